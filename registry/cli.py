@@ -1,0 +1,176 @@
+"""The `registry` command: keys, signing and offline verification.
+
+Every failure prints a message naming the reason and exits non-zero:
+1 when a verification fails, 2 for bad usage or unreadable input.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from registry.signing.cose import CoseSigner
+from registry.signing.keys import (
+    KeyFileError,
+    generate_key,
+    load_key,
+    public_key_of_sealed,
+    raw_public_key,
+    save_key,
+)
+from registry.verify.cose import key_id
+from registry.verify.item import verify_item
+from registry.verify.result import Verdict
+from registry.verify.trust import KeySourceError, TrustedKeys, b64url
+
+PASSPHRASE_ENV = "REGISTRY_PASSPHRASE"
+
+
+def _passphrase(passphrase_file: Path | None, *, confirm: bool) -> str:
+    if passphrase_file is not None:
+        return passphrase_file.read_text(encoding="utf-8").rstrip("\n")
+    from_env = os.environ.get(PASSPHRASE_ENV)
+    if from_env:
+        return from_env
+    if not sys.stdin.isatty():
+        raise click.UsageError(
+            f"no passphrase: set {PASSPHRASE_ENV}, pass --passphrase-file, or run in a terminal"
+        )
+    value: str = click.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm)
+    return value
+
+
+passphrase_option = click.option(
+    "--passphrase-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help=f"File holding the key's passphrase (else ${PASSPHRASE_ENV}, else a prompt).",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Integrity pact registry: sign, log and verify neutrality commitments."""
+
+
+@main.command()
+@click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Where to write the encrypted key file.")
+@passphrase_option
+@click.option("--force", is_flag=True, help="Overwrite an existing key file.")
+def keygen(out: Path, passphrase_file: Path | None, force: bool) -> None:
+    """Create an Ed25519 key, saved encrypted under a passphrase."""
+    if out.exists() and not force:
+        raise click.ClickException(f"{out} exists; pass --force to overwrite it")
+    passphrase = _passphrase(passphrase_file, confirm=True)
+    key = generate_key()
+    try:
+        save_key(out, key, passphrase)
+    except KeyFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    public = raw_public_key(key)
+    click.echo(f"kid {key_id(public).hex()}")
+    click.echo(f"public key {b64url(public)}")
+
+
+def _load_record(path: Path) -> dict[str, Any]:
+    from registry.records.schemas import RecordError, load_record_file
+
+    try:
+        return load_record_file(path)
+    except RecordError as exc:
+        raise click.ClickException(f"{path}: {exc}") from exc
+
+
+@main.command()
+@click.argument("record", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--key", "key_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              required=True, help="Encrypted key file made by `registry keygen`.")
+@click.option("--issuer", help="CWT issuer (default: the key's kid in hex).")
+@click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Output .cose file (default: RECORD with the suffix .cose).")
+@passphrase_option
+def sign(record: Path, key_path: Path, issuer: str | None, out: Path | None,
+         passphrase_file: Path | None) -> None:
+    """Sign a record (YAML or JSON) into a COSE_Sign1 signed statement."""
+    payload = _load_record(record)
+    try:
+        key = load_key(key_path, _passphrase(passphrase_file, confirm=False))
+    except KeyFileError as exc:
+        raise click.ClickException(f"{key_path}: {exc}") from exc
+    signer = CoseSigner(key)
+    statement = signer.sign_statement(payload, issuer or signer.kid.hex())
+    target = out or record.with_suffix(".cose")
+    target.write_bytes(statement)
+    click.echo(f"signed {payload['type']} statement written to {target} ({len(statement)} bytes)")
+
+
+@main.command()
+@click.argument("item", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--key", "keys", multiple=True,
+              help="A trusted public key: key file, base64url/hex raw key, or C2SP verifier key.")
+@click.option("--trust", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The registry's /.well-known/transparency-configuration JSON.")
+@click.option("--statement", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="With a receipt: the signed statement it must be for.")
+@click.option("--witness-key", "witness_keys", multiple=True, help="A witness's C2SP verifier key.")
+@click.option("--witnesses", type=int, default=0, show_default=True,
+              help="Cosignatures required on a checkpoint.")
+def verify(item: Path, keys: tuple[str, ...], trust: Path | None, statement: Path | None,
+           witness_keys: tuple[str, ...], witnesses: int) -> None:
+    """Verify a signed statement, a receipt or a checkpoint, offline.
+
+    Exits 0 when it verifies, 1 with the reason when it does not.
+    """
+    try:
+        trusted = TrustedKeys.build(
+            [_key_text(k) for k in (*keys, *witness_keys)],
+            [trust.read_bytes()] if trust else [],
+        )
+    except KeySourceError as exc:
+        raise click.ClickException(str(exc)) from exc
+    other = statement.read_bytes() if statement else None
+    verdict = verify_item(item.read_bytes(), trusted, other, witnesses if witness_keys else None)
+    click.echo(verdict.explain())
+    for line in _describe(verdict):
+        click.echo(line)
+    if not verdict.ok:
+        sys.exit(1)
+
+
+def _key_text(source: str) -> str:
+    """A --key value as key text: key files are read, strings pass through."""
+    path = Path(source)
+    if not path.is_file():
+        return source
+    data = path.read_bytes()
+    try:
+        return b64url(public_key_of_sealed(data))
+    except KeyFileError:
+        return data.decode("utf-8", errors="replace").strip()
+
+
+def _describe(verdict: Verdict[Any]) -> list[str]:
+    """Lines that say what a verified item holds."""
+    value = verdict.value
+    if value is None:
+        return []
+    fields = getattr(value, "__dataclass_fields__", {})
+    lines = []
+    for name in fields:
+        if name in {"raw", "leaf_bytes", "proof", "payload"}:
+            continue
+        item = getattr(value, name)
+        lines.append(f"  {name}: {item.hex() if isinstance(item, bytes) else item}")
+    if isinstance(getattr(value, "payload", None), dict):
+        lines.append("  payload: " + json.dumps(value.payload, default=_json_default, ensure_ascii=False))
+    return lines
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, bytes):
+        return b64url(value)
+    return str(value)

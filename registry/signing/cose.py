@@ -1,0 +1,59 @@
+"""Signing COSE_Sign1 messages and signed statements with Ed25519."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import cbor2
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from registry.signing.keys import raw_public_key
+from registry.verify.cbor import encode_deterministic
+from registry.verify.cose import (
+    ALG_EDDSA,
+    COSE_SIGN1_TAG,
+    HEADER_ALG,
+    HEADER_CONTENT_TYPE,
+    HEADER_CWT_CLAIMS,
+    HEADER_KID,
+    key_id,
+    sig_structure,
+)
+from registry.verify.statement import CONTENT_TYPE, CWT_IAT, CWT_ISS, CWT_SUB
+
+
+class CoseSigner:
+    """Signs COSE_Sign1 messages with one Ed25519 key; the kid is SHA-256 of its public key."""
+
+    def __init__(self, key: Ed25519PrivateKey) -> None:
+        self._key = key
+        self.public_key = raw_public_key(key)
+        self.kid = key_id(self.public_key)
+
+    def sign1(self, protected: Mapping[int, Any], unprotected: Mapping[int, Any],
+              payload: bytes, *, detached: bool = False) -> bytes:
+        """A tagged COSE_Sign1 over ``payload``; with ``detached`` the payload is left out (nil).
+
+        ``alg`` and ``kid`` are added to the protected header.
+        """
+        header = {HEADER_ALG: ALG_EDDSA, HEADER_KID: self.kid, **protected}
+        protected_bytes = encode_deterministic(header)
+        signature = self._key.sign(sig_structure(protected_bytes, payload))
+        body = [protected_bytes, dict(unprotected), None if detached else payload, signature]
+        return encode_deterministic(cbor2.CBORTag(COSE_SIGN1_TAG, body))
+
+    def sign_statement(self, payload: Mapping[str, Any], issuer: str,
+                       issued_at: int | None = None) -> bytes:
+        """A signed statement (docs/formats.md) for a record whose ``type`` is in ``payload``."""
+        statement_type = payload.get("type")
+        if not isinstance(statement_type, str) or not statement_type:
+            raise ValueError("a record needs a text 'type'")
+        claims = {
+            CWT_ISS: issuer,
+            CWT_SUB: statement_type,
+            CWT_IAT: int(time.time()) if issued_at is None else issued_at,
+        }
+        protected = {HEADER_CONTENT_TYPE: CONTENT_TYPE, HEADER_CWT_CLAIMS: claims}
+        return self.sign1(protected, {}, encode_deterministic(dict(payload)))

@@ -1,0 +1,135 @@
+"""Signed statements: a COSE_Sign1 over a deterministic-CBOR record.
+
+Steps of :func:`verify_statement`:
+(1) parse the COSE_Sign1 strictly (EdDSA only);
+(2) the protected kid names a key the caller trusts, and is that key's SHA-256;
+(3) the Ed25519 signature holds;
+(4) the payload is a deterministic CBOR map with a text ``type``;
+(5) the CWT claims (issuer, subject = type, issued-at) are well formed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from registry.verify.cbor import decode_deterministic
+from registry.verify.cose import (
+    HEADER_CONTENT_TYPE,
+    HEADER_CWT_CLAIMS,
+    Sign1,
+    key_id,
+    parse_sign1,
+    verify_signature,
+)
+from registry.verify.result import Reason, Verdict
+
+CWT_ISS = 1
+CWT_SUB = 2
+CWT_IAT = 6
+CONTENT_TYPE = "application/cbor"
+
+KeyLookup = Mapping[bytes, bytes] | Callable[[bytes], bytes | None]
+"""kid → raw Ed25519 public key, as a mapping or a function returning None if unknown."""
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A verified signed statement."""
+
+    statement_type: str
+    payload: dict[str, Any]
+    kid: bytes
+    public_key: bytes
+    issuer: str
+    issued_at: int
+    sha256: bytes
+    raw: bytes = field(repr=False)
+
+
+def lookup_key(keys: KeyLookup, kid: bytes) -> bytes | None:
+    """Find the public key for ``kid`` in a mapping or lookup function."""
+    if callable(keys):
+        return keys(kid)
+    return keys.get(kid)
+
+
+def _claims(message: Sign1) -> tuple[str, str, int] | str:
+    claims = message.protected.get(HEADER_CWT_CLAIMS)
+    if not isinstance(claims, dict):
+        return "the protected header has no CWT claims (label 15)"
+    iss, sub, iat = claims.get(CWT_ISS), claims.get(CWT_SUB), claims.get(CWT_IAT)
+    if not isinstance(iss, str) or not iss:
+        return "CWT claim iss (1) must be non-empty text"
+    if not isinstance(sub, str) or not sub:
+        return "CWT claim sub (2) must name the statement type"
+    if not isinstance(iat, int) or isinstance(iat, bool) or iat < 0:
+        return "CWT claim iat (6) must be a non-negative integer"
+    return iss, sub, iat
+
+
+def verify_statement(data: bytes, keys: KeyLookup) -> Verdict[Statement]:
+    """Verify a signed statement against trusted keys; the value is the :class:`Statement`."""
+    check = "signed statement"
+    # (1)
+    parsed = parse_sign1(data, "signed statement")
+    if not parsed.ok or parsed.value is None:
+        return parsed.fail_as(check)
+    message = parsed.value
+    # (2)
+    kid = message.kid
+    if kid is None or len(kid) != 32:
+        return Verdict.failed(check, Reason.MALFORMED, "the protected header has no 32-byte kid")
+    public_key = lookup_key(keys, kid)
+    if public_key is None:
+        return Verdict.failed(
+            check, Reason.UNKNOWN_KEY, "the statement is signed by a key that is not trusted here",
+            kid=kid.hex(),
+        )
+    if key_id(public_key) != kid:
+        return Verdict.failed(
+            check, Reason.UNKNOWN_KEY, "the kid is not the SHA-256 of the key it names",
+            kid=kid.hex(), key_sha256=key_id(public_key).hex(),
+        )
+    # (3)
+    signed = verify_signature(message, public_key, what="statement signature")
+    if not signed.ok:
+        return signed.fail_as(check)
+    # (4)
+    if message.payload is None:
+        return Verdict.failed(check, Reason.MALFORMED, "a signed statement carries its payload")
+    body = decode_deterministic(message.payload, "statement payload")
+    if not body.ok:
+        return body.fail_as(check)
+    payload = body.value
+    if not isinstance(payload, dict) or not all(isinstance(k, str) for k in payload):
+        return Verdict.failed(check, Reason.MALFORMED, "the payload must be a map with text keys")
+    statement_type = payload.get("type")
+    if not isinstance(statement_type, str) or not statement_type:
+        return Verdict.failed(check, Reason.MALFORMED, "the payload has no text 'type'")
+    # (5)
+    content_type = message.protected.get(HEADER_CONTENT_TYPE)
+    if content_type != CONTENT_TYPE:
+        return Verdict.failed(
+            check, Reason.MALFORMED, f"content type must be {CONTENT_TYPE!r}, not {content_type!r}"
+        )
+    claims = _claims(message)
+    if isinstance(claims, str):
+        return Verdict.failed(check, Reason.MALFORMED, claims)
+    issuer, subject, issued_at = claims
+    if subject != statement_type:
+        return Verdict.failed(
+            check, Reason.MALFORMED,
+            f"CWT sub {subject!r} differs from the payload type {statement_type!r}",
+        )
+    return Verdict.passed(
+        check,
+        Statement(
+            statement_type=statement_type, payload=payload, kid=kid, public_key=public_key,
+            issuer=issuer, issued_at=issued_at, sha256=hashlib.sha256(data).digest(),
+            raw=bytes(data),
+        ),
+        kid=kid.hex(), type=statement_type,
+    )

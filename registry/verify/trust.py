@@ -1,0 +1,119 @@
+"""What a verifier trusts: public keys, from strings and from the registry's configuration.
+
+Pure: it takes text and bytes and never reads files or the network, so an
+auditor can feed it keys obtained however they like.  The registry's
+``/.well-known/transparency-configuration`` document (docs/formats.md) lists
+its keys; :meth:`TrustedKeys.from_configuration` reads it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from registry.verify.cose import ED25519_KEY_SIZE, key_id
+from registry.verify.note import SignatureType, VerifierKey, parse_verifier_key
+
+
+class KeySourceError(ValueError):
+    """A key or configuration that cannot be read; the message says which and why."""
+
+
+def b64url(data: bytes) -> str:
+    """Base64url without padding (how binary values travel in JSON here)."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def unb64url(text: str) -> bytes:
+    """Decode base64url with or without padding; raises ``ValueError`` on bad text."""
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError(f"not base64url: {exc}") from exc
+
+
+def parse_raw_public_key(text: str) -> bytes:
+    """A raw Ed25519 public key written as 64 hex digits or base64url."""
+    value = text.strip()
+    try:
+        raw = bytes.fromhex(value) if len(value) == 64 else unb64url(value)
+    except ValueError as exc:
+        raise KeySourceError(f"{value!r} is not a public key (hex or base64url)") from exc
+    if len(raw) != ED25519_KEY_SIZE:
+        raise KeySourceError(f"an Ed25519 public key is 32 bytes, {value!r} is {len(raw)}")
+    return raw
+
+
+@dataclass
+class TrustedKeys:
+    """Keys a verifier trusts: signers' and registry keys by kid, and C2SP note verifier keys."""
+
+    by_kid: dict[bytes, bytes] = field(default_factory=dict)
+    log_keys: list[VerifierKey] = field(default_factory=list)
+    witness_keys: list[VerifierKey] = field(default_factory=list)
+    witnesses_required: int = 0
+    origin: str | None = None
+
+    def add_public_key(self, public_key: bytes, note_name: str | None = None) -> None:
+        """Trust a raw Ed25519 key for COSE; with ``note_name`` also for checkpoints."""
+        self.by_kid[key_id(public_key)] = public_key
+        if note_name:
+            self.log_keys.append(VerifierKey.ed25519(note_name, public_key, SignatureType.ED25519))
+
+    def add_verifier_key(self, text: str) -> None:
+        """Trust a C2SP verifier key string for checkpoints (and its key for COSE)."""
+        parsed = parse_verifier_key(text)
+        if not parsed.ok or parsed.value is None:
+            raise KeySourceError(f"not a verifier key: {parsed.detail}")
+        key = parsed.value
+        if key.sig_type == SignatureType.COSIGNATURE_V1:
+            self.witness_keys.append(key)
+        else:
+            self.log_keys.append(key)
+            self.by_kid[key_id(key.public_key)] = key.public_key
+
+    def add_key_text(self, text: str) -> None:
+        """Trust a key given as a verifier key string or a raw public key."""
+        if "+" in text.strip()[1:]:
+            self.add_verifier_key(text.strip())
+        else:
+            self.add_public_key(parse_raw_public_key(text))
+
+    def add_configuration(self, document: bytes) -> None:
+        """Trust the keys a registry publishes in its transparency configuration."""
+        try:
+            config: Any = json.loads(document)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise KeySourceError(f"transparency configuration is not JSON: {exc}") from exc
+        if not isinstance(config, dict) or not isinstance(config.get("keys"), list):
+            raise KeySourceError("transparency configuration has no 'keys' list")
+        origin = config.get("origin")
+        self.origin = origin if isinstance(origin, str) else None
+        for entry in config["keys"]:
+            try:
+                x = entry["jwk"]["x"]
+                if entry["jwk"].get("crv") != "Ed25519":
+                    raise KeySourceError("only Ed25519 JWKs are supported")
+                public = unb64url(x)
+            except (KeyError, TypeError, ValueError) as exc:
+                raise KeySourceError(f"a key in the configuration is malformed: {exc}") from exc
+            self.add_public_key(public, self.origin)
+        for witness in config.get("witnesses") or []:
+            if isinstance(witness, dict) and isinstance(witness.get("verifier_key"), str):
+                self.add_verifier_key(witness["verifier_key"])
+        required = config.get("witnesses_required", 0)
+        self.witnesses_required = required if isinstance(required, int) else 0
+
+    @classmethod
+    def build(cls, key_texts: Iterable[str] = (), configurations: Iterable[bytes] = ()) -> TrustedKeys:
+        """Trusted keys from key strings and configuration documents."""
+        trusted = cls()
+        for document in configurations:
+            trusted.add_configuration(document)
+        for text in key_texts:
+            trusted.add_key_text(text)
+        return trusted

@@ -1,0 +1,147 @@
+"""The `registry` command: keygen, sign and verify as an operator scripts them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from registry.cli import main
+from registry.signing.keys import load_key, raw_public_key
+from registry.verify.statement import verify_statement
+from registry.verify.trust import b64url
+from tests.factories import TEMPLATE_SHA256, logged
+
+ENV = {"REGISTRY_PASSPHRASE": "rahasia-ppk"}
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def key_file(tmp_path: Path, runner: CliRunner) -> Path:
+    path = tmp_path / "ppk.key"
+    result = runner.invoke(main, ["keygen", "--out", str(path)], env=ENV)
+    assert result.exit_code == 0, result.output
+    return path
+
+
+@pytest.fixture
+def record(tmp_path: Path) -> Path:
+    path = tmp_path / "pakta.yaml"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "type": "pact",
+                "template": TEMPLATE_SHA256.hex(),
+                "election": "pilkada-2024",
+                "instansi": "Pemerintah Kabupaten Bogor",
+                "place": "Cibinong",
+                "date": "2024-09-27",
+                "witnesses": [{"name": "Ketua", "jabatan": "Ketua", "instansi": "Bawaslu Kab. Bogor"}],
+            }
+        )
+    )
+    return path
+
+
+def test_keygen_prints_kid_and_refuses_to_overwrite(key_file: Path, runner: CliRunner) -> None:
+    result = runner.invoke(main, ["keygen", "--out", str(key_file)], env=ENV)
+    assert result.exit_code == 1
+    assert "exists" in result.output
+
+
+def test_sign_then_verify_round_trip(key_file: Path, record: Path, runner: CliRunner) -> None:
+    result = runner.invoke(main, ["sign", str(record), "--key", str(key_file)], env=ENV)
+    assert result.exit_code == 0, result.output
+    statement = record.with_suffix(".cose").read_bytes()
+    public = raw_public_key(load_key(key_file, ENV["REGISTRY_PASSPHRASE"]))
+    assert verify_statement(statement, {__import__("hashlib").sha256(public).digest(): public}).ok
+
+    checked = runner.invoke(main, ["verify", str(record.with_suffix(".cose")), "--key", str(key_file)])
+    assert checked.exit_code == 0, checked.output
+    assert "OK" in checked.output
+    assert "Cibinong" in checked.output
+
+
+def test_verify_with_another_key_exits_non_zero_with_reason(
+    key_file: Path, record: Path, runner: CliRunner, tmp_path: Path
+) -> None:
+    runner.invoke(main, ["sign", str(record), "--key", str(key_file)], env=ENV)
+    other = tmp_path / "other.key"
+    runner.invoke(main, ["keygen", "--out", str(other)], env=ENV)
+    result = runner.invoke(main, ["verify", str(record.with_suffix(".cose")), "--key", str(other)])
+    assert result.exit_code == 1
+    assert "unknown-key" in result.output
+
+
+def test_sign_with_wrong_passphrase_fails(key_file: Path, record: Path, runner: CliRunner) -> None:
+    result = runner.invoke(
+        main, ["sign", str(record), "--key", str(key_file)], env={"REGISTRY_PASSPHRASE": "salah"}
+    )
+    assert result.exit_code == 1
+    assert "wrong passphrase" in result.output
+
+
+def test_sign_refuses_a_record_that_breaks_its_schema(
+    key_file: Path, tmp_path: Path, runner: CliRunner
+) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"type": "pact", "election": "pilkada-2024"}')
+    result = runner.invoke(main, ["sign", str(bad), "--key", str(key_file)], env=ENV)
+    assert result.exit_code == 1
+    assert "missing required field" in result.output
+    assert not bad.with_suffix(".cose").exists()
+
+
+def test_sign_refuses_unknown_type(key_file: Path, tmp_path: Path, runner: CliRunner) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("type: petition\n")
+    result = runner.invoke(main, ["sign", str(bad), "--key", str(key_file)], env=ENV)
+    assert result.exit_code == 1
+    assert "unknown statement type" in result.output
+
+
+def test_verify_receipt_against_registry_key(tmp_path: Path, runner: CliRunner) -> None:
+    from tests.factories import signed_pact
+
+    statements = [signed_pact(place=f"Kota {i}") for i in range(3)]
+    _, receipts, registry = logged(statements)
+    (tmp_path / "r.cose").write_bytes(receipts[1])
+    (tmp_path / "s.cose").write_bytes(statements[1])
+    key = b64url(registry.public_key)
+    ok = runner.invoke(main, ["verify", str(tmp_path / "r.cose"), "--key", key,
+                              "--statement", str(tmp_path / "s.cose")])
+    assert ok.exit_code == 0, ok.output
+    assert "tree_size: 3" in ok.output
+    (tmp_path / "s0.cose").write_bytes(statements[0])
+    wrong = runner.invoke(main, ["verify", str(tmp_path / "r.cose"), "--key", key,
+                                 "--statement", str(tmp_path / "s0.cose")])
+    assert wrong.exit_code == 1
+    assert "wrong-statement" in wrong.output
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [("empty", b"", "empty"), ("truncated", b"\xd2\x84\x43", "truncated"), ("garbage", b"\x1c", "malformed")],
+)
+def test_verify_bad_input_exits_non_zero(
+    name: str, content: bytes, reason: str, tmp_path: Path, runner: CliRunner
+) -> None:
+    path = tmp_path / "x.cose"
+    path.write_bytes(content)
+    result = runner.invoke(main, ["verify", str(path), "--key", "A" * 43])
+    assert result.exit_code == 1
+    assert reason in result.output
+
+
+def test_verify_bad_key_text_is_a_clear_error(tmp_path: Path, runner: CliRunner) -> None:
+    path = tmp_path / "x.cose"
+    path.write_bytes(b"\x00")
+    result = runner.invoke(main, ["verify", str(path), "--key", "not-a-key"])
+    assert result.exit_code == 1
+    assert "not a public key" in result.output
