@@ -22,7 +22,6 @@ from registry.verify import merkle
 from registry.verify.note import (
     VerifierKey,
     decode_base64_strict,
-    relabel_failure,
     verify_note,
 )
 from registry.verify.result import Reason, Verdict
@@ -97,7 +96,7 @@ def verify_checkpoint(
     # (1) all signatures from known keys verify.
     verdict = verify_note(note_text, [*log_keys, *witness_keys])
     if not verdict and verdict.reason != Reason.UNKNOWN_KEY:
-        return relabel_failure(verdict, check)
+        return verdict.fail_as(check)
     note = verdict.value
     unknown = verdict.evidence.get("unknown", "")
     # (2) one of them is the log's.
@@ -107,7 +106,7 @@ def verify_checkpoint(
     # (3) the body is a checkpoint.
     parsed = parse_checkpoint(note.text)
     if not parsed:
-        return relabel_failure(parsed, check)
+        return parsed.fail_as(check)
     checkpoint = parsed.unwrap()
     # (4) from the expected log.
     if origin is not None and checkpoint.origin != origin:

@@ -30,7 +30,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -67,17 +66,6 @@ def decode_base64_strict(text: str) -> bytes | None:
     except binascii.Error:
         return None
     return raw if base64.b64encode(raw).decode("ascii") == text else None
-
-
-def relabel_failure(failed: Verdict[Any], check: str) -> Verdict[Any]:
-    """A failed verdict re-labelled as part of ``check``, whatever value type it had."""
-    return Verdict(
-        ok=False,
-        check=check,
-        reason=failed.reason,
-        detail=f"{failed.check}: {failed.detail}",
-        evidence=failed.evidence,
-    )
 
 
 def is_valid_key_name(name: str) -> bool:
@@ -251,7 +239,7 @@ def parse_note(data: str | bytes) -> Verdict[Note]:
             )
     checked = parse_note_text(data)
     if not checked:
-        return relabel_failure(checked, check)
+        return checked.fail_as(check)
     split = data.rfind("\n\n")
     if split < 0:
         return Verdict.failed(check, Reason.MALFORMED, "no blank line before the signatures")
@@ -337,7 +325,7 @@ def verify_note(data: str | bytes, keys: Sequence[VerifierKey]) -> Verdict[Verif
     # (1) parse.
     parsed = parse_note(data)
     if not parsed:
-        return relabel_failure(parsed, check)
+        return parsed.fail_as(check)
     note = parsed.unwrap()
     known: dict[tuple[str, bytes], set[VerifierKey]] = {}
     for key in keys:
@@ -356,7 +344,7 @@ def verify_note(data: str | bytes, keys: Sequence[VerifierKey]) -> Verdict[Verif
         # (3) verify.
         result = verify_signature(next(iter(candidates)), note.text, sig)
         if not result:
-            return relabel_failure(result, check)
+            return result.fail_as(check)
         verified.append(result.unwrap())
     unknown_list = ", ".join(s.signer for s in unknown)
     # (4) at least one.

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -92,8 +92,8 @@ class Verdict(Generic[T]):
             raise VerificationError(self)
         return self.value
 
-    def fail_as(self, check: str) -> Verdict[T]:
-        """The same failure, re-labelled as part of a larger check."""
+    def fail_as(self, check: str) -> Verdict[Any]:
+        """The same failure, re-labelled as part of a larger check (of any value type)."""
         return Verdict(
             ok=False, check=check, reason=self.reason,
             detail=f"{self.check}: {self.detail}", evidence=self.evidence,
