@@ -1,0 +1,211 @@
+"""Writing one batch (group commit) and explaining why the database refused one.
+
+``write_batch`` runs inside the caller's transaction; the fast path adds one
+query (the log's size) to the inserts.  When the database refuses the batch
+(a unique or foreign key constraint), the transaction is rolled back and
+``explain_refusal`` looks, on a fresh connection, for the first rule broken,
+so that the caller gets a domain error instead of a driver message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from registry.store._rows import values_of
+from registry.store.errors import (
+    CheckpointConflict,
+    DuplicateStatement,
+    EntryAlreadyRevoked,
+    KeyAlreadyEnrolled,
+    KeyAlreadyRevoked,
+    NotContiguous,
+    StoreError,
+    UnknownEntry,
+    UnknownKey,
+)
+from registry.store.models import (
+    CheckpointRecord,
+    EntryRecord,
+    KeyChange,
+    KeyRevocationRecord,
+    RevokedEntryRecord,
+    SignerKeyRecord,
+)
+from registry.store.tables import CHECKPOINTS, ENTRIES, REVOKED_ENTRIES, SIGNER_KEYS
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Everything one group commit writes."""
+
+    entries: Sequence[EntryRecord]
+    checkpoint: CheckpointRecord
+    key_changes: Sequence[KeyChange]
+    revocations: Sequence[RevokedEntryRecord]
+
+    @property
+    def enrolments(self) -> list[SignerKeyRecord]:
+        """The key enrolments among the key changes."""
+        return [c for c in self.key_changes if isinstance(c, SignerKeyRecord)]
+
+
+async def log_size(connection: AsyncConnection) -> int:
+    """Number of entries in the log (they are numbered from 0 without gaps)."""
+    last = (await connection.execute(select(func.max(ENTRIES.c.idx)))).scalar_one()
+    return 0 if last is None else int(last) + 1
+
+
+def check_shape(batch: Batch) -> None:
+    """Refuse a batch that is wrong in itself, before touching the database."""
+    for previous, entry in zip(batch.entries, batch.entries[1:], strict=False):
+        if entry.idx != previous.idx + 1:
+            raise NotContiguous(f"batch entries jump from index {previous.idx} to {entry.idx}")
+    seen: set[bytes] = set()
+    for entry in batch.entries:
+        if entry.statement_sha256 in seen:
+            raise DuplicateStatement(entry.statement_sha256, None)
+        seen.add(entry.statement_sha256)
+    if batch.entries and batch.checkpoint.size != batch.entries[-1].idx + 1:
+        raise NotContiguous(
+            f"checkpoint size {batch.checkpoint.size} does not match the batch,"
+            f" which ends at index {batch.entries[-1].idx}"
+        )
+
+
+async def write_batch(connection: AsyncConnection, batch: Batch) -> None:
+    """Write the batch in the caller's transaction; raise to have it rolled back."""
+    size = await log_size(connection)
+    if batch.entries and batch.entries[0].idx != size:
+        raise NotContiguous(
+            f"batch starts at index {batch.entries[0].idx} but the log has {size} entries"
+        )
+    if not batch.entries and batch.checkpoint.size != size:
+        raise NotContiguous(
+            f"checkpoint size {batch.checkpoint.size} but the log has {size} entries"
+        )
+    if batch.entries:
+        await connection.execute(insert(ENTRIES), [values_of(e) for e in batch.entries])
+    await connection.execute(insert(CHECKPOINTS).values(values_of(batch.checkpoint)))
+    for change in batch.key_changes:
+        if isinstance(change, SignerKeyRecord):
+            await connection.execute(insert(SIGNER_KEYS).values(values_of(change)))
+        else:
+            await _revoke_key(connection, change)
+    if batch.revocations:
+        await connection.execute(insert(REVOKED_ENTRIES), [values_of(r) for r in batch.revocations])
+
+
+async def _revoke_key(connection: AsyncConnection, change: KeyRevocationRecord) -> None:
+    result = await connection.execute(
+        update(SIGNER_KEYS)
+        .where(SIGNER_KEYS.c.kid == change.kid, SIGNER_KEYS.c.revoked_at.is_(None))
+        .values(revoked_at=change.revoked_at, revocation_idx=change.revocation_idx)
+    )
+    if result.rowcount == 1:
+        return
+    known = await connection.execute(
+        select(SIGNER_KEYS.c.revocation_idx).where(SIGNER_KEYS.c.kid == change.kid)
+    )
+    row = known.first()
+    if row is None:
+        raise UnknownKey(f"cannot revoke key {change.kid.hex()}: it is not enrolled")
+    raise KeyAlreadyRevoked(f"key {change.kid.hex()} was already revoked by entry {row[0]}")
+
+
+async def explain_refusal(connection: AsyncConnection, batch: Batch) -> StoreError | None:
+    """Find which rule the refused batch broke, or ``None`` if none of the known ones."""
+    checks = (
+        _duplicate_statement,
+        _taken_index,
+        _existing_checkpoint,
+        _enrolled_twice,
+        _revoked_twice,
+        _unknown_reference,
+    )
+    for check in checks:
+        error = await check(connection, batch)
+        if error is not None:
+            return error
+    return None
+
+
+async def _duplicate_statement(connection: AsyncConnection, batch: Batch) -> StoreError | None:
+    hashes = [e.statement_sha256 for e in batch.entries]
+    if not hashes:
+        return None
+    query = select(ENTRIES.c.idx, ENTRIES.c.statement_sha256).where(
+        ENTRIES.c.statement_sha256.in_(hashes)
+    )
+    row = (await connection.execute(query.order_by(ENTRIES.c.idx).limit(1))).first()
+    return None if row is None else DuplicateStatement(row.statement_sha256, row.idx)
+
+
+async def _taken_index(connection: AsyncConnection, batch: Batch) -> StoreError | None:
+    if not batch.entries:
+        return None
+    size = await log_size(connection)
+    if batch.entries[0].idx < size:
+        return NotContiguous(
+            f"batch starts at index {batch.entries[0].idx} but the log has {size} entries"
+        )
+    return None
+
+
+async def _existing_checkpoint(connection: AsyncConnection, batch: Batch) -> StoreError | None:
+    size = batch.checkpoint.size
+    query = select(CHECKPOINTS.c.root).where(CHECKPOINTS.c.size == size)
+    root = (await connection.execute(query)).scalar_one_or_none()
+    return None if root is None else CheckpointConflict(size, root, batch.checkpoint.root)
+
+
+async def _enrolled_twice(connection: AsyncConnection, batch: Batch) -> StoreError | None:
+    kids = [k.kid for k in batch.enrolments]
+    seen: set[bytes] = set()
+    for kid in kids:
+        if kid in seen:
+            return KeyAlreadyEnrolled(f"key {kid.hex()} is enrolled twice in the same batch")
+        seen.add(kid)
+    if not kids:
+        return None
+    query = select(SIGNER_KEYS.c.kid, SIGNER_KEYS.c.enrolment_idx).where(
+        SIGNER_KEYS.c.kid.in_(kids)
+    )
+    row = (await connection.execute(query.limit(1))).first()
+    if row is None:
+        return None
+    return KeyAlreadyEnrolled(f"key {row.kid.hex()} is already enrolled by entry {row[1]}")
+
+
+async def _revoked_twice(connection: AsyncConnection, batch: Batch) -> StoreError | None:
+    idxs = [r.idx for r in batch.revocations]
+    seen: set[int] = set()
+    for idx in idxs:
+        if idx in seen:
+            return EntryAlreadyRevoked(f"entry {idx} is revoked twice in the same batch")
+        seen.add(idx)
+    if not idxs:
+        return None
+    query = select(REVOKED_ENTRIES.c.idx, REVOKED_ENTRIES.c.revocation_idx).where(
+        REVOKED_ENTRIES.c.idx.in_(idxs)
+    )
+    row = (await connection.execute(query.limit(1))).first()
+    if row is None:
+        return None
+    return EntryAlreadyRevoked(f"entry {row.idx} was already revoked by entry {row[1]}")
+
+
+async def _unknown_reference(connection: AsyncConnection, batch: Batch) -> StoreError | None:
+    """An enrolment or revocation citing an entry neither in the log nor in the batch."""
+    cited = {k.enrolment_idx for k in batch.enrolments}
+    cited |= {c.revocation_idx for c in batch.key_changes if isinstance(c, KeyRevocationRecord)}
+    cited |= {r.idx for r in batch.revocations} | {r.revocation_idx for r in batch.revocations}
+    size = await log_size(connection)
+    in_batch = {e.idx for e in batch.entries}
+    missing = sorted(i for i in cited if not (0 <= i < size or i in in_batch))
+    if missing:
+        return UnknownEntry(f"the batch refers to entry {missing[0]}, which is not in the log")
+    return None

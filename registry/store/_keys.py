@@ -1,0 +1,153 @@
+"""Enrolled keys, custodial keys and identities: the parts of the store about people.
+
+Mixed into :class:`registry.store.Store`; enrolments and key revocations are
+written by ``Store.append_batch`` together with the entries that make them.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import case, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from registry.store._rows import from_row, upsert, values_of
+from registry.store.errors import IdentityErased, UnknownKey
+from registry.store.models import CustodialKeyRecord, IdentityRecord, SignerKeyRecord
+from registry.store.tables import CUSTODIAL_KEYS, IDENTITIES, SIGNER_KEYS
+
+
+class KeysMixin:
+    """Read enrolled keys; keep custodial keys and identities."""
+
+    _engine: AsyncEngine
+
+    # -- enrolled keys ---------------------------------------------------------------
+
+    async def get_signer_key(self, kid: bytes) -> SignerKeyRecord | None:
+        """The enrolled key with this kid (revoked or not), or ``None``."""
+        async with self._engine.connect() as connection:
+            query = select(SIGNER_KEYS).where(SIGNER_KEYS.c.kid == kid)
+            row = (await connection.execute(query)).first()
+        return None if row is None else from_row(SignerKeyRecord, row)
+
+    async def list_signer_keys(self) -> list[SignerKeyRecord]:
+        """Every enrolled key, revoked ones included, in the order they were enrolled."""
+        async with self._engine.connect() as connection:
+            query = select(SIGNER_KEYS).order_by(SIGNER_KEYS.c.enrolment_idx, SIGNER_KEYS.c.kid)
+            rows = (await connection.execute(query)).all()
+        return [from_row(SignerKeyRecord, row) for row in rows]
+
+    # -- custodial keys --------------------------------------------------------------
+
+    async def get_custodial_key(self, kid: bytes) -> CustodialKeyRecord | None:
+        """The custodial key with this kid, or ``None``."""
+        async with self._engine.connect() as connection:
+            query = select(CUSTODIAL_KEYS).where(CUSTODIAL_KEYS.c.kid == kid)
+            row = (await connection.execute(query)).first()
+        return None if row is None else from_row(CustodialKeyRecord, row)
+
+    async def put_custodial_key(self, record: CustodialKeyRecord) -> None:
+        """Store the custodial key, replacing any with the same kid (counters included)."""
+        async with self._engine.begin() as connection:
+            await upsert(connection, CUSTODIAL_KEYS, values_of(record), key="kid")
+
+    async def delete_custodial_key(self, kid: bytes) -> bool:
+        """Forget the custodial key; ``False`` if there was none."""
+        async with self._engine.begin() as connection:
+            query = delete(CUSTODIAL_KEYS).where(CUSTODIAL_KEYS.c.kid == kid)
+            result = await connection.execute(query)
+        return result.rowcount == 1
+
+    async def record_custodial_failure(
+        self, kid: bytes, *, now_ms: int, max_failures: int, lockout_ms: int
+    ) -> CustodialKeyRecord:
+        """Count one wrong passphrase, atomically; lock the key at ``max_failures``.
+
+        When the count reaches ``max_failures`` the key is locked until
+        ``now_ms + lockout_ms`` and the count starts again from zero (so after
+        the lockout the owner has ``max_failures`` tries again).  Returns the
+        updated record; raises :class:`UnknownKey` for an unknown kid.
+        """
+        if max_failures < 1:
+            raise ValueError("max_failures must be at least 1")
+        reaches_limit = CUSTODIAL_KEYS.c.failed_attempts + 1 >= max_failures
+        async with self._engine.begin() as connection:
+            result = await connection.execute(
+                update(CUSTODIAL_KEYS)
+                .where(CUSTODIAL_KEYS.c.kid == kid)
+                .values(
+                    failed_attempts=case(
+                        (reaches_limit, 0), else_=CUSTODIAL_KEYS.c.failed_attempts + 1
+                    ),
+                    locked_until=case(
+                        (reaches_limit, now_ms + lockout_ms),
+                        else_=CUSTODIAL_KEYS.c.locked_until,
+                    ),
+                )
+                .returning(*CUSTODIAL_KEYS.c)
+            )
+            row = result.first()
+        if row is None:
+            raise UnknownKey(f"no custodial key {kid.hex()}")
+        return from_row(CustodialKeyRecord, row)
+
+    async def reset_custodial_failures(self, kid: bytes) -> None:
+        """Clear the failure count and any lock (after a right passphrase)."""
+        async with self._engine.begin() as connection:
+            result = await connection.execute(
+                update(CUSTODIAL_KEYS)
+                .where(CUSTODIAL_KEYS.c.kid == kid)
+                .values(failed_attempts=0, locked_until=None)
+            )
+        if result.rowcount != 1:
+            raise UnknownKey(f"no custodial key {kid.hex()}")
+
+    # -- identities ------------------------------------------------------------------
+
+    async def put_identity(self, record: IdentityRecord) -> None:
+        """Keep the personal data behind a commitment (the name may be updated later).
+
+        Raises :class:`IdentityErased` if the data behind this commitment were
+        erased: erasure is final.  ``salt`` and ``nip`` must be given.
+        """
+        if record.salt is None or record.nip is None or record.erased_at is not None:
+            raise ValueError("an identity to keep needs a salt and a NIP and is not erased")
+        async with self._engine.begin() as connection:
+            query = select(IDENTITIES.c.erased_at).where(
+                IDENTITIES.c.commitment == record.commitment
+            )
+            existing = (await connection.execute(query)).first()
+            if existing is None:
+                await connection.execute(IDENTITIES.insert().values(values_of(record)))
+            elif existing.erased_at is not None:
+                raise IdentityErased(
+                    f"the identity behind {record.commitment.hex()} was erased"
+                    f" at {existing.erased_at} and stays erased"
+                )
+            elif record.name is not None:
+                await connection.execute(
+                    update(IDENTITIES)
+                    .where(IDENTITIES.c.commitment == record.commitment)
+                    .values(name=record.name)
+                )
+
+    async def get_identity(self, commitment: bytes) -> IdentityRecord | None:
+        """The identity behind a commitment (erased ones keep only the commitment)."""
+        async with self._engine.connect() as connection:
+            query = select(IDENTITIES).where(IDENTITIES.c.commitment == commitment)
+            row = (await connection.execute(query)).first()
+        return None if row is None else from_row(IdentityRecord, row)
+
+    async def erase_identity(self, commitment: bytes, *, now_ms: int) -> bool:
+        """Erase the salt, NIP and name behind a commitment, keeping a tombstone.
+
+        Without the salt the commitment in the log can no longer be linked to
+        the person (nor found by trying NIPs).  Returns ``True`` if this call
+        erased something, ``False`` if the commitment is unknown or was erased.
+        """
+        async with self._engine.begin() as connection:
+            result = await connection.execute(
+                update(IDENTITIES)
+                .where(IDENTITIES.c.commitment == commitment, IDENTITIES.c.erased_at.is_(None))
+                .values(salt=None, nip=None, name=None, erased_at=now_ms)
+            )
+        return result.rowcount == 1

@@ -1,0 +1,46 @@
+"""Helpers shared by the store's modules: rows to records and back, upserts, time."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import fields
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy import Row, Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+R = TypeVar("R", bound="DataclassInstance")
+
+
+def now_ms() -> int:
+    """The current time in integer milliseconds since the Unix epoch."""
+    return time.time_ns() // 1_000_000
+
+
+def from_row(cls: type[R], row: Row[Any]) -> R:
+    """Build the record ``cls`` from a row whose columns are named like its fields."""
+    mapping = row._mapping
+    factory: Callable[..., R] = cls
+    return factory(**{f.name: mapping[f.name] for f in fields(cls)})
+
+
+def values_of(record: DataclassInstance) -> dict[str, Any]:
+    """The record's fields as column values (a shallow copy, unlike ``asdict``)."""
+    return {f.name: getattr(record, f.name) for f in fields(record)}
+
+
+async def upsert(
+    connection: AsyncConnection, table: Table, values: Mapping[str, Any], key: str
+) -> None:
+    """Insert ``values`` into ``table``, or overwrite the row with the same ``key``."""
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table).values(dict(values))
+    updates = {name: statement.excluded[name] for name in values if name != key}
+    await connection.execute(
+        statement.on_conflict_do_update(index_elements=[table.c[key]], set_=updates)
+    )

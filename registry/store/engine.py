@@ -1,0 +1,108 @@
+"""Database URLs and async engines for the two supported backends.
+
+SQLite (``sqlite+aiosqlite``) is the embedded default; PostgreSQL
+(``postgresql+asyncpg``) is the production engine.  Synchronous spellings
+(``sqlite:///``, ``postgresql://``, ``postgres://``) are accepted and rewritten
+to the async drivers; any other driver is refused.
+
+A PostgreSQL URL may carry ``?search_path=schema`` to keep the registry's
+tables in their own schema; it is passed to the server as a session setting
+(asyncpg does not accept it as a connection argument).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import StaticPool
+
+SQLITE_DRIVER = "sqlite+aiosqlite"
+POSTGRES_DRIVER = "postgresql+asyncpg"
+
+# How long a SQLite writer waits for another writer before giving up (ms).
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+_SCHEME_ALIASES = {
+    "sqlite": SQLITE_DRIVER,
+    SQLITE_DRIVER: SQLITE_DRIVER,
+    "postgresql": POSTGRES_DRIVER,
+    "postgres": POSTGRES_DRIVER,
+    POSTGRES_DRIVER: POSTGRES_DRIVER,
+}
+
+
+def normalise_database_url(url: str) -> str:
+    """Return ``url`` rewritten to its async driver, or raise ``ValueError``.
+
+    ``sqlite:///f`` becomes ``sqlite+aiosqlite:///f`` and ``postgresql://...``
+    (or ``postgres://...``) becomes ``postgresql+asyncpg://...``.  The rest of
+    the URL (credentials, host, database, query) is kept as written.
+    """
+    text = url.strip()
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        raise ValueError(f"not a database URL (expected scheme://...): {url!r}")
+    driver = _SCHEME_ALIASES.get(scheme.lower())
+    if driver is None:
+        supported = "sqlite:///path, sqlite+aiosqlite:///path, postgresql://..., "
+        raise ValueError(
+            f"unsupported database scheme {scheme!r}; use {supported}postgresql+asyncpg://..."
+        )
+    normalised = f"{driver}://{rest}"
+    try:
+        make_url(normalised)
+    except ArgumentError as exc:
+        raise ValueError(f"malformed database URL {url!r}: {exc}") from exc
+    return normalised
+
+
+def create_engine(url: str) -> AsyncEngine:
+    """Create an AsyncEngine for ``url`` with the registry's connection settings.
+
+    SQLite connections get, on every connect: ``journal_mode=WAL`` (readers do
+    not block the writer), ``synchronous=FULL`` (a committed, receipted record
+    survives power loss), ``foreign_keys=ON`` and a busy timeout.  PostgreSQL
+    uses asyncpg with pre-ping so that a restarted server does not fail the
+    first request; ``?search_path=`` in the URL becomes a session setting.
+    """
+    parsed = make_url(normalise_database_url(url))
+    if parsed.get_backend_name() == "sqlite":
+        return _create_sqlite_engine(parsed)
+    return _create_postgres_engine(parsed)
+
+
+def _create_sqlite_engine(url: URL) -> AsyncEngine:
+    kwargs: dict[str, Any] = {}
+    if url.database in (None, "", ":memory:"):
+        # An in-memory database lives in one connection: share it.
+        kwargs["poolclass"] = StaticPool
+        kwargs["connect_args"] = {"check_same_thread": False}
+    engine = create_async_engine(url, **kwargs)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _set_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        finally:
+            cursor.close()
+
+    return engine
+
+
+def _create_postgres_engine(url: URL) -> AsyncEngine:
+    connect_args: dict[str, Any] = {}
+    search_path = url.query.get("search_path")
+    if search_path is not None:
+        if not isinstance(search_path, str):
+            raise ValueError("search_path may be given once in the database URL")
+        connect_args["server_settings"] = {"search_path": search_path}
+        url = url.difference_update_query(["search_path"])
+    return create_async_engine(url, pool_pre_ping=True, connect_args=connect_args)

@@ -1,0 +1,164 @@
+"""The plain records that go in and out of :class:`registry.store.Store`.
+
+Frozen dataclasses, one per table row (field names are the column names), so
+the log, records and compliance code never see a session or an ORM object.
+Times are integer milliseconds since the Unix epoch (UTC); dates are ISO
+``YYYY-MM-DD`` strings; hashes and key ids are raw bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, NamedTuple
+
+PendingStatus = Literal["pending", "claimed", "done", "refused"]
+
+
+@dataclass(frozen=True)
+class EntryRecord:
+    """One log entry: the statement as registered, its leaf, fields for search, and the
+    receipt issued when it was registered (immutable, served as is)."""
+
+    idx: int
+    statement: bytes
+    statement_sha256: bytes
+    leaf: bytes
+    leaf_hash: bytes
+    registered_at: int
+    type: str
+    signer_kid: bytes
+    instansi: str | None
+    payload_json: str
+    receipt: bytes
+
+
+@dataclass(frozen=True)
+class CheckpointRecord:
+    """A signed checkpoint (the C2SP signed note) for a tree of ``size`` leaves."""
+
+    size: int
+    root: bytes
+    note: str
+    created_at: int
+
+
+@dataclass(frozen=True)
+class CosignatureRecord:
+    """A witness's C2SP tlog-cosignature line on the checkpoint of ``size``."""
+
+    size: int
+    witness: str
+    line: str
+
+
+@dataclass(frozen=True)
+class SignerKeyRecord:
+    """An enrolled key: who holds it, for which office, with which role and validity."""
+
+    kid: bytes
+    public_key: bytes
+    role: str
+    name: str
+    nip: str | None
+    jabatan: str
+    instansi: str
+    decree_number: str
+    decree_date: str
+    term_start: str
+    term_end: str
+    valid_from: int
+    valid_until: int
+    enrolment_idx: int
+    revoked_at: int | None = None
+    revocation_idx: int | None = None
+
+
+@dataclass(frozen=True)
+class KeyRevocationRecord:
+    """Marks the enrolled key ``kid`` revoked at ``revoked_at`` by entry ``revocation_idx``."""
+
+    kid: bytes
+    revoked_at: int
+    revocation_idx: int
+
+
+#: A change to the enrolled keys made in the same transaction as a batch.
+KeyChange = SignerKeyRecord | KeyRevocationRecord
+
+
+@dataclass(frozen=True)
+class RevokedEntryRecord:
+    """Entry ``idx`` no longer stands, as entry ``revocation_idx`` says, for ``reason``."""
+
+    idx: int
+    revocation_idx: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class CustodialKeyRecord:
+    """A key held for its owner, encrypted by the caller with the owner's passphrase.
+
+    ``locked_until`` is set after too many wrong passphrases; the key may not be
+    used before that time.
+    """
+
+    kid: bytes
+    encrypted_key: bytes
+    failed_attempts: int = 0
+    locked_until: int | None = None
+
+    def is_locked(self, now_ms: int) -> bool:
+        """Whether the key is locked at ``now_ms``."""
+        return self.locked_until is not None and now_ms < self.locked_until
+
+
+@dataclass(frozen=True)
+class IdentityRecord:
+    """Personal data behind a commitment ``SHA-256(salt || NIP)`` written in the log.
+
+    After erasure ``salt``, ``nip`` and ``name`` are ``None`` and ``erased_at``
+    is set: the commitment in the log can no longer be linked to a person.
+    """
+
+    commitment: bytes
+    salt: bytes | None
+    nip: str | None
+    name: str | None = None
+    erased_at: int | None = None
+
+    @property
+    def erased(self) -> bool:
+        """Whether the personal data were erased."""
+        return self.erased_at is not None
+
+
+@dataclass(frozen=True)
+class PendingRecord:
+    """A statement handed to the sequencer and, once finished, its outcome.
+
+    ``status`` is ``pending`` (waiting), ``claimed`` (the sequencer took it),
+    ``done`` (registered as entry ``result_idx``) or ``refused`` (``error`` says why).
+    """
+
+    id: int
+    statement: bytes
+    submitted_at: int
+    status: PendingStatus
+    result_idx: int | None = None
+    error: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        """Whether the sequencer has decided (done or refused)."""
+        return self.status in ("done", "refused")
+
+
+class SearchPage(NamedTuple):
+    """One page of search results and the number of entries matching in all.
+
+    A named tuple, so ``records, total = await store.search_entries(...)`` works.
+    """
+
+    records: tuple[EntryRecord, ...]
+    total: int

@@ -1,0 +1,324 @@
+"""The storage API: :class:`Store`, plain records in and out, no session leaves it.
+
+The log code calls :meth:`Store.append_batch` once per group commit: entries,
+their checkpoint, key enrolments and revocations land in one transaction or
+not at all.  Reads return the frozen dataclasses of ``registry.store.models``.
+People's keys and identities (``_keys.py``) and the hand-off queue
+(``_queue.py``) are mixed in from their own modules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+from sqlalchemy import ColumnElement, func, insert, select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from registry.store._batch import Batch, check_shape, explain_refusal, log_size, write_batch
+from registry.store._keys import KeysMixin
+from registry.store._queue import QueueMixin
+from registry.store._rows import from_row, values_of
+from registry.store.engine import create_engine
+from registry.store.errors import StoreError, UnknownCheckpoint
+from registry.store.models import (
+    CheckpointRecord,
+    CosignatureRecord,
+    EntryRecord,
+    KeyChange,
+    RevokedEntryRecord,
+    SearchPage,
+)
+from registry.store.tables import CHECKPOINTS, COSIGNATURES, ENTRIES, REVOKED_ENTRIES
+
+HASH_SIZE = 32
+
+# The sequencer's advisory lock key is a hash of this and the schema's name.
+SEQUENCER_LOCK_PREFIX = "registry/sequencer:"
+
+# Rows per query when reading every leaf hash at start.
+_LEAF_HASH_CHUNK = 100_000
+
+
+class Store(KeysMixin, QueueMixin):
+    """Async access to the registry's database; owns its engine (see :meth:`close`)."""
+
+    def __init__(self, engine: AsyncEngine, *, sequencer_lock_key: int | None = None):
+        """Use ``engine``; ``sequencer_lock_key`` overrides the per-schema advisory lock key."""
+        self._engine = engine
+        self._sequencer_lock_key = sequencer_lock_key
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        """A store on a new engine for ``url`` (see :func:`registry.store.engine.create_engine`)."""
+        return cls(create_engine(url))
+
+    @property
+    def backend(self) -> str:
+        """``"sqlite"`` or ``"postgresql"``."""
+        return self._engine.dialect.name
+
+    async def close(self) -> None:
+        """Close every connection of the engine."""
+        await self._engine.dispose()
+
+    async def __aenter__(self) -> Store:
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.close()
+
+    # -- the log ---------------------------------------------------------------------
+
+    async def append_batch(
+        self,
+        entries: Sequence[EntryRecord],
+        checkpoint: CheckpointRecord,
+        key_changes: Sequence[KeyChange] = (),
+        revocations: Sequence[RevokedEntryRecord] = (),
+    ) -> None:
+        """Append entries and their checkpoint, with key changes and revocations, atomically.
+
+        The entries must continue the log exactly (the first has index
+        ``size()``, the rest follow) and ``checkpoint.size`` must be the size
+        after the batch (a batch without entries signs the current size).  Key
+        changes apply in order, so a key enrolled in a batch may be revoked in
+        it.  On any refusal nothing is written and a :class:`StoreError` says
+        why: :class:`DuplicateStatement`, :class:`NotContiguous`,
+        :class:`CheckpointConflict`, :class:`KeyAlreadyEnrolled`,
+        :class:`UnknownKey`, :class:`KeyAlreadyRevoked`,
+        :class:`EntryAlreadyRevoked` or :class:`UnknownEntry`.
+        """
+        batch = Batch(tuple(entries), checkpoint, tuple(key_changes), tuple(revocations))
+        check_shape(batch)
+        try:
+            async with self._engine.begin() as connection:
+                await write_batch(connection, batch)
+        except IntegrityError as exc:
+            async with self._engine.connect() as connection:
+                error = await explain_refusal(connection, batch)
+            if error is None:
+                error = StoreError(f"the database refused the batch: {exc.orig}")
+            raise error from exc
+
+    async def size(self) -> int:
+        """Number of entries in the log."""
+        async with self._engine.connect() as connection:
+            return await log_size(connection)
+
+    async def get_entry(self, idx: int) -> EntryRecord | None:
+        """The entry at ``idx``, or ``None``."""
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(select(ENTRIES).where(ENTRIES.c.idx == idx))).first()
+        return None if row is None else from_row(EntryRecord, row)
+
+    async def get_entries(self, start: int, end: int) -> list[EntryRecord]:
+        """The entries with ``start <= idx < end``, in order (fewer if the log is shorter)."""
+        if start < 0 or end < start:
+            raise ValueError(f"bad entry range [{start}, {end})")
+        query = (
+            select(ENTRIES)
+            .where(ENTRIES.c.idx >= start, ENTRIES.c.idx < end)
+            .order_by(ENTRIES.c.idx)
+        )
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+        return [from_row(EntryRecord, row) for row in rows]
+
+    async def find_by_statement_sha256(self, statement_sha256: bytes) -> EntryRecord | None:
+        """The entry registering the statement with this SHA-256, or ``None``."""
+        query = select(ENTRIES).where(ENTRIES.c.statement_sha256 == statement_sha256)
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(query)).first()
+        return None if row is None else from_row(EntryRecord, row)
+
+    async def find_indexes_by_statement_sha256(
+        self, statement_sha256s: Sequence[bytes]
+    ) -> dict[bytes, int]:
+        """The log index of each given statement hash that is registered, in one query."""
+        if not statement_sha256s:
+            return {}
+        query = select(ENTRIES.c.statement_sha256, ENTRIES.c.idx).where(
+            ENTRIES.c.statement_sha256.in_(list(set(statement_sha256s)))
+        )
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+        return {bytes(row[0]): int(row[1]) for row in rows}
+
+    async def leaf_hashes(self, start: int = 0) -> bytes:
+        """Every leaf hash from index ``start`` on, concatenated (32 bytes each).
+
+        Read once at start to rebuild the tree; it reads only the
+        ``(idx, leaf_hash)`` index.  Raises :class:`StoreError` if the log has a
+        gap or a hash of the wrong size.
+        """
+        if start < 0:
+            raise ValueError("start must not be negative")
+        parts: list[bytes] = []
+        async with self._engine.connect() as connection:
+            size = await log_size(connection)
+            for chunk_start in range(start, size, _LEAF_HASH_CHUNK):
+                query = (
+                    select(ENTRIES.c.leaf_hash)
+                    .where(
+                        ENTRIES.c.idx >= chunk_start,
+                        ENTRIES.c.idx < min(size, chunk_start + _LEAF_HASH_CHUNK),
+                    )
+                    .order_by(ENTRIES.c.idx)
+                )
+                parts.extend((await connection.execute(query)).scalars())
+        blob = b"".join(parts)
+        expected = max(0, size - start)
+        if len(parts) != expected or len(blob) != HASH_SIZE * expected:
+            raise StoreError(
+                f"the log is damaged: {len(parts)} leaf hashes ({len(blob)} bytes)"
+                f" where {expected} of {HASH_SIZE} bytes were expected"
+            )
+        return blob
+
+    # -- checkpoints and cosignatures ------------------------------------------------
+
+    async def checkpoints(self) -> list[CheckpointRecord]:
+        """Every checkpoint, smallest size first (read once at start)."""
+        query = select(CHECKPOINTS).order_by(CHECKPOINTS.c.size)
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+        return [from_row(CheckpointRecord, row) for row in rows]
+
+    async def latest_checkpoint(self) -> CheckpointRecord | None:
+        """The checkpoint of the largest size, or ``None`` before the first batch."""
+        query = select(CHECKPOINTS).order_by(CHECKPOINTS.c.size.desc()).limit(1)
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(query)).first()
+        return None if row is None else from_row(CheckpointRecord, row)
+
+    async def checkpoint_at(self, size: int) -> CheckpointRecord | None:
+        """The checkpoint for exactly ``size`` entries, or ``None``."""
+        query = select(CHECKPOINTS).where(CHECKPOINTS.c.size == size)
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(query)).first()
+        return None if row is None else from_row(CheckpointRecord, row)
+
+    async def add_cosignature(self, cosignature: CosignatureRecord) -> bool:
+        """Keep a witness's cosignature; ``False`` if that witness already cosigned that size.
+
+        The first cosignature of a witness for a size is kept.  Raises
+        :class:`UnknownCheckpoint` if no checkpoint has that size.
+        """
+        try:
+            async with self._engine.begin() as connection:
+                await connection.execute(insert(COSIGNATURES).values(values_of(cosignature)))
+        except IntegrityError:
+            if await self.checkpoint_at(cosignature.size) is None:
+                raise UnknownCheckpoint(
+                    f"no checkpoint of size {cosignature.size} to cosign"
+                ) from None
+            return False
+        return True
+
+    async def cosignatures(self, size: int) -> list[CosignatureRecord]:
+        """The cosignatures on the checkpoint of ``size``, by witness name."""
+        query = (
+            select(COSIGNATURES).where(COSIGNATURES.c.size == size).order_by(COSIGNATURES.c.witness)
+        )
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+        return [from_row(CosignatureRecord, row) for row in rows]
+
+    # -- revocations and search ------------------------------------------------------
+
+    async def revocation_of(self, idx: int) -> RevokedEntryRecord | None:
+        """Why entry ``idx`` no longer stands, or ``None`` if it stands."""
+        query = select(REVOKED_ENTRIES).where(REVOKED_ENTRIES.c.idx == idx)
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(query)).first()
+        return None if row is None else from_row(RevokedEntryRecord, row)
+
+    async def search_entries(
+        self,
+        *,
+        type: str | None = None,
+        signer_kid: bytes | None = None,
+        instansi: str | None = None,
+        since_ms: int | None = None,
+        until_ms: int | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        newest_first: bool = False,
+    ) -> SearchPage:
+        """One page of entries matching every filter given, and how many match in all.
+
+        ``since_ms`` is inclusive and ``until_ms`` exclusive (registration
+        time).  Entries are ordered by index, oldest first unless ``newest_first``.
+        """
+        if limit < 1 or offset < 0:
+            raise ValueError("limit must be at least 1 and offset not negative")
+        conditions: list[ColumnElement[bool]] = []
+        if type is not None:
+            conditions.append(ENTRIES.c.type == type)
+        if signer_kid is not None:
+            conditions.append(ENTRIES.c.signer_kid == signer_kid)
+        if instansi is not None:
+            conditions.append(ENTRIES.c.instansi == instansi)
+        if since_ms is not None:
+            conditions.append(ENTRIES.c.registered_at >= since_ms)
+        if until_ms is not None:
+            conditions.append(ENTRIES.c.registered_at < until_ms)
+        order = ENTRIES.c.idx.desc() if newest_first else ENTRIES.c.idx
+        page = select(ENTRIES).where(*conditions).order_by(order).limit(limit).offset(offset)
+        count = select(func.count()).select_from(ENTRIES).where(*conditions)
+        async with self._engine.connect() as connection:
+            total = (await connection.execute(count)).scalar_one()
+            rows = (await connection.execute(page)).all()
+        return SearchPage(tuple(from_row(EntryRecord, row) for row in rows), int(total))
+
+    # -- the sequencer ---------------------------------------------------------------
+
+    @asynccontextmanager
+    async def sequencer_lock(self) -> AsyncIterator[bool]:
+        """Try to become the one sequencer; yields whether this process is it.
+
+        On PostgreSQL this takes a session-level advisory lock on a connection
+        kept for the whole ``async with`` (in autocommit, so it holds no
+        transaction open) and releases it at exit; if the connection is lost,
+        PostgreSQL releases the lock.  The key is fixed per schema (derived
+        from the schema's name unless given to the constructor), so registries
+        in different schemas of one database each have their own sequencer.
+        On SQLite (one process) the lock always holds.
+        """
+        if self.backend != "postgresql":
+            yield True
+            return
+        connection = await self._engine.connect()
+        try:
+            connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            key = await self._lock_key(connection)
+            held = await _advisory(connection, "pg_try_advisory_lock", key)
+            try:
+                yield held
+            finally:
+                if held:
+                    await _release(connection, key)
+        finally:
+            await connection.close()
+
+    async def _lock_key(self, connection: AsyncConnection) -> int:
+        if self._sequencer_lock_key is not None:
+            return self._sequencer_lock_key
+        query = text("SELECT hashtextextended(:prefix || current_schema(), 0)")
+        result = await connection.execute(query, {"prefix": SEQUENCER_LOCK_PREFIX})
+        return int(result.scalar_one())
+
+
+async def _release(connection: AsyncConnection, key: int) -> None:
+    try:
+        await _advisory(connection, "pg_advisory_unlock", key)
+    except DBAPIError:
+        # The connection is gone, and the lock with it: make sure it is not reused.
+        await connection.invalidate()
+
+
+async def _advisory(connection: AsyncConnection, function: str, key: int) -> bool:
+    result = await connection.execute(text(f"SELECT {function}(:key)"), {"key": key})
+    return bool(result.scalar_one())

@@ -1,0 +1,1 @@
+"""Tests of registry.store, each run on SQLite and PostgreSQL."""

@@ -1,0 +1,65 @@
+"""Identities: personal data kept out of the log behind a salted commitment, erasable."""
+
+from __future__ import annotations
+
+import pytest
+
+from registry.store import Store
+from registry.store.errors import IdentityErased
+from registry.store.models import IdentityRecord
+
+from .records import T0, sha256
+
+SALT = b"s" * 16
+NIP = "199003152015041002"
+COMMITMENT = sha256(SALT + NIP.encode())
+PERSON = IdentityRecord(commitment=COMMITMENT, salt=SALT, nip=NIP, name="Siti Rahmawati")
+
+
+async def test_put_and_get(store: Store) -> None:
+    assert await store.get_identity(COMMITMENT) is None
+    await store.put_identity(PERSON)
+    assert await store.get_identity(COMMITMENT) == PERSON
+
+
+async def test_put_again_updates_the_name_only_when_given(store: Store) -> None:
+    await store.put_identity(PERSON)
+    await store.put_identity(IdentityRecord(commitment=COMMITMENT, salt=SALT, nip=NIP))
+    assert await store.get_identity(COMMITMENT) == PERSON
+    renamed = IdentityRecord(commitment=COMMITMENT, salt=SALT, nip=NIP, name="Siti R.")
+    await store.put_identity(renamed)
+    assert await store.get_identity(COMMITMENT) == renamed
+
+
+async def test_erase_keeps_only_a_tombstone(store: Store) -> None:
+    await store.put_identity(PERSON)
+    assert await store.erase_identity(COMMITMENT, now_ms=T0) is True
+    erased = await store.get_identity(COMMITMENT)
+    assert erased == IdentityRecord(commitment=COMMITMENT, salt=None, nip=None, erased_at=T0)
+    assert erased.erased
+    assert await store.erase_identity(COMMITMENT, now_ms=T0 + 1) is False
+    assert await store.erase_identity(sha256(b"unknown"), now_ms=T0) is False
+
+
+async def test_erasure_is_final(store: Store) -> None:
+    await store.put_identity(PERSON)
+    await store.erase_identity(COMMITMENT, now_ms=T0)
+    with pytest.raises(IdentityErased, match="stays erased"):
+        await store.put_identity(PERSON)
+    erased = await store.get_identity(COMMITMENT)
+    assert erased is not None
+    assert erased.nip is None
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        IdentityRecord(commitment=COMMITMENT, salt=None, nip=NIP),
+        IdentityRecord(commitment=COMMITMENT, salt=SALT, nip=None),
+        IdentityRecord(commitment=COMMITMENT, salt=SALT, nip=NIP, erased_at=T0),
+    ],
+    ids=["no-salt", "no-nip", "already-erased"],
+)
+async def test_put_refuses_an_incomplete_identity(store: Store, record: IdentityRecord) -> None:
+    with pytest.raises(ValueError, match="needs a salt and a NIP"):
+        await store.put_identity(record)

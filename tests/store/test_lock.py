@@ -1,0 +1,92 @@
+"""Electing the sequencer, and several processes (here: several Stores) sharing a database."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+
+from registry.store import Store, create_engine, upgrade
+
+from .records import T0
+
+
+@pytest.fixture
+async def two_stores(database_url: str) -> AsyncIterator[tuple[Store, Store]]:
+    """Two Stores (as two processes would have) on one migrated database."""
+    await upgrade(database_url)
+    first, second = Store.open(database_url), Store.open(database_url)
+    yield first, second
+    await first.close()
+    await second.close()
+
+
+async def test_sqlite_store_is_always_the_sequencer(
+    make_database_url: Callable[[str], str],
+) -> None:
+    async with (
+        Store.open(make_database_url("sqlite")) as store,
+        store.sequencer_lock() as held,
+        store.sequencer_lock() as again,
+    ):
+        assert held
+        assert again
+
+
+@pytest.mark.postgres
+async def test_only_one_store_holds_the_postgres_lock(
+    make_database_url: Callable[[str], str],
+) -> None:
+    url = make_database_url("postgres")
+    async with Store.open(url) as first, Store.open(url) as second:
+        async with first.sequencer_lock() as first_held, second.sequencer_lock() as second_held:
+            assert first_held
+            assert not second_held
+        # Released at exit: the other process may now take over.
+        async with second.sequencer_lock() as second_held_later:
+            assert second_held_later
+
+
+@pytest.mark.postgres
+async def test_each_schema_has_its_own_sequencer(
+    make_database_url: Callable[[str], str],
+) -> None:
+    async with (
+        Store.open(make_database_url("postgres")) as one,
+        Store.open(make_database_url("postgres")) as other,
+        one.sequencer_lock() as one_held,
+        other.sequencer_lock() as other_held,
+    ):
+        assert one_held
+        assert other_held
+
+
+@pytest.mark.postgres
+async def test_an_explicit_lock_key_is_shared_across_schemas(
+    make_database_url: Callable[[str], str],
+) -> None:
+    key = 0x5EC0_0000_0000_0001
+    one = Store(create_engine(make_database_url("postgres")), sequencer_lock_key=key)
+    other = Store(create_engine(make_database_url("postgres")), sequencer_lock_key=key)
+    async with (
+        one,
+        other,
+        one.sequencer_lock() as one_held,
+        other.sequencer_lock() as other_held,
+    ):
+        assert one_held
+        assert not other_held
+
+
+async def test_concurrent_claims_never_share_a_statement(
+    two_stores: tuple[Store, Store],
+) -> None:
+    first, second = two_stores
+    ids = {await first.submit_pending(b"s%d" % i, submitted_at=T0) for i in range(40)}
+    claims = await asyncio.gather(
+        *(store.claim_pending(3) for _ in range(10) for store in (first, second))
+    )
+    claimed = [record.id for batch in claims for record in batch]
+    assert len(claimed) == len(set(claimed)) == len(ids)
+    assert set(claimed) == ids

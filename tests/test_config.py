@@ -1,0 +1,187 @@
+"""Settings from REGISTRY_* variables and the config file."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+
+from registry.config import (
+    INSECURE_DEFAULT_PASSPHRASE,
+    VARIABLES,
+    ConfigError,
+    Settings,
+    describe,
+)
+
+
+def test_defaults() -> None:
+    settings = Settings.from_env({})
+    assert settings == Settings()
+    assert settings.database_url == "sqlite+aiosqlite:///registry.sqlite3"
+    assert settings.origin == "localhost/pakta-integritas"
+    assert settings.data_dir == Path("registry-data")
+    assert (settings.host, settings.port) == ("127.0.0.1", 8000)
+    assert settings.base_url == "http://127.0.0.1:8000"
+    assert (settings.batch_max, settings.batch_wait_ms) == (512, 2)
+    assert settings.follow_up_days == 14
+    assert settings.recommending_authority == "KemenPAN-RB/BKN"
+    assert (settings.sign_max_failures, settings.sign_lockout_seconds) == (5, 900)
+    assert settings.admin_passphrase == INSECURE_DEFAULT_PASSPHRASE
+    assert settings.admin_passphrase_is_insecure
+
+
+def test_every_field_has_a_variable() -> None:
+    assert [v.field for v in VARIABLES] == [f.name for f in fields(Settings)]
+
+
+def test_environment_overrides() -> None:
+    settings = Settings.from_env(
+        {
+            "REGISTRY_DATABASE_URL": "postgresql://registry@db/registry",
+            "REGISTRY_ORIGIN": "registry.example.go.id/pakta",
+            "REGISTRY_DATA_DIR": "/var/lib/registry",
+            "REGISTRY_ADMIN_PASSPHRASE": "  correct horse battery staple ",
+            "REGISTRY_HOST": "0.0.0.0",
+            "REGISTRY_PORT": "8443",
+            "REGISTRY_BASE_URL": "https://registry.example.go.id/",
+            "REGISTRY_BATCH_MAX": "64",
+            "REGISTRY_BATCH_WAIT_MS": "0",
+            "REGISTRY_FOLLOW_UP_DAYS": "30",
+            "REGISTRY_RECOMMENDING_AUTHORITY": "KASN",
+            "REGISTRY_SIGN_MAX_FAILURES": "3",
+            "REGISTRY_SIGN_LOCKOUT_SECONDS": "60",
+            "UNRELATED": "ignored",
+            "REGISTRY_TEST_POSTGRES_URL": "not ours: ignored",
+        }
+    )
+    assert settings == Settings(
+        database_url="postgresql+asyncpg://registry@db/registry",
+        origin="registry.example.go.id/pakta",
+        data_dir=Path("/var/lib/registry"),
+        admin_passphrase="  correct horse battery staple ",
+        host="0.0.0.0",
+        port=8443,
+        base_url="https://registry.example.go.id",
+        batch_max=64,
+        batch_wait_ms=0,
+        follow_up_days=30,
+        recommending_authority="KASN",
+        sign_max_failures=3,
+        sign_lockout_seconds=60,
+    )
+    assert not settings.admin_passphrase_is_insecure
+
+
+def test_sqlite_url_is_normalised() -> None:
+    settings = Settings.from_env({"REGISTRY_DATABASE_URL": "sqlite:///data/r.sqlite3"})
+    assert settings.database_url == "sqlite+aiosqlite:///data/r.sqlite3"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("REGISTRY_PORT", "eighty", "REGISTRY_PORT must be a whole number"),
+        ("REGISTRY_PORT", "0", "REGISTRY_PORT must be at least 1 and at most 65535"),
+        ("REGISTRY_PORT", "70000", "REGISTRY_PORT must be at least 1 and at most 65535"),
+        ("REGISTRY_BATCH_MAX", "0", "REGISTRY_BATCH_MAX must be at least 1"),
+        ("REGISTRY_BATCH_WAIT_MS", "-1", "REGISTRY_BATCH_WAIT_MS must be at least 0"),
+        ("REGISTRY_FOLLOW_UP_DAYS", "1.5", "REGISTRY_FOLLOW_UP_DAYS must be a whole number"),
+        ("REGISTRY_SIGN_MAX_FAILURES", "0", "REGISTRY_SIGN_MAX_FAILURES must be at least 1"),
+        ("REGISTRY_SIGN_LOCKOUT_SECONDS", "-5", "REGISTRY_SIGN_LOCKOUT_SECONDS must be at least 0"),
+        ("REGISTRY_DATABASE_URL", "mysql://u@h/d", "REGISTRY_DATABASE_URL: unsupported"),
+        ("REGISTRY_DATABASE_URL", "registry.sqlite3", "REGISTRY_DATABASE_URL: not a database URL"),
+        ("REGISTRY_ORIGIN", "pakta integritas", "REGISTRY_ORIGIN must not contain whitespace"),
+        ("REGISTRY_ORIGIN", "a+b", "REGISTRY_ORIGIN must not contain whitespace or '\\+'"),
+        ("REGISTRY_ORIGIN", "  ", "REGISTRY_ORIGIN must not be empty"),
+        ("REGISTRY_BASE_URL", "registry.go.id", "REGISTRY_BASE_URL must be an http"),
+        ("REGISTRY_BASE_URL", "ftp://registry.go.id", "REGISTRY_BASE_URL must be an http"),
+        ("REGISTRY_BASE_URL", "https://r.go.id/?x=1", "REGISTRY_BASE_URL must not have a query"),
+        ("REGISTRY_ADMIN_PASSPHRASE", "", "REGISTRY_ADMIN_PASSPHRASE must not be empty"),
+        ("REGISTRY_RECOMMENDING_AUTHORITY", "", "REGISTRY_RECOMMENDING_AUTHORITY must not be"),
+        ("REGISTRY_DATA_DIR", "", "REGISTRY_DATA_DIR must not be empty"),
+    ],
+    ids=[
+        "port-not-a-number",
+        "port-zero",
+        "port-too-big",
+        "batch-max-zero",
+        "batch-wait-negative",
+        "follow-up-fraction",
+        "max-failures-zero",
+        "lockout-negative",
+        "url-mysql",
+        "url-bare-path",
+        "origin-space",
+        "origin-plus",
+        "origin-blank",
+        "base-url-no-scheme",
+        "base-url-ftp",
+        "base-url-query",
+        "passphrase-empty",
+        "authority-empty",
+        "data-dir-empty",
+    ],
+)
+def test_bad_values_name_the_variable(variable: str, value: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_env({variable: value})
+
+
+def test_config_file(tmp_path: Path) -> None:
+    config = tmp_path / "registry.env"
+    config.write_text(
+        "# the registry's settings\n"
+        "\n"
+        "REGISTRY_PORT=9000\n"
+        "REGISTRY_ORIGIN = 'registry.example.go.id/pakta'\n"
+        'REGISTRY_ADMIN_PASSPHRASE="with = sign"\n'
+        "REGISTRY_HOST=10.0.0.1\n",
+        encoding="utf-8",
+    )
+    settings = Settings.from_env(
+        {"REGISTRY_CONFIG_FILE": str(config), "REGISTRY_HOST": "127.0.0.2"}
+    )
+    assert settings.port == 9000
+    assert settings.origin == "registry.example.go.id/pakta"
+    assert settings.admin_passphrase == "with = sign"
+    assert settings.host == "127.0.0.2"  # the environment wins
+
+
+def test_bad_value_in_config_file_names_the_variable(tmp_path: Path) -> None:
+    config = tmp_path / "registry.env"
+    config.write_text("REGISTRY_BATCH_MAX=many\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="REGISTRY_BATCH_MAX must be a whole number"):
+        Settings.from_env({"REGISTRY_CONFIG_FILE": str(config)})
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("REGISTRY_PORT 9000\n", r"registry.env:1: expected KEY=value"),
+        ("# ok\nREGISTRY_PROT=9000\n", r"registry.env:2: unknown variable 'REGISTRY_PROT'"),
+    ],
+    ids=["no-equals", "misspelt-key"],
+)
+def test_malformed_config_file(tmp_path: Path, content: str, message: str) -> None:
+    config = tmp_path / "registry.env"
+    config.write_text(content, encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_env({"REGISTRY_CONFIG_FILE": str(config)})
+
+
+def test_missing_config_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="REGISTRY_CONFIG_FILE: cannot read"):
+        Settings.from_env({"REGISTRY_CONFIG_FILE": str(tmp_path / "absent.env")})
+
+
+def test_describe_lists_every_variable_with_its_default() -> None:
+    text = describe()
+    assert Settings.describe() == text
+    assert "REGISTRY_CONFIG_FILE" in text
+    for variable in VARIABLES:
+        assert variable.name in text
+        assert f"default: {variable.default}" in text
+    assert "INSECURE" in text
+    assert "default: sqlite+aiosqlite:///registry.sqlite3" in text
