@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from registry.records.schemas import RecordError, load_record_file
 from registry.signing.cose import CoseSigner
 from registry.signing.keys import (
     KeyFileError,
@@ -28,7 +29,7 @@ from registry.verify.item import verify_item
 from registry.verify.result import Verdict
 from registry.verify.trust import KeySourceError, TrustedKeys, b64url
 
-PASSPHRASE_ENV = "REGISTRY_PASSPHRASE"
+PASSPHRASE_ENV = "REGISTRY_PASSPHRASE"  # noqa: S105 (the variable's name, not a secret)
 
 
 def _passphrase(passphrase_file: Path | None, *, confirm: bool) -> str:
@@ -46,7 +47,8 @@ def _passphrase(passphrase_file: Path | None, *, confirm: bool) -> str:
 
 
 passphrase_option = click.option(
-    "--passphrase-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    "--passphrase-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help=f"File holding the key's passphrase (else ${PASSPHRASE_ENV}, else a prompt).",
 )
 
@@ -57,8 +59,13 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="Where to write the encrypted key file.")
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Where to write the encrypted key file.",
+)
 @passphrase_option
 @click.option("--force", is_flag=True, help="Overwrite an existing key file.")
 def keygen(out: Path, passphrase_file: Path | None, force: bool) -> None:
@@ -77,8 +84,6 @@ def keygen(out: Path, passphrase_file: Path | None, force: bool) -> None:
 
 
 def _load_record(path: Path) -> dict[str, Any]:
-    from registry.records.schemas import RecordError, load_record_file
-
     try:
         return load_record_file(path)
     except RecordError as exc:
@@ -87,14 +92,24 @@ def _load_record(path: Path) -> dict[str, Any]:
 
 @main.command()
 @click.argument("record", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--key", "key_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              required=True, help="Encrypted key file made by `registry keygen`.")
+@click.option(
+    "--key",
+    "key_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="Encrypted key file made by `registry keygen`.",
+)
 @click.option("--issuer", help="CWT issuer (default: the key's kid in hex).")
-@click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path),
-              help="Output .cose file (default: RECORD with the suffix .cose).")
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Output .cose file (default: RECORD with the suffix .cose).",
+)
 @passphrase_option
-def sign(record: Path, key_path: Path, issuer: str | None, out: Path | None,
-         passphrase_file: Path | None) -> None:
+def sign(
+    record: Path, key_path: Path, issuer: str | None, out: Path | None, passphrase_file: Path | None
+) -> None:
     """Sign a record (YAML or JSON) into a COSE_Sign1 signed statement."""
     payload = _load_record(record)
     try:
@@ -110,17 +125,38 @@ def sign(record: Path, key_path: Path, issuer: str | None, out: Path | None,
 
 @main.command()
 @click.argument("item", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--key", "keys", multiple=True,
-              help="A trusted public key: key file, base64url/hex raw key, or C2SP verifier key.")
-@click.option("--trust", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="The registry's /.well-known/transparency-configuration JSON.")
-@click.option("--statement", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="With a receipt: the signed statement it must be for.")
+@click.option(
+    "--key",
+    "keys",
+    multiple=True,
+    help="A trusted public key: key file, base64url/hex raw key, or C2SP verifier key.",
+)
+@click.option(
+    "--trust",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The registry's /.well-known/transparency-configuration JSON.",
+)
+@click.option(
+    "--statement",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="With a receipt: the signed statement it must be for.",
+)
 @click.option("--witness-key", "witness_keys", multiple=True, help="A witness's C2SP verifier key.")
-@click.option("--witnesses", type=int, default=0, show_default=True,
-              help="Cosignatures required on a checkpoint.")
-def verify(item: Path, keys: tuple[str, ...], trust: Path | None, statement: Path | None,
-           witness_keys: tuple[str, ...], witnesses: int) -> None:
+@click.option(
+    "--witnesses",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Cosignatures required on a checkpoint.",
+)
+def verify(
+    item: Path,
+    keys: tuple[str, ...],
+    trust: Path | None,
+    statement: Path | None,
+    witness_keys: tuple[str, ...],
+    witnesses: int,
+) -> None:
     """Verify a signed statement, a receipt or a checkpoint, offline.
 
     Exits 0 when it verifies, 1 with the reason when it does not.
@@ -166,7 +202,9 @@ def _describe(verdict: Verdict[Any]) -> list[str]:
         item = getattr(value, name)
         lines.append(f"  {name}: {item.hex() if isinstance(item, bytes) else item}")
     if isinstance(getattr(value, "payload", None), dict):
-        lines.append("  payload: " + json.dumps(value.payload, default=_json_default, ensure_ascii=False))
+        lines.append(
+            "  payload: " + json.dumps(value.payload, default=_json_default, ensure_ascii=False)
+        )
     return lines
 
 

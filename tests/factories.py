@@ -44,7 +44,9 @@ def signed_pact(label: str = "ppk-jabar", **changes: Any) -> bytes:
     return signer.sign_statement(pact_payload(**changes), issuer=label, issued_at=ISSUED_AT)
 
 
-def logged(statements: list[bytes], origin: str = "test.example/log") -> tuple[list[bytes], list[bytes], CoseSigner]:
+def logged(
+    statements: list[bytes], origin: str = "test.example/log"
+) -> tuple[list[bytes], list[bytes], CoseSigner]:
     """Log ``statements``; return their leaves, their receipts, and the registry signer."""
     registry = CoseSigner(fixed_key("registry"))
     tree = MerkleTree()
@@ -58,7 +60,9 @@ def logged(statements: list[bytes], origin: str = "test.example/log") -> tuple[l
     size = tree.size
     root = tree.root(size)
     receipts = [
-        issue_receipt(registry, origin, leaf, i, size, tree.inclusion_proof(i, size), root, ISSUED_AT)
+        issue_receipt(
+            registry, origin, leaf, i, size, tree.inclusion_proof(i, size), root, ISSUED_AT
+        )
         for i, leaf in enumerate(leaves)
     ]
     return leaves, receipts, registry

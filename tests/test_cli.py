@@ -42,7 +42,9 @@ def record(tmp_path: Path) -> Path:
                 "instansi": "Pemerintah Kabupaten Bogor",
                 "place": "Cibinong",
                 "date": "2024-09-27",
-                "witnesses": [{"name": "Ketua", "jabatan": "Ketua", "instansi": "Bawaslu Kab. Bogor"}],
+                "witnesses": [
+                    {"name": "Ketua", "jabatan": "Ketua", "instansi": "Bawaslu Kab. Bogor"}
+                ],
             }
         )
     )
@@ -62,7 +64,9 @@ def test_sign_then_verify_round_trip(key_file: Path, record: Path, runner: CliRu
     public = raw_public_key(load_key(key_file, ENV["REGISTRY_PASSPHRASE"]))
     assert verify_statement(statement, {__import__("hashlib").sha256(public).digest(): public}).ok
 
-    checked = runner.invoke(main, ["verify", str(record.with_suffix(".cose")), "--key", str(key_file)])
+    checked = runner.invoke(
+        main, ["verify", str(record.with_suffix(".cose")), "--key", str(key_file)]
+    )
     assert checked.exit_code == 0, checked.output
     assert "OK" in checked.output
     assert "Cibinong" in checked.output
@@ -114,20 +118,35 @@ def test_verify_receipt_against_registry_key(tmp_path: Path, runner: CliRunner) 
     (tmp_path / "r.cose").write_bytes(receipts[1])
     (tmp_path / "s.cose").write_bytes(statements[1])
     key = b64url(registry.public_key)
-    ok = runner.invoke(main, ["verify", str(tmp_path / "r.cose"), "--key", key,
-                              "--statement", str(tmp_path / "s.cose")])
+    ok = runner.invoke(
+        main,
+        ["verify", str(tmp_path / "r.cose"), "--key", key, "--statement", str(tmp_path / "s.cose")],
+    )
     assert ok.exit_code == 0, ok.output
     assert "tree_size: 3" in ok.output
     (tmp_path / "s0.cose").write_bytes(statements[0])
-    wrong = runner.invoke(main, ["verify", str(tmp_path / "r.cose"), "--key", key,
-                                 "--statement", str(tmp_path / "s0.cose")])
+    wrong = runner.invoke(
+        main,
+        [
+            "verify",
+            str(tmp_path / "r.cose"),
+            "--key",
+            key,
+            "--statement",
+            str(tmp_path / "s0.cose"),
+        ],
+    )
     assert wrong.exit_code == 1
     assert "wrong-statement" in wrong.output
 
 
 @pytest.mark.parametrize(
     ("name", "content", "reason"),
-    [("empty", b"", "empty"), ("truncated", b"\xd2\x84\x43", "truncated"), ("garbage", b"\x1c", "malformed")],
+    [
+        ("empty", b"", "empty"),
+        ("truncated", b"\xd2\x84\x43", "truncated"),
+        ("garbage", b"\x1c", "malformed"),
+    ],
 )
 def test_verify_bad_input_exits_non_zero(
     name: str, content: bytes, reason: str, tmp_path: Path, runner: CliRunner

@@ -17,9 +17,17 @@ from registry.verify.receipt import (
 )
 
 
-def issue_receipt(signer: CoseSigner, origin: str, leaf_bytes: bytes, index: int,
-                  tree_size: int, proof: Sequence[bytes], root: bytes, issued_at: int) -> bytes:
-    """A receipt proving ``leaf_bytes`` sits at ``index`` in the tree of ``tree_size`` with ``root``.
+def issue_receipt(
+    signer: CoseSigner,
+    origin: str,
+    leaf_bytes: bytes,
+    index: int,
+    tree_size: int,
+    proof: Sequence[bytes],
+    root: bytes,
+    issued_at: int,
+) -> bytes:
+    """A receipt: ``leaf_bytes`` sits at ``index`` in the tree of ``tree_size`` with ``root``.
 
     The registry signs the root (the detached payload); the proof and the leaf
     travel in the unprotected header so the receipt verifies on its own.

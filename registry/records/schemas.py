@@ -14,7 +14,7 @@ import binascii
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 import msgspec
 import yaml
@@ -32,7 +32,11 @@ Sanction = Literal["moral", "medium", "heavy"]
 EnforcementStep = Literal["early-warning", "warning", "reprimand", "block", "unblock"]
 
 ENFORCEMENT_ORDER: tuple[EnforcementStep, ...] = (
-    "early-warning", "warning", "reprimand", "block", "unblock",
+    "early-warning",
+    "warning",
+    "reprimand",
+    "block",
+    "unblock",
 )
 
 
@@ -44,7 +48,7 @@ class _Record(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=T
     pass
 
 
-class Enrolment(_Record, tag="enrolment", tag_field="type", kw_only=True):
+class Enrolment(_Record, tag="enrolment", tag_field="type", kw_only=True, frozen=True):
     """Binds a public key to a person and the office they hold, with a role and a term."""
 
     public_key: Annotated[bytes, msgspec.Meta(min_length=32, max_length=32)]
@@ -61,7 +65,7 @@ class Enrolment(_Record, tag="enrolment", tag_field="type", kw_only=True):
     term_end: IsoDate
 
 
-class KeyRevocation(_Record, tag="key-revocation", tag_field="type", kw_only=True):
+class KeyRevocation(_Record, tag="key-revocation", tag_field="type", kw_only=True, frozen=True):
     """Revokes an enrolled key from a date on (for example, the office ended early)."""
 
     kid: Hash
@@ -69,7 +73,7 @@ class KeyRevocation(_Record, tag="key-revocation", tag_field="type", kw_only=Tru
     effective: IsoDate
 
 
-class Template(_Record, tag="template", tag_field="type", kw_only=True):
+class Template(_Record, tag="template", tag_field="type", kw_only=True, frozen=True):
     """A published pact or declaration text; records cite it by SHA-256 of ``text``."""
 
     kind: Literal["pact", "declaration"]
@@ -86,7 +90,7 @@ class Witness(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=T
     instansi: Text
 
 
-class Pact(_Record, tag="pact", tag_field="type", kw_only=True):
+class Pact(_Record, tag="pact", tag_field="type", kw_only=True, frozen=True):
     """A PPK's integrity pact (Pakta Integritas)."""
 
     template: Hash
@@ -97,7 +101,7 @@ class Pact(_Record, tag="pact", tag_field="type", kw_only=True):
     witnesses: list[Witness] = []
 
 
-class Declaration(_Record, tag="declaration", tag_field="type", kw_only=True):
+class Declaration(_Record, tag="declaration", tag_field="type", kw_only=True, frozen=True):
     """An ASN's or PPK's neutrality declaration (Deklarasi Netralitas)."""
 
     template: Hash
@@ -106,7 +110,7 @@ class Declaration(_Record, tag="declaration", tag_field="type", kw_only=True):
     date: IsoDate
 
 
-class Report(_Record, tag="report", tag_field="type", kw_only=True):
+class Report(_Record, tag="report", tag_field="type", kw_only=True, frozen=True):
     """A complaint of a suspected violation (as SIAPNET takes them)."""
 
     case_number: Text
@@ -121,7 +125,7 @@ class Report(_Record, tag="report", tag_field="type", kw_only=True):
     evidence: list[Hash] = []
 
 
-class Recommendation(_Record, tag="recommendation", tag_field="type", kw_only=True):
+class Recommendation(_Record, tag="recommendation", tag_field="type", kw_only=True, frozen=True):
     """A sanction recommendation addressed to a PPK about a named (committed) ASN."""
 
     case_number: Text
@@ -134,7 +138,7 @@ class Recommendation(_Record, tag="recommendation", tag_field="type", kw_only=Tr
     report: EntryIndex | None = None
 
 
-class FollowUp(_Record, tag="follow-up", tag_field="type", kw_only=True):
+class FollowUp(_Record, tag="follow-up", tag_field="type", kw_only=True, frozen=True):
     """A PPK's follow-up of a recommendation: sanctioned (with the decree) or refused."""
 
     recommendation: EntryIndex
@@ -144,7 +148,7 @@ class FollowUp(_Record, tag="follow-up", tag_field="type", kw_only=True):
     reason: Text | None = None
 
 
-class Enforcement(_Record, tag="enforcement", tag_field="type", kw_only=True):
+class Enforcement(_Record, tag="enforcement", tag_field="type", kw_only=True, frozen=True):
     """A BKN enforcement step against an instansi whose PPK does not follow up."""
 
     instansi: Text
@@ -154,7 +158,7 @@ class Enforcement(_Record, tag="enforcement", tag_field="type", kw_only=True):
     recommendations: list[EntryIndex] = []
 
 
-class Revocation(_Record, tag="revocation", tag_field="type", kw_only=True):
+class Revocation(_Record, tag="revocation", tag_field="type", kw_only=True, frozen=True):
     """Says an earlier entry no longer stands, and why; nothing is ever deleted."""
 
     entry: EntryIndex
@@ -162,13 +166,27 @@ class Revocation(_Record, tag="revocation", tag_field="type", kw_only=True):
 
 
 Record = (
-    Enrolment | KeyRevocation | Template | Pact | Declaration | Report | Recommendation
-    | FollowUp | Enforcement | Revocation
+    Enrolment
+    | KeyRevocation
+    | Template
+    | Pact
+    | Declaration
+    | Report
+    | Recommendation
+    | FollowUp
+    | Enforcement
+    | Revocation
 )
 RECORD_TYPES: dict[str, type[Any]] = {
-    "enrolment": Enrolment, "key-revocation": KeyRevocation, "template": Template,
-    "pact": Pact, "declaration": Declaration, "report": Report,
-    "recommendation": Recommendation, "follow-up": FollowUp, "enforcement": Enforcement,
+    "enrolment": Enrolment,
+    "key-revocation": KeyRevocation,
+    "template": Template,
+    "pact": Pact,
+    "declaration": Declaration,
+    "report": Report,
+    "recommendation": Recommendation,
+    "follow-up": FollowUp,
+    "enforcement": Enforcement,
     "revocation": Revocation,
 }
 
@@ -181,7 +199,7 @@ def parse_record(payload: dict[str, Any]) -> Record:
     if kind == "follow-up":
         _check_follow_up(payload)
     try:
-        return msgspec.convert(payload, type=Record, strict=True)  # type: ignore[arg-type]
+        return cast(Record, msgspec.convert(payload, type=Record, strict=True))
     except msgspec.ValidationError as exc:
         raise RecordError(f"{kind}: {exc}") from exc
 
@@ -228,14 +246,13 @@ def _to_bytes(name: str, value: Any) -> bytes:
 
 def _normalise(data: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for key, value in data.items():
-        if isinstance(value, dt.date):
-            value = value.isoformat()
+    for key, raw in data.items():
+        value = raw.isoformat() if isinstance(raw, dt.date) else raw
         if key in _BINARY_FIELDS and value is not None:
             value = _to_bytes(key, value)
-        if key in _BINARY_LIST_FIELDS and isinstance(value, list):
+        elif key in _BINARY_LIST_FIELDS and isinstance(value, list):
             value = [_to_bytes(key, v) for v in value]
-        if key == "witnesses" and isinstance(value, list):
+        elif key == "witnesses" and isinstance(value, list):
             value = [_normalise(w) if isinstance(w, dict) else w for w in value]
         out[key] = value
     return out
@@ -250,7 +267,9 @@ def load_record_file(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise RecordError(f"not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {exc}") from exc
+        raise RecordError(
+            f"not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {exc}"
+        ) from exc
     if not isinstance(data, dict):
         raise RecordError("a record is a mapping with a 'type' field")
     return record_payload(parse_record(_normalise(data)))

@@ -32,8 +32,14 @@ class CoseSigner:
         self.public_key = raw_public_key(key)
         self.kid = key_id(self.public_key)
 
-    def sign1(self, protected: Mapping[int, Any], unprotected: Mapping[int, Any],
-              payload: bytes, *, detached: bool = False) -> bytes:
+    def sign1(
+        self,
+        protected: Mapping[int, Any],
+        unprotected: Mapping[int, Any],
+        payload: bytes,
+        *,
+        detached: bool = False,
+    ) -> bytes:
         """A tagged COSE_Sign1 over ``payload``; with ``detached`` the payload is left out (nil).
 
         ``alg`` and ``kid`` are added to the protected header.
@@ -44,8 +50,9 @@ class CoseSigner:
         body = [protected_bytes, dict(unprotected), None if detached else payload, signature]
         return encode_deterministic(cbor2.CBORTag(COSE_SIGN1_TAG, body))
 
-    def sign_statement(self, payload: Mapping[str, Any], issuer: str,
-                       issued_at: int | None = None) -> bytes:
+    def sign_statement(
+        self, payload: Mapping[str, Any], issuer: str, issued_at: int | None = None
+    ) -> bytes:
         """A signed statement (docs/formats.md) for a record whose ``type`` is in ``payload``."""
         statement_type = payload.get("type")
         if not isinstance(statement_type, str) or not statement_type:

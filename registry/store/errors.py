@@ -12,7 +12,7 @@ class StoreError(Exception):
     """Something the store refused or could not do."""
 
 
-class DuplicateStatement(StoreError):  # noqa: N818 (a domain name reads better than ...Error)
+class DuplicateStatement(StoreError):
     """Statement bytes with this SHA-256 are already in the log (or twice in one batch)."""
 
     def __init__(self, statement_sha256: bytes, existing_idx: int | None) -> None:
@@ -26,11 +26,11 @@ class DuplicateStatement(StoreError):  # noqa: N818 (a domain name reads better 
         super().__init__(f"statement {statement_sha256.hex()} is {where}")
 
 
-class NotContiguous(StoreError):  # noqa: N818 (a domain name reads better than ...Error)
+class NotContiguous(StoreError):
     """A batch does not continue the log exactly where it ends."""
 
 
-class CheckpointConflict(StoreError):  # noqa: N818 (a domain name reads better than ...Error)
+class CheckpointConflict(StoreError):
     """A checkpoint for this size is already stored (the registry never signs two)."""
 
     def __init__(self, size: int, existing_root: bytes | None, new_root: bytes) -> None:
@@ -44,33 +44,33 @@ class CheckpointConflict(StoreError):  # noqa: N818 (a domain name reads better 
         )
 
 
-class UnknownCheckpoint(StoreError):  # noqa: N818 (a domain name reads better than ...Error)
+class UnknownCheckpoint(StoreError):
     """No checkpoint is stored for the size given."""
 
 
-class KeyAlreadyEnrolled(StoreError):  # noqa: N818 (a domain name reads better than ...Error)
+class KeyAlreadyEnrolled(StoreError):
     """A key with this kid is already enrolled."""
 
 
-class UnknownKey(StoreError):  # noqa: N818 (a domain name reads better than ...Error)
+class UnknownKey(StoreError):
     """No key with this kid is enrolled (or held in custody)."""
 
 
-class KeyAlreadyRevoked(StoreError):  # noqa: N818 (a domain name reads better than ...Error)
+class KeyAlreadyRevoked(StoreError):
     """The enrolled key was revoked before."""
 
 
-class EntryAlreadyRevoked(StoreError):  # noqa: N818 (a domain name reads better than ...Error)
+class EntryAlreadyRevoked(StoreError):
     """The entry was revoked before."""
 
 
-class UnknownEntry(StoreError):  # noqa: N818 (a domain name reads better than ...Error)
+class UnknownEntry(StoreError):
     """A record refers to an entry index that is not in the log."""
 
 
-class IdentityErased(StoreError):  # noqa: N818 (a domain name reads better than ...Error)
+class IdentityErased(StoreError):
     """The personal data behind this commitment were erased and stay erased."""
 
 
-class UnknownPending(StoreError):  # noqa: N818 (a domain name reads better than ...Error)
+class UnknownPending(StoreError):
     """No pending submission with this id (or it is not waiting for a result)."""

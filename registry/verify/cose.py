@@ -55,7 +55,9 @@ class Sign1:
         return kid if isinstance(kid, bytes) else None
 
 
-def parse_sign1(data: bytes, what: str = "COSE_Sign1", max_size: int = MAX_CBOR_SIZE) -> Verdict[Sign1]:
+def parse_sign1(
+    data: bytes, what: str = "COSE_Sign1", max_size: int = MAX_CBOR_SIZE
+) -> Verdict[Sign1]:
     """Parse a tagged (or untagged) COSE_Sign1 whose algorithm is EdDSA."""
     check = f"parse {what}"
     decoded = decode(data, what, max_size)
@@ -90,12 +92,14 @@ def parse_sign1(data: bytes, what: str = "COSE_Sign1", max_size: int = MAX_CBOR_
     alg = protected.get(HEADER_ALG)
     if alg != ALG_EDDSA:
         return Verdict.failed(
-            check, Reason.WRONG_ALGORITHM,
+            check,
+            Reason.WRONG_ALGORITHM,
             f"{what} uses algorithm {alg!r}; only EdDSA (-8) with Ed25519 is accepted",
         )
     if len(signature) != ED25519_SIGNATURE_SIZE:
         return Verdict.failed(
-            check, Reason.MALFORMED,
+            check,
+            Reason.MALFORMED,
             f"an Ed25519 signature is 64 bytes, this one is {len(signature)}",
         )
     return Verdict.passed(
@@ -103,8 +107,9 @@ def parse_sign1(data: bytes, what: str = "COSE_Sign1", max_size: int = MAX_CBOR_
     )
 
 
-def verify_signature(message: Sign1, public_key: bytes, payload: bytes | None = None,
-                     what: str = "signature") -> Verdict[None]:
+def verify_signature(
+    message: Sign1, public_key: bytes, payload: bytes | None = None, what: str = "signature"
+) -> Verdict[None]:
     """Check ``message``'s Ed25519 signature with ``public_key``.
 
     ``payload`` is the detached payload; without it the attached one is used.
@@ -121,7 +126,9 @@ def verify_signature(message: Sign1, public_key: bytes, payload: bytes | None = 
         )
     except InvalidSignature:
         return Verdict.failed(
-            check, Reason.BAD_SIGNATURE, f"the {what} does not match the signer's key",
+            check,
+            Reason.BAD_SIGNATURE,
+            f"the {what} does not match the signer's key",
             kid=key_id(public_key).hex(),
         )
     except ValueError as exc:

@@ -22,11 +22,15 @@ def _looks_like_note(data: bytes) -> bool:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return False
-    return "\n\n\u2014 " in text or text.count("\n") >= 3 and text[:1].isprintable()
+    return "\n\n\u2014 " in text or (text.count("\n") >= 3 and text[:1].isprintable())
 
 
-def verify_item(data: bytes, trusted: TrustedKeys, statement: bytes | None = None,
-                witnesses_required: int | None = None) -> Verdict[Any]:
+def verify_item(
+    data: bytes,
+    trusted: TrustedKeys,
+    statement: bytes | None = None,
+    witnesses_required: int | None = None,
+) -> Verdict[Any]:
     """Verify ``data`` as a checkpoint, a receipt or a signed statement, whichever it is."""
     if not data:
         return Verdict.failed("verify", Reason.EMPTY, "nothing to verify: the input is empty")

@@ -29,8 +29,13 @@ class Leaf:
     def to_bytes(self) -> bytes:
         """The leaf's deterministic CBOR bytes."""
         return encode_deterministic(
-            [LEAF_VERSION, self.index, self.prev_leaf_hash, self.registered_at,
-             self.statement_sha256]
+            [
+                LEAF_VERSION,
+                self.index,
+                self.prev_leaf_hash,
+                self.registered_at,
+                self.statement_sha256,
+            ]
         )
 
     def leaf_hash(self) -> bytes:
@@ -53,7 +58,9 @@ def decode_leaf(data: bytes) -> Verdict[Leaf]:
     if not isinstance(index, int) or isinstance(index, bool) or index < 0:
         return Verdict.failed(check, Reason.MALFORMED, "leaf index must be a non-negative integer")
     if not isinstance(registered_at, int) or isinstance(registered_at, bool) or registered_at < 0:
-        return Verdict.failed(check, Reason.MALFORMED, "registered_at must be a non-negative integer")
+        return Verdict.failed(
+            check, Reason.MALFORMED, "registered_at must be a non-negative integer"
+        )
     for name, value in (("prev_leaf_hash", prev), ("statement_sha256", statement_sha256)):
         if not isinstance(value, bytes) or len(value) != HASH_SIZE:
             return Verdict.failed(check, Reason.MALFORMED, f"{name} must be {HASH_SIZE} bytes")

@@ -72,8 +72,9 @@ def _inclusion_proof(unprotected: dict[Any, Any]) -> tuple[int, int, list[bytes]
     return size, index, path
 
 
-def verify_receipt(receipt: bytes, registry_keys: KeyLookup,
-                   statement: bytes | None = None) -> Verdict[ReceiptInfo]:
+def verify_receipt(
+    receipt: bytes, registry_keys: KeyLookup, statement: bytes | None = None
+) -> Verdict[ReceiptInfo]:
     """Verify a receipt alone, against the registry's public keys.
 
     With ``statement`` (the signed statement bytes) it also checks that the
@@ -88,7 +89,8 @@ def verify_receipt(receipt: bytes, registry_keys: KeyLookup,
     vds = message.protected.get(HEADER_VDS)
     if vds != VDS_RFC9162_SHA256:
         return Verdict.failed(
-            check, Reason.WRONG_ALGORITHM,
+            check,
+            Reason.WRONG_ALGORITHM,
             f"verifiable data structure {vds!r} is not RFC9162_SHA256 (1)",
         )
     if message.payload is not None:
@@ -98,7 +100,9 @@ def verify_receipt(receipt: bytes, registry_keys: KeyLookup,
     public_key = lookup_key(registry_keys, kid) if kid is not None else None
     if kid is None or public_key is None or key_id(public_key) != kid:
         return Verdict.failed(
-            check, Reason.UNKNOWN_KEY, "the receipt is signed by a key that is not a registry key",
+            check,
+            Reason.UNKNOWN_KEY,
+            "the receipt is signed by a key that is not a registry key",
             kid=kid.hex() if kid else "",
         )
     # (3)
@@ -109,8 +113,11 @@ def verify_receipt(receipt: bytes, registry_keys: KeyLookup,
     signed_size = message.protected.get(HEADER_TREE_SIZE)
     if signed_size != size:
         return Verdict.failed(
-            check, Reason.SIZE_MISMATCH, "the proof is for another tree size than the signed one",
-            proof_size=str(size), signed_size=str(signed_size),
+            check,
+            Reason.SIZE_MISMATCH,
+            "the proof is for another tree size than the signed one",
+            proof_size=str(size),
+            signed_size=str(signed_size),
         )
     # (4)
     leaf_bytes = message.unprotected.get(HEADER_LEAF)
@@ -121,15 +128,21 @@ def verify_receipt(receipt: bytes, registry_keys: KeyLookup,
         return leaf.fail_as(check)
     if leaf.value.index != index:
         return Verdict.failed(
-            check, Reason.WRONG_LEAF, "the leaf's index is not the proof's",
-            leaf_index=str(leaf.value.index), proof_index=str(index),
+            check,
+            Reason.WRONG_LEAF,
+            "the leaf's index is not the proof's",
+            leaf_index=str(leaf.value.index),
+            proof_index=str(index),
         )
     if statement is not None:
         digest = hashlib.sha256(statement).digest()
         if digest != leaf.value.statement_sha256:
             return Verdict.failed(
-                check, Reason.WRONG_STATEMENT, "the receipt logs another statement",
-                statement_sha256=digest.hex(), leaf_statement_sha256=leaf.value.statement_sha256.hex(),
+                check,
+                Reason.WRONG_STATEMENT,
+                "the receipt logs another statement",
+                statement_sha256=digest.hex(),
+                leaf_statement_sha256=leaf.value.statement_sha256.hex(),
             )
     # (5)
     hashed = leaf_hash(leaf_bytes)
@@ -141,16 +154,25 @@ def verify_receipt(receipt: bytes, registry_keys: KeyLookup,
     signed = verify_signature(message, public_key, payload=root, what="receipt signature")
     if not signed.ok:
         return Verdict.failed(
-            check, Reason.BAD_SIGNATURE,
+            check,
+            Reason.BAD_SIGNATURE,
             "the registry's signature does not cover the root computed from this leaf and proof",
-            computed_root=root.hex(), kid=kid.hex(),
+            computed_root=root.hex(),
+            kid=kid.hex(),
         )
     claims = message.protected.get(HEADER_CWT_CLAIMS)
     origin = claims.get(1) if isinstance(claims, dict) else None
     issued_at = claims.get(6) if isinstance(claims, dict) else None
     info = ReceiptInfo(
-        tree_size=size, index=index, root=root, leaf=leaf.value, leaf_bytes=leaf_bytes,
-        leaf_hash=hashed, kid=kid, origin=origin if isinstance(origin, str) else None,
-        issued_at=issued_at if isinstance(issued_at, int) else None, proof=tuple(path),
+        tree_size=size,
+        index=index,
+        root=root,
+        leaf=leaf.value,
+        leaf_bytes=leaf_bytes,
+        leaf_hash=hashed,
+        kid=kid,
+        origin=origin if isinstance(origin, str) else None,
+        issued_at=issued_at if isinstance(issued_at, int) else None,
+        proof=tuple(path),
     )
     return Verdict.passed(check, info, root=root.hex(), tree_size=str(size), index=str(index))

@@ -95,8 +95,11 @@ class Verdict(Generic[T]):
     def fail_as(self, check: str) -> Verdict[Any]:
         """The same failure, re-labelled as part of a larger check (of any value type)."""
         return Verdict(
-            ok=False, check=check, reason=self.reason,
-            detail=f"{self.check}: {self.detail}", evidence=self.evidence,
+            ok=False,
+            check=check,
+            reason=self.reason,
+            detail=f"{self.check}: {self.detail}",
+            evidence=self.evidence,
         )
 
 

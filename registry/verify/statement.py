@@ -85,13 +85,18 @@ def verify_statement(data: bytes, keys: KeyLookup) -> Verdict[Statement]:
     public_key = lookup_key(keys, kid)
     if public_key is None:
         return Verdict.failed(
-            check, Reason.UNKNOWN_KEY, "the statement is signed by a key that is not trusted here",
+            check,
+            Reason.UNKNOWN_KEY,
+            "the statement is signed by a key that is not trusted here",
             kid=kid.hex(),
         )
     if key_id(public_key) != kid:
         return Verdict.failed(
-            check, Reason.UNKNOWN_KEY, "the kid is not the SHA-256 of the key it names",
-            kid=kid.hex(), key_sha256=key_id(public_key).hex(),
+            check,
+            Reason.UNKNOWN_KEY,
+            "the kid is not the SHA-256 of the key it names",
+            kid=kid.hex(),
+            key_sha256=key_id(public_key).hex(),
         )
     # (3)
     signed = verify_signature(message, public_key, what="statement signature")
@@ -121,15 +126,22 @@ def verify_statement(data: bytes, keys: KeyLookup) -> Verdict[Statement]:
     issuer, subject, issued_at = claims
     if subject != statement_type:
         return Verdict.failed(
-            check, Reason.MALFORMED,
+            check,
+            Reason.MALFORMED,
             f"CWT sub {subject!r} differs from the payload type {statement_type!r}",
         )
     return Verdict.passed(
         check,
         Statement(
-            statement_type=statement_type, payload=payload, kid=kid, public_key=public_key,
-            issuer=issuer, issued_at=issued_at, sha256=hashlib.sha256(data).digest(),
+            statement_type=statement_type,
+            payload=payload,
+            kid=kid,
+            public_key=public_key,
+            issuer=issuer,
+            issued_at=issued_at,
+            sha256=hashlib.sha256(data).digest(),
             raw=bytes(data),
         ),
-        kid=kid.hex(), type=statement_type,
+        kid=kid.hex(),
+        type=statement_type,
     )

@@ -109,7 +109,9 @@ class TrustedKeys:
         self.witnesses_required = required if isinstance(required, int) else 0
 
     @classmethod
-    def build(cls, key_texts: Iterable[str] = (), configurations: Iterable[bytes] = ()) -> TrustedKeys:
+    def build(
+        cls, key_texts: Iterable[str] = (), configurations: Iterable[bytes] = ()
+    ) -> TrustedKeys:
         """Trusted keys from key strings and configuration documents."""
         trusted = cls()
         for document in configurations:

@@ -67,7 +67,11 @@ def test_public_key_readable_without_passphrase() -> None:
     [
         ("not-json", b"\x00garbage", "not a key file"),
         ("other-format", b'{"format": "pem"}', "not a registry-ed25519-key/v1"),
-        ("missing-cipher", b'{"format": "registry-ed25519-key/v1", "kdf": {"name": "scrypt"}}', "cipher"),
+        (
+            "missing-cipher",
+            b'{"format": "registry-ed25519-key/v1", "kdf": {"name": "scrypt"}}',
+            "cipher",
+        ),
     ],
 )
 def test_malformed_key_files_are_refused(name: str, data: bytes, match: str) -> None:

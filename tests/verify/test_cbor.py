@@ -14,7 +14,7 @@ from registry.verify.result import Reason
 def test_map_keys_sort_by_encoded_bytes_not_length_first() -> None:
     # RFC 8949 §4.2.1: 395 (0x19018b) sorts before -1 (0x20); RFC 7049 canonical puts -1 first.
     encoded = encode_deterministic({-1: 0, 395: 0, 1: 0})
-    assert encoded == bytes.fromhex("a3" "0100" "19018b00" "2000")
+    assert encoded == bytes.fromhex("a3010019018b002000")
     assert cbor2.dumps({-1: 0, 395: 0, 1: 0}, canonical=True) != encoded
 
 
@@ -60,10 +60,15 @@ def test_non_deterministic_encodings_are_refused(name: str, data: bytes) -> None
 
 
 values = st.recursive(
-    st.none() | st.booleans() | st.integers(min_value=-(2**63), max_value=2**64 - 1)
-    | st.text(max_size=10) | st.binary(max_size=10),
-    lambda inner: st.lists(inner, max_size=4)
-    | st.dictionaries(st.text(max_size=5) | st.integers(-100, 1000), inner, max_size=4),
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**63), max_value=2**64 - 1)
+    | st.text(max_size=10)
+    | st.binary(max_size=10),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.text(max_size=5) | st.integers(-100, 1000), inner, max_size=4)
+    ),
     max_leaves=12,
 )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 from registry.verify.cbor import encode_deterministic
 from registry.verify.leaf import decode_leaf
+from registry.verify.merkle import leaf_hash
 from registry.verify.receipt import HEADER_LEAF, HEADER_VDP, verify_receipt
 from registry.verify.result import Reason
 from tests.factories import logged, signed_pact
@@ -37,9 +39,7 @@ def test_all_receipts_share_one_root() -> None:
 
 
 def test_leaves_chain_each_to_the_one_before() -> None:
-    for prev, leaf in zip(LEAVES, LEAVES[1:], strict=False):
-        from registry.verify.merkle import leaf_hash
-
+    for prev, leaf in itertools.pairwise(LEAVES):
         assert decode_leaf(leaf).unwrap().prev_leaf_hash == leaf_hash(prev)
 
 
@@ -69,18 +69,29 @@ def _set_proof(body: list[Any], value: list[Any]) -> None:
         ("leaf-missing", lambda b: b[1].pop(HEADER_LEAF), Reason.MALFORMED),
         ("proof-missing", lambda b: b[1].pop(HEADER_VDP), Reason.MALFORMED),
         ("two-proofs", lambda b: b[1][HEADER_VDP][-1].append(b"\x80"), Reason.MALFORMED),
-        ("proof-size-changed", lambda b: _set_proof(b, [6, 2, cbor2.loads(b[1][HEADER_VDP][-1][0])[2]]),
-         Reason.SIZE_MISMATCH),
+        (
+            "proof-size-changed",
+            lambda b: _set_proof(b, [6, 2, cbor2.loads(b[1][HEADER_VDP][-1][0])[2]]),
+            Reason.SIZE_MISMATCH,
+        ),
         ("proof-index-out-of-range", lambda b: _set_proof(b, [7, 9, []]), Reason.WRONG_LEAF),
-        ("proof-path-truncated", lambda b: _set_proof(b, [7, 2, cbor2.loads(b[1][HEADER_VDP][-1][0])[2][:-1]]),
-         Reason.WRONG_PROOF_LENGTH),
+        (
+            "proof-path-truncated",
+            lambda b: _set_proof(b, [7, 2, cbor2.loads(b[1][HEADER_VDP][-1][0])[2][:-1]]),
+            Reason.WRONG_PROOF_LENGTH,
+        ),
         ("signature-zeroed", lambda b: b.__setitem__(3, bytes(64)), Reason.BAD_SIGNATURE),
         ("payload-attached", lambda b: b.__setitem__(2, b"x" * 32), Reason.MALFORMED),
-        ("vds-changed", lambda b: b.__setitem__(0, encode_deterministic({**cbor2.loads(b[0]), 395: 2})),
-         Reason.WRONG_ALGORITHM),
+        (
+            "vds-changed",
+            lambda b: b.__setitem__(0, encode_deterministic({**cbor2.loads(b[0]), 395: 2})),
+            Reason.WRONG_ALGORITHM,
+        ),
     ],
 )
-def test_mutated_receipt_is_refused(name: str, change: Callable[[list[Any]], None], reason: Reason) -> None:
+def test_mutated_receipt_is_refused(
+    name: str, change: Callable[[list[Any]], None], reason: Reason
+) -> None:
     verdict = verify_receipt(_mutate(change), KEYS)
     assert not verdict.ok
     assert verdict.reason == reason, verdict.explain()

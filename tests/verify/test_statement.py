@@ -111,7 +111,8 @@ def test_payload_without_type_is_refused() -> None:
 def test_subject_claim_must_match_type() -> None:
     signer = CoseSigner(PPK)
     data = signer.sign1(
-        {3: "application/cbor", 15: {1: "x", 2: "declaration", 6: 1}}, {},
+        {3: "application/cbor", 15: {1: "x", 2: "declaration", 6: 1}},
+        {},
         encode_deterministic(pact_payload()),
     )
     verdict = verify_statement(data, TRUSTED)
