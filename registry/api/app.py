@@ -1,0 +1,45 @@
+"""The Litestar application: wiring of controllers, errors, OpenAPI and the service lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.openapi import OpenAPIConfig
+
+from registry.api.entries import EntriesController
+from registry.api.errors import EXCEPTION_HANDLERS
+from registry.api.log import LogController
+from registry.api.search import SearchController
+from registry.config import Settings
+from registry.records.operator import OperatorKeys, open_keys
+from registry.records.service import RegistryService
+
+
+def create_app(settings: Settings, keys: OperatorKeys | None = None) -> Litestar:
+    """The registry's ASGI app; the service opens at start-up and closes at shutdown."""
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        operator = keys or open_keys(settings.data_dir, settings.admin_passphrase, settings.origin)
+        service = await RegistryService.open(settings, operator)
+        app.state.service = service
+        try:
+            yield
+        finally:
+            await service.close()
+
+    return Litestar(
+        route_handlers=[EntriesController, LogController, SearchController],
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=[lifespan],
+        openapi_config=OpenAPIConfig(
+            title="Integrity pact registry",
+            version="1.0.0",
+            path="/schema",
+            description="Signed statements of Indonesia's civil-service neutrality commitments "
+            "in an append-only, tamper-evident log (SCITT/SCRAPI, RFC 9162, RFC 9942, C2SP).",
+        ),
+        debug=False,
+    )

@@ -1,0 +1,35 @@
+"""How handlers reach the registry service and parse common inputs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+
+from registry.api.errors import BadRequest
+from registry.records.service import RegistryService
+
+COSE = "application/cose"
+CHECKPOINT = "text/plain; charset=utf-8"
+TILE = "application/octet-stream"
+
+
+def service_of(request: Request[Any, Any, Any]) -> RegistryService:
+    """The service the app was started with."""
+    service: RegistryService = request.app.state.service
+    return service
+
+
+def wants_json(request: Request[Any, Any, Any]) -> bool:
+    """Whether the client asked for JSON rather than CBOR/COSE."""
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and COSE not in accept
+
+
+def non_negative(name: str, value: int | None) -> int | None:
+    """Refuse a negative query parameter with a problem naming it."""
+    if value is not None and value < 0:
+        raise BadRequest(
+            "invalid-parameter", "Invalid request parameter", f"{name} must not be negative"
+        )
+    return value

@@ -1,0 +1,76 @@
+"""Registration (SCRAPI) and entries: POST /entries, GET /entries/{index}[/statement]."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import PathParameter
+
+from registry.api.deps import COSE, service_of, wants_json
+from registry.api.errors import BadRequest
+
+MAX_BODY = 64 * 1024
+
+
+class EntriesController(Controller):
+    """Register signed statements and read entries."""
+
+    path = "/entries"
+    tags = ["log"]
+
+    @post(
+        "/",
+        status_code=201,
+        request_max_body_size=MAX_BODY,
+        summary="Register a signed statement (SCRAPI)",
+        description="Body: a COSE_Sign1 signed statement (`application/cose`). Answers 201 "
+        "with the receipt (`application/cose`) and `Location: /entries/{index}` once the entry "
+        "is on disk; 200 with the existing entry's receipt for statement bytes already registered.",
+    )
+    async def register(self, request: Request[Any, Any, Any]) -> Response[bytes]:
+        content_type = request.headers.get("content-type", "").split(";")[0].strip()
+        if content_type != COSE:
+            raise BadRequest(
+                "unsupported-media-type",
+                "Unsupported media type",
+                f"send the signed statement as {COSE}, not {content_type or 'nothing'}",
+                415,
+            )
+        body = await request.body()
+        result = await service_of(request).register(body)
+        return Response(
+            result.receipt,
+            status_code=200 if result.existed else 201,
+            media_type=COSE,
+            headers={
+                "Location": f"/entries/{result.index}",
+                "X-Registry-Entry-Index": str(result.index),
+            },
+        )
+
+    @get(
+        "/{index:int}", summary="An entry's receipt, or its JSON view with Accept: application/json"
+    )
+    async def entry(
+        self, request: Request[Any, Any, Any], index: Annotated[int, PathParameter(ge=0)]
+    ) -> Response[Any]:
+        service = service_of(request)
+        if wants_json(request):
+            return Response(await service.entry_view(index), media_type="application/json")
+        return Response(
+            await service.receipt(index),
+            media_type=COSE,
+            headers={"Cache-Control": "public, max-age=31536000, immutable"},
+        )
+
+    @get("/{index:int}/statement", summary="The signed statement bytes as registered")
+    async def statement(
+        self, request: Request[Any, Any, Any], index: Annotated[int, PathParameter(ge=0)]
+    ) -> Response[bytes]:
+        record = await service_of(request).entry(index)
+        return Response(
+            record.statement,
+            media_type=COSE,
+            headers={"Cache-Control": "public, max-age=31536000, immutable"},
+        )

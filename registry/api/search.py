@@ -1,0 +1,118 @@
+"""Search the log: GET /api/entries?type=&signer=&instansi=&since=&until= (paged, JSON or CSV)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get
+from litestar.params import FromQuery, QueryParameter
+
+from registry.api.deps import service_of
+from registry.api.errors import BadRequest
+from registry.records.schemas import RECORD_TYPES
+from registry.verify.trust import b64url, unb64url
+
+
+def _instant_ms(name: str, value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise BadRequest(
+            "invalid-parameter",
+            "Invalid request parameter",
+            f"{name} must be an ISO 8601 date or date-time, not {value!r}",
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return int(moment.timestamp() * 1000)
+
+
+def _kid(value: str | None) -> bytes | None:
+    if value is None:
+        return None
+    try:
+        kid = bytes.fromhex(value) if len(value) == 64 else unb64url(value)
+    except ValueError:
+        kid = b""
+    if len(kid) != 32:
+        raise BadRequest(
+            "invalid-parameter",
+            "Invalid request parameter",
+            "signer must be a key id: 64 hex digits or base64url of 32 bytes",
+        )
+    return kid
+
+
+class SearchController(Controller):
+    """Find entries by type, signer, instansi and registration time."""
+
+    path = "/api/entries"
+    tags = ["search"]
+
+    @get("/", summary="Search entries (paged); format=csv for a CSV export")
+    async def search(
+        self,
+        request: Request[Any, Any, Any],
+        type: FromQuery[str | None] = None,
+        signer: FromQuery[str | None] = None,
+        instansi: FromQuery[str | None] = None,
+        since: FromQuery[str | None] = None,
+        until: FromQuery[str | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 50,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        format: Annotated[str, QueryParameter(pattern="^(json|csv)$")] = "json",
+    ) -> Response[Any]:
+        if type is not None and type not in RECORD_TYPES:
+            raise BadRequest(
+                "invalid-parameter",
+                "Invalid request parameter",
+                f"unknown type {type!r}; known: {', '.join(RECORD_TYPES)}",
+            )
+        page = await service_of(request).store.search_entries(
+            type=type,
+            signer_kid=_kid(signer),
+            instansi=instansi,
+            since_ms=_instant_ms("since", since),
+            until_ms=_instant_ms("until", until),
+            limit=limit,
+            offset=offset,
+        )
+        items = [
+            {
+                "index": r.idx,
+                "type": r.type,
+                "signer": b64url(r.signer_kid),
+                "instansi": r.instansi,
+                "registered_at": r.registered_at,
+                "payload": json.loads(r.payload_json),
+                "url": f"/entries/{r.idx}",
+            }
+            for r in page.records
+        ]
+        if format == "csv":
+            out = io.StringIO()
+            writer = csv.writer(out)
+            writer.writerow(["index", "type", "signer", "instansi", "registered_at", "payload"])
+            for item in items:
+                writer.writerow(
+                    [
+                        item["index"],
+                        item["type"],
+                        item["signer"],
+                        item["instansi"],
+                        item["registered_at"],
+                        json.dumps(item["payload"], ensure_ascii=False),
+                    ]
+                )
+            return Response(
+                out.getvalue(),
+                media_type="text/csv; charset=utf-8",
+                headers={"Content-Disposition": 'attachment; filename="entries.csv"'},
+            )
+        return Response({"total": page.total, "limit": limit, "offset": offset, "items": items})

@@ -1,0 +1,130 @@
+"""The log as the sequencer and the readers see it: tree, chain head, keys, checkpoints.
+
+Plain code with no storage: the registrar loads it from the store at start and
+advances it batch by batch.  Every read (roots, proofs, receipts, tiles) is
+served from here, in memory, without a database query.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from registry.log.checkpoint import sign_checkpoint
+from registry.log.receipt import issue_receipt
+from registry.log.tree import MerkleTree
+from registry.signing.cose import CoseSigner
+from registry.signing.note import NoteSigner
+from registry.verify.leaf import ZERO_HASH, Leaf
+
+
+@dataclass(frozen=True)
+class NewLeaf:
+    """A leaf made for a statement in a batch."""
+
+    leaf: Leaf
+    leaf_bytes: bytes
+    leaf_hash: bytes
+
+
+@dataclass(frozen=True)
+class SignedCheckpoint:
+    """A checkpoint the log signed: size, root, the note text and when (ms)."""
+
+    size: int
+    root: bytes
+    note: str
+    created_at: int
+
+
+class LogState:
+    """The in-memory view of the log that one sequencer advances.
+
+    ``checkpoint_sizes`` lists the size of every checkpoint ever signed, so the
+    receipt of any entry can be issued against the checkpoint it was first
+    logged under, identically every time (Ed25519 signatures are deterministic).
+    """
+
+    def __init__(
+        self,
+        origin: str,
+        log_key: CoseSigner,
+        note_signer: NoteSigner,
+        tree: MerkleTree | None = None,
+        last_leaf_hash: bytes = ZERO_HASH,
+    ) -> None:
+        self.origin = origin
+        self.log_key = log_key
+        self.note_signer = note_signer
+        self.tree = tree or MerkleTree()
+        self.last_leaf_hash = last_leaf_hash
+        self.checkpoint_sizes: list[int] = []
+        self.checkpoint_times: list[int] = []
+        self.latest: SignedCheckpoint | None = None
+
+    @property
+    def size(self) -> int:
+        """Entries in the log."""
+        return self.tree.size
+
+    def load_checkpoint(self, checkpoint: SignedCheckpoint) -> None:
+        """Record a checkpoint read from storage (in increasing size order)."""
+        self.checkpoint_sizes.append(checkpoint.size)
+        self.checkpoint_times.append(checkpoint.created_at)
+        self.latest = checkpoint
+
+    def make_leaves(self, statement_hashes: Sequence[bytes], registered_at: int) -> list[NewLeaf]:
+        """Leaves for the next statements, each chained to the one before; nothing is appended."""
+        leaves: list[NewLeaf] = []
+        prev = self.last_leaf_hash
+        for offset, digest in enumerate(statement_hashes):
+            leaf = Leaf(self.size + offset, prev, registered_at, digest)
+            data = leaf.to_bytes()
+            prev = hashlib.sha256(b"\x00" + data).digest()
+            leaves.append(NewLeaf(leaf, data, prev))
+        return leaves
+
+    def append(self, leaves: Sequence[NewLeaf], now_ms: int) -> SignedCheckpoint:
+        """Append ``leaves`` and sign the new checkpoint; undo with :meth:`rollback`."""
+        for new in leaves:
+            self.tree.append(new.leaf_hash)
+        size = self.tree.size
+        root = self.tree.root(size)
+        note = sign_checkpoint(self.note_signer, self.origin, size, root)
+        return SignedCheckpoint(size, root, note, now_ms)
+
+    def commit(self, leaves: Sequence[NewLeaf], checkpoint: SignedCheckpoint) -> None:
+        """Make an appended batch current once it is on disk."""
+        if leaves:
+            self.last_leaf_hash = leaves[-1].leaf_hash
+        self.load_checkpoint(checkpoint)
+
+    def rollback(self, size: int) -> None:
+        """Forget leaves appended past ``size`` (their batch was not written)."""
+        self.tree.truncate(size)
+
+    def checkpoint_size_for(self, index: int) -> tuple[int, int]:
+        """The first checkpoint that covers entry ``index``: its size and time (ms)."""
+        position = bisect.bisect_right(self.checkpoint_sizes, index)
+        if position == len(self.checkpoint_sizes):
+            raise IndexError(f"no checkpoint covers entry {index}")
+        return self.checkpoint_sizes[position], self.checkpoint_times[position]
+
+    def receipt(
+        self,
+        leaf_bytes: bytes,
+        index: int,
+        size: int | None = None,
+        issued_at_ms: int | None = None,
+    ) -> bytes:
+        """The receipt for entry ``index`` (by default under its first checkpoint)."""
+        if size is None:
+            size, issued_at_ms = self.checkpoint_size_for(index)
+        root = self.tree.root(size)
+        proof = self.tree.inclusion_proof(index, size)
+        issued = (issued_at_ms or 0) // 1000
+        return issue_receipt(
+            self.log_key, self.origin, leaf_bytes, index, size, proof, root, issued
+        )

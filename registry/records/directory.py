@@ -1,0 +1,57 @@
+"""The enrolled keys, in memory: who may sign, loaded at start and updated per batch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+
+from registry.store.models import KeyChange, KeyRevocationRecord, SignerKeyRecord
+
+
+class KeyDirectory:
+    """Enrolled keys by kid.
+
+    :meth:`overlay` gives a batch its own view: changes made to the overlay
+    (an enrolment early in a batch, used by a later statement of that batch)
+    stay out of this directory until the batch is written and applied.
+    """
+
+    def __init__(
+        self, keys: Iterable[SignerKeyRecord] = (), base: KeyDirectory | None = None
+    ) -> None:
+        self._keys: dict[bytes, SignerKeyRecord] = {k.kid: k for k in keys}
+        self._base = base
+
+    def get(self, kid: bytes) -> SignerKeyRecord | None:
+        """The enrolment of ``kid``, if any."""
+        key = self._keys.get(kid)
+        if key is None and self._base is not None:
+            return self._base.get(kid)
+        return key
+
+    def public_key(self, kid: bytes) -> bytes | None:
+        """The raw public key of ``kid`` if enrolled (revoked too: the policy decides)."""
+        key = self.get(kid)
+        return key.public_key if key else None
+
+    def apply(self, change: KeyChange) -> None:
+        """Apply an enrolment or a revocation."""
+        if isinstance(change, KeyRevocationRecord):
+            key = self.get(change.kid)
+            if key is None:
+                raise KeyError(f"cannot revoke unknown key {change.kid.hex()}")
+            self._keys[change.kid] = replace(
+                key, revoked_at=change.revoked_at, revocation_idx=change.revocation_idx
+            )
+        else:
+            self._keys[change.kid] = change
+
+    def overlay(self) -> KeyDirectory:
+        """A view for one batch whose changes leave this directory alone."""
+        return KeyDirectory(base=self)
+
+    def all(self) -> list[SignerKeyRecord]:
+        """Every enrolled key."""
+        merged = {k.kid: k for k in self._base.all()} if self._base else {}
+        merged.update(self._keys)
+        return list(merged.values())

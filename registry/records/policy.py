@@ -1,0 +1,275 @@
+"""Registration policy: who may sign what, and when.
+
+A signed statement is admitted when (1) its type has a schema and the payload
+fits it, (2) its key is enrolled and not revoked, (3) the key's role may sign
+that type, (4) it was signed within the key's term of office and not in the
+future, and (5) the type's own rules hold (enrolment only by the operator's
+admin key; revocations only by the original signer or an admin...).
+The checks are plain functions over a :class:`KeyView` and an
+:class:`EntryView`, so they run without a server or a database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from registry.records.errors import RegistrationRefused
+from registry.records.schemas import (
+    Enrolment,
+    KeyRevocation,
+    Record,
+    RecordError,
+    Revocation,
+    parse_record,
+)
+from registry.store.models import KeyChange, KeyRevocationRecord, SignerKeyRecord
+from registry.verify.cose import key_id
+from registry.verify.statement import Statement
+
+WIB = dt.timezone(dt.timedelta(hours=7), "WIB")
+"""Terms of office are dates; a statement's day is read in Western Indonesia Time."""
+CLOCK_SKEW_S = 300
+
+SIGNER_ROLES: Mapping[str, frozenset[str]] = {
+    "enrolment": frozenset({"admin"}),
+    "key-revocation": frozenset({"admin"}),
+    "template": frozenset({"admin"}),
+    "pact": frozenset({"ppk"}),
+    "declaration": frozenset({"asn", "ppk"}),
+    "report": frozenset({"bawaslu", "recommender"}),
+    "recommendation": frozenset({"recommender"}),
+    "follow-up": frozenset({"ppk"}),
+    "enforcement": frozenset({"bkn"}),
+    "revocation": frozenset({"admin", "ppk", "asn", "recommender", "bkn", "bawaslu"}),
+}
+
+
+class KeyView(Protocol):
+    """Enrolled keys as the policy sees them."""
+
+    def get(self, kid: bytes) -> SignerKeyRecord | None:
+        """The enrolment of ``kid``, if any."""
+        ...
+
+
+@dataclass(frozen=True)
+class EntrySummary:
+    """What the policy needs to know of an earlier entry."""
+
+    idx: int
+    type: str
+    signer_kid: bytes
+    revoked: bool
+
+
+class EntryView(Protocol):
+    """Earlier entries as the policy sees them."""
+
+    def summary(self, idx: int) -> EntrySummary | None:
+        """The entry at ``idx``, if it exists."""
+        ...
+
+
+@dataclass(frozen=True)
+class Admission:
+    """An admitted statement and what it changes besides the log."""
+
+    record: Record
+    key_change: KeyChange | None = None
+    revokes: int | None = None
+    revocation_reason: str | None = None
+    instansi: str | None = None
+
+
+def _day_of(seconds: int) -> str:
+    return dt.datetime.fromtimestamp(seconds, WIB).date().isoformat()
+
+
+def _start_ms(date: str) -> int:
+    day = dt.date.fromisoformat(date)
+    return int(dt.datetime(day.year, day.month, day.day, tzinfo=WIB).timestamp() * 1000)
+
+
+def parse_payload(statement: Statement) -> Record:
+    """(1) The payload as its type's record, or a refusal naming the field."""
+    try:
+        return parse_record(statement.payload)
+    except RecordError as exc:
+        code = "unknown-type" if "unknown statement type" in str(exc) else "schema-violation"
+        title = (
+            "Unknown statement type" if code == "unknown-type" else "Record does not fit its schema"
+        )
+        raise RegistrationRefused(code, title, str(exc), status=422) from exc
+
+
+def check_signer(statement: Statement, key: SignerKeyRecord | None, now_ms: int) -> SignerKeyRecord:
+    """(2)-(4) The key is enrolled, unrevoked, of a role allowed, and signed within its term."""
+    kid = statement.kid.hex()
+    if key is None:
+        raise RegistrationRefused(
+            "unknown-key",
+            "Signer key is not enrolled",
+            "the statement's key has no enrolment in this registry",
+            403,
+            {"kid": kid},
+        )
+    if key.revoked_at is not None and key.revoked_at <= now_ms:
+        raise RegistrationRefused(
+            "revoked-key",
+            "Signer key is revoked",
+            f"the key was revoked by entry {key.revocation_idx}",
+            403,
+            {"kid": kid},
+        )
+    allowed = SIGNER_ROLES.get(statement.statement_type, frozenset())
+    if key.role not in allowed:
+        raise RegistrationRefused(
+            "wrong-role",
+            "Signer's role may not sign this type",
+            f"a {key.role} key may not sign a {statement.statement_type}; "
+            f"allowed: {', '.join(sorted(allowed))}",
+            403,
+            {"kid": kid, "role": key.role},
+        )
+    if statement.issued_at * 1000 > now_ms + CLOCK_SKEW_S * 1000:
+        raise RegistrationRefused(
+            "future-statement",
+            "Statement is dated in the future",
+            f"issued at {statement.issued_at}, the registry's clock says {now_ms // 1000}",
+            422,
+        )
+    day = _day_of(statement.issued_at)
+    if not key.term_start <= day <= key.term_end:
+        raise RegistrationRefused(
+            "outside-term",
+            "Statement signed outside the signer's term of office",
+            f"signed on {day}; the term of {key.jabatan} ({key.decree_number}) runs "
+            f"{key.term_start} to {key.term_end}",
+            403,
+            {"kid": kid},
+        )
+    return key
+
+
+def _enrolment_change(record: Enrolment, idx: int) -> SignerKeyRecord:
+    if record.term_start > record.term_end:
+        raise RegistrationRefused(
+            "schema-violation",
+            "Record does not fit its schema",
+            "enrolment: term_start is after term_end",
+            422,
+        )
+    return SignerKeyRecord(
+        kid=key_id(record.public_key),
+        public_key=record.public_key,
+        role=record.role,
+        name=record.name,
+        nip=record.nip,
+        jabatan=record.jabatan,
+        instansi=record.instansi,
+        decree_number=record.decree_number,
+        decree_date=record.decree_date,
+        term_start=record.term_start,
+        term_end=record.term_end,
+        valid_from=_start_ms(record.term_start),
+        valid_until=_start_ms(record.term_end) + 86_400_000,
+        enrolment_idx=idx,
+    )
+
+
+def admit(
+    statement: Statement,
+    idx: int,
+    now_ms: int,
+    keys: KeyView,
+    entries: EntryView,
+    bootstrap_admin: bytes | None = None,
+) -> Admission:
+    """Decide whether ``statement`` may become entry ``idx``; else raise :class:`RegistrationRefused`.
+
+    ``bootstrap_admin`` is the operator's admin kid, accepted for the admin's
+    own enrolment before any key is enrolled.
+    """
+    record = parse_payload(statement)
+    key = keys.get(statement.kid)
+    is_bootstrap = (
+        key is None
+        and bootstrap_admin == statement.kid
+        and isinstance(record, Enrolment)
+        and record.role == "admin"
+    )
+    if is_bootstrap:
+        assert isinstance(record, Enrolment)
+        change = _enrolment_change(record, idx)
+        if change.kid != statement.kid:
+            raise RegistrationRefused(
+                "unknown-key",
+                "Signer key is not enrolled",
+                "the operator's first enrolment must enrol the operator's own key",
+                403,
+            )
+        return Admission(record, key_change=change, instansi=record.instansi)
+    signer = check_signer(statement, key, now_ms)
+    if isinstance(record, Enrolment):
+        change = _enrolment_change(record, idx)
+        if keys.get(change.kid) is not None:
+            raise RegistrationRefused(
+                "already-enrolled",
+                "Key is already enrolled",
+                "a key is enrolled once; revoke it and enrol a new key for a new office",
+                409,
+                {"kid": change.kid.hex()},
+            )
+        return Admission(record, key_change=change, instansi=record.instansi)
+    if isinstance(record, KeyRevocation):
+        target = keys.get(record.kid)
+        if target is None:
+            raise RegistrationRefused(
+                "unknown-key",
+                "Key to revoke is not enrolled",
+                "no enrolment for that kid",
+                404,
+                {"kid": record.kid.hex()},
+            )
+        if target.revoked_at is not None:
+            raise RegistrationRefused(
+                "revoked-key",
+                "Key is already revoked",
+                f"revoked by entry {target.revocation_idx}",
+                409,
+            )
+        return Admission(
+            record,
+            key_change=KeyRevocationRecord(record.kid, _start_ms(record.effective), idx),
+            instansi=target.instansi,
+        )
+    if isinstance(record, Revocation):
+        earlier = entries.summary(record.entry)
+        if earlier is None or record.entry >= idx:
+            raise RegistrationRefused(
+                "unknown-entry",
+                "Entry to revoke does not exist",
+                f"there is no entry {record.entry}",
+                404,
+            )
+        if earlier.revoked:
+            raise RegistrationRefused(
+                "already-revoked",
+                "Entry is already revoked",
+                f"entry {record.entry}",
+                409,
+            )
+        if earlier.signer_kid != statement.kid and signer.role != "admin":
+            raise RegistrationRefused(
+                "wrong-role",
+                "Only the original signer or an admin may revoke an entry",
+                f"entry {record.entry} was signed by another key",
+                403,
+            )
+        return Admission(
+            record, revokes=record.entry, revocation_reason=record.reason, instansi=signer.instansi
+        )
+    return Admission(record, instansi=getattr(record, "instansi", None) or signer.instansi)

@@ -1,0 +1,328 @@
+"""The write path: verify, admit, batch, append, commit, receipt.
+
+One :class:`Registrar` per log sequences every registration (group commit):
+statements queue up, the sequencer takes all that are waiting (up to a batch
+size), checks each (signature, enrolment, role, term, schema, type rules),
+appends the admitted ones to the tree, signs one checkpoint, and writes
+entries, key changes and checkpoint in one transaction.  Only then does any
+caller get its receipt: a receipt means the entry is on disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from registry.log.state import LogState
+from registry.records.directory import KeyDirectory
+from registry.records.errors import RegistrationRefused, Unavailable
+from registry.records.policy import Admission, EntrySummary, admit
+from registry.store.models import CheckpointRecord, EntryRecord, KeyChange, RevokedEntryRecord
+from registry.store.repository import Store
+from registry.verify.cbor import MAX_CBOR_SIZE, decode
+from registry.verify.cose import parse_sign1
+from registry.verify.result import Reason
+from registry.verify.statement import Statement, verify_statement
+
+log = logging.getLogger(__name__)
+
+REFERENCE_FIELDS = ("entry", "recommendation", "report")
+"""Payload fields that name an earlier entry, looked up before a batch is admitted."""
+
+_REFUSALS: dict[Reason, tuple[str, str, int]] = {
+    Reason.UNKNOWN_KEY: ("unknown-key", "Signer key is not enrolled", 403),
+    Reason.BAD_SIGNATURE: ("bad-signature", "Signature does not verify", 400),
+    Reason.WRONG_ALGORITHM: ("wrong-algorithm", "Unsupported signature algorithm", 400),
+    Reason.OVERSIZED: ("oversized", "Statement is too large", 413),
+    Reason.EMPTY: ("empty", "Statement is empty", 400),
+    Reason.TRUNCATED: ("truncated", "Statement is truncated", 400),
+    Reason.NOT_DETERMINISTIC: (
+        "not-deterministic",
+        "Payload is not deterministic CBOR",
+        400,
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Registered:
+    """A registered statement: its entry index, the receipt, and whether it was there before."""
+
+    index: int
+    receipt: bytes
+    existed: bool
+
+
+@dataclass
+class _Pending:
+    statement: bytes
+    sha256: bytes
+    future: asyncio.Future[Registered] = field(repr=False)
+
+
+def refusal_for(
+    verdict_reason: Reason | None, detail: str, evidence: Mapping[str, str] | None = None
+) -> RegistrationRefused:
+    """The refusal for a statement that failed verification, with the verdict's evidence."""
+    code, title, status = _REFUSALS.get(
+        verdict_reason or Reason.MALFORMED, ("malformed-statement", "Statement is malformed", 400)
+    )
+    return RegistrationRefused(code, title, detail, status, evidence)
+
+
+class _Entries:
+    """The policy's view of earlier entries: prefetched ones plus this batch's."""
+
+    def __init__(self, known: dict[int, EntrySummary]) -> None:
+        self.known = known
+
+    def summary(self, idx: int) -> EntrySummary | None:
+        return self.known.get(idx)
+
+
+class Registrar:
+    """Sequences registrations into the log with group commit."""
+
+    def __init__(
+        self,
+        store: Store,
+        state: LogState,
+        directory: KeyDirectory,
+        *,
+        bootstrap_admin: tuple[bytes, bytes] | None = None,
+        batch_max: int = 512,
+        batch_wait_ms: int = 2,
+        queue_max: int = 10_000,
+        clock_ms: Callable[[], int] = lambda: int(time.time() * 1000),
+    ) -> None:
+        self.store = store
+        self.state = state
+        self.directory = directory
+        self.bootstrap_admin = bootstrap_admin
+        self.batch_max = batch_max
+        self.batch_wait = batch_wait_ms / 1000
+        self.clock_ms = clock_ms
+        self._queue: asyncio.Queue[_Pending] = asyncio.Queue(queue_max)
+        self._task: asyncio.Task[None] | None = None
+        self.on_commit: list[Callable[[list[EntryRecord]], None]] = []
+
+    async def start(self) -> None:
+        """Start the sequencing task."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="registry-sequencer")
+
+    async def stop(self) -> None:
+        """Finish what is queued, then stop."""
+        if self._task is None:
+            return
+        while not self._queue.empty():
+            await asyncio.sleep(0.01)
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        self._task = None
+
+    async def register(self, statement: bytes) -> Registered:
+        """Register ``statement``; returns once it is on disk, or raises a refusal."""
+        if len(statement) > MAX_CBOR_SIZE:
+            raise refusal_for(Reason.OVERSIZED, f"{len(statement)} bytes, over {MAX_CBOR_SIZE}")
+        if self._task is None:
+            raise Unavailable("the registry is not accepting registrations")
+        future: asyncio.Future[Registered] = asyncio.get_running_loop().create_future()
+        try:
+            self._queue.put_nowait(_Pending(statement, hashlib.sha256(statement).digest(), future))
+        except asyncio.QueueFull:
+            raise Unavailable("the registration queue is full", retry_after=1) from None
+        return await future
+
+    async def _run(self) -> None:
+        while True:
+            batch = [await self._queue.get()]
+            if self._queue.empty() and self.batch_wait > 0:
+                await asyncio.sleep(self.batch_wait)
+            while len(batch) < self.batch_max and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            try:
+                await self._process(batch)
+            except Exception as exc:  # the sequencer must survive any one batch
+                log.exception("batch of %d failed", len(batch))
+                for item in batch:
+                    if not item.future.done():
+                        item.future.set_exception(
+                            Unavailable(f"the registration could not be written: {exc}")
+                        )
+
+    def _public_key(self, keys: KeyDirectory) -> Callable[[bytes], bytes | None]:
+        def lookup(kid: bytes) -> bytes | None:
+            found = keys.public_key(kid)
+            if found is None and self.bootstrap_admin and kid == self.bootstrap_admin[0]:
+                return self.bootstrap_admin[1]
+            return found
+
+        return lookup
+
+    async def _references(self, batch: list[_Pending]) -> dict[int, EntrySummary]:
+        """Earlier entries the batch's payloads name, read before any is admitted."""
+        wanted: set[int] = set()
+        for item in batch:
+            payload = _peek_payload(item.statement)
+            for name in REFERENCE_FIELDS:
+                value = payload.get(name)
+                if isinstance(value, int) and 0 <= value < self.state.size:
+                    wanted.add(value)
+        known: dict[int, EntrySummary] = {}
+        for idx in sorted(wanted):
+            entry = await self.store.get_entry(idx)
+            if entry is not None:
+                revoked = await self.store.revocation_of(idx) is not None
+                known[idx] = EntrySummary(idx, entry.type, entry.signer_kid, revoked)
+        return known
+
+    async def _process(self, batch: list[_Pending]) -> None:
+        now = self.clock_ms()
+        existing = await self.store.find_indexes_by_statement_sha256([p.sha256 for p in batch])
+        entries = _Entries(await self._references(batch))
+        keys = self.directory.overlay()
+        lookup = self._public_key(keys)
+        bootstrap = self.bootstrap_admin[0] if self.bootstrap_admin else None
+        first_seen: dict[bytes, _Pending] = {}
+        duplicates: list[tuple[_Pending, _Pending]] = []
+        old_indexes: list[tuple[_Pending, int]] = []
+        admitted: list[tuple[_Pending, Statement, Admission]] = []
+        for item in batch:
+            if item.sha256 in existing:
+                old_indexes.append((item, existing[item.sha256]))
+                continue
+            if item.sha256 in first_seen:
+                duplicates.append((item, first_seen[item.sha256]))
+                continue
+            first_seen[item.sha256] = item
+            # Verified one by one, so a key enrolled earlier in this batch signs later in it.
+            verdict = verify_statement(item.statement, lookup)
+            if not verdict.ok or verdict.value is None:
+                item.future.set_exception(
+                    refusal_for(verdict.reason, verdict.detail, verdict.evidence)
+                )
+                continue
+            statement = verdict.value
+            idx = self.state.size + len(admitted)
+            try:
+                admission = admit(statement, idx, now, keys, entries, bootstrap)
+            except RegistrationRefused as refused:
+                item.future.set_exception(refused)
+                continue
+            if admission.key_change is not None:
+                keys.apply(admission.key_change)
+            if admission.revokes is not None:
+                old = entries.known[admission.revokes]
+                entries.known[admission.revokes] = EntrySummary(
+                    old.idx, old.type, old.signer_kid, True
+                )
+            entries.known[idx] = EntrySummary(idx, statement.statement_type, statement.kid, False)
+            admitted.append((item, statement, admission))
+        if admitted:
+            await self._commit(admitted, now)
+        for item, idx in old_indexes:
+            await self._resolve_existing(item, idx)
+        for item, original in duplicates:
+            await self._follow(item, original)
+
+    async def _commit(
+        self, admitted: list[tuple[_Pending, Statement, Admission]], now: int
+    ) -> None:
+        old_size = self.state.size
+        leaves = self.state.make_leaves([s.sha256 for _, s, _ in admitted], now)
+        checkpoint = self.state.append(leaves, now)
+        records: list[EntryRecord] = []
+        key_changes: list[KeyChange] = []
+        revocations: list[RevokedEntryRecord] = []
+        receipts: list[bytes] = []
+        for (_, statement, admission), new in zip(admitted, leaves, strict=True):
+            index = new.leaf.index
+            receipt = self.state.receipt(new.leaf_bytes, index, checkpoint.size, now)
+            receipts.append(receipt)
+            records.append(
+                EntryRecord(
+                    idx=index,
+                    statement=statement.raw,
+                    statement_sha256=statement.sha256,
+                    leaf=new.leaf_bytes,
+                    leaf_hash=new.leaf_hash,
+                    registered_at=now,
+                    type=statement.statement_type,
+                    signer_kid=statement.kid,
+                    instansi=admission.instansi,
+                    payload_json=payload_json(statement.payload),
+                    receipt=receipt,
+                )
+            )
+            if admission.key_change is not None:
+                key_changes.append(admission.key_change)
+            if admission.revokes is not None:
+                revocations.append(
+                    RevokedEntryRecord(admission.revokes, index, admission.revocation_reason or "")
+                )
+        try:
+            await self.store.append_batch(
+                records,
+                CheckpointRecord(checkpoint.size, checkpoint.root, checkpoint.note, now),
+                key_changes=key_changes,
+                revocations=revocations,
+            )
+        except BaseException:
+            self.state.rollback(old_size)
+            raise
+        self.state.commit(leaves, checkpoint)
+        for change in key_changes:
+            self.directory.apply(change)
+        for hook in self.on_commit:
+            hook(records)
+        for (item, _, _), record in zip(admitted, records, strict=True):
+            item.future.set_result(Registered(record.idx, record.receipt, existed=False))
+
+    async def _resolve_existing(self, item: _Pending, idx: int) -> None:
+        entry = await self.store.get_entry(idx)
+        if entry is None:  # pragma: no cover - the index came from the store
+            item.future.set_exception(Unavailable("entry vanished"))
+            return
+        item.future.set_result(Registered(idx, entry.receipt, existed=True))
+
+    async def _follow(self, item: _Pending, original: _Pending) -> None:
+        try:
+            result = await asyncio.shield(original.future)
+        except Exception as exc:
+            item.future.set_exception(exc)
+            return
+        item.future.set_result(Registered(result.index, result.receipt, existed=True))
+
+
+def _peek_payload(statement: bytes) -> dict[str, Any]:
+    """The payload of a statement not yet verified (only to prefetch what it refers to)."""
+    parsed = parse_sign1(statement)
+    if not parsed.ok or parsed.value is None or parsed.value.payload is None:
+        return {}
+    payload = decode(parsed.value.payload, "payload")
+    return payload.value if payload.ok and isinstance(payload.value, dict) else {}
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return base64.urlsafe_b64encode(value).rstrip(b"=").decode()
+    if isinstance(value, dict):
+        return {k: _json_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_value(v) for v in value]
+    return value
+
+
+def payload_json(payload: dict[str, Any]) -> str:
+    """The payload as JSON text (bytes as base64url), for search and JSON views."""
+    return json.dumps(_json_value(payload), ensure_ascii=False, sort_keys=True)

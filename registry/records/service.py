@@ -1,0 +1,258 @@
+"""The registry as one object: open it from settings, register statements, read the log.
+
+The API calls this and nothing below it.  Reads are served from memory (the
+tree, the latest checkpoint, a cache of receipts) so the hot GETs never wait
+for a database round trip; writes go through the :class:`Registrar`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from registry.config import Settings
+from registry.log.state import LogState, SignedCheckpoint
+from registry.log.tiles import TilePathError  # noqa: F401  (re-exported for the API)
+from registry.log.tree import ProofRequestError
+from registry.records.directory import KeyDirectory
+from registry.records.errors import NotFound
+from registry.records.operator import OperatorKeys
+from registry.records.registration import Registered, Registrar
+from registry.store.migrate import upgrade
+from registry.store.models import EntryRecord
+from registry.store.repository import Store
+from registry.verify.leaf import decode_leaf
+from registry.verify.trust import b64url
+
+RECEIPT_CACHE_SIZE = 100_000
+
+
+@dataclass(frozen=True)
+class InclusionProof:
+    """An inclusion proof of entry ``index`` in the tree of ``size`` with ``root``."""
+
+    index: int
+    size: int
+    root: bytes
+    leaf_hash: bytes
+    path: list[bytes]
+
+
+class RegistryService:
+    """Opened with :meth:`open`; closed with :meth:`close`."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        keys: OperatorKeys,
+        state: LogState,
+        directory: KeyDirectory,
+        registrar: Registrar,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.keys = keys
+        self.state = state
+        self.directory = directory
+        self.registrar = registrar
+        self._receipts: OrderedDict[int, bytes] = OrderedDict()
+        self._cosigned_note: tuple[int, str] | None = None
+
+    @classmethod
+    async def open(cls, settings: Settings, keys: OperatorKeys) -> RegistryService:
+        """Migrate the database, load the log into memory and start sequencing."""
+        await upgrade(settings.database_url)
+        store = Store.open(settings.database_url)
+        state = LogState(settings.origin, keys.log, keys.note)
+        hashes = await store.leaf_hashes()
+        state.tree.extend(hashes[i : i + 32] for i in range(0, len(hashes), 32))
+        if hashes:
+            state.last_leaf_hash = hashes[-32:]
+        for record in await store.checkpoints():
+            state.load_checkpoint(
+                SignedCheckpoint(record.size, record.root, record.note, record.created_at)
+            )
+        if state.latest is not None and state.latest.size != state.size:
+            raise RuntimeError(
+                f"the latest checkpoint covers {state.latest.size} entries, "
+                f"the log holds {state.size}"
+            )
+        directory = KeyDirectory(await store.list_signer_keys())
+        registrar = Registrar(
+            store,
+            state,
+            directory,
+            bootstrap_admin=(keys.admin.kid, keys.admin.public_key),
+            batch_max=settings.batch_max,
+            batch_wait_ms=settings.batch_wait_ms,
+        )
+        service = cls(settings, store, keys, state, directory, registrar)
+        registrar.on_commit.append(service._cache_receipts)
+        await registrar.start()
+        return service
+
+    async def close(self) -> None:
+        """Stop sequencing and close the database."""
+        await self.registrar.stop()
+        await self.store.close()
+
+    # -- writes ------------------------------------------------------------------------
+
+    async def register(self, statement: bytes) -> Registered:
+        """Register a signed statement (see :class:`Registrar`)."""
+        return await self.registrar.register(statement)
+
+    def _cache_receipts(self, records: list[EntryRecord]) -> None:
+        for record in records:
+            self._remember(record.idx, record.receipt)
+
+    def _remember(self, idx: int, receipt: bytes) -> None:
+        self._receipts[idx] = receipt
+        self._receipts.move_to_end(idx)
+        if len(self._receipts) > RECEIPT_CACHE_SIZE:
+            self._receipts.popitem(last=False)
+
+    # -- reads -------------------------------------------------------------------------
+
+    @property
+    def size(self) -> int:
+        """Entries in the log."""
+        return self.state.size
+
+    def _check_index(self, idx: int) -> None:
+        if not 0 <= idx < self.state.size:
+            raise NotFound(f"entry {idx} (the log has {self.state.size} entries)")
+
+    async def entry(self, idx: int) -> EntryRecord:
+        """The entry at ``idx``."""
+        self._check_index(idx)
+        record = await self.store.get_entry(idx)
+        if record is None:
+            raise NotFound(f"entry {idx}")
+        return record
+
+    async def receipt(self, idx: int) -> bytes:
+        """The receipt issued when entry ``idx`` was registered (immutable)."""
+        self._check_index(idx)
+        cached = self._receipts.get(idx)
+        if cached is not None:
+            return cached
+        record = await self.entry(idx)
+        self._remember(idx, record.receipt)
+        return record.receipt
+
+    async def checkpoint(self) -> str:
+        """The latest signed checkpoint with the witnesses' cosignatures."""
+        latest = self.state.latest
+        if latest is None:
+            raise NotFound("checkpoint: the log is empty")
+        if self._cosigned_note is not None and self._cosigned_note[0] == latest.size:
+            return self._cosigned_note[1]
+        return latest.note
+
+    def set_cosigned(self, size: int, note: str) -> None:
+        """Serve ``note`` (the checkpoint with cosignatures merged) for ``size``."""
+        self._cosigned_note = (size, note)
+
+    def inclusion_proof(self, index: int, size: int | None = None) -> InclusionProof:
+        """Proof that entry ``index`` is in the tree of ``size`` (default: the latest)."""
+        size = self.state.size if size is None else size
+        try:
+            path = self.state.tree.inclusion_proof(index, size)
+            return InclusionProof(
+                index, size, self.state.tree.root(size), self.state.tree.node(0, index), path
+            )
+        except ProofRequestError as exc:
+            raise NotFound(str(exc)) from exc
+
+    def consistency_proof(self, old: int, new: int | None = None) -> list[bytes]:
+        """Proof that the tree of ``old`` is a prefix of the tree of ``new``."""
+        new = self.state.size if new is None else new
+        try:
+            return self.state.tree.consistency_proof(old, new)
+        except ProofRequestError as exc:
+            raise NotFound(str(exc)) from exc
+
+    def configuration(self) -> dict[str, Any]:
+        """The ``/.well-known/transparency-configuration`` document."""
+        log_key = self.keys.log
+        return {
+            "issuer": self.settings.origin,
+            "origin": self.settings.origin,
+            "registration_endpoint": "/entries",
+            "supported_signature_algorithms": ["EdDSA"],
+            "verifiable_data_structures": ["RFC9162_SHA256"],
+            "keys": [
+                {
+                    "kid": log_key.kid.hex(),
+                    "use": ["receipt", "checkpoint"],
+                    "jwk": {
+                        "kty": "OKP",
+                        "crv": "Ed25519",
+                        "alg": "EdDSA",
+                        "x": b64url(log_key.public_key),
+                        "kid": log_key.kid.hex(),
+                    },
+                    "note_verifier_key": self.keys.note.verifier_key_string,
+                    "valid_from": None,
+                    "valid_until": None,
+                    "current": True,
+                }
+            ],
+            "admin_keys": [
+                {"kid": self.keys.admin.kid.hex(), "public_key": b64url(self.keys.admin.public_key)}
+            ],
+            "witnesses": [],
+            "witnesses_required": 0,
+        }
+
+    async def entry_view(self, idx: int) -> dict[str, Any]:
+        """The JSON view of an entry: type, payload, signer, leaf, proof, checkpoint, status."""
+        record = await self.entry(idx)
+        signer = self.directory.get(record.signer_kid)
+        proof = self.inclusion_proof(idx)
+        revocation = await self.store.revocation_of(idx)
+        leaf = decode_leaf(record.leaf).unwrap()
+        return {
+            "index": idx,
+            "type": record.type,
+            "payload": json.loads(record.payload_json),
+            "signer": None
+            if signer is None
+            else {
+                "kid": b64url(signer.kid),
+                "public_key": b64url(signer.public_key),
+                "name": signer.name,
+                "role": signer.role,
+                "jabatan": signer.jabatan,
+                "instansi": signer.instansi,
+                "decree_number": signer.decree_number,
+                "term_start": signer.term_start,
+                "term_end": signer.term_end,
+                "revoked": signer.revoked_at is not None,
+            },
+            "leaf": {
+                "bytes": b64url(record.leaf),
+                "hash": b64url(record.leaf_hash),
+                "index": leaf.index,
+                "prev_leaf_hash": b64url(leaf.prev_leaf_hash),
+                "registered_at": leaf.registered_at,
+                "statement_sha256": b64url(leaf.statement_sha256),
+            },
+            "inclusion_proof": {
+                "size": proof.size,
+                "root": b64url(proof.root),
+                "path": [b64url(h) for h in proof.path],
+            },
+            "checkpoint": await self.checkpoint(),
+            "status": {
+                "revoked": revocation is not None,
+                "revoked_by": None if revocation is None else revocation.revocation_idx,
+                "reason": None if revocation is None else revocation.reason,
+            },
+            "statement_url": f"/entries/{idx}/statement",
+            "receipt_url": f"/entries/{idx}",
+        }

@@ -1,0 +1,42 @@
+"""A running registry per test, on SQLite and on PostgreSQL, reached over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from litestar.testing import TestClient
+
+from registry.api.app import create_app
+from registry.config import Settings
+from registry.records.operator import OperatorKeys, create_keys
+from tests.api.helpers import Registry
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        data_dir=tmp_path / "data",
+        origin="test.example/pakta",
+        admin_passphrase="kata-sandi-uji",
+        batch_wait_ms=1,
+    )
+
+
+@pytest.fixture
+def operator(settings: Settings) -> OperatorKeys:
+    return create_keys(settings.data_dir, settings.admin_passphrase, settings.origin)
+
+
+@pytest.fixture
+def client(settings: Settings, operator: OperatorKeys) -> Iterator[TestClient]:  # type: ignore[type-arg]
+    with TestClient(create_app(settings, operator)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def registry(client: TestClient, operator: OperatorKeys) -> Registry:  # type: ignore[type-arg]
+    """A registry whose admin is enrolled (entry 0)."""
+    return Registry.bootstrapped(client, operator)

@@ -1,0 +1,115 @@
+"""Building and sending statements to a test registry."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from litestar.testing import TestClient
+
+from registry.records.operator import OperatorKeys
+from registry.signing.cose import CoseSigner
+from registry.verify.trust import TrustedKeys
+from tests.factories import TEMPLATE_SHA256, fixed_key
+
+COSE = {"content-type": "application/cose"}
+NOW_S = 1_727_395_200  # 2024-09-27
+
+
+def enrolment(public_key: bytes, role: str, **changes: Any) -> dict[str, Any]:
+    """An enrolment record for a key."""
+    payload: dict[str, Any] = {
+        "type": "enrolment",
+        "public_key": public_key,
+        "role": role,
+        "name": "Bey Machmudin",
+        "jabatan": "Penjabat Gubernur Jawa Barat",
+        "instansi": "Pemerintah Provinsi Jawa Barat",
+        "province": "Jawa Barat",
+        "head_type": "acting",
+        "decree_number": "Keppres No. 96/P Tahun 2023",
+        "decree_date": "2023-09-01",
+        "term_start": "2023-09-05",
+        "term_end": "2024-12-31",
+    }
+    payload.update(changes)
+    return payload
+
+
+def pact(**changes: Any) -> dict[str, Any]:
+    """A pact record."""
+    payload: dict[str, Any] = {
+        "type": "pact",
+        "template": TEMPLATE_SHA256,
+        "election": "pilkada-2024",
+        "instansi": "Pemerintah Provinsi Jawa Barat",
+        "place": "Bandung",
+        "date": "2024-09-27",
+        "witnesses": [{"name": "Rahmat Bagja", "jabatan": "Ketua", "instansi": "Bawaslu RI"}],
+    }
+    payload.update(changes)
+    return payload
+
+
+@dataclass
+class Registry:
+    """A test client with the operator's keys, for writing signed statements."""
+
+    client: TestClient  # type: ignore[type-arg]
+    operator: OperatorKeys
+    signers: dict[str, CoseSigner] = field(default_factory=dict)
+
+    @classmethod
+    def bootstrapped(cls, client: TestClient, operator: OperatorKeys) -> Registry:  # type: ignore[type-arg]
+        registry = cls(client, operator)
+        admin = enrolment(
+            operator.admin.public_key,
+            "admin",
+            name="Operator",
+            jabatan="Operator",
+            instansi="test.example/pakta",
+            province=None,
+            head_type=None,
+            term_start="2000-01-01",
+            term_end="2099-12-31",
+        )
+        admin = {k: v for k, v in admin.items() if v is not None}
+        response = registry.post(operator.admin.sign_statement(admin, "operator", NOW_S))
+        assert response.status_code == 201, response.text
+        return registry
+
+    def post(self, statement: bytes) -> Any:
+        """POST a statement to /entries."""
+        return self.client.post("/entries", content=statement, headers=COSE)
+
+    def signer(self, label: str) -> CoseSigner:
+        """The fixed signer named ``label``."""
+        if label not in self.signers:
+            self.signers[label] = CoseSigner(fixed_key(label))
+        return self.signers[label]
+
+    def enrol(self, label: str, role: str = "ppk", **changes: Any) -> CoseSigner:
+        """Enrol the fixed key ``label`` with ``role``; returns its signer."""
+        signer = self.signer(label)
+        statement = self.operator.admin.sign_statement(
+            enrolment(signer.public_key, role, **changes), "operator", NOW_S
+        )
+        response = self.post(statement)
+        assert response.status_code == 201, response.text
+        return signer
+
+    def sign(self, label: str, payload: dict[str, Any], issued_at: int = NOW_S) -> bytes:
+        """A statement signed by the fixed key ``label``."""
+        return self.signer(label).sign_statement(payload, label, issued_at)
+
+    def trusted(self) -> TrustedKeys:
+        """What a verifier trusts, read from the registry's published configuration."""
+        document = self.client.get("/.well-known/transparency-configuration").content
+        return TrustedKeys.build(configurations=[document])
+
+
+def other_key() -> Ed25519PrivateKey:
+    """A key nobody enrolled."""
+    return Ed25519PrivateKey.from_private_bytes(hashlib.sha256(b"stranger").digest())
