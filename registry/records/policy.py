@@ -188,7 +188,7 @@ def admit(
     entries: EntryView,
     bootstrap_admin: bytes | None = None,
 ) -> Admission:
-    """Decide whether ``statement`` may become entry ``idx``; else raise :class:`RegistrationRefused`.
+    """Admit ``statement`` as entry ``idx``, or raise :class:`RegistrationRefused`.
 
     ``bootstrap_admin`` is the operator's admin kid, accepted for the admin's
     own enrolment before any key is enrolled.

@@ -7,6 +7,8 @@ for a database round trip; writes go through the :class:`Registrar`.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -16,6 +18,7 @@ from registry.config import Settings
 from registry.log.state import LogState, SignedCheckpoint
 from registry.log.tiles import TilePathError  # noqa: F401  (re-exported for the API)
 from registry.log.tree import ProofRequestError
+from registry.records import cluster
 from registry.records.directory import KeyDirectory
 from registry.records.errors import NotFound
 from registry.records.operator import OperatorKeys
@@ -60,6 +63,9 @@ class RegistryService:
         self.registrar = registrar
         self._receipts: OrderedDict[int, bytes] = OrderedDict()
         self._cosigned_note: tuple[int, str] | None = None
+        self._lock = contextlib.AsyncExitStack()
+        self._tasks: list[asyncio.Task[None]] = []
+        self.is_sequencer = False
 
     @classmethod
     async def open(cls, settings: Settings, keys: OperatorKeys) -> RegistryService:
@@ -91,19 +97,47 @@ class RegistryService:
         )
         service = cls(settings, store, keys, state, directory, registrar)
         registrar.on_commit.append(service._cache_receipts)
-        await registrar.start()
+        if not await service.try_become_sequencer():
+            service._tasks.append(asyncio.create_task(cluster.follow(service)))
         return service
 
+    async def try_become_sequencer(self) -> bool:
+        """Take the sequencer lock if it is free, and start sequencing; whether this is it now.
+
+        On SQLite the one process always is; on PostgreSQL the advisory lock decides.
+        """
+        if self.is_sequencer:
+            return True
+        held = await self._lock.enter_async_context(self.store.sequencer_lock())
+        if not held:
+            await self._lock.aclose()
+            self._lock = contextlib.AsyncExitStack()
+            return False
+        await cluster.catch_up(self)
+        await self.registrar.start()
+        self.is_sequencer = True
+        if self.store.backend == "postgresql":
+            self._tasks.append(asyncio.create_task(cluster.pump(self, self.registrar)))
+        return True
+
     async def close(self) -> None:
-        """Stop sequencing and close the database."""
+        """Stop sequencing or following, release the lock and close the database."""
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await self.registrar.stop()
+        await self._lock.aclose()
         await self.store.close()
 
     # -- writes ------------------------------------------------------------------------
 
     async def register(self, statement: bytes) -> Registered:
-        """Register a signed statement (see :class:`Registrar`)."""
-        return await self.registrar.register(statement)
+        """Register a signed statement: here if this process sequences, else via the sequencer."""
+        if self.is_sequencer:
+            return await self.registrar.register(statement)
+        return await cluster.forward(self, statement)
 
     def _cache_receipts(self, records: list[EntryRecord]) -> None:
         for record in records:

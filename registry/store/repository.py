@@ -179,9 +179,11 @@ class Store(KeysMixin, QueueMixin):
 
     # -- checkpoints and cosignatures ------------------------------------------------
 
-    async def checkpoints(self) -> list[CheckpointRecord]:
-        """Every checkpoint, smallest size first (read once at start)."""
-        query = select(CHECKPOINTS).order_by(CHECKPOINTS.c.size)
+    async def checkpoints(self, after_size: int = -1) -> list[CheckpointRecord]:
+        """Every checkpoint larger than ``after_size``, smallest first (all by default)."""
+        query = (
+            select(CHECKPOINTS).where(CHECKPOINTS.c.size > after_size).order_by(CHECKPOINTS.c.size)
+        )
         async with self._engine.connect() as connection:
             rows = (await connection.execute(query)).all()
         return [from_row(CheckpointRecord, row) for row in rows]

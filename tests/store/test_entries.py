@@ -161,6 +161,7 @@ async def test_checkpoints_are_listed_smallest_first(store: Store) -> None:
     await store.append_batch(entries(2, 5), checkpoint(5))
     assert [c.size for c in await store.checkpoints()] == [2, 5]
     assert (await store.checkpoints())[1] == checkpoint(5)
+    assert [c.size for c in await store.checkpoints(after_size=2)] == [5]
 
 
 async def test_receipt_is_stored_with_its_entry(store: Store) -> None:

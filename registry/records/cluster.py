@@ -1,0 +1,142 @@
+"""Several registry processes on one PostgreSQL: one sequences, the others hand it work.
+
+The process holding the PostgreSQL advisory lock (`Store.sequencer_lock`) runs
+the :class:`Registrar` and a pump that takes statements other processes queued
+in the ``pending`` table.  Every other process is a follower: it queues what
+it is sent, waits for the sequencer's outcome, and keeps its in-memory view of
+the log (tree, checkpoints, keys) caught up by reading what the sequencer
+wrote.  A follower keeps trying the lock and takes over when the sequencer goes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import TYPE_CHECKING
+
+from registry.log.state import SignedCheckpoint
+from registry.records.errors import RegistrationRefused, Unavailable
+from registry.records.registration import Registered, Registrar, refusal_for
+from registry.store.models import PendingRecord
+from registry.verify.cbor import MAX_CBOR_SIZE
+from registry.verify.result import Reason
+
+if TYPE_CHECKING:
+    from registry.records.service import RegistryService
+
+log = logging.getLogger(__name__)
+
+FORWARD_TIMEOUT_S = 30.0
+PUMP_IDLE_S = 0.005
+FOLLOW_INTERVAL_S = 0.2
+
+
+def refusal_to_text(refused: RegistrationRefused) -> str:
+    """A refusal as the JSON text stored with a pending submission."""
+    return json.dumps(
+        {
+            "code": refused.code,
+            "title": refused.title,
+            "detail": refused.detail,
+            "status": refused.status,
+            "evidence": refused.evidence,
+        }
+    )
+
+
+def refusal_from_text(text: str) -> RegistrationRefused:
+    """The refusal a sequencer stored for a pending submission."""
+    try:
+        data = json.loads(text)
+        return RegistrationRefused(
+            data["code"], data["title"], data["detail"], int(data["status"]), data.get("evidence")
+        )
+    except (ValueError, KeyError, TypeError):
+        return RegistrationRefused("refused", "Statement refused", text, 400)
+
+
+async def catch_up(service: RegistryService) -> None:
+    """Bring a follower's in-memory log up to what the sequencer has written."""
+    state = service.state
+    latest = await service.store.latest_checkpoint()
+    if latest is None or latest.size <= state.size:
+        return
+    hashes = (await service.store.leaf_hashes(state.size))[: (latest.size - state.size) * 32]
+    state.tree.extend(hashes[i : i + 32] for i in range(0, len(hashes), 32))
+    if hashes:
+        state.last_leaf_hash = hashes[-32:]
+    for record in await service.store.checkpoints(
+        after_size=state.checkpoint_sizes[-1] if state.checkpoint_sizes else -1
+    ):
+        if record.size <= state.size:
+            state.load_checkpoint(
+                SignedCheckpoint(record.size, record.root, record.note, record.created_at)
+            )
+    for key in await service.store.list_signer_keys():
+        service.directory.apply(key)
+
+
+async def forward(service: RegistryService, statement: bytes) -> Registered:
+    """Queue ``statement`` for the sequencer process and wait for its outcome."""
+    if len(statement) > MAX_CBOR_SIZE:
+        raise refusal_for(Reason.OVERSIZED, f"{len(statement)} bytes, over {MAX_CBOR_SIZE}")
+    pending_id = await service.store.submit_pending(statement)
+    delay = 0.002
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + FORWARD_TIMEOUT_S
+    while loop.time() < deadline:
+        record = await service.store.pending_result(pending_id)
+        if record is not None and record.status == "refused":
+            raise refusal_from_text(record.error or "")
+        if record is not None and record.status == "done" and record.result_idx is not None:
+            await catch_up(service)
+            entry = await service.store.get_entry(record.result_idx)
+            if entry is None:  # pragma: no cover - the sequencer wrote it before finishing
+                raise Unavailable("the registered entry is not readable yet")
+            existed = entry.registered_at < record.submitted_at
+            return Registered(record.result_idx, entry.receipt, existed=existed)
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 0.05)
+    raise Unavailable(
+        "the sequencer did not answer in time; the statement may still be logged", retry_after=5
+    )
+
+
+async def _finish(service: RegistryService, registrar: Registrar, item: PendingRecord) -> None:
+    try:
+        result = await registrar.register(item.statement)
+    except RegistrationRefused as refused:
+        await service.store.finish_pending(item.id, error=refusal_to_text(refused))
+    except Unavailable:
+        await service.store.requeue_claimed()
+    else:
+        await service.store.finish_pending(item.id, idx=result.index)
+
+
+async def pump(service: RegistryService, registrar: Registrar) -> None:
+    """On the sequencer: register what followers queued, and record each outcome."""
+    await service.store.requeue_claimed()
+    while True:
+        try:
+            claimed = await service.store.claim_pending(registrar.batch_max)
+        except Exception:  # a database hiccup must not stop the pump
+            log.exception("claiming pending statements failed")
+            await asyncio.sleep(1)
+            continue
+        if not claimed:
+            await asyncio.sleep(PUMP_IDLE_S)
+            continue
+        await asyncio.gather(*(_finish(service, registrar, item) for item in claimed))
+
+
+async def follow(service: RegistryService) -> None:
+    """On a follower: keep caught up, and take over sequencing when the lock frees."""
+    while True:
+        await asyncio.sleep(FOLLOW_INTERVAL_S)
+        try:
+            await catch_up(service)
+            if await service.try_become_sequencer():
+                return
+        except Exception:
+            log.exception("following the sequencer failed")

@@ -1,0 +1,91 @@
+"""Two registry processes on one PostgreSQL: one sequences, the other forwards and follows."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from registry.config import Settings
+from registry.records.errors import RegistrationRefused
+from registry.records.operator import create_keys
+from registry.records.service import RegistryService
+from registry.signing.cose import CoseSigner
+from registry.verify.receipt import verify_receipt
+from tests.api.helpers import NOW_S, enrolment, pact
+from tests.factories import fixed_key
+
+pytestmark = pytest.mark.postgres
+
+
+async def _pair(settings: Settings) -> tuple[RegistryService, RegistryService]:
+    keys = create_keys(settings.data_dir, settings.admin_passphrase, settings.origin)
+    first = await RegistryService.open(settings, keys)
+    second = await RegistryService.open(settings, keys)
+    return first, second
+
+
+def test_one_sequencer_and_a_follower_share_one_log(
+    make_database_url: Callable[[str], str], tmp_path: Path
+) -> None:
+    settings = Settings(
+        database_url=make_database_url("postgres"),
+        data_dir=tmp_path / "d",
+        origin="test.example/pakta",
+        admin_passphrase="uji-klaster",
+    )
+
+    async def scenario() -> None:
+        sequencer, follower = await _pair(settings)
+        try:
+            assert sequencer.is_sequencer
+            assert not follower.is_sequencer
+            admin = sequencer.keys.admin
+            admin_enrolment = {
+                k: v
+                for k, v in enrolment(
+                    admin.public_key, "admin", term_start="2000-01-01", term_end="2099-12-31"
+                ).items()
+                if v is not None
+            }
+            boot = await follower.register(admin.sign_statement(admin_enrolment, "op", NOW_S))
+            assert boot.index == 0
+            ppk = CoseSigner(fixed_key("ppk-klaster"))
+            await follower.register(
+                admin.sign_statement(enrolment(ppk.public_key, "ppk"), "op", NOW_S)
+            )
+            statements = [
+                ppk.sign_statement(pact(place=f"Kota {i}"), "ppk", NOW_S) for i in range(10)
+            ]
+            results = await asyncio.gather(*(follower.register(s) for s in statements))
+            assert sorted(r.index for r in results) == list(range(2, 12))
+            keys = {sequencer.keys.log.kid: sequencer.keys.log.public_key}
+            for statement, result in zip(statements, results, strict=True):
+                assert verify_receipt(result.receipt, keys, statement).ok
+            again = await follower.register(statements[0])
+            assert again.existed
+            assert again.index == results[0].index
+            stranger = CoseSigner(fixed_key("stranger")).sign_statement(pact(), "x", NOW_S)
+            with pytest.raises(RegistrationRefused, match="not enrolled"):
+                await follower.register(stranger)
+            assert follower.size == sequencer.size == 12
+            assert await follower.checkpoint() == await sequencer.checkpoint()
+        finally:
+            await sequencer.close()
+        # the sequencer is gone: the follower takes over within its polling interval
+        try:
+            for _ in range(50):
+                if follower.is_sequencer:
+                    break
+                await asyncio.sleep(0.1)
+            assert follower.is_sequencer
+            more = await follower.register(
+                ppk.sign_statement(pact(place="Kota baru"), "ppk", NOW_S)
+            )
+            assert more.index == 12
+        finally:
+            await follower.close()
+
+    asyncio.run(scenario())
