@@ -6,6 +6,7 @@ Every failure prints a message naming the reason and exits non-zero:
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import sys
@@ -13,7 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import click
+import uvicorn
 
+from registry.api.app import create_app
+from registry.config import ConfigError, Settings, describe
+from registry.operations import DemoError, initialise, load_demo
 from registry.records.schemas import RecordError, load_record_file
 from registry.signing.cose import CoseSigner
 from registry.signing.keys import (
@@ -29,6 +34,7 @@ from registry.verify.item import verify_item
 from registry.verify.result import Verdict
 from registry.verify.trust import KeySourceError, TrustedKeys, b64url
 
+DEMO_STATEMENTS = 8128  # the progress bar's length: the demo's statement count for its seed
 PASSPHRASE_ENV = "REGISTRY_PASSPHRASE"  # noqa: S105 (the variable's name, not a secret)
 
 
@@ -53,9 +59,71 @@ passphrase_option = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog="Configuration (environment variables, also settable in REGISTRY_CONFIG_FILE):\n\n"
+    + describe().replace("\n", "\n\n"),
+)
 def main() -> None:
     """Integrity pact registry: sign, log and verify neutrality commitments."""
+
+
+@main.command()
+def init() -> None:
+    """Create the operator's keys and the log's first entry (the admin's enrolment)."""
+    settings = _settings()
+    try:
+        keys, size = asyncio.run(initialise(settings))
+    except (KeyFileError, FileExistsError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    if settings.admin_passphrase_is_insecure:
+        click.echo("warning: REGISTRY_ADMIN_PASSPHRASE is the public demo passphrase", err=True)
+    click.echo(f"registry {settings.origin}: {size} entries in {settings.database_url}")
+    click.echo(f"log verifier key {keys.note.verifier_key_string}")
+
+
+@main.command()
+@click.option("--host", help="Address to listen on (default REGISTRY_HOST, 127.0.0.1).")
+@click.option("--port", type=int, help="Port (default REGISTRY_PORT, 8000).")
+@click.option("--demo", is_flag=True, help="Fill an empty registry with the demo data first.")
+def serve(host: str | None, port: int | None, demo: bool) -> None:
+    """Run the registry over HTTP, initialising it first when needed."""
+    settings = _settings()
+    try:
+        keys, _ = asyncio.run(initialise(settings))
+        if demo:
+            asyncio.run(_load_demo(settings, only_if_empty=True))
+    except (KeyFileError, FileExistsError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    app = create_app(settings, keys)
+    uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_level="info")
+
+
+@main.command()
+def demo() -> None:
+    """Fill the registry with realistic demo data (provinces, PPKs, pacts, follow-ups)."""
+    settings = _settings()
+    try:
+        asyncio.run(initialise(settings))
+        asyncio.run(_load_demo(settings, only_if_empty=False))
+    except (KeyFileError, FileExistsError) as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+async def _load_demo(settings: Settings, *, only_if_empty: bool) -> None:
+    with click.progressbar(length=DEMO_STATEMENTS, label="demo data", file=sys.stderr) as bar:
+        try:
+            loaded = await load_demo(settings, only_if_empty=only_if_empty, progress=bar.update)
+        except DemoError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(loaded)
 
 
 @main.command()

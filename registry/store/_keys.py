@@ -6,6 +6,8 @@ written by ``Store.append_batch`` together with the entries that make them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import case, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -129,6 +131,25 @@ class KeysMixin:
                     .where(IDENTITIES.c.commitment == record.commitment)
                     .values(name=record.name)
                 )
+
+    async def put_identities(self, records: Sequence[IdentityRecord]) -> int:
+        """Keep many new identities in one transaction; returns how many were new.
+
+        Commitments already kept (or erased) are left as they are.
+        """
+        if any(r.salt is None or r.nip is None or r.erased_at is not None for r in records):
+            raise ValueError("an identity to keep needs a salt and a NIP and is not erased")
+        if not records:
+            return 0
+        async with self._engine.begin() as connection:
+            query = select(IDENTITIES.c.commitment).where(
+                IDENTITIES.c.commitment.in_([r.commitment for r in records])
+            )
+            known = {bytes(c) for c in (await connection.execute(query)).scalars()}
+            new = {r.commitment: r for r in records if r.commitment not in known}
+            if new:
+                await connection.execute(IDENTITIES.insert(), [values_of(r) for r in new.values()])
+        return len(new)
 
     async def get_identity(self, commitment: bytes) -> IdentityRecord | None:
         """The identity behind a commitment (erased ones keep only the commitment)."""

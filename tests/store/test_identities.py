@@ -16,6 +16,11 @@ COMMITMENT = sha256(SALT + NIP.encode())
 PERSON = IdentityRecord(commitment=COMMITMENT, salt=SALT, nip=NIP, name="Siti Rahmawati")
 
 
+def identity(salt: bytes) -> IdentityRecord:
+    """Another person's identity, told apart by its salt."""
+    return IdentityRecord(commitment=sha256(salt + NIP.encode()), salt=salt, nip=NIP, name=None)
+
+
 async def test_put_and_get(store: Store) -> None:
     assert await store.get_identity(COMMITMENT) is None
     await store.put_identity(PERSON)
@@ -63,3 +68,12 @@ async def test_erasure_is_final(store: Store) -> None:
 async def test_put_refuses_an_incomplete_identity(store: Store, record: IdentityRecord) -> None:
     with pytest.raises(ValueError, match="needs a salt and a NIP"):
         await store.put_identity(record)
+
+
+async def test_put_many_in_one_transaction_skips_known_ones(store: Store) -> None:
+    first = identity(b"a")
+    await store.put_identity(first)
+    batch = [first, identity(b"b"), identity(b"c")]
+    assert await store.put_identities(batch) == 2
+    assert await store.get_identity(batch[2].commitment) == batch[2]
+    assert await store.put_identities([]) == 0
