@@ -17,6 +17,7 @@ import click
 import uvicorn
 
 from registry.api.app import create_app
+from registry.cli_custodial import custodial_key
 from registry.config import ConfigError, Settings, describe
 from registry.operations import DemoError, initialise, load_demo
 from registry.records.schemas import RecordError, load_record_file
@@ -280,3 +281,6 @@ def _json_default(value: object) -> str:
     if isinstance(value, bytes):
         return b64url(value)
     return str(value)
+
+
+main.add_command(custodial_key)

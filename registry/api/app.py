@@ -12,6 +12,7 @@ from registry.api.entries import EntriesController
 from registry.api.errors import EXCEPTION_HANDLERS
 from registry.api.log import LogController
 from registry.api.search import SearchController
+from registry.api.signing import SigningController
 from registry.config import Settings
 from registry.records.operator import OperatorKeys, open_keys
 from registry.records.service import RegistryService
@@ -31,7 +32,7 @@ def create_app(settings: Settings, keys: OperatorKeys | None = None) -> Litestar
             await service.close()
 
     return Litestar(
-        route_handlers=[EntriesController, LogController, SearchController],
+        route_handlers=[EntriesController, LogController, SearchController, SigningController],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
         openapi_config=OpenAPIConfig(

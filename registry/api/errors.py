@@ -14,7 +14,13 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
 from registry.log.tiles import TilePathError
-from registry.records.errors import NotFound, RegistrationRefused, Unavailable
+from registry.records.errors import (
+    KeyLockedError,
+    NotFound,
+    RegistrationRefused,
+    Unavailable,
+    WrongPassphraseError,
+)
 from registry.records.schemas import RecordError
 
 PROBLEM_JSON = "application/problem+json"
@@ -47,7 +53,7 @@ def problem(
     }
     if instance:
         body["instance"] = instance
-    body.update({k: v for k, v in extra.items() if v})
+    body.update({k: v for k, v in extra.items() if v is not None and v != {}})
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -79,6 +85,31 @@ def _bad_request(request: Request[Any, Any, Any], exc: BadRequest) -> Response[d
 def _record(request: Request[Any, Any, Any], exc: RecordError) -> Response[dict[str, Any]]:
     return problem(
         "schema-violation", "Record does not fit its schema", 422, str(exc), request.url.path
+    )
+
+
+def _wrong_passphrase(
+    request: Request[Any, Any, Any], exc: WrongPassphraseError
+) -> Response[dict[str, Any]]:
+    return problem(
+        "wrong-passphrase",
+        "Wrong passphrase",
+        403,
+        str(exc),
+        request.url.path,
+        attempts_remaining=exc.attempts_remaining,
+    )
+
+
+def _key_locked(request: Request[Any, Any, Any], exc: KeyLockedError) -> Response[dict[str, Any]]:
+    return problem(
+        "key-locked",
+        "Custodial key is locked",
+        423,
+        str(exc),
+        request.url.path,
+        headers={"Retry-After": str(exc.retry_after)},
+        locked_until=exc.locked_until,
     )
 
 
@@ -128,6 +159,8 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     Unavailable: _unavailable,
     BadRequest: _bad_request,
     RecordError: _record,
+    WrongPassphraseError: _wrong_passphrase,
+    KeyLockedError: _key_locked,
     TilePathError: _tile,
     ValidationException: _validation,
     HTTPException: _http,

@@ -32,6 +32,21 @@ class RegistrationRefused(Exception):
         self.evidence = dict(evidence or {})
 
 
+class BatchRefused(Exception):
+    """A group of statements of which some were refused, so none was written.
+
+    ``refusals`` pairs each refused statement's position with why.
+    """
+
+    def __init__(self, refusals: list[tuple[int, RegistrationRefused]]) -> None:
+        first = refusals[0]
+        super().__init__(
+            f"{len(refusals)} statements refused, nothing written; "
+            f"the first, #{first[0]}: {first[1]}"
+        )
+        self.refusals = refusals
+
+
 class NotFound(Exception):
     """A requested entry, key or proof that does not exist."""
 
@@ -47,3 +62,42 @@ class Unavailable(Exception):
         super().__init__(detail)
         self.detail = detail
         self.retry_after = retry_after
+
+
+class WrongPassphraseError(Exception):
+    """The passphrase does not open a custodial key; nothing was signed.
+
+    ``attempts_remaining`` wrong passphrases more lock the key for
+    ``lockout_seconds``.  The message names the key, never the passphrase.
+    """
+
+    def __init__(self, kid: bytes, attempts_remaining: int, lockout_seconds: int) -> None:
+        super().__init__(
+            f"the passphrase does not open custodial key {kid.hex()}; {attempts_remaining}"
+            f" more wrong passphrase(s) lock it for {lockout_seconds} seconds"
+        )
+        self.kid = kid
+        self.attempts_remaining = attempts_remaining
+        self.lockout_seconds = lockout_seconds
+
+
+class KeyLockedError(Exception):
+    """A custodial key locked after too many wrong passphrases; nothing was signed.
+
+    ``locked_until`` is in milliseconds since the Unix epoch; ``retry_after``
+    the whole seconds until then (at least 1).  ``just_locked`` says the
+    request that got this answer was the wrong passphrase that locked it.
+    """
+
+    def __init__(
+        self, kid: bytes, locked_until: int, retry_after: int, *, just_locked: bool = False
+    ) -> None:
+        why = "that was one wrong passphrase too many: " if just_locked else ""
+        super().__init__(
+            f"{why}custodial key {kid.hex()} is locked for {retry_after} more seconds"
+            " after too many wrong passphrases; even the right one is refused until then"
+        )
+        self.kid = kid
+        self.locked_until = locked_until
+        self.retry_after = retry_after
+        self.just_locked = just_locked

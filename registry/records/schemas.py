@@ -194,7 +194,7 @@ RECORD_TYPES: dict[str, type[Any]] = {
 def parse_record(payload: dict[str, Any]) -> Record:
     """Validate a decoded statement payload against its type's schema."""
     kind = payload.get("type")
-    if kind not in RECORD_TYPES:
+    if not isinstance(kind, str) or kind not in RECORD_TYPES:
         raise RecordError(f"unknown statement type {kind!r}; known: {', '.join(RECORD_TYPES)}")
     if kind == "follow-up":
         _check_follow_up(payload)
@@ -244,7 +244,13 @@ def _to_bytes(name: str, value: Any) -> bytes:
         raise RecordError(f"{name}: not hex or base64url ({exc})") from exc
 
 
-def _normalise(data: dict[str, Any]) -> dict[str, Any]:
+def normalise_record_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """A record read from YAML or JSON with its binary fields as bytes and dates as ISO text.
+
+    Keys, hashes and commitments may be hex (64 digits) or base64url text;
+    raises :class:`RecordError` naming the field that is neither.  Validate
+    the result with :func:`parse_record`.
+    """
     out: dict[str, Any] = {}
     for key, raw in data.items():
         value = raw.isoformat() if isinstance(raw, dt.date) else raw
@@ -253,7 +259,7 @@ def _normalise(data: dict[str, Any]) -> dict[str, Any]:
         elif key in _BINARY_LIST_FIELDS and isinstance(value, list):
             value = [_to_bytes(key, v) for v in value]
         elif key == "witnesses" and isinstance(value, list):
-            value = [_normalise(w) if isinstance(w, dict) else w for w in value]
+            value = [normalise_record_fields(w) if isinstance(w, dict) else w for w in value]
         out[key] = value
     return out
 
@@ -272,4 +278,4 @@ def load_record_file(path: Path) -> dict[str, Any]:
         ) from exc
     if not isinstance(data, dict):
         raise RecordError("a record is a mapping with a 'type' field")
-    return record_payload(parse_record(_normalise(data)))
+    return record_payload(parse_record(normalise_record_fields(data)))

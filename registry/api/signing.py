@@ -1,0 +1,111 @@
+"""Remote signing with a custodial key: POST /sign (as Indonesia's BSrE signs for people).
+
+The signer's key is held by the registry, sealed under the signer's own
+passphrase; the signer sends the passphrase with the record to sign and gets
+the receipt, exactly as from ``POST /entries``.  Keys are put in custody by
+the operator on the command line (``registry custodial-key create``), never
+over HTTP.  Nothing here logs a request body, and no answer repeats the
+passphrase.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from weakref import WeakKeyDictionary
+
+import msgspec
+from litestar import Controller, Request, Response, post
+from litestar.params import JSONBody
+
+from registry.api.deps import COSE, service_of
+from registry.records.custodial import CustodialSigning
+from registry.records.service import RegistryService
+
+MAX_BODY = 64 * 1024
+
+_SIGNING: WeakKeyDictionary[RegistryService, CustodialSigning] = WeakKeyDictionary()
+
+
+class SignRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=True):
+    """A record to sign with a custodial key, and the passphrase that opens the key."""
+
+    kid: Annotated[
+        str,
+        msgspec.Meta(
+            pattern=r"^[0-9a-fA-F]{64}$",
+            description="The custodial key's kid: SHA-256 of its raw public key, in hex.",
+        ),
+    ]
+    passphrase: Annotated[
+        str,
+        msgspec.Meta(
+            min_length=1,
+            max_length=1024,
+            description="The key owner's passphrase; never stored, logged or repeated.",
+        ),
+    ]
+    record: Annotated[
+        dict[str, Any],
+        msgspec.Meta(
+            description="The record to sign, with its `type` (`pact`, `declaration`...); "
+            "keys, hashes and commitments as hex or base64url text.",
+        ),
+    ]
+
+    def __repr__(self) -> str:
+        """Everything but the passphrase."""
+        return f"SignRequest(kid={self.kid!r}, passphrase=<hidden>, record={self.record!r})"
+
+
+def custodial_signing(service: RegistryService) -> CustodialSigning:
+    """The custodial signer of ``service``, made on first use (one per running app)."""
+    signing = _SIGNING.get(service)
+    if signing is None:
+        signing = CustodialSigning(service.store, service.settings, service.register)
+        _SIGNING[service] = signing
+    return signing
+
+
+def use_custodial_signing(service: RegistryService, signing: CustodialSigning) -> None:
+    """Make ``signing`` the custodial signer of ``service`` (tests give theirs a clock)."""
+    _SIGNING[service] = signing
+
+
+class SigningController(Controller):
+    """Sign and register a record with a key held in custody."""
+
+    path = "/sign"
+    tags = ["signing"]
+
+    @post(
+        "/",
+        status_code=201,
+        media_type=COSE,
+        request_max_body_size=MAX_BODY,
+        response_description="The receipt of the registered statement (COSE Receipt)",
+        summary="Sign a record with a custodial key and register it",
+        description="Body: JSON `{kid, passphrase, record}`. The registry opens the key held "
+        "for `kid` with the passphrase, signs the record as a COSE_Sign1 statement (issuer: "
+        "the kid in hex) and registers it. Answers as `POST /entries`: 201 with the receipt "
+        "(`application/cose`), `Location: /entries/{index}` and `X-Registry-Entry-Index`. "
+        "A wrong passphrase is 403 `wrong-passphrase` with `attempts_remaining`; too many "
+        "lock the key: 423 `key-locked` with `Retry-After` (seconds), even for the right "
+        "passphrase. An unknown kid is 404; a record that does not fit its schema is 422 "
+        "and counts no attempt.",
+    )
+    async def sign(
+        self, request: Request[Any, Any, Any], data: JSONBody[SignRequest]
+    ) -> Response[bytes]:
+        """Sign ``data.record`` with the custodial key and answer with the receipt."""
+        result = await custodial_signing(service_of(request)).sign_and_register(
+            bytes.fromhex(data.kid), data.passphrase, data.record
+        )
+        return Response(
+            result.receipt,
+            status_code=200 if result.existed else 201,
+            media_type=COSE,
+            headers={
+                "Location": f"/entries/{result.index}",
+                "X-Registry-Entry-Index": str(result.index),
+            },
+        )

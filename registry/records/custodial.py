@@ -1,0 +1,226 @@
+"""Remote signing with keys the registry holds for their owners, as Indonesia's BSrE does.
+
+A custodial key is an Ed25519 key sealed under its owner's passphrase
+(:func:`registry.signing.keys.seal_private_key`: scrypt, then AES-256-GCM);
+the store only ever holds the sealed bytes.  To sign, the owner sends the
+passphrase with the record: :meth:`CustodialSigning.sign_and_register`
+validates the record, opens the key (scrypt, in a worker thread so the event
+loop keeps serving), signs the record as a statement and registers it like
+any other.  Wrong passphrases are counted in the store; the
+``sign_max_failures``-th in a row locks the key for ``sign_lockout_seconds``,
+during which even the right passphrase is refused.
+
+The passphrase is never stored, logged, nor put in an exception message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any, NoReturn
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from registry.config import Settings
+from registry.records.errors import KeyLockedError, NotFound, WrongPassphraseError
+from registry.records.registration import Registered
+from registry.records.schemas import (
+    RecordError,
+    normalise_record_fields,
+    parse_record,
+    record_payload,
+)
+from registry.signing.cose import CoseSigner
+from registry.signing.keys import (
+    KeyFileError,
+    WrongPassphrase,
+    generate_key,
+    open_private_key,
+    raw_public_key,
+    seal_private_key,
+)
+from registry.store.errors import UnknownKey
+from registry.store.models import CustodialKeyRecord
+from registry.store.repository import Store
+from registry.verify.cose import key_id
+
+log = logging.getLogger(__name__)
+
+MIN_PASSPHRASE_LENGTH = 8
+"""The shortest passphrase a key is put in custody under: it is all that guards the key."""
+
+Register = Callable[[bytes], Awaitable[Registered]]
+"""Registers a signed statement (:meth:`registry.records.service.RegistryService.register`)."""
+
+Clock = Callable[[], int]
+"""The time in integer milliseconds since the Unix epoch."""
+
+
+def wall_clock_ms() -> int:
+    """The system clock in integer milliseconds since the Unix epoch."""
+    return int(time.time() * 1000)
+
+
+def check_passphrase(passphrase: str) -> None:
+    """Refuse, with a :class:`ValueError`, a passphrase too short to guard a key."""
+    if len(passphrase) < MIN_PASSPHRASE_LENGTH:
+        raise ValueError(
+            f"a custodial key's passphrase needs at least {MIN_PASSPHRASE_LENGTH} characters"
+        )
+
+
+class CustodialSigning:
+    """Keys held for their owners: put them in custody, and sign with them on request.
+
+    ``register`` may be left out where keys are only created (the command
+    line); ``clock_ms`` times lockouts (tests move it).  Within one process,
+    attempts on one key are taken one at a time, so parallel requests cannot
+    try more passphrases than the lockout allows.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        register: Register | None = None,
+        *,
+        clock_ms: Clock = wall_clock_ms,
+    ) -> None:
+        self._store = store
+        self._max_failures = settings.sign_max_failures
+        self._lockout_seconds = settings.sign_lockout_seconds
+        self._register = register
+        self._clock_ms = clock_ms
+        self._gates: dict[bytes, tuple[asyncio.Lock, int]] = {}
+
+    async def create(self, passphrase: str) -> tuple[bytes, bytes]:
+        """Generate a key, keep it sealed under ``passphrase``; its ``(kid, raw public key)``.
+
+        The private key leaves this call only sealed.  Raises
+        :class:`ValueError` for a passphrase shorter than
+        :data:`MIN_PASSPHRASE_LENGTH`.
+        """
+        return await self.import_key(generate_key(), passphrase)
+
+    async def import_key(
+        self, private_key: Ed25519PrivateKey, passphrase: str
+    ) -> tuple[bytes, bytes]:
+        """Keep an existing key (the demo's signers) sealed under ``passphrase``; ``(kid, public)``.
+
+        A key already held under the same kid is replaced, its failure count
+        and lock cleared.  Raises :class:`ValueError` for a short passphrase.
+        """
+        check_passphrase(passphrase)
+        sealed = await asyncio.to_thread(seal_private_key, private_key, passphrase)
+        public = raw_public_key(private_key)
+        kid = key_id(public)
+        await self._store.put_custodial_key(CustodialKeyRecord(kid=kid, encrypted_key=sealed))
+        log.info("custodial key %s put in custody", kid.hex())
+        return kid, public
+
+    async def sign_and_register(
+        self, kid: bytes, passphrase: str, record: dict[str, Any]
+    ) -> Registered:
+        """Sign ``record`` with the custodial key ``kid`` opened by ``passphrase``, and register it.
+
+        ``record`` is a record as JSON gives it (binary fields as hex or
+        base64url text).  In order, raises :class:`NotFound` for an unknown
+        key, :class:`KeyLockedError` for a locked one,
+        :class:`registry.records.schemas.RecordError` for a record that does
+        not fit its schema (no attempt is counted), and
+        :class:`WrongPassphraseError` (or :class:`KeyLockedError` for the
+        wrong passphrase that locks the key) when the passphrase does not open
+        it.  Then registration may refuse the statement
+        (:class:`registry.records.errors.RegistrationRefused`).
+        """
+        if self._register is None:
+            raise RuntimeError("this CustodialSigning was made without a register function")
+        async with self._gate(kid):
+            held = await self._store.get_custodial_key(kid)
+            if held is None:
+                raise NotFound(f"custodial key {kid.hex()}")
+            self._refuse_if_locked(held)
+            payload = _validated(record)
+            key = await self._open(held, passphrase)
+        statement = CoseSigner(key).sign_statement(payload, issuer=kid.hex())
+        registered = await self._register(statement)
+        log.info("custodial key %s signed entry %d", kid.hex(), registered.index)
+        return registered
+
+    def _refuse_if_locked(self, held: CustodialKeyRecord) -> None:
+        now = self._clock_ms()
+        if held.locked_until is not None and held.is_locked(now):
+            raise KeyLockedError(
+                held.kid, held.locked_until, _seconds_until(held.locked_until, now)
+            )
+
+    async def _open(self, held: CustodialKeyRecord, passphrase: str) -> Ed25519PrivateKey:
+        try:
+            # scrypt takes about a tenth of a second of CPU: keep it off the event loop.
+            key = await asyncio.to_thread(open_private_key, held.encrypted_key, passphrase)
+        except WrongPassphrase:
+            await self._count_failure(held.kid)
+        if key_id(raw_public_key(key)) != held.kid:
+            raise KeyFileError(f"custodial key {held.kid.hex()} holds another key")
+        if held.failed_attempts or held.locked_until is not None:
+            await self._store.reset_custodial_failures(held.kid)
+        return key
+
+    async def _count_failure(self, kid: bytes) -> NoReturn:
+        now = self._clock_ms()
+        try:
+            updated = await self._store.record_custodial_failure(
+                kid,
+                now_ms=now,
+                max_failures=self._max_failures,
+                lockout_ms=self._lockout_seconds * 1000,
+            )
+        except UnknownKey:
+            raise NotFound(f"custodial key {kid.hex()}") from None
+        if updated.locked_until is not None and updated.is_locked(now):
+            log.warning(
+                "custodial key %s locked for %d s after %d wrong passphrases",
+                kid.hex(),
+                self._lockout_seconds,
+                self._max_failures,
+            )
+            raise KeyLockedError(
+                kid,
+                updated.locked_until,
+                _seconds_until(updated.locked_until, now),
+                just_locked=True,
+            )
+        remaining = self._max_failures - updated.failed_attempts
+        log.warning(
+            "wrong passphrase for custodial key %s (attempts left: %d)", kid.hex(), remaining
+        )
+        raise WrongPassphraseError(kid, remaining, self._lockout_seconds)
+
+    @asynccontextmanager
+    async def _gate(self, kid: bytes) -> AsyncIterator[None]:
+        lock, users = self._gates.get(kid, (asyncio.Lock(), 0))
+        self._gates[kid] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._gates[kid]
+            if users == 1:
+                del self._gates[kid]
+            else:
+                self._gates[kid] = (lock, users - 1)
+
+
+def _validated(record: dict[str, Any]) -> dict[str, Any]:
+    # parse_record looks the type up in a dict: a list or map there would be a TypeError.
+    if not isinstance(record.get("type"), str):
+        raise RecordError("a record needs a text 'type'")
+    return record_payload(parse_record(normalise_record_fields(record)))
+
+
+def _seconds_until(until_ms: int, now_ms: int) -> int:
+    return max(1, math.ceil((until_ms - now_ms) / 1000))

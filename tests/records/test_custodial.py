@@ -1,0 +1,242 @@
+"""CustodialSigning on a real store (SQLite and PostgreSQL), with a fake registrar and clock."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import threading
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from registry.config import Settings
+from registry.records import custodial as custodial_module
+from registry.records.custodial import MIN_PASSPHRASE_LENGTH, CustodialSigning
+from registry.records.errors import KeyLockedError, NotFound, WrongPassphraseError
+from registry.records.registration import Registered
+from registry.records.schemas import RecordError
+from registry.signing.keys import open_private_key, public_key_of_sealed, raw_private_key
+from registry.store import Store, upgrade
+from registry.verify.cose import key_id
+from registry.verify.statement import verify_statement
+from tests.factories import TEMPLATE_SHA256, fixed_key, pact_payload
+
+PASSPHRASE = "kata-sandi-PPK-Jabar-2024"
+WRONG = "kata-sandi-yang-salah"
+MAX_FAILURES = 3
+LOCKOUT_S = 900
+T0_MS = 1_727_395_200_000
+
+
+@dataclass
+class Clock:
+    """A clock the test moves by hand."""
+
+    now_ms: int = T0_MS
+
+    def __call__(self) -> int:
+        return self.now_ms
+
+    def advance(self, seconds: float) -> None:
+        self.now_ms += int(seconds * 1000)
+
+
+@dataclass
+class FakeRegistrar:
+    """Takes every statement, as entries 0, 1, 2..."""
+
+    statements: list[bytes] = field(default_factory=list)
+
+    async def __call__(self, statement: bytes) -> Registered:
+        self.statements.append(statement)
+        return Registered(len(self.statements) - 1, b"receipt", existed=False)
+
+
+@pytest.fixture
+async def store(database_url: str) -> AsyncIterator[Store]:
+    await upgrade(database_url)
+    store = Store.open(database_url)
+    yield store
+    await store.close()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def registrar() -> FakeRegistrar:
+    return FakeRegistrar()
+
+
+@pytest.fixture
+def signing(store: Store, registrar: FakeRegistrar, clock: Clock) -> CustodialSigning:
+    settings = Settings(sign_max_failures=MAX_FAILURES, sign_lockout_seconds=LOCKOUT_S)
+    return CustodialSigning(store, settings, registrar, clock_ms=clock)
+
+
+@pytest.fixture
+async def kid(signing: CustodialSigning) -> bytes:
+    kid, _ = await signing.import_key(fixed_key("ppk-custodial"), PASSPHRASE)
+    return kid
+
+
+def json_pact(encode: str = "hex") -> dict[str, Any]:
+    """A pact as JSON carries it: the template hash as text."""
+    text = (
+        TEMPLATE_SHA256.hex()
+        if encode == "hex"
+        else base64.urlsafe_b64encode(TEMPLATE_SHA256).rstrip(b"=").decode()
+    )
+    return pact_payload(template=text)
+
+
+async def attempts(store: Store, kid: bytes) -> tuple[int, int | None]:
+    held = await store.get_custodial_key(kid)
+    assert held is not None
+    return held.failed_attempts, held.locked_until
+
+
+async def test_create_keeps_only_the_sealed_key(signing: CustodialSigning, store: Store) -> None:
+    kid, public = await signing.create(PASSPHRASE)
+    assert kid == key_id(public)
+    held = await store.get_custodial_key(kid)
+    assert held is not None
+    assert (held.failed_attempts, held.locked_until) == (0, None)
+    assert public_key_of_sealed(held.encrypted_key) == public
+    private = raw_private_key(open_private_key(held.encrypted_key, PASSPHRASE))
+    for form in (private, private.hex().encode(), base64.b64encode(private).rstrip(b"=")):
+        assert form not in held.encrypted_key
+    assert base64.urlsafe_b64encode(private).rstrip(b"=") not in held.encrypted_key
+    assert PASSPHRASE.encode() not in held.encrypted_key
+
+
+async def test_create_refuses_a_short_passphrase(signing: CustodialSigning) -> None:
+    with pytest.raises(ValueError, match=f"at least {MIN_PASSPHRASE_LENGTH} characters"):
+        await signing.create("pendek")
+
+
+@pytest.mark.parametrize("encode", ["hex", "base64url"])
+async def test_signs_the_validated_record_with_the_custodial_key(
+    signing: CustodialSigning, registrar: FakeRegistrar, kid: bytes, encode: str
+) -> None:
+    registered = await signing.sign_and_register(kid, PASSPHRASE, json_pact(encode))
+    assert registered.index == 0
+    [statement] = registrar.statements
+    public = fixed_key("ppk-custodial").public_key().public_bytes_raw()
+    verified = verify_statement(statement, {kid: public}).unwrap()
+    assert verified.payload["template"] == TEMPLATE_SHA256
+    assert verified.payload["place"] == "Bandung"
+    assert verified.issuer == kid.hex()
+
+
+async def test_wrong_passphrase_counts_down_the_attempts(
+    signing: CustodialSigning, registrar: FakeRegistrar, store: Store, kid: bytes
+) -> None:
+    for remaining in range(MAX_FAILURES - 1, 0, -1):
+        with pytest.raises(WrongPassphraseError, match=f"{remaining} more wrong") as caught:
+            await signing.sign_and_register(kid, WRONG, json_pact())
+        assert caught.value.attempts_remaining == remaining
+    assert await attempts(store, kid) == (MAX_FAILURES - 1, None)
+    assert registrar.statements == []
+
+
+async def test_too_many_wrong_passphrases_lock_the_key_until_the_lockout_passes(
+    signing: CustodialSigning, registrar: FakeRegistrar, store: Store, clock: Clock, kid: bytes
+) -> None:
+    for _ in range(MAX_FAILURES - 1):
+        with pytest.raises(WrongPassphraseError):
+            await signing.sign_and_register(kid, WRONG, json_pact())
+    with pytest.raises(KeyLockedError, match="one wrong passphrase too many") as caught:
+        await signing.sign_and_register(kid, WRONG, json_pact())
+    assert caught.value.just_locked
+    assert caught.value.retry_after == LOCKOUT_S
+    assert caught.value.locked_until == T0_MS + LOCKOUT_S * 1000
+
+    clock.advance(LOCKOUT_S - 0.5)
+    with pytest.raises(KeyLockedError, match="even the right one is refused") as caught:
+        await signing.sign_and_register(kid, PASSPHRASE, json_pact())
+    assert not caught.value.just_locked
+    assert caught.value.retry_after == 1
+    assert registrar.statements == []
+
+    clock.advance(0.5)
+    assert (await signing.sign_and_register(kid, PASSPHRASE, json_pact())).index == 0
+    assert await attempts(store, kid) == (0, None)
+
+
+async def test_a_success_resets_the_failure_count(
+    signing: CustodialSigning, store: Store, kid: bytes
+) -> None:
+    for _ in range(MAX_FAILURES - 1):
+        with pytest.raises(WrongPassphraseError):
+            await signing.sign_and_register(kid, WRONG, json_pact())
+    await signing.sign_and_register(kid, PASSPHRASE, json_pact())
+    assert await attempts(store, kid) == (0, None)
+    with pytest.raises(WrongPassphraseError) as caught:
+        await signing.sign_and_register(kid, WRONG, json_pact())
+    assert caught.value.attempts_remaining == MAX_FAILURES - 1
+
+
+async def test_unknown_kid_is_not_found(signing: CustodialSigning) -> None:
+    with pytest.raises(NotFound, match="custodial key 00"):
+        await signing.sign_and_register(bytes(32), PASSPHRASE, json_pact())
+
+
+async def test_a_record_off_its_schema_costs_no_attempt_and_signs_nothing(
+    signing: CustodialSigning, registrar: FakeRegistrar, store: Store, kid: bytes
+) -> None:
+    with pytest.raises(RecordError, match="pact"):
+        await signing.sign_and_register(kid, WRONG, json_pact() | {"mood": "happy"})
+    with pytest.raises(RecordError, match="template"):
+        await signing.sign_and_register(kid, WRONG, json_pact() | {"template": 42})
+    assert await attempts(store, kid) == (0, None)
+    assert registrar.statements == []
+
+
+async def test_parallel_guesses_cannot_outrun_the_lockout(
+    signing: CustodialSigning, kid: bytes
+) -> None:
+    results = await asyncio.gather(
+        *(signing.sign_and_register(kid, WRONG, json_pact()) for _ in range(2 * MAX_FAILURES)),
+        return_exceptions=True,
+    )
+    wrong = [r for r in results if isinstance(r, WrongPassphraseError)]
+    locked = [r for r in results if isinstance(r, KeyLockedError)]
+    assert len(wrong) == MAX_FAILURES - 1
+    assert [r.just_locked for r in locked] == [True] + [False] * MAX_FAILURES
+
+
+async def test_scrypt_runs_off_the_event_loop_thread(
+    signing: CustodialSigning, kid: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    threads: list[int] = []
+
+    def recording(data: bytes, passphrase: str) -> Any:
+        threads.append(threading.get_ident())
+        return open_private_key(data, passphrase)
+
+    monkeypatch.setattr(custodial_module, "open_private_key", recording)
+    await signing.sign_and_register(kid, PASSPHRASE, json_pact())
+    assert threads
+    assert threading.get_ident() not in threads
+
+
+async def test_the_passphrase_is_never_logged(
+    signing: CustodialSigning, clock: Clock, kid: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    await signing.sign_and_register(kid, PASSPHRASE, json_pact())
+    for _ in range(MAX_FAILURES):
+        with pytest.raises((WrongPassphraseError, KeyLockedError)):
+            await signing.sign_and_register(kid, WRONG, json_pact())
+    with pytest.raises(KeyLockedError):
+        await signing.sign_and_register(kid, PASSPHRASE, json_pact())
+    assert "wrong passphrase for custodial key" in caplog.text
+    assert "locked" in caplog.text
+    assert PASSPHRASE not in caplog.text
+    assert WRONG not in caplog.text
