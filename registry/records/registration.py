@@ -17,13 +17,13 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from registry.log.state import LogState
 from registry.records.directory import KeyDirectory
-from registry.records.errors import RegistrationRefused, Unavailable
+from registry.records.errors import BatchRefused, RegistrationRefused, Unavailable
 from registry.records.policy import Admission, EntrySummary, admit
 from registry.store.models import CheckpointRecord, EntryRecord, KeyChange, RevokedEntryRecord
 from registry.store.repository import Store
@@ -68,6 +68,14 @@ class _Pending:
     future: asyncio.Future[Registered] = field(repr=False)
 
 
+@dataclass
+class _Group:
+    """Statements to admit all together or not at all (a bulk import)."""
+
+    items: list[_Pending]
+    future: asyncio.Future[list[Registered]] = field(repr=False)
+
+
 def refusal_for(
     verdict_reason: Reason | None, detail: str, evidence: Mapping[str, str] | None = None
 ) -> RegistrationRefused:
@@ -110,7 +118,7 @@ class Registrar:
         self.batch_max = batch_max
         self.batch_wait = batch_wait_ms / 1000
         self.clock_ms = clock_ms
-        self._queue: asyncio.Queue[_Pending] = asyncio.Queue(queue_max)
+        self._queue: asyncio.Queue[_Pending | _Group] = asyncio.Queue(queue_max)
         self._task: asyncio.Task[None] | None = None
         self.on_commit: list[Callable[[list[EntryRecord]], None]] = []
 
@@ -143,22 +151,79 @@ class Registrar:
             raise Unavailable("the registration queue is full", retry_after=1) from None
         return await future
 
+    async def register_atomic(self, statements: Sequence[bytes]) -> list[Registered]:
+        """Register all ``statements`` in one transaction, or none of them.
+
+        They are admitted in order as one batch (so later ones may refer to
+        earlier ones); if any is refused, nothing is written and
+        :class:`BatchRefused` lists every refusal by position.  Statements
+        already in the log come back with ``existed=True``.
+        """
+        if self._task is None:
+            raise Unavailable("the registry is not accepting registrations")
+        loop = asyncio.get_running_loop()
+        items = [_Pending(s, hashlib.sha256(s).digest(), loop.create_future()) for s in statements]
+        oversized = [
+            (i, refusal_for(Reason.OVERSIZED, f"{len(s)} bytes, over {MAX_CBOR_SIZE}"))
+            for i, s in enumerate(statements)
+            if len(s) > MAX_CBOR_SIZE
+        ]
+        if oversized:
+            raise BatchRefused(oversized)
+        group = _Group(items, loop.create_future())
+        try:
+            self._queue.put_nowait(group)
+        except asyncio.QueueFull:
+            raise Unavailable("the registration queue is full", retry_after=1) from None
+        return await group.future
+
     async def _run(self) -> None:
         while True:
-            batch = [await self._queue.get()]
+            first = await self._queue.get()
+            if isinstance(first, _Group):
+                await self._guarded(first.items, self._process_group(first))
+                continue
+            batch = [first]
+            group: _Group | None = None
             if self._queue.empty() and self.batch_wait > 0:
                 await asyncio.sleep(self.batch_wait)
             while len(batch) < self.batch_max and not self._queue.empty():
-                batch.append(self._queue.get_nowait())
-            try:
-                await self._process(batch)
-            except Exception as exc:  # the sequencer must survive any one batch
-                log.exception("batch of %d failed", len(batch))
-                for item in batch:
-                    if not item.future.done():
-                        item.future.set_exception(
-                            Unavailable(f"the registration could not be written: {exc}")
-                        )
+                item = self._queue.get_nowait()
+                if isinstance(item, _Group):
+                    group = item
+                    break
+                batch.append(item)
+            await self._guarded(batch, self._process(batch))
+            if group is not None:
+                await self._guarded(group.items, self._process_group(group))
+
+    async def _guarded(self, items: list[_Pending], work: Awaitable[None]) -> None:
+        """Run one batch; whatever fails, its callers hear so and the sequencer goes on."""
+        try:
+            await work
+        except Exception as exc:
+            log.exception("batch of %d failed", len(items))
+            for item in items:
+                if not item.future.done():
+                    item.future.set_exception(
+                        Unavailable(f"the registration could not be written: {exc}")
+                    )
+
+    async def _process_group(self, group: _Group) -> None:
+        await self._process(group.items, atomic=True)
+        refusals: list[tuple[int, RegistrationRefused]] = []
+        for position, item in enumerate(group.items):
+            if item.future.done() and not item.future.cancelled():
+                error = item.future.exception()
+                if isinstance(error, RegistrationRefused):
+                    refusals.append((position, error))
+                elif error is not None:
+                    group.future.set_exception(error)
+                    return
+        if refusals:
+            group.future.set_exception(BatchRefused(refusals))
+            return
+        group.future.set_result([await item.future for item in group.items])
 
     def _public_key(self, keys: KeyDirectory) -> Callable[[bytes], bytes | None]:
         def lookup(kid: bytes) -> bytes | None:
@@ -186,7 +251,7 @@ class Registrar:
                 known[idx] = EntrySummary(idx, entry.type, entry.signer_kid, revoked)
         return known
 
-    async def _process(self, batch: list[_Pending]) -> None:
+    async def _process(self, batch: list[_Pending], atomic: bool = False) -> None:
         now = self.clock_ms()
         existing = await self.store.find_indexes_by_statement_sha256([p.sha256 for p in batch])
         entries = _Entries(await self._references(batch))
@@ -228,6 +293,12 @@ class Registrar:
                 )
             entries.known[idx] = EntrySummary(idx, statement.statement_type, statement.kid, False)
             admitted.append((item, statement, admission))
+        if atomic and len(admitted) + len(old_indexes) + len(duplicates) < len(batch):
+            for item, _, _ in admitted:  # one refused: none of the group is written
+                item.future.cancel()
+            for item, _ in duplicates:
+                item.future.cancel()
+            return
         if admitted:
             await self._commit(admitted, now)
         for item, idx in old_indexes:

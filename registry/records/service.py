@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,7 @@ from registry.log.tiles import TilePathError  # noqa: F401  (re-exported for the
 from registry.log.tree import ProofRequestError
 from registry.records import cluster
 from registry.records.directory import KeyDirectory
-from registry.records.errors import NotFound
+from registry.records.errors import NotFound, Unavailable
 from registry.records.operator import OperatorKeys
 from registry.records.registration import Registered, Registrar
 from registry.store.migrate import upgrade
@@ -138,6 +139,15 @@ class RegistryService:
         if self.is_sequencer:
             return await self.registrar.register(statement)
         return await cluster.forward(self, statement)
+
+    async def register_atomic(self, statements: Sequence[bytes]) -> list[Registered]:
+        """Register all ``statements`` in one transaction or none (see ``Registrar``).
+
+        Only the sequencer process can; a follower refuses with ``Unavailable``.
+        """
+        if not self.is_sequencer:
+            raise Unavailable("bulk registration runs on the sequencing process; retry there")
+        return await self.registrar.register_atomic(statements)
 
     def _cache_receipts(self, records: list[EntryRecord]) -> None:
         for record in records:

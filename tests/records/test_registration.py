@@ -1,0 +1,143 @@
+"""The registrar without HTTP: all-or-nothing groups and recovery from a failed commit."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+from registry.config import Settings
+from registry.records.errors import BatchRefused, Unavailable
+from registry.records.operator import OperatorKeys, create_keys
+from registry.records.service import RegistryService
+from registry.signing.cose import CoseSigner
+from registry.store.repository import Store
+from registry.verify.receipt import verify_receipt
+from tests.api.helpers import NOW_S, enrolment, pact
+from tests.factories import fixed_key
+
+T = TypeVar("T")
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        data_dir=tmp_path / "d",
+        origin="test.example/pakta",
+        admin_passphrase="uji",
+        batch_wait_ms=0,
+    )
+
+
+@pytest.fixture
+def operator(settings: Settings) -> OperatorKeys:
+    return create_keys(settings.data_dir, settings.admin_passphrase, settings.origin)
+
+
+def run(
+    settings: Settings,
+    operator: OperatorKeys,
+    scenario: Callable[[RegistryService], Coroutine[Any, Any, T]],
+) -> T:
+    async def main() -> T:
+        service = await RegistryService.open(settings, operator)
+        try:
+            admin = {
+                k: v
+                for k, v in enrolment(
+                    operator.admin.public_key,
+                    "admin",
+                    term_start="2000-01-01",
+                    term_end="2099-12-31",
+                ).items()
+                if v is not None
+            }
+            await service.register(operator.admin.sign_statement(admin, "op", NOW_S))
+            return await scenario(service)
+        finally:
+            await service.close()
+
+    return asyncio.run(main())
+
+
+def _group(operator: OperatorKeys, n: int) -> tuple[CoseSigner, list[bytes]]:
+    ppk = CoseSigner(fixed_key("ppk-grup"))
+    enrol = operator.admin.sign_statement(enrolment(ppk.public_key, "ppk"), "op", NOW_S)
+    pacts = [ppk.sign_statement(pact(place=f"Kota {i}"), "ppk", NOW_S) for i in range(n)]
+    return ppk, [enrol, *pacts]
+
+
+def test_group_is_written_in_one_batch(settings: Settings, operator: OperatorKeys) -> None:
+    _, statements = _group(operator, 20)
+
+    async def scenario(service: RegistryService) -> None:
+        results = await service.register_atomic(statements)
+        assert [r.index for r in results] == list(range(1, 22))
+        keys = {operator.log.kid: operator.log.public_key}
+        sizes = {
+            verify_receipt(r.receipt, keys, s).unwrap().tree_size
+            for r, s in zip(results, statements, strict=True)
+        }
+        assert sizes == {22}
+        again = await service.register_atomic(statements)
+        assert all(r.existed for r in again)
+        assert service.size == 22
+
+    run(settings, operator, scenario)
+
+
+def test_one_refusal_writes_nothing(settings: Settings, operator: OperatorKeys) -> None:
+    _, statements = _group(operator, 5)
+    stranger = CoseSigner(fixed_key("orang-asing")).sign_statement(pact(), "x", NOW_S)
+    bad = [*statements[:3], stranger, *statements[3:]]
+
+    async def scenario(service: RegistryService) -> None:
+        checkpoint = await service.checkpoint()
+        with pytest.raises(BatchRefused) as refused:
+            await service.register_atomic(bad)
+        assert [(p, r.code) for p, r in refused.value.refusals] == [(3, "unknown-key")]
+        assert service.size == 1
+        assert await service.checkpoint() == checkpoint
+        assert await service.store.size() == 1
+        # the registrar goes on: the good statements alone now register
+        results = await service.register_atomic(statements)
+        assert [r.index for r in results] == list(range(1, 7))
+
+    run(settings, operator, scenario)
+
+
+class _FailingOnce(Store):
+    """A real store whose next batch write fails, as a full disk or lost connection would."""
+
+    fail_next = False
+
+    async def append_batch(self, *args: Any, **kwargs: Any) -> None:
+        if self.fail_next:
+            self.fail_next = False
+            raise OSError("disk full")
+        await super().append_batch(*args, **kwargs)
+
+
+def test_failed_commit_rolls_the_tree_back(settings: Settings, operator: OperatorKeys) -> None:
+    _, statements = _group(operator, 3)
+
+    async def scenario(service: RegistryService) -> None:
+        await service.register(statements[0])
+        root_before = service.state.tree.root()
+        failing = _FailingOnce(service.store._engine)  # same database, failing writes
+        service.registrar.store = failing
+        failing.fail_next = True
+        with pytest.raises(Unavailable, match="disk full"):
+            await service.register(statements[1])
+        assert service.size == 2
+        assert service.state.tree.root() == root_before
+        result = await service.register(statements[1])
+        assert result.index == 2
+        keys = {operator.log.kid: operator.log.public_key}
+        assert verify_receipt(result.receipt, keys, statements[1]).ok
+
+    run(settings, operator, scenario)
