@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request
+from litestar import Request, Response
 
 from registry.api.errors import BadRequest
+from registry.records.registration import Registered
 from registry.records.service import RegistryService
 
 COSE = "application/cose"
@@ -24,6 +25,19 @@ def wants_json(request: Request[Any, Any, Any]) -> bool:
     """Whether the client asked for JSON rather than CBOR/COSE."""
     accept = request.headers.get("accept", "")
     return "application/json" in accept and COSE not in accept
+
+
+def registered_response(result: Registered) -> Response[bytes]:
+    """The answer to a registration: 201 (200 if it was there) with the receipt and Location."""
+    return Response(
+        result.receipt,
+        status_code=200 if result.existed else 201,
+        media_type=COSE,
+        headers={
+            "Location": f"/entries/{result.index}",
+            "X-Registry-Entry-Index": str(result.index),
+        },
+    )
 
 
 def non_negative(name: str, value: int | None) -> int | None:

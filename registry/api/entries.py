@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get, post
 from litestar.params import PathParameter
 
-from registry.api.deps import COSE, service_of, wants_json
+from registry.api.deps import COSE, registered_response, service_of, wants_json
 from registry.api.errors import BadRequest
 
 MAX_BODY = 64 * 1024
@@ -39,15 +39,7 @@ class EntriesController(Controller):
             )
         body = await request.body()
         result = await service_of(request).register(body)
-        return Response(
-            result.receipt,
-            status_code=200 if result.existed else 201,
-            media_type=COSE,
-            headers={
-                "Location": f"/entries/{result.index}",
-                "X-Registry-Entry-Index": str(result.index),
-            },
-        )
+        return registered_response(result)
 
     @get(
         "/{index:int}", summary="An entry's receipt, or its JSON view with Accept: application/json"

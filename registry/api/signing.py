@@ -17,7 +17,7 @@ import msgspec
 from litestar import Controller, Request, Response, post
 from litestar.params import JSONBody
 
-from registry.api.deps import COSE, service_of
+from registry.api.deps import COSE, registered_response, service_of
 from registry.records.custodial import CustodialSigning
 from registry.records.service import RegistryService
 
@@ -100,12 +100,4 @@ class SigningController(Controller):
         result = await custodial_signing(service_of(request)).sign_and_register(
             bytes.fromhex(data.kid), data.passphrase, data.record
         )
-        return Response(
-            result.receipt,
-            status_code=200 if result.existed else 201,
-            media_type=COSE,
-            headers={
-                "Location": f"/entries/{result.index}",
-                "X-Registry-Entry-Index": str(result.index),
-            },
-        )
+        return registered_response(result)

@@ -17,6 +17,7 @@ from registry.log.receipt import issue_receipt
 from registry.log.tree import MerkleTree
 from registry.signing.cose import CoseSigner
 from registry.signing.note import NoteSigner
+from registry.store.models import CheckpointRecord
 from registry.verify.leaf import ZERO_HASH, Leaf
 
 
@@ -27,16 +28,6 @@ class NewLeaf:
     leaf: Leaf
     leaf_bytes: bytes
     leaf_hash: bytes
-
-
-@dataclass(frozen=True)
-class SignedCheckpoint:
-    """A checkpoint the log signed: size, root, the note text and when (ms)."""
-
-    size: int
-    root: bytes
-    note: str
-    created_at: int
 
 
 class LogState:
@@ -62,14 +53,14 @@ class LogState:
         self.last_leaf_hash = last_leaf_hash
         self.checkpoint_sizes: list[int] = []
         self.checkpoint_times: list[int] = []
-        self.latest: SignedCheckpoint | None = None
+        self.latest: CheckpointRecord | None = None
 
     @property
     def size(self) -> int:
         """Entries in the log."""
         return self.tree.size
 
-    def load_checkpoint(self, checkpoint: SignedCheckpoint) -> None:
+    def load_checkpoint(self, checkpoint: CheckpointRecord) -> None:
         """Record a checkpoint read from storage (in increasing size order)."""
         self.checkpoint_sizes.append(checkpoint.size)
         self.checkpoint_times.append(checkpoint.created_at)
@@ -86,16 +77,16 @@ class LogState:
             leaves.append(NewLeaf(leaf, data, prev))
         return leaves
 
-    def append(self, leaves: Sequence[NewLeaf], now_ms: int) -> SignedCheckpoint:
+    def append(self, leaves: Sequence[NewLeaf], now_ms: int) -> CheckpointRecord:
         """Append ``leaves`` and sign the new checkpoint; undo with :meth:`rollback`."""
         for new in leaves:
             self.tree.append(new.leaf_hash)
         size = self.tree.size
         root = self.tree.root(size)
         note = sign_checkpoint(self.note_signer, self.origin, size, root)
-        return SignedCheckpoint(size, root, note, now_ms)
+        return CheckpointRecord(size, root, note, now_ms)
 
-    def commit(self, leaves: Sequence[NewLeaf], checkpoint: SignedCheckpoint) -> None:
+    def commit(self, leaves: Sequence[NewLeaf], checkpoint: CheckpointRecord) -> None:
         """Make an appended batch current once it is on disk."""
         if leaves:
             self.last_leaf_hash = leaves[-1].leaf_hash

@@ -15,7 +15,6 @@ import json
 import logging
 from typing import TYPE_CHECKING
 
-from registry.log.state import SignedCheckpoint
 from registry.records.errors import RegistrationRefused, Unavailable
 from registry.records.registration import Registered, Registrar, refusal_for
 from registry.store.models import PendingRecord
@@ -70,9 +69,7 @@ async def catch_up(service: RegistryService) -> None:
         after_size=state.checkpoint_sizes[-1] if state.checkpoint_sizes else -1
     ):
         if record.size <= state.size:
-            state.load_checkpoint(
-                SignedCheckpoint(record.size, record.root, record.note, record.created_at)
-            )
+            state.load_checkpoint(record)
     for key in await service.store.list_signer_keys():
         service.directory.apply(key)
 

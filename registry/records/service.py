@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from registry.config import Settings
-from registry.log.state import LogState, SignedCheckpoint
+from registry.log.state import LogState
 from registry.log.tiles import TilePathError  # noqa: F401  (re-exported for the API)
 from registry.log.tree import ProofRequestError
 from registry.records import cluster
@@ -79,9 +79,7 @@ class RegistryService:
         if hashes:
             state.last_leaf_hash = hashes[-32:]
         for record in await store.checkpoints():
-            state.load_checkpoint(
-                SignedCheckpoint(record.size, record.root, record.note, record.created_at)
-            )
+            state.load_checkpoint(record)
         if state.latest is not None and state.latest.size != state.size:
             raise RuntimeError(
                 f"the latest checkpoint covers {state.latest.size} entries, "

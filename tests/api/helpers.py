@@ -12,7 +12,7 @@ from litestar.testing import TestClient
 from registry.records.operator import OperatorKeys
 from registry.signing.cose import CoseSigner
 from registry.verify.trust import TrustedKeys
-from tests.factories import TEMPLATE_SHA256, fixed_key
+from tests.factories import fixed_key, pact_payload
 
 COSE = {"content-type": "application/cose"}
 NOW_S = 1_727_395_200  # 2024-09-27
@@ -38,19 +38,8 @@ def enrolment(public_key: bytes, role: str, **changes: Any) -> dict[str, Any]:
     return payload
 
 
-def pact(**changes: Any) -> dict[str, Any]:
-    """A pact record."""
-    payload: dict[str, Any] = {
-        "type": "pact",
-        "template": TEMPLATE_SHA256,
-        "election": "pilkada-2024",
-        "instansi": "Pemerintah Provinsi Jawa Barat",
-        "place": "Bandung",
-        "date": "2024-09-27",
-        "witnesses": [{"name": "Rahmat Bagja", "jabatan": "Ketua", "instansi": "Bawaslu RI"}],
-    }
-    payload.update(changes)
-    return payload
+pact = pact_payload
+"""A pact record (the same as the unit tests use)."""
 
 
 @dataclass

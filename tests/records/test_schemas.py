@@ -26,10 +26,16 @@ def test_valid_pact_round_trips() -> None:
         ("short-hash", pact_payload(template=b"\x00" * 31), "template"),
         ("text-too-long", pact_payload(place="x" * 501), "place"),
         ("bad-witness", pact_payload(witnesses=[{"name": "A"}]), "witnesses"),
-        ("follow-up-sanction-without-decree",
-         {"type": "follow-up", "recommendation": 3, "action": "sanctioned"}, "decree"),
-        ("follow-up-refusal-without-reason",
-         {"type": "follow-up", "recommendation": 3, "action": "refused"}, "reason"),
+        (
+            "follow-up-sanction-without-decree",
+            {"type": "follow-up", "recommendation": 3, "action": "sanctioned"},
+            "decree",
+        ),
+        (
+            "follow-up-refusal-without-reason",
+            {"type": "follow-up", "recommendation": 3, "action": "refused"},
+            "reason",
+        ),
         ("negative-entry", {"type": "revocation", "entry": -1, "reason": "x"}, "entry"),
     ],
 )
