@@ -164,3 +164,12 @@ def test_verify_bad_key_text_is_a_clear_error(tmp_path: Path, runner: CliRunner)
     result = runner.invoke(main, ["verify", str(path), "--key", "not-a-key"])
     assert result.exit_code == 1
     assert "not a public key" in result.output
+
+
+def test_example_pact_in_the_docs_signs(key_file: Path, runner: CliRunner, tmp_path: Path) -> None:
+    example = Path(__file__).parent.parent / "docs" / "examples" / "pakta.yaml"
+    copy = tmp_path / "pakta.yaml"
+    copy.write_text(example.read_text())
+    result = runner.invoke(main, ["sign", str(copy), "--key", str(key_file)], env=ENV)
+    assert result.exit_code == 0, result.output
+    assert copy.with_suffix(".cose").stat().st_size > 100
