@@ -4,9 +4,15 @@ A signed statement is admitted when (1) its type has a schema and the payload
 fits it, (2) its key is enrolled and not revoked, (3) the key's role may sign
 that type, (4) it was signed within the key's term of office and not in the
 future, and (5) the type's own rules hold (enrolment only by the operator's
-admin key; revocations only by the original signer or an admin...).
+admin key; revocations only by the original signer or an admin; a
+recommendation cites a report and is addressed to a PPK; a follow-up answers
+a recommendation to the signer's office, once; enforcement climbs its ladder
+in order: see docs/compliance.md).
 The checks are plain functions over a :class:`KeyView` and an
-:class:`EntryView`, so they run without a server or a database.
+:class:`EntryView`, so they run without a server or a database; the rules of
+(5) about recommendations, follow-ups and enforcement are in
+:mod:`registry.records.obligations` and need a :class:`ReferenceView` (a view
+that answers only :class:`EntryView`, as a bare replay may pass, skips them).
 """
 
 from __future__ import annotations
@@ -14,9 +20,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
 
 from registry.records.errors import RegistrationRefused
+from registry.records.obligations import (
+    WIB,
+    EntrySummary,
+    EntryView,
+    KeyView,
+    ReferenceView,
+    check_obligations,
+    day_of,
+)
 from registry.records.schemas import (
     Enrolment,
     KeyRevocation,
@@ -29,8 +43,8 @@ from registry.store.models import KeyChange, KeyRevocationRecord, SignerKeyRecor
 from registry.verify.cose import key_id
 from registry.verify.statement import Statement
 
-WIB = dt.timezone(dt.timedelta(hours=7), "WIB")
-"""Terms of office are dates; a statement's day is read in Western Indonesia Time."""
+__all__ = ["WIB", "EntrySummary", "EntryView", "KeyView", "ReferenceView", "admit"]
+
 CLOCK_SKEW_S = 300
 
 SIGNER_ROLES: Mapping[str, frozenset[str]] = {
@@ -47,32 +61,6 @@ SIGNER_ROLES: Mapping[str, frozenset[str]] = {
 }
 
 
-class KeyView(Protocol):
-    """Enrolled keys as the policy sees them."""
-
-    def get(self, kid: bytes) -> SignerKeyRecord | None:
-        """The enrolment of ``kid``, if any."""
-        ...
-
-
-@dataclass(frozen=True)
-class EntrySummary:
-    """What the policy needs to know of an earlier entry."""
-
-    idx: int
-    type: str
-    signer_kid: bytes
-    revoked: bool
-
-
-class EntryView(Protocol):
-    """Earlier entries as the policy sees them."""
-
-    def summary(self, idx: int) -> EntrySummary | None:
-        """The entry at ``idx``, if it exists."""
-        ...
-
-
 @dataclass(frozen=True)
 class Admission:
     """An admitted statement and what it changes besides the log."""
@@ -82,10 +70,6 @@ class Admission:
     revokes: int | None = None
     revocation_reason: str | None = None
     instansi: str | None = None
-
-
-def _day_of(seconds: int) -> str:
-    return dt.datetime.fromtimestamp(seconds, WIB).date().isoformat()
 
 
 def _start_ms(date: str) -> int:
@@ -141,7 +125,7 @@ def check_signer(statement: Statement, key: SignerKeyRecord | None, now_ms: int)
             f"issued at {statement.issued_at}, the registry's clock says {now_ms // 1000}",
             422,
         )
-    day = _day_of(statement.issued_at)
+    day = day_of(statement.issued_at)
     if not key.term_start <= day <= key.term_end:
         raise RegistrationRefused(
             "outside-term",
@@ -272,4 +256,6 @@ def admit(
         return Admission(
             record, revokes=record.entry, revocation_reason=record.reason, instansi=signer.instansi
         )
+    if isinstance(entries, ReferenceView):
+        check_obligations(statement, record, signer, idx, keys, entries)
     return Admission(record, instansi=getattr(record, "instansi", None) or signer.instansi)

@@ -237,6 +237,15 @@ class Store(KeysMixin, QueueMixin):
             row = (await connection.execute(query)).first()
         return None if row is None else from_row(RevokedEntryRecord, row)
 
+    async def revocations_among(self, idxs: Sequence[int]) -> dict[int, RevokedEntryRecord]:
+        """Which of the entries ``idxs`` no longer stand, and why, in one query."""
+        if not idxs:
+            return {}
+        query = select(REVOKED_ENTRIES).where(REVOKED_ENTRIES.c.idx.in_(sorted(set(idxs))))
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+        return {int(row.idx): from_row(RevokedEntryRecord, row) for row in rows}
+
     async def search_entries(
         self,
         *,

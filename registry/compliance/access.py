@@ -1,0 +1,169 @@
+"""Signed requests: who may read or erase the personal data behind a subject commitment.
+
+Reports and recommendations name an ASN only by ``SHA-256(salt || NIP)``; the
+salt, NIP and name stay in the store's identities table.  A caller proves who
+they are by signing the request itself with an enrolled key::
+
+    Authorization: Registry-Signed <base64url of a COSE_Sign1>
+
+The COSE_Sign1 (EdDSA, protected kid = SHA-256 of the public key, as a signed
+statement) carries the deterministic CBOR map ``{"method": "GET", "path":
+"/api/identities/<hex>", "iat": <seconds>}``.  It is accepted once, within
+:data:`MAX_AGE_S` of its ``iat``, for that method and path only, from a key
+that is enrolled, unrevoked and within its term.  Reading is for the roles in
+:data:`READ_ROLES` and for a PPK a standing recommendation naming the
+commitment is addressed to (its key, or its instansi: the PPK who must follow
+it up); erasing is for the admin role.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import OrderedDict
+from collections.abc import Iterable
+from typing import Protocol
+
+from registry.signing.cose import CoseSigner
+from registry.store.models import SignerKeyRecord
+from registry.verify.cbor import decode_deterministic, encode_deterministic
+from registry.verify.cose import parse_sign1, verify_signature
+from registry.verify.trust import b64url, unb64url
+
+SCHEME = "Registry-Signed"
+MAX_AGE_S = 300
+"""A signed request is good for five minutes either side of its ``iat``."""
+MAX_TOKEN_BYTES = 2048
+READ_ROLES = frozenset({"recommender", "bkn", "bawaslu"})
+ERASE_ROLES = frozenset({"admin"})
+
+
+class AccessDenied(Exception):
+    """A request refused: ``status`` 401 (who are you?) or 403 (not you), with a stable ``code``."""
+
+    def __init__(self, code: str, title: str, detail: str, status: int = 401) -> None:
+        super().__init__(f"{title}: {detail}")
+        self.code, self.title, self.detail, self.status = code, title, detail, status
+
+
+class Keys(Protocol):
+    """Enrolled keys by kid (a :class:`registry.records.directory.KeyDirectory`)."""
+
+    def get(self, kid: bytes) -> SignerKeyRecord | None:
+        """The enrolment of ``kid``, if any."""
+        ...
+
+
+class ReplayGuard:
+    """Remembers the signed requests seen in the last :data:`MAX_AGE_S` (x2) seconds.
+
+    One per process: in a cluster a token could be replayed once to each
+    process within its five minutes.
+    """
+
+    def __init__(self, limit: int = 100_000) -> None:
+        self.limit = limit
+        self._seen: OrderedDict[bytes, float] = OrderedDict()
+
+    def first_use(self, digest: bytes, now_s: float) -> bool:
+        """Record ``digest``; whether it was not seen before (within the window)."""
+        while self._seen and next(iter(self._seen.values())) < now_s:
+            self._seen.popitem(last=False)
+        if digest in self._seen:
+            return False
+        self._seen[digest] = now_s + 2 * MAX_AGE_S
+        while len(self._seen) > self.limit:
+            self._seen.popitem(last=False)
+        return True
+
+
+def sign_request(signer: CoseSigner, method: str, path: str, issued_at: int | None = None) -> str:
+    """The ``Authorization`` header value for ``method path`` signed by ``signer``."""
+    iat = int(time.time()) if issued_at is None else issued_at
+    payload = encode_deterministic({"method": method.upper(), "path": path, "iat": iat})
+    token = signer.sign1({3: "application/cbor"}, {}, payload)
+    return f"{SCHEME} {b64url(token)}"
+
+
+def token_of(header: str | None) -> bytes:
+    """The signed request in an ``Authorization`` header, or :class:`AccessDenied`."""
+    scheme, _, value = (header or "").strip().partition(" ")
+    if scheme != SCHEME or not value.strip():
+        raise AccessDenied(
+            "unauthenticated",
+            "Signed request required",
+            f"send Authorization: {SCHEME} <base64url COSE_Sign1> signed by an enrolled key",
+        )
+    try:
+        token = unb64url(value.strip())
+    except ValueError:
+        token = b""
+    if not token or len(token) > MAX_TOKEN_BYTES:
+        raise AccessDenied(
+            "malformed-request-signature", "Unreadable signed request", "bad base64url"
+        )
+    return token
+
+
+def verify_request(
+    header: str | None,
+    method: str,
+    path: str,
+    keys: Keys,
+    replay: ReplayGuard,
+    now_s: float | None = None,
+) -> SignerKeyRecord:
+    """The enrolled key that signed this request, or :class:`AccessDenied` (401)."""
+    now = time.time() if now_s is None else now_s
+    token = token_of(header)
+    parsed = parse_sign1(token, "signed request", MAX_TOKEN_BYTES)
+    message = parsed.value
+    if not parsed.ok or message is None or message.payload is None or message.kid is None:
+        raise AccessDenied(
+            "malformed-request-signature", "Unreadable signed request", parsed.detail
+        )
+    key = keys.get(message.kid)
+    if key is None:
+        raise AccessDenied("unknown-key", "Signer key is not enrolled", message.kid.hex())
+    now_ms = int(now * 1000)
+    if key.revoked_at is not None and key.revoked_at <= now_ms:
+        raise AccessDenied("revoked-key", "Signer key is revoked", message.kid.hex())
+    if not key.valid_from <= now_ms < key.valid_until:
+        raise AccessDenied(
+            "outside-term", "Signer is not in office", f"term {key.term_start}..{key.term_end}"
+        )
+    if not verify_signature(message, key.public_key, what="request signature").ok:
+        raise AccessDenied("bad-signature", "Signature does not verify", message.kid.hex())
+    body = decode_deterministic(message.payload, "signed request payload")
+    claims = body.value if body.ok and isinstance(body.value, dict) else {}
+    if claims.get("method") != method.upper() or claims.get("path") != path:
+        raise AccessDenied(
+            "wrong-request",
+            "Signed request is for another request",
+            f"signed for {claims.get('method')} {claims.get('path')}, used for {method} {path}",
+        )
+    iat = claims.get("iat")
+    if not isinstance(iat, int) or isinstance(iat, bool) or abs(now - iat) > MAX_AGE_S:
+        raise AccessDenied(
+            "stale-request", "Signed request is stale", f"iat must be within {MAX_AGE_S} s of now"
+        )
+    if not replay.first_use(hashlib.sha256(token).digest(), now):
+        raise AccessDenied("replayed-request", "Signed request was already used", "sign anew")
+    return key
+
+
+def may_read_identity(key: SignerKeyRecord, addressed: Iterable[tuple[bytes, str]]) -> bool:
+    """Whether ``key`` may read an identity named by recommendations ``(ppk_kid, instansi)``."""
+    if key.role in READ_ROLES:
+        return True
+    return key.role == "ppk" and any(
+        kid == key.kid or instansi == key.instansi for kid, instansi in addressed
+    )
+
+
+def require(allowed: bool, role: str, what: str) -> None:
+    """Refuse (403) a caller whose role or office does not allow ``what``."""
+    if not allowed:
+        raise AccessDenied(
+            "forbidden", "Not allowed for this signer", f"a {role} key may not {what}", 403
+        )

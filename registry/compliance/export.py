@@ -1,0 +1,53 @@
+"""CSV export of the compliance tables: one row per JSON row, figures flattened.
+
+A figure ``name: {"value": v, "entries": [...]}`` becomes two columns,
+``name`` (the value) and ``name_entries`` (its log indexes, space-separated),
+so a spreadsheet keeps the link to the log; nested maps are flattened with
+``parent.child`` names, other lists are written as JSON.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+
+def _flatten(row: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in row.items():
+        column = prefix + name
+        if isinstance(value, Mapping) and set(value) == {"value", "entries"}:
+            out[column] = value["value"]
+            out[column + "_entries"] = " ".join(str(i) for i in value["entries"])
+        elif isinstance(value, Mapping):
+            out.update(_flatten(value, column + "."))
+        elif isinstance(value, list) and all(isinstance(v, str | int) for v in value):
+            out[column] = " ".join(str(v) for v in value)
+        elif isinstance(value, list):
+            out[column] = json.dumps(value, ensure_ascii=False)
+        else:
+            out[column] = value
+    return out
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+def to_csv(rows: Iterable[Mapping[str, Any]]) -> str:
+    """The rows as CSV text with a header (columns in first-seen order)."""
+    flat = [_flatten(r) for r in rows]
+    columns = list(dict.fromkeys(c for r in flat for c in r))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for r in flat:
+        writer.writerow([_cell(r.get(c)) for c in columns])
+    return out.getvalue()

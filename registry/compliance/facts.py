@@ -1,0 +1,249 @@
+"""The facts compliance is computed from, read from log entries.
+
+One small frozen record per entry of a type that matters (enrolment,
+key-revocation, report, recommendation, follow-up, enforcement, pact,
+declaration, revocation), with the statement's issued-at day in WIB (the CWT
+``iat`` of its protected header), never its registration time: a history
+registered today keeps its own dates.  :func:`read_entry` turns an
+:class:`~registry.store.models.EntryRecord` into its fact, decoding the signed
+statement as registered (not the store's JSON copy).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from registry.store.models import EntryRecord
+from registry.verify.cbor import decode
+from registry.verify.cose import HEADER_CWT_CLAIMS, key_id, parse_sign1
+from registry.verify.statement import CWT_IAT
+
+WIB = dt.timezone(dt.timedelta(hours=7), "WIB")
+"""Days are read in Western Indonesia Time, as the registration policy reads them."""
+
+
+@dataclass(frozen=True)
+class Key:
+    """An enrolment: a key, its holder and office."""
+
+    idx: int
+    day: str
+    kid: bytes
+    role: str
+    name: str
+    nip: str | None
+    jabatan: str
+    instansi: str
+    province: str | None
+    head_type: str | None
+    term_start: str
+    term_end: str
+
+
+@dataclass(frozen=True)
+class KeyEnd:
+    """A key-revocation: the key is no longer valid from ``effective`` on."""
+
+    idx: int
+    day: str
+    kid: bytes
+    effective: str
+
+
+@dataclass(frozen=True)
+class Report:
+    """A violation report."""
+
+    idx: int
+    day: str
+    instansi: str
+    province: str | None
+
+
+@dataclass(frozen=True)
+class Rec:
+    """A sanction recommendation addressed to a PPK key."""
+
+    idx: int
+    day: str
+    case_number: str
+    instansi: str
+    ppk_kid: bytes
+    subject: bytes
+    deadline: str
+    report: int | None
+    election: str | None
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A PPK's answer to a recommendation: ``sanctioned`` (with a decree) or ``refused``."""
+
+    idx: int
+    day: str
+    recommendation: int
+    action: str
+    decree_date: str | None
+    signer: bytes
+
+
+@dataclass(frozen=True)
+class Step:
+    """A BKN enforcement step against a PPK key."""
+
+    idx: int
+    day: str
+    ppk_kid: bytes
+    instansi: str
+    step: str
+    cites: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Signed:
+    """A pact or a declaration."""
+
+    idx: int
+    day: str
+    kind: str
+    signer: bytes
+    instansi: str
+    election: str
+    date: str
+
+
+@dataclass(frozen=True)
+class Revoked:
+    """Entry ``target`` no longer stands from revocation ``idx`` on."""
+
+    idx: int
+    day: str
+    target: int
+
+
+Fact = Key | KeyEnd | Report | Rec | FollowUp | Step | Signed | Revoked
+
+TYPES = frozenset(
+    {
+        "enrolment",
+        "key-revocation",
+        "report",
+        "recommendation",
+        "follow-up",
+        "enforcement",
+        "pact",
+        "declaration",
+        "revocation",
+    }
+)
+"""The statement types compliance reads."""
+
+
+def day_of(seconds: int) -> str:
+    """The ISO day (WIB) of ``seconds`` since the Unix epoch."""
+    return dt.datetime.fromtimestamp(seconds, WIB).date().isoformat()
+
+
+def add_days(day: str, days: int) -> str:
+    """``day`` plus ``days`` days, as an ISO date."""
+    return (dt.date.fromisoformat(day) + dt.timedelta(days=days)).isoformat()
+
+
+def decode_statement(statement: bytes) -> tuple[dict[str, Any], int] | None:
+    """A signed statement's payload and issued-at, or ``None`` if it cannot be read."""
+    parsed = parse_sign1(statement)
+    if not parsed.ok or parsed.value is None or parsed.value.payload is None:
+        return None
+    claims = parsed.value.protected.get(HEADER_CWT_CLAIMS)
+    payload = decode(parsed.value.payload, "payload")
+    if not payload.ok or not isinstance(payload.value, dict) or not isinstance(claims, dict):
+        return None
+    iat = claims.get(CWT_IAT)
+    return (payload.value, iat) if isinstance(iat, int) else None
+
+
+def _text(payload: dict[str, Any], name: str) -> str | None:
+    value = payload.get(name)
+    return value if isinstance(value, str) else None
+
+
+def read_entry(record: EntryRecord, follow_up_days: int = 14) -> Fact | None:
+    """The fact an entry states, or ``None`` for the types compliance ignores.
+
+    ``follow_up_days`` sets the deadline of a recommendation without one (the
+    schema requires a deadline, so admitted entries always have their own).
+    """
+    if record.type not in TYPES:
+        return None
+    decoded = decode_statement(record.statement)
+    if decoded is None:
+        return None
+    p, iat = decoded
+    idx, day, kind = record.idx, day_of(iat), record.type
+    if kind == "enrolment":
+        public_key = p.get("public_key")
+        if not isinstance(public_key, bytes):
+            return None
+        return Key(
+            idx,
+            day,
+            key_id(public_key),
+            str(p.get("role")),
+            str(p.get("name")),
+            _text(p, "nip"),
+            str(p.get("jabatan")),
+            str(p.get("instansi")),
+            _text(p, "province"),
+            _text(p, "head_type"),
+            str(p.get("term_start")),
+            str(p.get("term_end")),
+        )
+    if kind == "key-revocation":
+        return KeyEnd(idx, day, bytes(p.get("kid", b"")), str(p.get("effective")))
+    if kind == "report":
+        return Report(idx, day, str(p.get("instansi")), _text(p, "province"))
+    if kind == "recommendation":
+        report = p.get("report")
+        return Rec(
+            idx,
+            day,
+            str(p.get("case_number")),
+            str(p.get("instansi")),
+            bytes(p.get("ppk_kid", b"")),
+            bytes(p.get("subject_commitment", b"")),
+            _text(p, "deadline") or add_days(day, follow_up_days),
+            report if isinstance(report, int) else None,
+            _text(p, "election"),
+        )
+    if kind == "follow-up":
+        return FollowUp(
+            idx,
+            day,
+            int(p.get("recommendation", -1)),
+            str(p.get("action")),
+            _text(p, "decree_date"),
+            record.signer_kid,
+        )
+    if kind == "enforcement":
+        cites = tuple(r for r in p.get("recommendations", []) if isinstance(r, int))
+        return Step(
+            idx,
+            day,
+            bytes(p.get("ppk_kid", b"")),
+            str(p.get("instansi")),
+            str(p.get("step")),
+            cites,
+        )
+    if kind in ("pact", "declaration"):
+        return Signed(
+            idx,
+            day,
+            kind,
+            record.signer_kid,
+            str(p.get("instansi")),
+            str(p.get("election")),
+            str(p.get("date")),
+        )
+    return Revoked(idx, day, int(p.get("entry", -1)))

@@ -1,0 +1,120 @@
+"""The compliance index: every fact of the log in memory, kept up to date as entries commit.
+
+Built by one pass over the log, read from the store in pages, then updated
+incrementally: :meth:`ComplianceIndex.apply` is a registrar ``on_commit`` hook,
+and :meth:`ComplianceIndex.catch_up` reads whatever it has not seen (after a
+restart, on a follower process, or for entries committed while it was being
+built).  Entries are applied strictly in log order, each once.  Queries read a
+:class:`~registry.compliance.metrics.Snapshot` as of a day, cached until the
+next entry arrives.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict, defaultdict
+from collections.abc import Sequence
+from typing import Protocol
+
+from registry.compliance.facts import (
+    FollowUp,
+    Key,
+    KeyEnd,
+    Rec,
+    Report,
+    Revoked,
+    Signed,
+    Step,
+    read_entry,
+)
+from registry.compliance.metrics import Snapshot
+from registry.store.models import EntryRecord
+
+PAGE = 1000
+"""Entries read per query while catching up."""
+SNAPSHOTS = 16
+"""Snapshots (one per as-of day) kept between entries."""
+
+
+class EntrySource(Protocol):
+    """Where the index reads entries from (a :class:`registry.store.Store`)."""
+
+    async def get_entries(self, start: int, end: int) -> list[EntryRecord]:
+        """Entries ``start <= idx < end`` in order."""
+        ...
+
+
+class ComplianceIndex:
+    """Facts by kind, from entries ``0 .. size - 1``; see the module docstring."""
+
+    def __init__(self, follow_up_days: int = 14) -> None:
+        self.follow_up_days = follow_up_days
+        self.size = 0
+        self.version = 0
+        self.keys: dict[bytes, Key] = {}
+        self.key_ends: dict[bytes, KeyEnd] = {}
+        self.reports: dict[int, Report] = {}
+        self.recs: dict[int, Rec] = {}
+        self.follow_ups: dict[int, FollowUp] = {}
+        self.follow_ups_of: dict[int, list[int]] = defaultdict(list)
+        self.steps: dict[int, Step] = {}
+        self.signed: dict[int, Signed] = {}
+        self.revocations: dict[int, Revoked] = {}
+        self.by_subject: dict[bytes, list[int]] = defaultdict(list)
+        self._snapshots: OrderedDict[str, Snapshot] = OrderedDict()
+
+    def apply(self, records: Sequence[EntryRecord]) -> None:
+        """Take in newly committed entries; those already seen or after a gap are skipped.
+
+        Entries after a gap are read later by :meth:`catch_up`.
+        """
+        for record in records:
+            if record.idx != self.size:
+                if record.idx > self.size:
+                    return
+                continue
+            self._add(record)
+            self.size += 1
+            self.version += 1
+        self._snapshots.clear()
+
+    def _add(self, record: EntryRecord) -> None:
+        fact = read_entry(record, self.follow_up_days)
+        if isinstance(fact, Key):
+            self.keys[fact.kid] = fact
+        elif isinstance(fact, KeyEnd):
+            self.key_ends.setdefault(fact.kid, fact)
+        elif isinstance(fact, Report):
+            self.reports[fact.idx] = fact
+        elif isinstance(fact, Rec):
+            self.recs[fact.idx] = fact
+            self.by_subject[fact.subject].append(fact.idx)
+        elif isinstance(fact, FollowUp):
+            self.follow_ups[fact.idx] = fact
+            self.follow_ups_of[fact.recommendation].append(fact.idx)
+        elif isinstance(fact, Step):
+            self.steps[fact.idx] = fact
+        elif isinstance(fact, Signed):
+            self.signed[fact.idx] = fact
+        elif isinstance(fact, Revoked):
+            self.revocations.setdefault(fact.target, fact)
+
+    async def catch_up(self, source: EntrySource, size: int) -> None:
+        """Read entries from :attr:`size` up to ``size`` (exclusive) in pages and apply them."""
+        while self.size < size:
+            start = self.size
+            page = await source.get_entries(start, min(size, start + PAGE))
+            if not page:
+                return
+            self.apply(page)
+            if self.size == start:  # pragma: no cover - the store returned another range
+                return
+
+    def snapshot(self, as_of: str) -> Snapshot:
+        """The figures as of the end of day ``as_of`` (ISO date, WIB)."""
+        found = self._snapshots.get(as_of)
+        if found is None:
+            found = Snapshot(self, as_of)
+            self._snapshots[as_of] = found
+            while len(self._snapshots) > SNAPSHOTS:
+                self._snapshots.popitem(last=False)
+        return found

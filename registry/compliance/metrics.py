@@ -1,0 +1,207 @@
+"""Follow-up figures: each recommendation's outcome as of a day, and figures over groups.
+
+Definitions (docs/compliance.md has them for the public):
+
+* an entry counts as of day D when its statement was issued on or before D
+  (WIB) and no revocation issued on or before D names it;
+* a recommendation is **followed up** when a standing ``sanctioned``
+  follow-up answers it; **on time** when that sanction's decree is dated on
+  or before the recommendation's deadline, **late** otherwise; **days to
+  follow up** are from the recommendation's issued-at day to the decree's date;
+* **refused**: answered only by a refusal (not followed up);
+* **overdue**: not followed up and its deadline is before D (refusals included);
+  **pending**: not followed up and not yet due;
+* **follow-up rate** = followed up / recommendations; **median days** over
+  the followed-up ones.
+
+Every figure is ``{"value": v, "entries": [log indexes]}``: the entries it was
+computed from (recommendations for counts of recommendations, follow-ups for
+counts of follow-ups; a rate lists both).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from registry.compliance.facts import FollowUp, Key, KeyEnd, Rec, Report, Signed, Step
+
+if TYPE_CHECKING:
+    from registry.compliance.index import ComplianceIndex
+
+Figure = dict[str, Any]
+
+
+def figure(value: Any, entries: Iterable[int]) -> Figure:
+    """A figure: its value and the sorted log indexes it was computed from."""
+    return {"value": value, "entries": sorted(set(entries))}
+
+
+def days_between(start: str, end: str) -> int:
+    """Whole days from ISO day ``start`` to ISO day ``end``."""
+    return (dt.date.fromisoformat(end) - dt.date.fromisoformat(start)).days
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one recommendation as of a day."""
+
+    rec: Rec
+    sanction: FollowUp | None
+    refusal: FollowUp | None
+    status: str
+    """``followed-up``, ``overdue`` or ``pending``."""
+
+    @property
+    def decree_date(self) -> str | None:
+        """The sanction's decree date (its issued-at day if it has none)."""
+        if self.sanction is None:
+            return None
+        return self.sanction.decree_date or self.sanction.day
+
+    @property
+    def days(self) -> int | None:
+        """Days from the recommendation to the sanction's decree."""
+        decree = self.decree_date
+        return None if decree is None else days_between(self.rec.day, decree)
+
+    @property
+    def on_time(self) -> bool | None:
+        """Whether the decree is dated on or before the deadline."""
+        decree = self.decree_date
+        return None if decree is None else decree <= self.rec.deadline
+
+
+def figures(outcomes: Iterable[Outcome]) -> dict[str, Figure]:
+    """The follow-up figures over ``outcomes``."""
+    recs: list[int] = []
+    followed: list[int] = []
+    on_time: list[int] = []
+    late: list[int] = []
+    refused: list[int] = []
+    overdue: list[int] = []
+    pending: list[int] = []
+    days: list[int] = []
+    for o in outcomes:
+        recs.append(o.rec.idx)
+        if o.sanction is not None:
+            followed.append(o.sanction.idx)
+            (on_time if o.on_time else late).append(o.sanction.idx)
+            days.append(o.days or 0)
+        elif o.refusal is not None:
+            refused.append(o.refusal.idx)
+        if o.status == "overdue":
+            overdue.append(o.rec.idx)
+        elif o.status == "pending":
+            pending.append(o.rec.idx)
+    rate = round(len(followed) / len(recs), 4) if recs else None
+    median = statistics.median(days) if days else None
+    return {
+        "recommendations": figure(len(recs), recs),
+        "followed_up": figure(len(followed), followed),
+        "on_time": figure(len(on_time), on_time),
+        "late": figure(len(late), late),
+        "refused": figure(len(refused), refused),
+        "overdue": figure(len(overdue), overdue),
+        "pending": figure(len(pending), pending),
+        "follow_up_rate": figure(rate, recs + followed),
+        "median_days": figure(median, followed),
+    }
+
+
+def counted(facts: Iterable[Any]) -> Figure:
+    """A count of facts (each with an ``idx``) as a figure."""
+    idxs = [f.idx for f in facts]
+    return figure(len(idxs), idxs)
+
+
+class Snapshot:
+    """The index's facts as of the end of one day; everything computed once, on demand."""
+
+    def __init__(self, index: ComplianceIndex, as_of: str) -> None:
+        self.index = index
+        self.as_of = as_of
+
+    def stands(self, idx: int, day: str) -> bool:
+        """Whether entry ``idx`` issued on ``day`` counts as of this snapshot's day."""
+        if day > self.as_of:
+            return False
+        revoked = self.index.revocations.get(idx)
+        return revoked is None or revoked.day > self.as_of
+
+    @cached_property
+    def outcomes(self) -> dict[int, Outcome]:
+        """Each standing recommendation's outcome, by log index."""
+        out: dict[int, Outcome] = {}
+        for idx in sorted(self.index.recs):
+            rec = self.index.recs[idx]
+            if not self.stands(idx, rec.day):
+                continue
+            answers = [
+                self.index.follow_ups[i]
+                for i in sorted(self.index.follow_ups_of.get(idx, []))
+                if self.stands(i, self.index.follow_ups[i].day)
+            ]
+            sanction = next((f for f in answers if f.action == "sanctioned"), None)
+            refusals = [f for f in answers if f.action == "refused"]
+            refusal = refusals[-1] if refusals and sanction is None else None
+            if sanction is not None:
+                status = "followed-up"
+            elif rec.deadline < self.as_of:
+                status = "overdue"
+            else:
+                status = "pending"
+            out[idx] = Outcome(rec, sanction, refusal, status)
+        return out
+
+    def _standing(self, facts: Iterable[Any]) -> list[Any]:
+        return sorted((f for f in facts if self.stands(f.idx, f.day)), key=lambda f: f.idx)
+
+    @cached_property
+    def reports(self) -> list[Report]:
+        """Standing reports."""
+        return self._standing(self.index.reports.values())
+
+    @cached_property
+    def pacts(self) -> list[Signed]:
+        """Standing pacts."""
+        return [s for s in self._standing(self.index.signed.values()) if s.kind == "pact"]
+
+    @cached_property
+    def declarations(self) -> list[Signed]:
+        """Standing declarations."""
+        return [s for s in self._standing(self.index.signed.values()) if s.kind == "declaration"]
+
+    @cached_property
+    def steps(self) -> list[Step]:
+        """Standing enforcement steps, in log order."""
+        return self._standing(self.index.steps.values())
+
+    @cached_property
+    def keys(self) -> dict[bytes, Key]:
+        """Keys enrolled by this day."""
+        return {k: v for k, v in self.index.keys.items() if v.day <= self.as_of}
+
+    @cached_property
+    def ppks(self) -> list[Key]:
+        """PPK keys enrolled by this day, in enrolment order."""
+        return sorted((k for k in self.keys.values() if k.role == "ppk"), key=lambda k: k.idx)
+
+    def key_end(self, kid: bytes) -> KeyEnd | None:
+        """The key's revocation, if issued by this day."""
+        end = self.index.key_ends.get(kid)
+        return end if end is not None and end.day <= self.as_of else None
+
+    def in_office(self, key: Key, day: str) -> bool:
+        """Whether ``key``'s term covers ``day`` and it was not revoked before."""
+        end = self.key_end(key.kid)
+        return key.term_start <= day <= key.term_end and (end is None or day < end.effective)
+
+    @cached_property
+    def current_steps(self) -> dict[bytes, Step]:
+        """Each PPK key's latest standing enforcement step."""
+        return {s.ppk_kid: s for s in self.steps}

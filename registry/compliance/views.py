@@ -1,0 +1,382 @@
+"""The compliance tables: per PPK key, per instansi, and aggregates, as JSON-ready rows.
+
+Each function reads a :class:`~registry.compliance.metrics.Snapshot` and
+returns plain dicts and lists; every figure lists its entries (see
+:func:`~registry.compliance.metrics.figure`).  Key ids are base64url, as in
+the rest of the API.  Recommendations are grouped by the PPK key they are
+addressed to (its enrolment's province and head type), pacts and
+declarations by their signer, reports by their own fields.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any
+
+from registry.compliance.facts import Key, Rec, Signed, add_days
+from registry.compliance.metrics import Figure, Outcome, Snapshot, counted, figure, figures
+from registry.verify.trust import b64url
+
+Row = dict[str, Any]
+
+ELECTIONS: tuple[tuple[str, str], ...] = (
+    ("pilkada-2017", "2017-02-15"),
+    ("pilkada-2018", "2018-06-27"),
+    ("pemilu-2019", "2019-04-17"),
+    ("pilkada-2020", "2020-12-09"),
+    ("pemilu-2024", "2024-02-14"),
+    ("pilkada-2024", "2024-11-27"),
+)
+"""National voting days; a report or recommendation without an ``election`` field
+belongs to the first election whose voting day is at most
+:data:`ELECTION_WINDOW_DAYS` before it."""
+ELECTION_WINDOW_DAYS = 90
+STEPS = ("early-warning", "warning", "reprimand", "block", "unblock")
+
+
+def election_of(day: str) -> str | None:
+    """The election a report or recommendation issued on ``day`` belongs to, if any."""
+    for name, voting_day in ELECTIONS:
+        if day <= add_days(voting_day, ELECTION_WINDOW_DAYS):
+            return name
+    return None
+
+
+def _step(snap: Snapshot, kid: bytes) -> Figure:
+    current = snap.current_steps.get(kid)
+    return figure(None, []) if current is None else figure(current.step, [current.idx])
+
+
+def key_info(snap: Snapshot, key: Key) -> Row:
+    """Who holds a key, for which office."""
+    end = snap.key_end(key.kid)
+    return {
+        "kid": b64url(key.kid),
+        "name": key.name,
+        "jabatan": key.jabatan,
+        "instansi": key.instansi,
+        "province": key.province,
+        "head_type": key.head_type,
+        "role": key.role,
+        "term_start": key.term_start,
+        "term_end": key.term_end,
+        "enrolment": key.idx,
+        "key_revocation": None if end is None else end.idx,
+    }
+
+
+class Groups:
+    """The snapshot's outcomes, pacts and declarations indexed for the tables."""
+
+    def __init__(self, snap: Snapshot) -> None:
+        self.snap = snap
+        self.by_ppk: dict[bytes, list[Outcome]] = defaultdict(list)
+        for o in snap.outcomes.values():
+            self.by_ppk[o.rec.ppk_kid].append(o)
+        self.signed_by: dict[bytes, list[Signed]] = defaultdict(list)
+        for s in snap.pacts + snap.declarations:
+            self.signed_by[s.signer].append(s)
+
+    def key(self, kid: bytes) -> Key | None:
+        """The enrolment of ``kid`` (as of the snapshot)."""
+        return self.snap.keys.get(kid)
+
+    def signer_row(self, key: Key) -> Row:
+        """One PPK key's record: office, follow-up figures, enforcement, pacts, declarations."""
+        outcomes = self.by_ppk.get(key.kid, [])
+        signed = self.signed_by.get(key.kid, [])
+        others = [
+            o.sanction.idx
+            for o in outcomes
+            if o.sanction is not None and o.sanction.signer != key.kid
+        ]
+        steps = [s for s in self.snap.steps if s.ppk_kid == key.kid]
+        return {
+            **key_info(self.snap, key),
+            **figures(outcomes),
+            "followed_up_by_others": figure(len(others), others),
+            "enforcement": _step(self.snap, key.kid),
+            "enforcement_steps": counted(steps),
+            "pacts": counted(s for s in signed if s.kind == "pact"),
+            "declarations": counted(s for s in signed if s.kind == "declaration"),
+            "url": f"/api/compliance/signers/{b64url(key.kid)}",
+        }
+
+    def grouped(
+        self,
+        label: str,
+        rec_key: Callable[[Rec], Hashable],
+        signed_key: Callable[[Signed], Hashable],
+        reports: Callable[[Hashable], Iterable[Any]] | None = None,
+    ) -> list[Row]:
+        """Rows of figures per group, the groups named by ``label``."""
+        outcomes: dict[Hashable, list[Outcome]] = defaultdict(list)
+        for o in self.snap.outcomes.values():
+            outcomes[rec_key(o.rec)].append(o)
+        signed: dict[Hashable, list[Signed]] = defaultdict(list)
+        for s in self.snap.pacts + self.snap.declarations:
+            signed[signed_key(s)].append(s)
+        rows = []
+        for group in sorted(set(outcomes) | set(signed), key=lambda g: (g is None, str(g))):
+            row: Row = {label: group}
+            if reports is not None:
+                row["reports"] = counted(reports(group))
+            row.update(figures(outcomes.get(group, [])))
+            row["pacts"] = counted(s for s in signed.get(group, []) if s.kind == "pact")
+            row["declarations"] = counted(
+                s for s in signed.get(group, []) if s.kind == "declaration"
+            )
+            rows.append(row)
+        return rows
+
+    def of_signer(self, attribute: str) -> Callable[[Signed], Hashable]:
+        """A signed record's group: an attribute of its signer's enrolment."""
+
+        def group(s: Signed) -> Hashable:
+            key = self.key(s.signer)
+            return None if key is None else getattr(key, attribute)
+
+        return group
+
+    def of_ppk(self, attribute: str) -> Callable[[Rec], Hashable]:
+        """A recommendation's group: an attribute of the addressed PPK's enrolment."""
+
+        def group(rec: Rec) -> Hashable:
+            key = self.key(rec.ppk_kid)
+            return None if key is None else getattr(key, attribute)
+
+        return group
+
+
+def signers(
+    snap: Snapshot,
+    instansi: str | None = None,
+    province: str | None = None,
+    head_type: str | None = None,
+) -> list[Row]:
+    """Every PPK key's record (optionally of one instansi, province or head type)."""
+    groups = Groups(snap)
+    return [
+        groups.signer_row(k)
+        for k in snap.ppks
+        if (instansi is None or k.instansi == instansi)
+        and (province is None or k.province == province)
+        and (head_type is None or k.head_type == head_type)
+    ]
+
+
+def signer(snap: Snapshot, kid: bytes) -> Row | None:
+    """One key's record with its recommendations listed, or ``None`` if not enrolled."""
+    groups = Groups(snap)
+    key = groups.key(kid)
+    if key is None:
+        return None
+    row = groups.signer_row(key)
+    row["recommendation_outcomes"] = [outcome_row(snap, o) for o in groups.by_ppk.get(kid, [])]
+    return row
+
+
+def instansi(snap: Snapshot, province: str | None = None, name: str | None = None) -> list[Row]:
+    """Per instansi: figures over recommendations naming it, its PPK keys, latest step."""
+    groups = Groups(snap)
+    rows = groups.grouped("instansi", lambda r: r.instansi, lambda s: s.instansi)
+    ppks: dict[str, list[Key]] = defaultdict(list)
+    for key in snap.ppks:
+        ppks[key.instansi].append(key)
+    steps = {s.instansi: s for s in snap.steps}
+    out = []
+    for row in rows:
+        keys = ppks.get(row["instansi"], [])
+        latest = keys[-1] if keys else None
+        row["province"] = latest.province if latest else None
+        row["ppk_keys"] = [b64url(k.kid) for k in keys]
+        row["ppk_in_office"] = [b64url(k.kid) for k in keys if snap.in_office(k, snap.as_of)]
+        step = steps.get(row["instansi"])
+        row["enforcement"] = figure(None, []) if step is None else figure(step.step, [step.idx])
+        if (province is None or row["province"] == province) and (
+            name is None or row["instansi"] == name
+        ):
+            out.append(row)
+    return out
+
+
+def provinces(snap: Snapshot) -> list[Row]:
+    """Per province of the addressed PPK's enrolment (reports by their own ``province``)."""
+    groups = Groups(snap)
+    return groups.grouped(
+        "province",
+        groups.of_ppk("province"),
+        groups.of_signer("province"),
+        lambda p: (r for r in snap.reports if r.province == p),
+    )
+
+
+def head_types(snap: Snapshot, on: str | None = None) -> list[Row]:
+    """Per head type (definitive, acting) of the addressed PPK, with the instansi led on ``on``.
+
+    ``instansi_led``: instansi whose PPK key in office on ``on`` (default the
+    snapshot's day) has that head type (entries: those keys' enrolments);
+    ``instansi_led_with_recommendations``: those of them named by a standing
+    recommendation (entries: the enrolments and the recommendations).
+    """
+    day = on or snap.as_of
+    groups = Groups(snap)
+    rows = groups.grouped("head_type", groups.of_ppk("head_type"), groups.of_signer("head_type"))
+    recs_of: dict[str, list[int]] = defaultdict(list)
+    for o in snap.outcomes.values():
+        recs_of[o.rec.instansi].append(o.rec.idx)
+    for row in rows:
+        heads = [k for k in snap.ppks if k.head_type == row["head_type"] and snap.in_office(k, day)]
+        led = {k.instansi for k in heads}
+        hit = {i for i in led if recs_of.get(i)}
+        row["on"] = day
+        row["instansi_led"] = figure(len(led), (k.idx for k in heads))
+        row["instansi_led_with_recommendations"] = figure(
+            len(hit),
+            [k.idx for k in heads if k.instansi in hit] + [r for i in hit for r in recs_of[i]],
+        )
+    return rows
+
+
+def elections(snap: Snapshot) -> list[Row]:
+    """Per election: pacts and declarations by their ``election``; reports and
+    recommendations by their ``election`` field if they have one, else by date."""
+    groups = Groups(snap)
+    rows = groups.grouped(
+        "election",
+        lambda r: r.election or election_of(r.day),
+        lambda s: s.election,
+        lambda e: (r for r in snap.reports if election_of(r.day) == e),
+    )
+    order = {name: n for n, (name, _) in enumerate(ELECTIONS)}
+    return sorted(rows, key=lambda r: (order.get(r["election"], len(order)), str(r["election"])))
+
+
+def _month_end(month: str) -> str:
+    year, number = int(month[:4]), int(month[5:7])
+    return f"{month}-{calendar.monthrange(year, number)[1]:02d}"
+
+
+def months(snap: Snapshot) -> list[Row]:
+    """Per month (by issued-at day): what was signed that month, and overdue at its end."""
+    by: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    outcomes = list(snap.outcomes.values())
+    for r in snap.reports:
+        by[r.day[:7]]["reports"].append(r.idx)
+    for o in outcomes:
+        by[o.rec.day[:7]]["recommendations"].append(o.rec.idx)
+        if o.sanction is not None:
+            by[o.sanction.day[:7]]["followed_up"].append(o.sanction.idx)
+        if o.refusal is not None:
+            by[o.refusal.day[:7]]["refused"].append(o.refusal.idx)
+    for s in snap.steps:
+        by[s.day[:7]]["enforcement_steps"].append(s.idx)
+    for p in snap.pacts + snap.declarations:
+        by[p.day[:7]][p.kind + "s"].append(p.idx)
+    names = ("reports", "recommendations", "followed_up", "refused", "enforcement_steps")
+    rows = []
+    for month in sorted(by):
+        end = min(_month_end(month), snap.as_of)
+        overdue = [
+            o.rec.idx
+            for o in outcomes
+            if o.rec.deadline < end and (o.sanction is None or o.sanction.day > end)
+        ]
+        row: Row = {"month": month}
+        for name in (*names, "pacts", "declarations"):
+            row[name] = figure(len(by[month][name]), by[month][name])
+        row["overdue_at_month_end"] = figure(len(overdue), overdue)
+        rows.append(row)
+    return rows
+
+
+def national(snap: Snapshot) -> Row:
+    """The national totals (comparable with the figures in DOMAIN.md)."""
+    row: Row = {"reports": counted(snap.reports), **figures(snap.outcomes.values())}
+    row["pacts"] = counted(snap.pacts)
+    row["pact_signers"] = figure(len({p.signer for p in snap.pacts}), (p.idx for p in snap.pacts))
+    row["declarations"] = counted(snap.declarations)
+    for step in STEPS:
+        row["enforcement_" + step.replace("-", "_")] = counted(
+            s for s in snap.steps if s.step == step
+        )
+    return row
+
+
+def pact_signers_with_overdue(snap: Snapshot) -> list[Row]:
+    """PPK keys that signed a standing pact yet have overdue recommendations.
+
+    ``overdue``: addressed to the key; ``overdue_inherited``: of the same
+    instansi, addressed to another key before this key's term began (a
+    successor may follow them up).  Listed if either is not empty.
+    """
+    groups = Groups(snap)
+    overdue = [o for o in snap.outcomes.values() if o.status == "overdue"]
+    rows = []
+    for kid in dict.fromkeys(p.signer for p in snap.pacts):
+        key = groups.key(kid)
+        if key is None:
+            continue
+        own = [o.rec.idx for o in overdue if o.rec.ppk_kid == kid]
+        inherited = [
+            o.rec.idx
+            for o in overdue
+            if o.rec.instansi == key.instansi
+            and o.rec.ppk_kid != kid
+            and o.rec.day < key.term_start
+        ]
+        if own or inherited:
+            pacts = [p for p in snap.pacts if p.signer == kid]
+            rows.append(
+                {
+                    **key_info(snap, key),
+                    "pacts": counted(pacts),
+                    "elections": sorted({p.election for p in pacts}),
+                    "overdue": figure(len(own), own),
+                    "overdue_inherited": figure(len(inherited), inherited),
+                    "enforcement": _step(snap, kid),
+                    "url": f"/api/compliance/signers/{b64url(kid)}",
+                }
+            )
+    rows.sort(key=lambda r: (-r["overdue"]["value"], -r["overdue_inherited"]["value"], r["name"]))
+    return rows
+
+
+def outcome_row(snap: Snapshot, o: Outcome) -> Row:
+    """One recommendation and what became of it."""
+    key = snap.keys.get(o.rec.ppk_kid)
+    return {
+        "index": o.rec.idx,
+        "day": o.rec.day,
+        "case_number": o.rec.case_number,
+        "instansi": o.rec.instansi,
+        "ppk": b64url(o.rec.ppk_kid),
+        "province": key.province if key else None,
+        "head_type": key.head_type if key else None,
+        "election": o.rec.election or election_of(o.rec.day),
+        "deadline": o.rec.deadline,
+        "status": o.status,
+        "follow_up": o.sanction.idx if o.sanction else None,
+        "decree_date": o.decree_date,
+        "days": o.days,
+        "on_time": o.on_time,
+        "refusal": o.refusal.idx if o.refusal else None,
+    }
+
+
+def recommendations(
+    snap: Snapshot,
+    ppk: bytes | None = None,
+    instansi: str | None = None,
+    status: str | None = None,
+) -> list[Row]:
+    """Every standing recommendation's outcome, optionally filtered."""
+    return [
+        outcome_row(snap, o)
+        for o in snap.outcomes.values()
+        if (ppk is None or o.rec.ppk_kid == ppk)
+        and (instansi is None or o.rec.instansi == instansi)
+        and (status is None or o.status == status)
+    ]

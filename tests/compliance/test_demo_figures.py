@@ -1,0 +1,345 @@
+"""The demo's compliance figures, recomputed from the log alone and compared with the API.
+
+The demo (registry/demo.py) is registered once for the module into a SQLite
+registry.  The reference figures below are computed by reading every signed
+statement back from ``/entries/{i}/statement``, checking its signature with
+the key its enrolment published, and counting, independently of
+registry/compliance.  Definitions: docs/compliance.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+from registry.api.app import create_app
+from registry.config import Settings
+from registry.demo import DemoData, build_demo
+from registry.operations import register_all
+from registry.records.operator import OperatorKeys, create_keys
+from registry.records.policy import WIB
+from registry.records.service import RegistryService
+from registry.signing.cose import CoseSigner
+from registry.verify.statement import verify_statement
+from registry.verify.trust import b64url, unb64url
+from tests.conftest import run_sync
+
+TODAY = dt.datetime.now(WIB).date().isoformat()
+
+
+@dataclass
+class Entry:
+    idx: int
+    type: str
+    kid: bytes
+    payload: dict[str, Any]
+    day: str
+
+
+@dataclass
+class Demo:
+    client: TestClient  # type: ignore[type-arg]
+    data: DemoData
+    log: list[Entry]
+
+    def get(self, path: str, **params: Any) -> Any:
+        response = self.client.get(path, params={"as_of": TODAY, **params})
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+async def _load(settings: Settings, keys: OperatorKeys, demo: DemoData) -> None:
+    service = await RegistryService.open(settings, keys)
+    try:
+        done, refused = await register_all(service, demo.statements)
+        assert not refused, f"the demo was refused: #{refused[0][0]}: {refused[0][1]}"
+        assert done == len(demo.statements)
+    finally:
+        await service.close()
+
+
+def _read_log(client: TestClient) -> list[Entry]:  # type: ignore[type-arg]
+    """Every entry's statement, its signature checked with the key its enrolment published."""
+    config = client.get("/.well-known/transparency-configuration").json()
+    admin = unb64url(config["admin_keys"][0]["public_key"])
+    public = {hashlib.sha256(admin).digest(): admin}
+    size = int(client.get("/checkpoint").text.split("\n")[1])
+    log = []
+    for idx in range(size):
+        statement = verify_statement(client.get(f"/entries/{idx}/statement").content, public)
+        value = statement.unwrap()
+        if value.statement_type == "enrolment":
+            key = value.payload["public_key"]
+            public[hashlib.sha256(key).digest()] = key
+        day = dt.datetime.fromtimestamp(value.issued_at, WIB).date().isoformat()
+        log.append(Entry(idx, value.statement_type, value.kid, value.payload, day))
+    return log
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    base: Path = tmp_path_factory.mktemp("demo")
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{base / 'demo.sqlite3'}",
+        data_dir=base / "data",
+        origin="test.example/demo",
+        admin_passphrase="kata-sandi-uji",
+        batch_wait_ms=1,
+    )
+    keys = create_keys(settings.data_dir, settings.admin_passphrase, settings.origin)
+    data = build_demo(keys.admin)
+    run_sync(_load(settings, keys, data))
+    with TestClient(create_app(settings, keys)) as client:
+        yield Demo(client, data, _read_log(client))
+
+
+# -- the reference computation, from the log entries alone ------------------------------------
+
+
+class Reference:
+    """Figures as docs/compliance.md defines them, as of ``as_of``."""
+
+    def __init__(self, log: list[Entry], as_of: str) -> None:
+        revoked = {e.payload["entry"] for e in log if e.type == "revocation" and e.day <= as_of}
+        live = [e for e in log if e.day <= as_of and e.idx not in revoked]
+        self.of = {t: [e for e in live if e.type == t] for t in {e.type for e in log}}
+        self.keys = {
+            hashlib.sha256(e.payload["public_key"]).digest(): e for e in self.of["enrolment"]
+        }
+        self.status: dict[int, str] = {}
+        self.sanction: dict[int, Entry] = {}
+        self.refusal: dict[int, Entry] = {}
+        answers: dict[int, list[Entry]] = defaultdict(list)
+        for f in self.of.get("follow-up", []):
+            answers[f.payload["recommendation"]].append(f)
+        for rec in self.of.get("recommendation", []):
+            sanctions = [f for f in answers[rec.idx] if f.payload["action"] == "sanctioned"]
+            refusals = [f for f in answers[rec.idx] if f.payload["action"] == "refused"]
+            if sanctions:
+                self.sanction[rec.idx] = sanctions[0]
+                self.status[rec.idx] = "followed-up"
+            else:
+                if refusals:
+                    self.refusal[rec.idx] = refusals[-1]
+                self.status[rec.idx] = "overdue" if rec.payload["deadline"] < as_of else "pending"
+        self.recs = {r.idx: r for r in self.of.get("recommendation", [])}
+
+    def figures(self, recs: list[int]) -> dict[str, Any]:
+        followed = [self.sanction[r] for r in recs if r in self.sanction]
+        on_time = [
+            f.idx
+            for f in followed
+            if f.payload["decree_date"]
+            <= self.recs[f.payload["recommendation"]].payload["deadline"]
+        ]
+        days = [
+            (
+                dt.date.fromisoformat(f.payload["decree_date"])
+                - dt.date.fromisoformat(self.recs[f.payload["recommendation"]].day)
+            ).days
+            for f in followed
+        ]
+        return {
+            "recommendations": sorted(recs),
+            "followed_up": sorted(f.idx for f in followed),
+            "on_time": sorted(on_time),
+            "late": sorted({f.idx for f in followed} - set(on_time)),
+            "refused": sorted(self.refusal[r].idx for r in recs if r in self.refusal),
+            "overdue": sorted(r for r in recs if self.status[r] == "overdue"),
+            "pending": sorted(r for r in recs if self.status[r] == "pending"),
+            "follow_up_rate": round(len(followed) / len(recs), 4) if recs else None,
+            "median_days": statistics.median(days) if days else None,
+        }
+
+
+def assert_figures(row: dict[str, Any], expected: dict[str, Any]) -> None:
+    for name, value in expected.items():
+        if isinstance(value, list):
+            assert row[name] == {"value": len(value), "entries": value}, name
+        else:
+            assert row[name]["value"] == value, name
+
+
+# -- the tests ----------------------------------------------------------------------------------
+
+
+def test_national_totals_are_the_seed_figures(demo: Demo) -> None:
+    national = demo.get("/api/compliance/national")
+    assert national["reports"]["value"] == demo.data.expected["reports"] == 2304
+    assert national["recommendations"]["value"] == demo.data.expected["recommendations"] == 1596
+    assert national["followed_up"]["value"] == demo.data.expected["follow_ups_sanctioned"] == 1373
+    assert national["follow_up_rate"]["value"] == 0.8603
+    assert national["refused"]["value"] == demo.data.expected["follow_ups_refused"]
+    assert national["overdue"]["value"] == demo.data.expected["not_followed_up"]
+
+
+def test_mid_2020_figures_are_seed_002(demo: Demo) -> None:
+    national = demo.get("/api/compliance/national", as_of="2020-07-31")
+    expected = demo.data.expected
+    assert national["reports"]["value"] == expected["reports_by_2020_07_31"] == 456
+    assert national["recommendations"]["value"] == expected["recommendations_by_2020_07_31"]
+    assert national["followed_up"]["value"] == expected["sanctioned_by_2020_07_31"] == 189
+    assert national["follow_up_rate"]["value"] == round(189 / 344, 4)
+
+
+@pytest.mark.parametrize("as_of", [TODAY, "2020-07-31", "2020-12-31"])
+def test_national_figures_recomputed_from_the_log(demo: Demo, as_of: str) -> None:
+    ref = Reference(demo.log, as_of)
+    national = demo.get("/api/compliance/national", as_of=as_of)
+    assert_figures(national, ref.figures(list(ref.recs)))
+    assert national["reports"]["entries"] == [e.idx for e in ref.of["report"]]
+    for kind in ("pact", "declaration"):
+        assert national[kind + "s"]["entries"] == [e.idx for e in ref.of.get(kind, [])]
+    steps = Counter(e.payload["step"] for e in ref.of.get("enforcement", []))
+    for step in ("early-warning", "warning", "reprimand", "block", "unblock"):
+        assert national["enforcement_" + step.replace("-", "_")]["value"] == steps[step]
+
+
+def test_every_signer_recomputed_from_the_log(demo: Demo) -> None:
+    ref = Reference(demo.log, TODAY)
+    rows = {r["kid"]: r for r in demo.get("/api/compliance/signers")["items"]}
+    ppks = {k: e for k, e in ref.keys.items() if e.payload["role"] == "ppk"}
+    assert set(rows) == {b64url(k) for k in ppks}
+    current = {e.payload["ppk_kid"]: e for e in ref.of["enforcement"]}
+    for kid, enrolment in ppks.items():
+        row = rows[b64url(kid)]
+        assert (row["enrolment"], row["instansi"]) == (enrolment.idx, enrolment.payload["instansi"])
+        addressed = [r for r, e in ref.recs.items() if e.payload["ppk_kid"] == kid]
+        assert_figures(row, ref.figures(addressed))
+        signed = [e for e in ref.of["pact"] + ref.of["declaration"] if e.kid == kid]
+        assert row["pacts"]["entries"] == sorted(e.idx for e in signed if e.type == "pact")
+        assert row["declarations"]["entries"] == sorted(
+            e.idx for e in signed if e.type == "declaration"
+        )
+        step = current.get(kid)
+        assert row["enforcement"] == (
+            {"value": None, "entries": []}
+            if step is None
+            else {"value": step.payload["step"], "entries": [step.idx]}
+        )
+
+
+def test_recommendation_outcomes_recomputed_from_the_log(demo: Demo) -> None:
+    ref = Reference(demo.log, TODAY)
+    rows = demo.get("/api/compliance/recommendations")["items"]
+    assert {r["index"]: r["status"] for r in rows} == ref.status
+    for row in rows:
+        sanction = ref.sanction.get(row["index"])
+        assert row["follow_up"] == (sanction.idx if sanction else None)
+
+
+def test_provinces_and_head_types_recomputed_from_the_log(demo: Demo) -> None:
+    ref = Reference(demo.log, TODAY)
+    for field, path in (("province", "provinces"), ("head_type", "head-types")):
+        groups: dict[Any, list[int]] = defaultdict(list)
+        for idx, rec in ref.recs.items():
+            groups[ref.keys[rec.payload["ppk_kid"]].payload.get(field)].append(idx)
+        rows = {r[field]: r for r in demo.get(f"/api/compliance/{path}")["items"]}
+        for group, recs in groups.items():
+            assert_figures(rows[group], ref.figures(recs))
+    expected = demo.data.expected
+    heads = demo.get("/api/compliance/head-types", on="2020-12-09")["items"]
+    acting = next(r for r in heads if r["head_type"] == "acting")
+    assert acting["instansi_led"]["value"] == expected["acting_regions"]
+    with_recs = acting["instansi_led_with_recommendations"]["value"]
+    assert with_recs == expected["acting_regions_with_violations"]
+    assert acting["followed_up"]["value"] == expected["sanctioned_by_acting"]
+    assert acting["recommendations"]["value"] == expected["recommendations_to_acting"]
+
+
+def test_instansi_recomputed_from_the_log(demo: Demo) -> None:
+    ref = Reference(demo.log, TODAY)
+    rows = {r["instansi"]: r for r in demo.get("/api/compliance/instansi")["items"]}
+    groups: dict[str, list[int]] = defaultdict(list)
+    for idx, rec in ref.recs.items():
+        groups[rec.payload["instansi"]].append(idx)
+    for name, recs in groups.items():
+        assert_figures(rows[name], ref.figures(recs))
+    pacts = Counter(e.payload["instansi"] for e in ref.of["pact"])
+    assert {n: r["pacts"]["value"] for n, r in rows.items() if r["pacts"]["value"]} == pacts
+
+
+def test_months_and_elections_recomputed_from_the_log(demo: Demo) -> None:
+    ref = Reference(demo.log, TODAY)
+    months = {r["month"]: r for r in demo.get("/api/compliance/months")["items"]}
+    for kind, name in (("report", "reports"), ("recommendation", "recommendations")):
+        counts = Counter(e.day[:7] for e in ref.of[kind])
+        assert {m: r[name]["value"] for m, r in months.items() if r[name]["value"]} == counts
+    sanctions = Counter(f.day[:7] for f in ref.sanction.values())
+    assert {
+        m: r["followed_up"]["value"] for m, r in months.items() if r["followed_up"]["value"]
+    } == (sanctions)
+    elections = {r["election"]: r for r in demo.get("/api/compliance/elections")["items"]}
+    pacts = Counter(e.payload["election"] for e in ref.of["pact"])
+    assert {e: r["pacts"]["value"] for e, r in elections.items() if r["pacts"]["value"]} == pacts
+    assert elections["pilkada-2020"]["recommendations"]["value"] == 1596
+
+
+def test_pact_signers_with_overdue_recomputed_from_the_log(demo: Demo) -> None:
+    ref = Reference(demo.log, TODAY)
+    rows = demo.get("/api/compliance/pact-signers-with-overdue")["items"]
+    own = {
+        b64url(p.kid): sorted(
+            r
+            for r, e in ref.recs.items()
+            if e.payload["ppk_kid"] == p.kid and ref.status[r] == "overdue"
+        )
+        for p in ref.of["pact"]
+    }
+    listed = {r["kid"]: r["overdue"]["entries"] for r in rows if r["overdue"]["value"]}
+    assert listed == {k: v for k, v in own.items() if v}
+    assert listed, "the demo has governors who signed a pact with overdue recommendations"
+
+
+def test_csv_export_matches_the_json(demo: Demo) -> None:
+    response = demo.client.get("/api/compliance/national", params={"format": "csv", "as_of": TODAY})
+    row = next(csv.DictReader(io.StringIO(response.text)))
+    national = demo.get("/api/compliance/national")
+    assert int(row["followed_up"]) == national["followed_up"]["value"]
+    assert row["overdue_entries"].split() == [str(i) for i in national["overdue"]["entries"]]
+
+
+def test_track_record_of_a_ppk_across_offices(demo: Demo) -> None:
+    ref = Reference(demo.log, TODAY)
+    by_person: dict[tuple[str, str], list[Entry]] = defaultdict(list)
+    for e in ref.of["enrolment"]:
+        if e.payload["role"] == "ppk":
+            by_person[(e.payload["name"], e.payload["instansi"])].append(e)
+    (name, instansi), enrolments = next((p, e) for p, e in by_person.items() if len(e) > 1)
+    record = demo.get("/api/track-record", name=name, instansi=instansi)
+    assert [o["enrolment"] for o in record["offices"]] == [e.idx for e in enrolments]
+    kids = {hashlib.sha256(e.payload["public_key"]).digest() for e in enrolments}
+    recs = [r for r, e in ref.recs.items() if e.payload["ppk_kid"] in kids]
+    assert_figures(record["totals"], ref.figures(recs))
+
+
+def test_the_index_follows_new_entries(demo: Demo) -> None:
+    before = demo.get("/api/compliance/national")["pacts"]["value"]
+    ppk = next(s for s in demo.data.signers if s.role == "ppk" and s.term_end >= TODAY)
+    signer = CoseSigner(ppk.private_key)
+    pact = {
+        "type": "pact",
+        "template": hashlib.sha256(b"template").digest(),
+        "election": "pilkada-2029",
+        "instansi": ppk.instansi,
+        "place": "Jakarta",
+        "date": TODAY,
+    }
+    response = demo.client.post(
+        "/entries",
+        content=signer.sign_statement(pact, "test"),
+        headers={"content-type": "application/cose"},
+    )
+    assert response.status_code == 201, response.text
+    assert demo.get("/api/compliance/national")["pacts"]["value"] == before + 1
