@@ -18,8 +18,10 @@ import uvicorn
 
 from registry.api.app import create_app
 from registry.cli_custodial import custodial_key
+from registry.cli_import import import_command
 from registry.config import ConfigError, Settings, describe
 from registry.operations import DemoError, initialise, load_demo
+from registry.qr import pick_qr_text, read_qr_image
 from registry.records.schemas import RecordError, load_record_file
 from registry.signing.cose import CoseSigner
 from registry.signing.keys import (
@@ -32,7 +34,9 @@ from registry.signing.keys import (
 )
 from registry.verify.cose import key_id
 from registry.verify.item import verify_item
-from registry.verify.result import Verdict
+from registry.verify.qr import PREFIX as QR_PREFIX
+from registry.verify.qr import parse_link, verify_offline
+from registry.verify.result import Reason, Verdict
 from registry.verify.trust import KeySourceError, TrustedKeys, b64url
 
 DEMO_STATEMENTS = 8128  # the progress bar's length: the demo's statement count for its seed
@@ -193,7 +197,7 @@ def sign(
 
 
 @main.command()
-@click.argument("item", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("item")
 @click.option(
     "--key",
     "keys",
@@ -219,16 +223,19 @@ def sign(
     help="Cosignatures required on a checkpoint.",
 )
 def verify(
-    item: Path,
+    item: str,
     keys: tuple[str, ...],
     trust: Path | None,
     statement: Path | None,
     witness_keys: tuple[str, ...],
     witnesses: int,
 ) -> None:
-    """Verify a signed statement, a receipt or a checkpoint, offline.
+    """Verify a signed statement, a receipt, a checkpoint or an offline QR code, offline.
 
-    Exits 0 when it verifies, 1 with the reason when it does not.
+    ITEM is a file (a .cose statement or receipt, a checkpoint, a QR code image
+    such as PNG or JPEG, or a text file holding an offline QR's PI1: text) or the
+    offline QR's PI1: text itself.  A QR needs only the registry's key (--trust
+    or --key).  Exits 0 when it verifies, 1 with the reason when it does not.
     """
     try:
         trusted = TrustedKeys.build(
@@ -237,13 +244,63 @@ def verify(
         )
     except KeySourceError as exc:
         raise click.ClickException(str(exc)) from exc
-    other = statement.read_bytes() if statement else None
-    verdict = verify_item(item.read_bytes(), trusted, other, witnesses if witness_keys else None)
+    qr_text = _qr_text(item)
+    if qr_text is not None:
+        verdict = _verify_qr(qr_text, trusted)
+    else:
+        other = statement.read_bytes() if statement else None
+        data = Path(item).read_bytes()
+        verdict = verify_item(data, trusted, other, witnesses if witness_keys else None)
     click.echo(verdict.explain())
     for line in _describe(verdict):
         click.echo(line)
     if not verdict.ok:
         sys.exit(1)
+
+
+IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"II*\x00", b"MM\x00*", b"RIFF")
+
+
+def _qr_text(item: str) -> str | None:
+    """ITEM's QR text when it is a QR (an image, a text file, the text), else None for a file."""
+    path = Path(item)
+    if path.is_file():
+        data = path.read_bytes()
+        if data.startswith(IMAGE_MAGIC):
+            try:
+                found = read_qr_image(path)
+            except (OSError, ValueError) as exc:
+                raise click.ClickException(f"{item}: not a readable image: {exc}") from exc
+            return pick_qr_text(found) or ""
+        text = data.decode("utf-8", errors="replace").rstrip("\r\n")
+        if text.startswith(QR_PREFIX) or parse_link(text).ok:
+            return text
+        return None
+    if item.startswith(QR_PREFIX) or parse_link(item).ok:
+        return item
+    raise click.BadParameter(
+        f"{item!r} is no file, nor an offline QR's text ({QR_PREFIX}...)", param_hint="ITEM"
+    )
+
+
+def _verify_qr(text: str, trusted: TrustedKeys) -> Verdict[Any]:
+    """The verdict on a QR code's text: offline payloads verify, links point online."""
+    if not text:
+        return Verdict.failed("QR code", Reason.EMPTY, "no QR code found in the image")
+    if text.startswith(QR_PREFIX):
+        return verify_offline(text, trusted.by_kid, trusted.origin)
+    link = parse_link(text)
+    if link.ok and link.value is not None:
+        index, base = link.value.index, link.value.base_url
+        return Verdict.failed(
+            "QR code",
+            Reason.WRONG_TYPE,
+            f"this is the link QR of entry {index}: open {link.value.url} to verify it online; "
+            f"offline, verify its offline QR ({base}/entries/{index}/qr-offline.png)",
+        )
+    return Verdict.failed(
+        "QR code", Reason.MALFORMED, "the QR code holds neither an offline payload nor a link"
+    )
 
 
 def _key_text(source: str) -> str:
@@ -284,3 +341,4 @@ def _json_default(value: object) -> str:
 
 
 main.add_command(custodial_key)
+main.add_command(import_command)

@@ -24,7 +24,8 @@ from typing import Any
 from registry.log.state import LogState
 from registry.records.directory import KeyDirectory
 from registry.records.errors import BatchRefused, RegistrationRefused, Unavailable
-from registry.records.policy import Admission, EntrySummary, admit
+from registry.records.policy import Admission, admit
+from registry.records.references import LogView, prefetch
 from registry.store.models import CheckpointRecord, EntryRecord, KeyChange, RevokedEntryRecord
 from registry.store.repository import Store
 from registry.verify.cbor import MAX_CBOR_SIZE, decode
@@ -34,8 +35,8 @@ from registry.verify.statement import Statement, verify_statement
 
 log = logging.getLogger(__name__)
 
-REFERENCE_FIELDS = ("entry", "recommendation", "report")
-"""Payload fields that name an earlier entry, looked up before a batch is admitted."""
+REFERENCE_FIELDS = ("entry", "recommendation", "report", "recommendations")
+"""Payload fields that name earlier entries, looked up before a batch is admitted."""
 
 _REFUSALS: dict[Reason, tuple[str, str, int]] = {
     Reason.UNKNOWN_KEY: ("unknown-key", "Signer key is not enrolled", 403),
@@ -84,16 +85,6 @@ def refusal_for(
         verdict_reason or Reason.MALFORMED, ("malformed-statement", "Statement is malformed", 400)
     )
     return RegistrationRefused(code, title, detail, status, evidence)
-
-
-class _Entries:
-    """The policy's view of earlier entries: prefetched ones plus this batch's."""
-
-    def __init__(self, known: dict[int, EntrySummary]) -> None:
-        self.known = known
-
-    def summary(self, idx: int) -> EntrySummary | None:
-        return self.known.get(idx)
 
 
 class Registrar:
@@ -181,7 +172,7 @@ class Registrar:
         while True:
             first = await self._queue.get()
             if isinstance(first, _Group):
-                await self._guarded(first.items, self._process_group(first))
+                await self._guarded_group(first)
                 continue
             batch = [first]
             group: _Group | None = None
@@ -195,7 +186,7 @@ class Registrar:
                 batch.append(item)
             await self._guarded(batch, self._process(batch))
             if group is not None:
-                await self._guarded(group.items, self._process_group(group))
+                await self._guarded_group(group)
 
     async def _guarded(self, items: list[_Pending], work: Awaitable[None]) -> None:
         """Run one batch; whatever fails, its callers hear so and the sequencer goes on."""
@@ -208,6 +199,20 @@ class Registrar:
                     item.future.set_exception(
                         Unavailable(f"the registration could not be written: {exc}")
                     )
+
+    async def _guarded_group(self, group: _Group) -> None:
+        """Process a group; if that fails, its caller hears why instead of waiting forever."""
+        await self._guarded(group.items, self._process_group(group))
+        if not group.future.done():
+            failure = next(
+                (
+                    i.future.exception()
+                    for i in group.items
+                    if i.future.done() and not i.future.cancelled() and i.future.exception()
+                ),
+                None,
+            )
+            group.future.set_exception(failure or Unavailable("the group could not be written"))
 
     async def _process_group(self, group: _Group) -> None:
         await self._process(group.items, atomic=True)
@@ -234,27 +239,17 @@ class Registrar:
 
         return lookup
 
-    async def _references(self, batch: list[_Pending]) -> dict[int, EntrySummary]:
-        """Earlier entries the batch's payloads name, read before any is admitted."""
-        wanted: set[int] = set()
-        for item in batch:
-            payload = _peek_payload(item.statement)
-            for name in REFERENCE_FIELDS:
-                value = payload.get(name)
-                if isinstance(value, int) and 0 <= value < self.state.size:
-                    wanted.add(value)
-        known: dict[int, EntrySummary] = {}
-        for idx in sorted(wanted):
-            entry = await self.store.get_entry(idx)
-            if entry is not None:
-                revoked = await self.store.revocation_of(idx) is not None
-                known[idx] = EntrySummary(idx, entry.type, entry.signer_kid, revoked)
-        return known
+    async def _references(self, batch: list[_Pending]) -> LogView:
+        """Earlier entries the batch's payloads name or its rules need, read before admitting."""
+        payloads = [_peek_payload(item.statement) for item in batch]
+        return await prefetch(
+            self.store, self.directory, self.state.size, payloads, REFERENCE_FIELDS
+        )
 
     async def _process(self, batch: list[_Pending], atomic: bool = False) -> None:
         now = self.clock_ms()
         existing = await self.store.find_indexes_by_statement_sha256([p.sha256 for p in batch])
-        entries = _Entries(await self._references(batch))
+        entries = await self._references(batch)
         keys = self.directory.overlay()
         lookup = self._public_key(keys)
         bootstrap = self.bootstrap_admin[0] if self.bootstrap_admin else None
@@ -286,12 +281,7 @@ class Registrar:
                 continue
             if admission.key_change is not None:
                 keys.apply(admission.key_change)
-            if admission.revokes is not None:
-                old = entries.known[admission.revokes]
-                entries.known[admission.revokes] = EntrySummary(
-                    old.idx, old.type, old.signer_kid, True
-                )
-            entries.known[idx] = EntrySummary(idx, statement.statement_type, statement.kid, False)
+            entries.admitted(idx, statement, admission)
             admitted.append((item, statement, admission))
         if atomic and len(admitted) + len(old_indexes) + len(duplicates) < len(batch):
             for item, _, _ in admitted:  # one refused: none of the group is written

@@ -141,3 +141,21 @@ def test_failed_commit_rolls_the_tree_back(settings: Settings, operator: Operato
         assert verify_receipt(result.receipt, keys, statements[1]).ok
 
     run(settings, operator, scenario)
+
+
+def test_failed_group_commit_is_reported_not_hung(
+    settings: Settings, operator: OperatorKeys
+) -> None:
+    _, statements = _group(operator, 4)
+
+    async def scenario(service: RegistryService) -> None:
+        failing = _FailingOnce(service.store._engine)
+        service.registrar.store = failing
+        failing.fail_next = True
+        with pytest.raises(Unavailable, match="disk full"):
+            await asyncio.wait_for(service.register_atomic(statements), timeout=30)
+        assert service.size == 1
+        results = await service.register_atomic(statements)
+        assert [r.index for r in results] == list(range(1, 6))
+
+    run(settings, operator, scenario)

@@ -1,0 +1,339 @@
+"""`registry import` end to end: a real registry on SQLite and PostgreSQL, all rows or none."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from collections.abc import Callable, Coroutine, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from litestar.testing import TestClient
+
+from registry.api.app import create_app
+from registry.cli import main
+from registry.cli_import import ImportRefused, import_command, register_rows, sign_rows
+from registry.config import Settings
+from registry.records.bulk import read_table, validate_table
+from registry.records.operator import OperatorKeys, create_keys, open_keys
+from registry.records.registration import Registered
+from registry.records.service import RegistryService
+from registry.signing.keys import load_key, raw_public_key, save_key
+from registry.verify.receipt import verify_receipt
+from tests.api.helpers import NOW_S, Registry, enrolment
+from tests.factories import fixed_key
+
+T = TypeVar("T")
+NIPS = ["198001012005011001", "199002022015022002", "198503032010031003"]
+PPK_NIP = "197001011995031001"
+JABAR = "Pemerintah Provinsi Jawa Barat"
+HEADER = ["nomor_kasus", "instansi", "ppk_nip", "nip_asn", "nama_asn", "kategori", "sanksi"]
+HEADER += ["batas_waktu", "tanggal"]
+
+
+def recommendation_rows(dates: list[str] | None = None) -> list[list[str]]:
+    dates = dates or ["2024-09-27"] * len(NIPS)
+    return [
+        [f"R-{i}/2024", JABAR, PPK_NIP, nip, f"ASN {i}", "kampanye", "sedang", "2024-10-15", day]
+        for i, (nip, day) in enumerate(zip(NIPS, dates, strict=True))
+    ]
+
+
+def csv_file(rows: list[list[Any]], sep: str = ",", bom: bool = True) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=sep).writerows(rows)
+    return (b"\xef\xbb\xbf" if bom else b"") + buffer.getvalue().encode()
+
+
+def xlsx_file(rows: list[list[Any]]) -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for values in rows:
+        sheet.append(values)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+# -- against the running registry (the service the server uses) ---------------------------
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        data_dir=tmp_path / "data",
+        origin="test.example/pakta",
+        admin_passphrase="kata-sandi-uji",
+        batch_wait_ms=1,
+    )
+
+
+@pytest.fixture
+def registry(settings: Settings) -> Iterator[Registry]:
+    operator = create_keys(settings.data_dir, settings.admin_passphrase, settings.origin)
+    with TestClient(create_app(settings, operator)) as client:
+        registry = Registry.bootstrapped(client, operator)
+        registry.enrol("kasn", role="recommender", instansi="KemenPAN-RB/BKN", nip=None)
+        registry.enrol("ppk-jabar", nip=PPK_NIP)
+        yield registry
+
+
+def on_app(registry: Registry, work: Callable[[RegistryService], Coroutine[Any, Any, T]]) -> T:
+    service: RegistryService = registry.client.app.state.service
+    with registry.client.portal() as portal:
+        return portal.call(work, service)
+
+
+def import_rows(registry: Registry, name: str, data: bytes, kind: Any, signer: str) -> Any:
+    service: RegistryService = registry.client.app.state.service
+    read = read_table(name, data, kind)
+    validated = validate_table(read, kind, enrolled=service.directory.all())
+    assert validated.errors == []
+    statements = sign_rows(validated.rows, registry.signer(signer), signer, issued_at=NOW_S)
+
+    async def work(service: RegistryService) -> list[Registered]:
+        return await register_rows(service, validated, statements)
+
+    return validated, statements, lambda: on_app(registry, work)
+
+
+def test_recommendations_from_csv_are_logged_with_receipts_and_no_nip(registry: Registry) -> None:
+    data = csv_file([HEADER, *recommendation_rows()], sep=";")
+    validated, statements, run = import_rows(registry, "r.csv", data, "recommendation", "kasn")
+    results = run()
+    assert [r.index for r in results] == [3, 4, 5]
+    trusted = registry.trusted()
+    for result, statement in zip(results, statements, strict=True):
+        verify_receipt(result.receipt, trusted.by_kid, statement).unwrap()
+        served = registry.client.get(f"/entries/{result.index}/statement").content
+        assert served == statement
+        for nip in NIPS:
+            assert nip.encode() not in served
+    for identity in validated.identities:
+        kept = on_app(registry, lambda s, c=identity.commitment: s.store.get_identity(c))
+        assert (kept.nip, kept.salt, kept.erased_at) == (identity.nip, identity.salt, None)
+
+
+def test_follow_ups_from_xlsx_refer_to_the_imported_recommendations(registry: Registry) -> None:
+    _, _, run = import_rows(
+        registry, "r.csv", csv_file([HEADER, *recommendation_rows()]), "recommendation", "kasn"
+    )
+    indexes = [r.index for r in run()]
+    rows = [
+        ["rekomendasi", "tindakan", "nomor_sk", "tanggal_sk", "alasan", "tanggal"],
+        [indexes[0], "dijatuhi sanksi", "800/1/BKD", "01/10/2024", None, "2024-10-02"],
+        [indexes[1], "ditolak", None, None, "ASN sudah pensiun", "2024-10-02"],
+    ]
+    _, _, follow = import_rows(registry, "t.xlsx", xlsx_file(rows), "follow-up", "ppk-jabar")
+    results = follow()
+    assert [r.index for r in results] == [6, 7]
+    entry = registry.client.get("/entries/6", headers={"accept": "application/json"}).json()
+    assert entry["payload"]["recommendation"] == indexes[0]
+
+
+def test_a_row_signed_outside_the_term_is_refused_and_none_written(registry: Registry) -> None:
+    dates = ["2024-09-27", "2023-01-02", "2024-09-27"]  # the middle one before the term began
+    data = csv_file([HEADER, *recommendation_rows(dates)])
+    _, _, run = import_rows(registry, "r.csv", data, "recommendation", "kasn")
+    with pytest.raises(ImportRefused) as refused:
+        run()
+    [error] = refused.value.errors
+    assert (error.row, error.column) == (3, "tanggal")
+    assert "outside-term" in error.reason
+    assert registry.client.get("/health").json()["size"] == 3
+
+
+def test_identities_of_a_refused_import_are_erased(registry: Registry) -> None:
+    data = csv_file([HEADER, *recommendation_rows(["2024-09-27", "2023-01-02", "2024-09-27"])])
+    service: RegistryService = registry.client.app.state.service
+    validated = validate_table(
+        read_table("r.csv", data, "recommendation"),
+        "recommendation",
+        enrolled=service.directory.all(),
+    )
+    statements = sign_rows(validated.rows, registry.signer("kasn"), "kasn")
+
+    async def work(service: RegistryService) -> list[Any]:
+        with pytest.raises(ImportRefused):
+            await register_rows(service, validated, statements)
+        return [await service.store.get_identity(i.commitment) for i in validated.identities]
+
+    kept = on_app(registry, work)
+    assert len(kept) == 3
+    assert all(i is not None and i.erased and i.nip is None for i in kept)
+
+
+def test_a_follow_up_to_an_unknown_recommendation_is_reported(registry: Registry) -> None:
+    rows = [["rekomendasi", "tindakan", "alasan"], [2, "ditolak", "bukan rekomendasi"]]
+    rows += [[999, "ditolak", "tidak ada"]]
+    _, _, run = import_rows(registry, "t.csv", csv_file(rows), "follow-up", "ppk-jabar")
+    with pytest.raises(ImportRefused) as refused:
+        run()
+    assert [(e.row, e.column) for e in refused.value.errors] == [
+        (2, "rekomendasi"),
+        (3, "rekomendasi"),
+    ]
+    assert registry.client.get("/health").json()["size"] == 3
+
+
+# -- the command line ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, database_url: str) -> dict[str, str]:
+    """An initialised registry with a recommender and a PPK enrolled, and their key files."""
+    env = {
+        "REGISTRY_DATABASE_URL": database_url,
+        "REGISTRY_DATA_DIR": str(tmp_path / "data"),
+        "REGISTRY_ADMIN_PASSPHRASE": "operator-uji",
+        "REGISTRY_ORIGIN": "test.example/pakta",
+        "REGISTRY_PASSPHRASE": "rahasia-penanda-tangan",
+    }
+    runner = CliRunner()
+    assert runner.invoke(main, ["init"], env=env).exit_code == 0
+    publics = {}
+    for label in ("kasn", "ppk"):
+        path = tmp_path / f"{label}.key"
+        made = runner.invoke(main, ["keygen", "--out", str(path)], env=env)
+        assert made.exit_code == 0, made.output
+        publics[label] = raw_public_key(load_key(path, env["REGISTRY_PASSPHRASE"]))
+    settings = Settings.from_env(env)
+    keys = open_keys(settings.data_dir, settings.admin_passphrase, settings.origin)
+    asyncio.run(_enrol(settings, keys, publics))
+    return env
+
+
+async def _enrol(settings: Settings, keys: OperatorKeys, publics: dict[str, bytes]) -> None:
+    service = await RegistryService.open(settings, keys)
+    try:
+        term = {"term_start": "2024-01-01", "term_end": "2099-12-31"}
+        for label, role, nip in (("kasn", "recommender", None), ("ppk", "ppk", PPK_NIP)):
+            payload = enrolment(publics[label], role, nip=nip, **term)
+            payload = {k: v for k, v in payload.items() if v is not None}
+            await service.register(keys.admin.sign_statement(payload, "operator", NOW_S))
+    finally:
+        await service.close()
+
+
+def log_size(env: dict[str, str]) -> int:
+    async def size() -> int:
+        settings = Settings.from_env(env)
+        keys = open_keys(settings.data_dir, settings.admin_passphrase, settings.origin)
+        service = await RegistryService.open(settings, keys)
+        try:
+            return service.size
+        finally:
+            await service.close()
+
+    return asyncio.run(size())
+
+
+def invoke(env: dict[str, str], tmp_path: Path, name: str, data: bytes, *args: str) -> Any:
+    path = tmp_path / name
+    path.write_bytes(data)
+    kind = "follow-up" if "follow" in name else "recommendation"
+    key = tmp_path / ("ppk.key" if kind == "follow-up" else "kasn.key")
+    command = [str(path), "--type", kind, "--key", str(key), *args]
+    return CliRunner().invoke(import_command, command, env=env)
+
+
+def test_cli_imports_a_csv_and_writes_the_report(cli_env: dict[str, str], tmp_path: Path) -> None:
+    report = tmp_path / "laporan.csv"
+    data = csv_file([HEADER, *recommendation_rows()], sep=";")
+    result = invoke(cli_env, tmp_path, "rekomendasi.csv", data, "--report", str(report))
+    assert result.exit_code == 0, result.output
+    assert "3 rows imported as entries 3..5" in result.output
+    lines = list(csv.reader(report.read_text(encoding="utf-8-sig").splitlines()))
+    assert lines == [
+        ["row", "column", "entry", "reason"],
+        ["2", "", "3", "imported"],
+        ["3", "", "4", "imported"],
+        ["4", "", "5", "imported"],
+    ]
+    assert log_size(cli_env) == 6
+
+
+def test_cli_bad_rows_import_nothing(cli_env: dict[str, str], tmp_path: Path) -> None:
+    rows = recommendation_rows()
+    rows[1][3] = "12345"
+    rows[2][6] = "dipecat"
+    report = tmp_path / "laporan.csv"
+    data = xlsx_file([HEADER, *rows])
+    result = invoke(cli_env, tmp_path, "rekomendasi.xlsx", data, "--report", str(report))
+    assert result.exit_code == 1
+    assert "nothing imported: 2 of 3 rows rejected" in result.output
+    assert "'12345' is not an 18-digit NIP" in result.output
+    lines = list(csv.reader(report.read_text(encoding="utf-8-sig").splitlines()))
+    assert [line[:2] for line in lines[1:]] == [["3", "nip_asn"], ["4", "sanksi"]]
+    assert log_size(cli_env) == 3
+
+
+def test_cli_registry_refusals_import_nothing(cli_env: dict[str, str], tmp_path: Path) -> None:
+    data = csv_file([["rekomendasi", "tindakan", "alasan"], [2, "ditolak", "salah entri"]])
+    result = invoke(cli_env, tmp_path, "tindak-follow.csv", data)
+    assert result.exit_code == 1, result.output
+    assert "nothing imported: 1 of 1 rows rejected" in result.output
+    assert log_size(cli_env) == 3
+
+
+def test_cli_dry_run_registers_nothing(cli_env: dict[str, str], tmp_path: Path) -> None:
+    data = csv_file([HEADER, *recommendation_rows()], bom=False)
+    result = invoke(cli_env, tmp_path, "rekomendasi.csv", data, "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "3 rows valid; nothing imported (dry run)" in result.output
+    assert log_size(cli_env) == 3
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "the file is empty"),
+        (csv_file([["nomor_kasus", "kolom_aneh"], ["R-1", "x"]]), "unknown recommendation column"),
+    ],
+    ids=["empty-file", "wrong-column"],
+)
+def test_cli_file_problems_exit_1(
+    cli_env: dict[str, str], tmp_path: Path, data: bytes, message: str
+) -> None:
+    result = invoke(cli_env, tmp_path, "rekomendasi.csv", data)
+    assert result.exit_code == 1
+    assert "nothing imported" in result.output
+    assert message in result.output
+
+
+def test_cli_a_key_of_the_wrong_role(cli_env: dict[str, str], tmp_path: Path) -> None:
+    path = tmp_path / "rekomendasi.csv"
+    path.write_bytes(csv_file([HEADER, *recommendation_rows()]))
+    command = [str(path), "--type", "recommendation", "--key", str(tmp_path / "ppk.key")]
+    result = CliRunner().invoke(import_command, command, env=cli_env)
+    assert result.exit_code == 1
+    assert "a recommendation is signed by a recommender" in result.output
+
+
+def test_cli_refuses_while_a_server_sequences(
+    registry: Registry, settings: Settings, tmp_path: Path
+) -> None:
+    if not settings.database_url.startswith("postgresql"):
+        pytest.skip("on SQLite the server and the import cannot share the log at all")
+    key = tmp_path / "kasn.key"
+    save_key(key, fixed_key("kasn"), "rahasia")
+    path = tmp_path / "rekomendasi.csv"
+    path.write_bytes(csv_file([HEADER, *recommendation_rows()]))
+    env = {
+        "REGISTRY_DATABASE_URL": settings.database_url,
+        "REGISTRY_DATA_DIR": str(settings.data_dir),
+        "REGISTRY_ADMIN_PASSPHRASE": settings.admin_passphrase,
+        "REGISTRY_ORIGIN": settings.origin,
+        "REGISTRY_PASSPHRASE": "rahasia",
+    }
+    command = [str(path), "--type", "recommendation", "--key", str(key)]
+    result = CliRunner().invoke(import_command, command, env=env)
+    assert result.exit_code == 1, result.output
+    assert "another process (a running `registry serve`) sequences this log" in result.output
+    assert registry.client.get("/health").json()["size"] == 3
