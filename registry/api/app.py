@@ -8,11 +8,14 @@ from contextlib import asynccontextmanager
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 
+from registry.api.compliance import compliance_router
 from registry.api.entries import EntriesController
 from registry.api.errors import EXCEPTION_HANDLERS
 from registry.api.log import LogController
+from registry.api.qr import QrController
 from registry.api.search import SearchController
 from registry.api.signing import SigningController
+from registry.api.web import WebController
 from registry.config import Settings
 from registry.records.operator import OperatorKeys, open_keys
 from registry.records.service import RegistryService
@@ -32,7 +35,15 @@ def create_app(settings: Settings, keys: OperatorKeys | None = None) -> Litestar
             await service.close()
 
     return Litestar(
-        route_handlers=[EntriesController, LogController, SearchController, SigningController],
+        route_handlers=[
+            EntriesController,
+            LogController,
+            SearchController,
+            SigningController,
+            QrController,
+            compliance_router,
+            WebController,
+        ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
         openapi_config=OpenAPIConfig(

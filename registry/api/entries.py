@@ -49,11 +49,16 @@ class EntriesController(Controller):
     ) -> Response[Any]:
         service = service_of(request)
         if wants_json(request):
-            return Response(await service.entry_view(index), media_type="application/json")
+            # the view changes (revocation, newer checkpoint); the receipt never does
+            return Response(
+                await service.entry_view(index),
+                media_type="application/json",
+                headers={"Vary": "Accept", "Cache-Control": "no-cache"},
+            )
         return Response(
             await service.receipt(index),
             media_type=COSE,
-            headers={"Cache-Control": "public, max-age=31536000, immutable"},
+            headers={"Vary": "Accept", "Cache-Control": "public, max-age=31536000, immutable"},
         )
 
     @get("/{index:int}/statement", summary="The signed statement bytes as registered")

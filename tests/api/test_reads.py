@@ -36,6 +36,10 @@ def test_receipt_and_statement_are_served_as_registered(
     receipt = registry.client.get("/entries/4")
     assert receipt.headers["content-type"] == "application/cose"
     assert "immutable" in receipt.headers["cache-control"]
+    assert receipt.headers["vary"] == "Accept"
+    view = registry.client.get("/entries/4", headers=JSON)
+    assert view.headers["vary"] == "Accept"
+    assert "immutable" not in view.headers["cache-control"]
     statement = registry.client.get("/entries/4/statement").content
     assert statement == statements[2]
     info = verify_receipt(receipt.content, registry.trusted().by_kid, statement).unwrap()

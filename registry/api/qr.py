@@ -1,0 +1,99 @@
+"""An entry's QR codes and certificate: /entries/{index}/qr.svg|qr.png|qr-offline.png|
+qr-offline.txt|certificate.pdf.
+
+Each is a function of the entry alone, so it is served as immutable; each is
+made once per process, off the event loop, and cached (``registry.qr``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import segno
+from litestar import Controller, Request, Response, get
+from litestar.params import PathParameter
+
+from registry.api.deps import service_of
+from registry.api.errors import BadRequest
+from registry.certificate import certificate_pdf
+from registry.qr import EntryQrMaker
+
+IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
+STATE_KEY = "entry_qr_maker"
+Index = Annotated[int, PathParameter(ge=0, description="The entry's log index")]
+
+
+def maker_of(request: Request[Any, Any, Any]) -> EntryQrMaker:
+    """The app's QR maker (and cache) for its service, made on first use."""
+    service = service_of(request)
+    maker: EntryQrMaker | None = request.app.state.get(STATE_KEY)
+    if maker is None or maker.service is not service:
+        maker = EntryQrMaker(service)
+        request.app.state[STATE_KEY] = maker
+    return maker
+
+
+def _file(body: bytes | str, media_type: str, **headers: str) -> Response[Any]:
+    return Response(body, media_type=media_type, headers={**IMMUTABLE, **headers})
+
+
+class QrController(Controller):
+    """QR codes (link and offline) and the printable certificate of an entry."""
+
+    path = "/entries"
+    tags = ["qr"]
+
+    @get(
+        "/{index:int}/qr.svg",
+        summary="The link QR as SVG",
+        description="Encodes `{base}/v/{index}#{base64url(first 16 bytes of the leaf hash)}`.",
+    )
+    async def link_svg(self, request: Request[Any, Any, Any], index: Index) -> Response[Any]:
+        return _file(await maker_of(request).image(index, "link.svg"), "image/svg+xml")
+
+    @get("/{index:int}/qr.png", summary="The link QR as PNG")
+    async def link_png(self, request: Request[Any, Any, Any], index: Index) -> Response[Any]:
+        return _file(await maker_of(request).image(index, "link.png"), "image/png")
+
+    @get(
+        "/{index:int}/qr-offline.png",
+        summary="The offline QR as PNG",
+        description="`PI1:` + base45(zlib(CBOR)) with the statement, the signer's key, the leaf "
+        "and the receipt (or the registry's entry timestamp where the receipt would not fit "
+        "version 25-M); verifiable with only the registry's public key (docs/formats.md).",
+    )
+    async def offline_png(self, request: Request[Any, Any, Any], index: Index) -> Response[Any]:
+        maker = maker_of(request)
+        try:
+            image = await maker.image(index, "offline.png")
+        except segno.DataOverflowError:
+            raise BadRequest(
+                "offline-qr-too-large",
+                "No offline QR for this entry",
+                f"entry {index} is too large for any QR code; its text is at "
+                f"/entries/{index}/qr-offline.txt",
+                404,
+            ) from None
+        texts = await maker.texts(index)
+        return _file(image, "image/png", **{"X-Registry-Offline-Proof": texts.offline.proven_by})
+
+    @get("/{index:int}/qr-offline.txt", summary="The offline QR's text")
+    async def offline_text(self, request: Request[Any, Any, Any], index: Index) -> Response[Any]:
+        texts = await maker_of(request).texts(index)
+        return _file(
+            texts.offline.text,
+            "text/plain; charset=utf-8",
+            **{"X-Registry-Offline-Proof": texts.offline.proven_by},
+        )
+
+    @get(
+        "/{index:int}/certificate.pdf",
+        summary="A printable certificate (one A4 page) of a pact or declaration",
+    )
+    async def certificate(self, request: Request[Any, Any, Any], index: Index) -> Response[Any]:
+        pdf = await certificate_pdf(maker_of(request), index)
+        return _file(
+            pdf,
+            "application/pdf",
+            **{"Content-Disposition": f'inline; filename="sertifikat-{index}.pdf"'},
+        )

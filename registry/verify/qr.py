@@ -1,0 +1,408 @@
+"""QR codes (docs/formats.md "QR codes"): the link form and the offline payload.
+
+Link QR: ``{base}/v/{index}#{base64url(leaf_hash[:16])}``; :func:`parse_link`
+reads it and :func:`check_link_leaf` checks a leaf fetched online against it.
+
+Offline QR: ``PI1:`` + base45(zlib(CBOR map)).  Steps of :func:`verify_offline`:
+(1) the prefix is exactly ``PI1:``;
+(2) strict base45 (RFC 9285): only its 45 characters, no length of 3k+1, no
+    group over 0xFFFF (nor a final pair over 0xFF), so each byte string has
+    exactly one text;
+(3) one complete zlib stream, its output bounded (zip bombs), no bytes after
+    it, and its padding bits zero (a decoder ignores them; fixing them keeps
+    every changed character a rejected payload);
+(4) a deterministic CBOR map of keys ``1 2 3`` and exactly one of ``4 5``;
+(5) the statement's signature with the carried key ``2``;
+(6) the leaf ``3`` logs that statement (its SHA-256);
+(7) ``4``: the receipt verifies with a registry key and carries leaf ``3``; or
+    ``5``: the entry timestamp is the registry's signature over leaf ``3``.
+Revocation cannot be known offline; the value says so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from registry.verify.cbor import MAX_CBOR_SIZE, decode_deterministic, encode_deterministic
+from registry.verify.cose import HEADER_CWT_CLAIMS, key_id, parse_sign1, verify_signature
+from registry.verify.leaf import Leaf, decode_leaf
+from registry.verify.merkle import leaf_hash
+from registry.verify.receipt import HEADER_VDS, verify_receipt
+from registry.verify.result import Reason, Verdict
+from registry.verify.statement import KeyLookup, lookup_key, verify_statement
+from registry.verify.trust import b64url, unb64url
+
+PREFIX = "PI1:"
+BASE45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
+KEY_STATEMENT, KEY_PUBLIC_KEY, KEY_LEAF, KEY_RECEIPT, KEY_TIMESTAMP = 1, 2, 3, 4, 5
+_WITH_RECEIPT = {KEY_STATEMENT, KEY_PUBLIC_KEY, KEY_LEAF, KEY_RECEIPT}
+_WITH_TIMESTAMP = {KEY_STATEMENT, KEY_PUBLIC_KEY, KEY_LEAF, KEY_TIMESTAMP}
+MAX_PAYLOAD_SIZE = 2 * MAX_CBOR_SIZE
+"""Largest decompressed CBOR map: a statement (at most 64 KiB) and its proofs."""
+MAX_TEXT = len(PREFIX) + 3 * MAX_PAYLOAD_SIZE // 2
+"""Longest offline text looked at (far beyond any QR: version 40 holds 4,296 characters)."""
+LINK_FRAGMENT_SIZE = 16
+MAX_LINK = 2048
+REVOCATION_NOTE = (
+    "not checked: revocation cannot be known offline; see /entries/{index} online "
+    "(pencabutan tidak dapat diperiksa secara luring)"
+)
+PROVEN_BY_RECEIPT = "receipt"
+PROVEN_BY_TIMESTAMP = "timestamp"
+
+_BASE45_VALUES = {c: i for i, c in enumerate(BASE45)}
+_LINK = re.compile(r"(https?://[^#?\s]+?)/v/(0|[1-9][0-9]{0,18})#([A-Za-z0-9_-]{22})")
+
+
+def b45encode(data: bytes) -> str:
+    """RFC 9285 base45 of ``data`` (three characters per two bytes, two for a last byte)."""
+    out = []
+    for i in range(0, len(data) - 1, 2):
+        n = data[i] * 256 + data[i + 1]
+        out += [BASE45[n % 45], BASE45[n // 45 % 45], BASE45[n // 2025]]
+    if len(data) % 2:
+        out += [BASE45[data[-1] % 45], BASE45[data[-1] // 45]]
+    return "".join(out)
+
+
+def b45decode(text: str) -> bytes:
+    """Strict RFC 9285 base45; raises ``ValueError`` naming the fault."""
+    if len(text) % 3 == 1:
+        raise ValueError(f"base45 text of {len(text)} characters (3k+1) is impossible")
+    try:
+        values = [_BASE45_VALUES[c] for c in text]
+    except KeyError as exc:
+        raise ValueError(f"{exc.args[0]!r} is not a base45 character") from None
+    out = bytearray()
+    for i in range(0, len(values), 3):
+        group = values[i : i + 3]
+        n = sum(v * 45**k for k, v in enumerate(group))
+        if len(group) == 2:
+            if n > 0xFF:
+                raise ValueError(f"the last base45 pair at {i} is {n}, over 255")
+            out.append(n)
+        elif n > 0xFFFF:
+            raise ValueError(f"the base45 group at {i} is {n}, over 65535")
+        else:
+            out += n.to_bytes(2, "big")
+    return bytes(out)
+
+
+def _inflate(data: bytes, limit: int) -> tuple[bytes, Reason | None, str]:
+    """One zlib stream's output (at most ``limit + 1`` bytes) and why it is refused, if it is."""
+    inflater = zlib.decompressobj(wbits=15)
+    try:
+        out = inflater.decompress(data, limit + 1)
+    except zlib.error as exc:
+        return b"", Reason.MALFORMED, f"not a zlib stream: {exc}"
+    if len(out) > limit:
+        return out, Reason.OVERSIZED, f"decompresses to over {limit} bytes"
+    if not inflater.eof:
+        return out, Reason.TRUNCATED, "the zlib stream ends early"
+    if inflater.unused_data:
+        return out, Reason.TRAILING_DATA, "bytes follow the zlib stream"
+    return out, None, ""
+
+
+def zlib_decompress(data: bytes, limit: int = MAX_PAYLOAD_SIZE) -> Verdict[bytes]:
+    """Decompress exactly one zlib stream, refusing more than ``limit`` bytes of output.
+
+    The deflate stream's padding bits (after its last block, before the
+    Adler-32) must be zero: decoders ignore them, so otherwise one text
+    character could change and the payload still verify.
+    """
+    check = "decompress offline payload"
+    out, reason, detail = _inflate(data, limit)
+    if reason is not None:
+        return Verdict.failed(check, reason, detail)
+    last = len(data) - 5  # the deflate stream's last byte, before the 4-byte Adler-32
+    for bit in range(7, -1, -1):
+        if last < 2 or not data[last] >> bit & 1:
+            continue
+        cleared = data[:last] + bytes([data[last] & ~(1 << bit)]) + data[last + 1 :]
+        again, fault, _ = _inflate(cleared, limit)
+        if fault is not None or again != out:
+            break  # a bit the stream needs: every bit below it is needed too
+        return Verdict.failed(
+            check, Reason.NOT_DETERMINISTIC, "the deflate stream's padding bits are not zero"
+        )
+    return Verdict.passed(check, out)
+
+
+@dataclass(frozen=True)
+class OfflineRecord:
+    """What a verified offline QR proves: this signed record is logged at ``index``.
+
+    ``proven_by`` is ``"receipt"`` (a Merkle inclusion proof under a signed
+    root of ``tree_size``) or ``"timestamp"`` (the registry's signature over
+    the leaf; the receipt is online).  ``revocation`` says it was not checked.
+    """
+
+    statement_type: str
+    payload: dict[str, Any]
+    signer_kid: bytes
+    signer_public_key: bytes
+    issuer: str
+    index: int
+    registered_at: int
+    leaf_hash: bytes
+    proven_by: str
+    registry_kid: bytes
+    origin: str | None
+    tree_size: int | None
+    root: bytes | None
+    revocation: str
+    leaf_bytes: bytes = field(repr=False)
+
+
+def decode_offline(text: object) -> Verdict[dict[int, Any]]:
+    """Steps (1)-(4): the offline text's CBOR map, its shape checked, nothing verified."""
+    check = "decode offline QR"
+    if not isinstance(text, str):
+        return Verdict.failed(check, Reason.WRONG_TYPE, "an offline QR payload is text")
+    if not text:
+        return Verdict.failed(check, Reason.EMPTY, "the QR text is empty")
+    if len(text) > MAX_TEXT:
+        return Verdict.failed(check, Reason.OVERSIZED, f"{len(text)} characters is too long")
+    # (1)
+    if not text.startswith(PREFIX):
+        return Verdict.failed(
+            check, Reason.MALFORMED, f"an offline QR starts with {PREFIX!r}", start=text[:8]
+        )
+    # (2)
+    try:
+        compressed = b45decode(text[len(PREFIX) :])
+    except ValueError as exc:
+        return Verdict.failed(check, Reason.MALFORMED, f"not base45: {exc}")
+    if not compressed:
+        return Verdict.failed(check, Reason.EMPTY, f"nothing follows {PREFIX!r}")
+    # (3)
+    inflated = zlib_decompress(compressed)
+    if not inflated.ok or inflated.value is None:
+        return inflated.fail_as(check)
+    # (4)
+    decoded = decode_deterministic(inflated.value, "offline payload", MAX_PAYLOAD_SIZE)
+    if not decoded.ok:
+        return decoded.fail_as(check)
+    item = decoded.value
+    if not isinstance(item, dict):
+        return Verdict.failed(check, Reason.MALFORMED, "the offline payload is a CBOR map")
+    keys = set(item)
+    if (
+        keys not in (_WITH_RECEIPT, _WITH_TIMESTAMP)
+        or not all(type(k) is int for k in keys)  # not True for 1
+        or not all(isinstance(v, bytes) for v in item.values())
+    ):
+        return Verdict.failed(
+            check,
+            Reason.MALFORMED,
+            "the offline payload maps 1, 2, 3 and either 4 or 5 to byte strings",
+            keys=" ".join(sorted(str(k) for k in keys)),
+        )
+    return Verdict.passed(check, item)
+
+
+def _timestamp(
+    data: bytes, registry_keys: KeyLookup, leaf: bytes
+) -> Verdict[tuple[bytes, str | None]]:
+    """Step (7) with ``5``: the registry's signature over the leaf; value (kid, origin)."""
+    check = "entry timestamp"
+    parsed = parse_sign1(data, "entry timestamp")
+    if not parsed.ok or parsed.value is None:
+        return parsed.fail_as(check)
+    message = parsed.value
+    if message.payload is not None or message.unprotected or HEADER_VDS in message.protected:
+        return Verdict.failed(
+            check,
+            Reason.MALFORMED,
+            "an entry timestamp has a detached payload, an empty unprotected header, no vds",
+        )
+    kid = message.kid
+    public_key = lookup_key(registry_keys, kid) if kid is not None else None
+    if kid is None or public_key is None or key_id(public_key) != kid:
+        return Verdict.failed(
+            check,
+            Reason.UNKNOWN_KEY,
+            "the entry timestamp is signed by a key that is not a registry key",
+            kid=kid.hex() if kid else "",
+        )
+    claims = message.protected.get(HEADER_CWT_CLAIMS)
+    origin = claims.get(1) if isinstance(claims, dict) else None
+    iat = claims.get(6) if isinstance(claims, dict) else None
+    if not isinstance(origin, str) or not isinstance(iat, int) or isinstance(iat, bool):
+        return Verdict.failed(
+            check, Reason.MALFORMED, "the entry timestamp's claims are {1: origin, 6: iat}"
+        )
+    signed = verify_signature(message, public_key, payload=leaf, what="entry timestamp signature")
+    if not signed.ok:
+        return signed.fail_as(check)
+    return Verdict.passed(check, (kid, origin), kid=kid.hex())
+
+
+def verify_offline(
+    text: object, registry_keys: KeyLookup, origin: str | None = None
+) -> Verdict[OfflineRecord]:
+    """Verify an offline QR's text with only the registry's public keys (steps at the top).
+
+    With ``origin``, the registry's proof must name that log.  The value is an
+    :class:`OfflineRecord`.
+    """
+    check = "offline QR"
+    decoded = decode_offline(text)
+    if not decoded.ok or decoded.value is None:
+        return decoded.fail_as(check)
+    item = decoded.value
+    statement, public_key, leaf_bytes = item[KEY_STATEMENT], item[KEY_PUBLIC_KEY], item[KEY_LEAF]
+    # (5)
+    if len(public_key) != 32:
+        return Verdict.failed(check, Reason.MALFORMED, "the signer's key (2) is 32 bytes")
+    signed = verify_statement(statement, {key_id(public_key): public_key})
+    if not signed.ok or signed.value is None:
+        return signed.fail_as(check)
+    # (6)
+    parsed_leaf = decode_leaf(leaf_bytes)
+    if not parsed_leaf.ok or parsed_leaf.value is None:
+        return parsed_leaf.fail_as(check)
+    leaf: Leaf = parsed_leaf.value
+    if leaf.statement_sha256 != signed.value.sha256:
+        return Verdict.failed(
+            check,
+            Reason.WRONG_STATEMENT,
+            "the leaf logs another statement",
+            statement_sha256=signed.value.sha256.hex(),
+            leaf_statement_sha256=leaf.statement_sha256.hex(),
+        )
+    # (7)
+    tree_size: int | None = None
+    root: bytes | None = None
+    if KEY_RECEIPT in item:
+        proven_by = PROVEN_BY_RECEIPT
+        receipt = verify_receipt(item[KEY_RECEIPT], registry_keys, statement)
+        if not receipt.ok or receipt.value is None:
+            return receipt.fail_as(check)
+        info = receipt.value
+        if info.leaf_bytes != leaf_bytes:
+            return Verdict.failed(
+                check,
+                Reason.WRONG_LEAF,
+                "the receipt is for another leaf than the QR's",
+                receipt_index=str(info.index),
+                leaf_index=str(leaf.index),
+            )
+        registry_kid, claimed, tree_size, root = info.kid, info.origin, info.tree_size, info.root
+    else:
+        proven_by = PROVEN_BY_TIMESTAMP
+        stamped = _timestamp(item[KEY_TIMESTAMP], registry_keys, leaf_bytes)
+        if not stamped.ok or stamped.value is None:
+            return stamped.fail_as(check)
+        registry_kid, claimed = stamped.value
+    if origin is not None and claimed != origin:
+        return Verdict.failed(
+            check,
+            Reason.WRONG_ORIGIN,
+            "the registry's proof is for another log",
+            expected=origin,
+            found=str(claimed),
+        )
+    record = OfflineRecord(
+        statement_type=signed.value.statement_type,
+        payload=signed.value.payload,
+        signer_kid=signed.value.kid,
+        signer_public_key=public_key,
+        issuer=signed.value.issuer,
+        index=leaf.index,
+        registered_at=leaf.registered_at,
+        leaf_hash=leaf_hash(leaf_bytes),
+        proven_by=proven_by,
+        registry_kid=registry_kid,
+        origin=claimed,
+        tree_size=tree_size,
+        root=root,
+        revocation=REVOCATION_NOTE.format(index=leaf.index),
+        leaf_bytes=leaf_bytes,
+    )
+    return Verdict.passed(
+        check, record, index=str(leaf.index), proven_by=proven_by, revocation="not checked"
+    )
+
+
+def encode_offline(
+    statement: bytes,
+    public_key: bytes,
+    leaf: bytes,
+    *,
+    receipt: bytes | None = None,
+    timestamp: bytes | None = None,
+) -> str:
+    """The offline QR text carrying ``receipt`` or (exclusively) ``timestamp``."""
+    if (receipt is None) == (timestamp is None):
+        raise ValueError("an offline QR carries either the receipt or the entry timestamp")
+    proof = {KEY_RECEIPT: receipt} if receipt is not None else {KEY_TIMESTAMP: timestamp}
+    body = encode_deterministic(
+        {KEY_STATEMENT: statement, KEY_PUBLIC_KEY: public_key, KEY_LEAF: leaf, **proof}
+    )
+    return PREFIX + b45encode(zlib.compress(body, 9))
+
+
+# -- the link QR ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LinkQr:
+    """A parsed link QR: the registry's base URL, the entry index and the leaf-hash prefix."""
+
+    base_url: str
+    index: int
+    fragment: bytes
+
+    @property
+    def url(self) -> str:
+        """The page to open (the fragment stays in the browser)."""
+        return f"{self.base_url}/v/{self.index}#{b64url(self.fragment)}"
+
+
+def link_text(base_url: str, index: int, entry_leaf_hash: bytes) -> str:
+    """The link QR's text for entry ``index`` whose leaf hash is ``entry_leaf_hash``."""
+    fragment = b64url(entry_leaf_hash[:LINK_FRAGMENT_SIZE])
+    return f"{base_url.rstrip('/')}/v/{index}#{fragment}"
+
+
+def parse_link(text: object) -> Verdict[LinkQr]:
+    """Parse ``{base}/v/{index}#{fragment}`` strictly (http(s) base, 16-byte fragment)."""
+    check = "parse link QR"
+    if not isinstance(text, str) or not text or len(text) > MAX_LINK:
+        return Verdict.failed(check, Reason.MALFORMED, "a link QR is a URL of at most 2048 chars")
+    match = _LINK.fullmatch(text)
+    if match is None:
+        return Verdict.failed(
+            check, Reason.MALFORMED, "a link QR reads {base}/v/{index}#{base64url(16 bytes)}"
+        )
+    base, index, fragment = match.groups()
+    raw = unb64url(fragment)  # 22 characters of the alphabet always decode
+    if len(raw) != LINK_FRAGMENT_SIZE or b64url(raw) != fragment:
+        return Verdict.failed(check, Reason.MALFORMED, "the fragment is not 16 bytes in base64url")
+    return Verdict.passed(check, LinkQr(base, int(index), raw), index=index)
+
+
+def check_link_leaf(link: LinkQr, leaf: bytes) -> Verdict[Leaf]:
+    """The leaf fetched for ``link`` is entry ``link.index``; its hash starts with the fragment."""
+    check = "link QR leaf"
+    parsed = decode_leaf(leaf)
+    if not parsed.ok or parsed.value is None:
+        return parsed.fail_as(check)
+    hashed = hashlib.sha256(b"\x00" + leaf).digest()
+    if parsed.value.index != link.index or hashed[:LINK_FRAGMENT_SIZE] != link.fragment:
+        return Verdict.failed(
+            check,
+            Reason.WRONG_LEAF,
+            "the server answered with another record than the QR names",
+            qr_index=str(link.index),
+            leaf_index=str(parsed.value.index),
+            qr_fragment=b64url(link.fragment),
+            leaf_hash_prefix=b64url(hashed[:LINK_FRAGMENT_SIZE]),
+        )
+    return Verdict.passed(check, parsed.value, index=str(link.index))
