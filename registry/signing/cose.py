@@ -31,6 +31,7 @@ class CoseSigner:
         self._key = key
         self.public_key = raw_public_key(key)
         self.kid = key_id(self.public_key)
+        self._last: tuple[bytes, bytes, bytes] | None = None
 
     def sign1(
         self,
@@ -46,7 +47,14 @@ class CoseSigner:
         """
         header = {HEADER_ALG: ALG_EDDSA, HEADER_KID: self.kid, **protected}
         protected_bytes = encode_deterministic(header)
-        signature = self._key.sign(sig_structure(protected_bytes, payload))
+        # Ed25519 is deterministic: the receipts of one batch share protected header and
+        # root, so their one signature is computed once, not once per entry.
+        last = self._last
+        if last is not None and last[0] == protected_bytes and last[1] == payload:
+            signature = last[2]
+        else:
+            signature = self._key.sign(sig_structure(protected_bytes, payload))
+            self._last = (protected_bytes, payload, signature)
         body = [protected_bytes, dict(unprotected), None if detached else payload, signature]
         return encode_deterministic(cbor2.CBORTag(COSE_SIGN1_TAG, body))
 

@@ -41,3 +41,16 @@ def test_receipt_signature_verifies_with_pycose_over_the_root() -> None:
     message.key = _pycose_key(registry.public_key)
     message.payload = root  # RFC 9942: the detached payload is the root
     assert message.verify_signature()
+
+
+def test_receipts_of_one_batch_share_one_signature_and_each_verifies() -> None:
+    from registry.verify.receipt import verify_receipt
+
+    statements = [signed_pact(place=f"Kota {i}") for i in range(4)]
+    _, receipts, registry = logged(statements)
+    keys = {registry.kid: registry.public_key}
+    assert all(verify_receipt(r, keys, s).ok for r, s in zip(receipts, statements, strict=True))
+    signatures = {cbor2.loads(r).value[3] for r in receipts}
+    assert len(signatures) == 1
+    other = registry.sign_statement({"type": "pact", "x": 1}, "op", 1)
+    assert cbor2.loads(other).value[3] not in signatures
