@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 FORWARD_TIMEOUT_S = 30.0
 PUMP_IDLE_S = 0.005
+PUMP_IDLE_MAX_S = 0.25
 FOLLOW_INTERVAL_S = 0.2
 
 
@@ -114,6 +115,7 @@ async def _finish(service: RegistryService, registrar: Registrar, item: PendingR
 async def pump(service: RegistryService, registrar: Registrar) -> None:
     """On the sequencer: register what followers queued, and record each outcome."""
     await service.store.requeue_claimed()
+    idle = PUMP_IDLE_S
     while True:
         try:
             claimed = await service.store.claim_pending(registrar.batch_max)
@@ -122,8 +124,10 @@ async def pump(service: RegistryService, registrar: Registrar) -> None:
             await asyncio.sleep(1)
             continue
         if not claimed:
-            await asyncio.sleep(PUMP_IDLE_S)
+            await asyncio.sleep(idle)
+            idle = min(idle * 2, PUMP_IDLE_MAX_S)
             continue
+        idle = PUMP_IDLE_S
         await asyncio.gather(*(_finish(service, registrar, item) for item in claimed))
 
 

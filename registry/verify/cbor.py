@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
+from operator import itemgetter
 from typing import Any
 
 import cbor2
@@ -20,12 +21,33 @@ from registry.verify.result import Reason, Verdict
 MAX_CBOR_SIZE = 64 * 1024
 """Largest CBOR item a verifier will look at; statements are far smaller."""
 
+_first = itemgetter(0)
+_KEY_BYTES: dict[tuple[type, Any], bytes] = {}
+"""Encoded text and integer map keys: records reuse a few dozen, so encode each once."""
+_KEY_BYTES_MAX = 4096
+
+
+def _encoded_key(key: Any) -> tuple[bytes, Any]:
+    kind = type(key)
+    if kind is str or kind is int:
+        encoded = _KEY_BYTES.get((kind, key))
+        if encoded is None:
+            encoded = cbor2.dumps(key)
+            if len(_KEY_BYTES) < _KEY_BYTES_MAX:
+                _KEY_BYTES[(kind, key)] = encoded
+        return encoded, key
+    rebuilt = _sortable(key)
+    return cbor2.dumps(rebuilt), rebuilt
+
 
 def _sortable(obj: Any) -> Any:
     """Rebuild ``obj`` with every map's keys in deterministic (bytewise) order."""
+    kind = type(obj)
+    if kind is bytes or kind is str or kind is int or kind is bool or obj is None:
+        return obj
     if isinstance(obj, Mapping):
-        items = [(cbor2.dumps(_sortable(k)), _sortable(k), _sortable(v)) for k, v in obj.items()]
-        items.sort(key=lambda item: item[0])
+        items = [(*_encoded_key(k), _sortable(v)) for k, v in obj.items()]
+        items.sort(key=_first)
         return {k: v for _, k, v in items}
     if isinstance(obj, list | tuple):
         return [_sortable(x) for x in obj]
