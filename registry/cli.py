@@ -7,6 +7,7 @@ Every failure prints a message naming the reason and exits non-zero:
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import json
 import os
 import sys
@@ -14,12 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import click
-import uvicorn
+from granian.constants import Interfaces, Loops
+from granian.log import LogLevels
+from granian.server.mp import MPServer
 
-from registry.api.app import create_app
 from registry.cli_custodial import custodial_key
 from registry.cli_import import import_command
-from registry.config import ConfigError, Settings, describe
+from registry.config import ConfigError, Settings, describe, settings_environment
 from registry.operations import DemoError, initialise, load_demo
 from registry.qr import pick_qr_text, read_qr_image
 from registry.records.schemas import RecordError, load_record_file
@@ -98,17 +100,44 @@ def init() -> None:
 @click.option("--host", help="Address to listen on (default REGISTRY_HOST, 127.0.0.1).")
 @click.option("--port", type=int, help="Port (default REGISTRY_PORT, 8000).")
 @click.option("--demo", is_flag=True, help="Fill an empty registry with the demo data first.")
-def serve(host: str | None, port: int | None, demo: bool) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(0, 64),
+    help="HTTP worker processes (default REGISTRY_WORKERS; 0: one per CPU). One of them "
+    "sequences the log; the others verify signatures and hand statements to it.",
+)
+def serve(host: str | None, port: int | None, demo: bool, workers: int | None) -> None:
     """Run the registry over HTTP, initialising it first when needed."""
     settings = _settings()
     try:
-        keys, _ = asyncio.run(initialise(settings))
+        asyncio.run(initialise(settings))
         if demo:
             asyncio.run(_load_demo(settings, only_if_empty=True))
     except (KeyFileError, FileExistsError) as exc:
         raise click.ClickException(str(exc)) from exc
-    app = create_app(settings, keys)
-    uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_level="info")
+    count = settings.workers if workers is None else workers
+    server_for(settings, host=host, port=port, workers=count or os.cpu_count() or 1).serve()
+
+
+def server_for(settings: Settings, *, host: str | None, port: int | None, workers: int) -> MPServer:
+    """The granian server `registry serve` runs: the fastest of those measured (benchmarks.md).
+
+    Its workers build the app from the environment (``registry.api.asgi``),
+    so the settings given here go to them as ``REGISTRY_*`` variables.
+    """
+    os.environ.update(settings_environment(settings))
+    return MPServer(
+        "registry.api.asgi:app_from_env",
+        factory=True,
+        address=host or settings.host,
+        port=port or settings.port,
+        interface=Interfaces.ASGI,
+        workers=workers,
+        loop=Loops.uvloop if importlib.util.find_spec("uvloop") else Loops.asyncio,
+        websockets=False,
+        log_level=LogLevels.info,
+        respawn_failed_workers=True,
+    )
 
 
 @main.command()

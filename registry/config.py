@@ -47,6 +47,7 @@ class Settings:
     recommending_authority: str = "KemenPAN-RB/BKN"
     sign_max_failures: int = 5
     sign_lockout_seconds: int = 900
+    workers: int = 0
 
     @property
     def admin_passphrase_is_insecure(self) -> bool:
@@ -199,6 +200,11 @@ VARIABLES: tuple[Variable, ...] = (
         "seconds a custodial key stays locked after too many failures",
         _int_parser(0),
     ),
+    Variable(
+        "workers",
+        "HTTP worker processes of `registry serve` (0: one per CPU)",
+        _int_parser(0, 64),
+    ),
 )
 
 _VARIABLES_BY_NAME = {v.name: v for v in VARIABLES}
@@ -230,6 +236,11 @@ def read_config_file(path: Path) -> dict[str, str]:
             value = value[1:-1]
         values[key] = value
     return values
+
+
+def settings_environment(settings: Settings) -> dict[str, str]:
+    """``settings`` as ``REGISTRY_*`` variables, which :meth:`Settings.from_env` reads back."""
+    return {v.name: str(getattr(settings, v.field)) for v in VARIABLES}
 
 
 def describe() -> str:

@@ -1,17 +1,19 @@
-"""Several registry processes on one PostgreSQL: one sequences, the others hand it work.
+"""Several registry processes on one log: one sequences, the others hand it work.
 
-The process holding the PostgreSQL advisory lock (`Store.sequencer_lock`) runs
-the :class:`Registrar` and a pump that takes statements other processes queued
-in the ``pending`` table.  Every other process is a follower: it queues what
-it is sent, waits for the sequencer's outcome, and keeps its in-memory view of
-the log (tree, checkpoints, keys) caught up by reading what the sequencer
-wrote.  A follower keeps trying the lock and takes over when the sequencer goes.
+The process holding the sequencer lock (`Store.sequencer_lock`: an advisory
+lock on PostgreSQL, a file lock on SQLite) runs the :class:`Registrar`.
+Every other process is a follower: it verifies what it is sent, hands it to
+the sequencer (through the sequencer's Unix socket on the same host, see
+``handoff.py``; on PostgreSQL, from any host, through the ``pending`` table
+that the sequencer's pump drains), waits for the outcome, and keeps its
+in-memory view of the log (tree, checkpoints, keys) caught up by reading what
+the sequencer wrote.  A follower keeps trying the lock and takes over when
+the sequencer goes.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from typing import TYPE_CHECKING
 
@@ -20,6 +22,7 @@ from registry.records.registration import Registered, Registrar, refusal_for
 from registry.store.models import PendingRecord
 from registry.verify.cbor import MAX_CBOR_SIZE
 from registry.verify.result import Reason
+from registry.verify.statement import Statement
 
 if TYPE_CHECKING:
     from registry.records.service import RegistryService
@@ -30,30 +33,6 @@ FORWARD_TIMEOUT_S = 30.0
 PUMP_IDLE_S = 0.005
 PUMP_IDLE_MAX_S = 0.25
 FOLLOW_INTERVAL_S = 0.2
-
-
-def refusal_to_text(refused: RegistrationRefused) -> str:
-    """A refusal as the JSON text stored with a pending submission."""
-    return json.dumps(
-        {
-            "code": refused.code,
-            "title": refused.title,
-            "detail": refused.detail,
-            "status": refused.status,
-            "evidence": refused.evidence,
-        }
-    )
-
-
-def refusal_from_text(text: str) -> RegistrationRefused:
-    """The refusal a sequencer stored for a pending submission."""
-    try:
-        data = json.loads(text)
-        return RegistrationRefused(
-            data["code"], data["title"], data["detail"], int(data["status"]), data.get("evidence")
-        )
-    except (ValueError, KeyError, TypeError):
-        return RegistrationRefused("refused", "Statement refused", text, 400)
 
 
 async def catch_up(service: RegistryService) -> None:
@@ -75,10 +54,22 @@ async def catch_up(service: RegistryService) -> None:
         service.directory.apply(key)
 
 
-async def forward(service: RegistryService, statement: bytes) -> Registered:
-    """Queue ``statement`` for the sequencer process and wait for its outcome."""
+async def forward(
+    service: RegistryService, statement: bytes, verified: Statement | None = None
+) -> Registered:
+    """Hand ``statement`` to the sequencer process and wait for its outcome.
+
+    Through the sequencer's socket when it runs on this host (``verified``
+    tells it the signature was checked here, and with which key); else, on
+    PostgreSQL, through the ``pending`` table that any host can reach.
+    """
     if len(statement) > MAX_CBOR_SIZE:
         raise refusal_for(Reason.OVERSIZED, f"{len(statement)} bytes, over {MAX_CBOR_SIZE}")
+    client = service.handoff_client
+    if client is not None and client.available:
+        return await client.register(statement, None if verified is None else verified.public_key)
+    if service.store.backend != "postgresql":
+        raise Unavailable("no sequencer is running for this log yet; retry", retry_after=1)
     pending_id = await service.store.submit_pending(statement)
     delay = 0.002
     loop = asyncio.get_running_loop()
@@ -86,9 +77,9 @@ async def forward(service: RegistryService, statement: bytes) -> Registered:
     while loop.time() < deadline:
         record = await service.store.pending_result(pending_id)
         if record is not None and record.status == "refused":
-            raise refusal_from_text(record.error or "")
+            raise RegistrationRefused.from_json(record.error or "")
         if record is not None and record.status == "done" and record.result_idx is not None:
-            await catch_up(service)
+            await service.refresh()
             entry = await service.store.get_entry(record.result_idx)
             if entry is None:  # pragma: no cover - the sequencer wrote it before finishing
                 raise Unavailable("the registered entry is not readable yet")
@@ -105,7 +96,7 @@ async def _finish(service: RegistryService, registrar: Registrar, item: PendingR
     try:
         result = await registrar.register(item.statement)
     except RegistrationRefused as refused:
-        await service.store.finish_pending(item.id, error=refusal_to_text(refused))
+        await service.store.finish_pending(item.id, error=refused.to_json())
     except Unavailable:
         await service.store.requeue_claimed()
     else:
@@ -136,7 +127,7 @@ async def follow(service: RegistryService) -> None:
     while True:
         await asyncio.sleep(FOLLOW_INTERVAL_S)
         try:
-            await catch_up(service)
+            await service.refresh()
             if await service.try_become_sequencer():
                 return
         except Exception:

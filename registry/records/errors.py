@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
 
@@ -30,6 +31,33 @@ class RegistrationRefused(Exception):
         self.detail = detail
         self.status = status
         self.evidence = dict(evidence or {})
+
+    def to_json(self) -> str:
+        """The refusal as JSON text, as another process hands it back (see ``from_json``)."""
+        return json.dumps(
+            {
+                "code": self.code,
+                "title": self.title,
+                "detail": self.detail,
+                "status": self.status,
+                "evidence": self.evidence,
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> RegistrationRefused:
+        """The refusal ``to_json`` wrote; a plain refusal carrying ``text`` if it is not that."""
+        try:
+            data = json.loads(text)
+            return cls(
+                data["code"],
+                data["title"],
+                data["detail"],
+                int(data["status"]),
+                data.get("evidence"),
+            )
+        except (ValueError, KeyError, TypeError):
+            return cls("refused", "Statement refused", text, 400)
 
 
 class BatchRefused(Exception):

@@ -30,7 +30,7 @@ from registry.store.models import CheckpointRecord, EntryRecord, KeyChange, Revo
 from registry.store.repository import Store
 from registry.verify.cbor import MAX_CBOR_SIZE, decode
 from registry.verify.cose import parse_sign1
-from registry.verify.result import Reason
+from registry.verify.result import Reason, Verdict
 from registry.verify.statement import Statement, verify_statement
 
 log = logging.getLogger(__name__)
@@ -67,6 +67,8 @@ class _Pending:
     statement: bytes
     sha256: bytes
     future: asyncio.Future[Registered] = field(repr=False)
+    verified: Statement | None = None
+    """Set when the caller verified the statement already (another core did the dear part)."""
 
 
 @dataclass
@@ -129,15 +131,22 @@ class Registrar:
             await self._task
         self._task = None
 
-    async def register(self, statement: bytes) -> Registered:
-        """Register ``statement``; returns once it is on disk, or raises a refusal."""
+    async def register(self, statement: bytes, verified: Statement | None = None) -> Registered:
+        """Register ``statement``; returns once it is on disk, or raises a refusal.
+
+        ``verified`` is what :func:`verify_statement` made of these bytes, when
+        the caller verified them already (with :meth:`lookup`'s key): the
+        sequencer then only checks the key is still the one enrolled under its
+        kid, and skips the signature.
+        """
         if len(statement) > MAX_CBOR_SIZE:
             raise refusal_for(Reason.OVERSIZED, f"{len(statement)} bytes, over {MAX_CBOR_SIZE}")
         if self._task is None:
             raise Unavailable("the registry is not accepting registrations")
         future: asyncio.Future[Registered] = asyncio.get_running_loop().create_future()
+        sha256 = verified.sha256 if verified is not None else hashlib.sha256(statement).digest()
         try:
-            self._queue.put_nowait(_Pending(statement, hashlib.sha256(statement).digest(), future))
+            self._queue.put_nowait(_Pending(statement, sha256, future, verified))
         except asyncio.QueueFull:
             raise Unavailable("the registration queue is full", retry_after=1) from None
         return await future
@@ -230,6 +239,10 @@ class Registrar:
             return
         group.future.set_result([await item.future for item in group.items])
 
+    def lookup(self, kid: bytes) -> bytes | None:
+        """The public key enrolled under ``kid`` now (for verifying ahead of the sequencer)."""
+        return self._public_key(self.directory)(kid)
+
     def _public_key(self, keys: KeyDirectory) -> Callable[[bytes], bytes | None]:
         def lookup(kid: bytes) -> bytes | None:
             found = keys.public_key(kid)
@@ -241,7 +254,10 @@ class Registrar:
 
     async def _references(self, batch: list[_Pending]) -> LogView:
         """Earlier entries the batch's payloads name or its rules need, read before admitting."""
-        payloads = [_peek_payload(item.statement) for item in batch]
+        payloads = [
+            item.verified.payload if item.verified is not None else _peek_payload(item.statement)
+            for item in batch
+        ]
         return await prefetch(
             self.store, self.directory, self.state.size, payloads, REFERENCE_FIELDS
         )
@@ -266,7 +282,7 @@ class Registrar:
                 continue
             first_seen[item.sha256] = item
             # Verified one by one, so a key enrolled earlier in this batch signs later in it.
-            verdict = verify_statement(item.statement, lookup)
+            verdict = _verified(item, lookup)
             if not verdict.ok or verdict.value is None:
                 item.future.set_exception(
                     refusal_for(verdict.reason, verdict.detail, verdict.evidence)
@@ -363,6 +379,14 @@ class Registrar:
             item.future.set_exception(exc)
             return
         item.future.set_result(Registered(result.index, result.receipt, existed=True))
+
+
+def _verified(item: _Pending, lookup: Callable[[bytes], bytes | None]) -> Verdict[Statement]:
+    """The verified statement: checked here, or by the caller with the key still enrolled."""
+    ahead = item.verified
+    if ahead is not None and lookup(ahead.kid) == ahead.public_key:
+        return Verdict.passed("signed statement", ahead)
+    return verify_statement(item.statement, lookup)
 
 
 def _peek_payload(statement: bytes) -> dict[str, Any]:

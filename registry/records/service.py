@@ -22,12 +22,15 @@ from registry.log.tree import ProofRequestError
 from registry.records import cluster
 from registry.records.directory import KeyDirectory
 from registry.records.errors import NotFound, Unavailable
+from registry.records.handoff import HandoffClient, HandoffServer, handoff_socket
 from registry.records.operator import OperatorKeys
-from registry.records.registration import Registered, Registrar
+from registry.records.registration import Registered, Registrar, refusal_for
 from registry.store.migrate import upgrade
 from registry.store.models import EntryRecord
 from registry.store.repository import Store
 from registry.verify.leaf import decode_leaf
+from registry.verify.result import Reason
+from registry.verify.statement import Statement, read_verified_statement, verify_statement
 from registry.verify.trust import b64url
 
 RECEIPT_CACHE_SIZE = 100_000
@@ -66,7 +69,13 @@ class RegistryService:
         self._cosigned_note: tuple[int, str] | None = None
         self._lock = contextlib.AsyncExitStack()
         self._tasks: list[asyncio.Task[None]] = []
+        self._refreshing: asyncio.Future[None] | None = None
         self.is_sequencer = False
+        self.handoff_path = handoff_socket(settings)
+        self.handoff_server: HandoffServer | None = None
+        self.handoff_client = (
+            None if self.handoff_path is None else HandoffClient(self.handoff_path)
+        )
 
     @classmethod
     async def open(cls, settings: Settings, keys: OperatorKeys) -> RegistryService:
@@ -115,6 +124,12 @@ class RegistryService:
         await cluster.catch_up(self)
         await self.registrar.start()
         self.is_sequencer = True
+        if self.handoff_client is not None:
+            await self.handoff_client.close()
+            self.handoff_client = None
+        if self.handoff_path is not None:
+            self.handoff_server = HandoffServer(self.handoff_path, self._register_handed_off)
+            await self.handoff_server.start()
         if self.store.backend == "postgresql":
             self._tasks.append(asyncio.create_task(cluster.pump(self, self.registrar)))
         return True
@@ -126,17 +141,53 @@ class RegistryService:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if self.handoff_server is not None:
+            await self.handoff_server.close()
+        if self.handoff_client is not None:
+            await self.handoff_client.close()
         await self.registrar.stop()
         await self._lock.aclose()
         await self.store.close()
 
+    async def refresh(self) -> None:
+        """On a follower, catch up with what the sequencer wrote; callers at once share one read."""
+        if self.is_sequencer:
+            return
+        if self._refreshing is None or self._refreshing.done():
+            self._refreshing = asyncio.ensure_future(cluster.catch_up(self))
+        await asyncio.shield(self._refreshing)
+
     # -- writes ------------------------------------------------------------------------
 
     async def register(self, statement: bytes) -> Registered:
-        """Register a signed statement: here if this process sequences, else via the sequencer."""
+        """Register a signed statement: here if this process sequences, else via the sequencer.
+
+        The signature is checked here first, so that with several processes
+        the checks run on every core and the sequencer only admits and appends.
+        """
+        verified = self._verify_ahead(statement)
         if self.is_sequencer:
-            return await self.registrar.register(statement)
-        return await cluster.forward(self, statement)
+            return await self.registrar.register(statement, verified)
+        return await cluster.forward(self, statement, verified)
+
+    def _verify_ahead(self, statement: bytes) -> Statement | None:
+        """The verified statement; None if its key is not known here (the sequencer decides)."""
+        verdict = verify_statement(statement, self.registrar.lookup)
+        if verdict.ok and verdict.value is not None:
+            return verdict.value
+        if verdict.reason is Reason.UNKNOWN_KEY:
+            return None
+        raise refusal_for(verdict.reason, verdict.detail, verdict.evidence)
+
+    async def _register_handed_off(
+        self, statement: bytes, checked_with: bytes | None
+    ) -> Registered:
+        """Register what a follower handed over, trusting its check with ``checked_with``."""
+        verified = None
+        if checked_with is not None:
+            read = read_verified_statement(statement, checked_with)
+            verified = read.value if read.ok else None
+        return await self.registrar.register(statement, verified)
 
     async def register_atomic(self, statements: Sequence[bytes]) -> list[Registered]:
         """Register all ``statements`` in one transaction or none (see ``Registrar``).
@@ -164,13 +215,15 @@ class RegistryService:
         """Entries in the log."""
         return self.state.size
 
-    def _check_index(self, idx: int) -> None:
+    async def _check_index(self, idx: int) -> None:
+        if idx >= self.state.size and not self.is_sequencer:
+            await self.refresh()  # registered through another process a moment ago?
         if not 0 <= idx < self.state.size:
             raise NotFound(f"entry {idx} (the log has {self.state.size} entries)")
 
     async def entry(self, idx: int) -> EntryRecord:
         """The entry at ``idx``."""
-        self._check_index(idx)
+        await self._check_index(idx)
         record = await self.store.get_entry(idx)
         if record is None:
             raise NotFound(f"entry {idx}")
@@ -178,7 +231,7 @@ class RegistryService:
 
     async def receipt(self, idx: int) -> bytes:
         """The receipt issued when entry ``idx`` was registered (immutable)."""
-        self._check_index(idx)
+        await self._check_index(idx)
         cached = self._receipts.get(idx)
         if cached is not None:
             return cached

@@ -9,8 +9,11 @@ People's keys and identities (``_keys.py``) and the hand-off queue
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+import fcntl
+import os
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
 
 from sqlalchemy import ColumnElement, func, insert, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -134,17 +137,28 @@ class Store(KeysMixin, QueueMixin):
         return None if row is None else from_row(EntryRecord, row)
 
     async def find_indexes_by_statement_sha256(
-        self, statement_sha256s: Sequence[bytes]
+        self, statement_sha256s: Sequence[bytes], *, chunk_size: int = 10_000
     ) -> dict[bytes, int]:
-        """The log index of each given statement hash that is registered, in one query."""
-        if not statement_sha256s:
-            return {}
-        query = select(ENTRIES.c.statement_sha256, ENTRIES.c.idx).where(
-            ENTRIES.c.statement_sha256.in_(list(set(statement_sha256s)))
-        )
+        """The log index of each given statement hash that is registered.
+
+        Any number of hashes: they are looked up ``chunk_size`` at a time (one
+        query each, on one connection), since PostgreSQL binds at most 32,767
+        parameters per statement (and SQLite, as built, may bind as few).
+        """
+        if chunk_size < 1:
+            raise ValueError("chunk_size must be at least 1")
+        wanted = list(dict.fromkeys(statement_sha256s))
+        found: dict[bytes, int] = {}
+        if not wanted:
+            return found
         async with self._engine.connect() as connection:
-            rows = (await connection.execute(query)).all()
-        return {bytes(row[0]): int(row[1]) for row in rows}
+            for start in range(0, len(wanted), chunk_size):
+                query = select(ENTRIES.c.statement_sha256, ENTRIES.c.idx).where(
+                    ENTRIES.c.statement_sha256.in_(wanted[start : start + chunk_size])
+                )
+                rows = (await connection.execute(query)).all()
+                found.update((bytes(row[0]), int(row[1])) for row in rows)
+        return found
 
     async def leaf_hashes(self, start: int = 0) -> bytes:
         """Every leaf hash from index ``start`` on, concatenated (32 bytes each).
@@ -296,10 +310,17 @@ class Store(KeysMixin, QueueMixin):
         PostgreSQL releases the lock.  The key is fixed per schema (derived
         from the schema's name unless given to the constructor), so registries
         in different schemas of one database each have their own sequencer.
-        On SQLite (one process) the lock always holds.
+
+        On SQLite it is an exclusive ``flock`` on ``<database>-sequencer.lock``
+        beside the database file, held on an open file for the whole ``async
+        with``; the kernel releases it when the process ends, however it ends.
+        Several ``registry serve`` workers on one SQLite file so elect one
+        sequencer.  An in-memory database is private to its process: the lock
+        always holds.
         """
         if self.backend != "postgresql":
-            yield True
+            with sqlite_file_lock(self._engine.url.database) as held:
+                yield held
             return
         connection = await self._engine.connect()
         try:
@@ -320,6 +341,28 @@ class Store(KeysMixin, QueueMixin):
         query = text("SELECT hashtextextended(:prefix || current_schema(), 0)")
         result = await connection.execute(query, {"prefix": SEQUENCER_LOCK_PREFIX})
         return int(result.scalar_one())
+
+
+@contextmanager
+def sqlite_file_lock(database: str | None) -> Iterator[bool]:
+    """Hold an exclusive non-blocking ``flock`` beside SQLite file ``database``, if free."""
+    if not database or database == ":memory:" or database.startswith("file::memory:"):
+        yield True
+        return
+    path = Path(database).with_name(Path(database).name + "-sequencer.lock")
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(descriptor, fcntl.LOCK_UN)
+    finally:
+        os.close(descriptor)
 
 
 async def _release(connection: AsyncConnection, key: int) -> None:

@@ -1,4 +1,9 @@
-"""Two registry processes on one PostgreSQL: one sequences, the other forwards and follows."""
+"""Two registry processes on one log: one sequences, the other verifies, hands over, follows.
+
+Run on SQLite (a file lock elects the sequencer, the hand-off goes through
+its Unix socket) and on PostgreSQL (an advisory lock; the socket, or the
+``pending`` table that followers on other hosts use).
+"""
 
 from __future__ import annotations
 
@@ -17,7 +22,11 @@ from registry.verify.receipt import verify_receipt
 from tests.api.helpers import NOW_S, enrolment, pact
 from tests.factories import fixed_key
 
-pytestmark = pytest.mark.postgres
+PATHS = [
+    pytest.param("sqlite", "socket", id="sqlite-socket"),
+    pytest.param("postgres", "socket", id="postgres-socket", marks=pytest.mark.postgres),
+    pytest.param("postgres", "table", id="postgres-table", marks=pytest.mark.postgres),
+]
 
 
 async def _pair(settings: Settings) -> tuple[RegistryService, RegistryService]:
@@ -27,11 +36,12 @@ async def _pair(settings: Settings) -> tuple[RegistryService, RegistryService]:
     return first, second
 
 
+@pytest.mark.parametrize(("backend", "handoff"), PATHS)
 def test_one_sequencer_and_a_follower_share_one_log(
-    make_database_url: Callable[[str], str], tmp_path: Path
+    make_database_url: Callable[[str], str], tmp_path: Path, backend: str, handoff: str
 ) -> None:
     settings = Settings(
-        database_url=make_database_url("postgres"),
+        database_url=make_database_url(backend),
         data_dir=tmp_path / "d",
         origin="test.example/pakta",
         admin_passphrase="uji-klaster",
@@ -42,6 +52,10 @@ def test_one_sequencer_and_a_follower_share_one_log(
         try:
             assert sequencer.is_sequencer
             assert not follower.is_sequencer
+            if handoff == "table":  # as a follower on another host, which has no socket
+                assert follower.handoff_client is not None
+                await follower.handoff_client.close()
+                follower.handoff_client = None
             admin = sequencer.keys.admin
             admin_enrolment = {
                 k: v
@@ -64,12 +78,15 @@ def test_one_sequencer_and_a_follower_share_one_log(
             keys = {sequencer.keys.log.kid: sequencer.keys.log.public_key}
             for statement, result in zip(statements, results, strict=True):
                 assert verify_receipt(result.receipt, keys, statement).ok
+                # the follower reads what it just registered, without waiting to catch up
+                assert await follower.receipt(result.index) == result.receipt
             again = await follower.register(statements[0])
             assert again.existed
             assert again.index == results[0].index
             stranger = CoseSigner(fixed_key("stranger")).sign_statement(pact(), "x", NOW_S)
             with pytest.raises(RegistrationRefused, match="not enrolled"):
                 await follower.register(stranger)
+            await follower.refresh()
             assert follower.size == sequencer.size == 12
             assert await follower.checkpoint() == await sequencer.checkpoint()
         finally:

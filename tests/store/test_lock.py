@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
 import pytest
 
 from registry.store import Store, create_engine, upgrade
+from registry.store.repository import sqlite_file_lock
 
 from .records import T0
 
@@ -22,11 +26,45 @@ async def two_stores(database_url: str) -> AsyncIterator[tuple[Store, Store]]:
     await second.close()
 
 
-async def test_sqlite_store_is_always_the_sequencer(
+async def test_only_one_store_holds_the_sqlite_file_lock(
     make_database_url: Callable[[str], str],
 ) -> None:
+    url = make_database_url("sqlite")
+    async with Store.open(url) as first, Store.open(url) as second:
+        async with first.sequencer_lock() as held:
+            assert held
+            async with second.sequencer_lock() as also:
+                assert not also
+        # released at exit: the other process takes over
+        async with second.sequencer_lock() as now:
+            assert now
+
+
+def test_the_sqlite_lock_is_held_across_processes(tmp_path: Path) -> None:
+    database = str(tmp_path / "log.sqlite3")
+    with sqlite_file_lock(database) as held:
+        assert held
+        other = subprocess.run(
+            [sys.executable, "-c", _TRY_LOCK, database], capture_output=True, text=True, check=True
+        )
+        assert other.stdout.strip() == "False"
+    other = subprocess.run(
+        [sys.executable, "-c", _TRY_LOCK, database], capture_output=True, text=True, check=True
+    )
+    assert other.stdout.strip() == "True"
+
+
+_TRY_LOCK = """
+import sys
+from registry.store.repository import sqlite_file_lock
+with sqlite_file_lock(sys.argv[1]) as held:
+    print(held)
+"""
+
+
+async def test_an_in_memory_sqlite_store_is_always_the_sequencer() -> None:
     async with (
-        Store.open(make_database_url("sqlite")) as store,
+        Store.open("sqlite+aiosqlite:///:memory:") as store,
         store.sequencer_lock() as held,
         store.sequencer_lock() as again,
     ):

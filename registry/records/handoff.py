@@ -1,0 +1,301 @@
+"""The hand-off between API processes and the sequencer on one host: a Unix socket.
+
+Several ``registry serve`` workers share one log; the one holding the
+sequencer lock appends, the others verify what they are sent and hand it over
+here, so the signature checks (the dearest part of a registration) run on
+every core while the sequencer only admits, appends and commits.
+
+One connection per follower process, many requests in flight on it, answered
+in any order.  Every frame is a 4-byte big-endian length, then:
+
+- request: request id (u32), flags (u8), the public key the follower checked
+  the signature with (32 bytes, zero if it did not check), the statement;
+- answer: request id (u32), outcome (u8), then for ``REGISTERED`` or
+  ``EXISTED`` the entry index (u64) and the receipt, for ``REFUSED`` the
+  refusal as JSON, for ``UNAVAILABLE`` a text.
+
+The socket is created with mode 0600 in a directory only the registry's user
+reads (the data directory by default, which holds the operator's keys): a
+request that says "checked with key K" is trusted, so only the registry's own
+processes may connect.  Registration is idempotent (identical bytes return the
+existing entry), so a request lost with a dropped connection is safely sent again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import os
+import struct
+import tempfile
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from registry.config import Settings
+from registry.records.errors import RegistrationRefused, Unavailable
+from registry.records.registration import Registered
+
+log = logging.getLogger(__name__)
+
+MAX_SOCKET_PATH = 100
+"""A Unix socket path is at most 107 bytes on Linux; longer ones move to a short private path."""
+MAX_FRAME = 1 << 20
+KEY_SIZE = 32
+NO_KEY = bytes(KEY_SIZE)
+
+_LENGTH = struct.Struct(">I")
+_REQUEST = struct.Struct(">IB32s")
+_ANSWER = struct.Struct(">IB")
+_INDEX = struct.Struct(">Q")
+
+REGISTERED, EXISTED, REFUSED, UNAVAILABLE = 0, 1, 2, 3
+
+Register = Callable[[bytes, bytes | None], Awaitable[Registered]]
+"""The sequencer's registration: statement and the key a follower checked it with (or None)."""
+
+
+class HandoffError(Exception):
+    """A frame on the hand-off socket is malformed."""
+
+
+def handoff_socket(settings: Settings) -> Path | None:
+    """Where the sequencer of ``settings``' log listens; None for a private in-memory log.
+
+    ``sequencer-<hash of the database URL>.sock`` in the data directory, so
+    registries sharing a data directory never share a socket; in a per-user
+    private directory under the temporary directory when that path is too
+    long for a Unix socket.
+    """
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and (url.database or ":memory:") == ":memory:":
+        return None
+    digest = hashlib.sha256(settings.database_url.encode()).hexdigest()[:16]
+    preferred = settings.data_dir.resolve() / f"sequencer-{digest}.sock"
+    if len(str(preferred).encode()) <= MAX_SOCKET_PATH:
+        return preferred
+    private = Path(tempfile.gettempdir()) / f"registry-{os.getuid()}"
+    private.mkdir(mode=0o700, exist_ok=True)
+    if private.stat().st_uid != os.getuid() or private.stat().st_mode & 0o077:
+        raise Unavailable(f"{private} is not private to this user; cannot place the socket there")
+    name = hashlib.sha256(f"{preferred}\0{settings.database_url}".encode()).hexdigest()[:24]
+    return private / f"{name}.sock"
+
+
+def _frame(*parts: bytes) -> bytes:
+    size = sum(len(p) for p in parts)
+    return _LENGTH.pack(size) + b"".join(parts)
+
+
+async def _read_frame(reader: asyncio.StreamReader) -> bytes:
+    (size,) = _LENGTH.unpack(await reader.readexactly(_LENGTH.size))
+    if size > MAX_FRAME:
+        raise HandoffError(f"a {size}-byte frame is over the {MAX_FRAME}-byte limit")
+    return await reader.readexactly(size)
+
+
+def encode_answer(request_id: int, outcome: Registered | BaseException) -> bytes:
+    """The answer frame for a registration's outcome."""
+    if isinstance(outcome, Registered):
+        code = EXISTED if outcome.existed else REGISTERED
+        return _frame(_ANSWER.pack(request_id, code), _INDEX.pack(outcome.index), outcome.receipt)
+    if isinstance(outcome, RegistrationRefused):
+        return _frame(_ANSWER.pack(request_id, REFUSED), outcome.to_json().encode())
+    return _frame(_ANSWER.pack(request_id, UNAVAILABLE), str(outcome).encode())
+
+
+def decode_answer(frame: bytes) -> tuple[int, Registered | Exception]:
+    """A request id and its outcome: the registration, or the exception to raise."""
+    if len(frame) < _ANSWER.size:
+        raise HandoffError("an answer frame is shorter than its header")
+    request_id, code = _ANSWER.unpack_from(frame)
+    body = frame[_ANSWER.size :]
+    if code in (REGISTERED, EXISTED):
+        if len(body) < _INDEX.size:
+            raise HandoffError("a registration answer has no entry index")
+        (index,) = _INDEX.unpack_from(body)
+        return request_id, Registered(index, body[_INDEX.size :], existed=code == EXISTED)
+    if code == REFUSED:
+        return request_id, RegistrationRefused.from_json(body.decode(errors="replace"))
+    if code == UNAVAILABLE:
+        return request_id, Unavailable(body.decode(errors="replace"))
+    raise HandoffError(f"unknown answer outcome {code}")
+
+
+class HandoffServer:
+    """On the sequencer: take statements from followers and answer with their outcome."""
+
+    def __init__(self, path: Path, register: Register) -> None:
+        self.path = path
+        self._register = register
+        self._server: asyncio.AbstractServer | None = None
+        self._connections: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
+
+    async def start(self) -> None:
+        """Listen on the socket, replacing a stale one left by a sequencer that died."""
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+        old_umask = os.umask(0o177)
+        try:
+            self._server = await asyncio.start_unix_server(self._serve, path=str(self.path))
+        finally:
+            os.umask(old_umask)
+
+    async def close(self) -> None:
+        """Stop listening and drop every connection (followers resend what was in flight)."""
+        if self._server is not None:
+            self._server.close()
+            with contextlib.suppress(FileNotFoundError):
+                self.path.unlink()
+        for writer in list(self._connections.values()):
+            writer.close()  # the connection's reader sees the end and returns
+        if self._connections:
+            await asyncio.wait(list(self._connections), timeout=5)
+        if self._server is not None:
+            await self._server.wait_closed()
+            self._server = None
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._connections[task] = writer
+        answering: set[asyncio.Task[None]] = set()
+        try:
+            while True:
+                frame = await _read_frame(reader)
+                if len(frame) < _REQUEST.size:
+                    raise HandoffError("a request frame is shorter than its header")
+                request_id, _flags, key = _REQUEST.unpack_from(frame)
+                statement = frame[_REQUEST.size :]
+                checked_with = None if key == NO_KEY else key
+                answer = asyncio.create_task(
+                    self._answer(writer, request_id, statement, checked_with)
+                )
+                answering.add(answer)
+                answer.add_done_callback(answering.discard)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        except HandoffError:
+            log.exception("dropping a hand-off connection that sent a malformed frame")
+        finally:
+            for answer in answering:
+                answer.cancel()
+            writer.close()
+            self._connections.pop(task, None)
+
+    async def _answer(
+        self,
+        writer: asyncio.StreamWriter,
+        request_id: int,
+        statement: bytes,
+        checked_with: bytes | None,
+    ) -> None:
+        outcome: Registered | BaseException
+        try:
+            outcome = await self._register(statement, checked_with)
+        except (RegistrationRefused, Unavailable) as exc:
+            outcome = exc
+        except Exception as exc:
+            log.exception("a handed-off registration failed")
+            outcome = Unavailable(f"the registration could not be written: {exc}")
+        if not writer.is_closing():
+            writer.write(encode_answer(request_id, outcome))
+
+
+class HandoffClient:
+    """On a follower: one connection to the sequencer, many registrations in flight."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._writer: asyncio.StreamWriter | None = None
+        self._reader_task: asyncio.Task[None] | None = None
+        self._waiting: dict[int, asyncio.Future[Registered]] = {}
+        self._next_id = 0
+        self._connecting = asyncio.Lock()
+
+    @property
+    def available(self) -> bool:
+        """Whether a sequencer socket exists to connect to."""
+        return self._writer is not None or self.path.exists()
+
+    async def register(self, statement: bytes, checked_with: bytes | None) -> Registered:
+        """Hand ``statement`` to the sequencer; its outcome, or the refusal raised.
+
+        A connection lost with the request in flight is opened again and the
+        request sent once more (registration is idempotent).
+        """
+        for attempt in (1, 2):
+            try:
+                return await self._send(statement, checked_with)
+            except (ConnectionError, OSError) as exc:
+                await self._drop()
+                if attempt == 2:
+                    raise Unavailable(
+                        f"the sequencer cannot be reached ({exc}); send the statement again",
+                        retry_after=1,
+                    ) from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def close(self) -> None:
+        """Close the connection; registrations in flight fail as unavailable."""
+        await self._drop()
+
+    async def _send(self, statement: bytes, checked_with: bytes | None) -> Registered:
+        writer = await self._connection()
+        self._next_id = (self._next_id + 1) & 0xFFFFFFFF
+        request_id = self._next_id
+        future: asyncio.Future[Registered] = asyncio.get_running_loop().create_future()
+        self._waiting[request_id] = future
+        try:
+            writer.write(_frame(_REQUEST.pack(request_id, 0, checked_with or NO_KEY), statement))
+            return await future
+        finally:
+            self._waiting.pop(request_id, None)
+
+    async def _connection(self) -> asyncio.StreamWriter:
+        async with self._connecting:
+            if self._writer is None or self._writer.is_closing():
+                reader, writer = await asyncio.open_unix_connection(str(self.path))
+                self._writer = writer
+                self._reader_task = asyncio.create_task(self._read_answers(reader, writer))
+            return self._writer
+
+    async def _read_answers(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        error: Exception = ConnectionResetError("the sequencer closed the connection")
+        try:
+            while True:
+                request_id, outcome = decode_answer(await _read_frame(reader))
+                future = self._waiting.get(request_id)
+                if future is None or future.done():
+                    continue
+                if isinstance(outcome, Registered):
+                    future.set_result(outcome)
+                else:
+                    future.set_exception(outcome)
+        except (asyncio.IncompleteReadError, ConnectionError) as exc:
+            error = ConnectionResetError(f"the sequencer connection was lost: {exc}")
+        except HandoffError as exc:
+            log.exception("the sequencer sent a malformed answer")
+            error = ConnectionResetError(str(exc))
+        finally:
+            writer.close()
+            if self._writer is writer:
+                self._writer = None
+            for future in self._waiting.values():
+                if not future.done():
+                    future.set_exception(error)
+
+    async def _drop(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        if self._reader_task is not None:
+            self._reader_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reader_task
+            self._reader_task = None

@@ -1,0 +1,233 @@
+"""The hand-off socket between followers and the sequencer: frames, trust, reconnection."""
+
+from __future__ import annotations
+
+import asyncio
+import stat
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from registry.config import Settings
+from registry.records.errors import RegistrationRefused, Unavailable
+from registry.records.handoff import (
+    HandoffClient,
+    HandoffError,
+    HandoffServer,
+    decode_answer,
+    encode_answer,
+    handoff_socket,
+)
+from registry.records.operator import create_keys
+from registry.records.registration import Registered
+from registry.records.service import RegistryService
+from registry.signing.cose import CoseSigner
+from registry.verify.receipt import verify_receipt
+from tests.api.helpers import NOW_S, enrolment, pact
+from tests.factories import fixed_key
+
+
+def _body(frame: bytes) -> bytes:
+    return frame[4:]
+
+
+@pytest.mark.parametrize(
+    "outcome",
+    [
+        Registered(7, b"receipt-bytes", existed=False),
+        Registered(2**40, b"", existed=True),
+    ],
+)
+def test_a_registration_answer_round_trips(outcome: Registered) -> None:
+    request_id, decoded = decode_answer(_body(encode_answer(42, outcome)))
+    assert request_id == 42
+    assert decoded == outcome
+
+
+def test_a_refusal_answer_keeps_code_status_and_evidence() -> None:
+    refused = RegistrationRefused(
+        "wrong-role", "Wrong role", "a pact is signed by a PPK", 403, {"kid": "ab"}
+    )
+    _, decoded = decode_answer(_body(encode_answer(1, refused)))
+    assert isinstance(decoded, RegistrationRefused)
+    assert (decoded.code, decoded.title, decoded.detail, decoded.status, decoded.evidence) == (
+        "wrong-role",
+        "Wrong role",
+        "a pact is signed by a PPK",
+        403,
+        {"kid": "ab"},
+    )
+
+
+def test_an_unavailable_answer_carries_its_reason() -> None:
+    _, decoded = decode_answer(_body(encode_answer(1, Unavailable("disk full"))))
+    assert isinstance(decoded, Unavailable)
+    assert "disk full" in str(decoded)
+
+
+def test_a_truncated_answer_header_is_refused() -> None:
+    with pytest.raises(HandoffError, match="shorter than its header"):
+        decode_answer(b"\x00\x00\x01")
+
+
+def test_an_answer_without_its_index_is_refused() -> None:
+    with pytest.raises(HandoffError, match="no entry index"):
+        decode_answer(b"\x00\x00\x00\x01\x00\x00\x00")
+
+
+def test_an_unknown_outcome_is_refused() -> None:
+    with pytest.raises(HandoffError, match="unknown answer outcome 9"):
+        decode_answer(b"\x00\x00\x00\x01\x09")
+
+
+@given(st.binary(max_size=64))
+def test_any_answer_bytes_decode_or_raise_handoff_error(frame: bytes) -> None:
+    try:
+        request_id, outcome = decode_answer(frame)
+    except HandoffError:
+        return
+    assert 0 <= request_id < 2**32
+    assert isinstance(outcome, Registered | RegistrationRefused | Unavailable)
+
+
+def test_an_in_memory_log_has_no_socket(tmp_path: Path) -> None:
+    settings = Settings(database_url="sqlite+aiosqlite:///:memory:", data_dir=tmp_path)
+    assert handoff_socket(settings) is None
+
+
+def test_two_logs_sharing_a_data_directory_get_two_sockets(tmp_path: Path) -> None:
+    first = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/a.db", data_dir=tmp_path)
+    second = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/b.db", data_dir=tmp_path)
+    assert handoff_socket(first) != handoff_socket(second)
+
+
+def test_a_data_directory_too_deep_for_a_socket_moves_it_to_a_private_directory(
+    tmp_path: Path,
+) -> None:
+    deep = tmp_path / ("d" * 60) / ("e" * 60)
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/a.db", data_dir=deep)
+    path = handoff_socket(settings)
+    assert path is not None
+    assert len(str(path).encode()) <= 100
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+
+
+class _Log:
+    """A sequencer and a follower on one SQLite file, with a PPK enrolled."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.settings = Settings(
+            database_url=f"sqlite+aiosqlite:///{tmp_path}/log.sqlite3",
+            data_dir=tmp_path / "data",
+            origin="test.example/pakta",
+            admin_passphrase="uji-serah-terima",
+        )
+        self.ppk = CoseSigner(fixed_key("ppk-serah-terima"))
+
+    async def open(self) -> tuple[RegistryService, RegistryService]:
+        keys = create_keys(
+            self.settings.data_dir, self.settings.admin_passphrase, self.settings.origin
+        )
+        sequencer = await RegistryService.open(self.settings, keys)
+        follower = await RegistryService.open(self.settings, keys)
+        admin = keys.admin
+        boot = enrolment(admin.public_key, "admin", term_start="2000-01-01", term_end="2099-12-31")
+        await sequencer.register(
+            admin.sign_statement({k: v for k, v in boot.items() if v is not None}, "op", NOW_S)
+        )
+        await sequencer.register(
+            admin.sign_statement(enrolment(self.ppk.public_key, "ppk"), "op", NOW_S)
+        )
+        await follower.refresh()
+        return sequencer, follower
+
+    def pact(self, place: str) -> bytes:
+        return self.ppk.sign_statement(pact(place=place), "ppk", NOW_S)
+
+
+def test_the_socket_is_private_to_the_registry_user(tmp_path: Path) -> None:
+    log = _Log(tmp_path)
+
+    async def scenario() -> None:
+        sequencer, follower = await log.open()
+        try:
+            assert sequencer.handoff_path is not None
+            mode = sequencer.handoff_path.stat().st_mode
+            assert stat.S_ISSOCK(mode)
+            assert stat.S_IMODE(mode) == 0o600
+        finally:
+            await follower.close()
+            await sequencer.close()
+        assert not sequencer.handoff_path.exists()
+
+    asyncio.run(scenario())
+
+
+def test_a_follower_refuses_a_bad_signature_without_the_sequencer(tmp_path: Path) -> None:
+    log = _Log(tmp_path)
+
+    async def scenario() -> None:
+        sequencer, follower = await log.open()
+        try:
+            assert sequencer.handoff_server is not None
+            await sequencer.handoff_server.close()  # nobody to hand over to
+            statement = bytearray(log.pact("Garut"))
+            statement[-1] ^= 1
+            with pytest.raises(RegistrationRefused) as refused:
+                await follower.register(bytes(statement))
+            assert refused.value.code == "bad-signature"
+        finally:
+            await follower.close()
+            await sequencer.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_claim_of_a_check_with_another_key_is_verified_again(tmp_path: Path) -> None:
+    """A request saying "checked with key K" for bytes whose kid is not K gets a full check."""
+    log = _Log(tmp_path)
+
+    async def scenario() -> None:
+        sequencer, follower = await log.open()
+        try:
+            assert sequencer.handoff_path is not None
+            client = HandoffClient(sequencer.handoff_path)
+            stranger = CoseSigner(fixed_key("orang-asing")).sign_statement(pact(), "x", NOW_S)
+            with pytest.raises(RegistrationRefused) as refused:
+                await client.register(stranger, log.ppk.public_key)
+            assert refused.value.code == "unknown-key"
+            registered = await client.register(log.pact("Cianjur"), log.ppk.public_key)
+            keys = {sequencer.keys.log.kid: sequencer.keys.log.public_key}
+            assert verify_receipt(registered.receipt, keys, log.pact("Cianjur")).ok
+            await client.close()
+        finally:
+            await follower.close()
+            await sequencer.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_follower_reconnects_when_the_sequencer_socket_restarts(tmp_path: Path) -> None:
+    log = _Log(tmp_path)
+
+    async def scenario() -> None:
+        sequencer, follower = await log.open()
+        try:
+            first = await follower.register(log.pact("Bogor"))
+            assert sequencer.handoff_server is not None
+            await sequencer.handoff_server.close()
+            with pytest.raises(Unavailable, match="sequencer"):
+                await follower.register(log.pact("Depok"))
+            restarted = HandoffServer(sequencer.handoff_server.path, sequencer._register_handed_off)
+            await restarted.start()
+            sequencer.handoff_server = restarted
+            second = await follower.register(log.pact("Depok"))
+            assert second.index == first.index + 1
+            assert not second.existed
+        finally:
+            await follower.close()
+            await sequencer.close()
+
+    asyncio.run(scenario())
