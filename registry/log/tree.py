@@ -21,9 +21,24 @@ from typing import Protocol
 from registry.verify.merkle import EMPTY_ROOT, HASH_SIZE, NODE_PREFIX
 
 _sha256 = hashlib.sha256
+# A SHA-256 that has taken the node prefix: copying it is cheaper than a new
+# hash object (OpenSSL's per-object setup), so folds start from a copy.
+_node_hasher = hashlib.sha256(NODE_PREFIX).copy
+# _SET_BITS[k][byte]: the positions of the set bits of byte k of an int, so a
+# fold visits only the levels where the tree size has a set bit.
+_SET_BITS: list[list[tuple[int, ...]]] = [
+    [tuple(8 * k + b for b in range(8) if (value >> b) & 1) for value in range(256)]
+    for k in range(8)
+]
 # Hash (level, j) sits at byte j << 5 (j * HASH_SIZE) of its level's array.
 # unpack_from copies those 32 bytes out about twice as fast as bytes(array[a:b]).
 _hash_at: Callable[[bytearray, int], tuple[bytes]] = struct.Struct(f"{HASH_SIZE}s").unpack_from
+
+# Right folds (see MerkleTree._fold_at) are kept for this many tree sizes, the
+# checkpoints that proofs are asked under; a size earns its place on its second
+# request, so a stream of one-off sizes costs a set lookup and never evicts them.
+_FOLD_SIZES = 32
+_FOLD_ASKED = 4096
 
 
 class ProofRequestError(ValueError):
@@ -115,7 +130,15 @@ class MerkleTree:
     a tree while it grows must hold a lock around appends and reads.
     """
 
-    __slots__ = ("_frontier", "_levels", "_size", "_store", "_store_append")
+    __slots__ = (
+        "_fold_asked",
+        "_folds",
+        "_frontier",
+        "_levels",
+        "_size",
+        "_store",
+        "_store_append",
+    )
 
     def __init__(self, store: HashStore | None = None) -> None:
         """Open the tree kept in ``store`` (a new :class:`MemoryHashStore` if none)."""
@@ -130,6 +153,11 @@ class MerkleTree:
         self._frontier: list[bytes] = self._store.get_many(
             _edge_positions(self._size, self._size.bit_length())[::-1]
         )
+        # Right folds by tree size (valid until a truncate below that size:
+        # appends never change what an older size folds), and the sizes asked
+        # for once.  Only ever replaced or grown, so readers see a whole dict.
+        self._folds: dict[int, list[bytes]] = {}
+        self._fold_asked: set[int] = set()
 
     @property
     def size(self) -> int:
@@ -150,6 +178,9 @@ class MerkleTree:
             self._store.truncate(level, size >> level)
         self._size = size
         self._frontier = self._store.get_many(_edge_positions(size, size.bit_length())[::-1])
+        # Folds of sizes past the cut would hash leaves that are gone (and may
+        # come back different); those up to it read only nodes that stay.
+        self._folds = {kept: folds for kept, folds in self._folds.items() if kept <= size}
 
     @property
     def store(self) -> HashStore:
@@ -257,19 +288,53 @@ class MerkleTree:
         self._check_size(size, "root")
         if size == 0:
             return EMPTY_ROOT
-        return self._edge(size, size.bit_length())
+        return self._fold_at(size, size.bit_length())
 
     def inclusion_proof(self, index: int, size: int) -> list[bytes]:
         """Return the RFC 9162 inclusion proof of leaf ``index`` in the tree of ``size`` leaves.
 
         Raises :class:`ProofRequestError` unless ``0 <= index < size <= self.size``.
         """
-        self._check_size(size, "inclusion proof")
+        if not 0 <= size <= self._size:
+            self._check_size(size, "inclusion proof")
         if not 0 <= index < size:
             raise ProofRequestError(
                 f"inclusion proof: leaf index {index} is not in a tree of {size} leaves"
             )
-        return self._path(0, index, size)
+        levels = self._levels
+        if levels is None:
+            return self._path(0, index, size)
+        # _path for a leaf over the in-memory arrays, inlined: this is the
+        # proof a log serves most, and CPython pays for every call and level.
+        at = _hash_at
+        inner = (index ^ (size - 1)).bit_length()
+        top = inner - 1
+        proof = [at(levels[i], ((index >> i) ^ 1) << 5)[0] for i in range(top)]
+        if inner:
+            sibling = (index >> top) ^ 1
+            if ((sibling + 1) << top) <= size:
+                proof.append(at(levels[top], sibling << 5)[0])
+            else:
+                folds = self._folds.get(size)
+                if folds is None:
+                    asked = self._fold_asked
+                    if size not in asked:
+                        if len(asked) >= _FOLD_ASKED:
+                            asked.clear()
+                        asked.add(size)
+                        proof.append(_memory_fold(levels, size, top))
+                    else:
+                        proof.append(self._keep_folds(size)[top])
+                else:
+                    proof.append(folds[top])
+        node = index >> inner
+        if node:
+            proof += [
+                at(levels[inner + b], ((node >> b) ^ 1) << 5)[0]
+                for b in range(node.bit_length())
+                if (node >> b) & 1
+            ]
+        return proof
 
     def consistency_proof(self, old_size: int, new_size: int) -> list[bytes]:
         """Return the RFC 9162 consistency proof from ``old_size`` to ``new_size`` leaves.
@@ -290,6 +355,8 @@ class MerkleTree:
         # verifier knows it already when it is the whole old tree.
         level = (old_size & -old_size).bit_length() - 1
         index = (old_size - 1) >> level
+        if self._levels is not None:
+            return self._memory_path(self._levels, level, index, new_size, index > 0)
         return self._path(level, index, new_size, with_node=index > 0)
 
     def _check_size(self, size: int, what: str) -> None:
@@ -304,10 +371,10 @@ class MerkleTree:
 
         With ``with_node`` the node's own hash comes first (a consistency
         proof's seed).  All stored hashes the proof needs are fetched in one
-        ``get_many`` read.
+        ``get_many`` read (none for a right fold already kept).
         """
         if self._levels is not None:
-            return _memory_path(self._levels, level, index, size, with_node)
+            return self._memory_path(self._levels, level, index, size, with_node)
         inner = (index ^ ((size - 1) >> level)).bit_length()
         top = inner - 1
         # Inner hashes: the sibling at each level below where the path meets
@@ -316,6 +383,7 @@ class MerkleTree:
         if with_node:
             positions.insert(0, (level, index))
         edge: list[tuple[int, int]] = []
+        fold = b""
         if inner:
             top_level = level + top
             sibling = (index >> top) ^ 1
@@ -323,53 +391,143 @@ class MerkleTree:
                 positions.append((top_level, sibling))
             else:
                 # It runs past `size`: fold it from the subtrees it is made of.
-                edge = _edge_positions(size, top_level)
+                folds = self._kept_folds(size)
+                if folds is None:
+                    edge = _edge_positions(size, top_level)
+                else:
+                    fold = folds[top_level]
         # Border hashes: the complete left siblings of the right edge above.
         node = index >> inner
         base = level + inner
         border = [(base + b, (node >> b) ^ 1) for b in range(node.bit_length()) if (node >> b) & 1]
-        if not edge:
-            return self._store.get_many(positions + border)
         split = len(positions)
         hashes = self._store.get_many(positions + border + edge)
-        proof = hashes[: split + len(border)]
-        proof.insert(split, _fold(hashes[split + len(border) :]))
+        if edge:
+            fold = _fold(hashes[split + len(border) :])
+            del hashes[split + len(border) :]
+        if fold:
+            hashes.insert(split, fold)
+        return hashes
+
+    def _memory_path(
+        self, levels: list[bytearray], level: int, index: int, size: int, with_node: bool
+    ) -> list[bytes]:
+        """:meth:`_path` over a :class:`MemoryHashStore`'s arrays, in one pass."""
+        at = _hash_at
+        inner = (index ^ ((size - 1) >> level)).bit_length()
+        top = inner - 1
+        proof = [at(levels[level + i], ((index >> i) ^ 1) << 5)[0] for i in range(top)]
+        if with_node:
+            proof.insert(0, at(levels[level], index << 5)[0])
+        if inner:
+            top_level = level + top
+            sibling = (index >> top) ^ 1
+            if ((sibling + 1) << top_level) <= size:
+                proof.append(at(levels[top_level], sibling << 5)[0])
+            else:
+                folds = self._folds.get(size) or self._asked_folds(size)
+                proof.append(folds[top_level] if folds else _memory_fold(levels, size, top_level))
+        node = index >> inner
+        if node:
+            base = level + inner
+            proof += [
+                at(levels[base + b], ((node >> b) ^ 1) << 5)[0]
+                for b in range(node.bit_length())
+                if (node >> b) & 1
+            ]
         return proof
 
-    def _edge(self, size: int, level: int) -> bytes:
-        """Hash of the incomplete subtree at ``level`` that ends the tree of ``size`` leaves."""
+    def _fold_at(self, size: int, level: int) -> bytes:
+        """The right fold of ``size`` at ``level``: the incomplete subtree there that ends the tree.
+
+        That is the hash of leaves ``size - size % 2**level`` to ``size``,
+        folded from one complete subtree per set bit of ``size`` below
+        ``level``; the caller knows there is at least one.  Every proof whose
+        path meets the right edge at ``level`` needs it, so proofs under the
+        same tree size share it: see :meth:`_kept_folds`.
+        """
+        folds = self._kept_folds(size)
+        if folds is not None:
+            return folds[level]
+        if self._levels is not None:
+            return _memory_fold(self._levels, size, level)
         return _fold(self._store.get_many(_edge_positions(size, level)))
 
+    def _kept_folds(self, size: int) -> list[bytes] | None:
+        """All right folds of ``size`` by level if kept, else ``None`` and the caller folds.
 
-def _memory_path(
-    levels: list[bytearray], level: int, index: int, size: int, with_node: bool
-) -> list[bytes]:
-    """:meth:`MerkleTree._path` over a :class:`MemoryHashStore`'s arrays, in one pass."""
-    inner = (index ^ ((size - 1) >> level)).bit_length()
-    top = inner - 1
+        A size asked for the second time gets all its folds computed at once
+        (one read of its right edge, one hash per set bit of the size) and
+        kept, so every later proof under it reads its fold instead of hashing.
+        (The proofs over in-memory arrays have this inlined.)
+        """
+        return self._folds.get(size) or self._asked_folds(size)
+
+    def _asked_folds(self, size: int) -> list[bytes] | None:
+        """:meth:`_kept_folds` for a size whose folds are not kept: keep them if asked before."""
+        asked = self._fold_asked
+        if size in asked:
+            return self._keep_folds(size)
+        if len(asked) >= _FOLD_ASKED:
+            asked.clear()
+        asked.add(size)
+        return None
+
+    def _keep_folds(self, size: int) -> list[bytes]:
+        """Compute and keep every right fold of ``size`` (evicting the older half when full)."""
+        folds = _right_folds(size, self._store.get_many(_edge_positions(size, size.bit_length())))
+        kept = self._folds
+        if len(kept) >= _FOLD_SIZES:
+            # A new dict, so a reader in another thread never sees one change
+            # size under it.
+            kept = dict(list(kept.items())[_FOLD_SIZES // 2 :])
+        kept[size] = folds
+        self._folds = kept
+        return folds
+
+
+def _right_folds(size: int, edge: list[bytes]) -> list[bytes]:
+    """Every right fold of ``size``, by level, from its right edge (smallest subtree first).
+
+    Entry ``level`` is the hash of the last ``size % 2**level`` leaves (``b""``
+    where that is none); entry ``size.bit_length()`` is the root.
+    """
+    sha256 = _sha256
+    hashes = iter(edge)
+    folds = [b""]
+    node = b""
+    for b in range(size.bit_length()):
+        if (size >> b) & 1:
+            left = next(hashes)
+            node = sha256(NODE_PREFIX + left + node).digest() if node else left
+        folds.append(node)
+    return folds
+
+
+def _memory_fold(levels: list[bytearray], size: int, level: int) -> bytes:
+    """:func:`_fold` of the right edge of ``size`` below ``level``, read from in-memory arrays.
+
+    ``size`` has at least one set bit below ``level`` (and fewer than 64 bits,
+    as any tree an in-memory store can hold).
+    """
     at = _hash_at
-    proof = [at(levels[level], index << 5)[0]] if with_node else []
-    proof += [at(levels[level + i], ((index >> i) ^ 1) << 5)[0] for i in range(top)]
-    if inner:
-        top_level = level + top
-        sibling = (index >> top) ^ 1
-        if ((sibling + 1) << top_level) <= size:
-            proof.append(at(levels[top_level], sibling << 5)[0])
-        else:
-            edge = [
-                at(levels[b], ((size >> b) - 1) << 5)[0]
-                for b in range(top_level)
-                if (size >> b) & 1
-            ]
-            proof.append(_fold(edge))
-    node = index >> inner
-    base = level + inner
-    proof += [
-        at(levels[base + b], ((node >> b) ^ 1) << 5)[0]
-        for b in range(node.bit_length())
-        if (node >> b) & 1
-    ]
-    return proof
+    node_hasher = _node_hasher
+    low = size & ((1 << level) - 1)
+    bits = _SET_BITS[0][low & 255]
+    low >>= 8
+    k = 1
+    while low:
+        bits += _SET_BITS[k][low & 255]
+        low >>= 8
+        k += 1
+    b = bits[0]
+    node = at(levels[b], ((size >> b) ^ 1) << 5)[0]
+    for b in bits[1:]:
+        hasher = node_hasher()
+        hasher.update(at(levels[b], ((size >> b) ^ 1) << 5)[0])
+        hasher.update(node)
+        node = hasher.digest()
+    return node
 
 
 def _edge_positions(size: int, level: int) -> list[tuple[int, int]]:
