@@ -10,6 +10,7 @@ from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 
 from registry.api.compliance import compliance_router
+from registry.api.cors import PublicCORS
 from registry.api.entries import EntriesController
 from registry.api.errors import EXCEPTION_HANDLERS
 from registry.api.log import LogController
@@ -39,7 +40,7 @@ def create_app(settings: Settings, keys: OperatorKeys | None = None) -> Litestar
         finally:
             await service.close()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             EntriesController,
             LogController,
@@ -60,3 +61,8 @@ def create_app(settings: Settings, keys: OperatorKeys | None = None) -> Litestar
         ),
         debug=False,
     )
+    # Cross-origin access for the public reads and registration only (registry/api/cors.py):
+    # outside the router, where Litestar's own (app-wide) CORS middleware would sit, so that
+    # preflights, HEAD and the errors of unknown entries are covered too.
+    app.asgi_handler = PublicCORS(app.asgi_handler)
+    return app
