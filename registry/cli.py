@@ -21,6 +21,8 @@ from granian.server.mp import MPServer
 
 from registry.cli_custodial import custodial_key
 from registry.cli_import import import_command
+from registry.cli_passphrase import passphrase_option
+from registry.cli_passphrase import read_passphrase as _passphrase
 from registry.config import ConfigError, Settings, describe, settings_environment
 from registry.operations import DemoError, initialise, load_demo
 from registry.qr import pick_qr_text, read_qr_image
@@ -42,28 +44,6 @@ from registry.verify.result import Reason, Verdict
 from registry.verify.trust import KeySourceError, TrustedKeys, b64url
 
 DEMO_STATEMENTS = 8128  # the progress bar's length: the demo's statement count for its seed
-PASSPHRASE_ENV = "REGISTRY_PASSPHRASE"  # noqa: S105 (the variable's name, not a secret)
-
-
-def _passphrase(passphrase_file: Path | None, *, confirm: bool) -> str:
-    if passphrase_file is not None:
-        return passphrase_file.read_text(encoding="utf-8").rstrip("\n")
-    from_env = os.environ.get(PASSPHRASE_ENV)
-    if from_env:
-        return from_env
-    if not sys.stdin.isatty():
-        raise click.UsageError(
-            f"no passphrase: set {PASSPHRASE_ENV}, pass --passphrase-file, or run in a terminal"
-        )
-    value: str = click.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm)
-    return value
-
-
-passphrase_option = click.option(
-    "--passphrase-file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help=f"File holding the key's passphrase (else ${PASSPHRASE_ENV}, else a prompt).",
-)
 
 
 def _settings() -> Settings:

@@ -9,8 +9,9 @@ its term...), nothing is written and the refusals are reported the same way.
 
 The ASN's personal data (NIP, name, salt) are kept in the identities table,
 never in the log.  They are written first, in their own transactions, and
-erased again (leaving only the commitment, as after any erasure) if the batch
-is then refused; so a logged commitment always has its identity behind it.
+erased again, all in one transaction (leaving only the commitment, as after
+any erasure), if the batch is then refused; so a logged commitment always has
+its identity behind it.
 Attached to ``registry`` with ``main.add_command(import_command)``.
 """
 
@@ -19,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import hashlib
-import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -29,6 +29,7 @@ from typing import get_args
 
 import click
 
+from registry.cli_passphrase import passphrase_option, read_passphrase
 from registry.config import ConfigError, Settings
 from registry.records.bulk import (
     ImportFileError,
@@ -52,12 +53,8 @@ from registry.store.repository import Store
 
 IDENTITY_CHUNK = 5_000
 """Identities per insert: PostgreSQL takes at most 32,767 parameters in one statement."""
-POSTGRES_MAX_ROWS = 32_000
-"""The registrar looks a batch's statements up in one query, and asyncpg binds at most 32,767
-parameters per query: a larger batch fails (and, as the registrar stands, never answers)."""
 SHOWN_ERRORS = 50
 """Rejected rows printed; the ``--report`` file has them all."""
-PASSPHRASE_ENV = "REGISTRY_PASSPHRASE"  # noqa: S105 (the variable's name, as `registry sign`)
 
 _REFUSAL_FIELDS = {
     "outside-term": "date",
@@ -110,16 +107,9 @@ def _refusal_error(validated: Validated, row: ImportRow, refused: RegistrationRe
 
 
 async def _forget(store: Store, commitments: Sequence[bytes]) -> None:
-    """Erase the identities an import added before its batch was refused.
-
-    One transaction each (the store has no bulk erase yet): some milliseconds per
-    identity on SQLite, so minutes for a refused file of 100,000 people.
-    """
-    if len(commitments) > IDENTITY_CHUNK:
-        click.echo(f"erasing the {len(commitments)} identities kept for it", err=True)
-    now_ms = time.time_ns() // 1_000_000
-    for commitment in commitments:
-        await store.erase_identity(commitment, now_ms=now_ms)
+    """Erase the identities an import added before its batch was refused, in one transaction."""
+    if commitments:
+        await store.erase_identities(commitments, now_ms=time.time_ns() // 1_000_000)
 
 
 async def register_rows(
@@ -164,14 +154,12 @@ def _signer_errors(service: RegistryService, signer: CoseSigner, kind: ImportTyp
     return problems
 
 
-def _registry_errors(service: RegistryService, rows: int) -> list[str]:
+def _registry_errors(service: RegistryService) -> list[str]:
     if not service.is_sequencer:
         return [
             "another process (a running `registry serve`) sequences this log, and an import"
             " must run where the log is sequenced: stop it for the import"
         ]
-    if service.store.backend == "postgresql" and rows > POSTGRES_MAX_ROWS:
-        return [f"PostgreSQL takes at most {POSTGRES_MAX_ROWS:,} rows per import: split the file"]
     return []
 
 
@@ -212,7 +200,7 @@ async def run_import(settings: Settings, job: Job) -> Outcome:
         outcome.errors += [
             RowError(0, "--key", p) for p in _signer_errors(service, job.signer, job.kind)
         ]
-        outcome.errors += [RowError(0, "", p) for p in _registry_errors(service, len(table.rows))]
+        outcome.errors += [RowError(0, "", p) for p in _registry_errors(service)]
         if outcome.errors or job.dry_run:
             return outcome
         with click.progressbar(length=len(validated.rows), label="signing", file=sys.stderr) as bar:
@@ -273,17 +261,6 @@ def print_outcome(outcome: Outcome, dry_run: bool) -> None:
         click.echo("; ".join(parts))
 
 
-def _passphrase(passphrase_file: Path | None) -> str:
-    if passphrase_file is not None:
-        return passphrase_file.read_text(encoding="utf-8").rstrip("\n")
-    if os.environ.get(PASSPHRASE_ENV):
-        return os.environ[PASSPHRASE_ENV]
-    if not sys.stdin.isatty():
-        raise click.UsageError(f"no passphrase: set {PASSPHRASE_ENV} or pass --passphrase-file")
-    value: str = click.prompt("Passphrase", hide_input=True)
-    return value
-
-
 def _issued_at(value: str | None) -> int | None:
     if value is None:
         return None
@@ -311,11 +288,7 @@ def _issued_at(value: str | None) -> int | None:
     required=True,
     help="The signer's key file (`registry keygen`).",
 )
-@click.option(
-    "--passphrase-file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help=f"File holding the key's passphrase (else ${PASSPHRASE_ENV}, else a prompt).",
-)
+@passphrase_option
 @click.option("--issuer", help="CWT issuer (default: the key's kid in hex).")
 @click.option("--issued-at", help="Signing date for rows without a `tanggal` (default: now).")
 @click.option("--sheet", help="The XLSX sheet (default: the one with the type's columns).")
@@ -344,7 +317,7 @@ def import_command(
     """
     try:
         settings = Settings.from_env()
-        signer = CoseSigner(load_key(key_path, _passphrase(passphrase_file)))
+        signer = CoseSigner(load_key(key_path, read_passphrase(passphrase_file)))
     except (ConfigError, KeyFileError) as exc:
         raise click.ClickException(str(exc)) from exc
     job = Job(

@@ -1,7 +1,8 @@
 """Fixtures shared by every test that needs a database.
 
 ``database_url`` runs a test once on SQLite (a file in ``tmp_path``) and once
-on PostgreSQL, in a schema of its own that is dropped afterwards.  The
+on PostgreSQL, in a schema of its own that is dropped afterwards; ``settings``
+are a registry's settings on that database (so also once per backend).  The
 PostgreSQL run needs ``REGISTRY_TEST_POSTGRES_URL`` (for example
 ``postgresql+asyncpg://postgres@127.0.0.1:5432/test``) and is skipped without
 it, unless ``REGISTRY_REQUIRE_POSTGRES=1`` (as in CI), which turns a missing or
@@ -25,6 +26,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from registry.config import Settings
 from registry.store.engine import create_engine, normalise_database_url
 
 POSTGRES_URL_VARIABLE = "REGISTRY_TEST_POSTGRES_URL"
@@ -111,3 +113,15 @@ def make_database_url(
 def database_url(request: pytest.FixtureRequest, make_database_url: Callable[[str], str]) -> str:
     """The URL of an empty database, once per backend (``sqlite``, ``postgres``)."""
     return make_database_url(request.param)
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    """A registry's settings on ``database_url`` (each backend), its data in ``tmp_path``."""
+    return Settings(
+        database_url=database_url,
+        data_dir=tmp_path / "data",
+        origin="test.example/pakta",
+        admin_passphrase="kata-sandi-uji",
+        batch_wait_ms=1,
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -61,17 +61,6 @@ def xlsx_file(rows: list[list[Any]]) -> bytes:
 
 
 # -- against the running registry (the service the server uses) ---------------------------
-
-
-@pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(
-        database_url=database_url,
-        data_dir=tmp_path / "data",
-        origin="test.example/pakta",
-        admin_passphrase="kata-sandi-uji",
-        batch_wait_ms=1,
-    )
 
 
 @pytest.fixture
@@ -149,7 +138,9 @@ def test_a_row_signed_outside_the_term_is_refused_and_none_written(registry: Reg
     assert registry.client.get("/health").json()["size"] == 3
 
 
-def test_identities_of_a_refused_import_are_erased(registry: Registry) -> None:
+def test_identities_of_a_refused_import_are_erased_in_one_transaction(
+    registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
     data = csv_file([HEADER, *recommendation_rows(["2024-09-27", "2023-01-02", "2024-09-27"])])
     service: RegistryService = registry.client.app.state.service
     validated = validate_table(
@@ -158,6 +149,19 @@ def test_identities_of_a_refused_import_are_erased(registry: Registry) -> None:
         enrolled=service.directory.all(),
     )
     statements = sign_rows(validated.rows, registry.signer("kasn"), "kasn")
+    store = service.store
+    calls: list[int] = []
+    erase_identities = store.erase_identities
+
+    async def erase_many(commitments: Sequence[bytes], *, now_ms: int) -> int:
+        calls.append(len(commitments))
+        return await erase_identities(commitments, now_ms=now_ms)
+
+    async def erase_one(commitment: bytes, *, now_ms: int) -> bool:
+        raise AssertionError("identities erased one transaction each")
+
+    monkeypatch.setattr(store, "erase_identities", erase_many)
+    monkeypatch.setattr(store, "erase_identity", erase_one)
 
     async def work(service: RegistryService) -> list[Any]:
         with pytest.raises(ImportRefused):
@@ -165,8 +169,10 @@ def test_identities_of_a_refused_import_are_erased(registry: Registry) -> None:
         return [await service.store.get_identity(i.commitment) for i in validated.identities]
 
     kept = on_app(registry, work)
+    assert calls == [3]
     assert len(kept) == 3
     assert all(i is not None and i.erased and i.nip is None for i in kept)
+    assert len({i.erased_at for i in kept}) == 1
 
 
 def test_a_follow_up_to_an_unknown_recommendation_is_reported(registry: Registry) -> None:
@@ -319,8 +325,6 @@ def test_cli_a_key_of_the_wrong_role(cli_env: dict[str, str], tmp_path: Path) ->
 def test_cli_refuses_while_a_server_sequences(
     registry: Registry, settings: Settings, tmp_path: Path
 ) -> None:
-    if not settings.database_url.startswith("postgresql"):
-        pytest.skip("on SQLite the server and the import cannot share the log at all")
     key = tmp_path / "kasn.key"
     save_key(key, fixed_key("kasn"), "rahasia")
     path = tmp_path / "rekomendasi.csv"
@@ -337,3 +341,30 @@ def test_cli_refuses_while_a_server_sequences(
     assert result.exit_code == 1, result.output
     assert "another process (a running `registry serve`) sequences this log" in result.output
     assert registry.client.get("/health").json()["size"] == 3
+
+
+def test_cli_without_a_passphrase_says_where_to_give_one(tmp_path: Path) -> None:
+    key = tmp_path / "kasn.key"
+    save_key(key, fixed_key("kasn"), "rahasia")
+    path = tmp_path / "rekomendasi.csv"
+    path.write_bytes(csv_file([HEADER, *recommendation_rows()]))
+    command = [str(path), "--type", "recommendation", "--key", str(key)]
+    result = CliRunner().invoke(import_command, command, env={"REGISTRY_PASSPHRASE": None})
+    assert result.exit_code == 2, result.output
+    assert "no passphrase: set REGISTRY_PASSPHRASE, pass --passphrase-file" in result.output
+
+
+def test_cli_an_unreadable_passphrase_file_is_a_clear_error(tmp_path: Path) -> None:
+    key = tmp_path / "kasn.key"
+    save_key(key, fixed_key("kasn"), "rahasia")
+    secret = tmp_path / "sandi.txt"
+    secret.write_bytes(b"\xff\xfe\x00rahasia")
+    path = tmp_path / "rekomendasi.csv"
+    path.write_bytes(csv_file([HEADER, *recommendation_rows()]))
+    command = [str(path), "--type", "recommendation", "--key", str(key)]
+    command += ["--passphrase-file", str(secret)]
+    result = CliRunner().invoke(import_command, command)
+    assert result.exit_code == 2, result.output
+    assert "--passphrase-file" in result.output
+    assert "as UTF-8 text" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)

@@ -16,6 +16,9 @@ from registry.store.errors import IdentityErased, UnknownKey
 from registry.store.models import CustodialKeyRecord, IdentityRecord, SignerKeyRecord
 from registry.store.tables import CUSTODIAL_KEYS, IDENTITIES, SIGNER_KEYS
 
+_ERASE_CHUNK = 10_000
+"""Commitments per UPDATE when erasing many: PostgreSQL binds at most 32,767 parameters."""
+
 
 class KeysMixin:
     """Read enrolled keys; keep custodial keys and identities."""
@@ -172,3 +175,28 @@ class KeysMixin:
                 .values(salt=None, nip=None, name=None, erased_at=now_ms)
             )
         return result.rowcount == 1
+
+    async def erase_identities(self, commitments: Sequence[bytes], *, now_ms: int) -> int:
+        """Erase the identities behind many commitments in one transaction (all or none).
+
+        As :meth:`erase_identity` for each, but one transaction however many
+        there are (they are matched ``_ERASE_CHUNK`` at a time, within PostgreSQL's
+        limit on parameters per statement).  Returns how many this call erased;
+        unknown and already erased commitments are left as they are.
+        """
+        wanted = list(dict.fromkeys(commitments))
+        erased = 0
+        if not wanted:
+            return erased
+        async with self._engine.begin() as connection:
+            for start in range(0, len(wanted), _ERASE_CHUNK):
+                result = await connection.execute(
+                    update(IDENTITIES)
+                    .where(
+                        IDENTITIES.c.commitment.in_(wanted[start : start + _ERASE_CHUNK]),
+                        IDENTITIES.c.erased_at.is_(None),
+                    )
+                    .values(salt=None, nip=None, name=None, erased_at=now_ms)
+                )
+                erased += result.rowcount
+        return erased

@@ -40,6 +40,9 @@ HASH_SIZE = 32
 # The sequencer's advisory lock key is a hash of this and the schema's name.
 SEQUENCER_LOCK_PREFIX = "registry/sequencer:"
 
+# Values per IN list: PostgreSQL binds at most 32,767 parameters per statement.
+IN_LIST_CHUNK = 10_000
+
 # Rows per query when reading every leaf hash at start.
 _LEAF_HASH_CHUNK = 100_000
 
@@ -137,7 +140,7 @@ class Store(KeysMixin, QueueMixin):
         return None if row is None else from_row(EntryRecord, row)
 
     async def find_indexes_by_statement_sha256(
-        self, statement_sha256s: Sequence[bytes], *, chunk_size: int = 10_000
+        self, statement_sha256s: Sequence[bytes], *, chunk_size: int = IN_LIST_CHUNK
     ) -> dict[bytes, int]:
         """The log index of each given statement hash that is registered.
 
@@ -251,14 +254,22 @@ class Store(KeysMixin, QueueMixin):
             row = (await connection.execute(query)).first()
         return None if row is None else from_row(RevokedEntryRecord, row)
 
-    async def revocations_among(self, idxs: Sequence[int]) -> dict[int, RevokedEntryRecord]:
-        """Which of the entries ``idxs`` no longer stand, and why, in one query."""
-        if not idxs:
-            return {}
-        query = select(REVOKED_ENTRIES).where(REVOKED_ENTRIES.c.idx.in_(sorted(set(idxs))))
+    async def revocations_among(
+        self, idxs: Sequence[int], *, chunk_size: int = IN_LIST_CHUNK
+    ) -> dict[int, RevokedEntryRecord]:
+        """Which of the entries ``idxs`` no longer stand, and why (``chunk_size`` a query)."""
+        wanted = sorted(set(idxs))
+        found: dict[int, RevokedEntryRecord] = {}
+        if not wanted:
+            return found
         async with self._engine.connect() as connection:
-            rows = (await connection.execute(query)).all()
-        return {int(row.idx): from_row(RevokedEntryRecord, row) for row in rows}
+            for start in range(0, len(wanted), chunk_size):
+                query = select(REVOKED_ENTRIES).where(
+                    REVOKED_ENTRIES.c.idx.in_(wanted[start : start + chunk_size])
+                )
+                for row in (await connection.execute(query)).all():
+                    found[int(row.idx)] = from_row(RevokedEntryRecord, row)
+        return found
 
     async def search_entries(
         self,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from litestar.testing import TestClient
@@ -12,17 +11,6 @@ from registry.api.app import create_app
 from registry.config import Settings
 from registry.records.operator import OperatorKeys, create_keys
 from tests.api.helpers import Registry
-
-
-@pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(
-        database_url=database_url,
-        data_dir=tmp_path / "data",
-        origin="test.example/pakta",
-        admin_passphrase="kata-sandi-uji",
-        batch_wait_ms=1,
-    )
 
 
 @pytest.fixture

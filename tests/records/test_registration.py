@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine
-from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -20,17 +19,6 @@ from tests.api.helpers import NOW_S, enrolment, pact
 from tests.factories import fixed_key
 
 T = TypeVar("T")
-
-
-@pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(
-        database_url=database_url,
-        data_dir=tmp_path / "d",
-        origin="test.example/pakta",
-        admin_passphrase="uji",
-        batch_wait_ms=0,
-    )
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import random
 
 import pytest
 
@@ -154,6 +155,32 @@ async def test_indexes_of_registered_statements_in_one_query(store: Store) -> No
         batch[1].statement_sha256: 1,
     }
     assert await store.find_indexes_by_statement_sha256([]) == {}
+
+
+async def test_indexes_of_more_statements_than_a_query_can_bind(store: Store) -> None:
+    # PostgreSQL binds at most 32,767 parameters per statement (SQLite, as built, maybe fewer).
+    batch = entries(0, 5)
+    await store.append_batch(batch, checkpoint(5))
+    rng = random.Random(2024)
+    wanted = [rng.randbytes(32) for _ in range(40_000)]
+    for position, record in zip((0, 9_999, 10_000, 25_000, 39_999), batch, strict=True):
+        wanted[position] = record.statement_sha256
+    wanted.append(batch[2].statement_sha256)  # asked twice, in different chunks
+    assert await store.find_indexes_by_statement_sha256(wanted) == {
+        record.statement_sha256: record.idx for record in batch
+    }
+
+
+async def test_indexes_are_the_same_whatever_the_chunk_size(store: Store) -> None:
+    batch = entries(0, 7)
+    await store.append_batch(batch, checkpoint(7))
+    wanted = [e.statement_sha256 for e in batch] + [sha256(b"x%d" % i) for i in range(5)]
+    expected = {e.statement_sha256: e.idx for e in batch}
+    for size in (1, 2, 3, 12, 100):
+        found = await store.find_indexes_by_statement_sha256(wanted[::-1], chunk_size=size)
+        assert found == expected
+    with pytest.raises(ValueError, match="chunk_size"):
+        await store.find_indexes_by_statement_sha256(wanted, chunk_size=0)
 
 
 async def test_checkpoints_are_listed_smallest_first(store: Store) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from registry.store import Store
@@ -77,3 +79,24 @@ async def test_put_many_in_one_transaction_skips_known_ones(store: Store) -> Non
     assert await store.put_identities(batch) == 2
     assert await store.get_identity(batch[2].commitment) == batch[2]
     assert await store.put_identities([]) == 0
+
+
+async def test_erase_many_in_one_transaction(store: Store) -> None:
+    kept = [identity(b"a"), identity(b"b"), identity(b"c"), identity(b"d")]
+    await store.put_identities(kept)
+    await store.erase_identity(kept[3].commitment, now_ms=T0)
+    # More commitments than PostgreSQL binds in one statement, a few of them known.
+    rng = random.Random(7)
+    asked = [rng.randbytes(32) for _ in range(40_000)]
+    asked[0], asked[20_000], asked[-1] = (k.commitment for k in kept[:3])
+    asked += [kept[0].commitment, kept[3].commitment]  # again, and one already erased
+    assert await store.erase_identities(asked, now_ms=T0 + 5) == 3
+    for record in kept[:3]:
+        erased = await store.get_identity(record.commitment)
+        assert erased == IdentityRecord(record.commitment, salt=None, nip=None, erased_at=T0 + 5)
+    assert await store.get_identity(kept[3].commitment) == IdentityRecord(
+        kept[3].commitment, salt=None, nip=None, erased_at=T0
+    )
+    assert await store.get_identity(asked[1]) is None  # unknown ones are not made up
+    assert await store.erase_identities(asked, now_ms=T0 + 6) == 0
+    assert await store.erase_identities([], now_ms=T0) == 0

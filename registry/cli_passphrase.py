@@ -1,0 +1,48 @@
+"""A signing key's passphrase on the command line, as every `registry` command reads it.
+
+From ``--passphrase-file`` (:data:`passphrase_option`), else ``$REGISTRY_PASSPHRASE``,
+else a prompt in a terminal.  Its own module so that both ``registry.cli`` and
+``registry.cli_import`` (which ``registry.cli`` imports) can use it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+PASSPHRASE_ENV = "REGISTRY_PASSPHRASE"  # noqa: S105 (the variable's name, not a secret)
+
+passphrase_option = click.option(
+    "--passphrase-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help=f"File holding the key's passphrase (else ${PASSPHRASE_ENV}, else a prompt).",
+)
+
+
+def read_passphrase(passphrase_file: Path | None, *, confirm: bool = False) -> str:
+    """The passphrase: the file's text less trailing newlines, else the variable, else asked.
+
+    ``confirm`` asks twice at the prompt (for a new key).  Raises
+    :class:`click.UsageError` when there is no file, no variable and no terminal
+    to ask in, and :class:`click.BadParameter` for a file that cannot be read as UTF-8.
+    """
+    if passphrase_file is not None:
+        try:
+            return passphrase_file.read_text(encoding="utf-8").rstrip("\n")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise click.BadParameter(
+                f"cannot read {passphrase_file} as UTF-8 text: {exc}",
+                param_hint="--passphrase-file",
+            ) from exc
+    from_env = os.environ.get(PASSPHRASE_ENV)
+    if from_env:
+        return from_env
+    if not sys.stdin.isatty():
+        raise click.UsageError(
+            f"no passphrase: set {PASSPHRASE_ENV}, pass --passphrase-file, or run in a terminal"
+        )
+    value: str = click.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm)
+    return value
