@@ -57,8 +57,13 @@ class LogState:
 
     @property
     def size(self) -> int:
-        """Entries in the log."""
+        """Entries in the tree, including appended batches not yet written."""
         return self.tree.size
+
+    @property
+    def committed_size(self) -> int:
+        """Entries under the latest checkpoint: what is on disk and may be shown."""
+        return 0 if self.latest is None else self.latest.size
 
     def load_checkpoint(self, checkpoint: CheckpointRecord) -> None:
         """Record a checkpoint read from storage (in increasing size order)."""
@@ -78,9 +83,15 @@ class LogState:
         return leaves
 
     def append(self, leaves: Sequence[NewLeaf], now_ms: int) -> CheckpointRecord:
-        """Append ``leaves`` and sign the new checkpoint; undo with :meth:`rollback`."""
+        """Append ``leaves`` and sign the new checkpoint; undo with :meth:`rollback`.
+
+        The chain head moves on at once, so the next batch may be made and
+        appended before this one is written.
+        """
         for new in leaves:
             self.tree.append(new.leaf_hash)
+        if leaves:
+            self.last_leaf_hash = leaves[-1].leaf_hash
         size = self.tree.size
         root = self.tree.root(size)
         note = sign_checkpoint(self.note_signer, self.origin, size, root)
@@ -88,13 +99,14 @@ class LogState:
 
     def commit(self, leaves: Sequence[NewLeaf], checkpoint: CheckpointRecord) -> None:
         """Make an appended batch current once it is on disk."""
-        if leaves:
-            self.last_leaf_hash = leaves[-1].leaf_hash
         self.load_checkpoint(checkpoint)
 
     def rollback(self, size: int) -> None:
         """Forget leaves appended past ``size`` (their batch was not written)."""
+        if size >= self.tree.size:
+            return
         self.tree.truncate(size)
+        self.last_leaf_hash = self.tree.node(0, size - 1) if size else ZERO_HASH
 
     def checkpoint_size_for(self, index: int) -> tuple[int, int]:
         """The first checkpoint that covers entry ``index``: its size and time (ms)."""

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import cast
 
 from registry.records.errors import RegistrationRefused
 from registry.records.obligations import (
@@ -256,6 +257,23 @@ def admit(
         return Admission(
             record, revokes=record.entry, revocation_reason=record.reason, instansi=signer.instansi
         )
-    if isinstance(entries, ReferenceView):
-        check_obligations(statement, record, signer, idx, keys, entries)
+    view = _reference_view(entries)
+    if view is not None:
+        check_obligations(statement, record, signer, idx, keys, view)
     return Admission(record, instansi=getattr(record, "instansi", None) or signer.instansi)
+
+
+_REFERENCE_VIEW_TYPES: dict[type, bool] = {}
+
+
+def _reference_view(entries: EntryView) -> ReferenceView | None:
+    """``entries`` as a :class:`ReferenceView` if it is one (checked once per class).
+
+    ``isinstance`` against a runtime-checkable protocol inspects every member
+    each time (about 10 µs), once per registration; the answer depends on the class.
+    """
+    kind = type(entries)
+    known = _REFERENCE_VIEW_TYPES.get(kind)
+    if known is None:
+        known = _REFERENCE_VIEW_TYPES[kind] = isinstance(entries, ReferenceView)
+    return cast(ReferenceView, entries) if known else None

@@ -24,6 +24,7 @@ from typing import Any
 from registry.log.state import LogState
 from registry.records.directory import KeyDirectory
 from registry.records.errors import BatchRefused, RegistrationRefused, Unavailable
+from registry.records.pipeline import AppendedBatch, WritePipeline
 from registry.records.policy import Admission, admit
 from registry.records.references import LogView, prefetch
 from registry.store.models import CheckpointRecord, EntryRecord, KeyChange, RevokedEntryRecord
@@ -113,6 +114,7 @@ class Registrar:
         self.clock_ms = clock_ms
         self._queue: asyncio.Queue[_Pending | _Group] = asyncio.Queue(queue_max)
         self._task: asyncio.Task[None] | None = None
+        self.pipeline = WritePipeline(state)
         self.on_commit: list[Callable[[list[EntryRecord]], None]] = []
 
     async def start(self) -> None:
@@ -126,6 +128,7 @@ class Registrar:
             return
         while not self._queue.empty():
             await asyncio.sleep(0.01)
+        await self.pipeline.drain()
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
@@ -263,13 +266,26 @@ class Registrar:
         )
 
     async def _process(self, batch: list[_Pending], atomic: bool = False) -> None:
+        if atomic:  # a group is admitted against a fully written log, and written alone
+            await self.pipeline.drain()
         now = self.clock_ms()
+        # Batches appended but not yet written: taken before the reads below, which may
+        # not see them yet; their statements, keys and entries count as in the log.
+        epoch, unwritten = self.pipeline.epoch, list(self.pipeline.unwritten)
         existing = await self.store.find_indexes_by_statement_sha256([p.sha256 for p in batch])
         entries = await self._references(batch)
         keys = self.directory.overlay()
+        first_seen: dict[bytes, _Pending] = {}
+        for earlier in unwritten:
+            for change in earlier.key_changes:
+                keys.apply(change)
+            for (item, statement, admission), record in zip(
+                earlier.admitted, earlier.records, strict=True
+            ):
+                entries.admitted(record.idx, statement, admission)
+                first_seen[item.sha256] = item
         lookup = self._public_key(keys)
         bootstrap = self.bootstrap_admin[0] if self.bootstrap_admin else None
-        first_seen: dict[bytes, _Pending] = {}
         duplicates: list[tuple[_Pending, _Pending]] = []
         old_indexes: list[tuple[_Pending, int]] = []
         admitted: list[tuple[_Pending, Statement, Admission]] = []
@@ -277,7 +293,7 @@ class Registrar:
             if item.sha256 in existing:
                 old_indexes.append((item, existing[item.sha256]))
                 continue
-            if item.sha256 in first_seen:
+            if item.sha256 in first_seen:  # earlier in this batch, or in one being written
                 duplicates.append((item, first_seen[item.sha256]))
                 continue
             first_seen[item.sha256] = item
@@ -306,64 +322,88 @@ class Registrar:
                 item.future.cancel()
             return
         if admitted:
-            await self._commit(admitted, now)
+            appended = self._append(admitted, now, epoch)
+            if appended is not None:
+                written = self.pipeline.submit(appended, self._write, _fail)
+                if atomic:
+                    await asyncio.wait([written])
         for item, idx in old_indexes:
             await self._resolve_existing(item, idx)
         for item, original in duplicates:
-            await self._follow(item, original)
+            _follow(item, original)
 
-    async def _commit(
-        self, admitted: list[tuple[_Pending, Statement, Admission]], now: int
-    ) -> None:
+    def _append(
+        self, admitted: list[tuple[_Pending, Statement, Admission]], now: int, epoch: int
+    ) -> AppendedBatch | None:
+        """Append the admitted statements to the tree and make their records and receipts.
+
+        None (and the callers told to send again) if an earlier batch failed
+        to be written while this one was admitted on top of it.
+        """
+        if epoch != self.pipeline.epoch:
+            for item, _, _ in admitted:
+                item.future.set_exception(
+                    Unavailable("an earlier batch could not be written; send the statement again")
+                )
+            return None
         old_size = self.state.size
         leaves = self.state.make_leaves([s.sha256 for _, s, _ in admitted], now)
         checkpoint = self.state.append(leaves, now)
-        records: list[EntryRecord] = []
-        key_changes: list[KeyChange] = []
-        revocations: list[RevokedEntryRecord] = []
-        receipts: list[bytes] = []
-        for (_, statement, admission), new in zip(admitted, leaves, strict=True):
-            index = new.leaf.index
-            receipt = self.state.receipt(new.leaf_bytes, index, checkpoint.size, now)
-            receipts.append(receipt)
-            records.append(
-                EntryRecord(
-                    idx=index,
-                    statement=statement.raw,
-                    statement_sha256=statement.sha256,
-                    leaf=new.leaf_bytes,
-                    leaf_hash=new.leaf_hash,
-                    registered_at=now,
-                    type=statement.statement_type,
-                    signer_kid=statement.kid,
-                    instansi=admission.instansi,
-                    payload_json=payload_json(statement.payload),
-                    receipt=receipt,
-                )
-            )
-            if admission.key_change is not None:
-                key_changes.append(admission.key_change)
-            if admission.revokes is not None:
-                revocations.append(
-                    RevokedEntryRecord(admission.revokes, index, admission.revocation_reason or "")
-                )
         try:
-            await self.store.append_batch(
-                records,
-                CheckpointRecord(checkpoint.size, checkpoint.root, checkpoint.note, now),
-                key_changes=key_changes,
-                revocations=revocations,
-            )
+            records: list[EntryRecord] = []
+            key_changes: list[KeyChange] = []
+            revocations: list[RevokedEntryRecord] = []
+            for (_, statement, admission), new in zip(admitted, leaves, strict=True):
+                index = new.leaf.index
+                records.append(
+                    EntryRecord(
+                        idx=index,
+                        statement=statement.raw,
+                        statement_sha256=statement.sha256,
+                        leaf=new.leaf_bytes,
+                        leaf_hash=new.leaf_hash,
+                        registered_at=now,
+                        type=statement.statement_type,
+                        signer_kid=statement.kid,
+                        instansi=admission.instansi,
+                        payload_json=payload_json(statement.payload),
+                        receipt=self.state.receipt(new.leaf_bytes, index, checkpoint.size, now),
+                    )
+                )
+                if admission.key_change is not None:
+                    key_changes.append(admission.key_change)
+                if admission.revokes is not None:
+                    revocations.append(
+                        RevokedEntryRecord(
+                            admission.revokes, index, admission.revocation_reason or ""
+                        )
+                    )
         except BaseException:
             self.state.rollback(old_size)
             raise
-        self.state.commit(leaves, checkpoint)
-        for change in key_changes:
+        return AppendedBatch(
+            epoch, old_size, leaves, checkpoint, records, key_changes, revocations, admitted
+        )
+
+    async def _write(self, batch: AppendedBatch) -> None:
+        """Store an appended batch in one transaction, then answer its callers."""
+        checkpoint = batch.checkpoint
+        await self.store.append_batch(
+            batch.records,
+            CheckpointRecord(
+                checkpoint.size, checkpoint.root, checkpoint.note, checkpoint.created_at
+            ),
+            key_changes=batch.key_changes,
+            revocations=batch.revocations,
+        )
+        self.state.commit(batch.leaves, checkpoint)
+        for change in batch.key_changes:
             self.directory.apply(change)
         for hook in self.on_commit:
-            hook(records)
-        for (item, _, _), record in zip(admitted, records, strict=True):
-            item.future.set_result(Registered(record.idx, record.receipt, existed=False))
+            hook(batch.records)
+        for (item, _, _), record in zip(batch.admitted, batch.records, strict=True):
+            if not item.future.done():
+                item.future.set_result(Registered(record.idx, record.receipt, existed=False))
 
     async def _resolve_existing(self, item: _Pending, idx: int) -> None:
         entry = await self.store.get_entry(idx)
@@ -372,13 +412,32 @@ class Registrar:
             return
         item.future.set_result(Registered(idx, entry.receipt, existed=True))
 
-    async def _follow(self, item: _Pending, original: _Pending) -> None:
-        try:
-            result = await asyncio.shield(original.future)
-        except Exception as exc:
-            item.future.set_exception(exc)
+
+def _fail(batch: AppendedBatch, error: BaseException) -> None:
+    """Tell the callers of a batch that was not written why."""
+    reason = error if isinstance(error, Unavailable) else None
+    for item, _, _ in batch.admitted:
+        if not item.future.done():
+            item.future.set_exception(
+                reason or Unavailable(f"the registration could not be written: {error}")
+            )
+
+
+def _follow(item: _Pending, original: _Pending) -> None:
+    """Answer a repeat of ``original`` (same bytes, in this batch or one being written)."""
+
+    def answer(done: asyncio.Future[Registered]) -> None:
+        if item.future.done():
             return
-        item.future.set_result(Registered(result.index, result.receipt, existed=True))
+        if done.cancelled():
+            item.future.cancel()
+        elif (error := done.exception()) is not None:
+            item.future.set_exception(error)
+        else:
+            result = done.result()
+            item.future.set_result(Registered(result.index, result.receipt, existed=True))
+
+    original.future.add_done_callback(answer)
 
 
 def _verified(item: _Pending, lookup: Callable[[bytes], bytes | None]) -> Verdict[Statement]:

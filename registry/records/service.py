@@ -212,14 +212,18 @@ class RegistryService:
 
     @property
     def size(self) -> int:
-        """Entries in the log."""
-        return self.state.size
+        """Entries in the log: those under the latest checkpoint, all on disk.
+
+        The sequencer's tree may hold more (batches appended and being
+        written); nothing about them is shown before their checkpoint is.
+        """
+        return self.state.committed_size
 
     async def _check_index(self, idx: int) -> None:
-        if idx >= self.state.size and not self.is_sequencer:
+        if idx >= self.size and not self.is_sequencer:
             await self.refresh()  # registered through another process a moment ago?
-        if not 0 <= idx < self.state.size:
-            raise NotFound(f"entry {idx} (the log has {self.state.size} entries)")
+        if not 0 <= idx < self.size:
+            raise NotFound(f"entry {idx} (the log has {self.size} entries)")
 
     async def entry(self, idx: int) -> EntryRecord:
         """The entry at ``idx``."""
@@ -254,7 +258,9 @@ class RegistryService:
 
     def inclusion_proof(self, index: int, size: int | None = None) -> InclusionProof:
         """Proof that entry ``index`` is in the tree of ``size`` (default: the latest)."""
-        size = self.state.size if size is None else size
+        size = self.size if size is None else size
+        if size > self.size:
+            raise NotFound(f"tree size {size} (the log has {self.size} entries)")
         try:
             path = self.state.tree.inclusion_proof(index, size)
             return InclusionProof(
@@ -265,7 +271,9 @@ class RegistryService:
 
     def consistency_proof(self, old: int, new: int | None = None) -> list[bytes]:
         """Proof that the tree of ``old`` is a prefix of the tree of ``new``."""
-        new = self.state.size if new is None else new
+        new = self.size if new is None else new
+        if new > self.size:
+            raise NotFound(f"tree size {new} (the log has {self.size} entries)")
         try:
             return self.state.tree.consistency_proof(old, new)
         except ProofRequestError as exc:
