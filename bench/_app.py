@@ -4,7 +4,12 @@
   (``create_app`` with settings from the ``REGISTRY_*`` variables; the
   lifespan opens the operator's keys from the data directory);
 - ``_app:bare``: a Litestar app with one trivial handler, ``GET /bare``
-  returning a small constant body, the yardstick for the registry's GETs.
+  returning a small constant body, the yardstick for the registry's GETs;
+- ``_app:verify_only``: a Litestar app whose ``POST /entries`` only reads
+  the statement and checks it with ``registry.verify.statement`` against
+  the benchmark's PPK keys, answering 201 with a constant body: the least
+  any Python registry must do per registration (HTTP in, signature checked,
+  nothing logged), the machine's limit for the registry's POSTs.
 
 Servers run with ``bench/`` on ``PYTHONPATH`` (``uvicorn _app:app``,
 ``granian --interface asgi _app:bare``).
@@ -16,11 +21,13 @@ import sys
 from pathlib import Path
 
 from _servers import PACKAGE_LINE
-from litestar import Litestar, Response, get
+from _statements import ppk_signer
+from litestar import Litestar, Request, Response, get, post
 
 import registry
 from registry.api.app import create_app
 from registry.config import Settings
+from registry.verify.statement import verify_statement
 
 BARE_BODY = b"bare litestar response\n"
 
@@ -31,7 +38,20 @@ async def bare_handler() -> Response[bytes]:
     return Response(BARE_BODY, media_type="text/plain")
 
 
+SIGNERS = 256
+"""PPK keys ``verify_only`` knows (the benchmark enrols fewer, by default 48)."""
+KNOWN_KEYS = {s.kid: s.public_key for s in (ppk_signer(n) for n in range(SIGNERS))}
+
+
+@post("/entries", status_code=201, summary="Check a statement's signature; log nothing")
+async def verify_only_handler(request: Request[object, object, object]) -> Response[bytes]:
+    """201 if the statement verifies with a known key, else 400."""
+    verdict = verify_statement(await request.body(), KNOWN_KEYS)
+    return Response(BARE_BODY, status_code=201 if verdict.ok else 400, media_type="text/plain")
+
+
 # The benchmark reads this from the server's log to check it measures the right code.
 print(PACKAGE_LINE, Path(registry.__file__).parent, file=sys.stderr, flush=True)
 app = create_app(Settings.from_env())
 bare = Litestar(route_handlers=[bare_handler], debug=False)
+verify_only = Litestar(route_handlers=[verify_only_handler, bare_handler], debug=False)

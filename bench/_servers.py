@@ -52,6 +52,21 @@ SERVERS: Mapping[str, list[str]] = {
         "1",
         "--no-ws",
     ],
+    # as `registry serve` runs it on this machine: one granian worker per CPU, one of them
+    # sequencing and the others verifying and handing over (registry/records/handoff.py)
+    "granian-workers": [
+        "-m",
+        "granian",
+        "--interface",
+        "asgi",
+        "--workers",
+        str(os.cpu_count() or 1),
+        "--loop",
+        "uvloop",
+        "--http",
+        "1",
+        "--no-ws",
+    ],
 }
 
 
@@ -59,6 +74,7 @@ NEEDS: Mapping[str, tuple[str, ...]] = {
     "uvicorn-h11": ("uvicorn",),
     "uvicorn": ("uvicorn", "uvloop", "httptools"),
     "granian": ("granian", "uvloop"),
+    "granian-workers": ("granian", "uvloop"),
 }
 
 

@@ -12,6 +12,10 @@ Measured in one run on one machine, so the ratios compare like with like:
   receipt once the entry is on disk) with ``--clients`` concurrent
   connections, and their latency from submit to receipt (p50, p99), on
   SQLite and on PostgreSQL (a fresh schema, dropped afterwards);
+- the same POSTs against ``bench/_app.py:verify_only``, which checks each
+  statement's signature over HTTP and logs nothing: the most a Python
+  registry could answer on this machine and server, the physical limit the
+  registration rate is also compared with;
 - ``GET /entries/{i}`` (a receipt), ``GET /checkpoint`` and
   ``GET /entries/{i}/statement`` (a database read every time), against a
   bare Litestar GET (``bench/_app.py:bare``) served the same way;
@@ -247,16 +251,24 @@ class Bench:
 
     def bare(self, name: str) -> Phase:
         """The bare Litestar GET under server ``name``."""
-        server = self.start(name, "_app:bare", self.env("sqlite:///unused.sqlite3"), "/bare")
+        return self._yardstick(name, "_app:bare", self.get_lua, ["/bare"], self.args.get_seconds)
+
+    def verify_only(self, name: str) -> Phase:
+        """POSTs that only check the signature (``_app:verify_only``) under server ``name``."""
+        args = [str(self.pool), "1", str(self.pool_count)]
+        return self._yardstick(name, "_app:verify_only", self.post_lua, args, self.args.seconds)
+
+    def _yardstick(
+        self, name: str, target: str, script: Path, args: list[str], seconds: float
+    ) -> Phase:
+        """A timed phase against one of ``_app.py``'s yardstick apps, after a warm-up."""
+        server = self.start(name, target, self.env("sqlite:///unused.sqlite3"), "/bare")
         try:
-            args = ["/bare"]
-            _phase(server, False, self.get_lua, args, WARMUP_S, self.args.clients)
+            _phase(server, False, script, args, WARMUP_S, self.args.clients)
             return self.quietest(
                 server,
                 False,
-                lambda: _phase(
-                    server, False, self.get_lua, args, self.args.get_seconds, self.args.clients
-                ),
+                lambda: _phase(server, False, script, args, seconds, self.args.clients),
             )
         finally:
             server.stop()
@@ -460,10 +472,13 @@ def _run(bench: Bench, servers: list[str], backends: list[str]) -> None:
 
     results: dict[tuple[str, str], Result] = {}
     bares: dict[str, Phase] = {}
+    limits: dict[str, Phase] = {}
     for name in servers:
         print(f"\n== {name}: {' '.join(_servers.SERVERS[name])}")
         bares[name] = bench.bare(name)
         print(f"  bare Litestar GET      {_line(bares[name])}")
+        limits[name] = bench.verify_only(name)
+        print(f"  verify-only POST       {_line(limits[name], latency=True)}")
         for backend in backends:
             result = bench.registry(name, backend, enrolled)
             results[name, backend] = result
@@ -496,7 +511,7 @@ def _run(bench: Bench, servers: list[str], backends: list[str]) -> None:
         f"\nRaw Ed25519 verify, one core: {raw_end:,.0f}/s at the end; "
         f"the ratios use the mean, {raw:,.0f}/s"
     )
-    _summary(results, bares, raw, servers, backends)
+    _summary(results, bares, limits, raw, servers, backends)
 
 
 def _line(phase: Phase, latency: bool = False) -> str:
@@ -522,6 +537,7 @@ def _met(ok: bool) -> str:
 def _summary(
     results: dict[tuple[str, str], Result],
     bares: dict[str, Phase],
+    limits: dict[str, Phase],
     raw: float,
     servers: list[str],
     backends: list[str],
@@ -532,6 +548,7 @@ def _summary(
         p99 = r.post.figures["p99_us"] / 1000
         bare = bares[name].rate
         receipt, checkpoint = r.phases["receipt"].rate / bare, r.phases["checkpoint"].rate / bare
+        limit = limits[name].rate
         print(
             f"  {name:<12}{backend:<9}"
             f"POST {r.post.rate:,.0f}/s = {share:.2f} x raw verify (goal >= {GOAL_VERIFY_SHARE}: "
@@ -540,6 +557,10 @@ def _summary(
             f"p99 {p99:.1f} ms (goal < {GOAL_P99_MS:g}: {_met(p99 < GOAL_P99_MS)}); "
             f"receipt GET {receipt:.2f} x bare, checkpoint GET {checkpoint:.2f} x bare "
             f"(goal >= {GOAL_GET_SHARE}: {_met(min(receipt, checkpoint) >= GOAL_GET_SHARE)})"
+        )
+        print(
+            f"  {'':<21}POST = {r.post.rate / limit:.2f} x the verify-only POST "
+            f"({limit:,.0f}/s: HTTP in and the signature checked, nothing logged, same server)"
         )
     if len(servers) < 2:
         return
