@@ -52,6 +52,7 @@ class WritePipeline:
         self.state = state
         self.epoch = 0
         self.unwritten: list[AppendedBatch] = []
+        self._writing: list[asyncio.Task[None]] = []
         self._tail: asyncio.Task[None] | None = None
 
     def submit(
@@ -93,8 +94,21 @@ class WritePipeline:
             finally:
                 self.unwritten.remove(batch)
 
-        self._tail = asyncio.create_task(run(), name="registry-batch-write")
-        return self._tail
+        task = asyncio.create_task(run(), name="registry-batch-write")
+        self._writing.append(task)
+        task.add_done_callback(self._writing.remove)
+        self._tail = task
+        return task
+
+    async def wait_for_room(self, unwritten: int) -> None:
+        """Wait until at most ``unwritten`` batches are still to be written.
+
+        The sequencer appends the next batch only while one is being written:
+        what arrives meanwhile gathers into one batch instead of many small
+        ones, each with its own transaction and signatures.
+        """
+        while len(self._writing) > unwritten:
+            await asyncio.wait([self._writing[0]])
 
     async def drain(self) -> None:
         """Wait until every submitted batch is written or failed."""

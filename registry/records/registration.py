@@ -27,6 +27,7 @@ from registry.records.errors import BatchRefused, RegistrationRefused, Unavailab
 from registry.records.pipeline import AppendedBatch, WritePipeline
 from registry.records.policy import Admission, admit
 from registry.records.references import LogView, prefetch
+from registry.records.seen import SeenStatements
 from registry.store.models import CheckpointRecord, EntryRecord, KeyChange, RevokedEntryRecord
 from registry.store.repository import Store
 from registry.verify.cbor import MAX_CBOR_SIZE, decode
@@ -115,11 +116,13 @@ class Registrar:
         self._queue: asyncio.Queue[_Pending | _Group] = asyncio.Queue(queue_max)
         self._task: asyncio.Task[None] | None = None
         self.pipeline = WritePipeline(state)
+        self.seen = SeenStatements()
         self.on_commit: list[Callable[[list[EntryRecord]], None]] = []
 
     async def start(self) -> None:
-        """Start the sequencing task."""
+        """Start the sequencing task (once the log in memory is the log on disk)."""
         if self._task is None:
+            self.seen = SeenStatements(await self.store.statement_sha256s())
             self._task = asyncio.create_task(self._run(), name="registry-sequencer")
 
     async def stop(self) -> None:
@@ -188,6 +191,7 @@ class Registrar:
                 continue
             batch = [first]
             group: _Group | None = None
+            await self.pipeline.wait_for_room(1)
             if self._queue.empty() and self.batch_wait > 0:
                 await asyncio.sleep(self.batch_wait)
             while len(batch) < self.batch_max and not self._queue.empty():
@@ -272,7 +276,10 @@ class Registrar:
         # Batches appended but not yet written: taken before the reads below, which may
         # not see them yet; their statements, keys and entries count as in the log.
         epoch, unwritten = self.pipeline.epoch, list(self.pipeline.unwritten)
-        existing = await self.store.find_indexes_by_statement_sha256([p.sha256 for p in batch])
+        maybe_seen = [p.sha256 for p in batch if self.seen.may_contain(p.sha256)]
+        existing = (
+            await self.store.find_indexes_by_statement_sha256(maybe_seen) if maybe_seen else {}
+        )
         entries = await self._references(batch)
         keys = self.directory.overlay()
         first_seen: dict[bytes, _Pending] = {}
@@ -348,6 +355,8 @@ class Registrar:
             return None
         old_size = self.state.size
         leaves = self.state.make_leaves([s.sha256 for _, s, _ in admitted], now)
+        for _, statement, _ in admitted:
+            self.seen.add(statement.sha256)
         checkpoint = self.state.append(leaves, now)
         try:
             records: list[EntryRecord] = []
