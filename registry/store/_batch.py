@@ -1,7 +1,9 @@
 """Writing one batch (group commit) and explaining why the database refused one.
 
 ``write_batch`` runs inside the caller's transaction; the fast path adds one
-query (the log's size) to the inserts.  When the database refuses the batch
+query (the log's size) to the inserts.  It is synchronous, so that one hand-off
+runs a whole batch: in the SQLite writer thread, or through
+``AsyncConnection.run_sync`` on PostgreSQL.  When the database refuses the batch
 (a unique or foreign key constraint), the transaction is rolled back and
 ``explain_refusal`` looks, on a fresh connection, for the first rule broken,
 so that the caller gets a domain error instead of a driver message.
@@ -13,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from registry.store._rows import values_of
@@ -76,9 +79,10 @@ def check_shape(batch: Batch) -> None:
         )
 
 
-async def write_batch(connection: AsyncConnection, batch: Batch) -> None:
+def write_batch(connection: Connection, batch: Batch) -> None:
     """Write the batch in the caller's transaction; raise to have it rolled back."""
-    size = await log_size(connection)
+    last = connection.execute(select(func.max(ENTRIES.c.idx))).scalar_one()
+    size = 0 if last is None else int(last) + 1
     if batch.entries and batch.entries[0].idx != size:
         raise NotContiguous(
             f"batch starts at index {batch.entries[0].idx} but the log has {size} entries"
@@ -88,26 +92,26 @@ async def write_batch(connection: AsyncConnection, batch: Batch) -> None:
             f"checkpoint size {batch.checkpoint.size} but the log has {size} entries"
         )
     if batch.entries:
-        await connection.execute(insert(ENTRIES), [values_of(e) for e in batch.entries])
-    await connection.execute(insert(CHECKPOINTS).values(values_of(batch.checkpoint)))
+        connection.execute(insert(ENTRIES), [values_of(e) for e in batch.entries])
+    connection.execute(insert(CHECKPOINTS).values(values_of(batch.checkpoint)))
     for change in batch.key_changes:
         if isinstance(change, SignerKeyRecord):
-            await connection.execute(insert(SIGNER_KEYS).values(values_of(change)))
+            connection.execute(insert(SIGNER_KEYS).values(values_of(change)))
         else:
-            await _revoke_key(connection, change)
+            _revoke_key(connection, change)
     if batch.revocations:
-        await connection.execute(insert(REVOKED_ENTRIES), [values_of(r) for r in batch.revocations])
+        connection.execute(insert(REVOKED_ENTRIES), [values_of(r) for r in batch.revocations])
 
 
-async def _revoke_key(connection: AsyncConnection, change: KeyRevocationRecord) -> None:
-    result = await connection.execute(
+def _revoke_key(connection: Connection, change: KeyRevocationRecord) -> None:
+    result = connection.execute(
         update(SIGNER_KEYS)
         .where(SIGNER_KEYS.c.kid == change.kid, SIGNER_KEYS.c.revoked_at.is_(None))
         .values(revoked_at=change.revoked_at, revocation_idx=change.revocation_idx)
     )
     if result.rowcount == 1:
         return
-    known = await connection.execute(
+    known = connection.execute(
         select(SIGNER_KEYS.c.revocation_idx).where(SIGNER_KEYS.c.kid == change.kid)
     )
     row = known.first()

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy
 from sqlalchemy import event
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
@@ -82,18 +83,37 @@ def _create_sqlite_engine(url: URL) -> AsyncEngine:
         kwargs["poolclass"] = StaticPool
         kwargs["connect_args"] = {"check_same_thread": False}
     engine = create_async_engine(url, **kwargs)
+    event.listen(engine.sync_engine, "connect", _set_pragmas)
+    return engine
 
-    @event.listens_for(engine.sync_engine, "connect")
-    def _set_pragmas(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        try:
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=FULL")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        finally:
-            cursor.close()
 
+def _set_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    finally:
+        cursor.close()
+
+
+def create_sqlite_writer(url: str) -> Engine | None:
+    """A plain (synchronous) engine on the SQLite file at ``url``, for one writer thread.
+
+    The log's batches are written through it in one hand-off to a thread per
+    batch, where aiosqlite makes one per statement (each waiting its turn on
+    a busy event loop: 7 ms a batch under load, docs/benchmarks.md).  Same
+    pragmas as :func:`create_engine`; None for PostgreSQL or an in-memory
+    SQLite database (which one connection owns).
+    """
+    parsed = make_url(normalise_database_url(url))
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    engine = sqlalchemy.create_engine(
+        parsed.set(drivername="sqlite+pysqlite"), pool_size=1, max_overflow=0
+    )
+    event.listen(engine, "connect", _set_pragmas)
     return engine
 
 

@@ -9,13 +9,16 @@ People's keys and identities (``_keys.py``) and the hand-off queue
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import os
 from collections.abc import AsyncIterator, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 from sqlalchemy import ColumnElement, func, insert, select, text
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -23,7 +26,7 @@ from registry.store._batch import Batch, check_shape, explain_refusal, log_size,
 from registry.store._keys import KeysMixin
 from registry.store._queue import QueueMixin
 from registry.store._rows import from_row, values_of
-from registry.store.engine import create_engine
+from registry.store.engine import create_engine, create_sqlite_writer
 from registry.store.errors import StoreError, UnknownCheckpoint
 from registry.store.models import (
     CheckpointRecord,
@@ -50,15 +53,31 @@ _LEAF_HASH_CHUNK = 100_000
 class Store(KeysMixin, QueueMixin):
     """Async access to the registry's database; owns its engine (see :meth:`close`)."""
 
-    def __init__(self, engine: AsyncEngine, *, sequencer_lock_key: int | None = None):
-        """Use ``engine``; ``sequencer_lock_key`` overrides the per-schema advisory lock key."""
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        sequencer_lock_key: int | None = None,
+        batch_writer: Engine | None = None,
+    ):
+        """Use ``engine``; ``sequencer_lock_key`` overrides the per-schema advisory lock key.
+
+        ``batch_writer`` (SQLite files: :func:`create_sqlite_writer`) writes
+        the log's batches from a thread of its own, one hand-off a batch.
+        """
         self._engine = engine
         self._sequencer_lock_key = sequencer_lock_key
+        self._batch_writer = batch_writer
+        self._writer_thread = (
+            None
+            if batch_writer is None
+            else ThreadPoolExecutor(max_workers=1, thread_name_prefix="registry-batch-writer")
+        )
 
     @classmethod
     def open(cls, url: str) -> Store:
         """A store on a new engine for ``url`` (see :func:`registry.store.engine.create_engine`)."""
-        return cls(create_engine(url))
+        return cls(create_engine(url), batch_writer=create_sqlite_writer(url))
 
     @property
     def backend(self) -> str:
@@ -66,7 +85,12 @@ class Store(KeysMixin, QueueMixin):
         return self._engine.dialect.name
 
     async def close(self) -> None:
-        """Close every connection of the engine."""
+        """Close every connection of the engine (and of the batch writer)."""
+        if self._writer_thread is not None and self._batch_writer is not None:
+            await asyncio.get_running_loop().run_in_executor(
+                self._writer_thread, self._batch_writer.dispose
+            )
+            self._writer_thread.shutdown()
         await self._engine.dispose()
 
     async def __aenter__(self) -> Store:
@@ -99,14 +123,24 @@ class Store(KeysMixin, QueueMixin):
         batch = Batch(tuple(entries), checkpoint, tuple(key_changes), tuple(revocations))
         check_shape(batch)
         try:
-            async with self._engine.begin() as connection:
-                await write_batch(connection, batch)
+            if self._writer_thread is not None:
+                await asyncio.get_running_loop().run_in_executor(
+                    self._writer_thread, self._write_in_thread, batch
+                )
+            else:
+                async with self._engine.begin() as connection:
+                    await connection.run_sync(write_batch, batch)
         except IntegrityError as exc:
             async with self._engine.connect() as connection:
                 error = await explain_refusal(connection, batch)
             if error is None:
                 error = StoreError(f"the database refused the batch: {exc.orig}")
             raise error from exc
+
+    def _write_in_thread(self, batch: Batch) -> None:
+        assert self._batch_writer is not None
+        with self._batch_writer.begin() as connection:
+            write_batch(connection, batch)
 
     async def size(self) -> int:
         """Number of entries in the log."""
@@ -193,6 +227,34 @@ class Store(KeysMixin, QueueMixin):
                 f" where {expected} of {HASH_SIZE} bytes were expected"
             )
         return blob
+
+    async def receipts(self, start: int, end: int) -> list[tuple[int, bytes]]:
+        """The receipts of entries ``start`` to ``end - 1``, as (index, receipt), in order."""
+        query = (
+            select(ENTRIES.c.idx, ENTRIES.c.receipt)
+            .where(ENTRIES.c.idx >= start, ENTRIES.c.idx < end)
+            .order_by(ENTRIES.c.idx)
+        )
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+        return [(int(row[0]), bytes(row[1])) for row in rows]
+
+    async def statement_sha256s(self) -> list[bytes]:
+        """The SHA-256 of every registered statement, in log order (read once at start)."""
+        digests: list[bytes] = []
+        async with self._engine.connect() as connection:
+            size = await log_size(connection)
+            for chunk_start in range(0, size, _LEAF_HASH_CHUNK):
+                query = (
+                    select(ENTRIES.c.statement_sha256)
+                    .where(
+                        ENTRIES.c.idx >= chunk_start,
+                        ENTRIES.c.idx < min(size, chunk_start + _LEAF_HASH_CHUNK),
+                    )
+                    .order_by(ENTRIES.c.idx)
+                )
+                digests.extend(bytes(d) for d in (await connection.execute(query)).scalars())
+        return digests
 
     # -- checkpoints and cosignatures ------------------------------------------------
 

@@ -1,0 +1,54 @@
+"""Reads a sequencer or a follower makes in bulk: statement hashes, receipts; the batch writer."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from registry.store import Store
+from registry.store.errors import NotContiguous
+
+from .records import checkpoint, entries
+
+
+async def test_statement_sha256s_are_every_statement_in_log_order(store: Store) -> None:
+    written = entries(0, 7)
+    await store.append_batch(written, checkpoint(7))
+    assert await store.statement_sha256s() == [e.statement_sha256 for e in written]
+
+
+async def test_statement_sha256s_of_an_empty_log(store: Store) -> None:
+    assert await store.statement_sha256s() == []
+
+
+async def test_receipts_of_a_range(store: Store) -> None:
+    written = entries(0, 9)
+    await store.append_batch(written, checkpoint(9))
+    assert await store.receipts(3, 6) == [(e.idx, e.receipt) for e in written[3:6]]
+    assert await store.receipts(7, 100) == [(e.idx, e.receipt) for e in written[7:]]
+    assert await store.receipts(9, 12) == []
+
+
+async def test_sqlite_batches_are_written_from_one_writer_thread(
+    store: Store, database_url: str
+) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL batches go through the async driver")
+    threads: set[str] = set()
+    write = store._write_in_thread
+
+    def spy(batch: object) -> None:
+        threads.add(threading.current_thread().name)
+        write(batch)  # type: ignore[arg-type]
+
+    store._write_in_thread = spy  # type: ignore[method-assign]
+    await store.append_batch(entries(0, 3), checkpoint(3))
+    await store.append_batch(entries(3, 5), checkpoint(5))
+    assert len(threads) == 1
+    assert threads.pop().startswith("registry-batch-writer")
+    assert await store.size() == 5
+    # a refusal still comes back as the domain error, with nothing written
+    with pytest.raises(NotContiguous):
+        await store.append_batch(entries(6, 8), checkpoint(8))
+    assert await store.size() == 5
