@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FORWARD_TIMEOUT_S = 30.0
+RECEIPT_CACHE_SIZE = 100_000
+"""Receipts a process keeps in memory (the newest), as ``RegistryService`` does."""
 PUMP_IDLE_S = 0.005
 PUMP_IDLE_MAX_S = 0.25
 FOLLOW_INTERVAL_S = 0.2
@@ -41,7 +43,14 @@ async def catch_up(service: RegistryService) -> None:
     latest = await service.store.latest_checkpoint()
     if latest is None or latest.size <= state.size:
         return
-    hashes = (await service.store.leaf_hashes(state.size))[: (latest.size - state.size) * 32]
+    start = state.size
+    hashes = (await service.store.leaf_hashes(start))[: (latest.size - start) * 32]
+    # The receipts of what was registered elsewhere, so that reading them here (as often
+    # as the sequencer does) costs no database query either.
+    for idx, receipt in await service.store.receipts(
+        max(start, latest.size - RECEIPT_CACHE_SIZE), latest.size
+    ):
+        service.remember_receipt(idx, receipt)
     state.tree.extend(hashes[i : i + 32] for i in range(0, len(hashes), 32))
     if hashes:
         state.last_leaf_hash = hashes[-32:]
@@ -67,7 +76,9 @@ async def forward(
         raise refusal_for(Reason.OVERSIZED, f"{len(statement)} bytes, over {MAX_CBOR_SIZE}")
     client = service.handoff_client
     if client is not None and client.available:
-        return await client.register(statement, None if verified is None else verified.public_key)
+        result = await client.register(statement, None if verified is None else verified.public_key)
+        service.remember_receipt(result.index, result.receipt)
+        return result
     if service.store.backend != "postgresql":
         raise Unavailable("no sequencer is running for this log yet; retry", retry_after=1)
     pending_id = await service.store.submit_pending(statement)

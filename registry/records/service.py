@@ -33,7 +33,7 @@ from registry.verify.result import Reason
 from registry.verify.statement import Statement, read_verified_statement, verify_statement
 from registry.verify.trust import b64url
 
-RECEIPT_CACHE_SIZE = 100_000
+RECEIPT_CACHE_SIZE = cluster.RECEIPT_CACHE_SIZE
 
 
 @dataclass(frozen=True)
@@ -200,9 +200,10 @@ class RegistryService:
 
     def _cache_receipts(self, records: list[EntryRecord]) -> None:
         for record in records:
-            self._remember(record.idx, record.receipt)
+            self.remember_receipt(record.idx, record.receipt)
 
-    def _remember(self, idx: int, receipt: bytes) -> None:
+    def remember_receipt(self, idx: int, receipt: bytes) -> None:
+        """Keep entry ``idx``'s receipt in memory (the newest ``RECEIPT_CACHE_SIZE`` are kept)."""
         self._receipts[idx] = receipt
         self._receipts.move_to_end(idx)
         if len(self._receipts) > RECEIPT_CACHE_SIZE:
@@ -240,7 +241,7 @@ class RegistryService:
         if cached is not None:
             return cached
         record = await self.entry(idx)
-        self._remember(idx, record.receipt)
+        self.remember_receipt(idx, record.receipt)
         return record.receipt
 
     async def checkpoint(self) -> str:

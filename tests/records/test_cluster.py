@@ -29,6 +29,10 @@ PATHS = [
 ]
 
 
+async def _no_query(idx: int) -> None:
+    raise AssertionError(f"entry {idx} was read from the database")
+
+
 async def _pair(settings: Settings) -> tuple[RegistryService, RegistryService]:
     keys = create_keys(settings.data_dir, settings.admin_passphrase, settings.origin)
     first = await RegistryService.open(settings, keys)
@@ -88,6 +92,9 @@ def test_one_sequencer_and_a_follower_share_one_log(
                 await follower.register(stranger)
             await follower.refresh()
             assert follower.size == sequencer.size == 12
+            # receipts registered through the sequencer are read here from memory
+            follower.store.get_entry = _no_query  # type: ignore[method-assign]
+            assert await follower.receipt(1) == await sequencer.receipt(1)
             assert await follower.checkpoint() == await sequencer.checkpoint()
         finally:
             await sequencer.close()
