@@ -7,7 +7,8 @@ time is measured too (the rusage of reaped children).  Two Lua scripts:
 - ``POST_LUA`` sends the pre-signed statements of a pool file (see
   ``_statements.py``), each once, and counts the answers by status; when the
   pool runs out the thread stops, so the run ends early rather than sending
-  duplicates (wrk's duration is then the time the pool lasted);
+  duplicates (wrk's duration is then the time the pool lasted), unless told
+  to cycle (for a server that logs nothing, such as ``_app:verify_only``);
 - ``GET_LUA`` sends ``GET <prefix><i><suffix>`` for random ``i`` in
   ``[lo, hi]``, or one fixed path.
 
@@ -49,8 +50,9 @@ end
 
 POST_LUA = (
     r"""
--- args: pool file, first statement, last statement (1-based, inclusive)
-local requests, n, i = {}, 0, 0
+-- args: pool file, first statement, last statement (1-based, inclusive), and "cycle" to
+-- send the pool again from its start when it runs out (for servers that log nothing)
+local requests, n, i, cycle = {}, 0, 0, false
 counts = {}
 exhausted_at = nil
 function init(args)
@@ -58,6 +60,7 @@ function init(args)
   local data = f:read("*a")
   f:close()
   local first, last = tonumber(args[2]), tonumber(args[3])
+  cycle = args[4] == "cycle"
   local headers = {["Content-Type"] = "application/cose"}
   local pos, k = 1, 0
   while pos <= #data and k < last do
@@ -73,6 +76,7 @@ function init(args)
 end
 function request()
   i = i + 1
+  if i > n and cycle then i = 1 end
   if i > n then
     exhausted_at = i
     return wrk.format("GET", "/health")

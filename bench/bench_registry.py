@@ -255,7 +255,7 @@ class Bench:
 
     def verify_only(self, name: str) -> Phase:
         """POSTs that only check the signature (``_app:verify_only``) under server ``name``."""
-        args = [str(self.pool), "1", str(self.pool_count)]
+        args = [str(self.pool), "1", str(self.pool_count), "cycle"]
         return self._yardstick(name, "_app:verify_only", self.post_lua, args, self.args.seconds)
 
     def _yardstick(
@@ -392,7 +392,7 @@ def main() -> None:
     parser.add_argument("--get-seconds", type=float, default=5.0, help="timed load per GET kind")
     parser.add_argument("--clients", type=int, default=64, help="concurrent connections")
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
-    parser.add_argument("--servers", default="uvicorn-h11,uvicorn,granian")
+    parser.add_argument("--servers", default="granian,granian-workers")
     parser.add_argument("--signers", type=int, default=48, help="enrolled PPK keys")
     parser.add_argument(
         "--retries",
@@ -409,7 +409,7 @@ def main() -> None:
     parser.add_argument(
         "--pool-rate",
         type=int,
-        default=3_000,
+        default=10_000,
         help="statements signed per timed second (the most any run can register)",
     )
     parser.add_argument(
