@@ -1,7 +1,7 @@
 """Benchmark the registry service over HTTP: registrations, receipt and checkpoint GETs.
 
     python bench/bench_registry.py [--seconds 10] [--clients 64] [--backend both]
-                                   [--servers uvicorn-h11,uvicorn,granian]
+                                   [--servers granian,granian-workers]
 
 Measured in one run on one machine, so the ratios compare like with like:
 
