@@ -12,7 +12,7 @@ so that the caller gets a domain error instead of a driver message.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
@@ -39,6 +39,13 @@ from registry.store.models import (
     SignerKeyRecord,
 )
 from registry.store.tables import CHECKPOINTS, ENTRIES, REVOKED_ENTRIES, SIGNER_KEYS
+
+_ENTRY_COLUMNS = tuple(f.name for f in fields(EntryRecord))
+# Built once from the table's own column names, never from input: values go as parameters.
+_SQLITE_INSERT_ENTRY = (
+    f"INSERT INTO {ENTRIES.name} ({', '.join(_ENTRY_COLUMNS)}) "  # noqa: S608
+    f"VALUES ({', '.join('?' for _ in _ENTRY_COLUMNS)})"
+)
 
 
 @dataclass(frozen=True)
@@ -91,7 +98,14 @@ def write_batch(connection: Connection, batch: Batch) -> None:
         raise NotContiguous(
             f"checkpoint size {batch.checkpoint.size} but the log has {size} entries"
         )
-    if batch.entries:
+    if batch.entries and connection.dialect.name == "sqlite":
+        # The hot path: straight to the driver (qmark), without per-row bind processing;
+        # SQLAlchemy's executemany cost ~40 us a row more (docs/benchmarks.md).
+        connection.exec_driver_sql(
+            _SQLITE_INSERT_ENTRY,
+            [tuple(getattr(e, name) for name in _ENTRY_COLUMNS) for e in batch.entries],
+        )
+    elif batch.entries:
         connection.execute(insert(ENTRIES), [values_of(e) for e in batch.entries])
     connection.execute(insert(CHECKPOINTS).values(values_of(batch.checkpoint)))
     for change in batch.key_changes:
