@@ -382,8 +382,14 @@ class Bench:
 
 
 def _get_json_size(url: str) -> int:
-    """The log size the server reports on /health."""
-    return int(json.loads(_get(f"{url}/health"))["size"])
+    """The log size the server reports on /health, once every worker has caught up.
+
+    With several workers a request lands on any of them, and a follower shows
+    the log as of its last catch-up (every 0.2 s): wait past that, then keep
+    the largest of a few answers.
+    """
+    time.sleep(0.5)
+    return max(int(json.loads(_get(f"{url}/health"))["size"]) for _ in range(8))
 
 
 def main() -> None:
