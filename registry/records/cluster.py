@@ -17,8 +17,8 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
-from registry.records.errors import RegistrationRefused, Unavailable
-from registry.records.registration import Registered, Registrar, refusal_for
+from registry.records.errors import RegistrationRefused, Unavailable, refusal_for
+from registry.records.registration import Registered, Registrar
 from registry.store.models import PendingRecord
 from registry.verify.cbor import MAX_CBOR_SIZE
 from registry.verify.result import Reason

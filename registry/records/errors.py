@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
+from registry.verify.result import Reason
+
 
 class RegistrationRefused(Exception):
     """A statement the registry will not append; nothing was written.
@@ -129,3 +131,28 @@ class KeyLockedError(Exception):
         self.locked_until = locked_until
         self.retry_after = retry_after
         self.just_locked = just_locked
+
+
+_REFUSALS: dict[Reason, tuple[str, str, int]] = {
+    Reason.UNKNOWN_KEY: ("unknown-key", "Signer key is not enrolled", 403),
+    Reason.BAD_SIGNATURE: ("bad-signature", "Signature does not verify", 400),
+    Reason.WRONG_ALGORITHM: ("wrong-algorithm", "Unsupported signature algorithm", 400),
+    Reason.OVERSIZED: ("oversized", "Statement is too large", 413),
+    Reason.EMPTY: ("empty", "Statement is empty", 400),
+    Reason.TRUNCATED: ("truncated", "Statement is truncated", 400),
+    Reason.NOT_DETERMINISTIC: (
+        "not-deterministic",
+        "Payload is not deterministic CBOR",
+        400,
+    ),
+}
+
+
+def refusal_for(
+    verdict_reason: Reason | None, detail: str, evidence: Mapping[str, str] | None = None
+) -> RegistrationRefused:
+    """The refusal for a statement that failed verification, with the verdict's evidence."""
+    code, title, status = _REFUSALS.get(
+        verdict_reason or Reason.MALFORMED, ("malformed-statement", "Statement is malformed", 400)
+    )
+    return RegistrationRefused(code, title, detail, status, evidence)

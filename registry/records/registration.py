@@ -11,24 +11,23 @@ caller get its receipt: a receipt means the entry is on disk.
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import hashlib
-import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from registry.log.state import LogState
 from registry.records.directory import KeyDirectory
-from registry.records.errors import BatchRefused, RegistrationRefused, Unavailable
+from registry.records.entries import batch_rows
+from registry.records.errors import BatchRefused, RegistrationRefused, Unavailable, refusal_for
 from registry.records.pipeline import AppendedBatch, WritePipeline
 from registry.records.policy import Admission, admit
 from registry.records.references import LogView, prefetch
 from registry.records.seen import SeenStatements
-from registry.store.models import CheckpointRecord, EntryRecord, KeyChange, RevokedEntryRecord
+from registry.store.models import CheckpointRecord, EntryRecord
 from registry.store.repository import Store
 from registry.verify.cbor import MAX_CBOR_SIZE, decode
 from registry.verify.cose import parse_sign1
@@ -39,20 +38,6 @@ log = logging.getLogger(__name__)
 
 REFERENCE_FIELDS = ("entry", "recommendation", "report", "recommendations")
 """Payload fields that name earlier entries, looked up before a batch is admitted."""
-
-_REFUSALS: dict[Reason, tuple[str, str, int]] = {
-    Reason.UNKNOWN_KEY: ("unknown-key", "Signer key is not enrolled", 403),
-    Reason.BAD_SIGNATURE: ("bad-signature", "Signature does not verify", 400),
-    Reason.WRONG_ALGORITHM: ("wrong-algorithm", "Unsupported signature algorithm", 400),
-    Reason.OVERSIZED: ("oversized", "Statement is too large", 413),
-    Reason.EMPTY: ("empty", "Statement is empty", 400),
-    Reason.TRUNCATED: ("truncated", "Statement is truncated", 400),
-    Reason.NOT_DETERMINISTIC: (
-        "not-deterministic",
-        "Payload is not deterministic CBOR",
-        400,
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -79,16 +64,6 @@ class _Group:
 
     items: list[_Pending]
     future: asyncio.Future[list[Registered]] = field(repr=False)
-
-
-def refusal_for(
-    verdict_reason: Reason | None, detail: str, evidence: Mapping[str, str] | None = None
-) -> RegistrationRefused:
-    """The refusal for a statement that failed verification, with the verdict's evidence."""
-    code, title, status = _REFUSALS.get(
-        verdict_reason or Reason.MALFORMED, ("malformed-statement", "Statement is malformed", 400)
-    )
-    return RegistrationRefused(code, title, detail, status, evidence)
 
 
 class Registrar:
@@ -359,34 +334,9 @@ class Registrar:
             self.seen.add(statement.sha256)
         checkpoint = self.state.append(leaves, now)
         try:
-            records: list[EntryRecord] = []
-            key_changes: list[KeyChange] = []
-            revocations: list[RevokedEntryRecord] = []
-            for (_, statement, admission), new in zip(admitted, leaves, strict=True):
-                index = new.leaf.index
-                records.append(
-                    EntryRecord(
-                        idx=index,
-                        statement=statement.raw,
-                        statement_sha256=statement.sha256,
-                        leaf=new.leaf_bytes,
-                        leaf_hash=new.leaf_hash,
-                        registered_at=now,
-                        type=statement.statement_type,
-                        signer_kid=statement.kid,
-                        instansi=admission.instansi,
-                        payload_json=payload_json(statement.payload),
-                        receipt=self.state.receipt(new.leaf_bytes, index, checkpoint.size, now),
-                    )
-                )
-                if admission.key_change is not None:
-                    key_changes.append(admission.key_change)
-                if admission.revokes is not None:
-                    revocations.append(
-                        RevokedEntryRecord(
-                            admission.revokes, index, admission.revocation_reason or ""
-                        )
-                    )
+            records, key_changes, revocations = batch_rows(
+                self.state, [(s, a) for _, s, a in admitted], leaves, checkpoint, now
+            )
         except BaseException:
             self.state.rollback(old_size)
             raise
@@ -464,18 +414,3 @@ def _peek_payload(statement: bytes) -> dict[str, Any]:
         return {}
     payload = decode(parsed.value.payload, "payload")
     return payload.value if payload.ok and isinstance(payload.value, dict) else {}
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, bytes):
-        return base64.urlsafe_b64encode(value).rstrip(b"=").decode()
-    if isinstance(value, dict):
-        return {k: _json_value(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_json_value(v) for v in value]
-    return value
-
-
-def payload_json(payload: dict[str, Any]) -> str:
-    """The payload as JSON text (bytes as base64url), for search and JSON views."""
-    return json.dumps(_json_value(payload), ensure_ascii=False, sort_keys=True)

@@ -21,10 +21,10 @@ from registry.log.tiles import TilePathError  # noqa: F401  (re-exported for the
 from registry.log.tree import ProofRequestError
 from registry.records import cluster
 from registry.records.directory import KeyDirectory
-from registry.records.errors import NotFound, Unavailable
+from registry.records.errors import NotFound, Unavailable, refusal_for
 from registry.records.handoff import HandoffClient, HandoffServer, handoff_socket
 from registry.records.operator import OperatorKeys
-from registry.records.registration import Registered, Registrar, refusal_for
+from registry.records.registration import Registered, Registrar
 from registry.store.migrate import upgrade
 from registry.store.models import EntryRecord
 from registry.store.repository import Store

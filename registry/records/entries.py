@@ -1,0 +1,69 @@
+"""What a batch writes: an entry record per admitted statement, its key changes, revocations.
+
+Plain functions over the appended leaves and the checkpoint they end in: the
+registrar calls :func:`batch_rows` once the batch is appended to the tree.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from registry.log.state import LogState, NewLeaf
+from registry.records.policy import Admission
+from registry.store.models import CheckpointRecord, EntryRecord, KeyChange, RevokedEntryRecord
+from registry.verify.statement import Statement
+
+
+def batch_rows(
+    state: LogState,
+    admitted: Sequence[tuple[Statement, Admission]],
+    leaves: Sequence[NewLeaf],
+    checkpoint: CheckpointRecord,
+    now: int,
+) -> tuple[list[EntryRecord], list[KeyChange], list[RevokedEntryRecord]]:
+    """The entry records (with their receipts), key changes and revocations of a batch."""
+    records: list[EntryRecord] = []
+    key_changes: list[KeyChange] = []
+    revocations: list[RevokedEntryRecord] = []
+    for (statement, admission), new in zip(admitted, leaves, strict=True):
+        index = new.leaf.index
+        records.append(
+            EntryRecord(
+                idx=index,
+                statement=statement.raw,
+                statement_sha256=statement.sha256,
+                leaf=new.leaf_bytes,
+                leaf_hash=new.leaf_hash,
+                registered_at=now,
+                type=statement.statement_type,
+                signer_kid=statement.kid,
+                instansi=admission.instansi,
+                payload_json=payload_json(statement.payload),
+                receipt=state.receipt(new.leaf_bytes, index, checkpoint.size, now),
+            )
+        )
+        if admission.key_change is not None:
+            key_changes.append(admission.key_change)
+        if admission.revokes is not None:
+            revocations.append(
+                RevokedEntryRecord(admission.revokes, index, admission.revocation_reason or "")
+            )
+    return records, key_changes, revocations
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return base64.urlsafe_b64encode(value).rstrip(b"=").decode()
+    if isinstance(value, dict):
+        return {k: _json_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_value(v) for v in value]
+    return value
+
+
+def payload_json(payload: dict[str, Any]) -> str:
+    """The payload as JSON text (bytes as base64url), for search and JSON views."""
+    return json.dumps(_json_value(payload), ensure_ascii=False, sort_keys=True)
