@@ -1,4 +1,4 @@
-"""The verify pages, ``/v/{index}`` (one record) and ``/verify`` (scan a QR), and their files.
+"""The pages: ``/`` (home), ``/v/{index}`` (verify one record), ``/verify`` (scan a QR), files.
 
 The server renders the pages (Jinja2, Bahasa Indonesia first, ``?lang=en`` for
 English) and may show a record's fields for convenience, but the verdict is
@@ -37,6 +37,9 @@ TRUST_FILE = STATIC_DIR / "trust.json"
 LANGUAGES = ("id", "en")
 DEFAULT_LANGUAGE = "id"
 WIB = dt.timezone(dt.timedelta(hours=7), "WIB")
+
+HOME_LATEST = 10
+"""Records the home page lists, newest first."""
 
 ONLINE_CHECKS = ("signature", "statement", "fragment", "receipt", "checkpoint", "revocation")
 
@@ -258,6 +261,40 @@ class WebController(Controller):
             checks=ONLINE_CHECKS,
             summary=_summary(view, strings(chosen)),
             links=_links(request, index),
+        )
+
+    @get("/", summary="The registry's home page: the log, its latest records, open data")
+    async def home(
+        self, request: Request[Any, Any, Any], lang: FromQuery[str | None] = None
+    ) -> Response[str]:
+        """What a visitor sees first: the log's size and signed head, the newest records."""
+        chosen = language(lang)
+        t = strings(chosen)
+        service = service_of(request)
+        page = await service.store.search_entries(limit=HOME_LATEST, newest_first=True)
+        latest = [
+            {
+                "index": record.idx,
+                "type": t.get(f"type.{record.type}", record.type),
+                "instansi": record.instansi or "",
+                "registered_at": _time(record.registered_at),
+            }
+            for record in page.records
+            if record.idx < service.size
+        ]
+        try:
+            checkpoint: str | None = await service.checkpoint()
+        except NotFound:
+            checkpoint = None
+        return self._page(
+            request,
+            "home.html",
+            chosen,
+            200,
+            page="home",
+            size=service.size,
+            checkpoint=checkpoint,
+            latest=latest,
         )
 
     @get("/verify", summary="Scan a QR code with the camera, upload it, or paste it")
