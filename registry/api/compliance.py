@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -23,9 +24,11 @@ from registry.api.errors import BadRequest, problem
 from registry.compliance import track, views
 from registry.compliance.access import (
     ERASE_ROLES,
+    MAX_AGE_S,
     AccessDenied,
     ReplayGuard,
     may_read_identity,
+    request_digest,
     require,
     verify_request,
 )
@@ -257,6 +260,17 @@ class TrackRecordController(Controller):
         return Response({"as_of": snap.as_of, **record})
 
 
+async def _use_once(service: RegistryService, request: Request[Any, Any, Any]) -> None:
+    """Record the request's signed token as used by any process, or refuse a replay."""
+    now_ms = int(time.time() * 1000)
+    if not await service.store.use_request(
+        request_digest(request.headers.get("authorization")),
+        now_ms=now_ms,
+        expires_at=now_ms + 2 * MAX_AGE_S * 1000,
+    ):
+        raise AccessDenied("replayed-request", "Signed request was already used", "sign anew")
+
+
 def _denied(request: Request[Any, Any, Any], exc: AccessDenied) -> Response[Any]:
     headers = {"WWW-Authenticate": "Registry-Signed"} if exc.status == 401 else None
     return problem(exc.code, exc.title, exc.status, exc.detail, request.url.path, headers)
@@ -294,6 +308,7 @@ class IdentitiesController(Controller):
                 service.directory,
                 holder.replay,
             )
+            await _use_once(service, request)
             snap = index.snapshot(_day("as_of", None))
             recs = [index.recs[i] for i in index.by_subject.get(value, [])]
             named = [r for r in recs if snap.stands(r.idx, r.day)]
@@ -333,6 +348,7 @@ class IdentitiesController(Controller):
                 service.directory,
                 holder.replay,
             )
+            await _use_once(service, request)
             require(key.role in ERASE_ROLES, key.role, "erase identities")
         except AccessDenied as exc:
             return _denied(request, exc)

@@ -57,8 +57,9 @@ class Keys(Protocol):
 class ReplayGuard:
     """Remembers the signed requests seen in the last :data:`MAX_AGE_S` (x2) seconds.
 
-    One per process: in a cluster a token could be replayed once to each
-    process within its five minutes.
+    One per process, a first filter: the API also records every request in
+    the database (``Store.use_request``), so that in a cluster of processes a
+    request is still used once in all.
     """
 
     def __init__(self, limit: int = 100_000) -> None:
@@ -150,6 +151,11 @@ def verify_request(
     if not replay.first_use(hashlib.sha256(token).digest(), now):
         raise AccessDenied("replayed-request", "Signed request was already used", "sign anew")
     return key
+
+
+def request_digest(header: str | None) -> bytes:
+    """The SHA-256 of the signed request in ``header`` (for the shared replay record)."""
+    return hashlib.sha256(token_of(header)).digest()
 
 
 def may_read_identity(key: SignerKeyRecord, addressed: Iterable[tuple[bytes, str]]) -> bool:

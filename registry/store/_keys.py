@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import case, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from registry.store._rows import from_row, upsert, values_of
 from registry.store.errors import IdentityErased, UnknownKey
 from registry.store.models import CustodialKeyRecord, IdentityRecord, SignerKeyRecord
-from registry.store.tables import CUSTODIAL_KEYS, IDENTITIES, SIGNER_KEYS
+from registry.store.tables import CUSTODIAL_KEYS, IDENTITIES, SIGNER_KEYS, USED_REQUESTS
 
 _ERASE_CHUNK = 10_000
 """Commitments per UPDATE when erasing many: PostgreSQL binds at most 32,767 parameters."""
@@ -200,3 +201,25 @@ class KeysMixin:
                 )
                 erased += result.rowcount
         return erased
+
+    # -- signed requests --------------------------------------------------------------
+
+    async def use_request(self, digest: bytes, *, now_ms: int, expires_at: int) -> bool:
+        """Record that the signed request with SHA-256 ``digest`` is used; False if it was.
+
+        Shared by every process on the database, so a request is used once
+        in all; rows past ``expires_at`` (when the request could no longer
+        be replayed anyway) are dropped on the way.
+        """
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                delete(USED_REQUESTS).where(USED_REQUESTS.c.expires_at < now_ms)
+            )
+            try:
+                async with connection.begin_nested():
+                    await connection.execute(
+                        insert(USED_REQUESTS).values(digest=digest, expires_at=expires_at)
+                    )
+            except IntegrityError:
+                return False
+        return True

@@ -213,6 +213,15 @@ class Pending(SQLModel, table=True):
     error: str | None = Field(default=None, sa_column=Column("error", Text, nullable=True))
 
 
+class UsedRequest(SQLModel, table=True):
+    """A signed request already used (its SHA-256), kept until it could no longer be replayed."""
+
+    __tablename__ = "used_requests"
+
+    digest: bytes = Field(sa_column=Column("digest", LargeBinary, primary_key=True))
+    expires_at: int = Field(sa_column=Column("expires_at", BigInteger, nullable=False, index=True))
+
+
 METADATA = SQLModel.metadata
 
 
@@ -228,3 +237,4 @@ CUSTODIAL_KEYS = _table("custodial_keys")
 REVOKED_ENTRIES = _table("revoked_entries")
 IDENTITIES = _table("identities")
 PENDING = _table("pending")
+USED_REQUESTS = _table("used_requests")

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from registry.compliance.access import sign_request
+from registry.compliance.access import ReplayGuard, sign_request
 from registry.store.models import IdentityRecord
 from registry.verify.checkpoint import verify_checkpoint
 from registry.verify.receipt import verify_receipt
@@ -359,7 +359,7 @@ def test_erasure_by_admin_keeps_the_log_and_every_proof_valid(identity: History)
     assert response.status_code == 200, response.text
     assert response.json()["erased"] is True
     assert_problem(read(identity, "recommender"), 410, "identity-erased")
-    again = erase(identity, "admin", issued_at=int(time.time()) - 1)  # not a replay: new bytes
+    again = erase(identity, "admin", issued_at=int(time.time()) - 30)  # not a replay: new bytes
     assert_problem(again, 410, "identity-erased")
     assert client.get("/checkpoint").text == before
     trusted = registry.trusted()
@@ -373,3 +373,12 @@ def test_erasure_by_admin_keeps_the_log_and_every_proof_valid(identity: History)
         assert view["inclusion_proof"]["root"] == b64url(checkpoint.root)
     report = client.get(f"/entries/{identity.report}", headers={"Accept": "application/json"})
     assert report.json()["payload"]["subject_commitment"] == b64url(SUBJECT)
+
+
+def test_a_request_replayed_to_another_worker_is_refused(identity: History) -> None:
+    """Each worker has its own in-memory guard; the database's record is shared by all."""
+    header = sign_request(identity.registry.signer("recommender"), "GET", PATH)
+    client = identity.registry.client
+    assert client.get(PATH, headers={"Authorization": header}).status_code == 200
+    client.app.state.compliance.replay = ReplayGuard()  # as another process would start
+    assert_problem(client.get(PATH, headers={"Authorization": header}), 401, "replayed-request")

@@ -25,6 +25,7 @@ TABLES = {
     "revoked_entries",
     "identities",
     "pending",
+    "used_requests",
 }
 
 
@@ -50,7 +51,7 @@ async def test_upgrade_creates_every_table(database_url: str) -> None:
     assert await current_revision(database_url) is None
     await upgrade(database_url)
     assert await _run(database_url, _table_names) == TABLES | {"alembic_version"}
-    assert await current_revision(database_url) == head_revision() == "0001"
+    assert await current_revision(database_url) == head_revision() == "0002"
 
 
 async def test_upgrade_twice_is_a_no_op(database_url: str) -> None:
