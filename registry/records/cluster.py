@@ -59,7 +59,7 @@ async def catch_up(service: RegistryService) -> None:
     ):
         if record.size <= state.size:
             state.load_checkpoint(record)
-    for key in await service.store.list_signer_keys():
+    for key in await service.store.list_signer_keys(changed_since=start):
         service.directory.apply(key)
 
 

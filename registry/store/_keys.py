@@ -35,10 +35,19 @@ class KeysMixin:
             row = (await connection.execute(query)).first()
         return None if row is None else from_row(SignerKeyRecord, row)
 
-    async def list_signer_keys(self) -> list[SignerKeyRecord]:
-        """Every enrolled key, revoked ones included, in the order they were enrolled."""
+    async def list_signer_keys(self, *, changed_since: int = 0) -> list[SignerKeyRecord]:
+        """Every enrolled key, revoked ones included, in the order they were enrolled.
+
+        With ``changed_since``, only the keys enrolled or revoked by an entry at
+        that index or later (what a follower catching up from there needs).
+        """
+        query = select(SIGNER_KEYS).order_by(SIGNER_KEYS.c.enrolment_idx, SIGNER_KEYS.c.kid)
+        if changed_since > 0:
+            query = query.where(
+                (SIGNER_KEYS.c.enrolment_idx >= changed_since)
+                | (SIGNER_KEYS.c.revocation_idx >= changed_since)
+            )
         async with self._engine.connect() as connection:
-            query = select(SIGNER_KEYS).order_by(SIGNER_KEYS.c.enrolment_idx, SIGNER_KEYS.c.kid)
             rows = (await connection.execute(query)).all()
         return [from_row(SignerKeyRecord, row) for row in rows]
 

@@ -95,6 +95,18 @@ def test_one_sequencer_and_a_follower_share_one_log(
             # receipts registered through the sequencer are read here from memory
             follower.store.get_entry = _no_query  # type: ignore[method-assign]
             assert await follower.receipt(1) == await sequencer.receipt(1)
+            # a key revoked through the sequencer is revoked here once caught up
+            revocation = {
+                "type": "key-revocation",
+                "kid": ppk.kid,
+                "reason": "masa jabatan berakhir",
+                "effective": "2024-10-01",
+            }
+            await sequencer.register(admin.sign_statement(revocation, "op", NOW_S))
+            await follower.refresh()
+            revoked = follower.directory.get(ppk.kid)
+            assert revoked is not None
+            assert revoked.revocation_idx == 12
             assert await follower.checkpoint() == await sequencer.checkpoint()
         finally:
             await sequencer.close()
@@ -105,10 +117,11 @@ def test_one_sequencer_and_a_follower_share_one_log(
                     break
                 await asyncio.sleep(0.1)
             assert follower.is_sequencer
+            other = CoseSigner(fixed_key("ppk-klaster-2"))
             more = await follower.register(
-                ppk.sign_statement(pact(place="Kota baru"), "ppk", NOW_S)
+                admin.sign_statement(enrolment(other.public_key, "ppk"), "op", NOW_S)
             )
-            assert more.index == 12
+            assert more.index == 13
         finally:
             await follower.close()
 

@@ -31,6 +31,10 @@ async def test_enrol_then_revoke_a_key(store: Store) -> None:
     revoked = dataclasses.replace(dedi, revoked_at=T0 + 5, revocation_idx=2)
     assert await store.get_signer_key(dedi.kid) == revoked
     assert await store.get_signer_key(sha256(b"unknown")) is None
+    # what a follower that had read entries 0 and 1 needs: the key revoked by entry 2
+    assert await store.list_signer_keys(changed_since=2) == [revoked]
+    assert await store.list_signer_keys(changed_since=1) == [revoked, ridwan]
+    assert await store.list_signer_keys(changed_since=3) == []
 
 
 async def test_enrol_and_revoke_in_one_batch(store: Store) -> None:
