@@ -38,6 +38,7 @@ from sqlalchemy.engine import make_url
 from registry.config import Settings
 from registry.records.errors import RegistrationRefused, Unavailable
 from registry.records.registration import Registered
+from registry.store.engine import sqlite_file
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +71,9 @@ def handoff_socket(settings: Settings) -> Path | None:
     private directory under the temporary directory when that path is too
     long for a Unix socket.
     """
-    url = make_url(settings.database_url)
-    if url.get_backend_name() == "sqlite" and (url.database or ":memory:") == ":memory:":
+    if make_url(settings.database_url).get_backend_name() == "sqlite" and (
+        sqlite_file(settings.database_url) is None
+    ):
         return None
     digest = hashlib.sha256(settings.database_url.encode()).hexdigest()[:16]
     preferred = settings.data_dir.resolve() / f"sequencer-{digest}.sock"

@@ -12,6 +12,7 @@ tables in their own schema; it is passed to the server as a session setting
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy
@@ -76,9 +77,24 @@ def create_engine(url: str) -> AsyncEngine:
     return _create_postgres_engine(parsed)
 
 
+def sqlite_file(url: URL | str) -> Path | None:
+    """The file a SQLite database URL names; None for PostgreSQL or an in-memory database.
+
+    An in-memory database lives in one connection of one process: it has no
+    second engine, no file lock and no other process to hand work to.
+    """
+    parsed = url if isinstance(url, URL) else make_url(normalise_database_url(url))
+    database = parsed.database or ":memory:"
+    if parsed.get_backend_name() != "sqlite" or database == ":memory:":
+        return None
+    if database.startswith("file::memory:"):
+        return None
+    return Path(database)
+
+
 def _create_sqlite_engine(url: URL) -> AsyncEngine:
     kwargs: dict[str, Any] = {}
-    if url.database in (None, "", ":memory:"):
+    if sqlite_file(url) is None:
         # An in-memory database lives in one connection: share it.
         kwargs["poolclass"] = StaticPool
         kwargs["connect_args"] = {"check_same_thread": False}
@@ -108,7 +124,7 @@ def create_sqlite_writer(url: str) -> Engine | None:
     SQLite database (which one connection owns).
     """
     parsed = make_url(normalise_database_url(url))
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+    if sqlite_file(parsed) is None:
         return None
     engine = sqlalchemy.create_engine(
         parsed.set(drivername="sqlite+pysqlite"), pool_size=1, max_overflow=0

@@ -26,7 +26,7 @@ from registry.store._batch import Batch, check_shape, explain_refusal, log_size,
 from registry.store._keys import KeysMixin
 from registry.store._queue import QueueMixin
 from registry.store._rows import from_row, values_of
-from registry.store.engine import create_engine, create_sqlite_writer
+from registry.store.engine import create_engine, create_sqlite_writer, sqlite_file
 from registry.store.errors import StoreError, UnknownCheckpoint
 from registry.store.models import (
     CheckpointRecord,
@@ -392,7 +392,7 @@ class Store(KeysMixin, QueueMixin):
         always holds.
         """
         if self.backend != "postgresql":
-            with sqlite_file_lock(self._engine.url.database) as held:
+            with sqlite_file_lock(sqlite_file(self._engine.url)) as held:
                 yield held
             return
         connection = await self._engine.connect()
@@ -417,12 +417,15 @@ class Store(KeysMixin, QueueMixin):
 
 
 @contextmanager
-def sqlite_file_lock(database: str | None) -> Iterator[bool]:
-    """Hold an exclusive non-blocking ``flock`` beside SQLite file ``database``, if free."""
-    if not database or database == ":memory:" or database.startswith("file::memory:"):
+def sqlite_file_lock(database: Path | None) -> Iterator[bool]:
+    """Hold an exclusive non-blocking ``flock`` beside SQLite file ``database``, if free.
+
+    ``None`` (an in-memory database, private to its process) always holds.
+    """
+    if database is None:
         yield True
         return
-    path = Path(database).with_name(Path(database).name + "-sequencer.lock")
+    path = database.with_name(database.name + "-sequencer.lock")
     descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         try:

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from registry.store import create_engine, normalise_database_url
+from registry.store.engine import sqlite_file
 
 
 @pytest.mark.parametrize(
@@ -84,3 +85,19 @@ async def test_postgres_search_path_from_the_url(make_database_url: Callable[[st
     finally:
         await engine.dispose()
     assert current == schema
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("sqlite:///registry.sqlite3", "registry.sqlite3"),
+        ("sqlite+aiosqlite:////var/lib/registry/log.db", "/var/lib/registry/log.db"),
+        ("sqlite+aiosqlite:///:memory:", None),
+        ("sqlite://", None),
+        ("sqlite:///file::memory:?cache=shared", None),
+        ("postgresql://postgres@127.0.0.1/test", None),
+    ],
+)
+def test_sqlite_file_names_the_file_or_nothing(url: str, expected: str | None) -> None:
+    found = sqlite_file(url)
+    assert (None if found is None else str(found)) == expected

@@ -41,23 +41,27 @@ async def test_only_one_store_holds_the_sqlite_file_lock(
 
 
 def test_the_sqlite_lock_is_held_across_processes(tmp_path: Path) -> None:
-    database = str(tmp_path / "log.sqlite3")
+    database = tmp_path / "log.sqlite3"
     with sqlite_file_lock(database) as held:
         assert held
         other = subprocess.run(
-            [sys.executable, "-c", _TRY_LOCK, database], capture_output=True, text=True, check=True
+            [sys.executable, "-c", _TRY_LOCK, str(database)],
+            capture_output=True,
+            text=True,
+            check=True,
         )
         assert other.stdout.strip() == "False"
     other = subprocess.run(
-        [sys.executable, "-c", _TRY_LOCK, database], capture_output=True, text=True, check=True
+        [sys.executable, "-c", _TRY_LOCK, str(database)], capture_output=True, text=True, check=True
     )
     assert other.stdout.strip() == "True"
 
 
 _TRY_LOCK = """
 import sys
+from pathlib import Path
 from registry.store.repository import sqlite_file_lock
-with sqlite_file_lock(sys.argv[1]) as held:
+with sqlite_file_lock(Path(sys.argv[1])) as held:
     print(held)
 """
 
