@@ -63,10 +63,17 @@ class Batch:
         return [c for c in self.key_changes if isinstance(c, SignerKeyRecord)]
 
 
+_LAST_INDEX = select(func.max(ENTRIES.c.idx))
+
+
+def _size_after(last: int | None) -> int:
+    """The log's size given its last index (entries are numbered from 0 without gaps)."""
+    return 0 if last is None else int(last) + 1
+
+
 async def log_size(connection: AsyncConnection) -> int:
     """Number of entries in the log (they are numbered from 0 without gaps)."""
-    last = (await connection.execute(select(func.max(ENTRIES.c.idx)))).scalar_one()
-    return 0 if last is None else int(last) + 1
+    return _size_after((await connection.execute(_LAST_INDEX)).scalar_one())
 
 
 def check_shape(batch: Batch) -> None:
@@ -88,8 +95,7 @@ def check_shape(batch: Batch) -> None:
 
 def write_batch(connection: Connection, batch: Batch) -> None:
     """Write the batch in the caller's transaction; raise to have it rolled back."""
-    last = connection.execute(select(func.max(ENTRIES.c.idx))).scalar_one()
-    size = 0 if last is None else int(last) + 1
+    size = _size_after(connection.execute(_LAST_INDEX).scalar_one())
     if batch.entries and batch.entries[0].idx != size:
         raise NotContiguous(
             f"batch starts at index {batch.entries[0].idx} but the log has {size} entries"

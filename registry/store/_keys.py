@@ -12,13 +12,10 @@ from sqlalchemy import case, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from registry.store._rows import from_row, upsert, values_of
+from registry.store._rows import from_row, in_chunks, upsert, values_of
 from registry.store.errors import IdentityErased, UnknownKey
 from registry.store.models import CustodialKeyRecord, IdentityRecord, SignerKeyRecord
 from registry.store.tables import CUSTODIAL_KEYS, IDENTITIES, SIGNER_KEYS, USED_REQUESTS
-
-_ERASE_CHUNK = 10_000
-"""Commitments per UPDATE when erasing many: PostgreSQL binds at most 32,767 parameters."""
 
 
 class KeysMixin:
@@ -190,7 +187,7 @@ class KeysMixin:
         """Erase the identities behind many commitments in one transaction (all or none).
 
         As :meth:`erase_identity` for each, but one transaction however many
-        there are (they are matched ``_ERASE_CHUNK`` at a time, within PostgreSQL's
+        there are (they are matched ``IN_LIST_CHUNK`` at a time, within PostgreSQL's
         limit on parameters per statement).  Returns how many this call erased;
         unknown and already erased commitments are left as they are.
         """
@@ -199,11 +196,11 @@ class KeysMixin:
         if not wanted:
             return erased
         async with self._engine.begin() as connection:
-            for start in range(0, len(wanted), _ERASE_CHUNK):
+            for chunk in in_chunks(wanted):
                 result = await connection.execute(
                     update(IDENTITIES)
                     .where(
-                        IDENTITIES.c.commitment.in_(wanted[start : start + _ERASE_CHUNK]),
+                        IDENTITIES.c.commitment.in_(chunk),
                         IDENTITIES.c.erased_at.is_(None),
                     )
                     .values(salt=None, nip=None, name=None, erased_at=now_ms)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -15,6 +15,19 @@ if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
 R = TypeVar("R", bound="DataclassInstance")
+V = TypeVar("V")
+
+
+IN_LIST_CHUNK = 10_000
+"""Values per ``IN (...)`` list: PostgreSQL binds at most 32,767 parameters per statement."""
+
+
+def in_chunks(values: Sequence[V], size: int = IN_LIST_CHUNK) -> Iterator[Sequence[V]]:
+    """``values`` in slices of at most ``size``, for one ``IN`` list each."""
+    if size < 1:
+        raise ValueError("chunk_size must be at least 1")
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def now_ms() -> int:

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from registry.store._batch import Batch, check_shape, explain_refusal, log_size, write_batch
 from registry.store._keys import KeysMixin
 from registry.store._queue import QueueMixin
-from registry.store._rows import from_row, values_of
+from registry.store._rows import IN_LIST_CHUNK, from_row, in_chunks, values_of
 from registry.store.engine import create_engine, create_sqlite_writer, sqlite_file
 from registry.store.errors import StoreError, UnknownCheckpoint
 from registry.store.models import (
@@ -42,9 +42,6 @@ HASH_SIZE = 32
 
 # The sequencer's advisory lock key is a hash of this and the schema's name.
 SEQUENCER_LOCK_PREFIX = "registry/sequencer:"
-
-# Values per IN list: PostgreSQL binds at most 32,767 parameters per statement.
-IN_LIST_CHUNK = 10_000
 
 # Rows per query when reading every leaf hash at start.
 _LEAF_HASH_CHUNK = 100_000
@@ -182,16 +179,15 @@ class Store(KeysMixin, QueueMixin):
         query each, on one connection), since PostgreSQL binds at most 32,767
         parameters per statement (and SQLite, as built, may bind as few).
         """
-        if chunk_size < 1:
-            raise ValueError("chunk_size must be at least 1")
         wanted = list(dict.fromkeys(statement_sha256s))
         found: dict[bytes, int] = {}
-        if not wanted:
+        chunks = list(in_chunks(wanted, chunk_size))
+        if not chunks:
             return found
         async with self._engine.connect() as connection:
-            for start in range(0, len(wanted), chunk_size):
+            for chunk in chunks:
                 query = select(ENTRIES.c.statement_sha256, ENTRIES.c.idx).where(
-                    ENTRIES.c.statement_sha256.in_(wanted[start : start + chunk_size])
+                    ENTRIES.c.statement_sha256.in_(chunk)
                 )
                 rows = (await connection.execute(query)).all()
                 found.update((bytes(row[0]), int(row[1])) for row in rows)
@@ -206,19 +202,7 @@ class Store(KeysMixin, QueueMixin):
         """
         if start < 0:
             raise ValueError("start must not be negative")
-        parts: list[bytes] = []
-        async with self._engine.connect() as connection:
-            size = await log_size(connection)
-            for chunk_start in range(start, size, _LEAF_HASH_CHUNK):
-                query = (
-                    select(ENTRIES.c.leaf_hash)
-                    .where(
-                        ENTRIES.c.idx >= chunk_start,
-                        ENTRIES.c.idx < min(size, chunk_start + _LEAF_HASH_CHUNK),
-                    )
-                    .order_by(ENTRIES.c.idx)
-                )
-                parts.extend((await connection.execute(query)).scalars())
+        size, parts = await self._column_in_log_order(ENTRIES.c.leaf_hash, start)
         blob = b"".join(parts)
         expected = max(0, size - start)
         if len(parts) != expected or len(blob) != HASH_SIZE * expected:
@@ -241,20 +225,30 @@ class Store(KeysMixin, QueueMixin):
 
     async def statement_sha256s(self) -> list[bytes]:
         """The SHA-256 of every registered statement, in log order (read once at start)."""
-        digests: list[bytes] = []
+        _, digests = await self._column_in_log_order(ENTRIES.c.statement_sha256, 0)
+        return [bytes(d) for d in digests]
+
+    async def _column_in_log_order(
+        self, column: ColumnElement[bytes], start: int
+    ) -> tuple[int, list[bytes]]:
+        """The log's size, and ``column`` of every entry from ``start`` on, in index order.
+
+        Read ``_LEAF_HASH_CHUNK`` entries a query, all on one connection.
+        """
+        values: list[bytes] = []
         async with self._engine.connect() as connection:
             size = await log_size(connection)
-            for chunk_start in range(0, size, _LEAF_HASH_CHUNK):
+            for chunk_start in range(start, size, _LEAF_HASH_CHUNK):
                 query = (
-                    select(ENTRIES.c.statement_sha256)
+                    select(column)
                     .where(
                         ENTRIES.c.idx >= chunk_start,
                         ENTRIES.c.idx < min(size, chunk_start + _LEAF_HASH_CHUNK),
                     )
                     .order_by(ENTRIES.c.idx)
                 )
-                digests.extend(bytes(d) for d in (await connection.execute(query)).scalars())
-        return digests
+                values.extend((await connection.execute(query)).scalars())
+        return size, values
 
     # -- checkpoints and cosignatures ------------------------------------------------
 
@@ -320,15 +314,13 @@ class Store(KeysMixin, QueueMixin):
         self, idxs: Sequence[int], *, chunk_size: int = IN_LIST_CHUNK
     ) -> dict[int, RevokedEntryRecord]:
         """Which of the entries ``idxs`` no longer stand, and why (``chunk_size`` a query)."""
-        wanted = sorted(set(idxs))
         found: dict[int, RevokedEntryRecord] = {}
-        if not wanted:
+        chunks = list(in_chunks(sorted(set(idxs)), chunk_size))
+        if not chunks:
             return found
         async with self._engine.connect() as connection:
-            for start in range(0, len(wanted), chunk_size):
-                query = select(REVOKED_ENTRIES).where(
-                    REVOKED_ENTRIES.c.idx.in_(wanted[start : start + chunk_size])
-                )
+            for chunk in chunks:
+                query = select(REVOKED_ENTRIES).where(REVOKED_ENTRIES.c.idx.in_(chunk))
                 for row in (await connection.execute(query)).all():
                     found[int(row.idx)] = from_row(RevokedEntryRecord, row)
         return found
