@@ -97,8 +97,8 @@ class LogState:
         note = sign_checkpoint(self.note_signer, self.origin, size, root)
         return CheckpointRecord(size, root, note, now_ms)
 
-    def commit(self, leaves: Sequence[NewLeaf], checkpoint: CheckpointRecord) -> None:
-        """Make an appended batch current once it is on disk."""
+    def commit(self, checkpoint: CheckpointRecord) -> None:
+        """Make an appended batch current once it is on disk (its checkpoint the latest)."""
         self.load_checkpoint(checkpoint)
 
     def rollback(self, size: int) -> None:

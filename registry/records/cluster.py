@@ -30,8 +30,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FORWARD_TIMEOUT_S = 30.0
-RECEIPT_CACHE_SIZE = 100_000
-"""Receipts a process keeps in memory (the newest), as ``RegistryService`` does."""
 PUMP_IDLE_S = 0.005
 PUMP_IDLE_MAX_S = 0.25
 FOLLOW_INTERVAL_S = 0.2
@@ -48,7 +46,7 @@ async def catch_up(service: RegistryService) -> None:
     # The receipts of what was registered elsewhere, so that reading them here (as often
     # as the sequencer does) costs no database query either.
     for idx, receipt in await service.store.receipts(
-        max(start, latest.size - RECEIPT_CACHE_SIZE), latest.size
+        max(start, latest.size - service.receipt_cache_size), latest.size
     ):
         service.remember_receipt(idx, receipt)
     state.tree.extend(hashes[i : i + 32] for i in range(0, len(hashes), 32))
@@ -76,9 +74,7 @@ async def forward(
         raise refusal_for(Reason.OVERSIZED, f"{len(statement)} bytes, over {MAX_CBOR_SIZE}")
     client = service.handoff_client
     if client is not None and client.available:
-        result = await client.register(statement, None if verified is None else verified.public_key)
-        service.remember_receipt(result.index, result.receipt)
-        return result
+        return await client.register(statement, None if verified is None else verified.public_key)
     if service.store.backend != "postgresql":
         raise Unavailable("no sequencer is running for this log yet; retry", retry_after=1)
     pending_id = await service.store.submit_pending(statement)

@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from registry.log.state import LogState, NewLeaf
+from registry.log.state import LogState
 from registry.records.errors import Unavailable
 from registry.store.models import CheckpointRecord, EntryRecord, KeyChange, RevokedEntryRecord
 
@@ -32,11 +32,10 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class AppendedBatch:
-    """A batch appended to the tree (leaves from ``old_size``) and waiting to be written."""
+    """A batch appended to the tree (its leaves from ``old_size``) and waiting to be written."""
 
     epoch: int
     old_size: int
-    leaves: list[NewLeaf]
     checkpoint: CheckpointRecord
     records: list[EntryRecord]
     key_changes: list[KeyChange]
@@ -53,7 +52,7 @@ class WritePipeline:
         self.epoch = 0
         self.unwritten: list[AppendedBatch] = []
         self._writing: list[asyncio.Task[None]] = []
-        self._tail: asyncio.Task[None] | None = None
+        """The writing tasks not yet done, in log order."""
 
     def submit(
         self,
@@ -66,7 +65,7 @@ class WritePipeline:
         ``write`` stores the batch and answers its callers; ``fail`` answers
         them when it or an earlier batch could not be written.
         """
-        previous = self._tail
+        previous = self._writing[-1] if self._writing else None
         self.unwritten.append(batch)
 
         async def run() -> None:
@@ -97,7 +96,6 @@ class WritePipeline:
         task = asyncio.create_task(run(), name="registry-batch-write")
         self._writing.append(task)
         task.add_done_callback(self._writing.remove)
-        self._tail = task
         return task
 
     async def wait_for_room(self, unwritten: int) -> None:
@@ -112,5 +110,5 @@ class WritePipeline:
 
     async def drain(self) -> None:
         """Wait until every submitted batch is written or failed."""
-        while self._tail is not None and not self._tail.done():
-            await asyncio.wait([self._tail])
+        while self._writing:
+            await asyncio.wait([self._writing[-1]])

@@ -27,7 +27,7 @@ from registry.records.pipeline import AppendedBatch, WritePipeline
 from registry.records.policy import Admission, admit
 from registry.records.references import LogView, prefetch
 from registry.records.seen import SeenStatements
-from registry.store.models import CheckpointRecord, EntryRecord
+from registry.store.models import EntryRecord
 from registry.store.repository import Store
 from registry.verify.cbor import MAX_CBOR_SIZE, decode
 from registry.verify.cose import parse_sign1
@@ -341,21 +341,18 @@ class Registrar:
             self.state.rollback(old_size)
             raise
         return AppendedBatch(
-            epoch, old_size, leaves, checkpoint, records, key_changes, revocations, admitted
+            epoch, old_size, checkpoint, records, key_changes, revocations, admitted
         )
 
     async def _write(self, batch: AppendedBatch) -> None:
         """Store an appended batch in one transaction, then answer its callers."""
-        checkpoint = batch.checkpoint
         await self.store.append_batch(
             batch.records,
-            CheckpointRecord(
-                checkpoint.size, checkpoint.root, checkpoint.note, checkpoint.created_at
-            ),
+            batch.checkpoint,
             key_changes=batch.key_changes,
             revocations=batch.revocations,
         )
-        self.state.commit(batch.leaves, checkpoint)
+        self.state.commit(batch.checkpoint)
         for change in batch.key_changes:
             self.directory.apply(change)
         for hook in self.on_commit:

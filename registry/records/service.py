@@ -33,7 +33,8 @@ from registry.verify.result import Reason
 from registry.verify.statement import Statement, read_verified_statement, verify_statement
 from registry.verify.trust import b64url
 
-RECEIPT_CACHE_SIZE = cluster.RECEIPT_CACHE_SIZE
+RECEIPT_CACHE_SIZE = 100_000
+"""Receipts a process keeps in memory, the newest (about 110 MB at most)."""
 
 
 @dataclass(frozen=True)
@@ -201,6 +202,8 @@ class RegistryService:
     def _cache_receipts(self, records: list[EntryRecord]) -> None:
         for record in records:
             self.remember_receipt(record.idx, record.receipt)
+
+    receipt_cache_size = RECEIPT_CACHE_SIZE
 
     def remember_receipt(self, idx: int, receipt: bytes) -> None:
         """Keep entry ``idx``'s receipt in memory (the newest ``RECEIPT_CACHE_SIZE`` are kept)."""
