@@ -33,7 +33,7 @@ from registry.verify.leaf import Leaf, decode_leaf
 from registry.verify.merkle import leaf_hash
 from registry.verify.receipt import HEADER_VDS, verify_receipt
 from registry.verify.result import Reason, Verdict
-from registry.verify.statement import KeyLookup, lookup_key, verify_statement
+from registry.verify.statement import KeyLookup, registry_key, verify_statement
 from registry.verify.trust import b64url, unb64url
 
 PREFIX = "PI1:"
@@ -221,15 +221,10 @@ def _timestamp(
             Reason.MALFORMED,
             "an entry timestamp has a detached payload, an empty unprotected header, no vds",
         )
-    kid = message.kid
-    public_key = lookup_key(registry_keys, kid) if kid is not None else None
-    if kid is None or public_key is None or key_id(public_key) != kid:
-        return Verdict.failed(
-            check,
-            Reason.UNKNOWN_KEY,
-            "the entry timestamp is signed by a key that is not a registry key",
-            kid=kid.hex() if kid else "",
-        )
+    signer = registry_key(message, registry_keys, check, "the entry timestamp")
+    if isinstance(signer, Verdict):
+        return signer
+    kid, public_key = signer
     claims = message.protected.get(HEADER_CWT_CLAIMS)
     origin = claims.get(1) if isinstance(claims, dict) else None
     iat = claims.get(6) if isinstance(claims, dict) else None

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from registry.verify.cbor import decode
-from registry.verify.cose import HEADER_CWT_CLAIMS, key_id, parse_sign1, verify_signature
+from registry.verify.cose import HEADER_CWT_CLAIMS, parse_sign1, verify_signature
 from registry.verify.leaf import Leaf, decode_leaf
 from registry.verify.merkle import leaf_hash, root_from_inclusion_proof
 from registry.verify.result import Reason, Verdict
-from registry.verify.statement import KeyLookup, lookup_key
+from registry.verify.statement import KeyLookup, registry_key
 
 HEADER_VDS = 395
 HEADER_VDP = 396
@@ -96,15 +96,10 @@ def verify_receipt(
     if message.payload is not None:
         return Verdict.failed(check, Reason.MALFORMED, "a receipt's payload must be detached (nil)")
     # (2)
-    kid = message.kid
-    public_key = lookup_key(registry_keys, kid) if kid is not None else None
-    if kid is None or public_key is None or key_id(public_key) != kid:
-        return Verdict.failed(
-            check,
-            Reason.UNKNOWN_KEY,
-            "the receipt is signed by a key that is not a registry key",
-            kid=kid.hex() if kid else "",
-        )
+    signer = registry_key(message, registry_keys, check, "the receipt")
+    if isinstance(signer, Verdict):
+        return signer
+    kid, public_key = signer
     # (3)
     proof = _inclusion_proof(message.unprotected)
     if isinstance(proof, str):

@@ -56,6 +56,26 @@ def lookup_key(keys: KeyLookup, kid: bytes) -> bytes | None:
     return keys.get(kid)
 
 
+def registry_key(
+    message: Sign1, registry_keys: KeyLookup, check: str, what: str
+) -> tuple[bytes, bytes] | Verdict[Any]:
+    """The (kid, public key) of the registry key ``message`` is signed with, by its kid.
+
+    Or the failed ``check`` to return, unless the protected kid names a trusted
+    key whose SHA-256 it is; ``what`` names the message ("the receipt").
+    """
+    kid = message.kid
+    public_key = lookup_key(registry_keys, kid) if kid is not None else None
+    if kid is None or public_key is None or key_id(public_key) != kid:
+        return Verdict.failed(
+            check,
+            Reason.UNKNOWN_KEY,
+            f"{what} is signed by a key that is not a registry key",
+            kid=kid.hex() if kid else "",
+        )
+    return kid, public_key
+
+
 def _claims(message: Sign1) -> tuple[str, str, int] | str:
     claims = message.protected.get(HEADER_CWT_CLAIMS)
     if not isinstance(claims, dict):
