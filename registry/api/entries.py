@@ -65,9 +65,8 @@ class EntriesController(Controller):
     async def statement(
         self, request: Request[Any, Any, Any], index: Annotated[int, PathParameter(ge=0)]
     ) -> Response[bytes]:
-        record = await service_of(request).entry(index)
         return Response(
-            record.statement,
+            await service_of(request).statement(index),
             media_type=COSE,
             headers={"Cache-Control": "public, max-age=31536000, immutable"},
         )

@@ -43,12 +43,12 @@ async def catch_up(service: RegistryService) -> None:
         return
     start = state.size
     hashes = (await service.store.leaf_hashes(start))[: (latest.size - start) * 32]
-    # The receipts of what was registered elsewhere, so that reading them here (as often
-    # as the sequencer does) costs no database query either.
-    for idx, receipt in await service.store.receipts(
-        max(start, latest.size - service.receipt_cache_size), latest.size
+    # The receipts and statements of what was registered elsewhere, so that reading
+    # them here (as often as on the sequencer) costs no database query either.
+    for idx, receipt, statement in await service.store.recent_entries(
+        max(start, latest.size - service.recent_entries), latest.size
     ):
-        service.remember_receipt(idx, receipt)
+        service.remember_entry(idx, receipt, statement)
     state.tree.extend(hashes[i : i + 32] for i in range(0, len(hashes), 32))
     if hashes:
         state.last_leaf_hash = hashes[-32:]

@@ -33,8 +33,9 @@ from registry.verify.result import Reason
 from registry.verify.statement import Statement, read_verified_statement, verify_statement
 from registry.verify.trust import b64url
 
-RECEIPT_CACHE_SIZE = 100_000
-"""Receipts a process keeps in memory, the newest (about 110 MB at most)."""
+RECENT_ENTRIES = 100_000
+"""Entries whose receipt and statement bytes a process keeps in memory, the newest
+(about 150 MB at most): what signers and QR verifiers read back is mostly recent."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,8 @@ class RegistryService:
         self.state = state
         self.directory = directory
         self.registrar = registrar
-        self._receipts: OrderedDict[int, bytes] = OrderedDict()
+        self._recent: OrderedDict[int, tuple[bytes, bytes]] = OrderedDict()
+        """Entry index -> (receipt, statement bytes), newest last."""
         self._cosigned_note: tuple[int, str] | None = None
         self._lock = contextlib.AsyncExitStack()
         self._tasks: list[asyncio.Task[None]] = []
@@ -105,7 +107,7 @@ class RegistryService:
             batch_wait_ms=settings.batch_wait_ms,
         )
         service = cls(settings, store, keys, state, directory, registrar)
-        registrar.on_commit.append(service._cache_receipts)
+        registrar.on_commit.append(service._remember_committed)
         if not await service.try_become_sequencer():
             service._tasks.append(asyncio.create_task(cluster.follow(service)))
         return service
@@ -199,18 +201,19 @@ class RegistryService:
             raise Unavailable("bulk registration runs on the sequencing process; retry there")
         return await self.registrar.register_atomic(statements)
 
-    def _cache_receipts(self, records: list[EntryRecord]) -> None:
+    def _remember_committed(self, records: list[EntryRecord]) -> None:
         for record in records:
-            self.remember_receipt(record.idx, record.receipt)
+            self.remember_entry(record.idx, record.receipt, record.statement)
 
-    receipt_cache_size = RECEIPT_CACHE_SIZE
+    recent_entries = RECENT_ENTRIES
 
-    def remember_receipt(self, idx: int, receipt: bytes) -> None:
-        """Keep entry ``idx``'s receipt in memory (the newest ``RECEIPT_CACHE_SIZE`` are kept)."""
-        self._receipts[idx] = receipt
-        self._receipts.move_to_end(idx)
-        if len(self._receipts) > RECEIPT_CACHE_SIZE:
-            self._receipts.popitem(last=False)
+    def remember_entry(self, idx: int, receipt: bytes, statement: bytes) -> None:
+        """Keep entry ``idx``'s receipt and statement in memory (the newest
+        ``RECENT_ENTRIES`` are kept): both are immutable once committed."""
+        self._recent[idx] = (receipt, statement)
+        self._recent.move_to_end(idx)
+        if len(self._recent) > RECENT_ENTRIES:
+            self._recent.popitem(last=False)
 
     # -- reads -------------------------------------------------------------------------
 
@@ -239,13 +242,20 @@ class RegistryService:
 
     async def receipt(self, idx: int) -> bytes:
         """The receipt issued when entry ``idx`` was registered (immutable)."""
+        return (await self._receipt_and_statement(idx))[0]
+
+    async def statement(self, idx: int) -> bytes:
+        """The signed statement bytes of entry ``idx``, exactly as registered."""
+        return (await self._receipt_and_statement(idx))[1]
+
+    async def _receipt_and_statement(self, idx: int) -> tuple[bytes, bytes]:
         await self._check_index(idx)
-        cached = self._receipts.get(idx)
+        cached = self._recent.get(idx)
         if cached is not None:
             return cached
         record = await self.entry(idx)
-        self.remember_receipt(idx, record.receipt)
-        return record.receipt
+        self.remember_entry(idx, record.receipt, record.statement)
+        return record.receipt, record.statement
 
     async def checkpoint(self) -> str:
         """The latest signed checkpoint with the witnesses' cosignatures."""

@@ -212,16 +212,16 @@ class Store(KeysMixin, QueueMixin):
             )
         return blob
 
-    async def receipts(self, start: int, end: int) -> list[tuple[int, bytes]]:
-        """The receipts of entries ``start`` to ``end - 1``, as (index, receipt), in order."""
+    async def recent_entries(self, start: int, end: int) -> list[tuple[int, bytes, bytes]]:
+        """Entries ``start`` to ``end - 1`` as (index, receipt, statement), in order."""
         query = (
-            select(ENTRIES.c.idx, ENTRIES.c.receipt)
+            select(ENTRIES.c.idx, ENTRIES.c.receipt, ENTRIES.c.statement)
             .where(ENTRIES.c.idx >= start, ENTRIES.c.idx < end)
             .order_by(ENTRIES.c.idx)
         )
         async with self._engine.connect() as connection:
             rows = (await connection.execute(query)).all()
-        return [(int(row[0]), bytes(row[1])) for row in rows]
+        return [(int(row[0]), bytes(row[1]), bytes(row[2])) for row in rows]
 
     async def statement_sha256s(self) -> list[bytes]:
         """The SHA-256 of every registered statement, in log order (read once at start)."""

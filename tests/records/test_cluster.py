@@ -92,9 +92,10 @@ def test_one_sequencer_and_a_follower_share_one_log(
                 await follower.register(stranger)
             await follower.refresh()
             assert follower.size == sequencer.size == 12
-            # receipts registered through the sequencer are read here from memory
+            # receipts and statements registered through the sequencer are read here from memory
             follower.store.get_entry = _no_query  # type: ignore[method-assign]
             assert await follower.receipt(1) == await sequencer.receipt(1)
+            assert await follower.statement(2) == statements[0]
             # a key revoked through the sequencer is revoked here once caught up
             revocation = {
                 "type": "key-revocation",

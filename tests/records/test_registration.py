@@ -147,3 +147,30 @@ def test_failed_group_commit_is_reported_not_hung(
         assert [r.index for r in results] == list(range(1, 6))
 
     run(settings, operator, scenario)
+
+
+def test_recent_entries_are_read_back_from_memory(
+    settings: Settings, operator: OperatorKeys
+) -> None:
+    """What was just registered (a signer's receipt, a QR check) is served without a query;
+    an entry that has dropped out of memory is read from the database and kept again."""
+    _, statements = _group(operator, 3)
+
+    async def scenario(service: RegistryService) -> None:
+        results = await service.register_atomic(statements)
+        real_get_entry = service.store.get_entry
+
+        async def no_query(idx: int) -> None:
+            raise AssertionError(f"entry {idx} was read from the database")
+
+        service.store.get_entry = no_query  # type: ignore[method-assign]
+        for result, statement in zip(results, statements, strict=True):
+            assert await service.statement(result.index) == statement
+            assert await service.receipt(result.index) == result.receipt
+        service._recent.clear()
+        service.store.get_entry = real_get_entry  # type: ignore[method-assign]
+        assert await service.statement(results[0].index) == statements[0]
+        service.store.get_entry = no_query  # type: ignore[method-assign]
+        assert await service.receipt(results[0].index) == results[0].receipt
+
+    run(settings, operator, scenario)

@@ -22,12 +22,13 @@ async def test_statement_sha256s_of_an_empty_log(store: Store) -> None:
     assert await store.statement_sha256s() == []
 
 
-async def test_receipts_of_a_range(store: Store) -> None:
+async def test_recent_entries_of_a_range(store: Store) -> None:
     written = entries(0, 9)
     await store.append_batch(written, checkpoint(9))
-    assert await store.receipts(3, 6) == [(e.idx, e.receipt) for e in written[3:6]]
-    assert await store.receipts(7, 100) == [(e.idx, e.receipt) for e in written[7:]]
-    assert await store.receipts(9, 12) == []
+    expected = [(e.idx, e.receipt, e.statement) for e in written]
+    assert await store.recent_entries(3, 6) == expected[3:6]
+    assert await store.recent_entries(7, 100) == expected[7:]
+    assert await store.recent_entries(9, 12) == []
 
 
 async def test_sqlite_batches_are_written_from_one_writer_thread(
