@@ -99,7 +99,7 @@ class DemoError(Exception):
 async def load_demo(
     settings: Settings, *, only_if_empty: bool, progress: Callable[[int], None] | None = None
 ) -> str:
-    """Register the demo data (registry/demo.py) and keep its identities and a few custodial keys.
+    """Register the demo data (registry/demo/) and keep its identities and a few custodial keys.
 
     The demo refers to earlier entries by log index, so it goes into a new log:
     one that is empty or holds only the admin's enrolment made by `registry init`.

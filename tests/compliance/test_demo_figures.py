@@ -1,6 +1,6 @@
 """The demo's compliance figures, recomputed from the log alone and compared with the API.
 
-The demo (registry/demo.py) is registered once for the module into a SQLite
+The demo (registry/demo/) is registered once for the module into a SQLite
 registry.  The reference figures below are computed by reading every signed
 statement back from ``/entries/{i}/statement``, checking its signature with
 the key its enrolment published, and counting, independently of

@@ -1,0 +1,395 @@
+"""The enforcement history after Pilkada 2020: reports, recommendations, follow-ups, BKN's steps.
+
+:class:`EnforcementHistory` emits the 2,304 reports, 1,596 recommendations and
+1,373 sanctioning follow-ups of the national figures (456, 344 and 189 of them
+by 31 July 2020), the refusals, which count as not followed up, and BKN's
+escalation (early warning, warning, reprimand, block in SAPK, unblock) against
+PPKs in office with overdue recommendations.  Acting heads follow up less and
+later, and BKN's steps hasten some overdue follow-ups.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import random
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from registry import demo_data as data
+from registry.demo.dates import (
+    CUTOFF,
+    ELECTION_DAY_2020,
+    GO_LIVE,
+    add_days,
+    timestamp,
+    workday,
+)
+from registry.demo.offices import Office, Rec, Region
+from registry.demo.signers import Builder, DemoIdentity, Event
+
+FOLLOW_UP_DAYS = 14
+LAST_FOLLOW_UP = dt.date(2021, 11, 30)
+FIGURES = {
+    "reports": 2304,
+    "recommendations": 1596,
+    "sanctioned": 1373,
+    "reports_cutoff": 456,
+    "recommendations_cutoff": 344,
+    "sanctioned_cutoff": 189,
+}
+REFUSALS = 26
+
+
+def _pick_top(
+    rng: random.Random, items: Sequence[Any], weight: Callable[[Any], float], count: int
+) -> list[Any]:
+    """``count`` items sampled without replacement, proportional to ``weight`` (A-Res keys)."""
+    keyed = sorted(
+        ((rng.random() ** (1.0 / weight(x)), i) for i, x in enumerate(items)), reverse=True
+    )
+    return [items[i] for _, i in keyed[:count]]
+
+
+_ODDS = {(False, False): 0.93, (False, True): 0.55, (True, False): 0.80, (True, True): 0.40}
+"""Chance that a PPK follows a recommendation up: (acting, laggard) -> p; sampling uses p/(1-p)."""
+
+
+def _report_days(
+    rng: random.Random, count: int, months: Sequence[tuple[int, float]], first: dt.date
+) -> list[dt.date]:
+    picked = rng.choices([m for m, _ in months], [w for _, w in months], k=count)
+    out = []
+    for month in picked:
+        start = max(first, dt.date(2020, month, 1))
+        end = add_days(dt.date(2020 + month // 12, month % 12 + 1, 1), -1)
+        out.append(add_days(start, rng.randint(0, (end - start).days)))
+    return out
+
+
+class EnforcementHistory:
+    """Reports, recommendations, follow-ups and BKN's enforcement, with the seed figures."""
+
+    def __init__(self, b: Builder, regions: list[Region]) -> None:
+        self.b = b
+        self.regions = regions
+        self.cycles = {p.name: p.cycle for p in data.PROVINCES}
+        self.pilkada = [r for r in regions if r.kind in ("kabupaten", "kota") and r.cycle == 2015]
+        self.clean: set[int] = set()
+        for number, region in enumerate(regions):
+            office = region.office_at(ELECTION_DAY_2020)
+            clean_share = 0.21 if office is not None and office.acting else 0.15
+            if office is not None and region.kind != "pusat" and b.rng.random() < clean_share:
+                self.clean.add(number)
+        for region in regions:
+            for o in region.offices:
+                p = _ODDS[(o.acting, b.rng.random() < (0.3 if o.acting else 0.1))]
+                o.weight = p / (1 - p)
+
+    def weight(self, region: Region) -> float:
+        if region.office_at(GO_LIVE) is None:
+            return 0.0
+        if region.kind == "pusat":
+            return 0.8
+        if region.kind == "provinsi":
+            return 4.0 if region.cycle == 2015 else 0.4
+        if region.cycle == 2015:
+            return 3.0
+        return 1.0 if self.cycles[region.province_at(GO_LIVE) or ""] == 2015 else 0.2
+
+    def run(self) -> None:
+        rng = self.b.rng
+        early = _report_days(
+            rng,
+            FIGURES["reports_cutoff"],
+            [(1, 0.6), (2, 1), (3, 0.8), (4, 0.3), (5, 0.3), (6, 0.8), (7, 1.2)],
+            dt.date(2020, 1, 13),
+        )
+        late = _report_days(
+            rng,
+            FIGURES["reports"] - FIGURES["reports_cutoff"],
+            [(8, 1), (9, 2), (10, 3), (11, 3), (12, 1.5)],
+            dt.date(2020, 8, 1),
+        )
+        numbers = rng.choices(
+            range(len(self.regions)), [self.weight(r) for r in self.regions], k=FIGURES["reports"]
+        )
+        reports = [
+            self.report(n, day, number)
+            for n, (day, number) in enumerate(zip(sorted(early + late), numbers, strict=True), 1)
+        ]
+        recs = self.recommend(reports)
+        self.plan_follow_ups(recs)
+        self.enforce([o for r in self.regions for o in r.offices if o.recs])
+        for rec in recs:
+            if rec.followed and rec.fu_day is not None:
+                self.sanction(rec, rec.fu_day)
+
+    def report(self, n: int, day: dt.date, number: int) -> tuple[Event, int]:
+        b, rng, region = self.b, self.b.rng, self.regions[number]
+        venue = region
+        if region.kind == "pusat":
+            venue = rng.choice(self.pilkada)
+        elif region.kind == "provinsi" and region.cycle != 2015:
+            inside = [r for r in self.pilkada if r.province == region.province]
+            venue = rng.choice(inside) if inside else region
+        if venue.cycle == 2015:
+            contest = f"pasangan calon {venue.title} {venue.short}"
+        elif self.cycles.get(venue.province_at(day) or "") == 2015:
+            contest = f"pasangan calon Gubernur {venue.province_at(day)}"
+        else:
+            contest = "salah satu bakal calon kepala daerah"
+        category, _, _, template, kind = rng.choices(
+            data.VIOLATIONS, [v[1] for v in data.VIOLATIONS]
+        )[0]
+        place = {
+            "online": rng.choice(data.PLATFORMS),
+            "venue": f"{rng.choice(data.VENUES)}, {venue.capital}",
+            "party": f"Sekretariat partai politik, {venue.capital}",
+            "office": f"Kantor dinas, {venue.capital}",
+        }[kind]
+        nip, salt = b.nip(), rng.randbytes(16)
+        commitment = hashlib.sha256(salt + nip.encode()).digest()
+        b.identities.append(DemoIdentity(commitment, salt, nip, b.person(0.4, titled=False)))
+        jabatan = f"{rng.choice(data.REPORTED_ROLES)} pada {region.instansi}"
+        if rng.random() < 0.45:
+            actor = b.bawaslu
+            reporter = "Bawaslu " + venue.instansi.removeprefix("Pemerintah ")
+        else:
+            actor = b.recommender
+            reporter = (
+                "Patroli siber media sosial"
+                if rng.random() < 0.15
+                else "Pengaduan masyarakat melalui "
+                + ("SIAPNET" if day >= dt.date(2020, 9, 1) else "surel")
+            )
+        payload = {
+            "type": "report",
+            "case_number": f"NET.2020.{n:05d}",
+            "reporter": reporter,
+            "instansi": region.instansi,
+            "province": venue.province_at(day),
+            "subject_commitment": commitment,
+            "category": category,
+            "description": template.format(jabatan=jabatan, contest=contest, place=place),
+            "place": place,
+            "date": max(GO_LIVE, add_days(day, -rng.randint(0, 12))).isoformat(),
+            "evidence": [rng.randbytes(32) for _ in range(rng.randint(1, 3))],
+        }
+        return b.emit(actor, b.working_hours(day), payload, day=day), number
+
+    def recommend(self, reports: list[tuple[Event, int]]) -> list[Rec]:
+        rng = self.b.rng
+
+        def weight(report: tuple[Event, int]) -> float:
+            return 0.02 if report[1] in self.clean else 1.0
+
+        early = [r for r in reports if r[0].meta["day"] <= CUTOFF]
+        late = [r for r in reports if r[0].meta["day"] > CUTOFF]
+        extra = 8  # proven before 31 July but recommended after it
+        chosen = sorted(
+            _pick_top(rng, early, weight, FIGURES["recommendations_cutoff"] + extra),
+            key=lambda r: r[0].seq,
+        )
+        recs: list[Rec] = []
+        for n, (event, number) in enumerate(chosen):
+            day = event.meta["day"]
+            rec_day = (
+                min(add_days(day, rng.randint(5, 40)), CUTOFF)
+                if n < FIGURES["recommendations_cutoff"]
+                else max(dt.date(2020, 8, 3), add_days(day, rng.randint(5, 40)))
+            )
+            recs.append(self.recommendation(event, number, rec_day))
+        rest = FIGURES["recommendations"] - len(recs)
+        for event, number in sorted(_pick_top(rng, late, weight, rest), key=lambda r: r[0].seq):
+            rec_day = min(add_days(event.meta["day"], rng.randint(7, 45)), dt.date(2021, 1, 29))
+            recs.append(self.recommendation(event, number, rec_day))
+        return recs
+
+    def recommendation(self, report: Event, number: int, day: dt.date) -> Rec:
+        rng, region = self.b.rng, self.regions[number]
+        office = region.office_at(day)
+        assert office is not None, f"{region.instansi} has no head on {day}"
+        assert report.meta["day"] < day < office.until
+        violation = next(v for v in data.VIOLATIONS if v[0] == report.payload["category"])
+        deadline = add_days(day, FOLLOW_UP_DAYS)
+        payload = {
+            "type": "recommendation",
+            "case_number": report.payload["case_number"],
+            "instansi": region.instansi,
+            "ppk_kid": office.actor.kid,
+            "subject_commitment": report.payload["subject_commitment"],
+            "category": violation[0],
+            "sanction": rng.choices(data.SANCTIONS, violation[2])[0],
+            "deadline": deadline.isoformat(),
+            "report": report,
+        }
+        event = self.b.emit(
+            self.b.recommender,
+            self.b.working_hours(day),
+            payload,
+            day=day,
+            acting=office.acting,
+            region=number,
+        )
+        rec = Rec(event, office, day, deadline)
+        office.recs.append(rec)
+        return rec
+
+    def lag(self, office: Office) -> int:
+        rng = self.b.rng
+        on_time = (0.42 if office.acting else 0.72) * (1.0 if office.weight > 2 else 0.6)
+        if rng.random() < on_time:
+            return rng.randint(2, FOLLOW_UP_DAYS)
+        return int(rng.triangular(FOLLOW_UP_DAYS + 1, 200 if office.acting else 120, 25))
+
+    def plan_follow_ups(self, recs: list[Rec]) -> None:
+        """Choose the recommendations followed up and when; emit the refusals."""
+        rng = self.b.rng
+        followed = _pick_top(rng, recs, lambda r: r.office.weight, FIGURES["sanctioned"])
+        for rec in followed:
+            rec.followed = True
+            rec.fu_day = add_days(rec.day, self.lag(rec.office))
+        early = [r for r in recs if r.followed and r.day <= CUTOFF]
+        early.sort(
+            key=lambda r: (r.day >= CUTOFF, add_days(r.day, rng.randint(0, 30)), r.event.seq)
+        )
+        for n, rec in enumerate(early):
+            assert rec.fu_day is not None
+            if n < FIGURES["sanctioned_cutoff"]:
+                if rec.fu_day > CUTOFF:
+                    rec.fu_day = add_days(rec.day, rng.randint(1, (CUTOFF - rec.day).days))
+            elif rec.fu_day <= CUTOFF:
+                rec.fu_day = add_days(CUTOFF, rng.randint(1, 30))
+        for rec in sorted(followed, key=lambda r: r.event.seq):
+            assert rec.fu_day is not None
+            rec.fu_day = max(
+                add_days(rec.day, 1), min(rec.fu_day, rec.office.until, LAST_FOLLOW_UP)
+            )
+        pending = [r for r in recs if not r.followed]
+        for rec in sorted(
+            _pick_top(rng, pending, lambda r: 3.0 if r.office.acting else 1.0, REFUSALS),
+            key=lambda r: r.event.seq,
+        ):
+            rec.refused = True
+            day = max(
+                add_days(rec.day, 1), min(add_days(rec.day, rng.randint(5, 30)), rec.office.until)
+            )
+            self.b.emit(
+                rec.office.actor,
+                self.b.working_hours(day),
+                {
+                    "type": "follow-up",
+                    "recommendation": rec.event,
+                    "action": "refused",
+                    "reason": rng.choice(data.REFUSAL_REASONS),
+                },
+                day=day,
+                action="refused",
+            )
+
+    def sanction(self, rec: Rec, day: dt.date) -> None:
+        rng = self.b.rng
+        region = self.regions[rec.event.meta["region"]]
+        unit = {"provinsi": "BKD", "pusat": "Biro SDM"}.get(region.kind, "BKPSDM")
+        decree_day = max(add_days(rec.day, 1), add_days(day, -rng.randint(0, 3)))
+        self.b.emit(
+            rec.office.actor,
+            self.b.working_hours(day),
+            {
+                "type": "follow-up",
+                "recommendation": rec.event,
+                "action": "sanctioned",
+                "decree_number": f"862/{rng.randint(100, 9999):04d}/{unit}/{decree_day.year}",
+                "decree_date": decree_day.isoformat(),
+            },
+            day=day,
+            action="sanctioned",
+            acting=rec.office.acting,
+            on_time=day <= rec.deadline,
+        )
+
+    def enforce(self, offices: list[Office]) -> None:
+        reviews = [
+            workday(dt.date(2020 + (m - 1) // 12, (m - 1) % 12 + 1, 1)) for m in range(9, 25)
+        ]
+        for review in reviews:
+            for n, office in enumerate(offices):
+                if not office.start <= review <= office.until:
+                    continue
+                overdue = [
+                    r
+                    for r in office.recs
+                    if add_days(r.deadline, FOLLOW_UP_DAYS) < review
+                    and not (r.followed and r.fu_day is not None and r.fu_day < review)
+                ]
+                step = self.next_step(office, overdue, review)
+                if step is None:
+                    continue
+                cited = sorted(
+                    office.blocked if step == "unblock" else overdue,
+                    key=lambda r: (r.event.at, r.event.seq),
+                )
+                self.hasten(overdue, review, _HASTEN[step])
+                office.step, office.step_day = step, review
+                if step == "block":
+                    office.blocked = overdue
+                self.b.emit(
+                    self.b.bkn,
+                    timestamp(review, 10) + n,
+                    {
+                        "type": "enforcement",
+                        "instansi": office.actor.enrolment["instansi"],
+                        "ppk_kid": office.actor.kid,
+                        "step": step,
+                        "reason": _ENFORCEMENT_REASONS[step].format(n=len(cited)),
+                        "recommendations": [r.event for r in cited],
+                    },
+                    day=review,
+                    step=step,
+                )
+
+    def hasten(self, overdue: list[Rec], review: dt.date, chance: float) -> None:
+        """Enforcement works: some overdue follow-ups come sooner after each step."""
+        for rec in overdue:
+            if (
+                rec.fu_day is None
+                or rec.fu_day <= review
+                or rec.office.until <= review
+                or self.b.rng.random() >= chance
+            ):
+                continue
+            sooner = min(
+                add_days(review, self.b.rng.randint(5, 45)), rec.office.until, LAST_FOLLOW_UP
+            )
+            rec.fu_day = max(add_days(review, 1), min(rec.fu_day, sooner))
+
+    @staticmethod
+    def next_step(office: Office, overdue: list[Rec], review: dt.date) -> str | None:
+        order = ("early-warning", "warning", "reprimand", "block")
+        if overdue:
+            if office.step in (None, "unblock"):
+                return "early-warning"
+            if office.step != "block" and (review - office.step_day).days >= 28:
+                return order[order.index(office.step or "") + 1]
+            return None
+        if office.step == "block":
+            return "unblock"
+        if office.step != "unblock":
+            office.step = None  # complied after a warning: nothing to lift
+        return None
+
+
+_HASTEN = {"early-warning": 0.15, "warning": 0.2, "reprimand": 0.25, "block": 0.8, "unblock": 0.0}
+"""Chance that an overdue follow-up is hastened by each enforcement step."""
+_ENFORCEMENT_REASONS = {
+    "early-warning": "Peringatan dini: {n} rekomendasi sanksi pelanggaran netralitas ASN belum "
+    "ditindaklanjuti melewati batas waktu 14 hari.",
+    "warning": "Peringatan: {n} rekomendasi sanksi pelanggaran netralitas ASN tetap belum "
+    "ditindaklanjuti setelah peringatan dini.",
+    "reprimand": "Teguran: {n} rekomendasi sanksi pelanggaran netralitas ASN belum "
+    "ditindaklanjuti setelah peringatan.",
+    "block": "Pemblokiran layanan kepegawaian (SAPK) atas ASN yang direkomendasikan: "
+    "{n} rekomendasi tidak ditindaklanjuti oleh PPK.",
+    "unblock": "Pembukaan blokir SAPK: PPK telah menindaklanjuti {n} rekomendasi yang tertunda.",
+}
