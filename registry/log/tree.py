@@ -5,34 +5,23 @@ a node is stored once both halves exist and never changes afterwards.  Any
 root, inclusion proof or consistency proof, for the current size or any
 earlier one, is read from O(log n) stored nodes: a subtree that runs into
 the right edge of an older tree is folded from the complete subtrees that
-make it up, never rehashed from leaves.
+make it up, never rehashed from leaves (:mod:`registry.log.folds`).
 
-Storage is handed in (a :class:`HashStore`), as Trillian Tessera hands its
-storage to the integration code, so the same tree runs in memory or on disk.
+Storage is handed in (a :class:`~registry.log.hash_store.HashStore`), as
+Trillian Tessera hands its storage to the integration code, so the same tree
+runs in memory or on disk.
 """
 
 from __future__ import annotations
 
 import hashlib
-import struct
-from collections.abc import Callable, Iterable, Sequence
-from typing import Protocol
+from collections.abc import Iterable
 
+from registry.log.folds import edge_positions, fold_hashes, memory_fold, right_folds
+from registry.log.hash_store import HashStore, MemoryHashStore, hash_at
 from registry.verify.merkle import EMPTY_ROOT, HASH_SIZE, NODE_PREFIX
 
 _sha256 = hashlib.sha256
-# A SHA-256 that has taken the node prefix: copying it is cheaper than a new
-# hash object (OpenSSL's per-object setup), so folds start from a copy.
-_node_hasher = hashlib.sha256(NODE_PREFIX).copy
-# _SET_BITS[k][byte]: the positions of the set bits of byte k of an int, so a
-# fold visits only the levels where the tree size has a set bit.
-_SET_BITS: list[list[tuple[int, ...]]] = [
-    [tuple(8 * k + b for b in range(8) if (value >> b) & 1) for value in range(256)]
-    for k in range(8)
-]
-# Hash (level, j) sits at byte j << 5 (j * HASH_SIZE) of its level's array.
-# unpack_from copies those 32 bytes out about twice as fast as bytes(array[a:b]).
-_hash_at: Callable[[bytearray, int], tuple[bytes]] = struct.Struct(f"{HASH_SIZE}s").unpack_from
 
 # Right folds (see MerkleTree._fold_at) are kept for this many tree sizes, the
 # checkpoints that proofs are asked under; a size earns its place on its second
@@ -43,82 +32,6 @@ _FOLD_ASKED = 4096
 
 class ProofRequestError(ValueError):
     """A root, proof or node was asked for outside the tree (bad index or size)."""
-
-
-class HashStore(Protocol):
-    """Where the tree keeps its complete-subtree hashes, level by level.
-
-    Level 0 holds the leaf hashes; level L holds the hashes of complete
-    subtrees of 2**L leaves, left to right.  Stores only ever grow at the end.
-    """
-
-    def count(self, level: int) -> int:
-        """Return how many hashes level ``level`` holds (0 for a level never written)."""
-        ...
-
-    def get(self, level: int, index: int) -> bytes:
-        """Return the 32-byte hash at (``level``, ``index``), which the caller knows is stored."""
-        ...
-
-    def get_many(self, positions: Sequence[tuple[int, int]]) -> list[bytes]:
-        """Return the hashes at the given (level, index) positions, in order (one read)."""
-        ...
-
-    def get_range(self, level: int, start: int, count: int) -> bytes:
-        """Return ``count`` consecutive hashes of ``level`` from ``start``, concatenated."""
-        ...
-
-    def append(self, level: int, hashes: bytes) -> None:
-        """Append one or more concatenated 32-byte hashes to the end of ``level``."""
-        ...
-
-    def truncate(self, level: int, count: int) -> None:
-        """Keep only the first ``count`` hashes of ``level`` (undoes appends never committed)."""
-        ...
-
-
-class MemoryHashStore:
-    """A :class:`HashStore` in memory: one ``bytearray`` of packed hashes per level.
-
-    About 64 bytes per leaf in all (32 for the leaf, 32 spread over the levels above).
-    """
-
-    __slots__ = ("_levels",)
-
-    def __init__(self) -> None:
-        self._levels: list[bytearray] = []
-
-    def count(self, level: int) -> int:
-        """Return how many hashes level ``level`` holds."""
-        levels = self._levels
-        return len(levels[level]) // HASH_SIZE if level < len(levels) else 0
-
-    def get(self, level: int, index: int) -> bytes:
-        """Return the hash at (``level``, ``index``)."""
-        return _hash_at(self._levels[level], index << 5)[0]
-
-    def get_many(self, positions: Sequence[tuple[int, int]]) -> list[bytes]:
-        """Return the hashes at the given (level, index) positions, in order."""
-        levels = self._levels
-        return [_hash_at(levels[level], index << 5)[0] for level, index in positions]
-
-    def get_range(self, level: int, start: int, count: int) -> bytes:
-        """Return ``count`` hashes of ``level`` from ``start``, concatenated."""
-        return bytes(self._levels[level][start * HASH_SIZE : (start + count) * HASH_SIZE])
-
-    def append(self, level: int, hashes: bytes) -> None:
-        """Append concatenated hashes to ``level``, creating the level when it is the next one."""
-        try:
-            self._levels[level] += hashes
-        except IndexError:
-            if level != len(self._levels):
-                raise
-            self._levels.append(bytearray(hashes))
-
-    def truncate(self, level: int, count: int) -> None:
-        """Keep only the first ``count`` hashes of ``level``."""
-        if level < len(self._levels):
-            del self._levels[level][count * HASH_SIZE :]
 
 
 class MerkleTree:
@@ -151,7 +64,7 @@ class MerkleTree:
         # The complete subtrees along the right edge, largest (leftmost) first:
         # one per set bit of the size.  Appends only ever touch these.
         self._frontier: list[bytes] = self._store.get_many(
-            _edge_positions(self._size, self._size.bit_length())[::-1]
+            edge_positions(self._size, self._size.bit_length())[::-1]
         )
         # Right folds by tree size (valid until a truncate below that size:
         # appends never change what an older size folds), and the sizes asked
@@ -177,7 +90,7 @@ class MerkleTree:
         for level in range(self._size.bit_length()):
             self._store.truncate(level, size >> level)
         self._size = size
-        self._frontier = self._store.get_many(_edge_positions(size, size.bit_length())[::-1])
+        self._frontier = self._store.get_many(edge_positions(size, size.bit_length())[::-1])
         # Folds of sizes past the cut would hash leaves that are gone (and may
         # come back different); those up to it read only nodes that stay.
         self._folds = {kept: folds for kept, folds in self._folds.items() if kept <= size}
@@ -244,7 +157,7 @@ class MerkleTree:
             )
             level += 1
         self._size = new_size
-        self._frontier = store.get_many(_edge_positions(new_size, new_size.bit_length())[::-1])
+        self._frontier = store.get_many(edge_positions(new_size, new_size.bit_length())[::-1])
         return new_size
 
     def node(self, level: int, index: int) -> bytes:
@@ -306,7 +219,7 @@ class MerkleTree:
             return self._path(0, index, size)
         # _path for a leaf over the in-memory arrays, inlined: this is the
         # proof a log serves most, and CPython pays for every call and level.
-        at = _hash_at
+        at = hash_at
         inner = (index ^ (size - 1)).bit_length()
         top = inner - 1
         proof = [at(levels[i], ((index >> i) ^ 1) << 5)[0] for i in range(top)]
@@ -322,7 +235,7 @@ class MerkleTree:
                         if len(asked) >= _FOLD_ASKED:
                             asked.clear()
                         asked.add(size)
-                        proof.append(_memory_fold(levels, size, top))
+                        proof.append(memory_fold(levels, size, top))
                     else:
                         proof.append(self._keep_folds(size)[top])
                 else:
@@ -393,7 +306,7 @@ class MerkleTree:
                 # It runs past `size`: fold it from the subtrees it is made of.
                 folds = self._kept_folds(size)
                 if folds is None:
-                    edge = _edge_positions(size, top_level)
+                    edge = edge_positions(size, top_level)
                 else:
                     fold = folds[top_level]
         # Border hashes: the complete left siblings of the right edge above.
@@ -403,7 +316,7 @@ class MerkleTree:
         split = len(positions)
         hashes = self._store.get_many(positions + border + edge)
         if edge:
-            fold = _fold(hashes[split + len(border) :])
+            fold = fold_hashes(hashes[split + len(border) :])
             del hashes[split + len(border) :]
         if fold:
             hashes.insert(split, fold)
@@ -413,7 +326,7 @@ class MerkleTree:
         self, levels: list[bytearray], level: int, index: int, size: int, with_node: bool
     ) -> list[bytes]:
         """:meth:`_path` over a :class:`MemoryHashStore`'s arrays, in one pass."""
-        at = _hash_at
+        at = hash_at
         inner = (index ^ ((size - 1) >> level)).bit_length()
         top = inner - 1
         proof = [at(levels[level + i], ((index >> i) ^ 1) << 5)[0] for i in range(top)]
@@ -426,7 +339,7 @@ class MerkleTree:
                 proof.append(at(levels[top_level], sibling << 5)[0])
             else:
                 folds = self._folds.get(size) or self._asked_folds(size)
-                proof.append(folds[top_level] if folds else _memory_fold(levels, size, top_level))
+                proof.append(folds[top_level] if folds else memory_fold(levels, size, top_level))
         node = index >> inner
         if node:
             base = level + inner
@@ -450,8 +363,8 @@ class MerkleTree:
         if folds is not None:
             return folds[level]
         if self._levels is not None:
-            return _memory_fold(self._levels, size, level)
-        return _fold(self._store.get_many(_edge_positions(size, level)))
+            return memory_fold(self._levels, size, level)
+        return fold_hashes(self._store.get_many(edge_positions(size, level)))
 
     def _kept_folds(self, size: int) -> list[bytes] | None:
         """All right folds of ``size`` by level if kept, else ``None`` and the caller folds.
@@ -475,7 +388,7 @@ class MerkleTree:
 
     def _keep_folds(self, size: int) -> list[bytes]:
         """Compute and keep every right fold of ``size`` (evicting the older half when full)."""
-        folds = _right_folds(size, self._store.get_many(_edge_positions(size, size.bit_length())))
+        folds = right_folds(size, self._store.get_many(edge_positions(size, size.bit_length())))
         kept = self._folds
         if len(kept) >= _FOLD_SIZES:
             # A new dict, so a reader in another thread never sees one change
@@ -484,65 +397,3 @@ class MerkleTree:
         kept[size] = folds
         self._folds = kept
         return folds
-
-
-def _right_folds(size: int, edge: list[bytes]) -> list[bytes]:
-    """Every right fold of ``size``, by level, from its right edge (smallest subtree first).
-
-    Entry ``level`` is the hash of the last ``size % 2**level`` leaves (``b""``
-    where that is none); entry ``size.bit_length()`` is the root.
-    """
-    sha256 = _sha256
-    hashes = iter(edge)
-    folds = [b""]
-    node = b""
-    for b in range(size.bit_length()):
-        if (size >> b) & 1:
-            left = next(hashes)
-            node = sha256(NODE_PREFIX + left + node).digest() if node else left
-        folds.append(node)
-    return folds
-
-
-def _memory_fold(levels: list[bytearray], size: int, level: int) -> bytes:
-    """:func:`_fold` of the right edge of ``size`` below ``level``, read from in-memory arrays.
-
-    ``size`` has at least one set bit below ``level`` (and fewer than 64 bits,
-    as any tree an in-memory store can hold).
-    """
-    at = _hash_at
-    node_hasher = _node_hasher
-    low = size & ((1 << level) - 1)
-    bits = _SET_BITS[0][low & 255]
-    low >>= 8
-    k = 1
-    while low:
-        bits += _SET_BITS[k][low & 255]
-        low >>= 8
-        k += 1
-    b = bits[0]
-    node = at(levels[b], ((size >> b) ^ 1) << 5)[0]
-    for b in bits[1:]:
-        hasher = node_hasher()
-        hasher.update(at(levels[b], ((size >> b) ^ 1) << 5)[0])
-        hasher.update(node)
-        node = hasher.digest()
-    return node
-
-
-def _edge_positions(size: int, level: int) -> list[tuple[int, int]]:
-    """The complete subtrees that make up the last ``size mod 2**level`` leaves, smallest first.
-
-    One per set bit of ``size`` below ``level``: the subtree of 2**b leaves
-    for bit b ends where the bits above it end.
-    """
-    return [(b, (size >> b) - 1) for b in range(level) if (size >> b) & 1]
-
-
-def _fold(hashes: list[bytes]) -> bytes:
-    """Hash subtree roots given right to left into the root of the tree they form."""
-    sha256 = _sha256
-    node = hashes[0]
-    for left in hashes[1:]:
-        node = sha256(NODE_PREFIX + left + node).digest()
-    return node

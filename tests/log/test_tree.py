@@ -1,4 +1,4 @@
-"""registry.log.tree: roots at every size, proof requests, stores."""
+"""registry.log.tree and registry.log.hash_store: roots at every size, proof requests, stores."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from collections.abc import Callable, Sequence
 
 import pytest
 
-from registry.log.tree import HashStore, MemoryHashStore, MerkleTree, ProofRequestError
+from registry.log.hash_store import HashStore, MemoryHashStore
+from registry.log.tree import MerkleTree, ProofRequestError
 from registry.verify.merkle import EMPTY_ROOT, leaf_hash, node_hash
 
 

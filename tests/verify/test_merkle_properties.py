@@ -17,7 +17,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from registry.log.tree import MemoryHashStore, MerkleTree
+from registry.log.hash_store import MemoryHashStore
+from registry.log.tree import MerkleTree
 from registry.verify.merkle import (
     EMPTY_ROOT,
     leaf_hash,
