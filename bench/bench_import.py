@@ -6,9 +6,10 @@ Builds a CSV the way an agency's export looks (``;`` separators, a BOM,
 Indonesian headers, PPKs named by NIP), initialises a fresh registry in a
 temporary directory (SQLite unless ``--database-url``), enrols the
 recommending authority and 514 PPKs, and times the phases of an import as
-`registry import` runs them: read and validate (:mod:`registry.records.bulk`),
-sign (Ed25519, one statement per row), register (identities, then the rows as
-one all-or-nothing batch through ``RegistryService.register_atomic``).
+`registry import` runs them: read and validate
+(:mod:`registry.records.spreadsheet`, :mod:`registry.records.bulk`), sign
+(Ed25519, one statement per row), register (identities, then the rows as one
+all-or-nothing batch through ``RegistryService.register_atomic``).
 
 Memory: the process's peak resident set (``ru_maxrss``) after each phase; with
 ``--tracemalloc`` also the peak of Python allocations per phase (tracemalloc
@@ -41,9 +42,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from registry.cli_import import register_rows, sign_rows
 from registry.config import Settings
 from registry.operations import initialise
-from registry.records.bulk import day_start, read_table, validate_table
+from registry.records.bulk import day_start, validate_table
 from registry.records.operator import open_keys
 from registry.records.service import RegistryService
+from registry.records.spreadsheet import read_table
 from registry.signing.cose import CoseSigner
 from registry.signing.keys import generate_key
 

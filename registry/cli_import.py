@@ -1,11 +1,12 @@
 """`registry import`: register a spreadsheet of recommendations or follow-ups, all or nothing.
 
-The file is read and every row validated (:mod:`registry.records.bulk`); if
-any row is wrong nothing is signed and the report lists each bad row, column
-and reason.  Otherwise the rows are signed with the given key and registered
-as one batch in one transaction (:meth:`RegistryService.register_atomic`):
-if the registry refuses any of them (an unknown recommendation, a key outside
-its term...), nothing is written and the refusals are reported the same way.
+The file is read (:mod:`registry.records.spreadsheet`) and every row validated
+(:mod:`registry.records.bulk`); if any row is wrong nothing is signed and the
+report lists each bad row, column and reason. Otherwise the rows are signed
+with the given key and registered as one batch in one transaction
+(:meth:`RegistryService.register_atomic`): if the registry refuses any of them
+(an unknown recommendation, a key outside its term...), nothing is written and
+the refusals are reported the same way.
 
 The ASN's personal data (NIP, name, salt) are kept in the identities table,
 never in the log.  They are written first, in their own transactions, and
@@ -31,22 +32,13 @@ import click
 
 from registry.cli_passphrase import passphrase_option, read_passphrase
 from registry.config import ConfigError, Settings
-from registry.records.bulk import (
-    ImportFileError,
-    ImportRow,
-    ImportType,
-    RowError,
-    Validated,
-    day_start,
-    parse_date,
-    read_table,
-    validate_table,
-)
+from registry.records.bulk import ImportRow, RowError, Validated, day_start, validate_table
 from registry.records.errors import BatchRefused, RegistrationRefused, Unavailable
 from registry.records.operator import keys_exist, open_keys
 from registry.records.policy import SIGNER_ROLES
 from registry.records.registration import Registered
 from registry.records.service import RegistryService
+from registry.records.spreadsheet import ImportFileError, ImportType, parse_date, read_table
 from registry.signing.cose import CoseSigner
 from registry.signing.keys import KeyFileError, load_key
 from registry.store.repository import Store

@@ -18,10 +18,11 @@ from registry.api.app import create_app
 from registry.cli import main
 from registry.cli_import import ImportRefused, import_command, register_rows, sign_rows
 from registry.config import Settings
-from registry.records.bulk import read_table, validate_table
+from registry.records.bulk import validate_table
 from registry.records.operator import OperatorKeys, create_keys, open_keys
 from registry.records.registration import Registered
 from registry.records.service import RegistryService
+from registry.records.spreadsheet import read_table
 from registry.signing.keys import load_key, raw_public_key, save_key
 from registry.verify.receipt import verify_receipt
 from tests.api.helpers import NOW_S, Registry, enrolment

@@ -1,4 +1,4 @@
-"""Reading and validating import spreadsheets (registry/records/bulk.py), without a registry."""
+"""Reading and validating import spreadsheets (records/spreadsheet.py, bulk.py), no registry."""
 
 from __future__ import annotations
 
@@ -10,14 +10,8 @@ from typing import Any
 import openpyxl
 import pytest
 
-from registry.records.bulk import (
-    ImportFileError,
-    RowError,
-    Table,
-    day_start,
-    read_table,
-    validate_table,
-)
+from registry.records.bulk import RowError, day_start, validate_table
+from registry.records.spreadsheet import ImportFileError, Table, read_table
 from registry.store.models import SignerKeyRecord
 from registry.verify.cbor import encode_deterministic
 
