@@ -15,9 +15,16 @@ Measured in one run on one machine, so the ratios compare like with like:
 - the same POSTs against ``bench/_app.py:verify_only``, which checks each
   statement's signature over HTTP and logs nothing: the most a Python
   registry could answer on this machine and server, the physical limit the
-  registration rate is also compared with;
+  registration rate is also compared with; and against
+  ``bench/_app.py:verify_only_asgi``, the same check with no web framework;
+- registrations without HTTP: the service opened in this process on a fresh
+  database, ``--clients`` registrations in flight, its CPU per registration
+  (the check, admission, appending, receipts, the write); with the
+  framework-free verify-only POST it gives the ceiling of this design on this
+  machine: what it could answer if HTTP cost only what the server itself costs
+  and handing statements between processes cost nothing;
 - ``GET /entries/{i}`` (a receipt), ``GET /checkpoint`` and
-  ``GET /entries/{i}/statement`` (a database read every time), against a
+  ``GET /entries/{i}/statement`` (from memory for recent entries), against a
   bare Litestar GET (``bench/_app.py:bare``) served the same way;
 - each under every server of ``--servers`` (uvicorn with the asyncio loop
   and h11, uvicorn with uvloop and httptools, granian), to choose by
@@ -43,6 +50,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import gc
+import itertools
 import json
 import os
 import platform
@@ -52,7 +62,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,7 +71,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import _servers
 import _wrk
 import asyncpg
-from _statements import enrolments, ppk_key, read_pool, sign_pool
+import uvloop
+from _statements import enrolments, ppk_key, ppk_signer, read_pool, sign_pool
 from sqlalchemy.engine import make_url
 
 import registry
@@ -69,6 +80,7 @@ from registry.config import Settings
 from registry.operations import initialise, operator_keys, register_all
 from registry.records.service import RegistryService
 from registry.verify.receipt import verify_receipt
+from registry.verify.statement import verify_statement
 
 ORIGIN = "bench.example/registry"
 PASSPHRASE = "bench-registry-not-secret"  # throwaway keys, temporary directory
@@ -134,6 +146,28 @@ def _machine() -> str:
         f"nproc {os.cpu_count()} ({model}), Python {platform.python_version()}, "
         f"{platform.system()} {platform.release()}, load average {os.getloadavg()[0]:.2f}"
     )
+
+
+@dataclass
+class InProcess:
+    """Registrations through ``RegistryService`` in this process, without HTTP."""
+
+    rate: float
+    cpu_us: float
+    """CPU (every thread of this process) per registration, microseconds."""
+    check_us: float
+    """Of which one ``verify_statement`` (signature, parse, determinism), microseconds."""
+
+
+def statement_check_us(statements: list[bytes], keys: dict[bytes, bytes]) -> float:
+    """CPU microseconds of one ``verify_statement`` of these statements, best of three."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.process_time()
+        for data in statements:
+            verify_statement(data, keys)
+        best = min(best, (time.process_time() - start) / len(statements) * 1e6)
+    return best
 
 
 def verify_rate(statement: bytes, seconds: float = 1.0, rounds: int = 3) -> float:
@@ -253,10 +287,46 @@ class Bench:
         """The bare Litestar GET under server ``name``."""
         return self._yardstick(name, "_app:bare", self.get_lua, ["/bare"], self.args.get_seconds)
 
-    def verify_only(self, name: str) -> Phase:
-        """POSTs that only check the signature (``_app:verify_only``) under server ``name``."""
+    def verify_only(self, name: str, target: str = "_app:verify_only") -> Phase:
+        """POSTs that only check the signature (``target``) under server ``name``."""
         args = [str(self.pool), "1", str(self.pool_count), "cycle"]
-        return self._yardstick(name, "_app:verify_only", self.post_lua, args, self.args.seconds)
+        return self._yardstick(name, target, self.post_lua, args, self.args.seconds)
+
+    def in_process(self, backend: str, enrolled: list[bytes]) -> InProcess:
+        """Registrations without HTTP on a fresh database of ``backend``, on uvloop."""
+        count = min(self.pool_count, int(self.args.pool_rate * self.args.seconds))
+        statements = list(itertools.islice(read_pool(self.pool), count))
+        with self._database(f"in-process-{backend}", backend) as url:
+            base = asyncio.run(_prepare(self.settings(url), enrolled))
+            rate, cpu_us = uvloop.run(self._register_in_process(url, statements, base))
+        keys = {ppk_signer(n).kid: ppk_signer(n).public_key for n in range(self.args.signers)}
+        return InProcess(rate, cpu_us, statement_check_us(statements[:2000], keys))
+
+    async def _register_in_process(
+        self, url: str, statements: list[bytes], base: int
+    ) -> tuple[float, float]:
+        settings = self.settings(url)
+        keys, _ = operator_keys(settings)
+        service = await RegistryService.open(settings, keys)
+        room = asyncio.Semaphore(self.args.clients)
+
+        async def one(statement: bytes) -> None:
+            async with room:
+                await service.register(statement)
+
+        try:
+            gc.collect()
+            gc.freeze()
+            wall, cpu = time.perf_counter(), time.process_time()
+            await asyncio.gather(*(one(s) for s in statements))
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            if service.size != base + len(statements):
+                expected = base + len(statements)
+                raise SystemExit(f"in-process: log size {service.size}, not {expected}")
+        finally:
+            await service.close()
+            gc.unfreeze()
+        return len(statements) / wall, cpu / len(statements) * 1e6
 
     def _yardstick(
         self, name: str, target: str, script: Path, args: list[str], seconds: float
@@ -306,26 +376,29 @@ class Bench:
             if other / 0.5 <= QUIET_CORES:
                 return
 
+    @contextlib.contextmanager
+    def _database(self, name: str, backend: str) -> Iterator[str]:
+        """The URL of a new, empty database of ``backend`` (a PostgreSQL schema, dropped after)."""
+        if backend != "postgres":
+            yield f"sqlite+aiosqlite:///{self.workdir / f'{name}.sqlite3'}"
+            return
+        self.schemas += 1
+        schema = f"bench_registry_{os.getpid()}_{self.schemas}"
+        asyncio.run(_postgres(self.args.postgres_url, f'CREATE SCHEMA "{schema}"'))
+        try:
+            yield f"{self.args.postgres_url}?search_path={schema}"
+        finally:
+            asyncio.run(_postgres(self.args.postgres_url, f'DROP SCHEMA "{schema}" CASCADE'))
+
     def registry(self, name: str, backend: str, enrolled: list[bytes]) -> Result:
         """Registrations and GETs under server ``name`` on a new database of ``backend``."""
-        schema = None
-        if backend == "postgres":
-            self.schemas += 1
-            schema = f"bench_registry_{os.getpid()}_{self.schemas}"
-            asyncio.run(_postgres(self.args.postgres_url, f'CREATE SCHEMA "{schema}"'))
-            url = f"{self.args.postgres_url}?search_path={schema}"
-        else:
-            url = f"sqlite+aiosqlite:///{self.workdir / f'{name}-{backend}.sqlite3'}"
-        try:
+        with self._database(f"{name}-{backend}", backend) as url:
             base = asyncio.run(_prepare(self.settings(url), enrolled))
             server = self.start(name, "_app:app", self.env(url), "/health")
             try:
                 return self._load(server, backend == "postgres", base)
             finally:
                 server.stop()
-        finally:
-            if schema is not None:
-                asyncio.run(_postgres(self.args.postgres_url, f'DROP SCHEMA "{schema}" CASCADE'))
 
     def _load(self, server: _servers.Server, postgres: bool, base: int) -> Result:
         a, pool = self.args, str(self.pool)
@@ -476,15 +549,27 @@ def _run(bench: Bench, servers: list[str], backends: list[str]) -> None:
     raw_start = verify_rate(sample)
     print(f"\nRaw Ed25519 verify, one core: {raw_start:,.0f}/s")
 
+    inside: dict[str, InProcess] = {}
+    print("\nIn this process, no HTTP (uvloop, a fresh database each):")
+    for backend in backends:
+        inside[backend] = run = bench.in_process(backend, enrolled)
+        print(
+            f"  [{backend}] registrations {run.rate:>9,.0f}/s  {run.cpu_us:,.0f} us CPU each, "
+            f"of which the statement check (verify_statement) {run.check_us:,.0f} us"
+        )
+
     results: dict[tuple[str, str], Result] = {}
     bares: dict[str, Phase] = {}
     limits: dict[str, Phase] = {}
+    bare_limits: dict[str, Phase] = {}
     for name in servers:
         print(f"\n== {name}: {' '.join(_servers.SERVERS[name])}")
         bares[name] = bench.bare(name)
         print(f"  bare Litestar GET      {_line(bares[name])}")
         limits[name] = bench.verify_only(name)
         print(f"  verify-only POST       {_line(limits[name], latency=True)}")
+        bare_limits[name] = bench.verify_only(name, "_app:verify_only_asgi")
+        print(f"    the same, no framework {_line(bare_limits[name], latency=True)}")
         for backend in backends:
             result = bench.registry(name, backend, enrolled)
             results[name, backend] = result
@@ -518,6 +603,7 @@ def _run(bench: Bench, servers: list[str], backends: list[str]) -> None:
         f"the ratios use the mean, {raw:,.0f}/s"
     )
     _summary(results, bares, limits, raw, servers, backends)
+    _ceiling(bare_limits, inside, raw, servers, backends)
 
 
 def _line(phase: Phase, latency: bool = False) -> str:
@@ -534,6 +620,41 @@ def _line(phase: Phase, latency: bool = False) -> str:
     if phase.errors():
         text += f"  ERRORS {phase.errors()}"
     return text
+
+
+def _cpu_us(phase: Phase) -> float:
+    requests = phase.figures["requests"]
+    return phase.server_cpu / requests * 1e6 if requests else 0.0
+
+
+def _ceiling(
+    bare_limits: dict[str, Phase],
+    inside: dict[str, InProcess],
+    raw: float,
+    servers: list[str],
+    backends: list[str],
+) -> None:
+    """The most this design could register on this machine, from CPU measured in this run.
+
+    A registration costs at least the framework-free verify-only POST (the
+    server's HTTP, the body, the statement check) plus what the service does
+    after the check (in-process CPU per registration minus its own check). The
+    machine's cores divided by that is a ceiling: it leaves out the web
+    framework, the hand-off between processes, wrk and the kernel's share.
+    """
+    cores = os.cpu_count() or 1
+    print("\nCeiling of this design on this machine (CPU per registration, all cores busy)")
+    for name in servers:
+        http = _cpu_us(bare_limits[name])
+        for backend in backends:
+            run = inside[backend]
+            after_check = max(0.0, run.cpu_us - run.check_us)
+            ceiling = cores * 1e6 / (http + after_check)
+            print(
+                f"  {name:<16}{backend:<9}{cores} cores / ({http:,.0f} us verify-only POST, no "
+                f"framework + {after_check:,.0f} us after the check) = {ceiling:,.0f}/s = "
+                f"{ceiling / raw:.2f} x raw verify (goal {GOAL_VERIFY_SHARE})"
+            )
 
 
 def _met(ok: bool) -> str:
