@@ -46,7 +46,7 @@ async def catch_up(service: RegistryService) -> None:
     # The receipts and statements of what was registered elsewhere, so that reading
     # them here (as often as on the sequencer) costs no database query either.
     for idx, receipt, statement in await service.store.recent_entries(
-        max(start, latest.size - service.recent_entries), latest.size
+        max(start, latest.size - service.recent_limit), latest.size
     ):
         service.remember_entry(idx, receipt, statement)
     state.tree.extend(hashes[i : i + 32] for i in range(0, len(hashes), 32))

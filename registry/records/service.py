@@ -205,14 +205,15 @@ class RegistryService:
         for record in records:
             self.remember_entry(record.idx, record.receipt, record.statement)
 
-    recent_entries = RECENT_ENTRIES
+    recent_limit = RECENT_ENTRIES
+    """How many of the newest entries :meth:`remember_entry` keeps."""
 
     def remember_entry(self, idx: int, receipt: bytes, statement: bytes) -> None:
         """Keep entry ``idx``'s receipt and statement in memory (the newest
-        ``RECENT_ENTRIES`` are kept): both are immutable once committed."""
+        ``recent_limit`` are kept): both are immutable once committed."""
         self._recent[idx] = (receipt, statement)
         self._recent.move_to_end(idx)
-        if len(self._recent) > RECENT_ENTRIES:
+        if len(self._recent) > self.recent_limit:
             self._recent.popitem(last=False)
 
     # -- reads -------------------------------------------------------------------------
