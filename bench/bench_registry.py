@@ -78,6 +78,7 @@ from sqlalchemy.engine import make_url
 import registry
 from registry.config import Settings
 from registry.operations import initialise, operator_keys, register_all
+from registry.records.operator import OperatorKeys
 from registry.records.service import RegistryService
 from registry.verify.receipt import verify_receipt
 from registry.verify.statement import verify_statement
@@ -106,6 +107,12 @@ class Phase:
     def rate(self) -> float:
         """Requests per second."""
         return self.figures["rate"]
+
+    @property
+    def server_cpu_us(self) -> float:
+        """The server's CPU per request, microseconds (all its processes)."""
+        requests = self.figures["requests"]
+        return self.server_cpu / requests * 1e6 if requests else 0.0
 
     def cores(self) -> str:
         """How many cores the server, wrk, PostgreSQL and anything else used on average."""
@@ -244,8 +251,8 @@ class Bench:
         self.pool = workdir / "pool.bin"
         self.port = args.port
         self.schemas = 0
-        self.log_kid = b""
-        self.log_public = b""
+        self.operator: OperatorKeys | None = None
+        """The operator's keys (opened once, in ``_run``): the admin enrols, the log's key."""
         self.warmup_count = 0
         self.pool_count = 0
 
@@ -299,15 +306,15 @@ class Bench:
         with self._database(f"in-process-{backend}", backend) as url:
             base = asyncio.run(_prepare(self.settings(url), enrolled))
             rate, cpu_us = uvloop.run(self._register_in_process(url, statements, base))
-        keys = {ppk_signer(n).kid: ppk_signer(n).public_key for n in range(self.args.signers)}
+        signers = [ppk_signer(n) for n in range(self.args.signers)]
+        keys = {signer.kid: signer.public_key for signer in signers}
         return InProcess(rate, cpu_us, statement_check_us(statements[:2000], keys))
 
     async def _register_in_process(
         self, url: str, statements: list[bytes], base: int
     ) -> tuple[float, float]:
-        settings = self.settings(url)
-        keys, _ = operator_keys(settings)
-        service = await RegistryService.open(settings, keys)
+        assert self.operator is not None
+        service = await RegistryService.open(self.settings(url), self.operator)
         room = asyncio.Semaphore(self.args.clients)
 
         async def one(statement: bytes) -> None:
@@ -445,7 +452,8 @@ class Bench:
 
     def _check_receipts(self, url: str, base: int, size: int) -> None:
         """Verify a few receipts against the statements, with the log's public key."""
-        keys = {self.log_kid: self.log_public}
+        assert self.operator is not None
+        keys = {self.operator.log.kid: self.operator.log.public_key}
         for idx in random.Random(size).sample(range(base, size), min(SAMPLE_RECEIPTS, size - base)):
             receipt = _get(f"{url}/entries/{idx}")
             statement = _get(f"{url}/entries/{idx}/statement")
@@ -532,9 +540,8 @@ def main() -> None:
 
 def _run(bench: Bench, servers: list[str], backends: list[str]) -> None:
     args = bench.args
-    keys, _ = operator_keys(bench.settings("sqlite:///unused.sqlite3"))
-    bench.log_kid, bench.log_public = keys.log.kid, keys.log.public_key
-    enrolled = enrolments(keys.admin, args.signers)
+    bench.operator, _ = operator_keys(bench.settings("sqlite:///unused.sqlite3"))
+    enrolled = enrolments(bench.operator.admin, args.signers)
     bench.warmup_count = int(args.pool_rate * WARMUP_S)
     timed = int(args.pool_rate * args.seconds) + args.clients
     bench.pool_count = bench.warmup_count + (1 + args.retries) * timed
@@ -613,18 +620,12 @@ def _line(phase: Phase, latency: bool = False) -> str:
         text += f"  p50 {f['p50_us'] / 1000:6.1f} ms  p99 {f['p99_us'] / 1000:6.1f} ms"
     else:
         text += f"  p99 {f['p99_us'] / 1000:6.1f} ms"
-    per = phase.server_cpu / f["requests"] * 1e6 if f["requests"] else 0.0
-    text += f"  [{phase.cores()}; server {per:,.0f} us CPU/request]"
+    text += f"  [{phase.cores()}; server {phase.server_cpu_us:,.0f} us CPU/request]"
     if phase.contention > QUIET_CORES:
         text += "  (other work ran meanwhile)"
     if phase.errors():
         text += f"  ERRORS {phase.errors()}"
     return text
-
-
-def _cpu_us(phase: Phase) -> float:
-    requests = phase.figures["requests"]
-    return phase.server_cpu / requests * 1e6 if requests else 0.0
 
 
 def _ceiling(
@@ -645,7 +646,7 @@ def _ceiling(
     cores = os.cpu_count() or 1
     print("\nCeiling of this design on this machine (CPU per registration, all cores busy)")
     for name in servers:
-        http = _cpu_us(bare_limits[name])
+        http = bare_limits[name].server_cpu_us
         for backend in backends:
             run = inside[backend]
             after_check = max(0.0, run.cpu_us - run.check_us)
