@@ -39,9 +39,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from registry.cli_import import register_rows, sign_rows
+from registry.cli.imports import register_rows, sign_rows
 from registry.config import Settings
-from registry.operations import initialise
+from registry.records.bootstrap import initialise
 from registry.records.bulk import day_start, validate_table
 from registry.records.operator import open_keys
 from registry.records.service import RegistryService

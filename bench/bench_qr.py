@@ -10,7 +10,7 @@ the offline payload of docs/formats.md twice:
 - with a receipt whose inclusion proof has 24 hashes, as for most entries of a
   log of 10,000,000 (a leaf at index 1,234,567 of 10,000,000, a valid receipt
   by a fixed registry key over 24 fixed hashes);
-- with the registry's entry timestamp instead (what `registry/qr.py` falls
+- with the registry's entry timestamp instead (what `registry/documents/qr.py` falls
   back to when the receipt does not fit version 25-M),
 
 and prints for each the bytes at every stage (CBOR map, zlib, base45 text)
@@ -41,8 +41,8 @@ import segno
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from registry.demo import build_demo
+from registry.documents.qr import MAX_OFFLINE_VERSION, entry_timestamp, png_image, qr_version
 from registry.log.receipt import issue_receipt
-from registry.qr import MAX_OFFLINE_VERSION, entry_timestamp, png_image, qr_version
 from registry.signing.cose import CoseSigner
 from registry.verify.cbor import encode_deterministic
 from registry.verify.leaf import Leaf

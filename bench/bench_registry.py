@@ -77,7 +77,7 @@ from sqlalchemy.engine import make_url
 
 import registry
 from registry.config import Settings
-from registry.operations import initialise, operator_keys, register_all
+from registry.records.bootstrap import initialise, operator_keys, register_all
 from registry.records.operator import OperatorKeys
 from registry.records.service import RegistryService
 from registry.verify.receipt import verify_receipt

@@ -2,7 +2,7 @@
 qr-offline.txt|certificate.pdf.
 
 Each is a function of the entry alone, so it is served as immutable; each is
-made once per process, off the event loop, and cached (``registry.qr``).
+made once per process, off the event loop, and cached (``registry.documents.qr``).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from litestar.params import PathParameter
 
 from registry.api.deps import service_of
 from registry.api.errors import BadRequest
-from registry.certificate import certificate_pdf
-from registry.qr import EntryQrMaker
+from registry.documents.certificate import certificate_pdf
+from registry.documents.qr import EntryQrMaker
 
 IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
 STATE_KEY = "entry_qr_maker"

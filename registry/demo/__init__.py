@@ -33,7 +33,7 @@ WIB timestamps), :mod:`.signers` (keys, the public result types, the builder
 that collects events), :mod:`.offices` (regions and their heads' terms),
 :mod:`.enforcement` (reports to BKN's enforcement), :mod:`.pledges` (pacts and
 declarations) and :mod:`.assembly` (:func:`build_demo`); the static tables are
-in :mod:`registry.demo_data`.
+in :mod:`registry.demo.data`.
 """
 
 from registry.demo.assembly import build_demo

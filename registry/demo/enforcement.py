@@ -16,7 +16,7 @@ import random
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from registry import demo_data as data
+from registry.demo import data
 from registry.demo.dates import (
     CUTOFF,
     ELECTION_DAY_2020,

@@ -1,7 +1,7 @@
 """Regions and their heads: who is the PPK of each province, kabupaten/kota and ministry, when.
 
 :func:`build_regions` lists the 38 provinces (the new Papuan ones from their
-formation), the kabupaten/kota of :mod:`registry.demo_data` and the
+formation), the kabupaten/kota of :mod:`registry.demo.data` and the
 ministries; :func:`appoint_heads` plans each region's terms of office from
 before 2020 on (definitive heads, Plt when one falls, Pj chains until the heads
 elected in Pilkada 2024 take office), gives every office its own key and
@@ -17,7 +17,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass, field
 
-from registry import demo_data as data
+from registry.demo import data
 from registry.demo.dates import GO_LIVE, add_days, timestamp
 from registry.demo.signers import Actor, Builder, Event
 

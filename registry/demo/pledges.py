@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
-from registry import demo_data as data
+from registry.demo import data
 from registry.demo.dates import add_days, timestamp, workday
 from registry.demo.offices import Region
 from registry.demo.signers import Actor, Builder, Event

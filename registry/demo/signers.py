@@ -19,7 +19,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from registry import demo_data as data
+from registry.demo import data
 from registry.demo.dates import GO_LIVE, add_days, timestamp
 from registry.signing.cose import CoseSigner
 from registry.signing.keys import raw_public_key

@@ -8,7 +8,7 @@ turns every row into a payload checked by the type's schema
 (:func:`registry.records.schemas.parse_record`), collecting every problem as a
 :class:`RowError` (the row number the user sees, the column, why) rather than
 stopping at the first.  Signing the rows and registering them all or none is
-:mod:`registry.cli_import`'s part.
+:mod:`registry.cli.imports`'s part.
 
 The ASN's NIP never reaches a statement: each person gets a fresh random
 16-byte salt, the statement carries ``SHA-256(salt || NIP)``, and the NIP,

@@ -84,7 +84,7 @@ def test_offline_qr_verifies_with_only_the_published_keys(filled: Registry) -> N
 def test_timestamp_replaces_the_receipt_when_it_does_not_fit(
     filled: Registry, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("registry.qr.MAX_OFFLINE_VERSION", 1)
+    monkeypatch.setattr("registry.documents.qr.MAX_OFFLINE_VERSION", 1)
     text = read_qr(filled.client.get(f"/entries/{PACT_INDEX}/qr-offline.png").content)
     trusted = filled.trusted()
     record = verify_offline(text, trusted.by_kid, trusted.origin).unwrap()

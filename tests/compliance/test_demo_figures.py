@@ -26,7 +26,7 @@ from litestar.testing import TestClient
 from registry.api.app import create_app
 from registry.config import Settings
 from registry.demo import DemoData, build_demo
-from registry.operations import register_all
+from registry.records.bootstrap import register_all
 from registry.records.operator import OperatorKeys, create_keys
 from registry.records.policy import WIB
 from registry.records.service import RegistryService

@@ -16,7 +16,7 @@ from litestar.testing import TestClient
 
 from registry.api.app import create_app
 from registry.cli import main
-from registry.cli_import import ImportRefused, import_command, register_rows, sign_rows
+from registry.cli.imports import ImportRefused, import_command, register_rows, sign_rows
 from registry.config import Settings
 from registry.records.bulk import validate_table
 from registry.records.operator import OperatorKeys, create_keys, open_keys

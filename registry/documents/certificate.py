@@ -11,7 +11,7 @@ entry's receipt was issued under (not the latest), the PDF's creation date is
 the registration time, and revocation is not printed (the certificate says to
 check it online).  :func:`render_certificate` is pure and CPU-bound;
 :func:`certificate_pdf` gathers the data and runs it in a worker thread, once
-per entry (cached with the QR images, see ``registry.qr``).
+per entry (cached with the QR images, see ``registry.documents.qr``).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from registry.verify.receipt import verify_receipt
 from registry.verify.trust import b64url, unb64url
 
 if TYPE_CHECKING:
-    from registry.qr import EntryQrMaker
+    from registry.documents.qr import EntryQrMaker
     from registry.records.service import RegistryService
 
 CERTIFIED_TYPES = ("pact", "declaration")

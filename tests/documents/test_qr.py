@@ -1,4 +1,4 @@
-"""Making QR codes (registry/qr.py) and reading them back with `registry verify`."""
+"""Making QR codes (registry/documents/qr.py) and reading them back with `registry verify`."""
 
 from __future__ import annotations
 
@@ -14,8 +14,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from registry.cli import main
-from registry.log.receipt import issue_receipt
-from registry.qr import (
+from registry.documents.qr import (
     MAX_OFFLINE_VERSION,
     ArtifactCache,
     entry_timestamp,
@@ -26,6 +25,7 @@ from registry.qr import (
     read_qr_image,
     svg_image,
 )
+from registry.log.receipt import issue_receipt
 from registry.signing.cose import CoseSigner
 from registry.verify.leaf import Leaf
 from registry.verify.merkle import root_from_inclusion_proof

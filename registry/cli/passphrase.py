@@ -2,7 +2,7 @@
 
 From ``--passphrase-file`` (:data:`passphrase_option`), else ``$REGISTRY_PASSPHRASE``,
 else a prompt in a terminal.  Its own module so that both ``registry.cli`` and
-``registry.cli_import`` (which ``registry.cli`` imports) can use it.
+``registry.cli.imports`` (which ``registry.cli`` imports) can use it.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ from typing import get_args
 
 import click
 
-from registry.cli_passphrase import passphrase_option, read_passphrase
+from registry.cli.passphrase import passphrase_option, read_passphrase
 from registry.config import ConfigError, Settings
 from registry.records.bulk import ImportRow, RowError, Validated, day_start, validate_table
 from registry.records.errors import BatchRefused, RegistrationRefused, Unavailable

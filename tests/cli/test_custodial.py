@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from registry.cli_custodial import custodial_key
+from registry.cli.custodial import custodial_key
 from registry.signing.keys import open_private_key, raw_public_key
 from registry.store import Store
 from registry.store.models import CustodialKeyRecord

@@ -1,4 +1,4 @@
-"""Operator tasks behind the CLI: initialise a registry and load the demo data."""
+"""Bringing a registry into being: the operator's keys, the admin's enrolment, bulk registration."""
 
 from __future__ import annotations
 
@@ -7,12 +7,9 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 
 from registry.config import Settings
-from registry.demo import DEMO_PASSPHRASE, build_demo
 from registry.records.errors import RegistrationRefused
 from registry.records.operator import OperatorKeys, create_keys, keys_exist, open_keys
 from registry.records.service import RegistryService
-from registry.signing.keys import seal_private_key
-from registry.store.models import CustodialKeyRecord, IdentityRecord
 
 OPERATOR_TERM = ("2000-01-01", "2099-12-31")
 """The operator is not an office holder: its admin key's "term" spans the registry's life."""
@@ -86,57 +83,3 @@ async def register_all(
         if progress:
             progress(len(part))
     return done, refused
-
-
-DEMO_CUSTODIAL_PPKS = 12
-"""How many demo PPKs get a custodial key (scrypt makes each take ~0.1 s)."""
-
-
-class DemoError(Exception):
-    """The demo data cannot be loaded into this registry."""
-
-
-async def load_demo(
-    settings: Settings, *, only_if_empty: bool, progress: Callable[[int], None] | None = None
-) -> str:
-    """Register the demo data (registry/demo/) and keep its identities and a few custodial keys.
-
-    The demo refers to earlier entries by log index, so it goes into a new log:
-    one that is empty or holds only the admin's enrolment made by `registry init`.
-    Returns a line saying what was loaded.
-    """
-    keys, _ = operator_keys(settings)
-    service = await RegistryService.open(settings, keys)
-    try:
-        size = service.size
-        if size > 1:
-            if only_if_empty:
-                return f"the registry already holds {size} entries; no demo data loaded"
-            raise DemoError(f"demo data go into a new registry; this one holds {size} entries")
-        demo = build_demo(keys.admin, recommending_authority=settings.recommending_authority)
-        statements = demo.statements[size:]
-        done, refused = await register_all(service, statements, progress)
-        if refused:
-            position, reason = refused[0]
-            raise DemoError(
-                f"{len(refused)} demo statements were refused; the first, "
-                f"#{position + size}: {reason}"
-            )
-        await service.store.put_identities(
-            [
-                IdentityRecord(commitment=i.commitment, salt=i.salt, nip=i.nip, name=i.name)
-                for i in demo.identities
-            ]
-        )
-        ppks = [s for s in demo.signers if s.role == "ppk"][:DEMO_CUSTODIAL_PPKS]
-        for signer in ppks:
-            sealed = await asyncio.to_thread(seal_private_key, signer.private_key, DEMO_PASSPHRASE)
-            await service.store.put_custodial_key(CustodialKeyRecord(signer.kid, sealed))
-        return (
-            f"demo: {done} statements registered ({demo.expected['reports']} reports, "
-            f"{demo.expected['recommendations']} recommendations, "
-            f"{demo.expected['follow_ups_sanctioned']} followed up); {len(ppks)} PPKs can sign "
-            f"remotely with the demo passphrase {DEMO_PASSPHRASE!r}"
-        )
-    finally:
-        await service.close()

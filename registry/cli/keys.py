@@ -1,4 +1,4 @@
-"""The `registry` command: keys, signing and offline verification.
+"""`registry keygen`, `registry sign`, `registry verify`: keys, signing and offline verification.
 
 Every failure prints a message naming the reason and exits non-zero:
 1 when a verification fails, 2 for bad usage or unreadable input.
@@ -6,26 +6,16 @@ Every failure prints a message naming the reason and exits non-zero:
 
 from __future__ import annotations
 
-import asyncio
-import importlib.util
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
-from granian.constants import Interfaces, Loops
-from granian.log import LogLevels
-from granian.server.mp import MPServer
 
-from registry.cli_custodial import custodial_key
-from registry.cli_import import import_command
-from registry.cli_passphrase import passphrase_option
-from registry.cli_passphrase import read_passphrase as _passphrase
-from registry.config import ConfigError, Settings, describe, settings_environment
-from registry.operations import DemoError, initialise, load_demo
-from registry.qr import pick_qr_text, read_qr_image
+from registry.cli.passphrase import passphrase_option
+from registry.cli.passphrase import read_passphrase as _passphrase
+from registry.documents.qr import pick_qr_text, read_qr_image
 from registry.records.schemas import RecordError, load_record_file
 from registry.signing.cose import CoseSigner
 from registry.signing.keys import (
@@ -43,104 +33,8 @@ from registry.verify.qr import parse_link, verify_offline
 from registry.verify.result import Reason, Verdict
 from registry.verify.trust import KeySourceError, TrustedKeys, b64url
 
-DEMO_STATEMENTS = 8128  # the progress bar's length: the demo's statement count for its seed
 
-
-def _settings() -> Settings:
-    try:
-        return Settings.from_env()
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from exc
-
-
-@click.group(
-    context_settings={"help_option_names": ["-h", "--help"]},
-    epilog="Configuration (environment variables, also settable in REGISTRY_CONFIG_FILE):\n\n"
-    + describe().replace("\n", "\n\n"),
-)
-def main() -> None:
-    """Integrity pact registry: sign, log and verify neutrality commitments."""
-
-
-@main.command()
-def init() -> None:
-    """Create the operator's keys and the log's first entry (the admin's enrolment)."""
-    settings = _settings()
-    try:
-        keys, size = asyncio.run(initialise(settings))
-    except (KeyFileError, FileExistsError) as exc:
-        raise click.ClickException(str(exc)) from exc
-    if settings.admin_passphrase_is_insecure:
-        click.echo("warning: REGISTRY_ADMIN_PASSPHRASE is the public demo passphrase", err=True)
-    click.echo(f"registry {settings.origin}: {size} entries in {settings.database_url}")
-    click.echo(f"log verifier key {keys.note.verifier_key_string}")
-
-
-@main.command()
-@click.option("--host", help="Address to listen on (default REGISTRY_HOST, 127.0.0.1).")
-@click.option("--port", type=int, help="Port (default REGISTRY_PORT, 8000).")
-@click.option("--demo", is_flag=True, help="Fill an empty registry with the demo data first.")
-@click.option(
-    "--workers",
-    type=click.IntRange(0, 64),
-    help="HTTP worker processes (default REGISTRY_WORKERS; 0: one per CPU). One of them "
-    "sequences the log; the others verify signatures and hand statements to it.",
-)
-def serve(host: str | None, port: int | None, demo: bool, workers: int | None) -> None:
-    """Run the registry over HTTP, initialising it first when needed."""
-    settings = _settings()
-    try:
-        asyncio.run(initialise(settings))
-        if demo:
-            asyncio.run(_load_demo(settings, only_if_empty=True))
-    except (KeyFileError, FileExistsError) as exc:
-        raise click.ClickException(str(exc)) from exc
-    count = settings.workers if workers is None else workers
-    server_for(settings, host=host, port=port, workers=count or os.cpu_count() or 1).serve()
-
-
-def server_for(settings: Settings, *, host: str | None, port: int | None, workers: int) -> MPServer:
-    """The granian server `registry serve` runs: the fastest of those measured (benchmarks.md).
-
-    Its workers build the app from the environment (``registry.api.asgi``),
-    so the settings given here go to them as ``REGISTRY_*`` variables.
-    """
-    os.environ.update(settings_environment(settings))
-    return MPServer(
-        "registry.api.asgi:app_from_env",
-        factory=True,
-        address=host or settings.host,
-        port=port or settings.port,
-        interface=Interfaces.ASGI,
-        workers=workers,
-        loop=Loops.uvloop if importlib.util.find_spec("uvloop") else Loops.asyncio,
-        websockets=False,
-        log_level=LogLevels.info,
-        respawn_failed_workers=True,
-    )
-
-
-@main.command()
-def demo() -> None:
-    """Fill the registry with realistic demo data (provinces, PPKs, pacts, follow-ups)."""
-    settings = _settings()
-    try:
-        asyncio.run(initialise(settings))
-        asyncio.run(_load_demo(settings, only_if_empty=False))
-    except (KeyFileError, FileExistsError) as exc:
-        raise click.ClickException(str(exc)) from exc
-
-
-async def _load_demo(settings: Settings, *, only_if_empty: bool) -> None:
-    with click.progressbar(length=DEMO_STATEMENTS, label="demo data", file=sys.stderr) as bar:
-        try:
-            loaded = await load_demo(settings, only_if_empty=only_if_empty, progress=bar.update)
-        except DemoError as exc:
-            raise click.ClickException(str(exc)) from exc
-    click.echo(loaded)
-
-
-@main.command()
+@click.command()
 @click.option(
     "--out",
     "-o",
@@ -172,7 +66,7 @@ def _load_record(path: Path) -> dict[str, Any]:
         raise click.ClickException(f"{path}: {exc}") from exc
 
 
-@main.command()
+@click.command()
 @click.argument("record", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--key",
@@ -205,7 +99,7 @@ def sign(
     click.echo(f"signed {payload['type']} statement written to {target} ({len(statement)} bytes)")
 
 
-@main.command()
+@click.command()
 @click.argument("item")
 @click.option(
     "--key",
@@ -347,7 +241,3 @@ def _json_default(value: object) -> str:
     if isinstance(value, bytes):
         return b64url(value)
     return str(value)
-
-
-main.add_command(custodial_key)
-main.add_command(import_command)

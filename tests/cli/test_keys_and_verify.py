@@ -167,7 +167,7 @@ def test_verify_bad_key_text_is_a_clear_error(tmp_path: Path, runner: CliRunner)
 
 
 def test_example_pact_in_the_docs_signs(key_file: Path, runner: CliRunner, tmp_path: Path) -> None:
-    example = Path(__file__).parent.parent / "docs" / "examples" / "pakta.yaml"
+    example = Path(__file__).resolve().parents[2] / "docs" / "examples" / "pakta.yaml"
     copy = tmp_path / "pakta.yaml"
     copy.write_text(example.read_text())
     result = runner.invoke(main, ["sign", str(copy), "--key", str(key_file)], env=ENV)

@@ -9,9 +9,9 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from registry import demo_data
-from registry.certificate import CertificateData, Template, render_certificate
-from registry.qr import png_image
+from registry.demo import data as demo_data
+from registry.documents.certificate import CertificateData, Template, render_certificate
+from registry.documents.qr import png_image
 from registry.verify.qr import link_text
 from tests.factories import ISSUED_AT
 
