@@ -1,0 +1,126 @@
+"""Messages people read (problem details, CLI output, import reports), in Indonesian and English.
+
+One catalog per language (``registry/i18n/id.json``, ``en.json``) maps a message
+key to a template with ``{name}`` fields.  The language is picked at the edge:
+from ``Accept-Language`` for HTTP (:func:`language_from_accept`), from
+``LC_ALL``/``LC_MESSAGES``/``LANG`` for the command line (:func:`language_from_env`).
+Messages default to English; Bahasa Indonesia when asked.  A key missing from a
+language falls back to English, then to the ``default`` text the caller gave,
+so a message is never lost for want of a translation (tests check that both
+catalogs hold the same keys).
+
+Code below the edges raises with a key and parameters (:class:`Message`); it
+never picks a language itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+LANGUAGES = ("id", "en")
+DEFAULT_LANGUAGE = "en"
+"""Messages are English unless Bahasa Indonesia is asked for (the web pages differ: id first)."""
+
+
+@cache
+def catalog(lang: str) -> Mapping[str, str]:
+    """The message templates of ``lang`` (``id`` or ``en``), read once."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"no message catalog for {lang!r}; known: {', '.join(LANGUAGES)}")
+    text = resources.files(__package__).joinpath(f"{lang}.json").read_text("utf-8")
+    data: dict[str, str] = json.loads(text)
+    return data
+
+
+class _Fields(string.Formatter):
+    """Formats a template, leaving ``{name}`` as it is when ``name`` was not given."""
+
+    def get_value(self, key: int | str, args: Any, kwargs: Mapping[str, Any]) -> Any:
+        if isinstance(key, str) and key not in kwargs:
+            return "{" + key + "}"
+        return super().get_value(key, args, kwargs)
+
+
+_FORMATTER = _Fields()
+
+
+def message(key: str, lang: str, /, default: str | None = None, **params: Any) -> str:
+    """The message ``key`` in ``lang`` with ``params`` filled in.
+
+    Falls back to English, then to ``default`` (itself formatted), then to the key.
+    """
+    template = catalog(lang).get(key) if lang in LANGUAGES else None
+    if template is None:
+        template = catalog(DEFAULT_LANGUAGE).get(key, default if default is not None else key)
+    return _FORMATTER.format(template, **params)
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message not yet put into words: its catalog key, parameters and English fallback."""
+
+    key: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    default: str | None = None
+
+    def render(self, lang: str) -> str:
+        """The message in ``lang``."""
+        return message(self.key, lang, default=self.default, **self.params)
+
+
+def language_from_accept(header: str | None, default: str = DEFAULT_LANGUAGE) -> str:
+    """The best of :data:`LANGUAGES` for an ``Accept-Language`` header (RFC 9110 §12.5.4).
+
+    ``id``, ``id-ID`` and ``in`` (the old code) pick Bahasa Indonesia; weights
+    (``;q=``) order the choices; anything else gives ``default``.
+    """
+    if not header:
+        return default
+    best: tuple[float, int, str] | None = None
+    for position, part in enumerate(header.split(",")):
+        tag, _, rest = part.strip().partition(";")
+        quality = 1.0
+        for param in rest.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        lang = _language_of_tag(tag.strip())
+        if lang is None or quality <= 0:
+            continue
+        candidate = (quality, -position, lang)
+        if best is None or candidate > best:
+            best = candidate
+    return best[2] if best is not None else default
+
+
+def language_from_env(environ: Mapping[str, str] | None = None) -> str:
+    """The language of the command line's messages: ``LC_ALL``, ``LC_MESSAGES``, then ``LANG``.
+
+    ``id_ID.UTF-8`` (or ``id``, ``in_ID``) gives Bahasa Indonesia; otherwise English.
+    """
+    env = os.environ if environ is None else environ
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(name, "").strip()
+        if value:
+            lang = _language_of_tag(value.split(".")[0].split("@")[0].replace("_", "-"))
+            return lang or DEFAULT_LANGUAGE
+    return DEFAULT_LANGUAGE
+
+
+def _language_of_tag(tag: str) -> str | None:
+    primary = tag.split("-", maxsplit=1)[0].lower()
+    if primary in ("id", "in"):
+        return "id"
+    if primary == "en":
+        return "en"
+    return None
