@@ -154,7 +154,7 @@ async def measure_compliance(service: RegistryService) -> str:
     except (ImportError, AttributeError) as exc:
         return f"compliance query: not measured yet ({exc})"
     start = time.perf_counter()
-    await index.catch_up(service.store, service.size)
+    await index.catch_up(service, service.size)
     built = time.perf_counter() - start
     start = time.perf_counter()
     rows = signers(index.snapshot(AS_OF))

@@ -11,6 +11,7 @@ from litestar.openapi import OpenAPIConfig
 
 from registry.api.compliance import compliance_router
 from registry.api.cors import PublicCORS
+from registry.api.deps import Components
 from registry.api.entries import EntriesController
 from registry.api.errors import EXCEPTION_HANDLERS
 from registry.api.log import LogController
@@ -19,18 +20,28 @@ from registry.api.search import SearchController
 from registry.api.signing import SigningController
 from registry.api.web import WebController
 from registry.config import Settings
+from registry.records.custodial import Clock, wall_clock_ms
 from registry.records.operator import OperatorKeys, open_keys
-from registry.records.service import RegistryService
 
 
-def create_app(settings: Settings, keys: OperatorKeys | None = None) -> Litestar:
-    """The registry's ASGI app; the service opens at start-up and closes at shutdown."""
+def create_app(
+    settings: Settings,
+    keys: OperatorKeys | None = None,
+    *,
+    custodial_clock_ms: Clock = wall_clock_ms,
+) -> Litestar:
+    """The registry's ASGI app; the service opens at start-up and closes at shutdown.
+
+    ``keys`` are the operator's keys (else opened from ``settings.data_dir``);
+    ``custodial_clock_ms`` times the lockouts of custodial keys (tests move it).
+    The running components are ``app.state.components`` (:class:`Components`).
+    """
+    components = Components(custodial_clock_ms=custodial_clock_ms)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         operator = keys or open_keys(settings.data_dir, settings.admin_passphrase, settings.origin)
-        service = await RegistryService.open(settings, operator)
-        app.state.service = service
+        await components.open(settings, operator)
         # The loaded log is long-lived: keep the collector from rescanning it on every full
         # collection (55-70 ms pauses under load, see docs/benchmarks.md).
         gc.collect()
@@ -38,7 +49,7 @@ def create_app(settings: Settings, keys: OperatorKeys | None = None) -> Litestar
         try:
             yield
         finally:
-            await service.close()
+            await components.close()
 
     app = Litestar(
         route_handlers=[
@@ -51,6 +62,7 @@ def create_app(settings: Settings, keys: OperatorKeys | None = None) -> Litestar
             WebController,
         ],
         exception_handlers=EXCEPTION_HANDLERS,
+        dependencies=components.dependencies(),
         lifespan=[lifespan],
         openapi_config=OpenAPIConfig(
             title="Integrity pact registry",
@@ -61,6 +73,7 @@ def create_app(settings: Settings, keys: OperatorKeys | None = None) -> Litestar
         ),
         debug=False,
     )
+    app.state.components = components
     # Cross-origin access for the public reads and registration only (registry/api/cors.py):
     # outside the router, where Litestar's own (app-wide) CORS middleware would sit, so that
     # preflights, HEAD and the errors of unknown entries are covered too.

@@ -1,12 +1,25 @@
-"""How handlers reach the registry service and parse common inputs."""
+"""What handlers are given: the registry's components, made once at start-up, and shared helpers.
+
+:class:`Components` holds the service and its collaborators for one running
+app.  The app's lifespan opens them (:meth:`Components.open`) and closes
+them; every handler names the ones it uses as parameters (``service``,
+``compliance``, ``custodial``, ``documents``) and Litestar's dependency
+injection hands them over (:meth:`Components.dependencies`).  A provider is a
+closure that returns an object made at start-up: nothing is made per request.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from litestar import Request, Response
+from litestar.di import NamedDependency, Provide
 
-from registry.api.errors import BadRequest
+from registry.compliance.service import ComplianceService
+from registry.config import Settings
+from registry.documents.qr import EntryQrMaker
+from registry.records.custodial import Clock, CustodialSigning, wall_clock_ms
+from registry.records.operator import OperatorKeys
 from registry.records.registration import Registered
 from registry.records.service import RegistryService
 
@@ -14,17 +27,110 @@ COSE = "application/cose"
 CHECKPOINT = "text/plain; charset=utf-8"
 TILE = "application/octet-stream"
 
+Service = NamedDependency[RegistryService]
+"""A handler parameter ``service: Service`` is given the running :class:`RegistryService`."""
+Compliance = NamedDependency[ComplianceService]
+"""``compliance: Compliance``: the process's :class:`ComplianceService`."""
+Custodial = NamedDependency[CustodialSigning]
+"""``custodial: Custodial``: the process's :class:`CustodialSigning`."""
+Documents = NamedDependency[EntryQrMaker]
+"""``documents: Documents``: the process's :class:`EntryQrMaker` (QR codes, certificates)."""
 
-def service_of(request: Request[Any, Any, Any]) -> RegistryService:
-    """The service the app was started with."""
-    service: RegistryService = request.app.state.service
-    return service
+
+class NotStarted(RuntimeError):
+    """A handler ran before the app's start-up opened the registry (or after shutdown)."""
+
+
+class Components:
+    """The service and its collaborators for one running app; see the module docstring."""
+
+    def __init__(self, *, custodial_clock_ms: Clock = wall_clock_ms) -> None:
+        self._clock_ms = custodial_clock_ms
+        self._service: RegistryService | None = None
+        self._compliance: ComplianceService | None = None
+        self._custodial: CustodialSigning | None = None
+        self._documents: EntryQrMaker | None = None
+
+    async def open(self, settings: Settings, keys: OperatorKeys) -> None:
+        """Open the registry service and make its collaborators, once."""
+        service = await RegistryService.open(settings, keys)
+        self._compliance = ComplianceService(service, service.identities, settings.follow_up_days)
+        self._custodial = service.custodial_signing(clock_ms=self._clock_ms)
+        self._documents = EntryQrMaker(service)
+        self._service = service
+
+    async def close(self) -> None:
+        """Close the service; the components are gone until :meth:`open` again."""
+        service, self._service = self._service, None
+        self._compliance = self._custodial = self._documents = None
+        if service is not None:
+            await service.close()
+
+    @property
+    def service(self) -> RegistryService:
+        """The registry: the log's reads and registration."""
+        if self._service is None:
+            raise NotStarted("the registry service is not open")
+        return self._service
+
+    @property
+    def compliance(self) -> ComplianceService:
+        """The compliance figures and signed access to identities."""
+        if self._compliance is None:
+            raise NotStarted("the registry service is not open")
+        return self._compliance
+
+    @property
+    def custodial(self) -> CustodialSigning:
+        """Remote signing with keys held in custody (``POST /sign``)."""
+        if self._custodial is None:
+            raise NotStarted("the registry service is not open")
+        return self._custodial
+
+    @property
+    def documents(self) -> EntryQrMaker:
+        """An entry's QR codes and certificate, made once each and cached."""
+        if self._documents is None:
+            raise NotStarted("the registry service is not open")
+        return self._documents
+
+    def dependencies(self) -> dict[str, Provide]:
+        """The app's dependency providers, one per component, by parameter name."""
+
+        def service() -> RegistryService:
+            found = self._service
+            if found is None:
+                raise NotStarted("the registry service is not open")
+            return found
+
+        def compliance() -> ComplianceService:
+            return self.compliance
+
+        def custodial() -> CustodialSigning:
+            return self.custodial
+
+        def documents() -> EntryQrMaker:
+            return self.documents
+
+        return {
+            name: Provide(provider, sync_to_thread=False)
+            for name, provider in (
+                ("service", service),
+                ("compliance", compliance),
+                ("custodial", custodial),
+                ("documents", documents),
+            )
+        }
 
 
 def wants_json(request: Request[Any, Any, Any]) -> bool:
-    """Whether the client asked for JSON rather than CBOR/COSE."""
-    accept = request.headers.get("accept", "")
-    return "application/json" in accept and COSE not in accept
+    """Whether the client asked for JSON rather than CBOR/COSE.
+
+    Reads the raw ASGI headers (names are lower case there): building
+    ``request.headers`` would cost the receipt GET more than the rest of its work.
+    """
+    accept = b",".join(v for k, v in request.scope["headers"] if k == b"accept")
+    return b"application/json" in accept and b"application/cose" not in accept
 
 
 def registered_response(result: Registered) -> Response[bytes]:
@@ -38,12 +144,3 @@ def registered_response(result: Registered) -> Response[bytes]:
             "X-Registry-Entry-Index": str(result.index),
         },
     )
-
-
-def non_negative(name: str, value: int | None) -> int | None:
-    """Refuse a negative query parameter with a problem naming it."""
-    if value is not None and value < 0:
-        raise BadRequest(
-            "invalid-parameter", "Invalid request parameter", f"{name} must not be negative"
-        )
-    return value

@@ -7,10 +7,14 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get, post
 from litestar.params import PathParameter
 
-from registry.api.deps import COSE, registered_response, service_of, wants_json
+from registry.api.deps import COSE, Service, registered_response, wants_json
 from registry.api.errors import BadRequest
 
 MAX_BODY = 64 * 1024
+RECEIPT_HEADERS = {"Vary": "Accept", "Cache-Control": "public, max-age=31536000, immutable"}
+"""A receipt never changes; the JSON view (same URL, ``Accept: application/json``) does."""
+VIEW_HEADERS = {"Vary": "Accept", "Cache-Control": "no-cache"}
+STATEMENT_HEADERS = {"Cache-Control": "public, max-age=31536000, immutable"}
 
 
 class EntriesController(Controller):
@@ -28,7 +32,7 @@ class EntriesController(Controller):
         "with the receipt (`application/cose`) and `Location: /entries/{index}` once the entry "
         "is on disk; 200 with the existing entry's receipt for statement bytes already registered.",
     )
-    async def register(self, request: Request[Any, Any, Any]) -> Response[bytes]:
+    async def register(self, request: Request[Any, Any, Any], service: Service) -> Response[bytes]:
         content_type = request.headers.get("content-type", "").split(";")[0].strip()
         if content_type != COSE:
             raise BadRequest(
@@ -38,35 +42,37 @@ class EntriesController(Controller):
                 415,
             )
         body = await request.body()
-        result = await service_of(request).register(body)
+        result = await service.register(body)
         return registered_response(result)
 
     @get(
         "/{index:int}", summary="An entry's receipt, or its JSON view with Accept: application/json"
     )
     async def entry(
-        self, request: Request[Any, Any, Any], index: Annotated[int, PathParameter(ge=0)]
+        self,
+        request: Request[Any, Any, Any],
+        service: Service,
+        index: Annotated[int, PathParameter(ge=0)],
     ) -> Response[Any]:
-        service = service_of(request)
         if wants_json(request):
             # the view changes (revocation, newer checkpoint); the receipt never does
             return Response(
                 await service.entry_view(index),
                 media_type="application/json",
-                headers={"Vary": "Accept", "Cache-Control": "no-cache"},
+                headers=VIEW_HEADERS,
             )
         return Response(
             await service.receipt(index),
             media_type=COSE,
-            headers={"Vary": "Accept", "Cache-Control": "public, max-age=31536000, immutable"},
+            headers=RECEIPT_HEADERS,
         )
 
     @get("/{index:int}/statement", summary="The signed statement bytes as registered")
     async def statement(
-        self, request: Request[Any, Any, Any], index: Annotated[int, PathParameter(ge=0)]
+        self, service: Service, index: Annotated[int, PathParameter(ge=0)]
     ) -> Response[bytes]:
         return Response(
-            await service_of(request).statement(index),
+            await service.statement(index),
             media_type=COSE,
-            headers={"Cache-Control": "public, max-age=31536000, immutable"},
+            headers=STATEMENT_HEADERS,
         )

@@ -10,27 +10,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import segno
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Response, get
 from litestar.params import PathParameter
 
-from registry.api.deps import service_of
+from registry.api.deps import Documents
 from registry.api.errors import BadRequest
 from registry.documents.certificate import certificate_pdf
-from registry.documents.qr import EntryQrMaker
 
 IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
-STATE_KEY = "entry_qr_maker"
 Index = Annotated[int, PathParameter(ge=0, description="The entry's log index")]
-
-
-def maker_of(request: Request[Any, Any, Any]) -> EntryQrMaker:
-    """The app's QR maker (and cache) for its service, made on first use."""
-    service = service_of(request)
-    maker: EntryQrMaker | None = request.app.state.get(STATE_KEY)
-    if maker is None or maker.service is not service:
-        maker = EntryQrMaker(service)
-        request.app.state[STATE_KEY] = maker
-    return maker
 
 
 def _file(body: bytes | str, media_type: str, **headers: str) -> Response[Any]:
@@ -48,12 +36,12 @@ class QrController(Controller):
         summary="The link QR as SVG",
         description="Encodes `{base}/v/{index}#{base64url(first 16 bytes of the leaf hash)}`.",
     )
-    async def link_svg(self, request: Request[Any, Any, Any], index: Index) -> Response[Any]:
-        return _file(await maker_of(request).image(index, "link.svg"), "image/svg+xml")
+    async def link_svg(self, documents: Documents, index: Index) -> Response[Any]:
+        return _file(await documents.image(index, "link.svg"), "image/svg+xml")
 
     @get("/{index:int}/qr.png", summary="The link QR as PNG")
-    async def link_png(self, request: Request[Any, Any, Any], index: Index) -> Response[Any]:
-        return _file(await maker_of(request).image(index, "link.png"), "image/png")
+    async def link_png(self, documents: Documents, index: Index) -> Response[Any]:
+        return _file(await documents.image(index, "link.png"), "image/png")
 
     @get(
         "/{index:int}/qr-offline.png",
@@ -62,10 +50,9 @@ class QrController(Controller):
         "and the receipt (or the registry's entry timestamp where the receipt would not fit "
         "version 25-M); verifiable with only the registry's public key (docs/formats.md).",
     )
-    async def offline_png(self, request: Request[Any, Any, Any], index: Index) -> Response[Any]:
-        maker = maker_of(request)
+    async def offline_png(self, documents: Documents, index: Index) -> Response[Any]:
         try:
-            image = await maker.image(index, "offline.png")
+            image = await documents.image(index, "offline.png")
         except segno.DataOverflowError:
             raise BadRequest(
                 "offline-qr-too-large",
@@ -74,12 +61,12 @@ class QrController(Controller):
                 f"/entries/{index}/qr-offline.txt",
                 404,
             ) from None
-        texts = await maker.texts(index)
+        texts = await documents.texts(index)
         return _file(image, "image/png", **{"X-Registry-Offline-Proof": texts.offline.proven_by})
 
     @get("/{index:int}/qr-offline.txt", summary="The offline QR's text")
-    async def offline_text(self, request: Request[Any, Any, Any], index: Index) -> Response[Any]:
-        texts = await maker_of(request).texts(index)
+    async def offline_text(self, documents: Documents, index: Index) -> Response[Any]:
+        texts = await documents.texts(index)
         return _file(
             texts.offline.text,
             "text/plain; charset=utf-8",
@@ -90,8 +77,8 @@ class QrController(Controller):
         "/{index:int}/certificate.pdf",
         summary="A printable certificate (one A4 page) of a pact or declaration",
     )
-    async def certificate(self, request: Request[Any, Any, Any], index: Index) -> Response[Any]:
-        pdf = await certificate_pdf(maker_of(request), index)
+    async def certificate(self, documents: Documents, index: Index) -> Response[Any]:
+        pdf = await certificate_pdf(documents, index)
         return _file(
             pdf,
             "application/pdf",

@@ -8,10 +8,10 @@ import io
 import json
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Response, get
 from litestar.params import FromQuery, QueryParameter
 
-from registry.api.deps import service_of
+from registry.api.deps import Service
 from registry.api.errors import BadRequest
 from registry.records.schemas import RECORD_TYPES
 from registry.verify.trust import b64url, unb64url
@@ -58,7 +58,7 @@ class SearchController(Controller):
     @get("/", summary="Search entries (paged); format=csv for a CSV export")
     async def search(
         self,
-        request: Request[Any, Any, Any],
+        service: Service,
         type: FromQuery[str | None] = None,
         signer: FromQuery[str | None] = None,
         instansi: FromQuery[str | None] = None,
@@ -74,7 +74,7 @@ class SearchController(Controller):
                 "Invalid request parameter",
                 f"unknown type {type!r}; known: {', '.join(RECORD_TYPES)}",
             )
-        page = await service_of(request).store.search_entries(
+        records, total = await service.search(
             type=type,
             signer_kid=_kid(signer),
             instansi=instansi,
@@ -93,7 +93,7 @@ class SearchController(Controller):
                 "payload": json.loads(r.payload_json),
                 "url": f"/entries/{r.idx}",
             }
-            for r in page.records
+            for r in records
         ]
         if format == "csv":
             out = io.StringIO()
@@ -115,4 +115,4 @@ class SearchController(Controller):
                 media_type="text/csv; charset=utf-8",
                 headers={"Content-Disposition": 'attachment; filename="entries.csv"'},
             )
-        return Response({"total": page.total, "limit": limit, "offset": offset, "items": items})
+        return Response({"total": total, "limit": limit, "offset": offset, "items": items})

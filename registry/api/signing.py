@@ -11,19 +11,14 @@ passphrase.
 from __future__ import annotations
 
 from typing import Annotated, Any
-from weakref import WeakKeyDictionary
 
 import msgspec
-from litestar import Controller, Request, Response, post
+from litestar import Controller, Response, post
 from litestar.params import JSONBody
 
-from registry.api.deps import COSE, registered_response, service_of
-from registry.records.custodial import CustodialSigning
-from registry.records.service import RegistryService
+from registry.api.deps import COSE, Custodial, registered_response
 
 MAX_BODY = 64 * 1024
-
-_SIGNING: WeakKeyDictionary[RegistryService, CustodialSigning] = WeakKeyDictionary()
 
 
 class SignRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=True):
@@ -57,20 +52,6 @@ class SignRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, froz
         return f"SignRequest(kid={self.kid!r}, passphrase=<hidden>, record={self.record!r})"
 
 
-def custodial_signing(service: RegistryService) -> CustodialSigning:
-    """The custodial signer of ``service``, made on first use (one per running app)."""
-    signing = _SIGNING.get(service)
-    if signing is None:
-        signing = CustodialSigning(service.store, service.settings, service.register)
-        _SIGNING[service] = signing
-    return signing
-
-
-def use_custodial_signing(service: RegistryService, signing: CustodialSigning) -> None:
-    """Make ``signing`` the custodial signer of ``service`` (tests give theirs a clock)."""
-    _SIGNING[service] = signing
-
-
 class SigningController(Controller):
     """Sign and register a record with a key held in custody."""
 
@@ -93,11 +74,9 @@ class SigningController(Controller):
         "passphrase. An unknown kid is 404; a record that does not fit its schema is 422 "
         "and counts no attempt.",
     )
-    async def sign(
-        self, request: Request[Any, Any, Any], data: JSONBody[SignRequest]
-    ) -> Response[bytes]:
+    async def sign(self, custodial: Custodial, data: JSONBody[SignRequest]) -> Response[bytes]:
         """Sign ``data.record`` with the custodial key and answer with the receipt."""
-        result = await custodial_signing(service_of(request)).sign_and_register(
+        result = await custodial.sign_and_register(
             bytes.fromhex(data.kid), data.passphrase, data.record
         )
         return registered_response(result)

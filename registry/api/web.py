@@ -24,8 +24,9 @@ from litestar import Controller, Request, Response, get
 from litestar.params import FromPath, FromQuery, PathParameter
 from litestar.status_codes import HTTP_304_NOT_MODIFIED, HTTP_404_NOT_FOUND
 
-from registry.api.deps import service_of
+from registry.api.deps import Service
 from registry.records.errors import NotFound
+from registry.records.service import RegistryService
 
 WEB_DIR = Path(__file__).resolve().parents[2] / "web"
 """The ``web/`` folder of the source tree: templates, static files, string dictionaries."""
@@ -102,7 +103,7 @@ def render(name: str, **context: Any) -> str:
     return _templates().get_template(name).render(**context)
 
 
-def trust_document(request: Request[Any, Any, Any]) -> dict[str, Any]:
+def trust_document(request: Request[Any, Any, Any], service: RegistryService) -> dict[str, Any]:
     """The trust list pinned into the pages: a transparency-configuration document.
 
     A deploy-time ``web/static/trust.json`` wins when present (for example the
@@ -118,7 +119,7 @@ def trust_document(request: Request[Any, Any, Any]) -> dict[str, Any]:
         if TRUST_FILE.is_file():
             pinned = json.loads(TRUST_FILE.read_text("utf-8"))
         else:
-            pinned = service_of(request).configuration()
+            pinned = service.configuration()
         state["web_trust"] = pinned
     return pinned
 
@@ -202,6 +203,7 @@ class WebController(Controller):
     def _page(
         self,
         request: Request[Any, Any, Any],
+        service: Service,
         template: str,
         lang: str,
         status: int,
@@ -216,7 +218,7 @@ class WebController(Controller):
         the language, its strings and the trust list; ``extra`` to the template.
         """
         t = strings(lang)
-        trust = trust_document(request)
+        trust = trust_document(request, service)
         data = {"lang": lang, "strings": t, "trust": trust, **(page_data or {})}
         html = render(
             template,
@@ -239,19 +241,27 @@ class WebController(Controller):
     async def record(
         self,
         request: Request[Any, Any, Any],
+        service: Service,
         index: Annotated[int, PathParameter(ge=0)],
         lang: FromQuery[str | None] = None,
     ) -> Response[str]:
         """The record page: the server's summary, and the browser's verdict from raw bytes."""
         chosen = language(lang)
         try:
-            view = await service_of(request).entry_view(index)
+            view = await service.entry_view(index)
         except NotFound:
             return self._page(
-                request, "not_found.html", chosen, HTTP_404_NOT_FOUND, page="missing", index=index
+                request,
+                service,
+                "not_found.html",
+                chosen,
+                HTTP_404_NOT_FOUND,
+                page="missing",
+                index=index,
             )
         return self._page(
             request,
+            service,
             "record.html",
             chosen,
             200,
@@ -265,13 +275,14 @@ class WebController(Controller):
 
     @get("/", summary="The registry's home page: the log, its latest records, open data")
     async def home(
-        self, request: Request[Any, Any, Any], lang: FromQuery[str | None] = None
+        self,
+        request: Request[Any, Any, Any],
+        service: Service,
+        lang: FromQuery[str | None] = None,
     ) -> Response[str]:
         """What a visitor sees first: the log's size and signed head, the newest records."""
         chosen = language(lang)
         t = strings(chosen)
-        service = service_of(request)
-        page = await service.store.search_entries(limit=HOME_LATEST, newest_first=True)
         latest = [
             {
                 "index": record.idx,
@@ -279,8 +290,7 @@ class WebController(Controller):
                 "instansi": record.instansi or "",
                 "registered_at": _time(record.registered_at),
             }
-            for record in page.records
-            if record.idx < service.size
+            for record in await service.latest_entries(HOME_LATEST)
         ]
         try:
             checkpoint: str | None = await service.checkpoint()
@@ -288,6 +298,7 @@ class WebController(Controller):
             checkpoint = None
         return self._page(
             request,
+            service,
             "home.html",
             chosen,
             200,
@@ -299,17 +310,22 @@ class WebController(Controller):
 
     @get("/verify", summary="Scan a QR code with the camera, upload it, or paste it")
     async def scan(
-        self, request: Request[Any, Any, Any], lang: FromQuery[str | None] = None
+        self,
+        request: Request[Any, Any, Any],
+        service: Service,
+        lang: FromQuery[str | None] = None,
     ) -> Response[str]:
         """The scan page: camera, upload or paste; link QRs open ``/v/``, offline QRs check here."""
-        return self._page(request, "scan.html", language(lang), 200, page="scan")
+        return self._page(request, service, "scan.html", language(lang), 200, page="scan")
 
     @get("/static/{name:path}", summary="The verify pages' scripts, styles and trust list")
-    async def static(self, request: Request[Any, Any, Any], name: FromPath[str]) -> Response[bytes]:
+    async def static(
+        self, request: Request[Any, Any, Any], service: Service, name: FromPath[str]
+    ) -> Response[bytes]:
         """A file from ``web/static``; ``trust.json`` is the pinned trust list."""
         relative = name.lstrip("/")
         if relative == "trust.json" and not TRUST_FILE.is_file():
-            body = json.dumps(trust_document(request), indent=2).encode()
+            body = json.dumps(trust_document(request, service), indent=2).encode()
             found: StaticFile | None = StaticFile(body, STATIC_TYPES[".json"], _etag(body))
         else:
             found = _static(relative)

@@ -15,9 +15,7 @@ from pathlib import Path
 import click
 
 from registry.config import ConfigError, Settings
-from registry.records.custodial import CustodialSigning, check_passphrase
-from registry.store.migrate import upgrade
-from registry.store.repository import Store
+from registry.records.custodial import check_passphrase, create_custodial_key
 from registry.verify.trust import b64url
 
 
@@ -47,7 +45,7 @@ def create(passphrase_file: Path | None) -> None:
     passphrase = _read_passphrase(passphrase_file)
     try:
         check_passphrase(passphrase)
-        kid, public = asyncio.run(_create(settings, passphrase))
+        kid, public = asyncio.run(create_custodial_key(settings, passphrase))
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"kid {kid.hex()}")
@@ -66,9 +64,3 @@ def _read_passphrase(passphrase_file: Path | None) -> str:
         "Signer's passphrase", hide_input=True, confirmation_prompt=True, err=True
     )
     return value
-
-
-async def _create(settings: Settings, passphrase: str) -> tuple[bytes, bytes]:
-    await upgrade(settings.database_url)
-    async with Store.open(settings.database_url) as store:
-        return await CustodialSigning(store, settings).create(passphrase)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import hashlib
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -41,10 +40,7 @@ from registry.records.service import RegistryService
 from registry.records.spreadsheet import ImportFileError, ImportType, parse_date, read_table
 from registry.signing.cose import CoseSigner
 from registry.signing.keys import KeyFileError, load_key
-from registry.store.repository import Store
 
-IDENTITY_CHUNK = 5_000
-"""Identities per insert: PostgreSQL takes at most 32,767 parameters in one statement."""
 SHOWN_ERRORS = 50
 """Rejected rows printed; the ``--report`` file has them all."""
 
@@ -98,12 +94,6 @@ def _refusal_error(validated: Validated, row: ImportRow, refused: RegistrationRe
     return RowError(row.row, column, f"{refused.title} ({refused.code}): {refused.detail}")
 
 
-async def _forget(store: Store, commitments: Sequence[bytes]) -> None:
-    """Erase the identities an import added before its batch was refused, in one transaction."""
-    if commitments:
-        await store.erase_identities(commitments, now_ms=time.time_ns() // 1_000_000)
-
-
 async def register_rows(
     service: RegistryService, validated: Validated, statements: Sequence[bytes]
 ) -> list[Registered]:
@@ -112,28 +102,16 @@ async def register_rows(
     Raises :class:`ImportRefused` (every refused row, none written, the
     identities erased again) if the registry refuses any statement.
     """
-    store, identities = service.store, validated.identities
-    added: list[bytes] = []
     try:
-        for start in range(0, len(identities), IDENTITY_CHUNK):
-            chunk = identities[start : start + IDENTITY_CHUNK]
-            await store.put_identities(chunk)
-            added.extend(i.commitment for i in chunk)
-        return await service.register_atomic(statements)
+        return await service.register_atomic(statements, identities=validated.identities)
     except BatchRefused as refused:
-        await _forget(store, added)
         rows = validated.rows
         errors = [_refusal_error(validated, rows[p], r) for p, r in refused.refusals]
         raise ImportRefused(sorted(errors, key=lambda e: e.row)) from refused
-    except Exception:
-        first = [hashlib.sha256(statements[0]).digest()] if statements else []
-        if not await store.find_indexes_by_statement_sha256(first):
-            await _forget(store, added)
-        raise
 
 
 def _signer_errors(service: RegistryService, signer: CoseSigner, kind: ImportType) -> list[str]:
-    key = service.directory.get(signer.kid)
+    key = service.signer(signer.kid)
     if key is None:
         return [f"the key {signer.kid.hex()} is not enrolled in this registry"]
     problems = []
@@ -186,7 +164,7 @@ async def run_import(settings: Settings, job: Job) -> Outcome:
     try:
         with click.progressbar(length=len(table.rows), label="validating", file=sys.stderr) as bar:
             validated = validate_table(
-                table, job.kind, enrolled=service.directory.all(), progress=bar.update
+                table, job.kind, enrolled=service.signers(), progress=bar.update
             )
         outcome.errors = validated.errors
         outcome.errors += [

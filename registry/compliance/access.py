@@ -21,8 +21,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
-from typing import Protocol
+from collections.abc import Callable, Iterable
 
 from registry.signing.cose import CoseSigner
 from registry.store.models import SignerKeyRecord
@@ -46,12 +45,8 @@ class AccessDenied(Exception):
         self.code, self.title, self.detail, self.status = code, title, detail, status
 
 
-class Keys(Protocol):
-    """Enrolled keys by kid (a :class:`registry.records.directory.KeyDirectory`)."""
-
-    def get(self, kid: bytes) -> SignerKeyRecord | None:
-        """The enrolment of ``kid``, if any."""
-        ...
+Keys = Callable[[bytes], SignerKeyRecord | None]
+"""The enrolment of a kid, if any (``RegistryService.signer``, ``KeyDirectory.get``)."""
 
 
 class ReplayGuard:
@@ -123,7 +118,7 @@ def verify_request(
         raise AccessDenied(
             "malformed-request-signature", "Unreadable signed request", parsed.detail
         )
-    key = keys.get(message.kid)
+    key = keys(message.kid)
     if key is None:
         raise AccessDenied("unknown-key", "Signer key is not enrolled", message.kid.hex())
     now_ms = int(now * 1000)

@@ -36,9 +36,9 @@ SNAPSHOTS = 16
 
 
 class EntrySource(Protocol):
-    """Where the index reads entries from (a :class:`registry.store.Store`)."""
+    """Where the index reads entries from (a :class:`registry.records.service.RegistryService`)."""
 
-    async def get_entries(self, start: int, end: int) -> list[EntryRecord]:
+    async def entries(self, start: int, end: int) -> list[EntryRecord]:
         """Entries ``start <= idx < end`` in order."""
         ...
 
@@ -102,7 +102,7 @@ class ComplianceIndex:
         """Read entries from :attr:`size` up to ``size`` (exclusive) in pages and apply them."""
         while self.size < size:
             start = self.size
-            page = await source.get_entries(start, min(size, start + PAGE))
+            page = await source.entries(start, min(size, start + PAGE))
             if not page:
                 return
             self.apply(page)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 
 from registry.config import Settings
@@ -10,8 +9,6 @@ from registry.demo.assembly import build_demo
 from registry.demo.signers import DEMO_PASSPHRASE
 from registry.records.bootstrap import operator_keys, register_all
 from registry.records.service import RegistryService
-from registry.signing.keys import seal_private_key
-from registry.store.models import CustodialKeyRecord, IdentityRecord
 
 DEMO_CUSTODIAL_PPKS = 12
 """How many demo PPKs get a custodial key (scrypt makes each take ~0.1 s)."""
@@ -47,16 +44,11 @@ async def load_demo(
                 f"{len(refused)} demo statements were refused; the first, "
                 f"#{position + size}: {reason}"
             )
-        await service.store.put_identities(
-            [
-                IdentityRecord(commitment=i.commitment, salt=i.salt, nip=i.nip, name=i.name)
-                for i in demo.identities
-            ]
-        )
+        await service.identities.keep(demo.identities)
+        custodial = service.custodial_signing()
         ppks = [s for s in demo.signers if s.role == "ppk"][:DEMO_CUSTODIAL_PPKS]
         for signer in ppks:
-            sealed = await asyncio.to_thread(seal_private_key, signer.private_key, DEMO_PASSPHRASE)
-            await service.store.put_custodial_key(CustodialKeyRecord(signer.kid, sealed))
+            await custodial.import_key(signer.private_key, DEMO_PASSPHRASE)
         return (
             f"demo: {done} statements registered ({demo.expected['reports']} reports, "
             f"{demo.expected['recommendations']} recommendations, "

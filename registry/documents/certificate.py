@@ -298,16 +298,14 @@ async def find_template(service: RegistryService, sha256: bytes) -> Template | N
     """The template entry whose ``text`` has SHA-256 ``sha256`` (the first, if several)."""
     offset = 0
     while True:
-        page = await service.store.search_entries(
-            type="template", limit=TEMPLATE_PAGE, offset=offset
-        )
-        for record in page.records:
+        records, total = await service.search(type="template", limit=TEMPLATE_PAGE, offset=offset)
+        for record in records:
             payload = json.loads(record.payload_json)
             text = payload.get("text")
             if isinstance(text, str) and hashlib.sha256(text.encode()).digest() == sha256:
                 return Template(record.idx, str(payload.get("title", "")), text)
         offset += TEMPLATE_PAGE
-        if offset >= page.total:
+        if offset >= total:
             return None
 
 
@@ -316,7 +314,7 @@ async def _checkpoint_under(service: RegistryService, receipt: bytes) -> str:
     keys = {service.keys.log.kid: service.keys.log.public_key}
     info = verify_receipt(receipt, keys)
     if info.ok and info.value is not None:
-        stored = await service.store.checkpoint_at(info.value.tree_size)
+        stored = await service.checkpoint_at(info.value.tree_size)
         if stored is not None:
             return stored.note
     return await service.checkpoint()
@@ -329,7 +327,7 @@ async def certificate_data(maker: EntryQrMaker, index: int) -> CertificateData:
     if record.type not in CERTIFIED_TYPES:
         raise NotFound(f"certificate: entry {index} is a {record.type}, not a pact or declaration")
     payload = json.loads(record.payload_json)
-    signer = service.directory.get(record.signer_kid)
+    signer = service.signer(record.signer_kid)
     template_sha256 = unb64url(str(payload.get("template", "")))
     texts = await maker.texts(index)
     link_png = await maker.image(index, "link.png")

@@ -44,6 +44,7 @@ from registry.signing.keys import (
     seal_private_key,
 )
 from registry.store.errors import UnknownKey
+from registry.store.migrate import upgrade
 from registry.store.models import CustodialKeyRecord
 from registry.store.repository import Store
 from registry.verify.cose import key_id
@@ -213,6 +214,19 @@ class CustodialSigning:
                 del self._gates[kid]
             else:
                 self._gates[kid] = (lock, users - 1)
+
+
+async def create_custodial_key(settings: Settings, passphrase: str) -> tuple[bytes, bytes]:
+    """Put a new key in custody in the database of ``settings``; its ``(kid, raw public key)``.
+
+    The database is brought to the current schema first (the command line
+    may run before the server ever did).  Raises :class:`ValueError` for a
+    short passphrase.
+    """
+    check_passphrase(passphrase)
+    await upgrade(settings.database_url)
+    async with Store.open(settings.database_url) as store:
+        return await CustodialSigning(store, settings).create(passphrase)
 
 
 def _validated(record: dict[str, Any]) -> dict[str, Any]:

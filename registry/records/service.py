@@ -9,29 +9,35 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from registry.config import Settings
 from registry.log.state import LogState
-from registry.log.tiles import TilePathError  # noqa: F401  (re-exported for the API)
+from registry.log.tiles import (
+    EntryBundle,
+    TileRequestError,
+    encode_entry_bundle,
+    parse_path,
+    tile_bytes,
+)
 from registry.log.tree import ProofRequestError
-from registry.records import cluster
+from registry.records import cluster, views
+from registry.records.custodial import Clock, CustodialSigning, wall_clock_ms
 from registry.records.directory import KeyDirectory
 from registry.records.errors import NotFound, Unavailable, refusal_for
 from registry.records.handoff import HandoffClient, HandoffServer, handoff_socket
+from registry.records.identities import Identities, Person
 from registry.records.operator import OperatorKeys
 from registry.records.registration import Registered, Registrar
+from registry.records.views import ConsistencyProof, InclusionProof
 from registry.store.migrate import upgrade
-from registry.store.models import EntryRecord
+from registry.store.models import CheckpointRecord, EntryRecord, SignerKeyRecord
 from registry.store.repository import Store
-from registry.verify.leaf import decode_leaf
 from registry.verify.result import Reason
 from registry.verify.statement import Statement, read_verified_statement, verify_statement
-from registry.verify.trust import b64url
 
 RECENT_ENTRIES = 100_000
 """Entries whose receipt and statement bytes a process keeps in memory, the newest
@@ -39,14 +45,11 @@ RECENT_ENTRIES = 100_000
 
 
 @dataclass(frozen=True)
-class InclusionProof:
-    """An inclusion proof of entry ``index`` in the tree of ``size`` with ``root``."""
+class Tile:
+    """A C2SP tlog-tiles resource's bytes, and whether they are final (a full tile or bundle)."""
 
-    index: int
-    size: int
-    root: bytes
-    leaf_hash: bytes
-    path: list[bytes]
+    data: bytes
+    immutable: bool
 
 
 class RegistryService:
@@ -67,6 +70,8 @@ class RegistryService:
         self.state = state
         self.directory = directory
         self.registrar = registrar
+        self.identities = Identities(store)
+        """The personal data behind commitments, and the signed requests used."""
         self._recent: OrderedDict[int, tuple[bytes, bytes]] = OrderedDict()
         """Entry index -> (receipt, statement bytes), newest last."""
         self._cosigned_note: tuple[int, str] | None = None
@@ -192,14 +197,33 @@ class RegistryService:
             verified = read.value if read.ok else None
         return await self.registrar.register(statement, verified)
 
-    async def register_atomic(self, statements: Sequence[bytes]) -> list[Registered]:
+    async def register_atomic(
+        self, statements: Sequence[bytes], identities: Sequence[Person] = ()
+    ) -> list[Registered]:
         """Register all ``statements`` in one transaction or none (see ``Registrar``).
 
-        Only the sequencer process can; a follower refuses with ``Unavailable``.
+        The ``identities`` their commitments name are kept first, and erased
+        again if the batch is refused (:meth:`Identities.kept_for`).  Only the
+        sequencer process can; a follower refuses with ``Unavailable``.
         """
         if not self.is_sequencer:
             raise Unavailable("bulk registration runs on the sequencing process; retry there")
-        return await self.registrar.register_atomic(statements)
+        if not identities:
+            return await self.registrar.register_atomic(statements)
+        return await self.identities.kept_for(
+            identities, statements, lambda: self.registrar.register_atomic(statements)
+        )
+
+    def custodial_signing(self, *, clock_ms: Clock = wall_clock_ms) -> CustodialSigning:
+        """A custodial signer for this registry (``POST /sign``); make one per process.
+
+        ``clock_ms`` times the lockouts of wrong passphrases (tests move it).
+        """
+        return CustodialSigning(self.store, self.settings, self.register, clock_ms=clock_ms)
+
+    def on_commit(self, hook: Callable[[list[EntryRecord]], None]) -> None:
+        """Call ``hook`` with the entries of every batch this process commits, in log order."""
+        self.registrar.on_commit.append(hook)
 
     def _remember_committed(self, records: list[EntryRecord]) -> None:
         for record in records:
@@ -243,10 +267,18 @@ class RegistryService:
 
     async def receipt(self, idx: int) -> bytes:
         """The receipt issued when entry ``idx`` was registered (immutable)."""
+        # The hot read: a recent entry under the latest checkpoint is answered from memory
+        # without another coroutine (a follower may hold entries not yet under it).
+        cached = self._recent.get(idx)
+        if cached is not None and idx < self.size:
+            return cached[0]
         return (await self._receipt_and_statement(idx))[0]
 
     async def statement(self, idx: int) -> bytes:
         """The signed statement bytes of entry ``idx``, exactly as registered."""
+        cached = self._recent.get(idx)
+        if cached is not None and idx < self.size:
+            return cached[1]
         return (await self._receipt_and_statement(idx))[1]
 
     async def _receipt_and_statement(self, idx: int) -> tuple[bytes, bytes]:
@@ -284,93 +316,96 @@ class RegistryService:
         except ProofRequestError as exc:
             raise NotFound(str(exc)) from exc
 
-    def consistency_proof(self, old: int, new: int | None = None) -> list[bytes]:
-        """Proof that the tree of ``old`` is a prefix of the tree of ``new``."""
+    def consistency_proof(self, old: int, new: int | None = None) -> ConsistencyProof:
+        """Proof that the tree of ``old`` is a prefix of the tree of ``new`` (default: latest)."""
         new = self.size if new is None else new
         if new > self.size:
             raise NotFound(f"tree size {new} (the log has {self.size} entries)")
+        tree = self.state.tree
         try:
-            return self.state.tree.consistency_proof(old, new)
+            path = tree.consistency_proof(old, new)
         except ProofRequestError as exc:
             raise NotFound(str(exc)) from exc
+        return ConsistencyProof(old, new, tree.root(old), tree.root(new), path)
+
+    async def tile(self, path: str) -> Tile:
+        """The C2SP tlog-tiles resource at ``tile/<path>``: a hash tile or an entry bundle.
+
+        Raises :class:`registry.log.tiles.TilePathError` for a path that is not
+        a tile's, and :class:`NotFound` for a tile beyond the log.
+        """
+        resource = parse_path("tile" + path)
+        try:
+            if isinstance(resource, EntryBundle):
+                start = resource.index * 256
+                if start + resource.width > self.size:
+                    raise NotFound(f"{resource.path} (the log has {self.size} entries)")
+                records = await self.store.get_entries(start, start + resource.width)
+                data = encode_entry_bundle([r.leaf for r in records])
+            else:
+                data = tile_bytes(self.state.tree, resource)
+        except TileRequestError as exc:
+            raise NotFound(str(exc)) from exc
+        return Tile(data, immutable=not resource.is_partial)
+
+    async def entries(self, start: int, end: int) -> list[EntryRecord]:
+        """The entries ``start <= idx < end`` on disk, in log order."""
+        return await self.store.get_entries(start, end)
+
+    async def search(
+        self,
+        *,
+        type: str | None = None,
+        signer_kid: bytes | None = None,
+        instansi: str | None = None,
+        since_ms: int | None = None,
+        until_ms: int | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[list[EntryRecord], int]:
+        """One page of the entries matching every filter given (oldest first), and how many match.
+
+        ``since_ms`` is inclusive and ``until_ms`` exclusive (registration time).
+        """
+        page = await self.store.search_entries(
+            type=type,
+            signer_kid=signer_kid,
+            instansi=instansi,
+            since_ms=since_ms,
+            until_ms=until_ms,
+            limit=limit,
+            offset=offset,
+        )
+        return list(page.records), page.total
+
+    async def latest_entries(self, limit: int) -> list[EntryRecord]:
+        """The newest ``limit`` entries under the latest checkpoint, newest first."""
+        page = await self.store.search_entries(limit=limit, newest_first=True)
+        return [record for record in page.records if record.idx < self.size]
+
+    async def checkpoint_at(self, size: int) -> CheckpointRecord | None:
+        """The checkpoint the registry signed for tree ``size``, if it signed one."""
+        return await self.store.checkpoint_at(size)
+
+    def signer(self, kid: bytes) -> SignerKeyRecord | None:
+        """The enrolment of ``kid`` (revoked ones too), if any."""
+        return self.directory.get(kid)
+
+    def signers(self) -> list[SignerKeyRecord]:
+        """Every enrolled key (revoked ones too)."""
+        return self.directory.all()
 
     def configuration(self) -> dict[str, Any]:
         """The ``/.well-known/transparency-configuration`` document."""
-        log_key = self.keys.log
-        return {
-            "issuer": self.settings.origin,
-            "origin": self.settings.origin,
-            "registration_endpoint": "/entries",
-            "supported_signature_algorithms": ["EdDSA"],
-            "verifiable_data_structures": ["RFC9162_SHA256"],
-            "keys": [
-                {
-                    "kid": log_key.kid.hex(),
-                    "use": ["receipt", "checkpoint"],
-                    "jwk": {
-                        "kty": "OKP",
-                        "crv": "Ed25519",
-                        "alg": "EdDSA",
-                        "x": b64url(log_key.public_key),
-                        "kid": log_key.kid.hex(),
-                    },
-                    "note_verifier_key": self.keys.note.verifier_key_string,
-                    "valid_from": None,
-                    "valid_until": None,
-                    "current": True,
-                }
-            ],
-            "admin_keys": [
-                {"kid": self.keys.admin.kid.hex(), "public_key": b64url(self.keys.admin.public_key)}
-            ],
-            "witnesses": [],
-            "witnesses_required": 0,
-        }
+        return views.configuration(self.settings.origin, self.keys)
 
     async def entry_view(self, idx: int) -> dict[str, Any]:
         """The JSON view of an entry: type, payload, signer, leaf, proof, checkpoint, status."""
         record = await self.entry(idx)
-        signer = self.directory.get(record.signer_kid)
-        proof = self.inclusion_proof(idx)
-        revocation = await self.store.revocation_of(idx)
-        leaf = decode_leaf(record.leaf).unwrap()
-        return {
-            "index": idx,
-            "type": record.type,
-            "payload": json.loads(record.payload_json),
-            "signer": None
-            if signer is None
-            else {
-                "kid": b64url(signer.kid),
-                "public_key": b64url(signer.public_key),
-                "name": signer.name,
-                "role": signer.role,
-                "jabatan": signer.jabatan,
-                "instansi": signer.instansi,
-                "decree_number": signer.decree_number,
-                "term_start": signer.term_start,
-                "term_end": signer.term_end,
-                "revoked": signer.revoked_at is not None,
-            },
-            "leaf": {
-                "bytes": b64url(record.leaf),
-                "hash": b64url(record.leaf_hash),
-                "index": leaf.index,
-                "prev_leaf_hash": b64url(leaf.prev_leaf_hash),
-                "registered_at": leaf.registered_at,
-                "statement_sha256": b64url(leaf.statement_sha256),
-            },
-            "inclusion_proof": {
-                "size": proof.size,
-                "root": b64url(proof.root),
-                "path": [b64url(h) for h in proof.path],
-            },
-            "checkpoint": await self.checkpoint(),
-            "status": {
-                "revoked": revocation is not None,
-                "revoked_by": None if revocation is None else revocation.revocation_idx,
-                "reason": None if revocation is None else revocation.reason,
-            },
-            "statement_url": f"/entries/{idx}/statement",
-            "receipt_url": f"/entries/{idx}",
-        }
+        return views.entry_view(
+            record,
+            self.directory.get(record.signer_kid),
+            self.inclusion_proof(idx),
+            await self.checkpoint(),
+            await self.store.revocation_of(idx),
+        )

@@ -9,7 +9,9 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from litestar.testing import TestClient
 
+from registry.api.deps import Components
 from registry.records.operator import OperatorKeys
+from registry.records.service import RegistryService
 from registry.signing.cose import CoseSigner
 from registry.verify.trust import TrustedKeys
 from tests.factories import fixed_key, pact_payload
@@ -68,6 +70,17 @@ class Registry:
         response = registry.post(operator.admin.sign_statement(admin, "operator", NOW_S))
         assert response.status_code == 201, response.text
         return registry
+
+    @property
+    def components(self) -> Components:
+        """The running app's components (a Litestar test client's app only)."""
+        components: Components = self.client.app.state.components
+        return components
+
+    @property
+    def service(self) -> RegistryService:
+        """The running app's registry service (a Litestar test client's app only)."""
+        return self.components.service
 
     def post(self, statement: bytes) -> Any:
         """POST a statement to /entries."""

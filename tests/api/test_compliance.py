@@ -177,7 +177,7 @@ def test_enforcement_out_of_order_is_409(history: History) -> None:
 
 def test_recommendation_and_its_follow_up_in_one_batch(history: History) -> None:
     registry = history.registry
-    service = registry.client.app.state.service
+    service = registry.service
     idx = service.size
     rec = registry.sign(
         "recommender", recommendation(ppk_kid=registry.signer("ppk-jabar").kid), NOW_S + DAY
@@ -282,7 +282,7 @@ def test_unknown_signer_and_person_are_404(history: History) -> None:
 
 @pytest.fixture
 def identity(history: History) -> History:
-    store = history.registry.client.app.state.service.store
+    store = history.registry.service.store
     record = IdentityRecord(commitment=SUBJECT, salt=SALT, nip=NIP, name="Asep Sunandar")
     history.registry.client.blocking_portal.call(store.put_identity, record)
     return history
@@ -380,5 +380,5 @@ def test_a_request_replayed_to_another_worker_is_refused(identity: History) -> N
     header = sign_request(identity.registry.signer("recommender"), "GET", PATH)
     client = identity.registry.client
     assert client.get(PATH, headers={"Authorization": header}).status_code == 200
-    client.app.state.compliance.replay = ReplayGuard()  # as another process would start
+    identity.registry.components.compliance.replay = ReplayGuard()  # another process: a new one
     assert_problem(client.get(PATH, headers={"Authorization": header}), 401, "replayed-request")

@@ -214,7 +214,7 @@ def test_enrolment_in_the_same_batch_as_its_first_statement(registry: Registry) 
     ppk = registry.signer("ppk-batch")
     enrol = registry.operator.admin.sign_statement(enrolment(ppk.public_key, "ppk"), "op", NOW_S)
     signed = ppk.sign_statement(pact(), "ppk", NOW_S)
-    service = registry.client.app.state.service
+    service = registry.service
 
     async def both() -> list[Any]:
         return list(await asyncio.gather(service.register(enrol), service.register(signed)))

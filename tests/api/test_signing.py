@@ -11,9 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from litestar.testing import TestClient
 
-from registry.api.signing import use_custodial_signing
+from registry.api.app import create_app
+from registry.config import Settings
 from registry.records.custodial import CustodialSigning
+from registry.records.operator import OperatorKeys
 from registry.records.service import RegistryService
 from registry.signing.keys import open_private_key, raw_private_key
 from registry.store.models import CustodialKeyRecord
@@ -71,8 +74,7 @@ class Custodial:
 
     @property
     def service(self) -> RegistryService:
-        service: RegistryService = self.registry.client.app.state.service
-        return service
+        return self.registry.service
 
     def size(self) -> int:
         return int(self.registry.client.get("/health").json()["size"])
@@ -89,22 +91,32 @@ def json_pact(encode: str = "hex", **changes: Any) -> dict[str, Any]:
     return {k: v for k, v in payload.items() if v is not None}
 
 
-def create_key(registry: Registry, clock: Clock) -> tuple[CustodialSigning, bytes, bytes]:
-    service: RegistryService = registry.client.app.state.service
-    settings = dataclasses.replace(
-        service.settings, sign_max_failures=MAX_FAILURES, sign_lockout_seconds=LOCKOUT_S
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(int(time.time() * 1000))
+
+
+@pytest.fixture
+def client(settings: Settings, operator: OperatorKeys, clock: Clock) -> Iterator[TestClient]:  # type: ignore[type-arg]
+    """The registry, its custodial keys locked after a few failures, on the test's clock."""
+    signing = dataclasses.replace(
+        settings, sign_max_failures=MAX_FAILURES, sign_lockout_seconds=LOCKOUT_S
     )
-    signing = CustodialSigning(service.store, settings, service.register, clock_ms=clock)
-    use_custodial_signing(service, signing)
+    with TestClient(create_app(signing, operator, custodial_clock_ms=clock)) as test_client:
+        yield test_client
+
+
+def create_key(registry: Registry) -> tuple[CustodialSigning, bytes, bytes]:
+    """A new key in the running registry's custody (not enrolled yet)."""
+    signing = registry.components.custodial
     with registry.client.portal() as portal:
         kid, public = portal.call(signing.create, PASSPHRASE)
     return signing, kid, public
 
 
 @pytest.fixture
-def custodial(registry: Registry) -> Custodial:
-    clock = Clock(int(time.time() * 1000))
-    signing, kid, public = create_key(registry, clock)
+def custodial(registry: Registry, clock: Clock) -> Custodial:
+    signing, kid, public = create_key(registry)
     # Custodial statements carry today's date: the term must cover it.
     statement = registry.operator.admin.sign_statement(
         enrolment(public, "ppk", name="Bupati Bogor", term_end="2099-12-31"), "operator", NOW_S
@@ -213,7 +225,7 @@ def test_a_record_off_its_schema_is_refused_and_nothing_is_logged(custodial: Cus
 
 
 def test_a_key_that_is_not_enrolled_is_refused_by_registration(registry: Registry) -> None:
-    signing, kid, _ = create_key(registry, Clock(int(time.time() * 1000)))
+    signing, kid, _ = create_key(registry)
     custodial = Custodial(registry, signing, Clock(0), kid, b"")
     body = assert_problem(custodial.sign(), 403, "unknown-key")
     assert body["evidence"]["kid"] == kid.hex()

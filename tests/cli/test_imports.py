@@ -75,13 +75,13 @@ def registry(settings: Settings) -> Iterator[Registry]:
 
 
 def on_app(registry: Registry, work: Callable[[RegistryService], Coroutine[Any, Any, T]]) -> T:
-    service: RegistryService = registry.client.app.state.service
+    service = registry.service
     with registry.client.portal() as portal:
         return portal.call(work, service)
 
 
 def import_rows(registry: Registry, name: str, data: bytes, kind: Any, signer: str) -> Any:
-    service: RegistryService = registry.client.app.state.service
+    service = registry.service
     read = read_table(name, data, kind)
     validated = validate_table(read, kind, enrolled=service.directory.all())
     assert validated.errors == []
@@ -143,7 +143,7 @@ def test_identities_of_a_refused_import_are_erased_in_one_transaction(
     registry: Registry, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     data = csv_file([HEADER, *recommendation_rows(["2024-09-27", "2023-01-02", "2024-09-27"])])
-    service: RegistryService = registry.client.app.state.service
+    service = registry.service
     validated = validate_table(
         read_table("r.csv", data, "recommendation"),
         "recommendation",

@@ -51,7 +51,7 @@ def check(
 ) -> SignerKeyRecord:
     directory = keys or KeyDirectory([record(SIGNER)])
     method = str(kwargs.pop("method", "GET"))
-    return verify_request(header, method, PATH, directory, ReplayGuard(), now_s=NOW, **kwargs)  # type: ignore[arg-type]
+    return verify_request(header, method, PATH, directory.get, ReplayGuard(), now_s=NOW, **kwargs)  # type: ignore[arg-type]
 
 
 def refused(header: str | None, keys: KeyDirectory | None = None) -> AccessDenied:
@@ -119,9 +119,9 @@ def test_a_replayed_request_is_refused_once_used() -> None:
     guard = ReplayGuard()
     header = sign_request(SIGNER, "GET", PATH, NOW)
     keys = KeyDirectory([record(SIGNER)])
-    verify_request(header, "GET", PATH, keys, guard, now_s=NOW)
+    verify_request(header, "GET", PATH, keys.get, guard, now_s=NOW)
     with pytest.raises(AccessDenied, match="already used"):
-        verify_request(header, "GET", PATH, keys, guard, now_s=NOW + 10)
+        verify_request(header, "GET", PATH, keys.get, guard, now_s=NOW + 10)
 
 
 def test_the_replay_guard_forgets_after_the_window() -> None:

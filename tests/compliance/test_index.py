@@ -45,7 +45,7 @@ class Source:
     def __init__(self) -> None:
         self.reads: list[tuple[int, int]] = []
 
-    async def get_entries(self, start: int, end: int) -> list[EntryRecord]:
+    async def entries(self, start: int, end: int) -> list[EntryRecord]:
         self.reads.append((start, end))
         return LOG[start:end]
 

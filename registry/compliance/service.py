@@ -1,0 +1,180 @@
+"""What the compliance API serves: the figures kept current, and signed access to identities.
+
+One :class:`ComplianceService` per process, made at start-up.  Its
+:class:`~registry.compliance.index.ComplianceIndex` takes every batch this
+process commits (an ``on_commit`` hook) and, before each answer, reads from
+the log whatever it has not seen yet: the whole log on first use, and on a
+follower process what the sequencer wrote.  Identities are read and erased
+only for a signed request (``registry.compliance.access``) that no process
+has seen before.
+
+It reaches the log and the identities through the two small interfaces below,
+which :class:`registry.records.service.RegistryService` and its
+``identities`` provide, so the compliance code never sees the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from registry.compliance.access import (
+    ERASE_ROLES,
+    MAX_AGE_S,
+    AccessDenied,
+    ReplayGuard,
+    may_read_identity,
+    request_digest,
+    require,
+    verify_request,
+)
+from registry.compliance.facts import WIB
+from registry.compliance.index import ComplianceIndex
+from registry.compliance.metrics import Snapshot
+from registry.store.models import EntryRecord, IdentityRecord, SignerKeyRecord
+
+log = logging.getLogger(__name__)
+
+
+class Log(Protocol):
+    """The log as the compliance figures read it (a ``RegistryService``)."""
+
+    @property
+    def size(self) -> int:
+        """Entries in the log (under its latest checkpoint)."""
+        ...
+
+    async def entries(self, start: int, end: int) -> list[EntryRecord]:
+        """Entries ``start <= idx < end`` in order."""
+        ...
+
+    def on_commit(self, hook: Callable[[list[EntryRecord]], None]) -> None:
+        """Call ``hook`` with every batch committed by this process."""
+        ...
+
+    def signer(self, kid: bytes) -> SignerKeyRecord | None:
+        """The enrolment of ``kid``, if any."""
+        ...
+
+
+class IdentitySource(Protocol):
+    """The identities behind commitments (``RegistryService.identities``)."""
+
+    async def read(self, commitment: bytes) -> IdentityRecord | None:
+        """The identity behind ``commitment``, erased or not, if any."""
+        ...
+
+    async def erase(self, commitment: bytes, *, now_ms: int) -> bool:
+        """Erase its personal data; False if unknown or erased already."""
+        ...
+
+    async def use_request(self, digest: bytes, *, now_ms: int, expires_at: int) -> bool:
+        """Record a signed request as used; False if it was already."""
+        ...
+
+
+class IdentityErased(Exception):
+    """The personal data behind a commitment were erased (at ``erased_at``, ms)."""
+
+    def __init__(self, erased_at: int | None) -> None:
+        super().__init__(f"identity erased at {erased_at}")
+        self.erased_at = erased_at
+
+
+@dataclass(frozen=True)
+class IdentityRead:
+    """Who a commitment names, and the standing recommendations that name them."""
+
+    commitment: bytes
+    nip: str | None
+    name: str | None
+    salt: bytes
+    recommendations: list[int]
+
+
+def today() -> str:
+    """Today's date in Indonesia's western time (WIB), ISO."""
+    return dt.datetime.now(WIB).date().isoformat()
+
+
+class ComplianceService:
+    """The compliance index of one process, and signed reads and erasures of identities."""
+
+    def __init__(self, log: Log, identities: IdentitySource, follow_up_days: int = 14) -> None:
+        self._log = log
+        self._identities = identities
+        self.index = ComplianceIndex(follow_up_days)
+        self.replay = ReplayGuard()
+        """This process's first filter against replayed signed requests."""
+        self._lock = asyncio.Lock()
+        log.on_commit(self.index.apply)
+
+    async def snapshot(self, as_of: str | None = None) -> Snapshot:
+        """The figures as of the end of day ``as_of`` (ISO, WIB; default today), log caught up."""
+        async with self._lock:
+            await self.index.catch_up(self._log, self._log.size)
+        return self.index.snapshot(as_of or today())
+
+    async def read_identity(
+        self, authorization: str | None, path: str, commitment: bytes
+    ) -> IdentityRead | None:
+        """The identity behind ``commitment`` for a signed ``GET path``; None if none is kept.
+
+        Raises :class:`AccessDenied` for a request unsigned, replayed, or
+        signed by a key that may not read it (a PPK reads only those named in
+        a standing recommendation addressed to it or its instansi), and
+        :class:`IdentityErased` once the data were erased.
+        """
+        snap = await self.snapshot()
+        key = await self._signed(authorization, "GET", path)
+        named = [
+            rec
+            for rec in (self.index.recs[i] for i in self.index.by_subject.get(commitment, []))
+            if snap.stands(rec.idx, rec.day)
+        ]
+        allowed = may_read_identity(key, [(r.ppk_kid, r.instansi) for r in named])
+        require(allowed, key.role, "read this identity")
+        identity = await self._identities.read(commitment)
+        if identity is None:
+            return None
+        if identity.erased:
+            raise IdentityErased(identity.erased_at)
+        log.info("identity %s read by %s (%s)", commitment.hex(), key.kid.hex(), key.role)
+        return IdentityRead(
+            commitment, identity.nip, identity.name, identity.salt or b"", [r.idx for r in named]
+        )
+
+    async def erase_identity(
+        self, authorization: str | None, path: str, commitment: bytes
+    ) -> int | None:
+        """Erase the data behind ``commitment`` for a signed ``DELETE path`` by an admin.
+
+        Returns when it was erased (ms), None if no identity is kept; raises
+        :class:`AccessDenied` as :meth:`read_identity` does and
+        :class:`IdentityErased` if it was erased before.
+        """
+        key = await self._signed(authorization, "DELETE", path)
+        require(key.role in ERASE_ROLES, key.role, "erase identities")
+        now_ms = int(time.time() * 1000)
+        if not await self._identities.erase(commitment, now_ms=now_ms):
+            identity = await self._identities.read(commitment)
+            if identity is None:
+                return None
+            raise IdentityErased(identity.erased_at)
+        log.info("identity %s erased by %s", commitment.hex(), key.kid.hex())
+        return now_ms
+
+    async def _signed(self, authorization: str | None, method: str, path: str) -> SignerKeyRecord:
+        """The key that signed this request, which no process has seen used before."""
+        key = verify_request(authorization, method, path, self._log.signer, self.replay)
+        now_ms = int(time.time() * 1000)
+        if not await self._identities.use_request(
+            request_digest(authorization), now_ms=now_ms, expires_at=now_ms + 2 * MAX_AGE_S * 1000
+        ):
+            raise AccessDenied("replayed-request", "Signed request was already used", "sign anew")
+        return key
