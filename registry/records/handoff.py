@@ -33,12 +33,10 @@ import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
-
 from registry.config import Settings
 from registry.records.errors import RegistrationRefused, Unavailable
 from registry.records.registration import Registered
-from registry.store.engine import sqlite_file
+from registry.store.engine import database_backend, sqlite_file
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +69,7 @@ def handoff_socket(settings: Settings) -> Path | None:
     private directory under the temporary directory when that path is too
     long for a Unix socket.
     """
-    if make_url(settings.database_url).get_backend_name() == "sqlite" and (
+    if database_backend(settings.database_url) == "sqlite" and (
         sqlite_file(settings.database_url) is None
     ):
         return None

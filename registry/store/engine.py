@@ -62,6 +62,11 @@ def normalise_database_url(url: str) -> str:
     return normalised
 
 
+def database_backend(url: str) -> str:
+    """The backend of a database URL: ``sqlite`` or ``postgresql`` (``ValueError`` for others)."""
+    return make_url(normalise_database_url(url)).get_backend_name()
+
+
 def create_engine(url: str) -> AsyncEngine:
     """Create an AsyncEngine for ``url`` with the registry's connection settings.
 

@@ -1,0 +1,1 @@
+"""What a record produces for people: its QR codes (link and offline), a printable certificate."""
