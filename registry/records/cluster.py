@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import TYPE_CHECKING
 
 from registry.records.errors import RegistrationRefused, Unavailable, refusal_for
@@ -33,6 +34,10 @@ FORWARD_TIMEOUT_S = 30.0
 PUMP_IDLE_S = 0.005
 PUMP_IDLE_MAX_S = 0.25
 FOLLOW_INTERVAL_S = 0.2
+PENDING_KEPT_S = 2 * FORWARD_TIMEOUT_S
+"""How long a handled submission stays in ``pending``: past it, no follower polls it any more."""
+PURGE_INTERVAL_S = 60.0
+"""How often the sequencer deletes handled submissions older than :data:`PENDING_KEPT_S`."""
 
 
 async def catch_up(service: RegistryService) -> None:
@@ -110,11 +115,27 @@ async def _finish(service: RegistryService, registrar: Registrar, item: PendingR
         await service.store.finish_pending(item.id, idx=result.index)
 
 
+async def purge_handled(service: RegistryService) -> int:
+    """Delete the submissions handled more than :data:`PENDING_KEPT_S` ago; how many."""
+    before = int((time.time() - PENDING_KEPT_S) * 1000)
+    try:
+        return await service.store.purge_pending(submitted_before=before)
+    except Exception:  # a database hiccup must not stop the pump; the next purge catches up
+        log.exception("purging handled submissions failed")
+        return 0
+
+
 async def pump(service: RegistryService, registrar: Registrar) -> None:
-    """On the sequencer: register what followers queued, and record each outcome."""
+    """On the sequencer: register what followers queued, record each outcome, and purge
+    the outcomes nobody waits for any more (at start, then every :data:`PURGE_INTERVAL_S`)."""
     await service.store.requeue_claimed()
+    loop = asyncio.get_running_loop()
+    next_purge = loop.time()
     idle = PUMP_IDLE_S
     while True:
+        if loop.time() >= next_purge:
+            next_purge = loop.time() + PURGE_INTERVAL_S
+            await purge_handled(service)
         try:
             claimed = await service.store.claim_pending(registrar.batch_max)
         except Exception:  # a database hiccup must not stop the pump

@@ -133,8 +133,11 @@ def test_same_checkpoint_is_cosigned_again_later(witness: Witness) -> None:
 
 def test_checkpoint_of_size_zero_is_cosigned(witness: Witness) -> None:
     t = tree(3)
-    witness.add_checkpoint(request(t, 0, 0))
-    witness.add_checkpoint(request(t, 0, 3))
+    empty = witness.add_checkpoint(request(t, 0, 0))
+    assert verify_note(signed(t, 0) + empty.decode(), [witness.verifier_key]).ok
+    assert witness.store.latest(ORIGIN) == signed(t, 0)
+    grown = witness.add_checkpoint(request(t, 0, 3))  # from the empty tree, no proof needed
+    assert verify_note(signed(t, 3) + grown.decode(), [witness.verifier_key]).ok
 
 
 def test_cosignatures_merge_into_the_served_checkpoint(witness: Witness) -> None:

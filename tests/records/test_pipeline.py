@@ -23,10 +23,15 @@ from registry.store.models import CheckpointRecord, EntryRecord
 from registry.verify.receipt import verify_receipt
 from tests.api.helpers import NOW_S, enrolment, pact
 from tests.factories import fixed_key
+from tests.waiting import until
 
 
 class GatedWrites:
-    """Wraps ``store.append_batch``: each write waits for :meth:`open`, or fails when told."""
+    """Wraps ``store.append_batch``: each write waits for :meth:`open`, or fails when told.
+
+    Also counts the batches the sequencer has admitted (``processed``), so a
+    test can wait until a statement sent during a write was dealt with.
+    """
 
     def __init__(self, service: RegistryService) -> None:
         self._write = service.store.append_batch
@@ -35,7 +40,18 @@ class GatedWrites:
         self.started = asyncio.Event()
         self.fail_next = False
         self.written: list[list[int]] = []
+        self.processed = 0
         service.store.append_batch = self  # type: ignore[method-assign]
+        registrar = service.registrar
+        process = registrar._process
+
+        async def counted(batch: Any, atomic: bool = False) -> None:
+            try:
+                await process(batch, atomic)
+            finally:
+                self.processed += 1
+
+        registrar._process = counted  # type: ignore[method-assign]
 
     async def __call__(
         self, records: Sequence[EntryRecord], checkpoint: CheckpointRecord, **kwargs: Any
@@ -95,7 +111,8 @@ def test_a_repeat_during_the_write_gets_the_same_entry(tmp_path: Path) -> None:
             first = asyncio.ensure_future(service.register(statement))
             await writes.started.wait()  # the first copy is being written
             again = asyncio.ensure_future(service.register(statement))
-            await asyncio.sleep(0.05)  # the repeat is admitted against the unwritten batch
+            # the repeat is admitted against the unwritten batch
+            await until(lambda: writes.processed == 2, "the repeat admitted")
             assert not first.done()
             assert not again.done()
             writes.open()
@@ -124,7 +141,9 @@ def test_a_key_enrolled_in_the_batch_being_written_signs_in_the_next(tmp_path: P
             )
             await writes.started.wait()
             signed = asyncio.ensure_future(service.register(_pact(ppk, "Subang")))
-            await asyncio.sleep(0.05)
+            await until(lambda: writes.processed == 2, "the pact admitted during the write")
+            assert service.state.size == service.size + 2  # appended behind the enrolment
+            assert not signed.done()
             writes.open()
             enrolled, registered = await enrol, await signed
             assert registered.index == enrolled.index + 1
@@ -176,7 +195,7 @@ def test_a_failed_write_voids_the_batch_admitted_on_top_of_it(tmp_path: Path) ->
             doomed = asyncio.ensure_future(service.register(_pact(ppk, "Cirebon")))
             await writes.started.wait()
             on_top = asyncio.ensure_future(service.register(_pact(ppk, "Kuningan")))
-            await asyncio.sleep(0.05)  # admitted and appended above the doomed batch
+            await until(lambda: service.state.size == size + 2, "appended above the doomed batch")
             writes.open()
             for future in (doomed, on_top):
                 with pytest.raises(Unavailable):

@@ -180,7 +180,11 @@ def test_recommendation_citing_its_report_to_a_ppk_in_office_is_admitted(log: Lo
 
 
 def test_recommendation_without_report_is_admitted(log: Log) -> None:
-    log.recommendation()
+    rec = log.recommendation()
+    admitted = log.view.summary(rec)
+    assert admitted is not None
+    assert (admitted.type, admitted.revoked) == ("recommendation", False)
+    assert "report" not in admitted.payload
 
 
 @pytest.mark.parametrize(
@@ -240,7 +244,8 @@ def test_recommendation_to_a_ppk_out_of_office_is_refused(log: Log) -> None:
 
 def test_follow_up_by_the_addressed_ppk_is_admitted(log: Log) -> None:
     rec = log.recommendation()
-    follow(log, rec)
+    answer = follow(log, rec)
+    assert [(s.idx, s.signer_kid) for s in log.view.follow_ups(rec)] == [(answer, kid("ppk-x"))]
 
 
 def test_recommendation_and_follow_up_in_one_batch(log: Log) -> None:
@@ -250,7 +255,8 @@ def test_recommendation_and_follow_up_in_one_batch(log: Log) -> None:
 
 def test_follow_up_by_the_successor_of_the_same_instansi_is_admitted(log: Log) -> None:
     rec = log.recommendation(day="2021-06-01")
-    follow(log, rec, signer="ppk-x2", day="2021-07-05")
+    answer = follow(log, rec, signer="ppk-x2", day="2021-07-05")
+    assert [(s.idx, s.signer_kid) for s in log.view.follow_ups(rec)] == [(answer, kid("ppk-x2"))]
 
 
 @pytest.mark.parametrize("ref", [9, 10_000], ids=["before-the-log-view", "beyond-the-log"])
@@ -302,7 +308,9 @@ def test_a_revoked_sanction_may_be_replaced(log: Log) -> None:
     rec = log.recommendation()
     first = follow(log, rec)
     log.revoke(first, "ppk-x")
-    follow(log, rec, day="2020-09-12")
+    second = follow(log, rec, day="2020-09-12")
+    answers = [(s.idx, s.revoked) for s in log.view.follow_ups(rec)]
+    assert answers == [(first, True), (second, False)]
 
 
 @pytest.mark.parametrize(
@@ -327,12 +335,19 @@ def climb(log: Log, *steps: str, cites: list[int], day: str = "2020-10-01") -> l
     return [log.add("bkn", log.step(s, cites), day) for s in steps]
 
 
+def steps_against(log: Log, ppk: str = "ppk-x") -> list[tuple[str, bool]]:
+    """The enforcement steps the log holds against ``ppk``, in order, and whether revoked."""
+    return [(s.payload["step"], s.revoked) for s in log.view.enforcement_steps(kid(ppk))]
+
+
 def test_the_ladder_in_order_then_unblock_after_compliance(log: Log) -> None:
     rec = overdue(log)
     climb(log, "early-warning", "warning", "reprimand", "block", cites=[rec])
     follow(log, rec, day="2020-10-05")
     climb(log, "unblock", cites=[rec], day="2020-10-06")
     climb(log, "early-warning", cites=[overdue(log)], day="2020-11-01")
+    ladder = ["early-warning", "warning", "reprimand", "block", "unblock", "early-warning"]
+    assert steps_against(log) == [(step, False) for step in ladder]
 
 
 @pytest.mark.parametrize(
@@ -377,7 +392,12 @@ def test_a_new_round_after_compliance_with_an_unfinished_one(log: Log) -> None:
     rec = overdue(log)
     climb(log, "early-warning", "warning", cites=[rec])
     follow(log, rec, day="2020-10-05")
-    climb(log, "early-warning", cites=[overdue(log)], day="2020-11-01")
+    later = overdue(log)
+    [restart] = climb(log, "early-warning", cites=[later], day="2020-11-01")
+    assert [s for s, _ in steps_against(log)] == ["early-warning", "warning", "early-warning"]
+    summary = log.view.summary(restart)
+    assert summary is not None
+    assert summary.payload["recommendations"] == [later]
 
 
 def test_an_uncited_step_is_complied_with_when_nothing_is_overdue(log: Log) -> None:
@@ -395,12 +415,15 @@ def test_a_revoked_step_no_longer_counts(log: Log) -> None:
     _, warning = climb(log, "early-warning", "warning", cites=[rec])
     log.revoke(warning, "bkn")
     climb(log, "warning", cites=[rec], day="2020-10-03")
+    assert steps_against(log) == [("early-warning", False), ("warning", True), ("warning", False)]
 
 
 def test_the_ladder_is_per_ppk_key(log: Log) -> None:
     rec = overdue(log)
     climb(log, "early-warning", "warning", cites=[rec])
     log.add("bkn", log.step("early-warning", [], ppk="ppk-x2"), "2021-08-01")
+    assert steps_against(log, "ppk-x2") == [("early-warning", False)]
+    assert steps_against(log) == [("early-warning", False), ("warning", False)]
 
 
 @pytest.mark.parametrize(
