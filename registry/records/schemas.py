@@ -31,14 +31,6 @@ HeadType = Literal["definitive", "acting"]
 Sanction = Literal["moral", "medium", "heavy"]
 EnforcementStep = Literal["early-warning", "warning", "reprimand", "block", "unblock"]
 
-ENFORCEMENT_ORDER: tuple[EnforcementStep, ...] = (
-    "early-warning",
-    "warning",
-    "reprimand",
-    "block",
-    "unblock",
-)
-
 
 class RecordError(ValueError):
     """A record that does not fit its type's schema; the message names the field."""

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from registry.store._rows import from_row, in_chunks, upsert, values_of
-from registry.store.errors import IdentityErased, UnknownKey
+from registry.store.errors import UnknownKey
 from registry.store.models import CustodialKeyRecord, IdentityRecord, SignerKeyRecord
 from registry.store.tables import CUSTODIAL_KEYS, IDENTITIES, SIGNER_KEYS, USED_REQUESTS
 
@@ -24,13 +24,6 @@ class KeysMixin:
     _engine: AsyncEngine
 
     # -- enrolled keys ---------------------------------------------------------------
-
-    async def get_signer_key(self, kid: bytes) -> SignerKeyRecord | None:
-        """The enrolled key with this kid (revoked or not), or ``None``."""
-        async with self._engine.connect() as connection:
-            query = select(SIGNER_KEYS).where(SIGNER_KEYS.c.kid == kid)
-            row = (await connection.execute(query)).first()
-        return None if row is None else from_row(SignerKeyRecord, row)
 
     async def list_signer_keys(self, *, changed_since: int = 0) -> list[SignerKeyRecord]:
         """Every enrolled key, revoked ones included, in the order they were enrolled.
@@ -61,13 +54,6 @@ class KeysMixin:
         """Store the custodial key, replacing any with the same kid (counters included)."""
         async with self._engine.begin() as connection:
             await upsert(connection, CUSTODIAL_KEYS, values_of(record), key="kid")
-
-    async def delete_custodial_key(self, kid: bytes) -> bool:
-        """Forget the custodial key; ``False`` if there was none."""
-        async with self._engine.begin() as connection:
-            query = delete(CUSTODIAL_KEYS).where(CUSTODIAL_KEYS.c.kid == kid)
-            result = await connection.execute(query)
-        return result.rowcount == 1
 
     async def record_custodial_failure(
         self, kid: bytes, *, now_ms: int, max_failures: int, lockout_ms: int
@@ -114,33 +100,6 @@ class KeysMixin:
             raise UnknownKey(f"no custodial key {kid.hex()}")
 
     # -- identities ------------------------------------------------------------------
-
-    async def put_identity(self, record: IdentityRecord) -> None:
-        """Keep the personal data behind a commitment (the name may be updated later).
-
-        Raises :class:`IdentityErased` if the data behind this commitment were
-        erased: erasure is final.  ``salt`` and ``nip`` must be given.
-        """
-        if record.salt is None or record.nip is None or record.erased_at is not None:
-            raise ValueError("an identity to keep needs a salt and a NIP and is not erased")
-        async with self._engine.begin() as connection:
-            query = select(IDENTITIES.c.erased_at).where(
-                IDENTITIES.c.commitment == record.commitment
-            )
-            existing = (await connection.execute(query)).first()
-            if existing is None:
-                await connection.execute(IDENTITIES.insert().values(values_of(record)))
-            elif existing.erased_at is not None:
-                raise IdentityErased(
-                    f"the identity behind {record.commitment.hex()} was erased"
-                    f" at {existing.erased_at} and stays erased"
-                )
-            elif record.name is not None:
-                await connection.execute(
-                    update(IDENTITIES)
-                    .where(IDENTITIES.c.commitment == record.commitment)
-                    .values(name=record.name)
-                )
 
     async def put_identities(self, records: Sequence[IdentityRecord]) -> int:
         """Keep many new identities in one transaction; returns how many were new.

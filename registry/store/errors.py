@@ -68,9 +68,5 @@ class UnknownEntry(StoreError):
     """A record refers to an entry index that is not in the log."""
 
 
-class IdentityErased(StoreError):
-    """The personal data behind this commitment were erased and stay erased."""
-
-
 class UnknownPending(StoreError):
     """No pending submission with this id (or it is not waiting for a result)."""

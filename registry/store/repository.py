@@ -163,13 +163,6 @@ class Store(KeysMixin, QueueMixin):
             rows = (await connection.execute(query)).all()
         return [from_row(EntryRecord, row) for row in rows]
 
-    async def find_by_statement_sha256(self, statement_sha256: bytes) -> EntryRecord | None:
-        """The entry registering the statement with this SHA-256, or ``None``."""
-        query = select(ENTRIES).where(ENTRIES.c.statement_sha256 == statement_sha256)
-        async with self._engine.connect() as connection:
-            row = (await connection.execute(query)).first()
-        return None if row is None else from_row(EntryRecord, row)
-
     async def find_indexes_by_statement_sha256(
         self, statement_sha256s: Sequence[bytes], *, chunk_size: int = IN_LIST_CHUNK
     ) -> dict[bytes, int]:

@@ -282,9 +282,9 @@ def test_unknown_signer_and_person_are_404(history: History) -> None:
 
 @pytest.fixture
 def identity(history: History) -> History:
-    store = history.registry.service.store
+    identities = history.registry.service.identities
     record = IdentityRecord(commitment=SUBJECT, salt=SALT, nip=NIP, name="Asep Sunandar")
-    history.registry.client.blocking_portal.call(store.put_identity, record)
+    history.registry.client.blocking_portal.call(identities.keep, [record])
     return history
 
 

@@ -6,6 +6,7 @@ import hashlib
 import json
 from typing import Any
 
+from registry.store import Store
 from registry.store.models import CheckpointRecord, EntryRecord, SignerKeyRecord
 
 T0 = 1_717_200_000_000  # 2024-06-01T00:00:00Z in ms
@@ -77,3 +78,8 @@ def signer_key(
         valid_until=T0 + 5 * 365 * 86_400_000,
         enrolment_idx=enrolment_idx,
     )
+
+
+async def stored_key(store: Store, kid: bytes) -> SignerKeyRecord | None:
+    """The enrolled key ``kid`` as the store holds it (revoked or not), or ``None``."""
+    return next((k for k in await store.list_signer_keys() if k.kid == kid), None)

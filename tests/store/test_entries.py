@@ -16,7 +16,7 @@ from registry.store.errors import (
 )
 from registry.store.models import CosignatureRecord
 
-from .records import checkpoint, entries, entry, sha256, signer_key
+from .records import checkpoint, entries, entry, sha256, signer_key, stored_key
 
 
 async def assert_untouched(store: Store, size: int) -> None:
@@ -60,11 +60,11 @@ async def test_entry_without_instansi_round_trips(store: Store) -> None:
     assert await store.get_entry(0) == record
 
 
-async def test_find_by_statement_sha256_is_the_idempotency_lookup(store: Store) -> None:
+async def test_find_indexes_by_statement_sha256_is_the_idempotency_lookup(store: Store) -> None:
     batch = entries(0, 2)
     await store.append_batch(batch, checkpoint(2))
-    assert await store.find_by_statement_sha256(batch[1].statement_sha256) == batch[1]
-    assert await store.find_by_statement_sha256(sha256(b"never registered")) is None
+    wanted = [batch[1].statement_sha256, sha256(b"never registered")]
+    assert await store.find_indexes_by_statement_sha256(wanted) == {wanted[0]: 1}
 
 
 async def test_get_entries_refuses_a_reversed_range(store: Store) -> None:
@@ -81,7 +81,7 @@ async def test_duplicate_statement_in_log_leaves_nothing_written(store: Store) -
     assert caught.value.existing_idx == 1
     assert caught.value.statement_sha256 == entry(1).statement_sha256
     await assert_untouched(store, 2)
-    assert await store.get_signer_key(key.kid) is None
+    assert await stored_key(store, key.kid) is None
 
 
 async def test_duplicate_statement_within_batch_is_refused(store: Store) -> None:

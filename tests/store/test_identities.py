@@ -7,7 +7,6 @@ import random
 import pytest
 
 from registry.store import Store
-from registry.store.errors import IdentityErased
 from registry.store.models import IdentityRecord
 
 from .records import T0, sha256
@@ -25,21 +24,19 @@ def identity(salt: bytes) -> IdentityRecord:
 
 async def test_put_and_get(store: Store) -> None:
     assert await store.get_identity(COMMITMENT) is None
-    await store.put_identity(PERSON)
+    assert await store.put_identities([PERSON]) == 1
     assert await store.get_identity(COMMITMENT) == PERSON
 
 
-async def test_put_again_updates_the_name_only_when_given(store: Store) -> None:
-    await store.put_identity(PERSON)
-    await store.put_identity(IdentityRecord(commitment=COMMITMENT, salt=SALT, nip=NIP))
-    assert await store.get_identity(COMMITMENT) == PERSON
+async def test_put_again_leaves_the_kept_identity_as_it_was(store: Store) -> None:
+    await store.put_identities([PERSON])
     renamed = IdentityRecord(commitment=COMMITMENT, salt=SALT, nip=NIP, name="Siti R.")
-    await store.put_identity(renamed)
-    assert await store.get_identity(COMMITMENT) == renamed
+    assert await store.put_identities([renamed]) == 0
+    assert await store.get_identity(COMMITMENT) == PERSON
 
 
 async def test_erase_keeps_only_a_tombstone(store: Store) -> None:
-    await store.put_identity(PERSON)
+    await store.put_identities([PERSON])
     assert await store.erase_identity(COMMITMENT, now_ms=T0) is True
     erased = await store.get_identity(COMMITMENT)
     assert erased == IdentityRecord(commitment=COMMITMENT, salt=None, nip=None, erased_at=T0)
@@ -49,13 +46,12 @@ async def test_erase_keeps_only_a_tombstone(store: Store) -> None:
 
 
 async def test_erasure_is_final(store: Store) -> None:
-    await store.put_identity(PERSON)
+    await store.put_identities([PERSON])
     await store.erase_identity(COMMITMENT, now_ms=T0)
-    with pytest.raises(IdentityErased, match="stays erased"):
-        await store.put_identity(PERSON)
+    assert await store.put_identities([PERSON]) == 0
     erased = await store.get_identity(COMMITMENT)
     assert erased is not None
-    assert erased.nip is None
+    assert (erased.nip, erased.salt, erased.name, erased.erased_at) == (None, None, None, T0)
 
 
 @pytest.mark.parametrize(
@@ -69,12 +65,12 @@ async def test_erasure_is_final(store: Store) -> None:
 )
 async def test_put_refuses_an_incomplete_identity(store: Store, record: IdentityRecord) -> None:
     with pytest.raises(ValueError, match="needs a salt and a NIP"):
-        await store.put_identity(record)
+        await store.put_identities([record])
 
 
 async def test_put_many_in_one_transaction_skips_known_ones(store: Store) -> None:
     first = identity(b"a")
-    await store.put_identity(first)
+    await store.put_identities([first])
     batch = [first, identity(b"b"), identity(b"c")]
     assert await store.put_identities(batch) == 2
     assert await store.get_identity(batch[2].commitment) == batch[2]

@@ -16,21 +16,21 @@ from registry.store.errors import (
 )
 from registry.store.models import CustodialKeyRecord, KeyRevocationRecord, RevokedEntryRecord
 
-from .records import T0, checkpoint, entries, entry, sha256, signer_key
+from .records import T0, checkpoint, entries, entry, sha256, signer_key, stored_key
 
 
 async def test_enrol_then_revoke_a_key(store: Store) -> None:
     dedi = signer_key("Dedi Supandi", enrolment_idx=0)
     ridwan = signer_key("Ridwan Kamil", enrolment_idx=1, instansi="Provinsi Jawa Barat")
     await store.append_batch(entries(0, 2), checkpoint(2), key_changes=[ridwan, dedi])
-    assert await store.get_signer_key(dedi.kid) == dedi
+    assert await stored_key(store, dedi.kid) == dedi
     assert await store.list_signer_keys() == [dedi, ridwan]
 
     revocation = KeyRevocationRecord(kid=dedi.kid, revoked_at=T0 + 5, revocation_idx=2)
     await store.append_batch([entry(2)], checkpoint(3), key_changes=[revocation])
     revoked = dataclasses.replace(dedi, revoked_at=T0 + 5, revocation_idx=2)
-    assert await store.get_signer_key(dedi.kid) == revoked
-    assert await store.get_signer_key(sha256(b"unknown")) is None
+    assert await stored_key(store, dedi.kid) == revoked
+    assert await stored_key(store, sha256(b"unknown")) is None
     # what a follower that had read entries 0 and 1 needs: the key revoked by entry 2
     assert await store.list_signer_keys(changed_since=2) == [revoked]
     assert await store.list_signer_keys(changed_since=1) == [revoked, ridwan]
@@ -41,7 +41,7 @@ async def test_enrol_and_revoke_in_one_batch(store: Store) -> None:
     key = signer_key("Dedi Supandi", enrolment_idx=0)
     revocation = KeyRevocationRecord(kid=key.kid, revoked_at=T0, revocation_idx=1)
     await store.append_batch(entries(0, 2), checkpoint(2), key_changes=[key, revocation])
-    stored = await store.get_signer_key(key.kid)
+    stored = await stored_key(store, key.kid)
     assert stored is not None
     assert stored.revocation_idx == 1
 
@@ -53,7 +53,7 @@ async def test_enrolling_a_key_twice_leaves_nothing_written(store: Store) -> Non
     with pytest.raises(KeyAlreadyEnrolled, match="already enrolled by entry 0"):
         await store.append_batch(entries(1, 2), checkpoint(2), key_changes=[again])
     assert await store.size() == 1
-    assert await store.get_signer_key(key.kid) == key
+    assert await stored_key(store, key.kid) == key
 
 
 async def test_enrolling_a_key_twice_in_one_batch_is_refused(store: Store) -> None:
@@ -123,7 +123,7 @@ async def test_revoking_a_missing_entry_is_refused(store: Store) -> None:
 KID = sha256(b"custodial public key")
 
 
-async def test_custodial_key_put_get_replace_delete(store: Store) -> None:
+async def test_custodial_key_put_get_replace(store: Store) -> None:
     assert await store.get_custodial_key(KID) is None
     record = CustodialKeyRecord(kid=KID, encrypted_key=b"sealed-1")
     await store.put_custodial_key(record)
@@ -131,9 +131,6 @@ async def test_custodial_key_put_get_replace_delete(store: Store) -> None:
     replaced = CustodialKeyRecord(kid=KID, encrypted_key=b"sealed-2")
     await store.put_custodial_key(replaced)
     assert await store.get_custodial_key(KID) == replaced
-    assert await store.delete_custodial_key(KID) is True
-    assert await store.delete_custodial_key(KID) is False
-    assert await store.get_custodial_key(KID) is None
 
 
 async def test_custodial_failures_lock_the_key_then_reset(store: Store) -> None:
