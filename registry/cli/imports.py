@@ -29,6 +29,7 @@ from typing import get_args
 
 import click
 
+from registry.cli.extras import needs_extra
 from registry.cli.passphrase import passphrase_option, read_passphrase
 from registry.config import ConfigError, Settings
 from registry.records.bulk import ImportRow, RowError, Validated, day_start, validate_table
@@ -302,7 +303,8 @@ def import_command(
         dry_run,
     )
     try:
-        outcome = asyncio.run(run_import(settings, job))
+        with needs_extra("xlsx", "registry import of an .xlsx workbook"):
+            outcome = asyncio.run(run_import(settings, job))
     except KeyFileError as exc:
         raise click.ClickException(f"the operator's keys in {settings.data_dir}: {exc}") from exc
     except ImportFileError as exc:

@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from registry.cli.extras import needs_extra
 from registry.cli.passphrase import passphrase_option
 from registry.cli.passphrase import read_passphrase as _passphrase
 from registry.documents.qr import pick_qr_text, read_qr_image
@@ -171,7 +172,8 @@ def _qr_text(item: str) -> str | None:
         data = path.read_bytes()
         if data.startswith(IMAGE_MAGIC):
             try:
-                found = read_qr_image(path)
+                with needs_extra("qr-read", "registry verify IMAGE"):
+                    found = read_qr_image(path)
             except (OSError, ValueError) as exc:
                 raise click.ClickException(f"{item}: not a readable image: {exc}") from exc
             return pick_qr_text(found) or ""

@@ -25,8 +25,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from openpyxl.utils import get_column_letter
-
 from registry.records.policy import WIB
 from registry.records.schemas import (
     RecordError,
@@ -38,6 +36,7 @@ from registry.records.spreadsheet import (
     Cell,
     ImportType,
     Table,
+    column_letter,
     match_header,
     normalise_header,
     present,
@@ -138,7 +137,7 @@ class _Checker:
             column = self.columns.get(i)
             if not name:
                 if any(i < len(r) and present(r[i]) for _, r in self.table.rows):
-                    self.error(row, get_column_letter(i + 1), "values under an empty header")
+                    self.error(row, column_letter(i + 1), "values under an empty header")
             elif column is None and normalise_header(name) not in ROW_NUMBER_COLUMNS:
                 self.error(row, name, f"unknown {self.kind} column; the columns are: {known}")
             elif column is None:

@@ -24,12 +24,12 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import openpyxl
-from openpyxl.utils.datetime import from_excel
-from openpyxl.utils.exceptions import InvalidFileException
-
 ImportType = Literal["recommendation", "follow-up"]
 Cell = str | int | float | bool | dt.datetime | dt.date | dt.time | None
+
+
+EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+"""Day 0 of Excel's 1900 date system, for serials after its fictitious 1900-02-29."""
 
 
 class ImportFileError(Exception):
@@ -94,8 +94,11 @@ def parse_date(cell: Cell) -> str:
     if isinstance(cell, dt.date):
         return cell.isoformat()
     if isinstance(cell, int | float) and not isinstance(cell, bool):
-        day = from_excel(cell)  # an Excel date serial whose cell lost its date format
-        if isinstance(day, dt.datetime) and 1990 <= day.year <= 2100:
+        try:  # an Excel date serial whose cell lost its date format
+            day = EXCEL_EPOCH + dt.timedelta(days=cell)
+        except (OverflowError, ValueError):
+            raise ValueError(f"{cell} is not a date") from None
+        if 1990 <= day.year <= 2100:
             return day.date().isoformat()
         raise ValueError(f"{cell} is not a date")
     text = str(cell).strip()
@@ -242,7 +245,21 @@ def _delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
+def column_letter(number: int) -> str:
+    """The spreadsheet name of column ``number``: 1 is A, 26 is Z, 27 is AA."""
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
 def _read_xlsx(name: str, data: bytes, kind: ImportType, sheet: str | None) -> Table:
+    """The sheet of an .xlsx workbook; needs openpyxl (the ``xlsx`` extra), imported here
+    so that the rest of the command line runs without it (``ModuleNotFoundError`` if missing)."""
+    import openpyxl  # noqa: PLC0415 (optional: the `xlsx` extra)
+    from openpyxl.utils.exceptions import InvalidFileException  # noqa: PLC0415
+
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import sys
 from collections.abc import Callable, Coroutine, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -369,3 +370,30 @@ def test_cli_an_unreadable_passphrase_file_is_a_clear_error(tmp_path: Path) -> N
     assert "--passphrase-file" in result.output
     assert "as UTF-8 text" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+# -- without the `xlsx` extra --------------------------------------------------------------
+
+
+def test_an_xlsx_import_without_the_xlsx_extra_names_it_and_writes_nothing(
+    cli_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = xlsx_file([HEADER, *recommendation_rows()])
+    monkeypatch.setitem(sys.modules, "openpyxl", None)  # as on an install without the extra
+    result = invoke(cli_env, tmp_path, "rekomendasi.xlsx", data)
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1] == (
+        "Error: registry import of an .xlsx workbook needs the optional 'xlsx' packages:"
+        " pip install 'integrity-pact-registry[xlsx]'"
+    )
+    assert log_size(cli_env) == 3
+
+
+def test_a_csv_import_needs_no_xlsx_extra(
+    cli_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "openpyxl", None)
+    data = csv_file([HEADER, *recommendation_rows()], sep=";")
+    result = invoke(cli_env, tmp_path, "rekomendasi.csv", data)
+    assert result.exit_code == 0, result.output
+    assert log_size(cli_env) == 6
