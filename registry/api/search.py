@@ -14,7 +14,8 @@ from litestar.params import FromQuery, QueryParameter
 from registry.api.deps import Service
 from registry.api.errors import BadRequest
 from registry.records.schemas import RECORD_TYPES
-from registry.verify.trust import b64url, unb64url
+from registry.records.views import search_item
+from registry.verify.trust import unb64url
 
 
 def _instant_ms(name: str, value: str | None) -> int | None:
@@ -47,6 +48,20 @@ def _kid(value: str | None) -> bytes | None:
             "signer must be a key id: 64 hex digits or base64url of 32 bytes",
         )
     return kid
+
+
+CSV_COLUMNS = ("index", "type", "signer", "instansi", "registered_at")
+
+
+def _csv(items: list[dict[str, Any]]) -> str:
+    """The results as CSV: their fields, and the payload as JSON in the last column."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([*CSV_COLUMNS, "payload"])
+    for item in items:
+        payload = json.dumps(item["payload"], ensure_ascii=False)
+        writer.writerow([*(item[c] for c in CSV_COLUMNS), payload])
+    return out.getvalue()
 
 
 class SearchController(Controller):
@@ -83,35 +98,10 @@ class SearchController(Controller):
             limit=limit,
             offset=offset,
         )
-        items = [
-            {
-                "index": r.idx,
-                "type": r.type,
-                "signer": b64url(r.signer_kid),
-                "instansi": r.instansi,
-                "registered_at": r.registered_at,
-                "payload": json.loads(r.payload_json),
-                "url": f"/entries/{r.idx}",
-            }
-            for r in records
-        ]
+        items = [search_item(r) for r in records]
         if format == "csv":
-            out = io.StringIO()
-            writer = csv.writer(out)
-            writer.writerow(["index", "type", "signer", "instansi", "registered_at", "payload"])
-            for item in items:
-                writer.writerow(
-                    [
-                        item["index"],
-                        item["type"],
-                        item["signer"],
-                        item["instansi"],
-                        item["registered_at"],
-                        json.dumps(item["payload"], ensure_ascii=False),
-                    ]
-                )
             return Response(
-                out.getvalue(),
+                _csv(items),
                 media_type="text/csv; charset=utf-8",
                 headers={"Content-Disposition": 'attachment; filename="entries.csv"'},
             )

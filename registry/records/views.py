@@ -1,4 +1,4 @@
-"""The JSON documents the service publishes: the transparency configuration and an entry's view.
+"""The JSON documents the service publishes: the configuration, an entry's view, search results.
 
 Pure functions of what the service read: they do no I/O, so the same view is
 built whichever process (sequencer or follower) answers.
@@ -119,4 +119,17 @@ def entry_view(
         },
         "statement_url": f"/entries/{idx}/statement",
         "receipt_url": f"/entries/{idx}",
+    }
+
+
+def search_item(record: EntryRecord) -> dict[str, Any]:
+    """One search result (``GET /api/entries``): the entry's fields, decoded payload and URL."""
+    return {
+        "index": record.idx,
+        "type": record.type,
+        "signer": b64url(record.signer_kid),
+        "instansi": record.instansi,
+        "registered_at": record.registered_at,
+        "payload": json.loads(record.payload_json),
+        "url": f"/entries/{record.idx}",
     }
