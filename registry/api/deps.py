@@ -10,7 +10,7 @@ closure that returns an object made at start-up: nothing is made per request.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from litestar import Request, Response
 from litestar.di import NamedDependency, Provide
@@ -26,6 +26,8 @@ from registry.records.service import RegistryService
 COSE = "application/cose"
 CHECKPOINT = "text/plain; charset=utf-8"
 TILE = "application/octet-stream"
+
+T = TypeVar("T")
 
 Service = NamedDependency[RegistryService]
 """A handler parameter ``service: Service`` is given the running :class:`RegistryService`."""
@@ -69,58 +71,51 @@ class Components:
     @property
     def service(self) -> RegistryService:
         """The registry: the log's reads and registration."""
-        if self._service is None:
-            raise NotStarted("the registry service is not open")
-        return self._service
+        return _opened(self._service)
 
     @property
     def compliance(self) -> ComplianceService:
         """The compliance figures and signed access to identities."""
-        if self._compliance is None:
-            raise NotStarted("the registry service is not open")
-        return self._compliance
+        return _opened(self._compliance)
 
     @property
     def custodial(self) -> CustodialSigning:
         """Remote signing with keys held in custody (``POST /sign``)."""
-        if self._custodial is None:
-            raise NotStarted("the registry service is not open")
-        return self._custodial
+        return _opened(self._custodial)
 
     @property
     def documents(self) -> EntryQrMaker:
         """An entry's QR codes and certificate, made once each and cached."""
-        if self._documents is None:
-            raise NotStarted("the registry service is not open")
-        return self._documents
+        return _opened(self._documents)
 
     def dependencies(self) -> dict[str, Provide]:
         """The app's dependency providers, one per component, by parameter name."""
 
         def service() -> RegistryService:
-            found = self._service
-            if found is None:
-                raise NotStarted("the registry service is not open")
-            return found
+            return _opened(self._service)
 
         def compliance() -> ComplianceService:
-            return self.compliance
+            return _opened(self._compliance)
 
         def custodial() -> CustodialSigning:
-            return self.custodial
+            return _opened(self._custodial)
 
         def documents() -> EntryQrMaker:
-            return self.documents
+            return _opened(self._documents)
 
-        return {
-            name: Provide(provider, sync_to_thread=False)
-            for name, provider in (
-                ("service", service),
-                ("compliance", compliance),
-                ("custodial", custodial),
-                ("documents", documents),
-            )
+        providers = {
+            "service": service,
+            "compliance": compliance,
+            "custodial": custodial,
+            "documents": documents,
         }
+        return {name: Provide(p, sync_to_thread=False) for name, p in providers.items()}
+
+
+def _opened(component: T | None) -> T:
+    if component is None:
+        raise NotStarted("the registry service is not open")
+    return component
 
 
 def wants_json(request: Request[Any, Any, Any]) -> bool:

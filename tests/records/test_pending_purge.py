@@ -23,16 +23,19 @@ from registry.store import Store, upgrade
 from tests.waiting import until
 
 
-@pytest.mark.postgres
-def test_the_sequencer_purges_handled_submissions_nobody_waits_for(
-    make_database_url: Callable[[str], str], tmp_path: Path
-) -> None:
-    settings = Settings(
+@pytest.fixture
+def settings(make_database_url: Callable[[str], str], tmp_path: Path) -> Settings:
+    """A registry on PostgreSQL: only there do followers hand over through ``pending``."""
+    return Settings(
         database_url=make_database_url("postgres"),
         data_dir=tmp_path / "d",
         origin="test.example/pakta",
         admin_passphrase="uji-antrian",
     )
+
+
+@pytest.mark.postgres
+def test_the_sequencer_purges_handled_submissions_nobody_waits_for(settings: Settings) -> None:
 
     async def scenario() -> None:
         await upgrade(settings.database_url)
@@ -64,15 +67,9 @@ async def _gone(service: RegistryService, *ids: int) -> bool:
 
 
 @pytest.mark.postgres
-def test_a_failed_purge_is_logged_and_the_pump_goes_on(
-    make_database_url: Callable[[str], str], tmp_path: Path, caplog: pytest.LogCaptureFixture
+def test_a_failed_purge_is_logged_not_raised_into_the_pump(
+    settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
-    settings = Settings(
-        database_url=make_database_url("postgres"),
-        data_dir=tmp_path / "d",
-        origin="test.example/pakta",
-        admin_passphrase="uji-antrian",
-    )
 
     async def scenario() -> None:
         keys = create_keys(settings.data_dir, settings.admin_passphrase, settings.origin)
