@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from litestar import Request, Response
 from litestar.di import NamedDependency, Provide
+from litestar.openapi.datastructures import ResponseSpec
 
 from registry.compliance.service import ComplianceService
 from registry.config import Settings
@@ -24,7 +25,8 @@ from registry.records.registration import Registered
 from registry.records.service import RegistryService
 
 COSE = "application/cose"
-CHECKPOINT = "text/plain; charset=utf-8"
+CHECKPOINT = "text/plain"
+"""A checkpoint is UTF-8 text (Litestar adds ``; charset=utf-8`` to ``text/`` types)."""
 TILE = "application/octet-stream"
 
 T = TypeVar("T")
@@ -116,6 +118,14 @@ def _opened(component: T | None) -> T:
     if component is None:
         raise NotStarted("the registry service is not open")
     return component
+
+
+def document(media_type: str, data: type[Any], description: str) -> dict[int, ResponseSpec]:
+    """The OpenAPI description of a 200 answer a handler sends as an ``ASGIResponse``."""
+    spec = ResponseSpec(
+        data_container=data, media_type=media_type, description=description, generate_examples=False
+    )
+    return {200: spec}
 
 
 def wants_json(request: Request[Any, Any, Any]) -> bool:

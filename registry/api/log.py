@@ -6,10 +6,13 @@ from typing import Annotated, Any
 
 from litestar import Controller, Response, get
 from litestar.params import FromPath, QueryParameter
+from litestar.response.base import ASGIResponse
 
-from registry.api.deps import CHECKPOINT, TILE, Service
+from registry.api.deps import CHECKPOINT, TILE, Service, document
 from registry.api.errors import BadRequest
 from registry.verify.trust import b64url
+
+NO_CACHE = {"Cache-Control": "no-cache"}
 
 
 class LogController(Controller):
@@ -17,13 +20,16 @@ class LogController(Controller):
 
     tags = ["log"]
 
-    @get("/checkpoint", summary="The latest signed checkpoint (C2SP signed note)")
-    async def checkpoint(self, service: Service) -> Response[str]:
-        return Response(
-            await service.checkpoint(),
-            media_type=CHECKPOINT,
-            headers={"Cache-Control": "no-cache"},
-        )
+    @get(
+        "/checkpoint",
+        media_type=CHECKPOINT,
+        summary="The latest signed checkpoint (C2SP signed note)",
+        responses=document(CHECKPOINT, str, "The checkpoint with its cosignatures (UTF-8 text)"),
+    )
+    async def checkpoint(self, service: Service) -> ASGIResponse:
+        # A hot read: an ASGIResponse is sent as it is (see registry/api/entries.py).
+        note = await service.checkpoint()
+        return ASGIResponse(body=note.encode(), media_type=CHECKPOINT, headers=NO_CACHE)
 
     @get("/proofs/inclusion", summary="Inclusion proof of an entry in a tree size")
     async def inclusion(

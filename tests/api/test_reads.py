@@ -38,12 +38,23 @@ def test_receipt_and_statement_are_served_as_registered(
     assert "immutable" in receipt.headers["cache-control"]
     assert receipt.headers["vary"] == "Accept"
     view = registry.client.get("/entries/4", headers=JSON)
+    assert view.headers["content-type"] == "application/json"
     assert view.headers["vary"] == "Accept"
     assert "immutable" not in view.headers["cache-control"]
-    statement = registry.client.get("/entries/4/statement").content
+    served = registry.client.get("/entries/4/statement")
+    assert served.headers["content-type"] == "application/cose"
+    assert "immutable" in served.headers["cache-control"]
+    statement = served.content
     assert statement == statements[2]
     info = verify_receipt(receipt.content, registry.trusted().by_kid, statement).unwrap()
     assert info.index == 4
+
+
+def test_the_checkpoint_is_utf8_text_never_cached(registry: Registry) -> None:
+    checkpoint = registry.client.get("/checkpoint")
+    assert checkpoint.headers["content-type"] == "text/plain; charset=utf-8"
+    assert checkpoint.headers["cache-control"] == "no-cache"
+    assert verify_checkpoint(checkpoint.text, registry.trusted().log_keys).unwrap().size == 1
 
 
 def test_json_view_carries_everything_to_check_the_entry(
