@@ -21,6 +21,7 @@ from registry.signing.cose import CoseSigner
 from registry.verify.receipt import verify_receipt
 from tests.api.helpers import NOW_S, enrolment, pact
 from tests.factories import fixed_key
+from tests.waiting import until
 
 PATHS = [
     pytest.param("sqlite", "socket", id="sqlite-socket"),
@@ -115,11 +116,7 @@ def test_one_sequencer_and_a_follower_share_one_log(
             await sequencer.close()
         # the sequencer is gone: the follower takes over within its polling interval
         try:
-            for _ in range(50):
-                if follower.is_sequencer:
-                    break
-                await asyncio.sleep(0.1)
-            assert follower.is_sequencer
+            await until(lambda: follower.is_sequencer, "the follower took over", timeout=5)
             other = CoseSigner(fixed_key("ppk-klaster-2"))
             more = await follower.register(
                 admin.sign_statement(enrolment(other.public_key, "ppk"), "op", NOW_S)
