@@ -20,13 +20,14 @@ from litestar import Controller, Request, Response, Router, delete, get
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from registry.api.deps import service_of
-from registry.api.errors import BadRequest, problem
+from registry.api.errors import access_denied, invalid_parameter, problem_for
 from registry.compliance import track, views
 from registry.compliance.access import (
     ERASE_ROLES,
     MAX_AGE_S,
     AccessDenied,
     ReplayGuard,
+    denied,
     may_read_identity,
     request_digest,
     require,
@@ -36,6 +37,7 @@ from registry.compliance.export import to_csv
 from registry.compliance.facts import WIB
 from registry.compliance.index import ComplianceIndex
 from registry.compliance.metrics import Snapshot
+from registry.i18n import Message
 from registry.records.errors import NotFound
 from registry.records.service import RegistryService
 from registry.verify.trust import unb64url
@@ -70,17 +72,13 @@ async def _compliance(request: Request[Any, Any, Any]) -> _Compliance:
     return holder
 
 
-def _invalid(detail: str) -> BadRequest:
-    return BadRequest("invalid-parameter", "Invalid request parameter", detail)
-
-
 def _day(name: str, value: str | None) -> str:
     if value is None:
         return dt.datetime.now(WIB).date().isoformat()
     try:
         return dt.date.fromisoformat(value).isoformat()
     except ValueError:
-        raise _invalid(f"{name} must be an ISO date (YYYY-MM-DD), not {value!r}") from None
+        raise invalid_parameter("parameter.not-an-iso-date", name=name, value=repr(value)) from None
 
 
 def _kid(value: str) -> bytes:
@@ -89,7 +87,7 @@ def _kid(value: str) -> bytes:
     except ValueError:
         kid = b""
     if len(kid) != 32:
-        raise _invalid("a key id is 64 hex digits or base64url of 32 bytes")
+        raise invalid_parameter("parameter.kid")
     return kid
 
 
@@ -99,7 +97,7 @@ def _commitment(value: str) -> bytes:
     except ValueError:
         commitment = b""
     if len(commitment) != 32:
-        raise _invalid("a subject commitment is 64 hex digits (SHA-256)")
+        raise invalid_parameter("parameter.commitment")
     return commitment
 
 
@@ -160,7 +158,7 @@ class ComplianceController(Controller):
         snap = await _snapshot(request, as_of)
         row = views.signer(snap, _kid(kid))
         if row is None:
-            raise NotFound(f"enrolled key {kid}")
+            raise NotFound(Message("notfound.enrolled-key", {"kid": kid}))
         return Response({"as_of": snap.as_of, **row})
 
     @get("/instansi", summary="Per instansi")
@@ -250,11 +248,11 @@ class TrackRecordController(Controller):
         format: Format = "json",
     ) -> Response[Any]:
         if nip is None and not (name and instansi):
-            raise _invalid("give nip, or name and instansi")
+            raise invalid_parameter("parameter.track-record-who")
         snap = await _snapshot(request, as_of)
         record = track.track_record(snap, nip, name, instansi)
         if record is None:
-            raise NotFound("enrolment for that person")
+            raise NotFound(Message("notfound.enrolment-person"))
         if format == "csv":
             return _table("track-record", snap, record["offices"], format)
         return Response({"as_of": snap.as_of, **record})
@@ -268,21 +266,16 @@ async def _use_once(service: RegistryService, request: Request[Any, Any, Any]) -
         now_ms=now_ms,
         expires_at=now_ms + 2 * MAX_AGE_S * 1000,
     ):
-        raise AccessDenied("replayed-request", "Signed request was already used", "sign anew")
-
-
-def _denied(request: Request[Any, Any, Any], exc: AccessDenied) -> Response[Any]:
-    headers = {"WWW-Authenticate": "Registry-Signed"} if exc.status == 401 else None
-    return problem(exc.code, exc.title, exc.status, exc.detail, request.url.path, headers)
+        raise denied("replayed-request")
 
 
 def _gone(request: Request[Any, Any, Any], erased_at: int | None) -> Response[Any]:
-    return problem(
+    return problem_for(
+        request,
         "identity-erased",
-        "Identity erased",
+        Message("problem.identity-erased.title"),
         410,
-        "the personal data behind this commitment were erased; the log keeps the commitment",
-        request.url.path,
+        Message("problem.identity-erased.detail"),
         erased_at=erased_at,
     )
 
@@ -313,12 +306,12 @@ class IdentitiesController(Controller):
             recs = [index.recs[i] for i in index.by_subject.get(value, [])]
             named = [r for r in recs if snap.stands(r.idx, r.day)]
             allowed = may_read_identity(key, [(r.ppk_kid, r.instansi) for r in named])
-            require(allowed, key.role, "read this identity")
+            require(allowed, key.role, Message("access.read-identity"))
         except AccessDenied as exc:
-            return _denied(request, exc)
+            return access_denied(request, exc)
         identity = await service.store.get_identity(value)
         if identity is None:
-            raise NotFound(f"identity {commitment}")
+            raise NotFound(Message("notfound.identity", {"commitment": commitment}))
         if identity.erased:
             return _gone(request, identity.erased_at)
         log.info("identity %s read by %s (%s)", commitment, key.kid.hex(), key.role)
@@ -349,14 +342,14 @@ class IdentitiesController(Controller):
                 holder.replay,
             )
             await _use_once(service, request)
-            require(key.role in ERASE_ROLES, key.role, "erase identities")
+            require(key.role in ERASE_ROLES, key.role, Message("access.erase-identities"))
         except AccessDenied as exc:
-            return _denied(request, exc)
+            return access_denied(request, exc)
         now_ms = int(dt.datetime.now(dt.UTC).timestamp() * 1000)
         if not await service.store.erase_identity(value, now_ms=now_ms):
             identity = await service.store.get_identity(value)
             if identity is None:
-                raise NotFound(f"identity {commitment}")
+                raise NotFound(Message("notfound.identity", {"commitment": commitment}))
             return _gone(request, identity.erased_at)
         log.info("identity %s erased by %s", commitment, key.kid.hex())
         return Response({"commitment": value.hex(), "erased": True, "erased_at": now_ms})

@@ -6,7 +6,7 @@ from typing import Any
 
 from litestar import Request, Response
 
-from registry.api.errors import BadRequest
+from registry.api.errors import invalid_parameter
 from registry.records.registration import Registered
 from registry.records.service import RegistryService
 
@@ -43,7 +43,5 @@ def registered_response(result: Registered) -> Response[bytes]:
 def non_negative(name: str, value: int | None) -> int | None:
     """Refuse a negative query parameter with a problem naming it."""
     if value is not None and value < 0:
-        raise BadRequest(
-            "invalid-parameter", "Invalid request parameter", f"{name} must not be negative"
-        )
+        raise invalid_parameter("parameter.negative", name=name)
     return value

@@ -9,6 +9,7 @@ from litestar.params import PathParameter
 
 from registry.api.deps import COSE, registered_response, service_of, wants_json
 from registry.api.errors import BadRequest
+from registry.i18n import Message
 
 MAX_BODY = 64 * 1024
 
@@ -33,8 +34,11 @@ class EntriesController(Controller):
         if content_type != COSE:
             raise BadRequest(
                 "unsupported-media-type",
-                "Unsupported media type",
-                f"send the signed statement as {COSE}, not {content_type or 'nothing'}",
+                Message("problem.unsupported-media-type.title"),
+                Message(
+                    "problem.send-cose" if content_type else "problem.send-cose-no-type",
+                    {"expected": COSE, "sent": content_type},
+                ),
                 415,
             )
         body = await request.body()

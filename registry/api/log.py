@@ -8,7 +8,8 @@ from litestar import Controller, Request, Response, get
 from litestar.params import FromPath, QueryParameter
 
 from registry.api.deps import CHECKPOINT, TILE, service_of
-from registry.api.errors import BadRequest
+from registry.api.errors import invalid_parameter
+from registry.i18n import Message
 from registry.log.tiles import (
     EntryBundle,
     TileRequestError,
@@ -59,11 +60,7 @@ class LogController(Controller):
         service = service_of(request)
         new_size = service.size if new is None else new
         if old > new_size:
-            raise BadRequest(
-                "invalid-parameter",
-                "Invalid request parameter",
-                f"old ({old}) is larger than new ({new_size})",
-            )
+            raise invalid_parameter("parameter.old-after-new", old=old, new=new_size)
         proof = service.consistency_proof(old, new_size)
         tree = service.state.tree
         return {
@@ -82,13 +79,17 @@ class LogController(Controller):
             if isinstance(resource, EntryBundle):
                 start = resource.index * 256
                 if start + resource.width > service.size:
-                    raise NotFound(f"{resource.path} (the log has {service.size} entries)")
+                    raise NotFound(
+                        Message(
+                            "notfound.tile-bundle", {"path": resource.path, "size": service.size}
+                        )
+                    )
                 records = await service.store.get_entries(start, start + resource.width)
                 data = encode_entry_bundle([r.leaf for r in records])
             else:
                 data = tile_bytes(service.state.tree, resource)
         except TileRequestError as exc:
-            raise NotFound(str(exc)) from exc
+            raise NotFound(Message("notfound.tile", {"detail": str(exc)})) from exc
         cache = "public, max-age=31536000, immutable" if not resource.is_partial else "no-cache"
         return Response(data, media_type=TILE, headers={"Cache-Control": cache})
 

@@ -17,6 +17,7 @@ from registry.api.deps import service_of
 from registry.api.errors import BadRequest
 from registry.documents.certificate import certificate_pdf
 from registry.documents.qr import EntryQrMaker
+from registry.i18n import Message
 
 IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
 STATE_KEY = "entry_qr_maker"
@@ -69,9 +70,8 @@ class QrController(Controller):
         except segno.DataOverflowError:
             raise BadRequest(
                 "offline-qr-too-large",
-                "No offline QR for this entry",
-                f"entry {index} is too large for any QR code; its text is at "
-                f"/entries/{index}/qr-offline.txt",
+                Message("problem.offline-qr-too-large.title"),
+                Message("problem.offline-qr-too-large.detail", {"index": index}),
                 404,
             ) from None
         texts = await maker.texts(index)

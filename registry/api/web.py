@@ -25,6 +25,7 @@ from litestar.params import FromPath, FromQuery, PathParameter
 from litestar.status_codes import HTTP_304_NOT_MODIFIED, HTTP_404_NOT_FOUND
 
 from registry.api.deps import service_of
+from registry.i18n import Message
 from registry.records.errors import NotFound
 
 WEB_DIR = Path(__file__).resolve().parents[2] / "web"
@@ -314,7 +315,7 @@ class WebController(Controller):
         else:
             found = _static(relative)
         if found is None:
-            raise NotFound(f"static file {relative}")
+            raise NotFound(Message("notfound.static", {"path": relative}))
         headers = {
             "ETag": found.etag,
             "Cache-Control": "no-cache",
