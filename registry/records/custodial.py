@@ -26,7 +26,7 @@ from typing import Any, NoReturn
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from registry.config import Settings
-from registry.i18n import Message
+from registry.i18n import DEFAULT_LANGUAGE, Message
 from registry.records.errors import KeyLockedError, NotFound, WrongPassphraseError
 from registry.records.registration import Registered
 from registry.records.schemas import parse_record_fields, record_payload
@@ -61,12 +61,18 @@ def wall_clock_ms() -> int:
     return int(time.time() * 1000)
 
 
+class ShortPassphrase(ValueError):
+    """A passphrase too short to guard a custodial key; ``message`` says how long it must be."""
+
+    def __init__(self) -> None:
+        self.message = Message("custodial.short-passphrase", {"min": MIN_PASSPHRASE_LENGTH})
+        super().__init__(self.message.render(DEFAULT_LANGUAGE))
+
+
 def check_passphrase(passphrase: str) -> None:
-    """Refuse, with a :class:`ValueError`, a passphrase too short to guard a key."""
+    """Refuse, with :class:`ShortPassphrase` (a ``ValueError``), a passphrase too short."""
     if len(passphrase) < MIN_PASSPHRASE_LENGTH:
-        raise ValueError(
-            f"a custodial key's passphrase needs at least {MIN_PASSPHRASE_LENGTH} characters"
-        )
+        raise ShortPassphrase
 
 
 class CustodialSigning:

@@ -98,7 +98,9 @@ def test_sign_refuses_a_record_that_breaks_its_schema(
     bad.write_text('{"type": "pact", "election": "pilkada-2024"}')
     result = runner.invoke(main, ["sign", str(bad), "--key", str(key_file)], env=ENV)
     assert result.exit_code == 1
-    assert "missing required field" in result.output
+    assert "the pact record has 4 bad field(s)" in result.output
+    for field in ("template", "instansi", "place", "date"):
+        assert f"  - {field}: is required" in result.output
     assert not bad.with_suffix(".cose").exists()
 
 
