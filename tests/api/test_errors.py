@@ -9,7 +9,7 @@ from litestar.testing import TestClient
 
 from registry.records.operator import OperatorKeys
 from registry.signing.cose import CoseSigner
-from tests.api.helpers import Registry, other_key, pact
+from tests.api.helpers import NOW_S, Registry, enrolment, other_key, pact
 from tests.api.test_registration import assert_problem
 
 INDONESIAN = {"accept-language": "id-ID,id;q=0.9,en;q=0.8"}
@@ -218,3 +218,13 @@ def test_the_language_follows_accept_language_weights(registry: Registry) -> Non
     indonesian = registry.client.get("/entries/99", headers=prefers_indonesian)
     assert english.headers["content-language"] == "en"
     assert indonesian.headers["content-language"] == "id"
+
+
+def test_an_enrolment_whose_term_is_not_in_the_calendar_is_a_schema_violation(
+    registry: Registry,
+) -> None:
+    signer = registry.signer("ppk-baru")
+    payload = enrolment(signer.public_key, "ppk", term_start="2024-02-30")
+    statement = registry.operator.admin.sign_statement(payload, "operator", NOW_S)
+    body = assert_problem(registry.post(statement), 422, "schema-violation")
+    assert [(e["field"], e["reason"]) for e in body["errors"]] == [("term_start", "not-a-date")]
