@@ -193,7 +193,7 @@ def test_sign_lists_every_bad_field_of_a_yaml_record_in_indonesian(
     said = runner.invoke(main, ["sign", str(bad), "--key", str(key_file)], env={**ENV, **ID})
     assert said.exit_code == 1
     assert said.output.startswith("Galat: ")
-    assert "rekaman pact memiliki 4 kolom yang salah" in said.output
+    assert "data pact memiliki 4 kolom yang salah" in said.output
     assert "  - suasana: kolom tidak dikenal" in said.output
     assert "  - templat naskah (template): harus berupa 32 byte" in said.output
     assert "  - tempat (place): wajib diisi" in said.output

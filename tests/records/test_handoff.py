@@ -75,7 +75,7 @@ def test_a_refusal_keeps_its_messages_across_the_socket_so_the_follower_can_tran
     _, decoded = decode_answer(_body(encode_answer(1, refused)))
     assert isinstance(decoded, RegistrationRefused)
     assert decoded.errors == errors
-    assert decoded.title_in("id") == "Rekaman tidak sesuai skemanya"
+    assert decoded.title_in("id") == "Data pernyataan tidak sesuai skemanya"
     assert decoded.detail_in("id") == (
         "pact: tanggal (date): harus berupa tanggal YYYY-MM-DD, misalnya 2024-02-14"
     )
