@@ -125,3 +125,11 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         admin_passphrase="kata-sandi-uji",
         batch_wait_ms=1,
     )
+
+
+@pytest.fixture(autouse=True)
+def _english_unless_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Messages are English unless a test asks for Bahasa Indonesia (not the runner's locale)."""
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")

@@ -16,12 +16,13 @@ from litestar import Controller, Request, Response, Router, delete, get
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from registry.api.deps import Compliance
-from registry.api.errors import BadRequest, problem
+from registry.api.errors import access_denied, invalid_parameter, problem_for
 from registry.compliance import track, views
 from registry.compliance.access import AccessDenied
 from registry.compliance.export import to_csv
 from registry.compliance.metrics import Snapshot
 from registry.compliance.service import IdentityErased
+from registry.i18n import Message
 from registry.records.errors import NotFound
 from registry.verify.trust import unb64url
 
@@ -32,17 +33,13 @@ AsOf = Annotated[
 ]
 
 
-def _invalid(detail: str) -> BadRequest:
-    return BadRequest("invalid-parameter", "Invalid request parameter", detail)
-
-
 def _day(name: str, value: str | None) -> str | None:
     if value is None:
         return None
     try:
         return dt.date.fromisoformat(value).isoformat()
     except ValueError:
-        raise _invalid(f"{name} must be an ISO date (YYYY-MM-DD), not {value!r}") from None
+        raise invalid_parameter("parameter.not-an-iso-date", name=name, value=repr(value)) from None
 
 
 def _kid(value: str) -> bytes:
@@ -51,7 +48,7 @@ def _kid(value: str) -> bytes:
     except ValueError:
         kid = b""
     if len(kid) != 32:
-        raise _invalid("a key id is 64 hex digits or base64url of 32 bytes")
+        raise invalid_parameter("parameter.kid")
     return kid
 
 
@@ -61,7 +58,7 @@ def _commitment(value: str) -> bytes:
     except ValueError:
         commitment = b""
     if len(commitment) != 32:
-        raise _invalid("a subject commitment is 64 hex digits (SHA-256)")
+        raise invalid_parameter("parameter.commitment")
     return commitment
 
 
@@ -121,7 +118,7 @@ class ComplianceController(Controller):
         snap = await _snapshot(compliance, as_of)
         row = views.signer(snap, _kid(kid))
         if row is None:
-            raise NotFound(f"enrolled key {kid}")
+            raise NotFound(Message("notfound.enrolled-key", {"kid": kid}))
         return Response({"as_of": snap.as_of, **row})
 
     @get("/instansi", summary="Per instansi")
@@ -211,28 +208,25 @@ class TrackRecordController(Controller):
         format: Format = "json",
     ) -> Response[Any]:
         if nip is None and not (name and instansi):
-            raise _invalid("give nip, or name and instansi")
+            raise invalid_parameter("parameter.track-record-who")
         snap = await _snapshot(compliance, as_of)
         record = track.track_record(snap, nip, name, instansi)
         if record is None:
-            raise NotFound("enrolment for that person")
+            raise NotFound(Message("notfound.enrolment-person"))
         if format == "csv":
             return _table("track-record", snap, record["offices"], format)
         return Response({"as_of": snap.as_of, **record})
 
 
-def _denied(request: Request[Any, Any, Any], exc: AccessDenied) -> Response[Any]:
-    headers = {"WWW-Authenticate": "Registry-Signed"} if exc.status == 401 else None
-    return problem(exc.code, exc.title, exc.status, exc.detail, request.url.path, headers)
 
 
 def _gone(request: Request[Any, Any, Any], erased_at: int | None) -> Response[Any]:
-    return problem(
+    return problem_for(
+        request,
         "identity-erased",
-        "Identity erased",
+        Message("problem.identity-erased.title"),
         410,
-        "the personal data behind this commitment were erased; the log keeps the commitment",
-        request.url.path,
+        Message("problem.identity-erased.detail"),
         erased_at=erased_at,
     )
 
@@ -255,11 +249,11 @@ class IdentitiesController(Controller):
                 request.headers.get("authorization"), request.url.path, _commitment(commitment)
             )
         except AccessDenied as exc:
-            return _denied(request, exc)
+            return access_denied(request, exc)
         except IdentityErased as exc:
             return _gone(request, exc.erased_at)
         if identity is None:
-            raise NotFound(f"identity {commitment}")
+            raise NotFound(Message("notfound.identity", {"commitment": commitment}))
         return Response(
             {
                 "commitment": identity.commitment.hex(),
@@ -284,11 +278,11 @@ class IdentitiesController(Controller):
                 request.headers.get("authorization"), request.url.path, value
             )
         except AccessDenied as exc:
-            return _denied(request, exc)
+            return access_denied(request, exc)
         except IdentityErased as exc:
             return _gone(request, exc.erased_at)
         if erased_at is None:
-            raise NotFound(f"identity {commitment}")
+            raise NotFound(Message("notfound.identity", {"commitment": commitment}))
         return Response({"commitment": value.hex(), "erased": True, "erased_at": erased_at})
 
 

@@ -40,6 +40,7 @@ from litestar.types import (
 )
 
 from registry.api.errors import PROBLEM_JSON, TYPE_BASE
+from registry.i18n import language_from_accept, message
 
 READ_METHODS: Final = frozenset({"GET", "HEAD"})
 REGISTER_METHODS: Final = frozenset({"POST"})
@@ -121,7 +122,8 @@ class PublicCORS:
         allowed = cors_methods(scope["path"])
         preflight = _header(scope, b"access-control-request-method")
         if method == "OPTIONS" and preflight is not None and _header(scope, b"origin"):
-            await self._preflight(allowed, preflight.strip().upper(), send)
+            lang = language_from_accept(_header(scope, b"accept-language"))
+            await self._preflight(allowed, preflight.strip().upper(), send, lang)
             return
         if method not in allowed:
             await self.app(scope, receive, send)
@@ -145,7 +147,7 @@ class PublicCORS:
         await self.app(scope, receive, send_with_cors)
 
     @staticmethod
-    async def _preflight(allowed: frozenset[str], requested: str, send: Send) -> None:
+    async def _preflight(allowed: frozenset[str], requested: str, send: Send, lang: str) -> None:
         if requested in allowed:
             methods = ", ".join(sorted(allowed | {"OPTIONS"}))
             headers = [
@@ -167,14 +169,16 @@ class PublicCORS:
         body = json.dumps(
             {
                 "type": TYPE_BASE + "cross-origin-refused",
-                "title": "Cross-origin request refused",
+                "title": message("problem.cross-origin-refused.title", lang),
                 "status": 403,
-                "detail": f"{requested} here is not open to other origins",
+                "detail": message("problem.cross-origin-refused.detail", lang, method=requested),
             }
         ).encode()
         headers = [
             (b"content-type", PROBLEM_JSON.encode()),
             (b"content-length", str(len(body)).encode()),
+            (b"content-language", lang.encode()),
+            (b"vary", b"Accept-Language"),
         ]
         refused: HTTPResponseStartEvent = {
             "type": "http.response.start",

@@ -11,6 +11,7 @@ from litestar.serialization import encode_json
 
 from registry.api.deps import COSE, Service, document, registered_response, wants_json
 from registry.api.errors import BadRequest
+from registry.i18n import Message
 
 MAX_BODY = 64 * 1024
 RECEIPT_HEADERS = {"Vary": "Accept", "Cache-Control": "public, max-age=31536000, immutable"}
@@ -39,8 +40,11 @@ class EntriesController(Controller):
         if content_type != COSE:
             raise BadRequest(
                 "unsupported-media-type",
-                "Unsupported media type",
-                f"send the signed statement as {COSE}, not {content_type or 'nothing'}",
+                Message("problem.unsupported-media-type.title"),
+                Message(
+                    "problem.send-cose" if content_type else "problem.send-cose-no-type",
+                    {"expected": COSE, "sent": content_type},
+                ),
                 415,
             )
         body = await request.body()

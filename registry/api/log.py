@@ -9,7 +9,7 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response.base import ASGIResponse
 
 from registry.api.deps import CHECKPOINT, TILE, Service, document
-from registry.api.errors import BadRequest
+from registry.api.errors import invalid_parameter
 from registry.verify.trust import b64url
 
 NO_CACHE = {"Cache-Control": "no-cache"}
@@ -56,11 +56,7 @@ class LogController(Controller):
     ) -> dict[str, Any]:
         new_size = service.size if new is None else new
         if old > new_size:
-            raise BadRequest(
-                "invalid-parameter",
-                "Invalid request parameter",
-                f"old ({old}) is larger than new ({new_size})",
-            )
+            raise invalid_parameter("parameter.old-after-new", old=old, new=new_size)
         proof = service.consistency_proof(old, new_size)
         return {
             "old": proof.old,

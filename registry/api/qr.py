@@ -16,6 +16,7 @@ from litestar.params import PathParameter
 from registry.api.deps import Documents
 from registry.api.errors import BadRequest
 from registry.documents.certificate import certificate_pdf
+from registry.i18n import Message
 
 IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
 Index = Annotated[int, PathParameter(ge=0, description="The entry's log index")]
@@ -56,9 +57,8 @@ class QrController(Controller):
         except segno.DataOverflowError:
             raise BadRequest(
                 "offline-qr-too-large",
-                "No offline QR for this entry",
-                f"entry {index} is too large for any QR code; its text is at "
-                f"/entries/{index}/qr-offline.txt",
+                Message("problem.offline-qr-too-large.title"),
+                Message("problem.offline-qr-too-large.detail", {"index": index}),
                 404,
             ) from None
         texts = await documents.texts(index)

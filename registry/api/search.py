@@ -12,7 +12,7 @@ from litestar import Controller, Response, get
 from litestar.params import FromQuery, QueryParameter
 
 from registry.api.deps import Service
-from registry.api.errors import BadRequest
+from registry.api.errors import invalid_parameter
 from registry.records.schemas import RECORD_TYPES
 from registry.records.views import search_item
 from registry.verify.trust import unb64url
@@ -24,11 +24,7 @@ def _instant_ms(name: str, value: str | None) -> int | None:
     try:
         moment = dt.datetime.fromisoformat(value)
     except ValueError:
-        raise BadRequest(
-            "invalid-parameter",
-            "Invalid request parameter",
-            f"{name} must be an ISO 8601 date or date-time, not {value!r}",
-        ) from None
+        raise invalid_parameter("parameter.not-an-instant", name=name, value=repr(value)) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
     return int(moment.timestamp() * 1000)
@@ -42,11 +38,7 @@ def _kid(value: str | None) -> bytes | None:
     except ValueError:
         kid = b""
     if len(kid) != 32:
-        raise BadRequest(
-            "invalid-parameter",
-            "Invalid request parameter",
-            "signer must be a key id: 64 hex digits or base64url of 32 bytes",
-        )
+        raise invalid_parameter("parameter.signer")
     return kid
 
 
@@ -84,10 +76,8 @@ class SearchController(Controller):
         format: Annotated[str, QueryParameter(pattern="^(json|csv)$")] = "json",
     ) -> Response[Any]:
         if type is not None and type not in RECORD_TYPES:
-            raise BadRequest(
-                "invalid-parameter",
-                "Invalid request parameter",
-                f"unknown type {type!r}; known: {', '.join(RECORD_TYPES)}",
+            raise invalid_parameter(
+                "parameter.unknown-type", type=repr(type), known=", ".join(RECORD_TYPES)
             )
         records, total = await service.search(
             type=type,

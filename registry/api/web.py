@@ -25,6 +25,7 @@ from litestar.params import FromPath, FromQuery, PathParameter
 from litestar.status_codes import HTTP_304_NOT_MODIFIED, HTTP_404_NOT_FOUND
 
 from registry.api.deps import Service
+from registry.i18n import Message
 from registry.records.errors import NotFound
 from registry.records.service import RegistryService
 
@@ -330,7 +331,7 @@ class WebController(Controller):
         else:
             found = _static(relative)
         if found is None:
-            raise NotFound(f"static file {relative}")
+            raise NotFound(Message("notfound.static", {"path": relative}))
         headers = {
             "ETag": found.etag,
             "Cache-Control": "no-cache",

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import click
 
+from registry.cli.words import CliError, fail, say
 from registry.config import ConfigError, Settings
-from registry.records.custodial import check_passphrase, create_custodial_key
+from registry.records.custodial import ShortPassphrase, check_passphrase, create_custodial_key
 from registry.verify.trust import b64url
 
 
@@ -41,26 +42,27 @@ def create(passphrase_file: Path | None) -> None:
     try:
         settings = Settings.from_env()
     except ConfigError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise fail("cli.config", detail=str(exc)) from exc
     passphrase = _read_passphrase(passphrase_file)
     try:
         check_passphrase(passphrase)
         kid, public = asyncio.run(create_custodial_key(settings, passphrase))
+    except ShortPassphrase as exc:
+        raise CliError(exc.message) from exc
     except ValueError as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"kid {kid.hex()}")
+        raise CliError(str(exc)) from exc
+    click.echo(f"kid {kid.hex()}")  # read by scripts: the same in every language
     click.echo(f"public key {b64url(public)}")
-    click.echo(
-        "The passphrase is not stored: if the signer forgets it, create a new key,"
-        " enrol it, and revoke the old one.",
-        err=True,
-    )
+    click.echo(say("cli.custodial.not-stored"), err=True)
 
 
 def _read_passphrase(passphrase_file: Path | None) -> str:
     if passphrase_file is not None:
         return passphrase_file.read_text(encoding="utf-8").rstrip("\n")
     value: str = click.prompt(
-        "Signer's passphrase", hide_input=True, confirmation_prompt=True, err=True
+        say("cli.prompt.signer-passphrase"),
+        hide_input=True,
+        confirmation_prompt=say("cli.prompt.repeat"),
+        err=True,
     )
     return value

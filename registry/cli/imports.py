@@ -8,6 +8,10 @@ with the given key and registered as one batch in one transaction
 (an unknown recommendation, a key outside its term...), nothing is written and
 the refusals are reported the same way.
 
+Every error and the summary are in Bahasa Indonesia when ``LANG`` (or
+``LC_ALL``, ``LC_MESSAGES``) says ``id``, in English otherwise; the
+``--report`` file too, unless ``--report-language`` picks its language.
+
 The ASN's personal data (NIP, name, salt) are kept in the identities table,
 never in the log.  They are written first, in their own transactions, and
 erased again, all in one transaction (leaving only the commitment, as after
@@ -31,14 +35,22 @@ import click
 
 from registry.cli.extras import needs_extra
 from registry.cli.passphrase import passphrase_option, read_passphrase
+from registry.cli.words import fail, key_file_error, language, say, words
 from registry.config import ConfigError, Settings
+from registry.i18n import DEFAULT_LANGUAGE, LANGUAGES, Message, message
 from registry.records.bulk import ImportRow, RowError, Validated, day_start, validate_table
 from registry.records.errors import BatchRefused, RegistrationRefused, Unavailable
 from registry.records.operator import keys_exist, open_keys
 from registry.records.policy import SIGNER_ROLES
 from registry.records.registration import Registered
 from registry.records.service import RegistryService
-from registry.records.spreadsheet import ImportFileError, ImportType, parse_date, read_table
+from registry.records.spreadsheet import (
+    CellError,
+    ImportFileError,
+    ImportType,
+    parse_date,
+    read_table,
+)
 from registry.signing.cose import CoseSigner
 from registry.signing.keys import KeyFileError, load_key
 
@@ -92,7 +104,11 @@ def sign_rows(
 def _refusal_error(validated: Validated, row: ImportRow, refused: RegistrationRefused) -> RowError:
     column = validated.headers.get(_REFUSAL_FIELDS.get(refused.code, ""), "")
     column = column or validated.column_for(refused.detail, refused.title)
-    return RowError(row.row, column, f"{refused.title} ({refused.code}): {refused.detail}")
+    said = Message(
+        "import.refused",
+        {"title": refused.title_text, "code": refused.code, "detail": refused.detail_text},
+    )
+    return RowError.of(row.row, column, said)
 
 
 async def register_rows(
@@ -111,32 +127,31 @@ async def register_rows(
         raise ImportRefused(sorted(errors, key=lambda e: e.row)) from refused
 
 
-def _signer_errors(service: RegistryService, signer: CoseSigner, kind: ImportType) -> list[str]:
+def _signer_errors(service: RegistryService, signer: CoseSigner, kind: ImportType) -> list[Message]:
     key = service.signer(signer.kid)
     if key is None:
-        return [f"the key {signer.kid.hex()} is not enrolled in this registry"]
+        return [Message("import.key-not-enrolled", {"kid": signer.kid.hex()})]
     problems = []
     if key.role not in SIGNER_ROLES[kind]:
-        problems.append(
-            f"the key is enrolled as {key.role}; a {kind} is signed by a {kind_role(kind)}"
-        )
+        roles = {"role": key.role, "type": kind, "signers": kind_role(kind)}
+        problems.append(Message("import.key-wrong-role", roles))
     if key.revoked_at is not None:
-        problems.append(f"the key was revoked by entry {key.revocation_idx}")
+        problems.append(Message("import.key-revoked", {"entry": key.revocation_idx}))
     return problems
 
 
-def _registry_errors(service: RegistryService) -> list[str]:
+def _registry_errors(service: RegistryService) -> list[Message]:
     if not service.is_sequencer:
-        return [
-            "another process (a running `registry serve`) sequences this log, and an import"
-            " must run where the log is sequenced: stop it for the import"
-        ]
+        return [Message("import.not-sequencer")]
     return []
 
 
-def kind_role(kind: ImportType) -> str:
-    """Who signs ``kind`` (as the registration policy says)."""
-    return " or ".join(sorted(SIGNER_ROLES[kind]))
+def kind_role(kind: ImportType) -> Message:
+    """Who signs ``kind`` (as the registration policy says), in words."""
+    roles = sorted(SIGNER_ROLES[kind])
+    if len(roles) == 1:
+        return Message("import.role", {"role": roles[0]})
+    return Message("import.roles", {"roles": ", ".join(roles[:-1]), "last": roles[-1]})
 
 
 @dataclass(frozen=True)
@@ -159,26 +174,28 @@ async def run_import(settings: Settings, job: Job) -> Outcome:
     table = read_table(job.name, job.data, job.kind, sheet=job.sheet, encoding=job.encoding)
     outcome = Outcome(rows=len(table.rows))
     if not keys_exist(settings.data_dir):
-        raise click.ClickException(f"no registry in {settings.data_dir}: run `registry init`")
+        raise fail("import.no-registry", path=str(settings.data_dir))
     keys = open_keys(settings.data_dir, settings.admin_passphrase, settings.origin)
     service = await RegistryService.open(settings, keys)
     try:
-        with click.progressbar(length=len(table.rows), label="validating", file=sys.stderr) as bar:
+        label = say("import.validating")
+        with click.progressbar(length=len(table.rows), label=label, file=sys.stderr) as bar:
             validated = validate_table(
                 table, job.kind, enrolled=service.signers(), progress=bar.update
             )
         outcome.errors = validated.errors
         outcome.errors += [
-            RowError(0, "--key", p) for p in _signer_errors(service, job.signer, job.kind)
+            RowError.of(0, "--key", p) for p in _signer_errors(service, job.signer, job.kind)
         ]
-        outcome.errors += [RowError(0, "", p) for p in _registry_errors(service)]
+        outcome.errors += [RowError.of(0, "", p) for p in _registry_errors(service)]
         if outcome.errors or job.dry_run:
             return outcome
-        with click.progressbar(length=len(validated.rows), label="signing", file=sys.stderr) as bar:
+        label = say("import.signing")
+        with click.progressbar(length=len(validated.rows), label=label, file=sys.stderr) as bar:
             statements = sign_rows(
                 validated.rows, job.signer, job.issuer, issued_at=job.issued_at, progress=bar.update
             )
-        click.echo(f"registering {len(statements)} statements as one batch", err=True)
+        click.echo(say("import.registering", count=len(statements)), err=True)
         try:
             results = await register_rows(service, validated, statements)
         except ImportRefused as refused:
@@ -191,44 +208,60 @@ async def run_import(settings: Settings, job: Job) -> Outcome:
         await service.close()
 
 
-def write_report(path: Path, outcome: Outcome) -> None:
-    """The report as CSV (UTF-8 with BOM, for Excel): rejected rows, else each row's entry."""
+REPORT_COLUMNS = ("row", "column", "entry", "reason")
+"""The report's columns, named in its language by ``import.report.<column>``."""
+
+
+def write_report(path: Path, outcome: Outcome, lang: str = DEFAULT_LANGUAGE) -> None:
+    """The report as CSV (UTF-8 with BOM, for Excel) in ``lang``: rejected rows, else entries.
+
+    Column names, reasons and statuses are in ``lang``; row numbers, column
+    names as the file wrote them and entry numbers are the same in every language.
+    """
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         out = csv.writer(handle)
-        out.writerow(["row", "column", "entry", "reason"])
+        out.writerow([message(f"import.report.{c}", lang) for c in REPORT_COLUMNS])
         for e in outcome.errors:
-            out.writerow([e.row or "", e.column, "", e.reason])
+            out.writerow([e.row or "", e.column, "", e.reason_in(lang)])
         for row, registered in [] if outcome.errors else outcome.registered:
-            status = "already in the log" if registered.existed else "imported"
-            out.writerow([row, "", registered.index, status])
+            status = "import.status.existed" if registered.existed else "import.status.imported"
+            out.writerow([row, "", registered.index, message(status, lang)])
 
 
-def print_outcome(outcome: Outcome, dry_run: bool) -> None:
-    """The summary line, then the rejected rows as a table (row, column, reason)."""
+def print_outcome(outcome: Outcome, dry_run: bool, lang: str = DEFAULT_LANGUAGE) -> None:
+    """The summary line, then the rejected rows as a table (row, column, reason), in ``lang``."""
     if outcome.errors:
         general = [e for e in outcome.errors if e.row == 0]
         rows = [e for e in outcome.errors if e.row > 0]
         bad = len({e.row for e in rows})
-        counted = f"{bad} of {outcome.rows} rows rejected" if rows else ""
-        click.echo("nothing imported" + (f": {counted}" if counted else ""))
+        if rows:
+            click.echo(message("import.nothing-rejected", lang, bad=bad, rows=outcome.rows))
+        else:
+            click.echo(message("import.nothing", lang))
         for e in general:
-            click.echo(f"  {e.column + ': ' if e.column else ''}{e.reason}")
+            click.echo(f"  {e.column + ': ' if e.column else ''}{e.reason_in(lang)}")
         shown = rows[:SHOWN_ERRORS]
         if shown:
-            width = max(6, *(len(e.column) for e in shown))
-            click.echo(f"{'row':>6}  {'column':<{width}}  reason")
+            head = {c: message(f"import.report.{c}", lang) for c in REPORT_COLUMNS}
+            width = max(6, len(head["column"]), *(len(e.column) for e in shown))
+            click.echo(f"{head['row']:>6}  {head['column']:<{width}}  {head['reason']}")
         for e in shown:
-            click.echo(f"{e.row:>6}  {e.column or '-':<{width}}  {e.reason}")
+            click.echo(f"{e.row:>6}  {e.column or '-':<{width}}  {e.reason_in(lang)}")
         if len(rows) > SHOWN_ERRORS:
-            click.echo(f"... and {len(rows) - SHOWN_ERRORS} more (see --report)")
+            click.echo(message("import.more", lang, count=len(rows) - SHOWN_ERRORS))
     elif dry_run:
-        click.echo(f"{outcome.rows} rows valid; nothing imported (dry run)")
+        click.echo(message("import.dry-run", lang, rows=outcome.rows))
     else:
         new = sorted(r.index for _, r in outcome.registered if not r.existed)
         old = len(outcome.registered) - len(new)
-        parts = [f"{len(new)} rows imported as entries {new[0]}..{new[-1]}"] if new else []
-        parts += [f"{old} rows were already in the log"] if old else []
-        parts += [f"{outcome.identities} identities kept off the log"]
+        parts = []
+        if new:
+            parts.append(
+                message("import.imported", lang, count=len(new), first=new[0], last=new[-1])
+            )
+        if old:
+            parts.append(message("import.existed", lang, count=old))
+        parts.append(message("import.identities", lang, count=outcome.identities))
         click.echo("; ".join(parts))
 
 
@@ -239,8 +272,9 @@ def _issued_at(value: str | None) -> int | None:
         return int(value)
     try:
         return day_start(parse_date(value))
-    except ValueError as exc:
-        raise click.BadParameter(f"{exc}, or Unix seconds", param_hint="--issued-at") from exc
+    except CellError as exc:
+        said = say("import.issued-at", reason=words(exc.message))
+        raise click.BadParameter(said, param_hint="--issued-at") from exc
 
 
 @click.command("import")
@@ -270,6 +304,11 @@ def _issued_at(value: str | None) -> int | None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the report (rows, columns, reasons) as CSV.",
 )
+@click.option(
+    "--report-language",
+    type=click.Choice(LANGUAGES),
+    help="The report file's language (default: the command's, from LANG: id or en).",
+)
 def import_command(
     file: Path,
     kind: ImportType,
@@ -281,6 +320,7 @@ def import_command(
     encoding: str | None,
     dry_run: bool,
     report: Path | None,
+    report_language: str | None,
 ) -> None:
     """Register a CSV or XLSX file of recommendations or follow-ups: every row or none.
 
@@ -288,9 +328,12 @@ def import_command(
     """
     try:
         settings = Settings.from_env()
+    except ConfigError as exc:
+        raise fail("cli.config", detail=str(exc)) from exc
+    try:
         signer = CoseSigner(load_key(key_path, read_passphrase(passphrase_file)))
-    except (ConfigError, KeyFileError) as exc:
-        raise click.ClickException(str(exc)) from exc
+    except KeyFileError as exc:
+        raise key_file_error(exc, key_path) from exc
     job = Job(
         file.name,
         file.read_bytes(),
@@ -306,13 +349,14 @@ def import_command(
         with needs_extra("xlsx", "registry import of an .xlsx workbook"):
             outcome = asyncio.run(run_import(settings, job))
     except KeyFileError as exc:
-        raise click.ClickException(f"the operator's keys in {settings.data_dir}: {exc}") from exc
+        raise key_file_error(exc, settings.data_dir) from exc
     except ImportFileError as exc:
-        outcome = Outcome(errors=[RowError(0, "", str(exc))])
+        outcome = Outcome(errors=[RowError.of(0, "", exc.message)])
     except Unavailable as exc:
-        raise click.ClickException(f"nothing imported: {exc.detail}") from exc
+        raise fail("import.unavailable", detail=words(exc.detail_text)) from exc
+    lang = language()
     if report is not None:
-        write_report(report, outcome)
-    print_outcome(outcome, dry_run)
+        write_report(report, outcome, report_language or lang)
+    print_outcome(outcome, dry_run, lang)
     if outcome.errors:
         sys.exit(1)

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import click
 
+from registry.cli.words import say
+
 PASSPHRASE_ENV = "REGISTRY_PASSPHRASE"  # noqa: S105 (the variable's name, not a secret)
 
 passphrase_option = click.option(
@@ -34,15 +36,17 @@ def read_passphrase(passphrase_file: Path | None, *, confirm: bool = False) -> s
             return passphrase_file.read_text(encoding="utf-8").rstrip("\n")
         except (OSError, UnicodeDecodeError) as exc:
             raise click.BadParameter(
-                f"cannot read {passphrase_file} as UTF-8 text: {exc}",
+                say("cli.passphrase-file", path=str(passphrase_file), error=str(exc)),
                 param_hint="--passphrase-file",
             ) from exc
     from_env = os.environ.get(PASSPHRASE_ENV)
     if from_env:
         return from_env
     if not sys.stdin.isatty():
-        raise click.UsageError(
-            f"no passphrase: set {PASSPHRASE_ENV}, pass --passphrase-file, or run in a terminal"
-        )
-    value: str = click.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm)
+        raise click.UsageError(say("cli.no-passphrase", variable=PASSPHRASE_ENV))
+    value: str = click.prompt(
+        say("cli.prompt.passphrase"),
+        hide_input=True,
+        confirmation_prompt=say("cli.prompt.repeat") if confirm else False,
+    )
     return value

@@ -22,7 +22,9 @@ import hashlib
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from typing import Any
 
+from registry.i18n import DEFAULT_LANGUAGE, Message, Text, render
 from registry.signing.cose import CoseSigner
 from registry.store.models import SignerKeyRecord
 from registry.verify.cbor import decode_deterministic, encode_deterministic
@@ -38,11 +40,21 @@ ERASE_ROLES = frozenset({"admin"})
 
 
 class AccessDenied(Exception):
-    """A request refused: ``status`` 401 (who are you?) or 403 (not you), with a stable ``code``."""
+    """A request refused: ``status`` 401 (who are you?) or 403 (not you), with a stable ``code``.
 
-    def __init__(self, code: str, title: str, detail: str, status: int = 401) -> None:
-        super().__init__(f"{title}: {detail}")
+    ``title`` and ``detail`` are English or messages put into the reader's language.
+    """
+
+    def __init__(self, code: str, title: Text, detail: Text, status: int = 401) -> None:
+        super().__init__(f"{render(title, DEFAULT_LANGUAGE)}: {render(detail, DEFAULT_LANGUAGE)}")
         self.code, self.title, self.detail, self.status = code, title, detail, status
+
+
+def denied(code: str, status: int = 401, **params: Any) -> AccessDenied:
+    """The refusal ``code`` worded by the catalog's ``access.<code>.title`` and ``.detail``."""
+    return AccessDenied(
+        code, Message(f"access.{code}.title"), Message(f"access.{code}.detail", params), status
+    )
 
 
 Keys = Callable[[bytes], SignerKeyRecord | None]
@@ -85,19 +97,13 @@ def token_of(header: str | None) -> bytes:
     """The signed request in an ``Authorization`` header, or :class:`AccessDenied`."""
     scheme, _, value = (header or "").strip().partition(" ")
     if scheme != SCHEME or not value.strip():
-        raise AccessDenied(
-            "unauthenticated",
-            "Signed request required",
-            f"send Authorization: {SCHEME} <base64url COSE_Sign1> signed by an enrolled key",
-        )
+        raise denied("unauthenticated", scheme=SCHEME)
     try:
         token = unb64url(value.strip())
     except ValueError:
         token = b""
     if not token or len(token) > MAX_TOKEN_BYTES:
-        raise AccessDenied(
-            "malformed-request-signature", "Unreadable signed request", "bad base64url"
-        )
+        raise denied("malformed-request-signature", detail="bad base64url")
     return token
 
 
@@ -115,36 +121,30 @@ def verify_request(
     parsed = parse_sign1(token, "signed request", MAX_TOKEN_BYTES)
     message = parsed.value
     if not parsed.ok or message is None or message.payload is None or message.kid is None:
-        raise AccessDenied(
-            "malformed-request-signature", "Unreadable signed request", parsed.detail
-        )
+        raise denied("malformed-request-signature", detail=parsed.detail)
     key = keys(message.kid)
     if key is None:
-        raise AccessDenied("unknown-key", "Signer key is not enrolled", message.kid.hex())
+        raise denied("unknown-key", kid=message.kid.hex())
     now_ms = int(now * 1000)
     if key.revoked_at is not None and key.revoked_at <= now_ms:
-        raise AccessDenied("revoked-key", "Signer key is revoked", message.kid.hex())
+        raise denied("revoked-key", kid=message.kid.hex())
     if not key.valid_from <= now_ms < key.valid_until:
-        raise AccessDenied(
-            "outside-term", "Signer is not in office", f"term {key.term_start}..{key.term_end}"
-        )
+        raise denied("outside-term", start=key.term_start, end=key.term_end)
     if not verify_signature(message, key.public_key, what="request signature").ok:
-        raise AccessDenied("bad-signature", "Signature does not verify", message.kid.hex())
+        raise denied("bad-signature", kid=message.kid.hex())
     body = decode_deterministic(message.payload, "signed request payload")
     claims = body.value if body.ok and isinstance(body.value, dict) else {}
     if claims.get("method") != method.upper() or claims.get("path") != path:
-        raise AccessDenied(
+        raise denied(
             "wrong-request",
-            "Signed request is for another request",
-            f"signed for {claims.get('method')} {claims.get('path')}, used for {method} {path}",
+            signed=f"{claims.get('method')} {claims.get('path')}",
+            used=f"{method} {path}",
         )
     iat = claims.get("iat")
     if not isinstance(iat, int) or isinstance(iat, bool) or abs(now - iat) > MAX_AGE_S:
-        raise AccessDenied(
-            "stale-request", "Signed request is stale", f"iat must be within {MAX_AGE_S} s of now"
-        )
+        raise denied("stale-request", seconds=MAX_AGE_S)
     if not replay.first_use(hashlib.sha256(token).digest(), now):
-        raise AccessDenied("replayed-request", "Signed request was already used", "sign anew")
+        raise denied("replayed-request")
     return key
 
 
@@ -162,9 +162,7 @@ def may_read_identity(key: SignerKeyRecord, addressed: Iterable[tuple[bytes, str
     )
 
 
-def require(allowed: bool, role: str, what: str) -> None:
-    """Refuse (403) a caller whose role or office does not allow ``what``."""
+def require(allowed: bool, role: str, what: Text) -> None:
+    """Refuse (403) a caller whose role or office does not allow ``what`` (``may not ...``)."""
     if not allowed:
-        raise AccessDenied(
-            "forbidden", "Not allowed for this signer", f"a {role} key may not {what}", 403
-        )
+        raise denied("forbidden", 403, role=role, what=what)

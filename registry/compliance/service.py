@@ -28,6 +28,7 @@ from registry.compliance.access import (
     MAX_AGE_S,
     AccessDenied,
     ReplayGuard,
+    denied,
     may_read_identity,
     request_digest,
     require,
@@ -36,6 +37,7 @@ from registry.compliance.access import (
 from registry.compliance.facts import WIB
 from registry.compliance.index import ComplianceIndex
 from registry.compliance.metrics import Snapshot
+from registry.i18n import Message
 from registry.store.models import EntryRecord, IdentityRecord, SignerKeyRecord
 
 log = logging.getLogger(__name__)
@@ -138,7 +140,7 @@ class ComplianceService:
             if snap.stands(rec.idx, rec.day)
         ]
         allowed = may_read_identity(key, [(r.ppk_kid, r.instansi) for r in named])
-        require(allowed, key.role, "read this identity")
+        require(allowed, key.role, Message("access.read-identity"))
         identity = await self._identities.read(commitment)
         if identity is None:
             return None
@@ -159,7 +161,7 @@ class ComplianceService:
         :class:`IdentityErased` if it was erased before.
         """
         key = await self._signed(authorization, "DELETE", path)
-        require(key.role in ERASE_ROLES, key.role, "erase identities")
+        require(key.role in ERASE_ROLES, key.role, Message("access.erase-identities"))
         now_ms = int(time.time() * 1000)
         if not await self._identities.erase(commitment, now_ms=now_ms):
             identity = await self._identities.read(commitment)
@@ -176,5 +178,5 @@ class ComplianceService:
         if not await self._identities.use_request(
             request_digest(authorization), now_ms=now_ms, expires_at=now_ms + 2 * MAX_AGE_S * 1000
         ):
-            raise AccessDenied("replayed-request", "Signed request was already used", "sign anew")
+            raise denied("replayed-request")
         return key

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from fpdf import FPDF
 
+from registry.i18n import Message
 from registry.records.errors import NotFound
 from registry.verify.receipt import verify_receipt
 from registry.verify.trust import b64url, unb64url
@@ -325,7 +326,7 @@ async def certificate_data(maker: EntryQrMaker, index: int) -> CertificateData:
     service = maker.service
     record = await service.entry(index)
     if record.type not in CERTIFIED_TYPES:
-        raise NotFound(f"certificate: entry {index} is a {record.type}, not a pact or declaration")
+        raise NotFound(Message("notfound.certificate", {"index": index, "type": record.type}))
     payload = json.loads(record.payload_json)
     signer = service.signer(record.signer_kid)
     template_sha256 = unb64url(str(payload.get("template", "")))

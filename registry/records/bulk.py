@@ -25,15 +25,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from registry.i18n import DEFAULT_LANGUAGE, Message, Text, render
+from registry.records.errors import FieldError
 from registry.records.policy import WIB
-from registry.records.schemas import (
-    RecordError,
-    parse_record,
-)
+from registry.records.schemas import RecordError, parse_record
 from registry.records.spreadsheet import (
     COLUMNS,
     ROW_NUMBER_COLUMNS,
     Cell,
+    CellError,
     ImportType,
     Table,
     column_letter,
@@ -52,11 +52,25 @@ _PSEUDO_FIELDS = {"ppk_nip", "asn_nip", "asn_name", "date"}
 
 @dataclass(frozen=True, order=True)
 class RowError:
-    """Why one row (or the header, or the whole file: row 0) cannot be imported."""
+    """Why one row (or the header, or the whole file: row 0) cannot be imported.
+
+    ``reason`` is in English; ``message`` (if any) puts it in another language
+    (:meth:`reason_in`).  Errors compare by row, column and English reason.
+    """
 
     row: int
     column: str
     reason: str
+    message: Text | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def of(cls, row: int, column: str, message: Text) -> RowError:
+        """The error worded by ``message``."""
+        return cls(row, column, render(message, DEFAULT_LANGUAGE), message)
+
+    def reason_in(self, lang: str) -> str:
+        """The reason in ``lang``."""
+        return self.reason if self.message is None else render(self.message, lang)
 
 
 @dataclass(frozen=True)
@@ -122,11 +136,14 @@ class _Checker:
         for key in enrolled:
             if key.role == "ppk" and key.nip and key.revoked_at is None:
                 self.ppks.setdefault(key.nip, []).append(key)
+        # a field without a column in the file is reported under the column's usual name
+        self.columns_by_field = {c.field: c.names[0] for c in COLUMNS[kind]}
         self.people: dict[str, tuple[IdentityRecord, int]] = {}
         self.seen: dict[tuple[Any, ...], int] = {}
 
-    def error(self, row: int, column: str, reason: str) -> None:
-        self.out.errors.append(RowError(row, column, reason))
+    def error(self, row: int, column: str, key: str, /, **params: Any) -> None:
+        """Report ``row``'s ``column`` as wrong, worded by the catalog's ``key``."""
+        self.out.errors.append(RowError.of(row, column, Message(key, params)))
 
     def check_header(self) -> bool:
         """Report unknown, duplicate and missing columns; whether rows can be read."""
@@ -137,24 +154,24 @@ class _Checker:
             column = self.columns.get(i)
             if not name:
                 if any(i < len(r) and present(r[i]) for _, r in self.table.rows):
-                    self.error(row, column_letter(i + 1), "values under an empty header")
+                    self.error(row, column_letter(i + 1), "import.empty-header-values")
             elif column is None and normalise_header(name) not in ROW_NUMBER_COLUMNS:
-                self.error(row, name, f"unknown {self.kind} column; the columns are: {known}")
+                self.error(row, name, "import.unknown-column", type=self.kind, known=known)
             elif column is None:
                 continue
             elif column.field in taken:
-                self.error(row, name, f"the same column as {taken[column.field]!r}")
+                self.error(row, name, "import.duplicate-column", other=repr(taken[column.field]))
                 fatal = True
             else:
                 taken[column.field] = name
         for column in COLUMNS[self.kind]:
             if column.required and column.field not in taken:
                 self.error(
-                    row, column.names[0], f"required column missing (or {column.names[1]!r})"
+                    row, column.names[0], "import.missing-column", other=repr(column.names[1])
                 )
                 fatal = True
         if self.kind == "recommendation" and not {"ppk_kid", "ppk_nip"} & taken.keys():
-            self.error(row, "ppk_kid", "required column missing (or ppk_nip)")
+            self.error(row, "ppk_kid", "import.missing-column", other="ppk_nip")
             fatal = True
         return not fatal
 
@@ -167,12 +184,12 @@ class _Checker:
             name = self.table.header[i]
             if not present(cell):
                 if column.required:
-                    self.error(number, name, "empty; this column is required")
+                    self.error(number, name, "import.empty-required")
                 continue
             try:
                 values[column.field] = column.parse(cell)
-            except ValueError as exc:
-                self.error(number, name, str(exc))
+            except CellError as exc:
+                self.out.errors.append(RowError.of(number, name, exc.message))
         if len(self.out.errors) > before:
             return
         payload = {
@@ -183,44 +200,47 @@ class _Checker:
             return
         issued_at = day_start(values["date"]) if "date" in values else None
         if "date" in values and dt.date.fromisoformat(values["date"]) > self.today:
-            self.error(number, self.out.headers["date"], "in the future")
+            self.error(number, self.out.headers["date"], "import.in-future")
             return
         try:
             parse_record(payload)  # the payload is signed as validated: no defaults added
         except RecordError as exc:
-            at = re.search(r" - at `\$\.(\w+)`", str(exc))
-            reason = re.sub(r"^[\w-]+: ", "", str(exc).replace(at[0], "") if at else str(exc))
-            self.error(number, self.out.column_for(at[1] if at else "", reason), reason)
+            self.out.errors += [self._field_error(number, e) for e in exc.errors]
             return
         key = (issued_at, *sorted(payload.items()))
         if key in self.seen:
-            self.error(number, "", f"the same as row {self.seen[key]}")
+            self.error(number, "", "import.duplicate-row", row=self.seen[key])
             return
         self.seen[key] = number
         self.out.rows.append(ImportRow(number, payload, issued_at))
+
+    def _field_error(self, number: int, error: FieldError) -> RowError:
+        """A schema error in the row: under the field's column, else under the field's name."""
+        column = self.out.headers.get(error.field) or self.columns_by_field.get(error.field, "")
+        if column:
+            return RowError.of(number, column, Message(f"schema.{error.reason}", error.params))
+        return RowError.of(number, "", error.message())
 
     def _recommendation(self, number: int, values: dict[str, Any], payload: dict[str, Any]) -> bool:
         headers = self.out.headers
         if "date" in values and values["deadline"] < values["date"]:
             self.error(
-                number, headers["deadline"], f"before the recommendation's date {values['date']}"
+                number, headers["deadline"], "import.deadline-before-date", date=values["date"]
             )
             return False
         if "ppk_kid" not in values:
             nip = values.get("ppk_nip")
             if nip is None:
                 self.error(
-                    number,
-                    headers.get("ppk_kid", headers.get("ppk_nip", "")),
-                    "empty; give ppk_kid or ppk_nip",
+                    number, headers.get("ppk_kid", headers.get("ppk_nip", "")), "import.no-ppk"
                 )
                 return False
             found = self.ppks.get(nip, [])
             if len(found) > 1:
                 found = [k for k in found if k.instansi.casefold() == values["instansi"].casefold()]
             if len(found) != 1:
-                why = "no enrolled PPK key" if not found else f"{len(found)} enrolled PPK keys"
-                self.error(number, headers["ppk_nip"], f"{why} for NIP {nip}; give ppk_kid")
+                key = "import.ppk-many" if found else "import.ppk-none"
+                self.error(number, headers["ppk_nip"], key, nip=nip, count=len(found))
                 return False
             payload["ppk_kid"] = found[0].kid
         nip, name = values["asn_nip"], values.get("asn_name")
@@ -232,7 +252,11 @@ class _Checker:
             self.out.identities.append(known[0])
         elif name and known[0].name and name.casefold() != known[0].name.casefold():
             self.error(
-                number, headers["asn_name"], f"row {known[1]} names this NIP {known[0].name!r}"
+                number,
+                headers["asn_name"],
+                "import.two-names",
+                row=known[1],
+                name=repr(known[0].name),
             )
             return False
         payload["subject_commitment"] = known[0].commitment

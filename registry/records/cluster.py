@@ -18,11 +18,11 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-from registry.records.errors import RegistrationRefused, Unavailable, refusal_for
+from registry.i18n import Message
+from registry.records.errors import RegistrationRefused, Unavailable, oversized
 from registry.records.registration import Registered, Registrar
 from registry.store.models import PendingRecord
 from registry.verify.cbor import MAX_CBOR_SIZE
-from registry.verify.result import Reason
 from registry.verify.statement import Statement
 
 if TYPE_CHECKING:
@@ -76,12 +76,12 @@ async def forward(
     PostgreSQL, through the ``pending`` table that any host can reach.
     """
     if len(statement) > MAX_CBOR_SIZE:
-        raise refusal_for(Reason.OVERSIZED, f"{len(statement)} bytes, over {MAX_CBOR_SIZE}")
+        raise oversized(len(statement))
     client = service.handoff_client
     if client is not None and client.available:
         return await client.register(statement, None if verified is None else verified.public_key)
     if service.store.backend != "postgresql":
-        raise Unavailable("no sequencer is running for this log yet; retry", retry_after=1)
+        raise Unavailable(Message("unavailable.no-sequencer"), retry_after=1)
     pending_id = await service.store.submit_pending(statement)
     delay = 0.002
     loop = asyncio.get_running_loop()
@@ -94,14 +94,12 @@ async def forward(
             await service.refresh()
             entry = await service.store.get_entry(record.result_idx)
             if entry is None:  # pragma: no cover - the sequencer wrote it before finishing
-                raise Unavailable("the registered entry is not readable yet")
+                raise Unavailable(Message("unavailable.entry-not-readable"))
             existed = entry.registered_at < record.submitted_at
             return Registered(record.result_idx, entry.receipt, existed=existed)
         await asyncio.sleep(delay)
         delay = min(delay * 2, 0.05)
-    raise Unavailable(
-        "the sequencer did not answer in time; the statement may still be logged", retry_after=5
-    )
+    raise Unavailable(Message("unavailable.sequencer-timeout"), retry_after=5)
 
 
 async def _finish(service: RegistryService, registrar: Registrar, item: PendingRecord) -> None:

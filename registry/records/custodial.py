@@ -26,14 +26,10 @@ from typing import Any, NoReturn
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from registry.config import Settings
+from registry.i18n import DEFAULT_LANGUAGE, Message
 from registry.records.errors import KeyLockedError, NotFound, WrongPassphraseError
 from registry.records.registration import Registered
-from registry.records.schemas import (
-    RecordError,
-    normalise_record_fields,
-    parse_record,
-    record_payload,
-)
+from registry.records.schemas import parse_record_fields, record_payload
 from registry.signing.cose import CoseSigner
 from registry.signing.keys import (
     KeyFileError,
@@ -66,12 +62,18 @@ def wall_clock_ms() -> int:
     return int(time.time() * 1000)
 
 
+class ShortPassphrase(ValueError):
+    """A passphrase too short to guard a custodial key; ``message`` says how long it must be."""
+
+    def __init__(self) -> None:
+        self.message = Message("custodial.short-passphrase", {"min": MIN_PASSPHRASE_LENGTH})
+        super().__init__(self.message.render(DEFAULT_LANGUAGE))
+
+
 def check_passphrase(passphrase: str) -> None:
-    """Refuse, with a :class:`ValueError`, a passphrase too short to guard a key."""
+    """Refuse, with :class:`ShortPassphrase` (a ``ValueError``), a passphrase too short."""
     if len(passphrase) < MIN_PASSPHRASE_LENGTH:
-        raise ValueError(
-            f"a custodial key's passphrase needs at least {MIN_PASSPHRASE_LENGTH} characters"
-        )
+        raise ShortPassphrase
 
 
 class CustodialSigning:
@@ -143,7 +145,7 @@ class CustodialSigning:
         async with self._gate(kid):
             held = await self._store.get_custodial_key(kid)
             if held is None:
-                raise NotFound(f"custodial key {kid.hex()}")
+                raise NotFound(Message("notfound.custodial-key", {"kid": kid.hex()}))
             self._refuse_if_locked(held)
             payload = _validated(record)
             key = await self._open(held, passphrase)
@@ -181,7 +183,7 @@ class CustodialSigning:
                 lockout_ms=self._lockout_seconds * 1000,
             )
         except UnknownKey:
-            raise NotFound(f"custodial key {kid.hex()}") from None
+            raise NotFound(Message("notfound.custodial-key", {"kid": kid.hex()})) from None
         if updated.locked_until is not None and updated.is_locked(now):
             log.warning(
                 "custodial key %s locked for %d s after %d wrong passphrases",
@@ -230,10 +232,7 @@ async def create_custodial_key(settings: Settings, passphrase: str) -> tuple[byt
 
 
 def _validated(record: dict[str, Any]) -> dict[str, Any]:
-    # parse_record looks the type up in a dict: a list or map there would be a TypeError.
-    if not isinstance(record.get("type"), str):
-        raise RecordError("a record needs a text 'type'")
-    return record_payload(parse_record(normalise_record_fields(record)))
+    return record_payload(parse_record_fields(record))
 
 
 def _seconds_until(until_ms: int, now_ms: int) -> int:

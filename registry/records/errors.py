@@ -1,41 +1,130 @@
 """Why the registry refuses a statement: one exception, a stable code, an HTTP status.
 
 `registry/api/errors.py` maps these to RFC 9457 problem details in one place.
+Messages are carried as :class:`registry.i18n.Message` (a catalog key and its
+parameters), so the edge that answers puts them into the reader's language;
+``title`` and ``detail`` are the English words, for logs and tests.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
+from registry.i18n import (
+    DEFAULT_LANGUAGE,
+    Message,
+    Text,
+    params_from_data,
+    params_to_data,
+    render,
+    text_data,
+    text_from_data,
+)
+from registry.verify.cbor import MAX_CBOR_SIZE
 from registry.verify.result import Reason
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One bad field of a record: where (``field``), why (``reason``, a stable code), specifics.
+
+    ``field`` is the field's path (``date``, ``witnesses[0].name``), or ``""``
+    for the record as a whole; ``params`` fill the reason's message
+    (``schema.<reason>`` in the catalogs).
+    """
+
+    field: str
+    reason: str
+    params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+    def message(self) -> Message:
+        """What is wrong, with the field named in words (``tanggal (date): ...``)."""
+        problem = Message(f"schema.{self.reason}", self.params)
+        if not self.field:
+            return problem
+        return Message("schema.problem", {"field": field_label(self.field), "problem": problem})
+
+    def to_dict(self, lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
+        """The error as a problem document lists it: ``field``, ``reason``, ``message``."""
+        return {"field": self.field, "reason": self.reason, "message": self.message().render(lang)}
+
+    def to_data(self) -> dict[str, Any]:
+        """The error as JSON-ready data that :meth:`from_data` reads back."""
+        return {"field": self.field, "reason": self.reason, "params": params_to_data(self.params)}
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> FieldError:
+        """The error :meth:`to_data` wrote; ``ValueError`` for anything else."""
+        where, reason = data.get("field"), data.get("reason")
+        if not isinstance(where, str) or not isinstance(reason, str):
+            raise ValueError("a field error has a text 'field' and 'reason'")
+        return cls(where, reason, params_from_data(data.get("params", {})))
+
+
+def field_label(path: str) -> Message:
+    """A field's path as a reader sees it: ``tanggal (date)`` in Indonesian, ``date`` in English.
+
+    The label is the catalog's ``field.<name>`` for the path's last name
+    (``witnesses[0].name`` is labelled as ``name``), the path itself when there is none.
+    """
+    name = path.rsplit(".", 1)[-1].split("[", 1)[0]
+    return Message(f"field.{name}", {"path": path}, default="{path}")
+
+
+def summary(errors: Sequence[FieldError], kind: str | None = None) -> Message:
+    """Every error of ``errors`` in one sentence, in the order given, after the record's type."""
+    listed = [e.message() for e in errors]
+    if kind is None:
+        return Message("schema.errors", {"list": listed})
+    return Message("schema.errors-of-type", {"type": kind, "list": listed})
 
 
 class RegistrationRefused(Exception):
     """A statement the registry will not append; nothing was written.
 
     ``code`` is a stable identifier (``unknown-key``, ``wrong-role``...),
-    ``title`` a short sentence, ``detail`` the specifics, ``status`` the HTTP
-    status the API answers with.
+    ``title`` a short sentence, ``detail`` the specifics (both English; the
+    messages behind them are ``title_text`` and ``detail_text``), ``status``
+    the HTTP status the API answers with, ``errors`` the bad fields of a
+    record that does not fit its schema.
     """
 
     def __init__(
         self,
         code: str,
-        title: str,
-        detail: str,
+        title: Text,
+        detail: Text,
         status: int = 400,
         evidence: Mapping[str, str] | None = None,
+        errors: Sequence[FieldError] = (),
     ) -> None:
-        super().__init__(f"{title}: {detail}")
         self.code = code
-        self.title = title
-        self.detail = detail
+        self.title_text, self.detail_text = title, detail
+        self.title = render(title, DEFAULT_LANGUAGE)
+        self.detail = render(detail, DEFAULT_LANGUAGE)
+        super().__init__(f"{self.title}: {self.detail}")
         self.status = status
         self.evidence = dict(evidence or {})
+        self.errors = list(errors)
+
+    def title_in(self, lang: str) -> str:
+        """The title in ``lang``."""
+        return render(self.title_text, lang)
+
+    def detail_in(self, lang: str) -> str:
+        """The detail in ``lang``."""
+        return render(self.detail_text, lang)
 
     def to_json(self) -> str:
-        """The refusal as JSON text, as another process hands it back (see ``from_json``)."""
+        """The refusal as JSON text, as another process hands it back (see ``from_json``).
+
+        The messages travel as keys and parameters, so the receiving side
+        still answers in its reader's language.
+        """
         return json.dumps(
             {
                 "code": self.code,
@@ -43,23 +132,42 @@ class RegistrationRefused(Exception):
                 "detail": self.detail,
                 "status": self.status,
                 "evidence": self.evidence,
+                "title_text": text_data(self.title_text),
+                "detail_text": text_data(self.detail_text),
+                "errors": [e.to_data() for e in self.errors],
             }
         )
 
     @classmethod
     def from_json(cls, text: str) -> RegistrationRefused:
-        """The refusal ``to_json`` wrote; a plain refusal carrying ``text`` if it is not that."""
+        """The refusal ``to_json`` wrote; a plain refusal carrying ``text`` if it is not that.
+
+        A refusal written without its messages (an older process) keeps its English words.
+        """
         try:
             data = json.loads(text)
+            title = text_from_data(data.get("title_text", data["title"]))
+            detail = text_from_data(data.get("detail_text", data["detail"]))
+            errors = [FieldError.from_data(e) for e in data.get("errors", [])]
             return cls(
-                data["code"],
-                data["title"],
-                data["detail"],
-                int(data["status"]),
-                data.get("evidence"),
+                data["code"], title, detail, int(data["status"]), data.get("evidence"), errors
             )
-        except (ValueError, KeyError, TypeError):
-            return cls("refused", "Statement refused", text, 400)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return cls("refused", Message("refusal.refused.title"), text, 400)
+
+
+def refused(
+    code: str,
+    key: str,
+    status: int,
+    evidence: Mapping[str, str] | None = None,
+    errors: Sequence[FieldError] = (),
+    **params: Any,
+) -> RegistrationRefused:
+    """The refusal ``code`` worded by the catalog's ``<key>.title`` and ``<key>.detail``."""
+    return RegistrationRefused(
+        code, Message(f"{key}.title"), Message(f"{key}.detail", params), status, evidence, errors
+    )
 
 
 class BatchRefused(Exception):
@@ -78,20 +186,37 @@ class BatchRefused(Exception):
 
 
 class NotFound(Exception):
-    """A requested entry, key or proof that does not exist."""
+    """A requested entry, key or proof that does not exist; ``what`` names it."""
 
-    def __init__(self, what: str) -> None:
-        super().__init__(what)
+    def __init__(self, what: Text) -> None:
+        super().__init__(render(what, DEFAULT_LANGUAGE))
         self.what = what
 
 
 class Unavailable(Exception):
-    """The registry cannot take the request now (shutting down, queue full): retry later."""
+    """The registry cannot take the request now (shutting down, queue full): retry later.
 
-    def __init__(self, detail: str, retry_after: int = 1) -> None:
-        super().__init__(detail)
-        self.detail = detail
+    ``detail`` is the English words; ``detail_text`` the message behind them.
+    """
+
+    def __init__(self, detail: Text, retry_after: int = 1) -> None:
+        self.detail_text = detail
+        self.detail = render(detail, DEFAULT_LANGUAGE)
+        super().__init__(self.detail)
         self.retry_after = retry_after
+
+    def to_json(self) -> str:
+        """The answer as JSON text, as another process hands it back (see ``from_json``)."""
+        return json.dumps({"detail": text_data(self.detail_text), "retry_after": self.retry_after})
+
+    @classmethod
+    def from_json(cls, text: str) -> Unavailable:
+        """The answer ``to_json`` wrote; one carrying ``text`` as it is if it is not that."""
+        try:
+            data = json.loads(text)
+            return cls(text_from_data(data["detail"]), int(data["retry_after"]))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return cls(text)
 
 
 class WrongPassphraseError(Exception):
@@ -102,10 +227,11 @@ class WrongPassphraseError(Exception):
     """
 
     def __init__(self, kid: bytes, attempts_remaining: int, lockout_seconds: int) -> None:
-        super().__init__(
-            f"the passphrase does not open custodial key {kid.hex()}; {attempts_remaining}"
-            f" more wrong passphrase(s) lock it for {lockout_seconds} seconds"
+        self.message = Message(
+            "custodial.wrong-passphrase",
+            {"kid": kid.hex(), "remaining": attempts_remaining, "seconds": lockout_seconds},
         )
+        super().__init__(self.message.render(DEFAULT_LANGUAGE))
         self.kid = kid
         self.attempts_remaining = attempts_remaining
         self.lockout_seconds = lockout_seconds
@@ -122,37 +248,51 @@ class KeyLockedError(Exception):
     def __init__(
         self, kid: bytes, locked_until: int, retry_after: int, *, just_locked: bool = False
     ) -> None:
-        why = "that was one wrong passphrase too many: " if just_locked else ""
-        super().__init__(
-            f"{why}custodial key {kid.hex()} is locked for {retry_after} more seconds"
-            " after too many wrong passphrases; even the right one is refused until then"
-        )
+        key = "custodial.just-locked" if just_locked else "custodial.locked"
+        self.message = Message(key, {"kid": kid.hex(), "seconds": retry_after})
+        super().__init__(self.message.render(DEFAULT_LANGUAGE))
         self.kid = kid
         self.locked_until = locked_until
         self.retry_after = retry_after
         self.just_locked = just_locked
 
 
-_REFUSALS: dict[Reason, tuple[str, str, int]] = {
-    Reason.UNKNOWN_KEY: ("unknown-key", "Signer key is not enrolled", 403),
-    Reason.BAD_SIGNATURE: ("bad-signature", "Signature does not verify", 400),
-    Reason.WRONG_ALGORITHM: ("wrong-algorithm", "Unsupported signature algorithm", 400),
-    Reason.OVERSIZED: ("oversized", "Statement is too large", 413),
-    Reason.EMPTY: ("empty", "Statement is empty", 400),
-    Reason.TRUNCATED: ("truncated", "Statement is truncated", 400),
-    Reason.NOT_DETERMINISTIC: (
-        "not-deterministic",
-        "Payload is not deterministic CBOR",
-        400,
-    ),
+_REFUSALS: dict[Reason, tuple[str, int]] = {
+    Reason.UNKNOWN_KEY: ("unknown-key", 403),
+    Reason.BAD_SIGNATURE: ("bad-signature", 400),
+    Reason.WRONG_ALGORITHM: ("wrong-algorithm", 400),
+    Reason.OVERSIZED: ("oversized", 413),
+    Reason.EMPTY: ("empty", 400),
+    Reason.TRUNCATED: ("truncated", 400),
+    Reason.NOT_DETERMINISTIC: ("not-deterministic", 400),
 }
 
 
 def refusal_for(
     verdict_reason: Reason | None, detail: str, evidence: Mapping[str, str] | None = None
 ) -> RegistrationRefused:
-    """The refusal for a statement that failed verification, with the verdict's evidence."""
-    code, title, status = _REFUSALS.get(
-        verdict_reason or Reason.MALFORMED, ("malformed-statement", "Statement is malformed", 400)
+    """The refusal for a statement that failed verification, with the verdict's evidence.
+
+    The title is worded by the reason (``refusal.verify.<reason>``); the
+    verdict's own ``detail`` (English, from `registry.verify`) is kept as the
+    specifics, explained in the reader's language by ``verify.reason.<reason>``.
+    """
+    reason = verdict_reason or Reason.MALFORMED
+    code, status = _REFUSALS.get(reason, ("malformed-statement", 400))
+    return RegistrationRefused(
+        code,
+        Message(f"refusal.verify.{code}"),
+        Message(f"verify.reason.{reason.value}", {"detail": detail}),
+        status,
+        evidence,
     )
-    return RegistrationRefused(code, title, detail, status, evidence)
+
+
+def oversized(size: int) -> RegistrationRefused:
+    """The refusal of a statement of ``size`` bytes, over :data:`MAX_CBOR_SIZE`."""
+    return RegistrationRefused(
+        "oversized",
+        Message("refusal.verify.oversized"),
+        Message("refusal.oversized.detail", {"size": size, "max": MAX_CBOR_SIZE}),
+        413,
+    )

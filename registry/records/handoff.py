@@ -34,6 +34,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from registry.config import Settings
+from registry.i18n import Message
 from registry.records.errors import RegistrationRefused, Unavailable
 from registry.records.registration import Registered
 from registry.store.engine import database_backend, sqlite_file
@@ -80,7 +81,7 @@ def handoff_socket(settings: Settings) -> Path | None:
     private = Path(tempfile.gettempdir()) / f"registry-{os.getuid()}"
     private.mkdir(mode=0o700, exist_ok=True)
     if private.stat().st_uid != os.getuid() or private.stat().st_mode & 0o077:
-        raise Unavailable(f"{private} is not private to this user; cannot place the socket there")
+        raise Unavailable(Message("unavailable.socket-dir", {"path": str(private)}))
     name = hashlib.sha256(f"{preferred}\0{settings.database_url}".encode()).hexdigest()[:24]
     return private / f"{name}.sock"
 
@@ -104,7 +105,8 @@ def encode_answer(request_id: int, outcome: Registered | BaseException) -> bytes
         return _frame(_ANSWER.pack(request_id, code), _INDEX.pack(outcome.index), outcome.receipt)
     if isinstance(outcome, RegistrationRefused):
         return _frame(_ANSWER.pack(request_id, REFUSED), outcome.to_json().encode())
-    return _frame(_ANSWER.pack(request_id, UNAVAILABLE), str(outcome).encode())
+    unavailable = outcome if isinstance(outcome, Unavailable) else Unavailable(str(outcome))
+    return _frame(_ANSWER.pack(request_id, UNAVAILABLE), unavailable.to_json().encode())
 
 
 def decode_answer(frame: bytes) -> tuple[int, Registered | Exception]:
@@ -121,7 +123,7 @@ def decode_answer(frame: bytes) -> tuple[int, Registered | Exception]:
     if code == REFUSED:
         return request_id, RegistrationRefused.from_json(body.decode(errors="replace"))
     if code == UNAVAILABLE:
-        return request_id, Unavailable(body.decode(errors="replace"))
+        return request_id, Unavailable.from_json(body.decode(errors="replace"))
     raise HandoffError(f"unknown answer outcome {code}")
 
 
@@ -200,7 +202,7 @@ class HandoffServer:
             outcome = exc
         except Exception as exc:
             log.exception("a handed-off registration failed")
-            outcome = Unavailable(f"the registration could not be written: {exc}")
+            outcome = Unavailable(Message("unavailable.not-written", {"error": str(exc)}))
         if not writer.is_closing():
             writer.write(encode_answer(request_id, outcome))
 
@@ -234,7 +236,7 @@ class HandoffClient:
                 await self._drop()
                 if attempt == 2:
                     raise Unavailable(
-                        f"the sequencer cannot be reached ({exc}); send the statement again",
+                        Message("unavailable.sequencer-unreachable", {"error": str(exc)}),
                         retry_after=1,
                     ) from exc
         raise AssertionError("unreachable")  # pragma: no cover

@@ -29,7 +29,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from registry.records.errors import RegistrationRefused
+from registry.i18n import Message
+from registry.records.errors import refused
 from registry.records.schemas import Enforcement, FollowUp, Recommendation, Record
 from registry.store.models import SignerKeyRecord
 from registry.verify.statement import Statement
@@ -102,12 +103,6 @@ LADDER: tuple[str, ...] = ("early-warning", "warning", "reprimand", "block")
 """BKN's enforcement steps in order; ``unblock`` lifts a ``block``."""
 
 
-def _refuse(
-    code: str, title: str, detail: str, status: int, **evidence: str
-) -> RegistrationRefused:
-    return RegistrationRefused(code, title, detail, status, evidence)
-
-
 def check_obligations(
     statement: Statement,
     record: Record,
@@ -136,40 +131,31 @@ def _check_ppk(
     """The addressed key is an enrolled PPK of ``instansi`` (in office at ``issued_at``)."""
     ppk = keys.get(kid)
     if ppk is None:
-        raise _refuse(
-            "unknown-ppk",
-            "Addressed PPK key is not enrolled",
-            "ppk_kid names no enrolled key",
-            422,
-            ppk_kid=kid.hex(),
-        )
+        raise refused("unknown-ppk", "refusal.unknown-ppk", 422, {"ppk_kid": kid.hex()})
     if ppk.role != "ppk":
-        raise _refuse(
-            "not-a-ppk",
-            "Addressed key is not a PPK's",
-            f"ppk_kid is enrolled with the role {ppk.role}, not ppk",
-            422,
-            ppk_kid=kid.hex(),
-        )
+        raise refused("not-a-ppk", "refusal.not-a-ppk", 422, {"ppk_kid": kid.hex()}, role=ppk.role)
     if ppk.instansi != instansi:
-        raise _refuse(
+        raise refused(
             "instansi-mismatch",
-            "Instansi differs from the addressed PPK's",
-            f"the record names {instansi!r}; the PPK is enrolled for {ppk.instansi!r}",
+            "refusal.instansi-mismatch",
             422,
-            ppk_kid=kid.hex(),
+            {"ppk_kid": kid.hex()},
+            named=repr(instansi),
+            enrolled=repr(ppk.instansi),
         )
     if issued_at is not None:
         day = day_of(issued_at)
         revoked = ppk.revoked_at is not None and ppk.revoked_at <= issued_at * 1000
         if revoked or not ppk.term_start <= day <= ppk.term_end:
-            raise _refuse(
+            raise refused(
                 "ppk-not-in-office",
-                "Addressed PPK is not in office",
-                f"on {day} the key of {ppk.jabatan} is "
-                + ("revoked" if revoked else f"outside its term {ppk.term_start}..{ppk.term_end}"),
+                "refusal.ppk-not-in-office.revoked" if revoked else "refusal.ppk-not-in-office",
                 422,
-                ppk_kid=kid.hex(),
+                {"ppk_kid": kid.hex()},
+                day=day,
+                jabatan=ppk.jabatan,
+                start=ppk.term_start,
+                end=ppk.term_end,
             )
     return ppk
 
@@ -180,41 +166,26 @@ def _check_recommendation(
     if record.report is not None:
         report = _earlier(entries, record.report, idx)
         if report is None:
-            raise _refuse(
-                "unknown-report", "Cited report does not exist", f"no entry {record.report}", 404
-            )
+            raise refused("unknown-report", "refusal.unknown-report", 404, entry=record.report)
         if report.type != "report":
-            raise _refuse("not-a-report", "Cited entry is not a report", f"entry {report.idx}", 422)
+            raise refused("not-a-report", "refusal.not-a-report", 422, entry=report.idx)
         if report.revoked:
-            raise _refuse("revoked-report", "Cited report is revoked", f"entry {report.idx}", 409)
+            raise refused("revoked-report", "refusal.revoked-report", 409, entry=report.idx)
         if report.payload.get("subject_commitment") != record.subject_commitment:
-            raise _refuse(
-                "report-mismatch",
-                "Recommendation names another ASN than its report",
-                f"subject_commitment differs from report {report.idx}'s",
-                422,
-            )
+            raise refused("report-mismatch", "refusal.report-mismatch", 422, entry=report.idx)
     _check_ppk(keys, record.ppk_kid, record.instansi, statement.issued_at)
 
 
 def _recommendation(entries: ReferenceView, ref: int, idx: int) -> EntrySummary:
     rec = _earlier(entries, ref, idx)
     if rec is None:
-        raise _refuse(
-            "unknown-recommendation",
-            "Recommendation does not exist",
-            f"there is no entry {ref} before this one",
-            404,
-        )
+        raise refused("unknown-recommendation", "refusal.unknown-recommendation", 404, entry=ref)
     if rec.type != "recommendation":
-        raise _refuse(
-            "not-a-recommendation",
-            "Cited entry is not a recommendation",
-            f"entry {ref} is a {rec.type}",
-            422,
+        raise refused(
+            "not-a-recommendation", "refusal.not-a-recommendation", 422, entry=ref, type=rec.type
         )
     if rec.revoked:
-        raise _refuse("revoked-recommendation", "Recommendation is revoked", f"entry {ref}", 409)
+        raise refused("revoked-recommendation", "refusal.revoked-recommendation", 409, entry=ref)
     return rec
 
 
@@ -245,21 +216,22 @@ def _check_follow_up(
     if statement.kid != rec.payload.get("ppk_kid") and signer.instansi != rec.payload.get(
         "instansi"
     ):
-        raise _refuse(
+        raise refused(
             "foreign-recommendation",
-            "Recommendation is addressed to another PPK",
-            f"entry {rec.idx} is addressed to another PPK of {rec.payload.get('instansi')!r};"
-            f" the signer is PPK of {signer.instansi!r}",
+            "refusal.foreign-recommendation",
             403,
+            entry=rec.idx,
+            addressed=repr(rec.payload.get("instansi")),
+            signer=repr(signer.instansi),
         )
     done = _sanction(entries, rec.idx, idx)
     if done is not None:
-        raise _refuse(
+        raise refused(
             "already-followed-up",
-            "Recommendation is already followed up",
-            f"entry {done.idx} imposed the sanction; revoke it first to replace it",
+            "refusal.already-followed-up",
             409,
-            follow_up=str(done.idx),
+            {"follow_up": str(done.idx)},
+            entry=done.idx,
         )
     refusals = [
         f
@@ -267,22 +239,23 @@ def _check_follow_up(
         if f.payload.get("action") == "refused"
     ]
     if record.action == "refused" and refusals:
-        raise _refuse(
+        raise refused(
             "already-refused",
-            "Recommendation was already refused",
-            f"entry {refusals[-1].idx} refused it; a sanction may still follow",
+            "refusal.already-refused",
             409,
-            follow_up=str(refusals[-1].idx),
+            {"follow_up": str(refusals[-1].idx)},
+            entry=refusals[-1].idx,
         )
     if record.action == "sanctioned" and record.decree_date is not None:
         first, last = day_of(rec.issued_at), day_of(statement.issued_at)
         if not first <= record.decree_date <= last:
-            raise _refuse(
+            raise refused(
                 "implausible-decree-date",
-                "Decree date outside the recommendation and the follow-up",
-                f"decree_date {record.decree_date} must be from {first} (the recommendation)"
-                f" to {last} (this follow-up)",
+                "refusal.implausible-decree-date",
                 422,
+                date=record.decree_date,
+                first=first,
+                last=last,
             )
 
 
@@ -321,11 +294,12 @@ def _check_enforcement(
             rec.payload.get("ppk_kid") != record.ppk_kid
             and rec.payload.get("instansi") != record.instansi
         ):
-            raise _refuse(
+            raise refused(
                 "foreign-recommendation",
-                "Cited recommendation concerns another instansi",
-                f"entry {ref} is addressed to {rec.payload.get('instansi')!r}",
+                "refusal.foreign-recommendation.enforcement",
                 422,
+                entry=ref,
+                addressed=repr(rec.payload.get("instansi")),
             )
     history = _standing(entries.enforcement_steps(record.ppk_kid), idx)
     current = history[-1] if history else None
@@ -341,23 +315,28 @@ def _check_enforcement(
     else:
         allowed = now == LADDER[LADDER.index(record.step) - 1]
     if not allowed:
-        where = "none" if current is None else f"{now} (entry {current.idx})"
-        raise _refuse(
+        where = (
+            Message("refusal.enforcement-out-of-order.none")
+            if current is None
+            else Message(
+                "refusal.enforcement-out-of-order.step", {"step": now, "entry": current.idx}
+            )
+        )
+        raise refused(
             "enforcement-out-of-order",
-            "Enforcement step out of order",
-            f"the PPK's current step is {where}; {record.step} does not follow it"
-            " (early-warning, warning, reprimand, block, unblock; a new early-warning"
-            " only after unblock or once the last step's recommendations are followed up)",
+            "refusal.enforcement-out-of-order",
             409,
-            current_step=now or "none",
+            {"current_step": now or "none"},
+            current=where,
+            step=record.step,
         )
     if record.step == "unblock":
         left = outstanding(entries, current, record.ppk_kid, day, idx)
         if left:
-            raise _refuse(
+            raise refused(
                 "not-complied",
-                "PPK has not complied: the block stays",
-                f"recommendations {', '.join(map(str, left))} are not followed up",
+                "refusal.not-complied",
                 409,
-                outstanding=" ".join(map(str, left)),
+                {"outstanding": " ".join(map(str, left))},
+                entries=", ".join(map(str, left)),
             )

@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from registry.i18n import Message
 from registry.log.state import LogState
 from registry.records.errors import Unavailable
 from registry.store.models import CheckpointRecord, EntryRecord, KeyChange, RevokedEntryRecord
@@ -73,11 +74,7 @@ class WritePipeline:
                 if previous is not None:
                     await asyncio.wait([previous])
                 if batch.epoch != self.epoch:
-                    raise Unavailable(
-                        "an earlier batch could not be written, so this one was not: "
-                        "send the statement again",
-                        retry_after=1,
-                    )
+                    raise Unavailable(Message("unavailable.earlier-batch-not-this"), retry_after=1)
                 try:
                     await write(batch)
                 except BaseException:

@@ -22,7 +22,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import cast
 
-from registry.records.errors import RegistrationRefused
+from registry.i18n import Message
+from registry.records.errors import FieldError, RegistrationRefused, refused
 from registry.records.obligations import (
     WIB,
     EntrySummary,
@@ -79,73 +80,69 @@ def _start_ms(date: str) -> int:
 
 
 def parse_payload(statement: Statement) -> Record:
-    """(1) The payload as its type's record, or a refusal naming the field."""
+    """(1) The payload as its type's record, or a refusal naming every bad field."""
     try:
         return parse_record(statement.payload)
     except RecordError as exc:
-        code = "unknown-type" if "unknown statement type" in str(exc) else "schema-violation"
-        title = (
-            "Unknown statement type" if code == "unknown-type" else "Record does not fit its schema"
-        )
-        raise RegistrationRefused(code, title, str(exc), status=422) from exc
+        code = "unknown-type" if exc.errors[0].reason == "unknown-type" else "schema-violation"
+        raise RegistrationRefused(
+            code, Message(f"refusal.{code}.title"), exc.message, 422, errors=exc.errors
+        ) from exc
 
 
 def check_signer(statement: Statement, key: SignerKeyRecord | None, now_ms: int) -> SignerKeyRecord:
     """(2)-(4) The key is enrolled, unrevoked, of a role allowed, and signed within its term."""
     kid = statement.kid.hex()
     if key is None:
-        raise RegistrationRefused(
-            "unknown-key",
-            "Signer key is not enrolled",
-            "the statement's key has no enrolment in this registry",
-            403,
-            {"kid": kid},
-        )
+        raise refused("unknown-key", "refusal.unknown-key", 403, {"kid": kid})
     if key.revoked_at is not None and key.revoked_at <= now_ms:
-        raise RegistrationRefused(
-            "revoked-key",
-            "Signer key is revoked",
-            f"the key was revoked by entry {key.revocation_idx}",
-            403,
-            {"kid": kid},
+        raise refused(
+            "revoked-key", "refusal.revoked-key", 403, {"kid": kid}, entry=key.revocation_idx
         )
     allowed = SIGNER_ROLES.get(statement.statement_type, frozenset())
     if key.role not in allowed:
-        raise RegistrationRefused(
+        raise refused(
             "wrong-role",
-            "Signer's role may not sign this type",
-            f"a {key.role} key may not sign a {statement.statement_type}; "
-            f"allowed: {', '.join(sorted(allowed))}",
+            "refusal.wrong-role",
             403,
             {"kid": kid, "role": key.role},
+            role=key.role,
+            type=statement.statement_type,
+            allowed=", ".join(sorted(allowed)),
         )
     if statement.issued_at * 1000 > now_ms + CLOCK_SKEW_S * 1000:
-        raise RegistrationRefused(
+        raise refused(
             "future-statement",
-            "Statement is dated in the future",
-            f"issued at {statement.issued_at}, the registry's clock says {now_ms // 1000}",
+            "refusal.future-statement",
             422,
+            issued_at=statement.issued_at,
+            now=now_ms // 1000,
         )
     day = day_of(statement.issued_at)
     if not key.term_start <= day <= key.term_end:
-        raise RegistrationRefused(
+        raise refused(
             "outside-term",
-            "Statement signed outside the signer's term of office",
-            f"signed on {day}; the term of {key.jabatan} ({key.decree_number}) runs "
-            f"{key.term_start} to {key.term_end}",
+            "refusal.outside-term",
             403,
             {"kid": kid},
+            day=day,
+            jabatan=key.jabatan,
+            decree=key.decree_number,
+            start=key.term_start,
+            end=key.term_end,
         )
     return key
 
 
 def _enrolment_change(record: Enrolment, idx: int) -> SignerKeyRecord:
     if record.term_start > record.term_end:
+        errors = [FieldError("term_end", "before-term-start", {"start": record.term_start})]
         raise RegistrationRefused(
             "schema-violation",
-            "Record does not fit its schema",
-            "enrolment: term_start is after term_end",
+            Message("refusal.schema-violation.title"),
+            RecordError(errors, "enrolment").message,
             422,
+            errors=errors,
         )
     return SignerKeyRecord(
         kid=key_id(record.public_key),
@@ -190,41 +187,25 @@ def admit(
         assert isinstance(record, Enrolment)
         change = _enrolment_change(record, idx)
         if change.kid != statement.kid:
-            raise RegistrationRefused(
-                "unknown-key",
-                "Signer key is not enrolled",
-                "the operator's first enrolment must enrol the operator's own key",
-                403,
-            )
+            raise refused("unknown-key", "refusal.unknown-key.bootstrap", 403)
         return Admission(record, key_change=change, instansi=record.instansi)
     signer = check_signer(statement, key, now_ms)
     if isinstance(record, Enrolment):
         change = _enrolment_change(record, idx)
         if keys.get(change.kid) is not None:
-            raise RegistrationRefused(
-                "already-enrolled",
-                "Key is already enrolled",
-                "a key is enrolled once; revoke it and enrol a new key for a new office",
-                409,
-                {"kid": change.kid.hex()},
+            raise refused(
+                "already-enrolled", "refusal.already-enrolled", 409, {"kid": change.kid.hex()}
             )
         return Admission(record, key_change=change, instansi=record.instansi)
     if isinstance(record, KeyRevocation):
         target = keys.get(record.kid)
         if target is None:
-            raise RegistrationRefused(
-                "unknown-key",
-                "Key to revoke is not enrolled",
-                "no enrolment for that kid",
-                404,
-                {"kid": record.kid.hex()},
+            raise refused(
+                "unknown-key", "refusal.unknown-key.to-revoke", 404, {"kid": record.kid.hex()}
             )
         if target.revoked_at is not None:
-            raise RegistrationRefused(
-                "revoked-key",
-                "Key is already revoked",
-                f"revoked by entry {target.revocation_idx}",
-                409,
+            raise refused(
+                "revoked-key", "refusal.revoked-key.already", 409, entry=target.revocation_idx
             )
         return Admission(
             record,
@@ -234,26 +215,11 @@ def admit(
     if isinstance(record, Revocation):
         earlier = entries.summary(record.entry)
         if earlier is None or record.entry >= idx:
-            raise RegistrationRefused(
-                "unknown-entry",
-                "Entry to revoke does not exist",
-                f"there is no entry {record.entry}",
-                404,
-            )
+            raise refused("unknown-entry", "refusal.unknown-entry", 404, entry=record.entry)
         if earlier.revoked:
-            raise RegistrationRefused(
-                "already-revoked",
-                "Entry is already revoked",
-                f"entry {record.entry}",
-                409,
-            )
+            raise refused("already-revoked", "refusal.already-revoked", 409, entry=record.entry)
         if earlier.signer_kid != statement.kid and signer.role != "admin":
-            raise RegistrationRefused(
-                "wrong-role",
-                "Only the original signer or an admin may revoke an entry",
-                f"entry {record.entry} was signed by another key",
-                403,
-            )
+            raise refused("wrong-role", "refusal.wrong-role.revocation", 403, entry=record.entry)
         return Admission(
             record, revokes=record.entry, revocation_reason=record.reason, instansi=signer.instansi
         )

@@ -19,10 +19,17 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from registry.i18n import Message
 from registry.log.state import LogState
 from registry.records.directory import KeyDirectory
 from registry.records.entries import batch_rows
-from registry.records.errors import BatchRefused, RegistrationRefused, Unavailable, refusal_for
+from registry.records.errors import (
+    BatchRefused,
+    RegistrationRefused,
+    Unavailable,
+    oversized,
+    refusal_for,
+)
 from registry.records.pipeline import AppendedBatch, WritePipeline
 from registry.records.policy import Admission, admit
 from registry.records.references import LogView, prefetch
@@ -31,7 +38,7 @@ from registry.store.models import EntryRecord
 from registry.store.repository import Store
 from registry.verify.cbor import MAX_CBOR_SIZE, decode
 from registry.verify.cose import parse_sign1
-from registry.verify.result import Reason, Verdict
+from registry.verify.result import Verdict
 from registry.verify.statement import Statement, verify_statement
 
 log = logging.getLogger(__name__)
@@ -121,15 +128,15 @@ class Registrar:
         kid, and skips the signature.
         """
         if len(statement) > MAX_CBOR_SIZE:
-            raise refusal_for(Reason.OVERSIZED, f"{len(statement)} bytes, over {MAX_CBOR_SIZE}")
+            raise oversized(len(statement))
         if self._task is None:
-            raise Unavailable("the registry is not accepting registrations")
+            raise Unavailable(Message("unavailable.not-accepting"))
         future: asyncio.Future[Registered] = asyncio.get_running_loop().create_future()
         sha256 = verified.sha256 if verified is not None else hashlib.sha256(statement).digest()
         try:
             self._queue.put_nowait(_Pending(statement, sha256, future, verified))
         except asyncio.QueueFull:
-            raise Unavailable("the registration queue is full", retry_after=1) from None
+            raise Unavailable(Message("unavailable.queue-full"), retry_after=1) from None
         return await future
 
     async def register_atomic(self, statements: Sequence[bytes]) -> list[Registered]:
@@ -141,13 +148,11 @@ class Registrar:
         already in the log come back with ``existed=True``.
         """
         if self._task is None:
-            raise Unavailable("the registry is not accepting registrations")
+            raise Unavailable(Message("unavailable.not-accepting"))
         loop = asyncio.get_running_loop()
         items = [_Pending(s, hashlib.sha256(s).digest(), loop.create_future()) for s in statements]
         oversized = [
-            (i, refusal_for(Reason.OVERSIZED, f"{len(s)} bytes, over {MAX_CBOR_SIZE}"))
-            for i, s in enumerate(statements)
-            if len(s) > MAX_CBOR_SIZE
+            (i, oversized(len(s))) for i, s in enumerate(statements) if len(s) > MAX_CBOR_SIZE
         ]
         if oversized:
             raise BatchRefused(oversized)
@@ -155,7 +160,7 @@ class Registrar:
         try:
             self._queue.put_nowait(group)
         except asyncio.QueueFull:
-            raise Unavailable("the registration queue is full", retry_after=1) from None
+            raise Unavailable(Message("unavailable.queue-full"), retry_after=1) from None
         return await group.future
 
     async def _run(self) -> None:
@@ -188,7 +193,7 @@ class Registrar:
             for item in items:
                 if not item.future.done():
                     item.future.set_exception(
-                        Unavailable(f"the registration could not be written: {exc}")
+                        Unavailable(Message("unavailable.not-written", {"error": str(exc)}))
                     )
 
     async def _guarded_group(self, group: _Group) -> None:
@@ -203,7 +208,9 @@ class Registrar:
                 ),
                 None,
             )
-            group.future.set_exception(failure or Unavailable("the group could not be written"))
+            group.future.set_exception(
+                failure or Unavailable(Message("unavailable.group-not-written"))
+            )
 
     async def _process_group(self, group: _Group) -> None:
         await self._process(group.items, atomic=True)
@@ -324,9 +331,7 @@ class Registrar:
         """
         if epoch != self.pipeline.epoch:
             for item, _, _ in admitted:
-                item.future.set_exception(
-                    Unavailable("an earlier batch could not be written; send the statement again")
-                )
+                item.future.set_exception(Unavailable(Message("unavailable.earlier-batch")))
             return None
         old_size = self.state.size
         leaves = self.state.make_leaves([s.sha256 for _, s, _ in admitted], now)
@@ -364,7 +369,7 @@ class Registrar:
     async def _resolve_existing(self, item: _Pending, idx: int) -> None:
         entry = await self.store.get_entry(idx)
         if entry is None:  # pragma: no cover - the index came from the store
-            item.future.set_exception(Unavailable("entry vanished"))
+            item.future.set_exception(Unavailable(Message("unavailable.entry-vanished")))
             return
         item.future.set_result(Registered(idx, entry.receipt, existed=True))
 
@@ -375,7 +380,7 @@ def _fail(batch: AppendedBatch, error: BaseException) -> None:
     for item, _, _ in batch.admitted:
         if not item.future.done():
             item.future.set_exception(
-                reason or Unavailable(f"the registration could not be written: {error}")
+                reason or Unavailable(Message("unavailable.not-written", {"error": str(error)}))
             )
 
 

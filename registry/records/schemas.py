@@ -3,6 +3,8 @@
 Each record is a msgspec Struct; a payload is a plain map whose ``type`` picks
 the Struct.  :func:`parse_record` validates a decoded payload and
 :func:`load_record_file` reads one from YAML or JSON for `registry sign`.
+A record that does not fit raises :class:`RecordError` listing every bad
+field in words (:mod:`registry.records.fields`), not msgspec's first error.
 Binary fields (keys, hashes, commitments) are bytes in CBOR; in YAML/JSON they
 are written as base64url or hex text.
 """
@@ -13,17 +15,31 @@ import base64
 import binascii
 import datetime as dt
 import json
+import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal, cast
 
 import msgspec
 import yaml
 
+from registry.i18n import DEFAULT_LANGUAGE
+from registry.records.errors import FieldError, summary
+from registry.records.fields import (
+    DATE_PATTERN,
+    LANGUAGE_PATTERN,
+    NIP_PATTERN,
+    bad_day,
+    date_fields,
+    field_errors,
+    from_msgspec,
+)
+
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
 LongText = Annotated[str, msgspec.Meta(min_length=1, max_length=20_000)]
-IsoDate = Annotated[str, msgspec.Meta(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+IsoDate = Annotated[str, msgspec.Meta(pattern=DATE_PATTERN)]
 Hash = Annotated[bytes, msgspec.Meta(min_length=32, max_length=32)]
-Nip = Annotated[str, msgspec.Meta(pattern=r"^\d{18}$")]
+Nip = Annotated[str, msgspec.Meta(pattern=NIP_PATTERN)]
 EntryIndex = Annotated[int, msgspec.Meta(ge=0)]
 
 Role = Literal["admin", "ppk", "asn", "recommender", "bkn", "bawaslu"]
@@ -33,7 +49,16 @@ EnforcementStep = Literal["early-warning", "warning", "reprimand", "block", "unb
 
 
 class RecordError(ValueError):
-    """A record that does not fit its type's schema; the message names the field."""
+    """A record that does not fit its type's schema; ``errors`` lists every bad field.
+
+    ``message`` says it in words (``schema.errors``); ``str()`` is its English.
+    """
+
+    def __init__(self, errors: Sequence[FieldError], kind: str | None = None) -> None:
+        self.errors = list(errors)
+        self.kind = kind
+        self.message = summary(self.errors, kind)
+        super().__init__(self.message.render(DEFAULT_LANGUAGE))
 
 
 class _Record(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=True):
@@ -70,7 +95,7 @@ class Template(_Record, tag="template", tag_field="type", kw_only=True, frozen=T
 
     kind: Literal["pact", "declaration"]
     title: Text
-    language: Annotated[str, msgspec.Meta(pattern=r"^[a-z]{2}$")] = "id"
+    language: Annotated[str, msgspec.Meta(pattern=LANGUAGE_PATTERN)] = "id"
     text: LongText
 
 
@@ -184,25 +209,64 @@ RECORD_TYPES: dict[str, type[Any]] = {
 
 
 def parse_record(payload: dict[str, Any]) -> Record:
-    """Validate a decoded statement payload against its type's schema."""
+    """Validate a decoded statement payload against its type's schema.
+
+    Raises :class:`RecordError` listing every bad field, not only the first.
+    """
+    return _parse(payload, [])
+
+
+def _parse(payload: Mapping[str, Any], known: list[FieldError]) -> Record:
+    """``payload`` as its record; ``known`` errors (found while reading it) are listed too."""
+    if not isinstance(payload, Mapping):
+        raise RecordError([FieldError("", "not-a-record", {})])
     kind = payload.get("type")
     if not isinstance(kind, str) or kind not in RECORD_TYPES:
-        raise RecordError(f"unknown statement type {kind!r}; known: {', '.join(RECORD_TYPES)}")
-    if kind == "follow-up":
-        _check_follow_up(payload)
-    try:
-        return cast(Record, msgspec.convert(payload, type=Record, strict=True))
-    except msgspec.ValidationError as exc:
-        raise RecordError(f"{kind}: {exc}") from exc
+        shown = repr(kind) if kind is None or isinstance(kind, str) else f"{type(kind).__name__}"
+        known_types = ", ".join(RECORD_TYPES)
+        raise RecordError([FieldError("", "unknown-type", {"type": shown, "known": known_types})])
+    struct = RECORD_TYPES[kind]
+    if not known:
+        try:
+            record = cast(Record, msgspec.convert(payload, type=Record, strict=True))
+        except msgspec.ValidationError:
+            pass  # list every bad field below, not only msgspec's first
+        else:
+            errors = _rule_errors(struct, payload)
+            if errors:
+                raise RecordError(errors, kind)
+            return record
+    skip = frozenset(e.field for e in known)
+    errors = [*known, *field_errors(struct, payload, skip)]
+    bad = skip | {e.field for e in errors}
+    errors += [e for e in _rule_errors(struct, payload) if e.field not in bad]
+    if not errors:  # msgspec saw something the walk does not check: say it as msgspec does
+        try:
+            msgspec.convert(payload, type=Record, strict=True)
+        except msgspec.ValidationError as exc:
+            errors = [from_msgspec(exc)]
+    raise RecordError(errors, kind)
 
 
-def _check_follow_up(payload: dict[str, Any]) -> None:
-    if payload.get("action") == "sanctioned" and not (
-        payload.get("decree_number") and payload.get("decree_date")
-    ):
-        raise RecordError("follow-up: a sanction needs decree_number and decree_date")
-    if payload.get("action") == "refused" and not payload.get("reason"):
-        raise RecordError("follow-up: a refusal needs a reason")
+def _rule_errors(struct: type[Any], payload: Mapping[str, Any]) -> list[FieldError]:
+    """What the types cannot say: dates of the calendar, what a follow-up's action needs."""
+    errors = [
+        FieldError(name, "not-a-date", {"value": repr(payload[name])})
+        for name in date_fields(struct)
+        if isinstance(payload.get(name), str) and bad_day(payload[name])
+    ]
+    action = payload.get("action")
+    if struct is FollowUp and isinstance(action, str) and action in _FOLLOW_UP_NEEDS:
+        errors += [
+            FieldError(name, f"needed-when-{action}", {})
+            for name in _FOLLOW_UP_NEEDS[action]
+            if not payload.get(name)
+        ]
+    return errors
+
+
+_FOLLOW_UP_NEEDS = {"sanctioned": ("decree_number", "decree_date"), "refused": ("reason",)}
+"""The fields a follow-up's action needs besides those every follow-up has."""
 
 
 def record_payload(record: Record) -> dict[str, Any]:
@@ -220,54 +284,97 @@ def record_payload(record: Record) -> dict[str, Any]:
 
 _BINARY_FIELDS = {"public_key", "template", "kid", "ppk_kid", "subject_commitment"}
 _BINARY_LIST_FIELDS = {"evidence"}
+_HEX = re.compile(r"[0-9a-fA-F]{64}")
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]*={0,2}")
 
 
-def _to_bytes(name: str, value: Any) -> bytes:
+def _to_bytes(value: Any) -> bytes | None:
+    """Hex (64 digits) or base64url text as bytes; None for anything else."""
     if isinstance(value, bytes):
         return value
     if not isinstance(value, str):
-        raise RecordError(f"{name}: expected hex or base64url text")
+        return None
     text = value.strip()
+    if _HEX.fullmatch(text):
+        return binascii.unhexlify(text)
+    if not _BASE64URL.fullmatch(text):
+        return None
     try:
-        if len(text) in (64,) and all(c in "0123456789abcdefABCDEF" for c in text):
-            return binascii.unhexlify(text)
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (binascii.Error, ValueError) as exc:
-        raise RecordError(f"{name}: not hex or base64url ({exc})") from exc
+        return base64.urlsafe_b64decode(text.rstrip("=") + "=" * (-len(text.rstrip("=")) % 4))
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _normalise(data: Mapping[str, Any], path: str = "") -> tuple[dict[str, Any], list[FieldError]]:
+    out: dict[str, Any] = {}
+    errors: list[FieldError] = []
+    for key, raw in data.items():
+        where = f"{path}.{key}" if path else str(key)
+        value = raw.isoformat() if isinstance(raw, dt.date) else raw
+        if key in _BINARY_FIELDS and value is not None:
+            value = _to_bytes(value)
+            if value is None:
+                errors.append(FieldError(where, "not-a-hash", {}))
+        elif key in _BINARY_LIST_FIELDS and isinstance(value, list):
+            items = [_to_bytes(v) for v in value]
+            errors += [
+                FieldError(f"{where}[{i}]", "not-a-hash", {})
+                for i, item in enumerate(items)
+                if item is None
+            ]
+            value = items
+        elif key == "witnesses" and isinstance(value, list):
+            witnesses = []
+            for i, item in enumerate(value):
+                witness = item
+                if isinstance(item, dict):
+                    witness, found = _normalise(item, f"{where}[{i}]")
+                    errors += found
+                witnesses.append(witness)
+            value = witnesses
+        out[key] = value
+    return out, errors
 
 
 def normalise_record_fields(data: dict[str, Any]) -> dict[str, Any]:
     """A record read from YAML or JSON with its binary fields as bytes and dates as ISO text.
 
     Keys, hashes and commitments may be hex (64 digits) or base64url text;
-    raises :class:`RecordError` naming the field that is neither.  Validate
-    the result with :func:`parse_record`.
+    raises :class:`RecordError` naming every field that is neither.  Validate
+    the result with :func:`parse_record` (or do both: :func:`parse_record_fields`).
     """
-    out: dict[str, Any] = {}
-    for key, raw in data.items():
-        value = raw.isoformat() if isinstance(raw, dt.date) else raw
-        if key in _BINARY_FIELDS and value is not None:
-            value = _to_bytes(key, value)
-        elif key in _BINARY_LIST_FIELDS and isinstance(value, list):
-            value = [_to_bytes(key, v) for v in value]
-        elif key == "witnesses" and isinstance(value, list):
-            value = [normalise_record_fields(w) if isinstance(w, dict) else w for w in value]
-        out[key] = value
+    out, errors = _normalise(data)
+    if errors:
+        raise RecordError(errors, data.get("type") if isinstance(data.get("type"), str) else None)
     return out
 
 
+def parse_record_fields(data: Any) -> Record:
+    """A record as YAML or JSON give it (binary fields as hex or base64url text), validated.
+
+    Raises :class:`RecordError` listing every bad field, undecodable hashes included.
+    """
+    if not isinstance(data, Mapping):
+        raise RecordError([FieldError("", "not-a-record", {})])
+    out, errors = _normalise(data)
+    return _parse(out, errors)
+
+
 def load_record_file(path: Path) -> dict[str, Any]:
-    """Read a record from YAML or JSON, validate it, and return the payload to sign."""
+    """Read a record from YAML or JSON, validate it, and return the payload to sign.
+
+    Raises :class:`RecordError` for a file that cannot be read or parsed
+    (``errors`` then names no field) and for a record listing every bad field.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise RecordError(f"cannot read the record: {exc}") from exc
+        raise RecordError([FieldError("", "unreadable", {"error": str(exc)})]) from exc
     try:
         data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        fmt = "JSON" if path.suffix == ".json" else "YAML"
         raise RecordError(
-            f"not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {exc}"
+            [FieldError("", "not-parsable", {"format": fmt, "error": str(exc)})]
         ) from exc
-    if not isinstance(data, dict):
-        raise RecordError("a record is a mapping with a 'type' field")
-    return record_payload(parse_record(normalise_record_fields(data)))
+    return record_payload(parse_record_fields(data))

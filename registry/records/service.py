@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from registry.config import Settings
+from registry.i18n import Message
 from registry.log.state import LogState
 from registry.log.tiles import (
     EntryBundle,
@@ -207,7 +208,7 @@ class RegistryService:
         sequencer process can; a follower refuses with ``Unavailable``.
         """
         if not self.is_sequencer:
-            raise Unavailable("bulk registration runs on the sequencing process; retry there")
+            raise Unavailable(Message("unavailable.bulk-on-sequencer"))
         if not identities:
             return await self.registrar.register_atomic(statements)
         return await self.identities.kept_for(
@@ -255,14 +256,14 @@ class RegistryService:
         if idx >= self.size and not self.is_sequencer:
             await self.refresh()  # registered through another process a moment ago?
         if not 0 <= idx < self.size:
-            raise NotFound(f"entry {idx} (the log has {self.size} entries)")
+            raise NotFound(Message("notfound.entry-of", {"index": idx, "size": self.size}))
 
     async def entry(self, idx: int) -> EntryRecord:
         """The entry at ``idx``."""
         await self._check_index(idx)
         record = await self.store.get_entry(idx)
         if record is None:
-            raise NotFound(f"entry {idx}")
+            raise NotFound(Message("notfound.entry", {"index": idx}))
         return record
 
     async def receipt(self, idx: int) -> bytes:
@@ -294,7 +295,7 @@ class RegistryService:
         """The latest signed checkpoint with the witnesses' cosignatures."""
         latest = self.state.latest
         if latest is None:
-            raise NotFound("checkpoint: the log is empty")
+            raise NotFound(Message("notfound.checkpoint-empty"))
         if self._cosigned_note is not None and self._cosigned_note[0] == latest.size:
             return self._cosigned_note[1]
         return latest.note
@@ -307,25 +308,25 @@ class RegistryService:
         """Proof that entry ``index`` is in the tree of ``size`` (default: the latest)."""
         size = self.size if size is None else size
         if size > self.size:
-            raise NotFound(f"tree size {size} (the log has {self.size} entries)")
+            raise NotFound(Message("notfound.tree-size", {"size": size, "entries": self.size}))
         try:
             path = self.state.tree.inclusion_proof(index, size)
             return InclusionProof(
                 index, size, self.state.tree.root(size), self.state.tree.node(0, index), path
             )
         except ProofRequestError as exc:
-            raise NotFound(str(exc)) from exc
+            raise NotFound(Message("notfound.proof", {"detail": str(exc)})) from exc
 
     def consistency_proof(self, old: int, new: int | None = None) -> ConsistencyProof:
         """Proof that the tree of ``old`` is a prefix of the tree of ``new`` (default: latest)."""
         new = self.size if new is None else new
         if new > self.size:
-            raise NotFound(f"tree size {new} (the log has {self.size} entries)")
+            raise NotFound(Message("notfound.tree-size", {"size": new, "entries": self.size}))
         tree = self.state.tree
         try:
             path = tree.consistency_proof(old, new)
         except ProofRequestError as exc:
-            raise NotFound(str(exc)) from exc
+            raise NotFound(Message("notfound.proof", {"detail": str(exc)})) from exc
         return ConsistencyProof(old, new, tree.root(old), tree.root(new), path)
 
     async def tile(self, path: str) -> Tile:
@@ -339,13 +340,15 @@ class RegistryService:
             if isinstance(resource, EntryBundle):
                 start = resource.index * 256
                 if start + resource.width > self.size:
-                    raise NotFound(f"{resource.path} (the log has {self.size} entries)")
+                    raise NotFound(
+                        Message("notfound.tile-bundle", {"path": resource.path, "size": self.size})
+                    )
                 records = await self.store.get_entries(start, start + resource.width)
                 data = encode_entry_bundle([r.leaf for r in records])
             else:
                 data = tile_bytes(self.state.tree, resource)
         except TileRequestError as exc:
-            raise NotFound(str(exc)) from exc
+            raise NotFound(Message("notfound.tile", {"detail": str(exc)})) from exc
         return Tile(data, immutable=not resource.is_partial)
 
     async def entries(self, start: int, end: int) -> list[EntryRecord]:

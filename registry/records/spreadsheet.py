@@ -4,7 +4,7 @@
 may have (Bahasa Indonesia or English names, matched after
 :func:`normalise_header`) and how each cell is read into a field value (text,
 dates, 18-digit NIPs, key ids, log entry numbers, sanction and action words),
-raising ``ValueError`` with the reason the user sees.  :func:`read_table`
+raising :class:`CellError` (a ``ValueError``) with the reason the user sees.  :func:`read_table`
 reads a CSV (UTF-8 with or without BOM, or UTF-16 as Excel's "Unicode Text";
 ``,``, ``;`` or tab separated) or an XLSX sheet into a :class:`Table` of
 numbered non-empty rows, or raises :class:`ImportFileError` for a file that
@@ -24,6 +24,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from registry.i18n import DEFAULT_LANGUAGE, Message, Text, render
+
 ImportType = Literal["recommendation", "follow-up"]
 Cell = str | int | float | bool | dt.datetime | dt.date | dt.time | None
 
@@ -33,7 +35,22 @@ EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 
 
 class ImportFileError(Exception):
-    """A file that cannot be imported at all: unreadable, empty, no usable sheet or header."""
+    """A file that cannot be imported at all: unreadable, empty, no usable sheet or header.
+
+    ``message`` says why (``file.*`` in the message catalogs); ``str()`` is its English.
+    """
+
+    def __init__(self, key: str, **params: Any) -> None:
+        self.message = Message(key, params)
+        super().__init__(self.message.render(DEFAULT_LANGUAGE))
+
+
+class CellError(ValueError):
+    """A cell that cannot be read as its column's value; ``message`` says why (``cell.*``)."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        self.message = Message(key, params)
+        super().__init__(self.message.render(DEFAULT_LANGUAGE))
 
 
 @dataclass(frozen=True)
@@ -63,27 +80,24 @@ def _text(cell: Cell) -> str:
     if isinstance(cell, float) and cell.is_integer():
         return str(int(cell))
     if isinstance(cell, dt.datetime | dt.date):
-        raise ValueError("a date where text is expected")
+        raise CellError("cell.date-not-text")
     return re.sub(r"\s+", " ", str(cell)).strip()
 
 
 def _nip(cell: Cell) -> str:
     if isinstance(cell, int | float) and not isinstance(cell, bool):
-        raise ValueError(
-            "a NIP stored as a number (Excel keeps 15 digits and may have changed the last"
-            " three): format the column as Text and type the NIP again"
-        )
+        raise CellError("cell.nip-number")
     text = re.sub(r"[\s.\-]", "", str(cell)).lstrip("'")
     if not re.fullmatch(r"\d{18}", text):
-        hint = " (a number in scientific notation: Excel lost digits)" if "E+" in text else ""
-        raise ValueError(f"{str(cell).strip()!r} is not an 18-digit NIP{hint}")
+        key = "cell.not-nip-scientific" if "E+" in text else "cell.not-nip"
+        raise CellError(key, value=repr(str(cell).strip()))
     return text
 
 
 def _kid(cell: Cell) -> bytes:
     text = str(cell).strip().lower()
     if not re.fullmatch(r"[0-9a-f]{64}", text):
-        raise ValueError(f"{text!r} is not a key id (64 hex digits, as `registry keygen` prints)")
+        raise CellError("cell.not-kid", value=repr(text))
     return bytes.fromhex(text)
 
 
@@ -100,7 +114,7 @@ def parse_date(cell: Cell) -> str:
             raise ValueError(f"{cell} is not a date") from None
         if 1990 <= day.year <= 2100:
             return day.date().isoformat()
-        raise ValueError(f"{cell} is not a date")
+        raise CellError("cell.not-a-date-serial", value=str(cell))
     text = str(cell).strip()
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
@@ -108,8 +122,8 @@ def parse_date(cell: Cell) -> str:
         if m := re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", text):
             return dt.date(int(m[3]), int(m[2]), int(m[1])).isoformat()
     except ValueError:
-        raise ValueError(f"{text!r} is not a date in the calendar") from None
-    raise ValueError(f"{text!r} is not a date: write YYYY-MM-DD or DD/MM/YYYY")
+        raise CellError("cell.not-in-calendar", value=repr(text)) from None
+    raise CellError("cell.not-a-date", value=repr(text))
 
 
 def _index(cell: Cell) -> int:
@@ -117,15 +131,15 @@ def _index(cell: Cell) -> int:
         cell = int(cell)
     text = str(cell).strip()
     if isinstance(cell, bool) or not text.isdigit():
-        raise ValueError(f"{text!r} is not a log entry number (0, 1, 2...)")
+        raise CellError("cell.not-an-entry", value=repr(text))
     return int(text)
 
 
-def _choice(options: dict[str, str], what: str) -> Callable[[Cell], str]:
+def _choice(options: dict[str, str], key: str) -> Callable[[Cell], str]:
     def parse(cell: Cell) -> str:
         text = re.sub(r"[\s_]+", " ", str(cell)).strip().lower()
         if text not in options:
-            raise ValueError(f"{str(cell).strip()!r} is not {what}")
+            raise CellError(key, value=repr(str(cell).strip()))
         return options[text]
 
     return parse
@@ -136,8 +150,8 @@ _SANCTIONS |= {"sanksi moral": "moral", "sedang": "medium", "berat": "heavy"}
 _SANCTIONS |= {"hukuman disiplin sedang": "medium", "hukuman disiplin berat": "heavy"}
 _ACTIONS = {"sanctioned": "sanctioned", "refused": "refused", "dijatuhi sanksi": "sanctioned"}
 _ACTIONS |= {"disanksi": "sanctioned", "ditolak": "refused", "tidak ditindaklanjuti": "refused"}
-_sanction = _choice(_SANCTIONS, "a sanction: moral (ringan), medium (sedang) or heavy (berat)")
-_action = _choice(_ACTIONS, "an action: sanctioned (dijatuhi sanksi) or refused (ditolak)")
+_sanction = _choice(_SANCTIONS, "cell.not-a-sanction")
+_action = _choice(_ACTIONS, "cell.not-an-action")
 
 _DATE = Column("date", ("tanggal", "date"), parse_date)
 COLUMNS: dict[ImportType, tuple[Column, ...]] = {
@@ -208,14 +222,14 @@ def read_table(
     if suffix in {"xlsx", "xlsm"}:
         return _read_xlsx(name, data, kind, sheet)
     if suffix == "xls":
-        raise ImportFileError(f"{name}: the old .xls format; save it as .xlsx or CSV UTF-8")
+        raise ImportFileError("file.xls", name=name)
     if suffix not in {"csv", "txt", "tsv"}:
-        raise ImportFileError(f"{name}: not a .csv or .xlsx file")
+        raise ImportFileError("file.not-csv-or-xlsx", name=name)
     text = _decode(name, data, encoding)
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)))
     except csv.Error as exc:
-        raise ImportFileError(f"{name}: not a readable CSV file ({exc})") from exc
+        raise ImportFileError("file.bad-csv", name=name, error=str(exc)) from exc
     return _table(name, rows)
 
 
@@ -224,7 +238,9 @@ def _decode(name: str, data: bytes, encoding: str | None) -> str:
         try:
             return data.decode("utf-8-sig" if encoding.lower() in {"utf-8", "utf8"} else encoding)
         except (UnicodeDecodeError, LookupError) as exc:
-            raise ImportFileError(f"{name}: cannot be read as {encoding}: {exc}") from exc
+            raise ImportFileError(
+                "file.bad-encoding", name=name, encoding=encoding, error=str(exc)
+            ) from exc
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16")
     try:
@@ -232,8 +248,7 @@ def _decode(name: str, data: bytes, encoding: str | None) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise ImportFileError(
-            f"{name}: not UTF-8 (byte 0x{data[exc.start]:02x} on line {line}); save it from"
-            " Excel as 'CSV UTF-8', or pass --encoding cp1252 for a plain Windows 'CSV'"
+            "file.not-utf8", name=name, byte=f"{data[exc.start]:02x}", line=line
         ) from exc
 
 
@@ -263,22 +278,24 @@ def _read_xlsx(name: str, data: bytes, kind: ImportType, sheet: str | None) -> T
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
-        raise ImportFileError(f"{name}: not a readable .xlsx workbook ({exc})") from exc
+        raise ImportFileError("file.bad-xlsx", name=name, error=str(exc)) from exc
     try:
         names = book.sheetnames
         if sheet is not None and sheet not in names:
-            raise ImportFileError(f"{name} has no sheet {sheet!r}; its sheets: {', '.join(names)}")
+            raise ImportFileError(
+                "file.no-sheet", name=name, sheet=repr(sheet), sheets=", ".join(names)
+            )
         if sheet is None:
             fitting = [n for n in names if _fits(_first_row(book[n].iter_rows()), kind)]
             if len(names) > 1 and not fitting:
                 raise ImportFileError(
-                    f"{name}: no sheet has the {kind} columns ({', '.join(names)}); pass --sheet"
+                    "file.no-fitting-sheet", name=name, type=kind, sheets=", ".join(names)
                 )
             sheet = (fitting or names)[0]
         rows = [[_cell(c) for c in r] for r in book[sheet].iter_rows(values_only=True)]
     finally:
         book.close()
-    return _table(f"{name}, sheet {sheet!r}", rows)
+    return _table(Message("file.sheet", {"name": name, "sheet": repr(sheet)}), rows)
 
 
 def _first_row(rows: Iterator[tuple[Any, ...]]) -> list[str]:
@@ -303,12 +320,12 @@ def present(cell: Cell) -> bool:
     return cell is not None and not (isinstance(cell, str) and not cell.strip())
 
 
-def _table(source: str, rows: Sequence[Sequence[Cell]]) -> Table:
+def _table(source: Text, rows: Sequence[Sequence[Cell]]) -> Table:
     numbered = [(i, list(r)) for i, r in enumerate(rows, start=1) if any(present(c) for c in r)]
     if not numbered:
-        raise ImportFileError(f"{source}: the file is empty")
+        raise ImportFileError("file.empty", source=source)
     (header_row, header), *data = numbered
     if not data:
-        raise ImportFileError(f"{source}: a header (row {header_row}) but no rows under it")
+        raise ImportFileError("file.no-rows", source=source, row=header_row)
     names = [_text(c) if present(c) else "" for c in header]
-    return Table(source, header_row, names, data)
+    return Table(render(source, DEFAULT_LANGUAGE), header_row, names, data)

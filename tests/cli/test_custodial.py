@@ -101,3 +101,17 @@ def test_create_names_a_bad_setting(runner: CliRunner) -> None:
     result = runner.invoke(custodial_key, ["create"], env={"REGISTRY_DATABASE_URL": "mysql://x"})
     assert result.exit_code == 1
     assert "REGISTRY_DATABASE_URL" in result.output
+
+
+def test_create_speaks_indonesian_when_lang_says_id(runner: CliRunner, tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'registry.sqlite3'}"
+    env = {"REGISTRY_DATABASE_URL": url, "LANG": "id_ID.UTF-8"}
+    short = runner.invoke(custodial_key, ["create"], input="pendek\npendek\n", env=env)
+    assert short.exit_code == 1
+    assert "Frasa sandi penanda tangan" in short.output
+    assert "Ulangi untuk konfirmasi" in short.output
+    assert "Galat: frasa sandi kunci titipan paling sedikit 8 karakter" in short.output
+    made = runner.invoke(custodial_key, ["create"], input=f"{PASSPHRASE}\n{PASSPHRASE}\n", env=env)
+    assert made.exit_code == 0, made.output
+    printed(made.stdout)  # the lines scripts read stay as they are
+    assert "Frasa sandi tidak disimpan" in made.stderr

@@ -397,3 +397,76 @@ def test_a_csv_import_needs_no_xlsx_extra(
     result = invoke(cli_env, tmp_path, "rekomendasi.csv", data)
     assert result.exit_code == 0, result.output
     assert log_size(cli_env) == 6
+
+
+# -- the report in Bahasa Indonesia --------------------------------------------------------
+
+ID = {"LANG": "id_ID.UTF-8"}
+
+
+def test_cli_rejected_rows_are_reported_in_indonesian(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    rows = recommendation_rows()
+    rows[1][3] = "12345"
+    rows[2][6] = "dipecat"
+    rows[2][7] = "2024-02-30"
+    report = tmp_path / "laporan.csv"
+    data = csv_file([HEADER, *rows])
+    env = {**cli_env, **ID}
+    result = invoke(env, tmp_path, "rekomendasi.csv", data, "--report", str(report))
+    assert result.exit_code == 1
+    assert "tidak ada yang diimpor: 2 dari 3 baris ditolak" in result.output
+    assert "'12345' bukan NIP 18 digit" in result.output
+    assert "'dipecat' bukan sanksi: moral (ringan), medium (sedang) atau heavy (berat)" in (
+        result.output
+    )
+    assert "'2024-02-30' tidak ada di kalender" in result.output
+    lines = list(csv.reader(report.read_text(encoding="utf-8-sig").splitlines()))
+    assert lines[0] == ["baris", "kolom", "entri", "alasan"]
+    assert lines[1] == ["3", "nip_asn", "", "'12345' bukan NIP 18 digit"]
+    english = tmp_path / "report.csv"
+    again = invoke(
+        env, tmp_path, "rekomendasi.csv", data, "--report", str(english), "--report-language", "en"
+    )
+    assert "tidak ada yang diimpor" in again.output  # the terminal keeps the command's language
+    lines = list(csv.reader(english.read_text(encoding="utf-8-sig").splitlines()))
+    assert lines[0] == ["row", "column", "entry", "reason"]
+    assert lines[1] == ["3", "nip_asn", "", "'12345' is not an 18-digit NIP"]
+    assert log_size(cli_env) == 3
+
+
+def test_cli_registry_refusals_are_reported_in_indonesian(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    data = csv_file([["rekomendasi", "tindakan", "alasan"], [2, "ditolak", "salah entri"]])
+    result = invoke({**cli_env, **ID}, tmp_path, "tindak-follow.csv", data)
+    assert result.exit_code == 1, result.output
+    assert "tidak ada yang diimpor: 1 dari 1 baris ditolak" in result.output
+    assert "Entri yang dirujuk bukan rekomendasi (not-a-recommendation): entri 2 adalah" in (
+        result.output
+    )
+
+
+def test_cli_summary_and_report_of_an_import_in_indonesian(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    report = tmp_path / "laporan.csv"
+    data = csv_file([HEADER, *recommendation_rows()], sep=";")
+    env = {**cli_env, **ID}
+    dry = invoke(env, tmp_path, "rekomendasi.csv", data, "--dry-run")
+    assert "3 baris sah; tidak ada yang diimpor" in dry.output
+    result = invoke(env, tmp_path, "rekomendasi.csv", data, "--report", str(report))
+    assert result.exit_code == 0, result.output
+    assert "3 baris diimpor sebagai entri 3..5; 3 identitas disimpan di luar log" in result.output
+    lines = list(csv.reader(report.read_text(encoding="utf-8-sig").splitlines()))
+    assert lines[0] == ["baris", "kolom", "entri", "alasan"]
+    assert lines[1] == ["2", "", "3", "diimpor"]
+
+
+def test_cli_a_file_that_cannot_be_read_is_said_in_indonesian(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    result = invoke({**cli_env, **ID}, tmp_path, "rekomendasi.xls", b"\xd0\xcf\x11\xe0")
+    assert result.exit_code == 1
+    assert "rekomendasi.xls: format .xls lama; simpan sebagai .xlsx atau CSV UTF-8" in result.output

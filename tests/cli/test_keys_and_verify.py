@@ -98,7 +98,9 @@ def test_sign_refuses_a_record_that_breaks_its_schema(
     bad.write_text('{"type": "pact", "election": "pilkada-2024"}')
     result = runner.invoke(main, ["sign", str(bad), "--key", str(key_file)], env=ENV)
     assert result.exit_code == 1
-    assert "missing required field" in result.output
+    assert "the pact record has 4 bad field(s)" in result.output
+    for field in ("template", "instansi", "place", "date"):
+        assert f"  - {field}: is required" in result.output
     assert not bad.with_suffix(".cose").exists()
 
 
@@ -173,3 +175,73 @@ def test_example_pact_in_the_docs_signs(key_file: Path, runner: CliRunner, tmp_p
     result = runner.invoke(main, ["sign", str(copy), "--key", str(key_file)], env=ENV)
     assert result.exit_code == 0, result.output
     assert copy.with_suffix(".cose").stat().st_size > 100
+
+
+# -- in Bahasa Indonesia when LANG says id -------------------------------------------------
+
+ID = {"LANG": "id_ID.UTF-8"}
+
+
+def test_sign_lists_every_bad_field_of_a_yaml_record_in_indonesian(
+    key_file: Path, tmp_path: Path, runner: CliRunner
+) -> None:
+    bad = tmp_path / "pakta.yaml"
+    bad.write_text(
+        "type: pact\ntemplate: bukan-hash!\nelection: pilkada-2024\ninstansi: Pemkab Bogor\n"
+        "date: 14-02-2024\nsuasana: senang\n"
+    )
+    said = runner.invoke(main, ["sign", str(bad), "--key", str(key_file)], env={**ENV, **ID})
+    assert said.exit_code == 1
+    assert said.output.startswith("Galat: ")
+    assert "data pact memiliki 4 kolom yang salah" in said.output
+    assert "  - suasana: kolom tidak dikenal" in said.output
+    assert "  - templat naskah (template): harus berupa 32 byte" in said.output
+    assert "  - tempat (place): wajib diisi" in said.output
+    assert "  - tanggal (date): harus berupa tanggal YYYY-MM-DD, misalnya 2024-02-14" in said.output
+    english = runner.invoke(main, ["sign", str(bad), "--key", str(key_file)], env=ENV)
+    assert english.output.startswith("Error: ")
+    assert "  - date: must be a date written YYYY-MM-DD, e.g. 2024-02-14" in english.output
+    assert "regex" not in said.output + english.output
+
+
+def test_verify_says_its_verdict_in_indonesian(
+    key_file: Path, record: Path, runner: CliRunner, tmp_path: Path
+) -> None:
+    runner.invoke(main, ["sign", str(record), "--key", str(key_file)], env=ENV)
+    statement = str(record.with_suffix(".cose"))
+    good = runner.invoke(main, ["verify", statement, "--key", str(key_file)], env=ID)
+    assert good.exit_code == 0, good.output
+    assert good.output.startswith("pernyataan bertanda tangan: SAH")
+    other = tmp_path / "other.key"
+    runner.invoke(main, ["keygen", "--out", str(other)], env=ENV)
+    bad = runner.invoke(main, ["verify", statement, "--key", str(other)], env=ID)
+    assert bad.exit_code == 1
+    assert "pernyataan bertanda tangan: GAGAL (unknown-key)" in bad.output
+    assert "kuncinya tidak dikenal atau tidak dipercaya (rincian teknis:" in bad.output
+    english = runner.invoke(main, ["verify", statement, "--key", str(other)])
+    assert "signed statement: FAILED (unknown-key)" in english.output
+    assert "rincian" not in english.output
+
+
+def test_key_errors_speak_indonesian(key_file: Path, record: Path, runner: CliRunner) -> None:
+    exists = runner.invoke(main, ["keygen", "--out", str(key_file)], env={**ENV, **ID})
+    assert exists.exit_code == 1
+    assert "sudah ada; beri --force untuk menimpanya" in exists.output
+    wrong = runner.invoke(
+        main,
+        ["sign", str(record), "--key", str(key_file)],
+        env={"REGISTRY_PASSPHRASE": "salah", **ID},
+    )
+    assert wrong.exit_code == 1
+    assert "frasa sandi salah untuk kunci ini" in wrong.output
+    nothing = runner.invoke(
+        main, ["sign", str(record), "--key", str(key_file)], env={"REGISTRY_PASSPHRASE": "", **ID}
+    )
+    assert nothing.exit_code == 2
+    assert "tidak ada frasa sandi: isi REGISTRY_PASSPHRASE" in nothing.output
+
+
+def test_lc_all_overrides_lang(key_file: Path, runner: CliRunner) -> None:
+    env = {**ENV, "LANG": "id_ID.UTF-8", "LC_ALL": "en_US.UTF-8"}
+    result = runner.invoke(main, ["keygen", "--out", str(key_file)], env=env)
+    assert "exists; pass --force" in result.output

@@ -249,11 +249,13 @@ def test_schema_rules_come_from_the_statement_schema() -> None:
     )
     assert [(e.row, e.column) for e in result.errors] == [
         (2, "nomor_sk"),
+        (2, "tanggal_sk"),
         (3, "alasan"),
         (4, "alasan"),
     ]
-    assert result.errors[0].reason == "a sanction needs decree_number and decree_date"
-    assert "length <= 500" in result.errors[2].reason
+    assert "required when the action is sanctioned" in result.errors[0].reason
+    assert result.errors[3].reason == "is too long: 501 characters, at most 500"
+    assert result.errors[3].reason_in("id") == "terlalu panjang: 501 karakter, paling banyak 500"
 
 
 def test_one_nip_with_two_names_is_refused() -> None:

@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from registry.config import Settings
-from registry.records.errors import RegistrationRefused, Unavailable
+from registry.i18n import Message, render
+from registry.records.errors import FieldError, RegistrationRefused, Unavailable
 from registry.records.handoff import (
     HandoffClient,
     HandoffError,
@@ -22,6 +23,7 @@ from registry.records.handoff import (
 )
 from registry.records.operator import create_keys
 from registry.records.registration import Registered
+from registry.records.schemas import RecordError
 from registry.records.service import RegistryService
 from registry.signing.cose import CoseSigner
 from registry.verify.receipt import verify_receipt
@@ -59,6 +61,44 @@ def test_a_refusal_answer_keeps_code_status_and_evidence() -> None:
         403,
         {"kid": "ab"},
     )
+
+
+def test_a_refusal_keeps_its_messages_across_the_socket_so_the_follower_can_translate() -> None:
+    errors = [FieldError("date", "not-a-date", {"value": "'14-02-2024'"})]
+    refused = RegistrationRefused(
+        "schema-violation",
+        Message("refusal.schema-violation.title"),
+        RecordError(errors, "pact").message,
+        422,
+        errors=errors,
+    )
+    _, decoded = decode_answer(_body(encode_answer(1, refused)))
+    assert isinstance(decoded, RegistrationRefused)
+    assert decoded.errors == errors
+    assert decoded.title_in("id") == "Data pernyataan tidak sesuai skemanya"
+    assert decoded.detail_in("id") == (
+        "pact: tanggal (date): harus berupa tanggal YYYY-MM-DD, misalnya 2024-02-14"
+    )
+    assert decoded.detail == "pact: date: must be a date written YYYY-MM-DD, e.g. 2024-02-14"
+
+
+def test_a_refusal_from_an_older_process_keeps_its_english_words() -> None:
+    old = '{"code": "wrong-role", "title": "Wrong role", "detail": "no", "status": 403}'
+    decoded = RegistrationRefused.from_json(old)
+    assert (decoded.code, decoded.title_in("id"), decoded.detail_in("id")) == (
+        "wrong-role",
+        "Wrong role",
+        "no",
+    )
+
+
+def test_an_unavailable_answer_keeps_its_message_and_retry_after() -> None:
+    busy = Unavailable(Message("unavailable.queue-full"), retry_after=7)
+    _, decoded = decode_answer(_body(encode_answer(1, busy)))
+    assert isinstance(decoded, Unavailable)
+    assert decoded.retry_after == 7
+    assert decoded.detail == "the registration queue is full"
+    assert render(decoded.detail_text, "id") == "antrean pendaftaran penuh"
 
 
 def test_an_unavailable_answer_carries_its_reason() -> None:

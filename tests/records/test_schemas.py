@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from registry.records.schemas import RecordError, parse_record, record_payload
+from registry.i18n import catalog
+from registry.records.schemas import (
+    RECORD_TYPES,
+    RecordError,
+    parse_record,
+    parse_record_fields,
+    record_payload,
+)
 from tests.factories import pact_payload
 
 
@@ -42,3 +52,151 @@ def test_valid_pact_round_trips() -> None:
 def test_invalid_records_name_the_problem(name: str, payload: dict[str, Any], match: str) -> None:
     with pytest.raises(RecordError, match=match):
         parse_record(payload)
+
+
+def test_every_bad_field_is_listed_not_only_the_first() -> None:
+    bad = pact_payload(date="27-09-2024", place="x" * 501, mood="happy", template=b"\x00" * 31)
+    del bad["election"]
+    with pytest.raises(RecordError) as caught:
+        parse_record(bad)
+    assert [(e.field, e.reason) for e in caught.value.errors] == [
+        ("mood", "unknown-field"),
+        ("template", "wrong-hash-length"),
+        ("election", "missing"),
+        ("place", "too-long"),
+        ("date", "not-a-date"),
+    ]
+    assert "regex" not in str(caught.value)
+    assert "Expected" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "changes", "field", "english", "indonesian"),
+    [
+        (
+            "date-written-dd-mm-yyyy",
+            {"date": "14-02-2024"},
+            "date",
+            "date: must be a date written YYYY-MM-DD, e.g. 2024-02-14",
+            "tanggal (date): harus berupa tanggal YYYY-MM-DD, misalnya 2024-02-14",
+        ),
+        (
+            "date-not-in-the-calendar",
+            {"date": "2024-02-30"},
+            "date",
+            "date: must be a date written YYYY-MM-DD, e.g. 2024-02-14",
+            "tanggal (date): harus berupa tanggal YYYY-MM-DD, misalnya 2024-02-14",
+        ),
+        (
+            "hash-of-31-bytes",
+            {"template": b"\x00" * 31},
+            "template",
+            "template: must be 32 bytes (64 hex digits or base64url), not 31 bytes",
+            "templat naskah (template): harus 32 byte (64 digit heksadesimal atau base64url),"
+            " bukan 31 byte",
+        ),
+        (
+            "hash-as-text",
+            {"template": "ab" * 32},
+            "template",
+            "template: must be 32 bytes written as 64 hex digits or base64url",
+            "templat naskah (template): harus berupa 32 byte yang ditulis sebagai 64 digit"
+            " heksadesimal atau base64url",
+        ),
+        (
+            "place-as-a-number",
+            {"place": 42},
+            "place",
+            "place: must be text",
+            "tempat (place): harus berupa teks",
+        ),
+        (
+            "empty-place",
+            {"place": ""},
+            "place",
+            "place: must not be empty",
+            "tempat (place): tidak boleh kosong",
+        ),
+        (
+            "witness-without-jabatan",
+            {"witnesses": [{"name": "A", "instansi": "Bawaslu"}]},
+            "witnesses[0].jabatan",
+            "witnesses[0].jabatan: is required",
+            "witnesses[0].jabatan: wajib diisi",
+        ),
+    ],
+)
+def test_each_problem_is_said_in_both_languages(
+    name: str, changes: dict[str, Any], field: str, english: str, indonesian: str
+) -> None:
+    with pytest.raises(RecordError) as caught:
+        parse_record(pact_payload(**changes))
+    [error] = caught.value.errors
+    assert error.field == field
+    assert error.message().render("en") == english
+    assert error.message().render("id") == indonesian
+
+
+def test_an_enum_value_lists_the_allowed_ones() -> None:
+    with pytest.raises(RecordError) as caught:
+        parse_record({"type": "template", "kind": "petisi", "title": "T", "text": "x"})
+    [error] = caught.value.errors
+    assert error.message().render("en") == "kind: must be one of: declaration, pact (not 'petisi')"
+    assert error.message().render("id") == (
+        "jenis naskah (kind): harus salah satu dari: declaration, pact (bukan 'petisi')"
+    )
+
+
+def test_hex_and_base64url_text_with_every_bad_field_from_yaml() -> None:
+    data = pact_payload(template="zz!!", date="kemarin")
+    data["witnesses"] = [{"name": "A", "jabatan": "B", "instansi": 3}]
+    with pytest.raises(RecordError) as caught:
+        parse_record_fields(data)
+    assert [(e.field, e.reason) for e in caught.value.errors] == [
+        ("template", "not-a-hash"),
+        ("date", "not-a-date"),
+        ("witnesses[0].instansi", "not-text"),
+    ]
+    hexed = pact_payload(template=pact_payload()["template"].hex())
+    assert parse_record_fields(hexed) == parse_record(pact_payload())
+
+
+def test_base64url_text_must_be_base64url() -> None:
+    # urlsafe_b64decode alone drops the '!' and reads 32 bytes out of this
+    sloppy = "A" * 21 + "!" + "A" * 22
+    with pytest.raises(RecordError) as caught:
+        parse_record_fields(pact_payload(template=sloppy))
+    assert [(e.field, e.reason) for e in caught.value.errors] == [("template", "not-a-hash")]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    kind=st.sampled_from(sorted(RECORD_TYPES)),
+    fields=st.dictionaries(
+        st.sampled_from(
+            ["date", "place", "template", "role", "entry", "witnesses", "action", "step", "x"]
+        ),
+        st.one_of(
+            st.none(),
+            st.booleans(),
+            st.integers(-5, 5),
+            st.text(max_size=8),
+            st.binary(max_size=40),
+            st.lists(st.integers(), max_size=2),
+            st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+        ),
+        max_size=6,
+    ),
+)
+def test_any_bad_record_is_said_from_the_catalogs_in_both_languages(
+    kind: str, fields: dict[str, Any]
+) -> None:
+    with pytest.raises(RecordError) as caught:
+        parse_record({"type": kind, **fields})
+    assert caught.value.errors
+    for error in caught.value.errors:
+        assert f"schema.{error.reason}" in catalog("en")
+        for lang in ("en", "id"):
+            text = error.message().render(lang)
+            assert not re.search(r"\{[a-z_]+\}", text), text  # every field filled
+            assert "schema." not in text, text

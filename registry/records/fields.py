@@ -1,0 +1,191 @@
+"""Every bad field of a record, each with a reason a PPK can read (not msgspec's first error).
+
+msgspec stops at the first field it cannot convert and words it for a
+programmer (``Expected `str` matching regex ... - at `$.date```).
+:func:`field_errors` walks the payload against the record's Struct
+(:mod:`msgspec.inspect`) and lists every field that is missing, unknown, of
+the wrong type, too long, not a date, not a 32-byte hash, or not one of its
+allowed values, as :class:`~registry.records.errors.FieldError` with a
+stable reason code (``schema.<reason>`` in the message catalogs).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+import msgspec
+import msgspec.inspect as mi
+
+from registry.records.errors import FieldError
+
+DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+NIP_PATTERN = r"^\d{18}$"
+LANGUAGE_PATTERN = r"^[a-z]{2}$"
+_PATTERN_REASONS = {
+    DATE_PATTERN: "not-a-date",
+    NIP_PATTERN: "not-a-nip",
+    LANGUAGE_PATTERN: "not-a-language",
+}
+"""What a text field's pattern asks for, as a reason (the pattern itself is never shown)."""
+
+
+_INFO: dict[type[Any], mi.StructType] = {}
+
+
+def _info(struct: type[Any]) -> mi.StructType:
+    info = _INFO.get(struct)
+    if info is None:
+        found = mi.type_info(struct)
+        assert isinstance(found, mi.StructType)
+        info = _INFO[struct] = found
+    return info
+
+
+def field_errors(
+    struct: type[Any], payload: Mapping[str, Any], skip: frozenset[str] = frozenset()
+) -> list[FieldError]:
+    """Every bad field of ``payload`` as a ``struct`` record, in the Struct's field order.
+
+    Fields named in ``skip`` were already found bad (say, undecodable hex) and are left out.
+    """
+    errors: list[FieldError] = []
+    _check_struct(_info(struct), payload, "", errors, skip)
+    return errors
+
+
+def date_fields(struct: type[Any]) -> tuple[str, ...]:
+    """The names of ``struct``'s ISO-date fields (checked against the calendar, too)."""
+    return tuple(
+        f.name
+        for f in _info(struct).fields
+        if any(getattr(t, "pattern", None) == DATE_PATTERN for t in _options(f.type))
+    )
+
+
+def bad_day(value: Any) -> bool:
+    """Whether ``value`` is not an ISO day of the calendar (``2024-02-30`` is not)."""
+    try:
+        dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return True
+    return False
+
+
+def from_msgspec(exc: msgspec.ValidationError) -> FieldError:
+    """msgspec's one error as a field error, for a check :func:`field_errors` did not make."""
+    text = str(exc)
+    where = ""
+    if " - at `$." in text:
+        text, _, at = text.partition(" - at `$.")
+        where = at.rstrip("`")
+    return FieldError(where, "invalid", {"detail": text})
+
+
+def _options(kind: mi.Type) -> tuple[mi.Type, ...]:
+    return kind.types if isinstance(kind, mi.UnionType) else (kind,)
+
+
+def _path(parent: str, name: str) -> str:
+    return f"{parent}.{name}" if parent else name
+
+
+def _check_struct(
+    info: mi.StructType,
+    data: Any,
+    path: str,
+    errors: list[FieldError],
+    skip: frozenset[str] = frozenset(),
+) -> None:
+    if not isinstance(data, Mapping):
+        errors.append(FieldError(path, "not-a-map", {}))
+        return
+    names = {f.encode_name for f in info.fields}
+    ignored = {info.tag_field} if info.tag_field else set()
+    known = ", ".join(f.encode_name for f in info.fields)
+    for key in data:
+        if key not in names and key not in ignored:
+            where = _path(path, str(key))
+            kind = info.tag if isinstance(info.tag, str) else ""
+            errors.append(FieldError(where, "unknown-field", {"type": kind, "known": known}))
+    for f in info.fields:
+        where = _path(path, f.encode_name)
+        if where in skip:
+            continue
+        if f.encode_name not in data:
+            if f.required:
+                errors.append(FieldError(where, "missing", {}))
+            continue
+        _check_value(f.type, data[f.encode_name], where, errors)
+
+
+def _check_value(kind: mi.Type, value: Any, path: str, errors: list[FieldError]) -> None:
+    options = _options(kind)
+    if value is None and any(isinstance(t, mi.NoneType) for t in options):
+        return
+    kind = next(t for t in options if not isinstance(t, mi.NoneType))
+    if isinstance(kind, mi.StrType):
+        _check_text(kind, value, path, errors)
+    elif isinstance(kind, mi.BytesType):
+        _check_bytes(kind, value, path, errors)
+    elif isinstance(kind, mi.IntType):
+        if not isinstance(value, int) or isinstance(value, bool):
+            errors.append(FieldError(path, "not-a-number", {}))
+        elif kind.ge is not None and value < kind.ge:
+            errors.append(
+                FieldError(path, "not-an-entry" if kind.ge == 0 else "too-small", {"min": kind.ge})
+            )
+    elif isinstance(kind, mi.LiteralType):
+        if value not in kind.values or isinstance(value, bool):
+            allowed = ", ".join(str(v) for v in kind.values)
+            errors.append(
+                FieldError(path, "not-one-of", {"value": _shown(value), "allowed": allowed})
+            )
+    elif isinstance(kind, mi.ListType):
+        if not isinstance(value, list):
+            errors.append(FieldError(path, "not-a-list", {}))
+            return
+        for i, item in enumerate(value):
+            _check_value(kind.item_type, item, f"{path}[{i}]", errors)
+    elif isinstance(kind, mi.StructType):
+        _check_struct(kind, value, path, errors)
+
+
+def _check_text(kind: mi.StrType, value: Any, path: str, errors: list[FieldError]) -> None:
+    if not isinstance(value, str):
+        errors.append(FieldError(path, _PATTERN_REASONS.get(kind.pattern or "", "not-text"), {}))
+        return
+    if kind.min_length and len(value) < kind.min_length:
+        errors.append(FieldError(path, "empty", {}))
+    elif kind.max_length is not None and len(value) > kind.max_length:
+        errors.append(FieldError(path, "too-long", {"length": len(value), "max": kind.max_length}))
+    elif kind.pattern is not None:
+        reason = _PATTERN_REASONS.get(kind.pattern, "bad-format")
+        if not _matches(kind.pattern, value) or (reason == "not-a-date" and bad_day(value)):
+            errors.append(FieldError(path, reason, {"value": _shown(value)}))
+
+
+def _check_bytes(kind: mi.BytesType, value: Any, path: str, errors: list[FieldError]) -> None:
+    size = kind.max_length if kind.max_length == kind.min_length else None
+    if not isinstance(value, bytes):
+        errors.append(FieldError(path, "not-a-hash" if size == 32 else "not-bytes", {}))
+    elif size is not None and len(value) != size:
+        errors.append(FieldError(path, "wrong-hash-length", {"length": len(value), "size": size}))
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def _matches(pattern: str, value: str) -> bool:
+    """Whether ``value`` matches ``pattern`` as msgspec checks it (``re.search``)."""
+    return _compiled(pattern).search(value) is not None
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
