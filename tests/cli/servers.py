@@ -29,10 +29,20 @@ def free_port() -> int:
         return port
 
 
+LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
+
+
 def registry_env(**variables: str) -> dict[str, str]:
-    """The test's environment without any REGISTRY_* setting of its own, plus ``variables``."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
-    return {**base, **variables}
+    """The test's environment without any REGISTRY_* setting or locale, plus ``variables``.
+
+    Messages are English unless ``variables`` name a language (``LANG=id_ID.UTF-8``).
+    """
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("REGISTRY_") and k not in LOCALE_VARIABLES
+    }
+    return {**base, "LANG": "C.UTF-8", **variables}
 
 
 @dataclass
@@ -113,6 +123,20 @@ def serving(
         yield served
     finally:
         stop(process)
+
+
+def refused_start(args: Sequence[str], *, env: Mapping[str, str], cwd: Path, log: Path) -> str:
+    """Run ``registry <args>``, which must refuse: exit 1 on its own, in one line, no traceback.
+
+    Returns the line.  A start that does not refuse (serves) is stopped after
+    :data:`EXIT_TIMEOUT_S` and fails the test.
+    """
+    code, output = run_to_exit(args, env=env, cwd=cwd, log=log)
+    assert code == 1, output
+    assert "Traceback" not in output
+    lines = output.strip().splitlines()
+    assert len(lines) == 1, output
+    return lines[0]
 
 
 def run_to_exit(

@@ -24,7 +24,7 @@ def env(tmp_path: Path) -> dict[str, str]:
         "REGISTRY_DATABASE_URL": f"sqlite:///{tmp_path / 'registry.sqlite3'}",
         "REGISTRY_DATA_DIR": str(tmp_path / "data"),
         "REGISTRY_ORIGIN": ORIGIN,
-        "LANG": "en_US.UTF-8",
+        "LC_ALL": "C.UTF-8",
     }
     result = CliRunner().invoke(main, ["init"], env=variables)
     assert result.exit_code == 0, result.output
@@ -146,6 +146,6 @@ def test_change_cut_short_between_the_files_is_finished_by_running_it_again(
 
 
 def test_messages_speak_indonesian_when_asked(env: dict[str, str]) -> None:
-    code, output = _change(env, INSECURE_DEFAULT_PASSPHRASE, LANG="id_ID.UTF-8")
+    code, output = _change(env, INSECURE_DEFAULT_PASSPHRASE, LC_ALL="id_ID.UTF-8")
     assert code == 1
     assert "frasa sandi baru tidak boleh frasa sandi demo yang publik" in output
