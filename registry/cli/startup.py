@@ -61,6 +61,10 @@ def hold_data_dir(data_dir: Path) -> Iterator[Path]:
             raise click.ClickException(
                 say("cli.serve.data_dir_in_use", folder=str(folder), pid=holder)
             ) from None
+        except OSError as exc:  # a file system without locks (some network mounts)
+            raise click.ClickException(
+                say("cli.serve.data_dir_unusable", folder=str(folder), reason=exc.strerror)
+            ) from None
         os.ftruncate(descriptor, 0)
         os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
         yield folder
