@@ -10,13 +10,15 @@ naming the variable; ``registry --help`` prints :func:`describe`.
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from registry.store.engine import normalise_database_url
+from registry.i18n import Message
+from registry.store.engine import database_display_name, normalise_database_url
 
 PREFIX = "REGISTRY_"
 CONFIG_FILE_VARIABLE = "REGISTRY_CONFIG_FILE"
@@ -26,8 +28,19 @@ CONFIG_FILE_VARIABLE = "REGISTRY_CONFIG_FILE"
 INSECURE_DEFAULT_PASSPHRASE = "pakta-integritas-demo-insecure"  # noqa: S105 (public on purpose)
 
 
+WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", "[::]"})  # noqa: S104 (names, not a bind)
+"""Listening addresses that mean "every interface": no one reaches the registry by them."""
+
+
 class ConfigError(ValueError):
-    """A configuration value is missing, malformed or out of range."""
+    """A configuration value is missing, malformed or out of range.
+
+    ``str()`` is the English text; :attr:`message` renders it in either language.
+    """
+
+    def __init__(self, key: str, default: str, /, **params: Any) -> None:
+        self.message = Message(f"config.{key}", params, default)
+        super().__init__(self.message.render("en"))
 
 
 @dataclass(frozen=True)
@@ -40,7 +53,7 @@ class Settings:
     admin_passphrase: str = INSECURE_DEFAULT_PASSPHRASE
     host: str = "127.0.0.1"
     port: int = 8000
-    base_url: str = "http://127.0.0.1:8000"
+    base_url: str | None = None
     batch_max: int = 512
     batch_wait_ms: int = 2
     follow_up_days: int = 14
@@ -50,9 +63,35 @@ class Settings:
     workers: int = 0
 
     @property
+    def database_display_name(self) -> str:
+        """The database as an operator knows it: a SQLite file's path, or a URL sans password."""
+        return database_display_name(self.database_url)
+
+    @property
     def admin_passphrase_is_insecure(self) -> bool:
         """Whether the operator's keys use the published demo passphrase."""
         return self.admin_passphrase == INSECURE_DEFAULT_PASSPHRASE
+
+    @property
+    def public_url(self) -> str:
+        """The URL people reach the registry at: what QR codes and certificates link to.
+
+        ``REGISTRY_BASE_URL`` when set; otherwise ``http://`` the listening host
+        and port, so links follow ``--host``/``--port``.  A wildcard address
+        (``0.0.0.0``, ``::``) names no machine, so the machine's host name stands
+        in for it (``registry serve`` says so and asks for ``REGISTRY_BASE_URL``).
+        """
+        if self.base_url is not None:
+            return self.base_url
+        host = socket.gethostname() if self.listens_everywhere else self.host
+        if ":" in host and not host.startswith("["):
+            host = f"[{host}]"  # an IPv6 literal in a URL (RFC 3986 §3.2.2)
+        return f"http://{host}:{self.port}"
+
+    @property
+    def listens_everywhere(self) -> bool:
+        """Whether the host is a wildcard address (every interface)."""
+        return self.host in WILDCARD_HOSTS
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -86,6 +125,8 @@ class Variable:
     field: str
     meaning: str
     parse: Callable[[str, str], Any]
+    default_text: str | None = None
+    """What ``registry --help`` says the default is, when not the field's value."""
 
     @property
     def name(self) -> str:
@@ -101,7 +142,7 @@ class Variable:
 def _text(name: str, raw: str) -> str:
     value = raw.strip()
     if not value:
-        raise ConfigError(f"{name} must not be empty")
+        raise ConfigError("empty", "{name} must not be empty", name=name)
     return value
 
 
@@ -110,10 +151,29 @@ def _int_parser(minimum: int, maximum: int | None = None) -> Callable[[str, str]
         try:
             value = int(raw.strip(), 10)
         except ValueError:
-            raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
-        if value < minimum or (maximum is not None and value > maximum):
-            upper = "" if maximum is None else f" and at most {maximum}"
-            raise ConfigError(f"{name} must be at least {minimum}{upper}, got {value}")
+            raise ConfigError(
+                "not_a_number",
+                "{name} must be a whole number, got {value}",
+                name=name,
+                value=repr(raw),
+            ) from None
+        if maximum is not None and not minimum <= value <= maximum:
+            raise ConfigError(
+                "out_of_range",
+                "{name} must be at least {minimum} and at most {maximum}, got {value}",
+                name=name,
+                minimum=minimum,
+                maximum=maximum,
+                value=value,
+            )
+        if value < minimum:
+            raise ConfigError(
+                "too_small",
+                "{name} must be at least {minimum}, got {value}",
+                name=name,
+                minimum=minimum,
+                value=value,
+            )
         return value
 
     return parse
@@ -123,7 +183,7 @@ def _database_url(name: str, raw: str) -> str:
     try:
         return normalise_database_url(_text(name, raw))
     except ValueError as exc:
-        raise ConfigError(f"{name}: {exc}") from None
+        raise ConfigError("database_url", "{name}: {reason}", name=name, reason=str(exc)) from None
 
 
 def _origin(name: str, raw: str) -> str:
@@ -131,7 +191,12 @@ def _origin(name: str, raw: str) -> str:
     # The origin is also the checkpoint's signed-note key name (C2SP signed-note):
     # no whitespace and no "+".
     if any(c.isspace() for c in value) or "+" in value:
-        raise ConfigError(f"{name} must not contain whitespace or '+', got {value!r}")
+        raise ConfigError(
+            "origin",
+            "{name} must not contain whitespace or '+', got {value}",
+            name=name,
+            value=repr(value),
+        )
     return value
 
 
@@ -139,9 +204,19 @@ def _base_url(name: str, raw: str) -> str:
     value = _text(name, raw).rstrip("/")
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"{name} must be an http:// or https:// URL, got {raw!r}")
+        raise ConfigError(
+            "base_url_scheme",
+            "{name} must be an http:// or https:// URL, got {value}",
+            name=name,
+            value=repr(raw),
+        )
     if parts.query or parts.fragment:
-        raise ConfigError(f"{name} must not have a query or fragment, got {raw!r}")
+        raise ConfigError(
+            "base_url_query",
+            "{name} must not have a query or fragment, got {value}",
+            name=name,
+            value=repr(raw),
+        )
     return value
 
 
@@ -152,7 +227,7 @@ def _path(name: str, raw: str) -> Path:
 def _passphrase(name: str, raw: str) -> str:
     # Spaces are legitimate in a passphrase: only refuse an empty one.
     if not raw:
-        raise ConfigError(f"{name} must not be empty")
+        raise ConfigError("empty", "{name} must not be empty", name=name)
     return raw
 
 
@@ -173,7 +248,13 @@ VARIABLES: tuple[Variable, ...] = (
     ),
     Variable("host", "address `registry serve` listens on", _text),
     Variable("port", "port `registry serve` listens on", _int_parser(1, 65535)),
-    Variable("base_url", "public URL of the registry, used in QR links", _base_url),
+    Variable(
+        "base_url",
+        "public URL of the registry, which QR codes and certificates link to",
+        _base_url,
+        default_text="http://HOST:PORT, from --host/--port (REGISTRY_HOST, REGISTRY_PORT);"
+        " the machine's host name for 0.0.0.0 or ::",
+    ),
     Variable("batch_max", "most entries appended in one group commit", _int_parser(1)),
     Variable(
         "batch_wait_ms",
@@ -219,7 +300,13 @@ def read_config_file(path: Path) -> dict[str, str]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError(f"{CONFIG_FILE_VARIABLE}: cannot read {path}: {exc.strerror}") from None
+        raise ConfigError(
+            "file_unreadable",
+            "{variable}: cannot read {path}: {reason}",
+            variable=CONFIG_FILE_VARIABLE,
+            path=str(path),
+            reason=exc.strerror,
+        ) from None
     values: dict[str, str] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
@@ -229,9 +316,16 @@ def read_config_file(path: Path) -> dict[str, str]:
         key, value = key.strip(), value.strip()
         where = f"{path}:{number}"
         if not sep:
-            raise ConfigError(f"{where}: expected KEY=value, got {stripped!r}")
+            raise ConfigError(
+                "file_line",
+                "{where}: expected KEY=value, got {line}",
+                where=where,
+                line=repr(stripped),
+            )
         if key not in _VARIABLES_BY_NAME:
-            raise ConfigError(f"{where}: unknown variable {key!r}")
+            raise ConfigError(
+                "file_unknown", "{where}: unknown variable {key}", where=where, key=repr(key)
+            )
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
             value = value[1:-1]
         values[key] = value
@@ -240,7 +334,9 @@ def read_config_file(path: Path) -> dict[str, str]:
 
 def settings_environment(settings: Settings) -> dict[str, str]:
     """``settings`` as ``REGISTRY_*`` variables, which :meth:`Settings.from_env` reads back."""
-    return {v.name: str(getattr(settings, v.field)) for v in VARIABLES}
+    values = {v.name: getattr(settings, v.field) for v in VARIABLES}
+    # An unset optional value stays unset (the base URL is then derived again from host and port).
+    return {name: str(value) for name, value in values.items() if value is not None}
 
 
 def describe() -> str:
@@ -252,5 +348,6 @@ def describe() -> str:
     ]
     for v in VARIABLES:
         lines.append(f"  {v.name:<{width}}  {v.meaning}")
-        lines.append(f"  {'':<{width}}  default: {v.default}")
+        default = v.default_text if v.default_text is not None else v.default
+        lines.append(f"  {'':<{width}}  default: {default}")
     return "\n".join(lines)

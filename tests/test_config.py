@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
+import socket
+from dataclasses import fields, replace
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from registry.config import (
     ConfigError,
     Settings,
     describe,
+    settings_environment,
 )
 
 
@@ -23,7 +25,8 @@ def test_defaults() -> None:
     assert settings.origin == "localhost/pakta-integritas"
     assert settings.data_dir == Path("registry-data")
     assert (settings.host, settings.port) == ("127.0.0.1", 8000)
-    assert settings.base_url == "http://127.0.0.1:8000"
+    assert settings.base_url is None
+    assert settings.public_url == "http://127.0.0.1:8000"
     assert (settings.batch_max, settings.batch_wait_ms) == (512, 2)
     assert settings.follow_up_days == 14
     assert settings.recommending_authority == "KemenPAN-RB/BKN"
@@ -182,6 +185,52 @@ def test_describe_lists_every_variable_with_its_default() -> None:
     assert "REGISTRY_CONFIG_FILE" in text
     for variable in VARIABLES:
         assert variable.name in text
-        assert f"default: {variable.default}" in text
+        default = variable.default_text or variable.default
+        assert f"default: {default}" in text
     assert "INSECURE" in text
     assert "default: sqlite+aiosqlite:///registry.sqlite3" in text
+
+
+@pytest.mark.parametrize(
+    ("environ", "public_url"),
+    [
+        ({"REGISTRY_PORT": "8123"}, "http://127.0.0.1:8123"),
+        ({"REGISTRY_HOST": "10.1.2.3", "REGISTRY_PORT": "9000"}, "http://10.1.2.3:9000"),
+        ({"REGISTRY_HOST": "::1", "REGISTRY_PORT": "9000"}, "http://[::1]:9000"),
+        (
+            {"REGISTRY_PORT": "8123", "REGISTRY_BASE_URL": "https://pakta.example.go.id/"},
+            "https://pakta.example.go.id",
+        ),
+    ],
+    ids=["port-moved", "host-and-port-moved", "ipv6-literal", "base-url-wins"],
+)
+def test_public_url_follows_host_and_port_unless_base_url_is_set(
+    environ: dict[str, str], public_url: str
+) -> None:
+    assert Settings.from_env(environ).public_url == public_url
+
+
+@pytest.mark.parametrize("wildcard", ["0.0.0.0", "::"])
+def test_public_url_names_the_machine_for_a_wildcard_host(wildcard: str) -> None:
+    settings = Settings(host=wildcard, port=8080)
+    assert settings.listens_everywhere
+    assert settings.public_url == f"http://{socket.gethostname()}:8080"
+
+
+def test_unset_base_url_stays_unset_through_the_environment() -> None:
+    # `registry serve --port` hands its settings to the workers as variables: the workers
+    # must derive the same public URL, not read back a stale one.
+    served = replace(Settings(), port=8123)
+    environ = settings_environment(served)
+    assert "REGISTRY_BASE_URL" not in environ
+    assert Settings.from_env(environ) == served
+    assert Settings.from_env(environ).public_url == "http://127.0.0.1:8123"
+
+
+def test_config_errors_speak_indonesian_when_asked() -> None:
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env({"REGISTRY_PORT": "delapan"})
+    assert caught.value.message.render("id") == (
+        "REGISTRY_PORT harus bilangan bulat, bukan 'delapan'"
+    )
+    assert str(caught.value) == "REGISTRY_PORT must be a whole number, got 'delapan'"

@@ -218,8 +218,6 @@ class TrackRecordController(Controller):
         return Response({"as_of": snap.as_of, **record})
 
 
-
-
 def _gone(request: Request[Any, Any, Any], erased_at: int | None) -> Response[Any]:
     return problem_for(
         request,

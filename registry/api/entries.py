@@ -1,4 +1,10 @@
-"""Registration (SCRAPI) and entries: POST /entries, GET /entries/{index}[/statement]."""
+"""Registration (SCRAPI) and entries: POST /entries, GET /entries/{index}[/statement].
+
+A registration answers with the receipt (``application/cose``, for tools) and
+``Link`` headers (RFC 8288) to what a person reads: the entry's page
+``/v/{index}`` and, for a pact or declaration, its certificate, so someone
+registering from a browser is not left with nothing but a binary file.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +17,10 @@ from litestar.serialization import encode_json
 
 from registry.api.deps import COSE, Service, document, registered_response, wants_json
 from registry.api.errors import BadRequest
+from registry.documents.certificate import CERTIFIED_TYPES
 from registry.i18n import Message
+from registry.verify.cose import HEADER_CWT_CLAIMS, parse_sign1
+from registry.verify.statement import CWT_SUB
 
 MAX_BODY = 64 * 1024
 RECEIPT_HEADERS = {"Vary": "Accept", "Cache-Control": "public, max-age=31536000, immutable"}
@@ -33,7 +42,9 @@ class EntriesController(Controller):
         summary="Register a signed statement (SCRAPI)",
         description="Body: a COSE_Sign1 signed statement (`application/cose`). Answers 201 "
         "with the receipt (`application/cose`) and `Location: /entries/{index}` once the entry "
-        "is on disk; 200 with the existing entry's receipt for statement bytes already registered.",
+        "is on disk; 200 with the existing entry's receipt for statement bytes already registered. "
+        "`Link` names the entry's page (`/v/{index}`, `text/html`) and, for a pact or a "
+        "declaration, its certificate (`application/pdf`).",
     )
     async def register(self, request: Request[Any, Any, Any], service: Service) -> Response[bytes]:
         content_type = request.headers.get("content-type", "").split(";")[0].strip()
@@ -49,7 +60,9 @@ class EntriesController(Controller):
             )
         body = await request.body()
         result = await service.register(body)
-        return registered_response(result)
+        response = registered_response(result)
+        response.headers["Link"] = entry_links(result.index, body)
+        return response
 
     # The hot reads answer with an ASGIResponse: Litestar sends it as it is, which saves
     # about as much per request as handing the service over by dependency injection costs.
@@ -90,3 +103,28 @@ class EntriesController(Controller):
     ) -> ASGIResponse:
         statement = await service.statement(index)
         return ASGIResponse(body=statement, media_type=COSE, headers=STATEMENT_HEADERS)
+
+
+def entry_links(index: int, statement: bytes) -> str:
+    """The ``Link`` header value naming entry ``index``'s page and, when it has one, certificate.
+
+    ``anchor`` says the links are about the entry, not the ``/entries`` the
+    statement was posted to.  ``statement`` is the registered statement (already
+    verified), whose protected CWT ``sub`` is its type.
+    """
+    anchor = f'anchor="/entries/{index}"'
+    links = [f'</v/{index}>; rel="alternate"; type="text/html"; {anchor}']
+    if _statement_type(statement) in CERTIFIED_TYPES:
+        links.append(
+            f'</entries/{index}/certificate.pdf>; rel="alternate"; type="application/pdf"; {anchor}'
+        )
+    return ", ".join(links)
+
+
+def _statement_type(statement: bytes) -> str | None:
+    parsed = parse_sign1(statement, "signed statement")
+    if not parsed.ok or parsed.value is None:
+        return None
+    claims = parsed.value.protected.get(HEADER_CWT_CLAIMS)
+    subject = claims.get(CWT_SUB) if isinstance(claims, dict) else None
+    return subject if isinstance(subject, str) else None

@@ -16,6 +16,7 @@ import json
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -29,8 +30,24 @@ from registry.i18n import Message
 from registry.records.errors import NotFound
 from registry.records.service import RegistryService
 
-WEB_DIR = Path(__file__).resolve().parents[2] / "web"
-"""The ``web/`` folder of the source tree: templates, static files, string dictionaries."""
+
+def _web_dir() -> Path:
+    """The installed ``registry.web`` package: the source tree's ``web/`` folder, shipped.
+
+    ``pyproject.toml`` maps the top-level ``web/`` folder to the package
+    ``registry.web``, so it is found the same way from a clone (``pip install -e``)
+    and from an installed wheel, whatever the working directory.
+    """
+    root = resources.files("registry.web")
+    # Files are served by path (the cache below watches their mtime): a wheel installs
+    # unpacked, so this is a directory; a zipped install is not supported.
+    if not isinstance(root, Path):
+        raise RuntimeError(f"registry.web must be installed as a directory, not {root!r}")
+    return root
+
+
+WEB_DIR = _web_dir()
+"""Templates, static files and string dictionaries (``web/`` in the source tree)."""
 
 STATIC_DIR = WEB_DIR / "static"
 TRUST_FILE = STATIC_DIR / "trust.json"

@@ -1,14 +1,19 @@
 """The `registry` command group, and the operator's `init`, `serve` and `demo`.
 
-Every failure prints a message naming the reason and exits non-zero.
+Every failure prints a message naming the reason and exits non-zero.  Every
+start says which registry it is: the origin it signs as, its database, its key
+folder and (for `serve`) the URL to open; a new registry made by this start is
+said so, and keys sealed under the public demo passphrase are warned about.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import importlib.util
 import os
 import sys
+from pathlib import Path
 
 import click
 from granian.constants import Interfaces, Loops
@@ -18,9 +23,20 @@ from granian.server.mp import MPServer
 from registry.cli.custodial import custodial_key
 from registry.cli.imports import import_command
 from registry.cli.keys import keygen, sign, verify
+from registry.cli.operator import passphrase
+from registry.cli.startup import (
+    check_port_free,
+    database_name,
+    hold_data_dir,
+    insecure_warning,
+    say,
+    start_report,
+)
 from registry.config import ConfigError, Settings, describe, settings_environment
-from registry.demo.load import DemoError, load_demo
-from registry.records.bootstrap import initialise
+from registry.demo.load import DemoError, demo_status, load_demo
+from registry.i18n import language_from_env
+from registry.records.bootstrap import initialise, stored_log_size
+from registry.records.operator import OperatorKeys, keys_exist
 from registry.signing.keys import KeyFileError
 
 DEMO_STATEMENTS = 8128  # the progress bar's length: the demo's statement count for its seed
@@ -30,7 +46,7 @@ def _settings() -> Settings:
     try:
         return Settings.from_env()
     except ConfigError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise click.ClickException(exc.message.render(language_from_env())) from exc
 
 
 @click.group(
@@ -46,20 +62,21 @@ def main() -> None:
 def init() -> None:
     """Create the operator's keys and the log's first entry (the admin's enrolment)."""
     settings = _settings()
-    try:
-        keys, size = asyncio.run(initialise(settings))
-    except (KeyFileError, FileExistsError) as exc:
-        raise click.ClickException(str(exc)) from exc
-    if settings.admin_passphrase_is_insecure:
-        click.echo("warning: REGISTRY_ADMIN_PASSPHRASE is the public demo passphrase", err=True)
-    click.echo(f"registry {settings.origin}: {size} entries in {settings.database_url}")
-    click.echo(f"log verifier key {keys.note.verifier_key_string}")
+    data_dir = settings.data_dir.resolve()
+    keys, size, created = _initialise(settings)
+    _warn_if_insecure(settings, data_dir)
+    for line in start_report(settings, data_dir, created=created, serving=False):
+        click.echo(line)
+    click.echo(say("cli.init.done", origin=settings.origin, size=size))
+    click.echo(say("cli.init.verifier_key", key=keys.note.verifier_key_string))
 
 
 @main.command()
 @click.option("--host", help="Address to listen on (default REGISTRY_HOST, 127.0.0.1).")
 @click.option("--port", type=int, help="Port (default REGISTRY_PORT, 8000).")
-@click.option("--demo", is_flag=True, help="Fill an empty registry with the demo data first.")
+@click.option(
+    "--demo", is_flag=True, help="Fill an empty registry with the demo data first (or finish it)."
+)
 @click.option(
     "--workers",
     type=click.IntRange(0, 64),
@@ -68,18 +85,29 @@ def init() -> None:
 )
 def serve(host: str | None, port: int | None, demo: bool, workers: int | None) -> None:
     """Run the registry over HTTP, initialising it first when needed."""
-    settings = _settings()
-    try:
-        asyncio.run(initialise(settings))
-        if demo:
-            asyncio.run(_load_demo(settings, only_if_empty=True))
-    except (KeyFileError, FileExistsError) as exc:
-        raise click.ClickException(str(exc)) from exc
+    # --host and --port are the settings from here on: the public URL (QR codes,
+    # certificates) follows them unless REGISTRY_BASE_URL says otherwise.
+    configured = _settings()
+    settings = dataclasses.replace(
+        configured, host=host or configured.host, port=port or configured.port
+    )
     count = settings.workers if workers is None else workers
-    server_for(settings, host=host, port=port, workers=count or os.cpu_count() or 1).serve()
+    check_port_free(settings.host, settings.port)
+    with hold_data_dir(settings.data_dir) as data_dir:
+        _, _, created = _initialise(settings)
+        _warn_if_insecure(settings, data_dir)
+        if demo:
+            _load_demo(settings, only_if_empty=True)
+        else:
+            _refuse_unfinished_demo(settings)
+        # Again: the demo load takes a while, and another program may have taken the port.
+        check_port_free(settings.host, settings.port)
+        for line in start_report(settings, data_dir, created=created):
+            click.echo(line)
+        server_for(settings, workers=count or os.cpu_count() or 1).serve()
 
 
-def server_for(settings: Settings, *, host: str | None, port: int | None, workers: int) -> MPServer:
+def server_for(settings: Settings, *, workers: int) -> MPServer:
     """The granian server `registry serve` runs: the fastest of those measured (benchmarks.md).
 
     Its workers build the app from the environment (``registry.api.asgi``),
@@ -89,8 +117,8 @@ def server_for(settings: Settings, *, host: str | None, port: int | None, worker
     return MPServer(
         "registry.api.asgi:app_from_env",
         factory=True,
-        address=host or settings.host,
-        port=port or settings.port,
+        address=settings.host,
+        port=settings.port,
         interface=Interfaces.ASGI,
         workers=workers,
         loop=Loops.uvloop if importlib.util.find_spec("uvloop") else Loops.asyncio,
@@ -102,23 +130,78 @@ def server_for(settings: Settings, *, host: str | None, port: int | None, worker
 
 @main.command()
 def demo() -> None:
-    """Fill the registry with realistic demo data (provinces, PPKs, pacts, follow-ups)."""
+    """Fill a new registry with realistic demo data (provinces, PPKs, pacts, follow-ups).
+
+    Finishes a demo load that was cut short.
+    """
     settings = _settings()
+    _initialise(settings)
+    _warn_if_insecure(settings, settings.data_dir.resolve())
+    _load_demo(settings, only_if_empty=False)
+
+
+def _initialise(settings: Settings) -> tuple[OperatorKeys, int, bool]:
+    """Make the operator's keys and the log's first entry if needed.
+
+    Returns the keys, the log's size and whether the keys were made now (a new registry).
+
+    Refuses to make new keys for a log that exists: its checkpoints are signed
+    by keys kept elsewhere (a registry started from another folder, or a
+    ``REGISTRY_DATA_DIR`` pointing at the wrong one).
+    """
+    created = not keys_exist(settings.data_dir)
     try:
-        asyncio.run(initialise(settings))
-        asyncio.run(_load_demo(settings, only_if_empty=False))
+        if created:
+            size = asyncio.run(stored_log_size(settings))
+            if size:
+                raise click.ClickException(
+                    say(
+                        "cli.start.keys_missing",
+                        database=database_name(settings),
+                        size=size,
+                        folder=str(settings.data_dir.resolve()),
+                    )
+                )
+        keys, size = asyncio.run(initialise(settings))
     except (KeyFileError, FileExistsError) as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise click.ClickException(
+            say("cli.start.keys_unusable", folder=str(settings.data_dir.resolve()), reason=str(exc))
+        ) from exc
+    return keys, size, created
 
 
-async def _load_demo(settings: Settings, *, only_if_empty: bool) -> None:
-    with click.progressbar(length=DEMO_STATEMENTS, label="demo data", file=sys.stderr) as bar:
+def _warn_if_insecure(settings: Settings, data_dir: Path) -> None:
+    warning = insecure_warning(settings, data_dir)
+    if warning is not None:
+        click.secho(warning, err=True, fg="red", bold=True)
+
+
+def _refuse_unfinished_demo(settings: Settings) -> None:
+    """Refuse to serve a demo whose load did not finish, saying how to finish it."""
+    mark, size = asyncio.run(demo_status(settings))
+    if mark is not None and mark.state == "loading":
+        raise click.ClickException(
+            say(
+                "cli.serve.demo_unfinished",
+                database=database_name(settings),
+                size=size,
+                total=mark.statements,
+            )
+        )
+
+
+def _load_demo(settings: Settings, *, only_if_empty: bool) -> None:
+    lang = language_from_env()
+    label = say("cli.demo.progress", database=database_name(settings))
+    with click.progressbar(length=DEMO_STATEMENTS, label=label, file=sys.stderr) as bar:
         try:
-            loaded = await load_demo(settings, only_if_empty=only_if_empty, progress=bar.update)
+            loaded = asyncio.run(
+                load_demo(settings, only_if_empty=only_if_empty, progress=bar.update)
+            )
         except DemoError as exc:
-            raise click.ClickException(str(exc)) from exc
-    click.echo(loaded)
+            raise click.ClickException(exc.message.render(lang)) from exc
+    click.echo(loaded.render(lang))
 
 
-for command in (keygen, sign, verify, custodial_key, import_command):
+for command in (keygen, sign, verify, custodial_key, import_command, passphrase):
     main.add_command(command)

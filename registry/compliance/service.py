@@ -26,7 +26,6 @@ from typing import Protocol
 from registry.compliance.access import (
     ERASE_ROLES,
     MAX_AGE_S,
-    AccessDenied,
     ReplayGuard,
     denied,
     may_read_identity,

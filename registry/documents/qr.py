@@ -1,6 +1,7 @@
 """An entry's QR codes (docs/formats.md "QR codes"): texts, images, and a cache of both.
 
-- Link QR: ``{REGISTRY_BASE_URL}/v/{index}#{base64url(leaf_hash[:16])}``.
+- Link QR: ``{public URL}/v/{index}#{base64url(leaf_hash[:16])}`` (``Settings.public_url``:
+  ``REGISTRY_BASE_URL``, else the host and port the registry listens on).
 - Offline QR: ``PI1:`` + base45(zlib(CBOR)) with the statement, the signer's
   key, the leaf and the receipt; when the receipt would push the QR past
   version 25 at error correction M (the budget), the registry's signed entry
@@ -253,7 +254,7 @@ class EntryQrMaker:
             lambda: entry_timestamp(log_key, origin, record.leaf),
         )
         return EntryQr(
-            index, link_text(service.settings.base_url, index, record.leaf_hash), offline
+            index, link_text(service.settings.public_url, index, record.leaf_hash), offline
         )
 
     async def file(self, index: int, name: str, make: Callable[[], Awaitable[bytes]]) -> bytes:

@@ -10,6 +10,9 @@ from registry.config import Settings
 from registry.records.errors import RegistrationRefused
 from registry.records.operator import OperatorKeys, create_keys, keys_exist, open_keys
 from registry.records.service import RegistryService
+from registry.store.engine import sqlite_file
+from registry.store.migrate import upgrade
+from registry.store.repository import Store
 
 OPERATOR_TERM = ("2000-01-01", "2099-12-31")
 """The operator is not an office holder: its admin key's "term" spans the registry's life."""
@@ -83,3 +86,20 @@ async def register_all(
         if progress:
             progress(len(part))
     return done, refused
+
+
+async def stored_meta(settings: Settings, name: str) -> tuple[str | None, int]:
+    """The registry's ``name`` metadata and its log size, read without the operator's keys."""
+    await upgrade(settings.database_url)
+    async with Store.open(settings.database_url) as store:
+        return await store.get_meta(name), await store.size()
+
+
+async def stored_log_size(settings: Settings) -> int:
+    """How many entries the configured database holds (0 for a SQLite file not made yet)."""
+    file = sqlite_file(settings.database_url)
+    if file is not None and not file.exists():
+        return 0
+    await upgrade(settings.database_url)
+    async with Store.open(settings.database_url) as store:
+        return await store.size()

@@ -7,11 +7,14 @@ log key at start.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from registry.signing.cose import CoseSigner
-from registry.signing.keys import generate_key, load_key, save_key
+from registry.signing.keys import WrongPassphrase, generate_key, load_key, save_key
 from registry.signing.note import NoteSigner
 
 ADMIN_KEY_FILE = "admin.key"
@@ -46,4 +49,35 @@ def open_keys(data_dir: Path, passphrase: str, origin: str) -> OperatorKeys:
     """Open the operator's keys (raises ``KeyFileError``/``WrongPassphrase``)."""
     admin = load_key(data_dir / ADMIN_KEY_FILE, passphrase)
     log_key = load_key(data_dir / LOG_KEY_FILE, passphrase)
+    return OperatorKeys(CoseSigner(admin), CoseSigner(log_key), NoteSigner(log_key, origin))
+
+
+def reseal_keys(data_dir: Path, old: str, new: str, origin: str) -> OperatorKeys:
+    """Seal the operator's keys under the passphrase ``new`` instead of ``old``.
+
+    Both keys are opened before either file is written, so a wrong ``old``
+    changes nothing (``WrongPassphrase``).  Each file is replaced whole
+    (written beside it, synced, renamed over it): never half-written.  A key
+    that opens only under ``new`` was already re-sealed by a change cut short
+    between the two files, and is kept as it is: running the change again
+    finishes it.
+    """
+    keys: dict[str, Ed25519PrivateKey] = {}
+    for name in (ADMIN_KEY_FILE, LOG_KEY_FILE):
+        try:
+            keys[name] = load_key(data_dir / name, old)
+        except WrongPassphrase:
+            try:
+                keys[name] = load_key(data_dir / name, new)
+            except WrongPassphrase:
+                raise WrongPassphrase(f"the passphrase does not open {data_dir / name}") from None
+    for name, key in keys.items():
+        save_key(data_dir / name, key, new)
+    # The renames are durable once the folder itself is synced.
+    folder = os.open(data_dir, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
+    admin, log_key = keys[ADMIN_KEY_FILE], keys[LOG_KEY_FILE]
     return OperatorKeys(CoseSigner(admin), CoseSigner(log_key), NoteSigner(log_key, origin))

@@ -351,6 +351,14 @@ class RegistryService:
             raise NotFound(Message("notfound.tile", {"detail": str(exc)})) from exc
         return Tile(data, immutable=not resource.is_partial)
 
+    async def get_meta(self, name: str) -> str | None:
+        """The registry's metadata ``name`` (for example how far a demo load got), if set."""
+        return await self.store.get_meta(name)
+
+    async def put_meta(self, name: str, value: str) -> None:
+        """Set the registry's metadata ``name`` to ``value``."""
+        await self.store.put_meta(name, value)
+
     async def entries(self, start: int, end: int) -> list[EntryRecord]:
         """The entries ``start <= idx < end`` on disk, in log order."""
         return await self.store.get_entries(start, end)

@@ -97,6 +97,14 @@ def sqlite_file(url: URL | str) -> Path | None:
     return Path(database)
 
 
+def database_display_name(url: str) -> str:
+    """The database as an operator knows it: a SQLite file's full path, or a URL sans password."""
+    file = sqlite_file(url)
+    if file is not None:
+        return str(file.resolve())
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def _create_sqlite_engine(url: URL) -> AsyncEngine:
     kwargs: dict[str, Any] = {}
     if sqlite_file(url) is None:

@@ -3,8 +3,9 @@
 The log code calls :meth:`Store.append_batch` once per group commit: entries,
 their checkpoint, key enrolments and revocations land in one transaction or
 not at all.  Reads return the frozen dataclasses of ``registry.store.models``.
-People's keys and identities (``_keys.py``) and the hand-off queue
-(``_queue.py``) are mixed in from their own modules.
+People's keys and identities (``_keys.py``), the hand-off queue
+(``_queue.py``) and the registry's own named facts (``_meta.py``) are mixed
+in from their own modules.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from registry.store._batch import Batch, check_shape, explain_refusal, log_size, write_batch
 from registry.store._keys import KeysMixin
+from registry.store._meta import MetaMixin
 from registry.store._queue import QueueMixin
 from registry.store._rows import IN_LIST_CHUNK, from_row, in_chunks, values_of
 from registry.store.engine import create_engine, create_sqlite_writer, sqlite_file
@@ -47,7 +49,7 @@ SEQUENCER_LOCK_PREFIX = "registry/sequencer:"
 _LEAF_HASH_CHUNK = 100_000
 
 
-class Store(KeysMixin, QueueMixin):
+class Store(KeysMixin, QueueMixin, MetaMixin):
     """Async access to the registry's database; owns its engine (see :meth:`close`)."""
 
     def __init__(

@@ -222,6 +222,15 @@ class UsedRequest(SQLModel, table=True):
     expires_at: int = Field(sa_column=Column("expires_at", BigInteger, nullable=False, index=True))
 
 
+class RegistryMeta(SQLModel, table=True):
+    """Facts about the registry itself, by name (for example how far the demo load got)."""
+
+    __tablename__ = "registry_meta"
+
+    name: str = Field(sa_column=Column("name", String(64), primary_key=True))
+    value: str = Field(sa_column=Column("value", Text, nullable=False))
+
+
 METADATA = SQLModel.metadata
 
 
@@ -238,3 +247,4 @@ REVOKED_ENTRIES = _table("revoked_entries")
 IDENTITIES = _table("identities")
 PENDING = _table("pending")
 USED_REQUESTS = _table("used_requests")
+REGISTRY_META = _table("registry_meta")

@@ -6,97 +6,54 @@ register at once over real TCP connections (the kernel spreads them over the
 workers): every one gets a receipt that verifies against a checkpoint the
 service serves, no entry is lost or written twice, and every worker serves
 every entry.
+
+And what an operator meets first: a second server on a busy port or on the
+same data folder refuses to start with one line, the links in QR codes and
+certificates follow the port served, and the start says which registry it is.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
-import signal
-import socket
-import subprocess
-import sys
+import io
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from pypdf import PdfReader
 
+from registry.documents.qr import read_qr_image
 from registry.records.operator import open_keys
 from registry.signing.cose import CoseSigner
 from registry.verify.checkpoint import verify_checkpoint
 from registry.verify.receipt import verify_receipt
 from registry.verify.trust import TrustedKeys
 from tests.api.helpers import COSE, NOW_S, enrolment, pact
+from tests.cli.servers import free_port, refused_start, registry_env, serving
 from tests.factories import fixed_key
 
 CLIENTS = 50
 WORKERS = 2
-START_TIMEOUT_S = 60.0
 ORIGIN = "test.example/serve"
 PASSPHRASE = "uji-registry-serve"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture
 def served(database_url: str, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """A `registry serve --workers 2` on ``database_url``; yields its URL and data directory."""
-    port = _free_port()
     data_dir = tmp_path / "data"
-    env = {
-        **os.environ,
-        "REGISTRY_DATABASE_URL": database_url,
-        "REGISTRY_DATA_DIR": str(data_dir),
-        "REGISTRY_ORIGIN": ORIGIN,
-        "REGISTRY_ADMIN_PASSPHRASE": PASSPHRASE,
-    }
-    log = (tmp_path / "serve.log").open("wb")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from registry.cli import main; main()",
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            str(WORKERS),
-        ],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+    env = registry_env(
+        REGISTRY_DATABASE_URL=database_url,
+        REGISTRY_DATA_DIR=str(data_dir),
+        REGISTRY_ORIGIN=ORIGIN,
+        REGISTRY_ADMIN_PASSPHRASE=PASSPHRASE,
     )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            assert process.poll() is None, (tmp_path / "serve.log").read_text()
-            try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "registry serve did not start"
-            time.sleep(0.2)
-        yield url, data_dir
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        log.close()
+    with serving(
+        "--workers", str(WORKERS), env=env, cwd=tmp_path, log=tmp_path / "serve.log"
+    ) as server:
+        yield server.url, data_dir
 
 
 def test_fifty_clients_register_through_every_worker(served: tuple[str, Path]) -> None:
@@ -154,3 +111,96 @@ def test_fifty_clients_register_through_every_worker(served: tuple[str, Path]) -
     assert [r.headers["x-registry-entry-index"] for r in again] == [
         r.headers["x-registry-entry-index"] for r in responses[:10]
     ]
+
+
+def _folders(tmp_path: Path) -> tuple[Path, Path]:
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    return first, second
+
+
+def _origin_served(url: str) -> str:
+    """The origin a fresh connection to ``url`` is answered with."""
+    with httpx.Client(base_url=url) as client:
+        document = client.get("/.well-known/transparency-configuration").json()
+    origin: str = document["origin"]
+    return origin
+
+
+def test_second_server_on_a_busy_port_refuses_with_one_line(tmp_path: Path) -> None:
+    # Two operators' registries, each started from its own folder with the defaults
+    # (registry.sqlite3 and registry-data/ there), the second on the first's port.
+    first_dir, second_dir = _folders(tmp_path)
+    first_env = registry_env(REGISTRY_ORIGIN="test.example/first", REGISTRY_ADMIN_PASSPHRASE="a")
+    with serving("--workers", "1", env=first_env, cwd=first_dir, log=tmp_path / "a.log") as first:
+        port = first.url.rsplit(":", 1)[1]
+        line = refused_start(
+            ["serve", "--port", port, "--workers", "1"],
+            env=registry_env(REGISTRY_ORIGIN="test.example/second", REGISTRY_ADMIN_PASSPHRASE="b"),
+            cwd=second_dir,
+            log=tmp_path / "b.log",
+        )
+        assert f"port {port} on 127.0.0.1 is already in use" in line
+        assert "--port" in line
+        # nothing of the second registry was made, and only the first answers on the port
+        assert not (second_dir / "registry-data").exists()
+        assert not (second_dir / "registry.sqlite3").exists()
+        assert {_origin_served(first.url) for _ in range(20)} == {"test.example/first"}
+
+
+def test_second_server_on_the_same_data_folder_refuses_with_one_line(tmp_path: Path) -> None:
+    # The second starts from another folder, on another port, and reaches the first's data
+    # folder through a relative path and a symbolic link: the same folder all the same.
+    first_dir, second_dir = _folders(tmp_path)
+    env = registry_env(REGISTRY_ADMIN_PASSPHRASE=PASSPHRASE)
+    with serving("--workers", "1", env=env, cwd=first_dir, log=tmp_path / "a.log") as first:
+        (second_dir / "shared").symlink_to(first_dir / "registry-data")
+        line = refused_start(
+            ["serve", "--port", str(free_port()), "--workers", "1"],
+            env={**env, "REGISTRY_DATA_DIR": "shared"},
+            cwd=second_dir,
+            log=tmp_path / "b.log",
+        )
+        assert f"is using the data folder {first_dir / 'registry-data'}" in line
+        assert f"(pid {first.process.pid})" in line
+        assert "REGISTRY_DATA_DIR" in line
+        assert not (second_dir / "registry.sqlite3").exists()
+        assert httpx.get(f"{first.url}/health").status_code == 200
+
+
+def test_qr_codes_and_certificates_link_to_the_port_served(tmp_path: Path) -> None:
+    env = registry_env(
+        REGISTRY_DATA_DIR=str(tmp_path / "data"),
+        REGISTRY_DATABASE_URL=f"sqlite:///{tmp_path / 'registry.sqlite3'}",
+        REGISTRY_ORIGIN=ORIGIN,
+        REGISTRY_ADMIN_PASSPHRASE=PASSPHRASE,
+    )
+    with serving("--workers", "1", env=env, cwd=tmp_path, log=tmp_path / "serve.log") as server:
+        operator = open_keys(tmp_path / "data", PASSPHRASE, ORIGIN)
+        signer = CoseSigner(fixed_key("ppk-port"))
+        enrolled = operator.admin.sign_statement(enrolment(signer.public_key, "ppk"), "op", NOW_S)
+        assert httpx.post(f"{server.url}/entries", content=enrolled, headers=COSE).is_success
+        registered = httpx.post(
+            f"{server.url}/entries",
+            content=signer.sign_statement(pact(), "ppk-port", NOW_S),
+            headers=COSE,
+        )
+        assert registered.status_code == 201, registered.text
+        index = int(registered.headers["x-registry-entry-index"])
+        link = f"{server.url}/v/{index}#"
+
+        qr = tmp_path / "qr.png"
+        qr.write_bytes(httpx.get(f"{server.url}/entries/{index}/qr.png").content)
+        (text,) = read_qr_image(qr)
+        assert text.startswith(link), text
+        certificate = httpx.get(f"{server.url}/entries/{index}/certificate.pdf")
+        printed = PdfReader(io.BytesIO(certificate.content)).pages[0].extract_text()
+        assert link in printed.replace("\n", ""), printed
+
+        started = server.output()
+        assert f"open {server.url}/ " in started
+        assert f"origin (the name checkpoints and receipts are signed under): {ORIGIN}" in started
+        assert f"database: {tmp_path / 'registry.sqlite3'}" in started
+        assert f"operator keys: {tmp_path / 'data'}" in started
+        assert "PUBLIC demo passphrase" not in started
