@@ -1,7 +1,8 @@
 """Signed statements: a COSE_Sign1 over a deterministic-CBOR record.
 
 Steps of :func:`verify_statement`:
-(1) parse the COSE_Sign1 strictly (EdDSA only);
+(1) parse the COSE_Sign1 strictly (EdDSA only), in its one accepted encoding:
+    tagged 18, deterministic CBOR inside and out, an empty unprotected header;
 (2) the protected kid names a key the caller trusts, and is that key's SHA-256;
 (3) the Ed25519 signature holds;
 (4) the payload is a deterministic CBOR map with a text ``type``;
@@ -15,11 +16,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from registry.verify.cbor import decode, decode_deterministic
+from registry.verify.canonical import decode_canonical
+from registry.verify.cbor import MAX_CBOR_SIZE, decode
 from registry.verify.cose import (
     HEADER_CONTENT_TYPE,
     HEADER_CWT_CLAIMS,
     Sign1,
+    content_digest,
     key_id,
     parse_sign1,
     verify_signature,
@@ -37,7 +40,13 @@ KeyLookup = Mapping[bytes, bytes] | Callable[[bytes], bytes | None]
 
 @dataclass(frozen=True)
 class Statement:
-    """A verified signed statement."""
+    """A verified signed statement.
+
+    ``sha256`` is the SHA-256 of its bytes (what the log's leaf records);
+    ``content_sha256`` that of what its signature covers (protected header and
+    payload): the same statement signed twice has two ``sha256`` and one
+    ``content_sha256``.
+    """
 
     statement_type: str
     payload: dict[str, Any]
@@ -46,6 +55,7 @@ class Statement:
     issuer: str
     issued_at: int
     sha256: bytes
+    content_sha256: bytes
     raw: bytes = field(repr=False)
 
 
@@ -98,6 +108,13 @@ def verify_statement(data: bytes, keys: KeyLookup) -> Verdict[Statement]:
     if not parsed.ok or parsed.value is None:
         return parsed.fail_as(check)
     message = parsed.value
+    if message.unprotected:
+        return Verdict.failed(
+            check,
+            Reason.NON_CANONICAL,
+            "a signed statement's unprotected header is empty: everything it says is signed",
+            labels=" ".join(sorted(str(label) for label in message.unprotected)),
+        )
     # (2)
     kid = message.kid
     if kid is None or len(kid) != 32:
@@ -123,7 +140,11 @@ def verify_statement(data: bytes, keys: KeyLookup) -> Verdict[Statement]:
     if not signed.ok:
         return signed.fail_as(check)
     # (4), (5)
-    return _read_body(message, data, kid, public_key, decode_deterministic)
+    return _read_body(message, data, kid, public_key, _decode_payload)
+
+
+def _decode_payload(data: bytes, what: str) -> Verdict[Any]:
+    return decode_canonical(data, what, MAX_CBOR_SIZE)
 
 
 def read_verified_statement(data: bytes, public_key: bytes) -> Verdict[Statement]:
@@ -192,6 +213,7 @@ def _read_body(
             issuer=issuer,
             issued_at=issued_at,
             sha256=hashlib.sha256(data).digest(),
+            content_sha256=content_digest(message),
             raw=bytes(data),
         ),
         kid=kid.hex(),
