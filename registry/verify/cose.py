@@ -77,9 +77,7 @@ def parse_sign1(
     bytes.
     """
     check = f"parse {what}"
-    decoded = (
-        decode_canonical(data, what, max_size) if canonical else decode(data, what, max_size)
-    )
+    decoded = decode_canonical(data, what, max_size) if canonical else decode(data, what, max_size)
     if not decoded.ok:
         return _encoding_fault(decoded, check)
     item = decoded.value

@@ -153,7 +153,7 @@ class OfflineRecord:
     leaf_hash: bytes
     proven_by: str
     registry_kid: bytes
-    origin: str | None
+    origin: str
     tree_size: int | None
     root: bytes | None
     revocation: str
@@ -207,9 +207,7 @@ def decode_offline(text: object) -> Verdict[dict[int, Any]]:
     return Verdict.passed(check, item)
 
 
-def _timestamp(
-    data: bytes, registry_keys: KeyLookup, leaf: bytes
-) -> Verdict[tuple[bytes, str | None]]:
+def _timestamp(data: bytes, registry_keys: KeyLookup, leaf: bytes) -> Verdict[tuple[bytes, str]]:
     """Step (7) with ``5``: the registry's signature over the leaf; value (kid, origin)."""
     check = "entry timestamp"
     parsed = parse_sign1(data, "entry timestamp")

@@ -134,7 +134,9 @@ def verify_receipt(
         return Verdict.failed(check, Reason.MALFORMED, "a receipt's payload must be detached (nil)")
     claims = signed_claims(message.protected)
     if claims is None:
-        return Verdict.failed(check, Reason.MALFORMED, "the receipt's claims are {1: origin, 6: iat}")
+        return Verdict.failed(
+            check, Reason.MALFORMED, "the receipt's claims are {1: origin, 6: iat}"
+        )
     # (2)
     signer = registry_key(message, registry_keys, check, "the receipt")
     if isinstance(signer, Verdict):
@@ -209,7 +211,11 @@ def verify_receipt(
     # (7)
     if origin is not None and claimed != origin:
         return Verdict.failed(
-            check, Reason.WRONG_ORIGIN, "the receipt is from another log", expected=origin, found=claimed
+            check,
+            Reason.WRONG_ORIGIN,
+            "the receipt is from another log",
+            expected=origin,
+            found=claimed,
         )
     info = ReceiptInfo(
         tree_size=size,

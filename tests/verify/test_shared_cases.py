@@ -89,8 +89,7 @@ def outcome(verdict: Verdict[Any]) -> str:
 def test_the_files_are_what_the_generator_writes() -> None:
     expected = vectors.files()
     found = {
-        path.relative_to(FOLDER).as_posix(): path.read_text(encoding="utf-8")
-        for path in CASE_FILES
+        path.relative_to(FOLDER).as_posix(): path.read_text(encoding="utf-8") for path in CASE_FILES
     }
     assert sorted(found) == sorted(expected), "run: python -m tests.verify.vectors"
     changed = [name for name, text in expected.items() if found[name] != text]

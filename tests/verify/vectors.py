@@ -118,7 +118,12 @@ def bstr(data: bytes) -> bytes:
 
 
 def sign1(
-    protected: bytes, unprotected: bytes, payload: bytes | None, signature: bytes, *, tag: bool = True
+    protected: bytes,
+    unprotected: bytes,
+    payload: bytes | None,
+    signature: bytes,
+    *,
+    tag: bool = True,
 ) -> bytes:
     """A COSE_Sign1 from already encoded parts (``unprotected`` is encoded CBOR)."""
     body = b"\x84" + bstr(protected) + unprotected + (b"\xf6" if payload is None else bstr(payload))
@@ -156,13 +161,15 @@ def signed(
     tag: bool = True,
 ) -> bytes:
     """A statement over exactly these bytes, signed with ``key`` (so only its encoding is off)."""
-    return sign1(protected, unprotected, payload, key.sign(sig_structure(protected, payload)), tag=tag)
+    return sign1(
+        protected, unprotected, payload, key.sign(sig_structure(protected, payload)), tag=tag
+    )
 
 
 PAYLOAD = enc(pact_payload())
 PROTECTED = enc(protected_map())
 STATEMENT = PPK.sign_statement(pact_payload(), ISSUER, ISSUED_AT)
-assert STATEMENT == signed(PROTECTED, PAYLOAD)
+assert signed(PROTECTED, PAYLOAD) == STATEMENT
 
 
 def flip(data: bytes, at: int, bit: int = 0) -> bytes:
@@ -181,7 +188,9 @@ def _log() -> tuple[list[bytes], list[bytes], MerkleTree]:
     tree = MerkleTree()
     prev = ZERO_HASH
     for index, statement in enumerate(statements):
-        leaf = Leaf(index, prev, (ISSUED_AT + 60 * index) * 1000, hashlib.sha256(statement).digest())
+        leaf = Leaf(
+            index, prev, (ISSUED_AT + 60 * index) * 1000, hashlib.sha256(statement).digest()
+        )
         leaves.append(leaf.to_bytes())
         prev = leaf.leaf_hash()
         tree.append(prev)
@@ -240,7 +249,13 @@ def receipt_parts(
 
 def _receipt_protected(changes: dict[int, Any] | None = None) -> dict[int, Any]:
     """Entry 2's receipt's protected header, with ``changes`` (None removes a label)."""
-    header: dict[int, Any] = {1: -8, 4: LOG.kid, 15: {1: ORIGIN, 6: ISSUED_AT}, 395: 1, -65538: SIZE}
+    header: dict[int, Any] = {
+        1: -8,
+        4: LOG.kid,
+        15: {1: ORIGIN, 6: ISSUED_AT},
+        395: 1,
+        -65538: SIZE,
+    }
     header.update(changes or {})
     return {k: v for k, v in header.items() if v is not None}
 
@@ -273,7 +288,12 @@ def statement_cases() -> Iterator[Case]:
         "second-signature-same-content",
         "the same protected header and payload with another valid signature (another nonce, as"
         " a non-deterministic signer makes): valid, and the same statement for the registry",
-        sign1(PROTECTED, b"\xa0", PAYLOAD, sign_with_nonce(PPK_KEY, sig_structure(PROTECTED, PAYLOAD), b"2")),
+        sign1(
+            PROTECTED,
+            b"\xa0",
+            PAYLOAD,
+            sign_with_nonce(PPK_KEY, sig_structure(PROTECTED, PAYLOAD), b"2"),
+        ),
         OK,
     )
     yield case("untagged", "the COSE_Sign1 array without tag 18", body, "non-canonical-encoding")
@@ -316,7 +336,7 @@ def statement_cases() -> Iterator[Case]:
     )
     yield case(
         "unprotected-header-not-empty",
-        "an unprotected header {\"note\": \"hello\"} added (it is not signed)",
+        'an unprotected header {"note": "hello"} added (it is not signed)',
         signed(PROTECTED, PAYLOAD, unprotected=enc({"note": "hello"})),
         "non-canonical-encoding",
     )
@@ -333,7 +353,12 @@ def statement_cases() -> Iterator[Case]:
         "non-canonical-encoding",
     )
     unsorted = (
-        b"\xa4\x01\x27\x04" + bstr(PPK.kid) + b"\x03" + enc("application/cbor") + b"\x0f" + enc(claims())
+        b"\xa4\x01\x27\x04"
+        + bstr(PPK.kid)
+        + b"\x03"
+        + enc("application/cbor")
+        + b"\x0f"
+        + enc(claims())
     )
     yield case(
         "protected-header-not-deterministic",
@@ -347,14 +372,28 @@ def statement_cases() -> Iterator[Case]:
         signed(b"\xbf" + PROTECTED[1:] + b"\xff", PAYLOAD),
         "non-canonical-encoding",
     )
-    yield case("trailing-garbage", "a zero byte after the statement", STATEMENT + b"\x00", "trailing-data")
+    yield case(
+        "trailing-garbage", "a zero byte after the statement", STATEMENT + b"\x00", "trailing-data"
+    )
     yield case("truncated", "the last ten bytes cut off", STATEMENT[:-10], "truncated")
     yield case("empty", "no bytes at all", b"", "empty")
-    yield case("oversized", "70,000 bytes (over 64 KiB)", b"\x5a\x00\x01\x11\x70" + bytes(70_000), "oversized")
+    yield case(
+        "oversized",
+        "70,000 bytes (over 64 KiB)",
+        b"\x5a\x00\x01\x11\x70" + bytes(70_000),
+        "oversized",
+    )
     yield case("other-tag", "tag 98 (COSE_Sign) instead of 18", b"\xd8\x62" + body, "malformed")
     yield case("tagged-twice", "tag 18 around tag 18", b"\xd2" + STATEMENT, "wrong-type")
-    yield case("three-items", "a COSE_Sign1 of three items", b"\xd2\x83" + b"".join(parts[:3]), "wrong-type")
-    yield case("map-instead-of-array", "a map where the array should be", enc({"a": 1}), "wrong-type")
+    yield case(
+        "three-items",
+        "a COSE_Sign1 of three items",
+        b"\xd2\x83" + b"".join(parts[:3]),
+        "wrong-type",
+    )
+    yield case(
+        "map-instead-of-array", "a map where the array should be", enc({"a": 1}), "wrong-type"
+    )
     yield case(
         "protected-header-not-bytes",
         "the protected header as a map, not a byte string",
@@ -433,10 +472,15 @@ def statement_cases() -> Iterator[Case]:
         signed(enc(protected_map(kid=OTHER.kid)), PAYLOAD),
         "unknown-key",
     )
-    yield case("signature-bit-flipped", "bit 0 of the signature's first byte flipped", flip(STATEMENT, -64), "bad-signature")
+    yield case(
+        "signature-bit-flipped",
+        "bit 0 of the signature's first byte flipped",
+        flip(STATEMENT, -64),
+        "bad-signature",
+    )
     yield case(
         "signature-s-plus-l",
-        "the signature's S replaced by S + L (the same modulo the group order): RFC 8032 refuses it",
+        "the signature's S replaced by S + L (equal modulo the group order): RFC 8032 refuses it",
         sign1(PROTECTED, b"\xa0", PAYLOAD, malleate(STATEMENT[-64:])),
         "bad-signature",
     )
@@ -461,7 +505,9 @@ def statement_cases() -> Iterator[Case]:
     yield case(
         "payload-float",
         "a float in the payload, validly signed",
-        signed(PROTECTED, b"\xa2" + enc("x") + b"\xfb\x3f\xf8" + bytes(6) + enc("type") + enc("pact")),
+        signed(
+            PROTECTED, b"\xa2" + enc("x") + b"\xfb\x3f\xf8" + bytes(6) + enc("type") + enc("pact")
+        ),
         "malformed",
     )
     yield case(
@@ -485,7 +531,9 @@ def statement_cases() -> Iterator[Case]:
     yield case(
         "payload-other-tag",
         "tag 1 (epoch time) in the payload, validly signed",
-        signed(PROTECTED, b"\xa2" + enc("t") + b"\xc1\x1a\x66\xf6\x11\x00" + enc("type") + enc("pact")),
+        signed(
+            PROTECTED, b"\xa2" + enc("t") + b"\xc1\x1a\x66\xf6\x11\x00" + enc("type") + enc("pact")
+        ),
         "malformed",
     )
     yield case(
@@ -521,14 +569,24 @@ def statement_cases() -> Iterator[Case]:
         signed(PROTECTED, b"\xa2" + enc("type") + enc("pact") + b"\xf5\x01"),
         "malformed",
     )
-    yield case("payload-not-a-map", "the payload an array, validly signed", signed(PROTECTED, enc(["pact"])), "malformed")
+    yield case(
+        "payload-not-a-map",
+        "the payload an array, validly signed",
+        signed(PROTECTED, enc(["pact"])),
+        "malformed",
+    )
     yield case(
         "payload-integer-key",
         "an integer key in the payload map, validly signed",
         signed(PROTECTED, enc({1: 2, "type": "pact"})),
         "malformed",
     )
-    yield case("payload-without-type", "no \"type\" in the payload, validly signed", signed(PROTECTED, enc({"place": "Bandung"})), "malformed")
+    yield case(
+        "payload-without-type",
+        'no "type" in the payload, validly signed',
+        signed(PROTECTED, enc({"place": "Bandung"})),
+        "malformed",
+    )
     yield case(
         "content-type-missing",
         "no content type in the protected header, validly signed",
@@ -541,7 +599,12 @@ def statement_cases() -> Iterator[Case]:
         signed(enc(protected_map(cty="application/json")), PAYLOAD),
         "malformed",
     )
-    yield case("claims-missing", "no CWT claims, validly signed", signed(enc(protected_map(cwt=None)), PAYLOAD), "malformed")
+    yield case(
+        "claims-missing",
+        "no CWT claims, validly signed",
+        signed(enc(protected_map(cwt=None)), PAYLOAD),
+        "malformed",
+    )
     yield case(
         "claims-issuer-empty",
         "an empty iss claim, validly signed",
@@ -550,7 +613,7 @@ def statement_cases() -> Iterator[Case]:
     )
     yield case(
         "claims-subject-not-the-type",
-        "sub \"declaration\" over a pact, validly signed",
+        'sub "declaration" over a pact, validly signed',
         signed(enc(protected_map(cwt=claims(sub="declaration"))), PAYLOAD),
         "malformed",
     )
@@ -582,8 +645,18 @@ def receipt_cases() -> Iterator[Case]:
         with_proof([PROOF[0][:31], *PROOF[1:]]),
         "malformed",
     )
-    yield case("proof-too-short", "the inclusion path's last hash left out", with_proof(PROOF[:-1]), "wrong-proof-length")
-    yield case("proof-too-long", "a hash added to the inclusion path", with_proof([*PROOF, ROOT]), "wrong-proof-length")
+    yield case(
+        "proof-too-short",
+        "the inclusion path's last hash left out",
+        with_proof(PROOF[:-1]),
+        "wrong-proof-length",
+    )
+    yield case(
+        "proof-too-long",
+        "a hash added to the inclusion path",
+        with_proof([*PROOF, ROOT]),
+        "wrong-proof-length",
+    )
     yield case(
         "proof-size-restated",
         "the proof claims a tree of 6 (the signed size is 5)",
@@ -612,7 +685,9 @@ def receipt_cases() -> Iterator[Case]:
     yield case(
         "leaf-not-deterministic",
         "the leaf's version written in two bytes",
-        receipt_parts(unprotected={396: {-1: [enc([SIZE, INDEX, PROOF])]}, -65537: b"\x85\x18\x01" + LEAF[2:]}),
+        receipt_parts(
+            unprotected={396: {-1: [enc([SIZE, INDEX, PROOF])]}, -65537: b"\x85\x18\x01" + LEAF[2:]}
+        ),
         "not-deterministic",
     )
     far_leaf = Leaf(SIZE, bytes(32), ISSUED_AT * 1000, bytes(32)).to_bytes()
@@ -622,24 +697,54 @@ def receipt_cases() -> Iterator[Case]:
         receipt_parts(unprotected={396: {-1: [enc([SIZE, SIZE, PROOF])]}, -65537: far_leaf}),
         "index-out-of-range",
     )
-    yield case("signed-by-another-key", "the same receipt signed by a key that is not the log's", receipt_for(signer=OTHER), "unknown-key")
+    yield case(
+        "signed-by-another-key",
+        "the same receipt signed by a key that is not the log's",
+        receipt_for(signer=OTHER),
+        "unknown-key",
+    )
     yield case(
         "kid-missing",
         "no kid in the protected header, validly signed",
         receipt_parts(protected=_receipt_protected({4: None})),
         "unknown-key",
     )
-    yield case("vds-2", "verifiable data structure 2, validly signed", receipt_parts(protected=_receipt_protected({395: 2})), "wrong-algorithm")
-    yield case("vds-missing", "no verifiable data structure, validly signed", receipt_parts(protected=_receipt_protected({395: None})), "wrong-algorithm")
-    yield case("payload-attached", "the root attached as the payload", receipt_parts(payload=ROOT), "malformed")
-    yield case("claims-missing", "no CWT claims, validly signed", receipt_parts(protected=_receipt_protected({15: None})), "malformed")
+    yield case(
+        "vds-2",
+        "verifiable data structure 2, validly signed",
+        receipt_parts(protected=_receipt_protected({395: 2})),
+        "wrong-algorithm",
+    )
+    yield case(
+        "vds-missing",
+        "no verifiable data structure, validly signed",
+        receipt_parts(protected=_receipt_protected({395: None})),
+        "wrong-algorithm",
+    )
+    yield case(
+        "payload-attached",
+        "the root attached as the payload",
+        receipt_parts(payload=ROOT),
+        "malformed",
+    )
+    yield case(
+        "claims-missing",
+        "no CWT claims, validly signed",
+        receipt_parts(protected=_receipt_protected({15: None})),
+        "malformed",
+    )
     yield case(
         "claims-without-issued-at",
         "claims {1: origin} only, validly signed",
         receipt_parts(protected=_receipt_protected({15: {1: ORIGIN}})),
         "malformed",
     )
-    yield case("another-origin", "a receipt of another log (origin other.example/log), validly signed", receipt_for(origin="other.example/log"), "wrong-origin")
+    yield case(
+        "another-origin",
+        "a receipt of another log (origin other.example/log), validly signed",
+        receipt_for(origin="other.example/log"),
+        "wrong-origin",
+    )
     yield case(
         "unprotected-extra-label",
         "a label 33 added to the unprotected header",
@@ -649,7 +754,12 @@ def receipt_cases() -> Iterator[Case]:
     yield case(
         "unprotected-keys-out-of-order",
         "the leaf (-65537) before the proofs (396) in the unprotected header",
-        sign1(enc(_receipt_protected()), b"\xa2" + enc(-65537) + enc(LEAF) + enc(396) + enc({-1: [enc([SIZE, INDEX, PROOF])]}), None, RECEIPT[-64:]),
+        sign1(
+            enc(_receipt_protected()),
+            b"\xa2" + enc(-65537) + enc(LEAF) + enc(396) + enc({-1: [enc([SIZE, INDEX, PROOF])]}),
+            None,
+            RECEIPT[-64:],
+        ),
         "non-canonical-encoding",
     )
     yield case(
@@ -658,8 +768,15 @@ def receipt_cases() -> Iterator[Case]:
         receipt_parts(unprotected={396: {-1: [enc([SIZE, INDEX, PROOF])], -2: []}, -65537: LEAF}),
         "non-canonical-encoding",
     )
-    yield case("vdp-missing", "no proofs (396)", receipt_parts(unprotected={-65537: LEAF}), "malformed")
-    yield case("leaf-missing", "no leaf (-65537)", receipt_parts(unprotected={396: {-1: [enc([SIZE, INDEX, PROOF])]}}), "malformed")
+    yield case(
+        "vdp-missing", "no proofs (396)", receipt_parts(unprotected={-65537: LEAF}), "malformed"
+    )
+    yield case(
+        "leaf-missing",
+        "no leaf (-65537)",
+        receipt_parts(unprotected={396: {-1: [enc([SIZE, INDEX, PROOF])]}}),
+        "malformed",
+    )
     yield case(
         "two-inclusion-proofs",
         "the inclusion proof twice",
@@ -669,7 +786,9 @@ def receipt_cases() -> Iterator[Case]:
     yield case(
         "inclusion-proof-not-deterministic",
         "the inclusion proof's tree size written in two bytes",
-        receipt_parts(unprotected={396: {-1: [b"\x83\x18\x05" + enc([SIZE, INDEX, PROOF])[2:]]}, -65537: LEAF}),
+        receipt_parts(
+            unprotected={396: {-1: [b"\x83\x18\x05" + enc([SIZE, INDEX, PROOF])[2:]]}, -65537: LEAF}
+        ),
         "not-deterministic",
     )
     yield case(
@@ -679,8 +798,9 @@ def receipt_cases() -> Iterator[Case]:
         "malformed",
     )
     yield case("untagged", "the receipt without tag 18", RECEIPT[1:], "non-canonical-encoding")
-    yield case("trailing-garbage", "a zero byte after the receipt", RECEIPT + b"\x00", "trailing-data")
-
+    yield case(
+        "trailing-garbage", "a zero byte after the receipt", RECEIPT + b"\x00", "trailing-data"
+    )
 
 
 def checkpoint_cases() -> Iterator[Case]:
@@ -730,14 +850,24 @@ def checkpoint_cases() -> Iterator[Case]:
         NOTE.sign(f"{ORIGIN}\n{2**64}\n{root64}\n"),
         "malformed",
     )
-    yield case("signature-bit-flipped", "bit 0 of the signature's last byte flipped", with_line(flip(blob, -1)), "bad-signature")
+    yield case(
+        "signature-bit-flipped",
+        "bit 0 of the signature's last byte flipped",
+        with_line(flip(blob, -1)),
+        "bad-signature",
+    )
     yield case(
         "signature-63-bytes",
         "the signature's last byte cut off",
         with_line(blob[:-1]),
         "bad-signature",
     )
-    yield case("signature-key-id-only", "a signature of nothing but its key id", with_line(blob[:4]), "truncated")
+    yield case(
+        "signature-key-id-only",
+        "a signature of nothing but its key id",
+        with_line(blob[:4]),
+        "truncated",
+    )
     yield case(
         "signed-by-another-key",
         "signed by another key under the log's name",
@@ -756,23 +886,57 @@ def checkpoint_cases() -> Iterator[Case]:
         NOTE.sign(f"other.example/log\n{SIZE}\n{root64}\n"),
         "wrong-origin",
     )
-    yield case("trailing-garbage", "a line of text after the signatures", CHECKPOINT + "garbage\n", "malformed")
+    yield case(
+        "trailing-garbage",
+        "a line of text after the signatures",
+        CHECKPOINT + "garbage\n",
+        "malformed",
+    )
     yield case("no-final-newline", "the last newline left out", CHECKPOINT[:-1], "malformed")
-    yield case("no-blank-line", "no blank line before the signature", text + "\n" + block, "malformed")
+    yield case(
+        "no-blank-line", "no blank line before the signature", text + "\n" + block, "malformed"
+    )
     yield case("no-signatures", "the blank line and nothing after it", body + "\n", "malformed")
     yield case("empty", "no text at all", "", "empty")
-    yield case("signed-twice", "the log's signature line twice", CHECKPOINT + line + "\n", "malformed")
+    yield case(
+        "signed-twice", "the log's signature line twice", CHECKPOINT + line + "\n", "malformed"
+    )
     yield case(
         "signature-not-canonical-base64",
         "the signature's base64 without its padding",
         f"{body}\n\u2014 {ORIGIN} {base64.b64encode(blob).decode().rstrip('=')}\n",
         "malformed",
     )
-    yield case("signature-line-without-dash", "a signature line without its em dash", f"{body}\n- {ORIGIN} x\n", "malformed")
-    yield case("crlf-line-endings", "carriage returns before the newlines", CHECKPOINT.replace("\n", "\r\n"), "malformed")
-    yield case("control-character", "a control character (0x01) in the origin, signed", raw_note(f"{ORIGIN}\x01\n{SIZE}\n{root64}\n"), "malformed")
-    yield case("size-leading-zero", "the size written 05, signed", NOTE.sign(f"{ORIGIN}\n0{SIZE}\n{root64}\n"), "malformed")
-    yield case("size-not-decimal", "the size written 0x5, signed", NOTE.sign(f"{ORIGIN}\n0x5\n{root64}\n"), "malformed")
+    yield case(
+        "signature-line-without-dash",
+        "a signature line without its em dash",
+        f"{body}\n- {ORIGIN} x\n",
+        "malformed",
+    )
+    yield case(
+        "crlf-line-endings",
+        "carriage returns before the newlines",
+        CHECKPOINT.replace("\n", "\r\n"),
+        "malformed",
+    )
+    yield case(
+        "control-character",
+        "a control character (0x01) in the origin, signed",
+        raw_note(f"{ORIGIN}\x01\n{SIZE}\n{root64}\n"),
+        "malformed",
+    )
+    yield case(
+        "size-leading-zero",
+        "the size written 05, signed",
+        NOTE.sign(f"{ORIGIN}\n0{SIZE}\n{root64}\n"),
+        "malformed",
+    )
+    yield case(
+        "size-not-decimal",
+        "the size written 0x5, signed",
+        NOTE.sign(f"{ORIGIN}\n0x5\n{root64}\n"),
+        "malformed",
+    )
     yield case(
         "root-31-bytes",
         "a 31-byte root, signed",
@@ -785,7 +949,12 @@ def checkpoint_cases() -> Iterator[Case]:
         NOTE.sign(f"{ORIGIN}\n{SIZE}\n{root64.rstrip('=')}\n"),
         "malformed",
     )
-    yield case("two-lines", "a body of origin and size only, signed", NOTE.sign(f"{ORIGIN}\n{SIZE}\n"), "truncated")
+    yield case(
+        "two-lines",
+        "a body of origin and size only, signed",
+        NOTE.sign(f"{ORIGIN}\n{SIZE}\n"),
+        "truncated",
+    )
     yield case(
         "empty-extension-line",
         "an empty line among the extension lines, signed",
@@ -817,7 +986,9 @@ def _padding_bit(compressed: bytes) -> bytes:
     raise ValueError("this deflate stream has no padding bits")
 
 
-def _offline(body: bytes, compress: Callable[[bytes], bytes] = lambda b: zlib.compress(b, 9)) -> str:
+def _offline(
+    body: bytes, compress: Callable[[bytes], bytes] = lambda b: zlib.compress(b, 9)
+) -> str:
     return PREFIX + b45encode(compress(body))
 
 
@@ -833,15 +1004,25 @@ def offline_cases() -> Iterator[Case]:
 
     stamped = body(k4=None, k5=TIMESTAMP)
 
-    def stamp(protected: dict[int, Any], unprotected: bytes = b"\xa0", payload: bytes | None = None,
-              key: Ed25519PrivateKey = LOG_KEY, over: bytes = LEAF) -> bytes:
+    def stamp(
+        protected: dict[int, Any],
+        unprotected: bytes = b"\xa0",
+        payload: bytes | None = None,
+        key: Ed25519PrivateKey = LOG_KEY,
+        over: bytes = LEAF,
+    ) -> bytes:
         encoded = enc(protected)
         return sign1(encoded, unprotected, payload, key.sign(sig_structure(encoded, over)))
 
     stamp_header: dict[int, Any] = {1: -8, 4: LOG.kid, 15: {1: ORIGIN, 6: ISSUED_AT + 120}}
     assert stamp(stamp_header) == TIMESTAMP
     yield case("valid-with-receipt", "entry 2 with its receipt", _offline(body()), OK)
-    yield case("valid-with-timestamp", "entry 2 with the registry's signed entry timestamp", _offline(stamped), OK)
+    yield case(
+        "valid-with-timestamp",
+        "entry 2 with the registry's signed entry timestamp",
+        _offline(stamped),
+        OK,
+    )
     yield case(
         "valid-zlib-level-0",
         "the same payload in stored (uncompressed) deflate blocks: zlib's encoding is not pinned",
@@ -926,7 +1107,12 @@ def offline_cases() -> Iterator[Case]:
         PREFIX + b45encode(flip(zlib.compress(body(), 9), -1)),
         "malformed",
     )
-    yield case("not-zlib", "raw CBOR where the zlib stream should be", PREFIX + b45encode(body()), "malformed")
+    yield case(
+        "not-zlib",
+        "raw CBOR where the zlib stream should be",
+        PREFIX + b45encode(body()),
+        "malformed",
+    )
     yield case(
         "zip-bomb",
         "a stream that inflates to 200,000 bytes",
@@ -937,18 +1123,44 @@ def offline_cases() -> Iterator[Case]:
     yield case("prefix-lowercase", "the prefix pi1:", "pi1:" + _offline(body())[4:], "malformed")
     yield case("nothing-after-prefix", "the prefix alone", PREFIX, "empty")
     yield case("empty", "no text at all", "", "empty")
-    yield case("base45-lowercase", "a base45 text in lowercase", PREFIX + _offline(body())[4:].lower(), "malformed")
-    yield case("base45-3k+1-characters", "one character added to the base45 text", _offline(body()) + "0", "malformed")
-    yield case("base45-group-over-65535", "a last group GGW (65536)", _offline(body())[:-3] + "GGW", "malformed")
+    yield case(
+        "base45-lowercase",
+        "a base45 text in lowercase",
+        PREFIX + _offline(body())[4:].lower(),
+        "malformed",
+    )
+    yield case(
+        "base45-3k+1-characters",
+        "one character added to the base45 text",
+        _offline(body()) + "0",
+        "malformed",
+    )
+    yield case(
+        "base45-group-over-65535",
+        "a last group GGW (65536)",
+        _offline(body())[:-3] + "GGW",
+        "malformed",
+    )
     yield case("trailing-newline", "a newline after the text", _offline(body()) + "\n", "malformed")
     yield case(
         "payload-not-deterministic",
         "the CBOR map's keys out of order",
-        _offline(b"\xa4\x02" + enc(PPK.public_key) + b"\x01" + enc(STATEMENT) + b"\x03" + enc(LEAF) + b"\x04" + enc(RECEIPT)),
+        _offline(
+            b"\xa4\x02"
+            + enc(PPK.public_key)
+            + b"\x01"
+            + enc(STATEMENT)
+            + b"\x03"
+            + enc(LEAF)
+            + b"\x04"
+            + enc(RECEIPT)
+        ),
         "not-deterministic",
     )
     yield case("payload-unknown-key", "a key 6 added", _offline(body(k6=b"x")), "malformed")
-    yield case("payload-receipt-and-timestamp", "both 4 and 5", _offline(body(k5=TIMESTAMP)), "malformed")
+    yield case(
+        "payload-receipt-and-timestamp", "both 4 and 5", _offline(body(k5=TIMESTAMP)), "malformed"
+    )
     yield case("payload-without-leaf", "no leaf (3)", _offline(body(k3=None)), "malformed")
     yield case(
         "payload-value-not-bytes",
@@ -956,9 +1168,24 @@ def offline_cases() -> Iterator[Case]:
         _offline(enc({1: STATEMENT, 2: "key", 3: LEAF, 4: RECEIPT})),
         "malformed",
     )
-    yield case("payload-an-array", "an array instead of the map", _offline(enc([STATEMENT, PPK.public_key])), "malformed")
-    yield case("signer-key-31-bytes", "the signer key (2) one byte short", _offline(body(k2=PPK.public_key[:31])), "malformed")
-    yield case("signer-key-of-another", "another signer's key (2)", _offline(body(k2=OTHER.public_key)), "unknown-key")
+    yield case(
+        "payload-an-array",
+        "an array instead of the map",
+        _offline(enc([STATEMENT, PPK.public_key])),
+        "malformed",
+    )
+    yield case(
+        "signer-key-31-bytes",
+        "the signer key (2) one byte short",
+        _offline(body(k2=PPK.public_key[:31])),
+        "malformed",
+    )
+    yield case(
+        "signer-key-of-another",
+        "another signer's key (2)",
+        _offline(body(k2=OTHER.public_key)),
+        "unknown-key",
+    )
     yield case(
         "statement-untagged",
         "the statement (1) without tag 18",
@@ -977,7 +1204,12 @@ def offline_cases() -> Iterator[Case]:
         _offline(body(k1=flip(STATEMENT, -64))),
         "bad-signature",
     )
-    yield case("leaf-of-another-statement", "entry 3's leaf (3)", _offline(body(k3=LEAVES[3])), "wrong-statement")
+    yield case(
+        "leaf-of-another-statement",
+        "entry 3's leaf (3)",
+        _offline(body(k3=LEAVES[3])),
+        "wrong-statement",
+    )
     yield case(
         "receipt-of-another-entry",
         "entry 3's receipt with entry 2's statement and leaf",
@@ -1006,7 +1238,9 @@ def link_cases() -> Iterator[Case]:
     link = link_text(BASE_URL, INDEX, leaf_hash(LEAF))
     fragment = link.rpartition("#")[2]
     yield case("valid", "entry 2's link, and the leaf a server answers with", link, LEAF, OK)
-    yield case("leaf-of-entry-3", "the server answers with entry 3's leaf", link, LEAVES[3], "wrong-leaf")
+    yield case(
+        "leaf-of-entry-3", "the server answers with entry 3's leaf", link, LEAVES[3], "wrong-leaf"
+    )
     yield case(
         "fragment-of-entry-3",
         "entry 3's fingerprint under entry 2's index",
@@ -1021,8 +1255,20 @@ def link_cases() -> Iterator[Case]:
         LEAVES[3],
         "wrong-leaf",
     )
-    yield case("index-leading-zero", "the index written 02", f"{BASE_URL}/v/0{INDEX}#{fragment}", LEAF, "malformed")
-    yield case("index-20-digits", "an index of 20 digits", f"{BASE_URL}/v/{10**19}#{fragment}", LEAF, "malformed")
+    yield case(
+        "index-leading-zero",
+        "the index written 02",
+        f"{BASE_URL}/v/0{INDEX}#{fragment}",
+        LEAF,
+        "malformed",
+    )
+    yield case(
+        "index-20-digits",
+        "an index of 20 digits",
+        f"{BASE_URL}/v/{10**19}#{fragment}",
+        LEAF,
+        "malformed",
+    )
     last = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".index(fragment[-1])
     yield case(
         "fragment-unused-bits-set",
@@ -1031,12 +1277,40 @@ def link_cases() -> Iterator[Case]:
         LEAF,
         "malformed",
     )
-    yield case("fragment-21-characters", "the fingerprint one character short", link[:-1], LEAF, "malformed")
-    yield case("no-fragment", "the link without its fingerprint", link.partition("#")[0], LEAF, "malformed")
-    yield case("query-string", "a query string before the fingerprint", f"{BASE_URL}/v/{INDEX}?lang=en#{fragment}", LEAF, "malformed")
-    yield case("trailing-slash", "a slash after the index", f"{BASE_URL}/v/{INDEX}/#{fragment}", LEAF, "malformed")
-    yield case("ftp-scheme", "an ftp:// link", link.replace("https://", "ftp://"), LEAF, "malformed")
-    yield case("scheme-uppercase", "HTTPS:// in capitals", link.replace("https://", "HTTPS://"), LEAF, "malformed")
+    yield case(
+        "fragment-21-characters",
+        "the fingerprint one character short",
+        link[:-1],
+        LEAF,
+        "malformed",
+    )
+    yield case(
+        "no-fragment", "the link without its fingerprint", link.partition("#")[0], LEAF, "malformed"
+    )
+    yield case(
+        "query-string",
+        "a query string before the fingerprint",
+        f"{BASE_URL}/v/{INDEX}?lang=en#{fragment}",
+        LEAF,
+        "malformed",
+    )
+    yield case(
+        "trailing-slash",
+        "a slash after the index",
+        f"{BASE_URL}/v/{INDEX}/#{fragment}",
+        LEAF,
+        "malformed",
+    )
+    yield case(
+        "ftp-scheme", "an ftp:// link", link.replace("https://", "ftp://"), LEAF, "malformed"
+    )
+    yield case(
+        "scheme-uppercase",
+        "HTTPS:// in capitals",
+        link.replace("https://", "HTTPS://"),
+        LEAF,
+        "malformed",
+    )
     yield case("leaf-truncated", "the server answers with a cut leaf", link, LEAF[:-1], "truncated")
 
 
@@ -1058,17 +1332,35 @@ def inclusion_cases() -> Iterator[Case]:
 
     yield case("valid", f"entry {INDEX} in the tree of {SIZE}", OK)
     yield case("wrong-root", "another root", "wrong-root", root=hashlib.sha256(b"x").digest())
-    yield case("path-bit-flipped", "bit 0 of the path's first hash flipped", "wrong-root", path=[flip(PROOF[0], 0), *PROOF[1:]])
-    yield case("path-too-short", "the path's last hash left out", "wrong-proof-length", path=PROOF[:-1])
-    yield case("path-too-long", "a hash added to the path", "wrong-proof-length", path=[*PROOF, ROOT])
+    yield case(
+        "path-bit-flipped",
+        "bit 0 of the path's first hash flipped",
+        "wrong-root",
+        path=[flip(PROOF[0], 0), *PROOF[1:]],
+    )
+    yield case(
+        "path-too-short", "the path's last hash left out", "wrong-proof-length", path=PROOF[:-1]
+    )
+    yield case(
+        "path-too-long", "a hash added to the path", "wrong-proof-length", path=[*PROOF, ROOT]
+    )
     yield case("index-out-of-range", "index 5 in a tree of 5", "index-out-of-range", index=SIZE)
-    yield case("leaf-hash-31-bytes", "a 31-byte leaf hash", "malformed", leaf_hash=leaf_hash(LEAF)[:31])
-    yield case("path-hash-33-bytes", "a 33-byte hash in the path", "malformed", path=[PROOF[0] + b"\x00", *PROOF[1:]])
+    yield case(
+        "leaf-hash-31-bytes", "a 31-byte leaf hash", "malformed", leaf_hash=leaf_hash(LEAF)[:31]
+    )
+    yield case(
+        "path-hash-33-bytes",
+        "a 33-byte hash in the path",
+        "malformed",
+        path=[PROOF[0] + b"\x00", *PROOF[1:]],
+    )
     yield case("root-31-bytes", "a 31-byte root", "malformed", root=ROOT[:31])
 
 
 def consistency_cases() -> Iterator[Case]:
-    def case(name: str, description: str, expect: str, old: int = 3, new: int = SIZE, **changes: Any) -> Case:
+    def case(
+        name: str, description: str, expect: str, old: int = 3, new: int = SIZE, **changes: Any
+    ) -> Case:
         data: dict[str, Any] = {
             "size1": old,
             "size2": new,
@@ -1085,13 +1377,28 @@ def consistency_cases() -> Iterator[Case]:
 
     proof = TREE.consistency_proof(3, SIZE)
     yield case("valid", f"the tree of 3 is a prefix of the tree of {SIZE}", OK)
-    yield case("valid-from-a-power-of-two", f"the tree of 4 is a prefix of the tree of {SIZE}", OK, old=4)
+    yield case(
+        "valid-from-a-power-of-two", f"the tree of 4 is a prefix of the tree of {SIZE}", OK, old=4
+    )
     yield case("valid-equal-sizes", "a tree is a prefix of itself (an empty proof)", OK, old=SIZE)
-    yield case("wrong-new-root", "another new root", "wrong-root", root2=hashlib.sha256(b"x").digest())
-    yield case("wrong-old-root", "another old root", "wrong-root", root1=hashlib.sha256(b"x").digest())
-    yield case("path-bit-flipped", "bit 0 of the proof's last hash flipped", "wrong-root", path=[*proof[:-1], flip(proof[-1], 0)])
-    yield case("path-too-short", "the proof's last hash left out", "wrong-proof-length", path=proof[:-1])
-    yield case("path-too-long", "a hash added to the proof", "wrong-proof-length", path=[*proof, ROOT])
+    yield case(
+        "wrong-new-root", "another new root", "wrong-root", root2=hashlib.sha256(b"x").digest()
+    )
+    yield case(
+        "wrong-old-root", "another old root", "wrong-root", root1=hashlib.sha256(b"x").digest()
+    )
+    yield case(
+        "path-bit-flipped",
+        "bit 0 of the proof's last hash flipped",
+        "wrong-root",
+        path=[*proof[:-1], flip(proof[-1], 0)],
+    )
+    yield case(
+        "path-too-short", "the proof's last hash left out", "wrong-proof-length", path=proof[:-1]
+    )
+    yield case(
+        "path-too-long", "a hash added to the proof", "wrong-proof-length", path=[*proof, ROOT]
+    )
     yield case("old-larger-than-new", "from 5 back to 3", "size-mismatch", old=SIZE, new=3)
     yield case("from-the-empty-tree", "from size 0, which proves nothing", "empty", old=0)
     yield case(
@@ -1101,8 +1408,19 @@ def consistency_cases() -> Iterator[Case]:
         old=SIZE,
         root1=hashlib.sha256(b"x").digest(),
     )
-    yield case("equal-sizes-with-a-path", "equal sizes and a non-empty proof", "wrong-proof-length", old=SIZE, path=[ROOT])
-    yield case("path-hash-31-bytes", "a 31-byte hash in the proof", "malformed", path=[proof[0][:31], *proof[1:]])
+    yield case(
+        "equal-sizes-with-a-path",
+        "equal sizes and a non-empty proof",
+        "wrong-proof-length",
+        old=SIZE,
+        path=[ROOT],
+    )
+    yield case(
+        "path-hash-31-bytes",
+        "a 31-byte hash in the proof",
+        "malformed",
+        path=[proof[0][:31], *proof[1:]],
+    )
 
 
 def all_cases() -> list[Case]:
