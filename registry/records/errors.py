@@ -145,6 +145,11 @@ _REFUSALS: dict[Reason, tuple[str, str, int]] = {
         "Payload is not deterministic CBOR",
         400,
     ),
+    Reason.NON_CANONICAL: (
+        "non-canonical-encoding",
+        "Statement is not in its one accepted encoding",
+        400,
+    ),
 }
 
 

@@ -147,6 +147,19 @@ def _decode_payload(data: bytes, what: str) -> Verdict[Any]:
     return decode_canonical(data, what, MAX_CBOR_SIZE)
 
 
+def statement_content(data: bytes) -> bytes | None:
+    """What :attr:`Statement.content_sha256` will be for ``data``, found without verifying it.
+
+    ``None`` when ``data`` is no COSE_Sign1 in its one accepted encoding with a
+    payload (it cannot verify then).  For looking up, before the dear checks,
+    whether the log has this statement already, however signed.
+    """
+    parsed = parse_sign1(data, "signed statement")
+    if not parsed.ok or parsed.value is None or parsed.value.payload is None:
+        return None
+    return content_digest(parsed.value)
+
+
 def read_verified_statement(data: bytes, public_key: bytes) -> Verdict[Statement]:
     """The :class:`Statement` of bytes that :func:`verify_statement` already accepted.
 
