@@ -26,7 +26,9 @@ class EntriesController(Controller):
         summary="Register a signed statement (SCRAPI)",
         description="Body: a COSE_Sign1 signed statement (`application/cose`). Answers 201 "
         "with the receipt (`application/cose`) and `Location: /entries/{index}` once the entry "
-        "is on disk; 200 with the existing entry's receipt for statement bytes already registered.",
+        "is on disk; 200 with the existing entry's receipt for a statement already registered "
+        "(the same signed content, whatever its bytes; docs/formats.md). 400 "
+        "`non-canonical-encoding` for a statement not in its one accepted encoding.",
     )
     async def register(self, request: Request[Any, Any, Any]) -> Response[bytes]:
         content_type = request.headers.get("content-type", "").split(";")[0].strip()
