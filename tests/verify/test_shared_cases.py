@@ -3,7 +3,7 @@
 ``registry/verify`` must reach each case's expected verdict here;
 ``web/static/verify.js`` must reach the same one under Node.js (below) and in
 Chromium (tests/browser/test_verify_js.py).  The files are what the generator
-(tests/verify/vectors.py) writes, byte for byte.
+(tests/verify/vectors/) writes, byte for byte.
 """
 
 from __future__ import annotations
