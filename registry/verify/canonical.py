@@ -31,6 +31,7 @@ from typing import Any
 
 import cbor2
 
+from registry.verify.cbor import bounded
 from registry.verify.result import Reason, Verdict
 
 MAX_DEPTH = 16
@@ -154,15 +155,10 @@ def decode_canonical(data: bytes, what: str, max_size: int) -> Verdict[Any]:
     fault, with the byte it was found at (see the module docstring).
     """
     check = f"decode {what}"
-    if not isinstance(data, bytes | bytearray | memoryview):
-        return Verdict.failed(check, Reason.WRONG_TYPE, f"{what} must be bytes")
-    data = bytes(data)
-    if not data:
-        return Verdict.failed(check, Reason.EMPTY, f"{what} is empty")
-    if len(data) > max_size:
-        return Verdict.failed(
-            check, Reason.OVERSIZED, f"{what} is {len(data)} bytes, over the {max_size}-byte limit"
-        )
+    checked = bounded(data, what, max_size)
+    if isinstance(checked, Verdict):
+        return checked
+    data = checked
     try:
         value, end = _item(data, 0, 0)
     except _Fault as fault:

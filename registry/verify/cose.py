@@ -132,6 +132,19 @@ def parse_sign1(
     )
 
 
+def unprotected_empty(message: Sign1, check: str, what: str) -> Verdict[Any] | None:
+    """The failed ``check`` if ``message``'s unprotected header is not empty, as ``what``'s
+    must be (it is not signed: anyone could add to it); else None."""
+    if not message.unprotected:
+        return None
+    return Verdict.failed(
+        check,
+        Reason.NON_CANONICAL,
+        f"{what}'s unprotected header is empty: everything it says is signed",
+        labels=" ".join(sorted(str(label) for label in message.unprotected)),
+    )
+
+
 def _encoding_fault(verdict: Verdict[Any], check: str) -> Verdict[Sign1]:
     """A decoding refusal of the envelope; a non-deterministic one is a non-canonical encoding."""
     failed = verdict.fail_as(check)

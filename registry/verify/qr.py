@@ -29,10 +29,10 @@ from typing import Any
 
 from registry.verify.canonical import decode_canonical
 from registry.verify.cbor import MAX_CBOR_SIZE, encode_deterministic
-from registry.verify.cose import key_id, parse_sign1, verify_signature
+from registry.verify.cose import key_id, parse_sign1, unprotected_empty, verify_signature
 from registry.verify.leaf import Leaf, decode_leaf
 from registry.verify.merkle import leaf_hash
-from registry.verify.receipt import HEADER_VDS, signed_claims, verify_receipt
+from registry.verify.receipt import HEADER_VDS, from_another_log, signed_claims, verify_receipt
 from registry.verify.result import Reason, Verdict
 from registry.verify.statement import KeyLookup, registry_key, verify_statement
 from registry.verify.trust import b64url, unb64url
@@ -207,8 +207,11 @@ def decode_offline(text: object) -> Verdict[dict[int, Any]]:
     return Verdict.passed(check, item)
 
 
-def _timestamp(data: bytes, registry_keys: KeyLookup, leaf: bytes) -> Verdict[tuple[bytes, str]]:
-    """Step (7) with ``5``: the registry's signature over the leaf; value (kid, origin)."""
+def _timestamp(
+    data: bytes, registry_keys: KeyLookup, leaf: bytes, origin: str | None
+) -> Verdict[tuple[bytes, str]]:
+    """Step (7) with ``5``: the registry's signature over the leaf, naming the log ``origin``
+    (when given); value (kid, origin)."""
     check = "entry timestamp"
     parsed = parse_sign1(data, "entry timestamp")
     if not parsed.ok or parsed.value is None:
@@ -218,13 +221,9 @@ def _timestamp(data: bytes, registry_keys: KeyLookup, leaf: bytes) -> Verdict[tu
         return Verdict.failed(
             check, Reason.MALFORMED, "an entry timestamp has a detached payload and no vds"
         )
-    if message.unprotected:
-        return Verdict.failed(
-            check,
-            Reason.NON_CANONICAL,
-            "an entry timestamp's unprotected header is empty",
-            labels=" ".join(sorted(str(label) for label in message.unprotected)),
-        )
+    unsigned = unprotected_empty(message, check, "an entry timestamp")
+    if unsigned is not None:
+        return unsigned
     claims = signed_claims(message.protected)
     if claims is None:
         return Verdict.failed(
@@ -237,6 +236,9 @@ def _timestamp(data: bytes, registry_keys: KeyLookup, leaf: bytes) -> Verdict[tu
     signed = verify_signature(message, public_key, payload=leaf, what="entry timestamp signature")
     if not signed.ok:
         return signed.fail_as(check)
+    elsewhere = from_another_log(check, "the entry timestamp", claims[0], origin)
+    if elsewhere is not None:
+        return elsewhere
     return Verdict.passed(check, (kid, claims[0]), kid=kid.hex())
 
 
@@ -294,18 +296,10 @@ def verify_offline(
         registry_kid, claimed, tree_size, root = info.kid, info.origin, info.tree_size, info.root
     else:
         proven_by = PROVEN_BY_TIMESTAMP
-        stamped = _timestamp(item[KEY_TIMESTAMP], registry_keys, leaf_bytes)
+        stamped = _timestamp(item[KEY_TIMESTAMP], registry_keys, leaf_bytes, origin)
         if not stamped.ok or stamped.value is None:
             return stamped.fail_as(check)
         registry_kid, claimed = stamped.value
-    if origin is not None and claimed != origin:
-        return Verdict.failed(
-            check,
-            Reason.WRONG_ORIGIN,
-            "the registry's proof is for another log",
-            expected=origin,
-            found=str(claimed),
-        )
     record = OfflineRecord(
         statement_type=signed.value.statement_type,
         payload=signed.value.payload,

@@ -66,6 +66,17 @@ def signed_claims(protected: dict[Any, Any]) -> tuple[str, int] | None:
     return origin, iat
 
 
+def from_another_log(
+    check: str, what: str, claimed: str, origin: str | None
+) -> Verdict[Any] | None:
+    """The failed ``check`` if ``what`` names a log (``claimed``) other than ``origin``, the
+    one the caller trusts (if it named one); else None."""
+    if origin is None or claimed == origin:
+        return None
+    why = f"{what} is from another log"
+    return Verdict.failed(check, Reason.WRONG_ORIGIN, why, expected=origin, found=claimed)
+
+
 def _inclusion_proof(unprotected: dict[Any, Any]) -> tuple[int, int, list[bytes]] | Verdict[Any]:
     """The one inclusion proof in the unprotected header, or the failed check saying why not."""
     check = "receipt"
@@ -209,14 +220,9 @@ def verify_receipt(
         )
     claimed, issued_at = claims
     # (7)
-    if origin is not None and claimed != origin:
-        return Verdict.failed(
-            check,
-            Reason.WRONG_ORIGIN,
-            "the receipt is from another log",
-            expected=origin,
-            found=claimed,
-        )
+    elsewhere = from_another_log(check, "the receipt", claimed, origin)
+    if elsewhere is not None:
+        return elsewhere
     info = ReceiptInfo(
         tree_size=size,
         index=index,

@@ -25,6 +25,7 @@ from registry.verify.cose import (
     content_digest,
     key_id,
     parse_sign1,
+    unprotected_empty,
     verify_signature,
 )
 from registry.verify.result import Reason, Verdict
@@ -108,13 +109,9 @@ def verify_statement(data: bytes, keys: KeyLookup) -> Verdict[Statement]:
     if not parsed.ok or parsed.value is None:
         return parsed.fail_as(check)
     message = parsed.value
-    if message.unprotected:
-        return Verdict.failed(
-            check,
-            Reason.NON_CANONICAL,
-            "a signed statement's unprotected header is empty: everything it says is signed",
-            labels=" ".join(sorted(str(label) for label in message.unprotected)),
-        )
+    unsigned = unprotected_empty(message, check, "a signed statement")
+    if unsigned is not None:
+        return unsigned
     # (2)
     kid = message.kid
     if kid is None or len(kid) != 32:

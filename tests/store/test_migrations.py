@@ -10,14 +10,13 @@ from typing import Any
 import cbor2
 import pytest
 import sqlalchemy as sa
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
 from registry.store import create_engine, upgrade
-from registry.store.migrate import MIGRATIONS_DIR, alembic_config, current_revision, head_revision
+from registry.store.migrate import MIGRATIONS_DIR, current_revision, head_revision
 from registry.store.tables import METADATA
 from registry.verify.cose import sig_structure
 from registry.verify.statement import statement_content
@@ -37,10 +36,10 @@ TABLES = {
 }
 
 
-async def _run(url: str, function: Any) -> Any:
+async def _run(url: str, function: Any, *, commit: bool = False) -> Any:
     engine = create_engine(url)
     try:
-        async with engine.connect() as connection:
+        async with engine.begin() if commit else engine.connect() as connection:
             return await connection.run_sync(function)
     finally:
         await engine.dispose()
@@ -87,24 +86,6 @@ def test_migration_files_are_packaged() -> None:
     assert {"env.py", "script.py.mako", "versions/0001_initial.py"} <= names
 
 
-def _upgrade_to(revision: str) -> Callable[[Connection], None]:
-    def run(connection: Connection) -> None:
-        config = alembic_config()
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
-
-    return run
-
-
-async def _in_transaction(url: str, function: Callable[[Connection], Any]) -> Any:
-    engine = create_engine(url)
-    try:
-        async with engine.begin() as connection:
-            return await connection.run_sync(function)
-    finally:
-        await engine.dispose()
-
-
 async def test_0003_gives_each_signed_content_to_its_first_entry(database_url: str) -> None:
     # A log of 0002 in which someone replayed entry 0 untagged (entry 1) and signed it again
     # (entry 3, another nonce): both repeat entry 0's content, and keep none.
@@ -113,7 +94,7 @@ async def test_0003_gives_each_signed_content_to_its_first_entry(database_url: s
     again = sign_with_nonce(fixed_key("ppk-jabar"), sig_structure(body[0], body[2]), b"again")
     other = signed_pact(place="Bogor")
     statements = [original, original[1:], other, cbor2.dumps(cbor2.CBORTag(18, [*body[:3], again]))]
-    await _in_transaction(database_url, _upgrade_to("0002"))
+    await upgrade(database_url, "0002")
     entries = sa.table(
         "entries", *(sa.column(name) for name in ("idx", "statement", "statement_sha256"))
     )
@@ -133,7 +114,7 @@ async def test_0003_gives_each_signed_content_to_its_first_entry(database_url: s
         for i, s in enumerate(statements)
     ]
     full = sa.table("entries", *(sa.column(name) for name in rows[0]))
-    await _in_transaction(database_url, lambda c: c.execute(sa.insert(full), rows))
+    await _run(database_url, lambda c: c.execute(sa.insert(full), rows), commit=True)
     await upgrade(database_url)
 
     def contents(connection: Connection) -> list[bytes | None]:
