@@ -27,7 +27,7 @@ from typing import Protocol
 from registry.signing.cose import CoseSigner
 from registry.store.models import SignerKeyRecord
 from registry.verify.cbor import decode_deterministic, encode_deterministic
-from registry.verify.cose import parse_sign1, verify_signature
+from registry.verify.cose import content_digest, parse_sign1, unprotected_empty, verify_signature
 from registry.verify.trust import b64url, unb64url
 
 SCHEME = "Registry-Signed"
@@ -123,6 +123,13 @@ def verify_request(
         raise AccessDenied(
             "malformed-request-signature", "Unreadable signed request", parsed.detail
         )
+    # Nothing unsigned may ride along: one request, one encoding (the replay record below
+    # is of what the signature covers, so no re-encoding makes it another request).
+    unsigned = unprotected_empty(message, "signed request", "a signed request")
+    if unsigned is not None:
+        raise AccessDenied(
+            "malformed-request-signature", "Unreadable signed request", unsigned.detail
+        )
     key = keys.get(message.kid)
     if key is None:
         raise AccessDenied("unknown-key", "Signer key is not enrolled", message.kid.hex())
@@ -148,14 +155,20 @@ def verify_request(
         raise AccessDenied(
             "stale-request", "Signed request is stale", f"iat must be within {MAX_AGE_S} s of now"
         )
-    if not replay.first_use(hashlib.sha256(token).digest(), now):
+    if not replay.first_use(content_digest(message), now):
         raise AccessDenied("replayed-request", "Signed request was already used", "sign anew")
     return key
 
 
 def request_digest(header: str | None) -> bytes:
-    """The SHA-256 of the signed request in ``header`` (for the shared replay record)."""
-    return hashlib.sha256(token_of(header)).digest()
+    """What identifies the signed request in ``header`` for the shared replay record: the
+    SHA-256 of what its signature covers, so that neither a re-encoding nor a second
+    signature of one request is another request (its bytes' SHA-256 if it is unreadable)."""
+    token = token_of(header)
+    parsed = parse_sign1(token, "signed request", MAX_TOKEN_BYTES)
+    if not parsed.ok or parsed.value is None or parsed.value.payload is None:
+        return hashlib.sha256(token).digest()
+    return content_digest(parsed.value)
 
 
 def may_read_identity(key: SignerKeyRecord, addressed: Iterable[tuple[bytes, str]]) -> bool:

@@ -461,7 +461,8 @@ def _verified(item: _Pending, lookup: Callable[[bytes], bytes | None]) -> Verdic
 
 def _peek_payload(statement: bytes) -> dict[str, Any]:
     """The payload of a statement not yet verified (only to prefetch what it refers to)."""
-    parsed = parse_sign1(statement)
+    # Only to prefetch: verification refuses what is not in its one encoding.
+    parsed = parse_sign1(statement, canonical=False)
     if not parsed.ok or parsed.value is None or parsed.value.payload is None:
         return {}
     payload = decode(parsed.value.payload, "payload")
