@@ -212,7 +212,7 @@ export function base45Decode(text) {
 // rules, with the same reasons): definite lengths, ints, bstr, tstr, arrays, maps, tag 18,
 // false/true/null, in core deterministic encoding: shortest heads, map keys (ints or text) sorted
 // by their encoded bytes with no duplicates. Maps decode to Map (keys: numbers or strings), bstr
-// to Uint8Array, tag 18 to CborTag. Integers beyond +-(2^53 - 1) are refused: nothing needs them.
+// to Uint8Array, tag 18 to CborTag. Integers outside -2^53..2^53-1 are refused: nothing needs them.
 
 /** A tagged CBOR item. */
 export class CborTag {
