@@ -5,12 +5,16 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+import cbor2
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from registry.log.receipt import issue_receipt
 from registry.log.tree import MerkleTree
 from registry.signing.cose import CoseSigner
+from registry.verify.cbor import encode_deterministic
+from registry.verify.cose import sig_structure
 from registry.verify.leaf import ZERO_HASH, Leaf
+from tests.ed25519 import sign_with_nonce
 
 ISSUED_AT = 1_727_395_200  # 2024-09-27, a pact-signing day
 TEMPLATE_SHA256 = hashlib.sha256(b"Pakta Integritas Netralitas ASN").digest()
@@ -66,3 +70,44 @@ def logged(
         for i, leaf in enumerate(leaves)
     ]
     return leaves, receipts, registry
+
+
+def signed_again(statement: bytes, key: Ed25519PrivateKey, nonce: bytes = b"again") -> bytes:
+    """``statement`` (same protected header and payload) with another valid signature by ``key``.
+
+    What a non-deterministic signer makes, or one holding the key: other bytes, same content.
+    """
+    protected, unprotected, payload, _ = cbor2.loads(statement).value
+    signature = sign_with_nonce(key, sig_structure(protected, payload), nonce)
+    return encode_deterministic(cbor2.CBORTag(18, [protected, unprotected, payload, signature]))
+
+
+def reencodings(statement: bytes) -> dict[str, bytes]:
+    """``statement`` re-encoded by someone without the key, each way, by name.
+
+    The signature still holds over every one of them: only the COSE envelope
+    around the signed protected header and payload changes.
+    """
+    protected, _, payload, signature = cbor2.loads(statement).value
+    items = [encode_deterministic(x) for x in (protected, {}, payload, signature)]
+    return {
+        "untagged": statement[1:],
+        "tag-in-two-bytes": b"\xd8\x12" + statement[1:],
+        "indefinite-length-array": b"\xd2\x9f" + b"".join(items) + b"\xff",
+        "array-head-in-two-bytes": b"\xd2\x98\x04" + b"".join(items),
+        "signature-length-in-three-bytes": b"\xd2\x84"
+        + b"".join(items[:3])
+        + b"\x59\x00\x40"
+        + signature,
+        "unprotected-header-kid": encode_deterministic(
+            cbor2.CBORTag(18, [protected, {4: cbor2.loads(protected)[4]}, payload, signature])
+        ),
+        "unprotected-header-text": encode_deterministic(
+            cbor2.CBORTag(18, [protected, {"note": "replay"}, payload, signature])
+        ),
+        "unprotected-header-indefinite-map": b"\xd2\x84"
+        + items[0]
+        + b"\xbf\xff"
+        + b"".join(items[2:]),
+        "trailing-byte": statement + b"\x00",
+    }

@@ -42,7 +42,9 @@ class EntriesController(Controller):
         summary="Register a signed statement (SCRAPI)",
         description="Body: a COSE_Sign1 signed statement (`application/cose`). Answers 201 "
         "with the receipt (`application/cose`) and `Location: /entries/{index}` once the entry "
-        "is on disk; 200 with the existing entry's receipt for statement bytes already registered. "
+        "is on disk; 200 with the existing entry's receipt for a statement already registered "
+        "(the same signed content, whatever its bytes; docs/formats.md). 400 "
+        "`non-canonical-encoding` for a statement not in its one accepted encoding. "
         "`Link` names the entry's page (`/v/{index}`, `text/html`) and, for a pact or a "
         "declaration, its certificate (`application/pdf`).",
     )

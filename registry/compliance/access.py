@@ -28,7 +28,7 @@ from registry.i18n import DEFAULT_LANGUAGE, Message, Text, render
 from registry.signing.cose import CoseSigner
 from registry.store.models import SignerKeyRecord
 from registry.verify.cbor import decode_deterministic, encode_deterministic
-from registry.verify.cose import parse_sign1, verify_signature
+from registry.verify.cose import content_digest, parse_sign1, unprotected_empty, verify_signature
 from registry.verify.trust import b64url, unb64url
 
 SCHEME = "Registry-Signed"
@@ -122,6 +122,11 @@ def verify_request(
     message = parsed.value
     if not parsed.ok or message is None or message.payload is None or message.kid is None:
         raise denied("malformed-request-signature", detail=parsed.detail)
+    # Nothing unsigned may ride along: one request, one encoding (the replay record below
+    # is of what the signature covers, so no re-encoding makes it another request).
+    unsigned = unprotected_empty(message, "signed request", "a signed request")
+    if unsigned is not None:
+        raise denied("malformed-request-signature", detail=unsigned.detail)
     key = keys(message.kid)
     if key is None:
         raise denied("unknown-key", kid=message.kid.hex())
@@ -143,14 +148,20 @@ def verify_request(
     iat = claims.get("iat")
     if not isinstance(iat, int) or isinstance(iat, bool) or abs(now - iat) > MAX_AGE_S:
         raise denied("stale-request", seconds=MAX_AGE_S)
-    if not replay.first_use(hashlib.sha256(token).digest(), now):
+    if not replay.first_use(content_digest(message), now):
         raise denied("replayed-request")
     return key
 
 
 def request_digest(header: str | None) -> bytes:
-    """The SHA-256 of the signed request in ``header`` (for the shared replay record)."""
-    return hashlib.sha256(token_of(header)).digest()
+    """What identifies the signed request in ``header`` for the shared replay record: the
+    SHA-256 of what its signature covers, so that neither a re-encoding nor a second
+    signature of one request is another request (its bytes' SHA-256 if it is unreadable)."""
+    token = token_of(header)
+    parsed = parse_sign1(token, "signed request", MAX_TOKEN_BYTES)
+    if not parsed.ok or parsed.value is None or parsed.value.payload is None:
+        return hashlib.sha256(token).digest()
+    return content_digest(parsed.value)
 
 
 def may_read_identity(key: SignerKeyRecord, addressed: Iterable[tuple[bytes, str]]) -> bool:

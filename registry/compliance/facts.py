@@ -153,7 +153,8 @@ def add_days(day: str, days: int) -> str:
 
 def decode_statement(statement: bytes) -> tuple[dict[str, Any], int] | None:
     """A signed statement's payload and issued-at, or ``None`` if it cannot be read."""
-    parsed = parse_sign1(statement)
+    # As logged: entries from before the one-encoding rule are read too.
+    parsed = parse_sign1(statement, canonical=False)
     if not parsed.ok or parsed.value is None or parsed.value.payload is None:
         return None
     claims = parsed.value.protected.get(HEADER_CWT_CLAIMS)

@@ -43,6 +43,7 @@ def batch_rows(
                 instansi=admission.instansi,
                 payload_json=payload_json(statement.payload),
                 receipt=state.receipt(new.leaf_bytes, index, checkpoint.size, now),
+                content_sha256=statement.content_sha256,
             )
         )
         if admission.key_change is not None:

@@ -265,6 +265,7 @@ _REFUSALS: dict[Reason, tuple[str, int]] = {
     Reason.EMPTY: ("empty", 400),
     Reason.TRUNCATED: ("truncated", 400),
     Reason.NOT_DETERMINISTIC: ("not-deterministic", 400),
+    Reason.NON_CANONICAL: ("non-canonical-encoding", 400),
 }
 
 

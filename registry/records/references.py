@@ -103,7 +103,8 @@ def summarise(record: EntryRecord, revoked: bool) -> EntrySummary:
     """An entry's summary with its decoded payload (binary fields as bytes) and issued-at."""
     payload: dict[str, Any] = {}
     issued_at = 0
-    parsed = parse_sign1(record.statement)
+    # As logged: entries from before the one-encoding rule are read too.
+    parsed = parse_sign1(record.statement, canonical=False)
     if parsed.ok and parsed.value is not None and parsed.value.payload is not None:
         decoded = decode(parsed.value.payload, "payload")
         if decoded.ok and isinstance(decoded.value, dict):

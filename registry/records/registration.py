@@ -38,8 +38,8 @@ from registry.store.models import EntryRecord
 from registry.store.repository import Store
 from registry.verify.cbor import MAX_CBOR_SIZE, decode
 from registry.verify.cose import parse_sign1
-from registry.verify.result import Verdict
-from registry.verify.statement import Statement, verify_statement
+from registry.verify.result import Reason, Verdict
+from registry.verify.statement import Statement, statement_content, verify_statement
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,22 @@ class _Pending:
     future: asyncio.Future[Registered] = field(repr=False)
     verified: Statement | None = None
     """Set when the caller verified the statement already (another core did the dear part)."""
+    content: bytes | None = None
+    """What its signature covers, hashed (:func:`statement_content`): the log holds one entry
+    per content, so a statement re-encoded or signed again is the entry already there."""
+
+    @classmethod
+    def of(
+        cls,
+        statement: bytes,
+        future: asyncio.Future[Registered],
+        verified: Statement | None = None,
+    ) -> _Pending:
+        """A statement to register, with its hash and its content's hash."""
+        if verified is not None:
+            return cls(statement, verified.sha256, future, verified, verified.content_sha256)
+        sha256 = hashlib.sha256(statement).digest()
+        return cls(statement, sha256, future, None, statement_content(statement))
 
 
 @dataclass
@@ -104,7 +120,7 @@ class Registrar:
     async def start(self) -> None:
         """Start the sequencing task (once the log in memory is the log on disk)."""
         if self._task is None:
-            self.seen = SeenStatements(await self.store.statement_sha256s())
+            self.seen = SeenStatements(await self.store.content_sha256s())
             self._task = asyncio.create_task(self._run(), name="registry-sequencer")
 
     async def stop(self) -> None:
@@ -132,9 +148,8 @@ class Registrar:
         if self._task is None:
             raise Unavailable(Message("unavailable.not-accepting"))
         future: asyncio.Future[Registered] = asyncio.get_running_loop().create_future()
-        sha256 = verified.sha256 if verified is not None else hashlib.sha256(statement).digest()
         try:
-            self._queue.put_nowait(_Pending(statement, sha256, future, verified))
+            self._queue.put_nowait(_Pending.of(statement, future, verified))
         except asyncio.QueueFull:
             raise Unavailable(Message("unavailable.queue-full"), retry_after=1) from None
         return await future
@@ -150,7 +165,7 @@ class Registrar:
         if self._task is None:
             raise Unavailable(Message("unavailable.not-accepting"))
         loop = asyncio.get_running_loop()
-        items = [_Pending(s, hashlib.sha256(s).digest(), loop.create_future()) for s in statements]
+        items = [_Pending.of(s, loop.create_future()) for s in statements]
         oversized = [
             (i, oversized(len(s))) for i, s in enumerate(statements) if len(s) > MAX_CBOR_SIZE
         ]
@@ -251,6 +266,12 @@ class Registrar:
             self.store, self.directory, self.state.size, payloads, REFERENCE_FIELDS
         )
 
+    async def _contents_in_log(self, batch: list[_Pending]) -> dict[bytes, tuple[int, bytes]]:
+        """(index, statement SHA-256) of the entries with the signed content of ``batch``'s
+        statements, asking the store only about those the filter may have seen."""
+        maybe = [p.content for p in batch if p.content and self.seen.may_contain(p.content)]
+        return await self.store.find_by_content_sha256(maybe) if maybe else {}
+
     async def _process(self, batch: list[_Pending], atomic: bool = False) -> None:
         if atomic:  # a group is admitted against a fully written log, and written alone
             await self.pipeline.drain()
@@ -258,10 +279,9 @@ class Registrar:
         # Batches appended but not yet written: taken before the reads below, which may
         # not see them yet; their statements, keys and entries count as in the log.
         epoch, unwritten = self.pipeline.epoch, list(self.pipeline.unwritten)
-        maybe_seen = [p.sha256 for p in batch if self.seen.may_contain(p.sha256)]
-        existing = (
-            await self.store.find_indexes_by_statement_sha256(maybe_seen) if maybe_seen else {}
-        )
+        # One entry per signed content: a statement whose content the log (or this batch, or
+        # one being written) has already is answered with that entry, not appended again.
+        existing = await self._contents_in_log(batch)
         entries = await self._references(batch)
         keys = self.directory.overlay()
         first_seen: dict[bytes, _Pending] = {}
@@ -272,20 +292,20 @@ class Registrar:
                 earlier.admitted, earlier.records, strict=True
             ):
                 entries.admitted(record.idx, statement, admission)
-                first_seen[item.sha256] = item
+                first_seen[statement.content_sha256] = item
         lookup = self._public_key(keys)
         bootstrap = self.bootstrap_admin[0] if self.bootstrap_admin else None
         duplicates: list[tuple[_Pending, _Pending]] = []
         old_indexes: list[tuple[_Pending, int]] = []
         admitted: list[tuple[_Pending, Statement, Admission]] = []
         for item in batch:
-            if item.sha256 in existing:
-                old_indexes.append((item, existing[item.sha256]))
+            repeat = _repeat(item, existing, first_seen, lookup)
+            if isinstance(repeat, _Pending):  # earlier in this batch, or in one being written
+                duplicates.append((item, repeat))
+            elif repeat is not None and repeat != REFUSED_HERE:
+                old_indexes.append((item, repeat))
+            if repeat is not None:
                 continue
-            if item.sha256 in first_seen:  # earlier in this batch, or in one being written
-                duplicates.append((item, first_seen[item.sha256]))
-                continue
-            first_seen[item.sha256] = item
             # Verified one by one, so a key enrolled earlier in this batch signs later in it.
             verdict = _verified(item, lookup)
             if not verdict.ok or verdict.value is None:
@@ -294,6 +314,7 @@ class Registrar:
                 )
                 continue
             statement = verdict.value
+            first_seen[statement.content_sha256] = item
             idx = self.state.size + len(admitted)
             try:
                 admission = admit(statement, idx, now, keys, entries, bootstrap)
@@ -336,7 +357,7 @@ class Registrar:
         old_size = self.state.size
         leaves = self.state.make_leaves([s.sha256 for _, s, _ in admitted], now)
         for _, statement, _ in admitted:
-            self.seen.add(statement.sha256)
+            self.seen.add(statement.content_sha256)
         checkpoint = self.state.append(leaves, now)
         try:
             records, key_changes, revocations = batch_rows(
@@ -385,7 +406,7 @@ def _fail(batch: AppendedBatch, error: BaseException) -> None:
 
 
 def _follow(item: _Pending, original: _Pending) -> None:
-    """Answer a repeat of ``original`` (same bytes, in this batch or one being written)."""
+    """Answer a repeat of ``original`` (its content, in this batch or one being written)."""
 
     def answer(done: asyncio.Future[Registered]) -> None:
         if item.future.done():
@@ -401,6 +422,40 @@ def _follow(item: _Pending, original: _Pending) -> None:
     original.future.add_done_callback(answer)
 
 
+REFUSED_HERE = -1
+"""What :func:`_repeat` answers for a statement it refused."""
+
+
+def _repeat(
+    item: _Pending,
+    existing: dict[bytes, tuple[int, bytes]],
+    first_seen: dict[bytes, _Pending],
+    lookup: Callable[[bytes], bytes | None],
+) -> int | _Pending | None:
+    """Whether ``item``'s signed content is in the log already: None if not; else the entry's
+    index, or the first statement with it still on its way (in this batch, or being written).
+
+    Other bytes with the same content (another signature) count only if they verify on
+    their own, or anyone could claim any entry: if they do not, ``item`` is refused here
+    and :data:`REFUSED_HERE` returned.
+    """
+    if item.content is None:
+        return None
+    found = existing.get(item.content)
+    original = first_seen.get(item.content)
+    if found is None and original is None:
+        return None
+    same_bytes = (found is not None and found[1] == item.sha256) or (
+        original is not None and original.sha256 == item.sha256
+    )
+    if not same_bytes:
+        checked = _verified(item, lookup)
+        if not checked.ok:
+            item.future.set_exception(refusal_for(checked.reason, checked.detail, checked.evidence))
+            return REFUSED_HERE
+    return found[0] if found is not None else original
+
+
 def _verified(item: _Pending, lookup: Callable[[bytes], bytes | None]) -> Verdict[Statement]:
     """The verified statement: checked here, or by the caller with the key still enrolled."""
     ahead = item.verified
@@ -411,7 +466,8 @@ def _verified(item: _Pending, lookup: Callable[[bytes], bytes | None]) -> Verdic
 
 def _peek_payload(statement: bytes) -> dict[str, Any]:
     """The payload of a statement not yet verified (only to prefetch what it refers to)."""
-    parsed = parse_sign1(statement)
+    # Only to prefetch: verification refuses what is not in its one encoding.
+    parsed = parse_sign1(statement, canonical=False)
     if not parsed.ok or parsed.value is None or parsed.value.payload is None:
         return {}
     payload = decode(parsed.value.payload, "payload")

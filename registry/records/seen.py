@@ -1,7 +1,9 @@
-"""Which statements may already be in the log: a Bloom filter over their SHA-256s.
+"""Which statements may already be in the log: a Bloom filter over their contents' SHA-256s.
 
-Identical statement bytes return the existing entry, so every registration
-was looked up in the database first, a round trip through the driver's
+The log holds one entry per signed content (what a statement's signature
+covers: its protected header and payload), so a statement with the content of
+an entry, whatever its bytes, returns that entry; every registration was
+looked up in the database first, a round trip through the driver's
 thread for every batch (4 ms of the sequencer's 7 ms cycle under load,
 docs/benchmarks.md).  Almost every statement is new: this filter answers
 "certainly new" from memory, and only a "maybe" (a statement seen before,
@@ -25,7 +27,7 @@ _WORDS = struct.Struct("<8I")
 
 
 class SeenStatements:
-    """A growing Bloom filter of statement SHA-256s."""
+    """A growing Bloom filter of SHA-256 digests (of the statements' signed contents)."""
 
     def __init__(self, digests: Iterable[bytes] = (), capacity: int = FIRST_CAPACITY) -> None:
         self._arrays: list[tuple[bytearray, int]] = []

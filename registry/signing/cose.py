@@ -10,7 +10,8 @@ import cbor2
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from registry.signing.keys import raw_public_key
-from registry.verify.cbor import encode_deterministic
+from registry.verify.canonical import decode_canonical
+from registry.verify.cbor import MAX_CBOR_SIZE, encode_deterministic
 from registry.verify.cose import (
     ALG_EDDSA,
     COSE_SIGN1_TAG,
@@ -61,7 +62,12 @@ class CoseSigner:
     def sign_statement(
         self, payload: Mapping[str, Any], issuer: str, issued_at: int | None = None
     ) -> bytes:
-        """A signed statement (docs/formats.md) for a record whose ``type`` is in ``payload``."""
+        """A signed statement (docs/formats.md) for a record whose ``type`` is in ``payload``.
+
+        In its one accepted encoding: tagged 18, deterministic CBOR inside and out, an
+        empty unprotected header.  Raises ``ValueError`` for a payload no verifier would
+        read (a float, an integer beyond 2^53 - 1, a tag...) rather than sign it.
+        """
         statement_type = payload.get("type")
         if not isinstance(statement_type, str) or not statement_type:
             raise ValueError("a record needs a text 'type'")
@@ -71,4 +77,8 @@ class CoseSigner:
             CWT_IAT: int(time.time()) if issued_at is None else issued_at,
         }
         protected = {HEADER_CONTENT_TYPE: CONTENT_TYPE, HEADER_CWT_CLAIMS: claims}
-        return self.sign1(protected, {}, encode_deterministic(dict(payload)))
+        encoded = encode_deterministic(dict(payload))
+        readable = decode_canonical(encoded, "payload", MAX_CBOR_SIZE)
+        if not readable.ok:
+            raise ValueError(f"the payload is outside the registry's CBOR: {readable.detail}")
+        return self.sign1(protected, {}, encoded)

@@ -82,10 +82,13 @@ def check_shape(batch: Batch) -> None:
         if entry.idx != previous.idx + 1:
             raise NotContiguous(f"batch entries jump from index {previous.idx} to {entry.idx}")
     seen: set[bytes] = set()
+    contents: set[bytes] = set()
     for entry in batch.entries:
-        if entry.statement_sha256 in seen:
+        if entry.statement_sha256 in seen or entry.content_sha256 in contents:
             raise DuplicateStatement(entry.statement_sha256, None)
         seen.add(entry.statement_sha256)
+        if entry.content_sha256 is not None:
+            contents.add(entry.content_sha256)
     if batch.entries and batch.checkpoint.size != batch.entries[-1].idx + 1:
         raise NotContiguous(
             f"checkpoint size {batch.checkpoint.size} does not match the batch,"
@@ -158,11 +161,13 @@ async def explain_refusal(connection: AsyncConnection, batch: Batch) -> StoreErr
 
 
 async def _duplicate_statement(connection: AsyncConnection, batch: Batch) -> StoreError | None:
+    """An entry of the batch whose bytes, or whose signed content, the log already has."""
     hashes = [e.statement_sha256 for e in batch.entries]
+    contents = [e.content_sha256 for e in batch.entries if e.content_sha256 is not None]
     if not hashes:
         return None
     query = select(ENTRIES.c.idx, ENTRIES.c.statement_sha256).where(
-        ENTRIES.c.statement_sha256.in_(hashes)
+        ENTRIES.c.statement_sha256.in_(hashes) | ENTRIES.c.content_sha256.in_(contents)
     )
     row = (await connection.execute(query.order_by(ENTRIES.c.idx).limit(1))).first()
     return None if row is None else DuplicateStatement(row.statement_sha256, row.idx)

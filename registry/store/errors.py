@@ -13,7 +13,8 @@ class StoreError(Exception):
 
 
 class DuplicateStatement(StoreError):
-    """Statement bytes with this SHA-256 are already in the log (or twice in one batch)."""
+    """Statement bytes with this SHA-256, or their signed content, are already in the log
+    (or twice in one batch)."""
 
     def __init__(self, statement_sha256: bytes, existing_idx: int | None) -> None:
         self.statement_sha256 = statement_sha256

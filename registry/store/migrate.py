@@ -40,8 +40,9 @@ def head_revision() -> str:
     return head
 
 
-async def upgrade(url: str) -> None:
-    """Bring the database at ``url`` to the newest schema (a no-op when it is there)."""
+async def upgrade(url: str, revision: str = "head") -> None:
+    """Bring the database at ``url`` to the newest schema (a no-op when it is there), or to
+    ``revision`` (to test a migration from the schema before it)."""
     engine = create_engine(url)
     try:
         async with engine.begin() as connection:
@@ -49,7 +50,7 @@ async def upgrade(url: str) -> None:
                 await connection.execute(
                     text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
                 )
-            await connection.run_sync(_upgrade_with)
+            await connection.run_sync(_upgrade_with, revision)
     finally:
         await engine.dispose()
 
@@ -64,10 +65,10 @@ async def current_revision(url: str) -> str | None:
         await engine.dispose()
 
 
-def _upgrade_with(connection: Connection) -> None:
+def _upgrade_with(connection: Connection, revision: str) -> None:
     config = alembic_config()
     config.attributes["connection"] = connection
-    command.upgrade(config, "head")
+    command.upgrade(config, revision)
 
 
 def _current_revision_of(connection: Connection) -> str | None:

@@ -17,7 +17,13 @@ PendingStatus = Literal["pending", "claimed", "done", "refused"]
 @dataclass(frozen=True)
 class EntryRecord:
     """One log entry: the statement as registered, its leaf, fields for search, and the
-    receipt issued when it was registered (immutable, served as is)."""
+    receipt issued when it was registered (immutable, served as is).
+
+    ``content_sha256`` is the SHA-256 of what the statement's signature covers (its COSE
+    Sig_structure): one entry per signed content.  ``None`` only for an entry logged before
+    that was enforced whose content an earlier entry already had (a replay; see
+    docs/formats.md).
+    """
 
     idx: int
     statement: bytes
@@ -30,6 +36,7 @@ class EntryRecord:
     instansi: str | None
     payload_json: str
     receipt: bytes
+    content_sha256: bytes | None = None
 
 
 @dataclass(frozen=True)

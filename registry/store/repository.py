@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import ColumnElement, func, insert, select, text
 from sqlalchemy.engine import Engine
@@ -174,18 +175,45 @@ class Store(KeysMixin, QueueMixin, MetaMixin):
         query each, on one connection), since PostgreSQL binds at most 32,767
         parameters per statement (and SQLite, as built, may bind as few).
         """
-        wanted = list(dict.fromkeys(statement_sha256s))
-        found: dict[bytes, int] = {}
+        rows = await self._rows_where_in(
+            ENTRIES.c.statement_sha256, statement_sha256s, [ENTRIES.c.idx], chunk_size
+        )
+        return {key: int(row[0]) for key, row in rows.items()}
+
+    async def find_by_content_sha256(
+        self, content_sha256s: Sequence[bytes], *, chunk_size: int = IN_LIST_CHUNK
+    ) -> dict[bytes, tuple[int, bytes]]:
+        """For each given signed-content hash that is registered: (index, statement SHA-256).
+
+        The registration of a statement whose content is in the log answers with
+        that entry; the statement hash tells whether it is the same bytes too.
+        """
+        rows = await self._rows_where_in(
+            ENTRIES.c.content_sha256,
+            content_sha256s,
+            [ENTRIES.c.idx, ENTRIES.c.statement_sha256],
+            chunk_size,
+        )
+        return {key: (int(row[0]), bytes(row[1])) for key, row in rows.items()}
+
+    async def _rows_where_in(
+        self,
+        key: ColumnElement[bytes],
+        values: Sequence[bytes],
+        columns: Sequence[ColumnElement[Any]],
+        chunk_size: int,
+    ) -> dict[bytes, Sequence[Any]]:
+        """``columns`` of the entries whose ``key`` is among ``values``, by key."""
+        wanted = list(dict.fromkeys(values))
+        found: dict[bytes, Sequence[Any]] = {}
         chunks = list(in_chunks(wanted, chunk_size))
         if not chunks:
             return found
         async with self._engine.connect() as connection:
             for chunk in chunks:
-                query = select(ENTRIES.c.statement_sha256, ENTRIES.c.idx).where(
-                    ENTRIES.c.statement_sha256.in_(chunk)
-                )
+                query = select(key, *columns).where(key.in_(chunk))
                 rows = (await connection.execute(query)).all()
-                found.update((bytes(row[0]), int(row[1])) for row in rows)
+                found.update((bytes(row[0]), tuple(row[1:])) for row in rows)
         return found
 
     async def leaf_hashes(self, start: int = 0) -> bytes:
@@ -218,10 +246,10 @@ class Store(KeysMixin, QueueMixin, MetaMixin):
             rows = (await connection.execute(query)).all()
         return [(int(row[0]), bytes(row[1]), bytes(row[2])) for row in rows]
 
-    async def statement_sha256s(self) -> list[bytes]:
-        """The SHA-256 of every registered statement, in log order (read once at start)."""
-        _, digests = await self._column_in_log_order(ENTRIES.c.statement_sha256, 0)
-        return [bytes(d) for d in digests]
+    async def content_sha256s(self) -> list[bytes]:
+        """The signed-content hash of every entry that has one, in log order (read at start)."""
+        _, digests = await self._column_in_log_order(ENTRIES.c.content_sha256, 0)
+        return [bytes(d) for d in digests if d is not None]
 
     async def _column_in_log_order(
         self, column: ColumnElement[bytes], start: int

@@ -42,6 +42,9 @@ class Entry(SQLModel, table=True):
         Index("ix_entries_idx_leaf_hash", "idx", "leaf_hash"),
         # Identical statement bytes register once.
         UniqueConstraint("statement_sha256", name="uq_entries_statement_sha256"),
+        # And so does what a signature covers, however the statement is signed or encoded
+        # (NULL only for an entry that repeated an earlier one's before this was enforced).
+        Index("uq_entries_content_sha256", "content_sha256", unique=True),
     )
 
     idx: int = Field(sa_column=Column("idx", BIGINT, primary_key=True, autoincrement=False))
@@ -49,6 +52,9 @@ class Entry(SQLModel, table=True):
     leaf: bytes = Field(sa_column=Column("leaf", LargeBinary, nullable=False))
     statement_sha256: bytes = Field(
         sa_column=Column("statement_sha256", LargeBinary, nullable=False)
+    )
+    content_sha256: bytes | None = Field(
+        default=None, sa_column=Column("content_sha256", LargeBinary, nullable=True)
     )
     registered_at: int = Field(
         sa_column=Column("registered_at", BigInteger, nullable=False, index=True)

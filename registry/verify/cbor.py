@@ -171,12 +171,9 @@ def encode_deterministic(obj: Any) -> bytes:
     return encoded
 
 
-def decode(data: bytes, what: str, max_size: int = MAX_CBOR_SIZE) -> Verdict[Any]:
-    """Decode exactly one CBOR item from ``data``, refusing anything else.
-
-    The verdict's value is the decoded item.  ``what`` names the item in the
-    failure message ("signed statement", "leaf"...).
-    """
+def bounded(data: object, what: str, max_size: int) -> bytes | Verdict[Any]:
+    """``data`` as bytes, if it is bytes, not empty and at most ``max_size`` long;
+    else the failed check of decoding ``what``, saying which."""
     check = f"decode {what}"
     if not isinstance(data, bytes | bytearray | memoryview):
         return Verdict.failed(check, Reason.WRONG_TYPE, f"{what} must be bytes")
@@ -187,6 +184,20 @@ def decode(data: bytes, what: str, max_size: int = MAX_CBOR_SIZE) -> Verdict[Any
         return Verdict.failed(
             check, Reason.OVERSIZED, f"{what} is {len(data)} bytes, over the {max_size}-byte limit"
         )
+    return data
+
+
+def decode(data: bytes, what: str, max_size: int = MAX_CBOR_SIZE) -> Verdict[Any]:
+    """Decode exactly one CBOR item from ``data``, refusing anything else.
+
+    The verdict's value is the decoded item.  ``what`` names the item in the
+    failure message ("signed statement", "leaf"...).
+    """
+    check = f"decode {what}"
+    checked = bounded(data, what, max_size)
+    if isinstance(checked, Verdict):
+        return checked
+    data = checked
     stream = io.BytesIO(data)
     try:
         item = cbor2.CBORDecoder(stream).decode()

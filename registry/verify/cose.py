@@ -14,6 +14,7 @@ import cbor2
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from registry.verify.canonical import decode_canonical
 from registry.verify.cbor import MAX_CBOR_SIZE, decode, encode_deterministic
 from registry.verify.result import Reason, Verdict
 
@@ -56,13 +57,29 @@ class Sign1:
 
 
 def parse_sign1(
-    data: bytes, what: str = "COSE_Sign1", max_size: int = MAX_CBOR_SIZE
+    data: bytes,
+    what: str = "COSE_Sign1",
+    max_size: int = MAX_CBOR_SIZE,
+    *,
+    canonical: bool = True,
 ) -> Verdict[Sign1]:
-    """Parse a tagged (or untagged) COSE_Sign1 whose algorithm is EdDSA."""
+    """Parse a COSE_Sign1 whose algorithm is EdDSA.
+
+    By default the message must be in its one accepted encoding: tagged 18,
+    and the message and its protected header in the registry's CBOR profile
+    (:func:`registry.verify.canonical.decode_canonical`, deterministic CBOR);
+    a message that differs only in how it is encoded is refused as
+    ``non-canonical-encoding``.  What the unprotected header may hold depends
+    on the kind of message: the caller checks it.
+
+    ``canonical=False`` reads any CBOR encoding, tagged or not: only for
+    reading back entries already in the log, never to decide whether to trust
+    bytes.
+    """
     check = f"parse {what}"
-    decoded = decode(data, what, max_size)
+    decoded = decode_canonical(data, what, max_size) if canonical else decode(data, what, max_size)
     if not decoded.ok:
-        return decoded.fail_as(check)
+        return _encoding_fault(decoded, check)
     item = decoded.value
     if isinstance(item, cbor2.CBORTag):
         if item.tag != COSE_SIGN1_TAG:
@@ -70,6 +87,10 @@ def parse_sign1(
                 check, Reason.WRONG_TYPE, f"{what} has CBOR tag {item.tag}, not COSE_Sign1 (18)"
             )
         item = item.value
+    elif canonical and isinstance(item, list):
+        return Verdict.failed(
+            check, Reason.NON_CANONICAL, f"{what} is not tagged 18 (COSE_Sign1)", tag="none"
+        )
     if not isinstance(item, list) or len(item) != 4:
         return Verdict.failed(check, Reason.WRONG_TYPE, f"{what} is not a 4-item COSE_Sign1 array")
     protected_bytes, unprotected, payload, signature = item
@@ -83,9 +104,13 @@ def parse_sign1(
         return Verdict.failed(check, Reason.MALFORMED, "signature must be a byte string")
     protected: dict[Any, Any] = {}
     if protected_bytes:
-        header = decode(protected_bytes, "protected header")
+        header = (
+            decode_canonical(protected_bytes, "protected header", max_size)
+            if canonical
+            else decode(protected_bytes, "protected header")
+        )
         if not header.ok:
-            return header.fail_as(check)
+            return _encoding_fault(header, check)
         if not isinstance(header.value, dict):
             return Verdict.failed(check, Reason.MALFORMED, "protected header must encode a map")
         protected = header.value
@@ -105,6 +130,38 @@ def parse_sign1(
     return Verdict.passed(
         check, Sign1(protected_bytes, protected, unprotected, payload, signature, bytes(data))
     )
+
+
+def unprotected_empty(message: Sign1, check: str, what: str) -> Verdict[Any] | None:
+    """The failed ``check`` if ``message``'s unprotected header is not empty, as ``what``'s
+    must be (it is not signed: anyone could add to it); else None."""
+    if not message.unprotected:
+        return None
+    return Verdict.failed(
+        check,
+        Reason.NON_CANONICAL,
+        f"{what}'s unprotected header is empty: everything it says is signed",
+        labels=" ".join(sorted(str(label) for label in message.unprotected)),
+    )
+
+
+def _encoding_fault(verdict: Verdict[Any], check: str) -> Verdict[Sign1]:
+    """A decoding refusal of the envelope; a non-deterministic one is a non-canonical encoding."""
+    failed = verdict.fail_as(check)
+    if failed.reason is Reason.NOT_DETERMINISTIC:
+        return Verdict.failed(check, Reason.NON_CANONICAL, failed.detail, **failed.evidence)
+    return failed
+
+
+def content_digest(message: Sign1, payload: bytes | None = None) -> bytes:
+    """SHA-256 of what ``message``'s signature covers (its Sig_structure, RFC 9052 §4.4).
+
+    Two messages with the same digest say the same thing under the same
+    protected header, whatever bytes their signatures are: the registry keeps
+    one entry per digest.  ``payload`` is the detached payload, if any.
+    """
+    body = payload if payload is not None else message.payload
+    return hashlib.sha256(sig_structure(message.protected_bytes, body or b"")).digest()
 
 
 def verify_signature(

@@ -43,5 +43,5 @@ def verify_item(
         )
     parsed = parse_sign1(data, "COSE message")
     if parsed.ok and parsed.value is not None and HEADER_VDS in parsed.value.protected:
-        return verify_receipt(data, trusted.by_kid, statement)
+        return verify_receipt(data, trusted.by_kid, statement, trusted.origin)
     return verify_statement(data, trusted.by_kid)

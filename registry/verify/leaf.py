@@ -9,7 +9,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from registry.verify.cbor import decode_deterministic, encode_deterministic
+from registry.verify.canonical import decode_canonical
+from registry.verify.cbor import encode_deterministic
 from registry.verify.result import Reason, Verdict
 
 LEAF_VERSION = 1
@@ -46,7 +47,7 @@ class Leaf:
 def decode_leaf(data: bytes) -> Verdict[Leaf]:
     """Parse leaf bytes strictly; the verdict's value is the :class:`Leaf`."""
     check = "decode leaf"
-    decoded = decode_deterministic(data, "leaf", max_size=256)
+    decoded = decode_canonical(data, "leaf", 256)
     if not decoded.ok:
         return decoded.fail_as(check)
     item = decoded.value

@@ -27,11 +27,12 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from registry.verify.cbor import MAX_CBOR_SIZE, decode_deterministic, encode_deterministic
-from registry.verify.cose import HEADER_CWT_CLAIMS, key_id, parse_sign1, verify_signature
+from registry.verify.canonical import decode_canonical
+from registry.verify.cbor import MAX_CBOR_SIZE, encode_deterministic
+from registry.verify.cose import key_id, parse_sign1, unprotected_empty, verify_signature
 from registry.verify.leaf import Leaf, decode_leaf
 from registry.verify.merkle import leaf_hash
-from registry.verify.receipt import HEADER_VDS, verify_receipt
+from registry.verify.receipt import HEADER_VDS, from_another_log, signed_claims, verify_receipt
 from registry.verify.result import Reason, Verdict
 from registry.verify.statement import KeyLookup, registry_key, verify_statement
 from registry.verify.trust import b64url, unb64url
@@ -152,7 +153,7 @@ class OfflineRecord:
     leaf_hash: bytes
     proven_by: str
     registry_kid: bytes
-    origin: str | None
+    origin: str
     tree_size: int | None
     root: bytes | None
     revocation: str
@@ -185,7 +186,7 @@ def decode_offline(text: object) -> Verdict[dict[int, Any]]:
     if not inflated.ok or inflated.value is None:
         return inflated.fail_as(check)
     # (4)
-    decoded = decode_deterministic(inflated.value, "offline payload", MAX_PAYLOAD_SIZE)
+    decoded = decode_canonical(inflated.value, "offline payload", MAX_PAYLOAD_SIZE)
     if not decoded.ok:
         return decoded.fail_as(check)
     item = decoded.value
@@ -207,35 +208,38 @@ def decode_offline(text: object) -> Verdict[dict[int, Any]]:
 
 
 def _timestamp(
-    data: bytes, registry_keys: KeyLookup, leaf: bytes
-) -> Verdict[tuple[bytes, str | None]]:
-    """Step (7) with ``5``: the registry's signature over the leaf; value (kid, origin)."""
+    data: bytes, registry_keys: KeyLookup, leaf: bytes, origin: str | None
+) -> Verdict[tuple[bytes, str]]:
+    """Step (7) with ``5``: the registry's signature over the leaf, naming the log ``origin``
+    (when given); value (kid, origin)."""
     check = "entry timestamp"
     parsed = parse_sign1(data, "entry timestamp")
     if not parsed.ok or parsed.value is None:
         return parsed.fail_as(check)
     message = parsed.value
-    if message.payload is not None or message.unprotected or HEADER_VDS in message.protected:
+    if message.payload is not None or HEADER_VDS in message.protected:
         return Verdict.failed(
-            check,
-            Reason.MALFORMED,
-            "an entry timestamp has a detached payload, an empty unprotected header, no vds",
+            check, Reason.MALFORMED, "an entry timestamp has a detached payload and no vds"
+        )
+    unsigned = unprotected_empty(message, check, "an entry timestamp")
+    if unsigned is not None:
+        return unsigned
+    claims = signed_claims(message.protected)
+    if claims is None:
+        return Verdict.failed(
+            check, Reason.MALFORMED, "the entry timestamp's claims are {1: origin, 6: iat}"
         )
     signer = registry_key(message, registry_keys, check, "the entry timestamp")
     if isinstance(signer, Verdict):
         return signer
     kid, public_key = signer
-    claims = message.protected.get(HEADER_CWT_CLAIMS)
-    origin = claims.get(1) if isinstance(claims, dict) else None
-    iat = claims.get(6) if isinstance(claims, dict) else None
-    if not isinstance(origin, str) or not isinstance(iat, int) or isinstance(iat, bool):
-        return Verdict.failed(
-            check, Reason.MALFORMED, "the entry timestamp's claims are {1: origin, 6: iat}"
-        )
     signed = verify_signature(message, public_key, payload=leaf, what="entry timestamp signature")
     if not signed.ok:
         return signed.fail_as(check)
-    return Verdict.passed(check, (kid, origin), kid=kid.hex())
+    elsewhere = from_another_log(check, "the entry timestamp", claims[0], origin)
+    if elsewhere is not None:
+        return elsewhere
+    return Verdict.passed(check, (kid, claims[0]), kid=kid.hex())
 
 
 def verify_offline(
@@ -276,7 +280,8 @@ def verify_offline(
     root: bytes | None = None
     if KEY_RECEIPT in item:
         proven_by = PROVEN_BY_RECEIPT
-        receipt = verify_receipt(item[KEY_RECEIPT], registry_keys, statement)
+        # Not given the statement: the leaf (3) logs it (6), and the receipt must carry that leaf.
+        receipt = verify_receipt(item[KEY_RECEIPT], registry_keys, origin=origin)
         if not receipt.ok or receipt.value is None:
             return receipt.fail_as(check)
         info = receipt.value
@@ -291,18 +296,10 @@ def verify_offline(
         registry_kid, claimed, tree_size, root = info.kid, info.origin, info.tree_size, info.root
     else:
         proven_by = PROVEN_BY_TIMESTAMP
-        stamped = _timestamp(item[KEY_TIMESTAMP], registry_keys, leaf_bytes)
+        stamped = _timestamp(item[KEY_TIMESTAMP], registry_keys, leaf_bytes, origin)
         if not stamped.ok or stamped.value is None:
             return stamped.fail_as(check)
         registry_kid, claimed = stamped.value
-    if origin is not None and claimed != origin:
-        return Verdict.failed(
-            check,
-            Reason.WRONG_ORIGIN,
-            "the registry's proof is for another log",
-            expected=origin,
-            found=str(claimed),
-        )
     record = OfflineRecord(
         statement_type=signed.value.statement_type,
         payload=signed.value.payload,

@@ -36,6 +36,10 @@ class Reason(StrEnum):
     EMPTY = "empty"
     TRAILING_DATA = "trailing-data"
     NOT_DETERMINISTIC = "not-deterministic"
+    NON_CANONICAL = "non-canonical-encoding"
+    """A COSE message not in its one accepted encoding (docs/formats.md): untagged, its
+    array or protected header not deterministic CBOR, or an unprotected header that is
+    not exactly the one its kind defines."""
     WRONG_ORIGIN = "wrong-origin"
     INCONSISTENT = "inconsistent"
     TOO_FEW_SIGNATURES = "too-few-signatures"

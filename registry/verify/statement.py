@@ -1,7 +1,8 @@
 """Signed statements: a COSE_Sign1 over a deterministic-CBOR record.
 
 Steps of :func:`verify_statement`:
-(1) parse the COSE_Sign1 strictly (EdDSA only);
+(1) parse the COSE_Sign1 strictly (EdDSA only), in its one accepted encoding:
+    tagged 18, deterministic CBOR inside and out, an empty unprotected header;
 (2) the protected kid names a key the caller trusts, and is that key's SHA-256;
 (3) the Ed25519 signature holds;
 (4) the payload is a deterministic CBOR map with a text ``type``;
@@ -15,13 +16,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from registry.verify.cbor import decode, decode_deterministic
+from registry.verify.canonical import decode_canonical
+from registry.verify.cbor import MAX_CBOR_SIZE, decode
 from registry.verify.cose import (
     HEADER_CONTENT_TYPE,
     HEADER_CWT_CLAIMS,
     Sign1,
+    content_digest,
     key_id,
     parse_sign1,
+    unprotected_empty,
     verify_signature,
 )
 from registry.verify.result import Reason, Verdict
@@ -37,7 +41,13 @@ KeyLookup = Mapping[bytes, bytes] | Callable[[bytes], bytes | None]
 
 @dataclass(frozen=True)
 class Statement:
-    """A verified signed statement."""
+    """A verified signed statement.
+
+    ``sha256`` is the SHA-256 of its bytes (what the log's leaf records);
+    ``content_sha256`` that of what its signature covers (protected header and
+    payload): the same statement signed twice has two ``sha256`` and one
+    ``content_sha256``.
+    """
 
     statement_type: str
     payload: dict[str, Any]
@@ -46,6 +56,7 @@ class Statement:
     issuer: str
     issued_at: int
     sha256: bytes
+    content_sha256: bytes
     raw: bytes = field(repr=False)
 
 
@@ -98,6 +109,9 @@ def verify_statement(data: bytes, keys: KeyLookup) -> Verdict[Statement]:
     if not parsed.ok or parsed.value is None:
         return parsed.fail_as(check)
     message = parsed.value
+    unsigned = unprotected_empty(message, check, "a signed statement")
+    if unsigned is not None:
+        return unsigned
     # (2)
     kid = message.kid
     if kid is None or len(kid) != 32:
@@ -123,7 +137,24 @@ def verify_statement(data: bytes, keys: KeyLookup) -> Verdict[Statement]:
     if not signed.ok:
         return signed.fail_as(check)
     # (4), (5)
-    return _read_body(message, data, kid, public_key, decode_deterministic)
+    return _read_body(message, data, kid, public_key, _decode_payload)
+
+
+def _decode_payload(data: bytes, what: str) -> Verdict[Any]:
+    return decode_canonical(data, what, MAX_CBOR_SIZE)
+
+
+def statement_content(data: bytes) -> bytes | None:
+    """What :attr:`Statement.content_sha256` will be for ``data``, found without verifying it.
+
+    ``None`` when ``data`` is no COSE_Sign1 in its one accepted encoding with a
+    payload (it cannot verify then).  For looking up, before the dear checks,
+    whether the log has this statement already, however signed.
+    """
+    parsed = parse_sign1(data, "signed statement")
+    if not parsed.ok or parsed.value is None or parsed.value.payload is None:
+        return None
+    return content_digest(parsed.value)
 
 
 def read_verified_statement(data: bytes, public_key: bytes) -> Verdict[Statement]:
@@ -192,6 +223,7 @@ def _read_body(
             issuer=issuer,
             issued_at=issued_at,
             sha256=hashlib.sha256(data).digest(),
+            content_sha256=content_digest(message),
             raw=bytes(data),
         ),
         kid=kid.hex(),

@@ -21,9 +21,10 @@ from registry.compliance.access import ReplayGuard, sign_request
 from registry.store.models import IdentityRecord
 from registry.verify.checkpoint import verify_checkpoint
 from registry.verify.receipt import verify_receipt
-from registry.verify.trust import b64url
+from registry.verify.trust import b64url, unb64url
 from tests.api.helpers import NOW_S, Registry, pact
 from tests.api.test_registration import assert_problem
+from tests.factories import fixed_key, reencodings, signed_again
 
 DAY = 86_400
 JABAR = "Pemerintah Provinsi Jawa Barat"
@@ -337,6 +338,22 @@ def test_stale_replayed_and_misdirected_requests_are_refused(identity: History) 
         401,
         "malformed-request-signature",
     )
+
+
+def test_a_request_reencoded_or_signed_again_is_the_same_request(identity: History) -> None:
+    # Issue 11's replay, on signed requests: the replay record is of the signed content.
+    header = sign_request(identity.registry.signer("recommender"), "GET", PATH)
+    token = unb64url(header.partition(" ")[2])
+    client = identity.registry.client
+    assert client.get(PATH, headers={"Authorization": header}).status_code == 200
+    again = signed_again(token, fixed_key("recommender"))
+    for other, code in [
+        (again, "replayed-request"),
+        (reencodings(token)["untagged"], "malformed-request-signature"),
+        (reencodings(token)["unprotected-header-text"], "malformed-request-signature"),
+    ]:
+        response = client.get(PATH, headers={"Authorization": f"Registry-Signed {b64url(other)}"})
+        assert_problem(response, 401, code)
 
 
 def erase(history: History, label: str, **kwargs: Any) -> Any:

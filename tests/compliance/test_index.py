@@ -41,6 +41,17 @@ LOG = [entry(i, PPK, pact(i)) for i in range(5)] + [
 ]
 
 
+def test_an_entry_logged_in_another_encoding_is_still_read() -> None:
+    # Before statements had one accepted encoding, an untagged one could be logged: the log
+    # keeps it, and what it states still counts as it always did.
+    logged = LOG[0]
+    untagged = EntryRecord(
+        0, logged.statement[1:], hashlib.sha256(logged.statement[1:]).digest(), b"", b"", 0,
+        "pact", PPK.kid, None, "{}", b"",
+    )  # fmt: skip
+    assert read_entry(untagged) == read_entry(logged) is not None
+
+
 class Source:
     def __init__(self) -> None:
         self.reads: list[tuple[int, int]] = []

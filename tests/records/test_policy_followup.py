@@ -73,8 +73,9 @@ class Log:
         self.size = 10
 
     def statement(self, signer: str, payload: dict[str, Any], iat: int) -> Statement:
+        digest = kid(repr(payload))
         return Statement(
-            payload["type"], payload, kid(signer), b"", "test", iat, kid(repr(payload)), b""
+            payload["type"], payload, kid(signer), b"", "test", iat, digest, digest, b""
         )
 
     def add(self, signer: str, payload: dict[str, Any], day: str = "2020-09-01") -> int:

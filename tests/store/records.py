@@ -42,6 +42,7 @@ def entry(
         instansi=instansi,
         payload_json=json.dumps({"type": type, "n": idx}),
         receipt=b"\xd2receipt-%d" % idx,
+        content_sha256=sha256(b"signed " + statement),
     )
 
 

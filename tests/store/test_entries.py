@@ -91,6 +91,42 @@ async def test_duplicate_statement_within_batch_is_refused(store: Store) -> None
     await assert_untouched(store, 0)
 
 
+async def test_same_content_in_other_bytes_leaves_nothing_written(store: Store) -> None:
+    # Another signature of entry 1's content (other statement bytes, same content hash).
+    await store.append_batch(entries(0, 2), checkpoint(2))
+    again = dataclasses.replace(entry(2), content_sha256=entry(1).content_sha256)
+    with pytest.raises(DuplicateStatement, match="already registered as entry 1") as caught:
+        await store.append_batch([again], checkpoint(3))
+    assert caught.value.existing_idx == 1
+    await assert_untouched(store, 2)
+
+
+async def test_same_content_twice_within_batch_is_refused(store: Store) -> None:
+    again = dataclasses.replace(entry(1), content_sha256=entry(0).content_sha256)
+    with pytest.raises(DuplicateStatement, match="twice in the same batch"):
+        await store.append_batch([entry(0), again], checkpoint(2))
+    await assert_untouched(store, 0)
+
+
+async def test_entries_without_content_hash_may_be_several(store: Store) -> None:
+    # What migration 0004 leaves on replays logged before contents were unique.
+    batch = [dataclasses.replace(e, content_sha256=None) for e in entries(0, 3)]
+    await store.append_batch(batch, checkpoint(3))
+    assert await store.get_entries(0, 3) == batch
+
+
+async def test_entries_by_content_sha256(store: Store) -> None:
+    batch = entries(0, 4)
+    await store.append_batch(batch, checkpoint(4))
+    contents = [e.content_sha256 for e in batch if e.content_sha256 is not None]
+    wanted = [contents[3], sha256(b"never signed"), contents[0], contents[3]]
+    assert await store.find_by_content_sha256(wanted) == {
+        contents[3]: (3, batch[3].statement_sha256),
+        contents[0]: (0, batch[0].statement_sha256),
+    }
+    assert await store.find_by_content_sha256([]) == {}
+
+
 async def test_batch_must_start_at_the_end_of_the_log(store: Store) -> None:
     await store.append_batch(entries(0, 2), checkpoint(2))
     with pytest.raises(NotContiguous, match="starts at index 3 but the log has 2"):

@@ -1,8 +1,9 @@
-"""Reads a sequencer or a follower makes in bulk: statement hashes, receipts; the batch writer."""
+"""Reads a sequencer or a follower makes in bulk: content hashes, receipts; the batch writer."""
 
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
 import pytest
 
@@ -12,14 +13,21 @@ from registry.store.errors import NotContiguous
 from .records import checkpoint, entries
 
 
-async def test_statement_sha256s_are_every_statement_in_log_order(store: Store) -> None:
+async def test_content_sha256s_are_every_entrys_in_log_order(store: Store) -> None:
     written = entries(0, 7)
     await store.append_batch(written, checkpoint(7))
-    assert await store.statement_sha256s() == [e.statement_sha256 for e in written]
+    assert await store.content_sha256s() == [e.content_sha256 for e in written]
 
 
-async def test_statement_sha256s_of_an_empty_log(store: Store) -> None:
-    assert await store.statement_sha256s() == []
+async def test_content_sha256s_leave_out_entries_without_one(store: Store) -> None:
+    # Replays logged before contents were unique keep no content hash (migration 0004).
+    written = [replace(e, content_sha256=None) if e.idx % 2 else e for e in entries(0, 6)]
+    await store.append_batch(written, checkpoint(6))
+    assert await store.content_sha256s() == [e.content_sha256 for e in written[::2]]
+
+
+async def test_content_sha256s_of_an_empty_log(store: Store) -> None:
+    assert await store.content_sha256s() == []
 
 
 async def test_recent_entries_of_a_range(store: Store) -> None:

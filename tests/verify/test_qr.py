@@ -187,7 +187,7 @@ MUTATIONS: dict[str, tuple[str, Reason]] = {
         Reason.UNKNOWN_KEY,
     ),
     "leaf-from-entry-3": (with_receipt(leaf=LEAVES[3]), Reason.WRONG_STATEMENT),
-    "receipt-of-entry-3": (with_receipt(receipt=RECEIPTS[3]), Reason.WRONG_STATEMENT),
+    "receipt-of-entry-3": (with_receipt(receipt=RECEIPTS[3]), Reason.WRONG_LEAF),
     "leaf-not-the-receipts": (
         with_receipt(leaf=OTHER_LEAF_SAME_STATEMENT),
         Reason.WRONG_LEAF,

@@ -48,7 +48,7 @@ def _mutated(mutate: object) -> bytes:
         ("oversized", b"\x58" + b"\x00" * 70_000, Reason.OVERSIZED),
         ("reserved-cbor-byte", b"\x1c", Reason.MALFORMED),
         ("wrong-cbor-type-map", cbor2.dumps({"a": 1}), Reason.WRONG_TYPE),
-        ("wrong-tag", cbor2.dumps(cbor2.CBORTag(98, [])), Reason.WRONG_TYPE),
+        ("wrong-tag", cbor2.dumps(cbor2.CBORTag(98, [])), Reason.MALFORMED),
         ("three-items", cbor2.dumps(cbor2.CBORTag(18, [b"", {}, b""])), Reason.WRONG_TYPE),
     ],
 )

@@ -2,7 +2,14 @@
 // A link QR opens /v/{index}#fingerprint on this registry; an offline QR (PI1:...) is decoded and
 // verified right here, with nothing but the trust list embedded in the page.
 
-import { isOfflinePayload, parseTrustList, verifyOffline, VerifyError } from "./verify.js";
+import {
+  b64urlEncode,
+  isOfflinePayload,
+  parseLink,
+  parseTrustList,
+  verifyOffline,
+  VerifyError,
+} from "./verify.js";
 import { pageData, renderResult, setVerdict, text } from "./page.js";
 
 const data = pageData();
@@ -64,19 +71,18 @@ async function readFrom(source, width, height) {
 async function handle(raw) {
   const value = raw.trim();
   if (isOfflinePayload(value)) return showOffline(value);
-  let url;
+  // Exactly the link QRs registry/verify reads ({base}/v/{index}#{fingerprint}), nothing looser.
+  let link;
   try {
-    url = new URL(value, location.href);
+    link = parseLink(value);
   } catch {
     return say("scan.unknown");
   }
-  const path = /\/v\/(\d+)\/?$/.exec(url.pathname);
-  const fingerprint = /^#[A-Za-z0-9_-]{22}$/.exec(url.hash);
-  if (!path || !fingerprint || !/^https?:$/.test(url.protocol)) return say("scan.unknown");
+  const host = new URL(link.base).host;
   // Always verify here, with this page's pinned keys: the fingerprint makes any other record fail.
-  if (url.host !== location.host) say("scan.other_host", { host: url.host });
-  else say("scan.opening", { index: path[1] });
-  location.assign(`/v/${path[1]}${langQuery}${url.hash}`);
+  if (host !== location.host) say("scan.other_host", { host });
+  else say("scan.opening", { index: link.index });
+  location.assign(`/v/${link.index}${langQuery}#${b64urlEncode(link.fragment)}`);
 }
 
 async function showOffline(payload) {

@@ -12,13 +12,19 @@
 //
 // A check yields {id, status, code, params}: status is "pass", "fail", "warn", "skip" or "info";
 // code names the message in the page's string dictionary (web/i18n/*.json, key "check.<code>").
+// A failure also carries `reason`, the code registry/verify gives the same refusal (its Reason:
+// "bad-signature", "non-canonical-encoding", ...): both verifiers are run over the same cases
+// (tests/vectors/verify/, docs/verify.md) and must agree on every one.
 
 export const LIMITS = Object.freeze({
   cbor: 64 * 1024, // largest CBOR item looked at (as registry/verify/cbor.py)
-  depth: 16, // deepest CBOR nesting accepted
-  inflated: 64 * 1024, // largest decompressed offline payload
+  depth: 16, // deepest CBOR nesting accepted (registry/verify/canonical.py)
+  inflated: 128 * 1024, // largest decompressed offline payload (registry/verify/qr.py)
   proof: 64, // longest Merkle path (a tree of 2^64 leaves)
-  note: 128 * 1024, // largest signed note
+  note: 128 * 1024, // largest signed note (registry/verify/note.py)
+  signatures: 100, // most signature lines in a note
+  offlineText: 4 + (3 * 128 * 1024) / 2, // longest offline QR text looked at
+  link: 2048, // longest link QR
 });
 
 const HASH_SIZE = 32;
@@ -26,6 +32,7 @@ const ED25519_KEY_SIZE = 32;
 const ED25519_SIGNATURE_SIZE = 64;
 const COSE_SIGN1_TAG = 18;
 const HEADER_ALG = 1;
+const HEADER_CONTENT_TYPE = 3;
 const HEADER_KID = 4;
 const HEADER_CWT_CLAIMS = 15;
 const HEADER_VDS = 395;
@@ -36,19 +43,55 @@ const ALG_EDDSA = -8;
 const VDS_RFC9162_SHA256 = 1;
 const VDP_INCLUSION = -1;
 const OFFLINE_PREFIX = "PI1:";
+const CONTENT_TYPE = "application/cbor";
 
-/** A verification failure with a code the pages translate, and the values it names. */
+// The reason (registry/verify's Reason) of a failure by its code, where one code has one reason.
+const REASONS = Object.freeze({
+  "bad-encoding": "malformed",
+  "bad-cose": "malformed",
+  "wrong-algorithm": "wrong-algorithm",
+  "non-canonical": "non-canonical-encoding",
+  "bad-leaf": "malformed",
+  "no-signer-key": "malformed",
+  "kid-mismatch": "unknown-key",
+  "bad-signature": "bad-signature",
+  "bad-statement": "malformed",
+  "bad-receipt": "malformed",
+  "unknown-log-key": "unknown-key",
+  "size-mismatch": "size-mismatch",
+  "bad-receipt-signature": "bad-signature",
+  "wrong-origin": "wrong-origin",
+  "bad-checkpoint": "malformed",
+  "bad-checkpoint-signature": "bad-signature",
+  "checkpoint-unsigned": "unknown-key",
+  "leaf-disagrees": "wrong-leaf",
+  "wrong-index": "wrong-leaf",
+  "statement-hash-mismatch": "wrong-statement",
+  "fragment-mismatch": "wrong-leaf",
+  "bad-fragment": "malformed",
+  "bad-link": "malformed",
+  fork: "inconsistent",
+  inconsistent: "inconsistent",
+  "checkpoint-older": "inconsistent",
+  "bad-offline": "malformed",
+});
+
+/**
+ * A verification failure with a code the pages translate, the values it names, and its reason
+ * (the code registry/verify gives the same refusal; by default the one its code always has).
+ */
 export class VerifyError extends Error {
-  constructor(code, params = {}) {
+  constructor(code, params = {}, reason = REASONS[code] ?? code) {
     super(`${code}${Object.keys(params).length ? " " + JSON.stringify(params) : ""}`);
     this.name = "VerifyError";
     this.code = code;
     this.params = params;
+    this.reason = reason;
   }
 }
 
-function fail(code, params) {
-  throw new VerifyError(code, params);
+function fail(code, params, reason) {
+  throw new VerifyError(code, params, reason);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -165,10 +208,11 @@ export function base45Decode(text) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Strict CBOR (RFC 8949): definite lengths, ints, bstr, tstr, arrays, maps, tag 18, false/true/null.
-// Core deterministic encoding is required (docs/formats.md): shortest heads, map keys sorted by
-// their encoded bytes with no duplicates. Maps decode to Map (keys: numbers or strings), bstr to
-// Uint8Array, tag 18 to CborTag. Integers beyond 2^53 - 1 are refused: nothing here needs them.
+// The registry's CBOR profile (docs/formats.md; registry/verify/canonical.py implements the same
+// rules, with the same reasons): definite lengths, ints, bstr, tstr, arrays, maps, tag 18,
+// false/true/null, in core deterministic encoding: shortest heads, map keys (ints or text) sorted
+// by their encoded bytes with no duplicates. Maps decode to Map (keys: numbers or strings), bstr
+// to Uint8Array, tag 18 to CborTag. Integers outside -2^53..2^53-1 are refused: nothing needs them.
 
 /** A tagged CBOR item. */
 export class CborTag {
@@ -184,51 +228,62 @@ function compareBytes(a, b) {
   return a.length - b.length;
 }
 
+const NOT_DETERMINISTIC = "not-deterministic";
+const MALFORMED = "malformed";
+
 /**
- * Decode exactly one CBOR item from bytes; throws VerifyError("bad-cbor", {what, why}).
+ * Decode exactly one CBOR item of the profile from bytes; throws VerifyError("bad-cbor",
+ * {what, why}) whose reason is registry/verify's: empty, oversized, truncated, not-deterministic
+ * (a longer head than needed, an indefinite length, map keys out of order or repeated),
+ * trailing-data, or malformed (anything else outside the profile).
  * `what` names the item in messages ("statement", "leaf"...).
  */
 export function decodeCbor(bytes, what = "CBOR", maxSize = LIMITS.cbor) {
-  if (!(bytes instanceof Uint8Array)) fail("bad-cbor", { what, why: "not bytes" });
-  if (bytes.length === 0) fail("bad-cbor", { what, why: "empty" });
-  if (bytes.length > maxSize) fail("bad-cbor", { what, why: `over ${maxSize} bytes` });
+  if (!(bytes instanceof Uint8Array)) fail("bad-cbor", { what, why: "not bytes" }, "wrong-type");
+  if (bytes.length === 0) fail("bad-cbor", { what, why: "empty" }, "empty");
+  if (bytes.length > maxSize) fail("bad-cbor", { what, why: `over ${maxSize} bytes` }, "oversized");
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }); // keep a BOM as text
   let at = 0;
-  const bad = (why) => fail("bad-cbor", { what, why: `${why} at byte ${at}` });
+  const bad = (why, reason = MALFORMED) =>
+    fail("bad-cbor", { what, why: `${why} at byte ${at}` }, reason);
   const need = (n) => {
-    if (n > bytes.length - at) bad("truncated");
+    if (n > bytes.length - at) bad("truncated", "truncated");
   };
 
   // The head's argument, refusing indefinite lengths and non-shortest forms.
   function argument(info) {
     if (info < 24) return info;
     let value;
+    let smallest;
     if (info === 24) {
       need(1);
       value = bytes[at];
       at += 1;
-      if (value < 24) bad("not the shortest form");
+      smallest = 24;
     } else if (info === 25) {
       need(2);
       value = view.getUint16(at);
       at += 2;
-      if (value <= 0xff) bad("not the shortest form");
+      smallest = 0x100;
     } else if (info === 26) {
       need(4);
       value = view.getUint32(at);
       at += 4;
-      if (value <= 0xffff) bad("not the shortest form");
+      smallest = 0x10000;
     } else if (info === 27) {
       need(8);
       const big = view.getBigUint64(at);
       at += 8;
-      if (big <= 0xffffffffn) bad("not the shortest form");
+      if (big < 0x100000000n) bad("not the shortest form", NOT_DETERMINISTIC);
       if (big > BigInt(Number.MAX_SAFE_INTEGER)) bad("integer too large");
-      value = Number(big);
+      return Number(big);
+    } else if (info === 31) {
+      bad("indefinite length", NOT_DETERMINISTIC);
     } else {
-      bad(info === 31 ? "indefinite length" : "reserved additional information");
+      bad("reserved additional information");
     }
+    if (value < smallest) bad("not the shortest form", NOT_DETERMINISTIC);
     return value;
   }
 
@@ -280,7 +335,7 @@ export function decodeCbor(bytes, what = "CBOR", maxSize = LIMITS.cbor) {
           if (typeof key !== "number" && typeof key !== "string") bad("map key not int or text");
           const encoded = bytes.subarray(start, at);
           if (previous !== null && compareBytes(previous, encoded) >= 0) {
-            bad("map keys not in deterministic order or duplicated");
+            bad("map keys not in deterministic order or duplicated", NOT_DETERMINISTIC);
           }
           previous = encoded;
           out.set(key, item(depth + 1));
@@ -296,7 +351,7 @@ export function decodeCbor(bytes, what = "CBOR", maxSize = LIMITS.cbor) {
   }
 
   const value = item(0);
-  if (at !== bytes.length) fail("bad-cbor", { what, why: "trailing bytes" });
+  if (at !== bytes.length) fail("bad-cbor", { what, why: "trailing bytes" }, "trailing-data");
   return value;
 }
 
@@ -368,24 +423,36 @@ export async function ed25519Verify(publicKey, signature, message) {
 const odd = (n) => n % 2 === 1;
 const half = (n) => Math.floor(n / 2);
 
-function checkHashes(path, ...known) {
-  if (!Array.isArray(path) || path.length > LIMITS.proof) fail("bad-proof", { why: "path" });
-  for (const h of [...known, ...path]) {
-    if (!(h instanceof Uint8Array) || h.length !== HASH_SIZE) fail("bad-proof", { why: "hash" });
-  }
+function badProof(why, reason = MALFORMED) {
+  fail("bad-proof", { why }, reason);
 }
 
-/** The root computed from a leaf hash and its inclusion path; throws if the path cannot fit. */
-export async function rootFromInclusionProof(index, size, hash, path) {
-  checkHashes(path, hash);
-  if (!Number.isSafeInteger(index) || !Number.isSafeInteger(size) || index < 0 || index >= size) {
-    fail("bad-proof", { why: `index ${index} is not in a tree of ${size}` });
+function checkHashes(path, ...known) {
+  if (!Array.isArray(path)) badProof("path");
+  for (const h of [...known, ...path]) {
+    if (!(h instanceof Uint8Array) || h.length !== HASH_SIZE) badProof("hash");
   }
+  if (path.length > LIMITS.proof) badProof("path too long", "wrong-proof-length");
+}
+
+function checkSizes(...sizes) {
+  if (!sizes.every((n) => Number.isSafeInteger(n) && n >= 0)) badProof("size");
+}
+
+/**
+ * The root computed from a leaf hash and its inclusion path; throws VerifyError("bad-proof")
+ * with the reason registry/verify/merkle.py gives: malformed, index-out-of-range or
+ * wrong-proof-length.
+ */
+export async function rootFromInclusionProof(index, size, hash, path) {
+  checkSizes(index, size);
+  checkHashes(path, hash);
+  if (index >= size) badProof(`index ${index} is not in a tree of ${size}`, "index-out-of-range");
   let fn = index;
   let sn = size - 1;
   let r = hash;
   for (const p of path) {
-    if (sn === 0) fail("bad-proof", { why: "path too long" });
+    if (sn === 0) badProof("path too long", "wrong-proof-length");
     if (odd(fn) || fn === sn) {
       r = await nodeHash(p, r);
       while (!odd(fn) && fn !== 0) {
@@ -398,21 +465,39 @@ export async function rootFromInclusionProof(index, size, hash, path) {
     fn = half(fn);
     sn = half(sn);
   }
-  if (sn !== 0) fail("bad-proof", { why: "path too short" });
+  if (sn !== 0) badProof("path too short", "wrong-proof-length");
   return r;
 }
 
-/** Whether an RFC 9162 consistency proof shows the tree (size1, root1) a prefix of (size2, root2). */
-export async function verifyConsistency(size1, size2, root1, root2, path) {
-  checkHashes(path, root1, root2);
-  if (!Number.isSafeInteger(size1) || !Number.isSafeInteger(size2) || size1 < 1 || size1 > size2) {
-    return false;
+/** Check that leaf `index` with `hash` is in the tree of `size` with `root`; throws if not. */
+export async function verifyInclusion(index, size, hash, path, root) {
+  const computed = await rootFromInclusionProof(index, size, hash, path);
+  if (!(root instanceof Uint8Array) || root.length !== HASH_SIZE) badProof("root");
+  if (!equalBytes(computed, root)) badProof("the proof leads to another root", "wrong-root");
+  return computed;
+}
+
+/**
+ * Check that the tree (size1, root1) is a prefix of (size2, root2) by an RFC 9162 consistency
+ * proof; throws VerifyError("bad-proof") with registry/verify/merkle.py's reason: malformed,
+ * size-mismatch, empty (from size 0), wrong-proof-length, inconsistent (equal sizes, other
+ * roots) or wrong-root.
+ */
+export async function checkConsistency(size1, size2, root1, root2, path) {
+  checkSizes(size1, size2);
+  checkHashes(path);
+  if (size2 < size1) badProof("the new size is smaller", "size-mismatch");
+  if (size1 === 0) badProof("a proof from the empty tree proves nothing", "empty");
+  if (size1 === size2) {
+    if (path.length !== 0) badProof("equal sizes need an empty proof", "wrong-proof-length");
+    if (!equalBytes(root1, root2)) badProof("two roots for one size", "inconsistent");
+    return;
   }
-  if (size1 === size2) return path.length === 0 && equalBytes(root1, root2);
+  checkHashes([], root1, root2);
   let m = size1;
   while (m % 2 === 0) m /= 2;
   const proof = m === 1 ? [root1, ...path] : path; // size1 an exact power of 2
-  if (proof.length === 0) return false;
+  if (proof.length === 0) badProof("path too short", "wrong-proof-length");
   let fn = size1 - 1;
   let sn = size2 - 1;
   while (odd(fn)) {
@@ -422,7 +507,7 @@ export async function verifyConsistency(size1, size2, root1, root2, path) {
   let fr = proof[0];
   let sr = proof[0];
   for (const c of proof.slice(1)) {
-    if (sn === 0) return false;
+    if (sn === 0) badProof("path too long", "wrong-proof-length");
     if (odd(fn) || fn === sn) {
       fr = await nodeHash(c, fr);
       sr = await nodeHash(c, sr);
@@ -436,39 +521,100 @@ export async function verifyConsistency(size1, size2, root1, root2, path) {
     fn = half(fn);
     sn = half(sn);
   }
-  return sn === 0 && equalBytes(fr, root1) && equalBytes(sr, root2);
+  if (sn !== 0) badProof("path too short", "wrong-proof-length");
+  if (!equalBytes(fr, root1)) badProof("the proof leads to another old root", "wrong-root");
+  if (!equalBytes(sr, root2)) badProof("the proof leads to another new root", "wrong-root");
+}
+
+/** Whether an RFC 9162 consistency proof shows the tree (size1, root1) a prefix of (size2, root2). */
+export async function verifyConsistency(size1, size2, root1, root2, path) {
+  try {
+    await checkConsistency(size1, size2, root1, root2, path);
+    return true;
+  } catch (error) {
+    if (error instanceof VerifyError) return false;
+    throw error;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
 // COSE_Sign1, statements, leaves, receipts
 
-/** Parse a tagged COSE_Sign1 with an EdDSA protected header; payload may be null (detached). */
+// A decoding failure of a COSE message or its protected header: a non-deterministic encoding of
+// it is a non-canonical one (the message has exactly one accepted encoding).
+function decodeEnvelope(bytes, what) {
+  try {
+    return decodeCbor(bytes, what);
+  } catch (error) {
+    if (error instanceof VerifyError && error.reason === NOT_DETERMINISTIC) {
+      fail("non-canonical", { what, why: error.params.why }, "non-canonical-encoding");
+    }
+    throw error;
+  }
+}
+
+/**
+ * Parse a COSE_Sign1 with an EdDSA protected header, in its one accepted encoding: tagged 18,
+ * the message and its protected header in the CBOR profile (deterministic). The payload may be
+ * null (detached). What the unprotected header may hold depends on the kind: callers check it.
+ * As registry/verify/cose.py's parse_sign1, step for step.
+ */
 export function parseSign1(bytes, what) {
-  const item = decodeCbor(bytes, what);
-  if (!(item instanceof CborTag) || item.tag !== COSE_SIGN1_TAG)
-    fail("bad-cose", { what, why: "not tag 18" });
+  const item = decodeEnvelope(bytes, what);
+  if (!(item instanceof CborTag)) {
+    if (Array.isArray(item)) fail("non-canonical", { what, why: "not tagged 18" });
+    fail("bad-cose", { what, why: "not 4 items" }, "wrong-type");
+  }
   const body = item.value;
-  if (!Array.isArray(body) || body.length !== 4) fail("bad-cose", { what, why: "not 4 items" });
+  if (!Array.isArray(body) || body.length !== 4)
+    fail("bad-cose", { what, why: "not 4 items" }, "wrong-type");
   const [protectedBytes, unprotected, payload, signature] = body;
   if (!(protectedBytes instanceof Uint8Array)) fail("bad-cose", { what, why: "protected" });
   if (!(unprotected instanceof Map)) fail("bad-cose", { what, why: "unprotected" });
   if (payload !== null && !(payload instanceof Uint8Array))
     fail("bad-cose", { what, why: "payload" });
-  if (!(signature instanceof Uint8Array) || signature.length !== ED25519_SIGNATURE_SIZE) {
-    fail("bad-cose", { what, why: "signature" });
+  if (!(signature instanceof Uint8Array)) fail("bad-cose", { what, why: "signature" });
+  let header = new Map();
+  if (protectedBytes.length > 0) {
+    header = decodeEnvelope(protectedBytes, `${what} protected header`);
+    if (!(header instanceof Map)) fail("bad-cose", { what, why: "protected header" });
   }
-  const header = decodeCbor(protectedBytes, `${what} protected header`);
-  if (!(header instanceof Map)) fail("bad-cose", { what, why: "protected header" });
   if (header.get(HEADER_ALG) !== ALG_EDDSA)
     fail("wrong-algorithm", { what, alg: String(header.get(HEADER_ALG)) });
+  if (signature.length !== ED25519_SIGNATURE_SIZE) fail("bad-cose", { what, why: "signature" });
   const kid = header.get(HEADER_KID);
-  if (!(kid instanceof Uint8Array) || kid.length !== HASH_SIZE)
-    fail("bad-cose", { what, why: "kid" });
-  return { protectedBytes, header, unprotected, payload, signature, kid };
+  return {
+    protectedBytes,
+    header,
+    unprotected,
+    payload,
+    signature,
+    kid: kid instanceof Uint8Array ? kid : null,
+  };
 }
 
 async function verifySign1(message, publicKey, payload) {
   return ed25519Verify(publicKey, message.signature, sigStructure(message.protectedBytes, payload));
+}
+
+// The labels of a header map outside `allowed`, written as registry/verify writes them.
+function extraLabels(map, allowed) {
+  return [...map.keys()].filter((k) => !allowed.includes(k)).map(String);
+}
+
+function requireNoExtraLabels(map, allowed, what) {
+  const extra = extraLabels(map, allowed);
+  if (extra.length) fail("non-canonical", { what, why: `unprotected labels ${extra.join(" ")}` });
+}
+
+// The registry's signed claims {1: origin (text), 6: iat (integer)}, or undefined.
+function signedClaims(header) {
+  const claims = header.get(HEADER_CWT_CLAIMS);
+  if (!(claims instanceof Map)) return undefined;
+  const origin = claims.get(1);
+  const issuedAt = claims.get(6);
+  if (typeof origin !== "string" || !Number.isInteger(issuedAt)) return undefined;
+  return { origin, issuedAt };
 }
 
 /** Parse leaf bytes: [1, index, prev_leaf_hash, registered_at, statement_sha256]. */
@@ -488,30 +634,43 @@ export function parseLeaf(bytes) {
 }
 
 /**
- * Verify a signed statement with the signer's raw public key: kid = SHA-256(key), Ed25519 over
- * the Sig_structure. Returns the decoded payload (a Map) and CWT claims.
+ * Verify a signed statement with the signer's raw public key, as registry/verify/statement.py
+ * does: its one accepted encoding (an empty unprotected header), kid = SHA-256(key), Ed25519 over
+ * the Sig_structure, a payload map with text keys and a text "type", content type
+ * application/cbor, and CWT claims {1: iss, 2: sub (the type), 6: iat}. Returns the decoded
+ * payload (a Map) and the claims.
  */
 export async function verifyStatement(statement, publicKey) {
-  const message = parseSign1(statement, "statement");
-  if (message.payload === null) fail("bad-cose", { what: "statement", why: "detached payload" });
+  const what = "statement";
+  const message = parseSign1(statement, what);
+  if (message.unprotected.size !== 0)
+    fail("non-canonical", { what, why: "unprotected header not empty" });
+  if (message.kid === null || message.kid.length !== HASH_SIZE)
+    fail("bad-cose", { what, why: "kid" });
   if (!(publicKey instanceof Uint8Array) || publicKey.length !== ED25519_KEY_SIZE)
     fail("no-signer-key");
   const kid = await sha256(publicKey);
   if (!equalBytes(kid, message.kid)) {
     fail("kid-mismatch", { kid: hex(message.kid).slice(0, 16), key: hex(kid).slice(0, 16) });
   }
+  if (message.payload === null) fail("bad-cose", { what, why: "detached payload" });
   if (!(await verifySign1(message, publicKey, message.payload)))
     fail("bad-signature", { kid: hex(kid).slice(0, 16) });
   const payload = decodeCbor(message.payload, "statement payload");
-  if (!(payload instanceof Map)) fail("bad-cbor", { what: "statement payload", why: "not a map" });
+  if (!(payload instanceof Map) || ![...payload.keys()].every((k) => typeof k === "string"))
+    fail("bad-statement", { why: "payload not a map with text keys" });
+  const type = payload.get("type");
+  if (typeof type !== "string" || type === "") fail("bad-statement", { why: "no type" });
+  if (message.header.get(HEADER_CONTENT_TYPE) !== CONTENT_TYPE)
+    fail("bad-statement", { why: "content type" });
   const claims = message.header.get(HEADER_CWT_CLAIMS);
-  return {
-    payload,
-    kid,
-    issuer: claims instanceof Map ? claims.get(1) : undefined,
-    subject: claims instanceof Map ? claims.get(2) : undefined,
-    issuedAt: claims instanceof Map ? claims.get(6) : undefined,
-  };
+  if (!(claims instanceof Map)) fail("bad-statement", { why: "no CWT claims" });
+  const [issuer, subject, issuedAt] = [claims.get(1), claims.get(2), claims.get(6)];
+  if (typeof issuer !== "string" || issuer === "") fail("bad-statement", { why: "iss" });
+  if (typeof subject !== "string" || subject === "") fail("bad-statement", { why: "sub" });
+  if (!Number.isInteger(issuedAt) || issuedAt < 0) fail("bad-statement", { why: "iat" });
+  if (subject !== type) fail("bad-statement", { why: "sub is not the type" });
+  return { payload, kid, issuer, subject, issuedAt };
 }
 
 /** The trusted log key whose kid (SHA-256 of the raw key) is `kid`, or undefined. */
@@ -520,17 +679,28 @@ function logKeyByKid(trust, kid) {
 }
 
 /**
- * Verify a COSE Receipt against the trusted log keys (RFC 9942 with the registry's signed size):
- * returns {size, index, root, leafBytes, leaf, leafHash, origin, issuedAt}.
+ * Verify a COSE Receipt against the trusted log keys (RFC 9942 with the registry's signed size),
+ * as registry/verify/receipt.py does, step for step: returns {size, index, root, leafBytes, leaf,
+ * leafHash, origin, issuedAt}.
  */
 export async function verifyReceipt(receipt, trust) {
-  const message = parseSign1(receipt, "receipt");
-  if (message.header.get(HEADER_VDS) !== VDS_RFC9162_SHA256) fail("bad-receipt", { why: "vds" });
+  const what = "receipt";
+  // (1)
+  const message = parseSign1(receipt, what);
+  if (message.header.get(HEADER_VDS) !== VDS_RFC9162_SHA256)
+    fail("bad-receipt", { why: "vds" }, "wrong-algorithm");
   if (message.payload !== null) fail("bad-receipt", { why: "payload not detached" });
-  const key = logKeyByKid(trust, message.kid);
-  if (!key) fail("unknown-log-key", { kid: hex(message.kid).slice(0, 16) });
+  const claims = signedClaims(message.header);
+  if (!claims) fail("bad-receipt", { why: "claims" });
+  // (2)
+  const key = message.kid && logKeyByKid(trust, message.kid);
+  if (!key) fail("unknown-log-key", { kid: hex(message.kid ?? new Uint8Array()).slice(0, 16) });
+  // (3)
   const vdp = message.unprotected.get(HEADER_VDP);
+  requireNoExtraLabels(message.unprotected, [HEADER_VDP, HEADER_LEAF], what);
+  if (vdp instanceof Map) requireNoExtraLabels(vdp, [VDP_INCLUSION], what);
   const proofs = vdp instanceof Map ? vdp.get(VDP_INCLUSION) : undefined;
+  if (!(vdp instanceof Map)) fail("bad-receipt", { why: "no proofs" });
   if (!Array.isArray(proofs) || proofs.length !== 1 || !(proofs[0] instanceof Uint8Array)) {
     fail("bad-receipt", { why: "one inclusion proof expected" });
   }
@@ -540,20 +710,24 @@ export async function verifyReceipt(receipt, trust) {
   if (!Number.isSafeInteger(size) || size < 1 || !Number.isSafeInteger(index) || index < 0) {
     fail("bad-receipt", { why: "size or index" });
   }
+  if (!Array.isArray(path) || !path.every((h) => h instanceof Uint8Array))
+    fail("bad-receipt", { why: "path" });
   const signedSize = message.header.get(HEADER_TREE_SIZE);
   if (signedSize !== size) fail("size-mismatch", { proof: size, signed: String(signedSize) });
+  // (4)
   const leafBytes = message.unprotected.get(HEADER_LEAF);
   if (!(leafBytes instanceof Uint8Array)) fail("bad-receipt", { why: "no leaf" });
   const leaf = parseLeaf(leafBytes);
-  if (leaf.index !== index) fail("bad-receipt", { why: "leaf index is not the proof's" });
+  if (leaf.index !== index)
+    fail("bad-receipt", { why: "leaf index is not the proof's" }, "wrong-leaf");
+  // (5)
   const hash = await leafHash(leafBytes);
   const root = await rootFromInclusionProof(index, size, hash, path);
+  // (6)
   if (!(await verifySign1(message, key.publicKey, root)))
     fail("bad-receipt-signature", { root: hex(root).slice(0, 16) });
-  const claims = message.header.get(HEADER_CWT_CLAIMS);
-  const origin = claims instanceof Map ? claims.get(1) : undefined;
-  if (origin !== undefined && origin !== trust.origin)
-    fail("wrong-origin", { origin: String(origin) });
+  // (7)
+  if (claims.origin !== trust.origin) fail("wrong-origin", { origin: claims.origin });
   return {
     size,
     index,
@@ -561,8 +735,8 @@ export async function verifyReceipt(receipt, trust) {
     leafBytes,
     leaf,
     leafHash: hash,
-    origin,
-    issuedAt: claims instanceof Map ? claims.get(6) : undefined,
+    origin: claims.origin,
+    issuedAt: claims.issuedAt,
   };
 }
 
@@ -575,47 +749,130 @@ export async function noteKeyId(name, type, publicKey) {
   return (await sha256(concat(prefix, Uint8Array.of(type), publicKey))).slice(0, 4);
 }
 
+// What Python's str.isspace() calls space (registry/verify/note.py and qr.py use it): JavaScript's
+// \s differs in \x1c-\x1f, \x85 and \ufeff, and the two verifiers must read the same names.
+const SPACE =
+  "\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
+const NOT_A_KEY_NAME = new RegExp(`[+${SPACE}\\x00-\\x1f]`);
+const NOTE_CONTROL = /[\x00-\x09\x0b-\x1f]/;
+const SIGNATURE_PREFIX = "\u2014 ";
+const DECIMAL = /^(0|[1-9][0-9]{0,19})$/;
+const MAX_TREE_SIZE = 2n ** 64n - 1n;
+
+function badNote(why, reason = MALFORMED) {
+  fail("bad-checkpoint", { why }, reason);
+}
+
 /**
- * Verify a checkpoint (a C2SP signed note) with the trusted log key and parse its body:
- * returns {origin, size, root, unknownSignatures}. Signatures by keys we do not know (witnesses
- * we were not told about) are set aside, as the spec says; a bad signature by a known key fails.
+ * Parse a C2SP signed note as strictly as registry/verify/note.py: a non-empty text of at most
+ * 128 KiB, no control character but newline, ending in a newline; a blank line; 1 to 100
+ * signature lines "— <key name> <base64(key id ‖ signature)>" in canonical base64, no key twice.
+ * Returns {text, signatures: [{name, keyId, signature}]}.
+ */
+export function parseNote(note) {
+  if (typeof note !== "string") badNote("not text", "wrong-type");
+  if (note === "") badNote("empty", "empty");
+  if (new TextEncoder().encode(note).length > LIMITS.note) badNote("size", "oversized");
+  if (NOTE_CONTROL.test(note)) badNote("control character");
+  if (!note.endsWith("\n")) badNote("no final newline");
+  const split = note.lastIndexOf("\n\n");
+  if (split < 0) badNote("no blank line before the signatures");
+  const text = note.slice(0, split + 1);
+  const block = note.slice(split + 2);
+  if (block === "") badNote("no signature lines");
+  const lines = block.slice(0, -1).split("\n");
+  if (lines.length > LIMITS.signatures) badNote("too many signatures", "oversized");
+  const signatures = [];
+  const seen = new Set();
+  for (const line of lines) {
+    if (!line.startsWith(SIGNATURE_PREFIX)) badNote("signature line");
+    const rest = line.slice(SIGNATURE_PREFIX.length);
+    const space = rest.indexOf(" ");
+    const name = space < 0 ? "" : rest.slice(0, space);
+    if (space < 0 || name === "" || NOT_A_KEY_NAME.test(name)) badNote("key name");
+    const blob = b64Decode64(rest.slice(space + 1), "signature");
+    if (blob.length <= 4) badNote("signature shorter than a key id", "truncated");
+    const keyId = blob.slice(0, 4);
+    const signer = `${name}+${hex(keyId)}`;
+    if (seen.has(signer)) badNote("the same key signed twice");
+    seen.add(signer);
+    signatures.push({ name, keyId, signature: blob.slice(4) });
+  }
+  return { text, signatures };
+}
+
+/**
+ * Verify a checkpoint (a C2SP signed note) with the trusted log key and parse its body, as
+ * registry/verify/checkpoint.py does: returns {origin, size, root, unknownSignatures}.
+ * Signatures by keys we do not know (witnesses we were not told about) are set aside, as the
+ * spec says; a bad signature by a known key fails. `size` is a number, or a BigInt beyond 2^53.
  */
 export async function verifyCheckpoint(note, trust) {
-  if (typeof note !== "string" || note.length > LIMITS.note)
-    fail("bad-checkpoint", { why: "size" });
-  const split = note.lastIndexOf("\n\n");
-  if (split < 0 || !note.endsWith("\n")) fail("bad-checkpoint", { why: "no signature block" });
-  const text = note.slice(0, split + 1);
-  const lines = note.slice(split + 2, -1).split("\n");
+  const { text, signatures } = parseNote(note);
   const message = new TextEncoder().encode(text);
   let verified = 0;
   let unknown = 0;
-  for (const line of lines) {
-    const match = /^\u2014 (\S+) (\S+)$/.exec(line);
-    if (!match) fail("bad-checkpoint", { why: "signature line" });
-    const blob = b64Decode64(match[2], "signature");
-    if (blob.length < 5) fail("bad-checkpoint", { why: "signature line" });
-    const id = blob.slice(0, 4);
-    const key = trust.logKeys.find((k) => k.noteName === match[1] && equalBytes(k.noteKeyId, id));
+  for (const sig of signatures) {
+    const key = trust.logKeys.find(
+      (k) => k.noteName === sig.name && equalBytes(k.noteKeyId, sig.keyId),
+    );
     if (!key) {
       unknown += 1;
       continue;
     }
-    if (!(await ed25519Verify(key.publicKey, blob.slice(4), message)))
+    if (
+      sig.signature.length !== ED25519_SIGNATURE_SIZE ||
+      !(await ed25519Verify(key.publicKey, sig.signature, message))
+    )
       fail("bad-checkpoint-signature");
     verified += 1;
   }
   if (verified === 0) fail("checkpoint-unsigned");
   const body = text.slice(0, -1).split("\n");
-  if (body.length < 3) fail("bad-checkpoint", { why: "body" });
-  const [origin, sizeText] = body;
+  if (body.length < 3) badNote("body", "truncated");
+  if (body.some((line) => line === "")) badNote("empty line");
+  const [origin, sizeText, rootText] = body;
+  if (!DECIMAL.test(sizeText) || BigInt(sizeText) > MAX_TREE_SIZE) badNote("size");
+  const root = b64Decode64(rootText, "root");
+  if (root.length !== HASH_SIZE) badNote("root");
   if (origin !== trust.origin) fail("wrong-origin", { origin });
-  if (!/^(0|[1-9][0-9]{0,15})$/.test(sizeText) || !Number.isSafeInteger(Number(sizeText))) {
-    fail("bad-checkpoint", { why: "size" });
+  const size = Number.isSafeInteger(Number(sizeText)) ? Number(sizeText) : BigInt(sizeText);
+  return { origin, size, root, unknownSignatures: unknown };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The link QR: {base}/v/{index}#{base64url(first 16 bytes of the leaf hash)}
+
+const LINK = new RegExp(`^(https?://[^#?${SPACE}]+?)/v/(0|[1-9][0-9]{0,18})#([A-Za-z0-9_-]{22})$`);
+
+/**
+ * Parse a link QR's text strictly, as registry/verify/qr.py's parse_link: an http(s) base, a
+ * decimal index without leading zeros, and the 16-byte fragment in canonical base64url.
+ * Returns {base, index (decimal text), fragment (bytes)}.
+ */
+export function parseLink(text) {
+  if (typeof text !== "string" || text === "" || text.length > LIMITS.link) fail("bad-link");
+  const match = LINK.exec(text);
+  if (!match) fail("bad-link");
+  const fragment = b64urlDecode(match[3], "fragment");
+  if (fragment.length !== 16) fail("bad-fragment");
+  return { base: match[1], index: match[2], fragment };
+}
+
+/**
+ * Check that the leaf a server answered for `link` is entry `link.index` and that its hash starts
+ * with the link's fragment (registry/verify/qr.py's check_link_leaf). Returns the parsed leaf.
+ */
+export async function checkLinkLeaf(link, leafBytes) {
+  const leaf = parseLeaf(leafBytes);
+  const hash = await leafHash(leafBytes);
+  if (String(leaf.index) !== link.index || !equalBytes(hash.slice(0, 16), link.fragment)) {
+    fail("fragment-mismatch", {
+      got: b64urlEncode(hash.slice(0, 16)),
+      want: b64urlEncode(link.fragment),
+    });
   }
-  const root = b64Decode64(body[2], "root");
-  if (root.length !== HASH_SIZE) fail("bad-checkpoint", { why: "root" });
-  return { origin, size: Number(sizeText), root, unknownSignatures: unknown };
+  return leaf;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -664,10 +921,12 @@ export async function parseTrustList(doc) {
 // Running checks
 
 function failure(error) {
-  if (error instanceof VerifyError) return { code: error.code, params: error.params };
+  if (error instanceof VerifyError)
+    return { code: error.code, params: error.params, reason: error.reason };
   return {
     code: "internal",
     params: { why: String(error && error.message ? error.message : error) },
+    reason: "internal",
   };
 }
 
@@ -679,8 +938,8 @@ async function run(checks, id, body) {
     checks.push(check);
     return check;
   } catch (error) {
-    const { code, params } = failure(error);
-    const check = { id, status: "fail", code, params };
+    const { code, params, reason } = failure(error);
+    const check = { id, status: "fail", code, params, reason };
     checks.push(check);
     return check;
   }
@@ -892,8 +1151,18 @@ async function verifyRevocation({ index, by, trust, fetcher, base, signerKey }) 
 // ---------------------------------------------------------------------------------------------
 // Offline QR: "PI1:" + base45(zlib(CBOR map))
 
-/** Inflate zlib bytes with DecompressionStream, refusing output over `limit` bytes. */
-export async function inflate(bytes, limit = LIMITS.inflated) {
+// The reason of a DecompressionStream error, from its message (engines word them differently:
+// Chromium "Compressed input was truncated." / "Junk found after end of compressed data.",
+// Node.js "unexpected end of file"); anything else is malformed.
+function zlibReason(error) {
+  const message = String(error && error.message ? error.message : error);
+  if (/truncat|unexpected end/i.test(message)) return "truncated";
+  if (/junk|after (the )?end/i.test(message)) return "trailing-data";
+  return MALFORMED;
+}
+
+// One zlib stream's output through DecompressionStream, refusing output over `limit` bytes.
+async function inflateStream(bytes, limit) {
   if (typeof DecompressionStream === "undefined") fail("no-decompression");
   const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
   const reader = stream.getReader();
@@ -906,15 +1175,48 @@ export async function inflate(bytes, limit = LIMITS.inflated) {
       total += value.length;
       if (total > limit) {
         await reader.cancel();
-        fail("bad-offline", { why: "too large" });
+        fail("bad-offline", { why: "too large" }, "oversized");
       }
       chunks.push(value);
     }
   } catch (error) {
     if (error instanceof VerifyError) throw error;
-    fail("bad-offline", { why: "zlib" });
+    fail("bad-offline", { why: "zlib" }, zlibReason(error));
   }
   return concat(...chunks);
+}
+
+async function inflates(bytes, limit) {
+  try {
+    return await inflateStream(bytes, limit);
+  } catch (error) {
+    if (error instanceof VerifyError && error.code !== "no-decompression") return null;
+    throw error;
+  }
+}
+
+/**
+ * Inflate exactly one zlib stream, as registry/verify/qr.py's zlib_decompress: output at most
+ * `limit` bytes, nothing after the stream, and the deflate stream's padding bits (after its last
+ * block, before the Adler-32) zero: decoders ignore them, so otherwise one text character could
+ * change and the payload still verify.
+ */
+export async function inflate(bytes, limit = LIMITS.inflated) {
+  const out = await inflateStream(bytes, limit);
+  // Some engines (Node.js) ignore bytes after the stream: these bytes are one stream only if
+  // they are needed to the last, so without their last byte they must not inflate.
+  if (bytes.length > 1 && (await inflates(bytes.subarray(0, -1), limit)) !== null)
+    fail("bad-offline", { why: "bytes after the zlib stream" }, "trailing-data");
+  const last = bytes.length - 5; // the deflate stream's last byte, before the 4-byte Adler-32
+  for (let bit = 7; bit >= 0; bit--) {
+    if (last < 2 || !((bytes[last] >> bit) & 1)) continue;
+    const cleared = bytes.slice();
+    cleared[last] &= ~(1 << bit);
+    const again = await inflates(cleared, limit);
+    if (again === null || !equalBytes(again, out)) break; // a bit the stream needs, as all below
+    fail("bad-offline", { why: "padding bits set" }, NOT_DETERMINISTIC);
+  }
+  return out;
 }
 
 /** Whether text is an offline QR payload (by its prefix). */
@@ -922,22 +1224,28 @@ export function isOfflinePayload(text) {
   return typeof text === "string" && text.startsWith(OFFLINE_PREFIX);
 }
 
-/** Decode an offline QR payload into {statement, publicKey, leafBytes, receipt?, entryTimestamp?}. */
+/**
+ * Decode an offline QR payload into {statement, publicKey, leafBytes, receipt?, entryTimestamp?}:
+ * the prefix, strict base45, one zlib stream and a CBOR map of 1, 2, 3 and either 4 or 5, all
+ * byte strings (registry/verify/qr.py's decode_offline, steps 1-4).
+ */
 export async function decodeOffline(text) {
+  if (typeof text !== "string") fail("bad-offline", { why: "not text" }, "wrong-type");
+  if (text === "") fail("bad-offline", { why: "empty" }, "empty");
+  if (text.length > LIMITS.offlineText) fail("bad-offline", { why: "too long" }, "oversized");
   if (!isOfflinePayload(text)) fail("bad-offline", { why: "prefix" });
-  const map = decodeCbor(
-    await inflate(base45Decode(text.slice(OFFLINE_PREFIX.length))),
-    "offline payload",
-  );
+  const compressed = base45Decode(text.slice(OFFLINE_PREFIX.length));
+  if (compressed.length === 0) fail("bad-offline", { why: "empty" }, "empty");
+  const map = decodeCbor(await inflate(compressed), "offline payload", LIMITS.inflated);
   if (!(map instanceof Map)) fail("bad-offline", { why: "not a map" });
-  for (const key of map.keys()) {
-    if (![1, 2, 3, 4, 5].includes(key)) fail("bad-offline", { why: `unknown key ${key}` });
-    if (!(map.get(key) instanceof Uint8Array)) fail("bad-offline", { why: `key ${key} not bytes` });
+  const keys = [...map.keys()];
+  const shape = (wanted) => wanted.length === keys.length && wanted.every((k) => map.has(k));
+  if (
+    !(shape([1, 2, 3, 4]) || shape([1, 2, 3, 5])) ||
+    !keys.every((k) => map.get(k) instanceof Uint8Array)
+  ) {
+    fail("bad-offline", { why: "keys 1, 2, 3 and either 4 or 5, all byte strings" });
   }
-  for (const key of [1, 2, 3])
-    if (!map.has(key)) fail("bad-offline", { why: `missing key ${key}` });
-  if (map.has(4) === map.has(5))
-    fail("bad-offline", { why: "needs a receipt (4) or an entry timestamp (5)" });
   return {
     statement: map.get(1),
     publicKey: map.get(2),
@@ -947,18 +1255,25 @@ export async function decodeOffline(text) {
   };
 }
 
-/** Verify the registry's signed entry timestamp (COSE_Sign1 over the leaf bytes, detached). */
+/**
+ * Verify the registry's signed entry timestamp (COSE_Sign1 over the leaf bytes, detached), as
+ * registry/verify/qr.py does: no payload and no vds, an empty unprotected header, the claims
+ * {1: origin, 6: iat}, a log key's signature, and the trusted origin.
+ */
 async function verifyEntryTimestamp(bytes, leafBytes, trust) {
-  const message = parseSign1(bytes, "entry timestamp");
-  if (message.payload !== null) fail("bad-receipt", { why: "payload not detached" });
-  const key = logKeyByKid(trust, message.kid);
-  if (!key) fail("unknown-log-key", { kid: hex(message.kid).slice(0, 16) });
+  const what = "entry timestamp";
+  const message = parseSign1(bytes, what);
+  if (message.payload !== null || message.header.has(HEADER_VDS))
+    fail("bad-receipt", { why: "payload not detached" });
+  if (message.unprotected.size !== 0)
+    fail("non-canonical", { what, why: "unprotected header not empty" });
+  const claims = signedClaims(message.header);
+  if (!claims) fail("bad-receipt", { why: "claims" });
+  const key = message.kid && logKeyByKid(trust, message.kid);
+  if (!key) fail("unknown-log-key", { kid: hex(message.kid ?? new Uint8Array()).slice(0, 16) });
   if (!(await verifySign1(message, key.publicKey, leafBytes)))
     fail("bad-receipt-signature", { root: "-" });
-  const claims = message.header.get(HEADER_CWT_CLAIMS);
-  const origin = claims instanceof Map ? claims.get(1) : undefined;
-  if (origin !== undefined && origin !== trust.origin)
-    fail("wrong-origin", { origin: String(origin) });
+  if (claims.origin !== trust.origin) fail("wrong-origin", { origin: claims.origin });
 }
 
 const OFFLINE_CORE = ["payload", "signature", "statement", "receipt"];
