@@ -38,7 +38,7 @@ from registry.store.models import EntryRecord
 from registry.store.repository import Store
 from registry.verify.cbor import MAX_CBOR_SIZE, decode
 from registry.verify.cose import parse_sign1
-from registry.verify.result import Reason, Verdict
+from registry.verify.result import Verdict
 from registry.verify.statement import Statement, statement_content, verify_statement
 
 log = logging.getLogger(__name__)
