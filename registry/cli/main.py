@@ -18,8 +18,11 @@ from granian.server.mp import MPServer
 from registry.cli.custodial import custodial_key
 from registry.cli.imports import import_command
 from registry.cli.keys import keygen, sign, verify
+from registry.cli.pin import repin
 from registry.config import ConfigError, Settings, describe, settings_environment
 from registry.demo.load import DemoError, load_demo
+from registry.i18n import language_from_env
+from registry.log.integrity import LogContradiction
 from registry.records.bootstrap import initialise
 from registry.signing.keys import KeyFileError
 
@@ -50,6 +53,8 @@ def init() -> None:
         keys, size = asyncio.run(initialise(settings))
     except (KeyFileError, FileExistsError) as exc:
         raise click.ClickException(str(exc)) from exc
+    except LogContradiction as exc:  # a rolled-back or edited database: say so, start nothing
+        raise click.ClickException(exc.message.render(language_from_env())) from exc
     if settings.admin_passphrase_is_insecure:
         click.echo("warning: REGISTRY_ADMIN_PASSPHRASE is the public demo passphrase", err=True)
     click.echo(f"registry {settings.origin}: {size} entries in {settings.database_url}")
@@ -75,6 +80,8 @@ def serve(host: str | None, port: int | None, demo: bool, workers: int | None) -
             asyncio.run(_load_demo(settings, only_if_empty=True))
     except (KeyFileError, FileExistsError) as exc:
         raise click.ClickException(str(exc)) from exc
+    except LogContradiction as exc:  # a rolled-back or edited database: say so, start nothing
+        raise click.ClickException(exc.message.render(language_from_env())) from exc
     count = settings.workers if workers is None else workers
     server_for(settings, host=host, port=port, workers=count or os.cpu_count() or 1).serve()
 
@@ -109,6 +116,8 @@ def demo() -> None:
         asyncio.run(_load_demo(settings, only_if_empty=False))
     except (KeyFileError, FileExistsError) as exc:
         raise click.ClickException(str(exc)) from exc
+    except LogContradiction as exc:  # a rolled-back or edited database: say so, start nothing
+        raise click.ClickException(exc.message.render(language_from_env())) from exc
 
 
 async def _load_demo(settings: Settings, *, only_if_empty: bool) -> None:
@@ -120,5 +129,5 @@ async def _load_demo(settings: Settings, *, only_if_empty: bool) -> None:
     click.echo(loaded)
 
 
-for command in (keygen, sign, verify, custodial_key, import_command):
+for command in (keygen, sign, verify, custodial_key, import_command, repin):
     main.add_command(command)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from registry.records.errors import RegistrationRefused, Unavailable, refusal_for
 from registry.records.registration import Registered, Registrar
+from registry.records.startup import extend_checked, log_verifier
 from registry.store.models import PendingRecord
 from registry.verify.cbor import MAX_CBOR_SIZE
 from registry.verify.result import Reason
@@ -36,28 +37,29 @@ FOLLOW_INTERVAL_S = 0.2
 
 
 async def catch_up(service: RegistryService) -> None:
-    """Bring a follower's in-memory log up to what the sequencer has written."""
+    """Bring a follower's in-memory log up to the latest checkpoint the sequencer wrote.
+
+    One bounded read (:meth:`Store.read_log`): leaves, checkpoints, key
+    changes and the newest receipts all stop at that checkpoint, however many
+    batches are committed meanwhile.  Raises :class:`LogContradiction` (and
+    keeps the log as it was) if the checkpoint is not signed by the log's key
+    or does not match the stored leaves.
+    """
     state = service.state
-    latest = await service.store.latest_checkpoint()
-    if latest is None or latest.size <= state.size:
-        return
     start = state.size
-    hashes = (await service.store.leaf_hashes(start))[: (latest.size - start) * 32]
+    snapshot = await service.store.read_log(
+        start,
+        after_checkpoint=state.checkpoint_sizes[-1] if state.checkpoint_sizes else -1,
+        recent_from=start,
+    )
+    if snapshot.size <= start:
+        return
+    extend_checked(state, snapshot, log_verifier(service.keys))
     # The receipts and statements of what was registered elsewhere, so that reading
     # them here (as often as on the sequencer) costs no database query either.
-    for idx, receipt, statement in await service.store.recent_entries(
-        max(start, latest.size - service.recent_limit), latest.size
-    ):
+    for idx, receipt, statement in snapshot.recent[-service.recent_limit :]:
         service.remember_entry(idx, receipt, statement)
-    state.tree.extend(hashes[i : i + 32] for i in range(0, len(hashes), 32))
-    if hashes:
-        state.last_leaf_hash = hashes[-32:]
-    for record in await service.store.checkpoints(
-        after_size=state.checkpoint_sizes[-1] if state.checkpoint_sizes else -1
-    ):
-        if record.size <= state.size:
-            state.load_checkpoint(record)
-    for key in await service.store.list_signer_keys(changed_since=start):
+    for key in snapshot.key_changes:
         service.directory.apply(key)
 
 

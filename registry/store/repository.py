@@ -3,8 +3,9 @@
 The log code calls :meth:`Store.append_batch` once per group commit: entries,
 their checkpoint, key enrolments and revocations land in one transaction or
 not at all.  Reads return the frozen dataclasses of ``registry.store.models``.
-People's keys and identities (``_keys.py``) and the hand-off queue
-(``_queue.py``) are mixed in from their own modules.
+People's keys and identities (``_keys.py``), the hand-off queue
+(``_queue.py``) and the bounded read a process loads the log with
+(``_snapshot.py``) are mixed in from their own modules.
 """
 
 from __future__ import annotations
@@ -26,6 +27,12 @@ from registry.store._batch import Batch, check_shape, explain_refusal, log_size,
 from registry.store._keys import KeysMixin
 from registry.store._queue import QueueMixin
 from registry.store._rows import IN_LIST_CHUNK, from_row, in_chunks, values_of
+from registry.store._snapshot import (
+    SnapshotMixin,
+    column_between,
+    entries_between,
+    leaf_hashes_between,
+)
 from registry.store.engine import create_engine, create_sqlite_writer, sqlite_file
 from registry.store.errors import StoreError, UnknownCheckpoint
 from registry.store.models import (
@@ -38,16 +45,11 @@ from registry.store.models import (
 )
 from registry.store.tables import CHECKPOINTS, COSIGNATURES, ENTRIES, REVOKED_ENTRIES
 
-HASH_SIZE = 32
-
 # The sequencer's advisory lock key is a hash of this and the schema's name.
 SEQUENCER_LOCK_PREFIX = "registry/sequencer:"
 
-# Rows per query when reading every leaf hash at start.
-_LEAF_HASH_CHUNK = 100_000
 
-
-class Store(KeysMixin, QueueMixin):
+class Store(KeysMixin, QueueMixin, SnapshotMixin):
     """Async access to the registry's database; owns its engine (see :meth:`close`)."""
 
     def __init__(
@@ -196,59 +198,26 @@ class Store(KeysMixin, QueueMixin):
     async def leaf_hashes(self, start: int = 0) -> bytes:
         """Every leaf hash from index ``start`` on, concatenated (32 bytes each).
 
-        Read once at start to rebuild the tree; it reads only the
-        ``(idx, leaf_hash)`` index.  Raises :class:`StoreError` if the log has a
-        gap or a hash of the wrong size.
+        It reads only the ``(idx, leaf_hash)`` index.  Raises
+        :class:`StoreError` if the log has a gap or a hash of the wrong size.
+        (A process loading the log uses :meth:`read_log`, bounded by a checkpoint.)
         """
         if start < 0:
             raise ValueError("start must not be negative")
-        size, parts = await self._column_in_log_order(ENTRIES.c.leaf_hash, start)
-        blob = b"".join(parts)
-        expected = max(0, size - start)
-        if len(parts) != expected or len(blob) != HASH_SIZE * expected:
-            raise StoreError(
-                f"the log is damaged: {len(parts)} leaf hashes ({len(blob)} bytes)"
-                f" where {expected} of {HASH_SIZE} bytes were expected"
-            )
-        return blob
+        async with self._engine.connect() as connection:
+            return await leaf_hashes_between(connection, start, await log_size(connection))
 
     async def recent_entries(self, start: int, end: int) -> list[tuple[int, bytes, bytes]]:
         """Entries ``start`` to ``end - 1`` as (index, receipt, statement), in order."""
-        query = (
-            select(ENTRIES.c.idx, ENTRIES.c.receipt, ENTRIES.c.statement)
-            .where(ENTRIES.c.idx >= start, ENTRIES.c.idx < end)
-            .order_by(ENTRIES.c.idx)
-        )
         async with self._engine.connect() as connection:
-            rows = (await connection.execute(query)).all()
-        return [(int(row[0]), bytes(row[1]), bytes(row[2])) for row in rows]
+            return await entries_between(connection, start, end)
 
     async def statement_sha256s(self) -> list[bytes]:
         """The SHA-256 of every registered statement, in log order (read once at start)."""
-        _, digests = await self._column_in_log_order(ENTRIES.c.statement_sha256, 0)
-        return [bytes(d) for d in digests]
-
-    async def _column_in_log_order(
-        self, column: ColumnElement[bytes], start: int
-    ) -> tuple[int, list[bytes]]:
-        """The log's size, and ``column`` of every entry from ``start`` on, in index order.
-
-        Read ``_LEAF_HASH_CHUNK`` entries a query, all on one connection.
-        """
-        values: list[bytes] = []
         async with self._engine.connect() as connection:
             size = await log_size(connection)
-            for chunk_start in range(start, size, _LEAF_HASH_CHUNK):
-                query = (
-                    select(column)
-                    .where(
-                        ENTRIES.c.idx >= chunk_start,
-                        ENTRIES.c.idx < min(size, chunk_start + _LEAF_HASH_CHUNK),
-                    )
-                    .order_by(ENTRIES.c.idx)
-                )
-                values.extend((await connection.execute(query)).scalars())
-        return size, values
+            digests = await column_between(connection, ENTRIES.c.statement_sha256, 0, size)
+        return [bytes(d) for d in digests]
 
     # -- checkpoints and cosignatures ------------------------------------------------
 

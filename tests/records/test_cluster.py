@@ -129,3 +129,77 @@ def test_one_sequencer_and_a_follower_share_one_log(
             await follower.close()
 
     asyncio.run(scenario())
+
+
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+]
+RESTARTS = 12
+
+
+async def _bootstrapped(settings: Settings) -> tuple[RegistryService, CoseSigner]:
+    """A sequencer with the admin and one PPK enrolled; the PPK's signer."""
+    keys = create_keys(settings.data_dir, settings.admin_passphrase, settings.origin)
+    sequencer = await RegistryService.open(settings, keys)
+    admin = keys.admin
+    admin_enrolment = {
+        k: v
+        for k, v in enrolment(
+            admin.public_key, "admin", term_start="2000-01-01", term_end="2099-12-31"
+        ).items()
+        if v is not None
+    }
+    await sequencer.register(admin.sign_statement(admin_enrolment, "op", NOW_S))
+    ppk = CoseSigner(fixed_key("ppk-restart"))
+    await sequencer.register(admin.sign_statement(enrolment(ppk.public_key, "ppk"), "op", NOW_S))
+    return sequencer, ppk
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_process_starts_while_the_sequencer_writes(
+    make_database_url: Callable[[str], str], tmp_path: Path, backend: str
+) -> None:
+    # Issue 11: start-up read the leaves and the latest checkpoint in two reads, so a
+    # batch committed between them made the starting process refuse to start.
+    settings = Settings(
+        database_url=make_database_url(backend),
+        data_dir=tmp_path / "d",
+        origin="test.example/pakta",
+        admin_passphrase="uji-restart",
+        batch_wait_ms=0,
+    )
+
+    async def scenario() -> None:
+        sequencer, ppk = await _bootstrapped(settings)
+        stop = asyncio.Event()
+
+        async def write() -> None:
+            n = 0
+            while not stop.is_set():
+                batch = [
+                    ppk.sign_statement(pact(place=f"Kota {n}-{i}"), "ppk", NOW_S) for i in range(4)
+                ]
+                n += 1
+                await asyncio.gather(*(sequencer.register(s) for s in batch))
+
+        writer = asyncio.create_task(write())
+        try:
+            for _ in range(RESTARTS):
+                size_before = sequencer.size
+                restarted = await RegistryService.open(settings, sequencer.keys)
+                try:
+                    assert not restarted.is_sequencer
+                    assert restarted.size >= size_before
+                    assert restarted.state.size == restarted.size
+                    latest = restarted.state.latest
+                    assert latest is not None
+                    assert restarted.state.tree.root(latest.size) == latest.root
+                finally:
+                    await restarted.close()
+        finally:
+            stop.set()
+            await writer
+            await sequencer.close()
+
+    asyncio.run(scenario())
