@@ -18,6 +18,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from registry.records.errors import RegistrationRefused, Unavailable, refusal_for
+from registry.records.handoff import SequencerUnreachable
 from registry.records.registration import Registered, Registrar
 from registry.records.startup import extend_checked, log_verifier
 from registry.store.models import PendingRecord
@@ -76,7 +77,15 @@ async def forward(
         raise refusal_for(Reason.OVERSIZED, f"{len(statement)} bytes, over {MAX_CBOR_SIZE}")
     client = service.handoff_client
     if client is not None and client.available:
-        return await client.register(statement, None if verified is None else verified.public_key)
+        try:
+            return await client.register(
+                statement, None if verified is None else verified.public_key
+            )
+        except SequencerUnreachable:
+            if service.store.backend != "postgresql":
+                raise
+            # The sequencer of this host is gone (its stale socket is removed): another
+            # process, maybe on another host, sequences now; reach it through the table.
     if service.store.backend != "postgresql":
         raise Unavailable("no sequencer is running for this log yet; retry", retry_after=1)
     pending_id = await service.store.submit_pending(statement)

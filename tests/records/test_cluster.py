@@ -8,14 +8,20 @@ its Unix socket) and on PostgreSQL (an advisory lock; the socket, or the
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
+import signal
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from registry.config import Settings
+from registry.config import Settings, settings_environment
 from registry.records.errors import RegistrationRefused
-from registry.records.operator import create_keys
+from registry.records.handoff import handoff_socket
+from registry.records.operator import ADMIN_KEY_FILE, LOG_KEY_FILE, create_keys, open_keys
 from registry.records.service import RegistryService
 from registry.signing.cose import CoseSigner
 from registry.verify.receipt import verify_receipt
@@ -201,5 +207,104 @@ def test_a_process_starts_while_the_sequencer_writes(
             stop.set()
             await writer
             await sequencer.close()
+
+    asyncio.run(scenario())
+
+
+SEQUENCER_SCRIPT = """
+import asyncio, sys
+from registry.config import Settings
+from registry.records.operator import open_keys
+from registry.records.service import RegistryService
+
+async def main():
+    settings = Settings.from_env()
+    keys = open_keys(settings.data_dir, settings.admin_passphrase, settings.origin)
+    service = await RegistryService.open(settings, keys)
+    print("sequencing" if service.is_sequencer else "following", flush=True)
+    await asyncio.Event().wait()
+
+asyncio.run(main())
+"""
+START_TIMEOUT_S = 60
+
+
+def _start_process(settings: Settings) -> subprocess.Popen[str]:
+    """A registry process on ``settings`` (as a worker of `registry serve` would be)."""
+    env = {**os.environ, **settings_environment(settings)}
+    return subprocess.Popen(
+        [sys.executable, "-c", SEQUENCER_SCRIPT],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def _kill(process: subprocess.Popen[str]) -> None:
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=START_TIMEOUT_S)
+    if process.stdout is not None:
+        process.stdout.close()
+
+
+@pytest.mark.postgres
+def test_a_node_restarted_after_sigkill_hands_over_to_the_other_node(
+    make_database_url: Callable[[str], str], tmp_path: Path
+) -> None:
+    # Issue 11: a sequencer killed on PostgreSQL left its hand-off socket behind; once
+    # restarted (now a follower, the other node sequencing) the process tried that dead
+    # socket for every registration and answered 503 until the file was removed by hand.
+    url = make_database_url("postgres")
+    node_a = Settings(
+        database_url=url,
+        data_dir=tmp_path / "a",
+        origin="test.example/pakta",
+        admin_passphrase="uji-restart",
+        batch_wait_ms=0,
+    )
+    node_b = Settings(**{**node_a.__dict__, "data_dir": tmp_path / "b"})
+    keys = create_keys(node_a.data_dir, node_a.admin_passphrase, node_a.origin)
+    node_b.data_dir.mkdir()
+    for name in (ADMIN_KEY_FILE, LOG_KEY_FILE):  # one log, one key: each host holds a copy
+        shutil.copy2(node_a.data_dir / name, node_b.data_dir / name)
+
+    first = _start_process(node_a)
+    try:
+        assert first.stdout is not None
+        assert first.stdout.readline().strip() == "sequencing"
+    finally:
+        _kill(first)
+    assert handoff_socket(node_a) is not None
+    assert handoff_socket(node_a).exists()  # type: ignore[union-attr]  # left behind
+
+    async def scenario() -> None:
+        other = await RegistryService.open(
+            node_b, open_keys(node_b.data_dir, "uji-restart", node_b.origin)
+        )
+        restarted = await RegistryService.open(node_a, keys)
+        try:
+            for _ in range(100):  # the advisory lock goes with the killed session
+                if other.is_sequencer:
+                    break
+                await asyncio.sleep(0.1)
+            assert other.is_sequencer
+            assert not restarted.is_sequencer
+            admin = keys.admin
+            admin_enrolment = {
+                k: v
+                for k, v in enrolment(
+                    admin.public_key, "admin", term_start="2000-01-01", term_end="2099-12-31"
+                ).items()
+                if v is not None
+            }
+            registered = await restarted.register(
+                admin.sign_statement(admin_enrolment, "op", NOW_S)
+            )
+            assert registered.index == 0
+            assert verify_receipt(registered.receipt, {keys.log.kid: keys.log.public_key}, None).ok
+        finally:
+            await restarted.close()
+            await other.close()
 
     asyncio.run(scenario())
