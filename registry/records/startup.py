@@ -55,7 +55,7 @@ def checkpoint_pin(settings: Settings, keys: OperatorKeys) -> CheckpointPin | No
 
 def log_verifier(keys: OperatorKeys) -> VerifierKey:
     """The note verifier key the log's checkpoints are signed with."""
-    return VerifierKey.from_string(keys.note.verifier_key_string)
+    return keys.note.verifier_key
 
 
 async def load_log(
