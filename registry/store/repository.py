@@ -23,7 +23,14 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from registry.store._batch import Batch, check_shape, explain_refusal, log_size, write_batch
+from registry.store._batch import (
+    BATCH_FENCE,
+    Batch,
+    check_shape,
+    explain_refusal,
+    log_size,
+    write_batch,
+)
 from registry.store._keys import KeysMixin
 from registry.store._queue import QueueMixin
 from registry.store._rows import IN_LIST_CHUNK, from_row, in_chunks, values_of
@@ -341,7 +348,8 @@ class Store(KeysMixin, QueueMixin, SnapshotMixin):
         On PostgreSQL this takes a session-level advisory lock on a connection
         kept for the whole ``async with`` (in autocommit, so it holds no
         transaction open) and releases it at exit; if the connection is lost,
-        PostgreSQL releases the lock.  The key is fixed per schema (derived
+        PostgreSQL releases the lock; the new holder then waits for any batch
+        the old one was still committing.  The key is fixed per schema (derived
         from the schema's name unless given to the constructor), so registries
         in different schemas of one database each have their own sequencer.
 
@@ -361,6 +369,10 @@ class Store(KeysMixin, QueueMixin, SnapshotMixin):
             connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
             key = await self._lock_key(connection)
             held = await _advisory(connection, "pg_try_advisory_lock", key)
+            if held:
+                # Wait for a batch a dead sequencer was committing (see BATCH_FENCE).
+                await connection.execute(text(f"SELECT pg_advisory_lock({BATCH_FENCE})"))
+                await connection.execute(text(f"SELECT pg_advisory_unlock({BATCH_FENCE})"))
             try:
                 yield held
             finally:
