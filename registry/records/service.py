@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,6 +35,8 @@ from registry.verify.leaf import decode_leaf
 from registry.verify.result import Reason
 from registry.verify.statement import Statement, read_verified_statement, verify_statement
 from registry.verify.trust import b64url
+
+log = logging.getLogger(__name__)
 
 RECENT_ENTRIES = 100_000
 """Entries whose receipt and statement bytes a process keeps in memory, the newest
@@ -118,6 +121,8 @@ class RegistryService:
         except BaseException:
             await service.close()
             raise
+        role = "sequencing" if service.is_sequencer else "following the sequencer"
+        log.info("log loaded: %d entries, checked against its checkpoints; %s", state.size, role)
         return service
 
     async def try_become_sequencer(self) -> bool:
