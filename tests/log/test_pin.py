@@ -18,7 +18,7 @@ from registry.log.state import LogState
 from registry.log.tree import MerkleTree
 from registry.signing.cose import CoseSigner
 from registry.signing.note import NoteSigner
-from registry.store.models import CheckpointRecord
+from registry.store.models import CheckpointRecord, LogSnapshot
 from registry.verify.checkpoint import Checkpoint
 from tests.factories import fixed_key
 
@@ -158,3 +158,20 @@ def test_the_sequencer_never_signs_past_a_pin_it_does_not_extend() -> None:
     assert state.size == 1  # nothing appended, nothing signed
     state.pinned = Checkpoint(ORIGIN, 1, state.tree.root(1))
     assert state.append(state.make_leaves([hashlib.sha256(b"b").digest()], 0), 0).size == 2
+
+
+def test_a_snapshot_that_fails_its_check_changes_nothing() -> None:
+    # A follower catching up to a checkpoint its new leaves contradict keeps the log it had.
+    state = LogState(ORIGIN, CoseSigner(fixed_key("log")), LOG)
+    good = _tree(3)
+    hashes = b"".join(good.node(0, i) for i in range(3))
+    state.extend(LogSnapshot(0, _record(good, 2), (_record(good, 2),), hashes[:64], (), ()))
+    forged = _record(_tree(3, salt="x"), 3)
+    with pytest.raises(LogContradiction):
+        state.extend(
+            LogSnapshot(2, forged, (forged,), hashes[64:], (), ()),
+            lambda tree, latest: check_stored_checkpoint(tree, latest, VERIFIER, ORIGIN),
+        )
+    assert state.size == 2
+    assert state.latest == _record(good, 2)
+    assert state.last_leaf_hash == good.node(0, 1)
