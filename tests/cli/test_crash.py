@@ -54,6 +54,7 @@ from registry.verify.leaf import ZERO_HASH, decode_leaf
 from registry.verify.receipt import verify_receipt
 from registry.verify.trust import TrustedKeys
 from tests.api.helpers import COSE, NOW_S, enrolment, pact
+from tests.cli.test_serve import free_port
 from tests.factories import fixed_key
 
 pytestmark = pytest.mark.crash
@@ -72,13 +73,6 @@ ORIGIN = "test.example/crash"
 PASSPHRASE = "uji-registry-crash"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def _wait_for(condition: Callable[[], bool], what: str, timeout: float = START_TIMEOUT_S) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -94,7 +88,7 @@ class Node:
     env: dict[str, str]
     data_dir: Path
     log_path: Path
-    port: int = field(default_factory=_free_port)
+    port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
 
     @property

@@ -39,7 +39,8 @@ ORIGIN = "test.example/serve"
 PASSPHRASE = "uji-registry-serve"
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now (for a server started next)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
@@ -49,7 +50,7 @@ def _free_port() -> int:
 @pytest.fixture
 def served(database_url: str, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """A `registry serve --workers 2` on ``database_url``; yields its URL and data directory."""
-    port = _free_port()
+    port = free_port()
     data_dir = tmp_path / "data"
     env = {
         **os.environ,

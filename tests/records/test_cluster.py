@@ -39,6 +39,22 @@ async def _no_query(idx: int) -> None:
     raise AssertionError(f"entry {idx} was read from the database")
 
 
+def _settings(database_url: str, data_dir: Path, batch_wait_ms: int = 0) -> Settings:
+    return Settings(
+        database_url=database_url,
+        data_dir=data_dir,
+        origin="test.example/pakta",
+        admin_passphrase="uji-klaster",
+        batch_wait_ms=batch_wait_ms,
+    )
+
+
+def _admin_enrolment(admin: CoseSigner) -> bytes:
+    """The operator's admin key enrolled for the registry's life: the log's first entry."""
+    payload = enrolment(admin.public_key, "admin", term_start="2000-01-01", term_end="2099-12-31")
+    return admin.sign_statement({k: v for k, v in payload.items() if v is not None}, "op", NOW_S)
+
+
 async def _pair(settings: Settings) -> tuple[RegistryService, RegistryService]:
     keys = create_keys(settings.data_dir, settings.admin_passphrase, settings.origin)
     first = await RegistryService.open(settings, keys)
@@ -50,12 +66,7 @@ async def _pair(settings: Settings) -> tuple[RegistryService, RegistryService]:
 def test_one_sequencer_and_a_follower_share_one_log(
     make_database_url: Callable[[str], str], tmp_path: Path, backend: str, handoff: str
 ) -> None:
-    settings = Settings(
-        database_url=make_database_url(backend),
-        data_dir=tmp_path / "d",
-        origin="test.example/pakta",
-        admin_passphrase="uji-klaster",
-    )
+    settings = _settings(make_database_url(backend), tmp_path / "d", batch_wait_ms=2)
 
     async def scenario() -> None:
         sequencer, follower = await _pair(settings)
@@ -67,14 +78,7 @@ def test_one_sequencer_and_a_follower_share_one_log(
                 await follower.handoff_client.close()
                 follower.handoff_client = None
             admin = sequencer.keys.admin
-            admin_enrolment = {
-                k: v
-                for k, v in enrolment(
-                    admin.public_key, "admin", term_start="2000-01-01", term_end="2099-12-31"
-                ).items()
-                if v is not None
-            }
-            boot = await follower.register(admin.sign_statement(admin_enrolment, "op", NOW_S))
+            boot = await follower.register(_admin_enrolment(admin))
             assert boot.index == 0
             ppk = CoseSigner(fixed_key("ppk-klaster"))
             await follower.register(
@@ -149,14 +153,7 @@ async def _bootstrapped(settings: Settings) -> tuple[RegistryService, CoseSigner
     keys = create_keys(settings.data_dir, settings.admin_passphrase, settings.origin)
     sequencer = await RegistryService.open(settings, keys)
     admin = keys.admin
-    admin_enrolment = {
-        k: v
-        for k, v in enrolment(
-            admin.public_key, "admin", term_start="2000-01-01", term_end="2099-12-31"
-        ).items()
-        if v is not None
-    }
-    await sequencer.register(admin.sign_statement(admin_enrolment, "op", NOW_S))
+    await sequencer.register(_admin_enrolment(admin))
     ppk = CoseSigner(fixed_key("ppk-restart"))
     await sequencer.register(admin.sign_statement(enrolment(ppk.public_key, "ppk"), "op", NOW_S))
     return sequencer, ppk
@@ -168,13 +165,7 @@ def test_a_process_starts_while_the_sequencer_writes(
 ) -> None:
     # Issue 11: start-up read the leaves and the latest checkpoint in two reads, so a
     # batch committed between them made the starting process refuse to start.
-    settings = Settings(
-        database_url=make_database_url(backend),
-        data_dir=tmp_path / "d",
-        origin="test.example/pakta",
-        admin_passphrase="uji-restart",
-        batch_wait_ms=0,
-    )
+    settings = _settings(make_database_url(backend), tmp_path / "d")
 
     async def scenario() -> None:
         sequencer, ppk = await _bootstrapped(settings)
@@ -256,14 +247,7 @@ def test_a_node_restarted_after_sigkill_hands_over_to_the_other_node(
     # restarted (now a follower, the other node sequencing) the process tried that dead
     # socket for every registration and answered 503 until the file was removed by hand.
     url = make_database_url("postgres")
-    node_a = Settings(
-        database_url=url,
-        data_dir=tmp_path / "a",
-        origin="test.example/pakta",
-        admin_passphrase="uji-restart",
-        batch_wait_ms=0,
-    )
-    node_b = Settings(**{**node_a.__dict__, "data_dir": tmp_path / "b"})
+    node_a, node_b = _settings(url, tmp_path / "a"), _settings(url, tmp_path / "b")
     keys = create_keys(node_a.data_dir, node_a.admin_passphrase, node_a.origin)
     node_b.data_dir.mkdir()
     for name in (ADMIN_KEY_FILE, LOG_KEY_FILE):  # one log, one key: each host holds a copy
@@ -280,7 +264,7 @@ def test_a_node_restarted_after_sigkill_hands_over_to_the_other_node(
 
     async def scenario() -> None:
         other = await RegistryService.open(
-            node_b, open_keys(node_b.data_dir, "uji-restart", node_b.origin)
+            node_b, open_keys(node_b.data_dir, node_b.admin_passphrase, node_b.origin)
         )
         restarted = await RegistryService.open(node_a, keys)
         try:
@@ -290,17 +274,7 @@ def test_a_node_restarted_after_sigkill_hands_over_to_the_other_node(
                 await asyncio.sleep(0.1)
             assert other.is_sequencer
             assert not restarted.is_sequencer
-            admin = keys.admin
-            admin_enrolment = {
-                k: v
-                for k, v in enrolment(
-                    admin.public_key, "admin", term_start="2000-01-01", term_end="2099-12-31"
-                ).items()
-                if v is not None
-            }
-            registered = await restarted.register(
-                admin.sign_statement(admin_enrolment, "op", NOW_S)
-            )
+            registered = await restarted.register(_admin_enrolment(keys.admin))
             assert registered.index == 0
             assert verify_receipt(registered.receipt, {keys.log.kid: keys.log.public_key}, None).ok
         finally:
