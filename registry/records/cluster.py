@@ -51,14 +51,14 @@ async def catch_up(service: RegistryService) -> None:
     snapshot = await service.store.read_log(
         start,
         after_checkpoint=state.checkpoint_sizes[-1] if state.checkpoint_sizes else -1,
-        recent_from=start,
+        recent=service.recent_limit,
     )
     if snapshot.size <= start:
         return
     extend_checked(state, snapshot, log_verifier(service.keys))
     # The receipts and statements of what was registered elsewhere, so that reading
     # them here (as often as on the sequencer) costs no database query either.
-    for idx, receipt, statement in snapshot.recent[-service.recent_limit :]:
+    for idx, receipt, statement in snapshot.recent:
         service.remember_entry(idx, receipt, statement)
     for key in snapshot.key_changes:
         service.directory.apply(key)

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from registry.config import Settings
-from registry.log.integrity import LogContradiction  # noqa: F401  (raised by open)
 from registry.log.state import LogState
 from registry.log.tiles import TilePathError  # noqa: F401  (re-exported for the API)
 from registry.log.tree import ProofRequestError

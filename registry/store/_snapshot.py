@@ -34,14 +34,14 @@ class SnapshotMixin:
     _engine: AsyncEngine
 
     async def read_log(
-        self, start: int = 0, *, after_checkpoint: int = -1, recent_from: int | None = None
+        self, start: int = 0, *, after_checkpoint: int = -1, recent: int = 0
     ) -> LogSnapshot:
         """The log from entry ``start`` up to the latest checkpoint, as one :class:`LogSnapshot`.
 
         Checkpoints larger than ``after_checkpoint``; key changes made by
-        entries from ``start`` on; receipts and statements of entries from
-        ``recent_from`` on (none if ``None``).  Raises :class:`StoreError` if
-        the stored leaves do not reach the checkpoint (a damaged log).
+        entries from ``start`` on; receipts and statements of the newest
+        ``recent`` of those entries.  Raises :class:`StoreError` if the stored
+        leaves do not reach the checkpoint (a damaged log).
         """
         if start < 0:
             raise ValueError("start must not be negative")
@@ -58,10 +58,10 @@ class SnapshotMixin:
             checkpoints = await _checkpoints(connection, after_checkpoint, size)
             hashes = await leaf_hashes_between(connection, start, size)
             keys = await _key_changes(connection, start, size)
-            recent = (
-                () if recent_from is None else await entries_between(connection, recent_from, size)
+            newest = (
+                await entries_between(connection, max(start, size - recent), size) if recent else []
             )
-        return LogSnapshot(start, latest, checkpoints, hashes, tuple(keys), tuple(recent))
+        return LogSnapshot(start, latest, checkpoints, hashes, tuple(keys), tuple(newest))
 
 
 async def _checkpoints(
