@@ -32,6 +32,8 @@ import click
 
 from registry.cli.passphrase import passphrase_option, read_passphrase
 from registry.config import ConfigError, Settings
+from registry.i18n import language_from_env
+from registry.log.integrity import LogContradiction
 from registry.records.bulk import ImportRow, RowError, Validated, day_start, validate_table
 from registry.records.errors import BatchRefused, RegistrationRefused, Unavailable
 from registry.records.operator import keys_exist, open_keys
@@ -331,6 +333,8 @@ def import_command(
         outcome = Outcome(errors=[RowError(0, "", str(exc))])
     except Unavailable as exc:
         raise click.ClickException(f"nothing imported: {exc.detail}") from exc
+    except LogContradiction as exc:  # a rolled-back or edited database (docs/guarantees.md)
+        raise click.ClickException(exc.message.render(language_from_env())) from exc
     if report is not None:
         write_report(report, outcome)
     print_outcome(outcome, dry_run)

@@ -71,7 +71,7 @@ BATCH_FENCE = "hashtextextended('registry/batch-writer:' || current_schema(), 0)
 A sequencer killed while its COMMIT is on the wire loses its lock session at
 once, but the server still finishes that commit; a new sequencer takes this
 lock exclusively once (``Store.sequencer_lock``), which waits for such a
-commit, so it never loads the log one batch short and then writes over it."""
+commit, so it never loads the log one batch short (and then fails every batch)."""
 _HOLD_FENCE = text(f"SELECT pg_advisory_xact_lock_shared({BATCH_FENCE})")
 
 
