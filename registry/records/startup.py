@@ -23,8 +23,6 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 
-from sqlalchemy.engine import make_url
-
 from registry.config import Settings
 from registry.i18n import Message
 from registry.log.integrity import LogContradiction, check_pinned, check_stored_checkpoint
@@ -33,7 +31,7 @@ from registry.log.state import LogState
 from registry.log.tree import MerkleTree
 from registry.records.directory import KeyDirectory
 from registry.records.operator import OperatorKeys
-from registry.store.engine import normalise_database_url, sqlite_file
+from registry.store.engine import in_memory
 from registry.store.migrate import upgrade
 from registry.store.models import CheckpointRecord, LogSnapshot
 from registry.store.repository import Store
@@ -45,8 +43,7 @@ log = logging.getLogger(__name__)
 
 def checkpoint_pin(settings: Settings, keys: OperatorKeys) -> CheckpointPin | None:
     """The pin of ``settings``' log; None for an in-memory database (it dies with its process)."""
-    url = make_url(normalise_database_url(settings.database_url))
-    if url.get_backend_name() == "sqlite" and sqlite_file(url) is None:
+    if in_memory(settings.database_url):
         return None
     return CheckpointPin(
         pin_path(settings.data_dir, settings.origin), log_verifier(keys), settings.origin
