@@ -35,9 +35,10 @@ import click
 
 from registry.cli.extras import needs_extra
 from registry.cli.passphrase import passphrase_option, read_passphrase
-from registry.cli.words import fail, key_file_error, language, say, words
+from registry.cli.words import CliError, fail, key_file_error, language, say, words
 from registry.config import ConfigError, Settings
 from registry.i18n import DEFAULT_LANGUAGE, LANGUAGES, Message, message
+from registry.log.integrity import LogContradiction
 from registry.records.bulk import ImportRow, RowError, Validated, day_start, validate_table
 from registry.records.errors import BatchRefused, RegistrationRefused, Unavailable
 from registry.records.operator import keys_exist, open_keys
@@ -354,6 +355,8 @@ def import_command(
         outcome = Outcome(errors=[RowError.of(0, "", exc.message)])
     except Unavailable as exc:
         raise fail("import.unavailable", detail=words(exc.detail_text)) from exc
+    except LogContradiction as exc:  # a rolled-back or edited database (docs/guarantees.md)
+        raise CliError(exc.message) from exc
     lang = language()
     if report is not None:
         write_report(report, outcome, report_language or lang)

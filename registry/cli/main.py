@@ -24,6 +24,7 @@ from registry.cli.custodial import custodial_key
 from registry.cli.imports import import_command
 from registry.cli.keys import keygen, sign, verify
 from registry.cli.operator import passphrase
+from registry.cli.pin import repin
 from registry.cli.startup import (
     check_port_free,
     database_name,
@@ -35,6 +36,7 @@ from registry.cli.startup import (
 from registry.config import ConfigError, Settings, describe, settings_environment
 from registry.demo.load import DemoError, demo_status, load_demo
 from registry.i18n import language_from_env
+from registry.log.integrity import LogContradiction
 from registry.records.bootstrap import initialise, stored_log_size
 from registry.records.operator import OperatorKeys, keys_exist
 from registry.signing.keys import KeyFileError
@@ -167,6 +169,8 @@ def _initialise(settings: Settings) -> tuple[OperatorKeys, int, bool]:
         raise click.ClickException(
             say("cli.start.keys_unusable", folder=str(settings.data_dir.resolve()), reason=str(exc))
         ) from exc
+    except LogContradiction as exc:  # a rolled-back or edited database: say so, start nothing
+        raise click.ClickException(exc.message.render(language_from_env())) from exc
     return keys, size, created
 
 
@@ -200,8 +204,10 @@ def _load_demo(settings: Settings, *, only_if_empty: bool) -> None:
             )
         except DemoError as exc:
             raise click.ClickException(exc.message.render(lang)) from exc
+        except LogContradiction as exc:  # a rolled-back or edited database: load nothing
+            raise click.ClickException(exc.message.render(lang)) from exc
     click.echo(loaded.render(lang))
 
 
-for command in (keygen, sign, verify, custodial_key, import_command, passphrase):
+for command in (keygen, sign, verify, custodial_key, import_command, passphrase, repin):
     main.add_command(command)

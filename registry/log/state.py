@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from registry.i18n import Message
 from registry.log.checkpoint import sign_checkpoint
+from registry.log.integrity import LogContradiction, b64
 from registry.log.receipt import issue_receipt
 from registry.log.tree import MerkleTree
 from registry.signing.cose import CoseSigner
 from registry.signing.note import NoteSigner
-from registry.store.models import CheckpointRecord
+from registry.store.models import CheckpointRecord, LogSnapshot
+from registry.verify.checkpoint import Checkpoint
 from registry.verify.leaf import ZERO_HASH, Leaf
+from registry.verify.merkle import HASH_SIZE
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,9 @@ class LogState:
         self.checkpoint_sizes: list[int] = []
         self.checkpoint_times: list[int] = []
         self.latest: CheckpointRecord | None = None
+        self.pinned: Checkpoint | None = None
+        """The checkpoint pinned outside the database (set on the sequencer): every
+        checkpoint :meth:`append` signs extends it."""
 
     @property
     def size(self) -> int:
@@ -70,6 +77,35 @@ class LogState:
         self.checkpoint_sizes.append(checkpoint.size)
         self.checkpoint_times.append(checkpoint.created_at)
         self.latest = checkpoint
+
+    def extend(
+        self,
+        snapshot: LogSnapshot,
+        check: Callable[[MerkleTree, CheckpointRecord], None] | None = None,
+    ) -> None:
+        """Append the leaves of ``snapshot`` (read from this tree's size on) and load
+        its checkpoints up to the size reached, so the tree and ``latest`` agree.
+
+        ``check`` sees the grown tree and the snapshot's latest checkpoint
+        first; if it raises, the leaves are taken off again and nothing changes.
+        """
+        if snapshot.start != self.size:
+            raise ValueError(f"a snapshot from entry {snapshot.start} for a tree of {self.size}")
+        hashes = snapshot.leaf_hashes
+        if not hashes and not snapshot.checkpoints:
+            return
+        self.tree.extend([hashes[i : i + HASH_SIZE] for i in range(0, len(hashes), HASH_SIZE)])
+        if check is not None and snapshot.latest is not None:
+            try:
+                check(self.tree, snapshot.latest)
+            except BaseException:
+                self.tree.truncate(snapshot.start)
+                raise
+        if hashes:
+            self.last_leaf_hash = hashes[-HASH_SIZE:]
+        for record in snapshot.checkpoints:
+            if record.size <= self.size:
+                self.load_checkpoint(record)
 
     def make_leaves(self, statement_hashes: Sequence[bytes], registered_at: int) -> list[NewLeaf]:
         """Leaves for the next statements, each chained to the one before; nothing is appended."""
@@ -94,6 +130,19 @@ class LogState:
             self.last_leaf_hash = leaves[-1].leaf_hash
         size = self.tree.size
         root = self.tree.root(size)
+        if self.pinned is not None and (
+            size < self.pinned.size or self.tree.root(self.pinned.size) != self.pinned.root
+        ):
+            # Never reached while the tree only grows from a checked start; if it ever
+            # were, signing would fork the log, so nothing is signed.
+            evidence = {
+                "pinned_size": str(self.pinned.size),
+                "pinned_root": b64(self.pinned.root),
+                "size": str(size),
+                "root": b64(root),
+            }
+            self.rollback(size - len(leaves))
+            raise LogContradiction(Message("log.sign-inconsistent", evidence), evidence)
         note = sign_checkpoint(self.note_signer, self.origin, size, root)
         return CheckpointRecord(size, root, note, now_ms)
 

@@ -20,7 +20,9 @@ from typing import TYPE_CHECKING
 
 from registry.i18n import Message
 from registry.records.errors import RegistrationRefused, Unavailable, oversized
+from registry.records.handoff import SequencerUnreachable
 from registry.records.registration import Registered, Registrar
+from registry.records.startup import extend_checked, log_verifier
 from registry.store.models import PendingRecord
 from registry.verify.cbor import MAX_CBOR_SIZE
 from registry.verify.statement import Statement
@@ -41,28 +43,29 @@ PURGE_INTERVAL_S = 60.0
 
 
 async def catch_up(service: RegistryService) -> None:
-    """Bring a follower's in-memory log up to what the sequencer has written."""
+    """Bring a follower's in-memory log up to the latest checkpoint the sequencer wrote.
+
+    One bounded read (:meth:`Store.read_log`): leaves, checkpoints, key
+    changes and the newest receipts all stop at that checkpoint, however many
+    batches are committed meanwhile.  Raises :class:`LogContradiction` (and
+    keeps the log as it was) if the checkpoint is not signed by the log's key
+    or does not match the stored leaves.
+    """
     state = service.state
-    latest = await service.store.latest_checkpoint()
-    if latest is None or latest.size <= state.size:
-        return
     start = state.size
-    hashes = (await service.store.leaf_hashes(start))[: (latest.size - start) * 32]
+    snapshot = await service.store.read_log(
+        start,
+        after_checkpoint=state.checkpoint_sizes[-1] if state.checkpoint_sizes else -1,
+        recent=service.recent_limit,
+    )
+    if snapshot.size <= start:
+        return
+    extend_checked(state, snapshot, log_verifier(service.keys))
     # The receipts and statements of what was registered elsewhere, so that reading
     # them here (as often as on the sequencer) costs no database query either.
-    for idx, receipt, statement in await service.store.recent_entries(
-        max(start, latest.size - service.recent_limit), latest.size
-    ):
+    for idx, receipt, statement in snapshot.recent:
         service.remember_entry(idx, receipt, statement)
-    state.tree.extend(hashes[i : i + 32] for i in range(0, len(hashes), 32))
-    if hashes:
-        state.last_leaf_hash = hashes[-32:]
-    for record in await service.store.checkpoints(
-        after_size=state.checkpoint_sizes[-1] if state.checkpoint_sizes else -1
-    ):
-        if record.size <= state.size:
-            state.load_checkpoint(record)
-    for key in await service.store.list_signer_keys(changed_since=start):
+    for key in snapshot.key_changes:
         service.directory.apply(key)
 
 
@@ -79,7 +82,15 @@ async def forward(
         raise oversized(len(statement))
     client = service.handoff_client
     if client is not None and client.available:
-        return await client.register(statement, None if verified is None else verified.public_key)
+        try:
+            return await client.register(
+                statement, None if verified is None else verified.public_key
+            )
+        except SequencerUnreachable:
+            if service.store.backend != "postgresql":
+                raise
+            # The sequencer of this host is gone (its stale socket is removed): another
+            # process, maybe on another host, sequences now; reach it through the table.
     if service.store.backend != "postgresql":
         raise Unavailable(Message("unavailable.no-sequencer"), retry_after=1)
     pending_id = await service.store.submit_pending(statement)

@@ -14,6 +14,16 @@ in any order.  Every frame is a 4-byte big-endian length, then:
   ``EXISTED`` the entry index (u64) and the receipt, for ``REFUSED`` the
   refusal as JSON, for ``UNAVAILABLE`` a text.
 
+A sequencer holds an exclusive ``flock`` on ``<socket>.lock`` for as long as it
+listens, and takes it before it replaces a socket file.  A sequencer killed
+outright (SIGKILL, power cut) leaves its socket file behind; the kernel drops
+its lock.  A follower whose connection is refused takes the lock without
+waiting: if it gets it, nobody serves the file, and it removes it (then hands
+over through the database on PostgreSQL, or answers "retry" on SQLite until a
+new sequencer listens); if it does not, a sequencer is starting up there.  So
+a restarted process never keeps knocking at a dead socket (issue 11), and
+never removes a live one.
+
 The socket is created with mode 0600 in a directory only the registry's user
 reads (the data directory by default, which holds the operator's keys): a
 request that says "checked with key K" is trusted, so only the registry's own
@@ -25,6 +35,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import hashlib
 import logging
 import os
@@ -44,6 +55,8 @@ log = logging.getLogger(__name__)
 MAX_SOCKET_PATH = 100
 """A Unix socket path is at most 107 bytes on Linux; longer ones move to a short private path."""
 MAX_FRAME = 1 << 20
+LOCK_WAIT_S = 5.0
+"""How long a starting sequencer waits for the socket's lock (a follower holds it an instant)."""
 KEY_SIZE = 32
 NO_KEY = bytes(KEY_SIZE)
 
@@ -60,6 +73,44 @@ Register = Callable[[bytes, bytes | None], Awaitable[Registered]]
 
 class HandoffError(Exception):
     """A frame on the hand-off socket is malformed."""
+
+
+class SequencerUnreachable(Unavailable):
+    """No sequencer listens on the hand-off socket (a stale one was removed if found)."""
+
+
+def _lock_file(socket_path: Path) -> Path:
+    return socket_path.with_name(socket_path.name + ".lock")
+
+
+def _try_lock(socket_path: Path) -> int | None:
+    """The descriptor holding the socket's lock, or None if a live process holds it."""
+    descriptor = os.open(_lock_file(socket_path), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(descriptor)
+        return None
+    return descriptor
+
+
+def remove_stale_socket(socket_path: Path) -> bool:
+    """Remove the socket file at ``socket_path`` if no live sequencer holds it; whether it did.
+
+    A sequencer holds the socket's lock while it lives; if the lock is free,
+    the file was left by one that died.
+    """
+    descriptor = _try_lock(socket_path)
+    if descriptor is None:
+        return False
+    try:
+        socket_path.unlink()
+    except FileNotFoundError:
+        return False
+    finally:
+        os.close(descriptor)  # releases the lock
+    log.warning("removed %s, left by a sequencer that is gone", socket_path)
+    return True
 
 
 def handoff_socket(settings: Settings) -> Path | None:
@@ -135,16 +186,34 @@ class HandoffServer:
         self._register = register
         self._server: asyncio.AbstractServer | None = None
         self._connections: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
+        self._lock: int | None = None
 
     async def start(self) -> None:
-        """Listen on the socket, replacing a stale one left by a sequencer that died."""
-        with contextlib.suppress(FileNotFoundError):
-            self.path.unlink()
-        old_umask = os.umask(0o177)
+        """Take the socket's lock and listen, replacing a stale socket left by a sequencer
+        that died.  Raises :class:`Unavailable` if another live process holds the lock."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + LOCK_WAIT_S
+        while (descriptor := _try_lock(self.path)) is None:
+            if loop.time() > deadline:
+                raise Unavailable(f"another process serves {self.path}")
+            await asyncio.sleep(0.01)
+        self._lock = descriptor
         try:
-            self._server = await asyncio.start_unix_server(self._serve, path=str(self.path))
-        finally:
-            os.umask(old_umask)
+            with contextlib.suppress(FileNotFoundError):
+                self.path.unlink()
+            old_umask = os.umask(0o177)
+            try:
+                self._server = await asyncio.start_unix_server(self._serve, path=str(self.path))
+            finally:
+                os.umask(old_umask)
+        except BaseException:
+            self._release()
+            raise
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
 
     async def close(self) -> None:
         """Stop listening and drop every connection (followers resend what was in flight)."""
@@ -159,6 +228,7 @@ class HandoffServer:
         if self._server is not None:
             await self._server.wait_closed()
             self._server = None
+        self._release()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
@@ -227,7 +297,8 @@ class HandoffClient:
         """Hand ``statement`` to the sequencer; its outcome, or the refusal raised.
 
         A connection lost with the request in flight is opened again and the
-        request sent once more (registration is idempotent).
+        request sent once more (registration is idempotent).  Raises
+        :class:`SequencerUnreachable` if no sequencer listens.
         """
         for attempt in (1, 2):
             try:
@@ -260,7 +331,14 @@ class HandoffClient:
     async def _connection(self) -> asyncio.StreamWriter:
         async with self._connecting:
             if self._writer is None or self._writer.is_closing():
-                reader, writer = await asyncio.open_unix_connection(str(self.path))
+                try:
+                    reader, writer = await asyncio.open_unix_connection(str(self.path))
+                except (ConnectionRefusedError, FileNotFoundError) as exc:
+                    remove_stale_socket(self.path)
+                    raise SequencerUnreachable(
+                        f"no sequencer listens on {self.path} ({exc}); send the statement again",
+                        retry_after=1,
+                    ) from exc
                 self._writer = writer
                 self._reader_task = asyncio.create_task(self._read_answers(reader, writer))
             return self._writer

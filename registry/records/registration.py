@@ -34,7 +34,7 @@ from registry.records.pipeline import AppendedBatch, WritePipeline
 from registry.records.policy import Admission, admit
 from registry.records.references import LogView, prefetch
 from registry.records.seen import SeenStatements
-from registry.store.models import EntryRecord
+from registry.store.models import CheckpointRecord, EntryRecord
 from registry.store.repository import Store
 from registry.verify.cbor import MAX_CBOR_SIZE, decode
 from registry.verify.cose import parse_sign1
@@ -116,6 +116,9 @@ class Registrar:
         self.pipeline = WritePipeline(state)
         self.seen = SeenStatements()
         self.on_commit: list[Callable[[list[EntryRecord]], None]] = []
+        self.pin: Callable[[CheckpointRecord], Awaitable[None]] | None = None
+        """Keeps each committed checkpoint outside the database before anyone sees it
+        (``registry.records.startup.Pinning``); must not raise."""
 
     async def start(self) -> None:
         """Start the sequencing task (once the log in memory is the log on disk)."""
@@ -378,6 +381,8 @@ class Registrar:
             key_changes=batch.key_changes,
             revocations=batch.revocations,
         )
+        if self.pin is not None:
+            await self.pin(batch.checkpoint)
         self.state.commit(batch.checkpoint)
         for change in batch.key_changes:
             self.directory.apply(change)

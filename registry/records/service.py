@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -33,12 +34,15 @@ from registry.records.handoff import HandoffClient, HandoffServer, handoff_socke
 from registry.records.identities import Identities, Person
 from registry.records.operator import OperatorKeys
 from registry.records.registration import Registered, Registrar
+from registry.records.startup import Pinning, checkpoint_pin, load_log
 from registry.records.views import ConsistencyProof, InclusionProof
 from registry.store.migrate import upgrade
 from registry.store.models import CheckpointRecord, EntryRecord, SignerKeyRecord
 from registry.store.repository import Store
 from registry.verify.result import Reason
 from registry.verify.statement import Statement, read_verified_statement, verify_statement
+
+log = logging.getLogger(__name__)
 
 RECENT_ENTRIES = 100_000
 """Entries whose receipt and statement bytes a process keeps in memory, the newest
@@ -80,6 +84,7 @@ class RegistryService:
         self._tasks: list[asyncio.Task[None]] = []
         self._refreshing: asyncio.Future[None] | None = None
         self.is_sequencer = False
+        self.pinning: Pinning | None = None
         self.handoff_path = handoff_socket(settings)
         self.handoff_server: HandoffServer | None = None
         self.handoff_client = (
@@ -88,22 +93,22 @@ class RegistryService:
 
     @classmethod
     async def open(cls, settings: Settings, keys: OperatorKeys) -> RegistryService:
-        """Migrate the database, load the log into memory and start sequencing."""
+        """Migrate the database, load the log into memory, check it, and start sequencing
+        (or following the process that does).
+
+        Raises :class:`LogContradiction`, and serves nothing, if the stored log
+        contradicts its own latest checkpoint or the checkpoint pinned in the
+        data directory (a database edited, rolled back or restored from an old
+        backup): the message names both sizes and roots and what to do.
+        """
         await upgrade(settings.database_url)
         store = Store.open(settings.database_url)
-        state = LogState(settings.origin, keys.log, keys.note)
-        hashes = await store.leaf_hashes()
-        state.tree.extend(hashes[i : i + 32] for i in range(0, len(hashes), 32))
-        if hashes:
-            state.last_leaf_hash = hashes[-32:]
-        for record in await store.checkpoints():
-            state.load_checkpoint(record)
-        if state.latest is not None and state.latest.size != state.size:
-            raise RuntimeError(
-                f"the latest checkpoint covers {state.latest.size} entries, "
-                f"the log holds {state.size}"
-            )
-        directory = KeyDirectory(await store.list_signer_keys())
+        pin = checkpoint_pin(settings, keys)
+        try:
+            state, directory = await load_log(store, settings, keys, pin)
+        except BaseException:
+            await store.close()
+            raise
         registrar = Registrar(
             store,
             state,
@@ -113,25 +118,41 @@ class RegistryService:
             batch_wait_ms=settings.batch_wait_ms,
         )
         service = cls(settings, store, keys, state, directory, registrar)
+        service.pinning = None if pin is None else Pinning(pin, state)
         registrar.on_commit.append(service._remember_committed)
-        if not await service.try_become_sequencer():
-            service._tasks.append(asyncio.create_task(cluster.follow(service)))
+        try:
+            if not await service.try_become_sequencer():
+                service._tasks.append(asyncio.create_task(cluster.follow(service)))
+        except BaseException:
+            await service.close()
+            raise
+        role = "sequencing" if service.is_sequencer else "following the sequencer"
+        log.info("log loaded: %d entries, checked against its checkpoints; %s", state.size, role)
         return service
 
     async def try_become_sequencer(self) -> bool:
         """Take the sequencer lock if it is free, and start sequencing; whether this is it now.
 
-        On SQLite the one process always is; on PostgreSQL the advisory lock decides.
+        On SQLite the one process always is; on PostgreSQL the advisory lock
+        decides.  Raises :class:`LogContradiction` (and lets the lock go) if
+        the log caught up to does not extend the pinned checkpoint.
         """
         if self.is_sequencer:
             return True
         held = await self._lock.enter_async_context(self.store.sequencer_lock())
         if not held:
-            await self._lock.aclose()
-            self._lock = contextlib.AsyncExitStack()
+            await self._release_lock()
             return False
-        await cluster.catch_up(self)
-        await self.registrar.start()
+        try:
+            await cluster.catch_up(self)
+            if self.pinning is not None:
+                self.pinning.take_over()
+                self.registrar.pin = self.pinning.committed
+            await self.registrar.start()
+        except BaseException:
+            self.registrar.pin = None
+            await self._release_lock()
+            raise
         self.is_sequencer = True
         if self.handoff_client is not None:
             await self.handoff_client.close()
@@ -142,6 +163,10 @@ class RegistryService:
         if self.store.backend == "postgresql":
             self._tasks.append(asyncio.create_task(cluster.pump(self, self.registrar)))
         return True
+
+    async def _release_lock(self) -> None:
+        await self._lock.aclose()
+        self._lock = contextlib.AsyncExitStack()
 
     async def close(self) -> None:
         """Stop sequencing or following, release the lock and close the database."""
@@ -155,6 +180,8 @@ class RegistryService:
         if self.handoff_client is not None:
             await self.handoff_client.close()
         await self.registrar.stop()
+        if self.pinning is not None:
+            self.pinning.close()
         await self._lock.aclose()
         await self.store.close()
 

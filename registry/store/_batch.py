@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -65,6 +65,15 @@ class Batch:
 
 _LAST_INDEX = select(func.max(ENTRIES.c.idx))
 
+BATCH_FENCE = "hashtextextended('registry/batch-writer:' || current_schema(), 0)"
+"""The PostgreSQL advisory lock every batch transaction holds shared (per schema).
+
+A sequencer killed while its COMMIT is on the wire loses its lock session at
+once, but the server still finishes that commit; a new sequencer takes this
+lock exclusively once (``Store.sequencer_lock``), which waits for such a
+commit, so it never loads the log one batch short (and then fails every batch)."""
+_HOLD_FENCE = text(f"SELECT pg_advisory_xact_lock_shared({BATCH_FENCE})")
+
 
 def _size_after(last: int | None) -> int:
     """The log's size given its last index (entries are numbered from 0 without gaps)."""
@@ -98,6 +107,8 @@ def check_shape(batch: Batch) -> None:
 
 def write_batch(connection: Connection, batch: Batch) -> None:
     """Write the batch in the caller's transaction; raise to have it rolled back."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(_HOLD_FENCE)
     size = _size_after(connection.execute(_LAST_INDEX).scalar_one())
     if batch.entries and batch.entries[0].idx != size:
         raise NotContiguous(

@@ -105,6 +105,12 @@ def database_display_name(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+def in_memory(url: str) -> bool:
+    """Whether ``url`` names an in-memory SQLite database (private to its process, gone with it)."""
+    parsed = make_url(normalise_database_url(url))
+    return parsed.get_backend_name() == "sqlite" and sqlite_file(parsed) is None
+
+
 def _create_sqlite_engine(url: URL) -> AsyncEngine:
     kwargs: dict[str, Any] = {}
     if sqlite_file(url) is None:

@@ -169,3 +169,31 @@ class SearchPage(NamedTuple):
 
     records: tuple[EntryRecord, ...]
     total: int
+
+
+@dataclass(frozen=True)
+class LogSnapshot:
+    """What a process needs to bring its view of the log up to one committed checkpoint.
+
+    Everything is bounded by ``latest`` (``None`` for an empty log): the
+    checkpoints up to it, the leaf hashes below its size, the key changes made
+    by entries below its size (a revocation made later is left out), and the
+    newest entries' receipts and statements.  Entries and their checkpoint are
+    committed in one transaction and never change, so the parts agree with
+    each other however many batches are committed while they are read.
+    """
+
+    start: int
+    """The first entry whose leaf hash, key changes and receipt the snapshot holds."""
+    latest: CheckpointRecord | None
+    checkpoints: tuple[CheckpointRecord, ...]
+    leaf_hashes: bytes
+    """The leaf hashes from ``start`` up to ``latest.size``, 32 bytes each."""
+    key_changes: tuple[SignerKeyRecord, ...]
+    recent: tuple[tuple[int, bytes, bytes], ...]
+    """(index, receipt, statement) of the newest entries asked for, in order."""
+
+    @property
+    def size(self) -> int:
+        """The log size the snapshot reaches."""
+        return 0 if self.latest is None else self.latest.size

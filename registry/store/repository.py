@@ -4,8 +4,8 @@ The log code calls :meth:`Store.append_batch` once per group commit: entries,
 their checkpoint, key enrolments and revocations land in one transaction or
 not at all.  Reads return the frozen dataclasses of ``registry.store.models``.
 People's keys and identities (``_keys.py``), the hand-off queue
-(``_queue.py``) and the registry's own named facts (``_meta.py``) are mixed
-in from their own modules.
+(``_queue.py``), the registry's own named facts (``_meta.py``) and the bounded read a
+process loads the log with (``_snapshot.py``) are mixed in from their own modules.
 """
 
 from __future__ import annotations
@@ -24,11 +24,24 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from registry.store._batch import Batch, check_shape, explain_refusal, log_size, write_batch
+from registry.store._batch import (
+    BATCH_FENCE,
+    Batch,
+    check_shape,
+    explain_refusal,
+    log_size,
+    write_batch,
+)
 from registry.store._keys import KeysMixin
 from registry.store._meta import MetaMixin
 from registry.store._queue import QueueMixin
 from registry.store._rows import IN_LIST_CHUNK, from_row, in_chunks, values_of
+from registry.store._snapshot import (
+    SnapshotMixin,
+    column_between,
+    entries_between,
+    leaf_hashes_between,
+)
 from registry.store.engine import create_engine, create_sqlite_writer, sqlite_file
 from registry.store.errors import StoreError, UnknownCheckpoint
 from registry.store.models import (
@@ -41,16 +54,11 @@ from registry.store.models import (
 )
 from registry.store.tables import CHECKPOINTS, COSIGNATURES, ENTRIES, REVOKED_ENTRIES
 
-HASH_SIZE = 32
-
 # The sequencer's advisory lock key is a hash of this and the schema's name.
 SEQUENCER_LOCK_PREFIX = "registry/sequencer:"
 
-# Rows per query when reading every leaf hash at start.
-_LEAF_HASH_CHUNK = 100_000
 
-
-class Store(KeysMixin, QueueMixin, MetaMixin):
+class Store(KeysMixin, QueueMixin, MetaMixin, SnapshotMixin):
     """Async access to the registry's database; owns its engine (see :meth:`close`)."""
 
     def __init__(
@@ -219,59 +227,26 @@ class Store(KeysMixin, QueueMixin, MetaMixin):
     async def leaf_hashes(self, start: int = 0) -> bytes:
         """Every leaf hash from index ``start`` on, concatenated (32 bytes each).
 
-        Read once at start to rebuild the tree; it reads only the
-        ``(idx, leaf_hash)`` index.  Raises :class:`StoreError` if the log has a
-        gap or a hash of the wrong size.
+        It reads only the ``(idx, leaf_hash)`` index.  Raises
+        :class:`StoreError` if the log has a gap or a hash of the wrong size.
+        (A process loading the log uses :meth:`read_log`, bounded by a checkpoint.)
         """
         if start < 0:
             raise ValueError("start must not be negative")
-        size, parts = await self._column_in_log_order(ENTRIES.c.leaf_hash, start)
-        blob = b"".join(parts)
-        expected = max(0, size - start)
-        if len(parts) != expected or len(blob) != HASH_SIZE * expected:
-            raise StoreError(
-                f"the log is damaged: {len(parts)} leaf hashes ({len(blob)} bytes)"
-                f" where {expected} of {HASH_SIZE} bytes were expected"
-            )
-        return blob
+        async with self._engine.connect() as connection:
+            return await leaf_hashes_between(connection, start, await log_size(connection))
 
     async def recent_entries(self, start: int, end: int) -> list[tuple[int, bytes, bytes]]:
         """Entries ``start`` to ``end - 1`` as (index, receipt, statement), in order."""
-        query = (
-            select(ENTRIES.c.idx, ENTRIES.c.receipt, ENTRIES.c.statement)
-            .where(ENTRIES.c.idx >= start, ENTRIES.c.idx < end)
-            .order_by(ENTRIES.c.idx)
-        )
         async with self._engine.connect() as connection:
-            rows = (await connection.execute(query)).all()
-        return [(int(row[0]), bytes(row[1]), bytes(row[2])) for row in rows]
+            return await entries_between(connection, start, end)
 
     async def content_sha256s(self) -> list[bytes]:
         """The signed-content hash of every entry that has one, in log order (read at start)."""
-        _, digests = await self._column_in_log_order(ENTRIES.c.content_sha256, 0)
-        return [bytes(d) for d in digests if d is not None]
-
-    async def _column_in_log_order(
-        self, column: ColumnElement[bytes], start: int
-    ) -> tuple[int, list[bytes]]:
-        """The log's size, and ``column`` of every entry from ``start`` on, in index order.
-
-        Read ``_LEAF_HASH_CHUNK`` entries a query, all on one connection.
-        """
-        values: list[bytes] = []
         async with self._engine.connect() as connection:
             size = await log_size(connection)
-            for chunk_start in range(start, size, _LEAF_HASH_CHUNK):
-                query = (
-                    select(column)
-                    .where(
-                        ENTRIES.c.idx >= chunk_start,
-                        ENTRIES.c.idx < min(size, chunk_start + _LEAF_HASH_CHUNK),
-                    )
-                    .order_by(ENTRIES.c.idx)
-                )
-                values.extend((await connection.execute(query)).scalars())
-        return size, values
+            digests = await column_between(connection, ENTRIES.c.content_sha256, 0, size)
+        return [bytes(d) for d in digests if d is not None]
 
     # -- checkpoints and cosignatures ------------------------------------------------
 
@@ -395,7 +370,8 @@ class Store(KeysMixin, QueueMixin, MetaMixin):
         On PostgreSQL this takes a session-level advisory lock on a connection
         kept for the whole ``async with`` (in autocommit, so it holds no
         transaction open) and releases it at exit; if the connection is lost,
-        PostgreSQL releases the lock.  The key is fixed per schema (derived
+        PostgreSQL releases the lock; the new holder then waits for any batch
+        the old one was still committing.  The key is fixed per schema (derived
         from the schema's name unless given to the constructor), so registries
         in different schemas of one database each have their own sequencer.
 
@@ -415,6 +391,10 @@ class Store(KeysMixin, QueueMixin, MetaMixin):
             connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
             key = await self._lock_key(connection)
             held = await _advisory(connection, "pg_try_advisory_lock", key)
+            if held:
+                # Wait for a batch a dead sequencer was committing (see BATCH_FENCE).
+                await connection.execute(text(f"SELECT pg_advisory_lock({BATCH_FENCE})"))
+                await connection.execute(text(f"SELECT pg_advisory_unlock({BATCH_FENCE})"))
             try:
                 yield held
             finally:

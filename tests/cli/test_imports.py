@@ -14,6 +14,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 from litestar.testing import TestClient
+from sqlalchemy import text
 
 from registry.api.app import create_app
 from registry.cli import main
@@ -25,6 +26,7 @@ from registry.records.registration import Registered
 from registry.records.service import RegistryService
 from registry.records.spreadsheet import read_table
 from registry.signing.keys import load_key, raw_public_key, save_key
+from registry.store.engine import create_engine
 from registry.verify.receipt import verify_receipt
 from tests.api.helpers import NOW_S, Registry, enrolment
 from tests.factories import fixed_key
@@ -288,6 +290,28 @@ def test_cli_registry_refusals_import_nothing(cli_env: dict[str, str], tmp_path:
     assert result.exit_code == 1, result.output
     assert "nothing imported: 1 of 1 rows rejected" in result.output
     assert log_size(cli_env) == 3
+
+
+def test_cli_refuses_a_rolled_back_database(cli_env: dict[str, str], tmp_path: Path) -> None:
+    async def roll_back_the_ppk_enrolment() -> None:
+        engine = create_engine(cli_env["REGISTRY_DATABASE_URL"])
+        try:
+            async with engine.begin() as connection:
+                for statement in (
+                    "DELETE FROM signer_keys WHERE enrolment_idx = 2",
+                    "DELETE FROM checkpoints WHERE size = 3",
+                    "DELETE FROM entries WHERE idx = 2",
+                ):
+                    await connection.execute(text(statement))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(roll_back_the_ppk_enrolment())
+    data = csv_file([HEADER, *recommendation_rows()], sep=";")
+    result = invoke(cli_env, tmp_path, "rekomendasi.csv", data)
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: The database holds 2 entries")
+    assert "checkpoint of 3 entries" in result.output
 
 
 def test_cli_dry_run_registers_nothing(cli_env: dict[str, str], tmp_path: Path) -> None:

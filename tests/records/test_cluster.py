@@ -8,14 +8,20 @@ its Unix socket) and on PostgreSQL (an advisory lock; the socket, or the
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
+import signal
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from registry.config import Settings
+from registry.config import Settings, settings_environment
 from registry.records.errors import RegistrationRefused
-from registry.records.operator import create_keys
+from registry.records.handoff import handoff_socket
+from registry.records.operator import ADMIN_KEY_FILE, LOG_KEY_FILE, create_keys, open_keys
 from registry.records.service import RegistryService
 from registry.signing.cose import CoseSigner
 from registry.verify.receipt import verify_receipt
@@ -34,6 +40,22 @@ async def _no_query(idx: int) -> None:
     raise AssertionError(f"entry {idx} was read from the database")
 
 
+def _settings(database_url: str, data_dir: Path, batch_wait_ms: int = 0) -> Settings:
+    return Settings(
+        database_url=database_url,
+        data_dir=data_dir,
+        origin="test.example/pakta",
+        admin_passphrase="uji-klaster",
+        batch_wait_ms=batch_wait_ms,
+    )
+
+
+def _admin_enrolment(admin: CoseSigner) -> bytes:
+    """The operator's admin key enrolled for the registry's life: the log's first entry."""
+    payload = enrolment(admin.public_key, "admin", term_start="2000-01-01", term_end="2099-12-31")
+    return admin.sign_statement({k: v for k, v in payload.items() if v is not None}, "op", NOW_S)
+
+
 async def _pair(settings: Settings) -> tuple[RegistryService, RegistryService]:
     keys = create_keys(settings.data_dir, settings.admin_passphrase, settings.origin)
     first = await RegistryService.open(settings, keys)
@@ -45,12 +67,7 @@ async def _pair(settings: Settings) -> tuple[RegistryService, RegistryService]:
 def test_one_sequencer_and_a_follower_share_one_log(
     make_database_url: Callable[[str], str], tmp_path: Path, backend: str, handoff: str
 ) -> None:
-    settings = Settings(
-        database_url=make_database_url(backend),
-        data_dir=tmp_path / "d",
-        origin="test.example/pakta",
-        admin_passphrase="uji-klaster",
-    )
+    settings = _settings(make_database_url(backend), tmp_path / "d", batch_wait_ms=2)
 
     async def scenario() -> None:
         sequencer, follower = await _pair(settings)
@@ -62,14 +79,7 @@ def test_one_sequencer_and_a_follower_share_one_log(
                 await follower.handoff_client.close()
                 follower.handoff_client = None
             admin = sequencer.keys.admin
-            admin_enrolment = {
-                k: v
-                for k, v in enrolment(
-                    admin.public_key, "admin", term_start="2000-01-01", term_end="2099-12-31"
-                ).items()
-                if v is not None
-            }
-            boot = await follower.register(admin.sign_statement(admin_enrolment, "op", NOW_S))
+            boot = await follower.register(_admin_enrolment(admin))
             assert boot.index == 0
             ppk = CoseSigner(fixed_key("ppk-klaster"))
             await follower.register(
@@ -124,5 +134,148 @@ def test_one_sequencer_and_a_follower_share_one_log(
             assert more.index == 13
         finally:
             await follower.close()
+
+    asyncio.run(scenario())
+
+
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+]
+RESTARTS = 12
+
+
+async def _bootstrapped(settings: Settings) -> tuple[RegistryService, CoseSigner]:
+    """A sequencer with the admin and one PPK enrolled; the PPK's signer."""
+    keys = create_keys(settings.data_dir, settings.admin_passphrase, settings.origin)
+    sequencer = await RegistryService.open(settings, keys)
+    admin = keys.admin
+    await sequencer.register(_admin_enrolment(admin))
+    ppk = CoseSigner(fixed_key("ppk-restart"))
+    await sequencer.register(admin.sign_statement(enrolment(ppk.public_key, "ppk"), "op", NOW_S))
+    return sequencer, ppk
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_process_starts_while_the_sequencer_writes(
+    make_database_url: Callable[[str], str], tmp_path: Path, backend: str
+) -> None:
+    # Issue 11: start-up read the leaves and the latest checkpoint in two reads, so a
+    # batch committed between them made the starting process refuse to start.
+    settings = _settings(make_database_url(backend), tmp_path / "d")
+
+    async def scenario() -> None:
+        sequencer, ppk = await _bootstrapped(settings)
+        stop = asyncio.Event()
+
+        async def write() -> None:
+            n = 0
+            while not stop.is_set():
+                batch = [
+                    ppk.sign_statement(pact(place=f"Kota {n}-{i}"), "ppk", NOW_S) for i in range(4)
+                ]
+                n += 1
+                await asyncio.gather(*(sequencer.register(s) for s in batch))
+
+        writer = asyncio.create_task(write())
+        try:
+            for _ in range(RESTARTS):
+                size_before = sequencer.size
+                restarted = await RegistryService.open(settings, sequencer.keys)
+                try:
+                    assert not restarted.is_sequencer
+                    assert restarted.size >= size_before
+                    assert restarted.state.size == restarted.size
+                    latest = restarted.state.latest
+                    assert latest is not None
+                    assert restarted.state.tree.root(latest.size) == latest.root
+                finally:
+                    await restarted.close()
+        finally:
+            stop.set()
+            await writer
+            await sequencer.close()
+
+    asyncio.run(scenario())
+
+
+SEQUENCER_SCRIPT = """
+import asyncio, sys
+from registry.config import Settings
+from registry.records.operator import open_keys
+from registry.records.service import RegistryService
+
+async def main():
+    settings = Settings.from_env()
+    keys = open_keys(settings.data_dir, settings.admin_passphrase, settings.origin)
+    service = await RegistryService.open(settings, keys)
+    print("sequencing" if service.is_sequencer else "following", flush=True)
+    await asyncio.Event().wait()
+
+asyncio.run(main())
+"""
+START_TIMEOUT_S = 60
+
+
+def _start_process(settings: Settings) -> subprocess.Popen[str]:
+    """A registry process on ``settings`` (as a worker of `registry serve` would be)."""
+    env = {**os.environ, **settings_environment(settings)}
+    return subprocess.Popen(
+        [sys.executable, "-c", SEQUENCER_SCRIPT],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def _kill(process: subprocess.Popen[str]) -> None:
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=START_TIMEOUT_S)
+    if process.stdout is not None:
+        process.stdout.close()
+
+
+@pytest.mark.postgres
+def test_a_node_restarted_after_sigkill_hands_over_to_the_other_node(
+    make_database_url: Callable[[str], str], tmp_path: Path
+) -> None:
+    # Issue 11: a sequencer killed on PostgreSQL left its hand-off socket behind; once
+    # restarted (now a follower, the other node sequencing) the process tried that dead
+    # socket for every registration and answered 503 until the file was removed by hand.
+    url = make_database_url("postgres")
+    node_a, node_b = _settings(url, tmp_path / "a"), _settings(url, tmp_path / "b")
+    keys = create_keys(node_a.data_dir, node_a.admin_passphrase, node_a.origin)
+    node_b.data_dir.mkdir()
+    for name in (ADMIN_KEY_FILE, LOG_KEY_FILE):  # one log, one key: each host holds a copy
+        shutil.copy2(node_a.data_dir / name, node_b.data_dir / name)
+
+    first = _start_process(node_a)
+    try:
+        assert first.stdout is not None
+        assert first.stdout.readline().strip() == "sequencing"
+    finally:
+        _kill(first)
+    assert handoff_socket(node_a) is not None
+    assert handoff_socket(node_a).exists()  # type: ignore[union-attr]  # left behind
+
+    async def scenario() -> None:
+        other = await RegistryService.open(
+            node_b, open_keys(node_b.data_dir, node_b.admin_passphrase, node_b.origin)
+        )
+        restarted = await RegistryService.open(node_a, keys)
+        try:
+            for _ in range(100):  # the advisory lock goes with the killed session
+                if other.is_sequencer:
+                    break
+                await asyncio.sleep(0.1)
+            assert other.is_sequencer
+            assert not restarted.is_sequencer
+            registered = await restarted.register(_admin_enrolment(keys.admin))
+            assert registered.index == 0
+            assert verify_receipt(registered.receipt, {keys.log.kid: keys.log.public_key}, None).ok
+        finally:
+            await restarted.close()
+            await other.close()
 
     asyncio.run(scenario())

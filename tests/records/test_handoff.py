@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import socket
 import stat
 from pathlib import Path
 
@@ -12,14 +14,17 @@ from hypothesis import strategies as st
 
 from registry.config import Settings
 from registry.i18n import Message, render
+from registry.records import handoff
 from registry.records.errors import FieldError, RegistrationRefused, Unavailable
 from registry.records.handoff import (
     HandoffClient,
     HandoffError,
     HandoffServer,
+    SequencerUnreachable,
     decode_answer,
     encode_answer,
     handoff_socket,
+    remove_stale_socket,
 )
 from registry.records.operator import create_keys
 from registry.records.registration import Registered
@@ -270,4 +275,62 @@ def test_a_follower_reconnects_when_the_sequencer_socket_restarts(tmp_path: Path
             await follower.close()
             await sequencer.close()
 
+    asyncio.run(scenario())
+
+
+def _left_behind(path: Path) -> None:
+    """A socket file with nobody listening, as a sequencer killed with SIGKILL leaves it."""
+    with socket.socket(socket.AF_UNIX) as dead:
+        dead.bind(str(path))
+
+
+def test_a_socket_left_by_a_dead_sequencer_is_removed_by_the_follower(tmp_path: Path) -> None:
+    path = tmp_path / "sequencer.sock"
+    _left_behind(path)
+
+    async def scenario() -> None:
+        client = HandoffClient(path)
+        assert client.available
+        with pytest.raises(SequencerUnreachable, match="no sequencer listens"):
+            await client.register(b"statement", None)
+        assert not path.exists()
+        assert not client.available
+
+    asyncio.run(scenario())
+
+
+def test_a_socket_whose_sequencer_is_starting_is_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "sequencer.sock"
+    _left_behind(path)
+    starting = (tmp_path / "sequencer.sock.lock").open("w")  # a sequencer holds the lock...
+    fcntl.flock(starting, fcntl.LOCK_EX)
+    try:  # ...and has not listened yet
+        assert not remove_stale_socket(path)
+        assert path.exists()
+    finally:
+        starting.close()
+    assert remove_stale_socket(path)
+
+
+def test_a_second_server_on_a_live_socket_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "sequencer.sock"
+
+    async def never(statement: bytes, checked_with: bytes | None) -> Registered:
+        raise AssertionError("not called")
+
+    async def scenario() -> None:
+        live = HandoffServer(path, never)
+        await live.start()
+        try:
+            assert not remove_stale_socket(path)
+            with pytest.raises(Unavailable, match="another process serves"):
+                await HandoffServer(path, never).start()
+            assert path.exists()
+        finally:
+            await live.close()
+        assert not path.exists()
+
+    monkeypatch.setattr(handoff, "LOCK_WAIT_S", 0.05)
     asyncio.run(scenario())

@@ -9,11 +9,13 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from registry.store import Store, create_engine, upgrade
+from registry.store._batch import BATCH_FENCE, Batch, write_batch
 from registry.store.repository import sqlite_file_lock
 
-from .records import T0
+from .records import T0, checkpoint, entries
 
 
 @pytest.fixture
@@ -132,3 +134,56 @@ async def test_concurrent_claims_never_share_a_statement(
     claimed = [record.id for batch in claims for record in batch]
     assert len(claimed) == len(set(claimed)) == len(ids)
     assert set(claimed) == ids
+
+
+@pytest.mark.postgres
+async def test_a_new_sequencer_waits_for_the_batch_the_old_one_was_committing(
+    make_database_url: Callable[[str], str],
+) -> None:
+    # A sequencer killed with its COMMIT on the wire loses its lock session at once, while
+    # the server still finishes the commit: the new one must not load the log before it.
+    url = make_database_url("postgres")
+    await upgrade(url)
+    old, new = Store.open(url), Store.open(url)
+    writer = create_engine(url)
+    try:
+        async with old.sequencer_lock() as held:
+            assert held
+            await old.append_batch(entries(0, 2), checkpoint(2))
+            committing = await writer.connect()
+            transaction = await committing.begin()
+            await committing.run_sync(write_batch, Batch(entries(2, 5), checkpoint(5), (), ()))
+        # the old sequencer's lock session is gone; its last batch is not committed yet
+
+        async def take_over() -> int:
+            async with new.sequencer_lock() as taken:
+                assert taken
+                return (await new.read_log()).size
+
+        taking_over = asyncio.create_task(take_over())
+        waiting = await _wait_for_a_waiting_advisory_lock(new, taking_over)
+        await transaction.commit()
+        await committing.close()
+        assert waiting, "the new sequencer took over before the old one's batch was committed"
+        assert await taking_over == 5
+    finally:
+        await writer.dispose()
+        await old.close()
+        await new.close()
+
+
+async def _wait_for_a_waiting_advisory_lock(store: Store, task: asyncio.Task[int]) -> bool:
+    """Whether a session waits for the batch fence (True) before ``task`` is done (False)."""
+    query = text(
+        f"WITH fence AS (SELECT {BATCH_FENCE} AS k) SELECT count(*) FROM pg_locks, fence"
+        " WHERE locktype = 'advisory' AND NOT granted AND objsubid = 1"
+        " AND classid::bigint = ((k >> 32) & 4294967295) AND objid::bigint = (k & 4294967295)"
+    )
+    deadline = asyncio.get_running_loop().time() + 30
+    while not task.done():
+        async with store._engine.connect() as connection:
+            if (await connection.execute(query)).scalar_one():
+                return True
+        assert asyncio.get_running_loop().time() < deadline, "neither waited nor took over"
+        await asyncio.sleep(0.01)
+    return False

@@ -1,0 +1,187 @@
+"""Loading the log at start, checked, and keeping the pin while sequencing.
+
+A process loads the log from one bounded read (:meth:`Store.read_log`), so a
+batch committed meanwhile by another process cannot make the parts disagree,
+and checks what it loaded before it serves anything: the latest stored
+checkpoint must be signed by the log's key and match the stored tree, and the
+tree must extend the checkpoint pinned in the data directory
+(:mod:`registry.log.pin`).  Otherwise it refuses to start with
+:class:`LogContradiction`, whose message names both sizes and roots and what
+the operator can do.
+
+The process that sequences checks the pin again when it takes over (another
+process of the host may have moved it), and from then on pins every
+checkpoint it signs once its batch is committed and before anyone sees it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
+
+from registry.config import Settings
+from registry.i18n import Message
+from registry.log.integrity import LogContradiction, check_pinned, check_stored_checkpoint
+from registry.log.pin import CheckpointPin, pin_path
+from registry.log.state import LogState
+from registry.log.tree import MerkleTree
+from registry.records.directory import KeyDirectory
+from registry.records.operator import OperatorKeys
+from registry.store.engine import in_memory
+from registry.store.migrate import upgrade
+from registry.store.models import CheckpointRecord, LogSnapshot
+from registry.store.repository import Store
+from registry.verify.checkpoint import Checkpoint
+from registry.verify.note import VerifierKey
+
+log = logging.getLogger(__name__)
+
+
+def checkpoint_pin(settings: Settings, keys: OperatorKeys) -> CheckpointPin | None:
+    """The pin of ``settings``' log; None for an in-memory database (it dies with its process)."""
+    if in_memory(settings.database_url):
+        return None
+    return CheckpointPin(
+        pin_path(settings.data_dir, settings.origin), log_verifier(keys), settings.origin
+    )
+
+
+def log_verifier(keys: OperatorKeys) -> VerifierKey:
+    """The note verifier key the log's checkpoints are signed with."""
+    return keys.note.verifier_key
+
+
+async def load_log(
+    store: Store, settings: Settings, keys: OperatorKeys, pin: CheckpointPin | None
+) -> tuple[LogState, KeyDirectory]:
+    """The log as stored, checked against its own latest checkpoint and against the pin.
+
+    Raises :class:`LogContradiction` when they disagree.
+    """
+    # The pin is read before the database: a sequencer pins a checkpoint only after
+    # its batch is committed, so a pin read first never runs ahead of an intact store.
+    pinned = None if pin is None else pin.read()
+    state = LogState(settings.origin, keys.log, keys.note)
+    snapshot = await store.read_log()
+    extend_checked(state, snapshot, log_verifier(keys))
+    if pin is not None and pinned is not None:
+        check_pinned(state.tree, pinned, str(pin.path))
+    return state, KeyDirectory(snapshot.key_changes)
+
+
+def extend_checked(state: LogState, snapshot: LogSnapshot, log_key: VerifierKey) -> None:
+    """Extend ``state`` with ``snapshot`` once its latest checkpoint checks out against the tree."""
+
+    def check(tree: MerkleTree, latest: CheckpointRecord) -> None:
+        check_stored_checkpoint(tree, latest, log_key, state.origin)
+
+    state.extend(snapshot, check)
+
+
+class Pinning:
+    """On the sequencer: the pin checked at take-over, then moved on after every commit."""
+
+    def __init__(self, pin: CheckpointPin, state: LogState) -> None:
+        self.pin = pin
+        self.state = state
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="registry-pin")
+
+    def take_over(self) -> None:
+        """Check the caught-up log against the pin and pin its latest checkpoint.
+
+        Raises :class:`LogContradiction` (and pins nothing) if the log does not
+        extend the pinned checkpoint.  Run with the sequencer lock held, before
+        the first batch.
+        """
+        pinned = self.pin.read()
+        if pinned is not None:
+            check_pinned(self.state.tree, pinned, str(self.pin.path))
+        latest = self.state.latest
+        if latest is not None and (pinned is None or pinned.size < latest.size):
+            self.pin.write(latest.note)
+            pinned = Checkpoint(self.state.origin, latest.size, latest.root)
+        self.state.pinned = pinned
+
+    async def committed(self, checkpoint: CheckpointRecord) -> None:
+        """Pin ``checkpoint``, whose batch is committed (called before anyone sees it).
+
+        Never raises: the batch is on disk whatever happens here.  If the file
+        cannot be written the error is logged and the pin stays behind (it
+        then guards less, never wrongly).
+        """
+        try:
+            await asyncio.get_running_loop().run_in_executor(
+                self._thread, self.pin.write, checkpoint.note
+            )
+        except Exception:
+            log.exception("could not pin checkpoint %d in %s", checkpoint.size, self.pin.path)
+            return
+        self.state.pinned = Checkpoint(self.state.origin, checkpoint.size, checkpoint.root)
+
+    def close(self) -> None:
+        """Stop the pinning thread (after the last batch was written)."""
+        self._thread.shutdown()
+
+
+class RegistryRunning(Exception):
+    """A registry process holds the sequencer lock of the database (stop it first)."""
+
+    def __init__(self, message: Message) -> None:
+        self.message = message
+        super().__init__(message.render("en"))
+
+
+@dataclass
+class PinReview:
+    """The pinned checkpoint beside the database's latest, for the operator to decide on."""
+
+    pin: CheckpointPin
+    pinned: Checkpoint | None
+    pin_problem: str | None
+    """Why the pin file does not verify, if it is there but does not."""
+    database: CheckpointRecord | None
+    """The database's latest checkpoint, checked against its stored tree."""
+    contradiction: LogContradiction | None
+    """How the database contradicts the pin; None if it extends it (or nothing is pinned)."""
+
+    def accept_database(self) -> None:
+        """Pin the database's latest checkpoint (or nothing, for an empty database)."""
+        if self.database is None:
+            with suppress(FileNotFoundError):
+                self.pin.path.unlink()
+        else:
+            self.pin.write(self.database.note)
+
+
+@asynccontextmanager
+async def pin_review(settings: Settings, keys: OperatorKeys) -> AsyncIterator[PinReview]:
+    """Compare the pin with the database, holding the sequencer lock so nothing moves.
+
+    Raises :class:`RegistryRunning` if a registry process holds the lock,
+    :class:`LogContradiction` if the database contradicts its own latest
+    checkpoint (no pin can fix that), ``ValueError`` for an in-memory database.
+    """
+    pin = checkpoint_pin(settings, keys)
+    if pin is None:
+        raise ValueError("an in-memory database has no pinned checkpoint")
+    await upgrade(settings.database_url)
+    async with Store.open(settings.database_url) as store, store.sequencer_lock() as held:
+        if not held:
+            raise RegistryRunning(Message("log.repin-running", {}))
+        state = LogState(settings.origin, keys.log, keys.note)
+        extend_checked(state, await store.read_log(), log_verifier(keys))
+        pinned, problem, contradiction = None, None, None
+        try:
+            pinned = pin.read()
+        except LogContradiction as unreadable:
+            problem = unreadable.evidence.get("detail", str(unreadable))
+        if pinned is not None:
+            try:
+                check_pinned(state.tree, pinned, str(pin.path))
+            except LogContradiction as exc:
+                contradiction = exc
+        yield PinReview(pin, pinned, problem, state.latest, contradiction)
