@@ -155,7 +155,16 @@ class Registrar:
             self._queue.put_nowait(_Pending.of(statement, future, verified))
         except asyncio.QueueFull:
             raise Unavailable(Message("unavailable.queue-full"), retry_after=1) from None
-        return await future
+        # Shielded: a caller that goes away (a follower's hand-off connection closing, a
+        # client hanging up) must not cancel the registration for the repeats of the same
+        # content that wait on it (``_follow``); the entry is written all the same.
+        try:
+            return await asyncio.shield(future)
+        except asyncio.CancelledError:
+            if not future.cancelled():
+                raise  # this caller was cancelled; the registration goes on
+            # The same content was in an atomic group that was refused: nothing was written.
+            raise Unavailable(Message("unavailable.send-again")) from None
 
     async def register_atomic(self, statements: Sequence[bytes]) -> list[Registered]:
         """Register all ``statements`` in one transaction, or none of them.

@@ -174,3 +174,27 @@ def test_recent_entries_are_read_back_from_memory(
         assert await service.receipt(results[0].index) == results[0].receipt
 
     run(settings, operator, scenario)
+
+
+def test_a_caller_that_goes_away_does_not_cancel_the_repeat_of_its_statement(
+    settings: Settings, operator: OperatorKeys
+) -> None:
+    # A follower's hand-off connection dies while its statement waits in the queue; the same
+    # statement, sent again through another worker, must get the entry, not an error
+    # (seen as a 500 in the crash test before the registrar shielded its futures).
+    _, statements = _group(operator, 1)
+
+    async def scenario(service: RegistryService) -> None:
+        enrol, statement = statements
+        await service.register(enrol)
+        first = asyncio.create_task(service.register(statement))
+        second = asyncio.create_task(service.register(statement))
+        await asyncio.sleep(0)  # both are queued; the sequencer has not taken them yet
+        first.cancel()
+        result = await second
+        assert result.index == 2
+        with pytest.raises(asyncio.CancelledError):
+            await first
+        assert service.size == 3
+
+    run(settings, operator, scenario)
