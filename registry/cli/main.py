@@ -30,9 +30,9 @@ from registry.cli.startup import (
     database_name,
     hold_data_dir,
     insecure_warning,
-    say,
     start_report,
 )
+from registry.cli.words import say
 from registry.config import ConfigError, Settings, describe, settings_environment
 from registry.demo.load import DemoError, demo_status, load_demo
 from registry.i18n import language_from_env

@@ -10,13 +10,12 @@ a change cut short is finished by running it again (see
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 import click
 
-from registry.cli.startup import say
+from registry.cli.passphrase import read_secret
+from registry.cli.words import say
 from registry.config import INSECURE_DEFAULT_PASSPHRASE, ConfigError, Settings
 from registry.i18n import language_from_env
 from registry.records.operator import keys_exist, reseal_keys
@@ -71,20 +70,13 @@ def change(new_passphrase_file: Path | None) -> None:
 
 def _new_passphrase(path: Path | None) -> str:
     """The new passphrase: the file's text less trailing newlines, else the variable, else asked."""
-    if path is not None:
-        try:
-            return path.read_text(encoding="utf-8").rstrip("\n")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise click.BadParameter(
-                say("cli.passphrase.unreadable", path=str(path), reason=str(exc)),
-                param_hint="--new-passphrase-file",
-            ) from exc
-    from_env = os.environ.get(NEW_PASSPHRASE_ENV)
-    if from_env is not None:
-        return from_env
-    if not sys.stdin.isatty():
-        raise click.UsageError(say("cli.passphrase.none_given", variable=NEW_PASSPHRASE_ENV))
-    value: str = click.prompt(
-        say("cli.passphrase.prompt"), hide_input=True, confirmation_prompt=True
+    return read_secret(
+        path,
+        variable=NEW_PASSPHRASE_ENV,
+        option="--new-passphrase-file",
+        prompt=say("cli.passphrase.prompt"),
+        confirm=True,
+        empty_variable_counts=True,
+        unreadable="cli.passphrase.unreadable",
+        missing="cli.passphrase.none_given",
     )
-    return value

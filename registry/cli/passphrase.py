@@ -31,21 +31,49 @@ def read_passphrase(passphrase_file: Path | None, *, confirm: bool = False) -> s
     :class:`click.UsageError` when there is no file, no variable and no terminal
     to ask in, and :class:`click.BadParameter` for a file that cannot be read as UTF-8.
     """
-    if passphrase_file is not None:
+    return read_secret(
+        passphrase_file,
+        variable=PASSPHRASE_ENV,
+        option="--passphrase-file",
+        prompt=say("cli.prompt.passphrase"),
+        confirm=confirm,
+    )
+
+
+def read_secret(
+    path: Path | None,
+    *,
+    variable: str,
+    option: str,
+    prompt: str,
+    confirm: bool = False,
+    empty_variable_counts: bool = False,
+    unreadable: str = "cli.passphrase-file",
+    missing: str = "cli.no-passphrase",
+) -> str:
+    """A secret from the file ``path`` (less trailing newlines), else ``$variable``, else asked.
+
+    An empty ``$variable`` is ignored unless ``empty_variable_counts`` (the caller
+    then refuses it with its own words).  Raises :class:`click.BadParameter` naming
+    ``option`` for an unreadable file (worded by the message ``unreadable``), and
+    :class:`click.UsageError` when there is nothing to read and no terminal to ask in
+    (worded by ``missing``).
+    """
+    if path is not None:
         try:
-            return passphrase_file.read_text(encoding="utf-8").rstrip("\n")
+            return path.read_text(encoding="utf-8").rstrip("\n")
         except (OSError, UnicodeDecodeError) as exc:
             raise click.BadParameter(
-                say("cli.passphrase-file", path=str(passphrase_file), error=str(exc)),
-                param_hint="--passphrase-file",
+                say(unreadable, path=str(path), error=str(exc), reason=str(exc)),
+                param_hint=option,
             ) from exc
-    from_env = os.environ.get(PASSPHRASE_ENV)
-    if from_env:
+    from_env = os.environ.get(variable)
+    if from_env or (empty_variable_counts and from_env is not None):
         return from_env
     if not sys.stdin.isatty():
-        raise click.UsageError(say("cli.no-passphrase", variable=PASSPHRASE_ENV))
+        raise click.UsageError(say(missing, variable=variable))
     value: str = click.prompt(
-        say("cli.prompt.passphrase"),
+        prompt,
         hide_input=True,
         confirmation_prompt=say("cli.prompt.repeat") if confirm else False,
     )

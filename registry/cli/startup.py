@@ -17,20 +17,14 @@ import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import click
 
+from registry.cli.words import say
 from registry.config import INSECURE_DEFAULT_PASSPHRASE, Settings
-from registry.i18n import language_from_env, message
 
 LOCK_FILE = "serve.lock"
 """Held (``flock``) by the `registry serve` using the data folder, for as long as it runs."""
-
-
-def say(key: str, /, **params: Any) -> str:
-    """The CLI message ``key`` in the language of the environment (``LANG``, ``LC_ALL``)."""
-    return message(key, language_from_env(), **params)
 
 
 @contextlib.contextmanager
