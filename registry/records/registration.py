@@ -21,11 +21,12 @@ from typing import Any
 
 from registry.i18n import Message
 from registry.log.state import LogState
-from registry.records.directory import KeyDirectory
+from registry.records.directory import KeyDirectory, RevokedEntries
 from registry.records.entries import batch_rows
 from registry.records.errors import (
     BatchRefused,
     RegistrationRefused,
+    TamperedEntry,
     Unavailable,
     oversized,
     refusal_for,
@@ -34,6 +35,7 @@ from registry.records.pipeline import AppendedBatch, WritePipeline
 from registry.records.policy import Admission, admit
 from registry.records.references import LogView, prefetch
 from registry.records.seen import SeenStatements
+from registry.records.verified import EntryChecker, TamperAlarm, VerifiedEntries
 from registry.store.models import CheckpointRecord, EntryRecord
 from registry.store.repository import Store
 from registry.verify.cbor import MAX_CBOR_SIZE, decode
@@ -98,6 +100,8 @@ class Registrar:
         state: LogState,
         directory: KeyDirectory,
         *,
+        reads: VerifiedEntries | None = None,
+        revoked: RevokedEntries | None = None,
         bootstrap_admin: tuple[bytes, bytes] | None = None,
         batch_max: int = 512,
         batch_wait_ms: int = 2,
@@ -107,6 +111,10 @@ class Registrar:
         self.store = store
         self.state = state
         self.directory = directory
+        self.reads = reads or VerifiedEntries(store, EntryChecker(state, directory, TamperAlarm()))
+        """Earlier entries, read for the policy and for repeats, checked against the log."""
+        self.revoked = RevokedEntries() if revoked is None else revoked
+        """What no longer stands (derived from the log), kept current as batches commit."""
         self.bootstrap_admin = bootstrap_admin
         self.batch_max = batch_max
         self.batch_wait = batch_wait_ms / 1000
@@ -274,8 +282,25 @@ class Registrar:
             item.verified.payload if item.verified is not None else _peek_payload(item.statement)
             for item in batch
         ]
+        try:
+            return await self._prefetch(payloads)
+        except TamperedEntry:
+            pass
+        # One of them refers to an entry edited in the database: answer those that do with
+        # that (tampered-entry), and admit the others against what they read.
+        kept = []
+        for item, payload in zip(batch, payloads, strict=True):
+            try:
+                await self._prefetch([payload])
+            except TamperedEntry as tampered:
+                item.future.set_exception(tampered)
+            else:
+                kept.append(payload)
+        return await self._prefetch(kept)
+
+    async def _prefetch(self, payloads: list[dict[str, Any]]) -> LogView:
         return await prefetch(
-            self.store, self.directory, self.state.size, payloads, REFERENCE_FIELDS
+            self.reads, self.directory, self.revoked, self.state.size, payloads, REFERENCE_FIELDS
         )
 
     async def _contents_in_log(self, batch: list[_Pending]) -> dict[bytes, tuple[int, bytes]]:
@@ -310,7 +335,8 @@ class Registrar:
         duplicates: list[tuple[_Pending, _Pending]] = []
         old_indexes: list[tuple[_Pending, int]] = []
         admitted: list[tuple[_Pending, Statement, Admission]] = []
-        for item in batch:
+        # (one answered already, for referring to an edited entry, is left out)
+        for item in [i for i in batch if not i.future.done()]:
             repeat = _repeat(item, existing, first_seen, lookup)
             if isinstance(repeat, _Pending):  # earlier in this batch, or in one being written
                 duplicates.append((item, repeat))
@@ -395,6 +421,8 @@ class Registrar:
         self.state.commit(batch.checkpoint)
         for change in batch.key_changes:
             self.directory.apply(change)
+        for revocation in batch.revocations:
+            self.revoked.add(revocation)
         for hook in self.on_commit:
             hook(batch.records)
         for (item, _, _), record in zip(batch.admitted, batch.records, strict=True):
@@ -402,7 +430,12 @@ class Registrar:
                 item.future.set_result(Registered(record.idx, record.receipt, existed=False))
 
     async def _resolve_existing(self, item: _Pending, idx: int) -> None:
-        entry = await self.store.get_entry(idx)
+        """Answer ``item`` with entry ``idx``, which has its signed content, once checked."""
+        try:
+            entry = await self.reads.entry(idx)
+        except TamperedEntry as tampered:  # its content_sha256 (or more) was edited
+            item.future.set_exception(tampered)
+            return
         if entry is None:  # pragma: no cover - the index came from the store
             item.future.set_exception(Unavailable(Message("unavailable.entry-vanished")))
             return

@@ -3,6 +3,11 @@
 The API calls this and nothing below it.  Reads are served from memory (the
 tree, the latest checkpoint, a cache of receipts) so the hot GETs never wait
 for a database round trip; writes go through the :class:`Registrar`.
+
+Whatever is read from the database for an answer or a figure goes through
+:class:`~registry.records.verified.VerifiedEntries` (``reads``), which checks it
+against the log first; an entry's receipt and statement are checked once, when
+they enter the in-memory cache, and served from there without another check.
 """
 
 from __future__ import annotations
@@ -28,16 +33,17 @@ from registry.log.tiles import (
 from registry.log.tree import ProofRequestError
 from registry.records import cluster, views
 from registry.records.custodial import Clock, CustodialSigning, wall_clock_ms
-from registry.records.directory import KeyDirectory
-from registry.records.errors import NotFound, Unavailable, refusal_for
+from registry.records.derived import DerivedTables
+from registry.records.errors import NotFound, TamperedEntry, Unavailable, refusal_for
 from registry.records.handoff import HandoffClient, HandoffServer, handoff_socket
 from registry.records.identities import Identities, Person
 from registry.records.operator import OperatorKeys
 from registry.records.registration import Registered, Registrar
 from registry.records.startup import Pinning, checkpoint_pin, load_log
+from registry.records.verified import EntryChecker, VerifiedEntries
 from registry.records.views import ConsistencyProof, InclusionProof
 from registry.store.migrate import upgrade
-from registry.store.models import CheckpointRecord, EntryRecord, SignerKeyRecord
+from registry.store.models import CheckpointRecord, EntryRecord, RevokedEntryRecord, SignerKeyRecord
 from registry.store.repository import Store
 from registry.verify.result import Reason
 from registry.verify.statement import Statement, read_verified_statement, verify_statement
@@ -66,19 +72,26 @@ class RegistryService:
         store: Store,
         keys: OperatorKeys,
         state: LogState,
-        directory: KeyDirectory,
+        tables: DerivedTables,
         registrar: Registrar,
     ) -> None:
         self.settings = settings
         self.store = store
         self.keys = keys
         self.state = state
-        self.directory = directory
-        self.registrar = registrar
+        self.tables = tables
+        """Who may sign and what no longer stands, derived from the log, and what was
+        found edited behind the registry's back."""
+        self.directory = tables.directory
+        self.reads = registrar.reads
+        """The one way entries come out of the database: checked against the log."""
         self.identities = Identities(store)
         """The personal data behind commitments, and the signed requests used."""
+        self.registrar = registrar
         self._recent: OrderedDict[int, tuple[bytes, bytes]] = OrderedDict()
-        """Entry index -> (receipt, statement bytes), newest last."""
+        """Entry index -> (receipt, statement bytes), checked, newest last."""
+        self._unchecked: OrderedDict[int, tuple[bytes, bytes]] = OrderedDict()
+        """Receipts and statements a follower read ahead, checked when first asked for."""
         self._cosigned_note: tuple[int, str] | None = None
         self._lock = contextlib.AsyncExitStack()
         self._tasks: list[asyncio.Task[None]] = []
@@ -105,19 +118,22 @@ class RegistryService:
         store = Store.open(settings.database_url)
         pin = checkpoint_pin(settings, keys)
         try:
-            state, directory = await load_log(store, settings, keys, pin)
+            state, tables = await load_log(store, settings, keys, pin)
         except BaseException:
             await store.close()
             raise
+        reads = VerifiedEntries(store, EntryChecker(state, tables.directory, tables.alarm))
         registrar = Registrar(
             store,
             state,
-            directory,
+            tables.directory,
+            reads=reads,
+            revoked=tables.revoked,
             bootstrap_admin=(keys.admin.kid, keys.admin.public_key),
             batch_max=settings.batch_max,
             batch_wait_ms=settings.batch_wait_ms,
         )
-        service = cls(settings, store, keys, state, directory, registrar)
+        service = cls(settings, store, keys, state, tables, registrar)
         service.pinning = None if pin is None else Pinning(pin, state)
         registrar.on_commit.append(service._remember_committed)
         try:
@@ -262,11 +278,18 @@ class RegistryService:
 
     def remember_entry(self, idx: int, receipt: bytes, statement: bytes) -> None:
         """Keep entry ``idx``'s receipt and statement in memory (the newest
-        ``recent_limit`` are kept): both are immutable once committed."""
-        self._recent[idx] = (receipt, statement)
-        self._recent.move_to_end(idx)
-        if len(self._recent) > self.recent_limit:
-            self._recent.popitem(last=False)
+        ``recent_limit`` are kept): both are immutable once committed.
+
+        Only for bytes this process made or checked: they are served as they are.
+        """
+        _keep(self._recent, idx, (receipt, statement), self.recent_limit)
+        self._unchecked.pop(idx, None)
+
+    def read_ahead(self, idx: int, receipt: bytes, statement: bytes) -> None:
+        """Keep entry ``idx``'s receipt and statement read from the database ahead of
+        any request; they are checked against the log when first asked for."""
+        if idx not in self._recent:
+            _keep(self._unchecked, idx, (receipt, statement), self.recent_limit)
 
     # -- reads -------------------------------------------------------------------------
 
@@ -286,11 +309,16 @@ class RegistryService:
             raise NotFound(Message("notfound.entry-of", {"index": idx, "size": self.size}))
 
     async def entry(self, idx: int) -> EntryRecord:
-        """The entry at ``idx``."""
+        """The entry at ``idx``, every copy it holds (receipt too) checked against the log.
+
+        Raises :class:`TamperedEntry` if one differs.
+        """
         await self._check_index(idx)
-        record = await self.store.get_entry(idx)
+        record = await self.reads.entry(idx)
         if record is None:
-            raise NotFound(Message("notfound.entry", {"index": idx}))
+            # The tree, checked against the signed checkpoint, has a leaf there.
+            raise self.reads.checker.alarm.tampered(TamperedEntry(idx, "row", "an entry", "no row"))
+        self.remember_entry(idx, record.receipt, record.statement)
         return record
 
     async def receipt(self, idx: int) -> bytes:
@@ -314,8 +342,12 @@ class RegistryService:
         cached = self._recent.get(idx)
         if cached is not None:
             return cached
+        ahead = self._unchecked.pop(idx, None)
+        if ahead is not None:
+            self.reads.checker.served(idx, *ahead)
+            self.remember_entry(idx, *ahead)
+            return ahead
         record = await self.entry(idx)
-        self.remember_entry(idx, record.receipt, record.statement)
         return record.receipt, record.statement
 
     async def checkpoint(self) -> str:
@@ -371,6 +403,13 @@ class RegistryService:
                         Message("notfound.tile-bundle", {"path": resource.path, "size": self.size})
                     )
                 records = await self.store.get_entries(start, start + resource.width)
+                for offset, record in enumerate(records):
+                    self.reads.checker.leaf_bytes(start + offset, record.leaf)
+                if len(records) != resource.width:
+                    missing = start + len(records)
+                    raise self.reads.checker.alarm.tampered(
+                        TamperedEntry(missing, "row", "an entry", "no row")
+                    )
                 data = encode_entry_bundle([r.leaf for r in records])
             else:
                 data = tile_bytes(self.state.tree, resource)
@@ -387,8 +426,12 @@ class RegistryService:
         await self.store.put_meta(name, value)
 
     async def entries(self, start: int, end: int) -> list[EntryRecord]:
-        """The entries ``start <= idx < end`` on disk, in log order."""
-        return await self.store.get_entries(start, end)
+        """The entries ``start <= idx < end`` on disk, in log order, checked against the log.
+
+        Their ``receipt`` is empty (not checked here: :meth:`receipt` serves receipts).
+        Raises :class:`TamperedEntry` if one differs from what the log vouches for.
+        """
+        return await self.reads.entries(start, end)
 
     async def search(
         self,
@@ -404,8 +447,9 @@ class RegistryService:
         """One page of the entries matching every filter given (oldest first), and how many match.
 
         ``since_ms`` is inclusive and ``until_ms`` exclusive (registration time).
+        Each entry is checked against the log (receipts empty), as :meth:`entries`.
         """
-        page = await self.store.search_entries(
+        page = await self.reads.search(
             type=type,
             signer_kid=signer_kid,
             instansi=instansi,
@@ -418,12 +462,24 @@ class RegistryService:
 
     async def latest_entries(self, limit: int) -> list[EntryRecord]:
         """The newest ``limit`` entries under the latest checkpoint, newest first."""
-        page = await self.store.search_entries(limit=limit, newest_first=True)
+        page = await self.reads.search(limit=limit, newest_first=True)
         return [record for record in page.records if record.idx < self.size]
 
     async def checkpoint_at(self, size: int) -> CheckpointRecord | None:
-        """The checkpoint the registry signed for tree ``size``, if it signed one."""
-        return await self.store.checkpoint_at(size)
+        """The checkpoint the registry signed for tree ``size``, if it signed one (checked:
+        signed by the log's key for this tree's root at that size)."""
+        if size > self.size:
+            return None
+        return await self.reads.checkpoint_at(size)
+
+    def revocation_of(self, idx: int) -> RevokedEntryRecord | None:
+        """Why entry ``idx`` no longer stands (derived from the log), or ``None``."""
+        return self.tables.revoked.of(idx)
+
+    def tampering(self) -> tuple[int, list[dict[str, str]]]:
+        """How many edits behind the registry's back this process found, and the first ones."""
+        alarm = self.tables.alarm
+        return alarm.count, alarm.findings()
 
     def signer(self, kid: bytes) -> SignerKeyRecord | None:
         """The enrolment of ``kid`` (revoked ones too), if any."""
@@ -445,5 +501,18 @@ class RegistryService:
             self.directory.get(record.signer_kid),
             self.inclusion_proof(idx),
             await self.checkpoint(),
-            await self.store.revocation_of(idx),
+            self.revocation_of(idx),
         )
+
+
+def _keep(
+    cache: OrderedDict[int, tuple[bytes, bytes]],
+    idx: int,
+    value: tuple[bytes, bytes],
+    limit: int,
+) -> None:
+    """Put ``value`` in ``cache`` as its newest, dropping the oldest past ``limit``."""
+    cache[idx] = value
+    cache.move_to_end(idx)
+    if len(cache) > limit:
+        cache.popitem(last=False)
