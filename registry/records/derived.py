@@ -34,7 +34,7 @@ from registry.records.directory import KeyDirectory, RevokedEntries
 from registry.records.errors import TamperedEntry
 from registry.records.policy import key_change_of
 from registry.records.schemas import Enrolment, KeyRevocation, RecordError, parse_record
-from registry.records.verified import EntryChecker, TamperAlarm, read_statement
+from registry.records.verified import EntryChecker, StatementFacts, TamperAlarm, read_statement
 from registry.store.models import (
     EntryRecord,
     KeyChange,
@@ -45,6 +45,8 @@ from registry.store.models import (
 
 DERIVING_TYPES = ("enrolment", "key-revocation", "revocation")
 """The statement types whose entries change the keys or what stands."""
+
+KEY_COLUMNS = tuple(field.name for field in fields(SignerKeyRecord))
 
 VOUCHED = frozenset({"idx", "leaf", "leaf_hash", "statement"})
 """What the log itself vouches for; an edit there leaves nothing to derive from."""
@@ -106,7 +108,7 @@ class DerivedTables:
             elif row is not None and key is None:
                 self._differs(where, "row", f"enrolment_idx {row.enrolment_idx}", "no enrolment")
             elif row is not None and key is not None:
-                for name in (field.name for field in fields(SignerKeyRecord)):
+                for name in KEY_COLUMNS:
                     stored_value, derived_value = getattr(row, name), getattr(key, name)
                     if stored_value != derived_value:
                         self._differs(where, name, _shown(stored_value), _shown(derived_value))
@@ -143,13 +145,13 @@ def _change_of(checker: EntryChecker, record: EntryRecord) -> KeyChange | Revoke
     """What ``record`` changes, read from its statement once the leaf vouches for it."""
     index = record.idx
     try:
-        checker.entry(record, receipt=False)
+        facts: StatementFacts | None = checker.read(record, receipt=False)[1]
     except TamperedEntry as tampered:
         if tampered.what in VOUCHED:
             raise _refusal(tampered.evidence) from tampered
         # A column copied from the statement was edited (the alarm has it): the
         # statement, which the leaf vouches for, says what the entry is.
-    facts = read_statement(record.statement)
+        facts = read_statement(record.statement)
     if facts is None:  # pragma: no cover - the statement hashed to its leaf
         raise _refusal({"index": str(index), "column": "statement", "expected": "a statement"})
     if facts.type == "revocation":

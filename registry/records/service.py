@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -34,10 +33,11 @@ from registry.log.tree import ProofRequestError
 from registry.records import cluster, views
 from registry.records.custodial import Clock, CustodialSigning, wall_clock_ms
 from registry.records.derived import DerivedTables
-from registry.records.errors import NotFound, TamperedEntry, Unavailable, refusal_for
+from registry.records.errors import NotFound, Unavailable, refusal_for
 from registry.records.handoff import HandoffClient, HandoffServer, handoff_socket
 from registry.records.identities import Identities, Person
 from registry.records.operator import OperatorKeys
+from registry.records.recent import RecentEntries
 from registry.records.registration import Registered, Registrar
 from registry.records.startup import Pinning, checkpoint_pin, load_log
 from registry.records.verified import EntryChecker, VerifiedEntries
@@ -49,10 +49,6 @@ from registry.verify.result import Reason
 from registry.verify.statement import Statement, read_verified_statement, verify_statement
 
 log = logging.getLogger(__name__)
-
-RECENT_ENTRIES = 100_000
-"""Entries whose receipt and statement bytes a process keeps in memory, the newest
-(about 150 MB at most): what signers and QR verifiers read back is mostly recent."""
 
 
 @dataclass(frozen=True)
@@ -88,10 +84,10 @@ class RegistryService:
         self.identities = Identities(store)
         """The personal data behind commitments, and the signed requests used."""
         self.registrar = registrar
-        self._recent: OrderedDict[int, tuple[bytes, bytes]] = OrderedDict()
-        """Entry index -> (receipt, statement bytes), checked, newest last."""
-        self._unchecked: OrderedDict[int, tuple[bytes, bytes]] = OrderedDict()
-        """Receipts and statements a follower read ahead, checked when first asked for."""
+        self.recent = RecentEntries(self.reads.checker)
+        """The newest entries' receipts and statements, checked, served from memory."""
+        self._recent = self.recent.checked
+        """(The hot reads look there directly: entry index -> (receipt, statement).)"""
         self._cosigned_note: tuple[int, str] | None = None
         self._lock = contextlib.AsyncExitStack()
         self._tasks: list[asyncio.Task[None]] = []
@@ -273,8 +269,10 @@ class RegistryService:
         for record in records:
             self.remember_entry(record.idx, record.receipt, record.statement)
 
-    recent_limit = RECENT_ENTRIES
-    """How many of the newest entries :meth:`remember_entry` keeps."""
+    @property
+    def recent_limit(self) -> int:
+        """How many of the newest entries' receipts and statements are kept in memory."""
+        return self.recent.limit
 
     def remember_entry(self, idx: int, receipt: bytes, statement: bytes) -> None:
         """Keep entry ``idx``'s receipt and statement in memory (the newest
@@ -282,14 +280,12 @@ class RegistryService:
 
         Only for bytes this process made or checked: they are served as they are.
         """
-        _keep(self._recent, idx, (receipt, statement), self.recent_limit)
-        self._unchecked.pop(idx, None)
+        self.recent.remember(idx, receipt, statement)
 
     def read_ahead(self, idx: int, receipt: bytes, statement: bytes) -> None:
         """Keep entry ``idx``'s receipt and statement read from the database ahead of
         any request; they are checked against the log when first asked for."""
-        if idx not in self._recent:
-            _keep(self._unchecked, idx, (receipt, statement), self.recent_limit)
+        self.recent.read_ahead(idx, receipt, statement)
 
     # -- reads -------------------------------------------------------------------------
 
@@ -313,12 +309,15 @@ class RegistryService:
 
         Raises :class:`TamperedEntry` if one differs.
         """
-        await self._check_index(idx)
-        record = await self.reads.entry(idx)
-        if record is None:
-            # The tree, checked against the signed checkpoint, has a leaf there.
-            raise self.reads.checker.alarm.tampered(TamperedEntry(idx, "row", "an entry", "no row"))
+        record = await self._read(idx, receipt=True)
         self.remember_entry(idx, record.receipt, record.statement)
+        return record
+
+    async def _read(self, idx: int, *, receipt: bool) -> EntryRecord:
+        await self._check_index(idx)
+        record = await self.reads.entry(idx, receipt=receipt)
+        if record is None:  # pragma: no cover - below the checkpoint, a missing row raises
+            raise NotFound(Message("notfound.entry", {"index": idx}))
         return record
 
     async def receipt(self, idx: int) -> bytes:
@@ -342,10 +341,8 @@ class RegistryService:
         cached = self._recent.get(idx)
         if cached is not None:
             return cached
-        ahead = self._unchecked.pop(idx, None)
+        ahead = self.recent.from_ahead(idx)
         if ahead is not None:
-            self.reads.checker.served(idx, *ahead)
-            self.remember_entry(idx, *ahead)
             return ahead
         record = await self.entry(idx)
         return record.receipt, record.statement
@@ -402,15 +399,7 @@ class RegistryService:
                     raise NotFound(
                         Message("notfound.tile-bundle", {"path": resource.path, "size": self.size})
                     )
-                records = await self.store.get_entries(start, start + resource.width)
-                for offset, record in enumerate(records):
-                    self.reads.checker.leaf_bytes(start + offset, record.leaf)
-                if len(records) != resource.width:
-                    missing = start + len(records)
-                    raise self.reads.checker.alarm.tampered(
-                        TamperedEntry(missing, "row", "an entry", "no row")
-                    )
-                data = encode_entry_bundle([r.leaf for r in records])
+                data = encode_entry_bundle(await self.reads.leaves(start, start + resource.width))
             else:
                 data = tile_bytes(self.state.tree, resource)
         except TileRequestError as exc:
@@ -494,8 +483,12 @@ class RegistryService:
         return views.configuration(self.settings.origin, self.keys)
 
     async def entry_view(self, idx: int) -> dict[str, Any]:
-        """The JSON view of an entry: type, payload, signer, leaf, proof, checkpoint, status."""
-        record = await self.entry(idx)
+        """The JSON view of an entry: type, payload, signer, leaf, proof, checkpoint, status.
+
+        Its copies are checked against the log; the view carries no receipt, so the
+        receipt's check is left to :meth:`receipt`.
+        """
+        record = await self._read(idx, receipt=False)
         return views.entry_view(
             record,
             self.directory.get(record.signer_kid),
@@ -503,16 +496,3 @@ class RegistryService:
             await self.checkpoint(),
             self.revocation_of(idx),
         )
-
-
-def _keep(
-    cache: OrderedDict[int, tuple[bytes, bytes]],
-    idx: int,
-    value: tuple[bytes, bytes],
-    limit: int,
-) -> None:
-    """Put ``value`` in ``cache`` as its newest, dropping the oldest past ``limit``."""
-    cache[idx] = value
-    cache.move_to_end(idx)
-    if len(cache) > limit:
-        cache.popitem(last=False)

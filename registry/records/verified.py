@@ -152,6 +152,10 @@ class EntryChecker:
     def _tampered(self, index: int, what: str, expected: str, found: str) -> TamperedEntry:
         return self.alarm.tampered(TamperedEntry(index, what, expected, found))
 
+    def missing(self, index: int) -> TamperedEntry:
+        """The error (kept) for entry ``index``, under the checkpoint, missing from the store."""
+        return self._tampered(index, "row", "an entry", "no row")
+
     def _tree_leaf_hash(self, index: int) -> bytes:
         try:
             return self.state.tree.node(0, index)
@@ -186,6 +190,12 @@ class EntryChecker:
         back with an empty ``receipt`` so that it cannot be served unchecked.
         Raises :class:`TamperedEntry` naming the first copy that differs.
         """
+        return self.read(record, receipt=receipt)[0]
+
+    def read(
+        self, record: EntryRecord, *, receipt: bool = True
+    ) -> tuple[EntryRecord, StatementFacts]:
+        """As :meth:`entry`, with what the (checked) statement states."""
         index = record.idx
         leaf = self.leaf(index, record.leaf, record.leaf_hash)
         self.statement(index, record.statement, leaf)
@@ -200,11 +210,11 @@ class EntryChecker:
             raise self._tampered(
                 index, "registered_at", str(leaf.registered_at), str(record.registered_at)
             )
-        self._columns(record)
+        facts = self._columns(record)
         if receipt:
             self._receipt(index, record.receipt, record.statement, record.leaf)
-            return record
-        return replace(record, receipt=b"")
+            return record, facts
+        return replace(record, receipt=b""), facts
 
     def statement(self, index: int, statement: bytes, leaf: Leaf) -> None:
         """Entry ``index``'s statement bytes are the ones its (checked) leaf records."""
@@ -212,8 +222,8 @@ class EntryChecker:
         if found != leaf.statement_sha256:
             raise self._tampered(index, "statement", leaf.statement_sha256.hex(), found.hex())
 
-    def _columns(self, record: EntryRecord) -> None:
-        """The columns kept for search and views are the statement's own."""
+    def _columns(self, record: EntryRecord) -> StatementFacts:
+        """The columns kept for search and views are the statement's own; what it states."""
         index = record.idx
         derived = read_statement(record.statement)
         if derived is None:  # pragma: no cover - the statement hashed to its leaf
@@ -237,6 +247,7 @@ class EntryChecker:
         for column, wanted, found in expected:
             if wanted != found:
                 raise self._tampered(index, column, wanted, found)
+        return derived
 
     def _receipt(self, index: int, receipt: bytes, statement: bytes, leaf: bytes | None) -> None:
         """The receipt is one the log's key signed for this entry's leaf under this tree."""
@@ -291,13 +302,34 @@ class VerifiedEntries:
         self.checker = checker
 
     async def entry(self, index: int, *, receipt: bool = True) -> EntryRecord | None:
-        """The entry at ``index``, checked; ``None`` if the store has none there."""
+        """The entry at ``index``, checked; ``None`` if the store has none there (yet: an
+        entry appended by the sequencer and not written).
+
+        Raises :class:`TamperedEntry` if it differs from what the log vouches for, or if
+        it is missing below the latest checkpoint (whose tree has its leaf).
+        """
         record = await self.store.get_entry(index)
-        return None if record is None else self.checker.entry(record, receipt=receipt)
+        if record is None:
+            if index < self.checker.state.committed_size:
+                raise self.checker.missing(index)
+            return None
+        return self.checker.entry(record, receipt=receipt)
 
     async def entries(self, start: int, end: int) -> list[EntryRecord]:
         """The entries ``start <= idx < end`` on disk, in log order, checked (no receipts)."""
         return self.checked(await self.store.get_entries(start, end))
+
+    async def leaves(self, start: int, end: int) -> list[bytes]:
+        """The leaf bytes of entries ``start <= idx < end`` (below the latest checkpoint),
+        each hashed against the tree (what an entry bundle of the tiles serves)."""
+        records = await self.store.get_entries(start, end)
+        for index, record in zip(range(start, end), records, strict=False):
+            if record.idx != index:
+                raise self.checker.missing(index)
+            self.checker.leaf_bytes(index, record.leaf)
+        if len(records) != end - start:
+            raise self.checker.missing(start + len(records))
+        return [record.leaf for record in records]
 
     def checked(self, records: Sequence[EntryRecord]) -> list[EntryRecord]:
         """``records`` read from the store, checked (no receipts)."""
