@@ -276,14 +276,14 @@ class Registrar:
 
         return lookup
 
-    async def _references(self, batch: list[_Pending]) -> LogView:
+    async def _references(self, batch: list[_Pending], reads: VerifiedEntries) -> LogView:
         """Earlier entries the batch's payloads name or its rules need, read before admitting."""
         payloads = [
             item.verified.payload if item.verified is not None else _peek_payload(item.statement)
             for item in batch
         ]
         try:
-            return await self._prefetch(payloads)
+            return await self._prefetch(reads, payloads)
         except TamperedEntry:
             pass
         # One of them refers to an entry edited in the database: answer those that do with
@@ -291,17 +291,25 @@ class Registrar:
         kept = []
         for item, payload in zip(batch, payloads, strict=True):
             try:
-                await self._prefetch([payload])
+                await self._prefetch(reads, [payload])
             except TamperedEntry as tampered:
                 item.future.set_exception(tampered)
             else:
                 kept.append(payload)
-        return await self._prefetch(kept)
+        return await self._prefetch(reads, kept)
 
-    async def _prefetch(self, payloads: list[dict[str, Any]]) -> LogView:
+    async def _prefetch(self, reads: VerifiedEntries, payloads: list[dict[str, Any]]) -> LogView:
         return await prefetch(
-            self.reads, self.directory, self.revoked, self.state.size, payloads, REFERENCE_FIELDS
+            reads, self.directory, self.revoked, self.state.size, payloads, REFERENCE_FIELDS
         )
+
+    def _keys_with(self, unwritten: list[AppendedBatch]) -> KeyDirectory:
+        """The enrolled keys with those of the batches appended but not yet written."""
+        keys = self.directory.overlay()
+        for earlier in unwritten:
+            for change in earlier.key_changes:
+                keys.apply(change)
+        return keys
 
     async def _contents_in_log(self, batch: list[_Pending]) -> dict[bytes, tuple[int, bytes]]:
         """(index, statement SHA-256) of the entries with the signed content of ``batch``'s
@@ -319,12 +327,12 @@ class Registrar:
         # One entry per signed content: a statement whose content the log (or this batch, or
         # one being written) has already is answered with that entry, not appended again.
         existing = await self._contents_in_log(batch)
-        entries = await self._references(batch)
-        keys = self.directory.overlay()
+        keys = self._keys_with(unwritten)
+        # Entries are checked against keys that include those being written (their instansi).
+        reads = self.reads.with_keys(keys)
+        entries = await self._references(batch, reads)
         first_seen: dict[bytes, _Pending] = {}
         for earlier in unwritten:
-            for change in earlier.key_changes:
-                keys.apply(change)
             for (item, statement, admission), record in zip(
                 earlier.admitted, earlier.records, strict=True
             ):
@@ -376,7 +384,7 @@ class Registrar:
                 if atomic:
                     await asyncio.wait([written])
         for item, idx in old_indexes:
-            await self._resolve_existing(item, idx)
+            await self._resolve_existing(item, idx, reads)
         for item, original in duplicates:
             _follow(item, original)
 
@@ -429,10 +437,10 @@ class Registrar:
             if not item.future.done():
                 item.future.set_result(Registered(record.idx, record.receipt, existed=False))
 
-    async def _resolve_existing(self, item: _Pending, idx: int) -> None:
+    async def _resolve_existing(self, item: _Pending, idx: int, reads: VerifiedEntries) -> None:
         """Answer ``item`` with entry ``idx``, which has its signed content, once checked."""
         try:
-            entry = await self.reads.entry(idx)
+            entry = await reads.entry(idx)
         except TamperedEntry as tampered:  # its content_sha256 (or more) was edited
             item.future.set_exception(tampered)
             return

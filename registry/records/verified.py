@@ -30,14 +30,14 @@ import hashlib
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Unpack
 
 from registry.log.state import LogState
 from registry.log.tree import ProofRequestError
 from registry.records.directory import KeyDirectory
 from registry.records.entries import payload_json
 from registry.records.errors import TamperedEntry
-from registry.store.models import CheckpointRecord, EntryRecord, SearchPage
+from registry.store.models import CheckpointRecord, EntryRecord, SearchFilters, SearchPage
 from registry.store.repository import Store
 from registry.verify.cbor import decode
 from registry.verify.checkpoint import verify_checkpoint
@@ -151,6 +151,10 @@ class EntryChecker:
 
     def _tampered(self, index: int, what: str, expected: str, found: str) -> TamperedEntry:
         return self.alarm.tampered(TamperedEntry(index, what, expected, found))
+
+    def with_directory(self, directory: KeyDirectory) -> EntryChecker:
+        """This checker with other keys (the sequencer's, with those of batches being written)."""
+        return EntryChecker(self.state, directory, self.alarm)
 
     def missing(self, index: int) -> TamperedEntry:
         """The error (kept) for entry ``index``, under the checkpoint, missing from the store."""
@@ -301,6 +305,10 @@ class VerifiedEntries:
         self.store = store
         self.checker = checker
 
+    def with_keys(self, directory: KeyDirectory) -> VerifiedEntries:
+        """These reads, checking instansi against ``directory``'s keys."""
+        return VerifiedEntries(self.store, self.checker.with_directory(directory))
+
     async def entry(self, index: int, *, receipt: bool = True) -> EntryRecord | None:
         """The entry at ``index``, checked; ``None`` if the store has none there (yet: an
         entry appended by the sequencer and not written).
@@ -335,34 +343,14 @@ class VerifiedEntries:
         """``records`` read from the store, checked (no receipts)."""
         return [self.checker.entry(r, receipt=False) for r in records]
 
-    async def search(
-        self,
-        *,
-        type: str | None = None,
-        signer_kid: bytes | None = None,
-        instansi: str | None = None,
-        since_ms: int | None = None,
-        until_ms: int | None = None,
-        limit: int = 50,
-        offset: int = 0,
-        newest_first: bool = False,
-    ) -> SearchPage:
+    async def search(self, **filters: Unpack[SearchFilters]) -> SearchPage:
         """One page of :meth:`Store.search_entries`, every record on it checked (no receipts).
 
         Each record found is checked, so one whose search columns were edited
         to match is refused; the count and what an edit hides from the filters
         cannot be checked without reading every entry (``registry audit`` does).
         """
-        page = await self.store.search_entries(
-            type=type,
-            signer_kid=signer_kid,
-            instansi=instansi,
-            since_ms=since_ms,
-            until_ms=until_ms,
-            limit=limit,
-            offset=offset,
-            newest_first=newest_first,
-        )
+        page = await self.store.search_entries(**filters)
         return SearchPage(tuple(self.checked(page.records)), page.total)
 
     async def checkpoint_at(self, size: int) -> CheckpointRecord | None:

@@ -39,6 +39,7 @@ from tests.api.test_compliance import follow_up, recommendation
 from tests.api.test_registration import assert_problem
 from tests.factories import fixed_key
 from tests.records.test_cluster import _admin_enrolment, _pair
+from tests.waiting import until
 
 JSON = {"accept": "application/json"}
 
@@ -547,5 +548,52 @@ def test_a_follower_checks_the_receipts_it_read_ahead(settings: Settings) -> Non
         finally:
             await sequencer.close()
             await follower.close()
+
+    asyncio.run(scenario())
+
+
+def test_an_entry_of_a_batch_still_being_written_is_not_taken_for_tampered(
+    settings: Settings, operator: OperatorKeys
+) -> None:
+    """The sequencer admits a batch while the one before is written: an entry of that one,
+    signed by a key it enrols, is checked against the keys being written too."""
+
+    async def scenario() -> None:
+        service = await RegistryService.open(settings, operator)
+        store = service.store
+        write = store.append_batch
+        written, release = asyncio.Event(), asyncio.Event()
+
+        async def held(*args: Any, **kwargs: Any) -> None:
+            await write(*args, **kwargs)
+            written.set()
+            await release.wait()
+
+        try:
+            admin = operator.admin
+            await service.register(
+                admin.sign_statement(enrolled(admin.public_key, "admin"), "op", NOW_S)
+            )
+            ppk = CoseSigner(fixed_key("ppk"))
+            store.append_batch = held  # type: ignore[method-assign]
+            first = [
+                admin.sign_statement(enrolled(ppk.public_key, "ppk"), "op", NOW_S),
+                ppk.sign_statement(pact(place="Karawang"), "ppk", NOW_S),
+                ppk.sign_statement(revocation_of(2), "ppk", NOW_S),
+            ]
+            batch = [asyncio.ensure_future(service.register(s)) for s in first]
+            await written.wait()  # on disk, its keys not yet applied
+            second = ppk.sign_statement(revocation_of(3, "dicabut kembali"), "ppk", NOW_S)
+            store.append_batch = write  # type: ignore[method-assign]
+            later = asyncio.ensure_future(service.register(second))
+            # admitted (its references read and checked) while the first batch is still held
+            await until(lambda: later.done() or service.state.size == 5, "the second admitted")
+            release.set()
+            assert [r.index for r in await asyncio.gather(*batch)] == [1, 2, 3]
+            assert (await later).index == 4
+            assert service.tampering() == (0, [])
+        finally:
+            release.set()
+            await service.close()
 
     asyncio.run(scenario())
