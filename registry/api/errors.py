@@ -31,6 +31,7 @@ from registry.records.errors import (
     KeyLockedError,
     NotFound,
     RegistrationRefused,
+    TamperedEntry,
     Unavailable,
     WrongPassphraseError,
 )
@@ -146,6 +147,19 @@ def _unavailable(request: Request[Any, Any, Any], exc: Unavailable) -> Response[
         503,
         exc.detail_text,
         headers={"Retry-After": str(exc.retry_after)},
+    )
+
+
+def _tampered(request: Request[Any, Any, Any], exc: TamperedEntry) -> Response[dict[str, Any]]:
+    # Logged and counted where it was found (registry.records.verified); the answer names
+    # what differs, never the edited bytes.
+    return problem_for(
+        request,
+        "tampered-entry",
+        Message("problem.tampered-entry.title"),
+        500,
+        exc.message,
+        evidence=exc.evidence,
     )
 
 
@@ -332,6 +346,7 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     RegistrationRefused: _refused,
     NotFound: _not_found,
     Unavailable: _unavailable,
+    TamperedEntry: _tampered,
     BadRequest: _bad_request,
     RecordError: _record,
     WrongPassphraseError: _wrong_passphrase,

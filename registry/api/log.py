@@ -79,6 +79,21 @@ class LogController(Controller):
     async def configuration(self, service: Service) -> dict[str, Any]:
         return service.configuration()
 
-    @get("/health", summary="Liveness and the log size")
+    @get(
+        "/health",
+        summary="Liveness, the log size, and edits of the database found behind the log's back",
+        description="`status` is `degraded` (still 200) once this process found a stored copy "
+        "that differs from what the log vouches for: `tampered` counts the findings, "
+        "`findings` lists the first ones (docs/guarantees.md).",
+    )
     async def health(self, service: Service) -> dict[str, Any]:
-        return {"status": "ok", "size": service.size, "origin": service.settings.origin}
+        tampered, findings = service.tampering()
+        health: dict[str, Any] = {
+            "status": "degraded" if tampered else "ok",
+            "size": service.size,
+            "origin": service.settings.origin,
+            "tampered": tampered,
+        }
+        if findings:
+            health["findings"] = findings
+        return health

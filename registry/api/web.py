@@ -23,11 +23,15 @@ from typing import Annotated, Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar import Controller, Request, Response, get
 from litestar.params import FromPath, FromQuery, PathParameter
-from litestar.status_codes import HTTP_304_NOT_MODIFIED, HTTP_404_NOT_FOUND
+from litestar.status_codes import (
+    HTTP_304_NOT_MODIFIED,
+    HTTP_404_NOT_FOUND,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+)
 
 from registry.api.deps import Service
 from registry.i18n import Message
-from registry.records.errors import NotFound
+from registry.records.errors import NotFound, TamperedEntry
 from registry.records.service import RegistryService
 
 
@@ -276,6 +280,17 @@ class WebController(Controller):
                 HTTP_404_NOT_FOUND,
                 page="missing",
                 index=index,
+            )
+        except TamperedEntry as tampered:  # logged and counted where it was found
+            return self._page(
+                request,
+                service,
+                "tampered.html",
+                chosen,
+                HTTP_500_INTERNAL_SERVER_ERROR,
+                page="tampered",
+                index=index,
+                column=tampered.what,
             )
         return self._page(
             request,

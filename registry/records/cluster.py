@@ -19,10 +19,10 @@ import time
 from typing import TYPE_CHECKING
 
 from registry.i18n import Message
-from registry.records.errors import RegistrationRefused, Unavailable, oversized
+from registry.records.errors import RegistrationRefused, TamperedEntry, Unavailable, oversized
 from registry.records.handoff import SequencerUnreachable
 from registry.records.registration import Registered, Registrar
-from registry.records.startup import extend_checked, log_verifier
+from registry.records.startup import extend_derived, log_verifier
 from registry.store.models import PendingRecord
 from registry.verify.cbor import MAX_CBOR_SIZE
 from registry.verify.statement import Statement
@@ -47,9 +47,11 @@ async def catch_up(service: RegistryService) -> None:
 
     One bounded read (:meth:`Store.read_log`): leaves, checkpoints, key
     changes and the newest receipts all stop at that checkpoint, however many
-    batches are committed meanwhile.  Raises :class:`LogContradiction` (and
-    keeps the log as it was) if the checkpoint is not signed by the log's key
-    or does not match the stored leaves.
+    batches are committed meanwhile.  The keys and revocations the new entries
+    make are derived from them (:mod:`registry.records.derived`).  Raises
+    :class:`LogContradiction` (and keeps the log as it was) if the checkpoint
+    is not signed by the log's key or does not match the stored leaves, or if
+    a new entry that enrols or revokes a key differs from what its leaf vouches for.
     """
     state = service.state
     start = state.size
@@ -60,13 +62,12 @@ async def catch_up(service: RegistryService) -> None:
     )
     if snapshot.size <= start:
         return
-    extend_checked(state, snapshot, log_verifier(service.keys))
+    await extend_derived(service.store, state, snapshot, log_verifier(service.keys), service.tables)
     # The receipts and statements of what was registered elsewhere, so that reading
-    # them here (as often as on the sequencer) costs no database query either.
+    # them here (as often as on the sequencer) costs no database query either; each
+    # is checked against the log the first time it is asked for.
     for idx, receipt, statement in snapshot.recent:
-        service.remember_entry(idx, receipt, statement)
-    for key in snapshot.key_changes:
-        service.directory.apply(key)
+        service.read_ahead(idx, receipt, statement)
 
 
 async def forward(
@@ -103,9 +104,7 @@ async def forward(
             raise RegistrationRefused.from_json(record.error or "")
         if record is not None and record.status == "done" and record.result_idx is not None:
             await service.refresh()
-            entry = await service.store.get_entry(record.result_idx)
-            if entry is None:  # pragma: no cover - the sequencer wrote it before finishing
-                raise Unavailable(Message("unavailable.entry-not-readable"))
+            entry = await service.entry(record.result_idx)
             existed = entry.registered_at < record.submitted_at
             return Registered(record.result_idx, entry.receipt, existed=existed)
         await asyncio.sleep(delay)
@@ -118,6 +117,8 @@ async def _finish(service: RegistryService, registrar: Registrar, item: PendingR
         result = await registrar.register(item.statement)
     except RegistrationRefused as refused:
         await service.store.finish_pending(item.id, error=refused.to_json())
+    except TamperedEntry as tampered:  # the entry it repeats was edited in the database
+        await service.store.finish_pending(item.id, error=tampered.as_refusal().to_json())
     except Unavailable:
         await service.store.requeue_claimed()
     else:

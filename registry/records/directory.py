@@ -1,11 +1,20 @@
-"""The enrolled keys, in memory: who may sign, loaded at start and updated per batch."""
+"""What the log says about keys and entries, in memory: who may sign, and what no longer stands.
+
+Both are derived at start from the log's own entries (``registry.records.derived``),
+never read from the tables the database keeps beside them, and updated per batch.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
 
-from registry.store.models import KeyChange, KeyRevocationRecord, SignerKeyRecord
+from registry.store.models import (
+    KeyChange,
+    KeyRevocationRecord,
+    RevokedEntryRecord,
+    SignerKeyRecord,
+)
 
 
 class KeyDirectory:
@@ -55,3 +64,25 @@ class KeyDirectory:
         merged = {k.kid: k for k in self._base.all()} if self._base else {}
         merged.update(self._keys)
         return list(merged.values())
+
+
+class RevokedEntries:
+    """The entries that no longer stand, by index, and the revocation entry that says why."""
+
+    def __init__(self, revocations: Iterable[RevokedEntryRecord] = ()) -> None:
+        self._by_entry: dict[int, RevokedEntryRecord] = {r.idx: r for r in revocations}
+
+    def add(self, revocation: RevokedEntryRecord) -> None:
+        """Entry ``revocation.idx`` no longer stands (a revocation entry was committed)."""
+        self._by_entry[revocation.idx] = revocation
+
+    def of(self, idx: int) -> RevokedEntryRecord | None:
+        """Why entry ``idx`` no longer stands, or ``None`` if it stands."""
+        return self._by_entry.get(idx)
+
+    def __contains__(self, idx: object) -> bool:
+        return idx in self._by_entry
+
+    def all(self) -> list[RevokedEntryRecord]:
+        """Every revocation, by the index of the entry revoked."""
+        return [self._by_entry[i] for i in sorted(self._by_entry)]

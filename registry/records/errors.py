@@ -219,6 +219,37 @@ class Unavailable(Exception):
             return cls(text)
 
 
+class TamperedEntry(Exception):
+    """A stored copy of entry ``index`` differs from what the log vouches for; not served.
+
+    The database holds, beside each leaf hash (checked against the signed
+    checkpoint at start), copies anyone with write access could edit: the leaf
+    and statement bytes, the receipt, the columns derived from them, the tables
+    of keys and revocations.  ``what`` names the copy (a column such as
+    ``statement`` or ``payload_json``); ``expected`` is what the log vouches
+    for and ``found`` what is stored, both as short text (hashes in hex; bytes
+    and long text only by their SHA-256, never the edited bytes themselves).
+    The API answers ``500`` with problem type ``tampered-entry`` and this evidence.
+    """
+
+    def __init__(self, index: int, what: str, expected: str, found: str) -> None:
+        self.index = index
+        self.what = what
+        self.evidence = {"index": str(index), "column": what, "expected": expected, "found": found}
+        self.message = Message("tampered.entry", self.evidence)
+        super().__init__(self.message.render(DEFAULT_LANGUAGE))
+
+    def as_refusal(self) -> RegistrationRefused:
+        """The same answer as a refusal, for the hand-offs between processes that carry those."""
+        return RegistrationRefused(
+            "tampered-entry",
+            Message("problem.tampered-entry.title"),
+            self.message,
+            500,
+            self.evidence,
+        )
+
+
 class WrongPassphraseError(Exception):
     """The passphrase does not open a custodial key; nothing was signed.
 

@@ -46,7 +46,7 @@ from pathlib import Path
 
 from registry.config import Settings
 from registry.i18n import Message
-from registry.records.errors import RegistrationRefused, Unavailable
+from registry.records.errors import RegistrationRefused, TamperedEntry, Unavailable
 from registry.records.registration import Registered
 from registry.store.engine import database_backend, sqlite_file
 
@@ -154,6 +154,8 @@ def encode_answer(request_id: int, outcome: Registered | BaseException) -> bytes
     if isinstance(outcome, Registered):
         code = EXISTED if outcome.existed else REGISTERED
         return _frame(_ANSWER.pack(request_id, code), _INDEX.pack(outcome.index), outcome.receipt)
+    if isinstance(outcome, TamperedEntry):  # answered as the refusal that carries it
+        outcome = outcome.as_refusal()
     if isinstance(outcome, RegistrationRefused):
         return _frame(_ANSWER.pack(request_id, REFUSED), outcome.to_json().encode())
     unavailable = outcome if isinstance(outcome, Unavailable) else Unavailable(str(outcome))

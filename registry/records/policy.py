@@ -162,6 +162,16 @@ def _enrolment_change(record: Enrolment, idx: int) -> SignerKeyRecord:
     )
 
 
+def key_change_of(record: Enrolment | KeyRevocation, idx: int) -> KeyChange:
+    """What admitted entry ``idx`` (an enrolment or a key revocation) changes in the keys.
+
+    The key directory is derived from these at start (``registry.records.derived``).
+    """
+    if isinstance(record, Enrolment):
+        return _enrolment_change(record, idx)
+    return KeyRevocationRecord(record.kid, _start_ms(record.effective), idx)
+
+
 def admit(
     statement: Statement,
     idx: int,
@@ -207,11 +217,7 @@ def admit(
             raise refused(
                 "revoked-key", "refusal.revoked-key.already", 409, entry=target.revocation_idx
             )
-        return Admission(
-            record,
-            key_change=KeyRevocationRecord(record.kid, _start_ms(record.effective), idx),
-            instansi=target.instansi,
-        )
+        return Admission(record, key_change=key_change_of(record, idx), instansi=target.instansi)
     if isinstance(record, Revocation):
         earlier = entries.summary(record.entry)
         if earlier is None or record.entry >= idx:

@@ -7,17 +7,21 @@ and the recommendations addressed to it.  :func:`prefetch` reads all of that
 from the store in a few queries per instansi concerned, and :class:`LogView`
 holds it in memory for the policy, updated as each statement of the batch is
 admitted (so a recommendation and its follow-up may arrive together).
+
+Entries are read through :class:`~registry.records.verified.VerifiedEntries`
+(each checked against the log), and whether one still stands from the
+revocations derived from the log, never from the database's copies.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from registry.records.policy import Admission, EntrySummary
+from registry.records.verified import VerifiedEntries
 from registry.store.models import EntryRecord, SignerKeyRecord
-from registry.store.repository import Store
 from registry.verify.cbor import decode
 from registry.verify.cose import HEADER_CWT_CLAIMS, parse_sign1
 from registry.verify.statement import CWT_IAT, Statement
@@ -124,10 +128,10 @@ def _named(payload: Mapping[str, Any], fields: Sequence[str], size: int) -> set[
     return found
 
 
-async def _search_all(store: Store, kind: str, instansi: str) -> list[EntryRecord]:
+async def _search_all(entries: VerifiedEntries, kind: str, instansi: str) -> list[EntryRecord]:
     rows: list[EntryRecord] = []
     while True:
-        page = await store.search_entries(
+        page = await entries.search(
             type=kind, instansi=instansi, limit=SEARCH_PAGE, offset=len(rows)
         )
         rows.extend(page.records)
@@ -145,8 +149,9 @@ def _scope(keys: _Keys, instansi: Any, ppk_kid: Any) -> set[str]:
 
 
 async def prefetch(
-    store: Store,
+    entries: VerifiedEntries,
     keys: _Keys,
+    revoked: Container[int],
     size: int,
     payloads: Sequence[Mapping[str, Any]],
     fields: Sequence[str],
@@ -157,11 +162,12 @@ async def prefetch(
     and for every instansi concerned all its follow-ups (for a follow-up of a
     recommendation there) or all its recommendations, follow-ups and
     enforcement steps (for an enforcement step against one of its PPKs).  An
-    entry's instansi is the one the store keeps for search.
+    entry's instansi is the one the store keeps for search (checked against
+    its statement); ``revoked`` holds the indexes of the entries that no longer stand.
     """
     records: dict[int, EntryRecord] = {}
     for idx in sorted(set().union(*(_named(p, fields, size) for p in payloads))):
-        entry = await store.get_entry(idx)
+        entry = await entries.entry(idx, receipt=False)
         if entry is not None:
             records[idx] = entry
     searches: set[tuple[str, str]] = set()
@@ -178,7 +184,6 @@ async def prefetch(
             for name in ("follow-up", "recommendation", "enforcement"):
                 searches.update((name, i) for i in scope)
     for name, instansi in sorted(searches):
-        for entry in await _search_all(store, name, instansi):
+        for entry in await _search_all(entries, name, instansi):
             records[entry.idx] = entry
-    revoked = await store.revocations_among(list(records))
     return LogView(summarise(r, r.idx in revoked) for r in records.values())

@@ -21,11 +21,12 @@ from typing import Any
 
 from registry.i18n import Message
 from registry.log.state import LogState
-from registry.records.directory import KeyDirectory
+from registry.records.directory import KeyDirectory, RevokedEntries
 from registry.records.entries import batch_rows
 from registry.records.errors import (
     BatchRefused,
     RegistrationRefused,
+    TamperedEntry,
     Unavailable,
     oversized,
     refusal_for,
@@ -34,6 +35,7 @@ from registry.records.pipeline import AppendedBatch, WritePipeline
 from registry.records.policy import Admission, admit
 from registry.records.references import LogView, prefetch
 from registry.records.seen import SeenStatements
+from registry.records.verified import EntryChecker, TamperAlarm, VerifiedEntries
 from registry.store.models import CheckpointRecord, EntryRecord
 from registry.store.repository import Store
 from registry.verify.cbor import MAX_CBOR_SIZE, decode
@@ -98,6 +100,8 @@ class Registrar:
         state: LogState,
         directory: KeyDirectory,
         *,
+        reads: VerifiedEntries | None = None,
+        revoked: RevokedEntries | None = None,
         bootstrap_admin: tuple[bytes, bytes] | None = None,
         batch_max: int = 512,
         batch_wait_ms: int = 2,
@@ -107,6 +111,10 @@ class Registrar:
         self.store = store
         self.state = state
         self.directory = directory
+        self.reads = reads or VerifiedEntries(store, EntryChecker(state, directory, TamperAlarm()))
+        """Earlier entries, read for the policy and for repeats, checked against the log."""
+        self.revoked = RevokedEntries() if revoked is None else revoked
+        """What no longer stands (derived from the log), kept current as batches commit."""
         self.bootstrap_admin = bootstrap_admin
         self.batch_max = batch_max
         self.batch_wait = batch_wait_ms / 1000
@@ -268,15 +276,40 @@ class Registrar:
 
         return lookup
 
-    async def _references(self, batch: list[_Pending]) -> LogView:
+    async def _references(self, batch: list[_Pending], reads: VerifiedEntries) -> LogView:
         """Earlier entries the batch's payloads name or its rules need, read before admitting."""
         payloads = [
             item.verified.payload if item.verified is not None else _peek_payload(item.statement)
             for item in batch
         ]
+        try:
+            return await self._prefetch(reads, payloads)
+        except TamperedEntry:
+            pass
+        # One of them refers to an entry edited in the database: answer those that do with
+        # that (tampered-entry), and admit the others against what they read.
+        kept = []
+        for item, payload in zip(batch, payloads, strict=True):
+            try:
+                await self._prefetch(reads, [payload])
+            except TamperedEntry as tampered:
+                item.future.set_exception(tampered)
+            else:
+                kept.append(payload)
+        return await self._prefetch(reads, kept)
+
+    async def _prefetch(self, reads: VerifiedEntries, payloads: list[dict[str, Any]]) -> LogView:
         return await prefetch(
-            self.store, self.directory, self.state.size, payloads, REFERENCE_FIELDS
+            reads, self.directory, self.revoked, self.state.size, payloads, REFERENCE_FIELDS
         )
+
+    def _keys_with(self, unwritten: list[AppendedBatch]) -> KeyDirectory:
+        """The enrolled keys with those of the batches appended but not yet written."""
+        keys = self.directory.overlay()
+        for earlier in unwritten:
+            for change in earlier.key_changes:
+                keys.apply(change)
+        return keys
 
     async def _contents_in_log(self, batch: list[_Pending]) -> dict[bytes, tuple[int, bytes]]:
         """(index, statement SHA-256) of the entries with the signed content of ``batch``'s
@@ -294,12 +327,12 @@ class Registrar:
         # One entry per signed content: a statement whose content the log (or this batch, or
         # one being written) has already is answered with that entry, not appended again.
         existing = await self._contents_in_log(batch)
-        entries = await self._references(batch)
-        keys = self.directory.overlay()
+        keys = self._keys_with(unwritten)
+        # Entries are checked against keys that include those being written (their instansi).
+        reads = self.reads.with_keys(keys)
+        entries = await self._references(batch, reads)
         first_seen: dict[bytes, _Pending] = {}
         for earlier in unwritten:
-            for change in earlier.key_changes:
-                keys.apply(change)
             for (item, statement, admission), record in zip(
                 earlier.admitted, earlier.records, strict=True
             ):
@@ -310,7 +343,8 @@ class Registrar:
         duplicates: list[tuple[_Pending, _Pending]] = []
         old_indexes: list[tuple[_Pending, int]] = []
         admitted: list[tuple[_Pending, Statement, Admission]] = []
-        for item in batch:
+        # (one answered already, for referring to an edited entry, is left out)
+        for item in [i for i in batch if not i.future.done()]:
             repeat = _repeat(item, existing, first_seen, lookup)
             if isinstance(repeat, _Pending):  # earlier in this batch, or in one being written
                 duplicates.append((item, repeat))
@@ -350,7 +384,7 @@ class Registrar:
                 if atomic:
                     await asyncio.wait([written])
         for item, idx in old_indexes:
-            await self._resolve_existing(item, idx)
+            await self._resolve_existing(item, idx, reads)
         for item, original in duplicates:
             _follow(item, original)
 
@@ -395,14 +429,21 @@ class Registrar:
         self.state.commit(batch.checkpoint)
         for change in batch.key_changes:
             self.directory.apply(change)
+        for revocation in batch.revocations:
+            self.revoked.add(revocation)
         for hook in self.on_commit:
             hook(batch.records)
         for (item, _, _), record in zip(batch.admitted, batch.records, strict=True):
             if not item.future.done():
                 item.future.set_result(Registered(record.idx, record.receipt, existed=False))
 
-    async def _resolve_existing(self, item: _Pending, idx: int) -> None:
-        entry = await self.store.get_entry(idx)
+    async def _resolve_existing(self, item: _Pending, idx: int, reads: VerifiedEntries) -> None:
+        """Answer ``item`` with entry ``idx``, which has its signed content, once checked."""
+        try:
+            entry = await reads.entry(idx)
+        except TamperedEntry as tampered:  # its content_sha256 (or more) was edited
+            item.future.set_exception(tampered)
+            return
         if entry is None:  # pragma: no cover - the index came from the store
             item.future.set_exception(Unavailable(Message("unavailable.entry-vanished")))
             return

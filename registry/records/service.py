@@ -3,6 +3,11 @@
 The API calls this and nothing below it.  Reads are served from memory (the
 tree, the latest checkpoint, a cache of receipts) so the hot GETs never wait
 for a database round trip; writes go through the :class:`Registrar`.
+
+Whatever is read from the database for an answer or a figure goes through
+:class:`~registry.records.verified.VerifiedEntries` (``reads``), which checks it
+against the log first; an entry's receipt and statement are checked once, when
+they enter the in-memory cache, and served from there without another check.
 """
 
 from __future__ import annotations
@@ -10,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,25 +32,23 @@ from registry.log.tiles import (
 from registry.log.tree import ProofRequestError
 from registry.records import cluster, views
 from registry.records.custodial import Clock, CustodialSigning, wall_clock_ms
-from registry.records.directory import KeyDirectory
+from registry.records.derived import DerivedTables
 from registry.records.errors import NotFound, Unavailable, refusal_for
 from registry.records.handoff import HandoffClient, HandoffServer, handoff_socket
 from registry.records.identities import Identities, Person
 from registry.records.operator import OperatorKeys
+from registry.records.recent import RecentEntries
 from registry.records.registration import Registered, Registrar
 from registry.records.startup import Pinning, checkpoint_pin, load_log
+from registry.records.verified import EntryChecker, VerifiedEntries
 from registry.records.views import ConsistencyProof, InclusionProof
 from registry.store.migrate import upgrade
-from registry.store.models import CheckpointRecord, EntryRecord, SignerKeyRecord
+from registry.store.models import CheckpointRecord, EntryRecord, RevokedEntryRecord, SignerKeyRecord
 from registry.store.repository import Store
 from registry.verify.result import Reason
 from registry.verify.statement import Statement, read_verified_statement, verify_statement
 
 log = logging.getLogger(__name__)
-
-RECENT_ENTRIES = 100_000
-"""Entries whose receipt and statement bytes a process keeps in memory, the newest
-(about 150 MB at most): what signers and QR verifiers read back is mostly recent."""
 
 
 @dataclass(frozen=True)
@@ -66,19 +68,26 @@ class RegistryService:
         store: Store,
         keys: OperatorKeys,
         state: LogState,
-        directory: KeyDirectory,
+        tables: DerivedTables,
         registrar: Registrar,
     ) -> None:
         self.settings = settings
         self.store = store
         self.keys = keys
         self.state = state
-        self.directory = directory
-        self.registrar = registrar
+        self.tables = tables
+        """Who may sign and what no longer stands, derived from the log, and what was
+        found edited behind the registry's back."""
+        self.directory = tables.directory
+        self.reads = registrar.reads
+        """The one way entries come out of the database: checked against the log."""
         self.identities = Identities(store)
         """The personal data behind commitments, and the signed requests used."""
-        self._recent: OrderedDict[int, tuple[bytes, bytes]] = OrderedDict()
-        """Entry index -> (receipt, statement bytes), newest last."""
+        self.registrar = registrar
+        self.recent = RecentEntries(self.reads.checker)
+        """The newest entries' receipts and statements, checked, served from memory."""
+        self._recent = self.recent.checked
+        """(The hot reads look there directly: entry index -> (receipt, statement).)"""
         self._cosigned_note: tuple[int, str] | None = None
         self._lock = contextlib.AsyncExitStack()
         self._tasks: list[asyncio.Task[None]] = []
@@ -105,19 +114,22 @@ class RegistryService:
         store = Store.open(settings.database_url)
         pin = checkpoint_pin(settings, keys)
         try:
-            state, directory = await load_log(store, settings, keys, pin)
+            state, tables = await load_log(store, settings, keys, pin)
         except BaseException:
             await store.close()
             raise
+        reads = VerifiedEntries(store, EntryChecker(state, tables.directory, tables.alarm))
         registrar = Registrar(
             store,
             state,
-            directory,
+            tables.directory,
+            reads=reads,
+            revoked=tables.revoked,
             bootstrap_admin=(keys.admin.kid, keys.admin.public_key),
             batch_max=settings.batch_max,
             batch_wait_ms=settings.batch_wait_ms,
         )
-        service = cls(settings, store, keys, state, directory, registrar)
+        service = cls(settings, store, keys, state, tables, registrar)
         service.pinning = None if pin is None else Pinning(pin, state)
         registrar.on_commit.append(service._remember_committed)
         try:
@@ -257,16 +269,23 @@ class RegistryService:
         for record in records:
             self.remember_entry(record.idx, record.receipt, record.statement)
 
-    recent_limit = RECENT_ENTRIES
-    """How many of the newest entries :meth:`remember_entry` keeps."""
+    @property
+    def recent_limit(self) -> int:
+        """How many of the newest entries' receipts and statements are kept in memory."""
+        return self.recent.limit
 
     def remember_entry(self, idx: int, receipt: bytes, statement: bytes) -> None:
         """Keep entry ``idx``'s receipt and statement in memory (the newest
-        ``recent_limit`` are kept): both are immutable once committed."""
-        self._recent[idx] = (receipt, statement)
-        self._recent.move_to_end(idx)
-        if len(self._recent) > self.recent_limit:
-            self._recent.popitem(last=False)
+        ``recent_limit`` are kept): both are immutable once committed.
+
+        Only for bytes this process made or checked: they are served as they are.
+        """
+        self.recent.remember(idx, receipt, statement)
+
+    def read_ahead(self, idx: int, receipt: bytes, statement: bytes) -> None:
+        """Keep entry ``idx``'s receipt and statement read from the database ahead of
+        any request; they are checked against the log when first asked for."""
+        self.recent.read_ahead(idx, receipt, statement)
 
     # -- reads -------------------------------------------------------------------------
 
@@ -286,10 +305,18 @@ class RegistryService:
             raise NotFound(Message("notfound.entry-of", {"index": idx, "size": self.size}))
 
     async def entry(self, idx: int) -> EntryRecord:
-        """The entry at ``idx``."""
+        """The entry at ``idx``, every copy it holds (receipt too) checked against the log.
+
+        Raises :class:`TamperedEntry` if one differs.
+        """
+        record = await self._read(idx, receipt=True)
+        self.remember_entry(idx, record.receipt, record.statement)
+        return record
+
+    async def _read(self, idx: int, *, receipt: bool) -> EntryRecord:
         await self._check_index(idx)
-        record = await self.store.get_entry(idx)
-        if record is None:
+        record = await self.reads.entry(idx, receipt=receipt)
+        if record is None:  # pragma: no cover - below the checkpoint, a missing row raises
             raise NotFound(Message("notfound.entry", {"index": idx}))
         return record
 
@@ -314,8 +341,10 @@ class RegistryService:
         cached = self._recent.get(idx)
         if cached is not None:
             return cached
+        ahead = self.recent.from_ahead(idx)
+        if ahead is not None:
+            return ahead
         record = await self.entry(idx)
-        self.remember_entry(idx, record.receipt, record.statement)
         return record.receipt, record.statement
 
     async def checkpoint(self) -> str:
@@ -370,8 +399,7 @@ class RegistryService:
                     raise NotFound(
                         Message("notfound.tile-bundle", {"path": resource.path, "size": self.size})
                     )
-                records = await self.store.get_entries(start, start + resource.width)
-                data = encode_entry_bundle([r.leaf for r in records])
+                data = encode_entry_bundle(await self.reads.leaves(start, start + resource.width))
             else:
                 data = tile_bytes(self.state.tree, resource)
         except TileRequestError as exc:
@@ -387,8 +415,12 @@ class RegistryService:
         await self.store.put_meta(name, value)
 
     async def entries(self, start: int, end: int) -> list[EntryRecord]:
-        """The entries ``start <= idx < end`` on disk, in log order."""
-        return await self.store.get_entries(start, end)
+        """The entries ``start <= idx < end`` on disk, in log order, checked against the log.
+
+        Their ``receipt`` is empty (not checked here: :meth:`receipt` serves receipts).
+        Raises :class:`TamperedEntry` if one differs from what the log vouches for.
+        """
+        return await self.reads.entries(start, end)
 
     async def search(
         self,
@@ -404,8 +436,9 @@ class RegistryService:
         """One page of the entries matching every filter given (oldest first), and how many match.
 
         ``since_ms`` is inclusive and ``until_ms`` exclusive (registration time).
+        Each entry is checked against the log (receipts empty), as :meth:`entries`.
         """
-        page = await self.store.search_entries(
+        page = await self.reads.search(
             type=type,
             signer_kid=signer_kid,
             instansi=instansi,
@@ -418,12 +451,24 @@ class RegistryService:
 
     async def latest_entries(self, limit: int) -> list[EntryRecord]:
         """The newest ``limit`` entries under the latest checkpoint, newest first."""
-        page = await self.store.search_entries(limit=limit, newest_first=True)
+        page = await self.reads.search(limit=limit, newest_first=True)
         return [record for record in page.records if record.idx < self.size]
 
     async def checkpoint_at(self, size: int) -> CheckpointRecord | None:
-        """The checkpoint the registry signed for tree ``size``, if it signed one."""
-        return await self.store.checkpoint_at(size)
+        """The checkpoint the registry signed for tree ``size``, if it signed one (checked:
+        signed by the log's key for this tree's root at that size)."""
+        if size > self.size:
+            return None
+        return await self.reads.checkpoint_at(size)
+
+    def revocation_of(self, idx: int) -> RevokedEntryRecord | None:
+        """Why entry ``idx`` no longer stands (derived from the log), or ``None``."""
+        return self.tables.revoked.of(idx)
+
+    def tampering(self) -> tuple[int, list[dict[str, str]]]:
+        """How many edits behind the registry's back this process found, and the first ones."""
+        alarm = self.tables.alarm
+        return alarm.count, alarm.findings()
 
     def signer(self, kid: bytes) -> SignerKeyRecord | None:
         """The enrolment of ``kid`` (revoked ones too), if any."""
@@ -438,12 +483,16 @@ class RegistryService:
         return views.configuration(self.settings.origin, self.keys)
 
     async def entry_view(self, idx: int) -> dict[str, Any]:
-        """The JSON view of an entry: type, payload, signer, leaf, proof, checkpoint, status."""
-        record = await self.entry(idx)
+        """The JSON view of an entry: type, payload, signer, leaf, proof, checkpoint, status.
+
+        Its copies are checked against the log; the view carries no receipt, so the
+        receipt's check is left to :meth:`receipt`.
+        """
+        record = await self._read(idx, receipt=False)
         return views.entry_view(
             record,
             self.directory.get(record.signer_kid),
             self.inclusion_proof(idx),
             await self.checkpoint(),
-            await self.store.revocation_of(idx),
+            self.revocation_of(idx),
         )

@@ -12,13 +12,17 @@ the operator can do.
 The process that sequences checks the pin again when it takes over (another
 process of the host may have moved it), and from then on pins every
 checkpoint it signs once its batch is committed and before anyone sees it.
+
+Who may sign and what no longer stands are derived, with the tree, from the
+log's own entries (:mod:`registry.records.derived`), never read from the
+tables the database keeps beside them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
@@ -29,8 +33,10 @@ from registry.log.integrity import LogContradiction, check_pinned, check_stored_
 from registry.log.pin import CheckpointPin, pin_path
 from registry.log.state import LogState
 from registry.log.tree import MerkleTree
-from registry.records.directory import KeyDirectory
+from registry.records.derived import DERIVING_TYPES, DerivedTables
+from registry.records.directory import KeyDirectory, RevokedEntries
 from registry.records.operator import OperatorKeys
+from registry.records.verified import TamperAlarm
 from registry.store.engine import in_memory
 from registry.store.migrate import upgrade
 from registry.store.models import CheckpointRecord, LogSnapshot
@@ -57,29 +63,67 @@ def log_verifier(keys: OperatorKeys) -> VerifierKey:
 
 async def load_log(
     store: Store, settings: Settings, keys: OperatorKeys, pin: CheckpointPin | None
-) -> tuple[LogState, KeyDirectory]:
-    """The log as stored, checked against its own latest checkpoint and against the pin.
+) -> tuple[LogState, DerivedTables]:
+    """The log as stored, checked against its own latest checkpoint and against the pin,
+    and the keys and revocations derived from its entries.
 
-    Raises :class:`LogContradiction` when they disagree.
+    Raises :class:`LogContradiction` when they disagree, or when an entry that
+    enrols or revokes a key differs from what its leaf vouches for.
     """
     # The pin is read before the database: a sequencer pins a checkpoint only after
     # its batch is committed, so a pin read first never runs ahead of an intact store.
     pinned = None if pin is None else pin.read()
     state = LogState(settings.origin, keys.log, keys.note)
+    tables = DerivedTables(KeyDirectory(), RevokedEntries(), TamperAlarm())
     snapshot = await store.read_log()
-    extend_checked(state, snapshot, log_verifier(keys))
+    await extend_derived(store, state, snapshot, log_verifier(keys), tables)
     if pin is not None and pinned is not None:
         check_pinned(state.tree, pinned, str(pin.path))
-    return state, KeyDirectory(snapshot.key_changes)
+    return state, tables
 
 
-def extend_checked(state: LogState, snapshot: LogSnapshot, log_key: VerifierKey) -> None:
-    """Extend ``state`` with ``snapshot`` once its latest checkpoint checks out against the tree."""
+def extend_checked(
+    state: LogState,
+    snapshot: LogSnapshot,
+    log_key: VerifierKey,
+    also: Callable[[], None] | None = None,
+) -> None:
+    """Extend ``state`` with ``snapshot`` once its latest checkpoint checks out against the tree
+    (and ``also()``, run on the grown tree, does not raise; if either does, nothing changes)."""
 
     def check(tree: MerkleTree, latest: CheckpointRecord) -> None:
         check_stored_checkpoint(tree, latest, log_key, state.origin)
+        if also is not None:
+            also()
 
     state.extend(snapshot, check)
+
+
+async def extend_derived(
+    store: Store,
+    state: LogState,
+    snapshot: LogSnapshot,
+    log_key: VerifierKey,
+    tables: DerivedTables,
+) -> None:
+    """Extend ``state`` with ``snapshot`` (checked as :func:`extend_checked` does), and
+    ``tables`` with the keys and revocations its new entries make, all or nothing.
+
+    Reads the new entries of the types that change them (by the ``type`` index,
+    below the snapshot's checkpoint, so nothing committed meanwhile is read) and
+    the table rows to compare them with.
+    """
+    start, size = snapshot.start, snapshot.size
+    if size <= start:
+        extend_checked(state, snapshot, log_key)
+        return
+    records = await store.entries_of_types(DERIVING_TYPES, start, size)
+    stored_revoked = await store.revoked_entries_between(start, size)
+
+    def derive() -> None:
+        tables.derive(state, records, snapshot.key_changes, stored_revoked)
+
+    extend_checked(state, snapshot, log_key, derive)
 
 
 class Pinning:

@@ -9,7 +9,7 @@ Times are integer milliseconds since the Unix epoch (UTC); dates are ISO
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, TypedDict
 
 PendingStatus = Literal["pending", "claimed", "done", "refused"]
 
@@ -159,6 +159,19 @@ class PendingRecord:
     def finished(self) -> bool:
         """Whether the sequencer has decided (done or refused)."""
         return self.status in ("done", "refused")
+
+
+class SearchFilters(TypedDict, total=False):
+    """The filters and paging of :meth:`Store.search_entries`, as keyword arguments."""
+
+    type: str | None
+    signer_kid: bytes | None
+    instansi: str | None
+    since_ms: int | None
+    until_ms: int | None
+    limit: int
+    offset: int
+    newest_first: bool
 
 
 class SearchPage(NamedTuple):

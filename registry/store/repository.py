@@ -174,6 +174,25 @@ class Store(KeysMixin, QueueMixin, MetaMixin, SnapshotMixin):
             rows = (await connection.execute(query)).all()
         return [from_row(EntryRecord, row) for row in rows]
 
+    async def entries_of_types(
+        self, types: Sequence[str], start: int, end: int
+    ) -> list[EntryRecord]:
+        """The entries whose ``type`` is one of ``types``, ``start <= idx < end``, in log order.
+
+        Read through the index on ``type``: what the registry derives its keys
+        and revocations from at start (``registry.records.derived``).
+        """
+        if start < 0 or end < start:
+            raise ValueError(f"bad entry range [{start}, {end})")
+        query = (
+            select(ENTRIES)
+            .where(ENTRIES.c.type.in_(list(types)), ENTRIES.c.idx >= start, ENTRIES.c.idx < end)
+            .order_by(ENTRIES.c.idx)
+        )
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+        return [from_row(EntryRecord, row) for row in rows]
+
     async def find_indexes_by_statement_sha256(
         self, statement_sha256s: Sequence[bytes], *, chunk_size: int = IN_LIST_CHUNK
     ) -> dict[bytes, int]:
@@ -322,6 +341,17 @@ class Store(KeysMixin, QueueMixin, MetaMixin, SnapshotMixin):
                 for row in (await connection.execute(query)).all():
                     found[int(row.idx)] = from_row(RevokedEntryRecord, row)
         return found
+
+    async def revoked_entries_between(self, start: int, end: int) -> list[RevokedEntryRecord]:
+        """The ``revoked_entries`` rows written by revocations ``start <= revocation_idx < end``."""
+        query = (
+            select(REVOKED_ENTRIES)
+            .where(REVOKED_ENTRIES.c.revocation_idx.between(start, end - 1))
+            .order_by(REVOKED_ENTRIES.c.revocation_idx)
+        )
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+        return [from_row(RevokedEntryRecord, row) for row in rows]
 
     async def search_entries(
         self,

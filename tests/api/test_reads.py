@@ -172,6 +172,7 @@ def test_openapi_and_health(filled: tuple[Registry, list[bytes]]) -> None:
         "status": "ok",
         "size": 7,
         "origin": "test.example/pakta",
+        "tampered": 0,
     }
 
 

@@ -1,0 +1,193 @@
+"""Who may sign and what no longer stands, derived from the log's own entries.
+
+Each batch also writes two tables beside the log: ``signer_keys`` (every
+enrolled key with its role, office, term and revocation) and
+``revoked_entries``.  They are copies: an edit there (a PPK's key given the
+recommender role, a revocation deleted or invented) used to change what the
+registry let sign and what it showed revoked, while every check passed.  So a
+process no longer reads them for any decision.  It derives the key directory
+and the revoked entries from the entries that make them (enrolments, key
+revocations, revocations), read by their ``type`` below a checkpoint already
+checked against the tree, each entry's leaf hashed against the tree and its
+statement against its leaf; and it then compares the tables with what it
+derived, reporting each difference (one ERROR line with the evidence, counted
+for ``/health``) without trusting either table.
+
+A key-changing entry whose own bytes differ from what its leaf vouches for
+refuses the start (:class:`LogContradiction`): who may sign cannot be known.
+An entry whose ``type`` column was edited so that it is read here when it is
+of another type is reported and derived as what its statement says.  An edit
+of the ``type`` column that hides a key-changing entry from this read is not
+seen here (that would mean reading every statement); a read of that entry
+finds it (``registry.records.verified``), and so does ``registry audit``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+
+from registry.i18n import Message
+from registry.log.integrity import LogContradiction
+from registry.log.state import LogState
+from registry.records.directory import KeyDirectory, RevokedEntries
+from registry.records.errors import TamperedEntry
+from registry.records.policy import key_change_of
+from registry.records.schemas import Enrolment, KeyRevocation, RecordError, parse_record
+from registry.records.verified import EntryChecker, StatementFacts, TamperAlarm, read_statement
+from registry.store.models import (
+    EntryRecord,
+    KeyChange,
+    KeyRevocationRecord,
+    RevokedEntryRecord,
+    SignerKeyRecord,
+)
+
+DERIVING_TYPES = ("enrolment", "key-revocation", "revocation")
+"""The statement types whose entries change the keys or what stands."""
+
+KEY_COLUMNS = tuple(field.name for field in fields(SignerKeyRecord))
+
+VOUCHED = frozenset({"idx", "leaf", "leaf_hash", "statement"})
+"""What the log itself vouches for; an edit there leaves nothing to derive from."""
+
+
+@dataclass
+class DerivedTables:
+    """The key directory and the revoked entries of one process, and its tamper alarm."""
+
+    directory: KeyDirectory
+    revoked: RevokedEntries
+    alarm: TamperAlarm
+
+    def derive(
+        self,
+        state: LogState,
+        records: Sequence[EntryRecord],
+        stored_keys: Sequence[SignerKeyRecord],
+        stored_revoked: Sequence[RevokedEntryRecord],
+    ) -> None:
+        """Apply the key changes and revocations that ``records`` make, all or none.
+
+        ``records`` are the entries of :data:`DERIVING_TYPES` that ``state``'s
+        tree (already grown to hold them) covers from some index on, in log
+        order; ``stored_keys`` and ``stored_revoked`` the rows the tables hold
+        for the same entries, compared with what is derived.  Raises
+        :class:`LogContradiction`, changing nothing, if a key-changing entry
+        cannot be read from bytes its leaf vouches for.
+        """
+        staged = self.directory.overlay()
+        checker = EntryChecker(state, staged, self.alarm)
+        touched: set[bytes] = set()
+        revocations: list[RevokedEntryRecord] = []
+        for record in records:
+            change = _change_of(checker, record)
+            if isinstance(change, RevokedEntryRecord):
+                revocations.append(change)
+            elif change is not None and not _unknown_revoked(change, staged, self.alarm):
+                staged.apply(change)
+                touched.add(change.kid)
+        self._compare_keys(stored_keys, staged, touched)
+        self._compare_revoked(stored_revoked, revocations)
+        for kid in touched:
+            key = staged.get(kid)
+            if key is not None:
+                self.directory.apply(key)
+        for revocation in revocations:
+            self.revoked.add(revocation)
+
+    def _compare_keys(
+        self, stored: Sequence[SignerKeyRecord], derived: KeyDirectory, touched: set[bytes]
+    ) -> None:
+        rows = {row.kid: row for row in stored}
+        for kid in sorted(set(rows) | touched):
+            row, key = rows.get(kid), derived.get(kid)
+            where = {"table": "signer_keys", "kid": kid.hex()}
+            if row is None and key is not None:
+                self._differs(where, "row", "missing", f"enrolled by entry {key.enrolment_idx}")
+            elif row is not None and key is None:
+                self._differs(where, "row", f"enrolment_idx {row.enrolment_idx}", "no enrolment")
+            elif row is not None and key is not None:
+                for name in KEY_COLUMNS:
+                    stored_value, derived_value = getattr(row, name), getattr(key, name)
+                    if stored_value != derived_value:
+                        self._differs(where, name, _shown(stored_value), _shown(derived_value))
+
+    def _compare_revoked(
+        self, stored: Sequence[RevokedEntryRecord], derived: Sequence[RevokedEntryRecord]
+    ) -> None:
+        rows = {row.idx: row for row in stored}
+        made = {revocation.idx: revocation for revocation in derived}
+        for idx in sorted(set(rows) | set(made)):
+            row, revocation = rows.get(idx), made.get(idx)
+            where = {"table": "revoked_entries", "index": str(idx)}
+            if row is None and revocation is not None:
+                by = f"revoked by entry {revocation.revocation_idx}"
+                self._differs(where, "row", "missing", by)
+            elif row is not None and revocation is None:
+                by = f"revocation_idx {row.revocation_idx}"
+                self._differs(where, "row", by, "no revocation entry")
+            elif row is not None and revocation is not None:
+                for name in ("revocation_idx", "reason"):
+                    stored_value, derived_value = getattr(row, name), getattr(revocation, name)
+                    if stored_value != derived_value:
+                        self._differs(where, name, _shown(stored_value), _shown(derived_value))
+
+    def _differs(self, where: Mapping[str, str], column: str, stored: str, derived: str) -> None:
+        self.alarm.report({**where, "column": column, "stored": stored, "derived": derived})
+
+
+def _shown(value: object) -> str:
+    return value.hex() if isinstance(value, bytes) else str(value)
+
+
+def _change_of(checker: EntryChecker, record: EntryRecord) -> KeyChange | RevokedEntryRecord | None:
+    """What ``record`` changes, read from its statement once the leaf vouches for it."""
+    index = record.idx
+    try:
+        facts: StatementFacts | None = checker.read(record, receipt=False)[1]
+    except TamperedEntry as tampered:
+        if tampered.what in VOUCHED:
+            raise _refusal(tampered.evidence) from tampered
+        # A column copied from the statement was edited (the alarm has it): the
+        # statement, which the leaf vouches for, says what the entry is.
+        facts = read_statement(record.statement)
+    if facts is None:  # pragma: no cover - the statement hashed to its leaf
+        raise _refusal({"index": str(index), "column": "statement", "expected": "a statement"})
+    if facts.type == "revocation":
+        entry, reason = facts.payload.get("entry"), facts.payload.get("reason")
+        if not isinstance(entry, int) or not isinstance(reason, str):  # pragma: no cover
+            raise _refusal({"index": str(index), "column": "payload", "expected": "a revocation"})
+        return RevokedEntryRecord(entry, index, reason)
+    if facts.type not in ("enrolment", "key-revocation"):
+        return None
+    try:
+        parsed = parse_record(facts.payload)
+    except RecordError as exc:  # an entry this version of the registry cannot read
+        raise _refusal(
+            {"index": str(index), "column": "payload", "expected": facts.type, "found": str(exc)}
+        ) from exc
+    if not isinstance(parsed, Enrolment | KeyRevocation):  # pragma: no cover - type checked
+        return None
+    return key_change_of(parsed, index)
+
+
+def _unknown_revoked(change: KeyChange, keys: KeyDirectory, alarm: TamperAlarm) -> bool:
+    """Whether ``change`` revokes a key no enrolment derived so far made (then reported)."""
+    if not isinstance(change, KeyRevocationRecord) or keys.get(change.kid) is not None:
+        return False
+    alarm.report(
+        {
+            "table": "entries",
+            "index": str(change.revocation_idx),
+            "column": "type",
+            "stored": "key-revocation of a key no enrolment entry makes",
+            "derived": f"the enrolment of {change.kid.hex()} is missing from the read by type",
+        }
+    )
+    return True
+
+
+def _refusal(evidence: Mapping[str, str]) -> LogContradiction:
+    shown = {"expected": "", "found": "", **evidence}
+    return LogContradiction(Message("log.tampered-key-entry", shown), shown)
