@@ -34,8 +34,9 @@ from registry.signing.keys import (
 )
 from registry.verify.cose import key_id
 from registry.verify.item import verify_item
+from registry.verify.link import parse_link
 from registry.verify.qr import PREFIX as QR_PREFIX
-from registry.verify.qr import parse_link, verify_offline
+from registry.verify.qr import verify_offline
 from registry.verify.result import Reason, Verdict
 from registry.verify.trust import KeySourceError, TrustedKeys, b64url
 

@@ -32,13 +32,8 @@ import segno
 
 from registry.signing.timestamp import sign_entry_timestamp
 from registry.verify.leaf import decode_leaf
-from registry.verify.qr import (
-    PREFIX,
-    PROVEN_BY_RECEIPT,
-    PROVEN_BY_TIMESTAMP,
-    encode_offline,
-    link_text,
-)
+from registry.verify.link import link_text
+from registry.verify.qr import PREFIX, PROVEN_BY_RECEIPT, PROVEN_BY_TIMESTAMP, encode_offline
 
 if TYPE_CHECKING:
     from registry.records.service import RegistryService

@@ -28,8 +28,9 @@ from registry.documents.qr import (
 from registry.log.receipt import issue_receipt
 from registry.signing.cose import CoseSigner
 from registry.verify.leaf import Leaf
+from registry.verify.link import link_text
 from registry.verify.merkle import root_from_inclusion_proof
-from registry.verify.qr import PREFIX, encode_offline, link_text, verify_offline
+from registry.verify.qr import PREFIX, encode_offline, verify_offline
 from registry.verify.result import Reason
 from registry.verify.trust import b64url
 from tests.factories import ISSUED_AT, fixed_key, logged, signed_pact

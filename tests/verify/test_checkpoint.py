@@ -153,7 +153,7 @@ def test_too_few_witnesses_fail(cosigners: int, required: int) -> None:
     verdict = verify_checkpoint(
         cosigned(witnesses=cosigners), [LOG.verifier_key], WITNESS_KEYS, required
     )
-    assert verdict.reason == Reason.TOO_FEW_SIGNATURES
+    assert verdict.reason == Reason.NOT_WITNESSED
     assert f"{cosigners} of the {required}" in verdict.detail
 
 
@@ -161,14 +161,14 @@ def test_unknown_witness_does_not_count_but_is_reported() -> None:
     stranger = NoteSigner(fixed_key("stranger"), "stranger.example/w")
     note = cosigned(witnesses=1) + stranger.cosign(BODY, 5)
     verdict = verify_checkpoint(note, [LOG.verifier_key], WITNESS_KEYS, 2)
-    assert verdict.reason == Reason.TOO_FEW_SIGNATURES
+    assert verdict.reason == Reason.NOT_WITNESSED
     assert "stranger.example/w+" in verdict.evidence["unknown"]
 
 
 def test_witness_signing_with_its_plain_key_does_not_count() -> None:
     note = cosigned() + WITNESSES[0].signature(BODY).line
     verdict = verify_checkpoint(note, [LOG.verifier_key], WITNESS_KEYS, 1)
-    assert verdict.reason == Reason.TOO_FEW_SIGNATURES
+    assert verdict.reason == Reason.NOT_WITNESSED
 
 
 def test_bad_cosignature_from_a_trusted_witness_fails() -> None:

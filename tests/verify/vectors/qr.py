@@ -9,8 +9,9 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from registry.verify.cose import sig_structure
+from registry.verify.link import link_text
 from registry.verify.merkle import leaf_hash
-from registry.verify.qr import PREFIX, b45encode, link_text
+from registry.verify.qr import PREFIX, b45encode
 from registry.verify.trust import b64url
 from tests.factories import ISSUED_AT
 from tests.verify.vectors.material import (
