@@ -51,8 +51,9 @@ class WitnessError(Exception):
     """A refused ``add-checkpoint`` request, with the HTTP answer the spec requires.
 
     ``code`` names the refusal (the problem type the witness's HTTP app
-    answers with); :attr:`message` says it in words (``witness.<code>`` in the
-    message catalog) with ``detail``, the technical specifics, in English.
+    answers with); :attr:`title` and :attr:`message` say it in words (catalog
+    keys ``problem.<code>.title`` and ``.detail``), with ``detail``, the
+    technical specifics, in English.
     """
 
     status: ClassVar[int] = 400
@@ -67,12 +68,12 @@ class WitnessError(Exception):
     @property
     def message(self) -> Message:
         """The refusal in words, in either language."""
-        return Message(f"witness.{self.code}.detail", {"detail": self.detail})
+        return Message(f"problem.{self.code}.detail", {"detail": self.detail})
 
     @property
     def title(self) -> Message:
         """The refusal's short title, in either language."""
-        return Message(f"witness.{self.code}.title")
+        return Message(f"problem.{self.code}.title")
 
     @property
     def body(self) -> bytes:
