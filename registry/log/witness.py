@@ -209,24 +209,7 @@ class Witness:
 
     def status(self) -> dict[str, Any]:
         """What the witness is and what it cosigned last, per log (its ``GET /``)."""
-        logs = []
-        for origin in self.store.origins():
-            stored_text = self.store.latest(origin)
-            stored = _stored_checkpoint(stored_text, origin)
-            logs.append(
-                {
-                    "origin": origin,
-                    "keys": self.store.log_keys(origin) or [],
-                    "size": stored.size,
-                    "root": base64.b64encode(stored.root).decode("ascii"),
-                    "checkpoint": stored_text,
-                }
-            )
-        return {
-            "name": self.signer.name,
-            "verifier_key": str(self.verifier_key),
-            "logs": logs,
-        }
+        return witness_status(self.signer.name, str(self.verifier_key), self.store)
 
     def add_checkpoint(self, request_body: bytes) -> bytes:
         """Answer ``POST /add-checkpoint``: the cosignature line, or a :class:`WitnessError`."""
@@ -321,6 +304,24 @@ class Witness:
         origin = _stored_checkpoint(cosigned, "").origin
         lines = tuple(base64.b64encode(p).decode("ascii") for p in proof)
         self.alarm(Alarm(kind, origin, detail, cosigned, presented, old_size, lines, self.clock()))
+
+
+def witness_status(name: str, verifier_key: str, store: WitnessStore) -> dict[str, Any]:
+    """A witness's name and key, and per log followed its keys and last cosigned checkpoint."""
+    logs = []
+    for origin in store.origins():
+        stored_text = store.latest(origin)
+        stored = _stored_checkpoint(stored_text, origin)
+        logs.append(
+            {
+                "origin": origin,
+                "keys": store.log_keys(origin) or [],
+                "size": stored.size,
+                "root": base64.b64encode(stored.root).decode("ascii"),
+                "checkpoint": stored_text,
+            }
+        )
+    return {"name": name, "verifier_key": verifier_key, "logs": logs}
 
 
 def _stored_checkpoint(note_text: str | None, origin: str) -> Checkpoint:
