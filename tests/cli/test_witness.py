@@ -16,12 +16,17 @@ from registry.cli import main
 from registry.log.checkpoint import sign_checkpoint
 from registry.log.tree import MerkleTree
 from registry.log.witness import add_checkpoint_request
+from registry.records.operator import open_keys
+from registry.signing.cose import CoseSigner
 from registry.signing.note import NoteSigner
 from registry.verify.checkpoint import verify_checkpoint
 from registry.verify.note import VerifierKey
-from tests.cli.servers import free_port, registry_env, run_to_exit, spawn, stop
+from registry.verify.trust import TrustedKeys
+from tests.api.helpers import COSE, NOW_S, enrolment, pact
+from tests.cli.servers import free_port, registry_env, run_to_exit, serving, spawn, stop
 from tests.factories import fixed_key
 from tests.waiting import wait_until
+from tests.witnesses import live_witness
 
 ORIGIN = "test.example/pakta"
 LOG = NoteSigner(fixed_key("log"), ORIGIN)
@@ -180,3 +185,60 @@ def test_status_fails_when_alarms_were_kept(folder: Path, tmp_path: Path) -> Non
     assert status.exit_code == 1
     assert "1 alarm(s)" in status.output
     assert json.loads(status.output.split("\nError")[0])["alarms"][0]["kind"] == "split-view"
+
+
+def test_every_worker_of_registry_serve_serves_the_witnessed_checkpoint(
+    database_url: str, tmp_path: Path
+) -> None:
+    # `registry serve --workers 2`: one worker sequences and submits to the witness, the
+    # other follows; both serve the cosigned checkpoints from what the sequencer stored.
+    origin, passphrase = "test.example/served", "uji-saksi-serve"
+    env = registry_env(
+        REGISTRY_DATABASE_URL=database_url,
+        REGISTRY_DATA_DIR=str(tmp_path / "data"),
+        REGISTRY_ORIGIN=origin,
+        REGISTRY_ADMIN_PASSPHRASE=passphrase,
+    )
+    code, output = run_to_exit(["init"], env=env, cwd=tmp_path, log=tmp_path / "init.log")
+    assert code == 0, output
+    operator = open_keys(tmp_path / "data", passphrase, origin)
+    follows = [(origin, operator.note.verifier_key_string)]
+    with live_witness(tmp_path / "w", "bawaslu.example/w", follows) as witness:
+        env["REGISTRY_WITNESSES"] = f"{witness.key} {witness.url}"
+        with serving("--workers", "2", env=env, cwd=tmp_path, log=tmp_path / "serve.log") as s:
+            signer = CoseSigner(fixed_key("ppk-witnessed"))
+            statements = [
+                operator.admin.sign_statement(enrolment(signer.public_key, "ppk"), "op", NOW_S),
+                signer.sign_statement(pact(), "ppk", NOW_S),
+            ]
+            for statement in statements:
+                answer = httpx.post(f"{s.url}/entries", content=statement, headers=COSE)
+                assert answer.status_code == 201, answer.text
+            size = int(answer.headers["x-registry-entry-index"]) + 1
+            trusted = TrustedKeys.build(
+                configurations=[
+                    httpx.get(f"{s.url}/.well-known/transparency-configuration").content
+                ]
+            )
+            assert trusted.witnesses_required == 1
+
+            def witnessed_everywhere() -> bool:
+                # fresh connections land on either worker: twenty in a row must agree
+                for _ in range(20):
+                    with httpx.Client(base_url=s.url) as client:
+                        answer = client.get("/checkpoint/witnessed")
+                    if answer.status_code != 200:
+                        return False
+                    verdict = verify_checkpoint(
+                        answer.text, trusted.log_keys, trusted.witness_keys, 1, origin
+                    )
+                    if not verdict.ok or verdict.unwrap().size != size:
+                        return False
+                return True
+
+            wait_until(
+                witnessed_everywhere,
+                "both workers serve the witnessed checkpoint",
+                timeout=60,
+                every=0.2,
+            )
