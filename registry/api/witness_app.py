@@ -26,11 +26,13 @@ from litestar import Litestar, Request, Response, get, post
 
 from registry.api.errors import witness_exception_handlers
 from registry.log.witness import MAX_REQUEST_BYTES, Witness
+from registry.log.witness_folder import (
+    DEFAULT_WITNESS_DIR,
+    PASSPHRASE_VARIABLE,
+    WITNESS_DIR_VARIABLE,
+    WitnessFolder,
+)
 from registry.log.witness_store import EvidenceFolder
-
-WITNESS_DIR_VARIABLE = "REGISTRY_WITNESS_DIR"
-PASSPHRASE_VARIABLE = "REGISTRY_PASSPHRASE"  # noqa: S105 (a variable's name)
-DEFAULT_WITNESS_DIR = "witness-data"
 
 
 def create_witness_app(witness: Witness, evidence: EvidenceFolder) -> Litestar:
@@ -62,8 +64,6 @@ def app_from_env() -> Litestar:
 
     What `registry witness serve` runs in its worker (granian imports this factory).
     """
-    from registry.log.witness_folder import WitnessFolder  # noqa: PLC0415 (the worker only)
-
     folder = WitnessFolder(Path(os.environ.get(WITNESS_DIR_VARIABLE, DEFAULT_WITNESS_DIR)))
     witness = folder.open(os.environ.get(PASSPHRASE_VARIABLE, ""))
     return create_witness_app(witness, folder.evidence)

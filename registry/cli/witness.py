@@ -26,16 +26,17 @@ from granian.constants import Interfaces, Loops
 from granian.log import LogLevels
 from granian.server.mp import MPServer
 
-from registry.api.witness_app import (
-    DEFAULT_WITNESS_DIR,
-    PASSPHRASE_VARIABLE,
-    WITNESS_DIR_VARIABLE,
-)
 from registry.cli.passphrase import passphrase_option, read_passphrase
 from registry.cli.startup import check_port_free, hold_data_dir
 from registry.cli.words import CliError, key_file_error, say
 from registry.log.witness import witness_status
-from registry.log.witness_folder import WitnessFolder, WitnessFolderError
+from registry.log.witness_folder import (
+    DEFAULT_WITNESS_DIR,
+    PASSPHRASE_VARIABLE,
+    WITNESS_DIR_VARIABLE,
+    WitnessFolder,
+    WitnessFolderError,
+)
 from registry.signing.keys import KeyFileError
 
 DEFAULT_PORT = 8100

@@ -25,6 +25,11 @@ from registry.signing.keys import generate_key, load_key, save_key
 from registry.signing.note import NoteSigner
 from registry.verify.note import SignatureType, VerifierKey, is_valid_key_name, parse_verifier_key
 
+WITNESS_DIR_VARIABLE = "REGISTRY_WITNESS_DIR"
+"""The witness's folder when `registry witness` is not given ``--dir``."""
+PASSPHRASE_VARIABLE = "REGISTRY_PASSPHRASE"  # noqa: S105 (a variable's name)
+"""Its key's passphrase (as every `registry` command reads one; the served worker reads it)."""
+DEFAULT_WITNESS_DIR = "witness-data"
 KEY_FILE = "witness.key"
 IDENTITY_FILE = "witness.json"
 STATE_FILE = "state.json"

@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -26,6 +27,7 @@ from registry.records.operator import OperatorKeys
 from registry.signing.note import NoteSigner
 from registry.verify.checkpoint import verify_checkpoint
 from registry.verify.note import parse_note
+from registry.verify.qr import verify_offline
 from registry.verify.result import Reason
 from registry.verify.split import compare_checkpoints
 from registry.verify.trust import TrustedKeys
@@ -48,12 +50,14 @@ def registry_with(
     operator: OperatorKeys,
     witnesses: list[WitnessSetting],
     quorum: int | None = None,
+    *,
+    bootstrap: bool = True,
 ) -> Iterator[Registry]:
     """A registry (admin enrolled) that submits its checkpoints to ``witnesses``."""
     configured = dataclasses.replace(settings, witnesses=tuple(witnesses), witness_quorum=quorum)
     configured.data_dir.mkdir(parents=True, exist_ok=True)
     with TestClient(create_app(configured, operator)) as client:
-        yield Registry.bootstrapped(client, operator)
+        yield Registry.bootstrapped(client, operator) if bootstrap else Registry(client, operator)
 
 
 @pytest.fixture
@@ -233,3 +237,46 @@ def _ask(witness: LiveWitness, note: str, known: int) -> Cosigning:
             return await request_cosignature(client, peer, note, known, lambda old: [])
 
     return asyncio.run(run())
+
+
+def test_offline_qr_carries_the_cosignatures_once_witnessed_and_not_before(
+    settings: Settings, operator: OperatorKeys, tmp_path: Path
+) -> None:
+    follows = [(operator.note.name, operator.note.verifier_key_string)]
+    with live_witness(tmp_path / "w", "saksi1.example/w", follows) as witness:
+        down = setting(unused_url(), live_down_key(tmp_path))
+        with registry_with(
+            settings, operator, [setting(witness.url, str(witness.key)), down], quorum=2
+        ) as registry:
+            register_pacts(registry, 1)
+            index = registry.service.size - 1
+            trusted = registry.trusted()
+            # Quorum 2 with one witness down: nothing is witnessed, the QR says so and is
+            # not served as immutable (it will change once witnessed).
+            answer = text(registry, f"/entries/{index}/qr-offline.txt")
+            assert answer.headers["cache-control"] == "no-cache"
+            assert answer.headers["x-registry-offline-witnesses"] == "0"
+            verdict = verify_offline_text(answer.text, trusted)
+            assert verdict.reason == Reason.NOT_WITNESSED
+            assert verdict.value is not None
+            assert verdict.value.index == index
+        # The same registry restarted with that one witness as its quorum.
+        with registry_with(
+            settings, operator, [setting(witness.url, str(witness.key))], 1, bootstrap=False
+        ) as registry:
+            witnessed_at(registry, registry.service.size)
+            answer = text(registry, f"/entries/{index}/qr-offline.txt")
+            assert answer.headers["cache-control"].endswith("immutable")
+            assert answer.headers["x-registry-offline-witnesses"] == "1"
+            record = verify_offline_text(answer.text, registry.trusted()).unwrap()
+            assert record.witnesses == (f"{witness.key.name}+{witness.key.key_id_hex}",)
+            assert record.witnessed_size is not None
+            assert record.witnessed_size > index
+            pdf = registry.client.get(f"/entries/{index}/certificate.pdf")
+            assert pdf.headers["cache-control"].endswith("immutable")
+
+
+def verify_offline_text(text_: str, trusted: TrustedKeys) -> Any:
+    return verify_offline(
+        text_, trusted.by_kid, trusted.origin, trusted.witness_keys, trusted.witnesses_required
+    )
