@@ -17,7 +17,7 @@ import threading
 import time
 import zlib
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ import qrcode
 import uvicorn
 
 from registry.api.app import create_app
-from registry.config import Settings
+from registry.config import Settings, WitnessSetting
 from registry.records.operator import OperatorKeys, create_keys
 from registry.verify.cbor import encode_deterministic
 from registry.verify.trust import b64url, unb64url
@@ -107,8 +107,17 @@ class LiveRegistry:
     _places: Iterator[int] = field(default_factory=itertools.count)
 
     @classmethod
-    def start(cls, root: Path) -> LiveRegistry:
-        """Start a registry with its data under ``root``; the admin and a PPK are enrolled."""
+    def start(
+        cls,
+        root: Path,
+        witnesses: Callable[[OperatorKeys], tuple[tuple[WitnessSetting, ...], int | None]]
+        | None = None,
+    ) -> LiveRegistry:
+        """Start a registry with its data under ``root``; the admin and a PPK are enrolled.
+
+        ``witnesses``, given the operator's keys (made first, so that witnesses can
+        follow the log), names the witnesses the registry submits to and the quorum.
+        """
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -123,6 +132,9 @@ class LiveRegistry:
         )
         try:
             operator = create_keys(settings.data_dir, settings.admin_passphrase, settings.origin)
+            if witnesses is not None:
+                listed, quorum = witnesses(operator)
+                settings = replace(settings, witnesses=listed, witness_quorum=quorum)
             tamper = Tamper(create_app(settings, operator))
             config = uvicorn.Config(
                 tamper,

@@ -64,7 +64,9 @@ def python_verdict(case: dict[str, Any]) -> Verdict[Any]:
         )
     if kind == "offline-qr":
         trusted = _trusted(case)
-        return verify_offline(data, trusted.by_kid, trusted.origin)
+        return verify_offline(
+            data, trusted.by_kid, trusted.origin, trusted.witness_keys, trusted.witnesses_required
+        )
     if kind == "link-qr":
         link = parse_link(data["link"])
         if not link.ok or link.value is None:
