@@ -25,7 +25,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from registry.verify.checkpoint import HASH_SIZE, MAX_TREE_SIZE, Checkpoint
+from registry.verify.checkpoint import (
+    HASH_SIZE,
+    MAX_TREE_SIZE,
+    Checkpoint,
+    verify_checkpoint,
+    verify_checkpoint_consistency,
+)
 from registry.verify.note import (
     ED25519_SIGNATURE_SIZE,
     KEY_ID_SIZE,
@@ -130,3 +136,52 @@ def cosignature_bytes(line: NoteSignature) -> bytes:
     if len(line.signature) != TIMESTAMP_SIZE + ED25519_SIGNATURE_SIZE:
         raise ValueError("a tlog-cosignature/v1 Ed25519 signature is 72 bytes after the key id")
     return line.key_id + line.signature
+
+
+def verify_under_checkpoint(
+    tree_size: int,
+    root: bytes,
+    note: str | bytes,
+    log_keys: Sequence[VerifierKey],
+    witness_keys: Sequence[VerifierKey],
+    witnesses_required: int,
+    origin: str,
+    proof: Sequence[bytes] | None = None,
+) -> Verdict[Checkpoint]:
+    """Whether a witnessed checkpoint contains the tree of ``tree_size`` with ``root`` (a
+    receipt's): what makes a receipt witnessed, since it carries no cosignatures itself.
+
+    Steps: (1) ``note`` verifies as a checkpoint of ``origin`` with at least
+    ``witnesses_required`` of ``witness_keys`` (fewer: :attr:`Reason.NOT_WITNESSED`);
+    (2) a checkpoint smaller than the tree is not yet witnessed for it
+    (:attr:`Reason.NOT_WITNESSED`); (3) at the same size the roots are equal, at a
+    larger size ``proof`` (``GET /proofs/consistency``) links them, else
+    :attr:`Reason.INCONSISTENT` (or :attr:`Reason.SIZE_MISMATCH` without a proof).
+    A NOT_WITNESSED verdict carries the checkpoint.
+    """
+    check = "witnessed receipt"
+    # (1)
+    verdict = verify_checkpoint(note, log_keys, witness_keys, witnesses_required, origin)
+    if verdict.value is None or (not verdict.ok and verdict.reason != Reason.NOT_WITNESSED):
+        return verdict.fail_as(check)
+    seen = verdict.value
+    evidence = {"checkpoint": seen.describe(), "tree_size": str(tree_size)}
+    if not verdict.ok:
+        return Verdict.not_witnessed(check, seen, verdict.detail, **evidence)
+    # (2)
+    if seen.size < tree_size:
+        why = f"the witnessed checkpoint (size {seen.size}) predates the receipt's tree"
+        return Verdict.not_witnessed(check, seen, why, **evidence)
+    # (3)
+    if seen.size == tree_size:
+        if seen.root != root:
+            why = f"two roots for size {tree_size}: the receipt's and the witnessed checkpoint's"
+            return Verdict.failed(check, Reason.INCONSISTENT, why, **evidence)
+        return Verdict.passed(check, seen, witnesses=verdict.evidence.get("witnesses", ""))
+    if proof is None:
+        why = "the checkpoint is larger than the receipt's tree: a consistency proof is needed"
+        return Verdict.failed(check, Reason.SIZE_MISMATCH, why, **evidence)
+    consistent = verify_checkpoint_consistency(Checkpoint(origin, tree_size, root), seen, proof)
+    if not consistent:
+        return consistent.fail_as(check)
+    return Verdict.passed(check, seen, witnesses=verdict.evidence.get("witnesses", ""))
