@@ -10,19 +10,16 @@ from __future__ import annotations
 
 import contextlib
 import socket
-import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-import uvicorn
 
 from registry.api.witness_app import create_witness_app
 from registry.log.witness import Witness
 from registry.log.witness_folder import WitnessFolder
 from registry.log.witness_store import EvidenceFolder
 from registry.verify.note import VerifierKey
-from tests.waiting import wait_until
+from tests.threaded_server import ThreadedServer
 
 PASSPHRASE = "saksi-uji"
 
@@ -68,26 +65,9 @@ def live_witness(
     for origin, key in follows:
         folder.add_log(origin, [key])
     witness = folder.open(PASSPHRASE)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    config = uvicorn.Config(
-        create_witness_app(witness, folder.evidence),
-        log_level="warning",
-        lifespan="on",
-        loop="asyncio",
-        ws="none",
-        http="h11",
-        access_log=False,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
+    server = ThreadedServer(f"witness {name}")
+    server.start(create_witness_app(witness, folder.evidence))
     try:
-        wait_until(lambda: server.started or not thread.is_alive(), f"witness {name} starts")
-        assert server.started, f"the witness {name} did not start"
-        yield LiveWitness(url, witness, folder)
+        yield LiveWitness(server.url, witness, folder)
     finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-        sock.close()
+        server.stop()

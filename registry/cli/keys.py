@@ -43,6 +43,9 @@ from registry.verify.result import Reason, Verdict
 from registry.verify.split import compare_checkpoints
 from registry.verify.trust import KeySourceError, TrustedKeys, b64url, unb64url
 
+EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+"""A command-line file argument that must name an existing file."""
+
 
 @click.command()
 @click.option(
@@ -87,11 +90,11 @@ def record_problems(path: Path, exc: RecordError) -> str:
 
 
 @click.command()
-@click.argument("record", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("record", type=EXISTING_FILE)
 @click.option(
     "--key",
     "key_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     required=True,
     help="Encrypted key file made by `registry keygen`.",
 )
@@ -129,12 +132,12 @@ def sign(
 )
 @click.option(
     "--trust",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     help="The registry's /.well-known/transparency-configuration JSON.",
 )
 @click.option(
     "--statement",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     help="With a receipt: the signed statement it must be for.",
 )
 @click.option("--witness-key", "witness_keys", multiple=True, help="A witness's C2SP verifier key.")
@@ -148,17 +151,17 @@ def sign(
 @click.option(
     "--checkpoint",
     "witnessed",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     help="With a receipt: a checkpoint cosigned by the quorum that contains its tree.",
 )
 @click.option(
     "--proof",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     help="A consistency proof (the JSON of GET /proofs/consistency) between the two trees.",
 )
 @click.option(
     "--compare",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     help="Another signed checkpoint of the log: prove a split view, or that they agree.",
 )
 def verify(

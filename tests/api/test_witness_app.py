@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,19 +16,12 @@ from registry.log.witness_folder import WitnessFolder
 from registry.signing.note import NoteSigner
 from registry.verify.checkpoint import verify_checkpoint
 from tests.factories import fixed_key
+from tests.factories import forkable_tree as tree
 from tests.witnesses import PASSPHRASE
 
 ORIGIN = "registry.example/log"
 LOG = NoteSigner(fixed_key("log"), ORIGIN)
 PROBLEM = "application/problem+json"
-
-
-def tree(leaves: int, fork_at: int | None = None) -> MerkleTree:
-    t = MerkleTree()
-    for i in range(leaves):
-        label = f"fork-{i}" if fork_at is not None and i >= fork_at else f"leaf-{i}"
-        t.append(hashlib.sha256(label.encode()).digest())
-    return t
 
 
 HONEST, FORK = tree(10), tree(10, fork_at=4)

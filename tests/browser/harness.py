@@ -11,10 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import itertools
-import socket
 import struct
-import threading
-import time
 import zlib
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field, replace
@@ -23,7 +20,6 @@ from typing import Any
 
 import httpx
 import qrcode
-import uvicorn
 
 from registry.api.app import create_app
 from registry.config import Settings, WitnessSetting
@@ -31,6 +27,7 @@ from registry.records.operator import OperatorKeys, create_keys
 from registry.verify.cbor import encode_deterministic
 from registry.verify.trust import b64url, unb64url
 from tests.api.helpers import NOW_S, Registry, pact
+from tests.threaded_server import ThreadedServer
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -101,9 +98,7 @@ class LiveRegistry:
     operator: OperatorKeys
     writer: Registry
     tamper: Tamper
-    server: uvicorn.Server
-    thread: threading.Thread
-    sock: socket.socket
+    server: ThreadedServer
     _places: Iterator[int] = field(default_factory=itertools.count)
 
     @classmethod
@@ -118,10 +113,8 @@ class LiveRegistry:
         ``witnesses``, given the operator's keys (made first, so that witnesses can
         follow the log), names the witnesses the registry submits to and the quorum.
         """
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-        url = f"http://127.0.0.1:{port}"
+        server = ThreadedServer("the test registry")
+        url = server.url
         settings = Settings(
             database_url=f"sqlite+aiosqlite:///{root / 'registry.sqlite3'}",
             data_dir=root / "data",
@@ -136,28 +129,12 @@ class LiveRegistry:
                 listed, quorum = witnesses(operator)
                 settings = replace(settings, witnesses=listed, witness_quorum=quorum)
             tamper = Tamper(create_app(settings, operator))
-            config = uvicorn.Config(
-                tamper,
-                log_level="warning",
-                lifespan="on",
-                loop="asyncio",
-                ws="none",
-                http="h11",
-                access_log=False,
-            )
-            server = uvicorn.Server(config)
-            thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-            thread.start()
-            deadline = time.monotonic() + 60
-            while not server.started:
-                if not thread.is_alive() or time.monotonic() > deadline:
-                    raise RuntimeError("the test registry did not start")
-                time.sleep(0.05)
+            server.start(tamper)
         except BaseException:
-            sock.close()
+            server.stop()
             raise
         client = httpx.Client(base_url=url, timeout=30)
-        live = cls(url, operator, Registry(client, operator), tamper, server, thread, sock)  # type: ignore[arg-type]
+        live = cls(url, operator, Registry(client, operator), tamper, server)  # type: ignore[arg-type]
         try:
             live.writer = Registry.bootstrapped(client, operator)  # type: ignore[arg-type]
             live.writer.enrol("ppk-jabar")
@@ -169,9 +146,7 @@ class LiveRegistry:
     def stop(self) -> None:
         """Stop the server, close its socket and the writer's client."""
         self.writer.client.close()
-        self.server.should_exit = True
-        self.thread.join(timeout=30)
-        self.sock.close()
+        self.server.stop()
 
     def register(self, statement: bytes) -> int:
         """Register a signed statement; its index."""

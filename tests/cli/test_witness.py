@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +13,6 @@ from click.testing import CliRunner
 
 from registry.cli import main
 from registry.log.checkpoint import sign_checkpoint
-from registry.log.tree import MerkleTree
 from registry.log.witness import add_checkpoint_request
 from registry.records.operator import open_keys
 from registry.signing.cose import CoseSigner
@@ -24,7 +22,7 @@ from registry.verify.note import VerifierKey
 from registry.verify.trust import TrustedKeys
 from tests.api.helpers import COSE, NOW_S, enrolment, pact
 from tests.cli.servers import free_port, registry_env, run_to_exit, serving, spawn, stop
-from tests.factories import fixed_key
+from tests.factories import fixed_key, forkable_tree
 from tests.waiting import wait_until
 from tests.witnesses import live_witness
 
@@ -32,13 +30,6 @@ ORIGIN = "test.example/pakta"
 LOG = NoteSigner(fixed_key("log"), ORIGIN)
 NAME = "bawaslu.example/witness"
 PASSPHRASE = "kata-sandi-saksi"
-
-
-def leaves(n: int) -> MerkleTree:
-    t = MerkleTree()
-    for i in range(n):
-        t.append(hashlib.sha256(b"leaf %d" % i).digest())
-    return t
 
 
 @pytest.fixture
@@ -143,7 +134,7 @@ def serving_witness(folder: Path, tmp_path: Path) -> Iterator[str]:
 
 
 def test_serve_cosigns_over_http_and_status_shows_it(folder: Path, tmp_path: Path) -> None:
-    t = leaves(9)
+    t = forkable_tree(9)
     with serving_witness(folder, tmp_path) as url:
         first = sign_checkpoint(LOG, ORIGIN, 4, t.root(4))
         answer = httpx.post(url + "/add-checkpoint", content=add_checkpoint_request(0, [], first))
@@ -173,9 +164,7 @@ def test_serve_refuses_a_wrong_passphrase_in_one_line(folder: Path, tmp_path: Pa
 
 
 def test_status_fails_when_alarms_were_kept(folder: Path, tmp_path: Path) -> None:
-    t, fork = leaves(6), MerkleTree()
-    for i in range(6):
-        fork.append(hashlib.sha256(b"fork %d" % i).digest())
+    t, fork = forkable_tree(6), forkable_tree(6, fork_at=0)
     with serving_witness(folder, tmp_path) as url:
         for tree_ in (t, fork):
             note = sign_checkpoint(LOG, ORIGIN, 6, tree_.root(6))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,18 +22,11 @@ from registry.log.tree import MerkleTree
 from registry.signing.note import NoteSigner
 from registry.verify.checkpoint import verify_checkpoint
 from tests.factories import fixed_key
+from tests.factories import forkable_tree as tree
 from tests.witnesses import LiveWitness, live_witness, unused_url
 
 ORIGIN = "registry.example/log"
 LOG = NoteSigner(fixed_key("log"), ORIGIN)
-
-
-def tree(leaves: int, fork_at: int | None = None) -> MerkleTree:
-    t = MerkleTree()
-    for i in range(leaves):
-        label = f"fork-{i}" if fork_at is not None and i >= fork_at else f"leaf-{i}"
-        t.append(hashlib.sha256(label.encode()).digest())
-    return t
 
 
 HONEST, FORK = tree(20), tree(20, fork_at=8)

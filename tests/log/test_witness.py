@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -38,6 +37,7 @@ from registry.signing.note import NoteSigner
 from registry.verify.checkpoint import verify_checkpoint
 from registry.verify.note import verify_note
 from tests.factories import fixed_key
+from tests.factories import forkable_tree as tree
 
 ORIGIN = "registry.example/log"
 LOG = NoteSigner(fixed_key("log"), ORIGIN)
@@ -61,15 +61,6 @@ SPEC_REQUEST = (
     "\u2014 example.com/behind-the-sofa opLqBQsREYCgu6xQkYQwJr9fo45a62DN9EdmHXnZdXNqlcVGlCum2Wks+"
     "49/V6267UEjw6QUXTS5Rovnzv++qbSzm9Q=\n"
 ).encode()
-
-
-def tree(leaves: int, fork_at: int | None = None) -> MerkleTree:
-    """A tree of ``leaves`` leaves; from index ``fork_at`` on, different ones."""
-    t = MerkleTree()
-    for i in range(leaves):
-        label = f"fork-{i}" if fork_at is not None and i >= fork_at else f"leaf-{i}"
-        t.append(hashlib.sha256(label.encode()).digest())
-    return t
 
 
 def signed(t: MerkleTree, size: int, signer: NoteSigner = LOG) -> str:

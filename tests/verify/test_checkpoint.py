@@ -20,6 +20,7 @@ from registry.verify.checkpoint import (
 from registry.verify.merkle import EMPTY_ROOT
 from registry.verify.result import Reason
 from tests.factories import fixed_key
+from tests.factories import forkable_tree as tree
 
 ORIGIN = "registry.example/log"
 LOG = NoteSigner(fixed_key("log"), ORIGIN)
@@ -38,15 +39,6 @@ def cosigned(body: str = BODY, witnesses: int = 0, signer: NoteSigner = LOG) -> 
     return note + "".join(
         w.cosign(body, 1700000000 + i) for i, w in enumerate(WITNESSES[:witnesses])
     )
-
-
-def tree(leaves: int, fork_at: int | None = None) -> MerkleTree:
-    """A tree of ``leaves`` leaves; from index ``fork_at`` on, other leaves."""
-    t = MerkleTree()
-    for i in range(leaves):
-        label = f"fork-{i}" if fork_at is not None and i >= fork_at else f"leaf-{i}"
-        t.append(hashlib.sha256(label.encode()).digest())
-    return t
 
 
 # Parsing.

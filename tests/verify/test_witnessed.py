@@ -26,6 +26,7 @@ from registry.verify.witnessed import (
     verify_witnessed,
 )
 from tests.factories import ISSUED_AT, fixed_key, logged, signed_pact
+from tests.factories import forkable_tree as tree
 
 ORIGIN = "test.example/log"
 STATEMENTS = [signed_pact(place=f"Kota {i}") for i in range(5)]
@@ -234,14 +235,6 @@ def test_a_witness_policy_read_wrongly_is_refused(changes: dict[str, Any], match
 # -- split views --------------------------------------------------------------------------------
 
 LOG = NoteSigner(fixed_key("log"), ORIGIN)
-
-
-def tree(leaves: int, fork_at: int | None = None) -> MerkleTree:
-    t = MerkleTree()
-    for i in range(leaves):
-        label = f"fork-{i}" if fork_at is not None and i >= fork_at else f"leaf-{i}"
-        t.append(hashlib.sha256(label.encode()).digest())
-    return t
 
 
 def signed(t: MerkleTree, size: int, *witnesses: NoteSigner) -> str:
