@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -33,6 +34,7 @@ from registry.verify.split import compare_checkpoints
 from registry.verify.trust import TrustedKeys
 from tests.api.helpers import Registry, pact
 from tests.factories import fixed_key
+from tests.threaded_server import ThreadedServer
 from tests.waiting import wait_until
 from tests.witnesses import LiveWitness, live_witness, unused_url
 
@@ -280,3 +282,44 @@ def verify_offline_text(text_: str, trusted: TrustedKeys) -> Any:
     return verify_offline(
         text_, trusted.by_kid, trusted.origin, trusted.witness_keys, trusted.witnesses_required
     )
+
+
+class Hanging:
+    """An ASGI app that accepts every request and answers none until released: a witness that
+    hangs (then a 503, so that its server can stop)."""
+
+    def __init__(self) -> None:
+        self.requests = 0
+        self.released = threading.Event()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            await receive()
+            await send({"type": "lifespan.startup.complete"})
+            await receive()
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        self.requests += 1
+        while not self.released.is_set():
+            await asyncio.sleep(0.05)
+        await send({"type": "http.response.start", "status": 503, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+
+def test_a_witness_that_hangs_never_holds_a_registration_up(
+    settings: Settings, operator: OperatorKeys
+) -> None:
+    hanging = Hanging()
+    server = ThreadedServer("a hanging witness")
+    server.start(hanging)
+    try:
+        key = NoteSigner(fixed_key("saksi-macet"), "saksi-macet.example/w")
+        witnesses = [setting(server.url, key.cosignature_verifier_key_string)]
+        with registry_with(settings, operator, witnesses, quorum=1) as registry:
+            wait_until(lambda: hanging.requests > 0, "the witness is asked", timeout=DEADLINE_S)
+            register_pacts(registry, 3)  # each answered 201 while the witness still hangs
+            assert registry.service.size == 5
+            assert text(registry, "/checkpoint/witnessed").status_code == 404
+    finally:
+        hanging.released.set()
+        server.stop()
