@@ -33,7 +33,13 @@ import httpx
 
 from registry.config import Settings
 from registry.log.checkpoint import add_cosignatures
-from registry.log.cosigning import CONFLICT, COSIGNED, WitnessPeer, request_cosignature
+from registry.log.cosigning import (
+    CONFLICT,
+    COSIGNED,
+    WitnessPeer,
+    cosignature_line,
+    request_cosignature,
+)
 from registry.log.state import LogState
 from registry.store.models import CheckpointRecord, CosignatureRecord
 from registry.store.repository import Store
@@ -80,6 +86,7 @@ class CosignedView:
         self.origin = origin
         self.signers = [p.signer for p in self.peers]
         self._lines: dict[int, dict[str, str]] = {}
+        self._served: tuple[tuple[int, tuple[str, ...]], str] | None = None
         self.witnessed: WitnessedCheckpoint | None = None
 
     def lines(self, size: int) -> list[str]:
@@ -90,7 +97,12 @@ class CosignedView:
     def note(self, checkpoint: CheckpointRecord) -> str:
         """``checkpoint``'s note with the cosignatures known on it merged in."""
         lines = self.lines(checkpoint.size)
-        return add_cosignatures(checkpoint.note, lines) if lines else checkpoint.note
+        if not lines:
+            return checkpoint.note
+        key = (checkpoint.size, tuple(lines))
+        if self._served is None or self._served[0] != key:  # a hot read: merge once per change
+            self._served = (key, add_cosignatures(checkpoint.note, lines))
+        return self._served[1]
 
     def witnessed_note(self, latest: CheckpointRecord | None) -> str | None:
         """The latest checkpoint carrying the quorum (with no quorum to meet: the latest)."""
@@ -138,12 +150,24 @@ class CosignedView:
             found = await store.checkpoint_with_cosignatures(size, self.signers)
             if found is not None:
                 checkpoint, rows = found
-                self._lines[size] = {r.witness: r.line for r in rows}
-                self._consider(checkpoint, self.lines(size))
+                by_signer = {r.witness: r.line for r in rows}
+                self._consider(checkpoint, [by_signer[s] for s in self.signers if s in by_signer])
         if latest is not None:
+            known = self._lines.setdefault(latest.size, {})
+            peers = {p.signer: p for p in self.peers}
             for row in await store.cosignatures(latest.size):
-                if row.witness in self.signers:
-                    self._lines.setdefault(latest.size, {})[row.witness] = row.line
+                peer = peers.get(row.witness)
+                if peer is None or known.get(row.witness) == row.line:
+                    continue
+                # Checked before it is served: an edited row must not make the log look forged.
+                if cosignature_line(peer, latest.note, row.line.encode()) == row.line:
+                    known[row.witness] = row.line
+                else:
+                    log.error(
+                        "stored cosignature of %s on size %d does not verify: not served",
+                        row.witness,
+                        latest.size,
+                    )
 
 
 @dataclass
