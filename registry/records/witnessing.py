@@ -256,8 +256,16 @@ class Witnessing:
     async def _ask(self, peer: _Peer, checkpoint: CheckpointRecord) -> None:
         try:
             await self._ask_once(peer, checkpoint)
+        except Exception:  # a bug here must not stop witnessing: back off and try again
+            log.exception("asking witness %s failed", peer.peer.signer)
+            self._back_off(peer)
         finally:
             self.notify()  # the runner plans the next request to this witness
+
+    @staticmethod
+    def _back_off(peer: _Peer) -> None:
+        peer.retry_at = asyncio.get_running_loop().time() + peer.delay
+        peer.delay = min(peer.delay * 2, RETRY_MAX_S)
 
     async def _ask_once(self, peer: _Peer, checkpoint: CheckpointRecord) -> None:
         assert self._client is not None
@@ -269,7 +277,6 @@ class Witnessing:
             peer.size,
             lambda old: tree.consistency_proof(old, checkpoint.size),
         )
-        loop = asyncio.get_running_loop()
         peer.size = answer.size
         if answer.outcome != COSIGNED or answer.line is None:
             level = logging.ERROR if answer.outcome == CONFLICT else logging.WARNING
@@ -281,8 +288,7 @@ class Witnessing:
                 answer.outcome,
                 answer.detail,
             )
-            peer.retry_at = loop.time() + peer.delay
-            peer.delay = min(peer.delay * 2, RETRY_MAX_S)
+            self._back_off(peer)
             return
         peer.cosigned, peer.delay, peer.retry_at = checkpoint.size, RETRY_MIN_S, 0.0
         await self._keep(checkpoint, peer.peer.signer, answer.line)
