@@ -14,7 +14,10 @@ the offline payload of docs/formats.md twice:
   back to when the receipt does not fit version 25-M),
 
 and prints for each the bytes at every stage (CBOR map, zlib, base45 text)
-and the QR version at error correction M.  Then the longest inclusion proof
+and the QR version at error correction M; then the same timestamp payload with
+a witnessed checkpoint (key ``6``: the size, the root and 1 to 4 witnesses'
+tlog-cosignature/v1 cosignatures of 76 bytes), to show how many cosignatures
+fit the budget at that size.  Then the longest inclusion proof
 with which the receipt still fits 25-M (so the log size up to which QR codes
 carry receipts), and the time to make a PNG of each QR with qrcode (8.x, PIL)
 and with segno, best of ``--rounds``.  Prints figures only; asserts nothing.
@@ -44,10 +47,13 @@ from registry.demo import build_demo
 from registry.documents.qr import MAX_OFFLINE_VERSION, entry_timestamp, png_image, qr_version
 from registry.log.receipt import issue_receipt
 from registry.signing.cose import CoseSigner
+from registry.signing.note import NoteSigner
 from registry.verify.cbor import encode_deterministic
+from registry.verify.checkpoint import Checkpoint
 from registry.verify.leaf import Leaf
 from registry.verify.merkle import root_from_inclusion_proof
 from registry.verify.qr import PREFIX, b45encode, encode_offline, verify_offline
+from registry.verify.witnessed import cosignature_bytes, encode_witnessed
 
 SIZE = 10_000_000
 INDEX = 1_234_567  # its proof in a tree of 10,000,000 has 24 hashes
@@ -60,6 +66,24 @@ def _key(label: str) -> CoseSigner:
 
 
 REGISTRY = _key("bench-registry")
+WITNESSES = [
+    NoteSigner(
+        Ed25519PrivateKey.from_private_bytes(hashlib.sha256(b"bench-witness-%d" % n).digest()),
+        name,
+    )
+    for n, name in enumerate(
+        ["saksi.bawaslu.go.id", "saksi.bkn.go.id", "saksi.menpan.go.id", "saksi.kemendagri.go.id"]
+    )
+]
+WITNESSED_ROOT = hashlib.sha256(b"the tree of 10,000,000 the witnesses cosigned").digest()
+
+
+def cosignatures(count: int) -> list[bytes]:
+    """``count`` witnesses' cosignatures on the checkpoint of ``SIZE`` entries."""
+    body = Checkpoint(ORIGIN, SIZE, WITNESSED_ROOT).body
+    return [
+        cosignature_bytes(w.cosignature(body, REGISTERED_AT // 1000 + 5)) for w in WITNESSES[:count]
+    ]
 
 
 def _payload(statement: bytes) -> dict[str, object]:
@@ -113,12 +137,13 @@ def receipt_for(statement: bytes, proof_length: int = 24) -> tuple[bytes, bytes]
     return leaf, receipt
 
 
-def stages(statement: bytes, public_key: bytes, leaf: bytes, proof: dict[int, bytes]) -> str:
+def stages(statement: bytes, public_key: bytes, leaf: bytes, proof: dict[int, object]) -> str:
     """One table row: the byte sizes at each stage and the QR version at M."""
     body = encode_deterministic({1: statement, 2: public_key, 3: leaf, **proof})
     packed = zlib.compress(body, 9)
     text = PREFIX + b45encode(packed)
-    assert verify_offline(text, {REGISTRY.kid: REGISTRY.public_key}).ok
+    witness_keys = [w.cosignature_verifier_key for w in WITNESSES]
+    assert verify_offline(text, {REGISTRY.kid: REGISTRY.public_key}, None, witness_keys).ok
     version = qr_version(text)
     fits = "yes" if version is not None and version <= MAX_OFFLINE_VERSION else "no"
     return (
@@ -154,14 +179,18 @@ def main() -> None:
     args = parser.parse_args()
     print(f"python {platform.python_version()}, {os.cpu_count()} CPUs, segno {segno.__version__}")
     print(f"log of {SIZE:,} entries, entry {INDEX:,}: a 24-hash inclusion proof\n")
-    print(f"{'bytes:':34} {'statement':>9} {'CBOR':>6} {'zlib':>6} {'text':>7} {'version':>8} fits")
+    print(f"{'bytes:':46} {'statement':>9} {'CBOR':>6} {'zlib':>6} {'text':>7} {'version':>8} fits")
     texts = []
     for name, statement, public_key in statements():
         leaf, receipt = receipt_for(statement)
         stamp = entry_timestamp(REGISTRY, ORIGIN, leaf)
-        print(f"{name + ', receipt':34} {stages(statement, public_key, leaf, {4: receipt})}")
-        print(f"{name + ', timestamp':34} {stages(statement, public_key, leaf, {5: stamp})}")
-        print(f"{'':34} (receipt {len(receipt)} bytes, timestamp {len(stamp)} bytes)")
+        print(f"{name + ', receipt':46} {stages(statement, public_key, leaf, {4: receipt})}")
+        print(f"{name + ', timestamp':46} {stages(statement, public_key, leaf, {5: stamp})}")
+        print(f"{'':46} (receipt {len(receipt)} bytes, timestamp {len(stamp)} bytes)")
+        for count in range(1, len(WITNESSES) + 1):
+            witnessed = encode_witnessed(SIZE, WITNESSED_ROOT, cosignatures(count))
+            row = stages(statement, public_key, leaf, {5: stamp, 6: witnessed})
+            print(f"{name + f', timestamp + {count} cosig.':46} {row}")
         longest = -1
         for length in range(25):
             small_leaf, small_receipt = receipt_for(statement, length)
@@ -170,7 +199,7 @@ def main() -> None:
             if version is not None and version <= MAX_OFFLINE_VERSION:
                 longest = length
         limit = f"logs up to {1 << longest:,} entries" if longest >= 0 else "never"
-        print(f"{'':34} receipt fits 25-M with proofs of up to {longest} hashes: {limit}")
+        print(f"{'':46} receipt fits 25-M with proofs of up to {longest} hashes: {limit}")
         texts.append((name, encode_offline(statement, public_key, leaf, timestamp=stamp)))
     print("\nPNG of the offline QR (about 640 px wide), best of", args.rounds, "rounds:")
     for name, text in texts:

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from registry.i18n import Message
 from registry.store.engine import database_display_name, normalise_database_url
+from registry.verify.note import SignatureType, parse_verifier_key
 
 PREFIX = "REGISTRY_"
 CONFIG_FILE_VARIABLE = "REGISTRY_CONFIG_FILE"
@@ -44,6 +45,22 @@ class ConfigError(ValueError):
 
 
 @dataclass(frozen=True)
+class WitnessSetting:
+    """A witness the registry submits its checkpoints to: where, and the key it cosigns with.
+
+    ``verifier_key`` is its C2SP tlog-cosignature verifier key string
+    (``<name>+<key id>+<base64(0x04 ‖ key)>``); ``name`` is that key's name.
+    """
+
+    url: str
+    verifier_key: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.verifier_key} {self.url}"
+
+
+@dataclass(frozen=True)
 class Settings:
     """The registry's configuration; build it with :meth:`from_env`."""
 
@@ -61,6 +78,16 @@ class Settings:
     sign_max_failures: int = 5
     sign_lockout_seconds: int = 900
     workers: int = 0
+    witnesses: tuple[WitnessSetting, ...] = ()
+    witness_quorum: int | None = None
+
+    @property
+    def witnesses_required(self) -> int:
+        """Cosignatures a checkpoint needs to count as witnessed: ``REGISTRY_WITNESS_QUORUM``,
+        else a majority of the witnesses (none without witnesses)."""
+        if self.witness_quorum is not None:
+            return self.witness_quorum
+        return len(self.witnesses) // 2 + 1 if self.witnesses else 0
 
     @property
     def database_display_name(self) -> str:
@@ -110,7 +137,17 @@ class Settings:
             raw = values.get(variable.name)
             if raw is not None:
                 parsed[variable.field] = variable.parse(variable.name, raw)
-        return cls(**parsed)
+        settings = cls(**parsed)
+        quorum, witnesses = settings.witness_quorum, len(settings.witnesses)
+        if quorum is not None and quorum > witnesses:
+            raise ConfigError(
+                "witness_quorum",
+                "{name} is {quorum}, but REGISTRY_WITNESSES lists {count} witnesses",
+                name=PREFIX + "WITNESS_QUORUM",
+                quorum=quorum,
+                count=witnesses,
+            )
+        return settings
 
     @staticmethod
     def describe() -> str:
@@ -127,6 +164,8 @@ class Variable:
     parse: Callable[[str, str], Any]
     default_text: str | None = None
     """What ``registry --help`` says the default is, when not the field's value."""
+    render: Callable[[Any], str] = str
+    """The value as the variable's text again (what :meth:`parse` reads back)."""
 
     @property
     def name(self) -> str:
@@ -224,6 +263,43 @@ def _path(name: str, raw: str) -> Path:
     return Path(_text(name, raw))
 
 
+def _witnesses(name: str, raw: str) -> tuple[WitnessSetting, ...]:
+    """``<verifier key> <url>`` items separated by ``;`` (or newlines), in either order."""
+    found: list[WitnessSetting] = []
+    for item in (part.strip() for part in raw.replace("\n", ";").split(";")):
+        if not item:
+            continue
+        words = item.split()
+        urls = [w for w in words if w.startswith(("http://", "https://"))]
+        keys = [w for w in words if w not in urls]
+        if len(words) != 2 or len(urls) != 1:
+            raise ConfigError(
+                "witness_item",
+                "{name}: each witness is '<verifier key> <http(s) URL>', got {item}",
+                name=name,
+                item=repr(item),
+            )
+        parsed = parse_verifier_key(keys[0])
+        key = parsed.value
+        if key is None or key.sig_type != SignatureType.COSIGNATURE_V1:
+            raise ConfigError(
+                "witness_key",
+                "{name}: {key} is not a witness's C2SP cosignature verifier key (type 0x04)",
+                name=name,
+                key=repr(keys[0]),
+            )
+        if any(w.verifier_key == str(key) for w in found):
+            raise ConfigError(
+                "witness_twice", "{name}: {key} is listed twice", name=name, key=repr(keys[0])
+            )
+        found.append(WitnessSetting(urls[0].rstrip("/"), str(key), key.name))
+    return tuple(found)
+
+
+def _render_witnesses(witnesses: tuple[WitnessSetting, ...]) -> str:
+    return "; ".join(map(str, witnesses))
+
+
 def _passphrase(name: str, raw: str) -> str:
     # Spaces are legitimate in a passphrase: only refuse an empty one.
     if not raw:
@@ -286,6 +362,20 @@ VARIABLES: tuple[Variable, ...] = (
         "HTTP worker processes of `registry serve` (0: one per CPU)",
         _int_parser(0, 64),
     ),
+    Variable(
+        "witnesses",
+        "witnesses that cosign the log's checkpoints (docs/witness.md): '<verifier key>"
+        " <URL>' items separated by ';' (`registry witness init` prints a verifier key)",
+        _witnesses,
+        default_text="none",
+        render=_render_witnesses,
+    ),
+    Variable(
+        "witness_quorum",
+        "cosignatures a checkpoint needs to count as witnessed (verifiers require it)",
+        _int_parser(0),
+        default_text="a majority of REGISTRY_WITNESSES (0 without witnesses)",
+    ),
 )
 
 _VARIABLES_BY_NAME = {v.name: v for v in VARIABLES}
@@ -334,9 +424,13 @@ def read_config_file(path: Path) -> dict[str, str]:
 
 def settings_environment(settings: Settings) -> dict[str, str]:
     """``settings`` as ``REGISTRY_*`` variables, which :meth:`Settings.from_env` reads back."""
-    values = {v.name: getattr(settings, v.field) for v in VARIABLES}
+    values = {v.name: (v, getattr(settings, v.field)) for v in VARIABLES}
     # An unset optional value stays unset (the base URL is then derived again from host and port).
-    return {name: str(value) for name, value in values.items() if value is not None}
+    return {
+        name: variable.render(value)
+        for name, (variable, value) in values.items()
+        if value is not None and value != ()
+    }
 
 
 def describe() -> str:

@@ -25,6 +25,15 @@ def fixed_key(label: str) -> Ed25519PrivateKey:
     return Ed25519PrivateKey.from_private_bytes(hashlib.sha256(label.encode()).digest())
 
 
+def forkable_tree(leaves: int, fork_at: int | None = None) -> MerkleTree:
+    """A Merkle tree of ``leaves`` fixed leaves; from index ``fork_at`` on, other ones (a fork)."""
+    t = MerkleTree()
+    for i in range(leaves):
+        label = f"fork-{i}" if fork_at is not None and i >= fork_at else f"leaf-{i}"
+        t.append(hashlib.sha256(label.encode()).digest())
+    return t
+
+
 def pact_payload(**changes: Any) -> dict[str, Any]:
     """A valid pact record."""
     payload: dict[str, Any] = {

@@ -234,3 +234,61 @@ def test_config_errors_speak_indonesian_when_asked() -> None:
         "REGISTRY_PORT harus bilangan bulat, bukan 'delapan'"
     )
     assert str(caught.value) == "REGISTRY_PORT must be a whole number, got 'delapan'"
+
+
+# Witnesses (docs/witness.md).
+
+
+def _witness_key(label: str) -> str:
+    from registry.signing.note import NoteSigner
+    from tests.factories import fixed_key
+
+    return NoteSigner(fixed_key(label), f"{label}.example/w").cosignature_verifier_key_string
+
+
+W1, W2, W3 = (_witness_key(f"witness-{i}") for i in range(3))
+
+
+def test_witnesses_and_their_quorum() -> None:
+    settings = Settings.from_env(
+        {
+            "REGISTRY_WITNESSES": f"{W1} https://w1.example/; http://w2.example {W2}\n{W3} http://w3",
+            "REGISTRY_WITNESS_QUORUM": "2",
+        }
+    )
+    assert [(w.url, w.verifier_key) for w in settings.witnesses] == [
+        ("https://w1.example", W1),
+        ("http://w2.example", W2),
+        ("http://w3", W3),
+    ]
+    assert settings.witnesses[0].name == "witness-0.example/w"
+    assert settings.witnesses_required == 2
+    assert Settings.from_env(settings_environment(settings)) == settings
+
+
+@pytest.mark.parametrize(("count", "majority"), [(0, 0), (1, 1), (2, 2), (3, 2)])
+def test_quorum_defaults_to_a_majority(count: int, majority: int) -> None:
+    listed = "; ".join(f"{k} http://w{i}" for i, k in enumerate([W1, W2, W3][:count]))
+    settings = Settings.from_env({"REGISTRY_WITNESSES": listed} if count else {})
+    assert settings.witnesses_required == majority
+
+
+@pytest.mark.parametrize(
+    ("environ", "words"),
+    [
+        ({"REGISTRY_WITNESSES": W1}, "'<verifier key> <http(s) URL>'"),
+        ({"REGISTRY_WITNESSES": f"{W1} ftp://w"}, "'<verifier key> <http(s) URL>'"),
+        ({"REGISTRY_WITNESSES": "nonsense http://w"}, "not a witness's C2SP cosignature"),
+        (
+            {"REGISTRY_WITNESSES": f"{W1.replace('+BA', '+AQ')} http://w"},
+            "not a witness's C2SP cosignature",
+        ),
+        ({"REGISTRY_WITNESSES": f"{W1} http://a; {W1} http://b"}, "listed twice"),
+        ({"REGISTRY_WITNESSES": f"{W1} http://a", "REGISTRY_WITNESS_QUORUM": "2"}, "lists 1"),
+        ({"REGISTRY_WITNESS_QUORUM": "-1"}, "at least 0"),
+    ],
+)
+def test_bad_witness_settings_name_the_variable(environ: dict[str, str], words: str) -> None:
+    with pytest.raises(ConfigError, match="REGISTRY_WITNESS") as error:
+        Settings.from_env(environ)
+    assert words in str(error.value)

@@ -48,7 +48,7 @@ REGISTER_METHODS: Final = frozenset({"POST"})
 PUBLIC_READS: Final = re.compile(
     r"""^/(?:
         \.well-known/transparency-configuration
-      | checkpoint
+      | checkpoint(?:/witnessed)?
       | entries/\d+(?:/(?:statement|qr\.svg|qr\.png|qr-offline\.(?:png|txt)|certificate\.pdf))?
       | proofs/(?:inclusion|consistency)
       | tile/.+

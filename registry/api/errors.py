@@ -26,6 +26,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from registry.compliance.access import AccessDenied
 from registry.i18n import DEFAULT_LANGUAGE, Message, Text, language_from_accept, render
 from registry.log.tiles import TilePathError
+from registry.log.witness import OldSizeConflictError, WitnessError
 from registry.records.errors import (
     FieldError,
     KeyLockedError,
@@ -219,6 +220,14 @@ def access_denied(request: Request[Any, Any, Any], exc: AccessDenied) -> Respons
     return problem_for(request, exc.code, exc.title, exc.status, exc.detail, headers)
 
 
+def _witness(request: Request[Any, Any, Any], exc: WitnessError) -> Response[Any]:
+    """A witness's refusal (c2sp.org/tlog-witness): its status, and for a 409 about the old
+    size the spec's ``text/x.tlog.size`` body; the others as problem details."""
+    if isinstance(exc, OldSizeConflictError):
+        return Response(exc.body, status_code=exc.status, media_type=exc.content_type)
+    return problem_for(request, exc.code, exc.title, exc.status, exc.message)
+
+
 # -- Litestar's own errors -----------------------------------------------------------------
 
 _SOURCES = {"query", "path", "header", "cookie", "body"}
@@ -340,6 +349,16 @@ def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dic
         500,
         Message("problem.internal-error.detail"),
     )
+
+
+def witness_exception_handlers() -> dict[type[Exception] | int, Any]:
+    """The error handlers of the witness's app (`registry witness serve`)."""
+    return {
+        WitnessError: _witness,
+        ValidationException: _validation,
+        HTTPException: _http,
+        Exception: _unexpected,
+    }
 
 
 EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {

@@ -31,6 +31,21 @@ class LogController(Controller):
         note = await service.checkpoint()
         return ASGIResponse(body=note.encode(), media_type=CHECKPOINT, headers=NO_CACHE)
 
+    @get(
+        "/checkpoint/witnessed",
+        media_type=CHECKPOINT,
+        summary="The latest checkpoint that carries the witness quorum (C2SP signed note)",
+        responses=document(
+            CHECKPOINT,
+            str,
+            "The newest checkpoint cosigned by at least `witnesses_required` of the witnesses"
+            " the transparency configuration lists; 404 while none is (not yet witnessed)",
+        ),
+    )
+    async def witnessed_checkpoint(self, service: Service) -> ASGIResponse:
+        note = await service.witnessed_checkpoint()
+        return ASGIResponse(body=note.encode(), media_type=CHECKPOINT, headers=NO_CACHE)
+
     @get("/proofs/inclusion", summary="Inclusion proof of an entry in a tree size")
     async def inclusion(
         self,

@@ -1,8 +1,11 @@
 """An entry's QR codes and certificate: /entries/{index}/qr.svg|qr.png|qr-offline.png|
 qr-offline.txt|certificate.pdf.
 
-Each is a function of the entry alone, so it is served as immutable; each is
-made once per process, off the event loop, and cached (``registry.documents.qr``).
+Each is a function of the entry (and, for the offline QR and the certificate that
+prints it, of the witnesses' cosignatures on the first witnessed checkpoint that
+covers it), so it is served as immutable once final; each is made once per
+process, off the event loop, and cached (``registry.documents.qr``).  An offline
+QR made before the quorum cosigned is served with ``Cache-Control: no-cache``.
 """
 
 from __future__ import annotations
@@ -16,14 +19,27 @@ from litestar.params import PathParameter
 from registry.api.deps import Documents
 from registry.api.errors import BadRequest
 from registry.documents.certificate import certificate_pdf
+from registry.documents.qr import EntryQr
 from registry.i18n import Message
 
 IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
 Index = Annotated[int, PathParameter(ge=0, description="The entry's log index")]
 
 
-def _file(body: bytes | str, media_type: str, **headers: str) -> Response[Any]:
-    return Response(body, media_type=media_type, headers={**IMMUTABLE, **headers})
+NOT_FINAL = {"Cache-Control": "no-cache"}
+
+
+def _file(body: bytes | str, media_type: str, final: bool = True, **headers: str) -> Response[Any]:
+    caching = IMMUTABLE if final else NOT_FINAL
+    return Response(body, media_type=media_type, headers={**caching, **headers})
+
+
+def _offline(texts: EntryQr) -> dict[str, str]:
+    """The headers that say what an offline QR proves: its proof and how many cosignatures."""
+    return {
+        "X-Registry-Offline-Proof": texts.offline.proven_by,
+        "X-Registry-Offline-Witnesses": str(texts.offline.witnesses),
+    }
 
 
 class QrController(Controller):
@@ -62,15 +78,13 @@ class QrController(Controller):
                 404,
             ) from None
         texts = await documents.texts(index)
-        return _file(image, "image/png", **{"X-Registry-Offline-Proof": texts.offline.proven_by})
+        return _file(image, "image/png", texts.offline.final, **_offline(texts))
 
     @get("/{index:int}/qr-offline.txt", summary="The offline QR's text")
     async def offline_text(self, documents: Documents, index: Index) -> Response[Any]:
         texts = await documents.texts(index)
         return _file(
-            texts.offline.text,
-            "text/plain; charset=utf-8",
-            **{"X-Registry-Offline-Proof": texts.offline.proven_by},
+            texts.offline.text, "text/plain; charset=utf-8", texts.offline.final, **_offline(texts)
         )
 
     @get(
@@ -79,8 +93,10 @@ class QrController(Controller):
     )
     async def certificate(self, documents: Documents, index: Index) -> Response[Any]:
         pdf = await certificate_pdf(documents, index)
+        texts = await documents.texts(index)
         return _file(
             pdf,
             "application/pdf",
+            texts.offline.final,
             **{"Content-Disposition": f'inline; filename="sertifikat-{index}.pdf"'},
         )

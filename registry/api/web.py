@@ -64,7 +64,15 @@ WIB = dt.timezone(dt.timedelta(hours=7), "WIB")
 HOME_LATEST = 10
 """Records the home page lists, newest first."""
 
-ONLINE_CHECKS = ("signature", "statement", "fragment", "receipt", "checkpoint", "revocation")
+ONLINE_CHECKS = (
+    "signature",
+    "statement",
+    "fragment",
+    "receipt",
+    "checkpoint",
+    "witnesses",
+    "revocation",
+)
 
 STATIC_TYPES = {
     ".js": "text/javascript; charset=utf-8",
@@ -148,6 +156,10 @@ def trust_document(request: Request[Any, Any, Any], service: RegistryService) ->
 
 def _verifier_keys(trust: dict[str, Any]) -> list[str]:
     return [str(k.get("note_verifier_key", "")) for k in trust.get("keys", [])]
+
+
+def _witness_keys(trust: dict[str, Any]) -> list[str]:
+    return [str(w.get("verifier_key", "")) for w in trust.get("witnesses", [])]
 
 
 def _route_paths(request: Request[Any, Any, Any]) -> set[str]:
@@ -250,6 +262,8 @@ class WebController(Controller):
             page=page,
             page_data=data,
             trust_keys=_verifier_keys(trust),
+            trust_witnesses=_witness_keys(trust),
+            witnesses_required=trust.get("witnesses_required", 0),
             **extra,
         )
         return Response(

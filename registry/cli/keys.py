@@ -1,7 +1,9 @@
 """`registry keygen`, `registry sign`, `registry verify`: keys, signing and offline verification.
 
 Every failure prints a message naming the reason and exits non-zero:
-1 when a verification fails, 2 for bad usage or unreadable input.  Messages
+1 when a verification fails, 2 for bad usage or unreadable input, 3 when
+everything holds but the witness quorum the trust configuration requires
+("not yet witnessed": not invalid; docs/witness.md).  Messages
 and verdicts are in Bahasa Indonesia when ``LANG`` (or ``LC_ALL``,
 ``LC_MESSAGES``) says ``id``, in English otherwise; the ``kid``/``public key``
 lines that scripts read stay the same in every language.
@@ -34,10 +36,15 @@ from registry.signing.keys import (
 )
 from registry.verify.cose import key_id
 from registry.verify.item import verify_item
+from registry.verify.link import parse_link
 from registry.verify.qr import PREFIX as QR_PREFIX
-from registry.verify.qr import parse_link, verify_offline
+from registry.verify.qr import verify_offline
 from registry.verify.result import Reason, Verdict
-from registry.verify.trust import KeySourceError, TrustedKeys, b64url
+from registry.verify.split import compare_checkpoints
+from registry.verify.trust import KeySourceError, TrustedKeys, b64url, unb64url
+
+EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+"""A command-line file argument that must name an existing file."""
 
 
 @click.command()
@@ -83,11 +90,11 @@ def record_problems(path: Path, exc: RecordError) -> str:
 
 
 @click.command()
-@click.argument("record", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("record", type=EXISTING_FILE)
 @click.option(
     "--key",
     "key_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     required=True,
     help="Encrypted key file made by `registry keygen`.",
 )
@@ -125,12 +132,12 @@ def sign(
 )
 @click.option(
     "--trust",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     help="The registry's /.well-known/transparency-configuration JSON.",
 )
 @click.option(
     "--statement",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     help="With a receipt: the signed statement it must be for.",
 )
 @click.option("--witness-key", "witness_keys", multiple=True, help="A witness's C2SP verifier key.")
@@ -139,7 +146,23 @@ def sign(
     type=int,
     default=0,
     show_default=True,
-    help="Cosignatures required on a checkpoint.",
+    help="Cosignatures required (with --witness-key; else the --trust configuration's quorum).",
+)
+@click.option(
+    "--checkpoint",
+    "witnessed",
+    type=EXISTING_FILE,
+    help="With a receipt: a checkpoint cosigned by the quorum that contains its tree.",
+)
+@click.option(
+    "--proof",
+    type=EXISTING_FILE,
+    help="A consistency proof (the JSON of GET /proofs/consistency) between the two trees.",
+)
+@click.option(
+    "--compare",
+    type=EXISTING_FILE,
+    help="Another signed checkpoint of the log: prove a split view, or that they agree.",
 )
 def verify(
     item: str,
@@ -148,13 +171,19 @@ def verify(
     statement: Path | None,
     witness_keys: tuple[str, ...],
     witnesses: int,
+    witnessed: Path | None,
+    proof: Path | None,
+    compare: Path | None,
 ) -> None:
     """Verify a signed statement, a receipt, a checkpoint or an offline QR code, offline.
 
     ITEM is a file (a .cose statement or receipt, a checkpoint, a QR code image
     such as PNG or JPEG, or a text file holding an offline QR's PI1: text) or the
     offline QR's PI1: text itself.  A QR needs only the registry's key (--trust
-    or --key).  Exits 0 when it verifies, 1 with the reason when it does not.
+    or --key).  With --compare, ITEM and the other file are two checkpoints of
+    the log: two roots for one size prove a split view.  Exits 0 when it
+    verifies, 1 with the reason when it does not, 3 when only the witness quorum
+    is missing (not yet witnessed).
     """
     try:
         trusted = TrustedKeys.build(
@@ -163,18 +192,49 @@ def verify(
         )
     except KeySourceError as exc:
         raise fail("cli.key-source", detail=str(exc)) from exc
-    qr_text = _qr_text(item)
-    if qr_text is not None:
-        verdict = _verify_qr(qr_text, trusted)
+    required = witnesses if witness_keys else trusted.witnesses_required
+    path = _consistency_path(proof) if proof else None
+    qr_text = None if compare else _qr_text(item)
+    if compare is not None:
+        verdict: Verdict[Any] = compare_checkpoints(
+            _text_of(Path(item)),
+            _text_of(compare),
+            trusted.log_keys,
+            trusted.witness_keys,
+            path,
+        )
+    elif qr_text is not None:
+        verdict = _verify_qr(qr_text, trusted, required)
     else:
         other = statement.read_bytes() if statement else None
         data = Path(item).read_bytes()
-        verdict = verify_item(data, trusted, other, witnesses if witness_keys else None)
+        checkpoint = witnessed.read_bytes() if witnessed else None
+        verdict = verify_item(data, trusted, other, required, checkpoint, path)
     click.echo(explain(verdict, language()))
     for line in _describe(verdict):
         click.echo(line)
+    if verdict.reason == Reason.NOT_WITNESSED:
+        sys.exit(3)
     if not verdict.ok:
         sys.exit(1)
+
+
+def _text_of(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise click.BadParameter(str(exc), param_hint=str(path)) from exc
+
+
+def _consistency_path(path: Path) -> list[bytes]:
+    """The hashes of a consistency proof file: ``GET /proofs/consistency``'s JSON."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        return [unb64url(h) for h in document["path"]]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise click.BadParameter(
+            say("cli.bad-proof-file", path=str(path), error=str(exc)), param_hint="--proof"
+        ) from exc
 
 
 QR_CHECK = "QR code"
@@ -205,7 +265,7 @@ def _qr_text(item: str) -> str | None:
     )
 
 
-def _verify_qr(text: str, trusted: TrustedKeys) -> Verdict[Any]:
+def _verify_qr(text: str, trusted: TrustedKeys, required: int) -> Verdict[Any]:
     """The verdict on a QR code's text: offline payloads verify, links point online.
 
     The verdicts made here (no QR, a link QR, neither) are worded in the
@@ -214,7 +274,7 @@ def _verify_qr(text: str, trusted: TrustedKeys) -> Verdict[Any]:
     if not text:
         return Verdict.failed(QR_CHECK, Reason.EMPTY, say("cli.qr.none"))
     if text.startswith(QR_PREFIX):
-        return verify_offline(text, trusted.by_kid, trusted.origin)
+        return verify_offline(text, trusted.by_kid, trusted.origin, trusted.witness_keys, required)
     link = parse_link(text)
     if link.ok and link.value is not None:
         index, base = link.value.index, link.value.base_url
@@ -246,6 +306,9 @@ def explain(verdict: Verdict[Any], lang: str) -> str:
     check = message(f"verify.check.{verdict.check.replace(' ', '-')}", lang, default=verdict.check)
     if verdict.ok:
         return message("verify.ok", lang, check=check)
+    if verdict.reason == Reason.NOT_WITNESSED:
+        lines = [message("verify.not-witnessed", lang, check=check, detail=verdict.detail)]
+        return "\n".join(lines + [f"  {k}: {v}" for k, v in verdict.evidence.items() if v])
     reason = verdict.reason or Reason.MALFORMED
     detail = message(f"verify.reason.{reason.value}", lang, detail=verdict.detail)
     if verdict.check == QR_CHECK:  # made here, worded in the command's language already

@@ -32,6 +32,7 @@ from registry.cli.startup import (
     insecure_warning,
     start_report,
 )
+from registry.cli.witness import witness
 from registry.cli.words import say
 from registry.config import ConfigError, Settings, describe, settings_environment
 from registry.demo.load import DemoError, demo_status, load_demo
@@ -209,5 +210,5 @@ def _load_demo(settings: Settings, *, only_if_empty: bool) -> None:
     click.echo(loaded.render(lang))
 
 
-for command in (keygen, sign, verify, custodial_key, import_command, passphrase, repin):
+for command in (keygen, sign, verify, custodial_key, import_command, passphrase, repin, witness):
     main.add_command(command)

@@ -363,4 +363,6 @@ async def certificate_pdf(maker: EntryQrMaker, index: int) -> bytes:
         data = await certificate_data(maker, index)
         return await asyncio.to_thread(render_certificate, data)
 
-    return await maker.file(index, "certificate.pdf", make)
+    # Printed with an offline QR that the quorum has not cosigned yet: made again next time.
+    final = (await maker.texts(index)).offline.final
+    return await maker.file(index, "certificate.pdf", make, final)

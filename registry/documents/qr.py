@@ -5,17 +5,23 @@
 - Offline QR: ``PI1:`` + base45(zlib(CBOR)) with the statement, the signer's
   key, the leaf and the receipt; when the receipt would push the QR past
   version 25 at error correction M (the budget), the registry's signed entry
-  timestamp replaces it (``registry.signing.timestamp``).
+  timestamp replaces it (``registry.signing.timestamp``).  With witnesses
+  configured it also carries the cosignatures of the first witnessed
+  checkpoint that covers the entry (key ``6``, :func:`offline_qr` says which
+  fit and what is dropped when they do not).
 
-Everything made here is a function of the entry alone (the receipt is the one
-issued at registration, the timestamp is dated at the leaf's registration
-time, Ed25519 is deterministic), so an entry's images never change: each is
-made once, in a worker thread (QR matrices and PNG compression are CPU work
-that must not hold the event loop), and kept in memory, per process, in LRU
-caches bounded in bytes: images and certificates up to :data:`CACHE_BYTES`
-(32 MiB: about 1,500 entries with all three images and a certificate, some
-22 KB each), texts up to a quarter of that.  Two requests for one missing file
-wait for one making.
+Everything made here is a function of the entry and the cosignatures kept on
+that checkpoint (the receipt is the one issued at registration or under that
+checkpoint, the timestamp is dated at the leaf's registration time, Ed25519 is
+deterministic), so once the quorum has cosigned an entry's images never
+change: each is made once, in a worker thread (QR matrices and PNG
+compression are CPU work that must not hold the event loop), and kept in
+memory, per process, in LRU caches bounded in bytes: images and certificates
+up to :data:`CACHE_BYTES` (32 MiB: about 1,500 entries with all three images
+and a certificate, some 22 KB each), texts up to a quarter of that.  An
+offline QR made before the quorum cosigned (``OfflineQr.final`` false) is not
+kept, nor what shows it: the next request makes it again, witnessed.  Two
+requests for one missing file wait for one making.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ import asyncio
 import io
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar
 
@@ -32,13 +38,10 @@ import segno
 
 from registry.signing.timestamp import sign_entry_timestamp
 from registry.verify.leaf import decode_leaf
-from registry.verify.qr import (
-    PREFIX,
-    PROVEN_BY_RECEIPT,
-    PROVEN_BY_TIMESTAMP,
-    encode_offline,
-    link_text,
-)
+from registry.verify.link import link_text
+from registry.verify.note import parse_signature_line
+from registry.verify.qr import PREFIX, PROVEN_BY_RECEIPT, PROVEN_BY_TIMESTAMP, encode_offline
+from registry.verify.witnessed import cosignature_bytes
 
 if TYPE_CHECKING:
     from registry.records.service import RegistryService
@@ -59,11 +62,30 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class OfflineQr:
-    """An offline QR text, which proof it carries, and its QR version at M (None: none fits)."""
+    """An offline QR text, which proof it carries, and its QR version at M (None: none fits).
+
+    ``witnesses`` is how many cosignatures it carries; ``final`` whether it will
+    never change (the quorum had cosigned when it was made, or no witness is
+    configured), so that it and what shows it may be cached and served as immutable.
+    """
 
     text: str
     proven_by: str
     version: int | None
+    witnesses: int = 0
+    final: bool = True
+
+
+@dataclass(frozen=True)
+class WitnessedParts:
+    """What an offline QR may carry of a witnessed checkpoint covering the entry: its size and
+    root, the cosignatures (key id ‖ timestamped signature, the witnesses' order) and a
+    receipt of the entry under it."""
+
+    size: int
+    root: bytes
+    cosignatures: tuple[bytes, ...]
+    receipt: bytes
 
 
 @dataclass(frozen=True)
@@ -102,14 +124,62 @@ def offline_qr(
     leaf: bytes,
     receipt: bytes,
     timestamp: Callable[[], bytes],
+    witnessed: WitnessedParts | None = None,
 ) -> OfflineQr:
-    """The offline QR for an entry: with its receipt if that fits version 25-M, else with
-    the entry timestamp ``timestamp()`` makes (only called when needed)."""
-    text = encode_offline(statement, public_key, leaf, receipt=receipt)
-    version = qr_version(text)
-    if version is not None and version <= MAX_OFFLINE_VERSION:
-        return OfflineQr(text, PROVEN_BY_RECEIPT, version)
-    text = encode_offline(statement, public_key, leaf, timestamp=timestamp())
+    """The offline QR for an entry: the first of these that fits version 25-M.
+
+    1. the receipt under the ``witnessed`` checkpoint and all its cosignatures
+       (a complete offline proof that the witnesses saw the record);
+    2. the entry timestamp ``timestamp()`` makes and the witnessed checkpoint
+       (size, root) with all its cosignatures, then with one fewer at a time
+       (the last in the witnesses' order is dropped first): the witnesses saw
+       that tree, the registry signed that the entry is in it, the inclusion
+       proof is online;
+    3. the registration receipt, without cosignatures;
+    4. the entry timestamp, without cosignatures (made only when needed).
+
+    A verifier that requires more cosignatures than the QR carries says "not
+    witnessed offline" and sends the reader online; it does not call it invalid.
+    """
+    made: list[bytes] = []
+
+    def stamp() -> bytes:
+        if not made:
+            made.append(timestamp())
+        return made[0]
+
+    candidates: list[tuple[str, Callable[[], str], int]] = []
+    if witnessed is not None:
+        parts = (witnessed.size, witnessed.root, witnessed.cosignatures)
+        candidates.append(
+            (
+                PROVEN_BY_RECEIPT,
+                lambda: encode_offline(
+                    statement, public_key, leaf, receipt=witnessed.receipt, witnessed=parts
+                ),
+                len(witnessed.cosignatures),
+            )
+        )
+        for count in range(len(witnessed.cosignatures), 0, -1):
+            kept = (witnessed.size, witnessed.root, witnessed.cosignatures[:count])
+            candidates.append(
+                (
+                    PROVEN_BY_TIMESTAMP,
+                    lambda kept=kept: encode_offline(  # type: ignore[misc]
+                        statement, public_key, leaf, timestamp=stamp(), witnessed=kept
+                    ),
+                    count,
+                )
+            )
+    candidates.append(
+        (PROVEN_BY_RECEIPT, lambda: encode_offline(statement, public_key, leaf, receipt=receipt), 0)
+    )
+    for proven_by, make, count in candidates:
+        text = make()
+        version = qr_version(text)
+        if version is not None and version <= MAX_OFFLINE_VERSION:
+            return OfflineQr(text, proven_by, version, count)
+    text = encode_offline(statement, public_key, leaf, timestamp=stamp())
     return OfflineQr(text, PROVEN_BY_TIMESTAMP, qr_version(text))
 
 
@@ -184,8 +254,14 @@ class ArtifactCache(Generic[T]):
     def __contains__(self, key: Hashable) -> bool:
         return key in self._items
 
-    async def get(self, key: Hashable, make: Callable[[], Awaitable[T]]) -> T:
-        """The value for ``key``, made by ``make()`` if it is not held."""
+    async def get(
+        self,
+        key: Hashable,
+        make: Callable[[], Awaitable[T]],
+        keep: Callable[[T], bool] = lambda _: True,
+    ) -> T:
+        """The value for ``key``, made by ``make()`` if it is not held (and kept if ``keep``
+        says so: a value that will change is made again next time)."""
         held = self._items.get(key)
         if held is not None:
             self._items.move_to_end(key)
@@ -204,7 +280,8 @@ class ArtifactCache(Generic[T]):
         finally:
             del self._pending[key]
         future.set_result(value)
-        self._put(key, value)
+        if keep(value):
+            self._put(key, value)
         return value
 
     def _put(self, key: Hashable, value: T) -> None:
@@ -236,7 +313,9 @@ class EntryQrMaker:
 
     async def texts(self, index: int) -> EntryQr:
         """Both QR texts of entry ``index`` (raises ``NotFound`` for an unknown entry)."""
-        return await self.texts_cache.get(index, lambda: self._make_texts(index))
+        return await self.texts_cache.get(
+            index, lambda: self._make_texts(index), lambda texts: texts.offline.final
+        )
 
     async def _make_texts(self, index: int) -> EntryQr:
         service = self.service
@@ -245,6 +324,7 @@ class EntryQrMaker:
         if signer is None:
             raise LookupError(f"entry {index}'s signer {record.signer_kid.hex()} is not enrolled")
         log_key, origin = service.keys.log, service.settings.origin
+        witnessed = await self._witnessed(index, record.leaf)
         offline = await asyncio.to_thread(
             offline_qr,
             record.statement,
@@ -252,14 +332,38 @@ class EntryQrMaker:
             record.leaf,
             record.receipt,
             lambda: entry_timestamp(log_key, origin, record.leaf),
+            witnessed,
         )
+        # A witnessed checkpoint is found only once the quorum cosigned it, and the first
+        # one covering the entry stays the first: the QR will not change any more.
+        offline = replace(offline, final=not service.cosigned.peers or witnessed is not None)
         return EntryQr(
             index, link_text(service.settings.public_url, index, record.leaf_hash), offline
         )
 
-    async def file(self, index: int, name: str, make: Callable[[], Awaitable[bytes]]) -> bytes:
-        """The file ``name`` of entry ``index``, made by ``make()`` once."""
-        return await self.files.get((index, name), make)
+    async def _witnessed(self, index: int, leaf: bytes) -> WitnessedParts | None:
+        """The first witnessed checkpoint covering entry ``index``, as an offline QR carries it."""
+        service = self.service
+        if not service.cosigned.peers:
+            return None
+        found = await service.witnessed_covering(index)
+        if found is None:
+            return None
+        checkpoint, rows = found
+        by_signer = {row.witness: row.line for row in rows}
+        cosignatures = tuple(
+            cosignature_bytes(parse_signature_line(by_signer[s].removesuffix("\n")).unwrap())
+            for s in service.cosigned.signers
+            if s in by_signer
+        )
+        receipt = service.receipt_at(leaf, index, checkpoint)
+        return WitnessedParts(checkpoint.size, checkpoint.root, cosignatures, receipt)
+
+    async def file(
+        self, index: int, name: str, make: Callable[[], Awaitable[bytes]], final: bool = True
+    ) -> bytes:
+        """The file ``name`` of entry ``index``, made by ``make()`` once (kept if ``final``)."""
+        return await self.files.get((index, name), make, lambda _: final)
 
     async def image(self, index: int, which: str) -> bytes:
         """``link.svg``, ``link.png`` or ``offline.png`` of entry ``index``.
@@ -269,11 +373,13 @@ class EntryQrMaker:
         if which not in IMAGES:
             raise ValueError(f"unknown QR image {which!r}")
 
+        texts = await self.texts(index)
+
         async def make() -> bytes:
-            texts = await self.texts(index)
             if which == "link.svg":
                 return await asyncio.to_thread(svg_image, texts.link, f"Entri {index}")
             text = texts.link if which == "link.png" else texts.offline.text
             return await asyncio.to_thread(png_image, text)
 
-        return await self.file(index, which, make)
+        final = texts.offline.final or which != "offline.png"
+        return await self.file(index, which, make, final)

@@ -1,10 +1,10 @@
 """A transparency-log witness: C2SP tlog-witness ``POST /add-checkpoint``, without HTTP.
 
 :class:`Witness` keeps, per log origin, the log's verifier keys and the last
-checkpoint it cosigned, in a :class:`WitnessStore` handed to it (in memory, or
-a JSON file).  :meth:`Witness.add_checkpoint` takes a request body and returns
-the response body, or raises a :class:`WitnessError` that carries the HTTP
-status (and body) c2sp.org/tlog-witness requires:
+checkpoint it cosigned, in a :class:`~registry.log.witness_store.WitnessStore`
+handed to it (in memory, or a JSON file).  :meth:`Witness.add_checkpoint` takes
+a request body and returns the response body, or raises a :class:`WitnessError`
+that carries the HTTP status (and body) c2sp.org/tlog-witness requires:
 
 (0) 400 for a malformed request; (1) 404 for an unknown origin; (2) 403 when
 no signature from the log's keys verifies; (3) 400 when the old size is
@@ -12,26 +12,28 @@ above the checkpoint's; (4) 409 with the witness's size (``text/x.tlog.size``)
 when the old size is not the size it last cosigned; (5) 409 when the sizes are
 equal and the roots are not; (6) 422 when the consistency proof fails.  Then
 it stores the checkpoint (compare-and-swap, so two requests cannot roll the
-log back) and answers with its cosignature line.
+log back) and answers with its cosignature line (tlog-cosignature/v1, dated
+by its clock).
 
 The witness never cosigns two different roots for one size: a new checkpoint
 is cosigned only if it is consistent with the last one, which it replaces.
+What may prove that a log misbehaved raises an :class:`Alarm` (kept by an
+:class:`~registry.log.witness_store.EvidenceFolder`) before the refusal: a
+checkpoint signed by the log with another root for the size cosigned (a split
+view), a smaller one (a rollback, or an old checkpoint replayed), or a
+consistency proof that fails (a fork, or a bad proof).
 """
 
 from __future__ import annotations
 
 import base64
-import fcntl
-import json
-import os
 import re
-import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
 
+from registry.i18n import Message
+from registry.log.witness_store import Alarm, WitnessStore
 from registry.signing.note import NoteSigner
 from registry.verify.checkpoint import Checkpoint, parse_checkpoint, verify_checkpoint
 from registry.verify.checkpoint import verify_checkpoint_consistency as verify_consistency
@@ -46,15 +48,32 @@ _OLD_LINE = re.compile(r"old (0|[1-9][0-9]{0,19})")
 
 
 class WitnessError(Exception):
-    """A refused ``add-checkpoint`` request, with the HTTP answer the spec requires."""
+    """A refused ``add-checkpoint`` request, with the HTTP answer the spec requires.
+
+    ``code`` names the refusal (the problem type the witness's HTTP app
+    answers with); :attr:`title` and :attr:`message` say it in words (catalog
+    keys ``problem.<code>.title`` and ``.detail``), with ``detail``, the
+    technical specifics, in English.
+    """
 
     status: ClassVar[int] = 400
+    code: ClassVar[str] = "witness-malformed"
     content_type: ClassVar[str] = "text/plain; charset=utf-8"
 
     def __init__(self, detail: str, verdict: Verdict[Any] | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
         self.verdict = verdict
+
+    @property
+    def message(self) -> Message:
+        """The refusal in words, in either language."""
+        return Message(f"problem.{self.code}.detail", {"detail": self.detail})
+
+    @property
+    def title(self) -> Message:
+        """The refusal's short title, in either language."""
+        return Message(f"problem.{self.code}.title")
 
     @property
     def body(self) -> bytes:
@@ -70,24 +89,28 @@ class UnknownLogError(WitnessError):
     """404: the witness does not follow the checkpoint's origin."""
 
     status = 404
+    code = "witness-unknown-log"
 
 
 class CheckpointSignatureError(WitnessError):
     """403: no signature from the log's keys verifies."""
 
     status = 403
+    code = "witness-not-signed"
 
 
 class RootConflictError(WitnessError):
     """409: the checkpoint has the size the witness cosigned, and another root."""
 
     status = 409
+    code = "witness-split-view"
 
 
 class OldSizeConflictError(WitnessError):
     """409: the old size is not the size the witness last cosigned; the body says which."""
 
     status = 409
+    code = "witness-old-size"
     content_type = SIZE_CONTENT_TYPE
 
     def __init__(self, size: int) -> None:
@@ -104,123 +127,7 @@ class ConsistencyProofError(WitnessError):
     """422: the consistency proof from the witness's checkpoint does not verify."""
 
     status = 422
-
-
-class WitnessStore(Protocol):
-    """Where a witness keeps the logs it follows and the last checkpoint it cosigned."""
-
-    def log_keys(self, origin: str) -> list[str] | None:
-        """The verifier key strings of the log ``origin``, or ``None`` if it is not followed."""
-        ...
-
-    def set_log_keys(self, origin: str, keys: Sequence[str]) -> None:
-        """Follow the log ``origin``, trusting ``keys``."""
-        ...
-
-    def latest(self, origin: str) -> str | None:
-        """The last signed checkpoint cosigned for ``origin``, or ``None``."""
-        ...
-
-    def replace_latest(self, origin: str, expected: str | None, new: str) -> bool:
-        """Atomically store ``new`` if the latest is still ``expected``; say if it did."""
-        ...
-
-
-class MemoryWitnessStore:
-    """A :class:`WitnessStore` in memory, for tests and short-lived witnesses."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._keys: dict[str, list[str]] = {}
-        self._latest: dict[str, str] = {}
-
-    def log_keys(self, origin: str) -> list[str] | None:
-        """See :meth:`WitnessStore.log_keys`."""
-        keys = self._keys.get(origin)
-        return None if keys is None else list(keys)
-
-    def set_log_keys(self, origin: str, keys: Sequence[str]) -> None:
-        """See :meth:`WitnessStore.set_log_keys`."""
-        with self._lock:
-            self._keys[origin] = list(keys)
-
-    def latest(self, origin: str) -> str | None:
-        """See :meth:`WitnessStore.latest`."""
-        return self._latest.get(origin)
-
-    def replace_latest(self, origin: str, expected: str | None, new: str) -> bool:
-        """See :meth:`WitnessStore.replace_latest`."""
-        with self._lock:
-            if self._latest.get(origin) != expected:
-                return False
-            self._latest[origin] = new
-            return True
-
-
-class JsonFileWitnessStore:
-    """A :class:`WitnessStore` in one JSON file, replaced atomically and fsynced.
-
-    ``{"logs": {origin: {"keys": [verifier key, ...], "checkpoint": note or null}}}``.
-    Writers hold a lock (a thread lock and ``flock`` on ``<path>.lock``), so
-    the compare-and-swap holds across threads and processes.
-    """
-
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = Path(path)
-        self._lock = threading.Lock()
-
-    def log_keys(self, origin: str) -> list[str] | None:
-        """See :meth:`WitnessStore.log_keys`."""
-        entry = self._read().get(origin)
-        return None if entry is None else list(entry["keys"])
-
-    def set_log_keys(self, origin: str, keys: Sequence[str]) -> None:
-        """See :meth:`WitnessStore.set_log_keys`."""
-        with self._locked():
-            logs = self._read()
-            logs.setdefault(origin, {"keys": [], "checkpoint": None})["keys"] = list(keys)
-            self._write(logs)
-
-    def latest(self, origin: str) -> str | None:
-        """See :meth:`WitnessStore.latest`."""
-        entry = self._read().get(origin)
-        return None if entry is None else entry.get("checkpoint")
-
-    def replace_latest(self, origin: str, expected: str | None, new: str) -> bool:
-        """See :meth:`WitnessStore.replace_latest`."""
-        with self._locked():
-            logs = self._read()
-            entry = logs.get(origin)
-            if entry is None or entry.get("checkpoint") != expected:
-                return False
-            entry["checkpoint"] = new
-            self._write(logs)
-            return True
-
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
-        with self._lock, open(f"{self.path}.lock", "a") as lock_file:
-            fcntl.flock(lock_file, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock_file, fcntl.LOCK_UN)
-
-    def _read(self) -> dict[str, Any]:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {}
-        logs: dict[str, Any] = data["logs"]
-        return logs
-
-    def _write(self, logs: dict[str, Any]) -> None:
-        temporary = self.path.with_name(self.path.name + ".tmp")
-        with open(temporary, "w", encoding="utf-8") as f:
-            json.dump({"logs": logs}, f, indent=2, sort_keys=True)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temporary, self.path)
+    code = "witness-inconsistent"
 
 
 def add_checkpoint_request(old_size: int, proof: Sequence[bytes], note_text: str) -> bytes:
@@ -270,17 +177,23 @@ def parse_size_response(body: bytes) -> int:
 
 
 class Witness:
-    """Cosigns checkpoints of the logs it follows, after checking their consistency."""
+    """Cosigns checkpoints of the logs it follows, after checking their consistency.
+
+    ``alarm`` is called with each :class:`Alarm` before the refusal it comes
+    with (an :meth:`EvidenceFolder.save`, which logs it and keeps the evidence).
+    """
 
     def __init__(
         self,
         signer: NoteSigner,
         store: WitnessStore,
         clock: Callable[[], int] = lambda: int(time.time()),
+        alarm: Callable[[Alarm], object] | None = None,
     ) -> None:
         self.signer = signer
         self.store = store
         self.clock = clock
+        self.alarm = alarm
 
     @property
     def verifier_key(self) -> VerifierKey:
@@ -293,6 +206,10 @@ class Witness:
         if not parsed:
             raise ValueError("a log needs at least one verifier key")
         self.store.set_log_keys(origin, [str(k) for k in parsed])
+
+    def status(self) -> dict[str, Any]:
+        """What the witness is and what it cosigned last, per log (its ``GET /``)."""
+        return witness_status(self.signer.name, str(self.verifier_key), self.store)
 
     def add_checkpoint(self, request_body: bytes) -> bytes:
         """Answer ``POST /add-checkpoint``: the cosignature line, or a :class:`WitnessError`."""
@@ -318,14 +235,17 @@ class Witness:
                 raise CheckpointSignatureError(verdict.explain(), verdict)
             raise MalformedRequestError(verdict.explain(), verdict)
         checkpoint = verdict.unwrap()
+        stored_text = self.store.latest(origin)
+        stored = _stored_checkpoint(stored_text, origin)
+        # Signed by the log, so whatever contradicts what was cosigned is evidence.
+        if stored_text is not None:
+            self._raise_alarms(stored_text, stored, note_text, checkpoint, old_size, proof)
         # (3) old size not above the new one; no proof from the empty tree.
         if old_size > checkpoint.size:
             raise MalformedRequestError(f"old size {old_size} is above {checkpoint.size}")
         if old_size == 0 and proof:
             raise MalformedRequestError("the proof from old size 0 must be empty")
         # (4) old size is what the witness cosigned.
-        stored_text = self.store.latest(origin)
-        stored = _stored_checkpoint(stored_text, origin)
         if old_size != stored.size:
             raise OldSizeConflictError(stored.size)
         # (5) same size, same root.
@@ -338,12 +258,70 @@ class Witness:
         # (6) consistent.
         consistent = verify_consistency(stored, checkpoint, proof)
         if not consistent:
+            if stored_text is not None:
+                self._alarm(
+                    "inconsistent", consistent.detail, stored_text, note_text, old_size, proof
+                )
             raise ConsistencyProofError(consistent.explain(), consistent)
         line = self.signer.cosign(text, self.clock())
         if not self.store.replace_latest(origin, stored_text, note_text):
             current = _stored_checkpoint(self.store.latest(origin), origin)
             raise OldSizeConflictError(current.size)
         return line.encode()
+
+    def _raise_alarms(
+        self,
+        stored_text: str,
+        stored: Checkpoint,
+        note_text: str,
+        checkpoint: Checkpoint,
+        old_size: int,
+        proof: Sequence[bytes],
+    ) -> None:
+        """Alarm on a checkpoint signed by the log that contradicts the one cosigned."""
+        if checkpoint.size == stored.size and checkpoint.root != stored.root:
+            why = f"two roots signed for size {stored.size}: the log showed another tree"
+            self._alarm("split-view", why, stored_text, note_text, old_size, proof)
+        elif checkpoint.size < stored.size:
+            why = (
+                f"a checkpoint of size {checkpoint.size} after size {stored.size} was cosigned:"
+                " the log was rolled back, or an old checkpoint was replayed (a consistency"
+                " proof from the log tells which)"
+            )
+            self._alarm("rollback", why, stored_text, note_text, old_size, proof)
+
+    def _alarm(
+        self,
+        kind: str,
+        detail: str,
+        cosigned: str,
+        presented: str,
+        old_size: int,
+        proof: Sequence[bytes],
+    ) -> None:
+        if self.alarm is None:
+            return
+        origin = _stored_checkpoint(cosigned, "").origin
+        lines = tuple(base64.b64encode(p).decode("ascii") for p in proof)
+        self.alarm(Alarm(kind, origin, detail, cosigned, presented, old_size, lines, self.clock()))
+
+
+def witness_status(name: str, verifier_key: str, store: WitnessStore) -> dict[str, Any]:
+    """A witness's name and key, and per log followed its keys and last cosigned checkpoint."""
+    logs = []
+    for origin in store.origins():
+        stored_text = store.latest(origin)
+        stored = _stored_checkpoint(stored_text, origin)
+        logs.append(
+            {
+                "origin": origin,
+                "keys": store.log_keys(origin) or [],
+                "size": stored.size,
+                "root": base64.b64encode(stored.root).decode("ascii"),
+                "checkpoint": stored_text,
+            }
+        )
+    return {"name": name, "verifier_key": verifier_key, "logs": logs}
 
 
 def _stored_checkpoint(note_text: str | None, origin: str) -> Checkpoint:

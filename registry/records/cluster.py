@@ -166,6 +166,7 @@ async def follow(service: RegistryService) -> None:
         await asyncio.sleep(FOLLOW_INTERVAL_S)
         try:
             await service.refresh()
+            await service.cosigned.load(service.store, service.state.latest)
             if await service.try_become_sequencer():
                 return
         except Exception:

@@ -42,8 +42,15 @@ from registry.records.registration import Registered, Registrar
 from registry.records.startup import Pinning, checkpoint_pin, load_log
 from registry.records.verified import EntryChecker, VerifiedEntries
 from registry.records.views import ConsistencyProof, InclusionProof
+from registry.records.witnessing import CosignedView, Witnessing, witness_peers
 from registry.store.migrate import upgrade
-from registry.store.models import CheckpointRecord, EntryRecord, RevokedEntryRecord, SignerKeyRecord
+from registry.store.models import (
+    CheckpointRecord,
+    CosignatureRecord,
+    EntryRecord,
+    RevokedEntryRecord,
+    SignerKeyRecord,
+)
 from registry.store.repository import Store
 from registry.verify.result import Reason
 from registry.verify.statement import Statement, read_verified_statement, verify_statement
@@ -88,7 +95,15 @@ class RegistryService:
         """The newest entries' receipts and statements, checked, served from memory."""
         self._recent = self.recent.checked
         """(The hot reads look there directly: entry index -> (receipt, statement).)"""
-        self._cosigned_note: tuple[int, str] | None = None
+        self.cosigned = CosignedView(
+            witness_peers(settings),
+            settings.witnesses_required,
+            keys.note.verifier_key,
+            settings.origin,
+        )
+        """The witnesses' cosignatures this process serves (``GET /checkpoint``...)."""
+        self.witnessing: Witnessing | None = None
+        """On the sequencer: the rounds that submit each checkpoint to the witnesses."""
         self._lock = contextlib.AsyncExitStack()
         self._tasks: list[asyncio.Task[None]] = []
         self._refreshing: asyncio.Future[None] | None = None
@@ -133,6 +148,7 @@ class RegistryService:
         service.pinning = None if pin is None else Pinning(pin, state)
         registrar.on_commit.append(service._remember_committed)
         try:
+            await service.cosigned.load(store, state.latest)
             if not await service.try_become_sequencer():
                 service._tasks.append(asyncio.create_task(cluster.follow(service)))
         except BaseException:
@@ -166,6 +182,10 @@ class RegistryService:
             await self._release_lock()
             raise
         self.is_sequencer = True
+        # Witnessing never holds a registration up: a commit only wakes it.
+        self.witnessing = Witnessing(self.store, self.state, self.cosigned)
+        self.registrar.on_commit.append(lambda _: self._notify_witnessing())
+        await self.witnessing.start()
         if self.handoff_client is not None:
             await self.handoff_client.close()
             self.handoff_client = None
@@ -180,8 +200,14 @@ class RegistryService:
         await self._lock.aclose()
         self._lock = contextlib.AsyncExitStack()
 
+    def _notify_witnessing(self) -> None:
+        if self.witnessing is not None:
+            self.witnessing.notify()
+
     async def close(self) -> None:
         """Stop sequencing or following, release the lock and close the database."""
+        if self.witnessing is not None:
+            await self.witnessing.stop()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -348,17 +374,42 @@ class RegistryService:
         return record.receipt, record.statement
 
     async def checkpoint(self) -> str:
-        """The latest signed checkpoint with the witnesses' cosignatures."""
+        """The latest signed checkpoint with the witnesses' cosignatures known so far."""
         latest = self.state.latest
         if latest is None:
             raise NotFound(Message("notfound.checkpoint-empty"))
-        if self._cosigned_note is not None and self._cosigned_note[0] == latest.size:
-            return self._cosigned_note[1]
-        return latest.note
+        return self.cosigned.note(latest)
 
-    def set_cosigned(self, size: int, note: str) -> None:
-        """Serve ``note`` (the checkpoint with cosignatures merged) for ``size``."""
-        self._cosigned_note = (size, note)
+    async def witnessed_checkpoint(self) -> str:
+        """The latest checkpoint that carries the quorum of cosignatures (docs/witness.md).
+
+        Raises :class:`NotFound` while no checkpoint has it ("not yet witnessed").
+        """
+        note = self.cosigned.witnessed_note(self.state.latest)
+        if note is None:
+            required = self.settings.witnesses_required
+            raise NotFound(Message("notfound.witnessed-checkpoint", {"required": required}))
+        return note
+
+    async def witnessed_covering(
+        self, index: int
+    ) -> tuple[CheckpointRecord, list[CosignatureRecord]] | None:
+        """The first checkpoint witnessed (by the quorum, or by one witness when no quorum is
+        required) that covers entry ``index``, with its cosignatures; ``None`` if there is none.
+        """
+        view = self.cosigned
+        size = await self.store.cosigned_size(view.signers, max(view.required, 1), above=index)
+        if size is None:
+            return None
+        if size > self.state.committed_size:
+            await self.refresh()
+        if size > self.state.committed_size:
+            return None
+        return await self.store.checkpoint_with_cosignatures(size, view.signers)
+
+    def receipt_at(self, leaf: bytes, index: int, checkpoint: CheckpointRecord) -> bytes:
+        """A receipt for entry ``index`` (its ``leaf`` bytes) under ``checkpoint``'s tree."""
+        return self.state.receipt(leaf, index, checkpoint.size, checkpoint.created_at)
 
     def inclusion_proof(self, index: int, size: int | None = None) -> InclusionProof:
         """Proof that entry ``index`` is in the tree of ``size`` (default: the latest)."""
@@ -480,7 +531,7 @@ class RegistryService:
 
     def configuration(self) -> dict[str, Any]:
         """The ``/.well-known/transparency-configuration`` document."""
-        return views.configuration(self.settings.origin, self.keys)
+        return views.configuration(self.settings, self.keys)
 
     async def entry_view(self, idx: int) -> dict[str, Any]:
         """The JSON view of an entry: type, payload, signer, leaf, proof, checkpoint, status.

@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from registry.config import Settings
 from registry.records.operator import OperatorKeys
 from registry.store.models import EntryRecord, RevokedEntryRecord, SignerKeyRecord
 from registry.verify.leaf import decode_leaf
@@ -38,8 +39,14 @@ class ConsistencyProof:
     path: list[bytes]
 
 
-def configuration(origin: str, keys: OperatorKeys) -> dict[str, Any]:
-    """The ``/.well-known/transparency-configuration`` document of a registry."""
+def configuration(settings: Settings, keys: OperatorKeys) -> dict[str, Any]:
+    """The ``/.well-known/transparency-configuration`` document of a registry.
+
+    ``witnesses`` and ``witnesses_required`` are the trust policy verifiers
+    apply to checkpoints (docs/witness.md): each witness's name, C2SP
+    cosignature verifier key and URL, and how many must cosign.
+    """
+    origin = settings.origin
     log_key = keys.log
     return {
         "issuer": origin,
@@ -65,8 +72,11 @@ def configuration(origin: str, keys: OperatorKeys) -> dict[str, Any]:
             }
         ],
         "admin_keys": [{"kid": keys.admin.kid.hex(), "public_key": b64url(keys.admin.public_key)}],
-        "witnesses": [],
-        "witnesses_required": 0,
+        "witnesses": [
+            {"name": w.name, "verifier_key": w.verifier_key, "url": w.url}
+            for w in settings.witnesses
+        ],
+        "witnesses_required": settings.witnesses_required,
     }
 
 

@@ -19,7 +19,7 @@ from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, insert, select, text
+from sqlalchemy import ColumnElement, func, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -32,10 +32,11 @@ from registry.store._batch import (
     log_size,
     write_batch,
 )
+from registry.store._cosignatures import CosignaturesMixin
 from registry.store._keys import KeysMixin
 from registry.store._meta import MetaMixin
 from registry.store._queue import QueueMixin
-from registry.store._rows import IN_LIST_CHUNK, from_row, in_chunks, values_of
+from registry.store._rows import IN_LIST_CHUNK, from_row, in_chunks
 from registry.store._snapshot import (
     SnapshotMixin,
     column_between,
@@ -43,22 +44,21 @@ from registry.store._snapshot import (
     leaf_hashes_between,
 )
 from registry.store.engine import create_engine, create_sqlite_writer, sqlite_file
-from registry.store.errors import StoreError, UnknownCheckpoint
+from registry.store.errors import StoreError
 from registry.store.models import (
     CheckpointRecord,
-    CosignatureRecord,
     EntryRecord,
     KeyChange,
     RevokedEntryRecord,
     SearchPage,
 )
-from registry.store.tables import CHECKPOINTS, COSIGNATURES, ENTRIES, REVOKED_ENTRIES
+from registry.store.tables import CHECKPOINTS, ENTRIES, REVOKED_ENTRIES
 
 # The sequencer's advisory lock key is a hash of this and the schema's name.
 SEQUENCER_LOCK_PREFIX = "registry/sequencer:"
 
 
-class Store(KeysMixin, QueueMixin, MetaMixin, SnapshotMixin):
+class Store(KeysMixin, QueueMixin, MetaMixin, SnapshotMixin, CosignaturesMixin):
     """Async access to the registry's database; owns its engine (see :meth:`close`)."""
 
     def __init__(
@@ -291,32 +291,6 @@ class Store(KeysMixin, QueueMixin, MetaMixin, SnapshotMixin):
         async with self._engine.connect() as connection:
             row = (await connection.execute(query)).first()
         return None if row is None else from_row(CheckpointRecord, row)
-
-    async def add_cosignature(self, cosignature: CosignatureRecord) -> bool:
-        """Keep a witness's cosignature; ``False`` if that witness already cosigned that size.
-
-        The first cosignature of a witness for a size is kept.  Raises
-        :class:`UnknownCheckpoint` if no checkpoint has that size.
-        """
-        try:
-            async with self._engine.begin() as connection:
-                await connection.execute(insert(COSIGNATURES).values(values_of(cosignature)))
-        except IntegrityError:
-            if await self.checkpoint_at(cosignature.size) is None:
-                raise UnknownCheckpoint(
-                    f"no checkpoint of size {cosignature.size} to cosign"
-                ) from None
-            return False
-        return True
-
-    async def cosignatures(self, size: int) -> list[CosignatureRecord]:
-        """The cosignatures on the checkpoint of ``size``, by witness name."""
-        query = (
-            select(COSIGNATURES).where(COSIGNATURES.c.size == size).order_by(COSIGNATURES.c.witness)
-        )
-        async with self._engine.connect() as connection:
-            rows = (await connection.execute(query)).all()
-        return [from_row(CosignatureRecord, row) for row in rows]
 
     # -- revocations and search ------------------------------------------------------
 

@@ -118,8 +118,13 @@ def verify_checkpoint(
     witnesses = sorted({str(k) for k in witness_keys if note.signed_by(k)})
     if len(witnesses) < witnesses_required:
         why = f"{len(witnesses)} of the {witnesses_required} witness cosignatures required"
-        return Verdict.failed(
-            check, Reason.TOO_FEW_SIGNATURES, why, witnesses=", ".join(witnesses), unknown=unknown
+        return Verdict.not_witnessed(
+            check,
+            checkpoint,
+            why,
+            checkpoint=checkpoint.describe(),
+            witnesses=", ".join(witnesses),
+            unknown=unknown,
         )
     return Verdict.passed(
         check,

@@ -1,7 +1,4 @@
-"""QR codes (docs/formats.md "QR codes"): the link form and the offline payload.
-
-Link QR: ``{base}/v/{index}#{base64url(leaf_hash[:16])}``; :func:`parse_link`
-reads it and :func:`check_link_leaf` checks a leaf fetched online against it.
+"""The offline QR's payload (docs/formats.md "QR codes"); the link QR is in :mod:`.link`.
 
 Offline QR: ``PI1:`` + base45(zlib(CBOR map)).  Steps of :func:`verify_offline`:
 (1) the prefix is exactly ``PI1:``;
@@ -11,19 +8,25 @@ Offline QR: ``PI1:`` + base45(zlib(CBOR map)).  Steps of :func:`verify_offline`:
 (3) one complete zlib stream, its output bounded (zip bombs), no bytes after
     it, and its padding bits zero (a decoder ignores them; fixing them keeps
     every changed character a rejected payload);
-(4) a deterministic CBOR map of keys ``1 2 3`` and exactly one of ``4 5``;
+(4) a deterministic CBOR map of keys ``1 2 3``, exactly one of ``4 5``, and
+    maybe ``6``;
 (5) the statement's signature with the carried key ``2``;
 (6) the leaf ``3`` logs that statement (its SHA-256);
 (7) ``4``: the receipt verifies with a registry key and carries leaf ``3``; or
-    ``5``: the entry timestamp is the registry's signature over leaf ``3``.
+    ``5``: the entry timestamp is the registry's signature over leaf ``3``;
+(8) ``6``, the witnessed checkpoint (:mod:`registry.verify.witnessed`): its tree
+    covers the entry (with a receipt: it is the receipt's tree, same size and
+    root) and every cosignature by a trusted witness verifies;
+(9) at least ``witnesses_required`` trusted witnesses cosigned: fewer is
+    :attr:`Reason.NOT_WITNESSED` ("not yet witnessed", not invalid), a verdict
+    that still carries the record.
 Revocation cannot be known offline; the value says so.
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,22 +35,28 @@ from registry.verify.cbor import MAX_CBOR_SIZE, encode_deterministic
 from registry.verify.cose import key_id, parse_sign1, unprotected_empty, verify_signature
 from registry.verify.leaf import Leaf, decode_leaf
 from registry.verify.merkle import leaf_hash
+from registry.verify.note import VerifierKey
 from registry.verify.receipt import HEADER_VDS, from_another_log, signed_claims, verify_receipt
 from registry.verify.result import Reason, Verdict
 from registry.verify.statement import KeyLookup, registry_key, verify_statement
-from registry.verify.trust import b64url, unb64url
+from registry.verify.witnessed import encode_witnessed, verify_witnessed
 
 PREFIX = "PI1:"
 BASE45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 KEY_STATEMENT, KEY_PUBLIC_KEY, KEY_LEAF, KEY_RECEIPT, KEY_TIMESTAMP = 1, 2, 3, 4, 5
+KEY_WITNESSED = 6
 _WITH_RECEIPT = {KEY_STATEMENT, KEY_PUBLIC_KEY, KEY_LEAF, KEY_RECEIPT}
 _WITH_TIMESTAMP = {KEY_STATEMENT, KEY_PUBLIC_KEY, KEY_LEAF, KEY_TIMESTAMP}
+_SHAPES = (
+    _WITH_RECEIPT,
+    _WITH_TIMESTAMP,
+    _WITH_RECEIPT | {KEY_WITNESSED},
+    _WITH_TIMESTAMP | {KEY_WITNESSED},
+)
 MAX_PAYLOAD_SIZE = 2 * MAX_CBOR_SIZE
 """Largest decompressed CBOR map: a statement (at most 64 KiB) and its proofs."""
 MAX_TEXT = len(PREFIX) + 3 * MAX_PAYLOAD_SIZE // 2
 """Longest offline text looked at (far beyond any QR: version 40 holds 4,296 characters)."""
-LINK_FRAGMENT_SIZE = 16
-MAX_LINK = 2048
 REVOCATION_NOTE = (
     "not checked: revocation cannot be known offline; see /entries/{index} online "
     "(pencabutan tidak dapat diperiksa secara luring)"
@@ -56,7 +65,6 @@ PROVEN_BY_RECEIPT = "receipt"
 PROVEN_BY_TIMESTAMP = "timestamp"
 
 _BASE45_VALUES = {c: i for i, c in enumerate(BASE45)}
-_LINK = re.compile(r"(https?://[^#?\s]+?)/v/(0|[1-9][0-9]{0,18})#([A-Za-z0-9_-]{22})")
 
 
 def b45encode(data: bytes) -> str:
@@ -141,6 +149,10 @@ class OfflineRecord:
     ``proven_by`` is ``"receipt"`` (a Merkle inclusion proof under a signed
     root of ``tree_size``) or ``"timestamp"`` (the registry's signature over
     the leaf; the receipt is online).  ``revocation`` says it was not checked.
+    ``witnesses`` are the trusted witnesses that cosigned the checkpoint of
+    ``witnessed_size`` (with a receipt, the receipt's tree; with a timestamp, a
+    tree the registry signed that it logged the leaf in, its inclusion proof
+    online).
     """
 
     statement_type: str
@@ -158,6 +170,9 @@ class OfflineRecord:
     root: bytes | None
     revocation: str
     leaf_bytes: bytes = field(repr=False)
+    witnessed_size: int | None = None
+    witnessed_root: bytes | None = None
+    witnesses: tuple[str, ...] = ()
 
 
 def decode_offline(text: object) -> Verdict[dict[int, Any]]:
@@ -194,14 +209,15 @@ def decode_offline(text: object) -> Verdict[dict[int, Any]]:
         return Verdict.failed(check, Reason.MALFORMED, "the offline payload is a CBOR map")
     keys = set(item)
     if (
-        keys not in (_WITH_RECEIPT, _WITH_TIMESTAMP)
+        keys not in _SHAPES
         or not all(type(k) is int for k in keys)  # not True for 1
-        or not all(isinstance(v, bytes) for v in item.values())
+        or not all(isinstance(v, bytes) for k, v in item.items() if k != KEY_WITNESSED)
     ):
         return Verdict.failed(
             check,
             Reason.MALFORMED,
-            "the offline payload maps 1, 2, 3 and either 4 or 5 to byte strings",
+            "the offline payload maps 1, 2, 3 and either 4 or 5 to byte strings,"
+            " and maybe 6 to a witnessed checkpoint",
             keys=" ".join(sorted(str(k) for k in keys)),
         )
     return Verdict.passed(check, item)
@@ -243,12 +259,18 @@ def _timestamp(
 
 
 def verify_offline(
-    text: object, registry_keys: KeyLookup, origin: str | None = None
+    text: object,
+    registry_keys: KeyLookup,
+    origin: str | None = None,
+    witness_keys: Sequence[VerifierKey] = (),
+    witnesses_required: int = 0,
 ) -> Verdict[OfflineRecord]:
     """Verify an offline QR's text with only the registry's public keys (steps at the top).
 
     With ``origin``, the registry's proof must name that log.  The value is an
-    :class:`OfflineRecord`.
+    :class:`OfflineRecord`; with fewer than ``witnesses_required`` of
+    ``witness_keys`` cosigning, the verdict is :attr:`Reason.NOT_WITNESSED` and
+    still carries it.
     """
     check = "offline QR"
     decoded = decode_offline(text)
@@ -300,6 +322,34 @@ def verify_offline(
         if not stamped.ok or stamped.value is None:
             return stamped.fail_as(check)
         registry_kid, claimed = stamped.value
+    # (8)
+    witnessed_size: int | None = None
+    witnessed_root: bytes | None = None
+    witnesses: tuple[str, ...] = ()
+    if KEY_WITNESSED in item:
+        witnessed = verify_witnessed(item[KEY_WITNESSED], claimed, witness_keys)
+        if not witnessed.ok or witnessed.value is None:
+            return witnessed.fail_as(check)
+        seen = witnessed.value.checkpoint
+        if seen.size <= leaf.index:
+            return Verdict.failed(
+                check,
+                Reason.INDEX_OUT_OF_RANGE,
+                "the witnessed checkpoint is of a tree without the entry",
+                size=str(seen.size),
+                index=str(leaf.index),
+            )
+        if tree_size is not None and (seen.size, seen.root) != (tree_size, root):
+            reason = Reason.SIZE_MISMATCH if seen.size != tree_size else Reason.WRONG_ROOT
+            return Verdict.failed(
+                check,
+                reason,
+                "the witnessed checkpoint is not the receipt's tree",
+                witnessed=seen.describe(),
+                receipt_size=str(tree_size),
+            )
+        witnessed_size, witnessed_root = seen.size, seen.root
+        witnesses = witnessed.value.witnesses
     record = OfflineRecord(
         statement_type=signed.value.statement_type,
         payload=signed.value.payload,
@@ -316,10 +366,24 @@ def verify_offline(
         root=root,
         revocation=REVOCATION_NOTE.format(index=leaf.index),
         leaf_bytes=leaf_bytes,
+        witnessed_size=witnessed_size,
+        witnessed_root=witnessed_root,
+        witnesses=witnesses,
     )
-    return Verdict.passed(
-        check, record, index=str(leaf.index), proven_by=proven_by, revocation="not checked"
-    )
+    evidence = {
+        "index": str(leaf.index),
+        "proven_by": proven_by,
+        "witnesses": ", ".join(witnesses),
+        "revocation": "not checked",
+    }
+    # (9)
+    if len(witnesses) < witnesses_required:
+        why = (
+            f"not witnessed offline: {len(witnesses)} of the {witnesses_required} witness"
+            " cosignatures required; the registry's proof holds, check the record online"
+        )
+        return Verdict.not_witnessed(check, record, why, **evidence)
+    return Verdict.passed(check, record, **evidence)
 
 
 def encode_offline(
@@ -329,72 +393,18 @@ def encode_offline(
     *,
     receipt: bytes | None = None,
     timestamp: bytes | None = None,
+    witnessed: tuple[int, bytes, Sequence[bytes]] | None = None,
 ) -> str:
-    """The offline QR text carrying ``receipt`` or (exclusively) ``timestamp``."""
+    """The offline QR text carrying ``receipt`` or (exclusively) ``timestamp``, and the
+    ``witnessed`` checkpoint (size, root, cosignatures) when given."""
     if (receipt is None) == (timestamp is None):
         raise ValueError("an offline QR carries either the receipt or the entry timestamp")
-    proof = {KEY_RECEIPT: receipt} if receipt is not None else {KEY_TIMESTAMP: timestamp}
+    proof: dict[int, Any] = (
+        {KEY_RECEIPT: receipt} if receipt is not None else {KEY_TIMESTAMP: timestamp}
+    )
+    if witnessed is not None:
+        proof[KEY_WITNESSED] = encode_witnessed(*witnessed)
     body = encode_deterministic(
         {KEY_STATEMENT: statement, KEY_PUBLIC_KEY: public_key, KEY_LEAF: leaf, **proof}
     )
     return PREFIX + b45encode(zlib.compress(body, 9))
-
-
-# -- the link QR ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LinkQr:
-    """A parsed link QR: the registry's base URL, the entry index and the leaf-hash prefix."""
-
-    base_url: str
-    index: int
-    fragment: bytes
-
-    @property
-    def url(self) -> str:
-        """The page to open (the fragment stays in the browser)."""
-        return f"{self.base_url}/v/{self.index}#{b64url(self.fragment)}"
-
-
-def link_text(base_url: str, index: int, entry_leaf_hash: bytes) -> str:
-    """The link QR's text for entry ``index`` whose leaf hash is ``entry_leaf_hash``."""
-    fragment = b64url(entry_leaf_hash[:LINK_FRAGMENT_SIZE])
-    return f"{base_url.rstrip('/')}/v/{index}#{fragment}"
-
-
-def parse_link(text: object) -> Verdict[LinkQr]:
-    """Parse ``{base}/v/{index}#{fragment}`` strictly (http(s) base, 16-byte fragment)."""
-    check = "parse link QR"
-    if not isinstance(text, str) or not text or len(text) > MAX_LINK:
-        return Verdict.failed(check, Reason.MALFORMED, "a link QR is a URL of at most 2048 chars")
-    match = _LINK.fullmatch(text)
-    if match is None:
-        return Verdict.failed(
-            check, Reason.MALFORMED, "a link QR reads {base}/v/{index}#{base64url(16 bytes)}"
-        )
-    base, index, fragment = match.groups()
-    raw = unb64url(fragment)  # 22 characters of the alphabet always decode
-    if len(raw) != LINK_FRAGMENT_SIZE or b64url(raw) != fragment:
-        return Verdict.failed(check, Reason.MALFORMED, "the fragment is not 16 bytes in base64url")
-    return Verdict.passed(check, LinkQr(base, int(index), raw), index=index)
-
-
-def check_link_leaf(link: LinkQr, leaf: bytes) -> Verdict[Leaf]:
-    """The leaf fetched for ``link`` is entry ``link.index``; its hash starts with the fragment."""
-    check = "link QR leaf"
-    parsed = decode_leaf(leaf)
-    if not parsed.ok or parsed.value is None:
-        return parsed.fail_as(check)
-    hashed = hashlib.sha256(b"\x00" + leaf).digest()
-    if parsed.value.index != link.index or hashed[:LINK_FRAGMENT_SIZE] != link.fragment:
-        return Verdict.failed(
-            check,
-            Reason.WRONG_LEAF,
-            "the server answered with another record than the QR names",
-            qr_index=str(link.index),
-            leaf_index=str(parsed.value.index),
-            qr_fragment=b64url(link.fragment),
-            leaf_hash_prefix=b64url(hashed[:LINK_FRAGMENT_SIZE]),
-        )
-    return Verdict.passed(check, parsed.value, index=str(link.index))

@@ -42,7 +42,9 @@ class Reason(StrEnum):
     not exactly the one its kind defines."""
     WRONG_ORIGIN = "wrong-origin"
     INCONSISTENT = "inconsistent"
-    TOO_FEW_SIGNATURES = "too-few-signatures"
+    NOT_WITNESSED = "not-witnessed"
+    """Fewer trusted witnesses cosigned than the verifier requires: not (yet) witnessed, which
+    is not the same as invalid. Such a verdict still carries the value it verified."""
     REVOKED = "revoked"
 
 
@@ -53,7 +55,9 @@ class Verdict(Generic[T]):
     ``ok`` tells whether it held; ``check`` names what was checked; on failure
     ``reason`` and ``detail`` say why in words a user can read, and
     ``evidence`` holds the values compared (hex or decimal strings).  ``value``
-    carries what a successful check parsed (a statement, a checkpoint...).
+    carries what a successful check parsed (a statement, a checkpoint...), and
+    what a check refused only for :attr:`Reason.NOT_WITNESSED` verified
+    otherwise (see :meth:`not_witnessed`).
     """
 
     ok: bool
@@ -75,6 +79,18 @@ class Verdict(Generic[T]):
     def failed(cls, check: str, reason: Reason, detail: str, **evidence: str) -> Verdict[T]:
         """A check that did not hold, with the reason and the evidence."""
         return cls(ok=False, check=check, reason=reason, detail=detail, evidence=evidence)
+
+    @classmethod
+    def not_witnessed(cls, check: str, value: T, detail: str, **evidence: str) -> Verdict[T]:
+        """Everything held but the witness quorum: a failure that still carries ``value``."""
+        return cls(
+            ok=False,
+            check=check,
+            reason=Reason.NOT_WITNESSED,
+            detail=detail,
+            evidence=evidence,
+            value=value,
+        )
 
     def explain(self) -> str:
         """One line for a person: what was checked and, if it failed, why."""

@@ -102,11 +102,44 @@ class TrustedKeys:
             except (KeyError, TypeError, ValueError) as exc:
                 raise KeySourceError(f"a key in the configuration is malformed: {exc}") from exc
             self.add_public_key(public, self.origin)
-        for witness in config.get("witnesses") or []:
-            if isinstance(witness, dict) and isinstance(witness.get("verifier_key"), str):
-                self.add_verifier_key(witness["verifier_key"])
-        required = config.get("witnesses_required", 0)
-        self.witnesses_required = required if isinstance(required, int) else 0
+        self.add_witness_policy(config.get("witnesses", []), config.get("witnesses_required", 0))
+
+    def add_witness_policy(self, witnesses: object, required: object) -> None:
+        """Trust the configuration's ``witnesses`` and require ``required`` of them to cosign.
+
+        Each witness is ``{"name", "verifier_key", "url"}`` whose verifier key is a
+        C2SP tlog-cosignature key (type 0x04) named ``name``; ``required`` is a whole
+        number from 0 to the number of witnesses.  Anything else raises
+        :class:`KeySourceError`: a trust policy read wrongly would pass what it
+        must refuse, or refuse everything.
+        """
+        if not isinstance(witnesses, list):
+            raise KeySourceError("'witnesses' in the configuration is not a list")
+        keys: list[VerifierKey] = []
+        for number, witness in enumerate(witnesses, start=1):
+            text = witness.get("verifier_key") if isinstance(witness, dict) else None
+            parsed = parse_verifier_key(text) if isinstance(text, str) else None
+            if parsed is None or parsed.value is None:
+                why = "no verifier_key" if parsed is None else parsed.detail
+                raise KeySourceError(f"witness {number} in the configuration: {why}")
+            key = parsed.value
+            if key.sig_type != SignatureType.COSIGNATURE_V1:
+                raise KeySourceError(
+                    f"witness {number}'s verifier key is not a cosignature key (type 0x04)"
+                )
+            name = witness.get("name", key.name) if isinstance(witness, dict) else key.name
+            if name != key.name:
+                raise KeySourceError(f"witness {number} is named {name!r}, its key {key.name!r}")
+            if key in keys:
+                raise KeySourceError(f"witness {number} is listed twice")
+            keys.append(key)
+        if type(required) is not int or not 0 <= required <= len(keys):
+            raise KeySourceError(
+                f"'witnesses_required' must be a whole number from 0 to {len(keys)},"
+                f" the number of witnesses listed; got {required!r}"
+            )
+        self.witness_keys.extend(keys)
+        self.witnesses_required = required
 
     @classmethod
     def build(

@@ -9,7 +9,8 @@ import zxingcpp
 from PIL import Image
 from pypdf import PdfReader
 
-from registry.verify.qr import check_link_leaf, parse_link, verify_offline
+from registry.verify.link import check_link_leaf, parse_link
+from registry.verify.qr import verify_offline
 from registry.verify.trust import unb64url
 from tests.api.helpers import NOW_S, Registry, pact
 from tests.api.test_registration import assert_problem

@@ -11,26 +11,23 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import itertools
-import socket
 import struct
-import threading
-import time
 import zlib
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import httpx
 import qrcode
-import uvicorn
 
 from registry.api.app import create_app
-from registry.config import Settings
+from registry.config import Settings, WitnessSetting
 from registry.records.operator import OperatorKeys, create_keys
 from registry.verify.cbor import encode_deterministic
 from registry.verify.trust import b64url, unb64url
 from tests.api.helpers import NOW_S, Registry, pact
+from tests.threaded_server import ThreadedServer
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -101,18 +98,23 @@ class LiveRegistry:
     operator: OperatorKeys
     writer: Registry
     tamper: Tamper
-    server: uvicorn.Server
-    thread: threading.Thread
-    sock: socket.socket
+    server: ThreadedServer
     _places: Iterator[int] = field(default_factory=itertools.count)
 
     @classmethod
-    def start(cls, root: Path) -> LiveRegistry:
-        """Start a registry with its data under ``root``; the admin and a PPK are enrolled."""
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-        url = f"http://127.0.0.1:{port}"
+    def start(
+        cls,
+        root: Path,
+        witnesses: Callable[[OperatorKeys], tuple[tuple[WitnessSetting, ...], int | None]]
+        | None = None,
+    ) -> LiveRegistry:
+        """Start a registry with its data under ``root``; the admin and a PPK are enrolled.
+
+        ``witnesses``, given the operator's keys (made first, so that witnesses can
+        follow the log), names the witnesses the registry submits to and the quorum.
+        """
+        server = ThreadedServer("the test registry")
+        url = server.url
         settings = Settings(
             database_url=f"sqlite+aiosqlite:///{root / 'registry.sqlite3'}",
             data_dir=root / "data",
@@ -123,29 +125,16 @@ class LiveRegistry:
         )
         try:
             operator = create_keys(settings.data_dir, settings.admin_passphrase, settings.origin)
+            if witnesses is not None:
+                listed, quorum = witnesses(operator)
+                settings = replace(settings, witnesses=listed, witness_quorum=quorum)
             tamper = Tamper(create_app(settings, operator))
-            config = uvicorn.Config(
-                tamper,
-                log_level="warning",
-                lifespan="on",
-                loop="asyncio",
-                ws="none",
-                http="h11",
-                access_log=False,
-            )
-            server = uvicorn.Server(config)
-            thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-            thread.start()
-            deadline = time.monotonic() + 60
-            while not server.started:
-                if not thread.is_alive() or time.monotonic() > deadline:
-                    raise RuntimeError("the test registry did not start")
-                time.sleep(0.05)
+            server.start(tamper)
         except BaseException:
-            sock.close()
+            server.stop()
             raise
         client = httpx.Client(base_url=url, timeout=30)
-        live = cls(url, operator, Registry(client, operator), tamper, server, thread, sock)  # type: ignore[arg-type]
+        live = cls(url, operator, Registry(client, operator), tamper, server)  # type: ignore[arg-type]
         try:
             live.writer = Registry.bootstrapped(client, operator)  # type: ignore[arg-type]
             live.writer.enrol("ppk-jabar")
@@ -157,9 +146,7 @@ class LiveRegistry:
     def stop(self) -> None:
         """Stop the server, close its socket and the writer's client."""
         self.writer.client.close()
-        self.server.should_exit = True
-        self.thread.join(timeout=30)
-        self.sock.close()
+        self.server.stop()
 
     def register(self, statement: bytes) -> int:
         """Register a signed statement; its index."""

@@ -43,6 +43,7 @@ def test_genuine_record_is_valid(page: Page, live: LiveRegistry) -> None:
         "fragment": ("pass", "fragment-ok"),
         "receipt": ("pass", "receipt-ok"),
         "checkpoint": ("pass", "checkpoint-ok"),
+        "witnesses": ("info", "witnesses-none"),
         "revocation": ("info", "not-revoked"),
     }
     assert page.inner_text("#verdict-title") == "VALID"

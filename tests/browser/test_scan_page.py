@@ -147,6 +147,7 @@ def test_offline_qr_verifies_with_no_network(page: Page, live: LiveRegistry) -> 
         "signature": ("pass", "signature-ok-offline"),
         "statement": ("pass", "statement-ok"),
         "receipt": ("pass", "receipt-ok"),
+        "witnesses": ("info", "witnesses-none"),
         "checkpoint": ("skip", "checkpoint-offline"),
         "revocation": ("info", "revocation-offline"),
     }

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from registry.demo import data as demo_data
 from registry.documents.certificate import CertificateData, Template, render_certificate
 from registry.documents.qr import png_image
-from registry.verify.qr import link_text
+from registry.verify.link import link_text
 from tests.factories import ISSUED_AT
 
 LEAF_HASH = hashlib.sha256(b"leaf").digest()

@@ -17,6 +17,7 @@ from registry.cli import main
 from registry.documents.qr import (
     MAX_OFFLINE_VERSION,
     ArtifactCache,
+    WitnessedParts,
     entry_timestamp,
     offline_qr,
     pick_qr_text,
@@ -27,11 +28,15 @@ from registry.documents.qr import (
 )
 from registry.log.receipt import issue_receipt
 from registry.signing.cose import CoseSigner
+from registry.signing.note import NoteSigner
+from registry.verify.checkpoint import Checkpoint
 from registry.verify.leaf import Leaf
+from registry.verify.link import link_text
 from registry.verify.merkle import root_from_inclusion_proof
-from registry.verify.qr import PREFIX, encode_offline, link_text, verify_offline
+from registry.verify.qr import PREFIX, encode_offline, verify_offline
 from registry.verify.result import Reason
 from registry.verify.trust import b64url
+from registry.verify.witnessed import cosignature_bytes
 from tests.factories import ISSUED_AT, fixed_key, logged, signed_pact
 
 ORIGIN = "test.example/log"
@@ -82,6 +87,79 @@ def test_ten_million_entries_carry_the_timestamp_within_version_25() -> None:
     assert offline.version <= MAX_OFFLINE_VERSION
     record = verify_offline(offline.text, KEYS, ORIGIN).unwrap()
     assert (record.index, record.proven_by) == (1_234_567, "timestamp")
+
+
+# -- with witnesses' cosignatures -------------------------------------------------------------
+
+WITNESSES = [NoteSigner(fixed_key(f"saksi-{i}"), f"saksi{i}.bawaslu.go.id/w") for i in range(4)]
+WITNESS_KEYS = [w.cosignature_verifier_key for w in WITNESSES]
+
+
+LONG_PACT = signed_pact(
+    place="Kota Administrasi Jakarta Pusat",
+    witnesses=[
+        {
+            "name": f"Prof. Dr. Nama Saksi Yang Panjang {n}, S.H., M.H.",
+            "jabatan": "Anggota Badan Pengawas Pemilihan Umum",
+            "instansi": f"Badan Pengawas Pemilihan Umum Provinsi {n}",
+        }
+        for n in ("Jawa Barat", "Kalimantan Timur")
+    ],
+)
+"""A pact about as large as the largest `registry demo` makes (some 600 bytes)."""
+
+
+def parts(size: int, root: bytes, receipt: bytes, count: int) -> WitnessedParts:
+    body = Checkpoint(ORIGIN, size, root).body
+    cosigs = tuple(cosignature_bytes(w.cosignature(body, ISSUED_AT + 9)) for w in WITNESSES[:count])
+    return WitnessedParts(size, root, cosigs, receipt)
+
+
+def test_small_log_carries_the_receipt_and_the_cosignatures() -> None:
+    info = verify_offline(with_receipt(), KEYS, ORIGIN).unwrap()
+    witnessed = parts(info.tree_size or 0, info.root or b"", RECEIPTS[2], 2)
+    offline = offline_qr(
+        STATEMENTS[2], SIGNER.public_key, LEAVES[2], RECEIPTS[2], lambda: b"", witnessed
+    )
+    assert (offline.proven_by, offline.witnesses) == ("receipt", 2)
+    verdict = verify_offline(offline.text, KEYS, ORIGIN, WITNESS_KEYS, 2)
+    assert verdict.ok, verdict.explain()
+    assert verdict.unwrap().witnessed_size == len(STATEMENTS)
+
+
+@pytest.mark.parametrize("chosen", [LONG_PACT, STATEMENTS[2]], ids=["long-pact", "pact"])
+def test_ten_million_entries_carry_as_many_cosignatures_as_fit(chosen: bytes) -> None:
+    # Beside the entry timestamp, as many cosignatures as version 25-M holds; those beyond
+    # are dropped, the last witnesses first, and a verifier wanting more says so.
+    leaf, receipt = receipt_at_ten_million(chosen)
+    root = hashlib.sha256(b"the witnessed tree").digest()
+    witnessed = parts(TEN_MILLION, root, receipt, 4)
+    offline = offline_qr(chosen, SIGNER.public_key, leaf, receipt, lambda: stamp(leaf), witnessed)
+    fits = offline.witnesses
+    assert offline.proven_by == "timestamp"
+    assert 1 <= fits <= 4
+    assert offline.version is not None
+    assert offline.version <= MAX_OFFLINE_VERSION
+    if fits < 4:
+        one_more = encode_offline(
+            chosen,
+            SIGNER.public_key,
+            leaf,
+            timestamp=stamp(leaf),
+            witnessed=(TEN_MILLION, root, witnessed.cosignatures[: fits + 1]),
+        )
+        assert (qr_version(one_more) or 41) > MAX_OFFLINE_VERSION
+    record = verify_offline(offline.text, KEYS, ORIGIN, WITNESS_KEYS, fits).unwrap()
+    assert record.witnessed_size == TEN_MILLION
+    assert record.witnesses == tuple(
+        sorted(f"{w.name}+{w.cosignature_key_id.hex()}" for w in WITNESSES[:fits])
+    )
+    short = verify_offline(offline.text, KEYS, ORIGIN, WITNESS_KEYS, fits + 1)
+    assert short.reason == Reason.NOT_WITNESSED
+
+
+def with_receipt() -> str:
+    return encode_offline(STATEMENTS[2], SIGNER.public_key, LEAVES[2], receipt=RECEIPTS[2])
 
 
 def test_the_ten_million_receipt_itself_verifies() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,23 +16,28 @@ from registry.log.witness import (
     SIZE_CONTENT_TYPE,
     CheckpointSignatureError,
     ConsistencyProofError,
-    JsonFileWitnessStore,
     MalformedRequestError,
-    MemoryWitnessStore,
     OldSizeConflictError,
     RootConflictError,
     UnknownLogError,
     Witness,
     WitnessError,
-    WitnessStore,
     add_checkpoint_request,
     parse_add_checkpoint_request,
     parse_size_response,
+)
+from registry.log.witness_store import (
+    Alarm,
+    EvidenceFolder,
+    JsonFileWitnessStore,
+    MemoryWitnessStore,
+    WitnessStore,
 )
 from registry.signing.note import NoteSigner
 from registry.verify.checkpoint import verify_checkpoint
 from registry.verify.note import verify_note
 from tests.factories import fixed_key
+from tests.factories import forkable_tree as tree
 
 ORIGIN = "registry.example/log"
 LOG = NoteSigner(fixed_key("log"), ORIGIN)
@@ -57,15 +61,6 @@ SPEC_REQUEST = (
     "\u2014 example.com/behind-the-sofa opLqBQsREYCgu6xQkYQwJr9fo45a62DN9EdmHXnZdXNqlcVGlCum2Wks+"
     "49/V6267UEjw6QUXTS5Rovnzv++qbSzm9Q=\n"
 ).encode()
-
-
-def tree(leaves: int, fork_at: int | None = None) -> MerkleTree:
-    """A tree of ``leaves`` leaves; from index ``fork_at`` on, different ones."""
-    t = MerkleTree()
-    for i in range(leaves):
-        label = f"fork-{i}" if fork_at is not None and i >= fork_at else f"leaf-{i}"
-        t.append(hashlib.sha256(label.encode()).digest())
-    return t
 
 
 def signed(t: MerkleTree, size: int, signer: NoteSigner = LOG) -> str:
@@ -432,3 +427,116 @@ def test_any_request_is_answered_or_refused_with_a_status(body: bytes | tuple[in
     except WitnessError as e:
         status = e.status
     assert status in (200, 400, 403, 404, 409, 422)
+
+
+# Alarms: what may prove that the log misbehaved is kept, with both checkpoints and the proof.
+
+
+@pytest.fixture
+def evidence(tmp_path: Path) -> EvidenceFolder:
+    return EvidenceFolder(tmp_path / "evidence")
+
+
+@pytest.fixture
+def alarmed(evidence: EvidenceFolder) -> Witness:
+    w = Witness(
+        NoteSigner(fixed_key("witness"), "witness.example/w1"),
+        MemoryWitnessStore(),
+        Clock(),
+        alarm=evidence.save,
+    )
+    w.follow(ORIGIN, [LOG.verifier_key])
+    return w
+
+
+def kept(folder: EvidenceFolder) -> list[dict[str, object]]:
+    import json
+
+    return [json.loads(p.read_text()) for p in sorted(folder.path.glob("*.json"))]
+
+
+def test_split_view_is_refused_and_its_evidence_kept(
+    alarmed: Witness, evidence: EvidenceFolder, caplog: pytest.LogCaptureFixture
+) -> None:
+    honest, fork = tree(5), tree(5, fork_at=4)
+    alarmed.add_checkpoint(request(honest, 0, 5))
+    with pytest.raises(RootConflictError):
+        alarmed.add_checkpoint(request(fork, 5, 5))
+    [document] = kept(evidence)
+    assert document["kind"] == "split-view"
+    assert document["cosigned"] == signed(honest, 5)
+    assert document["presented"] == signed(fork, 5)
+    assert "ALARM split-view" in caplog.text
+
+
+def test_split_view_with_a_stale_old_size_is_409_with_the_size_and_still_kept(
+    alarmed: Witness, evidence: EvidenceFolder
+) -> None:
+    honest, fork = tree(5), tree(5, fork_at=4)
+    alarmed.add_checkpoint(request(honest, 0, 5))
+    with pytest.raises(OldSizeConflictError):
+        alarmed.add_checkpoint(request(fork, 0, 5))
+    assert [d["kind"] for d in kept(evidence)] == ["split-view"]
+
+
+def test_rollback_is_refused_and_its_evidence_kept(
+    alarmed: Witness, evidence: EvidenceFolder
+) -> None:
+    t = tree(9)
+    alarmed.add_checkpoint(request(t, 0, 9))
+    with pytest.raises(MalformedRequestError, match="above"):
+        alarmed.add_checkpoint(add_checkpoint_request(9, [], signed(t, 6)))
+    with pytest.raises(OldSizeConflictError):
+        alarmed.add_checkpoint(request(t, 0, 6))
+    [document] = kept(evidence)  # the same fact twice: one file
+    assert document["kind"] == "rollback"
+    assert document["presented"] == signed(t, 6)
+    assert alarmed.store.latest(ORIGIN) == signed(t, 9)
+
+
+def test_failed_consistency_proof_is_kept_with_the_proof(
+    alarmed: Witness, evidence: EvidenceFolder
+) -> None:
+    honest, fork = tree(10), tree(10, fork_at=5)
+    alarmed.add_checkpoint(request(honest, 0, 6))
+    with pytest.raises(ConsistencyProofError):
+        alarmed.add_checkpoint(request(fork, 6, 10))
+    [document] = kept(evidence)
+    assert document["kind"] == "inconsistent"
+    assert document["proof"] == [
+        base64.b64encode(h).decode() for h in fork.consistency_proof(6, 10)
+    ]
+    assert document["old_size"] == 6
+
+
+def test_requests_that_prove_nothing_raise_no_alarm(
+    alarmed: Witness, evidence: EvidenceFolder
+) -> None:
+    t = tree(6)
+    alarmed.add_checkpoint(request(t, 0, 4))
+    for body in (request(t, 0, 6), request(t, 4, 6, IMPOSTOR), b"garbage"):
+        with pytest.raises(WitnessError):
+            alarmed.add_checkpoint(body)
+    alarmed.add_checkpoint(request(t, 4, 6))
+    assert kept(evidence) == []
+
+
+def test_evidence_folder_is_bounded(
+    evidence: EvidenceFolder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import registry.log.witness_store as witness_store
+
+    monkeypatch.setattr(witness_store, "MAX_EVIDENCE_FILES", 2)
+    for i in range(4):
+        evidence.save(Alarm("rollback", ORIGIN, "case", "a", f"b{i}", 0, (), i))
+    assert len(evidence.alarms()) == 2
+
+
+def test_status_names_the_witness_and_each_log(alarmed: Witness) -> None:
+    t = tree(3)
+    alarmed.add_checkpoint(request(t, 0, 3))
+    status = alarmed.status()
+    assert status["verifier_key"] == str(alarmed.verifier_key)
+    [entry] = status["logs"]
+    assert (entry["origin"], entry["size"], entry["checkpoint"]) == (ORIGIN, 3, signed(t, 3))
+    assert entry["root"] == base64.b64encode(t.root(3)).decode()

@@ -20,6 +20,7 @@ from registry.verify.checkpoint import (
 from registry.verify.merkle import EMPTY_ROOT
 from registry.verify.result import Reason
 from tests.factories import fixed_key
+from tests.factories import forkable_tree as tree
 
 ORIGIN = "registry.example/log"
 LOG = NoteSigner(fixed_key("log"), ORIGIN)
@@ -38,15 +39,6 @@ def cosigned(body: str = BODY, witnesses: int = 0, signer: NoteSigner = LOG) -> 
     return note + "".join(
         w.cosign(body, 1700000000 + i) for i, w in enumerate(WITNESSES[:witnesses])
     )
-
-
-def tree(leaves: int, fork_at: int | None = None) -> MerkleTree:
-    """A tree of ``leaves`` leaves; from index ``fork_at`` on, other leaves."""
-    t = MerkleTree()
-    for i in range(leaves):
-        label = f"fork-{i}" if fork_at is not None and i >= fork_at else f"leaf-{i}"
-        t.append(hashlib.sha256(label.encode()).digest())
-    return t
 
 
 # Parsing.
@@ -153,7 +145,7 @@ def test_too_few_witnesses_fail(cosigners: int, required: int) -> None:
     verdict = verify_checkpoint(
         cosigned(witnesses=cosigners), [LOG.verifier_key], WITNESS_KEYS, required
     )
-    assert verdict.reason == Reason.TOO_FEW_SIGNATURES
+    assert verdict.reason == Reason.NOT_WITNESSED
     assert f"{cosigners} of the {required}" in verdict.detail
 
 
@@ -161,14 +153,14 @@ def test_unknown_witness_does_not_count_but_is_reported() -> None:
     stranger = NoteSigner(fixed_key("stranger"), "stranger.example/w")
     note = cosigned(witnesses=1) + stranger.cosign(BODY, 5)
     verdict = verify_checkpoint(note, [LOG.verifier_key], WITNESS_KEYS, 2)
-    assert verdict.reason == Reason.TOO_FEW_SIGNATURES
+    assert verdict.reason == Reason.NOT_WITNESSED
     assert "stranger.example/w+" in verdict.evidence["unknown"]
 
 
 def test_witness_signing_with_its_plain_key_does_not_count() -> None:
     note = cosigned() + WITNESSES[0].signature(BODY).line
     verdict = verify_checkpoint(note, [LOG.verifier_key], WITNESS_KEYS, 1)
-    assert verdict.reason == Reason.TOO_FEW_SIGNATURES
+    assert verdict.reason == Reason.NOT_WITNESSED
 
 
 def test_bad_cosignature_from_a_trusted_witness_fails() -> None:

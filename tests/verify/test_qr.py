@@ -15,18 +15,15 @@ from registry.signing.cose import CoseSigner
 from registry.signing.timestamp import sign_entry_timestamp
 from registry.verify.cbor import encode_deterministic
 from registry.verify.leaf import Leaf, decode_leaf
+from registry.verify.link import LinkQr, check_link_leaf, link_text, parse_link
 from registry.verify.qr import (
     BASE45,
     PREFIX,
     REVOCATION_NOTE,
-    LinkQr,
     b45decode,
     b45encode,
-    check_link_leaf,
     decode_offline,
     encode_offline,
-    link_text,
-    parse_link,
     verify_offline,
     zlib_decompress,
 )

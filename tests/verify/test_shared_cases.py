@@ -19,8 +19,9 @@ from typing import Any
 import pytest
 
 from registry.verify.checkpoint import verify_checkpoint
+from registry.verify.link import check_link_leaf, parse_link
 from registry.verify.merkle import verify_consistency, verify_inclusion
-from registry.verify.qr import check_link_leaf, parse_link, verify_offline
+from registry.verify.qr import verify_offline
 from registry.verify.receipt import verify_receipt
 from registry.verify.result import Verdict
 from registry.verify.statement import verify_statement
@@ -63,7 +64,9 @@ def python_verdict(case: dict[str, Any]) -> Verdict[Any]:
         )
     if kind == "offline-qr":
         trusted = _trusted(case)
-        return verify_offline(data, trusted.by_kid, trusted.origin)
+        return verify_offline(
+            data, trusted.by_kid, trusted.origin, trusted.witness_keys, trusted.witnesses_required
+        )
     if kind == "link-qr":
         link = parse_link(data["link"])
         if not link.ok or link.value is None:

@@ -39,7 +39,10 @@ export function formatTime(ms, lang) {
   }
 }
 
-/** Show the overall verdict. `kind` is "checking", "valid", "invalid" or "revoked". */
+/**
+ * Show the overall verdict. `kind` is "checking", "valid", "invalid", "revoked" or "unwitnessed"
+ * (genuine and logged, but not yet cosigned by the witnesses the trust list requires).
+ */
 export function setVerdict(strings, kind, detailKey) {
   const box = document.getElementById("verdict");
   box.dataset.verdict = kind;
@@ -126,6 +129,7 @@ export function renderResult(data, result, { offline = false } = {}) {
     if (offline) detail = "verdict.offline.valid.detail";
     else if (fragment && fragment.status === "warn") detail = "verdict.valid.nofragment";
   }
+  if (result.verdict === "unwitnessed" && offline) detail = "verdict.offline.unwitnessed.detail";
   setVerdict(strings, result.verdict, detail);
   document.body.dataset.verified = result.verdict;
 }

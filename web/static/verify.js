@@ -6,8 +6,10 @@
 //   signed statement  COSE_Sign1 (RFC 9052), EdDSA/Ed25519, deterministic CBOR payload
 //   leaf              [1, index, prev_leaf_hash, registered_at, statement_sha256]
 //   receipt           COSE Receipt (RFC 9942), RFC9162_SHA256 inclusion proof, signed tree size
-//   checkpoint        C2SP tlog-checkpoint in a C2SP signed note
-//   offline QR        "PI1:" + base45(zlib(CBOR map {1..5}))
+//   checkpoint        C2SP tlog-checkpoint in a C2SP signed note, with C2SP tlog-cosignature/v1
+//                     witness cosignatures; the pinned trust list says which witnesses count and
+//                     how many must cosign (docs/witness.md)
+//   offline QR        "PI1:" + base45(zlib(CBOR map {1..6}))
 // Only WebCrypto (SHA-256, Ed25519) and DecompressionStream are used; no library.
 //
 // A check yields {id, status, code, params}: status is "pass", "fail", "warn", "skip" or "info";
@@ -74,6 +76,13 @@ const REASONS = Object.freeze({
   inconsistent: "inconsistent",
   "checkpoint-older": "inconsistent",
   "bad-offline": "malformed",
+  "bad-cosignature": "bad-signature",
+  "bad-witnessed": "malformed",
+  "witnessed-not-covering": "index-out-of-range",
+  "witnessed-not-receipt": "size-mismatch",
+  "witnessed-other-root": "wrong-root",
+  "not-witnessed": "not-witnessed",
+  "not-witnessed-offline": "not-witnessed",
 });
 
 /**
@@ -801,21 +810,51 @@ export function parseNote(note) {
   return { text, signatures };
 }
 
+const MAX_TIMESTAMP = 2n ** 63n - 1n;
+const COSIGNATURE_SIZE = 4 + 8 + ED25519_SIGNATURE_SIZE;
+
+/**
+ * Verify one C2SP tlog-cosignature/v1 signature (timestamp(8) ‖ Ed25519(64), after the key id)
+ * by `publicKey` over the note text `text`: the signed message is "cosignature/v1\ntime <t>\n"
+ * followed by the text. Returns the timestamp (a BigInt), or null when it does not hold.
+ */
+async function verifyCosignature(publicKey, text, signature) {
+  if (signature.length !== 8 + ED25519_SIGNATURE_SIZE) return null;
+  const timestamp = new DataView(signature.buffer, signature.byteOffset, 8).getBigUint64(0);
+  if (timestamp > MAX_TIMESTAMP) return null;
+  const message = new TextEncoder().encode(`cosignature/v1\ntime ${timestamp}\n${text}`);
+  const ok = await ed25519Verify(publicKey, signature.slice(8), message);
+  return ok ? timestamp : null;
+}
+
 /**
  * Verify a checkpoint (a C2SP signed note) with the trusted log key and parse its body, as
- * registry/verify/checkpoint.py does: returns {origin, size, root, unknownSignatures}.
- * Signatures by keys we do not know (witnesses we were not told about) are set aside, as the
- * spec says; a bad signature by a known key fails. `size` is a number, or a BigInt beyond 2^53.
+ * registry/verify/checkpoint.py does: returns {origin, size, root, unknownSignatures,
+ * witnesses}. Signatures by keys we do not know (witnesses the trust list does not name) are set
+ * aside, as the spec says; a bad signature by a known key (the log's or a listed witness's)
+ * fails. At least `required` listed witnesses (default: the trust list's witnesses_required)
+ * must have cosigned, else it throws "not-witnessed" (not yet witnessed: not invalid), the
+ * verified checkpoint in the error's `value`. `size` is a number, or a BigInt beyond 2^53.
  */
-export async function verifyCheckpoint(note, trust) {
+export async function verifyCheckpoint(note, trust, required = trust.witnessesRequired ?? 0) {
   const { text, signatures } = parseNote(note);
   const message = new TextEncoder().encode(text);
   let verified = 0;
   let unknown = 0;
+  const witnesses = new Set();
   for (const sig of signatures) {
     const key = trust.logKeys.find(
       (k) => k.noteName === sig.name && equalBytes(k.noteKeyId, sig.keyId),
     );
+    const witness = (trust.witnessKeys ?? []).find(
+      (w) => w.name === sig.name && equalBytes(w.keyId, sig.keyId),
+    );
+    if (witness && !key) {
+      if ((await verifyCosignature(witness.publicKey, text, sig.signature)) === null)
+        fail("bad-cosignature", { witness: witness.name });
+      witnesses.add(witness.verifierKey);
+      continue;
+    }
     if (!key) {
       unknown += 1;
       continue;
@@ -837,7 +876,13 @@ export async function verifyCheckpoint(note, trust) {
   if (root.length !== HASH_SIZE) badNote("root");
   if (origin !== trust.origin) fail("wrong-origin", { origin });
   const size = Number.isSafeInteger(Number(sizeText)) ? Number(sizeText) : BigInt(sizeText);
-  return { origin, size, root, unknownSignatures: unknown };
+  const checkpoint = { origin, size, root, unknownSignatures: unknown, witnesses: [...witnesses] };
+  if (witnesses.size < required) {
+    const error = new VerifyError("not-witnessed", { count: witnesses.size, required });
+    error.value = checkpoint;
+    throw error;
+  }
+  return checkpoint;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -914,7 +959,37 @@ export async function parseTrustList(doc) {
     if (publicKey.length !== ED25519_KEY_SIZE) fail("bad-trust-list");
     adminKeys.push({ publicKey, kid: await sha256(publicKey) });
   }
-  return { origin: doc.origin, logKeys, adminKeys };
+  const { witnessKeys, witnessesRequired } = await parseWitnessPolicy(
+    doc.witnesses ?? [],
+    doc.witnesses_required ?? 0,
+  );
+  return { origin: doc.origin, logKeys, adminKeys, witnessKeys, witnessesRequired };
+}
+
+/**
+ * The trust list's witnesses ({name, verifier_key, url}, each key a C2SP cosignature key, type
+ * 0x04, named `name`) and how many must cosign: a whole number from 0 to their count. Anything
+ * else is a damaged trust list, as registry/verify/trust.py's add_witness_policy refuses it.
+ */
+async function parseWitnessPolicy(witnesses, required) {
+  if (!Array.isArray(witnesses)) fail("bad-trust-list");
+  const witnessKeys = [];
+  for (const entry of witnesses) {
+    const parts = /^([^+\s]+)\+([0-9a-f]{8})\+(\S+)$/.exec(String(entry?.verifier_key ?? ""));
+    if (!parts) fail("bad-trust-list");
+    const [, name, keyIdHex, blob64] = parts;
+    const blob = b64Decode64(blob64, "verifier key");
+    if (blob.length !== 33 || blob[0] !== 0x04) fail("bad-trust-list");
+    const publicKey = blob.slice(1);
+    const keyId = await noteKeyId(name, 0x04, publicKey);
+    if (hex(keyId) !== keyIdHex || (entry.name !== undefined && entry.name !== name))
+      fail("bad-trust-list");
+    if (witnessKeys.some((w) => w.verifierKey === entry.verifier_key)) fail("bad-trust-list");
+    witnessKeys.push({ name, keyId, publicKey, verifierKey: entry.verifier_key, url: entry.url });
+  }
+  if (!Number.isInteger(required) || required < 0 || required > witnessKeys.length)
+    fail("bad-trust-list");
+  return { witnessKeys, witnessesRequired: required };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -976,14 +1051,44 @@ function unwrap(settled) {
   return settled.value;
 }
 
-/** The overall verdict from the checks: "invalid", "revoked" or "valid". */
+/**
+ * The overall verdict from the checks: "invalid", "revoked", "unwitnessed" (everything holds but
+ * fewer witnesses cosigned than the trust list requires: not yet witnessed, not invalid) or
+ * "valid".
+ */
 export function verdictOf(checks, core) {
   if (checks.some((c) => core.includes(c.id) && c.status === "fail")) return "invalid";
   if (checks.some((c) => c.id === "revocation" && c.revoked)) return "revoked";
+  if (checks.some((c) => c.unwitnessed)) return "unwitnessed";
   return "valid";
 }
 
-const ONLINE_CORE = ["signature", "statement", "fragment", "receipt", "checkpoint"];
+const ONLINE_CORE = ["signature", "statement", "fragment", "receipt", "checkpoint", "witnesses"];
+
+// A check that holds but for the witness quorum: a warning, and the verdict "unwitnessed".
+function unwitnessed(code, params) {
+  return { status: "warn", unwitnessed: true, code, params };
+}
+
+// The receipt's tree is a prefix of `checkpoint`'s: equal roots at one size, else the RFC 9162
+// consistency proof fetched from the server (its own old_root/new_root fields are ignored).
+async function checkPrefix(receipt, checkpoint, { fetcher, base }) {
+  const params = { old: receipt.size, size: checkpoint.size };
+  if (receipt.size > checkpoint.size) fail("checkpoint-older", params);
+  if (receipt.size === checkpoint.size) {
+    if (!equalBytes(receipt.root, checkpoint.root)) fail("fork", params);
+    return "same";
+  }
+  const url = `${base}/proofs/consistency?old=${receipt.size}&new=${checkpoint.size}`;
+  const proof = await get(fetcher, url, "json", "application/json");
+  const path = (proof.path ?? []).map((h) => b64urlDecode(h, "consistency proof"));
+  if (
+    !(await verifyConsistency(receipt.size, checkpoint.size, receipt.root, checkpoint.root, path))
+  ) {
+    fail("inconsistent", params);
+  }
+  return "extended";
+}
 
 /**
  * Verify entry `index` online, from raw bytes fetched from `base` (default: this origin):
@@ -994,18 +1099,26 @@ const ONLINE_CORE = ["signature", "statement", "fragment", "receipt", "checkpoin
  *                   over the signed tree size;
  *   (5) checkpoint  the latest checkpoint is signed by the pinned log key and the receipt's
  *                   tree is consistent with it (RFC 9162 consistency proof, or equal roots);
- *   (6) revocation  the server's status; a revocation it names is fetched and checked.
+ *   (6) witnesses   with a witness policy in the trust list: /checkpoint/witnessed carries
+ *                   cosignatures by `witnesses_required` of the pinned witnesses and the
+ *                   receipt's tree is a prefix of it; none yet, or an older one, is
+ *                   "not yet witnessed" (a warning and the verdict "unwitnessed");
+ *   (7) revocation  the server's status; a revocation it names is fetched and checked.
  * Returns {verdict, checks, record}.
  */
 export async function verifyRecord({ index, fragment, trust, fetcher, base = "" }) {
   fetcher ??= globalThis.fetch.bind(globalThis);
   const checks = [];
   const entry = `${base}/entries/${index}`;
-  const [statementR, receiptR, viewR, noteR] = await Promise.all([
+  const policy = (trust.witnessesRequired ?? 0) > 0;
+  const [statementR, receiptR, viewR, noteR, witnessedR] = await Promise.all([
     settle(get(fetcher, `${entry}/statement`, "bytes", "application/cose")),
     settle(get(fetcher, entry, "bytes", "application/cose")),
     settle(get(fetcher, entry, "json", "application/json")),
     settle(get(fetcher, `${base}/checkpoint`, "text", "text/plain")),
+    policy
+      ? settle(get(fetcher, `${base}/checkpoint/witnessed`, "text", "text/plain"))
+      : Promise.resolve(null),
   ]);
   const record = { index };
 
@@ -1078,29 +1191,44 @@ export async function verifyRecord({ index, fragment, trust, fetcher, base = "" 
     };
   });
 
-  // (5) the checkpoint, and the receipt's tree consistent with it
+  // (5) the checkpoint, and the receipt's tree consistent with it (the latest checkpoint need
+  // not carry the quorum yet: that is check 6)
   await run(checks, "checkpoint", async () => {
-    const checkpoint = await verifyCheckpoint(unwrap(noteR), trust);
+    const checkpoint = await verifyCheckpoint(unwrap(noteR), trust, 0);
     record.checkpoint = checkpoint;
     if (receipt === null) fail("no-receipt");
     const params = { old: receipt.size, size: checkpoint.size };
-    if (receipt.size > checkpoint.size) fail("checkpoint-older", params);
-    if (receipt.size === checkpoint.size) {
-      if (!equalBytes(receipt.root, checkpoint.root)) fail("fork", params);
-      return { code: "checkpoint-same", params };
-    }
-    const url = `${base}/proofs/consistency?old=${receipt.size}&new=${checkpoint.size}`;
-    const proof = await get(fetcher, url, "json", "application/json");
-    const path = (proof.path ?? []).map((h) => b64urlDecode(h, "consistency proof"));
-    if (
-      !(await verifyConsistency(receipt.size, checkpoint.size, receipt.root, checkpoint.root, path))
-    ) {
-      fail("inconsistent", params);
-    }
-    return { code: "checkpoint-ok", params };
+    const how = await checkPrefix(receipt, checkpoint, { fetcher, base });
+    return { code: how === "same" ? "checkpoint-same" : "checkpoint-ok", params };
   });
 
-  // (6) revocation
+  // (6) the witnesses: a checkpoint with the quorum that contains the receipt's tree
+  await run(checks, "witnesses", async () => {
+    if (!policy) return { status: "info", code: "witnesses-none" };
+    const required = trust.witnessesRequired;
+    const total = trust.witnessKeys.length;
+    if (witnessedR.error) {
+      if (witnessedR.error.code === "fetch-failed" && witnessedR.error.params.status === "404")
+        return unwitnessed("not-witnessed", { count: 0, required, total });
+      throw witnessedR.error;
+    }
+    let witnessed;
+    try {
+      witnessed = await verifyCheckpoint(witnessedR.value, trust);
+    } catch (error) {
+      if (!(error instanceof VerifyError) || error.code !== "not-witnessed") throw error;
+      return unwitnessed("not-witnessed", { ...error.params, total });
+    }
+    record.witnessed = witnessed;
+    if (receipt === null) fail("no-receipt");
+    const count = witnessed.witnesses.length;
+    if (receipt.size > witnessed.size)
+      return unwitnessed("not-yet-witnessed", { size: witnessed.size, old: receipt.size });
+    await checkPrefix(receipt, witnessed, { fetcher, base });
+    return { code: "witnessed-ok", params: { count, required, total, size: witnessed.size } };
+  });
+
+  // (7) revocation
   await run(checks, "revocation", async () => {
     const status = unwrap(viewR).status ?? {};
     if (!status.revoked) return { status: "info", code: "not-revoked" };
@@ -1225,9 +1353,10 @@ export function isOfflinePayload(text) {
 }
 
 /**
- * Decode an offline QR payload into {statement, publicKey, leafBytes, receipt?, entryTimestamp?}:
- * the prefix, strict base45, one zlib stream and a CBOR map of 1, 2, 3 and either 4 or 5, all
- * byte strings (registry/verify/qr.py's decode_offline, steps 1-4).
+ * Decode an offline QR payload into {statement, publicKey, leafBytes, receipt?, entryTimestamp?,
+ * witnessed?}: the prefix, strict base45, one zlib stream and a CBOR map of 1, 2, 3 and either 4
+ * or 5, all byte strings, and maybe 6, the witnessed checkpoint (registry/verify/qr.py's
+ * decode_offline, steps 1-4).
  */
 export async function decodeOffline(text) {
   if (typeof text !== "string") fail("bad-offline", { why: "not text" }, "wrong-type");
@@ -1240,11 +1369,17 @@ export async function decodeOffline(text) {
   if (!(map instanceof Map)) fail("bad-offline", { why: "not a map" });
   const keys = [...map.keys()];
   const shape = (wanted) => wanted.length === keys.length && wanted.every((k) => map.has(k));
+  const shapes = [
+    [1, 2, 3, 4],
+    [1, 2, 3, 5],
+    [1, 2, 3, 4, 6],
+    [1, 2, 3, 5, 6],
+  ];
   if (
-    !(shape([1, 2, 3, 4]) || shape([1, 2, 3, 5])) ||
-    !keys.every((k) => map.get(k) instanceof Uint8Array)
+    !shapes.some(shape) ||
+    !keys.every((k) => k === 6 || map.get(k) instanceof Uint8Array)
   ) {
-    fail("bad-offline", { why: "keys 1, 2, 3 and either 4 or 5, all byte strings" });
+    fail("bad-offline", { why: "keys 1, 2, 3 and either 4 or 5, all byte strings, maybe 6" });
   }
   return {
     statement: map.get(1),
@@ -1252,6 +1387,7 @@ export async function decodeOffline(text) {
     leafBytes: map.get(3),
     receipt: map.get(4),
     entryTimestamp: map.get(5),
+    witnessed: map.get(6),
   };
 }
 
@@ -1276,7 +1412,58 @@ async function verifyEntryTimestamp(bytes, leafBytes, trust) {
   if (claims.origin !== trust.origin) fail("wrong-origin", { origin: claims.origin });
 }
 
-const OFFLINE_CORE = ["payload", "signature", "statement", "receipt"];
+const OFFLINE_CORE = ["payload", "signature", "statement", "receipt", "witnesses"];
+
+const MAX_COSIGNATURES = 16;
+
+/**
+ * Verify the offline QR's witnessed checkpoint [size, root, [cosignature, ...]] of the trusted
+ * log (registry/verify/witnessed.py): the shape (a size of 1 to 2^64 - 1, a 32-byte root, 1 to 16
+ * cosignatures of 76 bytes, no key id twice), then each cosignature whose key id is a pinned
+ * witness's must hold over "<origin>\n<size>\n<base64 root>\n" (others are set aside).
+ * Returns {size, root, witnesses: [verifier keys], unknown}.
+ */
+export async function verifyWitnessed(item, trust) {
+  if (!Array.isArray(item) || item.length !== 3) fail("bad-witnessed", { why: "shape" });
+  const [size, root, cosignatures] = item;
+  const sizeOk =
+    (Number.isSafeInteger(size) && size >= 1) ||
+    (typeof size === "bigint" && size >= 1n && size <= MAX_TREE_SIZE);
+  if (
+    !sizeOk ||
+    !(root instanceof Uint8Array) ||
+    root.length !== HASH_SIZE ||
+    !Array.isArray(cosignatures) ||
+    cosignatures.length < 1 ||
+    cosignatures.length > MAX_COSIGNATURES ||
+    !cosignatures.every((c) => c instanceof Uint8Array && c.length === COSIGNATURE_SIZE)
+  ) {
+    fail("bad-witnessed", { why: "shape" });
+  }
+  const ids = cosignatures.map((c) => hex(c.slice(0, 4)));
+  if (new Set(ids).size !== ids.length) fail("bad-witnessed", { why: "a key id twice" });
+  const text = `${trust.origin}\n${size}\n${b64Encode64(root)}\n`;
+  const witnesses = new Set();
+  let unknown = 0;
+  for (const cosignature of cosignatures) {
+    const keyId = cosignature.slice(0, 4);
+    const candidates = (trust.witnessKeys ?? []).filter((w) => equalBytes(w.keyId, keyId));
+    if (candidates.length === 0) {
+      unknown += 1;
+      continue;
+    }
+    let holds = null;
+    for (const witness of candidates) {
+      if ((await verifyCosignature(witness.publicKey, text, cosignature.slice(4))) !== null) {
+        holds = witness;
+        break;
+      }
+    }
+    if (holds === null) fail("bad-cosignature", { witness: candidates[0].name });
+    witnesses.add(holds.verifierKey);
+  }
+  return { size, root, witnesses: [...witnesses], unknown };
+}
 
 /**
  * Verify an offline QR payload with nothing but the pinned trust list:
@@ -1285,7 +1472,10 @@ const OFFLINE_CORE = ["payload", "signature", "statement", "receipt"];
  *   (2) statement   the leaf (key 3) logs SHA-256 of the statement;
  *   (4) receipt     the receipt (key 4) proves that leaf under a pinned log key, or the
  *                   registry's entry timestamp (key 5) signs it;
- *   (5) checkpoint  cannot be compared offline (skip); (6) revocation cannot be known offline.
+ *   (5) witnesses   the witnessed checkpoint (key 6) covers the entry (with a receipt: is the
+ *                   receipt's tree) and its pinned witnesses' cosignatures hold; fewer than
+ *                   the trust list requires is "not witnessed offline" (verdict "unwitnessed");
+ *   (6) checkpoint  cannot be compared offline (skip); (7) revocation cannot be known offline.
  * Returns {verdict, checks, record} where record.fragment is the leaf hash's first 16 bytes.
  */
 export async function verifyOffline(text, trust) {
@@ -1317,9 +1507,10 @@ export async function verifyOffline(text, trust) {
     }
     return { code: "statement-ok", params: { sha256: hex(digest).slice(0, 16) } };
   });
-  await run(checks, "receipt", async () => {
+  let receipt = null;
+  const proven = await run(checks, "receipt", async () => {
     if (offline.receipt) {
-      const receipt = await verifyReceipt(offline.receipt, trust);
+      receipt = await verifyReceipt(offline.receipt, trust);
       if (!equalBytes(receipt.leafBytes, offline.leafBytes)) fail("leaf-disagrees");
       return {
         code: "receipt-ok",
@@ -1329,6 +1520,32 @@ export async function verifyOffline(text, trust) {
     await verifyEntryTimestamp(offline.entryTimestamp, offline.leafBytes, trust);
     return { code: "entry-timestamp-ok" };
   });
+  if (proven.status === "pass") {
+    await run(checks, "witnesses", async () => {
+      const required = trust.witnessesRequired ?? 0;
+      const total = (trust.witnessKeys ?? []).length;
+      let count = 0;
+      if (offline.witnessed !== undefined) {
+        const seen = await verifyWitnessed(offline.witnessed, trust);
+        const index = parseLeaf(offline.leafBytes).index;
+        if (!(BigInt(seen.size) > BigInt(index)))
+          fail("witnessed-not-covering", { size: String(seen.size), index });
+        if (receipt !== null && BigInt(seen.size) !== BigInt(receipt.size))
+          fail("witnessed-not-receipt", { size: String(seen.size), old: receipt.size });
+        if (receipt !== null && !equalBytes(seen.root, receipt.root))
+          fail("witnessed-other-root", { size: String(seen.size) });
+        record.witnessed = seen;
+        count = seen.witnesses.length;
+      }
+      const params = { count, required, total };
+      if (count < required) return unwitnessed("not-witnessed-offline", params);
+      if (required === 0 && count === 0) return { status: "info", code: "witnesses-none" };
+      return {
+        code: receipt !== null ? "witnessed-offline-receipt" : "witnessed-offline",
+        params: { ...params, size: String(record.witnessed.size) },
+      };
+    });
+  }
   checks.push({ id: "checkpoint", status: "skip", code: "checkpoint-offline", params: {} });
   checks.push({ id: "revocation", status: "info", code: "revocation-offline", params: {} });
   return { verdict: verdictOf(checks, OFFLINE_CORE), checks, record };

@@ -14,6 +14,10 @@ const KINDS = {
     const failed = result.checks.find((check) => check.status === "fail");
     if (result.verdict === "invalid")
       throw new v.VerifyError(failed.code, failed.params, failed.reason);
+    if (result.verdict === "unwitnessed") {
+      const short = result.checks.find((check) => check.unwitnessed);
+      throw new v.VerifyError(short.code, short.params);
+    }
   },
   "link-qr": (v, c, b) => v.checkLinkLeaf(v.parseLink(c.input.link), b(c.input.leaf)),
   inclusion: (v, c, b) => {

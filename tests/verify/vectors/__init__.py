@@ -24,6 +24,7 @@ from tests.verify.vectors.proofs import consistency_cases, inclusion_cases
 from tests.verify.vectors.qr import link_cases, offline_cases
 from tests.verify.vectors.receipts import receipt_cases
 from tests.verify.vectors.statements import statement_cases
+from tests.verify.vectors.witnessed import witnessed_cases
 
 __all__ = ["FOLDER", "OK", "Case", "all_cases", "files", "main"]
 
@@ -38,6 +39,7 @@ def all_cases() -> list[Case]:
         link_cases,
         inclusion_cases,
         consistency_cases,
+        witnessed_cases,
     )
     cases = [case for group in groups for case in group()]
     names = [case.name for case in cases]

@@ -9,8 +9,9 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from registry.verify.cose import sig_structure
+from registry.verify.link import link_text
 from registry.verify.merkle import leaf_hash
-from registry.verify.qr import PREFIX, b45encode, link_text
+from registry.verify.qr import PREFIX, b45encode
 from registry.verify.trust import b64url
 from tests.factories import ISSUED_AT
 from tests.verify.vectors.material import (
@@ -56,7 +57,7 @@ def _padding_bit(compressed: bytes) -> bytes:
     raise ValueError("this deflate stream has no padding bits")
 
 
-def _offline(
+def offline_text(
     body: bytes, compress: Callable[[bytes], bytes] = lambda b: zlib.compress(b, 9)
 ) -> str:
     return PREFIX + b45encode(compress(body))
@@ -86,65 +87,67 @@ def offline_cases() -> Iterator[Case]:
 
     stamp_header: dict[int, Any] = {1: -8, 4: LOG.kid, 15: {1: ORIGIN, 6: ISSUED_AT + 120}}
     assert stamp(stamp_header) == TIMESTAMP
-    yield case("valid-with-receipt", "entry 2 with its receipt", _offline(body()), OK)
+    yield case("valid-with-receipt", "entry 2 with its receipt", offline_text(body()), OK)
     yield case(
         "valid-with-timestamp",
         "entry 2 with the registry's signed entry timestamp",
-        _offline(stamped),
+        offline_text(stamped),
         OK,
     )
     yield case(
         "valid-zlib-level-0",
         "the same payload in stored (uncompressed) deflate blocks: zlib's encoding is not pinned",
-        _offline(body(), lambda b: zlib.compress(b, 0)),
+        offline_text(body(), lambda b: zlib.compress(b, 0)),
         OK,
     )
     yield case(
         "timestamp-without-claims",
         "an entry timestamp whose protected header has no claims (15), validly signed",
-        _offline(body(k4=None, k5=stamp({1: -8, 4: LOG.kid}))),
+        offline_text(body(k4=None, k5=stamp({1: -8, 4: LOG.kid}))),
         "malformed",
     )
     yield case(
         "timestamp-claims-without-issued-at",
         "an entry timestamp with claims {1: origin} only, validly signed",
-        _offline(body(k4=None, k5=stamp({1: -8, 4: LOG.kid, 15: {1: ORIGIN}}))),
+        offline_text(body(k4=None, k5=stamp({1: -8, 4: LOG.kid, 15: {1: ORIGIN}}))),
         "malformed",
     )
     yield case(
         "timestamp-of-another-origin",
         "an entry timestamp naming another log, validly signed",
-        _offline(body(k4=None, k5=stamp({1: -8, 4: LOG.kid, 15: {1: "other.example/log", 6: 1}}))),
+        offline_text(
+            body(k4=None, k5=stamp({1: -8, 4: LOG.kid, 15: {1: "other.example/log", 6: 1}}))
+        ),
         "wrong-origin",
     )
     yield case(
         "timestamp-unprotected-header-not-empty",
         "an entry timestamp with an unprotected label 33",
-        _offline(body(k4=None, k5=stamp(stamp_header, unprotected=enc({33: b"x"})))),
+        offline_text(body(k4=None, k5=stamp(stamp_header, unprotected=enc({33: b"x"})))),
         "non-canonical-encoding",
     )
     yield case(
         "timestamp-payload-attached",
         "an entry timestamp carrying the leaf as its payload",
-        _offline(body(k4=None, k5=stamp(stamp_header, payload=LEAF))),
+        offline_text(body(k4=None, k5=stamp(stamp_header, payload=LEAF))),
         "malformed",
     )
     yield case(
         "timestamp-signed-by-another-key",
         "an entry timestamp by a key that is not the log's",
-        _offline(body(k4=None, k5=stamp({**stamp_header, 4: OTHER.kid}, key=OTHER_KEY))),
+        offline_text(body(k4=None, k5=stamp({**stamp_header, 4: OTHER.kid}, key=OTHER_KEY))),
         "unknown-key",
     )
     yield case(
         "timestamp-over-another-leaf",
         "an entry timestamp over entry 3's leaf",
-        _offline(body(k4=None, k5=stamp(stamp_header, over=LEAVES[3]))),
+        offline_text(body(k4=None, k5=stamp(stamp_header, over=LEAVES[3]))),
         "bad-signature",
     )
     yield case(
         "timestamp-untagged",
         "the entry timestamp without tag 18",
-        _offline(body(k4=None, k5=TIMESTAMP[1:])),
+        offline_text(body(k4=None, k5=TIMESTAMP[1:])),
         "non-canonical-encoding",
     )
     yield case(
@@ -189,33 +192,37 @@ def offline_cases() -> Iterator[Case]:
         PREFIX + b45encode(zlib.compress(bytes(200_000), 9)),
         "oversized",
     )
-    yield case("prefix-PI2", "the prefix PI2:", "PI2:" + _offline(body())[4:], "malformed")
-    yield case("prefix-lowercase", "the prefix pi1:", "pi1:" + _offline(body())[4:], "malformed")
+    yield case("prefix-PI2", "the prefix PI2:", "PI2:" + offline_text(body())[4:], "malformed")
+    yield case(
+        "prefix-lowercase", "the prefix pi1:", "pi1:" + offline_text(body())[4:], "malformed"
+    )
     yield case("nothing-after-prefix", "the prefix alone", PREFIX, "empty")
     yield case("empty", "no text at all", "", "empty")
     yield case(
         "base45-lowercase",
         "a base45 text in lowercase",
-        PREFIX + _offline(body())[4:].lower(),
+        PREFIX + offline_text(body())[4:].lower(),
         "malformed",
     )
     yield case(
         "base45-3k+1-characters",
         "one character added to the base45 text",
-        _offline(body()) + "0",
+        offline_text(body()) + "0",
         "malformed",
     )
     yield case(
         "base45-group-over-65535",
         "a last group GGW (65536)",
-        _offline(body())[:-3] + "GGW",
+        offline_text(body())[:-3] + "GGW",
         "malformed",
     )
-    yield case("trailing-newline", "a newline after the text", _offline(body()) + "\n", "malformed")
+    yield case(
+        "trailing-newline", "a newline after the text", offline_text(body()) + "\n", "malformed"
+    )
     yield case(
         "payload-not-deterministic",
         "the CBOR map's keys out of order",
-        _offline(
+        offline_text(
             b"\xa4\x02"
             + enc(PPK.public_key)
             + b"\x01"
@@ -227,75 +234,78 @@ def offline_cases() -> Iterator[Case]:
         ),
         "not-deterministic",
     )
-    yield case("payload-unknown-key", "a key 6 added", _offline(body(k6=b"x")), "malformed")
+    yield case("payload-unknown-key", "a key 6 added", offline_text(body(k6=b"x")), "malformed")
     yield case(
-        "payload-receipt-and-timestamp", "both 4 and 5", _offline(body(k5=TIMESTAMP)), "malformed"
+        "payload-receipt-and-timestamp",
+        "both 4 and 5",
+        offline_text(body(k5=TIMESTAMP)),
+        "malformed",
     )
-    yield case("payload-without-leaf", "no leaf (3)", _offline(body(k3=None)), "malformed")
+    yield case("payload-without-leaf", "no leaf (3)", offline_text(body(k3=None)), "malformed")
     yield case(
         "payload-value-not-bytes",
         "the signer key (2) as text",
-        _offline(enc({1: STATEMENT, 2: "key", 3: LEAF, 4: RECEIPT})),
+        offline_text(enc({1: STATEMENT, 2: "key", 3: LEAF, 4: RECEIPT})),
         "malformed",
     )
     yield case(
         "payload-an-array",
         "an array instead of the map",
-        _offline(enc([STATEMENT, PPK.public_key])),
+        offline_text(enc([STATEMENT, PPK.public_key])),
         "malformed",
     )
     yield case(
         "signer-key-31-bytes",
         "the signer key (2) one byte short",
-        _offline(body(k2=PPK.public_key[:31])),
+        offline_text(body(k2=PPK.public_key[:31])),
         "malformed",
     )
     yield case(
         "signer-key-of-another",
         "another signer's key (2)",
-        _offline(body(k2=OTHER.public_key)),
+        offline_text(body(k2=OTHER.public_key)),
         "unknown-key",
     )
     yield case(
         "statement-untagged",
         "the statement (1) without tag 18",
-        _offline(body(k1=STATEMENT[1:])),
+        offline_text(body(k1=STATEMENT[1:])),
         "non-canonical-encoding",
     )
     yield case(
         "statement-unprotected-header-not-empty",
         "the statement (1) with an unprotected label added",
-        _offline(body(k1=signed(PROTECTED, PAYLOAD, unprotected=enc({33: b"x"})))),
+        offline_text(body(k1=signed(PROTECTED, PAYLOAD, unprotected=enc({33: b"x"})))),
         "non-canonical-encoding",
     )
     yield case(
         "statement-bit-flipped",
         "bit 0 of the statement's signature flipped",
-        _offline(body(k1=flip(STATEMENT, -64))),
+        offline_text(body(k1=flip(STATEMENT, -64))),
         "bad-signature",
     )
     yield case(
         "leaf-of-another-statement",
         "entry 3's leaf (3)",
-        _offline(body(k3=LEAVES[3])),
+        offline_text(body(k3=LEAVES[3])),
         "wrong-statement",
     )
     yield case(
         "receipt-of-another-entry",
         "entry 3's receipt with entry 2's statement and leaf",
-        _offline(body(k4=receipt_for(3))),
+        offline_text(body(k4=receipt_for(3))),
         "wrong-leaf",
     )
     yield case(
         "receipt-of-another-origin",
         "a receipt naming another log, validly signed",
-        _offline(body(k4=receipt_for(origin="other.example/log"))),
+        offline_text(body(k4=receipt_for(origin="other.example/log"))),
         "wrong-origin",
     )
     yield case(
         "receipt-bit-flipped",
         "bit 0 of the receipt's signature flipped",
-        _offline(body(k4=flip(RECEIPT, -64))),
+        offline_text(body(k4=flip(RECEIPT, -64))),
         "bad-signature",
     )
 
