@@ -1,7 +1,10 @@
 """Messages people read (problem details, CLI output, import reports), in Indonesian and English.
 
-One catalog per language (``registry/i18n/id.json``, ``en.json``) maps a message
-key to a template with ``{name}`` fields.  The language is picked at the edge:
+One catalog per language maps a message key to a template with ``{name}`` fields.
+A language's catalog is ``registry/i18n/{lang}.json`` together with every
+``{lang}.<area>.json`` beside it (one file per area of the registry, so that work on
+one area never edits another's file); a key defined in two files is an error.
+The language is picked at the edge:
 from ``Accept-Language`` for HTTP (:func:`language_from_accept`), from
 ``LC_ALL``/``LC_MESSAGES``/``LANG`` for the command line (:func:`language_from_env`).
 Messages default to English; Bahasa Indonesia when asked.  A key missing from a
@@ -35,8 +38,20 @@ def catalog(lang: str) -> Mapping[str, str]:
     """The message templates of ``lang`` (``id`` or ``en``), read once."""
     if lang not in LANGUAGES:
         raise ValueError(f"no message catalog for {lang!r}; known: {', '.join(LANGUAGES)}")
-    text = resources.files(__package__).joinpath(f"{lang}.json").read_text("utf-8")
-    data: dict[str, str] = json.loads(text)
+    folder = resources.files(__package__)
+    names = sorted(
+        item.name
+        for item in folder.iterdir()
+        if item.name == f"{lang}.json"
+        or (item.name.startswith(f"{lang}.") and item.name.endswith(".json"))
+    )
+    data: dict[str, str] = {}
+    for name in names:
+        part: dict[str, str] = json.loads(folder.joinpath(name).read_text("utf-8"))
+        twice = sorted(data.keys() & part.keys())
+        if twice:
+            raise ValueError(f"message keys defined twice in the {lang} catalog ({name}): {twice}")
+        data.update(part)
     return data
 
 

@@ -28,6 +28,14 @@ def test_both_catalogs_hold_the_same_keys() -> None:
     assert set(catalog("id")) == set(catalog("en"))
 
 
+def test_each_area_file_exists_in_both_languages() -> None:
+    from importlib import resources
+
+    names = {item.name for item in resources.files("registry.i18n").iterdir()}
+    areas = {name.split(".", 1)[1] for name in names if name.endswith(".json")}
+    assert {f"{lang}.{area}" for lang in ("id", "en") for area in areas} <= names
+
+
 def test_every_template_names_the_same_fields_in_both_languages() -> None:
     import string
 
