@@ -24,6 +24,7 @@ from sqlalchemy import Executable, delete, insert, select, update
 from registry.api.app import create_app
 from registry.config import Settings
 from registry.log.integrity import LogContradiction
+from registry.records import cluster
 from registry.records.entries import payload_json
 from registry.records.errors import TamperedEntry
 from registry.records.operator import OperatorKeys, create_keys
@@ -518,7 +519,14 @@ def test_a_follow_up_of_an_edited_recommendation_is_refused_alone(
     asyncio.run(scenario())
 
 
-def test_a_follower_checks_the_receipts_it_read_ahead(settings: Settings) -> None:
+def test_a_follower_checks_the_receipts_it_read_ahead(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Only the explicit refresh below may read ahead: a background catch-up (every 0.2 s)
+    # falling between the registrations and the edit would hold the receipts as issued,
+    # and there would be nothing to catch (the test failed so on a loaded machine).
+    monkeypatch.setattr(cluster, "FOLLOW_INTERVAL_S", 3600.0)
+
     async def scenario() -> None:
         sequencer, follower = await _pair(settings)
         try:
