@@ -15,8 +15,9 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, Router, delete, get
 from litestar.params import FromPath, FromQuery, QueryParameter
 
-from registry.api.deps import Compliance
+from registry.api.deps import MAX_INTEGER, Compliance
 from registry.api.errors import access_denied, invalid_parameter, problem_for
+from registry.api.limits import rate_limited
 from registry.compliance import track, views
 from registry.compliance.access import AccessDenied
 from registry.compliance.export import to_csv
@@ -102,8 +103,8 @@ class ComplianceController(Controller):
         instansi: FromQuery[str | None] = None,
         province: FromQuery[str | None] = None,
         head_type: FromQuery[str | None] = None,
-        limit: Annotated[int | None, QueryParameter(ge=1)] = None,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        limit: Annotated[int | None, QueryParameter(ge=1, le=MAX_INTEGER)] = None,
+        offset: Annotated[int, QueryParameter(ge=0, le=MAX_INTEGER)] = 0,
         format: Format = "json",
     ) -> Response[Any]:
         snap = await _snapshot(compliance, as_of)
@@ -234,6 +235,7 @@ class IdentitiesController(Controller):
 
     path = "/identities"
     tags = ["identities"]
+    guards = [rate_limited("identity")]  # per client (registry/api/limits.py)
 
     @get("/{commitment:str}", summary="Who a commitment names (recommender, BKN, Bawaslu, PPK)")
     async def read(

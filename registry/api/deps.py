@@ -28,6 +28,10 @@ COSE = "application/cose"
 CHECKPOINT = "text/plain"
 """A checkpoint is UTF-8 text (Litestar adds ``; charset=utf-8`` to ``text/`` types)."""
 TILE = "application/octet-stream"
+MAX_INTEGER = 2**53 - 1
+"""The largest integer a query parameter takes (the largest JSON carries exactly): a log
+index, size, offset or limit beyond it names nothing, and a database cannot bind one past
+64 bits (a 400, not a 500)."""
 
 T = TypeVar("T")
 
@@ -133,8 +137,9 @@ def wants_json(request: Request[Any, Any, Any]) -> bool:
 
     Reads the raw ASGI headers (names are lower case there): building
     ``request.headers`` would cost the receipt GET more than the rest of its work.
+    Media types are compared case-insensitively (RFC 9110 §8.3.1).
     """
-    accept = b",".join(v for k, v in request.scope["headers"] if k == b"accept")
+    accept = b",".join(v for k, v in request.scope["headers"] if k == b"accept").lower()
     return b"application/json" in accept and b"application/cose" not in accept
 
 

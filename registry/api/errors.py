@@ -23,6 +23,7 @@ from typing import Any
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
+from registry.api.limits import RateLimited
 from registry.compliance.access import AccessDenied
 from registry.i18n import DEFAULT_LANGUAGE, Message, Text, language_from_accept, render
 from registry.log.tiles import TilePathError
@@ -91,6 +92,12 @@ def problem(
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=answer_headers)
 
 
+def _path(request: Request[Any, Any, Any]) -> str:
+    """The request's path, read from the scope: building ``request.url`` reads the ``Host``
+    header, which a problem about that very header cannot trust."""
+    return str(request.scope["path"])
+
+
 def problem_for(
     request: Request[Any, Any, Any],
     code: str,
@@ -106,7 +113,7 @@ def problem_for(
         title,
         status,
         detail,
-        request.url.path,
+        _path(request),
         headers,
         lang=request_language(request),
         **extra,
@@ -253,6 +260,8 @@ def _reason_of(text: str) -> tuple[str, dict[str, Any], str | None]:
         return "empty", {}, None
     if m := re.match(r"Expected `int` >= (-?\d+)", text):
         return "too-small", {"min": int(m[1])}, None
+    if m := re.match(r"Expected `int` <= (-?\d+)", text):
+        return "too-large", {"max": int(m[1])}, None
     if re.match(r"Expected `int`, got", text):
         return "not-a-number", {}, None
     if re.match(r"Expected `str`, got", text):
@@ -328,20 +337,48 @@ _HTTP_CODES = {
 def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
     status = exc.status_code
     code = _HTTP_CODES.get(status, "http-error")
-    params = {"path": request.url.path, "method": request.method, "detail": str(exc.detail)}
+    params = {"path": _path(request), "method": request.method, "detail": str(exc.detail)}
     if code == "http-error":
         phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else ""
         title = Message("problem.http-error.title", {"phrase": phrase or str(status)})
     else:
         title = Message(f"problem.{code}.title")
     headers = {k: v for k, v in (exc.headers or {}).items() if k.lower() == "allow"}
+    detail = Message(f"problem.http.{code}.detail", params)
+    if status == 413 and (most := _max_body(request)) is not None:
+        detail = Message("edges.too-large.detail", {**params, "max": most})
+    return problem_for(request, code, title, status, detail, headers)
+
+
+def _max_body(request: Request[Any, Any, Any]) -> int | None:
+    """The most bytes of body the route ``request`` went to takes (``None``: unknown)."""
+    handler = request.scope.get("route_handler")
+    resolve = getattr(handler, "resolve_request_max_body_size", None)
+    most = resolve() if resolve is not None else None
+    return most if isinstance(most, int) else None
+
+
+def _rate_limited(request: Request[Any, Any, Any], exc: RateLimited) -> Response[dict[str, Any]]:
+    params = {
+        "bucket": exc.bucket,
+        "limit": exc.rate.requests,
+        "period": exc.rate.seconds,
+        "retry_after": exc.retry_after,
+    }
     return problem_for(
-        request, code, title, status, Message(f"problem.http.{code}.detail", params), headers
+        request,
+        "rate-limited",
+        Message("edges.rate-limited.title"),
+        429,
+        Message("edges.rate-limited.detail", params),
+        headers={"Retry-After": str(exc.retry_after)},
+        bucket=exc.bucket,
+        retry_after=exc.retry_after,
     )
 
 
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
-    logging.getLogger(__name__).exception("unexpected error on %s", request.url.path)
+    logging.getLogger(__name__).exception("unexpected error on %s", _path(request))
     return problem_for(
         request,
         "internal-error",
@@ -372,6 +409,7 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     KeyLockedError: _key_locked,
     TilePathError: _tile,
     AccessDenied: access_denied,
+    RateLimited: _rate_limited,
     ValidationException: _validation,
     HTTPException: _http,
     Exception: _unexpected,

@@ -8,7 +8,7 @@ from litestar import Controller, Response, get
 from litestar.params import FromPath, QueryParameter
 from litestar.response.base import ASGIResponse
 
-from registry.api.deps import CHECKPOINT, TILE, Service, document
+from registry.api.deps import CHECKPOINT, MAX_INTEGER, TILE, Service, document
 from registry.api.errors import invalid_parameter
 from registry.verify.trust import b64url
 
@@ -50,8 +50,8 @@ class LogController(Controller):
     async def inclusion(
         self,
         service: Service,
-        index: Annotated[int, QueryParameter(ge=0)],
-        size: Annotated[int | None, QueryParameter(ge=1)] = None,
+        index: Annotated[int, QueryParameter(ge=0, le=MAX_INTEGER)],
+        size: Annotated[int | None, QueryParameter(ge=1, le=MAX_INTEGER)] = None,
     ) -> dict[str, Any]:
         proof = service.inclusion_proof(index, size)
         return {
@@ -66,8 +66,8 @@ class LogController(Controller):
     async def consistency(
         self,
         service: Service,
-        old: Annotated[int, QueryParameter(ge=1)],
-        new: Annotated[int | None, QueryParameter(ge=1)] = None,
+        old: Annotated[int, QueryParameter(ge=1, le=MAX_INTEGER)],
+        new: Annotated[int | None, QueryParameter(ge=1, le=MAX_INTEGER)] = None,
     ) -> dict[str, Any]:
         new_size = service.size if new is None else new
         if old > new_size:

@@ -17,6 +17,7 @@ from litestar import Controller, Response, post
 from litestar.params import JSONBody
 
 from registry.api.deps import COSE, Custodial, registered_response
+from registry.api.limits import rate_limited
 
 MAX_BODY = 64 * 1024
 
@@ -63,6 +64,7 @@ class SigningController(Controller):
         status_code=201,
         media_type=COSE,
         request_max_body_size=MAX_BODY,
+        guards=[rate_limited("sign")],
         response_description="The receipt of the registered statement (COSE Receipt)",
         summary="Sign a record with a custodial key and register it",
         description="Body: JSON `{kid, passphrase, record}`. The registry opens the key held "

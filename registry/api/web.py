@@ -205,10 +205,23 @@ class StaticFile:
     etag: str
 
 
+MAX_STATIC_NAME = 255
+"""The longest file name under ``web/static`` asked for; a longer one is no file of ours."""
+
+
 def _static(name: str) -> StaticFile | None:
-    """The file ``name`` under ``web/static`` (no way out of it), or ``None``."""
-    path = (STATIC_DIR / name).resolve()
-    if not path.is_relative_to(STATIC_DIR.resolve()) or not path.is_file():
+    """The file ``name`` under ``web/static`` (no way out of it), or ``None``.
+
+    A name no file of ours has (too long, a NUL or another control character,
+    one the file system refuses) is ``None`` too, never an error.
+    """
+    if len(name) > MAX_STATIC_NAME or any(c < " " or c == "\x7f" for c in name):
+        return None
+    try:
+        path = (STATIC_DIR / name).resolve()
+        if not path.is_relative_to(STATIC_DIR.resolve()) or not path.is_file():
+            return None
+    except (OSError, ValueError):
         return None
     media_type = STATIC_TYPES.get(path.suffix)
     if media_type is None:

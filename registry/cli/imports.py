@@ -36,6 +36,7 @@ import click
 from registry.cli.extras import needs_extra
 from registry.cli.passphrase import passphrase_option, read_passphrase
 from registry.cli.words import CliError, fail, key_file_error, language, say, words
+from registry.compliance.export import safe_cell
 from registry.config import ConfigError, Settings
 from registry.i18n import DEFAULT_LANGUAGE, LANGUAGES, Message, message
 from registry.log.integrity import LogContradiction
@@ -223,7 +224,8 @@ def write_report(path: Path, outcome: Outcome, lang: str = DEFAULT_LANGUAGE) -> 
         out = csv.writer(handle)
         out.writerow([message(f"import.report.{c}", lang) for c in REPORT_COLUMNS])
         for e in outcome.errors:
-            out.writerow([e.row or "", e.column, "", e.reason_in(lang)])
+            # the column's name and the reason quote the imported file: never a formula
+            out.writerow([e.row or "", safe_cell(e.column), "", safe_cell(e.reason_in(lang))])
         for row, registered in [] if outcome.errors else outcome.registered:
             status = "import.status.existed" if registered.existed else "import.status.imported"
             out.writerow([row, "", registered.index, message(status, lang)])

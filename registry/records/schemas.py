@@ -28,15 +28,17 @@ from registry.records.errors import FieldError, summary
 from registry.records.fields import (
     DATE_PATTERN,
     LANGUAGE_PATTERN,
+    LONG_TEXT_MAX_LENGTH,
     NIP_PATTERN,
     bad_day,
+    control_errors,
     date_fields,
     field_errors,
     from_msgspec,
 )
 
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
-LongText = Annotated[str, msgspec.Meta(min_length=1, max_length=20_000)]
+LongText = Annotated[str, msgspec.Meta(min_length=1, max_length=LONG_TEXT_MAX_LENGTH)]
 IsoDate = Annotated[str, msgspec.Meta(pattern=DATE_PATTERN)]
 Hash = Annotated[bytes, msgspec.Meta(min_length=32, max_length=32)]
 Nip = Annotated[str, msgspec.Meta(pattern=NIP_PATTERN)]
@@ -249,12 +251,14 @@ def _parse(payload: Mapping[str, Any], known: list[FieldError]) -> Record:
 
 
 def _rule_errors(struct: type[Any], payload: Mapping[str, Any]) -> list[FieldError]:
-    """What the types cannot say: dates of the calendar, what a follow-up's action needs."""
+    """What the types cannot say: dates of the calendar, text without control characters,
+    what a follow-up's action needs."""
     errors = [
         FieldError(name, "not-a-date", {"value": repr(payload[name])})
         for name in date_fields(struct)
         if isinstance(payload.get(name), str) and bad_day(payload[name])
     ]
+    errors += control_errors(struct, payload)
     action = payload.get("action")
     if struct is FollowUp and isinstance(action, str) and action in _FOLLOW_UP_NEEDS:
         errors += [
