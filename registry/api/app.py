@@ -18,6 +18,7 @@ from registry.api.entries import EntriesController
 from registry.api.errors import EXCEPTION_HANDLERS
 from registry.api.limits import Rate, RateLimiter
 from registry.api.log import LogController
+from registry.api.openapi import declare_problems
 from registry.api.qr import QrController
 from registry.api.search import SearchController
 from registry.api.signing import SigningController
@@ -81,6 +82,7 @@ def create_app(
         debug=False,
     )
     app.state.components = components
+    declare_problems(app.openapi_schema)
     app.state.rate_limiter = RateLimiter(
         {bucket: Rate(n, s) if n else None for bucket, n, s in settings.rate_limits},
         clock=rate_clock,

@@ -41,6 +41,10 @@ class EntriesController(Controller):
         status_code=201,
         request_max_body_size=MAX_BODY,
         guards=[rate_limited("write")],
+        media_type=COSE,
+        responses=document(
+            COSE, bytes, "The receipt of the statement already registered (the same content)"
+        ),
         summary="Register a signed statement (SCRAPI)",
         description="Body: a COSE_Sign1 signed statement (`application/cose`). Answers 201 "
         "with the receipt (`application/cose`) and `Location: /entries/{index}` once the entry "

@@ -81,7 +81,11 @@ class LogController(Controller):
             "path": [b64url(h) for h in proof.path],
         }
 
-    @get("/tile/{path:path}", summary="C2SP tlog-tiles: hash tiles and entry bundles")
+    @get(
+        "/tile/{path:path}",
+        media_type=TILE,
+        summary="C2SP tlog-tiles: hash tiles and entry bundles",
+    )
     async def tile(self, service: Service, path: FromPath[str]) -> Response[bytes]:
         tile = await service.tile(path)
         cache = "public, max-age=31536000, immutable" if tile.immutable else "no-cache"
