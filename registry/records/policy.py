@@ -60,6 +60,7 @@ SIGNER_ROLES: Mapping[str, frozenset[str]] = {
     "follow-up": frozenset({"ppk"}),
     "enforcement": frozenset({"bkn"}),
     "revocation": frozenset({"admin", "ppk", "asn", "recommender", "bkn", "bawaslu"}),
+    "log-key-rotation": frozenset({"admin"}),
 }
 
 

@@ -182,6 +182,15 @@ class Revocation(_Record, tag="revocation", tag_field="type", kw_only=True, froz
     reason: Text
 
 
+class LogKeyRotation(_Record, tag="log-key-rotation", tag_field="type", kw_only=True, frozen=True):
+    """Replaces the log's key (receipts, checkpoints): ``previous_key`` signs trees up to this
+    entry's index, ``public_key`` every tree that holds this entry (docs/formats.md)."""
+
+    previous_key: Annotated[bytes, msgspec.Meta(min_length=32, max_length=32)]
+    public_key: Annotated[bytes, msgspec.Meta(min_length=32, max_length=32)]
+    reason: Text
+
+
 Record = (
     Enrolment
     | KeyRevocation
@@ -193,6 +202,7 @@ Record = (
     | FollowUp
     | Enforcement
     | Revocation
+    | LogKeyRotation
 )
 RECORD_TYPES: dict[str, type[Any]] = {
     "enrolment": Enrolment,
@@ -205,6 +215,7 @@ RECORD_TYPES: dict[str, type[Any]] = {
     "follow-up": FollowUp,
     "enforcement": Enforcement,
     "revocation": Revocation,
+    "log-key-rotation": LogKeyRotation,
 }
 
 

@@ -531,7 +531,11 @@ class RegistryService:
 
     def configuration(self) -> dict[str, Any]:
         """The ``/.well-known/transparency-configuration`` document."""
-        return views.configuration(self.settings, self.keys)
+        admins = sorted(
+            (key for key in self.directory.all() if key.role == "admin"),
+            key=lambda key: key.enrolment_idx,
+        )
+        return views.configuration(self.settings, self.keys, self.state.keys, admins)
 
     async def entry_view(self, idx: int) -> dict[str, Any]:
         """The JSON view of an entry: type, payload, signer, leaf, proof, checkpoint, status.
