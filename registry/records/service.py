@@ -537,6 +537,14 @@ class RegistryService:
         )
         return views.configuration(self.settings, self.keys, self.state.keys, admins)
 
+    def scitt_keys(self) -> bytes:
+        """``/.well-known/scitt-keys``: the log's keys, past and current (a COSE_KeySet)."""
+        return views.scitt_keys(self.state.keys)
+
+    def scitt_key(self, kid: bytes) -> bytes | None:
+        """The log key of ``kid`` as a COSE_Key, if the log ever had one."""
+        return views.scitt_key(self.state.keys, kid)
+
     async def entry_view(self, idx: int) -> dict[str, Any]:
         """The JSON view of an entry: type, payload, signer, leaf, proof, checkpoint, status.
 

@@ -15,6 +15,7 @@ from registry.config import Settings
 from registry.log.log_keys import LogKeys
 from registry.records.operator import OperatorKeys
 from registry.store.models import EntryRecord, RevokedEntryRecord, SignerKeyRecord
+from registry.verify.cbor import encode_deterministic
 from registry.verify.cose import key_id
 from registry.verify.leaf import decode_leaf
 from registry.verify.note import SignatureType, VerifierKey
@@ -179,3 +180,31 @@ def search_item(record: EntryRecord) -> dict[str, Any]:
         "payload": json.loads(record.payload_json),
         "url": f"/entries/{record.idx}",
     }
+
+
+COSE_KEY_KTY, COSE_KEY_KID, COSE_KEY_ALG, COSE_OKP_CRV, COSE_OKP_X = 1, 2, 3, -1, -2
+KTY_OKP, CRV_ED25519, ALG_EDDSA = 1, 6, -8
+
+
+def cose_key(public_key: bytes) -> dict[int, Any]:
+    """An Ed25519 log key as a COSE_Key (RFC 9052 section 7, RFC 9053 OKP), kid its SHA-256."""
+    return {
+        COSE_KEY_KTY: KTY_OKP,
+        COSE_KEY_KID: key_id(public_key),
+        COSE_KEY_ALG: ALG_EDDSA,
+        COSE_OKP_CRV: CRV_ED25519,
+        COSE_OKP_X: public_key,
+    }
+
+
+def scitt_keys(log_keys: LogKeys) -> bytes:
+    """``/.well-known/scitt-keys``: every log key, past and current, as a COSE_KeySet (CBOR)."""
+    return encode_deterministic([cose_key(p.public_key) for p in log_keys.periods])
+
+
+def scitt_key(log_keys: LogKeys, kid: bytes) -> bytes | None:
+    """``/.well-known/scitt-keys/{kid}``: the log key of ``kid`` as a COSE_Key, if there is one."""
+    for period in log_keys.periods:
+        if key_id(period.public_key) == kid:
+            return encode_deterministic(cose_key(period.public_key))
+    return None

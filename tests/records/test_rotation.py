@@ -27,6 +27,7 @@ from registry.records.operator import OperatorKeys, open_keys
 from registry.records.rotation import rotate_admin_key, rotate_log_key
 from registry.records.service import RegistryService
 from registry.signing.cose import CoseSigner
+from registry.verify.cbor import decode_deterministic
 from registry.verify.checkpoint import verify_checkpoint
 from registry.verify.receipt import verify_receipt
 from registry.verify.result import Reason
@@ -64,6 +65,7 @@ async def _after(settings: Settings, statement: bytes | None = None) -> dict[str
         return {
             "keys": keys,
             "configuration": service.configuration(),
+            "scitt_keys": decode_deterministic(service.scitt_keys(), "keys").unwrap(),
             "checkpoint": await service.checkpoint(),
             "size": service.size,
             "registered": registered,
@@ -232,6 +234,7 @@ def test_registry_rotate_log_key_twice_from_the_command_line(settings: Settings)
     assert [k["current"] for k in keys] == [False, False, True]
     assert keys[0]["valid_until_size"] + 1 == keys[1]["valid_from_size"]
     assert keys[1]["valid_until_size"] + 1 == keys[2]["valid_from_size"]
+    assert [key[2].hex() for key in after["scitt_keys"]] == [k["kid"] for k in keys]
     trusted = _trusted(after["configuration"])
     for receipt in after["receipts"]:
         assert verify_receipt(receipt, trusted.by_kid, validity=trusted.log_validity).ok
