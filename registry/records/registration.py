@@ -371,8 +371,8 @@ class Registrar:
             except RegistrationRefused as refused:
                 item.future.set_exception(refused)
                 continue
-            if admission.key_change is not None:
-                keys.apply(admission.key_change)
+            for change in admission.key_changes:
+                keys.apply(change)
             entries.admitted(idx, statement, admission)
             admitted.append((item, statement, admission))
         if atomic and len(admitted) + len(old_indexes) + len(duplicates) < len(batch):

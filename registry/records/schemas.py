@@ -191,6 +191,15 @@ class LogKeyRotation(_Record, tag="log-key-rotation", tag_field="type", kw_only=
     reason: Text
 
 
+class KeySuccession(_Record, tag="key-succession", tag_field="type", kw_only=True, frozen=True):
+    """Replaces the enrolled key ``kid`` by ``public_key`` for the same person and office:
+    signed by the old key or an admin; the old key stops signing (docs/formats.md)."""
+
+    kid: Hash
+    public_key: Annotated[bytes, msgspec.Meta(min_length=32, max_length=32)]
+    reason: Text
+
+
 Record = (
     Enrolment
     | KeyRevocation
@@ -203,6 +212,7 @@ Record = (
     | Enforcement
     | Revocation
     | LogKeyRotation
+    | KeySuccession
 )
 RECORD_TYPES: dict[str, type[Any]] = {
     "enrolment": Enrolment,
@@ -216,6 +226,7 @@ RECORD_TYPES: dict[str, type[Any]] = {
     "enforcement": Enforcement,
     "revocation": Revocation,
     "log-key-rotation": LogKeyRotation,
+    "key-succession": KeySuccession,
 }
 
 

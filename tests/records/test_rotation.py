@@ -238,3 +238,40 @@ def test_registry_rotate_log_key_twice_from_the_command_line(settings: Settings)
     trusted = _trusted(after["configuration"])
     for receipt in after["receipts"]:
         assert verify_receipt(receipt, trusted.by_kid, validity=trusted.log_validity).ok
+
+
+def test_a_key_succession_is_derived_again_after_a_restart(settings: Settings) -> None:
+    keys, _ = asyncio.run(_fill(settings))
+    successor = CoseSigner(fixed_key("ppk-rotation-successor"))
+
+    async def succeed() -> None:
+        service = await RegistryService.open(settings, keys)
+        try:
+            payload = {
+                "type": "key-succession",
+                "kid": PPK.kid,
+                "public_key": successor.public_key,
+                "reason": "kunci baru",
+            }
+            await service.register(PPK.sign_statement(payload, "ppk", NOW_S + 60))
+        finally:
+            await service.close()
+
+    async def reopened() -> tuple[Any, Any]:
+        service = await RegistryService.open(settings, keys)
+        try:
+            return service.signer(PPK.kid), service.signer(successor.kid)
+        finally:
+            await service.close()
+
+    asyncio.run(succeed())
+    old, new = asyncio.run(reopened())
+    assert old.revoked_at is not None
+    assert new.revoked_at is None
+    assert (new.name, new.instansi, new.role, new.term_end) == (
+        old.name,
+        old.instansi,
+        "ppk",
+        old.term_end,
+    )
+    assert new.enrolment_idx == old.revocation_idx
