@@ -304,7 +304,14 @@ def record_payload(record: Record) -> dict[str, Any]:
     return raw
 
 
-_BINARY_FIELDS = {"public_key", "template", "kid", "ppk_kid", "subject_commitment"}
+_BINARY_FIELDS = {
+    "public_key",
+    "template",
+    "kid",
+    "ppk_kid",
+    "subject_commitment",
+    "previous_key",
+}
 _BINARY_LIST_FIELDS = {"evidence"}
 _HEX = re.compile(r"[0-9a-fA-F]{64}")
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]*={0,2}")
