@@ -9,8 +9,11 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response.base import ASGIResponse
 
 from registry.api.deps import CHECKPOINT, MAX_INTEGER, TILE, Service, document
-from registry.api.errors import invalid_parameter
-from registry.verify.trust import b64url
+from registry.api.errors import BadRequest, invalid_parameter
+from registry.i18n import Message
+from registry.verify.trust import b64url, unb64url
+
+KEYS = "application/cbor"
 
 NO_CACHE = {"Cache-Control": "no-cache"}
 
@@ -97,6 +100,38 @@ class LogController(Controller):
     )
     async def configuration(self, service: Service) -> dict[str, Any]:
         return service.configuration()
+
+    @get(
+        "/.well-known/scitt-keys",
+        media_type=KEYS,
+        summary="The log's keys, past and current, as a COSE_KeySet (SCRAPI)",
+        responses=document(KEYS, bytes, "A CBOR COSE_KeySet of the log's Ed25519 keys"),
+    )
+    async def scitt_keys(self, service: Service) -> ASGIResponse:
+        return ASGIResponse(body=service.scitt_keys(), media_type=KEYS, headers=NO_CACHE)
+
+    @get(
+        "/.well-known/scitt-keys/{kid_value:str}",
+        media_type=KEYS,
+        summary="One log key as a COSE_Key, by its kid (base64url, or hex)",
+        responses=document(KEYS, bytes, "A CBOR COSE_Key; 404 if no log key has that kid"),
+    )
+    async def scitt_key(self, service: Service, kid_value: FromPath[str]) -> ASGIResponse:
+        found = None
+        for decode in (bytes.fromhex, unb64url):
+            try:
+                kid = decode(kid_value)
+            except ValueError:
+                continue
+            found = found or service.scitt_key(kid)
+        if found is None:
+            raise BadRequest(
+                "no-such-key",
+                Message("problem.no-such-key.title"),
+                Message("problem.no-such-key.detail", {"kid": kid_value}),
+                404,
+            )
+        return ASGIResponse(body=found, media_type=KEYS, headers=NO_CACHE)
 
     @get(
         "/health",

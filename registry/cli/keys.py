@@ -274,7 +274,14 @@ def _verify_qr(text: str, trusted: TrustedKeys, required: int) -> Verdict[Any]:
     if not text:
         return Verdict.failed(QR_CHECK, Reason.EMPTY, say("cli.qr.none"))
     if text.startswith(QR_PREFIX):
-        return verify_offline(text, trusted.by_kid, trusted.origin, trusted.witness_keys, required)
+        return verify_offline(
+            text,
+            trusted.by_kid,
+            trusted.origin,
+            trusted.witness_keys,
+            required,
+            trusted.log_validity,
+        )
     link = parse_link(text)
     if link.ok and link.value is not None:
         index, base = link.value.index, link.value.base_url

@@ -25,6 +25,7 @@ from registry.cli.imports import import_command
 from registry.cli.keys import keygen, sign, verify
 from registry.cli.operator import passphrase
 from registry.cli.pin import repin
+from registry.cli.rotate import rotate
 from registry.cli.startup import (
     check_port_free,
     database_name,
@@ -212,3 +213,4 @@ def _load_demo(settings: Settings, *, only_if_empty: bool) -> None:
 
 for command in (keygen, sign, verify, custodial_key, import_command, passphrase, repin, witness):
     main.add_command(command)
+main.add_command(rotate)

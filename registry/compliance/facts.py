@@ -123,12 +123,23 @@ class Revoked:
     target: int
 
 
-Fact = Key | KeyEnd | Report | Rec | FollowUp | Step | Signed | Revoked
+@dataclass(frozen=True)
+class Succession:
+    """A key-succession: ``new`` replaces ``old`` for the same person and office from ``day``."""
+
+    idx: int
+    day: str
+    old: bytes
+    new: bytes
+
+
+Fact = Key | KeyEnd | Report | Rec | FollowUp | Step | Signed | Revoked | Succession
 
 TYPES = frozenset(
     {
         "enrolment",
         "key-revocation",
+        "key-succession",
         "report",
         "recommendation",
         "follow-up",
@@ -201,6 +212,11 @@ def read_entry(record: EntryRecord, follow_up_days: int = 14) -> Fact | None:
             str(p.get("term_start")),
             str(p.get("term_end")),
         )
+    if kind == "key-succession":
+        public_key = p.get("public_key")
+        if not isinstance(public_key, bytes):
+            return None
+        return Succession(idx, day, bytes(p.get("kid", b"")), key_id(public_key))
     if kind == "key-revocation":
         return KeyEnd(idx, day, bytes(p.get("kid", b"")), str(p.get("effective")))
     if kind == "report":

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Protocol
 
 from registry.compliance.facts import (
@@ -24,6 +25,7 @@ from registry.compliance.facts import (
     Revoked,
     Signed,
     Step,
+    Succession,
     read_entry,
 )
 from registry.compliance.metrics import Snapshot
@@ -52,6 +54,8 @@ class ComplianceIndex:
         self.version = 0
         self.keys: dict[bytes, Key] = {}
         self.key_ends: dict[bytes, KeyEnd] = {}
+        self.predecessor: dict[bytes, bytes] = {}
+        """A successor key's kid -> the kid it succeeded (``key-succession``)."""
         self.reports: dict[int, Report] = {}
         self.recs: dict[int, Rec] = {}
         self.follow_ups: dict[int, FollowUp] = {}
@@ -83,6 +87,8 @@ class ComplianceIndex:
             self.keys[fact.kid] = fact
         elif isinstance(fact, KeyEnd):
             self.key_ends.setdefault(fact.kid, fact)
+        elif isinstance(fact, Succession):
+            self._succeed(fact)
         elif isinstance(fact, Report):
             self.reports[fact.idx] = fact
         elif isinstance(fact, Rec):
@@ -97,6 +103,22 @@ class ComplianceIndex:
             self.signed[fact.idx] = fact
         elif isinstance(fact, Revoked):
             self.revocations.setdefault(fact.target, fact)
+
+    def _succeed(self, fact: Succession) -> None:
+        """The successor holds the old key's office from the succession on; the old key ends."""
+        old = self.keys.get(fact.old)
+        if old is None:  # pragma: no cover - the policy admits successions of enrolled keys
+            return
+        self.keys[fact.new] = replace(old, idx=fact.idx, day=fact.day, kid=fact.new)
+        self.key_ends.setdefault(fact.old, KeyEnd(fact.idx, fact.day, fact.old, fact.day))
+        self.predecessor[fact.new] = fact.old
+
+    def lineage(self, kid: bytes) -> list[bytes]:
+        """``kid`` and the keys it succeeded, newest first."""
+        chain = [kid]
+        while chain[-1] in self.predecessor and len(chain) <= len(self.predecessor):
+            chain.append(self.predecessor[chain[-1]])
+        return chain
 
     async def catch_up(self, source: EntrySource, size: int) -> None:
         """Read entries from :attr:`size` up to ``size`` (exclusive) in pages and apply them."""

@@ -84,17 +84,23 @@ class Groups:
         return self.snap.keys.get(kid)
 
     def signer_row(self, key: Key) -> Row:
-        """One PPK key's record: office, follow-up figures, enforcement, pacts, declarations."""
-        outcomes = self.by_ppk.get(key.kid, [])
-        signed = self.signed_by.get(key.kid, [])
+        """One PPK key's record: office, follow-up figures, enforcement, pacts, declarations.
+
+        A key that succeeded others (``key-succession``) carries their record too:
+        the figures follow the person, and ``predecessors`` names the keys.
+        """
+        lineage = self.snap.index.lineage(key.kid)
+        outcomes = [o for kid in lineage for o in self.by_ppk.get(kid, [])]
+        signed = [s for kid in lineage for s in self.signed_by.get(kid, [])]
         others = [
             o.sanction.idx
             for o in outcomes
-            if o.sanction is not None and o.sanction.signer != key.kid
+            if o.sanction is not None and o.sanction.signer not in lineage
         ]
-        steps = [s for s in self.snap.steps if s.ppk_kid == key.kid]
+        steps = [s for s in self.snap.steps if s.ppk_kid in lineage]
         return {
             **key_info(self.snap, key),
+            "predecessors": [b64url(kid) for kid in lineage[1:]],
             **figures(outcomes),
             "followed_up_by_others": figure(len(others), others),
             "enforcement": _step(self.snap, key.kid),

@@ -36,11 +36,13 @@ from registry.records.obligations import (
 from registry.records.schemas import (
     Enrolment,
     KeyRevocation,
+    KeySuccession,
     Record,
     RecordError,
     Revocation,
     parse_record,
 )
+from registry.records.succession import check_succession, succession_changes
 from registry.store.models import KeyChange, KeyRevocationRecord, SignerKeyRecord
 from registry.verify.cose import key_id
 from registry.verify.statement import Statement
@@ -60,6 +62,8 @@ SIGNER_ROLES: Mapping[str, frozenset[str]] = {
     "follow-up": frozenset({"ppk"}),
     "enforcement": frozenset({"bkn"}),
     "revocation": frozenset({"admin", "ppk", "asn", "recommender", "bkn", "bawaslu"}),
+    "log-key-rotation": frozenset({"admin"}),
+    "key-succession": frozenset({"admin", "ppk", "asn", "recommender", "bkn", "bawaslu"}),
 }
 
 
@@ -72,6 +76,13 @@ class Admission:
     revokes: int | None = None
     revocation_reason: str | None = None
     instansi: str | None = None
+    also: tuple[KeyChange, ...] = ()
+    """Further key changes (a succession also revokes the key it replaces)."""
+
+    @property
+    def key_changes(self) -> tuple[KeyChange, ...]:
+        """Every key change, in the order they apply."""
+        return (() if self.key_change is None else (self.key_change,)) + self.also
 
 
 def _start_ms(date: str) -> int:
@@ -218,6 +229,16 @@ def admit(
                 "revoked-key", "refusal.revoked-key.already", 409, entry=target.revocation_idx
             )
         return Admission(record, key_change=key_change_of(record, idx), instansi=target.instansi)
+    if isinstance(record, KeySuccession):
+        old = check_succession(
+            record,
+            statement.kid,
+            signer.role,
+            keys.get(record.kid),
+            keys.get(key_id(record.public_key)),
+        )
+        successor, retired = succession_changes(record, old, idx, now_ms)
+        return Admission(record, key_change=successor, also=(retired,), instansi=old.instansi)
     if isinstance(record, Revocation):
         earlier = entries.summary(record.entry)
         if earlier is None or record.entry >= idx:

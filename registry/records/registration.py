@@ -31,9 +31,11 @@ from registry.records.errors import (
     oversized,
     refusal_for,
 )
+from registry.records.log_key_rotation import admitted_rotation
 from registry.records.pipeline import AppendedBatch, WritePipeline
 from registry.records.policy import Admission, admit
 from registry.records.references import LogView, prefetch
+from registry.records.schemas import LogKeyRotation
 from registry.records.seen import SeenStatements
 from registry.records.verified import EntryChecker, TamperAlarm, VerifiedEntries
 from registry.store.models import CheckpointRecord, EntryRecord
@@ -363,12 +365,14 @@ class Registrar:
             first_seen[statement.content_sha256] = item
             idx = self.state.size + len(admitted)
             try:
-                admission = admit(statement, idx, now, keys, entries, bootstrap)
+                admission = self._check_rotation(
+                    admit(statement, idx, now, keys, entries, bootstrap), admitted
+                )
             except RegistrationRefused as refused:
                 item.future.set_exception(refused)
                 continue
-            if admission.key_change is not None:
-                keys.apply(admission.key_change)
+            for change in admission.key_changes:
+                keys.apply(change)
             entries.admitted(idx, statement, admission)
             admitted.append((item, statement, admission))
         if atomic and len(admitted) + len(old_indexes) + len(duplicates) < len(batch):
@@ -388,6 +392,19 @@ class Registrar:
         for item, original in duplicates:
             _follow(item, original)
 
+    def _check_rotation(
+        self, admission: Admission, admitted: list[tuple[_Pending, Statement, Admission]]
+    ) -> Admission:
+        """``admission``, unless it is a log key rotation that does not start from the log
+        key in force after the statements admitted before it (this batch's included)."""
+        earlier = (a.record for _, _, a in reversed(admitted))
+        current = next(
+            (r.public_key for r in earlier if isinstance(r, LogKeyRotation)),
+            self.state.keys.current.public_key,
+        )
+        admitted_rotation(admission.record, self.state.keys, current)
+        return admission
+
     def _append(
         self, admitted: list[tuple[_Pending, Statement, Admission]], now: int, epoch: int
     ) -> AppendedBatch | None:
@@ -404,6 +421,10 @@ class Registrar:
         leaves = self.state.make_leaves([s.sha256 for _, s, _ in admitted], now)
         for _, statement, _ in admitted:
             self.seen.add(statement.content_sha256)
+        for (_, _, admission), new in zip(admitted, leaves, strict=True):
+            if isinstance(admission.record, LogKeyRotation):
+                record = admission.record
+                self.state.rotate(record.previous_key, record.public_key, new.leaf.index, now)
         checkpoint = self.state.append(leaves, now)
         try:
             records, key_changes, revocations = batch_rows(

@@ -184,6 +184,24 @@ class Revocation(_Record, tag="revocation", tag_field="type", kw_only=True, froz
     reason: Text
 
 
+class LogKeyRotation(_Record, tag="log-key-rotation", tag_field="type", kw_only=True, frozen=True):
+    """Replaces the log's key (receipts, checkpoints): ``previous_key`` signs trees up to this
+    entry's index, ``public_key`` every tree that holds this entry (docs/formats.md)."""
+
+    previous_key: Annotated[bytes, msgspec.Meta(min_length=32, max_length=32)]
+    public_key: Annotated[bytes, msgspec.Meta(min_length=32, max_length=32)]
+    reason: Text
+
+
+class KeySuccession(_Record, tag="key-succession", tag_field="type", kw_only=True, frozen=True):
+    """Replaces the enrolled key ``kid`` by ``public_key`` for the same person and office:
+    signed by the old key or an admin; the old key stops signing (docs/formats.md)."""
+
+    kid: Hash
+    public_key: Annotated[bytes, msgspec.Meta(min_length=32, max_length=32)]
+    reason: Text
+
+
 Record = (
     Enrolment
     | KeyRevocation
@@ -195,6 +213,8 @@ Record = (
     | FollowUp
     | Enforcement
     | Revocation
+    | LogKeyRotation
+    | KeySuccession
 )
 RECORD_TYPES: dict[str, type[Any]] = {
     "enrolment": Enrolment,
@@ -207,6 +227,8 @@ RECORD_TYPES: dict[str, type[Any]] = {
     "follow-up": FollowUp,
     "enforcement": Enforcement,
     "revocation": Revocation,
+    "log-key-rotation": LogKeyRotation,
+    "key-succession": KeySuccession,
 }
 
 
@@ -286,7 +308,14 @@ def record_payload(record: Record) -> dict[str, Any]:
     return raw
 
 
-_BINARY_FIELDS = {"public_key", "template", "kid", "ppk_kid", "subject_commitment"}
+_BINARY_FIELDS = {
+    "public_key",
+    "template",
+    "kid",
+    "ppk_kid",
+    "subject_commitment",
+    "previous_key",
+}
 _BINARY_LIST_FIELDS = {"evidence"}
 _HEX = re.compile(r"[0-9a-fA-F]{64}")
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]*={0,2}")

@@ -531,7 +531,19 @@ class RegistryService:
 
     def configuration(self) -> dict[str, Any]:
         """The ``/.well-known/transparency-configuration`` document."""
-        return views.configuration(self.settings, self.keys)
+        admins = sorted(
+            (key for key in self.directory.all() if key.role == "admin"),
+            key=lambda key: key.enrolment_idx,
+        )
+        return views.configuration(self.settings, self.keys, self.state.keys, admins)
+
+    def scitt_keys(self) -> bytes:
+        """``/.well-known/scitt-keys``: the log's keys, past and current (a COSE_KeySet)."""
+        return views.scitt_keys(self.state.keys)
+
+    def scitt_key(self, kid: bytes) -> bytes | None:
+        """The log key of ``kid`` as a COSE_Key, if the log ever had one."""
+        return views.scitt_key(self.state.keys, kid)
 
     async def entry_view(self, idx: int) -> dict[str, Any]:
         """The JSON view of an entry: type, payload, signer, leaf, proof, checkpoint, status.
