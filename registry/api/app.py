@@ -11,10 +11,12 @@ from litestar.openapi import OpenAPIConfig
 
 from registry.api.compliance import compliance_router
 from registry.api.cors import PublicCORS
+from registry.api.dashboard import dashboard_router
 from registry.api.deps import Components
 from registry.api.entries import EntriesController
 from registry.api.errors import EXCEPTION_HANDLERS
 from registry.api.log import LogController
+from registry.api.pages import PagesController
 from registry.api.qr import QrController
 from registry.api.search import SearchController
 from registry.api.signing import SigningController
@@ -59,7 +61,9 @@ def create_app(
             SigningController,
             QrController,
             compliance_router,
+            dashboard_router,
             WebController,
+            PagesController,
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         dependencies=components.dependencies(),
