@@ -104,7 +104,9 @@ def switch_link(request: Request[Any, Any, Any], lang: str) -> str:
 def tools(t: dict[str, str], lang: str) -> dict[str, Any]:
     """Functions the templates format with."""
     return {
-        "number": lambda v, n="": number(v, n, lang),
+        "number": lambda v, n="": (
+            value_label(t, n, v) if isinstance(v, str) else number(v, n, lang)
+        ),
         "label": lambda n: label(t, n),
         "value_label": lambda c, v: value_label(t, c, v),
         "is_figure": is_figure,
