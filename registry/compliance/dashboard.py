@@ -121,18 +121,24 @@ def choices(index: ComplianceIndex) -> Choices:
     )
 
 
+def field(name: str) -> Message:
+    """The name of a filter or search field, in the reader's words."""
+    return Message(f"dashboard.field.{name}")
+
+
 def iso_day(name: str, value: str | None) -> str | None:
     """``value`` checked as an ISO day (``None`` stays ``None``); :class:`FilterRefused` else."""
     if value is None:
         return None
+    refused = FilterRefused(
+        Message("dashboard.filter.not-a-day", {"name": field(name), "value": value})
+    )
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        raise FilterRefused(Message("dashboard.filter.not-a-day", {"name": name, "value": value}))
+        raise refused
     try:
         return dt.date.fromisoformat(value).isoformat()
     except ValueError:
-        raise FilterRefused(
-            Message("dashboard.filter.not-a-day", {"name": name, "value": value})
-        ) from None
+        raise refused from None
 
 
 def check_filter(index: ComplianceIndex, raw: dict[str, str | None]) -> Filter:
@@ -157,11 +163,11 @@ def check_filter(index: ComplianceIndex, raw: dict[str, str | None]) -> Filter:
                 raise FilterRefused(
                     Message(
                         "dashboard.filter.unknown",
-                        {"name": name, "value": value, "known": ", ".join(allowed)},
+                        {"name": field(name), "value": value, "known": ", ".join(allowed)},
                     )
                 )
             raise FilterRefused(
-                Message("dashboard.filter.unknown-instansi", {"name": name, "value": value})
+                Message("dashboard.filter.unknown-instansi", {"name": field(name), "value": value})
             )
     since = iso_day("since", given.get("since"))
     until = iso_day("until", given.get("until"))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from registry.compliance.dashboard import FilterRefused, choices, iso_day, slug
+from registry.compliance.dashboard import FilterRefused, choices, field, iso_day, slug
 from registry.compliance.index import ComplianceIndex
 from registry.i18n import Message
 from registry.verify.trust import b64url
@@ -158,16 +158,16 @@ def check_query(index: ComplianceIndex, raw: dict[str, str | None]) -> Query:
         value = given.get(name)
         if value is not None and len(value) < MIN_QUERY:
             raise FilterRefused(
-                Message("dashboard.search.too-short", {"name": name, "min": MIN_QUERY})
+                Message("dashboard.search.too-short", {"name": field(name), "min": MIN_QUERY})
             )
         if value is not None and not words(value):
-            raise FilterRefused(Message("dashboard.search.no-words", {"name": name}))
+            raise FilterRefused(Message("dashboard.search.no-words", {"name": field(name)}))
     kind = given.get("type")
     if kind is not None and kind not in TYPES:
         raise FilterRefused(
             Message(
                 "dashboard.filter.unknown",
-                {"name": "type", "value": kind, "known": ", ".join(TYPES)},
+                {"name": field("type"), "value": kind, "known": ", ".join(TYPES)},
             )
         )
     province = given.get("province")
@@ -176,7 +176,7 @@ def check_query(index: ComplianceIndex, raw: dict[str, str | None]) -> Query:
         raise FilterRefused(
             Message(
                 "dashboard.filter.unknown",
-                {"name": "province", "value": province, "known": ", ".join(known)},
+                {"name": field("province"), "value": province, "known": ", ".join(known)},
             )
         )
     since = iso_day("claimed_since", given.get("claimed_since"))
