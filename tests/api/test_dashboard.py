@@ -243,6 +243,13 @@ def test_a_ppk_page_shows_pacts_recommendations_and_rate(client: TestClient) -> 
         assert f'src="/entries/{pact["index"]}/qr.png"' in html
     for rec in profile["recommendation_outcomes"]:
         assert f'href="/v/{rec["index"]}"' in html
+    downloads = re.findall(r'class="csv" href="([^"]+)"', html)
+    assert len(downloads) == 3
+    for href in downloads:
+        rows = excel_rows(client.get(href.replace("&amp;", "&")).content)
+        assert all(r["index"] for r in rows)
+    recs = excel_rows(client.get(downloads[-1].replace("&amp;", "&")).content)
+    assert [int(r["index"]) for r in recs] == api["recommendations"]["entries"]
 
 
 def test_an_instansi_page_lists_its_ppks_over_time(client: TestClient) -> None:  # type: ignore[type-arg]
