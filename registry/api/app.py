@@ -12,6 +12,7 @@ from litestar.openapi import OpenAPIConfig
 
 from registry.api.compliance import compliance_router
 from registry.api.cors import PublicCORS
+from registry.api.dashboard import dashboard_router
 from registry.api.deps import Components
 from registry.api.edges import Edges, refuse_deep_json
 from registry.api.entries import EntriesController
@@ -19,6 +20,7 @@ from registry.api.errors import EXCEPTION_HANDLERS
 from registry.api.limits import Rate, RateLimiter
 from registry.api.log import LogController
 from registry.api.openapi import declare_problems
+from registry.api.pages import PagesController
 from registry.api.qr import QrController
 from registry.api.search import SearchController
 from registry.api.signing import SigningController
@@ -65,7 +67,9 @@ def create_app(
             SigningController,
             QrController,
             compliance_router,
+            dashboard_router,
             WebController,
+            PagesController,
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=refuse_deep_json,

@@ -55,6 +55,10 @@ PUBLIC_READS: Final = re.compile(
       | api/entries
       | api/compliance/.+
       | api/track-record
+      | api/dashboard/.+
+      | api/profiles/.+
+      | api/records
+      | api/suggest
       | health
       | schema(?:/.*)?
     )/?$""",

@@ -33,6 +33,7 @@ from litestar.exceptions import HTTPException, ValidationException
 
 from registry.api.limits import RateLimited
 from registry.compliance.access import AccessDenied
+from registry.compliance.dashboard import FilterRefused
 from registry.i18n import DEFAULT_LANGUAGE, Message, Text, language_from_accept, render
 from registry.log.tiles import TilePathError
 from registry.log.witness import OldSizeConflictError, WitnessError
@@ -455,7 +456,16 @@ def witness_exception_handlers() -> dict[type[Exception] | int, Any]:
     }
 
 
+def _filter_refused(
+    request: Request[Any, Any, Any], exc: FilterRefused
+) -> Response[dict[str, Any]]:
+    return problem_for(
+        request, "invalid-parameter", Message("problem.invalid-parameter.title"), 400, exc.message
+    )
+
+
 EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
+    FilterRefused: _filter_refused,
     RegistrationRefused: _refused,
     NotFound: _not_found,
     Unavailable: _unavailable,

@@ -22,14 +22,16 @@ from typing import Annotated, Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar import Controller, Request, Response, get
-from litestar.params import FromPath, FromQuery, PathParameter
+from litestar.params import FromPath, FromQuery, PathParameter, QueryParameter
 from litestar.status_codes import (
     HTTP_304_NOT_MODIFIED,
+    HTTP_400_BAD_REQUEST,
     HTTP_404_NOT_FOUND,
     HTTP_500_INTERNAL_SERVER_ERROR,
 )
 
-from registry.api.deps import Service
+from registry.api.dashboard import browse
+from registry.api.deps import Compliance, Service
 from registry.i18n import Message
 from registry.records.errors import NotFound, TamperedEntry
 from registry.records.service import RegistryService
@@ -107,9 +109,32 @@ OPTIONAL_LINKS = {
 
 @cache
 def strings(lang: str) -> dict[str, str]:
-    """The page strings of ``lang`` (one dictionary per language: ``web/i18n/<lang>.json``)."""
-    data: dict[str, str] = json.loads((WEB_DIR / "i18n" / f"{lang}.json").read_text("utf-8"))
+    """The page strings of ``lang``: ``web/i18n/<lang>.json`` and every ``<lang>.<area>.json``
+    beside it (one file per area of the pages, as in ``registry/i18n``); a string defined
+    in two files is an error."""
+    folder = WEB_DIR / "i18n"
+    data: dict[str, str] = json.loads((folder / f"{lang}.json").read_text("utf-8"))
+    for part in sorted(folder.glob(f"{lang}.*.json")):
+        more: dict[str, str] = json.loads(part.read_text("utf-8"))
+        twice = sorted(data.keys() & more.keys())
+        if twice:
+            raise ValueError(f"page strings defined twice in {part.name}: {twice}")
+        data.update(more)
     return data
+
+
+def page_language(request: Request[Any, Any, Any], value: str | None) -> str:
+    """The language of a page: ``?lang=`` if given, else English when the browser's
+    ``Accept-Language`` puts English before Indonesian, else Bahasa Indonesia."""
+    if value is not None:
+        return language(value)
+    for part in request.headers.get("accept-language", "").split(","):
+        tag = part.split(";")[0].strip().lower()
+        if tag.startswith("id") or tag.startswith("in"):
+            return "id"
+        if tag.startswith("en"):
+            return "en"
+    return DEFAULT_LANGUAGE
 
 
 def language(value: str | None) -> str:
@@ -241,6 +266,45 @@ def _etag(body: bytes) -> str:
     return f'"{hashlib.sha256(body).hexdigest()[:32]}"'
 
 
+def render_page(
+    request: Request[Any, Any, Any],
+    service: RegistryService,
+    template: str,
+    lang: str,
+    status: int,
+    *,
+    page: str,
+    page_data: dict[str, Any] | None = None,
+    **extra: Any,
+) -> Response[str]:
+    """Render ``template`` with the strings of ``lang`` and the pinned trust list.
+
+    ``page_data`` goes to the page's scripts (as JSON in the page) besides
+    the language, its strings and the trust list; ``extra`` to the template.
+    """
+    t = strings(lang)
+    trust = trust_document(request, service)
+    data = {"lang": lang, "strings": t, "trust": trust, **(page_data or {})}
+    html = render(
+        template,
+        t=t,
+        lang=lang,
+        lang_query="" if lang == DEFAULT_LANGUAGE else f"?lang={lang}",
+        page=page,
+        page_data=data,
+        trust_keys=_verifier_keys(trust),
+        trust_witnesses=_witness_keys(trust),
+        witnesses_required=trust.get("witnesses_required", 0),
+        **extra,
+    )
+    return Response(
+        html,
+        status_code=status,
+        media_type="text/html; charset=utf-8",
+        headers={**SECURITY_HEADERS, "Content-Language": lang},
+    )
+
+
 class WebController(Controller):
     """The verify pages and the files they load."""
 
@@ -259,31 +323,9 @@ class WebController(Controller):
         page_data: dict[str, Any] | None = None,
         **extra: Any,
     ) -> Response[str]:
-        """Render ``template`` with the strings of ``lang`` and the pinned trust list.
-
-        ``page_data`` goes to the page's scripts (as JSON in the page) besides
-        the language, its strings and the trust list; ``extra`` to the template.
-        """
-        t = strings(lang)
-        trust = trust_document(request, service)
-        data = {"lang": lang, "strings": t, "trust": trust, **(page_data or {})}
-        html = render(
-            template,
-            t=t,
-            lang=lang,
-            lang_query="" if lang == DEFAULT_LANGUAGE else f"?lang={lang}",
-            page=page,
-            page_data=data,
-            trust_keys=_verifier_keys(trust),
-            trust_witnesses=_witness_keys(trust),
-            witnesses_required=trust.get("witnesses_required", 0),
-            **extra,
-        )
-        return Response(
-            html,
-            status_code=status,
-            media_type="text/html; charset=utf-8",
-            headers={**SECURITY_HEADERS, "Content-Language": lang},
+        """:func:`render_page` (kept as a method for the handlers below)."""
+        return render_page(
+            request, service, template, lang, status, page=page, page_data=page_data, **extra
         )
 
     @get("/v/{index:int}", summary="Verify a record in the browser")
@@ -338,10 +380,28 @@ class WebController(Controller):
         self,
         request: Request[Any, Any, Any],
         service: Service,
+        compliance: Compliance,
         lang: FromQuery[str | None] = None,
+        name: FromQuery[str | None] = None,
+        instansi: FromQuery[str | None] = None,
+        province: FromQuery[str | None] = None,
+        type: FromQuery[str | None] = None,
+        claimed_since: FromQuery[str | None] = None,
+        claimed_until: FromQuery[str | None] = None,
+        page: Annotated[int, QueryParameter(ge=1)] = 1,
     ) -> Response[str]:
-        """What a visitor sees first: the log's size and signed head, the newest records."""
+        """What a visitor sees first: the log's size and signed head, the newest records,
+        and a browser of every record (search by name, instansi, region, type, date)."""
         chosen = language(lang)
+        raw = {
+            "name": name,
+            "instansi": instansi,
+            "province": province,
+            "type": type,
+            "claimed_since": claimed_since,
+            "claimed_until": claimed_until,
+        }
+        found = await browse(compliance, raw, page, chosen)
         t = strings(chosen)
         latest = [
             {
@@ -361,11 +421,12 @@ class WebController(Controller):
             service,
             "home.html",
             chosen,
-            200,
+            200 if found["error"] is None else HTTP_400_BAD_REQUEST,
             page="home",
             size=service.size,
             checkpoint=checkpoint,
             latest=latest,
+            browse=found,
         )
 
     @get("/verify", summary="Scan a QR code with the camera, upload it, or paste it")
