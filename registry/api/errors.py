@@ -23,6 +23,7 @@ from typing import Any
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
+from registry.api.limits import RateLimited
 from registry.compliance.access import AccessDenied
 from registry.i18n import DEFAULT_LANGUAGE, Message, Text, language_from_accept, render
 from registry.log.tiles import TilePathError
@@ -220,6 +221,17 @@ def access_denied(request: Request[Any, Any, Any], exc: AccessDenied) -> Respons
     return problem_for(request, exc.code, exc.title, exc.status, exc.detail, headers)
 
 
+def _rate_limited(request: Request[Any, Any, Any], exc: RateLimited) -> Response[dict[str, Any]]:
+    return problem_for(
+        request,
+        "too-many-requests",
+        exc.title,
+        429,
+        exc.detail,
+        headers={"Retry-After": str(exc.retry_after)},
+    )
+
+
 def _witness(request: Request[Any, Any, Any], exc: WitnessError) -> Response[Any]:
     """A witness's refusal (c2sp.org/tlog-witness): its status, and for a 409 about the old
     size the spec's ``text/x.tlog.size`` body; the others as problem details."""
@@ -372,6 +384,7 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     KeyLockedError: _key_locked,
     TilePathError: _tile,
     AccessDenied: access_denied,
+    RateLimited: _rate_limited,
     ValidationException: _validation,
     HTTPException: _http,
     Exception: _unexpected,

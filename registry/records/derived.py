@@ -162,7 +162,7 @@ def _change_of(checker: EntryChecker, record: EntryRecord) -> KeyChange | Revoke
     if facts.type not in ("enrolment", "key-revocation"):
         return None
     try:
-        parsed = parse_record(facts.payload)
+        parsed = parse_record(facts.payload, logged=True)
     except RecordError as exc:  # an entry this version of the registry cannot read
         raise _refusal(
             {"index": str(index), "column": "payload", "expected": facts.type, "found": str(exc)}

@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol, TypeVar
 
 from registry.records.errors import BatchRefused
-from registry.store.models import IdentityRecord
+from registry.store.models import AccessRecord, IdentityRecord
 from registry.store.repository import Store
 
 IDENTITY_CHUNK = 5_000
@@ -74,6 +74,24 @@ class Identities:
         identities = [_record(p) for p in people]
         for start in range(0, len(identities), IDENTITY_CHUNK):
             await self._store.put_identities(identities[start : start + IDENTITY_CHUNK])
+
+    async def of_nip(self, nip: str) -> list[IdentityRecord]:
+        """The unerased identities kept for ``nip`` (one per commitment made of it)."""
+        return await self._store.identities_of_nip(nip)
+
+    async def nips_of(self, commitments: Sequence[bytes]) -> dict[bytes, str]:
+        """The NIP behind each of ``commitments`` still kept."""
+        return await self._store.nips_of(commitments)
+
+    async def record_access(self, record: AccessRecord) -> None:
+        """Add a read of personal data to the access log."""
+        await self._store.record_access(record)
+
+    async def access_log(
+        self, *, subjects: Sequence[str] = (), kid: bytes | None = None
+    ) -> list[AccessRecord]:
+        """The reads of personal data recorded, or those of ``subjects`` / by ``kid``."""
+        return await self._store.list_access(subjects=subjects, kid=kid)
 
     async def use_request(self, digest: bytes, *, now_ms: int, expires_at: int) -> bool:
         """Record the signed request with SHA-256 ``digest`` as used; False if it was already."""
