@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol, TypeVar
 
 from registry.records.errors import BatchRefused
+from registry.store.migrate import upgrade
 from registry.store.models import AccessRecord, IdentityRecord
 from registry.store.repository import Store
 
@@ -135,3 +136,24 @@ def _record(person: Person) -> IdentityRecord:
     if isinstance(person, IdentityRecord):
         return person
     return IdentityRecord(person.commitment, person.salt, person.nip, person.name)
+
+
+async def keep_identity(database_url: str, person: Person) -> None:
+    """Keep one identity in the registry database at ``database_url`` (brought up to date
+    first: the command line may run before the server ever did)."""
+    await upgrade(database_url)
+    async with Store.open(database_url) as store:
+        await Identities(store).keep([person])
+
+
+async def read_access_log(
+    database_url: str, *, nip: str | None = None, kid: bytes | None = None
+) -> list[AccessRecord]:
+    """The reads of personal data recorded in the database at ``database_url``: all, or those
+    of the person with ``nip`` (by NIP, and by each commitment kept for it), or by ``kid``."""
+    await upgrade(database_url)
+    async with Store.open(database_url) as store:
+        subjects: list[str] = []
+        if nip is not None:
+            subjects = [nip, *(i.commitment.hex() for i in await store.identities_of_nip(nip))]
+        return await store.list_access(subjects=subjects, kid=kid)

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from registry.records.errors import FieldError
+from registry.store.models import IdentityRecord
 
 SALT_BYTES = 16
 """Salt per commitment: 128 random bits, so no one can find a NIP by trying them all."""
@@ -64,3 +65,20 @@ def personal_data_errors(enrolment: bool, payload: Mapping[str, Any]) -> list[Fi
             if found is not None:
                 errors.append(FieldError(name, f"{found[0]}-in-text", {"found": found[1]}))
     return errors
+
+
+def commit_enrolment_nip(data: Any) -> tuple[Any, IdentityRecord | None]:
+    """An enrolment written with a plain ``nip`` (as an operator writes it) made fit for
+    the log: the ``nip`` replaced by ``nip_commitment`` under a fresh random salt, and the
+    identity to keep for it.  Anything else, or a ``nip`` that is no 18-digit NIP (then
+    the schema says so), comes back as it is, with no identity."""
+    if not isinstance(data, Mapping) or data.get("type") != "enrolment":
+        return data, None
+    nip = data.get("nip")
+    if not isinstance(nip, str) or re.fullmatch(r"\d{18}", nip) is None:
+        return data, None
+    salt, commitment = commit_nip(nip)
+    name = data.get("name")
+    out = {k: v for k, v in data.items() if k != "nip"}
+    out["nip_commitment"] = commitment
+    return out, IdentityRecord(commitment, salt, nip, name if isinstance(name, str) else None)

@@ -385,6 +385,14 @@ def load_record_file(path: Path) -> dict[str, Any]:
     Raises :class:`RecordError` for a file that cannot be read or parsed
     (``errors`` then names no field) and for a record listing every bad field.
     """
+    return record_payload(parse_record_fields(read_record_file(path)))
+
+
+def read_record_file(path: Path) -> Any:
+    """A record file's YAML or JSON as it is, not yet validated (:func:`load_record_file`).
+
+    Raises :class:`RecordError` for a file that cannot be read or parsed.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -396,4 +404,4 @@ def load_record_file(path: Path) -> dict[str, Any]:
         raise RecordError(
             [FieldError("", "not-parsable", {"format": fmt, "error": str(exc)})]
         ) from exc
-    return record_payload(parse_record_fields(data))
+    return data

@@ -11,14 +11,18 @@ import asyncio
 import csv
 import hashlib
 import io
+import json
 import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_plus
 
 import pytest
+from click.testing import CliRunner
 
+from registry.cli import main
 from registry.compliance.access import ReplayGuard, sign_request
+from registry.config import Settings
 from registry.store.models import IdentityRecord
 from registry.verify.checkpoint import verify_checkpoint
 from registry.verify.receipt import verify_receipt
@@ -498,3 +502,26 @@ def test_identity_reads_are_rate_limited_per_client(history: History) -> None:
     response = client.get(f"/api/track-record?nip={PPK_NIP}")
     assert_problem(response, 429, "too-many-requests")
     assert int(response.headers["retry-after"]) >= 1
+
+
+def test_the_operator_lists_the_reads_of_a_person(identity: History, settings: Settings) -> None:
+    assert track(identity, "panel", f"nip={PPK_NIP}").status_code == 200
+    assert read(identity, "bawaslu").status_code == 200
+    env = {"REGISTRY_DATABASE_URL": settings.database_url, "LANG": "en_US.UTF-8"}
+    runner = CliRunner()
+    everything = runner.invoke(main, ["access-log"], env=env)
+    assert everything.exit_code == 0, everything.output
+    lines = everything.output.splitlines()
+    assert lines[0].split("\t") == ["when (UTC)", "kid", "role", "what", "asked"]
+    assert [line.split("\t")[2:] for line in lines[1:]] == [
+        ["panel", "track-record", f"/api/track-record?nip={PPK_NIP}"],
+        ["bawaslu", "identity", PATH],
+    ]
+    about = runner.invoke(main, ["access-log", "--nip", NIP, "--json"], env=env)
+    assert about.exit_code == 0, about.output
+    rows = [json.loads(line) for line in about.output.splitlines()]
+    assert [(r["role"], r["subject"]) for r in rows] == [("bawaslu", SUBJECT.hex())]
+    assert rows[0]["kid"] == identity.registry.signer("bawaslu").kid.hex()
+    assert unb64url(rows[0]["request"])  # the signed request, as the reader sent it
+    nobody = runner.invoke(main, ["access-log", "--nip", "200001012020121001"], env=env)
+    assert nobody.output.strip() == "No reads of personal data recorded."
