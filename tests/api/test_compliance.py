@@ -27,7 +27,7 @@ from registry.store.models import IdentityRecord
 from registry.verify.checkpoint import verify_checkpoint
 from registry.verify.receipt import verify_receipt
 from registry.verify.trust import b64url, unb64url
-from tests.api.helpers import NOW_S, Registry, pact
+from tests.api.helpers import COSE, NOW_S, Registry, enrolment, pact
 from tests.api.test_registration import assert_problem
 from tests.factories import fixed_key, reencodings, signed_again
 
@@ -525,3 +525,28 @@ def test_the_operator_lists_the_reads_of_a_person(identity: History, settings: S
     assert unb64url(rows[0]["request"])  # the signed request, as the reader sent it
     nobody = runner.invoke(main, ["access-log", "--nip", "200001012020121001"], env=env)
     assert nobody.output.strip() == "No reads of personal data recorded."
+
+
+def test_an_enrolment_with_a_plain_nip_is_refused_before_the_log(history: History) -> None:
+    registry = history.registry
+    size = registry.service.size
+    payload = enrolment(registry.signer("ppk-baru").public_key, "ppk", nip=PPK_NIP)
+    statement = registry.operator.admin.sign_statement(payload, "operator", NOW_S)
+    response = registry.client.post(
+        "/entries", content=statement, headers={**COSE, "Accept-Language": "id"}
+    )
+    body = assert_problem(response, 422, "schema-violation")
+    assert [(e["field"], e["reason"]) for e in body["errors"]] == [("nip", "plain-nip")]
+    assert "tidak boleh ditulis terang" in body["errors"][0]["message"]
+    assert registry.service.size == size
+
+
+def test_free_text_with_a_phone_number_is_refused_before_the_log(history: History) -> None:
+    registry = history.registry
+    size = registry.service.size
+    revocation = {"type": "revocation", "entry": history.pact, "reason": "hubungi 0812-3456-7890"}
+    response = registry.post(registry.sign("ppk-jabar", revocation))
+    body = assert_problem(response, 422, "schema-violation")
+    assert [(e["field"], e["reason"]) for e in body["errors"]] == [("reason", "phone-in-text")]
+    assert "0812-3456-7890" not in response.text
+    assert registry.service.size == size
