@@ -54,7 +54,6 @@ PUBLIC_READS: Final = re.compile(
       | tile/.+
       | api/entries
       | api/compliance/.+
-      | api/track-record
       | api/dashboard/.+
       | api/profiles/.+
       | api/records

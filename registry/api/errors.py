@@ -111,6 +111,8 @@ def _path(request: Request[Any, Any, Any]) -> str:
     """The request's path, read from the scope: building ``request.url`` reads the ``Host``
     header, which a problem about that very header cannot trust."""
     return str(request.scope["path"])
+
+
 def wants_concise(request: Request[Any, Any, Any]) -> bool:
     """Whether ``request`` is a SCRAPI client's, to be answered in CBOR (RFC 9290)."""
     accept = request.headers.get("accept", "").lower()

@@ -182,8 +182,12 @@ async def run_import(settings: Settings, job: Job) -> Outcome:
     try:
         label = say("import.validating")
         with click.progressbar(length=len(table.rows), label=label, file=sys.stderr) as bar:
+            enrolled = service.signers()
+            nips = await service.identities.nips_of(
+                [k.nip_commitment for k in enrolled if k.nip_commitment is not None]
+            )
             validated = validate_table(
-                table, job.kind, enrolled=service.signers(), progress=bar.update
+                table, job.kind, enrolled=enrolled, nips=nips, progress=bar.update
             )
         outcome.errors = validated.errors
         outcome.errors += [

@@ -20,6 +20,7 @@ from granian.constants import Interfaces, Loops
 from granian.log import LogLevels
 from granian.server.mp import MPServer
 
+from registry.cli.access import access_log
 from registry.cli.custodial import custodial_key
 from registry.cli.imports import import_command
 from registry.cli.keys import keygen, sign, verify
@@ -211,6 +212,16 @@ def _load_demo(settings: Settings, *, only_if_empty: bool) -> None:
     click.echo(loaded.render(lang))
 
 
-for command in (keygen, sign, verify, custodial_key, import_command, passphrase, repin, witness):
+for command in (
+    keygen,
+    sign,
+    verify,
+    custodial_key,
+    import_command,
+    passphrase,
+    repin,
+    witness,
+    access_log,
+):
     main.add_command(command)
 main.add_command(rotate)

@@ -40,6 +40,7 @@ class Key:
     head_type: str | None
     term_start: str
     term_end: str
+    nip_commitment: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -211,6 +212,7 @@ def read_entry(record: EntryRecord, follow_up_days: int = 14) -> Fact | None:
             _text(p, "head_type"),
             str(p.get("term_start")),
             str(p.get("term_end")),
+            commitment if isinstance(commitment := p.get("nip_commitment"), bytes) else None,
         )
     if kind == "key-succession":
         public_key = p.get("public_key")

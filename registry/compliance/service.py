@@ -21,23 +21,26 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from registry.compliance.access import (
     ERASE_ROLES,
     MAX_AGE_S,
+    TRACK_RECORD_ROLES,
     ReplayGuard,
     denied,
     may_read_identity,
     request_digest,
     require,
+    token_of,
     verify_request,
 )
 from registry.compliance.facts import WIB
 from registry.compliance.index import ComplianceIndex
 from registry.compliance.metrics import Snapshot
+from registry.compliance.track import track_record
 from registry.i18n import Message
-from registry.store.models import EntryRecord, IdentityRecord, SignerKeyRecord
+from registry.store.models import AccessRecord, EntryRecord, IdentityRecord, SignerKeyRecord
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +79,14 @@ class IdentitySource(Protocol):
 
     async def use_request(self, digest: bytes, *, now_ms: int, expires_at: int) -> bool:
         """Record a signed request as used; False if it was already."""
+        ...
+
+    async def of_nip(self, nip: str) -> list[IdentityRecord]:
+        """The unerased identities kept for ``nip``."""
+        ...
+
+    async def record_access(self, record: AccessRecord) -> None:
+        """Add a read of personal data to the access log."""
         ...
 
 
@@ -146,6 +157,7 @@ class ComplianceService:
         if identity.erased:
             raise IdentityErased(identity.erased_at)
         log.info("identity %s read by %s (%s)", commitment.hex(), key.kid.hex(), key.role)
+        await self._record(key, "identity", path, commitment.hex(), authorization)
         return IdentityRead(
             commitment, identity.nip, identity.name, identity.salt or b"", [r.idx for r in named]
         )
@@ -169,6 +181,49 @@ class ComplianceService:
             raise IdentityErased(identity.erased_at)
         log.info("identity %s erased by %s", commitment.hex(), key.kid.hex())
         return now_ms
+
+    async def track_record(
+        self,
+        authorization: str | None,
+        asked: str,
+        nip: str | None,
+        name: str | None,
+        instansi: str | None,
+        as_of: str | None = None,
+    ) -> tuple[Snapshot, dict[str, Any] | None]:
+        """A person's track record for a signed ``GET asked`` (path and query, as signed)
+        by a key of a role in :data:`TRACK_RECORD_ROLES`; the read is recorded in the
+        access log (whose, by whom, the request), found or not.
+
+        Raises :class:`AccessDenied` as :meth:`read_identity` does.
+        """
+        key = await self._signed(authorization, "GET", asked)
+        require(key.role in TRACK_RECORD_ROLES, key.role, Message("access.read-track-record"))
+        snap = await self.snapshot(as_of)
+        commitments = (
+            frozenset(i.commitment for i in await self._identities.of_nip(nip))
+            if nip is not None
+            else frozenset()
+        )
+        record = track_record(snap, nip, name, instansi, commitments)
+        subject = nip if nip is not None else f"{name} @ {instansi}"
+        await self._record(key, "track-record", asked, subject, authorization)
+        return snap, record
+
+    async def _record(
+        self, key: SignerKeyRecord, what: str, asked: str, subject: str, authorization: str | None
+    ) -> None:
+        await self._identities.record_access(
+            AccessRecord(
+                at_ms=int(time.time() * 1000),
+                kid=key.kid,
+                role=key.role,
+                what=what,
+                asked=asked,
+                subject=subject,
+                request=token_of(authorization),
+            )
+        )
 
     async def _signed(self, authorization: str | None, method: str, path: str) -> SignerKeyRecord:
         """The key that signed this request, which no process has seen used before."""

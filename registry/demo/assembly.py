@@ -112,6 +112,11 @@ def build_demo(
     ]
     enrolled = {e.payload["public_key"] for e in kept if e.payload["type"] == "enrolment"}
     reported = {e.payload["subject_commitment"] for e in kept if e.payload["type"] == "report"}
+    reported |= {
+        e.payload["nip_commitment"]
+        for e in kept
+        if e.payload["type"] == "enrolment" and "nip_commitment" in e.payload
+    }
     return DemoData(
         statements=statements,
         signers=[s for s in b.signers if s.public_key in enrolled],

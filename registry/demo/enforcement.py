@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import random
+import secrets
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -148,7 +149,11 @@ class EnforcementHistory:
             "party": f"Sekretariat partai politik, {venue.capital}",
             "office": f"Kantor dinas, {venue.capital}",
         }[kind]
-        nip, salt = b.nip(), rng.randbytes(16)
+        # The salt is secret and random (a seeded one could be recomputed from the seed, and
+        # every NIP found by trying 18-digit numbers); the seeded draw it once was is still
+        # made, so that everything else the seed decides (every figure) stays as it was.
+        nip, salt = b.nip(), secrets.token_bytes(16)
+        rng.randbytes(16)
         commitment = hashlib.sha256(salt + nip.encode()).digest()
         b.identities.append(DemoIdentity(commitment, salt, nip, b.person(0.4, titled=False)))
         jabatan = f"{rng.choice(data.REPORTED_ROLES)} pada {region.instansi}"

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from registry.demo import data
 from registry.demo.dates import GO_LIVE, add_days, timestamp
+from registry.records.personal import commit_nip
 from registry.signing.cose import CoseSigner
 from registry.signing.keys import raw_public_key
 from registry.verify.cose import key_id
@@ -71,8 +72,9 @@ class DemoData:
     ``signers`` are every enrolled demo key except the admin's (PPKs, ASN, the
     recommending authority, BKN, Bawaslu), with their private keys, for custodial
     storage under :data:`DEMO_PASSPHRASE`; an ASN's NIP is only here, never in the log.
-    ``identities`` open the reports' subject commitments.  ``expected`` counts
-    what the statements hold: ``reports``, ``recommendations``,
+    ``identities`` open the reports' subject commitments and the ASN enrolments'
+    ``nip_commitment`` (their salts are random: not reproducible from the seed).
+    ``expected`` counts what the statements hold: ``reports``, ``recommendations``,
     ``follow_ups_sanctioned`` (followed up), ``follow_ups_refused``,
     ``not_followed_up`` (recommendations without a sanction, refusals included),
     the same three ``..._by_2020_07_31`` (by issued-at day in WIB),
@@ -247,6 +249,10 @@ class Builder:
             "term_start": signer.term_start,
             "term_end": signer.term_end,
         }
+        if nip is not None:  # the NIP only behind a commitment; a fresh random salt
+            salt, commitment = commit_nip(nip)
+            enrolment["nip_commitment"] = commitment
+            self.identities.append(DemoIdentity(commitment, salt, nip, name))
         if province:
             enrolment["province"] = province
         if head_type:

@@ -193,7 +193,7 @@ def _change_of(
     if facts.type not in ("enrolment", "key-revocation", "key-succession"):
         return None
     try:
-        parsed = parse_record(facts.payload)
+        parsed = parse_record(facts.payload, logged=True)
     except RecordError as exc:  # an entry this version of the registry cannot read
         raise _refusal(
             {"index": str(index), "column": "payload", "expected": facts.type, "found": str(exc)}

@@ -61,9 +61,9 @@ SIGNER_ROLES: Mapping[str, frozenset[str]] = {
     "recommendation": frozenset({"recommender"}),
     "follow-up": frozenset({"ppk"}),
     "enforcement": frozenset({"bkn"}),
-    "revocation": frozenset({"admin", "ppk", "asn", "recommender", "bkn", "bawaslu"}),
+    "revocation": frozenset({"admin", "ppk", "asn", "recommender", "bkn", "bawaslu", "panel"}),
     "log-key-rotation": frozenset({"admin"}),
-    "key-succession": frozenset({"admin", "ppk", "asn", "recommender", "bkn", "bawaslu"}),
+    "key-succession": frozenset({"admin", "ppk", "asn", "recommender", "bkn", "bawaslu", "panel"}),
 }
 
 
@@ -161,6 +161,7 @@ def _enrolment_change(record: Enrolment, idx: int) -> SignerKeyRecord:
         role=record.role,
         name=record.name,
         nip=record.nip,
+        nip_commitment=record.nip_commitment,
         jabatan=record.jabatan,
         instansi=record.instansi,
         decree_number=record.decree_number,

@@ -36,6 +36,7 @@ from registry.records.fields import (
     field_errors,
     from_msgspec,
 )
+from registry.records.personal import personal_data_errors
 
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
 LongText = Annotated[str, msgspec.Meta(min_length=1, max_length=LONG_TEXT_MAX_LENGTH)]
@@ -44,7 +45,8 @@ Hash = Annotated[bytes, msgspec.Meta(min_length=32, max_length=32)]
 Nip = Annotated[str, msgspec.Meta(pattern=NIP_PATTERN)]
 EntryIndex = Annotated[int, msgspec.Meta(ge=0)]
 
-Role = Literal["admin", "ppk", "asn", "recommender", "bkn", "bawaslu"]
+Role = Literal["admin", "ppk", "asn", "recommender", "bkn", "bawaslu", "panel"]
+"""``panel``: a JPT selection panel, which reads track records and signs nothing but revocations."""
 HeadType = Literal["definitive", "acting"]
 Sanction = Literal["moral", "medium", "heavy"]
 EnforcementStep = Literal["early-warning", "warning", "reprimand", "block", "unblock"]
@@ -74,6 +76,9 @@ class Enrolment(_Record, tag="enrolment", tag_field="type", kw_only=True, frozen
     role: Role
     name: Text
     nip: Nip | None = None
+    """Read in entries logged before commitments; refused in a new enrolment (public forever)."""
+    nip_commitment: Hash | None = None
+    """SHA-256(salt || NIP): the holder's NIP, kept with its salt in the identities table."""
     jabatan: Text
     instansi: Text
     province: Text | None = None
@@ -232,15 +237,18 @@ RECORD_TYPES: dict[str, type[Any]] = {
 }
 
 
-def parse_record(payload: dict[str, Any]) -> Record:
+def parse_record(payload: dict[str, Any], *, logged: bool = False) -> Record:
     """Validate a decoded statement payload against its type's schema.
 
     Raises :class:`RecordError` listing every bad field, not only the first.
+    ``logged`` reads an entry already in the log: the rules that keep personal
+    data out of the log (:mod:`registry.records.personal`) were not there when
+    older entries were registered, so they apply to new statements only.
     """
-    return _parse(payload, [])
+    return _parse(payload, [], logged=logged)
 
 
-def _parse(payload: Mapping[str, Any], known: list[FieldError]) -> Record:
+def _parse(payload: Mapping[str, Any], known: list[FieldError], *, logged: bool = False) -> Record:
     """``payload`` as its record; ``known`` errors (found while reading it) are listed too."""
     if not isinstance(payload, Mapping):
         raise RecordError([FieldError("", "not-a-record", {})])
@@ -256,14 +264,14 @@ def _parse(payload: Mapping[str, Any], known: list[FieldError]) -> Record:
         except msgspec.ValidationError:
             pass  # list every bad field below, not only msgspec's first
         else:
-            errors = _rule_errors(struct, payload)
+            errors = _rule_errors(struct, payload, logged)
             if errors:
                 raise RecordError(errors, kind)
             return record
     skip = frozenset(e.field for e in known)
     errors = [*known, *field_errors(struct, payload, skip)]
     bad = skip | {e.field for e in errors}
-    errors += [e for e in _rule_errors(struct, payload) if e.field not in bad]
+    errors += [e for e in _rule_errors(struct, payload, logged) if e.field not in bad]
     if not errors:  # msgspec saw something the walk does not check: say it as msgspec does
         try:
             msgspec.convert(payload, type=Record, strict=True)
@@ -272,10 +280,13 @@ def _parse(payload: Mapping[str, Any], known: list[FieldError]) -> Record:
     raise RecordError(errors, kind)
 
 
-def _rule_errors(struct: type[Any], payload: Mapping[str, Any]) -> list[FieldError]:
+def _rule_errors(
+    struct: type[Any], payload: Mapping[str, Any], logged: bool = False
+) -> list[FieldError]:
     """What the types cannot say: dates of the calendar, text without control characters,
-    what a follow-up's action needs."""
-    errors = [
+    what a follow-up's action needs, and (for a new statement) no personal data in clear."""
+    errors = [] if logged else personal_data_errors(struct is Enrolment, payload)
+    errors += [
         FieldError(name, "not-a-date", {"value": repr(payload[name])})
         for name in date_fields(struct)
         if isinstance(payload.get(name), str) and bad_day(payload[name])
@@ -315,6 +326,7 @@ _BINARY_FIELDS = {
     "ppk_kid",
     "subject_commitment",
     "previous_key",
+    "nip_commitment",
 }
 _BINARY_LIST_FIELDS = {"evidence"}
 _HEX = re.compile(r"[0-9a-fA-F]{64}")
@@ -399,6 +411,14 @@ def load_record_file(path: Path) -> dict[str, Any]:
     Raises :class:`RecordError` for a file that cannot be read or parsed
     (``errors`` then names no field) and for a record listing every bad field.
     """
+    return record_payload(parse_record_fields(read_record_file(path)))
+
+
+def read_record_file(path: Path) -> Any:
+    """A record file's YAML or JSON as it is, not yet validated (:func:`load_record_file`).
+
+    Raises :class:`RecordError` for a file that cannot be read or parsed.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -410,4 +430,4 @@ def load_record_file(path: Path) -> dict[str, Any]:
         raise RecordError(
             [FieldError("", "not-parsable", {"format": fmt, "error": str(exc)})]
         ) from exc
-    return record_payload(parse_record_fields(data))
+    return data

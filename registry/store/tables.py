@@ -139,6 +139,9 @@ class SignerKey(SQLModel, table=True):
             nullable=True,
         ),
     )
+    nip_commitment: bytes | None = Field(
+        default=None, sa_column=Column("nip_commitment", LargeBinary, nullable=True, index=True)
+    )
 
 
 class CustodialKey(SQLModel, table=True):
@@ -189,7 +192,9 @@ class Identity(SQLModel, table=True):
 
     commitment: bytes = Field(sa_column=Column("commitment", LargeBinary, primary_key=True))
     salt: bytes | None = Field(default=None, sa_column=Column("salt", LargeBinary, nullable=True))
-    nip: str | None = Field(default=None, sa_column=Column("nip", String, nullable=True))
+    nip: str | None = Field(
+        default=None, sa_column=Column("nip", String, nullable=True, index=True)
+    )
     name: str | None = Field(default=None, sa_column=Column("name", String, nullable=True))
     erased_at: int | None = Field(
         default=None, sa_column=Column("erased_at", BigInteger, nullable=True)
@@ -228,6 +233,29 @@ class UsedRequest(SQLModel, table=True):
     expires_at: int = Field(sa_column=Column("expires_at", BigInteger, nullable=False, index=True))
 
 
+class AccessLog(SQLModel, table=True):
+    """A read of a person's identity: who asked (kid, role), when, what, and their signed request.
+
+    Kept beside the log, not in it (it names who was looked up); an operator
+    shows a person the reads of their own data (``registry access-log``).
+    """
+
+    __tablename__ = "access_log"
+
+    id: int | None = Field(
+        default=None, sa_column=Column("id", BIGINT, primary_key=True, autoincrement=True)
+    )
+    at_ms: int = Field(sa_column=Column("at_ms", BigInteger, nullable=False, index=True))
+    kid: bytes = Field(sa_column=Column("kid", LargeBinary, nullable=False, index=True))
+    role: str = Field(sa_column=Column("role", String, nullable=False))
+    what: str = Field(sa_column=Column("what", String, nullable=False))
+    asked: str = Field(sa_column=Column("asked", Text, nullable=False))
+    subject: str | None = Field(
+        default=None, sa_column=Column("subject", String, nullable=True, index=True)
+    )
+    request: bytes = Field(sa_column=Column("request", LargeBinary, nullable=False))
+
+
 class RegistryMeta(SQLModel, table=True):
     """Facts about the registry itself, by name (for example how far the demo load got)."""
 
@@ -254,3 +282,4 @@ IDENTITIES = _table("identities")
 PENDING = _table("pending")
 USED_REQUESTS = _table("used_requests")
 REGISTRY_META = _table("registry_meta")
+ACCESS_LOG = _table("access_log")

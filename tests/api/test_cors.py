@@ -124,6 +124,7 @@ def test_a_preflight_for_sign_is_refused_and_its_answers_carry_no_cors(filled: R
     [
         ("/api/identities/" + "00" * 32, "GET"),
         ("/api/identities/" + "00" * 32, "DELETE"),
+        ("/api/track-record", "GET"),
         ("/v/2", "GET"),
         ("/verify", "GET"),
         ("/static/verify.js", "GET"),

@@ -22,11 +22,13 @@ from registry.cli.imports import ImportRefused, import_command, register_rows, s
 from registry.config import Settings
 from registry.records.bulk import validate_table
 from registry.records.operator import OperatorKeys, create_keys, open_keys
+from registry.records.personal import commit_nip
 from registry.records.registration import Registered
 from registry.records.service import RegistryService
 from registry.records.spreadsheet import read_table
 from registry.signing.keys import load_key, raw_public_key, save_key
 from registry.store.engine import create_engine
+from registry.store.models import IdentityRecord
 from registry.verify.receipt import verify_receipt
 from tests.api.helpers import NOW_S, Registry, enrolment
 from tests.factories import fixed_key
@@ -86,7 +88,10 @@ def on_app(registry: Registry, work: Callable[[RegistryService], Coroutine[Any, 
 def import_rows(registry: Registry, name: str, data: bytes, kind: Any, signer: str) -> Any:
     service = registry.service
     read = read_table(name, data, kind)
-    validated = validate_table(read, kind, enrolled=service.directory.all())
+    enrolled = service.directory.all()
+    commitments = [k.nip_commitment for k in enrolled if k.nip_commitment is not None]
+    nips = registry.client.blocking_portal.call(service.identities.nips_of, commitments)
+    validated = validate_table(read, kind, enrolled=enrolled, nips=nips)
     assert validated.errors == []
     statements = sign_rows(validated.rows, registry.signer(signer), signer, issued_at=NOW_S)
 
@@ -224,7 +229,11 @@ async def _enrol(settings: Settings, keys: OperatorKeys, publics: dict[str, byte
     try:
         term = {"term_start": "2024-01-01", "term_end": "2099-12-31"}
         for label, role, nip in (("kasn", "recommender", None), ("ppk", "ppk", PPK_NIP)):
-            payload = enrolment(publics[label], role, nip=nip, **term)
+            payload = enrolment(publics[label], role, **term)
+            if nip is not None:  # as the operator enrols: the NIP behind a commitment
+                salt, commitment = commit_nip(nip)
+                await service.identities.keep([IdentityRecord(commitment, salt, nip, "PPK")])
+                payload["nip_commitment"] = commitment
             payload = {k: v for k, v in payload.items() if v is not None}
             await service.register(keys.admin.sign_statement(payload, "operator", NOW_S))
     finally:

@@ -19,11 +19,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote_plus, urlencode
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from litestar.testing import TestClient
 
 from registry.api.app import create_app
+from registry.compliance.access import sign_request
 from registry.config import Settings
 from registry.demo import DemoData, build_demo
 from registry.records.bootstrap import register_all
@@ -52,6 +55,7 @@ class Demo:
     client: TestClient  # type: ignore[type-arg]
     data: DemoData
     log: list[Entry]
+    keys: OperatorKeys | None = None
 
     def get(self, path: str, **params: Any) -> Any:
         response = self.client.get(path, params={"as_of": TODAY, **params})
@@ -101,7 +105,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     data = build_demo(keys.admin)
     run_sync(_load(settings, keys, data))
     with TestClient(create_app(settings, keys)) as client:
-        yield Demo(client, data, _read_log(client))
+        yield Demo(client, data, _read_log(client), keys)
 
 
 # -- the reference computation, from the log entries alone ------------------------------------
@@ -317,7 +321,34 @@ def test_track_record_of_a_ppk_across_offices(demo: Demo) -> None:
         if e.payload["role"] == "ppk":
             by_person[(e.payload["name"], e.payload["instansi"])].append(e)
     (name, instansi), enrolments = next((p, e) for p, e in by_person.items() if len(e) > 1)
-    record = demo.get("/api/track-record", name=name, instansi=instansi)
+    # a signed request by a key of a role that may read track records: a JPT panel the
+    # operator enrols now (the demo's institutions' terms are over)
+    assert demo.keys is not None
+    panel = CoseSigner(Ed25519PrivateKey.generate())
+    enrolment = {
+        "type": "enrolment",
+        "public_key": panel.public_key,
+        "role": "panel",
+        "name": "Panitia Seleksi JPT Pratama",
+        "jabatan": "Ketua Panitia Seleksi",
+        "instansi": "Panitia Seleksi JPT",
+        "decree_number": "SK Pansel 1/2026",
+        "decree_date": "2026-01-02",
+        "term_start": "2026-01-02",
+        "term_end": "2099-12-31",
+    }
+    registered = demo.client.post(
+        "/entries",
+        content=demo.keys.admin.sign_statement(enrolment, "operator"),
+        headers={"content-type": "application/cose"},
+    )
+    assert registered.status_code == 201, registered.text
+    query = urlencode({"name": name, "instansi": instansi, "as_of": TODAY})
+    asked = f"/api/track-record?{query}"
+    header = sign_request(panel, "GET", unquote_plus(asked))
+    response = demo.client.get(asked, headers={"Authorization": header})
+    assert response.status_code == 200, response.text
+    record = response.json()
     assert [o["enrolment"] for o in record["offices"]] == [e.idx for e in enrolments]
     kids = {hashlib.sha256(e.payload["public_key"]).digest() for e in enrolments}
     recs = [r for r, e in ref.recs.items() if e.payload["ppk_kid"] in kids]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import io
@@ -11,6 +12,7 @@ import openpyxl
 import pytest
 
 from registry.records.bulk import RowError, day_start, validate_table
+from registry.records.personal import commit_nip
 from registry.records.spreadsheet import ImportFileError, Table, read_table
 from registry.store.models import SignerKeyRecord
 from registry.verify.cbor import encode_deterministic
@@ -153,6 +155,19 @@ def test_a_ppk_found_by_nip_among_the_enrolled_keys() -> None:
     assert unknown.errors == [
         RowError(2, "ppk_nip", "no enrolled PPK key for NIP 197001011995031009; give ppk_kid")
     ]
+
+
+def test_a_ppk_enrolled_with_a_nip_commitment_is_found_by_nip() -> None:
+    header = HEADER.replace("ppk_kid", "ppk_nip")
+    ppk_nip = "197001011995031001"
+    _, commitment = commit_nip(ppk_nip)
+    kid = bytes(range(32))
+    enrolled = [dataclasses.replace(ppk_key("", kid), nip=None, nip_commitment=commitment)]
+    found = check(header, row(ppk_kid=ppk_nip), enrolled=enrolled, nips={commitment: ppk_nip})
+    assert found.errors == []
+    assert found.rows[0].payload["ppk_kid"] == kid
+    erased = check(header, row(ppk_kid=ppk_nip), enrolled=enrolled, nips={})
+    assert [e.column for e in erased.errors] == ["ppk_nip"]
 
 
 def test_follow_ups_in_indonesian() -> None:
