@@ -525,6 +525,12 @@ def test_the_operator_lists_the_reads_of_a_person(identity: History, settings: S
     assert unb64url(rows[0]["request"])  # the signed request, as the reader sent it
     nobody = runner.invoke(main, ["access-log", "--nip", "200001012020121001"], env=env)
     assert nobody.output.strip() == "No reads of personal data recorded."
+    panel = identity.registry.signer("panel").kid.hex()
+    by_panel = runner.invoke(main, ["access-log", "--kid", panel], env=env)
+    assert [line.split("\t")[2] for line in by_panel.output.splitlines()[1:]] == ["panel"]
+    bad = runner.invoke(main, ["access-log", "--kid", "zz"], env=env)
+    assert bad.exit_code == 1
+    assert "a key id is 64 hex digits" in bad.output
 
 
 def test_an_enrolment_with_a_plain_nip_is_refused_before_the_log(history: History) -> None:
