@@ -38,7 +38,7 @@ from registry.compliance.access import (
 from registry.compliance.facts import WIB
 from registry.compliance.index import ComplianceIndex
 from registry.compliance.metrics import Snapshot
-from registry.compliance.track import track_record
+from registry.compliance.track import find_keys, track_record
 from registry.i18n import Message
 from registry.store.models import AccessRecord, EntryRecord, IdentityRecord, SignerKeyRecord
 
@@ -199,6 +199,7 @@ class ComplianceService:
         """
         key = await self._signed(authorization, "GET", asked)
         require(key.role in TRACK_RECORD_ROLES, key.role, Message("access.read-track-record"))
+        subject = nip if nip is not None else f"{name} @ {instansi}"
         snap = await self.snapshot(as_of)
         commitments = (
             frozenset(i.commitment for i in await self._identities.of_nip(nip))
@@ -206,7 +207,9 @@ class ComplianceService:
             else frozenset()
         )
         record = track_record(snap, nip, name, instansi, commitments)
-        subject = nip if nip is not None else f"{name} @ {instansi}"
+        if nip is None:  # found by name: whose it is, so the person finds it by their NIP
+            named = [k.nip_commitment for k in find_keys(snap, None, name, instansi)]
+            subject = next((c.hex() for c in reversed(named) if c is not None), subject)
         await self._record(key, "track-record", asked, subject, authorization)
         return snap, record
 

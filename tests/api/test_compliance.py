@@ -524,8 +524,22 @@ def test_the_operator_lists_the_reads_of_a_person(identity: History, settings: S
     assert [(r["role"], r["subject"]) for r in rows] == [("bawaslu", SUBJECT.hex())]
     assert rows[0]["kid"] == identity.registry.signer("bawaslu").kid.hex()
     assert unb64url(rows[0]["request"])  # the signed request, as the reader sent it
+    by_name = track(identity, "bkn", f"name=Bey%20Machmudin&instansi={JABAR}")
+    assert by_name.status_code == 200, by_name.text
+    ppk = runner.invoke(main, ["access-log", "--nip", PPK_NIP, "--json"], env=env)
+    reads = [json.loads(line) for line in ppk.output.splitlines()]
+    assert [(r["role"], r["asked"]) for r in reads] == [
+        ("panel", f"/api/track-record?nip={PPK_NIP}"),
+        ("bkn", f"/api/track-record?name=Bey Machmudin&instansi={JABAR}"),
+    ]
     nobody = runner.invoke(main, ["access-log", "--nip", "200001012020121001"], env=env)
     assert nobody.output.strip() == "No reads of personal data recorded."
+    panel = identity.registry.signer("panel").kid.hex()
+    by_panel = runner.invoke(main, ["access-log", "--kid", panel], env=env)
+    assert [line.split("\t")[2] for line in by_panel.output.splitlines()[1:]] == ["panel"]
+    bad = runner.invoke(main, ["access-log", "--kid", "zz"], env=env)
+    assert bad.exit_code == 1
+    assert "a key id is 64 hex digits" in bad.output
 
 
 def test_an_enrolment_with_a_plain_nip_is_refused_before_the_log(history: History) -> None:
