@@ -23,7 +23,7 @@ from registry.log.receipt import issue_receipt
 from registry.records.bootstrap import initialise
 from registry.records.errors import RegistrationRefused
 from registry.records.log_key_rotation import sign_rotation
-from registry.records.operator import OperatorKeys, open_keys
+from registry.records.operator import NEXT_LOG_KEY_FILE, OperatorKeys, next_key, open_keys
 from registry.records.rotation import rotate_admin_key, rotate_log_key
 from registry.records.service import RegistryService
 from registry.signing.cose import CoseSigner
@@ -275,3 +275,36 @@ def test_a_key_succession_is_derived_again_after_a_restart(settings: Settings) -
         old.term_end,
     )
     assert new.enrolment_idx == old.revocation_idx
+
+
+def test_a_log_key_rotation_cut_short_before_the_files_are_renamed_is_finished(
+    settings: Settings,
+) -> None:
+    keys, made = asyncio.run(_fill(settings))
+    folder, passphrase = settings.data_dir, settings.admin_passphrase
+    following = CoseSigner(next_key(folder, NEXT_LOG_KEY_FILE, passphrase))
+
+    async def announce_only() -> None:  # the rotation's commit, then the power goes
+        waiting = open_keys(folder, passphrase, settings.origin)
+        service = await RegistryService.open(settings, waiting)
+        try:
+            statement = sign_rotation(keys.admin, keys.log.public_key, following.public_key, "x")
+            await service.register(statement)
+        finally:
+            await service.close()
+
+    asyncio.run(announce_only())
+    # a start in between signs with the announced key, found in log-next.key
+    between = asyncio.run(_after(settings, PPK.sign_statement(pact(place="Antara"), "ppk", NOW_S)))
+    trusted = _trusted(between["configuration"])
+    info = verify_receipt(
+        between["registered"].receipt, trusted.by_kid, validity=trusted.log_validity
+    )
+    assert info.unwrap().kid == following.kid
+    rotated = asyncio.run(rotate_log_key(settings, "x"))
+    assert rotated.entries == ()
+    assert rotated.new_kid == following.kid
+    after = asyncio.run(_after(settings))
+    assert after["keys"].log.kid == following.kid
+    assert after["keys"].standby is None
+    assert after["receipts"][made[0][0]] == made[0][2]
