@@ -24,7 +24,7 @@ from registry.records.bootstrap import initialise
 from registry.records.errors import RegistrationRefused
 from registry.records.log_key_rotation import sign_rotation
 from registry.records.operator import NEXT_LOG_KEY_FILE, OperatorKeys, next_key, open_keys
-from registry.records.rotation import rotate_admin_key, rotate_log_key
+from registry.records.rotation import NotSequencing, rotate_admin_key, rotate_log_key
 from registry.records.service import RegistryService
 from registry.signing.cose import CoseSigner
 from registry.verify.cbor import decode_deterministic
@@ -308,3 +308,22 @@ def test_a_log_key_rotation_cut_short_before_the_files_are_renamed_is_finished(
     assert after["keys"].log.kid == following.kid
     assert after["keys"].standby is None
     assert after["receipts"][made[0][0]] == made[0][2]
+
+
+def test_a_rotation_is_refused_while_a_registry_sequences(settings: Settings) -> None:
+    keys, _ = asyncio.run(_fill(settings))
+
+    async def attempt() -> None:
+        running = await RegistryService.open(settings, keys)
+        try:
+            assert running.is_sequencer
+            with pytest.raises(NotSequencing) as refused:
+                await rotate_log_key(settings, "x")
+            assert "stop every `registry serve`" in str(refused.value)
+        finally:
+            await running.close()
+
+    asyncio.run(attempt())
+    after = asyncio.run(_after(settings))
+    assert len(after["configuration"]["keys"]) == 1, "nothing announced"
+    assert after["keys"].log.kid == keys.log.kid
