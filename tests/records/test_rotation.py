@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -327,3 +328,32 @@ def test_a_rotation_is_refused_while_a_registry_sequences(settings: Settings) ->
     after = asyncio.run(_after(settings))
     assert len(after["configuration"]["keys"]) == 1, "nothing announced"
     assert after["keys"].log.kid == keys.log.kid
+
+
+def test_registry_verify_refuses_what_the_retired_log_key_signs_after_its_end(
+    settings: Settings, tmp_path: Path
+) -> None:
+    old_keys, made = asyncio.run(_fill(settings))
+    asyncio.run(rotate_log_key(settings, "x"))
+    after = asyncio.run(_after(settings, PPK.sign_statement(pact(place="Baru"), "ppk", NOW_S)))
+    trust = tmp_path / "trust.json"
+    trust.write_text(json.dumps(after["configuration"]))
+    info = verify_receipt(after["registered"].receipt, _trusted(after["configuration"]).by_kid)
+    latest = info.unwrap()
+    forged = issue_receipt(
+        old_keys.log,
+        settings.origin,
+        latest.leaf_bytes,
+        latest.index,
+        latest.tree_size,
+        list(latest.proof),
+        latest.root,
+        NOW_S,
+    )
+    runner = CliRunner()
+    for name, receipt, code in (("old", made[0][2], 0), ("forged", forged, 1)):
+        path = tmp_path / f"{name}.cose"
+        path.write_bytes(receipt)
+        result = runner.invoke(main, ["verify", str(path), "--trust", str(trust)])
+        assert result.exit_code == code, result.output
+    assert "key-outside-validity" in result.output
