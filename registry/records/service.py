@@ -102,6 +102,7 @@ class RegistryService:
             settings.origin,
         )
         """The witnesses' cosignatures this process serves (``GET /checkpoint``...)."""
+        self.cosigned.log_keys = state.keys
         self.witnessing: Witnessing | None = None
         """On the sequencer: the rounds that submit each checkpoint to the witnesses."""
         self._lock = contextlib.AsyncExitStack()

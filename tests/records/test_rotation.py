@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,8 +24,8 @@ from registry.log.receipt import issue_receipt
 from registry.records.bootstrap import initialise
 from registry.records.errors import RegistrationRefused
 from registry.records.log_key_rotation import sign_rotation
-from registry.records.operator import OperatorKeys, open_keys
-from registry.records.rotation import rotate_admin_key, rotate_log_key
+from registry.records.operator import NEXT_LOG_KEY_FILE, OperatorKeys, next_key, open_keys
+from registry.records.rotation import NotSequencing, rotate_admin_key, rotate_log_key
 from registry.records.service import RegistryService
 from registry.signing.cose import CoseSigner
 from registry.verify.cbor import decode_deterministic
@@ -275,3 +276,84 @@ def test_a_key_succession_is_derived_again_after_a_restart(settings: Settings) -
         old.term_end,
     )
     assert new.enrolment_idx == old.revocation_idx
+
+
+def test_a_log_key_rotation_cut_short_before_the_files_are_renamed_is_finished(
+    settings: Settings,
+) -> None:
+    keys, made = asyncio.run(_fill(settings))
+    folder, passphrase = settings.data_dir, settings.admin_passphrase
+    following = CoseSigner(next_key(folder, NEXT_LOG_KEY_FILE, passphrase))
+
+    async def announce_only() -> None:  # the rotation's commit, then the power goes
+        waiting = open_keys(folder, passphrase, settings.origin)
+        service = await RegistryService.open(settings, waiting)
+        try:
+            statement = sign_rotation(keys.admin, keys.log.public_key, following.public_key, "x")
+            await service.register(statement)
+        finally:
+            await service.close()
+
+    asyncio.run(announce_only())
+    # a start in between signs with the announced key, found in log-next.key
+    between = asyncio.run(_after(settings, PPK.sign_statement(pact(place="Antara"), "ppk", NOW_S)))
+    trusted = _trusted(between["configuration"])
+    info = verify_receipt(
+        between["registered"].receipt, trusted.by_kid, validity=trusted.log_validity
+    )
+    assert info.unwrap().kid == following.kid
+    rotated = asyncio.run(rotate_log_key(settings, "x"))
+    assert rotated.entries == ()
+    assert rotated.new_kid == following.kid
+    after = asyncio.run(_after(settings))
+    assert after["keys"].log.kid == following.kid
+    assert after["keys"].standby is None
+    assert after["receipts"][made[0][0]] == made[0][2]
+
+
+def test_a_rotation_is_refused_while_a_registry_sequences(settings: Settings) -> None:
+    keys, _ = asyncio.run(_fill(settings))
+
+    async def attempt() -> None:
+        running = await RegistryService.open(settings, keys)
+        try:
+            assert running.is_sequencer
+            with pytest.raises(NotSequencing) as refused:
+                await rotate_log_key(settings, "x")
+            assert "stop every `registry serve`" in str(refused.value)
+        finally:
+            await running.close()
+
+    asyncio.run(attempt())
+    after = asyncio.run(_after(settings))
+    assert len(after["configuration"]["keys"]) == 1, "nothing announced"
+    assert after["keys"].log.kid == keys.log.kid
+
+
+def test_registry_verify_refuses_what_the_retired_log_key_signs_after_its_end(
+    settings: Settings, tmp_path: Path
+) -> None:
+    old_keys, made = asyncio.run(_fill(settings))
+    asyncio.run(rotate_log_key(settings, "x"))
+    after = asyncio.run(_after(settings, PPK.sign_statement(pact(place="Baru"), "ppk", NOW_S)))
+    trust = tmp_path / "trust.json"
+    trust.write_text(json.dumps(after["configuration"]))
+    info = verify_receipt(after["registered"].receipt, _trusted(after["configuration"]).by_kid)
+    latest = info.unwrap()
+    forged = issue_receipt(
+        old_keys.log,
+        settings.origin,
+        latest.leaf_bytes,
+        latest.index,
+        latest.tree_size,
+        list(latest.proof),
+        latest.root,
+        NOW_S,
+    )
+    runner = CliRunner()
+    for name, receipt, code in (("old", made[0][2], 0), ("forged", forged, 1)):
+        path = tmp_path / f"{name}.cose"
+        path.write_bytes(receipt)
+        result = runner.invoke(main, ["verify", str(path), "--trust", str(trust)])
+        assert result.exit_code == code, result.output
+    assert "key-outside-validity" in result.output
