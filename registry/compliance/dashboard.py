@@ -516,9 +516,15 @@ def instansi_page(snap: Snapshot, instansi_id: str) -> dict[str, Any] | None:
 BOM = "\ufeff"
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""What makes Excel read a cell as a formula: such text is written after a ``'``."""
+
+
 def _excel_cell(value: Any) -> Any:
     if value is None:
         return ""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
     if isinstance(value, bool):
         return "ya" if value else "tidak"
     if isinstance(value, float):
@@ -529,7 +535,8 @@ def _excel_cell(value: Any) -> Any:
 def excel_csv(rows: Iterable[dict[str, Any]]) -> str:
     """The rows as CSV for Excel in the Indonesian locale: UTF-8 with a BOM, ``;`` between
     cells, a decimal comma; figures flattened as the API's CSV does (``name`` and
-    ``name_entries``)."""
+    ``name_entries``).  Text that Excel would run as a formula (a name from the log
+    starting with ``=``, ``+``, ``-`` or ``@``) is written as text."""
     flat = [_flatten(r) for r in rows]
     columns = list(dict.fromkeys(c for r in flat for c in r))
     out = io.StringIO()

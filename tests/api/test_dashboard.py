@@ -341,3 +341,12 @@ def test_the_language_switch_keeps_the_filters(client: TestClient) -> None:  # t
     assert switch is not None
     assert "province=Jawa+Barat" in switch.group(1)
     assert "lang=en" in switch.group(1)
+
+
+def test_what_a_visitor_types_is_shown_escaped(client: TestClient) -> None:  # type: ignore[type-arg]
+    typed = '<script>alert("x")</script>'
+    for path, param in (("/dashboard", "province"), ("/", "type")):
+        page = client.get(path, params={param: typed})
+        assert page.status_code == 400
+        assert typed not in page.text
+        assert "&lt;script&gt;" in page.text

@@ -228,3 +228,10 @@ def test_excel_csv_is_semicolon_separated_with_a_bom_and_decimal_comma() -> None
             "median_days_entries": "",
         }
     ]
+
+
+@pytest.mark.parametrize("name", ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\tx"])
+def test_excel_csv_never_hands_excel_a_formula(name: str) -> None:
+    text = dashboard.excel_csv([{"instansi": name, "count": -1}])
+    rows = list(csv.DictReader(io.StringIO(text[1:]), delimiter=";"))
+    assert rows == [{"instansi": "'" + name, "count": "-1"}]
