@@ -61,14 +61,18 @@ def filter_of(compliance: ComplianceService, **raw: str | None) -> Filter:
 async def counted(service: RegistryService, compliance: ComplianceService, flt: Filter) -> Counted:
     """The filter's snapshot, the log caught up, and the checkpoint it counts.
 
-    The index is read up to the latest checkpoint; its size is taken at once,
-    with no await between, so the tables computed from this snapshot in the
-    same step count exactly the entries under that checkpoint.
+    The checkpoint is looked up for the size the index has read; if entries
+    arrive meanwhile, again for the new size.  The snapshot is then made with no
+    await before the caller computes its tables, so they count exactly the
+    entries under that checkpoint.
     """
     await compliance.snapshot(flt.until)
+    while True:
+        size = compliance.index.size
+        record = await service.checkpoint_at(size)
+        if compliance.index.size == size:
+            break
     snap = dashboard.snapshot(compliance.index, flt, today())
-    size = compliance.index.size
-    record = await service.checkpoint_at(size)
     root = None if record is None else base64.b64encode(record.root).decode()
     return Counted(snap, size, root)
 
