@@ -125,7 +125,7 @@ async def _page(
     **extra: Any,
 ) -> Response[str]:
     t = strings(lang)
-    response = render_page(
+    return render_page(
         request,
         service,
         template,
@@ -137,8 +137,6 @@ async def _page(
         **tools(t, lang),
         **extra,
     )
-    response.headers["Vary"] = "Accept-Language"
-    return response
 
 
 def _refused(exc: FilterRefused | BadRequest, lang: str) -> str:

@@ -327,11 +327,20 @@ def test_the_home_page_browses_every_record_in_pages(client: TestClient) -> None
     assert [int(r) for r in rows] == newest
 
 
-def test_pages_follow_accept_language_unless_lang_is_given(client: TestClient) -> None:  # type: ignore[type-arg]
-    english = client.get("/dashboard", headers={"accept-language": "en-GB,en;q=0.9"})
+@pytest.mark.parametrize(
+    "path", ["/dashboard", "/", "/verify", "/v/5", "/instansi/kementerian-dalam-negeri"]
+)
+def test_pages_follow_accept_language_unless_lang_is_given(
+    client: TestClient,  # type: ignore[type-arg]
+    path: str,
+) -> None:
+    english = client.get(path, headers={"accept-language": "en-GB,en;q=0.9,id;q=0.8"})
     assert english.headers["content-language"] == "en"
-    assert client.get("/dashboard").headers["content-language"] == "id"
-    forced = client.get("/dashboard?lang=id", headers={"accept-language": "en"})
+    assert "Accept-Language" in english.headers["vary"]
+    indonesian = client.get(path, headers={"accept-language": "id-ID,id;q=0.9,en;q=0.8"})
+    assert indonesian.headers["content-language"] == "id"
+    assert client.get(path).headers["content-language"] == "id"
+    forced = client.get(path, params={"lang": "id"}, headers={"accept-language": "en"})
     assert forced.headers["content-language"] == "id"
 
 
