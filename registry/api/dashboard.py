@@ -235,14 +235,14 @@ class RecordsApi(Controller):
             claimed_since=claimed_since,
             claimed_until=claimed_until,
         )
-        found = finder.search(compliance.index, query)
-        page = [f.to_dict() for f in found[offset : offset + limit]]
+        found, total = finder.find(compliance.index, query, offset, limit)
+        page = [f.to_dict() for f in found]
         if format == "csv":
             return csv_response("records", page)
         return Response(
             {
                 "query": query.params(),
-                "total": len(found),
+                "total": total,
                 "limit": limit,
                 "offset": offset,
                 "items": page,
@@ -291,16 +291,15 @@ async def browse(
             "pages": 1,
             "link": lambda **more: "",
         }
-    found = finder.search(compliance.index, q)
-    start = (page - 1) * BROWSE_PAGE
+    found, total = finder.find(compliance.index, q, (page - 1) * BROWSE_PAGE, BROWSE_PAGE)
     params = q.params()
     return {
         "form": form,
         "error": None,
-        "items": [f.to_dict() for f in found[start : start + BROWSE_PAGE]],
-        "total": len(found),
+        "items": [f.to_dict() for f in found],
+        "total": total,
         "page": page,
-        "pages": max(1, -(-len(found) // BROWSE_PAGE)),
+        "pages": max(1, -(-total // BROWSE_PAGE)),
         "link": lambda **more: query(params, lang, **more),
         "csv": "/api/records" + query(params, "id", format="csv", limit=1000),
     }

@@ -235,3 +235,21 @@ def test_excel_csv_never_hands_excel_a_formula(name: str) -> None:
     text = dashboard.excel_csv([{"instansi": name, "count": -1}])
     rows = list(csv.DictReader(io.StringIO(text[1:]), delimiter=";"))
     assert rows == [{"instansi": "'" + name, "count": "-1"}]
+
+
+def test_the_record_list_grows_with_the_index_as_if_rebuilt(index: ComplianceIndex) -> None:
+    before = finder.records(index)
+    index.reports[11] = Report(11, "2020-12-02", BANTEN, "Banten")
+    index.follow_ups[12] = FollowUp(12, "2020-12-03", 6, "refused", None, JABAR_KID)
+    index.size = 13
+    grown = finder.records(index)
+    assert [f.index for f in grown] == [f.index for f in before] + [11, 12]
+    assert grown == finder._records(index)
+
+
+def test_a_page_without_a_filter_is_the_newest_records(index: ComplianceIndex) -> None:
+    everything = finder.search(index, finder.Query())
+    for offset, limit in ((0, 3), (3, 3), (8, 5), (50, 5)):
+        page, total = finder.find(index, finder.Query(), offset, limit)
+        assert page == everything[offset : offset + limit]
+        assert total == len(everything)
