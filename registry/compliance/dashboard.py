@@ -448,8 +448,10 @@ def _month_rates(outcomes: Iterable[Outcome], as_of: str) -> list[dict[str, Any]
 
 
 def signer_page(snap: Snapshot, kid: bytes) -> dict[str, Any] | None:
-    """A PPK key's page: the API's record of the key, its steps, and its rate by month."""
-    row = views.signer(snap, kid)
+    """A PPK key's page: the API's record of the key, its steps, and its rate by month;
+    ``None`` for a key that is not a PPK's (no page gathers what one ASN signed)."""
+    key = snap.keys.get(kid)
+    row = views.signer(snap, kid) if key is not None and key.role == "ppk" else None
     if row is None:
         return None
     outcomes = [o for o in snap.outcomes.values() if o.rec.ppk_kid == kid]

@@ -359,3 +359,14 @@ def test_what_a_visitor_types_is_shown_escaped(client: TestClient) -> None:  # t
         assert page.status_code == 400
         assert typed not in page.text
         assert "&lt;script&gt;" in page.text
+
+
+def test_an_asn_has_no_profile_page(client: TestClient) -> None:  # type: ignore[type-arg]
+    declarations = get(client, "/api/entries", type="declaration", limit=200)["items"]
+    roles = {
+        d["signer"]: get(client, f"/api/compliance/signers/{d['signer']}")["role"]
+        for d in declarations[:40]
+    }
+    asn = next(kid for kid, role in roles.items() if role != "ppk")
+    assert client.get(f"/signers/{asn}").status_code == 404
+    assert client.get(f"/api/profiles/signers/{asn}").status_code == 404
