@@ -202,7 +202,7 @@ class PagesController(Controller):
             key = dashboard.LABELS[name]
             total = len(rows)
             if name == "instansi":
-                rows.sort(key=lambda r: -(r["recommendations"]["value"] or 0))
+                rows = sorted(rows, key=lambda r: -(r["recommendations"]["value"] or 0))
                 rows = rows[:PAGE_ROWS]
             text, figs = columns(rows, key)
             tables[name] = {"rows": rows, "key": key, "text": text, "figures": figs, "total": total}

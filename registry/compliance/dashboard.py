@@ -31,10 +31,12 @@ import csv
 import datetime as dt
 import io
 import re
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from functools import cached_property
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from registry.compliance import views
 from registry.compliance.export import _flatten
@@ -292,8 +294,27 @@ def snapshot(index: ComplianceIndex, flt: Filter, today: str) -> Snapshot:
     return FilteredSnapshot(index, as_of, flt)
 
 
+TABLES_KEPT = 64
+"""Tables kept per index between requests (for the same log, day and filter)."""
+_tables: WeakKeyDictionary[ComplianceIndex, OrderedDict[tuple[Any, ...], list[dict[str, Any]]]]
+_tables = WeakKeyDictionary()
+
+
 def table(snap: Snapshot, name: str) -> list[dict[str, Any]]:
-    """The dashboard table ``name`` (one of :data:`TABLES`) as rows."""
+    """The dashboard table ``name`` (one of :data:`TABLES`) as rows (do not change them:
+    they are kept for the next request until the log grows)."""
+    kept = _tables.setdefault(snap.index, OrderedDict())
+    key = (snap.index.version, snap.as_of, getattr(snap, "filter", None), name)
+    rows = kept.get(key)
+    if rows is None:
+        rows = _table(snap, name)
+        kept[key] = rows
+        while len(kept) > TABLES_KEPT:
+            kept.popitem(last=False)
+    return rows
+
+
+def _table(snap: Snapshot, name: str) -> list[dict[str, Any]]:
     if name == "national":
         return [views.national(snap)]
     if name == "provinces":

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
+from weakref import WeakKeyDictionary
 
 from registry.compliance.dashboard import FilterRefused, choices, field, iso_day, slug
 from registry.compliance.index import ComplianceIndex
@@ -127,18 +128,17 @@ def _records(index: ComplianceIndex, since: int = 0) -> list[Found]:
     return out
 
 
-_CACHE: dict[int, tuple[int, list[Found]]] = {}
+_CACHE: WeakKeyDictionary[ComplianceIndex, tuple[int, list[Found]]] = WeakKeyDictionary()
 
 
 def records(index: ComplianceIndex) -> list[Found]:
     """:func:`_records` of the whole index, extended with each new entry, not rebuilt."""
-    cached = _CACHE.get(id(index))
+    cached = _CACHE.get(index)
     if cached is None or cached[0] > index.size:
         cached = (index.size, _records(index))
-        _CACHE.clear()
     elif cached[0] < index.size:
         cached = (index.size, cached[1] + _records(index, cached[0]))
-    _CACHE[id(index)] = cached
+    _CACHE[index] = cached
     return cached[1]
 
 
