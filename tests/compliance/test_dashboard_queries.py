@@ -253,3 +253,15 @@ def test_a_page_without_a_filter_is_the_newest_records(index: ComplianceIndex) -
         page, total = finder.find(index, finder.Query(), offset, limit)
         assert page == everything[offset : offset + limit]
         assert total == len(everything)
+
+
+def test_a_kept_table_is_never_another_registrys_or_an_older_log(index: ComplianceIndex) -> None:
+    flt = Filter(province="Jawa Barat")
+    first = dashboard.table(dashboard.snapshot(index, flt, "2024-12-31"), "national")
+    assert dashboard.table(dashboard.snapshot(index, flt, "2024-12-31"), "national") is first
+    other = ComplianceIndex()  # same version (0) and filter, another log
+    assert dashboard.table(dashboard.snapshot(other, flt, "2024-12-31"), "national") != first
+    index.recs[11] = rec(11, "2020-12-01", JABAR_KID, JABAR, "2020-12-15")
+    index.version += 1
+    grown = dashboard.table(dashboard.snapshot(index, flt, "2024-12-31"), "national")
+    assert grown[0]["recommendations"]["value"] == first[0]["recommendations"]["value"] + 1
