@@ -150,6 +150,17 @@ def _filter_form(compliance: ComplianceService, flt: Filter | None, raw: dict[st
     return {"choices": known, "given": {k: (v or "") for k, v in raw.items()}, "filter": flt}
 
 
+def _row_name(compliance: ComplianceService, table: str, row: str | None) -> str | None:
+    """A row as people name it: a PPK key's holder rather than its key id."""
+    if row and dashboard.LABELS.get(table) == "kid":
+        try:
+            key = compliance.index.keys.get(kid_of(row))
+        except BadRequest:
+            key = None
+        return row if key is None else key.name
+    return row
+
+
 class PagesController(Controller):
     """The dashboard, the entries behind a figure, the profiles of PPKs and instansi."""
 
@@ -286,7 +297,7 @@ class PagesController(Controller):
             error=None,
             table=table,
             figure=figure,
-            row=row,
+            row=_row_name(compliance, table, row),
             counted=c.header(),
             items=items,
             total=len(indexes),

@@ -243,6 +243,10 @@ def test_a_ppk_page_shows_pacts_recommendations_and_rate(client: TestClient) -> 
         assert f'src="/entries/{pact["index"]}/qr.png"' in html
     for rec in profile["recommendation_outcomes"]:
         assert f'href="/v/{rec["index"]}"' in html
+    overdue = client.get(
+        "/dashboard/signers/entries", params={"figure": "overdue", "row": signer["kid"]}
+    ).text
+    assert f"{signer['name']}: {signer['overdue']['value']} " in overdue
     downloads = re.findall(r'class="csv" href="([^"]+)"', html)
     assert len(downloads) == 3
     for href in downloads:
