@@ -61,14 +61,18 @@ def filter_of(compliance: ComplianceService, **raw: str | None) -> Filter:
 async def counted(service: RegistryService, compliance: ComplianceService, flt: Filter) -> Counted:
     """The filter's snapshot, the log caught up, and the checkpoint it counts.
 
-    The index is read up to the latest checkpoint; its size is taken at once,
-    with no await between, so the tables computed from this snapshot in the
-    same step count exactly the entries under that checkpoint.
+    The checkpoint is looked up for the size the index has read; if entries
+    arrive meanwhile, again for the new size.  The snapshot is then made with no
+    await before the caller computes its tables, so they count exactly the
+    entries under that checkpoint.
     """
     await compliance.snapshot(flt.until)
+    while True:
+        size = compliance.index.size
+        record = await service.checkpoint_at(size)
+        if compliance.index.size == size:
+            break
     snap = dashboard.snapshot(compliance.index, flt, today())
-    size = compliance.index.size
-    record = await service.checkpoint_at(size)
     root = None if record is None else base64.b64encode(record.root).decode()
     return Counted(snap, size, root)
 
@@ -231,14 +235,14 @@ class RecordsApi(Controller):
             claimed_since=claimed_since,
             claimed_until=claimed_until,
         )
-        found = finder.search(compliance.index, query)
-        page = [f.to_dict() for f in found[offset : offset + limit]]
+        found, total = finder.find(compliance.index, query, offset, limit)
+        page = [f.to_dict() for f in found]
         if format == "csv":
             return csv_response("records", page)
         return Response(
             {
                 "query": query.params(),
-                "total": len(found),
+                "total": total,
                 "limit": limit,
                 "offset": offset,
                 "items": page,
@@ -287,16 +291,15 @@ async def browse(
             "pages": 1,
             "link": lambda **more: "",
         }
-    found = finder.search(compliance.index, q)
-    start = (page - 1) * BROWSE_PAGE
+    found, total = finder.find(compliance.index, q, (page - 1) * BROWSE_PAGE, BROWSE_PAGE)
     params = q.params()
     return {
         "form": form,
         "error": None,
-        "items": [f.to_dict() for f in found[start : start + BROWSE_PAGE]],
-        "total": len(found),
+        "items": [f.to_dict() for f in found],
+        "total": total,
         "page": page,
-        "pages": max(1, -(-len(found) // BROWSE_PAGE)),
+        "pages": max(1, -(-total // BROWSE_PAGE)),
         "link": lambda **more: query(params, lang, **more),
         "csv": "/api/records" + query(params, "id", format="csv", limit=1000),
     }

@@ -125,7 +125,7 @@ async def _page(
     **extra: Any,
 ) -> Response[str]:
     t = strings(lang)
-    response = render_page(
+    return render_page(
         request,
         service,
         template,
@@ -137,8 +137,6 @@ async def _page(
         **tools(t, lang),
         **extra,
     )
-    response.headers["Vary"] = "Accept-Language"
-    return response
 
 
 def _refused(exc: FilterRefused | BadRequest, lang: str) -> str:
@@ -150,6 +148,17 @@ def _refused(exc: FilterRefused | BadRequest, lang: str) -> str:
 def _filter_form(compliance: ComplianceService, flt: Filter | None, raw: dict[str, Any]) -> Any:
     known = dashboard.choices(compliance.index)
     return {"choices": known, "given": {k: (v or "") for k, v in raw.items()}, "filter": flt}
+
+
+def _row_name(compliance: ComplianceService, table: str, row: str | None) -> str | None:
+    """A row as people name it: a PPK key's holder rather than its key id."""
+    if row and dashboard.LABELS.get(table) == "kid":
+        try:
+            key = compliance.index.keys.get(kid_of(row))
+        except BadRequest:
+            key = None
+        return row if key is None else key.name
+    return row
 
 
 class PagesController(Controller):
@@ -204,7 +213,7 @@ class PagesController(Controller):
             key = dashboard.LABELS[name]
             total = len(rows)
             if name == "instansi":
-                rows.sort(key=lambda r: -(r["recommendations"]["value"] or 0))
+                rows = sorted(rows, key=lambda r: -(r["recommendations"]["value"] or 0))
                 rows = rows[:PAGE_ROWS]
             text, figs = columns(rows, key)
             tables[name] = {"rows": rows, "key": key, "text": text, "figures": figs, "total": total}
@@ -288,7 +297,7 @@ class PagesController(Controller):
             error=None,
             table=table,
             figure=figure,
-            row=row,
+            row=_row_name(compliance, table, row),
             counted=c.header(),
             items=items,
             total=len(indexes),

@@ -1,7 +1,8 @@
 """The pages: ``/`` (home), ``/v/{index}`` (verify one record), ``/verify`` (scan a QR), files.
 
-The server renders the pages (Jinja2, Bahasa Indonesia first, ``?lang=en`` for
-English) and may show a record's fields for convenience, but the verdict is
+The server renders the pages (Jinja2, Bahasa Indonesia first, English for
+``?lang=en`` or a browser whose ``Accept-Language`` puts English before
+Indonesian) and may show a record's fields for convenience, but the verdict is
 computed in the reader's browser by ``web/static/verify.js`` from the raw
 bytes of the statement, receipt and checkpoint.  The keys the browser checks
 against are pinned into every page (see :func:`trust_document` and
@@ -301,7 +302,7 @@ def render_page(
         html,
         status_code=status,
         media_type="text/html; charset=utf-8",
-        headers={**SECURITY_HEADERS, "Content-Language": lang},
+        headers={**SECURITY_HEADERS, "Content-Language": lang, "Vary": "Accept-Language"},
     )
 
 
@@ -337,7 +338,7 @@ class WebController(Controller):
         lang: FromQuery[str | None] = None,
     ) -> Response[str]:
         """The record page: the server's summary, and the browser's verdict from raw bytes."""
-        chosen = language(lang)
+        chosen = page_language(request, lang)
         try:
             view = await service.entry_view(index)
         except NotFound:
@@ -392,7 +393,7 @@ class WebController(Controller):
     ) -> Response[str]:
         """What a visitor sees first: the log's size and signed head, the newest records,
         and a browser of every record (search by name, instansi, region, type, date)."""
-        chosen = language(lang)
+        chosen = page_language(request, lang)
         raw = {
             "name": name,
             "instansi": instansi,
@@ -437,7 +438,8 @@ class WebController(Controller):
         lang: FromQuery[str | None] = None,
     ) -> Response[str]:
         """The scan page: camera, upload or paste; link QRs open ``/v/``, offline QRs check here."""
-        return self._page(request, service, "scan.html", language(lang), 200, page="scan")
+        chosen = page_language(request, lang)
+        return self._page(request, service, "scan.html", chosen, 200, page="scan")
 
     @get("/static/{name:path}", summary="The verify pages' scripts, styles and trust list")
     async def static(

@@ -31,10 +31,12 @@ import csv
 import datetime as dt
 import io
 import re
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from functools import cached_property
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from registry.compliance import views
 from registry.compliance.export import _flatten
@@ -292,8 +294,27 @@ def snapshot(index: ComplianceIndex, flt: Filter, today: str) -> Snapshot:
     return FilteredSnapshot(index, as_of, flt)
 
 
+TABLES_KEPT = 64
+"""Tables kept per index between requests (for the same log, day and filter)."""
+_tables: WeakKeyDictionary[ComplianceIndex, OrderedDict[tuple[Any, ...], list[dict[str, Any]]]]
+_tables = WeakKeyDictionary()
+
+
 def table(snap: Snapshot, name: str) -> list[dict[str, Any]]:
-    """The dashboard table ``name`` (one of :data:`TABLES`) as rows."""
+    """The dashboard table ``name`` (one of :data:`TABLES`) as rows (do not change them:
+    they are kept for the next request until the log grows)."""
+    kept = _tables.setdefault(snap.index, OrderedDict())
+    key = (snap.index.version, snap.as_of, getattr(snap, "filter", None), name)
+    rows = kept.get(key)
+    if rows is None:
+        rows = _table(snap, name)
+        kept[key] = rows
+        while len(kept) > TABLES_KEPT:
+            kept.popitem(last=False)
+    return rows
+
+
+def _table(snap: Snapshot, name: str) -> list[dict[str, Any]]:
     if name == "national":
         return [views.national(snap)]
     if name == "provinces":
@@ -448,8 +469,10 @@ def _month_rates(outcomes: Iterable[Outcome], as_of: str) -> list[dict[str, Any]
 
 
 def signer_page(snap: Snapshot, kid: bytes) -> dict[str, Any] | None:
-    """A PPK key's page: the API's record of the key, its steps, and its rate by month."""
-    row = views.signer(snap, kid)
+    """A PPK key's page: the API's record of the key, its steps, and its rate by month;
+    ``None`` for a key that is not a PPK's (no page gathers what one ASN signed)."""
+    key = snap.keys.get(kid)
+    row = views.signer(snap, kid) if key is not None and key.role == "ppk" else None
     if row is None:
         return None
     outcomes = [o for o in snap.outcomes.values() if o.rec.ppk_kid == kid]
@@ -516,9 +539,15 @@ def instansi_page(snap: Snapshot, instansi_id: str) -> dict[str, Any] | None:
 BOM = "\ufeff"
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""What makes Excel read a cell as a formula: such text is written after a ``'``."""
+
+
 def _excel_cell(value: Any) -> Any:
     if value is None:
         return ""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
     if isinstance(value, bool):
         return "ya" if value else "tidak"
     if isinstance(value, float):
@@ -529,7 +558,8 @@ def _excel_cell(value: Any) -> Any:
 def excel_csv(rows: Iterable[dict[str, Any]]) -> str:
     """The rows as CSV for Excel in the Indonesian locale: UTF-8 with a BOM, ``;`` between
     cells, a decimal comma; figures flattened as the API's CSV does (``name`` and
-    ``name_entries``)."""
+    ``name_entries``).  Text that Excel would run as a formula (a name from the log
+    starting with ``=``, ``+``, ``-`` or ``@``) is written as text."""
     flat = [_flatten(r) for r in rows]
     columns = list(dict.fromkeys(c for r in flat for c in r))
     out = io.StringIO()

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
+from weakref import WeakKeyDictionary
 
 from registry.compliance.dashboard import FilterRefused, choices, field, iso_day, slug
 from registry.compliance.index import ComplianceIndex
@@ -77,61 +78,67 @@ class Found:
         }
 
 
-def _records(index: ComplianceIndex) -> list[Found]:
-    """Every record of :data:`TYPES` the index holds, in log order."""
-    keys = index.keys
-    ppk = {kid: k for kid, k in keys.items() if k.role == "ppk"}
+def _newer(facts: dict[Any, Any], since: int) -> list[Any]:
+    """The facts of ``facts`` (kept in log order) from index ``since`` on."""
+    out = []
+    for fact in reversed(facts.values()):
+        if fact.idx < since:
+            break
+        out.append(fact)
+    return out
+
+
+def _records(index: ComplianceIndex, since: int = 0) -> list[Found]:
+    """Every record of :data:`TYPES` the index holds from entry ``since`` on, in log order.
+
+    The index keeps each kind of fact in log order, so only the new ones are read
+    (a key enrolled again keeps its first place: it is listed as first enrolled).
+    """
 
     def person(kid: bytes) -> tuple[str | None, str | None, str | None]:
-        k = ppk.get(kid)
-        return (None, None, None) if k is None else (k.name, b64url(kid), k.province)
+        k = index.keys.get(kid)
+        if k is None or k.role != "ppk":
+            return (None, None, None)
+        return (k.name, b64url(kid), k.province)
 
     out: list[Found] = []
-    for k in keys.values():
-        name, kid, province = person(k.kid)
+    for k in _newer(index.keys, since):
+        name, kid, _ = person(k.kid)
         out.append(
             Found(k.idx, "enrolment", k.day, k.term_start, k.instansi, k.province, name, kid)
         )
-    for s in index.signed.values():
+    for s in _newer(index.signed, since):
         name, kid, province = person(s.signer)
         out.append(Found(s.idx, s.kind, s.day, s.date, s.instansi, province, name, kid))
-    for r in index.reports.values():
+    for r in _newer(index.reports, since):
         out.append(Found(r.idx, "report", r.day, r.day, r.instansi, r.province, None, None))
-    for c in index.recs.values():
+    for c in _newer(index.recs, since):
         name, kid, province = person(c.ppk_kid)
         out.append(Found(c.idx, "recommendation", c.day, c.day, c.instansi, province, name, kid))
-    for f in index.follow_ups.values():
+    for f in _newer(index.follow_ups, since):
         rec = index.recs.get(f.recommendation)
         name, kid, province = person(f.signer)
-        out.append(
-            Found(
-                f.idx,
-                "follow-up",
-                f.day,
-                f.decree_date or f.day,
-                rec.instansi if rec else "",
-                province,
-                name,
-                kid,
-            )
-        )
-    for t in index.steps.values():
+        claimed = f.decree_date or f.day
+        instansi = rec.instansi if rec else ""
+        out.append(Found(f.idx, "follow-up", f.day, claimed, instansi, province, name, kid))
+    for t in _newer(index.steps, since):
         name, kid, province = person(t.ppk_kid)
         out.append(Found(t.idx, "enforcement", t.day, t.day, t.instansi, province, name, kid))
     out.sort(key=lambda f: f.index)
     return out
 
 
-_CACHE: dict[int, tuple[int, list[Found]]] = {}
+_CACHE: WeakKeyDictionary[ComplianceIndex, tuple[int, list[Found]]] = WeakKeyDictionary()
 
 
 def records(index: ComplianceIndex) -> list[Found]:
-    """:func:`_records`, made once per state of the index."""
-    cached = _CACHE.get(id(index))
-    if cached is None or cached[0] != index.version:
-        cached = (index.version, _records(index))
-        _CACHE.clear()
-        _CACHE[id(index)] = cached
+    """:func:`_records` of the whole index, extended with each new entry, not rebuilt."""
+    cached = _CACHE.get(index)
+    if cached is None or cached[0] > index.size:
+        cached = (index.size, _records(index))
+    elif cached[0] < index.size:
+        cached = (index.size, cached[1] + _records(index, cached[0]))
+    _CACHE[index] = cached
     return cached[1]
 
 
@@ -205,6 +212,18 @@ def search(index: ComplianceIndex, query: Query) -> list[Found]:
         out.append(f)
     out.reverse()
     return out
+
+
+def find(index: ComplianceIndex, query: Query, offset: int, limit: int) -> tuple[list[Found], int]:
+    """One page of :func:`search` (newest first) and how many match; without a filter, the
+    page is cut from the list of records without reading the rest."""
+    if not query.params():
+        every = records(index)
+        total = len(every)
+        end = max(total - offset, 0)
+        return every[max(end - limit, 0) : end][::-1], total
+    found = search(index, query)
+    return found[offset : offset + limit], len(found)
 
 
 def suggest(index: ComplianceIndex, text: str) -> list[dict[str, str]]:

@@ -243,6 +243,10 @@ def test_a_ppk_page_shows_pacts_recommendations_and_rate(client: TestClient) -> 
         assert f'src="/entries/{pact["index"]}/qr.png"' in html
     for rec in profile["recommendation_outcomes"]:
         assert f'href="/v/{rec["index"]}"' in html
+    overdue = client.get(
+        "/dashboard/signers/entries", params={"figure": "overdue", "row": signer["kid"]}
+    ).text
+    assert f"{signer['name']}: {signer['overdue']['value']} " in overdue
     downloads = re.findall(r'class="csv" href="([^"]+)"', html)
     assert len(downloads) == 3
     for href in downloads:
@@ -327,11 +331,20 @@ def test_the_home_page_browses_every_record_in_pages(client: TestClient) -> None
     assert [int(r) for r in rows] == newest
 
 
-def test_pages_follow_accept_language_unless_lang_is_given(client: TestClient) -> None:  # type: ignore[type-arg]
-    english = client.get("/dashboard", headers={"accept-language": "en-GB,en;q=0.9"})
+@pytest.mark.parametrize(
+    "path", ["/dashboard", "/", "/verify", "/v/5", "/instansi/kementerian-dalam-negeri"]
+)
+def test_pages_follow_accept_language_unless_lang_is_given(
+    client: TestClient,  # type: ignore[type-arg]
+    path: str,
+) -> None:
+    english = client.get(path, headers={"accept-language": "en-GB,en;q=0.9,id;q=0.8"})
     assert english.headers["content-language"] == "en"
-    assert client.get("/dashboard").headers["content-language"] == "id"
-    forced = client.get("/dashboard?lang=id", headers={"accept-language": "en"})
+    assert "Accept-Language" in english.headers["vary"]
+    indonesian = client.get(path, headers={"accept-language": "id-ID,id;q=0.9,en;q=0.8"})
+    assert indonesian.headers["content-language"] == "id"
+    assert client.get(path).headers["content-language"] == "id"
+    forced = client.get(path, params={"lang": "id"}, headers={"accept-language": "en"})
     assert forced.headers["content-language"] == "id"
 
 
@@ -341,3 +354,23 @@ def test_the_language_switch_keeps_the_filters(client: TestClient) -> None:  # t
     assert switch is not None
     assert "province=Jawa+Barat" in switch.group(1)
     assert "lang=en" in switch.group(1)
+
+
+def test_what_a_visitor_types_is_shown_escaped(client: TestClient) -> None:  # type: ignore[type-arg]
+    typed = '<script>alert("x")</script>'
+    for path, param in (("/dashboard", "province"), ("/", "type")):
+        page = client.get(path, params={param: typed})
+        assert page.status_code == 400
+        assert typed not in page.text
+        assert "&lt;script&gt;" in page.text
+
+
+def test_an_asn_has_no_profile_page(client: TestClient) -> None:  # type: ignore[type-arg]
+    declarations = get(client, "/api/entries", type="declaration", limit=200)["items"]
+    roles = {
+        d["signer"]: get(client, f"/api/compliance/signers/{d['signer']}")["role"]
+        for d in declarations[:40]
+    }
+    asn = next(kid for kid, role in roles.items() if role != "ppk")
+    assert client.get(f"/signers/{asn}").status_code == 404
+    assert client.get(f"/api/profiles/signers/{asn}").status_code == 404

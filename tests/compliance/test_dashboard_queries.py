@@ -228,3 +228,40 @@ def test_excel_csv_is_semicolon_separated_with_a_bom_and_decimal_comma() -> None
             "median_days_entries": "",
         }
     ]
+
+
+@pytest.mark.parametrize("name", ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\tx"])
+def test_excel_csv_never_hands_excel_a_formula(name: str) -> None:
+    text = dashboard.excel_csv([{"instansi": name, "count": -1}])
+    rows = list(csv.DictReader(io.StringIO(text[1:]), delimiter=";"))
+    assert rows == [{"instansi": "'" + name, "count": "-1"}]
+
+
+def test_the_record_list_grows_with_the_index_as_if_rebuilt(index: ComplianceIndex) -> None:
+    before = finder.records(index)
+    index.reports[11] = Report(11, "2020-12-02", BANTEN, "Banten")
+    index.follow_ups[12] = FollowUp(12, "2020-12-03", 6, "refused", None, JABAR_KID)
+    index.size = 13
+    grown = finder.records(index)
+    assert [f.index for f in grown] == [f.index for f in before] + [11, 12]
+    assert grown == finder._records(index)
+
+
+def test_a_page_without_a_filter_is_the_newest_records(index: ComplianceIndex) -> None:
+    everything = finder.search(index, finder.Query())
+    for offset, limit in ((0, 3), (3, 3), (8, 5), (50, 5)):
+        page, total = finder.find(index, finder.Query(), offset, limit)
+        assert page == everything[offset : offset + limit]
+        assert total == len(everything)
+
+
+def test_a_kept_table_is_never_another_registrys_or_an_older_log(index: ComplianceIndex) -> None:
+    flt = Filter(province="Jawa Barat")
+    first = dashboard.table(dashboard.snapshot(index, flt, "2024-12-31"), "national")
+    assert dashboard.table(dashboard.snapshot(index, flt, "2024-12-31"), "national") is first
+    other = ComplianceIndex()  # same version (0) and filter, another log
+    assert dashboard.table(dashboard.snapshot(other, flt, "2024-12-31"), "national") != first
+    index.recs[11] = rec(11, "2020-12-01", JABAR_KID, JABAR, "2020-12-15")
+    index.version += 1
+    grown = dashboard.table(dashboard.snapshot(index, flt, "2024-12-31"), "national")
+    assert grown[0]["recommendations"]["value"] == first[0]["recommendations"]["value"] + 1
