@@ -140,17 +140,20 @@ class ComplianceController(Controller):
         snap = await _snapshot(compliance, as_of)
         return _table("provinces", snap, views.provinces(snap), format)
 
-    @get("/head-types", summary="Definitive vs acting (Pj/Plt) heads")
+    @get("/head-types", summary="Definitive vs acting (Pj, Plt, Pjs) heads")
     async def head_types(
         self,
         compliance: Compliance,
         as_of: AsOf = None,
         on: FromQuery[str | None] = None,
+        election: FromQuery[str | None] = None,
         format: Format = "json",
     ) -> Response[Any]:
         snap = await _snapshot(compliance, as_of)
         day = _day("on", on) or snap.as_of
-        return _table("head-types", snap, views.head_types(snap, day), format, on=day)
+        rows = views.head_types(snap, day, election)
+        acting = views.acting_led(snap, day, election)
+        return _table("head-types", snap, rows, format, on=day, acting=acting)
 
     @get("/elections", summary="Per election")
     async def elections(

@@ -60,6 +60,8 @@ class Report:
     day: str
     instansi: str
     province: str | None
+    category: str = ""
+    subject: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,10 @@ class Rec:
     deadline: str
     report: int | None
     election: str | None
+    sanction: str = "moral"
+    """The sanction recommended (``moral``, ``light``, ``medium``, ``heavy``)."""
+    category: str = ""
+    signer: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,9 @@ class FollowUp:
     action: str
     decree_date: str | None
     signer: bytes
+    sanction: str | None = None
+    """The sanction imposed; ``None``: the follow-up claims the one recommended."""
+    idis_reference: str | None = None
 
 
 @dataclass(frozen=True)
@@ -204,7 +213,15 @@ def read_entry(record: EntryRecord, follow_up_days: int = 14) -> Fact | None:
     if kind == "key-revocation":
         return KeyEnd(idx, day, bytes(p.get("kid", b"")), str(p.get("effective")))
     if kind == "report":
-        return Report(idx, day, str(p.get("instansi")), _text(p, "province"))
+        subject = p.get("subject_commitment")
+        return Report(
+            idx,
+            day,
+            str(p.get("instansi")),
+            _text(p, "province"),
+            _text(p, "category") or "",
+            subject if isinstance(subject, bytes) else b"",
+        )
     if kind == "recommendation":
         report = p.get("report")
         return Rec(
@@ -217,6 +234,9 @@ def read_entry(record: EntryRecord, follow_up_days: int = 14) -> Fact | None:
             _text(p, "deadline") or add_days(day, follow_up_days),
             report if isinstance(report, int) else None,
             _text(p, "election"),
+            _text(p, "sanction") or "moral",
+            _text(p, "category") or "",
+            record.signer_kid,
         )
     if kind == "follow-up":
         return FollowUp(
@@ -226,6 +246,8 @@ def read_entry(record: EntryRecord, follow_up_days: int = 14) -> Fact | None:
             str(p.get("action")),
             _text(p, "decree_date"),
             record.signer_kid,
+            _text(p, "sanction"),
+            _text(p, "idis_reference"),
         )
     if kind == "enforcement":
         cites = tuple(r for r in p.get("recommendations", []) if isinstance(r, int))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from registry.demo.dates import CUTOFF, ELECTION_DAY_2020, GO_LIVE, timestamp
+from registry.demo.dates import ACTING_DAY_2020, CUTOFF, GO_LIVE, timestamp
 from registry.demo.enforcement import EnforcementHistory
 from registry.demo.offices import Region, appoint_heads, build_regions
 from registry.demo.pledges import declare_ppks, enrol_asn, publish_templates, sign_pacts
@@ -65,7 +65,7 @@ def _expected(kept: list[Event], regions: list[Region]) -> dict[str, int]:
     acting = [
         n
         for n, r in enumerate(regions)
-        if (o := r.office_at(ELECTION_DAY_2020)) is not None and o.acting
+        if (o := r.office_at(ACTING_DAY_2020)) is not None and o.acting
     ]
     counts["acting_regions"] = len(acting)
     counts["acting_regions_with_violations"] = sum(1 for n in acting if n in violated)

@@ -13,11 +13,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import random
+from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from registry.demo import data
 from registry.demo.dates import (
+    ACTING_DAY_2020,
+    ACTING_REGIONS_2020,
+    ACTING_REGIONS_WITH_VIOLATIONS_2020,
     CUTOFF,
     ELECTION_DAY_2020,
     GO_LIVE,
@@ -76,11 +80,22 @@ class EnforcementHistory:
         self.cycles = {p.name: p.cycle for p in data.PROVINCES}
         self.pilkada = [r for r in regions if r.kind in ("kabupaten", "kota") and r.cycle == 2015]
         self.clean: set[int] = set()
+        self.acting = [
+            n
+            for n, r in enumerate(regions)
+            if (o := r.office_at(ACTING_DAY_2020)) is not None and o.acting
+        ]
+        assert len(self.acting) == ACTING_REGIONS_2020
+        clean_acting = ACTING_REGIONS_2020 - ACTING_REGIONS_WITH_VIOLATIONS_2020
+        self.clean.update(b.rng.sample(self.acting, clean_acting))
         for number, region in enumerate(regions):
             office = region.office_at(ELECTION_DAY_2020)
-            clean_share = 0.21 if office is not None and office.acting else 0.15
-            if office is not None and region.kind != "pusat" and b.rng.random() < clean_share:
+            if number in self.acting or office is None or region.kind == "pusat":
+                continue
+            if b.rng.random() < 0.15:
                 self.clean.add(number)
+        self.sure: set[int] = set()
+        """Reports certain to be recommended: one per acting-led region with violations."""
         for region in regions:
             for o in region.offices:
                 p = _ODDS[(o.acting, b.rng.random() < (0.3 if o.acting else 0.1))]
@@ -114,6 +129,17 @@ class EnforcementHistory:
         numbers = rng.choices(
             range(len(self.regions)), [self.weight(r) for r in self.regions], k=FIGURES["reports"]
         )
+        # Every acting-led region with violations has a report in the campaign months.
+        first_late = FIGURES["reports_cutoff"]
+        for region in (n for n in self.acting if n not in self.clean):
+            late_of = [i for i in range(first_late, len(numbers)) if numbers[i] == region]
+            if not late_of:
+                counts = Counter(numbers[first_late:])
+                spare = [i for i in range(first_late, len(numbers)) if counts[numbers[i]] > 3]
+                spare = [i for i in spare if numbers[i] not in self.acting]
+                late_of = [rng.choice(spare)]
+                numbers[late_of[0]] = region
+            self.sure.add(late_of[0] + 1)
         reports = [
             self.report(n, day, number)
             for n, (day, number) in enumerate(zip(sorted(early + late), numbers, strict=True), 1)
@@ -176,13 +202,15 @@ class EnforcementHistory:
             "date": max(GO_LIVE, add_days(day, -rng.randint(0, 12))).isoformat(),
             "evidence": [rng.randbytes(32) for _ in range(rng.randint(1, 3))],
         }
-        return b.emit(actor, b.working_hours(day), payload, day=day), number
+        return b.emit(actor, b.working_hours(day), payload, day=day, n=n), number
 
     def recommend(self, reports: list[tuple[Event, int]]) -> list[Rec]:
         rng = self.b.rng
 
         def weight(report: tuple[Event, int]) -> float:
-            return 0.02 if report[1] in self.clean else 1.0
+            if report[1] in self.clean:
+                return 1e-6
+            return 1e6 if report[0].meta["n"] in self.sure else 1.0
 
         early = [r for r in reports if r[0].meta["day"] <= CUTOFF]
         late = [r for r in reports if r[0].meta["day"] > CUTOFF]
@@ -209,6 +237,9 @@ class EnforcementHistory:
     def recommendation(self, report: Event, number: int, day: dt.date) -> Rec:
         rng, region = self.b.rng, self.regions[number]
         office = region.office_at(day)
+        if office is not None and day >= office.until:  # the Pjs's last day: to the incumbent
+            day = add_days(office.until, 1)
+            office = region.office_at(day)
         assert office is not None, f"{region.instansi} has no head on {day}"
         assert report.meta["day"] < day < office.until
         violation = next(v for v in data.VIOLATIONS if v[0] == report.payload["category"])

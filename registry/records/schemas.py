@@ -43,8 +43,11 @@ Nip = Annotated[str, msgspec.Meta(pattern=NIP_PATTERN)]
 EntryIndex = Annotated[int, msgspec.Meta(ge=0)]
 
 Role = Literal["admin", "ppk", "asn", "recommender", "bkn", "bawaslu"]
-HeadType = Literal["definitive", "acting"]
-Sanction = Literal["moral", "medium", "heavy"]
+HeadType = Literal["definitive", "pj", "plt", "pjs"]
+"""A PPK's head type: elected (definitive), or acting as Pj (penjabat), Plt (pelaksana tugas)
+or Pjs (penjabat sementara, while the incumbent campaigns)."""
+Sanction = Literal["moral", "light", "medium", "heavy"]
+"""Moral (PP 42/2004), or light, medium, heavy discipline (PP 94/2021), weakest first."""
 EnforcementStep = Literal["early-warning", "warning", "reprimand", "block", "unblock"]
 
 
@@ -163,6 +166,10 @@ class FollowUp(_Record, tag="follow-up", tag_field="type", kw_only=True, frozen=
     decree_number: Text | None = None
     decree_date: IsoDate | None = None
     reason: Text | None = None
+    sanction: Sanction | None = None
+    """The sanction imposed (a follow-up without one claims the sanction recommended)."""
+    idis_reference: Text | None = None
+    """BKN I'DIS reference, where the discipline goes through BKN."""
 
 
 class Enforcement(_Record, tag="enforcement", tag_field="type", kw_only=True, frozen=True):

@@ -145,12 +145,14 @@ def _choice(options: dict[str, str], key: str) -> Callable[[Cell], str]:
     return parse
 
 
-_SANCTIONS = {"moral": "moral", "medium": "medium", "heavy": "heavy", "ringan": "moral"}
-_SANCTIONS |= {"sanksi moral": "moral", "sedang": "medium", "berat": "heavy"}
-_SANCTIONS |= {"hukuman disiplin sedang": "medium", "hukuman disiplin berat": "heavy"}
+_SANCTIONS = {"moral": "moral", "light": "light", "medium": "medium", "heavy": "heavy"}
+# `ringan` is light discipline under PP 94/2021, not the moral sanction of PP 42/2004.
+_SANCTIONS |= {"sanksi moral": "moral", "ringan": "light", "sedang": "medium", "berat": "heavy"}
+_SANCTIONS |= {"hukuman disiplin ringan": "light", "hukuman disiplin sedang": "medium"}
+_SANCTIONS |= {"hukuman disiplin berat": "heavy"}
 _ACTIONS = {"sanctioned": "sanctioned", "refused": "refused", "dijatuhi sanksi": "sanctioned"}
 _ACTIONS |= {"disanksi": "sanctioned", "ditolak": "refused", "tidak ditindaklanjuti": "refused"}
-_sanction = _choice(_SANCTIONS, "cell.not-a-sanction")
+_sanction = _choice(_SANCTIONS, "cell.not-a-sanction-level")
 _action = _choice(_ACTIONS, "cell.not-an-action")
 
 _DATE = Column("date", ("tanggal", "date"), parse_date)
@@ -174,6 +176,8 @@ COLUMNS: dict[ImportType, tuple[Column, ...]] = {
         Column("decree_number", ("nomor_sk", "decree_number"), _text),
         Column("decree_date", ("tanggal_sk", "decree_date"), parse_date),
         Column("reason", ("alasan", "reason"), _text),
+        Column("sanction", ("sanksi_dijatuhkan", "sanction_imposed", "sanction"), _sanction),
+        Column("idis_reference", ("nomor_idis", "idis", "idis_reference"), _text),
         _DATE,
     ),
 }

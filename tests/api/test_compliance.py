@@ -207,7 +207,7 @@ def test_signer_record_lists_its_entries(history: History) -> None:
     assert row["follow_up_rate"]["value"] == 0.5
     assert row["median_days"]["value"] == 3
     assert row["pacts"] == {"value": 1, "entries": [history.pact]}
-    assert row["head_type"] == "acting"
+    assert row["head_type"] == "pj"
     assert [r["status"] for r in row["recommendation_outcomes"]] == ["followed-up", "overdue"]
 
 

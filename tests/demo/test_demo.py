@@ -161,7 +161,13 @@ def test_mid_2020_figures_match_seed_002(log: Replay) -> None:
 
 def test_acting_heads_follow_up_less_and_later(log: Replay) -> None:
     head_type = {
-        hashlib.sha256(e.payload["public_key"]).digest(): e.payload.get("head_type")
+        hashlib.sha256(e.payload["public_key"]).digest(): (
+            None
+            if e.payload.get("head_type") is None
+            else "definitive"
+            if e.payload["head_type"] == "definitive"
+            else "acting"
+        )
         for _, e in log.of_type("enrolment")
     }
     received: Counter[str] = Counter()
@@ -227,7 +233,7 @@ def test_signers_hold_their_enrolled_derived_keys(demo: DemoData, log: Replay) -
             signer.instansi,
         )
     ppks = [s for s in demo.signers if s.role == "ppk"]
-    assert {s.head_type for s in ppks} == {"acting", "definitive"}
+    assert {s.head_type for s in ppks} == {"definitive", "pj", "plt", "pjs"}
     regional = {s.instansi for s in ppks if s.instansi.startswith("Pemerintah ")}
     assert len(regional) >= 120
     assert len({s.province for s in ppks if s.province}) == 38

@@ -249,13 +249,39 @@ def test_provinces_and_head_types_recomputed_from_the_log(demo: Demo) -> None:
         for group, recs in groups.items():
             assert_figures(rows[group], ref.figures(recs))
     expected = demo.data.expected
-    heads = demo.get("/api/compliance/head-types", on="2020-12-09")["items"]
-    acting = next(r for r in heads if r["head_type"] == "acting")
-    assert acting["instansi_led"]["value"] == expected["acting_regions"]
-    with_recs = acting["instansi_led_with_recommendations"]["value"]
-    assert with_recs == expected["acting_regions_with_violations"]
-    assert acting["followed_up"]["value"] == expected["sanctioned_by_acting"]
-    assert acting["recommendations"]["value"] == expected["recommendations_to_acting"]
+    heads = demo.get("/api/compliance/head-types", on="2020-12-05")["items"]
+    acting = [r for r in heads if r["head_type"] in ("pj", "plt", "pjs")]
+    assert sum(r["instansi_led"]["value"] for r in acting) == expected["acting_regions"]
+    assert sum(r["followed_up"]["value"] for r in acting) == expected["sanctioned_by_acting"]
+    assert (
+        sum(r["recommendations"]["value"] for r in acting)
+        == (expected["recommendations_to_acting"])
+    )
+
+
+def test_violations_in_109_of_the_137_regions_led_by_acting_heads(demo: Demo) -> None:
+    """Seed 000: after Pilkada 2020, violations in 109 of the 137 regions led by acting heads."""
+    body = demo.get("/api/compliance/head-types", on="2020-12-05", election="pilkada-2020")
+    acting = body["acting"]
+    assert acting["instansi_led"]["value"] == 137
+    assert acting["instansi_led_with_recommendations"]["value"] == 109
+    assert acting["share_with_recommendations"]["value"] == 0.7956
+    by_type = {r["head_type"]: r["instansi_led"]["value"] for r in body["items"]}
+    assert by_type["pjs"] > 0
+    assert by_type["plt"] > 0
+    assert by_type["pj"] + by_type["plt"] + by_type["pjs"] == 137
+    ref = Reference(demo.log, TODAY)
+    enrolments = {e.idx: e for e in ref.of["enrolment"]}
+    acting_instansi = {
+        enrolments[i].payload["instansi"]
+        for i in acting["instansi_led"]["entries"]
+        if enrolments[i].payload.get("head_type") in ("pj", "plt", "pjs")
+    }
+    assert len(acting_instansi) == 137
+    cited = acting["instansi_led_with_recommendations"]["entries"]
+    named = {ref.recs[i].payload["instansi"] for i in cited if i in ref.recs}
+    assert named <= acting_instansi
+    assert len(named) == 109
 
 
 def test_instansi_recomputed_from_the_log(demo: Demo) -> None:
