@@ -14,6 +14,7 @@ from typing import Any
 from registry.demo.dates import ACTING_DAY_2020, CUTOFF, GO_LIVE, timestamp
 from registry.demo.enforcement import EnforcementHistory
 from registry.demo.offices import Region, appoint_heads, build_regions
+from registry.demo.pilkada2024 import recommend_to_pact_signers
 from registry.demo.pledges import declare_ppks, enrol_asn, publish_templates, sign_pacts
 from registry.demo.signers import Builder, DemoData, Event
 from registry.signing.cose import CoseSigner
@@ -38,6 +39,9 @@ def _expected(kept: list[Event], regions: list[Region]) -> dict[str, int]:
     violated: set[int] = set()
     for event in kept:
         kind, meta = event.payload["type"], event.meta
+        if meta.get("election") == "pilkada-2024":
+            add(f"{kind}s_2024" if kind != "follow-up" else f"follow_ups_{meta['action']}_2024")
+            continue
         early = meta.get("day", GO_LIVE) <= CUTOFF
         if kind == "report":
             add("reports")
@@ -49,6 +53,8 @@ def _expected(kept: list[Event], regions: list[Region]) -> dict[str, int]:
             add("recommendations_to_acting" if meta["acting"] else "recommendations_to_definitive")
         elif kind == "follow-up" and meta["action"] == "refused":
             add("follow_ups_refused")
+        elif kind == "follow-up" and meta["action"] == "downgraded":
+            add("follow_ups_downgraded")
         elif kind == "follow-up":
             add("follow_ups_sanctioned")
             add("sanctioned_by_2020_07_31", early)
@@ -102,6 +108,7 @@ def build_demo(
     EnforcementHistory(b, regions).run()
     pact_template, declaration_template = publish_templates(b)
     sign_pacts(b, regions, pact_template)
+    recommend_to_pact_signers(b, regions)
     declare_ppks(b, regions, declaration_template)
     enrol_asn(b, regions, declaration_template)
     kept = sorted((e for e in b.events if e.at <= now_s), key=lambda e: (e.at, e.seq))

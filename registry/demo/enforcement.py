@@ -43,6 +43,9 @@ FIGURES = {
     "sanctioned_cutoff": 189,
 }
 REFUSALS = 26
+DOWNGRADES = 21
+"""Follow-ups imposing a weaker sanction than recommended: not followed up."""
+WEAKER = {"light": "moral", "medium": "light", "heavy": "medium"}
 
 
 def _pick_top(
@@ -129,6 +132,15 @@ class EnforcementHistory:
         numbers = rng.choices(
             range(len(self.regions)), [self.weight(r) for r in self.regions], k=FIGURES["reports"]
         )
+        # No violation is proven in the clean acting-led regions: their reports go elsewhere.
+        elsewhere = [
+            n
+            for n, r in enumerate(self.regions)
+            if n not in self.acting and n not in self.clean and self.weight(r) >= 1.0
+        ]
+        numbers = [
+            rng.choice(elsewhere) if n in self.clean and n in self.acting else n for n in numbers
+        ]
         # Every acting-led region with violations has a report in the campaign months.
         first_late = FIGURES["reports_cutoff"]
         for region in (n for n in self.acting if n not in self.clean):
@@ -150,6 +162,7 @@ class EnforcementHistory:
         for rec in recs:
             if rec.followed and rec.fu_day is not None:
                 self.sanction(rec, rec.fu_day)
+        self.downgrade(recs)
 
     def report(self, n: int, day: dt.date, number: int) -> tuple[Event, int]:
         b, rng, region = self.b, self.b.rng, self.regions[number]
@@ -319,23 +332,43 @@ class EnforcementHistory:
                 action="refused",
             )
 
-    def sanction(self, rec: Rec, day: dt.date) -> None:
+    def downgrade(self, recs: list[Rec]) -> None:
+        """Some PPKs impose a weaker sanction than recommended (a medium one as light...)."""
+        rng = self.b.rng
+        left = [
+            r
+            for r in recs
+            if not r.followed and not r.refused and r.event.payload["sanction"] in WEAKER
+        ]
+        picked = _pick_top(rng, left, lambda r: 1.0, DOWNGRADES)
+        for rec in sorted(picked, key=lambda r: r.event.seq):
+            day = max(
+                add_days(rec.day, 1), min(add_days(rec.day, rng.randint(3, 20)), rec.office.until)
+            )
+            self.sanction(rec, day, WEAKER[rec.event.payload["sanction"]])
+
+    def sanction(self, rec: Rec, day: dt.date, weaker: str | None = None) -> None:
         rng = self.b.rng
         region = self.regions[rec.event.meta["region"]]
         unit = {"provinsi": "BKD", "pusat": "Biro SDM"}.get(region.kind, "BKPSDM")
         decree_day = max(add_days(rec.day, 1), add_days(day, -rng.randint(0, 3)))
+        imposed = weaker or rec.event.payload["sanction"]
+        payload = {
+            "type": "follow-up",
+            "recommendation": rec.event,
+            "action": "sanctioned",
+            "decree_number": f"862/{rng.randint(100, 9999):04d}/{unit}/{decree_day.year}",
+            "decree_date": decree_day.isoformat(),
+            "sanction": imposed,
+        }
+        if imposed != "moral":  # discipline (PP 94/2021) goes through BKN's I'DIS
+            payload["idis_reference"] = f"IDIS-{decree_day.year}-{rng.randint(10000, 99999)}"
         self.b.emit(
             rec.office.actor,
             self.b.working_hours(day),
-            {
-                "type": "follow-up",
-                "recommendation": rec.event,
-                "action": "sanctioned",
-                "decree_number": f"862/{rng.randint(100, 9999):04d}/{unit}/{decree_day.year}",
-                "decree_date": decree_day.isoformat(),
-            },
+            payload,
             day=day,
-            action="sanctioned",
+            action="downgraded" if weaker else "sanctioned",
             acting=rec.office.acting,
             on_time=day <= rec.deadline,
         )

@@ -128,9 +128,29 @@ def test_references_name_the_right_earlier_entries(log: Replay) -> None:
             assert s[cited].payload["ppk_kid"] == step.payload["ppk_kid"]
 
 
+LEVELS = ("moral", "light", "medium", "heavy")
+
+
+def _answer(log: Replay, follow_up: Statement) -> str:
+    """``sanctioned``, ``downgraded`` (a weaker sanction than recommended) or ``refused``."""
+    rec = log.statements[follow_up.payload["recommendation"]].payload
+    imposed = follow_up.payload.get("sanction", rec["sanction"])
+    if follow_up.payload["action"] == "sanctioned" and LEVELS.index(imposed) < LEVELS.index(
+        rec["sanction"]
+    ):
+        return "downgraded"
+    return str(follow_up.payload["action"])
+
+
+def _in_2020(log: Replay, s: Statement) -> bool:
+    if s.statement_type == "follow-up":
+        s = log.statements[s.payload["recommendation"]]
+    return str(s.payload.get("case_number", "")).startswith("NET.2020.")
+
+
 def test_national_totals_are_the_seed_figures(demo: DemoData, log: Replay) -> None:
-    types = Counter(s.statement_type for s in log.statements)
-    actions = Counter(s.payload["action"] for _, s in log.of_type("follow-up"))
+    types = Counter(s.statement_type for s in log.statements if _in_2020(log, s))
+    actions = Counter(_answer(log, s) for _, s in log.of_type("follow-up") if _in_2020(log, s))
     assert (types["report"], types["recommendation"], actions["sanctioned"]) == (2304, 1596, 1373)
     assert 0 < actions["refused"] < 223
     one_per_recommendation = Counter(
@@ -142,6 +162,7 @@ def test_national_totals_are_the_seed_figures(demo: DemoData, log: Replay) -> No
     assert demo.expected["follow_ups_sanctioned"] == 1373
     assert demo.expected["not_followed_up"] == 223
     assert demo.expected["follow_ups_refused"] == actions["refused"]
+    assert demo.expected["follow_ups_downgraded"] == actions["downgraded"] > 0
 
 
 def test_mid_2020_figures_match_seed_002(log: Replay) -> None:
@@ -151,7 +172,7 @@ def test_mid_2020_figures_match_seed_002(log: Replay) -> None:
         return sum(
             1
             for _, s in log.of_type(kind)
-            if wib_day(s) <= cutoff and (action is None or s.payload["action"] == action)
+            if wib_day(s) <= cutoff and (action is None or _answer(log, s) == action)
         )
 
     assert by_cutoff("report") == 456
@@ -290,10 +311,14 @@ def _payloads(log: Replay, kind: str) -> list[dict[str, Any]]:
 
 
 def test_reports_look_like_2020_complaints(log: Replay) -> None:
-    reports = _payloads(log, "report")
+    reports = [p for p in _payloads(log, "report") if p["case_number"].startswith("NET.2020.")]
     assert all(p["date"].startswith("2020-") for p in reports)
     assert len({p["instansi"] for p in reports}) > 100
     categories = Counter(p["category"] for p in reports)
     assert categories.most_common(1)[0][0] == "Kampanye atau sosialisasi melalui media sosial"
-    sanctions = Counter(p["sanction"] for p in _payloads(log, "recommendation"))
+    sanctions = Counter(
+        p["sanction"]
+        for p in _payloads(log, "recommendation")
+        if p["case_number"].startswith("NET.2020.")
+    )
     assert sanctions["moral"] > sanctions["medium"] > sanctions["heavy"] > 0
