@@ -287,8 +287,37 @@ def elections(snap: Snapshot) -> list[Row]:
         lambda s: s.election,
         lambda e: (r for r in snap.reports if election_of(r.day) == e),
     )
+    for row in rows:
+        row.update(pact_signers_kept_their_word(snap, row["election"]))
     order = {name: n for n, (name, _) in enumerate(ELECTIONS)}
     return sorted(rows, key=lambda r: (order.get(r["election"], len(order)), str(r["election"])))
+
+
+def pact_signers_kept_their_word(snap: Snapshot, election: str | None) -> Row:
+    """Did the PPKs who signed a pact for ``election`` follow up its recommendations?
+
+    ``pact_signers``: keys with a standing pact for the election (entries: the
+    pacts); ``pact_signers_*``: the follow-up figures over the election's
+    recommendations addressed to one of those keys and issued on or after the
+    day it signed.
+    """
+    signed: dict[bytes, str] = {}
+    pacts = [p for p in snap.pacts if p.election == election]
+    for p in pacts:
+        signed[p.signer] = min(signed.get(p.signer, p.day), p.day)
+    outcomes = [
+        o
+        for o in snap.outcomes.values()
+        if (o.rec.election or election_of(o.rec.day)) == election
+        and o.rec.ppk_kid in signed
+        and o.rec.day >= signed[o.rec.ppk_kid]
+    ]
+    row: Row = {"pact_signers": figure(len(signed), (p.idx for p in pacts))}
+    found = figures(outcomes)
+    for name in ("recommendations", "followed_up", "on_time", "downgraded", "overdue"):
+        row[f"pact_signers_{name}"] = found[name]
+    row["pact_signers_follow_up_rate"] = found["follow_up_rate"]
+    return row
 
 
 def _month_end(month: str) -> str:

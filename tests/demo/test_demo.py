@@ -13,6 +13,7 @@ import pytest
 
 from registry.demo import DEMO_PASSPHRASE, DemoData, build_demo, demo_key
 from registry.records.directory import KeyDirectory
+from registry.records.errors import RegistrationRefused
 from registry.records.policy import WIB, EntrySummary, admit
 from registry.signing.cose import CoseSigner
 from registry.signing.keys import raw_public_key
@@ -322,3 +323,51 @@ def test_reports_look_like_2020_complaints(log: Replay) -> None:
         if p["case_number"].startswith("NET.2020.")
     )
     assert sanctions["moral"] > sanctions["medium"] > sanctions["heavy"] > 0
+
+
+def _enrolment_of(log: Replay, kid: bytes) -> dict[str, Any]:
+    return next(
+        s.payload
+        for _, s in log.of_type("enrolment")
+        if hashlib.sha256(s.payload["public_key"]).digest() == kid
+    )
+
+
+def test_kasn_signs_the_2020_recommendations_within_its_term(log: Replay) -> None:
+    """KASN issued the 2020 recommendations; after Law 20/2023 its successor signs them."""
+    signers: dict[str, set[bytes]] = {"2020": set(), "2024": set()}
+    for _, rec in log.of_type("recommendation"):
+        signers[rec.payload["case_number"][4:8]].add(rec.kid)
+    [kasn] = signers["2020"]
+    [successor] = signers["2024"]
+    enrolled = _enrolment_of(log, kasn)
+    assert enrolled["instansi"] == "Komisi Aparatur Sipil Negara"
+    assert enrolled["role"] == "recommender"
+    assert enrolled["term_end"] == "2023-10-30"
+    assert _enrolment_of(log, successor)["term_start"] == "2023-10-31"
+
+
+def test_a_recommendation_signed_by_kasn_after_its_dissolution_is_refused(
+    demo: DemoData, log: Replay
+) -> None:
+    kasn = next(s for s in demo.signers if s.label == "recommender")
+    _, earlier = log.of_type("recommendation")[0]
+    payload = {**earlier.payload, "case_number": "NET.2024.99999", "deadline": "2024-03-15"}
+    issued = int(dt.datetime(2024, 3, 1, 10, tzinfo=WIB).timestamp())
+    raw = CoseSigner(kasn.private_key).sign_statement(payload, kasn.kid.hex(), issued)
+    statement = verify_statement(raw, log.directory.public_key).unwrap()
+    entries = _Entries()
+    with pytest.raises(RegistrationRefused) as refusal:
+        admit(statement, len(log.statements), int(NOW.timestamp() * 1000), log.directory, entries)
+    assert refusal.value.code == "outside-term"
+
+
+def test_follow_ups_name_the_sanction_imposed_and_discipline_its_idis_reference(
+    log: Replay,
+) -> None:
+    answers = [s for _, s in log.of_type("follow-up") if s.payload["action"] == "sanctioned"]
+    assert all(s.payload["sanction"] in LEVELS for s in answers)
+    for s in answers:
+        assert ("idis_reference" in s.payload) == (s.payload["sanction"] != "moral")
+    downgraded = [s for s in answers if _answer(log, s) == "downgraded"]
+    assert downgraded, "the demo shows follow-ups weaker than recommended"

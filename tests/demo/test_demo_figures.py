@@ -386,3 +386,45 @@ def test_the_index_follows_new_entries(demo: Demo) -> None:
     )
     assert response.status_code == 201, response.text
     assert demo.get("/api/compliance/national")["pacts"]["value"] == before + 1
+
+
+def test_pilkada_2024_pact_signers_received_recommendations(demo: Demo) -> None:
+    """The same PPKs signed pacts for Pilkada 2024 and then received recommendations."""
+    rows = {r["election"]: r for r in demo.get("/api/compliance/elections")["items"]}
+    row = rows["pilkada-2024"]
+    ref = Reference(demo.log, TODAY)
+    pacts = [e for e in ref.of["pact"] if e.payload["election"] == "pilkada-2024"]
+    signed = {e.kid: e.day for e in pacts}
+    recs = [
+        r.idx
+        for r in ref.recs.values()
+        if r.payload["case_number"].startswith("NET.2024.")
+        and r.day >= signed.get(r.payload["ppk_kid"], "9999")
+    ]
+    assert row["pact_signers"]["value"] == len(signed)
+    expected = ref.figures(recs)
+    assert row["pact_signers_recommendations"]["entries"] == expected["recommendations"]
+    assert row["pact_signers_followed_up"]["entries"] == expected["followed_up"]
+    assert row["pact_signers_downgraded"]["entries"] == expected["downgraded"]
+    assert row["pact_signers_overdue"]["entries"] == expected["overdue"]
+    assert 0 < row["pact_signers_follow_up_rate"]["value"] < 1
+    assert demo.data.expected["recommendations_2024"] == len(recs) > 0
+    kasn_era = rows["pilkada-2020"]
+    assert kasn_era["pact_signers"]["value"] == 0
+
+
+def test_downgraded_follow_ups_are_not_compliance(demo: Demo) -> None:
+    rows = demo.get("/api/compliance/recommendations")["items"]
+    downgraded = [r for r in rows if r["downgrade"] is not None]
+    assert downgraded
+    levels = ("moral", "light", "medium", "heavy")
+    for row in downgraded:
+        assert row["status"] != "followed-up"
+        assert row["follow_up"] is None
+        assert levels.index(row["sanction_imposed"]) < levels.index(row["sanction_recommended"])
+    followed = [r for r in rows if r["status"] == "followed-up"]
+    assert all(
+        levels.index(r["sanction_imposed"]) >= levels.index(r["sanction_recommended"])
+        for r in followed
+    )
+    assert any(r["idis_reference"] for r in followed)
