@@ -159,10 +159,10 @@ class Builder:
         self.recommender = self._institution(
             "recommender",
             "recommender",
-            "Ketua Komisi Aparatur Sipil Negara",
+            "Komisi Aparatur Sipil Negara",
             KASN,
-            "Keppres No. 17/M Tahun 2019",
-            dt.date(2019, 11, 1),
+            "Keppres No. 118/M Tahun 2014",
+            dt.date(2014, 9, 26),
             KASN_DISSOLVED - dt.timedelta(days=1),
         )
         """KASN: it issued the 2020 recommendations; its term ends when Law 20/2023 dissolved it."""

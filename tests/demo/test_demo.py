@@ -173,7 +173,9 @@ def test_mid_2020_figures_match_seed_002(log: Replay) -> None:
         return sum(
             1
             for _, s in log.of_type(kind)
-            if wib_day(s) <= cutoff and (action is None or _answer(log, s) == action)
+            if wib_day(s) <= cutoff
+            and _in_2020(log, s)
+            and (action is None or _answer(log, s) == action)
         )
 
     assert by_cutoff("report") == 456
@@ -195,11 +197,11 @@ def test_acting_heads_follow_up_less_and_later(log: Replay) -> None:
     received: Counter[str] = Counter()
     followed: Counter[str] = Counter()
     delays: dict[str, list[int]] = {"acting": [], "definitive": []}
-    recs = dict(log.of_type("recommendation"))
+    recs = {i: r for i, r in log.of_type("recommendation") if _in_2020(log, r)}
     for rec in recs.values():
         received[head_type[rec.payload["ppk_kid"]] or "?"] += 1
     for _, fu in log.of_type("follow-up"):
-        if fu.payload["action"] == "sanctioned":
+        if fu.payload["action"] == "sanctioned" and _in_2020(log, fu):
             kind = head_type[fu.kid] or "?"
             followed[kind] += 1
             delays[kind].append((wib_day(fu) - wib_day(recs[fu.payload["recommendation"]])).days)
@@ -335,10 +337,11 @@ def _enrolment_of(log: Replay, kid: bytes) -> dict[str, Any]:
 
 def test_kasn_signs_the_2020_recommendations_within_its_term(log: Replay) -> None:
     """KASN issued the 2020 recommendations; after Law 20/2023 its successor signs them."""
-    signers: dict[str, set[bytes]] = {"2020": set(), "2024": set()}
+    signers: dict[str, set[bytes]] = {"2018": set(), "2020": set(), "2024": set()}
     for _, rec in log.of_type("recommendation"):
         signers[rec.payload["case_number"][4:8]].add(rec.kid)
     [kasn] = signers["2020"]
+    assert signers["2018"] == {kasn}
     [successor] = signers["2024"]
     enrolled = _enrolment_of(log, kasn)
     assert enrolled["instansi"] == "Komisi Aparatur Sipil Negara"
@@ -368,6 +371,8 @@ def test_follow_ups_name_the_sanction_imposed_and_discipline_its_idis_reference(
     answers = [s for _, s in log.of_type("follow-up") if s.payload["action"] == "sanctioned"]
     assert all(s.payload["sanction"] in LEVELS for s in answers)
     for s in answers:
+        if log.statements[s.payload["recommendation"]].payload["case_number"][4:8] == "2018":
+            continue  # the baseline import names no I'DIS reference
         assert ("idis_reference" in s.payload) == (s.payload["sanction"] != "moral")
     downgraded = [s for s in answers if _answer(log, s) == "downgraded"]
     assert downgraded, "the demo shows follow-ups weaker than recommended"

@@ -188,9 +188,14 @@ def assert_figures(row: dict[str, Any], expected: dict[str, Any]) -> None:
 # -- the tests ----------------------------------------------------------------------------------
 
 
+def _election(demo: Demo, name: str, **params: Any) -> dict[str, Any]:
+    rows = demo.get("/api/compliance/elections", **params)["items"]
+    return next(r for r in rows if r["election"] == name)
+
+
 def test_national_totals_are_the_seed_figures(demo: Demo) -> None:
-    """After Pilkada 2020 (before the Pilkada 2024 cases): 2,304 / 1,596 / 1,373 (86 %)."""
-    national = demo.get("/api/compliance/national", as_of="2021-12-31")
+    """After Pilkada 2020: 2,304 reports, 1,596 proven, 1,373 followed up (86 %)."""
+    national = _election(demo, "pilkada-2020")
     assert national["reports"]["value"] == demo.data.expected["reports"] == 2304
     assert national["recommendations"]["value"] == demo.data.expected["recommendations"] == 1596
     assert national["followed_up"]["value"] == demo.data.expected["follow_ups_sanctioned"] == 1373
@@ -201,8 +206,17 @@ def test_national_totals_are_the_seed_figures(demo: Demo) -> None:
     assert national["overdue"]["value"] == demo.data.expected["not_followed_up"]
 
 
+def test_the_baseline_before_2020_is_under_30_percent(demo: Demo) -> None:
+    """Seeds 001 (under 30 %) and 000 (under 50 %): Pilkada 2018 has 42 of 150 (28 %)."""
+    baseline = _election(demo, "pilkada-2018")
+    assert baseline["recommendations"]["value"] == 150
+    assert baseline["followed_up"]["value"] == 42
+    assert baseline["follow_up_rate"]["value"] == 0.28
+    assert _election(demo, "pilkada-2020")["follow_up_rate"]["value"] == 0.8603
+
+
 def test_mid_2020_figures_are_seed_002(demo: Demo) -> None:
-    national = demo.get("/api/compliance/national", as_of="2020-07-31")
+    national = _election(demo, "pilkada-2020", as_of="2020-07-31")
     expected = demo.data.expected
     assert national["reports"]["value"] == expected["reports_by_2020_07_31"] == 456
     assert national["recommendations"]["value"] == expected["recommendations_by_2020_07_31"]
