@@ -15,6 +15,7 @@ from registry.api.deps import Components
 from registry.api.entries import EntriesController
 from registry.api.errors import EXCEPTION_HANDLERS
 from registry.api.log import LogController
+from registry.api.patterns import patterns_router
 from registry.api.qr import QrController
 from registry.api.search import SearchController
 from registry.api.signing import SigningController
@@ -59,6 +60,7 @@ def create_app(
             SigningController,
             QrController,
             compliance_router,
+            patterns_router,
             WebController,
         ],
         exception_handlers=EXCEPTION_HANDLERS,

@@ -62,6 +62,8 @@ class Report:
     province: str | None
     category: str = ""
     subject: bytes = b""
+    reporter: bytes | None = None
+    witnesses: tuple[bytes, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -132,7 +134,33 @@ class Revoked:
     target: int
 
 
-Fact = Key | KeyEnd | Report | Rec | FollowUp | Step | Signed | Revoked
+@dataclass(frozen=True)
+class StaffBlock:
+    """BKN's block (or unblock) in SAPK/SIASN of the staff status of a recommended ASN."""
+
+    idx: int
+    day: str
+    recommendation: int
+    subject: bytes
+    instansi: str
+    action: str
+    system: str
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """A PPK's transfer, demotion or dismissal decision about an ASN (I-Mut)."""
+
+    idx: int
+    day: str
+    signer: bytes
+    subject: bytes
+    instansi: str
+    decision: str
+    decree_date: str
+
+
+Fact = Key | KeyEnd | Report | Rec | FollowUp | Step | Signed | Revoked | StaffBlock | Transfer
 
 TYPES = frozenset(
     {
@@ -145,6 +173,8 @@ TYPES = frozenset(
         "pact",
         "declaration",
         "revocation",
+        "staff-block",
+        "transfer",
     }
 )
 """The statement types compliance reads."""
@@ -177,6 +207,11 @@ def decode_statement(statement: bytes) -> tuple[dict[str, Any], int] | None:
 def _text(payload: dict[str, Any], name: str) -> str | None:
     value = payload.get(name)
     return value if isinstance(value, str) else None
+
+
+def _bytes(payload: dict[str, Any], name: str) -> bytes | None:
+    value = payload.get(name)
+    return value if isinstance(value, bytes) else None
 
 
 def read_entry(record: EntryRecord, follow_up_days: int = 14) -> Fact | None:
@@ -221,6 +256,8 @@ def read_entry(record: EntryRecord, follow_up_days: int = 14) -> Fact | None:
             _text(p, "province"),
             _text(p, "category") or "",
             subject if isinstance(subject, bytes) else b"",
+            _bytes(p, "reporter_commitment"),
+            tuple(w for w in p.get("witness_commitments", []) if isinstance(w, bytes)),
         )
     if kind == "recommendation":
         report = p.get("report")
@@ -268,5 +305,25 @@ def read_entry(record: EntryRecord, follow_up_days: int = 14) -> Fact | None:
             str(p.get("instansi")),
             str(p.get("election")),
             str(p.get("date")),
+        )
+    if kind == "staff-block":
+        return StaffBlock(
+            idx,
+            day,
+            int(p.get("recommendation", -1)),
+            _bytes(p, "subject_commitment") or b"",
+            str(p.get("instansi")),
+            str(p.get("action")),
+            str(p.get("system")),
+        )
+    if kind == "transfer":
+        return Transfer(
+            idx,
+            day,
+            record.signer_kid,
+            _bytes(p, "subject_commitment") or b"",
+            str(p.get("instansi")),
+            str(p.get("decision")),
+            str(p.get("decree_date")),
         )
     return Revoked(idx, day, int(p.get("entry", -1)))

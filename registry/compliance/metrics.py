@@ -31,7 +31,17 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from registry.compliance.facts import FollowUp, Key, KeyEnd, Rec, Report, Signed, Step
+from registry.compliance.facts import (
+    FollowUp,
+    Key,
+    KeyEnd,
+    Rec,
+    Report,
+    Signed,
+    StaffBlock,
+    Step,
+    Transfer,
+)
 
 if TYPE_CHECKING:
     from registry.compliance.index import ComplianceIndex
@@ -209,6 +219,16 @@ class Snapshot:
     def steps(self) -> list[Step]:
         """Standing enforcement steps, in log order."""
         return self._standing(self.index.steps.values())
+
+    @cached_property
+    def staff_blocks(self) -> list[StaffBlock]:
+        """Standing SAPK/SIASN blocks and unblocks of recommended ASN, in log order."""
+        return self._standing(self.index.staff_blocks.values())
+
+    @cached_property
+    def transfers(self) -> list[Transfer]:
+        """Standing transfer, demotion and dismissal decisions, in log order."""
+        return self._standing(self.index.transfers.values())
 
     @cached_property
     def keys(self) -> dict[bytes, Key]:

@@ -209,7 +209,7 @@ class EnforcementHistory:
             "instansi": region.instansi,
             "province": venue.province_at(day),
             "subject_commitment": commitment,
-            "category": category,
+            "category": data.CATEGORY_CODES[category],
             "description": template.format(jabatan=jabatan, contest=contest, place=place),
             "place": place,
             "date": max(GO_LIVE, add_days(day, -rng.randint(0, 12))).isoformat(),
@@ -255,7 +255,9 @@ class EnforcementHistory:
             office = region.office_at(day)
         assert office is not None, f"{region.instansi} has no head on {day}"
         assert report.meta["day"] < day < office.until
-        violation = next(v for v in data.VIOLATIONS if v[0] == report.payload["category"])
+        violation = next(
+            v for v in data.VIOLATIONS if data.CATEGORY_CODES[v[0]] == report.payload["category"]
+        )
         deadline = add_days(day, FOLLOW_UP_DAYS)
         payload = {
             "type": "recommendation",
@@ -263,7 +265,7 @@ class EnforcementHistory:
             "instansi": region.instansi,
             "ppk_kid": office.actor.kid,
             "subject_commitment": report.payload["subject_commitment"],
-            "category": violation[0],
+            "category": data.CATEGORY_CODES[violation[0]],
             "sanction": rng.choices(data.SANCTIONS, violation[2])[0],
             "deadline": deadline.isoformat(),
             "report": report,

@@ -114,7 +114,7 @@ def _report(b: Builder, n: int, region: Region, day: dt.date) -> Event:
             "instansi": region.instansi,
             "province": region.province,
             "subject_commitment": commitment,
-            "category": category,
+            "category": data.CATEGORY_CODES[category],
             "description": template.format(jabatan=jabatan, contest=contest, place=place),
             "place": place if "{place}" in template else region.capital,
             "date": day.isoformat(),

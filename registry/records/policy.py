@@ -59,6 +59,8 @@ SIGNER_ROLES: Mapping[str, frozenset[str]] = {
     "recommendation": frozenset({"recommender"}),
     "follow-up": frozenset({"ppk"}),
     "enforcement": frozenset({"bkn"}),
+    "staff-block": frozenset({"bkn"}),
+    "transfer": frozenset({"ppk"}),
     "revocation": frozenset({"admin", "ppk", "asn", "recommender", "bkn", "bawaslu"}),
 }
 

@@ -34,6 +34,7 @@ from registry.records.fields import (
     field_errors,
     from_msgspec,
 )
+from registry.records.vocabulary import ViolationCategory
 
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
 LongText = Annotated[str, msgspec.Meta(min_length=1, max_length=20_000)]
@@ -138,11 +139,15 @@ class Report(_Record, tag="report", tag_field="type", kw_only=True, frozen=True)
     instansi: Text
     province: Text | None = None
     subject_commitment: Hash
-    category: Text
+    category: ViolationCategory
     description: LongText
     place: Text
     date: IsoDate
     evidence: list[Hash] = []
+    reporter_commitment: Hash | None = None
+    """The reporting ASN (if one), as a salted commitment: for the retaliation watch."""
+    witness_commitments: list[Hash] = []
+    """ASN witnesses, as salted commitments: for the retaliation watch."""
 
 
 class Recommendation(_Record, tag="recommendation", tag_field="type", kw_only=True, frozen=True):
@@ -152,7 +157,7 @@ class Recommendation(_Record, tag="recommendation", tag_field="type", kw_only=Tr
     instansi: Text
     ppk_kid: Hash
     subject_commitment: Hash
-    category: Text
+    category: ViolationCategory
     sanction: Sanction
     deadline: IsoDate
     report: EntryIndex | None = None
@@ -189,6 +194,30 @@ class Revocation(_Record, tag="revocation", tag_field="type", kw_only=True, froz
     reason: Text
 
 
+class StaffBlock(_Record, tag="staff-block", tag_field="type", kw_only=True, frozen=True):
+    """BKN blocks (or unblocks) in SAPK/SIASN the staff status of the ASN a recommendation names,
+    because the PPK did not impose the sanction (seed 000); keyed to the ASN's commitment."""
+
+    recommendation: EntryIndex
+    subject_commitment: Hash
+    instansi: Text
+    action: Literal["block", "unblock"]
+    system: Literal["SAPK", "SIASN"] = "SIASN"
+    reason: Text
+
+
+class Transfer(_Record, tag="transfer", tag_field="type", kw_only=True, frozen=True):
+    """A PPK's transfer, demotion or dismissal decision about an ASN (BKN's I-Mut)."""
+
+    subject_commitment: Hash
+    instansi: Text
+    decision: Literal["transfer", "demotion", "dismissal"]
+    from_post: Text
+    to_post: Text | None = None
+    decree_number: Text
+    decree_date: IsoDate
+
+
 Record = (
     Enrolment
     | KeyRevocation
@@ -200,6 +229,8 @@ Record = (
     | FollowUp
     | Enforcement
     | Revocation
+    | StaffBlock
+    | Transfer
 )
 RECORD_TYPES: dict[str, type[Any]] = {
     "enrolment": Enrolment,
@@ -212,6 +243,8 @@ RECORD_TYPES: dict[str, type[Any]] = {
     "follow-up": FollowUp,
     "enforcement": Enforcement,
     "revocation": Revocation,
+    "staff-block": StaffBlock,
+    "transfer": Transfer,
 }
 
 
@@ -290,7 +323,8 @@ def record_payload(record: Record) -> dict[str, Any]:
 
 
 _BINARY_FIELDS = {"public_key", "template", "kid", "ppk_kid", "subject_commitment"}
-_BINARY_LIST_FIELDS = {"evidence"}
+_BINARY_FIELDS |= {"reporter_commitment"}
+_BINARY_LIST_FIELDS = {"evidence", "witness_commitments"}
 _HEX = re.compile(r"[0-9a-fA-F]{64}")
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]*={0,2}")
 

@@ -54,7 +54,7 @@ def recommendation(report: int | None = None, **changes: Any) -> dict[str, Any]:
         "instansi": JABAR,
         "ppk_kid": hashlib.sha256(b"").digest(),
         "subject_commitment": SUBJECT,
-        "category": "Kampanye melalui media sosial",
+        "category": "social-media",
         "sanction": "moral",
         "deadline": "2024-10-11",
     }
@@ -114,7 +114,7 @@ def history(registry: Registry) -> History:
             "instansi": JABAR,
             "province": "Jawa Barat",
             "subject_commitment": SUBJECT,
-            "category": "Kampanye melalui media sosial",
+            "category": "social-media",
             "description": "Membagikan materi kampanye pasangan calon",
             "place": "Instagram",
             "date": "2024-09-20",

@@ -318,7 +318,7 @@ def test_reports_look_like_2020_complaints(log: Replay) -> None:
     assert all(p["date"].startswith("2020-") for p in reports)
     assert len({p["instansi"] for p in reports}) > 100
     categories = Counter(p["category"] for p in reports)
-    assert categories.most_common(1)[0][0] == "Kampanye atau sosialisasi melalui media sosial"
+    assert categories.most_common(1)[0][0] == "social-media"
     sanctions = Counter(
         p["sanction"]
         for p in _payloads(log, "recommendation")
