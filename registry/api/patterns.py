@@ -17,7 +17,7 @@ from registry.api.deps import Compliance
 from registry.compliance import maturity, patterns
 from registry.compliance.metrics import SANCTION_LEVELS
 from registry.records.schemas import HeadType
-from registry.records.vocabulary import vocabulary
+from registry.records.vocabulary import CATEGORIES, CODES, vocabulary
 
 
 class PatternsController(Controller):
@@ -31,7 +31,12 @@ class PatternsController(Controller):
         self, compliance: Compliance, as_of: AsOf = None, format: Format = "json"
     ) -> Response[Any]:
         snap = await _snapshot(compliance, as_of)
-        return _table("categories", snap, patterns.categories(snap), format)
+        labels = {c.code: c for c in CATEGORIES}
+        rows = patterns.categories(snap, CODES)
+        for row in rows:
+            label = labels.get(row["category"])
+            row["label_id"], row["label_en"] = (label.id, label.en) if label else (None, None)
+        return _table("categories", snap, rows, format)
 
     @get("/asn-blocks", summary="SAPK/SIASN blocks of recommended ASN, per commitment")
     async def asn_blocks(

@@ -15,12 +15,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from registry.compliance.facts import StaffBlock, add_days
 from registry.compliance.metrics import Outcome, Snapshot, counted, figure, figures
 from registry.compliance.views import ELECTIONS, election_of
-from registry.records.vocabulary import CATEGORIES
 
 Row = dict[str, Any]
 
@@ -28,23 +28,23 @@ RETALIATION_WINDOW_DAYS = 180
 """Default window either side of a voting day for the retaliation watch."""
 
 
-def categories(snap: Snapshot) -> list[Row]:
-    """Per violation category: reports and the follow-up figures of its recommendations."""
+def categories(snap: Snapshot, codes: Sequence[str] = ()) -> list[Row]:
+    """Per violation category: reports and the follow-up figures of its recommendations.
+
+    ``codes`` (the vocabulary's, in its order) are listed even when nothing
+    names them; codes found only in older entries follow, sorted.
+    """
     outcomes: dict[str, list[Outcome]] = defaultdict(list)
     for o in snap.outcomes.values():
         outcomes[o.rec.category].append(o)
     reports: dict[str, list[Any]] = defaultdict(list)
     for r in snap.reports:
         reports[r.category].append(r)
-    labels = {c.code: c for c in CATEGORIES}
     rows = []
-    for code in [*labels, *sorted((set(outcomes) | set(reports)) - set(labels))]:
-        label = labels.get(code)
+    for code in [*codes, *sorted((set(outcomes) | set(reports)) - set(codes))]:
         rows.append(
             {
                 "category": code,
-                "label_id": label.id if label else None,
-                "label_en": label.en if label else None,
                 "reports": counted(reports.get(code, [])),
                 **figures(outcomes.get(code, [])),
             }
