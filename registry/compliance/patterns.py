@@ -53,12 +53,11 @@ def categories(snap: Snapshot, codes: Sequence[str] = ()) -> list[Row]:
 
 
 def _founded(snap: Snapshot, block: StaffBlock) -> bool:
-    """Cites a standing recommendation naming the commitment, not followed up by then."""
+    """Cites a standing recommendation naming the commitment, with no sanction logged before."""
     outcome = snap.outcomes.get(block.recommendation)
     if outcome is None or outcome.rec.subject != block.subject:
         return False
-    sanction = outcome.sanction
-    return sanction is None or sanction.day > block.day
+    return outcome.sanction is None or outcome.sanction.idx > block.idx
 
 
 def asn_blocks(snap: Snapshot) -> list[Row]:

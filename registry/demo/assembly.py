@@ -47,7 +47,8 @@ def _expected(kept: list[Event], regions: list[Region]) -> dict[str, int]:
         kind, meta = event.payload["type"], event.meta
         if meta.get("election") in ("pilkada-2018", "pilkada-2024"):
             year = meta["election"][-4:]
-            add(f"{kind}s_{year}" if kind != "follow-up" else f"follow_ups_{meta['action']}_{year}")
+            name = kind.replace("-", "_")
+            add(f"{name}s_{year}" if kind != "follow-up" else f"follow_ups_{meta['action']}_{year}")
             continue
         early = meta.get("day", GO_LIVE) <= CUTOFF
         if kind == "report":

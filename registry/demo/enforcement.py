@@ -398,6 +398,7 @@ class EnforcementHistory:
                 )
                 self.hasten(overdue, review, _HASTEN[step])
                 office.step, office.step_day = step, review
+                unblocked = office.blocked
                 if step == "block":
                     office.blocked = overdue
                 self.b.emit(
@@ -414,6 +415,29 @@ class EnforcementHistory:
                     day=review,
                     step=step,
                 )
+                if step in ("block", "unblock"):
+                    self.staff_blocks(office, overdue if step == "block" else unblocked, review, n)
+
+    def staff_blocks(self, office: Office, recs: list[Rec], review: dt.date, n: int) -> None:
+        """BKN blocks (or unblocks) in SAPK the staff status of each ASN left unsanctioned."""
+        action = "block" if office.step == "block" else "unblock"
+        if action == "block":  # not those sanctioned that very day
+            recs = [r for r in recs if not (r.followed and r.fu_day and r.fu_day <= review)]
+        for j, rec in enumerate(sorted(recs, key=lambda r: (r.event.at, r.event.seq))):
+            self.b.emit(
+                self.b.bkn,
+                timestamp(review, 11) + 20 * n + j,
+                {
+                    "type": "staff-block",
+                    "recommendation": rec.event,
+                    "subject_commitment": rec.event.payload["subject_commitment"],
+                    "instansi": rec.event.payload["instansi"],
+                    "action": action,
+                    "system": "SAPK",
+                    "reason": _STAFF_BLOCK_REASONS[action],
+                },
+                day=review,
+            )
 
     def hasten(self, overdue: list[Rec], review: dt.date, chance: float) -> None:
         """Enforcement works: some overdue follow-ups come sooner after each step."""
@@ -446,6 +470,11 @@ class EnforcementHistory:
         return None
 
 
+_STAFF_BLOCK_REASONS = {
+    "block": "Pemblokiran status kepegawaian di SAPK: sanksi yang direkomendasikan tidak "
+    "dijatuhkan oleh PPK.",
+    "unblock": "Pembukaan blokir status kepegawaian di SAPK: PPK telah menjatuhkan sanksi.",
+}
 _HASTEN = {"early-warning": 0.15, "warning": 0.2, "reprimand": 0.25, "block": 0.8, "unblock": 0.0}
 """Chance that an overdue follow-up is hastened by each enforcement step."""
 _ENFORCEMENT_REASONS = {

@@ -15,7 +15,7 @@ import hashlib
 from registry.demo import data
 from registry.demo.dates import add_days
 from registry.demo.offices import Region
-from registry.demo.signers import Builder, DemoIdentity, Event
+from registry.demo.signers import Actor, Builder, DemoIdentity, Event
 
 ELECTION = "pilkada-2024"
 CAMPAIGN_END = dt.date(2024, 11, 23)
@@ -41,9 +41,14 @@ def recommend_to_pact_signers(b: Builder, regions: list[Region]) -> None:
         signed = dt.date.fromisoformat(pact.payload["date"])
         day = min(add_days(signed, rng.randint(10, 40)), add_days(CAMPAIGN_END, -10))
         office = region.office_at(day)
-        if office is None or office.actor is not pact.actor:
-            continue
-        report = _report(b, n, region, day)
+        if office is None or office.actor is not pact.actor or office.until < add_days(day, 45):
+            continue  # the case, its follow-up and any transfer fall within the signer's term
+        reporter = _commitment(b) if n % 6 == 1 else None
+        report = _report(b, n, region, day, reporter)
+        if reporter is not None:  # the PPK moves the ASN who reported the case (I-Mut watches)
+            _transfer(b, office.actor, region, reporter, add_days(day, rng.randint(15, 40)))
+        elif n % 6 == 4:  # an ordinary transfer of an ASN tied to no case
+            _transfer(b, office.actor, region, _commitment(b), add_days(day, rng.randint(5, 30)))
         rec_day = add_days(day, rng.randint(3, 9))
         sanction = rng.choices(SANCTIONS_2024, (40, 30, 20, 10))[0]
         deadline = add_days(rec_day, 14)
@@ -95,7 +100,38 @@ def recommend_to_pact_signers(b: Builder, regions: list[Region]) -> None:
         )
 
 
-def _report(b: Builder, n: int, region: Region, day: dt.date) -> Event:
+def _commitment(b: Builder) -> bytes:
+    nip, salt = b.nip(), b.rng.randbytes(16)
+    return hashlib.sha256(salt + nip.encode()).digest()
+
+
+def _transfer(b: Builder, actor: Actor, region: Region, subject: bytes, day: dt.date) -> None:
+    rng = b.rng
+    decision = rng.choice(("transfer", "transfer", "demotion"))
+    post = rng.choice(data.ASN_JABATAN)
+    b.emit(
+        actor,
+        b.working_hours(day),
+        {
+            "type": "transfer",
+            "subject_commitment": subject,
+            "instansi": region.instansi,
+            "decision": decision,
+            "from_post": post,
+            "to_post": "Staf Pelaksana pada Kecamatan terluar"
+            if decision == "demotion"
+            else f"{post} pada Kecamatan terluar",
+            "decree_number": f"821.2/{rng.randint(100, 9999)}/BKPSDM/{day.year}",
+            "decree_date": day.isoformat(),
+        },
+        day=day,
+        election=ELECTION,
+    )
+
+
+def _report(
+    b: Builder, n: int, region: Region, day: dt.date, reporter: bytes | None = None
+) -> Event:
     rng = b.rng
     category, _, _, template, _ = rng.choices(data.VIOLATIONS, [v[1] for v in data.VIOLATIONS])[0]
     nip, salt = b.nip(), rng.randbytes(16)
@@ -118,6 +154,7 @@ def _report(b: Builder, n: int, region: Region, day: dt.date) -> Event:
             "description": template.format(jabatan=jabatan, contest=contest, place=place),
             "place": place if "{place}" in template else region.capital,
             "date": day.isoformat(),
+            **({"reporter_commitment": reporter} if reporter else {}),
         },
         day=day,
         election=ELECTION,

@@ -442,3 +442,92 @@ def test_downgraded_follow_ups_are_not_compliance(demo: Demo) -> None:
         for r in followed
     )
     assert any(r["idis_reference"] for r in followed)
+
+
+def test_violations_counted_per_category_of_the_vocabulary(demo: Demo) -> None:
+    vocabulary = demo.client.get("/api/vocabulary").json()
+    codes = [c["code"] for c in vocabulary["violation_categories"]]
+    assert vocabulary["sanctions"] == ["moral", "light", "medium", "heavy"]
+    assert vocabulary["head_types"] == ["definitive", "pj", "plt", "pjs"]
+    ref = Reference(demo.log, TODAY)
+    rows = {r["category"]: r for r in demo.get("/api/compliance/categories")["items"]}
+    assert list(rows) == codes, "every category is a code of the vocabulary, in its order"
+    for code, row in rows.items():
+        reports = [e.idx for e in ref.of["report"] if e.payload["category"] == code]
+        assert row["reports"]["entries"] == reports
+        recs = [i for i, r in ref.recs.items() if r.payload["category"] == code]
+        assert_figures(row, ref.figures(recs))
+        assert row["label_id"]
+    assert max(rows.values(), key=lambda r: r["reports"]["value"])["category"] == "social-media"
+
+
+def test_sapk_blocks_of_recommended_asn_are_keyed_to_the_commitment(demo: Demo) -> None:
+    ref = Reference(demo.log, TODAY)
+    blocks = ref.of["staff-block"]
+    rows = {r["commitment"]: r for r in demo.get("/api/compliance/asn-blocks")["items"]}
+    assert set(rows) == {e.payload["subject_commitment"].hex() for e in blocks}
+    for entry in blocks:
+        rec = ref.recs[entry.payload["recommendation"]]
+        assert rec.payload["subject_commitment"] == entry.payload["subject_commitment"]
+    assert all(r["founded"] for r in rows.values())
+    states = Counter(r["state"]["value"] for r in rows.values())
+    assert states["blocked"] > 0
+    assert states["unblocked"] > 0
+    for row in rows.values():
+        [latest] = row["state"]["entries"]
+        assert latest == max(row["steps"]["entries"])
+
+
+def test_retaliation_watch_flags_the_transfer_of_a_reporter(demo: Demo) -> None:
+    ref = Reference(demo.log, TODAY)
+    tied = {e.payload["subject_commitment"] for e in ref.of["report"]}
+    tied |= {
+        e.payload["reporter_commitment"]
+        for e in ref.of["report"]
+        if "reporter_commitment" in e.payload
+    }
+    transfers = ref.of["transfer"]
+    expected = [e.idx for e in transfers if e.payload["subject_commitment"] in tied]
+    rows = demo.get("/api/compliance/retaliation-watch")["items"]
+    assert [r["transfer"] for r in rows] == expected
+    assert 0 < len(expected) < len(transfers), "untied transfers are not flagged"
+    assert all(r["roles"] == ["reporter"] for r in rows)
+    assert all(r["election"] in ("pilkada-2024", "pemilu-2024") for r in rows)
+    assert demo.get("/api/compliance/retaliation-watch", window=0)["items"] == []
+
+
+def test_maturity_index_recomputed_from_the_entries(demo: Demo) -> None:
+    ref = Reference(demo.log, TODAY)
+    rows = demo.get("/api/compliance/maturity", election="pilkada-2024")["items"]
+    assert rows
+    ranks = {"early-warning": 1, "warning": 2, "reprimand": 3, "block": 4}
+    for row in rows[:60]:
+        inst = row["instansi"]
+        recs = [
+            i
+            for i, r in ref.recs.items()
+            if r.payload["instansi"] == inst and r.payload["case_number"].startswith("NET.2024.")
+        ]
+        fig = ref.figures(recs)
+        signed = [
+            e
+            for e in ref.of["pact"] + ref.of["declaration"]
+            if e.payload["instansi"] == inst and e.payload["election"] == "pilkada-2024"
+        ]
+        steps = [
+            e
+            for e in ref.of["enforcement"]
+            if e.payload["instansi"] == inst and set(recs) & set(e.payload["recommendations"])
+        ]
+        parts = [
+            1.0 if any(e.type == "pact" for e in signed) else 0.0,
+            1.0 if any(e.type == "declaration" for e in signed) else 0.0,
+            round(len(fig["on_time"]) / len(recs), 4) if recs else 1.0,
+            round(len(fig["followed_up"]) / (len(fig["followed_up"]) + len(fig["downgraded"])), 4)
+            if fig["followed_up"] or fig["downgraded"]
+            else 1.0,
+            round(1 - max((ranks[e.payload["step"]] for e in steps), default=0) / 4, 4),
+        ]
+        assert row["index"]["value"] == round(100 * sum(parts) / 5, 1), inst
+    history = demo.get("/api/compliance/maturity", instansi=rows[0]["instansi"])["items"]
+    assert len({r["election"] for r in history}) >= 1
