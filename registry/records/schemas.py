@@ -146,7 +146,7 @@ class Report(_Record, tag="report", tag_field="type", kw_only=True, frozen=True)
     evidence: list[Hash] = []
     reporter_commitment: Hash | None = None
     """The reporting ASN (if one), as a salted commitment: for the retaliation watch."""
-    witness_commitments: list[Hash] = []
+    witness_commitments: list[Hash] | None = None
     """ASN witnesses, as salted commitments: for the retaliation watch."""
 
 
