@@ -17,7 +17,7 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 
 from registry.api.deps import Compliance
 from registry.api.errors import access_denied, invalid_parameter, problem_for
-from registry.compliance import track, views
+from registry.compliance import heads, track, views
 from registry.compliance.access import AccessDenied
 from registry.compliance.export import to_csv
 from registry.compliance.metrics import Snapshot
@@ -151,8 +151,8 @@ class ComplianceController(Controller):
     ) -> Response[Any]:
         snap = await _snapshot(compliance, as_of)
         day = _day("on", on) or snap.as_of
-        rows = views.head_types(snap, day, election)
-        acting = views.acting_led(snap, day, election)
+        rows = heads.head_types(snap, day, election)
+        acting = heads.acting_led(snap, day, election)
         return _table("head-types", snap, rows, format, on=day, acting=acting)
 
     @get("/elections", summary="Per election")

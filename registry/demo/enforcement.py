@@ -398,7 +398,6 @@ class EnforcementHistory:
                 )
                 self.hasten(overdue, review, _HASTEN[step])
                 office.step, office.step_day = step, review
-                unblocked = office.blocked
                 if step == "block":
                     office.blocked = overdue
                 self.b.emit(
@@ -416,13 +415,16 @@ class EnforcementHistory:
                     step=step,
                 )
                 if step in ("block", "unblock"):
-                    self.staff_blocks(office, overdue if step == "block" else unblocked, review, n)
+                    self.staff_blocks(office, overdue, review, n)
 
     def staff_blocks(self, office: Office, recs: list[Rec], review: dt.date, n: int) -> None:
         """BKN blocks (or unblocks) in SAPK the staff status of each ASN left unsanctioned."""
         action = "block" if office.step == "block" else "unblock"
         if action == "block":  # not those sanctioned that very day
             recs = [r for r in recs if not (r.followed and r.fu_day and r.fu_day <= review)]
+            office.asn_blocked = recs
+        else:
+            recs, office.asn_blocked = office.asn_blocked, []
         for j, rec in enumerate(sorted(recs, key=lambda r: (r.event.at, r.event.seq))):
             self.b.emit(
                 self.b.bkn,

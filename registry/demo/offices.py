@@ -53,6 +53,8 @@ class Office:
     step: str | None = None
     step_day: dt.date = GO_LIVE
     blocked: list[Rec] = field(default_factory=list)
+    asn_blocked: list[Rec] = field(default_factory=list)
+    """Recommendations whose ASN BKN blocked in SAPK (staff-block entries), until unblocked."""
 
 
 @dataclass(eq=False)

@@ -473,9 +473,12 @@ def test_sapk_blocks_of_recommended_asn_are_keyed_to_the_commitment(demo: Demo) 
     states = Counter(r["state"]["value"] for r in rows.values())
     assert states["blocked"] > 0
     assert states["unblocked"] > 0
+    actions = {e.idx: e.payload["action"] for e in blocks}
     for row in rows.values():
         [latest] = row["state"]["entries"]
         assert latest == max(row["steps"]["entries"])
+        first = min(row["steps"]["entries"])
+        assert actions[first] == "block", "nothing is unblocked that was not blocked"
 
 
 def test_retaliation_watch_flags_the_transfer_of_a_reporter(demo: Demo) -> None:
