@@ -21,6 +21,7 @@ from registry.api.limits import Rate, RateLimiter
 from registry.api.log import LogController
 from registry.api.openapi import declare_problems
 from registry.api.pages import PagesController
+from registry.api.patterns import patterns_router
 from registry.api.qr import QrController
 from registry.api.search import SearchController
 from registry.api.signing import SigningController
@@ -68,6 +69,7 @@ def create_app(
             QrController,
             compliance_router,
             dashboard_router,
+            patterns_router,
             WebController,
             PagesController,
         ],

@@ -19,7 +19,7 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from registry.api.deps import MAX_INTEGER, Compliance
 from registry.api.errors import access_denied, invalid_parameter, problem_for
 from registry.api.limits import rate_limited
-from registry.compliance import views
+from registry.compliance import heads, views
 from registry.compliance.access import AccessDenied
 from registry.compliance.export import to_csv
 from registry.compliance.metrics import Snapshot
@@ -142,17 +142,20 @@ class ComplianceController(Controller):
         snap = await _snapshot(compliance, as_of)
         return _table("provinces", snap, views.provinces(snap), format)
 
-    @get("/head-types", summary="Definitive vs acting (Pj/Plt) heads")
+    @get("/head-types", summary="Definitive vs acting (Pj, Plt, Pjs) heads")
     async def head_types(
         self,
         compliance: Compliance,
         as_of: AsOf = None,
         on: FromQuery[str | None] = None,
+        election: FromQuery[str | None] = None,
         format: Format = "json",
     ) -> Response[Any]:
         snap = await _snapshot(compliance, as_of)
         day = _day("on", on) or snap.as_of
-        return _table("head-types", snap, views.head_types(snap, day), format, on=day)
+        rows = heads.head_types(snap, day, election)
+        acting = heads.acting_led(snap, day, election)
+        return _table("head-types", snap, rows, format, on=day, acting=acting)
 
     @get("/elections", summary="Per election")
     async def elections(

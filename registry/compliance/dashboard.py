@@ -38,7 +38,7 @@ from functools import cached_property
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from registry.compliance import views
+from registry.compliance import heads, views
 from registry.compliance.export import _flatten
 from registry.compliance.facts import Key, Rec, Report, Signed, Step
 from registry.compliance.index import ComplianceIndex
@@ -320,7 +320,7 @@ def _table(snap: Snapshot, name: str) -> list[dict[str, Any]]:
     if name == "provinces":
         return views.provinces(snap)
     if name == "head-types":
-        return views.head_types(snap)
+        return heads.head_types(snap, snap.as_of)
     if name == "instansi":
         rows = views.instansi(snap)
         for row in rows:

@@ -61,6 +61,10 @@ class Report:
     day: str
     instansi: str
     province: str | None
+    category: str = ""
+    subject: bytes = b""
+    reporter: bytes | None = None
+    witnesses: tuple[bytes, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,10 @@ class Rec:
     deadline: str
     report: int | None
     election: str | None
+    sanction: str = "moral"
+    """The sanction recommended (``moral``, ``light``, ``medium``, ``heavy``)."""
+    category: str = ""
+    signer: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -88,6 +96,9 @@ class FollowUp:
     action: str
     decree_date: str | None
     signer: bytes
+    sanction: str | None = None
+    """The sanction imposed; ``None``: the follow-up claims the one recommended."""
+    idis_reference: str | None = None
 
 
 @dataclass(frozen=True)
@@ -134,7 +145,45 @@ class Succession:
     new: bytes
 
 
-Fact = Key | KeyEnd | Report | Rec | FollowUp | Step | Signed | Revoked | Succession
+@dataclass(frozen=True)
+class StaffBlock:
+    """BKN's block (or unblock) in SAPK/SIASN of the staff status of a recommended ASN."""
+
+    idx: int
+    day: str
+    recommendation: int
+    subject: bytes
+    instansi: str
+    action: str
+    system: str
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """A PPK's transfer, demotion or dismissal decision about an ASN (I-Mut)."""
+
+    idx: int
+    day: str
+    signer: bytes
+    subject: bytes
+    instansi: str
+    decision: str
+    decree_date: str
+
+
+Fact = (
+    Key
+    | KeyEnd
+    | Report
+    | Rec
+    | FollowUp
+    | Step
+    | Signed
+    | Revoked
+    | Succession
+    | StaffBlock
+    | Transfer
+)
 
 TYPES = frozenset(
     {
@@ -148,6 +197,8 @@ TYPES = frozenset(
         "pact",
         "declaration",
         "revocation",
+        "staff-block",
+        "transfer",
     }
 )
 """The statement types compliance reads."""
@@ -180,6 +231,11 @@ def decode_statement(statement: bytes) -> tuple[dict[str, Any], int] | None:
 def _text(payload: dict[str, Any], name: str) -> str | None:
     value = payload.get(name)
     return value if isinstance(value, str) else None
+
+
+def _bytes(payload: dict[str, Any], name: str) -> bytes | None:
+    value = payload.get(name)
+    return value if isinstance(value, bytes) else None
 
 
 def read_entry(record: EntryRecord, follow_up_days: int = 14) -> Fact | None:
@@ -222,7 +278,17 @@ def read_entry(record: EntryRecord, follow_up_days: int = 14) -> Fact | None:
     if kind == "key-revocation":
         return KeyEnd(idx, day, bytes(p.get("kid", b"")), str(p.get("effective")))
     if kind == "report":
-        return Report(idx, day, str(p.get("instansi")), _text(p, "province"))
+        subject = p.get("subject_commitment")
+        return Report(
+            idx,
+            day,
+            str(p.get("instansi")),
+            _text(p, "province"),
+            _text(p, "category") or "",
+            subject if isinstance(subject, bytes) else b"",
+            _bytes(p, "reporter_commitment"),
+            tuple(w for w in p.get("witness_commitments", []) if isinstance(w, bytes)),
+        )
     if kind == "recommendation":
         report = p.get("report")
         return Rec(
@@ -235,6 +301,9 @@ def read_entry(record: EntryRecord, follow_up_days: int = 14) -> Fact | None:
             _text(p, "deadline") or add_days(day, follow_up_days),
             report if isinstance(report, int) else None,
             _text(p, "election"),
+            _text(p, "sanction") or "moral",
+            _text(p, "category") or "",
+            record.signer_kid,
         )
     if kind == "follow-up":
         return FollowUp(
@@ -244,6 +313,8 @@ def read_entry(record: EntryRecord, follow_up_days: int = 14) -> Fact | None:
             str(p.get("action")),
             _text(p, "decree_date"),
             record.signer_kid,
+            _text(p, "sanction"),
+            _text(p, "idis_reference"),
         )
     if kind == "enforcement":
         cites = tuple(r for r in p.get("recommendations", []) if isinstance(r, int))
@@ -264,5 +335,25 @@ def read_entry(record: EntryRecord, follow_up_days: int = 14) -> Fact | None:
             str(p.get("instansi")),
             str(p.get("election")),
             str(p.get("date")),
+        )
+    if kind == "staff-block":
+        return StaffBlock(
+            idx,
+            day,
+            int(p.get("recommendation", -1)),
+            _bytes(p, "subject_commitment") or b"",
+            str(p.get("instansi")),
+            str(p.get("action")),
+            str(p.get("system")),
+        )
+    if kind == "transfer":
+        return Transfer(
+            idx,
+            day,
+            record.signer_kid,
+            _bytes(p, "subject_commitment") or b"",
+            str(p.get("instansi")),
+            str(p.get("decision")),
+            str(p.get("decree_date")),
         )
     return Revoked(idx, day, int(p.get("entry", -1)))

@@ -24,8 +24,10 @@ from registry.compliance.facts import (
     Report,
     Revoked,
     Signed,
+    StaffBlock,
     Step,
     Succession,
+    Transfer,
     read_entry,
 )
 from registry.compliance.metrics import Snapshot
@@ -63,6 +65,8 @@ class ComplianceIndex:
         self.steps: dict[int, Step] = {}
         self.signed: dict[int, Signed] = {}
         self.revocations: dict[int, Revoked] = {}
+        self.staff_blocks: dict[int, StaffBlock] = {}
+        self.transfers: dict[int, Transfer] = {}
         self.by_subject: dict[bytes, list[int]] = defaultdict(list)
         self._snapshots: OrderedDict[str, Snapshot] = OrderedDict()
 
@@ -101,6 +105,10 @@ class ComplianceIndex:
             self.steps[fact.idx] = fact
         elif isinstance(fact, Signed):
             self.signed[fact.idx] = fact
+        elif isinstance(fact, StaffBlock):
+            self.staff_blocks[fact.idx] = fact
+        elif isinstance(fact, Transfer):
+            self.transfers[fact.idx] = fact
         elif isinstance(fact, Revoked):
             self.revocations.setdefault(fact.target, fact)
 

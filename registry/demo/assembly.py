@@ -11,9 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from registry.demo.dates import CUTOFF, ELECTION_DAY_2020, GO_LIVE, timestamp
+from registry.demo.baseline import import_baseline
+from registry.demo.dates import ACTING_DAY_2020, CUTOFF, GO_LIVE, timestamp
 from registry.demo.enforcement import EnforcementHistory
 from registry.demo.offices import Region, appoint_heads, build_regions
+from registry.demo.pilkada2024 import recommend_to_pact_signers
 from registry.demo.pledges import declare_ppks, enrol_asn, publish_templates, sign_pacts
 from registry.demo.signers import Builder, DemoData, Event
 from registry.signing.cose import CoseSigner
@@ -29,6 +31,11 @@ def _resolve(value: Any) -> Any:
     return value
 
 
+def _logged(event: Event) -> int:
+    """When an event is registered: when it is issued, or for a historic import, later."""
+    return int(event.meta.get("logged_at", event.at))
+
+
 def _expected(kept: list[Event], regions: list[Region]) -> dict[str, int]:
     counts: dict[str, int] = {"statements": len(kept)}
 
@@ -38,6 +45,11 @@ def _expected(kept: list[Event], regions: list[Region]) -> dict[str, int]:
     violated: set[int] = set()
     for event in kept:
         kind, meta = event.payload["type"], event.meta
+        if meta.get("election") in ("pilkada-2018", "pilkada-2024"):
+            year = meta["election"][-4:]
+            name = kind.replace("-", "_")
+            add(f"{name}s_{year}" if kind != "follow-up" else f"follow_ups_{meta['action']}_{year}")
+            continue
         early = meta.get("day", GO_LIVE) <= CUTOFF
         if kind == "report":
             add("reports")
@@ -49,6 +61,8 @@ def _expected(kept: list[Event], regions: list[Region]) -> dict[str, int]:
             add("recommendations_to_acting" if meta["acting"] else "recommendations_to_definitive")
         elif kind == "follow-up" and meta["action"] == "refused":
             add("follow_ups_refused")
+        elif kind == "follow-up" and meta["action"] == "downgraded":
+            add("follow_ups_downgraded")
         elif kind == "follow-up":
             add("follow_ups_sanctioned")
             add("sanctioned_by_2020_07_31", early)
@@ -65,7 +79,7 @@ def _expected(kept: list[Event], regions: list[Region]) -> dict[str, int]:
     acting = [
         n
         for n, r in enumerate(regions)
-        if (o := r.office_at(ELECTION_DAY_2020)) is not None and o.acting
+        if (o := r.office_at(ACTING_DAY_2020)) is not None and o.acting
     ]
     counts["acting_regions"] = len(acting)
     counts["acting_regions_with_violations"] = sum(1 for n in acting if n in violated)
@@ -99,12 +113,14 @@ def build_demo(
     b = Builder(admin, seed, recommending_authority)
     regions = build_regions()
     appoint_heads(b, regions)
+    import_baseline(b, regions)
     EnforcementHistory(b, regions).run()
     pact_template, declaration_template = publish_templates(b)
     sign_pacts(b, regions, pact_template)
+    recommend_to_pact_signers(b, regions)
     declare_ppks(b, regions, declaration_template)
     enrol_asn(b, regions, declaration_template)
-    kept = sorted((e for e in b.events if e.at <= now_s), key=lambda e: (e.at, e.seq))
+    kept = sorted((e for e in b.events if _logged(e) <= now_s), key=lambda e: (_logged(e), e.seq))
     for index, event in enumerate(kept):
         event.index = index
     statements = [

@@ -123,6 +123,11 @@ class Event:
     index: int = -1
 
 
+KASN = "Komisi Aparatur Sipil Negara"
+KASN_DISSOLVED = dt.date(2023, 10, 31)
+"""Law 20/2023 on the ASN (31 October 2023) dissolved KASN; its duties passed to others."""
+
+
 class Builder:
     """Builds the events of the demo; one instance per :func:`build_demo` call."""
 
@@ -156,12 +161,23 @@ class Builder:
         self.recommender = self._institution(
             "recommender",
             "recommender",
+            "Komisi Aparatur Sipil Negara",
+            KASN,
+            "Keppres No. 118/M Tahun 2014",
+            dt.date(2014, 9, 26),
+            KASN_DISSOLVED - dt.timedelta(days=1),
+        )
+        """KASN: it issued the 2020 recommendations; its term ends when Law 20/2023 dissolved it."""
+        self.successor = self._institution(
+            "recommender/2023",
+            "recommender",
             "Pejabat Penerbit Rekomendasi Netralitas ASN",
             recommending_authority,
-            "SK No. 17/KEP/2019",
-            dt.date(2019, 11, 1),
-            dt.date(2024, 10, 31),
+            "SK No. 17/KEP/2023",
+            KASN_DISSOLVED,
+            dt.date(2028, 10, 30),
         )
+        """The institution that took over KASN's recommendations (the configured authority)."""
         self.bkn = self._institution(
             "bkn",
             "bkn",

@@ -64,6 +64,8 @@ SIGNER_ROLES: Mapping[str, frozenset[str]] = {
     "revocation": frozenset({"admin", "ppk", "asn", "recommender", "bkn", "bawaslu", "panel"}),
     "log-key-rotation": frozenset({"admin"}),
     "key-succession": frozenset({"admin", "ppk", "asn", "recommender", "bkn", "bawaslu", "panel"}),
+    "staff-block": frozenset({"bkn"}),
+    "transfer": frozenset({"ppk"}),
 }
 
 

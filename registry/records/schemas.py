@@ -37,6 +37,7 @@ from registry.records.fields import (
     from_msgspec,
 )
 from registry.records.personal import personal_data_errors
+from registry.records.vocabulary import ViolationCategory
 
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
 LongText = Annotated[str, msgspec.Meta(min_length=1, max_length=LONG_TEXT_MAX_LENGTH)]
@@ -47,8 +48,11 @@ EntryIndex = Annotated[int, msgspec.Meta(ge=0)]
 
 Role = Literal["admin", "ppk", "asn", "recommender", "bkn", "bawaslu", "panel"]
 """``panel``: a JPT selection panel, which reads track records and signs nothing but revocations."""
-HeadType = Literal["definitive", "acting"]
-Sanction = Literal["moral", "medium", "heavy"]
+HeadType = Literal["definitive", "pj", "plt", "pjs"]
+"""A PPK's head type: elected (definitive), or acting as Pj (penjabat), Plt (pelaksana tugas)
+or Pjs (penjabat sementara, while the incumbent campaigns)."""
+Sanction = Literal["moral", "light", "medium", "heavy"]
+"""Moral (PP 42/2004), or light, medium, heavy discipline (PP 94/2021), weakest first."""
 EnforcementStep = Literal["early-warning", "warning", "reprimand", "block", "unblock"]
 
 
@@ -142,11 +146,15 @@ class Report(_Record, tag="report", tag_field="type", kw_only=True, frozen=True)
     instansi: Text
     province: Text | None = None
     subject_commitment: Hash
-    category: Text
+    category: ViolationCategory
     description: LongText
     place: Text
     date: IsoDate
     evidence: list[Hash] = []
+    reporter_commitment: Hash | None = None
+    """The reporting ASN (if one), as a salted commitment: for the retaliation watch."""
+    witness_commitments: list[Hash] | None = None
+    """ASN witnesses, as salted commitments: for the retaliation watch."""
 
 
 class Recommendation(_Record, tag="recommendation", tag_field="type", kw_only=True, frozen=True):
@@ -156,7 +164,7 @@ class Recommendation(_Record, tag="recommendation", tag_field="type", kw_only=Tr
     instansi: Text
     ppk_kid: Hash
     subject_commitment: Hash
-    category: Text
+    category: ViolationCategory
     sanction: Sanction
     deadline: IsoDate
     report: EntryIndex | None = None
@@ -170,6 +178,10 @@ class FollowUp(_Record, tag="follow-up", tag_field="type", kw_only=True, frozen=
     decree_number: Text | None = None
     decree_date: IsoDate | None = None
     reason: Text | None = None
+    sanction: Sanction | None = None
+    """The sanction imposed (a follow-up without one claims the sanction recommended)."""
+    idis_reference: Text | None = None
+    """BKN I'DIS reference, where the discipline goes through BKN."""
 
 
 class Enforcement(_Record, tag="enforcement", tag_field="type", kw_only=True, frozen=True):
@@ -207,6 +219,30 @@ class KeySuccession(_Record, tag="key-succession", tag_field="type", kw_only=Tru
     reason: Text
 
 
+class StaffBlock(_Record, tag="staff-block", tag_field="type", kw_only=True, frozen=True):
+    """BKN blocks (or unblocks) in SAPK/SIASN the staff status of the ASN a recommendation names,
+    because the PPK did not impose the sanction (seed 000); keyed to the ASN's commitment."""
+
+    recommendation: EntryIndex
+    subject_commitment: Hash
+    instansi: Text
+    action: Literal["block", "unblock"]
+    system: Literal["SAPK", "SIASN"] = "SIASN"
+    reason: Text
+
+
+class Transfer(_Record, tag="transfer", tag_field="type", kw_only=True, frozen=True):
+    """A PPK's transfer, demotion or dismissal decision about an ASN (BKN's I-Mut)."""
+
+    subject_commitment: Hash
+    instansi: Text
+    decision: Literal["transfer", "demotion", "dismissal"]
+    from_post: Text
+    to_post: Text | None = None
+    decree_number: Text
+    decree_date: IsoDate
+
+
 Record = (
     Enrolment
     | KeyRevocation
@@ -220,6 +256,8 @@ Record = (
     | Revocation
     | LogKeyRotation
     | KeySuccession
+    | StaffBlock
+    | Transfer
 )
 RECORD_TYPES: dict[str, type[Any]] = {
     "enrolment": Enrolment,
@@ -234,6 +272,8 @@ RECORD_TYPES: dict[str, type[Any]] = {
     "revocation": Revocation,
     "log-key-rotation": LogKeyRotation,
     "key-succession": KeySuccession,
+    "staff-block": StaffBlock,
+    "transfer": Transfer,
 }
 
 
@@ -327,8 +367,9 @@ _BINARY_FIELDS = {
     "subject_commitment",
     "previous_key",
     "nip_commitment",
+    "reporter_commitment",
 }
-_BINARY_LIST_FIELDS = {"evidence"}
+_BINARY_LIST_FIELDS = {"evidence", "witness_commitments"}
 _HEX = re.compile(r"[0-9a-fA-F]{64}")
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]*={0,2}")
 

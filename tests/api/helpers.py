@@ -32,7 +32,7 @@ def enrolment(public_key: bytes, role: str, **changes: Any) -> dict[str, Any]:
         "jabatan": "Penjabat Gubernur Jawa Barat",
         "instansi": "Pemerintah Provinsi Jawa Barat",
         "province": "Jawa Barat",
-        "head_type": "acting",
+        "head_type": "pj",
         "decree_number": "Keppres No. 96/P Tahun 2023",
         "decree_date": "2023-09-01",
         "term_start": "2023-09-05",

@@ -60,7 +60,7 @@ def recommendation(report: int | None = None, **changes: Any) -> dict[str, Any]:
         "instansi": JABAR,
         "ppk_kid": hashlib.sha256(b"").digest(),
         "subject_commitment": SUBJECT,
-        "category": "Kampanye melalui media sosial",
+        "category": "social-media",
         "sanction": "moral",
         "deadline": "2024-10-11",
     }
@@ -121,7 +121,7 @@ def history(registry: Registry) -> History:
             "instansi": JABAR,
             "province": "Jawa Barat",
             "subject_commitment": SUBJECT,
-            "category": "Kampanye melalui media sosial",
+            "category": "social-media",
             "description": "Membagikan materi kampanye pasangan calon",
             "place": "Instagram",
             "date": "2024-09-20",
@@ -214,7 +214,7 @@ def test_signer_record_lists_its_entries(history: History) -> None:
     assert row["follow_up_rate"]["value"] == 0.5
     assert row["median_days"]["value"] == 3
     assert row["pacts"] == {"value": 1, "entries": [history.pact]}
-    assert row["head_type"] == "acting"
+    assert row["head_type"] == "pj"
     assert [r["status"] for r in row["recommendation_outcomes"]] == ["followed-up", "overdue"]
 
 

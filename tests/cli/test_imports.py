@@ -459,7 +459,7 @@ def test_cli_rejected_rows_are_reported_in_indonesian(
     assert result.exit_code == 1
     assert "tidak ada yang diimpor: 2 dari 3 baris ditolak" in result.output
     assert "'12345' bukan NIP 18 digit" in result.output
-    assert "'dipecat' bukan sanksi: moral (ringan), medium (sedang) atau heavy (berat)" in (
+    assert "'dipecat' bukan sanksi: moral (sanksi moral, PP 42/2004), light (ringan)" in (
         result.output
     )
     assert "'2024-02-30' tidak ada di kalender" in result.output

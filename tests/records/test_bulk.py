@@ -170,6 +170,33 @@ def test_a_ppk_enrolled_with_a_nip_commitment_is_found_by_nip() -> None:
     assert [e.column for e in erased.errors] == ["ppk_nip"]
 
 
+@pytest.mark.parametrize(
+    ("cell", "sanction"),
+    [
+        ("ringan", "light"),
+        ("Hukuman Disiplin Ringan", "light"),
+        ("sanksi moral", "moral"),
+        ("moral", "moral"),
+        ("sedang", "medium"),
+        ("berat", "heavy"),
+    ],
+)
+def test_sanction_words_map_to_their_level(cell: str, sanction: str) -> None:
+    """`ringan` is light discipline (PP 94/2021), never the moral sanction (PP 42/2004)."""
+    result = check(HEADER, row(sanksi=cell))
+    assert result.errors == []
+    assert result.rows[0].payload["sanction"] == sanction
+
+
+def test_a_follow_up_records_the_sanction_imposed_and_its_idis_reference() -> None:
+    header = "rekomendasi,tindakan,nomor_sk,tanggal_sk,sanksi_dijatuhkan,nomor_idis"
+    line = "12,disanksi,800/1/BKPSDM,01/10/2024,ringan,IDIS-2024-77"
+    result = check(header, line, kind="follow-up")
+    assert result.errors == []
+    payload = result.rows[0].payload
+    assert (payload["sanction"], payload["idis_reference"]) == ("light", "IDIS-2024-77")
+
+
 def test_follow_ups_in_indonesian() -> None:
     header = "rekomendasi,tindakan,nomor_sk,tanggal_sk,alasan"
     result = check(

@@ -104,7 +104,7 @@ class Log:
                 "reporter": "Bawaslu",
                 "instansi": X,
                 "subject_commitment": subject,
-                "category": "kampanye",
+                "category": "attending-campaign",
                 "description": "ikut kampanye",
                 "place": "Bandung",
                 "date": day,
@@ -119,7 +119,7 @@ class Log:
             "instansi": X,
             "ppk_kid": kid("ppk-x"),
             "subject_commitment": SUBJECT,
-            "category": "kampanye",
+            "category": "attending-campaign",
             "sanction": "moral",
             "deadline": (dt.date.fromisoformat(day) + dt.timedelta(days=14)).isoformat(),
         }
@@ -210,7 +210,7 @@ def _rec_payload() -> dict[str, Any]:
         "instansi": X,
         "ppk_kid": kid("ppk-x"),
         "subject_commitment": SUBJECT,
-        "category": "kampanye",
+        "category": "attending-campaign",
         "sanction": "moral",
         "deadline": "2020-09-15",
     }
