@@ -72,7 +72,10 @@ class Components:
     async def close(self) -> None:
         """Close the service; the components are gone until :meth:`open` again."""
         service, self._service = self._service, None
+        compliance = self._compliance
         self._compliance = self._custodial = self._documents = None
+        if compliance is not None:
+            await compliance.close()
         if service is not None:
             await service.close()
 

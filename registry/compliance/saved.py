@@ -163,6 +163,8 @@ class SavedIndex:
             # every fact, and the segments are saved from it.
             return
         await self.segments.forget_except(self.format)
+        tail: list[Fact] = []
+        tail_start: int | None = None
         while True:
             start = self.index.size
             record = await self.segments.load(self.format, start)
@@ -176,8 +178,12 @@ class SavedIndex:
             self.index.size = record.end_idx
             self.index.version += 1
             self.restored = record.end_idx
-        self.saved_to = self.index.size
-        self.index.journal = []
+            if record.end_idx - start < self.size:
+                # The rest saved at the last stop: saved again, whole, once complete.
+                tail, tail_start = facts, start
+                break
+        self.saved_to = self.index.size if tail_start is None else tail_start
+        self.index.journal = tail
         self.index.apply([])  # clears the cached snapshots
 
     def _trusted(self, record: FactSegmentRecord) -> list[Fact] | None:
@@ -217,6 +223,35 @@ class SavedIndex:
             return None
         return facts
 
+    async def save_rest(self) -> None:
+        """Save the entries past the last whole segment as a shorter one (at a stop).
+
+        The next start then reads nothing from the log that was here at this
+        stop; the shorter segment is replaced by the whole one once it is.
+        Only once this process restored or built the index (else it has nothing).
+        """
+        journal = self.index.journal
+        if not self._loaded or journal is None or self.index.size <= self.saved_to:
+            return
+        await self._save(self.saved_to, self.index.size, journal)
+
+    async def _save(self, start: int, end: int, facts: list[Fact]) -> bool:
+        """Save the segment of entries ``start`` to ``end`` holding ``facts``; whether it was."""
+        root = self.segments.root(end)
+        if root is None:  # pragma: no cover - the index never runs ahead of the tree
+            return False
+        data = encode_facts(facts)
+        message = sealed_message(self.format, start, end, root, data)
+        record = FactSegmentRecord(self.format, start, end, root, data, self.segments.seal(message))
+        try:
+            await self.segments.save(record)
+        except Exception:
+            log.exception(
+                "compliance: could not save the segment of entries %d to %d", start, end - 1
+            )
+            return False
+        return True
+
     async def save_due(self) -> None:
         """Save every segment the index has passed since the last one saved.
 
@@ -228,25 +263,8 @@ class SavedIndex:
             return
         while self.index.size >= self.saved_to + self.size:
             start, end = self.saved_to, self.saved_to + self.size
-            root = self.segments.root(end)
-            if root is None:  # pragma: no cover - the index never runs ahead of the tree
-                return
             cut = next((i for i, fact in enumerate(journal) if fact.idx >= end), len(journal))
-            data = encode_facts(journal[:cut])
-            record = FactSegmentRecord(
-                self.format,
-                start,
-                end,
-                root,
-                data,
-                self.segments.seal(sealed_message(self.format, start, end, root, data)),
-            )
-            try:
-                await self.segments.save(record)
-            except Exception:
-                log.exception(
-                    "compliance: could not save the segment of entries %d to %d", start, end - 1
-                )
+            if not await self._save(start, end, journal[:cut]):
                 return
             del journal[:cut]
             self.saved_to = end

@@ -136,6 +136,17 @@ class ComplianceService:
                 await self.saved.save_due()
         return self.index.snapshot(as_of or today())
 
+    async def close(self) -> None:
+        """At a stop: save what the index holds past its last saved segment (never raises)."""
+        if self.saved is None:
+            return
+        async with self._lock:
+            try:
+                await self.saved.save_due()
+                await self.saved.save_rest()
+            except Exception:
+                log.exception("compliance: could not save the index at the stop")
+
     async def read_identity(
         self, authorization: str | None, path: str, commitment: bytes
     ) -> IdentityRead | None:
