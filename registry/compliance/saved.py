@@ -31,13 +31,14 @@ the same segment, so two processes saving at once do no harm.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import hashlib
-import heapq
 import logging
 import struct
 import typing
 import zlib
 from collections.abc import Iterable, Sequence
+from operator import attrgetter
 from typing import Any, Protocol
 
 import msgspec
@@ -51,6 +52,7 @@ log = logging.getLogger(__name__)
 SEGMENT = 16_384
 """Entries per saved segment (64 tiles): the most a start reads again from the log."""
 CODEC = "msgpack-zlib-v1"
+_INDEX = attrgetter("idx")
 CLASSES: tuple[type[Any], ...] = typing.get_args(Fact)
 """The fact classes, in the order a segment lists them."""
 _DECODER: msgspec.msgpack.Decoder[Any] = msgspec.msgpack.Decoder(
@@ -87,7 +89,9 @@ def decode_facts(data: bytes) -> list[Fact]:
     not a segment of this format.
     """
     lists: Sequence[list[Fact]] = _DECODER.decode(zlib.decompress(data))
-    return list(heapq.merge(*lists, key=lambda fact: fact.idx))
+    facts = [fact for kind in lists for fact in kind]
+    facts.sort(key=_INDEX)  # a merge of sorted runs, in C
+    return facts
 
 
 def sealed_message(format: str, start: int, end: int, root: bytes, data: bytes) -> bytes:
@@ -163,6 +167,21 @@ class SavedIndex:
             # every fact, and the segments are saved from it.
             return
         await self.segments.forget_except(self.format)
+        # Restoring makes a long-lived object per fact: with the collector on, each full
+        # collection meanwhile walks every fact made so far (measured: 0.05 to 0.5 s a
+        # segment, against 0.06 s without).  None of them is garbage, so the collector
+        # waits, and what was restored is frozen out of its later walks, as the app does
+        # with the loaded log at start.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            await self._restore()
+        finally:
+            if collecting:
+                gc.enable()
+            gc.freeze()
+
+    async def _restore(self) -> None:
         tail: list[Fact] = []
         tail_start: int | None = None
         while True:
