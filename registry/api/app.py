@@ -26,6 +26,7 @@ from registry.api.qr import QrController
 from registry.api.search import SearchController
 from registry.api.signing import SigningController
 from registry.api.web import WebController
+from registry.compliance.saved import SEGMENT
 from registry.config import Settings
 from registry.records.custodial import Clock, wall_clock_ms
 from registry.records.operator import OperatorKeys, open_keys
@@ -37,15 +38,20 @@ def create_app(
     *,
     custodial_clock_ms: Clock = wall_clock_ms,
     rate_clock: Callable[[], float] = time.monotonic,
+    compliance_segment: int = SEGMENT,
 ) -> Litestar:
     """The registry's ASGI app; the service opens at start-up and closes at shutdown.
 
     ``keys`` are the operator's keys (else opened from ``settings.data_dir``);
     ``custodial_clock_ms`` times the lockouts of custodial keys, ``rate_clock`` (seconds)
-    the per-client rate limits (tests move both).
+    the per-client rate limits (tests move both);
+    ``compliance_segment`` is how many entries each saved segment of the
+    compliance index holds (tests make it small).
     The running components are ``app.state.components`` (:class:`Components`).
     """
-    components = Components(custodial_clock_ms=custodial_clock_ms)
+    components = Components(
+        custodial_clock_ms=custodial_clock_ms, compliance_segment=compliance_segment
+    )
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

@@ -16,6 +16,7 @@ from litestar import Request, Response
 from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
 
+from registry.compliance.saved import SEGMENT
 from registry.compliance.service import ComplianceService
 from registry.config import Settings
 from registry.documents.qr import EntryQrMaker
@@ -52,8 +53,11 @@ class NotStarted(RuntimeError):
 class Components:
     """The service and its collaborators for one running app; see the module docstring."""
 
-    def __init__(self, *, custodial_clock_ms: Clock = wall_clock_ms) -> None:
+    def __init__(
+        self, *, custodial_clock_ms: Clock = wall_clock_ms, compliance_segment: int = SEGMENT
+    ) -> None:
         self._clock_ms = custodial_clock_ms
+        self._segment = compliance_segment
         self._service: RegistryService | None = None
         self._compliance: ComplianceService | None = None
         self._custodial: CustodialSigning | None = None
@@ -62,7 +66,9 @@ class Components:
     async def open(self, settings: Settings, keys: OperatorKeys) -> None:
         """Open the registry service and make its collaborators, once."""
         service = await RegistryService.open(settings, keys)
-        self._compliance = ComplianceService(service, service.identities, settings.follow_up_days)
+        self._compliance = ComplianceService(
+            service, service.identities, settings.follow_up_days, service.segments, self._segment
+        )
         self._custodial = service.custodial_signing(clock_ms=self._clock_ms)
         self._documents = EntryQrMaker(service)
         self._service = service
@@ -70,7 +76,10 @@ class Components:
     async def close(self) -> None:
         """Close the service; the components are gone until :meth:`open` again."""
         service, self._service = self._service, None
+        compliance = self._compliance
         self._compliance = self._custodial = self._documents = None
+        if compliance is not None:
+            await compliance.close()
         if service is not None:
             await service.close()
 

@@ -17,6 +17,7 @@ from dataclasses import replace
 from typing import Protocol
 
 from registry.compliance.facts import (
+    Fact,
     FollowUp,
     Key,
     KeyEnd,
@@ -69,6 +70,9 @@ class ComplianceIndex:
         self.transfers: dict[int, Transfer] = {}
         self.by_subject: dict[bytes, list[int]] = defaultdict(list)
         self._snapshots: OrderedDict[str, Snapshot] = OrderedDict()
+        self.journal: list[Fact] | None = None
+        """Every fact taken, in log order, while someone keeps them (to save them in
+        segments: :mod:`registry.compliance.saved`); ``None`` when nobody does."""
 
     def apply(self, records: Sequence[EntryRecord]) -> None:
         """Take in newly committed entries; those already seen or after a gap are skipped.
@@ -87,6 +91,17 @@ class ComplianceIndex:
 
     def _add(self, record: EntryRecord) -> None:
         fact = read_entry(record, self.follow_up_days)
+        if fact is not None:
+            self.take(fact)
+
+    def take(self, fact: Fact) -> None:
+        """Take in the fact of the next entry (read from it, or restored from a saved segment).
+
+        The index's state is a function of the facts taken, in log order, and
+        of nothing else: that is what lets a segment of them stand for its entries.
+        """
+        if self.journal is not None:
+            self.journal.append(fact)
         if isinstance(fact, Key):
             self.keys[fact.kid] = fact
         elif isinstance(fact, KeyEnd):

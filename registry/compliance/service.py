@@ -3,8 +3,9 @@
 One :class:`ComplianceService` per process, made at start-up.  Its
 :class:`~registry.compliance.index.ComplianceIndex` takes every batch this
 process commits (an ``on_commit`` hook) and, before each answer, reads from
-the log whatever it has not seen yet: the whole log on first use, and on a
-follower process what the sequencer wrote.  Identities are read and erased
+the log whatever it has not seen yet: on first use whatever the sealed saved
+segments do not hold (:mod:`registry.compliance.saved`; the whole log without
+them), and on a follower process what the sequencer wrote.  Identities are read and erased
 only for a signed request (``registry.compliance.access``) that no process
 has seen before.
 
@@ -38,6 +39,7 @@ from registry.compliance.access import (
 from registry.compliance.facts import WIB
 from registry.compliance.index import ComplianceIndex
 from registry.compliance.metrics import Snapshot
+from registry.compliance.saved import SEGMENT, SavedIndex, Segments
 from registry.compliance.track import find_keys, track_record
 from registry.i18n import Message
 from registry.store.models import AccessRecord, EntryRecord, IdentityRecord, SignerKeyRecord
@@ -117,10 +119,19 @@ def today() -> str:
 class ComplianceService:
     """The compliance index of one process, and signed reads and erasures of identities."""
 
-    def __init__(self, log: Log, identities: IdentitySource, follow_up_days: int = 14) -> None:
+    def __init__(
+        self,
+        log: Log,
+        identities: IdentitySource,
+        follow_up_days: int = 14,
+        segments: Segments | None = None,
+        segment_size: int = SEGMENT,
+    ) -> None:
         self._log = log
         self._identities = identities
         self.index = ComplianceIndex(follow_up_days)
+        self.saved = None if segments is None else SavedIndex(self.index, segments, segment_size)
+        """The index saved in sealed segments (none: rebuilt from the log at each start)."""
         self.replay = ReplayGuard()
         """This process's first filter against replayed signed requests."""
         self._lock = asyncio.Lock()
@@ -129,8 +140,23 @@ class ComplianceService:
     async def snapshot(self, as_of: str | None = None) -> Snapshot:
         """The figures as of the end of day ``as_of`` (ISO, WIB; default today), log caught up."""
         async with self._lock:
+            if self.saved is not None:
+                await self.saved.restore()
             await self.index.catch_up(self._log, self._log.size)
+            if self.saved is not None:
+                await self.saved.save_due()
         return self.index.snapshot(as_of or today())
+
+    async def close(self) -> None:
+        """At a stop: save what the index holds past its last saved segment (never raises)."""
+        if self.saved is None:
+            return
+        async with self._lock:
+            try:
+                await self.saved.save_due()
+                await self.saved.save_rest()
+            except Exception:
+                log.exception("compliance: could not save the index at the stop")
 
     async def read_identity(
         self, authorization: str | None, path: str, commitment: bytes

@@ -39,6 +39,7 @@ from registry.records.identities import Identities, Person
 from registry.records.operator import OperatorKeys
 from registry.records.recent import RecentEntries
 from registry.records.registration import Registered, Registrar
+from registry.records.segments import PURPOSE, SealedSegments
 from registry.records.startup import Pinning, checkpoint_pin, load_log
 from registry.records.verified import EntryChecker, VerifiedEntries
 from registry.records.views import ConsistencyProof, InclusionProof
@@ -89,6 +90,8 @@ class RegistryService:
         self.reads = registrar.reads
         """The one way entries come out of the database: checked against the log."""
         self.identities = Identities(store)
+        self.segments = SealedSegments(store, state, keys.log.sealer(PURPOSE))
+        """Derived state saved for the next start, sealed and checked against this tree."""
         """The personal data behind commitments, and the signed requests used."""
         self.registrar = registrar
         self.recent = RecentEntries(self.reads.checker)

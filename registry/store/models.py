@@ -228,3 +228,18 @@ class LogSnapshot:
     def size(self) -> int:
         """The log size the snapshot reaches."""
         return 0 if self.latest is None else self.latest.size
+
+
+@dataclass(frozen=True)
+class FactSegmentRecord:
+    """A sealed segment of derived state (``fact_segments``): what entries
+    ``start_idx <= idx < end_idx`` state, in a format the reader names."""
+
+    format: str
+    start_idx: int
+    end_idx: int
+    root: bytes
+    """The tree's root at ``end_idx`` when the segment was made."""
+    data: bytes
+    seal: bytes
+    """The registry's seal over all of the above (``registry/compliance/saved.py``)."""

@@ -265,6 +265,22 @@ class RegistryMeta(SQLModel, table=True):
     value: str = Field(sa_column=Column("value", Text, nullable=False))
 
 
+class FactSegment(SQLModel, table=True):
+    """Derived state a process would otherwise rebuild from every entry at start: one
+    segment of it (entries ``start_idx <= idx < end_idx``), sealed by the registry and tagged
+    with the tree's root at ``end_idx`` (``registry/compliance/saved.py``)."""
+
+    __tablename__ = "fact_segments"
+    __table_args__ = (PrimaryKeyConstraint("format", "start_idx", name="pk_fact_segments"),)
+
+    format: str = Field(sa_column=Column("format", String(64), nullable=False))
+    start_idx: int = Field(sa_column=Column("start_idx", BigInteger, nullable=False))
+    end_idx: int = Field(sa_column=Column("end_idx", BigInteger, nullable=False))
+    root: bytes = Field(sa_column=Column("root", LargeBinary, nullable=False))
+    data: bytes = Field(sa_column=Column("data", LargeBinary, nullable=False))
+    seal: bytes = Field(sa_column=Column("seal", LargeBinary, nullable=False))
+
+
 METADATA = SQLModel.metadata
 
 
@@ -283,3 +299,4 @@ PENDING = _table("pending")
 USED_REQUESTS = _table("used_requests")
 REGISTRY_META = _table("registry_meta")
 ACCESS_LOG = _table("access_log")
+FACT_SEGMENTS = _table("fact_segments")
