@@ -21,6 +21,7 @@ from granian.log import LogLevels
 from granian.server.mp import MPServer
 
 from registry.cli.audit import audit_command, mirror_command
+from registry.cli.backup import backup_command, restore_command
 from registry.cli.custodial import custodial_key
 from registry.cli.imports import import_command
 from registry.cli.keys import keygen, sign, verify
@@ -213,5 +214,5 @@ def _load_demo(settings: Settings, *, only_if_empty: bool) -> None:
 
 for command in (keygen, sign, verify, custodial_key, import_command, passphrase, repin, witness):
     main.add_command(command)
-for command in (audit_command, mirror_command):
+for command in (audit_command, mirror_command, backup_command, restore_command):
     main.add_command(command)
