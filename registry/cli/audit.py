@@ -101,7 +101,7 @@ async def _server_config(url: str) -> bytes:
             raise fail("audit.unreadable-source", source=url, detail=exc.detail) from exc
 
 
-def _log_keys(
+def log_keys_of(
     kind: str, source: str, keys: Sequence[str], trust: Path | None
 ) -> tuple[list[VerifierKey], str, list[tuple[str, str]]]:
     """The log's keys, its origin, and the pinned checkpoint (for the registry's own database)."""
@@ -175,7 +175,7 @@ def audit_command(
         except ConfigError as exc:
             raise CliError(exc.message) from exc
     kind = source_kind(source)
-    log_keys, origin, seen = _log_keys(kind, source, keys, trust)
+    log_keys, origin, seen = log_keys_of(kind, source, keys, trust)
     kept = read_state(state)
     seen += [(note, str(state)) for note in kept]
     seen += [(path.read_text("utf-8", "replace"), str(path)) for path in checkpoints]

@@ -25,6 +25,7 @@ from registry.cli.backup import backup_command, restore_command
 from registry.cli.custodial import custodial_key
 from registry.cli.imports import import_command
 from registry.cli.keys import keygen, sign, verify
+from registry.cli.monitor import monitor_command
 from registry.cli.operator import passphrase
 from registry.cli.pin import repin
 from registry.cli.startup import (
@@ -214,5 +215,5 @@ def _load_demo(settings: Settings, *, only_if_empty: bool) -> None:
 
 for command in (keygen, sign, verify, custodial_key, import_command, passphrase, repin, witness):
     main.add_command(command)
-for command in (audit_command, mirror_command, backup_command, restore_command):
+for command in (audit_command, mirror_command, monitor_command, backup_command, restore_command):
     main.add_command(command)

@@ -117,10 +117,11 @@ class ServerSource:
         self.name = self.url
         self.note: str | None = None
 
-    async def get(self, path: str, index: int | None = None) -> bytes:
+    async def get(self, path: str, index: int | None = None, accept: str | None = None) -> bytes:
         """The body of ``GET path``; :class:`SourceError` unless it is a 200."""
+        headers = {"accept": accept} if accept else None
         try:
-            response = await self.client.get(self.url + path)
+            response = await self.client.get(self.url + path, headers=headers)
         except httpx.HTTPError as exc:
             raise SourceError(f"GET {path}: {exc}", index) from exc
         if response.status_code != 200:
