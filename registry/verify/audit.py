@@ -251,14 +251,15 @@ class Auditor:
         )
 
     def _check_signature(self, index: int, statement: bytes) -> None:
-        parsed = parse_sign1(statement, "signed statement")
-        message = parsed.value
-        if parsed.ok and message is not None and message.kid is not None and index == 0:
+        if index == 0:
             # The log's first entry is the operator enrolling its own admin key.
-            payload = _payload(message.payload)
-            public_key = payload.get("public_key") if payload else None
-            if isinstance(public_key, bytes) and key_id(public_key) == message.kid:
-                self.keys.setdefault(message.kid, public_key)
+            parsed = parse_sign1(statement, "signed statement")
+            message = parsed.value
+            if parsed.ok and message is not None and message.kid is not None:
+                payload = _payload(message.payload)
+                public_key = payload.get("public_key") if payload else None
+                if isinstance(public_key, bytes) and key_id(public_key) == message.kid:
+                    self.keys.setdefault(message.kid, public_key)
         verdict = verify_statement(statement, self.keys.get)
         if not verdict.ok or verdict.value is None:
             evidence = {k: v for k, v in verdict.evidence.items() if isinstance(v, str)}

@@ -17,14 +17,16 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from sqlalchemy import delete, select, update
+from sqlalchemy import Executable, delete, select, update
 
 from registry.api.app import create_app
 from registry.cli import main
 from registry.config import Settings, WitnessSetting, settings_environment
 from registry.log.cosigning import CONFLICT
+from registry.log.integrity import LogContradiction
 from registry.log.pin import pin_path
 from registry.records.operator import OperatorKeys, create_keys
+from registry.records.service import RegistryService
 from registry.store.engine import create_engine
 from registry.store.tables import CHECKPOINTS, COSIGNATURES, ENTRIES
 from tests.api.helpers import pact
@@ -276,3 +278,40 @@ def test_another_database_file_is_audited_with_the_given_key(
     other = dataclasses.replace(filled, data_dir=filled.data_dir / "elsewhere")
     result = audit(other, path, "--key", operator.note.verifier_key_string)
     assert result.exit_code == 0, result.output
+
+
+async def _open(settings: Settings, operator: OperatorKeys) -> None:
+    service = await RegistryService.open(settings, operator)
+    await service.close()
+
+
+@pytest.mark.parametrize(
+    "mutation",
+    [
+        [delete(ENTRIES).where(ENTRIES.c.idx == 3)],
+        [
+            update(ENTRIES).where(ENTRIES.c.idx == 2).values(idx=-1),
+            update(ENTRIES).where(ENTRIES.c.idx == 5).values(idx=2),
+            update(ENTRIES).where(ENTRIES.c.idx == -1).values(idx=5),
+        ],
+        [delete(ENTRIES).where(ENTRIES.c.idx == SIZE - 1)],
+    ],
+    ids=["deleted-row", "swapped-rows", "deleted-last-row"],
+)
+def test_the_server_refuses_to_start_on_a_store_that_contradicts_its_checkpoint(
+    filled: Settings, operator: OperatorKeys, mutation: list[Executable]
+) -> None:
+    edit(filled, *mutation)
+    with pytest.raises(LogContradiction):
+        asyncio.run(_open(filled, operator))
+
+
+def test_a_start_on_a_store_with_a_deleted_row_says_so_and_names_audit(filled: Settings) -> None:
+    edit(filled, delete(ENTRIES).where(ENTRIES.c.idx == 3))
+    env = {**settings_environment(filled), "LANG": "C.UTF-8"}
+    result = CliRunner().invoke(main, ["init"], env=env)
+    assert result.exit_code == 1, result.output
+    assert "rows were deleted or moved behind the registry's back" in result.output
+    assert "registry audit" in result.output
+    assert result.exc_info is not None
+    assert result.exc_info[0] is SystemExit
