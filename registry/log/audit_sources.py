@@ -71,6 +71,8 @@ class AuditEntry:
     statement: bytes
     leaf_hash: bytes | None = None
     """The stored copy of the leaf hash (databases keep one); ``None`` elsewhere."""
+    receipt: bytes | None = None
+    """The receipt issued at registration (databases keep it); ``None`` elsewhere."""
 
 
 def checkpoint_size(note: str) -> int:
@@ -87,9 +89,10 @@ def checkpoint_size(note: str) -> int:
 class DatabaseSource:
     """A registry's database: every stored checkpoint and every row of ``entries``."""
 
-    def __init__(self, store: Store, name: str) -> None:
+    def __init__(self, store: Store, name: str, *, receipts: bool = True) -> None:
         self.store = store
         self.name = name
+        self.receipts = receipts
 
     async def checkpoints(self) -> list[str]:
         """Every checkpoint note the database holds, smallest first."""
@@ -104,7 +107,16 @@ class DatabaseSource:
             if not rows and start >= bound:
                 return
             if rows:
-                yield [AuditEntry(r.idx, r.leaf, r.statement, r.leaf_hash) for r in rows]
+                yield [
+                    AuditEntry(
+                        r.idx,
+                        r.leaf,
+                        r.statement,
+                        r.leaf_hash,
+                        r.receipt if self.receipts else None,
+                    )
+                    for r in rows
+                ]
             start += CHUNK
 
 
@@ -282,7 +294,7 @@ async def audit(
             auditor.add_checkpoint(note, source.name, independent=False)
         async for chunk in source.entries():
             for entry in chunk:
-                hashed = auditor.add_entry(entry.index, entry.leaf, entry.statement)
+                hashed = auditor.add_entry(entry.index, entry.leaf, entry.statement, entry.receipt)
                 if entry.leaf_hash is not None:
                     auditor.leaf_hash_differs(entry.index, entry.leaf_hash, hashed)
     except SourceError as exc:
@@ -291,7 +303,12 @@ async def audit(
 
 
 async def audit_location(
-    kind: str, location: str, auditor: Auditor, seen: Sequence[tuple[str, str]] = ()
+    kind: str,
+    location: str,
+    auditor: Auditor,
+    seen: Sequence[tuple[str, str]] = (),
+    *,
+    receipts: bool = True,
 ) -> AuditReport:
     """:func:`audit` ``location``: a server URL, a mirror folder or a database URL (``kind``)."""
     if kind == "folder":
@@ -300,4 +317,4 @@ async def audit_location(
         async with httpx.AsyncClient(timeout=TIMEOUT_S) as client:
             return await audit(ServerSource(client, location), auditor, seen)
     async with Store.open(location) as store:
-        return await audit(DatabaseSource(store, location), auditor, seen)
+        return await audit(DatabaseSource(store, location, receipts=receipts), auditor, seen)

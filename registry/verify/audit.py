@@ -41,6 +41,7 @@ from registry.verify.cose import key_id, parse_sign1
 from registry.verify.leaf import ZERO_HASH, decode_leaf
 from registry.verify.merkle import EMPTY_ROOT, leaf_hash, node_hash
 from registry.verify.note import VerifierKey
+from registry.verify.receipt import verify_receipt
 from registry.verify.statement import verify_statement
 
 PROBLEMS = (
@@ -55,6 +56,7 @@ PROBLEMS = (
     "checkpoint-root",
     "checkpoint-beyond",
     "unreadable",
+    "receipt",
 )
 """What can be wrong; each has the message key ``audit.problem.<name>``."""
 
@@ -106,6 +108,7 @@ class AuditReport:
     checkpoints: int
     signatures: int
     checked: list[SeenCheckpoint]
+    receipts: int = 0
 
 
 class Frontier:
@@ -144,6 +147,8 @@ class Auditor:
         self.tree = Frontier()
         self.keys: dict[bytes, bytes] = {}
         self.signatures = 0
+        self.receipts = 0
+        self._receipts: dict[int, list[tuple[int, bytes]]] = {}
         self._previous = ZERO_HASH
         self._pending: list[SeenCheckpoint] = []
         self._checked: list[SeenCheckpoint] = []
@@ -173,9 +178,13 @@ class Auditor:
         self._pending.sort(key=lambda c: (c.checkpoint.size, not c.independent))
         self._compare_due()
 
-    def add_entry(self, index: int, leaf: bytes, statement: bytes) -> bytes:
+    def add_entry(
+        self, index: int, leaf: bytes, statement: bytes, receipt: bytes | None = None
+    ) -> bytes:
         """Check the entry the source numbers ``index``; return its leaf hash.
 
+        With ``receipt`` (a database keeps each entry's), it must be the log's
+        signature over this leaf under the tree's root at the receipt's size.
         Raises :class:`AuditFailure` at the first thing wrong.
         """
         expected = self.tree.size
@@ -211,6 +220,8 @@ class Auditor:
                 )
             )
         self._check_signature(expected, statement)
+        if receipt is not None:
+            self._check_receipt(expected, receipt, statement, leaf)
         hashed = leaf_hash(leaf)
         self._previous = hashed
         self.tree.append(hashed)
@@ -235,6 +246,17 @@ class Auditor:
         Raises :class:`AuditFailure` for a checkpoint of more entries than the
         source holds (entries deleted at the end, or a store rolled back).
         """
+        if self._receipts:
+            size = min(self._receipts)
+            index = self._receipts[size][0][0]
+            raise AuditFailure(
+                Finding(
+                    index,
+                    "receipt",
+                    f"the receipt is for a tree of {size} entries, the source holds "
+                    f"{self.tree.size}",
+                )
+            )
         if self._pending:
             beyond = self._pending[0]
             raise AuditFailure(
@@ -247,7 +269,12 @@ class Auditor:
                 )
             )
         return AuditReport(
-            self.tree.size, self.tree.root(), len(self._checked), self.signatures, self._checked
+            self.tree.size,
+            self.tree.root(),
+            len(self._checked),
+            self.signatures,
+            self._checked,
+            self.receipts,
         )
 
     def _check_signature(self, index: int, statement: bytes) -> None:
@@ -271,8 +298,33 @@ class Auditor:
             if isinstance(public_key, bytes) and len(public_key) == 32:
                 self.keys[key_id(public_key)] = public_key
 
+    def _check_receipt(self, index: int, receipt: bytes, statement: bytes, leaf: bytes) -> None:
+        keys = {key_id(k.public_key): k.public_key for k in self.log_keys}
+        verdict = verify_receipt(receipt, keys, statement=statement, origin=self.origin)
+        info = verdict.value
+        if not verdict.ok or info is None:
+            raise AuditFailure(Finding(index, "receipt", verdict.detail))
+        if info.index != index or info.leaf_bytes != leaf:
+            raise AuditFailure(Finding(index, "receipt", "the receipt is for another leaf"))
+        self._receipts.setdefault(info.tree_size, []).append((index, info.root))
+        self.receipts += 1
+
+    def _compare_receipts(self, size: int, root: bytes) -> None:
+        for index, signed in self._receipts.pop(size, []):
+            if signed != root:
+                raise AuditFailure(
+                    Finding(
+                        index,
+                        "receipt",
+                        f"the receipt's root for size {size} is not the tree's",
+                        {"signed_root": signed.hex(), "root": root.hex()},
+                    )
+                )
+
     def _compare_due(self) -> None:
         size = self.tree.size
+        if size in self._receipts:
+            self._compare_receipts(size, self.tree.root())
         while self._pending and self._pending[0].checkpoint.size == size:
             seen = self._pending.pop(0)
             root = self.tree.root()

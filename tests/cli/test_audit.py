@@ -72,7 +72,9 @@ def filled(settings: Settings, operator: OperatorKeys) -> Settings:
 def test_an_untouched_database_audits_clean_with_a_rate(filled: Settings) -> None:
     result = audit(filled)
     assert result.exit_code == 0, result.output
-    assert f"audit clean: {SIZE} entries, {SIZE} statement signatures" in result.output
+    assert f"audit clean: {SIZE} entries, {SIZE} statement signatures, {SIZE} receipts" in (
+        result.output
+    )
     assert "entries/s" in result.output
 
 
@@ -128,6 +130,28 @@ def test_two_swapped_rows_are_named_by_the_first(filled: Settings) -> None:
 def test_a_stored_leaf_hash_edited_is_named(filled: Settings) -> None:
     edit(filled, update(ENTRIES).where(ENTRIES.c.idx == 6).values(leaf_hash=bytes(32)))
     failed_at(audit(filled), 6, "the stored leaf hash is wrong")
+
+
+def test_a_receipt_edited_is_named(filled: Settings) -> None:
+    asyncio.run(_swap_receipts(filled, 3, 5))
+    failed_at(audit(filled), 3, "the stored receipt is not the log's for this entry")
+
+
+async def _swap_receipts(settings: Settings, first: int, second: int) -> None:
+    engine = create_engine(settings.database_url)
+    try:
+        async with engine.connect() as connection:
+            query = select(ENTRIES.c.idx, ENTRIES.c.receipt).where(
+                ENTRIES.c.idx.in_([first, second])
+            )
+            receipts = {row[0]: row[1] for row in (await connection.execute(query)).all()}
+    finally:
+        await engine.dispose()
+    await edit_async(
+        settings,
+        update(ENTRIES).where(ENTRIES.c.idx == first).values(receipt=receipts[second]),
+        update(ENTRIES).where(ENTRIES.c.idx == second).values(receipt=receipts[first]),
+    )
 
 
 def test_a_checkpoint_not_signed_by_the_log_key_is_caught(filled: Settings) -> None:
