@@ -17,6 +17,7 @@ import asyncio
 import json
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -101,11 +102,28 @@ async def _server_config(url: str) -> bytes:
             raise fail("audit.unreadable-source", source=url, detail=exc.detail) from exc
 
 
+@dataclass
+class Trust:
+    """What an audit checks signatures with, and the checkpoints kept outside the source."""
+
+    log_keys: list[VerifierKey]
+    origin: str
+    seen: list[tuple[str, str]]
+    witness_keys: list[VerifierKey]
+
+
 def log_keys_of(
     kind: str, source: str, keys: Sequence[str], trust: Path | None
 ) -> tuple[list[VerifierKey], str, list[tuple[str, str]]]:
     """The log's keys, its origin, and the pinned checkpoint (for the registry's own database)."""
+    found = trust_of(kind, source, keys, trust)
+    return found.log_keys, found.origin, found.seen
+
+
+def trust_of(kind: str, source: str, keys: Sequence[str], trust: Path | None) -> Trust:
+    """The log's and witnesses' keys for ``source``, and the pin of the registry's own database."""
     pinned: list[tuple[str, str]] = []
+    witnesses: list[VerifierKey] = []
     if keys or trust:
         trusted = _trusted(keys, trust, None)
     elif kind == "server":
@@ -119,6 +137,7 @@ def log_keys_of(
         except KeyFileError as exc:
             raise key_file_error(exc, settings.data_dir) from exc
         trusted = TrustedKeys(log_keys=[operator.note.verifier_key], origin=settings.origin)
+        witnesses = [VerifierKey.from_string(w.verifier_key) for w in settings.witnesses]
         pin = pin_path(settings.data_dir, settings.origin)
         if pin.exists():
             pinned.append((pin.read_text("utf-8", "replace"), str(pin)))
@@ -127,7 +146,7 @@ def log_keys_of(
     if not trusted.log_keys:
         raise fail("audit.no-key", source=source)
     origin = trusted.origin or trusted.log_keys[0].name
-    return trusted.log_keys, origin, pinned
+    return Trust(trusted.log_keys, origin, pinned, witnesses or trusted.witness_keys)
 
 
 @click.command(name="audit")
@@ -181,15 +200,24 @@ def audit_command(
         except ConfigError as exc:
             raise CliError(exc.message) from exc
     kind = source_kind(source)
-    log_keys, origin, seen = log_keys_of(kind, source, keys, trust)
+    trusted = trust_of(kind, source, keys, trust)
+    seen = trusted.seen
     kept = read_state(state)
     seen += [(note, str(state)) for note in kept]
     seen += [(path.read_text("utf-8", "replace"), str(path)) for path in checkpoints]
-    auditor = Auditor(log_keys, origin)
+    auditor = Auditor(trusted.log_keys, trusted.origin, trusted.witness_keys)
+    witnesses = [f"{k.name}+{k.key_id_hex}" for k in trusted.witness_keys]
     started = time.perf_counter()
     try:
         report = asyncio.run(
-            audit_location(kind, location(kind, source), auditor, seen, receipts=not no_receipts)
+            audit_location(
+                kind,
+                location(kind, source),
+                auditor,
+                seen,
+                receipts=not no_receipts,
+                witnesses=witnesses,
+            )
         )
     except AuditFailure as failure:
         finding = failure.finding

@@ -30,11 +30,14 @@ from pathlib import Path
 
 import httpx
 
+from registry.log.checkpoint import add_cosignatures
 from registry.log.tiles import (
     TILE_WIDTH,
     EntryBundle,
+    Tile,
     encode_index,
     parse_entry_bundle,
+    split_tile,
     tiles_for,
 )
 from registry.store.repository import Store
@@ -70,7 +73,8 @@ class AuditEntry:
     leaf: bytes
     statement: bytes
     leaf_hash: bytes | None = None
-    """The stored copy of the leaf hash (databases keep one); ``None`` elsewhere."""
+    """The stored copy of the leaf hash: a database's column, a server's or a mirror's
+    level-0 tile (``tile/0/<N>``)."""
     receipt: bytes | None = None
     """The receipt issued at registration (databases keep it); ``None`` elsewhere."""
 
@@ -89,14 +93,26 @@ def checkpoint_size(note: str) -> int:
 class DatabaseSource:
     """A registry's database: every stored checkpoint and every row of ``entries``."""
 
-    def __init__(self, store: Store, name: str, *, receipts: bool = True) -> None:
+    def __init__(
+        self, store: Store, name: str, *, receipts: bool = True, witnesses: Sequence[str] = ()
+    ) -> None:
         self.store = store
         self.name = name
         self.receipts = receipts
+        self.witnesses = list(witnesses)
 
     async def checkpoints(self) -> list[str]:
-        """Every checkpoint note the database holds, smallest first."""
-        return [record.note for record in await self.store.checkpoints()]
+        """Every checkpoint note the database holds, smallest first, with the cosignatures
+        it keeps from ``witnesses`` (their ``<name>+<key id>``) merged in."""
+        lines: dict[int, list[str]] = {}
+        for cosignature in await self.store.cosignatures_from(0, self.witnesses):
+            lines.setdefault(cosignature.size, []).append(cosignature.line)
+        return [
+            add_cosignatures(record.note, lines[record.size])
+            if record.size in lines
+            else record.note
+            for record in await self.store.checkpoints()
+        ]
 
     async def entries(self) -> AsyncIterator[list[AuditEntry]]:
         """The rows of ``entries`` by index, in chunks (a deleted row is simply absent)."""
@@ -162,9 +178,16 @@ class ServerSource:
         except ValueError as exc:
             raise SourceError(f"{bundle.path}: {exc}", start) from exc
         statements = await self.statements(start, width)
+        tile = Tile(0, number, width)
+        try:
+            hashes = split_tile(await self.get("/" + tile.path, start), tile)
+        except ValueError as exc:
+            raise SourceError(f"{tile.path}: {exc}", start) from exc
         return [
-            AuditEntry(start + i, leaf, statement)
-            for i, (leaf, statement) in enumerate(zip(leaves, statements, strict=True))
+            AuditEntry(start + i, leaf, statement, hashed)
+            for i, (leaf, statement, hashed) in enumerate(
+                zip(leaves, statements, hashes, strict=True)
+            )
         ]
 
     async def statements(self, start: int, count: int) -> list[bytes]:
@@ -204,14 +227,18 @@ class FolderSource:
         for start in range(0, size, TILE_WIDTH):
             width = min(TILE_WIDTH, size - start)
             bundle = EntryBundle(start // TILE_WIDTH, width)
+            tile = Tile(0, bundle.index, width)
             try:
                 leaves = parse_entry_bundle(self.read(bundle.path, start), width)
                 statements = parse_statements(self.read(statements_path(bundle), start), width)
+                hashes = split_tile(self.read(tile.path, start), tile)
             except ValueError as exc:
                 raise SourceError(f"{bundle.path}: {exc}", start) from exc
             yield [
-                AuditEntry(start + i, leaf, statement)
-                for i, (leaf, statement) in enumerate(zip(leaves, statements, strict=True))
+                AuditEntry(start + i, leaf, statement, hashed)
+                for i, (leaf, statement, hashed) in enumerate(
+                    zip(leaves, statements, hashes, strict=True)
+                )
             ]
 
 
@@ -309,6 +336,7 @@ async def audit_location(
     seen: Sequence[tuple[str, str]] = (),
     *,
     receipts: bool = True,
+    witnesses: Sequence[str] = (),
 ) -> AuditReport:
     """:func:`audit` ``location``: a server URL, a mirror folder or a database URL (``kind``)."""
     if kind == "folder":
@@ -317,4 +345,5 @@ async def audit_location(
         async with httpx.AsyncClient(timeout=TIMEOUT_S) as client:
             return await audit(ServerSource(client, location), auditor, seen)
     async with Store.open(location) as store:
-        return await audit(DatabaseSource(store, location, receipts=receipts), auditor, seen)
+        source = DatabaseSource(store, location, receipts=receipts, witnesses=witnesses)
+        return await audit(source, auditor, seen)

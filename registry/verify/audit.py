@@ -141,8 +141,14 @@ class Frontier:
 class Auditor:
     """Checks a log streamed entry by entry; see the module docstring."""
 
-    def __init__(self, log_keys: Sequence[VerifierKey], origin: str) -> None:
+    def __init__(
+        self,
+        log_keys: Sequence[VerifierKey],
+        origin: str,
+        witness_keys: Sequence[VerifierKey] = (),
+    ) -> None:
         self.log_keys = list(log_keys)
+        self.witness_keys = list(witness_keys)
         self.origin = origin
         self.tree = Frontier()
         self.keys: dict[bytes, bytes] = {}
@@ -163,10 +169,11 @@ class Auditor:
         """Verify a signed checkpoint now and compare its root when the tree reaches its size.
 
         Add every checkpoint before the entries it covers.  Raises
-        :class:`AuditFailure` if the log's key did not sign it for this origin.
+        :class:`AuditFailure` if the log's key did not sign it for this origin,
+        or a cosignature by one of ``witness_keys`` on it does not verify.
         """
         text = note.decode("utf-8", "replace") if isinstance(note, bytes) else note
-        verdict = verify_checkpoint(text, self.log_keys, origin=self.origin)
+        verdict = verify_checkpoint(text, self.log_keys, self.witness_keys, origin=self.origin)
         if not verdict.ok or verdict.value is None:
             raise AuditFailure(
                 Finding(None, "checkpoint-signature", verdict.detail, {"source": source})
@@ -235,7 +242,7 @@ class Auditor:
                 Finding(
                     index,
                     "leaf-hash",
-                    "the stored leaf hash is not the hash of the stored leaf",
+                    "the stored leaf hash (column or level-0 tile) is not the hash of the leaf",
                     {"stored": stored.hex(), "computed": computed.hex()},
                 )
             )

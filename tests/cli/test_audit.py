@@ -161,7 +161,7 @@ def test_a_checkpoint_not_signed_by_the_log_key_is_caught(filled: Settings) -> N
     )
     result = audit(filled)
     assert result.exit_code == 1
-    assert "audit failed at index -: a checkpoint is not signed by the log's key" in result.output
+    assert "audit failed at index -: a checkpoint's signature or a witness's" in result.output
 
 
 def fork_tail(
@@ -265,6 +265,11 @@ def test_a_server_and_its_mirror_audit_clean_and_a_mirror_edited_is_named(
     statements = folder / "statements" / f"000.p/{SIZE}"
     assert bundle.exists()
     assert statements.exists()
+    tile = folder / "tile" / "0" / f"000.p/{SIZE}"
+    original = tile.read_bytes()
+    tile.write_bytes(original[:64] + bytes(32) + original[96:])
+    failed_at(audit(filled, str(folder), "--key", key), 2, "the stored leaf hash is wrong")
+    tile.write_bytes(original)
     data = bytearray(statements.read_bytes())
     data[-5] ^= 0x01
     statements.write_bytes(bytes(data))
@@ -339,3 +344,38 @@ def test_a_start_on_a_store_with_a_deleted_row_says_so_and_names_audit(filled: S
     assert "registry audit" in result.output
     assert result.exc_info is not None
     assert result.exc_info[0] is SystemExit
+
+
+def test_a_cosignature_edited_in_the_database_is_caught(
+    settings: Settings, operator: OperatorKeys, tmp_path: Path
+) -> None:
+    follows = [(operator.note.name, operator.note.verifier_key_string)]
+    with live_witness(tmp_path / "w", "saksi1.example/w", follows) as witness:
+        witnesses = [setting(witness.url, str(witness.key))]
+        with registry_with(settings, operator, witnesses, quorum=1) as registry:
+            registry.enrol("ppk-jabar")
+            answer = registry.post(registry.sign("ppk-jabar", pact(place="Bandung")))
+            assert answer.status_code == 201, answer.text
+            witnessed_at(registry, 3)
+    configured = dataclasses.replace(settings, witnesses=tuple(witnesses), witness_quorum=1)
+    clean = audit(configured)
+    assert clean.exit_code == 0, clean.output
+    line = asyncio.run(_cosignature_line(settings, 3))
+    forged = line[:-10] + ("A" if line[-10] != "A" else "B") + line[-9:]
+    edit(settings, update(COSIGNATURES).where(COSIGNATURES.c.size == 3).values(line=forged))
+    result = audit(configured)
+    assert result.exit_code == 1
+    assert "a checkpoint's signature or a witness's cosignature on it does not verify" in (
+        result.output
+    )
+
+
+async def _cosignature_line(settings: Settings, size: int) -> str:
+    engine = create_engine(settings.database_url)
+    try:
+        async with engine.connect() as connection:
+            query = select(COSIGNATURES.c.line).where(COSIGNATURES.c.size == size)
+            line: str = (await connection.execute(query)).scalar_one()
+            return line
+    finally:
+        await engine.dispose()
