@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,6 +77,8 @@ class AuditEntry:
     level-0 tile (``tile/0/<N>``)."""
     receipt: bytes | None = None
     """The receipt issued at registration (databases keep it); ``None`` elsewhere."""
+    columns: Mapping[str, object] | None = None
+    """A database's copies of what the statement and leaf say (for search and views)."""
 
 
 def checkpoint_size(note: str) -> int:
@@ -130,6 +132,12 @@ class DatabaseSource:
                         r.statement,
                         r.leaf_hash,
                         r.receipt if self.receipts else None,
+                        {
+                            "statement_sha256": r.statement_sha256,
+                            "registered_at": r.registered_at,
+                            "type": r.type,
+                            "signer_kid": r.signer_kid,
+                        },
                     )
                     for r in rows
                 ]
@@ -321,7 +329,9 @@ async def audit(
             auditor.add_checkpoint(note, source.name, independent=False)
         async for chunk in source.entries():
             for entry in chunk:
-                hashed = auditor.add_entry(entry.index, entry.leaf, entry.statement, entry.receipt)
+                hashed = auditor.add_entry(
+                    entry.index, entry.leaf, entry.statement, entry.receipt, entry.columns
+                )
                 if entry.leaf_hash is not None:
                     auditor.leaf_hash_differs(entry.index, entry.leaf_hash, hashed)
     except SourceError as exc:

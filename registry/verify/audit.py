@@ -31,7 +31,7 @@ Pure: this module needs nothing outside :mod:`registry.verify`.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,7 +42,7 @@ from registry.verify.leaf import ZERO_HASH, decode_leaf
 from registry.verify.merkle import EMPTY_ROOT, leaf_hash, node_hash
 from registry.verify.note import VerifierKey
 from registry.verify.receipt import verify_receipt
-from registry.verify.statement import verify_statement
+from registry.verify.statement import Statement, verify_statement
 
 PROBLEMS = (
     "leaf",
@@ -57,6 +57,7 @@ PROBLEMS = (
     "checkpoint-beyond",
     "unreadable",
     "receipt",
+    "column",
 )
 """What can be wrong; each has the message key ``audit.problem.<name>``."""
 
@@ -186,13 +187,21 @@ class Auditor:
         self._compare_due()
 
     def add_entry(
-        self, index: int, leaf: bytes, statement: bytes, receipt: bytes | None = None
+        self,
+        index: int,
+        leaf: bytes,
+        statement: bytes,
+        receipt: bytes | None = None,
+        columns: Mapping[str, object] | None = None,
     ) -> bytes:
         """Check the entry the source numbers ``index``; return its leaf hash.
 
         With ``receipt`` (a database keeps each entry's), it must be the log's
         signature over this leaf under the tree's root at the receipt's size.
-        Raises :class:`AuditFailure` at the first thing wrong.
+        With ``columns`` (a database's copies of what the statement and leaf
+        say: ``statement_sha256``, ``registered_at``, ``type``, ``signer_kid``),
+        each must be what they say.  Raises :class:`AuditFailure` at the first
+        thing wrong.
         """
         expected = self.tree.size
         if index != expected:
@@ -226,7 +235,18 @@ class Auditor:
                     {"leaf": parsed.statement_sha256.hex(), "statement": digest.hex()},
                 )
             )
-        self._check_signature(expected, statement)
+        verified = self._check_signature(expected, statement)
+        if columns is not None:
+            _check_columns(
+                expected,
+                columns,
+                {
+                    "statement_sha256": digest,
+                    "registered_at": parsed.registered_at,
+                    "type": verified.statement_type,
+                    "signer_kid": verified.kid,
+                },
+            )
         if receipt is not None:
             self._check_receipt(expected, receipt, statement, leaf)
         hashed = leaf_hash(leaf)
@@ -284,7 +304,7 @@ class Auditor:
             self.receipts,
         )
 
-    def _check_signature(self, index: int, statement: bytes) -> None:
+    def _check_signature(self, index: int, statement: bytes) -> Statement:
         if index == 0:
             # The log's first entry is the operator enrolling its own admin key.
             parsed = parse_sign1(statement, "signed statement")
@@ -304,6 +324,7 @@ class Auditor:
             public_key = verified.payload.get("public_key")
             if isinstance(public_key, bytes) and len(public_key) == 32:
                 self.keys[key_id(public_key)] = public_key
+        return verified
 
     def _check_receipt(self, index: int, receipt: bytes, statement: bytes, leaf: bytes) -> None:
         keys = {key_id(k.public_key): k.public_key for k in self.log_keys}
@@ -355,6 +376,25 @@ class Auditor:
             self._checked.append(seen)
             if seen.independent:
                 self._matched_independent.append(size)
+
+
+def _check_columns(index: int, stored: Mapping[str, object], derived: Mapping[str, object]) -> None:
+    """Raise :class:`AuditFailure` for a stored column that is not what the log says."""
+    for name, value in derived.items():
+        if name in stored and stored[name] != value:
+            shown = stored[name]
+            raise AuditFailure(
+                Finding(
+                    index,
+                    "column",
+                    f"the stored {name} is not what the statement and its leaf say",
+                    {
+                        "column": name,
+                        "stored": shown.hex() if isinstance(shown, bytes) else str(shown),
+                        "derived": value.hex() if isinstance(value, bytes) else str(value),
+                    },
+                )
+            )
 
 
 def _payload(data: bytes | None) -> dict[Any, Any] | None:

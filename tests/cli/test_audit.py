@@ -132,6 +132,13 @@ def test_a_stored_leaf_hash_edited_is_named(filled: Settings) -> None:
     failed_at(audit(filled), 6, "the stored leaf hash is wrong")
 
 
+def test_a_type_column_edited_to_hide_an_enrolment_is_named(filled: Settings) -> None:
+    edit(filled, update(ENTRIES).where(ENTRIES.c.idx == 1).values(type="pact"))
+    result = audit(filled)
+    failed_at(result, 1, "a stored column is not what the statement says")
+    assert "column=type, stored=pact, derived=enrolment" in result.output
+
+
 def test_a_receipt_edited_is_named(filled: Settings) -> None:
     asyncio.run(_swap_receipts(filled, 3, 5))
     failed_at(audit(filled), 3, "the stored receipt is not the log's for this entry")
