@@ -57,6 +57,21 @@ def location(kind: str, source: str) -> str:
     return f"sqlite+aiosqlite:///{Path(source).resolve()}"
 
 
+def missing_database(kind: str, source: str) -> str | None:
+    """The SQLite file ``source`` names if it does not exist (auditing must not create it)."""
+    if kind != "database":
+        return None
+    if "://" not in source:
+        path = source
+    elif source.startswith("sqlite") and ":///" in source:
+        path = source.split(":///", 1)[1].split("?", 1)[0]
+    else:
+        return None
+    if path in ("", ":memory:") or Path(path).exists():
+        return None
+    return path
+
+
 def read_state(path: Path | None) -> list[str]:
     """The checkpoint notes an earlier audit kept in ``path`` (none if there is no file)."""
     if path is None or not path.exists():
@@ -200,6 +215,9 @@ def audit_command(
         except ConfigError as exc:
             raise CliError(exc.message) from exc
     kind = source_kind(source)
+    missing = missing_database(kind, source)
+    if missing is not None:
+        raise fail("audit.unreadable-source", source=source, detail=f"{missing} does not exist")
     trusted = trust_of(kind, source, keys, trust)
     seen = trusted.seen
     kept = read_state(state)

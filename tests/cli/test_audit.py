@@ -386,3 +386,13 @@ async def _cosignature_line(settings: Settings, size: int) -> str:
             return line
     finally:
         await engine.dispose()
+
+
+def test_a_database_file_that_does_not_exist_is_not_created(
+    settings: Settings, tmp_path: Path
+) -> None:
+    typo = tmp_path / "registri.sqlite3"
+    result = audit(settings, str(typo), "--key", "example.org/log+01234567+AAAA")
+    assert result.exit_code == 1
+    assert f"cannot read {typo}: {typo} does not exist" in result.output
+    assert not typo.exists()
