@@ -177,15 +177,17 @@ class ServerSource:
             width = min(TILE_WIDTH, size - start)
             yield await self.bundle(start // TILE_WIDTH, width)
 
-    async def bundle(self, number: int, width: int) -> list[AuditEntry]:
-        """The entries of bundle ``number``, ``width`` of them: leaves and statements."""
+    async def bundle(self, number: int, width: int, first: int = 0) -> list[AuditEntry]:
+        """The entries of bundle ``number``, ``width`` of them: leaves and statements
+        (only those from index ``first`` on)."""
         bundle = EntryBundle(number, width)
         start = number * TILE_WIDTH
         try:
             leaves = parse_entry_bundle(await self.get("/" + bundle.path, start), width)
         except ValueError as exc:
             raise SourceError(f"{bundle.path}: {exc}", start) from exc
-        statements = await self.statements(start, width)
+        skipped = max(0, min(width, first - start))
+        statements = [b""] * skipped + await self.statements(start + skipped, width - skipped)
         tile = Tile(0, number, width)
         try:
             hashes = split_tile(await self.get("/" + tile.path, start), tile)
@@ -196,6 +198,7 @@ class ServerSource:
             for i, (leaf, statement, hashed) in enumerate(
                 zip(leaves, statements, hashes, strict=True)
             )
+            if start + i >= first
         ]
 
     async def statements(self, start: int, count: int) -> list[bytes]:

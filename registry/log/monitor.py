@@ -172,10 +172,12 @@ class Monitor:
 
     async def _entries(self, start: int, new: Checkpoint) -> list[SeenEntry]:
         seen: list[SeenEntry] = []
+        if start >= new.size:
+            return seen
         first = start if self.state.chained else start - 1
         for number in range(first // TILE_WIDTH, (new.size + TILE_WIDTH - 1) // TILE_WIDTH):
             width = min(TILE_WIDTH, new.size - number * TILE_WIDTH)
-            for entry in await self.source.bundle(number, width):
+            for entry in await self.source.bundle(number, width, first):
                 if entry.index < first:
                     continue
                 seen_entry = await self._check(entry.index, entry.leaf, entry.statement, new)
