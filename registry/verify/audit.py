@@ -221,7 +221,8 @@ class Auditor:
                 Finding(
                     expected,
                     "chain",
-                    "the leaf does not seal the leaf hash of the entry before it",
+                    f"the leaf does not seal the leaf hash of entry {expected - 1}: "
+                    "one of the two leaves was changed",
                     {"sealed": parsed.prev_leaf_hash.hex(), "previous": self._previous.hex()},
                 )
             )

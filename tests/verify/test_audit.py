@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Sequence
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from registry.log.checkpoint import sign_checkpoint
@@ -133,3 +133,39 @@ def test_checkpoint_of_another_key() -> None:
 def test_checkpoint_beyond_the_entries() -> None:
     entries, notes = build()
     assert failure(entries[:-1], notes) == (len(entries) - 1, "checkpoint-beyond")
+
+
+LOG_OF_SIX = build()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_any_one_edit_is_named_at_its_index(data: st.DataObject) -> None:
+    entries, notes = list(LOG_OF_SIX[0]), LOG_OF_SIX[1]
+    index = data.draw(st.integers(min_value=0, max_value=len(entries) - 1), label="index")
+    kind = data.draw(st.sampled_from(["statement", "delete", "swap", "prev"]), label="kind")
+    _, leaf, statement = entries[index]
+    if kind == "statement":
+        at = data.draw(st.integers(min_value=0, max_value=len(statement) - 1), label="byte")
+        changed = bytearray(statement)
+        changed[at] ^= data.draw(st.integers(min_value=1, max_value=255), label="xor")
+        entries[index] = (index, leaf, bytes(changed))
+        expected = index
+    elif kind == "delete":
+        del entries[index]
+        expected = index
+    elif kind == "swap":
+        other = data.draw(st.integers(min_value=0, max_value=len(entries) - 1), label="other")
+        assume(other != index)
+        first, second = sorted((index, other))
+        moved = (first, *entries[second][1:]), (second, *entries[first][1:])
+        entries[first], entries[second] = moved
+        expected = first
+    else:
+        changed = bytearray(leaf)
+        changed[5] ^= 0x01  # inside prev_leaf_hash ([1, index, h'…' …]: past the short head)
+        entries[index] = (index, bytes(changed), statement)
+        expected = index
+    with pytest.raises(AuditFailure) as caught:
+        run(entries, notes)
+    assert caught.value.finding.index == expected
