@@ -21,9 +21,12 @@ from granian.log import LogLevels
 from granian.server.mp import MPServer
 
 from registry.cli.access import access_log
+from registry.cli.audit import audit_command, mirror_command
+from registry.cli.backup import backup_command, restore_command
 from registry.cli.custodial import custodial_key
 from registry.cli.imports import import_command
 from registry.cli.keys import keygen, sign, verify
+from registry.cli.monitor import monitor_command
 from registry.cli.operator import passphrase
 from registry.cli.pin import repin
 from registry.cli.rotate import rotate
@@ -225,3 +228,5 @@ for command in (
 ):
     main.add_command(command)
 main.add_command(rotate)
+for command in (audit_command, mirror_command, monitor_command, backup_command, restore_command):
+    main.add_command(command)

@@ -39,6 +39,7 @@ from registry.records.log_key_rotation import derive_log_keys
 from registry.records.operator import OperatorKeys
 from registry.records.verified import EntryChecker, TamperAlarm
 from registry.store.engine import in_memory
+from registry.store.errors import DamagedLog
 from registry.store.migrate import upgrade
 from registry.store.models import CheckpointRecord, LogSnapshot
 from registry.store.repository import Store
@@ -87,7 +88,7 @@ async def load_log(
     pinned = None if pin is None else pin.read()
     state = LogState(settings.origin, keys.log, keys.note)
     tables = DerivedTables(KeyDirectory(), RevokedEntries(), TamperAlarm())
-    snapshot = await store.read_log()
+    snapshot = await read_checked_log(store)
     await extend_derived(store, state, snapshot, latest_signer(keys, snapshot), tables)
     if pin is not None and pinned is not None:
         check_pinned(state.tree, pinned, str(pin.path))
@@ -95,6 +96,16 @@ async def load_log(
         state.keys.hold(*keys.standby)
     await derive_log_keys(store, state, EntryChecker(state, tables.directory, tables.alarm))
     return state, tables
+
+
+async def read_checked_log(store: Store) -> LogSnapshot:
+    """:meth:`Store.read_log` from the start; a store whose leaves do not reach its latest
+    checkpoint (rows deleted) raises :class:`LogContradiction` saying so."""
+    try:
+        return await store.read_log()
+    except DamagedLog as exc:
+        evidence = {"detail": str(exc)}
+        raise LogContradiction(Message("audit.start-damaged", evidence), evidence) from exc
 
 
 def extend_checked(
@@ -232,7 +243,7 @@ async def pin_review(settings: Settings, keys: OperatorKeys) -> AsyncIterator[Pi
         if not held:
             raise RegistryRunning(Message("log.repin-running", {}))
         state = LogState(settings.origin, keys.log, keys.note)
-        extend_checked(state, await store.read_log(), log_verifier(keys))
+        extend_checked(state, await read_checked_log(store), log_verifier(keys))
         pinned, problem, contradiction = None, None, None
         try:
             pinned = pin.read()
