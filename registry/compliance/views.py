@@ -374,9 +374,17 @@ def outcome_row(snap: Snapshot, o: Outcome) -> Row:
         "category": o.rec.category,
         "sanction_recommended": o.rec.sanction,
         "sanction_imposed": _imposed(o),
+        "sanction_stated": _stated(o),
         "idis_reference": o.sanction.idis_reference if o.sanction else None,
         "downgrade": o.downgrade.idx if o.downgrade else None,
     }
+
+
+def _stated(o: Outcome) -> bool:
+    """Whether the answering follow-up names the sanction it imposed (else it claims the one
+    recommended: a follow-up from before sanctions were recorded, or one that does not say)."""
+    answer = o.sanction or o.downgrade
+    return answer is not None and answer.sanction is not None
 
 
 def _imposed(o: Outcome) -> str | None:

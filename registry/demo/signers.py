@@ -76,13 +76,18 @@ class DemoData:
     ``nip_commitment`` (their salts are random: not reproducible from the seed).
     ``expected`` counts what the statements hold: ``reports``, ``recommendations``,
     ``follow_ups_sanctioned`` (followed up), ``follow_ups_refused``,
-    ``not_followed_up`` (recommendations without a sanction, refusals included),
+    ``follow_ups_downgraded`` (a weaker sanction than recommended),
+    ``not_followed_up`` (recommendations without a sanction, refusals and
+    downgrades included), all of Pilkada 2020; the Pilkada 2018 baseline and
+    the Pilkada 2024 cases are counted apart, as ``<type>s_2018``/``_2024`` and
+    ``follow_ups_<sanctioned|downgraded>_2018``/``_2024``;
     the same three ``..._by_2020_07_31`` (by issued-at day in WIB),
     ``sanctioned_on_time``/``sanctioned_late`` (against the 14-day deadline),
     ``recommendations_to_acting``/``_definitive`` and ``sanctioned_by_acting``/
     ``_definitive`` (by the addressed PPK's head type), ``acting_regions`` and
-    ``acting_regions_with_violations`` (regions led by an acting head on
-    election day 2020, and those of them with a recommendation),
+    ``acting_regions_with_violations`` (regions led by an acting head, Pj, Plt
+    or Pjs, on the last day of the 2020 campaign, and those of them with a
+    recommendation), ``staff_blocks`` (SAPK blocks and unblocks of ASN),
     ``enforcement_steps`` and ``enforcement_<step>``, and per type
     ``enrolments``, ``templates``, ``pacts``, ``declarations``, ``revocations``,
     ``key_revocations``, plus ``statements``.

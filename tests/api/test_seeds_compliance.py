@@ -62,6 +62,9 @@ def test_a_weaker_sanction_is_downgraded_not_followed_up(history: History) -> No
     [row] = [r for r in rows["items"] if r["index"] == rec]
     assert (row["index"], row["status"], row["downgrade"]) == (rec, "overdue", answer)
     assert (row["sanction_recommended"], row["sanction_imposed"]) == ("medium", "light")
+    assert row["sanction_stated"] is True
+    [claimed] = [r for r in rows["items"] if r["index"] == history.recs[0]]
+    assert (claimed["status"], claimed["sanction_stated"]) == ("followed-up", False)
 
 
 def test_as_strong_a_sanction_is_followed_up(history: History) -> None:
