@@ -49,8 +49,9 @@ def test_national_figures_equal_the_compliance_api(client: TestClient) -> None: 
     ours = get(client, "/api/dashboard/national")
     theirs = get(client, "/api/compliance/national")
     assert ours["items"][0] == {k: v for k, v in theirs.items() if k != "as_of"}
-    assert values(ours["items"][0])["recommendations"] == 1596  # the seed figures
-    assert values(ours["items"][0])["followed_up"] == 1373
+    pilkada_2020 = get(client, "/api/dashboard/national", election="pilkada-2020")["items"][0]
+    assert values(pilkada_2020)["recommendations"] == 1596  # the seed figures
+    assert values(pilkada_2020)["followed_up"] == 1373
 
 
 @pytest.mark.parametrize(
@@ -218,8 +219,8 @@ def test_every_number_on_the_dashboard_links_to_its_entries(client: TestClient) 
 
 
 def test_the_dashboard_shows_the_api_figures(client: TestClient) -> None:  # type: ignore[type-arg]
-    html = client.get("/dashboard", params={"lang": "en"}).text
-    national = values(get(client, "/api/dashboard/national")["items"][0])
+    html = client.get("/dashboard", params={"lang": "en", "election": "pilkada-2020"}).text
+    national = values(get(client, "/api/dashboard/national", election="pilkada-2020")["items"][0])
     shown = dict(re.findall(r'<li data-name="(\w+)">.*?data-figure="\w+">([^<]+)<', html, re.S))
     assert shown["recommendations"] == "1,596"
     assert shown["followed_up"] == f"{national['followed_up']:,}"
