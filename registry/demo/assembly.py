@@ -92,6 +92,7 @@ def build_demo(
     seed: int = 2024,
     now: dt.datetime | None = None,
     recommending_authority: str = "KemenPAN-RB/BKN",
+    salt_key: bytes | None = None,
 ) -> DemoData:
     """Build the demo's signed statements, in the order they must be registered into an empty log.
 
@@ -103,6 +104,8 @@ def build_demo(
     time) are left out, with everything that depends on them.  Keys are
     :func:`demo_key` of ``seed``; the same ``seed`` and ``now`` give the same bytes.
     ``expected`` counts what was generated (the seed figures with the default ``now``).
+    The salts behind NIP commitments are HMACs under ``salt_key`` (a fresh random
+    key when not given: the same seed then gives other salts, and only they differ).
     """
     now = now or dt.datetime.now(dt.UTC)
     if now.tzinfo is None:
@@ -110,7 +113,7 @@ def build_demo(
     now_s = int(now.timestamp())
     if now_s < timestamp(GO_LIVE, 6):
         raise ValueError(f"the demo history starts on {GO_LIVE}; now={now.isoformat()} is earlier")
-    b = Builder(admin, seed, recommending_authority)
+    b = Builder(admin, seed, recommending_authority, salt_key)
     regions = build_regions()
     appoint_heads(b, regions)
     import_baseline(b, regions)

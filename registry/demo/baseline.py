@@ -12,7 +12,6 @@ rise to 86 % after Pilkada 2020 can be shown from entries, per election.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 
 from registry.demo import data
 from registry.demo.dates import GO_LIVE, add_days, timestamp
@@ -60,8 +59,8 @@ def import_baseline(b: Builder, regions: list[Region]) -> None:
         office = region.office_at(rec_day)
         assert office is not None
         category = rng.choices(data.VIOLATIONS, [v[1] for v in data.VIOLATIONS])[0]
-        nip, salt = b.nip(), rng.randbytes(16)
-        commitment = hashlib.sha256(salt + nip.encode()).digest()
+        nip = b.nip()
+        salt, commitment = b.commit(nip)
         b.identities.append(DemoIdentity(commitment, salt, nip, b.person(0.4, titled=False)))
         jabatan = f"{rng.choice(data.REPORTED_ROLES)} pada {region.instansi}"
         contest = f"pasangan calon {region.title} {region.short}"

@@ -11,9 +11,7 @@ later, and BKN's steps hasten some overdue follow-ups.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import random
-import secrets
 from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -188,12 +186,8 @@ class EnforcementHistory:
             "party": f"Sekretariat partai politik, {venue.capital}",
             "office": f"Kantor dinas, {venue.capital}",
         }[kind]
-        # The salt is secret and random (a seeded one could be recomputed from the seed, and
-        # every NIP found by trying 18-digit numbers); the seeded draw it once was is still
-        # made, so that everything else the seed decides (every figure) stays as it was.
-        nip, salt = b.nip(), secrets.token_bytes(16)
-        rng.randbytes(16)
-        commitment = hashlib.sha256(salt + nip.encode()).digest()
+        nip = b.nip()
+        salt, commitment = b.commit(nip)
         b.identities.append(DemoIdentity(commitment, salt, nip, b.person(0.4, titled=False)))
         jabatan = f"{rng.choice(data.REPORTED_ROLES)} pada {region.instansi}"
         if rng.random() < 0.45:

@@ -10,7 +10,6 @@ compliance), the rest let the deadline pass.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 
 from registry.demo import data
 from registry.demo.dates import add_days
@@ -101,8 +100,7 @@ def recommend_to_pact_signers(b: Builder, regions: list[Region]) -> None:
 
 
 def _commitment(b: Builder) -> bytes:
-    nip, salt = b.nip(), b.rng.randbytes(16)
-    return hashlib.sha256(salt + nip.encode()).digest()
+    return b.commit(b.nip())[1]
 
 
 def _transfer(b: Builder, actor: Actor, region: Region, subject: bytes, day: dt.date) -> None:
@@ -134,8 +132,8 @@ def _report(
 ) -> Event:
     rng = b.rng
     category, _, _, template, _ = rng.choices(data.VIOLATIONS, [v[1] for v in data.VIOLATIONS])[0]
-    nip, salt = b.nip(), rng.randbytes(16)
-    commitment = hashlib.sha256(salt + nip.encode()).digest()
+    nip = b.nip()
+    salt, commitment = b.commit(nip)
     b.identities.append(DemoIdentity(commitment, salt, nip, b.person(0.4, titled=False)))
     jabatan = f"{rng.choice(data.REPORTED_ROLES)} pada {region.instansi}"
     contest = f"pasangan calon {region.title} {region.short}"

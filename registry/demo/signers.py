@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import random
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -136,9 +138,16 @@ KASN_DISSOLVED = dt.date(2023, 10, 31)
 class Builder:
     """Builds the events of the demo; one instance per :func:`build_demo` call."""
 
-    def __init__(self, admin: CoseSigner, seed: int, recommending_authority: str) -> None:
+    def __init__(
+        self,
+        admin: CoseSigner,
+        seed: int,
+        recommending_authority: str,
+        salt_key: bytes | None = None,
+    ) -> None:
         self.rng = random.Random(seed)  # noqa: S311 (reproducible demo data, not secrets)
         self.seed = seed
+        self.salt_key = secrets.token_bytes(32) if salt_key is None else salt_key
         self.events: list[Event] = []
         self.signers: list[DemoSigner] = []
         self.identities: list[DemoIdentity] = []
@@ -270,8 +279,8 @@ class Builder:
             "term_start": signer.term_start,
             "term_end": signer.term_end,
         }
-        if nip is not None:  # the NIP only behind a commitment; a fresh random salt
-            salt, commitment = commit_nip(nip)
+        if nip is not None:  # the NIP only behind a commitment, under a secret salt
+            salt, commitment = self.commit(nip, draw=False)
             enrolment["nip_commitment"] = commitment
             self.identities.append(DemoIdentity(commitment, salt, nip, name))
         if province:
@@ -295,6 +304,21 @@ class Builder:
         )
         self.enrol(actor, max(GO_LIVE, start), decree, add_days(start, -7))
         return actor
+
+    def commit(self, nip: str, *, draw: bool = True) -> tuple[bytes, bytes]:
+        """``(salt, SHA-256(salt || NIP))`` under a salt no one can recompute from the seed.
+
+        A seeded salt could be recomputed from the public seed, and every NIP then
+        found by trying 18-digit numbers: the salt is an HMAC under :attr:`salt_key`,
+        a secret from the system's random source (kept in the data folder by
+        ``registry demo``, so that an interrupted load is finished with the same
+        statements).  ``draw`` still makes the seeded draw the salt once was, so
+        that everything else the seed decides (every figure) stays as it was.
+        """
+        seeded = self.rng.randbytes(16) if draw else b""
+        material = b"demo-salt\x00" + seeded + nip.encode()
+        salt = hmac.new(self.salt_key, material, hashlib.sha256).digest()[:16]
+        return commit_nip(nip, salt)
 
     def enrol(
         self, actor: Actor, day: dt.date, decree: str, decree_date: dt.date, hour: int = 7

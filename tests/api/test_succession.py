@@ -20,6 +20,7 @@ from tests.api.test_compliance import (  # the history fixture too
     follow_up,
     history,
     register,
+    track,
 )
 from tests.api.test_registration import assert_problem
 from tests.factories import fixed_key
@@ -79,7 +80,9 @@ def test_compliance_and_track_record_follow_the_person(history: History) -> None
         JABAR,
         "Penjabat Gubernur Jawa Barat",
     )
-    record = history.get("/api/track-record", name="Bey Machmudin", instansi=JABAR)
+    response = track(history, "bawaslu", f"name=Bey%20Machmudin&instansi={JABAR}")
+    assert response.status_code == 200, response.text
+    record = response.json()
     assert len(record["offices"]) == 2
     assert record["totals"]["recommendations"]["value"] == 2
     assert record["totals"]["followed_up"]["entries"] == [history.follow_up, answer]

@@ -82,7 +82,7 @@ def fill(registry: Registry, *, pacts: int = 1, deadline: str = "2024-10-11") ->
             "instansi": "Pemerintah Provinsi Jawa Barat",
             "province": "Jawa Barat",
             "subject_commitment": SUBJECT,
-            "category": "Kampanye melalui media sosial",
+            "category": "social-media",
             "description": "Membagikan materi kampanye pasangan calon",
             "place": "Instagram",
             "date": "2024-09-20",

@@ -124,7 +124,7 @@ def test_a_report_description_with_a_nip_is_refused() -> None:
         "reporter": "Bawaslu",
         "instansi": "Pemerintah Provinsi Jawa Barat",
         "subject_commitment": b"\x02" * 32,
-        "category": "Kampanye",
+        "category": "declaring-support",
         "description": "ASN dengan NIP 199001012015031001 berkampanye",
         "place": "Bandung",
         "date": "2024-09-27",
