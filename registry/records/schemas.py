@@ -45,6 +45,8 @@ EntryIndex = Annotated[int, msgspec.Meta(ge=0)]
 Role = Literal["admin", "ppk", "asn", "recommender", "bkn", "bawaslu"]
 HeadType = Literal["definitive", "acting"]
 Sanction = Literal["moral", "medium", "heavy"]
+ATTESTED_MAX = 1500
+"""Most statements one attestation lists (its hashes fit a 64 KiB statement); more: several."""
 EnforcementStep = Literal["early-warning", "warning", "reprimand", "block", "unblock"]
 
 
@@ -182,6 +184,21 @@ class Revocation(_Record, tag="revocation", tag_field="type", kw_only=True, froz
     reason: Text
 
 
+class Attestation(_Record, tag="attestation", tag_field="type", kw_only=True, frozen=True):
+    """An authority's signed word for history loaded in bulk (an import, the demo).
+
+    A statement whose claimed time is older than the registry's maximum age
+    (``REGISTRY_MAX_STATEMENT_AGE_HOURS``) is admitted only if a standing
+    attestation registered before it lists it, by the SHA-256 of its signed
+    content (``content_sha256``); compliance shows it as attested history,
+    never as timely by the registry's clock.
+    """
+
+    source: Text
+    reason: Text
+    statements: Annotated[list[Hash], msgspec.Meta(min_length=1, max_length=ATTESTED_MAX)]
+
+
 Record = (
     Enrolment
     | KeyRevocation
@@ -193,6 +210,7 @@ Record = (
     | FollowUp
     | Enforcement
     | Revocation
+    | Attestation
 )
 RECORD_TYPES: dict[str, type[Any]] = {
     "enrolment": Enrolment,
@@ -205,6 +223,7 @@ RECORD_TYPES: dict[str, type[Any]] = {
     "follow-up": FollowUp,
     "enforcement": Enforcement,
     "revocation": Revocation,
+    "attestation": Attestation,
 }
 
 
@@ -283,7 +302,7 @@ def record_payload(record: Record) -> dict[str, Any]:
 
 
 _BINARY_FIELDS = {"public_key", "template", "kid", "ppk_kid", "subject_commitment"}
-_BINARY_LIST_FIELDS = {"evidence"}
+_BINARY_LIST_FIELDS = {"evidence", "statements"}
 _HEX = re.compile(r"[0-9a-fA-F]{64}")
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]*={0,2}")
 

@@ -143,6 +143,7 @@ class RegistryService:
             bootstrap_admin=(keys.admin.kid, keys.admin.public_key),
             batch_max=settings.batch_max,
             batch_wait_ms=settings.batch_wait_ms,
+            max_statement_age_s=settings.max_statement_age_hours * 3600,
         )
         service = cls(settings, store, keys, state, tables, registrar)
         service.pinning = None if pin is None else Pinning(pin, state)

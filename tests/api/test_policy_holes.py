@@ -1,0 +1,225 @@
+"""Holes of issue 12 (and the backdating of issue 11), each closed: refused over HTTP with a
+problem naming the reason, where the registry used to answer 201."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+from registry.api.app import create_app
+from registry.config import Settings
+from registry.records.operator import OperatorKeys
+from registry.verify.statement import statement_content
+from tests.api.helpers import NOW_S, Registry, enrolment, pact
+from tests.api.test_registration import assert_problem
+
+DAY = 86_400
+KEEP_TERM = {"term_start": "2000-01-01", "term_end": "2099-12-31"}
+
+
+@pytest.fixture
+def clocked(settings: Settings, operator: OperatorKeys) -> Iterator[Registry]:
+    """A registry with the default maximum statement age (48 h), on today's clock."""
+    fresh = dataclasses.replace(settings, max_statement_age_hours=48)
+    with TestClient(create_app(fresh, operator)) as client:
+        yield Registry.bootstrapped(client, operator)
+
+
+def now_s() -> int:
+    return int(time.time())
+
+
+def enrol_now(registry: Registry, label: str, **changes: Any) -> None:
+    """Enrol ``label`` as a PPK with an enrolment signed now (as the clocked registry needs)."""
+    statement = registry.operator.admin.sign_statement(
+        enrolment(registry.signer(label).public_key, "ppk", **changes), "operator", now_s()
+    )
+    assert registry.post(statement).status_code == 201
+
+
+def recommendation(ppk_kid: bytes, **changes: Any) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "type": "recommendation",
+        "case_number": "001/REK/KASN/IX/2024",
+        "instansi": "Pemerintah Provinsi Jawa Barat",
+        "ppk_kid": ppk_kid,
+        "subject_commitment": b"\x07" * 32,
+        "category": "media sosial",
+        "sanction": "moral",
+        "deadline": "2024-10-11",
+    }
+    payload.update(changes)
+    return payload
+
+
+# -- backdating (issue 11) ----------------------------------------------------------------
+
+
+def test_statement_dated_months_before_the_registry_clock_is_refused(clocked: Registry) -> None:
+    enrol_now(clocked, "ppk-jabar", **KEEP_TERM)
+    months_ago = now_s() - 90 * DAY
+    body = assert_problem(
+        clocked.post(clocked.sign("ppk-jabar", pact(), months_ago)), 422, "stale-statement"
+    )
+    assert "48" in body["detail"]
+    assert clocked.client.get("/health").json()["size"] == 2
+
+
+def test_ppk_whose_term_ended_cannot_backdate_into_it(clocked: Registry) -> None:
+    # The term ended long ago; a statement dated inside it, registered today, used to pass.
+    enrol_now(clocked, "ppk-jabar", term_start="2020-01-01", term_end="2021-12-31")
+    inside_term = 1_609_459_200  # 2021-01-01
+    assert_problem(
+        clocked.post(clocked.sign("ppk-jabar", pact(), inside_term)), 422, "stale-statement"
+    )
+
+
+def test_a_recent_statement_is_admitted(clocked: Registry) -> None:
+    enrol_now(clocked, "ppk-jabar", **KEEP_TERM)
+    response = clocked.post(clocked.sign("ppk-jabar", pact(), now_s() - 3600))
+    assert response.status_code == 201, response.text
+
+
+def test_attested_history_is_admitted_and_marked(clocked: Registry) -> None:
+    enrol_now(clocked, "ppk-jabar", **KEEP_TERM)
+    old = clocked.sign("ppk-jabar", pact(), now_s() - 400 * DAY)
+    content = statement_content(old)
+    assert content is not None
+    attestation = clocked.operator.admin.sign_statement(
+        {
+            "type": "attestation",
+            "source": "arsip Bawaslu 2023",
+            "reason": "impor riwayat",
+            "statements": [content],
+        },
+        "operator",
+        now_s(),
+    )
+    assert clocked.post(attestation).status_code == 201
+    response = clocked.post(old)
+    assert response.status_code == 201, response.text
+
+
+def test_attestation_of_other_statements_does_not_admit_a_stale_one(clocked: Registry) -> None:
+    enrol_now(clocked, "ppk-jabar", **KEEP_TERM)
+    attested = clocked.sign("ppk-jabar", pact(place="Bogor"), now_s() - 400 * DAY)
+    content = statement_content(attested)
+    assert content is not None
+    attestation = clocked.operator.admin.sign_statement(
+        {"type": "attestation", "source": "x", "reason": "y", "statements": [content]},
+        "operator",
+        now_s(),
+    )
+    assert clocked.post(attestation).status_code == 201
+    other = clocked.sign("ppk-jabar", pact(place="Depok"), now_s() - 400 * DAY)
+    assert_problem(clocked.post(other), 422, "stale-statement")
+
+
+def test_a_revoked_attestation_attests_nothing(clocked: Registry) -> None:
+    enrol_now(clocked, "ppk-jabar", **KEEP_TERM)
+    old = clocked.sign("ppk-jabar", pact(), now_s() - 400 * DAY)
+    content = statement_content(old)
+    assert content is not None
+    admin = clocked.operator.admin
+    attestation = admin.sign_statement(
+        {"type": "attestation", "source": "x", "reason": "y", "statements": [content]},
+        "operator",
+        now_s(),
+    )
+    index = int(clocked.post(attestation).headers["location"].rsplit("/", 1)[1])
+    revocation = admin.sign_statement(
+        {"type": "revocation", "entry": index, "reason": "salah lampiran"}, "operator", now_s()
+    )
+    assert clocked.post(revocation).status_code == 201
+    assert_problem(clocked.post(old), 422, "stale-statement")
+
+
+def test_a_ppk_cannot_attest_its_own_history(clocked: Registry) -> None:
+    enrol_now(clocked, "ppk-jabar", **KEEP_TERM)
+    old = clocked.sign("ppk-jabar", pact(), now_s() - 400 * DAY)
+    content = statement_content(old)
+    assert content is not None
+    own = clocked.sign(
+        "ppk-jabar",
+        {"type": "attestation", "source": "x", "reason": "y", "statements": [content]},
+        now_s(),
+    )
+    assert_problem(clocked.post(own), 403, "wrong-role")
+
+
+# -- pledges ------------------------------------------------------------------------------
+
+
+def test_pact_for_another_instansi_is_refused(registry: Registry) -> None:
+    registry.enrol(
+        "ppk-bekasi", instansi="Pemerintah Kota Bekasi", jabatan="Penjabat Wali Kota Bekasi"
+    )
+    body = assert_problem(
+        registry.post(registry.sign("ppk-bekasi", pact(instansi="Pemerintah Kota Bogor"))),
+        403,
+        "wrong-instansi",
+    )
+    assert "Bogor" in body["detail"]
+    assert registry.client.get("/health").json()["size"] == 2  # Bogor's count did not move
+
+
+def test_declaration_for_another_instansi_is_refused(registry: Registry) -> None:
+    registry.enrol("asn-bekasi", "asn", instansi="Pemerintah Kota Bekasi")
+    declaration = {
+        "type": "declaration",
+        "template": pact()["template"],
+        "election": "pilkada-2024",
+        "instansi": "Pemerintah Kota Bogor",
+        "date": "2024-09-27",
+    }
+    assert_problem(registry.post(registry.sign("asn-bekasi", declaration)), 403, "wrong-instansi")
+
+
+def test_same_pact_for_the_same_election_again_is_refused(registry: Registry) -> None:
+    registry.enrol("ppk-jabar")
+    first = registry.post(registry.sign("ppk-jabar", pact()))
+    assert first.status_code == 201
+    body = assert_problem(
+        registry.post(registry.sign("ppk-jabar", pact(place="Bogor"), NOW_S + 60)),
+        409,
+        "duplicate-pact",
+    )
+    assert body["detail"]
+
+
+def test_a_pact_revoked_first_may_be_signed_again(registry: Registry) -> None:
+    registry.enrol("ppk-jabar")
+    first = registry.post(registry.sign("ppk-jabar", pact()))
+    index = int(first.headers["location"].rsplit("/", 1)[1])
+    revoke = {"type": "revocation", "entry": index, "reason": "tempat salah tulis"}
+    assert registry.post(registry.sign("ppk-jabar", revoke, NOW_S + 30)).status_code == 201
+    again = registry.post(registry.sign("ppk-jabar", pact(place="Bogor"), NOW_S + 60))
+    assert again.status_code == 201, again.text
+
+
+def test_a_pact_for_another_election_is_admitted(registry: Registry) -> None:
+    registry.enrol("ppk-jabar")
+    assert registry.post(registry.sign("ppk-jabar", pact())).status_code == 201
+    other = registry.post(registry.sign("ppk-jabar", pact(election="pemilu-2024"), NOW_S + 60))
+    assert other.status_code == 201, other.text
+
+
+# -- recommendations ----------------------------------------------------------------------
+
+
+def test_recommendation_with_deadline_before_its_issue_date_is_refused(
+    registry: Registry,
+) -> None:
+    ppk = registry.enrol("ppk-jabar")
+    registry.enrol("kasn", "recommender", instansi="KASN", jabatan="Ketua KASN")
+    body = assert_problem(
+        registry.post(registry.sign("kasn", recommendation(ppk.kid, deadline="2024-09-01"))),
+        422,
+        "deadline-before-issue",
+    )
+    assert "2024-09-01" in body["detail"]
