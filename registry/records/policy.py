@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Protocol, cast, runtime_checkable
 
 from registry.i18n import Message
+from registry.records.attest import ATTESTING_ROLES
 from registry.records.errors import FieldError, RegistrationRefused, refused
 from registry.records.obligations import (
     WIB,
@@ -75,7 +76,7 @@ SIGNER_ROLES: Mapping[str, frozenset[str]] = {
     "follow-up": frozenset({"ppk"}),
     "enforcement": frozenset({"bkn"}),
     "revocation": frozenset({"admin", "ppk", "asn", "recommender", "bkn", "bawaslu"}),
-    "attestation": frozenset({"admin", "bawaslu", "recommender", "bkn"}),
+    "attestation": ATTESTING_ROLES,
 }
 
 
