@@ -6,38 +6,22 @@ pledges with (docs/compliance.md "Registration rules" says the same):
 * the ``instansi`` a pact or declaration names is the office its key is
   enrolled for (``wrong-instansi``): a head cannot pledge for, and so move the
   figures of, another region;
-* a key signs one standing pact per election (``duplicate-pact``): to sign a
-  changed one, the signer revokes the earlier pact first, and both stay in the
-  log, the earlier shown as revoked.
-
-The pact check needs a :class:`PledgeView` (the registrar's
-:class:`~registry.records.references.LogView` is one); a view that is not one
-skips them, as a bare replay does the follow-up rules.
+* a key that signs a pact for an election it already has a standing pact
+  for signs a new version: it is admitted and *supersedes* the earlier one,
+  which stays in the log and is shown as replaced (:func:`pact_versions`);
+  one key counts one pact per election, its latest.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
+from collections.abc import Iterable
+from typing import Any
 
 from registry.records.errors import refused
 from registry.records.obligations import EntrySummary, EntryView
 from registry.records.schemas import Declaration, Pact
 from registry.store.models import SignerKeyRecord
 from registry.verify.statement import Statement
-
-
-@runtime_checkable
-class PledgeView(Protocol):
-    """Earlier templates and pacts, as the pledge rules ask for them."""
-
-    def templates(self, sha256: bytes) -> Sequence[EntrySummary]:
-        """Template entries whose text has SHA-256 ``sha256``, revoked ones flagged."""
-        ...
-
-    def pacts_by(self, kid: bytes) -> Sequence[EntrySummary]:
-        """Pacts signed by the key ``kid``, revoked ones flagged."""
-        ...
 
 
 def check_pledge(
@@ -57,20 +41,20 @@ def check_pledge(
             named=repr(record.instansi),
             enrolled=repr(signer.instansi),
         )
-    if not isinstance(entries, PledgeView):
-        return
-    if isinstance(record, Pact):
-        earlier = [
-            p
-            for p in entries.pacts_by(statement.kid)
-            if p.idx < idx and not p.revoked and p.payload.get("election") == record.election
-        ]
-        if earlier:
-            raise refused(
-                "duplicate-pact",
-                "refusal.duplicate-pact",
-                409,
-                {"pact": str(earlier[0].idx)},
-                entry=earlier[0].idx,
-                election=record.election,
-            )
+
+
+def pact_versions(pact: EntrySummary, same_signer: Iterable[EntrySummary]) -> dict[str, Any]:
+    """Which standing pacts of the same key for the same election ``pact`` replaces, and which
+    one replaces it (the next one after it); what a pact's view shows."""
+    election = pact.payload.get("election")
+    versions = sorted(
+        p.idx
+        for p in same_signer
+        if p.type == "pact" and not p.revoked and p.payload.get("election") == election
+    )
+    later = [i for i in versions if i > pact.idx]
+    return {
+        "election": election,
+        "supersedes": [i for i in versions if i < pact.idx],
+        "superseded_by": later[0] if later else None,
+    }

@@ -24,6 +24,7 @@ from typing import Protocol, cast, runtime_checkable
 
 from registry.i18n import Message
 from registry.records.attest import ATTESTING_ROLES
+from registry.records.confirmations import CONFIRMING_ROLES, check_confirmation
 from registry.records.errors import FieldError, RegistrationRefused, refused
 from registry.records.obligations import (
     WIB,
@@ -38,6 +39,7 @@ from registry.records.pledges import check_pledge
 from registry.records.schemas import (
     Declaration,
     Enrolment,
+    EnrolmentConfirmation,
     KeyRevocation,
     Pact,
     Record,
@@ -77,6 +79,7 @@ SIGNER_ROLES: Mapping[str, frozenset[str]] = {
     "enforcement": frozenset({"bkn"}),
     "revocation": frozenset({"admin", "ppk", "asn", "recommender", "bkn", "bawaslu"}),
     "attestation": ATTESTING_ROLES,
+    "enrolment-confirmation": CONFIRMING_ROLES,
 }
 
 
@@ -287,6 +290,8 @@ def admit(
         )
     if isinstance(record, Pact | Declaration):
         check_pledge(statement, record, signer, idx, entries)
+    if isinstance(record, EnrolmentConfirmation):
+        check_confirmation(record, idx, entries)
     view = _reference_view(entries)
     if view is not None:
         check_obligations(statement, record, signer, idx, keys, view)

@@ -15,7 +15,6 @@ revocations derived from the log, never from the database's copies.
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Container, Iterable, Mapping, Sequence
 from typing import Any, Protocol
@@ -48,8 +47,6 @@ class LogView:
         self._steps: dict[bytes, set[int]] = defaultdict(set)
         self._addressed: dict[bytes, set[int]] = defaultdict(set)
         self._attested: dict[bytes, list[int]] = defaultdict(list)
-        self._templates: dict[bytes, list[int]] = defaultdict(list)
-        self._pacts: dict[bytes, set[int]] = defaultdict(set)
         for summary in summaries:
             self.add(summary)
 
@@ -67,12 +64,6 @@ class LogView:
             for content in payload["statements"]:
                 if isinstance(content, bytes) and summary.idx not in self._attested[content]:
                     self._attested[content].append(summary.idx)
-        elif summary.type == "template" and isinstance(payload.get("text"), str):
-            digest = hashlib.sha256(payload["text"].encode()).digest()
-            if summary.idx not in self._templates[digest]:
-                self._templates[digest].append(summary.idx)
-        elif summary.type == "pact":
-            self._pacts[summary.signer_kid].add(summary.idx)
 
     def mark_revoked(self, idx: int) -> None:
         """Entry ``idx`` no longer stands."""
@@ -107,14 +98,6 @@ class LogView:
             (i for i in self._attested.get(content_sha256, []) if not self.known[i].revoked),
             None,
         )
-
-    def templates(self, sha256: bytes) -> list[EntrySummary]:
-        """Template entries whose text has SHA-256 ``sha256``."""
-        return [self.known[i] for i in sorted(self._templates.get(sha256, []))]
-
-    def pacts_by(self, kid: bytes) -> list[EntrySummary]:
-        """Pacts signed by the key ``kid`` (those of its instansi that were read)."""
-        return self._list(self._pacts.get(kid, set()))
 
     def _list(self, idxs: set[int]) -> list[EntrySummary]:
         return [self.known[i] for i in sorted(idxs)]
@@ -194,8 +177,7 @@ async def prefetch(
     and for every instansi concerned all its follow-ups (for a follow-up of a
     recommendation there) or all its recommendations, follow-ups and
     enforcement steps (for an enforcement step against one of its PPKs), every
-    template (for a pact or declaration) and the pacts of the instansi a pact
-    names, and every attestation when ``attestations`` (a statement of the
+    and every attestation when ``attestations`` (a statement of the
     batch claims a time past the maximum age).  An entry's instansi is the one
     the store keeps for search (checked against its statement); ``revoked``
     holds the indexes of the entries that no longer stand.
@@ -218,10 +200,6 @@ async def prefetch(
             scope = _scope(keys, payload.get("instansi"), payload.get("ppk_kid"))
             for name in ("follow-up", "recommendation", "enforcement"):
                 searches.update((name, i) for i in scope)
-        if kind in ("pact", "declaration"):
-            searches.add(("template", ""))
-        if kind == "pact" and isinstance(payload.get("instansi"), str):
-            searches.add(("pact", payload["instansi"]))
     if attestations:
         searches.add(("attestation", ""))
     for name, instansi in sorted(searches):

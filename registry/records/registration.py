@@ -50,7 +50,7 @@ from registry.verify.statement import (
 
 log = logging.getLogger(__name__)
 
-REFERENCE_FIELDS = ("entry", "recommendation", "report", "recommendations")
+REFERENCE_FIELDS = ("entry", "recommendation", "report", "recommendations", "enrolment")
 """Payload fields that name earlier entries, looked up before a batch is admitted."""
 
 

@@ -82,6 +82,10 @@ class Enrolment(_Record, tag="enrolment", tag_field="type", kw_only=True, frozen
     decree_date: IsoDate
     term_start: IsoDate
     term_end: IsoDate
+    decree_issuer: Text | None = None
+    """Who issued the decree of office (SK), e.g. "Menteri Dalam Negeri"."""
+    decree_sha256: Hash | None = None
+    """SHA-256 of the decree's scanned file, which a confirming institution checks."""
 
 
 class KeyRevocation(_Record, tag="key-revocation", tag_field="type", kw_only=True, frozen=True):
@@ -199,6 +203,16 @@ class Attestation(_Record, tag="attestation", tag_field="type", kw_only=True, fr
     statements: Annotated[list[Hash], msgspec.Meta(min_length=1, max_length=ATTESTED_MAX)]
 
 
+class EnrolmentConfirmation(
+    _Record, tag="enrolment-confirmation", tag_field="type", kw_only=True, frozen=True
+):
+    """A second institution's countersignature of an enrolment: it checked the decree."""
+
+    enrolment: EntryIndex
+    decree_sha256: Hash
+    note: Text | None = None
+
+
 Record = (
     Enrolment
     | KeyRevocation
@@ -211,6 +225,7 @@ Record = (
     | Enforcement
     | Revocation
     | Attestation
+    | EnrolmentConfirmation
 )
 RECORD_TYPES: dict[str, type[Any]] = {
     "enrolment": Enrolment,
@@ -224,6 +239,7 @@ RECORD_TYPES: dict[str, type[Any]] = {
     "enforcement": Enforcement,
     "revocation": Revocation,
     "attestation": Attestation,
+    "enrolment-confirmation": EnrolmentConfirmation,
 }
 
 
@@ -301,7 +317,14 @@ def record_payload(record: Record) -> dict[str, Any]:
     return raw
 
 
-_BINARY_FIELDS = {"public_key", "template", "kid", "ppk_kid", "subject_commitment"}
+_BINARY_FIELDS = {
+    "public_key",
+    "template",
+    "kid",
+    "ppk_kid",
+    "subject_commitment",
+    "decree_sha256",
+}
 _BINARY_LIST_FIELDS = {"evidence", "statements"}
 _HEX = re.compile(r"[0-9a-fA-F]{64}")
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]*={0,2}")

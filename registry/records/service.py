@@ -33,6 +33,7 @@ from registry.log.tree import ProofRequestError
 from registry.records import cluster, views
 from registry.records.custodial import Clock, CustodialSigning, wall_clock_ms
 from registry.records.derived import DerivedTables
+from registry.records.enrolment_view import enrolment_status, pact_status
 from registry.records.errors import NotFound, Unavailable, refusal_for
 from registry.records.handoff import HandoffClient, HandoffServer, handoff_socket
 from registry.records.identities import Identities, Person
@@ -541,10 +542,15 @@ class RegistryService:
         receipt's check is left to :meth:`receipt`.
         """
         record = await self._read(idx, receipt=False)
-        return views.entry_view(
+        view = views.entry_view(
             record,
             self.directory.get(record.signer_kid),
             self.inclusion_proof(idx),
             await self.checkpoint(),
             self.revocation_of(idx),
         )
+        if record.type == "enrolment":  # its evidence, and whether a second institution confirmed
+            view["enrolment"] = await enrolment_status(self.reads, record, self.tables.revoked)
+        elif record.type == "pact":  # the versions a key signed for one election
+            view["pact"] = await pact_status(self.reads, record, self.tables.revoked)
+        return view

@@ -4,6 +4,7 @@ problem naming the reason, where the registry used to answer 201."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -19,6 +20,7 @@ from tests.api.helpers import NOW_S, Registry, enrolment, pact
 from tests.api.test_registration import assert_problem
 
 DAY = 86_400
+JSON = {"accept": "application/json"}
 KEEP_TERM = {"term_start": "2000-01-01", "term_end": "2099-12-31"}
 
 
@@ -180,19 +182,19 @@ def test_declaration_for_another_instansi_is_refused(registry: Registry) -> None
     assert_problem(registry.post(registry.sign("asn-bekasi", declaration)), 403, "wrong-instansi")
 
 
-def test_same_pact_for_the_same_election_again_is_refused(registry: Registry) -> None:
+def test_a_second_pact_for_the_same_election_supersedes_the_first(registry: Registry) -> None:
     registry.enrol("ppk-jabar")
     first = registry.post(registry.sign("ppk-jabar", pact()))
-    assert first.status_code == 201
-    body = assert_problem(
-        registry.post(registry.sign("ppk-jabar", pact(place="Bogor"), NOW_S + 60)),
-        409,
-        "duplicate-pact",
-    )
-    assert body["detail"]
+    assert first.headers["location"] == "/entries/2"
+    second = registry.post(registry.sign("ppk-jabar", pact(place="Bogor"), NOW_S + 60))
+    assert second.status_code == 201, second.text
+    old = registry.client.get("/entries/2", headers=JSON).json()["pact"]
+    new = registry.client.get("/entries/3", headers=JSON).json()["pact"]
+    assert old == {"election": "pilkada-2024", "supersedes": [], "superseded_by": 3}
+    assert new == {"election": "pilkada-2024", "supersedes": [2], "superseded_by": None}
 
 
-def test_a_pact_revoked_first_may_be_signed_again(registry: Registry) -> None:
+def test_a_revoked_pact_is_no_version_of_the_next(registry: Registry) -> None:
     registry.enrol("ppk-jabar")
     first = registry.post(registry.sign("ppk-jabar", pact()))
     index = int(first.headers["location"].rsplit("/", 1)[1])
@@ -200,6 +202,8 @@ def test_a_pact_revoked_first_may_be_signed_again(registry: Registry) -> None:
     assert registry.post(registry.sign("ppk-jabar", revoke, NOW_S + 30)).status_code == 201
     again = registry.post(registry.sign("ppk-jabar", pact(place="Bogor"), NOW_S + 60))
     assert again.status_code == 201, again.text
+    view = registry.client.get(again.headers["location"], headers=JSON).json()
+    assert view["pact"]["supersedes"] == []
 
 
 def test_a_pact_for_another_election_is_admitted(registry: Registry) -> None:
@@ -207,6 +211,8 @@ def test_a_pact_for_another_election_is_admitted(registry: Registry) -> None:
     assert registry.post(registry.sign("ppk-jabar", pact())).status_code == 201
     other = registry.post(registry.sign("ppk-jabar", pact(election="pemilu-2024"), NOW_S + 60))
     assert other.status_code == 201, other.text
+    view = registry.client.get("/entries/2", headers=JSON).json()
+    assert view["pact"]["superseded_by"] is None
 
 
 # -- recommendations ----------------------------------------------------------------------
@@ -223,3 +229,48 @@ def test_recommendation_with_deadline_before_its_issue_date_is_refused(
         "deadline-before-issue",
     )
     assert "2024-09-01" in body["detail"]
+
+
+# -- enrolment evidence -------------------------------------------------------------------
+
+SCAN = hashlib.sha256(b"SK Mendagri No. 100.2.1.3-1234 Tahun 2024 (pindaian)").digest()
+EVIDENCE = {"decree_issuer": "Menteri Dalam Negeri", "decree_sha256": SCAN}
+
+
+def confirmation(enrolment: int, scan: bytes = SCAN) -> dict[str, Any]:
+    return {"type": "enrolment-confirmation", "enrolment": enrolment, "decree_sha256": scan}
+
+
+def test_an_enrolment_shows_its_evidence_unconfirmed_then_confirmed(registry: Registry) -> None:
+    registry.enrol("ppk-jabar", **EVIDENCE)  # entry 1
+    view = registry.client.get("/entries/1", headers=JSON).json()
+    assert view["enrolment"]["confirmed"] is False
+    assert view["enrolment"]["evidence"]["decree_sha256"] == SCAN.hex()
+    assert view["enrolment"]["evidence"]["decree_issuer"] == "Menteri Dalam Negeri"
+    registry.enrol("bkn", "bkn", instansi="Badan Kepegawaian Negara", jabatan="Kepala BKN")
+    response = registry.post(registry.sign("bkn", confirmation(1)))
+    assert response.status_code == 201, response.text
+    view = registry.client.get("/entries/1", headers=JSON).json()
+    assert view["enrolment"] == view["enrolment"] | {"confirmed": True, "confirmed_by": [3]}
+
+
+def test_a_confirmation_by_the_enrolled_ppk_itself_is_refused(registry: Registry) -> None:
+    registry.enrol("ppk-jabar", **EVIDENCE)
+    assert_problem(registry.post(registry.sign("ppk-jabar", confirmation(1))), 403, "wrong-role")
+
+
+def test_a_confirmation_of_another_decree_is_refused(registry: Registry) -> None:
+    registry.enrol("ppk-jabar", **EVIDENCE)
+    registry.enrol("bkn", "bkn", instansi="Badan Kepegawaian Negara", jabatan="Kepala BKN")
+    other = hashlib.sha256(b"another scan").digest()
+    assert_problem(
+        registry.post(registry.sign("bkn", confirmation(1, other))), 422, "decree-mismatch"
+    )
+
+
+def test_a_confirmation_of_an_entry_that_is_no_enrolment_is_refused(registry: Registry) -> None:
+    registry.enrol("ppk-jabar", **EVIDENCE)
+    registry.enrol("bkn", "bkn", instansi="Badan Kepegawaian Negara", jabatan="Kepala BKN")
+    assert registry.post(registry.sign("ppk-jabar", pact())).status_code == 201  # entry 3
+    assert_problem(registry.post(registry.sign("bkn", confirmation(3))), 422, "not-an-enrolment")
+    assert_problem(registry.post(registry.sign("bkn", confirmation(99))), 404, "unknown-entry")
