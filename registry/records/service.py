@@ -33,7 +33,7 @@ from registry.log.tree import ProofRequestError
 from registry.records import cluster, views
 from registry.records.custodial import Clock, CustodialSigning, wall_clock_ms
 from registry.records.derived import DerivedTables
-from registry.records.enrolment_view import enrolment_status, pact_status
+from registry.records.enrolment_view import enrolment_status, pact_status, timing
 from registry.records.errors import NotFound, Unavailable, refusal_for
 from registry.records.handoff import HandoffClient, HandoffServer, handoff_socket
 from registry.records.identities import Identities, Person
@@ -549,6 +549,8 @@ class RegistryService:
             await self.checkpoint(),
             self.revocation_of(idx),
         )
+        max_age_s = self.settings.max_statement_age_hours * 3600
+        view["timing"] = await timing(self.reads, record, self.tables.revoked, max_age_s)
         if record.type == "enrolment":  # its evidence, and whether a second institution confirmed
             view["enrolment"] = await enrolment_status(self.reads, record, self.tables.revoked)
         elif record.type == "pact":  # the versions a key signed for one election

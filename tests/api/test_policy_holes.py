@@ -85,6 +85,9 @@ def test_a_recent_statement_is_admitted(clocked: Registry) -> None:
     enrol_now(clocked, "ppk-jabar", **KEEP_TERM)
     response = clocked.post(clocked.sign("ppk-jabar", pact(), now_s() - 3600))
     assert response.status_code == 201, response.text
+    view = clocked.client.get(response.headers["location"], headers=JSON).json()["timing"]
+    assert (view["backdated"], view["attested_by"]) == (False, None)
+    assert 3600 <= view["lag_seconds"] < 3600 + 600
 
 
 def test_attested_history_is_admitted_and_marked(clocked: Registry) -> None:
@@ -105,6 +108,10 @@ def test_attested_history_is_admitted_and_marked(clocked: Registry) -> None:
     assert clocked.post(attestation).status_code == 201
     response = clocked.post(old)
     assert response.status_code == 201, response.text
+    view = clocked.client.get(response.headers["location"], headers=JSON).json()
+    assert view["timing"]["attested_by"] == 2
+    assert view["timing"]["backdated"] is True
+    assert view["timing"]["lag_seconds"] >= 400 * DAY
 
 
 def test_attestation_of_other_statements_does_not_admit_a_stale_one(clocked: Registry) -> None:
