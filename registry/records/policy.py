@@ -125,11 +125,15 @@ def check_signer(
     leaf records): the claimed time (``iat``) may be at most ``max_age_s``
     before it, unless the statement is ``attested`` history, so the claimed
     day the term is checked against is at most that far from the registry's.
+    Revocation is judged at the registry's clock, attested history at its claimed time.
     """
     kid = statement.kid.hex()
     if key is None:
         raise refused("unknown-key", "refusal.unknown-key", 403, {"kid": kid})
-    if key.revoked_at is not None and key.revoked_at <= now_ms:
+    # Attested history was signed when it claims (an authority vouches for it): a key revoked
+    # since still signed it; anything else is judged at the registry's clock.
+    at_ms = statement.issued_at * 1000 if attested else now_ms
+    if key.revoked_at is not None and key.revoked_at <= at_ms:
         raise refused(
             "revoked-key", "refusal.revoked-key", 403, {"kid": kid}, entry=key.revocation_idx
         )

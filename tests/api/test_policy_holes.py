@@ -4,6 +4,7 @@ problem naming the reason, where the registry used to answer 201."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import time
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from litestar.testing import TestClient
 from registry.api.app import create_app
 from registry.config import Settings
 from registry.records.operator import OperatorKeys
+from registry.records.policy import WIB
 from registry.verify.statement import statement_content
 from tests.api.helpers import NOW_S, Registry, enrolment, pact
 from tests.api.test_registration import assert_problem
@@ -112,6 +114,27 @@ def test_attested_history_is_admitted_and_marked(clocked: Registry) -> None:
     assert view["timing"]["attested_by"] == 2
     assert view["timing"]["backdated"] is True
     assert view["timing"]["lag_seconds"] >= 400 * DAY
+
+
+def test_attested_history_of_a_key_revoked_since_is_admitted(clocked: Registry) -> None:
+    enrol_now(clocked, "ppk-jabar", **KEEP_TERM)  # entry 1
+    kid = clocked.signer("ppk-jabar").kid
+    yesterday = dt.datetime.fromtimestamp(now_s() - DAY, WIB).date().isoformat()
+    admin = clocked.operator.admin
+    revocation = {"type": "key-revocation", "kid": kid, "reason": "diganti", "effective": yesterday}
+    assert clocked.post(admin.sign_statement(revocation, "operator", now_s())).status_code == 201
+    old = clocked.sign("ppk-jabar", pact(), now_s() - 400 * DAY)
+    content = statement_content(old)
+    assert content is not None
+    attestation = admin.sign_statement(
+        {"type": "attestation", "source": "x", "reason": "y", "statements": [content]},
+        "operator",
+        now_s(),
+    )
+    assert clocked.post(attestation).status_code == 201
+    assert clocked.post(old).status_code == 201
+    fresh = clocked.sign("ppk-jabar", pact(election="pemilu-2029"), now_s())
+    assert_problem(clocked.post(fresh), 403, "revoked-key")
 
 
 def test_attestation_of_other_statements_does_not_admit_a_stale_one(clocked: Registry) -> None:
