@@ -175,7 +175,11 @@ async def measure_compliance(service: RegistryService) -> str:
 async def bench(args: argparse.Namespace, home: Path) -> None:
     url = args.database_url or f"sqlite+aiosqlite:///{home / 'registry.sqlite3'}"
     settings = Settings(
-        database_url=url, data_dir=home / "data", origin=ORIGIN, admin_passphrase=PASSPHRASE
+        database_url=url,
+        data_dir=home / "data",
+        origin=ORIGIN,
+        admin_passphrase=PASSPHRASE,
+        max_statement_age_hours=24 * 365 * 100,  # enrolments and rows dated 2024: history
     )
     await initialise(settings)
     keys = open_keys(settings.data_dir, PASSPHRASE, ORIGIN)

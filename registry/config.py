@@ -74,6 +74,7 @@ class Settings:
     batch_max: int = 512
     batch_wait_ms: int = 2
     follow_up_days: int = 14
+    max_statement_age_hours: int = 48
     recommending_authority: str = "KemenPAN-RB/BKN"
     sign_max_failures: int = 5
     sign_lockout_seconds: int = 900
@@ -377,6 +378,12 @@ VARIABLES: tuple[Variable, ...] = (
     Variable(
         "follow_up_days",
         "default days a PPK has to follow up a recommendation",
+        _int_parser(1),
+    ),
+    Variable(
+        "max_statement_age_hours",
+        "hours before the registry's clock a statement may claim to be signed; older ones"
+        " need an attestation (history loaded in bulk)",
         _int_parser(1),
     ),
     Variable(

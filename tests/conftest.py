@@ -124,6 +124,9 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         origin="test.example/pakta",
         admin_passphrase="kata-sandi-uji",
         batch_wait_ms=1,
+        # The tests sign dated statements (2024) on today's clock: a history older than the
+        # registry's default maximum age (tests/api/test_policy_holes.py keeps the default).
+        max_statement_age_hours=24 * 365 * 100,
     )
 
 

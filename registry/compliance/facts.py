@@ -3,8 +3,9 @@
 One small frozen record per entry of a type that matters (enrolment,
 key-revocation, report, recommendation, follow-up, enforcement, pact,
 declaration, revocation), with the statement's issued-at day in WIB (the CWT
-``iat`` of its protected header), never its registration time: a history
-registered today keeps its own dates.  :func:`read_entry` turns an
+``iat`` of its protected header): a history registered today keeps its own
+dates.  A follow-up also carries the day the log registered it (its leaf's
+time) and the lag, so timeliness can rest on what the log witnessed.  :func:`read_entry` turns an
 :class:`~registry.store.models.EntryRecord` into its fact, decoding the signed
 statement as registered (not the store's JSON copy).
 """
@@ -88,7 +89,14 @@ class Rec:
 
 @dataclass(frozen=True)
 class FollowUp:
-    """A PPK's answer to a recommendation: ``sanctioned`` (with a decree) or ``refused``."""
+    """A PPK's answer to a recommendation: ``sanctioned`` (with a decree) or ``refused``.
+
+    ``day`` is the day its signer claims; ``registered`` the day the log witnessed it (the
+    registration time its leaf records) and ``lag_days`` how many days later that was.
+    Timeliness rests on ``registered``; a lag past the registry's maximum statement age
+    (``backdated``) is only possible for history an authority attested (an import, the
+    demo): shown beside its claimed day, never counted as on time by the registry's clock.
+    """
 
     idx: int
     day: str
@@ -99,6 +107,13 @@ class FollowUp:
     sanction: str | None = None
     """The sanction imposed; ``None``: the follow-up claims the one recommended."""
     idis_reference: str | None = None
+    registered: str = ""
+    lag_days: int = 0
+
+    @property
+    def backdated(self) -> bool:
+        """Registered more than the default maximum statement age (48 h) after its claimed day."""
+        return self.lag_days > BACKDATED_DAYS
 
 
 @dataclass(frozen=True)
@@ -204,6 +219,16 @@ TYPES = frozenset(
 """The statement types compliance reads."""
 
 
+BACKDATED_DAYS = 2
+"""Days between claimed and registration day past which a fact is flagged ``backdated``
+(the registry's default maximum statement age, 48 hours; older ones need an attestation)."""
+
+
+def lag(claimed: str, registered: str) -> int:
+    """Days from the ``claimed`` day to the ``registered`` day (ISO dates)."""
+    return (dt.date.fromisoformat(registered) - dt.date.fromisoformat(claimed)).days
+
+
 def day_of(seconds: int) -> str:
     """The ISO day (WIB) of ``seconds`` since the Unix epoch."""
     return dt.datetime.fromtimestamp(seconds, WIB).date().isoformat()
@@ -306,6 +331,7 @@ def read_entry(record: EntryRecord, follow_up_days: int = 14) -> Fact | None:
             record.signer_kid,
         )
     if kind == "follow-up":
+        registered = day_of(record.registered_at // 1000)
         return FollowUp(
             idx,
             day,
@@ -315,6 +341,8 @@ def read_entry(record: EntryRecord, follow_up_days: int = 14) -> Fact | None:
             record.signer_kid,
             _text(p, "sanction"),
             _text(p, "idis_reference"),
+            registered,
+            lag(day, registered),
         )
     if kind == "enforcement":
         cites = tuple(r for r in p.get("recommendations", []) if isinstance(r, int))

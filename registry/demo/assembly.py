@@ -9,7 +9,7 @@ kept statements hold.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from registry.demo.baseline import import_baseline
 from registry.demo.dates import ACTING_DAY_2020, CUTOFF, GO_LIVE, timestamp
@@ -18,7 +18,9 @@ from registry.demo.offices import Region, appoint_heads, build_regions
 from registry.demo.pilkada2024 import recommend_to_pact_signers
 from registry.demo.pledges import declare_ppks, enrol_asn, publish_templates, sign_pacts
 from registry.demo.signers import Builder, DemoData, Event
+from registry.records.schemas import ATTESTED_MAX
 from registry.signing.cose import CoseSigner
+from registry.verify.statement import statement_content
 
 
 def _resolve(value: Any) -> Any:
@@ -86,6 +88,22 @@ def _expected(kept: list[Event], regions: list[Region]) -> dict[str, int]:
     return counts
 
 
+def _attest(b: Builder, run: list[bytes], now_s: int) -> bytes:
+    """The operator's attestation of ``run`` (history loaded in bulk, dated in the past)."""
+    contents = [statement_content(s) for s in run]
+    assert all(c is not None for c in contents)
+    return b.admin.cose.sign_statement(
+        {
+            "type": "attestation",
+            "source": "registry demo (fictional history from the seed articles)",
+            "reason": "history loaded in bulk; dates as the demo tells them",
+            "statements": cast(list[bytes], contents),
+        },
+        b.admin.kid.hex(),
+        now_s,
+    )
+
+
 def build_demo(
     admin: CoseSigner,
     *,
@@ -124,11 +142,18 @@ def build_demo(
     declare_ppks(b, regions, declaration_template)
     enrol_asn(b, regions, declaration_template)
     kept = sorted((e for e in b.events if _logged(e) <= now_s), key=lambda e: (_logged(e), e.seq))
+    # The history is older than the registry's maximum statement age: the operator attests
+    # it, each run of ATTESTED_MAX statements after an attestation listing them (so an
+    # earlier ``now`` gives the same bytes up to its last, shorter, attestation).
     for index, event in enumerate(kept):
-        event.index = index
-    statements = [
+        event.index = index if index == 0 else index + (index - 1) // ATTESTED_MAX + 1
+    history = [
         e.actor.cose.sign_statement(_resolve(e.payload), e.actor.kid.hex(), e.at) for e in kept
     ]
+    statements = [history[0]]
+    for start in range(1, len(history), ATTESTED_MAX):
+        run = history[start : start + ATTESTED_MAX]
+        statements += [_attest(b, run, now_s), *run]
     enrolled = {e.payload["public_key"] for e in kept if e.payload["type"] == "enrolment"}
     reported = {e.payload["subject_commitment"] for e in kept if e.payload["type"] == "report"}
     reported |= {
@@ -140,5 +165,9 @@ def build_demo(
         statements=statements,
         signers=[s for s in b.signers if s.public_key in enrolled],
         identities=[i for i in b.identities if i.commitment in reported],
-        expected=_expected(kept, regions),
+        expected=_expected(kept, regions)
+        | {
+            "statements": len(statements),
+            "attestations": len(statements) - len(kept),
+        },
     )

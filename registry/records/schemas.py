@@ -53,6 +53,8 @@ HeadType = Literal["definitive", "pj", "plt", "pjs"]
 or Pjs (penjabat sementara, while the incumbent campaigns)."""
 Sanction = Literal["moral", "light", "medium", "heavy"]
 """Moral (PP 42/2004), or light, medium, heavy discipline (PP 94/2021), weakest first."""
+ATTESTED_MAX = 1500
+"""Most statements one attestation lists (its hashes fit a 64 KiB statement); more: several."""
 EnforcementStep = Literal["early-warning", "warning", "reprimand", "block", "unblock"]
 
 
@@ -91,6 +93,10 @@ class Enrolment(_Record, tag="enrolment", tag_field="type", kw_only=True, frozen
     decree_date: IsoDate
     term_start: IsoDate
     term_end: IsoDate
+    decree_issuer: Text | None = None
+    """Who issued the decree of office (SK), e.g. "Menteri Dalam Negeri"."""
+    decree_sha256: Hash | None = None
+    """SHA-256 of the decree's scanned file, which a confirming institution checks."""
 
 
 class KeyRevocation(_Record, tag="key-revocation", tag_field="type", kw_only=True, frozen=True):
@@ -243,6 +249,31 @@ class Transfer(_Record, tag="transfer", tag_field="type", kw_only=True, frozen=T
     decree_date: IsoDate
 
 
+class Attestation(_Record, tag="attestation", tag_field="type", kw_only=True, frozen=True):
+    """An authority's signed word for history loaded in bulk (an import, the demo).
+
+    A statement whose claimed time is older than the registry's maximum age
+    (``REGISTRY_MAX_STATEMENT_AGE_HOURS``) is admitted only if a standing
+    attestation registered before it lists it, by the SHA-256 of its signed
+    content (``content_sha256``); compliance shows it as attested history,
+    never as timely by the registry's clock.
+    """
+
+    source: Text
+    reason: Text
+    statements: Annotated[list[Hash], msgspec.Meta(min_length=1, max_length=ATTESTED_MAX)]
+
+
+class EnrolmentConfirmation(
+    _Record, tag="enrolment-confirmation", tag_field="type", kw_only=True, frozen=True
+):
+    """A second institution's countersignature of an enrolment: it checked the decree."""
+
+    enrolment: EntryIndex
+    decree_sha256: Hash
+    note: Text | None = None
+
+
 Record = (
     Enrolment
     | KeyRevocation
@@ -258,6 +289,8 @@ Record = (
     | KeySuccession
     | StaffBlock
     | Transfer
+    | Attestation
+    | EnrolmentConfirmation
 )
 RECORD_TYPES: dict[str, type[Any]] = {
     "enrolment": Enrolment,
@@ -274,6 +307,8 @@ RECORD_TYPES: dict[str, type[Any]] = {
     "key-succession": KeySuccession,
     "staff-block": StaffBlock,
     "transfer": Transfer,
+    "attestation": Attestation,
+    "enrolment-confirmation": EnrolmentConfirmation,
 }
 
 
@@ -368,8 +403,9 @@ _BINARY_FIELDS = {
     "previous_key",
     "nip_commitment",
     "reporter_commitment",
+    "decree_sha256",
 }
-_BINARY_LIST_FIELDS = {"evidence", "witness_commitments"}
+_BINARY_LIST_FIELDS = {"evidence", "witness_commitments", "statements"}
 _HEX = re.compile(r"[0-9a-fA-F]{64}")
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]*={0,2}")
 

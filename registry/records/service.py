@@ -33,6 +33,7 @@ from registry.log.tree import ProofRequestError
 from registry.records import cluster, views
 from registry.records.custodial import Clock, CustodialSigning, wall_clock_ms
 from registry.records.derived import DerivedTables
+from registry.records.enrolment_view import enrolment_status, pact_status, timing
 from registry.records.errors import NotFound, Unavailable, refusal_for
 from registry.records.handoff import HandoffClient, HandoffServer, handoff_socket
 from registry.records.identities import Identities, Person
@@ -147,6 +148,7 @@ class RegistryService:
             bootstrap_admin=(keys.admin.kid, keys.admin.public_key),
             batch_max=settings.batch_max,
             batch_wait_ms=settings.batch_wait_ms,
+            max_statement_age_s=settings.max_statement_age_hours * 3600,
         )
         service = cls(settings, store, keys, state, tables, registrar)
         service.pinning = None if pin is None else Pinning(pin, state)
@@ -556,10 +558,17 @@ class RegistryService:
         receipt's check is left to :meth:`receipt`.
         """
         record = await self._read(idx, receipt=False)
-        return views.entry_view(
+        view = views.entry_view(
             record,
             self.directory.get(record.signer_kid),
             self.inclusion_proof(idx),
             await self.checkpoint(),
             self.revocation_of(idx),
         )
+        max_age_s = self.settings.max_statement_age_hours * 3600
+        view["timing"] = await timing(self.reads, record, self.tables.revoked, max_age_s)
+        if record.type == "enrolment":  # its evidence, and whether a second institution confirmed
+            view["enrolment"] = await enrolment_status(self.reads, record, self.tables.revoked)
+        elif record.type == "pact":  # the versions a key signed for one election
+            view["pact"] = await pact_status(self.reads, record, self.tables.revoked)
+        return view

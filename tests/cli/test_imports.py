@@ -6,6 +6,7 @@ import asyncio
 import csv
 import io
 import sys
+import time
 from collections.abc import Callable, Coroutine, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -243,9 +244,24 @@ async def _enrol(settings: Settings, keys: OperatorKeys, publics: dict[str, byte
                 await service.identities.keep([IdentityRecord(commitment, salt, nip, "PPK")])
                 payload["nip_commitment"] = commitment
             payload = {k: v for k, v in payload.items() if v is not None}
-            await service.register(keys.admin.sign_statement(payload, "operator", NOW_S))
+            # enrolled now: the command line's registry keeps the default maximum statement age
+            now = int(time.time())
+            await service.register(keys.admin.sign_statement(payload, "operator", now))
     finally:
         await service.close()
+
+
+def entry_types(env: dict[str, str]) -> list[str]:
+    async def types() -> list[str]:
+        settings = Settings.from_env(env)
+        keys = open_keys(settings.data_dir, settings.admin_passphrase, settings.origin)
+        service = await RegistryService.open(settings, keys)
+        try:
+            return [record.type for record in await service.entries(0, service.size)]
+        finally:
+            await service.close()
+
+    return asyncio.run(types())
 
 
 def log_size(env: dict[str, str]) -> int:
@@ -275,15 +291,25 @@ def test_cli_imports_a_csv_and_writes_the_report(cli_env: dict[str, str], tmp_pa
     data = csv_file([HEADER, *recommendation_rows()], sep=";")
     result = invoke(cli_env, tmp_path, "rekomendasi.csv", data, "--report", str(report))
     assert result.exit_code == 0, result.output
-    assert "3 rows imported as entries 3..5" in result.output
+    # rows dated 2024: entry 3 is the recommender's attestation of them, registered with them
+    assert "3 rows imported as entries 4..6" in result.output
     lines = list(csv.reader(report.read_text(encoding="utf-8-sig").splitlines()))
     assert lines == [
         ["row", "column", "entry", "reason"],
-        ["2", "", "3", "imported"],
-        ["3", "", "4", "imported"],
-        ["4", "", "5", "imported"],
+        ["2", "", "4", "imported"],
+        ["3", "", "5", "imported"],
+        ["4", "", "6", "imported"],
     ]
-    assert log_size(cli_env) == 6
+    assert log_size(cli_env) == 7
+    assert entry_types(cli_env) == [
+        "enrolment",
+        "enrolment",
+        "enrolment",
+        "attestation",
+        "recommendation",
+        "recommendation",
+        "recommendation",
+    ]
 
 
 def test_cli_bad_rows_import_nothing(cli_env: dict[str, str], tmp_path: Path) -> None:
@@ -437,7 +463,7 @@ def test_a_csv_import_needs_no_xlsx_extra(
     data = csv_file([HEADER, *recommendation_rows()], sep=";")
     result = invoke(cli_env, tmp_path, "rekomendasi.csv", data)
     assert result.exit_code == 0, result.output
-    assert log_size(cli_env) == 6
+    assert log_size(cli_env) == 7  # with the attestation of the rows
 
 
 # -- the report in Bahasa Indonesia --------------------------------------------------------
@@ -499,10 +525,10 @@ def test_cli_summary_and_report_of_an_import_in_indonesian(
     assert "3 baris sah; tidak ada yang diimpor" in dry.output
     result = invoke(env, tmp_path, "rekomendasi.csv", data, "--report", str(report))
     assert result.exit_code == 0, result.output
-    assert "3 baris diimpor sebagai entri 3..5; 3 identitas disimpan di luar log" in result.output
+    assert "3 baris diimpor sebagai entri 4..6; 3 identitas disimpan di luar log" in result.output
     lines = list(csv.reader(report.read_text(encoding="utf-8-sig").splitlines()))
     assert lines[0] == ["baris", "kolom", "entri", "alasan"]
-    assert lines[1] == ["2", "", "3", "diimpor"]
+    assert lines[1] == ["2", "", "4", "diimpor"]
 
 
 def test_cli_a_file_that_cannot_be_read_is_said_in_indonesian(
