@@ -34,7 +34,7 @@ from registry.api.app import create_app
 from registry.config import Settings
 from registry.records.operator import create_keys
 from tests.api.helpers import COSE, NOW_S, enrolment
-from tests.factories import fixed_key
+from tests.factories import HISTORY_HOURS, fixed_key
 from tests.threaded_server import ThreadedServer
 
 EXAMPLES_PER_OPERATION = 12
@@ -45,6 +45,7 @@ EXAMPLES_PER_OPERATION = 12
 def served(tmp_path: Path) -> Iterator[str]:
     """A registry on SQLite over HTTP with three entries; its URL."""
     config = Settings(
+        max_statement_age_hours=HISTORY_HOURS,
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'fuzz.sqlite3'}",
         data_dir=tmp_path / "data",
         origin="test.example/fuzz",

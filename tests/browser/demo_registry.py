@@ -16,12 +16,14 @@ from registry.records.bootstrap import register_all
 from registry.records.operator import OperatorKeys, create_keys
 from registry.records.service import RegistryService
 from tests.conftest import run_sync
+from tests.factories import HISTORY_HOURS
 from tests.threaded_server import ThreadedServer
 
 
 def demo_settings(root: Path) -> Settings:
     """Settings of a registry under ``root``."""
     return Settings(
+        max_statement_age_hours=HISTORY_HOURS,
         database_url=f"sqlite+aiosqlite:///{root / 'demo.sqlite3'}",
         data_dir=root / "data",
         origin="test.example/demo",

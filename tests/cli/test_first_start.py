@@ -20,7 +20,7 @@ from registry.signing.cose import CoseSigner
 from registry.store import Store
 from tests.api.helpers import NOW_S, enrolment
 from tests.cli.servers import free_port, refused_start, registry_env
-from tests.factories import fixed_key
+from tests.factories import HISTORY_HOURS, fixed_key
 
 ORIGIN = "test.example/pakta"
 PASSPHRASE = "kata-sandi-uji"
@@ -78,6 +78,7 @@ def test_no_new_keys_for_a_log_whose_keys_are_elsewhere(
 
 def _settings(tmp_path: Path) -> Settings:
     return Settings(
+        max_statement_age_hours=HISTORY_HOURS,
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'registry.sqlite3'}",
         data_dir=tmp_path / "data",
         origin=ORIGIN,

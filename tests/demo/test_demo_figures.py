@@ -37,6 +37,7 @@ from registry.signing.cose import CoseSigner
 from registry.verify.statement import verify_statement
 from registry.verify.trust import b64url, unb64url
 from tests.conftest import run_sync
+from tests.factories import HISTORY_HOURS
 
 TODAY = dt.datetime.now(WIB).date().isoformat()
 
@@ -95,6 +96,7 @@ def _read_log(client: TestClient) -> list[Entry]:  # type: ignore[type-arg]
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     base: Path = tmp_path_factory.mktemp("demo")
     settings = Settings(
+        max_statement_age_hours=HISTORY_HOURS,
         database_url=f"sqlite+aiosqlite:///{base / 'demo.sqlite3'}",
         data_dir=base / "data",
         origin="test.example/demo",

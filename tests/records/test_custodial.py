@@ -22,7 +22,7 @@ from registry.signing.keys import open_private_key, public_key_of_sealed, raw_pr
 from registry.store import Store, upgrade
 from registry.verify.cose import key_id
 from registry.verify.statement import verify_statement
-from tests.factories import TEMPLATE_SHA256, fixed_key, pact_payload
+from tests.factories import HISTORY_HOURS, TEMPLATE_SHA256, fixed_key, pact_payload
 
 PASSPHRASE = "kata-sandi-PPK-Jabar-2024"
 WRONG = "kata-sandi-yang-salah"
@@ -75,7 +75,11 @@ def registrar() -> FakeRegistrar:
 
 @pytest.fixture
 def signing(store: Store, registrar: FakeRegistrar, clock: Clock) -> CustodialSigning:
-    settings = Settings(sign_max_failures=MAX_FAILURES, sign_lockout_seconds=LOCKOUT_S)
+    settings = Settings(
+        max_statement_age_hours=HISTORY_HOURS,
+        sign_max_failures=MAX_FAILURES,
+        sign_lockout_seconds=LOCKOUT_S,
+    )
     return CustodialSigning(store, settings, registrar, clock_ms=clock)
 
 
