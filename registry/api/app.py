@@ -22,6 +22,7 @@ from registry.api.log import LogController
 from registry.api.openapi import declare_problems
 from registry.api.pages import PagesController
 from registry.api.patterns import patterns_router
+from registry.api.portal import PortalController
 from registry.api.qr import QrController
 from registry.api.search import SearchController
 from registry.api.signing import SigningController
@@ -78,6 +79,7 @@ def create_app(
             patterns_router,
             WebController,
             PagesController,
+            PortalController,
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=refuse_deep_json,

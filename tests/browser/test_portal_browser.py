@@ -1,0 +1,146 @@
+"""/portal in Debian's Chromium: a PPK whose key the registry holds signs a pact from the page.
+
+The signer chooses the election and the template, reads its text, signs with their kid and
+passphrase, and gets the record page, QR and certificate at once; the record verifies in the
+browser and cites the SHA-256 of the text shown.  axe-core passes on the page, on a phone too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from registry.config import Settings
+from registry.records.custodial import create_custodial_key
+from registry.verify.trust import b64url
+from tests.api.helpers import NOW_S, enrolment
+from tests.browser.conftest import PHONE, VERIFY_TIMEOUT_MS
+from tests.browser.harness import ORIGIN, LiveRegistry
+from tests.browser.test_dashboard_browser import DESKTOP, axe_violations
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+PASSPHRASE = "Rahasia-Walikota-Bogor-2024!"
+PACT_TEXT = (
+    "PAKTA INTEGRITAS\n\nSaya menjaga netralitas Aparatur Sipil Negara di lingkungan saya,\n"
+    "dan menindaklanjuti setiap rekomendasi Bawaslu dalam batas waktunya."
+)
+INSTANSI = "Pemerintah Kota Bogor"
+
+
+class Portal:
+    """A live registry with a published pact template and a PPK key in custody."""
+
+    def __init__(self, root: Path) -> None:
+        self.live = LiveRegistry.start(root)
+        settings = Settings(
+            database_url=f"sqlite+aiosqlite:///{root / 'registry.sqlite3'}",
+            data_dir=root / "data",
+            origin=ORIGIN,
+            admin_passphrase="kata-sandi-uji",
+        )
+        # In a thread of its own: Playwright's sync API keeps an event loop in this one.
+        with ThreadPoolExecutor(1) as pool:
+            made = pool.submit(asyncio.run, create_custodial_key(settings, PASSPHRASE))
+            self.kid, public = made.result()
+        admin = self.live.operator.admin
+        self.live.register(
+            admin.sign_statement(
+                enrolment(
+                    public,
+                    "ppk",
+                    name="Dedie A. Rachim",
+                    jabatan="Walikota Bogor",
+                    instansi=INSTANSI,
+                    head_type="definitive",
+                    term_end="2099-12-31",
+                ),
+                "operator",
+                NOW_S,
+            )
+        )
+        template = {"type": "template", "kind": "pact", "title": "Pakta 2024", "text": PACT_TEXT}
+        self.template = self.live.register(admin.sign_statement(template, "operator", NOW_S))
+
+
+@pytest.fixture(scope="module")
+def portal(tmp_path_factory: pytest.TempPathFactory, chromium: Path) -> Iterator[Portal]:
+    made = Portal(tmp_path_factory.mktemp("portal-registry"))
+    yield made
+    made.live.stop()
+
+
+def fill_and_sign(page: Page, portal: Portal, passphrase: str = PASSPHRASE) -> None:
+    page.select_option("#election", "pilkada-2024")
+    page.select_option("#template", str(portal.template))
+    page.fill("#instansi", INSTANSI)
+    page.fill("#place", "Balai Kota Bogor")
+    page.fill("#kid", portal.kid.hex())
+    page.fill("#passphrase", passphrase)
+    page.click("#sign-button")
+
+
+def test_a_custodial_ppk_signs_a_pact_from_the_portal(page: Page, portal: Portal) -> None:
+    page.goto(f"{portal.live.url}/portal")
+    assert page.inner_text("#template-text") == PACT_TEXT
+    fill_and_sign(page, portal)
+    page.wait_for_selector("#portal-result:not([hidden])")
+    href = page.get_attribute("#result-record", "href") or ""
+    index = int(href.removeprefix("/v/"))
+    assert page.get_attribute("#result-certificate", "href") == f"/entries/{index}/certificate.pdf"
+    page.wait_for_function("() => document.getElementById('result-qr').naturalWidth > 0")
+    assert page.input_value("#passphrase") == ""
+
+    view = portal.live.view(index)
+    assert view["type"] == "pact"
+    assert view["signer"]["kid"] == b64url(portal.kid)
+    payload = view["payload"]
+    assert payload["election"] == "pilkada-2024"
+    assert payload["instansi"] == INSTANSI
+    cited = payload["template"]
+    assert cited in (
+        hashlib.sha256(PACT_TEXT.encode()).hexdigest(),
+        b64url(hashlib.sha256(PACT_TEXT.encode()).digest()),
+    )
+    pdf = portal.live.get(f"/entries/{index}/certificate.pdf")
+    assert pdf.startswith(b"%PDF")
+
+    page.click("#result-record")
+    page.wait_for_selector("#verdict:not([data-verdict='checking'])", timeout=VERIFY_TIMEOUT_MS)
+    assert page.get_attribute("#verdict", "data-verdict") == "valid"
+
+
+def test_a_wrong_passphrase_is_said_on_the_page_and_nothing_is_signed(
+    page: Page, portal: Portal
+) -> None:
+    size = int(portal.live.writer.client.get("/health").json()["size"])
+    page.goto(f"{portal.live.url}/portal?lang=en")
+    fill_and_sign(page, portal, passphrase="not-the-passphrase")
+    page.wait_for_selector("#portal-status.error")
+    assert "passphrase" in page.inner_text("#portal-status").lower()
+    assert page.is_hidden("#portal-result")
+    assert int(portal.live.writer.client.get("/health").json()["size"]) == size
+
+
+def test_axe_finds_no_violation_on_the_portal(browser: Browser, portal: Portal) -> None:
+    found = {}
+    for path in ("/portal", "/portal?lang=en"):
+        for viewport in (DESKTOP, PHONE):
+            context = browser.new_context(viewport=viewport, locale="id-ID")
+            page = context.new_page()
+            page.goto(portal.live.url + path)
+            page.wait_for_selector("#record-preview:not(:empty)", state="attached")
+            width = page.evaluate("() => document.documentElement.scrollWidth")
+            assert width <= viewport["width"], f"{path} scrolls sideways ({width}px)"
+            violations = axe_violations(page)
+            if violations:
+                found[f"{path} {viewport['width']}px"] = violations
+            context.close()
+    assert not found, found
