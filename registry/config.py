@@ -386,12 +386,12 @@ VARIABLES: tuple[Variable, ...] = (
     ),
     Variable(
         "sign_max_failures",
-        "wrong passphrases before a custodial key is locked",
+        "wrong passphrases in a row from one client before it is locked out of a custodial key",
         _int_parser(1),
     ),
     Variable(
         "sign_lockout_seconds",
-        "seconds a custodial key stays locked after too many failures",
+        "seconds a client stays locked out of a custodial key after too many failures",
         _int_parser(0),
     ),
     Variable(
