@@ -15,6 +15,7 @@ from registry.api.cors import PublicCORS
 from registry.api.dashboard import dashboard_router
 from registry.api.deps import Components
 from registry.api.edges import Edges, refuse_deep_json
+from registry.api.enrolment_requests import EnrolmentRequestsController
 from registry.api.entries import EntriesController
 from registry.api.errors import EXCEPTION_HANDLERS
 from registry.api.limits import Rate, RateLimiter
@@ -73,6 +74,7 @@ def create_app(
             LogController,
             SearchController,
             SigningController,
+            EnrolmentRequestsController,
             QrController,
             compliance_router,
             dashboard_router,

@@ -39,6 +39,7 @@ class Portal:
     """A live registry with a published pact template and a PPK key in custody."""
 
     def __init__(self, root: Path) -> None:
+        self.root = root
         self.live = LiveRegistry.start(root)
         settings = Settings(
             database_url=f"sqlite+aiosqlite:///{root / 'registry.sqlite3'}",
@@ -137,6 +138,7 @@ def test_axe_finds_no_violation_on_the_portal(browser: Browser, portal: Portal) 
             page = context.new_page()
             page.goto(portal.live.url + path)
             page.wait_for_selector("#record-preview:not(:empty)", state="attached")
+            page.wait_for_selector("#enrol-form:not([hidden])")
             width = page.evaluate("() => document.documentElement.scrollWidth")
             assert width <= viewport["width"], f"{path} scrolls sideways ({width}px)"
             violations = axe_violations(page)
@@ -144,3 +146,94 @@ def test_axe_finds_no_violation_on_the_portal(browser: Browser, portal: Portal) 
                 found[f"{path} {viewport['width']}px"] = violations
             context.close()
     assert not found, found
+
+
+def approve_from_the_terminal(portal: Portal, request_id: str) -> str:
+    """`registry enrolment approve ID`, as the operator runs it; its output."""
+    from click.testing import CliRunner
+
+    from registry.cli.main import main
+
+    env = {
+        "REGISTRY_DATABASE_URL": f"sqlite+aiosqlite:///{portal.root / 'registry.sqlite3'}",
+        "REGISTRY_DATA_DIR": str(portal.root / "data"),
+        "REGISTRY_ORIGIN": ORIGIN,
+        "REGISTRY_ADMIN_PASSPHRASE": "kata-sandi-uji",
+        "REGISTRY_BASE_URL": portal.live.url,
+        "LANG": "C.UTF-8",
+    }
+    # In a thread of its own: the command runs its own event loop.
+    with ThreadPoolExecutor(1) as pool:
+        ran = pool.submit(CliRunner().invoke, main, ["enrolment", "approve", request_id], env=env)
+        result = ran.result()
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def contains_index(value: object, index: int) -> bool:
+    """Whether a compliance table (JSON) counts entry ``index`` in some figure."""
+    if isinstance(value, dict):
+        entries = value.get("entries")
+        if isinstance(entries, list) and index in entries:
+            return True
+        return any(contains_index(v, index) for v in value.values())
+    if isinstance(value, list):
+        return any(contains_index(v, index) for v in value)
+    return False
+
+
+def test_a_new_ppk_enrols_a_browser_key_is_approved_and_signs_a_pact(
+    page: Page, portal: Portal
+) -> None:
+    page.goto(f"{portal.live.url}/portal?lang=en")
+    page.wait_for_selector("#enrol-form:not([hidden])")
+    page.select_option("#enrol-role", "ppk")
+    page.fill("#enrol-name", "Hendra Gunawan")
+    page.fill("#enrol-jabatan", "Penjabat Bupati Garut")
+    page.fill("#enrol-instansi", "Pemerintah Kabupaten Garut")
+    page.fill("#enrol-province", "Jawa Barat")
+    page.select_option("#enrol-head-type", "pj")
+    page.fill("#enrol-decree-number", "Kepmendagri No. 100.2.1.3-1234 Tahun 2024")
+    page.fill("#enrol-decree-date", "2024-01-10")
+    page.fill("#enrol-term-start", "2024-01-15")
+    page.fill("#enrol-term-end", "2099-12-31")
+    page.click("#enrol-button")
+    page.wait_for_function(
+        "() => document.getElementById('key-status').textContent.includes('waiting')"
+    )
+    sent = page.inner_text("#enrol-status")
+    request_id = sent.split("Request ")[1].split(" ")[0]
+    status = portal.live.writer.client.get(f"/enrolment-requests/{request_id}").json()
+    assert status["status"] == "pending"
+    kid = status["kid"]
+    assert portal.live.writer.client.get(f"/signers/{kid}").status_code == 404
+
+    output = approve_from_the_terminal(portal, request_id)
+    assert f"key {kid} enrolled" in output
+    status = portal.live.writer.client.get(f"/enrolment-requests/{request_id}").json()
+    enrolment = status["enrolment"]
+    view = portal.live.view(enrolment)
+    assert view["type"] == "enrolment"
+    assert view["signer"]["role"] == "admin"
+    assert view["payload"]["name"] == "Hendra Gunawan"
+
+    page.reload()
+    page.wait_for_selector("#mode-browser:checked")
+    assert page.is_hidden("#custodial-fields")
+    page.select_option("#election", "pilkada-2024")
+    page.select_option("#template", str(portal.template))
+    page.fill("#instansi", "Pemerintah Kabupaten Garut")
+    page.fill("#place", "Pendopo Garut")
+    page.click("#sign-button")
+    page.wait_for_selector("#portal-result:not([hidden])")
+    index = int((page.get_attribute("#result-record", "href") or "").split("/v/")[1].split("?")[0])
+    pact = portal.live.view(index)
+    assert pact["type"] == "pact"
+    assert pact["signer"]["kid"] == b64url(bytes.fromhex(kid))
+    assert pact["payload"]["place"] == "Pendopo Garut"
+
+    page.goto(f"{portal.live.url}/signers/{kid}?lang=en")
+    assert page.locator(f"a[href^='/v/{index}']").count() >= 1
+    assert "Hendra Gunawan" in page.inner_text("#profile-name")
+    elections = portal.live.writer.client.get("/api/dashboard/elections").json()
+    assert contains_index(elections, index), elections
