@@ -207,6 +207,16 @@ def test_a_new_ppk_enrols_a_browser_key_is_approved_and_signs_a_pact(
     assert status["status"] == "pending"
     kid = status["kid"]
     assert portal.live.writer.client.get(f"/signers/{kid}").status_code == 404
+    # The private key cannot be read out of the browser, not even by the page's own scripts.
+    exported = page.evaluate(
+        """async () => {
+          const { loadKey } = await import('/static/keystore.js');
+          const key = await loadKey();
+          try { await crypto.subtle.exportKey('pkcs8', key.privateKey); return 'exported'; }
+          catch (error) { return error.name; }
+        }"""
+    )
+    assert exported == "InvalidAccessError"
 
     output = approve_from_the_terminal(portal, request_id)
     assert f"key {kid} enrolled" in output
