@@ -8,6 +8,7 @@ browser and cites the SHA-256 of the text shown.  axe-core passes on the page, o
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from registry.api.web import WIB
 from registry.config import Settings
 from registry.records.custodial import create_custodial_key
 from registry.verify.trust import b64url
@@ -170,6 +172,12 @@ def approve_from_the_terminal(portal: Portal, request_id: str) -> str:
     return result.output
 
 
+def entry_of(page: Page) -> int:
+    """The entry the portal's answer links to."""
+    href = page.get_attribute("#result-record", "href") or ""
+    return int(href.split("/v/")[1].split("?")[0])
+
+
 def contains_index(value: object, index: int) -> bool:
     """Whether a compliance table (JSON) counts entry ``index`` in some figure."""
     if isinstance(value, dict):
@@ -236,7 +244,7 @@ def test_a_new_ppk_enrols_a_browser_key_is_approved_and_signs_a_pact(
     page.fill("#place", "Pendopo Garut")
     page.click("#sign-button")
     page.wait_for_selector("#portal-result:not([hidden])")
-    index = int((page.get_attribute("#result-record", "href") or "").split("/v/")[1].split("?")[0])
+    index = entry_of(page)
     pact = portal.live.view(index)
     assert pact["type"] == "pact"
     assert pact["signer"]["kid"] == b64url(bytes.fromhex(kid))
@@ -247,3 +255,57 @@ def test_a_new_ppk_enrols_a_browser_key_is_approved_and_signs_a_pact(
     assert "Hendra Gunawan" in page.inner_text("#profile-name")
     elections = portal.live.writer.client.get("/api/dashboard/elections").json()
     assert contains_index(elections, index), elections
+
+    # A recommendation reaches their instansi; they follow it up from the portal.
+    recommender = portal.live.writer.enrol(
+        "recommender-portal",
+        role="recommender",
+        instansi="KemenPAN-RB",
+        head_type=None,
+        province=None,
+        jabatan="Deputi",
+        name="Pejabat KemenPAN-RB",
+        term_end="2099-12-31",
+    )
+    recommendation = {
+        "type": "recommendation",
+        "case_number": "NET.2024.GRT.7",
+        "instansi": "Pemerintah Kabupaten Garut",
+        "ppk_kid": bytes.fromhex(kid),
+        "subject_commitment": hashlib.sha256(b"subjek").digest(),
+        "category": "social-media",
+        "sanction": "light",
+        "deadline": "2099-01-31",
+    }
+    rec = portal.live.register(recommender.sign_statement(recommendation, "recommender"))
+    before = portal.live.writer.client.get(f"/api/compliance/signers/{kid}").json()
+    assert before["followed_up"]["value"] == 0
+    page.goto(f"{portal.live.url}/portal?lang=en")
+    page.wait_for_selector(f"button.follow-up[data-index='{rec}']")
+    assert "2099-01-31" in page.inner_text("#recs-table")
+    page.click(f"button.follow-up[data-index='{rec}']")
+    assert axe_violations(page) == [], "the recommendations and follow-up form"
+    page.select_option("#fu-action", "sanctioned")
+    page.select_option("#fu-sanction", "light")
+    page.fill("#fu-decree-number", "800/Kep.12-BKPSDM/2026")
+    # The decree comes after the recommendation (issued today) and by the follow-up.
+    page.fill("#fu-decree-date", dt.datetime.now(WIB).date().isoformat())
+    decree = b"%PDF-1.4 surat keputusan hukuman disiplin ringan"
+    upload = {"name": "sk.pdf", "mimeType": "application/pdf", "buffer": decree}
+    page.set_input_files("#fu-decree-file", files=[upload])
+    digest = hashlib.sha256(decree).hexdigest()
+    page.wait_for_function(
+        f"() => document.getElementById('fu-file-hash').textContent.includes('{digest}')"
+    )
+    page.click("#fu-button")
+    page.wait_for_selector("#fu-status.ok, #fu-status.error")
+    assert page.get_attribute("#fu-status", "class") == "ok", page.inner_text("#fu-status")
+    answered = entry_of(page)
+    follow = portal.live.view(answered)
+    assert follow["type"] == "follow-up"
+    assert follow["payload"]["recommendation"] == rec
+    assert follow["payload"]["decree_sha256"] in (digest, b64url(bytes.fromhex(digest)))
+    assert page.is_hidden("#result-certificate")
+    after = portal.live.writer.client.get(f"/api/compliance/signers/{kid}").json()
+    assert after["followed_up"]["value"] == 1
+    page.wait_for_selector(f"button.follow-up[data-index='{rec}']", state="detached")

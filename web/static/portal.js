@@ -72,7 +72,8 @@ async function problemText(response) {
   }
 }
 
-function showResult(index) {
+function showResult(index, type) {
+  byId("result-certificate").parentElement.hidden = !["pact", "declaration"].includes(type);
   const suffix = data.lang === "id" ? "" : `?lang=${data.lang}`;
   byId("result-detail").textContent = t("portal.done.detail", { index });
   byId("result-record").href = `/v/${index}${suffix}`;
@@ -89,15 +90,15 @@ let browserKey = null;
 const browserMode = () => byId("mode-browser")?.checked;
 
 function showMode() {
-  const custodial = !browserMode();
-  byId("custodial-fields").hidden = !custodial;
-  byId("kid").required = custodial;
-  byId("passphrase").required = custodial;
+  byId("custodial-fields").hidden = Boolean(browserMode());
 }
 
 /** Sign the record here with the browser's key and register it (POST /entries). */
 async function signHere(record) {
-  const payload = { ...record, template: hashBytes(record.template) };
+  const payload = { ...record };
+  for (const name of ["template", "decree_sha256"]) {
+    if (payload[name]) payload[name] = hashBytes(payload[name]);
+  }
   const statement = await signStatement(browserKey, payload);
   return fetch("/entries", {
     method: "POST",
@@ -120,29 +121,170 @@ function signThere(record) {
   });
 }
 
-async function sign(event) {
-  event.preventDefault();
-  if (!form.reportValidity()) return;
-  const button = byId("sign-button");
-  button.disabled = true;
-  say(t("portal.signing"));
-  try {
-    const record = await buildRecord();
-    const response = browserMode() ? await signHere(record) : await signThere(record);
-    if (response.ok) {
-      byId("passphrase").value = "";
-      const index = Number(response.headers.get("X-Registry-Entry-Index"));
-      say(t("portal.done.detail", { index }), "ok");
-      showResult(index);
-    } else {
-      say(await problemText(response), "error");
+/** Whether a way to sign is chosen and filled in (the custodial fields are outside the forms). */
+function keyReady() {
+  if (browserMode()) return Boolean(browserKey);
+  for (const id of ["kid", "passphrase"]) {
+    if (!byId(id).checkValidity()) {
+      byId(id).reportValidity();
+      return false;
     }
+  }
+  return true;
+}
+
+/**
+ * Sign `record` (built by `build`) the chosen way and show the entry; `sayTo(message, kind)`
+ * reports progress and refusals next to the button that was pressed.
+ */
+async function signAndShow(owner, button, build, sayTo) {
+  if (!owner.reportValidity() || !keyReady()) return null;
+  button.disabled = true;
+  sayTo(t("portal.signing"), "");
+  let record;
+  try {
+    record = await build();
+    const response = browserMode() ? await signHere(record) : await signThere(record);
+    if (!response.ok) {
+      sayTo(await problemText(response), "error");
+      return null;
+    }
+    byId("passphrase").value = "";
+    const index = Number(response.headers.get("X-Registry-Entry-Index"));
+    sayTo(t("portal.done.detail", { index }), "ok");
+    showResult(index, record.type);
+    return index;
   } catch (error) {
-    say(t("portal.error", { status: String(error) }), "error");
+    sayTo(t("portal.error", { status: String(error) }), "error");
+    return null;
   } finally {
     button.disabled = false;
   }
 }
+
+async function sign(event) {
+  event.preventDefault();
+  await signAndShow(form, byId("sign-button"), buildRecord, say);
+}
+
+// -- recommendations addressed to the signer's instansi, and their follow-up
+
+const followUp = byId("followup-form");
+let decreeHash = null;
+
+function followUpSay(message, kind) {
+  const status = byId("fu-status");
+  status.textContent = message;
+  status.className = kind;
+}
+
+function cell(row, value) {
+  const td = document.createElement("td");
+  td.textContent = value ?? "\u2013";
+  row.append(td);
+  return td;
+}
+
+/** Show the recommendations addressed to the instansi of key `kid` (hex). */
+async function showRecommendations(kid) {
+  const signer = await fetch(`/api/compliance/signers/${kid}`, { headers: { Accept: "application/json" } });
+  if (!signer.ok) return;
+  const { instansi } = await signer.json();
+  const query = new URLSearchParams({ instansi });
+  const answer = await fetch(`/api/compliance/recommendations?${query}`);
+  if (!answer.ok) return;
+  const { items } = await answer.json();
+  const section = byId("recommendations");
+  section.hidden = false;
+  byId("recs-intro").textContent = t(items.length ? "portal.recs.intro" : "portal.recs.none", { instansi });
+  const body = byId("recs-table").querySelector("tbody");
+  const choice = byId("fu-recommendation");
+  body.replaceChildren();
+  choice.replaceChildren();
+  for (const rec of items) {
+    const row = document.createElement("tr");
+    cell(row, rec.case_number);
+    cell(row, data.strings[`portal.sanction.${rec.sanction_recommended}`] ?? rec.sanction_recommended);
+    cell(row, rec.deadline);
+    cell(row, data.strings[`portal.recs.status.${rec.status}`] ?? rec.status);
+    const action = cell(row, "");
+    if (rec.status !== "followed-up") {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "follow-up";
+      button.dataset.index = String(rec.index);
+      button.textContent = t("portal.recs.follow-up");
+      button.setAttribute("aria-label", `${t("portal.recs.follow-up")}: ${rec.case_number}`);
+      button.addEventListener("click", () => {
+        followUp.hidden = false;
+        choice.value = String(rec.index);
+        byId("fu-sanction").value = rec.sanction_recommended;
+        byId("fu-action").focus();
+      });
+      action.append(button);
+      const option = document.createElement("option");
+      option.value = String(rec.index);
+      option.textContent = `${rec.case_number} (#${rec.index}, ${rec.deadline})`;
+      choice.append(option);
+    }
+    body.append(row);
+  }
+}
+
+function showAction() {
+  const sanctioned = byId("fu-action").value === "sanctioned";
+  byId("fu-sanctioned").hidden = !sanctioned;
+  byId("fu-reason-field").hidden = sanctioned;
+  byId("fu-decree-number").required = sanctioned;
+  byId("fu-decree-date").required = sanctioned;
+  byId("fu-reason").required = !sanctioned;
+}
+
+async function hashDecree() {
+  const file = byId("fu-decree-file").files[0];
+  decreeHash = null;
+  if (!file) return;
+  const digest = await crypto.subtle.digest("SHA-256", await file.arrayBuffer());
+  decreeHash = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+  byId("fu-file-hash").textContent = t("portal.fu.file-hash", { name: file.name, hash: decreeHash });
+}
+
+async function buildFollowUp() {
+  const record = {
+    type: "follow-up",
+    recommendation: Number(byId("fu-recommendation").value),
+    action: byId("fu-action").value,
+  };
+  if (record.action === "sanctioned") {
+    record.sanction = byId("fu-sanction").value;
+    record.decree_number = byId("fu-decree-number").value.trim();
+    record.decree_date = byId("fu-decree-date").value;
+    if (decreeHash) record.decree_sha256 = decreeHash;
+  } else {
+    record.reason = byId("fu-reason").value.trim();
+  }
+  return record;
+}
+
+async function signFollowUp(event) {
+  event.preventDefault();
+  const index = await signAndShow(followUp, byId("fu-button"), buildFollowUp, followUpSay);
+  if (index !== null) {
+    const kid = browserMode() ? kidHex(browserKey) : byId("kid").value.trim().toLowerCase();
+    await showRecommendations(kid);
+  }
+}
+
+followUp.addEventListener("submit", signFollowUp);
+byId("fu-action").addEventListener("change", showAction);
+byId("fu-decree-file").addEventListener("change", hashDecree);
+byId("kid").addEventListener("change", () => {
+  const kid = byId("kid").value.trim().toLowerCase();
+  if (/^[0-9a-f]{64}$/.test(kid)) showRecommendations(kid);
+});
+byId("mode-browser").addEventListener("change", showMode);
+byId("mode-custodial").addEventListener("change", showMode);
+showAction();
 
 // -- the key kept in this browser, and its enrolment request
 
@@ -181,11 +323,10 @@ async function showKey() {
   byId("key-profile-link").href = `/signers/${kid}${suffix}`;
   byId("key-profile").hidden = false;
   const choice = byId("mode-browser");
-  if (choice) {
-    choice.disabled = false;
-    choice.checked = true;
-    showMode();
-  }
+  choice.disabled = false;
+  choice.checked = true;
+  showMode();
+  await showRecommendations(kid);
 }
 
 async function requestEnrolment(event) {
@@ -240,8 +381,6 @@ byId("enrol-form").addEventListener("submit", requestEnrolment);
 showKey();
 
 if (form) {
-  byId("mode-browser").addEventListener("change", showMode);
-  byId("mode-custodial").addEventListener("change", showMode);
   byId("template").addEventListener("change", showTemplate);
   for (const id of ["election", "instansi", "place", "date"]) {
     byId(id).addEventListener("input", showRecord);
