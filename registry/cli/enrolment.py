@@ -78,15 +78,15 @@ def list_requests(show_all: bool) -> None:
 def approve(request_id: str, registry: str | None) -> None:
     """Enrol the key of request REQUEST_ID: sign its enrolment with the admin key, register it."""
     settings = _settings()
-    url = registry or settings.base_url
-    if not url:
-        raise fail("enrolment.cli.no-registry")
     found = {r.id: r for r in asyncio.run(stored_requests(settings))}
     request = found.get(request_id)
     if request is None:
         raise fail("notfound.enrolment-request", id=request_id)
     if request.enrolment is not None:
         raise fail("enrolment.cli.already", id=request_id, index=request.enrolment)
+    url = registry or settings.base_url
+    if not url:
+        raise fail("enrolment.cli.no-registry")
     try:
         payload = request.enrolment_payload()
     except RecordError as exc:
