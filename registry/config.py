@@ -83,6 +83,7 @@ class Settings:
     max_body_bytes: int = 1_048_576
     rate_limits: tuple[tuple[str, int, int], ...] = (
         ("default", 600, 60),
+        ("enrolment-request", 10, 3600),
         ("identity", 120, 60),
         ("sign", 60, 60),
         ("write", 10_000, 10),

@@ -1,4 +1,4 @@
-"""`registry enrolment list|approve ID`: the operator approves the enrolment requests browsers sent.
+"""`registry enrolment list|approve ID|reject ID`: the operator decides on browsers' requests.
 
 A signer whose browser made their key asks to be enrolled (``POST /enrolment-requests``); the
 request waits in the store.  ``approve`` signs the ``enrolment`` statement with the admin key
@@ -18,7 +18,8 @@ import click
 
 from registry.cli.words import CliError, fail, say
 from registry.config import ConfigError, Settings
-from registry.records.enrolment_requests import mark_approved, stored_requests
+from registry.records.enrolment_requests import mark_approved, reject_request, stored_requests
+from registry.records.errors import NotFound
 from registry.records.operator import open_keys
 from registry.records.schemas import RecordError
 
@@ -96,3 +97,15 @@ def approve(request_id: str, registry: str | None) -> None:
     index = post_statement(url, statement)
     asyncio.run(mark_approved(settings, request_id, index))
     click.echo(say("enrolment.cli.approved", id=request_id, kid=request.kid, index=index))
+
+
+@enrolment.command()
+@click.argument("request_id")
+def reject(request_id: str) -> None:
+    """Turn down the pending request REQUEST_ID: it is forgotten (nothing was ever logged)."""
+    settings = _settings()
+    try:
+        asyncio.run(reject_request(settings, request_id))
+    except NotFound as exc:
+        raise CliError(exc.what) from exc
+    click.echo(say("enrolment.cli.rejected", id=request_id))

@@ -160,6 +160,16 @@ class EnrolmentRequests:
             await self._save(kept)
         return done
 
+    async def reject(self, request_id: str) -> EnrolmentRequest:
+        """Forget the pending request ``request_id`` (the operator turned it down)."""
+        async with self._lock:
+            kept = {r.id: r for r in await self.all()}
+            found = kept.pop(request_id, None)
+            if found is None or found.enrolment is not None:
+                raise NotFound(Message("notfound.enrolment-request", {"id": request_id}))
+            await self._save(kept)
+        return found
+
     async def _save(self, kept: dict[str, EnrolmentRequest]) -> None:
         document = {key: value.__dict__ for key, value in kept.items()}
         await self._store.put_meta(META_NAME, json.dumps(document, sort_keys=True))
@@ -176,6 +186,12 @@ async def mark_approved(settings: Settings, request_id: str, index: int) -> None
     """Record in the database of ``settings`` that ``request_id`` became entry ``index``."""
     async with Store.open(settings.database_url) as store:
         await EnrolmentRequests(store).approved(request_id, index)
+
+
+async def reject_request(settings: Settings, request_id: str) -> EnrolmentRequest:
+    """Forget the pending request ``request_id`` in the database of ``settings``."""
+    async with Store.open(settings.database_url) as store:
+        return await EnrolmentRequests(store).reject(request_id)
 
 
 __all__ = ["EnrolmentRequest", "EnrolmentRequests", "RecordError", "read_request"]

@@ -81,3 +81,13 @@ def test_a_key_approved_cannot_ask_again(database_url: str) -> None:
     run_sync(mark_approved(Settings(database_url=database_url), request_id, 7))
     with pytest.raises(RegistrationRefused, match="already approved"):
         submit(database_url)
+
+
+def test_reject_forgets_a_pending_request(database_url: str, env: dict[str, str]) -> None:
+    request_id = submit(database_url)
+    result = CliRunner().invoke(enrolment, ["reject", request_id], env=env)
+    assert result.exit_code == 0, result.output
+    assert CliRunner().invoke(enrolment, ["list"], env=env).output == ""
+    again = CliRunner().invoke(enrolment, ["reject", request_id], env=env)
+    assert again.exit_code == 1
+    assert f"no enrolment request {request_id}" in again.output
