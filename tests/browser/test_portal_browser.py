@@ -140,7 +140,8 @@ def test_axe_finds_no_violation_on_the_portal(browser: Browser, portal: Portal) 
             page = context.new_page()
             page.goto(portal.live.url + path)
             page.wait_for_selector("#record-preview:not(:empty)", state="attached")
-            page.wait_for_selector("#enrol-form:not([hidden])")
+            page.wait_for_selector("#enrol-form:not([hidden])", state="attached")
+            page.click("#enrol-details summary")  # the enrolment form checked open
             width = page.evaluate("() => document.documentElement.scrollWidth")
             assert width <= viewport["width"], f"{path} scrolls sideways ({width}px)"
             violations = axe_violations(page)
@@ -194,7 +195,8 @@ def test_a_new_ppk_enrols_a_browser_key_is_approved_and_signs_a_pact(
     page: Page, portal: Portal
 ) -> None:
     page.goto(f"{portal.live.url}/portal?lang=en")
-    page.wait_for_selector("#enrol-form:not([hidden])")
+    page.wait_for_selector("#enrol-form:not([hidden])", state="attached")
+    page.click("#enrol-details summary")
     page.select_option("#enrol-role", "ppk")
     page.fill("#enrol-name", "Hendra Gunawan")
     page.fill("#enrol-jabatan", "Penjabat Bupati Garut")

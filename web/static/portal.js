@@ -302,6 +302,7 @@ async function showKey() {
   if (!browserKey) {
     keyStatus(t("portal.key.none"));
     enrol.hidden = false;
+    byId("enrol-details").hidden = false;
     return;
   }
   const kid = kidHex(browserKey);
@@ -310,10 +311,13 @@ async function showKey() {
   if (!response.ok) {
     keyStatus(t("portal.key.unknown", { kid: kid.slice(0, 16) }));
     enrol.hidden = false;
+    byId("enrol-details").hidden = false;
+    byId("enrol-details").open = true;
     return;
   }
   const request = await response.json();
   enrol.hidden = true;
+  byId("enrol-details").hidden = true;
   if (request.status !== "approved") {
     keyStatus(t("portal.key.pending", { kid: kid.slice(0, 16), id }));
     return;
