@@ -23,15 +23,16 @@ def main() -> None:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             for viewport, label in ((DESKTOP, "desktop"), (PHONE, "phone")):
+                options = {"viewport": viewport, "device_scale_factor": 1, "locale": "id-ID"}
                 for query, lang in (("", "id"), ("?lang=en", "en")):
-                    context = browser.new_context(viewport=viewport, device_scale_factor=1, locale="id-ID")
+                    context = browser.new_context(**options)
                     page = context.new_page()
                     page.goto(f"{portal.live.url}/portal{query}")
                     page.wait_for_selector("#enrol-form:not([hidden])", state="attached")
                     suffix = "" if lang == "id" else "-en"
                     page.screenshot(path=OUT / f"portal{suffix}-{label}.png", full_page=True)
                     context.close()
-                context = browser.new_context(viewport=viewport, device_scale_factor=1, locale="id-ID")
+                context = browser.new_context(**options)
                 page = context.new_page()
                 page.goto(f"{portal.live.url}/portal")
                 fill_and_sign(page, portal)
