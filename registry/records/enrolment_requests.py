@@ -97,6 +97,10 @@ def read_request(statement: bytes) -> dict[str, Any]:
         raise _refused("bad-enrolment-request", f"the statement type must be {REQUEST_TYPE}")
     if payload.get("role") not in ROLES:
         raise _refused("bad-enrolment-request", "the role asked for must be ppk or asn")
+    if "nip" in payload or "nip_commitment" in payload:
+        # A NIP is personal data (never in the log); its commitment needs a salt the
+        # operator keeps: the operator adds it when enrolling, not the requester.
+        raise _refused("bad-enrolment-request", "a request carries no nip nor nip_commitment")
     fields = dict(payload) | {"type": "enrolment"}
     return record_payload(parse_record_fields(fields))
 

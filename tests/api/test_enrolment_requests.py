@@ -81,6 +81,15 @@ def test_a_request_for_an_institutions_role_is_refused(
     assert_problem(answer, 400, "bad-enrolment-request")
 
 
+@pytest.mark.parametrize("changes", [{"nip": "198001012006041001"}, {"nip_commitment": bytes(32)}])
+def test_a_request_carrying_a_nip_is_refused(
+    registry: Registry, key: Ed25519PrivateKey, changes: dict[str, Any]
+) -> None:
+    answer = send(registry, key, request_payload(public(key), **changes))
+    assert_problem(answer, 400, "bad-enrolment-request")
+    assert "nip" in answer.json()["detail"]
+
+
 def test_a_request_of_another_type_is_refused(registry: Registry, key: Ed25519PrivateKey) -> None:
     answer = send(registry, key, request_payload(public(key), type="enrolment"))
     assert_problem(answer, 400, "bad-enrolment-request")
