@@ -111,8 +111,9 @@ class EnrolmentRequests:
     Changes are taken one at a time within this object; keep one per process.
     """
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, max_pending: int = MAX_PENDING) -> None:
         self._store = store
+        self._max_pending = max_pending
         self._lock = asyncio.Lock()
 
     async def all(self) -> list[EnrolmentRequest]:
@@ -147,8 +148,8 @@ class EnrolmentRequests:
             if old is not None and old.enrolment is not None:
                 raise _refused("enrolment-request-approved", f"entry {old.enrolment}")
             pending = sum(1 for r in kept.values() if r.enrolment is None)
-            if old is None and pending >= MAX_PENDING:
-                raise _refused("too-many-enrolment-requests", str(MAX_PENDING))
+            if old is None and pending >= self._max_pending:
+                raise _refused("too-many-enrolment-requests", str(self._max_pending))
             kept[request.id] = request
             await self._save(kept)
         return request
