@@ -311,3 +311,46 @@ def test_a_new_ppk_enrols_a_browser_key_is_approved_and_signs_a_pact(
     after = portal.live.writer.client.get(f"/api/compliance/signers/{kid}").json()
     assert after["followed_up"]["value"] == 1
     page.wait_for_selector(f"button.follow-up[data-index='{rec}']", state="detached")
+
+
+def test_a_custodial_ppk_refuses_a_recommendation_from_the_portal(
+    page: Page, portal: Portal
+) -> None:
+    recommender = portal.live.writer.enrol(
+        "recommender-custodial",
+        role="recommender",
+        instansi="KemenPAN-RB",
+        head_type=None,
+        province=None,
+        jabatan="Deputi",
+        name="Pejabat KemenPAN-RB",
+        term_end="2099-12-31",
+    )
+    recommendation = {
+        "type": "recommendation",
+        "case_number": "NET.2024.BGR.3",
+        "instansi": INSTANSI,
+        "ppk_kid": portal.kid,
+        "subject_commitment": hashlib.sha256(b"subjek bogor").digest(),
+        "category": "social-media",
+        "sanction": "moral",
+        "deadline": "2099-02-28",
+    }
+    rec = portal.live.register(recommender.sign_statement(recommendation, "recommender"))
+    page.goto(f"{portal.live.url}/portal")
+    page.fill("#kid", portal.kid.hex())
+    page.dispatch_event("#kid", "change")
+    page.click(f"button.follow-up[data-index='{rec}']")
+    page.select_option("#fu-action", "refused")
+    assert page.is_hidden("#fu-decree-number")
+    page.fill("#fu-reason", "Terlapor telah pensiun sebelum rekomendasi diterima")
+    page.fill("#passphrase", PASSPHRASE)
+    page.click("#fu-button")
+    page.wait_for_selector("#fu-status.ok, #fu-status.error")
+    assert page.get_attribute("#fu-status", "class") == "ok", page.inner_text("#fu-status")
+    answer = portal.live.view(entry_of(page))
+    assert answer["type"] == "follow-up"
+    assert answer["signer"]["kid"] == b64url(portal.kid)
+    assert answer["payload"]["action"] == "refused"
+    assert answer["payload"]["recommendation"] == rec
+    assert page.input_value("#passphrase") == ""
