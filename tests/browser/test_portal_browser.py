@@ -119,6 +119,23 @@ def test_a_custodial_ppk_signs_a_pact_from_the_portal(page: Page, portal: Portal
     page.wait_for_selector("#verdict:not([data-verdict='checking'])", timeout=VERIFY_TIMEOUT_MS)
     assert page.get_attribute("#verdict", "data-verdict") == "valid"
 
+    # Signed by mistake: the signer revokes it from the portal.
+    page.goto(f"{portal.live.url}/portal")
+    page.fill("#kid", portal.kid.hex())
+    page.fill("#passphrase", PASSPHRASE)
+    page.fill("#revoke-entry", str(index))
+    page.fill("#revoke-reason", "salah tanggal")
+    page.click("#revoke-button")
+    page.wait_for_selector("#revoke-status.ok, #revoke-status.error")
+    assert page.get_attribute("#revoke-status", "class") == "ok", page.inner_text("#revoke-status")
+    revocation = portal.live.view(entry_of(page))
+    assert revocation["payload"] == {
+        "type": "revocation",
+        "entry": index,
+        "reason": "salah tanggal",
+    }
+    assert portal.live.view(index)["status"]["revoked"]
+
 
 def test_a_wrong_passphrase_is_said_on_the_page_and_nothing_is_signed(
     page: Page, portal: Portal

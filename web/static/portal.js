@@ -276,6 +276,23 @@ async function signFollowUp(event) {
 }
 
 followUp.addEventListener("submit", signFollowUp);
+
+// -- revoking a record the signer signed (a revocation statement; nothing is deleted)
+
+byId("revoke-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const build = async () => ({
+    type: "revocation",
+    entry: Number(byId("revoke-entry").value),
+    reason: byId("revoke-reason").value.trim(),
+  });
+  const sayTo = (message, kind) => {
+    const status = byId("revoke-status");
+    status.textContent = message;
+    status.className = kind;
+  };
+  await signAndShow(byId("revoke-form"), byId("revoke-button"), build, sayTo);
+});
 byId("fu-action").addEventListener("change", showAction);
 byId("fu-decree-file").addEventListener("change", hashDecree);
 byId("kid").addEventListener("change", () => {
