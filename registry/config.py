@@ -84,6 +84,7 @@ class Settings:
     max_body_bytes: int = 1_048_576
     rate_limits: tuple[tuple[str, int, int], ...] = (
         ("default", 600, 60),
+        ("enrolment-request", 10, 3600),
         ("identity", 120, 60),
         ("sign", 60, 60),
         ("write", 10_000, 10),
@@ -393,12 +394,12 @@ VARIABLES: tuple[Variable, ...] = (
     ),
     Variable(
         "sign_max_failures",
-        "wrong passphrases before a custodial key is locked",
+        "wrong passphrases in a row from one client before it is locked out of a custodial key",
         _int_parser(1),
     ),
     Variable(
         "sign_lockout_seconds",
-        "seconds a custodial key stays locked after too many failures",
+        "seconds a client stays locked out of a custodial key after too many failures",
         _int_parser(0),
     ),
     Variable(

@@ -15,6 +15,7 @@ from registry.api.cors import PublicCORS
 from registry.api.dashboard import dashboard_router
 from registry.api.deps import Components
 from registry.api.edges import Edges, refuse_deep_json
+from registry.api.enrolment_requests import EnrolmentRequestsController
 from registry.api.entries import EntriesController
 from registry.api.errors import EXCEPTION_HANDLERS
 from registry.api.limits import Rate, RateLimiter
@@ -22,6 +23,7 @@ from registry.api.log import LogController
 from registry.api.openapi import declare_problems
 from registry.api.pages import PagesController
 from registry.api.patterns import patterns_router
+from registry.api.portal import PortalController
 from registry.api.qr import QrController
 from registry.api.search import SearchController
 from registry.api.signing import SigningController
@@ -72,12 +74,14 @@ def create_app(
             LogController,
             SearchController,
             SigningController,
+            EnrolmentRequestsController,
             QrController,
             compliance_router,
             dashboard_router,
             patterns_router,
             WebController,
             PagesController,
+            PortalController,
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=refuse_deep_json,

@@ -24,6 +24,7 @@ from registry.cli.access import access_log
 from registry.cli.audit import audit_command, mirror_command
 from registry.cli.backup import backup_command, restore_command
 from registry.cli.custodial import custodial_key
+from registry.cli.enrolment import enrolment
 from registry.cli.imports import import_command
 from registry.cli.keys import keygen, sign, verify
 from registry.cli.monitor import monitor_command
@@ -225,6 +226,7 @@ for command in (
     repin,
     witness,
     access_log,
+    enrolment,
 ):
     main.add_command(command)
 main.add_command(rotate)

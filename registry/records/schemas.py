@@ -188,6 +188,8 @@ class FollowUp(_Record, tag="follow-up", tag_field="type", kw_only=True, frozen=
     """The sanction imposed (a follow-up without one claims the sanction recommended)."""
     idis_reference: Text | None = None
     """BKN I'DIS reference, where the discipline goes through BKN."""
+    decree_sha256: Hash | None = None
+    """SHA-256 of the decree's file (computed where it was signed, the file never sent)."""
 
 
 class Enforcement(_Record, tag="enforcement", tag_field="type", kw_only=True, frozen=True):

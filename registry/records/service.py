@@ -33,6 +33,7 @@ from registry.log.tree import ProofRequestError
 from registry.records import cluster, views
 from registry.records.custodial import Clock, CustodialSigning, wall_clock_ms
 from registry.records.derived import DerivedTables
+from registry.records.enrolment_requests import EnrolmentRequests
 from registry.records.enrolment_view import enrolment_status, pact_status, timing
 from registry.records.errors import NotFound, Unavailable, refusal_for
 from registry.records.handoff import HandoffClient, HandoffServer, handoff_socket
@@ -292,6 +293,10 @@ class RegistryService:
         ``clock_ms`` times the lockouts of wrong passphrases (tests move it).
         """
         return CustodialSigning(self.store, self.settings, self.register, clock_ms=clock_ms)
+
+    def enrolment_requests(self) -> EnrolmentRequests:
+        """The enrolment requests browsers sent (``POST /enrolment-requests``); one per process."""
+        return EnrolmentRequests(self.store)
 
     def on_commit(self, hook: Callable[[list[EntryRecord]], None]) -> None:
         """Call ``hook`` with the entries of every batch this process commits, in log order."""
