@@ -113,6 +113,7 @@ def figures(outcomes: Iterable[Outcome]) -> dict[str, Figure]:
     recs: list[int] = []
     followed: list[int] = []
     on_time: list[int] = []
+    on_time_attested: list[int] = []
     late: list[int] = []
     refused: list[int] = []
     downgraded: list[int] = []
@@ -124,6 +125,10 @@ def figures(outcomes: Iterable[Outcome]) -> dict[str, Figure]:
         if o.sanction is not None:
             followed.append(o.sanction.idx)
             (on_time if o.on_time else late).append(o.sanction.idx)
+            if o.on_time and o.sanction.backdated:
+                # on time by its claimed date only: registered long after it, on an
+                # authority's attestation (bulk history), not seen in time by the registry
+                on_time_attested.append(o.sanction.idx)
             days.append(o.days or 0)
         elif o.downgrade is not None:
             downgraded.append(o.downgrade.idx)
@@ -139,6 +144,7 @@ def figures(outcomes: Iterable[Outcome]) -> dict[str, Figure]:
         "recommendations": figure(len(recs), recs),
         "followed_up": figure(len(followed), followed),
         "on_time": figure(len(on_time), on_time),
+        "on_time_attested": figure(len(on_time_attested), on_time_attested),
         "late": figure(len(late), late),
         "refused": figure(len(refused), refused),
         "downgraded": figure(len(downgraded), downgraded),
