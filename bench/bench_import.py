@@ -44,10 +44,12 @@ from registry.config import Settings
 from registry.records.bootstrap import initialise
 from registry.records.bulk import day_start, validate_table
 from registry.records.operator import open_keys
+from registry.records.personal import commit_nip
 from registry.records.service import RegistryService
 from registry.records.spreadsheet import read_table
 from registry.signing.cose import CoseSigner
 from registry.signing.keys import generate_key
+from registry.store.models import IdentityRecord
 
 ORIGIN = "bench.example/import"
 PASSPHRASE = "bench-import-not-secret"  # throwaway keys, temporary directory
@@ -80,8 +82,10 @@ def build_csv(rows: int, ppk_nips: list[str]) -> bytes:
     return b"\xef\xbb\xbf" + out.getvalue().encode()
 
 
-def enrolment(public_key: bytes, role: str, index: int, nip: str | None) -> dict[str, Any]:
-    """An enrolment record for one of the benchmark's signers."""
+def enrolment(
+    public_key: bytes, role: str, index: int, nip_commitment: bytes | None
+) -> dict[str, Any]:
+    """An enrolment record for one of the benchmark's signers (its NIP as a commitment)."""
     payload: dict[str, Any] = {
         "type": "enrolment",
         "public_key": public_key,
@@ -94,8 +98,8 @@ def enrolment(public_key: bytes, role: str, index: int, nip: str | None) -> dict
         "term_start": "2023-01-01",
         "term_end": "2099-12-31",
     }
-    if nip:
-        payload["nip"] = nip
+    if nip_commitment:
+        payload["nip_commitment"] = nip_commitment
     return payload
 
 
@@ -171,7 +175,11 @@ async def measure_compliance(service: RegistryService) -> str:
 async def bench(args: argparse.Namespace, home: Path) -> None:
     url = args.database_url or f"sqlite+aiosqlite:///{home / 'registry.sqlite3'}"
     settings = Settings(
-        database_url=url, data_dir=home / "data", origin=ORIGIN, admin_passphrase=PASSPHRASE
+        database_url=url,
+        data_dir=home / "data",
+        origin=ORIGIN,
+        admin_passphrase=PASSPHRASE,
+        max_statement_age_hours=24 * 365 * 100,  # enrolments and rows dated 2024: history
     )
     await initialise(settings)
     keys = open_keys(settings.data_dir, PASSPHRASE, ORIGIN)
@@ -181,10 +189,13 @@ async def bench(args: argparse.Namespace, home: Path) -> None:
     service = await RegistryService.open(settings, keys)
     try:
         setup = [enrolment(recommender.public_key, "recommender", 0, None)]
-        setup += [
-            enrolment(CoseSigner(generate_key()).public_key, "ppk", i, nip)
-            for i, nip in enumerate(ppk_nips)
-        ]
+        people = []
+        for i, nip in enumerate(ppk_nips):
+            salt, commitment = commit_nip(nip)
+            people.append(IdentityRecord(commitment, salt, nip, f"Pejabat {i}"))
+            setup.append(enrolment(CoseSigner(generate_key()).public_key, "ppk", i, commitment))
+        await service.identities.keep(people)
+        nips = {p.commitment: p.nip for p in people if p.nip is not None}
         await service.register_atomic(
             [keys.admin.sign_statement(payload, "op", ENROLLED) for payload in setup]
         )
@@ -194,7 +205,7 @@ async def bench(args: argparse.Namespace, home: Path) -> None:
 
         def validate() -> Any:
             table = read_table("rekomendasi.csv", data, "recommendation")
-            return validate_table(table, "recommendation", enrolled=enrolled)
+            return validate_table(table, "recommendation", enrolled=enrolled, nips=nips)
 
         validated = phases.run("read + validate", validate)
         assert not validated.errors, validated.errors[:3]

@@ -35,6 +35,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from _statements import HISTORY_HOURS
+
 from registry.config import Settings
 from registry.records.bootstrap import admin_enrolment
 from registry.records.operator import create_keys, open_keys
@@ -151,6 +153,7 @@ def main() -> None:
             data_dir=Path(folder) / "data",
             origin="bench.example/pakta",
             admin_passphrase="kata-sandi-bench",
+            max_statement_age_hours=HISTORY_HOURS,
         )
         asyncio.run(fill(settings, args.keys, args.pacts))
         print(f"{args.keys} keys, {args.pacts} pacts; per entry read from the database:")

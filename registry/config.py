@@ -74,12 +74,22 @@ class Settings:
     batch_max: int = 512
     batch_wait_ms: int = 2
     follow_up_days: int = 14
+    max_statement_age_hours: int = 48
     recommending_authority: str = "KemenPAN-RB/BKN"
     sign_max_failures: int = 5
     sign_lockout_seconds: int = 900
     workers: int = 0
     witnesses: tuple[WitnessSetting, ...] = ()
     witness_quorum: int | None = None
+    max_body_bytes: int = 1_048_576
+    rate_limits: tuple[tuple[str, int, int], ...] = (
+        ("default", 600, 60),
+        ("enrolment-request", 10, 3600),
+        ("identity", 120, 60),
+        ("sign", 60, 60),
+        ("write", 10_000, 10),
+    )
+    """Per-client rates as (bucket, requests, seconds); 0 requests: that bucket is not limited."""
 
     @property
     def witnesses_required(self) -> int:
@@ -296,6 +306,35 @@ def _witnesses(name: str, raw: str) -> tuple[WitnessSetting, ...]:
     return tuple(found)
 
 
+def _rate_limits(name: str, raw: str) -> tuple[tuple[str, int, int], ...]:
+    """``bucket=N/S`` (or ``bucket=off``) items separated by ``;``, over the defaults."""
+    rates = {bucket: (n, s) for bucket, n, s in Settings.rate_limits}
+    for item in (part.strip() for part in raw.replace("\n", ";").split(";")):
+        if not item:
+            continue
+        bucket, sep, value = (x.strip() for x in item.partition("="))
+        if value.lower() == "off" and sep and bucket:
+            rates[bucket] = (0, 0)
+            continue
+        requests, slash, seconds = value.partition("/")
+        if not (sep and bucket and slash and requests.isdigit() and seconds.isdigit()) or not (
+            int(requests) >= 1 and int(seconds) >= 1
+        ):
+            raise ConfigError(
+                "rate_limit_item",
+                "{name}: each limit is 'bucket=N/S' (N requests per S seconds, both at least 1)"
+                " or 'bucket=off', got {item}",
+                name=name,
+                item=repr(item),
+            )
+        rates[bucket] = (int(requests), int(seconds))
+    return tuple(sorted((bucket, n, s) for bucket, (n, s) in rates.items()))
+
+
+def _render_rate_limits(rates: tuple[tuple[str, int, int], ...]) -> str:
+    return "; ".join(f"{b}={n}/{s}" if n else f"{b}=off" for b, n, s in rates)
+
+
 def _render_witnesses(witnesses: tuple[WitnessSetting, ...]) -> str:
     return "; ".join(map(str, witnesses))
 
@@ -343,18 +382,24 @@ VARIABLES: tuple[Variable, ...] = (
         _int_parser(1),
     ),
     Variable(
+        "max_statement_age_hours",
+        "hours before the registry's clock a statement may claim to be signed; older ones"
+        " need an attestation (history loaded in bulk)",
+        _int_parser(1),
+    ),
+    Variable(
         "recommending_authority",
         "name of the authority issuing sanction recommendations",
         _text,
     ),
     Variable(
         "sign_max_failures",
-        "wrong passphrases before a custodial key is locked",
+        "wrong passphrases in a row from one client before it is locked out of a custodial key",
         _int_parser(1),
     ),
     Variable(
         "sign_lockout_seconds",
-        "seconds a custodial key stays locked after too many failures",
+        "seconds a client stays locked out of a custodial key after too many failures",
         _int_parser(0),
     ),
     Variable(
@@ -375,6 +420,21 @@ VARIABLES: tuple[Variable, ...] = (
         "cosignatures a checkpoint needs to count as witnessed (verifiers require it)",
         _int_parser(0),
         default_text="a majority of REGISTRY_WITNESSES (0 without witnesses)",
+    ),
+    Variable(
+        "max_body_bytes",
+        "largest request body taken, in bytes (larger: 413); registration and remote"
+        " signing take at most 64 KiB whatever this says",
+        _int_parser(1024),
+    ),
+    Variable(
+        "rate_limits",
+        "per-client request rates, 'bucket=N/S' (N per S seconds) or 'bucket=off', separated"
+        " by ';', over the defaults: write (POST /entries), sign (POST /sign), identity"
+        " (identity look-ups), default (any other bucket); over the rate: 429 + Retry-After",
+        _rate_limits,
+        default_text="default=600/60; identity=120/60; sign=60/60; write=10000/10",
+        render=_render_rate_limits,
     ),
 )
 

@@ -28,6 +28,7 @@ from sqlalchemy.engine import make_url
 
 from registry.config import Settings
 from registry.store.engine import create_engine, normalise_database_url
+from tests.factories import HISTORY_HOURS
 
 POSTGRES_URL_VARIABLE = "REGISTRY_TEST_POSTGRES_URL"
 REQUIRE_POSTGRES_VARIABLE = "REGISTRY_REQUIRE_POSTGRES"
@@ -124,6 +125,9 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         origin="test.example/pakta",
         admin_passphrase="kata-sandi-uji",
         batch_wait_ms=1,
+        # The tests sign dated statements (2024) on today's clock: a history older than the
+        # registry's default maximum age (tests/api/test_policy_holes.py keeps the default).
+        max_statement_age_hours=HISTORY_HOURS,
     )
 
 

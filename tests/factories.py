@@ -120,3 +120,9 @@ def reencodings(statement: bytes) -> dict[str, bytes]:
         + b"".join(items[2:]),
         "trailing-byte": statement + b"\x00",
     }
+
+
+HISTORY_HOURS = 24 * 365 * 100
+"""A maximum statement age for tests that sign dated statements (2024) on today's clock: the
+registry's default (48 hours) would refuse them as stale (tests/api/test_policy_holes.py and the
+CLI import tests keep the default)."""

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
@@ -11,14 +12,23 @@ from litestar.openapi import OpenAPIConfig
 
 from registry.api.compliance import compliance_router
 from registry.api.cors import PublicCORS
+from registry.api.dashboard import dashboard_router
 from registry.api.deps import Components
+from registry.api.edges import Edges, refuse_deep_json
+from registry.api.enrolment_requests import EnrolmentRequestsController
 from registry.api.entries import EntriesController
 from registry.api.errors import EXCEPTION_HANDLERS
+from registry.api.limits import Rate, RateLimiter
 from registry.api.log import LogController
+from registry.api.openapi import declare_problems
+from registry.api.pages import PagesController
+from registry.api.patterns import patterns_router
+from registry.api.portal import PortalController
 from registry.api.qr import QrController
 from registry.api.search import SearchController
 from registry.api.signing import SigningController
 from registry.api.web import WebController
+from registry.compliance.saved import SEGMENT
 from registry.config import Settings
 from registry.records.custodial import Clock, wall_clock_ms
 from registry.records.operator import OperatorKeys, open_keys
@@ -29,14 +39,21 @@ def create_app(
     keys: OperatorKeys | None = None,
     *,
     custodial_clock_ms: Clock = wall_clock_ms,
+    rate_clock: Callable[[], float] = time.monotonic,
+    compliance_segment: int = SEGMENT,
 ) -> Litestar:
     """The registry's ASGI app; the service opens at start-up and closes at shutdown.
 
     ``keys`` are the operator's keys (else opened from ``settings.data_dir``);
-    ``custodial_clock_ms`` times the lockouts of custodial keys (tests move it).
+    ``custodial_clock_ms`` times the lockouts of custodial keys, ``rate_clock`` (seconds)
+    the per-client rate limits (tests move both);
+    ``compliance_segment`` is how many entries each saved segment of the
+    compliance index holds (tests make it small).
     The running components are ``app.state.components`` (:class:`Components`).
     """
-    components = Components(custodial_clock_ms=custodial_clock_ms)
+    components = Components(
+        custodial_clock_ms=custodial_clock_ms, compliance_segment=compliance_segment
+    )
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -57,11 +74,18 @@ def create_app(
             LogController,
             SearchController,
             SigningController,
+            EnrolmentRequestsController,
             QrController,
             compliance_router,
+            dashboard_router,
+            patterns_router,
             WebController,
+            PagesController,
+            PortalController,
         ],
         exception_handlers=EXCEPTION_HANDLERS,
+        before_request=refuse_deep_json,
+        request_max_body_size=settings.max_body_bytes,
         dependencies=components.dependencies(),
         lifespan=[lifespan],
         openapi_config=OpenAPIConfig(
@@ -74,8 +98,14 @@ def create_app(
         debug=False,
     )
     app.state.components = components
+    declare_problems(app.openapi_schema)
+    app.state.rate_limiter = RateLimiter(
+        {bucket: Rate(n, s) if n else None for bucket, n, s in settings.rate_limits},
+        clock=rate_clock,
+    )
     # Cross-origin access for the public reads and registration only (registry/api/cors.py):
     # outside the router, where Litestar's own (app-wide) CORS middleware would sit, so that
     # preflights, HEAD and the errors of unknown entries are covered too.
-    app.asgi_handler = PublicCORS(app.asgi_handler)
+    # Outermost, the checks and headers every request and answer goes through (edges.py).
+    app.asgi_handler = Edges(PublicCORS(app.asgi_handler))
     return app

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any
+from urllib.parse import unquote_plus
 
 from litestar import Controller, Request, Response, Router, delete, get
 from litestar.params import FromPath, FromQuery, QueryParameter
 
-from registry.api.deps import Compliance
+from registry.api.deps import MAX_INTEGER, Compliance
 from registry.api.errors import access_denied, invalid_parameter, problem_for
-from registry.compliance import track, views
+from registry.api.limits import rate_limited
+from registry.compliance import heads, views
 from registry.compliance.access import AccessDenied
 from registry.compliance.export import to_csv
 from registry.compliance.metrics import Snapshot
@@ -102,8 +104,8 @@ class ComplianceController(Controller):
         instansi: FromQuery[str | None] = None,
         province: FromQuery[str | None] = None,
         head_type: FromQuery[str | None] = None,
-        limit: Annotated[int | None, QueryParameter(ge=1)] = None,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        limit: Annotated[int | None, QueryParameter(ge=1, le=MAX_INTEGER)] = None,
+        offset: Annotated[int, QueryParameter(ge=0, le=MAX_INTEGER)] = 0,
         format: Format = "json",
     ) -> Response[Any]:
         snap = await _snapshot(compliance, as_of)
@@ -140,17 +142,20 @@ class ComplianceController(Controller):
         snap = await _snapshot(compliance, as_of)
         return _table("provinces", snap, views.provinces(snap), format)
 
-    @get("/head-types", summary="Definitive vs acting (Pj/Plt) heads")
+    @get("/head-types", summary="Definitive vs acting (Pj, Plt, Pjs) heads")
     async def head_types(
         self,
         compliance: Compliance,
         as_of: AsOf = None,
         on: FromQuery[str | None] = None,
+        election: FromQuery[str | None] = None,
         format: Format = "json",
     ) -> Response[Any]:
         snap = await _snapshot(compliance, as_of)
         day = _day("on", on) or snap.as_of
-        return _table("head-types", snap, views.head_types(snap, day), format, on=day)
+        rows = heads.head_types(snap, day, election)
+        acting = heads.acting_led(snap, day, election)
+        return _table("head-types", snap, rows, format, on=day, acting=acting)
 
     @get("/elections", summary="Per election")
     async def elections(
@@ -197,9 +202,15 @@ class TrackRecordController(Controller):
     path = "/track-record"
     tags = ["compliance"]
 
-    @get("/", summary="Track record by NIP, or by name and instansi")
+    @get(
+        "/",
+        summary="Track record by NIP, or by name and instansi (signed request: Bawaslu, "
+        "recommender, BKN, JPT panel)",
+        guards=[rate_limited("identity")],
+    )
     async def track_record(
         self,
+        request: Request[Any, Any, Any],
         compliance: Compliance,
         nip: Annotated[str | None, QueryParameter(pattern=r"^\d{18}$")] = None,
         name: FromQuery[str | None] = None,
@@ -209,13 +220,25 @@ class TrackRecordController(Controller):
     ) -> Response[Any]:
         if nip is None and not (name and instansi):
             raise invalid_parameter("parameter.track-record-who")
-        snap = await _snapshot(compliance, as_of)
-        record = track.track_record(snap, nip, name, instansi)
+        # The request signed is the path and the query, percent-decoded (however the
+        # client encoded it): the signature covers whom it asks about.
+        query = unquote_plus(request.scope.get("query_string", b"").decode("latin-1"))
+        asked = request.url.path + (f"?{query}" if query else "")
+        try:
+            authorization = request.headers.get("authorization")
+            day = _day("as_of", as_of)
+            snap, record = await compliance.track_record(
+                authorization, asked, nip, name, instansi, day
+            )
+        except AccessDenied as exc:
+            return access_denied(request, exc)
         if record is None:
             raise NotFound(Message("notfound.enrolment-person"))
         if format == "csv":
-            return _table("track-record", snap, record["offices"], format)
-        return Response({"as_of": snap.as_of, **record})
+            response = _table("track-record", snap, record["offices"], format)
+            response.headers["Cache-Control"] = "no-store"
+            return response
+        return Response({"as_of": snap.as_of, **record}, headers={"Cache-Control": "no-store"})
 
 
 def _gone(request: Request[Any, Any, Any], erased_at: int | None) -> Response[Any]:
@@ -235,7 +258,11 @@ class IdentitiesController(Controller):
     path = "/identities"
     tags = ["identities"]
 
-    @get("/{commitment:str}", summary="Who a commitment names (recommender, BKN, Bawaslu, PPK)")
+    @get(
+        "/{commitment:str}",
+        summary="Who a commitment names (recommender, BKN, Bawaslu, PPK)",
+        guards=[rate_limited("identity")],
+    )
     async def read(
         self,
         request: Request[Any, Any, Any],

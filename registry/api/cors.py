@@ -47,14 +47,17 @@ REGISTER_METHODS: Final = frozenset({"POST"})
 
 PUBLIC_READS: Final = re.compile(
     r"""^/(?:
-        \.well-known/transparency-configuration
+        \.well-known/(?:transparency-configuration|scitt-keys(?:/[A-Za-z0-9_-]+)?)
       | checkpoint(?:/witnessed)?
       | entries/\d+(?:/(?:statement|qr\.svg|qr\.png|qr-offline\.(?:png|txt)|certificate\.pdf))?
       | proofs/(?:inclusion|consistency)
       | tile/.+
       | api/entries
       | api/compliance/.+
-      | api/track-record
+      | api/dashboard/.+
+      | api/profiles/.+
+      | api/records
+      | api/suggest
       | health
       | schema(?:/.*)?
     )/?$""",

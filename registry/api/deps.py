@@ -16,6 +16,7 @@ from litestar import Request, Response
 from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
 
+from registry.compliance.saved import SEGMENT
 from registry.compliance.service import ComplianceService
 from registry.config import Settings
 from registry.documents.qr import EntryQrMaker
@@ -28,6 +29,10 @@ COSE = "application/cose"
 CHECKPOINT = "text/plain"
 """A checkpoint is UTF-8 text (Litestar adds ``; charset=utf-8`` to ``text/`` types)."""
 TILE = "application/octet-stream"
+MAX_INTEGER = 2**53 - 1
+"""The largest integer a query parameter takes (the largest JSON carries exactly): a log
+index, size, offset or limit beyond it names nothing, and a database cannot bind one past
+64 bits (a 400, not a 500)."""
 
 T = TypeVar("T")
 
@@ -48,8 +53,11 @@ class NotStarted(RuntimeError):
 class Components:
     """The service and its collaborators for one running app; see the module docstring."""
 
-    def __init__(self, *, custodial_clock_ms: Clock = wall_clock_ms) -> None:
+    def __init__(
+        self, *, custodial_clock_ms: Clock = wall_clock_ms, compliance_segment: int = SEGMENT
+    ) -> None:
         self._clock_ms = custodial_clock_ms
+        self._segment = compliance_segment
         self._service: RegistryService | None = None
         self._compliance: ComplianceService | None = None
         self._custodial: CustodialSigning | None = None
@@ -58,7 +66,9 @@ class Components:
     async def open(self, settings: Settings, keys: OperatorKeys) -> None:
         """Open the registry service and make its collaborators, once."""
         service = await RegistryService.open(settings, keys)
-        self._compliance = ComplianceService(service, service.identities, settings.follow_up_days)
+        self._compliance = ComplianceService(
+            service, service.identities, settings.follow_up_days, service.segments, self._segment
+        )
         self._custodial = service.custodial_signing(clock_ms=self._clock_ms)
         self._documents = EntryQrMaker(service)
         self._service = service
@@ -66,7 +76,10 @@ class Components:
     async def close(self) -> None:
         """Close the service; the components are gone until :meth:`open` again."""
         service, self._service = self._service, None
+        compliance = self._compliance
         self._compliance = self._custodial = self._documents = None
+        if compliance is not None:
+            await compliance.close()
         if service is not None:
             await service.close()
 
@@ -133,8 +146,9 @@ def wants_json(request: Request[Any, Any, Any]) -> bool:
 
     Reads the raw ASGI headers (names are lower case there): building
     ``request.headers`` would cost the receipt GET more than the rest of its work.
+    Media types are compared case-insensitively (RFC 9110 §8.3.1).
     """
-    accept = b",".join(v for k, v in request.scope["headers"] if k == b"accept")
+    accept = b",".join(v for k, v in request.scope["headers"] if k == b"accept").lower()
     return b"application/json" in accept and b"application/cose" not in accept
 
 

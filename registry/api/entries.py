@@ -17,6 +17,7 @@ from litestar.serialization import encode_json
 
 from registry.api.deps import COSE, Service, document, registered_response, wants_json
 from registry.api.errors import BadRequest
+from registry.api.limits import rate_limited
 from registry.documents.certificate import CERTIFIED_TYPES
 from registry.i18n import Message
 from registry.verify.cose import HEADER_CWT_CLAIMS, parse_sign1
@@ -39,6 +40,11 @@ class EntriesController(Controller):
         "/",
         status_code=201,
         request_max_body_size=MAX_BODY,
+        guards=[rate_limited("write")],
+        media_type=COSE,
+        responses=document(
+            COSE, bytes, "The receipt of the statement already registered (the same content)"
+        ),
         summary="Register a signed statement (SCRAPI)",
         description="Body: a COSE_Sign1 signed statement (`application/cose`). Answers 201 "
         "with the receipt (`application/cose`) and `Location: /entries/{index}` once the entry "
@@ -49,7 +55,8 @@ class EntriesController(Controller):
         "declaration, its certificate (`application/pdf`).",
     )
     async def register(self, request: Request[Any, Any, Any], service: Service) -> Response[bytes]:
-        content_type = request.headers.get("content-type", "").split(";")[0].strip()
+        # media types are case-insensitive (RFC 9110 §8.3.1): Application/COSE is ours too
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type != COSE:
             raise BadRequest(
                 "unsupported-media-type",

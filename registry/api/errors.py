@@ -10,6 +10,14 @@ every answer says which in ``Content-Language`` and ``Vary: Accept-Language``.
 ``type`` never changes with the language.  A record off its schema, or
 request parameters Litestar could not read, are also listed field by field
 in ``errors``: ``[{field, reason, message}]``, ``reason`` a stable code.
+
+A SCRAPI client (one whose ``Accept`` names ``application/cose``,
+``application/cbor`` or ``application/concise-problem-details+cbor`` and no
+JSON type, or that sends ``application/cose`` with no ``Accept``) gets the
+same problem as RFC 9290 concise problem details instead
+(``application/concise-problem-details+cbor``): ``-1`` title, ``-2`` detail,
+``-3`` instance, and one custom entry keyed by the ``type`` URI holding
+``status`` and any ``evidence``/``errors`` (docs/formats.md).
 """
 
 from __future__ import annotations
@@ -23,7 +31,9 @@ from typing import Any
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
+from registry.api.limits import RateLimited
 from registry.compliance.access import AccessDenied
+from registry.compliance.dashboard import FilterRefused
 from registry.i18n import DEFAULT_LANGUAGE, Message, Text, language_from_accept, render
 from registry.log.tiles import TilePathError
 from registry.log.witness import OldSizeConflictError, WitnessError
@@ -37,9 +47,15 @@ from registry.records.errors import (
     WrongPassphraseError,
 )
 from registry.records.schemas import RecordError
+from registry.verify.cbor import encode_deterministic
 
 PROBLEM_JSON = "application/problem+json"
+PROBLEM_CBOR = "application/concise-problem-details+cbor"
 TYPE_BASE = "urn:pakta-integritas:problem:"
+CBOR_TYPES = ("application/concise-problem-details+cbor", "application/cbor", "application/cose")
+JSON_TYPES = ("application/problem+json", "application/json")
+CONCISE_TITLE, CONCISE_DETAIL, CONCISE_INSTANCE = -1, -2, -3
+"""RFC 9290's standard problem detail keys."""
 
 
 class BadRequest(Exception):
@@ -91,6 +107,55 @@ def problem(
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=answer_headers)
 
 
+def _path(request: Request[Any, Any, Any]) -> str:
+    """The request's path, read from the scope: building ``request.url`` reads the ``Host``
+    header, which a problem about that very header cannot trust."""
+    return str(request.scope["path"])
+
+
+def wants_concise(request: Request[Any, Any, Any]) -> bool:
+    """Whether ``request`` is a SCRAPI client's, to be answered in CBOR (RFC 9290)."""
+    accept = request.headers.get("accept", "").lower()
+    if accept:
+        return any(t in accept for t in CBOR_TYPES) and not any(t in accept for t in JSON_TYPES)
+    sent = request.headers.get("content-type", "").lower()
+    return sent.split(";")[0].strip() == "application/cose"
+
+
+def concise_problem(
+    code: str,
+    title: Text,
+    status: int,
+    detail: Text,
+    instance: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    *,
+    lang: str = DEFAULT_LANGUAGE,
+    **extra: Any,
+) -> Response[Any]:
+    """The problem of :func:`problem` as RFC 9290 concise problem details (deterministic CBOR)."""
+    entry: dict[str, Any] = {"status": status}
+    entry.update({k: v for k, v in extra.items() if v is not None and v not in ({}, [])})
+    body: dict[Any, Any] = {
+        CONCISE_TITLE: render(title, lang),
+        CONCISE_DETAIL: render(detail, lang),
+        TYPE_BASE + code: entry,
+    }
+    if instance:
+        body[CONCISE_INSTANCE] = instance
+    answer_headers = {
+        **(headers or {}),
+        "Content-Language": lang,
+        "Vary": "Accept, Accept-Language",
+    }
+    return Response(
+        encode_deterministic(body),
+        status_code=status,
+        media_type=PROBLEM_CBOR,
+        headers=answer_headers,
+    )
+
+
 def problem_for(
     request: Request[Any, Any, Any],
     code: str,
@@ -99,14 +164,16 @@ def problem_for(
     detail: Text,
     headers: Mapping[str, str] | None = None,
     **extra: Any,
-) -> Response[dict[str, Any]]:
-    """A problem-details response to ``request``, in the language it asks for."""
-    return problem(
+) -> Response[Any]:
+    """A problem-details response to ``request``, in the language it asks for (in CBOR for
+    a SCRAPI client: :func:`wants_concise`)."""
+    make = concise_problem if wants_concise(request) else problem
+    return make(
         code,
         title,
         status,
         detail,
-        request.url.path,
+        _path(request),
         headers,
         lang=request_language(request),
         **extra,
@@ -253,6 +320,8 @@ def _reason_of(text: str) -> tuple[str, dict[str, Any], str | None]:
         return "empty", {}, None
     if m := re.match(r"Expected `int` >= (-?\d+)", text):
         return "too-small", {"min": int(m[1])}, None
+    if m := re.match(r"Expected `int` <= (-?\d+)", text):
+        return "too-large", {"max": int(m[1])}, None
     if re.match(r"Expected `int`, got", text):
         return "not-a-number", {}, None
     if re.match(r"Expected `str`, got", text):
@@ -328,20 +397,48 @@ _HTTP_CODES = {
 def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
     status = exc.status_code
     code = _HTTP_CODES.get(status, "http-error")
-    params = {"path": request.url.path, "method": request.method, "detail": str(exc.detail)}
+    params = {"path": _path(request), "method": request.method, "detail": str(exc.detail)}
     if code == "http-error":
         phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else ""
         title = Message("problem.http-error.title", {"phrase": phrase or str(status)})
     else:
         title = Message(f"problem.{code}.title")
     headers = {k: v for k, v in (exc.headers or {}).items() if k.lower() == "allow"}
+    detail = Message(f"problem.http.{code}.detail", params)
+    if status == 413 and (most := _max_body(request)) is not None:
+        detail = Message("edges.too-large.detail", {**params, "max": most})
+    return problem_for(request, code, title, status, detail, headers)
+
+
+def _max_body(request: Request[Any, Any, Any]) -> int | None:
+    """The most bytes of body the route ``request`` went to takes (``None``: unknown)."""
+    handler = request.scope.get("route_handler")
+    resolve = getattr(handler, "resolve_request_max_body_size", None)
+    most = resolve() if resolve is not None else None
+    return most if isinstance(most, int) else None
+
+
+def _rate_limited(request: Request[Any, Any, Any], exc: RateLimited) -> Response[dict[str, Any]]:
+    params = {
+        "bucket": exc.bucket,
+        "limit": exc.rate.requests,
+        "period": exc.rate.seconds,
+        "retry_after": exc.retry_after,
+    }
     return problem_for(
-        request, code, title, status, Message(f"problem.http.{code}.detail", params), headers
+        request,
+        "rate-limited",
+        Message("edges.rate-limited.title"),
+        429,
+        Message("edges.rate-limited.detail", params),
+        headers={"Retry-After": str(exc.retry_after)},
+        bucket=exc.bucket,
+        retry_after=exc.retry_after,
     )
 
 
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
-    logging.getLogger(__name__).exception("unexpected error on %s", request.url.path)
+    logging.getLogger(__name__).exception("unexpected error on %s", _path(request))
     return problem_for(
         request,
         "internal-error",
@@ -361,7 +458,16 @@ def witness_exception_handlers() -> dict[type[Exception] | int, Any]:
     }
 
 
+def _filter_refused(
+    request: Request[Any, Any, Any], exc: FilterRefused
+) -> Response[dict[str, Any]]:
+    return problem_for(
+        request, "invalid-parameter", Message("problem.invalid-parameter.title"), 400, exc.message
+    )
+
+
 EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
+    FilterRefused: _filter_refused,
     RegistrationRefused: _refused,
     NotFound: _not_found,
     Unavailable: _unavailable,
@@ -372,6 +478,7 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     KeyLockedError: _key_locked,
     TilePathError: _tile,
     AccessDenied: access_denied,
+    RateLimited: _rate_limited,
     ValidationException: _validation,
     HTTPException: _http,
     Exception: _unexpected,

@@ -8,9 +8,12 @@ from litestar import Controller, Response, get
 from litestar.params import FromPath, QueryParameter
 from litestar.response.base import ASGIResponse
 
-from registry.api.deps import CHECKPOINT, TILE, Service, document
-from registry.api.errors import invalid_parameter
-from registry.verify.trust import b64url
+from registry.api.deps import CHECKPOINT, MAX_INTEGER, TILE, Service, document
+from registry.api.errors import BadRequest, invalid_parameter
+from registry.i18n import Message
+from registry.verify.trust import b64url, unb64url
+
+KEYS = "application/cbor"
 
 NO_CACHE = {"Cache-Control": "no-cache"}
 
@@ -50,8 +53,8 @@ class LogController(Controller):
     async def inclusion(
         self,
         service: Service,
-        index: Annotated[int, QueryParameter(ge=0)],
-        size: Annotated[int | None, QueryParameter(ge=1)] = None,
+        index: Annotated[int, QueryParameter(ge=0, le=MAX_INTEGER)],
+        size: Annotated[int | None, QueryParameter(ge=1, le=MAX_INTEGER)] = None,
     ) -> dict[str, Any]:
         proof = service.inclusion_proof(index, size)
         return {
@@ -66,8 +69,8 @@ class LogController(Controller):
     async def consistency(
         self,
         service: Service,
-        old: Annotated[int, QueryParameter(ge=1)],
-        new: Annotated[int | None, QueryParameter(ge=1)] = None,
+        old: Annotated[int, QueryParameter(ge=1, le=MAX_INTEGER)],
+        new: Annotated[int | None, QueryParameter(ge=1, le=MAX_INTEGER)] = None,
     ) -> dict[str, Any]:
         new_size = service.size if new is None else new
         if old > new_size:
@@ -81,7 +84,11 @@ class LogController(Controller):
             "path": [b64url(h) for h in proof.path],
         }
 
-    @get("/tile/{path:path}", summary="C2SP tlog-tiles: hash tiles and entry bundles")
+    @get(
+        "/tile/{path:path}",
+        media_type=TILE,
+        summary="C2SP tlog-tiles: hash tiles and entry bundles",
+    )
     async def tile(self, service: Service, path: FromPath[str]) -> Response[bytes]:
         tile = await service.tile(path)
         cache = "public, max-age=31536000, immutable" if tile.immutable else "no-cache"
@@ -93,6 +100,38 @@ class LogController(Controller):
     )
     async def configuration(self, service: Service) -> dict[str, Any]:
         return service.configuration()
+
+    @get(
+        "/.well-known/scitt-keys",
+        media_type=KEYS,
+        summary="The log's keys, past and current, as a COSE_KeySet (SCRAPI)",
+        responses=document(KEYS, bytes, "A CBOR COSE_KeySet of the log's Ed25519 keys"),
+    )
+    async def scitt_keys(self, service: Service) -> ASGIResponse:
+        return ASGIResponse(body=service.scitt_keys(), media_type=KEYS, headers=NO_CACHE)
+
+    @get(
+        "/.well-known/scitt-keys/{kid_value:str}",
+        media_type=KEYS,
+        summary="One log key as a COSE_Key, by its kid (base64url, or hex)",
+        responses=document(KEYS, bytes, "A CBOR COSE_Key; 404 if no log key has that kid"),
+    )
+    async def scitt_key(self, service: Service, kid_value: FromPath[str]) -> ASGIResponse:
+        found = None
+        for decode in (bytes.fromhex, unb64url):
+            try:
+                kid = decode(kid_value)
+            except ValueError:
+                continue
+            found = found or service.scitt_key(kid)
+        if found is None:
+            raise BadRequest(
+                "no-such-key",
+                Message("problem.no-such-key.title"),
+                Message("problem.no-such-key.detail", {"kid": kid_value}),
+                404,
+            )
+        return ASGIResponse(body=found, media_type=KEYS, headers=NO_CACHE)
 
     @get(
         "/health",

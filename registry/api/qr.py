@@ -50,18 +50,20 @@ class QrController(Controller):
 
     @get(
         "/{index:int}/qr.svg",
+        media_type="image/svg+xml",
         summary="The link QR as SVG",
         description="Encodes `{base}/v/{index}#{base64url(first 16 bytes of the leaf hash)}`.",
     )
     async def link_svg(self, documents: Documents, index: Index) -> Response[Any]:
         return _file(await documents.image(index, "link.svg"), "image/svg+xml")
 
-    @get("/{index:int}/qr.png", summary="The link QR as PNG")
+    @get("/{index:int}/qr.png", media_type="image/png", summary="The link QR as PNG")
     async def link_png(self, documents: Documents, index: Index) -> Response[Any]:
         return _file(await documents.image(index, "link.png"), "image/png")
 
     @get(
         "/{index:int}/qr-offline.png",
+        media_type="image/png",
         summary="The offline QR as PNG",
         description="`PI1:` + base45(zlib(CBOR)) with the statement, the signer's key, the leaf "
         "and the receipt (or the registry's entry timestamp where the receipt would not fit "
@@ -80,7 +82,11 @@ class QrController(Controller):
         texts = await documents.texts(index)
         return _file(image, "image/png", texts.offline.final, **_offline(texts))
 
-    @get("/{index:int}/qr-offline.txt", summary="The offline QR's text")
+    @get(
+        "/{index:int}/qr-offline.txt",
+        media_type="text/plain; charset=utf-8",
+        summary="The offline QR's text",
+    )
     async def offline_text(self, documents: Documents, index: Index) -> Response[Any]:
         texts = await documents.texts(index)
         return _file(
@@ -89,6 +95,7 @@ class QrController(Controller):
 
     @get(
         "/{index:int}/certificate.pdf",
+        media_type="application/pdf",
         summary="A printable certificate (one A4 page) of a pact or declaration",
     )
     async def certificate(self, documents: Documents, index: Index) -> Response[Any]:

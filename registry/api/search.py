@@ -11,8 +11,9 @@ from typing import Annotated, Any
 from litestar import Controller, Response, get
 from litestar.params import FromQuery, QueryParameter
 
-from registry.api.deps import Service
+from registry.api.deps import MAX_INTEGER, Service
 from registry.api.errors import invalid_parameter
+from registry.compliance.export import safe_cell
 from registry.records.schemas import RECORD_TYPES
 from registry.records.views import search_item
 from registry.verify.trust import unb64url
@@ -46,13 +47,16 @@ CSV_COLUMNS = ("index", "type", "signer", "instansi", "registered_at")
 
 
 def _csv(items: list[dict[str, Any]]) -> str:
-    """The results as CSV: their fields, and the payload as JSON in the last column."""
+    """The results as CSV: their fields, and the payload as JSON in the last column.
+
+    No cell starts a spreadsheet formula (:func:`~registry.compliance.export.safe_cell`).
+    """
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([*CSV_COLUMNS, "payload"])
     for item in items:
         payload = json.dumps(item["payload"], ensure_ascii=False)
-        writer.writerow([*(item[c] for c in CSV_COLUMNS), payload])
+        writer.writerow([*(safe_cell(item[c]) for c in CSV_COLUMNS), safe_cell(payload)])
     return out.getvalue()
 
 
@@ -72,7 +76,7 @@ class SearchController(Controller):
         since: FromQuery[str | None] = None,
         until: FromQuery[str | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 50,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Annotated[int, QueryParameter(ge=0, le=MAX_INTEGER)] = 0,
         format: Annotated[str, QueryParameter(pattern="^(json|csv)$")] = "json",
     ) -> Response[Any]:
         if type is not None and type not in RECORD_TYPES:

@@ -13,10 +13,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Response, post
+from litestar import Controller, Request, Response, post
 from litestar.params import JSONBody
 
 from registry.api.deps import COSE, Custodial, registered_response
+from registry.api.limits import client_of, rate_limited
 
 MAX_BODY = 64 * 1024
 
@@ -63,6 +64,7 @@ class SigningController(Controller):
         status_code=201,
         media_type=COSE,
         request_max_body_size=MAX_BODY,
+        guards=[rate_limited("sign")],
         response_description="The receipt of the registered statement (COSE Receipt)",
         summary="Sign a record with a custodial key and register it",
         description="Body: JSON `{kid, passphrase, record}`. The registry opens the key held "
@@ -70,13 +72,21 @@ class SigningController(Controller):
         "the kid in hex) and registers it. Answers as `POST /entries`: 201 with the receipt "
         "(`application/cose`), `Location: /entries/{index}` and `X-Registry-Entry-Index`. "
         "A wrong passphrase is 403 `wrong-passphrase` with `attempts_remaining`; too many "
-        "lock the key: 423 `key-locked` with `Retry-After` (seconds), even for the right "
-        "passphrase. An unknown kid is 404; a record that does not fit its schema is 422 "
+        "in a row from one client lock that client (not the key: others may still sign) out "
+        "of it: 423 `key-locked` with `Retry-After` (seconds), even for the right "
+        "passphrase. A key that many wrong passphrases in a row came for, from anywhere, "
+        "answers more slowly (attempts spaced apart) until it is opened. "
+        "An unknown kid is 404; a record that does not fit its schema is 422 "
         "and counts no attempt.",
     )
-    async def sign(self, custodial: Custodial, data: JSONBody[SignRequest]) -> Response[bytes]:
+    async def sign(
+        self,
+        request: Request[Any, Any, Any],
+        custodial: Custodial,
+        data: JSONBody[SignRequest],
+    ) -> Response[bytes]:
         """Sign ``data.record`` with the custodial key and answer with the receipt."""
         result = await custodial.sign_and_register(
-            bytes.fromhex(data.kid), data.passphrase, data.record
+            bytes.fromhex(data.kid), data.passphrase, data.record, client_of(request)
         )
         return registered_response(result)

@@ -1,7 +1,8 @@
 """The pages: ``/`` (home), ``/v/{index}`` (verify one record), ``/verify`` (scan a QR), files.
 
-The server renders the pages (Jinja2, Bahasa Indonesia first, ``?lang=en`` for
-English) and may show a record's fields for convenience, but the verdict is
+The server renders the pages (Jinja2, Bahasa Indonesia first, English for
+``?lang=en`` or a browser whose ``Accept-Language`` puts English before
+Indonesian) and may show a record's fields for convenience, but the verdict is
 computed in the reader's browser by ``web/static/verify.js`` from the raw
 bytes of the statement, receipt and checkpoint.  The keys the browser checks
 against are pinned into every page (see :func:`trust_document` and
@@ -22,14 +23,16 @@ from typing import Annotated, Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar import Controller, Request, Response, get
-from litestar.params import FromPath, FromQuery, PathParameter
+from litestar.params import FromPath, FromQuery, PathParameter, QueryParameter
 from litestar.status_codes import (
     HTTP_304_NOT_MODIFIED,
+    HTTP_400_BAD_REQUEST,
     HTTP_404_NOT_FOUND,
     HTTP_500_INTERNAL_SERVER_ERROR,
 )
 
-from registry.api.deps import Service
+from registry.api.dashboard import browse
+from registry.api.deps import Compliance, Service
 from registry.i18n import Message
 from registry.records.errors import NotFound, TamperedEntry
 from registry.records.service import RegistryService
@@ -107,9 +110,32 @@ OPTIONAL_LINKS = {
 
 @cache
 def strings(lang: str) -> dict[str, str]:
-    """The page strings of ``lang`` (one dictionary per language: ``web/i18n/<lang>.json``)."""
-    data: dict[str, str] = json.loads((WEB_DIR / "i18n" / f"{lang}.json").read_text("utf-8"))
+    """The page strings of ``lang``: ``web/i18n/<lang>.json`` and every ``<lang>.<area>.json``
+    beside it (one file per area of the pages, as in ``registry/i18n``); a string defined
+    in two files is an error."""
+    folder = WEB_DIR / "i18n"
+    data: dict[str, str] = json.loads((folder / f"{lang}.json").read_text("utf-8"))
+    for part in sorted(folder.glob(f"{lang}.*.json")):
+        more: dict[str, str] = json.loads(part.read_text("utf-8"))
+        twice = sorted(data.keys() & more.keys())
+        if twice:
+            raise ValueError(f"page strings defined twice in {part.name}: {twice}")
+        data.update(more)
     return data
+
+
+def page_language(request: Request[Any, Any, Any], value: str | None) -> str:
+    """The language of a page: ``?lang=`` if given, else English when the browser's
+    ``Accept-Language`` puts English before Indonesian, else Bahasa Indonesia."""
+    if value is not None:
+        return language(value)
+    for part in request.headers.get("accept-language", "").split(","):
+        tag = part.split(";")[0].strip().lower()
+        if tag.startswith("id") or tag.startswith("in"):
+            return "id"
+        if tag.startswith("en"):
+            return "en"
+    return DEFAULT_LANGUAGE
 
 
 def language(value: str | None) -> str:
@@ -205,10 +231,23 @@ class StaticFile:
     etag: str
 
 
+MAX_STATIC_NAME = 255
+"""The longest file name under ``web/static`` asked for; a longer one is no file of ours."""
+
+
 def _static(name: str) -> StaticFile | None:
-    """The file ``name`` under ``web/static`` (no way out of it), or ``None``."""
-    path = (STATIC_DIR / name).resolve()
-    if not path.is_relative_to(STATIC_DIR.resolve()) or not path.is_file():
+    """The file ``name`` under ``web/static`` (no way out of it), or ``None``.
+
+    A name no file of ours has (too long, a NUL or another control character,
+    one the file system refuses) is ``None`` too, never an error.
+    """
+    if len(name) > MAX_STATIC_NAME or any(c < " " or c == "\x7f" for c in name):
+        return None
+    try:
+        path = (STATIC_DIR / name).resolve()
+        if not path.is_relative_to(STATIC_DIR.resolve()) or not path.is_file():
+            return None
+    except (OSError, ValueError):
         return None
     media_type = STATIC_TYPES.get(path.suffix)
     if media_type is None:
@@ -226,6 +265,45 @@ def _read(path: Path, mtime_ns: int, size: int, media_type: str) -> StaticFile:
 
 def _etag(body: bytes) -> str:
     return f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+
+
+def render_page(
+    request: Request[Any, Any, Any],
+    service: RegistryService,
+    template: str,
+    lang: str,
+    status: int,
+    *,
+    page: str,
+    page_data: dict[str, Any] | None = None,
+    **extra: Any,
+) -> Response[str]:
+    """Render ``template`` with the strings of ``lang`` and the pinned trust list.
+
+    ``page_data`` goes to the page's scripts (as JSON in the page) besides
+    the language, its strings and the trust list; ``extra`` to the template.
+    """
+    t = strings(lang)
+    trust = trust_document(request, service)
+    data = {"lang": lang, "strings": t, "trust": trust, **(page_data or {})}
+    html = render(
+        template,
+        t=t,
+        lang=lang,
+        lang_query="" if lang == DEFAULT_LANGUAGE else f"?lang={lang}",
+        page=page,
+        page_data=data,
+        trust_keys=_verifier_keys(trust),
+        trust_witnesses=_witness_keys(trust),
+        witnesses_required=trust.get("witnesses_required", 0),
+        **extra,
+    )
+    return Response(
+        html,
+        status_code=status,
+        media_type="text/html; charset=utf-8",
+        headers={**SECURITY_HEADERS, "Content-Language": lang, "Vary": "Accept-Language"},
+    )
 
 
 class WebController(Controller):
@@ -246,31 +324,9 @@ class WebController(Controller):
         page_data: dict[str, Any] | None = None,
         **extra: Any,
     ) -> Response[str]:
-        """Render ``template`` with the strings of ``lang`` and the pinned trust list.
-
-        ``page_data`` goes to the page's scripts (as JSON in the page) besides
-        the language, its strings and the trust list; ``extra`` to the template.
-        """
-        t = strings(lang)
-        trust = trust_document(request, service)
-        data = {"lang": lang, "strings": t, "trust": trust, **(page_data or {})}
-        html = render(
-            template,
-            t=t,
-            lang=lang,
-            lang_query="" if lang == DEFAULT_LANGUAGE else f"?lang={lang}",
-            page=page,
-            page_data=data,
-            trust_keys=_verifier_keys(trust),
-            trust_witnesses=_witness_keys(trust),
-            witnesses_required=trust.get("witnesses_required", 0),
-            **extra,
-        )
-        return Response(
-            html,
-            status_code=status,
-            media_type="text/html; charset=utf-8",
-            headers={**SECURITY_HEADERS, "Content-Language": lang},
+        """:func:`render_page` (kept as a method for the handlers below)."""
+        return render_page(
+            request, service, template, lang, status, page=page, page_data=page_data, **extra
         )
 
     @get("/v/{index:int}", summary="Verify a record in the browser")
@@ -282,7 +338,7 @@ class WebController(Controller):
         lang: FromQuery[str | None] = None,
     ) -> Response[str]:
         """The record page: the server's summary, and the browser's verdict from raw bytes."""
-        chosen = language(lang)
+        chosen = page_language(request, lang)
         try:
             view = await service.entry_view(index)
         except NotFound:
@@ -325,10 +381,28 @@ class WebController(Controller):
         self,
         request: Request[Any, Any, Any],
         service: Service,
+        compliance: Compliance,
         lang: FromQuery[str | None] = None,
+        name: FromQuery[str | None] = None,
+        instansi: FromQuery[str | None] = None,
+        province: FromQuery[str | None] = None,
+        type: FromQuery[str | None] = None,
+        claimed_since: FromQuery[str | None] = None,
+        claimed_until: FromQuery[str | None] = None,
+        page: Annotated[int, QueryParameter(ge=1)] = 1,
     ) -> Response[str]:
-        """What a visitor sees first: the log's size and signed head, the newest records."""
-        chosen = language(lang)
+        """What a visitor sees first: the log's size and signed head, the newest records,
+        and a browser of every record (search by name, instansi, region, type, date)."""
+        chosen = page_language(request, lang)
+        raw = {
+            "name": name,
+            "instansi": instansi,
+            "province": province,
+            "type": type,
+            "claimed_since": claimed_since,
+            "claimed_until": claimed_until,
+        }
+        found = await browse(compliance, raw, page, chosen)
         t = strings(chosen)
         latest = [
             {
@@ -348,11 +422,12 @@ class WebController(Controller):
             service,
             "home.html",
             chosen,
-            200,
+            200 if found["error"] is None else HTTP_400_BAD_REQUEST,
             page="home",
             size=service.size,
             checkpoint=checkpoint,
             latest=latest,
+            browse=found,
         )
 
     @get("/verify", summary="Scan a QR code with the camera, upload it, or paste it")
@@ -363,7 +438,8 @@ class WebController(Controller):
         lang: FromQuery[str | None] = None,
     ) -> Response[str]:
         """The scan page: camera, upload or paste; link QRs open ``/v/``, offline QRs check here."""
-        return self._page(request, service, "scan.html", language(lang), 200, page="scan")
+        chosen = page_language(request, lang)
+        return self._page(request, service, "scan.html", chosen, 200, page="scan")
 
     @get("/static/{name:path}", summary="The verify pages' scripts, styles and trust list")
     async def static(

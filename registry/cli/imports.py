@@ -36,9 +36,11 @@ import click
 from registry.cli.extras import needs_extra
 from registry.cli.passphrase import passphrase_option, read_passphrase
 from registry.cli.words import CliError, fail, key_file_error, language, say, words
+from registry.compliance.export import safe_cell
 from registry.config import ConfigError, Settings
 from registry.i18n import DEFAULT_LANGUAGE, LANGUAGES, Message, message
 from registry.log.integrity import LogContradiction
+from registry.records.attest import ATTESTING_ROLES, attest
 from registry.records.bulk import ImportRow, RowError, Validated, day_start, validate_table
 from registry.records.errors import BatchRefused, RegistrationRefused, Unavailable
 from registry.records.operator import keys_exist, open_keys
@@ -113,19 +115,54 @@ def _refusal_error(validated: Validated, row: ImportRow, refused: RegistrationRe
 
 
 async def register_rows(
-    service: RegistryService, validated: Validated, statements: Sequence[bytes]
+    service: RegistryService,
+    validated: Validated,
+    statements: Sequence[bytes],
+    attestations: Sequence[bytes] = (),
 ) -> list[Registered]:
-    """Keep the rows' identities, then register ``statements`` (one per valid row) as one batch.
+    """Keep the rows' identities, then register ``attestations`` and ``statements`` (one per
+    valid row) as one batch; the rows' entries are returned.
 
     Raises :class:`ImportRefused` (every refused row, none written, the
     identities erased again) if the registry refuses any statement.
     """
+    first = len(attestations)
     try:
-        return await service.register_atomic(statements, identities=validated.identities)
+        registered = await service.register_atomic(
+            [*attestations, *statements], identities=validated.identities
+        )
     except BatchRefused as refused:
         rows = validated.rows
-        errors = [_refusal_error(validated, rows[p], r) for p, r in refused.refusals]
+        errors = [
+            _refusal_error(validated, rows[p - first], r)
+            if p >= first
+            else RowError.of(0, "", Message("import.refused", _said(r)))
+            for p, r in refused.refusals
+        ]
         raise ImportRefused(sorted(errors, key=lambda e: e.row)) from refused
+    return registered[first:]
+
+
+def _said(refused: RegistrationRefused) -> dict[str, object]:
+    return {"title": refused.title_text, "code": refused.code, "detail": refused.detail_text}
+
+
+def _attestations(
+    service: RegistryService, job: Job, statements: Sequence[bytes], admin: CoseSigner
+) -> list[bytes]:
+    """The attestations the rows dated before the registry's maximum age need: signed by the
+    rows' signer if its role may attest, else by the operator's admin key (who runs the import)."""
+    key = service.signer(job.signer.kid)
+    own = key is not None and key.role in ATTESTING_ROLES
+    return attest(
+        statements,
+        job.signer if own else admin,
+        job.issuer if own else "operator",
+        source=f"registry import {job.name}",
+        reason=f"history loaded in bulk: {len(statements)} rows of {job.kind}",
+        now_s=int(time.time()),
+        max_age_s=service.settings.max_statement_age_hours * 3600,
+    )
 
 
 def _signer_errors(service: RegistryService, signer: CoseSigner, kind: ImportType) -> list[Message]:
@@ -181,8 +218,12 @@ async def run_import(settings: Settings, job: Job) -> Outcome:
     try:
         label = say("import.validating")
         with click.progressbar(length=len(table.rows), label=label, file=sys.stderr) as bar:
+            enrolled = service.signers()
+            nips = await service.identities.nips_of(
+                [k.nip_commitment for k in enrolled if k.nip_commitment is not None]
+            )
             validated = validate_table(
-                table, job.kind, enrolled=service.signers(), progress=bar.update
+                table, job.kind, enrolled=enrolled, nips=nips, progress=bar.update
             )
         outcome.errors = validated.errors
         outcome.errors += [
@@ -198,7 +239,8 @@ async def run_import(settings: Settings, job: Job) -> Outcome:
             )
         click.echo(say("import.registering", count=len(statements)), err=True)
         try:
-            results = await register_rows(service, validated, statements)
+            attestations = _attestations(service, job, statements, keys.admin)
+            results = await register_rows(service, validated, statements, attestations)
         except ImportRefused as refused:
             outcome.errors = refused.errors
             return outcome
@@ -223,7 +265,8 @@ def write_report(path: Path, outcome: Outcome, lang: str = DEFAULT_LANGUAGE) -> 
         out = csv.writer(handle)
         out.writerow([message(f"import.report.{c}", lang) for c in REPORT_COLUMNS])
         for e in outcome.errors:
-            out.writerow([e.row or "", e.column, "", e.reason_in(lang)])
+            # the column's name and the reason quote the imported file: never a formula
+            out.writerow([e.row or "", safe_cell(e.column), "", safe_cell(e.reason_in(lang))])
         for row, registered in [] if outcome.errors else outcome.registered:
             status = "import.status.existed" if registered.existed else "import.status.imported"
             out.writerow([row, "", registered.index, message(status, lang)])

@@ -11,6 +11,7 @@ lines that scripts read stay the same in every language.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from pathlib import Path
@@ -21,10 +22,19 @@ import click
 from registry.cli.extras import needs_extra
 from registry.cli.passphrase import passphrase_option
 from registry.cli.passphrase import read_passphrase as _passphrase
+from registry.cli.startup import database_name
 from registry.cli.words import CliError, fail, key_file_error, language, say, words
+from registry.config import ConfigError, Settings
 from registry.documents.qr import pick_qr_text, read_qr_image
 from registry.i18n import message
-from registry.records.schemas import RecordError, load_record_file
+from registry.records.identities import Person, keep_identity
+from registry.records.personal import commit_enrolment_nip
+from registry.records.schemas import (
+    RecordError,
+    parse_record_fields,
+    read_record_file,
+    record_payload,
+)
 from registry.signing.cose import CoseSigner
 from registry.signing.keys import (
     KeyFileError,
@@ -72,11 +82,30 @@ def keygen(out: Path, passphrase_file: Path | None, force: bool) -> None:
     click.echo(f"public key {b64url(public)}")
 
 
-def _load_record(path: Path) -> dict[str, Any]:
+def _load_record(path: Path) -> tuple[dict[str, Any], Person | None]:
+    """The payload to sign, and the identity to keep when an enrolment named a plain NIP."""
     try:
-        return load_record_file(path)
+        data, person = commit_enrolment_nip(read_record_file(path))
+        return record_payload(parse_record_fields(data)), person
     except RecordError as exc:
         raise CliError(record_problems(path, exc)) from exc
+
+
+def _keep(person: Person) -> None:
+    """Keep an enrolment's NIP and salt in the registry's identities (REGISTRY_DATABASE_URL)."""
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        raise CliError(words(exc.message)) from exc
+    asyncio.run(keep_identity(settings.database_url, person))
+    click.echo(
+        say(
+            "cli.sign.nip-committed",
+            commitment=person.commitment.hex(),
+            database=database_name(settings),
+        ),
+        err=True,
+    )
 
 
 def record_problems(path: Path, exc: RecordError) -> str:
@@ -109,14 +138,21 @@ def record_problems(path: Path, exc: RecordError) -> str:
 def sign(
     record: Path, key_path: Path, issuer: str | None, out: Path | None, passphrase_file: Path | None
 ) -> None:
-    """Sign a record (YAML or JSON) into a COSE_Sign1 signed statement."""
-    payload = _load_record(record)
+    """Sign a record (YAML or JSON) into a COSE_Sign1 signed statement.
+
+    An enrolment may name its holder's ``nip``: it is signed as ``nip_commitment``
+    (SHA-256 of a random salt and the NIP), the NIP and salt kept in the
+    registry's identities (REGISTRY_DATABASE_URL), never in the log.
+    """
+    payload, person = _load_record(record)
     try:
         key = load_key(key_path, _passphrase(passphrase_file, confirm=False))
     except KeyFileError as exc:
         raise key_file_error(exc, key_path) from exc
     signer = CoseSigner(key)
     statement = signer.sign_statement(payload, issuer or signer.kid.hex())
+    if person is not None:
+        _keep(person)
     target = out or record.with_suffix(".cose")
     target.write_bytes(statement)
     click.echo(say("cli.signed", type=payload["type"], path=str(target), size=len(statement)))
@@ -274,7 +310,14 @@ def _verify_qr(text: str, trusted: TrustedKeys, required: int) -> Verdict[Any]:
     if not text:
         return Verdict.failed(QR_CHECK, Reason.EMPTY, say("cli.qr.none"))
     if text.startswith(QR_PREFIX):
-        return verify_offline(text, trusted.by_kid, trusted.origin, trusted.witness_keys, required)
+        return verify_offline(
+            text,
+            trusted.by_kid,
+            trusted.origin,
+            trusted.witness_keys,
+            required,
+            trusted.log_validity,
+        )
     link = parse_link(text)
     if link.ok and link.value is not None:
         index, base = link.value.index, link.value.base_url

@@ -20,11 +20,17 @@ from granian.constants import Interfaces, Loops
 from granian.log import LogLevels
 from granian.server.mp import MPServer
 
+from registry.cli.access import access_log
+from registry.cli.audit import audit_command, mirror_command
+from registry.cli.backup import backup_command, restore_command
 from registry.cli.custodial import custodial_key
+from registry.cli.enrolment import enrolment
 from registry.cli.imports import import_command
 from registry.cli.keys import keygen, sign, verify
+from registry.cli.monitor import monitor_command
 from registry.cli.operator import passphrase
 from registry.cli.pin import repin
+from registry.cli.rotate import rotate
 from registry.cli.startup import (
     check_port_free,
     database_name,
@@ -210,5 +216,19 @@ def _load_demo(settings: Settings, *, only_if_empty: bool) -> None:
     click.echo(loaded.render(lang))
 
 
-for command in (keygen, sign, verify, custodial_key, import_command, passphrase, repin, witness):
+for command in (
+    keygen,
+    sign,
+    verify,
+    custodial_key,
+    import_command,
+    passphrase,
+    repin,
+    witness,
+    access_log,
+    enrolment,
+):
+    main.add_command(command)
+main.add_command(rotate)
+for command in (audit_command, mirror_command, monitor_command, backup_command, restore_command):
     main.add_command(command)

@@ -37,6 +37,8 @@ MAX_AGE_S = 300
 MAX_TOKEN_BYTES = 2048
 READ_ROLES = frozenset({"recommender", "bkn", "bawaslu"})
 ERASE_ROLES = frozenset({"admin"})
+TRACK_RECORD_ROLES = frozenset({"bawaslu", "recommender", "bkn", "panel"})
+"""Who may read a person's track record: the institutions, and JPT selection panels."""
 
 
 class AccessDenied(Exception):

@@ -4,6 +4,12 @@ A figure ``name: {"value": v, "entries": [...]}`` becomes two columns,
 ``name`` (the value) and ``name_entries`` (its log indexes, space-separated),
 so a spreadsheet keeps the link to the log; nested maps are flattened with
 ``parent.child`` names, other lists are written as JSON.
+
+Every CSV the registry writes (these tables, the search export, the import
+report) passes its cells through :func:`safe_cell`: a text cell that a
+spreadsheet would read as a formula (it starts with ``=``, ``+``, ``-``,
+``@``, a tab or a carriage return; OWASP "CSV injection") is written with a
+leading ``'``, so an instansi named ``=HYPERLINK(...)`` stays text.
 """
 
 from __future__ import annotations
@@ -33,12 +39,24 @@ def _flatten(row: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet reads a cell as a formula by (or, for tab and CR, hides one behind)."""
+
+
+def safe_cell(value: Any) -> Any:
+    """``value`` as a CSV cell no spreadsheet runs: text that would start a formula gets a
+    leading ``'``; numbers (negative ones too) stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _cell(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return value
+    return safe_cell(value)
 
 
 def to_csv(rows: Iterable[Mapping[str, Any]]) -> str:
@@ -46,7 +64,8 @@ def to_csv(rows: Iterable[Mapping[str, Any]]) -> str:
     flat = [_flatten(r) for r in rows]
     columns = list(dict.fromkeys(c for r in flat for c in r))
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    # CRLF ends a row (RFC 4180): a cell holding a lone CR is then quoted, never a new row
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
     for r in flat:
         writer.writerow([_cell(r.get(c)) for c in columns])

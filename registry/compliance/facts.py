@@ -3,8 +3,9 @@
 One small frozen record per entry of a type that matters (enrolment,
 key-revocation, report, recommendation, follow-up, enforcement, pact,
 declaration, revocation), with the statement's issued-at day in WIB (the CWT
-``iat`` of its protected header), never its registration time: a history
-registered today keeps its own dates.  :func:`read_entry` turns an
+``iat`` of its protected header): a history registered today keeps its own
+dates.  A follow-up also carries the day the log registered it (its leaf's
+time) and the lag, so timeliness can rest on what the log witnessed.  :func:`read_entry` turns an
 :class:`~registry.store.models.EntryRecord` into its fact, decoding the signed
 statement as registered (not the store's JSON copy).
 """
@@ -40,6 +41,7 @@ class Key:
     head_type: str | None
     term_start: str
     term_end: str
+    nip_commitment: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,10 @@ class Report:
     day: str
     instansi: str
     province: str | None
+    category: str = ""
+    subject: bytes = b""
+    reporter: bytes | None = None
+    witnesses: tuple[bytes, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -75,11 +81,22 @@ class Rec:
     deadline: str
     report: int | None
     election: str | None
+    sanction: str = "moral"
+    """The sanction recommended (``moral``, ``light``, ``medium``, ``heavy``)."""
+    category: str = ""
+    signer: bytes = b""
 
 
 @dataclass(frozen=True)
 class FollowUp:
-    """A PPK's answer to a recommendation: ``sanctioned`` (with a decree) or ``refused``."""
+    """A PPK's answer to a recommendation: ``sanctioned`` (with a decree) or ``refused``.
+
+    ``day`` is the day its signer claims; ``registered`` the day the log witnessed it (the
+    registration time its leaf records) and ``lag_days`` how many days later that was.
+    Timeliness rests on ``registered``; a lag past the registry's maximum statement age
+    (``backdated``) is only possible for history an authority attested (an import, the
+    demo): shown beside its claimed day, never counted as on time by the registry's clock.
+    """
 
     idx: int
     day: str
@@ -87,6 +104,16 @@ class FollowUp:
     action: str
     decree_date: str | None
     signer: bytes
+    sanction: str | None = None
+    """The sanction imposed; ``None``: the follow-up claims the one recommended."""
+    idis_reference: str | None = None
+    registered: str = ""
+    lag_days: int = 0
+
+    @property
+    def backdated(self) -> bool:
+        """Registered more than the default maximum statement age (48 h) after its claimed day."""
+        return self.lag_days > BACKDATED_DAYS
 
 
 @dataclass(frozen=True)
@@ -123,12 +150,61 @@ class Revoked:
     target: int
 
 
-Fact = Key | KeyEnd | Report | Rec | FollowUp | Step | Signed | Revoked
+@dataclass(frozen=True)
+class Succession:
+    """A key-succession: ``new`` replaces ``old`` for the same person and office from ``day``."""
+
+    idx: int
+    day: str
+    old: bytes
+    new: bytes
+
+
+@dataclass(frozen=True)
+class StaffBlock:
+    """BKN's block (or unblock) in SAPK/SIASN of the staff status of a recommended ASN."""
+
+    idx: int
+    day: str
+    recommendation: int
+    subject: bytes
+    instansi: str
+    action: str
+    system: str
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """A PPK's transfer, demotion or dismissal decision about an ASN (I-Mut)."""
+
+    idx: int
+    day: str
+    signer: bytes
+    subject: bytes
+    instansi: str
+    decision: str
+    decree_date: str
+
+
+Fact = (
+    Key
+    | KeyEnd
+    | Report
+    | Rec
+    | FollowUp
+    | Step
+    | Signed
+    | Revoked
+    | Succession
+    | StaffBlock
+    | Transfer
+)
 
 TYPES = frozenset(
     {
         "enrolment",
         "key-revocation",
+        "key-succession",
         "report",
         "recommendation",
         "follow-up",
@@ -136,9 +212,21 @@ TYPES = frozenset(
         "pact",
         "declaration",
         "revocation",
+        "staff-block",
+        "transfer",
     }
 )
 """The statement types compliance reads."""
+
+
+BACKDATED_DAYS = 2
+"""Days between claimed and registration day past which a fact is flagged ``backdated``
+(the registry's default maximum statement age, 48 hours; older ones need an attestation)."""
+
+
+def lag(claimed: str, registered: str) -> int:
+    """Days from the ``claimed`` day to the ``registered`` day (ISO dates)."""
+    return (dt.date.fromisoformat(registered) - dt.date.fromisoformat(claimed)).days
 
 
 def day_of(seconds: int) -> str:
@@ -168,6 +256,11 @@ def decode_statement(statement: bytes) -> tuple[dict[str, Any], int] | None:
 def _text(payload: dict[str, Any], name: str) -> str | None:
     value = payload.get(name)
     return value if isinstance(value, str) else None
+
+
+def _bytes(payload: dict[str, Any], name: str) -> bytes | None:
+    value = payload.get(name)
+    return value if isinstance(value, bytes) else None
 
 
 def read_entry(record: EntryRecord, follow_up_days: int = 14) -> Fact | None:
@@ -200,11 +293,27 @@ def read_entry(record: EntryRecord, follow_up_days: int = 14) -> Fact | None:
             _text(p, "head_type"),
             str(p.get("term_start")),
             str(p.get("term_end")),
+            commitment if isinstance(commitment := p.get("nip_commitment"), bytes) else None,
         )
+    if kind == "key-succession":
+        public_key = p.get("public_key")
+        if not isinstance(public_key, bytes):
+            return None
+        return Succession(idx, day, bytes(p.get("kid", b"")), key_id(public_key))
     if kind == "key-revocation":
         return KeyEnd(idx, day, bytes(p.get("kid", b"")), str(p.get("effective")))
     if kind == "report":
-        return Report(idx, day, str(p.get("instansi")), _text(p, "province"))
+        subject = p.get("subject_commitment")
+        return Report(
+            idx,
+            day,
+            str(p.get("instansi")),
+            _text(p, "province"),
+            _text(p, "category") or "",
+            subject if isinstance(subject, bytes) else b"",
+            _bytes(p, "reporter_commitment"),
+            tuple(w for w in p.get("witness_commitments", []) if isinstance(w, bytes)),
+        )
     if kind == "recommendation":
         report = p.get("report")
         return Rec(
@@ -217,8 +326,12 @@ def read_entry(record: EntryRecord, follow_up_days: int = 14) -> Fact | None:
             _text(p, "deadline") or add_days(day, follow_up_days),
             report if isinstance(report, int) else None,
             _text(p, "election"),
+            _text(p, "sanction") or "moral",
+            _text(p, "category") or "",
+            record.signer_kid,
         )
     if kind == "follow-up":
+        registered = day_of(record.registered_at // 1000)
         return FollowUp(
             idx,
             day,
@@ -226,6 +339,10 @@ def read_entry(record: EntryRecord, follow_up_days: int = 14) -> Fact | None:
             str(p.get("action")),
             _text(p, "decree_date"),
             record.signer_kid,
+            _text(p, "sanction"),
+            _text(p, "idis_reference"),
+            registered,
+            lag(day, registered),
         )
     if kind == "enforcement":
         cites = tuple(r for r in p.get("recommendations", []) if isinstance(r, int))
@@ -246,5 +363,25 @@ def read_entry(record: EntryRecord, follow_up_days: int = 14) -> Fact | None:
             str(p.get("instansi")),
             str(p.get("election")),
             str(p.get("date")),
+        )
+    if kind == "staff-block":
+        return StaffBlock(
+            idx,
+            day,
+            int(p.get("recommendation", -1)),
+            _bytes(p, "subject_commitment") or b"",
+            str(p.get("instansi")),
+            str(p.get("action")),
+            str(p.get("system")),
+        )
+    if kind == "transfer":
+        return Transfer(
+            idx,
+            day,
+            record.signer_kid,
+            _bytes(p, "subject_commitment") or b"",
+            str(p.get("instansi")),
+            str(p.get("decision")),
+            str(p.get("decree_date")),
         )
     return Revoked(idx, day, int(p.get("entry", -1)))

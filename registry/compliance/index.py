@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Protocol
 
 from registry.compliance.facts import (
+    Fact,
     FollowUp,
     Key,
     KeyEnd,
@@ -23,7 +25,10 @@ from registry.compliance.facts import (
     Report,
     Revoked,
     Signed,
+    StaffBlock,
     Step,
+    Succession,
+    Transfer,
     read_entry,
 )
 from registry.compliance.metrics import Snapshot
@@ -52,6 +57,8 @@ class ComplianceIndex:
         self.version = 0
         self.keys: dict[bytes, Key] = {}
         self.key_ends: dict[bytes, KeyEnd] = {}
+        self.predecessor: dict[bytes, bytes] = {}
+        """A successor key's kid -> the kid it succeeded (``key-succession``)."""
         self.reports: dict[int, Report] = {}
         self.recs: dict[int, Rec] = {}
         self.follow_ups: dict[int, FollowUp] = {}
@@ -59,8 +66,13 @@ class ComplianceIndex:
         self.steps: dict[int, Step] = {}
         self.signed: dict[int, Signed] = {}
         self.revocations: dict[int, Revoked] = {}
+        self.staff_blocks: dict[int, StaffBlock] = {}
+        self.transfers: dict[int, Transfer] = {}
         self.by_subject: dict[bytes, list[int]] = defaultdict(list)
         self._snapshots: OrderedDict[str, Snapshot] = OrderedDict()
+        self.journal: list[Fact] | None = None
+        """Every fact taken, in log order, while someone keeps them (to save them in
+        segments: :mod:`registry.compliance.saved`); ``None`` when nobody does."""
 
     def apply(self, records: Sequence[EntryRecord]) -> None:
         """Take in newly committed entries; those already seen or after a gap are skipped.
@@ -79,10 +91,23 @@ class ComplianceIndex:
 
     def _add(self, record: EntryRecord) -> None:
         fact = read_entry(record, self.follow_up_days)
+        if fact is not None:
+            self.take(fact)
+
+    def take(self, fact: Fact) -> None:
+        """Take in the fact of the next entry (read from it, or restored from a saved segment).
+
+        The index's state is a function of the facts taken, in log order, and
+        of nothing else: that is what lets a segment of them stand for its entries.
+        """
+        if self.journal is not None:
+            self.journal.append(fact)
         if isinstance(fact, Key):
             self.keys[fact.kid] = fact
         elif isinstance(fact, KeyEnd):
             self.key_ends.setdefault(fact.kid, fact)
+        elif isinstance(fact, Succession):
+            self._succeed(fact)
         elif isinstance(fact, Report):
             self.reports[fact.idx] = fact
         elif isinstance(fact, Rec):
@@ -95,8 +120,28 @@ class ComplianceIndex:
             self.steps[fact.idx] = fact
         elif isinstance(fact, Signed):
             self.signed[fact.idx] = fact
+        elif isinstance(fact, StaffBlock):
+            self.staff_blocks[fact.idx] = fact
+        elif isinstance(fact, Transfer):
+            self.transfers[fact.idx] = fact
         elif isinstance(fact, Revoked):
             self.revocations.setdefault(fact.target, fact)
+
+    def _succeed(self, fact: Succession) -> None:
+        """The successor holds the old key's office from the succession on; the old key ends."""
+        old = self.keys.get(fact.old)
+        if old is None:  # pragma: no cover - the policy admits successions of enrolled keys
+            return
+        self.keys[fact.new] = replace(old, idx=fact.idx, day=fact.day, kid=fact.new)
+        self.key_ends.setdefault(fact.old, KeyEnd(fact.idx, fact.day, fact.old, fact.day))
+        self.predecessor[fact.new] = fact.old
+
+    def lineage(self, kid: bytes) -> list[bytes]:
+        """``kid`` and the keys it succeeded, newest first."""
+        chain = [kid]
+        while chain[-1] in self.predecessor and len(chain) <= len(self.predecessor):
+            chain.append(self.predecessor[chain[-1]])
+        return chain
 
     async def catch_up(self, source: EntrySource, size: int) -> None:
         """Read entries from :attr:`size` up to ``size`` (exclusive) in pages and apply them."""

@@ -8,6 +8,9 @@ Definitions (docs/compliance.md has them for the public):
   follow-up answers it; **on time** when that sanction's decree is dated on
   or before the recommendation's deadline, **late** otherwise; **days to
   follow up** are from the recommendation's issued-at day to the decree's date;
+* **downgraded**: answered by a standing ``sanctioned`` follow-up whose
+  ``sanction`` is weaker than the one recommended (moral < light < medium <
+  heavy) and by no follow-up imposing at least that: not followed up;
 * **refused**: answered only by a refusal (not followed up);
 * **overdue**: not followed up and its deadline is before D (refusals included);
   **pending**: not followed up and not yet due;
@@ -28,7 +31,17 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from registry.compliance.facts import FollowUp, Key, KeyEnd, Rec, Report, Signed, Step
+from registry.compliance.facts import (
+    FollowUp,
+    Key,
+    KeyEnd,
+    Rec,
+    Report,
+    Signed,
+    StaffBlock,
+    Step,
+    Transfer,
+)
 
 if TYPE_CHECKING:
     from registry.compliance.index import ComplianceIndex
@@ -55,6 +68,8 @@ class Outcome:
     refusal: FollowUp | None
     status: str
     """``followed-up``, ``overdue`` or ``pending``."""
+    downgrade: FollowUp | None = None
+    """A follow-up that imposed a weaker sanction than recommended (when none imposed it)."""
 
     @property
     def decree_date(self) -> str | None:
@@ -76,13 +91,32 @@ class Outcome:
         return None if decree is None else decree <= self.rec.deadline
 
 
+SANCTION_LEVELS = ("moral", "light", "medium", "heavy")
+"""Weakest first: moral (PP 42/2004), then light, medium, heavy discipline (PP 94/2021)."""
+
+
+def level(sanction: str | None) -> int:
+    """A sanction's rank in :data:`SANCTION_LEVELS` (-1 for anything else)."""
+    return SANCTION_LEVELS.index(sanction) if sanction in SANCTION_LEVELS else -1
+
+
+def weaker(follow_up: FollowUp, rec: Rec) -> bool:
+    """Whether ``follow_up`` imposed a weaker sanction than ``rec`` recommended.
+
+    A follow-up that names no sanction claims the one recommended.
+    """
+    return follow_up.sanction is not None and level(follow_up.sanction) < level(rec.sanction)
+
+
 def figures(outcomes: Iterable[Outcome]) -> dict[str, Figure]:
     """The follow-up figures over ``outcomes``."""
     recs: list[int] = []
     followed: list[int] = []
     on_time: list[int] = []
+    on_time_attested: list[int] = []
     late: list[int] = []
     refused: list[int] = []
+    downgraded: list[int] = []
     overdue: list[int] = []
     pending: list[int] = []
     days: list[int] = []
@@ -91,7 +125,13 @@ def figures(outcomes: Iterable[Outcome]) -> dict[str, Figure]:
         if o.sanction is not None:
             followed.append(o.sanction.idx)
             (on_time if o.on_time else late).append(o.sanction.idx)
+            if o.on_time and o.sanction.backdated:
+                # on time by its claimed date only: registered long after it, on an
+                # authority's attestation (bulk history), not seen in time by the registry
+                on_time_attested.append(o.sanction.idx)
             days.append(o.days or 0)
+        elif o.downgrade is not None:
+            downgraded.append(o.downgrade.idx)
         elif o.refusal is not None:
             refused.append(o.refusal.idx)
         if o.status == "overdue":
@@ -104,8 +144,10 @@ def figures(outcomes: Iterable[Outcome]) -> dict[str, Figure]:
         "recommendations": figure(len(recs), recs),
         "followed_up": figure(len(followed), followed),
         "on_time": figure(len(on_time), on_time),
+        "on_time_attested": figure(len(on_time_attested), on_time_attested),
         "late": figure(len(late), late),
         "refused": figure(len(refused), refused),
+        "downgraded": figure(len(downgraded), downgraded),
         "overdue": figure(len(overdue), overdue),
         "pending": figure(len(pending), pending),
         "follow_up_rate": figure(rate, recs + followed),
@@ -146,7 +188,10 @@ class Snapshot:
                 for i in sorted(self.index.follow_ups_of.get(idx, []))
                 if self.stands(i, self.index.follow_ups[i].day)
             ]
-            sanction = next((f for f in answers if f.action == "sanctioned"), None)
+            imposed = [f for f in answers if f.action == "sanctioned"]
+            sanction = next((f for f in imposed if not weaker(f, rec)), None)
+            downgrade = next((f for f in imposed if weaker(f, rec)), None)
+            downgrade = downgrade if sanction is None else None
             refusals = [f for f in answers if f.action == "refused"]
             refusal = refusals[-1] if refusals and sanction is None else None
             if sanction is not None:
@@ -155,7 +200,7 @@ class Snapshot:
                 status = "overdue"
             else:
                 status = "pending"
-            out[idx] = Outcome(rec, sanction, refusal, status)
+            out[idx] = Outcome(rec, sanction, refusal, status, downgrade)
         return out
 
     def _standing(self, facts: Iterable[Any]) -> list[Any]:
@@ -180,6 +225,16 @@ class Snapshot:
     def steps(self) -> list[Step]:
         """Standing enforcement steps, in log order."""
         return self._standing(self.index.steps.values())
+
+    @cached_property
+    def staff_blocks(self) -> list[StaffBlock]:
+        """Standing SAPK/SIASN blocks and unblocks of recommended ASN, in log order."""
+        return self._standing(self.index.staff_blocks.values())
+
+    @cached_property
+    def transfers(self) -> list[Transfer]:
+        """Standing transfer, demotion and dismissal decisions, in log order."""
+        return self._standing(self.index.transfers.values())
 
     @cached_property
     def keys(self) -> dict[bytes, Key]:

@@ -3,8 +3,9 @@
 One :class:`ComplianceService` per process, made at start-up.  Its
 :class:`~registry.compliance.index.ComplianceIndex` takes every batch this
 process commits (an ``on_commit`` hook) and, before each answer, reads from
-the log whatever it has not seen yet: the whole log on first use, and on a
-follower process what the sequencer wrote.  Identities are read and erased
+the log whatever it has not seen yet: on first use whatever the sealed saved
+segments do not hold (:mod:`registry.compliance.saved`; the whole log without
+them), and on a follower process what the sequencer wrote.  Identities are read and erased
 only for a signed request (``registry.compliance.access``) that no process
 has seen before.
 
@@ -21,23 +22,27 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from registry.compliance.access import (
     ERASE_ROLES,
     MAX_AGE_S,
+    TRACK_RECORD_ROLES,
     ReplayGuard,
     denied,
     may_read_identity,
     request_digest,
     require,
+    token_of,
     verify_request,
 )
 from registry.compliance.facts import WIB
 from registry.compliance.index import ComplianceIndex
 from registry.compliance.metrics import Snapshot
+from registry.compliance.saved import SEGMENT, SavedIndex, Segments
+from registry.compliance.track import find_keys, track_record
 from registry.i18n import Message
-from registry.store.models import EntryRecord, IdentityRecord, SignerKeyRecord
+from registry.store.models import AccessRecord, EntryRecord, IdentityRecord, SignerKeyRecord
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +83,14 @@ class IdentitySource(Protocol):
         """Record a signed request as used; False if it was already."""
         ...
 
+    async def of_nip(self, nip: str) -> list[IdentityRecord]:
+        """The unerased identities kept for ``nip``."""
+        ...
+
+    async def record_access(self, record: AccessRecord) -> None:
+        """Add a read of personal data to the access log."""
+        ...
+
 
 class IdentityErased(Exception):
     """The personal data behind a commitment were erased (at ``erased_at``, ms)."""
@@ -106,10 +119,19 @@ def today() -> str:
 class ComplianceService:
     """The compliance index of one process, and signed reads and erasures of identities."""
 
-    def __init__(self, log: Log, identities: IdentitySource, follow_up_days: int = 14) -> None:
+    def __init__(
+        self,
+        log: Log,
+        identities: IdentitySource,
+        follow_up_days: int = 14,
+        segments: Segments | None = None,
+        segment_size: int = SEGMENT,
+    ) -> None:
         self._log = log
         self._identities = identities
         self.index = ComplianceIndex(follow_up_days)
+        self.saved = None if segments is None else SavedIndex(self.index, segments, segment_size)
+        """The index saved in sealed segments (none: rebuilt from the log at each start)."""
         self.replay = ReplayGuard()
         """This process's first filter against replayed signed requests."""
         self._lock = asyncio.Lock()
@@ -118,8 +140,23 @@ class ComplianceService:
     async def snapshot(self, as_of: str | None = None) -> Snapshot:
         """The figures as of the end of day ``as_of`` (ISO, WIB; default today), log caught up."""
         async with self._lock:
+            if self.saved is not None:
+                await self.saved.restore()
             await self.index.catch_up(self._log, self._log.size)
+            if self.saved is not None:
+                await self.saved.save_due()
         return self.index.snapshot(as_of or today())
+
+    async def close(self) -> None:
+        """At a stop: save what the index holds past its last saved segment (never raises)."""
+        if self.saved is None:
+            return
+        async with self._lock:
+            try:
+                await self.saved.save_due()
+                await self.saved.save_rest()
+            except Exception:
+                log.exception("compliance: could not save the index at the stop")
 
     async def read_identity(
         self, authorization: str | None, path: str, commitment: bytes
@@ -146,6 +183,7 @@ class ComplianceService:
         if identity.erased:
             raise IdentityErased(identity.erased_at)
         log.info("identity %s read by %s (%s)", commitment.hex(), key.kid.hex(), key.role)
+        await self._record(key, "identity", path, commitment.hex(), authorization)
         return IdentityRead(
             commitment, identity.nip, identity.name, identity.salt or b"", [r.idx for r in named]
         )
@@ -169,6 +207,52 @@ class ComplianceService:
             raise IdentityErased(identity.erased_at)
         log.info("identity %s erased by %s", commitment.hex(), key.kid.hex())
         return now_ms
+
+    async def track_record(
+        self,
+        authorization: str | None,
+        asked: str,
+        nip: str | None,
+        name: str | None,
+        instansi: str | None,
+        as_of: str | None = None,
+    ) -> tuple[Snapshot, dict[str, Any] | None]:
+        """A person's track record for a signed ``GET asked`` (path and query, as signed)
+        by a key of a role in :data:`TRACK_RECORD_ROLES`; the read is recorded in the
+        access log (whose, by whom, the request), found or not.
+
+        Raises :class:`AccessDenied` as :meth:`read_identity` does.
+        """
+        key = await self._signed(authorization, "GET", asked)
+        require(key.role in TRACK_RECORD_ROLES, key.role, Message("access.read-track-record"))
+        subject = nip if nip is not None else f"{name} @ {instansi}"
+        snap = await self.snapshot(as_of)
+        commitments = (
+            frozenset(i.commitment for i in await self._identities.of_nip(nip))
+            if nip is not None
+            else frozenset()
+        )
+        record = track_record(snap, nip, name, instansi, commitments)
+        if nip is None:  # found by name: whose it is, so the person finds it by their NIP
+            named = [k.nip_commitment for k in find_keys(snap, None, name, instansi)]
+            subject = next((c.hex() for c in reversed(named) if c is not None), subject)
+        await self._record(key, "track-record", asked, subject, authorization)
+        return snap, record
+
+    async def _record(
+        self, key: SignerKeyRecord, what: str, asked: str, subject: str, authorization: str | None
+    ) -> None:
+        await self._identities.record_access(
+            AccessRecord(
+                at_ms=int(time.time() * 1000),
+                kid=key.kid,
+                role=key.role,
+                what=what,
+                asked=asked,
+                subject=subject,
+                request=token_of(authorization),
+            )
+        )
 
     async def _signed(self, authorization: str | None, method: str, path: str) -> SignerKeyRecord:
         """The key that signed this request, which no process has seen used before."""

@@ -21,15 +21,25 @@ def _norm(name: str) -> str:
 
 
 def find_keys(
-    snap: Snapshot, nip: str | None = None, name: str | None = None, instansi: str | None = None
+    snap: Snapshot,
+    nip: str | None = None,
+    name: str | None = None,
+    instansi: str | None = None,
+    commitments: frozenset[bytes] = frozenset(),
 ) -> list[Key]:
-    """The person's enrolled keys, in enrolment order."""
+    """The person's enrolled keys, in enrolment order.
+
+    By NIP: the keys whose enrolment carries one of ``commitments`` (the
+    commitments kept for that NIP in the identities), or, enrolled before
+    commitments, the NIP itself.
+    """
     wanted = _norm(name) if name else None
     return sorted(
         (
             k
             for k in snap.keys.values()
             if (nip is not None and k.nip == nip)
+            or (k.nip_commitment is not None and k.nip_commitment in commitments)
             or (wanted is not None and _norm(k.name) == wanted and k.instansi == instansi)
         ),
         key=lambda k: k.idx,
@@ -50,10 +60,14 @@ def _signed(entries: list[Any]) -> list[Row]:
 
 
 def track_record(
-    snap: Snapshot, nip: str | None = None, name: str | None = None, instansi: str | None = None
+    snap: Snapshot,
+    nip: str | None = None,
+    name: str | None = None,
+    instansi: str | None = None,
+    commitments: frozenset[bytes] = frozenset(),
 ) -> Row | None:
-    """The person's record, or ``None`` if no key matches."""
-    keys = find_keys(snap, nip, name, instansi)
+    """The person's record, or ``None`` if none matches (``commitments``: see :func:`find_keys`)."""
+    keys = find_keys(snap, nip, name, instansi, commitments)
     if not keys:
         return None
     groups = Groups(snap)

@@ -84,17 +84,23 @@ class Groups:
         return self.snap.keys.get(kid)
 
     def signer_row(self, key: Key) -> Row:
-        """One PPK key's record: office, follow-up figures, enforcement, pacts, declarations."""
-        outcomes = self.by_ppk.get(key.kid, [])
-        signed = self.signed_by.get(key.kid, [])
+        """One PPK key's record: office, follow-up figures, enforcement, pacts, declarations.
+
+        A key that succeeded others (``key-succession``) carries their record too:
+        the figures follow the person, and ``predecessors`` names the keys.
+        """
+        lineage = self.snap.index.lineage(key.kid)
+        outcomes = [o for kid in lineage for o in self.by_ppk.get(kid, [])]
+        signed = [s for kid in lineage for s in self.signed_by.get(kid, [])]
         others = [
             o.sanction.idx
             for o in outcomes
-            if o.sanction is not None and o.sanction.signer != key.kid
+            if o.sanction is not None and o.sanction.signer not in lineage
         ]
-        steps = [s for s in self.snap.steps if s.ppk_kid == key.kid]
+        steps = [s for s in self.snap.steps if s.ppk_kid in lineage]
         return {
             **key_info(self.snap, key),
+            "predecessors": [b64url(kid) for kid in lineage[1:]],
             **figures(outcomes),
             "followed_up_by_others": figure(len(others), others),
             "enforcement": _step(self.snap, key.kid),
@@ -213,33 +219,6 @@ def provinces(snap: Snapshot) -> list[Row]:
     )
 
 
-def head_types(snap: Snapshot, on: str | None = None) -> list[Row]:
-    """Per head type (definitive, acting) of the addressed PPK, with the instansi led on ``on``.
-
-    ``instansi_led``: instansi whose PPK key in office on ``on`` (default the
-    snapshot's day) has that head type (entries: those keys' enrolments);
-    ``instansi_led_with_recommendations``: those of them named by a standing
-    recommendation (entries: the enrolments and the recommendations).
-    """
-    day = on or snap.as_of
-    groups = Groups(snap)
-    rows = groups.grouped("head_type", groups.of_ppk("head_type"), groups.of_signer("head_type"))
-    recs_of: dict[str, list[int]] = defaultdict(list)
-    for o in snap.outcomes.values():
-        recs_of[o.rec.instansi].append(o.rec.idx)
-    for row in rows:
-        heads = [k for k in snap.ppks if k.head_type == row["head_type"] and snap.in_office(k, day)]
-        led = {k.instansi for k in heads}
-        hit = {i for i in led if recs_of.get(i)}
-        row["on"] = day
-        row["instansi_led"] = figure(len(led), (k.idx for k in heads))
-        row["instansi_led_with_recommendations"] = figure(
-            len(hit),
-            [k.idx for k in heads if k.instansi in hit] + [r for i in hit for r in recs_of[i]],
-        )
-    return rows
-
-
 def elections(snap: Snapshot) -> list[Row]:
     """Per election: pacts and declarations by their ``election``; reports and
     recommendations by their ``election`` field if they have one, else by date."""
@@ -250,8 +229,37 @@ def elections(snap: Snapshot) -> list[Row]:
         lambda s: s.election,
         lambda e: (r for r in snap.reports if election_of(r.day) == e),
     )
+    for row in rows:
+        row.update(pact_signers_kept_their_word(snap, row["election"]))
     order = {name: n for n, (name, _) in enumerate(ELECTIONS)}
     return sorted(rows, key=lambda r: (order.get(r["election"], len(order)), str(r["election"])))
+
+
+def pact_signers_kept_their_word(snap: Snapshot, election: str | None) -> Row:
+    """Did the PPKs who signed a pact for ``election`` follow up its recommendations?
+
+    ``pact_signers``: keys with a standing pact for the election (entries: the
+    pacts); ``pact_signers_*``: the follow-up figures over the election's
+    recommendations addressed to one of those keys and issued on or after the
+    day it signed.
+    """
+    signed: dict[bytes, str] = {}
+    pacts = [p for p in snap.pacts if p.election == election]
+    for p in pacts:
+        signed[p.signer] = min(signed.get(p.signer, p.day), p.day)
+    outcomes = [
+        o
+        for o in snap.outcomes.values()
+        if (o.rec.election or election_of(o.rec.day)) == election
+        and o.rec.ppk_kid in signed
+        and o.rec.day >= signed[o.rec.ppk_kid]
+    ]
+    row: Row = {"pact_signers": figure(len(signed), (p.idx for p in pacts))}
+    found = figures(outcomes)
+    for name in ("recommendations", "followed_up", "on_time", "downgraded", "overdue"):
+        row[f"pact_signers_{name}"] = found[name]
+    row["pact_signers_follow_up_rate"] = found["follow_up_rate"]
+    return row
 
 
 def _month_end(month: str) -> str:
@@ -363,7 +371,28 @@ def outcome_row(snap: Snapshot, o: Outcome) -> Row:
         "days": o.days,
         "on_time": o.on_time,
         "refusal": o.refusal.idx if o.refusal else None,
+        "category": o.rec.category,
+        "sanction_recommended": o.rec.sanction,
+        "sanction_imposed": _imposed(o),
+        "sanction_stated": _stated(o),
+        "idis_reference": o.sanction.idis_reference if o.sanction else None,
+        "downgrade": o.downgrade.idx if o.downgrade else None,
     }
+
+
+def _stated(o: Outcome) -> bool:
+    """Whether the answering follow-up names the sanction it imposed (else it claims the one
+    recommended: a follow-up from before sanctions were recorded, or one that does not say)."""
+    answer = o.sanction or o.downgrade
+    return answer is not None and answer.sanction is not None
+
+
+def _imposed(o: Outcome) -> str | None:
+    """The sanction a follow-up imposed (the one recommended if it names none)."""
+    answer = o.sanction or o.downgrade
+    if answer is None:
+        return None
+    return answer.sanction or o.rec.sanction
 
 
 def recommendations(

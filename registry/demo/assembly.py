@@ -9,14 +9,18 @@ kept statements hold.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
-from registry.demo.dates import CUTOFF, ELECTION_DAY_2020, GO_LIVE, timestamp
+from registry.demo.baseline import import_baseline
+from registry.demo.dates import ACTING_DAY_2020, CUTOFF, GO_LIVE, timestamp
 from registry.demo.enforcement import EnforcementHistory
 from registry.demo.offices import Region, appoint_heads, build_regions
+from registry.demo.pilkada2024 import recommend_to_pact_signers
 from registry.demo.pledges import declare_ppks, enrol_asn, publish_templates, sign_pacts
 from registry.demo.signers import Builder, DemoData, Event
+from registry.records.schemas import ATTESTED_MAX
 from registry.signing.cose import CoseSigner
+from registry.verify.statement import statement_content
 
 
 def _resolve(value: Any) -> Any:
@@ -29,6 +33,11 @@ def _resolve(value: Any) -> Any:
     return value
 
 
+def _logged(event: Event) -> int:
+    """When an event is registered: when it is issued, or for a historic import, later."""
+    return int(event.meta.get("logged_at", event.at))
+
+
 def _expected(kept: list[Event], regions: list[Region]) -> dict[str, int]:
     counts: dict[str, int] = {"statements": len(kept)}
 
@@ -38,6 +47,11 @@ def _expected(kept: list[Event], regions: list[Region]) -> dict[str, int]:
     violated: set[int] = set()
     for event in kept:
         kind, meta = event.payload["type"], event.meta
+        if meta.get("election") in ("pilkada-2018", "pilkada-2024"):
+            year = meta["election"][-4:]
+            name = kind.replace("-", "_")
+            add(f"{name}s_{year}" if kind != "follow-up" else f"follow_ups_{meta['action']}_{year}")
+            continue
         early = meta.get("day", GO_LIVE) <= CUTOFF
         if kind == "report":
             add("reports")
@@ -49,6 +63,8 @@ def _expected(kept: list[Event], regions: list[Region]) -> dict[str, int]:
             add("recommendations_to_acting" if meta["acting"] else "recommendations_to_definitive")
         elif kind == "follow-up" and meta["action"] == "refused":
             add("follow_ups_refused")
+        elif kind == "follow-up" and meta["action"] == "downgraded":
+            add("follow_ups_downgraded")
         elif kind == "follow-up":
             add("follow_ups_sanctioned")
             add("sanctioned_by_2020_07_31", early)
@@ -65,11 +81,27 @@ def _expected(kept: list[Event], regions: list[Region]) -> dict[str, int]:
     acting = [
         n
         for n, r in enumerate(regions)
-        if (o := r.office_at(ELECTION_DAY_2020)) is not None and o.acting
+        if (o := r.office_at(ACTING_DAY_2020)) is not None and o.acting
     ]
     counts["acting_regions"] = len(acting)
     counts["acting_regions_with_violations"] = sum(1 for n in acting if n in violated)
     return counts
+
+
+def _attest(b: Builder, run: list[bytes], now_s: int) -> bytes:
+    """The operator's attestation of ``run`` (history loaded in bulk, dated in the past)."""
+    contents = [statement_content(s) for s in run]
+    assert all(c is not None for c in contents)
+    return b.admin.cose.sign_statement(
+        {
+            "type": "attestation",
+            "source": "registry demo (fictional history from the seed articles)",
+            "reason": "history loaded in bulk; dates as the demo tells them",
+            "statements": cast(list[bytes], contents),
+        },
+        b.admin.kid.hex(),
+        now_s,
+    )
 
 
 def build_demo(
@@ -78,6 +110,7 @@ def build_demo(
     seed: int = 2024,
     now: dt.datetime | None = None,
     recommending_authority: str = "KemenPAN-RB/BKN",
+    salt_key: bytes | None = None,
 ) -> DemoData:
     """Build the demo's signed statements, in the order they must be registered into an empty log.
 
@@ -89,6 +122,8 @@ def build_demo(
     time) are left out, with everything that depends on them.  Keys are
     :func:`demo_key` of ``seed``; the same ``seed`` and ``now`` give the same bytes.
     ``expected`` counts what was generated (the seed figures with the default ``now``).
+    The salts behind NIP commitments are HMACs under ``salt_key`` (a fresh random
+    key when not given: the same seed then gives other salts, and only they differ).
     """
     now = now or dt.datetime.now(dt.UTC)
     if now.tzinfo is None:
@@ -96,25 +131,43 @@ def build_demo(
     now_s = int(now.timestamp())
     if now_s < timestamp(GO_LIVE, 6):
         raise ValueError(f"the demo history starts on {GO_LIVE}; now={now.isoformat()} is earlier")
-    b = Builder(admin, seed, recommending_authority)
+    b = Builder(admin, seed, recommending_authority, salt_key)
     regions = build_regions()
     appoint_heads(b, regions)
+    import_baseline(b, regions)
     EnforcementHistory(b, regions).run()
     pact_template, declaration_template = publish_templates(b)
     sign_pacts(b, regions, pact_template)
+    recommend_to_pact_signers(b, regions)
     declare_ppks(b, regions, declaration_template)
     enrol_asn(b, regions, declaration_template)
-    kept = sorted((e for e in b.events if e.at <= now_s), key=lambda e: (e.at, e.seq))
+    kept = sorted((e for e in b.events if _logged(e) <= now_s), key=lambda e: (_logged(e), e.seq))
+    # The history is older than the registry's maximum statement age: the operator attests
+    # it, each run of ATTESTED_MAX statements after an attestation listing them (so an
+    # earlier ``now`` gives the same bytes up to its last, shorter, attestation).
     for index, event in enumerate(kept):
-        event.index = index
-    statements = [
+        event.index = index if index == 0 else index + (index - 1) // ATTESTED_MAX + 1
+    history = [
         e.actor.cose.sign_statement(_resolve(e.payload), e.actor.kid.hex(), e.at) for e in kept
     ]
+    statements = [history[0]]
+    for start in range(1, len(history), ATTESTED_MAX):
+        run = history[start : start + ATTESTED_MAX]
+        statements += [_attest(b, run, now_s), *run]
     enrolled = {e.payload["public_key"] for e in kept if e.payload["type"] == "enrolment"}
     reported = {e.payload["subject_commitment"] for e in kept if e.payload["type"] == "report"}
+    reported |= {
+        e.payload["nip_commitment"]
+        for e in kept
+        if e.payload["type"] == "enrolment" and "nip_commitment" in e.payload
+    }
     return DemoData(
         statements=statements,
         signers=[s for s in b.signers if s.public_key in enrolled],
         identities=[i for i in b.identities if i.commitment in reported],
-        expected=_expected(kept, regions),
+        expected=_expected(kept, regions)
+        | {
+            "statements": len(statements),
+            "attestations": len(statements) - len(kept),
+        },
     )

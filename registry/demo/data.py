@@ -451,6 +451,17 @@ VIOLATIONS: tuple[tuple[str, int, tuple[int, int, int], str, str], ...] = (
         "venue",
     ),
 )
+CATEGORY_CODES = {
+    "Kampanye atau sosialisasi melalui media sosial": "social-media",
+    "Mengadakan kegiatan yang mengarah pada keberpihakan": "partisan-gathering",
+    "Foto bersama pasangan calon dengan simbol keberpihakan": "partisan-photo",
+    "Menghadiri deklarasi atau kampanye pasangan calon": "attending-campaign",
+    "Melakukan pendekatan ke partai politik sebagai bakal calon": "party-candidacy",
+    "Menggunakan fasilitas jabatan untuk kepentingan pasangan calon": "use-of-office",
+    "Membuat keputusan yang menguntungkan atau merugikan pasangan calon": "partisan-decision",
+    "Memasang alat peraga kampanye": "campaign-props",
+}
+"""Each violation's code in the published vocabulary (registry/records/vocabulary.py)."""
 PLATFORMS = ("Facebook", "Instagram", "WhatsApp", "TikTok", "Twitter")
 VENUES = (
     "Balai Desa",

@@ -36,3 +36,12 @@ def add_days(day: dt.date, n: int) -> dt.date:
 def workday(day: dt.date) -> dt.date:
     """``day`` if it is a weekday, else the Monday after."""
     return add_days(day, max(0, 7 - day.weekday()) if day.weekday() >= 5 else 0)
+
+
+CAMPAIGN_2020 = (dt.date(2020, 9, 26), dt.date(2020, 12, 5))
+"""The Pilkada 2020 campaign: incumbents who run take leave, and a Pjs stands in."""
+ACTING_DAY_2020 = CAMPAIGN_2020[1]
+"""The day the demo counts the regions led by acting heads (Pj, Plt, Pjs) in Pilkada 2020."""
+ACTING_REGIONS_2020 = 137
+ACTING_REGIONS_WITH_VIOLATIONS_2020 = 109
+"""Seed 000: violations in 109 of the 137 regions led by acting heads after Pilkada 2020 (79 %)."""

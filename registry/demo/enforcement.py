@@ -11,13 +11,16 @@ later, and BKN's steps hasten some overdue follow-ups.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import random
+from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from registry.demo import data
 from registry.demo.dates import (
+    ACTING_DAY_2020,
+    ACTING_REGIONS_2020,
+    ACTING_REGIONS_WITH_VIOLATIONS_2020,
     CUTOFF,
     ELECTION_DAY_2020,
     GO_LIVE,
@@ -39,6 +42,9 @@ FIGURES = {
     "sanctioned_cutoff": 189,
 }
 REFUSALS = 26
+DOWNGRADES = 21
+"""Follow-ups imposing a weaker sanction than recommended: not followed up."""
+WEAKER = {"light": "moral", "medium": "light", "heavy": "medium"}
 
 
 def _pick_top(
@@ -76,11 +82,22 @@ class EnforcementHistory:
         self.cycles = {p.name: p.cycle for p in data.PROVINCES}
         self.pilkada = [r for r in regions if r.kind in ("kabupaten", "kota") and r.cycle == 2015]
         self.clean: set[int] = set()
+        self.acting = [
+            n
+            for n, r in enumerate(regions)
+            if (o := r.office_at(ACTING_DAY_2020)) is not None and o.acting
+        ]
+        assert len(self.acting) == ACTING_REGIONS_2020
+        clean_acting = ACTING_REGIONS_2020 - ACTING_REGIONS_WITH_VIOLATIONS_2020
+        self.clean.update(b.rng.sample(self.acting, clean_acting))
         for number, region in enumerate(regions):
             office = region.office_at(ELECTION_DAY_2020)
-            clean_share = 0.21 if office is not None and office.acting else 0.15
-            if office is not None and region.kind != "pusat" and b.rng.random() < clean_share:
+            if number in self.acting or office is None or region.kind == "pusat":
+                continue
+            if b.rng.random() < 0.15:
                 self.clean.add(number)
+        self.sure: set[int] = set()
+        """Reports certain to be recommended: one per acting-led region with violations."""
         for region in regions:
             for o in region.offices:
                 p = _ODDS[(o.acting, b.rng.random() < (0.3 if o.acting else 0.1))]
@@ -114,6 +131,26 @@ class EnforcementHistory:
         numbers = rng.choices(
             range(len(self.regions)), [self.weight(r) for r in self.regions], k=FIGURES["reports"]
         )
+        # No violation is proven in the clean acting-led regions: their reports go elsewhere.
+        elsewhere = [
+            n
+            for n, r in enumerate(self.regions)
+            if n not in self.acting and n not in self.clean and self.weight(r) >= 1.0
+        ]
+        numbers = [
+            rng.choice(elsewhere) if n in self.clean and n in self.acting else n for n in numbers
+        ]
+        # Every acting-led region with violations has a report in the campaign months.
+        first_late = FIGURES["reports_cutoff"]
+        for region in (n for n in self.acting if n not in self.clean):
+            late_of = [i for i in range(first_late, len(numbers)) if numbers[i] == region]
+            if not late_of:
+                counts = Counter(numbers[first_late:])
+                spare = [i for i in range(first_late, len(numbers)) if counts[numbers[i]] > 3]
+                spare = [i for i in spare if numbers[i] not in self.acting]
+                late_of = [rng.choice(spare)]
+                numbers[late_of[0]] = region
+            self.sure.add(late_of[0] + 1)
         reports = [
             self.report(n, day, number)
             for n, (day, number) in enumerate(zip(sorted(early + late), numbers, strict=True), 1)
@@ -124,6 +161,7 @@ class EnforcementHistory:
         for rec in recs:
             if rec.followed and rec.fu_day is not None:
                 self.sanction(rec, rec.fu_day)
+        self.downgrade(recs)
 
     def report(self, n: int, day: dt.date, number: int) -> tuple[Event, int]:
         b, rng, region = self.b, self.b.rng, self.regions[number]
@@ -148,8 +186,8 @@ class EnforcementHistory:
             "party": f"Sekretariat partai politik, {venue.capital}",
             "office": f"Kantor dinas, {venue.capital}",
         }[kind]
-        nip, salt = b.nip(), rng.randbytes(16)
-        commitment = hashlib.sha256(salt + nip.encode()).digest()
+        nip = b.nip()
+        salt, commitment = b.commit(nip)
         b.identities.append(DemoIdentity(commitment, salt, nip, b.person(0.4, titled=False)))
         jabatan = f"{rng.choice(data.REPORTED_ROLES)} pada {region.instansi}"
         if rng.random() < 0.45:
@@ -170,19 +208,21 @@ class EnforcementHistory:
             "instansi": region.instansi,
             "province": venue.province_at(day),
             "subject_commitment": commitment,
-            "category": category,
+            "category": data.CATEGORY_CODES[category],
             "description": template.format(jabatan=jabatan, contest=contest, place=place),
             "place": place,
             "date": max(GO_LIVE, add_days(day, -rng.randint(0, 12))).isoformat(),
             "evidence": [rng.randbytes(32) for _ in range(rng.randint(1, 3))],
         }
-        return b.emit(actor, b.working_hours(day), payload, day=day), number
+        return b.emit(actor, b.working_hours(day), payload, day=day, n=n), number
 
     def recommend(self, reports: list[tuple[Event, int]]) -> list[Rec]:
         rng = self.b.rng
 
         def weight(report: tuple[Event, int]) -> float:
-            return 0.02 if report[1] in self.clean else 1.0
+            if report[1] in self.clean:
+                return 1e-6
+            return 1e6 if report[0].meta["n"] in self.sure else 1.0
 
         early = [r for r in reports if r[0].meta["day"] <= CUTOFF]
         late = [r for r in reports if r[0].meta["day"] > CUTOFF]
@@ -209,9 +249,14 @@ class EnforcementHistory:
     def recommendation(self, report: Event, number: int, day: dt.date) -> Rec:
         rng, region = self.b.rng, self.regions[number]
         office = region.office_at(day)
+        if office is not None and day >= office.until:  # the Pjs's last day: to the incumbent
+            day = add_days(office.until, 1)
+            office = region.office_at(day)
         assert office is not None, f"{region.instansi} has no head on {day}"
         assert report.meta["day"] < day < office.until
-        violation = next(v for v in data.VIOLATIONS if v[0] == report.payload["category"])
+        violation = next(
+            v for v in data.VIOLATIONS if data.CATEGORY_CODES[v[0]] == report.payload["category"]
+        )
         deadline = add_days(day, FOLLOW_UP_DAYS)
         payload = {
             "type": "recommendation",
@@ -219,7 +264,7 @@ class EnforcementHistory:
             "instansi": region.instansi,
             "ppk_kid": office.actor.kid,
             "subject_commitment": report.payload["subject_commitment"],
-            "category": violation[0],
+            "category": data.CATEGORY_CODES[violation[0]],
             "sanction": rng.choices(data.SANCTIONS, violation[2])[0],
             "deadline": deadline.isoformat(),
             "report": report,
@@ -288,23 +333,43 @@ class EnforcementHistory:
                 action="refused",
             )
 
-    def sanction(self, rec: Rec, day: dt.date) -> None:
+    def downgrade(self, recs: list[Rec]) -> None:
+        """Some PPKs impose a weaker sanction than recommended (a medium one as light...)."""
+        rng = self.b.rng
+        left = [
+            r
+            for r in recs
+            if not r.followed and not r.refused and r.event.payload["sanction"] in WEAKER
+        ]
+        picked = _pick_top(rng, left, lambda r: 1.0, DOWNGRADES)
+        for rec in sorted(picked, key=lambda r: r.event.seq):
+            day = max(
+                add_days(rec.day, 1), min(add_days(rec.day, rng.randint(3, 20)), rec.office.until)
+            )
+            self.sanction(rec, day, WEAKER[rec.event.payload["sanction"]])
+
+    def sanction(self, rec: Rec, day: dt.date, weaker: str | None = None) -> None:
         rng = self.b.rng
         region = self.regions[rec.event.meta["region"]]
         unit = {"provinsi": "BKD", "pusat": "Biro SDM"}.get(region.kind, "BKPSDM")
         decree_day = max(add_days(rec.day, 1), add_days(day, -rng.randint(0, 3)))
+        imposed = weaker or rec.event.payload["sanction"]
+        payload = {
+            "type": "follow-up",
+            "recommendation": rec.event,
+            "action": "sanctioned",
+            "decree_number": f"862/{rng.randint(100, 9999):04d}/{unit}/{decree_day.year}",
+            "decree_date": decree_day.isoformat(),
+            "sanction": imposed,
+        }
+        if imposed != "moral":  # discipline (PP 94/2021) goes through BKN's I'DIS
+            payload["idis_reference"] = f"IDIS-{decree_day.year}-{rng.randint(10000, 99999)}"
         self.b.emit(
             rec.office.actor,
             self.b.working_hours(day),
-            {
-                "type": "follow-up",
-                "recommendation": rec.event,
-                "action": "sanctioned",
-                "decree_number": f"862/{rng.randint(100, 9999):04d}/{unit}/{decree_day.year}",
-                "decree_date": decree_day.isoformat(),
-            },
+            payload,
             day=day,
-            action="sanctioned",
+            action="downgraded" if weaker else "sanctioned",
             acting=rec.office.acting,
             on_time=day <= rec.deadline,
         )
@@ -348,6 +413,32 @@ class EnforcementHistory:
                     day=review,
                     step=step,
                 )
+                if step in ("block", "unblock"):
+                    self.staff_blocks(office, overdue, review, n)
+
+    def staff_blocks(self, office: Office, recs: list[Rec], review: dt.date, n: int) -> None:
+        """BKN blocks (or unblocks) in SAPK the staff status of each ASN left unsanctioned."""
+        action = "block" if office.step == "block" else "unblock"
+        if action == "block":  # not those sanctioned that very day
+            recs = [r for r in recs if not (r.followed and r.fu_day and r.fu_day <= review)]
+            office.asn_blocked = recs
+        else:
+            recs, office.asn_blocked = office.asn_blocked, []
+        for j, rec in enumerate(sorted(recs, key=lambda r: (r.event.at, r.event.seq))):
+            self.b.emit(
+                self.b.bkn,
+                timestamp(review, 11) + 20 * n + j,
+                {
+                    "type": "staff-block",
+                    "recommendation": rec.event,
+                    "subject_commitment": rec.event.payload["subject_commitment"],
+                    "instansi": rec.event.payload["instansi"],
+                    "action": action,
+                    "system": "SAPK",
+                    "reason": _STAFF_BLOCK_REASONS[action],
+                },
+                day=review,
+            )
 
     def hasten(self, overdue: list[Rec], review: dt.date, chance: float) -> None:
         """Enforcement works: some overdue follow-ups come sooner after each step."""
@@ -380,6 +471,11 @@ class EnforcementHistory:
         return None
 
 
+_STAFF_BLOCK_REASONS = {
+    "block": "Pemblokiran status kepegawaian di SAPK: sanksi yang direkomendasikan tidak "
+    "dijatuhkan oleh PPK.",
+    "unblock": "Pembukaan blokir status kepegawaian di SAPK: PPK telah menjatuhkan sanksi.",
+}
 _HASTEN = {"early-warning": 0.15, "warning": 0.2, "reprimand": 0.25, "block": 0.8, "unblock": 0.0}
 """Chance that an overdue follow-up is hastened by each enforcement step."""
 _ENFORCEMENT_REASONS = {

@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import secrets
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Literal
 
 from registry.config import Settings
@@ -113,7 +116,10 @@ async def load_demo(
         else:
             built_for = dt.datetime.fromtimestamp(mark.now, dt.UTC)
         demo = build_demo(
-            keys.admin, now=built_for, recommending_authority=settings.recommending_authority
+            keys.admin,
+            now=built_for,
+            recommending_authority=settings.recommending_authority,
+            salt_key=demo_salt_key(settings.data_dir, fresh=mark is None),
         )
         if mark is None:
             # Before the first demo entry: from here on, the registry is a demo being loaded.
@@ -169,3 +175,21 @@ async def _keep_people(service: RegistryService, demo: DemoData) -> None:
     custodial = service.custodial_signing()
     for signer in [s for s in demo.signers if s.role == "ppk"][:DEMO_CUSTODIAL_PPKS]:
         await custodial.import_key(signer.private_key, DEMO_PASSPHRASE)
+
+
+DEMO_SALT_KEY = "demo-salt.key"
+"""The secret the demo's NIP salts are made under (in the data folder, mode 0600)."""
+
+
+def demo_salt_key(data_dir: Path, *, fresh: bool) -> bytes:
+    """The demo's salt secret: a new one from the system's random source for a new load,
+    the one kept beside the operator keys to finish an interrupted load."""
+    path = data_dir / DEMO_SALT_KEY
+    if fresh or not path.exists():
+        key = secrets.token_bytes(32)
+        data_dir.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as out:
+            out.write(key)
+        return key
+    return path.read_bytes()

@@ -18,7 +18,14 @@ import random
 from dataclasses import dataclass, field
 
 from registry.demo import data
-from registry.demo.dates import GO_LIVE, add_days, timestamp
+from registry.demo.dates import (
+    ACTING_DAY_2020,
+    ACTING_REGIONS_2020,
+    CAMPAIGN_2020,
+    GO_LIVE,
+    add_days,
+    timestamp,
+)
 from registry.demo.signers import Actor, Builder, Event
 
 PJ_END = dt.date(2025, 2, 19)
@@ -46,6 +53,8 @@ class Office:
     step: str | None = None
     step_day: dt.date = GO_LIVE
     blocked: list[Rec] = field(default_factory=list)
+    asn_blocked: list[Rec] = field(default_factory=list)
+    """Recommendations whose ASN BKN blocked in SAPK (staff-block entries), until unblocked."""
 
 
 @dataclass(eq=False)
@@ -92,7 +101,7 @@ class Term:
 
     start: dt.date
     end: dt.date
-    kind: str  # "definitive", "pj" or "plt"
+    kind: str  # "definitive", "pj", "plt" or "pjs"
     same_person: bool = False
     until: dt.date | None = None
 
@@ -218,11 +227,43 @@ def _decree(rng: random.Random, region: Region, term: Term) -> tuple[str, dt.dat
     return f"Kepmendagri No. {series}-{n} Tahun {year}", add_days(term.start, -rng.randint(2, 20))
 
 
+def _acting_on(terms: list[Term], day: dt.date) -> bool:
+    return any(t.start <= day <= t.end and t.kind != "definitive" for t in terms)
+
+
+def _campaign_leave(rng: random.Random, regions: list[Region], plans: list[list[Term]]) -> None:
+    """Incumbents who run in Pilkada 2020 hand over to a Pjs for the campaign.
+
+    As many as make :data:`ACTING_REGIONS_2020` regions led by an acting head
+    on :data:`ACTING_DAY_2020` (with the regions led by a Plt that day).
+    """
+    start, end = CAMPAIGN_2020
+    acting = sum(_acting_on(terms, ACTING_DAY_2020) for terms in plans)
+    eligible = [
+        n
+        for n, (region, terms) in enumerate(zip(regions, plans, strict=True))
+        if region.kind != "pusat"
+        and region.cycle == 2015
+        and any(t.kind == "definitive" and t.start < start and end < t.end for t in terms)
+    ]
+    assert len(eligible) >= ACTING_REGIONS_2020 - acting, "too few incumbents to stand down"
+    for n in sorted(rng.sample(eligible, ACTING_REGIONS_2020 - acting)):
+        terms = plans[n]
+        i, term = next((i, t) for i, t in enumerate(terms) if t.start < start and end < t.end)
+        terms[i : i + 1] = [
+            Term(term.start, add_days(start, -1), "definitive", term.same_person),
+            Term(start, end, "pjs"),
+            Term(add_days(end, 1), term.end, "definitive", same_person=True),
+        ]
+
+
 def appoint_heads(b: Builder, regions: list[Region]) -> None:
     """Give each region its offices: a key, an enrolment and a decree per planned term."""
     resign = 0
+    plans = [_plan(b.rng, region) for region in regions]
+    _campaign_leave(b.rng, regions, plans)
     for number, region in enumerate(regions):
-        terms = _plan(b.rng, region)
+        terms = plans[number]
         # Two acting regents/mayors resign to run in Pilkada 2024 (their keys are revoked).
         if resign < 2 and terms[-1].kind == "pj" and region.kind != "provinsi" and number % 7 == 3:
             last = terms[-1]
@@ -231,13 +272,17 @@ def appoint_heads(b: Builder, regions: list[Region]) -> None:
                 last.until = dt.date(2024, 7, 25)
                 terms.append(Term(dt.date(2024, 7, 26), last.end, "pj"))
         name = ""
+        names: list[str] = []
         for n, term in enumerate(terms):
             until = term.until or term.end
             if not term.same_person:
                 name = b.person()
+            elif term.kind == "definitive" and n >= 2 and terms[n - 1].kind == "pjs":
+                name = names[n - 2]
+            names.append(name)
             if until < GO_LIVE:
                 continue
-            prefix = {"definitive": "", "pj": "Pj. ", "plt": "Plt. "}[term.kind]
+            prefix = {"definitive": "", "pj": "Pj. ", "plt": "Plt. ", "pjs": "Pjs. "}[term.kind]
             jabatan = f"{prefix}{region.title} {region.short}".strip()
             actor = b.actor(
                 f"ppk/{region.instansi}/{n}",
@@ -246,7 +291,7 @@ def appoint_heads(b: Builder, regions: list[Region]) -> None:
                 jabatan,
                 region.instansi,
                 region.province_at(term.start),
-                "definitive" if term.kind == "definitive" else "acting",
+                term.kind,
                 (term.start, term.end),
             )
             decree, decree_date = _decree(b.rng, region, term)

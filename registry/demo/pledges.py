@@ -200,15 +200,16 @@ def enrol_asn(b: Builder, regions: list[Region], template: bytes) -> None:
                 event = _declare(b, actor, day, election, region.instansi, template)
                 if not slipped and count >= 7 and election == "pemilu-2024":
                     slipped = True
-                    wrong = region.instansi.replace("Pemerintah", "Pemerintahan", 1)
-                    slip = _declare(b, actor, add_days(day, 1), election, wrong, template)
+                    # (a slip the registry cannot catch: another instansi would be refused)
+                    wrong = election.replace("2024", "2014")
+                    slip = _declare(b, actor, add_days(day, 1), wrong, region.instansi, template)
                     b.emit(
                         actor,
                         b.working_hours(add_days(day, 2)),
                         {
                             "type": "revocation",
                             "entry": slip,
-                            "reason": "Nama instansi salah tulis; deklarasi yang berlaku adalah "
+                            "reason": "Nama pemilihan salah tulis; deklarasi yang berlaku adalah "
                             "deklarasi sebelumnya.",
                         },
                         day=add_days(day, 2),

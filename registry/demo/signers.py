@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import random
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from registry.demo import data
 from registry.demo.dates import GO_LIVE, add_days, timestamp
+from registry.records.personal import commit_nip
 from registry.signing.cose import CoseSigner
 from registry.signing.keys import raw_public_key
 from registry.verify.cose import key_id
@@ -71,16 +74,22 @@ class DemoData:
     ``signers`` are every enrolled demo key except the admin's (PPKs, ASN, the
     recommending authority, BKN, Bawaslu), with their private keys, for custodial
     storage under :data:`DEMO_PASSPHRASE`; an ASN's NIP is only here, never in the log.
-    ``identities`` open the reports' subject commitments.  ``expected`` counts
-    what the statements hold: ``reports``, ``recommendations``,
+    ``identities`` open the reports' subject commitments and the ASN enrolments'
+    ``nip_commitment`` (their salts are random: not reproducible from the seed).
+    ``expected`` counts what the statements hold: ``reports``, ``recommendations``,
     ``follow_ups_sanctioned`` (followed up), ``follow_ups_refused``,
-    ``not_followed_up`` (recommendations without a sanction, refusals included),
+    ``follow_ups_downgraded`` (a weaker sanction than recommended),
+    ``not_followed_up`` (recommendations without a sanction, refusals and
+    downgrades included), all of Pilkada 2020; the Pilkada 2018 baseline and
+    the Pilkada 2024 cases are counted apart, as ``<type>s_2018``/``_2024`` and
+    ``follow_ups_<sanctioned|downgraded>_2018``/``_2024``;
     the same three ``..._by_2020_07_31`` (by issued-at day in WIB),
     ``sanctioned_on_time``/``sanctioned_late`` (against the 14-day deadline),
     ``recommendations_to_acting``/``_definitive`` and ``sanctioned_by_acting``/
     ``_definitive`` (by the addressed PPK's head type), ``acting_regions`` and
-    ``acting_regions_with_violations`` (regions led by an acting head on
-    election day 2020, and those of them with a recommendation),
+    ``acting_regions_with_violations`` (regions led by an acting head, Pj, Plt
+    or Pjs, on the last day of the 2020 campaign, and those of them with a
+    recommendation), ``staff_blocks`` (SAPK blocks and unblocks of ASN),
     ``enforcement_steps`` and ``enforcement_<step>``, and per type
     ``enrolments``, ``templates``, ``pacts``, ``declarations``, ``revocations``,
     ``key_revocations``, plus ``statements``.
@@ -121,12 +130,24 @@ class Event:
     index: int = -1
 
 
+KASN = "Komisi Aparatur Sipil Negara"
+KASN_DISSOLVED = dt.date(2023, 10, 31)
+"""Law 20/2023 on the ASN (31 October 2023) dissolved KASN; its duties passed to others."""
+
+
 class Builder:
     """Builds the events of the demo; one instance per :func:`build_demo` call."""
 
-    def __init__(self, admin: CoseSigner, seed: int, recommending_authority: str) -> None:
+    def __init__(
+        self,
+        admin: CoseSigner,
+        seed: int,
+        recommending_authority: str,
+        salt_key: bytes | None = None,
+    ) -> None:
         self.rng = random.Random(seed)  # noqa: S311 (reproducible demo data, not secrets)
         self.seed = seed
+        self.salt_key = secrets.token_bytes(32) if salt_key is None else salt_key
         self.events: list[Event] = []
         self.signers: list[DemoSigner] = []
         self.identities: list[DemoIdentity] = []
@@ -154,12 +175,23 @@ class Builder:
         self.recommender = self._institution(
             "recommender",
             "recommender",
+            "Komisi Aparatur Sipil Negara",
+            KASN,
+            "Keppres No. 118/M Tahun 2014",
+            dt.date(2014, 9, 26),
+            KASN_DISSOLVED - dt.timedelta(days=1),
+        )
+        """KASN: it issued the 2020 recommendations; its term ends when Law 20/2023 dissolved it."""
+        self.successor = self._institution(
+            "recommender/2023",
+            "recommender",
             "Pejabat Penerbit Rekomendasi Netralitas ASN",
             recommending_authority,
-            "SK No. 17/KEP/2019",
-            dt.date(2019, 11, 1),
-            dt.date(2024, 10, 31),
+            "SK No. 17/KEP/2023",
+            KASN_DISSOLVED,
+            dt.date(2028, 10, 30),
         )
+        """The institution that took over KASN's recommendations (the configured authority)."""
         self.bkn = self._institution(
             "bkn",
             "bkn",
@@ -247,6 +279,10 @@ class Builder:
             "term_start": signer.term_start,
             "term_end": signer.term_end,
         }
+        if nip is not None:  # the NIP only behind a commitment, under a secret salt
+            salt, commitment = self.commit(nip, draw=False)
+            enrolment["nip_commitment"] = commitment
+            self.identities.append(DemoIdentity(commitment, salt, nip, name))
         if province:
             enrolment["province"] = province
         if head_type:
@@ -268,6 +304,21 @@ class Builder:
         )
         self.enrol(actor, max(GO_LIVE, start), decree, add_days(start, -7))
         return actor
+
+    def commit(self, nip: str, *, draw: bool = True) -> tuple[bytes, bytes]:
+        """``(salt, SHA-256(salt || NIP))`` under a salt no one can recompute from the seed.
+
+        A seeded salt could be recomputed from the public seed, and every NIP then
+        found by trying 18-digit numbers: the salt is an HMAC under :attr:`salt_key`,
+        a secret from the system's random source (kept in the data folder by
+        ``registry demo``, so that an interrupted load is finished with the same
+        statements).  ``draw`` still makes the seeded draw the salt once was, so
+        that everything else the seed decides (every figure) stays as it was.
+        """
+        seeded = self.rng.randbytes(16) if draw else b""
+        material = b"demo-salt\x00" + seeded + nip.encode()
+        salt = hmac.new(self.salt_key, material, hashlib.sha256).digest()[:16]
+        return commit_nip(nip, salt)
 
     def enrol(
         self, actor: Actor, day: dt.date, decree: str, decree_date: dt.date, hour: int = 7

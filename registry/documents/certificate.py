@@ -312,8 +312,8 @@ async def find_template(service: RegistryService, sha256: bytes) -> Template | N
 
 async def _checkpoint_under(service: RegistryService, receipt: bytes) -> str:
     """The registry-signed checkpoint of the tree the receipt proves inclusion in."""
-    keys = {service.keys.log.kid: service.keys.log.public_key}
-    info = verify_receipt(receipt, keys)
+    keys = service.state.keys
+    info = verify_receipt(receipt, keys.by_kid(), validity=keys.validity())
     if info.ok and info.value is not None:
         stored = await service.checkpoint_at(info.value.tree_size)
         if stored is not None:

@@ -323,7 +323,7 @@ class EntryQrMaker:
         signer = service.signer(record.signer_kid)
         if signer is None:
             raise LookupError(f"entry {index}'s signer {record.signer_kid.hex()} is not enrolled")
-        log_key, origin = service.keys.log, service.settings.origin
+        log_key, origin = service.state.log_key, service.settings.origin
         witnessed = await self._witnessed(index, record.leaf)
         offline = await asyncio.to_thread(
             offline_qr,
@@ -356,7 +356,10 @@ class EntryQrMaker:
             for s in service.cosigned.signers
             if s in by_signer
         )
-        receipt = service.receipt_at(leaf, index, checkpoint)
+        try:
+            receipt = service.receipt_at(leaf, index, checkpoint)
+        except LookupError:  # a checkpoint from before a log key rotation: no key held for it
+            return None
         return WitnessedParts(checkpoint.size, checkpoint.root, cosignatures, receipt)
 
     async def file(

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from registry.i18n import Message
@@ -44,10 +45,15 @@ def pin_path(data_dir: Path, origin: str) -> Path:
 class CheckpointPin:
     """The pin file of one log: read (verified with the log's key) and replaced atomically."""
 
-    def __init__(self, path: Path, log_key: VerifierKey, origin: str) -> None:
+    def __init__(
+        self, path: Path, log_key: VerifierKey, origin: str, also: Sequence[VerifierKey] = ()
+    ) -> None:
         self.path = path
         self.log_key = log_key
         self.origin = origin
+        self.also = tuple(also)
+        """Other keys the pin may be signed with: the successor of a log key rotation cut
+        short between its commit and the key files' renaming."""
 
     def read(self) -> Checkpoint | None:
         """The pinned checkpoint; ``None`` if none was pinned yet.
@@ -62,7 +68,7 @@ class CheckpointPin:
             return None
         detail = f"more than {MAX_PIN_SIZE} bytes" if len(data) > MAX_PIN_SIZE else ""
         if not detail:
-            verdict = verify_checkpoint(data, [self.log_key], origin=self.origin)
+            verdict = verify_checkpoint(data, [self.log_key, *self.also], origin=self.origin)
             if verdict.ok and verdict.value is not None:
                 return verdict.value
             detail = verdict.detail

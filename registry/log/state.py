@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from registry.i18n import Message
 from registry.log.checkpoint import sign_checkpoint
 from registry.log.integrity import LogContradiction, b64
+from registry.log.log_keys import LogKeys
 from registry.log.receipt import issue_receipt
 from registry.log.tree import MerkleTree
 from registry.signing.cose import CoseSigner
@@ -51,8 +52,8 @@ class LogState:
         last_leaf_hash: bytes = ZERO_HASH,
     ) -> None:
         self.origin = origin
-        self.log_key = log_key
-        self.note_signer = note_signer
+        self.keys = LogKeys.single(log_key, note_signer)
+        """The log's keys over time (rotations) and the private keys held here."""
         self.tree = tree or MerkleTree()
         self.last_leaf_hash = last_leaf_hash
         self.checkpoint_sizes: list[int] = []
@@ -61,6 +62,27 @@ class LogState:
         self.pinned: Checkpoint | None = None
         """The checkpoint pinned outside the database (set on the sequencer): every
         checkpoint :meth:`append` signs extends it."""
+
+    @property
+    def log_key(self) -> CoseSigner:
+        """The key that signs the next receipts (the current log key)."""
+        self.keys.check_held()
+        assert self.keys.current.signer is not None
+        return self.keys.current.signer
+
+    @property
+    def note_signer(self) -> NoteSigner:
+        """The key that signs the next checkpoint (the current log key, as a note signer)."""
+        self.keys.check_held()
+        assert self.keys.current.note is not None
+        return self.keys.current.note
+
+    def rotate(self, previous: bytes, public_key: bytes, index: int, now_ms: int) -> None:
+        """Make ``public_key`` (held in standby) the log key from tree size ``index + 1`` on:
+        the rotation appended as entry ``index``.  Undone by :meth:`rollback`."""
+        if not self.keys.holds(public_key):
+            raise ValueError(f"no private key held for the new log key {public_key.hex()}")
+        self.keys.announce(previous, public_key, index + 1, now_ms)
 
     @property
     def size(self) -> int:
@@ -152,6 +174,7 @@ class LogState:
 
     def rollback(self, size: int) -> None:
         """Forget leaves appended past ``size`` (their batch was not written)."""
+        self.keys.rollback(size)
         if size >= self.tree.size:
             return
         self.tree.truncate(size)
@@ -177,6 +200,7 @@ class LogState:
         root = self.tree.root(size)
         proof = self.tree.inclusion_proof(index, size)
         issued = (issued_at_ms or 0) // 1000
-        return issue_receipt(
-            self.log_key, self.origin, leaf_bytes, index, size, proof, root, issued
-        )
+        held = self.keys.signers_for(size)
+        if held is None:
+            raise LookupError(f"no log key held here may sign a tree of {size} entries")
+        return issue_receipt(held[0], self.origin, leaf_bytes, index, size, proof, root, issued)

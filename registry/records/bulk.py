@@ -21,7 +21,7 @@ import datetime as dt
 import hashlib
 import re
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,7 +124,12 @@ class _Checker:
     """Validates one table's rows; holds what rows share (identities, duplicates, PPKs)."""
 
     def __init__(
-        self, table: Table, kind: ImportType, enrolled: Iterable[SignerKeyRecord], today: dt.date
+        self,
+        table: Table,
+        kind: ImportType,
+        enrolled: Iterable[SignerKeyRecord],
+        today: dt.date,
+        nips: Mapping[bytes, str],
     ) -> None:
         self.table, self.kind, self.today = table, kind, today
         self.out = Validated(kind)
@@ -134,8 +139,9 @@ class _Checker:
             self.out.headers.setdefault("ppk_kid", self.out.headers["ppk_nip"])
         self.ppks: dict[str, list[SignerKeyRecord]] = {}
         for key in enrolled:
-            if key.role == "ppk" and key.nip and key.revoked_at is None:
-                self.ppks.setdefault(key.nip, []).append(key)
+            nip = key.nip or (nips.get(key.nip_commitment) if key.nip_commitment else None)
+            if key.role == "ppk" and nip and key.revoked_at is None:
+                self.ppks.setdefault(nip, []).append(key)
         # a field without a column in the file is reported under the column's usual name
         self.columns_by_field = {c.field: c.names[0] for c in COLUMNS[kind]}
         self.people: dict[str, tuple[IdentityRecord, int]] = {}
@@ -268,16 +274,19 @@ def validate_table(
     kind: ImportType,
     *,
     enrolled: Iterable[SignerKeyRecord] = (),
+    nips: Mapping[bytes, str] | None = None,
     today: dt.date | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Validated:
     """Every row of ``table`` checked as a ``kind`` statement; all errors, in row order.
 
-    ``enrolled`` are the registry's keys, to find a PPK by ``ppk_nip``;
+    ``enrolled`` are the registry's keys, to find a PPK by ``ppk_nip``: the NIP
+    an old enrolment carries, or the one behind its ``nip_commitment`` in
+    ``nips`` (commitment to NIP, from the identities table);
     ``today`` (default: today in WIB) bounds per-row dates.  Identities are
     made only for valid rows' people; nothing here touches the store.
     """
-    checker = _Checker(table, kind, enrolled, today or dt.datetime.now(WIB).date())
+    checker = _Checker(table, kind, enrolled, today or dt.datetime.now(WIB).date(), nips or {})
     if checker.check_header():
         for number, cells in table.rows:
             checker.check_row(number, cells)

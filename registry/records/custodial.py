@@ -6,9 +6,13 @@ the store only ever holds the sealed bytes.  To sign, the owner sends the
 passphrase with the record: :meth:`CustodialSigning.sign_and_register`
 validates the record, opens the key (scrypt, in a worker thread so the event
 loop keeps serving), signs the record as a statement and registers it like
-any other.  Wrong passphrases are counted in the store; the
-``sign_max_failures``-th in a row locks the key for ``sign_lockout_seconds``,
-during which even the right passphrase is refused.
+any other.  Wrong passphrases are held back as :mod:`registry.records.throttle`
+says: the ``sign_max_failures``-th in a row *from one client* locks that client
+(not the key) out for ``sign_lockout_seconds``, during which even the right
+passphrase from it is refused; and once a key has had that many wrong
+passphrases in a row from anywhere (counted in the store), attempts on it are
+spaced :data:`SLOW_DOWN_MS` apart, so that a kid cannot be guessed at from many
+addresses.  A client that made no mistake is never refused.
 
 The passphrase is never stored, logged, nor put in an exception message.
 """
@@ -30,6 +34,7 @@ from registry.i18n import DEFAULT_LANGUAGE, Message
 from registry.records.errors import KeyLockedError, NotFound, WrongPassphraseError
 from registry.records.registration import Registered
 from registry.records.schemas import parse_record_fields, record_payload
+from registry.records.throttle import ClientLockouts, slow_down_wait_ms
 from registry.signing.cose import CoseSigner
 from registry.signing.keys import (
     KeyFileError,
@@ -55,6 +60,17 @@ Register = Callable[[bytes], Awaitable[Registered]]
 
 Clock = Callable[[], int]
 """The time in integer milliseconds since the Unix epoch."""
+
+Sleep = Callable[[float], Awaitable[None]]
+"""Waits a number of seconds (:func:`asyncio.sleep`; tests pass one that moves their clock)."""
+
+SLOW_DOWN_MS = 2_000
+"""Once a key has had ``sign_max_failures`` wrong passphrases in a row from anywhere, the
+least time between two attempts on it (per process)."""
+
+NEVER = 2**31 - 1
+"""A failure count the store never reaches (its column is 32-bit): the store counts, it no
+longer locks keys."""
 
 
 def wall_clock_ms() -> int:
@@ -92,12 +108,18 @@ class CustodialSigning:
         register: Register | None = None,
         *,
         clock_ms: Clock = wall_clock_ms,
+        sleep: Sleep = asyncio.sleep,
+        slow_down_ms: int = SLOW_DOWN_MS,
     ) -> None:
         self._store = store
         self._max_failures = settings.sign_max_failures
         self._lockout_seconds = settings.sign_lockout_seconds
         self._register = register
         self._clock_ms = clock_ms
+        self._sleep = sleep
+        self._slow_down_ms = slow_down_ms
+        self._clients = ClientLockouts(self._max_failures, self._lockout_seconds * 1000)
+        self._last_attempt: dict[bytes, int] = {}
         self._gates: dict[bytes, tuple[asyncio.Lock, int]] = {}
 
     async def create(self, passphrase: str) -> tuple[bytes, bytes]:
@@ -126,13 +148,14 @@ class CustodialSigning:
         return kid, public
 
     async def sign_and_register(
-        self, kid: bytes, passphrase: str, record: dict[str, Any]
+        self, kid: bytes, passphrase: str, record: dict[str, Any], client: str = ""
     ) -> Registered:
         """Sign ``record`` with the custodial key ``kid`` opened by ``passphrase``, and register it.
 
         ``record`` is a record as JSON gives it (binary fields as hex or
         base64url text).  In order, raises :class:`NotFound` for an unknown
-        key, :class:`KeyLockedError` for a locked one,
+        key, :class:`KeyLockedError` when ``client`` (the caller's address) is locked out
+        of it,
         :class:`registry.records.schemas.RecordError` for a record that does
         not fit its schema (no attempt is counted), and
         :class:`WrongPassphraseError` (or :class:`KeyLockedError` for the
@@ -142,51 +165,69 @@ class CustodialSigning:
         """
         if self._register is None:
             raise RuntimeError("this CustodialSigning was made without a register function")
+        self._refuse_if_locked(kid, client)
         async with self._gate(kid):
             held = await self._store.get_custodial_key(kid)
             if held is None:
                 raise NotFound(Message("notfound.custodial-key", {"kid": kid.hex()}))
-            self._refuse_if_locked(held)
+            self._refuse_if_locked(kid, client)
             payload = _validated(record)
-            key = await self._open(held, passphrase)
+            await self._slow_down(held)
+            key = await self._open(held, passphrase, client)
         statement = CoseSigner(key).sign_statement(payload, issuer=kid.hex())
         registered = await self._register(statement)
         log.info("custodial key %s signed entry %d", kid.hex(), registered.index)
         return registered
 
-    def _refuse_if_locked(self, held: CustodialKeyRecord) -> None:
+    def _refuse_if_locked(self, kid: bytes, client: str) -> None:
         now = self._clock_ms()
-        if held.locked_until is not None and held.is_locked(now):
-            raise KeyLockedError(
-                held.kid, held.locked_until, _seconds_until(held.locked_until, now)
-            )
+        state = self._clients.state(kid, client)
+        if state.locked_until is not None and state.is_locked(now):
+            raise KeyLockedError(kid, state.locked_until, _seconds_until(state.locked_until, now))
 
-    async def _open(self, held: CustodialKeyRecord, passphrase: str) -> Ed25519PrivateKey:
+    async def _slow_down(self, held: CustodialKeyRecord) -> None:
+        """Space attempts on a key under attack (inside its gate: one attempt at a time)."""
+        wait = slow_down_wait_ms(
+            held.failed_attempts,
+            self._max_failures,
+            self._last_attempt.get(held.kid),
+            self._clock_ms(),
+            self._slow_down_ms,
+        )
+        if wait:
+            await self._sleep(wait / 1000)
+        self._last_attempt[held.kid] = self._clock_ms()
+
+    async def _open(
+        self, held: CustodialKeyRecord, passphrase: str, client: str
+    ) -> Ed25519PrivateKey:
         try:
             # scrypt takes about a tenth of a second of CPU: keep it off the event loop.
             key = await asyncio.to_thread(open_private_key, held.encrypted_key, passphrase)
         except WrongPassphrase:
-            await self._count_failure(held.kid)
+            await self._count_failure(held.kid, client)
         if key_id(raw_public_key(key)) != held.kid:
             raise KeyFileError(f"custodial key {held.kid.hex()} holds another key")
+        self._clients.success(held.kid, client)
+        self._last_attempt.pop(held.kid, None)
         if held.failed_attempts or held.locked_until is not None:
             await self._store.reset_custodial_failures(held.kid)
         return key
 
-    async def _count_failure(self, kid: bytes) -> NoReturn:
+    async def _count_failure(self, kid: bytes, client: str) -> NoReturn:
         now = self._clock_ms()
         try:
-            updated = await self._store.record_custodial_failure(
-                kid,
-                now_ms=now,
-                max_failures=self._max_failures,
-                lockout_ms=self._lockout_seconds * 1000,
+            # The store counts the key's wrong passphrases from anywhere (for the slow-down);
+            # it never locks the key: a lockout is per client (ClientLockouts).
+            await self._store.record_custodial_failure(
+                kid, now_ms=now, max_failures=NEVER, lockout_ms=0
             )
         except UnknownKey:
             raise NotFound(Message("notfound.custodial-key", {"kid": kid.hex()})) from None
+        updated = self._clients.failure(kid, client, now)
         if updated.locked_until is not None and updated.is_locked(now):
             log.warning(
-                "custodial key %s locked for %d s after %d wrong passphrases",
+                "a client is locked out of custodial key %s for %d s after %d wrong passphrases",
                 kid.hex(),
                 self._lockout_seconds,
                 self._max_failures,
@@ -197,7 +238,7 @@ class CustodialSigning:
                 _seconds_until(updated.locked_until, now),
                 just_locked=True,
             )
-        remaining = self._max_failures - updated.failed_attempts
+        remaining = self._max_failures - updated.failures
         log.warning(
             "wrong passphrase for custodial key %s (attempts left: %d)", kid.hex(), remaining
         )

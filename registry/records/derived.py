@@ -33,7 +33,14 @@ from registry.log.state import LogState
 from registry.records.directory import KeyDirectory, RevokedEntries
 from registry.records.errors import TamperedEntry
 from registry.records.policy import key_change_of
-from registry.records.schemas import Enrolment, KeyRevocation, RecordError, parse_record
+from registry.records.schemas import (
+    Enrolment,
+    KeyRevocation,
+    KeySuccession,
+    RecordError,
+    parse_record,
+)
+from registry.records.succession import succession_changes
 from registry.records.verified import EntryChecker, StatementFacts, TamperAlarm, read_statement
 from registry.store.models import (
     EntryRecord,
@@ -43,7 +50,7 @@ from registry.store.models import (
     SignerKeyRecord,
 )
 
-DERIVING_TYPES = ("enrolment", "key-revocation", "revocation")
+DERIVING_TYPES = ("enrolment", "key-revocation", "revocation", "key-succession")
 """The statement types whose entries change the keys or what stands."""
 
 KEY_COLUMNS = tuple(field.name for field in fields(SignerKeyRecord))
@@ -81,12 +88,12 @@ class DerivedTables:
         touched: set[bytes] = set()
         revocations: list[RevokedEntryRecord] = []
         for record in records:
-            change = _change_of(checker, record)
-            if isinstance(change, RevokedEntryRecord):
-                revocations.append(change)
-            elif change is not None and not _unknown_revoked(change, staged, self.alarm):
-                staged.apply(change)
-                touched.add(change.kid)
+            for change in _changes_of(checker, record, staged, self.alarm):
+                if isinstance(change, RevokedEntryRecord):
+                    revocations.append(change)
+                elif not _unknown_revoked(change, staged, self.alarm):
+                    staged.apply(change)
+                    touched.add(change.kid)
         self._compare_keys(stored_keys, staged, touched)
         self._compare_revoked(stored_revoked, revocations)
         for kid in touched:
@@ -141,7 +148,31 @@ def _shown(value: object) -> str:
     return value.hex() if isinstance(value, bytes) else str(value)
 
 
-def _change_of(checker: EntryChecker, record: EntryRecord) -> KeyChange | RevokedEntryRecord | None:
+def _changes_of(
+    checker: EntryChecker, record: EntryRecord, keys: KeyDirectory, alarm: TamperAlarm
+) -> tuple[KeyChange | RevokedEntryRecord, ...]:
+    """What ``record`` changes (a succession: the successor's enrolment, the old key's end)."""
+    change = _change_of(checker, record)
+    if not isinstance(change, KeySuccession):
+        return () if change is None else (change,)
+    predecessor = keys.get(change.kid)
+    if predecessor is None:  # its enrolment was hidden from the read by type
+        alarm.report(
+            {
+                "table": "entries",
+                "index": str(record.idx),
+                "column": "type",
+                "stored": "key-succession of a key no enrolment entry makes",
+                "derived": f"the enrolment of {change.kid.hex()} is missing from the read by type",
+            }
+        )
+        return ()
+    return succession_changes(change, predecessor, record.idx, record.registered_at)
+
+
+def _change_of(
+    checker: EntryChecker, record: EntryRecord
+) -> KeyChange | RevokedEntryRecord | KeySuccession | None:
     """What ``record`` changes, read from its statement once the leaf vouches for it."""
     index = record.idx
     try:
@@ -159,14 +190,16 @@ def _change_of(checker: EntryChecker, record: EntryRecord) -> KeyChange | Revoke
         if not isinstance(entry, int) or not isinstance(reason, str):  # pragma: no cover
             raise _refusal({"index": str(index), "column": "payload", "expected": "a revocation"})
         return RevokedEntryRecord(entry, index, reason)
-    if facts.type not in ("enrolment", "key-revocation"):
+    if facts.type not in ("enrolment", "key-revocation", "key-succession"):
         return None
     try:
-        parsed = parse_record(facts.payload)
+        parsed = parse_record(facts.payload, logged=True)
     except RecordError as exc:  # an entry this version of the registry cannot read
         raise _refusal(
             {"index": str(index), "column": "payload", "expected": facts.type, "found": str(exc)}
         ) from exc
+    if isinstance(parsed, KeySuccession):
+        return parsed
     if not isinstance(parsed, Enrolment | KeyRevocation):  # pragma: no cover - type checked
         return None
     return key_change_of(parsed, index)

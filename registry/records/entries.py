@@ -46,8 +46,7 @@ def batch_rows(
                 content_sha256=statement.content_sha256,
             )
         )
-        if admission.key_change is not None:
-            key_changes.append(admission.key_change)
+        key_changes.extend(admission.key_changes)
         if admission.revokes is not None:
             revocations.append(
                 RevokedEntryRecord(admission.revokes, index, admission.revocation_reason or "")

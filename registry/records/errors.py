@@ -253,13 +253,14 @@ class TamperedEntry(Exception):
 class WrongPassphraseError(Exception):
     """The passphrase does not open a custodial key; nothing was signed.
 
-    ``attempts_remaining`` wrong passphrases more lock the key for
-    ``lockout_seconds``.  The message names the key, never the passphrase.
+    ``attempts_remaining`` wrong passphrases more from the same client lock
+    that client out of the key for ``lockout_seconds``.  The message names the key,
+    never the passphrase.
     """
 
     def __init__(self, kid: bytes, attempts_remaining: int, lockout_seconds: int) -> None:
         self.message = Message(
-            "custodial.wrong-passphrase",
+            "custodial.client-wrong-passphrase",
             {"kid": kid.hex(), "remaining": attempts_remaining, "seconds": lockout_seconds},
         )
         super().__init__(self.message.render(DEFAULT_LANGUAGE))
@@ -269,7 +270,7 @@ class WrongPassphraseError(Exception):
 
 
 class KeyLockedError(Exception):
-    """A custodial key locked after too many wrong passphrases; nothing was signed.
+    """A client locked out of a custodial key after too many wrong passphrases; nothing signed.
 
     ``locked_until`` is in milliseconds since the Unix epoch; ``retry_after``
     the whole seconds until then (at least 1).  ``just_locked`` says the
@@ -279,7 +280,7 @@ class KeyLockedError(Exception):
     def __init__(
         self, kid: bytes, locked_until: int, retry_after: int, *, just_locked: bool = False
     ) -> None:
-        key = "custodial.just-locked" if just_locked else "custodial.locked"
+        key = "custodial.client-just-locked" if just_locked else "custodial.client-locked"
         self.message = Message(key, {"kid": kid.hex(), "seconds": retry_after})
         super().__init__(self.message.render(DEFAULT_LANGUAGE))
         self.kid = kid

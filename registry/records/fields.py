@@ -20,6 +20,7 @@ from typing import Any
 import msgspec
 import msgspec.inspect as mi
 
+from registry.i18n import Message
 from registry.records.errors import FieldError
 
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
@@ -31,6 +32,17 @@ _PATTERN_REASONS = {
     LANGUAGE_PATTERN: "not-a-language",
 }
 """What a text field's pattern asks for, as a reason (the pattern itself is never shown)."""
+
+LONG_TEXT_MAX_LENGTH = 20_000
+"""The length of the long texts (a template's text, a report's description): these alone
+may break lines."""
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_CONTROL_MULTILINE = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+"""Characters no text of a record may hold: the C0 and C1 controls and DEL (a long text
+may hold tab and newline), the Unicode line separators, and the bidirectional overrides
+and isolates, which make a name read otherwise than it is written."""
 
 
 _INFO: dict[type[Any], mi.StructType] = {}
@@ -64,6 +76,45 @@ def date_fields(struct: type[Any]) -> tuple[str, ...]:
         for f in _info(struct).fields
         if any(getattr(t, "pattern", None) == DATE_PATTERN for t in _options(f.type))
     )
+
+
+def control_errors(struct: type[Any], payload: Mapping[str, Any]) -> list[FieldError]:
+    """Every text of ``payload`` (nested ones too) holding a control character, by field."""
+    errors: list[FieldError] = []
+    _controls_in_struct(_info(struct), payload, "", errors)
+    return errors
+
+
+def _controls_in_struct(
+    info: mi.StructType, data: Any, path: str, errors: list[FieldError]
+) -> None:
+    if not isinstance(data, Mapping):
+        return
+    for f in info.fields:
+        if f.encode_name in data:
+            _controls_in(f.type, data[f.encode_name], _path(path, f.encode_name), errors)
+
+
+def _controls_in(kind: mi.Type, value: Any, path: str, errors: list[FieldError]) -> None:
+    for option in _options(kind):
+        if isinstance(option, mi.StrType) and isinstance(value, str):
+            multiline = (option.max_length or 0) >= LONG_TEXT_MAX_LENGTH
+            found = (_CONTROL_MULTILINE if multiline else _CONTROL).search(value)
+            if found is not None:
+                params = {
+                    "character": f"U+{ord(found[0]):04X}",
+                    "position": found.start() + 1,
+                    "allowed": Message("schema.control-character.multiline") if multiline else "",
+                }
+                errors.append(FieldError(path, "control-character", params))
+            return
+        if isinstance(option, mi.ListType) and isinstance(value, list):
+            for i, item in enumerate(value):
+                _controls_in(option.item_type, item, f"{path}[{i}]", errors)
+            return
+        if isinstance(option, mi.StructType) and isinstance(value, Mapping):
+            _controls_in_struct(option, value, path, errors)
+            return
 
 
 def bad_day(value: Any) -> bool:

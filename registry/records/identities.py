@@ -18,7 +18,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol, TypeVar
 
 from registry.records.errors import BatchRefused
-from registry.store.models import IdentityRecord
+from registry.store.migrate import upgrade
+from registry.store.models import AccessRecord, IdentityRecord
 from registry.store.repository import Store
 
 IDENTITY_CHUNK = 5_000
@@ -75,6 +76,24 @@ class Identities:
         for start in range(0, len(identities), IDENTITY_CHUNK):
             await self._store.put_identities(identities[start : start + IDENTITY_CHUNK])
 
+    async def of_nip(self, nip: str) -> list[IdentityRecord]:
+        """The unerased identities kept for ``nip`` (one per commitment made of it)."""
+        return await self._store.identities_of_nip(nip)
+
+    async def nips_of(self, commitments: Sequence[bytes]) -> dict[bytes, str]:
+        """The NIP behind each of ``commitments`` still kept."""
+        return await self._store.nips_of(commitments)
+
+    async def record_access(self, record: AccessRecord) -> None:
+        """Add a read of personal data to the access log."""
+        await self._store.record_access(record)
+
+    async def access_log(
+        self, *, subjects: Sequence[str] = (), kid: bytes | None = None
+    ) -> list[AccessRecord]:
+        """The reads of personal data recorded, or those of ``subjects`` / by ``kid``."""
+        return await self._store.list_access(subjects=subjects, kid=kid)
+
     async def use_request(self, digest: bytes, *, now_ms: int, expires_at: int) -> bool:
         """Record the signed request with SHA-256 ``digest`` as used; False if it was already."""
         return await self._store.use_request(digest, now_ms=now_ms, expires_at=expires_at)
@@ -117,3 +136,24 @@ def _record(person: Person) -> IdentityRecord:
     if isinstance(person, IdentityRecord):
         return person
     return IdentityRecord(person.commitment, person.salt, person.nip, person.name)
+
+
+async def keep_identity(database_url: str, person: Person) -> None:
+    """Keep one identity in the registry database at ``database_url`` (brought up to date
+    first: the command line may run before the server ever did)."""
+    await upgrade(database_url)
+    async with Store.open(database_url) as store:
+        await Identities(store).keep([person])
+
+
+async def read_access_log(
+    database_url: str, *, nip: str | None = None, kid: bytes | None = None
+) -> list[AccessRecord]:
+    """The reads of personal data recorded in the database at ``database_url``: all, or those
+    of the person with ``nip`` (by NIP, and by each commitment kept for it), or by ``kid``."""
+    await upgrade(database_url)
+    async with Store.open(database_url) as store:
+        subjects: list[str] = []
+        if nip is not None:
+            subjects = [nip, *(i.commitment.hex() for i in await store.identities_of_nip(nip))]
+        return await store.list_access(subjects=subjects, kid=kid)

@@ -163,6 +163,15 @@ def _check_ppk(
 def _check_recommendation(
     statement: Statement, record: Recommendation, idx: int, keys: KeyView, entries: ReferenceView
 ) -> None:
+    issued = day_of(statement.issued_at)
+    if record.deadline < issued:
+        raise refused(
+            "deadline-before-issue",
+            "refusal.deadline-before-issue",
+            422,
+            deadline=record.deadline,
+            issued=issued,
+        )
     if record.report is not None:
         report = _earlier(entries, record.report, idx)
         if report is None:

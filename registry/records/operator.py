@@ -19,6 +19,10 @@ from registry.signing.note import NoteSigner
 
 ADMIN_KEY_FILE = "admin.key"
 LOG_KEY_FILE = "log.key"
+NEXT_LOG_KEY_FILE = "log-next.key"
+"""A log key made by ``registry rotate log-key``, held until the log announces it."""
+NEXT_ADMIN_KEY_FILE = "admin-next.key"
+"""An admin key made by ``registry rotate admin-key``, until its enrolment is in the log."""
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,8 @@ class OperatorKeys:
     admin: CoseSigner
     log: CoseSigner
     note: NoteSigner
+    standby: tuple[CoseSigner, NoteSigner] | None = None
+    """The log key a rotation in progress moves to (``log-next.key``), if any."""
 
 
 def keys_exist(data_dir: Path) -> bool:
@@ -49,7 +55,47 @@ def open_keys(data_dir: Path, passphrase: str, origin: str) -> OperatorKeys:
     """Open the operator's keys (raises ``KeyFileError``/``WrongPassphrase``)."""
     admin = load_key(data_dir / ADMIN_KEY_FILE, passphrase)
     log_key = load_key(data_dir / LOG_KEY_FILE, passphrase)
-    return OperatorKeys(CoseSigner(admin), CoseSigner(log_key), NoteSigner(log_key, origin))
+    standby = None
+    if (data_dir / NEXT_LOG_KEY_FILE).exists():
+        following = load_key(data_dir / NEXT_LOG_KEY_FILE, passphrase)
+        standby = (CoseSigner(following), NoteSigner(following, origin))
+    return OperatorKeys(
+        CoseSigner(admin), CoseSigner(log_key), NoteSigner(log_key, origin), standby
+    )
+
+
+def next_key(data_dir: Path, name: str, passphrase: str) -> Ed25519PrivateKey:
+    """The key waiting in ``name`` (made and sealed now if there is none yet).
+
+    Kept until the rotation is in the log, so a rotation cut short and run
+    again announces the same key.
+    """
+    path = data_dir / name
+    if path.exists():
+        return load_key(path, passphrase)
+    key = generate_key()
+    save_key(path, key, passphrase)
+    _sync(data_dir)
+    return key
+
+
+def promote(data_dir: Path, name: str, into: str, retired_kid: bytes) -> Path:
+    """Make the waiting key ``name`` the operator's ``into`` key; the old one is kept as
+    ``<into stem>-retired-<kid>.key`` (its public half is in the log; destroy the file
+    once no process needs it).  Returns the retired file's path."""
+    retired = data_dir / f"{Path(into).stem}-retired-{retired_kid.hex()[:16]}.key"
+    os.replace(data_dir / into, retired)
+    os.replace(data_dir / name, data_dir / into)
+    _sync(data_dir)
+    return retired
+
+
+def _sync(data_dir: Path) -> None:
+    folder = os.open(data_dir, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
 
 
 def reseal_keys(data_dir: Path, old: str, new: str, origin: str) -> OperatorKeys:

@@ -20,9 +20,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import cast
+from typing import Protocol, cast, runtime_checkable
 
 from registry.i18n import Message
+from registry.records.attest import ATTESTING_ROLES
+from registry.records.confirmations import CONFIRMING_ROLES, check_confirmation
 from registry.records.errors import FieldError, RegistrationRefused, refused
 from registry.records.obligations import (
     WIB,
@@ -33,21 +35,39 @@ from registry.records.obligations import (
     check_obligations,
     day_of,
 )
+from registry.records.pledges import check_pledge
 from registry.records.schemas import (
+    Declaration,
     Enrolment,
+    EnrolmentConfirmation,
     KeyRevocation,
+    KeySuccession,
+    Pact,
     Record,
     RecordError,
     Revocation,
     parse_record,
 )
+from registry.records.succession import check_succession, succession_changes
 from registry.store.models import KeyChange, KeyRevocationRecord, SignerKeyRecord
 from registry.verify.cose import key_id
 from registry.verify.statement import Statement
 
-__all__ = ["WIB", "EntrySummary", "EntryView", "KeyView", "ReferenceView", "admit"]
+__all__ = [
+    "WIB",
+    "AttestationView",
+    "EntrySummary",
+    "EntryView",
+    "KeyView",
+    "ReferenceView",
+    "admit",
+]
 
 CLOCK_SKEW_S = 300
+
+MAX_STATEMENT_AGE_S = 48 * 3600
+"""How far before the registry's clock a statement's claimed time may be, unless attested
+(``REGISTRY_MAX_STATEMENT_AGE_HOURS``)."""
 
 SIGNER_ROLES: Mapping[str, frozenset[str]] = {
     "enrolment": frozenset({"admin"}),
@@ -59,7 +79,13 @@ SIGNER_ROLES: Mapping[str, frozenset[str]] = {
     "recommendation": frozenset({"recommender"}),
     "follow-up": frozenset({"ppk"}),
     "enforcement": frozenset({"bkn"}),
-    "revocation": frozenset({"admin", "ppk", "asn", "recommender", "bkn", "bawaslu"}),
+    "revocation": frozenset({"admin", "ppk", "asn", "recommender", "bkn", "bawaslu", "panel"}),
+    "log-key-rotation": frozenset({"admin"}),
+    "key-succession": frozenset({"admin", "ppk", "asn", "recommender", "bkn", "bawaslu", "panel"}),
+    "staff-block": frozenset({"bkn"}),
+    "transfer": frozenset({"ppk"}),
+    "attestation": ATTESTING_ROLES,
+    "enrolment-confirmation": CONFIRMING_ROLES,
 }
 
 
@@ -72,6 +98,15 @@ class Admission:
     revokes: int | None = None
     revocation_reason: str | None = None
     instansi: str | None = None
+    attested_by: int | None = None
+    """The attestation entry that vouches for a statement older than the maximum age."""
+    also: tuple[KeyChange, ...] = ()
+    """Further key changes (a succession also revokes the key it replaces)."""
+
+    @property
+    def key_changes(self) -> tuple[KeyChange, ...]:
+        """Every key change, in the order they apply."""
+        return (() if self.key_change is None else (self.key_change,)) + self.also
 
 
 def _start_ms(date: str) -> int:
@@ -90,12 +125,28 @@ def parse_payload(statement: Statement) -> Record:
         ) from exc
 
 
-def check_signer(statement: Statement, key: SignerKeyRecord | None, now_ms: int) -> SignerKeyRecord:
-    """(2)-(4) The key is enrolled, unrevoked, of a role allowed, and signed within its term."""
+def check_signer(
+    statement: Statement,
+    key: SignerKeyRecord | None,
+    now_ms: int,
+    max_age_s: int = MAX_STATEMENT_AGE_S,
+    attested: bool = False,
+) -> SignerKeyRecord:
+    """(2)-(4) The key is enrolled, unrevoked, of a role allowed, and signed within its term.
+
+    Time rests on the registry's clock ``now_ms`` (the registration time its
+    leaf records): the claimed time (``iat``) may be at most ``max_age_s``
+    before it, unless the statement is ``attested`` history, so the claimed
+    day the term is checked against is at most that far from the registry's.
+    Revocation is judged at the registry's clock, attested history at its claimed time.
+    """
     kid = statement.kid.hex()
     if key is None:
         raise refused("unknown-key", "refusal.unknown-key", 403, {"kid": kid})
-    if key.revoked_at is not None and key.revoked_at <= now_ms:
+    # Attested history was signed when it claims (an authority vouches for it): a key revoked
+    # since still signed it; anything else is judged at the registry's clock.
+    at_ms = statement.issued_at * 1000 if attested else now_ms
+    if key.revoked_at is not None and key.revoked_at <= at_ms:
         raise refused(
             "revoked-key", "refusal.revoked-key", 403, {"kid": kid}, entry=key.revocation_idx
         )
@@ -117,6 +168,15 @@ def check_signer(statement: Statement, key: SignerKeyRecord | None, now_ms: int)
             422,
             issued_at=statement.issued_at,
             now=now_ms // 1000,
+        )
+    if not attested and statement.issued_at * 1000 < now_ms - max_age_s * 1000:
+        raise refused(
+            "stale-statement",
+            "refusal.stale-statement",
+            422,
+            issued=day_of(statement.issued_at),
+            registered=day_of(now_ms // 1000),
+            hours=max_age_s // 3600,
         )
     day = day_of(statement.issued_at)
     if not key.term_start <= day <= key.term_end:
@@ -150,6 +210,7 @@ def _enrolment_change(record: Enrolment, idx: int) -> SignerKeyRecord:
         role=record.role,
         name=record.name,
         nip=record.nip,
+        nip_commitment=record.nip_commitment,
         jabatan=record.jabatan,
         instansi=record.instansi,
         decree_number=record.decree_number,
@@ -179,11 +240,15 @@ def admit(
     keys: KeyView,
     entries: EntryView,
     bootstrap_admin: bytes | None = None,
+    max_age_s: int = MAX_STATEMENT_AGE_S,
 ) -> Admission:
     """Admit ``statement`` as entry ``idx``, or raise :class:`RegistrationRefused`.
 
     ``bootstrap_admin`` is the operator's admin kid, accepted for the admin's
-    own enrolment before any key is enrolled.
+    own enrolment before any key is enrolled (the log's first entry, whose
+    claimed time nothing earlier can bound).  A statement claiming a time more
+    than ``max_age_s`` before ``now_ms`` needs a standing attestation listing
+    it (``entries`` an :class:`AttestationView`).
     """
     record = parse_payload(statement)
     key = keys.get(statement.kid)
@@ -199,14 +264,17 @@ def admit(
         if change.kid != statement.kid:
             raise refused("unknown-key", "refusal.unknown-key.bootstrap", 403)
         return Admission(record, key_change=change, instansi=record.instansi)
-    signer = check_signer(statement, key, now_ms)
+    attested_by = _attestation(entries, statement, now_ms, max_age_s)
+    signer = check_signer(statement, key, now_ms, max_age_s, attested_by is not None)
     if isinstance(record, Enrolment):
         change = _enrolment_change(record, idx)
         if keys.get(change.kid) is not None:
             raise refused(
                 "already-enrolled", "refusal.already-enrolled", 409, {"kid": change.kid.hex()}
             )
-        return Admission(record, key_change=change, instansi=record.instansi)
+        return Admission(
+            record, key_change=change, instansi=record.instansi, attested_by=attested_by
+        )
     if isinstance(record, KeyRevocation):
         target = keys.get(record.kid)
         if target is None:
@@ -217,7 +285,22 @@ def admit(
             raise refused(
                 "revoked-key", "refusal.revoked-key.already", 409, entry=target.revocation_idx
             )
-        return Admission(record, key_change=key_change_of(record, idx), instansi=target.instansi)
+        return Admission(
+            record,
+            key_change=key_change_of(record, idx),
+            instansi=target.instansi,
+            attested_by=attested_by,
+        )
+    if isinstance(record, KeySuccession):
+        old = check_succession(
+            record,
+            statement.kid,
+            signer.role,
+            keys.get(record.kid),
+            keys.get(key_id(record.public_key)),
+        )
+        successor, retired = succession_changes(record, old, idx, now_ms)
+        return Admission(record, key_change=successor, also=(retired,), instansi=old.instansi)
     if isinstance(record, Revocation):
         earlier = entries.summary(record.entry)
         if earlier is None or record.entry >= idx:
@@ -227,12 +310,41 @@ def admit(
         if earlier.signer_kid != statement.kid and signer.role != "admin":
             raise refused("wrong-role", "refusal.wrong-role.revocation", 403, entry=record.entry)
         return Admission(
-            record, revokes=record.entry, revocation_reason=record.reason, instansi=signer.instansi
+            record,
+            revokes=record.entry,
+            revocation_reason=record.reason,
+            instansi=signer.instansi,
+            attested_by=attested_by,
         )
+    if isinstance(record, Pact | Declaration):
+        check_pledge(statement, record, signer, idx, entries)
+    if isinstance(record, EnrolmentConfirmation):
+        check_confirmation(record, idx, entries)
     view = _reference_view(entries)
     if view is not None:
         check_obligations(statement, record, signer, idx, keys, view)
-    return Admission(record, instansi=getattr(record, "instansi", None) or signer.instansi)
+    instansi = getattr(record, "instansi", None) or signer.instansi
+    return Admission(record, instansi=instansi, attested_by=attested_by)
+
+
+@runtime_checkable
+class AttestationView(Protocol):
+    """Which standing attestation, if any, lists a statement's signed content."""
+
+    def attestation_of(self, content_sha256: bytes) -> int | None:
+        """The index of a standing attestation listing ``content_sha256``."""
+        ...
+
+
+def _attestation(
+    entries: EntryView, statement: Statement, now_ms: int, max_age_s: int
+) -> int | None:
+    """The attestation vouching for ``statement`` if its claimed time is past the maximum age."""
+    if statement.issued_at * 1000 >= now_ms - max_age_s * 1000:
+        return None
+    if not isinstance(entries, AttestationView):
+        return None
+    return entries.attestation_of(statement.content_sha256)
 
 
 _REFERENCE_VIEW_TYPES: dict[type, bool] = {}

@@ -46,6 +46,7 @@ class LogView:
         self._follow_ups: dict[int, set[int]] = defaultdict(set)
         self._steps: dict[bytes, set[int]] = defaultdict(set)
         self._addressed: dict[bytes, set[int]] = defaultdict(set)
+        self._attested: dict[bytes, list[int]] = defaultdict(list)
         for summary in summaries:
             self.add(summary)
 
@@ -59,6 +60,10 @@ class LogView:
             self._steps[payload["ppk_kid"]].add(summary.idx)
         elif summary.type == "recommendation" and isinstance(payload.get("ppk_kid"), bytes):
             self._addressed[payload["ppk_kid"]].add(summary.idx)
+        elif summary.type == "attestation" and isinstance(payload.get("statements"), list):
+            for content in payload["statements"]:
+                if isinstance(content, bytes) and summary.idx not in self._attested[content]:
+                    self._attested[content].append(summary.idx)
 
     def mark_revoked(self, idx: int) -> None:
         """Entry ``idx`` no longer stands."""
@@ -86,6 +91,13 @@ class LogView:
     def summary(self, idx: int) -> EntrySummary | None:
         """The entry at ``idx``, if known."""
         return self.known.get(idx)
+
+    def attestation_of(self, content_sha256: bytes) -> int | None:
+        """The first standing attestation listing ``content_sha256`` (see AttestationView)."""
+        return next(
+            (i for i in self._attested.get(content_sha256, []) if not self.known[i].revoked),
+            None,
+        )
 
     def _list(self, idxs: set[int]) -> list[EntrySummary]:
         return [self.known[i] for i in sorted(idxs)]
@@ -128,7 +140,9 @@ def _named(payload: Mapping[str, Any], fields: Sequence[str], size: int) -> set[
     return found
 
 
-async def _search_all(entries: VerifiedEntries, kind: str, instansi: str) -> list[EntryRecord]:
+async def _search_all(
+    entries: VerifiedEntries, kind: str, instansi: str | None
+) -> list[EntryRecord]:
     rows: list[EntryRecord] = []
     while True:
         page = await entries.search(
@@ -155,15 +169,18 @@ async def prefetch(
     size: int,
     payloads: Sequence[Mapping[str, Any]],
     fields: Sequence[str],
+    attestations: bool = False,
 ) -> LogView:
     """The view of the log a batch of statements (their ``payloads``) needs.
 
     It holds the entries named by ``fields`` (an index, or a list of indexes),
     and for every instansi concerned all its follow-ups (for a follow-up of a
     recommendation there) or all its recommendations, follow-ups and
-    enforcement steps (for an enforcement step against one of its PPKs).  An
-    entry's instansi is the one the store keeps for search (checked against
-    its statement); ``revoked`` holds the indexes of the entries that no longer stand.
+    enforcement steps (for an enforcement step against one of its PPKs), every
+    and every attestation when ``attestations`` (a statement of the
+    batch claims a time past the maximum age).  An entry's instansi is the one
+    the store keeps for search (checked against its statement); ``revoked``
+    holds the indexes of the entries that no longer stand.
     """
     records: dict[int, EntryRecord] = {}
     for idx in sorted(set().union(*(_named(p, fields, size) for p in payloads))):
@@ -183,7 +200,9 @@ async def prefetch(
             scope = _scope(keys, payload.get("instansi"), payload.get("ppk_kid"))
             for name in ("follow-up", "recommendation", "enforcement"):
                 searches.update((name, i) for i in scope)
+    if attestations:
+        searches.add(("attestation", ""))
     for name, instansi in sorted(searches):
-        for entry in await _search_all(entries, name, instansi):
+        for entry in await _search_all(entries, name, instansi or None):
             records[entry.idx] = entry
     return LogView(summarise(r, r.idx in revoked) for r in records.values())

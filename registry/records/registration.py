@@ -31,21 +31,28 @@ from registry.records.errors import (
     oversized,
     refusal_for,
 )
+from registry.records.log_key_rotation import admitted_rotation
 from registry.records.pipeline import AppendedBatch, WritePipeline
-from registry.records.policy import Admission, admit
+from registry.records.policy import MAX_STATEMENT_AGE_S, Admission, admit
 from registry.records.references import LogView, prefetch
+from registry.records.schemas import LogKeyRotation
 from registry.records.seen import SeenStatements
 from registry.records.verified import EntryChecker, TamperAlarm, VerifiedEntries
 from registry.store.models import CheckpointRecord, EntryRecord
 from registry.store.repository import Store
 from registry.verify.cbor import MAX_CBOR_SIZE, decode
-from registry.verify.cose import parse_sign1
+from registry.verify.cose import HEADER_CWT_CLAIMS, parse_sign1
 from registry.verify.result import Verdict
-from registry.verify.statement import Statement, statement_content, verify_statement
+from registry.verify.statement import (
+    CWT_IAT,
+    Statement,
+    statement_content,
+    verify_statement,
+)
 
 log = logging.getLogger(__name__)
 
-REFERENCE_FIELDS = ("entry", "recommendation", "report", "recommendations")
+REFERENCE_FIELDS = ("entry", "recommendation", "report", "recommendations", "enrolment")
 """Payload fields that name earlier entries, looked up before a batch is admitted."""
 
 
@@ -107,6 +114,7 @@ class Registrar:
         batch_wait_ms: int = 2,
         queue_max: int = 10_000,
         clock_ms: Callable[[], int] = lambda: int(time.time() * 1000),
+        max_statement_age_s: int = MAX_STATEMENT_AGE_S,
     ) -> None:
         self.store = store
         self.state = state
@@ -119,6 +127,10 @@ class Registrar:
         self.batch_max = batch_max
         self.batch_wait = batch_wait_ms / 1000
         self.clock_ms = clock_ms
+        self.max_age_s = max_statement_age_s
+        """How far before the clock a statement may claim to be signed, unless attested."""
+        self._attestations = False
+        """Whether the batch being admitted needs the attestations (one claims an old time)."""
         self._queue: asyncio.Queue[_Pending | _Group] = asyncio.Queue(queue_max)
         self._task: asyncio.Task[None] | None = None
         self.pipeline = WritePipeline(state)
@@ -276,12 +288,19 @@ class Registrar:
 
         return lookup
 
-    async def _references(self, batch: list[_Pending], reads: VerifiedEntries) -> LogView:
+    async def _references(self, batch: list[_Pending], reads: VerifiedEntries, now: int) -> LogView:
         """Earlier entries the batch's payloads name or its rules need, read before admitting."""
-        payloads = [
-            item.verified.payload if item.verified is not None else _peek_payload(item.statement)
-            for item in batch
-        ]
+        payloads, claimed = [], []
+        for item in batch:
+            if item.verified is not None:
+                payloads.append(item.verified.payload)
+                claimed.append(item.verified.issued_at)
+            else:
+                payload, iat = _peek(item.statement)
+                payloads.append(payload)
+                claimed.append(iat)
+        oldest = now // 1000 - self.max_age_s
+        self._attestations = any(iat < oldest for iat in claimed)
         try:
             return await self._prefetch(reads, payloads)
         except TamperedEntry:
@@ -300,7 +319,13 @@ class Registrar:
 
     async def _prefetch(self, reads: VerifiedEntries, payloads: list[dict[str, Any]]) -> LogView:
         return await prefetch(
-            reads, self.directory, self.revoked, self.state.size, payloads, REFERENCE_FIELDS
+            reads,
+            self.directory,
+            self.revoked,
+            self.state.size,
+            payloads,
+            REFERENCE_FIELDS,
+            attestations=self._attestations,
         )
 
     def _keys_with(self, unwritten: list[AppendedBatch]) -> KeyDirectory:
@@ -330,7 +355,7 @@ class Registrar:
         keys = self._keys_with(unwritten)
         # Entries are checked against keys that include those being written (their instansi).
         reads = self.reads.with_keys(keys)
-        entries = await self._references(batch, reads)
+        entries = await self._references(batch, reads, now)
         first_seen: dict[bytes, _Pending] = {}
         for earlier in unwritten:
             for (item, statement, admission), record in zip(
@@ -363,12 +388,14 @@ class Registrar:
             first_seen[statement.content_sha256] = item
             idx = self.state.size + len(admitted)
             try:
-                admission = admit(statement, idx, now, keys, entries, bootstrap)
+                admission = self._check_rotation(
+                    admit(statement, idx, now, keys, entries, bootstrap, self.max_age_s), admitted
+                )
             except RegistrationRefused as refused:
                 item.future.set_exception(refused)
                 continue
-            if admission.key_change is not None:
-                keys.apply(admission.key_change)
+            for change in admission.key_changes:
+                keys.apply(change)
             entries.admitted(idx, statement, admission)
             admitted.append((item, statement, admission))
         if atomic and len(admitted) + len(old_indexes) + len(duplicates) < len(batch):
@@ -388,6 +415,19 @@ class Registrar:
         for item, original in duplicates:
             _follow(item, original)
 
+    def _check_rotation(
+        self, admission: Admission, admitted: list[tuple[_Pending, Statement, Admission]]
+    ) -> Admission:
+        """``admission``, unless it is a log key rotation that does not start from the log
+        key in force after the statements admitted before it (this batch's included)."""
+        earlier = (a.record for _, _, a in reversed(admitted))
+        current = next(
+            (r.public_key for r in earlier if isinstance(r, LogKeyRotation)),
+            self.state.keys.current.public_key,
+        )
+        admitted_rotation(admission.record, self.state.keys, current)
+        return admission
+
     def _append(
         self, admitted: list[tuple[_Pending, Statement, Admission]], now: int, epoch: int
     ) -> AppendedBatch | None:
@@ -404,6 +444,10 @@ class Registrar:
         leaves = self.state.make_leaves([s.sha256 for _, s, _ in admitted], now)
         for _, statement, _ in admitted:
             self.seen.add(statement.content_sha256)
+        for (_, _, admission), new in zip(admitted, leaves, strict=True):
+            if isinstance(admission.record, LogKeyRotation):
+                record = admission.record
+                self.state.rotate(record.previous_key, record.public_key, new.leaf.index, now)
         checkpoint = self.state.append(leaves, now)
         try:
             records, key_changes, revocations = batch_rows(
@@ -519,11 +563,15 @@ def _verified(item: _Pending, lookup: Callable[[bytes], bytes | None]) -> Verdic
     return verify_statement(item.statement, lookup)
 
 
-def _peek_payload(statement: bytes) -> dict[str, Any]:
-    """The payload of a statement not yet verified (only to prefetch what it refers to)."""
+def _peek(statement: bytes) -> tuple[dict[str, Any], int]:
+    """The payload and claimed time of a statement not yet verified (only to prefetch what it
+    refers to); ``{}`` and 0 for what cannot be read."""
     # Only to prefetch: verification refuses what is not in its one encoding.
     parsed = parse_sign1(statement, canonical=False)
     if not parsed.ok or parsed.value is None or parsed.value.payload is None:
-        return {}
+        return {}, 0
+    claims = parsed.value.protected.get(HEADER_CWT_CLAIMS)
+    iat = claims.get(CWT_IAT) if isinstance(claims, dict) else None
     payload = decode(parsed.value.payload, "payload")
-    return payload.value if payload.ok and isinstance(payload.value, dict) else {}
+    found = payload.value if payload.ok and isinstance(payload.value, dict) else {}
+    return found, iat if isinstance(iat, int) else 0

@@ -28,23 +28,33 @@ from registry.records.errors import FieldError, summary
 from registry.records.fields import (
     DATE_PATTERN,
     LANGUAGE_PATTERN,
+    LONG_TEXT_MAX_LENGTH,
     NIP_PATTERN,
     bad_day,
+    control_errors,
     date_fields,
     field_errors,
     from_msgspec,
 )
+from registry.records.personal import personal_data_errors
+from registry.records.vocabulary import ViolationCategory
 
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
-LongText = Annotated[str, msgspec.Meta(min_length=1, max_length=20_000)]
+LongText = Annotated[str, msgspec.Meta(min_length=1, max_length=LONG_TEXT_MAX_LENGTH)]
 IsoDate = Annotated[str, msgspec.Meta(pattern=DATE_PATTERN)]
 Hash = Annotated[bytes, msgspec.Meta(min_length=32, max_length=32)]
 Nip = Annotated[str, msgspec.Meta(pattern=NIP_PATTERN)]
 EntryIndex = Annotated[int, msgspec.Meta(ge=0)]
 
-Role = Literal["admin", "ppk", "asn", "recommender", "bkn", "bawaslu"]
-HeadType = Literal["definitive", "acting"]
-Sanction = Literal["moral", "medium", "heavy"]
+Role = Literal["admin", "ppk", "asn", "recommender", "bkn", "bawaslu", "panel"]
+"""``panel``: a JPT selection panel, which reads track records and signs nothing but revocations."""
+HeadType = Literal["definitive", "pj", "plt", "pjs"]
+"""A PPK's head type: elected (definitive), or acting as Pj (penjabat), Plt (pelaksana tugas)
+or Pjs (penjabat sementara, while the incumbent campaigns)."""
+Sanction = Literal["moral", "light", "medium", "heavy"]
+"""Moral (PP 42/2004), or light, medium, heavy discipline (PP 94/2021), weakest first."""
+ATTESTED_MAX = 1500
+"""Most statements one attestation lists (its hashes fit a 64 KiB statement); more: several."""
 EnforcementStep = Literal["early-warning", "warning", "reprimand", "block", "unblock"]
 
 
@@ -72,6 +82,9 @@ class Enrolment(_Record, tag="enrolment", tag_field="type", kw_only=True, frozen
     role: Role
     name: Text
     nip: Nip | None = None
+    """Read in entries logged before commitments; refused in a new enrolment (public forever)."""
+    nip_commitment: Hash | None = None
+    """SHA-256(salt || NIP): the holder's NIP, kept with its salt in the identities table."""
     jabatan: Text
     instansi: Text
     province: Text | None = None
@@ -80,6 +93,10 @@ class Enrolment(_Record, tag="enrolment", tag_field="type", kw_only=True, frozen
     decree_date: IsoDate
     term_start: IsoDate
     term_end: IsoDate
+    decree_issuer: Text | None = None
+    """Who issued the decree of office (SK), e.g. "Menteri Dalam Negeri"."""
+    decree_sha256: Hash | None = None
+    """SHA-256 of the decree's scanned file, which a confirming institution checks."""
 
 
 class KeyRevocation(_Record, tag="key-revocation", tag_field="type", kw_only=True, frozen=True):
@@ -135,11 +152,15 @@ class Report(_Record, tag="report", tag_field="type", kw_only=True, frozen=True)
     instansi: Text
     province: Text | None = None
     subject_commitment: Hash
-    category: Text
+    category: ViolationCategory
     description: LongText
     place: Text
     date: IsoDate
     evidence: list[Hash] = []
+    reporter_commitment: Hash | None = None
+    """The reporting ASN (if one), as a salted commitment: for the retaliation watch."""
+    witness_commitments: list[Hash] | None = None
+    """ASN witnesses, as salted commitments: for the retaliation watch."""
 
 
 class Recommendation(_Record, tag="recommendation", tag_field="type", kw_only=True, frozen=True):
@@ -149,7 +170,7 @@ class Recommendation(_Record, tag="recommendation", tag_field="type", kw_only=Tr
     instansi: Text
     ppk_kid: Hash
     subject_commitment: Hash
-    category: Text
+    category: ViolationCategory
     sanction: Sanction
     deadline: IsoDate
     report: EntryIndex | None = None
@@ -163,6 +184,12 @@ class FollowUp(_Record, tag="follow-up", tag_field="type", kw_only=True, frozen=
     decree_number: Text | None = None
     decree_date: IsoDate | None = None
     reason: Text | None = None
+    sanction: Sanction | None = None
+    """The sanction imposed (a follow-up without one claims the sanction recommended)."""
+    idis_reference: Text | None = None
+    """BKN I'DIS reference, where the discipline goes through BKN."""
+    decree_sha256: Hash | None = None
+    """SHA-256 of the decree's file (computed where it was signed, the file never sent)."""
 
 
 class Enforcement(_Record, tag="enforcement", tag_field="type", kw_only=True, frozen=True):
@@ -182,6 +209,73 @@ class Revocation(_Record, tag="revocation", tag_field="type", kw_only=True, froz
     reason: Text
 
 
+class LogKeyRotation(_Record, tag="log-key-rotation", tag_field="type", kw_only=True, frozen=True):
+    """Replaces the log's key (receipts, checkpoints): ``previous_key`` signs trees up to this
+    entry's index, ``public_key`` every tree that holds this entry (docs/formats.md)."""
+
+    previous_key: Annotated[bytes, msgspec.Meta(min_length=32, max_length=32)]
+    public_key: Annotated[bytes, msgspec.Meta(min_length=32, max_length=32)]
+    reason: Text
+
+
+class KeySuccession(_Record, tag="key-succession", tag_field="type", kw_only=True, frozen=True):
+    """Replaces the enrolled key ``kid`` by ``public_key`` for the same person and office:
+    signed by the old key or an admin; the old key stops signing (docs/formats.md)."""
+
+    kid: Hash
+    public_key: Annotated[bytes, msgspec.Meta(min_length=32, max_length=32)]
+    reason: Text
+
+
+class StaffBlock(_Record, tag="staff-block", tag_field="type", kw_only=True, frozen=True):
+    """BKN blocks (or unblocks) in SAPK/SIASN the staff status of the ASN a recommendation names,
+    because the PPK did not impose the sanction (seed 000); keyed to the ASN's commitment."""
+
+    recommendation: EntryIndex
+    subject_commitment: Hash
+    instansi: Text
+    action: Literal["block", "unblock"]
+    system: Literal["SAPK", "SIASN"] = "SIASN"
+    reason: Text
+
+
+class Transfer(_Record, tag="transfer", tag_field="type", kw_only=True, frozen=True):
+    """A PPK's transfer, demotion or dismissal decision about an ASN (BKN's I-Mut)."""
+
+    subject_commitment: Hash
+    instansi: Text
+    decision: Literal["transfer", "demotion", "dismissal"]
+    from_post: Text
+    to_post: Text | None = None
+    decree_number: Text
+    decree_date: IsoDate
+
+
+class Attestation(_Record, tag="attestation", tag_field="type", kw_only=True, frozen=True):
+    """An authority's signed word for history loaded in bulk (an import, the demo).
+
+    A statement whose claimed time is older than the registry's maximum age
+    (``REGISTRY_MAX_STATEMENT_AGE_HOURS``) is admitted only if a standing
+    attestation registered before it lists it, by the SHA-256 of its signed
+    content (``content_sha256``); compliance shows it as attested history,
+    never as timely by the registry's clock.
+    """
+
+    source: Text
+    reason: Text
+    statements: Annotated[list[Hash], msgspec.Meta(min_length=1, max_length=ATTESTED_MAX)]
+
+
+class EnrolmentConfirmation(
+    _Record, tag="enrolment-confirmation", tag_field="type", kw_only=True, frozen=True
+):
+    """A second institution's countersignature of an enrolment: it checked the decree."""
+
+    enrolment: EntryIndex
+    decree_sha256: Hash
+    note: Text | None = None
+
+
 Record = (
     Enrolment
     | KeyRevocation
@@ -193,6 +287,12 @@ Record = (
     | FollowUp
     | Enforcement
     | Revocation
+    | LogKeyRotation
+    | KeySuccession
+    | StaffBlock
+    | Transfer
+    | Attestation
+    | EnrolmentConfirmation
 )
 RECORD_TYPES: dict[str, type[Any]] = {
     "enrolment": Enrolment,
@@ -205,18 +305,27 @@ RECORD_TYPES: dict[str, type[Any]] = {
     "follow-up": FollowUp,
     "enforcement": Enforcement,
     "revocation": Revocation,
+    "log-key-rotation": LogKeyRotation,
+    "key-succession": KeySuccession,
+    "staff-block": StaffBlock,
+    "transfer": Transfer,
+    "attestation": Attestation,
+    "enrolment-confirmation": EnrolmentConfirmation,
 }
 
 
-def parse_record(payload: dict[str, Any]) -> Record:
+def parse_record(payload: dict[str, Any], *, logged: bool = False) -> Record:
     """Validate a decoded statement payload against its type's schema.
 
     Raises :class:`RecordError` listing every bad field, not only the first.
+    ``logged`` reads an entry already in the log: the rules that keep personal
+    data out of the log (:mod:`registry.records.personal`) were not there when
+    older entries were registered, so they apply to new statements only.
     """
-    return _parse(payload, [])
+    return _parse(payload, [], logged=logged)
 
 
-def _parse(payload: Mapping[str, Any], known: list[FieldError]) -> Record:
+def _parse(payload: Mapping[str, Any], known: list[FieldError], *, logged: bool = False) -> Record:
     """``payload`` as its record; ``known`` errors (found while reading it) are listed too."""
     if not isinstance(payload, Mapping):
         raise RecordError([FieldError("", "not-a-record", {})])
@@ -232,14 +341,14 @@ def _parse(payload: Mapping[str, Any], known: list[FieldError]) -> Record:
         except msgspec.ValidationError:
             pass  # list every bad field below, not only msgspec's first
         else:
-            errors = _rule_errors(struct, payload)
+            errors = _rule_errors(struct, payload, logged)
             if errors:
                 raise RecordError(errors, kind)
             return record
     skip = frozenset(e.field for e in known)
     errors = [*known, *field_errors(struct, payload, skip)]
     bad = skip | {e.field for e in errors}
-    errors += [e for e in _rule_errors(struct, payload) if e.field not in bad]
+    errors += [e for e in _rule_errors(struct, payload, logged) if e.field not in bad]
     if not errors:  # msgspec saw something the walk does not check: say it as msgspec does
         try:
             msgspec.convert(payload, type=Record, strict=True)
@@ -248,13 +357,18 @@ def _parse(payload: Mapping[str, Any], known: list[FieldError]) -> Record:
     raise RecordError(errors, kind)
 
 
-def _rule_errors(struct: type[Any], payload: Mapping[str, Any]) -> list[FieldError]:
-    """What the types cannot say: dates of the calendar, what a follow-up's action needs."""
-    errors = [
+def _rule_errors(
+    struct: type[Any], payload: Mapping[str, Any], logged: bool = False
+) -> list[FieldError]:
+    """What the types cannot say: dates of the calendar, text without control characters,
+    what a follow-up's action needs, and (for a new statement) no personal data in clear."""
+    errors = [] if logged else personal_data_errors(struct is Enrolment, payload)
+    errors += [
         FieldError(name, "not-a-date", {"value": repr(payload[name])})
         for name in date_fields(struct)
         if isinstance(payload.get(name), str) and bad_day(payload[name])
     ]
+    errors += control_errors(struct, payload)
     action = payload.get("action")
     if struct is FollowUp and isinstance(action, str) and action in _FOLLOW_UP_NEEDS:
         errors += [
@@ -282,8 +396,18 @@ def record_payload(record: Record) -> dict[str, Any]:
     return raw
 
 
-_BINARY_FIELDS = {"public_key", "template", "kid", "ppk_kid", "subject_commitment"}
-_BINARY_LIST_FIELDS = {"evidence"}
+_BINARY_FIELDS = {
+    "public_key",
+    "template",
+    "kid",
+    "ppk_kid",
+    "subject_commitment",
+    "previous_key",
+    "nip_commitment",
+    "reporter_commitment",
+    "decree_sha256",
+}
+_BINARY_LIST_FIELDS = {"evidence", "witness_commitments", "statements"}
 _HEX = re.compile(r"[0-9a-fA-F]{64}")
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]*={0,2}")
 
@@ -366,6 +490,14 @@ def load_record_file(path: Path) -> dict[str, Any]:
     Raises :class:`RecordError` for a file that cannot be read or parsed
     (``errors`` then names no field) and for a record listing every bad field.
     """
+    return record_payload(parse_record_fields(read_record_file(path)))
+
+
+def read_record_file(path: Path) -> Any:
+    """A record file's YAML or JSON as it is, not yet validated (:func:`load_record_file`).
+
+    Raises :class:`RecordError` for a file that cannot be read or parsed.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -377,4 +509,4 @@ def load_record_file(path: Path) -> dict[str, Any]:
         raise RecordError(
             [FieldError("", "not-parsable", {"format": fmt, "error": str(exc)})]
         ) from exc
-    return record_payload(parse_record_fields(data))
+    return data

@@ -33,12 +33,15 @@ from registry.log.tree import ProofRequestError
 from registry.records import cluster, views
 from registry.records.custodial import Clock, CustodialSigning, wall_clock_ms
 from registry.records.derived import DerivedTables
+from registry.records.enrolment_requests import EnrolmentRequests
+from registry.records.enrolment_view import enrolment_status, pact_status, timing
 from registry.records.errors import NotFound, Unavailable, refusal_for
 from registry.records.handoff import HandoffClient, HandoffServer, handoff_socket
 from registry.records.identities import Identities, Person
 from registry.records.operator import OperatorKeys
 from registry.records.recent import RecentEntries
 from registry.records.registration import Registered, Registrar
+from registry.records.segments import PURPOSE, SealedSegments
 from registry.records.startup import Pinning, checkpoint_pin, load_log
 from registry.records.verified import EntryChecker, VerifiedEntries
 from registry.records.views import ConsistencyProof, InclusionProof
@@ -89,6 +92,8 @@ class RegistryService:
         self.reads = registrar.reads
         """The one way entries come out of the database: checked against the log."""
         self.identities = Identities(store)
+        self.segments = SealedSegments(store, state, keys.log.sealer(PURPOSE))
+        """Derived state saved for the next start, sealed and checked against this tree."""
         """The personal data behind commitments, and the signed requests used."""
         self.registrar = registrar
         self.recent = RecentEntries(self.reads.checker)
@@ -102,6 +107,7 @@ class RegistryService:
             settings.origin,
         )
         """The witnesses' cosignatures this process serves (``GET /checkpoint``...)."""
+        self.cosigned.log_keys = state.keys
         self.witnessing: Witnessing | None = None
         """On the sequencer: the rounds that submit each checkpoint to the witnesses."""
         self._lock = contextlib.AsyncExitStack()
@@ -143,6 +149,7 @@ class RegistryService:
             bootstrap_admin=(keys.admin.kid, keys.admin.public_key),
             batch_max=settings.batch_max,
             batch_wait_ms=settings.batch_wait_ms,
+            max_statement_age_s=settings.max_statement_age_hours * 3600,
         )
         service = cls(settings, store, keys, state, tables, registrar)
         service.pinning = None if pin is None else Pinning(pin, state)
@@ -286,6 +293,10 @@ class RegistryService:
         ``clock_ms`` times the lockouts of wrong passphrases (tests move it).
         """
         return CustodialSigning(self.store, self.settings, self.register, clock_ms=clock_ms)
+
+    def enrolment_requests(self) -> EnrolmentRequests:
+        """The enrolment requests browsers sent (``POST /enrolment-requests``); one per process."""
+        return EnrolmentRequests(self.store)
 
     def on_commit(self, hook: Callable[[list[EntryRecord]], None]) -> None:
         """Call ``hook`` with the entries of every batch this process commits, in log order."""
@@ -531,7 +542,19 @@ class RegistryService:
 
     def configuration(self) -> dict[str, Any]:
         """The ``/.well-known/transparency-configuration`` document."""
-        return views.configuration(self.settings, self.keys)
+        admins = sorted(
+            (key for key in self.directory.all() if key.role == "admin"),
+            key=lambda key: key.enrolment_idx,
+        )
+        return views.configuration(self.settings, self.keys, self.state.keys, admins)
+
+    def scitt_keys(self) -> bytes:
+        """``/.well-known/scitt-keys``: the log's keys, past and current (a COSE_KeySet)."""
+        return views.scitt_keys(self.state.keys)
+
+    def scitt_key(self, kid: bytes) -> bytes | None:
+        """The log key of ``kid`` as a COSE_Key, if the log ever had one."""
+        return views.scitt_key(self.state.keys, kid)
 
     async def entry_view(self, idx: int) -> dict[str, Any]:
         """The JSON view of an entry: type, payload, signer, leaf, proof, checkpoint, status.
@@ -540,10 +563,17 @@ class RegistryService:
         receipt's check is left to :meth:`receipt`.
         """
         record = await self._read(idx, receipt=False)
-        return views.entry_view(
+        view = views.entry_view(
             record,
             self.directory.get(record.signer_kid),
             self.inclusion_proof(idx),
             await self.checkpoint(),
             self.revocation_of(idx),
         )
+        max_age_s = self.settings.max_statement_age_hours * 3600
+        view["timing"] = await timing(self.reads, record, self.tables.revoked, max_age_s)
+        if record.type == "enrolment":  # its evidence, and whether a second institution confirmed
+            view["enrolment"] = await enrolment_status(self.reads, record, self.tables.revoked)
+        elif record.type == "pact":  # the versions a key signed for one election
+            view["pact"] = await pact_status(self.reads, record, self.tables.revoked)
+        return view

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from registry.i18n import DEFAULT_LANGUAGE, Message, Text, render
+from registry.records.vocabulary import CODES, category_code
 
 ImportType = Literal["recommendation", "follow-up"]
 Cell = str | int | float | bool | dt.datetime | dt.date | dt.time | None
@@ -145,12 +146,26 @@ def _choice(options: dict[str, str], key: str) -> Callable[[Cell], str]:
     return parse
 
 
-_SANCTIONS = {"moral": "moral", "medium": "medium", "heavy": "heavy", "ringan": "moral"}
-_SANCTIONS |= {"sanksi moral": "moral", "sedang": "medium", "berat": "heavy"}
-_SANCTIONS |= {"hukuman disiplin sedang": "medium", "hukuman disiplin berat": "heavy"}
+_SANCTIONS = {"moral": "moral", "light": "light", "medium": "medium", "heavy": "heavy"}
+# `ringan` is light discipline under PP 94/2021, not the moral sanction of PP 42/2004.
+_SANCTIONS |= {"sanksi moral": "moral", "ringan": "light", "sedang": "medium", "berat": "heavy"}
+_SANCTIONS |= {"hukuman disiplin ringan": "light", "hukuman disiplin sedang": "medium"}
+_SANCTIONS |= {"hukuman disiplin berat": "heavy"}
 _ACTIONS = {"sanctioned": "sanctioned", "refused": "refused", "dijatuhi sanksi": "sanctioned"}
 _ACTIONS |= {"disanksi": "sanctioned", "ditolak": "refused", "tidak ditindaklanjuti": "refused"}
-_sanction = _choice(_SANCTIONS, "cell.not-a-sanction")
+_sanction = _choice(_SANCTIONS, "cell.not-a-sanction-level")
+
+
+def _category(cell: Cell) -> str:
+    """A violation category by code, label or listed word (registry/records/vocabulary.py)."""
+    code = category_code(str(cell))
+    if code is None:
+        raise CellError(
+            "cell.not-a-category", value=repr(str(cell).strip()), codes=", ".join(CODES)
+        )
+    return code
+
+
 _action = _choice(_ACTIONS, "cell.not-an-action")
 
 _DATE = Column("date", ("tanggal", "date"), parse_date)
@@ -162,7 +177,7 @@ COLUMNS: dict[ImportType, tuple[Column, ...]] = {
         Column("ppk_nip", ("ppk_nip", "nip_ppk"), _nip),
         Column("asn_nip", ("nip_asn", "asn_nip"), _nip, True),
         Column("asn_name", ("nama_asn", "asn_name"), _text),
-        Column("category", ("kategori", "category"), _text, True),
+        Column("category", ("kategori", "category"), _category, True),
         Column("sanction", ("sanksi", "sanction"), _sanction, True),
         Column("deadline", ("batas_waktu", "deadline"), parse_date, True),
         Column("report", ("laporan", "report"), _index),
@@ -174,6 +189,8 @@ COLUMNS: dict[ImportType, tuple[Column, ...]] = {
         Column("decree_number", ("nomor_sk", "decree_number"), _text),
         Column("decree_date", ("tanggal_sk", "decree_date"), parse_date),
         Column("reason", ("alasan", "reason"), _text),
+        Column("sanction", ("sanksi_dijatuhkan", "sanction_imposed", "sanction"), _sanction),
+        Column("idis_reference", ("nomor_idis", "idis", "idis_reference"), _text),
         _DATE,
     ),
 }

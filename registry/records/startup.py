@@ -35,13 +35,15 @@ from registry.log.state import LogState
 from registry.log.tree import MerkleTree
 from registry.records.derived import DERIVING_TYPES, DerivedTables
 from registry.records.directory import KeyDirectory, RevokedEntries
+from registry.records.log_key_rotation import derive_log_keys
 from registry.records.operator import OperatorKeys
-from registry.records.verified import TamperAlarm
+from registry.records.verified import EntryChecker, TamperAlarm
 from registry.store.engine import in_memory
+from registry.store.errors import DamagedLog
 from registry.store.migrate import upgrade
 from registry.store.models import CheckpointRecord, LogSnapshot
 from registry.store.repository import Store
-from registry.verify.checkpoint import Checkpoint
+from registry.verify.checkpoint import Checkpoint, verify_checkpoint
 from registry.verify.note import VerifierKey
 
 log = logging.getLogger(__name__)
@@ -51,14 +53,25 @@ def checkpoint_pin(settings: Settings, keys: OperatorKeys) -> CheckpointPin | No
     """The pin of ``settings``' log; None for an in-memory database (it dies with its process)."""
     if in_memory(settings.database_url):
         return None
+    also = () if keys.standby is None else (keys.standby[1].verifier_key,)
     return CheckpointPin(
-        pin_path(settings.data_dir, settings.origin), log_verifier(keys), settings.origin
+        pin_path(settings.data_dir, settings.origin), log_verifier(keys), settings.origin, also
     )
 
 
 def log_verifier(keys: OperatorKeys) -> VerifierKey:
     """The note verifier key the log's checkpoints are signed with."""
     return keys.note.verifier_key
+
+
+def latest_signer(keys: OperatorKeys, snapshot: LogSnapshot) -> VerifierKey:
+    """The key the stored latest checkpoint must be signed with: the log key, or the one a
+    rotation cut short (committed, its key files not yet renamed) moved to."""
+    if keys.standby is not None and snapshot.latest is not None:
+        following = keys.standby[1].verifier_key
+        if verify_checkpoint(snapshot.latest.note, [following]).ok:
+            return following
+    return log_verifier(keys)
 
 
 async def load_log(
@@ -75,11 +88,24 @@ async def load_log(
     pinned = None if pin is None else pin.read()
     state = LogState(settings.origin, keys.log, keys.note)
     tables = DerivedTables(KeyDirectory(), RevokedEntries(), TamperAlarm())
-    snapshot = await store.read_log()
-    await extend_derived(store, state, snapshot, log_verifier(keys), tables)
+    snapshot = await read_checked_log(store)
+    await extend_derived(store, state, snapshot, latest_signer(keys, snapshot), tables)
     if pin is not None and pinned is not None:
         check_pinned(state.tree, pinned, str(pin.path))
+    if keys.standby is not None:
+        state.keys.hold(*keys.standby)
+    await derive_log_keys(store, state, EntryChecker(state, tables.directory, tables.alarm))
     return state, tables
+
+
+async def read_checked_log(store: Store) -> LogSnapshot:
+    """:meth:`Store.read_log` from the start; a store whose leaves do not reach its latest
+    checkpoint (rows deleted) raises :class:`LogContradiction` saying so."""
+    try:
+        return await store.read_log()
+    except DamagedLog as exc:
+        evidence = {"detail": str(exc)}
+        raise LogContradiction(Message("audit.start-damaged", evidence), evidence) from exc
 
 
 def extend_checked(
@@ -217,7 +243,7 @@ async def pin_review(settings: Settings, keys: OperatorKeys) -> AsyncIterator[Pi
         if not held:
             raise RegistryRunning(Message("log.repin-running", {}))
         state = LogState(settings.origin, keys.log, keys.note)
-        extend_checked(state, await store.read_log(), log_verifier(keys))
+        extend_checked(state, await read_checked_log(store), log_verifier(keys))
         pinned, problem, contradiction = None, None, None
         try:
             pinned = pin.read()

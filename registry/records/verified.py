@@ -147,7 +147,6 @@ class EntryChecker:
         self.state = state
         self.directory = directory
         self.alarm = alarm
-        self._log_keys = {state.log_key.kid: state.log_key.public_key}
 
     def _tampered(self, index: int, what: str, expected: str, found: str) -> TamperedEntry:
         return self.alarm.tampered(TamperedEntry(index, what, expected, found))
@@ -255,7 +254,10 @@ class EntryChecker:
 
     def _receipt(self, index: int, receipt: bytes, statement: bytes, leaf: bytes | None) -> None:
         """The receipt is one the log's key signed for this entry's leaf under this tree."""
-        verdict = verify_receipt(receipt, self._log_keys, origin=self.state.origin)
+        keys = self.state.keys
+        verdict = verify_receipt(
+            receipt, keys.by_kid(), origin=self.state.origin, validity=keys.validity()
+        )
         info = verdict.value
         if not verdict.ok or info is None:
             raise self._tampered(
@@ -282,8 +284,10 @@ class EntryChecker:
 
     def checkpoint(self, record: CheckpointRecord) -> CheckpointRecord:
         """``record`` once its note is signed by the log for this tree's root at its size."""
-        key = self.state.note_signer.verifier_key
-        verdict = verify_checkpoint(record.note, [key], origin=self.state.origin)
+        keys, origin = self.state.keys, self.state.origin
+        verdict = verify_checkpoint(
+            record.note, keys.verifier_keys(origin), origin=origin, validity=keys.validity()
+        )
         signed = verdict.value
         root = self.state.tree.root(record.size) if record.size <= self.state.size else b""
         if not verdict.ok or signed is None or (signed.size, signed.root) != (record.size, root):

@@ -40,6 +40,7 @@ from registry.log.cosigning import (
     cosignature_line,
     request_cosignature,
 )
+from registry.log.log_keys import LogKeys
 from registry.log.state import LogState
 from registry.store.models import CheckpointRecord, CosignatureRecord
 from registry.store.repository import Store
@@ -85,6 +86,9 @@ class CosignedView:
         self.log_key = log_key
         self.origin = origin
         self.signers = [p.signer for p in self.peers]
+        self.log_keys: LogKeys | None = None
+        """Every log key with its validity (set by the service): a checkpoint witnessed
+        before a log key rotation still verifies with the key of its size."""
         self._lines: dict[int, dict[str, str]] = {}
         self._served: tuple[tuple[int, tuple[str, ...]], str] | None = None
         self.witnessed: WitnessedCheckpoint | None = None
@@ -125,7 +129,10 @@ class CosignedView:
             return False
         note = add_cosignatures(checkpoint.note, lines)
         keys = [p.key for p in self.peers]
-        verdict = verify_checkpoint(note, [self.log_key], keys, self.required, self.origin)
+        schedule = self.log_keys
+        logs = [self.log_key] if schedule is None else schedule.verifier_keys(self.origin)
+        validity = None if schedule is None else schedule.validity()
+        verdict = verify_checkpoint(note, logs, keys, self.required, self.origin, validity)
         if not verdict.ok:  # stored rows that do not verify are not served
             log.error(
                 "cosignatures on checkpoint %d do not verify: %s",

@@ -10,6 +10,7 @@ import cbor2
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from registry.signing.keys import raw_public_key
+from registry.signing.seal import Sealer
 from registry.verify.canonical import decode_canonical
 from registry.verify.cbor import MAX_CBOR_SIZE, encode_deterministic
 from registry.verify.cose import (
@@ -33,6 +34,10 @@ class CoseSigner:
         self.public_key = raw_public_key(key)
         self.kid = key_id(self.public_key)
         self._last: tuple[bytes, bytes, bytes] | None = None
+
+    def sealer(self, purpose: str) -> Sealer:
+        """A :class:`Sealer` for ``purpose`` under a key derived from this signer's key."""
+        return Sealer(self._key, purpose)
 
     def sign1(
         self,

@@ -14,8 +14,19 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from registry.store._rows import from_row, in_chunks, upsert, values_of
 from registry.store.errors import UnknownKey
-from registry.store.models import CustodialKeyRecord, IdentityRecord, SignerKeyRecord
-from registry.store.tables import CUSTODIAL_KEYS, IDENTITIES, SIGNER_KEYS, USED_REQUESTS
+from registry.store.models import (
+    AccessRecord,
+    CustodialKeyRecord,
+    IdentityRecord,
+    SignerKeyRecord,
+)
+from registry.store.tables import (
+    ACCESS_LOG,
+    CUSTODIAL_KEYS,
+    IDENTITIES,
+    SIGNER_KEYS,
+    USED_REQUESTS,
+)
 
 
 class KeysMixin:
@@ -126,6 +137,45 @@ class KeysMixin:
             query = select(IDENTITIES).where(IDENTITIES.c.commitment == commitment)
             row = (await connection.execute(query)).first()
         return None if row is None else from_row(IdentityRecord, row)
+
+    async def identities_of_nip(self, nip: str) -> list[IdentityRecord]:
+        """The unerased identities kept for ``nip`` (one per commitment made of it)."""
+        async with self._engine.connect() as connection:
+            query = select(IDENTITIES).where(IDENTITIES.c.nip == nip)
+            rows = (await connection.execute(query)).all()
+        return [from_row(IdentityRecord, row) for row in rows]
+
+    async def nips_of(self, commitments: Sequence[bytes]) -> dict[bytes, str]:
+        """The NIP behind each of ``commitments`` that has an unerased identity."""
+        found: dict[bytes, str] = {}
+        async with self._engine.connect() as connection:
+            for chunk in in_chunks(list(dict.fromkeys(commitments))):
+                query = select(IDENTITIES.c.commitment, IDENTITIES.c.nip).where(
+                    IDENTITIES.c.commitment.in_(chunk), IDENTITIES.c.nip.is_not(None)
+                )
+                found.update({bytes(c): n for c, n in (await connection.execute(query)).all()})
+        return found
+
+    # -- reads of personal data ---------------------------------------------------------
+
+    async def record_access(self, record: AccessRecord) -> None:
+        """Add ``record`` to the access log."""
+        values = {k: v for k, v in values_of(record).items() if k != "id"}
+        async with self._engine.begin() as connection:
+            await connection.execute(insert(ACCESS_LOG).values(**values))
+
+    async def list_access(
+        self, *, subjects: Sequence[str] = (), kid: bytes | None = None
+    ) -> list[AccessRecord]:
+        """The access log in order, or the reads of ``subjects`` / by ``kid`` only."""
+        query = select(ACCESS_LOG).order_by(ACCESS_LOG.c.id)
+        if subjects:
+            query = query.where(ACCESS_LOG.c.subject.in_(list(subjects)))
+        if kid is not None:
+            query = query.where(ACCESS_LOG.c.kid == kid)
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+        return [from_row(AccessRecord, row) for row in rows]
 
     async def erase_identity(self, commitment: bytes, *, now_ms: int) -> bool:
         """Erase the salt, NIP and name behind a commitment, keeping a tombstone.

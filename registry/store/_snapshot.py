@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from registry.store._rows import from_row
-from registry.store.errors import StoreError
+from registry.store.errors import DamagedLog
 from registry.store.models import CheckpointRecord, LogSnapshot, SignerKeyRecord
 from registry.store.tables import CHECKPOINTS, ENTRIES, SIGNER_KEYS
 
@@ -100,13 +100,13 @@ async def column_between(
 async def leaf_hashes_between(connection: AsyncConnection, start: int, end: int) -> bytes:
     """The leaf hashes of entries ``start <= idx < end``, concatenated (32 bytes each).
 
-    Raises :class:`StoreError` if one is missing or not 32 bytes (a damaged log).
+    Raises :class:`DamagedLog` if one is missing or not 32 bytes (a damaged log).
     """
     parts = await column_between(connection, ENTRIES.c.leaf_hash, start, end)
     blob = b"".join(parts)
     expected = max(0, end - start)
     if len(parts) != expected or len(blob) != HASH_SIZE * expected:
-        raise StoreError(
+        raise DamagedLog(
             f"the log is damaged: {len(parts)} leaf hashes ({len(blob)} bytes) for entries"
             f" {start} to {end - 1}, where {expected} of {HASH_SIZE} bytes were expected"
         )

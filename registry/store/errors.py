@@ -12,6 +12,10 @@ class StoreError(Exception):
     """Something the store refused or could not do."""
 
 
+class DamagedLog(StoreError):
+    """The stored leaves do not reach the latest stored checkpoint (rows deleted or edited)."""
+
+
 class DuplicateStatement(StoreError):
     """Statement bytes with this SHA-256, or their signed content, are already in the log
     (or twice in one batch)."""

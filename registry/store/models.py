@@ -78,6 +78,8 @@ class SignerKeyRecord:
     enrolment_idx: int
     revoked_at: int | None = None
     revocation_idx: int | None = None
+    nip_commitment: bytes | None = None
+    """SHA-256(salt || NIP) of the holder (the NIP is in the identities table), if enrolled so."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,22 @@ class CustodialKeyRecord:
     def is_locked(self, now_ms: int) -> bool:
         """Whether the key is locked at ``now_ms``."""
         return self.locked_until is not None and now_ms < self.locked_until
+
+
+@dataclass(frozen=True)
+class AccessRecord:
+    """One read of a person's identity: who (``kid``, ``role``), when (``at_ms``), ``what``
+    was read (``track-record``, ``identity``), what was ``asked`` (the request's path and
+    query), whose data (``subject``: the NIP or commitment hex), and the signed ``request``."""
+
+    at_ms: int
+    kid: bytes
+    role: str
+    what: str
+    asked: str
+    subject: str | None
+    request: bytes
+    id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -210,3 +228,18 @@ class LogSnapshot:
     def size(self) -> int:
         """The log size the snapshot reaches."""
         return 0 if self.latest is None else self.latest.size
+
+
+@dataclass(frozen=True)
+class FactSegmentRecord:
+    """A sealed segment of derived state (``fact_segments``): what entries
+    ``start_idx <= idx < end_idx`` state, in a format the reader names."""
+
+    format: str
+    start_idx: int
+    end_idx: int
+    root: bytes
+    """The tree's root at ``end_idx`` when the segment was made."""
+    data: bytes
+    seal: bytes
+    """The registry's seal over all of the above (``registry/compliance/saved.py``)."""

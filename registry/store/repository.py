@@ -4,7 +4,8 @@ The log code calls :meth:`Store.append_batch` once per group commit: entries,
 their checkpoint, key enrolments and revocations land in one transaction or
 not at all.  Reads return the frozen dataclasses of ``registry.store.models``.
 People's keys and identities (``_keys.py``), the hand-off queue
-(``_queue.py``), the registry's own named facts (``_meta.py``) and the bounded read a
+(``_queue.py``), the registry's own named facts (``_meta.py``), sealed segments of derived
+state (``_segments.py``) and the bounded read a
 process loads the log with (``_snapshot.py``) are mixed in from their own modules.
 """
 
@@ -37,6 +38,7 @@ from registry.store._keys import KeysMixin
 from registry.store._meta import MetaMixin
 from registry.store._queue import QueueMixin
 from registry.store._rows import IN_LIST_CHUNK, from_row, in_chunks
+from registry.store._segments import SegmentsMixin
 from registry.store._snapshot import (
     SnapshotMixin,
     column_between,
@@ -58,7 +60,7 @@ from registry.store.tables import CHECKPOINTS, ENTRIES, REVOKED_ENTRIES
 SEQUENCER_LOCK_PREFIX = "registry/sequencer:"
 
 
-class Store(KeysMixin, QueueMixin, MetaMixin, SnapshotMixin, CosignaturesMixin):
+class Store(KeysMixin, QueueMixin, MetaMixin, SnapshotMixin, CosignaturesMixin, SegmentsMixin):
     """Async access to the registry's database; owns its engine (see :meth:`close`)."""
 
     def __init__(

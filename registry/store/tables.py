@@ -139,6 +139,9 @@ class SignerKey(SQLModel, table=True):
             nullable=True,
         ),
     )
+    nip_commitment: bytes | None = Field(
+        default=None, sa_column=Column("nip_commitment", LargeBinary, nullable=True, index=True)
+    )
 
 
 class CustodialKey(SQLModel, table=True):
@@ -189,7 +192,9 @@ class Identity(SQLModel, table=True):
 
     commitment: bytes = Field(sa_column=Column("commitment", LargeBinary, primary_key=True))
     salt: bytes | None = Field(default=None, sa_column=Column("salt", LargeBinary, nullable=True))
-    nip: str | None = Field(default=None, sa_column=Column("nip", String, nullable=True))
+    nip: str | None = Field(
+        default=None, sa_column=Column("nip", String, nullable=True, index=True)
+    )
     name: str | None = Field(default=None, sa_column=Column("name", String, nullable=True))
     erased_at: int | None = Field(
         default=None, sa_column=Column("erased_at", BigInteger, nullable=True)
@@ -228,6 +233,29 @@ class UsedRequest(SQLModel, table=True):
     expires_at: int = Field(sa_column=Column("expires_at", BigInteger, nullable=False, index=True))
 
 
+class AccessLog(SQLModel, table=True):
+    """A read of a person's identity: who asked (kid, role), when, what, and their signed request.
+
+    Kept beside the log, not in it (it names who was looked up); an operator
+    shows a person the reads of their own data (``registry access-log``).
+    """
+
+    __tablename__ = "access_log"
+
+    id: int | None = Field(
+        default=None, sa_column=Column("id", BIGINT, primary_key=True, autoincrement=True)
+    )
+    at_ms: int = Field(sa_column=Column("at_ms", BigInteger, nullable=False, index=True))
+    kid: bytes = Field(sa_column=Column("kid", LargeBinary, nullable=False, index=True))
+    role: str = Field(sa_column=Column("role", String, nullable=False))
+    what: str = Field(sa_column=Column("what", String, nullable=False))
+    asked: str = Field(sa_column=Column("asked", Text, nullable=False))
+    subject: str | None = Field(
+        default=None, sa_column=Column("subject", String, nullable=True, index=True)
+    )
+    request: bytes = Field(sa_column=Column("request", LargeBinary, nullable=False))
+
+
 class RegistryMeta(SQLModel, table=True):
     """Facts about the registry itself, by name (for example how far the demo load got)."""
 
@@ -235,6 +263,22 @@ class RegistryMeta(SQLModel, table=True):
 
     name: str = Field(sa_column=Column("name", String(64), primary_key=True))
     value: str = Field(sa_column=Column("value", Text, nullable=False))
+
+
+class FactSegment(SQLModel, table=True):
+    """Derived state a process would otherwise rebuild from every entry at start: one
+    segment of it (entries ``start_idx <= idx < end_idx``), sealed by the registry and tagged
+    with the tree's root at ``end_idx`` (``registry/compliance/saved.py``)."""
+
+    __tablename__ = "fact_segments"
+    __table_args__ = (PrimaryKeyConstraint("format", "start_idx", name="pk_fact_segments"),)
+
+    format: str = Field(sa_column=Column("format", String(64), nullable=False))
+    start_idx: int = Field(sa_column=Column("start_idx", BigInteger, nullable=False))
+    end_idx: int = Field(sa_column=Column("end_idx", BigInteger, nullable=False))
+    root: bytes = Field(sa_column=Column("root", LargeBinary, nullable=False))
+    data: bytes = Field(sa_column=Column("data", LargeBinary, nullable=False))
+    seal: bytes = Field(sa_column=Column("seal", LargeBinary, nullable=False))
 
 
 METADATA = SQLModel.metadata
@@ -254,3 +298,5 @@ IDENTITIES = _table("identities")
 PENDING = _table("pending")
 USED_REQUESTS = _table("used_requests")
 REGISTRY_META = _table("registry_meta")
+ACCESS_LOG = _table("access_log")
+FACT_SEGMENTS = _table("fact_segments")

@@ -25,6 +25,7 @@ from registry.verify.note import (
     verify_note,
 )
 from registry.verify.result import Reason, Verdict
+from registry.verify.validity import Validity, outside_validity
 
 HASH_SIZE = 32
 MAX_TREE_SIZE = 2**64 - 1
@@ -84,8 +85,13 @@ def verify_checkpoint(
     witness_keys: Sequence[VerifierKey] = (),
     witnesses_required: int = 0,
     origin: str | None = None,
+    validity: Validity | None = None,
 ) -> Verdict[Checkpoint]:
     """Verify a signed checkpoint; see the module docstring for the steps.
+
+    With ``validity`` (the log keys' announced tree sizes), a log key's
+    signature counts only for a checkpoint of a size in its range
+    (:mod:`registry.verify.validity`).
 
     Holds when a log key signed it, no known key's signature fails, the origin
     is ``origin`` (when given), and at least ``witnesses_required`` distinct
@@ -108,6 +114,14 @@ def verify_checkpoint(
     if not parsed:
         return parsed.fail_as(check)
     checkpoint = parsed.unwrap()
+    # (3b) signed by a log key valid for its size.
+    signers = [key for key in log_keys if note.signed_by(key)]
+    refusals = [
+        outside_validity(check, "the checkpoint", key.public_key, checkpoint.size, validity)
+        for key in signers
+    ]
+    if all(refusal is not None for refusal in refusals) and refusals[0] is not None:
+        return refusals[0]
     # (4) from the expected log.
     if origin is not None and checkpoint.origin != origin:
         why = "the checkpoint is from another log"

@@ -51,11 +51,18 @@ def verify_item(
     required = trusted.witnesses_required if witnesses_required is None else witnesses_required
     if _looks_like_note(data):
         return verify_checkpoint(
-            data.decode("utf-8"), trusted.log_keys, trusted.witness_keys, required, trusted.origin
+            data.decode("utf-8"),
+            trusted.log_keys,
+            trusted.witness_keys,
+            required,
+            trusted.origin,
+            trusted.log_validity,
         )
     parsed = parse_sign1(data, "COSE message")
     if parsed.ok and parsed.value is not None and HEADER_VDS in parsed.value.protected:
-        receipt = verify_receipt(data, trusted.by_kid, statement, trusted.origin)
+        receipt = verify_receipt(
+            data, trusted.by_kid, statement, trusted.origin, trusted.log_validity
+        )
         if not receipt.ok or receipt.value is None or required == 0:
             return receipt
         return _witnessed_receipt(receipt, trusted, required, checkpoint, proof)
@@ -85,6 +92,7 @@ def _witnessed_receipt(
         required,
         info.origin,
         proof,
+        trusted.log_validity,
     )
     if under.ok:
         return Verdict.passed(receipt.check, info, **receipt.evidence, **under.evidence)

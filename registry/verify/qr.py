@@ -39,6 +39,7 @@ from registry.verify.note import VerifierKey
 from registry.verify.receipt import HEADER_VDS, from_another_log, signed_claims, verify_receipt
 from registry.verify.result import Reason, Verdict
 from registry.verify.statement import KeyLookup, registry_key, verify_statement
+from registry.verify.validity import Validity, stamped_outside_validity
 from registry.verify.witnessed import encode_witnessed, verify_witnessed
 
 PREFIX = "PI1:"
@@ -224,7 +225,12 @@ def decode_offline(text: object) -> Verdict[dict[int, Any]]:
 
 
 def _timestamp(
-    data: bytes, registry_keys: KeyLookup, leaf: bytes, origin: str | None
+    data: bytes,
+    registry_keys: KeyLookup,
+    leaf: bytes,
+    origin: str | None,
+    index: int = 0,
+    validity: Validity | None = None,
 ) -> Verdict[tuple[bytes, str]]:
     """Step (7) with ``5``: the registry's signature over the leaf, naming the log ``origin``
     (when given); value (kid, origin)."""
@@ -252,6 +258,9 @@ def _timestamp(
     signed = verify_signature(message, public_key, payload=leaf, what="entry timestamp signature")
     if not signed.ok:
         return signed.fail_as(check)
+    retired = stamped_outside_validity(check, public_key, index, validity)
+    if retired is not None:
+        return retired
     elsewhere = from_another_log(check, "the entry timestamp", claims[0], origin)
     if elsewhere is not None:
         return elsewhere
@@ -264,6 +273,7 @@ def verify_offline(
     origin: str | None = None,
     witness_keys: Sequence[VerifierKey] = (),
     witnesses_required: int = 0,
+    validity: Validity | None = None,
 ) -> Verdict[OfflineRecord]:
     """Verify an offline QR's text with only the registry's public keys (steps at the top).
 
@@ -303,7 +313,7 @@ def verify_offline(
     if KEY_RECEIPT in item:
         proven_by = PROVEN_BY_RECEIPT
         # Not given the statement: the leaf (3) logs it (6), and the receipt must carry that leaf.
-        receipt = verify_receipt(item[KEY_RECEIPT], registry_keys, origin=origin)
+        receipt = verify_receipt(item[KEY_RECEIPT], registry_keys, origin=origin, validity=validity)
         if not receipt.ok or receipt.value is None:
             return receipt.fail_as(check)
         info = receipt.value
@@ -318,7 +328,9 @@ def verify_offline(
         registry_kid, claimed, tree_size, root = info.kid, info.origin, info.tree_size, info.root
     else:
         proven_by = PROVEN_BY_TIMESTAMP
-        stamped = _timestamp(item[KEY_TIMESTAMP], registry_keys, leaf_bytes, origin)
+        stamped = _timestamp(
+            item[KEY_TIMESTAMP], registry_keys, leaf_bytes, origin, leaf.index, validity
+        )
         if not stamped.ok or stamped.value is None:
             return stamped.fail_as(check)
         registry_kid, claimed = stamped.value

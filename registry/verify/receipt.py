@@ -12,7 +12,8 @@ Steps of :func:`verify_receipt`:
 (4) the leaf bytes (unprotected label -65537) parse, their index is the proof's,
     and, when the statement is given, they log that statement's SHA-256;
 (5) compute the root from the leaf hash and the proof;
-(6) the registry's signature over that root (the detached payload) holds;
+(6) the registry's signature over that root (the detached payload) holds, by a
+    key valid for the tree size when the caller gives the keys' validity;
 (7) when the caller names the log it trusts, the receipt's origin is that log.
 """
 
@@ -29,6 +30,7 @@ from registry.verify.leaf import Leaf, decode_leaf
 from registry.verify.merkle import leaf_hash, root_from_inclusion_proof
 from registry.verify.result import Reason, Verdict
 from registry.verify.statement import KeyLookup, registry_key
+from registry.verify.validity import Validity, outside_validity
 
 HEADER_VDS = 395
 HEADER_VDP = 396
@@ -121,8 +123,12 @@ def verify_receipt(
     registry_keys: KeyLookup,
     statement: bytes | None = None,
     origin: str | None = None,
+    validity: Validity | None = None,
 ) -> Verdict[ReceiptInfo]:
     """Verify a receipt alone, against the registry's public keys.
+
+    With ``validity``, the key must be one announced for the receipt's tree size
+    (:mod:`registry.verify.validity`).
 
     With ``statement`` (the signed statement bytes) it also checks that the
     receipt is for that statement; with ``origin``, that it is from that log.
@@ -218,6 +224,10 @@ def verify_receipt(
             computed_root=root.hex(),
             kid=kid.hex(),
         )
+    # (6b)
+    retired = outside_validity(check, "the receipt", public_key, size, validity)
+    if retired is not None:
+        return retired
     claimed, issued_at = claims
     # (7)
     elsewhere = from_another_log(check, "the receipt", claimed, origin)

@@ -46,6 +46,9 @@ class Reason(StrEnum):
     """Fewer trusted witnesses cosigned than the verifier requires: not (yet) witnessed, which
     is not the same as invalid. Such a verdict still carries the value it verified."""
     REVOKED = "revoked"
+    KEY_OUTSIDE_VALIDITY = "key-outside-validity"
+    """Signed by a log key the registry announced for other tree sizes (a retired key
+    signing after its end, or a new key before its start): docs/formats.md."""
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from typing import Any
 
 from registry.verify.cose import ED25519_KEY_SIZE, key_id
 from registry.verify.note import SignatureType, VerifierKey, parse_verifier_key
+from registry.verify.validity import KeyValidity
 
 
 class KeySourceError(ValueError):
@@ -57,6 +58,8 @@ class TrustedKeys:
     witness_keys: list[VerifierKey] = field(default_factory=list)
     witnesses_required: int = 0
     origin: str | None = None
+    log_validity: dict[bytes, KeyValidity] = field(default_factory=dict)
+    """Raw public key → the tree sizes the registry announced it may sign (past log keys)."""
 
     def add_public_key(self, public_key: bytes, note_name: str | None = None) -> None:
         """Trust a raw Ed25519 key for COSE; with ``note_name`` also for checkpoints."""
@@ -102,6 +105,9 @@ class TrustedKeys:
             except (KeyError, TypeError, ValueError) as exc:
                 raise KeySourceError(f"a key in the configuration is malformed: {exc}") from exc
             self.add_public_key(public, self.origin)
+            window = _validity(entry)
+            if window is not None:
+                self.log_validity[public] = window
         self.add_witness_policy(config.get("witnesses", []), config.get("witnesses_required", 0))
 
     def add_witness_policy(self, witnesses: object, required: object) -> None:
@@ -152,3 +158,21 @@ class TrustedKeys:
         for text in key_texts:
             trusted.add_key_text(text)
         return trusted
+
+
+def _validity(entry: Any) -> KeyValidity | None:
+    """A configuration key's ``valid_from_size``/``valid_until_size`` (None when it names neither).
+
+    Raises :class:`KeySourceError` for sizes that are not whole numbers in order:
+    a validity read wrongly would accept what a retired key signs.
+    """
+    start, end = entry.get("valid_from_size"), entry.get("valid_until_size")
+    if start is None and end is None:
+        return None
+    start = 0 if start is None else start
+    for value in (start, end):
+        if value is not None and (type(value) is not int or value < 0):
+            raise KeySourceError(f"a key's validity sizes must be whole numbers, got {value!r}")
+    if end is not None and end < start:
+        raise KeySourceError(f"a key's validity ends ({end}) before it starts ({start})")
+    return KeyValidity(start, end)

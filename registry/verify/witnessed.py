@@ -42,6 +42,7 @@ from registry.verify.note import (
     verify_signature,
 )
 from registry.verify.result import Reason, Verdict
+from registry.verify.validity import Validity
 
 COSIGNATURE_SIZE = KEY_ID_SIZE + TIMESTAMP_SIZE + ED25519_SIGNATURE_SIZE
 MAX_COSIGNATURES = 16
@@ -147,6 +148,7 @@ def verify_under_checkpoint(
     witnesses_required: int,
     origin: str,
     proof: Sequence[bytes] | None = None,
+    validity: Validity | None = None,
 ) -> Verdict[Checkpoint]:
     """Whether a witnessed checkpoint contains the tree of ``tree_size`` with ``root`` (a
     receipt's): what makes a receipt witnessed, since it carries no cosignatures itself.
@@ -161,7 +163,7 @@ def verify_under_checkpoint(
     """
     check = "witnessed receipt"
     # (1)
-    verdict = verify_checkpoint(note, log_keys, witness_keys, witnesses_required, origin)
+    verdict = verify_checkpoint(note, log_keys, witness_keys, witnesses_required, origin, validity)
     if verdict.value is None or (not verdict.ok and verdict.reason != Reason.NOT_WITNESSED):
         return verdict.fail_as(check)
     seen = verdict.value

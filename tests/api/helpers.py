@@ -11,8 +11,10 @@ from litestar.testing import TestClient
 
 from registry.api.deps import Components
 from registry.records.operator import OperatorKeys
+from registry.records.personal import commit_nip
 from registry.records.service import RegistryService
 from registry.signing.cose import CoseSigner
+from registry.store.models import IdentityRecord
 from registry.verify.trust import TrustedKeys
 from tests.factories import fixed_key, pact_payload
 
@@ -30,7 +32,7 @@ def enrolment(public_key: bytes, role: str, **changes: Any) -> dict[str, Any]:
         "jabatan": "Penjabat Gubernur Jawa Barat",
         "instansi": "Pemerintah Provinsi Jawa Barat",
         "province": "Jawa Barat",
-        "head_type": "acting",
+        "head_type": "pj",
         "decree_number": "Keppres No. 96/P Tahun 2023",
         "decree_date": "2023-09-01",
         "term_start": "2023-09-05",
@@ -93,8 +95,18 @@ class Registry:
         return self.signers[label]
 
     def enrol(self, label: str, role: str = "ppk", **changes: Any) -> CoseSigner:
-        """Enrol the fixed key ``label`` with ``role``; returns its signer."""
+        """Enrol the fixed key ``label`` with ``role``; returns its signer.
+
+        A ``nip`` is enrolled as the operator does: its commitment in the
+        enrolment, the NIP and salt kept in the registry's identities.
+        """
         signer = self.signer(label)
+        nip = changes.pop("nip", None)
+        if nip is not None:
+            salt, commitment = commit_nip(nip)
+            person = IdentityRecord(commitment, salt, nip, changes.get("name", "Bey Machmudin"))
+            self.client.blocking_portal.call(self.service.identities.keep, [person])
+            changes["nip_commitment"] = commitment
         statement = self.operator.admin.sign_statement(
             enrolment(signer.public_key, role, **changes), "operator", NOW_S
         )

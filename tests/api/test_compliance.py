@@ -11,18 +11,23 @@ import asyncio
 import csv
 import hashlib
 import io
+import json
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote_plus
 
 import pytest
+from click.testing import CliRunner
 
+from registry.cli import main
 from registry.compliance.access import ReplayGuard, sign_request
+from registry.config import Settings
 from registry.store.models import IdentityRecord
 from registry.verify.checkpoint import verify_checkpoint
 from registry.verify.receipt import verify_receipt
 from registry.verify.trust import b64url, unb64url
-from tests.api.helpers import NOW_S, Registry, pact
+from tests.api.helpers import COSE, NOW_S, Registry, enrolment, pact
 from tests.api.test_registration import assert_problem
 from tests.factories import fixed_key, reencodings, signed_again
 
@@ -31,6 +36,7 @@ JABAR = "Pemerintah Provinsi Jawa Barat"
 BANTEN = "Pemerintah Provinsi Banten"
 SALT, NIP = b"garam-acak-16byt", "199001012015031001"
 SUBJECT = hashlib.sha256(SALT + NIP.encode()).digest()
+PPK_NIP = "197501012000031002"
 
 
 @dataclass
@@ -54,7 +60,7 @@ def recommendation(report: int | None = None, **changes: Any) -> dict[str, Any]:
         "instansi": JABAR,
         "ppk_kid": hashlib.sha256(b"").digest(),
         "subject_commitment": SUBJECT,
-        "category": "Kampanye melalui media sosial",
+        "category": "social-media",
         "sanction": "moral",
         "deadline": "2024-10-11",
     }
@@ -97,7 +103,8 @@ def history(registry: Registry) -> History:
         ("recommender", "recommender", {"instansi": "KemenPAN-RB/BKN", "head_type": None}),
         ("bkn", "bkn", {"instansi": "Badan Kepegawaian Negara", "head_type": None}),
         ("bawaslu", "bawaslu", {"instansi": "Bawaslu RI", "head_type": None}),
-        ("ppk-jabar", "ppk", {}),
+        ("ppk-jabar", "ppk", {"nip": PPK_NIP}),
+        ("panel", "panel", {"instansi": "Panitia Seleksi JPT", "head_type": None}),
         ("ppk-banten", "ppk", {"instansi": BANTEN, "province": "Banten"}),
         ("asn-jabar", "asn", {"name": "Siti Aminah", "head_type": None}),
     ):
@@ -114,7 +121,7 @@ def history(registry: Registry) -> History:
             "instansi": JABAR,
             "province": "Jawa Barat",
             "subject_commitment": SUBJECT,
-            "category": "Kampanye melalui media sosial",
+            "category": "social-media",
             "description": "Membagikan materi kampanye pasangan calon",
             "place": "Instagram",
             "date": "2024-09-20",
@@ -207,7 +214,7 @@ def test_signer_record_lists_its_entries(history: History) -> None:
     assert row["follow_up_rate"]["value"] == 0.5
     assert row["median_days"]["value"] == 3
     assert row["pacts"] == {"value": 1, "entries": [history.pact]}
-    assert row["head_type"] == "acting"
+    assert row["head_type"] == "pj"
     assert [r["status"] for r in row["recommendation_outcomes"]] == ["followed-up", "overdue"]
 
 
@@ -250,8 +257,22 @@ def test_pact_signer_with_overdue_is_listed(history: History) -> None:
     assert rows[0]["pacts"]["entries"] == [history.pact]
 
 
+def track(history: History, label: str | None, query: str, **kwargs: Any) -> Any:
+    """GET /api/track-record?query, signed by the fixed key ``label`` (None: unsigned)."""
+    asked = f"/api/track-record?{query}"
+    headers = {}
+    if label is not None:
+        signed = unquote_plus(kwargs.pop("signed", asked))
+        headers["Authorization"] = sign_request(
+            history.registry.signer(label), "GET", signed, **kwargs
+        )
+    return history.registry.client.get(asked, headers=headers)
+
+
 def test_track_record_by_name_and_instansi(history: History) -> None:
-    record = history.get("/api/track-record", name="bey  MACHMUDIN", instansi=JABAR)
+    response = track(history, "bawaslu", f"name=bey%20%20MACHMUDIN&instansi={JABAR}")
+    assert response.status_code == 200, response.text
+    record = response.json()
     office = record["offices"][0]
     assert office["pacts"][0]["index"] == history.pact
     assert office["follow_up"]["followed_up"]["entries"] == [history.follow_up]
@@ -275,7 +296,7 @@ def test_bad_parameters_are_problems(history: History, path: str, code: str) -> 
 def test_unknown_signer_and_person_are_404(history: History) -> None:
     client = history.registry.client
     assert_problem(client.get(f"/api/compliance/signers/{'0' * 64}"), 404, "not-found")
-    assert_problem(client.get("/api/track-record?nip=199001012015031001"), 404, "not-found")
+    assert_problem(track(history, "bkn", "nip=199001012015031001"), 404, "not-found")
 
 
 # -- identities -----------------------------------------------------------------------------
@@ -399,3 +420,148 @@ def test_a_request_replayed_to_another_worker_is_refused(identity: History) -> N
     assert client.get(PATH, headers={"Authorization": header}).status_code == 200
     identity.registry.components.compliance.replay = ReplayGuard()  # another process: a new one
     assert_problem(client.get(PATH, headers={"Authorization": header}), 401, "replayed-request")
+
+
+# -- the track record: signed, by the roles that need it, recorded, rate-limited ---------
+
+
+def test_the_public_may_not_read_a_track_record(history: History) -> None:
+    for query in (f"nip={PPK_NIP}", f"name=Bey%20Machmudin&instansi={JABAR}"):
+        response = track(history, None, query)
+        assert_problem(response, 401, "unauthenticated")
+        assert PPK_NIP not in response.text
+
+
+@pytest.mark.parametrize("label", ["ppk-banten", "asn-jabar", "ppk-jabar"])
+def test_a_wrong_role_may_not_read_a_track_record(history: History, label: str) -> None:
+    assert_problem(track(history, label, f"nip={PPK_NIP}"), 403, "forbidden")
+
+
+@pytest.mark.parametrize("label", ["bawaslu", "recommender", "bkn", "panel"])
+def test_track_record_by_nip_through_the_enrolment_commitment(history: History, label: str) -> None:
+    response = track(history, label, f"nip={PPK_NIP}")
+    assert response.status_code == 200, response.text
+    record = response.json()
+    assert record["nip"] == PPK_NIP
+    assert [o["kid"] for o in record["offices"]] == [
+        b64url(history.registry.signer("ppk-jabar").kid)
+    ]
+    assert record["totals"]["recommendations"]["value"] == 2
+    assert response.headers["cache-control"] == "no-store"
+
+
+def test_a_track_record_request_signed_for_another_nip_is_refused(history: History) -> None:
+    signed = "/api/track-record?nip=199001012015031001"
+    assert_problem(track(history, "panel", f"nip={PPK_NIP}", signed=signed), 401, "wrong-request")
+
+
+def test_a_replayed_track_record_request_is_refused(history: History) -> None:
+    asked = f"/api/track-record?nip={PPK_NIP}"
+    header = {"Authorization": sign_request(history.registry.signer("panel"), "GET", asked)}
+    client = history.registry.client
+    assert client.get(asked, headers=header).status_code == 200
+    assert_problem(client.get(asked, headers=header), 401, "replayed-request")
+
+
+def test_the_enrolment_carries_no_nip_in_clear(history: History) -> None:
+    kid = history.registry.signer("ppk-jabar").kid.hex()
+    index = history.get(f"/api/compliance/signers/{kid}")["enrolment"]
+    served = history.registry.client.get(f"/entries/{index}/statement").content
+    assert PPK_NIP.encode() not in served
+    view = history.registry.client.get(f"/entries/{index}", headers={"Accept": "application/json"})
+    assert "nip" not in view.json()["payload"]
+    assert len(unb64url(view.json()["payload"]["nip_commitment"])) == 32
+
+
+def test_every_read_of_a_person_is_in_the_access_log(identity: History) -> None:
+    assert track(identity, "panel", f"nip={PPK_NIP}").status_code == 200
+    assert track(identity, "bkn", f"nip={NIP}").status_code == 404
+    assert read(identity, "bawaslu").status_code == 200
+    assert_problem(track(identity, "asn-jabar", f"nip={PPK_NIP}"), 403, "forbidden")
+    log = identity.registry.client.blocking_portal.call(
+        identity.registry.service.identities.access_log
+    )
+    registry = identity.registry
+    assert [(a.kid, a.role, a.what, a.subject) for a in log] == [
+        (registry.signer("panel").kid, "panel", "track-record", PPK_NIP),
+        (registry.signer("bkn").kid, "bkn", "track-record", NIP),
+        (registry.signer("bawaslu").kid, "bawaslu", "identity", SUBJECT.hex()),
+    ]
+    assert log[0].asked == f"/api/track-record?nip={PPK_NIP}"
+    assert all(a.at_ms > 0 and a.request for a in log)
+    mine = identity.registry.client.blocking_portal.call(
+        lambda: identity.registry.service.identities.access_log(subjects=[PPK_NIP])
+    )
+    assert [a.role for a in mine] == ["panel"]
+
+
+def test_identity_reads_are_rate_limited_per_client(history: History) -> None:
+    client = history.registry.client
+    allowed = {b: n for b, n, _ in Settings.rate_limits}["identity"]
+    answers = [client.get(f"/api/track-record?nip={PPK_NIP}").status_code for _ in range(allowed)]
+    assert answers == [401] * allowed
+    response = client.get(f"/api/track-record?nip={PPK_NIP}")
+    assert_problem(response, 429, "rate-limited")
+    assert int(response.headers["retry-after"]) >= 1
+
+
+def test_the_operator_lists_the_reads_of_a_person(identity: History, settings: Settings) -> None:
+    assert track(identity, "panel", f"nip={PPK_NIP}").status_code == 200
+    assert read(identity, "bawaslu").status_code == 200
+    env = {"REGISTRY_DATABASE_URL": settings.database_url, "LANG": "en_US.UTF-8"}
+    runner = CliRunner()
+    everything = runner.invoke(main, ["access-log"], env=env)
+    assert everything.exit_code == 0, everything.output
+    lines = everything.output.splitlines()
+    assert lines[0].split("\t") == ["when (UTC)", "kid", "role", "what", "asked"]
+    assert [line.split("\t")[2:] for line in lines[1:]] == [
+        ["panel", "track-record", f"/api/track-record?nip={PPK_NIP}"],
+        ["bawaslu", "identity", PATH],
+    ]
+    about = runner.invoke(main, ["access-log", "--nip", NIP, "--json"], env=env)
+    assert about.exit_code == 0, about.output
+    rows = [json.loads(line) for line in about.output.splitlines()]
+    assert [(r["role"], r["subject"]) for r in rows] == [("bawaslu", SUBJECT.hex())]
+    assert rows[0]["kid"] == identity.registry.signer("bawaslu").kid.hex()
+    assert unb64url(rows[0]["request"])  # the signed request, as the reader sent it
+    by_name = track(identity, "bkn", f"name=Bey%20Machmudin&instansi={JABAR}")
+    assert by_name.status_code == 200, by_name.text
+    ppk = runner.invoke(main, ["access-log", "--nip", PPK_NIP, "--json"], env=env)
+    reads = [json.loads(line) for line in ppk.output.splitlines()]
+    assert [(r["role"], r["asked"]) for r in reads] == [
+        ("panel", f"/api/track-record?nip={PPK_NIP}"),
+        ("bkn", f"/api/track-record?name=Bey Machmudin&instansi={JABAR}"),
+    ]
+    nobody = runner.invoke(main, ["access-log", "--nip", "200001012020121001"], env=env)
+    assert nobody.output.strip() == "No reads of personal data recorded."
+    panel = identity.registry.signer("panel").kid.hex()
+    by_panel = runner.invoke(main, ["access-log", "--kid", panel], env=env)
+    assert [line.split("\t")[2] for line in by_panel.output.splitlines()[1:]] == ["panel"]
+    bad = runner.invoke(main, ["access-log", "--kid", "zz"], env=env)
+    assert bad.exit_code == 1
+    assert "a key id is 64 hex digits" in bad.output
+
+
+def test_an_enrolment_with_a_plain_nip_is_refused_before_the_log(history: History) -> None:
+    registry = history.registry
+    size = registry.service.size
+    payload = enrolment(registry.signer("ppk-baru").public_key, "ppk", nip=PPK_NIP)
+    statement = registry.operator.admin.sign_statement(payload, "operator", NOW_S)
+    response = registry.client.post(
+        "/entries", content=statement, headers={**COSE, "Accept-Language": "id"}
+    )
+    body = assert_problem(response, 422, "schema-violation")
+    assert [(e["field"], e["reason"]) for e in body["errors"]] == [("nip", "plain-nip")]
+    assert "tidak boleh ditulis terang" in body["errors"][0]["message"]
+    assert registry.service.size == size
+
+
+def test_free_text_with_a_phone_number_is_refused_before_the_log(history: History) -> None:
+    registry = history.registry
+    size = registry.service.size
+    revocation = {"type": "revocation", "entry": history.pact, "reason": "hubungi 0812-3456-7890"}
+    response = registry.post(registry.sign("ppk-jabar", revocation))
+    body = assert_problem(response, 422, "schema-violation")
+    assert [(e["field"], e["reason"]) for e in body["errors"]] == [("reason", "phone-in-text")]
+    assert "0812-3456-7890" not in response.text
+    assert registry.service.size == size

@@ -58,6 +58,10 @@ def test_a_cross_origin_checkpoint_read_is_allowed_without_credentials(filled: R
         ("/tile/entries/000.p/3", {}),
         ("/api/entries?type=pact", {}),
         ("/api/compliance/national", {}),
+        ("/api/dashboard/national", {}),
+        ("/api/dashboard/provinces?format=csv", {}),
+        ("/api/records?type=pact", {}),
+        ("/api/suggest?q=jawa", {}),
         ("/schema/openapi.json", {}),
         ("/health", {}),
     ],
@@ -120,6 +124,7 @@ def test_a_preflight_for_sign_is_refused_and_its_answers_carry_no_cors(filled: R
     [
         ("/api/identities/" + "00" * 32, "GET"),
         ("/api/identities/" + "00" * 32, "DELETE"),
+        ("/api/track-record", "GET"),
         ("/v/2", "GET"),
         ("/verify", "GET"),
         ("/static/verify.js", "GET"),

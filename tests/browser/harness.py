@@ -27,6 +27,7 @@ from registry.records.operator import OperatorKeys, create_keys
 from registry.verify.cbor import encode_deterministic
 from registry.verify.trust import b64url, unb64url
 from tests.api.helpers import NOW_S, Registry, pact
+from tests.factories import HISTORY_HOURS
 from tests.threaded_server import ThreadedServer
 
 Scope = MutableMapping[str, Any]
@@ -116,6 +117,7 @@ class LiveRegistry:
         server = ThreadedServer("the test registry")
         url = server.url
         settings = Settings(
+            max_statement_age_hours=HISTORY_HOURS,
             database_url=f"sqlite+aiosqlite:///{root / 'registry.sqlite3'}",
             data_dir=root / "data",
             origin=ORIGIN,

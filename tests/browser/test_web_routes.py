@@ -16,6 +16,7 @@ from registry.api.app import create_app
 from registry.config import Settings
 from registry.records.operator import create_keys
 from tests.api.helpers import Registry, pact
+from tests.factories import HISTORY_HOURS
 
 STATIC = web.STATIC_DIR
 
@@ -24,6 +25,7 @@ STATIC = web.STATIC_DIR
 def registry(tmp_path: Path, make_database_url: Callable[[str], str]) -> Iterator[Registry]:
     """A registry (SQLite: the pages do not depend on the backend) with a PPK enrolled."""
     settings = Settings(
+        max_statement_age_hours=HISTORY_HOURS,
         database_url=make_database_url("sqlite"),
         data_dir=tmp_path / "data",
         origin="test.example/pakta",

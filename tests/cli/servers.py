@@ -15,6 +15,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.factories import HISTORY_HOURS
+
 START_TIMEOUT_S = 60.0
 EXIT_TIMEOUT_S = 60.0
 REGISTRY = [sys.executable, "-c", "from registry.cli import main; main()"]
@@ -36,13 +38,16 @@ def registry_env(**variables: str) -> dict[str, str]:
     """The test's environment without any REGISTRY_* setting or locale, plus ``variables``.
 
     Messages are English unless ``variables`` name a language (``LANG=id_ID.UTF-8``).
+    The tests sign 2024-dated statements: the maximum statement age is long unless
+    ``variables`` set it.
     """
     base = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith("REGISTRY_") and k not in LOCALE_VARIABLES
     }
-    return {**base, "LANG": "C.UTF-8", **variables}
+    history = {"REGISTRY_MAX_STATEMENT_AGE_HOURS": str(HISTORY_HOURS)}
+    return {**base, "LANG": "C.UTF-8", **history, **variables}
 
 
 @dataclass

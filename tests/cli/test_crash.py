@@ -55,7 +55,7 @@ from registry.verify.receipt import verify_receipt
 from registry.verify.trust import TrustedKeys
 from tests.api.helpers import COSE, NOW_S, enrolment, pact
 from tests.cli.servers import free_port
-from tests.factories import fixed_key
+from tests.factories import HISTORY_HOURS, fixed_key
 
 pytestmark = pytest.mark.crash
 
@@ -225,7 +225,8 @@ class Load:
                 self._sent += 1
                 place = f"Kota {self._sent}"
             made += 1
-            yield signer.sign_statement(pact(place=place), f"ppk-{n}", NOW_S)
+            office = {"instansi": f"Pemerintah Kabupaten {n}"}  # its enrolment's (policy)
+            yield signer.sign_statement(pact(place=place, **office), f"ppk-{n}", NOW_S)
 
     def acknowledged(self) -> int:
         """How many statements were acknowledged so far."""
@@ -368,7 +369,9 @@ def _check(nodes: list[Node], load: Load, trusted: TrustedKeys) -> None:
             verify_checkpoint_consistency(old, head, path).raise_for_failure()
     # every node registers again (a node left knocking at a dead socket would answer 503)
     for node in nodes:
-        fresh = load.signers[0].sign_statement(pact(place=f"{node.name} {head.size}"), "x", NOW_S)
+        fresh = load.signers[0].sign_statement(
+            pact(place=f"{node.name} {head.size}", instansi="Pemerintah Kabupaten 0"), "x", NOW_S
+        )
         _wait_for(
             lambda node=node, fresh=fresh: _registers(node, fresh),  # type: ignore[misc]
             f"{node.name} to register again",
@@ -426,6 +429,7 @@ def _environment(database_url: str) -> dict[str, str]:
         "REGISTRY_DATABASE_URL": database_url,
         "REGISTRY_ORIGIN": ORIGIN,
         "REGISTRY_ADMIN_PASSPHRASE": PASSPHRASE,
+        "REGISTRY_MAX_STATEMENT_AGE_HOURS": str(HISTORY_HOURS),  # it signs 2024-dated pacts
     }
 
 

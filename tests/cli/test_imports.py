@@ -6,6 +6,7 @@ import asyncio
 import csv
 import io
 import sys
+import time
 from collections.abc import Callable, Coroutine, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -22,11 +23,13 @@ from registry.cli.imports import ImportRefused, import_command, register_rows, s
 from registry.config import Settings
 from registry.records.bulk import validate_table
 from registry.records.operator import OperatorKeys, create_keys, open_keys
+from registry.records.personal import commit_nip
 from registry.records.registration import Registered
 from registry.records.service import RegistryService
 from registry.records.spreadsheet import read_table
 from registry.signing.keys import load_key, raw_public_key, save_key
 from registry.store.engine import create_engine
+from registry.store.models import IdentityRecord
 from registry.verify.receipt import verify_receipt
 from tests.api.helpers import NOW_S, Registry, enrolment
 from tests.factories import fixed_key
@@ -77,6 +80,16 @@ def registry(settings: Settings) -> Iterator[Registry]:
         yield registry
 
 
+def nips_of(registry: Registry) -> dict[bytes, str]:
+    """The NIPs behind the enrolled keys' commitments, as `registry import` reads them."""
+    enrolled = registry.service.directory.all()
+    commitments = [k.nip_commitment for k in enrolled if k.nip_commitment is not None]
+    found: dict[bytes, str] = registry.client.blocking_portal.call(
+        registry.service.identities.nips_of, commitments
+    )
+    return found
+
+
 def on_app(registry: Registry, work: Callable[[RegistryService], Coroutine[Any, Any, T]]) -> T:
     service = registry.service
     with registry.client.portal() as portal:
@@ -86,7 +99,7 @@ def on_app(registry: Registry, work: Callable[[RegistryService], Coroutine[Any, 
 def import_rows(registry: Registry, name: str, data: bytes, kind: Any, signer: str) -> Any:
     service = registry.service
     read = read_table(name, data, kind)
-    validated = validate_table(read, kind, enrolled=service.directory.all())
+    validated = validate_table(read, kind, enrolled=service.directory.all(), nips=nips_of(registry))
     assert validated.errors == []
     statements = sign_rows(validated.rows, registry.signer(signer), signer, issued_at=NOW_S)
 
@@ -151,6 +164,7 @@ def test_identities_of_a_refused_import_are_erased_in_one_transaction(
         read_table("r.csv", data, "recommendation"),
         "recommendation",
         enrolled=service.directory.all(),
+        nips=nips_of(registry),
     )
     statements = sign_rows(validated.rows, registry.signer("kasn"), "kasn")
     store = service.store
@@ -224,11 +238,30 @@ async def _enrol(settings: Settings, keys: OperatorKeys, publics: dict[str, byte
     try:
         term = {"term_start": "2024-01-01", "term_end": "2099-12-31"}
         for label, role, nip in (("kasn", "recommender", None), ("ppk", "ppk", PPK_NIP)):
-            payload = enrolment(publics[label], role, nip=nip, **term)
+            payload = enrolment(publics[label], role, **term)
+            if nip is not None:  # as the operator enrols: the NIP behind a commitment
+                salt, commitment = commit_nip(nip)
+                await service.identities.keep([IdentityRecord(commitment, salt, nip, "PPK")])
+                payload["nip_commitment"] = commitment
             payload = {k: v for k, v in payload.items() if v is not None}
-            await service.register(keys.admin.sign_statement(payload, "operator", NOW_S))
+            # enrolled now: the command line's registry keeps the default maximum statement age
+            now = int(time.time())
+            await service.register(keys.admin.sign_statement(payload, "operator", now))
     finally:
         await service.close()
+
+
+def entry_types(env: dict[str, str]) -> list[str]:
+    async def types() -> list[str]:
+        settings = Settings.from_env(env)
+        keys = open_keys(settings.data_dir, settings.admin_passphrase, settings.origin)
+        service = await RegistryService.open(settings, keys)
+        try:
+            return [record.type for record in await service.entries(0, service.size)]
+        finally:
+            await service.close()
+
+    return asyncio.run(types())
 
 
 def log_size(env: dict[str, str]) -> int:
@@ -258,15 +291,25 @@ def test_cli_imports_a_csv_and_writes_the_report(cli_env: dict[str, str], tmp_pa
     data = csv_file([HEADER, *recommendation_rows()], sep=";")
     result = invoke(cli_env, tmp_path, "rekomendasi.csv", data, "--report", str(report))
     assert result.exit_code == 0, result.output
-    assert "3 rows imported as entries 3..5" in result.output
+    # rows dated 2024: entry 3 is the recommender's attestation of them, registered with them
+    assert "3 rows imported as entries 4..6" in result.output
     lines = list(csv.reader(report.read_text(encoding="utf-8-sig").splitlines()))
     assert lines == [
         ["row", "column", "entry", "reason"],
-        ["2", "", "3", "imported"],
-        ["3", "", "4", "imported"],
-        ["4", "", "5", "imported"],
+        ["2", "", "4", "imported"],
+        ["3", "", "5", "imported"],
+        ["4", "", "6", "imported"],
     ]
-    assert log_size(cli_env) == 6
+    assert log_size(cli_env) == 7
+    assert entry_types(cli_env) == [
+        "enrolment",
+        "enrolment",
+        "enrolment",
+        "attestation",
+        "recommendation",
+        "recommendation",
+        "recommendation",
+    ]
 
 
 def test_cli_bad_rows_import_nothing(cli_env: dict[str, str], tmp_path: Path) -> None:
@@ -420,7 +463,7 @@ def test_a_csv_import_needs_no_xlsx_extra(
     data = csv_file([HEADER, *recommendation_rows()], sep=";")
     result = invoke(cli_env, tmp_path, "rekomendasi.csv", data)
     assert result.exit_code == 0, result.output
-    assert log_size(cli_env) == 6
+    assert log_size(cli_env) == 7  # with the attestation of the rows
 
 
 # -- the report in Bahasa Indonesia --------------------------------------------------------
@@ -442,7 +485,7 @@ def test_cli_rejected_rows_are_reported_in_indonesian(
     assert result.exit_code == 1
     assert "tidak ada yang diimpor: 2 dari 3 baris ditolak" in result.output
     assert "'12345' bukan NIP 18 digit" in result.output
-    assert "'dipecat' bukan sanksi: moral (ringan), medium (sedang) atau heavy (berat)" in (
+    assert "'dipecat' bukan sanksi: moral (sanksi moral, PP 42/2004), light (ringan)" in (
         result.output
     )
     assert "'2024-02-30' tidak ada di kalender" in result.output
@@ -482,10 +525,10 @@ def test_cli_summary_and_report_of_an_import_in_indonesian(
     assert "3 baris sah; tidak ada yang diimpor" in dry.output
     result = invoke(env, tmp_path, "rekomendasi.csv", data, "--report", str(report))
     assert result.exit_code == 0, result.output
-    assert "3 baris diimpor sebagai entri 3..5; 3 identitas disimpan di luar log" in result.output
+    assert "3 baris diimpor sebagai entri 4..6; 3 identitas disimpan di luar log" in result.output
     lines = list(csv.reader(report.read_text(encoding="utf-8-sig").splitlines()))
     assert lines[0] == ["baris", "kolom", "entri", "alasan"]
-    assert lines[1] == ["2", "", "3", "diimpor"]
+    assert lines[1] == ["2", "", "4", "diimpor"]
 
 
 def test_cli_a_file_that_cannot_be_read_is_said_in_indonesian(

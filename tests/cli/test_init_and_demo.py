@@ -47,8 +47,10 @@ def _count(env: dict[str, str], statement_type: str) -> int:
 
 
 def test_demo_holds_the_national_figures(demo_env: dict[str, str]) -> None:
-    assert _count(demo_env, "report") == 2304
-    assert _count(demo_env, "recommendation") == 1596
+    # Pilkada 2020's own figures (2,304 / 1,596 / 1,373) are checked per election in
+    # tests/demo/test_demo_figures.py; the log also holds the 2018 baseline and Pilkada 2024.
+    assert _count(demo_env, "report") > 2304
+    assert _count(demo_env, "recommendation") > 1596
     assert _count(demo_env, "follow-up") >= 1373
     assert _count(demo_env, "pact") > 100
 

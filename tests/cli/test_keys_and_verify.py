@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -10,6 +13,7 @@ from click.testing import CliRunner
 
 from registry.cli import main
 from registry.signing.keys import load_key, raw_public_key
+from registry.store.repository import Store
 from registry.verify.statement import verify_statement
 from registry.verify.trust import b64url
 from tests.factories import TEMPLATE_SHA256, logged
@@ -245,3 +249,46 @@ def test_lc_all_overrides_lang(key_file: Path, runner: CliRunner) -> None:
     env = {**ENV, "LANG": "id_ID.UTF-8", "LC_ALL": "en_US.UTF-8"}
     result = runner.invoke(main, ["keygen", "--out", str(key_file)], env=env)
     assert "exists; pass --force" in result.output
+
+
+def test_sign_an_enrolment_keeps_the_nip_out_of_the_statement(
+    key_file: Path, tmp_path: Path, runner: CliRunner
+) -> None:
+    nip = "197501012000031002"
+    path = tmp_path / "enrol.yaml"
+    written = {
+        "type": "enrolment",
+        "public_key": b64url(b"\x07" * 32),
+        "role": "ppk",
+        "name": "Bey Machmudin",
+        "nip": nip,
+        "jabatan": "Penjabat Gubernur Jawa Barat",
+        "instansi": "Pemerintah Provinsi Jawa Barat",
+        "decree_number": "Keppres No. 96/P Tahun 2023",
+        "decree_date": "2023-09-01",
+        "term_start": "2023-09-05",
+        "term_end": "2024-12-31",
+    }
+    path.write_text(yaml.safe_dump(written))
+    database = tmp_path / "registry.db"
+    env = {**ENV, "REGISTRY_DATABASE_URL": f"sqlite+aiosqlite:///{database}"}
+    result = runner.invoke(main, ["sign", str(path), "--key", str(key_file)], env=env)
+    assert result.exit_code == 0, result.output
+    statement = path.with_suffix(".cose").read_bytes()
+    assert nip.encode() not in statement
+    verdict = verify_statement(
+        statement, lambda _: raw_public_key(load_key(key_file, "rahasia-ppk"))
+    )
+    assert verdict.value is not None
+    payload = verdict.value.payload
+    assert "nip" not in payload
+    kept = asyncio.run(_identity(env["REGISTRY_DATABASE_URL"], payload["nip_commitment"]))
+    assert kept is not None
+    assert kept.nip == nip
+    assert kept.salt is not None
+    assert hashlib.sha256(kept.salt + nip.encode()).digest() == payload["nip_commitment"]
+
+
+async def _identity(url: str, commitment: bytes) -> Any:
+    async with Store.open(url) as store:
+        return await store.get_identity(commitment)

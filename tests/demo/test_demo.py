@@ -13,7 +13,10 @@ import pytest
 
 from registry.demo import DEMO_PASSPHRASE, DemoData, build_demo, demo_key
 from registry.records.directory import KeyDirectory
-from registry.records.policy import WIB, EntrySummary, admit
+from registry.records.errors import RegistrationRefused
+from registry.records.policy import WIB, admit
+from registry.records.references import LogView
+from registry.records.verified import read_statement
 from registry.signing.cose import CoseSigner
 from registry.signing.keys import raw_public_key
 from registry.verify.statement import Statement, verify_statement
@@ -43,19 +46,11 @@ class Replay:
         return [(i, s) for i, s in enumerate(self.statements) if s.statement_type == kind]
 
 
-class _Entries:
-    def __init__(self) -> None:
-        self.known: dict[int, EntrySummary] = {}
-
-    def summary(self, idx: int) -> EntrySummary | None:
-        return self.known.get(idx)
-
-
 def replay(demo: DemoData, now: dt.datetime = NOW) -> Replay:
-    """Verify and admit every statement in order; fail on the first refusal."""
+    """Verify and admit every statement in order, every rule applied; fail on the first refusal."""
     now_ms = int(now.timestamp() * 1000)
     directory = KeyDirectory()
-    entries = _Entries()
+    entries = LogView()
     out: list[Statement] = []
 
     def lookup(kid: bytes) -> bytes | None:
@@ -70,10 +65,7 @@ def replay(demo: DemoData, now: dt.datetime = NOW) -> Replay:
         admission = admit(statement, idx, now_ms, directory, entries, ADMIN.kid)
         if admission.key_change is not None:
             directory.apply(admission.key_change)
-        if admission.revokes is not None:
-            old = entries.known[admission.revokes]
-            entries.known[old.idx] = EntrySummary(old.idx, old.type, old.signer_kid, True)
-        entries.known[idx] = EntrySummary(idx, statement.statement_type, statement.kid, False)
+        entries.admitted(idx, statement, admission)
         out.append(statement)
     revoked = {i for i, e in entries.known.items() if e.revoked}
     return Replay(out, directory, revoked)
@@ -128,9 +120,29 @@ def test_references_name_the_right_earlier_entries(log: Replay) -> None:
             assert s[cited].payload["ppk_kid"] == step.payload["ppk_kid"]
 
 
+LEVELS = ("moral", "light", "medium", "heavy")
+
+
+def _answer(log: Replay, follow_up: Statement) -> str:
+    """``sanctioned``, ``downgraded`` (a weaker sanction than recommended) or ``refused``."""
+    rec = log.statements[follow_up.payload["recommendation"]].payload
+    imposed = follow_up.payload.get("sanction", rec["sanction"])
+    if follow_up.payload["action"] == "sanctioned" and LEVELS.index(imposed) < LEVELS.index(
+        rec["sanction"]
+    ):
+        return "downgraded"
+    return str(follow_up.payload["action"])
+
+
+def _in_2020(log: Replay, s: Statement) -> bool:
+    if s.statement_type == "follow-up":
+        s = log.statements[s.payload["recommendation"]]
+    return str(s.payload.get("case_number", "")).startswith("NET.2020.")
+
+
 def test_national_totals_are_the_seed_figures(demo: DemoData, log: Replay) -> None:
-    types = Counter(s.statement_type for s in log.statements)
-    actions = Counter(s.payload["action"] for _, s in log.of_type("follow-up"))
+    types = Counter(s.statement_type for s in log.statements if _in_2020(log, s))
+    actions = Counter(_answer(log, s) for _, s in log.of_type("follow-up") if _in_2020(log, s))
     assert (types["report"], types["recommendation"], actions["sanctioned"]) == (2304, 1596, 1373)
     assert 0 < actions["refused"] < 223
     one_per_recommendation = Counter(
@@ -142,6 +154,7 @@ def test_national_totals_are_the_seed_figures(demo: DemoData, log: Replay) -> No
     assert demo.expected["follow_ups_sanctioned"] == 1373
     assert demo.expected["not_followed_up"] == 223
     assert demo.expected["follow_ups_refused"] == actions["refused"]
+    assert demo.expected["follow_ups_downgraded"] == actions["downgraded"] > 0
 
 
 def test_mid_2020_figures_match_seed_002(log: Replay) -> None:
@@ -151,7 +164,9 @@ def test_mid_2020_figures_match_seed_002(log: Replay) -> None:
         return sum(
             1
             for _, s in log.of_type(kind)
-            if wib_day(s) <= cutoff and (action is None or s.payload["action"] == action)
+            if wib_day(s) <= cutoff
+            and _in_2020(log, s)
+            and (action is None or _answer(log, s) == action)
         )
 
     assert by_cutoff("report") == 456
@@ -161,17 +176,23 @@ def test_mid_2020_figures_match_seed_002(log: Replay) -> None:
 
 def test_acting_heads_follow_up_less_and_later(log: Replay) -> None:
     head_type = {
-        hashlib.sha256(e.payload["public_key"]).digest(): e.payload.get("head_type")
+        hashlib.sha256(e.payload["public_key"]).digest(): (
+            None
+            if e.payload.get("head_type") is None
+            else "definitive"
+            if e.payload["head_type"] == "definitive"
+            else "acting"
+        )
         for _, e in log.of_type("enrolment")
     }
     received: Counter[str] = Counter()
     followed: Counter[str] = Counter()
     delays: dict[str, list[int]] = {"acting": [], "definitive": []}
-    recs = dict(log.of_type("recommendation"))
+    recs = {i: r for i, r in log.of_type("recommendation") if _in_2020(log, r)}
     for rec in recs.values():
         received[head_type[rec.payload["ppk_kid"]] or "?"] += 1
     for _, fu in log.of_type("follow-up"):
-        if fu.payload["action"] == "sanctioned":
+        if fu.payload["action"] == "sanctioned" and _in_2020(log, fu):
             kind = head_type[fu.kid] or "?"
             followed[kind] += 1
             delays[kind].append((wib_day(fu) - wib_day(recs[fu.payload["recommendation"]])).days)
@@ -211,7 +232,13 @@ def test_identities_open_the_report_commitments(demo: DemoData, log: Replay) -> 
         assert re.fullmatch(r"\d{18}", identity.nip)
         assert hashlib.sha256(identity.salt + identity.nip.encode()).digest() == identity.commitment
     reported = [s.payload["subject_commitment"] for _, s in log.of_type("report")]
-    assert set(reported) == set(by_commitment)
+    enrolled = [
+        s.payload["nip_commitment"]
+        for _, s in log.of_type("enrolment")
+        if "nip_commitment" in s.payload
+    ]
+    assert len(enrolled) == len({s.nip for s in demo.signers if s.nip})
+    assert set(reported) | set(enrolled) == set(by_commitment)
 
 
 def test_signers_hold_their_enrolled_derived_keys(demo: DemoData, log: Replay) -> None:
@@ -227,7 +254,7 @@ def test_signers_hold_their_enrolled_derived_keys(demo: DemoData, log: Replay) -
             signer.instansi,
         )
     ppks = [s for s in demo.signers if s.role == "ppk"]
-    assert {s.head_type for s in ppks} == {"acting", "definitive"}
+    assert {s.head_type for s in ppks} == {"definitive", "pj", "plt", "pjs"}
     regional = {s.instansi for s in ppks if s.instansi.startswith("Pemerintah ")}
     assert len(regional) >= 120
     assert len({s.province for s in ppks if s.province}) == 38
@@ -255,10 +282,25 @@ def test_pacts_and_declarations_cite_registered_templates(log: Replay) -> None:
     assert log.revoked, "the demo shows one revoked (duplicate) declaration"
 
 
-def test_same_seed_same_bytes_other_seed_other_bytes(demo: DemoData) -> None:
+def _without_salted(demo: DemoData) -> list[tuple[str, bytes, dict[str, Any]]]:
+    """The statements with their salted commitments left out (the salts are random)."""
+    shown = []
+    for raw in demo.statements:
+        facts = read_statement(raw)
+        assert facts is not None
+        payload = {k: v for k, v in facts.payload.items() if not k.endswith("commitment")}
+        if facts.type == "attestation":  # it lists the hashes of statements with salts in them
+            payload.pop("statements")
+        shown.append((facts.type, facts.signer_kid, payload))
+    return shown
+
+
+def test_same_seed_same_history_but_fresh_salts(demo: DemoData) -> None:
     again = build_demo(ADMIN, now=NOW)
-    assert again.statements == demo.statements
+    assert _without_salted(again) == _without_salted(demo)
     assert again.expected == demo.expected
+    assert not {i.salt for i in again.identities} & {i.salt for i in demo.identities}
+    assert not {i.commitment for i in again.identities} & {i.commitment for i in demo.identities}
     other = build_demo(ADMIN, seed=7, now=NOW)
     assert other.statements[0] == demo.statements[0]
     assert other.statements[1:] != demo.statements[1:]
@@ -268,7 +310,11 @@ def test_same_seed_same_bytes_other_seed_other_bytes(demo: DemoData) -> None:
 def test_an_earlier_now_leaves_out_the_future(demo: DemoData) -> None:
     now = dt.datetime(2021, 6, 30, tzinfo=dt.UTC)
     early = build_demo(ADMIN, now=now)
-    assert early.statements == demo.statements[: len(early.statements)]
+    # the same history, at the same indexes; the operator's attestations are made at ``now``
+    kept = [i for i, raw in enumerate(early.statements) if b"attestation" not in raw[:200]]
+    assert len(kept) < len(early.statements)
+    ours, theirs = _without_salted(early), _without_salted(demo)
+    assert [ours[i] for i in kept] == [theirs[i] for i in kept]
     assert early.expected["reports"] == 2304
     assert "pacts" not in early.expected
     replay(early, now)
@@ -284,10 +330,66 @@ def _payloads(log: Replay, kind: str) -> list[dict[str, Any]]:
 
 
 def test_reports_look_like_2020_complaints(log: Replay) -> None:
-    reports = _payloads(log, "report")
+    reports = [p for p in _payloads(log, "report") if p["case_number"].startswith("NET.2020.")]
     assert all(p["date"].startswith("2020-") for p in reports)
     assert len({p["instansi"] for p in reports}) > 100
     categories = Counter(p["category"] for p in reports)
-    assert categories.most_common(1)[0][0] == "Kampanye atau sosialisasi melalui media sosial"
-    sanctions = Counter(p["sanction"] for p in _payloads(log, "recommendation"))
+    assert categories.most_common(1)[0][0] == "social-media"
+    sanctions = Counter(
+        p["sanction"]
+        for p in _payloads(log, "recommendation")
+        if p["case_number"].startswith("NET.2020.")
+    )
     assert sanctions["moral"] > sanctions["medium"] > sanctions["heavy"] > 0
+
+
+def _enrolment_of(log: Replay, kid: bytes) -> dict[str, Any]:
+    return next(
+        s.payload
+        for _, s in log.of_type("enrolment")
+        if hashlib.sha256(s.payload["public_key"]).digest() == kid
+    )
+
+
+def test_kasn_signs_the_2020_recommendations_within_its_term(log: Replay) -> None:
+    """KASN issued the 2020 recommendations; after Law 20/2023 its successor signs them."""
+    signers: dict[str, set[bytes]] = {"2018": set(), "2020": set(), "2024": set()}
+    for _, rec in log.of_type("recommendation"):
+        signers[rec.payload["case_number"][4:8]].add(rec.kid)
+    [kasn] = signers["2020"]
+    assert signers["2018"] == {kasn}
+    [successor] = signers["2024"]
+    enrolled = _enrolment_of(log, kasn)
+    assert enrolled["instansi"] == "Komisi Aparatur Sipil Negara"
+    assert enrolled["role"] == "recommender"
+    assert enrolled["term_end"] == "2023-10-30"
+    assert _enrolment_of(log, successor)["term_start"] == "2023-10-31"
+
+
+def test_a_recommendation_signed_by_kasn_after_its_dissolution_is_refused(
+    demo: DemoData, log: Replay
+) -> None:
+    kasn = next(s for s in demo.signers if s.label == "recommender")
+    _, earlier = log.of_type("recommendation")[0]
+    payload = {**earlier.payload, "case_number": "NET.2024.99999", "deadline": "2024-03-15"}
+    issued = int(dt.datetime(2024, 3, 1, 10, tzinfo=WIB).timestamp())
+    raw = CoseSigner(kasn.private_key).sign_statement(payload, kasn.kid.hex(), issued)
+    statement = verify_statement(raw, log.directory.public_key).unwrap()
+    entries = LogView()
+    registered_ms = (issued + 3600) * 1000  # an hour after it was signed: not stale
+    with pytest.raises(RegistrationRefused) as refusal:
+        admit(statement, len(log.statements), registered_ms, log.directory, entries)
+    assert refusal.value.code == "outside-term"
+
+
+def test_follow_ups_name_the_sanction_imposed_and_discipline_its_idis_reference(
+    log: Replay,
+) -> None:
+    answers = [s for _, s in log.of_type("follow-up") if s.payload["action"] == "sanctioned"]
+    assert all(s.payload["sanction"] in LEVELS for s in answers)
+    for s in answers:
+        if log.statements[s.payload["recommendation"]].payload["case_number"][4:8] == "2018":
+            continue  # the baseline import names no I'DIS reference
+        assert ("idis_reference" in s.payload) == (s.payload["sanction"] != "moral")
+    downgraded = [s for s in answers if _answer(log, s) == "downgraded"]
+    assert downgraded, "the demo shows follow-ups weaker than recommended"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import io
@@ -11,6 +12,7 @@ import openpyxl
 import pytest
 
 from registry.records.bulk import RowError, day_start, validate_table
+from registry.records.personal import commit_nip
 from registry.records.spreadsheet import ImportFileError, Table, read_table
 from registry.store.models import SignerKeyRecord
 from registry.verify.cbor import encode_deterministic
@@ -153,6 +155,46 @@ def test_a_ppk_found_by_nip_among_the_enrolled_keys() -> None:
     assert unknown.errors == [
         RowError(2, "ppk_nip", "no enrolled PPK key for NIP 197001011995031009; give ppk_kid")
     ]
+
+
+def test_a_ppk_enrolled_with_a_nip_commitment_is_found_by_nip() -> None:
+    header = HEADER.replace("ppk_kid", "ppk_nip")
+    ppk_nip = "197001011995031001"
+    _, commitment = commit_nip(ppk_nip)
+    kid = bytes(range(32))
+    enrolled = [dataclasses.replace(ppk_key("", kid), nip=None, nip_commitment=commitment)]
+    found = check(header, row(ppk_kid=ppk_nip), enrolled=enrolled, nips={commitment: ppk_nip})
+    assert found.errors == []
+    assert found.rows[0].payload["ppk_kid"] == kid
+    erased = check(header, row(ppk_kid=ppk_nip), enrolled=enrolled, nips={})
+    assert [e.column for e in erased.errors] == ["ppk_nip"]
+
+
+@pytest.mark.parametrize(
+    ("cell", "sanction"),
+    [
+        ("ringan", "light"),
+        ("Hukuman Disiplin Ringan", "light"),
+        ("sanksi moral", "moral"),
+        ("moral", "moral"),
+        ("sedang", "medium"),
+        ("berat", "heavy"),
+    ],
+)
+def test_sanction_words_map_to_their_level(cell: str, sanction: str) -> None:
+    """`ringan` is light discipline (PP 94/2021), never the moral sanction (PP 42/2004)."""
+    result = check(HEADER, row(sanksi=cell))
+    assert result.errors == []
+    assert result.rows[0].payload["sanction"] == sanction
+
+
+def test_a_follow_up_records_the_sanction_imposed_and_its_idis_reference() -> None:
+    header = "rekomendasi,tindakan,nomor_sk,tanggal_sk,sanksi_dijatuhkan,nomor_idis"
+    line = "12,disanksi,800/1/BKPSDM,01/10/2024,ringan,IDIS-2024-77"
+    result = check(header, line, kind="follow-up")
+    assert result.errors == []
+    payload = result.rows[0].payload
+    assert (payload["sanction"], payload["idis_reference"]) == ("light", "IDIS-2024-77")
 
 
 def test_follow_ups_in_indonesian() -> None:

@@ -26,7 +26,7 @@ from registry.records.service import RegistryService
 from registry.signing.cose import CoseSigner
 from registry.verify.receipt import verify_receipt
 from tests.api.helpers import NOW_S, enrolment, pact
-from tests.factories import fixed_key
+from tests.factories import HISTORY_HOURS, fixed_key
 from tests.waiting import until
 
 PATHS = [
@@ -42,6 +42,7 @@ async def _no_query(idx: int) -> None:
 
 def _settings(database_url: str, data_dir: Path, batch_wait_ms: int = 0) -> Settings:
     return Settings(
+        max_statement_age_hours=HISTORY_HOURS,
         database_url=database_url,
         data_dir=data_dir,
         origin="test.example/pakta",

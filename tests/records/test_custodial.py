@@ -22,7 +22,7 @@ from registry.signing.keys import open_private_key, public_key_of_sealed, raw_pr
 from registry.store import Store, upgrade
 from registry.verify.cose import key_id
 from registry.verify.statement import verify_statement
-from tests.factories import TEMPLATE_SHA256, fixed_key, pact_payload
+from tests.factories import HISTORY_HOURS, TEMPLATE_SHA256, fixed_key, pact_payload
 
 PASSPHRASE = "kata-sandi-PPK-Jabar-2024"
 WRONG = "kata-sandi-yang-salah"
@@ -75,7 +75,11 @@ def registrar() -> FakeRegistrar:
 
 @pytest.fixture
 def signing(store: Store, registrar: FakeRegistrar, clock: Clock) -> CustodialSigning:
-    settings = Settings(sign_max_failures=MAX_FAILURES, sign_lockout_seconds=LOCKOUT_S)
+    settings = Settings(
+        max_statement_age_hours=HISTORY_HOURS,
+        sign_max_failures=MAX_FAILURES,
+        sign_lockout_seconds=LOCKOUT_S,
+    )
     return CustodialSigning(store, settings, registrar, clock_ms=clock)
 
 
@@ -240,3 +244,92 @@ async def test_the_passphrase_is_never_logged(
     assert "locked" in caplog.text
     assert PASSPHRASE not in caplog.text
     assert WRONG not in caplog.text
+
+
+# -- per client and per key: nobody can lock the owner out, nobody can guess from everywhere --
+
+
+@dataclass
+class FakeSleep:
+    """Sleeps by moving the test's clock, and remembers how long each wait was."""
+
+    clock: Clock
+    waits: list[float] = field(default_factory=list)
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.clock.advance(seconds)
+
+
+SLOW_MS = 2_000
+
+
+@pytest.fixture
+def sleep(clock: Clock) -> FakeSleep:
+    return FakeSleep(clock)
+
+
+@pytest.fixture
+def throttled(
+    store: Store, registrar: FakeRegistrar, clock: Clock, sleep: FakeSleep
+) -> CustodialSigning:
+    settings = Settings(sign_max_failures=MAX_FAILURES, sign_lockout_seconds=LOCKOUT_S)
+    return CustodialSigning(
+        store, settings, registrar, clock_ms=clock, sleep=sleep, slow_down_ms=SLOW_MS
+    )
+
+
+async def test_an_attacker_locked_out_leaves_the_owner_able_to_sign(
+    throttled: CustodialSigning, registrar: FakeRegistrar
+) -> None:
+    kid, _ = await throttled.import_key(fixed_key("ppk-custodial"), PASSPHRASE)
+    for _ in range(MAX_FAILURES - 1):
+        with pytest.raises(WrongPassphraseError):
+            await throttled.sign_and_register(kid, WRONG, json_pact(), "203.0.113.9")
+    with pytest.raises(KeyLockedError, match="locked out") as caught:
+        await throttled.sign_and_register(kid, WRONG, json_pact(), "203.0.113.9")
+    assert caught.value.just_locked
+    with pytest.raises(KeyLockedError):
+        await throttled.sign_and_register(kid, PASSPHRASE, json_pact(), "203.0.113.9")
+
+    registered = await throttled.sign_and_register(kid, PASSPHRASE, json_pact(), "198.51.100.7")
+    assert registered.index == 0
+    assert len(registrar.statements) == 1
+
+
+async def test_a_kid_guessed_at_from_many_addresses_is_slowed_but_the_owner_gets_through(
+    throttled: CustodialSigning,
+    registrar: FakeRegistrar,
+    store: Store,
+    sleep: FakeSleep,
+    clock: Clock,
+) -> None:
+    kid, _ = await throttled.import_key(fixed_key("ppk-custodial"), PASSPHRASE)
+    guesses = 4 * MAX_FAILURES
+    started = clock.now_ms
+    for n in range(guesses):
+        # Each address stops one short of its own lockout.
+        with pytest.raises(WrongPassphraseError):
+            await throttled.sign_and_register(kid, WRONG, json_pact(), f"10.0.{n // 2}.{n % 2}")
+    assert await attempts(store, kid) == (guesses, None)
+    # From the key's MAX_FAILURES-th wrong passphrase on, each attempt waited its turn.
+    assert len(sleep.waits) == guesses - MAX_FAILURES
+    assert clock.now_ms - started >= (guesses - MAX_FAILURES) * SLOW_MS
+
+    registered = await throttled.sign_and_register(kid, PASSPHRASE, json_pact(), "192.0.2.1")
+    assert registered.index == 0
+    assert await attempts(store, kid) == (0, None)
+    waits = len(sleep.waits)
+    await throttled.sign_and_register(kid, PASSPHRASE, json_pact(), "192.0.2.1")
+    assert len(sleep.waits) == waits, "a key opened is no longer slowed"
+
+
+async def test_wrong_passphrases_below_the_limit_are_not_slowed(
+    throttled: CustodialSigning, sleep: FakeSleep
+) -> None:
+    kid, _ = await throttled.import_key(fixed_key("ppk-custodial"), PASSPHRASE)
+    for n in range(MAX_FAILURES - 1):
+        with pytest.raises(WrongPassphraseError):
+            await throttled.sign_and_register(kid, WRONG, json_pact(), f"10.1.0.{n}")
+    await throttled.sign_and_register(kid, PASSPHRASE, json_pact(), "10.1.0.99")
+    assert sleep.waits == []

@@ -33,7 +33,7 @@ from registry.records.service import RegistryService
 from registry.signing.cose import CoseSigner
 from registry.verify.receipt import verify_receipt
 from tests.api.helpers import NOW_S, enrolment, pact
-from tests.factories import fixed_key
+from tests.factories import HISTORY_HOURS, fixed_key
 
 
 def _body(frame: bytes) -> bytes:
@@ -138,13 +138,25 @@ def test_any_answer_bytes_decode_or_raise_handoff_error(frame: bytes) -> None:
 
 
 def test_an_in_memory_log_has_no_socket(tmp_path: Path) -> None:
-    settings = Settings(database_url="sqlite+aiosqlite:///:memory:", data_dir=tmp_path)
+    settings = Settings(
+        max_statement_age_hours=HISTORY_HOURS,
+        database_url="sqlite+aiosqlite:///:memory:",
+        data_dir=tmp_path,
+    )
     assert handoff_socket(settings) is None
 
 
 def test_two_logs_sharing_a_data_directory_get_two_sockets(tmp_path: Path) -> None:
-    first = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/a.db", data_dir=tmp_path)
-    second = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/b.db", data_dir=tmp_path)
+    first = Settings(
+        max_statement_age_hours=HISTORY_HOURS,
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/a.db",
+        data_dir=tmp_path,
+    )
+    second = Settings(
+        max_statement_age_hours=HISTORY_HOURS,
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/b.db",
+        data_dir=tmp_path,
+    )
     assert handoff_socket(first) != handoff_socket(second)
 
 
@@ -152,7 +164,11 @@ def test_a_data_directory_too_deep_for_a_socket_moves_it_to_a_private_directory(
     tmp_path: Path,
 ) -> None:
     deep = tmp_path / ("d" * 60) / ("e" * 60)
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/a.db", data_dir=deep)
+    settings = Settings(
+        max_statement_age_hours=HISTORY_HOURS,
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/a.db",
+        data_dir=deep,
+    )
     path = handoff_socket(settings)
     assert path is not None
     assert len(str(path).encode()) <= 100
@@ -164,6 +180,7 @@ class _Log:
 
     def __init__(self, tmp_path: Path) -> None:
         self.settings = Settings(
+            max_statement_age_hours=HISTORY_HOURS,
             database_url=f"sqlite+aiosqlite:///{tmp_path}/log.sqlite3",
             data_dir=tmp_path / "data",
             origin="test.example/pakta",

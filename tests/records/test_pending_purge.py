@@ -20,6 +20,7 @@ from registry.records import cluster
 from registry.records.operator import create_keys
 from registry.records.service import RegistryService
 from registry.store import Store, upgrade
+from tests.factories import HISTORY_HOURS
 from tests.waiting import until
 
 
@@ -27,6 +28,7 @@ from tests.waiting import until
 def settings(make_database_url: Callable[[str], str], tmp_path: Path) -> Settings:
     """A registry on PostgreSQL: only there do followers hand over through ``pending``."""
     return Settings(
+        max_statement_age_hours=HISTORY_HOURS,
         database_url=make_database_url("postgres"),
         data_dir=tmp_path / "d",
         origin="test.example/pakta",

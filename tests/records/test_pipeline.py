@@ -22,7 +22,7 @@ from registry.signing.cose import CoseSigner
 from registry.store.models import CheckpointRecord, EntryRecord
 from registry.verify.receipt import verify_receipt
 from tests.api.helpers import NOW_S, enrolment, pact
-from tests.factories import fixed_key
+from tests.factories import HISTORY_HOURS, fixed_key
 from tests.waiting import until
 
 
@@ -74,6 +74,7 @@ class GatedWrites:
 
 async def _service(tmp_path: Path) -> tuple[RegistryService, CoseSigner]:
     settings = Settings(
+        max_statement_age_hours=HISTORY_HOURS,
         database_url=f"sqlite+aiosqlite:///{tmp_path}/log.sqlite3",
         data_dir=tmp_path / "data",
         origin="test.example/pipa",

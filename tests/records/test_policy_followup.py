@@ -23,6 +23,8 @@ NOW_MS = int(dt.datetime(2026, 1, 1, tzinfo=dt.UTC).timestamp() * 1000)
 X = "Pemerintah Kabupaten Bandung"
 Y = "Pemerintah Kota Bogor"
 SUBJECT = hashlib.sha256(b"salt" + b"198001012005011001").digest()
+HISTORY_S = 100 * 365 * 86_400
+"""The statements here are dated years before NOW_MS: history, as the test settings allow."""
 
 
 def at(day: str, hour: int = 10) -> int:
@@ -81,7 +83,7 @@ class Log:
     def add(self, signer: str, payload: dict[str, Any], day: str = "2020-09-01") -> int:
         idx = self.size
         statement = self.statement(signer, payload, at(day))
-        admission = admit(statement, idx, NOW_MS, self.keys, self.view)
+        admission = admit(statement, idx, NOW_MS, self.keys, self.view, max_age_s=HISTORY_S)
         self.view.admitted(idx, statement, admission)
         self.size += 1
         return idx
@@ -104,7 +106,7 @@ class Log:
                 "reporter": "Bawaslu",
                 "instansi": X,
                 "subject_commitment": subject,
-                "category": "kampanye",
+                "category": "attending-campaign",
                 "description": "ikut kampanye",
                 "place": "Bandung",
                 "date": day,
@@ -119,7 +121,7 @@ class Log:
             "instansi": X,
             "ppk_kid": kid("ppk-x"),
             "subject_commitment": SUBJECT,
-            "category": "kampanye",
+            "category": "attending-campaign",
             "sanction": "moral",
             "deadline": (dt.date.fromisoformat(day) + dt.timedelta(days=14)).isoformat(),
         }
@@ -210,7 +212,7 @@ def _rec_payload() -> dict[str, Any]:
         "instansi": X,
         "ppk_kid": kid("ppk-x"),
         "subject_commitment": SUBJECT,
-        "category": "kampanye",
+        "category": "attending-campaign",
         "sanction": "moral",
         "deadline": "2020-09-15",
     }
@@ -236,7 +238,8 @@ def test_recommendation_naming_another_asn_than_its_report_is_refused(log: Log) 
 
 
 def test_recommendation_to_a_ppk_out_of_office_is_refused(log: Log) -> None:
-    refused = log.refused("recommender", _rec_payload(), day="2021-08-01")
+    late = _rec_payload() | {"deadline": "2021-08-15"}
+    refused = log.refused("recommender", late, day="2021-08-01")
     assert (refused.code, refused.status) == ("ppk-not-in-office", 422)
 
 
@@ -468,7 +471,7 @@ class BareView:
 
 def test_a_bare_entry_view_skips_the_follow_up_chain_rules(log: Log) -> None:
     statement = log.statement("ppk-x", log.refusal(5), at("2020-09-01"))
-    admission = admit(statement, 10, NOW_MS, log.keys, BareView())
+    admission = admit(statement, 10, NOW_MS, log.keys, BareView(), max_age_s=HISTORY_S)
     assert admission.record.recommendation == 5  # type: ignore[union-attr]
 
 

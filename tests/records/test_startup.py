@@ -31,7 +31,7 @@ from registry.signing.cose import CoseSigner
 from registry.store.engine import create_engine, sqlite_file
 from registry.verify.checkpoint import verify_checkpoint
 from tests.api.helpers import NOW_S, enrolment, pact
-from tests.factories import fixed_key
+from tests.factories import HISTORY_HOURS, fixed_key
 
 PACTS = 3
 
@@ -127,6 +127,7 @@ async def _stored_sizes(settings: Settings) -> int:
 
 def test_an_old_sqlite_backup_restored_is_refused(tmp_path: Path) -> None:
     settings = Settings(
+        max_statement_age_hours=HISTORY_HOURS,
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'registry.sqlite3'}",
         data_dir=tmp_path / "data",
         origin="test.example/pakta",
@@ -277,6 +278,7 @@ def test_a_pin_behind_the_database_is_moved_on(settings: Settings) -> None:
 
 def test_an_in_memory_registry_pins_nothing(tmp_path: Path) -> None:
     settings = Settings(
+        max_statement_age_hours=HISTORY_HOURS,
         database_url="sqlite+aiosqlite:///:memory:",
         data_dir=tmp_path / "data",
         origin="test.example/pakta",

@@ -8,8 +8,10 @@ import pytest
 
 from registry.log.checkpoint import sign_checkpoint
 from registry.log.cosigning import WitnessPeer
+from registry.log.log_keys import LogKeys
 from registry.records import witnessing
 from registry.records.witnessing import WITNESSED_META, CosignedView
+from registry.signing.cose import CoseSigner
 from registry.signing.note import NoteSigner
 from registry.store import Store, upgrade
 from registry.store.models import CheckpointRecord, CosignatureRecord
@@ -112,3 +114,18 @@ async def test_a_stored_cosignature_edited_is_not_served(store: Store) -> None:
     await follower.load(store, checkpoint(5))
     assert follower.witnessed_note(checkpoint(5)) is None
     assert follower.note(checkpoint(5)) == checkpoint(5).note  # nor merged into /checkpoint
+
+
+def test_a_checkpoint_witnessed_before_a_log_key_rotation_still_counts() -> None:
+    """After a rotation (the new key signs from size 7), the view served by a process that
+    holds only the new key still accepts the witnessed checkpoint of size 5, signed by the old
+    key, and refuses the old key's signature on a tree after its end."""
+    new = NoteSigner(fixed_key("log-2"), ORIGIN)
+    keys = LogKeys.single(CoseSigner(fixed_key("log-2")), new)
+    keys.start_from(LOG.public_key)
+    keys.announce(LOG.public_key, new.public_key, 7, 0)
+    v = CosignedView(PEERS, 1, new.verifier_key, ORIGIN)
+    assert not v.add(checkpoint(5), PEERS[0].signer, line(WITNESSES[0], 5)), "old key unknown"
+    v.log_keys = keys
+    assert v.add(checkpoint(5), PEERS[0].signer, line(WITNESSES[0], 5))
+    assert not v.add(checkpoint(8), PEERS[0].signer, line(WITNESSES[0], 8)), "retired at 6"

@@ -52,7 +52,9 @@ def python_verdict(case: dict[str, Any]) -> Verdict[Any]:
         return verify_statement(unb64url(data), {key_id(public_key): public_key})
     if kind == "receipt":
         trusted = _trusted(case)
-        return verify_receipt(unb64url(data), trusted.by_kid, origin=trusted.origin)
+        return verify_receipt(
+            unb64url(data), trusted.by_kid, origin=trusted.origin, validity=trusted.log_validity
+        )
     if kind == "checkpoint":
         trusted = _trusted(case)
         return verify_checkpoint(
@@ -61,11 +63,17 @@ def python_verdict(case: dict[str, Any]) -> Verdict[Any]:
             trusted.witness_keys,
             trusted.witnesses_required,
             trusted.origin,
+            trusted.log_validity,
         )
     if kind == "offline-qr":
         trusted = _trusted(case)
         return verify_offline(
-            data, trusted.by_kid, trusted.origin, trusted.witness_keys, trusted.witnesses_required
+            data,
+            trusted.by_kid,
+            trusted.origin,
+            trusted.witness_keys,
+            trusted.witnesses_required,
+            trusted.log_validity,
         )
     if kind == "link-qr":
         link = parse_link(data["link"])

@@ -83,6 +83,7 @@ const REASONS = Object.freeze({
   "witnessed-other-root": "wrong-root",
   "not-witnessed": "not-witnessed",
   "not-witnessed-offline": "not-witnessed",
+  "key-outside-validity": "key-outside-validity",
 });
 
 /**
@@ -688,6 +689,22 @@ function logKeyByKid(trust, kid) {
 }
 
 /**
+ * Refuse a log key signing a tree of `size` entries outside the tree sizes the registry announced
+ * for it (registry/verify/validity.py): a retired key after its end, a new key before its start.
+ */
+function requireValidFor(key, size) {
+  const { fromSize, untilSize } = key;
+  const n = BigInt(size);
+  if (fromSize === null && untilSize === null) return;
+  if ((fromSize !== null && n < BigInt(fromSize)) || (untilSize !== null && n > BigInt(untilSize)))
+    fail("key-outside-validity", { size: String(size), sizes: validityText(key) });
+}
+
+function validityText({ fromSize, untilSize }) {
+  return `${fromSize ?? 0}..${untilSize ?? ""}`;
+}
+
+/**
  * Verify a COSE Receipt against the trusted log keys (RFC 9942 with the registry's signed size),
  * as registry/verify/receipt.py does, step for step: returns {size, index, root, leafBytes, leaf,
  * leafHash, origin, issuedAt}.
@@ -735,6 +752,7 @@ export async function verifyReceipt(receipt, trust) {
   // (6)
   if (!(await verifySign1(message, key.publicKey, root)))
     fail("bad-receipt-signature", { root: hex(root).slice(0, 16) });
+  requireValidFor(key, size);
   // (7)
   if (claims.origin !== trust.origin) fail("wrong-origin", { origin: claims.origin });
   return {
@@ -841,6 +859,7 @@ export async function verifyCheckpoint(note, trust, required = trust.witnessesRe
   const message = new TextEncoder().encode(text);
   let verified = 0;
   let unknown = 0;
+  const signers = [];
   const witnesses = new Set();
   for (const sig of signatures) {
     const key = trust.logKeys.find(
@@ -865,6 +884,7 @@ export async function verifyCheckpoint(note, trust, required = trust.witnessesRe
     )
       fail("bad-checkpoint-signature");
     verified += 1;
+    signers.push(key);
   }
   if (verified === 0) fail("checkpoint-unsigned");
   const body = text.slice(0, -1).split("\n");
@@ -874,6 +894,16 @@ export async function verifyCheckpoint(note, trust, required = trust.witnessesRe
   if (!DECIMAL.test(sizeText) || BigInt(sizeText) > MAX_TREE_SIZE) badNote("size");
   const root = b64Decode64(rootText, "root");
   if (root.length !== HASH_SIZE) badNote("root");
+  // A log key's signature counts only for the tree sizes announced for it.
+  const valid = signers.filter((key) => {
+    try {
+      requireValidFor(key, sizeText);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  if (valid.length === 0) requireValidFor(signers[0], sizeText);
   if (origin !== trust.origin) fail("wrong-origin", { origin });
   const size = Number.isSafeInteger(Number(sizeText)) ? Number(sizeText) : BigInt(sizeText);
   const checkpoint = { origin, size, root, unknownSignatures: unknown, witnesses: [...witnesses] };
@@ -950,6 +980,7 @@ export async function parseTrustList(doc) {
       noteName,
       noteKeyId: noteKeyIdBytes,
       verifierKey: entry.note_verifier_key,
+      ...validitySizes(entry),
     });
   }
   if (logKeys.length === 0) fail("bad-trust-list");
@@ -964,6 +995,22 @@ export async function parseTrustList(doc) {
     doc.witnesses_required ?? 0,
   );
   return { origin: doc.origin, logKeys, adminKeys, witnessKeys, witnessesRequired };
+}
+
+/**
+ * A trust-list key's announced validity {fromSize, untilSize} (tree sizes; null where open), as
+ * registry/verify/trust.py reads valid_from_size / valid_until_size: whole numbers in order.
+ */
+function validitySizes(entry) {
+  const read = (value) => {
+    if (value === undefined || value === null) return null;
+    if (!Number.isSafeInteger(value) || value < 0) fail("bad-trust-list");
+    return value;
+  };
+  const fromSize = read(entry.valid_from_size);
+  const untilSize = read(entry.valid_until_size);
+  if (fromSize !== null && untilSize !== null && untilSize < fromSize) fail("bad-trust-list");
+  return { fromSize, untilSize };
 }
 
 /**
@@ -1409,6 +1456,10 @@ async function verifyEntryTimestamp(bytes, leafBytes, trust) {
   if (!key) fail("unknown-log-key", { kid: hex(message.kid ?? new Uint8Array()).slice(0, 16) });
   if (!(await verifySign1(message, key.publicKey, leafBytes)))
     fail("bad-receipt-signature", { root: "-" });
+  // A key may vouch for leaves logged before its validity ended (registry/verify/validity.py).
+  const { index } = parseLeaf(leafBytes);
+  if (key.untilSize !== null && BigInt(index) >= BigInt(key.untilSize))
+    fail("key-outside-validity", { size: String(index), sizes: validityText(key) });
   if (claims.origin !== trust.origin) fail("wrong-origin", { origin: claims.origin });
 }
 

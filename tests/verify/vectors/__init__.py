@@ -23,6 +23,7 @@ from tests.verify.vectors.material import FOLDER, OK, Case
 from tests.verify.vectors.proofs import consistency_cases, inclusion_cases
 from tests.verify.vectors.qr import link_cases, offline_cases
 from tests.verify.vectors.receipts import receipt_cases
+from tests.verify.vectors.rotation import rotation_cases
 from tests.verify.vectors.statements import statement_cases
 from tests.verify.vectors.witnessed import witnessed_cases
 
@@ -40,6 +41,7 @@ def all_cases() -> list[Case]:
         inclusion_cases,
         consistency_cases,
         witnessed_cases,
+        rotation_cases,
     )
     cases = [case for group in groups for case in group()]
     names = [case.name for case in cases]

@@ -1,0 +1,276 @@
+"""Build a realistic log of N entries into a database, for the scale benchmark (bench_scale.py).
+
+    python bench/gen_log.py --entries 100000 --home /tmp/scale-100k [--database-url URL]
+
+The log starts as the demo does (`registry demo`: 8,128 statements of the
+articles' history, its templates, offices, reports, recommendations,
+follow-ups and enforcement), and grows to ``--entries`` with synthetic
+regencies, each a cycle of 100 statements in about the demo's proportions:
+
+    enrolments  7 (a PPK and six ASN of its instansi)   demo: 13 %
+    reports    28 (signed by a Bawaslu key)             demo: 28 %
+    recommendations 20 (to the PPK, citing a report)    demo: 20 %
+    follow-ups 17 (16 sanctioned, 1 refused)            demo: 17 %
+    declarations 12 (each ASN for two elections)        demo: 12 %
+    pacts 5, enforcement 0 (see below)                  demo: 5 %, 4 %
+    (the rest: 11 more declarations of the regency's PPK and ASN)
+
+Every statement is signed (Ed25519, deterministic keys derived from labels)
+and registered in-process through ``RegistryService.register_atomic`` in
+chunks of 2,000: the registry itself admits each one (its policy, its
+signatures, receipts and checkpoints), so the log is valid by construction:
+``registry audit`` and every verifier accept it.  Enforcement steps are left
+out of the synthetic part (their order rules need the overdue history the
+demo models); the demo part has them.  Running it again on the same home
+goes on from where the log is.  Prints progress and the rate; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import hashlib
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from registry.config import Settings
+from registry.demo import data
+from registry.demo.load import load_demo
+from registry.records.bootstrap import initialise
+from registry.records.operator import OperatorKeys, open_keys
+from registry.records.service import RegistryService
+from registry.signing.cose import CoseSigner
+
+ORIGIN = "bench.example/scale"
+PASSPHRASE = "bench scale passphrase"
+DEMO_NOW = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+CYCLE = 100
+CHUNK = 2_000
+T0 = 1_704_067_200  # 2024-01-01 UTC: the synthetic statements' issue times start here
+PACT_SHA256 = hashlib.sha256(data.PACT_TEXT.encode()).digest()
+DECLARATION_SHA256 = hashlib.sha256(data.DECLARATION_TEXT.encode()).digest()
+ELECTIONS = ("pemilu-2024", "pilkada-2024")
+
+
+def settings_for(home: Path, database_url: str | None = None) -> Settings:
+    """The settings of the benchmark registry kept in ``home``."""
+    return Settings(
+        database_url=database_url or f"sqlite+aiosqlite:///{home / 'registry.sqlite3'}",
+        data_dir=home / "data",
+        origin=ORIGIN,
+        admin_passphrase=PASSPHRASE,
+    )
+
+
+def signer(label: str) -> CoseSigner:
+    """The synthetic key named ``label`` (the same in every run)."""
+    seed = hashlib.sha256(f"bench-scale {label}".encode()).digest()
+    return CoseSigner(Ed25519PrivateKey.from_private_bytes(seed))
+
+
+def enrolment(key: CoseSigner, role: str, name: str, instansi: str, **extra: Any) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "type": "enrolment",
+        "public_key": key.public_key,
+        "role": role,
+        "name": name,
+        "jabatan": extra.pop("jabatan", "Pejabat"),
+        "instansi": instansi,
+        "decree_number": f"SK/{hashlib.sha256(key.kid).hexdigest()[:8]}",
+        "decree_date": "2023-09-01",
+        "term_start": "2023-09-05",
+        "term_end": "2099-12-31",
+    }
+    payload.update(extra)
+    return payload
+
+
+def authorities(admin: CoseSigner) -> list[bytes]:
+    """Enrolments of the synthetic part's Bawaslu and recommending authority keys."""
+    return [
+        admin.sign_statement(
+            enrolment(signer("bawaslu"), "bawaslu", "Bawaslu Sintetis", "Bawaslu RI"),
+            "operator",
+            T0,
+        ),
+        admin.sign_statement(
+            enrolment(signer("recommender"), "recommender", "Komisi Sintetis", "KemenPAN-RB/BKN"),
+            "operator",
+            T0,
+        ),
+    ]
+
+
+def cycle(admin: CoseSigner, number: int, base: int) -> Iterator[bytes]:
+    """The 100 statements of synthetic regency ``number``, the first at log index ``base``."""
+    regency = data.REGENCIES[number % len(data.REGENCIES)]
+    instansi = f"Pemerintah {regency.name} {number // len(data.REGENCIES) + 1}"
+    province = regency.province
+    ppk = signer(f"ppk {number}")
+    asn = [signer(f"asn {number} {i}") for i in range(6)]
+    t = T0 + number * 600
+    today = day(t)
+    yield admin.sign_statement(
+        enrolment(
+            ppk, "ppk", f"Bupati {number}", instansi, province=province,
+            head_type="acting" if number % 3 == 0 else "definitive", jabatan="Bupati",
+        ),
+        "operator",
+        t,
+    )  # fmt: skip
+    for i, key in enumerate(asn):
+        yield admin.sign_statement(
+            enrolment(key, "asn", f"ASN {number}.{i}", instansi, jabatan="Analis"), "operator", t
+        )
+    index = base + 7
+    reports = []
+    for r in range(28):
+        reports.append(index)
+        index += 1
+        yield signer("bawaslu").sign_statement(
+            {
+                "type": "report",
+                "case_number": f"SIN.{number}.{r:03d}",
+                "reporter": "Bawaslu Kabupaten",
+                "instansi": instansi,
+                "province": province,
+                "subject_commitment": hashlib.sha256(f"subject {number} {r}".encode()).digest(),
+                "category": "Kampanye melalui media sosial",
+                "description": "Membagikan materi kampanye pasangan calon",
+                "place": "Instagram",
+                "date": today,
+            },
+            "bawaslu",
+            t + 60 + r,
+        )
+    recs = []
+    for r in range(20):
+        recs.append(index)
+        index += 1
+        yield signer("recommender").sign_statement(
+            {
+                "type": "recommendation",
+                "case_number": f"SIN.{number}.{r:03d}",
+                "instansi": instansi,
+                "ppk_kid": ppk.kid,
+                "subject_commitment": hashlib.sha256(f"subject {number} {r}".encode()).digest(),
+                "category": "Kampanye melalui media sosial",
+                "sanction": ("moral", "medium", "heavy")[r % 3],
+                "deadline": day(t + 14 * 86_400),
+                "report": reports[r],
+            },
+            "recommender",
+            t + 120 + r,
+        )
+    for r in range(17):
+        answer: dict[str, Any] = {"type": "follow-up", "recommendation": recs[r]}
+        if r == 16:
+            answer |= {"action": "refused", "reason": "ASN yang bersangkutan telah pensiun"}
+        else:
+            answer |= {
+                "action": "sanctioned",
+                "decree_number": f"862/{number}/{r}/BKD/2024",
+                "decree_date": day(t + 5 * 86_400),
+            }
+        yield ppk.sign_statement(answer, "ppk", t + 10 * 86_400 + r)
+    for e, election in enumerate(ELECTIONS):
+        for i, key in enumerate(asn):
+            yield key.sign_statement(
+                declaration(instansi, election, today), "asn", t + 200 + e * 10 + i
+            )
+    for p in range(5):
+        yield ppk.sign_statement(
+            {
+                "type": "pact",
+                "template": PACT_SHA256,
+                "election": ELECTIONS[p % 2],
+                "instansi": instansi,
+                "place": f"Pendopo {number}.{p}",
+                "date": today,
+                "witnesses": [{"name": "Ketua Bawaslu", "jabatan": "Ketua", "instansi": "Bawaslu"}],
+            },
+            "ppk",
+            t + 300 + p,
+        )
+    for i in range(11):
+        key = asn[i % 6]
+        payload = declaration(instansi, ELECTIONS[i % 2], day(t - (i + 1) * 86_400))
+        yield key.sign_statement(payload, "asn", t + 400 + i)
+
+
+def declaration(instansi: str, election: str, date: str) -> dict[str, Any]:
+    return {
+        "type": "declaration",
+        "template": DECLARATION_SHA256,
+        "election": election,
+        "instansi": instansi,
+        "date": date,
+    }
+
+
+def day(seconds: int) -> str:
+    """The ISO day (WIB) of ``seconds``."""
+    wib = dt.timezone(dt.timedelta(hours=7))
+    return dt.datetime.fromtimestamp(seconds, wib).date().isoformat()
+
+
+async def grow(settings: Settings, keys: OperatorKeys, entries: int) -> None:
+    """Register synthetic cycles until the log holds at least ``entries`` (whole cycles)."""
+    service = await RegistryService.open(settings, keys)
+    try:
+        marker = await service.get_meta("bench-scale")
+        if marker is None:
+            await service.register_atomic(authorities(keys.admin))
+            await service.put_meta("bench-scale", str(service.size))
+            marker = str(service.size)
+        first = int(marker)
+        started, at_start = time.perf_counter(), service.size
+        pending: list[bytes] = []
+        number = (service.size - first) // CYCLE
+        while service.size + len(pending) < entries:
+            pending.extend(cycle(keys.admin, number, service.size + len(pending)))
+            number += 1
+            if len(pending) >= CHUNK or service.size + len(pending) >= entries:
+                await service.register_atomic(pending)
+                pending = []
+                done = service.size - at_start
+                rate = done / (time.perf_counter() - started)
+                print(f"\r{service.size:>10,} entries, {rate:,.0f}/s", end="", flush=True)
+        print()
+    finally:
+        await service.close()
+
+
+async def generate(home: Path, entries: int, database_url: str | None) -> Settings:
+    """Make (or grow) the benchmark registry in ``home`` to at least ``entries`` entries."""
+    home.mkdir(parents=True, exist_ok=True)
+    settings = settings_for(home, database_url)
+    await initialise(settings)
+    keys = open_keys(settings.data_dir, PASSPHRASE, ORIGIN)
+    started = time.perf_counter()
+    await load_demo(settings, only_if_empty=True, now=DEMO_NOW)
+    print(f"demo loaded in {time.perf_counter() - started:.1f} s")
+    await grow(settings, keys, entries)
+    print(f"{entries:,} entries in {time.perf_counter() - started:.1f} s")
+    return settings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--entries", type=int, default=100_000)
+    parser.add_argument("--home", type=Path, required=True)
+    parser.add_argument("--database-url")
+    args = parser.parse_args()
+    asyncio.run(generate(args.home, args.entries, args.database_url))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,305 @@
+"""The dashboard's JSON/CSV API: filtered compliance tables, the entries behind a figure,
+profiles of a PPK key and an instansi, record search and suggestions.
+
+``GET /api/dashboard/{table}`` (``?election=&province=&instansi=&head_type=&since=&until=``,
+``format=json|csv``), ``GET /api/dashboard/{table}/entries?row=&figure=``,
+``GET /api/profiles/signers/{kid}``, ``GET /api/profiles/instansi/{id}``,
+``GET /api/records`` (search, paged) and ``GET /api/suggest?q=``.  The tables
+are the compliance API's (registry/compliance/views.py) narrowed by the filter
+(registry/compliance/dashboard.py); CSV is written for Excel in the Indonesian
+locale (``;``, UTF-8 BOM, decimal comma).  Every answer names the checkpoint
+(size and root) whose entries it counts.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from litestar import Controller, Response, Router, get
+from litestar.params import FromPath, FromQuery, QueryParameter
+
+from registry.api.deps import Compliance, Service
+from registry.api.errors import invalid_parameter
+from registry.compliance import dashboard, finder
+from registry.compliance.dashboard import Filter, FilterRefused
+from registry.compliance.metrics import Snapshot
+from registry.compliance.service import ComplianceService, today
+from registry.i18n import Message
+from registry.i18n import render as render_text
+from registry.records.errors import NotFound
+from registry.records.service import RegistryService
+from registry.verify.trust import unb64url
+
+Format = Annotated[str, QueryParameter(pattern="^(json|csv)$")]
+Opt = FromQuery[str | None]
+CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+BROWSE_PAGE = 20
+"""Records per page of the home page's browser."""
+
+
+@dataclass(frozen=True)
+class Counted:
+    """A snapshot and the checkpoint (size, root) whose entries it counts."""
+
+    snap: Snapshot
+    size: int
+    root: str | None
+
+    def header(self) -> dict[str, Any]:
+        """What every answer says about what it counts."""
+        return {"as_of": self.snap.as_of, "checkpoint": {"size": self.size, "root": self.root}}
+
+
+def filter_of(compliance: ComplianceService, **raw: str | None) -> Filter:
+    """The dashboard filter the query asks for (raises :class:`FilterRefused`)."""
+    return dashboard.check_filter(compliance.index, raw)
+
+
+async def counted(service: RegistryService, compliance: ComplianceService, flt: Filter) -> Counted:
+    """The filter's snapshot, the log caught up, and the checkpoint it counts.
+
+    The checkpoint is looked up for the size the index has read; if entries
+    arrive meanwhile, again for the new size.  The snapshot is then made with no
+    await before the caller computes its tables, so they count exactly the
+    entries under that checkpoint.
+    """
+    await compliance.snapshot(flt.until)
+    while True:
+        size = compliance.index.size
+        record = await service.checkpoint_at(size)
+        if compliance.index.size == size:
+            break
+    snap = dashboard.snapshot(compliance.index, flt, today())
+    root = None if record is None else base64.b64encode(record.root).decode()
+    return Counted(snap, size, root)
+
+
+def kid_of(value: str) -> bytes:
+    """A key id from a path (base64url or hex); 400 when it is not one."""
+    try:
+        kid = bytes.fromhex(value) if len(value) == 64 else unb64url(value)
+    except ValueError:
+        kid = b""
+    if len(kid) != 32:
+        raise invalid_parameter("parameter.kid")
+    return kid
+
+
+def csv_response(name: str, rows: list[dict[str, Any]]) -> Response[Any]:
+    """``rows`` as a CSV download for Excel in the Indonesian locale."""
+    body = dashboard.excel_csv(rows).encode("utf-8")
+    return Response(
+        body,
+        media_type=CSV_MEDIA_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
+
+
+def tables(c: Counted, names: tuple[str, ...]) -> dict[str, list[dict[str, Any]]]:
+    """The tables ``names`` of one snapshot."""
+    return {name: dashboard.table(c.snap, name) for name in names}
+
+
+class DashboardApi(Controller):
+    """The compliance tables narrowed by a filter, and the entries behind each figure."""
+
+    path = "/dashboard"
+    tags = ["dashboard"]
+
+    @get("/{table:str}", summary="A compliance table narrowed by the dashboard's filter")
+    async def table(
+        self,
+        service: Service,
+        compliance: Compliance,
+        table: FromPath[str],
+        election: Opt = None,
+        province: Opt = None,
+        instansi: Opt = None,
+        head_type: Opt = None,
+        since: Opt = None,
+        until: Opt = None,
+        format: Format = "json",
+    ) -> Response[Any]:
+        flt = filter_of(
+            compliance,
+            election=election,
+            province=province,
+            instansi=instansi,
+            head_type=head_type,
+            since=since,
+            until=until,
+        )
+        if table not in dashboard.TABLES:
+            dashboard.table(compliance.index.snapshot(today()), table)  # raises, naming them
+        c = await counted(service, compliance, flt)
+        rows = dashboard.table(c.snap, table)
+        if format == "csv":
+            return csv_response(table, rows)
+        return Response({**c.header(), "filter": flt.query(), "count": len(rows), "items": rows})
+
+    @get("/{table:str}/entries", summary="The log entries one figure of a table counts")
+    async def entries(
+        self,
+        service: Service,
+        compliance: Compliance,
+        table: FromPath[str],
+        figure: FromQuery[str],
+        row: Opt = None,
+        election: Opt = None,
+        province: Opt = None,
+        instansi: Opt = None,
+        head_type: Opt = None,
+        since: Opt = None,
+        until: Opt = None,
+        format: Format = "json",
+    ) -> Response[Any]:
+        flt = filter_of(
+            compliance,
+            election=election,
+            province=province,
+            instansi=instansi,
+            head_type=head_type,
+            since=since,
+            until=until,
+        )
+        c = await counted(service, compliance, flt)
+        indexes = dashboard.figure_entries(c.snap, table, row, figure)
+        items = [dashboard.describe(compliance.index, i) for i in indexes]
+        if format == "csv":
+            return csv_response(f"{table}-{figure}", items)
+        return Response({**c.header(), "filter": flt.query(), "count": len(items), "items": items})
+
+
+class ProfilesApi(Controller):
+    """One PPK key's and one instansi's record, with their follow-up rate by month."""
+
+    path = "/profiles"
+    tags = ["dashboard"]
+
+    @get("/signers/{kid:str}", summary="A PPK key: pacts, recommendations, steps, rate by month")
+    async def signer(
+        self, service: Service, compliance: Compliance, kid: FromPath[str]
+    ) -> Response[Any]:
+        c = await counted(service, compliance, Filter())
+        row = dashboard.signer_page(c.snap, kid_of(kid))
+        if row is None:
+            raise NotFound(Message("notfound.enrolled-key", {"kid": kid}))
+        return Response({**c.header(), **row})
+
+    @get("/instansi/{ident:str}", summary="An instansi: its PPKs over time, figures, rate by month")
+    async def instansi(
+        self, service: Service, compliance: Compliance, ident: FromPath[str]
+    ) -> Response[Any]:
+        c = await counted(service, compliance, Filter())
+        row = dashboard.instansi_page(c.snap, ident)
+        if row is None:
+            raise NotFound(Message("dashboard.notfound.instansi", {"id": ident}))
+        return Response({**c.header(), **row})
+
+
+def query_of(compliance: ComplianceService, **raw: str | None) -> finder.Query:
+    """The record search the query asks for (raises :class:`FilterRefused`)."""
+    return finder.check_query(compliance.index, raw)
+
+
+class RecordsApi(Controller):
+    """Find records by part of a PPK's name or instansi, region, type and claimed date."""
+
+    path = "/"
+    tags = ["search"]
+
+    @get("/records", summary="Search records (paged): name, instansi, province, type, claimed date")
+    async def records(
+        self,
+        compliance: Compliance,
+        name: Opt = None,
+        instansi: Opt = None,
+        province: Opt = None,
+        type: Opt = None,
+        claimed_since: Opt = None,
+        claimed_until: Opt = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 50,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        format: Format = "json",
+    ) -> Response[Any]:
+        await compliance.snapshot()
+        query = query_of(
+            compliance,
+            name=name,
+            instansi=instansi,
+            province=province,
+            type=type,
+            claimed_since=claimed_since,
+            claimed_until=claimed_until,
+        )
+        found, total = finder.find(compliance.index, query, offset, limit)
+        page = [f.to_dict() for f in found]
+        if format == "csv":
+            return csv_response("records", page)
+        return Response(
+            {
+                "query": query.params(),
+                "total": total,
+                "limit": limit,
+                "offset": offset,
+                "items": page,
+            }
+        )
+
+    @get("/suggest", summary="Suggestions as one types: PPKs, instansi, provinces")
+    async def suggest(self, compliance: Compliance, q: FromQuery[str] = "") -> Response[Any]:
+        await compliance.snapshot()
+        return Response({"q": q, "items": finder.suggest(compliance.index, q)})
+
+
+dashboard_router = Router(path="/api", route_handlers=[DashboardApi, ProfilesApi, RecordsApi])
+"""Everything above, mounted under ``/api``."""
+
+
+def query(params: dict[str, str], lang: str, **more: Any) -> str:
+    """``?``-query of ``params`` and ``more`` (those set), with the page language if not id."""
+    items = {**params, **{k: str(v) for k, v in more.items() if v is not None}}
+    if lang != "id":
+        items["lang"] = lang
+    return "?" + urlencode(items) if items else ""
+
+
+async def browse(
+    compliance: ComplianceService, raw: dict[str, str | None], page: int, lang: str
+) -> dict[str, Any]:
+    """The home page's record browser: the search form, one page of results, or the reason
+    the search was refused."""
+    await compliance.snapshot()
+    known = dashboard.choices(compliance.index)
+    form = {
+        "given": {k: (v or "") for k, v in raw.items()},
+        "provinces": known.provinces,
+        "types": finder.TYPES,
+    }
+    try:
+        q = query_of(compliance, **raw)
+    except FilterRefused as exc:
+        return {
+            "form": form,
+            "error": render_text(exc.message, lang),
+            "items": [],
+            "total": 0,
+            "page": page,
+            "pages": 1,
+            "link": lambda **more: "",
+        }
+    found, total = finder.find(compliance.index, q, (page - 1) * BROWSE_PAGE, BROWSE_PAGE)
+    params = q.params()
+    return {
+        "form": form,
+        "error": None,
+        "items": [f.to_dict() for f in found],
+        "total": total,
+        "page": page,
+        "pages": max(1, -(-total // BROWSE_PAGE)),
+        "link": lambda **more: query(params, lang, **more),
+        "csv": "/api/records" + query(params, "id", format="csv", limit=1000),
+    }

@@ -1,0 +1,119 @@
+"""Per-client rate limits: a token bucket per (bucket, client address), in this process.
+
+A route takes part by naming its bucket in a guard::
+
+    @post("/", guards=[rate_limited("write")])
+
+Each bucket's rate (``REGISTRY_RATE_LIMITS``, :class:`registry.config.Settings`) is
+*n* requests per *s* seconds: a client may send *n* at once, then one every *s/n*
+seconds.  A bucket the settings do not name takes the ``default`` rate, so a new
+route can name a bucket of its own before anyone configures it.  A request over
+its bucket's rate is refused before the handler reads anything: 429 problem
+``rate-limited`` with ``Retry-After`` (whole seconds).
+
+The client is the connection's peer address (behind a reverse proxy, the proxy's,
+unless the server is told to trust its forwarded headers: docs/operate.md).
+Limits are kept in each process's memory: with *k* worker processes a client may
+get up to *k* times a rate.  At most :data:`MAX_CLIENTS` addresses are kept per
+bucket; the least recently seen are forgotten first (a forgotten client starts
+with a full bucket, so forgetting never refuses anyone).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+
+DEFAULT_BUCKET = "default"
+MAX_CLIENTS = 65_536
+
+
+@dataclass(frozen=True)
+class Rate:
+    """``requests`` per ``seconds`` (a burst of ``requests``, refilled evenly)."""
+
+    requests: int
+    seconds: int
+
+    def __str__(self) -> str:
+        return f"{self.requests}/{self.seconds}"
+
+
+class RateLimited(Exception):
+    """A client went over its bucket's rate; ``retry_after`` is the whole seconds to wait."""
+
+    def __init__(self, bucket: str, rate: Rate, retry_after: int) -> None:
+        self.bucket, self.rate, self.retry_after = bucket, rate, retry_after
+        super().__init__(f"rate limit of {bucket} ({rate}) reached; retry after {retry_after}s")
+
+
+class RateLimiter:
+    """Token buckets per (bucket, client); ``rates`` maps a bucket to its rate or ``None`` (off).
+
+    ``clock`` gives seconds (monotonic); tests pass their own to move time.
+    """
+
+    def __init__(
+        self,
+        rates: Mapping[str, Rate | None],
+        clock: Callable[[], float] = time.monotonic,
+        max_clients: int = MAX_CLIENTS,
+    ) -> None:
+        self._rates = dict(rates)
+        self._clock = clock
+        self._max_clients = max_clients
+        self._buckets: dict[str, OrderedDict[str, tuple[float, float]]] = {}
+
+    def rate(self, bucket: str) -> Rate | None:
+        """The rate of ``bucket`` (the default's when it is not named; ``None``: no limit)."""
+        if bucket in self._rates:
+            return self._rates[bucket]
+        return self._rates.get(DEFAULT_BUCKET)
+
+    def take(self, bucket: str, client: str) -> None:
+        """Count one request of ``client`` in ``bucket``; raises :class:`RateLimited` if over."""
+        rate = self.rate(bucket)
+        if rate is None:
+            return
+        now = self._clock()
+        clients = self._buckets.setdefault(bucket, OrderedDict())
+        tokens, then = clients.pop(client, (float(rate.requests), now))
+        per_second = rate.requests / rate.seconds
+        tokens = min(float(rate.requests), tokens + (now - then) * per_second)
+        if tokens < 1:
+            clients[client] = (tokens, now)
+            raise RateLimited(bucket, rate, max(1, math.ceil((1 - tokens) / per_second)))
+        clients[client] = (tokens - 1, now)
+        while len(clients) > self._max_clients:
+            clients.popitem(last=False)
+
+
+def client_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The address a request came from (the connection's peer)."""
+    client = connection.scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
+def rate_limited(
+    bucket: str,
+) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]:
+    """A Litestar guard counting each request in ``bucket`` for its client.
+
+    The limiter is the app's ``state.rate_limiter`` (:class:`RateLimiter`); an app
+    without one limits nothing.
+    """
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        limiter: RateLimiter | None = connection.app.state.get("rate_limiter")
+        if limiter is not None:
+            limiter.take(bucket, client_of(connection))
+
+    guard.__name__ = f"rate_limited_{bucket}"
+    return guard

@@ -1,0 +1,389 @@
+"""The compliance pages: ``/dashboard``, the entries behind a figure, ``/signers/{id}``,
+``/instansi/{id}``, and the record browser on the home page.
+
+Server-rendered like the verify pages (registry/api/web.py: Bahasa Indonesia
+first, English with ``?lang=en`` or the browser's ``Accept-Language``), from
+the same tables as the JSON API (registry/api/dashboard.py), so a figure on a
+page is the API's figure.  Tables are read generically: every figure a row
+carries is shown (and links to the entries it counts), so figures added to
+the compliance tables appear without a change here.  A filter value that is
+not valid answers 400 with the reason on the page, never an empty table.
+The charts are drawn in the browser (``web/static/dashboard.js``) from the
+JSON API.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from litestar import Controller, Request, Response, get
+from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_404_NOT_FOUND
+
+from registry.api.dashboard import counted, filter_of, kid_of, query
+from registry.api.deps import Compliance, Service
+from registry.api.errors import BadRequest
+from registry.api.web import page_language, render_page, strings
+from registry.compliance import dashboard
+from registry.compliance.dashboard import Filter, FilterRefused
+from registry.compliance.service import ComplianceService
+from registry.i18n import render as render_text
+from registry.records.service import RegistryService
+
+Opt = FromQuery[str | None]
+TEXT_COLUMNS = ("name", "jabatan", "instansi", "province", "head_type", "on")
+"""The text columns a table shows besides its figures (others stay in the CSV/JSON)."""
+PAGE_ROWS = 25
+"""Rows of the instansi table on the dashboard (sorted by recommendations; CSV has all)."""
+ENTRIES_PAGE = 100
+DASHBOARD_TABLES = (
+    "provinces",
+    "head-types",
+    "elections",
+    "months",
+    "instansi",
+    "pact-signers-with-overdue",
+)
+
+
+def is_figure(value: Any) -> bool:
+    """Whether a table cell is a figure: ``{"value": v, "entries": [...]}``."""
+    return isinstance(value, dict) and "value" in value and "entries" in value
+
+
+def number(value: Any, name: str, lang: str) -> str:
+    """A figure's value as people read it: thousands separated, rates as per cent."""
+    if value is None:
+        return "\u2013"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        text = f"{value:,}"
+        return text.replace(",", ".") if lang == "id" else text
+    if isinstance(value, float):
+        shown = f"{value * 100:.1f} %" if name.endswith("rate") else f"{value:g}"
+        return shown.replace(".", ",") if lang == "id" else shown
+    return str(value)
+
+
+def label(t: dict[str, str], name: str) -> str:
+    """A column's heading: the page string ``fig.<name>``, else its name in words."""
+    return t.get(f"fig.{name}") or name.replace("_", " ").replace("-", " ")
+
+
+def value_label(t: dict[str, str], column: str, value: Any) -> str:
+    """A cell's text: election, head type and step names have page strings."""
+    if value is None:
+        return "\u2013"
+    return t.get(f"val.{column}.{value}") or t.get(f"val.{value}") or str(value)
+
+
+def columns(rows: list[dict[str, Any]], key: str) -> tuple[list[str], list[str]]:
+    """The text and figure columns of ``rows`` (first-seen order), ``key`` first."""
+    text: list[str] = []
+    figs: list[str] = []
+    for row in rows:
+        for name, value in row.items():
+            if name == key:
+                continue
+            if is_figure(value) and name not in figs:
+                figs.append(name)
+            elif name in TEXT_COLUMNS and name not in text and not isinstance(value, list | dict):
+                text.append(name)
+    return text, figs
+
+
+def switch_link(request: Request[Any, Any, Any], lang: str) -> str:
+    """The language switch: the same page and query in the other language."""
+    other = "en" if lang == "id" else "id"
+    items = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    return "?" + urlencode([*items, ("lang", other)])
+
+
+def tools(t: dict[str, str], lang: str) -> dict[str, Any]:
+    """Functions the templates format with."""
+    return {
+        "number": lambda v, n="": (
+            value_label(t, n, v) if isinstance(v, str) else number(v, n, lang)
+        ),
+        "label": lambda n: label(t, n),
+        "value_label": lambda c, v: value_label(t, c, v),
+        "is_figure": is_figure,
+        "figure_names": lambda row: [n for n, v in row.items() if is_figure(v)],
+    }
+
+
+async def _page(
+    request: Request[Any, Any, Any],
+    service: RegistryService,
+    template: str,
+    lang: str,
+    status: int,
+    page: str,
+    page_data: dict[str, Any] | None = None,
+    **extra: Any,
+) -> Response[str]:
+    t = strings(lang)
+    return render_page(
+        request,
+        service,
+        template,
+        lang,
+        status,
+        page=page,
+        page_data=page_data,
+        lang_switch=switch_link(request, lang),
+        **tools(t, lang),
+        **extra,
+    )
+
+
+def _refused(exc: FilterRefused | BadRequest, lang: str) -> str:
+    if isinstance(exc, FilterRefused):
+        return render_text(exc.message, lang)
+    return render_text(exc.detail, lang)
+
+
+def _filter_form(compliance: ComplianceService, flt: Filter | None, raw: dict[str, Any]) -> Any:
+    known = dashboard.choices(compliance.index)
+    return {"choices": known, "given": {k: (v or "") for k, v in raw.items()}, "filter": flt}
+
+
+def _row_name(compliance: ComplianceService, table: str, row: str | None) -> str | None:
+    """A row as people name it: a PPK key's holder rather than its key id."""
+    if row and dashboard.LABELS.get(table) == "kid":
+        try:
+            key = compliance.index.keys.get(kid_of(row))
+        except BadRequest:
+            key = None
+        return row if key is None else key.name
+    return row
+
+
+class PagesController(Controller):
+    """The dashboard, the entries behind a figure, the profiles of PPKs and instansi."""
+
+    path = "/"
+    include_in_schema = False
+
+    @get("/dashboard", summary="Compliance for Bawaslu and the public")
+    async def dashboard_page(
+        self,
+        request: Request[Any, Any, Any],
+        service: Service,
+        compliance: Compliance,
+        election: Opt = None,
+        province: Opt = None,
+        instansi: Opt = None,
+        head_type: Opt = None,
+        since: Opt = None,
+        until: Opt = None,
+        lang: Opt = None,
+    ) -> Response[str]:
+        """National figures, the tables by group and over time, the pact signers overdue."""
+        chosen = page_language(request, lang)
+        raw = {
+            "election": election,
+            "province": province,
+            "instansi": instansi,
+            "head_type": head_type,
+            "since": since,
+            "until": until,
+        }
+        await compliance.snapshot()
+        try:
+            flt = filter_of(compliance, **raw)
+        except FilterRefused as exc:
+            return await _page(
+                request,
+                service,
+                "dashboard.html",
+                chosen,
+                HTTP_400_BAD_REQUEST,
+                "dashboard",
+                form=_filter_form(compliance, None, raw),
+                error=_refused(exc, chosen),
+            )
+        c = await counted(service, compliance, flt)
+        national = dashboard.table(c.snap, "national")[0]
+        tables = {}
+        for name in DASHBOARD_TABLES:
+            rows = dashboard.table(c.snap, name)
+            key = dashboard.LABELS[name]
+            total = len(rows)
+            if name == "instansi":
+                rows = sorted(rows, key=lambda r: -(r["recommendations"]["value"] or 0))
+                rows = rows[:PAGE_ROWS]
+            text, figs = columns(rows, key)
+            tables[name] = {"rows": rows, "key": key, "text": text, "figures": figs, "total": total}
+        params = flt.query()
+        return await _page(
+            request,
+            service,
+            "dashboard.html",
+            chosen,
+            200,
+            "dashboard",
+            page_data={"query": params},
+            form=_filter_form(compliance, flt, raw),
+            error=None,
+            counted=c.header(),
+            national=national,
+            tables=tables,
+            params=params,
+            q=lambda **more: query(params, chosen, **more),
+            csv=lambda table: f"/api/dashboard/{table}" + query(params, "id", format="csv"),
+        )
+
+    @get("/dashboard/{table:str}/entries", summary="The entries one figure counts")
+    async def figure_page(
+        self,
+        request: Request[Any, Any, Any],
+        service: Service,
+        compliance: Compliance,
+        table: FromPath[str],
+        figure: FromQuery[str],
+        row: Opt = None,
+        election: Opt = None,
+        province: Opt = None,
+        instansi: Opt = None,
+        head_type: Opt = None,
+        since: Opt = None,
+        until: Opt = None,
+        page: Annotated[int, QueryParameter(ge=1)] = 1,
+        lang: Opt = None,
+    ) -> Response[str]:
+        """Every entry a figure was computed from, linked to its verify page (paged)."""
+        chosen = page_language(request, lang)
+        await compliance.snapshot()
+        try:
+            flt = filter_of(
+                compliance,
+                election=election,
+                province=province,
+                instansi=instansi,
+                head_type=head_type,
+                since=since,
+                until=until,
+            )
+            c = await counted(service, compliance, flt)
+            indexes = dashboard.figure_entries(c.snap, table, row, figure)
+        except FilterRefused as exc:
+            return await _page(
+                request,
+                service,
+                "entries.html",
+                chosen,
+                HTTP_400_BAD_REQUEST,
+                "entries",
+                error=_refused(exc, chosen),
+                table=table,
+                figure=figure,
+                row=row,
+            )
+        start = (page - 1) * ENTRIES_PAGE
+        shown = indexes[start : start + ENTRIES_PAGE]
+        items = [dashboard.describe(compliance.index, i) for i in shown]
+        params = {**flt.query(), "figure": figure, **({"row": row} if row else {})}
+        pages = max(1, -(-len(indexes) // ENTRIES_PAGE))
+        return await _page(
+            request,
+            service,
+            "entries.html",
+            chosen,
+            200,
+            "entries",
+            error=None,
+            table=table,
+            figure=figure,
+            row=_row_name(compliance, table, row),
+            counted=c.header(),
+            items=items,
+            total=len(indexes),
+            page_number=page,
+            pages=pages,
+            q=lambda **more: query(params, chosen, **more),
+            csv=f"/api/dashboard/{table}/entries" + query(params, "id", format="csv"),
+            filter_params=flt.query(),
+        )
+
+    @get("/signers/{kid:str}", summary="A PPK's pacts, recommendations and follow-up record")
+    async def signer_page(
+        self,
+        request: Request[Any, Any, Any],
+        service: Service,
+        compliance: Compliance,
+        kid: FromPath[str],
+        lang: Opt = None,
+    ) -> Response[str]:
+        """One PPK key: office, pacts and declarations, recommendations, steps, rate by month."""
+        chosen = page_language(request, lang)
+        try:
+            key = kid_of(kid)
+        except BadRequest:
+            key = b""
+        c = await counted(service, compliance, Filter())
+        row = dashboard.signer_page(c.snap, key) if key else None
+        if row is None:
+            return await _page(
+                request,
+                service,
+                "profile_missing.html",
+                chosen,
+                HTTP_404_NOT_FOUND,
+                "missing",
+                what=kid,
+            )
+        _, figs = columns([row], "kid")
+        return await _page(
+            request,
+            service,
+            "signer.html",
+            chosen,
+            200,
+            "signer",
+            page_data={"profile": f"/api/profiles/signers/{row['kid']}"},
+            counted=c.header(),
+            row=row,
+            figures=figs,
+            q=lambda **more: query({}, chosen, **more),
+        )
+
+    @get("/instansi/{ident:str}", summary="An instansi's PPKs over time and follow-up record")
+    async def instansi_page(
+        self,
+        request: Request[Any, Any, Any],
+        service: Service,
+        compliance: Compliance,
+        ident: FromPath[str],
+        lang: Opt = None,
+    ) -> Response[str]:
+        """One instansi: its figures, its PPKs over time, recommendations, steps, rate by month."""
+        chosen = page_language(request, lang)
+        c = await counted(service, compliance, Filter())
+        row = dashboard.instansi_page(c.snap, ident)
+        if row is None:
+            return await _page(
+                request,
+                service,
+                "profile_missing.html",
+                chosen,
+                HTTP_404_NOT_FOUND,
+                "missing",
+                what=ident,
+            )
+        _, figs = columns([row], "instansi")
+        return await _page(
+            request,
+            service,
+            "instansi.html",
+            chosen,
+            200,
+            "instansi",
+            page_data={"profile": f"/api/profiles/instansi/{ident}"},
+            counted=c.header(),
+            row=row,
+            figures=figs,
+            q=lambda **more: query({}, chosen, **more),
+        )

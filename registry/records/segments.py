@@ -1,0 +1,50 @@
+"""Where the compliance index's saved segments are kept, and what checks them.
+
+:class:`SealedSegments` meets :class:`registry.compliance.saved.Segments`: the
+rows of ``fact_segments``, the roots of this process's checked tree, and a
+seal under a key derived from the log key (:mod:`registry.signing.seal`).
+"""
+
+from __future__ import annotations
+
+from registry.log.state import LogState
+from registry.signing.seal import Sealer
+from registry.store.models import FactSegmentRecord
+from registry.store.repository import Store
+
+PURPOSE = "compliance fact segments"
+
+
+class SealedSegments:
+    """Saved segments in ``store``, checked against ``state``'s tree, sealed by ``sealer``."""
+
+    def __init__(self, store: Store, state: LogState, sealer: Sealer) -> None:
+        self._store = store
+        self._state = state
+        self._sealer = sealer
+
+    async def load(self, format: str, start: int) -> FactSegmentRecord | None:
+        """The saved segment of ``format`` starting at entry ``start``, if any (unchecked)."""
+        return await self._store.fact_segment(format, start)
+
+    async def save(self, record: FactSegmentRecord) -> None:
+        """Save ``record`` (replacing one of its format and start)."""
+        await self._store.put_fact_segment(record)
+
+    async def forget_except(self, format: str) -> int:
+        """Delete the segments of every other format."""
+        return await self._store.drop_fact_segments_except(format)
+
+    def root(self, size: int) -> bytes | None:
+        """The root of the checked tree at ``size``; None past the latest checkpoint."""
+        if size > self._state.committed_size:
+            return None
+        return self._state.tree.root(size)
+
+    def seal(self, message: bytes) -> bytes:
+        """The registry's seal of ``message``."""
+        return self._sealer.seal(message)
+
+    def opens(self, message: bytes, seal: bytes) -> bool:
+        """Whether ``seal`` is the registry's seal of ``message``."""
+        return self._sealer.opens(message, seal)

@@ -1,0 +1,92 @@
+"""How wrong passphrases for a custodial key are held back, so nobody can lock a signer out.
+
+Two measures, neither of which ever refuses the right passphrase to a client
+that has made no mistake:
+
+* **Per client and key** (:class:`ClientLockouts`): the ``max_failures``-th
+  wrong passphrase in a row *from one client* for one key locks that client
+  out of that key for ``lockout_ms``; other clients, the key's owner among
+  them, are not affected.  So a stranger who knows a kid cannot deny its
+  owner, and one address cannot keep guessing.
+* **Per key, for everyone** (:func:`slow_down_wait_ms`): once a key has had
+  ``max_failures`` wrong passphrases in a row from anywhere (the store's
+  count, which only a success resets), each attempt on it waits until
+  ``slow_down_ms`` after the previous one.  Attempts on one key are taken one
+  at a time, so however many addresses guess, a key is tried at most once per
+  ``slow_down_ms`` per process; the right passphrase still gets through, in
+  its turn.
+
+Kept in each process's memory, like the rate limits (registry/api/limits.py):
+with *k* processes an address gets up to *k* times the attempts, and a restart
+forgets the per-client counts (the per-key count is in the store).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+MAX_TRACKED = 65_536
+"""(client, key) pairs remembered; the least recently seen are forgotten first."""
+
+
+@dataclass(frozen=True)
+class ClientState:
+    """One client's wrong passphrases in a row for one key, and until when it is locked out."""
+
+    failures: int = 0
+    locked_until: int | None = None
+
+    def is_locked(self, now_ms: int) -> bool:
+        """Whether the client is locked out of the key at ``now_ms``."""
+        return self.locked_until is not None and now_ms < self.locked_until
+
+
+class ClientLockouts:
+    """Wrong passphrases counted per (client, key); a client locked out leaves others alone."""
+
+    def __init__(self, max_failures: int, lockout_ms: int, max_tracked: int = MAX_TRACKED) -> None:
+        if max_failures < 1:
+            raise ValueError("max_failures must be at least 1")
+        self.max_failures = max_failures
+        self.lockout_ms = lockout_ms
+        self._max_tracked = max_tracked
+        self._states: OrderedDict[tuple[bytes, str], ClientState] = OrderedDict()
+
+    def state(self, kid: bytes, client: str) -> ClientState:
+        """The state of ``client`` for ``kid`` (a fresh one if it made no mistake)."""
+        return self._states.get((kid, client), ClientState())
+
+    def failure(self, kid: bytes, client: str, now_ms: int) -> ClientState:
+        """Count a wrong passphrase; the ``max_failures``-th in a row locks the client out.
+
+        A lockout starts the count again from zero, so after it the client
+        has ``max_failures`` tries again.
+        """
+        key = (kid, client)
+        state = self._states.pop(key, ClientState())
+        failures = state.failures + 1
+        if failures >= self.max_failures:
+            updated = ClientState(0, now_ms + self.lockout_ms)
+        else:
+            updated = ClientState(failures, state.locked_until)
+        self._states[key] = updated
+        while len(self._states) > self._max_tracked:
+            self._states.popitem(last=False)
+        return updated
+
+    def success(self, kid: bytes, client: str) -> None:
+        """The client opened the key: forget its mistakes."""
+        self._states.pop((kid, client), None)
+
+
+def slow_down_wait_ms(
+    key_failures: int, max_failures: int, last_attempt_ms: int | None, now_ms: int, slow_ms: int
+) -> int:
+    """How long an attempt on a key must wait: 0, unless the key has had ``max_failures`` or
+    more wrong passphrases in a row (``key_failures``, from any client), in which case it waits
+    until ``slow_ms`` after the key's last attempt."""
+    if key_failures < max_failures or last_attempt_ms is None:
+        return 0
+    # Never more than one interval, even if the clock went back.
+    return min(slow_ms, max(0, last_attempt_ms + slow_ms - now_ms))
