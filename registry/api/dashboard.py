@@ -19,6 +19,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from litestar import Controller, Response, Router, get
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from registry.api.deps import Compliance, Service
@@ -51,6 +52,33 @@ class Counted:
     def header(self) -> dict[str, Any]:
         """What every answer says about what it counts."""
         return {"as_of": self.snap.as_of, "checkpoint": {"size": self.size, "root": self.root}}
+
+
+FilterQuery = NamedDependency[dict[str, str | None]]
+"""The dashboard filter's query parameters as given (:func:`filter_of` checks them)."""
+
+
+async def provide_filter_query(
+    election: Opt = None,
+    province: Opt = None,
+    instansi: Opt = None,
+    head_type: Opt = None,
+    since: Opt = None,
+    until: Opt = None,
+) -> dict[str, str | None]:
+    """The one place the filter's query parameters are declared, for every handler that
+    takes a filter (a Litestar dependency: ``dependencies=FILTERED``, parameter ``asked``)."""
+    return {
+        "election": election,
+        "province": province,
+        "instansi": instansi,
+        "head_type": head_type,
+        "since": since,
+        "until": until,
+    }
+
+
+FILTERED = {"asked": Provide(provide_filter_query)}
 
 
 def filter_of(compliance: ComplianceService, **raw: str | None) -> Filter:
@@ -109,29 +137,20 @@ class DashboardApi(Controller):
     path = "/dashboard"
     tags = ["dashboard"]
 
-    @get("/{table:str}", summary="A compliance table narrowed by the dashboard's filter")
+    @get(
+        "/{table:str}",
+        summary="A compliance table narrowed by the dashboard's filter",
+        dependencies=FILTERED,
+    )
     async def table(
         self,
         service: Service,
         compliance: Compliance,
         table: FromPath[str],
-        election: Opt = None,
-        province: Opt = None,
-        instansi: Opt = None,
-        head_type: Opt = None,
-        since: Opt = None,
-        until: Opt = None,
+        asked: FilterQuery,
         format: Format = "json",
     ) -> Response[Any]:
-        flt = filter_of(
-            compliance,
-            election=election,
-            province=province,
-            instansi=instansi,
-            head_type=head_type,
-            since=since,
-            until=until,
-        )
+        flt = filter_of(compliance, **asked)
         if table not in dashboard.TABLES:
             dashboard.table(compliance.index.snapshot(today()), table)  # raises, naming them
         c = await counted(service, compliance, flt)
@@ -140,31 +159,22 @@ class DashboardApi(Controller):
             return csv_response(table, rows)
         return Response({**c.header(), "filter": flt.query(), "count": len(rows), "items": rows})
 
-    @get("/{table:str}/entries", summary="The log entries one figure of a table counts")
+    @get(
+        "/{table:str}/entries",
+        summary="The log entries one figure of a table counts",
+        dependencies=FILTERED,
+    )
     async def entries(
         self,
         service: Service,
         compliance: Compliance,
         table: FromPath[str],
         figure: FromQuery[str],
+        asked: FilterQuery,
         row: Opt = None,
-        election: Opt = None,
-        province: Opt = None,
-        instansi: Opt = None,
-        head_type: Opt = None,
-        since: Opt = None,
-        until: Opt = None,
         format: Format = "json",
     ) -> Response[Any]:
-        flt = filter_of(
-            compliance,
-            election=election,
-            province=province,
-            instansi=instansi,
-            head_type=head_type,
-            since=since,
-            until=until,
-        )
+        flt = filter_of(compliance, **asked)
         c = await counted(service, compliance, flt)
         indexes = dashboard.figure_entries(c.snap, table, row, figure)
         items = [dashboard.describe(compliance.index, i) for i in indexes]

@@ -21,7 +21,7 @@ from litestar import Controller, Request, Response, get
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_404_NOT_FOUND
 
-from registry.api.dashboard import counted, filter_of, kid_of, query
+from registry.api.dashboard import FILTERED, FilterQuery, counted, filter_of, kid_of, query
 from registry.api.deps import Compliance, Service
 from registry.api.errors import BadRequest
 from registry.api.web import page_language, render_page, strings
@@ -167,33 +167,20 @@ class PagesController(Controller):
     path = "/"
     include_in_schema = False
 
-    @get("/dashboard", summary="Compliance for Bawaslu and the public")
+    @get("/dashboard", summary="Compliance for Bawaslu and the public", dependencies=FILTERED)
     async def dashboard_page(
         self,
         request: Request[Any, Any, Any],
         service: Service,
         compliance: Compliance,
-        election: Opt = None,
-        province: Opt = None,
-        instansi: Opt = None,
-        head_type: Opt = None,
-        since: Opt = None,
-        until: Opt = None,
+        asked: FilterQuery,
         lang: Opt = None,
     ) -> Response[str]:
         """National figures, the tables by group and over time, the pact signers overdue."""
         chosen = page_language(request, lang)
-        raw = {
-            "election": election,
-            "province": province,
-            "instansi": instansi,
-            "head_type": head_type,
-            "since": since,
-            "until": until,
-        }
         await compliance.snapshot()
         try:
-            flt = filter_of(compliance, **raw)
+            flt = filter_of(compliance, **asked)
         except FilterRefused as exc:
             return await _page(
                 request,
@@ -202,7 +189,7 @@ class PagesController(Controller):
                 chosen,
                 HTTP_400_BAD_REQUEST,
                 "dashboard",
-                form=_filter_form(compliance, None, raw),
+                form=_filter_form(compliance, None, asked),
                 error=_refused(exc, chosen),
             )
         c = await counted(service, compliance, flt)
@@ -226,7 +213,7 @@ class PagesController(Controller):
             200,
             "dashboard",
             page_data={"query": params},
-            form=_filter_form(compliance, flt, raw),
+            form=_filter_form(compliance, flt, asked),
             error=None,
             counted=c.header(),
             national=national,
@@ -236,7 +223,11 @@ class PagesController(Controller):
             csv=lambda table: f"/api/dashboard/{table}" + query(params, "id", format="csv"),
         )
 
-    @get("/dashboard/{table:str}/entries", summary="The entries one figure counts")
+    @get(
+        "/dashboard/{table:str}/entries",
+        summary="The entries one figure counts",
+        dependencies=FILTERED,
+    )
     async def figure_page(
         self,
         request: Request[Any, Any, Any],
@@ -244,13 +235,8 @@ class PagesController(Controller):
         compliance: Compliance,
         table: FromPath[str],
         figure: FromQuery[str],
+        asked: FilterQuery,
         row: Opt = None,
-        election: Opt = None,
-        province: Opt = None,
-        instansi: Opt = None,
-        head_type: Opt = None,
-        since: Opt = None,
-        until: Opt = None,
         page: Annotated[int, QueryParameter(ge=1)] = 1,
         lang: Opt = None,
     ) -> Response[str]:
@@ -258,15 +244,7 @@ class PagesController(Controller):
         chosen = page_language(request, lang)
         await compliance.snapshot()
         try:
-            flt = filter_of(
-                compliance,
-                election=election,
-                province=province,
-                instansi=instansi,
-                head_type=head_type,
-                since=since,
-                until=until,
-            )
+            flt = filter_of(compliance, **asked)
             c = await counted(service, compliance, flt)
             indexes = dashboard.figure_entries(c.snap, table, row, figure)
         except FilterRefused as exc:
