@@ -165,19 +165,37 @@ class CustodialSigning:
         """
         if self._register is None:
             raise RuntimeError("this CustodialSigning was made without a register function")
+        statement = await self.sign(kid, passphrase, record, client, _validated)
+        registered = await self._register(statement)
+        log.info("custodial key %s signed entry %d", kid.hex(), registered.index)
+        return registered
+
+    async def sign(
+        self,
+        kid: bytes,
+        passphrase: str,
+        payload: dict[str, Any],
+        client: str = "",
+        prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    ) -> bytes:
+        """The statement of ``payload`` signed by custodial key ``kid``; nothing is registered.
+
+        ``prepare`` (schema validation) turns the payload into what is signed once the key is
+        known, before any attempt is counted; without it the payload is signed as given (an
+        institution page's access statement).  Raises as :meth:`sign_and_register` does
+        before registering.
+        """
         self._refuse_if_locked(kid, client)
         async with self._gate(kid):
             held = await self._store.get_custodial_key(kid)
             if held is None:
                 raise NotFound(Message("notfound.custodial-key", {"kid": kid.hex()}))
             self._refuse_if_locked(kid, client)
-            payload = _validated(record)
+            if prepare is not None:
+                payload = prepare(payload)
             await self._slow_down(held)
             key = await self._open(held, passphrase, client)
-        statement = CoseSigner(key).sign_statement(payload, issuer=kid.hex())
-        registered = await self._register(statement)
-        log.info("custodial key %s signed entry %d", kid.hex(), registered.index)
-        return registered
+        return CoseSigner(key).sign_statement(payload, issuer=kid.hex())
 
     def _refuse_if_locked(self, kid: bytes, client: str) -> None:
         now = self._clock_ms()
