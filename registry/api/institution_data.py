@@ -112,10 +112,14 @@ async def bkn_data(
     """Overdue recommendations with each PPK's current step, and enrolments to countersign."""
     snap = await compliance.snapshot()
     current = _current_steps(await standing(service, "enforcement"))
+    payloads = dict(await standing(service, "recommendation"))
     overdue = []
     for row in views.recommendations(snap, status="overdue"):
         kid = _hex(row["ppk"]) or ""
-        overdue.append(row | {"ppk_kid": kid, "current_step": current.get(kid)})
+        subject = _hex(payloads.get(row["index"], {}).get("subject_commitment"))
+        overdue.append(
+            row | {"ppk_kid": kid, "current_step": current.get(kid), "subject_commitment": subject}
+        )
     confirmed = {
         (p.get("enrolment"), p.get("decree_sha256"))
         for _, p in await standing(service, "enrolment-confirmation")
