@@ -101,7 +101,9 @@ class Institutions:
 
 
 @pytest.fixture(scope="module")
-def institutions(tmp_path_factory: pytest.TempPathFactory, chromium: Path) -> Iterator[Institutions]:
+def institutions(
+    tmp_path_factory: pytest.TempPathFactory, chromium: Path
+) -> Iterator[Institutions]:
     made = Institutions(tmp_path_factory.mktemp("institutions-registry"))
     yield made
     made.live.stop()
@@ -129,7 +131,7 @@ def test_a_recommendation_issued_from_the_page_reaches_the_ppk_in_the_portal(
 ) -> None:
     open_key(page, institutions, "recommender", "recommender")
     assert page.get_attribute("#iaccess-status", "class") == "ok"
-    page.wait_for_selector(f"#reports-table tbody tr:has-text('NET.2026.00042')")
+    page.wait_for_selector("#reports-table tbody tr:has-text('NET.2026.00042')")
     page.click("#reports-table button")
     assert page.input_value("#rec-subject") == SUBJECT.hex()
     assert page.input_value("#rec-instansi") == INSTANSI
@@ -144,7 +146,7 @@ def test_a_recommendation_issued_from_the_page_reaches_the_ppk_in_the_portal(
     assert payload["report"] == institutions.report
     assert payload["ppk_kid"] == b64url(bytes.fromhex(institutions.kids["ppk"]))
     assert (payload["sanction"], payload["category"]) == ("medium", "social-media")
-    page.wait_for_selector(f"#mine-table tbody tr:has-text('NET.2026.00042')")
+    page.wait_for_selector("#mine-table tbody tr:has-text('NET.2026.00042')")
 
     # The PPK addressed opens the portal with their key: the recommendation is there to answer.
     page.goto(f"{institutions.live.url}/portal")
@@ -158,7 +160,7 @@ def test_an_enforcement_step_recorded_by_bkn_shows_on_the_ppks_profile(
 ) -> None:
     open_key(page, institutions, "bkn", "bkn")
     assert page.get_attribute("#iaccess-status", "class") == "ok"
-    row = f"#overdue-table tbody tr:has-text('NET.2024.00007')"
+    row = "#overdue-table tbody tr:has-text('NET.2024.00007')"
     page.wait_for_selector(row)
     page.click(f"{row} button >> nth=0")
     assert page.input_value("#step-ppk") == institutions.kids["ppk"]
@@ -181,7 +183,8 @@ def test_a_ppk_key_is_refused_on_the_recommender_page_and_sees_no_action(
     open_key(page, institutions, "ppk", "recommender")
     status = page.inner_text("#iaccess-status")
     assert page.get_attribute("#iaccess-status", "class") == "error"
-    assert "ppk" in status and "recommender" in status
+    assert "ppk" in status
+    assert "recommender" in status
     assert page.is_hidden("#institution-work")
     assert page.is_hidden("#rec-button")
 
