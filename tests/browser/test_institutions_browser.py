@@ -245,3 +245,92 @@ def test_axe_finds_no_violation_on_each_institution_page(
     assert axe_violations(page) == []
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the {path} page scrolls sideways on a phone by {overflow}px"
+
+
+def test_bkn_blocks_the_recommended_asns_staff_status_from_its_page(
+    page: Page, institutions: Institutions
+) -> None:
+    open_key(page, institutions, "bkn", "bkn")
+    row = "#overdue-table tbody tr:has-text('NET.2024.00007')"
+    page.wait_for_selector(row)
+    page.click(f"{row} button >> nth=1")
+    assert page.input_value("#block-rec") == str(institutions.overdue)
+    page.fill("#block-reason", "Sanksi tidak dijatuhkan PPK")
+    page.fill("#ipassphrase", PASSPHRASE)
+    page.click("#block-button")
+    index = signed_ok(page, "block-status")
+    payload = institutions.live.view(index)["payload"]
+    assert payload["type"] == "staff-block"
+    assert payload["subject_commitment"] == b64url(hashlib.sha256(b"subjek lama").digest())
+
+
+DECREE = b"%PDF-1.4 Keputusan Kepala BKN Nomor 12/KEP/2026 (salinan uji)"
+
+
+def test_an_institution_key_made_in_the_browser_is_enrolled_confirmed_and_revoked(
+    page: Page, institutions: Institutions
+) -> None:
+    staff = page.context.browser.new_context(locale="id-ID")  # type: ignore[union-attr]
+    try:
+        bkn = staff.new_page()
+        bkn.goto(f"{institutions.live.url}/institutions/bkn")
+        bkn.check("#imode-browser")
+        bkn.click("#imake-key")
+        bkn.wait_for_selector("#ibrowser-public:not([hidden])")
+        shown = bkn.inner_text("#ibrowser-public")
+        public = shown.split(": ", 1)[1].split(" ", 1)[0]
+        kid = shown.rsplit("kid ", 1)[1].rstrip(")")
+
+        # The operator enrols it from its page, citing the decree's file (hashed in the browser).
+        open_key(page, institutions, "admin", "operator")
+        page.fill("#ek-public", public)
+        page.select_option("#ek-role", "bkn")
+        page.fill("#ek-name", "Direktur Pengendalian BKN")
+        page.fill("#ek-jabatan", "Direktur")
+        page.fill("#ek-instansi", "Badan Kepegawaian Negara")
+        page.fill("#ek-decree-number", "12/KEP/2026")
+        page.fill("#ek-decree-date", "2026-01-05")
+        page.set_input_files(
+            "#ek-decree-file", {"name": "sk.pdf", "mimeType": "application/pdf", "buffer": DECREE}
+        )
+        page.fill("#ek-term-start", "2026-01-05")
+        page.fill("#ek-term-end", "2099-12-31")
+        page.fill("#ipassphrase", PASSPHRASE)
+        page.click("#ek-button")
+        enrolled = signed_ok(page, "ek-status")
+        record = institutions.live.view(enrolled)["payload"]
+        assert record["decree_sha256"] == b64url(hashlib.sha256(DECREE).digest())
+
+        # BKN opens its page with the browser's key and countersigns the enrolment.
+        bkn.click("#iopen")
+        bkn.wait_for_selector("#iaccess-status.ok, #iaccess-status.error")
+        assert bkn.get_attribute("#iaccess-status", "class") == "ok"
+        bkn.wait_for_selector(f"#confirm-table tbody tr:has-text('#{enrolled}')")
+        bkn.select_option("#confirm-enrolment", str(enrolled))
+        bkn.set_input_files(
+            "#confirm-file", {"name": "sk.pdf", "mimeType": "application/pdf", "buffer": DECREE}
+        )
+        bkn.wait_for_function(
+            "() => document.getElementById('confirm-hash').textContent.includes('sama')"
+        )
+        bkn.click("#confirm-button")
+        confirmation = signed_ok(bkn, "confirm-status")
+        view = institutions.live.view(confirmation)
+        assert view["type"] == "enrolment-confirmation"
+        assert view["signer"]["kid"] == b64url(bytes.fromhex(kid))
+
+        # The operator revokes the key from its page: BKN's page no longer opens with it.
+        page.goto(f"{institutions.live.url}/institutions/operator")
+        open_key(page, institutions, "admin", "operator")
+        page.click("#keys-table tbody tr:has-text('Direktur Pengendalian BKN') button")
+        assert page.input_value("#rk-kid") == kid
+        page.fill("#rk-reason", "kunci peramban hilang")
+        page.fill("#ipassphrase", PASSPHRASE)
+        page.click("#rk-button")
+        revocation = signed_ok(page, "rk-status")
+        assert institutions.live.view(revocation)["payload"]["type"] == "key-revocation"
+        bkn.click("#iopen")
+        bkn.wait_for_selector("#iaccess-status.error")
+        assert "dicabut" in bkn.inner_text("#iaccess-status")
+    finally:
+        staff.close()
