@@ -6,6 +6,7 @@
 import { button, byId, cell, data, entryLink, pageLists, signRecord, startPage, t } from "./institution.js";
 
 let lists = { reports: [], ppks: [], recommendations: [] };
+const categoryLabels = new Map();
 const form = byId("rec-form");
 
 function option(select, value, label) {
@@ -21,7 +22,10 @@ async function loadCategories() {
   const { violation_categories: categories } = await answer.json();
   const select = byId("rec-category");
   select.replaceChildren();
-  for (const category of categories) option(select, category.code, category[data.lang] ?? category.code);
+  for (const category of categories) {
+    categoryLabels.set(category.code, category[data.lang] ?? category.code);
+    option(select, category.code, categoryLabels.get(category.code));
+  }
 }
 
 function showPpks() {
@@ -66,7 +70,7 @@ function showReports() {
     row.firstChild.append(entryLink(report.index));
     cell(row, report.case_number);
     cell(row, report.instansi);
-    cell(row, report.category);
+    cell(row, categoryLabels.get(report.category) ?? report.category);
     cell(row, report.date);
     const action = cell(row, report.recommended ? t("inst.reports.answered") : "");
     if (!report.recommended) {
