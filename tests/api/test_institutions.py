@@ -148,28 +148,30 @@ def test_each_page_is_indonesian_first_with_english_available(
     assert 'lang="en"' in english.text
 
 
+def custodial_key(registry: Registry, role: str, instansi: str) -> bytes:
+    """A key put in custody under :data:`PASSPHRASE` and enrolled with ``role``; its kid."""
+    custodial = registry.components.custodial
+    kid, public = registry.client.blocking_portal.call(custodial.create, PASSPHRASE)
+    record = {
+        "type": "enrolment",
+        "public_key": public,
+        "role": role,
+        "name": f"Pejabat {instansi}",
+        "jabatan": "Kepala",
+        "instansi": instansi,
+        "decree_number": "2/2024",
+        "decree_date": "2024-01-01",
+        **LONG_TERM,
+    }
+    answer = registry.post(registry.operator.admin.sign_statement(record, "operator", NOW_S))
+    assert answer.status_code == 201, answer.text
+    return bytes(kid)
+
+
 def test_a_custodial_key_of_another_role_is_refused_before_its_passphrase(
     enrolled: Registry,
 ) -> None:
-    custodial = enrolled.components.custodial
-    kid, public = enrolled.client.blocking_portal.call(custodial.create, PASSPHRASE)
-    enrolled.post(
-        enrolled.operator.admin.sign_statement(
-            {
-                "type": "enrolment",
-                "public_key": public,
-                "role": "ppk",
-                "name": "Rudy Gunawan",
-                "jabatan": "Bupati Garut",
-                "instansi": "Pemerintah Kabupaten Garut",
-                "decree_number": "1/2019",
-                "decree_date": "2019-01-01",
-                **LONG_TERM,
-            },
-            "operator",
-            NOW_S,
-        )
-    )
+    kid = custodial_key(enrolled, "ppk", "Pemerintah Kabupaten Garut")
     answer = enrolled.client.post(
         "/api/institutions/bkn/access", json={"kid": kid.hex(), "passphrase": "salah"}
     )
@@ -177,25 +179,7 @@ def test_a_custodial_key_of_another_role_is_refused_before_its_passphrase(
 
 
 def test_a_custodial_bkn_key_signs_its_access_with_its_passphrase(enrolled: Registry) -> None:
-    custodial = enrolled.components.custodial
-    kid, public = enrolled.client.blocking_portal.call(custodial.create, PASSPHRASE)
-    enrolled.post(
-        enrolled.operator.admin.sign_statement(
-            {
-                "type": "enrolment",
-                "public_key": public,
-                "role": "bkn",
-                "name": "Kepala BKN",
-                "jabatan": "Kepala",
-                "instansi": "BKN",
-                "decree_number": "2/2024",
-                "decree_date": "2024-01-01",
-                **LONG_TERM,
-            },
-            "operator",
-            NOW_S,
-        )
-    )
+    kid = custodial_key(enrolled, "bkn", "BKN")
     wrong = enrolled.client.post(
         "/api/institutions/bkn/access", json={"kid": kid.hex(), "passphrase": "salah-sekali"}
     )

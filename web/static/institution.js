@@ -61,6 +61,24 @@ export function button(td, label, context, action) {
   return made;
 }
 
+/** A new row of `body` whose first cell links entry `index`. */
+export function entryRow(body, index) {
+  const row = document.createElement("tr");
+  const first = document.createElement("td");
+  first.append(entryLink(index));
+  row.append(first);
+  body.append(row);
+  return row;
+}
+
+/** The row saying "none" across `columns` when `items` is empty. */
+export function noneRow(body, items, columns) {
+  if (items.length) return;
+  const row = document.createElement("tr");
+  cell(row, t("inst.none")).colSpan = columns;
+  body.append(row);
+}
+
 /** A link to an entry's record page, in the page's language. */
 export function entryLink(index) {
   const link = document.createElement("a");

@@ -4,7 +4,7 @@
 // countersigns enrolments (an `enrolment-confirmation` citing the decree's SHA-256, computed
 // here from the decree's file, which never leaves the device).
 
-import { button, byId, cell, entryLink, fileSha256, pageLists, signRecord, startPage, t } from "./institution.js";
+import { button, byId, cell, entryRow, fileSha256, noneRow, pageLists, signRecord, startPage, t } from "./institution.js";
 
 const LADDER = ["early-warning", "warning", "reprimand", "block"];
 let lists = { overdue: [], enrolments: [] };
@@ -25,9 +25,7 @@ function showOverdue() {
   body.replaceChildren();
   byId("overdue-intro").textContent = t(lists.overdue.length ? "inst.overdue.intro" : "inst.overdue.none");
   for (const rec of lists.overdue) {
-    const row = document.createElement("tr");
-    row.append(document.createElement("td"));
-    row.firstChild.append(entryLink(rec.index));
+    const row = entryRow(body, rec.index);
     cell(row, rec.case_number);
     cell(row, rec.instansi);
     cell(row, rec.deadline);
@@ -46,7 +44,6 @@ function showOverdue() {
       byId("block-instansi").value = rec.instansi;
       byId("block-reason").focus();
     });
-    body.append(row);
   }
 }
 
@@ -56,24 +53,17 @@ function showEnrolments() {
   body.replaceChildren();
   select.replaceChildren();
   for (const enrolment of lists.enrolments) {
-    const row = document.createElement("tr");
-    row.append(document.createElement("td"));
-    row.firstChild.append(entryLink(enrolment.index));
+    const row = entryRow(body, enrolment.index);
     cell(row, enrolment.name);
     cell(row, enrolment.jabatan);
     cell(row, enrolment.instansi);
     cell(row, enrolment.decree_number);
-    body.append(row);
     const option = document.createElement("option");
     option.value = String(enrolment.index);
     option.textContent = `#${enrolment.index} ${enrolment.name} (${enrolment.instansi})`;
     select.append(option);
   }
-  if (!lists.enrolments.length) {
-    const row = document.createElement("tr");
-    cell(row, t("inst.none")).colSpan = 5;
-    body.append(row);
-  }
+  noneRow(body, lists.enrolments, 5);
 }
 
 async function refresh() {

@@ -3,7 +3,7 @@
 // subject's commitment, a category of the published vocabulary, the sanction, the deadline)
 // and shows what became of this key's recommendations.
 
-import { button, byId, cell, data, entryLink, pageLists, signRecord, startPage, t } from "./institution.js";
+import { button, byId, cell, data, entryLink, entryRow, noneRow, pageLists, signRecord, startPage, t } from "./institution.js";
 
 let lists = { reports: [], ppks: [], recommendations: [] };
 const categoryLabels = new Map();
@@ -65,9 +65,7 @@ function showReports() {
   select.replaceChildren();
   option(select, "", t("inst.rec.no-report"));
   for (const report of lists.reports) {
-    const row = document.createElement("tr");
-    row.append(document.createElement("td"));
-    row.firstChild.append(entryLink(report.index));
+    const row = entryRow(body, report.index);
     cell(row, report.case_number);
     cell(row, report.instansi);
     cell(row, categoryLabels.get(report.category) ?? report.category);
@@ -79,24 +77,17 @@ function showReports() {
         byId("rec-case").focus();
       });
     }
-    body.append(row);
     option(select, String(report.index), `#${report.index} ${report.case_number}`);
   }
-  if (!lists.reports.length) {
-    const row = document.createElement("tr");
-    cell(row, t("inst.none")).colSpan = 6;
-    body.append(row);
-  }
+  noneRow(body, lists.reports, 6);
 }
 
 function showMine() {
   const body = byId("mine-table").querySelector("tbody");
   body.replaceChildren();
   for (const rec of lists.recommendations) {
-    const row = document.createElement("tr");
+    const row = entryRow(body, rec.index);
     row.dataset.status = rec.status;
-    row.append(document.createElement("td"));
-    row.firstChild.append(entryLink(rec.index));
     cell(row, rec.case_number);
     cell(row, rec.instansi);
     cell(row, data.strings[`portal.sanction.${rec.sanction_recommended}`] ?? rec.sanction_recommended);
@@ -105,13 +96,8 @@ function showMine() {
     const answer = cell(row, rec.follow_up === null && rec.refusal === null ? null : "");
     if (rec.follow_up !== null) answer.append(entryLink(rec.follow_up));
     else if (rec.refusal !== null) answer.append(entryLink(rec.refusal));
-    body.append(row);
   }
-  if (!lists.recommendations.length) {
-    const row = document.createElement("tr");
-    cell(row, t("inst.none")).colSpan = 7;
-    body.append(row);
-  }
+  noneRow(body, lists.recommendations, 7);
 }
 
 /** The recommendation as JSON (hashes as hex); every field of the form, one line each. */
