@@ -242,3 +242,11 @@ def test_the_operator_lists_approves_and_rejects_requests(enrolled: Registry) ->
     assert (status["status"], status["enrolment"]) == ("approved", index)
     after = enrolled.client.get("/api/institutions/operator/data", headers=admin_token).json()
     assert after["requests"] == []
+
+
+def test_the_portal_and_each_page_link_the_institutions_pages(registry: Registry) -> None:
+    for path in ("/portal", "/institutions/bkn", "/portal?lang=en"):
+        text = registry.client.get(path).text
+        for page in ("recommender", "bkn", "operator"):
+            assert f'href="/institutions/{page}' in text, (path, page)
+    assert 'href="/institutions/bkn?lang=en"' in registry.client.get("/portal?lang=en").text
