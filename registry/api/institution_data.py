@@ -158,6 +158,9 @@ async def operator_data(
         if request.enrolment is not None:
             continue
         shown = request.as_json()
+        # Enrolled already (the page registered it but could not say so): approval only records it.
+        enrolled = service.signer(bytes.fromhex(request.kid))
+        shown["enrolled"] = None if enrolled is None else enrolled.enrolment_idx
         try:
             shown["record"] = json.loads(payload_json(request.enrolment_payload()))
         except ValueError:  # a request whose fields no longer make an enrolment: reject it

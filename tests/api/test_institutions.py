@@ -232,6 +232,9 @@ def test_the_operator_lists_approves_and_rejects_requests(enrolled: Registry) ->
     registered = enrolled.post(enrolled.operator.admin.sign_statement(payload, "operator"))
     assert registered.status_code == 201, registered.text
     index = int(registered.headers["x-registry-entry-index"])
+    # Enrolled but not yet recorded (the page lost its answer): the list says which entry.
+    listed = enrolled.client.get("/api/institutions/operator/data", headers=admin_token).json()
+    assert [r["enrolled"] for r in listed["requests"]] == [index]
     approved = enrolled.client.post(
         f"/api/institutions/enrolment-requests/{first_kid[:16]}/approval",
         json={"entry": index},

@@ -8,7 +8,9 @@ import { button, byId, cell, decide, entryLink, fileSha256, pageLists, problemTe
 let lists = { requests: [], keys: [] };
 
 async function approve(request, submit) {
-  const index = await signRecord({ reportValidity: () => true }, submit, async () => request.record, "requests-status");
+  const index =
+    request.enrolled ??
+    (await signRecord({ reportValidity: () => true }, submit, async () => request.record, "requests-status"));
   if (index === null) return;
   const answer = await decide(`/api/institutions/enrolment-requests/${request.id}/approval`, { entry: index });
   if (!answer.ok) say("requests-status", await problemText(answer), "error");
@@ -37,7 +39,7 @@ function showRequests() {
     cell(row, request.instansi);
     cell(row, `${request.decree_number} (${request.decree_date})`);
     const action = cell(row, "");
-    if (request.record) {
+    if (request.record || request.enrolled !== null) {
       const approving = button(action, t("inst.requests.approve"), request.name, () => approve(request, approving));
       approving.className = "approve";
     }
