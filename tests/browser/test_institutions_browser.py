@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 PASSPHRASE = "Rahasia-Lembaga-2026!"
 INSTANSI = "Pemerintah Kota Bogor"
 SUBJECT = hashlib.sha256(b"subjek uji lembaga").digest()
+DECREE = b"%PDF-1.4 Keputusan Kepala BKN Nomor 12/KEP/2026 (salinan uji)"
 LONG_TERM = {"term_start": "2020-01-01", "term_end": "2099-12-31"}
 OFFICES: dict[str, dict[str, Any]] = {
     "recommender": {"role": "recommender", "name": "Ketua KASN", "instansi": "KASN"},
@@ -221,6 +222,9 @@ def test_the_operator_approves_a_browsers_enrolment_request_from_its_page(
     open_key(page, institutions, "admin", "operator")
     row = "#requests-table tbody tr:has-text('Hendra Gunawan')"
     page.wait_for_selector(row)
+    page.set_input_files(
+        "#req-decree-file", {"name": "sk.pdf", "mimeType": "application/pdf", "buffer": DECREE}
+    )
     page.fill("#ipassphrase", PASSPHRASE)
     page.click(f"{row} button.approve")
     page.wait_for_selector("#requests-status.ok, #requests-status.error")
@@ -229,6 +233,10 @@ def test_the_operator_approves_a_browsers_enrolment_request_from_its_page(
     )
     page.wait_for_selector(row, state="detached")
     page.wait_for_selector("#keys-table tbody tr:has-text('Hendra Gunawan')")
+    enrolled = signed_ok(page, "requests-status")
+    record = institutions.live.view(enrolled)["payload"]
+    assert (record["type"], record["name"]) == ("enrolment", "Hendra Gunawan")
+    assert record["decree_sha256"] == b64url(hashlib.sha256(DECREE).digest())
 
 
 @pytest.mark.parametrize(
@@ -262,9 +270,6 @@ def test_bkn_blocks_the_recommended_asns_staff_status_from_its_page(
     payload = institutions.live.view(index)["payload"]
     assert payload["type"] == "staff-block"
     assert payload["subject_commitment"] == b64url(hashlib.sha256(b"subjek lama").digest())
-
-
-DECREE = b"%PDF-1.4 Keputusan Kepala BKN Nomor 12/KEP/2026 (salinan uji)"
 
 
 def test_an_institution_key_made_in_the_browser_is_enrolled_confirmed_and_revoked(

@@ -7,10 +7,16 @@ import { button, byId, cell, decide, entryLink, fileSha256, pageLists, problemTe
 
 let lists = { requests: [], keys: [] };
 
+/** The request's record, with the SHA-256 of the decree file chosen if it records none. */
+async function withDecree(record) {
+  const decree = await fileSha256(byId("req-decree-file"));
+  return decree && !record.decree_sha256 ? { ...record, decree_sha256: decree } : record;
+}
+
 async function approve(request, submit) {
   const index =
     request.enrolled ??
-    (await signRecord({ reportValidity: () => true }, submit, async () => request.record, "requests-status"));
+    (await signRecord({ reportValidity: () => true }, submit, () => withDecree(request.record), "requests-status"));
   if (index === null) return;
   const answer = await decide(`/api/institutions/enrolment-requests/${request.id}/approval`, { entry: index });
   if (!answer.ok) say("requests-status", await problemText(answer), "error");
