@@ -20,7 +20,7 @@ import pytest
 
 from registry.config import Settings
 from registry.records.custodial import create_custodial_key
-from registry.verify.trust import b64url
+from registry.verify.trust import b64url, unb64url
 from tests.api.helpers import NOW_S, enrolment
 from tests.browser.harness import ORIGIN, LiveRegistry
 from tests.browser.test_dashboard_browser import axe_violations
@@ -339,3 +339,43 @@ def test_an_institution_key_made_in_the_browser_is_enrolled_confirmed_and_revoke
         assert "dicabut" in bkn.inner_text("#iaccess-status")
     finally:
         staff.close()
+
+
+def test_a_recommender_signs_in_the_browser_with_a_key_it_made(
+    page: Page, institutions: Institutions
+) -> None:
+    page.goto(f"{institutions.live.url}/institutions/recommender")
+    page.check("#imode-browser")
+    page.click("#imake-key")
+    page.wait_for_selector("#ibrowser-public:not([hidden])")
+    public = page.inner_text("#ibrowser-public").split(": ", 1)[1].split(" ", 1)[0]
+    record = enrolment(
+        unb64url(public),
+        "recommender",
+        name="Ketua Pengganti KASN",
+        jabatan="Ketua",
+        instansi="KASN",
+        head_type=None,
+        **LONG_TERM,
+    )
+    admin = institutions.live.operator.admin
+    institutions.live.register(
+        admin.sign_statement({k: v for k, v in record.items() if v is not None}, "operator", NOW_S)
+    )
+
+    page.click("#iopen")
+    page.wait_for_selector("#iaccess-status.ok, #iaccess-status.error")
+    assert page.get_attribute("#iaccess-status", "class") == "ok"
+    page.wait_for_selector("#rec-ppk option", state="attached")
+    page.select_option("#rec-instansi", INSTANSI)
+    page.fill("#rec-case", "NET.2026.00099")
+    page.fill("#rec-subject", SUBJECT.hex())
+    page.select_option("#rec-category", "declaring-support")
+    page.fill("#rec-deadline", "2099-02-28")
+    page.click("#rec-button")
+    index = signed_ok(page, "rec-status")
+    view = institutions.live.view(index)
+    assert view["signer"]["kid"] == b64url(hashlib.sha256(unb64url(public)).digest())
+    assert view["payload"]["ppk_kid"] == b64url(bytes.fromhex(institutions.kids["ppk"]))
+    assert view["payload"]["subject_commitment"] == b64url(SUBJECT)
+    assert "report" not in view["payload"]
