@@ -49,6 +49,7 @@ from registry.verify.item import verify_item
 from registry.verify.link import parse_link
 from registry.verify.qr import PREFIX as QR_PREFIX
 from registry.verify.qr import verify_offline
+from registry.verify.signed_by import SignedBy
 from registry.verify.result import Reason, Verdict
 from registry.verify.split import compare_checkpoints
 from registry.verify.trust import KeySourceError, TrustedKeys, b64url, unb64url
@@ -247,6 +248,9 @@ def verify(
         checkpoint = witnessed.read_bytes() if witnessed else None
         verdict = verify_item(data, trusted, other, required, checkpoint, path)
     click.echo(explain(verdict, language()))
+    named = getattr(verdict.value, "signed_by", None)
+    if isinstance(named, SignedBy):
+        click.echo(signed_by_sentence(named, language()))
     for line in _describe(verdict):
         click.echo(line)
     if verdict.reason == Reason.NOT_WITNESSED:
@@ -339,6 +343,17 @@ def _key_text(source: str) -> str:
         return b64url(public_key_of_sealed(data))
     except KeyFileError:
         return data.decode("utf-8", errors="replace").strip()
+
+
+def signed_by_sentence(named: SignedBy, lang: str) -> str:
+    """ "Pakta integritas ditandatangani oleh <name>, <jabatan>, <instansi>" in ``lang``."""
+    return message(
+        f"verify.signed-by.{named.statement_type}",
+        lang,
+        name=named.name,
+        jabatan=named.jabatan,
+        instansi=named.instansi,
+    )
 
 
 def explain(verdict: Verdict[Any], lang: str) -> str:
