@@ -49,8 +49,8 @@ from registry.verify.item import verify_item
 from registry.verify.link import parse_link
 from registry.verify.qr import PREFIX as QR_PREFIX
 from registry.verify.qr import verify_offline
-from registry.verify.signed_by import SignedBy
 from registry.verify.result import Reason, Verdict
+from registry.verify.signed_by import SignedBy
 from registry.verify.split import compare_checkpoints
 from registry.verify.trust import KeySourceError, TrustedKeys, b64url, unb64url
 

@@ -29,7 +29,7 @@ class SignedBy:
     instansi: str
 
     def to_dict(self) -> dict[str, str]:
-        """As the shared verification cases write it: ``type``, ``name``, ``jabatan``, ``instansi``."""
+        """As the shared verification cases write it: type, name, jabatan, instansi."""
         return {
             "type": self.statement_type,
             "name": self.name,
