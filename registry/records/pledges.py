@@ -25,6 +25,7 @@ from registry.records.errors import refused
 from registry.records.obligations import EntrySummary, EntryView
 from registry.records.schemas import Declaration, FollowUp, Pact
 from registry.store.models import SignerKeyRecord
+from registry.verify.signed_by import SIGNER_FIELDS
 from registry.verify.statement import Statement
 
 
@@ -48,10 +49,6 @@ def check_pledge(
     check_named_signer(statement, record, signer)
 
 
-SIGNER_FIELDS = ("name", "jabatan", "instansi")
-"""What a record's ``signer`` repeats of the signing key's enrolment, in this order."""
-
-
 def check_named_signer(
     statement: Statement, record: Pact | Declaration | FollowUp, signer: SignerKeyRecord
 ) -> None:
@@ -73,6 +70,22 @@ def check_named_signer(
                 enrolled=repr(enrolled),
                 entry=signer.enrolment_idx,
             )
+
+
+NAMING_TYPES = ("pact", "declaration", "follow-up")
+"""The records whose payload names their signer (:class:`registry.records.schemas.Signer`)."""
+
+
+def named_by_enrolment(record: dict[str, Any], key: SignerKeyRecord | None) -> dict[str, Any]:
+    """``record`` (as JSON gives it) naming its signer as ``key``'s enrolment does, when it is
+    a pact, declaration or follow-up that names none yet; anything else as it is.
+
+    What a signing client does for its signer (the portal's custodial signing, ``registry
+    sign``): the name must be the enrolment's, or registration refuses it.
+    """
+    if key is None or record.get("type") not in NAMING_TYPES or "signer" in record:
+        return record
+    return {**record, "signer": {name: getattr(key, name) for name in SIGNER_FIELDS}}
 
 
 def pact_versions(pact: EntrySummary, same_signer: Iterable[EntrySummary]) -> dict[str, Any]:

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from registry.records.schemas import Pact, RecordError, parse_record
-from tests.api.helpers import Registry, pact
+from tests.api.helpers import NOW_S, Registry, enrolment, pact
 from tests.api.test_registration import assert_problem
+from tests.api.test_signing import PASSPHRASE, create_key, json_pact
 from tests.factories import SIGNER, TEMPLATE_SHA256
 
 JSON = {"accept": "application/json"}
@@ -124,3 +125,18 @@ def test_a_pact_logged_before_signers_were_named_still_loads() -> None:
     loaded = parse_record(old, logged=True)
     assert isinstance(loaded, Pact)
     assert loaded.signer is None
+
+
+def test_custodial_signing_names_the_signer_as_enrolled(registry: Registry) -> None:
+    _, kid, public = create_key(registry)
+    enrolment_statement = registry.operator.admin.sign_statement(
+        enrolment(public, "ppk", name="Bupati Bogor", term_end="2099-12-31"), "operator", NOW_S
+    )
+    assert registry.post(enrolment_statement).status_code == 201
+    record = {k: v for k, v in json_pact().items() if k != "signer"}
+    response = registry.client.post(
+        "/sign", json={"kid": kid.hex(), "passphrase": PASSPHRASE, "record": record}
+    )
+    assert response.status_code == 201, response.text
+    view = registry.client.get(response.headers["location"], headers=JSON).json()
+    assert view["payload"]["signer"] == {**SIGNER, "name": "Bupati Bogor"}
