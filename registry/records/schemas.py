@@ -401,7 +401,7 @@ def _rule_errors(
 
 
 _SIGNER_NEEDED = (Pact, Declaration)
-"""Records a new statement of which names its signer (:class:`Signer`); logged ones may not."""
+"""Records that must name their signer (:class:`Signer`) when new; older entries need not."""
 
 _FOLLOW_UP_NEEDS = {"sanctioned": ("decree_number", "decree_date"), "refused": ("reason",)}
 """The fields a follow-up's action needs besides those every follow-up has."""
