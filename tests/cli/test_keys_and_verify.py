@@ -50,7 +50,7 @@ def record(tmp_path: Path) -> Path:
                     {"name": "Ketua", "jabatan": "Ketua", "instansi": "Bawaslu Kab. Bogor"}
                 ],
                 "signer": {
-                    "name": "Nama Bupati Bogor",
+                    "name": "Nama Lengkap PPK",
                     "jabatan": "Bupati Bogor",
                     "instansi": "Pemerintah Kabupaten Bogor",
                 },
