@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import cbor2
@@ -14,9 +15,12 @@ from registry.cli import main
 from registry.config import Settings
 from registry.records.operator import OperatorKeys
 from registry.signing.keys import load_key, raw_public_key
+from registry.verify.qr import encode_offline
 from tests.api.conftest import operator
 from tests.api.helpers import NOW_S, Registry, enrolment, pact
-from tests.cli.test_keys_and_verify import ENV
+from tests.cli.test_keys_and_verify import ENV, ID
+from tests.verify.vectors.material import LEAF, PPK, ROOT, SIZE, STATEMENT, TIMESTAMP
+from tests.verify.vectors.witnessed import WITNESSED_TRUST, WITNESSES, raw
 
 __all__ = ["operator"]  # the fixture, shared with the API tests
 
@@ -54,3 +58,18 @@ def test_sign_without_a_database_asks_for_the_signer_in_the_file(tmp_path: Path)
     result = runner.invoke(main, ["sign", str(record), "--key", str(key_path)], env=ENV)
     assert result.exit_code == 1
     assert "signer" in result.output
+
+
+def test_verify_of_an_offline_qr_names_the_signer(tmp_path: Path) -> None:
+    trust = tmp_path / "trust.json"
+    trust.write_text(json.dumps(WITNESSED_TRUST["configuration"]))
+    both = [raw(w) for w in WITNESSES]
+    text = encode_offline(
+        STATEMENT, PPK.public_key, LEAF, timestamp=TIMESTAMP, witnessed=(SIZE, ROOT, both)
+    )
+    said = CliRunner().invoke(main, ["verify", "--trust", str(trust), text], env=ID)
+    assert said.exit_code == 0, said.output
+    assert (
+        "Pakta integritas ditandatangani oleh Bey Machmudin, Penjabat Gubernur Jawa Barat, "
+        "Pemerintah Provinsi Jawa Barat" in said.output
+    )
