@@ -183,8 +183,9 @@ def cycle(admin: CoseSigner, number: int, base: int) -> Iterator[bytes]:
         yield ppk.sign_statement(answer, "ppk", t + 10 * 86_400 + r)
     for e, election in enumerate(ELECTIONS):
         for i, key in enumerate(asn):
+            named = {"name": f"ASN {number}.{i}", "jabatan": "Analis", "instansi": instansi}
             yield key.sign_statement(
-                declaration(instansi, election, today), "asn", t + 200 + e * 10 + i
+                declaration(instansi, election, today, named), "asn", t + 200 + e * 10 + i
             )
     for p in range(5):
         yield ppk.sign_statement(
@@ -196,23 +197,26 @@ def cycle(admin: CoseSigner, number: int, base: int) -> Iterator[bytes]:
                 "place": f"Pendopo {number}.{p}",
                 "date": today,
                 "witnesses": [{"name": "Ketua Bawaslu", "jabatan": "Ketua", "instansi": "Bawaslu"}],
+                "signer": {"name": f"Bupati {number}", "jabatan": "Bupati", "instansi": instansi},
             },
             "ppk",
             t + 300 + p,
         )
     for i in range(11):
         key = asn[i % 6]
-        payload = declaration(instansi, ELECTIONS[i % 2], day(t - (i + 1) * 86_400))
+        named = {"name": f"ASN {number}.{i % 6}", "jabatan": "Analis", "instansi": instansi}
+        payload = declaration(instansi, ELECTIONS[i % 2], day(t - (i + 1) * 86_400), named)
         yield key.sign_statement(payload, "asn", t + 400 + i)
 
 
-def declaration(instansi: str, election: str, date: str) -> dict[str, Any]:
+def declaration(instansi: str, election: str, date: str, signer: dict[str, str]) -> dict[str, Any]:
     return {
         "type": "declaration",
         "template": DECLARATION_SHA256,
         "election": election,
         "instansi": instansi,
         "date": date,
+        "signer": signer,
     }
 
 

@@ -18,6 +18,12 @@ from tests.ed25519 import sign_with_nonce
 
 ISSUED_AT = 1_727_395_200  # 2024-09-27, a pact-signing day
 TEMPLATE_SHA256 = hashlib.sha256(b"Pakta Integritas Netralitas ASN").digest()
+SIGNER = {
+    "name": "Bey Machmudin",
+    "jabatan": "Penjabat Gubernur Jawa Barat",
+    "instansi": "Pemerintah Provinsi Jawa Barat",
+}
+"""Who signs :func:`pact_payload`: the enrolment tests/api/helpers.py makes by default."""
 
 
 def fixed_key(label: str) -> Ed25519PrivateKey:
@@ -35,7 +41,7 @@ def forkable_tree(leaves: int, fork_at: int | None = None) -> MerkleTree:
 
 
 def pact_payload(**changes: Any) -> dict[str, Any]:
-    """A valid pact record."""
+    """A valid pact record; its ``signer`` is :data:`SIGNER` in the ``instansi`` it names."""
     payload: dict[str, Any] = {
         "type": "pact",
         "template": TEMPLATE_SHA256,
@@ -46,6 +52,7 @@ def pact_payload(**changes: Any) -> dict[str, Any]:
         "witnesses": [
             {"name": "Rahmat Bagja", "jabatan": "Ketua", "instansi": "Bawaslu RI"},
         ],
+        "signer": {**SIGNER, "instansi": changes.get("instansi", SIGNER["instansi"])},
     }
     payload.update(changes)
     return payload

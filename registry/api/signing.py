@@ -16,8 +16,9 @@ import msgspec
 from litestar import Controller, Request, Response, post
 from litestar.params import JSONBody
 
-from registry.api.deps import COSE, Custodial, registered_response
+from registry.api.deps import COSE, Custodial, Service, registered_response
 from registry.api.limits import client_of, rate_limited
+from registry.records.pledges import named_by_enrolment
 
 MAX_BODY = 64 * 1024
 
@@ -83,10 +84,12 @@ class SigningController(Controller):
         self,
         request: Request[Any, Any, Any],
         custodial: Custodial,
+        service: Service,
         data: JSONBody[SignRequest],
     ) -> Response[bytes]:
         """Sign ``data.record`` with the custodial key and answer with the receipt."""
-        result = await custodial.sign_and_register(
-            bytes.fromhex(data.kid), data.passphrase, data.record, client_of(request)
-        )
+        kid = bytes.fromhex(data.kid)
+        # The registry holds the key and its enrolment: a pledge names its signer as enrolled.
+        record = named_by_enrolment(data.record, service.signer(kid))
+        result = await custodial.sign_and_register(kid, data.passphrase, record, client_of(request))
         return registered_response(result)

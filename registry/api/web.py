@@ -33,6 +33,7 @@ from litestar.status_codes import (
 
 from registry.api.dashboard import browse
 from registry.api.deps import Compliance, Service
+from registry.api.record_text import pledge_text
 from registry.i18n import Message
 from registry.records.errors import NotFound, TamperedEntry
 from registry.records.service import RegistryService
@@ -374,6 +375,7 @@ class WebController(Controller):
             checks=ONLINE_CHECKS,
             summary=_summary(view, strings(chosen)),
             links=_links(request, index),
+            pledge=await pledge_text(service, view),
         )
 
     @get("/", summary="The registry's home page: the log, its latest records, open data")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -24,17 +25,19 @@ from registry.cli.passphrase import passphrase_option
 from registry.cli.passphrase import read_passphrase as _passphrase
 from registry.cli.startup import database_name
 from registry.cli.words import CliError, fail, key_file_error, language, say, words
-from registry.config import ConfigError, Settings
+from registry.config import CONFIG_FILE_VARIABLE, ConfigError, Settings
 from registry.documents.qr import pick_qr_text, read_qr_image
 from registry.i18n import message
 from registry.records.identities import Person, keep_identity
 from registry.records.personal import commit_enrolment_nip
+from registry.records.pledges import NAMING_TYPES, named_by_enrolment
 from registry.records.schemas import (
     RecordError,
     parse_record_fields,
     read_record_file,
     record_payload,
 )
+from registry.records.signer_lookup import enrolled_key
 from registry.signing.cose import CoseSigner
 from registry.signing.keys import (
     KeyFileError,
@@ -50,6 +53,7 @@ from registry.verify.link import parse_link
 from registry.verify.qr import PREFIX as QR_PREFIX
 from registry.verify.qr import verify_offline
 from registry.verify.result import Reason, Verdict
+from registry.verify.signed_by import SignedBy
 from registry.verify.split import compare_checkpoints
 from registry.verify.trust import KeySourceError, TrustedKeys, b64url, unb64url
 
@@ -82,13 +86,42 @@ def keygen(out: Path, passphrase_file: Path | None, force: bool) -> None:
     click.echo(f"public key {b64url(public)}")
 
 
-def _load_record(path: Path) -> tuple[dict[str, Any], Person | None]:
-    """The payload to sign, and the identity to keep when an enrolment named a plain NIP."""
+def _load_record(path: Path, kid: bytes | None = None) -> tuple[dict[str, Any], Person | None]:
+    """The payload to sign, and the identity to keep when an enrolment named a plain NIP.
+
+    With the signing key's ``kid``, a pledge or follow-up that names no signer names the
+    key's enrolment in the registry's database (:func:`_named`).
+    """
     try:
         data, person = commit_enrolment_nip(read_record_file(path))
+        if kid is not None:
+            data = _named(data, kid)
         return record_payload(parse_record_fields(data)), person
     except RecordError as exc:
         raise CliError(record_problems(path, exc)) from exc
+
+
+def _names_no_signer(path: Path) -> bool:
+    """Whether the record file is a pact, declaration or follow-up naming no signer."""
+    try:
+        data = read_record_file(path)
+    except RecordError:
+        return False
+    return isinstance(data, dict) and data.get("type") in NAMING_TYPES and "signer" not in data
+
+
+def _named(data: Any, kid: bytes) -> Any:
+    """``data`` naming its signer as ``kid``'s enrolment in the registry database does, when
+    a database is configured (REGISTRY_DATABASE_URL or a config file) and enrols ``kid``."""
+    if not isinstance(data, dict) or not any(
+        name in os.environ for name in ("REGISTRY_DATABASE_URL", CONFIG_FILE_VARIABLE)
+    ):
+        return data
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        raise CliError(words(exc.message)) from exc
+    return named_by_enrolment(data, asyncio.run(enrolled_key(settings.database_url, kid)))
 
 
 def _keep(person: Person) -> None:
@@ -142,14 +175,20 @@ def sign(
 
     An enrolment may name its holder's ``nip``: it is signed as ``nip_commitment``
     (SHA-256 of a random salt and the NIP), the NIP and salt kept in the
-    registry's identities (REGISTRY_DATABASE_URL), never in the log.
+    registry's identities (REGISTRY_DATABASE_URL), never in the log.  A pact,
+    declaration or follow-up names its ``signer`` (name, jabatan, instansi as the
+    key's enrolment has them); when the file names none, they are read from the
+    registry's database (REGISTRY_DATABASE_URL) if it enrols the key.
     """
-    payload, person = _load_record(record)
+    unnamed = _names_no_signer(record)  # named once the key (its kid) is open
+    payload, person = ({}, None) if unnamed else _load_record(record)
     try:
         key = load_key(key_path, _passphrase(passphrase_file, confirm=False))
     except KeyFileError as exc:
         raise key_file_error(exc, key_path) from exc
     signer = CoseSigner(key)
+    if unnamed:
+        payload, person = _load_record(record, signer.kid)
     statement = signer.sign_statement(payload, issuer or signer.kid.hex())
     if person is not None:
         _keep(person)
@@ -247,6 +286,9 @@ def verify(
         checkpoint = witnessed.read_bytes() if witnessed else None
         verdict = verify_item(data, trusted, other, required, checkpoint, path)
     click.echo(explain(verdict, language()))
+    named = getattr(verdict.value, "signed_by", None)
+    if isinstance(named, SignedBy):
+        click.echo(signed_by_sentence(named, language()))
     for line in _describe(verdict):
         click.echo(line)
     if verdict.reason == Reason.NOT_WITNESSED:
@@ -339,6 +381,17 @@ def _key_text(source: str) -> str:
         return b64url(public_key_of_sealed(data))
     except KeyFileError:
         return data.decode("utf-8", errors="replace").strip()
+
+
+def signed_by_sentence(named: SignedBy, lang: str) -> str:
+    """ "Pakta integritas ditandatangani oleh <name>, <jabatan>, <instansi>" in ``lang``."""
+    return message(
+        f"verify.signed-by.{named.statement_type}",
+        lang,
+        name=named.name,
+        jabatan=named.jabatan,
+        instansi=named.instansi,
+    )
 
 
 def explain(verdict: Verdict[Any], lang: str) -> str:

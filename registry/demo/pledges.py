@@ -41,6 +41,11 @@ def publish_templates(b: Builder) -> tuple[bytes, bytes]:
     )
 
 
+def signer_of(actor: Actor) -> dict[str, str]:
+    """Who ``actor`` is as a pledge names its signer: its enrolment's name, jabatan, instansi."""
+    return {name: str(actor.enrolment[name]) for name in ("name", "jabatan", "instansi")}
+
+
 def _pact(
     b: Builder,
     region: Region,
@@ -65,6 +70,7 @@ def _pact(
             "place": place,
             "date": day.isoformat(),
             "witnesses": witnesses,
+            "signer": signer_of(office.actor),
         },
         day=day,
     )
@@ -144,6 +150,7 @@ def _declare(
             "election": election,
             "instansi": instansi,
             "date": day.isoformat(),
+            "signer": signer_of(actor),
         },
         day=day,
     )

@@ -1,7 +1,8 @@
 """A printable certificate: one A4 page per pact (Pakta Integritas) and declaration.
 
 It prints the record's text (the cited template's title and text, found by
-the SHA-256 the record cites), the signer (name, jabatan, instansi), the
+the SHA-256 the record cites), the signer (name, jabatan, instansi: as the signed
+record names them, or the enrolment's for records logged before they did), the
 witnesses, the date, the log index, the leaf hash, the checkpoint the entry
 was first included under, and both QR codes, in Bahasa Indonesia with
 English subtitles.
@@ -23,13 +24,14 @@ import io
 import json
 import unicodedata
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from fpdf import FPDF
 
 from registry.i18n import Message
 from registry.records.errors import NotFound
 from registry.verify.receipt import verify_receipt
+from registry.verify.signed_by import SIGNER_FIELDS
 from registry.verify.trust import b64url, unb64url
 
 if TYPE_CHECKING:
@@ -321,6 +323,32 @@ async def _checkpoint_under(service: RegistryService, receipt: bytes) -> str:
     return await service.checkpoint()
 
 
+class _Enrolled(Protocol):
+    """A signing key's enrolment, as far as a certificate prints it."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def jabatan(self) -> str: ...
+    @property
+    def instansi(self) -> str: ...
+
+
+def _signer_names(payload: dict[str, Any], signer: _Enrolled | None, kid: bytes) -> dict[str, str]:
+    """The signer's name, jabatan and instansi as the signed record names them (checked
+    against the enrolment when registered), else as the key's enrolment has them."""
+    named = payload.get("signer")
+    if isinstance(named, dict) and all(isinstance(named.get(k), str) for k in SIGNER_FIELDS):
+        return {f"signer_{k}": str(named[k]) for k in SIGNER_FIELDS}
+    if signer is None:
+        return {"signer_name": b64url(kid), "signer_jabatan": "", "signer_instansi": ""}
+    return {
+        "signer_name": signer.name,
+        "signer_jabatan": signer.jabatan,
+        "signer_instansi": signer.instansi,
+    }
+
+
 async def certificate_data(maker: EntryQrMaker, index: int) -> CertificateData:
     """What entry ``index``'s certificate prints (``NotFound`` unless a pact or declaration)."""
     service = maker.service
@@ -341,9 +369,7 @@ async def certificate_data(maker: EntryQrMaker, index: int) -> CertificateData:
         payload=payload,
         template_sha256=template_sha256,
         template=await find_template(service, template_sha256),
-        signer_name=signer.name if signer else b64url(record.signer_kid),
-        signer_jabatan=signer.jabatan if signer else "",
-        signer_instansi=signer.instansi if signer else "",
+        **_signer_names(payload, signer, record.signer_kid),
         registered_at=record.registered_at,
         leaf_hash=record.leaf_hash,
         statement_sha256=record.statement_sha256,

@@ -35,11 +35,12 @@ from registry.records.obligations import (
     check_obligations,
     day_of,
 )
-from registry.records.pledges import check_pledge
+from registry.records.pledges import check_named_signer, check_pledge
 from registry.records.schemas import (
     Declaration,
     Enrolment,
     EnrolmentConfirmation,
+    FollowUp,
     KeyRevocation,
     KeySuccession,
     Pact,
@@ -318,6 +319,8 @@ def admit(
         )
     if isinstance(record, Pact | Declaration):
         check_pledge(statement, record, signer, idx, entries)
+    if isinstance(record, FollowUp):
+        check_named_signer(statement, record, signer)
     if isinstance(record, EnrolmentConfirmation):
         check_confirmation(record, idx, entries)
     view = _reference_view(entries)

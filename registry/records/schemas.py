@@ -116,12 +116,25 @@ class Template(_Record, tag="template", tag_field="type", kw_only=True, frozen=T
     text: LongText
 
 
-class Witness(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=True):
-    """A person witnessing a pact signing (Bawaslu, KASN...)."""
+class Official(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=True):
+    """A person in an office: name, jabatan (position) and instansi (agency)."""
 
     name: Text
     jabatan: Text
     instansi: Text
+
+
+class Witness(Official, kw_only=True, forbid_unknown_fields=True, frozen=True):
+    """A person witnessing a pact signing (Bawaslu, KASN...)."""
+
+
+class Signer(Official, kw_only=True, forbid_unknown_fields=True, frozen=True):
+    """Who signs a pact, declaration or follow-up, as the signing key's enrolment names them.
+
+    Signed inside the payload, so the registry's receipt covers the name and office an
+    offline verifier shows; registration refuses one that differs from the enrolment
+    (``signer-mismatch``).
+    """
 
 
 class Pact(_Record, tag="pact", tag_field="type", kw_only=True, frozen=True):
@@ -133,6 +146,8 @@ class Pact(_Record, tag="pact", tag_field="type", kw_only=True, frozen=True):
     place: Text
     date: IsoDate
     witnesses: list[Witness] = []
+    signer: Signer | None = None
+    """Required in a new pact; entries logged before it existed have none."""
 
 
 class Declaration(_Record, tag="declaration", tag_field="type", kw_only=True, frozen=True):
@@ -142,6 +157,8 @@ class Declaration(_Record, tag="declaration", tag_field="type", kw_only=True, fr
     election: Text
     instansi: Text
     date: IsoDate
+    signer: Signer | None = None
+    """Required in a new declaration; entries logged before it existed have none."""
 
 
 class Report(_Record, tag="report", tag_field="type", kw_only=True, frozen=True):
@@ -190,6 +207,8 @@ class FollowUp(_Record, tag="follow-up", tag_field="type", kw_only=True, frozen=
     """BKN I'DIS reference, where the discipline goes through BKN."""
     decree_sha256: Hash | None = None
     """SHA-256 of the decree's file (computed where it was signed, the file never sent)."""
+    signer: Signer | None = None
+    """The PPK who follows up (optional; checked against the enrolment when given)."""
 
 
 class Enforcement(_Record, tag="enforcement", tag_field="type", kw_only=True, frozen=True):
@@ -369,6 +388,8 @@ def _rule_errors(
         if isinstance(payload.get(name), str) and bad_day(payload[name])
     ]
     errors += control_errors(struct, payload)
+    if not logged and struct in _SIGNER_NEEDED and payload.get("signer") is None:
+        errors.append(FieldError("signer", "missing", {}))
     action = payload.get("action")
     if struct is FollowUp and isinstance(action, str) and action in _FOLLOW_UP_NEEDS:
         errors += [
@@ -378,6 +399,9 @@ def _rule_errors(
         ]
     return errors
 
+
+_SIGNER_NEEDED = (Pact, Declaration)
+"""Records that must name their signer (:class:`Signer`) when new; older entries need not."""
 
 _FOLLOW_UP_NEEDS = {"sanctioned": ("decree_number", "decree_date"), "refused": ("reason",)}
 """The fields a follow-up's action needs besides those every follow-up has."""
@@ -447,6 +471,9 @@ def _normalise(data: Mapping[str, Any], path: str = "") -> tuple[dict[str, Any],
                 if item is None
             ]
             value = items
+        elif key == "signer" and isinstance(value, dict):
+            value, found = _normalise(value, where)
+            errors += found
         elif key == "witnesses" and isinstance(value, list):
             witnesses = []
             for i, item in enumerate(value):

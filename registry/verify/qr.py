@@ -38,6 +38,7 @@ from registry.verify.merkle import leaf_hash
 from registry.verify.note import VerifierKey
 from registry.verify.receipt import HEADER_VDS, from_another_log, signed_claims, verify_receipt
 from registry.verify.result import Reason, Verdict
+from registry.verify.signed_by import SignedBy, signed_by
 from registry.verify.statement import KeyLookup, registry_key, verify_statement
 from registry.verify.validity import Validity, stamped_outside_validity
 from registry.verify.witnessed import encode_witnessed, verify_witnessed
@@ -174,6 +175,11 @@ class OfflineRecord:
     witnessed_size: int | None = None
     witnessed_root: bytes | None = None
     witnesses: tuple[str, ...] = ()
+
+    @property
+    def signed_by(self) -> SignedBy | None:
+        """The signer (name, jabatan, instansi) the verified payload names, if it names one."""
+        return signed_by(self.statement_type, self.payload)
 
 
 def decode_offline(text: object) -> Verdict[dict[int, Any]]:

@@ -208,6 +208,7 @@ def test_declaration_for_another_instansi_is_refused(registry: Registry) -> None
         "election": "pilkada-2024",
         "instansi": "Pemerintah Kota Bogor",
         "date": "2024-09-27",
+        "signer": pact(instansi="Pemerintah Kota Bogor")["signer"],
     }
     assert_problem(registry.post(registry.sign("asn-bekasi", declaration)), 403, "wrong-instansi")
 

@@ -88,6 +88,7 @@ def json_pact(encode: str = "hex", **changes: Any) -> dict[str, Any]:
         else base64.urlsafe_b64encode(TEMPLATE_SHA256).rstrip(b"=").decode()
     )
     payload = pact(**({"template": template} | changes))
+    payload["signer"]["name"] = "Bupati Bogor"  # the custodial key's enrolment (below)
     return {k: v for k, v in payload.items() if v is not None}
 
 

@@ -121,7 +121,9 @@ def test_negative_index_is_refused(registry: Registry) -> None:
 
 def test_server_fields_are_escaped(registry: Registry) -> None:
     registry.enrol("ppk-nakal", name="<script>alert(1)</script>")
-    response = registry.post(registry.sign("ppk-nakal", pact(place="Garut")))
+    named = pact(place="Garut")
+    named["signer"]["name"] = "<script>alert(1)</script>"
+    response = registry.post(registry.sign("ppk-nakal", named))
     assert response.status_code == 201, response.text
     html = registry.client.get(f"/v/{response.headers['x-registry-entry-index']}").text
     assert "<script>alert(1)</script>" not in html

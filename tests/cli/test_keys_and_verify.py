@@ -49,6 +49,11 @@ def record(tmp_path: Path) -> Path:
                 "witnesses": [
                     {"name": "Ketua", "jabatan": "Ketua", "instansi": "Bawaslu Kab. Bogor"}
                 ],
+                "signer": {
+                    "name": "Nama Lengkap PPK",
+                    "jabatan": "Bupati Bogor",
+                    "instansi": "Pemerintah Kabupaten Bogor",
+                },
             }
         )
     )
@@ -102,8 +107,8 @@ def test_sign_refuses_a_record_that_breaks_its_schema(
     bad.write_text('{"type": "pact", "election": "pilkada-2024"}')
     result = runner.invoke(main, ["sign", str(bad), "--key", str(key_file)], env=ENV)
     assert result.exit_code == 1
-    assert "the pact record has 4 bad field(s)" in result.output
-    for field in ("template", "instansi", "place", "date"):
+    assert "the pact record has 5 bad field(s)" in result.output
+    for field in ("template", "instansi", "place", "date", "signer"):
         assert f"  - {field}: is required" in result.output
     assert not bad.with_suffix(".cose").exists()
 
@@ -197,7 +202,8 @@ def test_sign_lists_every_bad_field_of_a_yaml_record_in_indonesian(
     said = runner.invoke(main, ["sign", str(bad), "--key", str(key_file)], env={**ENV, **ID})
     assert said.exit_code == 1
     assert said.output.startswith("Galat: ")
-    assert "data pact memiliki 4 kolom yang salah" in said.output
+    assert "data pact memiliki 5 kolom yang salah" in said.output
+    assert "  - penandatangan (signer): wajib diisi" in said.output
     assert "  - suasana: kolom tidak dikenal" in said.output
     assert "  - templat naskah (template): harus berupa 32 byte" in said.output
     assert "  - tempat (place): wajib diisi" in said.output

@@ -36,7 +36,9 @@ def test_every_entry_is_reported_by_type_signer_and_instansi(
     fill(settings, operator)
     with registry_with(settings, operator, [], bootstrap=False) as registry:
         registry.enrol("ppk-jatim", instansi=JATIM, name="Adhy Karyono")
-        answer = registry.post(registry.sign("ppk-jatim", pact(instansi=JATIM, place="Surabaya")))
+        jatim_pact = pact(instansi=JATIM, place="Surabaya")
+        jatim_pact["signer"]["name"] = "Adhy Karyono"
+        answer = registry.post(registry.sign("ppk-jatim", jatim_pact))
         assert answer.status_code == 201, answer.text
     with served(settings, operator) as url:
         everything = lines(monitor(url, operator, "--from-size", "0", "--json"))

@@ -425,6 +425,7 @@ def test_the_index_follows_new_entries(demo: Demo) -> None:
         "instansi": ppk.instansi,
         "place": "Jakarta",
         "date": TODAY,
+        "signer": {"name": ppk.name, "jabatan": ppk.jabatan, "instansi": ppk.instansi},
     }
     response = demo.client.post(
         "/entries",

@@ -71,7 +71,10 @@ def test_a_control_character_in_a_pact_is_refused(
 
 
 def test_every_bad_text_is_named_with_the_other_errors() -> None:
-    error = _refusal(pact_payload(place="a\x00", instansi="b\x01", date="2024-02-30"))
+    signer = pact_payload()["signer"]
+    error = _refusal(
+        pact_payload(place="a\x00", instansi="b\x01", date="2024-02-30", signer=signer)
+    )
     assert {(e.field, e.reason) for e in error.errors} == {
         ("place", "control-character"),
         ("instansi", "control-character"),

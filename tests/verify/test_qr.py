@@ -206,7 +206,11 @@ MUTATIONS: dict[str, tuple[str, Reason]] = {
         Reason.MALFORMED,
     ),
     "receipt-as-timestamp": (with_timestamp(timestamp=RECEIPTS[2]), Reason.MALFORMED),
-    "truncated-by-3": (RECEIPT_TEXT[:-3], Reason.TRUNCATED),
+    # whole base45 groups cut off the end: the zlib stream is what ends too soon
+    "truncated-by-3": (
+        RECEIPT_TEXT[: -3 - (len(RECEIPT_TEXT) - len(PREFIX)) % 3],
+        Reason.TRUNCATED,
+    ),
     "truncated-by-1": (RECEIPT_TEXT[:-1], Reason.MALFORMED),
     "truncated-to-the-prefix": (PREFIX, Reason.EMPTY),
     "bad-prefix": ("PI2:" + RECEIPT_TEXT[4:], Reason.MALFORMED),

@@ -26,6 +26,7 @@ from registry.verify.receipt import verify_receipt
 from registry.verify.result import Verdict
 from registry.verify.statement import verify_statement
 from registry.verify.trust import TrustedKeys, key_id, unb64url
+from tests.factories import SIGNER
 from tests.verify import vectors
 
 FOLDER = vectors.FOLDER
@@ -97,6 +98,14 @@ def outcome(verdict: Verdict[Any]) -> str:
     return "ok" if verdict.ok else str(verdict.reason)
 
 
+def misread(case: dict[str, Any], found: dict[str, Any]) -> bool:
+    """Whether a verifier's ``found`` result (outcome, and for a valid offline QR whom it
+    names as signer) is not what ``case`` expects."""
+    if found["outcome"] != case["expect"]:
+        return True
+    return "signed_by" in case and found.get("signed_by") != case["signed_by"]
+
+
 def test_the_files_are_what_the_generator_writes() -> None:
     expected = vectors.files()
     found = {
@@ -130,6 +139,15 @@ def test_python_verifier(path: Path) -> None:
     case = load(path)
     verdict = python_verdict(case)
     assert outcome(verdict) == case["expect"], verdict.explain()
+    if "signed_by" in case:
+        named = verdict.unwrap().signed_by
+        assert (named.to_dict() if named else None) == case["signed_by"]
+
+
+def test_valid_offline_cases_say_whom_they_name() -> None:
+    named = [c["signed_by"] for c in map(load, CASE_FILES) if "signed_by" in c]
+    assert None in named
+    assert {"type": "pact", **SIGNER} in named
 
 
 def _node() -> str:
@@ -163,8 +181,8 @@ def test_verify_js_under_node() -> None:
     cases = {load(path)["name"]: load(path) for path in CASE_FILES}
     assert sorted(results) == sorted(cases)
     wrong = {
-        name: {"expected": case["expect"], **results[name]}
+        name: {"expected": case["expect"], "signed_by": case.get("signed_by"), **results[name]}
         for name, case in cases.items()
-        if results[name]["outcome"] != case["expect"]
+        if misread(case, results[name])
     }
     assert not wrong, json.dumps(wrong, indent=1)

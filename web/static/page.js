@@ -1,7 +1,7 @@
 // page.js: what the verify pages share to show a result: the page's data, strings, and rendering
 // of the verdict, the checks and the signed content. Verification itself is in verify.js.
 
-import { CborTag, hex } from "./verify.js";
+import { CborTag, hex, signedBy } from "./verify.js";
 
 /** The data the server embedded in the page: {lang, strings, trust, index?}. */
 export function pageData() {
@@ -118,6 +118,29 @@ export function renderSigned(strings, lang, record) {
   document.getElementById("signed").hidden = false;
 }
 
+/**
+ * Under the verdict, who signed the record as its signed payload names them ("Pakta integritas
+ * ditandatangani oleh <name>, <jabatan>, <instansi>"): only when the record verified (the
+ * registry's proof covers these words), never for an invalid one; nothing when it names none.
+ */
+export function renderSignedBy(strings, result) {
+  const box = document.getElementById("verdict");
+  let line = document.getElementById("verdict-signer");
+  const named = result.verdict === "invalid" ? null : signedBy(result.record);
+  if (!named) {
+    line?.remove();
+    return;
+  }
+  if (!line) {
+    line = document.createElement("p");
+    line.id = "verdict-signer";
+    line.className = "verdict-signer";
+    document.getElementById("verdict-title").after(line);
+  }
+  line.textContent = text(strings, `verdict.signed-by.${named.type}`, named);
+  box.dataset.signer = named.name;
+}
+
 /** Show a whole result: verdict, checks and signed content; mark the page done for tests. */
 export function renderResult(data, result, { offline = false } = {}) {
   const { strings, lang } = data;
@@ -131,5 +154,6 @@ export function renderResult(data, result, { offline = false } = {}) {
   }
   if (result.verdict === "unwitnessed" && offline) detail = "verdict.offline.unwitnessed.detail";
   setVerdict(strings, result.verdict, detail);
+  renderSignedBy(strings, result);
   document.body.dataset.verified = result.verdict;
 }

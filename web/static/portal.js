@@ -93,9 +93,25 @@ function showMode() {
   byId("custodial-fields").hidden = Boolean(browserMode());
 }
 
+// The browser key's enrolment as a pledge names its signer: {name, jabatan, instansi}. A pact,
+// declaration or follow-up names it (registration refuses any other); with a custodial key the
+// registry, which holds the key and its enrolment, fills it in.
+let browserSigner = null;
+const NAMING_TYPES = ["pact", "declaration", "follow-up"];
+
+/** The signer an enrolment entry names (read from the log's JSON view of entry `index`). */
+async function enrolledSigner(index) {
+  const response = await fetch(`/entries/${index}`, { headers: { Accept: "application/json" } });
+  if (!response.ok) return null;
+  const { payload } = await response.json();
+  return { name: payload.name, jabatan: payload.jabatan, instansi: payload.instansi };
+}
+
 /** Sign the record here with the browser's key and register it (POST /entries). */
 async function signHere(record) {
   const payload = { ...record };
+  if (NAMING_TYPES.includes(payload.type) && !payload.signer && browserSigner)
+    payload.signer = browserSigner;
   for (const name of ["template", "decree_sha256"]) {
     if (payload[name]) payload[name] = hashBytes(payload[name]);
   }
@@ -340,6 +356,7 @@ async function showKey() {
     return;
   }
   keyStatus(t("portal.key.enrolled", { kid: kid.slice(0, 16), index: request.enrolment }));
+  browserSigner = await enrolledSigner(request.enrolment);
   const suffix = data.lang === "id" ? "" : `?lang=${data.lang}`;
   byId("key-profile-link").href = `/signers/${kid}${suffix}`;
   byId("key-profile").hidden = false;

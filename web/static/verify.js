@@ -1601,3 +1601,24 @@ export async function verifyOffline(text, trust) {
   checks.push({ id: "revocation", status: "info", code: "revocation-offline", params: {} });
   return { verdict: verdictOf(checks, OFFLINE_CORE), checks, record };
 }
+
+/** The statement types whose signed payload may name their signer. */
+export const SIGNED_BY_TYPES = Object.freeze(["pact", "declaration", "follow-up"]);
+
+/**
+ * Who a verified record's signed payload names as its signer: {type, name, jabatan, instansi},
+ * or null (a type that names none, an entry logged before signers were named, a malformed one).
+ * The registry checked the name against the key's enrolment before logging the entry, and its
+ * receipt covers it; call this on a verified record only (registry/verify/signed_by.py is the same).
+ */
+export function signedBy(record) {
+  const statement = record?.statement;
+  if (!statement || !(statement.payload instanceof Map)) return null;
+  const type = statement.payload.get("type");
+  if (!SIGNED_BY_TYPES.includes(type) || statement.subject !== type) return null;
+  const signer = statement.payload.get("signer");
+  if (!(signer instanceof Map)) return null;
+  const [name, jabatan, instansi] = ["name", "jabatan", "instansi"].map((k) => signer.get(k));
+  if (![name, jabatan, instansi].every((v) => typeof v === "string" && v !== "")) return null;
+  return { type, name, jabatan, instansi };
+}

@@ -18,6 +18,7 @@ const KINDS = {
       const short = result.checks.find((check) => check.unwitnessed);
       throw new v.VerifyError(short.code, short.params);
     }
+    return { signed_by: v.signedBy(result.record) };
   },
   "link-qr": (v, c, b) => v.checkLinkLeaf(v.parseLink(c.input.link), b(c.input.leaf)),
   inclusion: (v, c, b) => {
@@ -34,14 +35,17 @@ function trustOf(v, c) {
   return v.parseTrustList(c.trust.configuration);
 }
 
-/** The outcome of every case: {name: {outcome, code?, params?}}. */
+/**
+ * The outcome of every case: {name: {outcome, code?, params?, signed_by?}}; a valid offline QR's
+ * `signed_by` is whom its verified payload names as signer (null: none).
+ */
 export async function runCases(v, cases) {
   const b = (text) => v.b64urlDecode(text);
   const out = {};
   for (const c of cases) {
     try {
-      await KINDS[c.kind](v, c, b);
-      out[c.name] = { outcome: "ok" };
+      const found = await KINDS[c.kind](v, c, b);
+      out[c.name] = { outcome: "ok", ...(c.kind === "offline-qr" ? found : {}) };
     } catch (error) {
       out[c.name] =
         error instanceof v.VerifyError

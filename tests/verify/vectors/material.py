@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from registry.verify.cbor import encode_deterministic
 from registry.verify.cose import sig_structure
 from registry.verify.leaf import ZERO_HASH, Leaf
 from registry.verify.trust import b64url
-from tests.factories import ISSUED_AT, fixed_key, pact_payload
+from tests.factories import ISSUED_AT, SIGNER, fixed_key, pact_payload
 
 FOLDER = Path(__file__).resolve().parents[2] / "vectors" / "verify"
 ORIGIN = "vectors.example/pakta"
@@ -56,9 +56,17 @@ SIGNER_TRUST = {"signer_public_key": b64url(PPK.public_key)}
 REGISTRY_TRUST = {"configuration": CONFIGURATION}
 
 
+SIGNED_BY: dict[str, str] = {"type": "pact", **SIGNER}
+"""Who the vectors' pacts name as their signer, as a verifier reports it (``signed_by``)."""
+
+
 @dataclass(frozen=True)
 class Case:
-    """One case: ``input`` is bytes (written base64url), text, or a JSON object."""
+    """One case: ``input`` is bytes (written base64url), text, or a JSON object.
+
+    A valid offline QR's case also says whom its verified payload names as signer
+    (``signed_by``: :data:`SIGNED_BY` unless given; None for a record that names none).
+    """
 
     name: str
     kind: str
@@ -66,6 +74,7 @@ class Case:
     input: Any
     trust: dict[str, Any]
     expect: str
+    signed_by: dict[str, str] | None = field(default_factory=lambda: dict(SIGNED_BY))
 
     def to_json(self) -> str:
         """The case file's text (stable: the test compares it byte for byte)."""
@@ -77,6 +86,8 @@ class Case:
             "trust": self.trust,
             "expect": self.expect,
         }
+        if self.kind == "offline-qr" and self.expect == OK:
+            document["signed_by"] = self.signed_by
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -173,7 +184,14 @@ def _log() -> tuple[list[bytes], list[bytes], MerkleTree]:
 
 
 def _numbered(index: int) -> bytes:
-    return PPK.sign_statement(pact_payload(place=f"Tempat {index}"), ISSUER, ISSUED_AT + index)
+    payload = pact_payload(place=f"Tempat {index}")
+    if index == UNNAMED_INDEX:  # logged before pacts named their signer
+        del payload["signer"]
+    return PPK.sign_statement(payload, ISSUER, ISSUED_AT + index)
+
+
+UNNAMED_INDEX = 1
+"""The entry of the small log whose pact names no signer (as entries logged before it could)."""
 
 
 STATEMENTS, LEAVES, TREE = _log()

@@ -31,7 +31,9 @@ from tests.verify.vectors.material import (
     RECEIPT,
     REGISTRY_TRUST,
     STATEMENT,
+    STATEMENTS,
     TIMESTAMP,
+    UNNAMED_INDEX,
     Case,
     enc,
     flip,
@@ -64,8 +66,10 @@ def offline_text(
 
 
 def offline_cases() -> Iterator[Case]:
-    def case(name: str, description: str, text: str, expect: str) -> Case:
-        return Case(f"offline-qr/{name}", "offline-qr", description, text, REGISTRY_TRUST, expect)
+    def case(name: str, description: str, text: str, expect: str, **more: Any) -> Case:
+        return Case(
+            f"offline-qr/{name}", "offline-qr", description, text, REGISTRY_TRUST, expect, **more
+        )
 
     def body(**changes: bytes | None) -> bytes:
         items: dict[int, bytes | None] = {1: STATEMENT, 2: PPK.public_key, 3: LEAF, 4: RECEIPT}
@@ -93,6 +97,15 @@ def offline_cases() -> Iterator[Case]:
         "entry 2 with the registry's signed entry timestamp",
         offline_text(stamped),
         OK,
+    )
+    yield case(
+        "valid-pact-naming-no-signer",
+        "entry 1, a pact logged before pacts named their signer: valid, no signer to show",
+        offline_text(
+            body(k1=STATEMENTS[UNNAMED_INDEX], k3=LEAVES[UNNAMED_INDEX], k4=receipt_for(1))
+        ),
+        OK,
+        signed_by=None,
     )
     yield case(
         "valid-zlib-level-0",

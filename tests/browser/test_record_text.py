@@ -1,0 +1,88 @@
+"""/v/{index} shows the text a pact commits to, and the verdicts name the signer (issue 13)."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from playwright.sync_api import Page
+
+from tests.api.helpers import NOW_S, pact
+from tests.browser.harness import LiveRegistry
+from tests.browser.test_record_page import verify
+from tests.browser.test_scan_page import open_scan, paste
+from tests.factories import SIGNER
+
+pytestmark = pytest.mark.browser
+
+TEXT = "Pakta Integritas Netralitas ASN"
+"""The text whose SHA-256 the test pacts cite (tests/factories.py TEMPLATE_SHA256)."""
+SENTENCE_ID = (
+    "Pakta integritas ditandatangani oleh Bey Machmudin, Penjabat Gubernur Jawa Barat, "
+    "Pemerintah Provinsi Jawa Barat"
+)
+
+
+def publish_template(live: LiveRegistry) -> int:
+    """Register the template the test pacts cite (once: the same bytes register once)."""
+    payload = {"type": "template", "kind": "pact", "title": "Pakta Uji", "text": TEXT}
+    return live.register(live.operator.admin.sign_statement(payload, "operator", NOW_S))
+
+
+def test_the_record_page_shows_the_text_signed_and_the_signer(
+    page: Page, live: LiveRegistry
+) -> None:
+    template = publish_template(live)
+    index, place = live.new_pact()
+    verdict, _ = verify(page, live.link(index))
+    assert verdict == "valid"
+    assert page.inner_text("#pledge-text") == TEXT
+    assert page.inner_text("#pledge-title") == "Pakta Uji"
+    assert page.get_attribute("#pledge-template-link", "href") == f"/v/{template}"
+    fill_ins = {
+        item.get_attribute("data-field"): item.inner_text()
+        for item in page.query_selector_all("#pledge-fill-ins dd")
+    }
+    assert fill_ins == {
+        "name": SIGNER["name"],
+        "jabatan": SIGNER["jabatan"],
+        "instansi": SIGNER["instansi"],
+        "election": "pilkada-2024",
+        "place": place,
+        "date": "2024-09-27",
+    }
+    assert page.inner_text("#verdict-signer") == SENTENCE_ID
+    assert page.is_hidden("#pledge-missing")
+
+
+def test_a_template_not_in_the_log_is_said_missing(page: Page, live: LiveRegistry) -> None:
+    unknown = hashlib.sha256(b"a text nobody published").digest()
+    index = live.register(live.writer.sign("ppk-jabar", pact(template=unknown, place="Garut")))
+    verdict, _ = verify(page, live.link(index, "en"))
+    assert verdict == "valid"
+    assert "not in the log" in page.inner_text("#pledge-missing")
+    assert unknown.hex() in page.inner_text("#pledge-missing")
+    assert page.query_selector("#pledge-text") is None
+
+
+def test_the_offline_verdict_names_the_signer(page: Page, live: LiveRegistry) -> None:
+    index, _ = live.new_pact()
+    text = live.get(f"/entries/{index}/qr-offline.txt").decode()
+    open_scan(page, live, "id")
+    page.context.route("**/*", lambda route: route.abort())  # offline from here on
+    paste(page, text)
+    page.wait_for_selector("body[data-verified]")
+    assert page.get_attribute("#verdict", "data-verdict") == "valid"
+    assert page.inner_text("#verdict-signer") == SENTENCE_ID
+
+
+def test_an_offline_verdict_on_an_altered_record_names_nobody(
+    page: Page, live: LiveRegistry
+) -> None:
+    index, _ = live.new_pact()
+    text = live.get(f"/entries/{index}/qr-offline.txt").decode()
+    open_scan(page, live, "en")
+    paste(page, text[:-12] + ("0" if text[-12] != "0" else "1") + text[-11:])
+    page.wait_for_selector("body[data-verified]")
+    assert page.get_attribute("#verdict", "data-verdict") == "invalid"
+    assert page.query_selector("#verdict-signer") is None
