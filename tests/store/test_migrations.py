@@ -36,6 +36,7 @@ TABLES = {
     "registry_meta",
     "access_log",
     "fact_segments",
+    "complaints",
 }
 
 
