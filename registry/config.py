@@ -83,8 +83,8 @@ class Settings:
     witness_quorum: int | None = None
     max_body_bytes: int = 1_048_576
     rate_limits: tuple[tuple[str, int, int], ...] = (
-        ("default", 600, 60),
         ("complaint", 20, 3600),
+        ("default", 600, 60),
         ("enrolment-request", 10, 3600),
         ("identity", 120, 60),
         ("sign", 60, 60),

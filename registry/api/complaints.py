@@ -39,7 +39,7 @@ def complaints_of(request: Request[Any, Any, Any], service: RegistryService) -> 
     state = request.app.state
     found: Complaints | None = state.get("complaints")
     if found is None:
-        found = Complaints(service.store, service.identities, service.register, service.signer)
+        found = service.complaints()
         state["complaints"] = found
     return found
 
