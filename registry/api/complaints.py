@@ -22,7 +22,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, QueryParameter
 
-from registry.api.deps import COSE, Compliance, Service
+from registry.api.deps import Compliance, Service, cose_body
 from registry.api.errors import BadRequest, access_denied
 from registry.api.limits import rate_limited
 from registry.compliance.access import AccessDenied, require
@@ -42,18 +42,6 @@ def complaints_of(request: Request[Any, Any, Any], service: RegistryService) -> 
         found = service.complaints()
         state["complaints"] = found
     return found
-
-
-async def _cose_body(request: Request[Any, Any, Any]) -> bytes:
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != COSE:
-        raise BadRequest(
-            "unsupported-media-type",
-            Message("problem.unsupported-media-type.title"),
-            Message("problem.send-cose", {"expected": COSE, "sent": content_type}),
-            415,
-        )
-    return await request.body()
 
 
 class ComplaintsController(Controller):
@@ -141,7 +129,7 @@ class ComplaintsController(Controller):
         self, request: Request[Any, Any, Any], service: Service, number: FromPath[str]
     ) -> Response[Any]:
         """Log the complaint as a report and record its entry."""
-        statement = await _cose_body(request)
+        statement = await cose_body(request)
         complaint, registered = await complaints_of(request, service).receive(number, statement)
         return Response(
             complaint.status(),
@@ -161,6 +149,6 @@ class ComplaintsController(Controller):
         self, request: Request[Any, Any, Any], service: Service, number: FromPath[str]
     ) -> dict[str, Any]:
         """Record the rejection and its reason."""
-        statement = await _cose_body(request)
+        statement = await cose_body(request)
         complaint = await complaints_of(request, service).reject(number, statement)
         return complaint.status()
