@@ -373,3 +373,10 @@ def test_filing_past_the_rate_is_429(limited: Registry) -> None:
     answer = file(limited)
     assert_problem(answer, 429, "rate-limited")
     assert int(answer.headers["retry-after"]) > 0
+
+
+def test_forged_receipt_number_is_refused_in_indonesian(desk: Registry) -> None:
+    number = filed(desk)
+    answer = desk.client.get(f"/api/complaints/{forged(number)}", headers={"Accept-Language": "id"})
+    body = assert_problem(answer, 400, "bad-complaint-number")
+    assert body["title"] == "Bukan nomor pengaduan"
