@@ -23,6 +23,7 @@ groups of four: ``7KQ2-M9XD-4RTA-H3VB-P``.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import secrets
@@ -45,6 +46,8 @@ REPORTER = "Pengaduan masyarakat (SIAPNET)"
 """What a report made from a public complaint says in ``reporter``: never the complainant."""
 CASE_PREFIX = "SIAPNET-"
 TEXT_MAX = 500
+WIB = dt.timezone(dt.timedelta(hours=7), "WIB")
+"""The day of a complaint is read in Western Indonesia Time, as the registration policy reads it."""
 FORM_FIELDS = (
     "instansi",
     "province",
@@ -200,6 +203,9 @@ def file_complaint(data: Any, number: str) -> Filed:
     for optional in ("province", "election"):
         if texts[optional] is not None:
             payload[optional] = texts[optional]
+    today = dt.datetime.now(WIB).date().isoformat()
+    if payload["date"] > today and not any(e.field == "date" for e in errors):
+        errors.append(FieldError("date", "complaint-date-ahead", {"today": today}))
     report = _checked(payload, errors)
     people = (
         IdentityRecord(subject, salt, nip, subject_name),

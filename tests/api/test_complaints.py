@@ -178,6 +178,7 @@ def test_personal_data_in_description_is_refused_in_indonesian(desk: Registry) -
         ({"complainant_nik": "12"}, "complainant_nik", "bad-format"),
         ({"category": "gossip"}, "category", "not-one-of"),
         ({"date": "2024-02-30"}, "date", "not-a-date"),
+        ({"date": "2099-01-01"}, "date", "complaint-date-ahead"),
         ({"reporter": "Rina"}, "reporter", "unknown-field"),
     ],
 )
