@@ -14,6 +14,7 @@ Attached to ``registry`` with ``main.add_command(complaints)``.
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -32,6 +33,14 @@ from registry.signing.cose import CoseSigner
 from registry.signing.keys import KeyFileError, load_key
 
 PAGE = 500
+REPLAY_RETRIES = 2
+
+
+class _Replayed(click.ClickException):
+    """The registry saw this signed request before (signed in the same second): sign anew."""
+
+    def __init__(self, refusal: click.ClickException) -> None:
+        super().__init__(refusal.message)
 
 
 def _request(url: str, method: str, body: bytes | None, headers: dict[str, str]) -> Any:
@@ -46,6 +55,9 @@ def _request(url: str, method: str, body: bytes | None, headers: dict[str, str])
         text = exc.read().decode("utf-8", "replace")
         try:
             problem = json.loads(text)
+            if str(problem.get("type", "")).endswith(":replayed-request"):
+                refusal = fail("complaints.cli.refused", status=exc.code, detail=text)
+                raise _Replayed(refusal) from exc
             parts = (problem.get(name, "") for name in ("type", "title", "detail"))
             text = ": ".join(str(p) for p in parts)
         except ValueError:
@@ -76,12 +88,24 @@ class _Desk:
         """Every pending complaint (signed requests, a page at a time)."""
         found: list[dict[str, Any]] = []
         while True:
-            asked = f"/api/complaints?limit={PAGE}&offset={len(found)}"
-            header = sign_request(self.signer, "GET", asked)
-            page = _request(self.base + asked, "GET", None, {"Authorization": header})
+            page = self._signed_get(f"/api/complaints?limit={PAGE}&offset={len(found)}")
             found += page["complaints"]
             if len(page["complaints"]) < PAGE:
                 return found
+
+    def _signed_get(self, asked: str) -> Any:
+        """``GET asked`` as a signed request.  A request is used once and signed to the second
+        (``iat``): a second command within the same second signs the same bytes, which the
+        registry refuses as replayed; then it waits for the next second and signs anew."""
+        for attempt in range(REPLAY_RETRIES + 1):
+            header = sign_request(self.signer, "GET", asked)
+            try:
+                return _request(self.base + asked, "GET", None, {"Authorization": header})
+            except _Replayed:
+                if attempt == REPLAY_RETRIES:
+                    raise
+                time.sleep(1)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def decide(self, number: str, action: str, payload: dict[str, Any]) -> Any:
         """Send ``payload`` signed as the decision ``action`` on complaint ``number``."""

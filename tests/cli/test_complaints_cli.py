@@ -121,3 +121,14 @@ def test_listing_needs_a_deciding_role(live: LiveRegistry, keys: dict[str, Path]
     code, output = run(live, "list", "--key", str(keys["ppk-garut"]))
     assert code == 1
     assert "forbidden" in output
+
+
+def test_commands_in_one_second_sign_anew_and_both_answer(
+    live: LiveRegistry, keys: dict[str, Path]
+) -> None:
+    """Two lists at once sign the same request bytes (``iat`` in seconds): the second is
+    refused as replayed by the registry, so the command waits and signs anew."""
+    number = file(live)
+    outputs = [run(live, "list", "--key", str(keys["bawaslu"])) for _ in range(3)]
+    assert [code for code, _ in outputs] == [0, 0, 0]
+    assert all(output.startswith(number) for _, output in outputs)
