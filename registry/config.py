@@ -83,6 +83,7 @@ class Settings:
     witness_quorum: int | None = None
     max_body_bytes: int = 1_048_576
     rate_limits: tuple[tuple[str, int, int], ...] = (
+        ("complaint", 20, 3600),
         ("default", 600, 60),
         ("enrolment-request", 10, 3600),
         ("identity", 120, 60),

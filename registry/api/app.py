@@ -10,6 +10,8 @@ from contextlib import asynccontextmanager
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 
+from registry.api.complaint_pages import ComplaintPagesController
+from registry.api.complaints import ComplaintsController
 from registry.api.compliance import compliance_router
 from registry.api.cors import PublicCORS
 from registry.api.dashboard import dashboard_router
@@ -85,6 +87,8 @@ def create_app(
             PortalController,
             InstitutionPagesController,
             InstitutionApiController,
+            ComplaintsController,
+            ComplaintPagesController,
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=refuse_deep_json,

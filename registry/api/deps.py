@@ -16,10 +16,12 @@ from litestar import Request, Response
 from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
 
+from registry.api.errors import BadRequest
 from registry.compliance.saved import SEGMENT
 from registry.compliance.service import ComplianceService
 from registry.config import Settings
 from registry.documents.qr import EntryQrMaker
+from registry.i18n import Message
 from registry.records.custodial import Clock, CustodialSigning, wall_clock_ms
 from registry.records.operator import OperatorKeys
 from registry.records.registration import Registered
@@ -163,3 +165,16 @@ def registered_response(result: Registered) -> Response[bytes]:
             "X-Registry-Entry-Index": str(result.index),
         },
     )
+
+
+async def cose_body(request: Request[Any, Any, Any]) -> bytes:
+    """The body of a request that must send ``application/cose`` (else ``415``)."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != COSE:
+        raise BadRequest(
+            "unsupported-media-type",
+            Message("problem.unsupported-media-type.title"),
+            Message("problem.send-cose", {"expected": COSE, "sent": content_type}),
+            415,
+        )
+    return await request.body()

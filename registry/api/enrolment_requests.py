@@ -14,10 +14,8 @@ from typing import Any
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath
 
-from registry.api.deps import COSE, Service
-from registry.api.errors import BadRequest
+from registry.api.deps import Service, cose_body
 from registry.api.limits import rate_limited
-from registry.i18n import Message
 from registry.records.enrolment_requests import EnrolmentRequests
 from registry.records.service import RegistryService
 
@@ -60,15 +58,7 @@ class EnrolmentRequestsController(Controller):
     )
     async def submit(self, request: Request[Any, Any, Any], service: Service) -> dict[str, Any]:
         """Keep the request pending."""
-        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if content_type != COSE:
-            raise BadRequest(
-                "unsupported-media-type",
-                Message("problem.unsupported-media-type.title"),
-                Message("problem.send-cose", {"expected": COSE, "sent": content_type}),
-                415,
-            )
-        kept = await requests_of(request, service).submit(await request.body())
+        kept = await requests_of(request, service).submit(await cose_body(request))
         return _status(kept.as_json())
 
     @get("/{request_id:str}", summary="The status of an enrolment request")

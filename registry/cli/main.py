@@ -23,6 +23,7 @@ from granian.server.mp import MPServer
 from registry.cli.access import access_log
 from registry.cli.audit import audit_command, mirror_command
 from registry.cli.backup import backup_command, restore_command
+from registry.cli.complaints import complaints
 from registry.cli.custodial import custodial_key
 from registry.cli.enrolment import enrolment
 from registry.cli.imports import import_command
@@ -227,6 +228,7 @@ for command in (
     witness,
     access_log,
     enrolment,
+    complaints,
 ):
     main.add_command(command)
 main.add_command(rotate)

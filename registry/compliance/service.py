@@ -232,12 +232,26 @@ class ComplianceService:
             if nip is not None
             else frozenset()
         )
-        record = track_record(snap, nip, name, instansi, commitments)
         if nip is None:  # found by name: whose it is, so the person finds it by their NIP
             named = [k.nip_commitment for k in find_keys(snap, None, name, instansi)]
             subject = next((c.hex() for c in reversed(named) if c is not None), subject)
+            commitments = await self._commitments_of_keys(named)
+        record = track_record(snap, nip, name, instansi, commitments)
+        if record is not None and record["name"] is None and nip is not None:
+            kept = await self._identities.of_nip(nip)
+            record["name"] = next((i.name for i in kept if i.name), None)
         await self._record(key, "track-record", asked, subject, authorization)
         return snap, record
+
+    async def _commitments_of_keys(self, named: list[bytes | None]) -> frozenset[bytes]:
+        """Every commitment kept for the NIPs behind the enrolment commitments ``named``
+        (so a person found by name is matched with the reports naming them too)."""
+        found: set[bytes] = set()
+        for commitment in {c for c in named if c is not None}:
+            identity = await self._identities.read(commitment)
+            if identity is not None and identity.nip is not None:
+                found |= {i.commitment for i in await self._identities.of_nip(identity.nip)}
+        return frozenset(found)
 
     async def _record(
         self, key: SignerKeyRecord, what: str, asked: str, subject: str, authorization: str | None
@@ -253,6 +267,13 @@ class ComplianceService:
                 request=token_of(authorization),
             )
         )
+
+    async def signed_request(
+        self, authorization: str | None, method: str, path: str
+    ) -> SignerKeyRecord:
+        """The enrolled key that signed ``method path`` (``Authorization: Registry-Signed``),
+        used once across processes; :class:`AccessDenied` otherwise (the caller checks roles)."""
+        return await self._signed(authorization, method, path)
 
     async def _signed(self, authorization: str | None, method: str, path: str) -> SignerKeyRecord:
         """The key that signed this request, which no process has seen used before."""

@@ -31,6 +31,7 @@ from registry.log.tiles import (
 )
 from registry.log.tree import ProofRequestError
 from registry.records import cluster, views
+from registry.records.complaints import Complaints
 from registry.records.custodial import Clock, CustodialSigning, wall_clock_ms
 from registry.records.derived import DerivedTables
 from registry.records.enrolment_requests import EnrolmentRequests
@@ -293,6 +294,10 @@ class RegistryService:
         ``clock_ms`` times the lockouts of wrong passphrases (tests move it).
         """
         return CustodialSigning(self.store, self.settings, self.register, clock_ms=clock_ms)
+
+    def complaints(self) -> Complaints:
+        """The public complaints held until an institution decides (``/api/complaints``)."""
+        return Complaints(self.store, self.identities, self.register, self.signer)
 
     def enrolment_requests(self) -> EnrolmentRequests:
         """The enrolment requests browsers sent (``POST /enrolment-requests``); one per process."""

@@ -115,10 +115,14 @@ class KeysMixin:
     async def put_identities(self, records: Sequence[IdentityRecord]) -> int:
         """Keep many new identities in one transaction; returns how many were new.
 
-        Commitments already kept (or erased) are left as they are.
+        Commitments already kept (or erased) are left as they are.  An identity has a NIP,
+        or at least a name (a public complainant, an ASN whose NIP the complainant did not know).
         """
-        if any(r.salt is None or r.nip is None or r.erased_at is not None for r in records):
-            raise ValueError("an identity to keep needs a salt and a NIP and is not erased")
+        if any(
+            r.salt is None or (r.nip is None and r.name is None) or r.erased_at is not None
+            for r in records
+        ):
+            raise ValueError("an identity to keep needs a salt and a NIP or name, not erased")
         if not records:
             return 0
         async with self._engine.begin() as connection:

@@ -243,3 +243,20 @@ class FactSegmentRecord:
     data: bytes
     seal: bytes
     """The registry's seal over all of the above (``registry/compliance/saved.py``)."""
+
+
+@dataclass(frozen=True)
+class ComplaintRecord:
+    """A public complaint as held: its receipt ``number``, when it was filed (ms), its
+    ``status`` (``pending``, ``receiving``, ``received``, ``rejected``), the report-to-be
+    as JSON (``fields``: commitments, never the complainant's identity), and the decision:
+    the log ``entry`` it became, or the ``reason`` it was rejected, when and by which key."""
+
+    number: str
+    filed_at: int
+    status: str
+    fields: str
+    entry: int | None = None
+    reason: str | None = None
+    decided_at: int | None = None
+    decided_by: bytes | None = None

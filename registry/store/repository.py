@@ -33,6 +33,7 @@ from registry.store._batch import (
     log_size,
     write_batch,
 )
+from registry.store._complaints import ComplaintsMixin
 from registry.store._cosignatures import CosignaturesMixin
 from registry.store._keys import KeysMixin
 from registry.store._meta import MetaMixin
@@ -60,7 +61,15 @@ from registry.store.tables import CHECKPOINTS, ENTRIES, REVOKED_ENTRIES
 SEQUENCER_LOCK_PREFIX = "registry/sequencer:"
 
 
-class Store(KeysMixin, QueueMixin, MetaMixin, SnapshotMixin, CosignaturesMixin, SegmentsMixin):
+class Store(
+    KeysMixin,
+    QueueMixin,
+    MetaMixin,
+    SnapshotMixin,
+    CosignaturesMixin,
+    SegmentsMixin,
+    ComplaintsMixin,
+):
     """Async access to the registry's database; owns its engine (see :meth:`close`)."""
 
     def __init__(

@@ -281,6 +281,34 @@ class FactSegment(SQLModel, table=True):
     seal: bytes = Field(sa_column=Column("seal", LargeBinary, nullable=False))
 
 
+class Complaint(SQLModel, table=True):
+    """A public complaint (SIAPNET) held until Bawaslu or the recommending authority signs it
+    as received (then it is the ``report`` at ``entry``) or rejects it (``reason``); never
+    public while held.  ``fields`` is the report-to-be as JSON, commitments only."""
+
+    __tablename__ = "complaints"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('pending', 'receiving', 'received', 'rejected')",
+            name="ck_complaints_status",
+        ),
+        Index("ix_complaints_status_filed", "status", "filed_at"),
+    )
+
+    number: str = Field(sa_column=Column("number", String(32), primary_key=True))
+    filed_at: int = Field(sa_column=Column("filed_at", BigInteger, nullable=False))
+    status: str = Field(sa_column=Column("status", String(16), nullable=False))
+    fields: str = Field(sa_column=Column("fields", Text, nullable=False))
+    entry: int | None = Field(default=None, sa_column=Column("entry", BigInteger, nullable=True))
+    reason: str | None = Field(default=None, sa_column=Column("reason", Text, nullable=True))
+    decided_at: int | None = Field(
+        default=None, sa_column=Column("decided_at", BigInteger, nullable=True)
+    )
+    decided_by: bytes | None = Field(
+        default=None, sa_column=Column("decided_by", LargeBinary, nullable=True)
+    )
+
+
 METADATA = SQLModel.metadata
 
 
@@ -300,3 +328,4 @@ USED_REQUESTS = _table("used_requests")
 REGISTRY_META = _table("registry_meta")
 ACCESS_LOG = _table("access_log")
 FACT_SEGMENTS = _table("fact_segments")
+COMPLAINTS = _table("complaints")
