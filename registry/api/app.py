@@ -18,6 +18,7 @@ from registry.api.edges import Edges, refuse_deep_json
 from registry.api.enrolment_requests import EnrolmentRequestsController
 from registry.api.entries import EntriesController
 from registry.api.errors import EXCEPTION_HANDLERS
+from registry.api.imports import ImportsController
 from registry.api.limits import Rate, RateLimiter
 from registry.api.log import LogController
 from registry.api.openapi import declare_problems
@@ -82,6 +83,7 @@ def create_app(
             WebController,
             PagesController,
             PortalController,
+            ImportsController,
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=refuse_deep_json,
