@@ -19,7 +19,7 @@ import hashlib
 import io
 import itertools
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,7 +92,9 @@ def open_rows(
             read.close()
 
 
-def _csv_rows(name: str, text: io.TextIOWrapper, encoding: str | None) -> Iterator[list[Cell]]:
+def _csv_rows(
+    name: str, text: io.TextIOWrapper, encoding: str | None
+) -> Generator[list[Cell], None, None]:
     lines = _LineCounter(text)
     try:
         head = text.read(HEAD_CHARS) + text.readline()
