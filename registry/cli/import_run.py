@@ -14,6 +14,8 @@ chunk its outcome is on disk in the state file
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -178,35 +180,59 @@ async def run_chunks(
     pool: CryptoPool,
     progress: Callable[[int], None] = lambda _: None,
 ) -> Tally:
-    """Import ``job``'s file through ``target``, skipping the chunks ``state`` has done."""
+    """Import ``job``'s file through ``target``, skipping the chunks ``state`` has done.
+
+    Pipelined: while one chunk is being registered, the next is read, prepared
+    and signed (the signing workers and the registry work at the same time).
+    Chunks are still registered, and recorded, one after the other, in order.
+    """
     private = _private_bytes(job.signer)
-    with open_rows(job.path, job.kind, sheet=job.sheet, encoding=job.encoding) as rows:
-        for number, table in enumerate(chunks(rows, job.chunk_size)):
-            if number == 0:
-                headers = _headers(table, job.kind)
-                if headers.errors:
-                    state.add(
-                        number, {"rows": 0, "errors": [error_data(e) for e in headers.errors]}
-                    )
-                    return state.tally
-            if number in state.done:
-                progress(len(table.rows))
-                continue
-            prepared = await target.prepare(table, job.kind)
-            errors = list(prepared.errors)
-            line: dict[str, Any] = {"rows": len(table.rows), "registered": [], "identities": 0}
-            if prepared.rows and not job.dry_run:
-                jobs = [(r.payload, r.issued_at or job.issued_at) for r in prepared.rows]
-                statements = await pool.sign(private, job.issuer, jobs)
-                signed = [
-                    SignedRow(r.row, s, r.nip, r.name)
-                    for r, s in zip(prepared.rows, statements, strict=True)
-                ]
-                done = await target.register(job.kind, signed)
-                line["registered"] = [list(r) for r in done.registered]
-                line["identities"] = done.identities
-                errors += done.errors + [refused_error(headers, row, r) for row, r in done.refused]
-            line["errors"] = [error_data(e) for e in sorted(errors, key=lambda e: e.row)]
-            state.add(number, line)
-            progress(len(table.rows))
+    registering: asyncio.Task[None] | None = None
+
+    async def register(
+        number: int, size: int, errors: list[RowError], signed: list[SignedRow]
+    ) -> None:
+        line: dict[str, Any] = {"rows": size, "registered": [], "identities": 0}
+        if signed:
+            done = await target.register(job.kind, signed)
+            line["registered"] = [list(r) for r in done.registered]
+            line["identities"] = done.identities
+            errors += done.errors + [refused_error(headers, row, r) for row, r in done.refused]
+        line["errors"] = [error_data(e) for e in sorted(errors, key=lambda e: e.row)]
+        state.add(number, line)
+        progress(size)
+
+    try:
+        with open_rows(job.path, job.kind, sheet=job.sheet, encoding=job.encoding) as rows:
+            for number, table in enumerate(chunks(rows, job.chunk_size)):
+                if number == 0:
+                    headers = _headers(table, job.kind)
+                    if headers.errors:
+                        line = {"rows": 0, "errors": [error_data(e) for e in headers.errors]}
+                        state.add(number, line)
+                        return state.tally
+                if number in state.done:
+                    progress(len(table.rows))
+                    continue
+                prepared = await target.prepare(table, job.kind)
+                signed: list[SignedRow] = []
+                if prepared.rows and not job.dry_run:
+                    jobs = [(r.payload, r.issued_at or job.issued_at) for r in prepared.rows]
+                    statements = await pool.sign(private, job.issuer, jobs)
+                    signed = [
+                        SignedRow(r.row, s, r.nip, r.name)
+                        for r, s in zip(prepared.rows, statements, strict=True)
+                    ]
+                if registering is not None:
+                    await registering
+                work = register(number, len(table.rows), list(prepared.errors), signed)
+                registering = asyncio.create_task(work)
+            if registering is not None:
+                await registering
+                registering = None
+    finally:
+        if registering is not None:  # interrupted: let the chunk in flight end, or stop it
+            registering.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await registering
     return state.tally

@@ -145,10 +145,20 @@ async def register_chunk(
     outcome.refused = [(rows[p].row, r) for p, r in refused.items()]
     new = await _keep_new(service, [people[p] for p in live if p in people])
     registered: list[tuple[int, Registered]] = []
+    contents = [
+        v.content_sha256 if v is not None else statement_content(r.statement)
+        for r, v in zip(rows, verified, strict=True)
+    ]
+    oldest = int(time.time()) - service.settings.max_statement_age_hours * 3600
+    old = {p for p, v in enumerate(verified) if v is None or v.issued_at < oldest}
     try:
         while live:
             statements = [rows[p].statement for p in live]
-            attestations = attester(await _not_in_log(service, statements))
+            history = [p for p in live if p in old]  # only these may need attesting
+            unlogged = await _not_in_log(
+                service, [rows[p].statement for p in history], [contents[p] for p in history]
+            )
+            attestations = attester(unlogged) if unlogged else []
             first = len(attestations)
             try:
                 results = await service.register_atomic(
@@ -167,7 +177,7 @@ async def register_chunk(
             break
     finally:
         standing = registered or (
-            live and not await _not_in_log(service, [rows[live[0]].statement])
+            live and not await _not_in_log(service, [rows[live[0]].statement], [contents[live[0]]])
         )
         named = {people[p].commitment for p in live if p in people} if standing else set()
         unused = [c for c in new if c not in named]
@@ -189,9 +199,10 @@ async def _keep_new(service: RegistryService, people: Sequence[IdentityRecord]) 
     return [p.commitment for p in new]
 
 
-async def _not_in_log(service: RegistryService, statements: Sequence[bytes]) -> list[bytes]:
-    """The statements whose signed content the log does not have yet (to attest)."""
-    contents = [statement_content(s) for s in statements]
+async def _not_in_log(
+    service: RegistryService, statements: Sequence[bytes], contents: Sequence[bytes | None]
+) -> list[bytes]:
+    """The statements (with these signed-content hashes) the log does not have yet."""
     found = await service.store.find_by_content_sha256([c for c in contents if c is not None])
     return [s for s, c in zip(statements, contents, strict=True) if c is None or c not in found]
 

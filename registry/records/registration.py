@@ -427,6 +427,8 @@ class Registrar:
     ) -> Admission:
         """``admission``, unless it is a log key rotation that does not start from the log
         key in force after the statements admitted before it (this batch's included)."""
+        if not isinstance(admission.record, LogKeyRotation):
+            return admission  # (without scanning the batch: a bulk import's groups are large)
         earlier = (a.record for _, _, a in reversed(admitted))
         current = next(
             (r.public_key for r in earlier if isinstance(r, LogKeyRotation)),
