@@ -48,6 +48,7 @@ from registry.records.import_chunks import (
     Importer,
     SignedRow,
     prepare_chunk,
+    prepared_rows,
     record_commitments_asked,
     register_chunk,
 )
@@ -155,12 +156,7 @@ class ImportsController(Controller):
             await record_commitments_asked(service, key, asked, token)
         salts = await _desk(service).salts_of(service)
         validated = await prepare_chunk(service, table, kind, salts, header=False)
-        people = {i.commitment: i for i in validated.identities}
-        rows = []
-        for row in validated.rows:
-            person = people.get(bytes(row.payload.get("subject_commitment", b"")))
-            nip, name = (person.nip, person.name) if person else (None, None)
-            rows.append([row.row, row.payload, row.issued_at, nip, name])
+        rows = [list(r) for r in prepared_rows(validated)]
         answer = {"rows": rows, "errors": wire.errors_data(validated.errors)}
         return Response(wire.dumps(answer), media_type=wire.MEDIA_TYPE)
 

@@ -29,7 +29,12 @@ from registry.records.attest import ATTESTING_ROLES, attest
 from registry.records.bulk import RowError, Validated, validate_table
 from registry.records.bulk_crypto import CryptoPool
 from registry.records.errors import RegistrationRefused
-from registry.records.import_chunks import SignedRow, prepare_chunk, register_chunk
+from registry.records.import_chunks import (
+    SignedRow,
+    prepare_chunk,
+    prepared_rows,
+    register_chunk,
+)
 from registry.records.salts import StableSalts, load_salts
 from registry.records.service import RegistryService
 from registry.records.sheet_stream import chunks, open_rows
@@ -87,17 +92,6 @@ class Target(Protocol):
         ...
 
 
-def prepared_rows(validated: Validated) -> Prepared:
-    """The outcome of :func:`validate_table` as rows with the person each names."""
-    people = {i.commitment: i for i in validated.identities}
-    rows = []
-    for row in validated.rows:
-        person = people.get(bytes(row.payload.get("subject_commitment", b"")))
-        nip, name = (person.nip, person.name) if person else (None, None)
-        rows.append(PreparedRow(row.row, row.payload, row.issued_at, nip, name))
-    return Prepared(rows, validated.errors)
-
-
 class LocalTarget:
     """The registry of this machine's settings, opened in this process (it must sequence)."""
 
@@ -115,7 +109,7 @@ class LocalTarget:
     async def prepare(self, table: Table, kind: ImportType) -> Prepared:
         """See :class:`Target`."""
         validated = await prepare_chunk(self.service, table, kind, self.salts, header=False)
-        return prepared_rows(validated)
+        return Prepared([PreparedRow(*r) for r in prepared_rows(validated)], validated.errors)
 
     async def register(self, kind: ImportType, rows: Sequence[SignedRow]) -> RegisteredChunk:
         """See :class:`Target`."""

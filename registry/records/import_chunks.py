@@ -28,6 +28,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from registry.i18n import Message
 from registry.records.bulk import RowError, Validated, validate_table
@@ -84,6 +85,21 @@ async def prepare_chunk(
         [k.nip_commitment for k in enrolled if k.nip_commitment is not None]
     )
     return validate_table(table, kind, enrolled=enrolled, nips=nips, salts=salts, header=header)
+
+
+PreparedRow = tuple[int, dict[str, Any], int | None, str | None, str | None]
+"""A valid row: its number, the payload to sign, its day (or None), the NIP and name it names."""
+
+
+def prepared_rows(validated: Validated) -> list[PreparedRow]:
+    """The valid rows of ``validated``, each with the person (NIP, name) it names, if any."""
+    people = {i.commitment: i for i in validated.identities}
+    rows: list[PreparedRow] = []
+    for row in validated.rows:
+        person = people.get(bytes(row.payload.get("subject_commitment", b"")))
+        nip, name = (person.nip, person.name) if person else (None, None)
+        rows.append((row.row, row.payload, row.issued_at, nip, name))
+    return rows
 
 
 def _kid(statement: bytes) -> bytes | None:

@@ -33,9 +33,8 @@ from registry.records.spreadsheet import (
     Table,
     _cell,
     _delimiter,
-    _first_row,
-    _fits,
     _text,
+    choose_sheet,
     present,
 )
 
@@ -172,18 +171,7 @@ def _xlsx_rows(path: Path, kind: ImportType, sheet: str | None) -> Iterator[Rows
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
         raise ImportFileError("file.bad-xlsx", name=name, error=str(exc)) from exc
     try:
-        names = book.sheetnames
-        if sheet is not None and sheet not in names:
-            raise ImportFileError(
-                "file.no-sheet", name=name, sheet=repr(sheet), sheets=", ".join(names)
-            )
-        if sheet is None:
-            fitting = [n for n in names if _fits(_first_row(book[n].iter_rows()), kind)]
-            if len(names) > 1 and not fitting:
-                raise ImportFileError(
-                    "file.no-fitting-sheet", name=name, type=kind, sheets=", ".join(names)
-                )
-            sheet = (fitting or names)[0]
+        sheet = choose_sheet(book, name, kind, sheet)
         cells = ([_cell(c) for c in r] for r in book[sheet].iter_rows(values_only=True))
         yield _numbered(Message("file.sheet", {"name": name, "sheet": repr(sheet)}), cells)
     finally:
