@@ -21,6 +21,7 @@ from registry.api.enrolment_requests import EnrolmentRequestsController
 from registry.api.entries import EntriesController
 from registry.api.errors import EXCEPTION_HANDLERS
 from registry.api.institutions import InstitutionApiController, InstitutionPagesController
+from registry.api.imports import ImportsController
 from registry.api.limits import Rate, RateLimiter
 from registry.api.log import LogController
 from registry.api.openapi import declare_problems
@@ -89,6 +90,7 @@ def create_app(
             InstitutionApiController,
             ComplaintsController,
             ComplaintPagesController,
+            ImportsController,
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=refuse_deep_json,

@@ -1,71 +1,68 @@
-"""`registry import`: register a spreadsheet of recommendations or follow-ups, all or nothing.
+"""`registry import`: register a spreadsheet of recommendations or follow-ups, chunk by chunk.
 
-The file is read (:mod:`registry.records.spreadsheet`) and every row validated
-(:mod:`registry.records.bulk`); if any row is wrong nothing is signed and the
-report lists each bad row, column and reason. Otherwise the rows are signed
-with the given key and registered as one batch in one transaction
-(:meth:`RegistryService.register_atomic`): if the registry refuses any of them
-(an unknown recommendation, a key outside its term...), nothing is written and
-the refusals are reported the same way.
+The file is streamed in chunks of ``--chunk-size`` rows
+(:mod:`registry.cli.import_run`): each chunk's rows are checked, signed here on
+every core, and registered in one transaction, into the registry of this
+machine's settings (no server may be running) or, with ``--server URL``,
+through a running registry's ``/api/imports`` (:mod:`registry.api.imports`).
+Rows the file or the registry refuses are reported with the reason; the others
+stand.  Each chunk's outcome is kept in a state file beside the input, so an
+interrupted import resumes where it stopped; salts derived from the NIP
+(:mod:`registry.records.salts`) make a row the same statement at every
+import, so importing a file again registers nothing new.
 
 Every error and the summary are in Bahasa Indonesia when ``LANG`` (or
 ``LC_ALL``, ``LC_MESSAGES``) says ``id``, in English otherwise; the
 ``--report`` file too, unless ``--report-language`` picks its language.
 
-The ASN's personal data (NIP, name, salt) are kept in the identities table,
-never in the log.  They are written first, in their own transactions, and
-erased again, all in one transaction (leaving only the commitment, as after
-any erasure), if the batch is then refused; so a logged commitment always has
-its identity behind it.
+:func:`sign_rows` and :func:`register_rows` register a table already read as
+one all-or-nothing batch (what the benchmark of the old path and the tests of
+the registry's batch refusals use).
 Attached to ``registry`` with ``main.add_command(import_command)``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import csv
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import get_args
+from typing import Any, get_args
 
 import click
 
 from registry.cli.extras import needs_extra
+from registry.cli.import_http import ServerRefused, ServerTarget
+from registry.cli.import_run import (
+    DEFAULT_CHUNK,
+    ChunkJob,
+    LocalTarget,
+    refused_error,
+    run_chunks,
+)
+from registry.cli.import_state import ImportState, Tally, refusal_error, state_path, summary
 from registry.cli.passphrase import passphrase_option, read_passphrase
 from registry.cli.words import CliError, fail, key_file_error, language, say, words
-from registry.compliance.export import safe_cell
 from registry.config import ConfigError, Settings
-from registry.i18n import DEFAULT_LANGUAGE, LANGUAGES, Message, message
+from registry.i18n import LANGUAGES, Message, message
 from registry.log.integrity import LogContradiction
-from registry.records.attest import ATTESTING_ROLES, attest
-from registry.records.bulk import ImportRow, RowError, Validated, day_start, validate_table
-from registry.records.errors import BatchRefused, RegistrationRefused, Unavailable
+from registry.records.bulk import ImportRow, RowError, Validated, day_start
+from registry.records.bulk_crypto import CryptoPool
+from registry.records.errors import BatchRefused, Unavailable
 from registry.records.operator import keys_exist, open_keys
 from registry.records.policy import SIGNER_ROLES
 from registry.records.registration import Registered
 from registry.records.service import RegistryService
+from registry.records.sheet_stream import file_sha256
 from registry.records.spreadsheet import (
     CellError,
     ImportFileError,
     ImportType,
     parse_date,
-    read_table,
 )
 from registry.signing.cose import CoseSigner
 from registry.signing.keys import KeyFileError, load_key
-
-SHOWN_ERRORS = 50
-"""Rejected rows printed; the ``--report`` file has them all."""
-
-_REFUSAL_FIELDS = {
-    "outside-term": "date",
-    "future-statement": "date",
-    "ppk-not-in-office": "ppk_kid",
-}
-"""Refusals whose reason names no field, and the field (so the column) they are about."""
 
 
 class ImportRefused(Exception):
@@ -74,16 +71,6 @@ class ImportRefused(Exception):
     def __init__(self, errors: list[RowError]) -> None:
         super().__init__(f"{len(errors)} rows refused by the registry; nothing imported")
         self.errors = errors
-
-
-@dataclass
-class Outcome:
-    """What an import did: rows read, entries made (row, registered), or why not."""
-
-    rows: int = 0
-    registered: list[tuple[int, Registered]] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-    identities: int = 0
 
 
 def sign_rows(
@@ -102,16 +89,6 @@ def sign_rows(
         if progress:
             progress(1)
     return statements
-
-
-def _refusal_error(validated: Validated, row: ImportRow, refused: RegistrationRefused) -> RowError:
-    column = validated.headers.get(_REFUSAL_FIELDS.get(refused.code, ""), "")
-    column = column or validated.column_for(refused.detail, refused.title)
-    said = Message(
-        "import.refused",
-        {"title": refused.title_text, "code": refused.code, "detail": refused.detail_text},
-    )
-    return RowError.of(row.row, column, said)
 
 
 async def register_rows(
@@ -134,35 +111,13 @@ async def register_rows(
     except BatchRefused as refused:
         rows = validated.rows
         errors = [
-            _refusal_error(validated, rows[p - first], r)
+            refused_error(validated, rows[p - first].row, r)
             if p >= first
-            else RowError.of(0, "", Message("import.refused", _said(r)))
+            else refusal_error(0, "", r)
             for p, r in refused.refusals
         ]
         raise ImportRefused(sorted(errors, key=lambda e: e.row)) from refused
     return registered[first:]
-
-
-def _said(refused: RegistrationRefused) -> dict[str, object]:
-    return {"title": refused.title_text, "code": refused.code, "detail": refused.detail_text}
-
-
-def _attestations(
-    service: RegistryService, job: Job, statements: Sequence[bytes], admin: CoseSigner
-) -> list[bytes]:
-    """The attestations the rows dated before the registry's maximum age need: signed by the
-    rows' signer if its role may attest, else by the operator's admin key (who runs the import)."""
-    key = service.signer(job.signer.kid)
-    own = key is not None and key.role in ATTESTING_ROLES
-    return attest(
-        statements,
-        job.signer if own else admin,
-        job.issuer if own else "operator",
-        source=f"registry import {job.name}",
-        reason=f"history loaded in bulk: {len(statements)} rows of {job.kind}",
-        now_s=int(time.time()),
-        max_age_s=service.settings.max_statement_age_hours * 3600,
-    )
 
 
 def _signer_errors(service: RegistryService, signer: CoseSigner, kind: ImportType) -> list[Message]:
@@ -192,123 +147,6 @@ def kind_role(kind: ImportType) -> Message:
     return Message("import.roles", {"roles": ", ".join(roles[:-1]), "last": roles[-1]})
 
 
-@dataclass(frozen=True)
-class Job:
-    """One `registry import` run, as the command line gave it."""
-
-    name: str
-    data: bytes
-    kind: ImportType
-    signer: CoseSigner
-    issuer: str
-    issued_at: int | None
-    sheet: str | None
-    encoding: str | None
-    dry_run: bool
-
-
-async def run_import(settings: Settings, job: Job) -> Outcome:
-    """Read, validate, sign and register ``job``'s file against the registry of ``settings``."""
-    table = read_table(job.name, job.data, job.kind, sheet=job.sheet, encoding=job.encoding)
-    outcome = Outcome(rows=len(table.rows))
-    if not keys_exist(settings.data_dir):
-        raise fail("import.no-registry", path=str(settings.data_dir))
-    keys = open_keys(settings.data_dir, settings.admin_passphrase, settings.origin)
-    service = await RegistryService.open(settings, keys)
-    try:
-        label = say("import.validating")
-        with click.progressbar(length=len(table.rows), label=label, file=sys.stderr) as bar:
-            enrolled = service.signers()
-            nips = await service.identities.nips_of(
-                [k.nip_commitment for k in enrolled if k.nip_commitment is not None]
-            )
-            validated = validate_table(
-                table, job.kind, enrolled=enrolled, nips=nips, progress=bar.update
-            )
-        outcome.errors = validated.errors
-        outcome.errors += [
-            RowError.of(0, "--key", p) for p in _signer_errors(service, job.signer, job.kind)
-        ]
-        outcome.errors += [RowError.of(0, "", p) for p in _registry_errors(service)]
-        if outcome.errors or job.dry_run:
-            return outcome
-        label = say("import.signing")
-        with click.progressbar(length=len(validated.rows), label=label, file=sys.stderr) as bar:
-            statements = sign_rows(
-                validated.rows, job.signer, job.issuer, issued_at=job.issued_at, progress=bar.update
-            )
-        click.echo(say("import.registering", count=len(statements)), err=True)
-        try:
-            attestations = _attestations(service, job, statements, keys.admin)
-            results = await register_rows(service, validated, statements, attestations)
-        except ImportRefused as refused:
-            outcome.errors = refused.errors
-            return outcome
-        outcome.registered = [(r.row, x) for r, x in zip(validated.rows, results, strict=True)]
-        outcome.identities = len(validated.identities)
-        return outcome
-    finally:
-        await service.close()
-
-
-REPORT_COLUMNS = ("row", "column", "entry", "reason")
-"""The report's columns, named in its language by ``import.report.<column>``."""
-
-
-def write_report(path: Path, outcome: Outcome, lang: str = DEFAULT_LANGUAGE) -> None:
-    """The report as CSV (UTF-8 with BOM, for Excel) in ``lang``: rejected rows, else entries.
-
-    Column names, reasons and statuses are in ``lang``; row numbers, column
-    names as the file wrote them and entry numbers are the same in every language.
-    """
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        out = csv.writer(handle)
-        out.writerow([message(f"import.report.{c}", lang) for c in REPORT_COLUMNS])
-        for e in outcome.errors:
-            # the column's name and the reason quote the imported file: never a formula
-            out.writerow([e.row or "", safe_cell(e.column), "", safe_cell(e.reason_in(lang))])
-        for row, registered in [] if outcome.errors else outcome.registered:
-            status = "import.status.existed" if registered.existed else "import.status.imported"
-            out.writerow([row, "", registered.index, message(status, lang)])
-
-
-def print_outcome(outcome: Outcome, dry_run: bool, lang: str = DEFAULT_LANGUAGE) -> None:
-    """The summary line, then the rejected rows as a table (row, column, reason), in ``lang``."""
-    if outcome.errors:
-        general = [e for e in outcome.errors if e.row == 0]
-        rows = [e for e in outcome.errors if e.row > 0]
-        bad = len({e.row for e in rows})
-        if rows:
-            click.echo(message("import.nothing-rejected", lang, bad=bad, rows=outcome.rows))
-        else:
-            click.echo(message("import.nothing", lang))
-        for e in general:
-            click.echo(f"  {e.column + ': ' if e.column else ''}{e.reason_in(lang)}")
-        shown = rows[:SHOWN_ERRORS]
-        if shown:
-            head = {c: message(f"import.report.{c}", lang) for c in REPORT_COLUMNS}
-            width = max(6, len(head["column"]), *(len(e.column) for e in shown))
-            click.echo(f"{head['row']:>6}  {head['column']:<{width}}  {head['reason']}")
-        for e in shown:
-            click.echo(f"{e.row:>6}  {e.column or '-':<{width}}  {e.reason_in(lang)}")
-        if len(rows) > SHOWN_ERRORS:
-            click.echo(message("import.more", lang, count=len(rows) - SHOWN_ERRORS))
-    elif dry_run:
-        click.echo(message("import.dry-run", lang, rows=outcome.rows))
-    else:
-        new = sorted(r.index for _, r in outcome.registered if not r.existed)
-        old = len(outcome.registered) - len(new)
-        parts = []
-        if new:
-            parts.append(
-                message("import.imported", lang, count=len(new), first=new[0], last=new[-1])
-            )
-        if old:
-            parts.append(message("import.existed", lang, count=old))
-        parts.append(message("import.identities", lang, count=outcome.identities))
-        click.echo("; ".join(parts))
-
-
 def _issued_at(value: str | None) -> int | None:
     if value is None:
         return None
@@ -319,6 +157,44 @@ def _issued_at(value: str | None) -> int | None:
     except CellError as exc:
         said = say("import.issued-at", reason=words(exc.message))
         raise click.BadParameter(said, param_hint="--issued-at") from exc
+
+
+async def _local(settings: Settings, job: ChunkJob, state: ImportState, bar: Progress) -> Tally:
+    """The import into the registry of ``settings``, opened here (it must sequence)."""
+    if not keys_exist(settings.data_dir):
+        raise fail("import.no-registry", path=str(settings.data_dir))
+    keys = open_keys(settings.data_dir, settings.admin_passphrase, settings.origin)
+    service = await RegistryService.open(settings, keys)
+    try:
+        problems = [
+            RowError.of(0, "--key", p) for p in _signer_errors(service, job.signer, job.kind)
+        ]
+        problems += [RowError.of(0, "", p) for p in _registry_errors(service)]
+        if problems:
+            state.tally.general += problems
+            return state.tally
+        pool = CryptoPool()
+        try:
+            target = await LocalTarget.open(service, pool, job)
+            return await run_chunks(target, job, state, pool, bar)
+        finally:
+            pool.close()
+    finally:
+        await service.close()
+
+
+async def _remote(url: str, job: ChunkJob, state: ImportState, bar: Progress) -> Tally:
+    """The import into the registry running at ``url``."""
+    target = ServerTarget(url, job.signer)
+    pool = CryptoPool()
+    try:
+        return await run_chunks(target, job, state, pool, bar)
+    finally:
+        pool.close()
+        await target.close()
+
+
+Progress = Callable[[int], None]
 
 
 @click.command("import")
@@ -346,13 +222,26 @@ def _issued_at(value: str | None) -> int | None:
 @click.option(
     "--report",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the report (rows, columns, reasons) as CSV.",
+    help="Write the report (rows, columns, entries, reasons) as CSV.",
 )
 @click.option(
     "--report-language",
     type=click.Choice(LANGUAGES),
     help="The report file's language (default: the command's, from LANG: id or en).",
 )
+@click.option(
+    "--server",
+    metavar="URL",
+    help="Import through the registry running at URL (default: the local registry, stopped).",
+)
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(1, 5000),
+    default=DEFAULT_CHUNK,
+    show_default=True,
+    help="Rows registered per transaction.",
+)
+@click.option("--restart", is_flag=True, help="Forget an interrupted run's state; start over.")
 def import_command(
     file: Path,
     kind: ImportType,
@@ -365,44 +254,115 @@ def import_command(
     dry_run: bool,
     report: Path | None,
     report_language: str | None,
+    server: str | None,
+    chunk_size: int,
+    restart: bool,
 ) -> None:
-    """Register a CSV or XLSX file of recommendations or follow-ups: every row or none.
+    """Register a CSV or XLSX file of recommendations or follow-ups, chunk by chunk.
 
+    Rows that are refused are reported; the others stand. An interrupted import
+    resumes where it stopped; importing a file again registers nothing new.
     Exits 0 when every row was imported (or, with --dry-run, is valid), 1 otherwise.
     """
-    try:
-        settings = Settings.from_env()
-    except ConfigError as exc:
-        raise fail("cli.config", detail=str(exc)) from exc
+    settings = None
+    if server is None:
+        try:
+            settings = Settings.from_env()
+        except ConfigError as exc:
+            raise fail("cli.config", detail=str(exc)) from exc
     try:
         signer = CoseSigner(load_key(key_path, read_passphrase(passphrase_file)))
     except KeyFileError as exc:
         raise key_file_error(exc, key_path) from exc
-    job = Job(
-        file.name,
-        file.read_bytes(),
+    given = _issued_at(issued_at)
+    describe: dict[str, Any] = {
+        "version": 1,
+        "file_sha256": file_sha256(file),
+        "type": kind,
+        "chunk_size": chunk_size,
+        "issued_at": given,
+        "target": server or "local",
+        "now": int(time.time()),
+    }
+    path = state_path(file)
+    if dry_run:
+        path = path.with_name(path.name + ".dry-run")
+    if restart or dry_run:
+        path.unlink(missing_ok=True)
+    state = ImportState(path, describe)
+    state.open()
+    if state.resumed_from:
+        click.echo(say("import.resuming", chunks=state.resumed_from), err=True)
+    job = ChunkJob(
+        file,
         kind,
         signer,
         issuer or signer.kid.hex(),
-        _issued_at(issued_at),
+        given if given is not None else int(state.describe["now"]),
+        chunk_size,
         sheet,
         encoding,
         dry_run,
     )
     try:
-        with needs_extra("xlsx", "registry import of an .xlsx workbook"):
-            outcome = asyncio.run(run_import(settings, job))
-    except KeyFileError as exc:
-        raise key_file_error(exc, settings.data_dir) from exc
-    except ImportFileError as exc:
-        outcome = Outcome(errors=[RowError.of(0, "", exc.message)])
-    except Unavailable as exc:
-        raise fail("import.unavailable", detail=words(exc.detail_text)) from exc
-    except LogContradiction as exc:  # a rolled-back or edited database (docs/guarantees.md)
-        raise CliError(exc.message) from exc
+        tally = _run(job, state, settings, server)
+    finally:
+        state.close()
     lang = language()
     if report is not None:
-        write_report(report, outcome, report_language or lang)
-    print_outcome(outcome, dry_run, lang)
-    if outcome.errors:
+        state.write_report(report, report_language or lang)
+    _print(tally, dry_run, lang)
+    state.finish()
+    if tally.refused_rows or tally.general:
         sys.exit(1)
+
+
+def _run(job: ChunkJob, state: ImportState, settings: Settings | None, server: str | None) -> Tally:
+    """Run the import; what it did (problems that stop it raise, the state file kept)."""
+    try:
+        with (
+            needs_extra("xlsx", "registry import of an .xlsx workbook"),
+            click.progressbar(
+                length=max(1, _lines(job.path)),
+                label=say("import.importing"),
+                file=sys.stderr,
+                hidden=not sys.stderr.isatty(),
+            ) as bar,
+        ):
+            if server is not None:
+                return asyncio.run(_remote(server, job, state, bar.update))
+            assert settings is not None
+            return asyncio.run(_local(settings, job, state, bar.update))
+    except KeyFileError as exc:
+        raise key_file_error(exc, Path(settings.data_dir if settings else job.path)) from exc
+    except ImportFileError as exc:
+        state.tally.general.append(RowError.of(0, "", exc.message))
+        return state.tally
+    except Unavailable as exc:
+        state.close()
+        raise fail("import.unavailable", detail=words(exc.detail_text)) from exc
+    except ServerRefused as exc:
+        state.close()
+        raise CliError(exc.message) from exc
+    except LogContradiction as exc:  # a rolled-back or edited database (docs/guarantees.md)
+        state.close()
+        raise CliError(exc.message) from exc
+
+
+def _print(tally: Tally, dry_run: bool, lang: str) -> None:
+    lines = summary(tally, lang)
+    if dry_run and not tally.refused_rows and not tally.general:
+        lines = [message("import.dry-run", lang, rows=tally.rows), *lines[1:]]
+    for line in lines:
+        click.echo(line)
+
+
+def _lines(path: Path) -> int:
+    """About how many rows a file has (its lines, for the progress bar; 0 for a workbook)."""
+    if path.suffix.lower() not in {".csv", ".txt", ".tsv"}:
+        return 0
+    count = 0
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            count += block.count(b"\n")
+    return count

@@ -28,6 +28,7 @@ from typing import Any
 from registry.i18n import DEFAULT_LANGUAGE, Message, Text, render
 from registry.records.errors import FieldError
 from registry.records.policy import WIB
+from registry.records.salts import StableSalts
 from registry.records.schemas import RecordError, parse_record
 from registry.records.spreadsheet import (
     COLUMNS,
@@ -130,8 +131,9 @@ class _Checker:
         enrolled: Iterable[SignerKeyRecord],
         today: dt.date,
         nips: Mapping[bytes, str],
+        salts: StableSalts | None = None,
     ) -> None:
-        self.table, self.kind, self.today = table, kind, today
+        self.table, self.kind, self.today, self.salts = table, kind, today, salts
         self.out = Validated(kind)
         self.columns = match_header(table.header, kind)
         self.out.headers = {c.field: table.header[i] for i, c in self.columns.items()}
@@ -252,8 +254,12 @@ class _Checker:
         nip, name = values["asn_nip"], values.get("asn_name")
         known = self.people.get(nip)
         if known is None:
-            salt, commitment = _identity(nip)
-            known = (IdentityRecord(commitment, salt, nip, name), number)
+            if self.salts is not None:
+                person = self.salts.identity(nip, name)
+            else:
+                salt, commitment = _identity(nip)
+                person = IdentityRecord(commitment, salt, nip, name)
+            known = (person, number)
             self.people[nip] = known
             self.out.identities.append(known[0])
         elif name and known[0].name and name.casefold() != known[0].name.casefold():
@@ -277,6 +283,8 @@ def validate_table(
     nips: Mapping[bytes, str] | None = None,
     today: dt.date | None = None,
     progress: Callable[[int], None] | None = None,
+    salts: StableSalts | None = None,
+    header: bool = True,
 ) -> Validated:
     """Every row of ``table`` checked as a ``kind`` statement; all errors, in row order.
 
@@ -285,9 +293,14 @@ def validate_table(
     ``nips`` (commitment to NIP, from the identities table);
     ``today`` (default: today in WIB) bounds per-row dates.  Identities are
     made only for valid rows' people; nothing here touches the store.
+    With ``salts`` each person's salt is derived from the NIP
+    (:mod:`registry.records.salts`: the same commitment at every import), else
+    drawn at random.  ``header=False`` reads rows past a header checked before
+    (the later chunks of a file).
     """
-    checker = _Checker(table, kind, enrolled, today or dt.datetime.now(WIB).date(), nips or {})
-    if checker.check_header():
+    today = today or dt.datetime.now(WIB).date()
+    checker = _Checker(table, kind, enrolled, today, nips or {}, salts)
+    if not header or checker.check_header():
         for number, cells in table.rows:
             checker.check_row(number, cells)
             if progress:

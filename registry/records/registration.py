@@ -186,18 +186,25 @@ class Registrar:
             # The same content was in an atomic group that was refused: nothing was written.
             raise Unavailable(Message("unavailable.send-again")) from None
 
-    async def register_atomic(self, statements: Sequence[bytes]) -> list[Registered]:
+    async def register_atomic(
+        self, statements: Sequence[bytes], verified: Sequence[Statement | None] = ()
+    ) -> list[Registered]:
         """Register all ``statements`` in one transaction, or none of them.
 
         They are admitted in order as one batch (so later ones may refer to
         earlier ones); if any is refused, nothing is written and
         :class:`BatchRefused` lists every refusal by position.  Statements
-        already in the log come back with ``existed=True``.
+        already in the log come back with ``existed=True``.  ``verified`` (one
+        per statement, or none) are those the caller verified already, as in
+        :meth:`register` (a bulk import verifies on every core).
         """
         if self._task is None:
             raise Unavailable(Message("unavailable.not-accepting"))
         loop = asyncio.get_running_loop()
-        items = [_Pending.of(s, loop.create_future()) for s in statements]
+        ahead = list(verified) or [None] * len(statements)
+        items = [
+            _Pending.of(s, loop.create_future(), v) for s, v in zip(statements, ahead, strict=True)
+        ]
         oversized = [
             (i, oversized(len(s))) for i, s in enumerate(statements) if len(s) > MAX_CBOR_SIZE
         ]
@@ -420,6 +427,8 @@ class Registrar:
     ) -> Admission:
         """``admission``, unless it is a log key rotation that does not start from the log
         key in force after the statements admitted before it (this batch's included)."""
+        if not isinstance(admission.record, LogKeyRotation):
+            return admission  # (without scanning the batch: a bulk import's groups are large)
         earlier = (a.record for _, _, a in reversed(admitted))
         current = next(
             (r.public_key for r in earlier if isinstance(r, LogKeyRotation)),

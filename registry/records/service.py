@@ -272,20 +272,24 @@ class RegistryService:
         return await self.registrar.register(statement, verified)
 
     async def register_atomic(
-        self, statements: Sequence[bytes], identities: Sequence[Person] = ()
+        self,
+        statements: Sequence[bytes],
+        identities: Sequence[Person] = (),
+        verified: Sequence[Statement | None] = (),
     ) -> list[Registered]:
         """Register all ``statements`` in one transaction or none (see ``Registrar``).
 
         The ``identities`` their commitments name are kept first, and erased
         again if the batch is refused (:meth:`Identities.kept_for`).  Only the
         sequencer process can; a follower refuses with ``Unavailable``.
+        ``verified``: the statements as the caller verified them (or none).
         """
         if not self.is_sequencer:
             raise Unavailable(Message("unavailable.bulk-on-sequencer"))
         if not identities:
-            return await self.registrar.register_atomic(statements)
+            return await self.registrar.register_atomic(statements, verified)
         return await self.identities.kept_for(
-            identities, statements, lambda: self.registrar.register_atomic(statements)
+            identities, statements, lambda: self.registrar.register_atomic(statements, verified)
         )
 
     def custodial_signing(self, *, clock_ms: Clock = wall_clock_ms) -> CustodialSigning:

@@ -297,22 +297,29 @@ def _read_xlsx(name: str, data: bytes, kind: ImportType, sheet: str | None) -> T
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
         raise ImportFileError("file.bad-xlsx", name=name, error=str(exc)) from exc
     try:
-        names = book.sheetnames
-        if sheet is not None and sheet not in names:
-            raise ImportFileError(
-                "file.no-sheet", name=name, sheet=repr(sheet), sheets=", ".join(names)
-            )
-        if sheet is None:
-            fitting = [n for n in names if _fits(_first_row(book[n].iter_rows()), kind)]
-            if len(names) > 1 and not fitting:
-                raise ImportFileError(
-                    "file.no-fitting-sheet", name=name, type=kind, sheets=", ".join(names)
-                )
-            sheet = (fitting or names)[0]
+        sheet = choose_sheet(book, name, kind, sheet)
         rows = [[_cell(c) for c in r] for r in book[sheet].iter_rows(values_only=True)]
     finally:
         book.close()
     return _table(Message("file.sheet", {"name": name, "sheet": repr(sheet)}), rows)
+
+
+def choose_sheet(book: Any, name: str, kind: ImportType, sheet: str | None) -> str:
+    """The sheet of an open workbook to import: ``sheet``, else its only one, else the first
+    whose header has the columns ``kind`` needs (:class:`ImportFileError` if none)."""
+    names = book.sheetnames
+    if sheet is not None and sheet not in names:
+        raise ImportFileError(
+            "file.no-sheet", name=name, sheet=repr(sheet), sheets=", ".join(names)
+        )
+    if sheet is not None:
+        return sheet
+    fitting = [n for n in names if _fits(_first_row(book[n].iter_rows()), kind)]
+    if len(names) > 1 and not fitting:
+        raise ImportFileError(
+            "file.no-fitting-sheet", name=name, type=kind, sheets=", ".join(names)
+        )
+    return str((fitting or names)[0])
 
 
 def _first_row(rows: Iterator[tuple[Any, ...]]) -> list[str]:

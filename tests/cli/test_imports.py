@@ -312,7 +312,9 @@ def test_cli_imports_a_csv_and_writes_the_report(cli_env: dict[str, str], tmp_pa
     ]
 
 
-def test_cli_bad_rows_import_nothing(cli_env: dict[str, str], tmp_path: Path) -> None:
+def test_cli_bad_rows_are_reported_and_the_others_stand(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
     rows = recommendation_rows()
     rows[1][3] = "12345"
     rows[2][6] = "dipecat"
@@ -320,11 +322,15 @@ def test_cli_bad_rows_import_nothing(cli_env: dict[str, str], tmp_path: Path) ->
     data = xlsx_file([HEADER, *rows])
     result = invoke(cli_env, tmp_path, "rekomendasi.xlsx", data, "--report", str(report))
     assert result.exit_code == 1
-    assert "nothing imported: 2 of 3 rows rejected" in result.output
+    assert "1 rows imported as entries 4..4; 2 of 3 rows refused" in result.output
     assert "'12345' is not an 18-digit NIP" in result.output
     lines = list(csv.reader(report.read_text(encoding="utf-8-sig").splitlines()))
-    assert [line[:2] for line in lines[1:]] == [["3", "nip_asn"], ["4", "sanksi"]]
-    assert log_size(cli_env) == 3
+    assert [line[:3] for line in lines[1:]] == [
+        ["2", "", "4"],
+        ["3", "nip_asn", ""],
+        ["4", "sanksi", ""],
+    ]
+    assert log_size(cli_env) == 5  # the attestation of the row, and the row
 
 
 def test_cli_registry_refusals_import_nothing(cli_env: dict[str, str], tmp_path: Path) -> None:
@@ -483,7 +489,7 @@ def test_cli_rejected_rows_are_reported_in_indonesian(
     env = {**cli_env, **ID}
     result = invoke(env, tmp_path, "rekomendasi.csv", data, "--report", str(report))
     assert result.exit_code == 1
-    assert "tidak ada yang diimpor: 2 dari 3 baris ditolak" in result.output
+    assert "1 baris diimpor sebagai entri 4..4; 2 dari 3 baris ditolak" in result.output
     assert "'12345' bukan NIP 18 digit" in result.output
     assert "'dipecat' bukan sanksi: moral (sanksi moral, PP 42/2004), light (ringan)" in (
         result.output
@@ -491,16 +497,17 @@ def test_cli_rejected_rows_are_reported_in_indonesian(
     assert "'2024-02-30' tidak ada di kalender" in result.output
     lines = list(csv.reader(report.read_text(encoding="utf-8-sig").splitlines()))
     assert lines[0] == ["baris", "kolom", "entri", "alasan"]
-    assert lines[1] == ["3", "nip_asn", "", "'12345' bukan NIP 18 digit"]
+    assert lines[2] == ["3", "nip_asn", "", "'12345' bukan NIP 18 digit"]
     english = tmp_path / "report.csv"
     again = invoke(
         env, tmp_path, "rekomendasi.csv", data, "--report", str(english), "--report-language", "en"
     )
-    assert "tidak ada yang diimpor" in again.output  # the terminal keeps the command's language
+    assert "sudah ada di log" in again.output  # the terminal keeps the command's language
     lines = list(csv.reader(english.read_text(encoding="utf-8-sig").splitlines()))
     assert lines[0] == ["row", "column", "entry", "reason"]
-    assert lines[1] == ["3", "nip_asn", "", "'12345' is not an 18-digit NIP"]
-    assert log_size(cli_env) == 3
+    assert lines[1] == ["2", "", "4", "already in the log"]
+    assert lines[2] == ["3", "nip_asn", "", "'12345' is not an 18-digit NIP"]
+    assert log_size(cli_env) == 5  # the second import registered nothing new
 
 
 def test_cli_registry_refusals_are_reported_in_indonesian(

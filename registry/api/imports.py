@@ -1,0 +1,226 @@
+"""Bulk import into the running registry: ``POST /api/imports/prepare|register/{sha256}``.
+
+`registry import --server URL` sends a file chunk by chunk (docs/import.md):
+
+1. ``prepare``: the chunk's rows (header and cells); the registry checks them
+   and answers the payloads to sign, each ASN named by a commitment under the
+   registry's stable salt (:mod:`registry.records.salts`), and the bad rows.
+2. The institution signs the payloads with its own key, on its own machine.
+3. ``register``: the statements (with the NIP and name of the person each
+   names, kept off the log); the registry verifies them on every core and
+   registers the chunk in one transaction, setting refused rows aside.
+
+Each request is signed by an enrolled key (``Authorization: Registry-Signed``,
+:mod:`registry.compliance.access`), used once, over its method and path; the
+path ends with the SHA-256 of the body, so the signature covers the body too.
+The key must be of a role that signs the rows' type (a recommender for
+recommendations, a PPK for follow-ups) or the operator's admin key.  Each
+prepare of recommendations, which turns NIPs into commitments, is recorded
+in the access log of personal data.  Only the process that sequences the log
+registers: another answers 503 with ``Retry-After`` (the client connects again).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from typing import Any
+
+from litestar import Controller, Request, Response, post
+from litestar.params import FromPath
+
+from registry.api.deps import Service
+from registry.api.errors import BadRequest
+from registry.compliance.access import (
+    MAX_AGE_S,
+    ReplayGuard,
+    denied,
+    request_digest,
+    token_of,
+    verify_request,
+)
+from registry.i18n import Message
+from registry.records import import_wire as wire
+from registry.records.attest import attest
+from registry.records.bulk_crypto import CryptoPool
+from registry.records.errors import Unavailable
+from registry.records.import_chunks import (
+    Importer,
+    SignedRow,
+    prepare_chunk,
+    prepared_rows,
+    record_commitments_asked,
+    register_chunk,
+)
+from registry.records.policy import SIGNER_ROLES
+from registry.records.salts import StableSalts, load_salts
+from registry.records.service import RegistryService
+
+MAX_BODY = 16 * 1024 * 1024
+"""A chunk of a few thousand rows, with their statements."""
+
+
+class _Desk:
+    """What this process keeps for imports: the replay guard, the salts, the worker pool."""
+
+    def __init__(self) -> None:
+        self.replay = ReplayGuard()
+        self.salts: StableSalts | None = None
+        self.pool: CryptoPool | None = None
+
+    async def salts_of(self, service: RegistryService) -> StableSalts:
+        if self.salts is None:
+            self.salts = await load_salts(service.get_meta, service.put_meta)
+        return self.salts
+
+    def pool_for(self) -> CryptoPool:
+        if self.pool is None:
+            self.pool = CryptoPool()
+        return self.pool
+
+
+_DESKS: dict[int, _Desk] = {}
+
+
+def _desk(service: RegistryService) -> _Desk:
+    return _DESKS.setdefault(id(service), _Desk())
+
+
+def _bad(detail: str) -> BadRequest:
+    return BadRequest(
+        "bad-import-body",
+        Message("import.bad-body.title"),
+        Message("import.bad-body", {"detail": detail}),
+    )
+
+
+async def _body(request: Request[Any, Any, Any], digest: str) -> dict[str, Any]:
+    body = await request.body()
+    if hashlib.sha256(body).hexdigest() != digest.lower():
+        raise _bad("the path does not end with the SHA-256 of the body")
+    try:
+        return wire.loads(body)
+    except wire.WireError as exc:
+        raise _bad(str(exc)) from exc
+
+
+async def _signer(service: RegistryService, request: Request[Any, Any, Any], kind: Any) -> Importer:
+    """The enrolled key that signed this request, once, and may import rows of ``kind``."""
+    authorization = request.headers.get("Authorization")
+    key = verify_request(
+        authorization, "POST", request.url.path, service.signer, _desk(service).replay
+    )
+    now_ms = int(time.time() * 1000)
+    if not await service.identities.use_request(
+        request_digest(authorization), now_ms=now_ms, expires_at=now_ms + 2 * MAX_AGE_S * 1000
+    ):
+        raise denied("replayed-request")
+    allowed = SIGNER_ROLES.get(kind, frozenset()) | {"admin"}
+    if key.role not in allowed:
+        raise denied(
+            "forbidden", 403, role=key.role, what=Message("import.may-not", {"type": kind})
+        )
+    return key
+
+
+class ImportsController(Controller):
+    """Chunks of a spreadsheet, prepared and registered for an enrolled institution."""
+
+    path = "/api/imports"
+    tags = ["import"]
+
+    @post(
+        "/prepare/{digest:str}",
+        status_code=200,
+        media_type=wire.MEDIA_TYPE,
+        request_max_body_size=MAX_BODY,
+        summary="Check a chunk of spreadsheet rows and answer the payloads to sign",
+        description="Body (CBOR): the chunk's header and rows. Signed request "
+        "(`Authorization: Registry-Signed`) over `POST` and this path, whose last part is the "
+        "SHA-256 of the body (hex). Answers (CBOR) the payloads to sign and the rows refused "
+        "with their reasons. See docs/import.md.",
+    )
+    async def prepare(
+        self, request: Request[Any, Any, Any], service: Service, digest: FromPath[str]
+    ) -> Response[bytes]:
+        """See the module."""
+        body = await _body(request, digest)
+        try:
+            kind, table = wire.table_of(body)
+        except wire.WireError as exc:
+            raise _bad(str(exc)) from exc
+        key = await _signer(service, request, kind)
+        if kind == "recommendation":
+            asked = f"{request.url.path} ({len(table.rows)} rows)"
+            token = token_of(request.headers.get("Authorization"))
+            await record_commitments_asked(service, key, asked, token)
+        salts = await _desk(service).salts_of(service)
+        validated = await prepare_chunk(service, table, kind, salts, header=False)
+        rows = [list(r) for r in prepared_rows(validated)]
+        answer = {"rows": rows, "errors": wire.errors_data(validated.errors)}
+        return Response(wire.dumps(answer), media_type=wire.MEDIA_TYPE)
+
+    @post(
+        "/register/{digest:str}",
+        status_code=200,
+        media_type=wire.MEDIA_TYPE,
+        request_max_body_size=MAX_BODY,
+        summary="Register a chunk of signed statements in one transaction",
+        description="Body (CBOR): the chunk's statements, each with its row number and the "
+        "NIP and name of the person it names (kept off the log). Signed request as for "
+        "`prepare`. The statements are registered in one transaction; refused ones are set "
+        "aside and the others registered, again in one transaction. Answers (CBOR) each "
+        "row's entry and whether it was in the log already, and the refusals. 503 with "
+        "`Retry-After` from a process that does not sequence the log. See docs/import.md.",
+    )
+    async def register(
+        self, request: Request[Any, Any, Any], service: Service, digest: FromPath[str]
+    ) -> Response[bytes]:
+        """See the module."""
+        body = await _body(request, digest)
+        kind = body.get("type")
+        key = await _signer(service, request, kind)
+        if not service.is_sequencer:
+            raise Unavailable(Message("unavailable.bulk-on-sequencer"), retry_after=1)
+        rows = _signed_rows(body.get("rows"))
+        desk = _desk(service)
+
+        def attester(statements: Any) -> list[bytes]:
+            return attest(
+                statements,
+                service.keys.admin,
+                "operator",
+                source=f"registry import --server, key {key.kid.hex()}",
+                reason=f"history loaded in bulk by a {key.role}: {len(statements)} rows of {kind}",
+                now_s=int(time.time()),
+                max_age_s=service.settings.max_statement_age_hours * 3600,
+            )
+
+        salts = await desk.salts_of(service)
+        done = await register_chunk(service, rows, salts, desk.pool_for(), attester)
+        answer = {
+            "registered": [[row, r.index, r.existed] for row, r in done.registered],
+            "refused": [[row, r.to_json()] for row, r in done.refused],
+            "errors": wire.errors_data(done.errors),
+            "identities": done.identities,
+        }
+        return Response(wire.dumps(answer), media_type=wire.MEDIA_TYPE)
+
+
+def _signed_rows(data: Any) -> list[SignedRow]:
+    if not isinstance(data, list):
+        raise _bad("rows is a list")
+    rows = []
+    for item in data:
+        if not (isinstance(item, list) and len(item) == 4):
+            raise _bad("a row is [number, statement, nip, name]")
+        row, statement, nip, name = item
+        if not (
+            isinstance(row, int)
+            and isinstance(statement, bytes)
+            and (nip is None or isinstance(nip, str))
+            and (name is None or isinstance(name, str))
+        ):
+            raise _bad("a row is [number, statement, nip, name]")
+        rows.append(SignedRow(row, statement, nip, name))
+    return rows

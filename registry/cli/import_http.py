@@ -1,0 +1,106 @@
+"""`registry import --server URL`: the chunks of a file sent to a running registry.
+
+Each chunk goes to ``POST /api/imports/prepare/{sha256}`` then, signed here,
+to ``/register/{sha256}`` (:mod:`registry.api.imports`), each request signed
+with the importing key.  A 503 (another process of the registry answered, one
+that does not sequence the log; or the registry is busy) is sent again on a
+new connection after its ``Retry-After``, a few times.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+
+from registry.cli.import_run import Prepared, PreparedRow, RegisteredChunk
+from registry.compliance.access import sign_request
+from registry.i18n import Message
+from registry.records import import_wire as wire
+from registry.records.errors import RegistrationRefused
+from registry.records.import_chunks import SignedRow
+from registry.records.spreadsheet import ImportType, Table
+from registry.signing.cose import CoseSigner
+
+ATTEMPTS = 20
+TIMEOUT_S = 600.0
+
+
+class ServerRefused(Exception):
+    """The registry refused a request as a whole (its problem's title and detail)."""
+
+    def __init__(self, status: int, text: str) -> None:
+        super().__init__(f"HTTP {status}: {text}")
+        self.status = status
+        self.message = Message("import.server-refused", {"status": status, "detail": text})
+
+
+class ServerTarget:
+    """A running registry at ``url``, asked with requests signed by ``signer``."""
+
+    def __init__(self, url: str, signer: CoseSigner) -> None:
+        self.url = url.rstrip("/")
+        self.signer = signer
+        self._client = httpx.AsyncClient(base_url=self.url, timeout=TIMEOUT_S)
+
+    async def close(self) -> None:
+        """Close the connections."""
+        await self._client.aclose()
+
+    async def _post(self, what: str, value: dict[str, Any]) -> dict[str, Any]:
+        body = wire.dumps(value)
+        path = f"/api/imports/{what}/{hashlib.sha256(body).hexdigest()}"
+        for _attempt in range(ATTEMPTS):
+            headers = {
+                "Authorization": sign_request(self.signer, "POST", path),
+                "Content-Type": wire.MEDIA_TYPE,
+                "Accept": wire.MEDIA_TYPE,
+            }
+            try:
+                answer = await self._client.post(path, content=body, headers=headers)
+            except httpx.TransportError:
+                await self._reconnect(1.0)
+                continue
+            if answer.status_code == 503:  # not the sequencer, or busy: another connection
+                await self._reconnect(float(answer.headers.get("Retry-After", "1") or 1))
+                continue
+            if answer.status_code != 200:
+                raise ServerRefused(answer.status_code, _problem(answer))
+            try:
+                return wire.loads(answer.content)
+            except wire.WireError as exc:
+                raise ServerRefused(answer.status_code, str(exc)) from exc
+        raise ServerRefused(503, f"no answer after {ATTEMPTS} attempts")
+
+    async def _reconnect(self, wait_s: float) -> None:
+        await self._client.aclose()
+        await asyncio.sleep(min(wait_s, 5.0))
+        self._client = httpx.AsyncClient(base_url=self.url, timeout=TIMEOUT_S)
+
+    async def prepare(self, table: Table, kind: ImportType) -> Prepared:
+        """See :class:`registry.cli.import_run.Target`."""
+        answer = await self._post("prepare", wire.table_data(table, kind))
+        rows = [PreparedRow(*item) for item in answer.get("rows", [])]
+        return Prepared(rows, wire.errors_of(answer.get("errors")))
+
+    async def register(self, kind: ImportType, rows: Sequence[SignedRow]) -> RegisteredChunk:
+        """See :class:`registry.cli.import_run.Target`."""
+        sent = [[r.row, r.statement, r.nip, r.name] for r in rows]
+        answer = await self._post("register", {"type": kind, "rows": sent})
+        registered = [(int(r), int(i), bool(e)) for r, i, e in answer.get("registered", [])]
+        refused = [(int(r), RegistrationRefused.from_json(j)) for r, j in answer.get("refused", [])]
+        errors = wire.errors_of(answer.get("errors"))
+        return RegisteredChunk(registered, refused, errors, int(answer.get("identities", 0)))
+
+
+def _problem(answer: httpx.Response) -> str:
+    try:
+        data = answer.json()
+    except ValueError:
+        return answer.text[:500]
+    if isinstance(data, dict):
+        return f"{data.get('title', '')}: {data.get('detail', '')}".strip(": ")
+    return answer.text[:500]

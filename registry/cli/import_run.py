@@ -1,0 +1,232 @@
+"""`registry import`, chunk by chunk: read a slice of the file, prepare, sign, register, record.
+
+The file is streamed (:mod:`registry.records.sheet_stream`) in chunks of
+``--chunk-size`` rows.  Each chunk is prepared (rows checked into payloads,
+commitments under the registry's stable salts), signed here on every core
+(:class:`~registry.records.bulk_crypto.CryptoPool`), and registered atomically
+(:mod:`registry.records.import_chunks`), by a :class:`Target`: the registry in
+``REGISTRY_DATABASE_URL`` opened in this process (:class:`LocalTarget`, no
+server may run), or a running registry over HTTP
+(:class:`registry.cli.import_http.ServerTarget`, ``--server URL``).  After each
+chunk its outcome is on disk in the state file
+(:mod:`registry.cli.import_state`), so an interrupted import resumes there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from cryptography.hazmat.primitives import serialization
+
+from registry.cli.import_state import ImportState, Tally, error_data, refusal_error
+from registry.records.attest import ATTESTING_ROLES, attest
+from registry.records.bulk import RowError, Validated, validate_table
+from registry.records.bulk_crypto import CryptoPool
+from registry.records.errors import RegistrationRefused
+from registry.records.import_chunks import (
+    SignedRow,
+    prepare_chunk,
+    prepared_rows,
+    register_chunk,
+)
+from registry.records.salts import StableSalts, load_salts
+from registry.records.service import RegistryService
+from registry.records.sheet_stream import chunks, open_rows
+from registry.records.spreadsheet import ImportType, Table
+from registry.signing.cose import CoseSigner
+
+DEFAULT_CHUNK = 1000
+
+REFUSAL_FIELDS = {
+    "outside-term": "date",
+    "future-statement": "date",
+    "ppk-not-in-office": "ppk_kid",
+}
+"""Refusals whose reason names no field, and the field (so the column) they are about."""
+
+
+@dataclass(frozen=True)
+class PreparedRow:
+    """A valid row: its number, the payload to sign, its day (or None), the person it names."""
+
+    row: int
+    payload: dict[str, Any]
+    issued_at: int | None
+    nip: str | None
+    name: str | None
+
+
+@dataclass
+class Prepared:
+    """A chunk prepared: its valid rows, and the errors of the others."""
+
+    rows: list[PreparedRow]
+    errors: list[RowError]
+
+
+@dataclass
+class RegisteredChunk:
+    """A chunk registered: (row, entry, existed), refusals (row, why), other errors, identities."""
+
+    registered: list[tuple[int, int, bool]]
+    refused: list[tuple[int, RegistrationRefused]]
+    errors: list[RowError]
+    identities: int
+
+
+class Target(Protocol):
+    """Where a chunked import goes: prepares and registers chunks."""
+
+    async def prepare(self, table: Table, kind: ImportType) -> Prepared:
+        """The chunk's rows checked into payloads to sign (header checked before)."""
+        ...
+
+    async def register(self, kind: ImportType, rows: Sequence[SignedRow]) -> RegisteredChunk:
+        """The chunk's statements registered, atomically (refused rows set aside)."""
+        ...
+
+
+class LocalTarget:
+    """The registry of this machine's settings, opened in this process (it must sequence)."""
+
+    def __init__(
+        self, service: RegistryService, salts: StableSalts, pool: CryptoPool, job: ChunkJob
+    ) -> None:
+        self.service, self.salts, self.pool, self.job = service, salts, pool, job
+
+    @classmethod
+    async def open(cls, service: RegistryService, pool: CryptoPool, job: ChunkJob) -> LocalTarget:
+        """The target for ``service`` (its salts read or made)."""
+        salts = await load_salts(service.get_meta, service.put_meta)
+        return cls(service, salts, pool, job)
+
+    async def prepare(self, table: Table, kind: ImportType) -> Prepared:
+        """See :class:`Target`."""
+        validated = await prepare_chunk(self.service, table, kind, self.salts, header=False)
+        return Prepared([PreparedRow(*r) for r in prepared_rows(validated)], validated.errors)
+
+    async def register(self, kind: ImportType, rows: Sequence[SignedRow]) -> RegisteredChunk:
+        """See :class:`Target`."""
+        done = await register_chunk(self.service, rows, self.salts, self.pool, self._attest)
+        registered = [(row, r.index, r.existed) for row, r in done.registered]
+        return RegisteredChunk(registered, done.refused, done.errors, done.identities)
+
+    def _attest(self, statements: Sequence[bytes]) -> list[bytes]:
+        """Signed by the rows' signer if its role may attest, else by the operator's admin key."""
+        job, service = self.job, self.service
+        key = service.signer(job.signer.kid)
+        own = key is not None and key.role in ATTESTING_ROLES
+        return attest(
+            statements,
+            job.signer if own else service.keys.admin,
+            job.issuer if own else "operator",
+            source=f"registry import {job.path.name}",
+            reason=f"history loaded in bulk: {len(statements)} rows of {job.kind}",
+            now_s=int(time.time()),
+            max_age_s=service.settings.max_statement_age_hours * 3600,
+        )
+
+
+@dataclass(frozen=True)
+class ChunkJob:
+    """One chunked import, as the command line gave it."""
+
+    path: Path
+    kind: ImportType
+    signer: CoseSigner
+    issuer: str
+    issued_at: int
+    chunk_size: int = DEFAULT_CHUNK
+    sheet: str | None = None
+    encoding: str | None = None
+    dry_run: bool = False
+
+
+def _private_bytes(signer: CoseSigner) -> bytes:
+    key = signer._key
+    return key.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+
+
+def _headers(table: Table, kind: ImportType) -> Validated:
+    """The file's column names by field (to put a refusal under its column)."""
+    return validate_table(Table(table.source, table.header_row, table.header, []), kind)
+
+
+def refused_error(headers: Validated, row: int, refused: RegistrationRefused) -> RowError:
+    """The registry's refusal of ``row``, under the column of the file it is about."""
+    column = headers.headers.get(REFUSAL_FIELDS.get(refused.code, ""), "")
+    column = column or headers.column_for(refused.detail, refused.title)
+    return refusal_error(row, column, refused)
+
+
+async def run_chunks(
+    target: Target,
+    job: ChunkJob,
+    state: ImportState,
+    pool: CryptoPool,
+    progress: Callable[[int], None] = lambda _: None,
+) -> Tally:
+    """Import ``job``'s file through ``target``, skipping the chunks ``state`` has done.
+
+    Pipelined: while one chunk is being registered, the next is read, prepared
+    and signed (the signing workers and the registry work at the same time).
+    Chunks are still registered, and recorded, one after the other, in order.
+    """
+    private = _private_bytes(job.signer)
+    registering: asyncio.Task[None] | None = None
+
+    async def register(
+        number: int, size: int, errors: list[RowError], signed: list[SignedRow]
+    ) -> None:
+        line: dict[str, Any] = {"rows": size, "registered": [], "identities": 0}
+        if signed:
+            done = await target.register(job.kind, signed)
+            line["registered"] = [list(r) for r in done.registered]
+            line["identities"] = done.identities
+            errors += done.errors + [refused_error(headers, row, r) for row, r in done.refused]
+        line["errors"] = [error_data(e) for e in sorted(errors, key=lambda e: e.row)]
+        state.add(number, line)
+        progress(size)
+
+    try:
+        with open_rows(job.path, job.kind, sheet=job.sheet, encoding=job.encoding) as rows:
+            for number, table in enumerate(chunks(rows, job.chunk_size)):
+                if number == 0:
+                    headers = _headers(table, job.kind)
+                    if headers.errors:
+                        line = {"rows": 0, "errors": [error_data(e) for e in headers.errors]}
+                        state.add(number, line)
+                        return state.tally
+                if number in state.done:
+                    progress(len(table.rows))
+                    continue
+                prepared = await target.prepare(table, job.kind)
+                signed: list[SignedRow] = []
+                if prepared.rows and not job.dry_run:
+                    jobs = [(r.payload, r.issued_at or job.issued_at) for r in prepared.rows]
+                    statements = await pool.sign(private, job.issuer, jobs)
+                    signed = [
+                        SignedRow(r.row, s, r.nip, r.name)
+                        for r, s in zip(prepared.rows, statements, strict=True)
+                    ]
+                if registering is not None:
+                    await registering
+                work = register(number, len(table.rows), list(prepared.errors), signed)
+                registering = asyncio.create_task(work)
+            if registering is not None:
+                await registering
+                registering = None
+    finally:
+        if registering is not None:  # interrupted: let the chunk in flight end, or stop it
+            registering.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await registering
+    return state.tally

@@ -1,0 +1,202 @@
+"""What a chunked import has done so far: a state file beside the input, and the report from it.
+
+``<file>.import-state`` holds one JSON line describing the import (the input's
+SHA-256, the type, the chunk size, the signing time of undated rows, where
+to), then one line per chunk finished: its rows' entries and its refused
+rows.  A run that finds a state file of the same import skips the chunks it
+lists (an interrupted import resumes where it stopped); one of another
+import (the file changed, another chunk size...) is started over.  A chunk's
+line is written once its registration committed, so a chunk interrupted
+before that is simply sent again: registration is idempotent, and the rows
+it did write come back as ``existed``.
+
+The counts are kept as the lines come; the report is written from the file
+at the end, so neither needs the whole import in memory.  The state file is
+removed once every chunk is done and the report written.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from registry.compliance.export import safe_cell
+from registry.i18n import Message, message
+from registry.records.bulk import RowError
+from registry.records.import_wire import errors_data
+from registry.records.import_wire import errors_of as wire_errors_of
+
+SUFFIX = ".import-state"
+SHOWN_ERRORS = 50
+REPORT_COLUMNS = ("row", "column", "entry", "reason")
+
+
+def state_path(input_path: Path) -> Path:
+    """Where the state of importing ``input_path`` is kept: beside it."""
+    return input_path.with_name(input_path.name + SUFFIX)
+
+
+@dataclass
+class Tally:
+    """Counts of an import so far, and the first errors (the report has them all)."""
+
+    rows: int = 0
+    new: int = 0
+    existed: int = 0
+    identities: int = 0
+    first: int | None = None
+    last: int | None = None
+    refused_rows: set[int] = field(default_factory=set)
+    shown: list[RowError] = field(default_factory=list)
+    general: list[RowError] = field(default_factory=list)
+
+    def add(self, chunk: dict[str, Any]) -> None:
+        """Count one chunk's line."""
+        self.rows += int(chunk.get("rows", 0))
+        self.identities += int(chunk.get("identities", 0))
+        for _row, index, existed in chunk.get("registered", []):
+            if existed:
+                self.existed += 1
+                continue
+            self.new += 1
+            self.first = index if self.first is None else min(self.first, index)
+            self.last = index if self.last is None else max(self.last, index)
+        for error in errors_of(chunk):
+            if error.row == 0:
+                self.general.append(error)
+                continue
+            self.refused_rows.add(error.row)
+            if len(self.shown) < SHOWN_ERRORS:
+                self.shown.append(error)
+
+
+def error_data(error: RowError) -> list[Any]:
+    """A row error as a JSON-ready list (its reason as a message, for every language)."""
+    return errors_data([error])[0]
+
+
+def errors_of(chunk: dict[str, Any]) -> list[RowError]:
+    """The row errors of a chunk's line."""
+    return wire_errors_of(chunk.get("errors", []))
+
+
+def _same_import(found: dict[str, Any], wanted: dict[str, Any]) -> bool:
+    """Whether a state file's first line describes the import ``wanted`` (whenever it began)."""
+    return all(found.get(k) == v for k, v in wanted.items() if k != "now")
+
+
+class ImportState:
+    """The state file of one import: what is done, counted, and appended to as chunks finish."""
+
+    def __init__(self, path: Path, describe: dict[str, Any]) -> None:
+        self.path = path
+        self.describe = describe
+        self.done: set[int] = set()
+        self.tally = Tally()
+        self.resumed_from = 0
+        self._handle: IO[str] | None = None
+
+    def open(self) -> None:
+        """Read what an earlier run of this import did, then open the file to add chunks."""
+        lines = list(self._lines()) if self.path.exists() else []
+        if lines and _same_import(lines[0], self.describe):
+            self.describe = lines[0]
+            for chunk in lines[1:]:
+                self.done.add(int(chunk["chunk"]))
+                self.tally.add(chunk)
+            self.resumed_from = len(self.done)
+            good = "".join(json.dumps(line) + "\n" for line in lines)
+            self.path.write_text(good, encoding="utf-8")  # a torn last line is dropped
+        else:
+            self.path.write_text(json.dumps(self.describe) + "\n", encoding="utf-8")
+        self._handle = self.path.open("a", encoding="utf-8")
+
+    def _lines(self) -> Iterator[dict[str, Any]]:
+        with self.path.open(encoding="utf-8") as handle:
+            for line in handle:
+                try:
+                    yield json.loads(line)
+                except json.JSONDecodeError:
+                    return
+
+    def add(self, chunk: int, line: dict[str, Any]) -> None:
+        """Record chunk ``chunk`` as done (on disk before the next chunk starts)."""
+        assert self._handle is not None
+        line = {"chunk": chunk, **line}
+        self._handle.write(json.dumps(line) + "\n")
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+        self.done.add(chunk)
+        self.tally.add(line)
+
+    def close(self) -> None:
+        """Close the file (kept: the import can be resumed or reported)."""
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+    def finish(self) -> None:
+        """The import is done and reported: remove the state file."""
+        self.close()
+        self.path.unlink(missing_ok=True)
+
+    def write_report(self, report: Path, lang: str) -> None:
+        """Every row's outcome as CSV (UTF-8 with BOM, for Excel) in ``lang``, chunk by chunk."""
+        self.close()
+        with report.open("w", encoding="utf-8-sig", newline="") as handle:
+            out = csv.writer(handle)
+            out.writerow([message(f"import.report.{c}", lang) for c in REPORT_COLUMNS])
+            for chunk in list(self._lines())[1:]:
+                rows: list[tuple[int, list[Any]]] = []
+                for e in errors_of(chunk):  # the column and reason quote the file: no formula
+                    line = [e.row or "", safe_cell(e.column), "", safe_cell(e.reason_in(lang))]
+                    rows.append((e.row, line))
+                for row, index, existed in chunk.get("registered", []):
+                    status = "import.status.existed" if existed else "import.status.imported"
+                    rows.append((row, [row, "", index, message(status, lang)]))
+                out.writerows(line for _, line in sorted(rows, key=lambda r: r[0]))
+
+
+def summary(tally: Tally, lang: str) -> list[str]:
+    """The summary line and the first refused rows as a table, in ``lang``."""
+    parts = []
+    if tally.new and tally.first is not None and tally.last is not None:
+        said = message("import.imported", lang, count=tally.new, first=tally.first, last=tally.last)
+        parts.append(said)
+    if tally.existed:
+        parts.append(message("import.existed", lang, count=tally.existed))
+    bad = len(tally.refused_rows)
+    if bad and (tally.new or tally.existed):
+        parts.append(message("import.refused-rows", lang, bad=bad, rows=tally.rows))
+    elif bad:
+        parts.append(message("import.nothing-rejected", lang, bad=bad, rows=tally.rows))
+    elif not parts:
+        parts.append(message("import.nothing", lang))
+    if tally.new or tally.existed:
+        parts.append(message("import.identities", lang, count=tally.identities))
+    lines = ["; ".join(parts)]
+    lines += [f"  {e.column + ': ' if e.column else ''}{e.reason_in(lang)}" for e in tally.general]
+    if tally.shown:
+        head = {c: message(f"import.report.{c}", lang) for c in REPORT_COLUMNS}
+        width = max(6, len(head["column"]), *(len(e.column) for e in tally.shown))
+        lines.append(f"{head['row']:>6}  {head['column']:<{width}}  {head['reason']}")
+        lines += [
+            f"{e.row:>6}  {e.column or '-':<{width}}  {e.reason_in(lang)}" for e in tally.shown
+        ]
+    if bad > len(tally.shown):
+        lines.append(message("import.more", lang, count=bad - len(tally.shown)))
+    return lines
+
+
+def refusal_error(row: int, column: str, refused: Any) -> RowError:
+    """A registry refusal of ``row`` as a row error under ``column``."""
+    said = Message(
+        "import.refused",
+        {"title": refused.title_text, "code": refused.code, "detail": refused.detail_text},
+    )
+    return RowError.of(row, column, said)

@@ -1,0 +1,241 @@
+"""A bulk import, one chunk at a time: prepare the rows, then register them, each chunk atomic.
+
+`registry import` (locally, or through a running registry's
+``/api/imports/...``) cuts a file into chunks of a few hundred rows, so no
+process ever holds the file.  For each chunk:
+
+1. :func:`prepare_chunk`: its rows checked (:func:`registry.records.bulk.validate_table`)
+   into payloads to sign, each ASN's commitment made under the registry's
+   stable salt (:mod:`registry.records.salts`), so the same row is the same
+   statement at every import.
+2. The signer signs them (on every core: :mod:`registry.records.bulk_crypto`).
+3. :func:`register_chunk`: the statements verified on every core, the
+   identities behind them kept, the old ones attested, and all registered in
+   one transaction (:meth:`RegistryService.register_atomic`).  If the registry
+   refuses some, none of that attempt is written; the refused rows are set
+   aside (with the registry's reason) and the others registered, again in one
+   transaction.  A row whose content is in the log already comes back as that
+   entry (``existed``): importing a file again registers nothing new.
+
+New identities (no unerased one kept for that commitment) are kept before
+the registration and erased again if no registered row names them, so a
+commitment in the log always has its identity behind it, and a refused chunk
+never erases an identity an earlier import kept.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from registry.i18n import Message
+from registry.records.bulk import RowError, Validated, validate_table
+from registry.records.bulk_crypto import CryptoPool
+from registry.records.errors import BatchRefused, RegistrationRefused, refusal_for
+from registry.records.registration import Registered
+from registry.records.salts import StableSalts
+from registry.records.service import RegistryService
+from registry.records.spreadsheet import ImportType, Table
+from registry.store.models import AccessRecord, IdentityRecord, SignerKeyRecord
+from registry.verify.cose import parse_sign1
+from registry.verify.result import Reason
+from registry.verify.statement import Statement, statement_content
+
+Importer = SignerKeyRecord
+"""The enrolled key an import through the API is signed with."""
+Attester = Callable[[Sequence[bytes]], list[bytes]]
+"""Signs the attestations that the given (old, new) statements need."""
+
+
+@dataclass(frozen=True)
+class SignedRow:
+    """A row's statement, and the person it names (NIP and name, if any)."""
+
+    row: int
+    statement: bytes
+    nip: str | None = None
+    name: str | None = None
+
+
+@dataclass
+class ChunkOutcome:
+    """What became of a chunk's rows: entries (row, registered), refusals (row, why)."""
+
+    registered: list[tuple[int, Registered]] = field(default_factory=list)
+    refused: list[tuple[int, RegistrationRefused]] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    """Rows refused before the registry saw them (their statement names another person)."""
+    identities: int = 0
+    """Identities kept by this chunk (new ones, named by a registered row)."""
+
+
+async def prepare_chunk(
+    service: RegistryService,
+    table: Table,
+    kind: ImportType,
+    salts: StableSalts,
+    *,
+    header: bool,
+) -> Validated:
+    """``table``'s rows checked into payloads (with stable commitments) and errors."""
+    enrolled = service.signers()
+    nips = await service.identities.nips_of(
+        [k.nip_commitment for k in enrolled if k.nip_commitment is not None]
+    )
+    return validate_table(table, kind, enrolled=enrolled, nips=nips, salts=salts, header=header)
+
+
+PreparedRow = tuple[int, dict[str, Any], int | None, str | None, str | None]
+"""A valid row: its number, the payload to sign, its day (or None), the NIP and name it names."""
+
+
+def prepared_rows(validated: Validated) -> list[PreparedRow]:
+    """The valid rows of ``validated``, each with the person (NIP, name) it names, if any."""
+    people = {i.commitment: i for i in validated.identities}
+    rows: list[PreparedRow] = []
+    for row in validated.rows:
+        person = people.get(bytes(row.payload.get("subject_commitment", b"")))
+        nip, name = (person.nip, person.name) if person else (None, None)
+        rows.append((row.row, row.payload, row.issued_at, nip, name))
+    return rows
+
+
+def _kid(statement: bytes) -> bytes | None:
+    parsed = parse_sign1(statement, canonical=False)
+    return parsed.value.kid if parsed.ok and parsed.value is not None else None
+
+
+async def _verified(
+    service: RegistryService, pool: CryptoPool, rows: Sequence[SignedRow]
+) -> tuple[list[Statement | None], dict[int, RegistrationRefused]]:
+    """Each row's statement verified on every core (None: the registrar will), and refusals."""
+    kids = {k for k in {_kid(rows[0].statement)} if k is not None} if rows else set()
+    keys = {k: key for k in kids if (key := service.registrar.lookup(k)) is not None}
+    verdicts = await pool.verify([r.statement for r in rows], keys)
+    verified: list[Statement | None] = []
+    refused: dict[int, RegistrationRefused] = {}
+    for position, verdict in enumerate(verdicts):
+        if verdict.ok and verdict.value is not None:
+            verified.append(verdict.value)
+            continue
+        verified.append(None)
+        if verdict.reason is not Reason.UNKNOWN_KEY:  # another kid: the registrar decides
+            refused[position] = refusal_for(verdict.reason, verdict.detail, verdict.evidence)
+    return verified, refused
+
+
+def _people(
+    salts: StableSalts, rows: Sequence[SignedRow], verified: Sequence[Statement | None]
+) -> tuple[dict[int, IdentityRecord], list[RowError]]:
+    """The identity each row names (by position), and rows whose statement names another."""
+    people: dict[int, IdentityRecord] = {}
+    errors: list[RowError] = []
+    for position, (row, statement) in enumerate(zip(rows, verified, strict=True)):
+        if row.nip is None:
+            continue
+        person = salts.identity(row.nip, row.name)
+        named = statement.payload.get("subject_commitment") if statement else None
+        if statement is not None and named != person.commitment:
+            errors.append(RowError.of(row.row, "", Message("import.not-the-person")))
+            continue
+        people[position] = person
+    return people, errors
+
+
+async def register_chunk(
+    service: RegistryService,
+    rows: Sequence[SignedRow],
+    salts: StableSalts,
+    pool: CryptoPool,
+    attester: Attester,
+) -> ChunkOutcome:
+    """Register ``rows``' statements in one transaction; refused rows are set aside and the
+    others registered in one transaction again (see the module)."""
+    outcome = ChunkOutcome()
+    verified, refused = await _verified(service, pool, rows)
+    people, outcome.errors = _people(salts, rows, verified)
+    wrong = {e.row for e in outcome.errors}
+    live = [p for p in range(len(rows)) if p not in refused and rows[p].row not in wrong]
+    outcome.refused = [(rows[p].row, r) for p, r in refused.items()]
+    new = await _keep_new(service, [people[p] for p in live if p in people])
+    registered: list[tuple[int, Registered]] = []
+    contents = [
+        v.content_sha256 if v is not None else statement_content(r.statement)
+        for r, v in zip(rows, verified, strict=True)
+    ]
+    oldest = int(time.time()) - service.settings.max_statement_age_hours * 3600
+    old = {p for p, v in enumerate(verified) if v is None or v.issued_at < oldest}
+    try:
+        while live:
+            statements = [rows[p].statement for p in live]
+            history = [p for p in live if p in old]  # only these may need attesting
+            unlogged = await _not_in_log(
+                service, [rows[p].statement for p in history], [contents[p] for p in history]
+            )
+            attestations = attester(unlogged) if unlogged else []
+            first = len(attestations)
+            try:
+                results = await service.register_atomic(
+                    [*attestations, *statements],
+                    verified=[None] * first + [verified[p] for p in live],
+                )
+            except BatchRefused as batch:
+                out = {live[p - first]: r for p, r in batch.refusals if p >= first}
+                if len(out) < len(batch.refusals):  # an attestation refused: every row is
+                    reason = next(r for p, r in batch.refusals if p < first)
+                    out = dict.fromkeys(live, reason)
+                outcome.refused += [(rows[p].row, r) for p, r in out.items()]
+                live = [p for p in live if p not in out]
+                continue
+            registered = [(rows[p].row, r) for p, r in zip(live, results[first:], strict=True)]
+            break
+    finally:
+        standing = registered or (
+            live and not await _not_in_log(service, [rows[live[0]].statement], [contents[live[0]]])
+        )
+        named = {people[p].commitment for p in live if p in people} if standing else set()
+        unused = [c for c in new if c not in named]
+        outcome.identities = len(new) - len(unused)
+        if unused:
+            await service.store.erase_identities(unused, now_ms=int(time.time() * 1000))
+    outcome.registered = registered
+    outcome.refused.sort(key=lambda r: r[0])
+    return outcome
+
+
+async def _keep_new(service: RegistryService, people: Sequence[IdentityRecord]) -> list[bytes]:
+    """Keep the identities not kept yet; their commitments (to erase if nothing names them)."""
+    if not people:
+        return []
+    kept = await service.identities.nips_of([p.commitment for p in people])
+    new = list({p.commitment: p for p in people if p.commitment not in kept}.values())
+    await service.identities.keep(new)
+    return [p.commitment for p in new]
+
+
+async def _not_in_log(
+    service: RegistryService, statements: Sequence[bytes], contents: Sequence[bytes | None]
+) -> list[bytes]:
+    """The statements (with these signed-content hashes) the log does not have yet."""
+    found = await service.store.find_by_content_sha256([c for c in contents if c is not None])
+    return [s for s, c in zip(statements, contents, strict=True) if c is None or c not in found]
+
+
+async def record_commitments_asked(
+    service: RegistryService, key: SignerKeyRecord, asked: str, request: bytes
+) -> None:
+    """Record in the access log of personal data that ``key`` had NIPs turned into
+    commitments (a prepare of recommendations), by the signed ``request``."""
+    await service.identities.record_access(
+        AccessRecord(
+            at_ms=int(time.time() * 1000),
+            kid=key.kid,
+            role=key.role,
+            what="import-commitments",
+            asked=asked,
+            subject=None,
+            request=request,
+        )
+    )

@@ -1,0 +1,206 @@
+"""`registry import` in chunks: idempotent, resumable, row by row, and through a running server."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from registry.cli import import_state
+from registry.cli.import_state import state_path
+from registry.cli.imports import import_command
+from registry.config import Settings
+from registry.records.operator import open_keys
+from registry.records.service import RegistryService
+from registry.store.repository import Store
+from tests.cli import test_imports
+from tests.cli.servers import registry_env, serving, spawn, stop
+from tests.cli.test_imports import (
+    HEADER,
+    csv_file,
+    entry_types,
+    log_size,
+    recommendation_rows,
+)
+
+cli_env = test_imports.cli_env
+"""An initialised registry with a recommender and a PPK enrolled (the fixture of test_imports)."""
+
+
+def contents(env: dict[str, str]) -> list[bytes]:
+    """The signed-content hash of every entry, in log order."""
+
+    async def read() -> list[bytes]:
+        settings = Settings.from_env(env)
+        keys = open_keys(settings.data_dir, settings.admin_passphrase, settings.origin)
+        service = await RegistryService.open(settings, keys)
+        try:
+            return [r.content_sha256 or b"" for r in await service.entries(0, service.size)]
+        finally:
+            await service.close()
+
+    return asyncio.run(read())
+
+
+def run(env: dict[str, str], path: Path, *args: str) -> Any:
+    key = path.parent / "kasn.key"
+    command = [str(path), "--type", "recommendation", "--key", str(key), *args]
+    return CliRunner().invoke(import_command, command, env=env)
+
+
+def rows_file(tmp_path: Path, rows: list[list[str]] | None = None) -> Path:
+    path = tmp_path / "rekomendasi.csv"
+    path.write_bytes(csv_file([HEADER, *(rows or recommendation_rows())], sep=";"))
+    return path
+
+
+def test_importing_a_file_again_registers_nothing_new(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    path = rows_file(tmp_path)
+    first = run(cli_env, path, "--chunk-size", "2")
+    assert first.exit_code == 0, first.output
+    size = log_size(cli_env)
+    assert size == 3 + 2 + 3  # an attestation per chunk (rows dated 2024), and the rows
+    report = tmp_path / "again.csv"
+    again = run(cli_env, path, "--chunk-size", "2", "--report", str(report))
+    assert again.exit_code == 0, again.output
+    assert "3 rows were already in the log" in again.output
+    assert log_size(cli_env) == size
+    lines = list(csv.reader(report.read_text(encoding="utf-8-sig").splitlines()))
+    assert [line[3] for line in lines[1:]] == ["already in the log"] * 3
+    assert not state_path(path).exists()
+
+
+def test_an_import_interrupted_before_a_chunk_resumes_there(
+    cli_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = rows_file(tmp_path)
+    calls = []
+    real = Store.append_batch
+
+    async def killed_at_the_second_chunk(self: Store, *args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("killed")  # as a kill: nothing of the second chunk written
+        return await real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "append_batch", killed_at_the_second_chunk)
+    killed = run(cli_env, path, "--chunk-size", "1")
+    assert killed.exit_code != 0
+    monkeypatch.setattr(Store, "append_batch", real)
+    assert log_size(cli_env) == 3 + 2  # chunk 0 (its attestation and row), atomically
+    assert state_path(path).exists()
+    report = tmp_path / "laporan.csv"
+    resumed = run(cli_env, path, "--chunk-size", "1", "--report", str(report))
+    assert resumed.exit_code == 0, resumed.output
+    assert "resuming: 1 chunks were done by an earlier run" in resumed.output
+    assert "3 rows imported as entries 4..8" in resumed.output
+    types = entry_types(cli_env)
+    assert types[3:] == ["attestation", "recommendation"] * 3
+    found = contents(cli_env)
+    assert len(set(found)) == len(found)  # no entry twice
+    lines = list(csv.reader(report.read_text(encoding="utf-8-sig").splitlines()))
+    assert [line[:3] for line in lines[1:]] == [["2", "", "4"], ["3", "", "6"], ["4", "", "8"]]
+
+
+def test_an_import_killed_after_a_chunk_committed_sends_it_again_as_existing(
+    cli_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = rows_file(tmp_path)
+    real = import_state.ImportState.add
+
+    def killed_before_recording_the_second(self: Any, chunk: int, line: Any) -> None:
+        if chunk == 1:
+            raise RuntimeError("killed")  # committed, but not recorded in the state file
+        real(self, chunk, line)
+
+    monkeypatch.setattr(import_state.ImportState, "add", killed_before_recording_the_second)
+    assert run(cli_env, path, "--chunk-size", "1").exit_code != 0
+    monkeypatch.setattr(import_state.ImportState, "add", real)
+    assert log_size(cli_env) == 3 + 4
+    resumed = run(cli_env, path, "--chunk-size", "1")
+    assert resumed.exit_code == 0, resumed.output
+    assert "1 rows were already in the log" in resumed.output
+    assert log_size(cli_env) == 3 + 6
+    found = contents(cli_env)
+    assert len(set(found)) == len(found)
+
+
+def test_a_row_the_registry_refuses_is_reported_and_the_others_in_its_chunk_stand(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    rows = recommendation_rows()
+    rows[1][8] = "2023-06-01"  # before the recommender's term (2024-01-01): the registry refuses
+    path = rows_file(tmp_path, rows)
+    report = tmp_path / "laporan.csv"
+    result = run(cli_env, path, "--report", str(report))
+    assert result.exit_code == 1
+    assert "2 rows imported as entries 4..5; 1 of 3 rows refused" in result.output
+    lines = list(csv.reader(report.read_text(encoding="utf-8-sig").splitlines()))
+    assert [line[:3] for line in lines[1:]] == [
+        ["2", "", "4"],
+        ["3", "tanggal", ""],
+        ["4", "", "5"],
+    ]
+    assert "outside-term" in lines[2][3]
+    assert entry_types(cli_env)[3:] == ["attestation", "recommendation", "recommendation"]
+
+
+def test_a_server_imports_in_chunks_while_it_answers_reads(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    path = rows_file(tmp_path)
+    env = registry_env(**{k: v for k, v in cli_env.items() if k.startswith("REGISTRY_")})
+    env["REGISTRY_PASSPHRASE"] = cli_env["REGISTRY_PASSPHRASE"]
+    with serving("--workers", "2", env=env, cwd=tmp_path, log=tmp_path / "serve.log") as server:
+        command = [
+            "import",
+            str(path),
+            "--type",
+            "recommendation",
+            "--key",
+            str(tmp_path / "kasn.key"),
+            "--server",
+            server.url,
+            "--chunk-size",
+            "1",
+        ]
+        importing = spawn(command, env=env, cwd=tmp_path, log=tmp_path / "import.log")
+        reads = []
+        try:
+            while importing.poll() is None:
+                reads.append(httpx.get(f"{server.url}/checkpoint", timeout=30).status_code)
+                time.sleep(0.05)
+        finally:
+            stop(importing)
+        output = (tmp_path / "import.log").read_text()
+        assert importing.returncode == 0, output
+        assert "3 rows imported as entries" in output
+        assert reads
+        assert set(reads) == {200}
+        health = httpx.get(f"{server.url}/health", timeout=30).json()
+        assert health["size"] == 3 + 3  # (the server takes 2024 as recent: no attestation)
+        again = spawn(command, env=env, cwd=tmp_path, log=tmp_path / "again.log")
+        assert again.wait(timeout=120) == 0, (tmp_path / "again.log").read_text()
+        assert "3 rows were already in the log" in (tmp_path / "again.log").read_text()
+        assert httpx.get(f"{server.url}/health", timeout=30).json()["size"] == 6
+
+
+def test_a_server_refuses_an_import_signed_by_a_key_of_the_wrong_role(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    path = rows_file(tmp_path)
+    env = registry_env(**{k: v for k, v in cli_env.items() if k.startswith("REGISTRY_")})
+    with serving("--workers", "1", env=env, cwd=tmp_path, log=tmp_path / "serve.log") as server:
+        command = [str(path), "--type", "recommendation", "--key", str(tmp_path / "ppk.key")]
+        result = CliRunner().invoke(import_command, [*command, "--server", server.url], env=env)
+        assert result.exit_code == 1
+        assert "the registry refused the import (HTTP 403)" in result.output
+        assert httpx.get(f"{server.url}/health", timeout=30).json()["size"] == 3
