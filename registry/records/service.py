@@ -45,6 +45,7 @@ from registry.records.segments import PURPOSE, SealedSegments
 from registry.records.startup import Pinning, checkpoint_pin, load_log
 from registry.records.verified import EntryChecker, VerifiedEntries
 from registry.records.views import ConsistencyProof, InclusionProof
+from registry.records.wakeups import Outcomes
 from registry.records.witnessing import CosignedView, Witnessing, witness_peers
 from registry.store.migrate import upgrade
 from registry.store.models import (
@@ -120,6 +121,8 @@ class RegistryService:
         self.handoff_client = (
             None if self.handoff_path is None else HandoffClient(self.handoff_path)
         )
+        self.outcomes: Outcomes | None = None
+        """On PostgreSQL, once a statement is handed over through ``pending``: the wake-ups."""
 
     @classmethod
     async def open(cls, settings: Settings, keys: OperatorKeys) -> RegistryService:
@@ -224,6 +227,8 @@ class RegistryService:
             await self.handoff_server.close()
         if self.handoff_client is not None:
             await self.handoff_client.close()
+        if self.outcomes is not None:
+            await self.outcomes.stop()
         await self.registrar.stop()
         if self.pinning is not None:
             self.pinning.close()

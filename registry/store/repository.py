@@ -36,6 +36,7 @@ from registry.store._batch import (
 from registry.store._cosignatures import CosignaturesMixin
 from registry.store._keys import KeysMixin
 from registry.store._meta import MetaMixin
+from registry.store._notify import NotifyMixin
 from registry.store._queue import QueueMixin
 from registry.store._rows import IN_LIST_CHUNK, from_row, in_chunks
 from registry.store._segments import SegmentsMixin
@@ -60,7 +61,15 @@ from registry.store.tables import CHECKPOINTS, ENTRIES, REVOKED_ENTRIES
 SEQUENCER_LOCK_PREFIX = "registry/sequencer:"
 
 
-class Store(KeysMixin, QueueMixin, MetaMixin, SnapshotMixin, CosignaturesMixin, SegmentsMixin):
+class Store(
+    KeysMixin,
+    QueueMixin,
+    NotifyMixin,
+    MetaMixin,
+    SnapshotMixin,
+    CosignaturesMixin,
+    SegmentsMixin,
+):
     """Async access to the registry's database; owns its engine (see :meth:`close`)."""
 
     def __init__(
