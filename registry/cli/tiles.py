@@ -12,11 +12,9 @@ from registry.config import ConfigError, Settings
 from registry.i18n import language_from_env
 from registry.log.integrity import LogContradiction
 from registry.records.operator import open_keys
-from registry.records.tile_export import Exported, export_tiles
+from registry.records.tile_export import export_registry
 from registry.records.witnessing import CosignedView, witness_peers
 from registry.signing.keys import KeyFileError
-from registry.store.migrate import upgrade
-from registry.store.repository import Store
 
 
 @click.group(name="tiles")
@@ -48,14 +46,8 @@ def export_command(folder: Path) -> None:
         keys.note.verifier_key,
         settings.origin,
     )
-
-    async def run() -> Exported:
-        await upgrade(settings.database_url)
-        async with Store.open(settings.database_url) as store:
-            return await export_tiles(store, folder, cosigned)
-
     try:
-        done = asyncio.run(run())
+        done = asyncio.run(export_registry(settings, folder, cosigned))
     except LogContradiction as exc:
         raise CliError(exc.message.render(language_from_env())) from exc
     except OSError as exc:

@@ -25,12 +25,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from registry.config import Settings
 from registry.i18n import Message
 from registry.log.audit_sources import encode_statements, statements_path, write_file
 from registry.log.integrity import LogContradiction
 from registry.log.tiles import TILE_WIDTH, EntryBundle, encode_entry_bundle, tile_bytes, tiles_for
 from registry.log.tree import MerkleTree
 from registry.records.witnessing import CosignedView
+from registry.store.migrate import upgrade
 from registry.store.repository import Store
 
 HASH_CHUNK = 1 << 16
@@ -93,3 +95,10 @@ async def export_tiles(store: Store, folder: Path, cosigned: CosignedView | None
     note = latest.note if cosigned is None else cosigned.note(latest)
     write_file(folder / "checkpoint", note.encode())
     return Exported(size, written + 1)
+
+
+async def export_registry(settings: Settings, folder: Path, cosigned: CosignedView) -> Exported:
+    """:func:`export_tiles` of the registry ``settings`` name (its database migrated first)."""
+    await upgrade(settings.database_url)
+    async with Store.open(settings.database_url) as store:
+        return await export_tiles(store, folder, cosigned)
