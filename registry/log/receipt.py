@@ -40,3 +40,27 @@ def issue_receipt(
     inclusion = encode_deterministic([tree_size, index, list(proof)])
     unprotected = {HEADER_VDP: {VDP_INCLUSION: [inclusion]}, HEADER_LEAF: leaf_bytes}
     return signer.sign1(protected, unprotected, root, detached=True)
+
+
+def issue_receipts(
+    signer: CoseSigner,
+    origin: str,
+    entries: Sequence[tuple[bytes, int, Sequence[bytes]]],
+    tree_size: int,
+    root: bytes,
+    issued_at: int,
+) -> list[bytes]:
+    """:func:`issue_receipt` for each (leaf bytes, index, proof) of ``entries``, all under
+    one tree: the same bytes, with one signature and one protected header between them."""
+    protected = {
+        HEADER_VDS: VDS_RFC9162_SHA256,
+        HEADER_CWT_CLAIMS: {1: origin, 6: issued_at},
+        HEADER_TREE_SIZE: tree_size,
+    }
+    prefix, suffix = signer.sign1_frame(protected, root, detached=True)
+    receipts = []
+    for leaf_bytes, index, proof in entries:
+        inclusion = encode_deterministic([tree_size, index, list(proof)])
+        unprotected = {HEADER_VDP: {VDP_INCLUSION: [inclusion]}, HEADER_LEAF: leaf_bytes}
+        receipts.append(prefix + encode_deterministic(unprotected) + suffix)
+    return receipts

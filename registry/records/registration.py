@@ -368,6 +368,9 @@ class Registrar:
         duplicates: list[tuple[_Pending, _Pending]] = []
         old_indexes: list[tuple[_Pending, int]] = []
         admitted: list[tuple[_Pending, Statement, Admission]] = []
+        # A log key rotation must start from the log key in force after the statements
+        # admitted before it, this batch's included.
+        log_key = self.state.keys.current.public_key
         # (one answered already, for referring to an edited entry, is left out)
         for item in [i for i in batch if not i.future.done()]:
             repeat = _repeat(item, existing, first_seen, lookup)
@@ -388,8 +391,8 @@ class Registrar:
             first_seen[statement.content_sha256] = item
             idx = self.state.size + len(admitted)
             try:
-                admission = self._check_rotation(
-                    admit(statement, idx, now, keys, entries, bootstrap, self.max_age_s), admitted
+                admission, log_key = self._admit(
+                    statement, idx, now, keys, entries, bootstrap, log_key
                 )
             except RegistrationRefused as refused:
                 item.future.set_exception(refused)
@@ -399,9 +402,8 @@ class Registrar:
             entries.admitted(idx, statement, admission)
             admitted.append((item, statement, admission))
         if atomic and len(admitted) + len(old_indexes) + len(duplicates) < len(batch):
-            for item, _, _ in admitted:  # one refused: none of the group is written
-                item.future.cancel()
-            for item, _ in duplicates:
+            # one refused: none of the group is written
+            for item in [i for i, _, _ in admitted] + [i for i, _ in duplicates]:
                 item.future.cancel()
             return
         if admitted:
@@ -415,18 +417,23 @@ class Registrar:
         for item, original in duplicates:
             _follow(item, original)
 
-    def _check_rotation(
-        self, admission: Admission, admitted: list[tuple[_Pending, Statement, Admission]]
-    ) -> Admission:
-        """``admission``, unless it is a log key rotation that does not start from the log
-        key in force after the statements admitted before it (this batch's included)."""
-        earlier = (a.record for _, _, a in reversed(admitted))
-        current = next(
-            (r.public_key for r in earlier if isinstance(r, LogKeyRotation)),
-            self.state.keys.current.public_key,
-        )
-        admitted_rotation(admission.record, self.state.keys, current)
-        return admission
+    def _admit(
+        self,
+        statement: Statement,
+        idx: int,
+        now: int,
+        keys: KeyDirectory,
+        entries: LogView,
+        bootstrap: bytes | None,
+        log_key: bytes,
+    ) -> tuple[Admission, bytes]:
+        """:func:`admit`, and a log key rotation only if it starts from ``log_key`` (the one
+        in force after the statements admitted before it, this batch's included); with
+        the log key in force after it."""
+        admission = admit(statement, idx, now, keys, entries, bootstrap, self.max_age_s)
+        admitted_rotation(admission.record, self.state.keys, log_key)
+        record = admission.record
+        return admission, record.public_key if isinstance(record, LogKeyRotation) else log_key
 
     def _append(
         self, admitted: list[tuple[_Pending, Statement, Admission]], now: int, epoch: int
