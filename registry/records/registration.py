@@ -63,6 +63,8 @@ class Registered:
     index: int
     receipt: bytes
     existed: bool
+    statement_type: str | None = field(default=None, compare=False)
+    """The statement's type, when the process that answers verified it (else read it again)."""
 
 
 @dataclass

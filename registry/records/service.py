@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from registry.config import Settings
@@ -253,8 +253,12 @@ class RegistryService:
         """
         verified = self._verify_ahead(statement)
         if self.is_sequencer:
-            return await self.registrar.register(statement, verified)
-        return await cluster.forward(self, statement, verified)
+            result = await self.registrar.register(statement, verified)
+        else:
+            result = await cluster.forward(self, statement, verified)
+        if verified is None:
+            return result
+        return replace(result, statement_type=verified.statement_type)
 
     def _verify_ahead(self, statement: bytes) -> Statement | None:
         """The verified statement; None if its key is not known here (the sequencer decides)."""
