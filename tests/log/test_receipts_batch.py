@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 
-from registry.log.receipt import issue_receipt, issue_receipts
+from registry.log.receipt import _unprotected, issue_receipt, issue_receipts
 from registry.log.tree import MerkleTree
 from registry.signing.cose import CoseSigner
 from registry.verify.cbor import encode_deterministic
+from registry.verify.receipt import HEADER_LEAF, HEADER_VDP, VDP_INCLUSION
 from tests.factories import fixed_key
 
 ORIGIN = "test.example/pakta"
@@ -40,3 +41,15 @@ def test_a_frame_with_a_payload_is_sign1_with_the_payload_attached() -> None:
     assert prefix + encode_deterministic(unprotected) + suffix == signer.sign1(
         {3: "text/plain"}, unprotected, b"payload"
     )
+
+
+def test_the_unprotected_header_put_together_is_its_deterministic_encoding() -> None:
+    for hashes in (0, 1, 23, 24, 40):  # an array head of one byte, then of two
+        proof = [bytes([i]) * 32 for i in range(hashes)]
+        expected = encode_deterministic(
+            {
+                HEADER_VDP: {VDP_INCLUSION: [encode_deterministic([2**40, 7, proof])]},
+                HEADER_LEAF: b"leaf",
+            }
+        )
+        assert _unprotected(encode_deterministic(2**40), 7, proof, b"leaf") == expected
