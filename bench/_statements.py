@@ -56,7 +56,7 @@ def enrolments(admin: CoseSigner, count: int) -> list[bytes]:
             "jabatan": "Penjabat Bupati",
             "instansi": f"Pemerintah Kabupaten Bench {number}",
             "province": "Jawa Barat",
-            "head_type": "acting",
+            "head_type": "pj",
             "decree_number": f"Kepmendagri No. {number}/2023",
             "decree_date": "2023-09-01",
             "term_start": "2023-09-05",

@@ -389,7 +389,13 @@ class Bench:
 
     @contextlib.contextmanager
     def _database(self, name: str, backend: str) -> Iterator[str]:
-        """The URL of a new, empty database of ``backend`` (a PostgreSQL schema, dropped after)."""
+        """The URL of a new, empty database of ``backend`` (a PostgreSQL schema, dropped after).
+
+        Each is a new log under the same key and origin: the previous one's checkpoint
+        pin (``registry/log/pin.py``) is removed first, or the start would refuse it.
+        """
+        for pinned in (self.workdir / "keys").glob("checkpoint-*.pinned"):
+            pinned.unlink()
         if backend != "postgres":
             yield f"sqlite+aiosqlite:///{self.workdir / f'{name}.sqlite3'}"
             return

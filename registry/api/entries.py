@@ -70,7 +70,7 @@ class EntriesController(Controller):
         body = await request.body()
         result = await service.register(body)
         response = registered_response(result)
-        response.headers["Link"] = entry_links(result.index, body)
+        response.headers["Link"] = entry_links(result.index, body, result.statement_type)
         return response
 
     # The hot reads answer with an ASGIResponse: Litestar sends it as it is, which saves
@@ -114,16 +114,18 @@ class EntriesController(Controller):
         return ASGIResponse(body=statement, media_type=COSE, headers=STATEMENT_HEADERS)
 
 
-def entry_links(index: int, statement: bytes) -> str:
+def entry_links(index: int, statement: bytes, statement_type: str | None = None) -> str:
     """The ``Link`` header value naming entry ``index``'s page and, when it has one, certificate.
 
     ``anchor`` says the links are about the entry, not the ``/entries`` the
     statement was posted to.  ``statement`` is the registered statement (already
-    verified), whose protected CWT ``sub`` is its type.
+    verified), whose protected CWT ``sub`` is its type; ``statement_type``, when the
+    caller knows it, saves reading it again.
     """
     anchor = f'anchor="/entries/{index}"'
     links = [f'</v/{index}>; rel="alternate"; type="text/html"; {anchor}']
-    if _statement_type(statement) in CERTIFIED_TYPES:
+    kind = statement_type if statement_type is not None else _statement_type(statement)
+    if kind in CERTIFIED_TYPES:
         links.append(
             f'</entries/{index}/certificate.pdf>; rel="alternate"; type="application/pdf"; {anchor}'
         )

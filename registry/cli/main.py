@@ -39,6 +39,7 @@ from registry.cli.startup import (
     insecure_warning,
     start_report,
 )
+from registry.cli.tiles import tiles
 from registry.cli.witness import witness
 from registry.cli.words import say
 from registry.config import ConfigError, Settings, describe, settings_environment
@@ -234,3 +235,4 @@ for command in (
 main.add_command(rotate)
 for command in (audit_command, mirror_command, monitor_command, backup_command, restore_command):
     main.add_command(command)
+main.add_command(tiles)

@@ -279,7 +279,8 @@ def parse_statements(data: bytes, count: int) -> list[bytes]:
     return statements
 
 
-def _write(path: Path, data: bytes) -> None:
+def write_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically: a temporary file beside it, then a rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.tmp")
     temporary.write_bytes(data)
@@ -303,15 +304,15 @@ async def mirror(source: ServerSource, folder: Path) -> tuple[int, int]:
         if not bundle.is_partial and leaves_file.exists() and statements_file.exists():
             continue
         entries = await source.bundle(bundle.index, width)
-        _write(statements_file, encode_statements([e.statement for e in entries]))
-        _write(leaves_file, await source.get("/" + bundle.path, start))
+        write_file(statements_file, encode_statements([e.statement for e in entries]))
+        write_file(leaves_file, await source.get("/" + bundle.path, start))
         written += 2
     for tile in tiles_for(0, size):
         path = folder / tile.path
         if tile.is_partial or not path.exists():
-            _write(path, await source.get("/" + tile.path))
+            write_file(path, await source.get("/" + tile.path))
             written += 1
-    _write(folder / "checkpoint", note.encode())
+    write_file(folder / "checkpoint", note.encode())
     return size, written + 1
 
 

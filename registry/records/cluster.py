@@ -5,7 +5,8 @@ lock on PostgreSQL, a file lock on SQLite) runs the :class:`Registrar`.
 Every other process is a follower: it verifies what it is sent, hands it to
 the sequencer (through the sequencer's Unix socket on the same host, see
 ``handoff.py``; on PostgreSQL, from any host, through the ``pending`` table
-that the sequencer's pump drains), waits for the outcome, and keeps its
+that the sequencer's pump drains, each side woken by the other's NOTIFY, see
+``wakeups.py``), waits for the outcome, and keeps its
 in-memory view of the log (tree, checkpoints, keys) caught up by reading what
 the sequencer wrote.  A follower keeps trying the lock and takes over when
 the sequencer goes.
@@ -14,15 +15,20 @@ the sequencer goes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from typing import TYPE_CHECKING
 
 from registry.i18n import Message
+from registry.records import wakeups
 from registry.records.errors import RegistrationRefused, TamperedEntry, Unavailable, oversized
 from registry.records.handoff import SequencerUnreachable
 from registry.records.registration import Registered, Registrar
 from registry.records.startup import extend_derived, log_verifier
+from registry.records.wakeups import Outcomes, Wakeups
+from registry.store._notify import PENDING_CHANNEL
+from registry.store._queue import Claim
 from registry.store.models import PendingRecord
 from registry.verify.cbor import MAX_CBOR_SIZE
 from registry.verify.statement import Statement
@@ -33,8 +39,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FORWARD_TIMEOUT_S = 30.0
-PUMP_IDLE_S = 0.005
-PUMP_IDLE_MAX_S = 0.25
 FOLLOW_INTERVAL_S = 0.2
 PENDING_KEPT_S = 2 * FORWARD_TIMEOUT_S
 """How long a handled submission stays in ``pending``: past it, no follower polls it any more."""
@@ -71,12 +75,17 @@ async def catch_up(service: RegistryService) -> None:
 
 
 async def forward(
-    service: RegistryService, statement: bytes, verified: Statement | None = None
+    service: RegistryService,
+    statement: bytes,
+    verified: Statement | None = None,
+    *,
+    parsed: bool = False,
 ) -> Registered:
     """Hand ``statement`` to the sequencer process and wait for its outcome.
 
     Through the sequencer's socket when it runs on this host (``verified``
-    tells it the signature was checked here, and with which key); else, on
+    tells it the signature was checked here, and with which key; ``parsed``,
+    that its payload's schema was too); else, on
     PostgreSQL, through the ``pending`` table that any host can reach.
     """
     if len(statement) > MAX_CBOR_SIZE:
@@ -85,7 +94,7 @@ async def forward(
     if client is not None and client.available:
         try:
             return await client.register(
-                statement, None if verified is None else verified.public_key
+                statement, None if verified is None else verified.public_key, parsed=parsed
             )
         except SequencerUnreachable:
             if service.store.backend != "postgresql":
@@ -94,35 +103,42 @@ async def forward(
             # process, maybe on another host, sequences now; reach it through the table.
     if service.store.backend != "postgresql":
         raise Unavailable(Message("unavailable.no-sequencer"), retry_after=1)
+    outcomes = service.outcomes
+    if outcomes is None:
+        outcomes = service.outcomes = Outcomes(service.store)
+    await outcomes.started()
     pending_id = await service.store.submit_pending(statement)
-    delay = 0.002
     loop = asyncio.get_running_loop()
     deadline = loop.time() + FORWARD_TIMEOUT_S
-    while loop.time() < deadline:
-        record = await service.store.pending_result(pending_id)
-        if record is not None and record.status == "refused":
-            raise RegistrationRefused.from_json(record.error or "")
-        if record is not None and record.status == "done" and record.result_idx is not None:
-            await service.refresh()
-            entry = await service.entry(record.result_idx)
-            existed = entry.registered_at < record.submitted_at
-            return Registered(record.result_idx, entry.receipt, existed=existed)
-        await asyncio.sleep(delay)
-        delay = min(delay * 2, 0.05)
+    try:
+        while loop.time() < deadline:
+            await outcomes.wait(pending_id, min(wakeups.SAFETY_POLL_S, deadline - loop.time()))
+            record = await service.store.pending_result(pending_id)
+            if record is not None and record.status == "refused":
+                raise RegistrationRefused.from_json(record.error or "")
+            if record is not None and record.status == "done" and record.result_idx is not None:
+                await service.refresh()
+                entry = await service.entry(record.result_idx)
+                existed = entry.registered_at < record.submitted_at
+                return Registered(record.result_idx, entry.receipt, existed=existed)
+    finally:
+        outcomes.forget(pending_id)
     raise Unavailable(Message("unavailable.sequencer-timeout"), retry_after=5)
 
 
-async def _finish(service: RegistryService, registrar: Registrar, item: PendingRecord) -> None:
+async def _finish(registrar: Registrar, claim: Claim, item: PendingRecord) -> bool:
+    """Register ``item`` and record its outcome on ``claim``; False if it must wait."""
     try:
         result = await registrar.register(item.statement)
     except RegistrationRefused as refused:
-        await service.store.finish_pending(item.id, error=refused.to_json())
+        claim.refused(item.id, refused.to_json())
     except TamperedEntry as tampered:  # the entry it repeats was edited in the database
-        await service.store.finish_pending(item.id, error=tampered.as_refusal().to_json())
+        claim.refused(item.id, tampered.as_refusal().to_json())
     except Unavailable:
-        await service.store.requeue_claimed()
+        return False  # left waiting: claimed again on the next round
     else:
-        await service.store.finish_pending(item.id, idx=result.index)
+        claim.done(item.id, result.index)
+    return True
 
 
 async def purge_handled(service: RegistryService) -> int:
@@ -137,27 +153,38 @@ async def purge_handled(service: RegistryService) -> int:
 
 async def pump(service: RegistryService, registrar: Registrar) -> None:
     """On the sequencer: register what followers queued, record each outcome, and purge
-    the outcomes nobody waits for any more (at start, then every :data:`PURGE_INTERVAL_S`)."""
-    await service.store.requeue_claimed()
+    the outcomes nobody waits for any more (at start, then every :data:`PURGE_INTERVAL_S`).
+
+    Woken by the followers' NOTIFY; reads the queue every
+    :data:`wakeups.SAFETY_POLL_S` anyway, for a notification that was lost.
+    """
+    await service.store.requeue_claimed()  # rows an older release left claimed
+    wake = asyncio.Event()
+    listener = Wakeups(service.store, PENDING_CHANNEL, lambda _payload: wake.set())
+    listener.start()
     loop = asyncio.get_running_loop()
     next_purge = loop.time()
-    idle = PUMP_IDLE_S
-    while True:
-        if loop.time() >= next_purge:
-            next_purge = loop.time() + PURGE_INTERVAL_S
-            await purge_handled(service)
-        try:
-            claimed = await service.store.claim_pending(registrar.batch_max)
-        except Exception:  # a database hiccup must not stop the pump
-            log.exception("claiming pending statements failed")
-            await asyncio.sleep(1)
-            continue
-        if not claimed:
-            await asyncio.sleep(idle)
-            idle = min(idle * 2, PUMP_IDLE_MAX_S)
-            continue
-        idle = PUMP_IDLE_S
-        await asyncio.gather(*(_finish(service, registrar, item) for item in claimed))
+    try:
+        while True:
+            if loop.time() >= next_purge:
+                next_purge = loop.time() + PURGE_INTERVAL_S
+                await purge_handled(service)
+            wake.clear()  # before claiming: a submission during the claim wakes the next round
+            try:
+                async with service.store.claimed(registrar.batch_max) as claim:
+                    finished = await asyncio.gather(
+                        *(_finish(registrar, claim, item) for item in claim.items)
+                    )
+            except Exception:  # a database hiccup must not stop the pump
+                log.exception("claiming pending statements failed")
+                await asyncio.sleep(1)
+                continue
+            if claim.items and all(finished):
+                continue  # maybe more waiting than one claim takes
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), wakeups.SAFETY_POLL_S)
+    finally:
+        await listener.stop()
 
 
 async def follow(service: RegistryService) -> None:

@@ -28,7 +28,10 @@ def batch_rows(
     records: list[EntryRecord] = []
     key_changes: list[KeyChange] = []
     revocations: list[RevokedEntryRecord] = []
-    for (statement, admission), new in zip(admitted, leaves, strict=True):
+    receipts = state.receipts(
+        [(new.leaf_bytes, new.leaf.index) for new in leaves], checkpoint.size, now
+    )
+    for (statement, admission), new, receipt in zip(admitted, leaves, receipts, strict=True):
         index = new.leaf.index
         records.append(
             EntryRecord(
@@ -42,7 +45,7 @@ def batch_rows(
                 signer_kid=statement.kid,
                 instansi=admission.instansi,
                 payload_json=payload_json(statement.payload),
-                receipt=state.receipt(new.leaf_bytes, index, checkpoint.size, now),
+                receipt=receipt,
                 content_sha256=statement.content_sha256,
             )
         )

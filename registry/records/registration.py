@@ -35,7 +35,7 @@ from registry.records.log_key_rotation import admitted_rotation
 from registry.records.pipeline import AppendedBatch, WritePipeline
 from registry.records.policy import MAX_STATEMENT_AGE_S, Admission, admit
 from registry.records.references import LogView, prefetch
-from registry.records.schemas import LogKeyRotation
+from registry.records.schemas import LogKeyRotation, Record
 from registry.records.seen import SeenStatements
 from registry.records.verified import EntryChecker, TamperAlarm, VerifiedEntries
 from registry.store.models import CheckpointRecord, EntryRecord
@@ -63,6 +63,8 @@ class Registered:
     index: int
     receipt: bytes
     existed: bool
+    statement_type: str | None = field(default=None, compare=False)
+    """The statement's type, when the process that answers verified it (else read it again)."""
 
 
 @dataclass
@@ -75,6 +77,8 @@ class _Pending:
     content: bytes | None = None
     """What its signature covers, hashed (:func:`statement_content`): the log holds one entry
     per content, so a statement re-encoded or signed again is the entry already there."""
+    record: Record | None = None
+    """Its payload's record, when the caller parsed it already (with ``verified``)."""
 
     @classmethod
     def of(
@@ -82,10 +86,13 @@ class _Pending:
         statement: bytes,
         future: asyncio.Future[Registered],
         verified: Statement | None = None,
+        record: Record | None = None,
     ) -> _Pending:
         """A statement to register, with its hash and its content's hash."""
         if verified is not None:
-            return cls(statement, verified.sha256, future, verified, verified.content_sha256)
+            return cls(
+                statement, verified.sha256, future, verified, verified.content_sha256, record
+            )
         sha256 = hashlib.sha256(statement).digest()
         return cls(statement, sha256, future, None, statement_content(statement))
 
@@ -158,13 +165,17 @@ class Registrar:
             await self._task
         self._task = None
 
-    async def register(self, statement: bytes, verified: Statement | None = None) -> Registered:
+    async def register(
+        self, statement: bytes, verified: Statement | None = None, record: Record | None = None
+    ) -> Registered:
         """Register ``statement``; returns once it is on disk, or raises a refusal.
 
         ``verified`` is what :func:`verify_statement` made of these bytes, when
         the caller verified them already (with :meth:`lookup`'s key): the
         sequencer then only checks the key is still the one enrolled under its
-        kid, and skips the signature.
+        kid, and skips the signature.  ``record`` is its payload's record, when
+        the caller parsed it too (:func:`parse_payload`): the schema is not
+        checked again.
         """
         if len(statement) > MAX_CBOR_SIZE:
             raise oversized(len(statement))
@@ -172,7 +183,7 @@ class Registrar:
             raise Unavailable(Message("unavailable.not-accepting"))
         future: asyncio.Future[Registered] = asyncio.get_running_loop().create_future()
         try:
-            self._queue.put_nowait(_Pending.of(statement, future, verified))
+            self._queue.put_nowait(_Pending.of(statement, future, verified, record))
         except asyncio.QueueFull:
             raise Unavailable(Message("unavailable.queue-full"), retry_after=1) from None
         # Shielded: a caller that goes away (a follower's hand-off connection closing, a
@@ -375,6 +386,9 @@ class Registrar:
         duplicates: list[tuple[_Pending, _Pending]] = []
         old_indexes: list[tuple[_Pending, int]] = []
         admitted: list[tuple[_Pending, Statement, Admission]] = []
+        # A log key rotation must start from the log key in force after the statements
+        # admitted before it, this batch's included.
+        log_key = self.state.keys.current.public_key
         # (one answered already, for referring to an edited entry, is left out)
         for item in [i for i in batch if not i.future.done()]:
             repeat = _repeat(item, existing, first_seen, lookup)
@@ -395,8 +409,8 @@ class Registrar:
             first_seen[statement.content_sha256] = item
             idx = self.state.size + len(admitted)
             try:
-                admission = self._check_rotation(
-                    admit(statement, idx, now, keys, entries, bootstrap, self.max_age_s), admitted
+                admission, log_key = self._admit(
+                    statement, idx, now, keys, entries, (bootstrap, log_key), item.record
                 )
             except RegistrationRefused as refused:
                 item.future.set_exception(refused)
@@ -406,9 +420,8 @@ class Registrar:
             entries.admitted(idx, statement, admission)
             admitted.append((item, statement, admission))
         if atomic and len(admitted) + len(old_indexes) + len(duplicates) < len(batch):
-            for item, _, _ in admitted:  # one refused: none of the group is written
-                item.future.cancel()
-            for item, _ in duplicates:
+            # one refused: none of the group is written
+            for item in [i for i, _, _ in admitted] + [i for i, _ in duplicates]:
                 item.future.cancel()
             return
         if admitted:
@@ -422,20 +435,25 @@ class Registrar:
         for item, original in duplicates:
             _follow(item, original)
 
-    def _check_rotation(
-        self, admission: Admission, admitted: list[tuple[_Pending, Statement, Admission]]
-    ) -> Admission:
-        """``admission``, unless it is a log key rotation that does not start from the log
-        key in force after the statements admitted before it (this batch's included)."""
-        if not isinstance(admission.record, LogKeyRotation):
-            return admission  # (without scanning the batch: a bulk import's groups are large)
-        earlier = (a.record for _, _, a in reversed(admitted))
-        current = next(
-            (r.public_key for r in earlier if isinstance(r, LogKeyRotation)),
-            self.state.keys.current.public_key,
-        )
-        admitted_rotation(admission.record, self.state.keys, current)
-        return admission
+    def _admit(
+        self,
+        statement: Statement,
+        idx: int,
+        now: int,
+        keys: KeyDirectory,
+        entries: LogView,
+        keys_in_force: tuple[bytes | None, bytes],
+        record: Record | None,
+    ) -> tuple[Admission, bytes]:
+        """:func:`admit`, and a log key rotation only if it starts from ``log_key`` (the one
+        in force after the statements admitted before it, this batch's included); with
+        the log key in force after it.  ``keys_in_force``: the bootstrap admin's kid and
+        that log key."""
+        bootstrap, log_key = keys_in_force
+        admission = admit(statement, idx, now, keys, entries, bootstrap, self.max_age_s, record)
+        admitted_rotation(admission.record, self.state.keys, log_key)
+        record = admission.record
+        return admission, record.public_key if isinstance(record, LogKeyRotation) else log_key
 
     def _append(
         self, admitted: list[tuple[_Pending, Statement, Admission]], now: int, epoch: int

@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from registry.config import Settings
@@ -36,16 +36,19 @@ from registry.records.custodial import Clock, CustodialSigning, wall_clock_ms
 from registry.records.derived import DerivedTables
 from registry.records.enrolment_requests import EnrolmentRequests
 from registry.records.enrolment_view import enrolment_status, pact_status, timing
-from registry.records.errors import NotFound, Unavailable, refusal_for
+from registry.records.errors import NotFound, RegistrationRefused, Unavailable, refusal_for
 from registry.records.handoff import HandoffClient, HandoffServer, handoff_socket
 from registry.records.identities import Identities, Person
 from registry.records.operator import OperatorKeys
+from registry.records.policy import parse_payload
 from registry.records.recent import RecentEntries
 from registry.records.registration import Registered, Registrar
+from registry.records.schemas import Record, convert_checked
 from registry.records.segments import PURPOSE, SealedSegments
 from registry.records.startup import Pinning, checkpoint_pin, load_log
 from registry.records.verified import EntryChecker, VerifiedEntries
 from registry.records.views import ConsistencyProof, InclusionProof
+from registry.records.wakeups import Outcomes
 from registry.records.witnessing import CosignedView, Witnessing, witness_peers
 from registry.store.migrate import upgrade
 from registry.store.models import (
@@ -60,6 +63,15 @@ from registry.verify.result import Reason
 from registry.verify.statement import Statement, read_verified_statement, verify_statement
 
 log = logging.getLogger(__name__)
+
+
+def _parsed(verified: Statement) -> Record | None:
+    """The payload's record, parsed here rather than by the sequencer; None if it does not
+    parse (the sequencer refuses it then, unless the log holds its content already)."""
+    try:
+        return parse_payload(verified)
+    except RegistrationRefused:
+        return None
 
 
 @dataclass(frozen=True)
@@ -121,6 +133,8 @@ class RegistryService:
         self.handoff_client = (
             None if self.handoff_path is None else HandoffClient(self.handoff_path)
         )
+        self.outcomes: Outcomes | None = None
+        """On PostgreSQL, once a statement is handed over through ``pending``: the wake-ups."""
 
     @classmethod
     async def open(cls, settings: Settings, keys: OperatorKeys) -> RegistryService:
@@ -225,6 +239,8 @@ class RegistryService:
             await self.handoff_server.close()
         if self.handoff_client is not None:
             await self.handoff_client.close()
+        if self.outcomes is not None:
+            await self.outcomes.stop()
         await self.registrar.stop()
         if self.pinning is not None:
             self.pinning.close()
@@ -248,9 +264,14 @@ class RegistryService:
         the checks run on every core and the sequencer only admits and appends.
         """
         verified = self._verify_ahead(statement)
+        record = None if verified is None else _parsed(verified)
         if self.is_sequencer:
-            return await self.registrar.register(statement, verified)
-        return await cluster.forward(self, statement, verified)
+            result = await self.registrar.register(statement, verified, record)
+        else:
+            result = await cluster.forward(self, statement, verified, parsed=record is not None)
+        if verified is None:
+            return result
+        return replace(result, statement_type=verified.statement_type)
 
     def _verify_ahead(self, statement: bytes) -> Statement | None:
         """The verified statement; None if its key is not known here (the sequencer decides)."""
@@ -262,14 +283,16 @@ class RegistryService:
         raise refusal_for(verdict.reason, verdict.detail, verdict.evidence)
 
     async def _register_handed_off(
-        self, statement: bytes, checked_with: bytes | None
+        self, statement: bytes, checked_with: bytes | None, parsed: bool = False
     ) -> Registered:
-        """Register what a follower handed over, trusting its check with ``checked_with``."""
+        """Register what a follower handed over, trusting its check with ``checked_with``
+        (and, if ``parsed``, its check of the payload's schema)."""
         verified = None
         if checked_with is not None:
             read = read_verified_statement(statement, checked_with)
             verified = read.value if read.ok else None
-        return await self.registrar.register(statement, verified)
+        record = convert_checked(verified.payload) if parsed and verified is not None else None
+        return await self.registrar.register(statement, verified, record)
 
     async def register_atomic(
         self,

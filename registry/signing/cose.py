@@ -25,6 +25,10 @@ from registry.verify.cose import (
 )
 from registry.verify.statement import CONTENT_TYPE, CWT_IAT, CWT_ISS, CWT_SUB
 
+_EMPTY_TAIL = b"\xa0\xf6\x40"
+"""An empty map, nil and an empty byte string: the end of :meth:`CoseSigner.sign1_frame`'s
+placeholder message, cut off to leave its prefix."""
+
 
 class CoseSigner:
     """Signs COSE_Sign1 messages with one Ed25519 key; the kid is SHA-256 of its public key."""
@@ -63,6 +67,26 @@ class CoseSigner:
             self._last = (protected_bytes, payload, signature)
         body = [protected_bytes, dict(unprotected), None if detached else payload, signature]
         return encode_deterministic(cbor2.CBORTag(COSE_SIGN1_TAG, body))
+
+    def sign1_frame(
+        self, protected: Mapping[int, Any], payload: bytes, *, detached: bool = False
+    ) -> tuple[bytes, bytes]:
+        """:meth:`sign1`'s bytes before and after the unprotected header, signed once.
+
+        ``prefix + encode_deterministic(unprotected) + suffix`` is exactly
+        ``sign1(protected, unprotected, payload, detached=detached)``: a CBOR
+        array's encoding is its head and its elements' encodings in order.  So
+        messages that differ only in their unprotected header (the receipts of
+        one batch) cost one signature and one header encoding between them.
+        """
+        header = {HEADER_ALG: ALG_EDDSA, HEADER_KID: self.kid, **protected}
+        protected_bytes = encode_deterministic(header)
+        signature = self._key.sign(sig_structure(protected_bytes, payload))
+        head = encode_deterministic(cbor2.CBORTag(COSE_SIGN1_TAG, [protected_bytes, {}, None, b""]))
+        # head ends with the empty map (a0), nil (f6) and the empty byte string (40)
+        prefix = head[: -len(_EMPTY_TAIL)]
+        suffix = encode_deterministic(None if detached else payload)
+        return prefix, suffix + encode_deterministic(signature)
 
     def sign_statement(
         self, payload: Mapping[str, Any], issuer: str, issued_at: int | None = None

@@ -37,6 +37,7 @@ from registry.store._complaints import ComplaintsMixin
 from registry.store._cosignatures import CosignaturesMixin
 from registry.store._keys import KeysMixin
 from registry.store._meta import MetaMixin
+from registry.store._notify import NotifyMixin
 from registry.store._queue import QueueMixin
 from registry.store._rows import IN_LIST_CHUNK, from_row, in_chunks
 from registry.store._segments import SegmentsMixin
@@ -64,6 +65,7 @@ SEQUENCER_LOCK_PREFIX = "registry/sequencer:"
 class Store(
     KeysMixin,
     QueueMixin,
+    NotifyMixin,
     MetaMixin,
     SnapshotMixin,
     CosignaturesMixin,
