@@ -31,6 +31,7 @@ import argparse
 import asyncio
 import datetime as dt
 import hashlib
+import multiprocessing
 import sys
 import time
 from collections.abc import Iterator
@@ -58,6 +59,8 @@ T0 = 1_704_067_200  # 2024-01-01 UTC: the synthetic statements' issue times star
 PACT_SHA256 = hashlib.sha256(data.PACT_TEXT.encode()).digest()
 DECLARATION_SHA256 = hashlib.sha256(data.DECLARATION_TEXT.encode()).digest()
 ELECTIONS = ("pemilu-2024", "pilkada-2024")
+HISTORY_HOURS = 24 * 365 * 100
+"""The log is history (statements dated from 2024 on): the registry is told to take it."""
 
 
 def settings_for(home: Path, database_url: str | None = None) -> Settings:
@@ -67,6 +70,7 @@ def settings_for(home: Path, database_url: str | None = None) -> Settings:
         data_dir=home / "data",
         origin=ORIGIN,
         admin_passphrase=PASSPHRASE,
+        max_statement_age_hours=HISTORY_HOURS,
     )
 
 
@@ -121,7 +125,7 @@ def cycle(admin: CoseSigner, number: int, base: int) -> Iterator[bytes]:
     yield admin.sign_statement(
         enrolment(
             ppk, "ppk", f"Bupati {number}", instansi, province=province,
-            head_type="acting" if number % 3 == 0 else "definitive", jabatan="Bupati",
+            head_type="pj" if number % 3 == 0 else "definitive", jabatan="Bupati",
         ),
         "operator",
         t,
@@ -143,7 +147,7 @@ def cycle(admin: CoseSigner, number: int, base: int) -> Iterator[bytes]:
                 "instansi": instansi,
                 "province": province,
                 "subject_commitment": hashlib.sha256(f"subject {number} {r}".encode()).digest(),
-                "category": "Kampanye melalui media sosial",
+                "category": "social-media",
                 "description": "Membagikan materi kampanye pasangan calon",
                 "place": "Instagram",
                 "date": today,
@@ -162,7 +166,7 @@ def cycle(admin: CoseSigner, number: int, base: int) -> Iterator[bytes]:
                 "instansi": instansi,
                 "ppk_kid": ppk.kid,
                 "subject_commitment": hashlib.sha256(f"subject {number} {r}".encode()).digest(),
-                "category": "Kampanye melalui media sosial",
+                "category": "social-media",
                 "sanction": ("moral", "medium", "heavy")[r % 3],
                 "deadline": day(t + 14 * 86_400),
                 "report": reports[r],
@@ -222,8 +226,27 @@ def day(seconds: int) -> str:
     return dt.datetime.fromtimestamp(seconds, wib).date().isoformat()
 
 
-async def grow(settings: Settings, keys: OperatorKeys, entries: int) -> None:
-    """Register synthetic cycles until the log holds at least ``entries`` (whole cycles)."""
+_WORKER_ADMIN: CoseSigner | None = None
+
+
+def _start_worker(data_dir: Path) -> None:
+    """A signing worker opens the operator's key once (as the registry does)."""
+    global _WORKER_ADMIN
+    _WORKER_ADMIN = open_keys(data_dir, PASSPHRASE, ORIGIN).admin
+
+
+def _signed_cycle(job: tuple[int, int]) -> list[bytes]:
+    """The signed statements of cycle ``job[0]`` starting at log index ``job[1]`` (in a worker)."""
+    assert _WORKER_ADMIN is not None
+    return list(cycle(_WORKER_ADMIN, *job))
+
+
+async def grow(settings: Settings, keys: OperatorKeys, entries: int, workers: int) -> None:
+    """Register synthetic cycles until the log holds at least ``entries`` (whole cycles).
+
+    The clients' side (building and signing each statement) runs in ``workers``
+    processes, ahead of the registry, which admits chunk after chunk in this one.
+    """
     service = await RegistryService.open(settings, keys)
     try:
         marker = await service.get_meta("bench-scale")
@@ -233,23 +256,29 @@ async def grow(settings: Settings, keys: OperatorKeys, entries: int) -> None:
             marker = str(service.size)
         first = int(marker)
         started, at_start = time.perf_counter(), service.size
-        pending: list[bytes] = []
         number = (service.size - first) // CYCLE
-        while service.size + len(pending) < entries:
-            pending.extend(cycle(keys.admin, number, service.size + len(pending)))
-            number += 1
-            if len(pending) >= CHUNK or service.size + len(pending) >= entries:
-                await service.register_atomic(pending)
-                pending = []
-                done = service.size - at_start
-                rate = done / (time.perf_counter() - started)
-                print(f"\r{service.size:>10,} entries, {rate:,.0f}/s", end="", flush=True)
+        # every cycle is admitted whole (100 entries), so each one's first index is known ahead
+        cycles = max(0, -(-(entries - service.size) // CYCLE))
+        jobs = [(number + k, service.size + k * CYCLE) for k in range(cycles)]
+        context = multiprocessing.get_context("fork")
+        with context.Pool(workers, _start_worker, (settings.data_dir,)) as pool:
+            pending: list[bytes] = []
+            for k, statements in enumerate(pool.imap(_signed_cycle, jobs, chunksize=4)):
+                pending.extend(statements)
+                if len(pending) >= CHUNK or k == len(jobs) - 1:
+                    await service.register_atomic(pending)
+                    pending = []
+                    done = service.size - at_start
+                    rate = done / (time.perf_counter() - started)
+                    print(f"\r{service.size:>10,} entries, {rate:,.0f}/s", end="", flush=True)
         print()
     finally:
         await service.close()
 
 
-async def generate(home: Path, entries: int, database_url: str | None) -> Settings:
+async def generate(
+    home: Path, entries: int, database_url: str | None, workers: int = 1
+) -> Settings:
     """Make (or grow) the benchmark registry in ``home`` to at least ``entries`` entries."""
     home.mkdir(parents=True, exist_ok=True)
     settings = settings_for(home, database_url)
@@ -258,7 +287,7 @@ async def generate(home: Path, entries: int, database_url: str | None) -> Settin
     started = time.perf_counter()
     await load_demo(settings, only_if_empty=True, now=DEMO_NOW)
     print(f"demo loaded in {time.perf_counter() - started:.1f} s")
-    await grow(settings, keys, entries)
+    await grow(settings, keys, entries, workers)
     print(f"{entries:,} entries in {time.perf_counter() - started:.1f} s")
     return settings
 
@@ -268,8 +297,11 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=100_000)
     parser.add_argument("--home", type=Path, required=True)
     parser.add_argument("--database-url")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="processes signing the clients' statements"
+    )
     args = parser.parse_args()
-    asyncio.run(generate(args.home, args.entries, args.database_url))
+    asyncio.run(generate(args.home, args.entries, args.database_url, args.workers))
 
 
 if __name__ == "__main__":
