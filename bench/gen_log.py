@@ -226,19 +226,18 @@ def day(seconds: int) -> str:
     return dt.datetime.fromtimestamp(seconds, wib).date().isoformat()
 
 
-_WORKER_ADMIN: CoseSigner | None = None
+_WORKER: dict[str, CoseSigner] = {}
+"""In a signing worker: the operator's key."""
 
 
 def _start_worker(data_dir: Path) -> None:
     """A signing worker opens the operator's key once (as the registry does)."""
-    global _WORKER_ADMIN
-    _WORKER_ADMIN = open_keys(data_dir, PASSPHRASE, ORIGIN).admin
+    _WORKER["admin"] = open_keys(data_dir, PASSPHRASE, ORIGIN).admin
 
 
 def _signed_cycle(job: tuple[int, int]) -> list[bytes]:
     """The signed statements of cycle ``job[0]`` starting at log index ``job[1]`` (in a worker)."""
-    assert _WORKER_ADMIN is not None
-    return list(cycle(_WORKER_ADMIN, *job))
+    return list(cycle(_WORKER["admin"], *job))
 
 
 async def grow(settings: Settings, keys: OperatorKeys, entries: int, workers: int) -> None:

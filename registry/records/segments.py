@@ -32,8 +32,9 @@ class SealedSegments:
         await self._store.put_fact_segment(record)
 
     async def forget_except(self, format: str) -> int:
-        """Delete the segments of every other format."""
-        return await self._store.drop_fact_segments_except(format)
+        """Delete the compliance segments of every other format (the key directory's
+        snapshot, :mod:`registry.records.saved_keys`, is kept)."""
+        return await self._store.drop_fact_segments_except(format, "compliance-")
 
     def root(self, size: int) -> bytes | None:
         """The root of the checked tree at ``size``; None past the latest checkpoint."""

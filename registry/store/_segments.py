@@ -44,8 +44,11 @@ class SegmentsMixin:
                 )
             )
 
-    async def drop_fact_segments_except(self, format: str) -> int:
-        """Delete the segments of every format but ``format`` (left by an older release)."""
-        query = delete(FACT_SEGMENTS).where(FACT_SEGMENTS.c.format != format)
+    async def drop_fact_segments_except(self, format: str, family: str = "") -> int:
+        """Delete the segments of every format but ``format`` (left by an older release)
+        whose format starts with ``family`` (those of other kinds of state are kept)."""
+        query = delete(FACT_SEGMENTS).where(
+            FACT_SEGMENTS.c.format != format, FACT_SEGMENTS.c.format.startswith(family)
+        )
         async with self._engine.begin() as connection:
             return int((await connection.execute(query)).rowcount)
