@@ -68,7 +68,7 @@ class DerivedTables:
     alarm: TamperAlarm
     restored_to: int = 0
     """Entries below this were restored from a saved snapshot rather than derived at start
-    (:mod:`registry.records.saved_keys`)."""
+    (:mod:`registry.records.saved_state`)."""
 
     def derive(
         self,

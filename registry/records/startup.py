@@ -33,7 +33,7 @@ from registry.log.integrity import LogContradiction, check_pinned, check_stored_
 from registry.log.pin import CheckpointPin, pin_path
 from registry.log.state import LogState
 from registry.log.tree import MerkleTree
-from registry.records import saved_keys
+from registry.records import saved_state
 from registry.records.derived import DERIVING_TYPES, DerivedTables
 from registry.records.directory import KeyDirectory, RevokedEntries
 from registry.records.log_key_rotation import derive_log_keys
@@ -91,7 +91,7 @@ async def load_log(
     state = LogState(settings.origin, keys.log, keys.note)
     tables = DerivedTables(KeyDirectory(), RevokedEntries(), TamperAlarm())
     snapshot = await read_checked_log(store)
-    sealer = keys.log.sealer(saved_keys.PURPOSE)
+    sealer = keys.log.sealer(saved_state.PURPOSE)
     await extend_restoring(store, state, snapshot, latest_signer(keys, snapshot), tables, sealer)
     if pin is not None and pinned is not None:
         check_pinned(state.tree, pinned, str(pin.path))
@@ -165,7 +165,7 @@ async def extend_restoring(
 ) -> None:
     """At start, on an empty ``state``: as :func:`extend_derived`, but the keys and
     revocations of the entries below a trusted saved snapshot are restored from it
-    (:mod:`registry.records.saved_keys`) rather than derived; a start that derived many
+    (:mod:`registry.records.saved_state`) rather than derived; a start that derived many
     entries past it saves a new one.
 
     The tree is checked first (the snapshot's root is checked against it); if the
@@ -176,7 +176,7 @@ async def extend_restoring(
         await extend_derived(store, state, snapshot, log_key, tables)
         return
     extend_checked(state, snapshot, log_key)
-    restored = await saved_keys.restore(store, state, sealer)
+    restored = await saved_state.restore(store, state, sealer)
     if restored is not None:
         for key in restored.keys:
             tables.directory.apply(key)
@@ -189,8 +189,8 @@ async def extend_restoring(
     records = await store.entries_of_types(DERIVING_TYPES, start, size)
     stored_revoked = await store.revoked_entries_between(start, size)
     tables.derive(state, records, snapshot.key_changes, stored_revoked)
-    if size - start >= saved_keys.EVERY:
-        await saved_keys.save(store, state, sealer, tables.directory, tables.revoked)
+    if size - start >= saved_state.EVERY:
+        await saved_state.save(store, state, sealer, tables.directory, tables.revoked)
 
 
 class Pinning:

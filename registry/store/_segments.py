@@ -44,11 +44,11 @@ class SegmentsMixin:
                 )
             )
 
-    async def drop_fact_segments_except(self, format: str, family: str = "") -> int:
-        """Delete the segments of every format but ``format`` (left by an older release)
-        whose format starts with ``family`` (those of other kinds of state are kept)."""
-        query = delete(FACT_SEGMENTS).where(
-            FACT_SEGMENTS.c.format != format, FACT_SEGMENTS.c.format.startswith(family)
-        )
+    async def drop_fact_segments_except(self, format: str, keep: tuple[str, ...] = ()) -> int:
+        """Delete the segments of every format but ``format`` (left by an older release),
+        except those whose format starts with one of ``keep`` (other kinds of state)."""
+        query = delete(FACT_SEGMENTS).where(FACT_SEGMENTS.c.format != format)
+        for prefix in keep:
+            query = query.where(~FACT_SEGMENTS.c.format.startswith(prefix))
         async with self._engine.begin() as connection:
             return int((await connection.execute(query)).rowcount)

@@ -1,9 +1,10 @@
-"""The key directory saved, sealed, at start: restored only when the registry vouches for it.
+"""Derived state saved, sealed, at start: restored only when the registry vouches for it.
 
-Every start here saves a snapshot (``EVERY`` is 1), so the next start restores
-who may sign and what no longer stands from it and derives only the entries
-after it.  What a restart holds must equal what a derivation from every entry
-gives; a snapshot edited straight in the database (its bytes, its seal), or a
+Every start here saves its snapshots (``EVERY`` is 1), so the next start restores
+who may sign and what no longer stands (and the sequencer's filter of signed
+contents) from them and derives only the entries after them.  What a restart
+holds must equal what a derivation from every entry gives; a snapshot edited
+straight in the database (its bytes, its seal), or a
 sealed snapshot of another log of the same operator, must not be restored: the
 start derives everything again and the edit moves nothing.
 """
@@ -12,14 +13,17 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import zlib
 from typing import Any
 
+import msgspec
 import pytest
 from sqlalchemy import delete, select, update
 
 from registry.config import Settings
-from registry.records import saved_keys
+from registry.records import saved_state
 from registry.records.operator import OperatorKeys, create_keys
+from registry.records.seen import SeenStatements
 from registry.records.service import RegistryService
 from registry.store.engine import create_engine
 from registry.store.models import FactSegmentRecord
@@ -41,7 +45,7 @@ def operator(settings: Settings) -> OperatorKeys:
 
 @pytest.fixture(autouse=True)
 def every_start_saves(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(saved_keys, "EVERY", 1)
+    monkeypatch.setattr(saved_state, "EVERY", 1)
 
 
 RESTORED_TO: list[int] = []
@@ -67,10 +71,12 @@ def restored_to() -> int:
     return RESTORED_TO[-1]
 
 
-async def _snapshot(settings: Settings) -> FactSegmentRecord | None:
+async def _snapshot(
+    settings: Settings, format: str = saved_state.FORMAT
+) -> FactSegmentRecord | None:
     store = Store.open(settings.database_url)
     try:
-        return await store.fact_segment(saved_keys.FORMAT, 0)
+        return await store.fact_segment(format, 0)
     finally:
         await store.close()
 
@@ -85,7 +91,7 @@ def derived_from_every_entry(
     settings: Settings, operator: OperatorKeys
 ) -> tuple[list[Any], list[Any]]:
     """What a start holds with no snapshot to restore (it derives every entry)."""
-    edit(settings, delete(FACT_SEGMENTS).where(FACT_SEGMENTS.c.format == saved_keys.FORMAT))
+    edit(settings, delete(FACT_SEGMENTS).where(FACT_SEGMENTS.c.format == saved_state.FORMAT))
     return held(settings, operator)
 
 
@@ -126,9 +132,9 @@ def test_entries_after_the_snapshot_are_derived(settings: Settings, operator: Op
 
 
 def _another_role(data: bytes) -> bytes:
-    keys, revoked = saved_keys.decode(data)
+    keys, revoked = saved_state.decode(data)
     keys = [dataclasses.replace(k, role="recommender") if k.role == "ppk" else k for k in keys]
-    return saved_keys.encode(keys, revoked)
+    return saved_state.encode(keys, revoked)
 
 
 def test_a_snapshot_whose_bytes_were_edited_is_not_restored(
@@ -140,7 +146,7 @@ def test_a_snapshot_whose_bytes_were_edited_is_not_restored(
     edit(
         settings,
         update(FACT_SEGMENTS)
-        .where(FACT_SEGMENTS.c.format == saved_keys.FORMAT)
+        .where(FACT_SEGMENTS.c.format == saved_state.FORMAT)
         .values(data=edited),
     )
     assert held(settings, operator) == truth
@@ -155,7 +161,7 @@ def test_a_snapshot_whose_seal_was_edited_is_not_restored(
     edit(
         settings,
         update(FACT_SEGMENTS)
-        .where(FACT_SEGMENTS.c.format == saved_keys.FORMAT)
+        .where(FACT_SEGMENTS.c.format == saved_state.FORMAT)
         .values(seal=bytes(32)),
     )
     assert held(settings, operator) == truth
@@ -171,12 +177,12 @@ def test_a_sealed_snapshot_of_another_tree_is_not_restored(
     truth = held(settings, operator)
     saved = snapshot(settings)
     data, root = _another_role(saved.data), bytes(32)
-    sealer = operator.log.sealer(saved_keys.PURPOSE)
-    seal = sealer.seal(saved_keys.sealed_message(saved.format, saved.end_idx, root, data))
+    sealer = operator.log.sealer(saved_state.PURPOSE)
+    seal = sealer.seal(saved_state.sealed_message(saved.format, saved.end_idx, root, data))
     edit(
         settings,
         update(FACT_SEGMENTS)
-        .where(FACT_SEGMENTS.c.format == saved_keys.FORMAT)
+        .where(FACT_SEGMENTS.c.format == saved_state.FORMAT)
         .values(data=data, root=root, seal=seal),
     )
     assert held(settings, operator) == truth
@@ -200,4 +206,58 @@ def test_the_compliance_index_keeps_the_snapshot_when_it_drops_other_formats(
     with running(settings, operator) as registry:
         response = registry.client.get("/api/compliance/national")
         assert response.status_code == 200, response.text
-    assert saved_keys.FORMAT in asyncio.run(_formats(settings))
+    assert saved_state.FORMAT in asyncio.run(_formats(settings))
+
+
+# -- the sequencer's Bloom filter of signed contents ----------------------------------------
+
+
+async def _seen(settings: Settings, operator: OperatorKeys) -> tuple[int, int, list[bytes]]:
+    service = await RegistryService.open(settings, operator)
+    try:
+        assert service.is_sequencer
+        return service.registrar.seen.state()
+    finally:
+        await service.close()
+
+
+def seen(settings: Settings, operator: OperatorKeys) -> tuple[int, int, list[bytes]]:
+    """The sequencer's filter once started."""
+    return asyncio.run(_seen(settings, operator))
+
+
+async def _contents(settings: Settings) -> list[bytes]:
+    store = Store.open(settings.database_url)
+    try:
+        return await store.content_sha256s()
+    finally:
+        await store.close()
+
+
+def test_a_restart_restores_the_filter_a_build_from_every_entry_gives(
+    settings: Settings, operator: OperatorKeys
+) -> None:
+    history(settings, operator)
+    restored = seen(settings, operator)
+    assert asyncio.run(_snapshot(settings, saved_state.SEEN_FORMAT)) is not None
+    filter_ = SeenStatements.restored(*restored)
+    assert all(filter_.may_contain(d) for d in asyncio.run(_contents(settings)))
+    edit(settings, delete(FACT_SEGMENTS).where(FACT_SEGMENTS.c.format == saved_state.SEEN_FORMAT))
+    assert seen(settings, operator) == restored
+
+
+def test_a_filter_snapshot_with_bits_cleared_in_the_database_is_not_restored(
+    settings: Settings, operator: OperatorKeys
+) -> None:
+    """Cleared bits would answer "certainly new" for statements the log has."""
+    history(settings, operator)
+    truth = seen(settings, operator)
+    empty = SeenStatements().state()
+    data = zlib.compress(msgspec.msgpack.encode(empty), 1)
+    edit(
+        settings,
+        update(FACT_SEGMENTS)
+        .where(FACT_SEGMENTS.c.format == saved_state.SEEN_FORMAT)
+        .values(data=data),
+    )
+    assert seen(settings, operator) == truth
