@@ -1,6 +1,6 @@
 """Build a realistic log of N entries into a database, for the scale benchmark (bench_scale.py).
 
-    python bench/gen_log.py --entries 100000 --home /tmp/scale-100k [--database-url URL]
+    python bench/gen_log.py --entries 100000 --home /tmp/s100k [--database-url URL] [--workers N]
 
 The log starts as the demo does (`registry demo`: 8,128 statements of the
 articles' history, its templates, offices, reports, recommendations,
@@ -16,10 +16,14 @@ regencies, each a cycle of 100 statements in about the demo's proportions:
     (the rest: 11 more declarations of the regency's PPK and ASN)
 
 Every statement is signed (Ed25519, deterministic keys derived from labels)
-and registered in-process through ``RegistryService.register_atomic`` in
-chunks of 2,000: the registry itself admits each one (its policy, its
-signatures, receipts and checkpoints), so the log is valid by construction:
-``registry audit`` and every verifier accept it.  Enforcement steps are left
+by ``--workers`` processes (the clients' side: building and signing each
+statement, ahead of the registry) and registered in-process through
+``RegistryService.register_atomic`` in chunks of 2,000: the registry itself
+admits each one (its policy, its signatures, receipts and checkpoints), so
+the log is valid by construction: ``registry audit`` and every verifier accept
+it.  The statements are history (dated from 2024): the registry is given a
+maximum statement age long enough to take them.  About 1,800 entries a second
+on a quiet core of this machine, 310 to 370 under a load average of 14.  Enforcement steps are left
 out of the synthetic part (their order rules need the overdue history the
 demo models); the demo part has them.  Running it again on the same home
 goes on from where the log is.  Prints progress and the rate; asserts nothing.
