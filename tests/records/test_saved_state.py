@@ -87,6 +87,11 @@ def snapshot(settings: Settings) -> FactSegmentRecord:
     return found
 
 
+def rewrite(settings: Settings, format: str, **values: Any) -> None:
+    """Change the saved snapshot of ``format`` straight in the database."""
+    edit(settings, update(FACT_SEGMENTS).where(FACT_SEGMENTS.c.format == format).values(values))
+
+
 def derived_from_every_entry(
     settings: Settings, operator: OperatorKeys
 ) -> tuple[list[Any], list[Any]]:
@@ -143,12 +148,7 @@ def test_a_snapshot_whose_bytes_were_edited_is_not_restored(
     history(settings, operator)
     truth = held(settings, operator)
     edited = _another_role(snapshot(settings).data)
-    edit(
-        settings,
-        update(FACT_SEGMENTS)
-        .where(FACT_SEGMENTS.c.format == saved_state.FORMAT)
-        .values(data=edited),
-    )
+    rewrite(settings, saved_state.FORMAT, data=edited)
     assert held(settings, operator) == truth
     assert restored_to() == 0
 
@@ -158,12 +158,7 @@ def test_a_snapshot_whose_seal_was_edited_is_not_restored(
 ) -> None:
     history(settings, operator)
     truth = held(settings, operator)
-    edit(
-        settings,
-        update(FACT_SEGMENTS)
-        .where(FACT_SEGMENTS.c.format == saved_state.FORMAT)
-        .values(seal=bytes(32)),
-    )
+    rewrite(settings, saved_state.FORMAT, seal=bytes(32))
     assert held(settings, operator) == truth
     assert restored_to() == 0
 
@@ -179,12 +174,7 @@ def test_a_sealed_snapshot_of_another_tree_is_not_restored(
     data, root = _another_role(saved.data), bytes(32)
     sealer = operator.log.sealer(saved_state.PURPOSE)
     seal = sealer.seal(saved_state.sealed_message(saved.format, saved.end_idx, root, data))
-    edit(
-        settings,
-        update(FACT_SEGMENTS)
-        .where(FACT_SEGMENTS.c.format == saved_state.FORMAT)
-        .values(data=data, root=root, seal=seal),
-    )
+    rewrite(settings, saved_state.FORMAT, data=data, root=root, seal=seal)
     assert held(settings, operator) == truth
     assert restored_to() == 0
 
@@ -254,10 +244,5 @@ def test_a_filter_snapshot_with_bits_cleared_in_the_database_is_not_restored(
     truth = seen(settings, operator)
     empty = SeenStatements().state()
     data = zlib.compress(msgspec.msgpack.encode(empty), 1)
-    edit(
-        settings,
-        update(FACT_SEGMENTS)
-        .where(FACT_SEGMENTS.c.format == saved_state.SEEN_FORMAT)
-        .values(data=data),
-    )
+    rewrite(settings, saved_state.SEEN_FORMAT, data=data)
     assert seen(settings, operator) == truth
