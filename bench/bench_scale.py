@@ -30,6 +30,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
+import hashlib
 import math
 import os
 import random
@@ -45,7 +47,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gen_log import ORIGIN, PASSPHRASE, generate, settings_for
+from gen_log import ORIGIN, PASSPHRASE, generate, settings_for, signer
 
 from registry.compliance.service import ComplianceService
 from registry.config import Settings, settings_environment
@@ -54,6 +56,7 @@ from registry.records.service import RegistryService
 from registry.store.repository import Store
 
 SAMPLES = 200
+REGISTRATIONS = 20
 START_TIMEOUT_S = 600.0
 
 
@@ -69,6 +72,12 @@ class Run:
     receipt_cached_ms: float = 0.0
     inclusion_ms: float = 0.0
     consistency_ms: float = 0.0
+    statement_ms: float = 0.0
+    tile_ms: float = 0.0
+    search_ms: float = 0.0
+    registration_ms: float = 0.0
+    audit_s: float = 0.0
+    """``registry audit --no-receipts`` of the whole database (0: not run at this size)."""
     memory_mb: dict[str, float] = field(default_factory=dict)
 
 
@@ -189,6 +198,22 @@ def measure(home: Path, size: int) -> Run:
         run.consistency_ms = statistics.median(
             get(f"{base}/proofs/consistency?old={i + 1}")[0] * 1000 for i in picks
         )
+        run.statement_ms = statistics.median(
+            get(f"{base}/entries/{i}/statement")[0] * 1000 for i in picks
+        )
+        full_tiles = max(1, size // 256)
+        run.tile_ms = statistics.median(
+            get(f"{base}/tile/0/{tile_path(i * full_tiles // size)}")[0] * 1000 for i in picks
+        )
+        searches = [
+            f"{base}/api/entries?type=recommendation&limit=50",
+            f"{base}/api/entries?instansi=Pemerintah%20Banda%20Aceh%201&limit=50",
+            f"{base}/api/entries?type=follow-up&offset={max(0, size // 10)}&limit=50",
+        ]
+        run.search_ms = statistics.median(get(url)[0] * 1000 for url in searches * 5)
+        run.registration_ms = statistics.median(
+            post(f"{base}/entries", violation_report(n)) * 1000 for n in range(REGISTRATIONS)
+        )
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
@@ -197,6 +222,55 @@ def measure(home: Path, size: int) -> Run:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
     return run
+
+
+def tile_path(n: int) -> str:
+    """The tlog-tiles path of tile index ``n`` (``x001/234`` for 1234)."""
+    digits = f"{n:03d}"
+    digits = "0" * (-len(digits) % 3) + digits
+    groups = [digits[i : i + 3] for i in range(0, len(digits), 3)]
+    return "/".join([f"x{g}" for g in groups[:-1]] + groups[-1:])
+
+
+def violation_report(n: int) -> bytes:
+    """A new report by the benchmark's Bawaslu key, signed now (a registration of its own)."""
+    payload = {
+        "type": "report",
+        "case_number": f"BENCH.{time.time_ns()}.{n}",
+        "reporter": "Bawaslu Kabupaten",
+        "instansi": "Pemerintah Banda Aceh 1",
+        "subject_commitment": hashlib.sha256(f"bench {time.time_ns()} {n}".encode()).digest(),
+        "category": "social-media",
+        "description": "Membagikan materi kampanye pasangan calon",
+        "place": "Instagram",
+        "date": dt.datetime.now(dt.UTC).date().isoformat(),
+    }
+    return signer("bawaslu").sign_statement(payload, "bawaslu", int(time.time()))
+
+
+def post(url: str, body: bytes) -> float:
+    """Seconds taken by a POST of a COSE statement to ``url`` (which must answer 201)."""
+    request = urllib.request.Request(
+        url, data=body, headers={"content-type": "application/cose"}, method="POST"
+    )
+    started = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=600) as response:
+        response.read()
+        if response.status != 201:
+            raise RuntimeError(f"{url}: {response.status}")
+    return time.perf_counter() - started
+
+
+def audit(home: Path) -> float:
+    """Seconds ``registry audit --no-receipts`` takes over the whole database of ``home``."""
+    settings = settings_for(home)
+    env = {**os.environ, **settings_environment(settings)}
+    registry = str(Path(sys.executable).with_name("registry"))
+    started = time.perf_counter()
+    subprocess.run(
+        [registry, "audit", "--no-receipts"], env=env, check=True, stdout=subprocess.DEVNULL
+    )
+    return time.perf_counter() - started
 
 
 def ratio(value: float, smallest: float) -> str:
@@ -221,6 +295,11 @@ def report(sizes: list[int], runs: dict[int, list[Run]]) -> None:
         "receipt GET again median ms": lambda r: r.receipt_cached_ms,
         "inclusion proof median ms": lambda r: r.inclusion_ms,
         "consistency proof median ms": lambda r: r.consistency_ms,
+        "statement GET median ms": lambda r: r.statement_ms,
+        "tile GET median ms": lambda r: r.tile_ms,
+        "search (3 queries x5) median ms": lambda r: r.search_ms,
+        "registration (POST) median ms": lambda r: r.registration_ms,
+        "registry audit --no-receipts s": lambda r: r.audit_s,
     }
     for which, label in ((0, "1st start (no saved segments)"), (1, "2nd start (segments saved)")):
         print(f"\n{label}")
@@ -248,13 +327,20 @@ def main() -> None:
         help="instead of a first start without saved segments (each worker then rebuilds the"
         " index in turn), rebuild it once in this process, timed, and serve the second start only",
     )
+    parser.add_argument(
+        "--audit-max",
+        type=int,
+        default=100_000,
+        help="run `registry audit` on logs up to this size (it reads every entry: O(n))",
+    )
+    parser.add_argument("--workers", type=int, default=1, help="signing processes for gen_log")
     args = parser.parse_args()
     sizes = sorted(args.sizes)
     runs: dict[int, list[Run]] = {}
     for size in sizes:
         home = args.home / str(size)
         if not (home / "registry.sqlite3").exists():
-            asyncio.run(generate(home, size, None))
+            asyncio.run(generate(home, size, None, args.workers))
         asyncio.run(forget_segments(settings_for(home)))
         if args.in_process:
             built, restored = asyncio.run(rebuild_in_process(settings_for(home)))
@@ -267,7 +353,10 @@ def main() -> None:
             runs[size] = [again, again]
         else:
             runs[size] = [measure(home, size), measure(home, size)]
+        if size <= args.audit_max:
+            runs[size][1].audit_s = audit(home)
         first, second = runs[size]
+        print(f"load: {os.getloadavg()}", flush=True)
         print(
             f"{size:,}: start {first.start_s:.1f} s / {second.start_s:.1f} s,"
             f" first figure {first.first_figure_s:.2f} s / {second.first_figure_s:.2f} s",

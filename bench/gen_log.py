@@ -1,6 +1,6 @@
 """Build a realistic log of N entries into a database, for the scale benchmark (bench_scale.py).
 
-    python bench/gen_log.py --entries 100000 --home /tmp/scale-100k [--database-url URL]
+    python bench/gen_log.py --entries 100000 --home /tmp/s100k [--database-url URL] [--workers N]
 
 The log starts as the demo does (`registry demo`: 8,128 statements of the
 articles' history, its templates, offices, reports, recommendations,
@@ -16,10 +16,14 @@ regencies, each a cycle of 100 statements in about the demo's proportions:
     (the rest: 11 more declarations of the regency's PPK and ASN)
 
 Every statement is signed (Ed25519, deterministic keys derived from labels)
-and registered in-process through ``RegistryService.register_atomic`` in
-chunks of 2,000: the registry itself admits each one (its policy, its
-signatures, receipts and checkpoints), so the log is valid by construction:
-``registry audit`` and every verifier accept it.  Enforcement steps are left
+by ``--workers`` processes (the clients' side: building and signing each
+statement, ahead of the registry) and registered in-process through
+``RegistryService.register_atomic`` in chunks of 2,000: the registry itself
+admits each one (its policy, its signatures, receipts and checkpoints), so
+the log is valid by construction: ``registry audit`` and every verifier accept
+it.  The statements are history (dated from 2024): the registry is given a
+maximum statement age long enough to take them.  About 1,800 entries a second
+on a quiet core of this machine, 310 to 370 under a load average of 14.  Enforcement steps are left
 out of the synthetic part (their order rules need the overdue history the
 demo models); the demo part has them.  Running it again on the same home
 goes on from where the log is.  Prints progress and the rate; asserts nothing.
@@ -31,6 +35,7 @@ import argparse
 import asyncio
 import datetime as dt
 import hashlib
+import multiprocessing
 import sys
 import time
 from collections.abc import Iterator
@@ -58,6 +63,8 @@ T0 = 1_704_067_200  # 2024-01-01 UTC: the synthetic statements' issue times star
 PACT_SHA256 = hashlib.sha256(data.PACT_TEXT.encode()).digest()
 DECLARATION_SHA256 = hashlib.sha256(data.DECLARATION_TEXT.encode()).digest()
 ELECTIONS = ("pemilu-2024", "pilkada-2024")
+HISTORY_HOURS = 24 * 365 * 100
+"""The log is history (statements dated from 2024 on): the registry is told to take it."""
 
 
 def settings_for(home: Path, database_url: str | None = None) -> Settings:
@@ -67,6 +74,7 @@ def settings_for(home: Path, database_url: str | None = None) -> Settings:
         data_dir=home / "data",
         origin=ORIGIN,
         admin_passphrase=PASSPHRASE,
+        max_statement_age_hours=HISTORY_HOURS,
     )
 
 
@@ -121,7 +129,7 @@ def cycle(admin: CoseSigner, number: int, base: int) -> Iterator[bytes]:
     yield admin.sign_statement(
         enrolment(
             ppk, "ppk", f"Bupati {number}", instansi, province=province,
-            head_type="acting" if number % 3 == 0 else "definitive", jabatan="Bupati",
+            head_type="pj" if number % 3 == 0 else "definitive", jabatan="Bupati",
         ),
         "operator",
         t,
@@ -143,7 +151,7 @@ def cycle(admin: CoseSigner, number: int, base: int) -> Iterator[bytes]:
                 "instansi": instansi,
                 "province": province,
                 "subject_commitment": hashlib.sha256(f"subject {number} {r}".encode()).digest(),
-                "category": "Kampanye melalui media sosial",
+                "category": "social-media",
                 "description": "Membagikan materi kampanye pasangan calon",
                 "place": "Instagram",
                 "date": today,
@@ -162,7 +170,7 @@ def cycle(admin: CoseSigner, number: int, base: int) -> Iterator[bytes]:
                 "instansi": instansi,
                 "ppk_kid": ppk.kid,
                 "subject_commitment": hashlib.sha256(f"subject {number} {r}".encode()).digest(),
-                "category": "Kampanye melalui media sosial",
+                "category": "social-media",
                 "sanction": ("moral", "medium", "heavy")[r % 3],
                 "deadline": day(t + 14 * 86_400),
                 "report": reports[r],
@@ -226,8 +234,26 @@ def day(seconds: int) -> str:
     return dt.datetime.fromtimestamp(seconds, wib).date().isoformat()
 
 
-async def grow(settings: Settings, keys: OperatorKeys, entries: int) -> None:
-    """Register synthetic cycles until the log holds at least ``entries`` (whole cycles)."""
+_WORKER: dict[str, CoseSigner] = {}
+"""In a signing worker: the operator's key."""
+
+
+def _start_worker(data_dir: Path) -> None:
+    """A signing worker opens the operator's key once (as the registry does)."""
+    _WORKER["admin"] = open_keys(data_dir, PASSPHRASE, ORIGIN).admin
+
+
+def _signed_cycle(job: tuple[int, int]) -> list[bytes]:
+    """The signed statements of cycle ``job[0]`` starting at log index ``job[1]`` (in a worker)."""
+    return list(cycle(_WORKER["admin"], *job))
+
+
+async def grow(settings: Settings, keys: OperatorKeys, entries: int, workers: int) -> None:
+    """Register synthetic cycles until the log holds at least ``entries`` (whole cycles).
+
+    The clients' side (building and signing each statement) runs in ``workers``
+    processes, ahead of the registry, which admits chunk after chunk in this one.
+    """
     service = await RegistryService.open(settings, keys)
     try:
         marker = await service.get_meta("bench-scale")
@@ -237,23 +263,29 @@ async def grow(settings: Settings, keys: OperatorKeys, entries: int) -> None:
             marker = str(service.size)
         first = int(marker)
         started, at_start = time.perf_counter(), service.size
-        pending: list[bytes] = []
         number = (service.size - first) // CYCLE
-        while service.size + len(pending) < entries:
-            pending.extend(cycle(keys.admin, number, service.size + len(pending)))
-            number += 1
-            if len(pending) >= CHUNK or service.size + len(pending) >= entries:
-                await service.register_atomic(pending)
-                pending = []
-                done = service.size - at_start
-                rate = done / (time.perf_counter() - started)
-                print(f"\r{service.size:>10,} entries, {rate:,.0f}/s", end="", flush=True)
+        # every cycle is admitted whole (100 entries), so each one's first index is known ahead
+        cycles = max(0, -(-(entries - service.size) // CYCLE))
+        jobs = [(number + k, service.size + k * CYCLE) for k in range(cycles)]
+        context = multiprocessing.get_context("fork")
+        with context.Pool(workers, _start_worker, (settings.data_dir,)) as pool:
+            pending: list[bytes] = []
+            for k, statements in enumerate(pool.imap(_signed_cycle, jobs, chunksize=4)):
+                pending.extend(statements)
+                if len(pending) >= CHUNK or k == len(jobs) - 1:
+                    await service.register_atomic(pending)
+                    pending = []
+                    done = service.size - at_start
+                    rate = done / (time.perf_counter() - started)
+                    print(f"\r{service.size:>10,} entries, {rate:,.0f}/s", end="", flush=True)
         print()
     finally:
         await service.close()
 
 
-async def generate(home: Path, entries: int, database_url: str | None) -> Settings:
+async def generate(
+    home: Path, entries: int, database_url: str | None, workers: int = 1
+) -> Settings:
     """Make (or grow) the benchmark registry in ``home`` to at least ``entries`` entries."""
     home.mkdir(parents=True, exist_ok=True)
     settings = settings_for(home, database_url)
@@ -262,7 +294,7 @@ async def generate(home: Path, entries: int, database_url: str | None) -> Settin
     started = time.perf_counter()
     await load_demo(settings, only_if_empty=True, now=DEMO_NOW)
     print(f"demo loaded in {time.perf_counter() - started:.1f} s")
-    await grow(settings, keys, entries)
+    await grow(settings, keys, entries, workers)
     print(f"{entries:,} entries in {time.perf_counter() - started:.1f} s")
     return settings
 
@@ -272,8 +304,11 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=100_000)
     parser.add_argument("--home", type=Path, required=True)
     parser.add_argument("--database-url")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="processes signing the clients' statements"
+    )
     args = parser.parse_args()
-    asyncio.run(generate(args.home, args.entries, args.database_url))
+    asyncio.run(generate(args.home, args.entries, args.database_url, args.workers))
 
 
 if __name__ == "__main__":

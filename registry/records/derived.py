@@ -66,6 +66,9 @@ class DerivedTables:
     directory: KeyDirectory
     revoked: RevokedEntries
     alarm: TamperAlarm
+    restored_to: int = 0
+    """Entries below this were restored from a saved snapshot rather than derived at start
+    (:mod:`registry.records.saved_state`)."""
 
     def derive(
         self,
@@ -119,6 +122,13 @@ class DerivedTables:
                     stored_value, derived_value = getattr(row, name), getattr(key, name)
                     if stored_value != derived_value:
                         self._differs(where, name, _shown(stored_value), _shown(derived_value))
+
+    def compare_revoked(
+        self, stored: Sequence[RevokedEntryRecord], derived: Sequence[RevokedEntryRecord]
+    ) -> None:
+        """Report each difference between the ``revoked_entries`` rows and ``derived``
+        (revocations restored from a trusted snapshot rather than derived now)."""
+        self._compare_revoked(stored, derived)
 
     def _compare_revoked(
         self, stored: Sequence[RevokedEntryRecord], derived: Sequence[RevokedEntryRecord]

@@ -35,9 +35,11 @@ from registry.records.log_key_rotation import admitted_rotation
 from registry.records.pipeline import AppendedBatch, WritePipeline
 from registry.records.policy import MAX_STATEMENT_AGE_S, Admission, admit
 from registry.records.references import LogView, prefetch
+from registry.records.saved_state import load_seen
 from registry.records.schemas import LogKeyRotation, Record
 from registry.records.seen import SeenStatements
 from registry.records.verified import EntryChecker, TamperAlarm, VerifiedEntries
+from registry.signing.seal import Sealer
 from registry.store.models import CheckpointRecord, EntryRecord
 from registry.store.repository import Store
 from registry.verify.cbor import MAX_CBOR_SIZE, decode
@@ -142,6 +144,8 @@ class Registrar:
         self._task: asyncio.Task[None] | None = None
         self.pipeline = WritePipeline(state)
         self.seen = SeenStatements()
+        self.seen_sealer: Sealer | None = None
+        """Seals the snapshot of :attr:`seen` (``registry.records.saved_state``), if kept."""
         self.on_commit: list[Callable[[list[EntryRecord]], None]] = []
         self.pin: Callable[[CheckpointRecord], Awaitable[None]] | None = None
         """Keeps each committed checkpoint outside the database before anyone sees it
@@ -150,7 +154,7 @@ class Registrar:
     async def start(self) -> None:
         """Start the sequencing task (once the log in memory is the log on disk)."""
         if self._task is None:
-            self.seen = SeenStatements(await self.store.content_sha256s())
+            self.seen = await load_seen(self.store, self.state, self.seen_sealer)
             self._task = asyncio.create_task(self._run(), name="registry-sequencer")
 
     async def stop(self) -> None:

@@ -37,6 +37,25 @@ class SeenStatements:
         for digest in digests:
             self.add(digest)
 
+    @classmethod
+    def restored(cls, capacity: int, count: int, arrays: list[bytes]) -> SeenStatements:
+        """The filter whose :meth:`state` was ``(capacity, count, arrays)``.
+
+        Raises ``ValueError`` if they are not one (an array's size not a power of two).
+        """
+        if not arrays or any(len(a) < 1 or len(a) & (len(a) - 1) for a in arrays):
+            raise ValueError("a filter's arrays are powers of two bytes long")
+        if not 0 <= count <= capacity:
+            raise ValueError("a filter holds at most its capacity")
+        seen = cls(capacity=FIRST_CAPACITY)
+        seen._arrays = [(bytearray(a), len(a) * 8 - 1) for a in arrays]
+        seen._capacity, seen._count = capacity, count
+        return seen
+
+    def state(self) -> tuple[int, int, list[bytes]]:
+        """(capacity of the newest array, digests in it, every array's bytes), to save it."""
+        return self._capacity, self._count, [bytes(array) for array, _ in self._arrays]
+
     def _add_array(self, capacity: int) -> None:
         bits = 1 << max(3, (capacity * BITS_PER_ENTRY - 1).bit_length())
         self._arrays.append((bytearray(bits // 8), bits - 1))

@@ -8,6 +8,7 @@ seal under a key derived from the log key (:mod:`registry.signing.seal`).
 from __future__ import annotations
 
 from registry.log.state import LogState
+from registry.records import saved_state
 from registry.signing.seal import Sealer
 from registry.store.models import FactSegmentRecord
 from registry.store.repository import Store
@@ -32,8 +33,9 @@ class SealedSegments:
         await self._store.put_fact_segment(record)
 
     async def forget_except(self, format: str) -> int:
-        """Delete the segments of every other format."""
-        return await self._store.drop_fact_segments_except(format)
+        """Delete the compliance segments of every other format (the key directory's
+        snapshot, :mod:`registry.records.saved_state`, is kept)."""
+        return await self._store.drop_fact_segments_except(format, saved_state.KINDS)
 
     def root(self, size: int) -> bytes | None:
         """The root of the checked tree at ``size``; None past the latest checkpoint."""

@@ -30,7 +30,7 @@ from registry.log.tiles import (
     tile_bytes,
 )
 from registry.log.tree import ProofRequestError
-from registry.records import cluster, views
+from registry.records import cluster, saved_state, views
 from registry.records.complaints import Complaints
 from registry.records.custodial import Clock, CustodialSigning, wall_clock_ms
 from registry.records.derived import DerivedTables
@@ -166,6 +166,7 @@ class RegistryService:
             batch_wait_ms=settings.batch_wait_ms,
             max_statement_age_s=settings.max_statement_age_hours * 3600,
         )
+        registrar.seen_sealer = keys.log.sealer(saved_state.PURPOSE)
         service = cls(settings, store, keys, state, tables, registrar)
         service.pinning = None if pin is None else Pinning(pin, state)
         registrar.on_commit.append(service._remember_committed)

@@ -33,11 +33,13 @@ from registry.log.integrity import LogContradiction, check_pinned, check_stored_
 from registry.log.pin import CheckpointPin, pin_path
 from registry.log.state import LogState
 from registry.log.tree import MerkleTree
+from registry.records import saved_state
 from registry.records.derived import DERIVING_TYPES, DerivedTables
 from registry.records.directory import KeyDirectory, RevokedEntries
 from registry.records.log_key_rotation import derive_log_keys
 from registry.records.operator import OperatorKeys
 from registry.records.verified import EntryChecker, TamperAlarm
+from registry.signing.seal import Sealer
 from registry.store.engine import in_memory
 from registry.store.errors import DamagedLog
 from registry.store.migrate import upgrade
@@ -89,7 +91,8 @@ async def load_log(
     state = LogState(settings.origin, keys.log, keys.note)
     tables = DerivedTables(KeyDirectory(), RevokedEntries(), TamperAlarm())
     snapshot = await read_checked_log(store)
-    await extend_derived(store, state, snapshot, latest_signer(keys, snapshot), tables)
+    sealer = keys.log.sealer(saved_state.PURPOSE)
+    await extend_restoring(store, state, snapshot, latest_signer(keys, snapshot), tables, sealer)
     if pin is not None and pinned is not None:
         check_pinned(state.tree, pinned, str(pin.path))
     if keys.standby is not None:
@@ -150,6 +153,44 @@ async def extend_derived(
         tables.derive(state, records, snapshot.key_changes, stored_revoked)
 
     extend_checked(state, snapshot, log_key, derive)
+
+
+async def extend_restoring(
+    store: Store,
+    state: LogState,
+    snapshot: LogSnapshot,
+    log_key: VerifierKey,
+    tables: DerivedTables,
+    sealer: Sealer,
+) -> None:
+    """At start, on an empty ``state``: as :func:`extend_derived`, but the keys and
+    revocations of the entries below a trusted saved snapshot are restored from it
+    (:mod:`registry.records.saved_state`) rather than derived; a start that derived many
+    entries past it saves a new one.
+
+    The tree is checked first (the snapshot's root is checked against it); if the
+    derivation then refuses, the start is refused, as before.
+    """
+    start, size = snapshot.start, snapshot.size
+    if size <= start or start != 0:
+        await extend_derived(store, state, snapshot, log_key, tables)
+        return
+    extend_checked(state, snapshot, log_key)
+    restored = await saved_state.restore(store, state, sealer)
+    if restored is not None:
+        for key in restored.keys:
+            tables.directory.apply(key)
+        for revocation in restored.revoked:
+            tables.revoked.add(revocation)
+        stored = await store.revoked_entries_between(0, restored.end)
+        tables.compare_revoked(stored, restored.revoked)
+        start = tables.restored_to = restored.end
+        log.info("key directory: entries below %d restored from the saved snapshot", start)
+    records = await store.entries_of_types(DERIVING_TYPES, start, size)
+    stored_revoked = await store.revoked_entries_between(start, size)
+    tables.derive(state, records, snapshot.key_changes, stored_revoked)
+    if size - start >= saved_state.EVERY:
+        await saved_state.save(store, state, sealer, tables.directory, tables.revoked)
 
 
 class Pinning:

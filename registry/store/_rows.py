@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import fields
+from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Row, Table
@@ -35,11 +36,17 @@ def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+@cache
+def _names(cls: type[Any]) -> tuple[str, ...]:
+    """The field names of the record class ``cls`` (``fields`` costs as much as a row)."""
+    return tuple(f.name for f in fields(cls))
+
+
 def from_row(cls: type[R], row: Row[Any]) -> R:
     """Build the record ``cls`` from a row whose columns are named like its fields."""
     mapping = row._mapping
     factory: Callable[..., R] = cls
-    return factory(**{f.name: mapping[f.name] for f in fields(cls)})
+    return factory(**{name: mapping[name] for name in _names(cls)})
 
 
 def values_of(record: DataclassInstance) -> dict[str, Any]:

@@ -44,8 +44,11 @@ class SegmentsMixin:
                 )
             )
 
-    async def drop_fact_segments_except(self, format: str) -> int:
-        """Delete the segments of every format but ``format`` (left by an older release)."""
+    async def drop_fact_segments_except(self, format: str, keep: tuple[str, ...] = ()) -> int:
+        """Delete the segments of every format but ``format`` (left by an older release),
+        except those whose format starts with one of ``keep`` (other kinds of state)."""
         query = delete(FACT_SEGMENTS).where(FACT_SEGMENTS.c.format != format)
+        for prefix in keep:
+            query = query.where(~FACT_SEGMENTS.c.format.startswith(prefix))
         async with self._engine.begin() as connection:
             return int((await connection.execute(query)).rowcount)

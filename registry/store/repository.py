@@ -273,11 +273,12 @@ class Store(
         async with self._engine.connect() as connection:
             return await entries_between(connection, start, end)
 
-    async def content_sha256s(self) -> list[bytes]:
-        """The signed-content hash of every entry that has one, in log order (read at start)."""
+    async def content_sha256s(self, start: int = 0) -> list[bytes]:
+        """The signed-content hash of every entry from ``start`` on that has one, in log
+        order (read at start)."""
         async with self._engine.connect() as connection:
             size = await log_size(connection)
-            digests = await column_between(connection, ENTRIES.c.content_sha256, 0, size)
+            digests = await column_between(connection, ENTRIES.c.content_sha256, start, size)
         return [bytes(d) for d in digests if d is not None]
 
     # -- checkpoints and cosignatures ------------------------------------------------

@@ -1,0 +1,248 @@
+"""Derived state saved, sealed, at start: restored only when the registry vouches for it.
+
+Every start here saves its snapshots (``EVERY`` is 1), so the next start restores
+who may sign and what no longer stands (and the sequencer's filter of signed
+contents) from them and derives only the entries after them.  What a restart
+holds must equal what a derivation from every entry gives; a snapshot edited
+straight in the database (its bytes, its seal), or a
+sealed snapshot of another log of the same operator, must not be restored: the
+start derives everything again and the edit moves nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import zlib
+from typing import Any
+
+import msgspec
+import pytest
+from sqlalchemy import delete, select, update
+
+from registry.config import Settings
+from registry.records import saved_state
+from registry.records.operator import OperatorKeys, create_keys
+from registry.records.seen import SeenStatements
+from registry.records.service import RegistryService
+from registry.store.engine import create_engine
+from registry.store.models import FactSegmentRecord
+from registry.store.repository import Store
+from registry.store.tables import FACT_SEGMENTS
+from tests.records.test_tampering import (
+    edit,
+    registered,
+    revocation_of,
+    running,
+    two_ppks_and_pacts,
+)
+
+
+@pytest.fixture
+def operator(settings: Settings) -> OperatorKeys:
+    return create_keys(settings.data_dir, settings.admin_passphrase, settings.origin)
+
+
+@pytest.fixture(autouse=True)
+def every_start_saves(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(saved_state, "EVERY", 1)
+
+
+RESTORED_TO: list[int] = []
+
+
+async def _held(settings: Settings, operator: OperatorKeys) -> tuple[list[Any], list[Any]]:
+    service = await RegistryService.open(settings, operator)
+    try:
+        keys = sorted(service.tables.directory.all(), key=lambda k: k.kid)
+        RESTORED_TO.append(service.tables.restored_to)
+        return keys, service.tables.revoked.all()
+    finally:
+        await service.close()
+
+
+def held(settings: Settings, operator: OperatorKeys) -> tuple[list[Any], list[Any]]:
+    """The keys and revoked entries a process holds once started."""
+    return asyncio.run(_held(settings, operator))
+
+
+def restored_to() -> int:
+    """Entries the last :func:`held` start restored from the snapshot rather than derived."""
+    return RESTORED_TO[-1]
+
+
+async def _snapshot(
+    settings: Settings, format: str = saved_state.FORMAT
+) -> FactSegmentRecord | None:
+    store = Store.open(settings.database_url)
+    try:
+        return await store.fact_segment(format, 0)
+    finally:
+        await store.close()
+
+
+def snapshot(settings: Settings) -> FactSegmentRecord:
+    found = asyncio.run(_snapshot(settings))
+    assert found is not None, "a start that derived entries saved a snapshot"
+    return found
+
+
+def rewrite(settings: Settings, format: str, **values: Any) -> None:
+    """Change the saved snapshot of ``format`` straight in the database."""
+    edit(settings, update(FACT_SEGMENTS).where(FACT_SEGMENTS.c.format == format).values(values))
+
+
+def derived_from_every_entry(
+    settings: Settings, operator: OperatorKeys
+) -> tuple[list[Any], list[Any]]:
+    """What a start holds with no snapshot to restore (it derives every entry)."""
+    edit(settings, delete(FACT_SEGMENTS).where(FACT_SEGMENTS.c.format == saved_state.FORMAT))
+    return held(settings, operator)
+
+
+def history(settings: Settings, operator: OperatorKeys) -> tuple[int, int]:
+    """Two PPKs, their pacts, a revocation of the first pact (after a restart, so past the
+    snapshot that start saved); the revoked entry's index and the revocation's."""
+    jabar, _ = two_ppks_and_pacts(settings, operator)
+    with running(settings, operator) as registry:
+        return jabar, registered(registry, "ppk-jabar", revocation_of(jabar))
+
+
+def test_a_restart_restores_what_a_derivation_from_every_entry_gives(
+    settings: Settings, operator: OperatorKeys
+) -> None:
+    jabar, revocation = history(settings, operator)
+    assert snapshot(settings).end_idx == revocation
+    tail_derived = held(settings, operator)  # the revocation is past the snapshot
+    assert restored_to() == revocation
+    restored = held(settings, operator)  # now in it
+    assert restored_to() == revocation + 1
+    assert restored == tail_derived
+    assert [r.idx for r in restored[1]] == [jabar]
+    assert {k.role for k in restored[0]} == {"admin", "ppk"}
+    assert restored == derived_from_every_entry(settings, operator)
+
+
+def test_entries_after_the_snapshot_are_derived(settings: Settings, operator: OperatorKeys) -> None:
+    history(settings, operator)
+    with running(settings, operator) as registry:
+        registry.enrol("ppk-jatim", "ppk", term_end="2099-12-31", province="Jawa Timur")
+        kid = registry.signer("ppk-jatim").kid
+    before = snapshot(settings).end_idx  # saved by that start, before the enrolment
+    keys, revoked = held(settings, operator)
+    assert restored_to() == before
+    assert kid in {k.kid for k in keys}
+    assert (keys, revoked) == derived_from_every_entry(settings, operator)
+    assert restored_to() == 0
+
+
+def _another_role(data: bytes) -> bytes:
+    keys, revoked = saved_state.decode(data)
+    keys = [dataclasses.replace(k, role="recommender") if k.role == "ppk" else k for k in keys]
+    return saved_state.encode(keys, revoked)
+
+
+def test_a_snapshot_whose_bytes_were_edited_is_not_restored(
+    settings: Settings, operator: OperatorKeys
+) -> None:
+    history(settings, operator)
+    truth = held(settings, operator)
+    edited = _another_role(snapshot(settings).data)
+    rewrite(settings, saved_state.FORMAT, data=edited)
+    assert held(settings, operator) == truth
+    assert restored_to() == 0
+
+
+def test_a_snapshot_whose_seal_was_edited_is_not_restored(
+    settings: Settings, operator: OperatorKeys
+) -> None:
+    history(settings, operator)
+    truth = held(settings, operator)
+    rewrite(settings, saved_state.FORMAT, seal=bytes(32))
+    assert held(settings, operator) == truth
+    assert restored_to() == 0
+
+
+def test_a_sealed_snapshot_of_another_tree_is_not_restored(
+    settings: Settings, operator: OperatorKeys
+) -> None:
+    """Sealed by this operator's log key, but for another root (another log of the same
+    operator, or this one before a rollback): its edited roles never count."""
+    history(settings, operator)
+    truth = held(settings, operator)
+    saved = snapshot(settings)
+    data, root = _another_role(saved.data), bytes(32)
+    sealer = operator.log.sealer(saved_state.PURPOSE)
+    seal = sealer.seal(saved_state.sealed_message(saved.format, saved.end_idx, root, data))
+    rewrite(settings, saved_state.FORMAT, data=data, root=root, seal=seal)
+    assert held(settings, operator) == truth
+    assert restored_to() == 0
+
+
+async def _formats(settings: Settings) -> list[str]:
+    engine = create_engine(settings.database_url)
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(select(FACT_SEGMENTS.c.format))
+            return sorted(str(row[0]) for row in rows)
+    finally:
+        await engine.dispose()
+
+
+def test_the_compliance_index_keeps_the_snapshot_when_it_drops_other_formats(
+    settings: Settings, operator: OperatorKeys
+) -> None:
+    history(settings, operator)
+    with running(settings, operator) as registry:
+        response = registry.client.get("/api/compliance/national")
+        assert response.status_code == 200, response.text
+    assert saved_state.FORMAT in asyncio.run(_formats(settings))
+
+
+# -- the sequencer's Bloom filter of signed contents ----------------------------------------
+
+
+async def _seen(settings: Settings, operator: OperatorKeys) -> tuple[int, int, list[bytes]]:
+    service = await RegistryService.open(settings, operator)
+    try:
+        assert service.is_sequencer
+        return service.registrar.seen.state()
+    finally:
+        await service.close()
+
+
+def seen(settings: Settings, operator: OperatorKeys) -> tuple[int, int, list[bytes]]:
+    """The sequencer's filter once started."""
+    return asyncio.run(_seen(settings, operator))
+
+
+async def _contents(settings: Settings) -> list[bytes]:
+    store = Store.open(settings.database_url)
+    try:
+        return await store.content_sha256s()
+    finally:
+        await store.close()
+
+
+def test_a_restart_restores_the_filter_a_build_from_every_entry_gives(
+    settings: Settings, operator: OperatorKeys
+) -> None:
+    history(settings, operator)
+    restored = seen(settings, operator)
+    assert asyncio.run(_snapshot(settings, saved_state.SEEN_FORMAT)) is not None
+    filter_ = SeenStatements.restored(*restored)
+    assert all(filter_.may_contain(d) for d in asyncio.run(_contents(settings)))
+    edit(settings, delete(FACT_SEGMENTS).where(FACT_SEGMENTS.c.format == saved_state.SEEN_FORMAT))
+    assert seen(settings, operator) == restored
+
+
+def test_a_filter_snapshot_with_bits_cleared_in_the_database_is_not_restored(
+    settings: Settings, operator: OperatorKeys
+) -> None:
+    """Cleared bits would answer "certainly new" for statements the log has."""
+    history(settings, operator)
+    truth = seen(settings, operator)
+    empty = SeenStatements().state()
+    data = zlib.compress(msgspec.msgpack.encode(empty), 1)
+    rewrite(settings, saved_state.SEEN_FORMAT, data=data)
+    assert seen(settings, operator) == truth
