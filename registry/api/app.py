@@ -20,8 +20,8 @@ from registry.api.edges import Edges, refuse_deep_json
 from registry.api.enrolment_requests import EnrolmentRequestsController
 from registry.api.entries import EntriesController
 from registry.api.errors import EXCEPTION_HANDLERS
-from registry.api.institutions import InstitutionApiController, InstitutionPagesController
 from registry.api.imports import ImportsController
+from registry.api.institutions import InstitutionApiController, InstitutionPagesController
 from registry.api.limits import Rate, RateLimiter
 from registry.api.log import LogController
 from registry.api.openapi import declare_problems
