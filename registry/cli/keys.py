@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -21,23 +20,22 @@ from typing import Any
 import click
 
 from registry.cli.extras import needs_extra
+from registry.cli.naming import named, names_no_signer
 from registry.cli.passphrase import passphrase_option
 from registry.cli.passphrase import read_passphrase as _passphrase
 from registry.cli.startup import database_name
 from registry.cli.words import CliError, fail, key_file_error, language, say, words
-from registry.config import CONFIG_FILE_VARIABLE, ConfigError, Settings
+from registry.config import ConfigError, Settings
 from registry.documents.qr import pick_qr_text, read_qr_image
 from registry.i18n import message
 from registry.records.identities import Person, keep_identity
 from registry.records.personal import commit_enrolment_nip
-from registry.records.pledges import NAMING_TYPES, named_by_enrolment
 from registry.records.schemas import (
     RecordError,
     parse_record_fields,
     read_record_file,
     record_payload,
 )
-from registry.records.signer_lookup import enrolled_key
 from registry.signing.cose import CoseSigner
 from registry.signing.keys import (
     KeyFileError,
@@ -90,38 +88,15 @@ def _load_record(path: Path, kid: bytes | None = None) -> tuple[dict[str, Any], 
     """The payload to sign, and the identity to keep when an enrolment named a plain NIP.
 
     With the signing key's ``kid``, a pledge or follow-up that names no signer names the
-    key's enrolment in the registry's database (:func:`_named`).
+    key's enrolment in the registry's database (:func:`registry.cli.naming.named`).
     """
     try:
         data, person = commit_enrolment_nip(read_record_file(path))
         if kid is not None:
-            data = _named(data, kid)
+            data = named(data, kid)
         return record_payload(parse_record_fields(data)), person
     except RecordError as exc:
         raise CliError(record_problems(path, exc)) from exc
-
-
-def _names_no_signer(path: Path) -> bool:
-    """Whether the record file is a pact, declaration or follow-up naming no signer."""
-    try:
-        data = read_record_file(path)
-    except RecordError:
-        return False
-    return isinstance(data, dict) and data.get("type") in NAMING_TYPES and "signer" not in data
-
-
-def _named(data: Any, kid: bytes) -> Any:
-    """``data`` naming its signer as ``kid``'s enrolment in the registry database does, when
-    a database is configured (REGISTRY_DATABASE_URL or a config file) and enrols ``kid``."""
-    if not isinstance(data, dict) or not any(
-        name in os.environ for name in ("REGISTRY_DATABASE_URL", CONFIG_FILE_VARIABLE)
-    ):
-        return data
-    try:
-        settings = Settings.from_env()
-    except ConfigError as exc:
-        raise CliError(words(exc.message)) from exc
-    return named_by_enrolment(data, asyncio.run(enrolled_key(settings.database_url, kid)))
 
 
 def _keep(person: Person) -> None:
@@ -180,7 +155,7 @@ def sign(
     key's enrolment has them); when the file names none, they are read from the
     registry's database (REGISTRY_DATABASE_URL) if it enrols the key.
     """
-    unnamed = _names_no_signer(record)  # named once the key (its kid) is open
+    unnamed = names_no_signer(record)  # named once the key (its kid) is open
     payload, person = ({}, None) if unnamed else _load_record(record)
     try:
         key = load_key(key_path, _passphrase(passphrase_file, confirm=False))

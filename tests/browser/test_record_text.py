@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page
 
 from tests.api.helpers import NOW_S, pact
+from tests.browser.conftest import PHONE
 from tests.browser.harness import LiveRegistry
+from tests.browser.test_dashboard_browser import DESKTOP, axe_violations
 from tests.browser.test_record_page import verify
 from tests.browser.test_scan_page import open_scan, paste
 from tests.factories import SIGNER
@@ -86,3 +88,24 @@ def test_an_offline_verdict_on_an_altered_record_names_nobody(
     page.wait_for_selector("body[data-verified]")
     assert page.get_attribute("#verdict", "data-verdict") == "invalid"
     assert page.query_selector("#verdict-signer") is None
+
+
+def test_axe_finds_no_violation_on_a_pact_page_with_its_text(
+    browser: Browser, live: LiveRegistry
+) -> None:
+    publish_template(live)
+    index, _ = live.new_pact()
+    found = {}
+    for lang in ("id", "en"):
+        for viewport in (DESKTOP, PHONE):
+            context = browser.new_context(viewport=viewport, locale="id-ID")
+            page = context.new_page()
+            page.goto(live.link(index, lang))
+            page.wait_for_selector("body[data-verified]")
+            width = page.evaluate("() => document.documentElement.scrollWidth")
+            assert width <= viewport["width"], f"{lang} scrolls sideways ({width}px)"
+            violations = axe_violations(page)
+            if violations:
+                found[f"{lang} {viewport['width']}px"] = violations
+            context.close()
+    assert not found, found

@@ -49,7 +49,10 @@ async function showTemplate() {
 }
 
 async function showRecord() {
-  byId("record-preview").textContent = JSON.stringify(await buildRecord(), null, 2);
+  const record = await buildRecord();
+  // What a browser key signs names its signer too (signHere); a custodial key's, the registry.
+  if (browserMode() && browserSigner) record.signer = browserSigner;
+  byId("record-preview").textContent = JSON.stringify(record, null, 2);
 }
 
 function say(message, kind = "") {
@@ -364,6 +367,7 @@ async function showKey() {
   choice.disabled = false;
   choice.checked = true;
   showMode();
+  if (form) await showRecord(); // the preview now names the signer
   await showRecommendations(kid);
 }
 
