@@ -24,6 +24,7 @@ from registry.records.complaint_form import REPORTER, new_number, read_number, r
 from registry.records.complaints import rejection_payload
 from registry.records.operator import OperatorKeys
 from registry.verify.cbor import encode_deterministic
+from registry.verify.trust import unb64url
 from tests.api.helpers import COSE, Registry
 from tests.api.test_registration import assert_problem
 
@@ -381,3 +382,30 @@ def test_forged_receipt_number_is_refused_in_indonesian(desk: Registry) -> None:
     answer = desk.client.get(f"/api/complaints/{forged(number)}", headers={"Accept-Language": "id"})
     body = assert_problem(answer, 400, "bad-complaint-number")
     assert body["title"] == "Bukan nomor pengaduan"
+
+
+def test_the_ppk_of_the_reported_asn_cannot_read_who_complained(desk: Registry) -> None:
+    """A PPK reads only identities a recommendation addressed to it names: never a
+    complainant's.  Bawaslu reads the name (recorded in the access log)."""
+    number = filed(desk)
+    receive(desk, number)
+    report = held_or_logged(desk, number)
+    path = f"/api/identities/{report['reporter_commitment']}"
+
+    def read(label: str) -> Any:
+        header = sign_request(desk.signer(label), "GET", path)
+        return desk.client.get(path, headers={"Authorization": header})
+
+    assert_problem(read("ppk-garut"), 403, "forbidden")
+    answer = read("bawaslu")
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["name"] == "Rina Kartika"
+    assert answer.json()["nip"] is None
+
+
+def held_or_logged(registry: Registry, number: str) -> dict[str, Any]:
+    """The report of a received complaint, read back from its log entry (commitments as hex)."""
+    entry = registry.client.get(f"/api/complaints/{number}").json()["entry"]
+    view = registry.client.get(f"/entries/{entry}", headers={"Accept": "application/json"})
+    payload: dict[str, Any] = view.json()["payload"]
+    return {k: unb64url(v).hex() if k.endswith("_commitment") else v for k, v in payload.items()}
