@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import itertools
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,6 +23,7 @@ from registry.records.complaint_form import REPORTER, new_number, read_number, r
 from registry.records.complaints import rejection_payload
 from registry.records.operator import OperatorKeys
 from registry.verify.cbor import encode_deterministic
+from registry.verify.trust import unb64url
 from tests.api.helpers import COSE, Registry
 from tests.api.test_registration import assert_problem
 
@@ -80,13 +80,12 @@ SIGNED = itertools.count()
 
 
 def pending(registry: Registry, label: str | None = "bawaslu") -> Any:
-    """GET /api/complaints signed by ``label``: each request signed anew (another ``iat``,
-    so never a replay of the one before, which a signature in the same second would be)."""
-    asked = "/api/complaints"
+    """GET /api/complaints signed by ``label``, each time for another ``limit``: a request
+    is used once, and two signed in the same second for one path would be the same bytes."""
+    asked = f"/api/complaints?limit={100 + next(SIGNED) % 400}"
     headers = {}
     if label is not None:
-        iat = int(time.time()) - next(SIGNED) % 200
-        headers["Authorization"] = sign_request(registry.signer(label), "GET", asked, iat)
+        headers["Authorization"] = sign_request(registry.signer(label), "GET", asked)
     return registry.client.get(asked, headers=headers)
 
 
@@ -381,3 +380,30 @@ def test_forged_receipt_number_is_refused_in_indonesian(desk: Registry) -> None:
     answer = desk.client.get(f"/api/complaints/{forged(number)}", headers={"Accept-Language": "id"})
     body = assert_problem(answer, 400, "bad-complaint-number")
     assert body["title"] == "Bukan nomor pengaduan"
+
+
+def test_the_ppk_of_the_reported_asn_cannot_read_who_complained(desk: Registry) -> None:
+    """A PPK reads only identities a recommendation addressed to it names: never a
+    complainant's.  Bawaslu reads the name (recorded in the access log)."""
+    number = filed(desk)
+    receive(desk, number)
+    report = held_or_logged(desk, number)
+    path = f"/api/identities/{report['reporter_commitment']}"
+
+    def read(label: str) -> Any:
+        header = sign_request(desk.signer(label), "GET", path)
+        return desk.client.get(path, headers={"Authorization": header})
+
+    assert_problem(read("ppk-garut"), 403, "forbidden")
+    answer = read("bawaslu")
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["name"] == "Rina Kartika"
+    assert answer.json()["nip"] is None
+
+
+def held_or_logged(registry: Registry, number: str) -> dict[str, Any]:
+    """The report of a received complaint, read back from its log entry (commitments as hex)."""
+    entry = registry.client.get(f"/api/complaints/{number}").json()["entry"]
+    view = registry.client.get(f"/entries/{entry}", headers={"Accept": "application/json"})
+    payload: dict[str, Any] = view.json()["payload"]
+    return {k: unb64url(v).hex() if k.endswith("_commitment") else v for k, v in payload.items()}
