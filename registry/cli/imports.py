@@ -64,6 +64,9 @@ from registry.records.spreadsheet import (
 from registry.signing.cose import CoseSigner
 from registry.signing.keys import KeyFileError, load_key
 
+LOCAL_RECENT_ENTRIES = 1_000
+"""The newest entries a local import keeps in memory (it serves no reads)."""
+
 
 class ImportRefused(Exception):
     """The registry refused some rows, so none was written; ``errors`` says which and why."""
@@ -165,6 +168,9 @@ async def _local(settings: Settings, job: ChunkJob, state: ImportState, bar: Pro
         raise fail("import.no-registry", path=str(settings.data_dir))
     keys = open_keys(settings.data_dir, settings.admin_passphrase, settings.origin)
     service = await RegistryService.open(settings, keys)
+    # This process serves no reads: keep no window of the newest entries in memory (the
+    # 100,000 a server keeps would be most of an import's resident set).
+    service.recent.limit = LOCAL_RECENT_ENTRIES
     try:
         problems = [
             RowError.of(0, "--key", p) for p in _signer_errors(service, job.signer, job.kind)
