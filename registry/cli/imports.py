@@ -24,6 +24,7 @@ Attached to ``registry`` with ``main.add_command(import_command)``.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -287,7 +288,7 @@ def import_command(
         "type": kind,
         "chunk_size": chunk_size,
         "issued_at": given,
-        "target": server or "local",
+        "target": server or _local_target(settings),
         "now": int(time.time()),
     }
     path = state_path(file)
@@ -361,6 +362,12 @@ def _print(tally: Tally, dry_run: bool, lang: str) -> None:
         lines = [message("import.dry-run", lang, rows=tally.rows), *lines[1:]]
     for line in lines:
         click.echo(line)
+
+
+def _local_target(settings: Settings | None) -> str:
+    """The local registry as the state file names it: its database, without the URL's secrets."""
+    url = settings.database_url if settings is not None else ""
+    return "local:" + hashlib.sha256(url.encode()).hexdigest()[:16]
 
 
 def _lines(path: Path) -> int:
