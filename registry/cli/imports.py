@@ -24,6 +24,7 @@ Attached to ``registry`` with ``main.add_command(import_command)``.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -63,6 +64,9 @@ from registry.records.spreadsheet import (
 )
 from registry.signing.cose import CoseSigner
 from registry.signing.keys import KeyFileError, load_key
+
+LOCAL_RECENT_ENTRIES = 1_000
+"""The newest entries a local import keeps in memory (it serves no reads)."""
 
 
 class ImportRefused(Exception):
@@ -165,6 +169,9 @@ async def _local(settings: Settings, job: ChunkJob, state: ImportState, bar: Pro
         raise fail("import.no-registry", path=str(settings.data_dir))
     keys = open_keys(settings.data_dir, settings.admin_passphrase, settings.origin)
     service = await RegistryService.open(settings, keys)
+    # This process serves no reads: keep no window of the newest entries in memory (the
+    # 100,000 a server keeps would be most of an import's resident set).
+    service.recent.limit = LOCAL_RECENT_ENTRIES
     try:
         problems = [
             RowError.of(0, "--key", p) for p in _signer_errors(service, job.signer, job.kind)
@@ -281,7 +288,7 @@ def import_command(
         "type": kind,
         "chunk_size": chunk_size,
         "issued_at": given,
-        "target": server or "local",
+        "target": server or _local_target(settings),
         "now": int(time.time()),
     }
     path = state_path(file)
@@ -355,6 +362,12 @@ def _print(tally: Tally, dry_run: bool, lang: str) -> None:
         lines = [message("import.dry-run", lang, rows=tally.rows), *lines[1:]]
     for line in lines:
         click.echo(line)
+
+
+def _local_target(settings: Settings | None) -> str:
+    """The local registry as the state file names it: its database, without the URL's secrets."""
+    url = settings.database_url if settings is not None else ""
+    return "local:" + hashlib.sha256(url.encode()).hexdigest()[:16]
 
 
 def _lines(path: Path) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import hashlib
 import time
 from pathlib import Path
 from typing import Any
@@ -204,3 +205,31 @@ def test_a_server_refuses_an_import_signed_by_a_key_of_the_wrong_role(
         assert result.exit_code == 1
         assert "the registry refused the import (HTTP 403)" in result.output
         assert httpx.get(f"{server.url}/health", timeout=30).json()["size"] == 3
+
+
+def test_the_import_api_refuses_an_unsigned_request_and_a_body_that_is_not_the_signed_one(
+    settings: Settings,
+) -> None:
+    from litestar.testing import TestClient
+
+    from registry.api.app import create_app
+    from registry.compliance.access import sign_request
+    from registry.records import import_wire
+    from registry.records.operator import create_keys
+    from tests.api.helpers import Registry
+
+    operator = create_keys(settings.data_dir, settings.admin_passphrase, settings.origin)
+    with TestClient(create_app(settings, operator)) as client:
+        registry = Registry.bootstrapped(client, operator)
+        term = {"term_start": "2024-01-01", "term_end": "2099-12-31"}
+        registry.enrol("kasn", role="recommender", instansi="KemenPAN-RB/BKN", nip=None, **term)
+        body = import_wire.dumps({"type": "follow-up", "header": ["rekomendasi"], "rows": []})
+        path = f"/api/imports/prepare/{hashlib.sha256(body).hexdigest()}"
+        unsigned = client.post(path, content=body)
+        assert unsigned.status_code == 401
+        signed = {"Authorization": sign_request(registry.signer("kasn"), "POST", path)}
+        other = client.post(path, content=body + b"\x00", headers=signed)
+        assert other.status_code == 400
+        assert other.json()["type"].endswith("bad-import-body")
+        wrong_role = client.post(path, content=body, headers=signed)  # kasn signs no follow-ups
+        assert wrong_role.status_code == 403, wrong_role.json()
