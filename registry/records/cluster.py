@@ -75,17 +75,12 @@ async def catch_up(service: RegistryService) -> None:
 
 
 async def forward(
-    service: RegistryService,
-    statement: bytes,
-    verified: Statement | None = None,
-    *,
-    parsed: bool = False,
+    service: RegistryService, statement: bytes, verified: Statement | None = None
 ) -> Registered:
     """Hand ``statement`` to the sequencer process and wait for its outcome.
 
     Through the sequencer's socket when it runs on this host (``verified``
-    tells it the signature was checked here, and with which key; ``parsed``,
-    that its payload's schema was too); else, on
+    tells it the signature was checked here, and with which key); else, on
     PostgreSQL, through the ``pending`` table that any host can reach.
     """
     if len(statement) > MAX_CBOR_SIZE:
@@ -94,7 +89,7 @@ async def forward(
     if client is not None and client.available:
         try:
             return await client.register(
-                statement, None if verified is None else verified.public_key, parsed=parsed
+                statement, None if verified is None else verified.public_key
             )
         except SequencerUnreachable:
             if service.store.backend != "postgresql":

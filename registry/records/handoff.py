@@ -8,8 +8,7 @@ every core while the sequencer only admits, appends and commits.
 One connection per follower process, many requests in flight on it, answered
 in any order.  Every frame is a 4-byte big-endian length, then:
 
-- request: request id (u32), flags (u8: bit 0, :data:`PARSED`, says the follower
-  also checked the payload against its schema), the public key the follower checked
+- request: request id (u32), flags (u8), the public key the follower checked
   the signature with (32 bytes, zero if it did not check), the statement;
 - answer: request id (u32), outcome (u8), then for ``REGISTERED`` or
   ``EXISTED`` the entry index (u64) and the receipt, for ``REFUSED`` the
@@ -67,13 +66,9 @@ _ANSWER = struct.Struct(">IB")
 _INDEX = struct.Struct(">Q")
 
 REGISTERED, EXISTED, REFUSED, UNAVAILABLE = 0, 1, 2, 3
-PARSED = 1
-"""Request flag: the payload parsed as its record here (the sequencer does not check the
-schema's rules again: per-statement work done on the follower's core, not the sequencer's)."""
 
-Register = Callable[[bytes, bytes | None, bool], Awaitable[Registered]]
-"""The sequencer's registration: statement, the key a follower checked it with (or None),
-and whether the follower parsed its payload too."""
+Register = Callable[[bytes, bytes | None], Awaitable[Registered]]
+"""The sequencer's registration: statement and the key a follower checked it with (or None)."""
 
 
 class HandoffError(Exception):
@@ -247,11 +242,11 @@ class HandoffServer:
                 frame = await _read_frame(reader)
                 if len(frame) < _REQUEST.size:
                     raise HandoffError("a request frame is shorter than its header")
-                request_id, flags, key = _REQUEST.unpack_from(frame)
+                request_id, _flags, key = _REQUEST.unpack_from(frame)
                 statement = frame[_REQUEST.size :]
                 checked_with = None if key == NO_KEY else key
                 answer = asyncio.create_task(
-                    self._answer(writer, request_id, statement, checked_with, bool(flags & PARSED))
+                    self._answer(writer, request_id, statement, checked_with)
                 )
                 answering.add(answer)
                 answer.add_done_callback(answering.discard)
@@ -271,11 +266,10 @@ class HandoffServer:
         request_id: int,
         statement: bytes,
         checked_with: bytes | None,
-        parsed: bool,
     ) -> None:
         outcome: Registered | BaseException
         try:
-            outcome = await self._register(statement, checked_with, parsed)
+            outcome = await self._register(statement, checked_with)
         except (RegistrationRefused, Unavailable) as exc:
             outcome = exc
         except Exception as exc:
@@ -301,9 +295,7 @@ class HandoffClient:
         """Whether a sequencer socket exists to connect to."""
         return self._writer is not None or self.path.exists()
 
-    async def register(
-        self, statement: bytes, checked_with: bytes | None, *, parsed: bool = False
-    ) -> Registered:
+    async def register(self, statement: bytes, checked_with: bytes | None) -> Registered:
         """Hand ``statement`` to the sequencer; its outcome, or the refusal raised.
 
         A connection lost with the request in flight is opened again and the
@@ -312,7 +304,7 @@ class HandoffClient:
         """
         for attempt in (1, 2):
             try:
-                return await self._send(statement, checked_with, parsed)
+                return await self._send(statement, checked_with)
             except (ConnectionError, OSError) as exc:
                 await self._drop()
                 if attempt == 2:
@@ -326,17 +318,14 @@ class HandoffClient:
         """Close the connection; registrations in flight fail as unavailable."""
         await self._drop()
 
-    async def _send(self, statement: bytes, checked_with: bytes | None, parsed: bool) -> Registered:
+    async def _send(self, statement: bytes, checked_with: bytes | None) -> Registered:
         writer = await self._connection()
         self._next_id = (self._next_id + 1) & 0xFFFFFFFF
         request_id = self._next_id
         future: asyncio.Future[Registered] = asyncio.get_running_loop().create_future()
         self._waiting[request_id] = future
         try:
-            flags = PARSED if parsed and checked_with is not None else 0
-            writer.write(
-                _frame(_REQUEST.pack(request_id, flags, checked_with or NO_KEY), statement)
-            )
+            writer.write(_frame(_REQUEST.pack(request_id, 0, checked_with or NO_KEY), statement))
             return await future
         finally:
             self._waiting.pop(request_id, None)

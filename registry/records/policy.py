@@ -242,7 +242,6 @@ def admit(
     entries: EntryView,
     bootstrap_admin: bytes | None = None,
     max_age_s: int = MAX_STATEMENT_AGE_S,
-    record: Record | None = None,
 ) -> Admission:
     """Admit ``statement`` as entry ``idx``, or raise :class:`RegistrationRefused`.
 
@@ -250,11 +249,9 @@ def admit(
     own enrolment before any key is enrolled (the log's first entry, whose
     claimed time nothing earlier can bound).  A statement claiming a time more
     than ``max_age_s`` before ``now_ms`` needs a standing attestation listing
-    it (``entries`` an :class:`AttestationView`).  ``record`` is the payload's record when
-    the caller parsed it already (:func:`parse_payload`, before handing it to the sequencer).
+    it (``entries`` an :class:`AttestationView`).
     """
-    if record is None:
-        record = parse_payload(statement)
+    record = parse_payload(statement)
     key = keys.get(statement.kid)
     is_bootstrap = (
         key is None

@@ -36,7 +36,7 @@ from registry.records.pipeline import AppendedBatch, WritePipeline
 from registry.records.policy import MAX_STATEMENT_AGE_S, Admission, admit
 from registry.records.references import LogView, prefetch
 from registry.records.saved_state import load_seen
-from registry.records.schemas import LogKeyRotation, Record
+from registry.records.schemas import LogKeyRotation
 from registry.records.seen import SeenStatements
 from registry.records.verified import EntryChecker, TamperAlarm, VerifiedEntries
 from registry.signing.seal import Sealer
@@ -79,8 +79,6 @@ class _Pending:
     content: bytes | None = None
     """What its signature covers, hashed (:func:`statement_content`): the log holds one entry
     per content, so a statement re-encoded or signed again is the entry already there."""
-    record: Record | None = None
-    """Its payload's record, when the caller parsed it already (with ``verified``)."""
 
     @classmethod
     def of(
@@ -88,13 +86,10 @@ class _Pending:
         statement: bytes,
         future: asyncio.Future[Registered],
         verified: Statement | None = None,
-        record: Record | None = None,
     ) -> _Pending:
         """A statement to register, with its hash and its content's hash."""
         if verified is not None:
-            return cls(
-                statement, verified.sha256, future, verified, verified.content_sha256, record
-            )
+            return cls(statement, verified.sha256, future, verified, verified.content_sha256)
         sha256 = hashlib.sha256(statement).digest()
         return cls(statement, sha256, future, None, statement_content(statement))
 
@@ -169,17 +164,13 @@ class Registrar:
             await self._task
         self._task = None
 
-    async def register(
-        self, statement: bytes, verified: Statement | None = None, record: Record | None = None
-    ) -> Registered:
+    async def register(self, statement: bytes, verified: Statement | None = None) -> Registered:
         """Register ``statement``; returns once it is on disk, or raises a refusal.
 
         ``verified`` is what :func:`verify_statement` made of these bytes, when
         the caller verified them already (with :meth:`lookup`'s key): the
         sequencer then only checks the key is still the one enrolled under its
-        kid, and skips the signature.  ``record`` is its payload's record, when
-        the caller parsed it too (:func:`parse_payload`): the schema is not
-        checked again.
+        kid, and skips the signature.
         """
         if len(statement) > MAX_CBOR_SIZE:
             raise oversized(len(statement))
@@ -187,7 +178,7 @@ class Registrar:
             raise Unavailable(Message("unavailable.not-accepting"))
         future: asyncio.Future[Registered] = asyncio.get_running_loop().create_future()
         try:
-            self._queue.put_nowait(_Pending.of(statement, future, verified, record))
+            self._queue.put_nowait(_Pending.of(statement, future, verified))
         except asyncio.QueueFull:
             raise Unavailable(Message("unavailable.queue-full"), retry_after=1) from None
         # Shielded: a caller that goes away (a follower's hand-off connection closing, a
@@ -414,7 +405,7 @@ class Registrar:
             idx = self.state.size + len(admitted)
             try:
                 admission, log_key = self._admit(
-                    statement, idx, now, keys, entries, (bootstrap, log_key), item.record
+                    statement, idx, now, keys, entries, bootstrap, log_key
                 )
             except RegistrationRefused as refused:
                 item.future.set_exception(refused)
@@ -446,15 +437,13 @@ class Registrar:
         now: int,
         keys: KeyDirectory,
         entries: LogView,
-        keys_in_force: tuple[bytes | None, bytes],
-        record: Record | None,
+        bootstrap: bytes | None,
+        log_key: bytes,
     ) -> tuple[Admission, bytes]:
         """:func:`admit`, and a log key rotation only if it starts from ``log_key`` (the one
         in force after the statements admitted before it, this batch's included); with
-        the log key in force after it.  ``keys_in_force``: the bootstrap admin's kid and
-        that log key."""
-        bootstrap, log_key = keys_in_force
-        admission = admit(statement, idx, now, keys, entries, bootstrap, self.max_age_s, record)
+        the log key in force after it."""
+        admission = admit(statement, idx, now, keys, entries, bootstrap, self.max_age_s)
         admitted_rotation(admission.record, self.state.keys, log_key)
         record = admission.record
         return admission, record.public_key if isinstance(record, LogKeyRotation) else log_key

@@ -344,15 +344,6 @@ def parse_record(payload: dict[str, Any], *, logged: bool = False) -> Record:
     return _parse(payload, [], logged=logged)
 
 
-def convert_checked(payload: dict[str, Any]) -> Record:
-    """``payload`` as its record, when a registry process already checked it with
-    :func:`parse_record` (the types are checked again, the rules are not)."""
-    try:
-        return cast(Record, msgspec.convert(payload, type=Record, strict=True))
-    except msgspec.ValidationError:
-        return parse_record(payload)  # raises the full list
-
-
 def _parse(payload: Mapping[str, Any], known: list[FieldError], *, logged: bool = False) -> Record:
     """``payload`` as its record; ``known`` errors (found while reading it) are listed too."""
     if not isinstance(payload, Mapping):

@@ -36,14 +36,12 @@ from registry.records.custodial import Clock, CustodialSigning, wall_clock_ms
 from registry.records.derived import DerivedTables
 from registry.records.enrolment_requests import EnrolmentRequests
 from registry.records.enrolment_view import enrolment_status, pact_status, timing
-from registry.records.errors import NotFound, RegistrationRefused, Unavailable, refusal_for
+from registry.records.errors import NotFound, Unavailable, refusal_for
 from registry.records.handoff import HandoffClient, HandoffServer, handoff_socket
 from registry.records.identities import Identities, Person
 from registry.records.operator import OperatorKeys
-from registry.records.policy import parse_payload
 from registry.records.recent import RecentEntries
 from registry.records.registration import Registered, Registrar
-from registry.records.schemas import Record, convert_checked
 from registry.records.segments import PURPOSE, SealedSegments
 from registry.records.startup import Pinning, checkpoint_pin, load_log
 from registry.records.verified import EntryChecker, VerifiedEntries
@@ -63,15 +61,6 @@ from registry.verify.result import Reason
 from registry.verify.statement import Statement, read_verified_statement, verify_statement
 
 log = logging.getLogger(__name__)
-
-
-def _parsed(verified: Statement) -> Record | None:
-    """The payload's record, parsed here rather than by the sequencer; None if it does not
-    parse (the sequencer refuses it then, unless the log holds its content already)."""
-    try:
-        return parse_payload(verified)
-    except RegistrationRefused:
-        return None
 
 
 @dataclass(frozen=True)
@@ -265,11 +254,10 @@ class RegistryService:
         the checks run on every core and the sequencer only admits and appends.
         """
         verified = self._verify_ahead(statement)
-        record = None if verified is None else _parsed(verified)
         if self.is_sequencer:
-            result = await self.registrar.register(statement, verified, record)
+            result = await self.registrar.register(statement, verified)
         else:
-            result = await cluster.forward(self, statement, verified, parsed=record is not None)
+            result = await cluster.forward(self, statement, verified)
         if verified is None:
             return result
         return replace(result, statement_type=verified.statement_type)
@@ -284,16 +272,14 @@ class RegistryService:
         raise refusal_for(verdict.reason, verdict.detail, verdict.evidence)
 
     async def _register_handed_off(
-        self, statement: bytes, checked_with: bytes | None, parsed: bool = False
+        self, statement: bytes, checked_with: bytes | None
     ) -> Registered:
-        """Register what a follower handed over, trusting its check with ``checked_with``
-        (and, if ``parsed``, its check of the payload's schema)."""
+        """Register what a follower handed over, trusting its check with ``checked_with``."""
         verified = None
         if checked_with is not None:
             read = read_verified_statement(statement, checked_with)
             verified = read.value if read.ok else None
-        record = convert_checked(verified.payload) if parsed and verified is not None else None
-        return await self.registrar.register(statement, verified, record)
+        return await self.registrar.register(statement, verified)
 
     async def register_atomic(
         self,

@@ -29,7 +29,8 @@ from registry.signing.cose import CoseSigner
 from registry.store import Store, upgrade
 from registry.verify.receipt import verify_receipt
 from tests.api.helpers import NOW_S, enrolment, pact
-from tests.factories import HISTORY_HOURS, fixed_key
+from tests.factories import fixed_key
+from tests.records.test_cluster import _admin_enrolment, _settings
 
 pytestmark = pytest.mark.postgres
 
@@ -77,22 +78,11 @@ asyncio.run(main())
 """
 
 
-def _settings(url: str, data_dir: Path) -> Settings:
-    return Settings(
-        max_statement_age_hours=HISTORY_HOURS,
-        database_url=url,
-        data_dir=data_dir,
-        origin="test.example/pakta",
-        admin_passphrase="uji-dua-host",
-        batch_wait_ms=2,
-    )
-
-
 @pytest.fixture
 def hosts(make_database_url: Callable[[str], str], tmp_path: Path) -> tuple[Settings, Settings]:
     """Two hosts' settings on one database, each with its copy of the operator's keys."""
     url = make_database_url("postgres")
-    host_a, host_b = _settings(url, tmp_path / "a"), _settings(url, tmp_path / "b")
+    host_a, host_b = (_settings(url, tmp_path / name, batch_wait_ms=2) for name in "ab")
     create_keys(host_a.data_dir, host_a.admin_passphrase, host_a.origin)
     host_b.data_dir.mkdir()
     for name in (ADMIN_KEY_FILE, LOG_KEY_FILE):
@@ -141,11 +131,6 @@ def _kill(process: subprocess.Popen[str]) -> None:
 def _line(process: subprocess.Popen[str]) -> str:
     assert process.stdout is not None
     return process.stdout.readline().strip()
-
-
-def _admin_enrolment(admin: CoseSigner) -> bytes:
-    payload = enrolment(admin.public_key, "admin", term_start="2000-01-01", term_end="2099-12-31")
-    return admin.sign_statement({k: v for k, v in payload.items() if v is not None}, "op", NOW_S)
 
 
 async def _follower(settings: Settings) -> RegistryService:

@@ -334,7 +334,7 @@ def test_a_second_server_on_a_live_socket_is_refused(
 ) -> None:
     path = tmp_path / "sequencer.sock"
 
-    async def never(statement: bytes, checked_with: bytes | None, parsed: bool) -> Registered:
+    async def never(statement: bytes, checked_with: bytes | None) -> Registered:
         raise AssertionError("not called")
 
     async def scenario() -> None:

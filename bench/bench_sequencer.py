@@ -1,0 +1,108 @@
+"""The sequencer's cycle alone: CPU per registration handed to it by another process.
+
+    python bench/bench_sequencer.py [--count 6000] [--clients 64] [--profile]
+
+With several workers (``registry serve``), one process sequences for all: the
+others verify each statement and parse its payload, then hand it over through
+the sequencer's socket (``registry/records/handoff.py``).  Its cycle (admit,
+append, receipts, write) is then what bounds the registrations a second.  This
+measures that cycle without HTTP and without the socket: ``--count`` unique
+pacts, each handed to what the socket calls (``_register_handed_off``: the
+statement read again under the key the follower checked it with, then
+admitted, appended, its receipt made, written) with ``--clients`` in flight on
+a fresh SQLite database, on uvloop; it prints the registrations a second and
+the process's CPU per registration (its write thread included).  ``--profile``
+prints cProfile's top functions (which inflates many small Python calls:
+measure a change without it).  Figures only; nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import gc
+import itertools
+import os
+import pstats
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import uvloop
+from _statements import HISTORY_HOURS, enrolments, read_pool, sign_pool
+from bench_registry import _prepare
+
+from registry.config import Settings
+from registry.records.bootstrap import operator_keys
+from registry.records.service import RegistryService
+from registry.verify.statement import Statement, verify_statement
+
+SIGNERS = 48
+
+
+async def _cycle(settings: Settings, statements: list[bytes], clients: int, profile: bool) -> None:
+    keys, _ = operator_keys(settings)
+    service = await RegistryService.open(settings, keys)
+    try:
+        checked_with = [
+            verify_statement(s, service.registrar.lookup).value for s in statements
+        ]  # (what the followers checked, before timing)
+        room = asyncio.Semaphore(clients)
+
+        async def one(statement: bytes, checked: Statement | None) -> None:
+            async with room:
+                key = None if checked is None else checked.public_key
+                await service._register_handed_off(statement, key)
+
+        gc.collect()
+        profiler = cProfile.Profile() if profile else None
+        wall, cpu = time.perf_counter(), time.process_time()
+        if profiler is not None:
+            profiler.enable()
+        await asyncio.gather(*map(one, statements, checked_with))
+        if profiler is not None:
+            profiler.disable()
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        print(
+            f"  handed over: {len(statements) / wall:>7,.0f}/s  "
+            f"{cpu / len(statements) * 1e6:,.0f} us CPU a registration"
+        )
+        if profiler is not None:
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+    finally:
+        await service.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--count", type=int, default=6000)
+    parser.add_argument("--clients", type=int, default=64)
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+    print(f"Sequencer cycle; load average {os.getloadavg()[0]:.2f} at the start")
+    with tempfile.TemporaryDirectory(prefix="bench-sequencer-") as tmp:
+        work = Path(tmp)
+        pool = work / "pool"
+        sign_pool(pool, SIGNERS, args.count)
+        statements = list(itertools.islice(read_pool(pool), args.count))
+        for run in (work / "run",):
+            settings = Settings(
+                database_url=f"sqlite+aiosqlite:///{run / 'registry.sqlite3'}",
+                data_dir=run / "keys",
+                origin="bench.example/pakta",
+                admin_passphrase="bench-sequencer-not-secret",
+                max_statement_age_hours=HISTORY_HOURS,
+            )
+            run.mkdir()
+            keys, _ = operator_keys(settings)
+            asyncio.run(_prepare(settings, enrolments(keys.admin, SIGNERS)))
+            uvloop.run(_cycle(settings, statements, args.clients, args.profile))
+    print(f"  load average {os.getloadavg()[0]:.2f} at the end")
+
+
+if __name__ == "__main__":
+    main()
