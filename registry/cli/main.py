@@ -161,7 +161,9 @@ def _initialise_apart(settings: Settings) -> bool:
     used: run here, the server's parent process (which only watches its workers) kept
     466 MB at a million entries, and would keep gigabytes at ten million.
     """
-    context = multiprocessing.get_context("spawn")
+    # forked (no thread runs yet): a spawned one would leave multiprocessing's resource
+    # tracker running beside the workers for as long as the server runs
+    context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(1, mp_context=context) as apart:
         return apart.submit(_created, settings).result()
 
