@@ -115,6 +115,7 @@ class RegistryService:
         self._lock = contextlib.AsyncExitStack()
         self._tasks: list[asyncio.Task[None]] = []
         self._refreshing: asyncio.Future[None] | None = None
+        self._next_refresh: asyncio.Future[None] | None = None
         self.is_sequencer = False
         self.pinning: Pinning | None = None
         self.handoff_path = handoff_socket(settings)
@@ -238,11 +239,29 @@ class RegistryService:
         await self.store.close()
 
     async def refresh(self) -> None:
-        """On a follower, catch up with what the sequencer wrote; callers at once share one read."""
+        """On a follower, catch up with what the sequencer wrote; callers at once share one read.
+
+        A read already in flight may have started before the caller's own write committed,
+        so a caller never joins it: it waits for the next read, which callers arriving
+        meanwhile share (one read at a time, at most one waiting).
+        """
         if self.is_sequencer:
             return
-        if self._refreshing is None or self._refreshing.done():
+        running = self._refreshing
+        if running is None or running.done():
             self._refreshing = asyncio.ensure_future(cluster.catch_up(self))
+            await asyncio.shield(self._refreshing)
+            return
+        if self._next_refresh is None or self._next_refresh.done():
+            self._next_refresh = asyncio.ensure_future(self._refresh_after(running))
+        await asyncio.shield(self._next_refresh)
+
+    async def _refresh_after(self, running: asyncio.Future[None]) -> None:
+        """Catch up once ``running`` (a read that may predate a caller's write) has ended."""
+        with contextlib.suppress(Exception):
+            await asyncio.shield(running)  # its own callers see its failure
+        self._next_refresh = None  # a caller from now on may predate this read: it waits anew
+        self._refreshing = asyncio.ensure_future(cluster.catch_up(self))
         await asyncio.shield(self._refreshing)
 
     # -- writes ------------------------------------------------------------------------
