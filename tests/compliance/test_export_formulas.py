@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from registry.cli.imports import Outcome, write_report
+from registry.cli.import_state import ImportState, error_data
 from registry.compliance.export import safe_cell, to_csv
 from registry.records.bulk import RowError
 
@@ -40,8 +40,10 @@ def test_other_cells_are_unchanged(value: object) -> None:
 
 def test_the_import_report_quotes_the_file_s_own_words(tmp_path: Path) -> None:
     report = tmp_path / "report.csv"
-    outcome = Outcome(rows=1, errors=[RowError(1, "=1+1", "-bad value @x")])
-    write_report(report, outcome)
+    state = ImportState(tmp_path / "rows.csv.import-state", {"sha256": "00"})
+    state.open()
+    state.add(0, {"rows": 1, "errors": [error_data(RowError(1, "=1+1", "-bad value @x"))]})
+    state.write_report(report, "en")
     with report.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))
     assert rows[1][1] == "'=1+1"
