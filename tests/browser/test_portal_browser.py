@@ -288,6 +288,7 @@ def test_a_new_ppk_enrols_a_browser_key_is_approved_and_signs_a_pact(
     )
     recommendation = {
         "type": "recommendation",
+        "election": "pilkada-2024",
         "case_number": "NET.2024.GRT.7",
         "instansi": "Pemerintah Kabupaten Garut",
         "ppk_kid": bytes.fromhex(kid),
@@ -345,6 +346,7 @@ def test_a_custodial_ppk_refuses_a_recommendation_from_the_portal(
     )
     recommendation = {
         "type": "recommendation",
+        "election": "pilkada-2024",
         "case_number": "NET.2024.BGR.3",
         "instansi": INSTANSI,
         "ppk_kid": portal.kid,

@@ -77,6 +77,7 @@ def fill(registry: Registry, *, pacts: int = 1, deadline: str = "2024-10-11") ->
         "bawaslu",
         {
             "type": "report",
+            "election": "pilkada-2024",
             "case_number": "NET.2024.00001",
             "reporter": "Bawaslu Provinsi Jawa Barat",
             "instansi": "Pemerintah Provinsi Jawa Barat",
