@@ -101,8 +101,9 @@ class Registry:
         """Register, signed by the operator at the statement's claimed time, the fixture
         template and election ``statement`` cites that this registry has not yet; their indexes.
 
-        Signed at the statement's claimed time, or now where the registry's clock refuses that
-        (an attested old statement): the statement's own refusal, if any, then shows."""
+        Signed at the fixtures' time (the same bytes each time, so registering again adds no
+        entry), else at the statement's claimed time, else now, where the registry's clock
+        refuses the earlier (a clocked registry): the statement's own refusal then shows."""
         payload, issued_at = _payload_and_time(statement)
         if payload.get("type") in ("template", "election"):  # the test registers it itself
             self.cited.add(repr(payload.get("name", payload.get("text"))))
@@ -111,7 +112,7 @@ class Registry:
             name = repr(record.get("name", record.get("text")))
             if name in self.cited:
                 continue
-            for at in (issued_at, int(time.time())):
+            for at in (NOW_S, issued_at, int(time.time())):
                 signed = self.operator.admin.sign_statement(record, "operator", at)
                 response = self.client.post("/entries", content=signed, headers=COSE)
                 if response.status_code in (200, 201):
