@@ -232,10 +232,14 @@ def test_follow_ups_in_indonesian() -> None:
 
 def test_xlsx_with_excel_dates_and_the_sheet_that_has_the_columns() -> None:
     rows = [
-        ["Nomor Kasus", "Instansi", "ppk_kid", "NIP ASN", "Kategori", "Sanksi", "Batas Waktu"]
-        + ["Pemilihan"],
-        ["R-1", "Pemkab Bogor", PPK_KID, NIP, "kampanye", "sedang", dt.datetime(2024, 10, 15)]
-        + ["pilkada-2024"],
+        [
+            *("Nomor Kasus", "Instansi", "ppk_kid", "NIP ASN", "Kategori", "Sanksi", "Batas Waktu"),
+            "Pemilihan",
+        ],
+        [
+            *("R-1", "Pemkab Bogor", PPK_KID, NIP, "kampanye", "sedang", dt.datetime(2024, 10, 15)),
+            "pilkada-2024",
+        ],
         [None] * 8,
         ["R-2", "Pemkab Bogor", PPK_KID, NIP, "kampanye", "berat", 45580, "pilkada-2024"],
     ]
