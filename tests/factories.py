@@ -17,13 +17,47 @@ from registry.verify.leaf import ZERO_HASH, Leaf
 from tests.ed25519 import sign_with_nonce
 
 ISSUED_AT = 1_727_395_200  # 2024-09-27, a pact-signing day
-TEMPLATE_SHA256 = hashlib.sha256(b"Pakta Integritas Netralitas ASN").digest()
 SIGNER = {
     "name": "Bey Machmudin",
     "jabatan": "Penjabat Gubernur Jawa Barat",
     "instansi": "Pemerintah Provinsi Jawa Barat",
 }
 """Who signs :func:`pact_payload`: the enrolment tests/api/helpers.py makes by default."""
+PACT_TEMPLATE_TEXT = "Pakta Integritas Netralitas ASN"
+TEMPLATE_SHA256 = hashlib.sha256(PACT_TEMPLATE_TEXT.encode()).digest()
+DECLARATION_TEMPLATE_TEXT = "Deklarasi Netralitas ASN"
+DECLARATION_TEMPLATE_SHA256 = hashlib.sha256(DECLARATION_TEMPLATE_TEXT.encode()).digest()
+TEMPLATE_TEXTS = {TEMPLATE_SHA256: ("pact", PACT_TEMPLATE_TEXT)}
+TEMPLATE_TEXTS[DECLARATION_TEMPLATE_SHA256] = ("declaration", DECLARATION_TEMPLATE_TEXT)
+"""The fixture templates by the SHA-256 pledges cite: kind and text."""
+
+ELECTIONS: dict[str, dict[str, Any]] = {
+    "pilkada-2024": {
+        "kind": "pilkada",
+        "title": "Pilkada Serentak 2024",
+        "voting_day": "2024-11-27",
+        "campaign_start": "2024-09-25",
+        "campaign_end": "2024-11-23",
+        "regions": ["Jawa Barat", "Kota Bekasi", "Kota Bogor"],
+    },
+    "pilkada-2020": {
+        "kind": "pilkada",
+        "title": "Pilkada Serentak 2020",
+        "voting_day": "2020-12-09",
+        "campaign_start": "2020-09-26",
+        "campaign_end": "2020-12-05",
+        "regions": ["Jawa Barat", "Kota Bekasi"],
+    },
+    "pemilu-2024": {
+        "kind": "pemilu",
+        "title": "Pemilu 2024",
+        "voting_day": "2024-02-14",
+        "campaign_start": "2023-11-28",
+        "campaign_end": "2024-02-10",
+        "regions": ["national"],
+    },
+}
+"""The fixture elections by name; tests register the one a record cites before it."""
 
 
 def fixed_key(label: str) -> Ed25519PrivateKey:
@@ -56,6 +90,57 @@ def pact_payload(**changes: Any) -> dict[str, Any]:
     }
     payload.update(changes)
     return payload
+
+
+def declaration_payload(**changes: Any) -> dict[str, Any]:
+    """A valid declaration record (citing the fixture declaration template), signed as
+    :data:`SIGNER` in the ``instansi`` it names."""
+    payload: dict[str, Any] = {
+        "type": "declaration",
+        "template": DECLARATION_TEMPLATE_SHA256,
+        "election": "pilkada-2024",
+        "instansi": "Pemerintah Provinsi Jawa Barat",
+        "date": "2024-09-27",
+        "signer": {**SIGNER, "instansi": changes.get("instansi", SIGNER["instansi"])},
+    }
+    payload.update(changes)
+    return payload
+
+
+def template_payload(sha256: bytes = TEMPLATE_SHA256) -> dict[str, Any]:
+    """The template record of the fixture template cited by ``sha256``."""
+    kind, text = TEMPLATE_TEXTS[sha256]
+    return {"type": "template", "kind": kind, "title": f"Naskah {kind}", "text": text}
+
+
+def election_payload(name: str = "pilkada-2024", **changes: Any) -> dict[str, Any]:
+    """The election record of the fixture election ``name`` (or a made-up one, with ``changes``)."""
+    payload: dict[str, Any] = {"type": "election", "name": name, **ELECTIONS.get(name, {})}
+    payload.update(changes)
+    return payload
+
+
+def citations(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """The fixture template and election records ``payload`` cites (none it cites otherwise):
+    what must be registered before it."""
+    needed = []
+    if payload.get("type") in ("pact", "declaration") and payload.get("template") in TEMPLATE_TEXTS:
+        needed.append(template_payload(payload["template"]))
+    citing = payload.get("type") in ("pact", "declaration", "report", "recommendation")
+    if citing and payload.get("election") in ELECTIONS:
+        needed.append(election_payload(payload["election"]))
+    return needed
+
+
+def cited_statements(
+    admin: CoseSigner, *payloads: dict[str, Any], issued_at: int = ISSUED_AT
+) -> list[bytes]:
+    """The fixture template and election records ``payloads`` (default: a pact) cite, each
+    once, signed by the operator's ``admin`` key: to register before them."""
+    records: list[dict[str, Any]] = []
+    for payload in payloads or (pact_payload(),):
+        records += [r for r in citations(payload) if r not in records]
+    return [admin.sign_statement(r, "operator", issued_at) for r in records]
 
 
 def signed_pact(label: str = "ppk-jabar", **changes: Any) -> bytes:

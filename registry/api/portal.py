@@ -24,7 +24,6 @@ from litestar.params import FromQuery
 
 from registry.api.deps import Service
 from registry.api.web import WIB, page_language, render_page
-from registry.compliance.views import ELECTIONS
 from registry.records.service import RegistryService
 
 MAX_TEMPLATES = 200
@@ -59,6 +58,19 @@ async def published_templates(service: RegistryService) -> list[dict[str, Any]]:
     return found
 
 
+async def registered_elections(service: RegistryService) -> list[str]:
+    """The names of the elections the log registers and still stand, latest voting day first:
+    the only ones a pact or declaration may cite."""
+    records, _ = await service.search(type="election", limit=MAX_TEMPLATES)
+    days: dict[str, str] = {}
+    for record in records:
+        if record.idx >= service.size or service.revocation_of(record.idx) is not None:
+            continue
+        payload = json.loads(record.payload_json)
+        days.setdefault(str(payload.get("name")), str(payload.get("voting_day")))
+    return sorted(days, key=lambda name: (days[name], name), reverse=True)
+
+
 class PortalController(Controller):
     """The signing portal page."""
 
@@ -75,7 +87,7 @@ class PortalController(Controller):
         """The portal: choose election and template, read the text, sign, get the record."""
         chosen = page_language(request, lang)
         templates = await published_templates(service)
-        elections = [name for name, _ in reversed(ELECTIONS)]
+        elections = await registered_elections(service)
         today = dt.datetime.now(WIB).date().isoformat()
         return render_page(
             request,

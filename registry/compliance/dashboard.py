@@ -11,10 +11,12 @@ API's.
 
 How a fact is placed (the same rules as the API's tables):
 
-* a recommendation by its ``election`` field (else the election of its day,
-  :func:`~registry.compliance.views.election_of`), the province and head type
-  of the PPK key it is addressed to, the instansi it names, its issued-at day;
-* a report by the election of its day and its own province and instansi;
+* a recommendation by its ``election`` field (else, logged before elections
+  were records, the election of its day: :mod:`registry.compliance.elections`),
+  the province and head type of the PPK key it is addressed to, the instansi
+  it names, its issued-at day;
+* a report by its ``election`` (else the election of its day) and its own
+  province and instansi;
 * a pact or declaration by its ``election``, its instansi and its signer's
   enrolment (province, head type);
 * an enforcement step by the recommendations it cites (else the election of
@@ -39,6 +41,7 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from registry.compliance import heads, views
+from registry.compliance.elections import order as election_order
 from registry.compliance.export import _flatten
 from registry.compliance.facts import Key, Rec, Report, Signed, Step
 from registry.compliance.index import ComplianceIndex
@@ -105,8 +108,10 @@ class Choices:
 
 def choices(index: ComplianceIndex) -> Choices:
     """Every election, province, instansi and head type the log names (sorted)."""
-    elections = {name for name, _ in views.ELECTIONS}
+    known = index.calendar()
+    elections = {name for name, _ in known}
     elections |= {r.election for r in index.recs.values() if r.election}
+    elections |= {r.election for r in index.reports.values() if r.election}
     elections |= {s.election for s in index.signed.values() if s.election}
     provinces = {k.province for k in index.keys.values() if k.province}
     provinces |= {r.province for r in index.reports.values() if r.province}
@@ -114,7 +119,7 @@ def choices(index: ComplianceIndex) -> Choices:
     instansi |= {r.instansi for r in index.recs.values()}
     instansi |= {s.instansi for s in index.signed.values()}
     heads = {k.head_type for k in index.keys.values() if k.head_type}
-    order = {name: n for n, (name, _) in enumerate(views.ELECTIONS)}
+    order = election_order(known)
     return Choices(
         sorted(elections, key=lambda e: (order.get(e, len(order)), e)),
         sorted(provinces),
@@ -210,7 +215,7 @@ class FilteredSnapshot(Snapshot):
         """Whether the filter keeps recommendation ``rec``."""
         f = self.filter
         return (
-            (f.election is None or (rec.election or views.election_of(rec.day)) == f.election)
+            (f.election is None or (rec.election or self.election_of(rec.day)) == f.election)
             and (f.instansi is None or rec.instansi == f.instansi)
             and self._day_keeps(rec.day)
             and self._key_keeps(rec.ppk_kid)
@@ -219,7 +224,7 @@ class FilteredSnapshot(Snapshot):
     def _keeps_report(self, r: Report) -> bool:
         f = self.filter
         return (
-            (f.election is None or views.election_of(r.day) == f.election)
+            (f.election is None or (r.election or self.election_of(r.day)) == f.election)
             and (f.instansi is None or r.instansi == f.instansi)
             and (f.province is None or r.province == f.province)
             and f.head_type is None
@@ -239,10 +244,10 @@ class FilteredSnapshot(Snapshot):
         f = self.filter
         if f.election is not None:
             cited = [self.index.recs[i] for i in s.cites if i in self.index.recs]
-            elections = {r.election or views.election_of(r.day) for r in cited}
+            elections = {r.election or self.election_of(r.day) for r in cited}
             if cited and f.election not in elections:
                 return False
-            if not cited and views.election_of(s.day) != f.election:
+            if not cited and self.election_of(s.day) != f.election:
                 return False
         return (
             (f.instansi is None or s.instansi == f.instansi)

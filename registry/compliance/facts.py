@@ -2,7 +2,7 @@
 
 One small frozen record per entry of a type that matters (enrolment,
 key-revocation, report, recommendation, follow-up, enforcement, pact,
-declaration, revocation), with the statement's issued-at day in WIB (the CWT
+declaration, election, revocation), with the statement's issued-at day in WIB (the CWT
 ``iat`` of its protected header): a history registered today keeps its own
 dates.  A follow-up also carries the day the log registered it (its leaf's
 time) and the lag, so timeliness can rest on what the log witnessed.  :func:`read_entry` turns an
@@ -66,6 +66,7 @@ class Report:
     subject: bytes = b""
     reporter: bytes | None = None
     witnesses: tuple[bytes, ...] = ()
+    election: str | None = None
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,21 @@ class Signed:
 
 
 @dataclass(frozen=True)
+class Election:
+    """An election the operator registered, which records cite by ``name``."""
+
+    idx: int
+    day: str
+    name: str
+    kind: str
+    title: str
+    voting_day: str
+    campaign_start: str
+    campaign_end: str
+    regions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Revoked:
     """Entry ``target`` no longer stands from revocation ``idx`` on."""
 
@@ -198,6 +214,7 @@ Fact = (
     | Succession
     | StaffBlock
     | Transfer
+    | Election
 )
 
 TYPES = frozenset(
@@ -214,6 +231,7 @@ TYPES = frozenset(
         "revocation",
         "staff-block",
         "transfer",
+        "election",
     }
 )
 """The statement types compliance reads."""
@@ -313,6 +331,7 @@ def read_entry(record: EntryRecord, follow_up_days: int = 14) -> Fact | None:
             subject if isinstance(subject, bytes) else b"",
             _bytes(p, "reporter_commitment"),
             tuple(w for w in p.get("witness_commitments", []) if isinstance(w, bytes)),
+            _text(p, "election"),
         )
     if kind == "recommendation":
         report = p.get("report")
@@ -383,5 +402,17 @@ def read_entry(record: EntryRecord, follow_up_days: int = 14) -> Fact | None:
             str(p.get("instansi")),
             str(p.get("decision")),
             str(p.get("decree_date")),
+        )
+    if kind == "election":
+        return Election(
+            idx,
+            day,
+            str(p.get("name")),
+            str(p.get("kind")),
+            str(p.get("title")),
+            str(p.get("voting_day")),
+            str(p.get("campaign_start")),
+            str(p.get("campaign_end")),
+            tuple(r for r in p.get("regions", []) if isinstance(r, str)),
         )
     return Revoked(idx, day, int(p.get("entry", -1)))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from registry.compliance.metrics import Figure, Snapshot, figure
-from registry.compliance.views import Groups, Row, election_of
+from registry.compliance.views import Groups, Row
 
 HEAD_TYPES = ("definitive", "pj", "plt", "pjs")
 ACTING_HEAD_TYPES = frozenset({"pj", "plt", "pjs"})
@@ -33,7 +33,7 @@ def _led(
 def _recs_by_instansi(snap: Snapshot, election: str | None) -> dict[str, list[int]]:
     recs_of: dict[str, list[int]] = defaultdict(list)
     for o in snap.outcomes.values():
-        if election is None or (o.rec.election or election_of(o.rec.day)) == election:
+        if election is None or (o.rec.election or snap.election_of(o.rec.day)) == election:
             recs_of[o.rec.instansi].append(o.rec.idx)
     return recs_of
 

@@ -16,7 +16,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Protocol
 
+from registry.compliance.elections import Calendar, calendar
 from registry.compliance.facts import (
+    Election,
     Fact,
     FollowUp,
     Key,
@@ -68,6 +70,7 @@ class ComplianceIndex:
         self.revocations: dict[int, Revoked] = {}
         self.staff_blocks: dict[int, StaffBlock] = {}
         self.transfers: dict[int, Transfer] = {}
+        self.elections: dict[int, Election] = {}
         self.by_subject: dict[bytes, list[int]] = defaultdict(list)
         self._snapshots: OrderedDict[str, Snapshot] = OrderedDict()
         self.journal: list[Fact] | None = None
@@ -124,8 +127,15 @@ class ComplianceIndex:
             self.staff_blocks[fact.idx] = fact
         elif isinstance(fact, Transfer):
             self.transfers[fact.idx] = fact
+        elif isinstance(fact, Election):
+            self.elections[fact.idx] = fact
         elif isinstance(fact, Revoked):
             self.revocations.setdefault(fact.target, fact)
+
+    def calendar(self) -> Calendar:
+        """The elections the log registers and has not revoked, by voting day (or, if it
+        registers none, the fallback calendar: :mod:`registry.compliance.elections`)."""
+        return calendar(e for i, e in sorted(self.elections.items()) if i not in self.revocations)
 
     def _succeed(self, fact: Succession) -> None:
         """The successor holds the old key's office from the succession on; the old key ends."""

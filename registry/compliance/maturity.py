@@ -14,7 +14,7 @@ each between 0 and 1, each a figure listing its entries:
   reprimand 3, block 4 (1 when there is none).
 
 ``index`` = 100 x their mean, one decimal.  A recommendation belongs to E by
-its ``election`` field, else by date (:func:`~registry.compliance.views.election_of`).
+its ``election`` field, else by date (:mod:`registry.compliance.elections`).
 """
 
 from __future__ import annotations
@@ -22,15 +22,15 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from registry.compliance.elections import order as election_order
 from registry.compliance.metrics import Figure, Outcome, Snapshot, figure, figures
-from registry.compliance.views import ELECTIONS, election_of
 
 Row = dict[str, Any]
 STEP_RANK = {"early-warning": 1, "warning": 2, "reprimand": 3, "block": 4}
 
 
-def _election(o: Outcome) -> str | None:
-    return o.rec.election or election_of(o.rec.day)
+def _election(snap: Snapshot, o: Outcome) -> str | None:
+    return o.rec.election or snap.election_of(o.rec.day)
 
 
 def _share(part: list[int], whole: list[int], entries: list[int]) -> Figure:
@@ -41,14 +41,14 @@ def maturity(snap: Snapshot, election: str | None = None, instansi: str | None =
     """One row per (instansi, election) with a pact, declaration or recommendation."""
     outcomes: dict[tuple[str, str | None], list[Outcome]] = defaultdict(list)
     for o in snap.outcomes.values():
-        outcomes[(o.rec.instansi, _election(o))].append(o)
+        outcomes[(o.rec.instansi, _election(snap, o))].append(o)
     signed: dict[tuple[str, str | None], dict[str, list[int]]] = defaultdict(
         lambda: defaultdict(list)
     )
     for s in snap.pacts + snap.declarations:
         signed[(s.instansi, s.election)][s.kind].append(s.idx)
     keys = set(outcomes) | set(signed)
-    order = {name: n for n, (name, _) in enumerate(ELECTIONS)}
+    order = election_order(snap.calendar)
     rows = []
     for inst, elect in sorted(keys, key=lambda k: (k[0], order.get(k[1] or "", 99), str(k[1]))):
         if (election is not None and elect != election) or (

@@ -31,7 +31,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from registry.compliance.elections import Calendar, calendar, election_of
 from registry.compliance.facts import (
+    Election,
     FollowUp,
     Key,
     KeyEnd,
@@ -230,6 +232,20 @@ class Snapshot:
     def staff_blocks(self) -> list[StaffBlock]:
         """Standing SAPK/SIASN blocks and unblocks of recommended ASN, in log order."""
         return self._standing(self.index.staff_blocks.values())
+
+    @cached_property
+    def elections(self) -> list[Election]:
+        """Standing elections, in log order."""
+        return self._standing(self.index.elections.values())
+
+    @cached_property
+    def calendar(self) -> Calendar:
+        """The elections records are counted by, in voting-day order (:mod:`.elections`)."""
+        return calendar(self.elections)
+
+    def election_of(self, day: str) -> str | None:
+        """The election a record issued on ``day`` that names none belongs to, if any."""
+        return election_of(day, self.calendar)
 
     @cached_property
     def transfers(self) -> list[Transfer]:

@@ -18,9 +18,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+from registry.compliance.elections import Calendar
 from registry.compliance.facts import StaffBlock, add_days
 from registry.compliance.metrics import Outcome, Snapshot, counted, figure, figures
-from registry.compliance.views import ELECTIONS, election_of
+from registry.compliance.views import election_of
 
 Row = dict[str, Any]
 
@@ -84,8 +85,8 @@ def asn_blocks(snap: Snapshot) -> list[Row]:
     return rows
 
 
-def _voting_day_near(day: str, window: int) -> str | None:
-    for name, voting in ELECTIONS:
+def _voting_day_near(known: Calendar, day: str, window: int) -> str | None:
+    for name, voting in known:
         if add_days(voting, -window) <= day <= add_days(voting, window):
             return name
     return None
@@ -110,7 +111,7 @@ def retaliation_watch(snap: Snapshot, window: int = RETALIATION_WINDOW_DAYS) -> 
         ties[o.rec.subject].append(("subject", o.rec.idx, o.rec.day))
     rows = []
     for t in snap.transfers:
-        election = _voting_day_near(t.day, window)
+        election = _voting_day_near(snap.calendar, t.day, window)
         tied = [(role, idx) for role, idx, day in ties.get(t.subject, []) if day <= t.day]
         if election is None or not tied:
             continue

@@ -15,33 +15,17 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
-from registry.compliance.facts import Key, Rec, Signed, add_days
+# Re-exported: callers imported the fallback calendar from here before it had a module.
+from registry.compliance.elections import ELECTIONS as ELECTIONS  # noqa: PLC0414
+from registry.compliance.elections import election_of as election_of  # noqa: PLC0414
+from registry.compliance.elections import order
+from registry.compliance.facts import Key, Rec, Signed
 from registry.compliance.metrics import Figure, Outcome, Snapshot, counted, figure, figures
 from registry.verify.trust import b64url
 
 Row = dict[str, Any]
 
-ELECTIONS: tuple[tuple[str, str], ...] = (
-    ("pilkada-2017", "2017-02-15"),
-    ("pilkada-2018", "2018-06-27"),
-    ("pemilu-2019", "2019-04-17"),
-    ("pilkada-2020", "2020-12-09"),
-    ("pemilu-2024", "2024-02-14"),
-    ("pilkada-2024", "2024-11-27"),
-)
-"""National voting days; a report or recommendation without an ``election`` field
-belongs to the first election whose voting day is at most
-:data:`ELECTION_WINDOW_DAYS` before it."""
-ELECTION_WINDOW_DAYS = 90
 STEPS = ("early-warning", "warning", "reprimand", "block", "unblock")
-
-
-def election_of(day: str) -> str | None:
-    """The election a report or recommendation issued on ``day`` belongs to, if any."""
-    for name, voting_day in ELECTIONS:
-        if day <= add_days(voting_day, ELECTION_WINDOW_DAYS):
-            return name
-    return None
 
 
 def _step(snap: Snapshot, kid: bytes) -> Figure:
@@ -220,19 +204,20 @@ def provinces(snap: Snapshot) -> list[Row]:
 
 
 def elections(snap: Snapshot) -> list[Row]:
-    """Per election: pacts and declarations by their ``election``; reports and
-    recommendations by their ``election`` field if they have one, else by date."""
+    """Per election: pacts, declarations, reports and recommendations by their ``election``
+    (one logged before elections were records and naming none: by date), in voting-day
+    order of the log's elections (:mod:`registry.compliance.elections`)."""
     groups = Groups(snap)
     rows = groups.grouped(
         "election",
-        lambda r: r.election or election_of(r.day),
+        lambda r: r.election or snap.election_of(r.day),
         lambda s: s.election,
-        lambda e: (r for r in snap.reports if election_of(r.day) == e),
+        lambda e: (r for r in snap.reports if (r.election or snap.election_of(r.day)) == e),
     )
     for row in rows:
         row.update(pact_signers_kept_their_word(snap, row["election"]))
-    order = {name: n for n, (name, _) in enumerate(ELECTIONS)}
-    return sorted(rows, key=lambda r: (order.get(r["election"], len(order)), str(r["election"])))
+    known = order(snap.calendar)
+    return sorted(rows, key=lambda r: (known.get(r["election"], len(known)), str(r["election"])))
 
 
 def pact_signers_kept_their_word(snap: Snapshot, election: str | None) -> Row:
@@ -250,7 +235,7 @@ def pact_signers_kept_their_word(snap: Snapshot, election: str | None) -> Row:
     outcomes = [
         o
         for o in snap.outcomes.values()
-        if (o.rec.election or election_of(o.rec.day)) == election
+        if (o.rec.election or snap.election_of(o.rec.day)) == election
         and o.rec.ppk_kid in signed
         and o.rec.day >= signed[o.rec.ppk_kid]
     ]
@@ -363,7 +348,7 @@ def outcome_row(snap: Snapshot, o: Outcome) -> Row:
         "ppk": b64url(o.rec.ppk_kid),
         "province": key.province if key else None,
         "head_type": key.head_type if key else None,
-        "election": o.rec.election or election_of(o.rec.day),
+        "election": o.rec.election or snap.election_of(o.rec.day),
         "deadline": o.rec.deadline,
         "status": o.status,
         "follow_up": o.sanction.idx if o.sanction else None,

@@ -13,6 +13,7 @@ from typing import Any, cast
 
 from registry.demo.baseline import import_baseline
 from registry.demo.dates import ACTING_DAY_2020, CUTOFF, GO_LIVE, timestamp
+from registry.demo.elections import cite_elections, register_elections
 from registry.demo.enforcement import EnforcementHistory
 from registry.demo.offices import Region, appoint_heads, build_regions
 from registry.demo.pilkada2024 import recommend_to_pact_signers
@@ -133,6 +134,7 @@ def build_demo(
         raise ValueError(f"the demo history starts on {GO_LIVE}; now={now.isoformat()} is earlier")
     b = Builder(admin, seed, recommending_authority, salt_key)
     regions = build_regions()
+    register_elections(b, regions)
     appoint_heads(b, regions)
     import_baseline(b, regions)
     EnforcementHistory(b, regions).run()
@@ -141,6 +143,7 @@ def build_demo(
     recommend_to_pact_signers(b, regions)
     declare_ppks(b, regions, declaration_template)
     enrol_asn(b, regions, declaration_template)
+    cite_elections(b.events)
     kept = sorted((e for e in b.events if _logged(e) <= now_s), key=lambda e: (_logged(e), e.seq))
     # The history is older than the registry's maximum statement age: the operator attests
     # it, each run of ATTESTED_MAX statements after an attestation listing them (so an

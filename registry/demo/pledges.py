@@ -207,17 +207,18 @@ def enrol_asn(b: Builder, regions: list[Region], template: bytes) -> None:
                 event = _declare(b, actor, day, election, region.instansi, template)
                 if not slipped and count >= 7 and election == "pemilu-2024":
                     slipped = True
-                    # (a slip the registry cannot catch: another instansi would be refused)
-                    wrong = election.replace("2024", "2014")
-                    slip = _declare(b, actor, add_days(day, 1), wrong, region.instansi, template)
+                    # (a slip the registry cannot catch: another instansi, or an election
+                    # nobody registered, would be refused; a mistyped year in the date is not)
+                    slip = _declare(b, actor, add_days(day, 1), election, region.instansi, template)
+                    slip.payload["date"] = f"{day.year - 10}{slip.payload['date'][4:]}"
                     b.emit(
                         actor,
                         b.working_hours(add_days(day, 2)),
                         {
                             "type": "revocation",
                             "entry": slip,
-                            "reason": "Nama pemilihan salah tulis; deklarasi yang berlaku adalah "
-                            "deklarasi sebelumnya.",
+                            "reason": "Tahun pada tanggal deklarasi salah tulis; deklarasi yang "
+                            "berlaku adalah deklarasi sebelumnya.",
                         },
                         day=add_days(day, 2),
                     )

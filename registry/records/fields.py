@@ -26,10 +26,13 @@ from registry.records.errors import FieldError
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 NIP_PATTERN = r"^\d{18}$"
 LANGUAGE_PATTERN = r"^[a-z]{2}$"
+SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+"""An election's name as records cite it: lower-case words joined by hyphens (``pilkada-2024``)."""
 _PATTERN_REASONS = {
     DATE_PATTERN: "not-a-date",
     NIP_PATTERN: "not-a-nip",
     LANGUAGE_PATTERN: "not-a-language",
+    SLUG_PATTERN: "not-a-slug",
 }
 """What a text field's pattern asks for, as a reason (the pattern itself is never shown)."""
 

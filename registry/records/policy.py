@@ -24,6 +24,7 @@ from typing import Protocol, cast, runtime_checkable
 
 from registry.i18n import Message
 from registry.records.attest import ATTESTING_ROLES
+from registry.records.citations import CITING_TYPES, CitationView, check_citations
 from registry.records.confirmations import CONFIRMING_ROLES, check_confirmation
 from registry.records.errors import FieldError, RegistrationRefused, refused
 from registry.records.obligations import (
@@ -74,6 +75,7 @@ SIGNER_ROLES: Mapping[str, frozenset[str]] = {
     "enrolment": frozenset({"admin"}),
     "key-revocation": frozenset({"admin"}),
     "template": frozenset({"admin"}),
+    "election": frozenset({"admin"}),
     "pact": frozenset({"ppk"}),
     "declaration": frozenset({"asn", "ppk"}),
     "report": frozenset({"bawaslu", "recommender"}),
@@ -323,6 +325,8 @@ def admit(
         check_named_signer(statement, record, signer)
     if isinstance(record, EnrolmentConfirmation):
         check_confirmation(record, idx, entries)
+    if statement.statement_type in _CITING_OR_ELECTION and _is_view(entries, CitationView):
+        check_citations(record, idx, cast(CitationView, entries))
     view = _reference_view(entries)
     if view is not None:
         check_obligations(statement, record, signer, idx, keys, view)
@@ -350,17 +354,23 @@ def _attestation(
     return entries.attestation_of(statement.content_sha256)
 
 
-_REFERENCE_VIEW_TYPES: dict[type, bool] = {}
+_CITING_OR_ELECTION = CITING_TYPES | {"election"}
+_VIEW_TYPES: dict[tuple[type, type], bool] = {}
 
 
-def _reference_view(entries: EntryView) -> ReferenceView | None:
-    """``entries`` as a :class:`ReferenceView` if it is one (checked once per class).
+def _is_view(entries: EntryView, protocol: type) -> bool:
+    """Whether ``entries`` implements the runtime-checkable ``protocol`` (checked once per class).
 
     ``isinstance`` against a runtime-checkable protocol inspects every member
     each time (about 10 µs), once per registration; the answer depends on the class.
     """
-    kind = type(entries)
-    known = _REFERENCE_VIEW_TYPES.get(kind)
+    kind = (type(entries), protocol)
+    known = _VIEW_TYPES.get(kind)
     if known is None:
-        known = _REFERENCE_VIEW_TYPES[kind] = isinstance(entries, ReferenceView)
-    return cast(ReferenceView, entries) if known else None
+        known = _VIEW_TYPES[kind] = isinstance(entries, protocol)
+    return known
+
+
+def _reference_view(entries: EntryView) -> ReferenceView | None:
+    """``entries`` as a :class:`ReferenceView` if it is one."""
+    return cast(ReferenceView, entries) if _is_view(entries, ReferenceView) else None

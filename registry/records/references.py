@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Container, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
+from registry.records.citations import CITING_TYPES, template_sha256
 from registry.records.policy import Admission, EntrySummary
 from registry.records.verified import VerifiedEntries
 from registry.store.models import EntryRecord, SignerKeyRecord
@@ -47,6 +48,8 @@ class LogView:
         self._steps: dict[bytes, set[int]] = defaultdict(set)
         self._addressed: dict[bytes, set[int]] = defaultdict(set)
         self._attested: dict[bytes, list[int]] = defaultdict(list)
+        self._templates: dict[bytes, set[int]] = defaultdict(set)
+        self._elections: dict[str, set[int]] = defaultdict(set)
         for summary in summaries:
             self.add(summary)
 
@@ -64,6 +67,10 @@ class LogView:
             for content in payload["statements"]:
                 if isinstance(content, bytes) and summary.idx not in self._attested[content]:
                     self._attested[content].append(summary.idx)
+        elif summary.type == "template" and (sha256 := template_sha256(payload)) is not None:
+            self._templates[sha256].add(summary.idx)
+        elif summary.type == "election" and isinstance(payload.get("name"), str):
+            self._elections[payload["name"]].add(summary.idx)
 
     def mark_revoked(self, idx: int) -> None:
         """Entry ``idx`` no longer stands."""
@@ -113,6 +120,14 @@ class LogView:
     def recommendations_to(self, ppk_kid: bytes) -> list[EntrySummary]:
         """Recommendations addressed to the PPK key ``ppk_kid``."""
         return self._list(self._addressed.get(ppk_kid, set()))
+
+    def templates(self, sha256: bytes) -> list[EntrySummary]:
+        """Template entries whose text hashes to ``sha256`` (a CitationView)."""
+        return self._list(self._templates.get(sha256, set()))
+
+    def elections(self, name: str) -> list[EntrySummary]:
+        """Election entries named ``name`` (a CitationView)."""
+        return self._list(self._elections.get(name, set()))
 
 
 def summarise(record: EntryRecord, revoked: bool) -> EntrySummary:
@@ -178,7 +193,9 @@ async def prefetch(
     recommendation there) or all its recommendations, follow-ups and
     enforcement steps (for an enforcement step against one of its PPKs), every
     and every attestation when ``attestations`` (a statement of the
-    batch claims a time past the maximum age).  An entry's instansi is the one
+    batch claims a time past the maximum age); every election when one of them
+    cites or registers one, every template when one is a pact or declaration
+    (:mod:`registry.records.citations`).  An entry's instansi is the one
     the store keeps for search (checked against its statement); ``revoked``
     holds the indexes of the entries that no longer stand.
     """
@@ -202,6 +219,11 @@ async def prefetch(
                 searches.update((name, i) for i in scope)
     if attestations:
         searches.add(("attestation", ""))
+    kinds = {p.get("type") for p in payloads}
+    if kinds & (CITING_TYPES | {"election"}):
+        searches.add(("election", ""))
+    if kinds & {"pact", "declaration"}:
+        searches.add(("template", ""))
     for name, instansi in sorted(searches):
         for entry in await _search_all(entries, name, instansi or None):
             records[entry.idx] = entry

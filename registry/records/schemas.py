@@ -30,6 +30,7 @@ from registry.records.fields import (
     LANGUAGE_PATTERN,
     LONG_TEXT_MAX_LENGTH,
     NIP_PATTERN,
+    SLUG_PATTERN,
     bad_day,
     control_errors,
     date_fields,
@@ -116,6 +117,20 @@ class Template(_Record, tag="template", tag_field="type", kw_only=True, frozen=T
     text: LongText
 
 
+class Election(_Record, tag="election", tag_field="type", kw_only=True, frozen=True):
+    """An election, registered by the operator; pacts, declarations, reports and
+    recommendations cite it by ``name`` (docs/compliance.md "Elections")."""
+
+    kind: Literal["pemilu", "pilkada"]
+    name: Annotated[str, msgspec.Meta(pattern=SLUG_PATTERN, max_length=64)]
+    title: Text
+    voting_day: IsoDate
+    campaign_start: IsoDate
+    campaign_end: IsoDate
+    regions: Annotated[list[Text], msgspec.Meta(min_length=1, max_length=1000)]
+    """Province, kabupaten or kota names that vote, or ``national``."""
+
+
 class Official(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=True):
     """A person in an office: name, jabatan (position) and instansi (agency)."""
 
@@ -174,6 +189,8 @@ class Report(_Record, tag="report", tag_field="type", kw_only=True, frozen=True)
     place: Text
     date: IsoDate
     evidence: list[Hash] = []
+    election: Text | None = None
+    """The registered election (by name) the report is about; needed in a new report."""
     reporter_commitment: Hash | None = None
     """The reporting ASN (if one), as a salted commitment: for the retaliation watch."""
     witness_commitments: list[Hash] | None = None
@@ -191,6 +208,8 @@ class Recommendation(_Record, tag="recommendation", tag_field="type", kw_only=Tr
     sanction: Sanction
     deadline: IsoDate
     report: EntryIndex | None = None
+    election: Text | None = None
+    """The registered election (by name); needed in a new recommendation."""
 
 
 class FollowUp(_Record, tag="follow-up", tag_field="type", kw_only=True, frozen=True):
@@ -299,6 +318,7 @@ Record = (
     Enrolment
     | KeyRevocation
     | Template
+    | Election
     | Pact
     | Declaration
     | Report
@@ -317,6 +337,7 @@ RECORD_TYPES: dict[str, type[Any]] = {
     "enrolment": Enrolment,
     "key-revocation": KeyRevocation,
     "template": Template,
+    "election": Election,
     "pact": Pact,
     "declaration": Declaration,
     "report": Report,
@@ -390,6 +411,8 @@ def _rule_errors(
     errors += control_errors(struct, payload)
     if not logged and struct in _SIGNER_NEEDED and payload.get("signer") is None:
         errors.append(FieldError("signer", "missing", {}))
+    if struct is Election:
+        errors += _election_errors(payload)
     action = payload.get("action")
     if struct is FollowUp and isinstance(action, str) and action in _FOLLOW_UP_NEEDS:
         errors += [
@@ -402,6 +425,21 @@ def _rule_errors(
 
 _SIGNER_NEEDED = (Pact, Declaration)
 """Records that must name their signer (:class:`Signer`) when new; older entries need not."""
+
+
+def _election_errors(payload: Mapping[str, Any]) -> list[FieldError]:
+    """An election's campaign comes before its voting day, and starts before it ends."""
+    days = [payload.get(n) for n in ("campaign_start", "campaign_end", "voting_day")]
+    if not all(isinstance(d, str) and not bad_day(d) for d in days):
+        return []
+    start, end, voting = (str(d) for d in days)
+    errors = []
+    if end < start:
+        errors.append(FieldError("campaign_end", "before-campaign-start", {"start": start}))
+    if voting < end:
+        errors.append(FieldError("voting_day", "before-campaign-end", {"end": end}))
+    return errors
+
 
 _FOLLOW_UP_NEEDS = {"sanctioned": ("decree_number", "decree_date"), "refused": ("reason",)}
 """The fields a follow-up's action needs besides those every follow-up has."""

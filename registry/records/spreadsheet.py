@@ -181,6 +181,7 @@ COLUMNS: dict[ImportType, tuple[Column, ...]] = {
         Column("sanction", ("sanksi", "sanction"), _sanction, True),
         Column("deadline", ("batas_waktu", "deadline"), parse_date, True),
         Column("report", ("laporan", "report"), _index),
+        Column("election", ("pemilihan", "election"), _text, True),
         _DATE,
     ),
     "follow-up": (

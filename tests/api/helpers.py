@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import cbor2
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from litestar.testing import TestClient
 
@@ -16,7 +19,7 @@ from registry.records.service import RegistryService
 from registry.signing.cose import CoseSigner
 from registry.store.models import IdentityRecord
 from registry.verify.trust import TrustedKeys
-from tests.factories import fixed_key, pact_payload
+from tests.factories import citations, fixed_key, pact_payload
 
 COSE = {"content-type": "application/cose"}
 NOW_S = 1_727_395_200  # 2024-09-27
@@ -53,6 +56,10 @@ class Registry:
     client: TestClient  # type: ignore[type-arg]
     operator: OperatorKeys
     signers: dict[str, CoseSigner] = field(default_factory=dict)
+    cite: bool = True
+    """Register the fixture template and election a posted statement cites before it, once
+    (tests/factories.py ``citations``); a test of those refusals turns it off."""
+    cited: set[str] = field(default_factory=set)
 
     @classmethod
     def bootstrapped(cls, client: TestClient, operator: OperatorKeys) -> Registry:  # type: ignore[type-arg]
@@ -85,8 +92,34 @@ class Registry:
         return self.components.service
 
     def post(self, statement: bytes) -> Any:
-        """POST a statement to /entries."""
+        """POST a statement to /entries (after the fixture citations it needs, see ``cite``)."""
+        if self.cite:
+            self.register_citations(statement)
         return self.client.post("/entries", content=statement, headers=COSE)
+
+    def register_citations(self, statement: bytes) -> list[int]:
+        """Register, signed by the operator at the statement's claimed time, the fixture
+        template and election ``statement`` cites that this registry has not yet; their indexes.
+
+        Signed at the fixtures' time (the same bytes each time, so registering again adds no
+        entry), else at the statement's claimed time, else now, where the registry's clock
+        refuses the earlier (a clocked registry): the statement's own refusal then shows."""
+        payload, issued_at = _payload_and_time(statement)
+        if payload.get("type") in ("template", "election"):  # the test registers it itself
+            self.cited.add(repr(payload.get("name", payload.get("text"))))
+        indexes = []
+        for record in citations(payload):
+            name = repr(record.get("name", record.get("text")))
+            if name in self.cited:
+                continue
+            for at in (NOW_S, issued_at, int(time.time())):
+                signed = self.operator.admin.sign_statement(record, "operator", at)
+                response = self.client.post("/entries", content=signed, headers=COSE)
+                if response.status_code in (200, 201):
+                    self.cited.add(name)
+                    indexes.append(int(response.headers["location"].rsplit("/", 1)[1]))
+                    break
+        return indexes
 
     def signer(self, label: str) -> CoseSigner:
         """The fixed signer named ``label``."""
@@ -122,6 +155,17 @@ class Registry:
         """What a verifier trusts, read from the registry's published configuration."""
         document = self.client.get("/.well-known/transparency-configuration").content
         return TrustedKeys.build(configurations=[document])
+
+
+def _payload_and_time(statement: bytes) -> tuple[dict[str, Any], int]:
+    """A COSE_Sign1 statement's payload and claimed time (CWT iat), or ({}, NOW_S)."""
+    with contextlib.suppress(Exception):
+        protected, _, payload, _ = cbor2.loads(statement).value
+        claims = cbor2.loads(protected).get(15, {})
+        decoded = cbor2.loads(payload)
+        if isinstance(decoded, dict):
+            return decoded, int(claims.get(6, NOW_S))
+    return {}, NOW_S
 
 
 def other_key() -> Ed25519PrivateKey:

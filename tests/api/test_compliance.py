@@ -56,6 +56,7 @@ class History:
 def recommendation(report: int | None = None, **changes: Any) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "type": "recommendation",
+        "election": "pilkada-2024",
         "case_number": "NET.2024.00001",
         "instansi": JABAR,
         "ppk_kid": hashlib.sha256(b"").digest(),
@@ -116,6 +117,7 @@ def history(registry: Registry) -> History:
         "bawaslu",
         {
             "type": "report",
+            "election": "pilkada-2024",
             "case_number": "NET.2024.00001",
             "reporter": "Bawaslu Provinsi Jawa Barat",
             "instansi": JABAR,

@@ -22,6 +22,7 @@ def test_fifty_concurrent_registrations(registry: Registry) -> None:
         registry.sign(f"ppk-{n}", pact(instansi=f"Pemerintah Kabupaten {n}"))
         for n in range(CLIENTS)
     ]
+    registry.register_citations(statements[0])  # the template and election they cite
     size_before = registry.client.get("/health").json()["size"]
 
     async def register_all() -> list[httpx.Response]:

@@ -26,7 +26,8 @@ def exposed(response: httpx.Response) -> set[str]:
 
 @pytest.fixture
 def filled(registry: Registry) -> Registry:
-    """A registry with an enrolled PPK and one pact (entries 0..2)."""
+    """A registry with an enrolled PPK and one pact (entries 0..4: the pact cites a template and
+    an election, entries 2 and 3)."""
     registry.enrol("ppk-jabar")
     assert registry.post(registry.sign("ppk-jabar", pact())).status_code == 201
     return registry
@@ -152,8 +153,8 @@ def test_registration_is_open_to_any_origin(filled: Registry) -> None:
     answer = filled.client.post("/entries", content=statement, headers={**COSE, **ORIGIN})
     assert answer.status_code == 201
     assert answer.headers["access-control-allow-origin"] == "*"
-    assert answer.headers["location"] == "/entries/3"
-    assert answer.headers["x-registry-entry-index"] == "3"
+    assert answer.headers["location"] == "/entries/5"
+    assert answer.headers["x-registry-entry-index"] == "5"
     assert {"location", "x-registry-entry-index"} <= exposed(answer)
 
 

@@ -22,10 +22,11 @@ def test_registered_pact_links_its_page_and_certificate(registry: Registry) -> N
     registry.enrol("ppk-jabar")
     response = registry.post(registry.sign("ppk-jabar", pact()))
     assert response.status_code == 201
+    index = response.headers["x-registry-entry-index"]
     links = _links(response.headers["link"])
     assert links == {
-        "text/html": ("/v/2", "/entries/2"),
-        "application/pdf": ("/entries/2/certificate.pdf", "/entries/2"),
+        "text/html": (f"/v/{index}", f"/entries/{index}"),
+        "application/pdf": (f"/entries/{index}/certificate.pdf", f"/entries/{index}"),
     }
     page = registry.client.get(links["text/html"][0])
     assert page.status_code == 200

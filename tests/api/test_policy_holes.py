@@ -20,6 +20,7 @@ from registry.records.policy import WIB
 from registry.verify.statement import statement_content
 from tests.api.helpers import NOW_S, Registry, enrolment, pact
 from tests.api.test_registration import assert_problem
+from tests.factories import declaration_payload
 
 DAY = 86_400
 JSON = {"accept": "application/json"}
@@ -56,6 +57,7 @@ def recommendation(ppk_kid: bytes, **changes: Any) -> dict[str, Any]:
         "category": "social-media",
         "sanction": "moral",
         "deadline": "2024-10-11",
+        "election": "pilkada-2024",
     }
     payload.update(changes)
     return payload
@@ -71,7 +73,7 @@ def test_statement_dated_months_before_the_registry_clock_is_refused(clocked: Re
         clocked.post(clocked.sign("ppk-jabar", pact(), months_ago)), 422, "stale-statement"
     )
     assert "48" in body["detail"]
-    assert clocked.client.get("/health").json()["size"] == 2
+    assert clocked.client.get("/health").json()["size"] == 4  # enrolments, template, election
 
 
 def test_ppk_whose_term_ended_cannot_backdate_into_it(clocked: Registry) -> None:
@@ -197,32 +199,27 @@ def test_pact_for_another_instansi_is_refused(registry: Registry) -> None:
         "wrong-instansi",
     )
     assert "Bogor" in body["detail"]
-    assert registry.client.get("/health").json()["size"] == 2  # Bogor's count did not move
+    # Bogor's count did not move: admin, PPK, the template and the election alone
+    assert registry.client.get("/health").json()["size"] == 4
 
 
 def test_declaration_for_another_instansi_is_refused(registry: Registry) -> None:
     registry.enrol("asn-bekasi", "asn", instansi="Pemerintah Kota Bekasi")
-    declaration = {
-        "type": "declaration",
-        "template": pact()["template"],
-        "election": "pilkada-2024",
-        "instansi": "Pemerintah Kota Bogor",
-        "date": "2024-09-27",
-        "signer": pact(instansi="Pemerintah Kota Bogor")["signer"],
-    }
+    declaration = declaration_payload(instansi="Pemerintah Kota Bogor")
     assert_problem(registry.post(registry.sign("asn-bekasi", declaration)), 403, "wrong-instansi")
 
 
 def test_a_second_pact_for_the_same_election_supersedes_the_first(registry: Registry) -> None:
     registry.enrol("ppk-jabar")
     first = registry.post(registry.sign("ppk-jabar", pact()))
-    assert first.headers["location"] == "/entries/2"
+    assert first.status_code == 201, first.text
     second = registry.post(registry.sign("ppk-jabar", pact(place="Bogor"), NOW_S + 60))
     assert second.status_code == 201, second.text
-    old = registry.client.get("/entries/2", headers=JSON).json()["pact"]
-    new = registry.client.get("/entries/3", headers=JSON).json()["pact"]
-    assert old == {"election": "pilkada-2024", "supersedes": [], "superseded_by": 3}
-    assert new == {"election": "pilkada-2024", "supersedes": [2], "superseded_by": None}
+    old = registry.client.get(first.headers["location"], headers=JSON).json()["pact"]
+    new = registry.client.get(second.headers["location"], headers=JSON).json()["pact"]
+    one, two = (int(r.headers["location"].rsplit("/", 1)[1]) for r in (first, second))
+    assert old == {"election": "pilkada-2024", "supersedes": [], "superseded_by": two}
+    assert new == {"election": "pilkada-2024", "supersedes": [one], "superseded_by": None}
 
 
 def test_a_revoked_pact_is_no_version_of_the_next(registry: Registry) -> None:
@@ -239,10 +236,11 @@ def test_a_revoked_pact_is_no_version_of_the_next(registry: Registry) -> None:
 
 def test_a_pact_for_another_election_is_admitted(registry: Registry) -> None:
     registry.enrol("ppk-jabar")
-    assert registry.post(registry.sign("ppk-jabar", pact())).status_code == 201
+    first = registry.post(registry.sign("ppk-jabar", pact()))
+    assert first.status_code == 201
     other = registry.post(registry.sign("ppk-jabar", pact(election="pemilu-2024"), NOW_S + 60))
     assert other.status_code == 201, other.text
-    view = registry.client.get("/entries/2", headers=JSON).json()
+    view = registry.client.get(first.headers["location"], headers=JSON).json()
     assert view["pact"]["superseded_by"] is None
 
 

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from tests.api.helpers import NOW_S, Registry
+from tests.factories import election_payload
 
 PACT_TEXT = "Saya berjanji menjaga netralitas ASN.\nDan menindaklanjuti setiap rekomendasi."
 
@@ -31,6 +32,11 @@ def test_the_portal_offers_each_published_template_with_its_text_and_hash(
     registry: Registry,
 ) -> None:
     index = publish_template(registry)
+    for name in ("pemilu-2024", "pilkada-2024"):
+        election = election_payload(name)
+        assert registry.post(
+            registry.operator.admin.sign_statement(election, "op", NOW_S)
+        ).is_success
     response = registry.client.get("/portal")
     assert response.status_code == 200
     assert response.headers["content-language"] == "id"
@@ -46,7 +52,11 @@ def test_the_portal_offers_each_published_template_with_its_text_and_hash(
             "sha256": hashlib.sha256(PACT_TEXT.encode()).hexdigest(),
         }
     ]
-    assert 'value="pilkada-2024"' in response.text
+    # the elections the log registers, latest voting day first; no others
+    assert re.findall(r'<option value="(p[a-z]+-\d+)"', response.text) == [
+        "pilkada-2024",
+        "pemilu-2024",
+    ]
 
 
 def test_the_portal_is_in_english_when_asked(registry: Registry) -> None:

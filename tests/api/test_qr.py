@@ -17,7 +17,7 @@ from tests.api.test_registration import assert_problem
 
 JSON = {"accept": "application/json"}
 TEMPLATE_TEXT = "Pakta Integritas Netralitas ASN"  # its SHA-256 is the one pact() cites
-PACT_INDEX = 3
+PACT_INDEX = 4
 
 
 def read_qr(png: bytes) -> str:
@@ -30,7 +30,7 @@ def read_qr(png: bytes) -> str:
 
 @pytest.fixture
 def filled(registry: Registry) -> Registry:
-    """Entry 1: a PPK's enrolment; 2: the pact template; 3: the PPK's pact."""
+    """Entry 1: a PPK's enrolment; 2: the pact template; 3: the election; 4: the PPK's pact."""
     registry.enrol("ppk-jabar")
     template = {
         "type": "template",

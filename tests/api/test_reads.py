@@ -21,7 +21,8 @@ JSON = {"accept": "application/json"}
 
 @pytest.fixture
 def filled(registry: Registry) -> tuple[Registry, list[bytes]]:
-    """A registry with an enrolled PPK and five pacts (entries 2..6)."""
+    """A registry with an enrolled PPK and five pacts (entries 4..8; 2 and 3 are the template and
+    the election they cite)."""
     registry.enrol("ppk-jabar")
     statements = [registry.sign("ppk-jabar", pact(place=f"Kota {i}")) for i in range(5)]
     for statement in statements:
@@ -33,21 +34,21 @@ def test_receipt_and_statement_are_served_as_registered(
     filled: tuple[Registry, list[bytes]],
 ) -> None:
     registry, statements = filled
-    receipt = registry.client.get("/entries/4")
+    receipt = registry.client.get("/entries/6")
     assert receipt.headers["content-type"] == "application/cose"
     assert "immutable" in receipt.headers["cache-control"]
     assert receipt.headers["vary"] == "Accept"
-    view = registry.client.get("/entries/4", headers=JSON)
+    view = registry.client.get("/entries/6", headers=JSON)
     assert view.headers["content-type"] == "application/json"
     assert view.headers["vary"] == "Accept"
     assert "immutable" not in view.headers["cache-control"]
-    served = registry.client.get("/entries/4/statement")
+    served = registry.client.get("/entries/6/statement")
     assert served.headers["content-type"] == "application/cose"
     assert "immutable" in served.headers["cache-control"]
     statement = served.content
     assert statement == statements[2]
     info = verify_receipt(receipt.content, registry.trusted().by_kid, statement).unwrap()
-    assert info.index == 4
+    assert info.index == 6
 
 
 def test_the_checkpoint_is_utf8_text_never_cached(registry: Registry) -> None:
@@ -61,7 +62,7 @@ def test_json_view_carries_everything_to_check_the_entry(
     filled: tuple[Registry, list[bytes]],
 ) -> None:
     registry, statements = filled
-    view: dict[str, Any] = registry.client.get("/entries/3", headers=JSON).json()
+    view: dict[str, Any] = registry.client.get("/entries/5", headers=JSON).json()
     assert view["type"] == "pact"
     assert view["payload"]["place"] == "Kota 1"
     assert view["signer"]["jabatan"] == "Penjabat Gubernur Jawa Barat"
@@ -74,7 +75,7 @@ def test_json_view_carries_everything_to_check_the_entry(
     assert unb64url(view["leaf"]["statement_sha256"]) == hashlib.sha256(statements[1]).digest()
     proof = view["inclusion_proof"]
     assert verify_inclusion(
-        3,
+        5,
         proof["size"],
         leaf_hash(leaf),
         [unb64url(h) for h in proof["path"]],
@@ -106,10 +107,10 @@ def test_inclusion_and_consistency_proofs_verify(filled: tuple[Registry, list[by
         [unb64url(h) for h in inclusion["path"]],
         unb64url(inclusion["root"]),
     ).ok
-    consistency = client.get("/proofs/consistency", params={"old": 3, "new": 7}).json()
+    consistency = client.get("/proofs/consistency", params={"old": 3, "new": 9}).json()
     assert verify_consistency(
         3,
-        7,
+        9,
         unb64url(consistency["old_root"]),
         unb64url(consistency["new_root"]),
         [unb64url(h) for h in consistency["path"]],
@@ -121,7 +122,7 @@ def test_inclusion_and_consistency_proofs_verify(filled: tuple[Registry, list[by
 @pytest.mark.parametrize(
     ("params", "status", "code"),
     [
-        ({"index": 9, "size": 7}, 404, "not-found"),
+        ({"index": 9, "size": 9}, 404, "not-found"),
         ({"index": 2, "size": 70}, 404, "not-found"),
         ({"index": -1}, 400, "invalid-parameter"),
         ({"index": "abc"}, 400, "invalid-parameter"),
@@ -144,13 +145,13 @@ def test_bad_consistency_request(filled: tuple[Registry, list[bytes]]) -> None:
 def test_tiles_hold_the_leaf_hashes_and_entries(filled: tuple[Registry, list[bytes]]) -> None:
     registry, _ = filled
     client = registry.client
-    tile = client.get("/tile/0/000.p/7")
+    tile = client.get("/tile/0/000.p/9")
     assert tile.status_code == 200
-    bundle = client.get("/tile/entries/000.p/7")
+    bundle = client.get("/tile/entries/000.p/9")
     leaves = parse_entry_bundle(bundle.content)
-    assert len(leaves) == 7
+    assert len(leaves) == 9
     assert tile.content == b"".join(leaf_hash(leaf) for leaf in leaves)
-    assert_problem(client.get("/tile/0/000.p/8"), 404, "not-found")
+    assert_problem(client.get("/tile/0/000.p/10"), 404, "not-found")
     assert_problem(client.get("/tile/0/000"), 404, "not-found")
     assert_problem(client.get("/tile/0/0001"), 404, "bad-tile-path")
 
@@ -170,7 +171,7 @@ def test_openapi_and_health(filled: tuple[Registry, list[bytes]]) -> None:
     assert "/entries" in schema["paths"]
     assert client.get("/health").json() == {
         "status": "ok",
-        "size": 7,
+        "size": 9,
         "origin": "test.example/pakta",
         "tampered": 0,
     }
@@ -182,7 +183,7 @@ def test_search_by_type_signer_and_instansi(filled: tuple[Registry, list[bytes]]
     kid = registry.signer("ppk-jabar").kid.hex()
     page = client.get("/api/entries", params={"type": "pact", "signer": kid, "limit": 2}).json()
     assert page["total"] == 5
-    assert [item["index"] for item in page["items"]] == [2, 3]
+    assert [item["index"] for item in page["items"]] == [4, 5]
     assert page["items"][0]["payload"]["place"] == "Kota 0"
     enrolments = client.get("/api/entries", params={"type": "enrolment"}).json()
     assert enrolments["total"] == 2

@@ -33,16 +33,17 @@ def test_pact_registers_with_a_receipt_that_verifies_against_the_served_checkpoi
     statement = registry.sign("ppk-jabar", pact())
     response = registry.post(statement)
     assert response.status_code == 201
-    assert response.headers["location"] == "/entries/2"
+    # entries 0-1 the enrolments, 2-3 the template and election the pact cites
+    assert response.headers["location"] == "/entries/4"
     assert response.headers["content-type"] == "application/cose"
 
     trusted = registry.trusted()
     receipt = verify_receipt(response.content, trusted.by_kid, statement).unwrap()
-    assert (receipt.index, receipt.tree_size) == (2, 3)
+    assert (receipt.index, receipt.tree_size) == (4, 5)
     checkpoint = verify_checkpoint(
         registry.client.get("/checkpoint").text, trusted.log_keys, origin="test.example/pakta"
     ).unwrap()
-    assert (checkpoint.size, checkpoint.root) == (3, receipt.root)
+    assert (checkpoint.size, checkpoint.root) == (5, receipt.root)
 
 
 def test_identical_bytes_return_the_existing_entry(registry: Registry) -> None:
@@ -53,7 +54,7 @@ def test_identical_bytes_return_the_existing_entry(registry: Registry) -> None:
     assert again.status_code == 200
     assert again.headers["location"] == first.headers["location"]
     assert again.content == first.content
-    assert registry.client.get("/health").json()["size"] == 3
+    assert registry.client.get("/health").json()["size"] == 5  # with the template and election
 
 
 def test_unknown_key_is_refused(registry: Registry) -> None:
@@ -199,6 +200,7 @@ def test_wrong_content_type_is_refused(registry: Registry) -> None:
 
 
 def test_nothing_is_written_by_a_refusal(registry: Registry) -> None:
+    registry.cite = False
     before = registry.client.get("/checkpoint").text
     registry.post(CoseSigner(other_key()).sign_statement(pact(), "x", NOW_S))
     assert registry.client.get("/checkpoint").text == before
@@ -214,6 +216,7 @@ def test_enrolment_in_the_same_batch_as_its_first_statement(registry: Registry) 
     ppk = registry.signer("ppk-batch")
     enrol = registry.operator.admin.sign_statement(enrolment(ppk.public_key, "ppk"), "op", NOW_S)
     signed = ppk.sign_statement(pact(), "ppk", NOW_S)
+    registry.register_citations(signed)  # entries 1 and 2
     service = registry.service
 
     async def both() -> list[Any]:
@@ -221,10 +224,10 @@ def test_enrolment_in_the_same_batch_as_its_first_statement(registry: Registry) 
 
     with registry.client.portal() as portal:
         first, second = portal.call(both)
-    assert (first.index, second.index) == (1, 2)
+    assert (first.index, second.index) == (3, 4)
     assert not first.existed
     assert not second.existed
     keys = registry.trusted().by_kid
     # one batch: both receipts are issued under the same checkpoint
-    assert verify_receipt(first.receipt, keys).unwrap().tree_size == 3
-    assert verify_receipt(second.receipt, keys).unwrap().tree_size == 3
+    assert verify_receipt(first.receipt, keys).unwrap().tree_size == 5
+    assert verify_receipt(second.receipt, keys).unwrap().tree_size == 5

@@ -123,6 +123,7 @@ def custodial(registry: Registry, clock: Clock) -> Custodial:
         enrolment(public, "ppk", name="Bupati Bogor", term_end="2099-12-31"), "operator", NOW_S
     )
     assert registry.post(statement).status_code == 201
+    registry.register_citations(registry.sign("operator", pact()))  # what json_pact() cites
     return Custodial(registry, signing, clock, kid, public)
 
 

@@ -25,6 +25,7 @@ from tests.api.helpers import NOW_S, enrolment
 from tests.browser.conftest import PHONE, VERIFY_TIMEOUT_MS
 from tests.browser.harness import ORIGIN, LiveRegistry
 from tests.browser.test_dashboard_browser import DESKTOP, axe_violations
+from tests.factories import election_payload
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -71,6 +72,8 @@ class Portal:
         )
         template = {"type": "template", "kind": "pact", "title": "Pakta 2024", "text": PACT_TEXT}
         self.template = self.live.register(admin.sign_statement(template, "operator", NOW_S))
+        # the election the portal offers (it offers only registered ones)
+        self.live.register(admin.sign_statement(election_payload(), "operator", NOW_S))
 
 
 @pytest.fixture(scope="module")
@@ -288,6 +291,7 @@ def test_a_new_ppk_enrols_a_browser_key_is_approved_and_signs_a_pact(
     )
     recommendation = {
         "type": "recommendation",
+        "election": "pilkada-2024",
         "case_number": "NET.2024.GRT.7",
         "instansi": "Pemerintah Kabupaten Garut",
         "ppk_kid": bytes.fromhex(kid),
@@ -345,6 +349,7 @@ def test_a_custodial_ppk_refuses_a_recommendation_from_the_portal(
     )
     recommendation = {
         "type": "recommendation",
+        "election": "pilkada-2024",
         "case_number": "NET.2024.BGR.3",
         "instansi": INSTANSI,
         "ppk_kid": portal.kid,

@@ -37,7 +37,8 @@ from tests.waiting import wait_until
 from tests.witnesses import live_witness
 
 PACTS = 5
-SIZE = 2 + PACTS
+SIZE = 4 + PACTS
+"""Two enrolments, the template and election the pacts cite, the pacts."""
 
 
 @pytest.fixture

@@ -55,7 +55,7 @@ from registry.verify.receipt import verify_receipt
 from registry.verify.trust import TrustedKeys
 from tests.api.helpers import COSE, NOW_S, enrolment, pact
 from tests.cli.servers import free_port
-from tests.factories import HISTORY_HOURS, fixed_key
+from tests.factories import HISTORY_HOURS, cited_statements, fixed_key
 
 pytestmark = pytest.mark.crash
 
@@ -389,13 +389,17 @@ def _b64url(text: str) -> bytes:
 
 
 def _enrol(nodes: list[Node], data_dir: Path) -> tuple[list[CoseSigner], TrustedKeys]:
-    """Enrol one PPK per client through the first node; the signers and the trusted keys."""
+    """Enrol one PPK per client through the first node, and register the template and election
+    their pacts cite; the signers and the trusted keys."""
     operator = open_keys(data_dir, PASSPHRASE, ORIGIN)
     signers = [CoseSigner(fixed_key(f"ppk-crash-{n}")) for n in range(CLIENTS)]
-    for n, signer in enumerate(signers):
-        statement = operator.admin.sign_statement(
+    statements = [
+        operator.admin.sign_statement(
             enrolment(signer.public_key, "ppk", instansi=f"Pemerintah Kabupaten {n}"), "op", NOW_S
         )
+        for n, signer in enumerate(signers)
+    ]
+    for statement in [*statements, *cited_statements(operator.admin, issued_at=NOW_S)]:
         response = httpx.post(f"{nodes[0].url}/entries", content=statement, headers=COSE)
         assert response.status_code == 201, response.text
     configuration = httpx.get(f"{nodes[0].url}/.well-known/transparency-configuration")

@@ -32,20 +32,23 @@ from registry.store.engine import create_engine
 from registry.store.models import IdentityRecord
 from registry.verify.receipt import verify_receipt
 from tests.api.helpers import NOW_S, Registry, enrolment
-from tests.factories import fixed_key
+from tests.factories import election_payload, fixed_key
 
 T = TypeVar("T")
 NIPS = ["198001012005011001", "199002022015022002", "198503032010031003"]
 PPK_NIP = "197001011995031001"
 JABAR = "Pemerintah Provinsi Jawa Barat"
 HEADER = ["nomor_kasus", "instansi", "ppk_nip", "nip_asn", "nama_asn", "kategori", "sanksi"]
-HEADER += ["batas_waktu", "tanggal"]
+HEADER += ["batas_waktu", "tanggal", "pemilihan"]
 
 
 def recommendation_rows(dates: list[str] | None = None) -> list[list[str]]:
     dates = dates or ["2024-09-27"] * len(NIPS)
     return [
-        [f"R-{i}/2024", JABAR, PPK_NIP, nip, f"ASN {i}", "kampanye", "sedang", "2024-10-15", day]
+        [
+            *(f"R-{i}/2024", JABAR, PPK_NIP, nip, f"ASN {i}", "kampanye", "sedang", "2024-10-15"),
+            *(day, "pilkada-2024"),
+        ]
         for i, (nip, day) in enumerate(zip(NIPS, dates, strict=True))
     ]
 
@@ -77,6 +80,8 @@ def registry(settings: Settings) -> Iterator[Registry]:
         registry = Registry.bootstrapped(client, operator)
         registry.enrol("kasn", role="recommender", instansi="KemenPAN-RB/BKN", nip=None)
         registry.enrol("ppk-jabar", nip=PPK_NIP)
+        election = registry.operator.admin.sign_statement(election_payload(), "operator", NOW_S)
+        assert registry.post(election).status_code == 201  # entry 3, which the rows cite
         yield registry
 
 
@@ -113,7 +118,7 @@ def test_recommendations_from_csv_are_logged_with_receipts_and_no_nip(registry: 
     data = csv_file([HEADER, *recommendation_rows()], sep=";")
     validated, statements, run = import_rows(registry, "r.csv", data, "recommendation", "kasn")
     results = run()
-    assert [r.index for r in results] == [3, 4, 5]
+    assert [r.index for r in results] == [4, 5, 6]
     trusted = registry.trusted()
     for result, statement in zip(results, statements, strict=True):
         verify_receipt(result.receipt, trusted.by_kid, statement).unwrap()
@@ -138,8 +143,8 @@ def test_follow_ups_from_xlsx_refer_to_the_imported_recommendations(registry: Re
     ]
     _, _, follow = import_rows(registry, "t.xlsx", xlsx_file(rows), "follow-up", "ppk-jabar")
     results = follow()
-    assert [r.index for r in results] == [6, 7]
-    entry = registry.client.get("/entries/6", headers={"accept": "application/json"}).json()
+    assert [r.index for r in results] == [7, 8]
+    entry = registry.client.get("/entries/7", headers={"accept": "application/json"}).json()
     assert entry["payload"]["recommendation"] == indexes[0]
 
 
@@ -152,7 +157,7 @@ def test_a_row_signed_outside_the_term_is_refused_and_none_written(registry: Reg
     [error] = refused.value.errors
     assert (error.row, error.column) == (3, "tanggal")
     assert "outside-term" in error.reason
-    assert registry.client.get("/health").json()["size"] == 3
+    assert registry.client.get("/health").json()["size"] == 4
 
 
 def test_identities_of_a_refused_import_are_erased_in_one_transaction(
@@ -203,7 +208,7 @@ def test_a_follow_up_to_an_unknown_recommendation_is_reported(registry: Registry
         (2, "rekomendasi"),
         (3, "rekomendasi"),
     ]
-    assert registry.client.get("/health").json()["size"] == 3
+    assert registry.client.get("/health").json()["size"] == 4
 
 
 # -- the command line ----------------------------------------------------------------------
@@ -247,6 +252,8 @@ async def _enrol(settings: Settings, keys: OperatorKeys, publics: dict[str, byte
             # enrolled now: the command line's registry keeps the default maximum statement age
             now = int(time.time())
             await service.register(keys.admin.sign_statement(payload, "operator", now))
+        # entry 3: the election the rows cite
+        await service.register(keys.admin.sign_statement(election_payload(), "operator", now))
     finally:
         await service.close()
 
@@ -291,20 +298,22 @@ def test_cli_imports_a_csv_and_writes_the_report(cli_env: dict[str, str], tmp_pa
     data = csv_file([HEADER, *recommendation_rows()], sep=";")
     result = invoke(cli_env, tmp_path, "rekomendasi.csv", data, "--report", str(report))
     assert result.exit_code == 0, result.output
-    # rows dated 2024: entry 3 is the recommender's attestation of them, registered with them
-    assert "3 rows imported as entries 4..6" in result.output
+    # rows dated 2024: entry 4 (after the election, 3) is the recommender's attestation of
+    # them, registered with them
+    assert "3 rows imported as entries 5..7" in result.output
     lines = list(csv.reader(report.read_text(encoding="utf-8-sig").splitlines()))
     assert lines == [
         ["row", "column", "entry", "reason"],
-        ["2", "", "4", "imported"],
-        ["3", "", "5", "imported"],
-        ["4", "", "6", "imported"],
+        ["2", "", "5", "imported"],
+        ["3", "", "6", "imported"],
+        ["4", "", "7", "imported"],
     ]
-    assert log_size(cli_env) == 7
+    assert log_size(cli_env) == 8
     assert entry_types(cli_env) == [
         "enrolment",
         "enrolment",
         "enrolment",
+        "election",
         "attestation",
         "recommendation",
         "recommendation",
@@ -338,7 +347,7 @@ def test_cli_registry_refusals_import_nothing(cli_env: dict[str, str], tmp_path:
     result = invoke(cli_env, tmp_path, "tindak-follow.csv", data)
     assert result.exit_code == 1, result.output
     assert "nothing imported: 1 of 1 rows rejected" in result.output
-    assert log_size(cli_env) == 3
+    assert log_size(cli_env) == 4
 
 
 def test_cli_refuses_a_rolled_back_database(cli_env: dict[str, str], tmp_path: Path) -> None:
@@ -348,8 +357,8 @@ def test_cli_refuses_a_rolled_back_database(cli_env: dict[str, str], tmp_path: P
             async with engine.begin() as connection:
                 for statement in (
                     "DELETE FROM signer_keys WHERE enrolment_idx = 2",
-                    "DELETE FROM checkpoints WHERE size = 3",
-                    "DELETE FROM entries WHERE idx = 2",
+                    "DELETE FROM checkpoints WHERE size >= 3",
+                    "DELETE FROM entries WHERE idx >= 2",
                 ):
                     await connection.execute(text(statement))
         finally:
@@ -360,7 +369,7 @@ def test_cli_refuses_a_rolled_back_database(cli_env: dict[str, str], tmp_path: P
     result = invoke(cli_env, tmp_path, "rekomendasi.csv", data)
     assert result.exit_code == 1
     assert result.output.startswith("Error: The database holds 2 entries")
-    assert "checkpoint of 3 entries" in result.output
+    assert "checkpoint of 4 entries" in result.output
 
 
 def test_cli_dry_run_registers_nothing(cli_env: dict[str, str], tmp_path: Path) -> None:
@@ -368,7 +377,7 @@ def test_cli_dry_run_registers_nothing(cli_env: dict[str, str], tmp_path: Path) 
     result = invoke(cli_env, tmp_path, "rekomendasi.csv", data, "--dry-run")
     assert result.exit_code == 0, result.output
     assert "3 rows valid; nothing imported (dry run)" in result.output
-    assert log_size(cli_env) == 3
+    assert log_size(cli_env) == 4
 
 
 @pytest.mark.parametrize(
@@ -415,7 +424,7 @@ def test_cli_refuses_while_a_server_sequences(
     result = CliRunner().invoke(import_command, command, env=env)
     assert result.exit_code == 1, result.output
     assert "another process (a running `registry serve`) sequences this log" in result.output
-    assert registry.client.get("/health").json()["size"] == 3
+    assert registry.client.get("/health").json()["size"] == 4
 
 
 def test_cli_without_a_passphrase_says_where_to_give_one(tmp_path: Path) -> None:
@@ -459,7 +468,7 @@ def test_an_xlsx_import_without_the_xlsx_extra_names_it_and_writes_nothing(
         "Error: registry import of an .xlsx workbook needs the optional 'xlsx' packages:"
         " pip install 'integrity-pact-registry[xlsx]'"
     )
-    assert log_size(cli_env) == 3
+    assert log_size(cli_env) == 4
 
 
 def test_a_csv_import_needs_no_xlsx_extra(
@@ -469,7 +478,7 @@ def test_a_csv_import_needs_no_xlsx_extra(
     data = csv_file([HEADER, *recommendation_rows()], sep=";")
     result = invoke(cli_env, tmp_path, "rekomendasi.csv", data)
     assert result.exit_code == 0, result.output
-    assert log_size(cli_env) == 7  # with the attestation of the rows
+    assert log_size(cli_env) == 8  # with the attestation of the rows
 
 
 # -- the report in Bahasa Indonesia --------------------------------------------------------
@@ -532,10 +541,10 @@ def test_cli_summary_and_report_of_an_import_in_indonesian(
     assert "3 baris sah; tidak ada yang diimpor" in dry.output
     result = invoke(env, tmp_path, "rekomendasi.csv", data, "--report", str(report))
     assert result.exit_code == 0, result.output
-    assert "3 baris diimpor sebagai entri 4..6; 3 identitas disimpan di luar log" in result.output
+    assert "3 baris diimpor sebagai entri 5..7; 3 identitas disimpan di luar log" in result.output
     lines = list(csv.reader(report.read_text(encoding="utf-8-sig").splitlines()))
     assert lines[0] == ["baris", "kolom", "entri", "alasan"]
-    assert lines[1] == ["2", "", "4", "diimpor"]
+    assert lines[1] == ["2", "", "5", "diimpor"]
 
 
 def test_cli_a_file_that_cannot_be_read_is_said_in_indonesian(

@@ -47,8 +47,10 @@ def test_every_entry_is_reported_by_type_signer_and_instansi(
         )
         text = monitor(url, operator, "--from-size", str(SIZE + 1))
     assert [e["index"] for e in everything] == list(range(SIZE + 2))
-    assert [e["type"] for e in everything[:3]] == ["enrolment", "enrolment", "pact"]
-    assert {e["instansi"] for e in everything[2:SIZE]} == {"Pemerintah Provinsi Jawa Barat"}
+    assert [e["type"] for e in everything[:5]] == [
+        *("enrolment", "enrolment", "template", "election", "pact")
+    ]
+    assert {e["instansi"] for e in everything[4:SIZE]} == {"Pemerintah Provinsi Jawa Barat"}
     assert [(e["index"], e["type"], e["signer_name"]) for e in only_jatim] == [
         (SIZE + 1, "pact", "Adhy Karyono")
     ]

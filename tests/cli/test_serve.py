@@ -32,7 +32,7 @@ from registry.verify.receipt import verify_receipt
 from registry.verify.trust import TrustedKeys
 from tests.api.helpers import COSE, NOW_S, enrolment, pact
 from tests.cli.servers import free_port, refused_start, registry_env, serving
-from tests.factories import fixed_key
+from tests.factories import cited_statements, fixed_key
 
 CLIENTS = 50
 WORKERS = 2
@@ -81,6 +81,8 @@ def test_fifty_clients_register_through_every_worker(served: tuple[str, Path]) -
 
     enrolled = asyncio.run(post_all(enrolments))
     assert [r.status_code for r in enrolled] == [201] * CLIENTS, [r.text for r in enrolled]
+    enrolled += asyncio.run(post_all(cited_statements(operator.admin, issued_at=NOW_S)))
+    assert [r.status_code for r in enrolled] == [201] * (CLIENTS + 2), [r.text for r in enrolled]
     size_before = max(int(r.headers["x-registry-entry-index"]) for r in enrolled) + 1
     responses = asyncio.run(post_all(pacts))
     assert [r.status_code for r in responses] == [201] * CLIENTS, [r.text for r in responses]
@@ -181,6 +183,8 @@ def test_qr_codes_and_certificates_link_to_the_port_served(tmp_path: Path) -> No
         signer = CoseSigner(fixed_key("ppk-port"))
         enrolled = operator.admin.sign_statement(enrolment(signer.public_key, "ppk"), "op", NOW_S)
         assert httpx.post(f"{server.url}/entries", content=enrolled, headers=COSE).is_success
+        for cited in cited_statements(operator.admin, issued_at=NOW_S):
+            assert httpx.post(f"{server.url}/entries", content=cited, headers=COSE).is_success
         registered = httpx.post(
             f"{server.url}/entries",
             content=signer.sign_statement(pact(), "ppk-port", NOW_S),

@@ -22,7 +22,7 @@ from registry.verify.note import VerifierKey
 from registry.verify.trust import TrustedKeys
 from tests.api.helpers import COSE, NOW_S, enrolment, pact
 from tests.cli.servers import free_port, registry_env, run_to_exit, serving, spawn, stop
-from tests.factories import fixed_key, forkable_tree
+from tests.factories import cited_statements, fixed_key, forkable_tree
 from tests.waiting import wait_until
 from tests.witnesses import live_witness
 
@@ -198,6 +198,7 @@ def test_every_worker_of_registry_serve_serves_the_witnessed_checkpoint(
             signer = CoseSigner(fixed_key("ppk-witnessed"))
             statements = [
                 operator.admin.sign_statement(enrolment(signer.public_key, "ppk"), "op", NOW_S),
+                *cited_statements(operator.admin, issued_at=NOW_S),
                 signer.sign_statement(pact(), "ppk", NOW_S),
             ]
             for statement in statements:

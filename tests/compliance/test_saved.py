@@ -63,8 +63,8 @@ def national(registry: Registry) -> Any:
 
 
 def fill(registry: Registry, *, pacts: int = 1, deadline: str = "2024-10-11") -> None:
-    """Nine entries: admin, three keys, a report, two recommendations, a pact, a follow-up
-    (with ``pacts`` > 1, more pacts before the follow-up)."""
+    """Eleven entries: admin, three keys, the template and election cited, a report, two
+    recommendations, a pact, a follow-up (with ``pacts`` > 1, more pacts before the follow-up)."""
     for label, role, instansi in (
         ("recommender", "recommender", "KemenPAN-RB/BKN"),
         ("bawaslu", "bawaslu", "Bawaslu RI"),
@@ -72,11 +72,13 @@ def fill(registry: Registry, *, pacts: int = 1, deadline: str = "2024-10-11") ->
         registry.enrol(label, role, term_end="2099-12-31", instansi=instansi, head_type=None)
     registry.enrol("ppk-jabar", "ppk", term_end="2099-12-31")
     ppk = registry.signer("ppk-jabar").kid
+    assert registry.register_citations(registry.sign("ppk-jabar", pact())) == [4, 5]
     report = register(
         registry,
         "bawaslu",
         {
             "type": "report",
+            "election": "pilkada-2024",
             "case_number": "NET.2024.00001",
             "reporter": "Bawaslu Provinsi Jawa Barat",
             "instansi": "Pemerintah Provinsi Jawa Barat",
@@ -108,7 +110,7 @@ def history(settings: Settings, operator: OperatorKeys) -> Any:
         fill(Registry.bootstrapped(registry.client, operator))
         figures = national(registry)
         assert restored(registry) == 0
-    assert segments(settings) == [(0, 4), (4, 8), (8, 9)], "the rest saved at the stop"
+    assert segments(settings) == [(0, 4), (4, 8), (8, 11)], "the rest saved at the stop"
     return figures
 
 
@@ -136,16 +138,16 @@ def test_a_restart_restores_the_saved_segments_and_reads_only_the_rest(
     figures = history(settings, operator)
     with running(settings, operator) as registry:
         assert national(registry) == figures
-        assert restored(registry) == 9
+        assert restored(registry) == 11
         # the next entries are saved as the index passes a segment's end
         fill_more = [register(registry, "ppk-jabar", pact(place=f"Bogor {n}")) for n in range(4)]
-        assert fill_more == [9, 10, 11, 12]
+        assert fill_more == [11, 12, 13, 14]
         national(registry)
         assert segments(settings) == [(0, 4), (4, 8), (8, 12)], "whole, it replaced the rest"
-    assert segments(settings) == [(0, 4), (4, 8), (8, 12), (12, 13)]
+    assert segments(settings) == [(0, 4), (4, 8), (8, 12), (12, 15)]
     with running(settings, operator) as registry:
         national(registry)
-        assert restored(registry) == 13
+        assert restored(registry) == 15
 
 
 def test_an_entry_edited_under_a_saved_segment_moves_no_figure(
@@ -154,7 +156,7 @@ def test_an_entry_edited_under_a_saved_segment_moves_no_figure(
     # The saved facts were taken from entries checked against the log: an edit made later
     # under them is never read for a figure (it is refused where the entry is read).
     figures = history(settings, operator)
-    recommended = 6
+    recommended = 7
     edit(
         settings,
         update(ENTRIES).where(ENTRIES.c.idx == recommended).values(payload_json='{"edited":1}'),
@@ -173,10 +175,10 @@ def test_an_entry_edited_after_the_saved_segments_is_still_refused(
 ) -> None:
     history(settings, operator)
     with running(settings, operator) as registry:  # answers no figure: saves nothing
-        assert register(registry, "ppk-jabar", pact(place="Bogor")) == 9
-    edit(settings, update(ENTRIES).where(ENTRIES.c.idx == 9).values(payload_json='{"x":1}'))
+        assert register(registry, "ppk-jabar", pact(place="Bogor")) == 11
+    edit(settings, update(ENTRIES).where(ENTRIES.c.idx == 11).values(payload_json='{"x":1}'))
     with running(settings, operator) as registry:
-        assert_tampered(registry.client.get(NATIONAL), 9, "payload_json")
+        assert_tampered(registry.client.get(NATIONAL), 11, "payload_json")
 
 
 def without_recommendation(data: bytes, _: bytes) -> dict[str, bytes]:
@@ -230,7 +232,7 @@ def test_an_edited_segment_moves_no_figure_and_is_saved_again(
     assert rows(settings)[1] == row, "rebuilt from the log and saved as it was"
     with running(settings, operator) as registry:
         assert national(registry) == figures
-        assert restored(registry) == 9
+        assert restored(registry) == 11
 
 
 def test_segments_of_another_log_of_the_same_operator_are_not_used(
@@ -251,7 +253,7 @@ def test_segments_of_another_log_of_the_same_operator_are_not_used(
     )
     other_keys = open_keys(other.data_dir, other.admin_passphrase, other.origin)
     with running(other, other_keys) as registry:
-        fill(Registry.bootstrapped(registry.client, other_keys), pacts=4, deadline="2024-09-28")
+        fill(Registry.bootstrapped(registry.client, other_keys), pacts=2, deadline="2024-09-28")
         assert national(registry) != figures
     foreign = rows(other)
     assert [(r.start_idx, r.end_idx) for r in foreign] == [(0, 4), (4, 8), (8, 12)]

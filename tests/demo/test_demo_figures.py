@@ -29,6 +29,7 @@ from registry.api.app import create_app
 from registry.compliance.access import sign_request
 from registry.config import Settings
 from registry.demo import DemoData, build_demo
+from registry.demo.data import PACT_TEXT
 from registry.records.bootstrap import register_all
 from registry.records.operator import OperatorKeys, create_keys
 from registry.records.policy import WIB
@@ -418,9 +419,27 @@ def test_the_index_follows_new_entries(demo: Demo) -> None:
     before = demo.get("/api/compliance/national")["pacts"]["value"]
     ppk = next(s for s in demo.data.signers if s.role == "ppk" and s.term_end >= TODAY)
     signer = CoseSigner(ppk.private_key)
+    # the operator registers the next election first: a pact may cite no other
+    assert demo.keys is not None
+    election = {
+        "type": "election",
+        "kind": "pilkada",
+        "name": "pilkada-2029",
+        "title": "Pilkada Serentak 2029",
+        "voting_day": "2029-11-28",
+        "campaign_start": "2029-09-24",
+        "campaign_end": "2029-11-24",
+        "regions": [ppk.instansi.removeprefix("Pemerintah ")],
+    }
+    registered = demo.client.post(
+        "/entries",
+        content=demo.keys.admin.sign_statement(election, "operator"),
+        headers={"content-type": "application/cose"},
+    )
+    assert registered.status_code == 201, registered.text
     pact = {
         "type": "pact",
-        "template": hashlib.sha256(b"template").digest(),
+        "template": hashlib.sha256(PACT_TEXT.encode()).digest(),
         "election": "pilkada-2029",
         "instansi": ppk.instansi,
         "place": "Jakarta",

@@ -20,7 +20,9 @@ from registry.verify.cbor import encode_deterministic
 PPK_KID = "ab" * 32
 NIP = "198001012005011001"
 TODAY = dt.date(2024, 10, 1)
-HEADER = "nomor_kasus,instansi,ppk_kid,nip_asn,nama_asn,kategori,sanksi,batas_waktu,tanggal"
+HEADER = (
+    "nomor_kasus,instansi,ppk_kid,nip_asn,nama_asn,kategori,sanksi,batas_waktu,tanggal,pemilihan"
+)
 
 
 def row(**changes: str) -> str:
@@ -34,6 +36,7 @@ def row(**changes: str) -> str:
         "sanksi": "sedang",
         "batas_waktu": "2024-10-15",
         "tanggal": "2024-09-27",
+        "pemilihan": "pilkada-2024",
     }
     values.update(changes)
     return ",".join(values[name] for name in HEADER.split(","))
@@ -124,7 +127,9 @@ def test_one_person_in_two_cases_has_one_identity_and_each_person_a_fresh_salt()
 
 def test_indonesian_excel_export_semicolons_bom_and_spelled_out_headers() -> None:
     header = "No.;Nomor Kasus;Instansi;PPK KID;NIP ASN;Nama ASN;Kategori;Sanksi;Batas Waktu"
+    header += ";Pemilihan"
     line = f"1;R-9;Pemkab Bogor;{PPK_KID};19800101 200501 1 001;Budi;kampanye;Berat;15/10/2024"
+    line += ";pilkada-2024"
     data = b"\xef\xbb\xbf" + f"{header}\r\n{line}\r\n".encode()
     result = validate_table(read_table("x.csv", data, "recommendation"), "recommendation")
     assert result.errors == []
@@ -136,7 +141,8 @@ def test_indonesian_excel_export_semicolons_bom_and_spelled_out_headers() -> Non
 
 def test_english_headers_and_tabs_in_utf16_as_excel_unicode_text() -> None:
     header = "case_number\tagency\tppk_kid\tasn_nip\tcategory\tsanction\tdeadline\treport"
-    line = f"R-1\tPemkab Bogor\t{PPK_KID}\t{NIP}\tkampanye\tmoral\t2024-10-15\t7"
+    header += "\telection"
+    line = f"R-1\tPemkab Bogor\t{PPK_KID}\t{NIP}\tkampanye\tmoral\t2024-10-15\t7\tpemilu-2024"
     data = f"{header}\n{line}\n".encode("utf-16")
     result = validate_table(read_table("x.txt", data, "recommendation"), "recommendation")
     assert result.errors == []
@@ -226,10 +232,16 @@ def test_follow_ups_in_indonesian() -> None:
 
 def test_xlsx_with_excel_dates_and_the_sheet_that_has_the_columns() -> None:
     rows = [
-        ["Nomor Kasus", "Instansi", "ppk_kid", "NIP ASN", "Kategori", "Sanksi", "Batas Waktu"],
-        ["R-1", "Pemkab Bogor", PPK_KID, NIP, "kampanye", "sedang", dt.datetime(2024, 10, 15)],
-        [None] * 7,
-        ["R-2", "Pemkab Bogor", PPK_KID, NIP, "kampanye", "berat", 45580],
+        [
+            *("Nomor Kasus", "Instansi", "ppk_kid", "NIP ASN", "Kategori", "Sanksi", "Batas Waktu"),
+            "Pemilihan",
+        ],
+        [
+            *("R-1", "Pemkab Bogor", PPK_KID, NIP, "kampanye", "sedang", dt.datetime(2024, 10, 15)),
+            "pilkada-2024",
+        ],
+        [None] * 8,
+        ["R-2", "Pemkab Bogor", PPK_KID, NIP, "kampanye", "berat", 45580, "pilkada-2024"],
     ]
     data = xlsx_bytes({"Petunjuk": [["Isi lembar Data"]], "Data": rows})
     read = read_table("rekomendasi.xlsx", data, "recommendation")
@@ -324,6 +336,7 @@ def test_unknown_missing_and_duplicate_columns() -> None:
         (1, "case_number"),
         (1, "keterangan"),
         (1, "kategori"),
+        (1, "pemilihan"),
         (1, "ppk_kid"),
     ]
     assert "unknown recommendation column" in result.errors[1].reason
@@ -340,6 +353,7 @@ def test_a_follow_up_file_imported_as_recommendations_names_what_is_missing() ->
         "kategori",
         "sanksi",
         "batas_waktu",
+        "pemilihan",
         "ppk_kid",
     }
 

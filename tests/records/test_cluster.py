@@ -26,7 +26,7 @@ from registry.records.service import RegistryService
 from registry.signing.cose import CoseSigner
 from registry.verify.receipt import verify_receipt
 from tests.api.helpers import NOW_S, enrolment, pact
-from tests.factories import HISTORY_HOURS, fixed_key
+from tests.factories import HISTORY_HOURS, cited_statements, fixed_key
 from tests.waiting import until
 
 PATHS = [
@@ -86,11 +86,13 @@ def test_one_sequencer_and_a_follower_share_one_log(
             await follower.register(
                 admin.sign_statement(enrolment(ppk.public_key, "ppk"), "op", NOW_S)
             )
+            for cited in cited_statements(admin, issued_at=NOW_S):  # entries 2 and 3
+                await follower.register(cited)
             statements = [
                 ppk.sign_statement(pact(place=f"Kota {i}"), "ppk", NOW_S) for i in range(10)
             ]
             results = await asyncio.gather(*(follower.register(s) for s in statements))
-            assert sorted(r.index for r in results) == list(range(2, 12))
+            assert sorted(r.index for r in results) == list(range(4, 14))
             keys = {sequencer.keys.log.kid: sequencer.keys.log.public_key}
             for statement, result in zip(statements, results, strict=True):
                 assert verify_receipt(result.receipt, keys, statement).ok
@@ -103,7 +105,7 @@ def test_one_sequencer_and_a_follower_share_one_log(
             with pytest.raises(RegistrationRefused, match="not enrolled"):
                 await follower.register(stranger)
             await follower.refresh()
-            assert follower.size == sequencer.size == 12
+            assert follower.size == sequencer.size == 14
             # receipts and statements registered through the sequencer are read here from memory
             follower.store.get_entry = _no_query  # type: ignore[method-assign]
             assert await follower.receipt(1) == await sequencer.receipt(1)
@@ -121,7 +123,7 @@ def test_one_sequencer_and_a_follower_share_one_log(
             await follower.refresh()
             revoked = follower.directory.get(ppk.kid)
             assert revoked is not None
-            assert revoked.revocation_idx == 12
+            assert revoked.revocation_idx == 14
             assert await follower.checkpoint() == await sequencer.checkpoint()
         finally:
             await sequencer.close()
@@ -132,7 +134,7 @@ def test_one_sequencer_and_a_follower_share_one_log(
             more = await follower.register(
                 admin.sign_statement(enrolment(other.public_key, "ppk"), "op", NOW_S)
             )
-            assert more.index == 13
+            assert more.index == 15
         finally:
             await follower.close()
 
@@ -147,13 +149,16 @@ RESTARTS = 12
 
 
 async def _bootstrapped(settings: Settings) -> tuple[RegistryService, CoseSigner]:
-    """A sequencer with the admin and one PPK enrolled; the PPK's signer."""
+    """A sequencer with the admin and one PPK enrolled, and the template and election a pact
+    cites; the PPK's signer."""
     keys = create_keys(settings.data_dir, settings.admin_passphrase, settings.origin)
     sequencer = await RegistryService.open(settings, keys)
     admin = keys.admin
     await sequencer.register(_admin_enrolment(admin))
     ppk = CoseSigner(fixed_key("ppk-restart"))
     await sequencer.register(admin.sign_statement(enrolment(ppk.public_key, "ppk"), "op", NOW_S))
+    for cited in cited_statements(admin, issued_at=NOW_S):
+        await sequencer.register(cited)
     return sequencer, ppk
 
 

@@ -33,7 +33,7 @@ from registry.records.service import RegistryService
 from registry.signing.cose import CoseSigner
 from registry.verify.receipt import verify_receipt
 from tests.api.helpers import NOW_S, enrolment, pact
-from tests.factories import HISTORY_HOURS, fixed_key
+from tests.factories import HISTORY_HOURS, cited_statements, fixed_key
 
 
 def _body(frame: bytes) -> bytes:
@@ -202,6 +202,8 @@ class _Log:
         await sequencer.register(
             admin.sign_statement(enrolment(self.ppk.public_key, "ppk"), "op", NOW_S)
         )
+        for cited in cited_statements(admin, issued_at=NOW_S):  # what the pacts cite
+            await sequencer.register(cited)
         await follower.refresh()
         return sequencer, follower
 

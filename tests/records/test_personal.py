@@ -120,6 +120,7 @@ def test_free_text_with_personal_data_is_refused_naming_the_field(
 def test_a_report_description_with_a_nip_is_refused() -> None:
     report = {
         "type": "report",
+        "election": "pilkada-2024",
         "case_number": "NET.2024.00001",
         "reporter": "Bawaslu",
         "instansi": "Pemerintah Provinsi Jawa Barat",

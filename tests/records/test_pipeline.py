@@ -22,7 +22,7 @@ from registry.signing.cose import CoseSigner
 from registry.store.models import CheckpointRecord, EntryRecord
 from registry.verify.receipt import verify_receipt
 from tests.api.helpers import NOW_S, enrolment, pact
-from tests.factories import HISTORY_HOURS, fixed_key
+from tests.factories import HISTORY_HOURS, cited_statements, fixed_key
 from tests.waiting import until
 
 
@@ -88,6 +88,8 @@ async def _service(tmp_path: Path) -> tuple[RegistryService, CoseSigner]:
     await service.register(
         admin.sign_statement({k: v for k, v in boot.items() if v is not None}, "op", NOW_S)
     )
+    for cited in cited_statements(admin, issued_at=NOW_S):  # what the pacts cite: entries 1, 2
+        await service.register(cited)
     return service, admin
 
 

@@ -18,6 +18,7 @@ from registry.records.policy import WIB, EntrySummary, admit
 from registry.records.references import LogView
 from registry.store.models import SignerKeyRecord
 from registry.verify.statement import Statement
+from tests.factories import election_payload
 
 NOW_MS = int(dt.datetime(2026, 1, 1, tzinfo=dt.UTC).timestamp() * 1000)
 X = "Pemerintah Kabupaten Bandung"
@@ -71,7 +72,8 @@ class Log:
                 key("asn-x", "asn", X),
             ]
         )
-        self.view = LogView()
+        election = election_payload("pilkada-2020")  # what the records cite
+        self.view = LogView([EntrySummary(0, "election", kid("admin"), False, election)])
         self.size = 10
 
     def statement(self, signer: str, payload: dict[str, Any], iat: int) -> Statement:
@@ -102,6 +104,7 @@ class Log:
             "bawaslu",
             {
                 "type": "report",
+                "election": "pilkada-2020",
                 "case_number": "NET.1",
                 "reporter": "Bawaslu",
                 "instansi": X,
@@ -117,6 +120,7 @@ class Log:
     def recommendation(self, day: str = "2020-09-01", **changes: Any) -> int:
         payload: dict[str, Any] = {
             "type": "recommendation",
+            "election": "pilkada-2020",
             "case_number": "NET.1",
             "instansi": X,
             "ppk_kid": kid("ppk-x"),
@@ -208,6 +212,7 @@ def test_recommendation_refused(log: Log, changes: dict[str, Any], code: str, st
 def _rec_payload() -> dict[str, Any]:
     return {
         "type": "recommendation",
+        "election": "pilkada-2020",
         "case_number": "NET.1",
         "instansi": X,
         "ppk_kid": kid("ppk-x"),

@@ -16,7 +16,7 @@ from registry.signing.cose import CoseSigner
 from registry.store.repository import Store
 from registry.verify.receipt import verify_receipt
 from tests.api.helpers import NOW_S, enrolment, pact
-from tests.factories import fixed_key
+from tests.factories import cited_statements, fixed_key
 
 T = TypeVar("T")
 
@@ -56,7 +56,8 @@ def _group(operator: OperatorKeys, n: int) -> tuple[CoseSigner, list[bytes]]:
     ppk = CoseSigner(fixed_key("ppk-grup"))
     enrol = operator.admin.sign_statement(enrolment(ppk.public_key, "ppk"), "op", NOW_S)
     pacts = [ppk.sign_statement(pact(place=f"Kota {i}"), "ppk", NOW_S) for i in range(n)]
-    return ppk, [enrol, *pacts]
+    cited = cited_statements(operator.admin, issued_at=NOW_S)  # in the group, before the pacts
+    return ppk, [enrol, *cited, *pacts]
 
 
 def test_group_is_written_in_one_batch(settings: Settings, operator: OperatorKeys) -> None:
@@ -64,16 +65,16 @@ def test_group_is_written_in_one_batch(settings: Settings, operator: OperatorKey
 
     async def scenario(service: RegistryService) -> None:
         results = await service.register_atomic(statements)
-        assert [r.index for r in results] == list(range(1, 22))
+        assert [r.index for r in results] == list(range(1, 24))
         keys = {operator.log.kid: operator.log.public_key}
         sizes = {
             verify_receipt(r.receipt, keys, s).unwrap().tree_size
             for r, s in zip(results, statements, strict=True)
         }
-        assert sizes == {22}
+        assert sizes == {24}
         again = await service.register_atomic(statements)
         assert all(r.existed for r in again)
-        assert service.size == 22
+        assert service.size == 24
 
     run(settings, operator, scenario)
 
@@ -93,7 +94,7 @@ def test_one_refusal_writes_nothing(settings: Settings, operator: OperatorKeys) 
         assert await service.store.size() == 1
         # the registrar goes on: the good statements alone now register
         results = await service.register_atomic(statements)
-        assert [r.index for r in results] == list(range(1, 7))
+        assert [r.index for r in results] == list(range(1, 9))
 
     run(settings, operator, scenario)
 
@@ -144,7 +145,7 @@ def test_failed_group_commit_is_reported_not_hung(
             await asyncio.wait_for(service.register_atomic(statements), timeout=30)
         assert service.size == 1
         results = await service.register_atomic(statements)
-        assert [r.index for r in results] == list(range(1, 6))
+        assert [r.index for r in results] == list(range(1, 8))
 
     run(settings, operator, scenario)
 
@@ -185,16 +186,17 @@ def test_a_caller_that_goes_away_does_not_cancel_the_repeat_of_its_statement(
     _, statements = _group(operator, 1)
 
     async def scenario(service: RegistryService) -> None:
-        enrol, statement = statements
-        await service.register(enrol)
+        *earlier, statement = statements
+        for one in earlier:  # the enrolment, the template and the election
+            await service.register(one)
         first = asyncio.create_task(service.register(statement))
         second = asyncio.create_task(service.register(statement))
         await asyncio.sleep(0)  # both are queued; the sequencer has not taken them yet
         first.cancel()
         result = await second
-        assert result.index == 2
+        assert result.index == 4
         with pytest.raises(asyncio.CancelledError):
             await first
-        assert service.size == 3
+        assert service.size == 5
 
     run(settings, operator, scenario)

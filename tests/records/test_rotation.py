@@ -34,7 +34,7 @@ from registry.verify.receipt import verify_receipt
 from registry.verify.result import Reason
 from registry.verify.trust import TrustedKeys
 from tests.api.helpers import NOW_S, enrolment, pact
-from tests.factories import fixed_key
+from tests.factories import cited_statements, fixed_key
 
 PPK = CoseSigner(fixed_key("ppk-rotation"))
 
@@ -47,6 +47,8 @@ async def _fill(settings: Settings) -> tuple[OperatorKeys, list[tuple[int, bytes
         await service.register(
             keys.admin.sign_statement(enrolment(PPK.public_key, "ppk"), "op", NOW_S)
         )
+        for cited in cited_statements(keys.admin, issued_at=NOW_S):  # what the pacts cite
+            await service.register(cited)
         made = []
         for n in range(2):
             statement = PPK.sign_statement(pact(place=f"Kota {n}"), "ppk", NOW_S)

@@ -19,7 +19,7 @@ from registry.records.operator import OperatorKeys, create_keys
 from registry.records.service import RegistryService
 from registry.signing.cose import CoseSigner
 from tests.api.helpers import NOW_S, enrolment, pact
-from tests.factories import fixed_key, signed_again
+from tests.factories import cited_statements, fixed_key, signed_again
 from tests.records.test_registration import run
 
 PPK_KEY = fixed_key("ppk-sama")
@@ -34,6 +34,8 @@ def operator(settings: Settings) -> OperatorKeys:
 async def _enrolled(service: RegistryService, operator: OperatorKeys) -> None:
     enrol = operator.admin.sign_statement(enrolment(PPK.public_key, "ppk"), "op", NOW_S)
     await service.register(enrol)
+    for cited in cited_statements(operator.admin, issued_at=NOW_S):  # what the pacts cite
+        await service.register(cited)
 
 
 def _pact(place: str = "Bandung") -> bytes:
@@ -76,11 +78,12 @@ def test_a_group_with_two_signatures_of_one_content_writes_one(
 ) -> None:
     async def scenario(service: RegistryService) -> None:
         enrol = operator.admin.sign_statement(enrolment(PPK.public_key, "ppk"), "op", NOW_S)
-        group = [enrol, _pact(), signed_again(_pact(), PPK_KEY), _pact("Bogor")]
+        cited = cited_statements(operator.admin, issued_at=NOW_S)
+        group = [enrol, *cited, _pact(), signed_again(_pact(), PPK_KEY), _pact("Bogor")]
         results = await service.register_atomic(group)
-        assert [r.index for r in results] == [1, 2, 2, 3]
-        assert [r.existed for r in results] == [False, False, True, False]
-        assert service.size == 4
+        assert [r.index for r in results] == [1, 2, 3, 4, 4, 5]
+        assert [r.existed for r in results] == [False, False, False, False, True, False]
+        assert service.size == 6
 
     run(settings, operator, scenario)
 

@@ -31,7 +31,7 @@ from registry.signing.cose import CoseSigner
 from registry.store.engine import create_engine, sqlite_file
 from registry.verify.checkpoint import verify_checkpoint
 from tests.api.helpers import NOW_S, enrolment, pact
-from tests.factories import HISTORY_HOURS, fixed_key
+from tests.factories import HISTORY_HOURS, cited_statements, fixed_key
 
 PACTS = 3
 
@@ -66,6 +66,8 @@ async def _fill(settings: Settings) -> tuple[OperatorKeys, int, str]:
         await service.register(
             keys.admin.sign_statement(enrolment(ppk.public_key, "ppk"), "op", NOW_S)
         )
+        for cited in cited_statements(keys.admin, issued_at=NOW_S):  # what the pacts cite
+            await service.register(cited)
         for n in range(PACTS):
             await service.register(ppk.sign_statement(pact(place=f"Kota {n}"), "ppk", NOW_S))
         return keys, service.size, await service.checkpoint()
@@ -260,9 +262,9 @@ def test_a_checkpoint_note_not_signed_by_the_log_is_refused(settings: Settings) 
 
 
 def test_a_pin_file_written_by_hand_is_refused(settings: Settings) -> None:
-    keys, _, latest = asyncio.run(_fill(settings))
+    keys, size, latest = asyncio.run(_fill(settings))
     pin = pin_path(settings.data_dir, settings.origin)
-    pin.write_text(latest.replace("\n5\n", "\n50\n"))
+    pin.write_text(latest.replace(f"\n{size}\n", f"\n{size}0\n"))
     with pytest.raises(LogContradiction, match="is not a checkpoint of this log signed by its key"):
         _open(settings, keys)
 

@@ -38,7 +38,7 @@ from tests.api.helpers import NOW_S, Registry, pact
 from tests.api.helpers import enrolment as enrolled
 from tests.api.test_compliance import follow_up, recommendation
 from tests.api.test_registration import assert_problem
-from tests.factories import fixed_key
+from tests.factories import cited_statements, fixed_key
 from tests.records.test_cluster import _admin_enrolment, _pair
 from tests.waiting import until
 
@@ -495,6 +495,8 @@ def test_a_follow_up_of_an_edited_recommendation_is_refused_alone(
                 await service.register(
                     admin.sign_statement(enrolled(signer.public_key, role), "op", NOW_S)
                 )
+            for cited in cited_statements(admin, issued_at=NOW_S):  # what the records cite
+                await service.register(cited)
             rec = await service.register(
                 recommender.sign_statement(recommendation(ppk_kid=ppk.kid), "rec", NOW_S)
             )
@@ -537,6 +539,8 @@ def test_a_follower_checks_the_receipts_it_read_ahead(
             await sequencer.register(
                 admin.sign_statement(enrolled(ppk.public_key, "ppk"), "op", NOW_S)
             )
+            for cited in cited_statements(admin, issued_at=NOW_S):  # what the pacts cite
+                await sequencer.register(cited)
             first, second = [
                 await sequencer.register(ppk.sign_statement(pact(place=p), "ppk", NOW_S))
                 for p in ("Bekasi", "Bogor")
@@ -582,23 +586,25 @@ def test_an_entry_of_a_batch_still_being_written_is_not_taken_for_tampered(
             await service.register(
                 admin.sign_statement(enrolled(admin.public_key, "admin"), "op", NOW_S)
             )
+            for cited in cited_statements(admin, issued_at=NOW_S):  # entries 1, 2: pacts cite
+                await service.register(cited)
             ppk = CoseSigner(fixed_key("ppk"))
             store.append_batch = held  # type: ignore[method-assign]
             first = [
                 admin.sign_statement(enrolled(ppk.public_key, "ppk"), "op", NOW_S),
                 ppk.sign_statement(pact(place="Karawang"), "ppk", NOW_S),
-                ppk.sign_statement(revocation_of(2), "ppk", NOW_S),
+                ppk.sign_statement(revocation_of(4), "ppk", NOW_S),
             ]
             batch = [asyncio.ensure_future(service.register(s)) for s in first]
             await written.wait()  # on disk, its keys not yet applied
-            second = ppk.sign_statement(revocation_of(3, "dicabut kembali"), "ppk", NOW_S)
+            second = ppk.sign_statement(revocation_of(5, "dicabut kembali"), "ppk", NOW_S)
             store.append_batch = write  # type: ignore[method-assign]
             later = asyncio.ensure_future(service.register(second))
             # admitted (its references read and checked) while the first batch is still held
-            await until(lambda: later.done() or service.state.size == 5, "the second admitted")
+            await until(lambda: later.done() or service.state.size == 7, "the second admitted")
             release.set()
-            assert [r.index for r in await asyncio.gather(*batch)] == [1, 2, 3]
-            assert (await later).index == 4
+            assert [r.index for r in await asyncio.gather(*batch)] == [3, 4, 5]
+            assert (await later).index == 6
             assert service.tampering() == (0, [])
         finally:
             release.set()

@@ -15,6 +15,7 @@ from tests.factories import TEMPLATE_SHA256, pact_payload
 def _report(**changes: Any) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "type": "report",
+        "election": "pilkada-2024",
         "case_number": "001/LP/PB/2024",
         "reporter": "Bawaslu RI",
         "instansi": "Pemerintah Provinsi Jawa Barat",
