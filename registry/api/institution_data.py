@@ -3,8 +3,10 @@
 One function per page (:data:`PAGE_DATA`), each given the key that proved it may use the page
 (:class:`registry.records.institution_access.Access`):
 
-- ``recommender``: the reports in the log (and whether a recommendation answers them yet),
-  the PPKs one may address (by instansi), and the outcomes of this key's recommendations;
+- ``recommender``: the reports in the log (and whether a recommendation answers them yet, and
+  the election each cites), the PPKs one may address (by instansi), the registered elections a
+  recommendation may cite (as the portal offers them), and the outcomes of this key's
+  recommendations;
 - ``bkn``: the overdue recommendations with each PPK's current enforcement step, and the
   enrolments whose decree no institution has countersigned yet;
 - ``operator``: the pending enrolment requests, with the enrolment record each would become,
@@ -19,6 +21,7 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from registry.api.portal import registered_elections
 from registry.compliance import views
 from registry.compliance.service import ComplianceService
 from registry.records.enrolment_requests import EnrolmentRequests
@@ -72,7 +75,8 @@ async def recommender_data(
     compliance: ComplianceService,
     requests: EnrolmentRequests,
 ) -> dict[str, Any]:
-    """Reports to answer, PPKs to address, and this key's recommendations with their outcome."""
+    """Reports to answer, PPKs to address, elections to cite, and this key's recommendations
+    with their outcome."""
     mine = await standing(service, "recommendation", access.key.kid)
     answered = {p.get("report") for _, p in await standing(service, "recommendation")}
     reports = [
@@ -83,6 +87,7 @@ async def recommender_data(
             "province": p.get("province"),
             "category": p.get("category"),
             "date": p.get("date"),
+            "election": p.get("election"),
             "subject_commitment": _hex(p.get("subject_commitment")),
             "recommended": idx in answered,
         }
@@ -92,7 +97,12 @@ async def recommender_data(
     indexes = {idx for idx, _ in mine}
     outcomes = [row for row in views.recommendations(snap) if row["index"] in indexes]
     outcomes.sort(key=lambda row: -int(row["index"]))
-    return {"reports": reports, "ppks": _ppks(service), "recommendations": outcomes}
+    return {
+        "reports": reports,
+        "ppks": _ppks(service),
+        "elections": await registered_elections(service),
+        "recommendations": outcomes,
+    }
 
 
 def _current_steps(steps: list[tuple[int, dict[str, Any]]]) -> dict[str, dict[str, Any]]:

@@ -16,9 +16,10 @@ import pytest
 from registry.signing.cose import CoseSigner
 from registry.verify.trust import b64url
 from tests.api.helpers import COSE, NOW_S, Registry, other_key
+from tests.api.test_elections import admin_posts, index_of, report
 from tests.api.test_enrolment_requests import request_payload, send
 from tests.api.test_registration import assert_problem
-from tests.factories import fixed_key
+from tests.factories import election_payload, fixed_key
 
 ORIGIN = "test.example/pakta"
 LONG_TERM = {"term_start": "2020-01-01", "term_end": "2099-12-31"}
@@ -67,6 +68,26 @@ def test_a_recommender_key_proves_itself_and_reads_its_page(enrolled: Registry) 
     assert [p["instansi"] for p in ppks] == ["Pemerintah Kabupaten Garut"]
     assert ppks[0]["kid"] == enrolled.signer("ppk-garut").kid.hex()
     assert data.json()["recommendations"] == []
+
+
+def test_the_recommender_is_offered_the_standing_elections_and_each_reports_election(
+    enrolled: Registry,
+) -> None:
+    for name in ("pilkada-2020", "pemilu-2024", "pilkada-2024"):
+        index_of(admin_posts(enrolled, election_payload(name)))
+    withdrawn = index_of(
+        admin_posts(enrolled, election_payload("pilkada-2020") | {"name": "pilkada-x"})
+    )
+    index_of(admin_posts(enrolled, {"type": "revocation", "entry": withdrawn, "reason": "salah"}))
+    reported = index_of(enrolled.post(enrolled.sign("kasn", report(election="pemilu-2024"))))
+
+    data = enrolled.client.get(
+        "/api/institutions/recommender/data",
+        headers=token_of(enrolled, enrolled.signer("kasn"), "recommender"),
+    ).json()
+    # As the portal offers them: standing only, latest voting day first.
+    assert data["elections"] == ["pilkada-2024", "pemilu-2024", "pilkada-2020"]
+    assert [(r["index"], r["election"]) for r in data["reports"]] == [(reported, "pemilu-2024")]
 
 
 @pytest.mark.parametrize(

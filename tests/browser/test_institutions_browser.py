@@ -24,6 +24,7 @@ from registry.verify.trust import b64url, unb64url
 from tests.api.helpers import NOW_S, enrolment
 from tests.browser.harness import ORIGIN, LiveRegistry
 from tests.browser.test_dashboard_browser import axe_violations
+from tests.factories import election_payload
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -39,10 +40,23 @@ OFFICES: dict[str, dict[str, Any]] = {
     "ppk": {"role": "ppk", "name": "Dedie A. Rachim", "instansi": INSTANSI},
     "admin": {"role": "admin", "name": "Operator Registri", "instansi": ORIGIN},
 }
+ELECTION = "pilkada-2024"
+"""The election the report and the overdue recommendation cite."""
+LATER = election_payload(
+    "pemilu-2029",
+    kind="pemilu",
+    title="Pemilu 2029",
+    voting_day="2029-02-14",
+    campaign_start="2028-11-28",
+    campaign_end="2029-02-10",
+    regions=["national"],
+)
+"""A registered election with a later voting day: the page offers it first."""
 
 
 class Institutions:
-    """A live registry with a custodial key per office, a report and an overdue recommendation."""
+    """A live registry with a custodial key per office, three registered elections, a report
+    and an overdue recommendation."""
 
     def __init__(self, root: Path) -> None:
         self.live = LiveRegistry.start(root)
@@ -65,6 +79,10 @@ class Institutions:
             record = enrolment(public, **fields)
             record = {k: v for k, v in record.items() if v is not None}
             self.live.register(admin.sign_statement(record, "operator", NOW_S))
+        # The elections a report or recommendation cites must stand in the log before it;
+        # the recommender page offers the standing ones.
+        for record in (election_payload(ELECTION), election_payload("pemilu-2024"), LATER):
+            self.live.register(admin.sign_statement(record, "operator", NOW_S))
         writer = self.live.writer
         writer.enrol("bawaslu", "bawaslu", instansi="Bawaslu", **LONG_TERM)
         writer.enrol("kasn-2024", "recommender", instansi="KASN", **LONG_TERM)
@@ -81,6 +99,7 @@ class Institutions:
                     "description": "Membagikan materi kampanye pasangan calon",
                     "place": "Instagram",
                     "date": "2024-09-20",
+                    "election": ELECTION,
                 },
             )
         )
@@ -96,6 +115,7 @@ class Institutions:
                     "category": "attending-campaign",
                     "sanction": "medium",
                     "deadline": "2024-10-31",
+                    "election": ELECTION,
                 },
             )
         )
@@ -137,6 +157,7 @@ def test_a_recommendation_issued_from_the_page_reaches_the_ppk_in_the_portal(
     assert page.input_value("#rec-subject") == SUBJECT.hex()
     assert page.input_value("#rec-instansi") == INSTANSI
     assert page.input_value("#rec-ppk") == institutions.kids["ppk"]
+    assert page.input_value("#rec-election") == ELECTION  # the report's, not the first offered
     page.select_option("#rec-sanction", "medium")
     page.fill("#rec-deadline", "2099-01-31")
     page.fill("#ipassphrase", PASSPHRASE)
@@ -147,6 +168,7 @@ def test_a_recommendation_issued_from_the_page_reaches_the_ppk_in_the_portal(
     assert payload["report"] == institutions.report
     assert payload["ppk_kid"] == b64url(bytes.fromhex(institutions.kids["ppk"]))
     assert (payload["sanction"], payload["category"]) == ("medium", "social-media")
+    assert payload["election"] == ELECTION
     page.wait_for_selector("#mine-table tbody tr:has-text('NET.2026.00042')")
 
     # The PPK addressed opens the portal with their key: the recommendation is there to answer.
@@ -367,6 +389,11 @@ def test_a_recommender_signs_in_the_browser_with_a_key_it_made(
     page.wait_for_selector("#iaccess-status.ok, #iaccess-status.error")
     assert page.get_attribute("#iaccess-status", "class") == "ok"
     page.wait_for_selector("#rec-ppk option", state="attached")
+    offered = page.eval_on_selector_all("#rec-election option", "os => os.map(o => o.value)")
+    assert offered == [LATER["name"], ELECTION, "pemilu-2024"]  # latest voting day first
+    assert page.input_value("#rec-election") == LATER["name"]
+    assert page.is_hidden("#rec-no-election")
+    page.select_option("#rec-election", "pemilu-2024")
     page.select_option("#rec-instansi", INSTANSI)
     page.fill("#rec-case", "NET.2026.00099")
     page.fill("#rec-subject", SUBJECT.hex())
@@ -379,3 +406,4 @@ def test_a_recommender_signs_in_the_browser_with_a_key_it_made(
     assert view["payload"]["ppk_kid"] == b64url(bytes.fromhex(institutions.kids["ppk"]))
     assert view["payload"]["subject_commitment"] == b64url(SUBJECT)
     assert "report" not in view["payload"]
+    assert view["payload"]["election"] == "pemilu-2024"

@@ -1,11 +1,11 @@
 // institution_recommender.js: /institutions/recommender, the recommending authority's page.
 // It lists the reports in the log, issues recommendations (report → instansi → PPK, the
-// subject's commitment, a category of the published vocabulary, the sanction, the deadline)
-// and shows what became of this key's recommendations.
+// subject's commitment, a category of the published vocabulary, the sanction, the deadline,
+// the registered election it belongs to) and shows what became of this key's recommendations.
 
 import { button, byId, cell, data, entryLink, entryRow, noneRow, pageLists, signRecord, startPage, t } from "./institution.js";
 
-let lists = { reports: [], ppks: [], recommendations: [] };
+let lists = { reports: [], ppks: [], elections: [], recommendations: [] };
 const categoryLabels = new Map();
 const form = byId("rec-form");
 
@@ -46,7 +46,17 @@ function showInstansi() {
   showPpks();
 }
 
-/** Fill the form from report `report` (the case it answers). */
+/** The registered elections (latest voting day first), keeping the one chosen if it stands. */
+function showElections() {
+  const select = byId("rec-election");
+  const chosen = select.value;
+  select.replaceChildren();
+  for (const name of lists.elections) option(select, name, data.strings[`val.election.${name}`] ?? name);
+  if (lists.elections.includes(chosen)) select.value = chosen;
+  byId("rec-no-election").hidden = lists.elections.length > 0;
+}
+
+/** Fill the form from report `report` (the case it answers); its election when it names one. */
 function fromReport(report) {
   byId("rec-report").value = report ? String(report.index) : "";
   if (!report) return;
@@ -55,6 +65,7 @@ function fromReport(report) {
   if (lists.ppks.some((p) => p.instansi === report.instansi)) byId("rec-instansi").value = report.instansi;
   showPpks();
   if (report.category) byId("rec-category").value = report.category;
+  if (lists.elections.includes(report.election)) byId("rec-election").value = report.election;
   showPreview();
 }
 
@@ -112,6 +123,8 @@ function buildRecommendation() {
     sanction: byId("rec-sanction").value,
     deadline: byId("rec-deadline").value,
   };
+  const election = byId("rec-election").value;
+  if (election !== "") record.election = election;
   const report = byId("rec-report").value;
   if (report !== "") record.report = Number(report);
   return record;
@@ -126,6 +139,7 @@ async function refresh() {
   if (!found) return;
   lists = found;
   showInstansi();
+  showElections();
   showReports();
   showMine();
   showPreview();
