@@ -38,7 +38,11 @@ async def _form_page(
     status: int,
     form: dict[str, str],
     errors: list[dict[str, str]],
+    elections: list[str] | None = None,
 ) -> Response[str]:
+    """The form; it offers the elections the registry registers (``elections``, if read)."""
+    if elections is None:
+        elections = await registered_elections(service)
     categories = [{"code": c.code, "label": c.id if lang == "id" else c.en} for c in CATEGORIES]
     return render_page(
         request,
@@ -50,7 +54,7 @@ async def _form_page(
         form={name: form.get(name, "") for name in FORM_FIELDS},
         errors=errors,
         categories=categories,
-        elections=await registered_elections(service),
+        elections=elections,
         today=dt.datetime.now(WIB).date().isoformat(),
     )
 
@@ -108,7 +112,7 @@ class ComplaintPagesController(Controller):
                 {"field": e.field, "reason": e.reason, "message": e.message().render(chosen)}
                 for e in exc.errors
             ]
-            return await _form_page(request, service, chosen, 422, form, errors)
+            return await _form_page(request, service, chosen, 422, form, errors, elections)
         query = f"?filed=1{'' if chosen == 'id' else '&lang=' + chosen}"
         return Response(
             "",

@@ -303,6 +303,19 @@ def test_receiving_logs_a_report_with_commitments_only(desk: Registry) -> None:
     assert hashlib.sha256(them.salt + encode_deterministic(contact)).digest() == who
 
 
+def test_receiving_after_the_election_is_revoked_is_409_and_leaves_it_pending(
+    desk: Registry,
+) -> None:
+    index = register_election(desk, "pilkada-2020")
+    number = filed(desk, election="pilkada-2020", date="2020-11-02")
+    revocation = {"type": "revocation", "entry": index, "reason": "salah tanggal"}
+    assert desk.post(desk.operator.admin.sign_statement(revocation, "operator", NOW_S)).is_success
+    before = size(desk)
+    assert_problem(receive(desk, number), 409, "revoked-election")
+    assert desk.client.get(f"/api/complaints/{number}").json()["status"] == "pending"
+    assert size(desk) == before
+
+
 def test_double_receive_is_409(desk: Registry) -> None:
     number = filed(desk)
     report = report_payload(held(desk, number)["report"])
