@@ -3,7 +3,8 @@
 Anyone files a complaint with the form, which works without a script (a plain
 POST, then a redirect to its status page, whose address is the receipt number);
 Bahasa Indonesia first, English with ``?lang=en``, like the other pages
-(registry/api/web.py).  A field the registry refuses comes back on the form,
+(registry/api/web.py).  The election is chosen from those the registry
+registers (as the signing portal offers them).  A field the registry refuses comes back on the form,
 named, with what was typed kept.  The status page shows pending, received as
 log entry N (linked to its verify page), or rejected with the reason, and
 nothing else of what was filed.
@@ -22,22 +23,26 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 from registry.api.complaints import MAX_BODY, complaints_of
 from registry.api.deps import Service
 from registry.api.limits import rate_limited
+from registry.api.portal import registered_elections
 from registry.api.web import WIB, page_language, render_page, strings
-from registry.compliance.views import ELECTIONS
 from registry.records.complaint_form import FORM_FIELDS
 from registry.records.errors import NotFound, RegistrationRefused
 from registry.records.schemas import RecordError
 from registry.records.vocabulary import CATEGORIES
 
 
-def _form_page(
+async def _form_page(
     request: Request[Any, Any, Any],
     service: Service,
     lang: str,
     status: int,
     form: dict[str, str],
     errors: list[dict[str, str]],
+    elections: list[str] | None = None,
 ) -> Response[str]:
+    """The form; it offers the elections the registry registers (``elections``, if read)."""
+    if elections is None:
+        elections = await registered_elections(service)
     categories = [{"code": c.code, "label": c.id if lang == "id" else c.en} for c in CATEGORIES]
     return render_page(
         request,
@@ -49,7 +54,7 @@ def _form_page(
         form={name: form.get(name, "") for name in FORM_FIELDS},
         errors=errors,
         categories=categories,
-        elections=[name for name, _ in reversed(ELECTIONS)],
+        elections=elections,
         today=dt.datetime.now(WIB).date().isoformat(),
     )
 
@@ -83,7 +88,7 @@ class ComplaintPagesController(Controller):
         self, request: Request[Any, Any, Any], service: Service, lang: FromQuery[str | None] = None
     ) -> Response[str]:
         """The empty form."""
-        return _form_page(request, service, page_language(request, lang), 200, {}, [])
+        return await _form_page(request, service, page_language(request, lang), 200, {}, [])
 
     @post(
         "/",
@@ -99,14 +104,15 @@ class ComplaintPagesController(Controller):
         body = (await request.body()).decode("utf-8", "replace")
         form = dict(parse_qsl(body, max_num_fields=len(FORM_FIELDS) + 4))
         data = {k: v for k, v in form.items() if v.strip()}
+        elections = await registered_elections(service)
         try:
-            complaint = await complaints_of(request, service).file(data)
+            complaint = await complaints_of(request, service).file(data, elections)
         except RecordError as exc:
             errors = [
                 {"field": e.field, "reason": e.reason, "message": e.message().render(chosen)}
                 for e in exc.errors
             ]
-            return _form_page(request, service, chosen, 422, form, errors)
+            return await _form_page(request, service, chosen, 422, form, errors, elections)
         query = f"?filed=1{'' if chosen == 'id' else '&lang=' + chosen}"
         return Response(
             "",

@@ -25,6 +25,7 @@ from litestar.params import FromPath, QueryParameter
 from registry.api.deps import Compliance, Service, cose_body
 from registry.api.errors import BadRequest, access_denied
 from registry.api.limits import rate_limited
+from registry.api.portal import registered_elections
 from registry.compliance.access import AccessDenied, require
 from registry.i18n import Message
 from registry.records.complaints import DECIDING_ROLES, Complaints
@@ -58,11 +59,13 @@ class ComplaintsController(Controller):
         summary="File a public complaint (held, not logged, until an institution receives it)",
         description="Body (JSON): `instansi`, `category` (the violation vocabulary), "
         "`description`, `place`, `date`, `subject_name` (the ASN complained about), "
-        "`complainant_name`; optional `province`, `election`, `subject_nip`, "
+        "`election` (the name of an election the registry registers), `complainant_name`; "
+        "optional `province`, `subject_nip`, "
         "`complainant_nik`, `complainant_phone`, `complainant_email`. The complainant's "
         "identity is kept only as a salted commitment. 201 with the receipt `number` and "
         "`status_url`; 422 `schema-violation` listing each bad field (`nip-in-text`, "
-        "`phone-in-text` for personal data in the description).",
+        "`phone-in-text` for personal data in the description, `unknown-election` for an "
+        "election no standing `election` entry registers).",
     )
     async def file(self, request: Request[Any, Any, Any], service: Service) -> Response[Any]:
         """Hold the complaint; answer its receipt number."""
@@ -74,7 +77,8 @@ class ComplaintsController(Controller):
                 Message("complaint.invalid-json.title"),
                 Message("complaint.invalid-json.detail", {"why": str(exc)[:200]}),
             ) from exc
-        complaint = await complaints_of(request, service).file(data)
+        elections = await registered_elections(service)
+        complaint = await complaints_of(request, service).file(data, elections)
         number = complaint.record.number
         body = {**complaint.status(), "status_url": f"/complaints/{number}"}
         return Response(body, status_code=201, headers={"Location": f"/api/complaints/{number}"})

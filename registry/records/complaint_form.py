@@ -16,7 +16,10 @@ with commitments only:
   :data:`REPORTER`, never who they are.
 
 The free text (description, place) is checked for NIPs and phone numbers like
-every statement's (registry/records/personal.py).  A receipt number is 80
+every statement's (registry/records/personal.py).  The complaint names the
+election it is about, one the registry registers (a standing ``election``
+entry): every new report cites one (registry/records/citations.py), so a
+complaint naming none or another could never be received.  A receipt number is 80
 random bits in Crockford base32 and a check symbol (Luhn mod 32), shown in
 groups of four: ``7KQ2-M9XD-4RTA-H3VB-P``.
 """
@@ -27,14 +30,14 @@ import datetime as dt
 import hashlib
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from registry.records.errors import FieldError
 from registry.records.fields import LONG_TEXT_MAX_LENGTH
 from registry.records.personal import SALT_BYTES, commit_nip
-from registry.records.schemas import RECORD_TYPES, RecordError, parse_record, record_payload
+from registry.records.schemas import RecordError, parse_record, record_payload
 from registry.store.models import IdentityRecord
 from registry.verify.cbor import encode_deterministic
 
@@ -157,12 +160,16 @@ def _contact(data: Mapping[str, Any], errors: list[FieldError]) -> dict[str, str
     return found
 
 
-def file_complaint(data: Any, number: str) -> Filed:
+def file_complaint(data: Any, number: str, elections: Collection[str]) -> Filed:
     """The complaint ``data`` (the :data:`FORM_FIELDS`) as the report it would become.
 
+    ``elections`` are the names of the elections the registry registers now (standing
+    ``election`` entries): the complaint's ``election`` must be one of them.
+
     Raises :class:`RecordError` listing every bad field: one missing, too long or
-    of the wrong shape, a field the form does not have, and personal data (a NIP,
-    a phone number) in the description or place (``nip-in-text``, ``phone-in-text``).
+    of the wrong shape, a field the form does not have, an election the registry
+    does not register (``unknown-election``), and personal data (a NIP, a phone
+    number) in the description or place (``nip-in-text``, ``phone-in-text``).
     """
     if not isinstance(data, Mapping):
         raise RecordError([FieldError("", "not-a-map", {})], "complaint")
@@ -198,11 +205,11 @@ def file_complaint(data: Any, number: str) -> Filed:
         "description": _required(texts["description"], "description", errors),
         "place": _required(texts["place"], "place", errors),
         "date": _required(texts["date"], "date", errors),
+        "election": _election(texts["election"], elections, errors),
         "reporter_commitment": complainant_commitment,
     }
-    for optional in ("province", "election"):
-        if texts[optional] is not None:
-            payload[optional] = texts[optional]
+    if texts["province"] is not None:
+        payload["province"] = texts["province"]
     today = dt.datetime.now(WIB).date().isoformat()
     if payload["date"] > today and not any(e.field == "date" for e in errors):
         errors.append(FieldError("date", "complaint-date-ahead", {"today": today}))
@@ -214,24 +221,24 @@ def file_complaint(data: Any, number: str) -> Filed:
     return Filed(report, people)
 
 
+def _election(name: str | None, elections: Collection[str], errors: list[FieldError]) -> str:
+    """The election the complaint names, if the registry registers it (else an error)."""
+    if name is not None and name not in elections:
+        known = ", ".join(sorted(elections)) or "-"
+        errors.append(FieldError("election", "unknown-election", {"name": name, "known": known}))
+    return _required(name, "election", errors)
+
+
 def _checked(payload: dict[str, Any], errors: list[FieldError]) -> dict[str, Any]:
     """``payload`` as the report's fields (binary as hex), once the report schema (and the
-    rule against personal data in free text) holds; ``election`` is kept whether or not
-    the report schema has it yet (it is passed on only where it does)."""
-    election = payload.get("election")
-    schema_payload = dict(payload)
-    if "election" not in RECORD_TYPES["report"].__struct_fields__:
-        schema_payload.pop("election", None)
+    rule against personal data in free text) holds."""
     try:
-        parse_record(schema_payload)
+        parse_record(payload)
     except RecordError as exc:
         errors += [e for e in exc.errors if e.field not in {f.field for f in errors}]
     if errors:
         raise RecordError(errors, "complaint")
-    fields = {k: v.hex() if isinstance(v, bytes) else v for k, v in payload.items()}
-    if election is not None:
-        fields["election"] = election
-    return fields
+    return {k: v.hex() if isinstance(v, bytes) else v for k, v in payload.items()}
 
 
 def report_payload(fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -240,6 +247,4 @@ def report_payload(fields: Mapping[str, Any]) -> dict[str, Any]:
         k: bytes.fromhex(v) if k in {"subject_commitment", "reporter_commitment"} else v
         for k, v in fields.items()
     }
-    if "election" not in RECORD_TYPES["report"].__struct_fields__:
-        data.pop("election", None)
     return record_payload(parse_record(data))

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,12 +100,15 @@ class Complaints:
         self._store, self._identities = store, identities
         self._register, self._signer = register, signer
 
-    async def file(self, data: Any, now_ms: int | None = None) -> Complaint:
-        """Hold the complaint ``data`` (see :func:`file_complaint`) under a new number."""
+    async def file(
+        self, data: Any, elections: Collection[str], now_ms: int | None = None
+    ) -> Complaint:
+        """Hold the complaint ``data`` (see :func:`file_complaint`) under a new number;
+        its election must be one of ``elections``, the ones the registry registers now."""
         if await self._store.count_complaints("pending") >= MAX_PENDING:
             raise _refused("too-many-complaints", 503)
         number = new_number()
-        filed = file_complaint(data, number)
+        filed = file_complaint(data, number, elections)
         record = ComplaintRecord(
             number=number,
             filed_at=int(time.time() * 1000) if now_ms is None else now_ms,

@@ -6,12 +6,13 @@ server answers, on both backends.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlencode
 
 from registry.records.complaint_form import new_number
 from tests.api.helpers import Registry
-from tests.api.test_complaints import complaint, desk, forged, receive
+from tests.api.test_complaints import complaint, desk, forged, receive, register_election
 
 __all__ = ["desk"]  # the fixture the tests below take, from test_complaints
 
@@ -56,6 +57,22 @@ def test_personal_data_in_description_comes_back_on_the_form(desk: Registry) -> 
     assert 'data-reason="nip-in-text"' in answer.text
     assert 'href="#description"' in answer.text
     assert 'value="Rina Kartika"' in answer.text  # what was typed is kept
+
+
+def test_the_form_offers_only_the_registered_elections(desk: Registry) -> None:
+    register_election(desk, "pilkada-2020")
+    page = desk.client.get("/complaints").text
+    offered = re.findall(r'<option value="((?:pilkada|pemilu)-[0-9]+)"', page)
+    assert offered == ["pilkada-2024", "pilkada-2020"]  # latest voting day first
+
+
+def test_an_unregistered_election_comes_back_on_the_form(desk: Registry) -> None:
+    answer = post_form(desk, complaint(election="pemilu-2019"), "?lang=en")
+    assert answer.status_code == 422
+    assert 'data-reason="unknown-election"' in answer.text
+    assert 'href="#election"' in answer.text
+    assert "pilkada-2024" in answer.text
+    assert 'value="Rina Kartika"' in answer.text
 
 
 def test_the_status_page_shows_the_entry_once_received(desk: Registry) -> None:

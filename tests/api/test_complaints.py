@@ -24,8 +24,9 @@ from registry.records.complaints import rejection_payload
 from registry.records.operator import OperatorKeys
 from registry.verify.cbor import encode_deterministic
 from registry.verify.trust import unb64url
-from tests.api.helpers import COSE, Registry
+from tests.api.helpers import COSE, NOW_S, Registry
 from tests.api.test_registration import assert_problem
+from tests.factories import election_payload
 
 INSTANSI = "Pemerintah Kabupaten Garut"
 SUBJECT_NIP = "198703152010011004"
@@ -54,9 +55,19 @@ def complaint(**changes: Any) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v is not None}
 
 
+def register_election(registry: Registry, name: str = "pilkada-2024") -> int:
+    """Register the fixture election ``name`` (signed by the operator): a complaint names it."""
+    statement = registry.operator.admin.sign_statement(election_payload(name), "operator", NOW_S)
+    answer = registry.post(statement)
+    assert answer.status_code in (200, 201), answer.text
+    return int(answer.headers["location"].rsplit("/", 1)[1])
+
+
 @pytest.fixture
 def desk(registry: Registry) -> Registry:
-    """A registry with Bawaslu, the recommender and a PPK enrolled (terms still running)."""
+    """A registry with the election complaints name registered, and Bawaslu, the recommender
+    and a PPK enrolled (terms still running)."""
+    register_election(registry)
     for label, role, instansi in (
         ("bawaslu", "bawaslu", "Bawaslu RI"),
         ("recommender", "recommender", "KemenPAN-RB"),
@@ -179,6 +190,8 @@ def test_personal_data_in_description_is_refused_in_indonesian(desk: Registry) -
         ({"date": "2024-02-30"}, "date", "not-a-date"),
         ({"date": "2099-01-01"}, "date", "complaint-date-ahead"),
         ({"reporter": "Rina"}, "reporter", "unknown-field"),
+        ({"election": None}, "election", "missing"),
+        ({"election": "pilkada-2020"}, "election", "unknown-election"),
     ],
 )
 def test_a_bad_field_is_named(
@@ -186,6 +199,29 @@ def test_a_bad_field_is_named(
 ) -> None:
     body = assert_problem(file(desk, **changes), 422, "schema-violation")
     assert (field, reason) in [(e["field"], e["reason"]) for e in body["errors"]]
+
+
+def test_an_unregistered_election_is_refused_naming_the_registered_ones(desk: Registry) -> None:
+    answer = file(desk, election="pemilu-1955")
+    body = assert_problem(answer, 422, "schema-violation")
+    assert [(e["field"], e["reason"]) for e in body["errors"]] == [("election", "unknown-election")]
+    assert "pilkada-2024" in body["errors"][0]["message"]
+    indonesian = desk.client.post(
+        "/api/complaints",
+        json=complaint(election="pemilu-1955"),
+        headers={"Accept-Language": "id"},
+    )
+    assert "bukan pemilihan yang terdaftar" in indonesian.json()["errors"][0]["message"]
+    assert pending(desk).json()["complaints"] == []
+
+
+def test_a_revoked_election_is_refused(desk: Registry) -> None:
+    index = register_election(desk, "pilkada-2020")
+    revocation = {"type": "revocation", "entry": index, "reason": "salah tanggal"}
+    answer = desk.post(desk.operator.admin.sign_statement(revocation, "operator", NOW_S))
+    assert answer.status_code == 201, answer.text
+    body = assert_problem(file(desk, election="pilkada-2020"), 422, "schema-violation")
+    assert [(e["field"], e["reason"]) for e in body["errors"]] == [("election", "unknown-election")]
 
 
 def test_a_body_that_is_not_json_is_refused(desk: Registry) -> None:
@@ -251,6 +287,7 @@ def test_receiving_logs_a_report_with_commitments_only(desk: Registry) -> None:
     view = desk.client.get(f"/entries/{entry}", headers={"Accept": "application/json"}).json()
     assert view["type"] == "report"
     assert view["payload"]["reporter"] == REPORTER
+    assert view["payload"]["election"] == "pilkada-2024"  # the election the complainant chose
     # The subject's identity is kept behind the commitment, readable by signed request.
     subject = bytes.fromhex(report["subject_commitment"])
     kept = desk.client.blocking_portal.call(desk.service.identities.read, subject)
@@ -264,6 +301,19 @@ def test_receiving_logs_a_report_with_commitments_only(desk: Registry) -> None:
     assert (them.name, them.nip) == ("Rina Kartika", None)
     contact = {k.removeprefix("complainant_"): v for k, v in COMPLAINANT.items()}
     assert hashlib.sha256(them.salt + encode_deterministic(contact)).digest() == who
+
+
+def test_receiving_after_the_election_is_revoked_is_409_and_leaves_it_pending(
+    desk: Registry,
+) -> None:
+    index = register_election(desk, "pilkada-2020")
+    number = filed(desk, election="pilkada-2020", date="2020-11-02")
+    revocation = {"type": "revocation", "entry": index, "reason": "salah tanggal"}
+    assert desk.post(desk.operator.admin.sign_statement(revocation, "operator", NOW_S)).is_success
+    before = size(desk)
+    assert_problem(receive(desk, number), 409, "revoked-election")
+    assert desk.client.get(f"/api/complaints/{number}").json()["status"] == "pending"
+    assert size(desk) == before
 
 
 def test_double_receive_is_409(desk: Registry) -> None:
@@ -365,7 +415,9 @@ def test_a_decision_that_is_not_cose_is_415(desk: Registry) -> None:
 def limited(settings: Settings, operator: OperatorKeys) -> Iterator[Registry]:
     low = dataclasses.replace(settings, rate_limits=(("default", 600, 60), ("complaint", 2, 3600)))
     with TestClient(create_app(low, operator)) as client:
-        yield Registry.bootstrapped(client, operator)
+        registry = Registry.bootstrapped(client, operator)
+        register_election(registry)
+        yield registry
 
 
 def test_filing_past_the_rate_is_429(limited: Registry) -> None:

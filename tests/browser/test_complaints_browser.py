@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from registry.cli.complaints import complaints
 from registry.signing.keys import save_key
+from tests.api.test_complaints import register_election
 from tests.browser.conftest import PHONE
 from tests.browser.harness import LiveRegistry
 from tests.browser.test_dashboard_browser import DESKTOP, axe_violations
@@ -28,8 +29,9 @@ PASSPHRASE = "kunci-bawaslu-2024"
 
 @pytest.fixture(scope="module")
 def desk(tmp_path_factory: pytest.TempPathFactory, chromium: Path) -> Iterator[LiveRegistry]:
-    """A served registry with Bawaslu enrolled."""
+    """A served registry with the election the complaint names registered, and Bawaslu enrolled."""
     live = LiveRegistry.start(tmp_path_factory.mktemp("complaints-registry"))
+    register_election(live.writer)
     live.writer.enrol("bawaslu", "bawaslu", instansi="Bawaslu RI", term_end="2099-12-31")
     yield live
     live.stop()

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from registry.cli.complaints import complaints
 from registry.records.complaint_form import new_number
 from registry.signing.keys import save_key
-from tests.api.test_complaints import complaint
+from tests.api.test_complaints import complaint, register_election
 from tests.browser.harness import LiveRegistry
 from tests.factories import fixed_key
 
@@ -25,8 +25,10 @@ PASSPHRASE = "kunci-bawaslu-2024"
 
 @pytest.fixture
 def live(tmp_path: Path) -> Iterator[LiveRegistry]:
-    """A served registry with Bawaslu and a PPK enrolled (terms still running)."""
+    """A served registry with the election complaints name registered, and Bawaslu and a PPK
+    enrolled (terms still running)."""
     registry = LiveRegistry.start(tmp_path / "registry")
+    register_election(registry.writer)
     registry.writer.enrol("bawaslu", "bawaslu", instansi="Bawaslu RI", term_end="2099-12-31")
     registry.writer.enrol("ppk-garut", "ppk", term_end="2099-12-31")
     yield registry

@@ -69,18 +69,22 @@ FILED = {
     "description": "Hadir di kampanye terbuka memakai seragam dinas",
     "place": "Lapangan Otto Iskandar Dinata",
     "date": "2024-11-10",
+    "election": "pilkada-2024",
     "subject_name": "Dedi Supriadi",
     "complainant_name": "Rina Kartika",
     "complainant_phone": "+6281298765432",
 }
+REGISTERED = ("pilkada-2024",)
+"""The elections the registry registers, as the API passes them on."""
 
 
 def test_the_report_names_no_one_in_clear() -> None:
     number = new_number()
-    filed = file_complaint(FILED, number)
+    filed = file_complaint(FILED, number, REGISTERED)
     report = report_payload(filed.fields)
     assert report["reporter"] == REPORTER
     assert report["case_number"] == f"SIAPNET-{number}"
+    assert report["election"] == "pilkada-2024"
     assert "Rina" not in repr(report)
     assert "6281298765432" not in repr(report)
     assert "Dedi" not in repr(report)
@@ -90,19 +94,33 @@ def test_the_report_names_no_one_in_clear() -> None:
 
 
 def test_the_same_complaint_twice_has_other_commitments() -> None:
-    first = file_complaint(FILED, new_number()).fields
-    second = file_complaint(FILED, new_number()).fields
+    first = file_complaint(FILED, new_number(), REGISTERED).fields
+    second = file_complaint(FILED, new_number(), REGISTERED).fields
     assert first["subject_commitment"] != second["subject_commitment"]
     assert first["reporter_commitment"] != second["reporter_commitment"]
 
 
 def test_phone_in_place_is_refused() -> None:
     with pytest.raises(RecordError) as refused:
-        file_complaint(FILED | {"place": "rumah 0812-9876-5432"}, new_number())
+        file_complaint(FILED | {"place": "rumah 0812-9876-5432"}, new_number(), REGISTERED)
     assert [(e.field, e.reason) for e in refused.value.errors] == [("place", "phone-in-text")]
 
 
 def test_not_a_map_is_refused() -> None:
     with pytest.raises(RecordError) as refused:
-        file_complaint(["a"], new_number())
+        file_complaint(["a"], new_number(), REGISTERED)
     assert refused.value.errors[0].reason == "not-a-map"
+
+
+def test_an_election_the_registry_does_not_register_is_refused() -> None:
+    with pytest.raises(RecordError) as refused:
+        file_complaint(FILED | {"election": "pemilu-1955"}, new_number(), REGISTERED)
+    assert [(e.field, e.reason) for e in refused.value.errors] == [("election", "unknown-election")]
+    assert refused.value.errors[0].params["known"] == "pilkada-2024"
+
+
+def test_no_election_is_refused() -> None:
+    data = {k: v for k, v in FILED.items() if k != "election"}
+    with pytest.raises(RecordError) as refused:
+        file_complaint(data, new_number(), REGISTERED)
+    assert [(e.field, e.reason) for e in refused.value.errors] == [("election", "missing")]
