@@ -65,10 +65,11 @@ def test_importing_a_file_again_registers_nothing_new(
     cli_env: dict[str, str], tmp_path: Path
 ) -> None:
     path = rows_file(tmp_path)
+    before = log_size(cli_env)
     first = run(cli_env, path, "--chunk-size", "2")
     assert first.exit_code == 0, first.output
     size = log_size(cli_env)
-    assert size == 3 + 2 + 3  # an attestation per chunk (rows dated 2024), and the rows
+    assert size == before + 2 + 3  # an attestation per chunk (rows dated 2024), and the rows
     report = tmp_path / "again.csv"
     again = run(cli_env, path, "--chunk-size", "2", "--report", str(report))
     assert again.exit_code == 0, again.output
@@ -92,23 +93,29 @@ def test_an_import_interrupted_before_a_chunk_resumes_there(
             raise RuntimeError("killed")  # as a kill: nothing of the second chunk written
         return await real(self, *args, **kwargs)
 
+    before = log_size(cli_env)
     monkeypatch.setattr(Store, "append_batch", killed_at_the_second_chunk)
     killed = run(cli_env, path, "--chunk-size", "1")
     assert killed.exit_code != 0
     monkeypatch.setattr(Store, "append_batch", real)
-    assert log_size(cli_env) == 3 + 2  # chunk 0 (its attestation and row), atomically
+    assert log_size(cli_env) == before + 2  # chunk 0 (its attestation and row), atomically
     assert state_path(path).exists()
     report = tmp_path / "laporan.csv"
     resumed = run(cli_env, path, "--chunk-size", "1", "--report", str(report))
     assert resumed.exit_code == 0, resumed.output
     assert "resuming: 1 chunks were done by an earlier run" in resumed.output
-    assert "3 rows imported as entries 4..8" in resumed.output
+    assert f"3 rows imported as entries {before + 1}..{before + 5}" in resumed.output
     types = entry_types(cli_env)
-    assert types[3:] == ["attestation", "recommendation"] * 3
+    assert types[before:] == ["attestation", "recommendation"] * 3
     found = contents(cli_env)
     assert len(set(found)) == len(found)  # no entry twice
     lines = list(csv.reader(report.read_text(encoding="utf-8-sig").splitlines()))
-    assert [line[:3] for line in lines[1:]] == [["2", "", "4"], ["3", "", "6"], ["4", "", "8"]]
+    rows = [line[:3] for line in lines[1:]]
+    assert rows == [
+        ["2", "", str(before + 1)],
+        ["3", "", str(before + 3)],
+        ["4", "", str(before + 5)],
+    ]
 
 
 def test_an_import_killed_after_a_chunk_committed_sends_it_again_as_existing(
@@ -122,14 +129,15 @@ def test_an_import_killed_after_a_chunk_committed_sends_it_again_as_existing(
             raise RuntimeError("killed")  # committed, but not recorded in the state file
         real(self, chunk, line)
 
+    before = log_size(cli_env)
     monkeypatch.setattr(import_state.ImportState, "add", killed_before_recording_the_second)
     assert run(cli_env, path, "--chunk-size", "1").exit_code != 0
     monkeypatch.setattr(import_state.ImportState, "add", real)
-    assert log_size(cli_env) == 3 + 4
+    assert log_size(cli_env) == before + 4  # chunks 0 and 1, each an attestation and a row
     resumed = run(cli_env, path, "--chunk-size", "1")
     assert resumed.exit_code == 0, resumed.output
     assert "1 rows were already in the log" in resumed.output
-    assert log_size(cli_env) == 3 + 6
+    assert log_size(cli_env) == before + 6  # chunk 1 not twice: only chunk 2 added
     found = contents(cli_env)
     assert len(set(found)) == len(found)
 
@@ -141,23 +149,26 @@ def test_a_row_the_registry_refuses_is_reported_and_the_others_in_its_chunk_stan
     rows[1][8] = "2023-06-01"  # before the recommender's term (2024-01-01): the registry refuses
     path = rows_file(tmp_path, rows)
     report = tmp_path / "laporan.csv"
+    before = log_size(cli_env)
     result = run(cli_env, path, "--report", str(report))
     assert result.exit_code == 1
-    assert "2 rows imported as entries 4..5; 1 of 3 rows refused" in result.output
+    first, last = before + 1, before + 2  # after the chunk's attestation
+    assert f"2 rows imported as entries {first}..{last}; 1 of 3 rows refused" in result.output
     lines = list(csv.reader(report.read_text(encoding="utf-8-sig").splitlines()))
     assert [line[:3] for line in lines[1:]] == [
-        ["2", "", "4"],
+        ["2", "", str(first)],
         ["3", "tanggal", ""],
-        ["4", "", "5"],
+        ["4", "", str(last)],
     ]
     assert "outside-term" in lines[2][3]
-    assert entry_types(cli_env)[3:] == ["attestation", "recommendation", "recommendation"]
+    assert entry_types(cli_env)[before:] == ["attestation", "recommendation", "recommendation"]
 
 
 def test_a_server_imports_in_chunks_while_it_answers_reads(
     cli_env: dict[str, str], tmp_path: Path
 ) -> None:
     path = rows_file(tmp_path)
+    before = log_size(cli_env)
     env = registry_env(**{k: v for k, v in cli_env.items() if k.startswith("REGISTRY_")})
     env["REGISTRY_PASSPHRASE"] = cli_env["REGISTRY_PASSPHRASE"]
     with serving("--workers", "2", env=env, cwd=tmp_path, log=tmp_path / "serve.log") as server:
@@ -187,24 +198,25 @@ def test_a_server_imports_in_chunks_while_it_answers_reads(
         assert reads
         assert set(reads) == {200}
         health = httpx.get(f"{server.url}/health", timeout=30).json()
-        assert health["size"] == 3 + 3  # (the server takes 2024 as recent: no attestation)
+        assert health["size"] == before + 3  # (the server takes 2024 as recent: no attestation)
         again = spawn(command, env=env, cwd=tmp_path, log=tmp_path / "again.log")
         assert again.wait(timeout=120) == 0, (tmp_path / "again.log").read_text()
         assert "3 rows were already in the log" in (tmp_path / "again.log").read_text()
-        assert httpx.get(f"{server.url}/health", timeout=30).json()["size"] == 6
+        assert httpx.get(f"{server.url}/health", timeout=30).json()["size"] == before + 3
 
 
 def test_a_server_refuses_an_import_signed_by_a_key_of_the_wrong_role(
     cli_env: dict[str, str], tmp_path: Path
 ) -> None:
     path = rows_file(tmp_path)
+    before = log_size(cli_env)
     env = registry_env(**{k: v for k, v in cli_env.items() if k.startswith("REGISTRY_")})
     with serving("--workers", "1", env=env, cwd=tmp_path, log=tmp_path / "serve.log") as server:
         command = [str(path), "--type", "recommendation", "--key", str(tmp_path / "ppk.key")]
         result = CliRunner().invoke(import_command, [*command, "--server", server.url], env=env)
         assert result.exit_code == 1
         assert "the registry refused the import (HTTP 403)" in result.output
-        assert httpx.get(f"{server.url}/health", timeout=30).json()["size"] == 3
+        assert httpx.get(f"{server.url}/health", timeout=30).json()["size"] == before
 
 
 def test_the_import_api_refuses_an_unsigned_request_and_a_body_that_is_not_the_signed_one(

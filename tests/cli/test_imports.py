@@ -329,17 +329,19 @@ def test_cli_bad_rows_are_reported_and_the_others_stand(
     rows[2][6] = "dipecat"
     report = tmp_path / "laporan.csv"
     data = xlsx_file([HEADER, *rows])
+    before = log_size(cli_env)
+    row = before + 1  # after the attestation of the row (dated 2024)
     result = invoke(cli_env, tmp_path, "rekomendasi.xlsx", data, "--report", str(report))
     assert result.exit_code == 1
-    assert "1 rows imported as entries 4..4; 2 of 3 rows refused" in result.output
+    assert f"1 rows imported as entries {row}..{row}; 2 of 3 rows refused" in result.output
     assert "'12345' is not an 18-digit NIP" in result.output
     lines = list(csv.reader(report.read_text(encoding="utf-8-sig").splitlines()))
     assert [line[:3] for line in lines[1:]] == [
-        ["2", "", "4"],
+        ["2", "", str(row)],
         ["3", "nip_asn", ""],
         ["4", "sanksi", ""],
     ]
-    assert log_size(cli_env) == 5  # the attestation of the row, and the row
+    assert log_size(cli_env) == before + 2  # the attestation of the row, and the row
 
 
 def test_cli_registry_refusals_import_nothing(cli_env: dict[str, str], tmp_path: Path) -> None:
@@ -496,9 +498,11 @@ def test_cli_rejected_rows_are_reported_in_indonesian(
     report = tmp_path / "laporan.csv"
     data = csv_file([HEADER, *rows])
     env = {**cli_env, **ID}
+    before = log_size(cli_env)
+    row = before + 1  # after the attestation of the row (dated 2024)
     result = invoke(env, tmp_path, "rekomendasi.csv", data, "--report", str(report))
     assert result.exit_code == 1
-    assert "1 baris diimpor sebagai entri 4..4; 2 dari 3 baris ditolak" in result.output
+    assert f"1 baris diimpor sebagai entri {row}..{row}; 2 dari 3 baris ditolak" in result.output
     assert "'12345' bukan NIP 18 digit" in result.output
     assert "'dipecat' bukan sanksi: moral (sanksi moral, PP 42/2004), light (ringan)" in (
         result.output
@@ -514,9 +518,9 @@ def test_cli_rejected_rows_are_reported_in_indonesian(
     assert "sudah ada di log" in again.output  # the terminal keeps the command's language
     lines = list(csv.reader(english.read_text(encoding="utf-8-sig").splitlines()))
     assert lines[0] == ["row", "column", "entry", "reason"]
-    assert lines[1] == ["2", "", "4", "already in the log"]
+    assert lines[1] == ["2", "", str(row), "already in the log"]
     assert lines[2] == ["3", "nip_asn", "", "'12345' is not an 18-digit NIP"]
-    assert log_size(cli_env) == 5  # the second import registered nothing new
+    assert log_size(cli_env) == before + 2  # the second import registered nothing new
 
 
 def test_cli_registry_refusals_are_reported_in_indonesian(
