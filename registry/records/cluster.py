@@ -56,7 +56,17 @@ async def catch_up(service: RegistryService) -> None:
     :class:`LogContradiction` (and keeps the log as it was) if the checkpoint
     is not signed by the log's key or does not match the stored leaves, or if
     a new entry that enrols or revokes a key differs from what its leaf vouches for.
+
+    Reads run one at a time (``service.catching_up``): two at once (a refresh
+    started beside another, or a take-over beside a refresh) would both read
+    from the same size, and the second would extend a tree the first had
+    already grown (``ValueError``: a snapshot from entry n for a tree of m).
     """
+    async with service.catching_up:
+        await _catch_up(service)
+
+
+async def _catch_up(service: RegistryService) -> None:
     state = service.state
     start = state.size
     snapshot = await service.store.read_log(

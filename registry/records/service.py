@@ -116,6 +116,8 @@ class RegistryService:
         self._tasks: list[asyncio.Task[None]] = []
         self._refreshing: asyncio.Future[None] | None = None
         self._next_refresh: asyncio.Future[None] | None = None
+        self.catching_up = asyncio.Lock()
+        """Held by :func:`cluster.catch_up`: one read extends the tree at a time."""
         self.is_sequencer = False
         self.pinning: Pinning | None = None
         self.handoff_path = handoff_socket(settings)

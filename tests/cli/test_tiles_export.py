@@ -24,10 +24,12 @@ from registry.records.service import RegistryService
 from registry.signing.cose import CoseSigner
 from registry.store.tables import ENTRIES
 from tests.api.helpers import NOW_S, enrolment, pact
-from tests.factories import fixed_key
+from tests.factories import cited_statements, fixed_key
 from tests.records.test_tampering import edit
 
-FIRST = 260
+PRELUDE = 4
+"""Entries before the first pact: the admin, a PPK, and the template and election pacts cite."""
+FIRST = 258
 """Pacts registered first: 262 entries, one full tile and bundle and the partial ones."""
 MORE = 256
 """Pacts added before the second export: a second full tile, a new partial one."""
@@ -39,7 +41,7 @@ def operator(settings: Settings) -> OperatorKeys:
 
 
 def grow(settings: Settings, operator: OperatorKeys, pacts: range) -> None:
-    """Register the admin and a PPK (if the log is empty), then ``pacts``."""
+    """Register the admin, a PPK and what a pact cites (if the log is empty), then ``pacts``."""
 
     async def run() -> None:
         service = await RegistryService.open(settings, operator)
@@ -55,6 +57,8 @@ def grow(settings: Settings, operator: OperatorKeys, pacts: range) -> None:
                 await service.register(
                     admin.sign_statement(enrolment(ppk.public_key, "ppk"), "op", NOW_S)
                 )
+                for cited in cited_statements(admin, issued_at=NOW_S):
+                    await service.register(cited)
             statements = [ppk.sign_statement(pact(place=f"Ubin {n}"), "ppk", NOW_S) for n in pacts]
             await asyncio.gather(*(service.register(s) for s in statements))
         finally:
@@ -97,7 +101,7 @@ def test_exported_tiles_are_the_served_bytes_audit_clean_and_grow_incrementally(
     grow(settings, operator, range(FIRST))
     result = cli(settings, "tiles", "export", str(folder))
     assert result.exit_code == 0, result.output
-    assert f"{FIRST + 2} entries exported" in result.output
+    assert f"{FIRST + PRELUDE} entries exported" in result.output
     names = set(files(folder))
     assert {"tile/0/000", "tile/entries/000", "statements/000", "checkpoint"} <= names
     assert {"tile/0/001.p/6", "tile/entries/001.p/6", "tile/1/000.p/1"} <= names
@@ -105,14 +109,14 @@ def test_exported_tiles_are_the_served_bytes_audit_clean_and_grow_incrementally(
     key = operator.note.verifier_key_string
     audited = cli(settings, "audit", str(folder), "--key", key)
     assert audited.exit_code == 0, audited.output
-    assert f"audit clean: {FIRST + 2} entries" in audited.output
+    assert f"audit clean: {FIRST + PRELUDE} entries" in audited.output
 
     full = [folder / "tile/0/000", folder / "tile/entries/000", folder / "statements/000"]
     before = [p.stat().st_ino for p in full]
     grow(settings, operator, range(FIRST, FIRST + MORE))
     result = cli(settings, "tiles", "export", str(folder))
     assert result.exit_code == 0, result.output
-    size = FIRST + MORE + 2
+    size = FIRST + MORE + PRELUDE
     assert f"{size} entries exported" in result.output
     assert [p.stat().st_ino for p in full] == before  # kept, not written again
     assert {"tile/0/001", "tile/entries/001", "tile/0/002.p/6", "tile/1/000.p/2"} <= set(

@@ -24,6 +24,7 @@ from registry.records.handoff import handoff_socket
 from registry.records.operator import ADMIN_KEY_FILE, LOG_KEY_FILE, create_keys, open_keys
 from registry.records.service import RegistryService
 from registry.signing.cose import CoseSigner
+from registry.store.models import LogSnapshot
 from registry.verify.receipt import verify_receipt
 from tests.api.helpers import NOW_S, enrolment, pact
 from tests.factories import HISTORY_HOURS, cited_statements, fixed_key
@@ -200,6 +201,67 @@ def test_a_process_starts_while_the_sequencer_writes(
         finally:
             stop.set()
             await writer
+            await sequencer.close()
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_refresh_started_as_another_ends_does_not_extend_the_tree_twice(
+    make_database_url: Callable[[str], str], tmp_path: Path, backend: str
+) -> None:
+    # test_cluster (postgres-table) once failed with "a snapshot from entry 10 for a tree
+    # of 14": a caller that found the follower's read just ended started its own, and the
+    # read queued behind the ended one started too; both read from entry 10.
+    settings = _settings(make_database_url(backend), tmp_path / "d")
+
+    async def scenario() -> None:
+        sequencer, ppk = await _bootstrapped(settings)
+        follower = await RegistryService.open(settings, sequencer.keys)
+        original = follower.store.read_log
+        first_read, later_reads = asyncio.Event(), asyncio.Event()
+        reads: list[int] = []
+        in_flight = [0, 0]  # now, most at once
+
+        async def read_log(start: int = 0, **kwargs: int) -> LogSnapshot:
+            reads.append(start)
+            in_flight[0] += 1
+            in_flight[1] = max(in_flight)
+            try:
+                await (first_read if len(reads) == 1 else later_reads).wait()
+                return await original(start, **kwargs)
+            finally:
+                in_flight[0] -= 1
+
+        follower.store.read_log = read_log  # type: ignore[method-assign]
+        late: list[asyncio.Task[None]] = []
+        try:
+            assert not follower.is_sequencer
+            first = asyncio.ensure_future(follower.refresh())
+            await asyncio.sleep(0)
+            running = follower._refreshing
+            assert running is not None
+            # a caller whose turn comes after the read ends, before the queued read starts
+            running.add_done_callback(
+                lambda _: late.append(asyncio.ensure_future(follower.refresh()))
+            )
+            queued = asyncio.ensure_future(follower.refresh())  # waits for the next read
+            await asyncio.sleep(0)
+            first_read.set()
+            await first
+            await until(lambda: bool(late), "the late caller came")
+            for _ in range(10):  # let every read started reach the database
+                await asyncio.sleep(0)
+            await sequencer.register(ppk.sign_statement(pact(place="Kota baru"), "ppk", NOW_S))
+            later_reads.set()
+            await asyncio.gather(queued, *late)
+            await follower.refresh()
+            assert follower.size == sequencer.size
+            assert in_flight[1] == 1
+        finally:
+            first_read.set()
+            later_reads.set()
+            await follower.close()
             await sequencer.close()
 
     asyncio.run(scenario())

@@ -29,7 +29,7 @@ from registry.signing.cose import CoseSigner
 from registry.store import Store, upgrade
 from registry.verify.receipt import verify_receipt
 from tests.api.helpers import NOW_S, enrolment, pact
-from tests.factories import fixed_key
+from tests.factories import cited_statements, fixed_key
 from tests.records.test_cluster import _admin_enrolment, _settings
 
 pytestmark = pytest.mark.postgres
@@ -158,11 +158,13 @@ def test_a_statement_submitted_on_another_host_is_sequenced_once_and_answered(
             await follower.register(
                 admin.sign_statement(enrolment(ppk.public_key, "ppk"), "op", NOW_S)
             )
+            for cited in cited_statements(admin, issued_at=NOW_S):  # entries 2 and 3
+                await follower.register(cited)
             statements = [
                 ppk.sign_statement(pact(place=f"Kota {i}"), "ppk", NOW_S) for i in range(8)
             ]
             results = await asyncio.gather(*(follower.register(s) for s in statements))
-            assert sorted(r.index for r in results) == list(range(2, 10))
+            assert sorted(r.index for r in results) == list(range(4, 12))
             log_keys = {follower.keys.log.kid: follower.keys.log.public_key}
             for statement, result in zip(statements, results, strict=True):
                 assert not result.existed
@@ -173,7 +175,7 @@ def test_a_statement_submitted_on_another_host_is_sequenced_once_and_answered(
             with pytest.raises(RegistrationRefused, match="not enrolled"):
                 await follower.register(stranger)
             await follower.refresh()
-            assert follower.size == 10  # each statement once, the repeat not again
+            assert follower.size == 12  # each statement once, the repeat not again
         finally:
             await follower.close()
 
