@@ -73,7 +73,7 @@ class NotifyMixin:
         with``; yields an event set if that connection is lost, after which no
         notification arrives any more.  Raises whatever connecting raises.
         """
-        connection = await self._engine.connect()
+        connection = await _connect(self._engine)
         try:
             connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
             query = text(f"SELECT {_CHANNEL}")
@@ -100,3 +100,19 @@ class NotifyMixin:
         finally:
             with contextlib.suppress(Exception):
                 await connection.close()
+
+
+async def _connect(engine: AsyncEngine) -> AsyncConnection:
+    """A new connection; one cancelled while connecting is still closed, not left to the GC.
+
+    A listener is stopped by cancelling its task, often just after it started (a service
+    opened and closed at once): a connect interrupted half-way left its socket open.
+    """
+    connecting = asyncio.ensure_future(engine.connect())
+    try:
+        return await asyncio.shield(connecting)
+    except asyncio.CancelledError:
+        with contextlib.suppress(BaseException):
+            connection = await connecting
+            await connection.close()
+        raise
