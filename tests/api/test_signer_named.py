@@ -14,21 +14,15 @@ from registry.records.schemas import Pact, RecordError, parse_record
 from tests.api.helpers import NOW_S, Registry, enrolment, pact
 from tests.api.test_registration import assert_problem
 from tests.api.test_signing import PASSPHRASE, create_key, json_pact
-from tests.factories import SIGNER, TEMPLATE_SHA256
+from tests.factories import SIGNER, declaration_payload
 
 JSON = {"accept": "application/json"}
 
 
 def declaration(**changes: Any) -> dict[str, Any]:
-    payload: dict[str, Any] = {
-        "type": "declaration",
-        "template": TEMPLATE_SHA256,
-        "election": "pilkada-2024",
-        "instansi": SIGNER["instansi"],
-        "date": "2024-09-27",
-        "signer": dict(SIGNER),
-    }
-    return payload | changes
+    """A declaration citing the fixture declaration template (a pact template would be
+    refused as ``wrong-template-kind``), signed as :data:`SIGNER`."""
+    return declaration_payload(**changes)
 
 
 MUTATIONS = {
@@ -46,12 +40,13 @@ def test_a_signer_other_than_the_enrolment_is_refused(
     registry.enrol("ppk-jabar")
     payload = make()
     payload["signer"] = {**payload["signer"], field: value}
-    body = assert_problem(
-        registry.post(registry.sign("ppk-jabar", payload)), 403, "signer-mismatch"
-    )
+    statement = registry.sign("ppk-jabar", payload)
+    registry.register_citations(statement)  # the template and election it cites stand
+    size = registry.client.get("/health").json()["size"]
+    body = assert_problem(registry.post(statement), 403, "signer-mismatch")
     assert body["evidence"]["field"] == field
     assert value in body["detail"]
-    assert registry.client.get("/health").json()["size"] == 2  # nothing was written
+    assert registry.client.get("/health").json()["size"] == size  # nothing was written
 
 
 def test_the_refusal_is_worded_in_indonesian(registry: Registry) -> None:
@@ -93,6 +88,7 @@ def test_a_follow_up_naming_another_signer_is_refused(registry: Registry) -> Non
     recommendation = {
         "type": "recommendation",
         "case_number": "001/REK/KASN/IX/2024",
+        "election": "pilkada-2024",
         "instansi": SIGNER["instansi"],
         "ppk_kid": ppk_kid,
         "subject_commitment": b"\x07" * 32,
@@ -133,6 +129,7 @@ def test_custodial_signing_names_the_signer_as_enrolled(registry: Registry) -> N
         enrolment(public, "ppk", name="Bupati Bogor", term_end="2099-12-31"), "operator", NOW_S
     )
     assert registry.post(enrolment_statement).status_code == 201
+    registry.register_citations(registry.sign("operator", pact()))  # what json_pact() cites
     record = {k: v for k, v in json_pact().items() if k != "signer"}
     response = registry.client.post(
         "/sign", json={"kid": kid.hex(), "passphrase": PASSPHRASE, "record": record}

@@ -28,6 +28,8 @@ from tests.records.test_policy_followup import HISTORY_S, NOW_MS, at, key, kid
 
 JABAR = "Pemerintah Provinsi Jawa Barat"
 KEYS = KeyDirectory([key("ppk", "ppk", JABAR), key("admin", "admin", "Operator")])
+PPK = {"name": "ppk", "jabatan": "jabatan ppk", "instansi": JABAR}
+"""The signer the pledges name: the PPK key's enrolment in ``KEYS`` (else ``signer-mismatch``)."""
 NAMES = st.sampled_from(["pilkada-2024", "pemilu-2024", "pilkada-2020", "pemilu-1955", "x-1"])
 
 
@@ -66,7 +68,7 @@ def test_a_pledge_is_admitted_exactly_when_its_election_stands(
     elections: list[tuple[str, bool]], cited: str, declaration: bool
 ) -> None:
     templates = [(TEMPLATE_SHA256, False), (DECLARATION_TEMPLATE_SHA256, False)]
-    payload = (declaration_payload if declaration else pact_payload)(election=cited)
+    payload = (declaration_payload if declaration else pact_payload)(election=cited, signer=PPK)
     standing = any(name == cited and not revoked for name, revoked in elections)
     known = any(name == cited for name, _ in elections)
     expected = None if standing else ("revoked-election" if known else "unknown-election")
@@ -84,7 +86,7 @@ def test_a_pledge_is_admitted_exactly_when_a_template_of_its_kind_stands(
     templates: list[tuple[bytes, bool]], declaration: bool
 ) -> None:
     own = DECLARATION_TEMPLATE_SHA256 if declaration else TEMPLATE_SHA256
-    payload = (declaration_payload if declaration else pact_payload)(template=own)
+    payload = (declaration_payload if declaration else pact_payload)(template=own, signer=PPK)
     found = [revoked for sha256, revoked in templates if sha256 == own]
     expected = None
     if not found:
