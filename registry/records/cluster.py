@@ -187,7 +187,8 @@ async def pump(service: RegistryService, registrar: Registrar) -> None:
             if claim.items and all(finished):
                 continue  # maybe more waiting than one claim takes
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), wakeups.SAFETY_POLL_S)
+                async with asyncio.timeout(wakeups.SAFETY_POLL_S):  # (wait_for may lose a cancel)
+                    await wake.wait()
     finally:
         await listener.stop()
 

@@ -85,7 +85,8 @@ class Outcomes:
         self.wakeups.start()
         if not self.wakeups.ready.is_set():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wakeups.ready.wait(), READY_WAIT_S)
+                async with asyncio.timeout(READY_WAIT_S):  # (wait_for may lose a cancel)
+                    await self.wakeups.ready.wait()
 
     def _notified(self, payload: str) -> None:
         if not payload:  # (re)connected: what finished meanwhile was not notified
@@ -108,7 +109,8 @@ class Outcomes:
         event = self._waiting.setdefault(pending_id, asyncio.Event())
         try:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(event.wait(), timeout)
+                async with asyncio.timeout(timeout):  # (wait_for may lose a cancel)
+                    await event.wait()
         finally:
             event.clear()
 

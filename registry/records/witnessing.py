@@ -253,7 +253,8 @@ class Witnessing:
             ]
             pause = max(0.0, min(waiting) - loop.time()) if waiting else None
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), pause)
+                async with asyncio.timeout(pause):  # (wait_for may lose a cancel)
+                    await self._wake.wait()
             self._wake.clear()
 
     def _start(self, peer: _Peer, checkpoint: CheckpointRecord) -> asyncio.Task[None]:
