@@ -7,7 +7,7 @@
 // page signs goes to POST /entries (browser key) or POST /sign (custodial), where the
 // registration policy checks the signer's role again.
 
-import { pageData, text } from "./page.js";
+import { pageData, problemText as pageProblemText, text } from "./page.js";
 import { b64urlEncode, createKey, hashBytes, kidHex, loadKey, signStatement } from "./keystore.js";
 
 export const data = pageData();
@@ -28,19 +28,8 @@ export function say(id, message, kind = "") {
   status.className = kind;
 }
 
-/** The words of a problem (RFC 9457) answer: title, detail and each field's complaint. */
-export async function problemText(response) {
-  try {
-    const problem = await response.json();
-    const parts = [problem.title, problem.detail].filter(Boolean);
-    for (const error of problem.errors ?? []) {
-      parts.push(`${error.field ?? ""} ${error.message ?? error.detail ?? ""}`.trim());
-    }
-    return parts.join(" — ") || String(response.status);
-  } catch {
-    return t("portal.error", { status: response.status });
-  }
-}
+/** The words of a problem (RFC 9457) answer, in this page's language. */
+export const problemText = (response) => pageProblemText(response, data.strings);
 
 /** A table cell holding `value` (a dash when there is none). */
 export function cell(row, value) {

@@ -16,6 +16,21 @@ export function text(strings, key, params = {}) {
   );
 }
 
+/** The words of a problem (RFC 9457) answer: title, detail and each field's complaint
+ * (`strings`: the page's dictionary, for the words when the answer is not a problem). */
+export async function problemText(response, strings) {
+  try {
+    const problem = await response.json();
+    const parts = [problem.title, problem.detail].filter(Boolean);
+    for (const error of problem.errors ?? []) {
+      parts.push(`${error.field ?? ""} ${error.message ?? error.detail ?? ""}`.trim());
+    }
+    return parts.join(" — ") || String(response.status);
+  } catch {
+    return text(strings, "portal.error", { status: response.status });
+  }
+}
+
 /** Keep the fragment (the record's fingerprint) when the reader switches language. */
 export function keepFragmentOnLanguageSwitch() {
   const link = document.getElementById("lang-switch");

@@ -5,7 +5,7 @@
 // the record signed cites exactly the text the signer read. The answer links the record page, its
 // QR and its certificate.
 
-import { pageData, text } from "./page.js";
+import { pageData, problemText as pageProblemText, text } from "./page.js";
 import { createKey, hashBytes, kidHex, loadKey, signStatement } from "./keystore.js";
 
 const data = pageData();
@@ -61,19 +61,8 @@ function say(message, kind = "") {
   status.className = kind;
 }
 
-/** The words of a problem (RFC 9457) answer: title, detail and each field's complaint. */
-async function problemText(response) {
-  try {
-    const problem = await response.json();
-    const parts = [problem.title, problem.detail].filter(Boolean);
-    for (const error of problem.errors ?? []) {
-      parts.push(`${error.field ?? ""} ${error.message ?? error.detail ?? ""}`.trim());
-    }
-    return parts.join(" — ") || String(response.status);
-  } catch {
-    return t("portal.error", { status: response.status });
-  }
-}
+/** The words of a problem (RFC 9457) answer, in this page's language. */
+const problemText = (response) => pageProblemText(response, data.strings);
 
 function showResult(index, type) {
   byId("result-certificate").parentElement.hidden = !["pact", "declaration"].includes(type);
