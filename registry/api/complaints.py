@@ -22,7 +22,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, QueryParameter
 
-from registry.api.deps import Compliance, Service, cose_body
+from registry.api.deps import Compliance, Service, cose_body, signed_target
 from registry.api.errors import BadRequest, access_denied
 from registry.api.limits import rate_limited
 from registry.api.portal import registered_elections
@@ -105,11 +105,9 @@ class ComplaintsController(Controller):
         offset: Annotated[int, QueryParameter(ge=0, le=2**53 - 1)] = 0,
     ) -> Response[Any]:
         """Each pending complaint with the report a deciding key would sign."""
-        query = request.scope.get("query_string", b"").decode("latin-1")
-        asked = request.url.path + (f"?{query}" if query else "")
         try:
             key = await compliance.signed_request(
-                request.headers.get("authorization"), "GET", asked
+                request.headers.get("authorization"), "GET", signed_target(request)
             )
             require(key.role in DECIDING_ROLES, key.role, Message("access.list-complaints"))
         except AccessDenied as exc:

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any
-from urllib.parse import unquote_plus
 
 from litestar import Controller, Request, Response, Router, delete, get
 from litestar.params import FromPath, FromQuery, QueryParameter
 
-from registry.api.deps import MAX_INTEGER, Compliance
+from registry.api.deps import MAX_INTEGER, Compliance, signed_target
 from registry.api.errors import access_denied, invalid_parameter, problem_for
 from registry.api.limits import rate_limited
 from registry.compliance import heads, views
@@ -220,10 +219,7 @@ class TrackRecordController(Controller):
     ) -> Response[Any]:
         if nip is None and not (name and instansi):
             raise invalid_parameter("parameter.track-record-who")
-        # The request signed is the path and the query, percent-decoded (however the
-        # client encoded it): the signature covers whom it asks about.
-        query = unquote_plus(request.scope.get("query_string", b"").decode("latin-1"))
-        asked = request.url.path + (f"?{query}" if query else "")
+        asked = signed_target(request)
         try:
             authorization = request.headers.get("authorization")
             day = _day("as_of", as_of)

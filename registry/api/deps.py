@@ -11,6 +11,7 @@ closure that returns an object made at start-up: nothing is made per request.
 from __future__ import annotations
 
 from typing import Any, TypeVar
+from urllib.parse import unquote_plus
 
 from litestar import Request, Response
 from litestar.di import NamedDependency, Provide
@@ -178,3 +179,11 @@ async def cose_body(request: Request[Any, Any, Any]) -> bytes:
             415,
         )
     return await request.body()
+
+
+def signed_target(request: Request[Any, Any, Any]) -> str:
+    """What a signed request (``Authorization: Registry-Signed``) to ``request`` signs: the
+    path and the query, percent-decoded however the client encoded it, so the signature
+    covers whom or what it asks about."""
+    query = unquote_plus(request.scope.get("query_string", b"").decode("latin-1"))
+    return request.url.path + (f"?{query}" if query else "")
