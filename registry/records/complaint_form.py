@@ -173,7 +173,8 @@ def file_complaint(data: Any, number: str, elections: Collection[str]) -> Filed:
     """
     if not isinstance(data, Mapping):
         raise RecordError([FieldError("", "not-a-map", {})], "complaint")
-    errors = [FieldError(str(k), "unknown-field", {}) for k in data if k not in FORM_FIELDS]
+    known = {"type": "complaint", "known": ", ".join(FORM_FIELDS)}
+    errors = [FieldError(str(k), "unknown-field", known) for k in data if k not in FORM_FIELDS]
     texts = {
         name: _text(data, name, errors, LONG_TEXT_MAX_LENGTH if name == "description" else TEXT_MAX)
         for name in FORM_FIELDS

@@ -201,6 +201,20 @@ def test_a_bad_field_is_named(
     assert (field, reason) in [(e["field"], e["reason"]) for e in body["errors"]]
 
 
+def test_an_unknown_field_is_named_with_the_fields_the_form_has(desk: Registry) -> None:
+    words = {"en": "the fields of a complaint are: ", "id": "kolom untuk complaint adalah: "}
+    for language, said in words.items():
+        answer = desk.client.post(
+            "/api/complaints",
+            json=complaint(reporter="Rina"),
+            headers={"Accept-Language": language},
+        )
+        message = assert_problem(answer, 422, "schema-violation")["errors"][0]["message"]
+        assert said in message
+        assert "subject_name" in message
+        assert "{" not in message  # every placeholder filled
+
+
 def test_an_unregistered_election_is_refused_naming_the_registered_ones(desk: Registry) -> None:
     answer = file(desk, election="pemilu-1955")
     body = assert_problem(answer, 422, "schema-violation")
