@@ -208,7 +208,7 @@ def measure(home: Path, size: int) -> Run:
         searches = [
             f"{base}/api/entries?type=recommendation&limit=50",
             f"{base}/api/entries?instansi=Pemerintah%20Banda%20Aceh%201&limit=50",
-            f"{base}/api/entries?type=follow-up&offset={max(0, size // 10)}&limit=50",
+            f"{base}/api/entries?type=follow-up&after={max(0, size // 10)}&limit=50",
         ]
         run.search_ms = statistics.median(get(url)[0] * 1000 for url in searches * 5)
         run.registration_ms = statistics.median(

@@ -1,4 +1,11 @@
-"""Search the log: GET /api/entries?type=&signer=&instansi=&since=&until= (paged, JSON or CSV)."""
+"""Search the log: GET /api/entries?type=&signer=&instansi=&since=&until= (paged, JSON or CSV).
+
+Pages are read by index: ``after=<index>`` (the previous page's ``next_after``)
+costs the same at any depth of the log, where ``offset`` walks every entry it
+skips.  ``total`` is exact up to :data:`COUNT_CAP` matches; past it the response
+says ``total_exact: false`` and ``total`` is a lower bound, so a filter matching
+millions of entries does not count them one by one on every page.
+"""
 
 from __future__ import annotations
 
@@ -43,6 +50,9 @@ def _kid(value: str | None) -> bytes | None:
     return kid
 
 
+COUNT_CAP = 10_000
+"""Matches counted exactly per search; past this ``total`` is a lower bound."""
+
 CSV_COLUMNS = ("index", "type", "signer", "instansi", "registered_at")
 
 
@@ -77,6 +87,14 @@ class SearchController(Controller):
         until: FromQuery[str | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 50,
         offset: Annotated[int, QueryParameter(ge=0, le=MAX_INTEGER)] = 0,
+        after: Annotated[
+            int | None,
+            QueryParameter(
+                ge=-1,
+                le=MAX_INTEGER,
+                description="Only entries with a larger index (the previous page's next_after)",
+            ),
+        ] = None,
         format: Annotated[str, QueryParameter(pattern="^(json|csv)$")] = "json",
     ) -> Response[Any]:
         if type is not None and type not in RECORD_TYPES:
@@ -91,6 +109,8 @@ class SearchController(Controller):
             until_ms=_instant_ms("until", until),
             limit=limit,
             offset=offset,
+            after=after,
+            count_cap=COUNT_CAP,
         )
         items = [search_item(r) for r in records]
         if format == "csv":
@@ -99,4 +119,15 @@ class SearchController(Controller):
                 media_type="text/csv; charset=utf-8",
                 headers={"Content-Disposition": 'attachment; filename="entries.csv"'},
             )
-        return Response({"total": total, "limit": limit, "offset": offset, "items": items})
+        exact = total <= COUNT_CAP
+        return Response(
+            {
+                "total": total,
+                "total_exact": exact,
+                "limit": limit,
+                "offset": offset,
+                "after": after,
+                "next_after": records[-1].idx if len(records) == limit else None,
+                "items": items,
+            }
+        )

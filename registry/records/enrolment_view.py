@@ -20,13 +20,8 @@ async def enrolment_status(
 ) -> dict[str, Any]:
     """:func:`confirmation_status` of enrolment ``record``, its confirmations read from the log."""
     found: list[EntrySummary] = []
-    while True:
-        page = await reads.search(
-            type="enrolment-confirmation", limit=SEARCH_PAGE, offset=len(found)
-        )
-        found += [summarise(r, r.idx in revoked) for r in page.records]
-        if len(page.records) < SEARCH_PAGE:
-            break
+    async for page in reads.pages(SEARCH_PAGE, type="enrolment-confirmation"):
+        found += [summarise(r, r.idx in revoked) for r in page]
     return confirmation_status(summarise(record, record.idx in revoked), found)
 
 
@@ -35,13 +30,8 @@ async def pact_status(
 ) -> dict[str, Any]:
     """:func:`pact_versions` of pact ``record``, its signer's other pacts read from the log."""
     found: list[EntrySummary] = []
-    while True:
-        page = await reads.search(
-            type="pact", signer_kid=record.signer_kid, limit=SEARCH_PAGE, offset=len(found)
-        )
-        found += [summarise(r, r.idx in revoked) for r in page.records]
-        if len(page.records) < SEARCH_PAGE:
-            break
+    async for page in reads.pages(SEARCH_PAGE, type="pact", signer_kid=record.signer_kid):
+        found += [summarise(r, r.idx in revoked) for r in page]
     return pact_versions(summarise(record, record.idx in revoked), found)
 
 
@@ -55,21 +45,18 @@ async def timing(
     lag = registered - summary.issued_at
     attested_by = None
     if lag > max_age_s and record.content_sha256 is not None:
-        offset = 0
-        while attested_by is None:
-            page = await reads.search(type="attestation", limit=SEARCH_PAGE, offset=offset)
+        async for page in reads.pages(SEARCH_PAGE, type="attestation"):
             attested_by = next(
                 (
                     r.idx
-                    for r in page.records
+                    for r in page
                     if r.idx < record.idx
                     and record.content_sha256
                     in (summarise(r, False).payload.get("statements") or [])
                 ),
                 None,
             )
-            offset += len(page.records)
-            if len(page.records) < SEARCH_PAGE:
+            if attested_by is not None or page[-1].idx >= record.idx:
                 break
     return {
         "claimed_at": summary.issued_at,

@@ -159,13 +159,9 @@ async def _search_all(
     entries: VerifiedEntries, kind: str, instansi: str | None
 ) -> list[EntryRecord]:
     rows: list[EntryRecord] = []
-    while True:
-        page = await entries.search(
-            type=kind, instansi=instansi, limit=SEARCH_PAGE, offset=len(rows)
-        )
-        rows.extend(page.records)
-        if len(page.records) < SEARCH_PAGE:
-            return rows
+    async for page in entries.pages(SEARCH_PAGE, type=kind, instansi=instansi):
+        rows.extend(page)
+    return rows
 
 
 def _scope(keys: _Keys, instansi: Any, ppk_kid: Any) -> set[str]:

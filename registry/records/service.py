@@ -534,10 +534,13 @@ class RegistryService:
         until_ms: int | None = None,
         limit: int = 50,
         offset: int = 0,
+        after: int | None = None,
+        count_cap: int | None = None,
     ) -> tuple[list[EntryRecord], int]:
         """One page of the entries matching every filter given (oldest first), and how many match.
 
-        ``since_ms`` is inclusive and ``until_ms`` exclusive (registration time).
+        ``since_ms`` is inclusive and ``until_ms`` exclusive (registration time);
+        ``after`` and ``count_cap`` as :meth:`Store.search_entries`.
         Each entry is checked against the log (receipts empty), as :meth:`entries`.
         """
         page = await self.reads.search(
@@ -548,6 +551,8 @@ class RegistryService:
             until_ms=until_ms,
             limit=limit,
             offset=offset,
+            after=after,
+            count_cap=count_cap,
         )
         return list(page.records), page.total
 

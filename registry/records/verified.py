@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Unpack
 
@@ -37,7 +37,13 @@ from registry.log.tree import ProofRequestError
 from registry.records.directory import KeyDirectory
 from registry.records.entries import payload_json
 from registry.records.errors import TamperedEntry
-from registry.store.models import CheckpointRecord, EntryRecord, SearchFilters, SearchPage
+from registry.store.models import (
+    CheckpointRecord,
+    EntryRecord,
+    SearchFilters,
+    SearchPage,
+    SearchQuery,
+)
 from registry.store.repository import Store
 from registry.verify.cbor import decode
 from registry.verify.checkpoint import verify_checkpoint
@@ -356,6 +362,23 @@ class VerifiedEntries:
         """
         page = await self.store.search_entries(**filters)
         return SearchPage(tuple(self.checked(page.records)), page.total)
+
+    async def pages(
+        self, page_size: int, **filters: Unpack[SearchQuery]
+    ) -> AsyncIterator[tuple[EntryRecord, ...]]:
+        """Every entry matching ``filters``, checked, a page at a time in index order.
+
+        Paged by index (``after``), not by ``offset``, and uncounted, so reading
+        the last page costs what the first does however deep into the log it is.
+        """
+        after: int | None = None
+        while True:
+            page = await self.search(**filters, limit=page_size, after=after, count_cap=0)
+            if page.records:
+                yield page.records
+            if len(page.records) < page_size:
+                return
+            after = page.records[-1].idx
 
     async def checkpoint_at(self, size: int) -> CheckpointRecord | None:
         """The checkpoint the registry signed for ``size``, checked against the tree."""

@@ -179,16 +179,23 @@ class PendingRecord:
         return self.status in ("done", "refused")
 
 
-class SearchFilters(TypedDict, total=False):
-    """The filters and paging of :meth:`Store.search_entries`, as keyword arguments."""
+class SearchQuery(TypedDict, total=False):
+    """The filters of :meth:`Store.search_entries`, as keyword arguments."""
 
     type: str | None
     signer_kid: bytes | None
     instansi: str | None
     since_ms: int | None
     until_ms: int | None
+
+
+class SearchFilters(SearchQuery, total=False):
+    """The filters and paging of :meth:`Store.search_entries`, as keyword arguments."""
+
     limit: int
     offset: int
+    after: int | None
+    count_cap: int | None
     newest_first: bool
 
 

@@ -351,15 +351,24 @@ class Store(
         until_ms: int | None = None,
         limit: int = 50,
         offset: int = 0,
+        after: int | None = None,
+        count_cap: int | None = None,
         newest_first: bool = False,
     ) -> SearchPage:
         """One page of entries matching every filter given, and how many match in all.
 
         ``since_ms`` is inclusive and ``until_ms`` exclusive (registration
         time).  Entries are ordered by index, oldest first unless ``newest_first``.
+        ``after`` is a cursor: only entries past that index in this order (keyset
+        paging: a page deep into the log costs what the first page costs, where
+        ``offset`` walks every entry it skips).  With ``count_cap`` the count stops
+        at ``count_cap + 1`` (a total above the cap means "more than the cap"), so a
+        filter matching millions of entries is not counted one by one.
         """
         if limit < 1 or offset < 0:
             raise ValueError("limit must be at least 1 and offset not negative")
+        if count_cap is not None and count_cap < 0:
+            raise ValueError("count_cap must not be negative")
         conditions: list[ColumnElement[bool]] = []
         if type is not None:
             conditions.append(ENTRIES.c.type == type)
@@ -372,8 +381,15 @@ class Store(
         if until_ms is not None:
             conditions.append(ENTRIES.c.registered_at < until_ms)
         order = ENTRIES.c.idx.desc() if newest_first else ENTRIES.c.idx
-        page = select(ENTRIES).where(*conditions).order_by(order).limit(limit).offset(offset)
-        count = select(func.count()).select_from(ENTRIES).where(*conditions)
+        paged = list(conditions)
+        if after is not None:
+            paged.append(ENTRIES.c.idx < after if newest_first else ENTRIES.c.idx > after)
+        page = select(ENTRIES).where(*paged).order_by(order).limit(limit).offset(offset)
+        if count_cap is None:
+            count = select(func.count()).select_from(ENTRIES).where(*conditions)
+        else:
+            matching = select(ENTRIES.c.idx).where(*conditions).limit(count_cap + 1).subquery()
+            count = select(func.count()).select_from(matching)
         async with self._engine.connect() as connection:
             total = (await connection.execute(count)).scalar_one()
             rows = (await connection.execute(page)).all()

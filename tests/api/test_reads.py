@@ -196,9 +196,52 @@ def test_search_by_type_signer_and_instansi(filled: tuple[Registry, list[bytes]]
     assert len(csv_export.text.strip().splitlines()) == 6
 
 
+def test_search_pages_with_after_and_says_where_the_next_page_starts(
+    filled: tuple[Registry, list[bytes]],
+) -> None:
+    registry, _ = filled
+    client = registry.client
+    kid = registry.signer("ppk-jabar").kid.hex()
+    query = {"type": "pact", "signer": kid, "limit": 2}
+    first = client.get("/api/entries", params=query).json()
+    assert (first["total"], first["total_exact"]) == (5, True)
+    seen = [item["index"] for item in first["items"]]
+    page = first
+    while page["next_after"] is not None:
+        page = client.get("/api/entries", params={**query, "after": page["next_after"]}).json()
+        assert page["total"] == 5
+        seen += [item["index"] for item in page["items"]]
+    everything = client.get("/api/entries", params={**query, "limit": 50}).json()
+    assert seen == [item["index"] for item in everything["items"]]
+    assert len(seen) == 5
+    assert everything["next_after"] is None
+
+
+def test_search_total_past_the_cap_is_a_lower_bound(
+    filled: tuple[Registry, list[bytes]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from registry.api import search
+
+    registry, _ = filled
+    monkeypatch.setattr(search, "COUNT_CAP", 3)
+    page = registry.client.get("/api/entries", params={"type": "pact", "limit": 1}).json()
+    assert (page["total"], page["total_exact"]) == (4, False)
+    assert len(page["items"]) == 1
+    exact = registry.client.get("/api/entries", params={"type": "enrolment"}).json()
+    assert (exact["total"], exact["total_exact"]) == (2, True)
+
+
 @pytest.mark.parametrize(
     "params",
-    [{"type": "petition"}, {"signer": "zz"}, {"since": "kemarin"}, {"limit": 0}, {"format": "xml"}],
+    [
+        {"type": "petition"},
+        {"signer": "zz"},
+        {"since": "kemarin"},
+        {"limit": 0},
+        {"format": "xml"},
+        {"after": -2},
+        {"after": "terakhir"},
+    ],
 )
 def test_bad_search_parameters(
     filled: tuple[Registry, list[bytes]], params: dict[str, Any]

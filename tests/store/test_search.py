@@ -80,9 +80,37 @@ async def test_paging_keeps_the_total(filled: Store) -> None:
     assert (idxs(beyond.records), beyond.total) == ([], 3)
 
 
+async def test_after_pages_by_index_and_keeps_the_total(filled: Store) -> None:
+    first = await filled.search_entries(type="declaration", limit=2)
+    second = await filled.search_entries(type="declaration", limit=2, after=first.records[-1].idx)
+    beyond = await filled.search_entries(type="declaration", limit=2, after=5)
+    assert (idxs(first.records), first.total) == ([2, 3], 3)
+    assert (idxs(second.records), second.total) == ([5], 3)
+    assert (idxs(beyond.records), beyond.total) == ([], 3)
+
+
+async def test_after_counts_back_when_newest_first(filled: Store) -> None:
+    page = await filled.search_entries(signer_kid=PPK, newest_first=True, after=3)
+    assert idxs(page.records) == [2, 1]
+
+
+@pytest.mark.parametrize(("cap", "total"), [(0, 1), (2, 3), (3, 3), (10, 3)])
+async def test_count_cap_stops_counting_one_past_the_cap(
+    filled: Store, cap: int, total: int
+) -> None:
+    page = await filled.search_entries(type="declaration", count_cap=cap, limit=1)
+    assert page.total == total
+    assert idxs(page.records) == [2]
+
+
 async def test_newest_first(filled: Store) -> None:
     page = await filled.search_entries(signer_kid=PPK, newest_first=True, limit=2)
     assert idxs(page.records) == [3, 2]
+
+
+async def test_negative_count_cap_is_refused(filled: Store) -> None:
+    with pytest.raises(ValueError, match="count_cap"):
+        await filled.search_entries(count_cap=-1)
 
 
 @pytest.mark.parametrize(("limit", "offset"), [(0, 0), (10, -1)], ids=["limit-0", "offset-neg"])
