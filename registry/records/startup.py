@@ -38,6 +38,7 @@ from registry.records.derived import DERIVING_TYPES, DerivedTables
 from registry.records.directory import KeyDirectory, RevokedEntries
 from registry.records.log_key_rotation import derive_log_keys
 from registry.records.operator import OperatorKeys
+from registry.records.tree_tiles import TreeTiles
 from registry.records.verified import EntryChecker, TamperAlarm
 from registry.signing.seal import Sealer
 from registry.store.engine import in_memory
@@ -93,8 +94,9 @@ async def load_log(
     snapshot = await read_checked_log(store)
     sealer = keys.log.sealer(saved_state.PURPOSE)
     await extend_restoring(store, state, snapshot, latest_signer(keys, snapshot), tables, sealer)
+    tiles = TreeTiles(store, state, tables.alarm.tampered)
     if pin is not None and pinned is not None:
-        check_pinned(state.tree, pinned, str(pin.path))
+        await tiles.ensure(lambda: check_pinned(state.tree, pinned, str(pin.path)))
     if keys.standby is not None:
         state.keys.hold(*keys.standby)
     await derive_log_keys(store, state, EntryChecker(state, tables.directory, tables.alarm))
@@ -188,7 +190,10 @@ async def extend_restoring(
         log.info("key directory: entries below %d restored from the saved snapshot", start)
     records = await store.entries_of_types(DERIVING_TYPES, start, size)
     stored_revoked = await store.revoked_entries_between(start, size)
-    tables.derive(state, records, snapshot.key_changes, stored_revoked)
+    await TreeTiles(store, state, tables.alarm.tampered).ensure(
+        lambda: tables.derive(state, records, snapshot.key_changes, stored_revoked),
+        [record.idx for record in records],
+    )
     if size - start >= saved_state.EVERY:
         await saved_state.save(store, state, sealer, tables.directory, tables.revoked)
 
@@ -292,7 +297,9 @@ async def pin_review(settings: Settings, keys: OperatorKeys) -> AsyncIterator[Pi
             problem = unreadable.evidence.get("detail", str(unreadable))
         if pinned is not None:
             try:
-                check_pinned(state.tree, pinned, str(pin.path))
+                await TreeTiles(store, state, lambda found: found).ensure(
+                    lambda: check_pinned(state.tree, pinned, str(pin.path))
+                )
             except LogContradiction as exc:
                 contradiction = exc
         yield PinReview(pin, pinned, problem, state.latest, contradiction)

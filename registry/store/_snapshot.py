@@ -32,6 +32,7 @@ class SnapshotMixin:
     """:meth:`read_log`: the log up to its latest checkpoint, in agreeing parts."""
 
     _engine: AsyncEngine
+    leaf_hashes_read: int
 
     async def read_log(
         self, start: int = 0, *, after_checkpoint: int = -1, recent: int = 0
@@ -57,6 +58,7 @@ class SnapshotMixin:
             size = latest.size
             checkpoints = await _checkpoints(connection, after_checkpoint, size)
             hashes = await leaf_hashes_between(connection, start, size)
+            self.leaf_hashes_read += len(hashes) // HASH_SIZE
             keys = await _key_changes(connection, start, size)
             newest = (
                 await entries_between(connection, max(start, size - recent), size) if recent else []
