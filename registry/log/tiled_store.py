@@ -83,7 +83,10 @@ class TiledHashStore:
 
     __slots__ = ("_base", "_cache", "_capacity", "_low", "_settled", "_upper")
 
-    def __init__(self, cached_tiles: int = DEFAULT_CACHED_TILES) -> None:
+    def __init__(self, cached_tiles: int | None = None) -> None:
+        """Keep ``cached_tiles`` full leaf tiles (default :data:`DEFAULT_CACHED_TILES`)."""
+        if cached_tiles is None:
+            cached_tiles = DEFAULT_CACHED_TILES
         if cached_tiles < 1:
             raise ValueError("at least one leaf tile must be cached")
         self._upper = MemoryHashStore()  # tree level L >= 8 is its level L - 8
