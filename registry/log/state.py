@@ -116,8 +116,10 @@ class LogState:
         ``check`` sees the grown tree and the snapshot's latest checkpoint
         first; if it raises, the leaves are taken off again and nothing changes.
         """
-        if snapshot.start != self.size:
-            raise ValueError(f"a snapshot from entry {snapshot.start} for a tree of {self.size}")
+        if snapshot.hashes_start != self.size:
+            raise ValueError(
+                f"a snapshot from entry {snapshot.hashes_start} for a tree of {self.size}"
+            )
         hashes = snapshot.leaf_hashes
         if not hashes and not snapshot.checkpoints:
             return
@@ -126,7 +128,7 @@ class LogState:
             try:
                 check(self.tree, snapshot.latest)
             except BaseException:
-                self.tree.truncate(snapshot.start)
+                self.tree.truncate(snapshot.hashes_start)
                 raise
         if hashes:
             self.last_leaf_hash = hashes[-HASH_SIZE:]

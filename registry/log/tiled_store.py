@@ -97,6 +97,23 @@ class TiledHashStore:
         self._cache: OrderedDict[int, list[bytes]] = OrderedDict()
         self._capacity = cached_tiles
 
+    @classmethod
+    def from_tile_roots(cls, roots: bytes, cached_tiles: int | None = None) -> TiledHashStore:
+        """A store holding the levels 8 and up of a tree of ``len(roots) // 32`` full tiles,
+        from their roots (its level-8 nodes), settled; their leaves are read when needed."""
+        store = cls(cached_tiles)
+        data, level = roots, 0
+        while data:  # every complete subtree over the roots, level by level
+            store._upper.append(level, data)
+            end = len(data) - len(data) % (2 * HASH_SIZE)
+            data = b"".join(
+                [_sha256(NODE_PREFIX + data[i : i + 64]).digest() for i in range(0, end, 64)]
+            )
+            level += 1
+        store._base = store._upper.count(0)
+        store._settled = store._base * TILE_LEAVES
+        return store
+
     # -- what the tree reads -------------------------------------------------
 
     def count(self, level: int) -> int:

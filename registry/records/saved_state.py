@@ -72,7 +72,7 @@ FORMAT = _format(
     ],
 )
 """Changes whenever a field of the records or the codec does: older snapshots are not read."""
-KINDS = ("keys-", "seen-")
+KINDS = ("keys-", "seen-", "tree-")
 """How the formats of these snapshots start (the compliance index keeps them)."""
 SEEN_FORMAT = _format("seen", (BITS_PER_ENTRY, FIRST_CAPACITY, "capacity, count, arrays"))
 """The Bloom filter's snapshot format (its bits per entry, first capacity and layout)."""

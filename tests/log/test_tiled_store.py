@@ -191,3 +191,23 @@ def test_a_tile_the_tree_has_not_completed_is_not_loaded() -> None:
         store.load({1: b"\0" * 32 * TILE_LEAVES})
     with pytest.raises(ValueError, match="8192 bytes"):
         store.load({0: b"\0" * 32})
+
+
+@settings(max_examples=30, deadline=None)
+@given(tiles=st.integers(0, 9), tail=st.integers(0, 600), cache=st.integers(1, 3))
+def test_a_tree_restored_from_its_tile_roots_is_the_full_tree(
+    tiles: int, tail: int, cache: int
+) -> None:
+    leaves = _hashes(tiles * TILE_LEAVES + tail)
+    full = MerkleTree()
+    full.extend(leaves)
+    roots = b"".join(full.node(8, t) for t in range(tiles))
+    tree = MerkleTree(TiledHashStore.from_tile_roots(roots, cache))
+    assert tree.size == tiles * TILE_LEAVES
+    tree.extend(leaves[tree.size :])
+    tree.settle(tree.size)
+    assert tree.root() == full.root()
+    for size in range(1, full.size + 1, 53):
+        index = size // 2
+        proof = _with_tiles(tree, leaves, partial(tree.inclusion_proof, index, size))[0]
+        assert proof == full.inclusion_proof(index, size)

@@ -9,14 +9,11 @@ inside a proof.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 
-import pytest
 from sqlalchemy import update
 
 from registry.config import Settings
-from registry.log import tiled_store
-from registry.log.tiled_store import TILE_LEAVES, TiledHashStore
+from registry.log.tiled_store import TiledHashStore
 from registry.records.operator import OperatorKeys
 from registry.store.tables import ENTRIES
 from registry.verify.merkle import (
@@ -24,37 +21,17 @@ from registry.verify.merkle import (
     root_from_inclusion_proof,
     verify_consistency,
 )
-from tests.api.helpers import Registry, pact
+from tests.api.helpers import Registry
 from tests.records.test_tampering import (
     assert_tampered,
     edit,
     health,
-    operator,  # noqa: F401 - a fixture
-    registered,
     running,
 )
-
-ENTRIES_PAST = 2 * TILE_LEAVES + 40
-"""Enough entries that tiles 0 and 1 are full and settled, and leave memory."""
 
 
 def _b64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-@pytest.fixture
-def one_tile(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(tiled_store, "DEFAULT_CACHED_TILES", 1)
-
-
-@pytest.fixture
-def big_log(settings: Settings, operator: OperatorKeys, one_tile: None) -> Iterator[None]:
-    with running(settings, operator) as first:
-        registry = Registry.bootstrapped(first.client, operator)
-        registry.enrol("ppk-jabar", "ppk", term_end="2099-12-31")
-        for i in range(ENTRIES_PAST):
-            registered(registry, "ppk-jabar", pact(place=f"Kota {i}"))
-    yield
 
 
 def _tree_store(registry: Registry) -> TiledHashStore:
@@ -87,9 +64,7 @@ def test_proofs_and_tiles_of_tiles_out_of_memory_verify(
         assert answer.status_code == 200, answer.text
         body = answer.json()
         proof = [_b64(h) for h in body["path"]]
-        assert verify_consistency(
-            5, size, _b64(body["old_root"]), _b64(body["new_root"]), proof
-        ).ok
+        assert verify_consistency(5, size, _b64(body["old_root"]), _b64(body["new_root"]), proof).ok
         tile = registry.client.get("/tile/0/000")
         assert tile.status_code == 200
         leaves = registry.client.get("/tile/entries/000")
