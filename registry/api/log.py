@@ -56,7 +56,7 @@ class LogController(Controller):
         index: Annotated[int, QueryParameter(ge=0, le=MAX_INTEGER)],
         size: Annotated[int | None, QueryParameter(ge=1, le=MAX_INTEGER)] = None,
     ) -> dict[str, Any]:
-        proof = service.inclusion_proof(index, size)
+        proof = await service.inclusion_proof(index, size)
         return {
             "index": proof.index,
             "size": proof.size,
@@ -75,7 +75,7 @@ class LogController(Controller):
         new_size = service.size if new is None else new
         if old > new_size:
             raise invalid_parameter("parameter.old-after-new", old=old, new=new_size)
-        proof = service.consistency_proof(old, new_size)
+        proof = await service.consistency_proof(old, new_size)
         return {
             "old": proof.old,
             "new": proof.new,

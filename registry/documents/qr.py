@@ -357,7 +357,7 @@ class EntryQrMaker:
             if s in by_signer
         )
         try:
-            receipt = service.receipt_at(leaf, index, checkpoint)
+            receipt = await service.receipt_at(leaf, index, checkpoint)
         except LookupError:  # a checkpoint from before a log key rotation: no key held for it
             return None
         return WitnessedParts(checkpoint.size, checkpoint.root, cosignatures, receipt)

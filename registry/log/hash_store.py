@@ -54,6 +54,10 @@ class HashStore(Protocol):
         """Keep only the first ``count`` hashes of ``level`` (undoes appends never committed)."""
         ...
 
+    def settle(self, size: int) -> None:
+        """The leaves below ``size`` are durable: a store may let their lower levels go."""
+        ...
+
 
 class MemoryHashStore:
     """A :class:`HashStore` in memory: one ``bytearray`` of packed hashes per level.
@@ -97,3 +101,6 @@ class MemoryHashStore:
         """Keep only the first ``count`` hashes of ``level``."""
         if level < len(self._levels):
             del self._levels[level][count * HASH_SIZE :]
+
+    def settle(self, size: int) -> None:
+        """Nothing to do: this store keeps every level."""

@@ -17,6 +17,7 @@ from registry.log.checkpoint import sign_checkpoint
 from registry.log.integrity import LogContradiction, b64
 from registry.log.log_keys import LogKeys
 from registry.log.receipt import issue_receipt, issue_receipts
+from registry.log.tiled_store import TiledHashStore
 from registry.log.tree import MerkleTree
 from registry.signing.cose import CoseSigner
 from registry.signing.note import NoteSigner
@@ -54,7 +55,11 @@ class LogState:
         self.origin = origin
         self.keys = LogKeys.single(log_key, note_signer)
         """The log's keys over time (rotations) and the private keys held here."""
-        self.tree = tree or MerkleTree()
+        self.tree = tree or MerkleTree(TiledHashStore())
+        """Levels 8 and up, the unsettled leaves and a cache of leaf tiles (see
+        :mod:`registry.log.tiled_store`): reads below level 8 in an old tile raise
+        ``TilesNeeded``, which ``registry.records.tree_tiles`` answers."""
+        self._pin_checked: tuple[int, bytes] | None = None
         self.last_leaf_hash = last_leaf_hash
         self.checkpoint_sizes: list[int] = []
         self.checkpoint_times: list[int] = []
@@ -111,8 +116,10 @@ class LogState:
         ``check`` sees the grown tree and the snapshot's latest checkpoint
         first; if it raises, the leaves are taken off again and nothing changes.
         """
-        if snapshot.start != self.size:
-            raise ValueError(f"a snapshot from entry {snapshot.start} for a tree of {self.size}")
+        if snapshot.hashes_start != self.size:
+            raise ValueError(
+                f"a snapshot from entry {snapshot.hashes_start} for a tree of {self.size}"
+            )
         hashes = snapshot.leaf_hashes
         if not hashes and not snapshot.checkpoints:
             return
@@ -121,13 +128,14 @@ class LogState:
             try:
                 check(self.tree, snapshot.latest)
             except BaseException:
-                self.tree.truncate(snapshot.start)
+                self.tree.truncate(snapshot.hashes_start)
                 raise
         if hashes:
             self.last_leaf_hash = hashes[-HASH_SIZE:]
         for record in snapshot.checkpoints:
             if record.size <= self.size:
                 self.load_checkpoint(record)
+        self.tree.settle(self.committed_size)
 
     def make_leaves(self, statement_hashes: Sequence[bytes], registered_at: int) -> list[NewLeaf]:
         """Leaves for the next statements, each chained to the one before; nothing is appended."""
@@ -152,9 +160,7 @@ class LogState:
             self.last_leaf_hash = leaves[-1].leaf_hash
         size = self.tree.size
         root = self.tree.root(size)
-        if self.pinned is not None and (
-            size < self.pinned.size or self.tree.root(self.pinned.size) != self.pinned.root
-        ):
+        if self.pinned is not None and not self._extends_pin(self.pinned, size):
             # Never reached while the tree only grows from a checked start; if it ever
             # were, signing would fork the log, so nothing is signed.
             evidence = {
@@ -168,15 +174,31 @@ class LogState:
         note = sign_checkpoint(self.note_signer, self.origin, size, root)
         return CheckpointRecord(size, root, note, now_ms)
 
+    def _extends_pin(self, pinned: Checkpoint, size: int) -> bool:
+        """Whether the tree of ``size`` leaves extends ``pinned``.  Appends never change the
+        root at an older size, so a pin checked once is not hashed again (its tile may have
+        left memory); a cut below it is caught by the size."""
+        if size < pinned.size:
+            return False
+        if self._pin_checked == (pinned.size, pinned.root):
+            return True
+        if self.tree.root(pinned.size) != pinned.root:
+            return False
+        self._pin_checked = (pinned.size, pinned.root)
+        return True
+
     def commit(self, checkpoint: CheckpointRecord) -> None:
         """Make an appended batch current once it is on disk (its checkpoint the latest)."""
         self.load_checkpoint(checkpoint)
+        self.tree.settle(checkpoint.size)
 
     def rollback(self, size: int) -> None:
         """Forget leaves appended past ``size`` (their batch was not written)."""
         self.keys.rollback(size)
         if size >= self.tree.size:
             return
+        if self._pin_checked is not None and size < self._pin_checked[0]:
+            self._pin_checked = None
         self.tree.truncate(size)
         self.last_leaf_hash = self.tree.node(0, size - 1) if size else ZERO_HASH
 

@@ -95,6 +95,10 @@ class MerkleTree:
         # come back different); those up to it read only nodes that stay.
         self._folds = {kept: folds for kept, folds in self._folds.items() if kept <= size}
 
+    def settle(self, size: int) -> None:
+        """The leaves below ``size`` are durable (under a checkpoint): see ``HashStore.settle``."""
+        self._store.settle(size)
+
     @property
     def store(self) -> HashStore:
         """The store the tree keeps its hashes in."""

@@ -22,6 +22,7 @@ from registry.log.log_keys import LogKeyError, LogKeys
 from registry.log.state import LogState
 from registry.records.errors import TamperedEntry, refused
 from registry.records.schemas import LogKeyRotation, RecordError, parse_record
+from registry.records.tree_tiles import TreeTiles
 from registry.records.verified import EntryChecker
 from registry.signing.cose import CoseSigner
 from registry.store.repository import Store
@@ -76,6 +77,10 @@ async def derive_log_keys(store: Store, state: LogState, checker: EntryChecker) 
     hold the key they make current.
     """
     records = await store.entries_of_types((TYPE,), 0, state.committed_size)
+    try:
+        await TreeTiles(store, state, checker.alarm.tampered).preload(r.idx for r in records)
+    except TamperedEntry as exc:
+        raise _refusal(str(exc.index), str(exc)) from exc
     rotations: list[tuple[int, int, LogKeyRotation]] = []
     for record in records:
         try:

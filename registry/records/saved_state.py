@@ -47,6 +47,7 @@ import msgspec
 from registry.log.state import LogState
 from registry.records.directory import KeyDirectory, RevokedEntries
 from registry.records.seen import BITS_PER_ENTRY, FIRST_CAPACITY, SeenStatements
+from registry.records.tree_tiles import TreeTiles
 from registry.signing.seal import Sealer
 from registry.store.models import FactSegmentRecord, RevokedEntryRecord, SignerKeyRecord
 from registry.store.repository import Store
@@ -71,7 +72,7 @@ FORMAT = _format(
     ],
 )
 """Changes whenever a field of the records or the codec does: older snapshots are not read."""
-KINDS = ("keys-", "seen-")
+KINDS = ("keys-", "seen-", "tree-")
 """How the formats of these snapshots start (the compliance index keeps them)."""
 SEEN_FORMAT = _format("seen", (BITS_PER_ENTRY, FIRST_CAPACITY, "capacity, count, arrays"))
 """The Bloom filter's snapshot format (its bits per entry, first capacity and layout)."""
@@ -120,7 +121,12 @@ async def _restore(
     problem = None
     if not sealer.opens(message, record.seal):
         problem = "its seal does not open: it was not saved as it is by this registry"
-    elif _root(state, record.end_idx) != record.root:
+    elif (
+        await TreeTiles(store, state, lambda found: found).ensure(
+            lambda: _root(state, record.end_idx)
+        )
+        != record.root
+    ):
         problem = (
             f"it was made for a tree of root {record.root.hex()} at size {record.end_idx},"
             " not the checked log's"

@@ -8,7 +8,9 @@ seal under a key derived from the log key (:mod:`registry.signing.seal`).
 from __future__ import annotations
 
 from registry.log.state import LogState
+from registry.log.tiled_store import TilesNeeded
 from registry.records import saved_state
+from registry.records.tree_tiles import TreeTiles
 from registry.signing.seal import Sealer
 from registry.store.models import FactSegmentRecord
 from registry.store.repository import Store
@@ -23,10 +25,18 @@ class SealedSegments:
         self._store = store
         self._state = state
         self._sealer = sealer
+        self._tiles = TreeTiles(store, state, lambda found: found)
 
     async def load(self, format: str, start: int) -> FactSegmentRecord | None:
-        """The saved segment of ``format`` starting at entry ``start``, if any (unchecked)."""
-        return await self._store.fact_segment(format, start)
+        """The saved segment of ``format`` starting at entry ``start``, if any (unchecked).
+
+        The leaf tile its end falls in is read (and checked) now, so that :meth:`root`
+        can answer for it from memory.
+        """
+        record = await self._store.fact_segment(format, start)
+        if record is not None:
+            await self._tiles.ensure(lambda: self.root(record.end_idx, load=True))
+        return record
 
     async def save(self, record: FactSegmentRecord) -> None:
         """Save ``record`` (replacing one of its format and start)."""
@@ -37,11 +47,18 @@ class SealedSegments:
         snapshot, :mod:`registry.records.saved_state`, is kept)."""
         return await self._store.drop_fact_segments_except(format, saved_state.KINDS)
 
-    def root(self, size: int) -> bytes | None:
-        """The root of the checked tree at ``size``; None past the latest checkpoint."""
+    def root(self, size: int, *, load: bool = False) -> bytes | None:
+        """The root of the checked tree at ``size``; None past the latest checkpoint, or
+        (unless ``load``) if the leaf tile of ``size`` left memory since :meth:`load`: the
+        segment is then not trusted and its entries are read again, never a wrong root."""
         if size > self._state.committed_size:
             return None
-        return self._state.tree.root(size)
+        try:
+            return self._state.tree.root(size)
+        except TilesNeeded:
+            if load:
+                raise
+            return None
 
     def seal(self, message: bytes) -> bytes:
         """The registry's seal of ``message``."""

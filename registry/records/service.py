@@ -189,7 +189,7 @@ class RegistryService:
         try:
             await cluster.catch_up(self)
             if self.pinning is not None:
-                self.pinning.take_over()
+                await self.reads.tiles.ensure(self.pinning.take_over)
                 self.registrar.pin = self.pinning.committed
             await self.registrar.start()
         except BaseException:
@@ -418,7 +418,7 @@ class RegistryService:
         cached = self._recent.get(idx)
         if cached is not None:
             return cached
-        ahead = self.recent.from_ahead(idx)
+        ahead = await self.reads.tiles.ensure(lambda: self.recent.from_ahead(idx), [idx])
         if ahead is not None:
             return ahead
         record = await self.entry(idx)
@@ -458,34 +458,46 @@ class RegistryService:
             return None
         return await self.store.checkpoint_with_cosignatures(size, view.signers)
 
-    def receipt_at(self, leaf: bytes, index: int, checkpoint: CheckpointRecord) -> bytes:
+    async def receipt_at(self, leaf: bytes, index: int, checkpoint: CheckpointRecord) -> bytes:
         """A receipt for entry ``index`` (its ``leaf`` bytes) under ``checkpoint``'s tree."""
-        return self.state.receipt(leaf, index, checkpoint.size, checkpoint.created_at)
+        return await self.reads.tiles.ensure(
+            lambda: self.state.receipt(leaf, index, checkpoint.size, checkpoint.created_at)
+        )
 
-    def inclusion_proof(self, index: int, size: int | None = None) -> InclusionProof:
-        """Proof that entry ``index`` is in the tree of ``size`` (default: the latest)."""
+    async def inclusion_proof(self, index: int, size: int | None = None) -> InclusionProof:
+        """Proof that entry ``index`` is in the tree of ``size`` (default: the latest).
+
+        Raises :class:`TamperedEntry` if the leaf hashes it needs were edited in the store.
+        """
         size = self.size if size is None else size
         if size > self.size:
             raise NotFound(Message("notfound.tree-size", {"size": size, "entries": self.size}))
+        tree = self.state.tree
+
+        def prove() -> InclusionProof:
+            path = tree.inclusion_proof(index, size)
+            return InclusionProof(index, size, tree.root(size), tree.node(0, index), path)
+
         try:
-            path = self.state.tree.inclusion_proof(index, size)
-            return InclusionProof(
-                index, size, self.state.tree.root(size), self.state.tree.node(0, index), path
-            )
+            return await self.reads.tiles.ensure(prove)
         except ProofRequestError as exc:
             raise NotFound(Message("notfound.proof", {"detail": str(exc)})) from exc
 
-    def consistency_proof(self, old: int, new: int | None = None) -> ConsistencyProof:
+    async def consistency_proof(self, old: int, new: int | None = None) -> ConsistencyProof:
         """Proof that the tree of ``old`` is a prefix of the tree of ``new`` (default: latest)."""
         new = self.size if new is None else new
         if new > self.size:
             raise NotFound(Message("notfound.tree-size", {"size": new, "entries": self.size}))
-        tree = self.state.tree
+        tree, new_size = self.state.tree, new
+
+        def prove() -> ConsistencyProof:
+            path = tree.consistency_proof(old, new_size)
+            return ConsistencyProof(old, new_size, tree.root(old), tree.root(new_size), path)
+
         try:
-            path = tree.consistency_proof(old, new)
+            return await self.reads.tiles.ensure(prove)
         except ProofRequestError as exc:
             raise NotFound(Message("notfound.proof", {"detail": str(exc)})) from exc
-        return ConsistencyProof(old, new, tree.root(old), tree.root(new), path)
 
     async def tile(self, path: str) -> Tile:
         """The C2SP tlog-tiles resource at ``tile/<path>``: a hash tile or an entry bundle.
@@ -503,7 +515,8 @@ class RegistryService:
                     )
                 data = encode_entry_bundle(await self.reads.leaves(start, start + resource.width))
             else:
-                data = tile_bytes(self.state.tree, resource)
+                tree, hashes = self.state.tree, resource
+                data = await self.reads.tiles.ensure(lambda: tile_bytes(tree, hashes))
         except TileRequestError as exc:
             raise NotFound(Message("notfound.tile", {"detail": str(exc)})) from exc
         return Tile(data, immutable=not resource.is_partial)
@@ -611,7 +624,7 @@ class RegistryService:
         view = views.entry_view(
             record,
             self.directory.get(record.signer_kid),
-            self.inclusion_proof(idx),
+            await self.inclusion_proof(idx),
             await self.checkpoint(),
             self.revocation_of(idx),
         )

@@ -33,11 +33,12 @@ from registry.log.integrity import LogContradiction, check_pinned, check_stored_
 from registry.log.pin import CheckpointPin, pin_path
 from registry.log.state import LogState
 from registry.log.tree import MerkleTree
-from registry.records import saved_state
+from registry.records import saved_state, tree_snapshot
 from registry.records.derived import DERIVING_TYPES, DerivedTables
 from registry.records.directory import KeyDirectory, RevokedEntries
 from registry.records.log_key_rotation import derive_log_keys
 from registry.records.operator import OperatorKeys
+from registry.records.tree_tiles import TreeTiles
 from registry.records.verified import EntryChecker, TamperAlarm
 from registry.signing.seal import Sealer
 from registry.store.engine import in_memory
@@ -88,24 +89,54 @@ async def load_log(
     # The pin is read before the database: a sequencer pins a checkpoint only after
     # its batch is committed, so a pin read first never runs ahead of an intact store.
     pinned = None if pin is None else pin.read()
-    state = LogState(settings.origin, keys.log, keys.note)
-    tables = DerivedTables(KeyDirectory(), RevokedEntries(), TamperAlarm())
-    snapshot = await read_checked_log(store)
-    sealer = keys.log.sealer(saved_state.PURPOSE)
-    await extend_restoring(store, state, snapshot, latest_signer(keys, snapshot), tables, sealer)
+    state, tables = await _restore_and_check(store, settings, keys)
+    tiles = TreeTiles(store, state, tables.alarm.tampered)
     if pin is not None and pinned is not None:
-        check_pinned(state.tree, pinned, str(pin.path))
+        await tiles.ensure(lambda: check_pinned(state.tree, pinned, str(pin.path)))
     if keys.standby is not None:
         state.keys.hold(*keys.standby)
     await derive_log_keys(store, state, EntryChecker(state, tables.directory, tables.alarm))
     return state, tables
 
 
-async def read_checked_log(store: Store) -> LogSnapshot:
-    """:meth:`Store.read_log` from the start; a store whose leaves do not reach its latest
-    checkpoint (rows deleted) raises :class:`LogContradiction` saying so."""
+async def _restore_and_check(
+    store: Store, settings: Settings, keys: OperatorKeys
+) -> tuple[LogState, DerivedTables]:
+    """The log read and checked as :func:`extend_restoring` does, its tree's levels 8 and up
+    restored from their saved snapshot (:mod:`registry.records.tree_snapshot`) if there is
+    one, so that only the leaf hashes after it are read; the root they give is checked
+    against the signed checkpoint as ever.  A start refused with the snapshot is made
+    again without it (and says so); one that read many leaf hashes saves a new one."""
+    sealer = keys.log.sealer(saved_state.PURPOSE)
+    tree_sealer = keys.log.sealer(tree_snapshot.PURPOSE)
+    restored = await tree_snapshot.restore(store, tree_sealer)
+    snapshot = await read_checked_log(store, None if restored is None else restored.size)
+    if restored is not None and snapshot.size < restored.size:
+        tree_snapshot.not_used(restored.size, "it ends past the log's latest checkpoint")
+        restored, snapshot = None, await read_checked_log(store)
+    while True:
+        state = LogState(settings.origin, keys.log, keys.note, restored)
+        tables = DerivedTables(KeyDirectory(), RevokedEntries(), TamperAlarm())
+        signer = latest_signer(keys, snapshot)
+        try:
+            await extend_restoring(store, state, snapshot, signer, tables, sealer)
+            break
+        except LogContradiction as refused:
+            if restored is None:
+                raise
+            tree_snapshot.not_used(restored.size, f"the start with them was refused ({refused})")
+            restored, snapshot = None, await read_checked_log(store)
+    if state.committed_size - snapshot.hashes_start >= tree_snapshot.EVERY:
+        await tree_snapshot.save(store, state.tree, state.committed_size, tree_sealer)
+    return state, tables
+
+
+async def read_checked_log(store: Store, leaves_from: int | None = None) -> LogSnapshot:
+    """:meth:`Store.read_log` from the start (its leaf hashes from ``leaves_from``); a store
+    whose leaves do not reach its latest checkpoint (rows deleted) raises
+    :class:`LogContradiction` saying so."""
     try:
-        return await store.read_log()
+        return await store.read_log(leaves_from=leaves_from)
     except DamagedLog as exc:
         evidence = {"detail": str(exc)}
         raise LogContradiction(Message("audit.start-damaged", evidence), evidence) from exc
@@ -188,7 +219,10 @@ async def extend_restoring(
         log.info("key directory: entries below %d restored from the saved snapshot", start)
     records = await store.entries_of_types(DERIVING_TYPES, start, size)
     stored_revoked = await store.revoked_entries_between(start, size)
-    tables.derive(state, records, snapshot.key_changes, stored_revoked)
+    await TreeTiles(store, state, tables.alarm.tampered).ensure(
+        lambda: tables.derive(state, records, snapshot.key_changes, stored_revoked),
+        [record.idx for record in records],
+    )
     if size - start >= saved_state.EVERY:
         await saved_state.save(store, state, sealer, tables.directory, tables.revoked)
 
@@ -292,7 +326,9 @@ async def pin_review(settings: Settings, keys: OperatorKeys) -> AsyncIterator[Pi
             problem = unreadable.evidence.get("detail", str(unreadable))
         if pinned is not None:
             try:
-                check_pinned(state.tree, pinned, str(pin.path))
+                await TreeTiles(store, state, lambda found: found).ensure(
+                    lambda: check_pinned(state.tree, pinned, str(pin.path))
+                )
             except LogContradiction as exc:
                 contradiction = exc
         yield PinReview(pin, pinned, problem, state.latest, contradiction)

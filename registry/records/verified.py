@@ -37,6 +37,7 @@ from registry.log.tree import ProofRequestError
 from registry.records.directory import KeyDirectory
 from registry.records.entries import payload_json
 from registry.records.errors import TamperedEntry
+from registry.records.tree_tiles import TreeTiles
 from registry.store.models import (
     CheckpointRecord,
     EntryRecord,
@@ -314,6 +315,8 @@ class VerifiedEntries:
     def __init__(self, store: Store, checker: EntryChecker) -> None:
         self.store = store
         self.checker = checker
+        self.tiles = TreeTiles(store, checker.state, checker.alarm.tampered)
+        """Reads the leaf tiles the tree asks for, to check these entries and serve proofs."""
 
     def with_keys(self, directory: KeyDirectory) -> VerifiedEntries:
         """These reads, checking instansi against ``directory``'s keys."""
@@ -331,27 +334,36 @@ class VerifiedEntries:
             if index < self.checker.state.committed_size:
                 raise self.checker.missing(index)
             return None
-        return self.checker.entry(record, receipt=receipt)
+        return await self.tiles.ensure(
+            lambda: self.checker.entry(record, receipt=receipt), [record.idx]
+        )
 
     async def entries(self, start: int, end: int) -> list[EntryRecord]:
         """The entries ``start <= idx < end`` on disk, in log order, checked (no receipts)."""
-        return self.checked(await self.store.get_entries(start, end))
+        return await self.checked(await self.store.get_entries(start, end))
 
     async def leaves(self, start: int, end: int) -> list[bytes]:
         """The leaf bytes of entries ``start <= idx < end`` (below the latest checkpoint),
         each hashed against the tree (what an entry bundle of the tiles serves)."""
         records = await self.store.get_entries(start, end)
-        for index, record in zip(range(start, end), records, strict=False):
-            if record.idx != index:
-                raise self.checker.missing(index)
-            self.checker.leaf_bytes(index, record.leaf)
+
+        def check() -> None:
+            for index, record in zip(range(start, end), records, strict=False):
+                if record.idx != index:
+                    raise self.checker.missing(index)
+                self.checker.leaf_bytes(index, record.leaf)
+
+        await self.tiles.ensure(check, [record.idx for record in records])
         if len(records) != end - start:
             raise self.checker.missing(start + len(records))
         return [record.leaf for record in records]
 
-    def checked(self, records: Sequence[EntryRecord]) -> list[EntryRecord]:
+    async def checked(self, records: Sequence[EntryRecord]) -> list[EntryRecord]:
         """``records`` read from the store, checked (no receipts)."""
-        return [self.checker.entry(r, receipt=False) for r in records]
+        return await self.tiles.ensure(
+            lambda: [self.checker.entry(r, receipt=False) for r in records],
+            [r.idx for r in records],
+        )
 
     async def search(self, **filters: Unpack[SearchFilters]) -> SearchPage:
         """One page of :meth:`Store.search_entries`, every record on it checked (no receipts).
@@ -361,7 +373,7 @@ class VerifiedEntries:
         cannot be checked without reading every entry (``registry audit`` does).
         """
         page = await self.store.search_entries(**filters)
-        return SearchPage(tuple(self.checked(page.records)), page.total)
+        return SearchPage(tuple(await self.checked(page.records)), page.total)
 
     async def pages(
         self, page_size: int, **filters: Unpack[SearchQuery]
@@ -383,4 +395,6 @@ class VerifiedEntries:
     async def checkpoint_at(self, size: int) -> CheckpointRecord | None:
         """The checkpoint the registry signed for ``size``, checked against the tree."""
         record = await self.store.checkpoint_at(size)
-        return None if record is None else self.checker.checkpoint(record)
+        if record is None:
+            return None
+        return await self.tiles.ensure(lambda: self.checker.checkpoint(record))

@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 
 import httpx
@@ -36,12 +36,15 @@ from registry.log.checkpoint import add_cosignatures
 from registry.log.cosigning import (
     CONFLICT,
     COSIGNED,
+    Cosigning,
     WitnessPeer,
     cosignature_line,
     request_cosignature,
 )
 from registry.log.log_keys import LogKeys
 from registry.log.state import LogState
+from registry.log.tiled_store import TilesNeeded
+from registry.records.tree_tiles import TreeTiles
 from registry.store.models import CheckpointRecord, CosignatureRecord
 from registry.store.repository import Store
 from registry.verify.checkpoint import verify_checkpoint
@@ -196,6 +199,7 @@ class Witnessing:
         self.store = store
         self.state = state
         self.view = view
+        self._tiles = TreeTiles(store, state, lambda tampered: tampered)
         self._peers = [_Peer(p) for p in view.peers]
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -277,14 +281,30 @@ class Witnessing:
 
     async def _ask_once(self, peer: _Peer, checkpoint: CheckpointRecord) -> None:
         assert self._client is not None
-        tree = self.state.tree
-        answer = await request_cosignature(
-            self._client,
-            peer.peer,
-            checkpoint.note,
-            peer.size,
-            lambda old: tree.consistency_proof(old, checkpoint.size),
-        )
+        tree, size = self.state.tree, checkpoint.size
+        # The proof from the size the witness is known at is made here, with the leaf
+        # tiles it needs read from the store; another size (a witness's 409) is proved
+        # from memory if it can be, else asked again on the next round.
+        ready: dict[int, list[bytes]] = {}
+        if peer.size is not None and 0 < peer.size <= size:
+            known = peer.size
+            ready[known] = await self._tiles.ensure(lambda: tree.consistency_proof(known, size))
+        client = self._client
+
+        def ask() -> Awaitable[Cosigning]:
+            return request_cosignature(
+                client,
+                peer.peer,
+                checkpoint.note,
+                peer.size,
+                lambda old: ready.get(old) or tree.consistency_proof(old, size),
+            )
+
+        try:
+            answer = await ask()
+        except TilesNeeded as need:  # a 409 named a size whose tiles are not in memory
+            await self._tiles.load(need.tiles)
+            answer = await ask()
         peer.size = answer.size
         if answer.outcome != COSIGNED or answer.line is None:
             level = logging.ERROR if answer.outcome == CONFLICT else logging.WARNING

@@ -32,16 +32,24 @@ class SnapshotMixin:
     """:meth:`read_log`: the log up to its latest checkpoint, in agreeing parts."""
 
     _engine: AsyncEngine
+    leaf_hashes_read: int
 
     async def read_log(
-        self, start: int = 0, *, after_checkpoint: int = -1, recent: int = 0
+        self,
+        start: int = 0,
+        *,
+        after_checkpoint: int = -1,
+        recent: int = 0,
+        leaves_from: int | None = None,
     ) -> LogSnapshot:
         """The log from entry ``start`` up to the latest checkpoint, as one :class:`LogSnapshot`.
 
         Checkpoints larger than ``after_checkpoint``; key changes made by
         entries from ``start`` on; receipts and statements of the newest
         ``recent`` of those entries.  Raises :class:`StoreError` if the stored
-        leaves do not reach the checkpoint (a damaged log).
+        leaves do not reach the checkpoint (a damaged log).  With ``leaves_from``
+        (a tree restored up to there) the leaf hashes start there instead; one past
+        the latest checkpoint gives none.
         """
         if start < 0:
             raise ValueError("start must not be negative")
@@ -56,12 +64,16 @@ class SnapshotMixin:
             latest = from_row(CheckpointRecord, latest_row)
             size = latest.size
             checkpoints = await _checkpoints(connection, after_checkpoint, size)
-            hashes = await leaf_hashes_between(connection, start, size)
+            first = start if leaves_from is None else min(leaves_from, size)
+            hashes = await leaf_hashes_between(connection, first, size)
+            self.leaf_hashes_read += len(hashes) // HASH_SIZE
             keys = await _key_changes(connection, start, size)
             newest = (
                 await entries_between(connection, max(start, size - recent), size) if recent else []
             )
-        return LogSnapshot(start, latest, checkpoints, hashes, tuple(keys), tuple(newest))
+        return LogSnapshot(
+            start, latest, checkpoints, hashes, tuple(keys), tuple(newest), leaves_from
+        )
 
 
 async def _checkpoints(

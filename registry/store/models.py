@@ -230,6 +230,13 @@ class LogSnapshot:
     key_changes: tuple[SignerKeyRecord, ...]
     recent: tuple[tuple[int, bytes, bytes], ...]
     """(index, receipt, statement) of the newest entries asked for, in order."""
+    leaves_from: int | None = None
+    """Where ``leaf_hashes`` start when not at ``start`` (a tree restored up to there)."""
+
+    @property
+    def hashes_start(self) -> int:
+        """The index of the first leaf hash in ``leaf_hashes``."""
+        return self.start if self.leaves_from is None else self.leaves_from
 
     @property
     def size(self) -> int:

@@ -176,7 +176,7 @@ def test_entries_being_written_are_not_shown(tmp_path: Path) -> None:
             with pytest.raises(NotFound):
                 await service.receipt(before)
             with pytest.raises(NotFound):
-                service.inclusion_proof(0, before + 1)
+                await service.inclusion_proof(0, before + 1)
             writes.open()
             assert (await pending).index == before
             assert service.size == before + 1

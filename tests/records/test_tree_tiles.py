@@ -1,0 +1,89 @@
+"""registry.records.tree_tiles: a registry whose tree keeps one leaf tile in memory.
+
+Proofs, tiles and entries of old tiles are served from tiles read from the
+database and checked against the tree's level-8 nodes; a leaf hash edited
+straight in the database is refused with ``500 tampered-entry``, never served
+inside a proof.
+"""
+
+from __future__ import annotations
+
+import base64
+
+from sqlalchemy import update
+
+from registry.config import Settings
+from registry.log.tiled_store import TiledHashStore
+from registry.records.operator import OperatorKeys
+from registry.store.tables import ENTRIES
+from registry.verify.merkle import (
+    leaf_hash,
+    root_from_inclusion_proof,
+    verify_consistency,
+)
+from tests.api.helpers import Registry
+from tests.records.test_tampering import (
+    assert_tampered,
+    edit,
+    health,
+    running,
+)
+
+
+def _b64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _tree_store(registry: Registry) -> TiledHashStore:
+    store = registry.service.state.tree.store
+    assert isinstance(store, TiledHashStore)
+    return store
+
+
+def _evict_tile_zero(registry: Registry) -> None:
+    """Serve a proof from tile 1, so that tile 0 (read at start for the key directory) leaves."""
+    answer = registry.client.get(f"/proofs/inclusion?index=300&size={registry.service.size}")
+    assert answer.status_code == 200, answer.text
+    assert _tree_store(registry).absent([0, 1]) == [0]
+
+
+def test_proofs_and_tiles_of_tiles_out_of_memory_verify(
+    settings: Settings, operator: OperatorKeys, big_log: None
+) -> None:
+    with running(settings, operator) as registry:
+        _evict_tile_zero(registry)
+        read = registry.service.reads.tiles.tiles_read
+        size = registry.service.size
+        answer = registry.client.get(f"/proofs/inclusion?index=3&size={size}")
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        path = [_b64(h) for h in body["path"]]
+        root = root_from_inclusion_proof(3, size, _b64(body["leaf_hash"]), path).unwrap()
+        assert root == _b64(body["root"])
+        answer = registry.client.get(f"/proofs/consistency?old=5&new={size}")
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        proof = [_b64(h) for h in body["path"]]
+        assert verify_consistency(5, size, _b64(body["old_root"]), _b64(body["new_root"]), proof).ok
+        tile = registry.client.get("/tile/0/000")
+        assert tile.status_code == 200
+        leaves = registry.client.get("/tile/entries/000")
+        assert leaves.status_code == 200
+        assert registry.service.reads.tiles.tiles_read > read
+
+
+def test_leaf_hash_edited_in_the_database_fails_the_proof_naming_the_mismatch(
+    settings: Settings, operator: OperatorKeys, big_log: None
+) -> None:
+    with running(settings, operator) as registry:
+        _evict_tile_zero(registry)
+        size = registry.service.size
+        edit(settings, update(ENTRIES).where(ENTRIES.c.idx == 3).values(leaf_hash=leaf_hash(b"x")))
+        answer = registry.client.get(f"/proofs/inclusion?index=3&size={size}")
+        body = assert_tampered(answer, 0, "leaf_hash")
+        assert "0..255" in body["evidence"]["expected"]
+        assert body["evidence"]["found"] != body["evidence"]["expected"]
+        assert health(registry)["status"] == "degraded"
+        # The tiles of the other entries still serve.
+        answer = registry.client.get(f"/proofs/inclusion?index=300&size={size}")
+        assert answer.status_code == 200, answer.text
