@@ -205,6 +205,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     print(f"load: {os.getloadavg()}")
+    tree_snapshot.EVERY = TILE_LEAVES  # save the snapshot at any start of these small logs
     for n in args.sizes:
         tree_part(n, args.proofs)
     for home in args.home:
