@@ -146,6 +146,7 @@ def cycle(admin: CoseSigner, number: int, base: int) -> Iterator[bytes]:
         yield signer("bawaslu").sign_statement(
             {
                 "type": "report",
+                "election": "pilkada-2024",
                 "case_number": f"SIN.{number}.{r:03d}",
                 "reporter": "Bawaslu Kabupaten",
                 "instansi": instansi,
@@ -166,6 +167,7 @@ def cycle(admin: CoseSigner, number: int, base: int) -> Iterator[bytes]:
         yield signer("recommender").sign_statement(
             {
                 "type": "recommendation",
+                "election": "pilkada-2024",
                 "case_number": f"SIN.{number}.{r:03d}",
                 "instansi": instansi,
                 "ppk_kid": ppk.kid,

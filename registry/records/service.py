@@ -30,7 +30,7 @@ from registry.log.tiles import (
     tile_bytes,
 )
 from registry.log.tree import ProofRequestError
-from registry.records import cluster, saved_state, views
+from registry.records import cluster, saved_state, tree_snapshot, views
 from registry.records.complaints import Complaints
 from registry.records.custodial import Clock, CustodialSigning, wall_clock_ms
 from registry.records.derived import DerivedTables
@@ -237,6 +237,11 @@ class RegistryService:
         await self.registrar.stop()
         if self.pinning is not None:
             self.pinning.close()
+        if self.is_sequencer:  # the next start reads only the leaf hashes after it
+            sealer = self.keys.log.sealer(tree_snapshot.PURPOSE)
+            await tree_snapshot.save_if_behind(
+                self.store, self.state.tree, self.state.committed_size, sealer
+            )
         await self._lock.aclose()
         await self.store.close()
 

@@ -85,6 +85,21 @@ def not_used(end: int, problem: str) -> None:
     )
 
 
+async def save_if_behind(store: Store, tree: MerkleTree, committed: int, sealer: Sealer) -> bool:
+    """:func:`save`, if the saved snapshot ends at least :data:`EVERY` entries before
+    ``committed`` (at a stop: the next start then reads fewer); whether it saved.  Never
+    raises: a snapshot not saved only makes the next start read more."""
+    try:
+        record = await store.fact_segment(FORMAT, 0)
+    except Exception:
+        log.exception("could not read the tree's saved nodes")
+        return False
+    saved = 0 if record is None else record.end_idx
+    if committed // TILE_LEAVES * TILE_LEAVES - saved < EVERY:
+        return False
+    return await save(store, tree, committed, sealer)
+
+
 async def save(store: Store, tree: MerkleTree, committed: int, sealer: Sealer) -> bool:
     """Save the level-8 nodes of ``tree``'s full tiles below ``committed``; whether it was."""
     tiled = tree.store
