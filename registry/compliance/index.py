@@ -34,6 +34,7 @@ from registry.compliance.facts import (
     read_entry,
 )
 from registry.compliance.metrics import Snapshot
+from registry.compliance.tally import NationalTally
 from registry.store.models import EntryRecord
 
 PAGE = 1000
@@ -76,6 +77,9 @@ class ComplianceIndex:
         self.journal: list[Fact] | None = None
         """Every fact taken, in log order, while someone keeps them (to save them in
         segments: :mod:`registry.compliance.saved`); ``None`` when nobody does."""
+        self.tally: NationalTally | None = None
+        """The national figures of one day, kept as facts are taken once someone made
+        it (:mod:`registry.compliance.tally`); it takes only facts past its size."""
 
     def apply(self, records: Sequence[EntryRecord]) -> None:
         """Take in newly committed entries; those already seen or after a gap are skipped.
@@ -91,6 +95,12 @@ class ComplianceIndex:
             self.size += 1
             self.version += 1
         self._snapshots.clear()
+        self.tally_to(self.size)
+
+    def tally_to(self, size: int) -> None:
+        """The tally holds every fact of the entries below ``size`` (the index took them)."""
+        if self.tally is not None and size > self.tally.size:
+            self.tally.size = size
 
     def _add(self, record: EntryRecord) -> None:
         fact = read_entry(record, self.follow_up_days)
@@ -105,6 +115,15 @@ class ComplianceIndex:
         """
         if self.journal is not None:
             self.journal.append(fact)
+        tally = self.tally
+        if tally is not None and fact.idx >= tally.size:
+            before = tally.before(self, fact)
+            self._take(fact)
+            tally.after(self, fact, before)
+        else:
+            self._take(fact)
+
+    def _take(self, fact: Fact) -> None:
         if isinstance(fact, Key):
             self.keys[fact.kid] = fact
         elif isinstance(fact, KeyEnd):
