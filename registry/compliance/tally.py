@@ -1,4 +1,4 @@
-"""The national figures as of one day, kept as facts are taken, so they need no pass over every fact.
+"""The national figures as of one day, kept as facts are taken: no pass over every fact.
 
 :func:`registry.compliance.views.national` computes the national row from a
 :class:`~registry.compliance.metrics.Snapshot`: every recommendation's
