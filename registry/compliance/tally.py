@@ -159,6 +159,8 @@ class NationalTally:
 
     def before(self, index: ComplianceIndex, fact: Fact) -> list[tuple[Unit, list[Member]]]:
         """The contributions of the units ``fact`` may change, before the index takes it."""
+        if isinstance(fact, Rec | Report | Signed | Step):  # new: it counted in nothing
+            return [(("rec" if isinstance(fact, Rec) else "fact", fact.idx), [])]
         return [(unit, contribution(index, unit, self.day)) for unit in units(index, fact)]
 
     def after(
@@ -172,14 +174,14 @@ class NationalTally:
         self.size = max(self.size, fact.idx + 1)
 
     def _apply(self, index: ComplianceIndex, old: list[Member], new: list[Member]) -> None:
+        # a unit counts in a figure at most once (members() lists distinct pairs)
         if old == new:
             return
-        gone, came = Counter(old), Counter(new)
-        for (name, value), n in (gone - came).items():
-            for _ in range(n):
+        for name, value in old:
+            if (name, value) not in new:
                 self._remove(name, value)
-        for (name, value), n in (came - gone).items():
-            for _ in range(n):
+        for name, value in new:
+            if (name, value) not in old:
                 self._add(index, name, value)
 
     def _add(self, index: ComplianceIndex | None, name: str, value: Any) -> None:
