@@ -19,7 +19,8 @@ Definitions (docs/compliance.md has them for the public):
 
 Every figure is ``{"value": v, "entries": [log indexes]}``: the entries it was
 computed from (recommendations for counts of recommendations, follow-ups for
-counts of follow-ups; a rate lists both).
+counts of follow-ups; a rate lists both).  The JSON API links to the entries of a
+figure over 10,000 of them instead (``registry/api/compliance.py``, ``bounded``).
 """
 
 from __future__ import annotations
