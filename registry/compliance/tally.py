@@ -295,28 +295,17 @@ class NationalTally:
         return tally
 
 
-_DECODER: msgspec.msgpack.Decoder[
-    tuple[
-        int,
-        str,
-        int,
-        int,
-        bool,
-        list[tuple[str, int, list[int] | None]],
-        list[tuple[int, int]],
-        list[tuple[bytes, int]],
-        list[tuple[int, str]],
-    ]
-] = msgspec.msgpack.Decoder(
-    tuple[
-        int,
-        str,
-        int,
-        int,
-        bool,
-        list[tuple[str, int, list[int] | None]],
-        list[tuple[int, int]],
-        list[tuple[bytes, int]],
-        list[tuple[int, str]],
-    ]
-)
+Saved = tuple[
+    int,
+    str,
+    int,
+    int,
+    bool,
+    list[tuple[str, int, list[int] | None]],
+    list[tuple[int, int]],
+    list[tuple[bytes, int]],
+    list[tuple[int, str]],
+]
+"""What :meth:`NationalTally.encode` writes: version, day, size, bound, later, figures,
+days, signers, deadlines."""
+_DECODER: msgspec.msgpack.Decoder[Saved] = msgspec.msgpack.Decoder(Saved)

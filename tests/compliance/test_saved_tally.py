@@ -11,8 +11,6 @@ every fact).
 
 from __future__ import annotations
 
-import dataclasses
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,12 +21,20 @@ from sqlalchemy import delete, insert, update
 from registry.compliance.saved import TALLY
 from registry.compliance.tally import NationalTally
 from registry.config import Settings
-from registry.records.operator import OperatorKeys, create_keys, open_keys
+from registry.records.operator import OperatorKeys, create_keys
 from registry.records.segments import TALLY_KINDS
 from registry.store.tables import FACT_SEGMENTS
 from tests.api.helpers import NOW_S, Registry, pact
 from tests.api.test_compliance import DAY, follow_up, register
-from tests.compliance.test_saved import fill, rows, running
+from tests.compliance.test_saved import (
+    another_log,
+    fill,
+    garbage,
+    root_zeroed,
+    rows,
+    running,
+    seal_flipped,
+)
 from tests.records.test_tampering import edit
 
 BEFORE_DUE = "2024-10-05"
@@ -141,18 +147,6 @@ def day_moved(data: bytes, _: bytes) -> dict[str, bytes]:
     return {"data": tally.encode()}
 
 
-def seal_flipped(_: bytes, seal: bytes) -> dict[str, bytes]:
-    return {"seal": seal[:-1] + bytes([seal[-1] ^ 1])}
-
-
-def root_zeroed(_: bytes, __: bytes) -> dict[str, bytes]:
-    return {"root": bytes(32)}
-
-
-def garbage(_: bytes, __: bytes) -> dict[str, bytes]:
-    return {"data": b"not a tally"}
-
-
 @pytest.mark.parametrize(
     "mutation",
     [counts_moved, day_moved, seal_flipped, root_zeroed, garbage],
@@ -185,15 +179,7 @@ def test_the_tally_of_another_log_of_the_same_operator_is_not_used(
     # Same keys, another history (two pacts, its first recommendation due before its
     # follow-up): its tally opens (the same seal key) but was made for another root.
     figures = saved_history(settings, operator)
-    other_dir = tmp_path / "other"
-    other_dir.mkdir()
-    for name in ("admin.key", "log.key"):
-        shutil.copy(settings.data_dir / name, other_dir / name)
-    backend = "postgres" if settings.database_url.startswith("postgresql") else "sqlite"
-    other = dataclasses.replace(
-        settings, data_dir=other_dir, database_url=make_database_url(backend)
-    )
-    other_keys = open_keys(other.data_dir, other.admin_passphrase, other.origin)
+    other, other_keys = another_log(settings, make_database_url, tmp_path)
     with running(other, other_keys) as registry:
         fill(Registry.bootstrapped(registry.client, other_keys), pacts=2, deadline="2024-09-28")
         assert tallied(registry) != figures
