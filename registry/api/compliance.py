@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, Router, delete, get
 from litestar.params import FromPath, FromQuery, QueryParameter
@@ -18,11 +19,12 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from registry.api.deps import MAX_INTEGER, Compliance, signed_target
 from registry.api.errors import access_denied, invalid_parameter, problem_for
 from registry.api.limits import rate_limited
-from registry.compliance import heads, views
+from registry.compliance import dashboard, heads, views
 from registry.compliance.access import AccessDenied
 from registry.compliance.export import to_csv
 from registry.compliance.metrics import Snapshot
 from registry.compliance.service import IdentityErased
+from registry.compliance.tally import BOUND
 from registry.i18n import Message
 from registry.records.errors import NotFound
 from registry.verify.trust import unb64url
@@ -67,8 +69,49 @@ async def _snapshot(compliance: Compliance, as_of: str | None) -> Snapshot:
     return await compliance.snapshot(_day("as_of", as_of))
 
 
+ENTRIES = "/api/compliance/entries"
+"""Where the entries of a figure too large to list inline are listed, paged."""
+
+
+def entries_url(table: str, as_of: str, figure: str, row: Any = None, page: int = 1) -> str:
+    """The paged listing of figure ``figure`` of row ``row`` of ``table`` as of ``as_of``."""
+    query: dict[str, Any] = {"table": table, "figure": figure, "as_of": as_of}
+    if row is not None:
+        query["row"] = str(row)
+    if page > 1:
+        query["page"] = page
+    return f"{ENTRIES}?{urlencode(query)}"
+
+
+def bounded(table: str, as_of: str, row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` with each figure of more than :data:`BOUND` entries (or whose entries the
+    server keeps only the count of) given as ``entries_total`` and ``entries_url`` instead
+    of ``entries`` (docs/compliance.md, "Figures over large groups")."""
+    label = dashboard.LABELS.get(table)
+    out = dict(row)
+    for name, value in row.items():
+        if not (isinstance(value, dict) and "value" in value and "entries" in value):
+            continue
+        entries = value["entries"]
+        if entries is not None and len(entries) <= BOUND:
+            continue
+        total = value.get("entries_total", len(entries) if entries is not None else 0)
+        key = row.get(label) if label is not None else None
+        out[name] = {
+            "value": value["value"],
+            "entries_total": total,
+            "entries_url": entries_url(table, as_of, name, key),
+        }
+    return out
+
+
 def _table(
-    name: str, snap: Snapshot, rows: list[dict[str, Any]], format: str, **extra: Any
+    name: str,
+    snap: Snapshot,
+    rows: list[dict[str, Any]],
+    format: str,
+    linked: bool = True,
+    **extra: Any,
 ) -> Response[Any]:
     if format == "csv":
         return Response(
@@ -76,6 +119,8 @@ def _table(
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
         )
+    if linked and name in dashboard.TABLES:
+        rows = [bounded(name, snap.as_of, row) for row in rows]
     return Response({"as_of": snap.as_of, **extra, "count": len(rows), "items": rows})
 
 
@@ -89,11 +134,11 @@ class ComplianceController(Controller):
     async def national(
         self, compliance: Compliance, as_of: AsOf = None, format: Format = "json"
     ) -> Response[Any]:
-        snap = await _snapshot(compliance, as_of)
-        row = views.national(snap)
         if format == "csv":
-            return _table("national", snap, [row], format)
-        return Response({"as_of": snap.as_of, **row})
+            snap = await _snapshot(compliance, as_of)
+            return _table("national", snap, [views.national(snap)], format)
+        day, row = await compliance.national(_day("as_of", as_of))
+        return Response({"as_of": day, **bounded("national", day, row)})
 
     @get("/signers", summary="Every PPK key's follow-up record")
     async def signers(
@@ -154,7 +199,9 @@ class ComplianceController(Controller):
         day = _day("on", on) or snap.as_of
         rows = heads.head_types(snap, day, election)
         acting = heads.acting_led(snap, day, election)
-        return _table("head-types", snap, rows, format, on=day, acting=acting)
+        # the listing is of the table as of its own day, with every election
+        linked = on is None and election is None
+        return _table("head-types", snap, rows, format, linked, on=day, acting=acting)
 
     @get("/elections", summary="Per election")
     async def elections(
@@ -193,6 +240,45 @@ class ComplianceController(Controller):
         snap = await _snapshot(compliance, as_of)
         rows = views.recommendations(snap, _kid(ppk) if ppk else None, instansi, status)
         return _table("recommendations", snap, rows, format)
+
+    @get(
+        "/entries",
+        summary="The log entries one figure counts, paged (for figures too large to list inline)",
+        description=(
+            "A figure of more than 10,000 entries gives `entries_total` and `entries_url` (this"
+            " listing) instead of `entries`. `table` is one of national, provinces, head-types,"
+            " instansi, elections, months, pact-signers-with-overdue, signers; `row` names the"
+            " row (its province, head type, instansi, election, month or base64url kid; none"
+            " for national); each page lists up to 10,000 log indexes, ascending."
+        ),
+    )
+    async def entries(
+        self,
+        compliance: Compliance,
+        table: FromQuery[str],
+        figure: FromQuery[str],
+        as_of: AsOf = None,
+        row: FromQuery[str | None] = None,
+        page: Annotated[int, QueryParameter(ge=1, le=MAX_INTEGER)] = 1,
+    ) -> Response[Any]:
+        snap = await _snapshot(compliance, as_of)
+        indexes = dashboard.figure_entries(snap, table, row, figure)
+        pages = max(1, -(-len(indexes) // BOUND))
+        return Response(
+            {
+                "as_of": snap.as_of,
+                "table": table,
+                "row": row,
+                "figure": figure,
+                "total": len(indexes),
+                "page": page,
+                "pages": pages,
+                "entries": indexes[(page - 1) * BOUND : page * BOUND],
+                "next": entries_url(table, snap.as_of, figure, row, page + 1)
+                if page < pages
+                else None,
+            }
+        )
 
 
 class TrackRecordController(Controller):

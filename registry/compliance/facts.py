@@ -25,7 +25,7 @@ WIB = dt.timezone(dt.timedelta(hours=7), "WIB")
 """Days are read in Western Indonesia Time, as the registration policy reads them."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Key:
     """An enrolment: a key, its holder and office."""
 
@@ -44,7 +44,7 @@ class Key:
     nip_commitment: bytes | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class KeyEnd:
     """A key-revocation: the key is no longer valid from ``effective`` on."""
 
@@ -54,7 +54,7 @@ class KeyEnd:
     effective: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Report:
     """A violation report."""
 
@@ -69,7 +69,7 @@ class Report:
     election: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Rec:
     """A sanction recommendation addressed to a PPK key."""
 
@@ -88,7 +88,7 @@ class Rec:
     signer: bytes = b""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FollowUp:
     """A PPK's answer to a recommendation: ``sanctioned`` (with a decree) or ``refused``.
 
@@ -117,7 +117,7 @@ class FollowUp:
         return self.lag_days > BACKDATED_DAYS
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Step:
     """A BKN enforcement step against a PPK key."""
 
@@ -129,7 +129,7 @@ class Step:
     cites: tuple[int, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Signed:
     """A pact or a declaration."""
 
@@ -142,7 +142,7 @@ class Signed:
     date: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Election:
     """An election the operator registered, which records cite by ``name``."""
 
@@ -157,7 +157,7 @@ class Election:
     regions: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Revoked:
     """Entry ``target`` no longer stands from revocation ``idx`` on."""
 
@@ -166,7 +166,7 @@ class Revoked:
     target: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Succession:
     """A key-succession: ``new`` replaces ``old`` for the same person and office from ``day``."""
 
@@ -176,7 +176,7 @@ class Succession:
     new: bytes
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StaffBlock:
     """BKN's block (or unblock) in SAPK/SIASN of the staff status of a recommended ASN."""
 
@@ -189,7 +189,7 @@ class StaffBlock:
     system: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Transfer:
     """A PPK's transfer, demotion or dismissal decision about an ASN (I-Mut)."""
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
-from dataclasses import replace
-from typing import Protocol
+from dataclasses import fields, replace
+from typing import Any, Protocol, get_args
 
 from registry.compliance.elections import Calendar, calendar
 from registry.compliance.facts import (
@@ -34,8 +34,21 @@ from registry.compliance.facts import (
     read_entry,
 )
 from registry.compliance.metrics import Snapshot
+from registry.compliance.tally import NationalTally
 from registry.store.models import EntryRecord
 
+SHARED = frozenset(
+    {
+        "day", "deadline", "decree_date", "registered", "effective", "date", "instansi",
+        "province", "category", "election", "action", "kind", "role", "jabatan", "head_type",
+        "term_start", "term_end", "sanction", "step", "system", "decision", "ppk_kid", "signer",
+    }
+)  # fmt: skip
+"""Fields whose values repeat across facts (days, offices, kinds, a PPK's kid): each value
+is kept once per index, not once per fact (a day string is 59 bytes)."""
+_FIELDS: dict[type[Any], tuple[str, ...]] = {
+    cls: tuple(f.name for f in fields(cls) if f.name in SHARED) for cls in get_args(Fact)
+}
 PAGE = 1000
 """Entries read per query while catching up."""
 SNAPSHOTS = 16
@@ -73,9 +86,13 @@ class ComplianceIndex:
         self.elections: dict[int, Election] = {}
         self.by_subject: dict[bytes, list[int]] = defaultdict(list)
         self._snapshots: OrderedDict[str, Snapshot] = OrderedDict()
+        self._shared: dict[Any, Any] = {}
         self.journal: list[Fact] | None = None
         """Every fact taken, in log order, while someone keeps them (to save them in
         segments: :mod:`registry.compliance.saved`); ``None`` when nobody does."""
+        self.tally: NationalTally | None = None
+        """The national figures of one day, kept as facts are taken once someone made
+        it (:mod:`registry.compliance.tally`); it takes only facts past its size."""
 
     def apply(self, records: Sequence[EntryRecord]) -> None:
         """Take in newly committed entries; those already seen or after a gap are skipped.
@@ -91,6 +108,12 @@ class ComplianceIndex:
             self.size += 1
             self.version += 1
         self._snapshots.clear()
+        self.tally_to(self.size)
+
+    def tally_to(self, size: int) -> None:
+        """The tally holds every fact of the entries below ``size`` (the index took them)."""
+        if self.tally is not None and size > self.tally.size:
+            self.tally.size = size
 
     def _add(self, record: EntryRecord) -> None:
         fact = read_entry(record, self.follow_up_days)
@@ -105,6 +128,25 @@ class ComplianceIndex:
         """
         if self.journal is not None:
             self.journal.append(fact)
+        self._share(fact)
+        tally = self.tally
+        if tally is not None and fact.idx >= tally.size:
+            before = tally.before(self, fact)
+            self._take(fact)
+            tally.after(self, fact, before)
+        else:
+            self._take(fact)
+
+    def _share(self, fact: Fact) -> None:
+        """Make ``fact`` hold the index's one copy of each repeating value (a fact is frozen
+        to its readers; this changes no value, only which equal object holds it)."""
+        shared = self._shared
+        for name in _FIELDS[type(fact)]:
+            value = getattr(fact, name)
+            if value is not None:
+                object.__setattr__(fact, name, shared.setdefault(value, value))
+
+    def _take(self, fact: Fact) -> None:
         if isinstance(fact, Key):
             self.keys[fact.kid] = fact
         elif isinstance(fact, KeyEnd):

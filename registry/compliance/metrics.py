@@ -19,7 +19,8 @@ Definitions (docs/compliance.md has them for the public):
 
 Every figure is ``{"value": v, "entries": [log indexes]}``: the entries it was
 computed from (recommendations for counts of recommendations, follow-ups for
-counts of follow-ups; a rate lists both).
+counts of follow-ups; a rate lists both).  The JSON API links to the entries of a
+figure over 10,000 of them instead (``registry/api/compliance.py``, ``bounded``).
 """
 
 from __future__ import annotations
@@ -110,57 +111,93 @@ def weaker(follow_up: FollowUp, rec: Rec) -> bool:
     return follow_up.sanction is not None and level(follow_up.sanction) < level(rec.sanction)
 
 
+DAYS = "_days"
+"""The pseudo-figure :func:`members` lists a followed-up recommendation's days under."""
+COUNTS = (
+    "recommendations",
+    "followed_up",
+    "on_time",
+    "on_time_attested",
+    "late",
+    "refused",
+    "downgraded",
+    "overdue",
+    "pending",
+)
+"""The follow-up figures that count entries, in the order a row lists them."""
+
+
+def members(o: Outcome) -> list[tuple[str, int]]:
+    """Which follow-up figures ``o`` counts in, and with which entry (``DAYS``: its days)."""
+    found = [("recommendations", o.rec.idx)]
+    if o.sanction is not None:
+        idx = o.sanction.idx
+        found += [("followed_up", idx), ("on_time" if o.on_time else "late", idx)]
+        if o.on_time and o.sanction.backdated:
+            # on time by its claimed date only: registered long after it, on an
+            # authority's attestation (bulk history), not seen in time by the registry
+            found.append(("on_time_attested", idx))
+        found.append((DAYS, o.days or 0))
+    elif o.downgrade is not None:
+        found.append(("downgraded", o.downgrade.idx))
+    elif o.refusal is not None:
+        found.append(("refused", o.refusal.idx))
+    if o.status in ("overdue", "pending"):
+        found.append((o.status, o.rec.idx))
+    return found
+
+
 def figures(outcomes: Iterable[Outcome]) -> dict[str, Figure]:
     """The follow-up figures over ``outcomes``."""
-    recs: list[int] = []
-    followed: list[int] = []
-    on_time: list[int] = []
-    on_time_attested: list[int] = []
-    late: list[int] = []
-    refused: list[int] = []
-    downgraded: list[int] = []
-    overdue: list[int] = []
-    pending: list[int] = []
-    days: list[int] = []
+    lists: dict[str, list[int]] = {name: [] for name in (*COUNTS, DAYS)}
     for o in outcomes:
-        recs.append(o.rec.idx)
-        if o.sanction is not None:
-            followed.append(o.sanction.idx)
-            (on_time if o.on_time else late).append(o.sanction.idx)
-            if o.on_time and o.sanction.backdated:
-                # on time by its claimed date only: registered long after it, on an
-                # authority's attestation (bulk history), not seen in time by the registry
-                on_time_attested.append(o.sanction.idx)
-            days.append(o.days or 0)
-        elif o.downgrade is not None:
-            downgraded.append(o.downgrade.idx)
-        elif o.refusal is not None:
-            refused.append(o.refusal.idx)
-        if o.status == "overdue":
-            overdue.append(o.rec.idx)
-        elif o.status == "pending":
-            pending.append(o.rec.idx)
+        for name, value in members(o):
+            lists[name].append(value)
+    found = {name: figure(len(lists[name]), lists[name]) for name in COUNTS}
+    recs, followed = lists["recommendations"], lists["followed_up"]
     rate = round(len(followed) / len(recs), 4) if recs else None
-    median = statistics.median(days) if days else None
-    return {
-        "recommendations": figure(len(recs), recs),
-        "followed_up": figure(len(followed), followed),
-        "on_time": figure(len(on_time), on_time),
-        "on_time_attested": figure(len(on_time_attested), on_time_attested),
-        "late": figure(len(late), late),
-        "refused": figure(len(refused), refused),
-        "downgraded": figure(len(downgraded), downgraded),
-        "overdue": figure(len(overdue), overdue),
-        "pending": figure(len(pending), pending),
-        "follow_up_rate": figure(rate, recs + followed),
-        "median_days": figure(median, followed),
-    }
+    found["follow_up_rate"] = figure(rate, recs + followed)
+    days = lists[DAYS]
+    found["median_days"] = figure(statistics.median(days) if days else None, followed)
+    return found
 
 
 def counted(facts: Iterable[Any]) -> Figure:
     """A count of facts (each with an ``idx``) as a figure."""
     idxs = [f.idx for f in facts]
     return figure(len(idxs), idxs)
+
+
+def stands(index: ComplianceIndex, idx: int, day: str, as_of: str) -> bool:
+    """Whether entry ``idx`` issued on ``day`` counts as of day ``as_of``."""
+    if day > as_of:
+        return False
+    revoked = index.revocations.get(idx)
+    return revoked is None or revoked.day > as_of
+
+
+def outcome_of(index: ComplianceIndex, rec: Rec, as_of: str) -> Outcome | None:
+    """What became of ``rec`` as of day ``as_of`` (None if it does not stand then)."""
+    if not stands(index, rec.idx, rec.day, as_of):
+        return None
+    answers = [
+        index.follow_ups[i]
+        for i in sorted(index.follow_ups_of.get(rec.idx, []))
+        if stands(index, i, index.follow_ups[i].day, as_of)
+    ]
+    imposed = [f for f in answers if f.action == "sanctioned"]
+    sanction = next((f for f in imposed if not weaker(f, rec)), None)
+    downgrade = next((f for f in imposed if weaker(f, rec)), None)
+    downgrade = downgrade if sanction is None else None
+    refusals = [f for f in answers if f.action == "refused"]
+    refusal = refusals[-1] if refusals and sanction is None else None
+    if sanction is not None:
+        status = "followed-up"
+    elif rec.deadline < as_of:
+        status = "overdue"
+    else:
+        status = "pending"
+    return Outcome(rec, sanction, refusal, status, downgrade)
 
 
 class Snapshot:
@@ -172,37 +209,16 @@ class Snapshot:
 
     def stands(self, idx: int, day: str) -> bool:
         """Whether entry ``idx`` issued on ``day`` counts as of this snapshot's day."""
-        if day > self.as_of:
-            return False
-        revoked = self.index.revocations.get(idx)
-        return revoked is None or revoked.day > self.as_of
+        return stands(self.index, idx, day, self.as_of)
 
     @cached_property
     def outcomes(self) -> dict[int, Outcome]:
         """Each standing recommendation's outcome, by log index."""
         out: dict[int, Outcome] = {}
         for idx in sorted(self.index.recs):
-            rec = self.index.recs[idx]
-            if not self.stands(idx, rec.day):
-                continue
-            answers = [
-                self.index.follow_ups[i]
-                for i in sorted(self.index.follow_ups_of.get(idx, []))
-                if self.stands(i, self.index.follow_ups[i].day)
-            ]
-            imposed = [f for f in answers if f.action == "sanctioned"]
-            sanction = next((f for f in imposed if not weaker(f, rec)), None)
-            downgrade = next((f for f in imposed if weaker(f, rec)), None)
-            downgrade = downgrade if sanction is None else None
-            refusals = [f for f in answers if f.action == "refused"]
-            refusal = refusals[-1] if refusals and sanction is None else None
-            if sanction is not None:
-                status = "followed-up"
-            elif rec.deadline < self.as_of:
-                status = "overdue"
-            else:
-                status = "pending"
-            out[idx] = Outcome(rec, sanction, refusal, status, downgrade)
+            found = outcome_of(self.index, self.index.recs[idx], self.as_of)
+            if found is not None:
+                out[idx] = found
         return out
 
     def _standing(self, facts: Iterable[Any]) -> list[Any]:

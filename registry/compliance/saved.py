@@ -45,6 +45,8 @@ import msgspec
 
 from registry.compliance.facts import Fact
 from registry.compliance.index import ComplianceIndex
+from registry.compliance.tally import VERSION as TALLY_VERSION
+from registry.compliance.tally import NationalTally
 from registry.store.models import FactSegmentRecord
 
 log = logging.getLogger(__name__)
@@ -72,6 +74,15 @@ def format_of(follow_up_days: int) -> str:
     ]
     described = repr((CODEC, follow_up_days, shape)).encode()
     return "compliance-" + hashlib.sha256(described).hexdigest()[:40]
+
+
+TALLY = "compliance-tally-"
+"""The format prefix of the saved national tally (one row, entries ``0 .. size``)."""
+
+
+def tally_format(format: str) -> str:
+    """The format of the tally saved beside segments of ``format`` (and its own version)."""
+    return TALLY + hashlib.sha256(f"{format} {TALLY_VERSION}".encode()).hexdigest()[:40]
 
 
 def encode_facts(facts: Iterable[Fact]) -> bytes:
@@ -146,6 +157,8 @@ class SavedIndex:
         self.segments = segments
         self.size = size
         self.format = format_of(index.follow_up_days)
+        self.tally_format = tally_format(self.format)
+        self._tally_loaded = False
         self.saved_to = 0
         """Entries below this are in trusted saved segments."""
         self.restored = 0
@@ -162,6 +175,7 @@ class SavedIndex:
         if self._loaded:
             return
         self._loaded = True
+        await self.restore_tally()
         if self.index.size != 0:
             # Fed from entry 0 by this process's commits (a new log): the journal holds
             # every fact, and the segments are saved from it.
@@ -208,21 +222,7 @@ class SavedIndex:
     def _trusted(self, record: FactSegmentRecord) -> list[Fact] | None:
         """The facts of ``record`` if it checks out for this log (see the module), else None."""
         start, end = record.start_idx, record.end_idx
-        message = sealed_message(record.format, start, end, record.root, record.data)
-        problem = None
-        if end <= start:
-            problem = "an empty range"
-        elif not self.segments.opens(message, record.seal):
-            problem = "its seal does not open: it was not saved as it is by this registry"
-        else:
-            root = self.segments.root(end)
-            if root is None:
-                problem = "it ends past the log's latest checkpoint"
-            elif root != record.root:
-                problem = (
-                    f"it was made for a tree of root {record.root.hex()} at size {end},"
-                    f" the checked log's root there is {root.hex()}"
-                )
+        problem = self._problem(record)
         facts: list[Fact] = []
         if problem is None:
             try:
@@ -242,26 +242,87 @@ class SavedIndex:
             return None
         return facts
 
+    def _problem(self, record: FactSegmentRecord) -> str | None:
+        """Why ``record`` is not this registry's saved state of this log, if it is not."""
+        start, end = record.start_idx, record.end_idx
+        message = sealed_message(record.format, start, end, record.root, record.data)
+        if end <= start:
+            return "an empty range"
+        if not self.segments.opens(message, record.seal):
+            return "its seal does not open: it was not saved as it is by this registry"
+        root = self.segments.root(end)
+        if root is None:
+            return "it ends past the log's latest checkpoint"
+        if root != record.root:
+            return (
+                f"it was made for a tree of root {record.root.hex()} at size {end},"
+                f" the checked log's root there is {root.hex()}"
+            )
+        return None
+
+    async def restore_tally(self) -> None:
+        """Once, before any fact is taken: the saved national tally, if it checks out as a
+        segment does (seal, root) and the index has taken no fact past its end."""
+        if self._tally_loaded:
+            return
+        self._tally_loaded = True
+        record = await self.segments.load(self.tally_format, 0)
+        if record is None:
+            return
+        problem = self._problem(record)
+        tally = None
+        if problem is None:
+            try:
+                tally = NationalTally.decode(record.data)
+            except ValueError as exc:
+                problem = str(exc)
+        if tally is not None and tally.size != record.end_idx:
+            problem = f"it holds {tally.size} entries, not the {record.end_idx} it is sealed for"
+        if problem is not None or tally is None:
+            log.warning(
+                "compliance: saved national tally of entries 0 to %d not used, %s;"
+                " it is computed from the facts again",
+                record.end_idx - 1,
+                problem,
+            )
+            return
+        if self.index.size <= tally.size and self.index.tally is None:
+            self.index.tally = tally
+
+    async def save_tally(self) -> bool:
+        """Save the national tally as of the index's size, if there is one; whether it was."""
+        tally = self.index.tally
+        if tally is None or tally.size > self.index.size or self.index.size == 0:
+            return False
+        self.index.tally_to(self.index.size)
+        return await self._save_record(self.tally_format, 0, tally.size, tally.encode())
+
     async def save_rest(self) -> None:
         """Save the entries past the last whole segment as a shorter one (at a stop).
 
         The next start then reads nothing from the log that was here at this
         stop; the shorter segment is replaced by the whole one once it is.
         Only once this process restored or built the index (else it has nothing).
+        The national tally is saved too.
         """
         journal = self.index.journal
-        if not self._loaded or journal is None or self.index.size <= self.saved_to:
+        if not self._loaded or journal is None:
             return
-        await self._save(self.saved_to, self.index.size, journal)
+        if self.index.size > self.saved_to:
+            await self._save(self.saved_to, self.index.size, journal)
+        await self.save_tally()
 
     async def _save(self, start: int, end: int, facts: list[Fact]) -> bool:
         """Save the segment of entries ``start`` to ``end`` holding ``facts``; whether it was."""
+        return await self._save_record(self.format, start, end, encode_facts(facts))
+
+    async def _save_record(self, format: str, start: int, end: int, data: bytes) -> bool:
+        """Seal ``data`` as the state of entries ``start`` to ``end`` and save it."""
         root = self.segments.root(end)
         if root is None:  # pragma: no cover - the index never runs ahead of the tree
             return False
-        data = encode_facts(facts)
-        message = sealed_message(self.format, start, end, root, data)
-        record = FactSegmentRecord(self.format, start, end, root, data, self.segments.seal(message))
+        message = sealed_message(format, start, end, root, data)
+        record = FactSegmentRecord(format, start, end, root, data, self.segments.seal(message))
         try:
             await self.segments.save(record)
         except Exception:
@@ -280,6 +341,7 @@ class SavedIndex:
         journal = self.index.journal
         if journal is None:
             return
+        saved = False
         while self.index.size >= self.saved_to + self.size:
             start, end = self.saved_to, self.saved_to + self.size
             cut = next((i for i, fact in enumerate(journal) if fact.idx >= end), len(journal))
@@ -287,3 +349,6 @@ class SavedIndex:
                 return
             del journal[:cut]
             self.saved_to = end
+            saved = True
+        if saved:
+            await self.save_tally()

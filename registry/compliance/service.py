@@ -40,7 +40,9 @@ from registry.compliance.facts import WIB
 from registry.compliance.index import ComplianceIndex
 from registry.compliance.metrics import Snapshot
 from registry.compliance.saved import SEGMENT, SavedIndex, Segments
+from registry.compliance.tally import NationalTally
 from registry.compliance.track import find_keys, track_record
+from registry.compliance.views import national
 from registry.i18n import Message
 from registry.store.models import AccessRecord, EntryRecord, IdentityRecord, SignerKeyRecord
 
@@ -146,6 +148,34 @@ class ComplianceService:
             if self.saved is not None:
                 await self.saved.save_due()
         return self.index.snapshot(as_of or today())
+
+    async def national(self, as_of: str | None = None) -> tuple[str, dict[str, Any]]:
+        """The national row as of ``as_of`` (default today) and that day.
+
+        Today's comes from the national tally (:mod:`registry.compliance.tally`): the
+        saved one, when it holds every entry of the log, answers without restoring the
+        index; otherwise the index is restored and caught up (the tally taking what it
+        lacks), and the tally is made from it if there was none.  A figure whose entries
+        the tally does not keep has ``entries`` None (:meth:`NationalTally.row`).  Any
+        other day is computed from the facts.
+        """
+        day = as_of or today()
+        if day != today():
+            return day, national(await self.snapshot(day))
+        async with self._lock:
+            if self.saved is not None:
+                await self.saved.restore_tally()
+            tally = self.index.tally
+            if tally is not None and tally.size >= self._log.size and tally.advance(day):
+                return day, tally.row()
+        await self.snapshot(day)
+        async with self._lock:
+            tally = self.index.tally
+            if tally is None or not tally.advance(day):
+                self.index.tally = tally = NationalTally.build(self.index, day)
+                if self.saved is not None:
+                    await self.saved.save_tally()
+            return day, tally.row()
 
     async def close(self) -> None:
         """At a stop: save what the index holds past its last saved segment (never raises)."""

@@ -16,6 +16,9 @@ from registry.store.models import FactSegmentRecord
 from registry.store.repository import Store
 
 PURPOSE = "compliance fact segments"
+TALLY_KINDS = "compliance-tally-"
+"""The saved national tally's format prefix (``registry.compliance.saved.TALLY``): it
+names its own version, so it is kept when segments of another format are deleted."""
 
 
 class SealedSegments:
@@ -44,8 +47,10 @@ class SealedSegments:
 
     async def forget_except(self, format: str) -> int:
         """Delete the compliance segments of every other format (the key directory's
-        snapshot, :mod:`registry.records.saved_state`, is kept)."""
-        return await self._store.drop_fact_segments_except(format, saved_state.KINDS)
+        snapshot, :mod:`registry.records.saved_state`, and the national tally are kept)."""
+        return await self._store.drop_fact_segments_except(
+            format, (*saved_state.KINDS, TALLY_KINDS)
+        )
 
     def root(self, size: int, *, load: bool = False) -> bytes | None:
         """The root of the checked tree at ``size``; None past the latest checkpoint, or

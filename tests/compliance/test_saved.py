@@ -235,14 +235,10 @@ def test_an_edited_segment_moves_no_figure_and_is_saved_again(
         assert restored(registry) == 11
 
 
-def test_segments_of_another_log_of_the_same_operator_are_not_used(
-    settings: Settings, operator: OperatorKeys, make_database_url: Any, tmp_path: Path
-) -> None:
-    # Same keys, another history (its first recommendation due before its follow-up): its
-    # segments open (the same seal key) but were made for other roots, and copied into this
-    # database they must change nothing.
-    figures = history(settings, operator)
-    mine = rows(settings)
+def another_log(
+    settings: Settings, make_database_url: Any, tmp_path: Path
+) -> tuple[Settings, OperatorKeys]:
+    """Another registry of the same operator keys, on a new database of the same backend."""
     other_dir = tmp_path / "other"
     other_dir.mkdir()
     for name in ("admin.key", "log.key"):
@@ -251,7 +247,18 @@ def test_segments_of_another_log_of_the_same_operator_are_not_used(
     other = dataclasses.replace(
         settings, data_dir=other_dir, database_url=make_database_url(backend)
     )
-    other_keys = open_keys(other.data_dir, other.admin_passphrase, other.origin)
+    return other, open_keys(other.data_dir, other.admin_passphrase, other.origin)
+
+
+def test_segments_of_another_log_of_the_same_operator_are_not_used(
+    settings: Settings, operator: OperatorKeys, make_database_url: Any, tmp_path: Path
+) -> None:
+    # Same keys, another history (its first recommendation due before its follow-up): its
+    # segments open (the same seal key) but were made for other roots, and copied into this
+    # database they must change nothing.
+    figures = history(settings, operator)
+    mine = rows(settings)
+    other, other_keys = another_log(settings, make_database_url, tmp_path)
     with running(other, other_keys) as registry:
         fill(Registry.bootstrapped(registry.client, other_keys), pacts=2, deadline="2024-09-28")
         assert national(registry) != figures

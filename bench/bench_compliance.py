@@ -1,0 +1,275 @@
+"""The first national compliance answer after a start, and what a worker keeps for it.
+
+    python bench/bench_compliance.py --sizes 100000 1000000
+
+For each size, an index of that many synthetic entries' facts is built in
+this process directly (no log, no signatures: the facts the index would read,
+fabricated in ``bench/gen_log.py``'s proportions per regency of 100 entries:
+7 enrolments, 28 reports, 20 recommendations, 17 follow-ups (most sanctioning,
+some late, refused or downgraded), 23 declarations, 5 pacts), cut into saved
+segments of 16,384 entries (``registry/compliance/saved.py``'s bytes), and
+the benchmark measures, in the same run:
+
+- **before** (a start that restores the index, then computes the figures from
+  every fact, as ``/api/compliance/national`` did): the restore (decode every
+  segment, take every fact), ``views.national`` over a snapshot of today, and
+  the JSON of the answer (every figure listing every entry); the index's memory
+  (tracemalloc, a second build);
+- **after** (a start that restores the saved national tally,
+  ``registry/compliance/tally.py``): decoding the tally's bytes, its row, the
+  answer with figures over 10,000 entries linked (``registry/api/compliance.py``),
+  and its JSON; the tally's memory; and, once, building the tally from the
+  index (what a start with no saved tally adds to the restore) and the cost of
+  keeping it as the last segment's facts are taken.
+
+Both answers are checked equal (values and every inline list).  Prints figures
+only; nothing is asserted.  The database read of the saved rows is not
+included on either side (one small row after, every segment before).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import random
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from registry.api.compliance import bounded
+from registry.compliance.facts import Fact, FollowUp, Key, Rec, Report, Signed, add_days
+from registry.compliance.index import ComplianceIndex
+from registry.compliance.metrics import Snapshot
+from registry.compliance.saved import SEGMENT, decode_facts, encode_facts
+from registry.compliance.service import today
+from registry.compliance.tally import NationalTally
+from registry.compliance.views import national
+
+PROVINCES = 38
+START = "2024-01-01"
+SPAN_DAYS = 700
+
+
+def regency(r: int, base: int, rng: random.Random) -> list[Fact]:
+    """The facts of one regency's 100 entries, from entry ``base``."""
+    instansi = f"Pemerintah Kabupaten {r}"
+    province = f"Provinsi {r % PROVINCES}"
+    first = add_days(START, rng.randrange(SPAN_DAYS - 60))
+    ppk = rng.randbytes(32)
+    facts: list[Fact] = []
+    idx = base
+
+    def day(after: str, within: int) -> str:
+        return add_days(after, rng.randrange(within))
+
+    for n in range(7):
+        kid = ppk if n == 0 else rng.randbytes(32)
+        facts.append(
+            Key(
+                idx, first, kid, "ppk" if n == 0 else "asn", f"Pejabat {r}.{n}", None,
+                "Bupati" if n == 0 else "Staf", instansi, province,
+                "definitive" if n == 0 else None, "2021-02-26", "2026-02-26", rng.randbytes(32),
+            )
+        )  # fmt: skip
+        idx += 1
+    subjects = []
+    for _ in range(28):
+        subjects.append(rng.randbytes(32))
+        facts.append(Report(idx, day(first, 30), instansi, province, "social-media", subjects[-1]))
+        idx += 1
+    for _ in range(5):
+        facts.append(Signed(idx, first, "pact", ppk, instansi, "pilkada-2024", first))
+        idx += 1
+    for _ in range(23):
+        facts.append(
+            Signed(idx, first, "declaration", rng.randbytes(32), instansi, "pilkada-2024", first)
+        )
+        idx += 1
+    recs: list[Rec] = []
+    for n in range(20):
+        issued = day(first, 40)
+        sanction = rng.choice(("moral", "moral", "light", "medium"))
+        recs.append(
+            Rec(
+                idx, issued, f"REK.{r}.{n}", instansi, ppk, subjects[n], add_days(issued, 14),
+                base + 7 + n, "pilkada-2024", sanction, "social-media", b"k" * 32,
+            )
+        )  # fmt: skip
+        facts.append(recs[-1])
+        idx += 1
+    for rec in recs[:17]:
+        action = "refused" if rng.random() < 0.03 else "sanctioned"
+        imposed = "moral" if rec.sanction != "moral" and rng.random() < 0.05 else None
+        decree = day(rec.day, 25)
+        facts.append(FollowUp(idx, decree, rec.idx, action, decree, ppk, imposed, None, decree, 0))
+        idx += 1
+    return facts
+
+
+def fabricate(size: int, seed: int = 15) -> tuple[list[Fact], int]:
+    """Facts of ``size`` entries (whole regencies) and the entries they span."""
+    rng = random.Random(seed)
+    facts: list[Fact] = []
+    for r in range(size // 100):
+        facts += regency(r, r * 100, rng)
+    return facts, size // 100 * 100
+
+
+def segments(facts: list[Fact], size: int) -> list[tuple[int, bytes]]:
+    """The saved segments' ends and bytes."""
+    out = []
+    at = 0
+    for start in range(0, size, SEGMENT):
+        end = min(size, start + SEGMENT)
+        chunk = []
+        while at < len(facts) and facts[at].idx < end:
+            chunk.append(facts[at])
+            at += 1
+        out.append((end, encode_facts(chunk)))
+    return out
+
+
+def restore(saved: list[tuple[int, bytes]]) -> ComplianceIndex:
+    """The index from its saved segments, as ``SavedIndex.restore`` does."""
+    index = ComplianceIndex()
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for end, data in saved:
+            for fact in decode_facts(data):
+                index.take(fact)
+            index.size = end
+    finally:
+        if collecting:
+            gc.enable()
+        gc.freeze()
+    return index
+
+
+def timed(work: Callable[[], Any]) -> tuple[float, Any]:
+    started = time.perf_counter()
+    result = work()
+    return time.perf_counter() - started, result
+
+
+def traced(work: Callable[[], Any]) -> tuple[float, Any]:
+    """MB that ``work``'s result keeps allocated."""
+    gc.collect()
+    tracemalloc.start()
+    result = work()
+    gc.collect()
+    current, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return current / 1e6, result
+
+
+def answer(day: str, row: dict[str, Any]) -> bytes:
+    """The JSON ``/api/compliance/national`` answers with ``row``."""
+    return msgspec.json.encode({"as_of": day, **bounded("national", day, row)})
+
+
+def full_answer(day: str, row: dict[str, Any]) -> bytes:
+    """The JSON of the answer before figures were bounded: every entry inline."""
+    return msgspec.json.encode({"as_of": day, **row})
+
+
+def same(tallied: dict[str, Any], computed: dict[str, Any]) -> bool:
+    """The tally's row is the snapshot's (values; and lists wherever the tally keeps one)."""
+    for name, figure in computed.items():
+        got = tallied[name]
+        if got["value"] != figure["value"]:
+            return False
+        if got["entries"] is not None and got["entries"] != figure["entries"]:
+            return False
+        if got["entries"] is None and got["entries_total"] != len(figure["entries"]):
+            return False
+    return list(tallied) == list(computed)
+
+
+def measure(size: int) -> dict[str, float]:
+    day = today()
+    facts, size = fabricate(size)
+    saved = segments(facts, size)
+    del facts
+    gc.collect()
+    out: dict[str, float] = {"entries": size}
+
+    restore_s, index = timed(lambda: restore(saved))
+    figures_s, row = timed(lambda i=index: national(Snapshot(i, day)))
+    json_s, body = timed(lambda: full_answer(day, row))
+    out["before: restore s"] = restore_s
+    out["before: figures s"] = figures_s
+    out["before: JSON s"] = json_s
+    out["before: first answer s"] = restore_s + figures_s + json_s
+    out["before: answer MB"] = len(body) / 1e6
+
+    build_s, tally = timed(lambda i=index: NationalTally.build(i, day))
+    out["tally: build from the index s"] = build_s
+    data = tally.encode()
+    out["tally: saved KB"] = len(data) / 1e3
+    out["checked equal"] = float(same(tally.row(), row))
+
+    # keeping the tally: the last segment's facts taken again into an index without them,
+    # with a tally and without
+    cut = saved[-1][0] - SEGMENT if len(saved) > 1 else 0
+    tail = [f for _, d in saved for f in decode_facts(d) if f.idx >= cut]
+    head = [(end, d) for end, d in saved if end <= cut]
+    for label, with_tally in (("without", False), ("with", True)):
+        partial = restore(head)
+        if with_tally:
+            partial.tally = NationalTally.build(partial, day)
+        took_s, _ = timed(lambda p=partial: [p.take(f) for f in tail])
+        out[f"take the last segment's facts, {label} tally, ms"] = took_s * 1e3
+        del partial
+        gc.collect()
+    del index
+    gc.collect()
+
+    def first_after() -> bytes:
+        restored = NationalTally.decode(data)
+        restored.advance(day)
+        return answer(day, restored.row())
+
+    after_s, small = timed(first_after)
+    out["after: first answer s"] = after_s
+    out["after: answer MB"] = len(small) / 1e6
+    out["after: tally MB (tracemalloc)"], _ = traced(lambda: NationalTally.decode(data))
+    out["before: index MB (tracemalloc)"], _ = traced(lambda: restore(saved))
+    gc.collect()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    args = parser.parse_args()
+    results = []
+    for size in args.sizes:
+        print(f"measuring {size:,} entries ...", file=sys.stderr, flush=True)
+        results.append(measure(size))
+    names = [n for n in results[0] if n != "entries"]
+    print(f"{'':44}" + "".join(f"{int(r['entries']):>16,}" for r in results))
+    for name in names:
+        print(f"{name:44}" + "".join(f"{r[name]:>16.3f}" for r in results))
+    for r in results:
+        ratio = r["before: first answer s"] / r["after: first answer s"]
+        memory = r["before: index MB (tracemalloc)"] / max(r["after: tally MB (tracemalloc)"], 1e-6)
+        print(
+            f"{int(r['entries']):>12,} entries: first answer {ratio:,.0f}x faster"
+            f" ({r['before: first answer s']:.3f} s -> {r['after: first answer s'] * 1e3:.1f} ms),"
+            f" memory for it {memory:,.0f}x less"
+            f" ({r['before: index MB (tracemalloc)']:.0f} MB -> "
+            f"{r['after: tally MB (tracemalloc)']:.2f} MB),"
+            f" index {r['before: index MB (tracemalloc)'] * 1e6 / r['entries']:.0f} bytes/entry"
+        )
+
+
+if __name__ == "__main__":
+    main()
