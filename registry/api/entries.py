@@ -71,8 +71,6 @@ class EntriesController(Controller):
         result = await service.register(body)
         response = registered_response(result)
         response.headers["Link"] = entry_links(result.index, body, result.statement_type)
-        if service.sheds_registrations:  # the next registration: through a follower, maybe
-            response.headers["Connection"] = "close"
         return response
 
     # The hot reads answer with an ASGIResponse: Litestar sends it as it is, which saves

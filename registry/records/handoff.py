@@ -235,13 +235,6 @@ class HandoffServer:
         self._server: asyncio.AbstractServer | None = None
         self._connections: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
         self._lock: int | None = None
-        self.in_flight = 0
-        """Registrations handed over and not answered yet."""
-
-    @property
-    def followers(self) -> int:
-        """How many follower processes are connected (each hands over through one)."""
-        return len(self._connections)
 
     async def start(self) -> None:
         """Take the socket's lock and listen, replacing a stale socket left by a sequencer
@@ -319,7 +312,6 @@ class HandoffServer:
         read: Statement | None,
     ) -> None:
         outcome: Registered | BaseException
-        self.in_flight += 1
         try:
             outcome = await self._register(statement, checked_with, read)
         except (RegistrationRefused, Unavailable) as exc:
@@ -327,8 +319,6 @@ class HandoffServer:
         except Exception as exc:
             log.exception("a handed-off registration failed")
             outcome = Unavailable(Message("unavailable.not-written", {"error": str(exc)}))
-        finally:
-            self.in_flight -= 1
         if not writer.is_closing():
             writer.write(encode_answer(request_id, outcome))
 

@@ -119,8 +119,6 @@ class RegistryService:
         self.catching_up = asyncio.Lock()
         """Held by :func:`cluster.catch_up`: one read extends the tree at a time."""
         self.is_sequencer = False
-        self._registering = 0
-        """On the sequencer: registrations sent to this process, not handed over, in flight."""
         self.pinning: Pinning | None = None
         self.handoff_path = handoff_socket(settings)
         self.handoff_server: HandoffServer | None = None
@@ -278,11 +276,7 @@ class RegistryService:
         """
         verified = self._verify_ahead(statement)
         if self.is_sequencer:
-            self._registering += 1
-            try:
-                result = await self.registrar.register(statement, verified)
-            finally:
-                self._registering -= 1
+            result = await self.registrar.register(statement, verified)
         else:
             result = await cluster.forward(self, statement, verified)
             if not result.existed:
@@ -292,26 +286,6 @@ class RegistryService:
         if verified is None:
             return result
         return replace(result, statement_type=verified.statement_type)
-
-    @property
-    def sheds_registrations(self) -> bool:
-        """Whether this process would rather its HTTP clients registered through another.
-
-        The sequencer appends every process's registrations; while followers hand
-        it theirs, it is the busiest, and serving registrations' HTTP and signature
-        checks as well it saturates first (``docs/benchmarks.md``).  So while more
-        than half its share of the registrations in flight came to it directly
-        (a share: one in as many as there are processes), it asks each client it
-        registers for to close its connection (the API answers with ``Connection:
-        close``): the client's next connection goes to whichever process the kernel
-        picks, and stays where it is kept alive.  Not all: a registration handed
-        over costs more CPU in all than one the sequencer takes itself.
-        """
-        server = self.handoff_server
-        if not self.is_sequencer or server is None or not server.followers:
-            return False
-        here = self._registering
-        return here * 2 * (server.followers + 1) > here + server.in_flight
 
     def _verify_ahead(self, statement: bytes) -> Statement | None:
         """The verified statement; None if its key is not known here (the sequencer decides)."""
