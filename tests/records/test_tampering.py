@@ -38,7 +38,7 @@ from tests.api.helpers import NOW_S, Registry, pact
 from tests.api.helpers import enrolment as enrolled
 from tests.api.test_compliance import follow_up, recommendation
 from tests.api.test_registration import assert_problem
-from tests.factories import cited_statements, fixed_key
+from tests.factories import ELECTIONS, cited_statements, election_payload, fixed_key
 from tests.records.test_cluster import _admin_enrolment, _pair
 from tests.waiting import until
 
@@ -515,6 +515,88 @@ def test_a_follow_up_of_an_edited_recommendation_is_refused_alone(
             assert outcomes[0].evidence["index"] == str(rec.index)
             assert outcomes[0].evidence["column"] == "instansi"
             assert isinstance(outcomes[1], Registered), outcomes[1]
+        finally:
+            await service.close()
+
+    asyncio.run(scenario())
+
+
+def _with_election(settings: Settings, operator: OperatorKeys) -> tuple[CoseSigner, int]:
+    """A log with its admin, a PPK, the fixture template and election (its index)."""
+    ppk = CoseSigner(fixed_key("ppk"))
+
+    async def scenario() -> int:
+        service = await RegistryService.open(settings, operator)
+        try:
+            admin = operator.admin
+            for statement in [
+                admin.sign_statement(enrolled(admin.public_key, "admin"), "op", NOW_S),
+                admin.sign_statement(enrolled(ppk.public_key, "ppk"), "op", NOW_S),
+                *cited_statements(admin, issued_at=NOW_S),
+            ]:
+                last = await service.register(statement)
+            return last.index  # the election comes after the template
+        finally:
+            await service.close()
+
+    return ppk, asyncio.run(scenario())
+
+
+def _forged_election(settings: Settings, operator: OperatorKeys, election: int) -> Executable:
+    forged = operator.admin.sign_statement(
+        election_payload("pilkada-2024", regions=["Papua"]), "op", NOW_S
+    )
+    return (
+        update(ENTRIES)
+        .where(ENTRIES.c.idx == election)
+        .values(statement=forged, statement_sha256=hashlib.sha256(forged).digest())
+    )
+
+
+def test_an_election_edited_before_the_sequencer_reads_it_refuses_the_pledges_citing_it(
+    settings: Settings, operator: OperatorKeys
+) -> None:
+    ppk, election = _with_election(settings, operator)
+    edit(settings, _forged_election(settings, operator, election))
+
+    async def scenario() -> None:
+        service = await RegistryService.open(settings, operator)
+        try:
+            with pytest.raises(TamperedEntry) as refused:
+                await service.register(ppk.sign_statement(pact(place="Garut"), "ppk", NOW_S))
+            assert refused.value.evidence["index"] == str(election)
+        finally:
+            await service.close()
+
+    asyncio.run(scenario())
+
+
+def test_an_election_edited_after_the_sequencer_kept_it_is_caught_by_its_readers(
+    settings: Settings, operator: OperatorKeys
+) -> None:
+    """The sequencer admits pledges against the election as it checked it; the edit moves
+    nothing and is caught by whoever reads the entry from the database."""
+    ppk, election = _with_election(settings, operator)
+
+    async def scenario() -> None:
+        service = await RegistryService.open(settings, operator)
+        try:
+            await service.register(ppk.sign_statement(pact(place="Garut"), "ppk", NOW_S))
+            await edit_async(settings, _forged_election(settings, operator, election))
+            later = await service.register(ppk.sign_statement(pact(place="Bogor"), "ppk", NOW_S))
+            assert not later.existed
+            with pytest.raises(TamperedEntry) as refused:
+                await service.entry(election)
+            assert refused.value.evidence["column"] == "statement"
+            # a new election, registered after they were kept, is cited as any other
+            admin = operator.admin
+            await service.register(
+                admin.sign_statement(
+                    election_payload("pilkada-2029", **ELECTIONS["pilkada-2024"]), "op", NOW_S
+                )
+            )
+            cites_it = pact(place="Depok", election="pilkada-2029")
+            assert not (await service.register(ppk.sign_statement(cites_it, "ppk", NOW_S))).existed
         finally:
             await service.close()
 
