@@ -28,7 +28,9 @@ NOW_S = 1_727_395_200  # 2024-09-27, inside every benchmark signer's term
 HISTORY_HOURS = 24 * 365 * 100
 """The benchmarks register statements dated NOW_S: history, older than the default maximum
 statement age (REGISTRY_MAX_STATEMENT_AGE_HOURS), so their registries allow it."""
-TEMPLATE_SHA256 = hashlib.sha256(b"Pakta Integritas Netralitas ASN").digest()
+TEMPLATE_TEXT = "Pakta Integritas Netralitas ASN"
+TEMPLATE_SHA256 = hashlib.sha256(TEMPLATE_TEXT.encode()).digest()
+ELECTION = "pilkada-2024"
 _LENGTH = struct.Struct(">I")
 _CHUNK = 2_000
 
@@ -45,8 +47,20 @@ def ppk_signer(number: int) -> CoseSigner:
 
 
 def enrolments(admin: CoseSigner, count: int) -> list[bytes]:
-    """Admin-signed enrolments of PPK keys ``0..count-1``."""
-    statements = []
+    """Admin-signed enrolments of PPK keys ``0..count-1``, after the template and the
+    election their pacts cite (a pact citing either unregistered is refused)."""
+    template = {"type": "template", "kind": "pact", "title": "Pakta", "text": TEMPLATE_TEXT}
+    election = {
+        "type": "election",
+        "kind": "pilkada",
+        "name": ELECTION,
+        "title": "Pilkada Serentak 2024",
+        "voting_day": "2024-11-27",
+        "campaign_start": "2024-09-25",
+        "campaign_end": "2024-11-23",
+        "regions": ["Jawa Barat"],
+    }
+    statements = [admin.sign_statement(p, "operator", NOW_S - 86_400) for p in (template, election)]
     for number in range(count):
         payload: dict[str, Any] = {
             "type": "enrolment",
@@ -70,11 +84,17 @@ def _pact(number: int) -> dict[str, Any]:
     return {
         "type": "pact",
         "template": TEMPLATE_SHA256,
-        "election": "pilkada-2024",
+        "election": ELECTION,
         "instansi": f"Pemerintah Kabupaten Bench {number}",
         "place": "Bandung",
         "date": "2024-09-27",
         "witnesses": [{"name": "Rahmat Bagja", "jabatan": "Ketua", "instansi": "Bawaslu RI"}],
+        # a new pact names its signer, as the key's enrolment does (_enrolments above)
+        "signer": {
+            "name": f"PPK Bench {number}",
+            "jabatan": "Penjabat Bupati",
+            "instansi": f"Pemerintah Kabupaten Bench {number}",
+        },
     }
 
 

@@ -7,13 +7,13 @@ others verify each statement and parse its payload, then hand it over through
 the sequencer's socket (``registry/records/handoff.py``).  Its cycle (admit,
 append, receipts, write) is then what bounds the registrations a second.  This
 measures that cycle without HTTP and without the socket: ``--count`` unique
-pacts, each handed to what the socket calls (``_register_handed_off``: the
-statement read again under the key the follower checked it with, then
-admitted, appended, its receipt made, written) with ``--clients`` in flight on
-a fresh SQLite database, on uvloop; it prints the registrations a second and
-the process's CPU per registration (its write thread included).  ``--profile``
-prints cProfile's top functions (which inflates many small Python calls:
-measure a change without it).  Figures only; nothing is asserted.
+pacts, each handed to what the socket calls (its request frame decoded: the
+statement with what the follower read of it, ``handed_statement.py``; then
+``_register_handed_off``: admitted, appended, its receipt made, written) with
+``--clients`` in flight on a fresh SQLite database, on uvloop; it prints the
+registrations a second and the process's CPU per registration (its write
+thread included).  ``--profile`` prints cProfile's top functions (which
+inflates many small Python calls: measure a change without it).  Figures only; nothing is asserted.
 """
 
 from __future__ import annotations
@@ -38,8 +38,9 @@ from bench_registry import _prepare
 
 from registry.config import Settings
 from registry.records.bootstrap import operator_keys
+from registry.records.handoff import decode_request, encode_request
 from registry.records.service import RegistryService
-from registry.verify.statement import Statement, verify_statement
+from registry.verify.statement import verify_statement
 
 SIGNERS = 48
 
@@ -48,22 +49,23 @@ async def _cycle(settings: Settings, statements: list[bytes], clients: int, prof
     keys, _ = operator_keys(settings)
     service = await RegistryService.open(settings, keys)
     try:
-        checked_with = [
-            verify_statement(s, service.registrar.lookup).value for s in statements
-        ]  # (what the followers checked, before timing)
+        frames = [  # what the followers checked and send, made before timing
+            encode_request(n, s, verify_statement(s, service.registrar.lookup).value)[4:]
+            for n, s in enumerate(statements)
+        ]
         room = asyncio.Semaphore(clients)
 
-        async def one(statement: bytes, checked: Statement | None) -> None:
+        async def one(frame: bytes) -> None:
             async with room:
-                key = None if checked is None else checked.public_key
-                await service._register_handed_off(statement, key)
+                _, statement, key, read = decode_request(frame)
+                await service._register_handed_off(statement, key, read)
 
         gc.collect()
         profiler = cProfile.Profile() if profile else None
         wall, cpu = time.perf_counter(), time.process_time()
         if profiler is not None:
             profiler.enable()
-        await asyncio.gather(*map(one, statements, checked_with))
+        await asyncio.gather(*map(one, frames))
         if profiler is not None:
             profiler.disable()
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu

@@ -49,10 +49,13 @@ PURGE_INTERVAL_S = 60.0
 async def catch_up(service: RegistryService) -> None:
     """Bring a follower's in-memory log up to the latest checkpoint the sequencer wrote.
 
-    One bounded read (:meth:`Store.read_log`): leaves, checkpoints, key
-    changes and the newest receipts all stop at that checkpoint, however many
-    batches are committed meanwhile.  The keys and revocations the new entries
-    make are derived from them (:mod:`registry.records.derived`).  Raises
+    One bounded read (:meth:`Store.read_log`): leaves, checkpoints and key
+    changes all stop at that checkpoint, however many batches are committed
+    meanwhile.  No receipt or statement is read here: a follower reads one
+    when it is first asked for, checked against the log
+    (:meth:`RegistryService.entry`), and most are never asked for here.  The
+    keys and revocations the new entries make are derived from them
+    (:mod:`registry.records.derived`).  Raises
     :class:`LogContradiction` (and keeps the log as it was) if the checkpoint
     is not signed by the log's key or does not match the stored leaves, or if
     a new entry that enrols or revokes a key differs from what its leaf vouches for.
@@ -70,18 +73,11 @@ async def _catch_up(service: RegistryService) -> None:
     state = service.state
     start = state.size
     snapshot = await service.store.read_log(
-        start,
-        after_checkpoint=state.checkpoint_sizes[-1] if state.checkpoint_sizes else -1,
-        recent=service.recent_limit,
+        start, after_checkpoint=state.checkpoint_sizes[-1] if state.checkpoint_sizes else -1
     )
     if snapshot.size <= start:
         return
     await extend_derived(service.store, state, snapshot, log_verifier(service.keys), service.tables)
-    # The receipts and statements of what was registered elsewhere, so that reading
-    # them here (as often as on the sequencer) costs no database query either; each
-    # is checked against the log the first time it is asked for.
-    for idx, receipt, statement in snapshot.recent:
-        service.read_ahead(idx, receipt, statement)
 
 
 async def forward(
@@ -98,9 +94,7 @@ async def forward(
     client = service.handoff_client
     if client is not None and client.available:
         try:
-            return await client.register(
-                statement, None if verified is None else verified.public_key
-            )
+            return await client.register(statement, verified)
         except SequencerUnreachable:
             if service.store.backend != "postgresql":
                 raise

@@ -9,7 +9,10 @@ One connection per follower process, many requests in flight on it, answered
 in any order.  Every frame is a 4-byte big-endian length, then:
 
 - request: request id (u32), flags (u8), the public key the follower checked
-  the signature with (32 bytes, zero if it did not check), the statement;
+  the signature with (32 bytes, zero if it did not check), then with flag
+  ``READ`` the length (u32) and bytes of what it read of the statement
+  (``handed_statement.py``: the sequencer need not read the COSE again), then
+  the statement;
 - answer: request id (u32), outcome (u8), then for ``REGISTERED`` or
   ``EXISTED`` the entry index (u64) and the receipt, for ``REFUSED`` the
   refusal as JSON, for ``UNAVAILABLE`` a text.
@@ -47,8 +50,10 @@ from pathlib import Path
 from registry.config import Settings
 from registry.i18n import Message
 from registry.records.errors import RegistrationRefused, TamperedEntry, Unavailable
+from registry.records.handed_statement import decode_read, encode_read
 from registry.records.registration import Registered
 from registry.store.engine import database_backend, sqlite_file
+from registry.verify.statement import Statement
 
 log = logging.getLogger(__name__)
 
@@ -64,11 +69,14 @@ _LENGTH = struct.Struct(">I")
 _REQUEST = struct.Struct(">IB32s")
 _ANSWER = struct.Struct(">IB")
 _INDEX = struct.Struct(">Q")
+READ = 1
+"""Request flag: what the follower read of the statement comes before it."""
 
 REGISTERED, EXISTED, REFUSED, UNAVAILABLE = 0, 1, 2, 3
 
-Register = Callable[[bytes, bytes | None], Awaitable[Registered]]
-"""The sequencer's registration: statement and the key a follower checked it with (or None)."""
+Register = Callable[[bytes, bytes | None, Statement | None], Awaitable[Registered]]
+"""The sequencer's registration: statement, the key a follower checked it with (or None),
+and what it read of it (or None: the sequencer reads it)."""
 
 
 class HandoffError(Exception):
@@ -135,6 +143,44 @@ def handoff_socket(settings: Settings) -> Path | None:
         raise Unavailable(Message("unavailable.socket-dir", {"path": str(private)}))
     name = hashlib.sha256(f"{preferred}\0{settings.database_url}".encode()).hexdigest()[:24]
     return private / f"{name}.sock"
+
+
+def encode_request(request_id: int, statement: bytes, verified: Statement | None) -> bytes:
+    """The request frame handing over ``statement``, ``verified`` by the follower (or not)."""
+    if verified is None:
+        return _frame(_REQUEST.pack(request_id, 0, NO_KEY), statement)
+    read = encode_read(verified)
+    if read is None:
+        return _frame(_REQUEST.pack(request_id, 0, verified.public_key), statement)
+    header = _REQUEST.pack(request_id, READ, verified.public_key)
+    return _frame(header, _LENGTH.pack(len(read)), read, statement)
+
+
+def decode_request(frame: bytes) -> tuple[int, bytes, bytes | None, Statement | None]:
+    """Request id, statement, the key it was checked with and what was read of it.
+
+    Raises :class:`HandoffError` if the frame is malformed.
+    """
+    if len(frame) < _REQUEST.size:
+        raise HandoffError("a request frame is shorter than its header")
+    request_id, flags, key = _REQUEST.unpack_from(frame)
+    checked_with = None if key == NO_KEY else key
+    body = memoryview(frame)[_REQUEST.size :]
+    if not flags & READ:
+        return request_id, bytes(body), checked_with, None
+    if checked_with is None or len(body) < _LENGTH.size:
+        raise HandoffError("a request that says what it read names no key or no length")
+    (size,) = _LENGTH.unpack_from(body)
+    end = _LENGTH.size + size
+    if end > len(body):
+        raise HandoffError("a request's reading runs past its frame")
+    statement = bytes(body[end:])
+    return (
+        request_id,
+        statement,
+        checked_with,
+        decode_read(body[_LENGTH.size : end], statement, checked_with),
+    )
 
 
 def _frame(*parts: bytes) -> bytes:
@@ -239,14 +285,11 @@ class HandoffServer:
         answering: set[asyncio.Task[None]] = set()
         try:
             while True:
-                frame = await _read_frame(reader)
-                if len(frame) < _REQUEST.size:
-                    raise HandoffError("a request frame is shorter than its header")
-                request_id, _flags, key = _REQUEST.unpack_from(frame)
-                statement = frame[_REQUEST.size :]
-                checked_with = None if key == NO_KEY else key
+                request_id, statement, checked_with, read = decode_request(
+                    await _read_frame(reader)
+                )
                 answer = asyncio.create_task(
-                    self._answer(writer, request_id, statement, checked_with)
+                    self._answer(writer, request_id, statement, checked_with, read)
                 )
                 answering.add(answer)
                 answer.add_done_callback(answering.discard)
@@ -266,10 +309,11 @@ class HandoffServer:
         request_id: int,
         statement: bytes,
         checked_with: bytes | None,
+        read: Statement | None,
     ) -> None:
         outcome: Registered | BaseException
         try:
-            outcome = await self._register(statement, checked_with)
+            outcome = await self._register(statement, checked_with, read)
         except (RegistrationRefused, Unavailable) as exc:
             outcome = exc
         except Exception as exc:
@@ -295,8 +339,9 @@ class HandoffClient:
         """Whether a sequencer socket exists to connect to."""
         return self._writer is not None or self.path.exists()
 
-    async def register(self, statement: bytes, checked_with: bytes | None) -> Registered:
-        """Hand ``statement`` to the sequencer; its outcome, or the refusal raised.
+    async def register(self, statement: bytes, verified: Statement | None) -> Registered:
+        """Hand ``statement`` (``verified`` here, or not) to the sequencer; its outcome,
+        or the refusal raised.
 
         A connection lost with the request in flight is opened again and the
         request sent once more (registration is idempotent).  Raises
@@ -304,7 +349,7 @@ class HandoffClient:
         """
         for attempt in (1, 2):
             try:
-                return await self._send(statement, checked_with)
+                return await self._send(statement, verified)
             except (ConnectionError, OSError) as exc:
                 await self._drop()
                 if attempt == 2:
@@ -318,14 +363,14 @@ class HandoffClient:
         """Close the connection; registrations in flight fail as unavailable."""
         await self._drop()
 
-    async def _send(self, statement: bytes, checked_with: bytes | None) -> Registered:
+    async def _send(self, statement: bytes, verified: Statement | None) -> Registered:
         writer = await self._connection()
         self._next_id = (self._next_id + 1) & 0xFFFFFFFF
         request_id = self._next_id
         future: asyncio.Future[Registered] = asyncio.get_running_loop().create_future()
         self._waiting[request_id] = future
         try:
-            writer.write(_frame(_REQUEST.pack(request_id, 0, checked_with or NO_KEY), statement))
+            writer.write(encode_request(request_id, statement, verified))
             return await future
         finally:
             self._waiting.pop(request_id, None)

@@ -20,6 +20,7 @@ from collections.abc import Container, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from registry.records.citations import CITING_TYPES, template_sha256
+from registry.records.cited import KEPT_KINDS, CitedEntries
 from registry.records.policy import Admission, EntrySummary
 from registry.records.verified import VerifiedEntries
 from registry.store.models import EntryRecord, SignerKeyRecord
@@ -181,6 +182,7 @@ async def prefetch(
     payloads: Sequence[Mapping[str, Any]],
     fields: Sequence[str],
     attestations: bool = False,
+    kept: CitedEntries | None = None,
 ) -> LogView:
     """The view of the log a batch of statements (their ``payloads``) needs.
 
@@ -191,7 +193,7 @@ async def prefetch(
     and every attestation when ``attestations`` (a statement of the
     batch claims a time past the maximum age); every election when one of them
     cites or registers one, every template when one is a pact or declaration
-    (:mod:`registry.records.citations`).  An entry's instansi is the one
+    (:mod:`registry.records.citations`), from ``kept`` if given.  An entry's instansi is the one
     the store keeps for search (checked against its statement); ``revoked``
     holds the indexes of the entries that no longer stand.
     """
@@ -221,6 +223,10 @@ async def prefetch(
     if kinds & {"pact", "declaration"}:
         searches.add(("template", ""))
     for name, instansi in sorted(searches):
-        for entry in await _search_all(entries, name, instansi or None):
+        if kept is not None and name in KEPT_KINDS:
+            found = await kept.of_kind(name, lambda kind: _search_all(entries, kind, None))
+        else:
+            found = await _search_all(entries, name, instansi or None)
+        for entry in found:
             records[entry.idx] = entry
     return LogView(summarise(r, r.idx in revoked) for r in records.values())

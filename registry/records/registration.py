@@ -21,6 +21,7 @@ from typing import Any
 
 from registry.i18n import Message
 from registry.log.state import LogState
+from registry.records.cited import CitedEntries
 from registry.records.directory import KeyDirectory, RevokedEntries
 from registry.records.entries import batch_rows
 from registry.records.errors import (
@@ -141,7 +142,9 @@ class Registrar:
         self.seen = SeenStatements()
         self.seen_sealer: Sealer | None = None
         """Seals the snapshot of :attr:`seen` (``registry.records.saved_state``), if kept."""
-        self.on_commit: list[Callable[[list[EntryRecord]], None]] = []
+        self.cited = CitedEntries()
+        """The elections and templates, read once then kept (``registry.records.cited``)."""
+        self.on_commit: list[Callable[[list[EntryRecord]], None]] = [self.cited.committed]
         self.pin: Callable[[CheckpointRecord], Awaitable[None]] | None = None
         """Keeps each committed checkpoint outside the database before anyone sees it
         (``registry.records.startup.Pinning``); must not raise."""
@@ -149,6 +152,7 @@ class Registrar:
     async def start(self) -> None:
         """Start the sequencing task (once the log in memory is the log on disk)."""
         if self._task is None:
+            self.cited.forget()
             self.seen = await load_seen(self.store, self.state, self.seen_sealer)
             self._task = asyncio.create_task(self._run(), name="registry-sequencer")
 
@@ -339,6 +343,7 @@ class Registrar:
             payloads,
             REFERENCE_FIELDS,
             attestations=self._attestations,
+            kept=self.cited,
         )
 
     def _keys_with(self, unwritten: list[AppendedBatch]) -> KeyDirectory:

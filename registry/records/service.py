@@ -98,7 +98,7 @@ class RegistryService:
         """Derived state saved for the next start, sealed and checked against this tree."""
         """The personal data behind commitments, and the signed requests used."""
         self.registrar = registrar
-        self.recent = RecentEntries(self.reads.checker)
+        self.recent = RecentEntries()
         """The newest entries' receipts and statements, checked, served from memory."""
         self._recent = self.recent.checked
         """(The hot reads look there directly: entry index -> (receipt, statement).)"""
@@ -284,6 +284,10 @@ class RegistryService:
             result = await self.registrar.register(statement, verified)
         else:
             result = await cluster.forward(self, statement, verified)
+            if not result.existed:
+                # Its bytes are these, its receipt the sequencer's answer: neither comes from
+                # the database, so a GET of it here is served as issued, as on the sequencer.
+                self.remember_entry(result.index, result.receipt, statement)
         if verified is None:
             return result
         return replace(result, statement_type=verified.statement_type)
@@ -298,14 +302,14 @@ class RegistryService:
         raise refusal_for(verdict.reason, verdict.detail, verdict.evidence)
 
     async def _register_handed_off(
-        self, statement: bytes, checked_with: bytes | None
+        self, statement: bytes, checked_with: bytes | None, read: Statement | None = None
     ) -> Registered:
-        """Register what a follower handed over, trusting its check with ``checked_with``."""
-        verified = None
-        if checked_with is not None:
-            read = read_verified_statement(statement, checked_with)
-            verified = read.value if read.ok else None
-        return await self.registrar.register(statement, verified)
+        """Register what a follower handed over, trusting its check with ``checked_with``
+        (and its reading of the bytes, ``read``, if it sent one)."""
+        if read is None and checked_with is not None:
+            again = read_verified_statement(statement, checked_with)
+            read = again.value if again.ok else None
+        return await self.registrar.register(statement, read)
 
     async def register_atomic(
         self,
@@ -364,11 +368,6 @@ class RegistryService:
         """
         self.recent.remember(idx, receipt, statement)
 
-    def read_ahead(self, idx: int, receipt: bytes, statement: bytes) -> None:
-        """Keep entry ``idx``'s receipt and statement read from the database ahead of
-        any request; they are checked against the log when first asked for."""
-        self.recent.read_ahead(idx, receipt, statement)
-
     # -- reads -------------------------------------------------------------------------
 
     @property
@@ -423,9 +422,6 @@ class RegistryService:
         cached = self._recent.get(idx)
         if cached is not None:
             return cached
-        ahead = await self.reads.tiles.ensure(lambda: self.recent.from_ahead(idx), [idx])
-        if ahead is not None:
-            return ahead
         record = await self.entry(idx)
         return record.receipt, record.statement
 

@@ -6,6 +6,9 @@ import asyncio
 import fcntl
 import socket
 import stat
+import struct
+from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -16,13 +19,16 @@ from registry.config import Settings
 from registry.i18n import Message, render
 from registry.records import handoff
 from registry.records.errors import FieldError, RegistrationRefused, Unavailable
+from registry.records.handed_statement import encode_read
 from registry.records.handoff import (
     HandoffClient,
     HandoffError,
     HandoffServer,
     SequencerUnreachable,
     decode_answer,
+    decode_request,
     encode_answer,
+    encode_request,
     handoff_socket,
     remove_stale_socket,
 )
@@ -32,6 +38,7 @@ from registry.records.schemas import RecordError
 from registry.records.service import RegistryService
 from registry.signing.cose import CoseSigner
 from registry.verify.receipt import verify_receipt
+from registry.verify.statement import Statement, verify_statement
 from tests.api.helpers import NOW_S, enrolment, pact
 from tests.factories import HISTORY_HOURS, cited_statements, fixed_key
 
@@ -135,6 +142,61 @@ def test_any_answer_bytes_decode_or_raise_handoff_error(frame: bytes) -> None:
         return
     assert 0 <= request_id < 2**32
     assert isinstance(outcome, Registered | RegistrationRefused | Unavailable)
+
+
+def _verified(place: str) -> Statement:
+    signer = CoseSigner(fixed_key("ppk-serah"))
+    statement = signer.sign_statement(pact(place=place), "ppk", NOW_S)
+    return verify_statement(statement, {signer.kid: signer.public_key}).unwrap()
+
+
+def test_a_request_carries_what_the_follower_read_and_the_sequencer_gets_it_back() -> None:
+    verified = _verified("Cirebon")
+    request_id, statement, key, read = decode_request(
+        _body(encode_request(9, verified.raw, verified))
+    )
+    assert (request_id, statement, key) == (9, verified.raw, verified.public_key)
+    assert read == verified
+
+
+def test_a_request_of_an_unchecked_statement_carries_no_key_and_no_reading() -> None:
+    verified = _verified("Indramayu")
+    assert decode_request(_body(encode_request(3, verified.raw, None))) == (
+        3,
+        verified.raw,
+        None,
+        None,
+    )
+
+
+def test_a_reading_that_messagepack_would_change_is_not_sent() -> None:
+    verified = _verified("Kuningan")
+    changed = replace(verified, payload={**verified.payload, "amount": Decimal("1.5")})
+    assert encode_read(changed) is None
+    _, statement, key, read = decode_request(_body(encode_request(4, changed.raw, changed)))
+    assert (statement, key, read) == (changed.raw, changed.public_key, None)  # read in full
+
+
+def test_a_malformed_reading_is_ignored_and_the_statement_read_in_full() -> None:
+    verified = _verified("Majalengka")
+    garbage = b"\xc1not msgpack"
+    header = struct.pack(">IB32s", 5, handoff.READ, verified.public_key)
+    frame = header + struct.pack(">I", len(garbage)) + garbage + verified.raw
+    assert decode_request(frame) == (5, verified.raw, verified.public_key, None)
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        b"\x00\x00\x00\x01\x01" + bytes(32) + b"\x00\x00\x00\x00",  # a reading, no key
+        b"\x00\x00\x00\x01\x01" + b"k" * 32 + b"\x00\x00",  # no length
+        b"\x00\x00\x00\x01\x01" + b"k" * 32 + b"\x00\x00\x00\x09abc",  # runs past
+        b"\x00\x00\x00",  # shorter than its header
+    ],
+)
+def test_a_malformed_request_is_refused(frame: bytes) -> None:
+    with pytest.raises(HandoffError):
+        decode_request(frame)
 
 
 def test_an_in_memory_log_has_no_socket(tmp_path: Path) -> None:
@@ -258,11 +320,21 @@ def test_a_claim_of_a_check_with_another_key_is_verified_again(tmp_path: Path) -
         try:
             assert sequencer.handoff_path is not None
             client = HandoffClient(sequencer.handoff_path)
-            stranger = CoseSigner(fixed_key("orang-asing")).sign_statement(pact(), "x", NOW_S)
+            stranger_key = CoseSigner(fixed_key("orang-asing"))
+            stranger = stranger_key.sign_statement(pact(), "x", NOW_S)
+            read = verify_statement(stranger, {stranger_key.kid: stranger_key.public_key}).unwrap()
+            # claimed as checked with the PPK's key, with what was read of it or without
+            claimed = replace(read, public_key=log.ppk.public_key, kid=log.ppk.kid)
+            assert encode_read(claimed) is not None
+            _, _, key, handed = decode_request(_body(encode_request(1, stranger, claimed)))
+            assert key == log.ppk.public_key
+            assert handed is None  # the bytes' kid is not that key's: read and checked in full
             with pytest.raises(RegistrationRefused) as refused:
-                await client.register(stranger, log.ppk.public_key)
+                await client.register(stranger, claimed)
             assert refused.value.code == "unknown-key"
-            registered = await client.register(log.pact("Cianjur"), log.ppk.public_key)
+            cianjur = log.pact("Cianjur")
+            verified = verify_statement(cianjur, {log.ppk.kid: log.ppk.public_key}).unwrap()
+            registered = await client.register(cianjur, verified)
             keys = {sequencer.keys.log.kid: sequencer.keys.log.public_key}
             assert verify_receipt(registered.receipt, keys, log.pact("Cianjur")).ok
             await client.close()
@@ -336,7 +408,7 @@ def test_a_second_server_on_a_live_socket_is_refused(
 ) -> None:
     path = tmp_path / "sequencer.sock"
 
-    async def never(statement: bytes, checked_with: bytes | None) -> Registered:
+    async def never(statement: bytes, checked_with: bytes | None, read: object) -> Registered:
         raise AssertionError("not called")
 
     async def scenario() -> None:

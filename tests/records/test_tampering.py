@@ -38,7 +38,7 @@ from tests.api.helpers import NOW_S, Registry, pact
 from tests.api.helpers import enrolment as enrolled
 from tests.api.test_compliance import follow_up, recommendation
 from tests.api.test_registration import assert_problem
-from tests.factories import cited_statements, fixed_key
+from tests.factories import ELECTIONS, cited_statements, election_payload, fixed_key
 from tests.records.test_cluster import _admin_enrolment, _pair
 from tests.waiting import until
 
@@ -521,12 +521,93 @@ def test_a_follow_up_of_an_edited_recommendation_is_refused_alone(
     asyncio.run(scenario())
 
 
-def test_a_follower_checks_the_receipts_it_read_ahead(
+def _with_election(settings: Settings, operator: OperatorKeys) -> tuple[CoseSigner, int]:
+    """A log with its admin, a PPK, the fixture template and election (its index)."""
+    ppk = CoseSigner(fixed_key("ppk"))
+
+    async def scenario() -> int:
+        service = await RegistryService.open(settings, operator)
+        try:
+            admin = operator.admin
+            for statement in [
+                admin.sign_statement(enrolled(admin.public_key, "admin"), "op", NOW_S),
+                admin.sign_statement(enrolled(ppk.public_key, "ppk"), "op", NOW_S),
+                *cited_statements(admin, issued_at=NOW_S),
+            ]:
+                last = await service.register(statement)
+            return last.index  # the election comes after the template
+        finally:
+            await service.close()
+
+    return ppk, asyncio.run(scenario())
+
+
+def _forged_election(settings: Settings, operator: OperatorKeys, election: int) -> Executable:
+    forged = operator.admin.sign_statement(
+        election_payload("pilkada-2024", regions=["Papua"]), "op", NOW_S
+    )
+    return (
+        update(ENTRIES)
+        .where(ENTRIES.c.idx == election)
+        .values(statement=forged, statement_sha256=hashlib.sha256(forged).digest())
+    )
+
+
+def test_an_election_edited_before_the_sequencer_reads_it_refuses_the_pledges_citing_it(
+    settings: Settings, operator: OperatorKeys
+) -> None:
+    ppk, election = _with_election(settings, operator)
+    edit(settings, _forged_election(settings, operator, election))
+
+    async def scenario() -> None:
+        service = await RegistryService.open(settings, operator)
+        try:
+            with pytest.raises(TamperedEntry) as refused:
+                await service.register(ppk.sign_statement(pact(place="Garut"), "ppk", NOW_S))
+            assert refused.value.evidence["index"] == str(election)
+        finally:
+            await service.close()
+
+    asyncio.run(scenario())
+
+
+def test_an_election_edited_after_the_sequencer_kept_it_is_caught_by_its_readers(
+    settings: Settings, operator: OperatorKeys
+) -> None:
+    """The sequencer admits pledges against the election as it checked it; the edit moves
+    nothing and is caught by whoever reads the entry from the database."""
+    ppk, election = _with_election(settings, operator)
+
+    async def scenario() -> None:
+        service = await RegistryService.open(settings, operator)
+        try:
+            await service.register(ppk.sign_statement(pact(place="Garut"), "ppk", NOW_S))
+            await edit_async(settings, _forged_election(settings, operator, election))
+            later = await service.register(ppk.sign_statement(pact(place="Bogor"), "ppk", NOW_S))
+            assert not later.existed
+            with pytest.raises(TamperedEntry) as refused:
+                await service.entry(election)
+            assert refused.value.evidence["column"] == "statement"
+            # a new election, registered after they were kept, is cited as any other
+            admin = operator.admin
+            await service.register(
+                admin.sign_statement(
+                    election_payload("pilkada-2029", **ELECTIONS["pilkada-2024"]), "op", NOW_S
+                )
+            )
+            cites_it = pact(place="Depok", election="pilkada-2029")
+            assert not (await service.register(ppk.sign_statement(cites_it, "ppk", NOW_S))).existed
+        finally:
+            await service.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_follower_checks_the_receipts_and_statements_it_reads_when_asked(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Only the explicit refresh below may read ahead: a background catch-up (every 0.2 s)
-    # falling between the registrations and the edit would hold the receipts as issued,
-    # and there would be nothing to catch (the test failed so on a loaded machine).
+    # Only the explicit refresh below may catch up, so that the edits land after it (a
+    # catch-up reads no receipt or statement: the first GET here reads them, and checks).
     monkeypatch.setattr(cluster, "FOLLOW_INTERVAL_S", 3600.0)
 
     async def scenario() -> None:
@@ -541,22 +622,76 @@ def test_a_follower_checks_the_receipts_it_read_ahead(
             )
             for cited in cited_statements(admin, issued_at=NOW_S):  # what the pacts cite
                 await sequencer.register(cited)
-            first, second = [
+            first, second, third = [
                 await sequencer.register(ppk.sign_statement(pact(place=p), "ppk", NOW_S))
-                for p in ("Bekasi", "Bogor")
+                for p in ("Bekasi", "Bogor", "Depok")
             ]
+            await follower.refresh()  # caught up before the edits: nothing read ahead
+            assert first.index < follower.size
             await edit_async(
                 settings,
                 update(ENTRIES).where(ENTRIES.c.idx == first.index).values(receipt=second.receipt),
             )
-            await follower.refresh()  # reads the newest receipts ahead, unchecked
+            forged = ppk.sign_statement(pact(place="Jakarta"), "ppk", NOW_S)  # never registered
+            await edit_async(
+                settings,
+                update(ENTRIES)
+                .where(ENTRIES.c.idx == third.index)
+                .values(statement=forged, statement_sha256=hashlib.sha256(forged).digest()),
+            )
             with pytest.raises(TamperedEntry) as refused:
                 await follower.receipt(first.index)
             assert refused.value.evidence["column"] == "receipt"
+            with pytest.raises(TamperedEntry):
+                await follower.statement(third.index)
             assert await follower.receipt(second.index) == second.receipt
-            # the sequencer made it, and serves it from memory as it was issued
+            # the sequencer made them, and serves them from memory as they were issued
             assert await sequencer.receipt(first.index) == first.receipt
-            assert follower.tampering()[0] == 1
+            assert follower.tampering()[0] == 2
+        finally:
+            await sequencer.close()
+            await follower.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_follower_serves_what_it_handed_over_as_issued_and_reads_the_rest_checked(
+    settings: Settings,
+) -> None:
+    """A follower keeps the receipt the sequencer answered for a statement it handed over
+    (neither comes from the database); an edit in the database is caught by any process
+    that reads that entry from it, a new follower included."""
+
+    async def scenario() -> None:
+        sequencer, follower = await _pair(settings)
+        try:
+            admin = sequencer.keys.admin
+            await sequencer.register(_admin_enrolment(admin))
+            ppk = CoseSigner(fixed_key("ppk"))
+            await sequencer.register(
+                admin.sign_statement(enrolled(ppk.public_key, "ppk"), "op", NOW_S)
+            )
+            for cited in cited_statements(admin, issued_at=NOW_S):
+                await sequencer.register(cited)
+            mine = ppk.sign_statement(pact(place="Cianjur"), "ppk", NOW_S)
+            handed = await follower.register(mine)
+            assert not handed.existed
+            other = await sequencer.register(
+                ppk.sign_statement(pact(place="Sukabumi"), "ppk", NOW_S)
+            )
+            await edit_async(
+                settings,
+                update(ENTRIES).where(ENTRIES.c.idx == handed.index).values(receipt=other.receipt),
+            )
+            assert await follower.receipt(handed.index) == handed.receipt
+            assert await follower.statement(handed.index) == mine
+            late = await RegistryService.open(settings, sequencer.keys)  # a third process
+            try:
+                with pytest.raises(TamperedEntry) as refused:
+                    await late.receipt(handed.index)
+                assert refused.value.evidence["column"] == "receipt"
+            finally:
+                await late.close()
         finally:
             await sequencer.close()
             await follower.close()
