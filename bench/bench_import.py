@@ -90,10 +90,8 @@ def build_csv(rows: int, ppk_nips: list[str]) -> bytes:
         nip = f"1980{i:014d}"
         case, agency = f"R-{i:06d}/KASN/2024", f"Pemerintah Daerah {ppk:03d}"
         person, category = (nip, f"ASN {i}"), ("kampanye di media sosial", sanctions[i % 3])
-        writer.writerow(
-            [case, agency, ppk_nips[ppk], *person, *category, "15/10/2024", ISSUED_AT_DAY]
-            + [ELECTION["name"]]
-        )
+        dates = ("15/10/2024", ISSUED_AT_DAY)
+        writer.writerow([case, agency, ppk_nips[ppk], *person, *category, *dates, ELECTION["name"]])
     return b"\xef\xbb\xbf" + out.getvalue().encode()
 
 

@@ -108,7 +108,9 @@ class LocalTarget:
 
     async def prepare(self, table: Table, kind: ImportType) -> Prepared:
         """See :class:`Target`."""
-        validated = await prepare_chunk(self.service, table, kind, self.salts, header=False)
+        validated = await prepare_chunk(
+            self.service, table, kind, self.salts, self.pool, header=False
+        )
         return Prepared([PreparedRow(*r) for r in prepared_rows(validated)], validated.errors)
 
     async def register(self, kind: ImportType, rows: Sequence[SignedRow]) -> RegisteredChunk:

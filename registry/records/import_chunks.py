@@ -76,15 +76,22 @@ async def prepare_chunk(
     table: Table,
     kind: ImportType,
     salts: StableSalts,
+    pool: CryptoPool,
     *,
     header: bool,
 ) -> Validated:
-    """``table``'s rows checked into payloads (with stable commitments) and errors."""
-    enrolled = service.signers()
+    """``table``'s rows checked into payloads (with stable commitments) and errors, in one
+    of ``pool``'s worker processes (the checks need the PPKs' keys, not the log)."""
+    ppks = [k for k in service.signers() if k.role == "ppk" and k.revoked_at is None]
+    if kind != "recommendation":
+        ppks = []  # only recommendations name a PPK by NIP
     nips = await service.identities.nips_of(
-        [k.nip_commitment for k in enrolled if k.nip_commitment is not None]
+        [k.nip_commitment for k in ppks if k.nip_commitment is not None]
     )
-    return validate_table(table, kind, enrolled=enrolled, nips=nips, salts=salts, header=header)
+    ppks = [k for k in ppks if k.nip or k.nip_commitment in nips]
+    return await pool.call(
+        validate_table, table, kind, enrolled=ppks, nips=nips, salts=salts, header=header
+    )
 
 
 PreparedRow = tuple[int, dict[str, Any], int | None, str | None, str | None]
