@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from registry.cli.import_run import Prepared, PreparedRow, RegisteredChunk
+from registry.cli.import_run import Ahead, Prepared, PreparedRow, RegisteredChunk
 from registry.compliance.access import sign_request
 from registry.i18n import Message
 from registry.records import import_wire as wire
@@ -86,7 +86,13 @@ class ServerTarget:
         rows = [PreparedRow(*item) for item in answer.get("rows", [])]
         return Prepared(rows, wire.errors_of(answer.get("errors")))
 
-    async def register(self, kind: ImportType, rows: Sequence[SignedRow]) -> RegisteredChunk:
+    def verify_ahead(self, rows: Sequence[SignedRow]) -> Ahead | None:
+        """See :class:`registry.cli.import_run.Target`: the registry verifies what it is sent."""
+        return None
+
+    async def register(
+        self, kind: ImportType, rows: Sequence[SignedRow], ahead: Ahead | None = None
+    ) -> RegisteredChunk:
         """See :class:`registry.cli.import_run.Target`."""
         sent = [[r.row, r.statement, r.nip, r.name] for r in rows]
         answer = await self._post("register", {"type": kind, "rows": sent})
