@@ -64,11 +64,25 @@ def maxrss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+ELECTION: dict[str, Any] = {
+    "type": "election",
+    "kind": "pilkada",
+    "name": "pilkada-2024",
+    "title": "Pilkada Serentak 2024",
+    "voting_day": "2024-11-27",
+    "campaign_start": "2024-09-25",
+    "campaign_end": "2024-11-23",
+    "regions": ["national"],
+}
+"""The election every row's recommendation cites (registered with the enrolments)."""
+
+
 def build_csv(rows: int, ppk_nips: list[str]) -> bytes:
     """An agency-style export: BOM, ``;``, Indonesian headers, one row per recommendation."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
     header = "Nomor Kasus;Instansi;PPK NIP;NIP ASN;Nama ASN;Kategori;Sanksi;Batas Waktu;Tanggal"
+    header += ";Pemilihan"
     writer.writerow(header.split(";"))
     sanctions = ["sanksi moral", "sedang", "berat"]
     for i in range(rows):
@@ -76,9 +90,8 @@ def build_csv(rows: int, ppk_nips: list[str]) -> bytes:
         nip = f"1980{i:014d}"
         case, agency = f"R-{i:06d}/KASN/2024", f"Pemerintah Daerah {ppk:03d}"
         person, category = (nip, f"ASN {i}"), ("kampanye di media sosial", sanctions[i % 3])
-        writer.writerow(
-            [case, agency, ppk_nips[ppk], *person, *category, "15/10/2024", ISSUED_AT_DAY]
-        )
+        dates = ("15/10/2024", ISSUED_AT_DAY)
+        writer.writerow([case, agency, ppk_nips[ppk], *person, *category, *dates, ELECTION["name"]])
     return b"\xef\xbb\xbf" + out.getvalue().encode()
 
 
@@ -188,7 +201,7 @@ async def bench(args: argparse.Namespace, home: Path) -> None:
     data = build_csv(args.rows, ppk_nips)
     service = await RegistryService.open(settings, keys)
     try:
-        setup = [enrolment(recommender.public_key, "recommender", 0, None)]
+        setup = [ELECTION, enrolment(recommender.public_key, "recommender", 0, None)]
         people = []
         for i, nip in enumerate(ppk_nips):
             salt, commitment = commit_nip(nip)

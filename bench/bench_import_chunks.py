@@ -40,7 +40,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_import import ENROLLED, ORIGIN, PASSPHRASE, PPKS, build_csv, enrolment
+from bench_import import ELECTION, ENROLLED, ORIGIN, PASSPHRASE, PPKS, build_csv, enrolment
 
 from registry.config import Settings
 from registry.records.bootstrap import initialise
@@ -206,7 +206,7 @@ async def setup(settings: Settings, home: Path) -> tuple[Path, list[str]]:
     ppk_nips = [f"1970010119950310{i:02d}"[:14] + f"{i:04d}" for i in range(PPKS)]
     service = await RegistryService.open(settings, keys)
     try:
-        setup = [enrolment(recommender.public_key, "recommender", 0, None)]
+        setup = [ELECTION, enrolment(recommender.public_key, "recommender", 0, None)]
         people = []
         for i, nip in enumerate(ppk_nips):
             salt, commitment = commit_nip(nip)
@@ -245,7 +245,8 @@ def run_import(args: list[str], env: dict[str, str], peaks: Peaks, log: Path) ->
     elapsed = time.perf_counter() - start
     print(log.read_text(errors="replace").strip().splitlines()[0][:200])
     if code != 0:
-        print(f"registry import exited {code}")
+        print(f"registry import exited {code}:")
+        print(log.read_text(errors="replace")[-3000:])
     return elapsed
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from registry.cli.import_run import Prepared, PreparedRow, RegisteredChunk
+from registry.cli.import_run import Ahead, Prepared, PreparedRow, RegisteredChunk
 from registry.compliance.access import sign_request
 from registry.i18n import Message
 from registry.records import import_wire as wire
@@ -44,11 +44,20 @@ class ServerTarget:
     def __init__(self, url: str, signer: CoseSigner) -> None:
         self.url = url.rstrip("/")
         self.signer = signer
-        self._client = httpx.AsyncClient(base_url=self.url, timeout=TIMEOUT_S)
+        # One connection for each kind of request: a chunk is prepared while the one before
+        # it registers.  Registering needs the sequencing process, so its connection is
+        # kept once it reaches it; any process prepares, and a 503 to a registration must
+        # not close the connection of a prepare in flight.
+        self._clients = {what: self._connect() for what in ("prepare", "register")}
+
+    def _connect(self) -> httpx.AsyncClient:
+        limits = httpx.Limits(max_connections=1)
+        return httpx.AsyncClient(base_url=self.url, timeout=TIMEOUT_S, limits=limits)
 
     async def close(self) -> None:
         """Close the connections."""
-        await self._client.aclose()
+        for client in self._clients.values():
+            await client.aclose()
 
     async def _post(self, what: str, value: dict[str, Any]) -> dict[str, Any]:
         body = wire.dumps(value)
@@ -60,12 +69,12 @@ class ServerTarget:
                 "Accept": wire.MEDIA_TYPE,
             }
             try:
-                answer = await self._client.post(path, content=body, headers=headers)
+                answer = await self._clients[what].post(path, content=body, headers=headers)
             except httpx.TransportError:
-                await self._reconnect(1.0)
+                await self._reconnect(what, 1.0)
                 continue
             if answer.status_code == 503:  # not the sequencer, or busy: another connection
-                await self._reconnect(float(answer.headers.get("Retry-After", "1") or 1))
+                await self._reconnect(what, float(answer.headers.get("Retry-After", "1") or 1))
                 continue
             if answer.status_code != 200:
                 raise ServerRefused(answer.status_code, _problem(answer))
@@ -75,10 +84,10 @@ class ServerTarget:
                 raise ServerRefused(answer.status_code, str(exc)) from exc
         raise ServerRefused(503, f"no answer after {ATTEMPTS} attempts")
 
-    async def _reconnect(self, wait_s: float) -> None:
-        await self._client.aclose()
+    async def _reconnect(self, what: str, wait_s: float) -> None:
+        await self._clients[what].aclose()
         await asyncio.sleep(min(wait_s, 5.0))
-        self._client = httpx.AsyncClient(base_url=self.url, timeout=TIMEOUT_S)
+        self._clients[what] = self._connect()
 
     async def prepare(self, table: Table, kind: ImportType) -> Prepared:
         """See :class:`registry.cli.import_run.Target`."""
@@ -86,7 +95,13 @@ class ServerTarget:
         rows = [PreparedRow(*item) for item in answer.get("rows", [])]
         return Prepared(rows, wire.errors_of(answer.get("errors")))
 
-    async def register(self, kind: ImportType, rows: Sequence[SignedRow]) -> RegisteredChunk:
+    def verify_ahead(self, rows: Sequence[SignedRow]) -> Ahead | None:
+        """See :class:`registry.cli.import_run.Target`: the registry verifies what it is sent."""
+        return None
+
+    async def register(
+        self, kind: ImportType, rows: Sequence[SignedRow], ahead: Ahead | None = None
+    ) -> RegisteredChunk:
         """See :class:`registry.cli.import_run.Target`."""
         sent = [[r.row, r.statement, r.nip, r.name] for r in rows]
         answer = await self._post("register", {"type": kind, "rows": sent})

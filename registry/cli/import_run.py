@@ -31,9 +31,11 @@ from registry.records.bulk_crypto import CryptoPool
 from registry.records.errors import RegistrationRefused
 from registry.records.import_chunks import (
     SignedRow,
+    Verified,
     prepare_chunk,
     prepared_rows,
     register_chunk,
+    verify_chunk,
 )
 from registry.records.salts import StableSalts, load_salts
 from registry.records.service import RegistryService
@@ -42,6 +44,8 @@ from registry.records.spreadsheet import ImportType, Table
 from registry.signing.cose import CoseSigner
 
 DEFAULT_CHUNK = 1000
+Ahead = asyncio.Future[Verified]
+"""A chunk's verification under way (:meth:`Target.verify_ahead`)."""
 
 REFUSAL_FIELDS = {
     "outside-term": "date",
@@ -87,8 +91,15 @@ class Target(Protocol):
         """The chunk's rows checked into payloads to sign (header checked before)."""
         ...
 
-    async def register(self, kind: ImportType, rows: Sequence[SignedRow]) -> RegisteredChunk:
+    async def register(
+        self, kind: ImportType, rows: Sequence[SignedRow], ahead: Ahead | None = None
+    ) -> RegisteredChunk:
         """The chunk's statements registered, atomically (refused rows set aside)."""
+        ...
+
+    def verify_ahead(self, rows: Sequence[SignedRow]) -> Ahead | None:
+        """Start verifying a chunk while the one before it is registered (None: the
+        target verifies when it registers)."""
         ...
 
 
@@ -108,14 +119,26 @@ class LocalTarget:
 
     async def prepare(self, table: Table, kind: ImportType) -> Prepared:
         """See :class:`Target`."""
-        validated = await prepare_chunk(self.service, table, kind, self.salts, header=False)
+        validated = await prepare_chunk(
+            self.service, table, kind, self.salts, self.pool, header=False
+        )
         return Prepared([PreparedRow(*r) for r in prepared_rows(validated)], validated.errors)
 
-    async def register(self, kind: ImportType, rows: Sequence[SignedRow]) -> RegisteredChunk:
+    async def register(
+        self, kind: ImportType, rows: Sequence[SignedRow], ahead: Ahead | None = None
+    ) -> RegisteredChunk:
         """See :class:`Target`."""
-        done = await register_chunk(self.service, rows, self.salts, self.pool, self._attest)
+        verified = await ahead if ahead is not None else None
+        done = await register_chunk(
+            self.service, rows, self.salts, self.pool, self._attest, verified
+        )
         registered = [(row, r.index, r.existed) for row, r in done.registered]
         return RegisteredChunk(registered, done.refused, done.errors, done.identities)
+
+    def verify_ahead(self, rows: Sequence[SignedRow]) -> Ahead | None:
+        """See :class:`Target`: on this registry's workers, while it registers the chunk
+        before (the sequencer then only admits it)."""
+        return asyncio.ensure_future(verify_chunk(self.service, self.pool, rows))
 
     def _attest(self, statements: Sequence[bytes]) -> list[bytes]:
         """Signed by the rows' signer if its role may attest, else by the operator's admin key."""
@@ -176,19 +199,20 @@ async def run_chunks(
 ) -> Tally:
     """Import ``job``'s file through ``target``, skipping the chunks ``state`` has done.
 
-    Pipelined: while one chunk is being registered, the next is read, prepared
-    and signed (the signing workers and the registry work at the same time).
+    Pipelined: while one chunk is being registered, the next is read, prepared,
+    signed and (locally) verified (the workers and the sequencer work at the same time).
     Chunks are still registered, and recorded, one after the other, in order.
     """
     private = _private_bytes(job.signer)
     registering: asyncio.Task[None] | None = None
+    verifying: Ahead | None = None
 
     async def register(
-        number: int, size: int, errors: list[RowError], signed: list[SignedRow]
+        number: int, size: int, errors: list[RowError], signed: list[SignedRow], ahead: Ahead | None
     ) -> None:
         line: dict[str, Any] = {"rows": size, "registered": [], "identities": 0}
         if signed:
-            done = await target.register(job.kind, signed)
+            done = await target.register(job.kind, signed, ahead)
             line["registered"] = [list(r) for r in done.registered]
             line["identities"] = done.identities
             errors += done.errors + [refused_error(headers, row, r) for row, r in done.refused]
@@ -217,10 +241,11 @@ async def run_chunks(
                         SignedRow(r.row, s, r.nip, r.name)
                         for r, s in zip(prepared.rows, statements, strict=True)
                     ]
+                    verifying = target.verify_ahead(signed)  # while the chunk before registers
                 if registering is not None:
                     await registering
-                work = register(number, len(table.rows), list(prepared.errors), signed)
-                registering = asyncio.create_task(work)
+                work = register(number, len(table.rows), list(prepared.errors), signed, verifying)
+                registering, verifying = asyncio.create_task(work), None
             if registering is not None:
                 await registering
                 registering = None
@@ -229,4 +254,8 @@ async def run_chunks(
             registering.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await registering
+        if verifying is not None:  # a chunk verified but never sent
+            verifying.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await verifying
     return state.tally

@@ -1,5 +1,8 @@
 """A bulk import's cryptography on every core: signing and verifying in worker processes.
 
+(And the checking of a chunk's rows, :meth:`CryptoPool.call`: whatever of an
+import needs no log is kept off the process that sequences it.)
+
 One Ed25519 signature (and the deterministic CBOR under it) per row to sign,
 one verification per row to register: the dear, independent part of an
 import.  Python runs one core per process, so :class:`CryptoPool` cuts a
@@ -79,6 +82,20 @@ class CryptoPool:
         calls = [functools.partial(work, *args, part) for part in slices]
         done = await asyncio.gather(*(loop.run_in_executor(pool, call) for call in calls))
         return [answer for part in done for answer in part]
+
+    async def call(self, work: Callable[..., R], *args: Any, **kwargs: Any) -> R:
+        """``work(*args, **kwargs)`` in one worker process (here, without workers).
+
+        For the rest of a chunk's work that needs no log: checking its rows
+        (:func:`registry.records.bulk.validate_table`), which then overlaps the
+        sequencer's registration of the chunk before it instead of competing
+        with it for the sequencing process.  ``work`` and its arguments must pickle.
+        """
+        pool = self._pool()
+        if pool is None:
+            return work(*args, **kwargs)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(pool, functools.partial(work, *args, **kwargs))
 
     async def sign(self, private_key: bytes, issuer: str, jobs: Sequence[SignJob]) -> list[bytes]:
         """The statements of ``jobs``, in order, signed on every worker."""

@@ -72,13 +72,23 @@ def field_errors(
     return errors
 
 
+_DATE_FIELDS: dict[type[Any], tuple[str, ...]] = {}
+
+
 def date_fields(struct: type[Any]) -> tuple[str, ...]:
-    """The names of ``struct``'s ISO-date fields (checked against the calendar, too)."""
-    return tuple(
-        f.name
-        for f in _info(struct).fields
-        if any(getattr(t, "pattern", None) == DATE_PATTERN for t in _options(f.type))
-    )
+    """The names of ``struct``'s ISO-date fields (checked against the calendar, too).
+
+    Worked out once per Struct: every statement registered asks (a walk of the
+    Struct's fields cost more than msgspec's whole conversion of the payload).
+    """
+    found = _DATE_FIELDS.get(struct)
+    if found is None:
+        found = _DATE_FIELDS[struct] = tuple(
+            f.name
+            for f in _info(struct).fields
+            if any(getattr(t, "pattern", None) == DATE_PATTERN for t in _options(f.type))
+        )
+    return found
 
 
 def control_errors(struct: type[Any], payload: Mapping[str, Any]) -> list[FieldError]:

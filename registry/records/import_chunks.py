@@ -76,15 +76,22 @@ async def prepare_chunk(
     table: Table,
     kind: ImportType,
     salts: StableSalts,
+    pool: CryptoPool,
     *,
     header: bool,
 ) -> Validated:
-    """``table``'s rows checked into payloads (with stable commitments) and errors."""
-    enrolled = service.signers()
+    """``table``'s rows checked into payloads (with stable commitments) and errors, in one
+    of ``pool``'s worker processes (the checks need the PPKs' keys, not the log)."""
+    ppks = [k for k in service.signers() if k.role == "ppk" and k.revoked_at is None]
+    if kind != "recommendation":
+        ppks = []  # only recommendations name a PPK by NIP
     nips = await service.identities.nips_of(
-        [k.nip_commitment for k in enrolled if k.nip_commitment is not None]
+        [k.nip_commitment for k in ppks if k.nip_commitment is not None]
     )
-    return validate_table(table, kind, enrolled=enrolled, nips=nips, salts=salts, header=header)
+    ppks = [k for k in ppks if k.nip or k.nip_commitment in nips]
+    return await pool.call(
+        validate_table, table, kind, enrolled=ppks, nips=nips, salts=salts, header=header
+    )
 
 
 PreparedRow = tuple[int, dict[str, Any], int | None, str | None, str | None]
@@ -107,10 +114,20 @@ def _kid(statement: bytes) -> bytes | None:
     return parsed.value.kid if parsed.ok and parsed.value is not None else None
 
 
-async def _verified(
+Verified = tuple[list[Statement | None], dict[int, RegistrationRefused]]
+"""A chunk's statements verified (None: the registrar will), and refusals by position."""
+
+
+async def verify_chunk(
     service: RegistryService, pool: CryptoPool, rows: Sequence[SignedRow]
-) -> tuple[list[Statement | None], dict[int, RegistrationRefused]]:
-    """Each row's statement verified on every core (None: the registrar will), and refusals."""
+) -> Verified:
+    """Each row's statement verified on every core (None: the registrar will), and refusals.
+
+    Needs no log: a chunk may be verified while the one before it is being
+    registered (:func:`register_chunk`'s ``ahead``).  The registrar still
+    checks, when it admits each statement, that its key is the one enrolled
+    under its kid then (a key revoked meanwhile refuses the row).
+    """
     kids = {k for k in {_kid(rows[0].statement)} if k is not None} if rows else set()
     keys = {k: key for k in kids if (key := service.registrar.lookup(k)) is not None}
     verdicts = await pool.verify([r.statement for r in rows], keys)
@@ -150,11 +167,13 @@ async def register_chunk(
     salts: StableSalts,
     pool: CryptoPool,
     attester: Attester,
+    ahead: Verified | None = None,
 ) -> ChunkOutcome:
     """Register ``rows``' statements in one transaction; refused rows are set aside and the
-    others registered in one transaction again (see the module)."""
+    others registered in one transaction again (see the module).  ``ahead``: what
+    :func:`verify_chunk` made of ``rows`` already (else they are verified here)."""
     outcome = ChunkOutcome()
-    verified, refused = await _verified(service, pool, rows)
+    verified, refused = ahead if ahead is not None else await verify_chunk(service, pool, rows)
     people, outcome.errors = _people(salts, rows, verified)
     wrong = {e.row for e in outcome.errors}
     live = [p for p in range(len(rows)) if p not in refused and rows[p].row not in wrong]

@@ -377,7 +377,9 @@ def _parse(payload: Mapping[str, Any], known: list[FieldError], *, logged: bool 
     struct = RECORD_TYPES[kind]
     if not known:
         try:
-            record = cast(Record, msgspec.convert(payload, type=Record, strict=True))
+            # The Struct of its type, not the union Record: msgspec works out a union's
+            # decoder again at every call (about 25 times the conversion itself).
+            record = cast(Record, msgspec.convert(payload, type=struct, strict=True))
         except msgspec.ValidationError:
             pass  # list every bad field below, not only msgspec's first
         else:

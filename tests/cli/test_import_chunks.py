@@ -6,6 +6,7 @@ import asyncio
 import csv
 import hashlib
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +16,17 @@ from click.testing import CliRunner
 
 from registry.cli import import_state
 from registry.cli.import_state import state_path
-from registry.cli.imports import import_command
+from registry.cli.imports import import_command, sign_rows
 from registry.config import Settings
+from registry.records.bulk import validate_table
+from registry.records.bulk_crypto import CryptoPool
+from registry.records.import_chunks import SignedRow, prepared_rows, register_chunk, verify_chunk
 from registry.records.operator import open_keys
+from registry.records.salts import StableSalts
 from registry.records.service import RegistryService
+from registry.records.spreadsheet import read_table
 from registry.store.repository import Store
+from tests.api.helpers import NOW_S, Registry
 from tests.cli import test_imports
 from tests.cli.servers import registry_env, serving, spawn, stop
 from tests.cli.test_imports import (
@@ -31,6 +38,7 @@ from tests.cli.test_imports import (
 )
 
 cli_env = test_imports.cli_env
+registry = test_imports.registry
 """An initialised registry with a recommender and a PPK enrolled (the fixture of test_imports)."""
 
 
@@ -245,3 +253,86 @@ def test_the_import_api_refuses_an_unsigned_request_and_a_body_that_is_not_the_s
         assert other.json()["type"].endswith("bad-import-body")
         wrong_role = client.post(path, content=body, headers=signed)  # kasn signs no follow-ups
         assert wrong_role.status_code == 403, wrong_role.json()
+
+
+def _signed_chunk(registry: Registry, salts: StableSalts) -> list[SignedRow]:
+    """The rows of ``recommendation_rows`` checked and signed by the recommender, as a chunk."""
+    data = csv_file([HEADER, *recommendation_rows()])
+    validated = validate_table(
+        read_table("r.csv", data, "recommendation"),
+        "recommendation",
+        enrolled=registry.service.directory.all(),
+        nips=test_imports.nips_of(registry),
+        salts=salts,
+    )
+    statements = sign_rows(validated.rows, registry.signer("kasn"), "kasn", issued_at=NOW_S)
+    return [
+        SignedRow(row, statement, nip, name)
+        for (row, _, _, nip, name), statement in zip(
+            prepared_rows(validated), statements, strict=True
+        )
+    ]
+
+
+def _no_attestation(statements: Sequence[bytes]) -> list[bytes]:
+    raise AssertionError("rows signed now need no attestation")
+
+
+def _verified_ahead_then_registered(registry: Registry, meanwhile: Any = None) -> Any:
+    """The chunk verified (verify_chunk), ``meanwhile`` run, then the chunk registered with
+    those verdicts (register_chunk's ``ahead``); its outcome."""
+    salts = StableSalts(b"k" * 32)
+    rows = _signed_chunk(registry, salts)
+    pool = CryptoPool(workers=0)
+
+    async def work(service: RegistryService) -> Any:
+        ahead = await verify_chunk(service, pool, rows)
+        assert ahead[1] == {}  # every statement verified with the key enrolled then
+        if meanwhile is not None:
+            await meanwhile(service)
+        return await register_chunk(service, rows, salts, pool, _no_attestation, ahead)
+
+    return test_imports.on_app(registry, work)
+
+
+def test_a_chunk_verified_ahead_registers_as_one_verified_when_registered(
+    registry: Registry,
+) -> None:
+    # the local import verifies a chunk while the one before it registers (verify_chunk),
+    # and hands the verdicts to register_chunk: the same entries as verifying there
+    done = _verified_ahead_then_registered(registry)
+    assert [(row, r.index, r.existed) for row, r in done.registered] == [
+        (2, 4, False),
+        (3, 5, False),
+        (4, 6, False),
+    ]
+    assert done.refused == []
+    assert done.identities == 3
+
+
+def test_a_key_revoked_after_its_chunk_was_verified_ahead_refuses_every_row(
+    registry: Registry,
+) -> None:
+    # verified ahead with the recommender's key, which is revoked before the chunk is
+    # registered: the registrar checks the key in force when it admits, so nothing stands
+    kid = registry.signer("kasn").kid
+    revocation = {
+        "type": "key-revocation",
+        "kid": kid,
+        "reason": "diganti",
+        "effective": "2024-01-01",
+    }
+    before = registry.client.get("/health").json()["size"]
+
+    async def revoke(service: RegistryService) -> None:
+        await service.register(registry.operator.admin.sign_statement(revocation, "op", NOW_S))
+
+    done = _verified_ahead_then_registered(registry, revoke)
+    assert done.registered == []
+    assert [(row, r.code) for row, r in done.refused] == [
+        (2, "revoked-key"),
+        (3, "revoked-key"),
+        (4, "revoked-key"),
+    ]
+    assert done.identities == 0
+    assert registry.client.get("/health").json()["size"] == before + 1  # the revocation alone

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import hashlib
@@ -393,3 +394,25 @@ def test_a_wrong_sheet() -> None:
         read_table("r.xlsx", data, "recommendation")
     named = read_table("r.xlsx", data, "recommendation", sheet="Lain")
     assert named.header == ["c"]
+
+
+def test_a_chunk_checked_in_a_worker_process_is_checked_as_here() -> None:
+    # prepare_chunk checks a chunk's rows in one of the pool's processes (off the sequencer):
+    # the same rows, payloads, identities and errors (worded in both languages) as here
+    from registry.records.bulk_crypto import CryptoPool
+    from registry.records.salts import StableSalts
+
+    lines = (HEADER, row(), row(nip_asn="12345"), row(nomor_kasus="R-002/KASN/2024"), row())
+    options: dict[str, Any] = {"today": TODAY, "salts": StableSalts(b"s" * 32)}
+    here = validate_table(table(*lines), "recommendation", **options)
+    pool = CryptoPool(workers=1)
+    try:
+        there = asyncio.run(pool.call(validate_table, table(*lines), "recommendation", **options))
+    finally:
+        pool.close()
+    assert there.rows == here.rows
+    assert len(here.rows) == 2
+    assert there.identities == here.identities
+    assert there.errors == here.errors
+    assert len(here.errors) == 2
+    assert [e.reason_in("id") for e in there.errors] == [e.reason_in("id") for e in here.errors]

@@ -200,3 +200,22 @@ def test_any_bad_record_is_said_from_the_catalogs_in_both_languages(
             text = error.message().render(lang)
             assert not re.search(r"\{[a-z_]+\}", text), text  # every field filled
             assert "schema." not in text, text
+
+
+def test_each_record_type_parses_to_its_own_struct_not_another_of_the_union() -> None:
+    # parse_record converts to the Struct its "type" names (not the union of every record):
+    # every type still comes back as its own class, and a payload of one type with another's
+    # fields is refused, not read as the other
+    pact = parse_record(pact_payload())
+    assert type(pact) is RECORD_TYPES["pact"]
+    with pytest.raises(RecordError, match="unknown field"):
+        parse_record({**pact_payload(), "type": "recommendation"})
+
+
+def test_a_day_not_in_the_calendar_is_refused_every_time_not_only_the_first() -> None:
+    # the date fields of a Struct are worked out once, then remembered: the second and later
+    # payloads of that type are checked against the calendar all the same
+    for _ in range(3):
+        with pytest.raises(RecordError, match="date"):
+            parse_record(pact_payload(date="2024-02-30"))
+    assert parse_record(pact_payload(date="2024-02-29"))
