@@ -1,6 +1,7 @@
 """Build a realistic log of N entries into a database, for the scale benchmark (bench_scale.py).
 
     python bench/gen_log.py --entries 100000 --home /tmp/s100k [--database-url URL] [--workers N]
+    python bench/gen_log.py --direct --entries 10000000 --home /tmp/scale/10000000 --workers 2
 
 The log starts as the demo does (`registry demo`: 8,128 statements of the
 articles' history, its templates, offices, reports, recommendations,
@@ -23,7 +24,11 @@ admits each one (its policy, its signatures, receipts and checkpoints), so
 the log is valid by construction: ``registry audit`` and every verifier accept
 it.  The statements are history (dated from 2024): the registry is given a
 maximum statement age long enough to take them.  About 1,800 entries a second
-on a quiet core of this machine, 310 to 370 under a load average of 14.  Enforcement steps are left
+on a quiet core of this machine, 310 to 370 under a load average of 14.  With
+``--direct`` the cycles are written straight to the store instead
+(``gen_log_direct.py``: the same statements and rows, without the admission
+policy; a test checks they are the same rows).  ``--no-demo`` starts the log
+with only the templates and elections the cycles cite.  Enforcement steps are left
 out of the synthetic part (their order rules need the overdue history the
 demo models); the demo part has them.  Running it again on the same home
 goes on from where the log is.  Prints progress and the rate; asserts nothing.
@@ -40,6 +45,7 @@ import multiprocessing
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +57,7 @@ from registry.config import Settings
 from registry.demo import data
 from registry.demo.elections import ELECTIONS as DEMO_ELECTIONS
 from registry.demo.load import load_demo
-from registry.records.bootstrap import initialise
+from registry.records.bootstrap import initialise, stored_meta
 from registry.records.operator import OperatorKeys, open_keys
 from registry.records.service import RegistryService
 from registry.signing.cose import CoseSigner
@@ -121,17 +127,10 @@ def authorities(admin: CoseSigner, prelude: bool = False) -> list[bytes]:
             payload = {"type": "template", "kind": kind, "title": title, "language": "id"}
             statements.append(admin.sign_statement(payload | {"text": text}, "operator", T0))
         regions = sorted({r.name for r in data.REGENCIES})
-        for name, kind, title, voting, start, end, _ in ELECTION_ROWS:
-            election = {
-                "type": "election",
-                "kind": kind,
-                "name": name,
-                "title": title,
-                "voting_day": voting,
-                "campaign_start": start,
-                "campaign_end": end,
-                "regions": ["national"] if kind == "pemilu" else regions,
-            }
+        fields = ("name", "kind", "title", "voting_day", "campaign_start", "campaign_end")
+        for row in ELECTION_ROWS:
+            election: dict[str, Any] = {"type": "election", **dict(zip(fields, row, strict=False))}
+            election["regions"] = ["national"] if election["kind"] == "pemilu" else regions
             statements.append(admin.sign_statement(election, "operator", T0))
     statements += [
         admin.sign_statement(
@@ -305,19 +304,28 @@ def cycles_to(size: int, first: int, entries: int) -> tuple[int, int]:
     return (size - first) // CYCLE, max(0, -(-(entries - size) // CYCLE))
 
 
-async def grow(
-    settings: Settings,
-    keys: OperatorKeys,
-    entries: int,
-    workers: int,
-    prelude: bool = False,
-    clock: Clock | None = None,
-) -> None:
+@dataclass(frozen=True)
+class Growth:
+    """What to grow: the registry of ``settings`` to at least ``entries`` entries, the
+    statements signed on ``workers`` processes, with the registry's clock ``clock``
+    (default: the wall clock); ``prelude``: the log has no demo (see :func:`authorities`)."""
+
+    settings: Settings
+    keys: OperatorKeys
+    entries: int
+    workers: int
+    prelude: bool = False
+    clock: Clock | None = None
+
+
+async def grow(growth: Growth) -> None:
     """Register synthetic cycles until the log holds at least ``entries`` (whole cycles).
 
     The clients' side (building and signing each statement) runs in ``workers``
     processes, ahead of the registry, which admits chunk after chunk in this one.
     """
+    settings, keys, entries, workers = growth.settings, growth.keys, growth.entries, growth.workers
+    prelude, clock = growth.prelude, growth.clock
     service = await RegistryService.open(settings, keys)
     if clock is not None:
         service.registrar.clock_ms = clock
@@ -363,27 +371,22 @@ async def generate(
     """
     home.mkdir(parents=True, exist_ok=True)
     settings = settings_for(home, database_url)
-    await initialise(settings)
-    keys = open_keys(settings.data_dir, PASSPHRASE, ORIGIN)
     started = time.perf_counter()
-    if demo:
+    # a log the cycles began in is past its start (and opening it twice more takes minutes)
+    begun = (await stored_meta(settings, MARKER))[0] is not None
+    if not begun:
+        await initialise(settings)
+    keys = open_keys(settings.data_dir, PASSPHRASE, ORIGIN)
+    if demo and not begun:
         await load_demo(settings, only_if_empty=True, now=DEMO_NOW)
         print(f"demo loaded in {time.perf_counter() - started:.1f} s")
+    growth = Growth(settings, keys, entries, workers, prelude=not demo, clock=clock)
     if direct:
         from gen_log_direct import grow_direct  # noqa: PLC0415 (it imports this module)
 
-        await grow_direct(
-            settings,
-            keys,
-            entries,
-            workers,
-            prelude=not demo,
-            clock=clock,
-            floor_rows=floor_rows,
-            verify_every=verify_every,
-        )
+        await grow_direct(growth, floor_rows=floor_rows, verify_every=verify_every)
     else:
-        await grow(settings, keys, entries, workers, prelude=not demo, clock=clock)
+        await grow(growth)
     print(f"{entries:,} entries in {time.perf_counter() - started:.1f} s")
     return settings
 

@@ -42,6 +42,8 @@ from collections.abc import Callable
 from multiprocessing.pool import AsyncResult
 from pathlib import Path
 
+import cbor2
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench_import_chunks import crypto_floor
@@ -51,9 +53,10 @@ from gen_log import (
     MARKER,
     ORIGIN,
     PASSPHRASE,
-    Clock,
+    Growth,
     begin,
     cycle,
+    cycles_to,
     office,
     signer,
 )
@@ -61,14 +64,14 @@ from gen_log import (
 from registry.config import Settings
 from registry.log.state import LogState
 from registry.records.entries import batch_rows
-from registry.records.operator import OperatorKeys, open_keys
+from registry.records.operator import open_keys
 from registry.records.policy import Admission, key_change_of
 from registry.records.schemas import Enrolment, KeyRevocation, parse_record
 from registry.records.service import RegistryService
 from registry.records.startup import Pinning, checkpoint_pin, load_log
 from registry.signing.cose import CoseSigner
 from registry.store.repository import Store
-from registry.verify.cose import parse_sign1
+from registry.verify.cose import HEADER_KID
 from registry.verify.statement import Statement, read_verified_statement, verify_statement
 
 Signed = list[tuple[Statement, Admission]]
@@ -107,10 +110,9 @@ def admitted(
     if verify:
         verdict = verify_statement(raw, lambda kid: keys[kid][0] if kid in keys else None)
     else:
-        parsed = parse_sign1(raw, "signed statement")
-        if parsed.value is None:
-            raise ValueError(f"entry {idx}: {parsed.reason} {parsed.detail}")
-        verdict = read_verified_statement(raw, keys[parsed.value.kid][0])
+        # the kid only, to name the key (read_verified_statement parses it all, strictly)
+        kid = cbor2.loads(cbor2.loads(raw).value[0])[HEADER_KID]
+        verdict = read_verified_statement(raw, keys[kid][0])
     if not verdict.ok or verdict.value is None:
         raise ValueError(f"entry {idx}: {verdict.reason} {verdict.detail}")
     statement = verdict.value
@@ -158,24 +160,16 @@ async def write_chunk(
     return checkpoint.size
 
 
-async def grow_direct(
-    settings: Settings,
-    keys: OperatorKeys,
-    entries: int,
-    workers: int,
-    *,
-    prelude: bool = False,
-    clock: Clock | None = None,
-    floor_rows: int = 0,
-    verify_every: int = 1,
-) -> float:
-    """Write synthetic cycles until the log holds at least ``entries``; entries a second.
+async def grow_direct(growth: Growth, *, floor_rows: int = 0, verify_every: int = 1) -> float:
+    """Write synthetic cycles until the log holds at least ``growth.entries``; entries a
+    second.  One statement in ``verify_every`` is verified (all with 1).
 
-    With ``floor_rows``, the signing floor is measured on ``workers`` processes before
-    and after (``bench_import_chunks.crypto_floor``) and the rate printed against it.
+    With ``floor_rows``, the signing floor is measured on ``growth.workers`` processes
+    before and after (``bench_import_chunks.crypto_floor``) and the rate printed against it.
     """
+    workers = growth.workers
     before = crypto_floor(floor_rows, workers) if floor_rows else 0.0
-    rate = await _grow_direct(settings, keys, entries, workers, prelude, clock, verify_every)
+    rate = await _grow_direct(growth, verify_every)
     if floor_rows:
         after = crypto_floor(floor_rows, workers)
         print(
@@ -187,15 +181,9 @@ async def grow_direct(
     return rate
 
 
-async def _grow_direct(
-    settings: Settings,
-    keys: OperatorKeys,
-    entries: int,
-    workers: int,
-    prelude: bool,
-    clock: Clock | None,
-    verify_every: int,
-) -> float:
+async def _grow_direct(growth: Growth, verify_every: int) -> float:
+    settings, keys, entries, workers = growth.settings, growth.keys, growth.entries, growth.workers
+    prelude, clock = growth.prelude, growth.clock
     now_ms: Callable[[], int] = clock or wall_clock_ms
     store = Store.open(settings.database_url)
     try:
@@ -248,8 +236,7 @@ async def _grow(
     """Sign chunks on ``signing[0]`` processes (verifying one statement in ``signing[1]``)
     and write them in log order."""
     workers, every = signing
-    number = (state.size - first) // CYCLE
-    cycles = max(0, -(-(entries - state.size) // CYCLE))
+    number, cycles = cycles_to(state.size, first, entries)
     per_chunk = CHUNK // CYCLE
     jobs = deque(
         (number + k, min(per_chunk, cycles - k), state.size + k * CYCLE, every)
