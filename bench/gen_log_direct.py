@@ -27,7 +27,8 @@ Chunks of 2,000 entries (20 cycles), as gen_log's batches; at most
 ``2 x workers`` chunks are signed ahead, so memory is the tree (64 bytes an
 entry) and a few chunks, never the log.  Prints progress and the rate beside
 the signing floor (one Ed25519 signature and one verification of a statement
-per entry, on every core) measured in the same run; asserts nothing.
+per entry, on every core) measured in the same run, at its start and every
+million entries; asserts nothing.
 """
 
 from __future__ import annotations
@@ -160,28 +161,64 @@ async def write_chunk(
     return checkpoint.size
 
 
+class Pace:
+    """The build's rate over stretches of ``every`` entries, each beside the signing floor
+    (``bench_import_chunks.crypto_floor`` on ``workers`` processes, ``rows`` rows) measured
+    at its start, while nothing else of the build runs: the machine's load moves."""
+
+    def __init__(self, rows: int, workers: int, every: int = 1_000_000) -> None:
+        self.rows, self.workers, self.every = rows, workers, every
+        self.floor, self.floors = 0.0, list[float]()
+        self.since, self.at = time.perf_counter(), 0
+
+    def begin(self, size: int) -> None:
+        """Start a stretch at log size ``size`` (measuring the floor first)."""
+        if self.rows:
+            self.floor = crypto_floor(self.rows, self.workers)
+            self.floors.append(self.floor)
+            print(
+                f"{time.strftime('%H:%M:%S')} signing floor: {self.floor:,.0f} rows/s on"
+                f" {self.workers} processes (sign + verify + hashing), load"
+                f" {os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
+        self.since, self.at = time.perf_counter(), size
+
+    def due(self, size: int) -> bool:
+        """Whether the stretch is over (then the build pauses to measure the floor)."""
+        return self.rows > 0 and size - self.at >= self.every
+
+    def end(self, size: int) -> None:
+        """Print the stretch's rate and its ratio to its floor."""
+        rate = (size - self.at) / max(time.perf_counter() - self.since, 1e-9)
+        ratio = f", {rate / self.floor:.2f} of the floor" if self.floor else ""
+        print(
+            f"{time.strftime('%H:%M:%S')} entries {self.at:,} to {size:,}: {rate:,.0f}/s{ratio},"
+            f" load {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
+
+
 async def grow_direct(growth: Growth, *, floor_rows: int = 0, verify_every: int = 1) -> float:
     """Write synthetic cycles until the log holds at least ``growth.entries``; entries a
     second.  One statement in ``verify_every`` is verified (all with 1).
 
-    With ``floor_rows``, the signing floor is measured on ``growth.workers`` processes
-    before and after (``bench_import_chunks.crypto_floor``) and the rate printed against it.
+    With ``floor_rows``, the signing floor is measured (:class:`Pace`) at the start and
+    every million entries, and each stretch's rate printed against it.
     """
-    workers = growth.workers
-    before = crypto_floor(floor_rows, workers) if floor_rows else 0.0
-    rate = await _grow_direct(growth, verify_every)
-    if floor_rows:
-        after = crypto_floor(floor_rows, workers)
+    pace = Pace(floor_rows, growth.workers)
+    rate = await _grow_direct(growth, verify_every, pace)
+    if pace.floors:
         print(
-            f"rate {rate:,.0f} entries/s; signing floor on {workers} processes {before:,.0f}/s"
-            f" before, {after:,.0f}/s after: {rate / before:.2f} and {rate / after:.2f} of it;"
-            f" load {os.getloadavg()}",
+            f"rate {rate:,.0f} entries/s; signing floor {min(pace.floors):,.0f} to"
+            f" {max(pace.floors):,.0f}/s: {rate / max(pace.floors):.2f} to"
+            f" {rate / min(pace.floors):.2f} of it; load {os.getloadavg()}",
             flush=True,
         )
     return rate
 
 
-async def _grow_direct(growth: Growth, verify_every: int) -> float:
+async def _grow_direct(growth: Growth, verify_every: int, pace: Pace) -> float:
     settings, keys, entries, workers = growth.settings, growth.keys, growth.entries, growth.workers
     prelude, clock = growth.prelude, growth.clock
     now_ms: Callable[[], int] = clock or wall_clock_ms
@@ -213,8 +250,9 @@ async def _grow_direct(growth: Growth, verify_every: int) -> float:
             took = time.perf_counter() - started
             print(f"log of {state.size:,} loaded and checked in {took:.1f} s", flush=True)
             try:
+                signing = (workers, verify_every)
                 return await _grow(
-                    store, state, pinning, settings, first, entries, (workers, verify_every), now_ms
+                    store, state, pinning, settings, first, entries, signing, now_ms, pace
                 )
             finally:
                 if pinning is not None:
@@ -232,6 +270,7 @@ async def _grow(
     entries: int,
     signing: tuple[int, int],
     now_ms: Callable[[], int],
+    pace: Pace,
 ) -> float:
     """Sign chunks on ``signing[0]`` processes (verifying one statement in ``signing[1]``)
     and write them in log order."""
@@ -245,14 +284,20 @@ async def _grow(
     started, at_start, last_print = time.perf_counter(), state.size, 0.0
     context = multiprocessing.get_context("fork")
     with context.Pool(workers, _start_worker, (settings.data_dir,)) as pool:
+        pace.begin(state.size)
         ahead: deque[AsyncResult[Signed]] = deque()
         while jobs or ahead:
-            while jobs and len(ahead) < 2 * workers:
+            pausing = pace.due(state.size)
+            while jobs and not pausing and len(ahead) < 2 * workers:
                 ahead.append(pool.apply_async(_signed_chunk, (jobs.popleft(),)))
+            if not ahead:  # a stretch is over and written: measure the floor again
+                pace.end(state.size)
+                pace.begin(state.size)
+                continue
             chunk = await asyncio.get_running_loop().run_in_executor(None, ahead.popleft().get)
             size = await write_chunk(store, state, pinning, chunk, now_ms())
             elapsed = time.perf_counter() - started
-            if elapsed - last_print >= 10 or not (jobs or ahead):
+            if elapsed - last_print >= 30 or not (jobs or ahead):
                 last_print = elapsed
                 rate = (size - at_start) / elapsed
                 left = (entries - size) / rate if rate else 0
@@ -261,5 +306,6 @@ async def _grow(
                     f" {left / 60:,.1f} min to go, load {os.getloadavg()[0]:.1f}",
                     flush=True,
                 )
+        pace.end(state.size)
     elapsed = time.perf_counter() - started
     return (state.size - at_start) / elapsed if elapsed else 0.0
