@@ -1,6 +1,7 @@
 """Build a realistic log of N entries into a database, for the scale benchmark (bench_scale.py).
 
     python bench/gen_log.py --entries 100000 --home /tmp/s100k [--database-url URL] [--workers N]
+    python bench/gen_log.py --direct --entries 10000000 --home /tmp/scale/10000000 --workers 2
 
 The log starts as the demo does (`registry demo`: 8,128 statements of the
 articles' history, its templates, offices, reports, recommendations,
@@ -23,7 +24,11 @@ admits each one (its policy, its signatures, receipts and checkpoints), so
 the log is valid by construction: ``registry audit`` and every verifier accept
 it.  The statements are history (dated from 2024): the registry is given a
 maximum statement age long enough to take them.  About 1,800 entries a second
-on a quiet core of this machine, 310 to 370 under a load average of 14.  Enforcement steps are left
+on a quiet core of this machine, 310 to 370 under a load average of 14.  With
+``--direct`` the cycles are written straight to the store instead
+(``gen_log_direct.py``: the same statements and rows, without the admission
+policy; a test checks they are the same rows).  ``--no-demo`` starts the log
+with only the templates and elections the cycles cite.  Enforcement steps are left
 out of the synthetic part (their order rules need the overdue history the
 demo models); the demo part has them.  Running it again on the same home
 goes on from where the log is.  Prints progress and the rate; asserts nothing.
@@ -34,11 +39,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import functools
 import hashlib
 import multiprocessing
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -48,8 +55,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from registry.config import Settings
 from registry.demo import data
+from registry.demo.elections import ELECTIONS as DEMO_ELECTIONS
 from registry.demo.load import load_demo
-from registry.records.bootstrap import initialise
+from registry.records.bootstrap import initialise, stored_meta
 from registry.records.operator import OperatorKeys, open_keys
 from registry.records.service import RegistryService
 from registry.signing.cose import CoseSigner
@@ -59,10 +67,14 @@ PASSPHRASE = "bench scale passphrase"
 DEMO_NOW = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
 CYCLE = 100
 CHUNK = 2_000
+MARKER = "bench-scale"
+"""The ``registry_meta`` name of the index where the synthetic cycles start."""
 T0 = 1_704_067_200  # 2024-01-01 UTC: the synthetic statements' issue times start here
 PACT_SHA256 = hashlib.sha256(data.PACT_TEXT.encode()).digest()
 DECLARATION_SHA256 = hashlib.sha256(data.DECLARATION_TEXT.encode()).digest()
 ELECTIONS = ("pemilu-2024", "pilkada-2024")
+ELECTION_ROWS = [row for row in DEMO_ELECTIONS if row[0] in ELECTIONS]
+"""The demo's rows of the two elections the cycles cite (registered by the prelude)."""
 HISTORY_HOURS = 24 * 365 * 100
 """The log is history (statements dated from 2024 on): the registry is told to take it."""
 
@@ -78,6 +90,7 @@ def settings_for(home: Path, database_url: str | None = None) -> Settings:
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def signer(label: str) -> CoseSigner:
     """The synthetic key named ``label`` (the same in every run)."""
     seed = hashlib.sha256(f"bench-scale {label}".encode()).digest()
@@ -101,9 +114,25 @@ def enrolment(key: CoseSigner, role: str, name: str, instansi: str, **extra: Any
     return payload
 
 
-def authorities(admin: CoseSigner) -> list[bytes]:
-    """Enrolments of the synthetic part's Bawaslu and recommending authority keys."""
-    return [
+def authorities(admin: CoseSigner, prelude: bool = False) -> list[bytes]:
+    """Enrolments of the synthetic part's Bawaslu and recommending authority keys; with
+    ``prelude`` (a log without the demo) first the templates and elections the cycles cite."""
+    statements = []
+    if prelude:
+        templates = (
+            ("pact", data.PACT_TITLE, data.PACT_TEXT),
+            ("declaration", data.DECLARATION_TITLE, data.DECLARATION_TEXT),
+        )
+        for kind, title, text in templates:
+            payload = {"type": "template", "kind": kind, "title": title, "language": "id"}
+            statements.append(admin.sign_statement(payload | {"text": text}, "operator", T0))
+        regions = sorted({r.name for r in data.REGENCIES})
+        fields = ("name", "kind", "title", "voting_day", "campaign_start", "campaign_end")
+        for row in ELECTION_ROWS:
+            election: dict[str, Any] = {"type": "election", **dict(zip(fields, row, strict=False))}
+            election["regions"] = ["national"] if election["kind"] == "pemilu" else regions
+            statements.append(admin.sign_statement(election, "operator", T0))
+    statements += [
         admin.sign_statement(
             enrolment(signer("bawaslu"), "bawaslu", "Bawaslu Sintetis", "Bawaslu RI"),
             "operator",
@@ -115,13 +144,18 @@ def authorities(admin: CoseSigner) -> list[bytes]:
             T0,
         ),
     ]
+    return statements
+
+
+def office(number: int) -> tuple[str, str]:
+    """The instansi of synthetic regency ``number`` and its province."""
+    regency = data.REGENCIES[number % len(data.REGENCIES)]
+    return f"Pemerintah {regency.name} {number // len(data.REGENCIES) + 1}", regency.province
 
 
 def cycle(admin: CoseSigner, number: int, base: int) -> Iterator[bytes]:
     """The 100 statements of synthetic regency ``number``, the first at log index ``base``."""
-    regency = data.REGENCIES[number % len(data.REGENCIES)]
-    instansi = f"Pemerintah {regency.name} {number // len(data.REGENCIES) + 1}"
-    province = regency.province
+    instansi, province = office(number)
     ppk = signer(f"ppk {number}")
     asn = [signer(f"asn {number} {i}") for i in range(6)]
     t = T0 + number * 600
@@ -156,6 +190,7 @@ def cycle(admin: CoseSigner, number: int, base: int) -> Iterator[bytes]:
                 "description": "Membagikan materi kampanye pasangan calon",
                 "place": "Instagram",
                 "date": today,
+                "election": ELECTIONS[r % 2],
             },
             "bawaslu",
             t + 60 + r,
@@ -176,6 +211,7 @@ def cycle(admin: CoseSigner, number: int, base: int) -> Iterator[bytes]:
                 "sanction": ("moral", "medium", "heavy")[r % 3],
                 "deadline": day(t + 14 * 86_400),
                 "report": reports[r],
+                "election": ELECTIONS[r % 2],
             },
             "recommender",
             t + 120 + r,
@@ -250,24 +286,56 @@ def _signed_cycle(job: tuple[int, int]) -> list[bytes]:
     return list(cycle(_WORKER["admin"], *job))
 
 
-async def grow(settings: Settings, keys: OperatorKeys, entries: int, workers: int) -> None:
+Clock = Callable[[], int]
+"""The registry's clock (ms): the wall clock, or a fixed one to compare two builds."""
+
+
+async def begin(service: RegistryService, keys: OperatorKeys, prelude: bool) -> int:
+    """The log index where the synthetic cycles start: registers the authorities (and the
+    ``prelude`` of a log without the demo) through the registry the first time."""
+    marker = await service.get_meta(MARKER)
+    if marker is None:
+        await service.register_atomic(authorities(keys.admin, prelude))
+        await service.put_meta(MARKER, str(service.size))
+        marker = str(service.size)
+    return int(marker)
+
+
+def cycles_to(size: int, first: int, entries: int) -> tuple[int, int]:
+    """(the next cycle's number, how many cycles take a log of ``size`` to ``entries``)."""
+    return (size - first) // CYCLE, max(0, -(-(entries - size) // CYCLE))
+
+
+@dataclass(frozen=True)
+class Growth:
+    """What to grow: the registry of ``settings`` to at least ``entries`` entries, the
+    statements signed on ``workers`` processes, with the registry's clock ``clock``
+    (default: the wall clock); ``prelude``: the log has no demo (see :func:`authorities`)."""
+
+    settings: Settings
+    keys: OperatorKeys
+    entries: int
+    workers: int
+    prelude: bool = False
+    clock: Clock | None = None
+
+
+async def grow(growth: Growth) -> None:
     """Register synthetic cycles until the log holds at least ``entries`` (whole cycles).
 
     The clients' side (building and signing each statement) runs in ``workers``
     processes, ahead of the registry, which admits chunk after chunk in this one.
     """
+    settings, keys, entries, workers = growth.settings, growth.keys, growth.entries, growth.workers
+    prelude, clock = growth.prelude, growth.clock
     service = await RegistryService.open(settings, keys)
+    if clock is not None:
+        service.registrar.clock_ms = clock
     try:
-        marker = await service.get_meta("bench-scale")
-        if marker is None:
-            await service.register_atomic(authorities(keys.admin))
-            await service.put_meta("bench-scale", str(service.size))
-            marker = str(service.size)
-        first = int(marker)
+        first = await begin(service, keys, prelude)
         started, at_start = time.perf_counter(), service.size
-        number = (service.size - first) // CYCLE
+        number, cycles = cycles_to(service.size, first, entries)
         # every cycle is admitted whole (100 entries), so each one's first index is known ahead
-        cycles = max(0, -(-(entries - service.size) // CYCLE))
         jobs = [(number + k, service.size + k * CYCLE) for k in range(cycles)]
         context = multiprocessing.get_context("fork")
         with context.Pool(workers, _start_worker, (settings.data_dir,)) as pool:
@@ -286,17 +354,41 @@ async def grow(settings: Settings, keys: OperatorKeys, entries: int, workers: in
 
 
 async def generate(
-    home: Path, entries: int, database_url: str | None, workers: int = 1
+    home: Path,
+    entries: int,
+    database_url: str | None,
+    workers: int = 1,
+    *,
+    direct: bool = False,
+    demo: bool = True,
+    clock: Clock | None = None,
+    floor_rows: int = 0,
+    verify_every: int = 1,
 ) -> Settings:
-    """Make (or grow) the benchmark registry in ``home`` to at least ``entries`` entries."""
+    """Make (or grow) the benchmark registry in ``home`` to at least ``entries`` entries.
+
+    ``direct``: the synthetic cycles are written straight to the store
+    (``gen_log_direct.py``), not registered; ``demo``: the log starts with the
+    demo (else with the templates and elections the cycles cite, nothing more).
+    """
     home.mkdir(parents=True, exist_ok=True)
     settings = settings_for(home, database_url)
-    await initialise(settings)
-    keys = open_keys(settings.data_dir, PASSPHRASE, ORIGIN)
     started = time.perf_counter()
-    await load_demo(settings, only_if_empty=True, now=DEMO_NOW)
-    print(f"demo loaded in {time.perf_counter() - started:.1f} s")
-    await grow(settings, keys, entries, workers)
+    # a log the cycles began in is past its start (and opening it twice more takes minutes)
+    begun = (await stored_meta(settings, MARKER))[0] is not None
+    if not begun:
+        await initialise(settings)
+    keys = open_keys(settings.data_dir, PASSPHRASE, ORIGIN)
+    if demo and not begun:
+        await load_demo(settings, only_if_empty=True, now=DEMO_NOW)
+        print(f"demo loaded in {time.perf_counter() - started:.1f} s")
+    growth = Growth(settings, keys, entries, workers, prelude=not demo, clock=clock)
+    if direct:
+        from gen_log_direct import grow_direct  # noqa: PLC0415 (it imports this module)
+
+        await grow_direct(growth, floor_rows=floor_rows, verify_every=verify_every)
+    else:
+        await grow(growth)
     print(f"{entries:,} entries in {time.perf_counter() - started:.1f} s")
     return settings
 
@@ -309,8 +401,41 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=int, default=1, help="processes signing the clients' statements"
     )
+    parser.add_argument(
+        "--direct",
+        action="store_true",
+        help="write the synthetic cycles straight to the store (bench/gen_log_direct.py)",
+    )
+    parser.add_argument(
+        "--no-demo",
+        action="store_true",
+        help="start with only the templates and elections the cycles cite, not the demo",
+    )
+    parser.add_argument(
+        "--floor-rows",
+        type=int,
+        default=20_000,
+        help="with --direct: rows of the signing floor measured before and after (0: none)",
+    )
+    parser.add_argument(
+        "--verify-every",
+        type=int,
+        default=1,
+        help="with --direct: verify one statement in N (the others are read; 1: every one)",
+    )
     args = parser.parse_args()
-    asyncio.run(generate(args.home, args.entries, args.database_url, args.workers))
+    asyncio.run(
+        generate(
+            args.home,
+            args.entries,
+            args.database_url,
+            args.workers,
+            direct=args.direct,
+            demo=not args.no_demo,
+            floor_rows=args.floor_rows if args.direct else 0,
+            verify_every=args.verify_every,
+        )
+    )
 
 
 if __name__ == "__main__":
