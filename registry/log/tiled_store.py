@@ -280,6 +280,10 @@ class TiledHashStore:
                 self._cache.move_to_end(tile)
         self._evict(set(keep) | set(checked))
 
+    def trim(self) -> None:
+        """Evict down to the cache's size (after a load that kept more for one computation)."""
+        self._evict(())
+
     def _remember(self, tile: int, levels: list[bytes]) -> None:
         self._cache[tile] = levels
         self._cache.move_to_end(tile)
