@@ -70,6 +70,11 @@ class MemoryHashStore:
     def __init__(self) -> None:
         self._levels: list[bytearray] = []
 
+    @property
+    def levels(self) -> list[bytearray]:
+        """The packed hashes of each level (for readers that index them directly)."""
+        return self._levels
+
     def count(self, level: int) -> int:
         """Return how many hashes level ``level`` holds."""
         levels = self._levels

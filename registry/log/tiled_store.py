@@ -144,19 +144,31 @@ class TiledHashStore:
         return hash_at(found[0], found[1])[0]
 
     def get_many(self, positions: Sequence[tuple[int, int]]) -> list[bytes]:
-        """The hashes at ``positions``; :class:`TilesNeeded` names every tile missing for them."""
+        """The hashes at ``positions``; :class:`TilesNeeded` names every tile missing for them.
+
+        Every proof reads through here: the lookups are inlined (about twice as fast
+        as one :meth:`_where` call per hash).
+        """
         hashes: list[bytes] = []
+        add = hashes.append
         missing: set[int] = set()
-        upper = self._upper
+        upper = self._upper.levels
+        low, base, cache, at = self._low, self._base, self._cache, hash_at
         for level, index in positions:
             if level >= TILE_LEVEL:
-                hashes.append(upper.get(level - TILE_LEVEL, index))
+                add(at(upper[level - TILE_LEVEL], index << 5)[0])
                 continue
-            found = self._where(level, index)
-            if isinstance(found, int):
-                missing.add(found)
-            elif not missing:
-                hashes.append(hash_at(found[0], found[1])[0])
+            shift = TILE_LEVEL - level
+            tile = index >> shift
+            if tile >= base:
+                add(at(low[level], (index - (base << shift)) << 5)[0])
+                continue
+            levels = cache.get(tile)
+            if levels is None:
+                missing.add(tile)
+            else:
+                cache.move_to_end(tile)
+                add(at(levels[level], (index - (tile << shift)) << 5)[0])
         if missing:
             raise TilesNeeded(missing)
         return hashes
@@ -279,6 +291,10 @@ class TiledHashStore:
             if tile in self._cache:
                 self._cache.move_to_end(tile)
         self._evict(set(keep) | set(checked))
+
+    def trim(self) -> None:
+        """Evict down to the cache's size (after a load that kept more for one computation)."""
+        self._evict(())
 
     def _remember(self, tile: int, levels: list[bytes]) -> None:
         self._cache[tile] = levels

@@ -57,15 +57,19 @@ class TreeTiles:
         wanted = {index // TILE_LEAVES for index in leaves}
         if wanted:
             await self._load(tiled, wanted)
-        while True:
-            try:
-                return compute()
-            except TilesNeeded as need:
-                asked = set(need.tiles)
-            if asked <= wanted:  # pragma: no cover - load keeps every tile wanted
-                raise RuntimeError(f"leaf tiles {sorted(asked)} were loaded and are missing")
-            wanted |= asked
-            await self._load(tiled, wanted)
+        try:
+            while True:
+                try:
+                    return compute()
+                except TilesNeeded as need:
+                    asked = set(need.tiles)
+                if asked <= wanted:  # pragma: no cover - load keeps every tile wanted
+                    raise RuntimeError(f"leaf tiles {sorted(asked)} were loaded and are missing")
+                wanted |= asked
+                await self._load(tiled, wanted)
+        finally:
+            if len(wanted) > 1:
+                tiled.trim()  # what was kept past the cache's size for this computation
 
     async def preload(self, leaves: Iterable[int]) -> None:
         """Read the tiles of ``leaves`` into the cache, kept until the next load: for a caller

@@ -211,3 +211,15 @@ def test_a_tree_restored_from_its_tile_roots_is_the_full_tree(
         index = size // 2
         proof = _with_tiles(tree, leaves, partial(tree.inclusion_proof, index, size))[0]
         assert proof == full.inclusion_proof(index, size)
+
+
+def test_tiles_kept_for_one_computation_are_evicted_by_trim() -> None:
+    leaves = _hashes(8 * TILE_LEAVES)
+    tree = _bounded(leaves, 2)
+    store = tree.store
+    assert isinstance(store, TiledHashStore)
+    tiles = {t: b"".join(leaves[t * TILE_LEAVES : (t + 1) * TILE_LEAVES]) for t in range(6)}
+    store.load(tiles, keep=set(tiles))
+    assert store.absent(range(6)) == []  # all six kept, past the cache's two
+    store.trim()
+    assert store.absent(range(6)) == [0, 1, 2, 3]

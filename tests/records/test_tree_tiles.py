@@ -65,6 +65,13 @@ def test_proofs_and_tiles_of_tiles_out_of_memory_verify(
         body = answer.json()
         proof = [_b64(h) for h in body["path"]]
         assert verify_consistency(5, size, _b64(body["old_root"]), _b64(body["new_root"]), proof).ok
+        _evict_tile_zero(registry)
+        receipt = registry.client.get("/entries/5", headers={"accept": "application/cose"})
+        assert receipt.status_code == 200, receipt.text
+        _evict_tile_zero(registry)
+        view = registry.client.get("/entries/6", headers={"accept": "application/json"})
+        assert view.status_code == 200, view.text
+        _evict_tile_zero(registry)
         tile = registry.client.get("/tile/0/000")
         assert tile.status_code == 200
         leaves = registry.client.get("/tile/entries/000")
