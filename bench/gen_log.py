@@ -180,7 +180,6 @@ def cycle(admin: CoseSigner, number: int, base: int) -> Iterator[bytes]:
         yield signer("bawaslu").sign_statement(
             {
                 "type": "report",
-                "election": "pilkada-2024",
                 "case_number": f"SIN.{number}.{r:03d}",
                 "reporter": "Bawaslu Kabupaten",
                 "instansi": instansi,
@@ -202,7 +201,6 @@ def cycle(admin: CoseSigner, number: int, base: int) -> Iterator[bytes]:
         yield signer("recommender").sign_statement(
             {
                 "type": "recommendation",
-                "election": "pilkada-2024",
                 "case_number": f"SIN.{number}.{r:03d}",
                 "instansi": instansi,
                 "ppk_kid": ppk.kid,
