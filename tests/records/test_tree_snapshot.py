@@ -18,8 +18,9 @@ from registry.records.service import RegistryService
 from registry.store.repository import Store
 from registry.store.tables import FACT_SEGMENTS
 from registry.verify.merkle import leaf_hash
+from tests.api.helpers import pact
 from tests.records.conftest import LOG_SIZE
-from tests.records.test_tampering import edit, edit_async
+from tests.records.test_tampering import edit, edit_async, registered, running
 
 SNAPSHOT = FACT_SEGMENTS.c.format == tree_snapshot.FORMAT
 
@@ -142,3 +143,15 @@ def test_an_older_snapshot_of_this_log_is_used_safely(
     reads, root = asyncio.run(_start(settings, operator))
     assert reads == LOG_SIZE  # it restores nothing but its last tile: all read
     assert root == asyncio.run(_root_by_full_read(settings, operator))
+
+
+def test_the_sequencer_saves_the_snapshot_when_it_stops_behind(
+    settings: Settings, operator: OperatorKeys, saved: int
+) -> None:
+    with running(settings, operator) as registry:
+        for i in range(TILE_LEAVES + 60):
+            registered(registry, "ppk-jabar", pact(place=f"Desa {i}"))
+        size = registry.service.size
+    assert asyncio.run(_snapshot_end(settings)) == size // TILE_LEAVES * TILE_LEAVES > saved
+    reads, _ = asyncio.run(_start(settings, operator))
+    assert reads == size - (size // TILE_LEAVES * TILE_LEAVES - TILE_LEAVES)
