@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
 from dataclasses import fields, replace
+from operator import attrgetter
 from typing import Any, Protocol, get_args
 
 from registry.compliance.elections import Calendar, calendar
@@ -46,9 +47,13 @@ SHARED = frozenset(
 )  # fmt: skip
 """Fields whose values repeat across facts (days, offices, kinds, a PPK's kid): each value
 is kept once per index, not once per fact (a day string is 59 bytes)."""
-_FIELDS: dict[type[Any], tuple[str, ...]] = {
-    cls: tuple(f.name for f in fields(cls) if f.name in SHARED) for cls in get_args(Fact)
+_FIELDS: dict[type[Any], tuple[attrgetter[tuple[Any, ...]], tuple[str, ...]]] = {
+    cls: (attrgetter(*names, names[0]), names)  # a spare name: a tuple even for one
+    for cls in get_args(Fact)
+    for names in [tuple(f.name for f in fields(cls) if f.name in SHARED)]
 }
+"""Per fact class: a getter of its shared fields' values (a tuple), and their names."""
+_SET = object.__setattr__
 PAGE = 1000
 """Entries read per query while catching up."""
 SNAPSHOTS = 16
@@ -140,11 +145,12 @@ class ComplianceIndex:
     def _share(self, fact: Fact) -> None:
         """Make ``fact`` hold the index's one copy of each repeating value (a fact is frozen
         to its readers; this changes no value, only which equal object holds it)."""
-        shared = self._shared
-        for name in _FIELDS[type(fact)]:
-            value = getattr(fact, name)
-            if value is not None:
-                object.__setattr__(fact, name, shared.setdefault(value, value))
+        keep = self._shared.setdefault
+        values, names = _FIELDS[type(fact)]
+        for name, value in zip(names, values(fact), strict=False):  # values end with a spare
+            kept = keep(value, value)
+            if kept is not value:
+                _SET(fact, name, kept)
 
     def _take(self, fact: Fact) -> None:
         if isinstance(fact, Key):
