@@ -123,6 +123,11 @@ class DerivedTables:
                     if stored_value != derived_value:
                         self._differs(where, name, _shown(stored_value), _shown(derived_value))
 
+    def compare_restored_keys(self, stored: Sequence[SignerKeyRecord]) -> None:
+        """Report each difference between the ``signer_keys`` rows ``stored`` and every key
+        of the directory (restored from a trusted snapshot rather than derived now)."""
+        self._compare_keys(stored, self.directory, {kid for kid, _ in self.directory.items()})
+
     def compare_revoked(
         self, stored: Sequence[RevokedEntryRecord], derived: Sequence[RevokedEntryRecord]
     ) -> None:

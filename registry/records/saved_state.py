@@ -41,11 +41,12 @@ import hashlib
 import logging
 import struct
 import zlib
+from collections.abc import Iterable
 
 import msgspec
 
 from registry.log.state import LogState
-from registry.records.directory import KeyDirectory, RevokedEntries
+from registry.records.directory import PACKED_COLUMNS, KeyDirectory, RevokedEntries, pack, unpack
 from registry.records.seen import BITS_PER_ENTRY, FIRST_CAPACITY, SeenStatements
 from registry.signing.seal import Sealer
 from registry.store.models import FactSegmentRecord, RevokedEntryRecord, SignerKeyRecord
@@ -68,26 +69,48 @@ FORMAT = _format(
     [
         (cls.__qualname__, [(f.name, str(f.type)) for f in dataclasses.fields(cls)])
         for cls in (SignerKeyRecord, RevokedEntryRecord)
-    ],
+    ]
+    + [("kids, packed keys, revoked", PACKED_COLUMNS)],
 )
-"""Changes whenever a field of the records or the codec does: older snapshots are not read."""
+"""Changes whenever a field of the records, the packing or the codec does: older snapshots
+are not read."""
 KINDS = ("keys-", "seen-")
 """How the formats of these snapshots start (the compliance index keeps them)."""
 SEEN_FORMAT = _format("seen", (BITS_PER_ENTRY, FIRST_CAPACITY, "capacity, count, arrays"))
 """The Bloom filter's snapshot format (its bits per entry, first capacity and layout)."""
 
-_DECODER = msgspec.msgpack.Decoder(tuple[list[SignerKeyRecord], list[RevokedEntryRecord]])
+_DECODER = msgspec.msgpack.Decoder(tuple[list[bytes], list[bytes], list[RevokedEntryRecord]])
+
+
+def encode_packed(
+    packed: Iterable[tuple[bytes, bytes]], revoked: list[RevokedEntryRecord]
+) -> bytes:
+    """The bytes of a snapshot of the packed keys ``packed`` ((kid, :func:`pack`) pairs) and
+    ``revoked``: the kids, the packed keys and the revocations, three msgpack arrays."""
+    pairs = list(packed)
+    kids, keys = [kid for kid, _ in pairs], [key for _, key in pairs]
+    return zlib.compress(msgspec.msgpack.encode((kids, keys, revoked)), 6)
+
+
+def decode_packed(data: bytes) -> tuple[dict[bytes, bytes], list[RevokedEntryRecord]]:
+    """The packed keys by kid and the revocations of a snapshot's bytes (``ValueError`` if
+    they are not one).  The keys stay packed: decoding a snapshot makes two bytes objects a
+    key, not a record."""
+    kids, keys, revoked = _DECODER.decode(zlib.decompress(data))
+    if len(kids) != len(keys):
+        raise ValueError("a snapshot has as many kids as packed keys")
+    return dict(zip(kids, keys, strict=True)), revoked
 
 
 def encode(keys: list[SignerKeyRecord], revoked: list[RevokedEntryRecord]) -> bytes:
     """The bytes of a snapshot of ``keys`` and ``revoked``."""
-    return zlib.compress(msgspec.msgpack.encode((keys, revoked)), 6)
+    return encode_packed(((key.kid, pack(key)) for key in keys), revoked)
 
 
 def decode(data: bytes) -> tuple[list[SignerKeyRecord], list[RevokedEntryRecord]]:
     """The keys and revocations of a snapshot's bytes (``ValueError`` if they are not one)."""
-    keys, revoked = _DECODER.decode(zlib.decompress(data))
-    return keys, revoked
+    packed, revoked = decode_packed(data)
+    return [unpack(kid, key) for kid, key in packed.items()], revoked
 
 
 def sealed_message(format: str, end: int, root: bytes, data: bytes) -> bytes:
@@ -101,7 +124,9 @@ class Restored:
     """A trusted snapshot: the keys and revocations derived from entries below ``end``."""
 
     end: int
-    keys: list[SignerKeyRecord]
+    keys: dict[bytes, bytes]
+    """Every key enrolled below ``end``, packed (:func:`registry.records.directory.pack`),
+    by kid, as it stood at ``end``."""
     revoked: list[RevokedEntryRecord]
 
 
@@ -161,7 +186,7 @@ async def restore(store: Store, state: LogState, sealer: Sealer) -> Restored | N
     if record is None:
         return None
     try:
-        keys, revoked = decode(record.data)
+        keys, revoked = decode_packed(record.data)
     except (ValueError, zlib.error, msgspec.DecodeError) as exc:
         _not_used("key directory", record.end_idx, f"its bytes do not decode ({exc})")
         return None
@@ -173,8 +198,8 @@ async def save(
 ) -> bool:
     """Save what ``directory`` and ``revoked`` hold, as derived from every entry of the
     checked tree (call it right after deriving them, before any batch); whether it was."""
-    keys = sorted(directory.all(), key=lambda k: (k.enrolment_idx, k.kid))
-    return await _save(store, state, sealer, FORMAT, encode(keys, revoked.all()))
+    data = encode_packed(directory.items(), revoked.all())
+    return await _save(store, state, sealer, FORMAT, data)
 
 
 _SEEN_DECODER = msgspec.msgpack.Decoder(tuple[int, int, list[bytes]])

@@ -580,10 +580,14 @@ class RegistryService:
         """Every enrolled key (revoked ones too)."""
         return self.directory.all()
 
+    def signers_with_role(self, role: str) -> list[SignerKeyRecord]:
+        """Every enrolled key of ``role`` (revoked ones too), found without unpacking the rest."""
+        return self.directory.of_role(role)
+
     def configuration(self) -> dict[str, Any]:
         """The ``/.well-known/transparency-configuration`` document."""
         admins = sorted(
-            (key for key in self.directory.all() if key.role == "admin"),
+            self.directory.of_role("admin"),
             key=lambda key: key.enrolment_idx,
         )
         return views.configuration(self.settings, self.keys, self.state.keys, admins)

@@ -34,14 +34,15 @@ class SnapshotMixin:
     _engine: AsyncEngine
 
     async def read_log(
-        self, start: int = 0, *, after_checkpoint: int = -1, recent: int = 0
+        self, start: int = 0, *, after_checkpoint: int = -1, recent: int = 0, keys: bool = True
     ) -> LogSnapshot:
         """The log from entry ``start`` up to the latest checkpoint, as one :class:`LogSnapshot`.
 
         Checkpoints larger than ``after_checkpoint``; key changes made by
         entries from ``start`` on; receipts and statements of the newest
-        ``recent`` of those entries.  Raises :class:`StoreError` if the stored
-        leaves do not reach the checkpoint (a damaged log).
+        ``recent`` of those entries (``keys=False``: no key changes; a start reads those
+        a saved snapshot does not vouch for itself).  Raises :class:`StoreError` if the
+        stored leaves do not reach the checkpoint (a damaged log).
         """
         if start < 0:
             raise ValueError("start must not be negative")
@@ -57,11 +58,11 @@ class SnapshotMixin:
             size = latest.size
             checkpoints = await _checkpoints(connection, after_checkpoint, size)
             hashes = await leaf_hashes_between(connection, start, size)
-            keys = await _key_changes(connection, start, size)
+            changes = await _key_changes(connection, start, size) if keys else []
             newest = (
                 await entries_between(connection, max(start, size - recent), size) if recent else []
             )
-        return LogSnapshot(start, latest, checkpoints, hashes, tuple(keys), tuple(newest))
+        return LogSnapshot(start, latest, checkpoints, hashes, tuple(changes), tuple(newest))
 
 
 async def _checkpoints(
