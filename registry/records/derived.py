@@ -69,6 +69,8 @@ class DerivedTables:
     restored_to: int = 0
     """Entries below this were restored from a saved snapshot rather than derived at start
     (:mod:`registry.records.saved_state`)."""
+    saved_to: int = 0
+    """The end of the newest snapshot this process restored or saved (0: none)."""
 
     def derive(
         self,

@@ -58,6 +58,9 @@ PURPOSE = "derived state snapshot"
 CODEC = "msgpack-zlib-v1"
 EVERY = 16_384
 """A start that derived at least this many entries past the snapshot saves a new one."""
+SAVE_AT_STOP = 16_384
+"""A sequencer that stops gracefully saves a snapshot this many entries past the last one or
+more (:func:`save_at_stop`): the next start then derives only what a crash left after it."""
 
 
 def _format(kind: str, shape: object) -> str:
@@ -197,9 +200,35 @@ async def save(
     store: Store, state: LogState, sealer: Sealer, directory: KeyDirectory, revoked: RevokedEntries
 ) -> bool:
     """Save what ``directory`` and ``revoked`` hold, as derived from every entry of the
-    checked tree (call it right after deriving them, before any batch); whether it was."""
+    checked tree (call it right after deriving them, before any batch, or once the last
+    batch is written and applied); whether it was."""
     data = encode_packed(directory.items(), revoked.all())
     return await _save(store, state, sealer, FORMAT, data)
+
+
+async def save_at_stop(
+    store: Store,
+    state: LogState,
+    sealer: Sealer,
+    tables: tuple[KeyDirectory, RevokedEntries, int],
+    seen: SeenStatements,
+) -> None:
+    """On a sequencer that stopped (its last batch written and applied): save the key
+    directory's snapshot (``tables``: the directory, the revoked entries and the end of
+    the snapshot restored or saved at start) and the filter's, each if the log grew by
+    :data:`SAVE_AT_STOP` entries or more since; so a start after a long run does not
+    derive everything registered during it (about 1 ms a key, 12 µs an entry)."""
+    directory, revoked, saved_to = tables
+    end = state.committed_size
+    if end - saved_to >= SAVE_AT_STOP:
+        await save(store, state, sealer, directory, revoked)
+    if end - seen.saved_to >= SAVE_AT_STOP:
+        await _save(store, state, sealer, SEEN_FORMAT, _seen_bytes(seen))
+
+
+def _seen_bytes(seen: SeenStatements) -> bytes:
+    capacity, count, arrays = seen.state()
+    return zlib.compress(msgspec.msgpack.encode((capacity, count, arrays)), 1)
 
 
 _SEEN_DECODER = msgspec.msgpack.Decoder(tuple[int, int, list[bytes]])
@@ -219,11 +248,12 @@ async def load_seen(store: Store, state: LogState, sealer: Sealer | None) -> See
             _not_used("seen", record.end_idx, f"its bytes do not decode ({exc})")
     if seen is None:
         seen = SeenStatements()
+    seen.saved_to = start
     added = await store.content_sha256s(start)
     for digest in added:
         seen.add(digest)
-    if sealer is not None and state.committed_size - start >= EVERY:
-        capacity, count, arrays = seen.state()
-        data = zlib.compress(msgspec.msgpack.encode((capacity, count, arrays)), 1)
-        await _save(store, state, sealer, SEEN_FORMAT, data)
+    end = state.committed_size
+    if sealer is not None and end - start >= EVERY:
+        saved = await _save(store, state, sealer, SEEN_FORMAT, _seen_bytes(seen))
+        seen.saved_to = end if saved else start
     return seen

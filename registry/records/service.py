@@ -235,6 +235,11 @@ class RegistryService:
         if self.outcomes is not None:
             await self.outcomes.stop()
         await self.registrar.stop()
+        if self.is_sequencer and self.registrar.seen_sealer is not None:
+            tables = (self.tables.directory, self.tables.revoked, self.tables.saved_to)
+            await saved_state.save_at_stop(
+                self.store, self.state, self.registrar.seen_sealer, tables, self.registrar.seen
+            )
         if self.pinning is not None:
             self.pinning.close()
         await self._lock.aclose()

@@ -189,14 +189,16 @@ async def extend_restoring(
         await compare_covered_keys(store, tables, restored.end)
         stored = await store.revoked_entries_between(0, restored.end)
         tables.compare_revoked(stored, restored.revoked)
-        start = tables.restored_to = restored.end
+        start = tables.restored_to = tables.saved_to = restored.end
         log.info("key directory: entries below %d restored from the saved snapshot", start)
     records = await store.entries_of_types(DERIVING_TYPES, start, size)
     stored_keys = await store.key_changes_between(start, size)
     stored_revoked = await store.revoked_entries_between(start, size)
     tables.derive(state, records, stored_keys, stored_revoked)
-    if size - start >= saved_state.EVERY:
-        await saved_state.save(store, state, sealer, tables.directory, tables.revoked)
+    if size - start >= saved_state.EVERY and await saved_state.save(
+        store, state, sealer, tables.directory, tables.revoked
+    ):
+        tables.saved_to = size
 
 
 async def compare_covered_keys(store: Store, tables: DerivedTables, end: int) -> None:

@@ -420,3 +420,21 @@ async def _row(settings: Settings, kid: bytes) -> dict[str, Any]:
             return dict((await connection.execute(query)).one()._mapping)
     finally:
         await engine.dispose()
+
+
+def test_a_graceful_stop_saves_the_snapshots_so_the_next_start_derives_nothing_again(
+    settings: Settings, operator: OperatorKeys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(saved_state, "SAVE_AT_STOP", 1)
+    _, revocation = history(settings, operator)  # that run's stop saved past the revocation
+    assert snapshot(settings).end_idx == revocation + 1
+    filter_ = asyncio.run(_snapshot(settings, saved_state.SEEN_FORMAT))
+    assert filter_ is not None
+    assert filter_.end_idx == revocation + 1
+    restored = held(settings, operator)
+    assert restored_to() == revocation + 1
+    assert restored == derived_from_every_entry(settings, operator)
+    assert all(
+        SeenStatements.restored(*seen(settings, operator)).may_contain(d)
+        for d in asyncio.run(_contents(settings))
+    )
