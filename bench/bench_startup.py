@@ -40,13 +40,16 @@ from typing import Any
 
 import msgspec
 
+# The registry package first: this tree's (installed), or the one PYTHONPATH names (the code
+# before); gen_log then puts this tree first on sys.path, but the package is loaded by then.
+import registry
+from registry.records.operator import open_keys
+from registry.records.service import RegistryService
+
+# isort: split
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from gen_log import ORIGIN, PASSPHRASE, settings_for
-
-# The registry package: this tree's (installed), or the one PYTHONPATH names (the code before).
-from registry.records.operator import open_keys
-from registry.records.service import RegistryService
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -73,7 +76,8 @@ async def _open_once(home: Path) -> tuple[float, float, int, int]:
 def child(home: Path) -> None:
     """In a fresh process (``--child``): open the registry once, print the figures as JSON."""
     took, rss, size, recent = asyncio.run(_open_once(home))
-    print(json.dumps({"open_s": took, "rss_mb": rss, "size": size, "recent": recent}))
+    code = str(Path(registry.__file__).parent)
+    print(json.dumps({"open_s": took, "rss_mb": rss, "size": size, "recent": recent, "code": code}))
 
 
 def open_in_process(home: Path, code: Path | None) -> dict[str, Any]:
@@ -257,7 +261,8 @@ def report(home: Path, opens: dict[str, list[dict[str, Any]]], figures: dict[str
     shown = f"{recent['after']} entries (before: {recent['before']})"
     print(f"newest-entries cache after a start: {shown}")
     for side, runs in opens.items():
-        print(f"  {side} opens (s): " + ", ".join(f"{r['open_s']:.2f}" for r in runs))
+        opened = ", ".join(f"{r['open_s']:.2f}" for r in runs)
+        print(f"  {side} opens (s): {opened} (code: {runs[0]['code']})")
 
 
 def main() -> None:
