@@ -31,7 +31,11 @@ everything from entry 0 (and says why in a warning):
   entries below its end, and the rest are derived.
 
 The tables beside the log (``signer_keys``, ``revoked_entries``) are still
-compared with what the process holds, as before, for every row.
+compared with what the process holds, every row: those the snapshot covers
+packed, in one scan (``registry.records.startup.compare_covered_keys``), the
+rest as records.  A sequencer that stops gracefully saves both snapshots again
+(:func:`save_at_stop`), so a start after a long run derives only what a crash
+left after them.
 """
 
 from __future__ import annotations

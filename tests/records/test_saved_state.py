@@ -276,6 +276,17 @@ def covered_history(settings: Settings, operator: OperatorKeys) -> tuple[int, by
     return jabar, ppk.kid
 
 
+def edited_then_restarted(
+    settings: Settings, operator: OperatorKeys, *statements: Any
+) -> list[dict[str, str]]:
+    """The edits a start reports after ``statements`` edited the database; that start restored
+    the key directory's snapshot (it derived only the entries after it)."""
+    edit(settings, *statements)
+    restored, findings = started(settings, operator)
+    assert restored == snapshot(settings).end_idx
+    return findings
+
+
 @pytest.fixture
 def compared_one_by_one(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts the starts that compared the covered rows column by column (a row differed)."""
@@ -304,9 +315,8 @@ def test_a_covered_signer_keys_row_given_another_role_is_reported_by_a_restored_
 ) -> None:
     _, kid = covered_history(settings, operator)
     truth = held(settings, operator)
-    edit(settings, update(SIGNER_KEYS).where(SIGNER_KEYS.c.kid == kid).values(role="recommender"))
-    restored, findings = started(settings, operator)
-    assert restored == snapshot(settings).end_idx
+    to_recommender = update(SIGNER_KEYS).where(SIGNER_KEYS.c.kid == kid).values(role="recommender")
+    findings = edited_then_restarted(settings, operator, to_recommender)
     assert {
         "table": "signer_keys",
         "kid": kid.hex(),
@@ -323,9 +333,9 @@ def test_a_covered_signer_keys_row_deleted_is_reported_by_a_restored_start(
     settings: Settings, operator: OperatorKeys
 ) -> None:
     _, kid = covered_history(settings, operator)
-    edit(settings, delete(SIGNER_KEYS).where(SIGNER_KEYS.c.kid == kid))
-    restored, findings = started(settings, operator)
-    assert restored == snapshot(settings).end_idx
+    findings = edited_then_restarted(
+        settings, operator, delete(SIGNER_KEYS).where(SIGNER_KEYS.c.kid == kid)
+    )
     assert [(f["kid"], f["column"], f["stored"]) for f in findings] == [
         (kid.hex(), "row", "missing")
     ]
@@ -337,9 +347,7 @@ def test_a_signer_keys_row_invented_below_the_snapshot_is_reported_by_a_restored
     _, kid = covered_history(settings, operator)
     stranger = bytes(range(16))
     row = asyncio.run(_row(settings, kid)) | {"kid": stranger, "public_key": bytes(32)}
-    edit(settings, insert(SIGNER_KEYS).values(row))
-    restored, findings = started(settings, operator)
-    assert restored == snapshot(settings).end_idx
+    findings = edited_then_restarted(settings, operator, insert(SIGNER_KEYS).values(row))
     assert [(f["kid"], f["column"], f["derived"]) for f in findings] == [
         (stranger.hex(), "row", "no enrolment")
     ]
@@ -351,8 +359,9 @@ def test_a_covered_signer_keys_row_whose_kid_was_swapped_is_reported_by_a_restor
     """The kid is not in the packed bytes: a row moved onto another kid differs all the same."""
     _, kid = covered_history(settings, operator)
     moved = bytes(reversed(kid))
-    edit(settings, update(SIGNER_KEYS).where(SIGNER_KEYS.c.kid == kid).values(kid=moved))
-    _, findings = started(settings, operator)
+    findings = edited_then_restarted(
+        settings, operator, update(SIGNER_KEYS).where(SIGNER_KEYS.c.kid == kid).values(kid=moved)
+    )
     assert sorted((f["kid"], f["stored"]) for f in findings) == sorted(
         [(kid.hex(), "missing"), (moved.hex(), f"enrolment_idx {findings_idx(findings, moved)}")]
     )
@@ -368,9 +377,9 @@ def test_a_covered_revoked_entries_row_deleted_is_reported_by_a_restored_start(
     settings: Settings, operator: OperatorKeys
 ) -> None:
     jabar, _ = covered_history(settings, operator)
-    edit(settings, delete(REVOKED_ENTRIES).where(REVOKED_ENTRIES.c.idx == jabar))
-    restored, findings = started(settings, operator)
-    assert restored == snapshot(settings).end_idx
+    findings = edited_then_restarted(
+        settings, operator, delete(REVOKED_ENTRIES).where(REVOKED_ENTRIES.c.idx == jabar)
+    )
     assert [(f["table"], f["index"], f["column"], f["stored"]) for f in findings] == [
         ("revoked_entries", str(jabar), "row", "missing")
     ]
