@@ -7,8 +7,9 @@ Every process keeps every enrolled key (a national registry enrols up to 4.3
 million ASN), so a key is kept **packed**: one ``bytes`` object, the msgpack
 array of its columns but the kid (which is the dictionary's key), in the order
 of :data:`PACKED_COLUMNS`, and unpacked into a :class:`SignerKeyRecord` only
-when it is asked for (a registration asks for its signer's key: a few
-microseconds).  About 330 bytes a key instead of about 1 KB as a dataclass
+when it is asked for (a registration asks for its signer's key), the last
+:data:`UNPACKED_KEPT` unpacked kept (making a frozen dataclass of 17 fields
+costs more than decoding it).  About 330 bytes a key instead of about 1 KB as a dataclass
 (``bench/bench_startup.py``).  The packing is also what the start compares the
 ``signer_keys`` rows with (:mod:`registry.records.saved_state`): a row packed
 the same way is equal byte for byte, or it was edited.
@@ -34,6 +35,9 @@ PACKED_COLUMNS = (
 )
 """The columns of a packed key, in order: the role first, so that keys are found by role
 without unpacking them (:meth:`KeyDirectory.of_role`)."""
+
+UNPACKED_KEPT = 4096
+"""Keys kept unpacked, the last asked for (the signers registering now; about 4 MB)."""
 
 _ENCODE = msgspec.msgpack.Encoder().encode
 _DECODE = msgspec.msgpack.Decoder(tuple[object, ...]).decode
@@ -78,6 +82,8 @@ class KeyDirectory:
     ) -> None:
         self._packed: dict[bytes, bytes] = {k.kid: pack(k) for k in keys}
         self._base = base
+        self._unpacked: dict[bytes, SignerKeyRecord] = {}
+        """The last keys asked for, unpacked (at most :data:`UNPACKED_KEPT`)."""
 
     def restore(self, packed: dict[bytes, bytes]) -> None:
         """Hold the keys ``packed`` (kid -> :func:`pack` of its key, taken as it is) besides
@@ -86,6 +92,7 @@ class KeyDirectory:
             self._packed.update(packed)
         else:
             self._packed = packed
+        self._unpacked.clear()
 
     def __len__(self) -> int:
         return len(self._packed) + (0 if self._base is None else len(self._base))
@@ -96,12 +103,22 @@ class KeyDirectory:
 
     def get(self, kid: bytes) -> SignerKeyRecord | None:
         """The enrolment of ``kid``, if any."""
+        key = self._unpacked.get(kid)
+        if key is not None:
+            return key
         packed = self._packed.get(kid)
-        if packed is not None:
-            return unpack(kid, packed)
-        if self._base is not None:
-            return self._base.get(kid)
-        return None
+        if packed is None:
+            return None if self._base is None else self._base.get(kid)
+        key = unpack(kid, packed)
+        self._keep(key)
+        return key
+
+    def _keep(self, key: SignerKeyRecord) -> None:
+        unpacked = self._unpacked
+        unpacked.pop(key.kid, None)
+        if len(unpacked) >= UNPACKED_KEPT:
+            del unpacked[next(iter(unpacked))]
+        unpacked[key.kid] = key
 
     def public_key(self, kid: bytes) -> bytes | None:
         """The raw public key of ``kid`` if enrolled (revoked too: the policy decides)."""
@@ -115,9 +132,10 @@ class KeyDirectory:
             if key is None:
                 raise KeyError(f"cannot revoke unknown key {change.kid.hex()}")
             key = replace(key, revoked_at=change.revoked_at, revocation_idx=change.revocation_idx)
-            self._packed[change.kid] = pack(key)
         else:
-            self._packed[change.kid] = pack(change)
+            key = change
+        self._packed[key.kid] = pack(key)
+        self._keep(key)
 
     def overlay(self) -> KeyDirectory:
         """A view for one batch whose changes leave this directory alone."""
