@@ -62,7 +62,7 @@ def _hex(value: str | None) -> str | None:
 
 
 def _ppks(service: RegistryService) -> list[dict[str, Any]]:
-    keys = [k for k in service.signers() if k.role == "ppk" and k.revoked_at is None]
+    keys = [k for k in service.signers_with_role("ppk") if k.revoked_at is None]
     return [
         {"kid": k.kid.hex(), "name": k.name, "jabatan": k.jabatan, "instansi": k.instansi}
         for k in sorted(keys, key=lambda k: (k.instansi, k.name))

@@ -69,6 +69,8 @@ class DerivedTables:
     restored_to: int = 0
     """Entries below this were restored from a saved snapshot rather than derived at start
     (:mod:`registry.records.saved_state`)."""
+    saved_to: int = 0
+    """The end of the newest snapshot this process restored or saved (0: none)."""
 
     def derive(
         self,
@@ -122,6 +124,11 @@ class DerivedTables:
                     stored_value, derived_value = getattr(row, name), getattr(key, name)
                     if stored_value != derived_value:
                         self._differs(where, name, _shown(stored_value), _shown(derived_value))
+
+    def compare_restored_keys(self, stored: Sequence[SignerKeyRecord]) -> None:
+        """Report each difference between the ``signer_keys`` rows ``stored`` and every key
+        of the directory (restored from a trusted snapshot rather than derived now)."""
+        self._compare_keys(stored, self.directory, {kid for kid, _ in self.directory.items()})
 
     def compare_revoked(
         self, stored: Sequence[RevokedEntryRecord], derived: Sequence[RevokedEntryRecord]

@@ -31,7 +31,11 @@ everything from entry 0 (and says why in a warning):
   entries below its end, and the rest are derived.
 
 The tables beside the log (``signer_keys``, ``revoked_entries``) are still
-compared with what the process holds, as before, for every row.
+compared with what the process holds, every row: those the snapshot covers
+packed, in one scan (``registry.records.startup.compare_covered_keys``), the
+rest as records.  A sequencer that stops gracefully saves both snapshots again
+(:func:`save_at_stop`), so a start after a long run derives only what a crash
+left after them.
 """
 
 from __future__ import annotations
@@ -41,11 +45,12 @@ import hashlib
 import logging
 import struct
 import zlib
+from collections.abc import Iterable
 
 import msgspec
 
 from registry.log.state import LogState
-from registry.records.directory import KeyDirectory, RevokedEntries
+from registry.records.directory import PACKED_COLUMNS, KeyDirectory, RevokedEntries, pack, unpack
 from registry.records.seen import BITS_PER_ENTRY, FIRST_CAPACITY, SeenStatements
 from registry.records.tree_tiles import TreeTiles
 from registry.signing.seal import Sealer
@@ -58,6 +63,9 @@ PURPOSE = "derived state snapshot"
 CODEC = "msgpack-zlib-v1"
 EVERY = 16_384
 """A start that derived at least this many entries past the snapshot saves a new one."""
+SAVE_AT_STOP = 16_384
+"""A sequencer that stops gracefully saves a snapshot this many entries past the last one or
+more (:func:`save_at_stop`): the next start then derives only what a crash left after it."""
 
 
 def _format(kind: str, shape: object) -> str:
@@ -69,26 +77,48 @@ FORMAT = _format(
     [
         (cls.__qualname__, [(f.name, str(f.type)) for f in dataclasses.fields(cls)])
         for cls in (SignerKeyRecord, RevokedEntryRecord)
-    ],
+    ]
+    + [("kids, packed keys, revoked", PACKED_COLUMNS)],
 )
-"""Changes whenever a field of the records or the codec does: older snapshots are not read."""
+"""Changes whenever a field of the records, the packing or the codec does: older snapshots
+are not read."""
 KINDS = ("keys-", "seen-", "tree-")
 """How the formats of these snapshots start (the compliance index keeps them)."""
 SEEN_FORMAT = _format("seen", (BITS_PER_ENTRY, FIRST_CAPACITY, "capacity, count, arrays"))
 """The Bloom filter's snapshot format (its bits per entry, first capacity and layout)."""
 
-_DECODER = msgspec.msgpack.Decoder(tuple[list[SignerKeyRecord], list[RevokedEntryRecord]])
+_DECODER = msgspec.msgpack.Decoder(tuple[list[bytes], list[bytes], list[RevokedEntryRecord]])
+
+
+def encode_packed(
+    packed: Iterable[tuple[bytes, bytes]], revoked: list[RevokedEntryRecord]
+) -> bytes:
+    """The bytes of a snapshot of the packed keys ``packed`` ((kid, :func:`pack`) pairs) and
+    ``revoked``: the kids, the packed keys and the revocations, three msgpack arrays."""
+    pairs = list(packed)
+    kids, keys = [kid for kid, _ in pairs], [key for _, key in pairs]
+    return zlib.compress(msgspec.msgpack.encode((kids, keys, revoked)), 6)
+
+
+def decode_packed(data: bytes) -> tuple[dict[bytes, bytes], list[RevokedEntryRecord]]:
+    """The packed keys by kid and the revocations of a snapshot's bytes (``ValueError`` if
+    they are not one).  The keys stay packed: decoding a snapshot makes two bytes objects a
+    key, not a record."""
+    kids, keys, revoked = _DECODER.decode(zlib.decompress(data))
+    if len(kids) != len(keys):
+        raise ValueError("a snapshot has as many kids as packed keys")
+    return dict(zip(kids, keys, strict=True)), revoked
 
 
 def encode(keys: list[SignerKeyRecord], revoked: list[RevokedEntryRecord]) -> bytes:
     """The bytes of a snapshot of ``keys`` and ``revoked``."""
-    return zlib.compress(msgspec.msgpack.encode((keys, revoked)), 6)
+    return encode_packed(((key.kid, pack(key)) for key in keys), revoked)
 
 
 def decode(data: bytes) -> tuple[list[SignerKeyRecord], list[RevokedEntryRecord]]:
     """The keys and revocations of a snapshot's bytes (``ValueError`` if they are not one)."""
-    keys, revoked = _DECODER.decode(zlib.decompress(data))
-    return keys, revoked
+    packed, revoked = decode_packed(data)
+    return [unpack(kid, key) for kid, key in packed.items()], revoked
 
 
 def sealed_message(format: str, end: int, root: bytes, data: bytes) -> bytes:
@@ -102,7 +132,9 @@ class Restored:
     """A trusted snapshot: the keys and revocations derived from entries below ``end``."""
 
     end: int
-    keys: list[SignerKeyRecord]
+    keys: dict[bytes, bytes]
+    """Every key enrolled below ``end``, packed (:func:`registry.records.directory.pack`),
+    by kid, as it stood at ``end``."""
     revoked: list[RevokedEntryRecord]
 
 
@@ -167,7 +199,7 @@ async def restore(store: Store, state: LogState, sealer: Sealer) -> Restored | N
     if record is None:
         return None
     try:
-        keys, revoked = decode(record.data)
+        keys, revoked = decode_packed(record.data)
     except (ValueError, zlib.error, msgspec.DecodeError) as exc:
         _not_used("key directory", record.end_idx, f"its bytes do not decode ({exc})")
         return None
@@ -178,9 +210,35 @@ async def save(
     store: Store, state: LogState, sealer: Sealer, directory: KeyDirectory, revoked: RevokedEntries
 ) -> bool:
     """Save what ``directory`` and ``revoked`` hold, as derived from every entry of the
-    checked tree (call it right after deriving them, before any batch); whether it was."""
-    keys = sorted(directory.all(), key=lambda k: (k.enrolment_idx, k.kid))
-    return await _save(store, state, sealer, FORMAT, encode(keys, revoked.all()))
+    checked tree (call it right after deriving them, before any batch, or once the last
+    batch is written and applied); whether it was."""
+    data = encode_packed(directory.items(), revoked.all())
+    return await _save(store, state, sealer, FORMAT, data)
+
+
+async def save_at_stop(
+    store: Store,
+    state: LogState,
+    sealer: Sealer,
+    tables: tuple[KeyDirectory, RevokedEntries, int],
+    seen: SeenStatements,
+) -> None:
+    """On a sequencer that stopped (its last batch written and applied): save the key
+    directory's snapshot (``tables``: the directory, the revoked entries and the end of
+    the snapshot restored or saved at start) and the filter's, each if the log grew by
+    :data:`SAVE_AT_STOP` entries or more since; so a start after a long run does not
+    derive everything registered during it (about 1 ms a key, 12 µs an entry)."""
+    directory, revoked, saved_to = tables
+    end = state.committed_size
+    if end - saved_to >= SAVE_AT_STOP:
+        await save(store, state, sealer, directory, revoked)
+    if end - seen.saved_to >= SAVE_AT_STOP:
+        await _save(store, state, sealer, SEEN_FORMAT, _seen_bytes(seen))
+
+
+def _seen_bytes(seen: SeenStatements) -> bytes:
+    capacity, count, arrays = seen.state()
+    return zlib.compress(msgspec.msgpack.encode((capacity, count, arrays)), 1)
 
 
 _SEEN_DECODER = msgspec.msgpack.Decoder(tuple[int, int, list[bytes]])
@@ -200,11 +258,12 @@ async def load_seen(store: Store, state: LogState, sealer: Sealer | None) -> See
             _not_used("seen", record.end_idx, f"its bytes do not decode ({exc})")
     if seen is None:
         seen = SeenStatements()
+    seen.saved_to = start
     added = await store.content_sha256s(start)
     for digest in added:
         seen.add(digest)
-    if sealer is not None and state.committed_size - start >= EVERY:
-        capacity, count, arrays = seen.state()
-        data = zlib.compress(msgspec.msgpack.encode((capacity, count, arrays)), 1)
-        await _save(store, state, sealer, SEEN_FORMAT, data)
+    end = state.committed_size
+    if sealer is not None and end - start >= EVERY:
+        saved = await _save(store, state, sealer, SEEN_FORMAT, _seen_bytes(seen))
+        seen.saved_to = end if saved else start
     return seen

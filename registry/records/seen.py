@@ -33,6 +33,8 @@ class SeenStatements:
         self._arrays: list[tuple[bytearray, int]] = []
         self._capacity = 0
         self._count = 0
+        self.saved_to = 0
+        """The end of the snapshot of this filter restored or saved (0: none)."""
         self._add_array(capacity)
         for digest in digests:
             self.add(digest)

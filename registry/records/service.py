@@ -235,6 +235,11 @@ class RegistryService:
         if self.outcomes is not None:
             await self.outcomes.stop()
         await self.registrar.stop()
+        if self.is_sequencer and self.registrar.seen_sealer is not None:
+            tables = (self.tables.directory, self.tables.revoked, self.tables.saved_to)
+            await saved_state.save_at_stop(
+                self.store, self.state, self.registrar.seen_sealer, tables, self.registrar.seen
+            )
         if self.pinning is not None:
             self.pinning.close()
         if self.is_sequencer:  # the next start reads only the leaf hashes after it
@@ -599,10 +604,14 @@ class RegistryService:
         """Every enrolled key (revoked ones too)."""
         return self.directory.all()
 
+    def signers_with_role(self, role: str) -> list[SignerKeyRecord]:
+        """Every enrolled key of ``role`` (revoked ones too), found without unpacking the rest."""
+        return self.directory.of_role(role)
+
     def configuration(self) -> dict[str, Any]:
         """The ``/.well-known/transparency-configuration`` document."""
         admins = sorted(
-            (key for key in self.directory.all() if key.role == "admin"),
+            self.directory.of_role("admin"),
             key=lambda key: key.enrolment_idx,
         )
         return views.configuration(self.settings, self.keys, self.state.keys, admins)

@@ -25,7 +25,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from registry.config import Settings
 from registry.i18n import Message
@@ -35,7 +35,7 @@ from registry.log.state import LogState
 from registry.log.tree import MerkleTree
 from registry.records import saved_state, tree_snapshot
 from registry.records.derived import DERIVING_TYPES, DerivedTables
-from registry.records.directory import KeyDirectory, RevokedEntries
+from registry.records.directory import PACKED_COLUMNS, KeyDirectory, RevokedEntries, pack_row
 from registry.records.log_key_rotation import derive_log_keys
 from registry.records.operator import OperatorKeys
 from registry.records.tree_tiles import TreeTiles
@@ -110,10 +110,12 @@ async def _restore_and_check(
     sealer = keys.log.sealer(saved_state.PURPOSE)
     tree_sealer = keys.log.sealer(tree_snapshot.PURPOSE)
     restored = await tree_snapshot.restore(store, tree_sealer)
-    snapshot = await read_checked_log(store, None if restored is None else restored.size)
+    snapshot = await read_checked_log(
+        store, None if restored is None else restored.size, keys=False
+    )
     if restored is not None and snapshot.size < restored.size:
         tree_snapshot.not_used(restored.size, "it ends past the log's latest checkpoint")
-        restored, snapshot = None, await read_checked_log(store)
+        restored, snapshot = None, await read_checked_log(store, keys=False)
     while True:
         state = LogState(settings.origin, keys.log, keys.note, restored)
         tables = DerivedTables(KeyDirectory(), RevokedEntries(), TamperAlarm())
@@ -125,18 +127,20 @@ async def _restore_and_check(
             if restored is None:
                 raise
             tree_snapshot.not_used(restored.size, f"the start with them was refused ({refused})")
-            restored, snapshot = None, await read_checked_log(store)
+            restored, snapshot = None, await read_checked_log(store, keys=False)
     if state.committed_size - snapshot.hashes_start >= tree_snapshot.EVERY:
         await tree_snapshot.save(store, state.tree, state.committed_size, tree_sealer)
     return state, tables
 
 
-async def read_checked_log(store: Store, leaves_from: int | None = None) -> LogSnapshot:
-    """:meth:`Store.read_log` from the start (its leaf hashes from ``leaves_from``); a store
-    whose leaves do not reach its latest checkpoint (rows deleted) raises
-    :class:`LogContradiction` saying so."""
+async def read_checked_log(
+    store: Store, leaves_from: int | None = None, *, keys: bool = True
+) -> LogSnapshot:
+    """:meth:`Store.read_log` from the start (its leaf hashes from ``leaves_from``, its key
+    changes too unless ``keys`` is False); a store whose leaves do not reach its latest
+    checkpoint (rows deleted) raises :class:`LogContradiction` saying so."""
     try:
-        return await store.read_log(leaves_from=leaves_from)
+        return await store.read_log(leaves_from=leaves_from, keys=keys)
     except DamagedLog as exc:
         evidence = {"detail": str(exc)}
         raise LogContradiction(Message("audit.start-damaged", evidence), evidence) from exc
@@ -197,34 +201,68 @@ async def extend_restoring(
     """At start, on an empty ``state``: as :func:`extend_derived`, but the keys and
     revocations of the entries below a trusted saved snapshot are restored from it
     (:mod:`registry.records.saved_state`) rather than derived; a start that derived many
-    entries past it saves a new one.
+    entries past it saves a new one.  ``snapshot`` holds no key changes (read here).
 
+    The ``signer_keys`` rows the snapshot covers are compared with it packed, in one scan
+    (:func:`compare_covered_keys`); only the rows of entries after it are read as records.
     The tree is checked first (the snapshot's root is checked against it); if the
     derivation then refuses, the start is refused, as before.
     """
     start, size = snapshot.start, snapshot.size
     if size <= start or start != 0:
+        changes = await store.key_changes_between(start, size)
+        snapshot = replace(snapshot, key_changes=tuple(changes))
         await extend_derived(store, state, snapshot, log_key, tables)
         return
     extend_checked(state, snapshot, log_key)
     restored = await saved_state.restore(store, state, sealer)
     if restored is not None:
-        for key in restored.keys:
-            tables.directory.apply(key)
+        tables.directory.restore(restored.keys)
         for revocation in restored.revoked:
             tables.revoked.add(revocation)
+        await compare_covered_keys(store, tables, restored.end)
         stored = await store.revoked_entries_between(0, restored.end)
         tables.compare_revoked(stored, restored.revoked)
-        start = tables.restored_to = restored.end
+        start = tables.restored_to = tables.saved_to = restored.end
         log.info("key directory: entries below %d restored from the saved snapshot", start)
     records = await store.entries_of_types(DERIVING_TYPES, start, size)
+    stored_keys = await store.key_changes_between(start, size)
     stored_revoked = await store.revoked_entries_between(start, size)
     await TreeTiles(store, state, tables.alarm.tampered).ensure(
-        lambda: tables.derive(state, records, snapshot.key_changes, stored_revoked),
+        lambda: tables.derive(state, records, stored_keys, stored_revoked),
         [record.idx for record in records],
     )
-    if size - start >= saved_state.EVERY:
-        await saved_state.save(store, state, sealer, tables.directory, tables.revoked)
+    if size - start >= saved_state.EVERY and await saved_state.save(
+        store, state, sealer, tables.directory, tables.revoked
+    ):
+        tables.saved_to = size
+
+
+async def compare_covered_keys(store: Store, tables: DerivedTables, end: int) -> None:
+    """Report every ``signer_keys`` row of an entry below ``end`` that differs from the key
+    directory just restored as it stood at ``end`` (a row edited, invented or deleted).
+
+    Each row is packed as the directory packs its keys and compared byte for byte, in one
+    scan with no sort and no record made (what a sound check of every row costs: any column
+    of any row may have been edited).  Only if one differs, or rows are missing, are the
+    rows read again as records and compared column by column, for the evidence.
+    """
+    directory = tables.directory
+    matched, differs = 0, False
+    async for rows in store.key_rows_below(end, KEY_ROW_COLUMNS):
+        for row in rows:
+            if directory.packed(row[0]) != pack_row(row[1:]):
+                differs = True
+                break
+            matched += 1
+        if differs:
+            break
+    if differs or matched != len(directory):
+        tables.compare_restored_keys(await store.key_changes_between(0, end))
+
+
+KEY_ROW_COLUMNS = ("kid", *PACKED_COLUMNS)
+"""The ``signer_keys`` columns a start reads to compare, the kid then as :func:`pack_row`."""
 
 
 class Pinning:

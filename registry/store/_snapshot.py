@@ -41,13 +41,15 @@ class SnapshotMixin:
         after_checkpoint: int = -1,
         recent: int = 0,
         leaves_from: int | None = None,
+        keys: bool = True,
     ) -> LogSnapshot:
         """The log from entry ``start`` up to the latest checkpoint, as one :class:`LogSnapshot`.
 
         Checkpoints larger than ``after_checkpoint``; key changes made by
         entries from ``start`` on; receipts and statements of the newest
-        ``recent`` of those entries.  Raises :class:`StoreError` if the stored
-        leaves do not reach the checkpoint (a damaged log).  With ``leaves_from``
+        ``recent`` of those entries (``keys=False``: no key changes; a start reads those
+        a saved snapshot does not vouch for itself).  Raises :class:`StoreError` if the
+        stored leaves do not reach the checkpoint (a damaged log).  With ``leaves_from``
         (a tree restored up to there) the leaf hashes start there instead; one past
         the latest checkpoint gives none.
         """
@@ -67,12 +69,12 @@ class SnapshotMixin:
             first = start if leaves_from is None else min(leaves_from, size)
             hashes = await leaf_hashes_between(connection, first, size)
             self.leaf_hashes_read += len(hashes) // HASH_SIZE
-            keys = await _key_changes(connection, start, size)
+            changes = await _key_changes(connection, start, size) if keys else []
             newest = (
                 await entries_between(connection, max(start, size - recent), size) if recent else []
             )
         return LogSnapshot(
-            start, latest, checkpoints, hashes, tuple(keys), tuple(newest), leaves_from
+            start, latest, checkpoints, hashes, tuple(changes), tuple(newest), leaves_from
         )
 
 

@@ -3,7 +3,8 @@
 The log code calls :meth:`Store.append_batch` once per group commit: entries,
 their checkpoint, key enrolments and revocations land in one transaction or
 not at all.  Reads return the frozen dataclasses of ``registry.store.models``.
-People's keys and identities (``_keys.py``), the hand-off queue
+People's keys and identities (``_keys.py``), the ``signer_keys`` rows a start compares
+(``_key_rows.py``), the hand-off queue
 (``_queue.py``), the registry's own named facts (``_meta.py``), sealed segments of derived
 state (``_segments.py``) and the bounded read a
 process loads the log with (``_snapshot.py``) are mixed in from their own modules.
@@ -35,6 +36,7 @@ from registry.store._batch import (
 )
 from registry.store._complaints import ComplaintsMixin
 from registry.store._cosignatures import CosignaturesMixin
+from registry.store._key_rows import KeyRowsMixin
 from registry.store._keys import KeysMixin
 from registry.store._meta import MetaMixin
 from registry.store._notify import NotifyMixin
@@ -64,6 +66,7 @@ SEQUENCER_LOCK_PREFIX = "registry/sequencer:"
 
 class Store(
     KeysMixin,
+    KeyRowsMixin,
     QueueMixin,
     NotifyMixin,
     MetaMixin,

@@ -18,17 +18,19 @@ from typing import Any
 
 import msgspec
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 
 from registry.config import Settings
 from registry.records import saved_state
+from registry.records.derived import DerivedTables
 from registry.records.operator import OperatorKeys, create_keys
 from registry.records.seen import SeenStatements
 from registry.records.service import RegistryService
 from registry.store.engine import create_engine
 from registry.store.models import FactSegmentRecord
 from registry.store.repository import Store
-from registry.store.tables import FACT_SEGMENTS
+from registry.store.tables import FACT_SEGMENTS, REVOKED_ENTRIES, SIGNER_KEYS
+from tests.api.helpers import NOW_S
 from tests.records.test_tampering import (
     edit,
     registered,
@@ -246,3 +248,202 @@ def test_a_filter_snapshot_with_bits_cleared_in_the_database_is_not_restored(
     data = zlib.compress(msgspec.msgpack.encode(empty), 1)
     rewrite(settings, saved_state.SEEN_FORMAT, data=data)
     assert seen(settings, operator) == truth
+
+
+# -- the signer_keys and revoked_entries rows the snapshot covers --------------------------------
+
+
+async def _started(settings: Settings, operator: OperatorKeys) -> tuple[int, list[dict[str, str]]]:
+    service = await RegistryService.open(settings, operator)
+    try:
+        return service.tables.restored_to, service.tampering()[1]
+    finally:
+        await service.close()
+
+
+def started(settings: Settings, operator: OperatorKeys) -> tuple[int, list[dict[str, str]]]:
+    """Where a start restored the key directory to, and the edits it reported."""
+    return asyncio.run(_started(settings, operator))
+
+
+def covered_history(settings: Settings, operator: OperatorKeys) -> tuple[int, bytes]:
+    """:func:`history`, then a start that saves a snapshot covering the revocation too;
+    the revoked entry's index and the first PPK's kid (both below the snapshot's end)."""
+    jabar, revocation = history(settings, operator)
+    keys, _ = held(settings, operator)
+    assert snapshot(settings).end_idx == revocation + 1
+    ppk = min((k for k in keys if k.role == "ppk"), key=lambda k: k.enrolment_idx)
+    return jabar, ppk.kid
+
+
+def edited_then_restarted(
+    settings: Settings, operator: OperatorKeys, *statements: Any
+) -> list[dict[str, str]]:
+    """The edits a start reports after ``statements`` edited the database; that start restored
+    the key directory's snapshot (it derived only the entries after it)."""
+    edit(settings, *statements)
+    restored, findings = started(settings, operator)
+    assert restored == snapshot(settings).end_idx
+    return findings
+
+
+@pytest.fixture
+def compared_one_by_one(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the starts that compared the covered rows column by column (a row differed)."""
+    calls: list[int] = []
+    compare = DerivedTables.compare_restored_keys
+
+    def counted(self: DerivedTables, stored: Any) -> None:
+        calls.append(len(stored))
+        compare(self, stored)
+
+    monkeypatch.setattr(DerivedTables, "compare_restored_keys", counted)
+    return calls
+
+
+def test_a_restored_start_of_untouched_rows_reports_nothing_and_reads_no_record(
+    settings: Settings, operator: OperatorKeys, compared_one_by_one: list[int]
+) -> None:
+    covered_history(settings, operator)
+    end = snapshot(settings).end_idx
+    assert started(settings, operator) == (end, [])
+    assert compared_one_by_one == []
+
+
+def test_a_covered_signer_keys_row_given_another_role_is_reported_by_a_restored_start(
+    settings: Settings, operator: OperatorKeys, compared_one_by_one: list[int]
+) -> None:
+    _, kid = covered_history(settings, operator)
+    truth = held(settings, operator)
+    to_recommender = update(SIGNER_KEYS).where(SIGNER_KEYS.c.kid == kid).values(role="recommender")
+    findings = edited_then_restarted(settings, operator, to_recommender)
+    assert {
+        "table": "signer_keys",
+        "kid": kid.hex(),
+        "column": "role",
+        "stored": "recommender",
+        "derived": "ppk",
+    } in findings
+    assert len(findings) == 1
+    assert compared_one_by_one == [3]  # the admin and the two PPKs
+    assert held(settings, operator) == truth
+
+
+def test_a_covered_signer_keys_row_deleted_is_reported_by_a_restored_start(
+    settings: Settings, operator: OperatorKeys
+) -> None:
+    _, kid = covered_history(settings, operator)
+    findings = edited_then_restarted(
+        settings, operator, delete(SIGNER_KEYS).where(SIGNER_KEYS.c.kid == kid)
+    )
+    assert [(f["kid"], f["column"], f["stored"]) for f in findings] == [
+        (kid.hex(), "row", "missing")
+    ]
+
+
+def test_a_signer_keys_row_invented_below_the_snapshot_is_reported_by_a_restored_start(
+    settings: Settings, operator: OperatorKeys
+) -> None:
+    _, kid = covered_history(settings, operator)
+    stranger = bytes(range(16))
+    row = asyncio.run(_row(settings, kid)) | {"kid": stranger, "public_key": bytes(32)}
+    findings = edited_then_restarted(settings, operator, insert(SIGNER_KEYS).values(row))
+    assert [(f["kid"], f["column"], f["derived"]) for f in findings] == [
+        (stranger.hex(), "row", "no enrolment")
+    ]
+
+
+def test_a_covered_signer_keys_row_whose_kid_was_swapped_is_reported_by_a_restored_start(
+    settings: Settings, operator: OperatorKeys
+) -> None:
+    """The kid is not in the packed bytes: a row moved onto another kid differs all the same."""
+    _, kid = covered_history(settings, operator)
+    moved = bytes(reversed(kid))
+    findings = edited_then_restarted(
+        settings, operator, update(SIGNER_KEYS).where(SIGNER_KEYS.c.kid == kid).values(kid=moved)
+    )
+    assert sorted((f["kid"], f["stored"]) for f in findings) == sorted(
+        [(kid.hex(), "missing"), (moved.hex(), f"enrolment_idx {findings_idx(findings, moved)}")]
+    )
+
+
+def findings_idx(findings: list[dict[str, str]], kid: bytes) -> str:
+    """The enrolment index a finding about the row of ``kid`` shows as stored."""
+    shown = next(f["stored"] for f in findings if f["kid"] == kid.hex())
+    return shown.removeprefix("enrolment_idx ")
+
+
+def test_a_covered_revoked_entries_row_deleted_is_reported_by_a_restored_start(
+    settings: Settings, operator: OperatorKeys
+) -> None:
+    jabar, _ = covered_history(settings, operator)
+    findings = edited_then_restarted(
+        settings, operator, delete(REVOKED_ENTRIES).where(REVOKED_ENTRIES.c.idx == jabar)
+    )
+    assert [(f["table"], f["index"], f["column"], f["stored"]) for f in findings] == [
+        ("revoked_entries", str(jabar), "row", "missing")
+    ]
+
+
+def test_a_key_revoked_after_the_snapshot_is_no_edit_and_its_erased_revocation_is(
+    settings: Settings, operator: OperatorKeys, compared_one_by_one: list[int]
+) -> None:
+    """A covered row revoked by a later entry is compared as it stood at the snapshot's end
+    (not revoked yet), the revocation with what the entries after the snapshot derive; that
+    start saves a snapshot covering the revocation, and the next one finds it erased."""
+    _, kid = covered_history(settings, operator)
+    with running(settings, operator) as registry:
+        revocation = {
+            "type": "key-revocation",
+            "kid": kid,
+            "reason": "masa jabatan berakhir",
+            "effective": "2024-09-01",
+        }
+        response = registry.post(operator.admin.sign_statement(revocation, "operator", NOW_S))
+        assert response.status_code == 201, response.text
+        revoked_by = response.headers["x-registry-entry-index"]
+    end = snapshot(settings).end_idx
+    assert int(revoked_by) >= end
+    assert started(settings, operator) == (end, [])
+    assert compared_one_by_one == []
+    edit(
+        settings,
+        update(SIGNER_KEYS)
+        .where(SIGNER_KEYS.c.kid == kid)
+        .values(revoked_at=None, revocation_idx=None),
+    )
+    restored, findings = started(settings, operator)
+    assert restored == snapshot(settings).end_idx == int(revoked_by) + 1
+    assert sorted((f["kid"], f["column"], f["stored"]) for f in findings) == [
+        (kid.hex(), "revocation_idx", "None"),
+        (kid.hex(), "revoked_at", "None"),
+    ]
+    assert {f["derived"] for f in findings if f["column"] == "revocation_idx"} == {revoked_by}
+
+
+async def _row(settings: Settings, kid: bytes) -> dict[str, Any]:
+    engine = create_engine(settings.database_url)
+    try:
+        async with engine.connect() as connection:
+            query = select(SIGNER_KEYS).where(SIGNER_KEYS.c.kid == kid)
+            return dict((await connection.execute(query)).one()._mapping)
+    finally:
+        await engine.dispose()
+
+
+def test_a_graceful_stop_saves_the_snapshots_so_the_next_start_derives_nothing_again(
+    settings: Settings, operator: OperatorKeys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(saved_state, "SAVE_AT_STOP", 1)
+    _, revocation = history(settings, operator)  # that run's stop saved past the revocation
+    assert snapshot(settings).end_idx == revocation + 1
+    filter_ = asyncio.run(_snapshot(settings, saved_state.SEEN_FORMAT))
+    assert filter_ is not None
+    assert filter_.end_idx == revocation + 1
+    restored = held(settings, operator)
+    assert restored_to() == revocation + 1
+    assert restored == derived_from_every_entry(settings, operator)
+    assert all(
+        SeenStatements.restored(*seen(settings, operator)).may_contain(d)
+        for d in asyncio.run(_contents(settings))
+    )
