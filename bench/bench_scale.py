@@ -51,6 +51,7 @@ from gen_log import ELECTIONS, ORIGIN, PASSPHRASE, generate, settings_for, signe
 
 from registry.compliance.service import ComplianceService
 from registry.config import Settings, settings_environment
+from registry.records.bootstrap import stored_log_size
 from registry.records.operator import open_keys
 from registry.records.service import RegistryService
 from registry.store.repository import Store
@@ -361,7 +362,9 @@ def main() -> None:
     runs: dict[int, list[Run]] = {}
     for size in sizes:
         home = args.home / str(size)
-        if not (home / "registry.sqlite3").exists():
+        # a log not there, or still short of its size (a build cut short, or still running:
+        # then the build holds the database and this stops with its message), is grown first
+        if asyncio.run(stored_log_size(settings_for(home))) < size:
             asyncio.run(
                 generate(
                     home,
