@@ -39,16 +39,14 @@ class SnapshotMixin:
         start: int = 0,
         *,
         after_checkpoint: int = -1,
-        recent: int = 0,
         leaves_from: int | None = None,
         keys: bool = True,
     ) -> LogSnapshot:
         """The log from entry ``start`` up to the latest checkpoint, as one :class:`LogSnapshot`.
 
         Checkpoints larger than ``after_checkpoint``; key changes made by
-        entries from ``start`` on; receipts and statements of the newest
-        ``recent`` of those entries (``keys=False``: no key changes; a start reads those
-        a saved snapshot does not vouch for itself).  Raises :class:`StoreError` if the
+        entries from ``start`` on (``keys=False``: none; a start reads those a saved
+        snapshot does not vouch for itself).  Raises :class:`StoreError` if the
         stored leaves do not reach the checkpoint (a damaged log).  With ``leaves_from``
         (a tree restored up to there) the leaf hashes start there instead; one past
         the latest checkpoint gives none.
@@ -62,7 +60,7 @@ class SnapshotMixin:
                 )
             ).first()
             if latest_row is None:
-                return LogSnapshot(start, None, (), b"", (), ())
+                return LogSnapshot(start, None, (), b"", ())
             latest = from_row(CheckpointRecord, latest_row)
             size = latest.size
             checkpoints = await _checkpoints(connection, after_checkpoint, size)
@@ -70,12 +68,7 @@ class SnapshotMixin:
             hashes = await leaf_hashes_between(connection, first, size)
             self.leaf_hashes_read += len(hashes) // HASH_SIZE
             changes = await _key_changes(connection, start, size) if keys else []
-            newest = (
-                await entries_between(connection, max(start, size - recent), size) if recent else []
-            )
-        return LogSnapshot(
-            start, latest, checkpoints, hashes, tuple(changes), tuple(newest), leaves_from
-        )
+        return LogSnapshot(start, latest, checkpoints, hashes, tuple(changes), leaves_from)
 
 
 async def _checkpoints(
@@ -145,16 +138,3 @@ async def _key_changes(connection: AsyncConnection, start: int, size: int) -> li
             key = replace(key, revoked_at=None, revocation_idx=None)
         keys.append(key)
     return keys
-
-
-async def entries_between(
-    connection: AsyncConnection, start: int, end: int
-) -> list[tuple[int, bytes, bytes]]:
-    """(index, receipt, statement) of the entries ``start <= idx < end``, in order."""
-    query = (
-        select(ENTRIES.c.idx, ENTRIES.c.receipt, ENTRIES.c.statement)
-        .where(ENTRIES.c.idx >= start, ENTRIES.c.idx < end)
-        .order_by(ENTRIES.c.idx)
-    )
-    rows = (await connection.execute(query)).all()
-    return [(int(row[0]), bytes(row[1]), bytes(row[2])) for row in rows]

@@ -222,14 +222,12 @@ class LogSnapshot:
     """
 
     start: int
-    """The first entry whose leaf hash, key changes and receipt the snapshot holds."""
+    """The first entry whose leaf hash and key changes the snapshot holds."""
     latest: CheckpointRecord | None
     checkpoints: tuple[CheckpointRecord, ...]
     leaf_hashes: bytes
     """The leaf hashes from ``start`` up to ``latest.size``, 32 bytes each."""
     key_changes: tuple[SignerKeyRecord, ...]
-    recent: tuple[tuple[int, bytes, bytes], ...]
-    """(index, receipt, statement) of the newest entries asked for, in order."""
     leaves_from: int | None = None
     """Where ``leaf_hashes`` start when not at ``start`` (a tree restored up to there)."""
 

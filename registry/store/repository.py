@@ -46,7 +46,6 @@ from registry.store._segments import SegmentsMixin
 from registry.store._snapshot import (
     SnapshotMixin,
     column_between,
-    entries_between,
     leaf_hashes_between,
 )
 from registry.store.engine import create_engine, create_sqlite_writer, sqlite_file
@@ -278,11 +277,6 @@ class Store(
         read of ``(idx, leaf_hash)``); raises :class:`DamagedLog` if one is missing."""
         async with self._engine.connect() as connection:
             return await leaf_hashes_between(connection, start, end)
-
-    async def recent_entries(self, start: int, end: int) -> list[tuple[int, bytes, bytes]]:
-        """Entries ``start`` to ``end - 1`` as (index, receipt, statement), in order."""
-        async with self._engine.connect() as connection:
-            return await entries_between(connection, start, end)
 
     async def content_sha256s(self, start: int = 0) -> list[bytes]:
         """The signed-content hash of every entry from ``start`` on that has one, in log

@@ -165,11 +165,11 @@ def test_a_snapshot_that_fails_its_check_changes_nothing() -> None:
     state = LogState(ORIGIN, CoseSigner(fixed_key("log")), LOG)
     good = _tree(3)
     hashes = b"".join(good.node(0, i) for i in range(3))
-    state.extend(LogSnapshot(0, _record(good, 2), (_record(good, 2),), hashes[:64], (), ()))
+    state.extend(LogSnapshot(0, _record(good, 2), (_record(good, 2),), hashes[:64], ()))
     forged = _record(_tree(3, salt="x"), 3)
     with pytest.raises(LogContradiction):
         state.extend(
-            LogSnapshot(2, forged, (forged,), hashes[64:], (), ()),
+            LogSnapshot(2, forged, (forged,), hashes[64:], ()),
             lambda tree, latest: check_stored_checkpoint(tree, latest, VERIFIER, ORIGIN),
         )
     assert state.size == 2

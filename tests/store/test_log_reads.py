@@ -30,15 +30,6 @@ async def test_content_sha256s_of_an_empty_log(store: Store) -> None:
     assert await store.content_sha256s() == []
 
 
-async def test_recent_entries_of_a_range(store: Store) -> None:
-    written = entries(0, 9)
-    await store.append_batch(written, checkpoint(9))
-    expected = [(e.idx, e.receipt, e.statement) for e in written]
-    assert await store.recent_entries(3, 6) == expected[3:6]
-    assert await store.recent_entries(7, 100) == expected[7:]
-    assert await store.recent_entries(9, 12) == []
-
-
 async def test_sqlite_batches_are_written_from_one_writer_thread(
     store: Store, database_url: str
 ) -> None:
