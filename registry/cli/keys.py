@@ -30,12 +30,8 @@ from registry.documents.qr import pick_qr_text, read_qr_image
 from registry.i18n import message
 from registry.records.identities import Person, keep_identity
 from registry.records.personal import commit_enrolment_nip
-from registry.records.schemas import (
-    RecordError,
-    parse_record_fields,
-    read_record_file,
-    record_payload,
-)
+from registry.records.schemas import RecordError, record_payload
+from registry.records.text_form import parse_record_fields, read_record_file
 from registry.signing.cose import CoseSigner
 from registry.signing.keys import (
     KeyFileError,

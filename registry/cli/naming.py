@@ -16,8 +16,9 @@ from typing import Any
 from registry.cli.words import CliError, words
 from registry.config import CONFIG_FILE_VARIABLE, ConfigError, Settings
 from registry.records.pledges import NAMING_TYPES, named_by_enrolment
-from registry.records.schemas import RecordError, read_record_file
+from registry.records.schemas import RecordError
 from registry.records.signer_lookup import enrolled_key
+from registry.records.text_form import read_record_file
 
 
 def names_no_signer(path: Path) -> bool:

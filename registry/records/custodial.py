@@ -33,7 +33,8 @@ from registry.config import Settings
 from registry.i18n import DEFAULT_LANGUAGE, Message
 from registry.records.errors import KeyLockedError, NotFound, WrongPassphraseError
 from registry.records.registration import Registered
-from registry.records.schemas import parse_record_fields, record_payload
+from registry.records.schemas import record_payload
+from registry.records.text_form import parse_record_fields
 from registry.records.throttle import ClientLockouts, slow_down_wait_ms
 from registry.signing.cose import CoseSigner
 from registry.signing.keys import (

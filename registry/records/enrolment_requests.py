@@ -22,7 +22,8 @@ from typing import Any
 from registry.config import Settings
 from registry.i18n import Message
 from registry.records.errors import NotFound, RegistrationRefused
-from registry.records.schemas import RecordError, parse_record_fields, record_payload
+from registry.records.schemas import RecordError, record_payload
+from registry.records.text_form import parse_record_fields
 from registry.store.migrate import upgrade
 from registry.store.repository import Store
 from registry.verify.canonical import decode_canonical

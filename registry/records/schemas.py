@@ -1,27 +1,22 @@
 """Statement types and their schemas (DESIGN.md "Records").
 
 Each record is a msgspec Struct; a payload is a plain map whose ``type`` picks
-the Struct.  :func:`parse_record` validates a decoded payload and
-:func:`load_record_file` reads one from YAML or JSON for `registry sign`.
+the Struct.  :func:`parse_record` validates a decoded payload, and
+:func:`record_payload` gives a record back as the map that is signed.
 A record that does not fit raises :class:`RecordError` listing every bad
-field in words (:mod:`registry.records.fields`), not msgspec's first error.
-Binary fields (keys, hashes, commitments) are bytes in CBOR; in YAML/JSON they
-are written as base64url or hex text.
+field in words (:mod:`registry.records.fields`), not msgspec's first error,
+and every rule the types cannot say (:mod:`registry.records.record_rules`).
+Binary fields (keys, hashes, commitments) are bytes in CBOR; records read from
+YAML or JSON, where they are base64url or hex text, go through
+:mod:`registry.records.text_form`.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import datetime as dt
-import json
-import re
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Annotated, Any, Literal, cast
 
 import msgspec
-import yaml
 
 from registry.i18n import DEFAULT_LANGUAGE
 from registry.records.errors import FieldError, summary
@@ -31,13 +26,10 @@ from registry.records.fields import (
     LONG_TEXT_MAX_LENGTH,
     NIP_PATTERN,
     SLUG_PATTERN,
-    bad_day,
-    control_errors,
-    date_fields,
     field_errors,
     from_msgspec,
 )
-from registry.records.personal import personal_data_errors
+from registry.records.record_rules import rule_errors
 from registry.records.vocabulary import ViolationCategory
 
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
@@ -354,19 +346,19 @@ RECORD_TYPES: dict[str, type[Any]] = {
 }
 
 
-def parse_record(payload: dict[str, Any], *, logged: bool = False) -> Record:
+def parse_record(
+    payload: dict[str, Any], *, logged: bool = False, known: Sequence[FieldError] = ()
+) -> Record:
     """Validate a decoded statement payload against its type's schema.
 
-    Raises :class:`RecordError` listing every bad field, not only the first.
+    Raises :class:`RecordError` listing every bad field, not only the first,
+    and every rule the types cannot say (:mod:`registry.records.record_rules`).
     ``logged`` reads an entry already in the log: the rules that keep personal
     data out of the log (:mod:`registry.records.personal`) were not there when
     older entries were registered, so they apply to new statements only.
+    ``known`` are errors found while reading the payload (a hash that is not
+    hex nor base64url, :mod:`registry.records.text_form`): listed with the rest.
     """
-    return _parse(payload, [], logged=logged)
-
-
-def _parse(payload: Mapping[str, Any], known: list[FieldError], *, logged: bool = False) -> Record:
-    """``payload`` as its record; ``known`` errors (found while reading it) are listed too."""
     if not isinstance(payload, Mapping):
         raise RecordError([FieldError("", "not-a-record", {})])
     kind = payload.get("type")
@@ -383,68 +375,20 @@ def _parse(payload: Mapping[str, Any], known: list[FieldError], *, logged: bool 
         except msgspec.ValidationError:
             pass  # list every bad field below, not only msgspec's first
         else:
-            errors = _rule_errors(struct, payload, logged)
+            errors = rule_errors(kind, struct, payload, logged)
             if errors:
                 raise RecordError(errors, kind)
             return record
     skip = frozenset(e.field for e in known)
     errors = [*known, *field_errors(struct, payload, skip)]
     bad = skip | {e.field for e in errors}
-    errors += [e for e in _rule_errors(struct, payload, logged) if e.field not in bad]
+    errors += [e for e in rule_errors(kind, struct, payload, logged) if e.field not in bad]
     if not errors:  # msgspec saw something the walk does not check: say it as msgspec does
         try:
             msgspec.convert(payload, type=Record, strict=True)
         except msgspec.ValidationError as exc:
             errors = [from_msgspec(exc)]
     raise RecordError(errors, kind)
-
-
-def _rule_errors(
-    struct: type[Any], payload: Mapping[str, Any], logged: bool = False
-) -> list[FieldError]:
-    """What the types cannot say: dates of the calendar, text without control characters,
-    what a follow-up's action needs, and (for a new statement) no personal data in clear."""
-    errors = [] if logged else personal_data_errors(struct is Enrolment, payload)
-    errors += [
-        FieldError(name, "not-a-date", {"value": repr(payload[name])})
-        for name in date_fields(struct)
-        if isinstance(payload.get(name), str) and bad_day(payload[name])
-    ]
-    errors += control_errors(struct, payload)
-    if not logged and struct in _SIGNER_NEEDED and payload.get("signer") is None:
-        errors.append(FieldError("signer", "missing", {}))
-    if struct is Election:
-        errors += _election_errors(payload)
-    action = payload.get("action")
-    if struct is FollowUp and isinstance(action, str) and action in _FOLLOW_UP_NEEDS:
-        errors += [
-            FieldError(name, f"needed-when-{action}", {})
-            for name in _FOLLOW_UP_NEEDS[action]
-            if not payload.get(name)
-        ]
-    return errors
-
-
-_SIGNER_NEEDED = (Pact, Declaration)
-"""Records that must name their signer (:class:`Signer`) when new; older entries need not."""
-
-
-def _election_errors(payload: Mapping[str, Any]) -> list[FieldError]:
-    """An election's campaign comes before its voting day, and starts before it ends."""
-    days = [payload.get(n) for n in ("campaign_start", "campaign_end", "voting_day")]
-    if not all(isinstance(d, str) and not bad_day(d) for d in days):
-        return []
-    start, end, voting = (str(d) for d in days)
-    errors = []
-    if end < start:
-        errors.append(FieldError("campaign_end", "before-campaign-start", {"start": start}))
-    if voting < end:
-        errors.append(FieldError("voting_day", "before-campaign-end", {"end": end}))
-    return errors
-
-
-_FOLLOW_UP_NEEDS = {"sanctioned": ("decree_number", "decree_date"), "refused": ("reason",)}
-"""The fields a follow-up's action needs besides those every follow-up has."""
 
 
 def record_payload(record: Record) -> dict[str, Any]:
@@ -458,122 +402,3 @@ def record_payload(record: Record) -> dict[str, Any]:
         elif isinstance(value, list) and value and isinstance(value[0], bytes):
             raw[name.name] = list(value)
     return raw
-
-
-_BINARY_FIELDS = {
-    "public_key",
-    "template",
-    "kid",
-    "ppk_kid",
-    "subject_commitment",
-    "previous_key",
-    "nip_commitment",
-    "reporter_commitment",
-    "decree_sha256",
-}
-_BINARY_LIST_FIELDS = {"evidence", "witness_commitments", "statements"}
-_HEX = re.compile(r"[0-9a-fA-F]{64}")
-_BASE64URL = re.compile(r"[A-Za-z0-9_-]*={0,2}")
-
-
-def _to_bytes(value: Any) -> bytes | None:
-    """Hex (64 digits) or base64url text as bytes; None for anything else."""
-    if isinstance(value, bytes):
-        return value
-    if not isinstance(value, str):
-        return None
-    text = value.strip()
-    if _HEX.fullmatch(text):
-        return binascii.unhexlify(text)
-    if not _BASE64URL.fullmatch(text):
-        return None
-    try:
-        return base64.urlsafe_b64decode(text.rstrip("=") + "=" * (-len(text.rstrip("=")) % 4))
-    except (binascii.Error, ValueError):
-        return None
-
-
-def _normalise(data: Mapping[str, Any], path: str = "") -> tuple[dict[str, Any], list[FieldError]]:
-    out: dict[str, Any] = {}
-    errors: list[FieldError] = []
-    for key, raw in data.items():
-        where = f"{path}.{key}" if path else str(key)
-        value = raw.isoformat() if isinstance(raw, dt.date) else raw
-        if key in _BINARY_FIELDS and value is not None:
-            value = _to_bytes(value)
-            if value is None:
-                errors.append(FieldError(where, "not-a-hash", {}))
-        elif key in _BINARY_LIST_FIELDS and isinstance(value, list):
-            items = [_to_bytes(v) for v in value]
-            errors += [
-                FieldError(f"{where}[{i}]", "not-a-hash", {})
-                for i, item in enumerate(items)
-                if item is None
-            ]
-            value = items
-        elif key == "signer" and isinstance(value, dict):
-            value, found = _normalise(value, where)
-            errors += found
-        elif key == "witnesses" and isinstance(value, list):
-            witnesses = []
-            for i, item in enumerate(value):
-                witness = item
-                if isinstance(item, dict):
-                    witness, found = _normalise(item, f"{where}[{i}]")
-                    errors += found
-                witnesses.append(witness)
-            value = witnesses
-        out[key] = value
-    return out, errors
-
-
-def normalise_record_fields(data: dict[str, Any]) -> dict[str, Any]:
-    """A record read from YAML or JSON with its binary fields as bytes and dates as ISO text.
-
-    Keys, hashes and commitments may be hex (64 digits) or base64url text;
-    raises :class:`RecordError` naming every field that is neither.  Validate
-    the result with :func:`parse_record` (or do both: :func:`parse_record_fields`).
-    """
-    out, errors = _normalise(data)
-    if errors:
-        raise RecordError(errors, data.get("type") if isinstance(data.get("type"), str) else None)
-    return out
-
-
-def parse_record_fields(data: Any) -> Record:
-    """A record as YAML or JSON give it (binary fields as hex or base64url text), validated.
-
-    Raises :class:`RecordError` listing every bad field, undecodable hashes included.
-    """
-    if not isinstance(data, Mapping):
-        raise RecordError([FieldError("", "not-a-record", {})])
-    out, errors = _normalise(data)
-    return _parse(out, errors)
-
-
-def load_record_file(path: Path) -> dict[str, Any]:
-    """Read a record from YAML or JSON, validate it, and return the payload to sign.
-
-    Raises :class:`RecordError` for a file that cannot be read or parsed
-    (``errors`` then names no field) and for a record listing every bad field.
-    """
-    return record_payload(parse_record_fields(read_record_file(path)))
-
-
-def read_record_file(path: Path) -> Any:
-    """A record file's YAML or JSON as it is, not yet validated (:func:`load_record_file`).
-
-    Raises :class:`RecordError` for a file that cannot be read or parsed.
-    """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RecordError([FieldError("", "unreadable", {"error": str(exc)})]) from exc
-    try:
-        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        fmt = "JSON" if path.suffix == ".json" else "YAML"
-        raise RecordError(
-            [FieldError("", "not-parsable", {"format": fmt, "error": str(exc)})]
-        ) from exc
-    return data

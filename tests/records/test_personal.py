@@ -15,12 +15,8 @@ from registry.records.personal import (
     commit_nip,
     found_in_text,
 )
-from registry.records.schemas import (
-    RECORD_TYPES,
-    RecordError,
-    parse_record,
-    parse_record_fields,
-)
+from registry.records.schemas import RECORD_TYPES, RecordError, parse_record
+from registry.records.text_form import parse_record_fields
 from tests.api.helpers import enrolment
 from tests.factories import pact_payload
 

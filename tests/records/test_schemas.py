@@ -10,13 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from registry.i18n import catalog
-from registry.records.schemas import (
-    RECORD_TYPES,
-    RecordError,
-    parse_record,
-    parse_record_fields,
-    record_payload,
-)
+from registry.records.schemas import RECORD_TYPES, RecordError, parse_record, record_payload
 from tests.factories import pact_payload
 
 
@@ -145,28 +139,6 @@ def test_an_enum_value_lists_the_allowed_ones() -> None:
     assert error.message().render("id") == (
         "jenis naskah (kind): harus salah satu dari: declaration, pact (bukan 'petisi')"
     )
-
-
-def test_hex_and_base64url_text_with_every_bad_field_from_yaml() -> None:
-    data = pact_payload(template="zz!!", date="kemarin")
-    data["witnesses"] = [{"name": "A", "jabatan": "B", "instansi": 3}]
-    with pytest.raises(RecordError) as caught:
-        parse_record_fields(data)
-    assert [(e.field, e.reason) for e in caught.value.errors] == [
-        ("template", "not-a-hash"),
-        ("date", "not-a-date"),
-        ("witnesses[0].instansi", "not-text"),
-    ]
-    hexed = pact_payload(template=pact_payload()["template"].hex())
-    assert parse_record_fields(hexed) == parse_record(pact_payload())
-
-
-def test_base64url_text_must_be_base64url() -> None:
-    # urlsafe_b64decode alone drops the '!' and reads 32 bytes out of this
-    sloppy = "A" * 21 + "!" + "A" * 22
-    with pytest.raises(RecordError) as caught:
-        parse_record_fields(pact_payload(template=sloppy))
-    assert [(e.field, e.reason) for e in caught.value.errors] == [("template", "not-a-hash")]
 
 
 @settings(max_examples=200, deadline=None)
