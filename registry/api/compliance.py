@@ -17,8 +17,9 @@ from litestar import Controller, Request, Response, Router, delete, get
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from registry.api.deps import MAX_INTEGER, Compliance, signed_target
-from registry.api.errors import access_denied, invalid_parameter, problem_for
+from registry.api.errors import access_denied, invalid_parameter
 from registry.api.limits import rate_limited
+from registry.api.problems import problem_for
 from registry.compliance import dashboard, heads, views
 from registry.compliance.access import AccessDenied
 from registry.compliance.export import to_csv

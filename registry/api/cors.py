@@ -39,7 +39,7 @@ from litestar.types import (
     Send,
 )
 
-from registry.api.errors import PROBLEM_JSON, TYPE_BASE
+from registry.api.problems import PROBLEM_JSON, TYPE_BASE
 from registry.i18n import language_from_accept, message
 
 READ_METHODS: Final = frozenset({"GET", "HEAD"})

@@ -30,7 +30,8 @@ from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
 from litestar.types import Message as Event
 
-from registry.api.errors import PROBLEM_JSON, TYPE_BASE, BadRequest
+from registry.api.errors import BadRequest
+from registry.api.problems import PROBLEM_JSON, TYPE_BASE
 from registry.i18n import Message, language_from_accept, message
 
 MAX_JSON_DEPTH: Final = 32

@@ -1,40 +1,31 @@
-"""Every error the API answers with, in one place: RFC 9457 problem details.
+"""Every error the API answers with, in one place: which exception becomes which problem.
 
 Domain exceptions (refusals, not-found, back-pressure, bad proofs requests)
-and Litestar's own HTTP errors all become ``application/problem+json`` with a
-``type`` naming the reason, a ``title``, a ``status`` and a ``detail``.
-
-``title`` and ``detail`` are in Bahasa Indonesia when ``Accept-Language``
-asks for it, in English otherwise (:func:`registry.i18n.language_from_accept`);
-every answer says which in ``Content-Language`` and ``Vary: Accept-Language``.
-``type`` never changes with the language.  A record off its schema, or
-request parameters Litestar could not read, are also listed field by field
-in ``errors``: ``[{field, reason, message}]``, ``reason`` a stable code.
-
-A SCRAPI client (one whose ``Accept`` names ``application/cose``,
-``application/cbor`` or ``application/concise-problem-details+cbor`` and no
-JSON type, or that sends ``application/cose`` with no ``Accept``) gets the
-same problem as RFC 9290 concise problem details instead
-(``application/concise-problem-details+cbor``): ``-1`` title, ``-2`` detail,
-``-3`` instance, and one custom entry keyed by the ``type`` URI holding
-``status`` and any ``evidence``/``errors`` (docs/formats.md).
+and Litestar's own HTTP errors all become problem details
+(:mod:`registry.api.problems`: RFC 9457 JSON, or RFC 9290 CBOR for a SCRAPI
+client) with a ``type`` naming the reason, a ``title``, a ``status`` and a
+``detail`` in the reader's language.  A record off its schema, or request
+parameters Litestar could not read (:mod:`registry.api.bad_parameters`), are
+also listed field by field in ``errors``: ``[{field, reason, message}]``,
+``reason`` a stable code.  :data:`EXCEPTION_HANDLERS` is the registry's map,
+:func:`witness_exception_handlers` the witness's.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
+from registry.api.bad_parameters import parameter_errors
 from registry.api.limits import RateLimited
+from registry.api.problems import problem_for, request_language, request_path
 from registry.compliance.access import AccessDenied
 from registry.compliance.dashboard import FilterRefused
-from registry.i18n import DEFAULT_LANGUAGE, Message, Text, language_from_accept, render
+from registry.i18n import DEFAULT_LANGUAGE, Message, Text, render
 from registry.log.tiles import TilePathError
 from registry.log.witness import OldSizeConflictError, WitnessError
 from registry.records.errors import (
@@ -47,15 +38,6 @@ from registry.records.errors import (
     WrongPassphraseError,
 )
 from registry.records.schemas import RecordError
-from registry.verify.cbor import encode_deterministic
-
-PROBLEM_JSON = "application/problem+json"
-PROBLEM_CBOR = "application/concise-problem-details+cbor"
-TYPE_BASE = "urn:pakta-integritas:problem:"
-CBOR_TYPES = ("application/concise-problem-details+cbor", "application/cbor", "application/cose")
-JSON_TYPES = ("application/problem+json", "application/json")
-CONCISE_TITLE, CONCISE_DETAIL, CONCISE_INSTANCE = -1, -2, -3
-"""RFC 9290's standard problem detail keys."""
 
 
 class BadRequest(Exception):
@@ -74,109 +56,6 @@ def invalid_parameter(key: str, **params: Any) -> BadRequest:
     """A request parameter the API cannot use, worded by the catalog's ``key``."""
     return BadRequest(
         "invalid-parameter", Message("problem.invalid-parameter.title"), Message(key, params)
-    )
-
-
-def request_language(request: Request[Any, Any, Any]) -> str:
-    """The language of the problem details ``request`` gets (``Accept-Language``)."""
-    return language_from_accept(request.headers.get("accept-language"))
-
-
-def problem(
-    code: str,
-    title: Text,
-    status: int,
-    detail: Text,
-    instance: str | None = None,
-    headers: Mapping[str, str] | None = None,
-    *,
-    lang: str = DEFAULT_LANGUAGE,
-    **extra: Any,
-) -> Response[dict[str, Any]]:
-    """A problem-details response with ``title`` and ``detail`` in ``lang``."""
-    body: dict[str, Any] = {
-        "type": TYPE_BASE + code,
-        "title": render(title, lang),
-        "status": status,
-        "detail": render(detail, lang),
-    }
-    if instance:
-        body["instance"] = instance
-    body.update({k: v for k, v in extra.items() if v is not None and v not in ({}, [])})
-    answer_headers = {**(headers or {}), "Content-Language": lang, "Vary": "Accept-Language"}
-    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=answer_headers)
-
-
-def _path(request: Request[Any, Any, Any]) -> str:
-    """The request's path, read from the scope: building ``request.url`` reads the ``Host``
-    header, which a problem about that very header cannot trust."""
-    return str(request.scope["path"])
-
-
-def wants_concise(request: Request[Any, Any, Any]) -> bool:
-    """Whether ``request`` is a SCRAPI client's, to be answered in CBOR (RFC 9290)."""
-    accept = request.headers.get("accept", "").lower()
-    if accept:
-        return any(t in accept for t in CBOR_TYPES) and not any(t in accept for t in JSON_TYPES)
-    sent = request.headers.get("content-type", "").lower()
-    return sent.split(";")[0].strip() == "application/cose"
-
-
-def concise_problem(
-    code: str,
-    title: Text,
-    status: int,
-    detail: Text,
-    instance: str | None = None,
-    headers: Mapping[str, str] | None = None,
-    *,
-    lang: str = DEFAULT_LANGUAGE,
-    **extra: Any,
-) -> Response[Any]:
-    """The problem of :func:`problem` as RFC 9290 concise problem details (deterministic CBOR)."""
-    entry: dict[str, Any] = {"status": status}
-    entry.update({k: v for k, v in extra.items() if v is not None and v not in ({}, [])})
-    body: dict[Any, Any] = {
-        CONCISE_TITLE: render(title, lang),
-        CONCISE_DETAIL: render(detail, lang),
-        TYPE_BASE + code: entry,
-    }
-    if instance:
-        body[CONCISE_INSTANCE] = instance
-    answer_headers = {
-        **(headers or {}),
-        "Content-Language": lang,
-        "Vary": "Accept, Accept-Language",
-    }
-    return Response(
-        encode_deterministic(body),
-        status_code=status,
-        media_type=PROBLEM_CBOR,
-        headers=answer_headers,
-    )
-
-
-def problem_for(
-    request: Request[Any, Any, Any],
-    code: str,
-    title: Text,
-    status: int,
-    detail: Text,
-    headers: Mapping[str, str] | None = None,
-    **extra: Any,
-) -> Response[Any]:
-    """A problem-details response to ``request``, in the language it asks for (in CBOR for
-    a SCRAPI client: :func:`wants_concise`)."""
-    make = concise_problem if wants_concise(request) else problem
-    return make(
-        code,
-        title,
-        status,
-        detail,
-        _path(request),
-        headers,
-        lang=request_language(request),
-        **extra,
     )
 
 
@@ -298,63 +177,6 @@ def _witness(request: Request[Any, Any, Any], exc: WitnessError) -> Response[Any
 # -- Litestar's own errors -----------------------------------------------------------------
 
 _SOURCES = {"query", "path", "header", "cookie", "body"}
-_MISSING_PARAMETER = re.compile(r"Missing required (\w+) parameter '([^']+)'")
-_CHOICES = re.compile(r"\^\(?((?:[\w-]+\|)+[\w-]+)\)?\$")
-_KNOWN_PATTERNS = {r"^[0-9a-fA-F]{64}$": "not-a-kid"}
-
-
-def _reason_of(text: str) -> tuple[str, dict[str, Any], str | None]:
-    """msgspec's or Litestar's words for one bad value as (reason, params, field named)."""
-    if m := re.match(r"Object missing required field `([^`]+)`", text):
-        return "missing", {}, m[1]
-    if m := re.match(r"Object contains unknown field `([^`]+)`", text):
-        return "unknown-parameter", {}, m[1]
-    if m := re.match(r"Expected `str` matching regex '(.*)'", text):
-        if choices := _CHOICES.fullmatch(m[1]):
-            allowed = ", ".join(choices[1].split("|"))
-            return "one-of", {"allowed": allowed}, None
-        return _KNOWN_PATTERNS.get(m[1], "bad-format"), {}, None
-    if m := re.match(r"Expected `str` of length <= (\d+)", text):
-        return "longer-than", {"max": int(m[1])}, None
-    if re.match(r"Expected `(str|bytes|array)` of length >= 1", text):
-        return "empty", {}, None
-    if m := re.match(r"Expected `int` >= (-?\d+)", text):
-        return "too-small", {"min": int(m[1])}, None
-    if m := re.match(r"Expected `int` <= (-?\d+)", text):
-        return "too-large", {"max": int(m[1])}, None
-    if re.match(r"Expected `int`, got", text):
-        return "not-a-number", {}, None
-    if re.match(r"Expected `str`, got", text):
-        return "not-text", {}, None
-    if re.match(r"Expected `object`, got", text):
-        return "not-a-map", {}, None
-    if _MISSING_PARAMETER.match(text):
-        return "missing", {}, None
-    return "invalid", {"detail": text}, None
-
-
-def _parameter_errors(exc: ValidationException) -> list[tuple[str, str, str, dict[str, Any]]]:
-    """Each bad parameter of ``exc`` as (name, source, reason, params)."""
-    found = []
-    extra = exc.extra if isinstance(exc.extra, list) else []
-    for item in extra:
-        if not isinstance(item, Mapping):
-            continue
-        text = str(item.get("message", ""))
-        body_path = ""
-        if " - at `$." in text:
-            text, _, at = text.partition(" - at `$.")
-            body_path = at.rstrip("`")
-        reason, params, named = _reason_of(text)
-        raw_source = item.get("source") or ""
-        source = str(getattr(raw_source, "value", raw_source))
-        name = str(item.get("key") or "")
-        if source == "body":
-            name = ".".join(p for p in (body_path, named or "") if p) or (named or name)
-        found.append((name, source, reason, params))
-    if not found and (m := _MISSING_PARAMETER.match(str(exc.detail))):
-        found.append((m[2], m[1], "missing", {}))
-    return found
 
 
 def _validation(
@@ -363,7 +185,7 @@ def _validation(
     lang = request_language(request)
     items = []
     errors = []
-    for name, source, reason, params in _parameter_errors(exc):
+    for name, source, reason, params in parameter_errors(exc):
         where = Message(f"problem.source.{source if source in _SOURCES else 'other'}")
         said = Message(
             "problem.parameter",
@@ -397,7 +219,7 @@ _HTTP_CODES = {
 def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
     status = exc.status_code
     code = _HTTP_CODES.get(status, "http-error")
-    params = {"path": _path(request), "method": request.method, "detail": str(exc.detail)}
+    params = {"path": request_path(request), "method": request.method, "detail": str(exc.detail)}
     if code == "http-error":
         phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else ""
         title = Message("problem.http-error.title", {"phrase": phrase or str(status)})
@@ -438,7 +260,7 @@ def _rate_limited(request: Request[Any, Any, Any], exc: RateLimited) -> Response
 
 
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
-    logging.getLogger(__name__).exception("unexpected error on %s", _path(request))
+    logging.getLogger(__name__).exception("unexpected error on %s", request_path(request))
     return problem_for(
         request,
         "internal-error",

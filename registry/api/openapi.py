@@ -23,7 +23,7 @@ from litestar.openapi.spec import (
     Schema,
 )
 
-from registry.api.errors import PROBLEM_JSON, TYPE_BASE
+from registry.api.problems import PROBLEM_JSON, TYPE_BASE
 
 _TEXT: Final = Schema(type=OpenAPIType.STRING)
 
