@@ -41,6 +41,16 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
+class LeavesMissing(Exception):
+    """Leaf hashes of entries ``first <= idx < end`` are missing or not 32 bytes in ``entries``."""
+
+    def __init__(self, first: int, end: int, detail: str) -> None:
+        self.first = first
+        self.end = end
+        self.detail = detail
+        super().__init__(detail)
+
+
 class TreeTiles:
     """Loads the leaf tiles ``state``'s tree asks for from ``store`` (see the module)."""
 
@@ -127,20 +137,12 @@ class TreeTiles:
 
     async def _from_entries(self, tiles: list[int]) -> dict[int, bytes]:
         """The leaf hashes of ``tiles`` read from ``entries`` (tiles with no packed row)."""
-        fetched: dict[int, bytes] = {}
-        for first, last in _runs(tiles):
-            try:
-                data = await self._store.leaf_hashes_between(
-                    first * TILE_LEAVES, (last + 1) * TILE_LEAVES
-                )
-            except DamagedLog as exc:
-                raise self._tampered(
-                    TamperedEntry(first * TILE_LEAVES, "leaf_hash", "256 leaf hashes", str(exc))
-                ) from exc
-            for tile in range(first, last + 1):
-                offset = (tile - first) * TILE_BYTES
-                fetched[tile] = data[offset : offset + TILE_BYTES]
-        return fetched
+        try:
+            return await tiles_from_entries(self._store, tiles)
+        except LeavesMissing as exc:
+            raise self._tampered(
+                TamperedEntry(exc.first, "leaf_hash", "256 leaf hashes", exc.detail)
+            ) from exc
 
     async def _fill(self, tiles: dict[int, bytes]) -> None:
         """Write the packed rows of ``tiles`` (read from ``entries`` and checked), so that the
@@ -171,6 +173,34 @@ def _packed_evidence(
         f"{first_leaf + TILE_LEAVES - 1} hashing to {expected.hex()}",
         shown,
     )
+
+
+async def tiles_from_entries(store: Store, tiles: list[int]) -> dict[int, bytes]:
+    """The 256 leaf hashes of each of the full ``tiles`` read from ``entries`` (one range
+    query per run of consecutive tiles), not checked; :class:`LeavesMissing` if one is missing."""
+    fetched: dict[int, bytes] = {}
+    for first, last in _runs(sorted(tiles)):
+        start, end = first * TILE_LEAVES, (last + 1) * TILE_LEAVES
+        try:
+            data = await store.leaf_hashes_between(start, end)
+        except DamagedLog as exc:
+            raise LeavesMissing(start, end, str(exc)) from exc
+        for tile in range(first, last + 1):
+            offset = (tile - first) * TILE_BYTES
+            fetched[tile] = data[offset : offset + TILE_BYTES]
+    return fetched
+
+
+async def full_tiles(store: Store, first: int, end: int) -> dict[int, bytes]:
+    """The leaf hashes of full tiles ``first <= tile < end``, not checked: each tile's packed
+    row if it is 256 hashes long, else read from ``entries``."""
+    found = {
+        tile: data
+        for tile, data in (await store.packed_tiles_between(first, end)).items()
+        if len(data) == TILE_BYTES
+    }
+    found.update(await tiles_from_entries(store, [t for t in range(first, end) if t not in found]))
+    return found
 
 
 def _runs(tiles: list[int]) -> Iterable[tuple[int, int]]:
