@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import insert, update
+from sqlalchemy import insert, text, update
 
-from registry.store import Store
+from registry.store import Store, upgrade
+from registry.store.engine import create_engine
 from registry.store.tables import CHECKPOINTS, ENTRIES, LEAF_TILES
 
 from .records import checkpoint, entries
@@ -77,3 +78,25 @@ async def test_a_readers_fill_never_overwrites_a_row(store: Store) -> None:
     written = await _packed(store)
     await store.fill_packed_tiles({0: b"\x07" * 8192, 3: b"\x08" * 8192})
     assert await _packed(store) == {**written, 3: b"\x08" * 8192}
+
+
+async def test_a_table_left_by_a_restore_before_the_migration_is_emptied(
+    database_url: str,
+) -> None:
+    # pg_restore --clean of a dump made before leaf_tiles existed drops only the tables
+    # in the dump: the schema keeps the replaced log's packed tiles, at revision 0008.
+    await upgrade(database_url, "0008")
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text("CREATE TABLE leaf_tiles (tile BIGINT PRIMARY KEY, hashes BYTEA NOT NULL)")
+                if connection.dialect.name == "postgresql"
+                else text("CREATE TABLE leaf_tiles (tile INTEGER PRIMARY KEY, hashes BLOB)")
+            )
+            await connection.execute(insert(LEAF_TILES).values(tile=0, hashes=b"\x01" * 8192))
+    finally:
+        await engine.dispose()
+    await upgrade(database_url)
+    async with Store.open(database_url) as store:
+        assert await _packed(store) == {}
