@@ -18,6 +18,11 @@ renamed, and the checkpoint last, so a web server serving the folder never
 names entries whose files are not there yet.  The stored leaves are checked
 against the checkpoint's root before anything is written: a log that
 contradicts its checkpoint is not published.
+
+It runs in memory bounded by the log's level-8 nodes (32 bytes per 256
+entries: 1.25 MB at ten million), not the whole tree: full leaf tiles are read
+as their packed rows (``leaf_tiles``, else from ``entries``), hashed into their
+level-8 nodes to check the root, and read again one by one as they are written.
 """
 
 from __future__ import annotations
@@ -29,14 +34,25 @@ from registry.config import Settings
 from registry.i18n import Message
 from registry.log.audit_sources import encode_statements, statements_path, write_file
 from registry.log.integrity import LogContradiction
-from registry.log.tiles import TILE_WIDTH, EntryBundle, encode_entry_bundle, tile_bytes, tiles_for
+from registry.log.tiled_store import TiledHashStore, tile_levels
+from registry.log.tiles import (
+    TILE_WIDTH,
+    EntryBundle,
+    Tile,
+    encode_entry_bundle,
+    tile_bytes,
+    tiles_for,
+)
 from registry.log.tree import MerkleTree
+from registry.records.tree_tiles import LeavesMissing, full_tiles
 from registry.records.witnessing import CosignedView
+from registry.store.errors import DamagedLog
 from registry.store.migrate import upgrade
 from registry.store.repository import Store
+from registry.verify.merkle import HASH_SIZE
 
-HASH_CHUNK = 1 << 16
-"""Leaf hashes added to the tree at once."""
+CHUNK_TILES = 64
+"""Full leaf tiles read at once while the log is checked (512 KiB of leaf hashes)."""
 
 
 @dataclass(frozen=True)
@@ -55,39 +71,34 @@ async def export_tiles(store: Store, folder: Path, cosigned: CosignedView | None
     ``cosigned`` gives the witnesses' cosignatures merged into the checkpoint
     (as ``GET /checkpoint`` serves it); ``None`` writes the note as signed.
     Raises :class:`LogContradiction` if the stored leaves do not hash to the
-    latest checkpoint's root.
+    latest checkpoint's root, or change while they are written.
+
+    Memory is the tree's level-8 nodes (32 bytes per 256 entries) and one chunk
+    of tiles, not the log: the leaf tiles are read twice, :data:`CHUNK_TILES` at
+    a time to check the log, then one at a time to write them (each checked
+    again against its node), and the tiles of levels 1 and up are read from the
+    level-8 nodes.
     """
-    snapshot = await store.read_log(0)
-    latest = snapshot.latest
+    latest = await store.latest_checkpoint()
     if latest is None:
         return Exported(0, 0)
     size = latest.size
-    tree = MerkleTree()
-    hashes = snapshot.leaf_hashes
-    step = 32 * HASH_CHUNK
-    for offset in range(0, len(hashes), step):
-        chunk = hashes[offset : offset + step]
-        tree.extend(chunk[i : i + 32] for i in range(0, len(chunk), 32))
-    if tree.root(size) != latest.root:
-        evidence = {"size": str(size), "stored": tree.root(size).hex(), "signed": latest.root.hex()}
-        raise LogContradiction(Message("hosts.export.root-differs", evidence), evidence)
+    tree, nodes = await _checked_tree(store, latest.size, latest.root)
     written = 0
     for start in range(0, size, TILE_WIDTH):
         bundle = EntryBundle(start // TILE_WIDTH, min(TILE_WIDTH, size - start))
-        leaves_file = folder / bundle.path
-        statements_file = folder / statements_path(bundle)
-        if not bundle.is_partial and leaves_file.exists() and statements_file.exists():
-            continue
-        rows = await store.get_entries(start, start + bundle.width)
-        if [r.idx for r in rows] != list(range(start, start + bundle.width)):
-            evidence = {"first": str(start), "last": str(start + bundle.width - 1)}
-            raise LogContradiction(Message("hosts.export.entries-missing", evidence), evidence)
-        write_file(statements_file, encode_statements([r.statement for r in rows]))
-        write_file(leaves_file, encode_entry_bundle([r.leaf for r in rows]))
-        written += 2
+        written += await _write_bundle(store, folder, bundle)
+        tile = Tile(0, bundle.index, bundle.width)
+        path = folder / tile.path
+        if tile.is_partial:
+            write_file(path, tile_bytes(tree, tile))
+            written += 1
+        elif not path.exists():
+            write_file(path, await _leaf_tile(store, tile.index, nodes))
+            written += 1
     for tile in tiles_for(0, size):
         path = folder / tile.path
-        if tile.is_partial or not path.exists():
+        if tile.level > 0 and (tile.is_partial or not path.exists()):
             write_file(path, tile_bytes(tree, tile))
             written += 1
     if cosigned is not None:
@@ -95,6 +106,71 @@ async def export_tiles(store: Store, folder: Path, cosigned: CosignedView | None
     note = latest.note if cosigned is None else cosigned.note(latest)
     write_file(folder / "checkpoint", note.encode())
     return Exported(size, written + 1)
+
+
+async def _checked_tree(store: Store, size: int, root: bytes) -> tuple[MerkleTree, bytes]:
+    """The tree of the first ``size`` leaves as its level-8 nodes and its last, partial
+    tile's leaves, and those nodes; :class:`LogContradiction` unless its root is ``root``."""
+    full = size // TILE_WIDTH
+    nodes = bytearray()
+    for first in range(0, full, CHUNK_TILES):
+        end = min(full, first + CHUNK_TILES)
+        tiles = await _read_tiles(store, first, end)
+        for tile in range(first, end):
+            nodes += tile_levels(tiles[tile])[1]
+    try:
+        tail = await store.leaf_hashes_between(full * TILE_WIDTH, size)
+    except DamagedLog as exc:
+        raise _missing(full * TILE_WIDTH, size) from exc
+    tree = MerkleTree(TiledHashStore.from_tile_roots(bytes(nodes), cached_tiles=1))
+    tree.extend([tail[i : i + HASH_SIZE] for i in range(0, len(tail), HASH_SIZE)])
+    if tree.root(size) != root:
+        evidence = {"size": str(size), "stored": tree.root(size).hex(), "signed": root.hex()}
+        raise LogContradiction(Message("hosts.export.root-differs", evidence), evidence)
+    return tree, bytes(nodes)
+
+
+async def _read_tiles(store: Store, first: int, end: int) -> dict[int, bytes]:
+    try:
+        return await full_tiles(store, first, end)
+    except LeavesMissing as exc:
+        raise _missing(exc.first, exc.end) from exc
+
+
+def _missing(first: int, end: int) -> LogContradiction:
+    evidence = {"first": str(first), "last": str(end - 1)}
+    return LogContradiction(Message("hosts.export.entries-missing", evidence), evidence)
+
+
+async def _leaf_tile(store: Store, index: int, nodes: bytes) -> bytes:
+    """Full leaf tile ``index`` read again, if it still hashes to its checked node."""
+    data = (await _read_tiles(store, index, index + 1))[index]
+    found, expected = tile_levels(data)[1], nodes[index * HASH_SIZE : (index + 1) * HASH_SIZE]
+    if found != expected:
+        first = index * TILE_WIDTH
+        evidence = {
+            "first": str(first),
+            "last": str(first + TILE_WIDTH - 1),
+            "stored": found.hex(),
+            "expected": expected.hex(),
+        }
+        raise LogContradiction(Message("tiles.export.tile-differs", evidence), evidence)
+    return data
+
+
+async def _write_bundle(store: Store, folder: Path, bundle: EntryBundle) -> int:
+    """Write ``bundle``'s leaves and statements unless both are there and full; files written."""
+    leaves_file = folder / bundle.path
+    statements_file = folder / statements_path(bundle)
+    if not bundle.is_partial and leaves_file.exists() and statements_file.exists():
+        return 0
+    start = bundle.index * TILE_WIDTH
+    rows = await store.get_entries(start, start + bundle.width)
+    if [r.idx for r in rows] != list(range(start, start + bundle.width)):
+        raise _missing(start, start + bundle.width)
+    write_file(statements_file, encode_statements([r.statement for r in rows]))
+    write_file(leaves_file, encode_entry_bundle([r.leaf for r in rows]))
+    return 2
 
 
 async def export_registry(settings: Settings, folder: Path, cosigned: CosignedView) -> Exported:

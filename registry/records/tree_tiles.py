@@ -4,15 +4,24 @@ The tree (:mod:`registry.log.tiled_store`) keeps only its levels 8 and up, the
 leaves not yet settled and a cache of full leaf tiles; its code is synchronous
 and raises :class:`~registry.log.tiled_store.TilesNeeded` for a node below level
 8 in a tile it does not hold.  :meth:`TreeTiles.ensure` runs such a computation,
-reads the tiles it asked for (one indexed range query of ``(idx, leaf_hash)``
-per run of consecutive tiles), has the tree hash each up against the level-8
-node it holds, and runs it again.  A tile whose hashes were edited in the
-database is refused as a :class:`~registry.records.errors.TamperedEntry`
-carrying both hashes: the request fails, it is never answered from them.
+reads the tiles it asked for, has the tree hash each up against the level-8
+node it holds, and runs it again.  A tile is read as one row of ``leaf_tiles``
+(its 256 leaf hashes packed, written by the batch that completed it); a tile
+without one (a log older than that table) is read from ``entries`` (one indexed
+range query of ``(idx, leaf_hash)`` per run of consecutive tiles) and, once it
+checks, its packed row is written for the next read.  A tile whose hashes were
+edited in the database, in either table (changed, cut short, swapped with
+another tile's, copied from another log) is refused as a
+:class:`~registry.records.errors.TamperedEntry` carrying both hashes: the
+request fails, it is never answered from them.  A packed row that does not
+check is not replaced from ``entries``: it is evidence; deleting it (the
+table is derived) makes the next read use ``entries`` again.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
@@ -29,6 +38,17 @@ from registry.store.errors import DamagedLog
 from registry.store.repository import Store
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+class LeavesMissing(Exception):
+    """Leaf hashes of entries ``first <= idx < end`` are missing or not 32 bytes in ``entries``."""
+
+    def __init__(self, first: int, end: int, detail: str) -> None:
+        self.first = first
+        self.end = end
+        self.detail = detail
+        super().__init__(detail)
 
 
 class TreeTiles:
@@ -42,6 +62,8 @@ class TreeTiles:
         self._tampered = tampered
         self.tiles_read = 0
         """Tiles read from the store by this loader (for tests and benchmarks)."""
+        self.tiles_packed = 0
+        """Packed rows this loader wrote for tiles it read from ``entries`` (tests)."""
 
     async def ensure(self, compute: Callable[[], T], leaves: Iterable[int] = ()) -> T:
         """``compute()``, once the tiles it needs are in memory (the tiles of ``leaves`` read
@@ -84,23 +106,22 @@ class TreeTiles:
             await self._load(tiled, set(tiles))
 
     async def _load(self, tiled: TiledHashStore, wanted: set[int]) -> None:
-        fetched: dict[int, bytes] = {}
-        for first, last in _runs(tiled.absent(wanted)):
-            try:
-                data = await self._store.leaf_hashes_between(
-                    first * TILE_LEAVES, (last + 1) * TILE_LEAVES
-                )
-            except DamagedLog as exc:
-                raise self._tampered(
-                    TamperedEntry(first * TILE_LEAVES, "leaf_hash", "256 leaf hashes", str(exc))
-                ) from exc
-            for tile in range(first, last + 1):
-                offset = (tile - first) * TILE_BYTES
-                fetched[tile] = data[offset : offset + TILE_BYTES]
-        self.tiles_read += len(fetched)
+        absent = tiled.absent(wanted)
+        if not absent:
+            return
+        packed = await self._store.packed_tiles(absent)
+        for tile, data in packed.items():
+            if len(data) != TILE_BYTES:
+                raise self._tampered(_packed_evidence(tile, tiled.upper.get(0, tile), data))
+        from_entries = await self._from_entries([t for t in absent if t not in packed])
+        self.tiles_read += len(absent)
         try:
-            tiled.load(fetched, keep=wanted)
+            tiled.load({**packed, **from_entries}, keep=wanted)
         except TileMismatch as exc:
+            if exc.tile in packed:
+                raise self._tampered(
+                    _packed_evidence(exc.tile, exc.expected, packed[exc.tile], exc.found)
+                ) from exc
             first_leaf = exc.tile * TILE_LEAVES
             raise self._tampered(
                 TamperedEntry(
@@ -111,6 +132,75 @@ class TreeTiles:
                     exc.found.hex(),
                 )
             ) from exc
+        if from_entries:
+            await self._fill(from_entries)
+
+    async def _from_entries(self, tiles: list[int]) -> dict[int, bytes]:
+        """The leaf hashes of ``tiles`` read from ``entries`` (tiles with no packed row)."""
+        try:
+            return await tiles_from_entries(self._store, tiles)
+        except LeavesMissing as exc:
+            raise self._tampered(
+                TamperedEntry(exc.first, "leaf_hash", "256 leaf hashes", exc.detail)
+            ) from exc
+
+    async def _fill(self, tiles: dict[int, bytes]) -> None:
+        """Write the packed rows of ``tiles`` (read from ``entries`` and checked), so that the
+        next read of each is one row; a failure (a read-only database, a lock) is only logged."""
+        try:
+            await self._store.fill_packed_tiles(tiles)
+        except Exception:  # derived rows: a read never fails for them
+            log.warning("could not save packed leaf tiles %s", sorted(tiles), exc_info=True)
+        else:
+            self.tiles_packed += len(tiles)
+
+
+def _packed_evidence(
+    tile: int, expected: bytes, data: bytes, found: bytes | None = None
+) -> TamperedEntry:
+    """The evidence of a packed row of ``leaf_tiles`` that is not the tree's tile ``tile``:
+    the node it should hash to, and what it hashes to (or its length and SHA-256 if it is
+    not 256 hashes long: truncated or padded)."""
+    first_leaf = tile * TILE_LEAVES
+    if found is None:
+        shown = f"{len(data)} bytes, SHA-256 {hashlib.sha256(data).hexdigest()}"
+    else:
+        shown = found.hex()
+    return TamperedEntry(
+        first_leaf,
+        "leaf_tiles",
+        f"tile {tile}: {TILE_BYTES} bytes, the leaf hashes {first_leaf}.."
+        f"{first_leaf + TILE_LEAVES - 1} hashing to {expected.hex()}",
+        shown,
+    )
+
+
+async def tiles_from_entries(store: Store, tiles: list[int]) -> dict[int, bytes]:
+    """The 256 leaf hashes of each of the full ``tiles`` read from ``entries`` (one range
+    query per run of consecutive tiles), not checked; :class:`LeavesMissing` if one is missing."""
+    fetched: dict[int, bytes] = {}
+    for first, last in _runs(sorted(tiles)):
+        start, end = first * TILE_LEAVES, (last + 1) * TILE_LEAVES
+        try:
+            data = await store.leaf_hashes_between(start, end)
+        except DamagedLog as exc:
+            raise LeavesMissing(start, end, str(exc)) from exc
+        for tile in range(first, last + 1):
+            offset = (tile - first) * TILE_BYTES
+            fetched[tile] = data[offset : offset + TILE_BYTES]
+    return fetched
+
+
+async def full_tiles(store: Store, first: int, end: int) -> dict[int, bytes]:
+    """The leaf hashes of full tiles ``first <= tile < end``, not checked: each tile's packed
+    row if it is 256 hashes long, else read from ``entries``."""
+    found = {
+        tile: data
+        for tile, data in (await store.packed_tiles_between(first, end)).items()
+        if len(data) == TILE_BYTES
+    }
+    found.update(await tiles_from_entries(store, [t for t in range(first, end) if t not in found]))
+    return found
 
 
 def _runs(tiles: list[int]) -> Iterable[tuple[int, int]]:

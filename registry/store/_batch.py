@@ -18,6 +18,7 @@ from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from registry.store._leaf_tiles import pack_completed_tiles
 from registry.store._rows import values_of
 from registry.store.errors import (
     CheckpointConflict,
@@ -127,6 +128,7 @@ def write_batch(connection: Connection, batch: Batch) -> None:
         )
     elif batch.entries:
         connection.execute(insert(ENTRIES), [values_of(e) for e in batch.entries])
+    pack_completed_tiles(connection, size, batch.entries)
     connection.execute(insert(CHECKPOINTS).values(values_of(batch.checkpoint)))
     for change in batch.key_changes:
         if isinstance(change, SignerKeyRecord):

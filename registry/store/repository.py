@@ -38,6 +38,7 @@ from registry.store._complaints import ComplaintsMixin
 from registry.store._cosignatures import CosignaturesMixin
 from registry.store._key_rows import KeyRowsMixin
 from registry.store._keys import KeysMixin
+from registry.store._leaf_tiles import LeafTilesMixin
 from registry.store._meta import MetaMixin
 from registry.store._notify import NotifyMixin
 from registry.store._queue import QueueMixin
@@ -73,6 +74,7 @@ class Store(
     CosignaturesMixin,
     SegmentsMixin,
     ComplaintsMixin,
+    LeafTilesMixin,
 ):
     """Async access to the registry's database; owns its engine (see :meth:`close`)."""
 

@@ -309,6 +309,17 @@ class Complaint(SQLModel, table=True):
     )
 
 
+class LeafTile(SQLModel, table=True):
+    """The 256 leaf hashes of complete leaf tile ``tile`` (entries ``256 * tile`` to
+    ``256 * tile + 255``), packed: 8,192 bytes.  Derived from ``entries`` and checked against
+    the tree's level-8 node whenever read (``registry/records/tree_tiles.py``)."""
+
+    __tablename__ = "leaf_tiles"
+
+    tile: int = Field(sa_column=Column("tile", BIGINT, primary_key=True, autoincrement=False))
+    hashes: bytes = Field(sa_column=Column("hashes", LargeBinary, nullable=False))
+
+
 METADATA = SQLModel.metadata
 
 
@@ -329,3 +340,4 @@ REGISTRY_META = _table("registry_meta")
 ACCESS_LOG = _table("access_log")
 FACT_SEGMENTS = _table("fact_segments")
 COMPLAINTS = _table("complaints")
+LEAF_TILES = _table("leaf_tiles")
