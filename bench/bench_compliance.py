@@ -25,13 +25,36 @@ the benchmark measures, in the same run:
 Both answers are checked equal (values and every inline list).  Prints figures
 only; nothing is asserted.  The database read of the saved rows is not
 included on either side (one small row after, every segment before).
+
+With ``--log HOME --after K [K ...]`` it measures a real log instead (built by
+``bench/gen_log.py --direct``, SQLite): the national tally is saved as of its
+end (one process answers ``/api/compliance/national``'s figures and stops), then
+for each K the log is grown by K entries with ``gen_log.py --direct`` (whole
+regencies: reports, recommendations, follow-ups, pacts...), and two fresh
+processes open the registry and measure, in the same run:
+
+- **tally**: the first national answer after that start (the saved tally
+  restored, the K entries taken from the log without the index:
+  ``registry/compliance/feed.py``), whether the index was built, how many
+  entries were read, and the process's resident memory (peak and after);
+- **index**: restoring the compliance index from its sealed segments and
+  catching it up over the K entries (what the first answer cost before),
+  and the same memory.
+
+K stays under a segment (16,384) so the first process does not save the tally
+it fed and each K starts from the same saved tally.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gc
+import json
+import os
 import random
+import resource
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -43,14 +66,18 @@ import msgspec
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from gen_log import ORIGIN, PASSPHRASE, settings_for
+
 from registry.api.compliance import bounded
 from registry.compliance.facts import Fact, FollowUp, Key, Rec, Report, Signed, add_days
 from registry.compliance.index import ComplianceIndex
 from registry.compliance.metrics import Snapshot
 from registry.compliance.saved import SEGMENT, decode_facts, encode_facts
-from registry.compliance.service import today
+from registry.compliance.service import ComplianceService, today
 from registry.compliance.tally import NationalTally
 from registry.compliance.views import national
+from registry.records.operator import open_keys
+from registry.records.service import RegistryService
 
 PROVINCES = 38
 START = "2024-01-01"
@@ -246,10 +273,120 @@ def measure(size: int) -> dict[str, float]:
     return out
 
 
+def rss_mb() -> tuple[float, float]:
+    """This process's resident memory now and at its peak, MB."""
+    now = 0.0
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            now = int(line.split()[1]) / 1e3
+    return now, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
+
+
+async def opened(home: Path) -> tuple[RegistryService, ComplianceService]:
+    """The registry of ``home`` opened as a worker opens it, and its compliance service."""
+    settings = settings_for(home)
+    keys = open_keys(settings.data_dir, PASSPHRASE, ORIGIN)
+    service = await RegistryService.open(settings, keys)
+    compliance = ComplianceService(
+        service, service.identities, settings.follow_up_days, service.segments
+    )
+    return service, compliance
+
+
+async def child(mode: str, home: Path) -> dict[str, Any]:
+    """One start of the registry of ``home``: the first national answer (``tally``), or the
+    index restored and caught up (``index``); nothing saved at the end."""
+    started = time.perf_counter()
+    service, compliance = await opened(home)
+    out: dict[str, Any] = {"open s": time.perf_counter() - started, "size": service.size}
+    out["open MB"], _ = rss_mb()
+    try:
+        started = time.perf_counter()
+        if mode == "tally":
+            _, row = await compliance.national()
+            out["recommendations"] = row["recommendations"]["value"]
+        else:
+            await compliance.snapshot()
+        out["s"] = time.perf_counter() - started
+        out["index entries"] = compliance.index.size
+        out["entries read"] = compliance.facts.read
+        out["MB"], out["peak MB"] = rss_mb()
+    finally:
+        await service.close()  # the compliance service is not closed: it saves nothing
+    return out
+
+
+async def save_tally(home: Path) -> int:
+    """Answer the national figures once in this process (the tally saved as of the log's
+    end, the index's segments too) and stop; the log's size."""
+    service, compliance = await opened(home)
+    try:
+        await compliance.national()
+        await compliance.close()
+        return service.size
+    finally:
+        await service.close()
+
+
+def run_child(mode: str, home: Path) -> dict[str, Any]:
+    here = Path(__file__).resolve()
+    done = subprocess.run(
+        [sys.executable, str(here), "--child", mode, "--log", str(home)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    found: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return found
+
+
+GROW = ["--direct", "--workers", "2", "--verify-every", "10", "--floor-rows", "0"]
+"""How ``gen_log.py`` grows the log between measurements."""
+
+
+def served(home: Path, after: list[int]) -> None:
+    """The first national answer after K registrations, against the index's restore."""
+    size = asyncio.run(save_tally(home))
+    print(f"tally saved at {size:,} entries (load {os.getloadavg()[0]:.1f})", flush=True)
+    gen = Path(__file__).resolve().with_name("gen_log.py")
+    grown = 0
+    print(
+        f"{'K':>7} {'tally s':>9} {'index s':>9} {'ratio':>7} {'read':>7} {'index':>9}"
+        f" {'tally MB':>9} {'peak':>7} {'index MB':>9} {'peak':>7} {'open MB':>8} {'load':>5}"
+    )
+    for k in sorted(after):
+        if k > grown:
+            subprocess.run(
+                [sys.executable, str(gen), *GROW, "--entries", str(size + k), "--home", str(home)],
+                check=True,
+                capture_output=True,
+            )
+            grown = k
+        tally = run_child("tally", home)
+        index = run_child("index", home)
+        print(
+            f"{tally['size'] - size:>7,} {tally['s']:>9.3f} {index['s']:>9.3f}"
+            f" {tally['s'] / index['s']:>7.4f} {tally['entries read']:>7,}"
+            f" {tally['index entries']:>9,} {tally['MB']:>9.0f} {tally['peak MB']:>7.0f}"
+            f" {index['MB']:>9.0f} {index['peak MB']:>7.0f} {tally['open MB']:>8.0f}"
+            f" {os.getloadavg()[0]:>5.1f}",
+            flush=True,
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--log", type=Path, help="a log built by gen_log.py --direct")
+    parser.add_argument("--after", type=int, nargs="+", default=[0, 1_000, 10_000])
+    parser.add_argument("--child", choices=["tally", "index"], help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.log is not None:
+        if args.child:
+            print(json.dumps(asyncio.run(child(args.child, args.log))))
+        else:
+            served(args.log, args.after)
+        return
     results = []
     for size in args.sizes:
         print(f"measuring {size:,} entries ...", file=sys.stderr, flush=True)

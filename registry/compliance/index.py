@@ -35,7 +35,7 @@ from registry.compliance.facts import (
     read_entry,
 )
 from registry.compliance.metrics import Snapshot
-from registry.compliance.tally import NationalTally
+from registry.compliance.tally import NationalTally, index_reader
 from registry.store.models import EntryRecord
 
 SHARED = frozenset(
@@ -95,6 +95,7 @@ class ComplianceIndex:
         self.journal: list[Fact] | None = None
         """Every fact taken, in log order, while someone keeps them (to save them in
         segments: :mod:`registry.compliance.saved`); ``None`` when nobody does."""
+        self._read = index_reader(self)
         self.tally: NationalTally | None = None
         """The national figures of one day, kept as facts are taken once someone made
         it (:mod:`registry.compliance.tally`); it takes only facts past its size."""
@@ -135,12 +136,9 @@ class ComplianceIndex:
             self.journal.append(fact)
         self._share(fact)
         tally = self.tally
+        self._take(fact)
         if tally is not None and fact.idx >= tally.size:
-            before = tally.before(self, fact)
-            self._take(fact)
-            tally.after(self, fact, before)
-        else:
-            self._take(fact)
+            tally.take(fact, self._read)
 
     def _share(self, fact: Fact) -> None:
         """Make ``fact`` hold the index's one copy of each repeating value (a fact is frozen

@@ -27,10 +27,10 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from registry.compliance.elections import Calendar, calendar, election_of
 from registry.compliance.facts import (
@@ -40,6 +40,7 @@ from registry.compliance.facts import (
     KeyEnd,
     Rec,
     Report,
+    Revoked,
     Signed,
     StaffBlock,
     Step,
@@ -50,6 +51,26 @@ if TYPE_CHECKING:
     from registry.compliance.index import ComplianceIndex
 
 Figure = dict[str, Any]
+
+
+class Answered(Protocol):
+    """What an outcome is computed from: a :class:`~registry.compliance.index.ComplianceIndex`,
+    or the few facts of one recommendation the national tally read from the log."""
+
+    @property
+    def revocations(self) -> Mapping[int, Revoked]:
+        """Revoked entry -> the (first) revocation naming it."""
+        ...
+
+    @property
+    def follow_ups(self) -> Mapping[int, FollowUp]:
+        """Follow-ups by log index."""
+        ...
+
+    @property
+    def follow_ups_of(self) -> Mapping[int, list[int]]:
+        """Recommendation -> the follow-ups answering it."""
+        ...
 
 
 def figure(value: Any, entries: Iterable[int]) -> Figure:
@@ -168,7 +189,7 @@ def counted(facts: Iterable[Any]) -> Figure:
     return figure(len(idxs), idxs)
 
 
-def stands(index: ComplianceIndex, idx: int, day: str, as_of: str) -> bool:
+def stands(index: Answered, idx: int, day: str, as_of: str) -> bool:
     """Whether entry ``idx`` issued on ``day`` counts as of day ``as_of``."""
     if day > as_of:
         return False
@@ -176,7 +197,7 @@ def stands(index: ComplianceIndex, idx: int, day: str, as_of: str) -> bool:
     return revoked is None or revoked.day > as_of
 
 
-def outcome_of(index: ComplianceIndex, rec: Rec, as_of: str) -> Outcome | None:
+def outcome_of(index: Answered, rec: Rec, as_of: str) -> Outcome | None:
     """What became of ``rec`` as of day ``as_of`` (None if it does not stand then)."""
     if not stands(index, rec.idx, rec.day, as_of):
         return None

@@ -159,6 +159,8 @@ class SavedIndex:
         self.format = format_of(index.follow_up_days)
         self.tally_format = tally_format(self.format)
         self._tally_loaded = False
+        self.tally_saved = 0
+        """The size of the national tally last saved or restored by this process."""
         self.saved_to = 0
         """Entries below this are in trusted saved segments."""
         self.restored = 0
@@ -288,14 +290,25 @@ class SavedIndex:
             return
         if self.index.size <= tally.size and self.index.tally is None:
             self.index.tally = tally
+            self.tally_saved = tally.size
 
-    async def save_tally(self) -> bool:
-        """Save the national tally as of the index's size, if there is one; whether it was."""
+    async def save_tally(self, every: int = 1) -> bool:
+        """Save the national tally, if there is one and it holds at least ``every`` entries
+        more than the one last saved or restored; whether it was.
+
+        It holds the entries below the index's size when the index feeds it, and below
+        its own when the log does (``registry.compliance.feed``).
+        """
         tally = self.index.tally
-        if tally is None or tally.size > self.index.size or self.index.size == 0:
+        if tally is None:
             return False
         self.index.tally_to(self.index.size)
-        return await self._save_record(self.tally_format, 0, tally.size, tally.encode())
+        if tally.size == 0 or tally.size < self.tally_saved + every:
+            return False
+        if not await self._save_record(self.tally_format, 0, tally.size, tally.encode()):
+            return False
+        self.tally_saved = tally.size
+        return True
 
     async def save_rest(self) -> None:
         """Save the entries past the last whole segment as a shorter one (at a stop).

@@ -37,6 +37,7 @@ from registry.compliance.access import (
     verify_request,
 )
 from registry.compliance.facts import WIB
+from registry.compliance.feed import LogFacts, feed
 from registry.compliance.index import ComplianceIndex
 from registry.compliance.metrics import Snapshot
 from registry.compliance.saved import SEGMENT, SavedIndex, Segments
@@ -134,6 +135,8 @@ class ComplianceService:
         self.index = ComplianceIndex(follow_up_days)
         self.saved = None if segments is None else SavedIndex(self.index, segments, segment_size)
         """The index saved in sealed segments (none: rebuilt from the log at each start)."""
+        self.facts = LogFacts(log, follow_up_days)
+        """The log's facts, as the national tally reads them without the index."""
         self.replay = ReplayGuard()
         """This process's first filter against replayed signed requests."""
         self._lock = asyncio.Lock()
@@ -153,11 +156,12 @@ class ComplianceService:
         """The national row as of ``as_of`` (default today) and that day.
 
         Today's comes from the national tally (:mod:`registry.compliance.tally`): the
-        saved one, when it holds every entry of the log, answers without restoring the
-        index; otherwise the index is restored and caught up (the tally taking what it
-        lacks), and the tally is made from it if there was none.  A figure whose entries
-        the tally does not keep has ``entries`` None (:meth:`NationalTally.row`).  Any
-        other day is computed from the facts.
+        saved one answers without restoring the index, taking the entries registered
+        after its end from the log (:mod:`registry.compliance.feed`, the index never
+        built); without one (or for a day it cannot move to) the index is restored and
+        caught up, and the tally is made from it.  A figure whose entries the tally does
+        not keep has ``entries`` None (:meth:`NationalTally.row`).  Any other day is
+        computed from the facts.
         """
         day = as_of or today()
         if day != today():
@@ -166,15 +170,20 @@ class ComplianceService:
             if self.saved is not None:
                 await self.saved.restore_tally()
             tally = self.index.tally
-            if tally is not None and tally.size >= self._log.size and tally.advance(day):
-                return day, tally.row()
+            if tally is not None and tally.advance(day):
+                if self.index.size < tally.size:  # the index does not feed it: the log does
+                    await feed(tally, self.facts, self._log.size)
+                    if self.saved is not None:
+                        await self.saved.save_tally(every=self.saved.size)
+                if tally.size >= self._log.size:
+                    return day, tally.row()
         await self.snapshot(day)
         async with self._lock:
             tally = self.index.tally
             if tally is None or not tally.advance(day):
                 self.index.tally = tally = NationalTally.build(self.index, day)
                 if self.saved is not None:
-                    await self.saved.save_tally()
+                    await self.saved.save_tally(every=0)
             return day, tally.row()
 
     async def close(self) -> None:
@@ -185,6 +194,7 @@ class ComplianceService:
             try:
                 await self.saved.save_due()
                 await self.saved.save_rest()
+                await self.saved.save_tally()
             except Exception:
                 log.exception("compliance: could not save the index at the stop")
 

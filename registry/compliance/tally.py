@@ -11,6 +11,12 @@ before and after with the very definitions the snapshot uses
 (:func:`~registry.compliance.metrics.outcome_of`,
 :func:`~registry.compliance.metrics.members`).  The difference is applied.
 
+A take needs no index: the tally keeps which follow-ups answer each
+recommendation (8 bytes a follow-up) and the day each revoked entry was
+revoked, and reads the few facts a contribution needs (the recommendation, its
+follow-ups, the entry a revocation names) by entry, from the index when there
+is one, else from the log (:mod:`registry.compliance.feed`).
+
 A figure keeps the set of its entries while it holds at most ``bound`` of
 them; past that only its count (the entries are listed, paged, by
 ``/api/compliance/entries``, recomputed from the facts).
@@ -25,12 +31,15 @@ checked tree root like them (:mod:`registry.compliance.saved`).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from registry.compliance.answers import Answers
 from registry.compliance.facts import Fact, FollowUp, Rec, Report, Revoked, Signed, Step
-from registry.compliance.metrics import COUNTS, DAYS, Figure, members, outcome_of, stands
+from registry.compliance.metrics import COUNTS, DAYS, Figure, members, outcome_of
 
 if TYPE_CHECKING:
     from registry.compliance.index import ComplianceIndex
@@ -48,7 +57,7 @@ NAMES = (
     *("enforcement_" + step.replace("-", "_") for step in STEPS),
 )
 """The figures a tally counts entries of."""
-VERSION = 1
+VERSION = 2
 COUNT: Any = object()
 """A figure whose value is its count."""
 
@@ -88,47 +97,44 @@ class Members:
         return found
 
 
-def units(index: ComplianceIndex, fact: Fact) -> list[Unit]:
-    """The units taking ``fact`` may change."""
-    if isinstance(fact, Rec | Report | Signed | Step):
-        return [("rec" if isinstance(fact, Rec) else "fact", fact.idx)]
-    if isinstance(fact, FollowUp):
-        return [("rec", fact.recommendation)] if fact.recommendation in index.recs else []
-    if isinstance(fact, Revoked):
-        target = fact.target
-        if target in index.recs:
-            return [("rec", target)]
-        answer = index.follow_ups.get(target)
-        if answer is not None:
-            return [("rec", answer.recommendation)] if answer.recommendation in index.recs else []
-        if target in index.reports or target in index.signed or target in index.steps:
-            return [("fact", target)]
-    return []
+Read = Callable[[int], "Fact | None"]
+"""The fact of entry ``idx`` (None: the entry has none), from the index or read from the log."""
 
 
-def contribution(index: ComplianceIndex, unit: Unit, day: str) -> list[Member]:
-    """What ``unit`` counts in as of ``day``, given the facts the index holds."""
-    kind, idx = unit
-    if kind == "rec":
-        rec = index.recs.get(idx)
-        found = None if rec is None else outcome_of(index, rec, day)
-        return [] if found is None else members(found)
-    fact: Report | Signed | Step | None = (
-        index.reports.get(idx) or index.signed.get(idx) or index.steps.get(idx)
-    )
-    if fact is None or not stands(index, idx, fact.day, day):
-        return []
-    if isinstance(fact, Report):
-        return [("reports", idx)]
-    if isinstance(fact, Step):
-        return [("enforcement_" + fact.step.replace("-", "_"), idx)] if fact.step in STEPS else []
-    if fact.kind == "pact":
-        return [("pacts", idx), (SIGNER, fact.signer)]
-    return [("declarations", idx)]
+@dataclass(frozen=True, slots=True)
+class Answering:
+    """The facts :func:`~registry.compliance.metrics.outcome_of` reads for one recommendation."""
+
+    revocations: dict[int, Revoked]
+    follow_ups: dict[int, FollowUp]
+    follow_ups_of: dict[int, list[int]]
+
+
+def index_reader(index: ComplianceIndex) -> Read:
+    """The facts the index holds, by entry (what a take reads when the index is there)."""
+
+    def read(idx: int) -> Fact | None:
+        return (
+            index.recs.get(idx)
+            or index.follow_ups.get(idx)
+            or index.reports.get(idx)
+            or index.signed.get(idx)
+            or index.steps.get(idx)
+        )
+
+    return read
 
 
 class NationalTally:
-    """The national row as of ``day`` over the facts of entries ``0 .. size - 1``."""
+    """The national row as of ``day`` over the facts of entries ``0 .. size - 1``.
+
+    Besides the counts it keeps what taking a fact needs that the log cannot give
+    without an index: which follow-ups answer each recommendation (:class:`Answers`,
+    8 bytes a follow-up), the day each revoked entry was revoked, and each pending
+    recommendation's deadline.  Every other fact a take needs (the recommendation a
+    follow-up answers, its other follow-ups, the entry a revocation names) is read
+    when needed (:meth:`wanted`), from the index or, without it, from the log.
+    """
 
     def __init__(self, day: str, size: int = 0, bound: int = BOUND) -> None:
         self.day = day
@@ -139,6 +145,10 @@ class NationalTally:
         self.signers: Counter[bytes] = Counter()
         self.deadlines: dict[int, str] = {}
         """Pending recommendations' deadlines (to turn them overdue on a later day)."""
+        self.answers = Answers()
+        """Recommendation -> the follow-ups answering it."""
+        self.revoked: dict[int, str] = {}
+        """Revoked entry -> the day of the (first) revocation naming it."""
         self.later = False
         """A fact dated after ``day`` was taken: a later day needs a rebuild."""
 
@@ -146,10 +156,14 @@ class NationalTally:
     def build(cls, index: ComplianceIndex, day: str, bound: int = BOUND) -> NationalTally:
         """The tally of every fact ``index`` holds (one pass)."""
         tally = cls(day, index.size, bound)
+        for idx in sorted(index.follow_ups):
+            tally.answers.add(index.follow_ups[idx].recommendation, idx)
+        tally.revoked = {target: r.day for target, r in index.revocations.items()}
+        read = index_reader(index)
         for idx in sorted(index.recs):
-            tally._apply(index, [], contribution(index, ("rec", idx), day))
+            tally._apply([], tally._contribution(("rec", idx), read), read)
         for idx in sorted({*index.reports, *index.signed, *index.steps}):
-            tally._apply(index, [], contribution(index, ("fact", idx), day))
+            tally._apply([], tally._contribution(("fact", idx), read), read)
         tally.later = any(
             f.day > day
             for facts in (index.recs, index.reports, index.signed, index.steps, index.follow_ups)
@@ -157,23 +171,96 @@ class NationalTally:
         ) or any(r.day > day for r in index.revocations.values())
         return tally
 
-    def before(self, index: ComplianceIndex, fact: Fact) -> list[tuple[Unit, list[Member]]]:
-        """The contributions of the units ``fact`` may change, before the index takes it."""
-        if isinstance(fact, Rec | Report | Signed | Step):  # new: it counted in nothing
-            return [(("rec" if isinstance(fact, Rec) else "fact", fact.idx), [])]
-        return [(unit, contribution(index, unit, self.day)) for unit in units(index, fact)]
+    def wanted(self, fact: Fact, known: Mapping[int, Fact | None]) -> list[int]:
+        """The entries taking ``fact`` reads that ``known`` lacks: read them into it and ask
+        again until none (a revocation's target first, then what it names)."""
+        want: list[int] = []
+        if isinstance(fact, Rec):
+            want = self.answers.of(fact.idx)
+        elif isinstance(fact, FollowUp):
+            want = [fact.recommendation, *self.answers.of(fact.recommendation)]
+        elif isinstance(fact, Revoked):
+            if fact.target not in known:
+                return [fact.target]
+            target = known[fact.target]
+            if isinstance(target, Rec):
+                want = self.answers.of(target.idx)
+            elif isinstance(target, FollowUp):
+                want = [target.recommendation, *self.answers.of(target.recommendation)]
+        return [idx for idx in want if idx not in known and idx != fact.idx]
 
-    def after(
-        self, index: ComplianceIndex, fact: Fact, before: list[tuple[Unit, list[Member]]]
-    ) -> None:
-        """Apply what taking ``fact`` changed (``before`` from :meth:`before`)."""
+    def take(self, fact: Fact, facts: Read) -> None:
+        """Take the fact of entry :attr:`size` or later; ``facts`` gives every entry
+        :meth:`wanted` names."""
+
+        def read(idx: int) -> Fact | None:
+            return fact if idx == fact.idx else facts(idx)
+
+        fresh = isinstance(fact, Rec | Report | Signed | Step)  # it counted in nothing
+        before = [
+            (unit, [] if fresh else self._contribution(unit, read))
+            for unit in self._units(fact, read)
+        ]
+        if isinstance(fact, FollowUp):
+            self.answers.add(fact.recommendation, fact.idx)
+        elif isinstance(fact, Revoked):
+            self.revoked.setdefault(fact.target, fact.day)
         for unit, old in before:
-            self._apply(index, old, contribution(index, unit, self.day))
+            self._apply(old, self._contribution(unit, read), read)
         if fact.day > self.day and before:
             self.later = True
         self.size = max(self.size, fact.idx + 1)
 
-    def _apply(self, index: ComplianceIndex, old: list[Member], new: list[Member]) -> None:
+    @staticmethod
+    def _units(fact: Fact, read: Read) -> list[Unit]:
+        """The units taking ``fact`` may change."""
+        if isinstance(fact, Rec | Report | Signed | Step):
+            return [("rec" if isinstance(fact, Rec) else "fact", fact.idx)]
+        if isinstance(fact, Revoked):
+            target = read(fact.target)
+            if isinstance(target, Rec):
+                return [("rec", target.idx)]
+            if isinstance(target, Report | Signed | Step):
+                return [("fact", target.idx)]
+            fact = target if isinstance(target, FollowUp) else fact
+        if isinstance(fact, FollowUp) and isinstance(read(fact.recommendation), Rec):
+            return [("rec", fact.recommendation)]
+        return []
+
+    def _stands(self, idx: int, day: str) -> bool:
+        revoked = self.revoked.get(idx)
+        return day <= self.day and (revoked is None or revoked > self.day)
+
+    def _contribution(self, unit: Unit, read: Read) -> list[Member]:
+        """What ``unit`` counts in as of the tally's day, by the snapshot's definitions."""
+        _, idx = unit
+        fact = read(idx)
+        if isinstance(fact, Rec):
+            answers = self.answers.of(idx)
+            follow_ups: dict[int, FollowUp] = {}
+            for answer in answers:
+                follow_up = read(answer)
+                if not isinstance(follow_up, FollowUp):  # pragma: no cover - kept from the log
+                    raise ValueError(f"entry {answer} answers {idx} but is no follow-up")
+                follow_ups[answer] = follow_up
+            revocations = {
+                i: Revoked(i, self.revoked[i], i) for i in (idx, *answers) if i in self.revoked
+            }
+            found = outcome_of(Answering(revocations, follow_ups, {idx: answers}), fact, self.day)
+            return [] if found is None else members(found)
+        if not isinstance(fact, Report | Signed | Step) or not self._stands(idx, fact.day):
+            return []
+        if isinstance(fact, Report):
+            return [("reports", idx)]
+        if isinstance(fact, Step):
+            return (
+                [("enforcement_" + fact.step.replace("-", "_"), idx)] if fact.step in STEPS else []
+            )
+        if fact.kind == "pact":
+            return [("pacts", idx), (SIGNER, fact.signer)]
+        return [("declarations", idx)]
+
+    def _apply(self, old: list[Member], new: list[Member], read: Read) -> None:
         # a unit counts in a figure at most once (members() lists distinct pairs)
         if old == new:
             return
@@ -182,17 +269,18 @@ class NationalTally:
                 self._remove(name, value)
         for name, value in new:
             if (name, value) not in old:
-                self._add(index, name, value)
+                rec = read(value) if name == "pending" else None
+                self._add(name, value, rec.deadline if isinstance(rec, Rec) else None)
 
-    def _add(self, index: ComplianceIndex | None, name: str, value: Any) -> None:
+    def _add(self, name: str, value: Any, deadline: str | None = None) -> None:
         if name == DAYS:
             self.days[value] += 1
         elif name == SIGNER:
             self.signers[value] += 1
         else:
             self.figures[name].add(value, self.bound)
-            if name == "pending" and index is not None:
-                self.deadlines[value] = index.recs[value].deadline
+            if deadline is not None:
+                self.deadlines[value] = deadline
 
     def _remove(self, name: str, value: Any) -> None:
         counter = self.days if name == DAYS else self.signers if name == SIGNER else None
@@ -215,7 +303,7 @@ class NationalTally:
         due = sorted(idx for idx, deadline in self.deadlines.items() if deadline < day)
         for idx in due:
             self._remove("pending", idx)
-            self._add(None, "overdue", idx)
+            self._add("overdue", idx)
         self.day = day
         return True
 
@@ -271,6 +359,8 @@ class NationalTally:
                 sorted(self.days.items()),
                 sorted(self.signers.items()),
                 sorted(self.deadlines.items()),
+                self.answers.packed(),
+                sorted(self.revoked.items()),
             )
         )
 
@@ -278,11 +368,12 @@ class NationalTally:
     def decode(cls, data: bytes) -> NationalTally:
         """A tally from :meth:`encode`'s bytes; ``ValueError`` if they are not one."""
         try:
-            version, day, size, bound, later, figures, days, signers, deadlines = _DECODER.decode(
-                data
-            )
+            saved = _DECODER.decode(data)
         except (msgspec.DecodeError, ValueError, TypeError) as exc:
             raise ValueError(f"not a saved tally ({exc})") from None
+        version, day, size, bound, later, figures, days, signers, deadlines, answers, revoked = (
+            saved
+        )
         if version != VERSION or {name for name, _, _ in figures} != set(NAMES):
             raise ValueError("a saved tally of another version")
         tally = cls(day, size, bound)
@@ -292,6 +383,10 @@ class NationalTally:
         tally.days = Counter(dict(days))
         tally.signers = Counter(dict(signers))
         tally.deadlines = dict(deadlines)
+        if len(answers) % 8:
+            raise ValueError("not a saved tally (a follow-up cut short)")
+        tally.answers = Answers(answers)
+        tally.revoked = dict(revoked)
         return tally
 
 
@@ -305,7 +400,9 @@ Saved = tuple[
     list[tuple[int, int]],
     list[tuple[bytes, int]],
     list[tuple[int, str]],
+    bytes,
+    list[tuple[int, str]],
 ]
 """What :meth:`NationalTally.encode` writes: version, day, size, bound, later, figures,
-days, signers, deadlines."""
+days, signers, deadlines, answers (packed), revoked."""
 _DECODER: msgspec.msgpack.Decoder[Saved] = msgspec.msgpack.Decoder(Saved)

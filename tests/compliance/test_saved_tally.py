@@ -23,7 +23,7 @@ from registry.compliance.tally import NationalTally
 from registry.config import Settings
 from registry.records.operator import OperatorKeys, create_keys
 from registry.records.segments import TALLY_KINDS
-from registry.store.tables import FACT_SEGMENTS
+from registry.store.tables import ENTRIES, FACT_SEGMENTS
 from tests.api.helpers import NOW_S, Registry, pact
 from tests.api.test_compliance import DAY, follow_up, register
 from tests.compliance.test_saved import (
@@ -35,7 +35,7 @@ from tests.compliance.test_saved import (
     running,
     seal_flipped,
 )
-from tests.records.test_tampering import edit
+from tests.records.test_tampering import assert_tampered, edit, stored
 
 BEFORE_DUE = "2024-10-05"
 """After every fact of the history, before its open recommendation is due (2024-10-11)."""
@@ -76,9 +76,10 @@ def computed(registry: Registry) -> dict[str, Any]:
 
 
 def index_restored(registry: Registry) -> bool:
-    saved = registry.components.compliance.saved
-    assert saved is not None
-    return saved._loaded
+    """Whether the worker restored (or began to build) its compliance index."""
+    compliance = registry.components.compliance
+    assert compliance.saved is not None
+    return compliance.saved._loaded or compliance.index.size > 0
 
 
 def tally_rows(settings: Settings) -> list[Any]:
@@ -217,3 +218,63 @@ def test_an_older_tally_put_back_counts_every_entry_since(
         old._asdict()))  # fmt: skip
     with running(settings, operator) as registry:
         assert tallied(registry) == newer == computed(registry)
+
+
+def revocation(entry: int) -> dict[str, Any]:
+    return {"type": "revocation", "entry": entry, "reason": "ganda"}
+
+
+def test_a_worker_counts_what_is_registered_after_its_start_without_the_index(
+    settings: Settings, operator: OperatorKeys, today: Callable[[str], None]
+) -> None:
+    # Registered through this very worker after the saved tally (entries 0 to 10): the
+    # open recommendation (8) answered, the other's follow-up (10) revoked, the pact
+    # revoked, a pact more, and a follow-up of the revoked answer's recommendation.
+    saved_history(settings, operator)
+    later = NOW_S + 3 * DAY
+    with running(settings, operator) as registry:
+        assert not index_restored(registry)
+        answered = register(registry, "ppk-jabar", follow_up(8), later + 60)
+        figures = tallied(registry)
+        assert answered in figures["followed_up"]["entries"]
+        assert figures["pending"]["value"] == 0
+        register(registry, "ppk-jabar", revocation(10), later + 120)
+        register(registry, "ppk-jabar", revocation(9), later + 180)
+        pacted = register(registry, "ppk-jabar", pact(place="Bogor"), later + 240)
+        figures = tallied(registry)
+        assert figures["followed_up"]["entries"] == [answered]
+        assert figures["pending"]["entries"] == [7], "its sanction revoked: open again"
+        assert figures["pacts"]["entries"] == [pacted]
+        again = register(registry, "ppk-jabar", follow_up(7), later + 300)
+        figures = tallied(registry)
+        assert figures["followed_up"]["entries"] == [answered, again]
+        assert not index_restored(registry), "every new entry taken without the index"
+        assert registry.components.compliance.facts.read < 20, "not the log: what was new"
+        assert figures == computed(registry)
+    with running(settings, operator) as registry:  # what the worker took was saved at its stop
+        assert tallied(registry) == figures
+        assert registry.components.compliance.facts.read == 0
+        assert not index_restored(registry)
+
+
+def test_an_edited_entry_the_tally_reads_again_moves_no_figure(
+    settings: Settings, operator: OperatorKeys, today: Callable[[str], None]
+) -> None:
+    # The follow-up registered after the saved tally makes it read the recommendation
+    # it answers (8) from the log: edited in the database, that read is refused with
+    # the tamper evidence, never counted as the edited bytes say.
+    figures = saved_history(settings, operator)
+    with running(settings, operator) as registry:  # answers no figure: saves no tally
+        register(registry, "ppk-jabar", follow_up(8), NOW_S + 3 * DAY + 60)
+    statement = bytes(stored(settings, 8).statement)
+    edited = statement[:-1] + bytes([statement[-1] ^ 1])
+    edit(settings, update(ENTRIES).where(ENTRIES.c.idx == 8).values(statement=edited))
+    with running(settings, operator) as registry:
+        assert_tampered(registry.client.get("/api/compliance/national"), 8, "statement")
+        assert not index_restored(registry)
+        tally = registry.components.compliance.index.tally
+        assert tally is not None
+        assert tally.row()["pending"]["entries"] == figures["pending"]["entries"] == [8]
+    [row] = tally_rows(settings)
+    assert row.end_idx == 11, "nothing saved past the edited entry"
+    assert stored(settings, 8).statement == edited
