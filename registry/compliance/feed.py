@@ -59,11 +59,23 @@ async def take(
     """Have ``tally`` take ``fact``, reading what it needs that ``known`` lacks into it."""
     while missing := tally.wanted(fact, known):
         for idx in missing:
-            found = await log.facts(idx, idx + 1)
-            if not found:
-                raise LookupError(f"entry {idx}, which entry {fact.idx} names, is not in the log")
-            known[idx] = found[0]
+            known[idx] = await _one(log, idx, f"entry {fact.idx} names")
     tally.take(fact, known.__getitem__)
+
+
+async def advance(tally: NationalTally, day: str, log: FactLog) -> bool:
+    """Move ``tally`` to ``day`` (:meth:`~NationalTally.advance`), reading what it needs."""
+    known: dict[int, Fact | None] = {}
+    for idx in tally.wanted_to_advance(known):
+        known[idx] = await _one(log, idx, "a fact dated after the tally's day names")
+    return tally.advance(day, known.__getitem__)
+
+
+async def _one(log: FactLog, idx: int, why: str) -> Fact | None:
+    found = await log.facts(idx, idx + 1)
+    if not found:
+        raise LookupError(f"entry {idx}, which {why}, is not in the log")
+    return found[0]
 
 
 async def feed(tally: NationalTally, log: FactLog, size: int) -> None:

@@ -37,11 +37,11 @@ from registry.compliance.access import (
     verify_request,
 )
 from registry.compliance.facts import WIB
-from registry.compliance.feed import LogFacts, feed
+from registry.compliance.feed import LogFacts, advance, feed
 from registry.compliance.index import ComplianceIndex
 from registry.compliance.metrics import Snapshot
 from registry.compliance.saved import SEGMENT, SavedIndex, Segments
-from registry.compliance.tally import NationalTally
+from registry.compliance.tally import NationalTally, index_reader
 from registry.compliance.track import find_keys, track_record
 from registry.compliance.views import national
 from registry.i18n import Message
@@ -170,17 +170,18 @@ class ComplianceService:
             if self.saved is not None:
                 await self.saved.restore_tally()
             tally = self.index.tally
-            if tally is not None and tally.advance(day):
-                if self.index.size < tally.size:  # the index does not feed it: the log does
-                    await feed(tally, self.facts, self._log.size)
-                    if self.saved is not None:
-                        await self.saved.save_tally(every=self.saved.size)
+            # the index does not feed the tally: the log does
+            fed = tally is not None and self.index.size < tally.size
+            if tally is not None and fed and await advance(tally, day, self.facts):
+                await feed(tally, self.facts, self._log.size)
+                if self.saved is not None:
+                    await self.saved.save_tally(every=self.saved.size)
                 if tally.size >= self._log.size:
                     return day, tally.row()
         await self.snapshot(day)
         async with self._lock:
             tally = self.index.tally
-            if tally is None or not tally.advance(day):
+            if tally is None or not tally.advance(day, index_reader(self.index)):
                 self.index.tally = tally = NationalTally.build(self.index, day)
                 if self.saved is not None:
                     await self.saved.save_tally(every=0)

@@ -21,11 +21,12 @@ A figure keeps the set of its entries while it holds at most ``bound`` of
 them; past that only its count (the entries are listed, paged, by
 ``/api/compliance/entries``, recomputed from the facts).
 
-Moving to a later day only turns pending recommendations whose deadline has
-passed into overdue ones, unless a fact dated after the tally's day was
-taken (a statement issued "tomorrow" by a clock ahead): then the tally is
-rebuilt.  It is saved with the index's segments, sealed and anchored to the
-checked tree root like them (:mod:`registry.compliance.saved`).
+Moving to a later day turns pending recommendations whose deadline has
+passed into overdue ones, and computes again the units a fact dated after the
+tally's day touched (a statement issued "tomorrow" by a clock ahead: it counts
+from its day on), reading their facts as a take does.  It is saved with the
+index's segments, sealed and anchored to the checked tree root like them
+(:mod:`registry.compliance.saved`).
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ NAMES = (
     *("enforcement_" + step.replace("-", "_") for step in STEPS),
 )
 """The figures a tally counts entries of."""
-VERSION = 2
+VERSION = 3
 COUNT: Any = object()
 """A figure whose value is its count."""
 
@@ -99,6 +100,10 @@ class Members:
 
 Read = Callable[[int], "Fact | None"]
 """The fact of entry ``idx`` (None: the entry has none), from the index or read from the log."""
+
+
+def _nothing(idx: int) -> Fact | None:
+    raise KeyError(f"entry {idx} was not read")
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,8 +154,9 @@ class NationalTally:
         """Recommendation -> the follow-ups answering it."""
         self.revoked: dict[int, str] = {}
         """Revoked entry -> the day of the (first) revocation naming it."""
-        self.later = False
-        """A fact dated after ``day`` was taken: a later day needs a rebuild."""
+        self.waiting: dict[Unit, str] = {}
+        """Units a fact dated after ``day`` touched -> the latest such day (computed again
+        when the tally moves to a later day)."""
 
     @classmethod
     def build(cls, index: ComplianceIndex, day: str, bound: int = BOUND) -> NationalTally:
@@ -164,11 +170,11 @@ class NationalTally:
             tally._apply([], tally._contribution(("rec", idx), read), read)
         for idx in sorted({*index.reports, *index.signed, *index.steps}):
             tally._apply([], tally._contribution(("fact", idx), read), read)
-        tally.later = any(
-            f.day > day
-            for facts in (index.recs, index.reports, index.signed, index.steps, index.follow_ups)
-            for f in facts.values()
-        ) or any(r.day > day for r in index.revocations.values())
+        dated = (index.recs, index.reports, index.signed, index.steps, index.follow_ups)
+        for facts in (*dated, index.revocations):
+            for fact in facts.values():
+                if fact.day > day:
+                    tally._wait(tally._units(fact, read), fact.day)
         return tally
 
     def wanted(self, fact: Fact, known: Mapping[int, Fact | None]) -> list[int]:
@@ -207,9 +213,13 @@ class NationalTally:
             self.revoked.setdefault(fact.target, fact.day)
         for unit, old in before:
             self._apply(old, self._contribution(unit, read), read)
-        if fact.day > self.day and before:
-            self.later = True
+        if fact.day > self.day:
+            self._wait([unit for unit, _ in before], fact.day)
         self.size = max(self.size, fact.idx + 1)
+
+    def _wait(self, units: list[Unit], day: str) -> None:
+        for unit in units:
+            self.waiting[unit] = max(day, self.waiting.get(unit, day))
 
     @staticmethod
     def _units(fact: Fact, read: Read) -> list[Unit]:
@@ -293,18 +303,33 @@ class NationalTally:
         if name == "pending":
             self.deadlines.pop(value, None)
 
-    def advance(self, day: str) -> bool:
-        """Move to a later ``day``; False if only a rebuild can (an earlier day, or facts
-        dated after this tally's day were taken)."""
+    def wanted_to_advance(self, known: Mapping[int, Fact | None]) -> list[int]:
+        """The entries :meth:`advance` reads that ``known`` lacks (those of the units facts
+        dated after this tally's day touched)."""
+        want: list[int] = []
+        for kind, idx in self.waiting:
+            want += [idx, *self.answers.of(idx)] if kind == "rec" else [idx]
+        return [idx for idx in dict.fromkeys(want) if idx not in known]
+
+    def advance(self, day: str, facts: Read | None = None) -> bool:
+        """Move to a later ``day`` (``facts`` gives every entry :meth:`wanted_to_advance`
+        names); False for an earlier day (only a rebuild can)."""
         if day == self.day:
             return True
-        if day < self.day or self.later:
+        if day < self.day:
             return False
+        read = facts or _nothing
+        units = [(unit, self._contribution(unit, read)) for unit in self.waiting]
+        for _, old in units:  # out as of the old day (their deadlines too) ...
+            self._apply(old, [], read)
         due = sorted(idx for idx, deadline in self.deadlines.items() if deadline < day)
         for idx in due:
             self._remove("pending", idx)
             self._add("overdue", idx)
         self.day = day
+        for unit, _ in units:  # ... and in as of the new one
+            self._apply([], self._contribution(unit, read), read)
+        self.waiting = {unit: last for unit, last in self.waiting.items() if last > day}
         return True
 
     def median(self) -> float | int | None:
@@ -351,7 +376,7 @@ class NationalTally:
                 self.day,
                 self.size,
                 self.bound,
-                self.later,
+                sorted((kind, idx, last) for (kind, idx), last in self.waiting.items()),
                 [
                     (name, m.count, None if m.entries is None else sorted(m.entries))
                     for name, m in self.figures.items()
@@ -371,15 +396,16 @@ class NationalTally:
             saved = _DECODER.decode(data)
         except (msgspec.DecodeError, ValueError, TypeError) as exc:
             raise ValueError(f"not a saved tally ({exc})") from None
-        version, day, size, bound, later, figures, days, signers, deadlines, answers, revoked = (
+        version, day, size, bound, waiting, figures, days, signers, deadlines, answers, revoked = (
             saved
         )
         if version != VERSION or {name for name, _, _ in figures} != set(NAMES):
             raise ValueError("a saved tally of another version")
         tally = cls(day, size, bound)
         for name, count, entries in figures:
-            tally.figures[name] = Members(count, None if entries is None else set(entries))
-        tally.later = later
+            members = tally.figures[name] = Members(count)
+            members.entries = None if entries is None else set(entries)  # None even at 0
+        tally.waiting = {(kind, idx): last for kind, idx, last in waiting}
         tally.days = Counter(dict(days))
         tally.signers = Counter(dict(signers))
         tally.deadlines = dict(deadlines)
@@ -395,7 +421,7 @@ Saved = tuple[
     str,
     int,
     int,
-    bool,
+    list[tuple[str, int, str]],
     list[tuple[str, int, list[int] | None]],
     list[tuple[int, int]],
     list[tuple[bytes, int]],
@@ -403,6 +429,6 @@ Saved = tuple[
     bytes,
     list[tuple[int, str]],
 ]
-"""What :meth:`NationalTally.encode` writes: version, day, size, bound, later, figures,
+"""What :meth:`NationalTally.encode` writes: version, day, size, bound, waiting, figures,
 days, signers, deadlines, answers (packed), revoked."""
 _DECODER: msgspec.msgpack.Decoder[Saved] = msgspec.msgpack.Decoder(Saved)

@@ -278,3 +278,22 @@ def test_an_edited_entry_the_tally_reads_again_moves_no_figure(
     [row] = tally_rows(settings)
     assert row.end_idx == 11, "nothing saved past the edited entry"
     assert stored(settings, 8).statement == edited
+
+
+def test_a_statement_dated_after_today_counts_from_its_day_without_the_index(
+    settings: Settings, operator: OperatorKeys, today: Callable[[str], None]
+) -> None:
+    # Issued "tomorrow" (a clock ahead) and registered today: it does not count today;
+    # tomorrow it does, and moving the tally there reads it again, not the whole index.
+    figures = saved_history(settings, operator)
+    tomorrow = NOW_S + 9 * DAY  # 2024-10-06 in WIB, the day after BEFORE_DUE
+    with running(settings, operator) as registry:
+        pacted = register(registry, "ppk-jabar", pact(place="Bogor"), tomorrow)
+        answered = register(registry, "ppk-jabar", follow_up(8), tomorrow + 60)
+        assert tallied(registry) == figures
+        today("2024-10-06")
+        figures = tallied(registry)
+        assert figures["pacts"]["entries"] == [9, pacted]
+        assert answered in figures["followed_up"]["entries"]
+        assert not index_restored(registry)
+        assert figures == computed(registry)
