@@ -82,7 +82,7 @@ async def prepare_chunk(
 ) -> Validated:
     """``table``'s rows checked into payloads (with stable commitments) and errors, in one
     of ``pool``'s worker processes (the checks need the PPKs' keys, not the log)."""
-    ppks = [k for k in service.signers() if k.role == "ppk" and k.revoked_at is None]
+    ppks = [k for k in await service.signers() if k.role == "ppk" and k.revoked_at is None]
     if kind != "recommendation":
         ppks = []  # only recommendations name a PPK by NIP
     nips = await service.identities.nips_of(
