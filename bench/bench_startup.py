@@ -1,4 +1,4 @@
-"""What a start costs beside the tree: the key directory, the signer_keys check, the filter.
+"""What a start costs beside the tree: the key directory, its lookups, the filter.
 
     python bench/bench_startup.py --homes /tmp/startup/100000 [/tmp/startup/1000000]
         [--base REF] [--runs 3]
@@ -11,12 +11,15 @@ For each log built by ``bench/gen_log.py`` (SQLite, in ``HOME``), in one run on 
   Python on the same database (each keeps its own saved snapshot: their formats differ).
   A first open of each, not timed, saves the snapshots.  Also each process's resident memory
   (VmRSS) once open.
-- **the key directory's memory**, in bytes a key, with ``tracemalloc``: as a dataclass a key
-  (the *before* code's ``dict[bytes, SignerKeyRecord]``, decoded from its snapshot format)
-  against one packed ``bytes`` a key (``registry.records.directory``), and each decode's time.
-- **the covered signer_keys rows' check**: every row read as a record and compared column
-  by column (what every start did, and what this code still does once a row differs)
-  against one scan comparing each row packed (``startup.compare_covered_keys``).
+- **the key directory's memory**, in bytes a key, with ``tracemalloc``: the *before* code's
+  ``dict[bytes, bytes]`` of one packed msgpack record a key (rebuilt here from every key's
+  full record, read from its entry) against this code's compact rows, one sorted ``bytes``
+  (``registry.records.directory``), and each snapshot decode's time.
+- **the covered signer_keys rows**: the one scan every start before made of them (timed as
+  a plain read of those rows, a lower bound of the scan that also packed and compared each)
+  against none now.
+- **a key's lookup for a registration**: ``--sample`` keys read cold (enrolment entry read,
+  checked against the tree, decoded) and then warm, beside one Ed25519 verification.
 - **the Bloom filter's restore** (the sequencer's, ``saved_state.load_seen``) and what
   the newest-entries cache holds after a start.
 
@@ -29,6 +32,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import subprocess
 import sys
 import tempfile
@@ -121,22 +125,35 @@ def timed(call: Any) -> tuple[Any, float]:
     return result, time.perf_counter() - started
 
 
-async def parts(home: Path) -> dict[str, float]:
-    """The parts of a start, each the old way and this code's, in this process."""
+def _old_pack(key: Any) -> bytes:
+    """``key`` packed as the code before kept it in memory (one msgpack array of its columns
+    but the kid, the role first: ``registry.records.directory.pack`` before issue 15's rows)."""
+    names = [f for f in key.__dataclass_fields__ if f not in ("kid", "role")]
+    return msgspec.msgpack.encode((key.role, *(getattr(key, name) for name in names)))
+
+
+async def parts(home: Path, sample: int) -> dict[str, float]:
+    """The parts of a start and of a key's lookup, the old way and this code's, in this
+    process."""
     # Imported here: the child process that opens the registry with the code before
     # imports this file too, and that code has none of these.
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (  # noqa: PLC0415
+        Ed25519PrivateKey,
+    )
+    from sqlalchemy import select  # noqa: PLC0415
+
     from registry.log.state import LogState  # noqa: PLC0415
     from registry.records import saved_state  # noqa: PLC0415
-    from registry.records.derived import DerivedTables  # noqa: PLC0415
-    from registry.records.directory import KeyDirectory, RevokedEntries, unpack  # noqa: PLC0415
-    from registry.records.startup import (  # noqa: PLC0415
-        compare_covered_keys,
-        extend_checked,
-        latest_signer,
+    from registry.records.derived import enrolment_reader  # noqa: PLC0415
+    from registry.records.directory import KID, KeyDirectory  # noqa: PLC0415
+    from registry.records.startup import extend_checked, latest_signer  # noqa: PLC0415
+    from registry.records.verified import (  # noqa: PLC0415
+        EntryChecker,
+        TamperAlarm,
+        VerifiedEntries,
     )
-    from registry.records.verified import TamperAlarm  # noqa: PLC0415
-    from registry.store.models import RevokedEntryRecord, SignerKeyRecord  # noqa: PLC0415
     from registry.store.repository import Store  # noqa: PLC0415
+    from registry.store.tables import SIGNER_KEYS  # noqa: PLC0415
 
     settings = settings_for(home)
     keys = open_keys(settings.data_dir, PASSPHRASE, ORIGIN)
@@ -146,51 +163,77 @@ async def parts(home: Path) -> dict[str, float]:
         record = await store.fact_segment(saved_state.FORMAT, 0)
         if record is None:
             raise RuntimeError("no key directory snapshot: open the registry once first")
-        packed, revoked = saved_state.decode_packed(record.data)
-        records = [unpack(kid, key) for kid, key in packed.items()]
-        old_format = zlib.compress(msgspec.msgpack.encode((records, revoked)), 6)
-        old_decoder = msgspec.msgpack.Decoder(
-            tuple[list[SignerKeyRecord], list[RevokedEntryRecord]]
+        state = LogState(settings.origin, keys.log, keys.note)
+        snapshot = await store.read_log(keys=False)
+        extend_checked(state, snapshot, latest_signer(keys, snapshot))
+
+        def restored() -> KeyDirectory:
+            directory = KeyDirectory()
+            directory.restore(*saved_state.decode(record.data)[:3])
+            return directory
+
+        def reading(directory: KeyDirectory) -> KeyDirectory:
+            reads = VerifiedEntries(store, EntryChecker(state, directory, TamperAlarm()))
+            directory.reader = enrolment_reader(reads, directory)
+            return directory
+
+        new, new_s, new_bytes = measured(restored)
+        kids = [row[:KID] for row in new.rows()]
+        count = len(kids)
+        # Every key's full record, read from its entry, packed as the code before held it.
+        full = await reading(restored()).loaded(kids)
+        revoked = saved_state.decode(record.data)[3]
+        old_snapshot = zlib.compress(
+            msgspec.msgpack.encode(([k.kid for k in full], [_old_pack(k) for k in full], revoked)),
+            6,
         )
-        del packed, records
+        old_decoder = msgspec.msgpack.Decoder(tuple[list[bytes], list[bytes], list[Any]])
 
-        def old_directory() -> dict[bytes, SignerKeyRecord]:
-            decoded, _ = old_decoder.decode(zlib.decompress(old_format))
-            return {key.kid: key for key in decoded}
-
-        def new_directory() -> dict[bytes, bytes]:
-            return saved_state.decode_packed(record.data)[0]
+        def old_directory() -> dict[bytes, bytes]:
+            kids_, packed, _ = old_decoder.decode(zlib.decompress(old_snapshot))
+            return dict(zip(kids_, packed, strict=True))
 
         old, old_s, old_bytes = measured(old_directory)
-        new, new_s, new_bytes = measured(new_directory)
-        count = len(new)
         figures |= {
             "keys": count,
             "end": record.end_idx,
             "bytes_a_key_before": old_bytes / count,
             "bytes_a_key_after": new_bytes / count,
         }
-        del old
-        # the decodes again, untraced (tracemalloc slows every allocation)
+        del old, full
         figures["decode_s_before"] = min(timed(old_directory)[1] for _ in range(3))
-        figures["decode_s_after"] = min(timed(new_directory)[1] for _ in range(3))
+        figures["decode_s_after"] = min(timed(restored)[1] for _ in range(3))
         figures["traced_decode_s"] = old_s + new_s
 
-        state = LogState(settings.origin, keys.log, keys.note)
-        snapshot = await store.read_log(keys=False)
-        extend_checked(state, snapshot, latest_signer(keys, snapshot))
-        tables = DerivedTables(KeyDirectory(), RevokedEntries(), TamperAlarm())
-        tables.directory.restore(new)
-        end = record.end_idx
-
+        # What a start before read of signer_keys (every covered row, in one scan); none now.
+        query = select(SIGNER_KEYS).where(SIGNER_KEYS.c.enrolment_idx < record.end_idx)
         started = time.perf_counter()
-        rows = await store.key_changes_between(0, end)
-        tables.compare_restored_keys(rows)
+        async with store._engine.connect() as connection:
+            scanned = len((await connection.execute(query)).all())
         figures["check_s_before"] = time.perf_counter() - started
+        figures["check_s_after"] = 0.0
+        figures["rows_scanned_before"] = scanned
+
+        # A key's lookup for a registration: cold (its enrolment entry read, checked against
+        # the tree, decoded) against warm (held), beside one Ed25519 verification (the peer:
+        # every registration verifies at least one signature).
+        chosen = random.Random(15).sample(kids, min(sample, count))
+        cold_directory = reading(restored())
         started = time.perf_counter()
-        await compare_covered_keys(store, tables, end)
-        figures["check_s_after"] = time.perf_counter() - started
-        figures["tampered"] = tables.alarm.count
+        for kid in chosen:
+            await cold_directory.load([kid])
+        figures["lookup_ms_cold"] = (time.perf_counter() - started) * 1000 / len(chosen)
+        started = time.perf_counter()
+        for _ in range(20):
+            for kid in chosen:
+                cold_directory.get(kid)
+        figures["lookup_ms_warm"] = (time.perf_counter() - started) * 1000 / (20 * len(chosen))
+        private = Ed25519PrivateKey.generate()
+        public, signature = private.public_key(), private.sign(b"statement" * 40)
+        started = time.perf_counter()
+        for _ in range(2000):
+            public.verify(signature, b"statement" * 40)
+        figures["verify_ms"] = (time.perf_counter() - started) * 1000 / 2000
 
         sealer = keys.log.sealer(saved_state.PURPOSE)
         started = time.perf_counter()
@@ -245,12 +288,18 @@ def report(home: Path, opens: dict[str, list[dict[str, Any]]], figures: dict[str
     )
     line("snapshot decoded into it (s)", figures["decode_s_before"], figures["decode_s_after"], " ")
     line(
-        "covered signer_keys rows checked (s)",
+        "covered signer_keys rows read (s)",
         figures["check_s_before"],
         figures["check_s_after"],
         " ",
     )
-    print(f"edits reported by the checks (0 expected): {figures['tampered']:.0f}")
+    print(f"  rows a start read before: {figures['rows_scanned_before']:,.0f}; after: none")
+    cold, warm, verify = figures["lookup_ms_cold"], figures["lookup_ms_warm"], figures["verify_ms"]
+    print(
+        f"a key's lookup: cold {cold:.3f} ms (its enrolment entry read and checked),"
+        f" warm {warm * 1000:.2f} us; one Ed25519 verification {verify:.3f} ms"
+        f" (cold/verify {cold / verify:.2f}, warm/verify {warm / verify:.4f})"
+    )
     print(
         f"Bloom filter: {figures['seen_mb']:.1f} MB; restored in {figures['seen_s_restored']:.3f} s"
         f" ({figures['seen_after_snapshot']:,.0f} entries past its snapshot added), built from"
@@ -270,6 +319,7 @@ def main() -> None:
     parser.add_argument("--homes", type=Path, nargs="+", required=True)
     parser.add_argument("--base", help="the code before (default: merge-base of HEAD and main)")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--sample", type=int, default=500, help="keys looked up cold and warm")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -295,7 +345,7 @@ def main() -> None:
             for _ in range(args.runs):
                 for side, where in sides.items():
                     opens[side].append(open_in_process(home, where))
-            figures = asyncio.run(parts(home))
+            figures = asyncio.run(parts(home, args.sample))
             report(home, opens, figures)
     print(f"load at the end: {os.getloadavg()}")
 

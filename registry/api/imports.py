@@ -22,6 +22,7 @@ registers: another answers 503 with ``Retry-After`` (the client connects again).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
 from typing import Any
@@ -33,6 +34,7 @@ from registry.api.deps import Service
 from registry.api.errors import BadRequest
 from registry.compliance.access import (
     MAX_AGE_S,
+    AccessDenied,
     ReplayGuard,
     denied,
     request_digest,
@@ -105,9 +107,16 @@ async def _body(request: Request[Any, Any, Any], digest: str) -> dict[str, Any]:
         raise _bad(str(exc)) from exc
 
 
+async def _load_signer(service: RegistryService, authorization: str | None) -> None:
+    """Read the key an ``Authorization`` header's signed request names (if it is one)."""
+    with contextlib.suppress(AccessDenied):
+        await service.load_signer_of(token_of(authorization))
+
+
 async def _signer(service: RegistryService, request: Request[Any, Any, Any], kind: Any) -> Importer:
     """The enrolled key that signed this request, once, and may import rows of ``kind``."""
     authorization = request.headers.get("Authorization")
+    await _load_signer(service, authorization)
     key = verify_request(
         authorization, "POST", request.url.path, service.signer, _desk(service).replay
     )

@@ -61,8 +61,8 @@ def _hex(value: str | None) -> str | None:
     return unb64url(value).hex() if value else None
 
 
-def _ppks(service: RegistryService) -> list[dict[str, Any]]:
-    keys = [k for k in service.signers_with_role("ppk") if k.revoked_at is None]
+async def _ppks(service: RegistryService) -> list[dict[str, Any]]:
+    keys = [k for k in await service.signers_with_role("ppk") if k.revoked_at is None]
     return [
         {"kid": k.kid.hex(), "name": k.name, "jabatan": k.jabatan, "instansi": k.instansi}
         for k in sorted(keys, key=lambda k: (k.instansi, k.name))
@@ -99,7 +99,7 @@ async def recommender_data(
     outcomes.sort(key=lambda row: -int(row["index"]))
     return {
         "reports": reports,
-        "ppks": _ppks(service),
+        "ppks": await _ppks(service),
         "elections": await registered_elections(service),
         "recommendations": outcomes,
     }
@@ -137,7 +137,7 @@ async def bkn_data(
     to_confirm = []
     for idx, p in await standing(service, "enrolment"):
         decree = p.get("decree_sha256")
-        key = service.signer(key_id(unb64url(p["public_key"])))
+        key = await service.enrolled(key_id(unb64url(p["public_key"])))
         if not decree or (idx, decree) in confirmed or key is None or key.revoked_at is not None:
             continue
         to_confirm.append(
@@ -169,7 +169,7 @@ async def operator_data(
             continue
         shown = request.as_json()
         # Enrolled already (the page registered it but could not say so): approval only records it.
-        enrolled = service.signer(bytes.fromhex(request.kid))
+        enrolled = await service.enrolled(bytes.fromhex(request.kid))
         shown["enrolled"] = None if enrolled is None else enrolled.enrolment_idx
         try:
             shown["record"] = json.loads(payload_json(request.enrolment_payload()))
@@ -186,7 +186,7 @@ async def operator_data(
             "instansi": k.instansi,
             "enrolment": k.enrolment_idx,
         }
-        for k in sorted(service.signers(), key=lambda k: k.enrolment_idx)
+        for k in sorted(await service.signers(), key=lambda k: k.enrolment_idx)
         if k.revoked_at is None
     ]
     return {"requests": pending, "keys": keys}

@@ -69,11 +69,12 @@ def _page(page: str) -> str:
     return page
 
 
-def _check(service: RegistryService, statement: bytes, page: str) -> Access:
+async def _check(service: RegistryService, statement: bytes, page: str) -> Access:
+    await service.load_signer_of(statement)
     return check_access(statement, page, service.settings.origin, service.signer, int(time.time()))
 
 
-def access_of(request: Request[Any, Any, Any], service: RegistryService, page: str) -> Access:
+async def access_of(request: Request[Any, Any, Any], service: RegistryService, page: str) -> Access:
     """The key that may use ``page``, from the request's ``X-Registry-Access`` token."""
     token = request.headers.get(ACCESS_HEADER)
     if not token:
@@ -82,7 +83,7 @@ def access_of(request: Request[Any, Any, Any], service: RegistryService, page: s
         statement = unb64url(token.strip())
     except ValueError:
         raise refused("bad-access", "institutions.bad-access", 401, why="not base64url") from None
-    return _check(service, statement, page)
+    return await _check(service, statement, page)
 
 
 class InstitutionPagesController(Controller):
@@ -160,7 +161,7 @@ class InstitutionApiController(Controller):
                 ) from exc
             kid = bytes.fromhex(data.kid)
             # The role before the passphrase: a key of another role costs it no attempt.
-            check_role(page, service.signer(kid), int(time.time()))
+            check_role(page, await service.enrolled(kid), int(time.time()))
             payload = access_payload(page, service.settings.origin)
             statement = await custodial.sign(kid, data.passphrase, payload, client_of(request))
         else:
@@ -170,7 +171,7 @@ class InstitutionApiController(Controller):
                 Message("problem.send-cose", {"expected": COSE, "sent": kind}),
                 415,
             )
-        found = _check(service, statement, page)
+        found = await _check(service, statement, page)
         return {"token": b64url(statement), **found.as_json()}
 
     @get("/{page:str}/data", summary="What an institution page lists, for a key of its role")
@@ -182,7 +183,7 @@ class InstitutionApiController(Controller):
         page: FromPath[str],
     ) -> dict[str, Any]:
         """The page's lists (registry/api/institution_data.py) and who is asking."""
-        access = access_of(request, service, _page(page))
+        access = await access_of(request, service, _page(page))
         gathered = await PAGE_DATA[page](access, service, compliance, requests_of(request, service))
         return {"access": access.as_json(), **gathered}
 
@@ -201,10 +202,10 @@ class InstitutionApiController(Controller):
         data: JSONBody[Approval],
     ) -> dict[str, Any]:
         """Mark the request approved once its enrolment is in the log."""
-        access_of(request, service, "operator")
+        await access_of(request, service, "operator")
         requests = requests_of(request, service)
         found = await requests.get(request_id)
-        key = service.signer(bytes.fromhex(found.kid))
+        key = await service.enrolled(bytes.fromhex(found.kid))
         if key is None or key.enrolment_idx != data.entry:
             raise refused(
                 "not-this-enrolment",
@@ -224,7 +225,7 @@ class InstitutionApiController(Controller):
         self, request: Request[Any, Any, Any], service: Service, request_id: FromPath[str]
     ) -> dict[str, Any]:
         """Forget the pending request, as ``registry enrolment reject`` does."""
-        access_of(request, service, "operator")
+        await access_of(request, service, "operator")
         found = await requests_of(request, service).reject(request_id)
         return {"id": found.id, "kid": found.kid, "status": "rejected"}
 

@@ -90,6 +90,6 @@ class SigningController(Controller):
         """Sign ``data.record`` with the custodial key and answer with the receipt."""
         kid = bytes.fromhex(data.kid)
         # The registry holds the key and its enrolment: a pledge names its signer as enrolled.
-        record = named_by_enrolment(data.record, service.signer(kid))
+        record = named_by_enrolment(data.record, await service.enrolled(kid))
         result = await custodial.sign_and_register(kid, data.passphrase, record, client_of(request))
         return registered_response(result)

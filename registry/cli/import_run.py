@@ -110,6 +110,8 @@ class LocalTarget:
         self, service: RegistryService, salts: StableSalts, pool: CryptoPool, job: ChunkJob
     ) -> None:
         self.service, self.salts, self.pool, self.job = service, salts, pool, job
+        self._own = False
+        """Whether the rows' signer may attest (read before each chunk)."""
 
     @classmethod
     async def open(cls, service: RegistryService, pool: CryptoPool, job: ChunkJob) -> LocalTarget:
@@ -129,6 +131,8 @@ class LocalTarget:
     ) -> RegisteredChunk:
         """See :class:`Target`."""
         verified = await ahead if ahead is not None else None
+        key = await self.service.enrolled(self.job.signer.kid)
+        self._own = key is not None and key.role in ATTESTING_ROLES
         done = await register_chunk(
             self.service, rows, self.salts, self.pool, self._attest, verified
         )
@@ -142,9 +146,7 @@ class LocalTarget:
 
     def _attest(self, statements: Sequence[bytes]) -> list[bytes]:
         """Signed by the rows' signer if its role may attest, else by the operator's admin key."""
-        job, service = self.job, self.service
-        key = service.signer(job.signer.kid)
-        own = key is not None and key.role in ATTESTING_ROLES
+        job, service, own = self.job, self.service, self._own
         return attest(
             statements,
             job.signer if own else service.keys.admin,

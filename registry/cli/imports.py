@@ -124,8 +124,10 @@ async def register_rows(
     return registered[first:]
 
 
-def _signer_errors(service: RegistryService, signer: CoseSigner, kind: ImportType) -> list[Message]:
-    key = service.signer(signer.kid)
+async def _signer_errors(
+    service: RegistryService, signer: CoseSigner, kind: ImportType
+) -> list[Message]:
+    key = await service.enrolled(signer.kid)
     if key is None:
         return [Message("import.key-not-enrolled", {"kid": signer.kid.hex()})]
     problems = []
@@ -174,7 +176,7 @@ async def _local(settings: Settings, job: ChunkJob, state: ImportState, bar: Pro
     service.recent.limit = LOCAL_RECENT_ENTRIES
     try:
         problems = [
-            RowError.of(0, "--key", p) for p in _signer_errors(service, job.signer, job.kind)
+            RowError.of(0, "--key", p) for p in await _signer_errors(service, job.signer, job.kind)
         ]
         problems += [RowError.of(0, "", p) for p in _registry_errors(service)]
         if problems:

@@ -17,6 +17,7 @@ which :class:`registry.records.service.RegistryService` and its
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import time
@@ -28,6 +29,7 @@ from registry.compliance.access import (
     ERASE_ROLES,
     MAX_AGE_S,
     TRACK_RECORD_ROLES,
+    AccessDenied,
     ReplayGuard,
     denied,
     may_read_identity,
@@ -67,7 +69,11 @@ class Log(Protocol):
         ...
 
     def signer(self, kid: bytes) -> SignerKeyRecord | None:
-        """The enrolment of ``kid``, if any."""
+        """The enrolment of ``kid``, if any (among the keys held: see load_signer_of)."""
+        ...
+
+    async def load_signer_of(self, signed: bytes) -> None:
+        """Read the key that signed the COSE_Sign1 ``signed``, so that :meth:`signer` has it."""
         ...
 
 
@@ -318,6 +324,8 @@ class ComplianceService:
 
     async def _signed(self, authorization: str | None, method: str, path: str) -> SignerKeyRecord:
         """The key that signed this request, which no process has seen used before."""
+        with contextlib.suppress(AccessDenied):  # verify_request says why it is not one
+            await self._log.load_signer_of(token_of(authorization))
         key = verify_request(authorization, method, path, self._log.signer, self.replay)
         now_ms = int(time.time() * 1000)
         if not await self._identities.use_request(

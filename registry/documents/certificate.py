@@ -356,7 +356,7 @@ async def certificate_data(maker: EntryQrMaker, index: int) -> CertificateData:
     if record.type not in CERTIFIED_TYPES:
         raise NotFound(Message("notfound.certificate", {"index": index, "type": record.type}))
     payload = json.loads(record.payload_json)
-    signer = service.signer(record.signer_kid)
+    signer = await service.enrolled(record.signer_kid)
     template_sha256 = unb64url(str(payload.get("template", "")))
     texts = await maker.texts(index)
     link_png = await maker.image(index, "link.png")

@@ -320,7 +320,7 @@ class EntryQrMaker:
     async def _make_texts(self, index: int) -> EntryQr:
         service = self.service
         record = await service.entry(index)
-        signer = service.signer(record.signer_kid)
+        signer = await service.enrolled(record.signer_kid)
         if signer is None:
             raise LookupError(f"entry {index}'s signer {record.signer_kid.hex()} is not enrolled")
         log_key, origin = service.state.log_key, service.settings.origin

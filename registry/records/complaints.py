@@ -33,6 +33,7 @@ from registry.records.personal import found_in_text
 from registry.records.registration import Registered
 from registry.store.models import ComplaintRecord, SignerKeyRecord
 from registry.store.repository import Store
+from registry.verify.cose import parse_sign1
 from registry.verify.statement import Statement, verify_statement
 
 DECIDING_ROLES = frozenset({"bawaslu", "recommender"})
@@ -43,7 +44,7 @@ MAX_PENDING = 10_000
 REASON_MAX = 500
 
 Register = Callable[[bytes], Awaitable[Registered]]
-Signer = Callable[[bytes], SignerKeyRecord | None]
+Signer = Callable[[bytes], Awaitable[SignerKeyRecord | None]]
 
 
 def _refused(code: str, status: int, **params: Any) -> RegistrationRefused:
@@ -133,18 +134,19 @@ class Complaints:
         found = await self._store.list_complaints("pending", limit, offset)
         return [Complaint(r) for r in found]
 
-    def _decider(self, statement: bytes, kind: str) -> Statement:
+    async def _decider(self, statement: bytes, kind: str) -> Statement:
         """The verified ``statement`` of type ``kind`` by a key that may decide, now."""
+        parsed = parse_sign1(statement, canonical=False)
+        kid = parsed.value.kid if parsed.ok and parsed.value is not None else None
+        key = None if kid is None else await self._signer(kid)
 
-        def public_key(kid: bytes) -> bytes | None:
-            key = self._signer(kid)
-            return None if key is None else key.public_key
+        def public_key(wanted: bytes) -> bytes | None:
+            return key.public_key if key is not None and wanted == key.kid else None
 
         verdict = verify_statement(statement, public_key)
         if not verdict.ok or verdict.value is None:
             raise _refused("bad-complaint-statement", 400, why=verdict.detail or "")
         verified = verdict.value
-        key = self._signer(verified.kid)
         now_ms = int(time.time() * 1000)
         if key is None or key.role not in DECIDING_ROLES:
             raise _refused("wrong-role", 403, role=key.role if key else "?")
@@ -160,7 +162,7 @@ class Complaints:
         """Log complaint ``text`` as the ``report`` ``statement`` (which must be exactly
         :func:`report_payload` of it, signed by a deciding key) and record its entry."""
         complaint = await self.get(text)
-        verified = self._decider(statement, "report")
+        verified = await self._decider(statement, "report")
         if verified.payload != report_payload(complaint.fields):
             raise _refused("complaint-mismatch", 400)
         number = complaint.record.number
@@ -186,7 +188,7 @@ class Complaints:
         (``{type: complaint-rejection, complaint: number, reason}``); the identities
         behind its commitments are erased (no entry names them)."""
         complaint = await self.get(text)
-        verified = self._decider(statement, REJECTION_TYPE)
+        verified = await self._decider(statement, REJECTION_TYPE)
         payload = verified.payload
         reason = payload.get("reason")
         if payload.get("complaint") != complaint.record.number:

@@ -25,12 +25,12 @@ finds it (``registry.records.verified``), and so does ``registry audit``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 from registry.i18n import Message
 from registry.log.integrity import LogContradiction
 from registry.log.state import LogState
-from registry.records.directory import KeyDirectory, RevokedEntries
+from registry.records.directory import KeyDirectory, KeyFacts, Reader, RevokedEntries
 from registry.records.errors import TamperedEntry
 from registry.records.policy import key_change_of
 from registry.records.schemas import (
@@ -41,7 +41,13 @@ from registry.records.schemas import (
     parse_record,
 )
 from registry.records.succession import succession_changes
-from registry.records.verified import EntryChecker, StatementFacts, TamperAlarm, read_statement
+from registry.records.verified import (
+    EntryChecker,
+    StatementFacts,
+    TamperAlarm,
+    VerifiedEntries,
+    read_statement,
+)
 from registry.store.models import (
     EntryRecord,
     KeyChange,
@@ -54,6 +60,7 @@ DERIVING_TYPES = ("enrolment", "key-revocation", "revocation", "key-succession")
 """The statement types whose entries change the keys or what stands."""
 
 KEY_COLUMNS = tuple(field.name for field in fields(SignerKeyRecord))
+FACT_COLUMNS = tuple(field.name for field in fields(KeyFacts))
 
 VOUCHED = frozenset({"idx", "leaf", "leaf_hash", "statement"})
 """What the log itself vouches for; an edit there leaves nothing to derive from."""
@@ -90,7 +97,7 @@ class DerivedTables:
         """
         staged = self.directory.overlay()
         checker = EntryChecker(state, staged, self.alarm)
-        touched: set[bytes] = set()
+        applied: list[KeyChange] = []
         revocations: list[RevokedEntryRecord] = []
         for record in records:
             for change in _changes_of(checker, record, staged, self.alarm):
@@ -98,13 +105,11 @@ class DerivedTables:
                     revocations.append(change)
                 elif not _unknown_revoked(change, staged, self.alarm):
                     staged.apply(change)
-                    touched.add(change.kid)
-        self._compare_keys(stored_keys, staged, touched)
+                    applied.append(change)
+        self._compare_keys(stored_keys, staged, {change.kid for change in applied})
         self._compare_revoked(stored_revoked, revocations)
-        for kid in touched:
-            key = staged.get(kid)
-            if key is not None:
-                self.directory.apply(key)
+        for change in applied:
+            self.directory.apply(change)
         for revocation in revocations:
             self.revoked.add(revocation)
 
@@ -113,22 +118,19 @@ class DerivedTables:
     ) -> None:
         rows = {row.kid: row for row in stored}
         for kid in sorted(set(rows) | touched):
-            row, key = rows.get(kid), derived.get(kid)
+            row, facts = rows.get(kid), derived.facts(kid)
             where = {"table": "signer_keys", "kid": kid.hex()}
-            if row is None and key is not None:
-                self._differs(where, "row", "missing", f"enrolled by entry {key.enrolment_idx}")
-            elif row is not None and key is None:
+            if row is None and facts is not None:
+                self._differs(where, "row", "missing", f"enrolled by entry {facts.enrolment_idx}")
+            elif row is not None and facts is None:
                 self._differs(where, "row", f"enrolment_idx {row.enrolment_idx}", "no enrolment")
-            elif row is not None and key is not None:
-                for name in KEY_COLUMNS:
+            elif row is not None and facts is not None:
+                # every column when the full record is held (derived now), else the compact ones
+                key: object = derived.held(kid) or facts
+                for name in KEY_COLUMNS if key is not facts else FACT_COLUMNS:
                     stored_value, derived_value = getattr(row, name), getattr(key, name)
                     if stored_value != derived_value:
                         self._differs(where, name, _shown(stored_value), _shown(derived_value))
-
-    def compare_restored_keys(self, stored: Sequence[SignerKeyRecord]) -> None:
-        """Report each difference between the ``signer_keys`` rows ``stored`` and every key
-        of the directory (restored from a trusted snapshot rather than derived now)."""
-        self._compare_keys(stored, self.directory, {kid for kid, _ in self.directory.items()})
 
     def compare_revoked(
         self, stored: Sequence[RevokedEntryRecord], derived: Sequence[RevokedEntryRecord]
@@ -159,6 +161,51 @@ class DerivedTables:
 
     def _differs(self, where: Mapping[str, str], column: str, stored: str, derived: str) -> None:
         self.alarm.report({**where, "column": column, "stored": stored, "derived": derived})
+
+
+def named_kids(records: Sequence[EntryRecord]) -> list[bytes]:
+    """The predecessors the successions among ``records`` name, read from their statements
+    unchecked (only to know which keys to :meth:`KeyDirectory.load` before deriving:
+    :meth:`DerivedTables.derive` checks every entry it derives from)."""
+    kids = []
+    for record in records:
+        facts = read_statement(record.statement)
+        kid = None if facts is None else facts.payload.get("kid")
+        if facts is not None and facts.type == "key-succession" and isinstance(kid, bytes):
+            kids.append(kid)
+    return kids
+
+
+def enrolment_reader(reads: VerifiedEntries, keys: KeyDirectory) -> Reader:
+    """Reads a key's full record from its enrolment (or succession) entry, checked against
+    the tree as every read is (:class:`TamperedEntry`, with the evidence, if it was edited
+    in the database), decoded as the start derives it."""
+
+    async def read(kid: bytes, index: int) -> SignerKeyRecord:
+        record = await reads.store.get_entry(index)
+        if record is None:
+            raise reads.checker.missing(index)
+        checked = await reads.tiles.ensure(
+            lambda: reads.checker.read(record, receipt=False), [index]
+        )
+        facts, key = checked[1], None
+        if facts.type in ("enrolment", "key-succession"):
+            parsed = parse_record(facts.payload, logged=True)
+            if isinstance(parsed, Enrolment):
+                change = key_change_of(parsed, index)
+                key = change if isinstance(change, SignerKeyRecord) else None
+            elif isinstance(parsed, KeySuccession):
+                await keys.load([parsed.kid])
+                predecessor = keys.get(parsed.kid)
+                if predecessor is not None:
+                    unrevoked = replace(predecessor, revoked_at=None, revocation_idx=None)
+                    key = succession_changes(parsed, unrevoked, index, record.registered_at)[0]
+        if key is None or key.kid != kid:
+            found = "no enrolment" if key is None else key.kid.hex()
+            raise reads.checker.alarm.tampered(TamperedEntry(index, "enrolment", kid.hex(), found))
+        return key
+
+    return read
 
 
 def _shown(value: object) -> str:
@@ -224,7 +271,7 @@ def _change_of(
 
 def _unknown_revoked(change: KeyChange, keys: KeyDirectory, alarm: TamperAlarm) -> bool:
     """Whether ``change`` revokes a key no enrolment derived so far made (then reported)."""
-    if not isinstance(change, KeyRevocationRecord) or keys.get(change.kid) is not None:
+    if not isinstance(change, KeyRevocationRecord) or change.kid in keys:
         return False
     alarm.report(
         {

@@ -82,9 +82,9 @@ async def prepare_chunk(
 ) -> Validated:
     """``table``'s rows checked into payloads (with stable commitments) and errors, in one
     of ``pool``'s worker processes (the checks need the PPKs' keys, not the log)."""
-    ppks = [k for k in service.signers() if k.role == "ppk" and k.revoked_at is None]
-    if kind != "recommendation":
-        ppks = []  # only recommendations name a PPK by NIP
+    ppks = []  # only recommendations name a PPK by NIP (read by role: one entry a PPK)
+    if kind == "recommendation":
+        ppks = [k for k in await service.signers_with_role("ppk") if k.revoked_at is None]
     nips = await service.identities.nips_of(
         [k.nip_commitment for k in ppks if k.nip_commitment is not None]
     )

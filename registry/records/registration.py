@@ -22,7 +22,7 @@ from typing import Any
 from registry.i18n import Message
 from registry.log.state import LogState
 from registry.records.cited import CitedEntries
-from registry.records.directory import KeyDirectory, RevokedEntries
+from registry.records.directory import KID, KeyDirectory, RevokedEntries
 from registry.records.entries import batch_rows
 from registry.records.errors import (
     BatchRefused,
@@ -44,7 +44,7 @@ from registry.signing.seal import Sealer
 from registry.store.models import CheckpointRecord, EntryRecord
 from registry.store.repository import Store
 from registry.verify.cbor import MAX_CBOR_SIZE, decode
-from registry.verify.cose import HEADER_CWT_CLAIMS, parse_sign1
+from registry.verify.cose import HEADER_CWT_CLAIMS, key_id, parse_sign1
 from registry.verify.result import Verdict
 from registry.verify.statement import (
     CWT_IAT,
@@ -307,15 +307,22 @@ class Registrar:
 
     async def _references(self, batch: list[_Pending], reads: VerifiedEntries, now: int) -> LogView:
         """Earlier entries the batch's payloads name or its rules need, read before admitting."""
-        payloads, claimed = [], []
+        payloads, claimed, signers = [], [], []
         for item in batch:
             if item.verified is not None:
                 payloads.append(item.verified.payload)
                 claimed.append(item.verified.issued_at)
+                signers.append(item.verified.kid)
             else:
-                payload, iat = _peek(item.statement)
+                payload, iat, kid = _peek(item.statement)
                 payloads.append(payload)
                 claimed.append(iat)
+                signers.extend(() if kid is None else (kid,))
+        # The full records of the keys the batch signs with or names, read from their
+        # enrolment entries (those not held already), before the policy asks for them.
+        # One whose enrolment entry was edited is not loaded: the statements that need it
+        # are refused with the read's evidence (tampered-entry).
+        await reads.checker.directory.load([*signers, *named_keys(payloads)])
         oldest = now // 1000 - self.max_age_s
         self._attestations = any(iat < oldest for iat in claimed)
         try:
@@ -412,7 +419,7 @@ class Registrar:
                 admission, log_key = self._admit(
                     statement, idx, now, keys, entries, bootstrap, log_key
                 )
-            except RegistrationRefused as refused:
+            except (RegistrationRefused, TamperedEntry) as refused:
                 item.future.set_exception(refused)
                 continue
             for change in admission.key_changes:
@@ -588,15 +595,26 @@ def _verified(item: _Pending, lookup: Callable[[bytes], bytes | None]) -> Verdic
     return verify_statement(item.statement, lookup)
 
 
-def _peek(statement: bytes) -> tuple[dict[str, Any], int]:
-    """The payload and claimed time of a statement not yet verified (only to prefetch what it
-    refers to); ``{}`` and 0 for what cannot be read."""
+def _peek(statement: bytes) -> tuple[dict[str, Any], int, bytes | None]:
+    """The payload, claimed time and kid of a statement not yet verified (only to prefetch
+    what it refers to); ``{}``, 0 and None for what cannot be read."""
     # Only to prefetch: verification refuses what is not in its one encoding.
     parsed = parse_sign1(statement, canonical=False)
     if not parsed.ok or parsed.value is None or parsed.value.payload is None:
-        return {}, 0
+        return {}, 0, None
     claims = parsed.value.protected.get(HEADER_CWT_CLAIMS)
     iat = claims.get(CWT_IAT) if isinstance(claims, dict) else None
     payload = decode(parsed.value.payload, "payload")
     found = payload.value if payload.ok and isinstance(payload.value, dict) else {}
-    return found, iat if isinstance(iat, int) else 0
+    return found, iat if isinstance(iat, int) else 0, parsed.value.kid
+
+
+def named_keys(payloads: list[dict[str, Any]]) -> list[bytes]:
+    """The kids ``payloads`` name (any 32-byte value), and those of the public keys they
+    name: the keys the policy may look up for them."""
+    kids = []
+    for payload in payloads:
+        for name, value in payload.items():
+            if isinstance(value, bytes) and len(value) == KID:
+                kids.append(key_id(value) if name == "public_key" else value)
+    return kids

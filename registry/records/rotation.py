@@ -88,11 +88,11 @@ async def rotate_admin_key(settings: Settings, reason: str) -> Rotated:
     entries: list[int] = []
     service = await _sequencing(settings, keys)
     try:
-        if service.signer(new.kid) is None:
+        if await service.enrolled(new.kid) is None:
             enrolment = _enrolment(settings, new.public_key)
             statement = old.sign_statement(enrolment, issuer="registry-operator")
             entries.append((await service.register(statement)).index)
-        current = service.signer(old.kid)
+        current = await service.enrolled(old.kid)
         if current is not None and current.revoked_at is None:
             revocation = {
                 "type": "key-revocation",

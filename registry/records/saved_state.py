@@ -30,12 +30,15 @@ everything from entry 0 (and says why in a warning):
   very log put back in place of the newest is harmless: it is true of the
   entries below its end, and the rest are derived.
 
-The tables beside the log (``signer_keys``, ``revoked_entries``) are still
-compared with what the process holds, every row: those the snapshot covers
-packed, in one scan (``registry.records.startup.compare_covered_keys``), the
-rest as records.  A sequencer that stops gracefully saves both snapshots again
-(:func:`save_at_stop`), so a start after a long run derives only what a crash
-left after them.
+The snapshot holds each key as its compact row (:mod:`registry.records.directory`):
+a key's full record is read from its enrolment entry when asked for, never from
+the snapshot or the ``signer_keys`` table.  That table is compared only with the
+keys a start derives (those of entries after the snapshot): no decision or
+answer reads it, so the rows the snapshot covers are not read at all (an edit
+there changes nothing the registry says; ``docs/scaling.md``).  The
+``revoked_entries`` rows are still compared, every row.  A sequencer that stops
+gracefully saves both snapshots again (:func:`save_at_stop`), so a start after a
+long run derives only what a crash left after them.
 """
 
 from __future__ import annotations
@@ -45,12 +48,11 @@ import hashlib
 import logging
 import struct
 import zlib
-from collections.abc import Iterable
 
 import msgspec
 
 from registry.log.state import LogState
-from registry.records.directory import PACKED_COLUMNS, KeyDirectory, RevokedEntries, pack, unpack
+from registry.records.directory import ROW, KeyDirectory, RevokedEntries
 from registry.records.seen import BITS_PER_ENTRY, FIRST_CAPACITY, SeenStatements
 from registry.records.tree_tiles import TreeTiles
 from registry.signing.seal import Sealer
@@ -78,47 +80,33 @@ FORMAT = _format(
         (cls.__qualname__, [(f.name, str(f.type)) for f in dataclasses.fields(cls)])
         for cls in (SignerKeyRecord, RevokedEntryRecord)
     ]
-    + [("kids, packed keys, revoked", PACKED_COLUMNS)],
+    + [("sorted compact rows, roles, instansi, revoked", ROW.format)],
 )
-"""Changes whenever a field of the records, the packing or the codec does: older snapshots
-are not read."""
+"""Changes whenever a field of the records, the compact row or the codec does: older
+snapshots are not read."""
 KINDS = ("keys-", "seen-", "tree-")
 """How the formats of these snapshots start (the compliance index keeps them)."""
 SEEN_FORMAT = _format("seen", (BITS_PER_ENTRY, FIRST_CAPACITY, "capacity, count, arrays"))
 """The Bloom filter's snapshot format (its bits per entry, first capacity and layout)."""
 
-_DECODER = msgspec.msgpack.Decoder(tuple[list[bytes], list[bytes], list[RevokedEntryRecord]])
+_DECODER = msgspec.msgpack.Decoder(tuple[bytes, list[str], list[str], list[RevokedEntryRecord]])
 
 
-def encode_packed(
-    packed: Iterable[tuple[bytes, bytes]], revoked: list[RevokedEntryRecord]
-) -> bytes:
-    """The bytes of a snapshot of the packed keys ``packed`` ((kid, :func:`pack`) pairs) and
-    ``revoked``: the kids, the packed keys and the revocations, three msgpack arrays."""
-    pairs = list(packed)
-    kids, keys = [kid for kid, _ in pairs], [key for _, key in pairs]
-    return zlib.compress(msgspec.msgpack.encode((kids, keys, revoked)), 6)
+def encode(directory: KeyDirectory, revoked: list[RevokedEntryRecord]) -> bytes:
+    """The bytes of a snapshot of ``directory``'s compact rows (sorted, in one ``bytes``),
+    the role and instansi names their codes stand for, and ``revoked``."""
+    rows = directory.sorted_rows()
+    names = (directory.roles.names, directory.instansi.names)
+    return zlib.compress(msgspec.msgpack.encode((rows, *names, revoked)), 6)
 
 
-def decode_packed(data: bytes) -> tuple[dict[bytes, bytes], list[RevokedEntryRecord]]:
-    """The packed keys by kid and the revocations of a snapshot's bytes (``ValueError`` if
-    they are not one).  The keys stay packed: decoding a snapshot makes two bytes objects a
-    key, not a record."""
-    kids, keys, revoked = _DECODER.decode(zlib.decompress(data))
-    if len(kids) != len(keys):
-        raise ValueError("a snapshot has as many kids as packed keys")
-    return dict(zip(kids, keys, strict=True)), revoked
-
-
-def encode(keys: list[SignerKeyRecord], revoked: list[RevokedEntryRecord]) -> bytes:
-    """The bytes of a snapshot of ``keys`` and ``revoked``."""
-    return encode_packed(((key.kid, pack(key)) for key in keys), revoked)
-
-
-def decode(data: bytes) -> tuple[list[SignerKeyRecord], list[RevokedEntryRecord]]:
-    """The keys and revocations of a snapshot's bytes (``ValueError`` if they are not one)."""
-    packed, revoked = decode_packed(data)
-    return [unpack(kid, key) for kid, key in packed.items()], revoked
+def decode(data: bytes) -> tuple[bytes, list[str], list[str], list[RevokedEntryRecord]]:
+    """The sorted rows, role and instansi names and revocations of a snapshot's bytes
+    (``ValueError`` if they are not one).  The rows stay one ``bytes``: no object a key."""
+    rows, roles, instansi, revoked = _DECODER.decode(zlib.decompress(data))
+    if len(rows) % ROW.size:
+        raise ValueError("a snapshot holds whole rows")
+    return rows, roles, instansi, revoked
 
 
 def sealed_message(format: str, end: int, root: bytes, data: bytes) -> bytes:
@@ -132,9 +120,11 @@ class Restored:
     """A trusted snapshot: the keys and revocations derived from entries below ``end``."""
 
     end: int
-    keys: dict[bytes, bytes]
-    """Every key enrolled below ``end``, packed (:func:`registry.records.directory.pack`),
-    by kid, as it stood at ``end``."""
+    rows: bytes
+    """Every key enrolled below ``end``, as it stood at ``end``: compact rows
+    (:data:`registry.records.directory.ROW`) sorted by kid."""
+    roles: list[str]
+    instansi: list[str]
     revoked: list[RevokedEntryRecord]
 
 
@@ -199,11 +189,11 @@ async def restore(store: Store, state: LogState, sealer: Sealer) -> Restored | N
     if record is None:
         return None
     try:
-        keys, revoked = decode_packed(record.data)
+        rows, roles, instansi, revoked = decode(record.data)
     except (ValueError, zlib.error, msgspec.DecodeError) as exc:
         _not_used("key directory", record.end_idx, f"its bytes do not decode ({exc})")
         return None
-    return Restored(record.end_idx, keys, revoked)
+    return Restored(record.end_idx, rows, roles, instansi, revoked)
 
 
 async def save(
@@ -212,7 +202,7 @@ async def save(
     """Save what ``directory`` and ``revoked`` hold, as derived from every entry of the
     checked tree (call it right after deriving them, before any batch, or once the last
     batch is written and applied); whether it was."""
-    data = encode_packed(directory.items(), revoked.all())
+    data = encode(directory, revoked.all())
     return await _save(store, state, sealer, FORMAT, data)
 
 

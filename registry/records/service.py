@@ -57,6 +57,7 @@ from registry.store.models import (
     SignerKeyRecord,
 )
 from registry.store.repository import Store
+from registry.verify.cose import parse_sign1
 from registry.verify.result import Reason
 from registry.verify.statement import Statement, read_verified_statement, verify_statement
 
@@ -346,7 +347,7 @@ class RegistryService:
 
     def complaints(self) -> Complaints:
         """The public complaints held until an institution decides (``/api/complaints``)."""
-        return Complaints(self.store, self.identities, self.register, self.signer)
+        return Complaints(self.store, self.identities, self.register, self.enrolled)
 
     def enrolment_requests(self) -> EnrolmentRequests:
         """The enrolment requests browsers sent (``POST /enrolment-requests``); one per process."""
@@ -597,21 +598,35 @@ class RegistryService:
         return alarm.count, alarm.findings()
 
     def signer(self, kid: bytes) -> SignerKeyRecord | None:
-        """The enrolment of ``kid`` (revoked ones too), if any."""
+        """The enrolment of ``kid`` (revoked ones too), if any, among the keys held: one
+        :meth:`enrolled` or :meth:`load_signer_of` read (else :class:`KeyNotLoaded`)."""
         return self.directory.get(kid)
 
-    def signers(self) -> list[SignerKeyRecord]:
-        """Every enrolled key (revoked ones too)."""
-        return self.directory.all()
+    async def enrolled(self, kid: bytes) -> SignerKeyRecord | None:
+        """The enrolment of ``kid`` (revoked ones too), if any, read from its enrolment entry
+        unless held (:class:`TamperedEntry` if that entry was edited)."""
+        await self.directory.load([kid])
+        return self.directory.get(kid)
 
-    def signers_with_role(self, role: str) -> list[SignerKeyRecord]:
-        """Every enrolled key of ``role`` (revoked ones too), found without unpacking the rest."""
-        return self.directory.of_role(role)
+    async def load_signer_of(self, signed: bytes) -> None:
+        """Read the key that signed the COSE_Sign1 ``signed`` (a request, an access
+        statement), so that :meth:`signer` answers for it; nothing for bytes of no kid."""
+        parsed = parse_sign1(signed, canonical=False)
+        if parsed.ok and parsed.value is not None and parsed.value.kid is not None:
+            await self.directory.load([parsed.value.kid])
+
+    async def signers(self) -> list[SignerKeyRecord]:
+        """Every enrolled key (revoked ones too): one entry read a key not held."""
+        return await self.directory.all()
+
+    async def signers_with_role(self, role: str) -> list[SignerKeyRecord]:
+        """Every enrolled key of ``role`` (revoked ones too), found by the compact rows."""
+        return await self.directory.of_role(role)
 
     def configuration(self) -> dict[str, Any]:
         """The ``/.well-known/transparency-configuration`` document."""
         admins = sorted(
-            self.directory.of_role("admin"),
+            self.directory.held_of_role("admin"),
             key=lambda key: key.enrolment_idx,
         )
         return views.configuration(self.settings, self.keys, self.state.keys, admins)
@@ -633,7 +648,7 @@ class RegistryService:
         record = await self._read(idx, receipt=False)
         view = views.entry_view(
             record,
-            self.directory.get(record.signer_kid),
+            await self.enrolled(record.signer_kid),
             await self.inclusion_proof(idx),
             await self.checkpoint(),
             self.revocation_of(idx),

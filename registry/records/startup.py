@@ -34,12 +34,12 @@ from registry.log.pin import CheckpointPin, pin_path
 from registry.log.state import LogState
 from registry.log.tree import MerkleTree
 from registry.records import saved_state, tree_snapshot
-from registry.records.derived import DERIVING_TYPES, DerivedTables
-from registry.records.directory import PACKED_COLUMNS, KeyDirectory, RevokedEntries, pack_row
+from registry.records.derived import DERIVING_TYPES, DerivedTables, enrolment_reader, named_kids
+from registry.records.directory import KeyDirectory, RevokedEntries
 from registry.records.log_key_rotation import derive_log_keys
 from registry.records.operator import OperatorKeys
 from registry.records.tree_tiles import TreeTiles
-from registry.records.verified import EntryChecker, TamperAlarm
+from registry.records.verified import EntryChecker, TamperAlarm, VerifiedEntries
 from registry.signing.seal import Sealer
 from registry.store.engine import in_memory
 from registry.store.errors import DamagedLog
@@ -96,6 +96,7 @@ async def load_log(
     if keys.standby is not None:
         state.keys.hold(*keys.standby)
     await derive_log_keys(store, state, EntryChecker(state, tables.directory, tables.alarm))
+    await tables.directory.pin_roles("admin")
     return state, tables
 
 
@@ -119,6 +120,8 @@ async def _restore_and_check(
     while True:
         state = LogState(settings.origin, keys.log, keys.note, restored)
         tables = DerivedTables(KeyDirectory(), RevokedEntries(), TamperAlarm())
+        reads = VerifiedEntries(store, EntryChecker(state, tables.directory, tables.alarm))
+        tables.directory.reader = enrolment_reader(reads, tables.directory)
         signer = latest_signer(keys, snapshot)
         try:
             await extend_restoring(store, state, snapshot, signer, tables, sealer)
@@ -183,6 +186,7 @@ async def extend_derived(
         return
     records = await store.entries_of_types(DERIVING_TYPES, start, size)
     stored_revoked = await store.revoked_entries_between(start, size)
+    await tables.directory.load(named_kids(records))
 
     def derive() -> None:
         tables.derive(state, records, snapshot.key_changes, stored_revoked)
@@ -203,8 +207,9 @@ async def extend_restoring(
     (:mod:`registry.records.saved_state`) rather than derived; a start that derived many
     entries past it saves a new one.  ``snapshot`` holds no key changes (read here).
 
-    The ``signer_keys`` rows the snapshot covers are compared with it packed, in one scan
-    (:func:`compare_covered_keys`); only the rows of entries after it are read as records.
+    The ``signer_keys`` rows the snapshot covers are not read: no decision or answer reads
+    that table (a key's full record is read from its enrolment entry), so only the rows of
+    entries derived now are compared, for the tamper alarm.
     The tree is checked first (the snapshot's root is checked against it); if the
     derivation then refuses, the start is refused, as before.
     """
@@ -217,10 +222,9 @@ async def extend_restoring(
     extend_checked(state, snapshot, log_key)
     restored = await saved_state.restore(store, state, sealer)
     if restored is not None:
-        tables.directory.restore(restored.keys)
+        tables.directory.restore(restored.rows, restored.roles, restored.instansi)
         for revocation in restored.revoked:
             tables.revoked.add(revocation)
-        await compare_covered_keys(store, tables, restored.end)
         stored = await store.revoked_entries_between(0, restored.end)
         tables.compare_revoked(stored, restored.revoked)
         start = tables.restored_to = tables.saved_to = restored.end
@@ -228,6 +232,7 @@ async def extend_restoring(
     records = await store.entries_of_types(DERIVING_TYPES, start, size)
     stored_keys = await store.key_changes_between(start, size)
     stored_revoked = await store.revoked_entries_between(start, size)
+    await tables.directory.load(named_kids(records))
     await TreeTiles(store, state, tables.alarm.tampered).ensure(
         lambda: tables.derive(state, records, stored_keys, stored_revoked),
         [record.idx for record in records],
@@ -236,33 +241,6 @@ async def extend_restoring(
         store, state, sealer, tables.directory, tables.revoked
     ):
         tables.saved_to = size
-
-
-async def compare_covered_keys(store: Store, tables: DerivedTables, end: int) -> None:
-    """Report every ``signer_keys`` row of an entry below ``end`` that differs from the key
-    directory just restored as it stood at ``end`` (a row edited, invented or deleted).
-
-    Each row is packed as the directory packs its keys and compared byte for byte, in one
-    scan with no sort and no record made (what a sound check of every row costs: any column
-    of any row may have been edited).  Only if one differs, or rows are missing, are the
-    rows read again as records and compared column by column, for the evidence.
-    """
-    directory = tables.directory
-    matched, differs = 0, False
-    async for rows in store.key_rows_below(end, KEY_ROW_COLUMNS):
-        for row in rows:
-            if directory.packed(row[0]) != pack_row(row[1:]):
-                differs = True
-                break
-            matched += 1
-        if differs:
-            break
-    if differs or matched != len(directory):
-        tables.compare_restored_keys(await store.key_changes_between(0, end))
-
-
-KEY_ROW_COLUMNS = ("kid", *PACKED_COLUMNS)
-"""The ``signer_keys`` columns a start reads to compare, the kid then as :func:`pack_row`."""
 
 
 class Pinning:

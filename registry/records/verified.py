@@ -138,13 +138,11 @@ def instansi_of(derived: StatementFacts, keys: KeyDirectory) -> str | None:
     payload = derived.payload
     if derived.type == "key-revocation":
         kid = payload.get("kid")
-        target = keys.get(kid) if isinstance(kid, bytes) else None
-        return None if target is None else target.instansi
+        return keys.instansi_of(kid) if isinstance(kid, bytes) else None
     own = payload.get("instansi")
     if isinstance(own, str) and own:
         return own
-    signer = keys.get(derived.signer_kid)
-    return None if signer is None else signer.instansi
+    return keys.instansi_of(derived.signer_kid)
 
 
 class EntryChecker:

@@ -261,7 +261,7 @@ def _signed_chunk(registry: Registry, salts: StableSalts) -> list[SignedRow]:
     validated = validate_table(
         read_table("r.csv", data, "recommendation"),
         "recommendation",
-        enrolled=registry.service.directory.all(),
+        enrolled=registry.client.blocking_portal.call(registry.service.directory.all),
         nips=test_imports.nips_of(registry),
         salts=salts,
     )

@@ -87,7 +87,7 @@ def registry(settings: Settings) -> Iterator[Registry]:
 
 def nips_of(registry: Registry) -> dict[bytes, str]:
     """The NIPs behind the enrolled keys' commitments, as `registry import` reads them."""
-    enrolled = registry.service.directory.all()
+    enrolled = registry.client.blocking_portal.call(registry.service.directory.all)
     commitments = [k.nip_commitment for k in enrolled if k.nip_commitment is not None]
     found: dict[bytes, str] = registry.client.blocking_portal.call(
         registry.service.identities.nips_of, commitments
@@ -104,7 +104,12 @@ def on_app(registry: Registry, work: Callable[[RegistryService], Coroutine[Any, 
 def import_rows(registry: Registry, name: str, data: bytes, kind: Any, signer: str) -> Any:
     service = registry.service
     read = read_table(name, data, kind)
-    validated = validate_table(read, kind, enrolled=service.directory.all(), nips=nips_of(registry))
+    validated = validate_table(
+        read,
+        kind,
+        enrolled=registry.client.blocking_portal.call(service.directory.all),
+        nips=nips_of(registry),
+    )
     assert validated.errors == []
     statements = sign_rows(validated.rows, registry.signer(signer), signer, issued_at=NOW_S)
 
@@ -168,7 +173,7 @@ def test_identities_of_a_refused_import_are_erased_in_one_transaction(
     validated = validate_table(
         read_table("r.csv", data, "recommendation"),
         "recommendation",
-        enrolled=service.directory.all(),
+        enrolled=registry.client.blocking_portal.call(service.directory.all),
         nips=nips_of(registry),
     )
     statements = sign_rows(validated.rows, registry.signer("kasn"), "kasn")

@@ -122,7 +122,7 @@ def test_one_sequencer_and_a_follower_share_one_log(
             }
             await sequencer.register(admin.sign_statement(revocation, "op", NOW_S))
             await follower.refresh()
-            revoked = follower.directory.get(ppk.kid)
+            revoked = await follower.enrolled(ppk.kid)
             assert revoked is not None
             assert revoked.revocation_idx == 14
             assert await follower.checkpoint() == await sequencer.checkpoint()

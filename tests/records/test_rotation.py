@@ -208,7 +208,7 @@ def test_the_retired_admin_key_can_no_longer_enrol_and_its_enrolments_stand(
                 await service.register(by_old)
             assert refused.value.code == "revoked-key"
             # what the old key enrolled before stands: the PPK still signs
-            ppk = service.signer(PPK.kid)
+            ppk = await service.enrolled(PPK.kid)
             assert ppk is not None
             assert ppk.revoked_at is None
             await service.register(PPK.sign_statement(pact(place="Sesudah"), "ppk", NOW_S))
@@ -263,7 +263,7 @@ def test_a_key_succession_is_derived_again_after_a_restart(settings: Settings) -
     async def reopened() -> tuple[Any, Any]:
         service = await RegistryService.open(settings, keys)
         try:
-            return service.signer(PPK.kid), service.signer(successor.kid)
+            return await service.enrolled(PPK.kid), await service.enrolled(successor.kid)
         finally:
             await service.close()
 

@@ -12,7 +12,6 @@ start derives everything again and the edit moves nothing.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import zlib
 from typing import Any
 
@@ -22,17 +21,19 @@ from sqlalchemy import delete, insert, select, update
 
 from registry.config import Settings
 from registry.records import saved_state
-from registry.records.derived import DerivedTables
 from registry.records.operator import OperatorKeys, create_keys
 from registry.records.seen import SeenStatements
 from registry.records.service import RegistryService
 from registry.store.engine import create_engine
 from registry.store.models import FactSegmentRecord
 from registry.store.repository import Store
-from registry.store.tables import FACT_SEGMENTS, REVOKED_ENTRIES, SIGNER_KEYS
-from tests.api.helpers import NOW_S
+from registry.store.tables import ENTRIES, FACT_SEGMENTS, REVOKED_ENTRIES, SIGNER_KEYS
+from tests.api.helpers import NOW_S, pact
+from tests.api.test_registration import assert_problem
 from tests.records.test_tampering import (
+    assert_degraded,
     edit,
+    post,
     registered,
     revocation_of,
     running,
@@ -56,7 +57,7 @@ RESTORED_TO: list[int] = []
 async def _held(settings: Settings, operator: OperatorKeys) -> tuple[list[Any], list[Any]]:
     service = await RegistryService.open(settings, operator)
     try:
-        keys = sorted(service.tables.directory.all(), key=lambda k: k.kid)
+        keys = sorted(await service.tables.directory.all(), key=lambda k: k.kid)
         RESTORED_TO.append(service.tables.restored_to)
         return keys, service.tables.revoked.all()
     finally:
@@ -139,9 +140,10 @@ def test_entries_after_the_snapshot_are_derived(settings: Settings, operator: Op
 
 
 def _another_role(data: bytes) -> bytes:
-    keys, revoked = saved_state.decode(data)
-    keys = [dataclasses.replace(k, role="recommender") if k.role == "ppk" else k for k in keys]
-    return saved_state.encode(keys, revoked)
+    """The snapshot's bytes with every PPK made a recommender (the name its code stands for)."""
+    rows, roles, instansi, revoked = saved_state.decode(data)
+    roles = ["recommender" if role == "ppk" else role for role in roles]
+    return zlib.compress(msgspec.msgpack.encode((rows, roles, instansi, revoked)), 6)
 
 
 def test_a_snapshot_whose_bytes_were_edited_is_not_restored(
@@ -288,89 +290,147 @@ def edited_then_restarted(
 
 
 @pytest.fixture
-def compared_one_by_one(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Counts the starts that compared the covered rows column by column (a row differed)."""
-    calls: list[int] = []
-    compare = DerivedTables.compare_restored_keys
+def rows_read(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
+    """The ranges of ``signer_keys`` rows each start read (to compare with what it derived)."""
+    calls: list[tuple[int, int]] = []
+    read = Store.key_changes_between
 
-    def counted(self: DerivedTables, stored: Any) -> None:
-        calls.append(len(stored))
-        compare(self, stored)
+    async def counted(self: Store, start: int, end: int) -> Any:
+        calls.append((start, end))
+        return await read(self, start, end)
 
-    monkeypatch.setattr(DerivedTables, "compare_restored_keys", counted)
+    monkeypatch.setattr(Store, "key_changes_between", counted)
     return calls
 
 
-def test_a_restored_start_of_untouched_rows_reports_nothing_and_reads_no_record(
-    settings: Settings, operator: OperatorKeys, compared_one_by_one: list[int]
+def test_a_restored_start_reads_no_signer_keys_row_the_snapshot_covers(
+    settings: Settings, operator: OperatorKeys, rows_read: list[tuple[int, int]]
 ) -> None:
     covered_history(settings, operator)
     end = snapshot(settings).end_idx
+    rows_read.clear()
     assert started(settings, operator) == (end, [])
-    assert compared_one_by_one == []
+    assert all(start >= end for start, _ in rows_read), rows_read
 
 
-def test_a_covered_signer_keys_row_given_another_role_is_reported_by_a_restored_start(
-    settings: Settings, operator: OperatorKeys, compared_one_by_one: list[int]
-) -> None:
+def edited_key_row(
+    settings: Settings, operator: OperatorKeys, **values: Any
+) -> tuple[list[dict[str, str]], bytes]:
+    """The first PPK's covered ``signer_keys`` row edited to ``values``, then a restored
+    start; what that start reported, and the kid."""
     _, kid = covered_history(settings, operator)
     truth = held(settings, operator)
-    to_recommender = update(SIGNER_KEYS).where(SIGNER_KEYS.c.kid == kid).values(role="recommender")
-    findings = edited_then_restarted(settings, operator, to_recommender)
-    assert {
-        "table": "signer_keys",
-        "kid": kid.hex(),
-        "column": "role",
-        "stored": "recommender",
-        "derived": "ppk",
-    } in findings
-    assert len(findings) == 1
-    assert compared_one_by_one == [3]  # the admin and the two PPKs
-    assert held(settings, operator) == truth
-
-
-def test_a_covered_signer_keys_row_deleted_is_reported_by_a_restored_start(
-    settings: Settings, operator: OperatorKeys
-) -> None:
-    _, kid = covered_history(settings, operator)
     findings = edited_then_restarted(
-        settings, operator, delete(SIGNER_KEYS).where(SIGNER_KEYS.c.kid == kid)
+        settings, operator, update(SIGNER_KEYS).where(SIGNER_KEYS.c.kid == kid).values(values)
     )
-    assert [(f["kid"], f["column"], f["stored"]) for f in findings] == [
-        (kid.hex(), "row", "missing")
-    ]
+    assert held(settings, operator) == truth  # what the registry holds is the log's
+    return findings, kid
 
 
-def test_a_signer_keys_row_invented_below_the_snapshot_is_reported_by_a_restored_start(
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"role": "recommender"},
+        {"public_key": bytes(32)},
+        {"term_end": "2000-01-01", "valid_until": 0},
+        {"revoked_at": 1, "revocation_idx": 1},
+    ],
+    ids=["role", "public_key", "term", "revoked"],
+)
+def test_a_covered_signer_keys_row_edited_changes_no_registration(
+    settings: Settings, operator: OperatorKeys, values: dict[str, Any]
+) -> None:
+    """The table is read for no decision: a PPK's row given another role, public key, an
+    ended term or a revocation still signs as its enrolment entry says."""
+    _, kid = edited_key_row(settings, operator, **values)
+    with running(settings, operator) as registry:
+        assert registry.signer("ppk-jabar").kid == kid
+        registered(registry, "ppk-jabar", pact(place="Cirebon"))
+
+
+def test_a_covered_signer_keys_row_deleted_changes_no_registration(
     settings: Settings, operator: OperatorKeys
 ) -> None:
     _, kid = covered_history(settings, operator)
-    stranger = bytes(range(16))
-    row = asyncio.run(_row(settings, kid)) | {"kid": stranger, "public_key": bytes(32)}
-    findings = edited_then_restarted(settings, operator, insert(SIGNER_KEYS).values(row))
-    assert [(f["kid"], f["column"], f["derived"]) for f in findings] == [
-        (stranger.hex(), "row", "no enrolment")
-    ]
+    edited_then_restarted(settings, operator, delete(SIGNER_KEYS).where(SIGNER_KEYS.c.kid == kid))
+    with running(settings, operator) as registry:
+        registered(registry, "ppk-jabar", pact(place="Cirebon"))
 
 
-def test_a_covered_signer_keys_row_whose_kid_was_swapped_is_reported_by_a_restored_start(
+def test_a_signer_keys_row_invented_below_the_snapshot_signs_nothing(
     settings: Settings, operator: OperatorKeys
 ) -> None:
-    """The kid is not in the packed bytes: a row moved onto another kid differs all the same."""
     _, kid = covered_history(settings, operator)
-    moved = bytes(reversed(kid))
-    findings = edited_then_restarted(
-        settings, operator, update(SIGNER_KEYS).where(SIGNER_KEYS.c.kid == kid).values(kid=moved)
-    )
-    assert sorted((f["kid"], f["stored"]) for f in findings) == sorted(
-        [(kid.hex(), "missing"), (moved.hex(), f"enrolment_idx {findings_idx(findings, moved)}")]
-    )
+    with running(settings, operator) as registry:
+        stranger = registry.signer("stranger")
+    row = asyncio.run(_row(settings, kid)) | {
+        "kid": stranger.kid,
+        "public_key": stranger.public_key,
+    }
+    edited_then_restarted(settings, operator, insert(SIGNER_KEYS).values(row))
+    with running(settings, operator) as registry:
+        assert_problem(post(registry, "stranger", pact(place="Depok")), 403, "unknown-key")
 
 
-def findings_idx(findings: list[dict[str, str]], kid: bytes) -> str:
-    """The enrolment index a finding about the row of ``kid`` shows as stored."""
-    shown = next(f["stored"] for f in findings if f["kid"] == kid.hex())
-    return shown.removeprefix("enrolment_idx ")
+def test_an_enrolment_entry_edited_in_the_database_signs_nothing_and_says_why(
+    settings: Settings, operator: OperatorKeys
+) -> None:
+    """The PPK's full record is read from its enrolment entry when it signs: that entry's
+    statement edited in the database fails the check against the tree, with the evidence,
+    and nothing is registered."""
+    _, kid = covered_history(settings, operator)
+    keys, _ = held(settings, operator)
+    enrolment = next(k.enrolment_idx for k in keys if k.kid == kid)
+    edit(
+        settings,
+        update(ENTRIES).where(ENTRIES.c.idx == enrolment).values(statement=b"\x00" * 64),
+    )
+    with running(settings, operator) as registry:
+        before = registry.client.get("/checkpoint").text
+        sent = post(registry, "ppk-jabar", pact(place="Cirebon"))
+        refused = assert_problem(sent, 500, "tampered-entry")
+        assert str(enrolment) in str(refused), refused
+        assert_degraded(registry, index=str(enrolment), column="statement")
+        assert registry.client.get("/checkpoint").text == before
+
+
+def revoke_key(settings: Settings, operator: OperatorKeys, kid: bytes) -> str:
+    """Revoke ``kid`` by an admin's key-revocation entry; that entry's index."""
+    with running(settings, operator) as registry:
+        revocation = {
+            "type": "key-revocation",
+            "kid": kid,
+            "reason": "masa jabatan berakhir",
+            "effective": "2024-09-01",
+        }
+        response = registry.post(operator.admin.sign_statement(revocation, "operator", NOW_S))
+        assert response.status_code == 201, response.text
+        return str(response.headers["x-registry-entry-index"])
+
+
+def test_an_older_key_snapshot_put_back_does_not_make_a_revoked_key_valid_again(
+    settings: Settings, operator: OperatorKeys
+) -> None:
+    """An old backup of the snapshot row (taken before the key was revoked) is true of the
+    entries below its end; the revocation after it is derived again at every start."""
+    _, kid = covered_history(settings, operator)
+    old = snapshot(settings)
+    revoke_key(settings, operator, kid)
+    held(settings, operator)  # a start that saves a snapshot holding the revocation
+    assert snapshot(settings).end_idx > old.end_idx
+    rewrite(
+        settings,
+        saved_state.FORMAT,
+        end_idx=old.end_idx,
+        root=old.root,
+        data=old.data,
+        seal=old.seal,
+    )
+    keys, _ = held(settings, operator)
+    assert restored_to() == old.end_idx
+    assert next(k for k in keys if k.kid == kid).revoked_at is not None
+    with running(settings, operator) as registry:
+        assert_problem(post(registry, "ppk-jabar", pact(place="Bogor")), 403, "revoked-key")
 
 
 def test_a_covered_revoked_entries_row_deleted_is_reported_by_a_restored_start(
@@ -385,40 +445,25 @@ def test_a_covered_revoked_entries_row_deleted_is_reported_by_a_restored_start(
     ]
 
 
-def test_a_key_revoked_after_the_snapshot_is_no_edit_and_its_erased_revocation_is(
-    settings: Settings, operator: OperatorKeys, compared_one_by_one: list[int]
+def test_a_key_revoked_after_the_snapshot_stays_revoked_whatever_its_row_says(
+    settings: Settings, operator: OperatorKeys
 ) -> None:
-    """A covered row revoked by a later entry is compared as it stood at the snapshot's end
-    (not revoked yet), the revocation with what the entries after the snapshot derive; that
-    start saves a snapshot covering the revocation, and the next one finds it erased."""
+    """A covered key revoked by a later entry: the start that derives the revocation compares
+    its row; once a snapshot covers it, the row is not read, and the key stays revoked."""
     _, kid = covered_history(settings, operator)
-    with running(settings, operator) as registry:
-        revocation = {
-            "type": "key-revocation",
-            "kid": kid,
-            "reason": "masa jabatan berakhir",
-            "effective": "2024-09-01",
-        }
-        response = registry.post(operator.admin.sign_statement(revocation, "operator", NOW_S))
-        assert response.status_code == 201, response.text
-        revoked_by = response.headers["x-registry-entry-index"]
+    revoked_by = revoke_key(settings, operator, kid)
     end = snapshot(settings).end_idx
     assert int(revoked_by) >= end
     assert started(settings, operator) == (end, [])
-    assert compared_one_by_one == []
-    edit(
-        settings,
+    erased = (
         update(SIGNER_KEYS)
         .where(SIGNER_KEYS.c.kid == kid)
-        .values(revoked_at=None, revocation_idx=None),
+        .values(revoked_at=None, revocation_idx=None)
     )
-    restored, findings = started(settings, operator)
-    assert restored == snapshot(settings).end_idx == int(revoked_by) + 1
-    assert sorted((f["kid"], f["column"], f["stored"]) for f in findings) == [
-        (kid.hex(), "revocation_idx", "None"),
-        (kid.hex(), "revoked_at", "None"),
-    ]
-    assert {f["derived"] for f in findings if f["column"] == "revocation_idx"} == {revoked_by}
+    assert edited_then_restarted(settings, operator, erased) == []
+    assert snapshot(settings).end_idx == int(revoked_by) + 1
+    with running(settings, operator) as registry:
+        assert_problem(post(registry, "ppk-jabar", pact(place="Bogor")), 403, "revoked-key")
 
 
 async def _row(settings: Settings, kid: bytes) -> dict[str, Any]:
