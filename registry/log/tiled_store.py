@@ -292,6 +292,10 @@ class TiledHashStore:
                 self._cache.move_to_end(tile)
         self._evict(set(keep) | set(checked))
 
+    def forget_cached(self) -> None:
+        """Drop every cached full tile (benchmarks: every settled tile read again)."""
+        self._cache.clear()
+
     def trim(self) -> None:
         """Evict down to the cache's size (after a load that kept more for one computation)."""
         self._evict(())
