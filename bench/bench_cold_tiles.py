@@ -2,6 +2,7 @@
 the 256 ``entries`` rows they replace, at each log size, in one run.
 
     python bench/bench_cold_tiles.py --home /tmp/tiles-bench/10000 --home /tmp/tiles-bench/100000
+        [--database-url URL --database-url URL]   # the logs gen_log.py built on PostgreSQL
 
 For each log (built by ``bench/gen_log.py``), the registry is served in process
 (Litestar's test client over ``create_app``, no network) and started afresh for
@@ -12,10 +13,11 @@ each round and mode, alternating:
   the code path before ``leaf_tiles``);
 - **packed** (after): a tile is read as its one ``leaf_tiles`` row.
 
-The process caches ``--cache`` leaf tiles (default 16, so that tiles are cold at
-ten thousand entries too: with the registry's 1,024 a log under 262,144 entries
-that read every leaf hash at its start holds every tile).  In each start, every
-leaf tile not in memory is asked once: ``GET /entries/{i}`` for half of them and
+The process caches ``--cache`` leaf tiles (the registry's 1,024 by default) and
+empties that cache once started (``TiledHashStore.forget_cached``), so that tiles
+are cold at ten thousand entries too (a start that read every leaf hash holds
+every tile of a log under 262,144 entries).  Then every leaf tile not in memory
+is asked once: ``GET /entries/{i}`` for half of them and
 ``GET /proofs/inclusion?index=i`` for the other half (``i`` at random in the
 tile), each timed, and the same GET at once again (its tile now cached: the
 floor the cold read adds to).  Then, in process without HTTP, each cold tile is
@@ -32,7 +34,6 @@ import asyncio
 import math
 import os
 import random
-import sqlite3
 import statistics
 import sys
 import time
@@ -78,9 +79,9 @@ def mode(name: str) -> Iterator[None]:
         Store.fill_packed_tiles = fill  # type: ignore[method-assign]
 
 
-async def tile_reads(home: Path, name: str, cache: int) -> list[float]:
+async def tile_reads(home: Path, url: str | None, name: str, cache: int) -> list[float]:
     """ms to read and check each cold leaf tile alone (``TreeTiles.load``), in process."""
-    settings = settings_for(home)
+    settings = settings_for(home, url)
     keys = open_keys(settings.data_dir, settings.admin_passphrase, settings.origin)
     tiled_store.DEFAULT_CACHED_TILES = cache
     times: list[float] = []
@@ -89,6 +90,7 @@ async def tile_reads(home: Path, name: str, cache: int) -> list[float]:
         try:
             store = service.state.tree.store
             assert isinstance(store, TiledHashStore)
+            store.forget_cached()
             for tile in store.absent(range(service.size // TILE_LEAVES)):
                 began = time.perf_counter()
                 await service.reads.tiles.load([tile])
@@ -107,9 +109,11 @@ def _ms(client: TestClient, url: str) -> float:  # type: ignore[type-arg]
     return elapsed
 
 
-def one_start(home: Path, name: str, rng: random.Random, cache: int) -> dict[str, list[float]]:
+def one_start(
+    home: Path, url: str | None, name: str, rng: random.Random, cache: int
+) -> dict[str, list[float]]:
     """Start the registry of ``home`` in mode ``name``; time a GET in every cold tile."""
-    settings = settings_for(home)
+    settings = settings_for(home, url)
     keys = open_keys(settings.data_dir, settings.admin_passphrase, settings.origin)
     times: dict[str, list[float]] = {k: [] for k in ("receipt", "proof", "receipt again")}
     times["proof again"] = []
@@ -127,7 +131,9 @@ def one_start(home: Path, name: str, rng: random.Random, cache: int) -> dict[str
             url = f"/entries/{index}" if kind == "receipt" else f"/proofs/inclusion?index={index}"
             asked.append((kind, url))
         store = service.state.tree.store
-        cold = set(store.absent(tiles)) if isinstance(store, TiledHashStore) else set(tiles)
+        assert isinstance(store, TiledHashStore)
+        store.forget_cached()
+        cold = set(store.absent(tiles))
         for (kind, url), tile in zip(asked, tiles, strict=True):
             if tile in cold:
                 times[kind].append(_ms(client, url))
@@ -142,23 +148,27 @@ def _p(values: list[float], q: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--home", type=Path, action="append", required=True)
+    parser.add_argument(
+        "--database-url", action="append", help="the database of each --home (default: its SQLite)"
+    )
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument(
-        "--cache", type=int, default=16, help="leaf tiles a process caches (the registry's: 1,024)"
+        "--cache", type=int, default=1024, help="leaf tiles a process caches (the registry's)"
     )
     args = parser.parse_args()
     rng = random.Random(15)
     print(f"load average {os.getloadavg()}")
     figures: dict[tuple[int, str, str], list[float]] = {}
     sizes: dict[Path, int] = {}
-    for home in args.home:
+    urls = args.database_url or [None] * len(args.home)
+    for home, url in zip(args.home, urls, strict=True):
         for round_ in range(args.rounds):
             for name in MODES if round_ % 2 == 0 else MODES[::-1]:
-                times = one_start(home, name, rng, args.cache)
-                times["tile read"] = asyncio.run(tile_reads(home, name, args.cache))
+                times = one_start(home, url, name, rng, args.cache)
+                times["tile read"] = asyncio.run(tile_reads(home, url, name, args.cache))
                 for kind, values in times.items():
                     figures.setdefault((len(sizes), name, kind), []).extend(values)
-        sizes[home] = _size(home)
+        sizes[home] = asyncio.run(_size(settings_for(home, url).database_url))
     print(f"load average {os.getloadavg()}")
     homes = list(sizes)
     smallest = sizes[homes[0]]
@@ -184,9 +194,9 @@ def main() -> None:
             )
 
 
-def _size(home: Path) -> int:
-    with sqlite3.connect(home / "registry.sqlite3") as db:
-        return int(db.execute("SELECT max(idx) + 1 FROM entries").fetchone()[0])
+async def _size(url: str) -> int:
+    async with Store.open(url) as store:
+        return await store.size()
 
 
 if __name__ == "__main__":

@@ -275,6 +275,12 @@ class TiledHashStore:
         hashes do not hash up to the level-8 node the tree holds for it, and
         ``ValueError`` for a tile the tree has not completed or a wrong length.
         """
+        self.cache_checked(self.check(tiles), keep)
+
+    def check(self, tiles: Mapping[int, bytes]) -> dict[int, list[bytes]]:
+        """The levels 0 to 7 of each of ``tiles`` (full tiles, 256 leaf hashes each), once each
+        hashes up to the level-8 node the tree holds for it; :class:`TileMismatch` for the
+        first that does not, ``ValueError`` as :meth:`load`.  Caches nothing."""
         checked: dict[int, list[bytes]] = {}
         for tile, hashes in tiles.items():
             if not 0 <= tile < self.full_tiles:
@@ -284,6 +290,10 @@ class TiledHashStore:
             if root != expected:
                 raise TileMismatch(tile, expected, root)
             checked[tile] = levels
+        return checked
+
+    def cache_checked(self, checked: Mapping[int, list[bytes]], keep: Collection[int] = ()) -> None:
+        """Cache tiles :meth:`check` returned, keeping ``keep`` cached too (see :meth:`load`)."""
         for tile, levels in checked.items():
             if tile < self._base:
                 self._remember(tile, levels)
@@ -291,6 +301,10 @@ class TiledHashStore:
             if tile in self._cache:
                 self._cache.move_to_end(tile)
         self._evict(set(keep) | set(checked))
+
+    def forget_cached(self) -> None:
+        """Drop every cached full tile (benchmarks: every settled tile read again)."""
+        self._cache.clear()
 
     def trim(self) -> None:
         """Evict down to the cache's size (after a load that kept more for one computation)."""

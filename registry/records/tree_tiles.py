@@ -116,7 +116,7 @@ class TreeTiles:
         from_entries = await self._from_entries([t for t in absent if t not in packed])
         self.tiles_read += len(absent)
         try:
-            tiled.load({**packed, **from_entries}, keep=wanted)
+            checked = tiled.check({**packed, **from_entries})
         except TileMismatch as exc:
             if exc.tile in packed:
                 raise self._tampered(
@@ -133,7 +133,9 @@ class TreeTiles:
                 )
             ) from exc
         if from_entries:
+            # Before caching them: nothing is awaited between caching tiles and using them.
             await self._fill(from_entries)
+        tiled.cache_checked(checked, keep=wanted)
 
     async def _from_entries(self, tiles: list[int]) -> dict[int, bytes]:
         """The leaf hashes of ``tiles`` read from ``entries`` (tiles with no packed row)."""

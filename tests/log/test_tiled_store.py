@@ -223,3 +223,17 @@ def test_tiles_kept_for_one_computation_are_evicted_by_trim() -> None:
     assert store.absent(range(6)) == []  # all six kept, past the cache's two
     store.trim()
     assert store.absent(range(6)) == [0, 1, 2, 3]
+
+
+def test_forgetting_the_cache_makes_every_settled_tile_read_again() -> None:
+    leaves = _hashes(4 * TILE_LEAVES + 10)
+    tree = _bounded(leaves, 8)
+    store = tree.store
+    assert isinstance(store, TiledHashStore)
+    assert store.absent(range(4)) == []
+    store.forget_cached()
+    assert store.absent(range(4)) == [0, 1, 2, 3]
+    full = MerkleTree()
+    full.extend(leaves)
+    (proof, rounds) = _with_tiles(tree, leaves, lambda: tree.inclusion_proof(300, tree.size))
+    assert (proof, rounds) == (full.inclusion_proof(300, tree.size), 1)
