@@ -3,7 +3,8 @@
     python bench/bench_import_chunks.py [--rows 100000] [--mode local|server|both]
                                         [--database-url URL] [--chunk-size 1000]
 
-1. The floor, measured in the same run: per row one Ed25519 signature of a
+1. The floor, measured in the same run just before and just after each mode
+   (the ratio is over their mean): per row one Ed25519 signature of a
    recommendation statement (deterministic CBOR), one verification and the
    hashing a registration needs (statement, content, leaf), spread over every
    core (one worker process each), for ``--floor-rows`` rows.
@@ -270,12 +271,17 @@ def serve(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
     raise RuntimeError(log.read_text())
 
 
-def report(mode: str, rows: int, elapsed: float, floor: float, peaks: Peaks, extra: str) -> None:
-    """One mode's figures."""
+def report(
+    mode: str, rows: int, elapsed: float, floors: tuple[float, float], peaks: Peaks, extra: str
+) -> None:
+    """One mode's figures: the rate over the mean of the floors measured just before and
+    just after it (the machine's load moves both)."""
     rate = rows / elapsed
+    floor = sum(floors) / 2
     print(
         f"\n{mode}: {rows:,} rows in {elapsed:.1f} s: {rate:,.0f} rows/s, "
-        f"{rate / floor:.2f} of the floor ({floor:,.0f} rows/s)"
+        f"{rate / floor:.2f} of the floor ({floor:,.0f} rows/s: {floors[0]:,.0f} before, "
+        f"{floors[1]:,.0f} after)"
     )
     print(f"load average after: {os.getloadavg()}")
     print("peak resident set per process:")
@@ -287,8 +293,6 @@ def report(mode: str, rows: int, elapsed: float, floor: float, peaks: Peaks, ext
 def bench(args: argparse.Namespace, home: Path) -> None:
     cores = os.cpu_count() or 1
     print(f"{cores} CPUs; load average before: {os.getloadavg()}")
-    floor = crypto_floor(args.floor_rows, cores)
-    print(f"cryptographic floor: {floor:,.0f} rows/s (sign + verify + hashing, {cores} processes)")
     modes = ["local", "server"] if args.mode == "both" else [args.mode]
     for mode in modes:
         folder = home / mode
@@ -308,11 +312,14 @@ def bench(args: argparse.Namespace, home: Path) -> None:
         common = [str(data), "--type", "recommendation", "--key", str(key_file)]
         common += ["--chunk-size", str(args.chunk_size)]
         peaks = Peaks()
+        floor = crypto_floor(args.floor_rows, cores)
+        print(f"cryptographic floor: {floor:,.0f} rows/s (sign + verify + hashing, {cores} cores)")
         if mode == "local":
             peaks.start()
             elapsed = run_import(common, env, peaks, folder / "import.log")
             peaks.stop()
-            report(mode, args.rows, elapsed, floor, peaks, "")
+            after = crypto_floor(args.floor_rows, cores)
+            report(mode, args.rows, elapsed, (floor, after), peaks, "")
             continue
         port = 8000 + os.getpid() % 1000
         server = serve(env, port, folder / "serve.log")
@@ -327,7 +334,8 @@ def bench(args: argparse.Namespace, home: Path) -> None:
             reader.done.set()
             reader.join()
             peaks.stop()
-            report(mode, args.rows, elapsed, floor, peaks, reader.summary())
+            after = crypto_floor(args.floor_rows, cores)
+            report(mode, args.rows, elapsed, (floor, after), peaks, reader.summary())
         finally:
             os.killpg(server.pid, 15)
             server.wait(timeout=60)

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from registry.cli.import_run import Ahead, Prepared, PreparedRow, RegisteredChunk
+from registry.cli.import_run import IN_FLIGHT, Ahead, Prepared, PreparedRow, RegisteredChunk
 from registry.compliance.access import sign_request
 from registry.i18n import Message
 from registry.records import import_wire as wire
@@ -44,11 +44,17 @@ class ServerTarget:
     def __init__(self, url: str, signer: CoseSigner) -> None:
         self.url = url.rstrip("/")
         self.signer = signer
-        # One connection for each kind of request: a chunk is prepared while the one before
-        # it registers.  Registering needs the sequencing process, so its connection is
-        # kept once it reaches it; any process prepares, and a 503 to a registration must
-        # not close the connection of a prepare in flight.
-        self._clients = {what: self._connect() for what in ("prepare", "register")}
+        # Connections for each kind of request: chunks are prepared one at a time while up
+        # to IN_FLIGHT register.  Registering needs the sequencing process, so a connection
+        # is kept once it reaches it; any process prepares, and a 503 to a registration
+        # must not close the connection of a prepare (or another registration) in flight.
+        lanes = {"prepare": 1, "register": IN_FLIGHT}
+        self._clients = {what: [self._connect() for _ in range(n)] for what, n in lanes.items()}
+        self._idle: dict[str, asyncio.Queue[int]] = {}
+        for what, n in lanes.items():
+            self._idle[what] = asyncio.Queue()
+            for lane in range(n):
+                self._idle[what].put_nowait(lane)
 
     def _connect(self) -> httpx.AsyncClient:
         limits = httpx.Limits(max_connections=1)
@@ -56,10 +62,18 @@ class ServerTarget:
 
     async def close(self) -> None:
         """Close the connections."""
-        for client in self._clients.values():
-            await client.aclose()
+        for clients in self._clients.values():
+            for client in clients:
+                await client.aclose()
 
     async def _post(self, what: str, value: dict[str, Any]) -> dict[str, Any]:
+        lane = await self._idle[what].get()
+        try:
+            return await self._post_on(what, lane, value)
+        finally:
+            self._idle[what].put_nowait(lane)
+
+    async def _post_on(self, what: str, lane: int, value: dict[str, Any]) -> dict[str, Any]:
         body = wire.dumps(value)
         path = f"/api/imports/{what}/{hashlib.sha256(body).hexdigest()}"
         for _attempt in range(ATTEMPTS):
@@ -69,12 +83,13 @@ class ServerTarget:
                 "Accept": wire.MEDIA_TYPE,
             }
             try:
-                answer = await self._clients[what].post(path, content=body, headers=headers)
+                answer = await self._clients[what][lane].post(path, content=body, headers=headers)
             except httpx.TransportError:
-                await self._reconnect(what, 1.0)
+                await self._reconnect(what, lane, 1.0)
                 continue
             if answer.status_code == 503:  # not the sequencer, or busy: another connection
-                await self._reconnect(what, float(answer.headers.get("Retry-After", "1") or 1))
+                wait_s = float(answer.headers.get("Retry-After", "1") or 1)
+                await self._reconnect(what, lane, wait_s)
                 continue
             if answer.status_code != 200:
                 raise ServerRefused(answer.status_code, _problem(answer))
@@ -84,10 +99,10 @@ class ServerTarget:
                 raise ServerRefused(answer.status_code, str(exc)) from exc
         raise ServerRefused(503, f"no answer after {ATTEMPTS} attempts")
 
-    async def _reconnect(self, what: str, wait_s: float) -> None:
-        await self._clients[what].aclose()
+    async def _reconnect(self, what: str, lane: int, wait_s: float) -> None:
+        await self._clients[what][lane].aclose()
         await asyncio.sleep(min(wait_s, 5.0))
-        self._clients[what] = self._connect()
+        self._clients[what][lane] = self._connect()
 
     async def prepare(self, table: Table, kind: ImportType) -> Prepared:
         """See :class:`registry.cli.import_run.Target`."""

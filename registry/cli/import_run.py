@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +45,9 @@ from registry.records.spreadsheet import ImportType, Table
 from registry.signing.cose import CoseSigner
 
 DEFAULT_CHUNK = 1000
+IN_FLIGHT = 3
+"""Chunks being registered at once: the sequencer admits one while the one before is
+written, and the next is on its way (verified, or sent over HTTP)."""
 Ahead = asyncio.Future[Verified]
 """A chunk's verification under way (:meth:`Target.verify_ahead`)."""
 
@@ -201,17 +205,22 @@ async def run_chunks(
 ) -> Tally:
     """Import ``job``'s file through ``target``, skipping the chunks ``state`` has done.
 
-    Pipelined: while one chunk is being registered, the next is read, prepared,
-    signed and (locally) verified (the workers and the sequencer work at the same time).
-    Chunks are still registered, and recorded, one after the other, in order.
+    Pipelined: while chunks are being registered (up to :data:`IN_FLIGHT` at
+    once, each in its own transaction), the next is read, prepared, signed and
+    (locally) verified, so the workers and the sequencer work at the same time
+    and the sequencer admits a chunk while the one before it is written.
+    Chunks are recorded in the state file in order, each once it is
+    registered; if one fails, those in flight are let end and recorded before
+    the error is raised, so a resumed import sends again exactly the chunks
+    that are not recorded (rows in the log already come back as such).
     """
     private = _private_bytes(job.signer)
-    registering: asyncio.Task[None] | None = None
+    flying: deque[tuple[int, asyncio.Task[dict[str, Any]]]] = deque()
     verifying: Ahead | None = None
 
     async def register(
-        number: int, size: int, errors: list[RowError], signed: list[SignedRow], ahead: Ahead | None
-    ) -> None:
+        size: int, errors: list[RowError], signed: list[SignedRow], ahead: Ahead | None
+    ) -> dict[str, Any]:
         line: dict[str, Any] = {"rows": size, "registered": [], "identities": 0}
         if signed:
             done = await target.register(job.kind, signed, ahead)
@@ -219,8 +228,13 @@ async def run_chunks(
             line["identities"] = done.identities
             errors += done.errors + [refused_error(headers, row, r) for row, r in done.refused]
         line["errors"] = [error_data(e) for e in sorted(errors, key=lambda e: e.row)]
+        return line
+
+    async def record_first() -> None:
+        number, task = flying.popleft()
+        line = await task
         state.add(number, line)
-        progress(size)
+        progress(line["rows"])
 
     try:
         with open_rows(job.path, job.kind, sheet=job.sheet, encoding=job.encoding) as rows:
@@ -243,21 +257,40 @@ async def run_chunks(
                         SignedRow(r.row, s, r.nip, r.name)
                         for r, s in zip(prepared.rows, statements, strict=True)
                     ]
-                    verifying = target.verify_ahead(signed)  # while the chunk before registers
-                if registering is not None:
-                    await registering
-                work = register(number, len(table.rows), list(prepared.errors), signed, verifying)
-                registering, verifying = asyncio.create_task(work), None
-            if registering is not None:
-                await registering
-                registering = None
+                    verifying = target.verify_ahead(signed)  # while the chunks before register
+                while len(flying) >= IN_FLIGHT or (flying and flying[0][1].done()):
+                    await record_first()
+                work = register(len(table.rows), list(prepared.errors), signed, verifying)
+                flying.append((number, asyncio.create_task(work)))
+                verifying = None
+            while flying:
+                await record_first()
     finally:
-        if registering is not None:  # interrupted: let the chunk in flight end, or stop it
-            registering.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await registering
+        await _land(flying, state)
         if verifying is not None:  # a chunk verified but never sent
             verifying.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await verifying
     return state.tally
+
+
+async def _land(
+    flying: deque[tuple[int, asyncio.Task[dict[str, Any]]]], state: ImportState
+) -> None:
+    """Interrupted (an error, a cancellation): let the chunks in flight end, and record
+    those registered, so that none registered goes unrecorded.  Cancelled again while
+    waiting, they are cancelled (a resumed import then finds their rows as existing)."""
+    if not flying:
+        return
+    tasks = [task for _, task in flying]
+    try:
+        await asyncio.wait(tasks)
+    except asyncio.CancelledError:
+        for task in tasks:
+            task.cancel()
+        raise
+    finally:
+        for number, task in flying:
+            if task.done() and not task.cancelled() and task.exception() is None:
+                state.add(number, task.result())
+        flying.clear()

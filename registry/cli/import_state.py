@@ -124,6 +124,21 @@ class ImportState:
                 except json.JSONDecodeError:
                     return
 
+    def _chunks_in_order(self) -> Iterator[dict[str, Any]]:
+        """The chunks' lines by chunk number (several register at once, and a resumed
+        import sends the missing ones last), reading one line at a time."""
+        where: list[tuple[int, int]] = []
+        with self.path.open("rb") as handle:
+            handle.readline()  # the import's description
+            while line := handle.readline():
+                try:
+                    where.append((int(json.loads(line)["chunk"]), handle.tell() - len(line)))
+                except (ValueError, KeyError, TypeError):
+                    break  # a torn last line
+            for _, offset in sorted(where):
+                handle.seek(offset)
+                yield json.loads(handle.readline())
+
     def add(self, chunk: int, line: dict[str, Any]) -> None:
         """Record chunk ``chunk`` as done (on disk before the next chunk starts)."""
         assert self._handle is not None
@@ -151,7 +166,7 @@ class ImportState:
         with report.open("w", encoding="utf-8-sig", newline="") as handle:
             out = csv.writer(handle)
             out.writerow([message(f"import.report.{c}", lang) for c in REPORT_COLUMNS])
-            for chunk in list(self._lines())[1:]:
+            for chunk in self._chunks_in_order():
                 rows: list[tuple[int, list[Any]]] = []
                 for e in errors_of(chunk):  # the column and reason quote the file: no formula
                     line = [e.row or "", safe_cell(e.column), "", safe_cell(e.reason_in(lang))]

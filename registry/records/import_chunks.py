@@ -25,7 +25,9 @@ never erases an identity an earlier import kept.
 
 from __future__ import annotations
 
+import asyncio
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -178,7 +180,15 @@ async def register_chunk(
     wrong = {e.row for e in outcome.errors}
     live = [p for p in range(len(rows)) if p not in refused and rows[p].row not in wrong]
     outcome.refused = [(rows[p].row, r) for p, r in refused.items()]
-    new = await _keep_new(service, [people[p] for p in live if p in people])
+    claims = _claims_of(service)
+    naming = {people[p].commitment for p in live if p in people}
+    async with claims.lock:  # another chunk in flight may name the same people
+        claims.hold(naming)
+        try:
+            new = await _keep_new(service, [people[p] for p in live if p in people])
+        except BaseException:
+            claims.release(naming, new=set(), named=set())
+            raise
     registered: list[tuple[int, Registered]] = []
     contents = [
         v.content_sha256 if v is not None else statement_content(r.statement)
@@ -215,13 +225,69 @@ async def register_chunk(
             live and not await _not_in_log(service, [rows[live[0]].statement], [contents[live[0]]])
         )
         named = {people[p].commitment for p in live if p in people} if standing else set()
-        unused = [c for c in new if c not in named]
-        outcome.identities = len(new) - len(unused)
-        if unused:
-            await service.store.erase_identities(unused, now_ms=int(time.time() * 1000))
+        outcome.identities = len([c for c in new if c in named])
+        async with claims.lock:
+            unused = claims.release(naming, new=set(new), named=named)
+            if unused:
+                await service.store.erase_identities(unused, now_ms=int(time.time() * 1000))
     outcome.registered = registered
     outcome.refused.sort(key=lambda r: r[0])
     return outcome
+
+
+@dataclass
+class _Claim:
+    holders: int = 0
+    """Chunks in flight whose rows name the person."""
+    new: bool = False
+    """One of them kept the person's identity (it was not kept before)."""
+    named: bool = False
+    """One of them registered a row naming the person."""
+
+
+@dataclass
+class _Claims:
+    """The people named by the chunks being registered at once (several chunks of an
+    import, or imports of several institutions, are in flight together).
+
+    A chunk keeps the identities it names that are not kept yet, and erases
+    them again if none of its registered rows names them.  With chunks in
+    flight together, one may have kept an identity that another's rows name:
+    the identity is erased only when the last chunk naming it ends, and only
+    if it was new and no registered row of those chunks names it.
+    """
+
+    people: dict[bytes, _Claim] = field(default_factory=dict)
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def hold(self, commitments: set[bytes]) -> None:
+        """A chunk naming ``commitments`` starts (before it keeps the new ones)."""
+        for commitment in commitments:
+            self.people.setdefault(commitment, _Claim()).holders += 1
+
+    def release(
+        self, commitments: set[bytes], *, new: set[bytes], named: set[bytes]
+    ) -> list[bytes]:
+        """A chunk that held ``commitments``, kept ``new`` and registered rows naming
+        ``named`` ends: the identities to erase now."""
+        unused = []
+        for commitment in commitments:
+            claim = self.people[commitment]
+            claim.holders -= 1
+            claim.new |= commitment in new
+            claim.named |= commitment in named
+            if claim.holders == 0:
+                del self.people[commitment]
+                if claim.new and not claim.named:
+                    unused.append(commitment)
+        return unused
+
+
+_CLAIMS: weakref.WeakKeyDictionary[RegistryService, _Claims] = weakref.WeakKeyDictionary()
+
+
+def _claims_of(service: RegistryService) -> _Claims:
+    return _CLAIMS.setdefault(service, _Claims())
 
 
 async def _keep_new(service: RegistryService, people: Sequence[IdentityRecord]) -> list[bytes]:

@@ -138,6 +138,8 @@ class Registrar:
         """Whether the batch being admitted needs the attestations (one claims an old time)."""
         self._queue: asyncio.Queue[_Pending | _Group] = asyncio.Queue(queue_max)
         self._task: asyncio.Task[None] | None = None
+        self._answering: set[asyncio.Task[None]] = set()
+        """Groups written (or being written) whose callers are still to be answered."""
         self.pipeline = WritePipeline(state)
         self.seen = SeenStatements()
         self.seen_sealer: Sealer | None = None
@@ -261,36 +263,47 @@ class Registrar:
                     )
 
     async def _guarded_group(self, group: _Group) -> None:
-        """Process a group; if that fails, its caller hears why instead of waiting forever."""
-        await self._guarded(group.items, self._process_group(group))
-        if not group.future.done():
-            failure = next(
-                (
-                    i.future.exception()
-                    for i in group.items
-                    if i.future.done() and not i.future.cancelled() and i.future.exception()
-                ),
-                None,
-            )
-            group.future.set_exception(
-                failure or Unavailable(Message("unavailable.group-not-written"))
-            )
+        """Admit a group and hand its write to the pipeline; its caller is answered once
+        every statement of it is (:meth:`_answer_group`), while the sequencer goes on.
 
-    async def _process_group(self, group: _Group) -> None:
-        await self._process(group.items, atomic=True)
-        refusals: list[tuple[int, RegistrationRefused]] = []
-        for position, item in enumerate(group.items):
-            if item.future.done() and not item.future.cancelled():
-                error = item.future.exception()
-                if isinstance(error, RegistrationRefused):
-                    refusals.append((position, error))
-                elif error is not None:
-                    group.future.set_exception(error)
-                    return
-        if refusals:
-            group.future.set_exception(BatchRefused(refusals))
+        Like a batch, a group is admitted on top of the batches still being
+        written (at most one: a bulk import's next chunk is admitted while the
+        one before is written), and written in one transaction after them; if
+        one of those fails, the group is void and none of it is written.
+        """
+        await self.pipeline.wait_for_room(1)
+        await self._guarded(group.items, self._process(group.items, atomic=True))
+        answer = asyncio.create_task(self._answer_group(group), name="registry-group-answer")
+        self._answering.add(answer)
+        answer.add_done_callback(self._answering.discard)
+
+    async def _answer_group(self, group: _Group) -> None:
+        """Answer a group's caller once each of its statements is answered: its entries,
+        the refusals by position (nothing was written), or why it was not written."""
+        await asyncio.wait([i.future for i in group.items])
+        if group.future.done():  # its caller went away
             return
-        group.future.set_result([await item.future for item in group.items])
+        refusals: list[tuple[int, RegistrationRefused]] = []
+        results: list[Registered] = []
+        failure: BaseException | None = None
+        for position, item in enumerate(group.items):
+            if item.future.cancelled():  # admitted, but another of the group was refused
+                continue
+            error = item.future.exception()
+            if isinstance(error, RegistrationRefused):
+                refusals.append((position, error))
+            elif error is not None:
+                failure = failure or error
+            else:
+                results.append(item.future.result())
+        if failure is not None:
+            group.future.set_exception(failure)
+        elif refusals:
+            group.future.set_exception(BatchRefused(refusals))
+        elif len(results) == len(group.items):
+            group.future.set_result(results)
+        else:
+            group.future.set_exception(Unavailable(Message("unavailable.group-not-written")))
 
     def lookup(self, kid: bytes) -> bytes | None:
         """The public key enrolled under ``kid`` now (for verifying ahead of the sequencer)."""
@@ -368,8 +381,6 @@ class Registrar:
         return await self.store.find_by_content_sha256(maybe) if maybe else {}
 
     async def _process(self, batch: list[_Pending], atomic: bool = False) -> None:
-        if atomic:  # a group is admitted against a fully written log, and written alone
-            await self.pipeline.drain()
         now = self.clock_ms()
         # Batches appended but not yet written: taken before the reads below, which may
         # not see them yet; their statements, keys and entries count as in the log.
@@ -428,15 +439,14 @@ class Registrar:
             admitted.append((item, statement, admission))
         if atomic and len(admitted) + len(old_indexes) + len(duplicates) < len(batch):
             # one refused: none of the group is written
-            for item in [i for i, _, _ in admitted] + [i for i, _ in duplicates]:
+            kept = [i for i, _, _ in admitted] + [i for i, _ in duplicates]
+            for item in kept + [i for i, _ in old_indexes]:
                 item.future.cancel()
             return
         if admitted:
             appended = self._append(admitted, now, epoch)
             if appended is not None:
-                written = self.pipeline.submit(appended, self._write, _fail)
-                if atomic:
-                    await asyncio.wait([written])
+                self.pipeline.submit(appended, self._write, _fail)
         for item, idx in old_indexes:
             await self._resolve_existing(item, idx, reads)
         for item, original in duplicates:

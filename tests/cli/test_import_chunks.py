@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from registry.cli import import_state
+from registry.cli.import_run import LocalTarget
 from registry.cli.import_state import state_path
 from registry.cli.imports import import_command, sign_rows
 from registry.config import Settings
@@ -97,8 +98,8 @@ def test_an_import_interrupted_before_a_chunk_resumes_there(
 
     async def killed_at_the_second_chunk(self: Store, *args: Any, **kwargs: Any) -> Any:
         calls.append(1)
-        if len(calls) == 2:
-            raise RuntimeError("killed")  # as a kill: nothing of the second chunk written
+        if len(calls) >= 2:  # as a kill: nothing of the second chunk, nor after it, written
+            raise RuntimeError("killed")
         return await real(self, *args, **kwargs)
 
     before = log_size(cli_env)
@@ -141,13 +142,58 @@ def test_an_import_killed_after_a_chunk_committed_sends_it_again_as_existing(
     monkeypatch.setattr(import_state.ImportState, "add", killed_before_recording_the_second)
     assert run(cli_env, path, "--chunk-size", "1").exit_code != 0
     monkeypatch.setattr(import_state.ImportState, "add", real)
-    assert log_size(cli_env) == before + 4  # chunks 0 and 1, each an attestation and a row
+    # chunks 0 and 1, each an attestation and a row; and chunk 2 if it was in flight then
+    # (it is let end, and recorded)
+    assert log_size(cli_env) in (before + 4, before + 6)
     resumed = run(cli_env, path, "--chunk-size", "1")
     assert resumed.exit_code == 0, resumed.output
     assert "1 rows were already in the log" in resumed.output
     assert log_size(cli_env) == before + 6  # chunk 1 not twice: only chunk 2 added
     found = contents(cli_env)
     assert len(set(found)) == len(found)
+
+
+def test_a_chunk_that_fails_while_the_next_is_in_flight_resumes_with_nothing_twice_or_lost(
+    cli_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # chunks register several at once: chunk 1 fails (a lost connection) only after chunk 2,
+    # in flight beside it, was registered; chunk 2 is recorded, and the resumed import
+    # registers chunk 1 alone
+    path = rows_file(tmp_path)
+    real = LocalTarget.register
+    later_done: list[asyncio.Event] = []
+
+    async def failing_after_the_next(self: LocalTarget, kind: Any, rows: Any, ahead: Any) -> Any:
+        if not later_done:
+            later_done.append(asyncio.Event())
+        if rows[0].row == 3:  # chunk 1
+            await asyncio.wait_for(later_done[0].wait(), timeout=60)
+            raise RuntimeError("connection lost")
+        done = await real(self, kind, rows, ahead)
+        if rows[0].row == 4:  # chunk 2
+            later_done[0].set()
+        return done
+
+    before = log_size(cli_env)
+    monkeypatch.setattr(LocalTarget, "register", failing_after_the_next)
+    failed = run(cli_env, path, "--chunk-size", "1")
+    assert failed.exit_code != 0
+    monkeypatch.setattr(LocalTarget, "register", real)
+    assert log_size(cli_env) == before + 4  # chunks 0 and 2, each an attestation and a row
+    report = tmp_path / "laporan.csv"
+    resumed = run(cli_env, path, "--chunk-size", "1", "--report", str(report))
+    assert resumed.exit_code == 0, resumed.output
+    assert "resuming: 2 chunks were done by an earlier run" in resumed.output
+    assert log_size(cli_env) == before + 6  # chunk 1 only
+    found = contents(cli_env)
+    assert len(set(found)) == len(found)  # no entry twice
+    lines = list(csv.reader(report.read_text(encoding="utf-8-sig").splitlines()))
+    assert [line[:3] for line in lines[1:]] == [
+        ["2", "", str(before + 1)],
+        ["3", "", str(before + 5)],
+        ["4", "", str(before + 3)],
+    ]
+    assert [line[3] for line in lines[1:]] == ["imported"] * 3
 
 
 def test_a_row_the_registry_refuses_is_reported_and_the_others_in_its_chunk_stand(

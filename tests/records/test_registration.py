@@ -200,3 +200,83 @@ def test_a_caller_that_goes_away_does_not_cancel_the_repeat_of_its_statement(
         assert service.size == 5
 
     run(settings, operator, scenario)
+
+
+class _HeldWrites(Store):
+    """A real store whose first batch write waits until ``release`` is set, then fails
+    if ``fail`` is set (as a full disk would)."""
+
+    release: asyncio.Event
+    fail = False
+    writes = 0
+
+    async def append_batch(self, *args: Any, **kwargs: Any) -> None:
+        self.writes += 1
+        if self.writes == 1:
+            await asyncio.wait_for(self.release.wait(), timeout=30)
+            if self.fail:
+                raise OSError("disk full")
+        await super().append_batch(*args, **kwargs)
+
+
+async def _second_on_top_of_the_first(
+    service: RegistryService, operator: OperatorKeys, fail: bool
+) -> tuple[_HeldWrites, list[bytes], list[bytes], asyncio.Future[Any], asyncio.Future[Any]]:
+    """Two groups registered (the second with pacts the first's enrolment lets in), the
+    first's write held until ``release``: the second admitted meanwhile, if it can be."""
+    _, statements = _group(operator, 4)
+    held = _HeldWrites(service.store._engine)
+    held.release, held.fail = asyncio.Event(), fail
+    service.registrar.store = held
+    first, second = statements[:-2], statements[-2:]
+    one = asyncio.ensure_future(service.register_atomic(first))
+    await asyncio.sleep(0.1)  # the first group is appended, its write held
+    two = asyncio.ensure_future(service.register_atomic(second))
+    for _ in range(300):
+        if len(service.registrar.pipeline.unwritten) == 2:
+            break
+        await asyncio.sleep(0.01)
+    assert len(service.registrar.pipeline.unwritten) == 2  # the second is admitted
+    return held, first, second, one, two
+
+
+def test_a_group_is_admitted_while_the_one_before_it_is_written(
+    settings: Settings, operator: OperatorKeys
+) -> None:
+    # a bulk import's next chunk is admitted on top of the chunk being written (the
+    # sequencer does not wait for the disk between two chunks), then written after it
+    async def scenario(service: RegistryService) -> None:
+        held, first, second, one, two = await _second_on_top_of_the_first(
+            service, operator, fail=False
+        )
+        assert held.writes == 1  # the first is still being written
+        assert not one.done()
+        held.release.set()
+        ones, twos = await one, await two
+        assert [r.index for r in ones + twos] == list(range(1, 1 + len(first) + len(second)))
+        assert await service.store.size() == 1 + len(first) + len(second)
+
+    run(settings, operator, scenario)
+
+
+def test_a_group_admitted_on_a_write_that_fails_is_not_written_at_all(
+    settings: Settings, operator: OperatorKeys
+) -> None:
+    # the chunk admitted on top of a chunk whose write fails is void: neither is written
+    # (each stays atomic), both callers hear so, and both register when sent again
+    async def scenario(service: RegistryService) -> None:
+        held, first, second, one, two = await _second_on_top_of_the_first(
+            service, operator, fail=True
+        )
+        held.release.set()
+        with pytest.raises(Unavailable, match="disk full"):
+            await one
+        with pytest.raises(Unavailable):
+            await two
+        assert service.size == 1
+        assert await service.store.size() == 1
+        results = await service.register_atomic(first) + await service.register_atomic(second)
+        assert [r.index for r in results] == list(range(1, 1 + len(first) + len(second)))
+        assert not any(r.existed for r in results)
+
+    run(settings, operator, scenario)
