@@ -3,7 +3,7 @@
 Anyone files a complaint with the form, which works without a script (a plain
 POST, then a redirect to its status page, whose address is the receipt number);
 Bahasa Indonesia first, English with ``?lang=en``, like the other pages
-(registry/api/web.py).  The election is chosen from those the registry
+(registry/api/rendering.py).  The election is chosen from those the registry
 registers (as the signing portal offers them).  A field the registry refuses comes back on the form,
 named, with what was typed kept.  The status page shows pending, received as
 log entry N (linked to its verify page), or rejected with the reason, and
@@ -24,7 +24,7 @@ from registry.api.complaints import MAX_BODY, complaints_of
 from registry.api.deps import Service
 from registry.api.limits import rate_limited
 from registry.api.portal import registered_elections
-from registry.api.web import WIB, page_language, render_page, strings
+from registry.api.rendering import WIB, page_language, render_page, strings
 from registry.records.complaint_form import FORM_FIELDS
 from registry.records.errors import NotFound, RegistrationRefused
 from registry.records.schemas import RecordError

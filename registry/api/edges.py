@@ -15,7 +15,7 @@ that it holds for every path, errors and unknown paths included:
   before it is decoded (:func:`refuse_deep_json`, a ``before_request`` hook: the
   decoder recurses, and 5,000 levels ran it out of stack, a 500);
 * every answer carries the security headers (:data:`SECURITY_HEADERS`); a page
-  that sets its own ``Content-Security-Policy`` (registry/api/web.py) keeps it.
+  that sets its own ``Content-Security-Policy`` (registry/api/rendering.py) keeps it.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ SECURITY_HEADERS: Final = (
 )
 """Set on every answer that does not set its own.  The API's answers are data, never
 pages: nothing in them may run, load, or be framed (the pages' own policy, which lets
-their scripts and styles from this origin run, is in registry/api/web.py)."""
+their scripts and styles from this origin run, is in registry/api/rendering.py)."""
 
 SCHEMA_DOCS_POLICY: Final = (
     b"default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "

@@ -29,7 +29,7 @@ from registry.api.enrolment_requests import requests_of
 from registry.api.errors import BadRequest
 from registry.api.institution_data import PAGE_DATA
 from registry.api.limits import client_of, rate_limited
-from registry.api.web import page_language, render_page
+from registry.api.rendering import page_language, render_page
 from registry.i18n import Message
 from registry.records.errors import NotFound, refused
 from registry.records.institution_access import (

@@ -1,7 +1,7 @@
 """The compliance pages: ``/dashboard``, the entries behind a figure, ``/signers/{id}``,
 ``/instansi/{id}``, and the record browser on the home page.
 
-Server-rendered like the verify pages (registry/api/web.py: Bahasa Indonesia
+Server-rendered like the verify pages (registry/api/rendering.py: Bahasa Indonesia
 first, English with ``?lang=en`` or the browser's ``Accept-Language``), from
 the same tables as the JSON API (registry/api/dashboard.py), so a figure on a
 page is the API's figure.  Tables are read generically: every figure a row
@@ -24,7 +24,7 @@ from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_404_NOT_FOUND
 from registry.api.dashboard import FILTERED, FilterQuery, counted, filter_of, kid_of, query
 from registry.api.deps import Compliance, Service
 from registry.api.errors import BadRequest
-from registry.api.web import page_language, render_page, strings
+from registry.api.rendering import page_language, render_page, strings
 from registry.compliance import dashboard
 from registry.compliance.dashboard import Filter, FilterRefused
 from registry.compliance.service import ComplianceService

@@ -23,7 +23,7 @@ from litestar import Controller, Request, Response, get
 from litestar.params import FromQuery
 
 from registry.api.deps import Service
-from registry.api.web import WIB, page_language, render_page
+from registry.api.rendering import WIB, page_language, render_page
 from registry.records.service import RegistryService
 
 MAX_TEMPLATES = 200

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from registry.api.web import WIB
+from registry.api.rendering import WIB
 from registry.config import Settings
 from registry.records.custodial import create_custodial_key
 from registry.verify.trust import b64url

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from registry.api import web
+from registry.api import rendering
 
-VENDOR = web.STATIC_DIR / "vendor"
+VENDOR = rendering.STATIC_DIR / "vendor"
 PINNED = dict(
     re.findall(r"SHA-256 of `([^`]+)`: `([0-9a-f]{64})`", (VENDOR / "README.md").read_text())
 )

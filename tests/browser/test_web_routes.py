@@ -11,14 +11,14 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from registry.api import web
+from registry.api import rendering
 from registry.api.app import create_app
 from registry.config import Settings
 from registry.records.operator import create_keys
 from tests.api.helpers import Registry, pact
 from tests.factories import HISTORY_HOURS
 
-STATIC = web.STATIC_DIR
+STATIC = rendering.STATIC_DIR
 
 
 @pytest.fixture
@@ -70,7 +70,7 @@ def test_record_page_in_indonesian_by_default(registry: Registry) -> None:
     data = page_data(html)
     assert data["index"] == index
     assert data["lang"] == "id"
-    assert data["strings"] == web.strings("id")
+    assert data["strings"] == rendering.strings("id")
 
 
 def test_record_page_in_english(registry: Registry) -> None:
@@ -79,7 +79,7 @@ def test_record_page_in_english(registry: Registry) -> None:
     assert '<html lang="en">' in html
     assert "What the server says" in html
     assert 'href="?lang=id"' in html
-    assert page_data(html)["strings"] == web.strings("en")
+    assert page_data(html)["strings"] == rendering.strings("en")
 
 
 def test_unknown_language_falls_back_to_indonesian(registry: Registry) -> None:
@@ -104,7 +104,7 @@ def test_deploy_time_trust_file_wins(
     pinned = {"origin": "elsewhere.example/pakta", "keys": [], "admin_keys": []}
     trust_file = tmp_path / "trust.json"
     trust_file.write_text(json.dumps(pinned))
-    monkeypatch.setattr(web, "TRUST_FILE", trust_file)
+    monkeypatch.setattr(rendering, "TRUST_FILE", trust_file)
     index = new_pact(registry)
     assert page_data(registry.client.get(f"/v/{index}").text)["trust"] == pinned
 
@@ -178,7 +178,7 @@ def test_static_files_stay_inside_static(registry: Registry, name: str) -> None:
 
 
 def test_every_string_exists_in_both_languages() -> None:
-    assert web.strings("id").keys() == web.strings("en").keys()
+    assert rendering.strings("id").keys() == rendering.strings("en").keys()
 
 
 def test_every_check_code_has_a_message() -> None:
@@ -188,5 +188,5 @@ def test_every_check_code_has_a_message() -> None:
     codes |= set(re.findall(r'code: "([a-z0-9-]+)"', source))
     codes |= set(re.findall(r'new (?:Http|Verify)Error\("([a-z0-9-]+)"', source))
     assert len(codes) > 40
-    missing = {c for c in codes if f"check.{c}" not in web.strings("id")}
+    missing = {c for c in codes if f"check.{c}" not in rendering.strings("id")}
     assert not missing

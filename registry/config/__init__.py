@@ -4,7 +4,8 @@ Every variable may also be set in a file named by ``REGISTRY_CONFIG_FILE``:
 one ``REGISTRY_NAME=value`` per line, ``#`` starts a comment line, blank lines
 are ignored, and a value may be wrapped in matching single or double quotes.
 The environment wins over the file.  A bad value raises :class:`ConfigError`
-naming the variable; ``registry --help`` prints :func:`describe`.
+naming the variable (each variable's text is read by its parser in
+:mod:`registry.config.values`); ``registry --help`` prints :func:`describe`.
 """
 
 from __future__ import annotations
@@ -15,11 +16,25 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-from registry.i18n import Message
-from registry.store.engine import database_display_name, normalise_database_url
-from registry.verify.note import SignatureType, parse_verifier_key
+from registry.config import values
+from registry.config.values import DEFAULT_RATE_LIMITS, ConfigError, WitnessSetting
+from registry.store.engine import database_display_name
+
+__all__ = [
+    "CONFIG_FILE_VARIABLE",
+    "INSECURE_DEFAULT_PASSPHRASE",
+    "PREFIX",
+    "VARIABLES",
+    "WILDCARD_HOSTS",
+    "ConfigError",
+    "Settings",
+    "Variable",
+    "WitnessSetting",
+    "describe",
+    "read_config_file",
+    "settings_environment",
+]
 
 PREFIX = "REGISTRY_"
 CONFIG_FILE_VARIABLE = "REGISTRY_CONFIG_FILE"
@@ -31,33 +46,6 @@ INSECURE_DEFAULT_PASSPHRASE = "pakta-integritas-demo-insecure"  # noqa: S105 (pu
 
 WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", "[::]"})  # noqa: S104 (names, not a bind)
 """Listening addresses that mean "every interface": no one reaches the registry by them."""
-
-
-class ConfigError(ValueError):
-    """A configuration value is missing, malformed or out of range.
-
-    ``str()`` is the English text; :attr:`message` renders it in either language.
-    """
-
-    def __init__(self, key: str, default: str, /, **params: Any) -> None:
-        self.message = Message(f"config.{key}", params, default)
-        super().__init__(self.message.render("en"))
-
-
-@dataclass(frozen=True)
-class WitnessSetting:
-    """A witness the registry submits its checkpoints to: where, and the key it cosigns with.
-
-    ``verifier_key`` is its C2SP tlog-cosignature verifier key string
-    (``<name>+<key id>+<base64(0x04 ‖ key)>``); ``name`` is that key's name.
-    """
-
-    url: str
-    verifier_key: str
-    name: str
-
-    def __str__(self) -> str:
-        return f"{self.verifier_key} {self.url}"
 
 
 @dataclass(frozen=True)
@@ -82,14 +70,7 @@ class Settings:
     witnesses: tuple[WitnessSetting, ...] = ()
     witness_quorum: int | None = None
     max_body_bytes: int = 1_048_576
-    rate_limits: tuple[tuple[str, int, int], ...] = (
-        ("complaint", 20, 3600),
-        ("default", 600, 60),
-        ("enrolment-request", 10, 3600),
-        ("identity", 120, 60),
-        ("sign", 60, 60),
-        ("write", 10_000, 10),
-    )
+    rate_limits: tuple[tuple[str, int, int], ...] = DEFAULT_RATE_LIMITS
     """Per-client rates as (bucket, requests, seconds); 0 requests: that bucket is not limited."""
 
     @property
@@ -138,14 +119,14 @@ class Settings:
         Raises :class:`ConfigError` naming the variable (and the file line) at fault.
         """
         env = os.environ if environ is None else environ
-        values: dict[str, str] = {}
+        texts: dict[str, str] = {}
         file_name = env.get(CONFIG_FILE_VARIABLE, "").strip()
         if file_name:
-            values.update(read_config_file(Path(file_name)))
-        values.update({k: v for k, v in env.items() if k in _VARIABLES_BY_NAME})
+            texts.update(read_config_file(Path(file_name)))
+        texts.update({k: v for k, v in env.items() if k in _VARIABLES_BY_NAME})
         parsed: dict[str, Any] = {}
         for variable in VARIABLES:
-            raw = values.get(variable.name)
+            raw = texts.get(variable.name)
             if raw is not None:
                 parsed[variable.field] = variable.parse(variable.name, raw)
         settings = cls(**parsed)
@@ -189,253 +170,95 @@ class Variable:
         return Settings.__dataclass_fields__[self.field].default
 
 
-def _text(name: str, raw: str) -> str:
-    value = raw.strip()
-    if not value:
-        raise ConfigError("empty", "{name} must not be empty", name=name)
-    return value
-
-
-def _int_parser(minimum: int, maximum: int | None = None) -> Callable[[str, str], int]:
-    def parse(name: str, raw: str) -> int:
-        try:
-            value = int(raw.strip(), 10)
-        except ValueError:
-            raise ConfigError(
-                "not_a_number",
-                "{name} must be a whole number, got {value}",
-                name=name,
-                value=repr(raw),
-            ) from None
-        if maximum is not None and not minimum <= value <= maximum:
-            raise ConfigError(
-                "out_of_range",
-                "{name} must be at least {minimum} and at most {maximum}, got {value}",
-                name=name,
-                minimum=minimum,
-                maximum=maximum,
-                value=value,
-            )
-        if value < minimum:
-            raise ConfigError(
-                "too_small",
-                "{name} must be at least {minimum}, got {value}",
-                name=name,
-                minimum=minimum,
-                value=value,
-            )
-        return value
-
-    return parse
-
-
-def _database_url(name: str, raw: str) -> str:
-    try:
-        return normalise_database_url(_text(name, raw))
-    except ValueError as exc:
-        raise ConfigError("database_url", "{name}: {reason}", name=name, reason=str(exc)) from None
-
-
-def _origin(name: str, raw: str) -> str:
-    value = _text(name, raw)
-    # The origin is also the checkpoint's signed-note key name (C2SP signed-note):
-    # no whitespace and no "+".
-    if any(c.isspace() for c in value) or "+" in value:
-        raise ConfigError(
-            "origin",
-            "{name} must not contain whitespace or '+', got {value}",
-            name=name,
-            value=repr(value),
-        )
-    return value
-
-
-def _base_url(name: str, raw: str) -> str:
-    value = _text(name, raw).rstrip("/")
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(
-            "base_url_scheme",
-            "{name} must be an http:// or https:// URL, got {value}",
-            name=name,
-            value=repr(raw),
-        )
-    if parts.query or parts.fragment:
-        raise ConfigError(
-            "base_url_query",
-            "{name} must not have a query or fragment, got {value}",
-            name=name,
-            value=repr(raw),
-        )
-    return value
-
-
-def _path(name: str, raw: str) -> Path:
-    return Path(_text(name, raw))
-
-
-def _witnesses(name: str, raw: str) -> tuple[WitnessSetting, ...]:
-    """``<verifier key> <url>`` items separated by ``;`` (or newlines), in either order."""
-    found: list[WitnessSetting] = []
-    for item in (part.strip() for part in raw.replace("\n", ";").split(";")):
-        if not item:
-            continue
-        words = item.split()
-        urls = [w for w in words if w.startswith(("http://", "https://"))]
-        keys = [w for w in words if w not in urls]
-        if len(words) != 2 or len(urls) != 1:
-            raise ConfigError(
-                "witness_item",
-                "{name}: each witness is '<verifier key> <http(s) URL>', got {item}",
-                name=name,
-                item=repr(item),
-            )
-        parsed = parse_verifier_key(keys[0])
-        key = parsed.value
-        if key is None or key.sig_type != SignatureType.COSIGNATURE_V1:
-            raise ConfigError(
-                "witness_key",
-                "{name}: {key} is not a witness's C2SP cosignature verifier key (type 0x04)",
-                name=name,
-                key=repr(keys[0]),
-            )
-        if any(w.verifier_key == str(key) for w in found):
-            raise ConfigError(
-                "witness_twice", "{name}: {key} is listed twice", name=name, key=repr(keys[0])
-            )
-        found.append(WitnessSetting(urls[0].rstrip("/"), str(key), key.name))
-    return tuple(found)
-
-
-def _rate_limits(name: str, raw: str) -> tuple[tuple[str, int, int], ...]:
-    """``bucket=N/S`` (or ``bucket=off``) items separated by ``;``, over the defaults."""
-    rates = {bucket: (n, s) for bucket, n, s in Settings.rate_limits}
-    for item in (part.strip() for part in raw.replace("\n", ";").split(";")):
-        if not item:
-            continue
-        bucket, sep, value = (x.strip() for x in item.partition("="))
-        if value.lower() == "off" and sep and bucket:
-            rates[bucket] = (0, 0)
-            continue
-        requests, slash, seconds = value.partition("/")
-        if not (sep and bucket and slash and requests.isdigit() and seconds.isdigit()) or not (
-            int(requests) >= 1 and int(seconds) >= 1
-        ):
-            raise ConfigError(
-                "rate_limit_item",
-                "{name}: each limit is 'bucket=N/S' (N requests per S seconds, both at least 1)"
-                " or 'bucket=off', got {item}",
-                name=name,
-                item=repr(item),
-            )
-        rates[bucket] = (int(requests), int(seconds))
-    return tuple(sorted((bucket, n, s) for bucket, (n, s) in rates.items()))
-
-
-def _render_rate_limits(rates: tuple[tuple[str, int, int], ...]) -> str:
-    return "; ".join(f"{b}={n}/{s}" if n else f"{b}=off" for b, n, s in rates)
-
-
-def _render_witnesses(witnesses: tuple[WitnessSetting, ...]) -> str:
-    return "; ".join(map(str, witnesses))
-
-
-def _passphrase(name: str, raw: str) -> str:
-    # Spaces are legitimate in a passphrase: only refuse an empty one.
-    if not raw:
-        raise ConfigError("empty", "{name} must not be empty", name=name)
-    return raw
-
-
 VARIABLES: tuple[Variable, ...] = (
     Variable(
         "database_url",
         "database: sqlite:///file or postgresql://user@host/db (async drivers are"
         " chosen for you); a PostgreSQL URL may add ?search_path=schema",
-        _database_url,
+        values.database_url,
     ),
-    Variable("origin", "the log's name in checkpoints and receipts", _origin),
-    Variable("data_dir", "directory holding the operator's encrypted keys", _path),
+    Variable("origin", "the log's name in checkpoints and receipts", values.origin),
+    Variable("data_dir", "directory holding the operator's encrypted keys", values.path),
     Variable(
         "admin_passphrase",
         "passphrase protecting the operator's keys; the default is public and"
         " INSECURE (demo and development only)",
-        _passphrase,
+        values.passphrase,
     ),
-    Variable("host", "address `registry serve` listens on", _text),
-    Variable("port", "port `registry serve` listens on", _int_parser(1, 65535)),
+    Variable("host", "address `registry serve` listens on", values.text),
+    Variable("port", "port `registry serve` listens on", values.int_parser(1, 65535)),
     Variable(
         "base_url",
         "public URL of the registry, which QR codes and certificates link to",
-        _base_url,
+        values.base_url,
         default_text="http://HOST:PORT, from --host/--port (REGISTRY_HOST, REGISTRY_PORT);"
         " the machine's host name for 0.0.0.0 or ::",
     ),
-    Variable("batch_max", "most entries appended in one group commit", _int_parser(1)),
+    Variable("batch_max", "most entries appended in one group commit", values.int_parser(1)),
     Variable(
         "batch_wait_ms",
         "milliseconds the sequencer waits to gather a batch",
-        _int_parser(0, 60_000),
+        values.int_parser(0, 60_000),
     ),
     Variable(
         "follow_up_days",
         "default days a PPK has to follow up a recommendation",
-        _int_parser(1),
+        values.int_parser(1),
     ),
     Variable(
         "max_statement_age_hours",
         "hours before the registry's clock a statement may claim to be signed; older ones"
         " need an attestation (history loaded in bulk)",
-        _int_parser(1),
+        values.int_parser(1),
     ),
     Variable(
         "recommending_authority",
         "name of the authority issuing sanction recommendations",
-        _text,
+        values.text,
     ),
     Variable(
         "sign_max_failures",
         "wrong passphrases in a row from one client before it is locked out of a custodial key",
-        _int_parser(1),
+        values.int_parser(1),
     ),
     Variable(
         "sign_lockout_seconds",
         "seconds a client stays locked out of a custodial key after too many failures",
-        _int_parser(0),
+        values.int_parser(0),
     ),
     Variable(
         "workers",
         "HTTP worker processes of `registry serve` (0: one per CPU)",
-        _int_parser(0, 64),
+        values.int_parser(0, 64),
     ),
     Variable(
         "witnesses",
         "witnesses that cosign the log's checkpoints (docs/witness.md): '<verifier key>"
         " <URL>' items separated by ';' (`registry witness init` prints a verifier key)",
-        _witnesses,
+        values.witnesses,
         default_text="none",
-        render=_render_witnesses,
+        render=values.render_witnesses,
     ),
     Variable(
         "witness_quorum",
         "cosignatures a checkpoint needs to count as witnessed (verifiers require it)",
-        _int_parser(0),
+        values.int_parser(0),
         default_text="a majority of REGISTRY_WITNESSES (0 without witnesses)",
     ),
     Variable(
         "max_body_bytes",
         "largest request body taken, in bytes (larger: 413); registration and remote"
         " signing take at most 64 KiB whatever this says",
-        _int_parser(1024),
+        values.int_parser(1024),
     ),
     Variable(
         "rate_limits",
         "per-client request rates, 'bucket=N/S' (N per S seconds) or 'bucket=off', separated"
         " by ';', over the defaults: write (POST /entries), sign (POST /sign), identity"
         " (identity look-ups), default (any other bucket); over the rate: 429 + Retry-After",
-        _rate_limits,
+        values.rate_limits,
         default_text="default=600/60; identity=120/60; sign=60/60; write=10000/10",
-        render=_render_rate_limits,
+        render=values.render_rate_limits,
     ),
 )
 
@@ -458,7 +281,7 @@ def read_config_file(path: Path) -> dict[str, str]:
             path=str(path),
             reason=exc.strerror,
         ) from None
-    values: dict[str, str] = {}
+    found: dict[str, str] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
@@ -479,17 +302,17 @@ def read_config_file(path: Path) -> dict[str, str]:
             )
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
             value = value[1:-1]
-        values[key] = value
-    return values
+        found[key] = value
+    return found
 
 
 def settings_environment(settings: Settings) -> dict[str, str]:
     """``settings`` as ``REGISTRY_*`` variables, which :meth:`Settings.from_env` reads back."""
-    values = {v.name: (v, getattr(settings, v.field)) for v in VARIABLES}
+    current = {v.name: (v, getattr(settings, v.field)) for v in VARIABLES}
     # An unset optional value stays unset (the base URL is then derived again from host and port).
     return {
         name: variable.render(value)
-        for name, (variable, value) in values.items()
+        for name, (variable, value) in current.items()
         if value is not None and value != ()
     }
 
