@@ -58,7 +58,7 @@ NAMES = (
     *("enforcement_" + step.replace("-", "_") for step in STEPS),
 )
 """The figures a tally counts entries of."""
-VERSION = 3
+VERSION = 4
 COUNT: Any = object()
 """A figure whose value is its count."""
 
@@ -409,7 +409,7 @@ class NationalTally:
         tally.days = Counter(dict(days))
         tally.signers = Counter(dict(signers))
         tally.deadlines = dict(deadlines)
-        if len(answers) % 8:
+        if any(len(run) % 8 for run in answers):
             raise ValueError("not a saved tally (a follow-up cut short)")
         tally.answers = Answers(answers)
         tally.revoked = dict(revoked)
@@ -426,7 +426,7 @@ Saved = tuple[
     list[tuple[int, int]],
     list[tuple[bytes, int]],
     list[tuple[int, str]],
-    bytes,
+    list[bytes],
     list[tuple[int, str]],
 ]
 """What :meth:`NationalTally.encode` writes: version, day, size, bound, waiting, figures,

@@ -112,12 +112,18 @@ def test_a_follow_up_reads_only_its_recommendation_and_its_other_answers() -> No
 
 
 def test_the_answers_are_found_before_and_after_they_are_merged() -> None:
+    # 40,000 follow-ups: nine runs of 4,096 made and merged, and the rest waiting
+    rng = random.Random(15)
     answers = Answers()
-    pairs = [(rec, 100 + n) for n, rec in enumerate([7, 3, 7, 9, 3, 7] * 1000)]
+    pairs = [(rng.randrange(5_000), 10_000 + n) for n in range(40_000)]
     for rec, follow_up in pairs:
         answers.add(rec, follow_up)
+    expected: dict[int, list[int]] = {}
+    for rec, follow_up in pairs:
+        expected.setdefault(rec, []).append(follow_up)
+    for rec in range(5_001):
+        assert answers.of(rec) == expected.get(rec, []), rec
     again = Answers(answers.packed())
-    for found in (answers, again):
-        for rec in (3, 7, 9, 8):
-            assert found.of(rec) == [f for r, f in pairs if r == rec]
-    assert len(again) == len(pairs)
+    assert len(again) == len(answers) == len(pairs)
+    for rec in range(0, 5_001, 7):
+        assert again.of(rec) == expected.get(rec, []), rec
