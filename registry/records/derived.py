@@ -177,35 +177,78 @@ def named_kids(records: Sequence[EntryRecord]) -> list[bytes]:
 
 
 def enrolment_reader(reads: VerifiedEntries, keys: KeyDirectory) -> Reader:
-    """Reads a key's full record from its enrolment (or succession) entry, checked against
-    the tree as every read is (:class:`TamperedEntry`, with the evidence, if it was edited
-    in the database), decoded as the start derives it."""
+    """Reads keys' full records from their enrolment (or succession) entries, in one query
+    and one round of tiles, each checked against the tree as every read is (a
+    :class:`TamperedEntry` with the evidence for one edited in the database), decoded as the
+    start derives it."""
 
-    async def read(kid: bytes, index: int) -> SignerKeyRecord:
-        record = await reads.store.get_entry(index)
-        if record is None:
-            raise reads.checker.missing(index)
-        checked = await reads.tiles.ensure(
-            lambda: reads.checker.read(record, receipt=False), [index]
-        )
-        facts, key = checked[1], None
-        if facts.type in ("enrolment", "key-succession"):
-            parsed = parse_record(facts.payload, logged=True)
-            if isinstance(parsed, Enrolment):
-                change = key_change_of(parsed, index)
-                key = change if isinstance(change, SignerKeyRecord) else None
-            elif isinstance(parsed, KeySuccession):
-                await keys.load([parsed.kid])
-                predecessor = keys.get(parsed.kid)
-                if predecessor is not None:
-                    unrevoked = replace(predecessor, revoked_at=None, revocation_idx=None)
-                    key = succession_changes(parsed, unrevoked, index, record.registered_at)[0]
-        if key is None or key.kid != kid:
-            found = "no enrolment" if key is None else key.kid.hex()
-            raise reads.checker.alarm.tampered(TamperedEntry(index, "enrolment", kid.hex(), found))
-        return key
+    async def read(
+        wanted: list[tuple[bytes, int]],
+    ) -> dict[bytes, SignerKeyRecord | TamperedEntry]:
+        indexes = [index for _, index in wanted]
+        records = {r.idx: r for r in await reads.store.entries_at(indexes)}
+        checker = reads.checker
+
+        def check() -> dict[bytes, tuple[EntryRecord, StatementFacts] | TamperedEntry]:
+            out: dict[bytes, tuple[EntryRecord, StatementFacts] | TamperedEntry] = {}
+            for kid, index in wanted:
+                record = records.get(index)
+                try:
+                    if record is None:
+                        raise checker.missing(index)
+                    out[kid] = checker.read(record, receipt=False)
+                except TamperedEntry as tampered:
+                    out[kid] = tampered
+            return out
+
+        checked = await reads.tiles.ensure(check, indexes)
+        successions = {
+            kid: parsed
+            for kid, found in checked.items()
+            if not isinstance(found, TamperedEntry)
+            and found[1].type == "key-succession"
+            and isinstance(parsed := parse_record(found[1].payload, logged=True), KeySuccession)
+        }
+        await keys.load(parsed.kid for parsed in successions.values())
+        keys_read: dict[bytes, SignerKeyRecord | TamperedEntry] = {}
+        for kid, index in wanted:
+            found = checked[kid]
+            if isinstance(found, TamperedEntry):
+                keys_read[kid] = found
+                continue
+            try:  # a succession whose predecessor's own entry was edited
+                key = _enrolled(found, successions.get(kid), keys)
+            except TamperedEntry as tampered:
+                keys_read[kid] = tampered
+                continue
+            if key is None or key.kid != kid:
+                shown = "no enrolment" if key is None else key.kid.hex()
+                keys_read[kid] = checker.alarm.tampered(
+                    TamperedEntry(index, "enrolment", kid.hex(), shown)
+                )
+            else:
+                keys_read[kid] = key
+        return keys_read
 
     return read
+
+
+def _enrolled(
+    found: tuple[EntryRecord, StatementFacts], succession: KeySuccession | None, keys: KeyDirectory
+) -> SignerKeyRecord | None:
+    """The key a checked enrolment (or succession, whose predecessor ``keys`` holds) makes."""
+    record, facts = found
+    if succession is not None:
+        predecessor = keys.held(succession.kid)
+        if predecessor is None:
+            return None
+        unrevoked = replace(predecessor, revoked_at=None, revocation_idx=None)
+        return succession_changes(succession, unrevoked, record.idx, record.registered_at)[0]
+    if facts.type != "enrolment":
+        return None
+    parsed = parse_record(facts.payload, logged=True)
+    change = key_change_of(parsed, record.idx) if isinstance(parsed, Enrolment) else None
+    return change if isinstance(change, SignerKeyRecord) else None
 
 
 def _shown(value: object) -> str:

@@ -45,8 +45,11 @@ NONE_AT = -(2**63)
 LOADED_KEPT = 4096
 """Full records kept, the last asked for (the signers registering now; about 4 MB)."""
 
-Reader = Callable[[bytes, int], Awaitable[SignerKeyRecord]]
-"""Reads the full record of a key (kid, enrolment index) from its enrolment entry, checked."""
+Reader = Callable[
+    [list[tuple[bytes, int]]], Awaitable[dict[bytes, "SignerKeyRecord | TamperedEntry"]]
+]
+"""Reads the full records of keys ((kid, enrolment index) pairs) from their enrolment entries,
+checked, in one go: each kid's record, or why its entry failed the check."""
 
 
 class KeyNotLoaded(LookupError):
@@ -277,21 +280,24 @@ class KeyDirectory:
         loaded, and :meth:`get` then raises the read's
         :class:`~registry.records.errors.TamperedEntry` (with its evidence) for it."""
         root = self._root()
+        wanted: list[tuple[bytes, int]] = []
         for kid in dict.fromkeys(kids):
             if not isinstance(kid, bytes) or self._held(kid) is not None:
                 continue
             row = self.row(kid)
-            if row is None:
-                continue
-            if root.reader is None:
-                raise KeyNotLoaded(f"{kid.hex()}: no reader of enrolment entries")
-            try:
-                key = await root.reader(kid, self._facts(row).enrolment_idx)
-            except TamperedEntry as tampered:
-                root.refused[kid] = tampered
-                continue
-            root.refused.pop(kid, None)
-            root._keep(key)
+            if row is not None:
+                wanted.append((kid, self._facts(row).enrolment_idx))
+        if not wanted:
+            return
+        if root.reader is None:
+            raise KeyNotLoaded(f"{wanted[0][0].hex()}: no reader of enrolment entries")
+        for at in range(0, len(wanted), LOADED_KEPT // 2):
+            for kid, found in (await root.reader(wanted[at : at + LOADED_KEPT // 2])).items():
+                if isinstance(found, TamperedEntry):
+                    root.refused[kid] = found
+                else:
+                    root.refused.pop(kid, None)
+                    root._keep(found)
 
     async def loaded(self, kids: Iterable[bytes]) -> list[SignerKeyRecord]:
         """The full records of ``kids`` (each enrolled), read as :meth:`load` reads them."""

@@ -1,4 +1,5 @@
-"""The ``signer_keys`` rows a start compares with the keys it derived.
+"""The ``signer_keys`` rows a start compares with the keys it derived, and the entries
+that enrol the keys read on demand.
 
 Mixed into :class:`registry.store.Store`.  The rows are copies of what the log
 says (``registry.records.derived``): a start reads those of the entries it
@@ -9,10 +10,15 @@ is: a revocation committed past it is left out.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from registry.store._rows import from_row, in_chunks
 from registry.store._snapshot import _key_changes
-from registry.store.models import SignerKeyRecord
+from registry.store.models import EntryRecord, SignerKeyRecord
+from registry.store.tables import ENTRIES
 
 
 class KeyRowsMixin:
@@ -25,3 +31,13 @@ class KeyRowsMixin:
         ``size`` (a revocation by a later entry left out)."""
         async with self._engine.connect() as connection:
             return await _key_changes(connection, start, size)
+
+    async def entries_at(self, indexes: Sequence[int]) -> list[EntryRecord]:
+        """The entries at ``indexes`` the store has (the enrolments of keys read on demand),
+        in one query an ``IN`` list, in no particular order."""
+        found: list[EntryRecord] = []
+        async with self._engine.connect() as connection:
+            for chunk in in_chunks(sorted(set(indexes))):
+                rows = await connection.execute(select(ENTRIES).where(ENTRIES.c.idx.in_(chunk)))
+                found.extend(from_row(EntryRecord, row) for row in rows)
+        return found

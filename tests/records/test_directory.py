@@ -54,9 +54,9 @@ def restored(found: list[SignerKeyRecord]) -> KeyDirectory:
     held.restore(made.sorted_rows(), made.roles.names, made.instansi.names)
     by_kid = {k.kid: replace(k, revoked_at=None, revocation_idx=None) for k in found}
 
-    async def read(kid: bytes, index: int) -> SignerKeyRecord:
-        assert by_kid[kid].enrolment_idx == index
-        return by_kid[kid]
+    async def read(wanted: list[tuple[bytes, int]]) -> dict[bytes, SignerKeyRecord | TamperedEntry]:
+        assert all(by_kid[kid].enrolment_idx == index for kid, index in wanted)
+        return {kid: by_kid[kid] for kid, _ in wanted}
 
     held.reader = read
     return held
@@ -147,8 +147,10 @@ def test_a_key_whose_enrolment_entry_fails_its_check_is_refused_with_the_evidenc
     held = restored([key(1)])
     tampered = TamperedEntry(1, "statement", "aa", "bb")
 
-    async def edited(kid: bytes, index: int) -> SignerKeyRecord:
-        raise tampered
+    async def edited(
+        wanted: list[tuple[bytes, int]],
+    ) -> dict[bytes, SignerKeyRecord | TamperedEntry]:
+        return {kid: tampered for kid, _ in wanted}
 
     held.reader = edited
     asyncio.run(held.load([key(1).kid]))

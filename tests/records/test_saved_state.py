@@ -24,12 +24,14 @@ from registry.records import saved_state
 from registry.records.operator import OperatorKeys, create_keys
 from registry.records.seen import SeenStatements
 from registry.records.service import RegistryService
+from registry.signing.cose import CoseSigner
 from registry.store.engine import create_engine
 from registry.store.models import FactSegmentRecord
 from registry.store.repository import Store
 from registry.store.tables import ENTRIES, FACT_SEGMENTS, REVOKED_ENTRIES, SIGNER_KEYS
 from tests.api.helpers import NOW_S, pact
 from tests.api.test_registration import assert_problem
+from tests.factories import fixed_key
 from tests.records.test_tampering import (
     assert_degraded,
     edit,
@@ -492,3 +494,37 @@ def test_a_graceful_stop_saves_the_snapshots_so_the_next_start_derives_nothing_a
         SeenStatements.restored(*seen(settings, operator)).may_contain(d)
         for d in asyncio.run(_contents(settings))
     )
+
+
+def test_a_successor_restored_from_the_snapshot_is_read_as_its_predecessors_office(
+    settings: Settings, operator: OperatorKeys
+) -> None:
+    """A key made by a key-succession entry: once a snapshot covers it, its full record is
+    read from that entry and its predecessor's enrolment, as a start from entry 0 derives it."""
+    two_ppks_and_pacts(settings, operator)
+    successor = CoseSigner(fixed_key("ppk-jabar-new-key"))
+    with running(settings, operator) as registry:
+        old = registry.signer("ppk-jabar")
+        payload = {
+            "type": "key-succession",
+            "kid": old.kid,
+            "public_key": successor.public_key,
+            "reason": "Kunci lama hilang bersama ponsel",
+        }
+        by = registered(registry, "ppk-jabar", payload)
+    held(settings, operator)  # derives the succession, saves a snapshot covering it
+    keys, revoked = held(settings, operator)
+    assert restored_to() == by + 1
+    new = next(k for k in keys if k.kid == successor.kid)
+    before = next(k for k in keys if k.kid == old.kid)
+    assert (new.role, new.name, new.instansi, new.enrolment_idx) == (
+        before.role,
+        before.name,
+        before.instansi,
+        by,
+    )
+    assert before.revocation_idx == by
+    assert (keys, revoked) == derived_from_every_entry(settings, operator)
+    with running(settings, operator) as registry:
+        registry.signers["ppk-jabar-new-key"] = successor
+        registered(registry, "ppk-jabar-new-key", pact(place="Sesudah"))
