@@ -31,9 +31,10 @@ Every person is fictional except the two seed-001 witnesses.
 The package holds one part of the story per module: :mod:`.dates` (key dates,
 WIB timestamps), :mod:`.signers` (keys, the public result types, the builder
 that collects events), :mod:`.offices` (regions and their heads' terms),
-:mod:`.enforcement` (reports to BKN's enforcement), :mod:`.pledges` (pacts and
-declarations) and :mod:`.assembly` (:func:`build_demo`); the static tables are
-in :mod:`registry.demo.data`.
+:mod:`.enforcement` (reports to follow-ups), :mod:`.escalation` (BKN's
+enforcement steps), :mod:`.pledges` (pacts and declarations) and
+:mod:`.assembly` (:func:`build_demo`); the static tables are in
+:mod:`registry.demo.data`.
 """
 
 from registry.demo.assembly import build_demo

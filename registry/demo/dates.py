@@ -16,6 +16,10 @@ GO_LIVE = dt.date(2020, 1, 2)
 """The registry's (fictional) first day; the admin's term starts here."""
 CUTOFF = dt.date(2020, 7, 31)
 """KASN's mid-2020 count (seed 002)."""
+FOLLOW_UP_DAYS = 14
+"""Days a PPK has to follow a recommendation up; BKN counts it overdue as long again after."""
+LAST_FOLLOW_UP = dt.date(2021, 11, 30)
+"""The last day a recommendation of 2020 is followed up."""
 
 ELECTION_DAY_2020 = dt.date(2020, 12, 9)
 """Voting day of Pilkada 2020; ``acting_regions`` are those led by an acting head that day."""

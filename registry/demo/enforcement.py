@@ -5,7 +5,8 @@
 by 31 July 2020), the refusals, which count as not followed up, and BKN's
 escalation (early warning, warning, reprimand, block in SAPK, unblock) against
 PPKs in office with overdue recommendations.  Acting heads follow up less and
-later, and BKN's steps hasten some overdue follow-ups.
+later, and BKN's steps (:mod:`registry.demo.escalation`) hasten some overdue
+follow-ups.
 """
 
 from __future__ import annotations
@@ -23,16 +24,15 @@ from registry.demo.dates import (
     ACTING_REGIONS_WITH_VIOLATIONS_2020,
     CUTOFF,
     ELECTION_DAY_2020,
+    FOLLOW_UP_DAYS,
     GO_LIVE,
+    LAST_FOLLOW_UP,
     add_days,
-    timestamp,
-    workday,
 )
+from registry.demo.escalation import Escalation
 from registry.demo.offices import Office, Rec, Region
 from registry.demo.signers import Builder, DemoIdentity, Event
 
-FOLLOW_UP_DAYS = 14
-LAST_FOLLOW_UP = dt.date(2021, 11, 30)
 FIGURES = {
     "reports": 2304,
     "recommendations": 1596,
@@ -157,7 +157,7 @@ class EnforcementHistory:
         ]
         recs = self.recommend(reports)
         self.plan_follow_ups(recs)
-        self.enforce([o for r in self.regions for o in r.offices if o.recs])
+        Escalation(self.b).enforce([o for r in self.regions for o in r.offices if o.recs])
         for rec in recs:
             if rec.followed and rec.fu_day is not None:
                 self.sanction(rec, rec.fu_day)
@@ -373,119 +373,3 @@ class EnforcementHistory:
             acting=rec.office.acting,
             on_time=day <= rec.deadline,
         )
-
-    def enforce(self, offices: list[Office]) -> None:
-        reviews = [
-            workday(dt.date(2020 + (m - 1) // 12, (m - 1) % 12 + 1, 1)) for m in range(9, 25)
-        ]
-        for review in reviews:
-            for n, office in enumerate(offices):
-                if not office.start <= review <= office.until:
-                    continue
-                overdue = [
-                    r
-                    for r in office.recs
-                    if add_days(r.deadline, FOLLOW_UP_DAYS) < review
-                    and not (r.followed and r.fu_day is not None and r.fu_day < review)
-                ]
-                step = self.next_step(office, overdue, review)
-                if step is None:
-                    continue
-                cited = sorted(
-                    office.blocked if step == "unblock" else overdue,
-                    key=lambda r: (r.event.at, r.event.seq),
-                )
-                self.hasten(overdue, review, _HASTEN[step])
-                office.step, office.step_day = step, review
-                if step == "block":
-                    office.blocked = overdue
-                self.b.emit(
-                    self.b.bkn,
-                    timestamp(review, 10) + n,
-                    {
-                        "type": "enforcement",
-                        "instansi": office.actor.enrolment["instansi"],
-                        "ppk_kid": office.actor.kid,
-                        "step": step,
-                        "reason": _ENFORCEMENT_REASONS[step].format(n=len(cited)),
-                        "recommendations": [r.event for r in cited],
-                    },
-                    day=review,
-                    step=step,
-                )
-                if step in ("block", "unblock"):
-                    self.staff_blocks(office, overdue, review, n)
-
-    def staff_blocks(self, office: Office, recs: list[Rec], review: dt.date, n: int) -> None:
-        """BKN blocks (or unblocks) in SAPK the staff status of each ASN left unsanctioned."""
-        action = "block" if office.step == "block" else "unblock"
-        if action == "block":  # not those sanctioned that very day
-            recs = [r for r in recs if not (r.followed and r.fu_day and r.fu_day <= review)]
-            office.asn_blocked = recs
-        else:
-            recs, office.asn_blocked = office.asn_blocked, []
-        for j, rec in enumerate(sorted(recs, key=lambda r: (r.event.at, r.event.seq))):
-            self.b.emit(
-                self.b.bkn,
-                timestamp(review, 11) + 20 * n + j,
-                {
-                    "type": "staff-block",
-                    "recommendation": rec.event,
-                    "subject_commitment": rec.event.payload["subject_commitment"],
-                    "instansi": rec.event.payload["instansi"],
-                    "action": action,
-                    "system": "SAPK",
-                    "reason": _STAFF_BLOCK_REASONS[action],
-                },
-                day=review,
-            )
-
-    def hasten(self, overdue: list[Rec], review: dt.date, chance: float) -> None:
-        """Enforcement works: some overdue follow-ups come sooner after each step."""
-        for rec in overdue:
-            if (
-                rec.fu_day is None
-                or rec.fu_day <= review
-                or rec.office.until <= review
-                or self.b.rng.random() >= chance
-            ):
-                continue
-            sooner = min(
-                add_days(review, self.b.rng.randint(5, 45)), rec.office.until, LAST_FOLLOW_UP
-            )
-            rec.fu_day = max(add_days(review, 1), min(rec.fu_day, sooner))
-
-    @staticmethod
-    def next_step(office: Office, overdue: list[Rec], review: dt.date) -> str | None:
-        order = ("early-warning", "warning", "reprimand", "block")
-        if overdue:
-            if office.step in (None, "unblock"):
-                return "early-warning"
-            if office.step != "block" and (review - office.step_day).days >= 28:
-                return order[order.index(office.step or "") + 1]
-            return None
-        if office.step == "block":
-            return "unblock"
-        if office.step != "unblock":
-            office.step = None  # complied after a warning: nothing to lift
-        return None
-
-
-_STAFF_BLOCK_REASONS = {
-    "block": "Pemblokiran status kepegawaian di SAPK: sanksi yang direkomendasikan tidak "
-    "dijatuhkan oleh PPK.",
-    "unblock": "Pembukaan blokir status kepegawaian di SAPK: PPK telah menjatuhkan sanksi.",
-}
-_HASTEN = {"early-warning": 0.15, "warning": 0.2, "reprimand": 0.25, "block": 0.8, "unblock": 0.0}
-"""Chance that an overdue follow-up is hastened by each enforcement step."""
-_ENFORCEMENT_REASONS = {
-    "early-warning": "Peringatan dini: {n} rekomendasi sanksi pelanggaran netralitas ASN belum "
-    "ditindaklanjuti melewati batas waktu 14 hari.",
-    "warning": "Peringatan: {n} rekomendasi sanksi pelanggaran netralitas ASN tetap belum "
-    "ditindaklanjuti setelah peringatan dini.",
-    "reprimand": "Teguran: {n} rekomendasi sanksi pelanggaran netralitas ASN belum "
-    "ditindaklanjuti setelah peringatan.",
-    "block": "Pemblokiran layanan kepegawaian (SAPK) atas ASN yang direkomendasikan: "
-    "{n} rekomendasi tidak ditindaklanjuti oleh PPK.",
-    "unblock": "Pembukaan blokir SAPK: PPK telah menindaklanjuti {n} rekomendasi yang tertunda.",
-}
