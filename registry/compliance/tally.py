@@ -40,6 +40,7 @@ import msgspec
 
 from registry.compliance.answers import Answers
 from registry.compliance.facts import Fact, FollowUp, Rec, Report, Revoked, Signed, Step
+from registry.compliance.kept import Members
 from registry.compliance.metrics import COUNTS, DAYS, Figure, members, outcome_of
 
 if TYPE_CHECKING:
@@ -59,43 +60,9 @@ NAMES = (
 )
 """The figures a tally counts entries of."""
 VERSION = 4
-COUNT: Any = object()
-"""A figure whose value is its count."""
-
 Unit = tuple[str, int]
 """``("rec", idx)``: a recommendation's outcome; ``("fact", idx)``: a counted entry."""
 Member = tuple[str, Any]
-
-
-class Members:
-    """How many entries a figure counts, and which while they are at most ``bound``."""
-
-    __slots__ = ("count", "entries")
-
-    def __init__(self, count: int = 0, entries: set[int] | None = None) -> None:
-        self.count = count
-        self.entries: set[int] | None = set() if entries is None and count == 0 else entries
-
-    def add(self, idx: int, bound: int) -> None:
-        self.count += 1
-        if self.entries is not None:
-            self.entries.add(idx)
-            if len(self.entries) > bound:
-                self.entries = None
-
-    def remove(self, idx: int) -> None:
-        self.count -= 1
-        if self.entries is not None:
-            self.entries.discard(idx)
-
-    def figure(self, value: Any = COUNT) -> Figure:
-        """As a figure of ``value`` (default: the count; ``entries`` None when only the
-        count is kept)."""
-        entries = None if self.entries is None else sorted(self.entries)
-        found: Figure = {"value": self.count if value is COUNT else value, "entries": entries}
-        if entries is None:
-            found["entries_total"] = self.count
-        return found
 
 
 Read = Callable[[int], "Fact | None"]
