@@ -25,7 +25,7 @@ finds it (``registry.records.verified``), and so does ``registry audit``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 
 from registry.i18n import Message
 from registry.log.integrity import LogContradiction
@@ -78,6 +78,15 @@ class DerivedTables:
     (:mod:`registry.records.saved_state`)."""
     saved_to: int = 0
     """The end of the newest snapshot this process restored or saved (0: none)."""
+    prepared: list[SignerKeyRecord] = field(default_factory=list)
+    """The predecessors the next :meth:`derive` needs, read by :meth:`prepare`."""
+
+    async def prepare(self, records: Sequence[EntryRecord]) -> None:
+        """Read the full records of the keys the successions among ``records`` succeed
+        (:func:`named_kids`), held for the next :meth:`derive` whatever is read meanwhile."""
+        kids = named_kids(records)
+        await self.directory.load(kids)
+        self.prepared = [key for key in map(self.directory.held, kids) if key is not None]
 
     def derive(
         self,
@@ -96,6 +105,7 @@ class DerivedTables:
         cannot be read from bytes its leaf vouches for.
         """
         staged = self.directory.overlay()
+        staged.hold(self.prepared)
         checker = EntryChecker(state, staged, self.alarm)
         applied: list[KeyChange] = []
         revocations: list[RevokedEntryRecord] = []

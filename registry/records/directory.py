@@ -117,7 +117,7 @@ class KeyDirectory:
         self._changed: dict[bytes, bytes] = {}
         """Rows enrolled or changed since (in an overlay: by its batch)."""
         self._own: dict[bytes, SignerKeyRecord] = {}
-        """Full records this overlay enrolled (the root keeps its own in ``_loaded``)."""
+        """Full records this overlay enrolled or read (the root keeps its own in ``_loaded``)."""
         self._loaded: dict[bytes, SignerKeyRecord] = {}
         """The root's last full records asked for (at most :data:`LOADED_KEPT`)."""
         self.reader: Reader | None = None
@@ -267,11 +267,19 @@ class KeyDirectory:
             key = replace(key, revoked_at=facts.revoked_at, revocation_idx=facts.revocation_idx)
         return key
 
+    def hold(self, keys: Iterable[SignerKeyRecord]) -> None:
+        """In an overlay, keep the full records ``keys`` (read before) for the overlay's life,
+        whatever other reads drop from the root's kept records meanwhile."""
+        if self._base is not None:
+            for key in keys:
+                self._own[key.kid] = key
+
     def held(self, kid: bytes) -> SignerKeyRecord | None:
-        """As :meth:`get`, ``None`` for a key enrolled but not loaded."""
+        """As :meth:`get`, ``None`` for a key enrolled but not loaded (or whose enrolment entry
+        failed its check)."""
         try:
             return self.get(kid)
-        except KeyNotLoaded:
+        except (KeyNotLoaded, TamperedEntry):
             return None
 
     async def load(self, kids: Iterable[object]) -> None:
@@ -298,6 +306,7 @@ class KeyDirectory:
                 else:
                     root.refused.pop(kid, None)
                     root._keep(found)
+                    self.hold([found])
 
     async def loaded(self, kids: Iterable[bytes]) -> list[SignerKeyRecord]:
         """The full records of ``kids`` (each enrolled), read as :meth:`load` reads them."""

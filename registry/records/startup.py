@@ -34,7 +34,7 @@ from registry.log.pin import CheckpointPin, pin_path
 from registry.log.state import LogState
 from registry.log.tree import MerkleTree
 from registry.records import saved_state, tree_snapshot
-from registry.records.derived import DERIVING_TYPES, DerivedTables, enrolment_reader, named_kids
+from registry.records.derived import DERIVING_TYPES, DerivedTables, enrolment_reader
 from registry.records.directory import KeyDirectory, RevokedEntries
 from registry.records.log_key_rotation import derive_log_keys
 from registry.records.operator import OperatorKeys
@@ -186,7 +186,7 @@ async def extend_derived(
         return
     records = await store.entries_of_types(DERIVING_TYPES, start, size)
     stored_revoked = await store.revoked_entries_between(start, size)
-    await tables.directory.load(named_kids(records))
+    await tables.prepare(records)
 
     def derive() -> None:
         tables.derive(state, records, snapshot.key_changes, stored_revoked)
@@ -232,7 +232,7 @@ async def extend_restoring(
     records = await store.entries_of_types(DERIVING_TYPES, start, size)
     stored_keys = await store.key_changes_between(start, size)
     stored_revoked = await store.revoked_entries_between(start, size)
-    await tables.directory.load(named_kids(records))
+    await tables.prepare(records)
     await TreeTiles(store, state, tables.alarm.tampered).ensure(
         lambda: tables.derive(state, records, stored_keys, stored_revoked),
         [record.idx for record in records],

@@ -162,3 +162,13 @@ def test_a_key_whose_enrolment_entry_fails_its_check_is_refused_with_the_evidenc
 def test_a_kid_of_another_length_is_refused() -> None:
     with pytest.raises(ValueError, match="32 bytes"):
         KeyDirectory([replace(key(1), kid=bytes(16))])
+
+
+def test_an_overlay_keeps_what_it_read_whatever_the_root_drops_meanwhile() -> None:
+    many = [key(i) for i in range(directory.LOADED_KEPT + 10)]
+    held = restored(many)
+    batch = held.overlay()
+    asyncio.run(batch.load([key(0).kid]))
+    asyncio.run(held.all())  # another read fills the root's kept records
+    assert key(0).kid not in held._loaded
+    assert batch.get(key(0).kid) == key(0)
