@@ -20,6 +20,7 @@ from urllib.parse import unquote_plus
 import pytest
 from click.testing import CliRunner
 
+from registry.api.limits import Rate, RateLimiter
 from registry.cli import main
 from registry.compliance.access import ReplayGuard, sign_request
 from registry.config import Settings
@@ -501,11 +502,21 @@ def test_every_read_of_a_person_is_in_the_access_log(identity: History) -> None:
 def test_identity_reads_are_rate_limited_per_client(history: History) -> None:
     client = history.registry.client
     allowed = {b: n for b, n, _ in Settings.rate_limits}["identity"]
-    answers = [client.get(f"/api/track-record?nip={PPK_NIP}").status_code for _ in range(allowed)]
-    assert answers == [401] * allowed
-    response = client.get(f"/api/track-record?nip={PPK_NIP}")
-    assert_problem(response, 429, "rate-limited")
-    assert int(response.headers["retry-after"]) >= 1
+    # the bucket's clock stands still: a slow machine answering the requests refills nothing
+    state = client.app.state
+    kept = state.rate_limiter
+    rates = {b: Rate(n, s) if n else None for b, n, s in Settings.rate_limits}
+    state.rate_limiter = RateLimiter(rates, clock=lambda: 0.0)
+    try:
+        answers = [
+            client.get(f"/api/track-record?nip={PPK_NIP}").status_code for _ in range(allowed)
+        ]
+        assert answers == [401] * allowed
+        response = client.get(f"/api/track-record?nip={PPK_NIP}")
+        assert_problem(response, 429, "rate-limited")
+        assert int(response.headers["retry-after"]) >= 1
+    finally:
+        state.rate_limiter = kept
 
 
 def test_the_operator_lists_the_reads_of_a_person(identity: History, settings: Settings) -> None:
