@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 
+import pytest
 from sqlalchemy import delete, update
 
 from registry.config import Settings
@@ -99,3 +100,35 @@ def test_leaf_hash_edited_in_the_database_fails_the_proof_naming_the_mismatch(
         # The tiles of the other entries still serve.
         answer = registry.client.get(f"/proofs/inclusion?index=300&size={size}")
         assert answer.status_code == 200, answer.text
+
+
+def test_a_tile_evicted_by_another_request_while_loading_is_read_again(
+    settings: Settings, operator: OperatorKeys, big_log: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tile 1 is cached and tile 0 is not; while tile 0 is read, another request's load
+    evicts tile 1: the computation needing both reads tile 1 again instead of failing."""
+    with running(settings, operator) as registry:
+        _evict_tile_zero(registry)
+        tiles = registry.service.reads.tiles
+        store = registry.service.store
+        tree = registry.service.state.tree
+        size = registry.service.size
+        read = store.packed_tiles
+        calls: list[list[int]] = []
+
+        async def evicting(wanted: list[int]) -> dict[int, bytes]:
+            calls.append(sorted(wanted))
+            if len(calls) == 1:
+                _tree_store(registry).forget_cached()  # the other request's load, meanwhile
+            return await read(wanted)
+
+        monkeypatch.setattr(store, "packed_tiles", evicting)
+        proofs = registry.client.blocking_portal.call(
+            tiles.ensure,
+            lambda: (tree.inclusion_proof(3, size), tree.inclusion_proof(300, size)),
+            [3, 300],
+        )
+        assert calls == [[0], [1]]
+        for index, path in zip((3, 300), proofs, strict=True):
+            row = registry.client.get(f"/proofs/inclusion?index={index}&size={size}").json()
+            assert [_b64(h) for h in row["path"]] == path
