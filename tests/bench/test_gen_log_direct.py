@@ -39,6 +39,7 @@ TABLES = {
     "signer_keys": "kid",
     "revoked_entries": "idx",
     "registry_meta": "name",
+    "leaf_tiles": "tile",
 }
 """Every table a build writes (but derived state saved at a start), by its key."""
 
@@ -93,6 +94,7 @@ async def test_the_direct_log_is_the_registered_log_row_for_row(
     expected, found = rows(registered), rows(direct)
     assert len(expected["entries"]) == 2_007  # admin, prelude (4), authorities (2), 20 cycles
     assert len(expected["signer_keys"]) == 1 + 2 + 20 * 7
+    assert len(expected["leaf_tiles"]) == 2_007 // 256  # every complete tile, packed
     for table in TABLES:
         assert found[table] == expected[table], table
     types = {
