@@ -54,7 +54,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from registry.config import Settings
-from registry.demo import data
+from registry.demo import data, places
 from registry.demo.elections import ELECTIONS as DEMO_ELECTIONS
 from registry.demo.load import load_demo
 from registry.records.bootstrap import initialise, stored_meta
@@ -126,7 +126,7 @@ def authorities(admin: CoseSigner, prelude: bool = False) -> list[bytes]:
         for kind, title, text in templates:
             payload = {"type": "template", "kind": kind, "title": title, "language": "id"}
             statements.append(admin.sign_statement(payload | {"text": text}, "operator", T0))
-        regions = sorted({r.name for r in data.REGENCIES})
+        regions = sorted({r.name for r in places.REGENCIES})
         fields = ("name", "kind", "title", "voting_day", "campaign_start", "campaign_end")
         for row in ELECTION_ROWS:
             election: dict[str, Any] = {"type": "election", **dict(zip(fields, row, strict=False))}
@@ -149,8 +149,8 @@ def authorities(admin: CoseSigner, prelude: bool = False) -> list[bytes]:
 
 def office(number: int) -> tuple[str, str]:
     """The instansi of synthetic regency ``number`` and its province."""
-    regency = data.REGENCIES[number % len(data.REGENCIES)]
-    return f"Pemerintah {regency.name} {number // len(data.REGENCIES) + 1}", regency.province
+    regency = places.REGENCIES[number % len(places.REGENCIES)]
+    return f"Pemerintah {regency.name} {number // len(places.REGENCIES) + 1}", regency.province
 
 
 def cycle(admin: CoseSigner, number: int, base: int) -> Iterator[bytes]:

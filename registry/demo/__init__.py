@@ -34,7 +34,9 @@ that collects events), :mod:`.offices` (regions and their heads' terms),
 :mod:`.enforcement` (reports to follow-ups), :mod:`.escalation` (BKN's
 enforcement steps), :mod:`.pledges` (pacts and declarations) and
 :mod:`.assembly` (:func:`build_demo`); the static tables are in
-:mod:`registry.demo.data`.
+:mod:`.places` (provinces, kabupaten/kota, ministries), :mod:`.people` (the
+pools of fictional names, titles and posts) and :mod:`.data` (the cases and
+the texts).
 """
 
 from registry.demo.assembly import build_demo

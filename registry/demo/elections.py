@@ -3,7 +3,7 @@
 Every demo pact, declaration, report and recommendation names one of these
 (docs/compliance.md "Elections").  Voting days and campaign windows are the
 public calendar (KPU); the regions that vote in a Pilkada are the demo's
-regions of that cycle (:mod:`registry.demo.data`: heads elected in 2015 were
+regions of that cycle (:mod:`registry.demo.places`: heads elected in 2015 were
 re-elected in 2020), a Pemilu is national.
 """
 

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from registry.demo import data
+from registry.demo import data, places
 from registry.demo.dates import (
     ACTING_DAY_2020,
     ACTING_REGIONS_2020,
@@ -79,7 +79,7 @@ class EnforcementHistory:
     def __init__(self, b: Builder, regions: list[Region]) -> None:
         self.b = b
         self.regions = regions
-        self.cycles = {p.name: p.cycle for p in data.PROVINCES}
+        self.cycles = {p.name: p.cycle for p in places.PROVINCES}
         self.pilkada = [r for r in regions if r.kind in ("kabupaten", "kota") and r.cycle == 2015]
         self.clean: set[int] = set()
         self.acting = [

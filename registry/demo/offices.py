@@ -1,7 +1,7 @@
 """Regions and their heads: who is the PPK of each province, kabupaten/kota and ministry, when.
 
 :func:`build_regions` lists the 38 provinces (the new Papuan ones from their
-formation), the kabupaten/kota of :mod:`registry.demo.data` and the
+formation), the kabupaten/kota of :mod:`registry.demo.places` and the
 ministries; :func:`appoint_heads` plans each region's terms of office from
 before 2020 on (definitive heads, Plt when one falls, Pj chains until the heads
 elected in Pilkada 2024 take office), gives every office its own key and
@@ -17,7 +17,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass, field
 
-from registry.demo import data
+from registry.demo import places
 from registry.demo.dates import (
     ACTING_DAY_2020,
     ACTING_REGIONS_2020,
@@ -113,7 +113,7 @@ def _plus_years(day: dt.date, years: int) -> dt.date:
 def build_regions() -> list[Region]:
     """The provinces, then the kabupaten/kota, then the ministries, without their offices."""
     regions: list[Region] = []
-    for p in data.PROVINCES:
+    for p in places.PROVINCES:
         formed = (
             NEW_PROVINCE_START.get(p.name, DEFAULT_NEW_PROVINCE_START) if p.formed_from else None
         )
@@ -131,8 +131,8 @@ def build_regions() -> list[Region]:
                 formed,
             )
         )
-    by_name = {p.name: p for p in data.PROVINCES}
-    for r in data.REGENCIES:
+    by_name = {p.name: p for p in places.PROVINCES}
+    for r in places.REGENCIES:
         p = by_name[r.province]
         formed = (
             NEW_PROVINCE_START.get(p.name, DEFAULT_NEW_PROVINCE_START) if p.formed_from else None
@@ -152,7 +152,7 @@ def build_regions() -> list[Region]:
                 formed,
             )
         )
-    for instansi, minister in data.MINISTRIES:
+    for instansi, minister in places.MINISTRIES:
         regions.append(Region(instansi, minister, "", "pusat", None, "", 0, "Jakarta"))
     return regions
 

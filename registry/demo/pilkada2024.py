@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from registry.demo import data
+from registry.demo import data, people
 from registry.demo.dates import add_days
 from registry.demo.offices import Region
 from registry.demo.signers import Actor, Builder, DemoIdentity, Event
@@ -106,7 +106,7 @@ def _commitment(b: Builder) -> bytes:
 def _transfer(b: Builder, actor: Actor, region: Region, subject: bytes, day: dt.date) -> None:
     rng = b.rng
     decision = rng.choice(("transfer", "transfer", "demotion"))
-    post = rng.choice(data.ASN_JABATAN)
+    post = rng.choice(people.ASN_JABATAN)
     b.emit(
         actor,
         b.working_hours(day),

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
-from registry.demo import data
+from registry.demo import data, people
 from registry.demo.dates import add_days, timestamp, workday
 from registry.demo.offices import Region
 from registry.demo.signers import Actor, Builder, Event
@@ -188,7 +188,7 @@ def enrol_asn(b: Builder, regions: list[Region], template: bytes) -> None:
                 f"asn/{count:04d}",
                 "asn",
                 name,
-                rng.choice(data.ASN_JABATAN),
+                rng.choice(people.ASN_JABATAN),
                 region.instansi,
                 region.province_at(days[0][1]),
                 None,

@@ -21,7 +21,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from registry.demo import data
+from registry.demo import people
 from registry.demo.dates import GO_LIVE, add_days, timestamp
 from registry.records.personal import commit_nip
 from registry.signing.cose import CoseSigner
@@ -216,14 +216,14 @@ class Builder:
     def person(self, female_share: float = 0.15, titled: bool = True) -> str:
         rng = self.rng
         female = rng.random() < female_share
-        first = rng.choice(data.FEMALE_NAMES if female else data.MALE_NAMES)
-        name = f"{first} {rng.choice(data.FAMILY_NAMES)}"
+        first = rng.choice(people.FEMALE_NAMES if female else people.MALE_NAMES)
+        name = f"{first} {rng.choice(people.FAMILY_NAMES)}"
         if not titled:
             return name
-        prefix = rng.choice(data.HONORIFIC_PREFIXES)
+        prefix = rng.choice(people.HONORIFIC_PREFIXES)
         if female:
             prefix = prefix.replace("H.", "Hj.")
-        suffix = rng.choice(data.ACADEMIC_SUFFIXES)
+        suffix = rng.choice(people.ACADEMIC_SUFFIXES)
         return f"{prefix} {name}".strip() + (f", {suffix}" if suffix else "")
 
     def nip(self, born_from: int = 1965, born_to: int = 1996) -> str:
