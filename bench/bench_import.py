@@ -214,7 +214,7 @@ async def bench(args: argparse.Namespace, home: Path) -> None:
         )
         size_before = service.size
         phases = Phases(args.tracemalloc)
-        enrolled = service.directory.all()
+        enrolled = await service.directory.all()
 
         def validate() -> Any:
             table = read_table("rekomendasi.csv", data, "recommendation")

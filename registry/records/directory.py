@@ -23,6 +23,7 @@ decoded as the start derives it; the last :data:`LOADED_KEPT` are kept.
 from __future__ import annotations
 
 import bisect
+import heapq
 import struct
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -215,8 +216,20 @@ class KeyDirectory:
         yield from self._changed.values()
 
     def sorted_rows(self) -> bytes:
-        """Every compact row, sorted by kid, in one ``bytes`` (what a snapshot saves)."""
-        return b"".join(sorted(self.rows()))
+        """Every compact row, sorted by kid, in one ``bytes`` (what a snapshot saves): the
+        restored rows merged with those changed since, one row at a time (no list of them)."""
+        if self._base is not None:
+            return b"".join(sorted(self.rows()))
+        changed, rows, size = self._changed, self._sorted, ROW.size
+        kept = (
+            rows[at : at + size]
+            for at in range(0, len(rows), size)
+            if rows[at : at + KID] not in changed
+        )
+        merged = bytearray()
+        for row in heapq.merge(kept, sorted(changed.values())):
+            merged += row
+        return bytes(merged)
 
     def restore(self, rows: bytes, roles: list[str], instansi: list[str]) -> None:
         """Hold the sorted compact ``rows`` (as :meth:`sorted_rows` gave them) and the codes

@@ -172,3 +172,18 @@ def test_an_overlay_keeps_what_it_read_whatever_the_root_drops_meanwhile() -> No
     asyncio.run(held.all())  # another read fills the root's kept records
     assert key(0).kid not in held._loaded
     assert batch.get(key(0).kid) == key(0)
+
+
+@given(key_lists, key_lists)
+def test_rows_changed_since_the_restore_are_merged_in_kid_order(
+    first: list[SignerKeyRecord], then: list[SignerKeyRecord]
+) -> None:
+    held = restored(first)
+    for key_ in then:
+        held.apply(key_)
+    rows = held.sorted_rows()
+    kids = [rows[at : at + 32] for at in range(0, len(rows), directory.ROW.size)]
+    assert kids == sorted({k.kid for k in first} | {k.kid for k in then})
+    again = KeyDirectory()
+    again.restore(rows, held.roles.names, held.instansi.names)
+    assert [again.facts(kid) for kid in kids] == [held.facts(kid) for kid in kids]
