@@ -443,6 +443,16 @@ class Registrar:
             for item in kept + [i for i, _ in old_indexes]:
                 item.future.cancel()
             return
+        if atomic and old_indexes:
+            # The entries the group finds in the log are checked before any of it is
+            # appended: one edited in the database fails the group, and nothing is written.
+            for item, idx in old_indexes:
+                await self._resolve_existing(item, idx, reads)
+            if any(item.future.exception() is not None for item, _ in old_indexes):
+                for item in [i for i, _, _ in admitted] + [i for i, _ in duplicates]:
+                    item.future.cancel()
+                return
+            old_indexes = []
         if admitted:
             appended = self._append(admitted, now, epoch)
             if appended is not None:

@@ -7,16 +7,19 @@ from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 import pytest
+from sqlalchemy import update
 
 from registry.config import Settings
-from registry.records.errors import BatchRefused, Unavailable
+from registry.records.errors import BatchRefused, TamperedEntry, Unavailable
 from registry.records.operator import OperatorKeys, create_keys
 from registry.records.service import RegistryService
 from registry.signing.cose import CoseSigner
 from registry.store.repository import Store
+from registry.store.tables import ENTRIES
 from registry.verify.receipt import verify_receipt
 from tests.api.helpers import NOW_S, enrolment, pact
 from tests.factories import cited_statements, fixed_key
+from tests.records.test_tampering import edit_async
 
 T = TypeVar("T")
 
@@ -278,5 +281,31 @@ def test_a_group_admitted_on_a_write_that_fails_is_not_written_at_all(
         results = await service.register_atomic(first) + await service.register_atomic(second)
         assert [r.index for r in results] == list(range(1, 1 + len(first) + len(second)))
         assert not any(r.existed for r in results)
+
+    run(settings, operator, scenario)
+
+
+def test_a_group_citing_an_entry_edited_in_the_database_writes_nothing(
+    settings: Settings, operator: OperatorKeys
+) -> None:
+    """A group holding a statement already in the log, whose row was edited in the database
+    since: the group fails with the tamper evidence, and its new statements are not written
+    (they used to be, while the caller heard the group had failed)."""
+    ppk, statements = _group(operator, 2)
+    new = ppk.sign_statement(pact(place="Kota Baru"), "ppk", NOW_S)
+
+    async def scenario(service: RegistryService) -> None:
+        first = await service.register_atomic(statements)
+        edited = first[-1].index
+        await edit_async(
+            settings,
+            update(ENTRIES).where(ENTRIES.c.idx == edited).values(statement=b"edited"),
+        )
+        size = service.size
+        with pytest.raises(TamperedEntry) as tampered:
+            await service.register_atomic([statements[-1], new])
+        assert tampered.value.index == edited
+        assert service.size == size
+        assert await service.store.size() == size
 
     run(settings, operator, scenario)
