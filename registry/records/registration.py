@@ -437,22 +437,10 @@ class Registrar:
                 keys.apply(change)
             entries.admitted(idx, statement, admission)
             admitted.append((item, statement, admission))
-        if atomic and len(admitted) + len(old_indexes) + len(duplicates) < len(batch):
-            # one refused: none of the group is written
-            kept = [i for i, _, _ in admitted] + [i for i, _ in duplicates]
-            for item in kept + [i for i, _ in old_indexes]:
-                item.future.cancel()
-            return
-        if atomic and old_indexes:
-            # The entries the group finds in the log are checked before any of it is
-            # appended: one edited in the database fails the group, and nothing is written.
-            for item, idx in old_indexes:
-                await self._resolve_existing(item, idx, reads)
-            if any(item.future.exception() is not None for item, _ in old_indexes):
-                for item in [i for i, _, _ in admitted] + [i for i, _ in duplicates]:
-                    item.future.cancel()
+        if atomic:
+            if not await self._group_stands(batch, admitted, old_indexes, duplicates, reads):
                 return
-            old_indexes = []
+            old_indexes = []  # answered
         if admitted:
             appended = self._append(admitted, now, epoch)
             if appended is not None:
@@ -461,6 +449,31 @@ class Registrar:
             await self._resolve_existing(item, idx, reads)
         for item, original in duplicates:
             _follow(item, original)
+
+    async def _group_stands(
+        self,
+        group: list[_Pending],
+        admitted: list[tuple[_Pending, Statement, Admission]],
+        old_indexes: list[tuple[_Pending, int]],
+        duplicates: list[tuple[_Pending, _Pending]],
+        reads: VerifiedEntries,
+    ) -> bool:
+        """Whether an atomic group is written: not if one of it was refused, nor if an entry
+        it finds in the log fails its check (edited in the database); then none of it is,
+        and the callers of the rest are cancelled.  The entries it finds are answered here,
+        before any of the group is appended."""
+        kept = [i for i, _, _ in admitted] + [i for i, _ in duplicates]
+        if len(admitted) + len(old_indexes) + len(duplicates) < len(group):
+            for item in kept + [i for i, _ in old_indexes]:
+                item.future.cancel()
+            return False
+        for item, idx in old_indexes:
+            await self._resolve_existing(item, idx, reads)
+        if any(item.future.exception() is not None for item, _ in old_indexes):
+            for item in kept:
+                item.future.cancel()
+            return False
+        return True
 
     def _admit(
         self,
