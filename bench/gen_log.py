@@ -42,6 +42,7 @@ import datetime as dt
 import functools
 import hashlib
 import multiprocessing
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -275,8 +276,38 @@ _WORKER: dict[str, CoseSigner] = {}
 
 
 def _start_worker(data_dir: Path) -> None:
-    """A signing worker opens the operator's key once (as the registry does)."""
+    """A signing worker opens the operator's key once (as the registry does).  It ignores
+    SIGINT: a Ctrl-C reaches every process of the terminal's group, and it is the main
+    process that stops (:class:`Stop`), after the chunk it registers."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER["admin"] = open_keys(data_dir, PASSPHRASE, ORIGIN).admin
+
+
+class Interrupted(Exception):
+    """The growth stopped at a SIGINT, its log whole (every chunk is registered atomically)."""
+
+
+class Stop:
+    """While in use, SIGINT asks :func:`grow` to stop after the chunk being registered.
+
+    The registry's chunk is one transaction, so stopping between two leaves a
+    valid log that growing again goes on from; a KeyboardInterrupt raised
+    inside the pool's wait or the event loop was swallowed there instead.
+    """
+
+    def __init__(self) -> None:
+        self.asked = False
+        self._previous: Any = None
+
+    def __call__(self, _signum: int, _frame: Any) -> None:
+        self.asked = True
+
+    def __enter__(self) -> Stop:
+        self._previous = signal.signal(signal.SIGINT, self)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        signal.signal(signal.SIGINT, self._previous)
 
 
 def _signed_cycle(job: tuple[int, int]) -> list[bytes]:
@@ -336,9 +367,12 @@ async def grow(growth: Growth) -> None:
         # every cycle is admitted whole (100 entries), so each one's first index is known ahead
         jobs = [(number + k, service.size + k * CYCLE) for k in range(cycles)]
         context = multiprocessing.get_context("fork")
-        with context.Pool(workers, _start_worker, (settings.data_dir,)) as pool:
+        with Stop() as stop, context.Pool(workers, _start_worker, (settings.data_dir,)) as pool:
             pending: list[bytes] = []
             for k, statements in enumerate(pool.imap(_signed_cycle, jobs, chunksize=4)):
+                if stop.asked:  # after the chunk registered last (what is signed since: dropped)
+                    print()
+                    raise Interrupted(f"interrupted: the log holds {service.size:,} entries")
                 pending.extend(statements)
                 if len(pending) >= CHUNK or k == len(jobs) - 1:
                     await service.register_atomic(pending)
@@ -422,6 +456,15 @@ def main() -> None:
         help="with --direct: verify one statement in N (the others are read; 1: every one)",
     )
     args = parser.parse_args()
+    try:
+        run_generate(args)
+    except Interrupted as stopped:
+        print(f"{stopped} (whole chunks; run again to go on)", file=sys.stderr)
+        sys.exit(130)
+
+
+def run_generate(args: argparse.Namespace) -> None:
+    """:func:`generate` as the command line asks."""
     asyncio.run(
         generate(
             args.home,

@@ -11,8 +11,13 @@ before that is simply sent again: registration is idempotent, and the rows
 it did write come back as ``existed``.
 
 The counts are kept as the lines come; the report is written from the file
-at the end, so neither needs the whole import in memory.  The state file is
-removed once every chunk is done and the report written.
+at the end, so neither needs the whole import in memory.  Resuming reads the
+file a line at a time too and keeps only which chunks are done (a bitmap)
+and the counts, so its memory does not grow with the rows recorded.  A torn
+last line (the run was killed while writing it) is dropped, and its chunk
+sent again; any other line that cannot be read stops the import with
+:class:`StateDamaged` rather than send again, silently, what it recorded.
+The state file is removed once every chunk is done and the report written.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +34,7 @@ from typing import IO, Any
 from registry.compliance.export import safe_cell
 from registry.i18n import Message, message
 from registry.records.bulk import RowError
-from registry.records.import_wire import errors_data
+from registry.records.import_wire import WireError, errors_data
 from registry.records.import_wire import errors_of as wire_errors_of
 
 SUFFIX = ".import-state"
@@ -51,7 +57,8 @@ class Tally:
     identities: int = 0
     first: int | None = None
     last: int | None = None
-    refused_rows: set[int] = field(default_factory=set)
+    refused: int = 0
+    """How many rows were refused (a row's errors all come in its chunk's line)."""
     shown: list[RowError] = field(default_factory=list)
     general: list[RowError] = field(default_factory=list)
 
@@ -66,13 +73,15 @@ class Tally:
             self.new += 1
             self.first = index if self.first is None else min(self.first, index)
             self.last = index if self.last is None else max(self.last, index)
+        refused: set[int] = set()  # this chunk's rows only
         for error in errors_of(chunk):
             if error.row == 0:
                 self.general.append(error)
                 continue
-            self.refused_rows.add(error.row)
+            refused.add(error.row)
             if len(self.shown) < SHOWN_ERRORS:
                 self.shown.append(error)
+        self.refused += len(refused)
 
 
 def error_data(error: RowError) -> list[Any]:
@@ -85,9 +94,55 @@ def errors_of(chunk: dict[str, Any]) -> list[RowError]:
     return wire_errors_of(chunk.get("errors", []))
 
 
+def _record(line: bytes) -> dict[str, Any] | None:
+    """A state file's line as JSON (None if it is not a JSON object)."""
+    try:
+        found = json.loads(line)
+    except ValueError:  # JSONDecodeError and UnicodeDecodeError
+        return None
+    return found if isinstance(found, dict) else None
+
+
 def _same_import(found: dict[str, Any], wanted: dict[str, Any]) -> bool:
     """Whether a state file's first line describes the import ``wanted`` (whenever it began)."""
     return all(found.get(k) == v for k, v in wanted.items() if k != "now")
+
+
+class StateDamaged(Exception):
+    """A line of a state file that cannot be read (not one torn by a kill): resuming
+    from it would send again, unreported, chunks it recorded."""
+
+    def __init__(self, path: Path, line: int) -> None:
+        self.message = Message("import.state-damaged", {"path": str(path), "line": line})
+        super().__init__(f"{path}: line {line} is not a chunk's record")
+
+
+class Chunks:
+    """A set of chunk numbers as a bitmap: a bit per chunk, whatever the rows recorded."""
+
+    def __init__(self) -> None:
+        self.bits = bytearray()
+        self._count = 0
+
+    def add(self, number: int) -> None:
+        """Mark chunk ``number`` (ValueError if negative)."""
+        if number < 0:
+            raise ValueError(f"chunk {number}")
+        byte, bit = divmod(number, 8)
+        if byte >= len(self.bits):
+            self.bits.extend(bytes(byte + 1 - len(self.bits)))
+        if not self.bits[byte] >> bit & 1:
+            self.bits[byte] |= 1 << bit
+            self._count += 1
+
+    def __contains__(self, number: object) -> bool:
+        if not isinstance(number, int) or number < 0:
+            return False
+        byte, bit = divmod(number, 8)
+        return byte < len(self.bits) and bool(self.bits[byte] >> bit & 1)
+
+    def __len__(self) -> int:
+        return self._count
 
 
 class ImportState:
@@ -96,48 +151,70 @@ class ImportState:
     def __init__(self, path: Path, describe: dict[str, Any]) -> None:
         self.path = path
         self.describe = describe
-        self.done: set[int] = set()
+        self.done = Chunks()
         self.tally = Tally()
         self.resumed_from = 0
         self._handle: IO[str] | None = None
 
     def open(self) -> None:
-        """Read what an earlier run of this import did, then open the file to add chunks."""
-        lines = list(self._lines()) if self.path.exists() else []
-        if lines and _same_import(lines[0], self.describe):
-            self.describe = lines[0]
-            for chunk in lines[1:]:
-                self.done.add(int(chunk["chunk"]))
-                self.tally.add(chunk)
-            self.resumed_from = len(self.done)
-            good = "".join(json.dumps(line) + "\n" for line in lines)
-            self.path.write_text(good, encoding="utf-8")  # a torn last line is dropped
-        else:
+        """Read what an earlier run of this import did (a line at a time, keeping the
+        chunks done and the counts), then open the file to add chunks.
+
+        Raises :class:`StateDamaged` for a line that cannot be read, other than a
+        torn last one (which is cut off: its chunk is sent again)."""
+        if not (self.path.exists() and self._resume()):
             self.path.write_text(json.dumps(self.describe) + "\n", encoding="utf-8")
         self._handle = self.path.open("a", encoding="utf-8")
 
-    def _lines(self) -> Iterator[dict[str, Any]]:
-        with self.path.open(encoding="utf-8") as handle:
-            for line in handle:
+    def _resume(self) -> bool:
+        """Count the chunks of the state file if it describes this import (False if not)."""
+        with self.path.open("rb") as handle:
+            first = handle.readline()
+            if not first.endswith(b"\n"):
+                return False  # killed while writing the description: nothing was sent
+            found = _record(first)
+            if found is None:
+                raise StateDamaged(self.path, 1)
+            if not _same_import(found, self.describe):
+                return False
+            good = handle.tell()
+            number = 1
+            while line := handle.readline():
+                number += 1
+                if not line.endswith(b"\n"):
+                    break  # torn by a kill while written: that chunk is sent again
+                chunk = _record(line)
                 try:
-                    yield json.loads(line)
-                except json.JSONDecodeError:
-                    return
+                    if chunk is None or int(chunk["chunk"]) in self.done:
+                        raise ValueError("not a chunk's line, or a chunk twice")
+                    self.tally.add(chunk)
+                    self.done.add(int(chunk["chunk"]))
+                except (ValueError, KeyError, TypeError, WireError) as exc:
+                    raise StateDamaged(self.path, number) from exc
+                good = handle.tell()
+        os.truncate(self.path, good)
+        self.describe = found
+        self.resumed_from = len(self.done)
+        return True
 
     def _chunks_in_order(self) -> Iterator[dict[str, Any]]:
         """The chunks' lines by chunk number (several register at once, and a resumed
         import sends the missing ones last), reading one line at a time."""
-        where: list[tuple[int, int]] = []
+        where = array("q")  # a chunk's line's offset, by chunk number (-1: none)
         with self.path.open("rb") as handle:
             handle.readline()  # the import's description
             while line := handle.readline():
                 try:
-                    where.append((int(json.loads(line)["chunk"]), handle.tell() - len(line)))
+                    number = int(json.loads(line)["chunk"])
                 except (ValueError, KeyError, TypeError):
                     break  # a torn last line
-            for _, offset in sorted(where):
-                handle.seek(offset)
-                yield json.loads(handle.readline())
+                if number >= len(where):
+                    where.extend([-1] * (number + 1 - len(where)))
+                where[number] = handle.tell() - len(line)
+            for offset in where:
+                if offset >= 0:
+                    handle.seek(offset)
+                    yield json.loads(handle.readline())
 
     def add(self, chunk: int, line: dict[str, Any]) -> None:
         """Record chunk ``chunk`` as done (on disk before the next chunk starts)."""
@@ -185,7 +262,7 @@ def summary(tally: Tally, lang: str) -> list[str]:
         parts.append(said)
     if tally.existed:
         parts.append(message("import.existed", lang, count=tally.existed))
-    bad = len(tally.refused_rows)
+    bad = tally.refused
     if bad and (tally.new or tally.existed):
         parts.append(message("import.refused-rows", lang, bad=bad, rows=tally.rows))
     elif bad:

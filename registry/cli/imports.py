@@ -42,7 +42,14 @@ from registry.cli.import_run import (
     refused_error,
     run_chunks,
 )
-from registry.cli.import_state import ImportState, Tally, refusal_error, state_path, summary
+from registry.cli.import_state import (
+    ImportState,
+    StateDamaged,
+    Tally,
+    refusal_error,
+    state_path,
+    summary,
+)
 from registry.cli.passphrase import passphrase_option, read_passphrase
 from registry.cli.words import CliError, fail, key_file_error, language, say, words
 from registry.config import ConfigError, Settings
@@ -299,7 +306,10 @@ def import_command(
     if restart or dry_run:
         path.unlink(missing_ok=True)
     state = ImportState(path, describe)
-    state.open()
+    try:
+        state.open()
+    except StateDamaged as exc:
+        raise CliError(exc.message) from exc
     if state.resumed_from:
         click.echo(say("import.resuming", chunks=state.resumed_from), err=True)
     job = ChunkJob(
@@ -322,7 +332,7 @@ def import_command(
         state.write_report(report, report_language or lang)
     _print(tally, dry_run, lang)
     state.finish()
-    if tally.refused_rows or tally.general:
+    if tally.refused or tally.general:
         sys.exit(1)
 
 
@@ -360,7 +370,7 @@ def _run(job: ChunkJob, state: ImportState, settings: Settings | None, server: s
 
 def _print(tally: Tally, dry_run: bool, lang: str) -> None:
     lines = summary(tally, lang)
-    if dry_run and not tally.refused_rows and not tally.general:
+    if dry_run and not tally.refused and not tally.general:
         lines = [message("import.dry-run", lang, rows=tally.rows), *lines[1:]]
     for line in lines:
         click.echo(line)
