@@ -171,7 +171,7 @@ def test_recent_entries_are_read_back_from_memory(
         for result, statement in zip(results, statements, strict=True):
             assert await service.statement(result.index) == statement
             assert await service.receipt(result.index) == result.receipt
-        service._recent.clear()
+        service.recent.clear()
         service.store.get_entry = real_get_entry  # type: ignore[method-assign]
         assert await service.statement(results[0].index) == statements[0]
         service.store.get_entry = no_query  # type: ignore[method-assign]
