@@ -336,17 +336,23 @@ class KeyDirectory:
         admin keys, which the transparency configuration lists on every page)."""
         self.pinned_roles = self.pinned_roles | set(roles)
         for role in roles:
-            await self.load(self.kids_of_role(role))
-            for kid in self.kids_of_role(role):
+            kids = self.kids_of_role(role)
+            await self.load(kids)
+            for kid in kids:
                 key = self._loaded.pop(kid, None)
                 if key is not None:
                     self._pinned[kid] = key
 
     def held_of_role(self, role: str) -> list[SignerKeyRecord]:
-        """Every key of a role :meth:`pin_roles` pinned, as it stands."""
-        if role not in self._root().pinned_roles:
+        """Every key of a role :meth:`pin_roles` pinned, as it stands: from the pinned records
+        (and those whose enrolment entry failed its check, for which :meth:`get` raises),
+        without a pass over every row (an anonymous GET of the transparency configuration)."""
+        root = self._root()
+        if role not in root.pinned_roles:
             raise KeyNotLoaded(f"the keys of {role} are not pinned")
-        return [key for key in map(self.get, self.kids_of_role(role)) if key is not None]
+        kids = [kid for kid, key in root._pinned.items() if key.role == role]
+        kids += [kid for kid in root.refused if (facts := self.facts(kid)) and facts.role == role]
+        return [key for key in map(self.get, kids) if key is not None]
 
     def _keep(self, key: SignerKeyRecord) -> None:
         if key.role in self.pinned_roles:
