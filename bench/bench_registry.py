@@ -400,7 +400,7 @@ class Bench:
             yield f"sqlite+aiosqlite:///{self.workdir / f'{name}.sqlite3'}"
             return
         self.schemas += 1
-        schema = f"bench_registry_{os.getpid()}_{self.schemas}"
+        schema = f"{self.args.schema_prefix}bench_registry_{os.getpid()}_{self.schemas}"
         asyncio.run(_postgres(self.args.postgres_url, f'CREATE SCHEMA "{schema}"'))
         try:
             yield f"{self.args.postgres_url}?search_path={schema}"
@@ -511,6 +511,11 @@ def main() -> None:
     )
     parser.add_argument(
         "--postgres-url", default="postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+    )
+    parser.add_argument(
+        "--schema-prefix",
+        default="",
+        help="put before each PostgreSQL schema's name (runs sharing a database keep apart)",
     )
     parser.add_argument("--port", type=int, default=18_700, help="servers listen above this")
     parser.add_argument("--workdir", type=Path, help="keep files here (default: a temp dir)")

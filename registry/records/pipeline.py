@@ -6,9 +6,19 @@ cycle.  Here a batch appended to the in-memory tree is handed to
 :class:`WritePipeline`, which writes batches strictly one after the other, in
 log order, while the sequencer goes on admitting the next batch on top of the
 unwritten ones.  Nothing changes for a caller: its receipt is still sent only
-after its own batch's transaction committed.
+after its own batch's transaction committed and its checkpoint was pinned.
 
-If a write fails, the tree is cut back to where that batch began and every
+One writer takes every batch waiting when it is free and writes them as one
+*group*: one transaction holding each batch's entries and signed checkpoint
+(so one wait on the disk), then one pin of the group's last checkpoint, which
+covers the batches before it (the pin says the log is at least that; it is
+never ahead of the database).  So the sequencer may admit a batch as soon as
+statements arrive, instead of holding them until the batch before is written,
+and a statement waits for at most the write in progress and its own.  Atomic
+batches (a bulk import's chunk) are written alone, as before: a chunk's write
+fails or stands by itself.
+
+If a write fails, the tree is cut back to where that group began and every
 batch appended after it is void (its callers are told to send again): the
 epoch counter says which batches were admitted on top of a failure.  The
 registrar checks the epoch again, with no await in between, just before it
@@ -43,69 +53,114 @@ class AppendedBatch:
     revocations: list[RevokedEntryRecord]
     admitted: list[Any] = field(repr=False)
     """The registrar's (pending item, statement, admission) triples, in log order."""
+    atomic: bool = False
+    """A bulk import's chunk: written in a transaction of its own."""
+
+
+Store = Callable[[list[AppendedBatch]], Awaitable[None]]
+"""Writes a group of batches in one transaction (raises: none of them is written)."""
+Finish = Callable[[list[AppendedBatch]], Awaitable[None]]
+"""Once a group is written: pins its last checkpoint, makes it current, answers its callers."""
+Fail = Callable[[AppendedBatch, BaseException], None]
+"""Answers the callers of a batch that was not written."""
 
 
 class WritePipeline:
-    """Writes appended batches one at a time, in order; a failure voids those after it."""
+    """Writes appended batches in groups, in order; a failure voids those after it."""
 
-    def __init__(self, state: LogState) -> None:
+    def __init__(self, state: LogState, store: Store, finish: Finish, fail: Fail) -> None:
         self.state = state
         self.epoch = 0
+        self._store, self._finish, self._fail = store, finish, fail
         self.unwritten: list[AppendedBatch] = []
-        self._writing: list[asyncio.Task[None]] = []
-        """The writing tasks not yet done, in log order."""
+        """Batches appended and not yet written (or failed), in log order."""
+        self._waiting: list[AppendedBatch] = []
+        """Those of them the writer has not taken yet."""
+        self._writer: asyncio.Task[None] | None = None
+        self._changed = asyncio.Event()
+        """Set whenever a batch leaves :attr:`unwritten` or :attr:`_waiting`."""
 
-    def submit(
-        self,
-        batch: AppendedBatch,
-        write: Callable[[AppendedBatch], Awaitable[None]],
-        fail: Callable[[AppendedBatch, BaseException], None],
-    ) -> asyncio.Task[None]:
-        """Write ``batch`` after every batch submitted before it; returns the writing task.
-
-        ``write`` stores the batch and answers its callers; ``fail`` answers
-        them when it or an earlier batch could not be written.
-        """
-        previous = self._writing[-1] if self._writing else None
+    def submit(self, batch: AppendedBatch) -> None:
+        """Write ``batch`` after every batch submitted before it."""
         self.unwritten.append(batch)
+        self._waiting.append(batch)
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_all(), name="registry-batch-write")
 
-        async def run() -> None:
+    async def _write_all(self) -> None:
+        while self._waiting:
+            group = _next_group(self._waiting)
+            del self._waiting[: len(group)]
+            self._changed.set()
             try:
-                if previous is not None:
-                    await asyncio.wait([previous])
-                if batch.epoch != self.epoch:
-                    raise Unavailable(Message("unavailable.earlier-batch-not-this"), retry_after=1)
-                try:
-                    await write(batch)
-                except BaseException:
-                    self.epoch += 1
-                    self.state.rollback(batch.old_size)
-                    raise
-            except BaseException as exc:
-                if not isinstance(exc, Unavailable | asyncio.CancelledError):
-                    log.exception("writing a batch of %d failed", len(batch.records))
-                fail(batch, exc)
-                if isinstance(exc, asyncio.CancelledError):
-                    raise
+                await self._write(group)
             finally:
-                self.unwritten.remove(batch)
+                for batch in group:
+                    self.unwritten.remove(batch)
+                self._changed.set()
 
-        task = asyncio.create_task(run(), name="registry-batch-write")
-        self._writing.append(task)
-        task.add_done_callback(self._writing.remove)
-        return task
+    async def _write(self, taken: list[AppendedBatch]) -> None:
+        # Those admitted on top of a batch that failed are void (they come first: a batch
+        # admitted after the failure is appended where the tree was cut back to).
+        group = [b for b in taken if b.epoch == self.epoch]
+        for batch in (b for b in taken if b.epoch != self.epoch):
+            self._fail(
+                batch, Unavailable(Message("unavailable.earlier-batch-not-this"), retry_after=1)
+            )
+        if not group:
+            return
+        try:
+            try:
+                await self._store(group)
+            except BaseException:
+                self.epoch += 1
+                self.state.rollback(group[0].old_size)
+                raise
+            await self._finish(group)
+        except BaseException as exc:
+            if not isinstance(exc, Unavailable | asyncio.CancelledError):
+                log.exception("writing %d batches failed", len(group))
+            for batch in group:
+                self._fail(batch, exc)
+            if isinstance(exc, asyncio.CancelledError):
+                raise
 
     async def wait_for_room(self, unwritten: int) -> None:
         """Wait until at most ``unwritten`` batches are still to be written.
 
-        The sequencer appends the next batch only while one is being written:
-        what arrives meanwhile gathers into one batch instead of many small
-        ones, each with its own transaction and signatures.
+        A bulk import's next chunk is admitted only while the one before is
+        written: its chunks are large, and a failure voids those on top.
         """
-        while len(self._writing) > unwritten:
-            await asyncio.wait([self._writing[0]])
+        while len(self.unwritten) > unwritten:
+            await self._wait_change()
+
+    async def wait_to_append(self, waiting: int) -> None:
+        """Wait until fewer than ``waiting`` batches wait for the writer (not yet taken).
+
+        What arrives meanwhile gathers into one batch instead of many small
+        ones, each with its own signed checkpoint.
+        """
+        while len(self._waiting) >= waiting:
+            await self._wait_change()
+
+    async def _wait_change(self) -> None:
+        self._changed.clear()
+        await self._changed.wait()
 
     async def drain(self) -> None:
         """Wait until every submitted batch is written or failed."""
-        while self._writing:
-            await asyncio.wait([self._writing[-1]])
+        while self._writer is not None and not self._writer.done():
+            await asyncio.wait([self._writer])
+
+
+def _next_group(waiting: list[AppendedBatch]) -> list[AppendedBatch]:
+    """The batches the writer takes together: an atomic one alone, else every non-atomic
+    batch up to the next atomic one."""
+    if waiting[0].atomic:
+        return waiting[:1]
+    group = []
+    for batch in waiting:
+        if batch.atomic:
+            break
+        group.append(batch)
+    return group

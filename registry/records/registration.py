@@ -17,7 +17,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from registry.i18n import Message
 from registry.log.state import LogState
@@ -55,8 +55,23 @@ from registry.verify.statement import (
 
 log = logging.getLogger(__name__)
 
+WAITING_BATCHES = 8
+"""Batches appended while the writer is busy before the sequencer holds what arrives (it
+then gathers into one): each has its own signed checkpoint, and the writer takes them all
+in one transaction when it is free (``pipeline.py``)."""
+
 REFERENCE_FIELDS = ("entry", "recommendation", "report", "recommendations", "enrolment")
 """Payload fields that name earlier entries, looked up before a batch is admitted."""
+
+
+class Pin(Protocol):
+    """Pins a committed checkpoint outside the database (``startup.Pinning``)."""
+
+    def write(self, checkpoint: CheckpointRecord) -> bool:
+        """Pin it, in the calling thread; whether it was written.  Never raises."""
+
+    def written(self, checkpoint: CheckpointRecord) -> None:
+        """Record that it is pinned (on the event loop)."""
 
 
 @dataclass(frozen=True)
@@ -140,16 +155,16 @@ class Registrar:
         self._task: asyncio.Task[None] | None = None
         self._answering: set[asyncio.Task[None]] = set()
         """Groups written (or being written) whose callers are still to be answered."""
-        self.pipeline = WritePipeline(state)
+        self.pipeline = WritePipeline(state, self._store, self._finish, _fail)
         self.seen = SeenStatements()
         self.seen_sealer: Sealer | None = None
         """Seals the snapshot of :attr:`seen` (``registry.records.saved_state``), if kept."""
         self.cited = CitedEntries()
         """The elections and templates, read once then kept (``registry.records.cited``)."""
         self.on_commit: list[Callable[[list[EntryRecord]], None]] = [self.cited.committed]
-        self.pin: Callable[[CheckpointRecord], Awaitable[None]] | None = None
+        self.pin: Pin | None = None
         """Keeps each committed checkpoint outside the database before anyone sees it
-        (``registry.records.startup.Pinning``); must not raise."""
+        (``registry.records.startup.Pinning``)."""
 
     async def start(self) -> None:
         """Start the sequencing task (once the log in memory is the log on disk)."""
@@ -237,7 +252,7 @@ class Registrar:
                 continue
             batch = [first]
             group: _Group | None = None
-            await self.pipeline.wait_for_room(1)
+            await self.pipeline.wait_to_append(WAITING_BATCHES)
             if self._queue.empty() and self.batch_wait > 0:
                 await asyncio.sleep(self.batch_wait)
             while len(batch) < self.batch_max and not self._queue.empty():
@@ -442,9 +457,9 @@ class Registrar:
                 return
             old_indexes = []  # answered
         if admitted:
-            appended = self._append(admitted, now, epoch)
+            appended = self._append(admitted, now, epoch, atomic)
             if appended is not None:
-                self.pipeline.submit(appended, self._write, _fail)
+                self.pipeline.submit(appended)
         for item, idx in old_indexes:
             await self._resolve_existing(item, idx, reads)
         for item, original in duplicates:
@@ -494,7 +509,11 @@ class Registrar:
         return admission, record.public_key if isinstance(record, LogKeyRotation) else log_key
 
     def _append(
-        self, admitted: list[tuple[_Pending, Statement, Admission]], now: int, epoch: int
+        self,
+        admitted: list[tuple[_Pending, Statement, Admission]],
+        now: int,
+        epoch: int,
+        atomic: bool,
     ) -> AppendedBatch | None:
         """Append the admitted statements to the tree and make their records and receipts.
 
@@ -522,29 +541,51 @@ class Registrar:
             self.state.rollback(old_size)
             raise
         return AppendedBatch(
-            epoch, old_size, checkpoint, records, key_changes, revocations, admitted
+            epoch, old_size, checkpoint, records, key_changes, revocations, admitted, atomic
         )
 
-    async def _write(self, batch: AppendedBatch) -> None:
-        """Store an appended batch in one transaction, then answer its callers."""
-        await self.store.append_batch(
-            batch.records,
-            batch.checkpoint,
-            key_changes=batch.key_changes,
-            revocations=batch.revocations,
-        )
-        if self.pin is not None:
-            await self.pin(batch.checkpoint)
-        self.state.commit(batch.checkpoint)
-        for change in batch.key_changes:
-            self.directory.apply(change)
-        for revocation in batch.revocations:
-            self.revoked.add(revocation)
-        for hook in self.on_commit:
-            hook(batch.records)
-        for (item, _, _), record in zip(batch.admitted, batch.records, strict=True):
-            if not item.future.done():
-                item.future.set_result(Registered(record.idx, record.receipt, existed=False))
+    async def _store(self, group: list[AppendedBatch]) -> None:
+        """Store a group of appended batches in one transaction, then pin its last
+        checkpoint (which covers the others) in the thread that wrote it."""
+        checkpoint, pin, pinned = group[-1].checkpoint, self.pin, []
+
+        def pin_it() -> None:
+            if pin is not None and pin.write(checkpoint):
+                pinned.append(checkpoint)
+
+        then = None if pin is None else pin_it
+
+        if len(group) == 1:
+            batch = group[0]
+            await self.store.append_batch(
+                batch.records,
+                batch.checkpoint,
+                key_changes=batch.key_changes,
+                revocations=batch.revocations,
+                then=then,
+            )
+        else:
+            await self.store.append_batches(
+                [(b.records, b.checkpoint, b.key_changes, b.revocations) for b in group],
+                then=then,
+            )
+        if pin is not None and pinned:
+            pin.written(checkpoint)
+
+    async def _finish(self, group: list[AppendedBatch]) -> None:
+        """Once a group is stored and pinned: make each batch current in order and answer
+        its callers."""
+        for batch in group:
+            self.state.commit(batch.checkpoint)
+            for change in batch.key_changes:
+                self.directory.apply(change)
+            for revocation in batch.revocations:
+                self.revoked.add(revocation)
+            for hook in self.on_commit:
+                hook(batch.records)
+            for (item, _, _), record in zip(batch.admitted, batch.records, strict=True):
+                if not item.future.done():
+                    item.future.set_result(Registered(record.idx, record.receipt, existed=False))
 
     async def _resolve_existing(self, item: _Pending, idx: int, reads: VerifiedEntries) -> None:
         """Answer ``item`` with entry ``idx``, which has its signed content, once checked."""

@@ -191,7 +191,7 @@ class RegistryService:
             await cluster.catch_up(self)
             if self.pinning is not None:
                 await self.reads.tiles.ensure(self.pinning.take_over)
-                self.registrar.pin = self.pinning.committed
+                self.registrar.pin = self.pinning
             await self.registrar.start()
         except BaseException:
             self.registrar.pin = None
@@ -241,8 +241,6 @@ class RegistryService:
             await saved_state.save_at_stop(
                 self.store, self.state, self.registrar.seen_sealer, tables, self.registrar.seen
             )
-        if self.pinning is not None:
-            self.pinning.close()
         if self.is_sequencer:  # the next start reads only the leaf hashes after it
             sealer = self.keys.log.sealer(tree_snapshot.PURPOSE)
             await tree_snapshot.save_if_behind(

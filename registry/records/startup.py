@@ -20,10 +20,8 @@ tables the database keeps beside them.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, replace
 
@@ -249,7 +247,6 @@ class Pinning:
     def __init__(self, pin: CheckpointPin, state: LogState) -> None:
         self.pin = pin
         self.state = state
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="registry-pin")
 
     def take_over(self) -> None:
         """Check the caught-up log against the pin and pin its latest checkpoint.
@@ -267,25 +264,25 @@ class Pinning:
             pinned = Checkpoint(self.state.origin, latest.size, latest.root)
         self.state.pinned = pinned
 
-    async def committed(self, checkpoint: CheckpointRecord) -> None:
-        """Pin ``checkpoint``, whose batch is committed (called before anyone sees it).
+    def write(self, checkpoint: CheckpointRecord) -> bool:
+        """Pin ``checkpoint``, whose batch is committed, before anyone sees it; whether it
+        was written.  Run in the thread that committed the batch (``Store.append_batch``'s
+        ``then``); call :meth:`written` after, on the event loop.
 
         Never raises: the batch is on disk whatever happens here.  If the file
         cannot be written the error is logged and the pin stays behind (it
         then guards less, never wrongly).
         """
         try:
-            await asyncio.get_running_loop().run_in_executor(
-                self._thread, self.pin.write, checkpoint.note
-            )
+            self.pin.write(checkpoint.note)
         except Exception:
             log.exception("could not pin checkpoint %d in %s", checkpoint.size, self.pin.path)
-            return
-        self.state.pinned = Checkpoint(self.state.origin, checkpoint.size, checkpoint.root)
+            return False
+        return True
 
-    def close(self) -> None:
-        """Stop the pinning thread (after the last batch was written)."""
-        self._thread.shutdown()
+    def written(self, checkpoint: CheckpointRecord) -> None:
+        """Record that ``checkpoint`` is pinned (:meth:`write` said so)."""
+        self.state.pinned = Checkpoint(self.state.origin, checkpoint.size, checkpoint.root)
 
 
 class RegistryRunning(Exception):

@@ -35,13 +35,16 @@ class GatedWrites:
 
     def __init__(self, service: RegistryService) -> None:
         self._write = service.store.append_batch
+        self._write_several = service.store.append_batches
         self.gate = asyncio.Event()
         self.gate.set()
         self.started = asyncio.Event()
         self.fail_next = False
         self.written: list[list[int]] = []
+        """The entry indexes of each transaction (several batches' in one, in order)."""
         self.processed = 0
         service.store.append_batch = self  # type: ignore[method-assign]
+        service.store.append_batches = self.several  # type: ignore[method-assign]
         registrar = service.registrar
         process = registrar._process
 
@@ -63,6 +66,12 @@ class GatedWrites:
             raise OSError("disk unplugged")
         await self._write(records, checkpoint, **kwargs)
         self.written.append([r.idx for r in records])
+
+    async def several(self, batches: Sequence[Any], **kwargs: Any) -> None:
+        self.started.set()
+        await self.gate.wait()
+        await self._write_several(batches, **kwargs)
+        self.written.append([r.idx for records, *_ in batches for r in records])
 
     def hold(self) -> None:
         self.gate.clear()
@@ -215,6 +224,51 @@ def test_a_failed_write_voids_the_batch_admitted_on_top_of_it(tmp_path: Path) ->
             assert await service.store.leaf_hashes() == b"".join(
                 service.state.tree.node(0, i) for i in range(size + 2)
             )
+        finally:
+            await service.close()
+
+    asyncio.run(scenario())
+
+
+def test_batches_admitted_during_a_write_are_written_together_and_pinned_once(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        service, admin = await _service(tmp_path)
+        try:
+            ppk = await _enrol(service, admin, "ppk-bersama")
+            writes = GatedWrites(service)
+            pins: list[int] = []
+            assert service.registrar.pin is not None
+            pin_write = service.registrar.pin.write
+
+            def counted(checkpoint: CheckpointRecord) -> bool:
+                pins.append(checkpoint.size)
+                return pin_write(checkpoint)
+
+            service.registrar.pin.write = counted  # type: ignore[method-assign]
+            writes.hold()
+            first = asyncio.ensure_future(service.register(_pact(ppk, "Bekasi")))
+            await writes.started.wait()
+            # two batches, each admitted (and its checkpoint signed) while the first is held
+            second = asyncio.ensure_future(service.register(_pact(ppk, "Bogor")))
+            await until(lambda: writes.processed == 2, "the second admitted")
+            third = asyncio.ensure_future(service.register(_pact(ppk, "Depok")))
+            await until(lambda: writes.processed == 3, "the third admitted")
+            assert not second.done()
+            assert not third.done()
+            writes.open()
+            one, two, three = await first, await second, await third
+            assert writes.written == [[one.index], [two.index, three.index]]  # one transaction
+            assert pins == [one.index + 1, three.index + 1]  # the last covers the one before
+            assert service.state.pinned is not None
+            assert service.state.pinned.size == service.size == three.index + 1
+            keys = {service.keys.log.kid: service.keys.log.public_key}
+            for result, place in ((two, "Bogor"), (three, "Depok")):
+                # each receipt is over its own batch's checkpoint, both now in the database
+                assert verify_receipt(result.receipt, keys, _pact(ppk, place)).ok
+            assert await service.store.checkpoint_at(two.index + 1) is not None
+            assert await service.store.checkpoint_at(three.index + 1) is not None
         finally:
             await service.close()
 

@@ -233,3 +233,41 @@ async def test_receipt_is_stored_with_its_entry(store: Store) -> None:
     fetched = await store.get_entry(0)
     assert fetched is not None
     assert fetched.receipt == record.receipt
+
+
+async def test_several_batches_in_one_transaction_each_with_its_checkpoint(store: Store) -> None:
+    await store.append_batch(entries(0, 2), checkpoint(2))
+    called: list[int] = []
+    await store.append_batches(
+        [
+            (entries(2, 4), checkpoint(4), [], []),
+            (entries(4, 5), checkpoint(5), [signer_key("Dedi Supandi", enrolment_idx=4)], []),
+        ],
+        then=lambda: called.append(1),
+    )
+    assert called == [1]  # once, after the commit
+    assert await store.size() == 5
+    assert await store.checkpoint_at(4) == checkpoint(4)
+    assert await store.latest_checkpoint() == checkpoint(5)
+    assert await store.get_entries(2, 5) == entries(2, 5)
+
+
+async def test_a_refused_batch_among_several_leaves_none_of_them_written(store: Store) -> None:
+    await store.append_batch(entries(0, 2), checkpoint(2))
+    called: list[int] = []
+    duplicate = [entry(3), entry(4, statement=entry(1).statement)]
+    with pytest.raises(DuplicateStatement, match="already registered as entry 1"):
+        await store.append_batches(
+            [(entries(2, 3), checkpoint(3), [], []), (duplicate, checkpoint(5), [], [])],
+            then=lambda: called.append(1),
+        )
+    assert called == []  # nothing committed: nothing pinned
+    await assert_untouched(store, 2)
+
+
+async def test_several_batches_must_follow_each_other(store: Store) -> None:
+    with pytest.raises(NotContiguous):
+        await store.append_batches(
+            [(entries(0, 2), checkpoint(2), [], []), (entries(3, 4), checkpoint(4), [], [])]
+        )
+    await assert_untouched(store, 0)
