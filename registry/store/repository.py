@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select, text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -32,7 +32,7 @@ from registry.store._batch import (
     check_shape,
     explain_refusal,
     log_size,
-    write_batch,
+    write_batches,
 )
 from registry.store._complaints import ComplaintsMixin
 from registry.store._cosignatures import CosignaturesMixin
@@ -62,11 +62,6 @@ from registry.store.tables import CHECKPOINTS, ENTRIES, REVOKED_ENTRIES
 
 # The sequencer's advisory lock key is a hash of this and the schema's name.
 SEQUENCER_LOCK_PREFIX = "registry/sequencer:"
-
-
-def _write_batches(connection: Connection, batches: list[Batch]) -> None:
-    for batch in batches:
-        write_batch(connection, batch)
 
 
 class Store(
@@ -193,7 +188,7 @@ class Store(
                 )
                 return
             async with self._engine.begin() as connection:
-                await connection.run_sync(_write_batches, batches)
+                await connection.run_sync(write_batches, batches)
         except IntegrityError as exc:
             error = None
             async with self._engine.connect() as connection:
@@ -210,7 +205,7 @@ class Store(
     def _write_in_thread(self, batches: list[Batch], then: Callable[[], None] | None) -> None:
         assert self._batch_writer is not None
         with self._batch_writer.begin() as connection:
-            _write_batches(connection, batches)
+            write_batches(connection, batches)
         if then is not None:
             then()
 
