@@ -151,13 +151,15 @@ async def write_chunk(
     checkpoint = state.append(leaves, now)
     try:
         records, key_changes, revocations = batch_rows(state, chunk, leaves, checkpoint, now)
-        await store.append_batch(records, checkpoint, key_changes, revocations)
+        pinned: list[bool] = []
+        then = None if pinning is None else (lambda: pinned.append(pinning.write(checkpoint)))
+        await store.append_batch(records, checkpoint, key_changes, revocations, then=then)
     except BaseException:
         state.rollback(checkpoint.size - len(chunk))
         raise
     state.commit(checkpoint)
-    if pinning is not None:
-        await pinning.committed(checkpoint)
+    if pinning is not None and all(pinned):
+        pinning.written(checkpoint)  # pinned in the thread that committed, as the registrar does
     return checkpoint.size
 
 
@@ -249,14 +251,10 @@ async def _grow_direct(growth: Growth, verify_every: int, pace: Pace) -> float:
                 pinning.take_over()
             took = time.perf_counter() - started
             print(f"log of {state.size:,} loaded and checked in {took:.1f} s", flush=True)
-            try:
-                signing = (workers, verify_every)
-                return await _grow(
-                    store, state, pinning, settings, first, entries, signing, now_ms, pace
-                )
-            finally:
-                if pinning is not None:
-                    pinning.close()
+            signing = (workers, verify_every)
+            return await _grow(
+                store, state, pinning, settings, first, entries, signing, now_ms, pace
+            )
     finally:
         await store.close()
 
