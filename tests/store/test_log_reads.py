@@ -38,9 +38,9 @@ async def test_sqlite_batches_are_written_from_one_writer_thread(
     threads: set[str] = set()
     write = store._write_in_thread
 
-    def spy(batch: object) -> None:
+    def spy(batches: object, then: object) -> None:
         threads.add(threading.current_thread().name)
-        write(batch)  # type: ignore[arg-type]
+        write(batches, then)  # type: ignore[arg-type]
 
     store._write_in_thread = spy  # type: ignore[method-assign]
     await store.append_batch(entries(0, 3), checkpoint(3))
