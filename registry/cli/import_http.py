@@ -21,7 +21,7 @@ from registry.compliance.access import sign_request
 from registry.i18n import Message
 from registry.records import import_wire as wire
 from registry.records.errors import RegistrationRefused
-from registry.records.import_chunks import SignedRow
+from registry.records.import_chunks import SignedRow, Turn
 from registry.records.spreadsheet import ImportType, Table
 from registry.signing.cose import CoseSigner
 
@@ -115,9 +115,14 @@ class ServerTarget:
         return None
 
     async def register(
-        self, kind: ImportType, rows: Sequence[SignedRow], ahead: Ahead | None = None
+        self,
+        kind: ImportType,
+        rows: Sequence[SignedRow],
+        ahead: Ahead | None = None,
+        turn: Turn | None = None,
     ) -> RegisteredChunk:
-        """See :class:`registry.cli.import_run.Target`."""
+        """See :class:`registry.cli.import_run.Target`.  ``turn`` is not kept: the registry
+        logs chunks in the order their requests reach its sequencer."""
         sent = [[r.row, r.statement, r.nip, r.name] for r in rows]
         answer = await self._post("register", {"type": kind, "rows": sent})
         registered = [(int(r), int(i), bool(e)) for r, i, e in answer.get("registered", [])]

@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -32,6 +32,7 @@ from registry.records.bulk_crypto import CryptoPool
 from registry.records.errors import RegistrationRefused
 from registry.records.import_chunks import (
     SignedRow,
+    Turn,
     Verified,
     prepare_chunk,
     prepared_rows,
@@ -96,9 +97,14 @@ class Target(Protocol):
         ...
 
     async def register(
-        self, kind: ImportType, rows: Sequence[SignedRow], ahead: Ahead | None = None
+        self,
+        kind: ImportType,
+        rows: Sequence[SignedRow],
+        ahead: Ahead | None = None,
+        turn: Turn | None = None,
     ) -> RegisteredChunk:
-        """The chunk's statements registered, atomically (refused rows set aside)."""
+        """The chunk's statements registered, atomically (refused rows set aside); handed to
+        the sequencer in ``turn`` (after the chunk before it), where the target can."""
         ...
 
     def verify_ahead(self, rows: Sequence[SignedRow]) -> Ahead | None:
@@ -131,14 +137,18 @@ class LocalTarget:
         return Prepared([PreparedRow(*r) for r in prepared_rows(validated)], validated.errors)
 
     async def register(
-        self, kind: ImportType, rows: Sequence[SignedRow], ahead: Ahead | None = None
+        self,
+        kind: ImportType,
+        rows: Sequence[SignedRow],
+        ahead: Ahead | None = None,
+        turn: Turn | None = None,
     ) -> RegisteredChunk:
         """See :class:`Target`."""
         verified = await ahead if ahead is not None else None
         key = await self.service.enrolled(self.job.signer.kid)
         self._own = key is not None and key.role in ATTESTING_ROLES
         done = await register_chunk(
-            self.service, rows, self.salts, self.pool, self._attest, verified
+            self.service, rows, self.salts, self.pool, self._attest, verified, turn
         )
         registered = [(row, r.index, r.existed) for row, r in done.registered]
         return RegisteredChunk(registered, done.refused, done.errors, done.identities)
@@ -209,6 +219,10 @@ async def run_chunks(
     once, each in its own transaction), the next is read, prepared, signed and
     (locally) verified, so the workers and the sequencer work at the same time
     and the sequencer admits a chunk while the one before it is written.
+    Each chunk is handed to the sequencer only once the one before it is
+    appended (:class:`~registry.records.import_chunks.Turn`), so a file's
+    entries follow its rows whichever chunk's checks end first (through
+    a running registry's HTTP, chunks sent at once may be logged in any order).
     Chunks are recorded in the state file in order, each once it is
     registered; if one fails, those in flight are let end and recorded before
     the error is raised, so a resumed import sends again exactly the chunks
@@ -217,13 +231,18 @@ async def run_chunks(
     private = _private_bytes(job.signer)
     flying: deque[tuple[int, asyncio.Task[dict[str, Any]]]] = deque()
     verifying: Ahead | None = None
+    turn: Turn | None = None  # the last chunk's: the next one is logged after it
 
     async def register(
-        size: int, errors: list[RowError], signed: list[SignedRow], ahead: Ahead | None
+        size: int,
+        errors: list[RowError],
+        signed: list[SignedRow],
+        ahead: Ahead | None,
+        turn: Turn,
     ) -> dict[str, Any]:
         line: dict[str, Any] = {"rows": size, "registered": [], "identities": 0}
         if signed:
-            done = await target.register(job.kind, signed, ahead)
+            done = await target.register(job.kind, signed, ahead, turn)
             line["registered"] = [list(r) for r in done.registered]
             line["identities"] = done.identities
             errors += done.errors + [refused_error(headers, row, r) for row, r in done.refused]
@@ -251,16 +270,14 @@ async def run_chunks(
                 prepared = await target.prepare(table, job.kind)
                 signed: list[SignedRow] = []
                 if prepared.rows and not job.dry_run:
-                    jobs = [(r.payload, r.issued_at or job.issued_at) for r in prepared.rows]
-                    statements = await pool.sign(private, job.issuer, jobs)
-                    signed = [
-                        SignedRow(r.row, s, r.nip, r.name)
-                        for r, s in zip(prepared.rows, statements, strict=True)
-                    ]
+                    signed = await _signed(job, pool, private, prepared)
                     verifying = target.verify_ahead(signed)  # while the chunks before register
                 while len(flying) >= IN_FLIGHT or (flying and flying[0][1].done()):
                     await record_first()
-                work = register(len(table.rows), list(prepared.errors), signed, verifying)
+                turn = Turn(turn)
+                work = _then_next(
+                    turn, register(len(table.rows), list(prepared.errors), signed, verifying, turn)
+                )
                 flying.append((number, asyncio.create_task(work)))
                 verifying = None
             while flying:
@@ -272,6 +289,25 @@ async def run_chunks(
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await verifying
     return state.tally
+
+
+async def _then_next(turn: Turn, work: Awaitable[dict[str, Any]]) -> dict[str, Any]:
+    """A chunk's ``work``; however it ends, the chunk after it may then go."""
+    try:
+        return await work
+    finally:
+        turn.done()
+
+
+async def _signed(
+    job: ChunkJob, pool: CryptoPool, private: bytes, prepared: Prepared
+) -> list[SignedRow]:
+    """The chunk's prepared rows signed by the import's key (on every core)."""
+    jobs = [(r.payload, r.issued_at or job.issued_at) for r in prepared.rows]
+    statements = await pool.sign(private, job.issuer, jobs)
+    return [
+        SignedRow(r.row, s, r.nip, r.name) for r, s in zip(prepared.rows, statements, strict=True)
+    ]
 
 
 async def _land(

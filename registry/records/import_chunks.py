@@ -45,6 +45,27 @@ from registry.verify.cose import parse_sign1
 from registry.verify.result import Reason
 from registry.verify.statement import Statement, statement_content
 
+
+class Turn:
+    """A chunk's place in its file: it is handed to the sequencer only once the chunk before
+    it is appended to the tree (or has ended), so a file's entries follow its rows' order
+    although several chunks are prepared, verified and checked against the log at once."""
+
+    def __init__(self, before: Turn | None = None) -> None:
+        self._before = None if before is None else before._mine
+        self._mine: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    async def wait(self) -> None:
+        """Until the chunk before this one is appended or has ended."""
+        if self._before is not None:
+            await asyncio.shield(self._before)
+
+    def done(self) -> None:
+        """This chunk is appended (or has ended): the next one may go."""
+        if not self._mine.done():
+            self._mine.set_result(None)
+
+
 Importer = SignerKeyRecord
 """The enrolled key an import through the API is signed with."""
 Attester = Callable[[Sequence[bytes]], list[bytes]]
@@ -170,10 +191,14 @@ async def register_chunk(
     pool: CryptoPool,
     attester: Attester,
     ahead: Verified | None = None,
+    turn: Turn | None = None,
 ) -> ChunkOutcome:
     """Register ``rows``' statements in one transaction; refused rows are set aside and the
     others registered in one transaction again (see the module).  ``ahead``: what
-    :func:`verify_chunk` made of ``rows`` already (else they are verified here)."""
+    :func:`verify_chunk` made of ``rows`` already (else they are verified here).  ``turn``:
+    handed to the sequencer after the chunk before (:class:`Turn`), and marked done as soon
+    as this one is appended."""
+    turn = turn or Turn()
     outcome = ChunkOutcome()
     verified, refused = ahead if ahead is not None else await verify_chunk(service, pool, rows)
     people, outcome.errors = _people(salts, rows, verified)
@@ -205,10 +230,12 @@ async def register_chunk(
             )
             attestations = attester(unlogged) if unlogged else []
             first = len(attestations)
+            await turn.wait()
             try:
                 results = await service.register_atomic(
                     [*attestations, *statements],
                     verified=[None] * first + [verified[p] for p in live],
+                    on_appended=turn.done,
                 )
             except BatchRefused as batch:
                 out = {live[p - first]: r for p, r in batch.refusals if p >= first}
@@ -221,18 +248,31 @@ async def register_chunk(
             registered = [(rows[p].row, r) for p, r in zip(live, results[first:], strict=True)]
             break
     finally:
+        turn.done()
         standing = registered or (
             live and not await _not_in_log(service, [rows[live[0]].statement], [contents[live[0]]])
         )
         named = {people[p].commitment for p in live if p in people} if standing else set()
         outcome.identities = len([c for c in new if c in named])
-        async with claims.lock:
-            unused = claims.release(naming, new=set(new), named=named)
-            if unused:
-                await service.store.erase_identities(unused, now_ms=int(time.time() * 1000))
+        await _release(service, claims, naming, set(new), named)
     outcome.registered = registered
     outcome.refused.sort(key=lambda r: r[0])
     return outcome
+
+
+async def _release(
+    service: RegistryService,
+    claims: _Claims,
+    naming: set[bytes],
+    new: set[bytes],
+    named: set[bytes],
+) -> None:
+    """The chunk's claims on the people it names let go; identities it kept that no
+    registered row names (and no other chunk in flight holds) erased."""
+    async with claims.lock:
+        unused = claims.release(naming, new=new, named=named)
+        if unused:
+            await service.store.erase_identities(unused, now_ms=int(time.time() * 1000))
 
 
 @dataclass

@@ -116,6 +116,9 @@ class _Group:
 
     items: list[_Pending]
     future: asyncio.Future[list[Registered]] = field(repr=False)
+    on_appended: Callable[[], None] | None = field(default=None, repr=False)
+    """Called once the group is appended to the tree: its entries' indexes are fixed (a bulk
+    import then hands the sequencer its next chunk, so chunks are logged in file order)."""
 
 
 class Registrar:
@@ -214,7 +217,10 @@ class Registrar:
             raise Unavailable(Message("unavailable.send-again")) from None
 
     async def register_atomic(
-        self, statements: Sequence[bytes], verified: Sequence[Statement | None] = ()
+        self,
+        statements: Sequence[bytes],
+        verified: Sequence[Statement | None] = (),
+        on_appended: Callable[[], None] | None = None,
     ) -> list[Registered]:
         """Register all ``statements`` in one transaction, or none of them.
 
@@ -223,7 +229,9 @@ class Registrar:
         :class:`BatchRefused` lists every refusal by position.  Statements
         already in the log come back with ``existed=True``.  ``verified`` (one
         per statement, or none) are those the caller verified already, as in
-        :meth:`register` (a bulk import verifies on every core).
+        :meth:`register` (a bulk import verifies on every core).  ``on_appended`` is
+        called when they are appended to the tree (not if they are refused or found in
+        the log already), before they are written.
         """
         if self._task is None:
             raise Unavailable(Message("unavailable.not-accepting"))
@@ -237,7 +245,7 @@ class Registrar:
         ]
         if oversized:
             raise BatchRefused(oversized)
-        group = _Group(items, loop.create_future())
+        group = _Group(items, loop.create_future(), on_appended)
         try:
             self._queue.put_nowait(group)
         except asyncio.QueueFull:
@@ -287,7 +295,8 @@ class Registrar:
         one of those fails, the group is void and none of it is written.
         """
         await self.pipeline.wait_for_room(1)
-        await self._guarded(group.items, self._process(group.items, atomic=True))
+        appended = group.on_appended
+        await self._guarded(group.items, self._process(group.items, atomic=True, then=appended))
         answer = asyncio.create_task(self._answer_group(group), name="registry-group-answer")
         self._answering.add(answer)
         answer.add_done_callback(self._answering.discard)
@@ -395,7 +404,12 @@ class Registrar:
         maybe = [p.content for p in batch if p.content and self.seen.may_contain(p.content)]
         return await self.store.find_by_content_sha256(maybe) if maybe else {}
 
-    async def _process(self, batch: list[_Pending], atomic: bool = False) -> None:
+    async def _process(
+        self,
+        batch: list[_Pending],
+        atomic: bool = False,
+        then: Callable[[], None] | None = None,
+    ) -> None:
         now = self.clock_ms()
         # Batches appended but not yet written: taken before the reads below, which may
         # not see them yet; their statements, keys and entries count as in the log.
@@ -460,6 +474,8 @@ class Registrar:
             appended = self._append(admitted, now, epoch, atomic)
             if appended is not None:
                 self.pipeline.submit(appended)
+                if then is not None:
+                    then()
         for item, idx in old_indexes:
             await self._resolve_existing(item, idx, reads)
         for item, original in duplicates:

@@ -320,6 +320,7 @@ class RegistryService:
         statements: Sequence[bytes],
         identities: Sequence[Person] = (),
         verified: Sequence[Statement | None] = (),
+        on_appended: Callable[[], None] | None = None,
     ) -> list[Registered]:
         """Register all ``statements`` in one transaction or none (see ``Registrar``).
 
@@ -327,13 +328,17 @@ class RegistryService:
         again if the batch is refused (:meth:`Identities.kept_for`).  Only the
         sequencer process can; a follower refuses with ``Unavailable``.
         ``verified``: the statements as the caller verified them (or none).
+        ``on_appended``: called once they are appended, before they are written.
         """
         if not self.is_sequencer:
             raise Unavailable(Message("unavailable.bulk-on-sequencer"))
+        registrar = self.registrar
         if not identities:
-            return await self.registrar.register_atomic(statements, verified)
+            return await registrar.register_atomic(statements, verified, on_appended)
         return await self.identities.kept_for(
-            identities, statements, lambda: self.registrar.register_atomic(statements, verified)
+            identities,
+            statements,
+            lambda: registrar.register_atomic(statements, verified, on_appended),
         )
 
     def custodial_signing(self, *, clock_ms: Clock = wall_clock_ms) -> CustodialSigning:

@@ -19,6 +19,7 @@ from registry.cli.import_run import LocalTarget
 from registry.cli.import_state import state_path
 from registry.cli.imports import import_command, sign_rows
 from registry.config import Settings
+from registry.records import import_chunks
 from registry.records.bulk import validate_table
 from registry.records.bulk_crypto import CryptoPool
 from registry.records.import_chunks import SignedRow, prepared_rows, register_chunk, verify_chunk
@@ -87,6 +88,36 @@ def test_importing_a_file_again_registers_nothing_new(
     lines = list(csv.reader(report.read_text(encoding="utf-8-sig").splitlines()))
     assert [line[3] for line in lines[1:]] == ["already in the log"] * 3
     assert not state_path(path).exists()
+
+
+def test_a_chunk_whose_checks_end_last_is_still_logged_in_file_order(
+    cli_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Chunks are prepared and checked against the log at once; the first chunk's check is
+    # made the slowest, so without the chunks' turns the later ones would be logged first.
+    path = rows_file(tmp_path)
+    real = import_chunks._not_in_log
+    calls: list[int] = []
+
+    async def first_check_slowest(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            await asyncio.sleep(0.5)
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(import_chunks, "_not_in_log", first_check_slowest)
+    before = log_size(cli_env)
+    report = tmp_path / "laporan.csv"
+    done = run(cli_env, path, "--chunk-size", "1", "--report", str(report))
+    assert done.exit_code == 0, done.output
+    lines = list(csv.reader(report.read_text(encoding="utf-8-sig").splitlines()))
+    # rows 2, 3, 4 of the file, each after its chunk's attestation, in the file's order
+    assert [line[:3] for line in lines[1:]] == [
+        ["2", "", str(before + 1)],
+        ["3", "", str(before + 3)],
+        ["4", "", str(before + 5)],
+    ]
+    assert entry_types(cli_env)[before:] == ["attestation", "recommendation"] * 3
 
 
 def test_an_import_interrupted_before_a_chunk_resumes_there(
@@ -163,13 +194,16 @@ def test_a_chunk_that_fails_while_the_next_is_in_flight_resumes_with_nothing_twi
     real = LocalTarget.register
     later_done: list[asyncio.Event] = []
 
-    async def failing_after_the_next(self: LocalTarget, kind: Any, rows: Any, ahead: Any) -> Any:
+    async def failing_after_the_next(
+        self: LocalTarget, kind: Any, rows: Any, ahead: Any, turn: Any = None
+    ) -> Any:
         if not later_done:
             later_done.append(asyncio.Event())
-        if rows[0].row == 3:  # chunk 1
+        if rows[0].row == 3:  # chunk 1: handed over (its turn ends), then its answer is lost
+            turn.done()
             await asyncio.wait_for(later_done[0].wait(), timeout=60)
             raise RuntimeError("connection lost")
-        done = await real(self, kind, rows, ahead)
+        done = await real(self, kind, rows, ahead, turn)
         if rows[0].row == 4:  # chunk 2
             later_done[0].set()
         return done
