@@ -52,7 +52,15 @@ from registry.compliance.facts import (
     Succession,
 )
 from registry.compliance.groups import BOUND as GROUP_BOUND
-from registry.compliance.groups import STEP, GroupFigures, Offices, Row, instansi_rows, median
+from registry.compliance.groups import (
+    STEP,
+    GroupFigures,
+    Offices,
+    Row,
+    follow_up_figures,
+    instansi_rows,
+    median,
+)
 from registry.compliance.kept import Members
 from registry.compliance.metrics import COUNTS, DAYS, Figure, members, outcome_of
 
@@ -349,14 +357,7 @@ class NationalTally:
         that a figure whose entries this tally does not keep has ``entries`` None and
         ``entries_total``."""
         f = self.figures
-        row = {name: f[name].figure() for name in ("reports", *COUNTS)}
-        recs, followed = f["recommendations"], f["followed_up"]
-        rate = round(followed.count / recs.count, 4) if recs.count else None
-        both = Members(recs.count + followed.count, None)
-        if recs.entries is not None and followed.entries is not None:
-            both.entries = recs.entries | followed.entries
-        row["follow_up_rate"] = both.figure(rate)
-        row["median_days"] = followed.figure(self.median())
+        row = {"reports": f["reports"].figure(), **follow_up_figures(f, self.days)}
         row["pacts"] = f["pacts"].figure()
         row["pact_signers"] = f["pacts"].figure(len(self.signers))
         row["declarations"] = f["declarations"].figure()
