@@ -132,12 +132,12 @@ class NationalTally:
     """
 
     def __init__(
-        self, day: str, size: int = 0, bound: int = BOUND, group_bound: int = GROUP_BOUND
+        self, day: str, size: int = 0, bound: int = BOUND, group_bound: int | None = None
     ) -> None:
         self.day = day
         self.size = size
         self.bound = bound
-        self.instansi = GroupFigures(group_bound)
+        self.instansi = GroupFigures(GROUP_BOUND if group_bound is None else group_bound)
         """Today's per-instansi figures (the same members, under each unit's instansi)."""
         self.offices = Offices()
         """The PPK keys, for the instansi table's PPK columns."""
@@ -156,7 +156,7 @@ class NationalTally:
 
     @classmethod
     def build(
-        cls, index: ComplianceIndex, day: str, bound: int = BOUND, group_bound: int = GROUP_BOUND
+        cls, index: ComplianceIndex, day: str, bound: int = BOUND, group_bound: int | None = None
     ) -> NationalTally:
         """The tally of every fact ``index`` holds (one pass)."""
         tally = cls(day, index.size, bound, group_bound)

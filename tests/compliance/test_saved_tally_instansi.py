@@ -166,3 +166,25 @@ def test_a_tally_ahead_of_the_log_is_made_again(
         assert index_restored(registry), "made again from the facts"
     [row] = tally_rows(settings)
     assert row.end_idx == 11
+
+
+def test_a_figure_past_the_group_bound_links_its_entries(
+    settings: Settings,
+    operator: OperatorKeys,
+    today: Callable[[str], None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("registry.compliance.tally.GROUP_BOUND", 1)
+    with running(settings, operator) as registry:
+        fill(Registry.bootstrapped(registry.client, operator))
+        [row] = tallied(registry)
+        assert row["pending"]["entries"] == [8], "one entry: listed"
+        recs = row["recommendations"]
+        assert "entries" not in recs
+        assert (recs["value"], recs["entries_total"]) == (2, 2)
+        listed = registry.client.get(recs["entries_url"])
+        assert listed.status_code == 200, listed.text
+        assert listed.json()["entries"] == [7, 8]
+        csv = registry.client.get("/api/compliance/instansi", params={"format": "csv"})
+        assert csv.status_code == 200
+        assert OFFICE in csv.text
