@@ -21,6 +21,12 @@ A figure keeps the set of its entries while it holds at most ``bound`` of
 them; past that only its count (the entries are listed, paged, by
 ``/api/compliance/entries``, recomputed from the facts).
 
+Each member is counted a second time under the unit's instansi (today's
+instansi table, :mod:`registry.compliance.groups`: a group's figure keeps its
+entries while at most :data:`registry.compliance.groups.BOUND`), and the PPK
+enrolments, key revocations and successions taken are kept for that table's
+PPK columns.
+
 Moving to a later day turns pending recommendations whose deadline has
 passed into overdue ones, and computes again the units a fact dated after the
 tally's day touched (a statement issued "tomorrow" by a clock ahead: it counts
