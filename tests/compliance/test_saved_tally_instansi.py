@@ -102,10 +102,21 @@ def test_entries_registered_after_the_tally_was_saved_are_counted_without_the_in
         pacted = register(registry, "ppk-jabar", pact(place="Bogor"), later + 180)
         [row] = tallied(registry)
         assert row["pacts"]["entries"] == [pacted]
+        bali = "Pemerintah Provinsi Bali"
+        registry.enrol("ppk-bali", instansi=bali, province="Bali", term_end="2099-12-31")
+        bali_pact = register(
+            registry, "ppk-bali", pact(place="Denpasar", instansi=bali), later + 240
+        )
+        table = tallied(registry)
+        assert [r["instansi"] for r in table] == [bali, OFFICE]
+        assert table[0]["pacts"]["entries"] == [bali_pact]
+        assert table[0]["province"] == "Bali"
+        assert table[0]["ppk_in_office"] == table[0]["ppk_keys"] != row["ppk_keys"]
+        assert tallied(registry, province="Bali") == [table[0]]
         assert not index_restored(registry), "every new entry taken without the index"
-        assert [row] == computed(registry)
+        assert table == computed(registry)
     with running(settings, operator) as registry:  # saved at the stop
-        assert tallied(registry) == [row]
+        assert tallied(registry) == table
         assert registry.components.compliance.facts.read == 0
 
 
