@@ -212,15 +212,17 @@ class Offices:
         elif isinstance(fact, KeyEnd):
             self.ends.setdefault(fact.kid, (fact.day, fact.effective))
         elif isinstance(fact, Succession):
+            # The policy admits successions of enrolled keys only: the old key ends, and
+            # its successor holds its office (a PPK's successor is a PPK, any other's not).
+            self.ends.setdefault(fact.old, (fact.day, fact.day))
             old = self.keys.get(fact.old)
-            if old is None:  # not a PPK key: its successor is none either
+            if old is None:
                 self.keys.pop(fact.new, None)
                 return
             self.keys[fact.new] = Office(
                 fact.idx, fact.day, fact.new, old.instansi, old.province,
                 old.term_start, old.term_end,
             )  # fmt: skip
-            self.ends.setdefault(fact.old, (fact.day, fact.day))
 
     @classmethod
     def of(cls, keys: Iterable[Key], ends: Iterable[KeyEnd]) -> Offices:

@@ -34,8 +34,9 @@ PROVINCES = ["Jawa Barat", "Bali", None]
 
 def offices(rng: random.Random, facts: list[Fact]) -> list[Fact]:
     """``facts`` spread over :data:`OFFICES`, some reports made key enrolments, revocations
-    and successions (each successor a fresh key)."""
+    and successions (of an enrolled key, each successor a fresh key)."""
     out: list[Fact] = []
+    enrolled: set[bytes] = set()
     fresh = 0
     for taken in facts:
         fact = taken
@@ -51,9 +52,12 @@ def offices(rng: random.Random, facts: list[Fact]) -> list[Fact]:
                 )  # fmt: skip
             elif what < 0.8:
                 fact = KeyEnd(fact.idx, fact.day, rng.choice(KIDS), rng.choice(DAYS))
-            else:
+            elif enrolled:  # the policy admits successions of enrolled keys only
                 fresh += 1
-                fact = Succession(fact.idx, fact.day, rng.choice(KIDS), bytes([100 + fresh]) * 32)
+                old = rng.choice(sorted(enrolled))
+                fact = Succession(fact.idx, fact.day, old, bytes([100 + fresh]) * 32)
+            if isinstance(fact, Key | Succession):
+                enrolled.add(fact.kid if isinstance(fact, Key) else fact.new)
         out.append(fact)
     return out
 
