@@ -43,6 +43,12 @@ processes open the registry and measure, in the same run:
 
 K stays under a segment (16,384) so the first process does not save the tally
 it fed and each K starts from the same saved tally.
+
+With ``--table instansi`` the two processes answer today's ``/api/compliance/instansi``
+instead (``ComplianceService.instansi``, rows linked as the API links them): from the
+saved tally's per-instansi figures (``registry/compliance/groups.py``), against the
+index restored and caught up and ``views.instansi`` over its snapshot of today (what
+the endpoint computed before); the rows and the answer's bytes are printed too.
 """
 
 from __future__ import annotations
@@ -69,6 +75,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from gen_log import ORIGIN, PASSPHRASE, settings_for
 
 from registry.api.compliance import bounded
+from registry.compliance import views
 from registry.compliance.facts import Fact, FollowUp, Key, Rec, Report, Signed, add_days
 from registry.compliance.index import ComplianceIndex
 from registry.compliance.metrics import Snapshot
@@ -305,8 +312,17 @@ async def child(mode: str, home: Path) -> dict[str, Any]:
         if mode == "tally":
             _, row = await compliance.national()
             out["recommendations"] = row["recommendations"]["value"]
-        else:
+        elif mode == "index":
             await compliance.snapshot()
+        else:
+            if mode == "instansi":
+                day, rows = await compliance.instansi()
+            else:  # as the endpoint answered before: the index's snapshot of today
+                snap = await compliance.snapshot()
+                day, rows = snap.as_of, views.instansi(snap)
+            items = [bounded("instansi", day, row) for row in rows]
+            out["rows"] = len(items)
+            out["answer KB"] = len(msgspec.json.encode(items)) / 1e3
         out["s"] = time.perf_counter() - started
         out["index entries"] = compliance.index.size
         out["entries read"] = compliance.facts.read
@@ -344,8 +360,9 @@ GROW = ["--direct", "--workers", "2", "--verify-every", "10", "--floor-rows", "0
 """How ``gen_log.py`` grows the log between measurements."""
 
 
-def served(home: Path, after: list[int]) -> None:
-    """The first national answer after K registrations, against the index's restore."""
+def served(home: Path, after: list[int], table: str = "national") -> None:
+    """The first national (or instansi) answer after K registrations, against the index's
+    restore."""
     size = asyncio.run(save_tally(home))
     print(f"tally saved at {size:,} entries (load {os.getloadavg()[0]:.1f})", flush=True)
     gen = Path(__file__).resolve().with_name("gen_log.py")
@@ -362,8 +379,17 @@ def served(home: Path, after: list[int]) -> None:
                 capture_output=True,
             )
             grown = k
-        tally = run_child("tally", home)
-        index = run_child("index", home)
+        if table == "instansi":
+            tally = run_child("instansi", home)
+            index = run_child("instansi-index", home)
+            print(
+                f"instansi rows {tally['rows']:,} (index {index['rows']:,}), answer"
+                f" {tally['answer KB']:,.0f} KB (index {index['answer KB']:,.0f} KB)",
+                flush=True,
+            )
+        else:
+            tally = run_child("tally", home)
+            index = run_child("index", home)
         print(
             f"{tally['size'] - size:>7,} {tally['s']:>9.3f} {index['s']:>9.3f}"
             f" {tally['s'] / index['s']:>7.4f} {tally['entries read']:>7,}"
@@ -379,13 +405,18 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--log", type=Path, help="a log built by gen_log.py --direct")
     parser.add_argument("--after", type=int, nargs="+", default=[0, 1_000, 10_000])
-    parser.add_argument("--child", choices=["tally", "index"], help=argparse.SUPPRESS)
+    parser.add_argument("--table", choices=["national", "instansi"], default="national")
+    parser.add_argument(
+        "--child",
+        choices=["tally", "index", "instansi", "instansi-index"],
+        help=argparse.SUPPRESS,
+    )
     args = parser.parse_args()
     if args.log is not None:
         if args.child:
             print(json.dumps(asyncio.run(child(args.child, args.log))))
         else:
-            served(args.log, args.after)
+            served(args.log, args.after, args.table)
         return
     results = []
     for size in args.sizes:

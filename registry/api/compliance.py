@@ -177,8 +177,12 @@ class ComplianceController(Controller):
         name: FromQuery[str | None] = None,
         format: Format = "json",
     ) -> Response[Any]:
-        snap = await _snapshot(compliance, as_of)
-        return _table("instansi", snap, views.instansi(snap, province, name), format)
+        if format == "csv":
+            snap = await _snapshot(compliance, as_of)
+            return _table("instansi", snap, views.instansi(snap, province, name), format)
+        day, rows = await compliance.instansi(_day("as_of", as_of), province, name)
+        items = [bounded("instansi", day, row) for row in rows]
+        return Response({"as_of": day, "count": len(items), "items": items})
 
     @get("/provinces", summary="Per province of the addressed PPK")
     async def provinces(

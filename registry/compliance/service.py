@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from registry.compliance import views
 from registry.compliance.access import (
     ERASE_ROLES,
     MAX_AGE_S,
@@ -172,6 +173,23 @@ class ComplianceService:
         day = as_of or today()
         if day != today():
             return day, national(await self.snapshot(day))
+        return day, (await self._today(day)).row()
+
+    async def instansi(
+        self, as_of: str | None = None, province: str | None = None, name: str | None = None
+    ) -> tuple[str, list[dict[str, Any]]]:
+        """The instansi table as of ``as_of`` (default today; optionally of one province or
+        instansi) and that day.  Today's comes from the national tally as :meth:`national`
+        answers (its per-instansi figures): without restoring the index when a saved tally
+        holds the log; a figure of more entries than a group's bound then has ``entries``
+        None (:mod:`registry.compliance.groups`).  Any other day is computed from the facts."""
+        day = as_of or today()
+        if day != today():
+            return day, views.instansi(await self.snapshot(day), province, name)
+        return day, (await self._today(day)).instansi_rows(province, name)
+
+    async def _today(self, day: str) -> NationalTally:
+        """The tally of today ``day``, holding every entry of the log (see :meth:`national`)."""
         async with self._lock:
             if self.saved is not None:
                 await self.saved.restore_tally()
@@ -183,7 +201,7 @@ class ComplianceService:
                 if self.saved is not None:
                     await self.saved.save_tally(every=self.saved.size)
                 if tally.size >= self._log.size:
-                    return day, tally.row()
+                    return tally
         await self.snapshot(day)
         async with self._lock:
             tally = self.index.tally
@@ -191,7 +209,7 @@ class ComplianceService:
                 self.index.tally = tally = NationalTally.build(self.index, day)
                 if self.saved is not None:
                     await self.saved.save_tally(every=0)
-            return day, tally.row()
+            return tally
 
     async def close(self) -> None:
         """At a stop: save what the index holds past its last saved segment (never raises)."""

@@ -21,6 +21,12 @@ A figure keeps the set of its entries while it holds at most ``bound`` of
 them; past that only its count (the entries are listed, paged, by
 ``/api/compliance/entries``, recomputed from the facts).
 
+Each member is counted a second time under the unit's instansi (today's
+instansi table, :mod:`registry.compliance.groups`: a group's figure keeps its
+entries while at most :data:`registry.compliance.groups.BOUND`), and the PPK
+enrolments, key revocations and successions taken are kept for that table's
+PPK columns.
+
 Moving to a later day turns pending recommendations whose deadline has
 passed into overdue ones, and computes again the units a fact dated after the
 tally's day touched (a statement issued "tomorrow" by a clock ahead: it counts
@@ -39,7 +45,28 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from registry.compliance.answers import Answers
-from registry.compliance.facts import Fact, FollowUp, Rec, Report, Revoked, Signed, Step
+from registry.compliance.facts import (
+    Fact,
+    FollowUp,
+    Key,
+    KeyEnd,
+    Rec,
+    Report,
+    Revoked,
+    Signed,
+    Step,
+    Succession,
+)
+from registry.compliance.groups import BOUND as GROUP_BOUND
+from registry.compliance.groups import (
+    STEP,
+    GroupFigures,
+    Offices,
+    Row,
+    follow_up_figures,
+    instansi_rows,
+    median,
+)
 from registry.compliance.kept import Members
 from registry.compliance.metrics import COUNTS, DAYS, Figure, members, outcome_of
 
@@ -59,10 +86,12 @@ NAMES = (
     *("enforcement_" + step.replace("-", "_") for step in STEPS),
 )
 """The figures a tally counts entries of."""
-VERSION = 4
+VERSION = 5
 Unit = tuple[str, int]
 """``("rec", idx)``: a recommendation's outcome; ``("fact", idx)``: a counted entry."""
-Member = tuple[str, Any]
+Member = tuple[Any, Any]
+"""``(figure, value)``: a national figure's name, or ``("instansi", group, figure)``
+(:mod:`registry.compliance.groups`), and the entry (or days, or signer) it counts."""
 
 
 Read = Callable[[int], "Fact | None"]
@@ -108,10 +137,16 @@ class NationalTally:
     when needed (:meth:`wanted`), from the index or, without it, from the log.
     """
 
-    def __init__(self, day: str, size: int = 0, bound: int = BOUND) -> None:
+    def __init__(
+        self, day: str, size: int = 0, bound: int = BOUND, group_bound: int | None = None
+    ) -> None:
         self.day = day
         self.size = size
         self.bound = bound
+        self.instansi = GroupFigures(GROUP_BOUND if group_bound is None else group_bound)
+        """Today's per-instansi figures (the same members, under each unit's instansi)."""
+        self.offices = Offices()
+        """The PPK keys, for the instansi table's PPK columns."""
         self.figures = {name: Members() for name in NAMES}
         self.days: Counter[int] = Counter()
         self.signers: Counter[bytes] = Counter()
@@ -126,9 +161,12 @@ class NationalTally:
         when the tally moves to a later day)."""
 
     @classmethod
-    def build(cls, index: ComplianceIndex, day: str, bound: int = BOUND) -> NationalTally:
+    def build(
+        cls, index: ComplianceIndex, day: str, bound: int = BOUND, group_bound: int | None = None
+    ) -> NationalTally:
         """The tally of every fact ``index`` holds (one pass)."""
-        tally = cls(day, index.size, bound)
+        tally = cls(day, index.size, bound, group_bound)
+        tally.offices = Offices.of(index.keys.values(), index.key_ends.values())
         for idx in sorted(index.follow_ups):
             tally.answers.add(index.follow_ups[idx].recommendation, idx)
         tally.revoked = {target: r.day for target, r in index.revocations.items()}
@@ -169,6 +207,8 @@ class NationalTally:
         def read(idx: int) -> Fact | None:
             return fact if idx == fact.idx else facts(idx)
 
+        if isinstance(fact, Key | KeyEnd | Succession):
+            self.offices.take(fact)
         fresh = isinstance(fact, Rec | Report | Signed | Step)  # it counted in nothing
         before = [
             (unit, [] if fresh else self._contribution(unit, read))
@@ -224,18 +264,22 @@ class NationalTally:
                 i: Revoked(i, self.revoked[i], i) for i in (idx, *answers) if i in self.revoked
             }
             found = outcome_of(Answering(revocations, follow_ups, {idx: answers}), fact, self.day)
-            return [] if found is None else members(found)
+            if found is None:
+                return []
+            counted = members(found)
+            return [*counted, *((("instansi", fact.instansi, n), v) for n, v in counted)]
         if not isinstance(fact, Report | Signed | Step) or not self._stands(idx, fact.day):
             return []
         if isinstance(fact, Report):
             return [("reports", idx)]
         if isinstance(fact, Step):
-            return (
-                [("enforcement_" + fact.step.replace("-", "_"), idx)] if fact.step in STEPS else []
-            )
-        if fact.kind == "pact":
-            return [("pacts", idx), (SIGNER, fact.signer)]
-        return [("declarations", idx)]
+            step = (("instansi", fact.instansi, STEP), (idx, fact.step))
+            if fact.step not in STEPS:
+                return [step]
+            return [("enforcement_" + fact.step.replace("-", "_"), idx), step]
+        kind = "pacts" if fact.kind == "pact" else "declarations"
+        signer = [(SIGNER, fact.signer)] if fact.kind == "pact" else []
+        return [(kind, idx), *signer, (("instansi", fact.instansi, kind), idx)]
 
     def _apply(self, old: list[Member], new: list[Member], read: Read) -> None:
         # a unit counts in a figure at most once (members() lists distinct pairs)
@@ -249,8 +293,10 @@ class NationalTally:
                 rec = read(value) if name == "pending" else None
                 self._add(name, value, rec.deadline if isinstance(rec, Rec) else None)
 
-    def _add(self, name: str, value: Any, deadline: str | None = None) -> None:
-        if name == DAYS:
+    def _add(self, name: Any, value: Any, deadline: str | None = None) -> None:
+        if isinstance(name, tuple):
+            self.instansi.add(name[1], name[2], value)
+        elif name == DAYS:
             self.days[value] += 1
         elif name == SIGNER:
             self.signers[value] += 1
@@ -259,7 +305,10 @@ class NationalTally:
             if deadline is not None:
                 self.deadlines[value] = deadline
 
-    def _remove(self, name: str, value: Any) -> None:
+    def _remove(self, name: Any, value: Any) -> None:
+        if isinstance(name, tuple):
+            self.instansi.remove(name[1], name[2], value)
+            return
         counter = self.days if name == DAYS else self.signers if name == SIGNER else None
         if counter is not None:
             counter[value] -= 1
@@ -293,6 +342,7 @@ class NationalTally:
         for idx in due:
             self._remove("pending", idx)
             self._add("overdue", idx)
+            self.instansi.due(idx)
         self.day = day
         for unit, _ in units:  # ... and in as of the new one
             self._apply([], self._contribution(unit, read), read)
@@ -301,32 +351,19 @@ class NationalTally:
 
     def median(self) -> float | int | None:
         """The median of the followed-up recommendations' days (as ``statistics.median``)."""
-        n = sum(self.days.values())
-        if n == 0:
-            return None
-        wanted = [(n - 1) // 2, n // 2]
-        found: list[int] = []
-        seen = 0
-        for days in sorted(self.days):
-            seen += self.days[days]
-            while wanted and wanted[0] < seen:
-                found.append(days)
-                wanted.pop(0)
-        return found[0] if n % 2 else (found[0] + found[1]) / 2
+        return median(self.days)
+
+    def instansi_rows(self, province: str | None = None, name: str | None = None) -> list[Row]:
+        """The instansi table as :func:`registry.compliance.views.instansi` gives it, except
+        that a figure of more than the group bound's entries has ``entries`` None."""
+        return instansi_rows(self.instansi, self.offices, self.day, province, name)
 
     def row(self) -> dict[str, Figure]:
         """The national row, as :func:`registry.compliance.views.national` gives it, except
         that a figure whose entries this tally does not keep has ``entries`` None and
         ``entries_total``."""
         f = self.figures
-        row = {name: f[name].figure() for name in ("reports", *COUNTS)}
-        recs, followed = f["recommendations"], f["followed_up"]
-        rate = round(followed.count / recs.count, 4) if recs.count else None
-        both = Members(recs.count + followed.count, None)
-        if recs.entries is not None and followed.entries is not None:
-            both.entries = recs.entries | followed.entries
-        row["follow_up_rate"] = both.figure(rate)
-        row["median_days"] = followed.figure(self.median())
+        row = {"reports": f["reports"].figure(), **follow_up_figures(f, self.days)}
         row["pacts"] = f["pacts"].figure()
         row["pact_signers"] = f["pacts"].figure(len(self.signers))
         row["declarations"] = f["declarations"].figure()
@@ -353,6 +390,9 @@ class NationalTally:
                 sorted(self.deadlines.items()),
                 self.answers.packed(),
                 sorted(self.revoked.items()),
+                self.instansi.bound,
+                self.instansi.encode(),
+                self.offices.encode(),
             )
         )
 
@@ -363,12 +403,13 @@ class NationalTally:
             saved = _DECODER.decode(data)
         except (msgspec.DecodeError, ValueError, TypeError) as exc:
             raise ValueError(f"not a saved tally ({exc})") from None
-        version, day, size, bound, waiting, figures, days, signers, deadlines, answers, revoked = (
-            saved
-        )
+        (version, day, size, bound, waiting, figures, days, signers, deadlines, answers, revoked,
+         group_bound, groups, offices) = saved  # fmt: skip
         if version != VERSION or {name for name, _, _ in figures} != set(NAMES):
             raise ValueError("a saved tally of another version")
-        tally = cls(day, size, bound)
+        tally = cls(day, size, bound, group_bound)
+        tally.instansi = GroupFigures.decode(groups, group_bound)
+        tally.offices = Offices.decode(offices)
         for name, count, entries in figures:
             members = tally.figures[name] = Members(count)
             members.entries = None if entries is None else set(entries)  # None even at 0
@@ -395,7 +436,14 @@ Saved = tuple[
     list[tuple[int, str]],
     list[bytes],
     list[tuple[int, str]],
-]
+    int,
+    tuple[list[tuple[Any, list[tuple[str, int, list[int] | None]], list[tuple[int, int]],
+                     list[tuple[int, str]]]], list[tuple[int, Any]]],
+    tuple[list[tuple[int, str, bytes, str, str | None, str, str]],
+          list[tuple[bytes, tuple[str, str]]]],
+]  # fmt: skip
 """What :meth:`NationalTally.encode` writes: version, day, size, bound, waiting, figures,
-days, signers, deadlines, answers (packed), revoked."""
+days, signers, deadlines, answers (packed), revoked, the group bound, the instansi figures
+(group, figures, days, steps; each pending recommendation's group) and the PPK offices
+(keys, revocations)."""
 _DECODER: msgspec.msgpack.Decoder[Saved] = msgspec.msgpack.Decoder(Saved)

@@ -21,7 +21,7 @@ from sqlalchemy import delete, insert, update
 from registry.compliance.saved import TALLY
 from registry.compliance.tally import NationalTally
 from registry.config import Settings
-from registry.records.operator import OperatorKeys, create_keys
+from registry.records.operator import OperatorKeys
 from registry.records.segments import TALLY_KINDS
 from registry.store.tables import ENTRIES, FACT_SEGMENTS
 from tests.api.helpers import NOW_S, Registry, pact
@@ -37,26 +37,8 @@ from tests.compliance.test_saved import (
 )
 from tests.records.test_tampering import assert_tampered, edit, stored
 
-BEFORE_DUE = "2024-10-05"
-"""After every fact of the history, before its open recommendation is due (2024-10-11)."""
 AFTER_DUE = "2024-10-31"
-
-
-@pytest.fixture
-def operator(settings: Settings) -> OperatorKeys:
-    return create_keys(settings.data_dir, settings.admin_passphrase, settings.origin)
-
-
-@pytest.fixture
-def today(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
-    """Set the registry's "today" (WIB) for the national figures and the dashboard."""
-
-    def set_today(day: str) -> None:
-        for where in ("registry.compliance.service.today", "registry.api.dashboard.today"):
-            monkeypatch.setattr(where, lambda: day)
-
-    set_today(BEFORE_DUE)
-    return set_today
+"""After the open recommendation's deadline (the fixture ``today`` starts before it)."""
 
 
 def tallied(registry: Registry) -> dict[str, Any]:
@@ -157,6 +139,15 @@ def test_an_edited_tally_moves_no_figure_and_is_saved_again(
     settings: Settings, operator: OperatorKeys, today: Callable[[str], None], mutation: Any
 ) -> None:
     figures = saved_history(settings, operator)
+    row = edit_tally(settings, mutation)
+    with running(settings, operator) as registry:
+        assert tallied(registry) == figures
+        assert index_restored(registry), "computed from the facts"
+    assert tally_rows(settings) == [row], "made again from the facts and saved as it was"
+
+
+def edit_tally(settings: Settings, mutation: Any) -> Any:
+    """Replace the saved tally's columns by ``mutation(data, seal)``; the row as it was."""
     [row] = tally_rows(settings)
     edit(
         settings,
@@ -164,10 +155,7 @@ def test_an_edited_tally_moves_no_figure_and_is_saved_again(
         .where(FACT_SEGMENTS.c.format == row.format)
         .values(mutation(bytes(row.data), bytes(row.seal))),
     )
-    with running(settings, operator) as registry:
-        assert tallied(registry) == figures
-        assert index_restored(registry), "computed from the facts"
-    assert tally_rows(settings) == [row], "made again from the facts and saved as it was"
+    return row
 
 
 def test_the_tally_of_another_log_of_the_same_operator_is_not_used(

@@ -1,0 +1,290 @@
+"""Today's per-instansi table kept as counts beside the national ones: no pass over every fact.
+
+:func:`registry.compliance.views.instansi` groups every standing recommendation
+by the ``instansi`` it names, and every standing pact and declaration by its
+signer's ``instansi``, then adds the instansi's PPK keys and its latest
+enforcement step.  The national tally (:mod:`registry.compliance.tally`)
+computes each unit's contribution with the snapshot's own definitions; here
+the same members are counted again under the unit's instansi
+(:class:`GroupFigures`), so a row is the snapshot's without any fact read
+again.  A group's figure lists its entries only while it has at most
+:data:`BOUND` of them (then ``entries`` is None: the API links the paged
+listing).
+
+The PPK keys come from the enrolments, key revocations and successions the
+tally takes (:class:`Offices`: a few records per PPK key, not per entry), the
+enforcement column from the standing steps of each instansi (one number and
+a name a step).  Both are saved with the tally.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from registry.compliance.facts import Fact, Key, KeyEnd, Succession
+from registry.compliance.kept import Members
+from registry.compliance.metrics import COUNTS, DAYS, Figure, figure
+from registry.verify.trust import b64url
+
+BOUND = 100
+"""The most entries a group's figure lists inline (past it, the API links them)."""
+STEP = "_step"
+"""The pseudo-figure a standing enforcement step is kept under (its index and name)."""
+NAMES = (*COUNTS, "pacts", "declarations")
+GroupName = tuple[str, Any, str]
+"""``(grouping, group, figure)``: where a member of a unit's contribution counts."""
+
+Row = dict[str, Any]
+
+
+def median(days: Counter[int]) -> float | int | None:
+    """The median of the counted days (as ``statistics.median`` of every one)."""
+    n = sum(days.values())
+    if n == 0:
+        return None
+    wanted = [(n - 1) // 2, n // 2]
+    found: list[int] = []
+    seen = 0
+    for day in sorted(days):
+        seen += days[day]
+        while wanted and wanted[0] < seen:
+            found.append(day)
+            wanted.pop(0)
+    return found[0] if n % 2 else (found[0] + found[1]) / 2
+
+
+def follow_up_figures(f: dict[str, Members], days: Counter[int]) -> dict[str, Figure]:
+    """The follow-up figures (:func:`registry.compliance.metrics.figures`) from counts."""
+    row = {name: f[name].figure() for name in COUNTS}
+    recs, followed = f["recommendations"], f["followed_up"]
+    rate = round(followed.count / recs.count, 4) if recs.count else None
+    both = Members(recs.count + followed.count, None)
+    if recs.entries is not None and followed.entries is not None:
+        both.entries = recs.entries | followed.entries
+    row["follow_up_rate"] = both.figure(rate)
+    row["median_days"] = followed.figure(median(days))
+    return row
+
+
+class Group:
+    """One group's figures."""
+
+    __slots__ = ("days", "figures", "steps")
+
+    def __init__(self) -> None:
+        self.figures = {name: Members() for name in NAMES}
+        self.days: Counter[int] = Counter()
+        self.steps: dict[int, str] = {}
+        """Standing enforcement steps of the group: index -> step."""
+
+    def empty(self) -> bool:
+        f = self.figures
+        return not (f["recommendations"].count or f["pacts"].count or f["declarations"].count)
+
+
+class GroupFigures:
+    """Figures per group of one grouping, changed member by member."""
+
+    def __init__(self, bound: int = BOUND) -> None:
+        self.bound = bound
+        self.groups: dict[Any, Group] = defaultdict(Group)
+        self.pending_in: dict[int, Any] = {}
+        """A pending recommendation -> its group (to turn it overdue there on a later day)."""
+
+    def add(self, group: Any, name: str, value: Any) -> None:
+        g = self.groups[group]
+        if name == DAYS:
+            g.days[value] += 1
+        elif name == STEP:
+            idx, step = value
+            g.steps[idx] = step
+        else:
+            g.figures[name].add(value, self.bound)
+            if name == "pending":
+                self.pending_in[value] = group
+
+    def remove(self, group: Any, name: str, value: Any) -> None:
+        g = self.groups[group]
+        if name == DAYS:
+            g.days[value] -= 1
+            if g.days[value] <= 0:
+                del g.days[value]
+        elif name == STEP:
+            g.steps.pop(value[0], None)
+        else:
+            g.figures[name].remove(value)
+            if name == "pending":
+                self.pending_in.pop(value, None)
+
+    def due(self, idx: int) -> None:
+        """Pending recommendation ``idx`` is overdue from now on."""
+        if idx in self.pending_in:
+            group = self.pending_in[idx]
+            self.remove(group, "pending", idx)
+            self.add(group, "overdue", idx)
+
+    def rows(self, label: str) -> list[tuple[Row, Group]]:
+        """The rows of the groups with a standing recommendation, pact or declaration (as
+        :meth:`registry.compliance.views.Groups.grouped` orders them), and each group."""
+        rows = []
+        names = sorted(
+            (g for g, group in self.groups.items() if not group.empty()),
+            key=lambda g: (g is None, str(g)),
+        )
+        for name in names:
+            group = self.groups[name]
+            row: Row = {label: name, **follow_up_figures(group.figures, group.days)}
+            row["pacts"] = group.figures["pacts"].figure()
+            row["declarations"] = group.figures["declarations"].figure()
+            rows.append((row, group))
+        return rows
+
+    def encode(self) -> tuple[list[Any], list[tuple[int, Any]]]:
+        """The groups (each one's figures, days and steps), and each pending one's group."""
+        groups = [
+            (
+                group,
+                [
+                    (n, m.count, None if m.entries is None else sorted(m.entries))
+                    for n, m in g.figures.items()
+                ],
+                sorted(g.days.items()),
+                sorted(g.steps.items()),
+            )
+            for group, g in sorted(self.groups.items(), key=lambda kv: (kv[0] is None, str(kv[0])))
+            if g.steps or any(m.count for m in g.figures.values())
+        ]
+        return groups, sorted(self.pending_in.items())
+
+    @classmethod
+    def decode(cls, saved: tuple[list[Any], list[tuple[int, Any]]], bound: int) -> GroupFigures:
+        found = cls(bound)
+        groups, pending = saved
+        found.pending_in = dict(pending)
+        for group, figures, days, steps in groups:
+            g = found.groups[group]
+            if {name for name, _, _ in figures} != set(NAMES):
+                raise ValueError("a saved tally of another version")
+            for name, count, entries in figures:
+                members = g.figures[name] = Members(count)
+                members.entries = None if entries is None else set(entries)
+            g.days = Counter(dict(days))
+            g.steps = dict(steps)
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class Office:
+    """A PPK key's enrolment, as the instansi table shows it."""
+
+    idx: int
+    day: str
+    kid: bytes
+    instansi: str
+    province: str | None
+    term_start: str
+    term_end: str
+
+
+class Offices:
+    """The PPK keys and key revocations, as :class:`~registry.compliance.index.ComplianceIndex`
+    keeps them (``keys``, ``key_ends``), for the PPK columns of the instansi table."""
+
+    def __init__(self) -> None:
+        self.keys: dict[bytes, Office] = {}
+        """PPK keys by kid (the latest enrolment of a kid, as the index keeps it)."""
+        self.ends: dict[bytes, tuple[str, str]] = {}
+        """Revoked key -> the day of its (first) revocation and the day it takes effect."""
+
+    def take(self, fact: Fact) -> None:
+        """Take an enrolment, a key revocation or a succession (anything else is no office)."""
+        if isinstance(fact, Key):
+            if fact.role == "ppk":
+                self.keys[fact.kid] = Office(
+                    fact.idx, fact.day, fact.kid, fact.instansi, fact.province,
+                    fact.term_start, fact.term_end,
+                )  # fmt: skip
+            else:
+                self.keys.pop(fact.kid, None)
+        elif isinstance(fact, KeyEnd):
+            self.ends.setdefault(fact.kid, (fact.day, fact.effective))
+        elif isinstance(fact, Succession):
+            # The policy admits successions of enrolled keys only: the old key ends, and
+            # its successor holds its office (a PPK's successor is a PPK, any other's not).
+            self.ends.setdefault(fact.old, (fact.day, fact.day))
+            old = self.keys.get(fact.old)
+            if old is None:
+                self.keys.pop(fact.new, None)
+                return
+            self.keys[fact.new] = Office(
+                fact.idx, fact.day, fact.new, old.instansi, old.province,
+                old.term_start, old.term_end,
+            )  # fmt: skip
+
+    @classmethod
+    def of(cls, keys: Iterable[Key], ends: Iterable[KeyEnd]) -> Offices:
+        """The offices of an index's keys and key revocations."""
+        found = cls()
+        for key in sorted(keys, key=lambda k: k.idx):
+            found.take(key)
+        found.ends = {end.kid: (end.day, end.effective) for end in ends}
+        return found
+
+    def in_office(self, key: Office, day: str) -> bool:
+        """As :meth:`registry.compliance.metrics.Snapshot.in_office` as of ``day``."""
+        end = self.ends.get(key.kid)
+        effective = end[1] if end is not None and end[0] <= day else None
+        return key.term_start <= day <= key.term_end and (effective is None or day < effective)
+
+    def columns(self, day: str) -> dict[str, list[Office]]:
+        """Each instansi's PPK keys enrolled by ``day``, in enrolment order."""
+        by: dict[str, list[Office]] = defaultdict(list)
+        for key in sorted(self.keys.values(), key=lambda k: k.idx):
+            if key.day <= day:
+                by[key.instansi].append(key)
+        return by
+
+    def encode(self) -> list[Any]:
+        return [
+            [(k.idx, k.day, k.kid, k.instansi, k.province, k.term_start, k.term_end)
+             for k in self.keys.values()],
+            sorted(self.ends.items()),
+        ]  # fmt: skip
+
+    @classmethod
+    def decode(cls, saved: Any) -> Offices:
+        found = cls()
+        keys, ends = saved
+        found.keys = {bytes(k[2]): Office(*k) for k in keys}
+        found.ends = {bytes(kid): (day, effective) for kid, (day, effective) in ends}
+        return found
+
+
+def instansi_rows(
+    figures: GroupFigures,
+    offices: Offices,
+    day: str,
+    province: str | None = None,
+    name: str | None = None,
+) -> list[Row]:
+    """The instansi table as of ``day`` (:func:`registry.compliance.views.instansi`), except
+    that a figure of more than :data:`BOUND` entries has ``entries`` None."""
+    ppks = offices.columns(day)
+    out = []
+    for row, group in figures.rows("instansi"):
+        keys = ppks.get(row["instansi"], [])
+        latest = keys[-1] if keys else None
+        row["province"] = latest.province if latest else None
+        row["ppk_keys"] = [b64url(k.kid) for k in keys]
+        row["ppk_in_office"] = [b64url(k.kid) for k in keys if offices.in_office(k, day)]
+        last = max(group.steps, default=None)
+        row["enforcement"] = figure(None if last is None else group.steps[last],
+                                    [] if last is None else [last])  # fmt: skip
+        if (province is None or row["province"] == province) and (
+            name is None or row["instansi"] == name
+        ):
+            out.append(row)
+    return out
