@@ -21,7 +21,8 @@ receipt), ``GET /entries/{i}/statement``, ``GET /proofs/inclusion?index=i``, eac
 for its own cold start, and, as the physical floor in the same conditions, one
 4 KiB read of the database file at a random offset (``os.pread``) after a flush.
 
-Printed per size and code: medians and p90 (ms), the leaf tiles read per GET,
+Printed per size and code: medians and p90 (ms), the leaf tiles and store queries per GET
+(entry, packed tiles, leaf hashes; the first two of "after" run at the same time),
 each size's median over the smallest size's beside log2(size)/log2(smallest)
 (the growth issue 15 allows), and after/before per size.  Asserts nothing.
 """
@@ -85,6 +86,18 @@ def child(args: argparse.Namespace) -> None:
             cursor.close()
 
         engines._set_pragmas = with_mmap
+    from registry.store.repository import Store  # noqa: PLC0415
+
+    calls = [0]
+    for name in ("get_entry", "packed_tiles", "packed_tiles_of_entry", "leaf_hashes_between"):
+        method = getattr(Store, name, None)
+        if method is not None:
+
+            async def counted(self: Any, *a: Any, _m: Any = method, **k: Any) -> Any:
+                calls[0] += 1
+                return await _m(self, *a, **k)
+
+            setattr(Store, name, counted)
     home = args.home[0]
     settings = settings_for(home)
     keys = open_keys(settings.data_dir, settings.admin_passphrase, settings.origin)
@@ -92,6 +105,7 @@ def child(args: argparse.Namespace) -> None:
     rng = random.Random(args.seed)
     times: dict[str, list[float]] = {kind: [] for kind in KINDS}
     tiles: dict[str, list[int]] = {kind: [] for kind in KINDS}
+    queries: dict[str, list[int]] = {kind: [] for kind in KINDS}
     dropped = True
     with TestClient(create_app(settings, keys)) as client:
         service = client.app.state.components.service
@@ -133,11 +147,12 @@ def child(args: argparse.Namespace) -> None:
                 service.state.tree._fold_asked.clear()
                 client.blocking_portal.call(reopen)
                 dropped = drop_caches() and dropped
-                read_before = service.reads.tiles.tiles_read
+                read_before, calls[0] = service.reads.tiles.tiles_read, 0
                 began = time.perf_counter()
                 step(index)
                 times[kind].append((time.perf_counter() - began) * 1000)
                 tiles[kind].append(service.reads.tiles.tiles_read - read_before)
+                queries[kind].append(calls[0])
     with database.open("rb") as file:
         length = database.stat().st_size
         for _ in range(args.samples):
@@ -147,7 +162,9 @@ def child(args: argparse.Namespace) -> None:
             os.pread(file.fileno(), 4096, offset)
             times["disk read"].append((time.perf_counter() - began) * 1000)
             tiles["disk read"].append(0)
-    print(json.dumps({"size": size, "times": times, "tiles": tiles, "dropped": dropped}))
+            queries["disk read"].append(0)
+    found = {"size": size, "times": times, "tiles": tiles, "queries": queries, "dropped": dropped}
+    print(json.dumps(found))
 
 
 def _run(code: str, home: Path, seed: int, args: argparse.Namespace, mmap_mb: int) -> Any:
@@ -203,6 +220,7 @@ def main() -> None:
             codes["after+mmap"] = (str(ROOT), args.mmap_mb)
         figures: dict[tuple[int, str], dict[str, list[float]]] = {}
         counts: dict[tuple[int, str], dict[str, list[int]]] = {}
+        asked: dict[tuple[int, str], dict[str, list[int]]] = {}
         sizes: list[int] = []
         cold = True
         for number, home in enumerate(args.home):
@@ -217,6 +235,8 @@ def main() -> None:
                         figures[(number, name)][kind] += result["times"][kind]
                         counts.setdefault((number, name), {}).setdefault(kind, [])
                         counts[(number, name)][kind] += result["tiles"][kind]
+                        asked.setdefault((number, name), {}).setdefault(kind, [])
+                        asked[(number, name)][kind] += result["queries"][kind]
             sizes.append(result["size"])
     print(f"load average {os.getloadavg()}")
     print("page cache flushed before each GET" if cold else "NOT flushed (not root): warm cache")
@@ -227,10 +247,12 @@ def main() -> None:
                 values = figures[(number, name)][kind]
                 median = statistics.median(values)
                 read = statistics.mean(counts[(number, name)][kind])
+                reads = statistics.mean(asked[(number, name)][kind])
                 allowed = math.log2(size) / math.log2(sizes[0])
                 print(
                     f"{kind:9} {name:10} {size:>10,} entries: median {median:7.2f} ms,"
-                    f" p90 {_p90(values):7.2f} ms, {read:4.2f} tiles read ({len(values)} GETs);"
+                    f" p90 {_p90(values):7.2f} ms, {read:4.2f} tiles in {reads:4.2f} queries"
+                    f" ({len(values)} GETs);"
                     f" /smallest {median / base:5.2f}, log2 allows {allowed:4.2f}"
                 )
     for number, size in enumerate(sizes):

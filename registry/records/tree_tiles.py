@@ -125,13 +125,15 @@ class TreeTiles:
         if isinstance(tiled, TiledHashStore):
             await self._load(tiled, set(tiles))
 
-    async def entry_and_tiles(self, index: int) -> tuple[EntryRecord | None, dict[int, bytes]]:
+    async def entry_and_tiles(
+        self, index: int, *, receipt: bool
+    ) -> tuple[EntryRecord | None, dict[int, bytes]]:
         """Entry ``index`` and, if its tile is not in memory, read at the same time the packed
-        rows its check most likely needs (``Store.packed_tiles_of_entry``), unchecked: for
-        :meth:`ensure`'s ``read``."""
+        rows its check (``receipt``: and its receipt's) most likely needs
+        (``Store.packed_tiles_of_entry``), unchecked: for :meth:`ensure`'s ``read``."""
         tiled = self._state.tree.store
         if isinstance(tiled, TiledHashStore) and tiled.absent([index // TILE_LEAVES]):
-            return await self._store.entry_and_tiles(index)
+            return await self._store.entry_and_tiles(index, receipt=receipt)
         return await self._store.get_entry(index), {}
 
     def receipt_leaves(self, index: int, receipt: bytes) -> list[int]:

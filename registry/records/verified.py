@@ -327,7 +327,7 @@ class VerifiedEntries:
         Raises :class:`TamperedEntry` if it differs from what the log vouches for, or if
         it is missing below the latest checkpoint (whose tree has its leaf).
         """
-        record, read = await self.tiles.entry_and_tiles(index)
+        record, read = await self.tiles.entry_and_tiles(index, receipt=receipt)
         if record is None:
             if index < self.checker.state.committed_size:
                 raise self.checker.missing(index)

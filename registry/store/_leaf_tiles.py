@@ -42,20 +42,21 @@ class LeafTilesMixin:
                 found.update((int(t), bytes(h)) for t, h in await connection.execute(query))
         return found
 
-    async def packed_tiles_of_entry(self, idx: int) -> dict[int, bytes]:
+    async def packed_tiles_of_entry(self, idx: int, *, receipt: bool = True) -> dict[int, bytes]:
         """In one query, the packed rows (unchecked, those that exist) of entry ``idx``'s tile
-        and of the tile where the first checkpoint above ``idx`` ends: the tile the root of
-        the entry's receipt needs when the receipt is that checkpoint's (as the registrar
-        issues them).  A guess for the second: the caller checks what the receipt says."""
-        covering = (
-            select(func.min(CHECKPOINTS.c.size)).where(CHECKPOINTS.c.size > idx).scalar_subquery()
-        )
-        query = select(LEAF_TILES.c.tile, LEAF_TILES.c.hashes).where(
-            or_(
-                LEAF_TILES.c.tile == idx // TILE_LEAVES,
-                LEAF_TILES.c.tile == (covering - 1) // TILE_LEAVES,
+        and, with ``receipt``, of the tile where the first checkpoint above ``idx`` ends: the
+        tile the root of the entry's receipt needs when the receipt is that checkpoint's (as
+        the registrar issues them).  A guess for the second: the caller checks what the
+        receipt says."""
+        wanted = LEAF_TILES.c.tile == idx // TILE_LEAVES
+        if receipt:
+            covering = (
+                select(func.min(CHECKPOINTS.c.size))
+                .where(CHECKPOINTS.c.size > idx)
+                .scalar_subquery()
             )
-        )
+            wanted = or_(wanted, LEAF_TILES.c.tile == (covering - 1) // TILE_LEAVES)
+        query = select(LEAF_TILES.c.tile, LEAF_TILES.c.hashes).where(wanted)
         async with self._engine.connect() as connection:
             return {int(t): bytes(h) for t, h in await connection.execute(query)}
 

@@ -221,13 +221,17 @@ class Store(
             row = (await connection.execute(select(ENTRIES).where(ENTRIES.c.idx == idx))).first()
         return None if row is None else from_row(EntryRecord, row)
 
-    async def entry_and_tiles(self, idx: int) -> tuple[EntryRecord | None, dict[int, bytes]]:
+    async def entry_and_tiles(
+        self, idx: int, *, receipt: bool = True
+    ) -> tuple[EntryRecord | None, dict[int, bytes]]:
         """The entry at ``idx`` (or ``None``) and, read at the same time on another
-        connection, the packed rows of the tiles a check of it most likely needs
-        (:meth:`packed_tiles_of_entry`): one round trip's wait for a cold entry, not three."""
+        connection, the packed rows of the tiles a check of it (``receipt``: and of its
+        receipt) most likely needs (:meth:`packed_tiles_of_entry`): one round trip's wait
+        for a cold entry, not three."""
+        tiles = self.packed_tiles_of_entry(idx, receipt=receipt)
         if isinstance(self._engine.pool, StaticPool):  # one shared connection: one at a time
-            return await self.get_entry(idx), await self.packed_tiles_of_entry(idx)
-        return await asyncio.gather(self.get_entry(idx), self.packed_tiles_of_entry(idx))
+            return await self.get_entry(idx), await tiles
+        return await asyncio.gather(self.get_entry(idx), tiles)
 
     async def get_entries(self, start: int, end: int) -> list[EntryRecord]:
         """The entries with ``start <= idx < end``, in order (fewer if the log is shorter)."""

@@ -45,9 +45,11 @@ def test_a_cold_entry_is_read_with_its_tile_in_one_round(
     for name in ("packed_tiles", "entry_and_tiles", "get_entry"):
         method = getattr(Store, name)
 
-        async def spy(self: Store, *args: object, _name: str = name, _m: object = method) -> object:
+        async def spy(
+            self: Store, *args: object, _name: str = name, _m: object = method, **kw: object
+        ) -> object:
             calls.append(_name)
-            return await _m(self, *args)  # type: ignore[operator]
+            return await _m(self, *args, **kw)  # type: ignore[operator]
 
         monkeypatch.setattr(Store, name, spy)
     with running(settings, operator) as registry:
@@ -83,3 +85,21 @@ def test_a_cold_entry_whose_packed_tile_was_edited_is_refused(
         _cold(registry, 300)
         answer = registry.client.get(f"/entries/{LOG_SIZE - 250}")
         assert answer.status_code == 200, answer.text
+
+
+def test_a_cold_entry_view_reads_only_its_own_tile_and_refuses_an_edited_one(
+    settings: Settings, operator: OperatorKeys, big_log: None
+) -> None:
+    hashes = bytearray(packed(settings)[0])
+    hashes[3 * 32] ^= 1
+    json = {"Accept": "application/json"}
+    with running(settings, operator) as registry:
+        _cold(registry, 3)
+        read = registry.service.reads.tiles.tiles_read
+        answer = registry.client.get("/entries/3", headers=json)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["index"] == 3
+        assert registry.service.reads.tiles.tiles_read == read + 1
+        _cold(registry, 3)
+        edit(settings, update(LEAF_TILES).where(LEAF_TILES.c.tile == 0).values(hashes=hashes))
+        assert_tampered(registry.client.get("/entries/3", headers=json), 0, "leaf_tiles")

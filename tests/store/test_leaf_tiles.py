@@ -116,6 +116,8 @@ async def test_an_entry_is_read_with_its_tile_and_the_tile_its_batch_checkpoint_
     assert record is not None
     assert record.idx == 300
     assert rows == {1: packed[1], 2: packed[2]}  # entry 300's tile, and size 700's last
+    # Without its receipt, only its own tile.
+    assert await store.packed_tiles_of_entry(300, receipt=False) == {1: packed[1]}
     # Its checkpoint's last tile is its own: one row.
     assert await store.packed_tiles_of_entry(720) == {2: packed[2]}
     # Above the last checkpoint (no covering size) or in the partial tile: what exists.
