@@ -2,15 +2,17 @@
 really cold, before and after a change, at each log size, in one run (SQLite).
 
     python bench/bench_cold_reads.py --home /tmp/coldreads/10000 --home /tmp/coldreads/1000000
-        [--before main] [--samples 60] [--rounds 2] [--mmap-mb 256]
+        [--before main] [--samples 60] [--rounds 2] [--mmap-mb 256] [--cache-mb 64]
+        [--keep-connections]
 
 For each log (built by ``python bench/gen_log.py --direct --entries N --home DIR``), a
 child process serves the registry in process (Litestar's test client over
 ``create_app``, no network), once with the code of ``--before`` (a git ref, copied
 out with ``git archive`` and imported ahead of this checkout: the code before) and
 once with this checkout (after), alternating the order each round; ``--mmap-mb``
-adds a third code, this checkout with SQLite ``PRAGMA mmap_size`` on every
-connection (the registry's setting).  Each child asks the same ``--samples``
+adds a code, this checkout with SQLite ``PRAGMA mmap_size`` on every connection,
+and ``--cache-mb`` one with ``PRAGMA cache_size`` (SQLite's own page cache per
+connection, 2 MB by default).  Each child asks the same ``--samples``
 random entries.  Before every timed GET the child empties what it keeps in
 memory (the leaf tiles cached, the recent receipts and statements), closes its
 database connections (so SQLite's own page cache and any memory map are gone),
@@ -30,6 +32,7 @@ each size's median over the smallest size's beside log2(size)/log2(smallest)
 from __future__ import annotations
 
 import argparse
+import asyncio
 import importlib
 import json
 import math
@@ -76,16 +79,16 @@ def child(args: argparse.Namespace) -> None:
 
     if not registry.__file__ or not registry.__file__.startswith(args.code):
         raise SystemExit(f"imported {registry.__file__}, not the code under {args.code}")
-    if args.mmap_mb:
+    if args.pragma:
         pragmas = engines._set_pragmas
 
-        def with_mmap(connection: Any, record: Any) -> None:
+        def with_pragma(connection: Any, record: Any) -> None:
             pragmas(connection, record)
             cursor = connection.cursor()
-            cursor.execute(f"PRAGMA mmap_size={args.mmap_mb * 1024 * 1024}")
+            cursor.execute(f"PRAGMA {args.pragma}")
             cursor.close()
 
-        engines._set_pragmas = with_mmap
+        engines._set_pragmas = with_pragma
     from registry.store.repository import Store  # noqa: PLC0415
 
     calls = [0]
@@ -113,7 +116,7 @@ def child(args: argparse.Namespace) -> None:
         store = service.state.tree.store
         assert isinstance(store, TiledHashStore)
         engine = service.store._engine
-        if args.mmap_mb:
+        if args.pragma:
             assert event.contains(engine.sync_engine, "connect", engines._set_pragmas)
 
         async def reopen() -> None:
@@ -138,6 +141,16 @@ def child(args: argparse.Namespace) -> None:
                 service.store.packed_tiles, [i // 256]
             ),
         }
+
+        async def warm(indexes: list[int]) -> None:
+            """Read entries and tiles two at a time: both pooled connections' caches warm."""
+            for index in indexes:
+                await asyncio.gather(
+                    service.store.get_entry(index), service.store.packed_tiles([index // 256])
+                )
+
+        if args.keep_connections:  # as a serving process's connections are
+            client.blocking_portal.call(warm, [rng.randrange(size) for _ in range(args.warm)])
         for _ in range(args.samples):
             for kind, step in steps.items():
                 index = rng.randrange(size)
@@ -145,7 +158,8 @@ def child(args: argparse.Namespace) -> None:
                 store.forget_cached()
                 service.state.tree._folds.clear()  # the right folds kept per tree size
                 service.state.tree._fold_asked.clear()
-                client.blocking_portal.call(reopen)
+                if not args.keep_connections:
+                    client.blocking_portal.call(reopen)
                 dropped = drop_caches() and dropped
                 read_before, calls[0] = service.reads.tiles.tiles_read, 0
                 began = time.perf_counter()
@@ -167,9 +181,10 @@ def child(args: argparse.Namespace) -> None:
     print(json.dumps(found))
 
 
-def _run(code: str, home: Path, seed: int, args: argparse.Namespace, mmap_mb: int) -> Any:
+def _run(code: str, home: Path, seed: int, args: argparse.Namespace, pragma: str) -> Any:
     command = [sys.executable, __file__, "--child", "--code", code, "--home", str(home)]
-    command += ["--seed", str(seed), "--samples", str(args.samples), "--mmap-mb", str(mmap_mb)]
+    command += ["--seed", str(seed), "--samples", str(args.samples), "--pragma", pragma]
+    command += ["--keep-connections", "--warm", str(args.warm)] if args.keep_connections else []
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([code, str(BENCH)])}
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
@@ -188,6 +203,16 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=60)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--mmap-mb", type=int, default=0, help="also time after + mmap_size")
+    parser.add_argument("--cache-mb", type=int, default=0, help="also time after + cache_size")
+    parser.add_argument(
+        "--keep-connections",
+        action="store_true",
+        help="keep the connections (SQLite's page caches) warm: only the OS cache is flushed",
+    )
+    parser.add_argument("--pragma", default="", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--warm", type=int, default=2000, help="with --keep-connections: reads before timing"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--code", help=argparse.SUPPRESS)
     parser.add_argument("--seed", type=int, default=15, help=argparse.SUPPRESS)
@@ -215,9 +240,11 @@ def main() -> None:
             check=True,
         ).stdout
         subprocess.run(["tar", "-x", "-C", copy], input=archive, check=True)
-        codes = {"before": (copy, 0), "after": (str(ROOT), 0)}
+        codes = {"before": (copy, ""), "after": (str(ROOT), "")}
         if args.mmap_mb:
-            codes["after+mmap"] = (str(ROOT), args.mmap_mb)
+            codes["after+mmap"] = (str(ROOT), f"mmap_size={args.mmap_mb * 1024 * 1024}")
+        if args.cache_mb:
+            codes["after+cache"] = (str(ROOT), f"cache_size={-args.cache_mb * 1024}")
         figures: dict[tuple[int, str], dict[str, list[float]]] = {}
         counts: dict[tuple[int, str], dict[str, list[int]]] = {}
         asked: dict[tuple[int, str], dict[str, list[int]]] = {}
@@ -227,8 +254,8 @@ def main() -> None:
             for round_ in range(args.rounds):
                 order = list(codes) if round_ % 2 == 0 else list(codes)[::-1]
                 for name in order:
-                    code, mmap_mb = codes[name]
-                    result = _run(code, home, 15 + round_, args, mmap_mb)
+                    code, pragma = codes[name]
+                    result = _run(code, home, 15 + round_, args, pragma)
                     cold = cold and result["dropped"]
                     for kind in KINDS:
                         figures.setdefault((number, name), {}).setdefault(kind, [])
