@@ -16,12 +16,12 @@ from registry.config import Settings
 from registry.log.tiled_store import TiledHashStore
 from registry.records.operator import OperatorKeys
 from registry.store.repository import Store
-from registry.store.tables import LEAF_TILES
+from registry.store.tables import ENTRIES, LEAF_TILES
 from registry.verify.receipt import signed_tree_size, verify_receipt
 from tests.api.helpers import Registry
 from tests.records.conftest import LOG_SIZE
 from tests.records.test_packed_tiles import packed
-from tests.records.test_tampering import assert_tampered, edit, health, running
+from tests.records.test_tampering import assert_tampered, edit, health, running, stored
 
 
 def _cold(registry: Registry, index: int) -> None:
@@ -103,3 +103,17 @@ def test_a_cold_entry_view_reads_only_its_own_tile_and_refuses_an_edited_one(
         _cold(registry, 3)
         edit(settings, update(LEAF_TILES).where(LEAF_TILES.c.tile == 0).values(hashes=hashes))
         assert_tampered(registry.client.get("/entries/3", headers=json), 0, "leaf_tiles")
+
+
+def test_a_cold_entry_given_another_entrys_receipt_in_another_tile_is_refused(
+    settings: Settings, operator: OperatorKeys, big_log: None
+) -> None:
+    # Entry 300's receipt (tree size 301, in tile 1) stored as entry 3's (tile 0): the size
+    # read from it sends the reader to tile 1 too, and the receipt check still refuses it.
+    other = stored(settings, 300).receipt
+    assert signed_tree_size(other) == 301
+    edit(settings, update(ENTRIES).where(ENTRIES.c.idx == 3).values(receipt=other))
+    with running(settings, operator) as registry:
+        _cold(registry, 3)
+        assert_tampered(registry.client.get("/entries/3"), 3, "receipt")
+        assert_tampered(registry.client.get("/entries/3/statement"), 3, "receipt")
