@@ -9,7 +9,8 @@ For each log (built by ``bench/gen_log.py``), the registry is served in process
 each round and mode, alternating:
 
 - **entries** (before): a tile not in memory is read as its 256 leaf hashes from
-  ``entries`` (``Store.packed_tiles`` answers nothing and nothing is written back:
+  ``entries`` (``Store.packed_tiles`` and ``packed_tiles_of_entry`` answer nothing and
+  nothing is written back:
   the code path before ``leaf_tiles``);
 - **packed** (after): a tile is read as its one ``leaf_tiles`` row.
 
@@ -63,19 +64,22 @@ def mode(name: str) -> Iterator[None]:
         yield
         return
     packed, fill = Store.packed_tiles, Store.fill_packed_tiles
+    of_entry = Store.packed_tiles_of_entry
 
-    async def none(self: Store, tiles: object) -> dict[int, bytes]:
+    async def none(self: Store, tiles: object, **_: object) -> dict[int, bytes]:
         return {}
 
     async def keep_none(self: Store, tiles: object) -> None:
         return None
 
     Store.packed_tiles = none  # type: ignore[method-assign,assignment]
+    Store.packed_tiles_of_entry = none  # type: ignore[method-assign,assignment]
     Store.fill_packed_tiles = keep_none  # type: ignore[method-assign,assignment]
     try:
         yield
     finally:
         Store.packed_tiles = packed  # type: ignore[method-assign]
+        Store.packed_tiles_of_entry = of_entry  # type: ignore[method-assign]
         Store.fill_packed_tiles = fill  # type: ignore[method-assign]
 
 

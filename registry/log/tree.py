@@ -188,6 +188,11 @@ class MerkleTree:
             )
         return self._store.get_range(level, start, count)
 
+    def root_kept(self, size: int) -> bool:
+        """Whether the root of ``size`` is made from what is in memory (the current size, or
+        a size whose right folds are kept) rather than from its last leaf tile's nodes."""
+        return size == self._size or size in self._folds
+
     def root(self, size: int | None = None) -> bytes:
         """Return the root hash of the tree at ``size`` leaves (default: now).
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
 
 from registry.log.state import LogState
@@ -35,7 +35,9 @@ from registry.log.tiled_store import (
 )
 from registry.records.errors import TamperedEntry
 from registry.store.errors import DamagedLog
+from registry.store.models import EntryRecord
 from registry.store.repository import Store
+from registry.verify.receipt import signed_tree_size
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -69,10 +71,17 @@ class TreeTiles:
         self.tiles_packed = 0
         """Packed rows this loader wrote for tiles it read from ``entries`` (tests)."""
 
-    async def ensure(self, compute: Callable[[], T], leaves: Iterable[int] = ()) -> T:
+    async def ensure(
+        self,
+        compute: Callable[[], T],
+        leaves: Iterable[int] = (),
+        read: Mapping[int, bytes] | None = None,
+    ) -> T:
         """``compute()``, once the tiles it needs are in memory (the tiles of ``leaves`` read
         first, in one go, when the caller knows them: many leaves, one round).
 
+        ``read``: packed rows the caller already read (:meth:`entry_and_tiles`), used for
+        the tiles they cover instead of reading them again; checked as any row read.
         Raises :class:`TamperedEntry` if a tile read does not hash to the tree's node.
         Nothing is awaited between the last load and ``compute``, so no other
         request can evict what it needs in between.
@@ -82,7 +91,7 @@ class TreeTiles:
             return compute()
         wanted = {index // TILE_LEAVES for index in leaves}
         if wanted:
-            await self._load(tiled, wanted)
+            await self._load(tiled, wanted, read or {})
         reloads = 0
         try:
             while True:
@@ -116,11 +125,37 @@ class TreeTiles:
         if isinstance(tiled, TiledHashStore):
             await self._load(tiled, set(tiles))
 
-    async def _load(self, tiled: TiledHashStore, wanted: set[int]) -> None:
+    async def entry_and_tiles(
+        self, index: int, *, receipt: bool
+    ) -> tuple[EntryRecord | None, dict[int, bytes]]:
+        """Entry ``index`` and, if its tile is not in memory, read at the same time the packed
+        rows its check (``receipt``: and its receipt's) most likely needs
+        (``Store.packed_tiles_of_entry``), unchecked: for :meth:`ensure`'s ``read``."""
+        tiled = self._state.tree.store
+        if isinstance(tiled, TiledHashStore) and tiled.absent([index // TILE_LEAVES]):
+            return await self._store.entry_and_tiles(index, receipt=receipt)
+        return await self._store.get_entry(index), {}
+
+    def receipt_leaves(self, index: int, receipt: bytes) -> list[int]:
+        """The leaves whose tiles checking entry ``index``'s ``receipt`` needs: the entry's,
+        and the last of the tree size the receipt states (its root), if that size ends
+        inside a tile.  Read from the unverified bytes: a hint of what to read at once."""
+        size = signed_tree_size(receipt)
+        if size is None or size > self._state.size or size % TILE_LEAVES == 0:
+            return [index]
+        if self._state.tree.root_kept(size):
+            return [index]
+        return [index, size - 1]
+
+    async def _load(
+        self, tiled: TiledHashStore, wanted: set[int], read: Mapping[int, bytes] | None = None
+    ) -> None:
         absent = tiled.absent(wanted)
         if not absent:
             return
-        packed = await self._store.packed_tiles(absent)
+        packed = {tile: read[tile] for tile in absent if read and tile in read}
+        if len(packed) < len(absent):
+            packed.update(await self._store.packed_tiles(t for t in absent if t not in packed))
         for tile, data in packed.items():
             if len(data) != TILE_BYTES:
                 raise self._tampered(_packed_evidence(tile, tiled.upper.get(0, tile), data))

@@ -327,13 +327,14 @@ class VerifiedEntries:
         Raises :class:`TamperedEntry` if it differs from what the log vouches for, or if
         it is missing below the latest checkpoint (whose tree has its leaf).
         """
-        record = await self.store.get_entry(index)
+        record, read = await self.tiles.entry_and_tiles(index, receipt=receipt)
         if record is None:
             if index < self.checker.state.committed_size:
                 raise self.checker.missing(index)
             return None
+        leaves = self.tiles.receipt_leaves(index, record.receipt) if receipt else [index]
         return await self.tiles.ensure(
-            lambda: self.checker.entry(record, receipt=receipt), [record.idx]
+            lambda: self.checker.entry(record, receipt=receipt), leaves, read
         )
 
     async def entries(self, start: int, end: int) -> list[EntryRecord]:

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from registry.store._rows import IN_LIST_CHUNK, in_chunks
 from registry.store.models import EntryRecord
-from registry.store.tables import ENTRIES, LEAF_TILES
+from registry.store.tables import CHECKPOINTS, ENTRIES, LEAF_TILES
 
 TILE_LEAVES = 256
 """Leaves a tile (the tree's level 8: ``registry.log.tiled_store.TILE_LEAVES``)."""
@@ -41,6 +41,24 @@ class LeafTilesMixin:
                 )
                 found.update((int(t), bytes(h)) for t, h in await connection.execute(query))
         return found
+
+    async def packed_tiles_of_entry(self, idx: int, *, receipt: bool = True) -> dict[int, bytes]:
+        """In one query, the packed rows (unchecked, those that exist) of entry ``idx``'s tile
+        and, with ``receipt``, of the tile where the first checkpoint above ``idx`` ends: the
+        tile the root of the entry's receipt needs when the receipt is that checkpoint's (as
+        the registrar issues them).  A guess for the second: the caller checks what the
+        receipt says."""
+        wanted = LEAF_TILES.c.tile == idx // TILE_LEAVES
+        if receipt:
+            covering = (
+                select(func.min(CHECKPOINTS.c.size))
+                .where(CHECKPOINTS.c.size > idx)
+                .scalar_subquery()
+            )
+            wanted = or_(wanted, LEAF_TILES.c.tile == (covering - 1) // TILE_LEAVES)
+        query = select(LEAF_TILES.c.tile, LEAF_TILES.c.hashes).where(wanted)
+        async with self._engine.connect() as connection:
+            return {int(t): bytes(h) for t, h in await connection.execute(query)}
 
     async def packed_tiles_between(self, first: int, end: int) -> dict[int, bytes]:
         """The packed rows of tiles ``first <= tile < end`` that exist (one range read)."""

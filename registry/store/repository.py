@@ -25,6 +25,7 @@ from sqlalchemy import ColumnElement, func, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.pool import StaticPool
 
 from registry.store._batch import (
     BATCH_FENCE,
@@ -219,6 +220,18 @@ class Store(
         async with self._engine.connect() as connection:
             row = (await connection.execute(select(ENTRIES).where(ENTRIES.c.idx == idx))).first()
         return None if row is None else from_row(EntryRecord, row)
+
+    async def entry_and_tiles(
+        self, idx: int, *, receipt: bool = True
+    ) -> tuple[EntryRecord | None, dict[int, bytes]]:
+        """The entry at ``idx`` (or ``None``) and, read at the same time on another
+        connection, the packed rows of the tiles a check of it (``receipt``: and of its
+        receipt) most likely needs (:meth:`packed_tiles_of_entry`): one round trip's wait
+        for a cold entry, not three."""
+        tiles = self.packed_tiles_of_entry(idx, receipt=receipt)
+        if isinstance(self._engine.pool, StaticPool):  # one shared connection: one at a time
+            return await self.get_entry(idx), await tiles
+        return await asyncio.gather(self.get_entry(idx), tiles)
 
     async def get_entries(self, start: int, end: int) -> list[EntryRecord]:
         """The entries with ``start <= idx < end``, in order (fewer if the log is shorter)."""

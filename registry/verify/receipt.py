@@ -114,6 +114,19 @@ _UNPROTECTED_LABELS = frozenset({HEADER_VDP, HEADER_LEAF})
 _VDP_LABELS = frozenset({VDP_INCLUSION})
 
 
+def signed_tree_size(receipt: bytes) -> int | None:
+    """The tree size a receipt's protected header states (label -65538), without verifying it.
+
+    A hint only (which leaf tiles a reader fetches before checking the receipt
+    with :func:`verify_receipt`); ``None`` if the bytes do not state one.
+    """
+    parsed = parse_sign1(receipt, "receipt")
+    if not parsed.ok or parsed.value is None:
+        return None
+    size = parsed.value.protected.get(HEADER_TREE_SIZE)
+    return size if type(size) is int and size > 0 else None
+
+
 def _extra_labels(header: dict[Any, Any], allowed: frozenset[int]) -> list[str]:
     return sorted(str(label) for label in header if label not in allowed or type(label) is not int)
 

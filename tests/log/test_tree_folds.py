@@ -154,3 +154,17 @@ def test_a_size_asked_again_reads_its_kept_fold(size: int) -> None:
     edge = (size % (1 << (size.bit_length() - 1))).bit_count()
     assert reads[0] == reads[2] + edge
     assert reads[2] == reads[3]
+
+
+def test_a_root_is_kept_for_the_current_size_and_a_size_asked_twice() -> None:
+    """What a reader of leaf tiles skips: a root made from memory, not from its last tile."""
+    tree = MerkleTree()
+    tree.extend([hashlib.sha256(b"%d" % i).digest() for i in range(1024)])
+    assert tree.root_kept(1024)
+    assert not tree.root_kept(777)
+    tree.inclusion_proof(0, 777)
+    assert not tree.root_kept(777)  # asked once: not kept yet
+    tree.inclusion_proof(0, 777)
+    assert tree.root_kept(777)
+    tree.truncate(700)
+    assert not tree.root_kept(777)

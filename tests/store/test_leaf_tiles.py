@@ -100,3 +100,28 @@ async def test_a_table_left_by_a_restore_before_the_migration_is_emptied(
     await upgrade(database_url)
     async with Store.open(database_url) as store:
         assert await _packed(store) == {}
+
+
+async def test_an_entry_is_read_with_its_tile_and_the_tile_its_batch_checkpoint_ends_in(
+    store: Store,
+) -> None:
+    async with store._engine.begin() as connection:
+        await connection.execute(LEAF_TILES.delete())
+        await connection.execute(ENTRIES.delete())
+        await connection.execute(CHECKPOINTS.delete())
+    # Checkpoints at 100, 700 (tile 2 ends inside it: 700 = 2 * 256 + 188) and 1100.
+    size = await _append(store, [100, 600, 400])
+    packed = await _packed(store)
+    record, rows = await store.entry_and_tiles(300)
+    assert record is not None
+    assert record.idx == 300
+    assert rows == {1: packed[1], 2: packed[2]}  # entry 300's tile, and size 700's last
+    # Without its receipt, only its own tile.
+    assert await store.packed_tiles_of_entry(300, receipt=False) == {1: packed[1]}
+    # Its checkpoint's last tile is its own: one row.
+    assert await store.packed_tiles_of_entry(720) == {2: packed[2]}
+    # Above the last checkpoint (no covering size) or in the partial tile: what exists.
+    assert await store.packed_tiles_of_entry(size + 5) == {}
+    absent, rows = await store.entry_and_tiles(size + 5)
+    assert absent is None
+    assert rows == {}

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from registry.verify.cbor import encode_deterministic
 from registry.verify.leaf import decode_leaf
 from registry.verify.merkle import leaf_hash
-from registry.verify.receipt import HEADER_LEAF, HEADER_VDP, verify_receipt
+from registry.verify.receipt import HEADER_LEAF, HEADER_VDP, signed_tree_size, verify_receipt
 from registry.verify.result import Reason
 from tests.factories import logged, signed_pact
 
@@ -31,6 +31,12 @@ def test_every_receipt_verifies_for_its_statement(index: int) -> None:
     assert (info.index, info.tree_size) == (index, len(STATEMENTS))
     assert info.leaf_bytes == LEAVES[index]
     assert info.origin == "test.example/log"
+
+
+def test_signed_tree_size_is_read_without_verifying() -> None:
+    assert {signed_tree_size(r) for r in RECEIPTS} == {len(STATEMENTS)}
+    assert signed_tree_size(b"not a receipt") is None
+    assert signed_tree_size(STATEMENTS[0]) is None  # a statement states no tree size
 
 
 def test_all_receipts_share_one_root() -> None:
