@@ -22,7 +22,10 @@ PACT_INDEX = 4
 
 def read_qr(png: bytes) -> str:
     """The text of the one QR code in a PNG, read by a real decoder."""
-    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+    # QR codes only, as a phone's QR scanner and `registry verify` read them: with every
+    # format, zxing-cpp once also found a GS1 DataBar inside the QR's own modules
+    qr_only = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)), formats=qr_only)
     texts = {barcode.text for barcode in found}  # zxing-cpp may report one code twice
     assert len(texts) == 1, [(b.text[:40], b.valid, str(b.position)) for b in found]
     return texts.pop()
