@@ -26,7 +26,7 @@ from typing import Any
 
 from registry.compliance.facts import Fact, Key, KeyEnd, Succession
 from registry.compliance.kept import Members
-from registry.compliance.metrics import COUNTS, DAYS, Figure, figure
+from registry.compliance.metrics import COUNTS, DAYS, Figure, figure, holds_office
 from registry.verify.trust import b64url
 
 BOUND = 100
@@ -237,7 +237,7 @@ class Offices:
         """As :meth:`registry.compliance.metrics.Snapshot.in_office` as of ``day``."""
         end = self.ends.get(key.kid)
         effective = end[1] if end is not None and end[0] <= day else None
-        return key.term_start <= day <= key.term_end and (effective is None or day < effective)
+        return holds_office(key.term_start, key.term_end, day, effective)
 
     def columns(self, day: str) -> dict[str, list[Office]]:
         """Each instansi's PPK keys enrolled by ``day``, in enrolment order."""

@@ -73,6 +73,12 @@ class Answered(Protocol):
         ...
 
 
+def holds_office(term_start: str, term_end: str, day: str, revoked_from: str | None) -> bool:
+    """Whether a PPK key holds its office on ``day``: its term covers the day, and a
+    revocation issued so far (``revoked_from``: the day it takes effect) has not begun."""
+    return term_start <= day <= term_end and (revoked_from is None or day < revoked_from)
+
+
 def figure(value: Any, entries: Iterable[int]) -> Figure:
     """A figure: its value and the sorted log indexes it was computed from."""
     return {"value": value, "entries": sorted(set(entries))}
@@ -307,7 +313,9 @@ class Snapshot:
     def in_office(self, key: Key, day: str) -> bool:
         """Whether ``key``'s term covers ``day`` and it was not revoked before."""
         end = self.key_end(key.kid)
-        return key.term_start <= day <= key.term_end and (end is None or day < end.effective)
+        return holds_office(
+            key.term_start, key.term_end, day, None if end is None else end.effective
+        )
 
     @cached_property
     def current_steps(self) -> dict[bytes, Step]:
