@@ -24,8 +24,8 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 
 from registry.api.deps import Compliance, Service
 from registry.api.errors import invalid_parameter
-from registry.compliance import dashboard, finder
-from registry.compliance.dashboard import Filter, FilterRefused
+from registry.compliance import dashboard, filtering, finder
+from registry.compliance.filtering import Filter, FilterRefused
 from registry.compliance.metrics import Snapshot
 from registry.compliance.service import ComplianceService, today
 from registry.i18n import Message
@@ -83,7 +83,7 @@ FILTERED = {"asked": Provide(provide_filter_query)}
 
 def filter_of(compliance: ComplianceService, **raw: str | None) -> Filter:
     """The dashboard filter the query asks for (raises :class:`FilterRefused`)."""
-    return dashboard.check_filter(compliance.index, raw)
+    return filtering.check_filter(compliance.index, raw)
 
 
 async def counted(service: RegistryService, compliance: ComplianceService, flt: Filter) -> Counted:
@@ -100,7 +100,7 @@ async def counted(service: RegistryService, compliance: ComplianceService, flt: 
         record = await service.checkpoint_at(size)
         if compliance.index.size == size:
             break
-    snap = dashboard.snapshot(compliance.index, flt, today())
+    snap = filtering.snapshot(compliance.index, flt, today())
     root = None if record is None else base64.b64encode(record.root).decode()
     return Counted(snap, size, root)
 
@@ -283,7 +283,7 @@ async def browse(
     """The home page's record browser: the search form, one page of results, or the reason
     the search was refused."""
     await compliance.snapshot()
-    known = dashboard.choices(compliance.index)
+    known = filtering.choices(compliance.index)
     form = {
         "given": {k: (v or "") for k, v in raw.items()},
         "provinces": known.provinces,

@@ -24,7 +24,7 @@ from registry.api.bad_parameters import parameter_errors
 from registry.api.limits import RateLimited
 from registry.api.problems import problem_for, request_language, request_path
 from registry.compliance.access import AccessDenied
-from registry.compliance.dashboard import FilterRefused
+from registry.compliance.filtering import FilterRefused
 from registry.i18n import DEFAULT_LANGUAGE, Message, Text, render
 from registry.log.tiles import TilePathError
 from registry.log.witness import OldSizeConflictError, WitnessError

@@ -25,8 +25,8 @@ from registry.api.dashboard import FILTERED, FilterQuery, counted, filter_of, ki
 from registry.api.deps import Compliance, Service
 from registry.api.errors import BadRequest
 from registry.api.rendering import page_language, render_page, strings
-from registry.compliance import dashboard
-from registry.compliance.dashboard import Filter, FilterRefused
+from registry.compliance import dashboard, filtering
+from registry.compliance.filtering import Filter, FilterRefused
 from registry.compliance.service import ComplianceService
 from registry.i18n import render as render_text
 from registry.records.service import RegistryService
@@ -146,7 +146,7 @@ def _refused(exc: FilterRefused | BadRequest, lang: str) -> str:
 
 
 def _filter_form(compliance: ComplianceService, flt: Filter | None, raw: dict[str, Any]) -> Any:
-    known = dashboard.choices(compliance.index)
+    known = filtering.choices(compliance.index)
     return {"choices": known, "given": {k: (v or "") for k, v in raw.items()}, "filter": flt}
 
 

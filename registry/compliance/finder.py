@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlencode
 from weakref import WeakKeyDictionary
 
-from registry.compliance.dashboard import FilterRefused, choices, field, iso_day, slug
+from registry.compliance.filtering import FilterRefused, choices, field, iso_day, slug
 from registry.compliance.index import ComplianceIndex
 from registry.i18n import Message
 from registry.verify.trust import b64url

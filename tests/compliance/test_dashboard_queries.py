@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from registry.compliance import dashboard, finder, views
-from registry.compliance.dashboard import Filter, FilterRefused
+from registry.compliance import dashboard, filtering, finder, views
 from registry.compliance.facts import FollowUp, Key, Rec, Report, Revoked, Signed
+from registry.compliance.filtering import Filter, FilterRefused
 from registry.compliance.index import ComplianceIndex
 
 JABAR_KID, BANTEN_KID = b"\x01" * 32, b"\x02" * 32
@@ -63,12 +63,12 @@ def index() -> ComplianceIndex:
 
 
 def national(ix: ComplianceIndex, flt: Filter) -> dict[str, object]:
-    row = dashboard.table(dashboard.snapshot(ix, flt, "2024-12-31"), "national")[0]
+    row = dashboard.table(filtering.snapshot(ix, flt, "2024-12-31"), "national")[0]
     return {k: v["value"] for k, v in row.items() if isinstance(v, dict)}
 
 
 def test_an_empty_filter_is_the_api_snapshot(index: ComplianceIndex) -> None:
-    snap = dashboard.snapshot(index, Filter(), "2024-12-31")
+    snap = filtering.snapshot(index, Filter(), "2024-12-31")
     assert dashboard.table(snap, "national") == [views.national(index.snapshot("2024-12-31"))]
 
 
@@ -140,16 +140,16 @@ def test_an_election_keeps_its_own_records(index: ComplianceIndex) -> None:
 )
 def test_invalid_filters_are_refused(index: ComplianceIndex, raw: dict[str, str]) -> None:
     with pytest.raises(FilterRefused):
-        dashboard.check_filter(index, raw)
+        filtering.check_filter(index, raw)
 
 
 def test_empty_values_mean_all(index: ComplianceIndex) -> None:
-    flt = dashboard.check_filter(index, {"province": "", "since": "  ", "instansi": None})
+    flt = filtering.check_filter(index, {"province": "", "since": "  ", "instansi": None})
     assert flt.empty
 
 
 def test_figure_entries_are_the_figure_of_the_row(index: ComplianceIndex) -> None:
-    snap = dashboard.snapshot(index, Filter(), "2024-12-31")
+    snap = filtering.snapshot(index, Filter(), "2024-12-31")
     assert dashboard.figure_entries(snap, "provinces", "Jawa Barat", "followed_up") == [8]
     assert dashboard.figure_entries(snap, "national", None, "recommendations") == [4, 5, 6]
     with pytest.raises(FilterRefused):
@@ -185,7 +185,7 @@ def test_every_word_of_a_name_finds_it(name: str) -> None:
 
 @given(st.text())
 def test_an_instansi_id_is_url_safe(name: str) -> None:
-    ident = dashboard.slug(name)
+    ident = filtering.slug(name)
     assert all(c in "abcdefghijklmnopqrstuvwxyz0123456789-" for c in ident)
     assert not ident.startswith("-")
 
@@ -257,11 +257,11 @@ def test_a_page_without_a_filter_is_the_newest_records(index: ComplianceIndex) -
 
 def test_a_kept_table_is_never_another_registrys_or_an_older_log(index: ComplianceIndex) -> None:
     flt = Filter(province="Jawa Barat")
-    first = dashboard.table(dashboard.snapshot(index, flt, "2024-12-31"), "national")
-    assert dashboard.table(dashboard.snapshot(index, flt, "2024-12-31"), "national") is first
+    first = dashboard.table(filtering.snapshot(index, flt, "2024-12-31"), "national")
+    assert dashboard.table(filtering.snapshot(index, flt, "2024-12-31"), "national") is first
     other = ComplianceIndex()  # same version (0) and filter, another log
-    assert dashboard.table(dashboard.snapshot(other, flt, "2024-12-31"), "national") != first
+    assert dashboard.table(filtering.snapshot(other, flt, "2024-12-31"), "national") != first
     index.recs[11] = rec(11, "2020-12-01", JABAR_KID, JABAR, "2020-12-15")
     index.version += 1
-    grown = dashboard.table(dashboard.snapshot(index, flt, "2024-12-31"), "national")
+    grown = dashboard.table(filtering.snapshot(index, flt, "2024-12-31"), "national")
     assert grown[0]["recommendations"]["value"] == first[0]["recommendations"]["value"] + 1
