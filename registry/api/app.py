@@ -6,6 +6,7 @@ import gc
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
@@ -23,6 +24,7 @@ from registry.api.errors import EXCEPTION_HANDLERS
 from registry.api.imports import ImportsController
 from registry.api.institutions import InstitutionApiController, InstitutionPagesController
 from registry.api.limits import Rate, RateLimiter
+from registry.api.limits_file import SharedRateLimiter
 from registry.api.log import LogController
 from registry.api.openapi import declare_problems
 from registry.api.pages import PagesController
@@ -45,6 +47,7 @@ def create_app(
     custodial_clock_ms: Clock = wall_clock_ms,
     rate_clock: Callable[[], float] = time.monotonic,
     compliance_segment: int = SEGMENT,
+    rate_limits_file: Path | None = None,
 ) -> Litestar:
     """The registry's ASGI app; the service opens at start-up and closes at shutdown.
 
@@ -53,6 +56,9 @@ def create_app(
     the per-client rate limits (tests move both);
     ``compliance_segment`` is how many entries each saved segment of the
     compliance index holds (tests make it small).
+    ``rate_limits_file``, when given, is where the per-client rate limits are counted,
+    shared with every process using the same file (``registry serve``'s workers,
+    :mod:`registry.api.limits_file`); else the app counts its own.
     The running components are ``app.state.components`` (:class:`Components`).
     """
     components = Components(
@@ -108,9 +114,11 @@ def create_app(
     )
     app.state.components = components
     declare_problems(app.openapi_schema)
-    app.state.rate_limiter = RateLimiter(
-        {bucket: Rate(n, s) if n else None for bucket, n, s in settings.rate_limits},
-        clock=rate_clock,
+    rates = {bucket: Rate(n, s) if n else None for bucket, n, s in settings.rate_limits}
+    app.state.rate_limiter = (
+        RateLimiter(rates, clock=rate_clock)
+        if rate_limits_file is None
+        else SharedRateLimiter(rate_limits_file, rates, clock=rate_clock)
     )
     # Cross-origin access for the public reads and registration only (registry/api/cors.py):
     # outside the router, where Litestar's own (app-wide) CORS middleware would sit, so that

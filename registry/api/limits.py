@@ -13,10 +13,12 @@ its bucket's rate is refused before the handler reads anything: 429 problem
 
 The client is the connection's peer address (behind a reverse proxy, the proxy's,
 unless the server is told to trust its forwarded headers: docs/operate.md).
-Limits are kept in each process's memory: with *k* worker processes a client may
-get up to *k* times a rate.  At most :data:`MAX_CLIENTS` addresses are kept per
-bucket; the least recently seen are forgotten first (a forgotten client starts
-with a full bucket, so forgetting never refuses anyone).
+:class:`RateLimiter` keeps the buckets in its process's memory: at most
+:data:`MAX_CLIENTS` addresses per bucket, the least recently seen forgotten first
+(a forgotten client starts with a full bucket, so forgetting never refuses
+anyone).  The workers of ``registry serve`` share theirs through a file in the
+data folder instead (:mod:`registry.api.limits_file`), so with *k* workers a
+client still gets its rate once, not *k* times.
 """
 
 from __future__ import annotations
@@ -82,17 +84,37 @@ class RateLimiter:
         rate = self.rate(bucket)
         if rate is None:
             return
-        now = self._clock()
+        wait = self._count(bucket, client, rate, self._clock())
+        if wait:
+            raise RateLimited(bucket, rate, wait)
+
+    def _count(self, bucket: str, client: str, rate: Rate, now: float) -> int:
+        """Spend one of the client's tokens: 0, or the seconds to wait when it has none."""
         clients = self._buckets.setdefault(bucket, OrderedDict())
         tokens, then = clients.pop(client, (float(rate.requests), now))
-        per_second = rate.requests / rate.seconds
-        tokens = min(float(rate.requests), tokens + (now - then) * per_second)
-        if tokens < 1:
-            clients[client] = (tokens, now)
-            raise RateLimited(bucket, rate, max(1, math.ceil((1 - tokens) / per_second)))
-        clients[client] = (tokens - 1, now)
+        tokens, wait = spend(rate, tokens, then, now)
+        clients[client] = (tokens, now)
         while len(clients) > self._max_clients:
             clients.popitem(last=False)
+        return wait
+
+
+def spend(rate: Rate, tokens: float, then: float, now: float) -> tuple[float, int]:
+    """A bucket holding ``tokens`` at ``then``, asked for one at ``now``: the tokens it holds
+    after, and 0 when the request may go, else the whole seconds until it may.
+
+    The bucket refills evenly from ``then``; a ``then`` after ``now`` (a clock that went
+    back, a machine restarted) refills nothing, so it never holds a client back longer
+    than its rate says.  Tokens outside 0 to the burst (a damaged record) count as a full
+    bucket: forgetting never refuses anyone.
+    """
+    per_second = rate.requests / rate.seconds
+    if not 0 <= tokens <= rate.requests:  # also NaN
+        tokens = float(rate.requests)
+    tokens = min(float(rate.requests), tokens + max(0.0, now - then) * per_second)
+    if tokens < 1:
+        return tokens, max(1, math.ceil((1 - tokens) / per_second))
+    return tokens - 1, 0
 
 
 def client_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str:

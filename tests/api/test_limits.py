@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 
 import pytest
 from litestar.testing import TestClient
 
 from registry.api.app import create_app
 from registry.api.limits import Rate, RateLimited, RateLimiter
+from registry.api.limits_file import SharedRateLimiter
 from registry.config import ConfigError, Settings
 from registry.records.operator import OperatorKeys
 from tests.api.helpers import COSE, NOW_S, Registry, enrolment
@@ -28,10 +30,28 @@ class Clock:
 
 # -- the limiter alone ------------------------------------------------------------------------
 
+Make = Callable[[Mapping[str, Rate | None], Clock], RateLimiter]
 
-def test_a_client_gets_its_burst_then_waits_for_a_token() -> None:
+
+@pytest.fixture(params=["in-memory", "shared-file"])
+def make(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Make]:
+    """A limiter of each kind: the same rules whether a process or a server counts."""
+    made: list[SharedRateLimiter] = []
+
+    def limiter(rates: Mapping[str, Rate | None], clock: Clock) -> RateLimiter:
+        if request.param == "in-memory":
+            return RateLimiter(rates, clock)
+        made.append(SharedRateLimiter(tmp_path / f"limits-{len(made)}", rates, clock))
+        return made[-1]
+
+    yield limiter
+    for shared in made:
+        shared.close()
+
+
+def test_a_client_gets_its_burst_then_waits_for_a_token(make: Make) -> None:
     clock = Clock()
-    limiter = RateLimiter({"write": Rate(3, 60)}, clock)
+    limiter = make({"write": Rate(3, 60)}, clock)
     for _ in range(3):
         limiter.take("write", "10.0.0.1")
     with pytest.raises(RateLimited) as refused:
@@ -44,8 +64,8 @@ def test_a_client_gets_its_burst_then_waits_for_a_token() -> None:
     limiter.take("write", "10.0.0.1")
 
 
-def test_clients_and_buckets_are_counted_apart() -> None:
-    limiter = RateLimiter({"write": Rate(1, 60), "sign": Rate(1, 60)}, Clock())
+def test_clients_and_buckets_are_counted_apart(make: Make) -> None:
+    limiter = make({"write": Rate(1, 60), "sign": Rate(1, 60)}, Clock())
     limiter.take("write", "10.0.0.1")
     limiter.take("write", "10.0.0.2")
     limiter.take("sign", "10.0.0.1")
@@ -53,8 +73,8 @@ def test_clients_and_buckets_are_counted_apart() -> None:
         limiter.take("write", "10.0.0.1")
 
 
-def test_an_unnamed_bucket_takes_the_default_rate_and_off_is_no_limit() -> None:
-    limiter = RateLimiter({"default": Rate(1, 60), "open": None}, Clock())
+def test_an_unnamed_bucket_takes_the_default_rate_and_off_is_no_limit(make: Make) -> None:
+    limiter = make({"default": Rate(1, 60), "open": None}, Clock())
     assert limiter.rate("someone-elses-bucket") == Rate(1, 60)
     limiter.take("someone-elses-bucket", "a")
     with pytest.raises(RateLimited):

@@ -208,3 +208,26 @@ def test_qr_codes_and_certificates_link_to_the_port_served(tmp_path: Path) -> No
         assert f"database: {tmp_path / 'registry.sqlite3'}" in started
         assert f"operator keys: {tmp_path / 'data'}" in started
         assert "PUBLIC demo passphrase" not in started
+
+
+def test_the_workers_count_a_clients_requests_together(tmp_path: Path) -> None:
+    # Forty requests of one client on forty connections, spread by the kernel over both
+    # workers: the rate lets five through in all, not five per worker.
+    env = registry_env(
+        REGISTRY_DATA_DIR=str(tmp_path / "data"),
+        REGISTRY_DATABASE_URL=f"sqlite:///{tmp_path / 'registry.sqlite3'}",
+        REGISTRY_ADMIN_PASSPHRASE=PASSPHRASE,
+        REGISTRY_RATE_LIMITS="identity=5/3600",
+    )
+    with serving("--workers", str(WORKERS), env=env, cwd=tmp_path, log=tmp_path / "serve.log") as s:
+
+        async def ask_all() -> list[httpx.Response]:
+            async def one() -> httpx.Response:
+                async with httpx.AsyncClient(base_url=s.url, timeout=30) as client:
+                    return await client.get("/api/track-record", params={"nip": "1" * 18})
+
+            return list(await asyncio.gather(*(one() for _ in range(40))))
+
+        statuses = [r.status_code for r in asyncio.run(ask_all())]
+    assert statuses.count(429) == 35, statuses
+    assert (tmp_path / "data" / "rate-limits").stat().st_size > 2**21
