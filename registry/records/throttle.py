@@ -16,7 +16,8 @@ that has made no mistake:
   ``slow_down_ms`` per process; the right passphrase still gets through, in
   its turn.
 
-Kept in each process's memory, like the rate limits (registry/api/limits.py):
+Kept in each process's memory (unlike the rate limits, which the workers of a server count
+together: registry/api/limits_file.py):
 with *k* processes an address gets up to *k* times the attempts, and a restart
 forgets the per-client counts (the per-key count is in the store).
 """
