@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -114,15 +115,27 @@ def create_app(
     )
     app.state.components = components
     declare_problems(app.openapi_schema)
-    rates = {bucket: Rate(n, s) if n else None for bucket, n, s in settings.rate_limits}
-    app.state.rate_limiter = (
-        RateLimiter(rates, clock=rate_clock)
-        if rate_limits_file is None
-        else SharedRateLimiter(rate_limits_file, rates, clock=rate_clock)
-    )
+    app.state.rate_limiter = _rate_limiter(settings, rate_clock, rate_limits_file)
     # Cross-origin access for the public reads and registration only (registry/api/cors.py):
     # outside the router, where Litestar's own (app-wide) CORS middleware would sit, so that
     # preflights, HEAD and the errors of unknown entries are covered too.
     # Outermost, the checks and headers every request and answer goes through (edges.py).
     app.asgi_handler = Edges(PublicCORS(app.asgi_handler))
     return app
+
+
+def _rate_limiter(
+    settings: Settings, clock: Callable[[], float], shared: Path | None
+) -> RateLimiter:
+    """The limiter counting in ``shared`` (with every process using it), else in this process:
+    also when that file cannot be made or locked (a read-only folder, a file system without
+    locks), said in the log, since a server that refuses every limited request is worse."""
+    rates = {bucket: Rate(n, s) if n else None for bucket, n, s in settings.rate_limits}
+    if shared is not None:
+        try:
+            return SharedRateLimiter(shared, rates, clock=clock)
+        except OSError as exc:
+            logging.getLogger(__name__).warning(
+                "rate limits counted per worker: %s cannot be shared (%s)", shared, exc
+            )
+    return RateLimiter(rates, clock=clock)

@@ -75,6 +75,12 @@ class SharedRateLimiter(RateLimiter):
         self.path = path
         self._slots = slots
         self._fd, self._map, self._salt = _open(path, slots)
+        try:  # a file system without locks fails here, not on every request
+            with self._locked():
+                pass
+        except OSError:
+            self.close()
+            raise
 
     def close(self) -> None:
         """Let go of the file (the limiter must not be used after)."""

@@ -8,6 +8,7 @@ window, a damaged slot, and no client address written to disk.
 
 from __future__ import annotations
 
+import logging
 import math
 import multiprocessing
 import struct
@@ -18,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from registry.api.limits import Rate, RateLimited
+from registry.api.app import create_app
+from registry.api.limits import Rate, RateLimited, RateLimiter
 from registry.api.limits_file import (
     HEADER,
     MAGIC,
@@ -27,6 +29,8 @@ from registry.api.limits_file import (
     SharedRateLimiter,
     file_size,
 )
+from registry.config import Settings
+from registry.records.operator import OperatorKeys
 from tests.api.test_limits import Clock
 
 RATE = {"complaint": Rate(3, 60)}
@@ -194,3 +198,49 @@ def test_no_client_address_is_written_to_the_file(
     data = path.read_bytes()
     for written in (b"198.51.100.23", b"2001:db8::17", b"complaint"):
         assert written not in data
+
+
+class Said(logging.Handler):
+    """The records a logger passed on, whatever the server's logging sends them to."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def test_a_folder_where_no_file_can_be_made_leaves_each_worker_its_own_count(
+    settings: Settings, operator: OperatorKeys
+) -> None:
+    # A server started by hand with the file somewhere it cannot be made (or on a file
+    # system without locks): the app still limits, per worker as before the file existed,
+    # and says why, instead of failing every limited request.
+    missing = settings.data_dir / "no-such-folder" / "rate-limits"
+    said = Said()
+    logger = logging.getLogger("registry.api.app")
+    logger.addHandler(said)
+    try:
+        app = create_app(settings, operator, rate_limits_file=missing)
+    finally:
+        logger.removeHandler(said)
+    limiter = app.state.rate_limiter
+    assert type(limiter) is RateLimiter
+    (warning,) = said.records
+    assert warning.levelno == logging.WARNING
+    assert f"rate limits counted per worker: {missing} cannot be shared" in warning.getMessage()
+    for _ in range(20):
+        limiter.take("complaint", "10.0.0.1")
+    with pytest.raises(RateLimited):
+        limiter.take("complaint", "10.0.0.1")
+
+
+def test_the_app_counts_in_the_file_it_is_given(settings: Settings, operator: OperatorKeys) -> None:
+    shared = settings.data_dir / "rate-limits"
+    first = create_app(settings, operator, rate_limits_file=shared)
+    second = create_app(settings, operator, rate_limits_file=shared)
+    for _ in range(20):  # the complaint bucket's default burst, spent through the first app
+        first.state.rate_limiter.take("complaint", "10.0.0.1")
+    with pytest.raises(RateLimited):
+        second.state.rate_limiter.take("complaint", "10.0.0.1")
