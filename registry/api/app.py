@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -25,7 +24,7 @@ from registry.api.errors import EXCEPTION_HANDLERS
 from registry.api.imports import ImportsController
 from registry.api.institutions import InstitutionApiController, InstitutionPagesController
 from registry.api.limits import Rate, RateLimiter
-from registry.api.limits_file import SharedRateLimiter
+from registry.api.limits_file import RATE_LIMITS_FILE, SharedRateLimiter
 from registry.api.log import LogController
 from registry.api.openapi import declare_problems
 from registry.api.pages import PagesController
@@ -37,8 +36,9 @@ from registry.api.signing import SigningController
 from registry.api.web import WebController
 from registry.compliance.saved import SEGMENT
 from registry.config import Settings
-from registry.records.custodial import Clock, wall_clock_ms
+from registry.records.custodial import ATTEMPTS_FILE, Clock, wall_clock_ms
 from registry.records.operator import OperatorKeys, open_keys
+from registry.records.shared_table import shared_or_none
 
 
 def create_app(
@@ -48,7 +48,7 @@ def create_app(
     custodial_clock_ms: Clock = wall_clock_ms,
     rate_clock: Callable[[], float] = time.monotonic,
     compliance_segment: int = SEGMENT,
-    rate_limits_file: Path | None = None,
+    counts_dir: Path | None = None,
 ) -> Litestar:
     """The registry's ASGI app; the service opens at start-up and closes at shutdown.
 
@@ -57,13 +57,16 @@ def create_app(
     the per-client rate limits (tests move both);
     ``compliance_segment`` is how many entries each saved segment of the
     compliance index holds (tests make it small).
-    ``rate_limits_file``, when given, is where the per-client rate limits are counted,
-    shared with every process using the same file (``registry serve``'s workers,
-    :mod:`registry.api.limits_file`); else the app counts its own.
+    ``counts_dir``, when given, is where the per-client rate limits and wrong custodial
+    passphrases are counted, shared with every process using the same folder
+    (``registry serve``'s workers, :mod:`registry.records.shared_table`); else the app
+    counts its own.
     The running components are ``app.state.components`` (:class:`Components`).
     """
     components = Components(
-        custodial_clock_ms=custodial_clock_ms, compliance_segment=compliance_segment
+        custodial_clock_ms=custodial_clock_ms,
+        compliance_segment=compliance_segment,
+        custodial_attempts=None if counts_dir is None else counts_dir / ATTEMPTS_FILE,
     )
 
     @asynccontextmanager
@@ -115,7 +118,7 @@ def create_app(
     )
     app.state.components = components
     declare_problems(app.openapi_schema)
-    app.state.rate_limiter = _rate_limiter(settings, rate_clock, rate_limits_file)
+    app.state.rate_limiter = _rate_limiter(settings, rate_clock, counts_dir)
     # Cross-origin access for the public reads and registration only (registry/api/cors.py):
     # outside the router, where Litestar's own (app-wide) CORS middleware would sit, so that
     # preflights, HEAD and the errors of unknown entries are covered too.
@@ -125,17 +128,12 @@ def create_app(
 
 
 def _rate_limiter(
-    settings: Settings, clock: Callable[[], float], shared: Path | None
+    settings: Settings, clock: Callable[[], float], counts_dir: Path | None
 ) -> RateLimiter:
-    """The limiter counting in ``shared`` (with every process using it), else in this process:
-    also when that file cannot be made or locked (a read-only folder, a file system without
-    locks), said in the log, since a server that refuses every limited request is worse."""
+    """The limiter counting in ``counts_dir`` (with every process using it) when it can be
+    shared there, else in this process."""
     rates = {bucket: Rate(n, s) if n else None for bucket, n, s in settings.rate_limits}
-    if shared is not None:
-        try:
-            return SharedRateLimiter(shared, rates, clock=clock)
-        except OSError as exc:
-            logging.getLogger(__name__).warning(
-                "rate limits counted per worker: %s cannot be shared (%s)", shared, exc
-            )
-    return RateLimiter(rates, clock=clock)
+    table = None if counts_dir is None else shared_or_none(counts_dir / RATE_LIMITS_FILE)
+    if table is None:
+        return RateLimiter(rates, clock=clock)
+    return SharedRateLimiter(table, rates, clock=clock)

@@ -10,6 +10,7 @@ closure that returns an object made at start-up: nothing is made per request.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import unquote_plus
 
@@ -57,9 +58,14 @@ class Components:
     """The service and its collaborators for one running app; see the module docstring."""
 
     def __init__(
-        self, *, custodial_clock_ms: Clock = wall_clock_ms, compliance_segment: int = SEGMENT
+        self,
+        *,
+        custodial_clock_ms: Clock = wall_clock_ms,
+        compliance_segment: int = SEGMENT,
+        custodial_attempts: Path | None = None,
     ) -> None:
         self._clock_ms = custodial_clock_ms
+        self._attempts = custodial_attempts
         self._segment = compliance_segment
         self._service: RegistryService | None = None
         self._compliance: ComplianceService | None = None
@@ -72,7 +78,9 @@ class Components:
         self._compliance = ComplianceService(
             service, service.identities, settings.follow_up_days, service.segments, self._segment
         )
-        self._custodial = service.custodial_signing(clock_ms=self._clock_ms)
+        self._custodial = service.custodial_signing(
+            clock_ms=self._clock_ms, attempts=self._attempts
+        )
         self._documents = EntryQrMaker(service)
         self._service = service
 

@@ -34,8 +34,9 @@ from registry.i18n import DEFAULT_LANGUAGE, Message
 from registry.records.errors import KeyLockedError, NotFound, WrongPassphraseError
 from registry.records.registration import Registered
 from registry.records.schemas import record_payload
+from registry.records.shared_table import SharedTable
 from registry.records.text_form import parse_record_fields
-from registry.records.throttle import ClientLockouts, slow_down_wait_ms
+from registry.records.throttle import ClientLockouts, next_turn_ms, slow_down_wait_ms
 from registry.signing.cose import CoseSigner
 from registry.signing.keys import (
     KeyFileError,
@@ -52,6 +53,9 @@ from registry.store.repository import Store
 from registry.verify.cose import key_id
 
 log = logging.getLogger(__name__)
+
+ATTEMPTS_FILE = "custodial-attempts"
+"""Where the workers of a server count wrong passphrases together (in the data folder)."""
 
 MIN_PASSPHRASE_LENGTH = 8
 """The shortest passphrase a key is put in custody under: it is all that guards the key."""
@@ -111,6 +115,7 @@ class CustodialSigning:
         clock_ms: Clock = wall_clock_ms,
         sleep: Sleep = asyncio.sleep,
         slow_down_ms: int = SLOW_DOWN_MS,
+        shared: SharedTable | None = None,
     ) -> None:
         self._store = store
         self._max_failures = settings.sign_max_failures
@@ -119,9 +124,17 @@ class CustodialSigning:
         self._clock_ms = clock_ms
         self._sleep = sleep
         self._slow_down_ms = slow_down_ms
-        self._clients = ClientLockouts(self._max_failures, self._lockout_seconds * 1000)
+        self._clients = ClientLockouts(
+            self._max_failures, self._lockout_seconds * 1000, table=shared
+        )
+        self._turns = shared
         self._last_attempt: dict[bytes, int] = {}
         self._gates: dict[bytes, tuple[asyncio.Lock, int]] = {}
+
+    @property
+    def shared_counts(self) -> SharedTable | None:
+        """The table wrong passphrases are counted in with other workers (None: this one's)."""
+        return self._turns
 
     async def create(self, passphrase: str) -> tuple[bytes, bytes]:
         """Generate a key, keep it sealed under ``passphrase``; its ``(kid, raw public key)``.
@@ -206,6 +219,9 @@ class CustodialSigning:
 
     async def _slow_down(self, held: CustodialKeyRecord) -> None:
         """Space attempts on a key under attack (inside its gate: one attempt at a time)."""
+        if self._turns is not None:
+            await self._take_turn(self._turns, held)
+            return
         wait = slow_down_wait_ms(
             held.failed_attempts,
             self._max_failures,
@@ -216,6 +232,24 @@ class CustodialSigning:
         if wait:
             await self._sleep(wait / 1000)
         self._last_attempt[held.kid] = self._clock_ms()
+
+    async def _take_turn(self, turns: SharedTable, held: CustodialKeyRecord) -> None:
+        """The slow-down with the turns shared by every worker: each attempt takes the next
+        free turn (one per ``slow_down_ms``) and waits for it, wherever it was made."""
+        name = turns.name(b"turn", held.kid)
+        now = self._clock_ms()
+        with turns.locked():
+            last = turns.get(name)
+            turn = next_turn_ms(
+                held.failed_attempts,
+                self._max_failures,
+                None if last is None else last[0],
+                now,
+                self._slow_down_ms,
+            )
+            turns.put(name, turn, 0.0, now)
+        if turn > now:
+            await self._sleep((turn - now) / 1000)
 
     async def _open(
         self, held: CustodialKeyRecord, passphrase: str, client: str
@@ -229,6 +263,9 @@ class CustodialSigning:
             raise KeyFileError(f"custodial key {held.kid.hex()} holds another key")
         self._clients.success(held.kid, client)
         self._last_attempt.pop(held.kid, None)
+        if self._turns is not None:
+            with self._turns.locked():
+                self._turns.drop(self._turns.name(b"turn", held.kid))
         if held.failed_attempts or held.locked_until is not None:
             await self._store.reset_custodial_failures(held.kid)
         return key

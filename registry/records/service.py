@@ -17,6 +17,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from registry.config import Settings
@@ -43,6 +44,7 @@ from registry.records.operator import OperatorKeys
 from registry.records.recent import RecentEntries
 from registry.records.registration import Registered, Registrar
 from registry.records.segments import PURPOSE, SealedSegments
+from registry.records.shared_table import shared_or_none
 from registry.records.startup import Pinning, checkpoint_pin, load_log
 from registry.records.verified import EntryChecker, VerifiedEntries
 from registry.records.views import ConsistencyProof, InclusionProof
@@ -341,12 +343,19 @@ class RegistryService:
             lambda: registrar.register_atomic(statements, verified, on_appended),
         )
 
-    def custodial_signing(self, *, clock_ms: Clock = wall_clock_ms) -> CustodialSigning:
+    def custodial_signing(
+        self, *, clock_ms: Clock = wall_clock_ms, attempts: Path | None = None
+    ) -> CustodialSigning:
         """A custodial signer for this registry (``POST /sign``); make one per process.
 
-        ``clock_ms`` times the lockouts of wrong passphrases (tests move it).
+        ``clock_ms`` times the lockouts of wrong passphrases (tests move it); ``attempts``,
+        when given, is the file where they are counted with every process using it
+        (``registry serve``'s workers), else this process counts its own.
         """
-        return CustodialSigning(self.store, self.settings, self.register, clock_ms=clock_ms)
+        shared = None if attempts is None else shared_or_none(attempts)
+        return CustodialSigning(
+            self.store, self.settings, self.register, clock_ms=clock_ms, shared=shared
+        )
 
     def complaints(self) -> Complaints:
         """The public complaints held until an institution decides (``/api/complaints``)."""

@@ -16,16 +16,21 @@ that has made no mistake:
   ``slow_down_ms`` per process; the right passphrase still gets through, in
   its turn.
 
-Kept in each process's memory (unlike the rate limits, which the workers of a server count
-together: registry/api/limits_file.py):
-with *k* processes an address gets up to *k* times the attempts, and a restart
-forgets the per-client counts (the per-key count is in the store).
+Kept in each process's memory, or, given a
+:class:`~registry.records.shared_table.SharedTable` (``registry serve``'s
+workers: ``custodial-attempts`` in the data folder), counted once for the
+server: the per-client counts and each key's turns are then shared, so more
+workers never mean more guesses.  A restart forgets the per-client counts (the
+per-key count is in the store).
 """
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
 from dataclasses import dataclass
+
+from registry.records.shared_table import SharedTable
 
 MAX_TRACKED = 65_536
 """(client, key) pairs remembered; the least recently seen are forgotten first."""
@@ -46,17 +51,38 @@ class ClientState:
 class ClientLockouts:
     """Wrong passphrases counted per (client, key); a client locked out leaves others alone."""
 
-    def __init__(self, max_failures: int, lockout_ms: int, max_tracked: int = MAX_TRACKED) -> None:
+    def __init__(
+        self,
+        max_failures: int,
+        lockout_ms: int,
+        max_tracked: int = MAX_TRACKED,
+        table: SharedTable | None = None,
+    ) -> None:
         if max_failures < 1:
             raise ValueError("max_failures must be at least 1")
         self.max_failures = max_failures
         self.lockout_ms = lockout_ms
         self._max_tracked = max_tracked
         self._states: OrderedDict[tuple[bytes, str], ClientState] = OrderedDict()
+        self._table = table
 
     def state(self, kid: bytes, client: str) -> ClientState:
         """The state of ``client`` for ``kid`` (a fresh one if it made no mistake)."""
-        return self._states.get((kid, client), ClientState())
+        if self._table is None:
+            return self._states.get((kid, client), ClientState())
+        with self._table.locked():
+            return self._shared(self._table, kid, client)
+
+    def _shared(self, table: SharedTable, kid: bytes, client: str) -> ClientState:
+        """The state kept in ``table`` (hold its lock); a damaged one counts as fresh, since
+        forgetting never refuses anyone."""
+        held = table.get(table.name(b"lockout", kid, client.encode()))
+        if held is None:
+            return ClientState()
+        failures, locked_until, _ = held
+        if not 0 <= failures < self.max_failures or not -1 <= locked_until < 2**62:
+            return ClientState()
+        return ClientState(int(failures), None if locked_until < 0 else int(locked_until))
 
     def failure(self, kid: bytes, client: str, now_ms: int) -> ClientState:
         """Count a wrong passphrase; the ``max_failures``-th in a row locks the client out.
@@ -64,20 +90,36 @@ class ClientLockouts:
         A lockout starts the count again from zero, so after it the client
         has ``max_failures`` tries again.
         """
+        if self._table is not None:
+            with self._table.locked():
+                updated = self._counted(self._shared(self._table, kid, client), now_ms)
+                until = -1 if updated.locked_until is None else updated.locked_until
+                self._table.put(
+                    self._table.name(b"lockout", kid, client.encode()),
+                    updated.failures,
+                    until,
+                    now_ms,
+                )
+            return updated
         key = (kid, client)
-        state = self._states.pop(key, ClientState())
-        failures = state.failures + 1
-        if failures >= self.max_failures:
-            updated = ClientState(0, now_ms + self.lockout_ms)
-        else:
-            updated = ClientState(failures, state.locked_until)
+        updated = self._counted(self._states.pop(key, ClientState()), now_ms)
         self._states[key] = updated
         while len(self._states) > self._max_tracked:
             self._states.popitem(last=False)
         return updated
 
+    def _counted(self, state: ClientState, now_ms: int) -> ClientState:
+        failures = state.failures + 1
+        if failures >= self.max_failures:
+            return ClientState(0, now_ms + self.lockout_ms)
+        return ClientState(failures, state.locked_until)
+
     def success(self, kid: bytes, client: str) -> None:
         """The client opened the key: forget its mistakes."""
+        if self._table is not None:
+            with self._table.locked():
+                self._table.drop(self._table.name(b"lockout", kid, client.encode()))
+            return
         self._states.pop((kid, client), None)
 
 
@@ -91,3 +133,19 @@ def slow_down_wait_ms(
         return 0
     # Never more than one interval, even if the clock went back.
     return min(slow_ms, max(0, last_attempt_ms + slow_ms - now_ms))
+
+
+QUEUE = 16
+"""The most turns a key's attempts wait in the shared table (one per worker in flight): a
+clock that went back delays an attempt by at most this many intervals."""
+
+
+def next_turn_ms(
+    key_failures: int, max_failures: int, last_turn_ms: float | None, now_ms: int, slow_ms: int
+) -> int:
+    """When an attempt on a key may be made, its turns shared by the workers: now, unless the
+    key has had ``max_failures`` or more wrong passphrases in a row, in which case
+    ``slow_ms`` after the turn taken last (which may be a later worker's, still waiting)."""
+    if key_failures < max_failures or last_turn_ms is None or math.isnan(last_turn_ms):
+        return now_ms
+    return int(max(now_ms, min(last_turn_ms + slow_ms, now_ms + QUEUE * slow_ms)))

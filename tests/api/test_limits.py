@@ -14,6 +14,7 @@ from registry.api.limits import Rate, RateLimited, RateLimiter
 from registry.api.limits_file import SharedRateLimiter
 from registry.config import ConfigError, Settings
 from registry.records.operator import OperatorKeys
+from registry.records.shared_table import SharedTable
 from tests.api.helpers import COSE, NOW_S, Registry, enrolment
 from tests.api.test_registration import assert_problem
 
@@ -41,7 +42,8 @@ def make(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Make]:
     def limiter(rates: Mapping[str, Rate | None], clock: Clock) -> RateLimiter:
         if request.param == "in-memory":
             return RateLimiter(rates, clock)
-        made.append(SharedRateLimiter(tmp_path / f"limits-{len(made)}", rates, clock))
+        table = SharedTable(tmp_path / f"limits-{len(made)}")
+        made.append(SharedRateLimiter(table, rates, clock))
         return made[-1]
 
     yield limiter

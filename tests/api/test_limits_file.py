@@ -12,25 +12,29 @@ import logging
 import math
 import multiprocessing
 import struct
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator, Mapping
 from multiprocessing.queues import SimpleQueue
 from multiprocessing.synchronize import Barrier
 from pathlib import Path
 
 import pytest
+from litestar.testing import TestClient
 
 from registry.api.app import create_app
 from registry.api.limits import Rate, RateLimited, RateLimiter
-from registry.api.limits_file import (
+from registry.api.limits_file import SharedRateLimiter
+from registry.config import Settings
+from registry.records.operator import OperatorKeys
+from registry.records.shared_table import (
     HEADER,
     MAGIC,
     SLOT,
+    SLOTS,
     WINDOW,
-    SharedRateLimiter,
+    SharedTable,
     file_size,
 )
-from registry.config import Settings
-from registry.records.operator import OperatorKeys
 from tests.api.test_limits import Clock
 
 RATE = {"complaint": Rate(3, 60)}
@@ -50,6 +54,16 @@ def opened() -> Iterator[list[SharedRateLimiter]]:
         limiter.close()
 
 
+def shared(
+    path: Path,
+    rates: Mapping[str, Rate | None],
+    clock: Callable[[], float] = time.monotonic,
+    slots: int = SLOTS,
+) -> SharedRateLimiter:
+    """A limiter counting in the table at ``path``."""
+    return SharedRateLimiter(SharedTable(path, slots), rates, clock)
+
+
 def allowed(limiter: SharedRateLimiter, client: str, times: int, bucket: str = "complaint") -> int:
     """How many of ``times`` requests of ``client`` went through."""
     through = 0
@@ -66,8 +80,8 @@ def test_two_limiters_on_one_file_spend_one_clients_tokens_together(
     path: Path, opened: list[SharedRateLimiter]
 ) -> None:
     clock = Clock()
-    first = SharedRateLimiter(path, RATE, clock)
-    second = SharedRateLimiter(path, RATE, clock)
+    first = shared(path, RATE, clock)
+    second = shared(path, RATE, clock)
     opened += [first, second]
     assert allowed(first, "10.0.0.1", 2) == 2
     assert allowed(second, "10.0.0.1", 5) == 1  # one token was left, not a burst of its own
@@ -82,7 +96,7 @@ SLOW = Rate(3 * TAKES, 10**9)
 
 
 def _take_many(path: Path, start: Barrier, through: SimpleQueue[int]) -> None:
-    limiter = SharedRateLimiter(path, {"complaint": SLOW})
+    limiter = shared(path, {"complaint": SLOW})
     start.wait()
     through.put(allowed(limiter, "203.0.113.9", TAKES))
 
@@ -103,7 +117,7 @@ def test_processes_taking_at_once_spend_every_token_once(
         worker.join(120)
         assert worker.exitcode == 0
     assert [through.get() for _ in workers] == [TAKES] * 3
-    limiter = SharedRateLimiter(path, {"complaint": SLOW})
+    limiter = shared(path, {"complaint": SLOW})
     opened.append(limiter)
     assert allowed(limiter, "203.0.113.9", 1) == 0
 
@@ -120,12 +134,12 @@ def test_a_file_of_another_format_is_made_again(
     found = {
         "empty-file": b"",
         "cut-short": good[:-1],
-        "another-magic": HEADER.pack(b"RGRATE00", slots, bytes(16)) + good[HEADER.size :],
+        "another-magic": HEADER.pack(b"RGTABL00", slots, bytes(16)) + good[HEADER.size :],
         "another-slot-count": HEADER.pack(MAGIC, slots * 2, bytes(16)) + good[HEADER.size :],
         "random-bytes": bytes(range(256)) * (len(good) // 256),
     }[mutation]
     path.write_bytes(found)
-    limiter = SharedRateLimiter(path, RATE, Clock(), slots=slots)
+    limiter = shared(path, RATE, Clock(), slots=slots)
     opened.append(limiter)
     assert allowed(limiter, "10.0.0.1", 5) == 3
     data = path.read_bytes()
@@ -141,7 +155,7 @@ def test_a_clock_that_went_back_holds_no_one_past_their_rate(
 ) -> None:
     # The machine restarted: time.monotonic starts again below the times in the file.
     clock = Clock()
-    limiter = SharedRateLimiter(path, {"complaint": Rate(1, 60)}, clock)
+    limiter = shared(path, {"complaint": Rate(1, 60)}, clock)
     opened.append(limiter)
     assert allowed(limiter, "10.0.0.1", 2) == 1
     clock.now = 5.0
@@ -157,7 +171,7 @@ def test_a_full_window_forgets_the_client_counted_longest_ago(
 ) -> None:
     # A table as small as one window: every client's window is the whole table.
     clock = Clock()
-    limiter = SharedRateLimiter(path, {"complaint": Rate(1, 3600)}, clock, slots=WINDOW)
+    limiter = shared(path, {"complaint": Rate(1, 3600)}, clock, slots=WINDOW)
     opened.append(limiter)
     for n in range(WINDOW):
         clock.now += 1
@@ -174,7 +188,7 @@ def test_a_damaged_slot_counts_as_a_full_bucket(
     path: Path, opened: list[SharedRateLimiter], tokens: float
 ) -> None:
     clock = Clock()
-    limiter = SharedRateLimiter(path, RATE, clock, slots=WINDOW)
+    limiter = shared(path, RATE, clock, slots=WINDOW)
     opened.append(limiter)
     assert allowed(limiter, "10.0.0.1", 5) == 3
     data = bytearray(path.read_bytes())
@@ -191,7 +205,7 @@ def test_a_damaged_slot_counts_as_a_full_bucket(
 def test_no_client_address_is_written_to_the_file(
     path: Path, opened: list[SharedRateLimiter]
 ) -> None:
-    limiter = SharedRateLimiter(path, RATE, Clock())
+    limiter = shared(path, RATE, Clock())
     opened.append(limiter)
     limiter.take("complaint", "198.51.100.23")
     limiter.take("complaint", "2001:db8::17")
@@ -217,29 +231,30 @@ def test_a_folder_where_no_file_can_be_made_leaves_each_worker_its_own_count(
     # A server started by hand with the file somewhere it cannot be made (or on a file
     # system without locks): the app still limits, per worker as before the file existed,
     # and says why, instead of failing every limited request.
-    missing = settings.data_dir / "no-such-folder" / "rate-limits"
+    missing = settings.data_dir / "no-such-folder"
     said = Said()
-    logger = logging.getLogger("registry.api.app")
+    logger = logging.getLogger("registry.records.shared_table")
     logger.addHandler(said)
     try:
-        app = create_app(settings, operator, rate_limits_file=missing)
+        app = create_app(settings, operator, counts_dir=missing)
     finally:
         logger.removeHandler(said)
     limiter = app.state.rate_limiter
     assert type(limiter) is RateLimiter
-    (warning,) = said.records
-    assert warning.levelno == logging.WARNING
-    assert f"rate limits counted per worker: {missing} cannot be shared" in warning.getMessage()
+    said_twice = [r.getMessage() for r in said.records if r.levelno == logging.WARNING]
+    assert f"counted per worker: {missing / 'rate-limits'} cannot be shared" in said_twice[0]
     for _ in range(20):
         limiter.take("complaint", "10.0.0.1")
     with pytest.raises(RateLimited):
         limiter.take("complaint", "10.0.0.1")
 
 
-def test_the_app_counts_in_the_file_it_is_given(settings: Settings, operator: OperatorKeys) -> None:
-    shared = settings.data_dir / "rate-limits"
-    first = create_app(settings, operator, rate_limits_file=shared)
-    second = create_app(settings, operator, rate_limits_file=shared)
+def test_apps_given_one_folder_count_together(settings: Settings, operator: OperatorKeys) -> None:
+    first = create_app(settings, operator, counts_dir=settings.data_dir)
+    second = create_app(settings, operator, counts_dir=settings.data_dir)
+    with TestClient(first):  # started: its custodial signer counts in the folder too
+        assert first.state.components.custodial.shared_counts is not None
+        assert (settings.data_dir / "custodial-attempts").stat().st_size > 2**21
     for _ in range(20):  # the complaint bucket's default burst, spent through the first app
         first.state.rate_limiter.take("complaint", "10.0.0.1")
     with pytest.raises(RateLimited):

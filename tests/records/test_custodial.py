@@ -6,18 +6,20 @@ import asyncio
 import base64
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from registry.config import Settings
 from registry.records import custodial as custodial_module
-from registry.records.custodial import MIN_PASSPHRASE_LENGTH, CustodialSigning
+from registry.records.custodial import ATTEMPTS_FILE, MIN_PASSPHRASE_LENGTH, CustodialSigning
 from registry.records.errors import KeyLockedError, NotFound, WrongPassphraseError
 from registry.records.registration import Registered
 from registry.records.schemas import RecordError
+from registry.records.shared_table import SharedTable
 from registry.signing.keys import open_private_key, public_key_of_sealed, raw_private_key
 from registry.store import Store, upgrade
 from registry.verify.cose import key_id
@@ -269,14 +271,47 @@ def sleep(clock: Clock) -> FakeSleep:
     return FakeSleep(clock)
 
 
-@pytest.fixture
-def throttled(
-    store: Store, registrar: FakeRegistrar, clock: Clock, sleep: FakeSleep
+@pytest.fixture(params=["per-process", "shared"])
+def counts(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SharedTable | None]:
+    """Where wrong passphrases are counted: in the signer's process, or in a table shared
+    by a server's workers (the same rules either way)."""
+    if request.param == "per-process":
+        yield None
+        return
+    table = SharedTable(tmp_path / ATTEMPTS_FILE)
+    yield table
+    table.close()
+
+
+def worker(
+    store: Store,
+    registrar: FakeRegistrar,
+    clock: Clock,
+    sleep: Callable[[float], Awaitable[None]],
+    counts: SharedTable | None,
 ) -> CustodialSigning:
+    """One worker's custodial signer."""
     settings = Settings(sign_max_failures=MAX_FAILURES, sign_lockout_seconds=LOCKOUT_S)
     return CustodialSigning(
-        store, settings, registrar, clock_ms=clock, sleep=sleep, slow_down_ms=SLOW_MS
+        store,
+        settings,
+        registrar,
+        clock_ms=clock,
+        sleep=sleep,
+        slow_down_ms=SLOW_MS,
+        shared=counts,
     )
+
+
+@pytest.fixture
+def throttled(
+    store: Store,
+    registrar: FakeRegistrar,
+    clock: Clock,
+    sleep: FakeSleep,
+    counts: SharedTable | None,
+) -> CustodialSigning:
+    return worker(store, registrar, clock, sleep, counts)
 
 
 async def test_an_attacker_locked_out_leaves_the_owner_able_to_sign(
@@ -333,3 +368,89 @@ async def test_wrong_passphrases_below_the_limit_are_not_slowed(
             await throttled.sign_and_register(kid, WRONG, json_pact(), f"10.1.0.{n}")
     await throttled.sign_and_register(kid, PASSPHRASE, json_pact(), "10.1.0.99")
     assert sleep.waits == []
+
+
+# -- a server's workers count together ---------------------------------------------------------
+
+
+@pytest.fixture
+def workers(
+    store: Store, registrar: FakeRegistrar, clock: Clock, sleep: FakeSleep, tmp_path: Path
+) -> Iterator[list[CustodialSigning]]:
+    """Two workers of one server: one store, one table of counts (each its own file handle)."""
+    tables = [SharedTable(tmp_path / ATTEMPTS_FILE) for _ in range(2)]
+    yield [worker(store, registrar, clock, sleep, table) for table in tables]
+    for table in tables:
+        table.close()
+
+
+async def test_an_address_guessing_through_two_workers_is_locked_out_once(
+    workers: list[CustodialSigning],
+) -> None:
+    # Its connections land on either worker: the lockout counts them together, so it gets
+    # MAX_FAILURES guesses in all, not MAX_FAILURES per worker.
+    kid, _ = await workers[0].import_key(fixed_key("ppk-custodial"), PASSPHRASE)
+    for n in range(MAX_FAILURES - 1):
+        with pytest.raises(WrongPassphraseError):
+            await workers[n % 2].sign_and_register(kid, WRONG, json_pact(), "203.0.113.9")
+    with pytest.raises(KeyLockedError, match="locked out") as caught:
+        await workers[(MAX_FAILURES - 1) % 2].sign_and_register(
+            kid, WRONG, json_pact(), "203.0.113.9"
+        )
+    assert caught.value.just_locked
+    for each in workers:  # even the right passphrase waits out the lockout, on either worker
+        with pytest.raises(KeyLockedError):
+            await each.sign_and_register(kid, PASSPHRASE, json_pact(), "203.0.113.9")
+    registered = await workers[1].sign_and_register(kid, PASSPHRASE, json_pact(), "192.0.2.1")
+    assert registered.index == 0
+
+
+async def test_guesses_from_everywhere_through_two_workers_take_turns_on_the_key(
+    workers: list[CustodialSigning], store: Store, sleep: FakeSleep, clock: Clock
+) -> None:
+    # Guesses from many addresses spread over both workers: one turn per SLOW_MS for the
+    # key, whichever worker takes it (with counts per worker, each would have its own turns).
+    kid, _ = await workers[0].import_key(fixed_key("ppk-custodial"), PASSPHRASE)
+    guesses = 4 * MAX_FAILURES
+    started = clock.now_ms
+    for n in range(guesses):
+        with pytest.raises(WrongPassphraseError):
+            await workers[n % 2].sign_and_register(
+                kid, WRONG, json_pact(), f"10.0.{n // 2}.{n % 2}"
+            )
+    assert await attempts(store, kid) == (guesses, None)
+    assert len(sleep.waits) == guesses - MAX_FAILURES
+    assert clock.now_ms - started >= (guesses - MAX_FAILURES) * SLOW_MS
+    # the owner opens the key on one worker: neither slows it any more
+    await workers[0].sign_and_register(kid, PASSPHRASE, json_pact(), "192.0.2.1")
+    waits = len(sleep.waits)
+    await workers[1].sign_and_register(kid, PASSPHRASE, json_pact(), "192.0.2.1")
+    assert len(sleep.waits) == waits
+
+
+async def test_two_workers_guessed_at_once_space_their_turns(
+    store: Store, registrar: FakeRegistrar, clock: Clock, tmp_path: Path
+) -> None:
+    # Both workers take a guess at the same moment on a key under attack (the clock stands
+    # still while they wait): the second waits for the turn after the first's, not for one
+    # of its own.
+    waited: list[float] = []
+
+    async def no_time(seconds: float) -> None:
+        waited.append(seconds)
+
+    tables = [SharedTable(tmp_path / ATTEMPTS_FILE) for _ in range(2)]
+    both = [worker(store, registrar, clock, no_time, table) for table in tables]
+    kid, _ = await both[0].import_key(fixed_key("ppk-custodial"), PASSPHRASE)
+    for n in range(MAX_FAILURES):
+        with pytest.raises(WrongPassphraseError):
+            await both[0].sign_and_register(kid, WRONG, json_pact(), f"10.2.0.{n}")
+    waited.clear()
+    guesses = (
+        w.sign_and_register(kid, WRONG, json_pact(), f"10.3.0.{n}") for n, w in enumerate(both)
+    )
+    results = await asyncio.gather(*guesses, return_exceptions=True)
+    assert all(isinstance(r, WrongPassphraseError) for r in results), results
+    assert sorted(waited) == [SLOW_MS / 1000, 2 * SLOW_MS / 1000]
+    for table in tables:
+        table.close()

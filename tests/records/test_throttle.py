@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from registry.records.throttle import ClientLockouts, slow_down_wait_ms
+from registry.records.throttle import QUEUE, ClientLockouts, next_turn_ms, slow_down_wait_ms
 
 KID = bytes(32)
 MAX = 3
@@ -67,3 +67,23 @@ def test_the_slow_down_waits_only_under_attack_and_never_beyond_one_interval(
         assert wait == 0
     elif last <= now:
         assert now + wait >= last + slow
+
+
+@given(
+    st.integers(0, 100),
+    st.none() | st.floats(-1e13, 1e13) | st.just(float("nan")),
+    st.integers(0, 10**12),
+    st.integers(1, 10_000),
+)
+def test_a_shared_turn_comes_only_under_attack_after_the_last_and_never_beyond_the_queue(
+    failures: int, last: float | None, now: int, slow: int
+) -> None:
+    # The workers' shared turns: a key under attack is tried once per interval after the
+    # turn taken last (which may still be waited for), and never later than QUEUE intervals
+    # from now, whatever the table says (a clock that went back, a damaged slot).
+    turn = next_turn_ms(failures, MAX, last, now, slow)
+    assert now <= turn <= now + QUEUE * slow
+    if failures < MAX or last is None or last != last:
+        assert turn == now
+    elif last + slow <= now + QUEUE * slow:
+        assert turn >= last + slow - 1  # ms rounding
