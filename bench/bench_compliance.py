@@ -75,7 +75,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from gen_log import ORIGIN, PASSPHRASE, settings_for
 
 from registry.api.compliance import bounded
-from registry.compliance import views
+from registry.compliance import tally_bytes, views
 from registry.compliance.facts import Fact, FollowUp, Key, Rec, Report, Signed, add_days
 from registry.compliance.index import ComplianceIndex
 from registry.compliance.metrics import Snapshot
@@ -246,7 +246,7 @@ def measure(size: int) -> dict[str, float]:
 
     build_s, tally = timed(lambda i=index: NationalTally.build(i, day))
     out["tally: build from the index s"] = build_s
-    data = tally.encode()
+    data = tally_bytes.encode(tally)
     out["tally: saved KB"] = len(data) / 1e3
     out["checked equal"] = float(same(tally.row(), row))
 
@@ -267,14 +267,14 @@ def measure(size: int) -> dict[str, float]:
     gc.collect()
 
     def first_after() -> bytes:
-        restored = NationalTally.decode(data)
+        restored = tally_bytes.decode(data)
         restored.advance(day)
         return answer(day, restored.row())
 
     after_s, small = timed(first_after)
     out["after: first answer s"] = after_s
     out["after: answer MB"] = len(small) / 1e6
-    out["after: tally MB (tracemalloc)"], _ = traced(lambda: NationalTally.decode(data))
+    out["after: tally MB (tracemalloc)"], _ = traced(lambda: tally_bytes.decode(data))
     out["before: index MB (tracemalloc)"], _ = traced(lambda: restore(saved))
     gc.collect()
     return out

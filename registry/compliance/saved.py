@@ -43,10 +43,10 @@ from typing import Any, Protocol
 
 import msgspec
 
+from registry.compliance import tally_bytes
 from registry.compliance.facts import Fact
 from registry.compliance.index import ComplianceIndex
 from registry.compliance.tally import VERSION as TALLY_VERSION
-from registry.compliance.tally import NationalTally
 from registry.store.models import FactSegmentRecord
 
 log = logging.getLogger(__name__)
@@ -275,7 +275,7 @@ class SavedIndex:
         tally = None
         if problem is None:
             try:
-                tally = NationalTally.decode(record.data)
+                tally = tally_bytes.decode(record.data)
             except ValueError as exc:
                 problem = str(exc)
         if tally is not None and tally.size != record.end_idx:
@@ -305,7 +305,7 @@ class SavedIndex:
         self.index.tally_to(self.index.size)
         if tally.size == 0 or tally.size < self.tally_saved + every:
             return False
-        if not await self._save_record(self.tally_format, 0, tally.size, tally.encode()):
+        if not await self._save_record(self.tally_format, 0, tally.size, tally_bytes.encode(tally)):
             return False
         self.tally_saved = tally.size
         return True

@@ -42,8 +42,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import msgspec
-
 from registry.compliance.answers import Answers
 from registry.compliance.facts import (
     Fact,
@@ -371,79 +369,3 @@ class NationalTally:
             name = "enforcement_" + step.replace("-", "_")
             row[name] = f[name].figure()
         return row
-
-    def encode(self) -> bytes:
-        """The bytes a saved tally holds."""
-        return msgspec.msgpack.encode(
-            (
-                VERSION,
-                self.day,
-                self.size,
-                self.bound,
-                sorted((kind, idx, last) for (kind, idx), last in self.waiting.items()),
-                [
-                    (name, m.count, None if m.entries is None else sorted(m.entries))
-                    for name, m in self.figures.items()
-                ],
-                sorted(self.days.items()),
-                sorted(self.signers.items()),
-                sorted(self.deadlines.items()),
-                self.answers.packed(),
-                sorted(self.revoked.items()),
-                self.instansi.bound,
-                self.instansi.encode(),
-                self.offices.encode(),
-            )
-        )
-
-    @classmethod
-    def decode(cls, data: bytes) -> NationalTally:
-        """A tally from :meth:`encode`'s bytes; ``ValueError`` if they are not one."""
-        try:
-            saved = _DECODER.decode(data)
-        except (msgspec.DecodeError, ValueError, TypeError) as exc:
-            raise ValueError(f"not a saved tally ({exc})") from None
-        (version, day, size, bound, waiting, figures, days, signers, deadlines, answers, revoked,
-         group_bound, groups, offices) = saved  # fmt: skip
-        if version != VERSION or {name for name, _, _ in figures} != set(NAMES):
-            raise ValueError("a saved tally of another version")
-        tally = cls(day, size, bound, group_bound)
-        tally.instansi = GroupFigures.decode(groups, group_bound)
-        tally.offices = Offices.decode(offices)
-        for name, count, entries in figures:
-            members = tally.figures[name] = Members(count)
-            members.entries = None if entries is None else set(entries)  # None even at 0
-        tally.waiting = {(kind, idx): last for kind, idx, last in waiting}
-        tally.days = Counter(dict(days))
-        tally.signers = Counter(dict(signers))
-        tally.deadlines = dict(deadlines)
-        if any(len(run) % 8 for run in answers):
-            raise ValueError("not a saved tally (a follow-up cut short)")
-        tally.answers = Answers(answers)
-        tally.revoked = dict(revoked)
-        return tally
-
-
-Saved = tuple[
-    int,
-    str,
-    int,
-    int,
-    list[tuple[str, int, str]],
-    list[tuple[str, int, list[int] | None]],
-    list[tuple[int, int]],
-    list[tuple[bytes, int]],
-    list[tuple[int, str]],
-    list[bytes],
-    list[tuple[int, str]],
-    int,
-    tuple[list[tuple[Any, list[tuple[str, int, list[int] | None]], list[tuple[int, int]],
-                     list[tuple[int, str]]]], list[tuple[int, Any]]],
-    tuple[list[tuple[int, str, bytes, str, str | None, str, str]],
-          list[tuple[bytes, tuple[str, str]]]],
-]  # fmt: skip
-"""What :meth:`NationalTally.encode` writes: version, day, size, bound, waiting, figures,
-days, signers, deadlines, answers (packed), revoked, the group bound, the instansi figures
-(group, figures, days, steps; each pending recommendation's group) and the PPK offices
-(keys, revocations)."""
-_DECODER: msgspec.msgpack.Decoder[Saved] = msgspec.msgpack.Decoder(Saved)

@@ -1,0 +1,95 @@
+"""A national tally as saved beside the index's segments (:mod:`registry.compliance.saved`).
+
+The bytes are MessagePack of the tally's version, day, size and bounds, and
+of everything it keeps (:data:`Saved`); read back, a tally of another version or bytes
+that are not one are refused with ``ValueError`` (and the tally made again).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import msgspec
+
+from registry.compliance.answers import Answers
+from registry.compliance.groups import GroupFigures, Offices
+from registry.compliance.kept import Members
+from registry.compliance.tally import NAMES, VERSION, NationalTally
+
+
+def encode(tally: NationalTally) -> bytes:
+    """The bytes a saved ``tally`` holds."""
+    return msgspec.msgpack.encode(
+        (
+            VERSION,
+            tally.day,
+            tally.size,
+            tally.bound,
+            sorted((kind, idx, last) for (kind, idx), last in tally.waiting.items()),
+            [
+                (name, m.count, None if m.entries is None else sorted(m.entries))
+                for name, m in tally.figures.items()
+            ],
+            sorted(tally.days.items()),
+            sorted(tally.signers.items()),
+            sorted(tally.deadlines.items()),
+            tally.answers.packed(),
+            sorted(tally.revoked.items()),
+            tally.instansi.bound,
+            tally.instansi.encode(),
+            tally.offices.encode(),
+        )
+    )
+
+
+def decode(data: bytes) -> NationalTally:
+    """A tally from :func:`encode`'s bytes; ``ValueError`` if they are not one."""
+    try:
+        saved = _DECODER.decode(data)
+    except (msgspec.DecodeError, ValueError, TypeError) as exc:
+        raise ValueError(f"not a saved tally ({exc})") from None
+    (version, day, size, bound, waiting, figures, days, signers, deadlines, answers, revoked,
+     group_bound, groups, offices) = saved  # fmt: skip
+    if version != VERSION or {name for name, _, _ in figures} != set(NAMES):
+        raise ValueError("a saved tally of another version")
+    tally = NationalTally(day, size, bound, group_bound)
+    tally.instansi = GroupFigures.decode(groups, group_bound)
+    tally.offices = Offices.decode(offices)
+    for name, count, entries in figures:
+        members = tally.figures[name] = Members(count)
+        members.entries = None if entries is None else set(entries)  # None even at 0
+    tally.waiting = {(kind, idx): last for kind, idx, last in waiting}
+    tally.days = Counter(dict(days))
+    tally.signers = Counter(dict(signers))
+    tally.deadlines = dict(deadlines)
+    if any(len(run) % 8 for run in answers):
+        raise ValueError("not a saved tally (a follow-up cut short)")
+    tally.answers = Answers(answers)
+    tally.revoked = dict(revoked)
+    return tally
+
+
+Saved = tuple[
+    int,
+    str,
+    int,
+    int,
+    list[tuple[str, int, str]],
+    list[tuple[str, int, list[int] | None]],
+    list[tuple[int, int]],
+    list[tuple[bytes, int]],
+    list[tuple[int, str]],
+    list[bytes],
+    list[tuple[int, str]],
+    int,
+    tuple[list[tuple[Any, list[tuple[str, int, list[int] | None]], list[tuple[int, int]],
+                     list[tuple[int, str]]]], list[tuple[int, Any]]],
+    tuple[list[tuple[int, str, bytes, str, str | None, str, str]],
+          list[tuple[bytes, tuple[str, str]]]],
+]  # fmt: skip
+"""What :func:`encode` writes: version, day, size, bound, waiting, figures,
+days, signers, deadlines, answers (packed), revoked, the group bound, the instansi figures
+(group, figures, days, steps; each pending recommendation's group) and the PPK offices
+(keys, revocations)."""
+_DECODER: msgspec.msgpack.Decoder[Saved] = msgspec.msgpack.Decoder(Saved)
