@@ -210,6 +210,8 @@ def test_a_payload_without_controls_is_not_walked() -> None:
     # what makes the fast path fast: the common pact is decided by the search alone
     assert not may_hold_control(pact_payload())
     assert not may_hold_control(declaration_payload())
+    # bytes that begin a hit's UTF-8, in characters that are none: looked at closer, passed
+    assert not may_hold_control(pact_payload(place="Bandung \u2013 Jawa\u00a0Barat"))
     assert may_hold_control(_report())  # a newline: the walk decides (the description may)
     assert may_hold_control(pact_payload(place="C:\\new"))  # a backslash: the walk decides
     assert control_errors(RECORD_TYPES["pact"], pact_payload(place="C:\\new")) == []
