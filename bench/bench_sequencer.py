@@ -13,7 +13,9 @@ statement with what the follower read of it, ``handed_statement.py``; then
 ``--clients`` in flight on a fresh SQLite database, on uvloop; it prints the
 registrations a second and the process's CPU per registration (its write
 thread included).  ``--profile`` prints cProfile's top functions (which
-inflates many small Python calls: measure a change without it).  ``--no-cycle``
+inflates many small Python calls: measure a change without it).  It first prints the CPU
+of decoding a request frame alone (the hand-over's share, part of the cycle's
+figure).  ``--no-cycle``
 prepares everything (service opened, frames made) but registers nothing: the
 cycle's instruction count is that of a run under ``valgrind --tool=callgrind``
 less that of the same run with ``--no-cycle`` (docs/benchmarks.md, "The
@@ -67,6 +69,11 @@ async def _cycle(
                 await service._register_handed_off(statement, key, read)
 
         gc.collect()
+        cpu = time.process_time()
+        for frame in frames:  # the hand-over's decoding alone, once more (not registered)
+            decode_request(frame)
+        cpu = time.process_time() - cpu
+        print(f"  decoding a request frame alone: {cpu / len(frames) * 1e6:,.1f} us CPU")
         if not run:
             print(f"  prepared {len(frames):,} frames, registered none (--no-cycle)")
             return
