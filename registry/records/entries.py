@@ -66,7 +66,8 @@ def _base64url(value: Any) -> str:
 _PAYLOAD_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=_base64url)
 """``json.dumps(..., ensure_ascii=False, sort_keys=True)`` with bytes as base64url, made once:
 the C encoder calls :func:`_base64url` for the bytes alone, where a copy of the payload
-with its bytes replaced was made in Python first (7 % of the sequencer's cycle)."""
+with its bytes replaced was made in Python first (~7 % of the sequencer's cycle under
+cProfile)."""
 
 
 def payload_json(payload: dict[str, Any]) -> str:
