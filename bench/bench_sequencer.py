@@ -13,7 +13,13 @@ statement with what the follower read of it, ``handed_statement.py``; then
 ``--clients`` in flight on a fresh SQLite database, on uvloop; it prints the
 registrations a second and the process's CPU per registration (its write
 thread included).  ``--profile`` prints cProfile's top functions (which
-inflates many small Python calls: measure a change without it).  Figures only; nothing is asserted.
+inflates many small Python calls: measure a change without it).  It first prints the CPU
+of decoding a request frame alone (the hand-over's share, part of the cycle's
+figure).  ``--no-cycle``
+prepares everything (service opened, frames made) but registers nothing: the
+cycle's instruction count is that of a run under ``valgrind --tool=callgrind``
+less that of the same run with ``--no-cycle`` (docs/benchmarks.md, "The
+sequencer's cycle in instructions").  Figures only; nothing is asserted.
 """
 
 from __future__ import annotations
@@ -45,7 +51,9 @@ from registry.verify.statement import verify_statement
 SIGNERS = 48
 
 
-async def _cycle(settings: Settings, statements: list[bytes], clients: int, profile: bool) -> None:
+async def _cycle(
+    settings: Settings, statements: list[bytes], clients: int, profile: bool, run: bool = True
+) -> None:
     keys, _ = operator_keys(settings)
     service = await RegistryService.open(settings, keys)
     try:
@@ -61,6 +69,14 @@ async def _cycle(settings: Settings, statements: list[bytes], clients: int, prof
                 await service._register_handed_off(statement, key, read)
 
         gc.collect()
+        cpu = time.process_time()
+        for frame in frames:  # the hand-over's decoding alone, once more (not registered)
+            decode_request(frame)
+        cpu = time.process_time() - cpu
+        print(f"  decoding a request frame alone: {cpu / len(frames) * 1e6:,.1f} us CPU")
+        if not run:
+            print(f"  prepared {len(frames):,} frames, registered none (--no-cycle)")
+            return
         profiler = cProfile.Profile() if profile else None
         wall, cpu = time.perf_counter(), time.process_time()
         if profiler is not None:
@@ -84,6 +100,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=6000)
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--no-cycle", action="store_true", help="prepare only: a baseline")
     args = parser.parse_args()
     print(f"Sequencer cycle; load average {os.getloadavg()[0]:.2f} at the start")
     with tempfile.TemporaryDirectory(prefix="bench-sequencer-") as tmp:
@@ -102,7 +119,7 @@ def main() -> None:
             run.mkdir()
             keys, _ = operator_keys(settings)
             asyncio.run(_prepare(settings, enrolments(keys.admin, SIGNERS)))
-            uvloop.run(_cycle(settings, statements, args.clients, args.profile))
+            uvloop.run(_cycle(settings, statements, args.clients, args.profile, not args.no_cycle))
     print(f"  load average {os.getloadavg()[0]:.2f} at the end")
 
 

