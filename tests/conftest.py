@@ -15,7 +15,9 @@ loop in a worker thread), so sync and async tests can both use them.
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -23,10 +25,15 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from registry.config import Settings
+from registry.records.operator import ADMIN_KEY_FILE, LOG_KEY_FILE, OperatorKeys, create_keys
+from registry.signing.cose import CoseSigner
+from registry.signing.keys import load_key
+from registry.signing.note import NoteSigner
 from registry.store.engine import create_engine, normalise_database_url
 from tests.factories import HISTORY_HOURS
 
@@ -137,3 +144,71 @@ def _english_unless_asked(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("LC_ALL", "LC_MESSAGES"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("LANG", "C.UTF-8")
+
+
+FROZEN_OBJECTS_KEPT = 1_000_000
+"""How many frozen objects a test process keeps before it hands them back to the collector."""
+
+
+@pytest.fixture(autouse=True)
+def _frozen_objects_bounded() -> Iterator[None]:
+    """Give the garbage collector back what the tests' apps froze, once it adds up.
+
+    A registry app freezes everything alive when it starts (``gc.freeze()`` in
+    ``registry/api/app.py``: right for a server, whose loaded log lives as long as it does);
+    in the test process that froze each test's app, store and log for good, so nothing of a
+    finished test that sat in a reference cycle was ever freed (4.2 GB by the end of the
+    suite: about 16,000 objects, 3.7 MB a test).  ``gc.unfreeze()`` after every test would make
+    every app's start a full collection of the whole process (5 % more CPU in
+    tests/api/test_cors.py); every 60 or so tests it costs one.
+    """
+    yield
+    if gc.get_freeze_count() > FROZEN_OBJECTS_KEPT:
+        gc.unfreeze()
+
+
+SealedKeys = tuple[Path, Ed25519PrivateKey, Ed25519PrivateKey]
+"""A folder holding ``admin.key`` and ``log.key``, and the two private keys they seal."""
+
+
+@pytest.fixture(scope="session")
+def sealed_operator_keys(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Callable[[str], SealedKeys]:
+    """Operator key files sealed under a passphrase, made once a session per passphrase.
+
+    Sealing a key runs scrypt (``registry/signing/keys.py``, n = 2**15): making the operator's
+    two keys cost every test that needs a registry about 0.3 s of CPU.  The files are made by
+    :func:`create_keys` itself, so they are what ``registry init`` writes.
+    """
+    made: dict[str, SealedKeys] = {}
+
+    def sealed(passphrase: str) -> SealedKeys:
+        if passphrase not in made:
+            folder = tmp_path_factory.mktemp("operator-keys")
+            create_keys(folder, passphrase, "keys.test.example")
+            admin = load_key(folder / ADMIN_KEY_FILE, passphrase)
+            log_key = load_key(folder / LOG_KEY_FILE, passphrase)
+            made[passphrase] = (folder, admin, log_key)
+        return made[passphrase]
+
+    return sealed
+
+
+@pytest.fixture
+def operator(settings: Settings, sealed_operator_keys: Callable[[str], SealedKeys]) -> OperatorKeys:
+    """The operator's keys in ``settings.data_dir``, as ``registry init`` leaves them.
+
+    The test gets its own copies of the key files and its own signers (a signer keeps the
+    last signature it made); the key pair is the session's (see :func:`sealed_operator_keys`).
+    A test that needs keys of its own, or a second registry's, calls :func:`create_keys`.
+    """
+    folder, admin, log_key = sealed_operator_keys(settings.admin_passphrase)
+    if (settings.data_dir / ADMIN_KEY_FILE).exists() or (settings.data_dir / LOG_KEY_FILE).exists():
+        raise FileExistsError(f"operator keys already exist in {settings.data_dir}")
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    for name in (ADMIN_KEY_FILE, LOG_KEY_FILE):
+        shutil.copy2(folder / name, settings.data_dir / name)
+    return OperatorKeys(
+        CoseSigner(admin), CoseSigner(log_key), NoteSigner(log_key, settings.origin)
+    )

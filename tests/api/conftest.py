@@ -9,13 +9,8 @@ from litestar.testing import TestClient
 
 from registry.api.app import create_app
 from registry.config import Settings
-from registry.records.operator import OperatorKeys, create_keys
+from registry.records.operator import OperatorKeys
 from tests.api.helpers import Registry
-
-
-@pytest.fixture
-def operator(settings: Settings) -> OperatorKeys:
-    return create_keys(settings.data_dir, settings.admin_passphrase, settings.origin)
 
 
 @pytest.fixture

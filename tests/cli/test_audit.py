@@ -25,7 +25,7 @@ from registry.config import Settings, WitnessSetting, settings_environment
 from registry.log.cosigning import CONFLICT
 from registry.log.integrity import LogContradiction
 from registry.log.pin import pin_path
-from registry.records.operator import OperatorKeys, create_keys
+from registry.records.operator import OperatorKeys
 from registry.records.service import RegistryService
 from registry.store.engine import create_engine
 from registry.store.tables import CHECKPOINTS, COSIGNATURES, ENTRIES
@@ -39,11 +39,6 @@ from tests.witnesses import live_witness
 PACTS = 5
 SIZE = 4 + PACTS
 """Two enrolments, the template and election the pacts cite, the pacts."""
-
-
-@pytest.fixture
-def operator(settings: Settings) -> OperatorKeys:
-    return create_keys(settings.data_dir, settings.admin_passphrase, settings.origin)
 
 
 def fill(settings: Settings, operator: OperatorKeys) -> None:

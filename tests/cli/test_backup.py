@@ -24,10 +24,8 @@ from registry.records.service import RegistryService
 from registry.store.engine import sqlite_file
 from tests.api.helpers import pact
 from tests.api.test_witnessing import registry_with
-from tests.cli.test_audit import SIZE, audit, fill, operator
+from tests.cli.test_audit import SIZE, audit, fill
 from tests.records.test_startup import _execute
-
-__all__ = ["operator"]  # the fixture, shared with test_audit
 
 
 def run(settings: Settings, *args: str) -> Result:

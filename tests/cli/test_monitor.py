@@ -12,10 +12,8 @@ from registry.config import Settings
 from registry.records.operator import OperatorKeys
 from tests.api.helpers import pact
 from tests.api.test_witnessing import registry_with
-from tests.cli.test_audit import SIZE, fill, fork_tail, operator, served
+from tests.cli.test_audit import SIZE, fill, fork_tail, served
 from tests.cli.test_backup import more_pacts
-
-__all__ = ["operator"]  # the fixture, shared with test_audit
 
 JATIM = "Pemerintah Provinsi Jawa Timur"
 

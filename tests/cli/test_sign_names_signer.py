@@ -16,13 +16,10 @@ from registry.config import Settings
 from registry.records.operator import OperatorKeys
 from registry.signing.keys import load_key, raw_public_key
 from registry.verify.qr import encode_offline
-from tests.api.conftest import operator
 from tests.api.helpers import NOW_S, Registry, enrolment, pact
 from tests.cli.test_keys_and_verify import ENV, ID
 from tests.verify.vectors.material import LEAF, PPK, ROOT, SIZE, STATEMENT, TIMESTAMP
 from tests.verify.vectors.witnessed import WITNESSED_TRUST, WITNESSES, raw
-
-__all__ = ["operator"]  # the fixture, shared with the API tests
 
 UNNAMED = {k: v for k, v in pact(template=pact()["template"].hex()).items() if k != "signer"}
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner, Result
 from litestar.testing import TestClient
 from sqlalchemy import update
@@ -33,11 +32,6 @@ FIRST = 258
 """Pacts registered first: 262 entries, one full tile and bundle and the partial ones."""
 MORE = 256
 """Pacts added before the second export: a second full tile, a new partial one."""
-
-
-@pytest.fixture
-def operator(settings: Settings) -> OperatorKeys:
-    return create_keys(settings.data_dir, settings.admin_passphrase, settings.origin)
 
 
 def grow(settings: Settings, operator: OperatorKeys, pacts: range) -> None:

@@ -21,7 +21,7 @@ from sqlalchemy import delete, update
 from registry.config import Settings
 from registry.log.integrity import LogContradiction
 from registry.records import tile_export
-from registry.records.operator import OperatorKeys, create_keys
+from registry.records.operator import OperatorKeys
 from registry.records.tile_export import Exported, export_tiles
 from registry.store.repository import Store
 from registry.store.tables import LEAF_TILES
@@ -33,11 +33,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from bench_tile_export import export_with_full_tree
 
 PACTS = 2_000
-
-
-@pytest.fixture
-def operator(settings: Settings) -> OperatorKeys:
-    return create_keys(settings.data_dir, settings.admin_passphrase, settings.origin)
 
 
 async def _both(settings: Settings, streamed: Path, whole: Path) -> tuple[Exported, Exported]:

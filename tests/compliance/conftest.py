@@ -6,16 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
-from registry.config import Settings
-from registry.records.operator import OperatorKeys, create_keys
-
 BEFORE_DUE = "2024-10-05"
 """After every fact of ``test_saved.fill``, before its open recommendation is due (2024-10-11)."""
-
-
-@pytest.fixture
-def operator(settings: Settings) -> OperatorKeys:
-    return create_keys(settings.data_dir, settings.admin_passphrase, settings.origin)
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from registry.api.app import create_app
 from registry.compliance.facts import FollowUp, Key, KeyEnd, Rec, Report, Revoked, Signed, Step
 from registry.compliance.saved import decode_facts, encode_facts, format_of
 from registry.config import Settings
-from registry.records.operator import OperatorKeys, create_keys, open_keys
+from registry.records.operator import OperatorKeys, open_keys
 from registry.store.engine import create_engine
 from registry.store.tables import ENTRIES, FACT_SEGMENTS
 from tests.api.helpers import NOW_S, Registry, pact
@@ -34,11 +34,6 @@ from tests.records.test_tampering import assert_tampered, edit
 
 SEGMENT = 4
 NATIONAL = "/api/compliance/national"
-
-
-@pytest.fixture
-def operator(settings: Settings) -> OperatorKeys:
-    return create_keys(settings.data_dir, settings.admin_passphrase, settings.origin)
 
 
 @contextmanager

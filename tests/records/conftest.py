@@ -7,7 +7,7 @@ import pytest
 from registry.config import Settings
 from registry.log import tiled_store
 from registry.log.tiled_store import TILE_LEAVES
-from registry.records.operator import OperatorKeys, create_keys
+from registry.records.operator import OperatorKeys
 from tests.api.helpers import Registry, pact
 from tests.records.test_tampering import registered, running
 
@@ -15,11 +15,6 @@ ENTRIES_PAST = 2 * TILE_LEAVES + 40
 """Pacts registered by :func:`big_log`: tiles 0 and 1 are full and settled, and leave memory."""
 LOG_SIZE = ENTRIES_PAST + 4
 """Its entries: the bootstrap's, the PPK's enrolment's and the pacts."""
-
-
-@pytest.fixture
-def operator(settings: Settings) -> OperatorKeys:
-    return create_keys(settings.data_dir, settings.admin_passphrase, settings.origin)
 
 
 @pytest.fixture

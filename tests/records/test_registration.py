@@ -11,7 +11,7 @@ from sqlalchemy import update
 
 from registry.config import Settings
 from registry.records.errors import BatchRefused, TamperedEntry, Unavailable
-from registry.records.operator import OperatorKeys, create_keys
+from registry.records.operator import OperatorKeys
 from registry.records.service import RegistryService
 from registry.signing.cose import CoseSigner
 from registry.store.repository import Store
@@ -22,11 +22,6 @@ from tests.factories import cited_statements, fixed_key
 from tests.records.test_tampering import edit_async
 
 T = TypeVar("T")
-
-
-@pytest.fixture
-def operator(settings: Settings) -> OperatorKeys:
-    return create_keys(settings.data_dir, settings.admin_passphrase, settings.origin)
 
 
 def run(

@@ -15,7 +15,7 @@ import pytest
 
 from registry.config import Settings
 from registry.records.errors import RegistrationRefused
-from registry.records.operator import OperatorKeys, create_keys
+from registry.records.operator import OperatorKeys
 from registry.records.service import RegistryService
 from registry.signing.cose import CoseSigner
 from tests.api.helpers import NOW_S, enrolment, pact
@@ -24,11 +24,6 @@ from tests.records.test_registration import run
 
 PPK_KEY = fixed_key("ppk-sama")
 PPK = CoseSigner(PPK_KEY)
-
-
-@pytest.fixture
-def operator(settings: Settings) -> OperatorKeys:
-    return create_keys(settings.data_dir, settings.admin_passphrase, settings.origin)
 
 
 async def _enrolled(service: RegistryService, operator: OperatorKeys) -> None:

@@ -21,7 +21,7 @@ from sqlalchemy import delete, insert, select, update
 
 from registry.config import Settings
 from registry.records import saved_state
-from registry.records.operator import OperatorKeys, create_keys
+from registry.records.operator import OperatorKeys
 from registry.records.seen import SeenStatements
 from registry.records.service import RegistryService
 from registry.signing.cose import CoseSigner
@@ -41,11 +41,6 @@ from tests.records.test_tampering import (
     running,
     two_ppks_and_pacts,
 )
-
-
-@pytest.fixture
-def operator(settings: Settings) -> OperatorKeys:
-    return create_keys(settings.data_dir, settings.admin_passphrase, settings.origin)
 
 
 @pytest.fixture(autouse=True)

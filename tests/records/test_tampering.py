@@ -27,7 +27,7 @@ from registry.log.integrity import LogContradiction
 from registry.records import cluster
 from registry.records.entries import payload_json
 from registry.records.errors import TamperedEntry
-from registry.records.operator import OperatorKeys, create_keys
+from registry.records.operator import OperatorKeys
 from registry.records.registration import Registered
 from registry.records.service import RegistryService
 from registry.signing.cose import CoseSigner
@@ -43,11 +43,6 @@ from tests.records.test_cluster import _admin_enrolment, _pair
 from tests.waiting import until
 
 JSON = {"accept": "application/json"}
-
-
-@pytest.fixture
-def operator(settings: Settings) -> OperatorKeys:
-    return create_keys(settings.data_dir, settings.admin_passphrase, settings.origin)
 
 
 @contextmanager
