@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from gen_log import CHUNK, ORIGIN, PASSPHRASE, Interrupted, _start_worker, generate, settings_for
 
 
+@pytest.fixture
+def interruptible() -> Iterator[None]:
+    """SIGINT as a Python started from a terminal has it (a KeyboardInterrupt), whatever the
+    process running the tests was given (a test runner's worker may ignore it)."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
 def test_a_sigint_stops_the_growth_after_the_chunk_being_registered(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, interruptible: None
 ) -> None:
     real = RegistryService.register_atomic
     calls: list[int] = []

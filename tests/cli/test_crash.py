@@ -40,8 +40,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from registry.config import Settings
 from registry.log.tiles import TILE_WIDTH, EntryBundle, parse_entry_bundle
 from registry.log.tree import MerkleTree
+from registry.records.handoff import handoff_socket
 from registry.records.operator import ADMIN_KEY_FILE, LOG_KEY_FILE, open_keys
 from registry.signing.cose import CoseSigner
 from registry.store.engine import sqlite_file
@@ -152,15 +154,19 @@ class Node:
         return [int(pid) for pid in children.read_text().split()]
 
     def sequences(self) -> bool:
-        """Whether a worker of this node sequences: its hand-off socket accepts connections."""
-        for path in self.data_dir.glob("sequencer-*.sock"):
-            with socket.socket(socket.AF_UNIX) as probe:
-                try:
-                    probe.connect(str(path))
-                except OSError:
-                    continue
-                return True
-        return False
+        """Whether a worker of this node sequences: its hand-off socket accepts connections.
+
+        The socket is where the node puts it: in the data folder, or in a short private
+        folder when that path is too long for a Unix socket (a deep temporary folder)."""
+        settings = Settings(database_url=self.env["REGISTRY_DATABASE_URL"], data_dir=self.data_dir)
+        path = handoff_socket(settings)
+        assert path is not None
+        with socket.socket(socket.AF_UNIX) as probe:
+            try:
+                probe.connect(str(path))
+            except OSError:
+                return False
+            return True
 
     def sequencer_worker(self, lock_file: Path) -> int | None:
         """The worker holding the SQLite sequencer lock ``lock_file``, if any."""
