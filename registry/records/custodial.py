@@ -36,7 +36,7 @@ from registry.records.registration import Registered
 from registry.records.schemas import record_payload
 from registry.records.shared_table import SharedTable
 from registry.records.text_form import parse_record_fields
-from registry.records.throttle import ClientLockouts, next_turn_ms, slow_down_wait_ms
+from registry.records.throttle import QUEUE, ClientLockouts, next_turn_ms
 from registry.signing.cose import CoseSigner
 from registry.signing.keys import (
     KeyFileError,
@@ -218,38 +218,28 @@ class CustodialSigning:
             raise KeyLockedError(kid, state.locked_until, _seconds_until(state.locked_until, now))
 
     async def _slow_down(self, held: CustodialKeyRecord) -> None:
-        """Space attempts on a key under attack (inside its gate: one attempt at a time)."""
-        if self._turns is not None:
-            await self._take_turn(self._turns, held)
-            return
-        wait = slow_down_wait_ms(
-            held.failed_attempts,
-            self._max_failures,
-            self._last_attempt.get(held.kid),
-            self._clock_ms(),
-            self._slow_down_ms,
-        )
-        if wait:
-            await self._sleep(wait / 1000)
-        self._last_attempt[held.kid] = self._clock_ms()
-
-    async def _take_turn(self, turns: SharedTable, held: CustodialKeyRecord) -> None:
-        """The slow-down with the turns shared by every worker: each attempt takes the next
-        free turn (one per ``slow_down_ms``) and waits for it, wherever it was made."""
-        name = turns.name(b"turn", held.kid)
+        """Space attempts on a key under attack: each takes the next turn (one per
+        ``slow_down_ms``) and waits for it.  This process takes them one at a time (inside
+        the key's gate); with a shared table, the turns are the server's, wherever taken."""
         now = self._clock_ms()
-        with turns.locked():
-            last = turns.get(name)
-            turn = next_turn_ms(
-                held.failed_attempts,
-                self._max_failures,
-                None if last is None else last[0],
-                now,
-                self._slow_down_ms,
-            )
-            turns.put(name, turn, 0.0, now)
+        turns = self._turns
+        if turns is None:
+            last = self._last_attempt.get(held.kid)
+            turn = self._next_turn(held, last, now, 1)
+            self._last_attempt[held.kid] = turn
+        else:
+            name = turns.name(b"turn", held.kid)
+            with turns.locked():
+                at, taken = turns.find(name)
+                turn = self._next_turn(held, None if taken is None else taken[0], now, QUEUE)
+                turns.put(name, turn, 0.0, now, at)
         if turn > now:
             await self._sleep((turn - now) / 1000)
+
+    def _next_turn(self, held: CustodialKeyRecord, last: float | None, now: int, queue: int) -> int:
+        return next_turn_ms(
+            held.failed_attempts, self._max_failures, last, now, self._slow_down_ms, queue
+        )
 
     async def _open(
         self, held: CustodialKeyRecord, passphrase: str, client: str

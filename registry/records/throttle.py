@@ -30,7 +30,7 @@ import math
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from registry.records.shared_table import SharedTable
+from registry.records.shared_table import SharedTable, Values
 
 MAX_TRACKED = 65_536
 """(client, key) pairs remembered; the least recently seen are forgotten first."""
@@ -70,13 +70,13 @@ class ClientLockouts:
         """The state of ``client`` for ``kid`` (a fresh one if it made no mistake)."""
         if self._table is None:
             return self._states.get((kid, client), ClientState())
-        with self._table.locked():
-            return self._shared(self._table, kid, client)
+        table = self._table
+        with table.locked():
+            return self._shared(table.get(table.name(b"lockout", kid, client.encode())))
 
-    def _shared(self, table: SharedTable, kid: bytes, client: str) -> ClientState:
-        """The state kept in ``table`` (hold its lock); a damaged one counts as fresh, since
+    def _shared(self, held: Values | None) -> ClientState:
+        """The state a shared table's slot holds; a damaged one counts as fresh, since
         forgetting never refuses anyone."""
-        held = table.get(table.name(b"lockout", kid, client.encode()))
         if held is None:
             return ClientState()
         failures, locked_until, _ = held
@@ -91,15 +91,13 @@ class ClientLockouts:
         has ``max_failures`` tries again.
         """
         if self._table is not None:
-            with self._table.locked():
-                updated = self._counted(self._shared(self._table, kid, client), now_ms)
+            table = self._table
+            name = table.name(b"lockout", kid, client.encode())
+            with table.locked():
+                at, held = table.find(name)
+                updated = self._counted(self._shared(held), now_ms)
                 until = -1 if updated.locked_until is None else updated.locked_until
-                self._table.put(
-                    self._table.name(b"lockout", kid, client.encode()),
-                    updated.failures,
-                    until,
-                    now_ms,
-                )
+                table.put(name, updated.failures, until, now_ms, at)
             return updated
         key = (kid, client)
         updated = self._counted(self._states.pop(key, ClientState()), now_ms)
@@ -123,29 +121,25 @@ class ClientLockouts:
         self._states.pop((kid, client), None)
 
 
-def slow_down_wait_ms(
-    key_failures: int, max_failures: int, last_attempt_ms: int | None, now_ms: int, slow_ms: int
-) -> int:
-    """How long an attempt on a key must wait: 0, unless the key has had ``max_failures`` or
-    more wrong passphrases in a row (``key_failures``, from any client), in which case it waits
-    until ``slow_ms`` after the key's last attempt."""
-    if key_failures < max_failures or last_attempt_ms is None:
-        return 0
-    # Never more than one interval, even if the clock went back.
-    return min(slow_ms, max(0, last_attempt_ms + slow_ms - now_ms))
-
-
 QUEUE = 16
-"""The most turns a key's attempts wait in the shared table (one per worker in flight): a
-clock that went back delays an attempt by at most this many intervals."""
+"""The most turns a key's attempts wait in a table shared by a server's workers (one per
+worker in flight): a clock that went back delays an attempt by at most this many intervals."""
 
 
 def next_turn_ms(
-    key_failures: int, max_failures: int, last_turn_ms: float | None, now_ms: int, slow_ms: int
+    key_failures: int,
+    max_failures: int,
+    last_turn_ms: float | None,
+    now_ms: int,
+    slow_ms: int,
+    queue: int = 1,
 ) -> int:
-    """When an attempt on a key may be made, its turns shared by the workers: now, unless the
-    key has had ``max_failures`` or more wrong passphrases in a row, in which case
-    ``slow_ms`` after the turn taken last (which may be a later worker's, still waiting)."""
+    """When an attempt on a key may be made: now, unless the key has had ``max_failures`` or
+    more wrong passphrases in a row (``key_failures``, from any client), in which case
+    ``slow_ms`` after the turn taken last, and never more than ``queue`` intervals from now
+    (even if the clock went back).  One process takes its attempts on a key one at a time
+    (``queue`` 1: at most one interval); workers sharing their turns may each wait for one
+    (``queue`` :data:`QUEUE`)."""
     if key_failures < max_failures or last_turn_ms is None or math.isnan(last_turn_ms):
         return now_ms
-    return int(max(now_ms, min(last_turn_ms + slow_ms, now_ms + QUEUE * slow_ms)))
+    return int(max(now_ms, min(last_turn_ms + slow_ms, now_ms + queue * slow_ms)))

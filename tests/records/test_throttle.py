@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from registry.records.throttle import QUEUE, ClientLockouts, next_turn_ms, slow_down_wait_ms
+from registry.records.throttle import QUEUE, ClientLockouts, next_turn_ms
 
 KID = bytes(32)
 MAX = 3
@@ -61,7 +61,7 @@ def test_a_client_with_no_failure_of_its_own_is_never_locked_out(
 def test_the_slow_down_waits_only_under_attack_and_never_beyond_one_interval(
     failures: int, last: int, now: int, slow: int
 ) -> None:
-    wait = slow_down_wait_ms(failures, MAX, last, now, slow)
+    wait = next_turn_ms(failures, MAX, last, now, slow) - now  # one process: a queue of one
     assert 0 <= wait <= slow
     if failures < MAX:
         assert wait == 0
@@ -81,7 +81,7 @@ def test_a_shared_turn_comes_only_under_attack_after_the_last_and_never_beyond_t
     # The workers' shared turns: a key under attack is tried once per interval after the
     # turn taken last (which may still be waited for), and never later than QUEUE intervals
     # from now, whatever the table says (a clock that went back, a damaged slot).
-    turn = next_turn_ms(failures, MAX, last, now, slow)
+    turn = next_turn_ms(failures, MAX, last, now, slow, QUEUE)
     assert now <= turn <= now + QUEUE * slow
     if failures < MAX or last is None or last != last:
         assert turn == now
