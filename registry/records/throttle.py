@@ -8,7 +8,7 @@ that has made no mistake:
   out of that key for ``lockout_ms``; other clients, the key's owner among
   them, are not affected.  So a stranger who knows a kid cannot deny its
   owner, and one address cannot keep guessing.
-* **Per key, for everyone** (:func:`slow_down_wait_ms`): once a key has had
+* **Per key, for everyone** (:func:`next_turn_ms`): once a key has had
   ``max_failures`` wrong passphrases in a row from anywhere (the store's
   count, which only a success resets), each attempt on it waits until
   ``slow_down_ms`` after the previous one.  Attempts on one key are taken one
