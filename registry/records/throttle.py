@@ -13,7 +13,8 @@ that has made no mistake:
   count, which only a success resets), each attempt on it waits until
   ``slow_down_ms`` after the previous one.  Attempts on one key are taken one
   at a time, so however many addresses guess, a key is tried at most once per
-  ``slow_down_ms`` per process; the right passphrase still gets through, in
+  ``slow_down_ms`` per process (per server when its workers share a table, below); the
+  right passphrase still gets through, in
   its turn.
 
 Kept in each process's memory, or, given a
