@@ -35,6 +35,7 @@ from registry.signing.cose import CoseSigner
 from registry.signing.keys import load_key
 from registry.signing.note import NoteSigner
 from registry.store.engine import create_engine, normalise_database_url
+from tests.databases import BuiltOnce
 from tests.factories import HISTORY_HOURS
 
 POSTGRES_URL_VARIABLE = "REGISTRY_TEST_POSTGRES_URL"
@@ -115,6 +116,28 @@ def make_database_url(
     if schemas:
         base = request.getfixturevalue("postgres_url")
         run_sync(_execute(base, *(f'DROP SCHEMA "{s}" CASCADE' for s in schemas)))
+
+
+@pytest.fixture(scope="session")
+def built_once(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[BuiltOnce]:
+    """Registries built once a session (per name and backend) and copied into a test's own
+    database and data folder (:class:`tests.databases.BuiltOnce`)."""
+    schemas: list[tuple[str, str]] = []
+
+    def new_database_url(backend: str) -> str:
+        if backend == "sqlite":
+            return f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('built') / 'registry.sqlite3'}"
+        base = request.getfixturevalue("postgres_url")
+        schema = f"test_{uuid.uuid4().hex[:16]}"
+        run_sync(_execute(base, f'CREATE SCHEMA "{schema}"'))
+        schemas.append((base, schema))
+        return _with_search_path(base, schema)
+
+    yield BuiltOnce(new_database_url, lambda: tmp_path_factory.mktemp("built"))
+    for base, schema in schemas:
+        run_sync(_execute(base, f'DROP SCHEMA "{schema}" CASCADE'))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
