@@ -114,6 +114,20 @@ class ServerTarget:
         """See :class:`registry.cli.import_run.Target`: the registry verifies what it is sent."""
         return None
 
+    async def holds(self, index: int, statement_sha256: bytes) -> bool:
+        """See :class:`registry.cli.import_run.Target`: the statement as the registry serves it
+        (``GET /entries/{index}/statement``)."""
+        lane = await self._idle["prepare"].get()
+        try:
+            answer = await self._clients["prepare"][lane].get(f"/entries/{index}/statement")
+        finally:
+            self._idle["prepare"].put_nowait(lane)
+        if answer.status_code == 404:
+            return False
+        if answer.status_code != 200:
+            raise ServerRefused(answer.status_code, _problem(answer))
+        return hashlib.sha256(answer.content).digest() == statement_sha256
+
     async def register(
         self,
         kind: ImportType,

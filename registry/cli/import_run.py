@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
@@ -112,6 +113,11 @@ class Target(Protocol):
         target verifies when it registers)."""
         ...
 
+    async def holds(self, index: int, statement_sha256: bytes) -> bool:
+        """Whether the log's entry ``index`` is the statement of this SHA-256 (False if the
+        log has no such entry)."""
+        ...
+
 
 class LocalTarget:
     """The registry of this machine's settings, opened in this process (it must sequence)."""
@@ -157,6 +163,12 @@ class LocalTarget:
         """See :class:`Target`: on this registry's workers, while it registers the chunk
         before (the sequencer then only admits it)."""
         return asyncio.ensure_future(verify_chunk(self.service, self.pool, rows))
+
+    async def holds(self, index: int, statement_sha256: bytes) -> bool:
+        """See :class:`Target`."""
+        if not 0 <= index < self.service.size:
+            return False
+        return hashlib.sha256(await self.service.statement(index)).digest() == statement_sha256
 
     def _attest(self, statements: Sequence[bytes]) -> list[bytes]:
         """Signed by the rows' signer if its role may attest, else by the operator's admin key."""
@@ -212,8 +224,13 @@ async def run_chunks(
     state: ImportState,
     pool: CryptoPool,
     progress: Callable[[int], None] = lambda _: None,
+    started_over: Callable[[int], None] = lambda _: None,
 ) -> Tally:
     """Import ``job``'s file through ``target``, skipping the chunks ``state`` has done.
+
+    Unless the log no longer holds the newest entry those chunks added (its database was
+    restored from an older backup, or replaced): then nothing the state file says can be
+    trusted, every chunk is sent again and ``started_over`` is told that entry's index.
 
     Pipelined: while chunks are being registered (up to :data:`IN_FLIGHT` at
     once, each in its own transaction), the next is read, prepared, signed and
@@ -228,6 +245,7 @@ async def run_chunks(
     the error is raised, so a resumed import sends again exactly the chunks
     that are not recorded (rows in the log already come back as such).
     """
+    await _trusted_or_started_over(target, state, started_over)
     private = _private_bytes(job.signer)
     flying: deque[tuple[int, asyncio.Task[dict[str, Any]]]] = deque()
     verifying: Ahead | None = None
@@ -245,6 +263,7 @@ async def run_chunks(
             done = await target.register(job.kind, signed, ahead, turn)
             line["registered"] = [list(r) for r in done.registered]
             line["identities"] = done.identities
+            line.update(newest_registered(signed, done.registered))
             errors += done.errors + [refused_error(headers, row, r) for row, r in done.refused]
         line["errors"] = [error_data(e) for e in sorted(errors, key=lambda e: e.row)]
         return line
@@ -289,6 +308,31 @@ async def run_chunks(
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await verifying
     return state.tally
+
+
+def newest_registered(
+    signed: Sequence[SignedRow], registered: Sequence[tuple[int, int, bool]]
+) -> dict[str, list[Any]]:
+    """The chunk's newest entry this import added, as ``{"newest": [index, SHA-256 of its
+    statement]}`` for its state file line (empty if it added none): a resumed import checks
+    that the log still holds it (:attr:`ImportState.newest`).  Rows already in the log are
+    left out: their entry may hold the same content in another statement."""
+    added = [(index, row) for row, index, existed in registered if not existed]
+    if not added:
+        return {}
+    index, row = max(added)
+    statement = next(s.statement for s in signed if s.row == row)
+    return {"newest": [index, hashlib.sha256(statement).hexdigest()]}
+
+
+async def _trusted_or_started_over(
+    target: Target, state: ImportState, started_over: Callable[[int], None]
+) -> None:
+    """Keep the chunks ``state`` says are done only if the log still holds the newest entry
+    they added; else forget them (and say which entry is missing)."""
+    if state.newest is not None and not await target.holds(*state.newest):
+        started_over(state.newest[0])
+        state.start_over()
 
 
 async def _then_next(turn: Turn, work: Awaitable[dict[str, Any]]) -> dict[str, Any]:

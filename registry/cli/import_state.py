@@ -154,6 +154,9 @@ class ImportState:
         self.done = Chunks()
         self.tally = Tally()
         self.resumed_from = 0
+        self.newest: tuple[int, bytes] | None = None
+        """The newest entry the chunks done added, and its statement's SHA-256: a resumed
+        import first checks that the log still holds it (:meth:`start_over` if not)."""
         self._handle: IO[str] | None = None
 
     def open(self) -> None:
@@ -188,6 +191,7 @@ class ImportState:
                     if chunk is None or int(chunk["chunk"]) in self.done:
                         raise ValueError("not a chunk's line, or a chunk twice")
                     self.tally.add(chunk)
+                    self._saw(chunk)
                     self.done.add(int(chunk["chunk"]))
                 except (ValueError, KeyError, TypeError, WireError) as exc:
                     raise StateDamaged(self.path, number) from exc
@@ -196,6 +200,29 @@ class ImportState:
         self.describe = found
         self.resumed_from = len(self.done)
         return True
+
+    def _saw(self, chunk: dict[str, Any]) -> None:
+        """Keep the chunk's newest entry if it is the newest yet (ValueError if malformed)."""
+        if "newest" not in chunk:
+            return
+        index, digest = chunk["newest"]
+        found = (int(index), bytes.fromhex(digest))
+        if found[0] < 0 or len(found[1]) != 32:
+            raise ValueError(f"newest entry {chunk['newest']!r}")
+        if self.newest is None or found[0] > self.newest[0]:
+            self.newest = found
+
+    def start_over(self) -> None:
+        """Forget every chunk recorded (the log no longer holds what they registered): the
+        whole file is sent again, its description (and so the signing time of undated rows)
+        kept, so rows still in the log come back as already there."""
+        self.close()
+        self.path.write_text(json.dumps(self.describe) + "\n", encoding="utf-8")
+        self.done = Chunks()
+        self.tally = Tally()
+        self.resumed_from = 0
+        self.newest = None
+        self._handle = self.path.open("a", encoding="utf-8")
 
     def _chunks_in_order(self) -> Iterator[dict[str, Any]]:
         """The chunks' lines by chunk number (several register at once, and a resumed
@@ -225,6 +252,7 @@ class ImportState:
         os.fsync(self._handle.fileno())
         self.done.add(chunk)
         self.tally.add(line)
+        self._saw(line)
 
     def close(self) -> None:
         """Close the file (kept: the import can be resumed or reported)."""

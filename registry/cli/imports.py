@@ -192,7 +192,7 @@ async def _local(settings: Settings, job: ChunkJob, state: ImportState, bar: Pro
         pool = CryptoPool()
         try:
             target = await LocalTarget.open(service, pool, job)
-            return await run_chunks(target, job, state, pool, bar)
+            return await run_chunks(target, job, state, pool, bar, _started_over)
         finally:
             pool.close()
     finally:
@@ -204,10 +204,15 @@ async def _remote(url: str, job: ChunkJob, state: ImportState, bar: Progress) ->
     target = ServerTarget(url, job.signer)
     pool = CryptoPool()
     try:
-        return await run_chunks(target, job, state, pool, bar)
+        return await run_chunks(target, job, state, pool, bar, _started_over)
     finally:
         pool.close()
         await target.close()
+
+
+def _started_over(index: int) -> None:
+    """Say that an earlier run's chunks are sent again: the log lost what they registered."""
+    click.echo(say("import.started-over", index=index), err=True)
 
 
 Progress = Callable[[int], None]

@@ -5,16 +5,19 @@ from __future__ import annotations
 import asyncio
 import csv
 import hashlib
+import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from click.testing import CliRunner
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from registry.cli import import_state
+from registry.cli import import_state, main
+from registry.cli.import_http import ServerTarget
 from registry.cli.import_run import LocalTarget
 from registry.cli.import_state import state_path
 from registry.cli.imports import import_command, sign_rows
@@ -27,6 +30,7 @@ from registry.records.operator import open_keys
 from registry.records.salts import StableSalts
 from registry.records.service import RegistryService
 from registry.records.spreadsheet import read_table
+from registry.signing.cose import CoseSigner
 from registry.store.repository import Store
 from tests.api.helpers import NOW_S, Registry
 from tests.cli import test_imports
@@ -38,6 +42,7 @@ from tests.cli.test_imports import (
     log_size,
     recommendation_rows,
 )
+from tests.databases import backend_of, copy_database
 
 cli_env = test_imports.cli_env
 registry = test_imports.registry
@@ -120,24 +125,37 @@ def test_a_chunk_whose_checks_end_last_is_still_logged_in_file_order(
     assert entry_types(cli_env)[before:] == ["attestation", "recommendation"] * 3
 
 
+def reported_entries(report: Path) -> list[list[str]]:
+    """The report's row, column and entry of every line."""
+    lines = list(csv.reader(report.read_text(encoding="utf-8-sig").splitlines()))
+    return [line[:3] for line in lines[1:]]
+
+
+def killed_at_the_second_chunk(
+    env: dict[str, str], path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Import ``path`` in chunks of one row, killed as the second chunk is written: nothing
+    of it, nor after it, is in the log."""
+    calls = []
+    real = Store.append_batch
+
+    async def killed(self: Store, *args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) >= 2:
+            raise RuntimeError("killed")
+        return await real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "append_batch", killed)
+    assert run(env, path, "--chunk-size", "1").exit_code != 0
+    monkeypatch.setattr(Store, "append_batch", real)
+
+
 def test_an_import_interrupted_before_a_chunk_resumes_there(
     cli_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = rows_file(tmp_path)
-    calls = []
-    real = Store.append_batch
-
-    async def killed_at_the_second_chunk(self: Store, *args: Any, **kwargs: Any) -> Any:
-        calls.append(1)
-        if len(calls) >= 2:  # as a kill: nothing of the second chunk, nor after it, written
-            raise RuntimeError("killed")
-        return await real(self, *args, **kwargs)
-
     before = log_size(cli_env)
-    monkeypatch.setattr(Store, "append_batch", killed_at_the_second_chunk)
-    killed = run(cli_env, path, "--chunk-size", "1")
-    assert killed.exit_code != 0
-    monkeypatch.setattr(Store, "append_batch", real)
+    killed_at_the_second_chunk(cli_env, path, monkeypatch)
     assert log_size(cli_env) == before + 2  # chunk 0 (its attestation and row), atomically
     assert state_path(path).exists()
     report = tmp_path / "laporan.csv"
@@ -149,13 +167,7 @@ def test_an_import_interrupted_before_a_chunk_resumes_there(
     assert types[before:] == ["attestation", "recommendation"] * 3
     found = contents(cli_env)
     assert len(set(found)) == len(found)  # no entry twice
-    lines = list(csv.reader(report.read_text(encoding="utf-8-sig").splitlines()))
-    rows = [line[:3] for line in lines[1:]]
-    assert rows == [
-        ["2", "", str(before + 1)],
-        ["3", "", str(before + 3)],
-        ["4", "", str(before + 5)],
-    ]
+    assert reported_entries(report) == [[str(2 + i), "", str(before + 2 * i + 1)] for i in range(3)]
 
 
 def test_an_import_killed_after_a_chunk_committed_sends_it_again_as_existing(
@@ -180,6 +192,59 @@ def test_an_import_killed_after_a_chunk_committed_sends_it_again_as_existing(
     assert resumed.exit_code == 0, resumed.output
     assert "1 rows were already in the log" in resumed.output
     assert log_size(cli_env) == before + 6  # chunk 1 not twice: only chunk 2 added
+    found = contents(cli_env)
+    assert len(set(found)) == len(found)
+
+
+def test_an_import_resumed_on_a_database_restored_from_an_older_backup_imports_every_row(
+    cli_env: dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    make_database_url: Callable[[str], str],
+) -> None:
+    # the state file says chunk 0 is done, but the database was put back to a copy taken
+    # before the import (and the operator accepted it with `registry repin`): chunk 0's row
+    # is not in the log, so skipping it would lose the row with the report calling it imported
+    url = cli_env["REGISTRY_DATABASE_URL"]
+    backup = make_database_url(backend_of(url))
+    copy_database(url, backup)
+    path = rows_file(tmp_path)
+    before = log_size(cli_env)
+    killed_at_the_second_chunk(cli_env, path, monkeypatch)
+    assert log_size(cli_env) == before + 2
+    copy_database(backup, url)
+    repinned = CliRunner().invoke(main, ["repin", "--yes"], env=cli_env)
+    assert repinned.exit_code == 0, repinned.output
+    assert log_size(cli_env) == before
+    report = tmp_path / "laporan.csv"
+    resumed = run(cli_env, path, "--chunk-size", "1", "--report", str(report))
+    assert resumed.exit_code == 0, resumed.output
+    assert f"no longer holds entry {before + 1}, which an earlier run" in resumed.output
+    assert f"3 rows imported as entries {before + 1}..{before + 5}" in resumed.output
+    assert entry_types(cli_env)[before:] == ["attestation", "recommendation"] * 3
+    assert reported_entries(report) == [[str(2 + i), "", str(before + 2 * i + 1)] for i in range(3)]
+
+
+def test_a_state_file_naming_another_statement_as_its_newest_entry_starts_over(
+    cli_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the log holds an entry at the index the state file names, but not the statement this
+    # import registered there (another log's state file, or another statement since): the
+    # chunks it lists are sent again, and the rows the log does hold come back as existing
+    path = rows_file(tmp_path)
+    before = log_size(cli_env)
+    killed_at_the_second_chunk(cli_env, path, monkeypatch)
+    state = state_path(path)
+    lines = state.read_text(encoding="utf-8").splitlines()
+    chunk = json.loads(lines[1])
+    assert chunk["newest"][0] == before + 1
+    chunk["newest"][1] = hashlib.sha256(b"another statement").hexdigest()
+    state.write_text("\n".join([lines[0], json.dumps(chunk)]) + "\n", encoding="utf-8")
+    monkeypatch.setenv("LANG", "id_ID.UTF-8")
+    resumed = run(cli_env, path, "--chunk-size", "1")
+    assert resumed.exit_code == 0, resumed.output
+    assert f"registri tidak lagi memuat entri {before + 1}" in resumed.output
+    assert log_size(cli_env) == before + 6  # rows 3 and 4 added; row 2 found, not twice
     found = contents(cli_env)
     assert len(set(found)) == len(found)
 
@@ -291,6 +356,20 @@ def test_a_server_imports_in_chunks_while_it_answers_reads(
         assert again.wait(timeout=120) == 0, (tmp_path / "again.log").read_text()
         assert "3 rows were already in the log" in (tmp_path / "again.log").read_text()
         assert httpx.get(f"{server.url}/health", timeout=30).json()["size"] == before + 3
+        # what a resumed import asks first: does the log still hold the newest entry it added?
+        newest = before + 2
+        served = httpx.get(f"{server.url}/entries/{newest}/statement", timeout=30).content
+        assert asyncio.run(_holds(server.url, newest, hashlib.sha256(served).digest()))
+        assert not asyncio.run(_holds(server.url, newest, hashlib.sha256(b"other").digest()))
+        assert not asyncio.run(_holds(server.url, before + 3, hashlib.sha256(served).digest()))
+
+
+async def _holds(url: str, index: int, statement_sha256: bytes) -> bool:
+    target = ServerTarget(url, CoseSigner(Ed25519PrivateKey.generate()))
+    try:
+        return await target.holds(index, statement_sha256)
+    finally:
+        await target.close()
 
 
 def test_a_server_refuses_an_import_signed_by_a_key_of_the_wrong_role(

@@ -96,6 +96,22 @@ def test_a_torn_last_line_is_cut_off_and_its_chunk_sent_again(tmp_path: Path) ->
     assert path.read_bytes() == good
 
 
+def test_resuming_keeps_the_newest_entry_the_chunks_added(tmp_path: Path) -> None:
+    path = written(tmp_path / "f.import-state", chunks=3, rows=2, refused=0)
+    lines = path.read_bytes().splitlines(keepends=True)
+    for number, index in ((1, 40), (2, 90), (3, 60)):  # chunks end out of order
+        chunk = json.loads(lines[number])
+        chunk["newest"] = [index, f"{index:064x}"]
+        lines[number] = json.dumps(chunk).encode() + b"\n"
+    path.write_bytes(b"".join(lines))
+    state = resumed(path)
+    assert state.newest == (90, bytes.fromhex(f"{90:064x}"))
+    state.start_over()
+    assert (state.newest, len(state.done), state.tally.rows) == (None, 0, 0)
+    assert path.read_bytes() == lines[0]  # the description kept: the same signing time
+    state.close()
+
+
 @pytest.mark.parametrize(
     ("mutation", "line"),
     [
@@ -103,6 +119,8 @@ def test_a_torn_last_line_is_cut_off_and_its_chunk_sent_again(tmp_path: Path) ->
         ("a_chunk_line_without_its_number", 3),
         ("a_chunk_line_with_rows_not_a_number", 3),
         ("a_chunk_line_with_bad_errors", 3),
+        ("a_chunk_line_with_a_newest_entry_not_a_hash", 3),
+        ("a_chunk_line_with_a_negative_newest_entry", 3),
         ("a_chunk_line_copied_twice", 6),
         ("the_description_not_json", 1),
     ],
@@ -121,6 +139,10 @@ def test_a_damaged_state_file_is_refused_and_left_as_it_is(
         lines[2] = json.dumps({**chunk, "rows": "dua"}).encode() + b"\n"
     elif mutation == "a_chunk_line_with_bad_errors":
         lines[2] = json.dumps({**chunk, "errors": [[1]]}).encode() + b"\n"
+    elif mutation == "a_chunk_line_with_a_newest_entry_not_a_hash":
+        lines[2] = json.dumps({**chunk, "newest": [7, "ab"]}).encode() + b"\n"
+    elif mutation == "a_chunk_line_with_a_negative_newest_entry":
+        lines[2] = json.dumps({**chunk, "newest": [-1, "ab" * 32]}).encode() + b"\n"
     elif mutation == "a_chunk_line_copied_twice":
         lines.append(lines[2])
     else:
