@@ -1,0 +1,147 @@
+"""Today's provinces table from the saved tally: at a restart without restoring the index,
+fed with what is registered after it (a signer's province read from its enrolment entry, as
+the key directory locates it), and never from a tally the registry did not save for this log
+as it is (edited bytes, a broken seal).
+
+The history of ``test_saved`` (eleven entries: one PPK of "Pemerintah Provinsi Jawa
+Barat" enrolled in Jawa Barat, a report there, two recommendations to the PPK, one followed
+up, a pact), served with "today" fixed; ``/api/dashboard/provinces`` computes the same
+table from every fact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from registry.compliance import tally_bytes
+from registry.config import Settings
+from registry.records.operator import OperatorKeys
+from tests.api.helpers import NOW_S, Registry, pact
+from tests.api.test_compliance import DAY, follow_up, recommendation, register
+from tests.compliance.conftest import BEFORE_DUE
+from tests.compliance.test_saved import fill, running, seal_flipped
+from tests.compliance.test_saved_tally import edit_tally, index_restored, revocation, tally_rows
+from tests.factories import declaration_payload
+
+
+def tallied(registry: Registry) -> list[dict[str, Any]]:
+    """Today's provinces table as ``/api/compliance/provinces`` answers it (from the tally)."""
+    response = registry.client.get("/api/compliance/provinces")
+    assert response.status_code == 200, response.text
+    return list(response.json()["items"])
+
+
+def computed(registry: Registry) -> list[dict[str, Any]]:
+    """Today's provinces table computed from every fact (the dashboard's table)."""
+    response = registry.client.get("/api/dashboard/provinces")
+    assert response.status_code == 200, response.text
+    return [{k: v for k, v in row.items() if k != "id"} for row in response.json()["items"]]
+
+
+def saved_history(settings: Settings, operator: OperatorKeys) -> list[dict[str, Any]]:
+    """Fill a registry, answer today's provinces table (which saves the tally); the table."""
+    with running(settings, operator) as registry:
+        fill(Registry.bootstrapped(registry.client, operator))
+        table = tallied(registry)
+        assert table == computed(registry)
+    [row] = tally_rows(settings)
+    assert (row.start_idx, row.end_idx) == (0, 11)
+    return table
+
+
+def test_a_restart_answers_todays_provinces_table_without_restoring_the_index(
+    settings: Settings, operator: OperatorKeys, today: Callable[[str], None]
+) -> None:
+    table = saved_history(settings, operator)
+    [row] = table
+    assert row["province"] == "Jawa Barat"
+    assert row["reports"]["entries"] == [6]
+    assert (row["recommendations"]["entries"], row["pending"]["entries"]) == ([7, 8], [8])
+    assert row["pacts"]["entries"] == [9]
+    with running(settings, operator) as registry:
+        assert tallied(registry) == table
+        assert not index_restored(registry), "answered from the saved tally alone"
+        assert computed(registry) == table
+
+
+def test_entries_registered_after_the_save_count_in_their_keys_provinces_without_the_index(
+    settings: Settings, operator: OperatorKeys, today: Callable[[str], None]
+) -> None:
+    saved_history(settings, operator)
+    later = NOW_S + 3 * DAY
+    with running(settings, operator) as registry:  # answers nothing: saves no tally
+        # An ASN of the Jawa Barat instansi enrolled in Bali, and a PPK in Papua.
+        registry.enrol("asn-bali", "asn", province="Bali", term_end="2099-12-31")
+        declared = registry.sign("asn-bali", declaration_payload(), later)
+        registry.register_citations(declared)
+        response = registry.post(declared)
+        assert response.status_code == 201, response.text
+        papua = registry.enrol("ppk-papua", province="Papua", term_end="2099-12-31").kid
+        to_papua = register(registry, "recommender", recommendation(ppk_kid=papua), later + 60)
+    with running(settings, operator) as registry:
+        table = tallied(registry)
+        assert [r["province"] for r in table] == ["Bali", "Jawa Barat", "Papua"]
+        bali, jabar, papua_row = table
+        assert bali["declarations"]["value"] == 1
+        assert jabar["declarations"]["value"] == 0, "not its instansi's province"
+        assert papua_row["recommendations"]["entries"] == [to_papua]
+        assert not index_restored(registry), "every new entry taken without the index"
+        assert registry.components.compliance.facts.read > 0, "read from the log"
+        register(registry, "ppk-jabar", revocation(9), later + 120)  # the pact
+        answered = register(registry, "ppk-jabar", follow_up(8), later + 180)
+        table = tallied(registry)
+        assert table[1]["pacts"]["value"] == 0
+        assert answered in table[1]["followed_up"]["entries"]
+        assert not index_restored(registry)
+        assert table == computed(registry)
+    with running(settings, operator) as registry:  # saved at the stop
+        assert tallied(registry) == table
+        assert registry.components.compliance.facts.read == 0
+
+
+def province_counts_moved(data: bytes, _: bytes) -> dict[str, bytes]:
+    """The tally with a recommendation counted in Bali, encoded again (seal kept)."""
+    tally = tally_bytes.decode(data)
+    tally.provinces.figures.add("Bali", "recommendations", 99)
+    return {"data": tally_bytes.encode(tally)}
+
+
+@pytest.mark.parametrize(
+    "mutation",
+    [province_counts_moved, seal_flipped],
+    ids=["data-province-counts-moved", "seal-flipped"],
+)
+def test_an_edited_tally_moves_no_province_figure_and_is_saved_again(
+    settings: Settings, operator: OperatorKeys, today: Callable[[str], None], mutation: Any
+) -> None:
+    table = saved_history(settings, operator)
+    row = edit_tally(settings, mutation)
+    with running(settings, operator) as registry:
+        assert tallied(registry) == table
+        assert index_restored(registry), "computed from the facts"
+    assert tally_rows(settings) == [row], "made again from the facts and saved as it was"
+
+
+def test_inexact_provinces_are_answered_from_the_index_and_the_tally_made_again(
+    settings: Settings, operator: OperatorKeys, today: Callable[[str], None]
+) -> None:
+    # The fallback, reached here through a tally saved inexact (its seal made anew, as the
+    # registry saves one): a second enrolment of a key is refused by the policy.
+    table = saved_history(settings, operator)
+    with running(settings, operator) as registry:
+        compliance = registry.components.compliance
+        tally = registry.client.blocking_portal.call(compliance._today, BEFORE_DUE)
+        tally.provinces.exact = False
+        tally.provinces.figures.add("Bali", "recommendations", 99)  # what it cannot move
+        assert tallied(registry) == table, "answered from the index"
+        assert index_restored(registry)
+        assert compliance.index.tally is not None
+        assert compliance.index.tally.provinces.exact, "made again from the index"
+    [row] = tally_rows(settings)
+    assert tally_bytes.decode(bytes(row.data)).provinces.exact, "and saved"
+    with running(settings, operator) as registry:
+        assert tallied(registry) == table
+        assert not index_restored(registry)
