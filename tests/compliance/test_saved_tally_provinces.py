@@ -19,7 +19,7 @@ import pytest
 from registry.compliance import tally_bytes
 from registry.config import Settings
 from registry.records.operator import OperatorKeys
-from tests.api.helpers import NOW_S, Registry, pact
+from tests.api.helpers import NOW_S, Registry
 from tests.api.test_compliance import DAY, follow_up, recommendation, register
 from tests.compliance.conftest import BEFORE_DUE
 from tests.compliance.test_saved import fill, running, seal_flipped
