@@ -49,6 +49,10 @@ instead (``ComplianceService.instansi``, rows linked as the API links them): fro
 saved tally's per-instansi figures (``registry/compliance/groups.py``), against the
 index restored and caught up and ``views.instansi`` over its snapshot of today (what
 the endpoint computed before); the rows and the answer's bytes are printed too.
+``--table provinces`` does the same for today's ``/api/compliance/provinces``
+(``ComplianceService.provinces``: the saved tally's per-province figures,
+``registry/compliance/provinces.py``, a signer's province read from its enrolment
+entry for the K entries fed) against ``views.provinces`` over the index's snapshot.
 """
 
 from __future__ import annotations
@@ -315,12 +319,15 @@ async def child(mode: str, home: Path) -> dict[str, Any]:
         elif mode == "index":
             await compliance.snapshot()
         else:
+            table = mode.removesuffix("-index")
             if mode == "instansi":
                 day, rows = await compliance.instansi()
+            elif mode == "provinces":
+                day, rows = await compliance.provinces()
             else:  # as the endpoint answered before: the index's snapshot of today
                 snap = await compliance.snapshot()
-                day, rows = snap.as_of, views.instansi(snap)
-            items = [bounded("instansi", day, row) for row in rows]
+                day, rows = snap.as_of, getattr(views, table)(snap)
+            items = [bounded(table, day, row) for row in rows]
             out["rows"] = len(items)
             out["answer KB"] = len(msgspec.json.encode(items)) / 1e3
         out["s"] = time.perf_counter() - started
@@ -361,8 +368,8 @@ GROW = ["--direct", "--workers", "2", "--verify-every", "10", "--floor-rows", "0
 
 
 def served(home: Path, after: list[int], table: str = "national") -> None:
-    """The first national (or instansi) answer after K registrations, against the index's
-    restore."""
+    """The first national (instansi, provinces) answer after K registrations, against the
+    index's restore."""
     size = asyncio.run(save_tally(home))
     print(f"tally saved at {size:,} entries (load {os.getloadavg()[0]:.1f})", flush=True)
     gen = Path(__file__).resolve().with_name("gen_log.py")
@@ -379,11 +386,11 @@ def served(home: Path, after: list[int], table: str = "national") -> None:
                 capture_output=True,
             )
             grown = k
-        if table == "instansi":
-            tally = run_child("instansi", home)
-            index = run_child("instansi-index", home)
+        if table != "national":
+            tally = run_child(table, home)
+            index = run_child(f"{table}-index", home)
             print(
-                f"instansi rows {tally['rows']:,} (index {index['rows']:,}), answer"
+                f"{table} rows {tally['rows']:,} (index {index['rows']:,}), answer"
                 f" {tally['answer KB']:,.0f} KB (index {index['answer KB']:,.0f} KB)",
                 flush=True,
             )
@@ -405,10 +412,12 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--log", type=Path, help="a log built by gen_log.py --direct")
     parser.add_argument("--after", type=int, nargs="+", default=[0, 1_000, 10_000])
-    parser.add_argument("--table", choices=["national", "instansi"], default="national")
+    parser.add_argument(
+        "--table", choices=["national", "instansi", "provinces"], default="national"
+    )
     parser.add_argument(
         "--child",
-        choices=["tally", "index", "instansi", "instansi-index"],
+        choices=["tally", "index", "instansi", "instansi-index", "provinces", "provinces-index"],
         help=argparse.SUPPRESS,
     )
     args = parser.parse_args()
