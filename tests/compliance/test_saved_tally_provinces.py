@@ -14,42 +14,31 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import pytest
-
 from registry.compliance import tally_bytes
 from registry.config import Settings
 from registry.records.operator import OperatorKeys
 from tests.api.helpers import NOW_S, Registry
 from tests.api.test_compliance import DAY, follow_up, recommendation, register
+from tests.compliance import test_saved_tally_instansi as instansi
 from tests.compliance.conftest import BEFORE_DUE
-from tests.compliance.test_saved import fill, running, seal_flipped
-from tests.compliance.test_saved_tally import edit_tally, index_restored, revocation, tally_rows
+from tests.compliance.test_saved import running
+from tests.compliance.test_saved_tally import index_restored, revocation, tally_rows
 from tests.factories import declaration_payload
 
 
 def tallied(registry: Registry) -> list[dict[str, Any]]:
     """Today's provinces table as ``/api/compliance/provinces`` answers it (from the tally)."""
-    response = registry.client.get("/api/compliance/provinces")
-    assert response.status_code == 200, response.text
-    return list(response.json()["items"])
+    return instansi.tallied(registry, "provinces")
 
 
 def computed(registry: Registry) -> list[dict[str, Any]]:
     """Today's provinces table computed from every fact (the dashboard's table)."""
-    response = registry.client.get("/api/dashboard/provinces")
-    assert response.status_code == 200, response.text
-    return [{k: v for k, v in row.items() if k != "id"} for row in response.json()["items"]]
+    return instansi.computed(registry, "provinces")
 
 
 def saved_history(settings: Settings, operator: OperatorKeys) -> list[dict[str, Any]]:
     """Fill a registry, answer today's provinces table (which saves the tally); the table."""
-    with running(settings, operator) as registry:
-        fill(Registry.bootstrapped(registry.client, operator))
-        table = tallied(registry)
-        assert table == computed(registry)
-    [row] = tally_rows(settings)
-    assert (row.start_idx, row.end_idx) == (0, 11)
-    return table
+    return instansi.saved_history(settings, operator, "provinces")
 
 
 def test_a_restart_answers_todays_provinces_table_without_restoring_the_index(
@@ -100,29 +89,6 @@ def test_entries_registered_after_the_save_count_in_their_keys_provinces_without
     with running(settings, operator) as registry:  # saved at the stop
         assert tallied(registry) == table
         assert registry.components.compliance.facts.read == 0
-
-
-def province_counts_moved(data: bytes, _: bytes) -> dict[str, bytes]:
-    """The tally with a recommendation counted in Bali, encoded again (seal kept)."""
-    tally = tally_bytes.decode(data)
-    tally.provinces.figures.add("Bali", "recommendations", 99)
-    return {"data": tally_bytes.encode(tally)}
-
-
-@pytest.mark.parametrize(
-    "mutation",
-    [province_counts_moved, seal_flipped],
-    ids=["data-province-counts-moved", "seal-flipped"],
-)
-def test_an_edited_tally_moves_no_province_figure_and_is_saved_again(
-    settings: Settings, operator: OperatorKeys, today: Callable[[str], None], mutation: Any
-) -> None:
-    table = saved_history(settings, operator)
-    row = edit_tally(settings, mutation)
-    with running(settings, operator) as registry:
-        assert tallied(registry) == table
-        assert index_restored(registry), "computed from the facts"
-    assert tally_rows(settings) == [row], "made again from the facts and saved as it was"
 
 
 def test_inexact_provinces_are_answered_from_the_index_and_the_tally_made_again(

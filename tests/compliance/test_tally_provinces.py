@@ -28,11 +28,11 @@ from registry.compliance.facts import Fact, Key, KeyEnd, Rec, Report, Signed, St
 from registry.compliance.feed import advance, feed
 from registry.compliance.index import ComplianceIndex
 from registry.compliance.metrics import Snapshot
-from registry.compliance.tally import NationalTally, index_reader
+from registry.compliance.tally import NationalTally
 from registry.compliance.views import provinces
 from tests.compliance.test_tally import DAYS, KIDS, history
 from tests.compliance.test_tally_feed import FactList, spaced
-from tests.compliance.test_tally_instansi import OFFICES
+from tests.compliance.test_tally_instansi import OFFICES, assert_rows, every_day, every_entry
 
 PROVINCES = ["Jawa Barat", "Bali", "Papua", None]
 ASN = [bytes([40 + n]) * 32 for n in range(5)]
@@ -112,33 +112,18 @@ def expected(index: ComplianceIndex, day: str) -> list[dict[str, Any]]:
     return provinces(Snapshot(index, day))
 
 
-def assert_rows(rows: list[dict[str, Any]], want: list[dict[str, Any]], bound: int) -> None:
-    assert [r["province"] for r in rows] == [r["province"] for r in want]
-    for row, wanted in zip(rows, want, strict=True):
-        assert list(row) == list(wanted)
-        for name, value in wanted.items():
-            got = row[name]
-            if isinstance(value, dict) and isinstance(got, dict) and got["entries"] is None:
-                # once past the group bound: the count only (the API links the entries)
-                assert got["value"] == value["value"], name
-                assert got["entries_total"] == len(value["entries"]), name
-                assert bound < 100, "dropped only once past the bound"
-            else:
-                assert got == value, (row["province"], name)
-
-
 def checked(
     tally: NationalTally, index: ComplianceIndex, day: str, twice: bool, bound: int
 ) -> None:
     """The tally's rows are the snapshot's, or (a key enrolled twice) inexact, and the table
     made again from the index is the snapshot's."""
     if tally.provinces.exact:
-        assert_rows(tally.provinces_rows(), expected(index, day), bound)
+        assert_rows(tally.provinces_rows(), expected(index, day), bound, "province")
     else:
         assert twice, "inexact only once a key was enrolled a second time"
         again = NationalTally.build(index, day, group_bound=bound)
         assert again.provinces.exact
-        assert_rows(again.provinces_rows(), expected(index, day), bound)
+        assert_rows(again.provinces_rows(), expected(index, day), bound, "province")
 
 
 @settings(max_examples=150, deadline=None)
@@ -153,22 +138,7 @@ def test_the_tallys_provinces_rows_are_the_snapshots_at_every_day(
 ) -> None:
     rng = random.Random(seed)
     facts, twice = keyed(rng, history(rng, size), again)
-    facts = addressed(rng, facts)
-    index = ComplianceIndex()
-    cut = rng.randrange(size + 1)
-    start = rng.choice(DAYS[:10])
-    for fact in facts[:cut]:
-        index.take(fact)
-    index.size = cut
-    index.tally = NationalTally.build(index, start, group_bound=bound)
-    for fact in facts[cut:]:
-        index.take(fact)
-    index.size = size
-    index.tally_to(size)
-    tally = index.tally
-    for day in [start, *sorted(rng.sample(DAYS, 4))]:
-        if not tally.advance(day, index_reader(index), index.keys.get):  # earlier: made again
-            tally = NationalTally.build(index, day, group_bound=bound)
+    for tally, index, day in every_day(rng, addressed(rng, facts), bound):
         checked(tally, index, day, twice, bound)
         again_ = tally_bytes.decode(tally_bytes.encode(tally))
         assert again_.provinces_rows() == tally.provinces_rows()
@@ -185,30 +155,8 @@ def test_the_provinces_rows_fed_from_the_log_are_the_indexs_after_every_entry(
     rng = random.Random(seed)
     facts, twice = keyed(rng, history(rng, size))
     log = FactList(spaced(rng, addressed(rng, facts)))
-    index = ComplianceIndex()
-    cut = rng.randrange(len(log.entries) + 1)
-    day = rng.choice(DAYS[:10])
-    for fact in log.entries[:cut]:
-        if fact is not None:
-            index.take(fact)
-    index.size = cut
-    tally = (
-        NationalTally.build(index, day, group_bound=bound)
-        if cut
-        else NationalTally(day, 0, group_bound=bound)
-    )
-    for n in range(cut + 1, len(log.entries) + 1):
-        asyncio.run(feed(tally, log, n))
-        fact = log.entries[n - 1]
-        if fact is not None:
-            index.take(fact)
-        index.size = n
-        if rng.random() < 0.2:
-            day = rng.choice([d for d in DAYS if d >= day])
-            assert asyncio.run(advance(tally, day, log))
+    for tally, index, day in every_entry(rng, log, bound):
         checked(tally, index, day, twice, bound)
-        if rng.random() < 0.2:  # saved, and a worker starts from it
-            tally = tally_bytes.decode(tally_bytes.encode(tally))
 
 
 PPK, OTHER, ASN_KEY = KIDS[0], KIDS[1], ASN[0]
