@@ -79,10 +79,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from gen_log import ORIGIN, PASSPHRASE, settings_for
 
 from registry.api.compliance import bounded
-from registry.compliance import tally_bytes, views
+from registry.compliance import dashboard, tally_bytes, views
 from registry.compliance.facts import Fact, FollowUp, Key, Rec, Report, Signed, add_days
 from registry.compliance.index import ComplianceIndex
 from registry.compliance.metrics import Snapshot
+from registry.compliance.provinces import no_keys
 from registry.compliance.saved import SEGMENT, decode_facts, encode_facts
 from registry.compliance.service import ComplianceService, today
 from registry.compliance.tally import NationalTally
@@ -272,7 +273,7 @@ def measure(size: int) -> dict[str, float]:
 
     def first_after() -> bytes:
         restored = tally_bytes.decode(data)
-        restored.advance(day)
+        restored.advance(day, None, no_keys)
         return answer(day, restored.row())
 
     after_s, small = timed(first_after)
@@ -329,6 +330,11 @@ async def child(mode: str, home: Path) -> dict[str, Any]:
                 day, rows = snap.as_of, getattr(views, table)(snap)
             items = [bounded(table, day, row) for row in rows]
             out["rows"] = len(items)
+            label = dashboard.LABELS[table]
+            out["values"] = [
+                [row[label], {k: v["value"] for k, v in row.items() if isinstance(v, dict)}]
+                for row in items
+            ]
             out["answer KB"] = len(msgspec.json.encode(items)) / 1e3
         out["s"] = time.perf_counter() - started
         out["index entries"] = compliance.index.size
@@ -391,7 +397,8 @@ def served(home: Path, after: list[int], table: str = "national") -> None:
             index = run_child(f"{table}-index", home)
             print(
                 f"{table} rows {tally['rows']:,} (index {index['rows']:,}), answer"
-                f" {tally['answer KB']:,.0f} KB (index {index['answer KB']:,.0f} KB)",
+                f" {tally['answer KB']:,.0f} KB (index {index['answer KB']:,.0f} KB),"
+                f" every value equal: {tally['values'] == index['values']}",
                 flush=True,
             )
         else:

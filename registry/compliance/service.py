@@ -228,7 +228,8 @@ class ComplianceService:
         await self.snapshot(day)
         async with self._lock:
             tally = self.index.tally
-            if tally is None or not tally.advance(day, index_reader(self.index)):
+            read, keys = index_reader(self.index), self.index.keys.get
+            if tally is None or not tally.advance(day, read, keys):
                 self.index.tally = tally = NationalTally.build(self.index, day)
                 if self.saved is not None:
                     await self.saved.save_tally(every=0)

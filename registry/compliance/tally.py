@@ -70,7 +70,7 @@ from registry.compliance.groups import (
 )
 from registry.compliance.kept import Members
 from registry.compliance.metrics import COUNTS, DAYS, Figure, members, outcome_of
-from registry.compliance.provinces import Keys, Provinces, kid_of, no_keys
+from registry.compliance.provinces import Keys, Provinces, kid_of
 
 if TYPE_CHECKING:
     from registry.compliance.index import ComplianceIndex
@@ -228,7 +228,7 @@ class NationalTally:
         kids += [kid for unit in units if (kid := kid_of(read(unit[1]))) is not None]
         return list(dict.fromkeys(kids))
 
-    def take(self, fact: Fact, facts: Read, keys: Keys = no_keys) -> None:
+    def take(self, fact: Fact, facts: Read, keys: Keys) -> None:
         """Take the fact of entry :attr:`size` or later; ``facts`` gives every entry
         :meth:`wanted` names, ``keys`` the enrolments :meth:`wanted_keys` names as they
         stand before ``fact``."""
@@ -384,7 +384,7 @@ class NationalTally:
         kids = (kid_of(facts(idx)) for _, idx in self.waiting)
         return list(dict.fromkeys(kid for kid in kids if kid is not None))
 
-    def advance(self, day: str, facts: Read | None = None, keys: Keys = no_keys) -> bool:
+    def advance(self, day: str, facts: Read | None, keys: Keys) -> bool:
         """Move to a later ``day`` (``facts`` gives every entry :meth:`wanted_to_advance`
         names, ``keys`` the enrolments :meth:`wanted_keys_to_advance` names); False for an
         earlier day (only a rebuild can)."""
