@@ -71,7 +71,7 @@ Keys = Callable[[bytes], "Enrolled | None"]
 
 
 def no_keys(kid: bytes) -> Enrolled | None:
-    """No key enrolled (a tally that keeps no provinces' source)."""
+    """No key enrolled (where no table by province is asked for)."""
     return None
 
 
