@@ -17,7 +17,7 @@ from typing import Any
 from registry.compliance import tally_bytes
 from registry.config import Settings
 from registry.records.operator import OperatorKeys
-from tests.api.helpers import NOW_S, Registry
+from tests.api.helpers import NOW_S, Registry, enrolment
 from tests.api.test_compliance import DAY, follow_up, recommendation, register
 from tests.compliance import test_saved_tally_instansi as instansi
 from tests.compliance.conftest import BEFORE_DUE
@@ -111,3 +111,46 @@ def test_inexact_provinces_are_answered_from_the_index_and_the_tally_made_again(
     with running(settings, operator) as registry:
         assert tallied(registry) == table
         assert not index_restored(registry)
+
+
+TOMORROW = "2024-10-06"
+"""The day after ``BEFORE_DUE`` in WIB, the day of ``NOW_S + 9 * DAY``."""
+
+
+def enrolled_tomorrow(settings: Settings, operator: OperatorKeys) -> int:
+    """A PPK enrolled in Papua by a statement dated tomorrow (a clock ahead), and a
+    recommendation to it dated today, registered by a process that answers nothing; the
+    recommendation's entry."""
+    with running(settings, operator) as registry:
+        papua = registry.signer("ppk-papua")
+        payload = enrolment(papua.public_key, "ppk", province="Papua", term_end="2099-12-31")
+        statement = operator.admin.sign_statement(payload, "operator", NOW_S + 9 * DAY)
+        assert registry.post(statement).status_code == 201
+        return register(registry, "recommender", recommendation(ppk_kid=papua.kid), NOW_S + 60)
+
+
+def counted(rows: list[dict[str, Any]], entry: int) -> list[str | None]:
+    """The provinces whose recommendations count ``entry``."""
+    return [r["province"] for r in rows if entry in r["recommendations"]["entries"]]
+
+
+def test_a_ppk_enrolled_as_of_tomorrow_counts_in_its_province_from_then_on(
+    settings: Settings, operator: OperatorKeys, today: Callable[[str], None]
+) -> None:
+    saved_history(settings, operator)
+    rec = enrolled_tomorrow(settings, operator)
+    with running(settings, operator) as registry:  # fed from the log, without the index
+        assert counted(tallied(registry), rec) == [None]
+        today(TOMORROW)
+        table = tallied(registry)
+        assert counted(table, rec) == ["Papua"], "its enrolment read when the day moves"
+        assert not index_restored(registry)
+        assert table == computed(registry)
+    today(BEFORE_DUE)  # the saved tally is tomorrow's: made again from the index
+    with running(settings, operator) as registry:
+        assert counted(computed(registry), rec) == [None]
+        assert counted(tallied(registry), rec) == [None]
+        today(TOMORROW)  # the tally moves to it beside the index, which has every key
+        table = tallied(registry)
+        assert counted(table, rec) == ["Papua"]
+        assert table == computed(registry)
