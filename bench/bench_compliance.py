@@ -49,6 +49,10 @@ instead (``ComplianceService.instansi``, rows linked as the API links them): fro
 saved tally's per-instansi figures (``registry/compliance/groups.py``), against the
 index restored and caught up and ``views.instansi`` over its snapshot of today (what
 the endpoint computed before); the rows and the answer's bytes are printed too.
+``--table provinces`` does the same for today's ``/api/compliance/provinces``
+(``ComplianceService.provinces``: the saved tally's per-province figures,
+``registry/compliance/provinces.py``, a signer's province read from its enrolment
+entry for the K entries fed) against ``views.provinces`` over the index's snapshot.
 """
 
 from __future__ import annotations
@@ -75,10 +79,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from gen_log import ORIGIN, PASSPHRASE, settings_for
 
 from registry.api.compliance import bounded
-from registry.compliance import tally_bytes, views
+from registry.compliance import dashboard, tally_bytes, views
 from registry.compliance.facts import Fact, FollowUp, Key, Rec, Report, Signed, add_days
 from registry.compliance.index import ComplianceIndex
 from registry.compliance.metrics import Snapshot
+from registry.compliance.provinces import no_keys
 from registry.compliance.saved import SEGMENT, decode_facts, encode_facts
 from registry.compliance.service import ComplianceService, today
 from registry.compliance.tally import NationalTally
@@ -268,7 +273,7 @@ def measure(size: int) -> dict[str, float]:
 
     def first_after() -> bytes:
         restored = tally_bytes.decode(data)
-        restored.advance(day)
+        restored.advance(day, None, no_keys)
         return answer(day, restored.row())
 
     after_s, small = timed(first_after)
@@ -315,13 +320,21 @@ async def child(mode: str, home: Path) -> dict[str, Any]:
         elif mode == "index":
             await compliance.snapshot()
         else:
+            table = mode.removesuffix("-index")
             if mode == "instansi":
                 day, rows = await compliance.instansi()
+            elif mode == "provinces":
+                day, rows = await compliance.provinces()
             else:  # as the endpoint answered before: the index's snapshot of today
                 snap = await compliance.snapshot()
-                day, rows = snap.as_of, views.instansi(snap)
-            items = [bounded("instansi", day, row) for row in rows]
+                day, rows = snap.as_of, getattr(views, table)(snap)
+            items = [bounded(table, day, row) for row in rows]
             out["rows"] = len(items)
+            label = dashboard.LABELS[table]
+            out["values"] = [
+                [row[label], {k: v["value"] for k, v in row.items() if isinstance(v, dict)}]
+                for row in items
+            ]
             out["answer KB"] = len(msgspec.json.encode(items)) / 1e3
         out["s"] = time.perf_counter() - started
         out["index entries"] = compliance.index.size
@@ -361,8 +374,8 @@ GROW = ["--direct", "--workers", "2", "--verify-every", "10", "--floor-rows", "0
 
 
 def served(home: Path, after: list[int], table: str = "national") -> None:
-    """The first national (or instansi) answer after K registrations, against the index's
-    restore."""
+    """The first national (instansi, provinces) answer after K registrations, against the
+    index's restore."""
     size = asyncio.run(save_tally(home))
     print(f"tally saved at {size:,} entries (load {os.getloadavg()[0]:.1f})", flush=True)
     gen = Path(__file__).resolve().with_name("gen_log.py")
@@ -379,12 +392,13 @@ def served(home: Path, after: list[int], table: str = "national") -> None:
                 capture_output=True,
             )
             grown = k
-        if table == "instansi":
-            tally = run_child("instansi", home)
-            index = run_child("instansi-index", home)
+        if table != "national":
+            tally = run_child(table, home)
+            index = run_child(f"{table}-index", home)
             print(
-                f"instansi rows {tally['rows']:,} (index {index['rows']:,}), answer"
-                f" {tally['answer KB']:,.0f} KB (index {index['answer KB']:,.0f} KB)",
+                f"{table} rows {tally['rows']:,} (index {index['rows']:,}), answer"
+                f" {tally['answer KB']:,.0f} KB (index {index['answer KB']:,.0f} KB),"
+                f" every value equal: {tally['values'] == index['values']}",
                 flush=True,
             )
         else:
@@ -405,10 +419,12 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--log", type=Path, help="a log built by gen_log.py --direct")
     parser.add_argument("--after", type=int, nargs="+", default=[0, 1_000, 10_000])
-    parser.add_argument("--table", choices=["national", "instansi"], default="national")
+    parser.add_argument(
+        "--table", choices=["national", "instansi", "provinces"], default="national"
+    )
     parser.add_argument(
         "--child",
-        choices=["tally", "index", "instansi", "instansi-index"],
+        choices=["tally", "index", "instansi", "instansi-index", "provinces", "provinces-index"],
         help=argparse.SUPPRESS,
     )
     args = parser.parse_args()

@@ -188,8 +188,12 @@ class ComplianceController(Controller):
     async def provinces(
         self, compliance: Compliance, as_of: AsOf = None, format: Format = "json"
     ) -> Response[Any]:
-        snap = await _snapshot(compliance, as_of)
-        return _table("provinces", snap, views.provinces(snap), format)
+        if format == "csv":
+            snap = await _snapshot(compliance, as_of)
+            return _table("provinces", snap, views.provinces(snap), format)
+        day, rows = await compliance.provinces(_day("as_of", as_of))
+        items = [bounded("provinces", day, row) for row in rows]
+        return Response({"as_of": day, "count": len(items), "items": items})
 
     @get("/head-types", summary="Definitive vs acting (Pj, Plt, Pjs) heads")
     async def head_types(

@@ -10,18 +10,33 @@ revocation names).  Those are read from the log one entry at a time, through
 the same checked reads as every entry (``RegistryService.entries``: an entry
 whose row differs from what the tree vouches for raises ``TamperedEntry``, and
 the tally is left as it was before that fact).  Nothing of the index is built.
+
+The provinces table groups by the enrolment of a recommendation's PPK and of a
+pact's or declaration's signer: each key a take asks for
+(:meth:`~registry.compliance.tally.NationalTally.wanted_keys`) is located by
+the worker's key directory (its enrolment entry, or its succession's) and that
+entry read and checked like any other (:meth:`LogFacts.key`; the last
+:data:`KEYS_KEPT` kept); an enrolment at or after the fact being taken is not
+one as of it.  The directory holds one enrolment a key (the policy refuses a
+second: ``already-enrolled``); an enrolment the directory does not locate at its
+own entry makes the provinces inexact (answered from the index).
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from collections.abc import Callable
 from typing import Protocol
 
-from registry.compliance.facts import Fact, read_entry
+from registry.compliance.facts import Fact, Key, Succession, read_entry
 from registry.compliance.index import EntrySource
+from registry.compliance.provinces import Enrolled, Enrolment, Keys
 from registry.compliance.tally import NationalTally
 
 PAGE = 1000
 """Entries read per query while feeding."""
+KEYS_KEPT = 4096
+"""Enrolments read for the provinces table kept (a PPK's serves each recommendation to it)."""
 
 
 class FactLog(Protocol):
@@ -31,14 +46,26 @@ class FactLog(Protocol):
         """The fact of each entry ``start <= idx < end`` (None for one without), in order."""
         ...
 
+    async def key(self, kid: bytes) -> Enrolled | None:
+        """The enrolment of ``kid`` in the log (the latest the worker knows), if any."""
+        ...
+
 
 class LogFacts:
     """The facts of a log's entries (``registry.compliance.service.Log``), read with
     :func:`~registry.compliance.facts.read_entry` from entries checked against the tree."""
 
-    def __init__(self, log: EntrySource, follow_up_days: int) -> None:
+    def __init__(
+        self,
+        log: EntrySource,
+        follow_up_days: int,
+        locate: Callable[[bytes], int | None] | None = None,
+    ) -> None:
         self._log = log
         self._days = follow_up_days
+        self._locate = locate
+        """A key's enrolment (or succession) entry, from the worker's key directory."""
+        self._keys: OrderedDict[bytes, Enrolled | None] = OrderedDict()
         self.read = 0
         """Entries read so far (pages and single entries)."""
 
@@ -52,6 +79,31 @@ class LogFacts:
             found.append(read_entry(record, self._days))
         return found
 
+    async def key(self, kid: bytes) -> Enrolled | None:
+        """The enrolment the key directory locates for ``kid``, read from its entry (a
+        successor's: the succession's entry and day, its predecessor's province)."""
+        at = None if self._locate is None else self._locate(kid)
+        if at is None:
+            return None
+        kept = self._keys.get(kid)
+        if kept is not None and kept.idx == at:
+            self._keys.move_to_end(kid)
+            return kept
+        read = await self.facts(at, at + 1)
+        if not read:  # appended, not yet under a checkpoint: after every fact fed
+            return None
+        fact = read[0]
+        found: Enrolled | None = None
+        if isinstance(fact, Key) and fact.kid == kid:
+            found = Enrolment(at, fact.day, fact.province)
+        elif isinstance(fact, Succession) and fact.new == kid and fact.old != kid:
+            old = await self.key(fact.old)
+            found = None if old is None or old.idx >= at else Enrolment(at, fact.day, old.province)
+        self._keys[kid] = found
+        while len(self._keys) > KEYS_KEPT:
+            self._keys.popitem(last=False)
+        return found
+
 
 async def take(
     tally: NationalTally, fact: Fact, log: FactLog, known: dict[int, Fact | None]
@@ -60,7 +112,27 @@ async def take(
     while missing := tally.wanted(fact, known):
         for idx in missing:
             known[idx] = await _one(log, idx, f"entry {fact.idx} names")
-    tally.take(fact, known.__getitem__)
+    found = await _keys(log, tally.wanted_keys(fact, known.__getitem__))
+    if isinstance(fact, Key | Succession):
+        kid = fact.kid if isinstance(fact, Key) else fact.new
+        located = found[kid]
+        if located is None or located.idx != fact.idx:  # enrolled again elsewhere
+            tally.provinces.exact = False
+    tally.take(fact, known.__getitem__, _before(found, fact.idx))
+
+
+async def _keys(log: FactLog, kids: list[bytes]) -> dict[bytes, Enrolled | None]:
+    return {kid: await log.key(kid) for kid in kids}
+
+
+def _before(found: dict[bytes, Enrolled | None], end: int) -> Keys:
+    """The enrolments of ``found`` as they stand before entry ``end``."""
+
+    def key(kid: bytes) -> Enrolled | None:
+        enrolled = found[kid]
+        return enrolled if enrolled is not None and enrolled.idx < end else None
+
+    return key
 
 
 async def advance(tally: NationalTally, day: str, log: FactLog) -> bool:
@@ -68,7 +140,8 @@ async def advance(tally: NationalTally, day: str, log: FactLog) -> bool:
     known: dict[int, Fact | None] = {}
     for idx in tally.wanted_to_advance(known):
         known[idx] = await _one(log, idx, "a fact dated after the tally's day names")
-    return tally.advance(day, known.__getitem__)
+    found = await _keys(log, tally.wanted_keys_to_advance(known.__getitem__))
+    return tally.advance(day, known.__getitem__, _before(found, tally.size))
 
 
 async def _one(log: FactLog, idx: int, why: str) -> Fact | None:

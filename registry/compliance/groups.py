@@ -34,6 +34,7 @@ BOUND = 100
 STEP = "_step"
 """The pseudo-figure a standing enforcement step is kept under (its index and name)."""
 NAMES = (*COUNTS, "pacts", "declarations")
+"""The figures a group of the instansi table counts entries of."""
 GroupName = tuple[str, Any, str]
 """``(grouping, group, figure)``: where a member of a unit's contribution counts."""
 
@@ -74,8 +75,8 @@ class Group:
 
     __slots__ = ("days", "figures", "steps")
 
-    def __init__(self) -> None:
-        self.figures = {name: Members() for name in NAMES}
+    def __init__(self, names: tuple[str, ...] = NAMES) -> None:
+        self.figures = {name: Members() for name in names}
         self.days: Counter[int] = Counter()
         self.steps: dict[int, str] = {}
         """Standing enforcement steps of the group: index -> step."""
@@ -88,9 +89,10 @@ class Group:
 class GroupFigures:
     """Figures per group of one grouping, changed member by member."""
 
-    def __init__(self, bound: int = BOUND) -> None:
+    def __init__(self, bound: int = BOUND, names: tuple[str, ...] = NAMES) -> None:
         self.bound = bound
-        self.groups: dict[Any, Group] = defaultdict(Group)
+        self.names = names
+        self.groups: dict[Any, Group] = defaultdict(lambda: Group(names))
         self.pending_in: dict[int, Any] = {}
         """A pending recommendation -> its group (to turn it overdue there on a later day)."""
 
@@ -136,7 +138,10 @@ class GroupFigures:
         )
         for name in names:
             group = self.groups[name]
-            row: Row = {label: name, **follow_up_figures(group.figures, group.days)}
+            row: Row = {label: name}
+            if "reports" in group.figures:
+                row["reports"] = group.figures["reports"].figure()
+            row.update(follow_up_figures(group.figures, group.days))
             row["pacts"] = group.figures["pacts"].figure()
             row["declarations"] = group.figures["declarations"].figure()
             rows.append((row, group))
@@ -160,13 +165,18 @@ class GroupFigures:
         return groups, sorted(self.pending_in.items())
 
     @classmethod
-    def decode(cls, saved: tuple[list[Any], list[tuple[int, Any]]], bound: int) -> GroupFigures:
-        found = cls(bound)
+    def decode(
+        cls,
+        saved: tuple[list[Any], list[tuple[int, Any]]],
+        bound: int,
+        names: tuple[str, ...] = NAMES,
+    ) -> GroupFigures:
+        found = cls(bound, names)
         groups, pending = saved
         found.pending_in = dict(pending)
         for group, figures, days, steps in groups:
             g = found.groups[group]
-            if {name for name, _, _ in figures} != set(NAMES):
+            if {name for name, _, _ in figures} != set(names):
                 raise ValueError("a saved tally of another version")
             for name, count, entries in figures:
                 members = g.figures[name] = Members(count)

@@ -136,9 +136,9 @@ class ComplianceIndex:
             self.journal.append(fact)
         self._share(fact)
         tally = self.tally
+        if tally is not None and fact.idx >= tally.size:  # with the keys as they stand before
+            tally.take(fact, self._read, self.keys.get)
         self._take(fact)
-        if tally is not None and fact.idx >= tally.size:
-            tally.take(fact, self._read)
 
     def _share(self, fact: Fact) -> None:
         """Make ``fact`` hold the index's one copy of each repeating value (a fact is frozen

@@ -77,6 +77,10 @@ class Log(Protocol):
         """Read the key that signed the COSE_Sign1 ``signed``, so that :meth:`signer` has it."""
         ...
 
+    def enrolment_of(self, kid: bytes) -> int | None:
+        """The entry that enrolled ``kid`` (its enrolment or succession), if any."""
+        ...
+
 
 class IdentitySource(Protocol):
     """The identities behind commitments (``RegistryService.identities``)."""
@@ -142,7 +146,7 @@ class ComplianceService:
         self.index = ComplianceIndex(follow_up_days)
         self.saved = None if segments is None else SavedIndex(self.index, segments, segment_size)
         """The index saved in sealed segments (none: rebuilt from the log at each start)."""
-        self.facts = LogFacts(log, follow_up_days)
+        self.facts = LogFacts(log, follow_up_days, log.enrolment_of)
         """The log's facts, as the national tally reads them without the index."""
         self.replay = ReplayGuard()
         """This process's first filter against replayed signed requests."""
@@ -188,6 +192,25 @@ class ComplianceService:
             return day, views.instansi(await self.snapshot(day), province, name)
         return day, (await self._today(day)).instansi_rows(province, name)
 
+    async def provinces(self, as_of: str | None = None) -> tuple[str, list[dict[str, Any]]]:
+        """The provinces table as of ``as_of`` (default today) and that day.  Today's comes
+        from the national tally as :meth:`instansi` answers (its per-province figures); a
+        tally whose provinces a second enrolment of a key made inexact
+        (:mod:`registry.compliance.provinces`) is made again from the restored index, which
+        answers.  Any other day is computed from the facts."""
+        day = as_of or today()
+        if day != today():
+            return day, views.provinces(await self.snapshot(day))
+        tally = await self._today(day)
+        if tally.provinces.exact:
+            return day, tally.provinces_rows()
+        snap = await self.snapshot(day)
+        async with self._lock:
+            self.index.tally = NationalTally.build(self.index, day)
+            if self.saved is not None:
+                await self.saved.save_tally(every=0)
+        return day, views.provinces(snap)
+
     async def _today(self, day: str) -> NationalTally:
         """The tally of today ``day``, holding every entry of the log (see :meth:`national`)."""
         async with self._lock:
@@ -205,7 +228,8 @@ class ComplianceService:
         await self.snapshot(day)
         async with self._lock:
             tally = self.index.tally
-            if tally is None or not tally.advance(day, index_reader(self.index)):
+            read, keys = index_reader(self.index), self.index.keys.get
+            if tally is None or not tally.advance(day, read, keys):
                 self.index.tally = tally = NationalTally.build(self.index, day)
                 if self.saved is not None:
                     await self.saved.save_tally(every=0)

@@ -25,7 +25,10 @@ Each member is counted a second time under the unit's instansi (today's
 instansi table, :mod:`registry.compliance.groups`: a group's figure keeps its
 entries while at most :data:`registry.compliance.groups.BOUND`), and the PPK
 enrolments, key revocations and successions taken are kept for that table's
-PPK columns.
+PPK columns.  They are counted a third time under the province of the unit's
+key's enrolment (today's provinces table, :mod:`registry.compliance.provinces`),
+asked of a :data:`~registry.compliance.provinces.Keys` function as the fact is
+taken: the tally keeps no map of keys.
 
 Moving to a later day turns pending recommendations whose deadline has
 passed into overdue ones, and computes again the units a fact dated after the
@@ -67,6 +70,7 @@ from registry.compliance.groups import (
 )
 from registry.compliance.kept import Members
 from registry.compliance.metrics import COUNTS, DAYS, Figure, members, outcome_of
+from registry.compliance.provinces import Keys, Provinces, kid_of
 
 if TYPE_CHECKING:
     from registry.compliance.index import ComplianceIndex
@@ -84,7 +88,7 @@ NAMES = (
     *("enforcement_" + step.replace("-", "_") for step in STEPS),
 )
 """The figures a tally counts entries of."""
-VERSION = 5
+VERSION = 6
 Unit = tuple[str, int]
 """``("rec", idx)``: a recommendation's outcome; ``("fact", idx)``: a counted entry."""
 Member = tuple[Any, Any]
@@ -145,6 +149,8 @@ class NationalTally:
         """Today's per-instansi figures (the same members, under each unit's instansi)."""
         self.offices = Offices()
         """The PPK keys, for the instansi table's PPK columns."""
+        self.provinces = Provinces(self.instansi.bound)
+        """Today's per-province figures (the same members, under each unit's province)."""
         self.figures = {name: Members() for name in NAMES}
         self.days: Counter[int] = Counter()
         self.signers: Counter[bytes] = Counter()
@@ -169,10 +175,11 @@ class NationalTally:
             tally.answers.add(index.follow_ups[idx].recommendation, idx)
         tally.revoked = {target: r.day for target, r in index.revocations.items()}
         read = index_reader(index)
+        keys = index.keys.get
         for idx in sorted(index.recs):
-            tally._apply([], tally._contribution(("rec", idx), read), read)
+            tally._apply([], tally._contribution(("rec", idx), read, keys), read)
         for idx in sorted({*index.reports, *index.signed, *index.steps}):
-            tally._apply([], tally._contribution(("fact", idx), read), read)
+            tally._apply([], tally._contribution(("fact", idx), read, keys), read)
         dated = (index.recs, index.reports, index.signed, index.steps, index.follow_ups)
         for facts in (*dated, index.revocations):
             for fact in facts.values():
@@ -196,30 +203,58 @@ class NationalTally:
                 want = self.answers.of(target.idx)
             elif isinstance(target, FollowUp):
                 want = [target.recommendation, *self.answers.of(target.recommendation)]
+        elif isinstance(fact, Key | Succession):
+            kid = fact.kid if isinstance(fact, Key) else fact.new
+            for kind, idx in sorted(self.provinces.unresolved.get(kid, ())):
+                want += [idx, *self.answers.of(idx)] if kind == "rec" else [idx]
         return [idx for idx in want if idx not in known and idx != fact.idx]
 
-    def take(self, fact: Fact, facts: Read) -> None:
-        """Take the fact of entry :attr:`size` or later; ``facts`` gives every entry
-        :meth:`wanted` names."""
+    def wanted_keys(self, fact: Fact, facts: Read) -> list[bytes]:
+        """The keys taking ``fact`` asks the enrolment of (``facts`` gives every entry
+        :meth:`wanted` names): the units' keys, and the key an enrolment or a succession
+        enrols (and the one it succeeds)."""
 
         def read(idx: int) -> Fact | None:
             return fact if idx == fact.idx else facts(idx)
 
-        if isinstance(fact, Key | KeyEnd | Succession):
-            self.offices.take(fact)
+        units = self._units(fact, read)
+        kids: list[bytes] = []
+        if isinstance(fact, Key):
+            kids.append(fact.kid)
+        elif isinstance(fact, Succession):
+            kids += [fact.new, fact.old]
+        if isinstance(fact, Key | Succession):
+            units += sorted(self.provinces.unresolved.get(kids[0], ()))
+        kids += [kid for unit in units if (kid := kid_of(read(unit[1]))) is not None]
+        return list(dict.fromkeys(kids))
+
+    def take(self, fact: Fact, facts: Read, keys: Keys) -> None:
+        """Take the fact of entry :attr:`size` or later; ``facts`` gives every entry
+        :meth:`wanted` names, ``keys`` the enrolments :meth:`wanted_keys` names as they
+        stand before ``fact``."""
+
+        def read(idx: int) -> Fact | None:
+            return fact if idx == fact.idx else facts(idx)
+
         fresh = isinstance(fact, Rec | Report | Signed | Step)  # it counted in nothing
-        before = [
-            (unit, [] if fresh else self._contribution(unit, read))
-            for unit in self._units(fact, read)
-        ]
+        units = self._units(fact, read)
+        before = [(unit, [] if fresh else self._contribution(unit, read, keys)) for unit in units]
+        after = keys
+        if isinstance(fact, Key | Succession):  # the units waiting for its key, if any
+            kid = fact.kid if isinstance(fact, Key) else fact.new
+            moved = sorted(self.provinces.unresolved.get(kid, ()))
+            before += [(unit, self._contribution(unit, read, keys)) for unit in moved]
+            after = self.provinces.enrol(fact, keys, self.day)
         if isinstance(fact, FollowUp):
             self.answers.add(fact.recommendation, fact.idx)
         elif isinstance(fact, Revoked):
             self.revoked.setdefault(fact.target, fact.day)
         for unit, old in before:
-            self._apply(old, self._contribution(unit, read), read)
+            self._apply(old, self._contribution(unit, read, after), read)
         if fact.day > self.day:
-            self._wait([unit for unit, _ in before], fact.day)
+            self._wait(units, fact.day)
+        if isinstance(fact, Key | KeyEnd | Succession):
+            self.offices.take(fact)
         self.size = max(self.size, fact.idx + 1)
 
     def _wait(self, units: list[Unit], day: str) -> None:
@@ -246,7 +281,15 @@ class NationalTally:
         revoked = self.revoked.get(idx)
         return day <= self.day and (revoked is None or revoked > self.day)
 
-    def _contribution(self, unit: Unit, read: Read) -> list[Member]:
+    def _province(self, unit: Unit, kid: bytes, keys: Keys) -> str | None:
+        """The province ``unit`` counts under today (its key ``kid``'s enrolment's); a key
+        enrolled as of a later day makes it wait for that day."""
+        province, later = self.provinces.group(unit, kid, keys, self.day)
+        if later is not None:
+            self._wait([unit], later)
+        return province
+
+    def _contribution(self, unit: Unit, read: Read, keys: Keys) -> list[Member]:
         """What ``unit`` counts in as of the tally's day, by the snapshot's definitions."""
         _, idx = unit
         fact = read(idx)
@@ -265,11 +308,16 @@ class NationalTally:
             if found is None:
                 return []
             counted = members(found)
-            return [*counted, *((("instansi", fact.instansi, n), v) for n, v in counted)]
+            province = self._province(unit, fact.ppk_kid, keys)
+            return [
+                *counted,
+                *((("instansi", fact.instansi, n), v) for n, v in counted),
+                *((("province", province, n), v) for n, v in counted),
+            ]
         if not isinstance(fact, Report | Signed | Step) or not self._stands(idx, fact.day):
             return []
         if isinstance(fact, Report):
-            return [("reports", idx)]
+            return [("reports", idx), (("province", fact.province, "reports"), idx)]
         if isinstance(fact, Step):
             step = (("instansi", fact.instansi, STEP), (idx, fact.step))
             if fact.step not in STEPS:
@@ -277,7 +325,9 @@ class NationalTally:
             return [("enforcement_" + fact.step.replace("-", "_"), idx), step]
         kind = "pacts" if fact.kind == "pact" else "declarations"
         signer = [(SIGNER, fact.signer)] if fact.kind == "pact" else []
-        return [(kind, idx), *signer, (("instansi", fact.instansi, kind), idx)]
+        province = self._province(unit, fact.signer, keys)
+        in_groups = [(("instansi", fact.instansi, kind), idx), (("province", province, kind), idx)]
+        return [(kind, idx), *signer, *in_groups]
 
     def _apply(self, old: list[Member], new: list[Member], read: Read) -> None:
         # a unit counts in a figure at most once (members() lists distinct pairs)
@@ -291,9 +341,12 @@ class NationalTally:
                 rec = read(value) if name == "pending" else None
                 self._add(name, value, rec.deadline if isinstance(rec, Rec) else None)
 
+    def _grouping(self, name: tuple[str, Any, str]) -> GroupFigures:
+        return self.instansi if name[0] == "instansi" else self.provinces.figures
+
     def _add(self, name: Any, value: Any, deadline: str | None = None) -> None:
         if isinstance(name, tuple):
-            self.instansi.add(name[1], name[2], value)
+            self._grouping(name).add(name[1], name[2], value)
         elif name == DAYS:
             self.days[value] += 1
         elif name == SIGNER:
@@ -305,7 +358,7 @@ class NationalTally:
 
     def _remove(self, name: Any, value: Any) -> None:
         if isinstance(name, tuple):
-            self.instansi.remove(name[1], name[2], value)
+            self._grouping(name).remove(name[1], name[2], value)
             return
         counter = self.days if name == DAYS else self.signers if name == SIGNER else None
         if counter is not None:
@@ -325,15 +378,22 @@ class NationalTally:
             want += [idx, *self.answers.of(idx)] if kind == "rec" else [idx]
         return [idx for idx in dict.fromkeys(want) if idx not in known]
 
-    def advance(self, day: str, facts: Read | None = None) -> bool:
+    def wanted_keys_to_advance(self, facts: Read) -> list[bytes]:
+        """The keys :meth:`advance` asks the enrolment of (``facts`` gives every entry
+        :meth:`wanted_to_advance` names)."""
+        kids = (kid_of(facts(idx)) for _, idx in self.waiting)
+        return list(dict.fromkeys(kid for kid in kids if kid is not None))
+
+    def advance(self, day: str, facts: Read | None, keys: Keys) -> bool:
         """Move to a later ``day`` (``facts`` gives every entry :meth:`wanted_to_advance`
-        names); False for an earlier day (only a rebuild can)."""
+        names, ``keys`` the enrolments :meth:`wanted_keys_to_advance` names); False for an
+        earlier day (only a rebuild can)."""
         if day == self.day:
             return True
         if day < self.day:
             return False
         read = facts or _nothing
-        units = [(unit, self._contribution(unit, read)) for unit in self.waiting]
+        units = [(unit, self._contribution(unit, read, keys)) for unit in self.waiting]
         for _, old in units:  # out as of the old day (their deadlines too) ...
             self._apply(old, [], read)
         due = sorted(idx for idx, deadline in self.deadlines.items() if deadline < day)
@@ -341,9 +401,10 @@ class NationalTally:
             self._remove("pending", idx)
             self._add("overdue", idx)
             self.instansi.due(idx)
+            self.provinces.figures.due(idx)
         self.day = day
         for unit, _ in units:  # ... and in as of the new one
-            self._apply([], self._contribution(unit, read), read)
+            self._apply([], self._contribution(unit, read, keys), read)
         self.waiting = {unit: last for unit, last in self.waiting.items() if last > day}
         return True
 
@@ -355,6 +416,12 @@ class NationalTally:
         """The instansi table as :func:`registry.compliance.views.instansi` gives it, except
         that a figure of more than the group bound's entries has ``entries`` None."""
         return instansi_rows(self.instansi, self.offices, self.day, province, name)
+
+    def provinces_rows(self) -> list[Row]:
+        """The provinces table as :func:`registry.compliance.views.provinces` gives it,
+        except that a figure of more than the group bound's entries has ``entries`` None;
+        only while :attr:`Provinces.exact <registry.compliance.provinces.Provinces.exact>`."""
+        return self.provinces.rows()
 
     def row(self) -> dict[str, Figure]:
         """The national row, as :func:`registry.compliance.views.national` gives it, except

@@ -15,6 +15,7 @@ import msgspec
 from registry.compliance.answers import Answers
 from registry.compliance.groups import GroupFigures, Offices
 from registry.compliance.kept import Members
+from registry.compliance.provinces import Provinces
 from registry.compliance.tally import NAMES, VERSION, NationalTally
 
 
@@ -39,6 +40,7 @@ def encode(tally: NationalTally) -> bytes:
             tally.instansi.bound,
             tally.instansi.encode(),
             tally.offices.encode(),
+            tally.provinces.encode(),
         )
     )
 
@@ -50,12 +52,13 @@ def decode(data: bytes) -> NationalTally:
     except (msgspec.DecodeError, ValueError, TypeError) as exc:
         raise ValueError(f"not a saved tally ({exc})") from None
     (version, day, size, bound, waiting, figures, days, signers, deadlines, answers, revoked,
-     group_bound, groups, offices) = saved  # fmt: skip
+     group_bound, groups, offices, provinces) = saved  # fmt: skip
     if version != VERSION or {name for name, _, _ in figures} != set(NAMES):
         raise ValueError("a saved tally of another version")
     tally = NationalTally(day, size, bound, group_bound)
     tally.instansi = GroupFigures.decode(groups, group_bound)
     tally.offices = Offices.decode(offices)
+    tally.provinces = Provinces.decode(provinces, group_bound)
     for name, count, entries in figures:
         members = tally.figures[name] = Members(count)
         members.entries = None if entries is None else set(entries)  # None even at 0
@@ -87,9 +90,13 @@ Saved = tuple[
                      list[tuple[int, str]]]], list[tuple[int, Any]]],
     tuple[list[tuple[int, str, bytes, str, str | None, str, str]],
           list[tuple[bytes, tuple[str, str]]]],
+    tuple[tuple[list[tuple[Any, list[tuple[str, int, list[int] | None]], list[tuple[int, int]],
+                           list[tuple[int, str]]]], list[tuple[int, Any]]],
+          list[tuple[bytes, list[tuple[str, int]]]], bool],
 ]  # fmt: skip
 """What :func:`encode` writes: version, day, size, bound, waiting, figures,
 days, signers, deadlines, answers (packed), revoked, the group bound, the instansi figures
-(group, figures, days, steps; each pending recommendation's group) and the PPK offices
-(keys, revocations)."""
+(group, figures, days, steps; each pending recommendation's group), the PPK offices
+(keys, revocations) and the province figures (as the instansi ones; the units whose key was
+not enrolled yet, by kid; whether they are exact)."""
 _DECODER: msgspec.msgpack.Decoder[Saved] = msgspec.msgpack.Decoder(Saved)

@@ -614,6 +614,12 @@ class RegistryService:
         :meth:`enrolled` or :meth:`load_signer_of` read (else :class:`KeyNotLoaded`)."""
         return self.directory.get(kid)
 
+    def enrolment_of(self, kid: bytes) -> int | None:
+        """The entry that enrolled ``kid`` (its enrolment or succession), if any: the key
+        directory's compact row, no read."""
+        facts = self.directory.facts(kid)
+        return None if facts is None else facts.enrolment_idx
+
     async def enrolled(self, kid: bytes) -> SignerKeyRecord | None:
         """The enrolment of ``kid`` (revoked ones too), if any, read from its enrolment entry
         unless held (:class:`TamperedEntry` if that entry was edited)."""

@@ -37,29 +37,33 @@ from tests.records.test_tampering import edit
 OFFICE = "Pemerintah Provinsi Jawa Barat"
 
 
-def tallied(registry: Registry, **params: str) -> list[dict[str, Any]]:
-    """Today's instansi table as ``/api/compliance/instansi`` answers it (from the tally)."""
-    response = registry.client.get("/api/compliance/instansi", params=params)
+def tallied(registry: Registry, table: str = "instansi", **params: str) -> list[dict[str, Any]]:
+    """Today's instansi (or other) table as ``/api/compliance/<table>`` answers it (from the
+    tally)."""
+    response = registry.client.get(f"/api/compliance/{table}", params=params)
     assert response.status_code == 200, response.text
     return list(response.json()["items"])
 
 
-def computed(registry: Registry) -> list[dict[str, Any]]:
-    """Today's instansi table computed from every fact (the dashboard's table)."""
-    response = registry.client.get("/api/dashboard/instansi")
+def computed(registry: Registry, table: str = "instansi") -> list[dict[str, Any]]:
+    """Today's instansi (or other) table computed from every fact (the dashboard's table)."""
+    response = registry.client.get(f"/api/dashboard/{table}")
     assert response.status_code == 200, response.text
     return [{k: v for k, v in row.items() if k != "id"} for row in response.json()["items"]]
 
 
-def saved_history(settings: Settings, operator: OperatorKeys) -> list[dict[str, Any]]:
-    """Fill a registry, answer today's instansi table (which saves the tally); the table."""
+def saved_history(
+    settings: Settings, operator: OperatorKeys, table: str = "instansi"
+) -> list[dict[str, Any]]:
+    """Fill a registry, answer today's instansi (or other) table (which saves the tally);
+    the table."""
     with running(settings, operator) as registry:
         fill(Registry.bootstrapped(registry.client, operator))
-        table = tallied(registry)
-        assert table == computed(registry)
+        rows = tallied(registry, table)
+        assert rows == computed(registry, table)
     [row] = tally_rows(settings)
     assert (row.start_idx, row.end_idx) == (0, 11)
-    return table
+    return rows
 
 
 def test_a_restart_answers_todays_instansi_table_without_restoring_the_index(
@@ -135,18 +139,41 @@ def office_moved(data: bytes, _: bytes) -> dict[str, bytes]:
     return {"data": tally_bytes.encode(tally)}
 
 
+def province_counts_moved(data: bytes, _: bytes) -> dict[str, bytes]:
+    """The tally with a recommendation counted in Bali, encoded again (seal kept)."""
+    tally = tally_bytes.decode(data)
+    tally.provinces.figures.add("Bali", "recommendations", 99)
+    return {"data": tally_bytes.encode(tally)}
+
+
 @pytest.mark.parametrize(
-    "mutation",
-    [group_counts_moved, office_moved, seal_flipped],
-    ids=["data-group-counts-moved", "data-office-moved", "seal-flipped"],
+    ("mutation", "table"),
+    [
+        (group_counts_moved, "instansi"),
+        (office_moved, "instansi"),
+        (seal_flipped, "instansi"),
+        (province_counts_moved, "provinces"),
+        (seal_flipped, "provinces"),
+    ],
+    ids=[
+        "data-group-counts-moved",
+        "data-office-moved",
+        "seal-flipped",
+        "data-province-counts-moved",
+        "seal-flipped-provinces",
+    ],
 )
-def test_an_edited_tally_moves_no_instansi_figure_and_is_saved_again(
-    settings: Settings, operator: OperatorKeys, today: Callable[[str], None], mutation: Any
+def test_an_edited_tally_moves_no_instansi_or_province_figure_and_is_saved_again(
+    settings: Settings,
+    operator: OperatorKeys,
+    today: Callable[[str], None],
+    mutation: Any,
+    table: str,
 ) -> None:
-    table = saved_history(settings, operator)
+    rows = saved_history(settings, operator, table)
     row = edit_tally(settings, mutation)
     with running(settings, operator) as registry:
-        assert tallied(registry) == table
+        assert tallied(registry, table) == rows
         assert index_restored(registry), "computed from the facts"
     assert tally_rows(settings) == [row], "made again from the facts and saved as it was"
 
@@ -179,16 +206,19 @@ def test_a_tally_ahead_of_the_log_is_made_again(
     assert row.end_idx == 11
 
 
+@pytest.mark.parametrize(("table", "named"), [("instansi", OFFICE), ("provinces", "Jawa Barat")])
 def test_a_figure_past_the_group_bound_links_its_entries(
     settings: Settings,
     operator: OperatorKeys,
     today: Callable[[str], None],
     monkeypatch: pytest.MonkeyPatch,
+    table: str,
+    named: str,
 ) -> None:
     monkeypatch.setattr("registry.compliance.tally.GROUP_BOUND", 1)
     with running(settings, operator) as registry:
         fill(Registry.bootstrapped(registry.client, operator))
-        [row] = tallied(registry)
+        [row] = tallied(registry, table)
         assert row["pending"]["entries"] == [8], "one entry: listed"
         recs = row["recommendations"]
         assert "entries" not in recs
@@ -196,6 +226,6 @@ def test_a_figure_past_the_group_bound_links_its_entries(
         listed = registry.client.get(recs["entries_url"])
         assert listed.status_code == 200, listed.text
         assert listed.json()["entries"] == [7, 8]
-        csv = registry.client.get("/api/compliance/instansi", params={"format": "csv"})
+        csv = registry.client.get(f"/api/compliance/{table}", params={"format": "csv"})
         assert csv.status_code == 200
-        assert OFFICE in csv.text
+        assert named in csv.text

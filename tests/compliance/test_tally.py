@@ -85,7 +85,7 @@ def test_the_tally_is_the_snapshots_national_row_at_every_day(
     index.tally_to(size)
     tally = index.tally
     for day in [start, *sorted(rng.sample(DAYS, 4))]:
-        assert tally.advance(day, index_reader(index)) == (day >= tally.day)
+        assert tally.advance(day, index_reader(index), index.keys.get) == (day >= tally.day)
         if tally.day != day:  # an earlier day: made again
             tally = NationalTally.build(index, day, bound)
         assert_same(tally.row(), expected(index, day), bound)

@@ -20,9 +20,10 @@ from hypothesis import strategies as st
 
 from registry.compliance import tally_bytes
 from registry.compliance.answers import Answers
-from registry.compliance.facts import Fact, FollowUp, Rec
+from registry.compliance.facts import Fact, FollowUp, Key, Rec, Succession
 from registry.compliance.feed import advance, feed
 from registry.compliance.index import ComplianceIndex
+from registry.compliance.provinces import Enrolled, Enrolment
 from registry.compliance.tally import NationalTally
 from tests.compliance.test_tally import DAYS, assert_same, expected, history
 
@@ -37,6 +38,27 @@ class FactList:
     async def facts(self, start: int, end: int) -> list[Fact | None]:
         self.reads.append((start, end))
         return self.entries[start:end]
+
+    async def key(self, kid: bytes) -> Enrolled | None:
+        """As a worker's key directory locates it: the latest entry enrolling ``kid``."""
+        at = max((i for i, f in enumerate(self.entries) if _enrols(f, kid)), default=None)
+        fact = None if at is None else self.entries[at]
+        if isinstance(fact, Key):
+            return fact
+        if isinstance(fact, Succession) and fact.old != kid:
+            old = await self.key(fact.old)
+            return (
+                None
+                if old is None or old.idx >= fact.idx
+                else Enrolment(fact.idx, fact.day, old.province)
+            )
+        return None
+
+
+def _enrols(fact: Fact | None, kid: bytes) -> bool:
+    return (isinstance(fact, Key) and fact.kid == kid) or (
+        isinstance(fact, Succession) and fact.new == kid
+    )
 
 
 def spaced(rng: random.Random, facts: list[Fact]) -> list[Fact | None]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import random
+from collections.abc import Iterator
 from typing import Any
 
 from hypothesis import given, settings
@@ -67,8 +68,10 @@ def expected(index: ComplianceIndex, day: str, **filters: Any) -> list[dict[str,
     return instansi(Snapshot(index, day), **filters)
 
 
-def assert_rows(rows: list[dict[str, Any]], want: list[dict[str, Any]], bound: int) -> None:
-    assert [r["instansi"] for r in rows] == [r["instansi"] for r in want]
+def assert_rows(
+    rows: list[dict[str, Any]], want: list[dict[str, Any]], bound: int, label: str = "instansi"
+) -> None:
+    assert [r[label] for r in rows] == [r[label] for r in want]
     for row, wanted in zip(rows, want, strict=True):
         assert list(row) == list(wanted)
         for name, value in wanted.items():
@@ -79,7 +82,7 @@ def assert_rows(rows: list[dict[str, Any]], want: list[dict[str, Any]], bound: i
                 assert got["entries_total"] == len(value["entries"]), name
                 assert bound < 100, "dropped only once past the bound"
             else:
-                assert got == value, (row["instansi"], name)
+                assert got == value, (row[label], name)
 
 
 @settings(max_examples=100, deadline=None)
@@ -89,21 +92,7 @@ def test_the_tallys_instansi_rows_are_the_snapshots_at_every_day(
 ) -> None:
     rng = random.Random(seed)
     facts = offices(rng, history(rng, size))
-    index = ComplianceIndex()
-    cut = rng.randrange(size + 1)
-    start = rng.choice(DAYS[:10])
-    for fact in facts[:cut]:
-        index.take(fact)
-    index.size = cut
-    index.tally = NationalTally.build(index, start, group_bound=bound)
-    for fact in facts[cut:]:
-        index.take(fact)
-    index.size = size
-    index.tally_to(size)
-    tally = index.tally
-    for day in [start, *sorted(rng.sample(DAYS, 4))]:
-        if not tally.advance(day, index_reader(index)):  # an earlier day: made again
-            tally = NationalTally.build(index, day, group_bound=bound)
+    for tally, index, day in every_day(rng, facts, bound):
         assert_rows(tally.instansi_rows(), expected(index, day), bound)
         province = rng.choice(PROVINCES)
         assert_rows(
@@ -123,6 +112,39 @@ def test_the_instansi_rows_fed_from_the_log_are_the_indexs_after_every_entry(
 ) -> None:
     rng = random.Random(seed)
     log = FactList(spaced(rng, offices(rng, history(rng, size))))
+    for tally, index, day in every_entry(rng, log, bound):
+        assert_rows(tally.instansi_rows(), expected(index, day), bound)
+
+
+def every_day(
+    rng: random.Random, facts: list[Fact], bound: int
+) -> Iterator[tuple[NationalTally, ComplianceIndex, str]]:
+    """``facts`` taken by an index whose tally (of group bound ``bound``) is made at a random
+    point; the tally moved to each of a few days (made again for an earlier one)."""
+    index = ComplianceIndex()
+    cut = rng.randrange(len(facts) + 1)
+    start = rng.choice(DAYS[:10])
+    for fact in facts[:cut]:
+        index.take(fact)
+    index.size = cut
+    index.tally = NationalTally.build(index, start, group_bound=bound)
+    for fact in facts[cut:]:
+        index.take(fact)
+    index.size = len(facts)
+    index.tally_to(len(facts))
+    tally = index.tally
+    for day in [start, *sorted(rng.sample(DAYS, 4))]:
+        if not tally.advance(day, index_reader(index), index.keys.get):  # earlier: made again
+            tally = NationalTally.build(index, day, group_bound=bound)
+        yield tally, index, day
+
+
+def every_entry(
+    rng: random.Random, log: FactList, bound: int
+) -> Iterator[tuple[NationalTally, ComplianceIndex, str]]:
+    """A tally made from an index at a random point of ``log``, then fed from the log one
+    entry at a time (moved to a later day now and then, saved and decoded now and then);
+    after every entry the tally, an index of the same entries, and the day."""
     index = ComplianceIndex()
     cut = rng.randrange(len(log.entries) + 1)
     day = rng.choice(DAYS[:10])
@@ -144,7 +166,7 @@ def test_the_instansi_rows_fed_from_the_log_are_the_indexs_after_every_entry(
         if rng.random() < 0.2:
             day = rng.choice([d for d in DAYS if d >= day])
             assert asyncio.run(advance(tally, day, log))
-        assert_rows(tally.instansi_rows(), expected(index, day), bound)
+        yield tally, index, day
         if rng.random() < 0.2:  # saved, and a worker starts from it
             tally = tally_bytes.decode(tally_bytes.encode(tally))
 
