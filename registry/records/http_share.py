@@ -5,8 +5,8 @@ kernel gives each new connection to one of them, and a client keeps its
 connection.  With two workers the sequencing one answered about half the
 registrations over HTTP (parse, signature check, answer) *and* ran the
 sequencer's cycle for all of them, while the other worker only answered and
-handed over: the sequencing worker was busy and the other idle a third of the
-time (docs/benchmarks.md, "Registrations: the sequencing worker's HTTP
+handed over: in a quiet run the sequencing worker used 0.9 of a core and the
+other 0.4 (docs/benchmarks.md, "Registrations: the sequencing worker's HTTP
 share").
 
 So the sequencing worker keeps only its fair share of the connections that
