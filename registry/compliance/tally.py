@@ -41,12 +41,14 @@ index's segments, sealed and anchored to the checked tree root like them
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from registry.compliance.answers import Answers
+from registry.compliance.election_rows import ElectionTable
 from registry.compliance.facts import (
+    Election,
     Fact,
     FollowUp,
     Key,
@@ -88,7 +90,7 @@ NAMES = (
     *("enforcement_" + step.replace("-", "_") for step in STEPS),
 )
 """The figures a tally counts entries of."""
-VERSION = 6
+VERSION = 7
 Unit = tuple[str, int]
 """``("rec", idx)``: a recommendation's outcome; ``("fact", idx)``: a counted entry."""
 Member = tuple[Any, Any]
@@ -151,6 +153,8 @@ class NationalTally:
         """The PPK keys, for the instansi table's PPK columns."""
         self.provinces = Provinces(self.instansi.bound)
         """Today's per-province figures (the same members, under each unit's province)."""
+        self.elections = ElectionTable(self.instansi.bound)
+        """Today's per-election figures (the same members, under each unit's election)."""
         self.figures = {name: Members() for name in NAMES}
         self.days: Counter[int] = Counter()
         self.signers: Counter[bytes] = Counter()
@@ -174,12 +178,17 @@ class NationalTally:
         for idx in sorted(index.follow_ups):
             tally.answers.add(index.follow_ups[idx].recommendation, idx)
         tally.revoked = {target: r.day for target, r in index.revocations.items()}
+        for idx in sorted(index.elections):
+            tally.elections.take(index.elections[idx])
+        tally.elections.as_of(day, tally.revoked)
         read = index_reader(index)
         keys = index.keys.get
-        for idx in sorted(index.recs):
-            tally._apply([], tally._contribution(("rec", idx), read, keys), read)
+        # the pacts first: a recommendation's election figures read its key's pacts
         for idx in sorted({*index.reports, *index.signed, *index.steps}):
             tally._apply([], tally._contribution(("fact", idx), read, keys), read)
+        for idx in sorted(index.recs):
+            tally.elections.add_rec(index.recs[idx])
+            tally._apply([], tally._contribution(("rec", idx), read, keys), read)
         dated = (index.recs, index.reports, index.signed, index.steps, index.follow_ups)
         for facts in (*dated, index.revocations):
             for fact in facts.values():
@@ -203,6 +212,9 @@ class NationalTally:
                 want = self.answers.of(target.idx)
             elif isinstance(target, FollowUp):
                 want = [target.recommendation, *self.answers.of(target.recommendation)]
+            want += self.elections.wanted(target, self.answers)
+        elif isinstance(fact, Signed):
+            want = self.elections.wanted(fact, self.answers)
         elif isinstance(fact, Key | Succession):
             kid = fact.kid if isinstance(fact, Key) else fact.new
             for kind, idx in sorted(self.provinces.unresolved.get(kid, ())):
@@ -238,7 +250,12 @@ class NationalTally:
 
         fresh = isinstance(fact, Rec | Report | Signed | Step)  # it counted in nothing
         units = self._units(fact, read)
-        before = [(unit, [] if fresh else self._contribution(unit, read, keys)) for unit in units]
+        before = [
+            (unit, [] if fresh and unit[1] == fact.idx else self._contribution(unit, read, keys))
+            for unit in self._moving(units, read)
+        ]
+        if isinstance(fact, Rec):
+            self.elections.add_rec(fact)
         after = keys
         if isinstance(fact, Key | Succession):  # the units waiting for its key, if any
             kid = fact.kid if isinstance(fact, Key) else fact.new
@@ -255,7 +272,21 @@ class NationalTally:
             self._wait(units, fact.day)
         if isinstance(fact, Key | KeyEnd | Succession):
             self.offices.take(fact)
+        if isinstance(fact, Election):
+            self.elections.take(fact)
+        if isinstance(fact, Election) or (
+            isinstance(fact, Revoked) and fact.target in self.elections.records
+        ):
+            self.elections.as_of(self.day, self.revoked)
         self.size = max(self.size, fact.idx + 1)
+
+    def _moving(self, units: Iterable[Unit], read: Read) -> list[Unit]:
+        """``units``, pacts first, and the recommendations a change of their pacts moves
+        (:meth:`ElectionTable.moved <registry.compliance.election_rows.ElectionTable.moved>`)."""
+        units = sorted(units, key=lambda unit: unit[0] == "rec")
+        pacts = (read(idx) for kind, idx in units if kind == "fact")
+        moved = [unit for pact in pacts for unit in self.elections.moved(pact)]
+        return list(dict.fromkeys([*units, *moved]))
 
     def _wait(self, units: list[Unit], day: str) -> None:
         for unit in units:
@@ -313,11 +344,14 @@ class NationalTally:
                 *counted,
                 *((("instansi", fact.instansi, n), v) for n, v in counted),
                 *((("province", province, n), v) for n, v in counted),
+                *self.elections.rec_members(fact, counted),
             ]
         if not isinstance(fact, Report | Signed | Step) or not self._stands(idx, fact.day):
             return []
         if isinstance(fact, Report):
-            return [("reports", idx), (("province", fact.province, "reports"), idx)]
+            election = self.elections.election(fact)
+            grouped = [("province", fact.province, "reports"), ("election", election, "reports")]
+            return [("reports", idx), *((name, idx) for name in grouped)]
         if isinstance(fact, Step):
             step = (("instansi", fact.instansi, STEP), (idx, fact.step))
             if fact.step not in STEPS:
@@ -327,7 +361,7 @@ class NationalTally:
         signer = [(SIGNER, fact.signer)] if fact.kind == "pact" else []
         province = self._province(unit, fact.signer, keys)
         in_groups = [(("instansi", fact.instansi, kind), idx), (("province", province, kind), idx)]
-        return [(kind, idx), *signer, *in_groups]
+        return [(kind, idx), *signer, *in_groups, *self.elections.signed_members(fact, kind)]
 
     def _apply(self, old: list[Member], new: list[Member], read: Read) -> None:
         # a unit counts in a figure at most once (members() lists distinct pairs)
@@ -342,6 +376,8 @@ class NationalTally:
                 self._add(name, value, rec.deadline if isinstance(rec, Rec) else None)
 
     def _grouping(self, name: tuple[str, Any, str]) -> GroupFigures:
+        if name[0] in ("election", "pact_signers"):
+            return self.elections.grouping(name[0])
         return self.instansi if name[0] == "instansi" else self.provinces.figures
 
     def _add(self, name: Any, value: Any, deadline: str | None = None) -> None:
@@ -376,6 +412,8 @@ class NationalTally:
         want: list[int] = []
         for kind, idx in self.waiting:
             want += [idx, *self.answers.of(idx)] if kind == "rec" else [idx]
+            if kind == "fact" and idx in known:  # a pact's recommendations, once it is read
+                want += self.elections.wanted(known[idx], self.answers)
         return [idx for idx in dict.fromkeys(want) if idx not in known]
 
     def wanted_keys_to_advance(self, facts: Read) -> list[bytes]:
@@ -393,7 +431,10 @@ class NationalTally:
         if day < self.day:
             return False
         read = facts or _nothing
-        units = [(unit, self._contribution(unit, read, keys)) for unit in self.waiting]
+        units = [
+            (unit, self._contribution(unit, read, keys))
+            for unit in self._moving(self.waiting, read)
+        ]
         for _, old in units:  # out as of the old day (their deadlines too) ...
             self._apply(old, [], read)
         due = sorted(idx for idx, deadline in self.deadlines.items() if deadline < day)
@@ -402,7 +443,9 @@ class NationalTally:
             self._add("overdue", idx)
             self.instansi.due(idx)
             self.provinces.figures.due(idx)
+            self.elections.due(idx)
         self.day = day
+        self.elections.as_of(day, self.revoked)
         for unit, _ in units:  # ... and in as of the new one
             self._apply([], self._contribution(unit, read, keys), read)
         self.waiting = {unit: last for unit, last in self.waiting.items() if last > day}
@@ -417,11 +460,18 @@ class NationalTally:
         that a figure of more than the group bound's entries has ``entries`` None."""
         return instansi_rows(self.instansi, self.offices, self.day, province, name)
 
-    def provinces_rows(self) -> list[Row]:
+    def provinces_rows(self) -> list[Row] | None:
         """The provinces table as :func:`registry.compliance.views.provinces` gives it,
         except that a figure of more than the group bound's entries has ``entries`` None;
-        only while :attr:`Provinces.exact <registry.compliance.provinces.Provinces.exact>`."""
-        return self.provinces.rows()
+        None unless :attr:`Provinces.exact <registry.compliance.provinces.Provinces.exact>`."""
+        return self.provinces.rows() if self.provinces.exact else None
+
+    def elections_rows(self) -> list[Row] | None:
+        """The elections table as :func:`registry.compliance.views.elections` gives it,
+        except that a figure of more than the group bound's entries has ``entries`` None;
+        None unless :attr:`ElectionTable.exact
+        <registry.compliance.election_rows.ElectionTable.exact>`."""
+        return self.elections.rows() if self.elections.exact else None
 
     def row(self) -> dict[str, Figure]:
         """The national row, as :func:`registry.compliance.views.national` gives it, except
