@@ -53,6 +53,9 @@ the endpoint computed before); the rows and the answer's bytes are printed too.
 (``ComplianceService.provinces``: the saved tally's per-province figures,
 ``registry/compliance/provinces.py``, a signer's province read from its enrolment
 entry for the K entries fed) against ``views.provinces`` over the index's snapshot.
+``--table elections``: today's ``/api/compliance/elections`` (``ComplianceService.elections``:
+the saved tally's per-election and pact signers' figures,
+``registry/compliance/election_rows.py``) against ``views.elections``.
 """
 
 from __future__ import annotations
@@ -325,6 +328,8 @@ async def child(mode: str, home: Path) -> dict[str, Any]:
                 day, rows = await compliance.instansi()
             elif mode == "provinces":
                 day, rows = await compliance.provinces()
+            elif mode == "elections":
+                day, rows = await compliance.elections()
             else:  # as the endpoint answered before: the index's snapshot of today
                 snap = await compliance.snapshot()
                 day, rows = snap.as_of, getattr(views, table)(snap)
@@ -420,11 +425,15 @@ def main() -> None:
     parser.add_argument("--log", type=Path, help="a log built by gen_log.py --direct")
     parser.add_argument("--after", type=int, nargs="+", default=[0, 1_000, 10_000])
     parser.add_argument(
-        "--table", choices=["national", "instansi", "provinces"], default="national"
+        "--table", choices=["national", "instansi", "provinces", "elections"], default="national"
     )
     parser.add_argument(
         "--child",
-        choices=["tally", "index", "instansi", "instansi-index", "provinces", "provinces-index"],
+        choices=[
+            "tally",
+            "index",
+            *(f"{t}{i}" for t in ("instansi", "provinces", "elections") for i in ("", "-index")),
+        ],
         help=argparse.SUPPRESS,
     )
     args = parser.parse_args()
