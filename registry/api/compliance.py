@@ -25,7 +25,7 @@ from registry.compliance.access import AccessDenied
 from registry.compliance.export import to_csv
 from registry.compliance.metrics import Snapshot
 from registry.compliance.service import IdentityErased
-from registry.compliance.tally import BOUND
+from registry.compliance.tally_counts import BOUND
 from registry.i18n import Message
 from registry.records.errors import NotFound
 from registry.verify.trust import unb64url

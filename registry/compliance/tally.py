@@ -40,13 +40,11 @@ index's segments, sealed and anchored to the checked tree root like them
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from registry.compliance.answers import Answers
-from registry.compliance.election_rows import ElectionTable
 from registry.compliance.facts import (
     Election,
     Fact,
@@ -63,43 +61,18 @@ from registry.compliance.facts import (
 from registry.compliance.groups import BOUND as GROUP_BOUND
 from registry.compliance.groups import (
     STEP,
-    GroupFigures,
     Offices,
-    Row,
-    follow_up_figures,
-    instansi_rows,
-    median,
 )
-from registry.compliance.kept import Members
-from registry.compliance.metrics import COUNTS, DAYS, Figure, members, outcome_of
-from registry.compliance.provinces import Keys, Provinces, kid_of
+from registry.compliance.metrics import members, outcome_of
+from registry.compliance.provinces import Keys, kid_of
+from registry.compliance.tally_counts import BOUND, SIGNER, STEPS, Counts, Member, Read
 
 if TYPE_CHECKING:
     from registry.compliance.index import ComplianceIndex
 
-BOUND = 10_000
-"""The most entries a figure lists inline (and a tally keeps per figure)."""
-STEPS = ("early-warning", "warning", "reprimand", "block", "unblock")
-SIGNER = "_signer"
-"""The pseudo-figure a standing pact's signer is counted under (for ``pact_signers``)."""
-NAMES = (
-    "reports",
-    *COUNTS,
-    "pacts",
-    "declarations",
-    *("enforcement_" + step.replace("-", "_") for step in STEPS),
-)
-"""The figures a tally counts entries of."""
 VERSION = 7
 Unit = tuple[str, int]
 """``("rec", idx)``: a recommendation's outcome; ``("fact", idx)``: a counted entry."""
-Member = tuple[Any, Any]
-"""``(figure, value)``: a national figure's name, or ``("instansi", group, figure)``
-(:mod:`registry.compliance.groups`), and the entry (or days, or signer) it counts."""
-
-
-Read = Callable[[int], "Fact | None"]
-"""The fact of entry ``idx`` (None: the entry has none), from the index or read from the log."""
 
 
 def _nothing(idx: int) -> Fact | None:
@@ -130,7 +103,7 @@ def index_reader(index: ComplianceIndex) -> Read:
     return read
 
 
-class NationalTally:
+class NationalTally(Counts):
     """The national row as of ``day`` over the facts of entries ``0 .. size - 1``.
 
     Besides the counts it keeps what taking a fact needs that the log cannot give
@@ -144,22 +117,8 @@ class NationalTally:
     def __init__(
         self, day: str, size: int = 0, bound: int = BOUND, group_bound: int | None = None
     ) -> None:
-        self.day = day
+        super().__init__(day, bound, GROUP_BOUND if group_bound is None else group_bound)
         self.size = size
-        self.bound = bound
-        self.instansi = GroupFigures(GROUP_BOUND if group_bound is None else group_bound)
-        """Today's per-instansi figures (the same members, under each unit's instansi)."""
-        self.offices = Offices()
-        """The PPK keys, for the instansi table's PPK columns."""
-        self.provinces = Provinces(self.instansi.bound)
-        """Today's per-province figures (the same members, under each unit's province)."""
-        self.elections = ElectionTable(self.instansi.bound)
-        """Today's per-election figures (the same members, under each unit's election)."""
-        self.figures = {name: Members() for name in NAMES}
-        self.days: Counter[int] = Counter()
-        self.signers: Counter[bytes] = Counter()
-        self.deadlines: dict[int, str] = {}
-        """Pending recommendations' deadlines (to turn them overdue on a later day)."""
         self.answers = Answers()
         """Recommendation -> the follow-ups answering it."""
         self.revoked: dict[int, str] = {}
@@ -363,49 +322,6 @@ class NationalTally:
         in_groups = [(("instansi", fact.instansi, kind), idx), (("province", province, kind), idx)]
         return [(kind, idx), *signer, *in_groups, *self.elections.signed_members(fact, kind)]
 
-    def _apply(self, old: list[Member], new: list[Member], read: Read) -> None:
-        # a unit counts in a figure at most once (members() lists distinct pairs)
-        if old == new:
-            return
-        for name, value in old:
-            if (name, value) not in new:
-                self._remove(name, value)
-        for name, value in new:
-            if (name, value) not in old:
-                rec = read(value) if name == "pending" else None
-                self._add(name, value, rec.deadline if isinstance(rec, Rec) else None)
-
-    def _grouping(self, name: tuple[str, Any, str]) -> GroupFigures:
-        if name[0] in ("election", "pact_signers"):
-            return self.elections.grouping(name[0])
-        return self.instansi if name[0] == "instansi" else self.provinces.figures
-
-    def _add(self, name: Any, value: Any, deadline: str | None = None) -> None:
-        if isinstance(name, tuple):
-            self._grouping(name).add(name[1], name[2], value)
-        elif name == DAYS:
-            self.days[value] += 1
-        elif name == SIGNER:
-            self.signers[value] += 1
-        else:
-            self.figures[name].add(value, self.bound)
-            if deadline is not None:
-                self.deadlines[value] = deadline
-
-    def _remove(self, name: Any, value: Any) -> None:
-        if isinstance(name, tuple):
-            self._grouping(name).remove(name[1], name[2], value)
-            return
-        counter = self.days if name == DAYS else self.signers if name == SIGNER else None
-        if counter is not None:
-            counter[value] -= 1
-            if counter[value] <= 0:
-                del counter[value]
-            return
-        self.figures[name].remove(value)
-        if name == "pending":
-            self.deadlines.pop(value, None)
-
     def wanted_to_advance(self, known: Mapping[int, Fact | None]) -> list[int]:
         """The entries :meth:`advance` reads that ``known`` lacks (those of the units facts
         dated after this tally's day touched)."""
@@ -439,50 +355,10 @@ class NationalTally:
             self._apply(old, [], read)
         due = sorted(idx for idx, deadline in self.deadlines.items() if deadline < day)
         for idx in due:
-            self._remove("pending", idx)
-            self._add("overdue", idx)
-            self.instansi.due(idx)
-            self.provinces.figures.due(idx)
-            self.elections.due(idx)
+            self._due(idx)
         self.day = day
         self.elections.as_of(day, self.revoked)
         for unit, _ in units:  # ... and in as of the new one
             self._apply([], self._contribution(unit, read, keys), read)
         self.waiting = {unit: last for unit, last in self.waiting.items() if last > day}
         return True
-
-    def median(self) -> float | int | None:
-        """The median of the followed-up recommendations' days (as ``statistics.median``)."""
-        return median(self.days)
-
-    def instansi_rows(self, province: str | None = None, name: str | None = None) -> list[Row]:
-        """The instansi table as :func:`registry.compliance.views.instansi` gives it, except
-        that a figure of more than the group bound's entries has ``entries`` None."""
-        return instansi_rows(self.instansi, self.offices, self.day, province, name)
-
-    def provinces_rows(self) -> list[Row] | None:
-        """The provinces table as :func:`registry.compliance.views.provinces` gives it,
-        except that a figure of more than the group bound's entries has ``entries`` None;
-        None unless :attr:`Provinces.exact <registry.compliance.provinces.Provinces.exact>`."""
-        return self.provinces.rows() if self.provinces.exact else None
-
-    def elections_rows(self) -> list[Row] | None:
-        """The elections table as :func:`registry.compliance.views.elections` gives it,
-        except that a figure of more than the group bound's entries has ``entries`` None;
-        None unless :attr:`ElectionTable.exact
-        <registry.compliance.election_rows.ElectionTable.exact>`."""
-        return self.elections.rows() if self.elections.exact else None
-
-    def row(self) -> dict[str, Figure]:
-        """The national row, as :func:`registry.compliance.views.national` gives it, except
-        that a figure whose entries this tally does not keep has ``entries`` None and
-        ``entries_total``."""
-        f = self.figures
-        row = {"reports": f["reports"].figure(), **follow_up_figures(f, self.days)}
-        row["pacts"] = f["pacts"].figure()
-        row["pact_signers"] = f["pacts"].figure(len(self.signers))
-        row["declarations"] = f["declarations"].figure()
-        for step in STEPS:
-            name = "enforcement_" + step.replace("-", "_")
-            row[name] = f[name].figure()
-        return row

@@ -17,7 +17,8 @@ from registry.compliance.election_rows import ElectionTable
 from registry.compliance.groups import GroupFigures, Offices
 from registry.compliance.kept import Members
 from registry.compliance.provinces import Provinces
-from registry.compliance.tally import NAMES, VERSION, NationalTally
+from registry.compliance.tally import VERSION, NationalTally
+from registry.compliance.tally_counts import NAMES
 
 
 def encode(tally: NationalTally) -> bytes:
