@@ -28,7 +28,10 @@ enrolments, key revocations and successions taken are kept for that table's
 PPK columns.  They are counted a third time under the province of the unit's
 key's enrolment (today's provinces table, :mod:`registry.compliance.provinces`),
 asked of a :data:`~registry.compliance.provinces.Keys` function as the fact is
-taken: the tally keeps no map of keys.
+taken: the tally keeps no map of keys.  A fourth time under the unit's election, and a
+recommendation's a fifth under its election's pact signers' (today's elections
+table, :mod:`registry.compliance.election_rows`).  The counts themselves, how
+a member changes them and the rows read off them are :mod:`registry.compliance.tally_counts`.
 
 Moving to a later day turns pending recommendations whose deadline has
 passed into overdue ones, and computes again the units a fact dated after the

@@ -73,7 +73,10 @@ def decode(data: bytes) -> NationalTally:
         raise ValueError("not a saved tally (a follow-up cut short)")
     tally.answers = Answers(answers)
     tally.revoked = dict(revoked)
-    tally.elections = ElectionTable.decode(elections, group_bound, day, tally.revoked)
+    try:  # its shape is not in :data:`Saved` (sealed: only ever this code's bytes)
+        tally.elections = ElectionTable.decode(elections, group_bound, day, tally.revoked)
+    except (TypeError, KeyError, AttributeError, ValueError) as exc:
+        raise ValueError(f"not a saved tally ({exc})") from None
     return tally
 
 

@@ -20,6 +20,8 @@ import dataclasses
 import random
 from typing import Any
 
+import msgspec
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -221,3 +223,14 @@ def test_a_calendar_changed_after_a_record_naming_none_makes_the_table_inexact()
     assert dated.elections.exact
     assert asyncio.run(advance(dated, DAYS[7], FactList(list(later))))
     assert not dated.elections.exact
+
+
+@pytest.mark.parametrize("elections", [[], [1, 2, 3, 4, 5, 6, 7], [[], [], [], [], [], 0, 0]])
+def test_saved_bytes_whose_elections_are_malformed_are_not_a_tally(elections: Any) -> None:
+    tally = NationalTally(DAYS[5], 0)
+    asyncio.run(feed(tally, FactList([_pact(0, DAYS[1]), _rec(1, DAYS[2])]), 2))
+    saved = list(msgspec.msgpack.decode(tally_bytes.encode(tally)))
+    assert tally_bytes.decode(msgspec.msgpack.encode(saved)).elections_rows()
+    saved[-1] = elections
+    with pytest.raises(ValueError, match="not a saved tally"):
+        tally_bytes.decode(msgspec.msgpack.encode(saved))
