@@ -34,7 +34,12 @@ from registry.compliance.tally import NationalTally
 from registry.compliance.views import elections
 from tests.compliance.test_tally import DAYS, KIDS, history
 from tests.compliance.test_tally_feed import FactList, spaced
-from tests.compliance.test_tally_instansi import assert_rows, every_day, every_entry
+from tests.compliance.test_tally_instansi import (
+    every_day,
+    every_entry,
+    exact_or_made_again,
+    fed_and_indexed,
+)
 
 NAMED = ["e", "f", "g"]
 """Elections records name (``g`` is never registered: grouped by its name all the same)."""
@@ -83,13 +88,10 @@ def checked(tally: NationalTally, index: ComplianceIndex, day: str, bound: int) 
     """The tally's rows are the snapshot's, or (the calendar changed after a record naming
     no election was counted) inexact, and the table made again from the index is the
     snapshot's."""
-    if tally.elections.exact:
-        assert_rows(tally.elections_rows(), expected(index, day), bound, "election")
-    else:
+    want = expected(index, day)
+    table = NationalTally.elections_rows
+    if exact_or_made_again(tally, index, day, bound, table, want, "election"):
         assert tally.elections.named_none, "inexact only once a record named no election"
-        again = NationalTally.build(index, day, group_bound=bound)
-        assert again.elections.exact
-        assert_rows(again.elections_rows(), expected(index, day), bound, "election")
 
 
 @settings(max_examples=150, deadline=None)
@@ -142,20 +144,7 @@ def _pact(idx: int, day: str, election: str = "e") -> Signed:
 def both(facts: list[Fact], day: str, *later: str) -> list[list[dict[str, Any]]]:
     """The elections rows of a tally fed from a log of ``facts`` at ``day`` and each
     ``later`` day, checked against the snapshot's of an index of the same facts."""
-    log = FactList(list(facts))
-    tally = NationalTally(day, 0)
-    asyncio.run(feed(tally, log, len(facts)))
-    index = ComplianceIndex()
-    for fact in facts:
-        index.take(fact)
-    index.size = len(facts)
-    found = []
-    for moved in (day, *later):
-        assert asyncio.run(advance(tally, moved, log))
-        assert tally.elections.exact
-        assert tally.elections_rows() == expected(index, moved)
-        found.append(tally.elections_rows())
-    return found
+    return fed_and_indexed(facts, [day, *later], NationalTally.elections_rows, elections)
 
 
 def kept(rows: list[dict[str, Any]]) -> dict[str | None, tuple[int, int]]:
