@@ -227,8 +227,10 @@ class ComplianceController(Controller):
     async def months(
         self, compliance: Compliance, as_of: AsOf = None, format: Format = "json"
     ) -> Response[Any]:
-        snap = await _snapshot(compliance, as_of)
-        return _table("months", snap, views.months(snap), format)
+        if format == "csv":
+            snap = await _snapshot(compliance, as_of)
+            return _table("months", snap, views.months(snap), format)
+        return _today("months", *await compliance.months(_day("as_of", as_of)))
 
     @get("/pact-signers-with-overdue", summary="PPKs who signed a pact yet have overdue ones")
     async def pact_signers_with_overdue(

@@ -208,6 +208,12 @@ class ComplianceService:
         index, which answers.  Any other day is computed from the facts."""
         return await self._grouped(as_of, views.elections, NationalTally.elections_rows)
 
+    async def months(self, as_of: str | None = None) -> tuple[str, list[dict[str, Any]]]:
+        """The months table as of ``as_of`` (default today) and that day.  Today's comes from
+        the national tally as :meth:`instansi` answers (its per-month figures, always exact:
+        :mod:`registry.compliance.month_rows`).  Any other day is computed from the facts."""
+        return await self._grouped(as_of, views.months, NationalTally.months_rows)
+
     async def _grouped(
         self,
         as_of: str | None,

@@ -47,6 +47,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from registry.compliance import month_rows
 from registry.compliance.answers import Answers
 from registry.compliance.facts import (
     Election,
@@ -307,22 +308,32 @@ class NationalTally(Counts):
                 *((("instansi", fact.instansi, n), v) for n, v in counted),
                 *((("province", province, n), v) for n, v in counted),
                 *self.elections.rec_members(fact, counted),
+                *month_rows.rec_members(found),
             ]
         if not isinstance(fact, Report | Signed | Step) or not self._stands(idx, fact.day):
             return []
         if isinstance(fact, Report):
             election = self.elections.election(fact)
-            grouped = [("province", fact.province, "reports"), ("election", election, "reports")]
+            grouped = [
+                ("province", fact.province, "reports"),
+                ("election", election, "reports"),
+                ("month", fact.day[:7], "reports"),
+            ]
             return [("reports", idx), *((name, idx) for name in grouped)]
         if isinstance(fact, Step):
             step = (("instansi", fact.instansi, STEP), (idx, fact.step))
+            month = (("month", fact.day[:7], "enforcement_steps"), idx)
             if fact.step not in STEPS:
-                return [step]
-            return [("enforcement_" + fact.step.replace("-", "_"), idx), step]
+                return [step, month]
+            return [("enforcement_" + fact.step.replace("-", "_"), idx), step, month]
         kind = "pacts" if fact.kind == "pact" else "declarations"
         signer = [(SIGNER, fact.signer)] if fact.kind == "pact" else []
         province = self._province(unit, fact.signer, keys)
-        in_groups = [(("instansi", fact.instansi, kind), idx), (("province", province, kind), idx)]
+        in_groups = [
+            (("instansi", fact.instansi, kind), idx),
+            (("province", province, kind), idx),
+            (("month", fact.day[:7], kind), idx),
+        ]
         return [(kind, idx), *signer, *in_groups, *self.elections.signed_members(fact, kind)]
 
     def wanted_to_advance(self, known: Mapping[int, Fact | None]) -> list[int]:

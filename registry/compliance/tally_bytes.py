@@ -16,6 +16,7 @@ from registry.compliance.answers import Answers
 from registry.compliance.election_rows import ElectionTable
 from registry.compliance.groups import GroupFigures, Offices
 from registry.compliance.kept import Members
+from registry.compliance.month_rows import MonthTable
 from registry.compliance.provinces import Provinces
 from registry.compliance.tally import VERSION, NationalTally
 from registry.compliance.tally_counts import NAMES
@@ -44,6 +45,7 @@ def encode(tally: NationalTally) -> bytes:
             tally.offices.encode(),
             tally.provinces.encode(),
             tally.elections.encode(),
+            tally.months.encode(),
         )
     )
 
@@ -55,7 +57,7 @@ def decode(data: bytes) -> NationalTally:
     except (msgspec.DecodeError, ValueError, TypeError) as exc:
         raise ValueError(f"not a saved tally ({exc})") from None
     (version, day, size, bound, waiting, figures, days, signers, deadlines, answers, revoked,
-     group_bound, groups, offices, provinces, elections) = saved  # fmt: skip
+     group_bound, groups, offices, provinces, elections, months) = saved  # fmt: skip
     if version != VERSION or {name for name, _, _ in figures} != set(NAMES):
         raise ValueError("a saved tally of another version")
     tally = NationalTally(day, size, bound, group_bound)
@@ -75,6 +77,7 @@ def decode(data: bytes) -> NationalTally:
     tally.revoked = dict(revoked)
     try:  # its shape is not in :data:`Saved` (sealed: only ever this code's bytes)
         tally.elections = ElectionTable.decode(elections, group_bound, day, tally.revoked)
+        tally.months = MonthTable.decode(months, group_bound)
     except (TypeError, KeyError, AttributeError, ValueError) as exc:
         raise ValueError(f"not a saved tally ({exc})") from None
     return tally
@@ -101,11 +104,12 @@ Saved = tuple[
                            list[tuple[int, str]]]], list[tuple[int, Any]]],
           list[tuple[bytes, list[tuple[str, int]]]], bool],
     list[Any],
+    Any,
 ]  # fmt: skip
 """What :func:`encode` writes: version, day, size, bound, waiting, figures,
 days, signers, deadlines, answers (packed), revoked, the group bound, the instansi figures
 (group, figures, days, steps; each pending recommendation's group), the PPK offices
 (keys, revocations) and the province figures (as the instansi ones; the units whose key was
 not enrolled yet, by kid; whether they are exact) and the election figures
-(:meth:`~registry.compliance.election_rows.ElectionTable.encode`)."""
+(:meth:`~registry.compliance.election_rows.ElectionTable.encode`) and the month figures."""
 _DECODER: msgspec.msgpack.Decoder[Saved] = msgspec.msgpack.Decoder(Saved)

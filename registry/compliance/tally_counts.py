@@ -25,6 +25,7 @@ from registry.compliance.groups import (
 )
 from registry.compliance.kept import Members
 from registry.compliance.metrics import COUNTS, DAYS, Figure
+from registry.compliance.month_rows import MonthTable
 from registry.compliance.provinces import Provinces
 
 BOUND = 10_000
@@ -62,6 +63,8 @@ class Counts:
         """Today's per-province figures (the same members, under each unit's province)."""
         self.elections = ElectionTable(group_bound)
         """Today's per-election figures (the same members, under each unit's election)."""
+        self.months = MonthTable(group_bound)
+        """Today's per-month figures (the same members, under each one's month)."""
         self.figures = {name: Members() for name in NAMES}
         self.days: Counter[int] = Counter()
         self.signers: Counter[bytes] = Counter()
@@ -81,6 +84,8 @@ class Counts:
                 self._add(name, value, rec.deadline if isinstance(rec, Rec) else None)
 
     def _grouping(self, name: tuple[str, Any, str]) -> GroupFigures:
+        if name[0] == "month":
+            return self.months.figures
         if name[0] in ("election", "pact_signers"):
             return self.elections.grouping(name[0])
         return self.instansi if name[0] == "instansi" else self.provinces.figures
@@ -113,6 +118,7 @@ class Counts:
 
     def _due(self, idx: int) -> None:
         """Pending recommendation ``idx`` is overdue from now on, in every grouping."""
+        self.months.due(idx, self.deadlines[idx])
         self._remove("pending", idx)
         self._add("overdue", idx)
         self.instansi.due(idx)
@@ -140,6 +146,11 @@ class Counts:
         None unless :attr:`ElectionTable.exact
         <registry.compliance.election_rows.ElectionTable.exact>`."""
         return self.elections.rows() if self.elections.exact else None
+
+    def months_rows(self) -> list[Row]:
+        """The months table as :func:`registry.compliance.views.months` gives it, except that
+        a figure of more than the group bound's entries has ``entries`` None."""
+        return self.months.rows()
 
     def row(self) -> dict[str, Figure]:
         """The national row, as :func:`registry.compliance.views.national` gives it, except
