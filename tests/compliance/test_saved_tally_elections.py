@@ -11,7 +11,6 @@ from every fact.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 import pytest
@@ -27,12 +26,8 @@ from tests.compliance.test_saved import fill, running, seal_flipped
 from tests.compliance.test_saved_tally import edit_tally, index_restored, revocation, tally_rows
 from tests.factories import election_payload
 
-tallied = partial(instansi.tallied, table="elections")
-"""Today's elections table as ``/api/compliance/elections`` answers it (from the tally)."""
-computed = partial(instansi.computed, table="elections")
-"""Today's elections table computed from every fact (the dashboard's table)."""
-saved_history = partial(instansi.saved_history, table="elections")
-"""Fill a registry, answer today's elections table (which saves the tally); the table."""
+tallied, computed, saved_history = instansi.table_of("elections")
+"""Today's elections table from the tally, computed from the facts, and saved with a history."""
 
 
 def test_a_restart_answers_todays_elections_table_without_restoring_the_index(

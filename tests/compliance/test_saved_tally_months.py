@@ -10,7 +10,6 @@ The history of ``test_saved`` (eleven entries of 2024-09: two recommendations du
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 import pytest
@@ -24,12 +23,8 @@ from tests.compliance import test_saved_tally_instansi as instansi
 from tests.compliance.test_saved import running, seal_flipped
 from tests.compliance.test_saved_tally import AFTER_DUE, edit_tally, index_restored, tally_rows
 
-tallied = partial(instansi.tallied, table="months")
-"""Today's months table as ``/api/compliance/months`` answers it (from the tally)."""
-computed = partial(instansi.computed, table="months")
-"""Today's months table computed from every fact (the dashboard's table)."""
-saved_history = partial(instansi.saved_history, table="months")
-"""Fill a registry, answer today's months table (which saves the tally); the table."""
+tallied, computed, saved_history = instansi.table_of("months")
+"""Today's months table from the tally, computed from the facts, and saved with a history."""
 
 
 def test_a_restart_answers_todays_months_table_without_restoring_the_index(

@@ -30,7 +30,7 @@ from registry.compliance.tally import NationalTally, index_reader
 from registry.compliance.views import months
 from tests.compliance.test_tally import KIDS, history
 from tests.compliance.test_tally_feed import FactList, spaced
-from tests.compliance.test_tally_instansi import assert_rows
+from tests.compliance.test_tally_instansi import assert_rows, fed_and_indexed
 
 WIDE = [
     f"2024-{m:02d}-{d:02d}"
@@ -119,21 +119,8 @@ def _answer(idx: int, day: str, rec: int) -> FollowUp:
 def overdue(facts: list[Fact], *days: str) -> list[dict[str, list[int]]]:
     """Each month's ``overdue_at_month_end`` entries, fed from a log of ``facts`` and moved
     to each of ``days``, checked against the snapshot's."""
-    log = FactList(list(facts))
-    tally = NationalTally(days[0], 0)
-    asyncio.run(feed(tally, log, len(facts)))
-    index = ComplianceIndex()
-    for fact in facts:
-        index.take(fact)
-    index.size = len(facts)
-    found = []
-    for day in days:
-        assert asyncio.run(advance(tally, day, log))
-        assert tally.months_rows() == expected(index, day)
-        found.append(
-            {r["month"]: r["overdue_at_month_end"]["entries"] for r in tally.months_rows()}
-        )
-    return found
+    found = fed_and_indexed(facts, list(days), NationalTally.months_rows, months)
+    return [{r["month"]: r["overdue_at_month_end"]["entries"] for r in rows} for rows in found]
 
 
 def test_an_unanswered_recommendation_is_overdue_at_the_end_of_every_month_since() -> None:
