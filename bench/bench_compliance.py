@@ -55,7 +55,8 @@ the endpoint computed before); the rows and the answer's bytes are printed too.
 entry for the K entries fed) against ``views.provinces`` over the index's snapshot.
 ``--table elections``: today's ``/api/compliance/elections`` (``ComplianceService.elections``:
 the saved tally's per-election and pact signers' figures,
-``registry/compliance/election_rows.py``) against ``views.elections``.
+``registry/compliance/election_rows.py``) against ``views.elections``; ``--table months``
+likewise (``registry/compliance/month_rows.py`` against ``views.months``).
 """
 
 from __future__ import annotations
@@ -330,6 +331,8 @@ async def child(mode: str, home: Path) -> dict[str, Any]:
                 day, rows = await compliance.provinces()
             elif mode == "elections":
                 day, rows = await compliance.elections()
+            elif mode == "months":
+                day, rows = await compliance.months()
             else:  # as the endpoint answered before: the index's snapshot of today
                 snap = await compliance.snapshot()
                 day, rows = snap.as_of, getattr(views, table)(snap)
@@ -425,14 +428,14 @@ def main() -> None:
     parser.add_argument("--log", type=Path, help="a log built by gen_log.py --direct")
     parser.add_argument("--after", type=int, nargs="+", default=[0, 1_000, 10_000])
     parser.add_argument(
-        "--table", choices=["national", "instansi", "provinces", "elections"], default="national"
+        "--table", choices=["national", "instansi", "provinces", "elections", "months"], default="national"
     )
     parser.add_argument(
         "--child",
         choices=[
             "tally",
             "index",
-            *(f"{t}{i}" for t in ("instansi", "provinces", "elections") for i in ("", "-index")),
+            *(f"{t}{i}" for t in ("instansi", "provinces", "elections", "months") for i in ("", "-index")),
         ],
         help=argparse.SUPPRESS,
     )
