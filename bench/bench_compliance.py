@@ -377,6 +377,8 @@ def run_child(mode: str, home: Path) -> dict[str, Any]:
     return found
 
 
+TABLES = ("instansi", "provinces", "elections", "months")
+"""The tables ``--table`` measures besides the national row."""
 GROW = ["--direct", "--workers", "2", "--verify-every", "10", "--floor-rows", "0"]
 """How ``gen_log.py`` grows the log between measurements."""
 
@@ -427,15 +429,13 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--log", type=Path, help="a log built by gen_log.py --direct")
     parser.add_argument("--after", type=int, nargs="+", default=[0, 1_000, 10_000])
-    parser.add_argument(
-        "--table", choices=["national", "instansi", "provinces", "elections", "months"], default="national"
-    )
+    parser.add_argument("--table", choices=["national", *TABLES], default="national")
     parser.add_argument(
         "--child",
         choices=[
             "tally",
             "index",
-            *(f"{t}{i}" for t in ("instansi", "provinces", "elections", "months") for i in ("", "-index")),
+            *(f"{t}{i}" for t in TABLES for i in ("", "-index")),
         ],
         help=argparse.SUPPRESS,
     )
