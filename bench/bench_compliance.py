@@ -53,6 +53,10 @@ the endpoint computed before); the rows and the answer's bytes are printed too.
 (``ComplianceService.provinces``: the saved tally's per-province figures,
 ``registry/compliance/provinces.py``, a signer's province read from its enrolment
 entry for the K entries fed) against ``views.provinces`` over the index's snapshot.
+``--table elections``: today's ``/api/compliance/elections`` (``ComplianceService.elections``:
+the saved tally's per-election and pact signers' figures,
+``registry/compliance/election_rows.py``) against ``views.elections``; ``--table months``
+likewise (``registry/compliance/month_rows.py`` against ``views.months``).
 """
 
 from __future__ import annotations
@@ -325,6 +329,10 @@ async def child(mode: str, home: Path) -> dict[str, Any]:
                 day, rows = await compliance.instansi()
             elif mode == "provinces":
                 day, rows = await compliance.provinces()
+            elif mode == "elections":
+                day, rows = await compliance.elections()
+            elif mode == "months":
+                day, rows = await compliance.months()
             else:  # as the endpoint answered before: the index's snapshot of today
                 snap = await compliance.snapshot()
                 day, rows = snap.as_of, getattr(views, table)(snap)
@@ -369,6 +377,8 @@ def run_child(mode: str, home: Path) -> dict[str, Any]:
     return found
 
 
+TABLES = ("instansi", "provinces", "elections", "months")
+"""The tables ``--table`` measures besides the national row."""
 GROW = ["--direct", "--workers", "2", "--verify-every", "10", "--floor-rows", "0"]
 """How ``gen_log.py`` grows the log between measurements."""
 
@@ -419,12 +429,14 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--log", type=Path, help="a log built by gen_log.py --direct")
     parser.add_argument("--after", type=int, nargs="+", default=[0, 1_000, 10_000])
-    parser.add_argument(
-        "--table", choices=["national", "instansi", "provinces"], default="national"
-    )
+    parser.add_argument("--table", choices=["national", *TABLES], default="national")
     parser.add_argument(
         "--child",
-        choices=["tally", "index", "instansi", "instansi-index", "provinces", "provinces-index"],
+        choices=[
+            "tally",
+            "index",
+            *(f"{t}{i}" for t in TABLES for i in ("", "-index")),
+        ],
         help=argparse.SUPPRESS,
     )
     args = parser.parse_args()

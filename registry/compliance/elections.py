@@ -17,8 +17,9 @@ registry used to know by heart.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Protocol
 
-from registry.compliance.facts import Election, add_days
+from registry.compliance.facts import add_days
 
 ELECTIONS: tuple[tuple[str, str], ...] = (
     ("pilkada-2017", "2017-02-15"),
@@ -35,7 +36,17 @@ Calendar = tuple[tuple[str, str], ...]
 """(name, voting day) pairs in voting-day order."""
 
 
-def calendar(elections: Iterable[Election]) -> Calendar:
+class Named(Protocol):
+    """An election record as a calendar reads it (an ``Election`` fact)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def voting_day(self) -> str: ...
+
+
+def calendar(elections: Iterable[Named]) -> Calendar:
     """The calendar of the standing ``elections`` (by voting day, then name; one per name),
     or :data:`ELECTIONS` when there are none."""
     days: dict[str, str] = {}

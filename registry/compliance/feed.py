@@ -138,8 +138,9 @@ def _before(found: dict[bytes, Enrolled | None], end: int) -> Keys:
 async def advance(tally: NationalTally, day: str, log: FactLog) -> bool:
     """Move ``tally`` to ``day`` (:meth:`~NationalTally.advance`), reading what it needs."""
     known: dict[int, Fact | None] = {}
-    for idx in tally.wanted_to_advance(known):
-        known[idx] = await _one(log, idx, "a fact dated after the tally's day names")
+    while missing := tally.wanted_to_advance(known):  # a pact first, then its recommendations
+        for idx in missing:
+            known[idx] = await _one(log, idx, "a fact dated after the tally's day names")
     found = await _keys(log, tally.wanted_keys_to_advance(known.__getitem__))
     return tally.advance(day, known.__getitem__, _before(found, tally.size))
 

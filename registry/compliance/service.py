@@ -198,18 +198,43 @@ class ComplianceService:
         tally whose provinces a second enrolment of a key made inexact
         (:mod:`registry.compliance.provinces`) is made again from the restored index, which
         answers.  Any other day is computed from the facts."""
+        return await self._grouped(as_of, views.provinces, NationalTally.provinces_rows)
+
+    async def elections(self, as_of: str | None = None) -> tuple[str, list[dict[str, Any]]]:
+        """The elections table as of ``as_of`` (default today) and that day.  Today's comes
+        from the national tally as :meth:`provinces` answers (its per-election figures and
+        pact signers'); a tally whose calendar changed after it counted a record naming no
+        election (:mod:`registry.compliance.election_rows`) is made again from the restored
+        index, which answers.  Any other day is computed from the facts."""
+        return await self._grouped(as_of, views.elections, NationalTally.elections_rows)
+
+    async def months(self, as_of: str | None = None) -> tuple[str, list[dict[str, Any]]]:
+        """The months table as of ``as_of`` (default today) and that day.  Today's comes from
+        the national tally as :meth:`instansi` answers (its per-month figures, always exact:
+        :mod:`registry.compliance.month_rows`).  Any other day is computed from the facts."""
+        return await self._grouped(as_of, views.months, NationalTally.months_rows)
+
+    async def _grouped(
+        self,
+        as_of: str | None,
+        view: Callable[[Snapshot], list[dict[str, Any]]],
+        kept: Callable[[NationalTally], list[dict[str, Any]] | None],
+    ) -> tuple[str, list[dict[str, Any]]]:
+        """A table as of ``as_of`` and that day: ``view`` of the facts, or today the
+        tally's rows (``kept``: None where the tally is not exact; then the tally is made
+        again from the restored index, saved, and ``view`` of it answers)."""
         day = as_of or today()
         if day != today():
-            return day, views.provinces(await self.snapshot(day))
-        tally = await self._today(day)
-        if tally.provinces.exact:
-            return day, tally.provinces_rows()
+            return day, view(await self.snapshot(day))
+        rows = kept(await self._today(day))
+        if rows is not None:
+            return day, rows
         snap = await self.snapshot(day)
         async with self._lock:
             self.index.tally = NationalTally.build(self.index, day)
             if self.saved is not None:
                 await self.saved.save_tally(every=0)
-        return day, views.provinces(snap)
+        return day, view(snap)
 
     async def _today(self, day: str) -> NationalTally:
         """The tally of today ``day``, holding every entry of the log (see :meth:`national`)."""

@@ -28,7 +28,10 @@ enrolments, key revocations and successions taken are kept for that table's
 PPK columns.  They are counted a third time under the province of the unit's
 key's enrolment (today's provinces table, :mod:`registry.compliance.provinces`),
 asked of a :data:`~registry.compliance.provinces.Keys` function as the fact is
-taken: the tally keeps no map of keys.
+taken: the tally keeps no map of keys.  A fourth time under the unit's election, and a
+recommendation's a fifth under its election's pact signers' (today's elections
+table, :mod:`registry.compliance.election_rows`).  The counts themselves, how
+a member changes them and the rows read off them are :mod:`registry.compliance.tally_counts`.
 
 Moving to a later day turns pending recommendations whose deadline has
 passed into overdue ones, and computes again the units a fact dated after the
@@ -40,13 +43,14 @@ index's segments, sealed and anchored to the checked tree root like them
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from registry.compliance import month_rows
 from registry.compliance.answers import Answers
 from registry.compliance.facts import (
+    Election,
     Fact,
     FollowUp,
     Key,
@@ -61,43 +65,18 @@ from registry.compliance.facts import (
 from registry.compliance.groups import BOUND as GROUP_BOUND
 from registry.compliance.groups import (
     STEP,
-    GroupFigures,
     Offices,
-    Row,
-    follow_up_figures,
-    instansi_rows,
-    median,
 )
-from registry.compliance.kept import Members
-from registry.compliance.metrics import COUNTS, DAYS, Figure, members, outcome_of
-from registry.compliance.provinces import Keys, Provinces, kid_of
+from registry.compliance.metrics import members, outcome_of
+from registry.compliance.provinces import Keys, kid_of
+from registry.compliance.tally_counts import BOUND, SIGNER, STEPS, Counts, Member, Read
 
 if TYPE_CHECKING:
     from registry.compliance.index import ComplianceIndex
 
-BOUND = 10_000
-"""The most entries a figure lists inline (and a tally keeps per figure)."""
-STEPS = ("early-warning", "warning", "reprimand", "block", "unblock")
-SIGNER = "_signer"
-"""The pseudo-figure a standing pact's signer is counted under (for ``pact_signers``)."""
-NAMES = (
-    "reports",
-    *COUNTS,
-    "pacts",
-    "declarations",
-    *("enforcement_" + step.replace("-", "_") for step in STEPS),
-)
-"""The figures a tally counts entries of."""
-VERSION = 6
+VERSION = 7
 Unit = tuple[str, int]
 """``("rec", idx)``: a recommendation's outcome; ``("fact", idx)``: a counted entry."""
-Member = tuple[Any, Any]
-"""``(figure, value)``: a national figure's name, or ``("instansi", group, figure)``
-(:mod:`registry.compliance.groups`), and the entry (or days, or signer) it counts."""
-
-
-Read = Callable[[int], "Fact | None"]
-"""The fact of entry ``idx`` (None: the entry has none), from the index or read from the log."""
 
 
 def _nothing(idx: int) -> Fact | None:
@@ -128,7 +107,7 @@ def index_reader(index: ComplianceIndex) -> Read:
     return read
 
 
-class NationalTally:
+class NationalTally(Counts):
     """The national row as of ``day`` over the facts of entries ``0 .. size - 1``.
 
     Besides the counts it keeps what taking a fact needs that the log cannot give
@@ -142,20 +121,8 @@ class NationalTally:
     def __init__(
         self, day: str, size: int = 0, bound: int = BOUND, group_bound: int | None = None
     ) -> None:
-        self.day = day
+        super().__init__(day, bound, GROUP_BOUND if group_bound is None else group_bound)
         self.size = size
-        self.bound = bound
-        self.instansi = GroupFigures(GROUP_BOUND if group_bound is None else group_bound)
-        """Today's per-instansi figures (the same members, under each unit's instansi)."""
-        self.offices = Offices()
-        """The PPK keys, for the instansi table's PPK columns."""
-        self.provinces = Provinces(self.instansi.bound)
-        """Today's per-province figures (the same members, under each unit's province)."""
-        self.figures = {name: Members() for name in NAMES}
-        self.days: Counter[int] = Counter()
-        self.signers: Counter[bytes] = Counter()
-        self.deadlines: dict[int, str] = {}
-        """Pending recommendations' deadlines (to turn them overdue on a later day)."""
         self.answers = Answers()
         """Recommendation -> the follow-ups answering it."""
         self.revoked: dict[int, str] = {}
@@ -174,12 +141,17 @@ class NationalTally:
         for idx in sorted(index.follow_ups):
             tally.answers.add(index.follow_ups[idx].recommendation, idx)
         tally.revoked = {target: r.day for target, r in index.revocations.items()}
+        for idx in sorted(index.elections):
+            tally.elections.take(index.elections[idx])
+        tally.elections.as_of(day, tally.revoked)
         read = index_reader(index)
         keys = index.keys.get
-        for idx in sorted(index.recs):
-            tally._apply([], tally._contribution(("rec", idx), read, keys), read)
+        # the pacts first: a recommendation's election figures read its key's pacts
         for idx in sorted({*index.reports, *index.signed, *index.steps}):
             tally._apply([], tally._contribution(("fact", idx), read, keys), read)
+        for idx in sorted(index.recs):
+            tally.elections.add_rec(index.recs[idx])
+            tally._apply([], tally._contribution(("rec", idx), read, keys), read)
         dated = (index.recs, index.reports, index.signed, index.steps, index.follow_ups)
         for facts in (*dated, index.revocations):
             for fact in facts.values():
@@ -203,6 +175,9 @@ class NationalTally:
                 want = self.answers.of(target.idx)
             elif isinstance(target, FollowUp):
                 want = [target.recommendation, *self.answers.of(target.recommendation)]
+            want += self.elections.wanted(target, self.answers)
+        elif isinstance(fact, Signed):
+            want = self.elections.wanted(fact, self.answers)
         elif isinstance(fact, Key | Succession):
             kid = fact.kid if isinstance(fact, Key) else fact.new
             for kind, idx in sorted(self.provinces.unresolved.get(kid, ())):
@@ -238,7 +213,12 @@ class NationalTally:
 
         fresh = isinstance(fact, Rec | Report | Signed | Step)  # it counted in nothing
         units = self._units(fact, read)
-        before = [(unit, [] if fresh else self._contribution(unit, read, keys)) for unit in units]
+        before = [
+            (unit, [] if fresh and unit[1] == fact.idx else self._contribution(unit, read, keys))
+            for unit in self._moving(units, read)
+        ]
+        if isinstance(fact, Rec):
+            self.elections.add_rec(fact)
         after = keys
         if isinstance(fact, Key | Succession):  # the units waiting for its key, if any
             kid = fact.kid if isinstance(fact, Key) else fact.new
@@ -255,7 +235,21 @@ class NationalTally:
             self._wait(units, fact.day)
         if isinstance(fact, Key | KeyEnd | Succession):
             self.offices.take(fact)
+        if isinstance(fact, Election):
+            self.elections.take(fact)
+        if isinstance(fact, Election) or (
+            isinstance(fact, Revoked) and fact.target in self.elections.records
+        ):
+            self.elections.as_of(self.day, self.revoked)
         self.size = max(self.size, fact.idx + 1)
+
+    def _moving(self, units: Iterable[Unit], read: Read) -> list[Unit]:
+        """``units``, pacts first, and the recommendations a change of their pacts moves
+        (:meth:`ElectionTable.moved <registry.compliance.election_rows.ElectionTable.moved>`)."""
+        units = sorted(units, key=lambda unit: unit[0] == "rec")
+        pacts = (read(idx) for kind, idx in units if kind == "fact")
+        moved = [unit for pact in pacts for unit in self.elections.moved(pact)]
+        return list(dict.fromkeys([*units, *moved]))
 
     def _wait(self, units: list[Unit], day: str) -> None:
         for unit in units:
@@ -313,62 +307,34 @@ class NationalTally:
                 *counted,
                 *((("instansi", fact.instansi, n), v) for n, v in counted),
                 *((("province", province, n), v) for n, v in counted),
+                *self.elections.rec_members(fact, counted),
+                *month_rows.rec_members(found),
             ]
         if not isinstance(fact, Report | Signed | Step) or not self._stands(idx, fact.day):
             return []
         if isinstance(fact, Report):
-            return [("reports", idx), (("province", fact.province, "reports"), idx)]
+            election = self.elections.election(fact)
+            grouped = [
+                ("province", fact.province, "reports"),
+                ("election", election, "reports"),
+                ("month", fact.day[:7], "reports"),
+            ]
+            return [("reports", idx), *((name, idx) for name in grouped)]
         if isinstance(fact, Step):
             step = (("instansi", fact.instansi, STEP), (idx, fact.step))
+            month = (("month", fact.day[:7], "enforcement_steps"), idx)
             if fact.step not in STEPS:
-                return [step]
-            return [("enforcement_" + fact.step.replace("-", "_"), idx), step]
+                return [step, month]
+            return [("enforcement_" + fact.step.replace("-", "_"), idx), step, month]
         kind = "pacts" if fact.kind == "pact" else "declarations"
         signer = [(SIGNER, fact.signer)] if fact.kind == "pact" else []
         province = self._province(unit, fact.signer, keys)
-        in_groups = [(("instansi", fact.instansi, kind), idx), (("province", province, kind), idx)]
-        return [(kind, idx), *signer, *in_groups]
-
-    def _apply(self, old: list[Member], new: list[Member], read: Read) -> None:
-        # a unit counts in a figure at most once (members() lists distinct pairs)
-        if old == new:
-            return
-        for name, value in old:
-            if (name, value) not in new:
-                self._remove(name, value)
-        for name, value in new:
-            if (name, value) not in old:
-                rec = read(value) if name == "pending" else None
-                self._add(name, value, rec.deadline if isinstance(rec, Rec) else None)
-
-    def _grouping(self, name: tuple[str, Any, str]) -> GroupFigures:
-        return self.instansi if name[0] == "instansi" else self.provinces.figures
-
-    def _add(self, name: Any, value: Any, deadline: str | None = None) -> None:
-        if isinstance(name, tuple):
-            self._grouping(name).add(name[1], name[2], value)
-        elif name == DAYS:
-            self.days[value] += 1
-        elif name == SIGNER:
-            self.signers[value] += 1
-        else:
-            self.figures[name].add(value, self.bound)
-            if deadline is not None:
-                self.deadlines[value] = deadline
-
-    def _remove(self, name: Any, value: Any) -> None:
-        if isinstance(name, tuple):
-            self._grouping(name).remove(name[1], name[2], value)
-            return
-        counter = self.days if name == DAYS else self.signers if name == SIGNER else None
-        if counter is not None:
-            counter[value] -= 1
-            if counter[value] <= 0:
-                del counter[value]
-            return
-        self.figures[name].remove(value)
-        if name == "pending":
-            self.deadlines.pop(value, None)
+        in_groups = [
+            (("instansi", fact.instansi, kind), idx),
+            (("province", province, kind), idx),
+            (("month", fact.day[:7], kind), idx),
+        ]
+        return [(kind, idx), *signer, *in_groups, *self.elections.signed_members(fact, kind)]
 
     def wanted_to_advance(self, known: Mapping[int, Fact | None]) -> list[int]:
         """The entries :meth:`advance` reads that ``known`` lacks (those of the units facts
@@ -376,6 +342,8 @@ class NationalTally:
         want: list[int] = []
         for kind, idx in self.waiting:
             want += [idx, *self.answers.of(idx)] if kind == "rec" else [idx]
+            if kind == "fact" and idx in known:  # a pact's recommendations, once it is read
+                want += self.elections.wanted(known[idx], self.answers)
         return [idx for idx in dict.fromkeys(want) if idx not in known]
 
     def wanted_keys_to_advance(self, facts: Read) -> list[bytes]:
@@ -393,46 +361,18 @@ class NationalTally:
         if day < self.day:
             return False
         read = facts or _nothing
-        units = [(unit, self._contribution(unit, read, keys)) for unit in self.waiting]
+        units = [
+            (unit, self._contribution(unit, read, keys))
+            for unit in self._moving(self.waiting, read)
+        ]
         for _, old in units:  # out as of the old day (their deadlines too) ...
             self._apply(old, [], read)
         due = sorted(idx for idx, deadline in self.deadlines.items() if deadline < day)
         for idx in due:
-            self._remove("pending", idx)
-            self._add("overdue", idx)
-            self.instansi.due(idx)
-            self.provinces.figures.due(idx)
+            self._due(idx)
         self.day = day
+        self.elections.as_of(day, self.revoked)
         for unit, _ in units:  # ... and in as of the new one
             self._apply([], self._contribution(unit, read, keys), read)
         self.waiting = {unit: last for unit, last in self.waiting.items() if last > day}
         return True
-
-    def median(self) -> float | int | None:
-        """The median of the followed-up recommendations' days (as ``statistics.median``)."""
-        return median(self.days)
-
-    def instansi_rows(self, province: str | None = None, name: str | None = None) -> list[Row]:
-        """The instansi table as :func:`registry.compliance.views.instansi` gives it, except
-        that a figure of more than the group bound's entries has ``entries`` None."""
-        return instansi_rows(self.instansi, self.offices, self.day, province, name)
-
-    def provinces_rows(self) -> list[Row]:
-        """The provinces table as :func:`registry.compliance.views.provinces` gives it,
-        except that a figure of more than the group bound's entries has ``entries`` None;
-        only while :attr:`Provinces.exact <registry.compliance.provinces.Provinces.exact>`."""
-        return self.provinces.rows()
-
-    def row(self) -> dict[str, Figure]:
-        """The national row, as :func:`registry.compliance.views.national` gives it, except
-        that a figure whose entries this tally does not keep has ``entries`` None and
-        ``entries_total``."""
-        f = self.figures
-        row = {"reports": f["reports"].figure(), **follow_up_figures(f, self.days)}
-        row["pacts"] = f["pacts"].figure()
-        row["pact_signers"] = f["pacts"].figure(len(self.signers))
-        row["declarations"] = f["declarations"].figure()
-        for step in STEPS:
-            name = "enforcement_" + step.replace("-", "_")
-            row[name] = f[name].figure()
-        return row

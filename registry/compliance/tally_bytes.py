@@ -13,10 +13,13 @@ from typing import Any
 import msgspec
 
 from registry.compliance.answers import Answers
+from registry.compliance.election_rows import ElectionTable
 from registry.compliance.groups import GroupFigures, Offices
 from registry.compliance.kept import Members
+from registry.compliance.month_rows import MonthTable
 from registry.compliance.provinces import Provinces
-from registry.compliance.tally import NAMES, VERSION, NationalTally
+from registry.compliance.tally import VERSION, NationalTally
+from registry.compliance.tally_counts import NAMES
 
 
 def encode(tally: NationalTally) -> bytes:
@@ -41,6 +44,8 @@ def encode(tally: NationalTally) -> bytes:
             tally.instansi.encode(),
             tally.offices.encode(),
             tally.provinces.encode(),
+            tally.elections.encode(),
+            tally.months.encode(),
         )
     )
 
@@ -52,7 +57,7 @@ def decode(data: bytes) -> NationalTally:
     except (msgspec.DecodeError, ValueError, TypeError) as exc:
         raise ValueError(f"not a saved tally ({exc})") from None
     (version, day, size, bound, waiting, figures, days, signers, deadlines, answers, revoked,
-     group_bound, groups, offices, provinces) = saved  # fmt: skip
+     group_bound, groups, offices, provinces, elections, months) = saved  # fmt: skip
     if version != VERSION or {name for name, _, _ in figures} != set(NAMES):
         raise ValueError("a saved tally of another version")
     tally = NationalTally(day, size, bound, group_bound)
@@ -70,6 +75,11 @@ def decode(data: bytes) -> NationalTally:
         raise ValueError("not a saved tally (a follow-up cut short)")
     tally.answers = Answers(answers)
     tally.revoked = dict(revoked)
+    try:  # its shape is not in :data:`Saved` (sealed: only ever this code's bytes)
+        tally.elections = ElectionTable.decode(elections, group_bound, day, tally.revoked)
+        tally.months = MonthTable.decode(months, group_bound)
+    except (TypeError, KeyError, AttributeError, ValueError) as exc:
+        raise ValueError(f"not a saved tally ({exc})") from None
     return tally
 
 
@@ -93,10 +103,13 @@ Saved = tuple[
     tuple[tuple[list[tuple[Any, list[tuple[str, int, list[int] | None]], list[tuple[int, int]],
                            list[tuple[int, str]]]], list[tuple[int, Any]]],
           list[tuple[bytes, list[tuple[str, int]]]], bool],
+    list[Any],
+    Any,
 ]  # fmt: skip
 """What :func:`encode` writes: version, day, size, bound, waiting, figures,
 days, signers, deadlines, answers (packed), revoked, the group bound, the instansi figures
 (group, figures, days, steps; each pending recommendation's group), the PPK offices
 (keys, revocations) and the province figures (as the instansi ones; the units whose key was
-not enrolled yet, by kid; whether they are exact)."""
+not enrolled yet, by kid; whether they are exact) and the election figures
+(:meth:`~registry.compliance.election_rows.ElectionTable.encode`) and the month figures."""
 _DECODER: msgspec.msgpack.Decoder[Saved] = msgspec.msgpack.Decoder(Saved)

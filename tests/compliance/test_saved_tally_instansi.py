@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,15 @@ def saved_history(
     [row] = tally_rows(settings)
     assert (row.start_idx, row.end_idx) == (0, 11)
     return rows
+
+
+def table_of(table: str) -> tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]]:
+    """:func:`tallied`, :func:`computed` and :func:`saved_history` of another table."""
+    return (
+        partial(tallied, table=table),
+        partial(computed, table=table),
+        partial(saved_history, table=table),
+    )
 
 
 def test_a_restart_answers_todays_instansi_table_without_restoring_the_index(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from hypothesis import given, settings
@@ -83,6 +83,51 @@ def assert_rows(
                 assert bound < 100, "dropped only once past the bound"
             else:
                 assert got == value, (row[label], name)
+
+
+def exact_or_made_again(
+    tally: NationalTally,
+    index: ComplianceIndex,
+    day: str,
+    bound: int,
+    table: Callable[[NationalTally], list[dict[str, Any]] | None],
+    want: list[dict[str, Any]],
+    label: str,
+) -> bool:
+    """``table``'s rows of ``tally`` are ``want`` (the snapshot's), or None (inexact) and the
+    table of the tally made again from the index is ``want``; whether they were None."""
+    rows = table(tally)
+    again = table(NationalTally.build(index, day, group_bound=bound)) if rows is None else None
+    found = rows if rows is not None else again
+    assert found is not None, "a tally made again from the index is exact"
+    assert_rows(found, want, bound, label)
+    return rows is None
+
+
+def fed_and_indexed(
+    facts: list[Fact],
+    days: list[str],
+    table: Callable[[NationalTally], list[dict[str, Any]] | None],
+    view: Callable[[Snapshot], list[dict[str, Any]]],
+) -> list[list[dict[str, Any]]]:
+    """``table``'s rows of a tally fed from a log of ``facts`` (the log's enrolments as a
+    key directory locates them) at each of ``days``, each checked exact and equal to
+    ``view`` of the snapshot of an index of the same facts."""
+    log = FactList(list(facts))
+    tally = NationalTally(days[0], 0)
+    asyncio.run(feed(tally, log, len(facts)))
+    index = ComplianceIndex()
+    for fact in facts:
+        index.take(fact)
+    index.size = len(facts)
+    found = []
+    for day in days:
+        assert asyncio.run(advance(tally, day, log))
+        rows = table(tally)
+        assert rows is not None, "exact"
+        assert rows == view(Snapshot(index, day))
+        found.append(rows)
+    return found
 
 
 @settings(max_examples=100, deadline=None)

@@ -25,14 +25,20 @@ from hypothesis import strategies as st
 
 from registry.compliance import tally_bytes
 from registry.compliance.facts import Fact, Key, KeyEnd, Rec, Report, Signed, Step, Succession
-from registry.compliance.feed import advance, feed
+from registry.compliance.feed import feed
 from registry.compliance.index import ComplianceIndex
 from registry.compliance.metrics import Snapshot
 from registry.compliance.tally import NationalTally
 from registry.compliance.views import provinces
 from tests.compliance.test_tally import DAYS, KIDS, history
 from tests.compliance.test_tally_feed import FactList, spaced
-from tests.compliance.test_tally_instansi import OFFICES, assert_rows, every_day, every_entry
+from tests.compliance.test_tally_instansi import (
+    OFFICES,
+    every_day,
+    every_entry,
+    exact_or_made_again,
+    fed_and_indexed,
+)
 
 PROVINCES = ["Jawa Barat", "Bali", "Papua", None]
 ASN = [bytes([40 + n]) * 32 for n in range(5)]
@@ -117,13 +123,10 @@ def checked(
 ) -> None:
     """The tally's rows are the snapshot's, or (a key enrolled twice) inexact, and the table
     made again from the index is the snapshot's."""
-    if tally.provinces.exact:
-        assert_rows(tally.provinces_rows(), expected(index, day), bound, "province")
-    else:
+    want = expected(index, day)
+    table = NationalTally.provinces_rows
+    if exact_or_made_again(tally, index, day, bound, table, want, "province"):
         assert twice, "inexact only once a key was enrolled a second time"
-        again = NationalTally.build(index, day, group_bound=bound)
-        assert again.provinces.exact
-        assert_rows(again.provinces_rows(), expected(index, day), bound, "province")
 
 
 @settings(max_examples=150, deadline=None)
@@ -172,23 +175,9 @@ def _rec(idx: int, kid: bytes, day: str = DAYS[2]) -> Rec:
 
 
 def both(facts: list[Fact], day: str, *later: str) -> list[list[dict[str, Any]]]:
-    """The provinces rows of a tally fed from a log of ``facts`` (the log's enrolments as a
-    key directory locates them) at ``day`` and each ``later`` day, checked against the
-    snapshot's of an index of the same facts."""
-    log = FactList(list(facts))
-    tally = NationalTally(day, 0)
-    asyncio.run(feed(tally, log, len(facts)))
-    index = ComplianceIndex()
-    for fact in facts:
-        index.take(fact)
-    index.size = len(facts)
-    found = []
-    for moved in (day, *later):
-        assert asyncio.run(advance(tally, moved, log))
-        assert tally.provinces.exact
-        assert tally.provinces_rows() == expected(index, moved)
-        found.append(tally.provinces_rows())
-    return found
+    """The provinces rows of a tally fed from a log of ``facts`` at ``day`` and each ``later``
+    day, checked against the snapshot's of an index of the same facts."""
+    return fed_and_indexed(facts, [day, *later], NationalTally.provinces_rows, provinces)
 
 
 def counts(rows: list[dict[str, Any]], figure: str) -> dict[str | None, int]:
