@@ -71,11 +71,6 @@ class EntriesController(Controller):
         result = await service.register(body)
         response = registered_response(result)
         response.headers["Link"] = entry_links(result.index, body, result.statement_type)
-        client = request.client
-        if service.answered_here(None if client is None else (client.host, client.port)):
-            # more than this worker's share come to it: the client's next connection may
-            # land on a worker that does not sequence (registry/records/http_share.py)
-            response.headers["Connection"] = "close"
         return response
 
     # The hot reads answer with an ASGIResponse: Litestar sends it as it is, which saves

@@ -236,11 +236,6 @@ class HandoffServer:
         self._connections: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
         self._lock: int | None = None
 
-    @property
-    def followers(self) -> int:
-        """How many followers are connected."""
-        return len(self._connections)
-
     async def start(self) -> None:
         """Take the socket's lock and listen, replacing a stale socket left by a sequencer
         that died.  Raises :class:`Unavailable` if another live process holds the lock."""

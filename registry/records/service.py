@@ -39,7 +39,6 @@ from registry.records.enrolment_requests import EnrolmentRequests
 from registry.records.enrolment_view import enrolment_status, pact_status, timing
 from registry.records.errors import NotFound, Unavailable, refusal_for
 from registry.records.handoff import HandoffClient, HandoffServer, handoff_socket
-from registry.records.http_share import HttpShare
 from registry.records.identities import Identities, Person
 from registry.records.operator import OperatorKeys
 from registry.records.recent import RecentEntries
@@ -126,8 +125,6 @@ class RegistryService:
         self.pinning: Pinning | None = None
         self.handoff_path = handoff_socket(settings)
         self.handoff_server: HandoffServer | None = None
-        self.http_share: HttpShare | None = None
-        """On a sequencer with a socket: its share of the HTTP registrations (``http_share.py``)."""
         self.handoff_client = (
             None if self.handoff_path is None else HandoffClient(self.handoff_path)
         )
@@ -211,10 +208,8 @@ class RegistryService:
             await self.handoff_client.close()
             self.handoff_client = None
         if self.handoff_path is not None:
-            server = HandoffServer(self.handoff_path, self._register_handed_off)
-            self.handoff_server = server
-            await server.start()
-            self.http_share = HttpShare(lambda: server.followers)
+            self.handoff_server = HandoffServer(self.handoff_path, self._register_handed_off)
+            await self.handoff_server.start()
         if self.store.backend == "postgresql":
             self._tasks.append(asyncio.create_task(cluster.pump(self, self.registrar)))
         return True
@@ -303,12 +298,6 @@ class RegistryService:
             return result
         return replace(result, statement_type=verified.statement_type)
 
-    def answered_here(self, connection: tuple[str, int] | None) -> bool:
-        """Count a registration this process answered over HTTP on ``connection`` (the
-        client's address and port); whether to ask the client to close the connection, so
-        that its next registrations go to another worker (``http_share.py``)."""
-        return self.http_share is not None and self.http_share.here(connection)
-
     def _verify_ahead(self, statement: bytes) -> Statement | None:
         """The verified statement; None if its key is not known here (the sequencer decides)."""
         verdict = verify_statement(statement, self.registrar.lookup)
@@ -323,8 +312,6 @@ class RegistryService:
     ) -> Registered:
         """Register what a follower handed over, trusting its check with ``checked_with``
         (and its reading of the bytes, ``read``, if it sent one)."""
-        if self.http_share is not None:
-            self.http_share.handed()
         if read is None and checked_with is not None:
             again = read_verified_statement(statement, checked_with)
             read = again.value if again.ok else None

@@ -44,21 +44,16 @@ PASSPHRASE = "uji-registry-serve"
 def served(database_url: str, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """A `registry serve --workers 2` on ``database_url``; yields its URL and data directory."""
     data_dir = tmp_path / "data"
-    env = _env(database_url, data_dir)
-    with serving(
-        "--workers", str(WORKERS), env=env, cwd=tmp_path, log=tmp_path / "serve.log"
-    ) as server:
-        yield server.url, data_dir
-
-
-def _env(database_url: str, data_dir: Path, **more: str) -> dict[str, str]:
-    return registry_env(
+    env = registry_env(
         REGISTRY_DATABASE_URL=database_url,
         REGISTRY_DATA_DIR=str(data_dir),
         REGISTRY_ORIGIN=ORIGIN,
         REGISTRY_ADMIN_PASSPHRASE=PASSPHRASE,
-        **more,
     )
+    with serving(
+        "--workers", str(WORKERS), env=env, cwd=tmp_path, log=tmp_path / "serve.log"
+    ) as server:
+        yield server.url, data_dir
 
 
 def test_fifty_clients_register_through_every_worker(served: tuple[str, Path]) -> None:
@@ -236,44 +231,3 @@ def test_the_workers_count_a_clients_requests_together(tmp_path: Path) -> None:
         statuses = [r.status_code for r in asyncio.run(ask_all())]
     assert statuses.count(429) == 35, statuses
     assert (tmp_path / "data" / "rate-limits").stat().st_size > 2**21
-
-
-def test_the_sequencing_worker_sends_clients_beyond_its_share_to_the_other(
-    database_url: str, tmp_path: Path
-) -> None:
-    # Keep-alive clients stay where the kernel first put them: about half on the sequencing
-    # worker, which also runs the sequencer's cycle for all.  It asks some of its own to
-    # reconnect (`Connection: close`), and every registration is still answered in full.
-    data_dir = tmp_path / "data"
-    env = _env(database_url, data_dir, REGISTRY_RATE_LIMITS="write=off")
-    with serving("--workers", str(WORKERS), env=env, cwd=tmp_path, log=tmp_path / "s.log") as s:
-        operator = open_keys(data_dir, PASSPHRASE, ORIGIN)
-        signer = CoseSigner(fixed_key("ppk-share"))
-        setup = [
-            operator.admin.sign_statement(enrolment(signer.public_key, "ppk"), "op", NOW_S),
-            *cited_statements(operator.admin, issued_at=NOW_S),
-        ]
-        for statement in setup:
-            assert httpx.post(f"{s.url}/entries", content=statement, headers=COSE).is_success
-        pacts = [signer.sign_statement(pact(place=f"Desa {n}"), "ppk", NOW_S) for n in range(800)]
-
-        async def post_all() -> list[httpx.Response]:
-            limits = httpx.Limits(max_connections=32, max_keepalive_connections=32)
-            async with httpx.AsyncClient(base_url=s.url, timeout=60, limits=limits) as client:
-                return list(
-                    await asyncio.gather(
-                        *(client.post("/entries", content=p, headers=COSE) for p in pacts)
-                    )
-                )
-
-        responses = asyncio.run(post_all())
-        assert [r.status_code for r in responses] == [201] * len(pacts)
-        closed = [r for r in responses if r.headers.get("connection") == "close"]
-        assert closed, "the sequencing worker never sent a client to the other worker"
-        trusted = TrustedKeys.build(
-            configurations=[httpx.get(f"{s.url}/.well-known/transparency-configuration").content]
-        )
-        indexes = {int(r.headers["x-registry-entry-index"]) for r in responses}
-        assert len(indexes) == len(pacts)
-        for statement, response in zip(pacts, responses, strict=True):
-            verify_receipt(response.content, trusted.by_kid, statement).unwrap()
