@@ -85,12 +85,13 @@ class BuiltOnce:
         self._folder = folder
         self._built: dict[tuple[str, str], Settings] = {}
 
-    def __call__(self, name: str, settings: Settings, build: Build) -> None:
+    def __call__(self, name: str, settings: Settings, build: Build) -> Settings:
         """Make ``settings``' database and data folder a copy of registry ``name``, built by
         ``build`` on settings like these the first time it is asked for on their backend.
 
         ``settings.data_dir`` may hold the operator's key files already (the session's, so the
-        same as the copy's); nothing else of it is kept.
+        same as the copy's); nothing else of it is kept.  Returns the settings of the registry
+        built (its folder, ``data_dir.parent``, holds whatever else ``build`` wrote there).
         """
         backend = backend_of(settings.database_url)
         template = self._built.get((name, backend))
@@ -100,8 +101,10 @@ class BuiltOnce:
                 database_url=self._new_database_url(backend),
                 data_dir=self._folder() / "data",
             )
-            shutil.copytree(settings.data_dir, template.data_dir)
+            if settings.data_dir.exists():
+                shutil.copytree(settings.data_dir, template.data_dir)
             build(template)
             self._built[(name, backend)] = template
         copy_database(template.database_url, settings.database_url)
         shutil.copytree(template.data_dir, settings.data_dir, dirs_exist_ok=True)
+        return template

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import shutil
 import sys
 import time
 from collections.abc import Callable, Coroutine, Iterator, Sequence
@@ -32,6 +33,7 @@ from registry.store.engine import create_engine
 from registry.store.models import IdentityRecord
 from registry.verify.receipt import verify_receipt
 from tests.api.helpers import NOW_S, Registry, enrolment
+from tests.databases import BuiltOnce
 from tests.factories import election_payload, fixed_key
 
 T = TypeVar("T")
@@ -219,27 +221,49 @@ def test_a_follow_up_to_an_unknown_recommendation_is_reported(registry: Registry
 # -- the command line ----------------------------------------------------------------------
 
 
-@pytest.fixture
-def cli_env(tmp_path: Path, database_url: str) -> dict[str, str]:
-    """An initialised registry with a recommender and a PPK enrolled, and their key files."""
+CLI_PASSPHRASES = {
+    "REGISTRY_ADMIN_PASSPHRASE": "operator-uji",
+    "REGISTRY_ORIGIN": "test.example/pakta",
+    "REGISTRY_PASSPHRASE": "rahasia-penanda-tangan",
+}
+SIGNERS = ("kasn", "ppk")
+"""The key files beside the registry's folder: the recommender's and the PPK's."""
+
+
+def _cli_registry(settings: Settings) -> None:
+    """``registry init``, two ``registry keygen`` key files beside the data folder, and the
+    recommender and PPK enrolled."""
+    folder = settings.data_dir.parent
     env = {
-        "REGISTRY_DATABASE_URL": database_url,
-        "REGISTRY_DATA_DIR": str(tmp_path / "data"),
-        "REGISTRY_ADMIN_PASSPHRASE": "operator-uji",
-        "REGISTRY_ORIGIN": "test.example/pakta",
-        "REGISTRY_PASSPHRASE": "rahasia-penanda-tangan",
+        **CLI_PASSPHRASES,
+        "REGISTRY_DATABASE_URL": settings.database_url,
+        "REGISTRY_DATA_DIR": str(settings.data_dir),
     }
     runner = CliRunner()
     assert runner.invoke(main, ["init"], env=env).exit_code == 0
     publics = {}
-    for label in ("kasn", "ppk"):
-        path = tmp_path / f"{label}.key"
+    for label in SIGNERS:
+        path = folder / f"{label}.key"
         made = runner.invoke(main, ["keygen", "--out", str(path)], env=env)
         assert made.exit_code == 0, made.output
         publics[label] = raw_public_key(load_key(path, env["REGISTRY_PASSPHRASE"]))
-    settings = Settings.from_env(env)
-    keys = open_keys(settings.data_dir, settings.admin_passphrase, settings.origin)
-    asyncio.run(_enrol(settings, keys, publics))
+    built = Settings.from_env(env)
+    keys = open_keys(built.data_dir, built.admin_passphrase, built.origin)
+    asyncio.run(_enrol(built, keys, publics))
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, database_url: str, built_once: BuiltOnce) -> dict[str, str]:
+    """An initialised registry with a recommender and a PPK enrolled, and their key files
+    (``kasn.key``, ``ppk.key`` in ``tmp_path``): built once a session per backend, copied."""
+    env = {
+        **CLI_PASSPHRASES,
+        "REGISTRY_DATABASE_URL": database_url,
+        "REGISTRY_DATA_DIR": str(tmp_path / "data"),
+    }
+    built = built_once("cli-registry", Settings.from_env(env), _cli_registry)
+    for label in SIGNERS:
+        shutil.copy2(built.data_dir.parent / f"{label}.key", tmp_path / f"{label}.key")
     return env
 
 
