@@ -231,9 +231,7 @@ class ComplianceService:
             return day, rows
         snap = await self.snapshot(day)
         async with self._lock:
-            self.index.tally = NationalTally.build(self.index, day)
-            if self.saved is not None:
-                await self.saved.save_tally(every=0)
+            await self._tally_made_again(day)
         return day, view(snap)
 
     async def _today(self, day: str) -> NationalTally:
@@ -255,10 +253,15 @@ class ComplianceService:
             tally = self.index.tally
             read, keys = index_reader(self.index), self.index.keys.get
             if tally is None or not tally.advance(day, read, keys):
-                self.index.tally = tally = NationalTally.build(self.index, day)
-                if self.saved is not None:
-                    await self.saved.save_tally(every=0)
+                tally = await self._tally_made_again(day)
             return tally
+
+    async def _tally_made_again(self, day: str) -> NationalTally:
+        """The tally of ``day`` made from the (restored) index, kept and saved; under the lock."""
+        tally = self.index.tally = NationalTally.build(self.index, day)
+        if self.saved is not None:
+            await self.saved.save_tally(every=0)
+        return tally
 
     async def close(self) -> None:
         """At a stop: save what the index holds past its last saved segment (never raises)."""
