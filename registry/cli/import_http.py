@@ -10,8 +10,9 @@ new connection after its ``Retry-After``, a few times.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import httpx
@@ -66,12 +67,18 @@ class ServerTarget:
             for client in clients:
                 await client.aclose()
 
-    async def _post(self, what: str, value: dict[str, Any]) -> dict[str, Any]:
+    @contextlib.asynccontextmanager
+    async def _lane(self, what: str) -> AsyncIterator[int]:
+        """One of the idle connections for ``what``, given back when the block ends."""
         lane = await self._idle[what].get()
         try:
-            return await self._post_on(what, lane, value)
+            yield lane
         finally:
             self._idle[what].put_nowait(lane)
+
+    async def _post(self, what: str, value: dict[str, Any]) -> dict[str, Any]:
+        async with self._lane(what) as lane:
+            return await self._post_on(what, lane, value)
 
     async def _post_on(self, what: str, lane: int, value: dict[str, Any]) -> dict[str, Any]:
         body = wire.dumps(value)
@@ -117,11 +124,8 @@ class ServerTarget:
     async def holds(self, index: int, statement_sha256: bytes) -> bool:
         """See :class:`registry.cli.import_run.Target`: the statement as the registry serves it
         (``GET /entries/{index}/statement``)."""
-        lane = await self._idle["prepare"].get()
-        try:
+        async with self._lane("prepare") as lane:
             answer = await self._clients["prepare"][lane].get(f"/entries/{index}/statement")
-        finally:
-            self._idle["prepare"].put_nowait(lane)
         if answer.status_code == 404:
             return False
         if answer.status_code != 200:
