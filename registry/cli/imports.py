@@ -57,7 +57,7 @@ from registry.i18n import LANGUAGES, Message, message
 from registry.log.integrity import LogContradiction
 from registry.records.bulk import ImportRow, RowError, Validated, day_start
 from registry.records.bulk_crypto import CryptoPool
-from registry.records.errors import BatchRefused, Unavailable
+from registry.records.errors import BatchRefused, TamperedEntry, Unavailable
 from registry.records.operator import keys_exist, open_keys
 from registry.records.policy import SIGNER_ROLES
 from registry.records.registration import Registered
@@ -368,8 +368,8 @@ def _run(job: ChunkJob, state: ImportState, settings: Settings | None, server: s
     except ServerRefused as exc:
         state.close()
         raise CliError(exc.message) from exc
-    except LogContradiction as exc:  # a rolled-back or edited database (docs/guarantees.md)
-        state.close()
+    except (LogContradiction, TamperedEntry) as exc:  # a rolled-back or edited database
+        state.close()  # (docs/guarantees.md): kept, for a run on the database restored
         raise CliError(exc.message) from exc
 
 

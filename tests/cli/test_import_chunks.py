@@ -15,6 +15,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import update
 
 from registry.cli import import_state, main
 from registry.cli.import_http import ServerTarget
@@ -32,6 +33,7 @@ from registry.records.service import RegistryService
 from registry.records.spreadsheet import read_table
 from registry.signing.cose import CoseSigner
 from registry.store.repository import Store
+from registry.store.tables import ENTRIES
 from tests.api.helpers import NOW_S, Registry
 from tests.cli import test_imports
 from tests.cli.servers import registry_env, serving, spawn, stop
@@ -43,6 +45,7 @@ from tests.cli.test_imports import (
     recommendation_rows,
 )
 from tests.databases import backend_of, copy_database
+from tests.records.test_tampering import edit
 
 cli_env = test_imports.cli_env
 registry = test_imports.registry
@@ -247,6 +250,24 @@ def test_a_state_file_naming_another_statement_as_its_newest_entry_starts_over(
     assert log_size(cli_env) == before + 6  # rows 3 and 4 added; row 2 found, not twice
     found = contents(cli_env)
     assert len(set(found)) == len(found)
+
+
+def test_a_resumed_import_whose_newest_entry_was_edited_in_the_database_stops_saying_so(
+    cli_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the statement the state file names was edited straight in the database: the check reads
+    # it through the registry's checked reads, which refuse it; the import stops with the
+    # registry's message (not a traceback), sends nothing, and keeps its state file
+    path = rows_file(tmp_path)
+    before = log_size(cli_env)
+    killed_at_the_second_chunk(cli_env, path, monkeypatch)
+    settings = Settings.from_env(cli_env)
+    edit(settings, update(ENTRIES).where(ENTRIES.c.idx == before + 1).values(statement=b"x"))
+    resumed = run(cli_env, path, "--chunk-size", "1")
+    assert resumed.exit_code != 0
+    assert resumed.exception is None or isinstance(resumed.exception, SystemExit)
+    assert f"copy of entry {before + 1} differs from what the log vouches for" in resumed.output
+    assert state_path(path).exists()
 
 
 def test_a_chunk_that_fails_while_the_next_is_in_flight_resumes_with_nothing_twice_or_lost(
