@@ -26,7 +26,13 @@ from typing import Any, Protocol
 
 from cryptography.hazmat.primitives import serialization
 
-from registry.cli.import_state import ImportState, Tally, error_data, refusal_error
+from registry.cli.import_state import (
+    ImportState,
+    NewestEntry,
+    Tally,
+    error_data,
+    refusal_error,
+)
 from registry.records.attest import ATTESTING_ROLES, attest
 from registry.records.bulk import RowError, Validated, validate_table
 from registry.records.bulk_crypto import CryptoPool
@@ -45,6 +51,7 @@ from registry.records.service import RegistryService
 from registry.records.sheet_stream import chunks, open_rows
 from registry.records.spreadsheet import ImportType, Table
 from registry.signing.cose import CoseSigner
+from registry.verify.statement import statement_content
 
 DEFAULT_CHUNK = 1000
 IN_FLIGHT = 3
@@ -113,9 +120,9 @@ class Target(Protocol):
         target verifies when it registers)."""
         ...
 
-    async def holds(self, index: int, statement_sha256: bytes) -> bool:
-        """Whether the log's entry ``index`` is the statement of this SHA-256 (False if the
-        log has no such entry)."""
+    async def statement_at(self, index: int) -> bytes | None:
+        """The statement of the log's entry ``index`` as the registry vouches for it (None if
+        the log has no such entry)."""
         ...
 
 
@@ -164,11 +171,11 @@ class LocalTarget:
         before (the sequencer then only admits it)."""
         return asyncio.ensure_future(verify_chunk(self.service, self.pool, rows))
 
-    async def holds(self, index: int, statement_sha256: bytes) -> bool:
-        """See :class:`Target`."""
+    async def statement_at(self, index: int) -> bytes | None:
+        """See :class:`Target`: read through the registry's checked reads."""
         if not 0 <= index < self.service.size:
-            return False
-        return hashlib.sha256(await self.service.statement(index)).digest() == statement_sha256
+            return None
+        return await self.service.statement(index)
 
     def _attest(self, statements: Sequence[bytes]) -> list[bytes]:
         """Signed by the rows' signer if its role may attest, else by the operator's admin key."""
@@ -313,15 +320,25 @@ async def run_chunks(
 def newest_registered(
     signed: Sequence[SignedRow], registered: Sequence[tuple[int, int, bool]]
 ) -> dict[str, list[Any]]:
-    """The chunk's newest entry this import added, as ``{"newest": [index, SHA-256 of its
-    statement]}`` for its state file line (empty if it added none): a resumed import checks
-    that the log still holds it (:attr:`ImportState.newest`).  Rows already in the log are
-    left out: their entry may hold the same content in another statement."""
-    added = [(index, row) for row, index, existed in registered if not existed]
-    if not added:
+    """The chunk's newest entry standing for one of its rows, as ``{"newest": [index,
+    digest]}`` for its state file line (empty if none stands): a resumed import checks that
+    the log still holds it (:attr:`ImportState.newest`).
+
+    For an entry this import added, the digest is its statement's SHA-256; for one it found
+    already in the log, ``[index, digest, "content"]`` with the SHA-256 of what the row's
+    signature covers, since that entry may hold the same content in another statement.  A
+    log restored from a backup older than either is caught, whether it lost rows this
+    import added or rows it found there.
+    """
+    if not registered:
         return {}
-    index, row = max(added)
+    row, index, existed = max(registered, key=lambda r: r[1])
     statement = next(s.statement for s in signed if s.row == row)
+    if existed:
+        content = statement_content(statement)
+        if content is None:  # not a statement this import signed: nothing to check by
+            return {}
+        return {"newest": [index, content.hex(), NewestEntry.CONTENT]}
     return {"newest": [index, hashlib.sha256(statement).hexdigest()]}
 
 
@@ -329,9 +346,10 @@ async def _trusted_or_started_over(
     target: Target, state: ImportState, started_over: Callable[[int], None]
 ) -> None:
     """Keep the chunks ``state`` says are done only if the log still holds the newest entry
-    they added; else forget them (and say which entry is missing)."""
-    if state.newest is not None and not await target.holds(*state.newest):
-        started_over(state.newest[0])
+    standing for their rows; else forget them (and say which entry is missing)."""
+    newest = state.newest
+    if newest is not None and not newest.is_held_in(await target.statement_at(newest.index)):
+        started_over(newest.index)
         state.start_over()
 
 

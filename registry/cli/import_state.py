@@ -28,6 +28,7 @@ import os
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from hashlib import sha256
 from pathlib import Path
 from typing import IO, Any
 
@@ -36,6 +37,7 @@ from registry.i18n import Message, message
 from registry.records.bulk import RowError
 from registry.records.import_wire import WireError, errors_data
 from registry.records.import_wire import errors_of as wire_errors_of
+from registry.verify.statement import statement_content
 
 SUFFIX = ".import-state"
 SHOWN_ERRORS = 50
@@ -108,6 +110,42 @@ def _same_import(found: dict[str, Any], wanted: dict[str, Any]) -> bool:
     return all(found.get(k) == v for k, v in wanted.items() if k != "now")
 
 
+@dataclass(frozen=True)
+class NewestEntry:
+    """An entry a state file says stands for one of its rows, and how to know it again.
+
+    ``digest`` is the SHA-256 of the entry's statement for an entry the import added, or
+    (``of_content``) of what the row's signature covers for one it found in the log: that
+    entry may hold the same content in another statement.
+    """
+
+    CONTENT = "content"
+
+    index: int
+    digest: bytes
+    of_content: bool = False
+
+    @classmethod
+    def of(cls, value: Any) -> NewestEntry:
+        """From a state file line's ``[index, hex digest]`` or ``[index, hex, "content"]``
+        (ValueError or TypeError if malformed)."""
+        index, digest, *what = value
+        if what not in ([], [cls.CONTENT]):
+            raise ValueError(f"newest entry {value!r}")
+        found = cls(int(index), bytes.fromhex(digest), bool(what))
+        if found.index < 0 or len(found.digest) != 32:
+            raise ValueError(f"newest entry {value!r}")
+        return found
+
+    def is_held_in(self, statement: bytes | None) -> bool:
+        """Whether ``statement`` (the log's entry at :attr:`index`, None if it has none) is
+        this entry: compute its digest, then compare."""
+        if statement is None:
+            return False
+        found = statement_content(statement) if self.of_content else sha256(statement).digest()
+        return found == self.digest
+
+
 class StateDamaged(Exception):
     """A line of a state file that cannot be read (not one torn by a kill): resuming
     from it would send again, unreported, chunks it recorded."""
@@ -154,9 +192,9 @@ class ImportState:
         self.done = Chunks()
         self.tally = Tally()
         self.resumed_from = 0
-        self.newest: tuple[int, bytes] | None = None
-        """The newest entry the chunks done added, and its statement's SHA-256: a resumed
-        import first checks that the log still holds it (:meth:`start_over` if not)."""
+        self.newest: NewestEntry | None = None
+        """The newest entry standing for a row of the chunks done: a resumed import first
+        checks that the log still holds it (:meth:`start_over` if not)."""
         self._handle: IO[str] | None = None
 
     def open(self) -> None:
@@ -205,11 +243,8 @@ class ImportState:
         """Keep the chunk's newest entry if it is the newest yet (ValueError if malformed)."""
         if "newest" not in chunk:
             return
-        index, digest = chunk["newest"]
-        found = (int(index), bytes.fromhex(digest))
-        if found[0] < 0 or len(found[1]) != 32:
-            raise ValueError(f"newest entry {chunk['newest']!r}")
-        if self.newest is None or found[0] > self.newest[0]:
+        found = NewestEntry.of(chunk["newest"])
+        if self.newest is None or found.index > self.newest.index:
             self.newest = found
 
     def start_over(self) -> None:

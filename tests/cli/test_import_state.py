@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from registry.cli.import_state import SHOWN_ERRORS, ImportState, StateDamaged, error_data
+from registry.cli.import_state import (
+    SHOWN_ERRORS,
+    ImportState,
+    NewestEntry,
+    StateDamaged,
+    error_data,
+)
 from registry.cli.imports import import_command
 from registry.i18n import Message, render
 from registry.records.bulk import RowError
@@ -99,13 +105,14 @@ def test_a_torn_last_line_is_cut_off_and_its_chunk_sent_again(tmp_path: Path) ->
 def test_resuming_keeps_the_newest_entry_the_chunks_added(tmp_path: Path) -> None:
     path = written(tmp_path / "f.import-state", chunks=3, rows=2, refused=0)
     lines = path.read_bytes().splitlines(keepends=True)
-    for number, index in ((1, 40), (2, 90), (3, 60)):  # chunks end out of order
+    # chunks end out of order; the second found its newest row's entry in the log already
+    for number, index, *what in ((1, 40), (2, 90, "content"), (3, 60)):
         chunk = json.loads(lines[number])
-        chunk["newest"] = [index, f"{index:064x}"]
+        chunk["newest"] = [index, f"{index:064x}", *what]
         lines[number] = json.dumps(chunk).encode() + b"\n"
     path.write_bytes(b"".join(lines))
     state = resumed(path)
-    assert state.newest == (90, bytes.fromhex(f"{90:064x}"))
+    assert state.newest == NewestEntry(90, bytes.fromhex(f"{90:064x}"), of_content=True)
     state.start_over()
     assert (state.newest, len(state.done), state.tally.rows) == (None, 0, 0)
     assert path.read_bytes() == lines[0]  # the description kept: the same signing time
@@ -121,6 +128,8 @@ def test_resuming_keeps_the_newest_entry_the_chunks_added(tmp_path: Path) -> Non
         ("a_chunk_line_with_bad_errors", 3),
         ("a_chunk_line_with_a_newest_entry_not_a_hash", 3),
         ("a_chunk_line_with_a_negative_newest_entry", 3),
+        ("a_chunk_line_with_a_newest_entry_of_unknown_kind", 3),
+        ("a_chunk_line_with_a_newest_entry_not_a_list", 3),
         ("a_chunk_line_copied_twice", 6),
         ("the_description_not_json", 1),
     ],
@@ -143,6 +152,10 @@ def test_a_damaged_state_file_is_refused_and_left_as_it_is(
         lines[2] = json.dumps({**chunk, "newest": [7, "ab"]}).encode() + b"\n"
     elif mutation == "a_chunk_line_with_a_negative_newest_entry":
         lines[2] = json.dumps({**chunk, "newest": [-1, "ab" * 32]}).encode() + b"\n"
+    elif mutation == "a_chunk_line_with_a_newest_entry_of_unknown_kind":
+        lines[2] = json.dumps({**chunk, "newest": [7, "ab" * 32, "name"]}).encode() + b"\n"
+    elif mutation == "a_chunk_line_with_a_newest_entry_not_a_list":
+        lines[2] = json.dumps({**chunk, "newest": 7}).encode() + b"\n"
     elif mutation == "a_chunk_line_copied_twice":
         lines.append(lines[2])
     else:
