@@ -153,6 +153,30 @@ def killed_at_the_second_chunk(
     monkeypatch.setattr(Store, "append_batch", real)
 
 
+def backed_up(env: dict[str, str], make_database_url: Callable[[str], str]) -> str:
+    """A copy of the registry's database, as an operator's backup."""
+    url = env["REGISTRY_DATABASE_URL"]
+    backup = make_database_url(backend_of(url))
+    copy_database(url, backup)
+    return backup
+
+
+def restored(env: dict[str, str], backup: str) -> None:
+    """The database put back from ``backup`` and accepted by the operator (`registry repin`)."""
+    copy_database(backup, env["REGISTRY_DATABASE_URL"])
+    repinned = CliRunner().invoke(main, ["repin", "--yes"], env=env)
+    assert repinned.exit_code == 0, repinned.output
+
+
+def first_row_imported_alone(env: dict[str, str], tmp_path: Path) -> Path:
+    """A file of two rows whose first was imported by another file: the path of the two."""
+    rows = recommendation_rows()[:2]
+    first = tmp_path / "pertama.csv"
+    first.write_bytes(csv_file([HEADER, rows[0]], sep=";"))
+    assert run(env, first).exit_code == 0
+    return rows_file(tmp_path, rows)
+
+
 def killed_at_the_second_row(
     env: dict[str, str], path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -224,16 +248,12 @@ def test_an_import_resumed_on_a_database_restored_from_an_older_backup_imports_e
     # the state file says chunk 0 is done, but the database was put back to a copy taken
     # before the import (and the operator accepted it with `registry repin`): chunk 0's row
     # is not in the log, so skipping it would lose the row with the report calling it imported
-    url = cli_env["REGISTRY_DATABASE_URL"]
-    backup = make_database_url(backend_of(url))
-    copy_database(url, backup)
+    backup = backed_up(cli_env, make_database_url)
     path = rows_file(tmp_path)
     before = log_size(cli_env)
     killed_at_the_second_chunk(cli_env, path, monkeypatch)
     assert log_size(cli_env) == before + 2
-    copy_database(backup, url)
-    repinned = CliRunner().invoke(main, ["repin", "--yes"], env=cli_env)
-    assert repinned.exit_code == 0, repinned.output
+    restored(cli_env, backup)
     assert log_size(cli_env) == before
     report = tmp_path / "laporan.csv"
     resumed = run(cli_env, path, "--chunk-size", "1", "--report", str(report))
@@ -253,24 +273,16 @@ def test_an_import_resumed_on_a_backup_older_than_the_rows_it_found_imports_them
     # the first chunk's row was already in the log (another file had imported it), so that
     # run added nothing for it; the database is then put back to a copy taken before that
     # row: the resumed import must not skip the chunk and call its row "already there"
-    url = cli_env["REGISTRY_DATABASE_URL"]
-    backup = make_database_url(backend_of(url))
-    copy_database(url, backup)
-    rows = recommendation_rows()[:2]
-    first = tmp_path / "pertama.csv"
-    first.write_bytes(csv_file([HEADER, rows[0]], sep=";"))
+    backup = backed_up(cli_env, make_database_url)
     before = log_size(cli_env)
-    assert run(cli_env, first).exit_code == 0
+    path = first_row_imported_alone(cli_env, tmp_path)
     assert log_size(cli_env) == before + 2  # its attestation and the row
-    path = rows_file(tmp_path, rows)
     killed_at_the_second_row(cli_env, path, monkeypatch)
     chunk = json.loads(state_path(path).read_text(encoding="utf-8").splitlines()[1])
     assert chunk["registered"] == [[2, before + 1, True]]
     assert chunk["newest"][0] == before + 1
     assert chunk["newest"][2] == "content"
-    copy_database(backup, url)
-    repinned = CliRunner().invoke(main, ["repin", "--yes"], env=cli_env)
-    assert repinned.exit_code == 0, repinned.output
+    restored(cli_env, backup)
     assert log_size(cli_env) == before
     resumed = run(cli_env, path, "--chunk-size", "1")
     assert resumed.exit_code == 0, resumed.output
@@ -285,12 +297,8 @@ def test_a_resumed_import_whose_found_row_is_still_in_the_log_skips_its_chunk(
 ) -> None:
     # the other side of the check above: the entry found is still there, under another
     # statement than this import signed (the content check, not the statement's bytes)
-    rows = recommendation_rows()[:2]
-    first = tmp_path / "pertama.csv"
-    first.write_bytes(csv_file([HEADER, rows[0]], sep=";"))
-    assert run(cli_env, first).exit_code == 0
+    path = first_row_imported_alone(cli_env, tmp_path)
     size = log_size(cli_env)
-    path = rows_file(tmp_path, rows)
     killed_at_the_second_row(cli_env, path, monkeypatch)
     resumed = run(cli_env, path, "--chunk-size", "1")
     assert resumed.exit_code == 0, resumed.output
