@@ -24,19 +24,22 @@ own entry makes the provinces inexact (answered from the index).
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from collections.abc import Callable
+from collections import ChainMap, OrderedDict
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from registry.compliance.facts import Fact, Key, Succession, read_entry
 from registry.compliance.index import EntrySource
 from registry.compliance.provinces import Enrolled, Enrolment, Keys
 from registry.compliance.tally import NationalTally
+from registry.store.models import EntryRecord
 
 PAGE = 1000
 """Entries read per query while feeding."""
 KEYS_KEPT = 4096
 """Enrolments read for the provinces table kept (a PPK's serves each recommendation to it)."""
+PREFETCH_ROUNDS = 3
+"""Rounds of reads before a page is taken (a revocation's target, then what it names)."""
 
 
 class FactLog(Protocol):
@@ -46,8 +49,25 @@ class FactLog(Protocol):
         """The fact of each entry ``start <= idx < end`` (None for one without), in order."""
         ...
 
+    async def facts_at(self, indexes: Sequence[int]) -> dict[int, Fact | None]:
+        """The fact of each entry at ``indexes`` the log holds (None for one without), read
+        in one round; an index it does not hold is left out."""
+        ...
+
     async def key(self, kid: bytes) -> Enrolled | None:
         """The enrolment of ``kid`` in the log (the latest the worker knows), if any."""
+        ...
+
+    async def keys(self, kids: Sequence[bytes]) -> dict[bytes, Enrolled | None]:
+        """:meth:`key` of each of ``kids``, the enrolments not kept read in one round."""
+        ...
+
+
+class Entries(EntrySource, Protocol):
+    """Checked entries by range and by index (a ``RegistryService``)."""
+
+    async def entries_at(self, indexes: Sequence[int]) -> list[EntryRecord]:
+        """The entries at ``indexes`` the log holds, in index order, read in one round."""
         ...
 
 
@@ -57,7 +77,7 @@ class LogFacts:
 
     def __init__(
         self,
-        log: EntrySource,
+        log: Entries,
         follow_up_days: int,
         locate: Callable[[bytes], int | None] | None = None,
     ) -> None:
@@ -79,10 +99,15 @@ class LogFacts:
             found.append(read_entry(record, self._days))
         return found
 
+    async def facts_at(self, indexes: Sequence[int]) -> dict[int, Fact | None]:
+        records = await self._log.entries_at(indexes)
+        self.read += len(records)
+        return {record.idx: read_entry(record, self._days) for record in records}
+
     async def key(self, kid: bytes) -> Enrolled | None:
         """The enrolment the key directory locates for ``kid``, read from its entry (a
         successor's: the succession's entry and day, its predecessor's province)."""
-        at = None if self._locate is None else self._locate(kid)
+        at = self._located(kid)
         if at is None:
             return None
         kept = self._keys.get(kid)
@@ -92,7 +117,28 @@ class LogFacts:
         read = await self.facts(at, at + 1)
         if not read:  # appended, not yet under a checkpoint: after every fact fed
             return None
-        fact = read[0]
+        return await self._enrolled(kid, at, read[0])
+
+    async def keys(self, kids: Sequence[bytes]) -> dict[bytes, Enrolled | None]:
+        """See :class:`FactLog`: a page's signers cost one read, not one each."""
+        unread: dict[bytes, int] = {}
+        for kid in dict.fromkeys(kids):
+            at = self._located(kid)
+            kept = self._keys.get(kid)
+            if at is not None and (kept is None or kept.idx != at):
+                unread[kid] = at
+        if len(unread) > 1:
+            read = await self.facts_at(list(unread.values()))
+            for kid, at in unread.items():
+                if at in read:
+                    await self._enrolled(kid, at, read[at])
+        return {kid: await self.key(kid) for kid in kids}
+
+    def _located(self, kid: bytes) -> int | None:
+        return None if self._locate is None else self._locate(kid)
+
+    async def _enrolled(self, kid: bytes, at: int, fact: Fact | None) -> Enrolled | None:
+        """The enrolment of ``kid`` by ``fact`` (the entry at ``at``), kept."""
         found: Enrolled | None = None
         if isinstance(fact, Key) and fact.kid == kid:
             found = Enrolment(at, fact.day, fact.province)
@@ -110,19 +156,14 @@ async def take(
 ) -> None:
     """Have ``tally`` take ``fact``, reading what it needs that ``known`` lacks into it."""
     while missing := tally.wanted(fact, known):
-        for idx in missing:
-            known[idx] = await _one(log, idx, f"entry {fact.idx} names")
-    found = await _keys(log, tally.wanted_keys(fact, known.__getitem__))
+        known.update(await _read(log, missing, f"entry {fact.idx} names"))
+    found = await log.keys(tally.wanted_keys(fact, known.__getitem__))
     if isinstance(fact, Key | Succession):
         kid = fact.kid if isinstance(fact, Key) else fact.new
         located = found[kid]
         if located is None or located.idx != fact.idx:  # enrolled again elsewhere
             tally.provinces.exact = False
     tally.take(fact, known.__getitem__, _before(found, fact.idx))
-
-
-async def _keys(log: FactLog, kids: list[bytes]) -> dict[bytes, Enrolled | None]:
-    return {kid: await log.key(kid) for kid in kids}
 
 
 def _before(found: dict[bytes, Enrolled | None], end: int) -> Keys:
@@ -139,17 +180,38 @@ async def advance(tally: NationalTally, day: str, log: FactLog) -> bool:
     """Move ``tally`` to ``day`` (:meth:`~NationalTally.advance`), reading what it needs."""
     known: dict[int, Fact | None] = {}
     while missing := tally.wanted_to_advance(known):  # a pact first, then its recommendations
-        for idx in missing:
-            known[idx] = await _one(log, idx, "a fact dated after the tally's day names")
-    found = await _keys(log, tally.wanted_keys_to_advance(known.__getitem__))
+        known.update(await _read(log, missing, "a fact dated after the tally's day names"))
+    found = await log.keys(tally.wanted_keys_to_advance(known.__getitem__))
     return tally.advance(day, known.__getitem__, _before(found, tally.size))
 
 
-async def _one(log: FactLog, idx: int, why: str) -> Fact | None:
-    found = await log.facts(idx, idx + 1)
-    if not found:
-        raise LookupError(f"entry {idx}, which {why}, is not in the log")
-    return found[0]
+async def _read(log: FactLog, indexes: list[int], why: str) -> dict[int, Fact | None]:
+    """The facts of entries ``indexes``, in one round (LookupError if one is not in the log)."""
+    found = await log.facts_at(indexes)
+    for idx in indexes:
+        if idx not in found:
+            raise LookupError(f"entry {idx}, which {why}, is not in the log")
+    return found
+
+
+async def _prefetched(
+    tally: NationalTally, page: list[Fact | None], start: int, log: FactLog
+) -> dict[int, Fact | None]:
+    """What taking ``page`` (entries from ``start``) reads before it, in a few rounds
+    instead of an entry at a time: the earlier facts its facts name as the tally stands
+    now, and the enrolments of the keys they ask for (kept by ``log``).  Only a shortcut:
+    :func:`take` still reads whatever this did not."""
+    in_page = dict(enumerate(page, start))
+    facts = [fact for fact in page if fact is not None]
+    known: dict[int, Fact | None] = {}
+    seen = ChainMap(known, in_page)
+    for _ in range(PREFETCH_ROUNDS):
+        missing = {idx for fact in facts for idx in tally.wanted(fact, seen)}
+        if not missing:
+            break
+        known.update(await log.facts_at(sorted(missing)))
+    await log.keys([kid for fact in facts for kid in tally.wanted_keys(fact, seen.get)])
+    return known
 
 
 async def feed(tally: NationalTally, log: FactLog, size: int) -> None:
@@ -159,7 +221,7 @@ async def feed(tally: NationalTally, log: FactLog, size: int) -> None:
         page = await log.facts(start, min(size, start + PAGE))
         if not page:
             return
-        known: dict[int, Fact | None] = {}
+        known = await _prefetched(tally, page, start, log)
         for idx, fact in enumerate(page, start):
             if fact is not None:
                 await take(tally, fact, log, known)

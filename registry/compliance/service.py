@@ -40,7 +40,7 @@ from registry.compliance.access import (
     verify_request,
 )
 from registry.compliance.facts import WIB
-from registry.compliance.feed import LogFacts, advance, feed
+from registry.compliance.feed import Entries, LogFacts, advance, feed
 from registry.compliance.index import ComplianceIndex
 from registry.compliance.metrics import Snapshot
 from registry.compliance.saved import SEGMENT, SavedIndex, Segments
@@ -53,16 +53,13 @@ from registry.store.models import AccessRecord, EntryRecord, IdentityRecord, Sig
 log = logging.getLogger(__name__)
 
 
-class Log(Protocol):
-    """The log as the compliance figures read it (a ``RegistryService``)."""
+class Log(Entries, Protocol):
+    """The log as the compliance figures read it (a ``RegistryService``): its entries
+    by range and by index, and what follows."""
 
     @property
     def size(self) -> int:
         """Entries in the log (under its latest checkpoint)."""
-        ...
-
-    async def entries(self, start: int, end: int) -> list[EntryRecord]:
-        """Entries ``start <= idx < end`` in order."""
         ...
 
     def on_commit(self, hook: Callable[[list[EntryRecord]], None]) -> None:

@@ -357,6 +357,12 @@ class VerifiedEntries:
             raise self.checker.missing(start + len(records))
         return [record.leaf for record in records]
 
+    async def at(self, indexes: Sequence[int]) -> list[EntryRecord]:
+        """The entries at ``indexes`` the store has, checked (no receipts), in index order:
+        one query and one round of tiles however scattered they are."""
+        records = sorted(await self.store.entries_at(indexes), key=lambda r: r.idx)
+        return await self.checked(records)
+
     async def checked(self, records: Sequence[EntryRecord]) -> list[EntryRecord]:
         """``records`` read from the store, checked (no receipts)."""
         return await self.tiles.ensure(

@@ -154,3 +154,52 @@ def test_a_ppk_enrolled_as_of_tomorrow_counts_in_its_province_from_then_on(
         table = tallied(registry)
         assert counted(table, rec) == ["Papua"]
         assert table == computed(registry)
+
+
+class CountedReads:
+    """The worker's checked entries, counting the rounds of reads the tally's feed makes."""
+
+    def __init__(self, log: Any) -> None:
+        self.log = log
+        self.rounds = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.log, name)
+
+    async def entries(self, start: int, end: int) -> Any:
+        self.rounds += 1
+        return await self.log.entries(start, end)
+
+    async def entries_at(self, indexes: Any) -> Any:
+        self.rounds += 1
+        return await self.log.entries_at(indexes)
+
+
+def test_the_enrolments_of_a_pages_signers_are_read_in_one_round_not_one_each(
+    settings: Settings, operator: OperatorKeys, today: Callable[[str], None]
+) -> None:
+    # eight ASNs of eight provinces declare after the save: each declaration's province is
+    # its signer's enrolment, read from the log; a page of them costs one round of reads
+    # for their enrolments, not one read a signer (a national import's declarations would
+    # otherwise be fed at one database query and one round of tiles each)
+    saved_history(settings, operator)
+    later = NOW_S + 3 * DAY
+    signers = [f"asn-{n}" for n in range(8)]
+    with running(settings, operator) as registry:
+        for n, label in enumerate(signers):
+            registry.enrol(label, "asn", province=f"Provinsi {n}", term_end="2099-12-31")
+        for n, label in enumerate(signers):
+            declared = registry.sign(label, declaration_payload(), later + n)
+            registry.register_citations(declared)
+            response = registry.post(declared)
+            assert response.status_code == 201, response.text
+    with running(settings, operator) as registry:
+        facts = registry.components.compliance.facts
+        counted = facts._log = CountedReads(facts._log)
+        table = tallied(registry)
+        assert not index_restored(registry)
+        rounds = counted.rounds
+        declared = {r["province"]: r["declarations"]["value"] for r in table}
+        assert all(declared[f"Provinsi {n}"] == 1 for n in range(len(signers)))
+        assert table == computed(registry)
+    assert rounds <= 3, f"{rounds} rounds of reads for one page of entries"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Sequence
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -38,6 +39,13 @@ class FactList:
     async def facts(self, start: int, end: int) -> list[Fact | None]:
         self.reads.append((start, end))
         return self.entries[start:end]
+
+    async def facts_at(self, indexes: Sequence[int]) -> dict[int, Fact | None]:
+        self.reads += [(idx, idx + 1) for idx in indexes]
+        return {idx: self.entries[idx] for idx in indexes if 0 <= idx < len(self.entries)}
+
+    async def keys(self, kids: Sequence[bytes]) -> dict[bytes, Enrolled | None]:
+        return {kid: await self.key(kid) for kid in kids}
 
     async def key(self, kid: bytes) -> Enrolled | None:
         """As a worker's key directory locates it: the latest entry enrolling ``kid``."""
