@@ -66,8 +66,9 @@ class FactLog(Protocol):
 class Entries(EntrySource, Protocol):
     """Checked entries by range and by index (a ``RegistryService``)."""
 
-    async def entries_at(self, indexes: Sequence[int]) -> list[EntryRecord]:
-        """The entries at ``indexes`` the log holds, in index order, read in one round."""
+    async def entries_at(self, idxs: Sequence[int]) -> list[EntryRecord]:
+        """The entries at ``idxs`` below the log's size, in that order, read in one round
+        (one missing below it raises ``TamperedEntry``, as a range read's check does)."""
         ...
 
 

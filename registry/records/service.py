@@ -556,10 +556,10 @@ class RegistryService:
         """
         return await self.reads.entries(start, end)
 
-    async def entries_at(self, indexes: Sequence[int]) -> list[EntryRecord]:
-        """The entries at ``indexes`` on disk, in index order, checked as :meth:`entries`
-        are, read in one query and one round of tiles (an index not on disk is left out)."""
-        return await self.reads.at(indexes)
+    async def entries_at(self, idxs: Sequence[int]) -> list[EntryRecord]:
+        """The entries at ``idxs`` (each below the log's size) in that order, checked
+        against the log as :meth:`entries` (receipts empty)."""
+        return await self.reads.at([i for i in idxs if 0 <= i < self.size])
 
     async def search(
         self,

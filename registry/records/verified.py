@@ -341,6 +341,15 @@ class VerifiedEntries:
         """The entries ``start <= idx < end`` on disk, in log order, checked (no receipts)."""
         return await self.checked(await self.store.get_entries(start, end))
 
+    async def at(self, idxs: Sequence[int]) -> list[EntryRecord]:
+        """The entries at ``idxs`` (each below the latest checkpoint) in that order, checked
+        (no receipts); one missing from the store raises :class:`TamperedEntry`."""
+        found = {r.idx: r for r in await self.store.entries_at(idxs)}
+        for index in idxs:
+            if index not in found:
+                raise self.checker.missing(index)
+        return await self.checked([found[index] for index in idxs])
+
     async def leaves(self, start: int, end: int) -> list[bytes]:
         """The leaf bytes of entries ``start <= idx < end`` (below the latest checkpoint),
         each hashed against the tree (what an entry bundle of the tiles serves)."""
@@ -356,12 +365,6 @@ class VerifiedEntries:
         if len(records) != end - start:
             raise self.checker.missing(start + len(records))
         return [record.leaf for record in records]
-
-    async def at(self, indexes: Sequence[int]) -> list[EntryRecord]:
-        """The entries at ``indexes`` the store has, checked (no receipts), in index order:
-        one query and one round of tiles however scattered they are."""
-        records = sorted(await self.store.entries_at(indexes), key=lambda r: r.idx)
-        return await self.checked(records)
 
     async def checked(self, records: Sequence[EntryRecord]) -> list[EntryRecord]:
         """``records`` read from the store, checked (no receipts)."""
