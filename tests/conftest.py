@@ -158,6 +158,9 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         # The tests sign dated statements (2024) on today's clock: a history older than the
         # registry's default maximum age (tests/api/test_policy_holes.py keeps the default).
         max_statement_age_hours=HISTORY_HOURS,
+        # No compliance tally keeper in the background: tests count what an answer reads
+        # (tests/compliance/test_keeper.py runs it).
+        tally_keeper_seconds=0,
     )
 
 

@@ -10,6 +10,8 @@ closure that returns an object made at start-up: nothing is made per request.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import unquote_plus
@@ -19,12 +21,14 @@ from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
 
 from registry.api.errors import BadRequest
+from registry.compliance.keeper import TallyKeeper
 from registry.compliance.saved import SEGMENT
 from registry.compliance.service import ComplianceService
 from registry.config import Settings
 from registry.documents.qr import EntryQrMaker
 from registry.i18n import Message
 from registry.records.custodial import Clock, CustodialSigning, wall_clock_ms
+from registry.records.handoff import handoff_socket
 from registry.records.operator import OperatorKeys
 from registry.records.registration import Registered
 from registry.records.service import RegistryService
@@ -54,6 +58,13 @@ class NotStarted(RuntimeError):
     """A handler ran before the app's start-up opened the registry (or after shutdown)."""
 
 
+def keeper_lock(settings: Settings) -> Path | None:
+    """The lock by which the workers of one registry agree which keeps the compliance tally:
+    beside the sequencer's socket (None for a private in-memory registry: one process)."""
+    socket = handoff_socket(settings)
+    return None if socket is None else socket.with_name(socket.name + ".tally-keeper")
+
+
 class Components:
     """The service and its collaborators for one running app; see the module docstring."""
 
@@ -71,6 +82,8 @@ class Components:
         self._compliance: ComplianceService | None = None
         self._custodial: CustodialSigning | None = None
         self._documents: EntryQrMaker | None = None
+        self._keeper: asyncio.Task[None] | None = None
+        """The compliance tally's keeper (:mod:`registry.compliance.keeper`), if it runs."""
 
     async def open(self, settings: Settings, keys: OperatorKeys) -> None:
         """Open the registry service and make its collaborators, once."""
@@ -83,9 +96,22 @@ class Components:
         )
         self._documents = EntryQrMaker(service)
         self._service = service
+        if settings.tally_keeper_seconds:
+            keeper = TallyKeeper(
+                self._compliance,
+                keeper_lock(settings),
+                behind=self._segment,
+                every_s=settings.tally_keeper_seconds,
+            )
+            self._keeper = asyncio.get_running_loop().create_task(keeper.run())
 
     async def close(self) -> None:
         """Close the service; the components are gone until :meth:`open` again."""
+        keeper, self._keeper = self._keeper, None
+        if keeper is not None:
+            keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keeper
         service, self._service = self._service, None
         compliance = self._compliance
         self._compliance = self._custodial = self._documents = None

@@ -37,7 +37,7 @@ import logging
 import struct
 import typing
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from operator import attrgetter
 from typing import Any, Protocol
 
@@ -47,6 +47,7 @@ from registry.compliance import tally_bytes
 from registry.compliance.facts import Fact
 from registry.compliance.index import ComplianceIndex
 from registry.compliance.tally import VERSION as TALLY_VERSION
+from registry.compliance.tally import NationalTally
 from registry.store.models import FactSegmentRecord
 
 log = logging.getLogger(__name__)
@@ -269,8 +270,35 @@ class SavedIndex:
             return
         self._tally_loaded = True
         record = await self.segments.load(self.tally_format, 0)
-        if record is None:
-            return
+        tally = None if record is None else self._checked_tally(record)
+        if tally is not None and self.index.size <= tally.size and self.index.tally is None:
+            self.index.tally = tally
+            self.tally_saved = tally.size
+
+    async def newer_tally(self, catch_up: Callable[[], Awaitable[None]]) -> bool:
+        """Take the saved national tally in place of the one this process feeds from the log,
+        if it holds more entries (another process of this registry fed it further:
+        :mod:`registry.compliance.keeper`) and checks out as at a restore; whether it did.
+        ``catch_up`` first reads the log up to it if this process has not yet (a follower
+        told of new entries a moment after the process that saved it)."""
+        tally = self.index.tally
+        if tally is None or self.index.size >= tally.size:
+            return False  # none, or the index restored here keeps it
+        record = await self.segments.load(self.tally_format, 0)
+        if record is None or record.end_idx <= tally.size:
+            return False
+        if self.segments.root(record.end_idx) is None:
+            await catch_up()
+        saved = self._checked_tally(record)
+        if saved is None:
+            return False
+        self.index.tally = saved
+        self.tally_saved = saved.size
+        return True
+
+    def _checked_tally(self, record: FactSegmentRecord) -> NationalTally | None:
+        """The national tally ``record`` holds if it checks out (seal, root at its end, its
+        bytes); one that does not is said and ignored."""
         problem = self._problem(record)
         tally = None
         if problem is None:
@@ -287,10 +315,8 @@ class SavedIndex:
                 record.end_idx - 1,
                 problem,
             )
-            return
-        if self.index.size <= tally.size and self.index.tally is None:
-            self.index.tally = tally
-            self.tally_saved = tally.size
+            return None
+        return tally
 
     async def save_tally(self, every: int = 1) -> bool:
         """Save the national tally, if there is one and it holds at least ``every`` entries

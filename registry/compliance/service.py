@@ -66,6 +66,10 @@ class Log(Entries, Protocol):
         """Call ``hook`` with every batch committed by this process."""
         ...
 
+    async def refresh(self) -> None:
+        """Catch up with what another process of the registry wrote."""
+        ...
+
     def signer(self, kid: bytes) -> SignerKeyRecord | None:
         """The enrolment of ``kid``, if any (among the keys held: see load_signer_of)."""
         ...
@@ -234,12 +238,8 @@ class ComplianceService:
     async def _today(self, day: str) -> NationalTally:
         """The tally of today ``day``, holding every entry of the log (see :meth:`national`)."""
         async with self._lock:
-            if self.saved is not None:
-                await self.saved.restore_tally()
-            tally = self.index.tally
-            # the index does not feed the tally: the log does
-            fed = tally is not None and self.index.size < tally.size
-            if tally is not None and fed and await advance(tally, day, self.facts):
+            tally = await self._fed_tally()
+            if tally is not None and await advance(tally, day, self.facts):
                 await feed(tally, self.facts, self._log.size)
                 if self.saved is not None:
                     await self.saved.save_tally(every=self.saved.size)
@@ -252,6 +252,50 @@ class ComplianceService:
             if tally is None or not tally.advance(day, read, keys):
                 tally = await self._tally_made_again(day)
             return tally
+
+    async def _fed_tally(self) -> NationalTally | None:
+        """The tally this process feeds from the log (the index does not feed it: it is not
+        restored here), restored from the saved one, or replaced by it when another process
+        fed it further and this one is a segment or more behind; None if there is none.
+        Under the lock."""
+        if self.saved is not None:
+            await self.saved.restore_tally()
+            kept = self.index.tally
+            if kept is not None and self._log.size - kept.size >= self.saved.size:
+                await self.saved.newer_tally(self._log.refresh)
+        tally = self.index.tally
+        return tally if tally is not None and self.index.size < tally.size else None
+
+    @property
+    def log_size(self) -> int:
+        """Entries in the log (under its latest checkpoint)."""
+        return self._log.size
+
+    @property
+    def tally_size(self) -> int | None:
+        """Entries the national tally of this process holds (None before one is restored
+        or made)."""
+        tally = self.index.tally
+        return None if tally is None else tally.size
+
+    async def keep_tally(self, most: int) -> int | None:
+        """Feed the tally this process feeds from the log by at most ``most`` entries, for
+        :class:`~registry.compliance.keeper.TallyKeeper`; the entries fed, or None if there
+        is no such tally (none saved yet, or the index restored here keeps it).  Never
+        builds the index; a day that moves back leaves the tally to the next answer."""
+        async with self._lock:
+            tally = await self._fed_tally()
+            if tally is None or not await advance(tally, today(), self.facts):
+                return None
+            start = tally.size
+            await feed(tally, self.facts, min(self._log.size, start + most))
+            return tally.size - start
+
+    async def save_kept_tally(self) -> None:
+        """Save the tally :meth:`keep_tally` fed (whatever it holds more than the last)."""
+        async with self._lock:
+            if self.saved is not None:
+                await self.saved.save_tally()
 
     async def _tally_made_again(self, day: str) -> NationalTally:
         """The tally of ``day`` made from the (restored) index, kept and saved; under the lock."""

@@ -70,6 +70,8 @@ class Settings:
     witnesses: tuple[WitnessSetting, ...] = ()
     witness_quorum: int | None = None
     max_body_bytes: int = 1_048_576
+    tally_keeper_seconds: int = 10
+    """Seconds between the compliance tally keeper's rounds (0: no keeper)."""
     rate_limits: tuple[tuple[str, int, int], ...] = DEFAULT_RATE_LIMITS
     """Per-client rates as (bucket, requests, seconds); 0 requests: that bucket is not limited."""
 
@@ -250,6 +252,13 @@ VARIABLES: tuple[Variable, ...] = (
         "largest request body taken, in bytes (larger: 413); registration and remote"
         " signing take at most 64 KiB whatever this says",
         values.int_parser(1024),
+    ),
+    Variable(
+        "tally_keeper_seconds",
+        "seconds between the rounds in which one worker feeds the saved compliance tally with"
+        " what was registered since, so the first figure asked after an import or a start"
+        " is quick (0: fed only when a figure is asked)",
+        values.int_parser(0, 3600),
     ),
     Variable(
         "rate_limits",

@@ -511,10 +511,18 @@ def sqlite_file_lock(database: Path | None) -> Iterator[bool]:
 
     ``None`` (an in-memory database, private to its process) always holds.
     """
-    if database is None:
+    path = None if database is None else database.with_name(database.name + "-sequencer.lock")
+    with held_lock(path) as held:
+        yield held
+
+
+@contextmanager
+def held_lock(path: Path | None) -> Iterator[bool]:
+    """Whether this process holds an exclusive ``flock`` on ``path`` (taken without waiting,
+    the file made if need be) for the block; always for no path (one process)."""
+    if path is None:
         yield True
         return
-    path = database.with_name(database.name + "-sequencer.lock")
     descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         try:

@@ -183,16 +183,8 @@ def test_the_enrolments_of_a_pages_signers_are_read_in_one_round_not_one_each(
     # for their enrolments, not one read a signer (a national import's declarations would
     # otherwise be fed at one database query and one round of tiles each)
     saved_history(settings, operator)
-    later = NOW_S + 3 * DAY
-    signers = [f"asn-{n}" for n in range(8)]
     with running(settings, operator) as registry:
-        for n, label in enumerate(signers):
-            registry.enrol(label, "asn", province=f"Provinsi {n}", term_end="2099-12-31")
-        for n, label in enumerate(signers):
-            declared = registry.sign(label, declaration_payload(), later + n)
-            registry.register_citations(declared)
-            response = registry.post(declared)
-            assert response.status_code == 201, response.text
+        declarations_by_new_signers(registry, 8)
     with running(settings, operator) as registry:
         facts = registry.components.compliance.facts
         counted = facts._log = CountedReads(facts._log)
@@ -200,6 +192,20 @@ def test_the_enrolments_of_a_pages_signers_are_read_in_one_round_not_one_each(
         assert not index_restored(registry)
         rounds = counted.rounds
         declared = {r["province"]: r["declarations"]["value"] for r in table}
-        assert all(declared[f"Provinsi {n}"] == 1 for n in range(len(signers)))
+        assert all(declared[f"Provinsi {n}"] == 1 for n in range(8))
         assert table == computed(registry)
     assert rounds <= 3, f"{rounds} rounds of reads for one page of entries"
+
+
+def declarations_by_new_signers(registry: Registry, count: int) -> None:
+    """``count`` ASNs enrolled in provinces of their own ("Provinsi 0"...), then each one's
+    neutrality declaration, three days after the saved history."""
+    later = NOW_S + 3 * DAY
+    signers = [f"asn-{n}" for n in range(count)]
+    for n, label in enumerate(signers):
+        registry.enrol(label, "asn", province=f"Provinsi {n}", term_end="2099-12-31")
+    for n, label in enumerate(signers):
+        declared = registry.sign(label, declaration_payload(), later + n)
+        registry.register_citations(declared)
+        response = registry.post(declared)
+        assert response.status_code == 201, response.text

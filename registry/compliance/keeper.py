@@ -1,0 +1,123 @@
+"""The national tally kept close behind the log while nobody asks for a figure (issue 15).
+
+A worker answers today's tables from the saved national tally and feeds it
+from the log the entries registered since (:mod:`registry.compliance.feed`),
+when it is asked.  Nobody asks during a national import: after a million
+rows the first answer would feed a million entries (about 6,000 a second on
+one core, docs/scaling.md), and a start after it would too, since the tally
+was saved before them.  The keeper feeds it in the background instead:
+
+- every :data:`EVERY_S` seconds (``REGISTRY_TALLY_KEEPER_SECONDS``; 0: no
+  keeper), if the log has grown by ``behind`` entries (a saved segment's) past
+  the tally;
+- in slices of :data:`SLICE` entries, each under the compliance lock and
+  followed by a pause, so answers and registrations of the same process are
+  not held up for long (a slice is about 40 ms of CPU);
+- then saves it, sealed as every save is (:mod:`registry.compliance.saved`);
+- in one process of a registry at a time: the one holding ``lock`` (an
+  ``flock``); the others find the tally it saved when they are a segment
+  behind (``SavedIndex.newer_tally``) instead of feeding the same entries.
+
+It never builds the compliance index: with no tally saved yet (a registry
+nobody asked a figure of), it waits for the first answer to make one.  An
+entry that fails its check (``TamperedEntry``) stops the round with the
+tally as it was before it; it is said in the log and tried again next round,
+as an answer would raise it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Protocol
+
+from registry.store.repository import held_lock
+
+log = logging.getLogger(__name__)
+
+EVERY_S = 10.0
+"""Seconds between the keeper's looks at the log (``REGISTRY_TALLY_KEEPER_SECONDS``)."""
+SLICE = 250
+"""Entries fed under the lock at a time."""
+PAUSE_S = 0.01
+"""Seconds between slices: the process answers and registers in between."""
+
+
+class Kept(Protocol):
+    """What the keeper keeps (a :class:`~registry.compliance.service.ComplianceService`)."""
+
+    @property
+    def log_size(self) -> int:
+        """Entries in the log."""
+        ...
+
+    @property
+    def tally_size(self) -> int | None:
+        """Entries the tally holds (None before one is restored or made)."""
+        ...
+
+    async def keep_tally(self, most: int) -> int | None:
+        """Feed the tally from the log by at most ``most`` entries; how many (None: no tally
+        to feed)."""
+        ...
+
+    async def save_kept_tally(self) -> None:
+        """Save the tally fed."""
+        ...
+
+
+class TallyKeeper:
+    """Feeds ``kept``'s tally while the log grows (see the module)."""
+
+    def __init__(
+        self,
+        kept: Kept,
+        lock: Path | None,
+        *,
+        behind: int,
+        every_s: float = EVERY_S,
+        slice_entries: int = SLICE,
+        pause_s: float = PAUSE_S,
+    ) -> None:
+        self.kept = kept
+        self.lock = lock
+        self.behind = behind
+        self.every_s = every_s
+        self.slice = slice_entries
+        self.pause_s = pause_s
+        self._none_at = -behind
+        """The log's size when the keeper last found no tally to feed."""
+
+    async def run(self) -> None:
+        """Keep the tally up until cancelled."""
+        while True:
+            await asyncio.sleep(self.every_s)
+            try:
+                await self.keep_up()
+            except Exception:  # a tampered entry, the database gone: said, tried again
+                log.exception("compliance: the national tally was not kept up this round")
+
+    async def keep_up(self) -> int:
+        """One round: feed the tally up to the log if it is ``behind`` or more, and save it;
+        the entries fed (0 if it was close enough, another process keeps it, or none)."""
+        size = self.kept.log_size
+        held = self.kept.tally_size
+        if size - (self._none_at if held is None else held) < self.behind:
+            return 0
+        with held_lock(self.lock) as mine:
+            if not mine:
+                return 0
+            total = unsaved = 0
+            while (fed := await self.kept.keep_tally(self.slice)) is not None and fed > 0:
+                total += fed
+                unsaved += fed
+                if unsaved >= self.behind:  # a long import: saved as it goes
+                    await self.kept.save_kept_tally()
+                    unsaved = 0
+                await asyncio.sleep(self.pause_s)
+            if fed is None:
+                self._none_at = size
+            if unsaved:
+                await self.kept.save_kept_tally()
+            return total
