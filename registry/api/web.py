@@ -28,7 +28,7 @@ from litestar.status_codes import (
 )
 
 from registry.api.dashboard import browse
-from registry.api.deps import Compliance, Service
+from registry.api.deps import Records, Service
 from registry.api.record_text import pledge_text
 from registry.api.rendering import (
     WIB,
@@ -173,7 +173,7 @@ class WebController(Controller):
         self,
         request: Request[Any, Any, Any],
         service: Service,
-        compliance: Compliance,
+        records: Records,
         lang: FromQuery[str | None] = None,
         name: FromQuery[str | None] = None,
         instansi: FromQuery[str | None] = None,
@@ -194,7 +194,7 @@ class WebController(Controller):
             "claimed_since": claimed_since,
             "claimed_until": claimed_until,
         }
-        found = await browse(compliance, raw, page, chosen)
+        found = await browse(records, raw, page, chosen)
         t = strings(chosen)
         latest = [
             {

@@ -160,6 +160,12 @@ class Query:
 
 def check_query(index: ComplianceIndex, raw: dict[str, str | None]) -> Query:
     """The search ``raw`` asks for, each value checked; :class:`FilterRefused` otherwise."""
+    return checked_query(choices(index).provinces, raw)
+
+
+def checked_query(known: list[str], raw: dict[str, str | None]) -> Query:
+    """The search ``raw`` asks for, each value checked (a province among ``known``);
+    :class:`FilterRefused` otherwise."""
     given = {k: (v.strip() if v else None) or None for k, v in raw.items()}
     for name in ("name", "instansi"):
         value = given.get(name)
@@ -178,7 +184,6 @@ def check_query(index: ComplianceIndex, raw: dict[str, str | None]) -> Query:
             )
         )
     province = given.get("province")
-    known = choices(index).provinces
     if province is not None and province not in known:
         raise FilterRefused(
             Message(
@@ -193,23 +198,21 @@ def check_query(index: ComplianceIndex, raw: dict[str, str | None]) -> Query:
     return Query(given.get("name"), given.get("instansi"), province, kind, since, until)
 
 
+def keeps(query: Query, f: Found) -> bool:
+    """Whether record ``f`` matches every part of ``query``."""
+    return (
+        (query.type is None or f.type == query.type)
+        and (query.province is None or f.province == query.province)
+        and (query.claimed_since is None or f.claimed >= query.claimed_since)
+        and (query.claimed_until is None or f.claimed <= query.claimed_until)
+        and (query.instansi is None or matches(query.instansi, f.instansi))
+        and (query.name is None or bool(f.person and matches(query.name, f.person)))
+    )
+
+
 def search(index: ComplianceIndex, query: Query) -> list[Found]:
     """The records matching every part of ``query``, newest first."""
-    out = []
-    for f in records(index):
-        if query.type is not None and f.type != query.type:
-            continue
-        if query.province is not None and f.province != query.province:
-            continue
-        if query.claimed_since is not None and f.claimed < query.claimed_since:
-            continue
-        if query.claimed_until is not None and f.claimed > query.claimed_until:
-            continue
-        if query.instansi is not None and not matches(query.instansi, f.instansi):
-            continue
-        if query.name is not None and not (f.person and matches(query.name, f.person)):
-            continue
-        out.append(f)
+    out = [f for f in records(index) if keeps(query, f)]
     out.reverse()
     return out
 

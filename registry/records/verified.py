@@ -341,6 +341,16 @@ class VerifiedEntries:
         """The entries ``start <= idx < end`` on disk, in log order, checked (no receipts)."""
         return await self.checked(await self.store.get_entries(start, end))
 
+    async def at(self, idxs: Sequence[int]) -> list[EntryRecord]:
+        """The entries at ``idxs`` (each below the latest checkpoint) in that order, checked
+        (no receipts); one missing from the store raises :class:`TamperedEntry`."""
+        records = await self.store.entries_at(idxs)
+        found = {r.idx for r in records}
+        for index in idxs:
+            if index not in found:
+                raise self.checker.missing(index)
+        return await self.checked(records)
+
     async def leaves(self, start: int, end: int) -> list[bytes]:
         """The leaf bytes of entries ``start <= idx < end`` (below the latest checkpoint),
         each hashed against the tree (what an entry bundle of the tiles serves)."""
