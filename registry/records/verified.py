@@ -344,12 +344,11 @@ class VerifiedEntries:
     async def at(self, idxs: Sequence[int]) -> list[EntryRecord]:
         """The entries at ``idxs`` (each below the latest checkpoint) in that order, checked
         (no receipts); one missing from the store raises :class:`TamperedEntry`."""
-        records = await self.store.entries_at(idxs)
-        found = {r.idx for r in records}
+        found = {r.idx: r for r in await self.store.entries_at(idxs)}
         for index in idxs:
             if index not in found:
                 raise self.checker.missing(index)
-        return await self.checked(records)
+        return await self.checked([found[index] for index in idxs])
 
     async def leaves(self, start: int, end: int) -> list[bytes]:
         """The leaf bytes of entries ``start <= idx < end`` (below the latest checkpoint),

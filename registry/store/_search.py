@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from registry.store._rows import IN_LIST_CHUNK, from_row, in_chunks, upsert, values_of
-from registry.store.models import EntryRecord, SearchCriteria, SearchRecordRow
+from registry.store.models import SearchCriteria, SearchRecordRow
 from registry.store.tables import ENTRIES, REGISTRY_META, SEARCH_RECORDS
 
 OWN_PROVINCE = ("enrolment", "report")
@@ -148,15 +148,6 @@ class SearchMixin:
         )
         async with self._engine.connect() as connection:
             return [from_row(SearchRecordRow, r) for r in await connection.execute(query)]
-
-    async def entries_at(self, idxs: Sequence[int]) -> list[EntryRecord]:
-        """The entries at ``idxs`` that exist, in the order of ``idxs``."""
-        found: dict[int, EntryRecord] = {}
-        async with self._engine.connect() as connection:
-            for chunk in in_chunks(sorted(set(idxs)), IN_LIST_CHUNK):
-                rows = await connection.execute(select(ENTRIES).where(ENTRIES.c.idx.in_(chunk)))
-                found.update((int(r.idx), from_row(EntryRecord, r)) for r in rows)
-        return [found[i] for i in idxs if i in found]
 
     async def newest_of_types(
         self, types: Sequence[str], others: Sequence[str], below: int, offset: int, limit: int
