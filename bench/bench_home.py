@@ -133,6 +133,8 @@ async def child(mode: str, home: Path, url: str | None) -> dict[str, Any]:
         out["index entries"] = compliance.index.size
         out["MB"], out["peak MB"] = rss_mb()
     finally:
+        if mode == "search":
+            await records.close()
         await service.close()  # the compliance service is not closed: it saves nothing
     return out
 

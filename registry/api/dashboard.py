@@ -213,8 +213,8 @@ class ProfilesApi(Controller):
 
 async def query_of(records: RecordSearch, **raw: str | None) -> finder.Query:
     """The record search the query asks for (raises :class:`FilterRefused`); a province
-    must be one the log names."""
-    return finder.checked_query(await records.provinces(), raw)
+    must be one the log names (without criteria, the search table is not waited for)."""
+    return finder.checked_query(await records.provinces(wait=any(raw.values())), raw)
 
 
 class RecordsApi(Controller):
@@ -283,7 +283,7 @@ async def browse(
     """The home page's record browser: the search form, one page of results, or the reason
     the search was refused.  Answered without the compliance index
     (:mod:`registry.compliance.browsing`): every record shown is read from its checked entry."""
-    provinces = await records.provinces()
+    provinces = await records.provinces(wait=any(raw.values()))  # see query_of
     form = {
         "given": {k: (v or "") for k, v in raw.items()},
         "provinces": provinces,

@@ -96,9 +96,11 @@ class Components:
     async def close(self) -> None:
         """Close the service; the components are gone until :meth:`open` again."""
         service, self._service = self._service, None
-        compliance = self._compliance
+        compliance, records = self._compliance, self._records
         self._compliance = self._custodial = self._documents = None
         self._records = None
+        if records is not None:
+            await records.close()
         if compliance is not None:
             await compliance.close()
         if service is not None:

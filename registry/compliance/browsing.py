@@ -33,6 +33,8 @@ Memory: nothing per entry; the enrolments read for the last
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import replace
@@ -45,6 +47,8 @@ from registry.compliance.filtering import slug
 from registry.compliance.finder import SUGGESTIONS, Found, Query, keeps, matches, words
 from registry.store.models import EntryRecord, SearchCriteria, SearchRecordRow
 from registry.verify.trust import b64url
+
+log = logging.getLogger(__name__)
 
 LISTED_TYPES = (
     "enrolment", "key-succession", "pact", "declaration", "report", "recommendation",
@@ -166,6 +170,7 @@ class RecordSearch:
         self._recs: OrderedDict[int, Rec | None] = OrderedDict()
         self.caught_up = 0
         """Entries this process read into ``search_records`` (tests and benchmarks)."""
+        self._behind: asyncio.Task[None] | None = None
 
     # -- the table, behind the log ------------------------------------------------------
 
@@ -224,10 +229,33 @@ class RecordSearch:
 
     # -- answers --------------------------------------------------------------------------
 
-    async def provinces(self) -> list[str]:
-        """Every province the log names (of an enrolment or a report), sorted."""
-        await self.catch_up()
+    async def provinces(self, *, wait: bool = True) -> list[str]:
+        """Every province the log names (of an enrolment or a report), sorted.
+
+        Without ``wait`` (the home page without criteria, which lists from the entries), the
+        table as it stands answers and catches up in the background: a province named only
+        by entries registered since it was last written shows once that is done, and the
+        first visitor after many registrations does not wait for them.
+        """
+        if wait:
+            await self.catch_up()
+        elif self._behind is None or self._behind.done():
+            self._behind = asyncio.get_running_loop().create_task(self._catch_up_behind())
         return await self._table.search_values("province")
+
+    async def _catch_up_behind(self) -> None:
+        try:
+            await self.catch_up()
+        except Exception:  # an edited entry (TamperedEntry, logged where found), a lost database
+            log.exception("search: could not write search_records behind the log")
+
+    async def close(self) -> None:
+        """Stop a catch-up running in the background (at the app's stop)."""
+        task, self._behind = self._behind, None
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     async def find(self, query: Query, offset: int, limit: int) -> tuple[list[Found], int]:
         """One page of the records matching ``query``, newest first, and how many match (as
