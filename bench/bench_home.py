@@ -40,6 +40,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from gen_log import ORIGIN, PASSPHRASE, settings_for
+from sqlalchemy import text
 
 from registry.api.dashboard import browse
 from registry.compliance import filtering, finder
@@ -92,7 +93,12 @@ async def prepare(home: Path, url: str | None) -> dict[str, Any]:
         out: dict[str, Any] = {"size": service.size, "backfill s": time.perf_counter() - started}
         out["backfilled"] = records.caught_up
         if url is None:
-            out["table bytes/entry"] = (db.stat().st_size - before) / max(service.size, 1)
+            grown = db.stat().st_size - before
+        else:  # the table and its indexes
+            async with service.store._engine.connect() as connection:
+                size = text("SELECT pg_total_relation_size('search_records')")
+                grown = int((await connection.execute(size)).scalar_one())
+        out["table bytes/entry"] = grown / max(service.size, 1)
         await compliance.snapshot()
         await compliance.close()
         return out
@@ -163,12 +169,7 @@ def main() -> None:
     print(
         f"{ready['size']:,} entries; search_records written for {ready['backfilled']:,} in"
         f" {ready['backfill s']:.1f} s"
-        + (
-            f", {ready['table bytes/entry']:.0f} bytes/entry on disk"
-            if "table bytes/entry" in ready
-            else ""
-        )
-        + f" (load {os.getloadavg()[0]:.1f})",
+        + f", {ready['table bytes/entry']:.0f} bytes/entry on disk (load {os.getloadavg()[0]:.1f})",
         flush=True,
     )
     runs: dict[str, list[dict[str, Any]]] = {"search": [], "index": []}
