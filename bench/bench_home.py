@@ -29,7 +29,6 @@ import argparse
 import asyncio
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -39,6 +38,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench_compliance import rss_mb
 from gen_log import ORIGIN, PASSPHRASE, settings_for
 from sqlalchemy import text
 
@@ -55,15 +55,6 @@ SEARCHES = (
     {"name": "ridwan kamil"},
 )
 """The searches with criteria timed after the first page (the demo's part of the log)."""
-
-
-def rss_mb() -> tuple[float, float]:
-    """This process's resident memory now and at its peak, MB."""
-    now = 0.0
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            now = int(line.split()[1]) / 1e3
-    return now, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
 
 
 async def opened(home: Path, url: str | None) -> tuple[RegistryService, ComplianceService]:
