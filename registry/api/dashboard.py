@@ -23,9 +23,9 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from registry.api.deps import Compliance, Records, Service
-from registry.api.errors import invalid_parameter
+from registry.api.errors import behind_message, invalid_parameter
 from registry.compliance import dashboard, filtering, finder
-from registry.compliance.browsing import RecordSearch
+from registry.compliance.browsing import RecordSearch, SearchBehind
 from registry.compliance.filtering import Filter, FilterRefused
 from registry.compliance.metrics import Snapshot
 from registry.compliance.service import ComplianceService, today
@@ -283,25 +283,29 @@ async def browse(
     """The home page's record browser: the search form, one page of results, or the reason
     the search was refused.  Answered without the compliance index
     (:mod:`registry.compliance.browsing`): every record shown is read from its checked entry."""
-    provinces = await records.provinces(wait=any(raw.values()))  # see query_of
-    form = {
+    form: dict[str, Any] = {
         "given": {k: (v or "") for k, v in raw.items()},
-        "provinces": provinces,
+        "provinces": [],
         "types": finder.TYPES,
     }
     try:
-        q = finder.checked_query(provinces, raw)
-    except FilterRefused as exc:
+        form["provinces"] = await records.provinces(wait=any(raw.values()))  # see query_of
+        q = finder.checked_query(form["provinces"], raw)
+        found, total = await records.find(q, (page - 1) * BROWSE_PAGE, BROWSE_PAGE)
+    except (FilterRefused, SearchBehind) as exc:
+        why, status = (
+            (behind_message(exc), 503) if isinstance(exc, SearchBehind) else (exc.message, 400)
+        )
         return {
             "form": form,
-            "error": render_text(exc.message, lang),
+            "error": render_text(why, lang),
+            "status": status,
             "items": [],
             "total": 0,
             "page": page,
             "pages": 1,
             "link": lambda **more: "",
         }
-    found, total = await records.find(q, (page - 1) * BROWSE_PAGE, BROWSE_PAGE)
     params = q.params()
     return {
         "form": form,

@@ -22,7 +22,6 @@ from litestar import Controller, Request, Response, get
 from litestar.params import FromPath, FromQuery, PathParameter, QueryParameter
 from litestar.status_codes import (
     HTTP_304_NOT_MODIFIED,
-    HTTP_400_BAD_REQUEST,
     HTTP_404_NOT_FOUND,
     HTTP_500_INTERNAL_SERVER_ERROR,
 )
@@ -214,7 +213,7 @@ class WebController(Controller):
             service,
             "home.html",
             chosen,
-            200 if found["error"] is None else HTTP_400_BAD_REQUEST,
+            200 if found["error"] is None else found["status"],
             page="home",
             size=service.size,
             checkpoint=checkpoint,

@@ -61,6 +61,18 @@ PAGE = 1000
 """Entries read a query while the table catches up."""
 KEYS_KEPT = 4096
 RECS_KEPT = 4096
+WAIT_S = 5.0
+"""How long a search waits for the table to catch up before it answers that it is behind
+(the catch-up goes on: the first search after an upgrade of a large log)."""
+
+
+class SearchBehind(Exception):
+    """The search table is still being written (it holds ``held`` of ``size`` entries)."""
+
+    def __init__(self, held: int, size: int) -> None:
+        super().__init__(f"search_records holds {held:,} of {size:,} entries")
+        self.held = held
+        self.size = size
 
 
 class CheckedLog(Protocol):
@@ -171,6 +183,8 @@ class RecordSearch:
         self.caught_up = 0
         """Entries this process read into ``search_records`` (tests and benchmarks)."""
         self._behind: asyncio.Task[None] | None = None
+        self.held = 0
+        """Entries the table holds, as far as this process knows."""
 
     # -- the table, behind the log ------------------------------------------------------
 
@@ -178,7 +192,7 @@ class RecordSearch:
         """Write the rows of the entries the table does not hold yet (under the checkpoint)."""
         async with self._lock:
             size = self._log.size
-            start = await self._held()
+            start = self.held = await self._held()
             while start < size:
                 end = min(size, start + PAGE)
                 records = await self._log.entries(start, end)
@@ -188,7 +202,7 @@ class RecordSearch:
                 last = records[-1]
                 await self._table.write_search_records(rows, MARK, _mark(last))
                 self.caught_up += len(records)
-                start = last.idx + 1
+                start = self.held = last.idx + 1
 
     async def _held(self) -> int:
         """How many entries the table holds: its mark, if the entry it names is this log's
@@ -238,10 +252,28 @@ class RecordSearch:
         first visitor after many registrations does not wait for them.
         """
         if wait:
-            await self.catch_up()
-        elif self._behind is None or self._behind.done():
-            self._behind = asyncio.get_running_loop().create_task(self._catch_up_behind())
+            await self.ready()
+        else:
+            self._behind_task()
         return await self._table.search_values("province")
+
+    def _behind_task(self) -> asyncio.Task[None]:
+        """The catch-up running in the background (started if none is)."""
+        if self._behind is None or self._behind.done():
+            self._behind = asyncio.get_running_loop().create_task(self._catch_up_behind())
+        return self._behind
+
+    async def ready(self) -> None:
+        """The table caught up with the log, waiting up to :data:`WAIT_S` for it (the
+        catch-up runs in the background, so a request that stops waiting stops nothing);
+        :class:`SearchBehind` if it is not done by then, or if it failed."""
+        task = self._behind_task()
+        try:
+            await asyncio.wait_for(asyncio.shield(task), WAIT_S)
+        except TimeoutError:
+            raise SearchBehind(self.held, self._log.size) from None
+        if self.held < self._log.size and task.done():  # it failed (logged), or more arrived
+            await self.catch_up()
 
     async def _catch_up_behind(self) -> None:
         try:
@@ -266,7 +298,7 @@ class RecordSearch:
                 LISTED_TYPES, self._others, size, offset, limit
             )
             return await self.found_at(idxs), total
-        await self.catch_up()
+        await self.ready()
         criteria = await self._criteria(query)
         if criteria is None:
             return [], 0
@@ -296,7 +328,7 @@ class RecordSearch:
         enrolment's."""
         if len(text.strip()) < 2 or not words(text):
             return []
-        await self.catch_up()
+        await self.ready()
         out: list[dict[str, str]] = []
         seen: set[str] = set()
         for row in await self._table.search_ppks(words(text)):

@@ -337,3 +337,35 @@ def test_the_demos_pages_and_suggestions_equal_the_index(demo: Registry) -> None
         assert demo.client.blocking_portal.call(
             demo.components.records.suggest, text
         ) == finder.suggest(compliance.index, text), text
+
+
+def test_a_search_while_the_table_is_written_is_told_to_come_back_in_both_languages(
+    settings: Settings, operator: OperatorKeys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The first search after an upgrade of a large log: the table is still being written.
+    make_history(settings, operator)
+
+    async def stalled() -> None:
+        await asyncio.sleep(3600)
+
+    with running(settings, operator) as registry:
+        records = registry.components.records
+        monkeypatch.setattr(records, "_catch_up_behind", stalled)
+        monkeypatch.setattr("registry.compliance.browsing.WAIT_S", 0.05)
+        for lang, words in (("id", "masih disiapkan"), ("en", "still being prepared")):
+            headers = {"accept-language": lang}
+            answer = registry.client.get("/api/records", params={"type": "pact"}, headers=headers)
+            assert answer.status_code == 503, answer.text
+            assert answer.headers["retry-after"] == "5"
+            assert answer.headers["content-type"].startswith("application/problem+json")
+            assert words in answer.json()["detail"]
+            page = registry.client.get("/", params={"type": "pact"}, headers=headers)
+            assert page.status_code == 503
+            assert words in page.text
+        everything = registry.client.get("/")
+        assert everything.status_code == 200, "the list without criteria does not wait"
+        assert 9 in page_rows(everything.text)
+        monkeypatch.undo()
+        registry.client.blocking_portal.call(records.close)
+        pacts = registry.client.get("/api/records", params={"type": "pact"})
+        assert [i["index"] for i in pacts.json()["items"]] == [9]
