@@ -2,8 +2,11 @@
 type and the date a statement claims; suggestions as one types.
 
 Read from the compliance index (the facts of every entry of the types it
-reads), so that a search never scans the store.  Names are matched without
-their degrees and punctuation: each word typed must appear in the name
+reads).  The API and the home page answer the same questions without the
+index, from the database (:mod:`registry.compliance.browsing`, whose tests and
+benchmark hold it to these functions): they share :class:`Found`,
+:class:`Query`, :func:`checked_query`, :func:`keeps` and the word matching.
+Names are matched without their degrees and punctuation: each word typed must appear in the name
 (``"ridwan kamil"`` finds ``"Dr. H. Ridwan Kamil, S.T., M.U.D."``), in any
 case.  Only PPKs (public officials) are found by name: ASN names are not
 searchable here.  Records without a person (reports) are found by instansi,

@@ -186,6 +186,7 @@ def test_an_edited_search_row_lists_no_record_its_entry_does_not_match(
     # The report (entry 6, Jawa Barat) claims Bali; the Papua PPK's enrolment claims a
     # name it does not have.
     run_sql(settings, "UPDATE search_records SET province = 'Bali' WHERE idx = 6")
+    run_sql(settings, "UPDATE search_records SET type = 'pact' WHERE idx = 7")  # a recommendation
     run_sql(
         settings,
         "UPDATE search_records SET name = 'Budi Palsu', name_words = 'budi palsu' "
@@ -198,6 +199,8 @@ def test_an_edited_search_row_lists_no_record_its_entry_does_not_match(
         fake = registry.client.get("/api/records", params={"name": "palsu"}).json()
         assert fake["items"] == []
         assert registry.client.get("/api/suggest", params={"q": "palsu"}).json()["items"] == []
+        pacts = registry.client.get("/api/records", params={"type": "pact"}).json()
+        assert [(i["index"], i["type"]) for i in pacts["items"]] == [(9, "pact")]
         jabar = registry.client.get("/api/records", params={"type": "report"}).json()
         assert [(i["index"], i["province"]) for i in jabar["items"]] == [(6, "Jawa Barat")]
 
