@@ -29,7 +29,7 @@ from registry.compliance.finder import Query
 from registry.config import Settings
 from registry.records.operator import OperatorKeys
 from registry.store import create_engine
-from tests.api.helpers import NOW_S, Registry
+from tests.api.helpers import NOW_S, Registry, pact
 from tests.api.test_compliance import DAY, follow_up, recommendation, register
 from tests.api.test_succession import SUCCESSOR, succession
 from tests.browser.demo_registry import load_demo_registry
@@ -372,3 +372,20 @@ def test_a_search_while_the_table_is_written_is_told_to_come_back_in_both_langua
         registry.client.blocking_portal.call(records.close)
         pacts = registry.client.get("/api/records", params={"type": "pact"})
         assert [i["index"] for i in pacts.json()["items"]] == [9]
+
+
+def test_entries_registered_after_the_table_was_written_are_found(
+    settings: Settings, operator: OperatorKeys
+) -> None:
+    make_history(settings, operator)
+    with running(settings, operator) as served:
+        registry = Registry(served.client, operator)
+        registry.signers["ppk-jabar-new-key"] = SUCCESSOR
+        assert served.client.get("/api/records", params={"type": "pact"}).json()["total"] == 1
+        held = served.components.records.held
+        added = register(registry, "ppk-jabar-new-key", pact(place="Cirebon"), NOW_S + 6 * DAY)
+        found = served.client.get("/api/records", params={"type": "pact", "name": "bey"}).json()
+        assert [i["index"] for i in found["items"]] == [added, 9]
+        assert served.components.records.held == held + 1 == served.service.size
+        query = Query(type="pact", name="bey")
+        assert ours(served, query, 0, 20) == theirs(served, query, 0, 20)
