@@ -7,7 +7,9 @@ search without the compliance index against the index's finder, in the same run.
 First one process writes ``search_records`` for the whole log (what the first search
 after the upgrade to migration 0010 does once: :meth:`RecordSearch.catch_up`; timed, and
 the database's growth per entry measured) and saves the compliance index's sealed
-segments (what a worker that answered any figure leaves), then stops.  Then, for each
+segments (what a worker that answered any figure leaves), then stops (a child process,
+as every measurement: a process reports at least the peak memory of the one that
+started it, since ``ru_maxrss`` is kept across fork and exec).  Then, for each
 mode, ``--runs`` fresh processes open the registry as a worker does and measure its first
 answer after the start, and their resident memory (after the answer, and the peak):
 
@@ -102,7 +104,7 @@ async def child(mode: str, home: Path, url: str | None) -> dict[str, Any]:
     started = time.perf_counter()
     service, compliance = await opened(home, url)
     out: dict[str, Any] = {"open s": time.perf_counter() - started, "size": service.size}
-    out["open MB"], _ = rss_mb()
+    out["open MB"], out["open peak MB"] = rss_mb()
     empty = dict.fromkeys(("name", "instansi", "province", "type", "claimed_since",
                            "claimed_until"))  # fmt: skip
     try:
@@ -151,12 +153,17 @@ def main() -> None:
     parser.add_argument("--log", type=Path, required=True, help="built by gen_log.py --direct")
     parser.add_argument("--database-url", help="the log's database, if not the home's SQLite")
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--child", choices=["search", "index"], help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=["prepare", "search", "index"], help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child == "prepare":
+        print(json.dumps(asyncio.run(prepare(args.log, args.database_url))))
+        return
     if args.child:
         print(json.dumps(asyncio.run(child(args.child, args.log, args.database_url))))
         return
-    ready = asyncio.run(prepare(args.log, args.database_url))
+    # In a child too: a process started by this one reports at least this one's peak
+    # (ru_maxrss is kept across fork and exec), so this one stays small.
+    ready = run_child("prepare", args.log, args.database_url)
     print(
         f"{ready['size']:,} entries; search_records written for {ready['backfilled']:,} in"
         f" {ready['backfill s']:.1f} s"
@@ -175,7 +182,7 @@ def main() -> None:
     print(f"pages and searches equal in both modes: {same}")
     print(
         f"{'mode':>7} {'first s':>9} {'search0 s':>10} {'search1 s':>10} {'MB':>6}"
-        f" {'peak MB':>8} {'open MB':>8} {'index':>9}"
+        f" {'peak MB':>8} {'open MB':>8} {'open peak':>9} {'index':>9}"
     )
     for mode, found in runs.items():
         print(
@@ -185,6 +192,7 @@ def main() -> None:
             f" {statistics.median(r['MB'] for r in found):>6.0f}"
             f" {statistics.median(r['peak MB'] for r in found):>8.0f}"
             f" {statistics.median(r['open MB'] for r in found):>8.0f}"
+            f" {statistics.median(r['open peak MB'] for r in found):>9.0f}"
             f" {found[0]['index entries']:>9,}"
         )
     s, i = (statistics.median(r["first s"] for r in runs[m]) for m in ("search", "index"))
