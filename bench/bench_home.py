@@ -71,7 +71,9 @@ async def opened(home: Path, url: str | None) -> tuple[RegistryService, Complian
 
 
 def search_of(service: RegistryService) -> RecordSearch:
-    return RecordSearch(service, service.store, list(RECORD_TYPES), service.settings.follow_up_days)
+    return RecordSearch(
+        service, service.search_table, list(RECORD_TYPES), service.settings.follow_up_days
+    )
 
 
 async def prepare(home: Path, url: str | None) -> dict[str, Any]:

@@ -85,7 +85,7 @@ class Components:
             service, service.identities, settings.follow_up_days, service.segments, self._segment
         )
         self._records = RecordSearch(
-            service, service.store, list(RECORD_TYPES), settings.follow_up_days
+            service, service.search_table, list(RECORD_TYPES), settings.follow_up_days
         )
         self._custodial = service.custodial_signing(
             clock_ms=self._clock_ms, attempts=self._attempts
