@@ -152,6 +152,16 @@ def test_an_asn_name_is_never_searchable_nor_written_to_the_search_table(
         "Bey Machmudin",
         "Dr. Ir. Ridwan Kamil, M.U.D.",
     }
+    # Written there by someone with the database's password, it is still never shown.
+    run_sql(
+        settings,
+        "UPDATE search_records SET name = :name, name_words = 'siti rahmawati aminah' "
+        "WHERE type = 'enrolment' AND province = 'Bali'",
+        name=ASN_NAME,
+    )
+    with running(settings, operator) as registry:
+        assert registry.client.get("/api/records", params={"name": "aminah"}).json()["items"] == []
+        assert registry.client.get("/api/suggest", params={"q": "aminah"}).json()["items"] == []
 
 
 def table_rows(settings: Settings) -> list[Any]:
