@@ -213,33 +213,32 @@ class RecordSearch:
         size, _, leaf = mark.partition(":")
         held = int(size) if size.isdigit() else -1
         if 0 < held <= self._log.size:
-            [last] = await self._log.entries(held - 1, held)
-            if last.leaf_hash.hex() == leaf:
+            last = await self._log.entries(held - 1, held)
+            if last and last[0].leaf_hash.hex() == leaf:
                 return held
         await self._table.clear_search_records()
         return 0
 
     async def _rows(self, records: Sequence[EntryRecord]) -> list[SearchRecordRow]:
-        rows: dict[int, SearchRecordRow] = {}
-        for record in records:
-            if record.type not in LISTED_TYPES:
-                continue
-            fact = fact_of(record, self._days)
+        """The rows of a page of entries; the recommendations its follow-ups answer from
+        earlier pages are read from the table in one query."""
+        facts = [fact_of(r, self._days) for r in records if r.type in LISTED_TYPES]
+        page = {f.idx for f in facts if f is not None}
+        answered = {f.recommendation for f in facts if isinstance(f, FollowUp)} - page
+        rows: dict[int, SearchRecordRow] = await self._table.search_records_at(sorted(answered))
+        for fact in facts:
             known: dict[int, SearchRecordRow] = {}
             if isinstance(fact, Succession):
-                old = next((r for r in rows.values() if r.kid == fact.old), None)
-                old = old or await self._table.search_enrolment_of(fact.old)
-                if old is not None and old.type == "enrolment":
+                enrolled = [r for r in rows.values() if r.kid == fact.old and r.type == "enrolment"]
+                old = enrolled[-1] if enrolled else await self._table.search_enrolment_of(fact.old)
+                if old is not None:
                     known[-1] = old
-            if isinstance(fact, FollowUp):
-                at = fact.recommendation
-                rec = rows.get(at) or (await self._table.search_records_at([at])).get(at)
-                if rec is not None:
-                    known[at] = rec
+            if isinstance(fact, FollowUp) and fact.recommendation in rows:
+                known[fact.recommendation] = rows[fact.recommendation]
             row = row_of(fact, known)
             if row is not None:
                 rows[row.idx] = row
-        return list(rows.values())
+        return [row for idx, row in rows.items() if idx in page]
 
     # -- answers --------------------------------------------------------------------------
 

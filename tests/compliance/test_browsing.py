@@ -399,3 +399,21 @@ def test_entries_registered_after_the_table_was_written_are_found(
         assert served.components.records.held == held + 1 == served.service.size
         query = Query(type="pact", name="bey")
         assert ours(served, query, 0, 20) == theirs(served, query, 0, 20)
+
+
+@pytest.mark.parametrize("page", [1, 3, 9, 10])
+def test_the_table_written_in_small_pages_answers_what_the_index_answers(
+    settings: Settings, operator: OperatorKeys, monkeypatch: pytest.MonkeyPatch, page: int
+) -> None:
+    # A succession's predecessor and a follow-up's recommendation in earlier pages, or in the
+    # same page as the pacts of the old key.
+    make_history(settings, operator)
+    monkeypatch.setattr("registry.compliance.browsing.PAGE", page)
+    with running(settings, operator) as registry:
+        for query in (
+            Query(type="enrolment"),
+            Query(province="Jawa Barat"),
+            Query(name="bey"),
+            Query(instansi="jawa barat", type="follow-up"),
+        ):
+            assert ours(registry, query, 0, 50) == theirs(registry, query, 0, 50), query
