@@ -96,9 +96,9 @@ class Components:
     async def close(self) -> None:
         """Close the service; the components are gone until :meth:`open` again."""
         service, self._service = self._service, None
-        compliance, records = self._compliance, self._records
+        compliance = self._compliance
         self._compliance = self._custodial = self._documents = None
-        self._records = None
+        records, self._records = self._records, None
         if records is not None:
             await records.close()
         if compliance is not None:
