@@ -22,9 +22,10 @@ from litestar import Controller, Response, Router, get
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, QueryParameter
 
-from registry.api.deps import Compliance, Service
-from registry.api.errors import invalid_parameter
+from registry.api.deps import Compliance, Records, Service
+from registry.api.errors import behind_message, invalid_parameter
 from registry.compliance import dashboard, filtering, finder
+from registry.compliance.browsing import RecordSearch, SearchBehind
 from registry.compliance.filtering import Filter, FilterRefused
 from registry.compliance.metrics import Snapshot
 from registry.compliance.service import ComplianceService, today
@@ -210,9 +211,10 @@ class ProfilesApi(Controller):
         return Response({**c.header(), **row})
 
 
-def query_of(compliance: ComplianceService, **raw: str | None) -> finder.Query:
-    """The record search the query asks for (raises :class:`FilterRefused`)."""
-    return finder.check_query(compliance.index, raw)
+async def query_of(records: RecordSearch, **raw: str | None) -> finder.Query:
+    """The record search the query asks for (raises :class:`FilterRefused`); a province
+    must be one the log names (without criteria, the search table is not waited for)."""
+    return finder.checked_query(await records.provinces(wait=any(raw.values())), raw)
 
 
 class RecordsApi(Controller):
@@ -224,7 +226,7 @@ class RecordsApi(Controller):
     @get("/records", summary="Search records (paged): name, instansi, province, type, claimed date")
     async def records(
         self,
-        compliance: Compliance,
+        records: Records,
         name: Opt = None,
         instansi: Opt = None,
         province: Opt = None,
@@ -235,9 +237,8 @@ class RecordsApi(Controller):
         offset: Annotated[int, QueryParameter(ge=0)] = 0,
         format: Format = "json",
     ) -> Response[Any]:
-        await compliance.snapshot()
-        query = query_of(
-            compliance,
+        query = await query_of(
+            records,
             name=name,
             instansi=instansi,
             province=province,
@@ -245,7 +246,7 @@ class RecordsApi(Controller):
             claimed_since=claimed_since,
             claimed_until=claimed_until,
         )
-        found, total = finder.find(compliance.index, query, offset, limit)
+        found, total = await records.find(query, offset, limit)
         page = [f.to_dict() for f in found]
         if format == "csv":
             return csv_response("records", page)
@@ -260,9 +261,8 @@ class RecordsApi(Controller):
         )
 
     @get("/suggest", summary="Suggestions as one types: PPKs, instansi, provinces")
-    async def suggest(self, compliance: Compliance, q: FromQuery[str] = "") -> Response[Any]:
-        await compliance.snapshot()
-        return Response({"q": q, "items": finder.suggest(compliance.index, q)})
+    async def suggest(self, records: Records, q: FromQuery[str] = "") -> Response[Any]:
+        return Response({"q": q, "items": await records.suggest(q)})
 
 
 dashboard_router = Router(path="/api", route_handlers=[DashboardApi, ProfilesApi, RecordsApi])
@@ -278,30 +278,34 @@ def query(params: dict[str, str], lang: str, **more: Any) -> str:
 
 
 async def browse(
-    compliance: ComplianceService, raw: dict[str, str | None], page: int, lang: str
+    records: RecordSearch, raw: dict[str, str | None], page: int, lang: str
 ) -> dict[str, Any]:
     """The home page's record browser: the search form, one page of results, or the reason
-    the search was refused."""
-    await compliance.snapshot()
-    known = filtering.choices(compliance.index)
-    form = {
+    the search was refused.  Answered without the compliance index
+    (:mod:`registry.compliance.browsing`): every record shown is read from its checked entry."""
+    form: dict[str, Any] = {
         "given": {k: (v or "") for k, v in raw.items()},
-        "provinces": known.provinces,
+        "provinces": [],
         "types": finder.TYPES,
     }
     try:
-        q = query_of(compliance, **raw)
-    except FilterRefused as exc:
+        form["provinces"] = await records.provinces(wait=any(raw.values()))  # see query_of
+        q = finder.checked_query(form["provinces"], raw)
+        found, total = await records.find(q, (page - 1) * BROWSE_PAGE, BROWSE_PAGE)
+    except (FilterRefused, SearchBehind) as exc:
+        why, status = (
+            (behind_message(exc), 503) if isinstance(exc, SearchBehind) else (exc.message, 400)
+        )
         return {
             "form": form,
-            "error": render_text(exc.message, lang),
+            "error": render_text(why, lang),
+            "status": status,
             "items": [],
             "total": 0,
             "page": page,
             "pages": 1,
             "link": lambda **more: "",
         }
-    found, total = finder.find(compliance.index, q, (page - 1) * BROWSE_PAGE, BROWSE_PAGE)
     params = q.params()
     return {
         "form": form,

@@ -21,6 +21,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
 
 from registry.api.errors import BadRequest
+from registry.compliance.browsing import RecordSearch
 from registry.compliance.keeper import TallyKeeper
 from registry.compliance.saved import SEGMENT
 from registry.compliance.service import ComplianceService
@@ -31,6 +32,7 @@ from registry.records.custodial import Clock, CustodialSigning, wall_clock_ms
 from registry.records.handoff import handoff_socket
 from registry.records.operator import OperatorKeys
 from registry.records.registration import Registered
+from registry.records.schemas import RECORD_TYPES
 from registry.records.service import RegistryService
 
 COSE = "application/cose"
@@ -48,6 +50,9 @@ Service = NamedDependency[RegistryService]
 """A handler parameter ``service: Service`` is given the running :class:`RegistryService`."""
 Compliance = NamedDependency[ComplianceService]
 """``compliance: Compliance``: the process's :class:`ComplianceService`."""
+Records = NamedDependency[RecordSearch]
+"""``records: Records``: the process's :class:`RecordSearch` (the home page's list, the record
+search and suggestions, without the compliance index)."""
 Custodial = NamedDependency[CustodialSigning]
 """``custodial: Custodial``: the process's :class:`CustodialSigning`."""
 Documents = NamedDependency[EntryQrMaker]
@@ -80,6 +85,7 @@ class Components:
         self._segment = compliance_segment
         self._service: RegistryService | None = None
         self._compliance: ComplianceService | None = None
+        self._records: RecordSearch | None = None
         self._custodial: CustodialSigning | None = None
         self._documents: EntryQrMaker | None = None
         self._keeper: asyncio.Task[None] | None = None
@@ -90,6 +96,9 @@ class Components:
         service = await RegistryService.open(settings, keys)
         self._compliance = ComplianceService(
             service, service.identities, settings.follow_up_days, service.segments, self._segment
+        )
+        self._records = RecordSearch(
+            service, service.search_table, list(RECORD_TYPES), settings.follow_up_days
         )
         self._custodial = service.custodial_signing(
             clock_ms=self._clock_ms, attempts=self._attempts
@@ -115,6 +124,9 @@ class Components:
         service, self._service = self._service, None
         compliance = self._compliance
         self._compliance = self._custodial = self._documents = None
+        records, self._records = self._records, None
+        if records is not None:
+            await records.close()
         if compliance is not None:
             await compliance.close()
         if service is not None:
@@ -129,6 +141,11 @@ class Components:
     def compliance(self) -> ComplianceService:
         """The compliance figures and signed access to identities."""
         return _opened(self._compliance)
+
+    @property
+    def records(self) -> RecordSearch:
+        """The record search and the home page's list, without the compliance index."""
+        return _opened(self._records)
 
     @property
     def custodial(self) -> CustodialSigning:
@@ -152,6 +169,9 @@ class Components:
         def custodial() -> CustodialSigning:
             return _opened(self._custodial)
 
+        def records() -> RecordSearch:
+            return _opened(self._records)
+
         def documents() -> EntryQrMaker:
             return _opened(self._documents)
 
@@ -160,6 +180,7 @@ class Components:
             "compliance": compliance,
             "custodial": custodial,
             "documents": documents,
+            "records": records,
         }
         return {name: Provide(p, sync_to_thread=False) for name, p in providers.items()}
 

@@ -24,6 +24,7 @@ from registry.api.bad_parameters import parameter_errors
 from registry.api.limits import RateLimited
 from registry.api.problems import problem_for, request_language, request_path
 from registry.compliance.access import AccessDenied
+from registry.compliance.browsing import SearchBehind
 from registry.compliance.filtering import FilterRefused
 from registry.i18n import DEFAULT_LANGUAGE, Message, Text, render
 from registry.log.tiles import TilePathError
@@ -95,6 +96,26 @@ def _unavailable(request: Request[Any, Any, Any], exc: Unavailable) -> Response[
         exc.detail_text,
         headers={"Retry-After": str(exc.retry_after)},
     )
+
+
+def behind_message(exc: SearchBehind) -> Message:
+    """What a reader is told while the record search's table is being written."""
+    return Message("dashboard.search.behind", {"held": f"{exc.held:,}", "size": f"{exc.size:,}"})
+
+
+def _search_behind(request: Request[Any, Any, Any], exc: SearchBehind) -> Response[dict[str, Any]]:
+    return problem_for(
+        request,
+        "unavailable",
+        Message("problem.unavailable.title"),
+        503,
+        behind_message(exc),
+        headers={"Retry-After": str(SEARCH_RETRY_S)},
+    )
+
+
+SEARCH_RETRY_S = 5
+"""Seconds a search told the table is being written is asked to wait."""
 
 
 def _tampered(request: Request[Any, Any, Any], exc: TamperedEntry) -> Response[dict[str, Any]]:
@@ -293,6 +314,7 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     RegistrationRefused: _refused,
     NotFound: _not_found,
     Unavailable: _unavailable,
+    SearchBehind: _search_behind,
     TamperedEntry: _tampered,
     BadRequest: _bad_request,
     RecordError: _record,

@@ -22,13 +22,12 @@ from litestar import Controller, Request, Response, get
 from litestar.params import FromPath, FromQuery, PathParameter, QueryParameter
 from litestar.status_codes import (
     HTTP_304_NOT_MODIFIED,
-    HTTP_400_BAD_REQUEST,
     HTTP_404_NOT_FOUND,
     HTTP_500_INTERNAL_SERVER_ERROR,
 )
 
 from registry.api.dashboard import browse
-from registry.api.deps import Compliance, Service
+from registry.api.deps import Records, Service
 from registry.api.record_text import pledge_text
 from registry.api.rendering import (
     WIB,
@@ -173,7 +172,7 @@ class WebController(Controller):
         self,
         request: Request[Any, Any, Any],
         service: Service,
-        compliance: Compliance,
+        records: Records,
         lang: FromQuery[str | None] = None,
         name: FromQuery[str | None] = None,
         instansi: FromQuery[str | None] = None,
@@ -194,7 +193,7 @@ class WebController(Controller):
             "claimed_since": claimed_since,
             "claimed_until": claimed_until,
         }
-        found = await browse(compliance, raw, page, chosen)
+        found = await browse(records, raw, page, chosen)
         t = strings(chosen)
         latest = [
             {
@@ -214,7 +213,7 @@ class WebController(Controller):
             service,
             "home.html",
             chosen,
-            200 if found["error"] is None else HTTP_400_BAD_REQUEST,
+            200 if found["error"] is None else found["status"],
             page="home",
             size=service.size,
             checkpoint=checkpoint,

@@ -2,8 +2,11 @@
 type and the date a statement claims; suggestions as one types.
 
 Read from the compliance index (the facts of every entry of the types it
-reads), so that a search never scans the store.  Names are matched without
-their degrees and punctuation: each word typed must appear in the name
+reads).  The API and the home page answer the same questions without the
+index, from the database (:mod:`registry.compliance.browsing`, whose tests and
+benchmark hold it to these functions): they share :class:`Found`,
+:class:`Query`, :func:`checked_query`, :func:`keeps` and the word matching.
+Names are matched without their degrees and punctuation: each word typed must appear in the name
 (``"ridwan kamil"`` finds ``"Dr. H. Ridwan Kamil, S.T., M.U.D."``), in any
 case.  Only PPKs (public officials) are found by name: ASN names are not
 searchable here.  Records without a person (reports) are found by instansi,
@@ -160,6 +163,12 @@ class Query:
 
 def check_query(index: ComplianceIndex, raw: dict[str, str | None]) -> Query:
     """The search ``raw`` asks for, each value checked; :class:`FilterRefused` otherwise."""
+    return checked_query(choices(index).provinces, raw)
+
+
+def checked_query(known: list[str], raw: dict[str, str | None]) -> Query:
+    """The search ``raw`` asks for, each value checked (a province among ``known``);
+    :class:`FilterRefused` otherwise."""
     given = {k: (v.strip() if v else None) or None for k, v in raw.items()}
     for name in ("name", "instansi"):
         value = given.get(name)
@@ -178,7 +187,6 @@ def check_query(index: ComplianceIndex, raw: dict[str, str | None]) -> Query:
             )
         )
     province = given.get("province")
-    known = choices(index).provinces
     if province is not None and province not in known:
         raise FilterRefused(
             Message(
@@ -193,23 +201,21 @@ def check_query(index: ComplianceIndex, raw: dict[str, str | None]) -> Query:
     return Query(given.get("name"), given.get("instansi"), province, kind, since, until)
 
 
+def keeps(query: Query, f: Found) -> bool:
+    """Whether record ``f`` matches every part of ``query``."""
+    return (
+        (query.type is None or f.type == query.type)
+        and (query.province is None or f.province == query.province)
+        and (query.claimed_since is None or f.claimed >= query.claimed_since)
+        and (query.claimed_until is None or f.claimed <= query.claimed_until)
+        and (query.instansi is None or matches(query.instansi, f.instansi))
+        and (query.name is None or bool(f.person and matches(query.name, f.person)))
+    )
+
+
 def search(index: ComplianceIndex, query: Query) -> list[Found]:
     """The records matching every part of ``query``, newest first."""
-    out = []
-    for f in records(index):
-        if query.type is not None and f.type != query.type:
-            continue
-        if query.province is not None and f.province != query.province:
-            continue
-        if query.claimed_since is not None and f.claimed < query.claimed_since:
-            continue
-        if query.claimed_until is not None and f.claimed > query.claimed_until:
-            continue
-        if query.instansi is not None and not matches(query.instansi, f.instansi):
-            continue
-        if query.name is not None and not (f.person and matches(query.name, f.person)):
-            continue
-        out.append(f)
+    out = [f for f in records(index) if keeps(query, f)]
     out.reverse()
     return out
 

@@ -43,6 +43,7 @@ from registry.records.identities import Identities, Person
 from registry.records.operator import OperatorKeys
 from registry.records.recent import RecentEntries
 from registry.records.registration import Registered, Registrar
+from registry.records.search_table import SearchTable
 from registry.records.segments import PURPOSE, SealedSegments
 from registry.records.shared_table import shared_or_none
 from registry.records.startup import Pinning, checkpoint_pin, load_log
@@ -97,6 +98,8 @@ class RegistryService:
         self.reads = registrar.reads
         """The one way entries come out of the database: checked against the log."""
         self.identities = Identities(store)
+        self.search_table = SearchTable(store)
+        """``search_records``, where the record search keeps what it finds entries by."""
         self.segments = SealedSegments(store, state, keys.log.sealer(PURPOSE))
         """Derived state saved for the next start, sealed and checked against this tree."""
         """The personal data behind commitments, and the signed requests used."""

@@ -272,3 +272,38 @@ class ComplaintRecord:
     reason: str | None = None
     decided_at: int | None = None
     decided_by: bytes | None = None
+
+
+@dataclass(frozen=True)
+class SearchRecordRow:
+    """One row of ``search_records``: what the record search finds entry ``idx`` by.
+
+    ``province`` is the entry's own (an enrolment's, a report's), ``kid`` the key of
+    its person (none for a report), ``name`` and ``name_words`` only for a PPK's
+    enrolment (``name_words``: its words in lower case, space-separated).
+    """
+
+    idx: int
+    type: str
+    claimed: str
+    instansi: str
+    province: str | None
+    kid: bytes | None
+    name: str | None
+    name_words: str | None
+
+
+@dataclass(frozen=True)
+class SearchCriteria:
+    """What a record search asks ``search_records`` for; ``None`` keeps everything.
+
+    ``instansi``: the instansi names that match (exactly); ``name_words``: words each of
+    which must be part of a PPK's ``name_words``.
+    """
+
+    type: str | None = None
+    instansi: tuple[str, ...] | None = None
+    province: str | None = None
+    name_words: tuple[str, ...] | None = None
+    claimed_since: str | None = None
+    claimed_until: str | None = None

@@ -44,6 +44,7 @@ from registry.store._meta import MetaMixin
 from registry.store._notify import NotifyMixin
 from registry.store._queue import QueueMixin
 from registry.store._rows import IN_LIST_CHUNK, from_row, in_chunks
+from registry.store._search import SearchMixin
 from registry.store._segments import SegmentsMixin
 from registry.store._snapshot import (
     SnapshotMixin,
@@ -76,6 +77,7 @@ class Store(
     SegmentsMixin,
     ComplaintsMixin,
     LeafTilesMixin,
+    SearchMixin,
 ):
     """Async access to the registry's database; owns its engine (see :meth:`close`)."""
 

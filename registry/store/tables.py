@@ -320,6 +320,34 @@ class LeafTile(SQLModel, table=True):
     hashes: bytes = Field(sa_column=Column("hashes", LargeBinary, nullable=False))
 
 
+class SearchRecord(SQLModel, table=True):
+    """What the record search (``registry/compliance/browsing.py``) finds one entry by: its
+    type as the search lists it, claimed day, instansi, own province (enrolments, reports),
+    the key of its person, and, for a PPK's enrolment only, the name and its words (an
+    ASN's name is never written here).  Derived from the log, written behind it; every
+    record found is read again from its checked entry before it is shown."""
+
+    __tablename__ = "search_records"
+    __table_args__ = (
+        Index("ix_search_records_type_idx", "type", "idx"),
+        Index("ix_search_records_instansi_idx", "instansi", "idx"),
+        Index("ix_search_records_province_idx", "province", "idx"),
+        Index("ix_search_records_kid_idx", "kid", "idx"),
+        Index("ix_search_records_name_words", "name_words"),
+    )
+
+    idx: int = Field(sa_column=Column("idx", BIGINT, primary_key=True, autoincrement=False))
+    type: str = Field(sa_column=Column("type", String, nullable=False))
+    claimed: str = Field(sa_column=Column("claimed", String, nullable=False))
+    instansi: str = Field(sa_column=Column("instansi", String, nullable=False))
+    province: str | None = Field(default=None, sa_column=Column("province", String, nullable=True))
+    kid: bytes | None = Field(default=None, sa_column=Column("kid", LargeBinary, nullable=True))
+    name: str | None = Field(default=None, sa_column=Column("name", String, nullable=True))
+    name_words: str | None = Field(
+        default=None, sa_column=Column("name_words", String, nullable=True)
+    )
+
+
 METADATA = SQLModel.metadata
 
 
@@ -341,3 +369,4 @@ ACCESS_LOG = _table("access_log")
 FACT_SEGMENTS = _table("fact_segments")
 COMPLAINTS = _table("complaints")
 LEAF_TILES = _table("leaf_tiles")
+SEARCH_RECORDS = _table("search_records")

@@ -38,6 +38,7 @@ TABLES = {
     "fact_segments",
     "complaints",
     "leaf_tiles",
+    "search_records",
 }
 
 
@@ -63,7 +64,7 @@ async def test_upgrade_creates_every_table(database_url: str) -> None:
     assert await current_revision(database_url) is None
     await upgrade(database_url)
     assert await _run(database_url, _table_names) == TABLES | {"alembic_version"}
-    assert await current_revision(database_url) == head_revision() == "0009"
+    assert await current_revision(database_url) == head_revision() == "0010"
 
 
 async def test_upgrade_twice_is_a_no_op(database_url: str) -> None:

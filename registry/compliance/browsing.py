@@ -1,0 +1,471 @@
+"""The record search and the home page's list without the compliance index.
+
+:mod:`registry.compliance.finder` finds records in the compliance index, which
+holds every fact of the log in memory (about 320 bytes an entry) and is
+restored from the log on its first use after a start.  :class:`RecordSearch`
+answers the same questions from the database:
+
+* without criteria (the home page of every visitor), one page of the entries of
+  the listed types, newest first, read through the index on ``entries.type``;
+  the total is the log's size less the entries of every other type (few);
+* with criteria, from ``search_records`` (one row per listed entry: type as
+  listed, claimed day, instansi, own province, the key of its person and, for a
+  PPK's enrolment only, the name's words), which it writes behind the log:
+  whatever the table does not hold yet is read from the log, checked, in pages
+  (:meth:`RecordSearch.catch_up`), the first time after a start for a log older
+  than the table; the table's mark names the last entry it holds by its leaf
+  hash, so a table of another log (a restore) is made again;
+* the form's provinces and the suggestions' instansi and provinces, the few
+  values of the table's indexed columns, read one index seek each.
+
+What is shown of each record comes from its entry, read and checked against
+the tree (``RegistryService.entries_at``: an edited entry raises
+``TamperedEntry``), as are the enrolment a person's name and province come
+from and the recommendation a follow-up answers; a row of ``search_records``
+only says where to look.  A record whose checked entry does not match the
+search (a row edited to claim it does) is not listed: an edit of the table can
+hide a record or change the count, never show what the log does not say.
+
+Memory: nothing per entry; the enrolments read for the last
+:data:`KEYS_KEPT` keys and recommendations for :data:`RECS_KEPT` follow-ups.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Protocol
+from urllib.parse import urlencode
+
+from registry.compliance.facts import FollowUp, Key, Rec, Report, Signed, Step, Succession
+from registry.compliance.facts import read_entry as fact_of
+from registry.compliance.filtering import slug
+from registry.compliance.finder import SUGGESTIONS, Found, Query, keeps, matches, words
+from registry.store.models import EntryRecord, SearchCriteria, SearchRecordRow
+from registry.verify.trust import b64url
+
+log = logging.getLogger(__name__)
+
+LISTED_TYPES = (
+    "enrolment", "key-succession", "pact", "declaration", "report", "recommendation",
+    "follow-up", "enforcement",
+)  # fmt: skip
+"""The entry types the search lists (a key-succession as the successor's enrolment)."""
+MARK = "search-records"
+"""The ``registry_meta`` name of how far ``search_records`` holds the log."""
+PAGE = 1000
+"""Entries read a query while the table catches up."""
+KEYS_KEPT = 4096
+RECS_KEPT = 4096
+WAIT_S = 5.0
+"""How long a search waits for the table to catch up before it answers that it is behind
+(the catch-up goes on: the first search after an upgrade of a large log)."""
+
+
+class SearchBehind(Exception):
+    """The search table is still being written (it holds ``held`` of ``size`` entries)."""
+
+    def __init__(self, held: int, size: int) -> None:
+        super().__init__(f"search_records holds {held:,} of {size:,} entries")
+        self.held = held
+        self.size = size
+
+
+class CheckedLog(Protocol):
+    """The log's checked reads (a ``RegistryService``)."""
+
+    @property
+    def size(self) -> int:
+        """Entries in the log (under its latest checkpoint)."""
+        ...
+
+    async def entries(self, start: int, end: int) -> list[EntryRecord]:
+        """Entries ``start <= idx < end`` in order, checked against the tree."""
+        ...
+
+    async def entries_at(self, idxs: Sequence[int]) -> list[EntryRecord]:
+        """The entries at ``idxs`` (below the log's size) in that order, checked."""
+        ...
+
+    def enrolment_of(self, kid: bytes) -> int | None:
+        """The entry that enrolled ``kid`` (its enrolment or succession), if any."""
+        ...
+
+
+class SearchTable(Protocol):
+    """``search_records`` and the reads of entries by type (a ``Store``)."""
+
+    async def get_meta(self, name: str) -> str | None: ...
+
+    async def write_search_records(
+        self, rows: Sequence[SearchRecordRow], mark_name: str, mark: str
+    ) -> None: ...
+
+    async def clear_search_records(self) -> None: ...
+
+    async def search_records_at(self, idxs: Sequence[int]) -> dict[int, SearchRecordRow]: ...
+
+    async def search_enrolment_of(self, kid: bytes) -> SearchRecordRow | None: ...
+
+    async def search_records(
+        self, criteria: SearchCriteria, below: int, offset: int, limit: int
+    ) -> tuple[list[int], int]: ...
+
+    async def search_values(self, column: str, *, named: bool = False) -> list[str]: ...
+
+    async def search_ppks(self, words: Sequence[str]) -> list[SearchRecordRow]: ...
+
+    async def newest_of_types(
+        self, types: Sequence[str], others: Sequence[str], below: int, offset: int, limit: int
+    ) -> tuple[list[int], int]: ...
+
+
+def row_of(fact: object, known: dict[int, SearchRecordRow]) -> SearchRecordRow | None:
+    """The row of a listed fact; ``known`` holds the rows it may name (a succession's
+    predecessor's enrolment by ``-1``, a follow-up's recommendation by its index)."""
+    if isinstance(fact, Key):
+        ppk = fact.role == "ppk"
+        name, spaced = (fact.name, " ".join(words(fact.name))) if ppk else (None, None)
+        return SearchRecordRow(
+            fact.idx, "enrolment", fact.term_start, fact.instansi, fact.province, fact.kid,
+            name, spaced,
+        )  # fmt: skip
+    if isinstance(fact, Succession):
+        old = known.get(-1)
+        return None if old is None else replace(old, idx=fact.idx, kid=fact.new)
+    if isinstance(fact, Signed):
+        return SearchRecordRow(
+            fact.idx, fact.kind, fact.date, fact.instansi, None, fact.signer, None, None
+        )
+    if isinstance(fact, Report):
+        return SearchRecordRow(
+            fact.idx, "report", fact.day, fact.instansi, fact.province, None, None, None
+        )
+    if isinstance(fact, Rec):
+        return SearchRecordRow(
+            fact.idx, "recommendation", fact.day, fact.instansi, None, fact.ppk_kid, None, None
+        )
+    if isinstance(fact, FollowUp):
+        rec = known.get(fact.recommendation)
+        instansi = "" if rec is None or rec.type != "recommendation" else rec.instansi
+        claimed = fact.decree_date or fact.day
+        return SearchRecordRow(
+            fact.idx, "follow-up", claimed, instansi, None, fact.signer, None, None
+        )
+    if isinstance(fact, Step):
+        return SearchRecordRow(
+            fact.idx, "enforcement", fact.day, fact.instansi, None, fact.ppk_kid, None, None
+        )
+    return None
+
+
+class RecordSearch:
+    """The record search of one process; see the module docstring."""
+
+    def __init__(
+        self,
+        log: CheckedLog,
+        table: SearchTable,
+        other_types: Sequence[str],
+        follow_up_days: int = 14,
+    ) -> None:
+        self._log = log
+        self._table = table
+        self._others = tuple(t for t in other_types if t not in LISTED_TYPES)
+        self._days = follow_up_days
+        self._lock = asyncio.Lock()
+        self._keys: OrderedDict[bytes, tuple[int, Key | None]] = OrderedDict()
+        self._recs: OrderedDict[int, Rec | None] = OrderedDict()
+        self.caught_up = 0
+        """Entries this process read into ``search_records`` (tests and benchmarks)."""
+        self._behind: asyncio.Task[None] | None = None
+        self.held = 0
+        """Entries the table holds, as far as this process knows."""
+
+    # -- the table, behind the log ------------------------------------------------------
+
+    async def catch_up(self) -> None:
+        """Write the rows of the entries the table does not hold yet (under the checkpoint)."""
+        async with self._lock:
+            size = self._log.size
+            start = self.held = await self._held()
+            while start < size:
+                end = min(size, start + PAGE)
+                records = await self._log.entries(start, end)
+                if not records:  # pragma: no cover - the store returned nothing below the size
+                    return
+                rows = await self._rows(records)
+                last = records[-1]
+                await self._table.write_search_records(rows, MARK, _mark(last))
+                self.caught_up += len(records)
+                start = self.held = last.idx + 1
+
+    async def _held(self) -> int:
+        """How many entries the table holds: its mark, if the entry it names is this log's
+        (else the table is emptied: it was derived from another log)."""
+        mark = await self._table.get_meta(MARK)
+        if mark is None:
+            return 0
+        size, _, leaf = mark.partition(":")
+        held = int(size) if size.isdigit() else -1
+        if 0 < held <= self._log.size:
+            last = await self._log.entries(held - 1, held)
+            if last and last[0].leaf_hash.hex() == leaf:
+                return held
+        await self._table.clear_search_records()
+        return 0
+
+    async def _rows(self, records: Sequence[EntryRecord]) -> list[SearchRecordRow]:
+        """The rows of a page of entries; the recommendations its follow-ups answer from
+        earlier pages are read from the table in one query."""
+        facts = [fact_of(r, self._days) for r in records if r.type in LISTED_TYPES]
+        page = {f.idx for f in facts if f is not None}
+        answered = {f.recommendation for f in facts if isinstance(f, FollowUp)} - page
+        rows: dict[int, SearchRecordRow] = await self._table.search_records_at(sorted(answered))
+        for fact in facts:
+            known: dict[int, SearchRecordRow] = {}
+            if isinstance(fact, Succession):
+                enrolled = [r for r in rows.values() if r.kid == fact.old and r.type == "enrolment"]
+                old = enrolled[-1] if enrolled else await self._table.search_enrolment_of(fact.old)
+                if old is not None:
+                    known[-1] = old
+            if isinstance(fact, FollowUp) and fact.recommendation in rows:
+                known[fact.recommendation] = rows[fact.recommendation]
+            row = row_of(fact, known)
+            if row is not None:
+                rows[row.idx] = row
+        return [row for idx, row in rows.items() if idx in page]
+
+    # -- answers --------------------------------------------------------------------------
+
+    async def provinces(self, *, wait: bool = True) -> list[str]:
+        """Every province the log names (of an enrolment or a report), sorted.
+
+        Without ``wait`` (the home page without criteria, which lists from the entries), the
+        table as it stands answers and catches up in the background: a province named only
+        by entries registered since it was last written shows once that is done, and the
+        first visitor after many registrations does not wait for them.
+        """
+        if wait:
+            await self.ready()
+        else:
+            self._behind_task()
+        return await self._table.search_values("province")
+
+    def _behind_task(self) -> asyncio.Task[None]:
+        """The catch-up running in the background (started if none is)."""
+        if self._behind is None or self._behind.done():
+            self._behind = asyncio.get_running_loop().create_task(self._catch_up_behind())
+        return self._behind
+
+    async def ready(self) -> None:
+        """The table caught up with the log, waiting up to :data:`WAIT_S` for it (the
+        catch-up runs in the background, so a request that stops waiting stops nothing);
+        :class:`SearchBehind` if it is not done by then, or if it failed."""
+        task = self._behind_task()
+        try:
+            await asyncio.wait_for(asyncio.shield(task), WAIT_S)
+        except TimeoutError:
+            raise SearchBehind(self.held, self._log.size) from None
+        if self.held < self._log.size and task.done():  # it failed (logged), or more arrived
+            await self.catch_up()
+
+    async def _catch_up_behind(self) -> None:
+        try:
+            await self.catch_up()
+        except Exception:  # an edited entry (TamperedEntry, logged where found), a lost database
+            log.exception("search: could not write search_records behind the log")
+
+    async def close(self) -> None:
+        """Stop a catch-up running in the background (at the app's stop)."""
+        task, self._behind = self._behind, None
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def find(self, query: Query, offset: int, limit: int) -> tuple[list[Found], int]:
+        """One page of the records matching ``query``, newest first, and how many match (as
+        :func:`registry.compliance.finder.find` answers from the index)."""
+        size = self._log.size
+        if not query.params():
+            idxs, total = await self._table.newest_of_types(
+                LISTED_TYPES, self._others, size, offset, limit
+            )
+            return await self.found_at(idxs), total
+        await self.ready()
+        criteria = await self._criteria(query)
+        if criteria is None:
+            return [], 0
+        idxs, total = await self._table.search_records(criteria, size, offset, limit)
+        return [f for f in await self.found_at(idxs) if keeps(query, f)], total
+
+    async def _criteria(self, query: Query) -> SearchCriteria | None:
+        """What to ask the table for ``query`` (None: nothing can match)."""
+        instansi = None
+        if query.instansi is not None:
+            known = await self._table.search_values("instansi")
+            instansi = tuple(v for v in known if matches(query.instansi, v))
+            if not instansi:
+                return None
+        return SearchCriteria(
+            query.type,
+            instansi,
+            query.province,
+            None if query.name is None else tuple(words(query.name)),
+            query.claimed_since,
+            query.claimed_until,
+        )
+
+    async def suggest(self, text: str) -> list[dict[str, str]]:
+        """Up to :data:`SUGGESTIONS` PPKs, instansi and provinces whose name holds ``text``
+        (as :func:`registry.compliance.finder.suggest`); a PPK's name is its checked
+        enrolment's."""
+        if len(text.strip()) < 2 or not words(text):
+            return []
+        await self.ready()
+        out: list[dict[str, str]] = []
+        seen: set[str] = set()
+        for row in await self._table.search_ppks(words(text)):
+            if row.kid is None or len(seen) >= SUGGESTIONS:
+                continue
+            key = await self._key(row.kid)
+            if key is None or key.role != "ppk" or not matches(text, key.name):
+                continue
+            if key.name not in seen:
+                seen.add(key.name)
+                out.append(
+                    {
+                        "kind": "ppk",
+                        "label": key.name,
+                        "detail": key.instansi,
+                        "url": f"/signers/{b64url(row.kid)}",
+                    }
+                )
+        out.sort(key=lambda s: s["label"])
+        for name in await self._table.search_values("instansi", named=True):
+            if matches(text, name):
+                out.append(
+                    {
+                        "kind": "instansi",
+                        "label": name,
+                        "detail": "",
+                        "url": f"/instansi/{slug(name)}",
+                    }
+                )
+        for name in await self._table.search_values("province"):
+            if matches(text, name):
+                out.append(
+                    {"kind": "province", "label": name, "detail": "", "url": _dashboard(name)}
+                )
+        return out[:SUGGESTIONS]
+
+    # -- records, from checked entries ---------------------------------------------------
+
+    async def found_at(self, idxs: Sequence[int]) -> list[Found]:
+        """The records at ``idxs`` (in that order), each from its checked entry; an entry
+        of no listed record is left out."""
+        out = []
+        for record in await self._log.entries_at(idxs):
+            found = await self._found(record)
+            if found is not None:
+                out.append(found)
+        return out
+
+    async def _found(self, record: EntryRecord) -> Found | None:
+        if record.type not in LISTED_TYPES:
+            return None
+        fact = fact_of(record, self._days)
+        if isinstance(fact, Key | Succession):
+            kid = fact.kid if isinstance(fact, Key) else fact.new
+            key = await self._key(kid)
+            if key is None or key.idx != fact.idx:  # pragma: no cover - enrolled twice
+                key = fact if isinstance(fact, Key) else None
+            if key is None:
+                return None
+            name, pkid, _ = _person(key)
+            return Found(
+                key.idx, "enrolment", key.day, key.term_start, key.instansi, key.province,
+                name, pkid,
+            )  # fmt: skip
+        if isinstance(fact, Report):
+            return Found(fact.idx, "report", fact.day, fact.day, fact.instansi, fact.province,
+                         None, None)  # fmt: skip
+        if isinstance(fact, Signed):
+            name, pkid, province = _person(await self._key(fact.signer))
+            return Found(fact.idx, fact.kind, fact.day, fact.date, fact.instansi, province,
+                         name, pkid)  # fmt: skip
+        if isinstance(fact, Rec):
+            name, pkid, province = _person(await self._key(fact.ppk_kid))
+            return Found(fact.idx, "recommendation", fact.day, fact.day, fact.instansi,
+                         province, name, pkid)  # fmt: skip
+        if isinstance(fact, FollowUp):
+            rec = await self._rec(fact.recommendation)
+            name, pkid, province = _person(await self._key(fact.signer))
+            instansi = rec.instansi if rec else ""
+            return Found(fact.idx, "follow-up", fact.day, fact.decree_date or fact.day,
+                         instansi, province, name, pkid)  # fmt: skip
+        if isinstance(fact, Step):
+            name, pkid, province = _person(await self._key(fact.ppk_kid))
+            return Found(fact.idx, "enforcement", fact.day, fact.day, fact.instansi, province,
+                         name, pkid)  # fmt: skip
+        return None
+
+    async def _key(self, kid: bytes) -> Key | None:
+        """The enrolment of ``kid`` the key directory locates, read from its checked entry
+        (a successor's: its predecessor's, at the succession's index and day)."""
+        at = self._log.enrolment_of(kid)
+        if at is None or at >= self._log.size:
+            return None
+        kept = self._keys.get(kid)
+        if kept is not None and kept[0] == at:
+            self._keys.move_to_end(kid)
+            return kept[1]
+        [record] = await self._log.entries_at([at])
+        fact = fact_of(record, self._days)
+        found: Key | None = None
+        if isinstance(fact, Key) and fact.kid == kid:
+            found = fact
+        elif isinstance(fact, Succession) and fact.new == kid and fact.old != kid:
+            old = await self._key(fact.old)
+            found = None if old is None else replace(old, idx=at, day=fact.day, kid=kid)
+        self._keys[kid] = (at, found)
+        while len(self._keys) > KEYS_KEPT:
+            self._keys.popitem(last=False)
+        return found
+
+    async def _rec(self, idx: int) -> Rec | None:
+        """The recommendation at ``idx``, from its checked entry (None if it is not one)."""
+        if idx in self._recs:
+            self._recs.move_to_end(idx)
+            return self._recs[idx]
+        found = None
+        if 0 <= idx < self._log.size:
+            records = await self._log.entries_at([idx])
+            fact = fact_of(records[0], self._days) if records else None
+            found = fact if isinstance(fact, Rec) else None
+        self._recs[idx] = found
+        while len(self._recs) > RECS_KEPT:
+            self._recs.popitem(last=False)
+        return found
+
+
+def _person(key: Key | None) -> tuple[str | None, str | None, str | None]:
+    """A record's person (a PPK's name and kid) and province, from its key's enrolment."""
+    if key is None or key.role != "ppk":
+        return (None, None, None)
+    return (key.name, b64url(key.kid), key.province)
+
+
+def _mark(last: EntryRecord) -> str:
+    """The table's mark after entry ``last``: how many entries it holds, and that entry's
+    leaf hash."""
+    return f"{last.idx + 1}:{last.leaf_hash.hex()}"
+
+
+def _dashboard(province: str) -> str:
+    return "/dashboard?" + urlencode({"province": province})
