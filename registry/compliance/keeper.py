@@ -16,7 +16,10 @@ was saved before them.  The keeper feeds it in the background instead:
 - then saves it, sealed as every save is (:mod:`registry.compliance.saved`);
 - in one process of a registry at a time: the one holding ``lock`` (an
   ``flock``); the others find the tally it saved when they are a segment
-  behind (``SavedIndex.newer_tally``) instead of feeding the same entries.
+  behind (``SavedIndex.newer_tally``) instead of feeding the same entries;
+- in the same rounds and process, the record search's table (``search_records``,
+  :mod:`registry.compliance.browsing`) is brought up to the log too, so a search
+  after an import finds it written instead of waiting for it.
 
 It never builds the compliance index: with no tally saved yet (a registry
 nobody asked a figure of), it waits for the first answer to make one.  An
@@ -29,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -79,8 +83,12 @@ class TallyKeeper:
         every_s: float = EVERY_S,
         slice_entries: int = SLICE,
         pause_s: float = PAUSE_S,
+        others: Sequence[Callable[[], Awaitable[object]]] = (),
     ) -> None:
         self.kept = kept
+        self.others = others
+        """Other state derived from the log, each brought up to it by one call (the record
+        search's table: ``RecordSearch.catch_up``), by the same process, each round."""
         self.lock = lock
         self.behind = behind
         self.every_s = every_s
@@ -97,6 +105,19 @@ class TallyKeeper:
                 await self.keep_up()
             except Exception:  # a tampered entry, the database gone: said, tried again
                 log.exception("compliance: the national tally was not kept up this round")
+            try:
+                await self.keep_others()
+            except Exception:
+                log.exception("the state derived from the log was not kept up this round")
+
+    async def keep_others(self) -> bool:
+        """Bring :attr:`others` up to the log, if this process holds the lock; whether it
+        does."""
+        with held_lock(self.lock) as mine:
+            if mine:
+                for keep in self.others:
+                    await keep()
+            return mine
 
     async def keep_up(self) -> int:
         """One round: feed the tally up to the log if it is ``behind`` or more, and save it;

@@ -94,6 +94,11 @@ def test_a_worker_behind_takes_the_tally_another_kept(
         read_before = behind.components.compliance.facts.read
         declarations_by_new_signers(first, 6)
         assert kept_up(first) > SEGMENT
+        size = first.components.compliance.log_size
+        wait_until(
+            lambda: behind.components.compliance.log_size == size,
+            "the second worker told of the new entries, as a follower is",
+        )
         table = tallied(behind)
         # it took the tally the first worker saved, not the same entries from the log
         assert behind.components.compliance.facts.read - read_before < SEGMENT
@@ -171,3 +176,33 @@ def test_a_tally_close_behind_is_left_to_the_next_answer() -> None:
     kept.tally_size = 80
     assert asyncio.run(TallyKeeper(kept, None, behind=30, pause_s=0).keep_up()) == 0
     assert kept.saves == []
+
+
+def test_the_served_registrys_keeper_writes_the_search_table_behind_the_log(
+    settings: Settings, operator: OperatorKeys, today: Callable[[str], None]
+) -> None:
+    # nobody searches: the keeper writes search_records anyway, so the first search after an
+    # import does not wait for it (nor answer 503 while it is written)
+    kept = replace(settings, tally_keeper_seconds=1)
+    with running(kept, operator) as registry:
+        fill(Registry.bootstrapped(registry.client, operator))
+        records = registry.components.records
+        log_size = registry.components.compliance.log_size
+        wait_until(lambda: records.held == log_size, "search_records written by the keeper")
+        assert records.caught_up == log_size
+
+
+def test_the_keeper_leaves_the_search_table_to_the_process_holding_its_lock(
+    tmp_path: Path,
+) -> None:
+    calls: list[str] = []
+
+    async def catch_up() -> None:
+        calls.append("caught up")
+
+    lock = tmp_path / "tally-keeper.lock"
+    keeper = TallyKeeper(Counted(0, 1), lock, behind=4, others=[catch_up])
+    with held_lock(lock):
+        assert not asyncio.run(keeper.keep_others())
+    assert asyncio.run(keeper.keep_others())
+    assert calls == ["caught up"]
