@@ -23,8 +23,8 @@ from registry.api.problems import problem_for
 from registry.compliance import dashboard, heads, views
 from registry.compliance.access import AccessDenied
 from registry.compliance.export import to_csv
+from registry.compliance.identities import IdentityErased
 from registry.compliance.metrics import Snapshot
-from registry.compliance.service import IdentityErased
 from registry.compliance.tally_counts import BOUND
 from registry.i18n import Message
 from registry.records.errors import NotFound
@@ -84,10 +84,11 @@ def entries_url(table: str, as_of: str, figure: str, row: Any = None, page: int 
     return f"{ENTRIES}?{urlencode(query)}"
 
 
-def bounded(table: str, as_of: str, row: dict[str, Any]) -> dict[str, Any]:
+def bounded(table: str, as_of: str, row: dict[str, Any], key: str | None = None) -> dict[str, Any]:
     """``row`` with each figure of more than :data:`BOUND` entries (or whose entries the
     server keeps only the count of) given as ``entries_total`` and ``entries_url`` instead
-    of ``entries`` (docs/compliance.md, "Figures over large groups")."""
+    of ``entries`` (docs/compliance.md, "Figures over large groups"); ``key`` names the
+    row in the link where its own column does not (the head-types' acting heads)."""
     label = dashboard.LABELS.get(table)
     out = dict(row)
     for name, value in row.items():
@@ -97,7 +98,8 @@ def bounded(table: str, as_of: str, row: dict[str, Any]) -> dict[str, Any]:
         if entries is not None and len(entries) <= BOUND:
             continue
         total = value.get("entries_total", len(entries) if entries is not None else 0)
-        key = row.get(label) if label is not None else None
+        if key is None:
+            key = row.get(label) if label is not None else None
         out[name] = {
             "value": value["value"],
             "entries_total": total,
@@ -206,13 +208,19 @@ class ComplianceController(Controller):
         election: FromQuery[str | None] = None,
         format: Format = "json",
     ) -> Response[Any]:
-        snap = await _snapshot(compliance, as_of)
-        day = _day("on", on) or snap.as_of
-        rows = heads.head_types(snap, day, election)
-        acting = heads.acting_led(snap, day, election)
-        # the listing is of the table as of its own day, with every election
-        linked = on is None and election is None
-        return _table("head-types", snap, rows, format, linked, on=day, acting=acting)
+        if format == "csv":
+            snap = await _snapshot(compliance, as_of)
+            rows = heads.head_types(snap, _day("on", on) or snap.as_of, election)
+            return _table("head-types", snap, rows, format)
+        day, (rows, acting) = await compliance.head_types(
+            _day("as_of", as_of), _day("on", on), election
+        )
+        when = _day("on", on) or day
+        if when == day and election is None:  # the listing is of the table as of its day
+            rows = [bounded("head-types", day, row) for row in rows]
+            acting = bounded("head-types", day, acting, dashboard.ACTING)
+        return Response({"as_of": day, "on": when, "acting": acting, "count": len(rows),
+                         "items": rows})  # fmt: skip
 
     @get("/elections", summary="Per election")
     async def elections(

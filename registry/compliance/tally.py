@@ -68,13 +68,13 @@ from registry.compliance.groups import (
     Offices,
 )
 from registry.compliance.metrics import members, outcome_of
-from registry.compliance.provinces import Keys, kid_of
+from registry.compliance.provinces import Grouped, Keys, kid_of
 from registry.compliance.tally_counts import BOUND, SIGNER, STEPS, Counts, Member, Read
 
 if TYPE_CHECKING:
     from registry.compliance.index import ComplianceIndex
 
-VERSION = 7
+VERSION = 8
 Unit = tuple[str, int]
 """``("rec", idx)``: a recommendation's outcome; ``("fact", idx)``: a counted entry."""
 
@@ -275,13 +275,13 @@ class NationalTally(Counts):
         revoked = self.revoked.get(idx)
         return day <= self.day and (revoked is None or revoked > self.day)
 
-    def _province(self, unit: Unit, kid: bytes, keys: Keys) -> str | None:
-        """The province ``unit`` counts under today (its key ``kid``'s enrolment's); a key
-        enrolled as of a later day makes it wait for that day."""
-        province, later = self.provinces.group(unit, kid, keys, self.day)
+    def _grouped(self, unit: Unit, kid: bytes, keys: Keys) -> Grouped:
+        """The province and head type ``unit`` counts under today (its key ``kid``'s
+        enrolment's); a key enrolled as of a later day makes it wait for that day."""
+        found, later = self.provinces.group(unit, kid, keys, self.day)
         if later is not None:
             self._wait([unit], later)
-        return province
+        return found
 
     def _contribution(self, unit: Unit, read: Read, keys: Keys) -> list[Member]:
         """What ``unit`` counts in as of the tally's day, by the snapshot's definitions."""
@@ -302,11 +302,12 @@ class NationalTally(Counts):
             if found is None:
                 return []
             counted = members(found)
-            province = self._province(unit, fact.ppk_kid, keys)
+            province, head_type = self._grouped(unit, fact.ppk_kid, keys)
             return [
                 *counted,
                 *((("instansi", fact.instansi, n), v) for n, v in counted),
                 *((("province", province, n), v) for n, v in counted),
+                *((("head_type", head_type, n), v) for n, v in counted),
                 *self.elections.rec_members(fact, counted),
                 *month_rows.rec_members(found),
             ]
@@ -328,10 +329,11 @@ class NationalTally(Counts):
             return [("enforcement_" + fact.step.replace("-", "_"), idx), step, month]
         kind = "pacts" if fact.kind == "pact" else "declarations"
         signer = [(SIGNER, fact.signer)] if fact.kind == "pact" else []
-        province = self._province(unit, fact.signer, keys)
+        province, head_type = self._grouped(unit, fact.signer, keys)
         in_groups = [
             (("instansi", fact.instansi, kind), idx),
             (("province", province, kind), idx),
+            (("head_type", head_type, kind), idx),
             (("month", fact.day[:7], kind), idx),
         ]
         return [(kind, idx), *signer, *in_groups, *self.elections.signed_members(fact, kind)]

@@ -23,6 +23,7 @@ from registry.compliance.groups import (
     instansi_rows,
     median,
 )
+from registry.compliance.head_rows import HeadTable
 from registry.compliance.kept import Members
 from registry.compliance.metrics import COUNTS, DAYS, Figure
 from registry.compliance.month_rows import MonthTable
@@ -88,6 +89,8 @@ class Counts:
             return self.months.figures
         if name[0] in ("election", "pact_signers"):
             return self.elections.grouping(name[0])
+        if name[0] == "head_type":
+            return self.provinces.head_types
         return self.instansi if name[0] == "instansi" else self.provinces.figures
 
     def _add(self, name: Any, value: Any, deadline: str | None = None) -> None:
@@ -123,6 +126,7 @@ class Counts:
         self._add("overdue", idx)
         self.instansi.due(idx)
         self.provinces.figures.due(idx)
+        self.provinces.head_types.due(idx)
         self.elections.due(idx)
 
     def median(self) -> float | int | None:
@@ -146,6 +150,19 @@ class Counts:
         None unless :attr:`ElectionTable.exact
         <registry.compliance.election_rows.ElectionTable.exact>`."""
         return self.elections.rows() if self.elections.exact else None
+
+    def head_types_rows(self) -> tuple[list[Row], Row] | None:
+        """The head-types table and the acting heads' row as :func:`registry.compliance.heads.table`
+        gives them (today, every election), except that a figure of more than the group bound's
+        entries has ``entries`` None; None unless the provinces are exact (the same keys group
+        both: :mod:`registry.compliance.head_rows`)."""
+        if not self.provinces.exact:
+            return None
+        recs = {name: g.figures["recommendations"] for name, g in self.instansi.groups.items()}
+        table = HeadTable(self.offices, self.day, recs, self.instansi.bound)
+        return table.rows([row for row, _ in self.provinces.head_types.rows("head_type")]), (
+            table.acting()
+        )
 
     def months_rows(self) -> list[Row]:
         """The months table as :func:`registry.compliance.views.months` gives it, except that
