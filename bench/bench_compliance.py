@@ -82,7 +82,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from gen_log import ORIGIN, PASSPHRASE, settings_for
 
-from registry.api.compliance import bounded
+from registry.api.linked import bounded
 from registry.compliance import dashboard, tally_bytes, views
 from registry.compliance.facts import Fact, FollowUp, Key, Rec, Report, Signed, add_days
 from registry.compliance.index import ComplianceIndex

@@ -172,6 +172,18 @@ class ComplianceService:
         :mod:`registry.compliance.month_rows`).  Any other day is computed from the facts."""
         return await self._grouped(as_of, views.months, NationalTally.months_rows)
 
+    async def pact_signers_with_overdue(
+        self, as_of: str | None = None
+    ) -> tuple[str, list[dict[str, Any]]]:
+        """The pact signers with overdue recommendations as of ``as_of`` (default today) and
+        that day.  Today's come from the national tally as :meth:`provinces` answers (its
+        members per PPK key and instansi: :mod:`registry.compliance.signer_rows`); a tally
+        with a pact signer enrolled other than as a PPK is made again from the restored
+        index, which answers.  Any other day is computed from the facts."""
+        return await self._grouped(
+            as_of, views.pact_signers_with_overdue, NationalTally.pact_signers_rows
+        )
+
     async def head_types(
         self, as_of: str | None = None, on: str | None = None, election: str | None = None
     ) -> tuple[str, tuple[list[dict[str, Any]], dict[str, Any]]]:

@@ -69,6 +69,7 @@ from registry.compliance.groups import (
 )
 from registry.compliance.metrics import members, outcome_of
 from registry.compliance.provinces import Grouped, Keys, kid_of
+from registry.compliance.signer_rows import GROUPING, PACT, PactSigners
 from registry.compliance.tally_counts import BOUND, SIGNER, STEPS, Counts, Member, Read
 
 if TYPE_CHECKING:
@@ -138,6 +139,7 @@ class NationalTally(Counts):
         """The tally of every fact ``index`` holds (one pass)."""
         tally = cls(day, index.size, bound, group_bound)
         tally.offices = Offices.of(index.keys.values(), index.key_ends.values())
+        tally.with_overdue.note(index.signed.values(), index.keys)
         for idx in sorted(index.follow_ups):
             tally.answers.add(index.follow_ups[idx].recommendation, idx)
         tally.revoked = {target: r.day for target, r in index.revocations.items()}
@@ -233,6 +235,7 @@ class NationalTally(Counts):
             self._apply(old, self._contribution(unit, read, after), read)
         if fact.day > self.day:
             self._wait(units, fact.day)
+        self.with_overdue.take(fact, keys, self.offices)
         if isinstance(fact, Key | KeyEnd | Succession):
             self.offices.take(fact)
         if isinstance(fact, Election):
@@ -309,6 +312,7 @@ class NationalTally(Counts):
                 *((("province", province, n), v) for n, v in counted),
                 *((("head_type", head_type, n), v) for n, v in counted),
                 *self.elections.rec_members(fact, counted),
+                *PactSigners.rec_members(fact, counted),
                 *month_rows.rec_members(found),
             ]
         if not isinstance(fact, Report | Signed | Step) or not self._stands(idx, fact.day):
@@ -324,11 +328,14 @@ class NationalTally(Counts):
         if isinstance(fact, Step):
             step = (("instansi", fact.instansi, STEP), (idx, fact.step))
             month = (("month", fact.day[:7], "enforcement_steps"), idx)
+            of_key = ((GROUPING, fact.ppk_kid, STEP), (idx, fact.step))
             if fact.step not in STEPS:
-                return [step, month]
-            return [("enforcement_" + fact.step.replace("-", "_"), idx), step, month]
+                return [step, month, of_key]
+            return [("enforcement_" + fact.step.replace("-", "_"), idx), step, month, of_key]
         kind = "pacts" if fact.kind == "pact" else "declarations"
-        signer = [(SIGNER, fact.signer)] if fact.kind == "pact" else []
+        signer = (
+            [(SIGNER, fact.signer), ((GROUPING, fact.signer, PACT), idx)] if kind == "pacts" else []
+        )
         province, head_type = self._grouped(unit, fact.signer, keys)
         in_groups = [
             (("instansi", fact.instansi, kind), idx),

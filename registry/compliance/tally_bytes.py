@@ -12,6 +12,7 @@ from typing import Any
 
 import msgspec
 
+from registry.compliance import signer_rows
 from registry.compliance.answers import Answers
 from registry.compliance.election_rows import ElectionTable
 from registry.compliance.groups import GroupFigures, Offices
@@ -46,6 +47,7 @@ def encode(tally: NationalTally) -> bytes:
             tally.provinces.encode(),
             tally.elections.encode(),
             tally.months.encode(),
+            signer_rows.encode(tally.with_overdue),
         )
     )
 
@@ -57,7 +59,7 @@ def decode(data: bytes) -> NationalTally:
     except (msgspec.DecodeError, ValueError, TypeError) as exc:
         raise ValueError(f"not a saved tally ({exc})") from None
     (version, day, size, bound, waiting, figures, days, signers, deadlines, answers, revoked,
-     group_bound, groups, offices, provinces, elections, months) = saved  # fmt: skip
+     group_bound, groups, offices, provinces, elections, months, with_overdue) = saved  # fmt: skip
     if version != VERSION or {name for name, _, _ in figures} != set(NAMES):
         raise ValueError("a saved tally of another version")
     tally = NationalTally(day, size, bound, group_bound)
@@ -78,6 +80,7 @@ def decode(data: bytes) -> NationalTally:
     try:  # its shape is not in :data:`Saved` (sealed: only ever this code's bytes)
         tally.elections = ElectionTable.decode(elections, group_bound, day, tally.revoked)
         tally.months = MonthTable.decode(months, group_bound)
+        tally.with_overdue = signer_rows.decode(with_overdue, group_bound)
     except (TypeError, KeyError, AttributeError, ValueError) as exc:
         raise ValueError(f"not a saved tally ({exc})") from None
     return tally
@@ -105,11 +108,13 @@ Saved = tuple[
           list[tuple[bytes, list[tuple[str, int]]]], bool, Any],
     list[Any],
     Any,
+    Any,
 ]  # fmt: skip
 """What :func:`encode` writes: version, day, size, bound, waiting, figures,
 days, signers, deadlines, answers (packed), revoked, the group bound, the instansi figures
 (group, figures, days, steps; each pending recommendation's group), the PPK offices
 (keys, revocations) and the province figures (as the instansi ones; the units whose key was
 not enrolled yet, by kid; whether they are exact) and the election figures
-(:meth:`~registry.compliance.election_rows.ElectionTable.encode`) and the month figures."""
+(:meth:`~registry.compliance.election_rows.ElectionTable.encode`), the month figures and
+the pact signers' (:func:`registry.compliance.signer_rows.encode`)."""
 _DECODER: msgspec.msgpack.Decoder[Saved] = msgspec.msgpack.Decoder(Saved)

@@ -28,6 +28,7 @@ from registry.compliance.kept import Members
 from registry.compliance.metrics import COUNTS, DAYS, Figure
 from registry.compliance.month_rows import MonthTable
 from registry.compliance.provinces import Provinces
+from registry.compliance.signer_rows import GROUPING, PactSigners
 
 BOUND = 10_000
 """The most entries a figure lists inline (and a tally keeps per figure)."""
@@ -66,6 +67,8 @@ class Counts:
         """Today's per-election figures (the same members, under each unit's election)."""
         self.months = MonthTable(group_bound)
         """Today's per-month figures (the same members, under each one's month)."""
+        self.with_overdue = PactSigners(group_bound)
+        """Today's pact signers with overdue recommendations (their members per key)."""
         self.figures = {name: Members() for name in NAMES}
         self.days: Counter[int] = Counter()
         self.signers: Counter[bytes] = Counter()
@@ -84,7 +87,9 @@ class Counts:
                 rec = read(value) if name == "pending" else None
                 self._add(name, value, rec.deadline if isinstance(rec, Rec) else None)
 
-    def _grouping(self, name: tuple[str, Any, str]) -> GroupFigures:
+    def _grouping(self, name: tuple[str, Any, str]) -> GroupFigures | PactSigners:
+        if name[0] == GROUPING:
+            return self.with_overdue
         if name[0] == "month":
             return self.months.figures
         if name[0] in ("election", "pact_signers"):
@@ -127,6 +132,7 @@ class Counts:
         self.instansi.due(idx)
         self.provinces.figures.due(idx)
         self.provinces.head_types.due(idx)
+        self.with_overdue.due(idx)
         self.elections.due(idx)
 
     def median(self) -> float | int | None:
@@ -163,6 +169,15 @@ class Counts:
         return table.rows([row for row, _ in self.provinces.head_types.rows("head_type")]), (
             table.acting()
         )
+
+    def pact_signers_rows(self) -> list[Row] | None:
+        """The pact signers with overdue recommendations as
+        :func:`registry.compliance.views.pact_signers_with_overdue` gives them, except that a
+        figure of more than the group bound's entries has ``entries`` None; None unless
+        :attr:`PactSigners.exact <registry.compliance.signer_rows.PactSigners.exact>`."""
+        if not self.with_overdue.exact:
+            return None
+        return self.with_overdue.rows(self.offices, self.day, self.elections.figures.signed)
 
     def months_rows(self) -> list[Row]:
         """The months table as :func:`registry.compliance.views.months` gives it, except that
