@@ -39,6 +39,7 @@ from registry.compliance.groups import BOUND, Office, Offices, Row
 from registry.compliance.kept import Members
 from registry.compliance.metrics import Figure, figure
 from registry.compliance.provinces import Keys
+from registry.compliance.views import office_info
 from registry.verify.trust import b64url
 
 GROUPING = "with_overdue"
@@ -233,19 +234,7 @@ class PactSigners:
 def _key_info(offices: Offices, key: Office, day: str) -> Row:
     """As :func:`registry.compliance.views.key_info` of a PPK key as of ``day``."""
     end = offices.ends.get(key.kid)
-    return {
-        "kid": b64url(key.kid),
-        "name": key.name,
-        "jabatan": key.jabatan,
-        "instansi": key.instansi,
-        "province": key.province,
-        "head_type": key.head_type,
-        "role": "ppk",
-        "term_start": key.term_start,
-        "term_end": key.term_end,
-        "enrolment": key.idx,
-        "key_revocation": end[2] if end is not None and end[0] <= day else None,
-    }
+    return office_info(key, "ppk", end[2] if end is not None and end[0] <= day else None)
 
 
 def encode(table: PactSigners) -> list[Any]:
