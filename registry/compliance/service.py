@@ -21,7 +21,7 @@ import contextlib
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol, TypeVar
 
 from registry.compliance import heads, views
@@ -45,6 +45,7 @@ from registry.compliance.index import ComplianceIndex
 from registry.compliance.metrics import Snapshot
 from registry.compliance.saved import SEGMENT, SavedIndex, Segments
 from registry.compliance.tally import NationalTally, index_reader
+from registry.compliance.today_tables import KEPT, TodayTables, tables_of
 from registry.compliance.track import find_keys, track_record
 from registry.compliance.views import national
 from registry.i18n import Message
@@ -197,6 +198,18 @@ class ComplianceService:
         if (on or day) != day or election is not None:
             return day, heads.table(await self.snapshot(day), on or day, election)
         return await self._grouped(day, heads.table, NationalTally.head_types_rows)
+
+    async def today_tables(self, names: Iterable[str]) -> TodayTables | None:
+        """Today's unfiltered dashboard tables ``names`` from the national tally, as
+        :meth:`national` answers (:mod:`registry.compliance.today_tables`); None where the
+        tally does not keep one (``signers``); one kept inexact is made again from the restored index."""
+        day = today()
+        found = tables_of(await self._today(day), names)
+        if found is None and all(name in KEPT for name in names):
+            await self.snapshot(day)
+            async with self._lock:
+                found = tables_of(await self._tally_made_again(day), names)
+        return found
 
     async def _grouped(
         self,

@@ -71,6 +71,7 @@ from registry.compliance.metrics import members, outcome_of
 from registry.compliance.provinces import Grouped, Keys, kid_of
 from registry.compliance.signer_rows import GROUPING, PACT, PactSigners
 from registry.compliance.tally_counts import BOUND, SIGNER, STEPS, Counts, Member, Read
+from registry.compliance.vocabulary import Vocabulary
 
 if TYPE_CHECKING:
     from registry.compliance.index import ComplianceIndex
@@ -126,8 +127,6 @@ class NationalTally(Counts):
         self.size = size
         self.answers = Answers()
         """Recommendation -> the follow-ups answering it."""
-        self.revoked: dict[int, str] = {}
-        """Revoked entry -> the day of the (first) revocation naming it."""
         self.waiting: dict[Unit, str] = {}
         """Units a fact dated after ``day`` touched -> the latest such day (computed again
         when the tally moves to a later day)."""
@@ -140,6 +139,9 @@ class NationalTally(Counts):
         tally = cls(day, index.size, bound, group_bound)
         tally.offices = Offices.of(index.keys.values(), index.key_ends.values())
         tally.with_overdue.note(index.signed.values(), index.keys)
+        tally.vocabulary = Vocabulary.of(
+            index.keys.values(), index.recs.values(), index.reports.values(), index.signed.values()
+        )
         for idx in sorted(index.follow_ups):
             tally.answers.add(index.follow_ups[idx].recommendation, idx)
         tally.revoked = {target: r.day for target, r in index.revocations.items()}
@@ -236,6 +238,7 @@ class NationalTally(Counts):
         if fact.day > self.day:
             self._wait(units, fact.day)
         self.with_overdue.take(fact, keys, self.offices)
+        self.vocabulary.take(fact)
         if isinstance(fact, Key | KeyEnd | Succession):
             self.offices.take(fact)
         if isinstance(fact, Election):

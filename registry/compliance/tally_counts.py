@@ -15,6 +15,7 @@ from typing import Any
 
 from registry.compliance.election_rows import ElectionTable
 from registry.compliance.facts import Fact, Rec
+from registry.compliance.filtering import Choices
 from registry.compliance.groups import (
     GroupFigures,
     Offices,
@@ -29,6 +30,7 @@ from registry.compliance.metrics import COUNTS, DAYS, Figure
 from registry.compliance.month_rows import MonthTable
 from registry.compliance.provinces import Provinces
 from registry.compliance.signer_rows import GROUPING, PactSigners
+from registry.compliance.vocabulary import Vocabulary
 
 BOUND = 10_000
 """The most entries a figure lists inline (and a tally keeps per figure)."""
@@ -69,9 +71,13 @@ class Counts:
         """Today's per-month figures (the same members, under each one's month)."""
         self.with_overdue = PactSigners(group_bound)
         """Today's pact signers with overdue recommendations (their members per key)."""
+        self.vocabulary = Vocabulary()
+        """The values the dashboard's filter may take."""
         self.figures = {name: Members() for name in NAMES}
         self.days: Counter[int] = Counter()
         self.signers: Counter[bytes] = Counter()
+        self.revoked: dict[int, str] = {}
+        """Revoked entry -> the day of the (first) revocation naming it."""
         self.deadlines: dict[int, str] = {}
         """Pending recommendations' deadlines (to turn them overdue on a later day)."""
 
@@ -178,6 +184,11 @@ class Counts:
         if not self.with_overdue.exact:
             return None
         return self.with_overdue.rows(self.offices, self.day, self.elections.figures.signed)
+
+    def choices(self) -> Choices:
+        """The dashboard filter's choices, as :func:`registry.compliance.filtering.choices`
+        reads them off the index (:mod:`registry.compliance.vocabulary`)."""
+        return self.vocabulary.choices(self.elections.records, self.revoked)
 
     def months_rows(self) -> list[Row]:
         """The months table as :func:`registry.compliance.views.months` gives it, except that
