@@ -200,9 +200,9 @@ class ComplianceService:
         return await self._grouped(day, heads.table, NationalTally.head_types_rows)
 
     async def today_tables(self, names: Iterable[str]) -> TodayTables | None:
-        """Today's unfiltered dashboard tables ``names`` from the national tally, as
-        :meth:`national` answers (:mod:`registry.compliance.today_tables`); None where the
-        tally does not keep one (``signers``); one kept inexact is made again from the restored index."""
+        """Today's unfiltered dashboard tables ``names`` from the national tally
+        (:mod:`registry.compliance.today_tables`); None where it does not keep one
+        (``signers``); one kept inexact is made again from the restored index."""
         day = today()
         found = tables_of(await self._today(day), names)
         if found is None and all(name in KEPT for name in names):
