@@ -160,7 +160,7 @@ class GroupFigures:
                 sorted(g.steps.items()),
             )
             for group, g in sorted(self.groups.items(), key=lambda kv: (kv[0] is None, str(kv[0])))
-            if g.steps or any(m.count for m in g.figures.values())
+            if g.steps or any(m.count or m.entries is None for m in g.figures.values())
         ]
         return groups, sorted(self.pending_in.items())
 
