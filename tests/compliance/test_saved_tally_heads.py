@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from registry.compliance import heads, tally_bytes
+from registry.compliance.tally import NationalTally
 from registry.config import Settings
 from registry.records.operator import OperatorKeys
 from tests.api.helpers import NOW_S, Registry
@@ -26,9 +27,7 @@ from tests.compliance.conftest import BEFORE_DUE
 from tests.compliance.test_saved import fill, running, seal_flipped
 from tests.compliance.test_saved_tally import (
     AFTER_DUE,
-    edit_tally,
     index_restored,
-    tally_rows,
 )
 
 tallied, computed, saved_history = instansi.table_of("head-types")
@@ -125,34 +124,21 @@ def head_dropped(data: bytes, _: bytes) -> dict[str, bytes]:
 def test_an_edited_tally_moves_no_head_type_figure_and_is_saved_again(
     settings: Settings, operator: OperatorKeys, today: Callable[[str], None], mutation: Any
 ) -> None:
-    rows = saved_history(settings, operator)
-    row = edit_tally(settings, mutation)
-    with running(settings, operator) as registry:
-        assert tallied(registry) == rows
-        assert index_restored(registry), "computed from the facts"
-    assert tally_rows(settings) == [row], "made again from the facts and saved as it was"
+    instansi.edited_and_made_again(settings, operator, "head-types", mutation)
+
+
+def _inexact(tally: NationalTally) -> None:
+    tally.provinces.exact = False  # as once a key is enrolled a second time elsewhere
+    tally.provinces.head_types.add("definitive", "recommendations", 99)  # it cannot move
 
 
 def test_an_inexact_head_types_table_is_answered_from_the_index_and_the_tally_made_again(
     settings: Settings, operator: OperatorKeys, today: Callable[[str], None]
 ) -> None:
-    # The fallback, reached here through a tally saved inexact (as one is once a key is
-    # enrolled a second time elsewhere, which the policy refuses).
-    table = saved_history(settings, operator)
-    with running(settings, operator) as registry:
-        compliance = registry.components.compliance
-        tally = registry.client.blocking_portal.call(compliance._today, BEFORE_DUE)
-        tally.provinces.exact = False
-        tally.provinces.head_types.add("definitive", "recommendations", 99)  # cannot move
-        assert tallied(registry) == table, "answered from the index"
-        assert index_restored(registry)
-        assert compliance.index.tally is not None
-        assert compliance.index.tally.provinces.exact, "made again from the index"
-    [row] = tally_rows(settings)
-    assert tally_bytes.decode(bytes(row.data)).provinces.exact, "and saved"
-    with running(settings, operator) as registry:
-        assert tallied(registry) == table
-        assert not index_restored(registry)
+    # Reached through a tally made inexact (the policy refuses a second enrolment).
+    instansi.inexact_and_made_again(
+        settings, operator, "head-types", _inexact, lambda tally: tally.provinces.exact
+    )
 
 
 def test_another_day_or_election_is_computed_from_the_index(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+from collections.abc import Callable
 from typing import Any
 
 from hypothesis import given, settings
@@ -22,6 +23,7 @@ from hypothesis import strategies as st
 
 from registry.compliance import heads, tally_bytes
 from registry.compliance.facts import Fact, Key, KeyEnd, Rec, Signed, Step, Succession
+from registry.compliance.filtering import choices
 from registry.compliance.index import ComplianceIndex
 from registry.compliance.metrics import Snapshot
 from registry.compliance.tally import NationalTally
@@ -75,6 +77,22 @@ def checked(
     want = expected(Snapshot(index, day))
     if exact_or_made_again(tally, index, day, bound, tallied, want, "head_type"):
         assert twice, "inexact only once a key was enrolled a second time"
+    if not twice:  # the index keeps a key's latest enrolment only
+        assert tally.choices() == choices(index), "the dashboard filter's choices"
+
+
+def histories(rng: random.Random, size: int, again: float = 0.0) -> tuple[list[Fact], bool]:
+    """The provinces tests' histories with head types and instansi; whether a key was
+    enrolled twice."""
+    facts, twice = keyed(rng, history(rng, size), again)
+    return headed(rng, addressed(rng, facts)), twice
+
+
+def saved_alike(tally: NationalTally, table: Callable[[NationalTally], Any]) -> None:
+    """``tally`` saved and decoded gives the same ``table`` and the same bytes."""
+    decoded = tally_bytes.decode(tally_bytes.encode(tally))
+    assert table(decoded) == table(tally)
+    assert tally_bytes.encode(decoded) == tally_bytes.encode(tally)
 
 
 @settings(max_examples=150, deadline=None)
@@ -88,12 +106,10 @@ def test_the_tallys_head_types_rows_are_the_snapshots_at_every_day(
     seed: int, size: int, bound: int, again: float
 ) -> None:
     rng = random.Random(seed)
-    facts, twice = keyed(rng, history(rng, size), again)
-    for tally, index, day in every_day(rng, headed(rng, addressed(rng, facts)), bound):
+    facts, twice = histories(rng, size, again)
+    for tally, index, day in every_day(rng, facts, bound):
         checked(tally, index, day, twice, bound)
-        decoded = tally_bytes.decode(tally_bytes.encode(tally))
-        assert tallied(decoded) == tallied(tally)
-        assert tally_bytes.encode(decoded) == tally_bytes.encode(tally)
+        saved_alike(tally, tallied)
 
 
 @settings(max_examples=150, deadline=None)
@@ -103,9 +119,8 @@ def test_the_head_types_rows_fed_from_the_log_are_the_indexs_after_every_entry(
 ) -> None:
     # Every key enrolled once, as the policy admits: the key directory locates the only one.
     rng = random.Random(seed)
-    facts, twice = keyed(rng, history(rng, size))
-    log = FactList(spaced(rng, headed(rng, addressed(rng, facts))))
-    for tally, index, day in every_entry(rng, log, bound):
+    facts, twice = histories(rng, size)
+    for tally, index, day in every_entry(rng, FactList(spaced(rng, facts)), bound):
         checked(tally, index, day, twice, bound)
 
 

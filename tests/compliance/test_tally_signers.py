@@ -20,23 +20,21 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from registry.compliance import tally_bytes
 from registry.compliance.facts import Fact, Key, Rec, Signed, Step
 from registry.compliance.feed import feed
 from registry.compliance.index import ComplianceIndex
 from registry.compliance.metrics import Snapshot
 from registry.compliance.tally import NationalTally
 from registry.compliance.views import pact_signers_with_overdue
-from tests.compliance.test_tally import DAYS, KIDS, history
+from tests.compliance.test_tally import DAYS, KIDS
 from tests.compliance.test_tally_feed import FactList, spaced
-from tests.compliance.test_tally_heads import headed
+from tests.compliance.test_tally_heads import histories, saved_alike
 from tests.compliance.test_tally_instansi import (
     every_day,
     every_entry,
     exact_or_made_again,
     fed_and_indexed,
 )
-from tests.compliance.test_tally_provinces import addressed, keyed
 
 TABLE = NationalTally.pact_signers_rows
 
@@ -63,12 +61,10 @@ def test_the_tallys_pact_signers_with_overdue_are_the_snapshots_at_every_day(
     seed: int, size: int, bound: int, again: float
 ) -> None:
     rng = random.Random(seed)
-    facts, _ = keyed(rng, history(rng, size), again)
-    for tally, index, day in every_day(rng, headed(rng, addressed(rng, facts)), bound):
+    facts, _ = histories(rng, size, again)
+    for tally, index, day in every_day(rng, facts, bound):
         checked(tally, index, day, bound)
-        decoded = tally_bytes.decode(tally_bytes.encode(tally))
-        assert TABLE(decoded) == TABLE(tally)
-        assert tally_bytes.encode(decoded) == tally_bytes.encode(tally)
+        saved_alike(tally, TABLE)
 
 
 @settings(max_examples=150, deadline=None)
@@ -77,9 +73,8 @@ def test_the_pact_signers_with_overdue_fed_from_the_log_are_the_indexs_after_eve
     seed: int, size: int, bound: int
 ) -> None:
     rng = random.Random(seed)
-    facts, _ = keyed(rng, history(rng, size))
-    log = FactList(spaced(rng, headed(rng, addressed(rng, facts))))
-    for tally, index, day in every_entry(rng, log, bound):
+    facts, _ = histories(rng, size)
+    for tally, index, day in every_entry(rng, FactList(spaced(rng, facts)), bound):
         checked(tally, index, day, bound)
 
 
