@@ -56,7 +56,13 @@ entry for the K entries fed) against ``views.provinces`` over the index's snapsh
 ``--table elections``: today's ``/api/compliance/elections`` (``ComplianceService.elections``:
 the saved tally's per-election and pact signers' figures,
 ``registry/compliance/election_rows.py``) against ``views.elections``; ``--table months``
-likewise (``registry/compliance/month_rows.py`` against ``views.months``).
+likewise (``registry/compliance/month_rows.py`` against ``views.months``);
+``--table head-types`` (``ComplianceService.head_types``, ``registry/compliance/head_rows.py``,
+the rows without the acting heads' row) and ``--table pact-signers-with-overdue``
+(``registry/compliance/signer_rows.py``) likewise against the index's tables
+(``registry/compliance/dashboard.py`` ``table``); ``--table dashboard`` answers every table of
+the unfiltered ``/dashboard`` page at once (``ComplianceService.today_tables``) against the same
+tables computed from the index's snapshot.
 """
 
 from __future__ import annotations
@@ -72,7 +78,7 @@ import subprocess
 import sys
 import time
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -82,8 +88,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from gen_log import ORIGIN, PASSPHRASE, settings_for
 
-from registry.api.compliance import bounded
-from registry.compliance import dashboard, tally_bytes, views
+from registry.api.linked import bounded
+from registry.compliance import dashboard, tally_bytes
 from registry.compliance.facts import Fact, FollowUp, Key, Rec, Report, Signed, add_days
 from registry.compliance.index import ComplianceIndex
 from registry.compliance.metrics import Snapshot
@@ -325,25 +331,30 @@ async def child(mode: str, home: Path) -> dict[str, Any]:
             await compliance.snapshot()
         else:
             table = mode.removesuffix("-index")
-            if mode == "instansi":
-                day, rows = await compliance.instansi()
-            elif mode == "provinces":
-                day, rows = await compliance.provinces()
-            elif mode == "elections":
-                day, rows = await compliance.elections()
-            elif mode == "months":
-                day, rows = await compliance.months()
+            names = DASHBOARD if table == "dashboard" else (table,)
+            if mode == "dashboard":  # the unfiltered page's tables, from the tally
+                found = await compliance.today_tables(names)
+                assert found is not None, "the tally answers every table of the page"
+                day, tables = found.day, found.tables
+            elif mode in TABLES:
+                day, rows = await TALLIED[mode](compliance)
+                tables = {table: rows}
             else:  # as the endpoint answered before: the index's snapshot of today
                 snap = await compliance.snapshot()
-                day, rows = snap.as_of, getattr(views, table)(snap)
-            items = [bounded(table, day, row) for row in rows]
-            out["rows"] = len(items)
-            label = dashboard.LABELS[table]
-            out["values"] = [
-                [row[label], {k: v["value"] for k, v in row.items() if isinstance(v, dict)}]
-                for row in items
-            ]
-            out["answer KB"] = len(msgspec.json.encode(items)) / 1e3
+                day, tables = snap.as_of, {n: dashboard.table(snap, n) for n in names}
+            out["values"] = {}
+            answer = 0
+            for name, rows in tables.items():
+                items = [bounded(name, day, row) for row in rows]
+                label = dashboard.LABELS.get(name)
+                out["values"][name] = [
+                    [row.get(label) if label else None,
+                     {k: v["value"] for k, v in row.items() if isinstance(v, dict)}]
+                    for row in items
+                ]  # fmt: skip
+                answer += len(msgspec.json.encode(items))
+            out["rows"] = sum(len(rows) for rows in tables.values())
+            out["answer KB"] = answer / 1e3
         out["s"] = time.perf_counter() - started
         out["index entries"] = compliance.index.size
         out["entries read"] = compliance.facts.read
@@ -377,8 +388,28 @@ def run_child(mode: str, home: Path) -> dict[str, Any]:
     return found
 
 
-TABLES = ("instansi", "provinces", "elections", "months")
-"""The tables ``--table`` measures besides the national row."""
+async def heads_only(compliance: ComplianceService) -> tuple[str, Any]:
+    """Today's head-types rows (the acting heads' row aside)."""
+    day, (rows, _) = await compliance.head_types()
+    return day, rows
+
+
+TALLIED: dict[str, Callable[[ComplianceService], Awaitable[tuple[str, Any]]]] = {
+    "instansi": lambda c: c.instansi(),
+    "provinces": lambda c: c.provinces(),
+    "elections": lambda c: c.elections(),
+    "months": lambda c: c.months(),
+    "head-types": heads_only,
+    "pact-signers-with-overdue": lambda c: c.pact_signers_with_overdue(),
+}
+"""How each table ``--table`` measures is answered today (from the tally)."""
+TABLES = (*TALLIED, "dashboard")
+"""The tables ``--table`` measures besides the national row (``dashboard``: every table of
+the unfiltered ``/dashboard`` page, :data:`DASHBOARD`)."""
+DASHBOARD = ("national", "provinces", "head-types", "elections", "months", "instansi",
+             "pact-signers-with-overdue")  # fmt: skip
+
+
 GROW = ["--direct", "--workers", "2", "--verify-every", "10", "--floor-rows", "0"]
 """How ``gen_log.py`` grows the log between measurements."""
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, Router, delete, get
 from litestar.params import FromPath, FromQuery, QueryParameter
@@ -19,13 +18,13 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from registry.api.deps import MAX_INTEGER, Compliance, signed_target
 from registry.api.errors import access_denied, invalid_parameter
 from registry.api.limits import rate_limited
+from registry.api.linked import BOUND, bounded, entries_url, today_table
 from registry.api.problems import problem_for
 from registry.compliance import dashboard, heads, views
 from registry.compliance.access import AccessDenied
 from registry.compliance.export import to_csv
+from registry.compliance.identities import IdentityErased
 from registry.compliance.metrics import Snapshot
-from registry.compliance.service import IdentityErased
-from registry.compliance.tally_counts import BOUND
 from registry.i18n import Message
 from registry.records.errors import NotFound
 from registry.verify.trust import unb64url
@@ -68,48 +67,6 @@ def _commitment(value: str) -> bytes:
 
 async def _snapshot(compliance: Compliance, as_of: str | None) -> Snapshot:
     return await compliance.snapshot(_day("as_of", as_of))
-
-
-ENTRIES = "/api/compliance/entries"
-"""Where the entries of a figure too large to list inline are listed, paged."""
-
-
-def entries_url(table: str, as_of: str, figure: str, row: Any = None, page: int = 1) -> str:
-    """The paged listing of figure ``figure`` of row ``row`` of ``table`` as of ``as_of``."""
-    query: dict[str, Any] = {"table": table, "figure": figure, "as_of": as_of}
-    if row is not None:
-        query["row"] = str(row)
-    if page > 1:
-        query["page"] = page
-    return f"{ENTRIES}?{urlencode(query)}"
-
-
-def bounded(table: str, as_of: str, row: dict[str, Any]) -> dict[str, Any]:
-    """``row`` with each figure of more than :data:`BOUND` entries (or whose entries the
-    server keeps only the count of) given as ``entries_total`` and ``entries_url`` instead
-    of ``entries`` (docs/compliance.md, "Figures over large groups")."""
-    label = dashboard.LABELS.get(table)
-    out = dict(row)
-    for name, value in row.items():
-        if not (isinstance(value, dict) and "value" in value and "entries" in value):
-            continue
-        entries = value["entries"]
-        if entries is not None and len(entries) <= BOUND:
-            continue
-        total = value.get("entries_total", len(entries) if entries is not None else 0)
-        key = row.get(label) if label is not None else None
-        out[name] = {
-            "value": value["value"],
-            "entries_total": total,
-            "entries_url": entries_url(table, as_of, name, key),
-        }
-    return out
-
-
-def _today(table: str, day: str, rows: list[dict[str, Any]]) -> Response[Any]:
-    """A table as the service answers it (today's from the tally: its larger figures linked)."""
-    items = [bounded(table, day, row) for row in rows]
-    return Response({"as_of": day, "count": len(items), "items": items})
 
 
 def _table(
@@ -186,7 +143,9 @@ class ComplianceController(Controller):
         if format == "csv":
             snap = await _snapshot(compliance, as_of)
             return _table("instansi", snap, views.instansi(snap, province, name), format)
-        return _today("instansi", *await compliance.instansi(_day("as_of", as_of), province, name))
+        return today_table(
+            "instansi", *await compliance.instansi(_day("as_of", as_of), province, name)
+        )
 
     @get("/provinces", summary="Per province of the addressed PPK")
     async def provinces(
@@ -195,7 +154,7 @@ class ComplianceController(Controller):
         if format == "csv":
             snap = await _snapshot(compliance, as_of)
             return _table("provinces", snap, views.provinces(snap), format)
-        return _today("provinces", *await compliance.provinces(_day("as_of", as_of)))
+        return today_table("provinces", *await compliance.provinces(_day("as_of", as_of)))
 
     @get("/head-types", summary="Definitive vs acting (Pj, Plt, Pjs) heads")
     async def head_types(
@@ -206,13 +165,19 @@ class ComplianceController(Controller):
         election: FromQuery[str | None] = None,
         format: Format = "json",
     ) -> Response[Any]:
-        snap = await _snapshot(compliance, as_of)
-        day = _day("on", on) or snap.as_of
-        rows = heads.head_types(snap, day, election)
-        acting = heads.acting_led(snap, day, election)
-        # the listing is of the table as of its own day, with every election
-        linked = on is None and election is None
-        return _table("head-types", snap, rows, format, linked, on=day, acting=acting)
+        if format == "csv":
+            snap = await _snapshot(compliance, as_of)
+            rows = heads.head_types(snap, _day("on", on) or snap.as_of, election)
+            return _table("head-types", snap, rows, format)
+        day, (rows, acting) = await compliance.head_types(
+            _day("as_of", as_of), _day("on", on), election
+        )
+        when = _day("on", on) or day
+        if when == day and election is None:  # the listing is of the table as of its day
+            rows = [bounded("head-types", day, row) for row in rows]
+            acting = bounded("head-types", day, acting, dashboard.ACTING)
+        return Response({"as_of": day, "on": when, "acting": acting, "count": len(rows),
+                         "items": rows})  # fmt: skip
 
     @get("/elections", summary="Per election")
     async def elections(
@@ -221,7 +186,7 @@ class ComplianceController(Controller):
         if format == "csv":
             snap = await _snapshot(compliance, as_of)
             return _table("elections", snap, views.elections(snap), format)
-        return _today("elections", *await compliance.elections(_day("as_of", as_of)))
+        return today_table("elections", *await compliance.elections(_day("as_of", as_of)))
 
     @get("/months", summary="Per month of issue")
     async def months(
@@ -230,15 +195,17 @@ class ComplianceController(Controller):
         if format == "csv":
             snap = await _snapshot(compliance, as_of)
             return _table("months", snap, views.months(snap), format)
-        return _today("months", *await compliance.months(_day("as_of", as_of)))
+        return today_table("months", *await compliance.months(_day("as_of", as_of)))
 
     @get("/pact-signers-with-overdue", summary="PPKs who signed a pact yet have overdue ones")
     async def pact_signers_with_overdue(
         self, compliance: Compliance, as_of: AsOf = None, format: Format = "json"
     ) -> Response[Any]:
-        snap = await _snapshot(compliance, as_of)
-        rows = views.pact_signers_with_overdue(snap)
-        return _table("pact-signers-with-overdue", snap, rows, format)
+        name = "pact-signers-with-overdue"
+        if format == "csv":
+            snap = await _snapshot(compliance, as_of)
+            return _table(name, snap, views.pact_signers_with_overdue(snap), format)
+        return today_table(name, *await compliance.pact_signers_with_overdue(_day("as_of", as_of)))
 
     @get("/recommendations", summary="Every recommendation and what became of it")
     async def recommendations(

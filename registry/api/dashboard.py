@@ -24,11 +24,13 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 
 from registry.api.deps import Compliance, Records, Service
 from registry.api.errors import behind_message, invalid_parameter
+from registry.api.linked import bounded
 from registry.compliance import dashboard, filtering, finder
 from registry.compliance.browsing import RecordSearch, SearchBehind
 from registry.compliance.filtering import Filter, FilterRefused
 from registry.compliance.metrics import Snapshot
 from registry.compliance.service import ComplianceService, today
+from registry.compliance.today_tables import TodayTables
 from registry.i18n import Message
 from registry.i18n import render as render_text
 from registry.records.errors import NotFound
@@ -106,6 +108,25 @@ async def counted(service: RegistryService, compliance: ComplianceService, flt: 
     return Counted(snap, size, root)
 
 
+async def tallied(
+    service: RegistryService,
+    compliance: ComplianceService,
+    asked: dict[str, str | None],
+    names: tuple[str, ...],
+) -> tuple[dict[str, Any], TodayTables] | None:
+    """Today's tables ``names`` from the national tally when the query asks for no filter
+    (:meth:`ComplianceService.today_tables`), with what the answer says it counts; None
+    for a filter, or where the tally cannot answer (the caller reads the index)."""
+    if any(v and v.strip() for v in asked.values()):
+        return None
+    found = await compliance.today_tables(names)
+    if found is None:
+        return None
+    record = await service.checkpoint_at(found.size)
+    root = None if record is None else base64.b64encode(record.root).decode()
+    return {"as_of": found.day, "checkpoint": {"size": found.size, "root": root}}, found
+
+
 def kid_of(value: str) -> bytes:
     """A key id from a path (base64url or hex); 400 when it is not one."""
     try:
@@ -151,9 +172,14 @@ class DashboardApi(Controller):
         asked: FilterQuery,
         format: Format = "json",
     ) -> Response[Any]:
-        flt = filter_of(compliance, **asked)
         if table not in dashboard.TABLES:
             dashboard.table(compliance.index.snapshot(today()), table)  # raises, naming them
+        found = await tallied(service, compliance, asked, (table,)) if format == "json" else None
+        if found is not None:  # today's, unfiltered: from the tally, its larger figures linked
+            header, kept = found
+            rows = [bounded(table, kept.day, row) for row in kept.tables[table]]
+            return Response({**header, "filter": {}, "count": len(rows), "items": rows})
+        flt = filter_of(compliance, **asked)
         c = await counted(service, compliance, flt)
         rows = dashboard.table(c.snap, table)
         if format == "csv":

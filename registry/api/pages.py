@@ -21,7 +21,15 @@ from litestar import Controller, Request, Response, get
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_404_NOT_FOUND
 
-from registry.api.dashboard import FILTERED, FilterQuery, counted, filter_of, kid_of, query
+from registry.api.dashboard import (
+    FILTERED,
+    FilterQuery,
+    counted,
+    filter_of,
+    kid_of,
+    query,
+    tallied,
+)
 from registry.api.deps import Compliance, Service
 from registry.api.errors import BadRequest
 from registry.api.rendering import page_language, render_page, strings
@@ -145,9 +153,19 @@ def _refused(exc: FilterRefused | BadRequest, lang: str) -> str:
     return render_text(exc.detail, lang)
 
 
-def _filter_form(compliance: ComplianceService, flt: Filter | None, raw: dict[str, Any]) -> Any:
-    known = filtering.choices(compliance.index)
+def _filter_form(known: filtering.Choices, flt: Filter | None, raw: dict[str, Any]) -> Any:
     return {"choices": known, "given": {k: (v or "") for k, v in raw.items()}, "filter": flt}
+
+
+def _shown(name: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """How the dashboard shows table ``name`` of ``rows`` (the instansi: the first
+    :data:`PAGE_ROWS` by recommendations)."""
+    key = dashboard.LABELS[name]
+    total = len(rows)
+    if name == "instansi":
+        rows = sorted(rows, key=lambda r: -(r["recommendations"]["value"] or 0))[:PAGE_ROWS]
+    text, figs = columns(rows, key)
+    return {"rows": rows, "key": key, "text": text, "figures": figs, "total": total}
 
 
 def _row_name(compliance: ComplianceService, table: str, row: str | None) -> str | None:
@@ -178,32 +196,31 @@ class PagesController(Controller):
     ) -> Response[str]:
         """National figures, the tables by group and over time, the pact signers overdue."""
         chosen = page_language(request, lang)
-        await compliance.snapshot()
-        try:
-            flt = filter_of(compliance, **asked)
-        except FilterRefused as exc:
-            return await _page(
-                request,
-                service,
-                "dashboard.html",
-                chosen,
-                HTTP_400_BAD_REQUEST,
-                "dashboard",
-                form=_filter_form(compliance, None, asked),
-                error=_refused(exc, chosen),
-            )
-        c = await counted(service, compliance, flt)
-        national = dashboard.table(c.snap, "national")[0]
-        tables = {}
-        for name in DASHBOARD_TABLES:
-            rows = dashboard.table(c.snap, name)
-            key = dashboard.LABELS[name]
-            total = len(rows)
-            if name == "instansi":
-                rows = sorted(rows, key=lambda r: -(r["recommendations"]["value"] or 0))
-                rows = rows[:PAGE_ROWS]
-            text, figs = columns(rows, key)
-            tables[name] = {"rows": rows, "key": key, "text": text, "figures": figs, "total": total}
+        names = ("national", *DASHBOARD_TABLES)
+        found = await tallied(service, compliance, asked, names)
+        if found is not None:  # today's, unfiltered: from the tally, without the index
+            header, kept = found
+            flt, known, made = Filter(), kept.choices, kept.tables
+        else:
+            await compliance.snapshot()
+            try:
+                flt = filter_of(compliance, **asked)
+            except FilterRefused as exc:
+                return await _page(
+                    request,
+                    service,
+                    "dashboard.html",
+                    chosen,
+                    HTTP_400_BAD_REQUEST,
+                    "dashboard",
+                    form=_filter_form(filtering.choices(compliance.index), None, asked),
+                    error=_refused(exc, chosen),
+                )
+            c = await counted(service, compliance, flt)
+            header, known = c.header(), filtering.choices(compliance.index)
+            made = {name: dashboard.table(c.snap, name) for name in names}
+        national = made["national"][0]
+        tables = {name: _shown(name, made[name]) for name in DASHBOARD_TABLES}
         params = flt.query()
         return await _page(
             request,
@@ -213,9 +230,9 @@ class PagesController(Controller):
             200,
             "dashboard",
             page_data={"query": params},
-            form=_filter_form(compliance, flt, asked),
+            form=_filter_form(known, flt, asked),
             error=None,
-            counted=c.header(),
+            counted=header,
             national=national,
             tables=tables,
             params=params,

@@ -92,6 +92,8 @@ LABELS = {
     "signers": "kid",
 }
 """The column that names each row of a table (the national table has one row)."""
+ACTING = "acting"
+"""The row of the head-types table that names the acting heads' figures (``acting``)."""
 
 
 def figure_entries(snap: Snapshot, name: str, row_key: str | None, figure: str) -> list[int]:
@@ -103,6 +105,8 @@ def figure_entries(snap: Snapshot, name: str, row_key: str | None, figure: str) 
     label = LABELS.get(name)
     if label is None:
         found = rows[0]
+    elif name == "head-types" and row_key == ACTING:
+        found = heads.acting_led(snap, snap.as_of)
     else:
         match = [
             r

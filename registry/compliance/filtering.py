@@ -32,12 +32,16 @@ import datetime as dt
 import re
 from dataclasses import dataclass, fields
 from functools import cached_property
+from typing import TYPE_CHECKING
 
+from registry.compliance.elections import Calendar
 from registry.compliance.elections import order as election_order
 from registry.compliance.facts import Key, Rec, Report, Signed, Step
-from registry.compliance.index import ComplianceIndex
 from registry.compliance.metrics import Outcome, Snapshot
 from registry.i18n import Message
+
+if TYPE_CHECKING:
+    from registry.compliance.index import ComplianceIndex
 
 
 class FilterRefused(ValueError):
@@ -86,9 +90,7 @@ class Choices:
 
 def choices(index: ComplianceIndex) -> Choices:
     """Every election, province, instansi and head type the log names (sorted)."""
-    known = index.calendar()
-    elections = {name for name, _ in known}
-    elections |= {r.election for r in index.recs.values() if r.election}
+    elections = {r.election for r in index.recs.values() if r.election}
     elections |= {r.election for r in index.reports.values() if r.election}
     elections |= {s.election for s in index.signed.values() if s.election}
     provinces = {k.province for k in index.keys.values() if k.province}
@@ -97,9 +99,19 @@ def choices(index: ComplianceIndex) -> Choices:
     instansi |= {r.instansi for r in index.recs.values()}
     instansi |= {s.instansi for s in index.signed.values()}
     heads = {k.head_type for k in index.keys.values() if k.head_type}
+    return choices_of(index.calendar(), elections, provinces, instansi, heads)
+
+
+def choices_of(
+    known: Calendar, elections: set[str], provinces: set[str], instansi: set[str], heads: set[str]
+) -> Choices:
+    """The choices of the named values (and the calendar's elections), sorted: elections in
+    the calendar's order, the rest by name."""
     order = election_order(known)
     return Choices(
-        sorted(elections, key=lambda e: (order.get(e, len(order)), e)),
+        sorted(
+            elections | {name for name, _ in known}, key=lambda e: (order.get(e, len(order)), e)
+        ),
         sorted(provinces),
         sorted(instansi),
         sorted(heads),

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from registry.compliance.facts import Fact, Key, KeyEnd, Succession
@@ -160,7 +160,7 @@ class GroupFigures:
                 sorted(g.steps.items()),
             )
             for group, g in sorted(self.groups.items(), key=lambda kv: (kv[0] is None, str(kv[0])))
-            if g.steps or any(m.count for m in g.figures.values())
+            if g.steps or any(m.count or m.entries is None for m in g.figures.values())
         ]
         return groups, sorted(self.pending_in.items())
 
@@ -197,6 +197,9 @@ class Office:
     province: str | None
     term_start: str
     term_end: str
+    name: str = ""
+    jabatan: str = ""
+    head_type: str | None = None
 
 
 class Offices:
@@ -206,8 +209,9 @@ class Offices:
     def __init__(self) -> None:
         self.keys: dict[bytes, Office] = {}
         """PPK keys by kid (the latest enrolment of a kid, as the index keeps it)."""
-        self.ends: dict[bytes, tuple[str, str]] = {}
-        """Revoked key -> the day of its (first) revocation and the day it takes effect."""
+        self.ends: dict[bytes, tuple[str, str, int]] = {}
+        """Revoked key -> the day of its (first) revocation, the day it takes effect and
+        its entry (a succession's, for the key it succeeds)."""
 
     def take(self, fact: Fact) -> None:
         """Take an enrolment, a key revocation or a succession (anything else is no office)."""
@@ -215,24 +219,21 @@ class Offices:
             if fact.role == "ppk":
                 self.keys[fact.kid] = Office(
                     fact.idx, fact.day, fact.kid, fact.instansi, fact.province,
-                    fact.term_start, fact.term_end,
+                    fact.term_start, fact.term_end, fact.name, fact.jabatan, fact.head_type,
                 )  # fmt: skip
             else:
                 self.keys.pop(fact.kid, None)
         elif isinstance(fact, KeyEnd):
-            self.ends.setdefault(fact.kid, (fact.day, fact.effective))
+            self.ends.setdefault(fact.kid, (fact.day, fact.effective, fact.idx))
         elif isinstance(fact, Succession):
             # The policy admits successions of enrolled keys only: the old key ends, and
             # its successor holds its office (a PPK's successor is a PPK, any other's not).
-            self.ends.setdefault(fact.old, (fact.day, fact.day))
+            self.ends.setdefault(fact.old, (fact.day, fact.day, fact.idx))
             old = self.keys.get(fact.old)
             if old is None:
                 self.keys.pop(fact.new, None)
                 return
-            self.keys[fact.new] = Office(
-                fact.idx, fact.day, fact.new, old.instansi, old.province,
-                old.term_start, old.term_end,
-            )  # fmt: skip
+            self.keys[fact.new] = replace(old, idx=fact.idx, day=fact.day, kid=fact.new)
 
     @classmethod
     def of(cls, keys: Iterable[Key], ends: Iterable[KeyEnd]) -> Offices:
@@ -240,7 +241,7 @@ class Offices:
         found = cls()
         for key in sorted(keys, key=lambda k: k.idx):
             found.take(key)
-        found.ends = {end.kid: (end.day, end.effective) for end in ends}
+        found.ends = {end.kid: (end.day, end.effective, end.idx) for end in ends}
         return found
 
     def in_office(self, key: Office, day: str) -> bool:
@@ -259,8 +260,8 @@ class Offices:
 
     def encode(self) -> list[Any]:
         return [
-            [(k.idx, k.day, k.kid, k.instansi, k.province, k.term_start, k.term_end)
-             for k in self.keys.values()],
+            [(k.idx, k.day, k.kid, k.instansi, k.province, k.term_start, k.term_end, k.name,
+              k.jabatan, k.head_type) for k in self.keys.values()],
             sorted(self.ends.items()),
         ]  # fmt: skip
 
@@ -269,7 +270,7 @@ class Offices:
         found = cls()
         keys, ends = saved
         found.keys = {bytes(k[2]): Office(*k) for k in keys}
-        found.ends = {bytes(kid): (day, effective) for kid, (day, effective) in ends}
+        found.ends = {bytes(kid): (day, effective, idx) for kid, (day, effective, idx) in ends}
         return found
 
 

@@ -74,3 +74,10 @@ def acting_led(snap: Snapshot, on: str | None = None, election: str | None = Non
         "instansi_led_with_recommendations": hit,
         "share_with_recommendations": figure(share, led["entries"] + hit["entries"]),
     }
+
+
+def table(
+    snap: Snapshot, on: str | None = None, election: str | None = None
+) -> tuple[list[Row], Row]:
+    """The head-types table and the acting heads' row together (what the API answers)."""
+    return head_types(snap, on, election), acting_led(snap, on, election)

@@ -55,15 +55,19 @@ class Enrolled(Protocol):
     @property
     def province(self) -> str | None: ...
 
+    @property
+    def head_type(self) -> str | None: ...
+
 
 @dataclass(frozen=True, slots=True)
 class Enrolment:
-    """A key's enrolment as the provinces table reads it (a successor's: the succession's
-    entry and day, its predecessor's province)."""
+    """A key's enrolment as the provinces and head-types tables read it (a successor's: the
+    succession's entry and day, its predecessor's province and head type)."""
 
     idx: int
     day: str
     province: str | None
+    head_type: str | None
 
 
 Keys = Callable[[bytes], "Enrolled | None"]
@@ -85,12 +89,23 @@ def kid_of(fact: Fact | None) -> bytes | None:
     return None
 
 
+Grouped = tuple[str | None, str | None]
+"""The groups a unit counts under by its key's enrolment: its province and head type."""
+NOWHERE: Grouped = (None, None)
+"""Those of a unit whose key is not enrolled as of the day."""
+
+
+def grouped(key: Enrolled) -> Grouped:
+    """The province and head type a unit of key ``key`` counts under."""
+    return key.province, key.head_type
+
+
 def _same(prior: Enrolled, new: Enrolled, day: str) -> bool:
     """Whether the units ``prior`` grouped are grouped alike under ``new`` on ``day`` and
     later without being computed again (those of an enrolment dated after ``day`` are)."""
     if prior.day > day:  # its units count under None today and wait for its day
-        return new.day > day or new.province is None
-    return new.province == prior.province and (new.day <= day or new.province is None)
+        return new.day > day or grouped(new) == NOWHERE
+    return grouped(new) == grouped(prior) and (new.day <= day or grouped(new) == NOWHERE)
 
 
 class Provinces:
@@ -98,22 +113,25 @@ class Provinces:
 
     def __init__(self, bound: int = BOUND) -> None:
         self.figures = GroupFigures(bound, NAMES)
+        self.head_types = GroupFigures(bound)
+        """Today's per-head-type figures (:mod:`registry.compliance.head_rows`): the same
+        units, grouped by their key's enrolment's ``head_type``."""
         self.unresolved: dict[bytes, set[Unit]] = {}
         """Kid -> the units counted under ``None`` because it was not enrolled then."""
         self.exact = True
         """False once a key was enrolled again elsewhere: the table is answered from the
         index (see the module)."""
 
-    def group(self, unit: Unit, kid: bytes, keys: Keys, day: str) -> tuple[str | None, str | None]:
-        """The province ``unit`` counts under as of ``day`` (its key ``kid``), and the later
-        day its key's enrolment is dated, if it is."""
+    def group(self, unit: Unit, kid: bytes, keys: Keys, day: str) -> tuple[Grouped, str | None]:
+        """The province and head type ``unit`` counts under as of ``day`` (its key
+        ``kid``'s), and the later day its key's enrolment is dated, if it is."""
         key = keys(kid)
         if key is None:
             self.unresolved.setdefault(kid, set()).add(unit)
-            return None, None
+            return NOWHERE, None
         if key.day > day:
-            return None, key.day
-        return key.province, None
+            return NOWHERE, key.day
+        return grouped(key), None
 
     def enrol(self, fact: Key | Succession, keys: Keys, day: str) -> Keys:
         """Take an enrolment or a succession (``keys`` as they stand before it): the keys
@@ -124,7 +142,7 @@ class Provinces:
         if isinstance(fact, Key):
             new = fact
         elif (old := keys(fact.old)) is not None:  # the index ignores a succession of none
-            new = Enrolment(fact.idx, fact.day, old.province)
+            new = Enrolment(fact.idx, fact.day, old.province, old.head_type)
         if new is None:
             return keys
         if prior is not None and not _same(prior, new, day):
@@ -146,13 +164,15 @@ class Provinces:
             self.figures.encode(),
             sorted((kid, sorted(units)) for kid, units in self.unresolved.items()),
             self.exact,
+            self.head_types.encode(),
         ]
 
     @classmethod
     def decode(cls, saved: Any, bound: int) -> Provinces:
         found = cls(bound)
-        figures, unresolved, exact = saved
+        figures, unresolved, exact, head_types = saved
         found.figures = GroupFigures.decode(figures, bound, NAMES)
+        found.head_types = GroupFigures.decode(head_types, bound)
         found.unresolved = {bytes(kid): {(k, i) for k, i in units} for kid, units in unresolved}
         found.exact = bool(exact)
         return found

@@ -21,11 +21,10 @@ import contextlib
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Protocol
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol, TypeVar
 
-from registry.compliance import views
+from registry.compliance import heads, views
 from registry.compliance.access import (
     ERASE_ROLES,
     MAX_AGE_S,
@@ -41,16 +40,19 @@ from registry.compliance.access import (
 )
 from registry.compliance.facts import WIB
 from registry.compliance.feed import Entries, LogFacts, advance, feed
+from registry.compliance.identities import IdentityErased, IdentityRead, IdentitySource
 from registry.compliance.index import ComplianceIndex
 from registry.compliance.metrics import Snapshot
 from registry.compliance.saved import SEGMENT, SavedIndex, Segments
 from registry.compliance.tally import NationalTally, index_reader
+from registry.compliance.today_tables import KEPT, TodayTables, tables_of
 from registry.compliance.track import find_keys, track_record
 from registry.compliance.views import national
 from registry.i18n import Message
-from registry.store.models import AccessRecord, EntryRecord, IdentityRecord, SignerKeyRecord
+from registry.store.models import AccessRecord, EntryRecord, SignerKeyRecord
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class Log(Entries, Protocol):
@@ -81,49 +83,6 @@ class Log(Entries, Protocol):
     def enrolment_of(self, kid: bytes) -> int | None:
         """The entry that enrolled ``kid`` (its enrolment or succession), if any."""
         ...
-
-
-class IdentitySource(Protocol):
-    """The identities behind commitments (``RegistryService.identities``)."""
-
-    async def read(self, commitment: bytes) -> IdentityRecord | None:
-        """The identity behind ``commitment``, erased or not, if any."""
-        ...
-
-    async def erase(self, commitment: bytes, *, now_ms: int) -> bool:
-        """Erase its personal data; False if unknown or erased already."""
-        ...
-
-    async def use_request(self, digest: bytes, *, now_ms: int, expires_at: int) -> bool:
-        """Record a signed request as used; False if it was already."""
-        ...
-
-    async def of_nip(self, nip: str) -> list[IdentityRecord]:
-        """The unerased identities kept for ``nip``."""
-        ...
-
-    async def record_access(self, record: AccessRecord) -> None:
-        """Add a read of personal data to the access log."""
-        ...
-
-
-class IdentityErased(Exception):
-    """The personal data behind a commitment were erased (at ``erased_at``, ms)."""
-
-    def __init__(self, erased_at: int | None) -> None:
-        super().__init__(f"identity erased at {erased_at}")
-        self.erased_at = erased_at
-
-
-@dataclass(frozen=True)
-class IdentityRead:
-    """Who a commitment names, and the standing recommendations that name them."""
-
-    commitment: bytes
-    nip: str | None
-    name: str | None
-    salt: bytes
-    recommendations: list[int]
 
 
 def today() -> str:
@@ -215,12 +174,50 @@ class ComplianceService:
         :mod:`registry.compliance.month_rows`).  Any other day is computed from the facts."""
         return await self._grouped(as_of, views.months, NationalTally.months_rows)
 
+    async def pact_signers_with_overdue(
+        self, as_of: str | None = None
+    ) -> tuple[str, list[dict[str, Any]]]:
+        """The pact signers with overdue recommendations as of ``as_of`` (default today) and
+        that day.  Today's come from the national tally as :meth:`provinces` answers (its
+        members per PPK key and instansi: :mod:`registry.compliance.signer_rows`); a tally
+        with a pact signer enrolled other than as a PPK is made again from the restored
+        index, which answers.  Any other day is computed from the facts."""
+        return await self._grouped(
+            as_of, views.pact_signers_with_overdue, NationalTally.pact_signers_rows
+        )
+
+    async def head_types(
+        self, as_of: str | None = None, on: str | None = None, election: str | None = None
+    ) -> tuple[str, tuple[list[dict[str, Any]], dict[str, Any]]]:
+        """The head-types table and the acting heads' row (:func:`heads.table`) as of
+        ``as_of`` (default today), of the PPK keys in office ``on`` (default that day) and
+        the recommendations of ``election`` (default every one), and that day.  Today's of
+        every election comes from the national tally as :meth:`provinces` answers (its
+        per-head-type figures, the same keys: :mod:`registry.compliance.head_rows`); any
+        other day, ``on`` or election is computed from the facts."""
+        day = as_of or today()
+        if (on or day) != day or election is not None:
+            return day, heads.table(await self.snapshot(day), on or day, election)
+        return await self._grouped(day, heads.table, NationalTally.head_types_rows)
+
+    async def today_tables(self, names: Iterable[str]) -> TodayTables | None:
+        """Today's unfiltered dashboard tables ``names`` from the national tally
+        (:mod:`registry.compliance.today_tables`); None where it does not keep one
+        (``signers``); one kept inexact is made again from the restored index."""
+        day = today()
+        found = tables_of(await self._today(day), names)
+        if found is None and all(name in KEPT for name in names):
+            await self.snapshot(day)
+            async with self._lock:
+                found = tables_of(await self._tally_made_again(day), names)
+        return found
+
     async def _grouped(
         self,
         as_of: str | None,
-        view: Callable[[Snapshot], list[dict[str, Any]]],
-        kept: Callable[[NationalTally], list[dict[str, Any]] | None],
-    ) -> tuple[str, list[dict[str, Any]]]:
+        view: Callable[[Snapshot], T],
+        kept: Callable[[NationalTally], T | None],
+    ) -> tuple[str, T]:
         """A table as of ``as_of`` and that day: ``view`` of the facts, or today the
         tally's rows (``kept``: None where the tally is not exact; then the tally is made
         again from the restored index, saved, and ``view`` of it answers)."""

@@ -68,13 +68,15 @@ from registry.compliance.groups import (
     Offices,
 )
 from registry.compliance.metrics import members, outcome_of
-from registry.compliance.provinces import Keys, kid_of
+from registry.compliance.provinces import Grouped, Keys, kid_of
+from registry.compliance.signer_rows import GROUPING, PACT, PactSigners
 from registry.compliance.tally_counts import BOUND, SIGNER, STEPS, Counts, Member, Read
+from registry.compliance.vocabulary import Vocabulary
 
 if TYPE_CHECKING:
     from registry.compliance.index import ComplianceIndex
 
-VERSION = 7
+VERSION = 8
 Unit = tuple[str, int]
 """``("rec", idx)``: a recommendation's outcome; ``("fact", idx)``: a counted entry."""
 
@@ -125,8 +127,6 @@ class NationalTally(Counts):
         self.size = size
         self.answers = Answers()
         """Recommendation -> the follow-ups answering it."""
-        self.revoked: dict[int, str] = {}
-        """Revoked entry -> the day of the (first) revocation naming it."""
         self.waiting: dict[Unit, str] = {}
         """Units a fact dated after ``day`` touched -> the latest such day (computed again
         when the tally moves to a later day)."""
@@ -138,6 +138,10 @@ class NationalTally(Counts):
         """The tally of every fact ``index`` holds (one pass)."""
         tally = cls(day, index.size, bound, group_bound)
         tally.offices = Offices.of(index.keys.values(), index.key_ends.values())
+        tally.with_overdue.note(index.signed.values(), index.keys)
+        tally.vocabulary = Vocabulary.of(
+            index.keys.values(), index.recs.values(), index.reports.values(), index.signed.values()
+        )
         for idx in sorted(index.follow_ups):
             tally.answers.add(index.follow_ups[idx].recommendation, idx)
         tally.revoked = {target: r.day for target, r in index.revocations.items()}
@@ -233,6 +237,8 @@ class NationalTally(Counts):
             self._apply(old, self._contribution(unit, read, after), read)
         if fact.day > self.day:
             self._wait(units, fact.day)
+        self.with_overdue.take(fact, keys, self.offices)
+        self.vocabulary.take(fact)
         if isinstance(fact, Key | KeyEnd | Succession):
             self.offices.take(fact)
         if isinstance(fact, Election):
@@ -275,13 +281,13 @@ class NationalTally(Counts):
         revoked = self.revoked.get(idx)
         return day <= self.day and (revoked is None or revoked > self.day)
 
-    def _province(self, unit: Unit, kid: bytes, keys: Keys) -> str | None:
-        """The province ``unit`` counts under today (its key ``kid``'s enrolment's); a key
-        enrolled as of a later day makes it wait for that day."""
-        province, later = self.provinces.group(unit, kid, keys, self.day)
+    def _grouped(self, unit: Unit, kid: bytes, keys: Keys) -> Grouped:
+        """The province and head type ``unit`` counts under today (its key ``kid``'s
+        enrolment's); a key enrolled as of a later day makes it wait for that day."""
+        found, later = self.provinces.group(unit, kid, keys, self.day)
         if later is not None:
             self._wait([unit], later)
-        return province
+        return found
 
     def _contribution(self, unit: Unit, read: Read, keys: Keys) -> list[Member]:
         """What ``unit`` counts in as of the tally's day, by the snapshot's definitions."""
@@ -302,12 +308,14 @@ class NationalTally(Counts):
             if found is None:
                 return []
             counted = members(found)
-            province = self._province(unit, fact.ppk_kid, keys)
+            province, head_type = self._grouped(unit, fact.ppk_kid, keys)
             return [
                 *counted,
                 *((("instansi", fact.instansi, n), v) for n, v in counted),
                 *((("province", province, n), v) for n, v in counted),
+                *((("head_type", head_type, n), v) for n, v in counted),
                 *self.elections.rec_members(fact, counted),
+                *PactSigners.rec_members(fact, counted),
                 *month_rows.rec_members(found),
             ]
         if not isinstance(fact, Report | Signed | Step) or not self._stands(idx, fact.day):
@@ -323,15 +331,19 @@ class NationalTally(Counts):
         if isinstance(fact, Step):
             step = (("instansi", fact.instansi, STEP), (idx, fact.step))
             month = (("month", fact.day[:7], "enforcement_steps"), idx)
+            of_key = ((GROUPING, fact.ppk_kid, STEP), (idx, fact.step))
             if fact.step not in STEPS:
-                return [step, month]
-            return [("enforcement_" + fact.step.replace("-", "_"), idx), step, month]
+                return [step, month, of_key]
+            return [("enforcement_" + fact.step.replace("-", "_"), idx), step, month, of_key]
         kind = "pacts" if fact.kind == "pact" else "declarations"
-        signer = [(SIGNER, fact.signer)] if fact.kind == "pact" else []
-        province = self._province(unit, fact.signer, keys)
+        signer = (
+            [(SIGNER, fact.signer), ((GROUPING, fact.signer, PACT), idx)] if kind == "pacts" else []
+        )
+        province, head_type = self._grouped(unit, fact.signer, keys)
         in_groups = [
             (("instansi", fact.instansi, kind), idx),
             (("province", province, kind), idx),
+            (("head_type", head_type, kind), idx),
             (("month", fact.day[:7], kind), idx),
         ]
         return [(kind, idx), *signer, *in_groups, *self.elections.signed_members(fact, kind)]

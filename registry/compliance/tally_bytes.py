@@ -12,6 +12,7 @@ from typing import Any
 
 import msgspec
 
+from registry.compliance import signer_rows
 from registry.compliance.answers import Answers
 from registry.compliance.election_rows import ElectionTable
 from registry.compliance.groups import GroupFigures, Offices
@@ -20,6 +21,7 @@ from registry.compliance.month_rows import MonthTable
 from registry.compliance.provinces import Provinces
 from registry.compliance.tally import VERSION, NationalTally
 from registry.compliance.tally_counts import NAMES
+from registry.compliance.vocabulary import Vocabulary
 
 
 def encode(tally: NationalTally) -> bytes:
@@ -46,6 +48,8 @@ def encode(tally: NationalTally) -> bytes:
             tally.provinces.encode(),
             tally.elections.encode(),
             tally.months.encode(),
+            signer_rows.encode(tally.with_overdue),
+            tally.vocabulary.encode(),
         )
     )
 
@@ -57,7 +61,8 @@ def decode(data: bytes) -> NationalTally:
     except (msgspec.DecodeError, ValueError, TypeError) as exc:
         raise ValueError(f"not a saved tally ({exc})") from None
     (version, day, size, bound, waiting, figures, days, signers, deadlines, answers, revoked,
-     group_bound, groups, offices, provinces, elections, months) = saved  # fmt: skip
+     group_bound, groups, offices, provinces, elections, months, with_overdue,
+     vocabulary) = saved  # fmt: skip
     if version != VERSION or {name for name, _, _ in figures} != set(NAMES):
         raise ValueError("a saved tally of another version")
     tally = NationalTally(day, size, bound, group_bound)
@@ -78,6 +83,8 @@ def decode(data: bytes) -> NationalTally:
     try:  # its shape is not in :data:`Saved` (sealed: only ever this code's bytes)
         tally.elections = ElectionTable.decode(elections, group_bound, day, tally.revoked)
         tally.months = MonthTable.decode(months, group_bound)
+        tally.with_overdue = signer_rows.decode(with_overdue, group_bound)
+        tally.vocabulary = Vocabulary.decode(vocabulary)
     except (TypeError, KeyError, AttributeError, ValueError) as exc:
         raise ValueError(f"not a saved tally ({exc})") from None
     return tally
@@ -98,12 +105,14 @@ Saved = tuple[
     int,
     tuple[list[tuple[Any, list[tuple[str, int, list[int] | None]], list[tuple[int, int]],
                      list[tuple[int, str]]]], list[tuple[int, Any]]],
-    tuple[list[tuple[int, str, bytes, str, str | None, str, str]],
-          list[tuple[bytes, tuple[str, str]]]],
+    tuple[list[tuple[int, str, bytes, str, str | None, str, str, str, str, str | None]],
+          list[tuple[bytes, tuple[str, str, int]]]],
     tuple[tuple[list[tuple[Any, list[tuple[str, int, list[int] | None]], list[tuple[int, int]],
                            list[tuple[int, str]]]], list[tuple[int, Any]]],
-          list[tuple[bytes, list[tuple[str, int]]]], bool],
+          list[tuple[bytes, list[tuple[str, int]]]], bool, Any],
     list[Any],
+    Any,
+    Any,
     Any,
 ]  # fmt: skip
 """What :func:`encode` writes: version, day, size, bound, waiting, figures,
@@ -111,5 +120,6 @@ days, signers, deadlines, answers (packed), revoked, the group bound, the instan
 (group, figures, days, steps; each pending recommendation's group), the PPK offices
 (keys, revocations) and the province figures (as the instansi ones; the units whose key was
 not enrolled yet, by kid; whether they are exact) and the election figures
-(:meth:`~registry.compliance.election_rows.ElectionTable.encode`) and the month figures."""
+(:meth:`~registry.compliance.election_rows.ElectionTable.encode`), the month figures,
+the pact signers' (:func:`registry.compliance.signer_rows.encode`) and the filter's vocabulary."""
 _DECODER: msgspec.msgpack.Decoder[Saved] = msgspec.msgpack.Decoder(Saved)

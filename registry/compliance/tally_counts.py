@@ -15,6 +15,7 @@ from typing import Any
 
 from registry.compliance.election_rows import ElectionTable
 from registry.compliance.facts import Fact, Rec
+from registry.compliance.filtering import Choices
 from registry.compliance.groups import (
     GroupFigures,
     Offices,
@@ -23,10 +24,13 @@ from registry.compliance.groups import (
     instansi_rows,
     median,
 )
+from registry.compliance.head_rows import HeadTable
 from registry.compliance.kept import Members
 from registry.compliance.metrics import COUNTS, DAYS, Figure
 from registry.compliance.month_rows import MonthTable
 from registry.compliance.provinces import Provinces
+from registry.compliance.signer_rows import GROUPING, PactSigners
+from registry.compliance.vocabulary import Vocabulary
 
 BOUND = 10_000
 """The most entries a figure lists inline (and a tally keeps per figure)."""
@@ -65,9 +69,15 @@ class Counts:
         """Today's per-election figures (the same members, under each unit's election)."""
         self.months = MonthTable(group_bound)
         """Today's per-month figures (the same members, under each one's month)."""
+        self.with_overdue = PactSigners(group_bound)
+        """Today's pact signers with overdue recommendations (their members per key)."""
+        self.vocabulary = Vocabulary()
+        """The values the dashboard's filter may take."""
         self.figures = {name: Members() for name in NAMES}
         self.days: Counter[int] = Counter()
         self.signers: Counter[bytes] = Counter()
+        self.revoked: dict[int, str] = {}
+        """Revoked entry -> the day of the (first) revocation naming it."""
         self.deadlines: dict[int, str] = {}
         """Pending recommendations' deadlines (to turn them overdue on a later day)."""
 
@@ -83,11 +93,15 @@ class Counts:
                 rec = read(value) if name == "pending" else None
                 self._add(name, value, rec.deadline if isinstance(rec, Rec) else None)
 
-    def _grouping(self, name: tuple[str, Any, str]) -> GroupFigures:
+    def _grouping(self, name: tuple[str, Any, str]) -> GroupFigures | PactSigners:
+        if name[0] == GROUPING:
+            return self.with_overdue
         if name[0] == "month":
             return self.months.figures
         if name[0] in ("election", "pact_signers"):
             return self.elections.grouping(name[0])
+        if name[0] == "head_type":
+            return self.provinces.head_types
         return self.instansi if name[0] == "instansi" else self.provinces.figures
 
     def _add(self, name: Any, value: Any, deadline: str | None = None) -> None:
@@ -123,6 +137,8 @@ class Counts:
         self._add("overdue", idx)
         self.instansi.due(idx)
         self.provinces.figures.due(idx)
+        self.provinces.head_types.due(idx)
+        self.with_overdue.due(idx)
         self.elections.due(idx)
 
     def median(self) -> float | int | None:
@@ -146,6 +162,33 @@ class Counts:
         None unless :attr:`ElectionTable.exact
         <registry.compliance.election_rows.ElectionTable.exact>`."""
         return self.elections.rows() if self.elections.exact else None
+
+    def head_types_rows(self) -> tuple[list[Row], Row] | None:
+        """The head-types table and the acting heads' row as :func:`registry.compliance.heads.table`
+        gives them (today, every election), except that a figure of more than the group bound's
+        entries has ``entries`` None; None unless the provinces are exact (the same keys group
+        both: :mod:`registry.compliance.head_rows`)."""
+        if not self.provinces.exact:
+            return None
+        recs = {name: g.figures["recommendations"] for name, g in self.instansi.groups.items()}
+        table = HeadTable(self.offices, self.day, recs, self.instansi.bound)
+        return table.rows([row for row, _ in self.provinces.head_types.rows("head_type")]), (
+            table.acting()
+        )
+
+    def pact_signers_rows(self) -> list[Row] | None:
+        """The pact signers with overdue recommendations as
+        :func:`registry.compliance.views.pact_signers_with_overdue` gives them, except that a
+        figure of more than the group bound's entries has ``entries`` None; None unless
+        :attr:`PactSigners.exact <registry.compliance.signer_rows.PactSigners.exact>`."""
+        if not self.with_overdue.exact:
+            return None
+        return self.with_overdue.rows(self.offices, self.day, self.elections.figures.signed)
+
+    def choices(self) -> Choices:
+        """The dashboard filter's choices, as :func:`registry.compliance.filtering.choices`
+        reads them off the index (:mod:`registry.compliance.vocabulary`)."""
+        return self.vocabulary.choices(self.elections.records, self.revoked)
 
     def months_rows(self) -> list[Row]:
         """The months table as :func:`registry.compliance.views.months` gives it, except that

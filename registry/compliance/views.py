@@ -20,6 +20,7 @@ from registry.compliance.elections import ELECTIONS as ELECTIONS  # noqa: PLC041
 from registry.compliance.elections import election_of as election_of  # noqa: PLC0414
 from registry.compliance.elections import order
 from registry.compliance.facts import Key, Rec, Signed
+from registry.compliance.groups import Office
 from registry.compliance.metrics import Figure, Outcome, Snapshot, counted, figure, figures
 from registry.verify.trust import b64url
 
@@ -36,6 +37,12 @@ def _step(snap: Snapshot, kid: bytes) -> Figure:
 def key_info(snap: Snapshot, key: Key) -> Row:
     """Who holds a key, for which office."""
     end = snap.key_end(key.kid)
+    return office_info(key, key.role, None if end is None else end.idx)
+
+
+def office_info(key: Key | Office, role: str, revocation: int | None) -> Row:
+    """:func:`key_info` of an enrolment (a :class:`Key`, or a PPK's :class:`Office` as the
+    national tally keeps it) of ``role``, revoked by entry ``revocation`` if any."""
     return {
         "kid": b64url(key.kid),
         "name": key.name,
@@ -43,11 +50,11 @@ def key_info(snap: Snapshot, key: Key) -> Row:
         "instansi": key.instansi,
         "province": key.province,
         "head_type": key.head_type,
-        "role": key.role,
+        "role": role,
         "term_start": key.term_start,
         "term_end": key.term_end,
         "enrolment": key.idx,
-        "key_revocation": None if end is None else end.idx,
+        "key_revocation": revocation,
     }
 
 

@@ -62,7 +62,8 @@ def test_a_figure_over_the_bound_links_to_exactly_its_entries(
     registry: Registry, monkeypatch: pytest.MonkeyPatch, today: bool
 ) -> None:
     full = get(registry, "/api/dashboard/national", until=AS_OF)["items"][0]
-    monkeypatch.setattr("registry.api.compliance.BOUND", 1)
+    for where in ("registry.api.linked.BOUND", "registry.api.compliance.BOUND"):  # links, pages
+        monkeypatch.setattr(where, 1)
     if today:
         for where in ("registry.compliance.service.today", "registry.api.dashboard.today"):
             monkeypatch.setattr(where, lambda: AS_OF)
@@ -90,7 +91,8 @@ def test_a_table_row_over_the_bound_links_to_its_row(
     registry: Registry, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     full = get(registry, "/api/compliance/provinces", as_of=AS_OF)["items"]
-    monkeypatch.setattr("registry.api.compliance.BOUND", 1)
+    for where in ("registry.api.linked.BOUND", "registry.api.compliance.BOUND"):  # links, pages
+        monkeypatch.setattr(where, 1)
     rows = get(registry, "/api/compliance/provinces", as_of=AS_OF)["items"]
     pacts = [(f["pacts"], r["pacts"]) for f, r in zip(full, rows, strict=True)]
     assert any(len(whole["entries"]) > 1 for whole, _ in pacts)
