@@ -106,7 +106,7 @@ class ComplaintsController(Controller):
     ) -> Response[Any]:
         """Each pending complaint with the report a deciding key would sign."""
         try:
-            key = await compliance.signed_request(
+            key = await compliance.personal.signed_request(
                 request.headers.get("authorization"), "GET", signed_target(request)
             )
             require(key.role in DECIDING_ROLES, key.role, Message("access.list-complaints"))

@@ -291,7 +291,7 @@ class TrackRecordController(Controller):
         try:
             authorization = request.headers.get("authorization")
             day = _day("as_of", as_of)
-            snap, record = await compliance.track_record(
+            snap, record = await compliance.personal.track_record(
                 authorization, asked, nip, name, instansi, day
             )
         except AccessDenied as exc:
@@ -334,7 +334,7 @@ class IdentitiesController(Controller):
         commitment: FromPath[str],
     ) -> Response[Any]:
         try:
-            identity = await compliance.read_identity(
+            identity = await compliance.personal.read_identity(
                 request.headers.get("authorization"), request.url.path, _commitment(commitment)
             )
         except AccessDenied as exc:
@@ -363,7 +363,7 @@ class IdentitiesController(Controller):
     ) -> Response[Any]:
         value = _commitment(commitment)
         try:
-            erased_at = await compliance.erase_identity(
+            erased_at = await compliance.personal.erase_identity(
                 request.headers.get("authorization"), request.url.path, value
             )
         except AccessDenied as exc:

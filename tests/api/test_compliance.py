@@ -421,7 +421,9 @@ def test_a_request_replayed_to_another_worker_is_refused(identity: History) -> N
     header = sign_request(identity.registry.signer("recommender"), "GET", PATH)
     client = identity.registry.client
     assert client.get(PATH, headers={"Authorization": header}).status_code == 200
-    identity.registry.components.compliance.replay = ReplayGuard()  # another process: a new one
+    identity.registry.components.compliance.personal.replay = (
+        ReplayGuard()
+    )  # another process: a new one
     assert_problem(client.get(PATH, headers={"Authorization": header}), 401, "replayed-request")
 
 
