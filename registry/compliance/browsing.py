@@ -45,18 +45,12 @@ from registry.compliance.facts import FollowUp, Key, Rec, Report, Signed, Step, 
 from registry.compliance.facts import read_entry as fact_of
 from registry.compliance.filtering import slug
 from registry.compliance.finder import SUGGESTIONS, Found, Query, keeps, matches, words
+from registry.compliance.search_rows import LISTED_TYPES, MARK, SearchTable, mark_after, row_of
 from registry.store.models import EntryRecord, SearchCriteria, SearchRecordRow
 from registry.verify.trust import b64url
 
 log = logging.getLogger(__name__)
 
-LISTED_TYPES = (
-    "enrolment", "key-succession", "pact", "declaration", "report", "recommendation",
-    "follow-up", "enforcement",
-)  # fmt: skip
-"""The entry types the search lists (a key-succession as the successor's enrolment)."""
-MARK = "search-records"
-"""The ``registry_meta`` name of how far ``search_records`` holds the log."""
 PAGE = 1000
 """Entries read a query while the table catches up."""
 KEYS_KEPT = 4096
@@ -96,73 +90,6 @@ class CheckedLog(Protocol):
         ...
 
 
-class SearchTable(Protocol):
-    """``search_records`` and the reads of entries by type (a ``Store``)."""
-
-    async def get_meta(self, name: str) -> str | None: ...
-
-    async def write_search_records(
-        self, rows: Sequence[SearchRecordRow], mark_name: str, mark: str
-    ) -> None: ...
-
-    async def clear_search_records(self) -> None: ...
-
-    async def search_records_at(self, idxs: Sequence[int]) -> dict[int, SearchRecordRow]: ...
-
-    async def search_enrolment_of(self, kid: bytes) -> SearchRecordRow | None: ...
-
-    async def search_records(
-        self, criteria: SearchCriteria, below: int, offset: int, limit: int
-    ) -> tuple[list[int], int]: ...
-
-    async def search_values(self, column: str, *, named: bool = False) -> list[str]: ...
-
-    async def search_ppks(self, words: Sequence[str]) -> list[SearchRecordRow]: ...
-
-    async def newest_of_types(
-        self, types: Sequence[str], others: Sequence[str], below: int, offset: int, limit: int
-    ) -> tuple[list[int], int]: ...
-
-
-def row_of(fact: object, known: dict[int, SearchRecordRow]) -> SearchRecordRow | None:
-    """The row of a listed fact; ``known`` holds the rows it may name (a succession's
-    predecessor's enrolment by ``-1``, a follow-up's recommendation by its index)."""
-    if isinstance(fact, Key):
-        ppk = fact.role == "ppk"
-        name, spaced = (fact.name, " ".join(words(fact.name))) if ppk else (None, None)
-        return SearchRecordRow(
-            fact.idx, "enrolment", fact.term_start, fact.instansi, fact.province, fact.kid,
-            name, spaced,
-        )  # fmt: skip
-    if isinstance(fact, Succession):
-        old = known.get(-1)
-        return None if old is None else replace(old, idx=fact.idx, kid=fact.new)
-    if isinstance(fact, Signed):
-        return SearchRecordRow(
-            fact.idx, fact.kind, fact.date, fact.instansi, None, fact.signer, None, None
-        )
-    if isinstance(fact, Report):
-        return SearchRecordRow(
-            fact.idx, "report", fact.day, fact.instansi, fact.province, None, None, None
-        )
-    if isinstance(fact, Rec):
-        return SearchRecordRow(
-            fact.idx, "recommendation", fact.day, fact.instansi, None, fact.ppk_kid, None, None
-        )
-    if isinstance(fact, FollowUp):
-        rec = known.get(fact.recommendation)
-        instansi = "" if rec is None or rec.type != "recommendation" else rec.instansi
-        claimed = fact.decree_date or fact.day
-        return SearchRecordRow(
-            fact.idx, "follow-up", claimed, instansi, None, fact.signer, None, None
-        )
-    if isinstance(fact, Step):
-        return SearchRecordRow(
-            fact.idx, "enforcement", fact.day, fact.instansi, None, fact.ppk_kid, None, None
-        )
-    return None
-
-
 class RecordSearch:
     """The record search of one process; see the module docstring."""
 
@@ -200,7 +127,7 @@ class RecordSearch:
                     return
                 rows = await self._rows(records)
                 last = records[-1]
-                await self._table.write_search_records(rows, MARK, _mark(last))
+                await self._table.write_search_records(rows, MARK, mark_after(last))
                 self.caught_up += len(records)
                 start = self.held = last.idx + 1
 
@@ -459,12 +386,6 @@ def _person(key: Key | None) -> tuple[str | None, str | None, str | None]:
     if key is None or key.role != "ppk":
         return (None, None, None)
     return (key.name, b64url(key.kid), key.province)
-
-
-def _mark(last: EntryRecord) -> str:
-    """The table's mark after entry ``last``: how many entries it holds, and that entry's
-    leaf hash."""
-    return f"{last.idx + 1}:{last.leaf_hash.hex()}"
 
 
 def _dashboard(province: str) -> str:
