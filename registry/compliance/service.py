@@ -236,15 +236,16 @@ class ComplianceService:
                 tally = await self._tally_made_again(day)
             return tally
 
-    async def _fed_tally(self) -> NationalTally | None:
+    async def _fed_tally(self, adopt: bool = True) -> NationalTally | None:
         """The tally this process feeds from the log (the index does not feed it: it is not
         restored here), restored from the saved one, or replaced by it when another process
         fed it further and this one is a segment or more behind; None if there is none.
-        Under the lock."""
+        Under the lock; without ``adopt`` (the keeper's slices: the process that saves it)
+        the saved tally is not looked at again."""
         if self.saved is not None:
             await self.saved.restore_tally()
             kept = self.index.tally
-            if kept is not None and self._log.size - kept.size >= self.saved.size:
+            if adopt and kept is not None and self._log.size - kept.size >= self.saved.size:
                 await self.saved.newer_tally(self._log.refresh)
         tally = self.index.tally
         return tally if tally is not None and self.index.size < tally.size else None
@@ -267,7 +268,7 @@ class ComplianceService:
         is no such tally (none saved yet, or the index restored here keeps it).  Never
         builds the index; a day that moves back leaves the tally to the next answer."""
         async with self._lock:
-            tally = await self._fed_tally()
+            tally = await self._fed_tally(adopt=False)
             if tally is None or not await advance(tally, today(), self.facts):
                 return None
             start = tally.size

@@ -47,6 +47,23 @@ def kept_up(registry: Registry, lock: Path | None = None) -> int:
     return registry.client.blocking_portal.call(keeper(registry, lock).keep_up)
 
 
+KEEPER_DEADLINE_S = 90.0
+"""How long the app's keeper (a round a second) may take under a loaded machine."""
+
+
+def count_calls(target: object, name: str) -> list[object]:
+    """The calls of ``target``'s async method ``name`` from now on (their arguments)."""
+    calls: list[object] = []
+    real = getattr(target, name)
+
+    async def counted(*args: object) -> object:
+        calls.append(args)
+        return await real(*args)
+
+    setattr(target, name, counted)
+    return calls
+
+
 def test_a_start_after_registrations_nobody_asked_about_answers_without_reading_them(
     settings: Settings, operator: OperatorKeys, today: Callable[[str], None]
 ) -> None:
@@ -55,7 +72,10 @@ def test_a_start_after_registrations_nobody_asked_about_answers_without_reading_
         saved_at = registry.components.compliance.log_size
         declarations_by_new_signers(registry, 6)
         size = registry.components.compliance.log_size
+        segments = registry.components.compliance.saved.segments
+        loads = count_calls(segments, "load")
         assert kept_up(registry) == size - saved_at
+        assert len(loads) == 1, "the saved tally read once (its restore), not at every slice"
         assert registry.components.compliance.tally_size == size
         assert not index_restored(registry), "the keeper never builds the index"
     with running(settings, operator) as registry:
@@ -78,6 +98,7 @@ def test_a_served_registry_keeps_its_tally_in_the_background(
         wait_until(
             lambda: compliance.tally_size == compliance.log_size,
             "the tally fed up to the log in the background",
+            timeout=KEEPER_DEADLINE_S,
         )
         assert not index_restored(registry)
     with running(settings, operator) as registry:
@@ -188,7 +209,11 @@ def test_the_served_registrys_keeper_writes_the_search_table_behind_the_log(
         fill(Registry.bootstrapped(registry.client, operator))
         records = registry.components.records
         log_size = registry.components.compliance.log_size
-        wait_until(lambda: records.held == log_size, "search_records written by the keeper")
+        wait_until(
+            lambda: records.held == log_size,
+            "search_records written by the keeper",
+            timeout=KEEPER_DEADLINE_S,
+        )
         assert records.caught_up == log_size
 
 
