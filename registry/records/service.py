@@ -41,8 +41,9 @@ from registry.records.errors import NotFound, Unavailable, refusal_for
 from registry.records.handoff import HandoffClient, HandoffServer, handoff_socket
 from registry.records.identities import Identities, Person
 from registry.records.operator import OperatorKeys
+from registry.records.queued import Registered
 from registry.records.recent import RecentEntries
-from registry.records.registration import Registered, Registrar
+from registry.records.registration import Registrar
 from registry.records.search_table import SearchTable
 from registry.records.segments import PURPOSE, SealedSegments
 from registry.records.shared_table import shared_or_none
