@@ -31,7 +31,7 @@ from registry.i18n import Message
 from registry.records.custodial import Clock, CustodialSigning, wall_clock_ms
 from registry.records.handoff import handoff_socket
 from registry.records.operator import OperatorKeys
-from registry.records.registration import Registered
+from registry.records.queued import Registered
 from registry.records.schemas import RECORD_TYPES
 from registry.records.service import RegistryService
 

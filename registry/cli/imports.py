@@ -60,7 +60,7 @@ from registry.records.bulk_crypto import CryptoPool
 from registry.records.errors import BatchRefused, TamperedEntry, Unavailable
 from registry.records.operator import keys_exist, open_keys
 from registry.records.policy import SIGNER_ROLES
-from registry.records.registration import Registered
+from registry.records.queued import Registered
 from registry.records.service import RegistryService
 from registry.records.sheet_stream import file_sha256
 from registry.records.spreadsheet import (

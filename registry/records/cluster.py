@@ -24,7 +24,8 @@ from registry.i18n import Message
 from registry.records import wakeups
 from registry.records.errors import RegistrationRefused, TamperedEntry, Unavailable, oversized
 from registry.records.handoff import SequencerUnreachable
-from registry.records.registration import Registered, Registrar
+from registry.records.queued import Registered
+from registry.records.registration import Registrar
 from registry.records.startup import extend_derived, log_verifier
 from registry.records.wakeups import Outcomes, Wakeups
 from registry.store._notify import PENDING_CHANNEL

@@ -30,7 +30,7 @@ from registry.records.complaint_form import file_complaint, new_number, read_num
 from registry.records.errors import NotFound, RegistrationRefused, refused
 from registry.records.identities import Identities
 from registry.records.personal import found_in_text
-from registry.records.registration import Registered
+from registry.records.queued import Registered
 from registry.store.models import ComplaintRecord, SignerKeyRecord
 from registry.store.repository import Store
 from registry.verify.cose import parse_sign1

@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from registry.config import Settings
 from registry.i18n import DEFAULT_LANGUAGE, Message
 from registry.records.errors import KeyLockedError, NotFound, WrongPassphraseError
-from registry.records.registration import Registered
+from registry.records.queued import Registered
 from registry.records.schemas import record_payload
 from registry.records.shared_table import SharedTable
 from registry.records.text_form import parse_record_fields

@@ -51,7 +51,7 @@ from registry.config import Settings
 from registry.i18n import Message
 from registry.records.errors import RegistrationRefused, TamperedEntry, Unavailable
 from registry.records.handed_statement import decode_read, encode_read
-from registry.records.registration import Registered
+from registry.records.queued import Registered
 from registry.store.engine import database_backend, sqlite_file
 from registry.verify.statement import Statement
 

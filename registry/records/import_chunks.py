@@ -36,7 +36,7 @@ from registry.i18n import Message
 from registry.records.bulk import RowError, Validated, validate_table
 from registry.records.bulk_crypto import CryptoPool
 from registry.records.errors import BatchRefused, RegistrationRefused, refusal_for
-from registry.records.registration import Registered
+from registry.records.queued import Registered
 from registry.records.salts import StableSalts
 from registry.records.service import RegistryService
 from registry.records.spreadsheet import ImportType, Table

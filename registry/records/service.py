@@ -8,6 +8,8 @@ Whatever is read from the database for an answer or a figure goes through
 :class:`~registry.records.verified.VerifiedEntries` (``reads``), which checks it
 against the log first; an entry's receipt and statement are checked once, when
 they enter the in-memory cache, and served from there without another check.
+The reads are :class:`~registry.records.reading.RegistryReads`' (entries, keys) and
+:class:`~registry.records.proofs.LogProofs`' (checkpoints, proofs, tiles), which it is.
 """
 
 from __future__ import annotations
@@ -16,66 +18,41 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from registry.config import Settings
 from registry.i18n import Message
 from registry.log.state import LogState
-from registry.log.tiles import (
-    EntryBundle,
-    TileRequestError,
-    encode_entry_bundle,
-    parse_path,
-    tile_bytes,
-)
-from registry.log.tree import ProofRequestError
-from registry.records import cluster, saved_state, tree_snapshot, views
+from registry.records import cluster, saved_state, tree_snapshot
 from registry.records.complaints import Complaints
 from registry.records.custodial import Clock, CustodialSigning, wall_clock_ms
 from registry.records.derived import DerivedTables
 from registry.records.enrolment_requests import EnrolmentRequests
-from registry.records.enrolment_view import enrolment_status, pact_status, timing
-from registry.records.errors import NotFound, Unavailable, refusal_for
+from registry.records.errors import Unavailable, refusal_for
 from registry.records.handoff import HandoffClient, HandoffServer, handoff_socket
 from registry.records.identities import Identities, Person
 from registry.records.operator import OperatorKeys
-from registry.records.recent import RecentEntries
-from registry.records.registration import Registered, Registrar
+from registry.records.queued import Registered
+from registry.records.reading import RegistryReads
+from registry.records.registration import Registrar
 from registry.records.search_table import SearchTable
 from registry.records.segments import PURPOSE, SealedSegments
 from registry.records.shared_table import shared_or_none
 from registry.records.startup import Pinning, checkpoint_pin, load_log
 from registry.records.verified import EntryChecker, VerifiedEntries
-from registry.records.views import ConsistencyProof, InclusionProof
 from registry.records.wakeups import Outcomes
-from registry.records.witnessing import CosignedView, Witnessing, witness_peers
+from registry.records.witnessing import Witnessing
 from registry.store.migrate import upgrade
-from registry.store.models import (
-    CheckpointRecord,
-    CosignatureRecord,
-    EntryRecord,
-    RevokedEntryRecord,
-    SignerKeyRecord,
-)
+from registry.store.models import EntryRecord
 from registry.store.repository import Store
-from registry.verify.cose import parse_sign1
 from registry.verify.result import Reason
 from registry.verify.statement import Statement, read_verified_statement, verify_statement
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Tile:
-    """A C2SP tlog-tiles resource's bytes, and whether they are final (a full tile or bundle)."""
-
-    data: bytes
-    immutable: bool
-
-
-class RegistryService:
+class RegistryService(RegistryReads):
     """Opened with :meth:`open`; closed with :meth:`close`."""
 
     def __init__(
@@ -87,16 +64,7 @@ class RegistryService:
         tables: DerivedTables,
         registrar: Registrar,
     ) -> None:
-        self.settings = settings
-        self.store = store
-        self.keys = keys
-        self.state = state
-        self.tables = tables
-        """Who may sign and what no longer stands, derived from the log, and what was
-        found edited behind the registry's back."""
-        self.directory = tables.directory
-        self.reads = registrar.reads
-        """The one way entries come out of the database: checked against the log."""
+        super().__init__(settings, store, keys, state, tables, registrar.reads)
         self.identities = Identities(store)
         self.search_table = SearchTable(store)
         """``search_records``, where the record search keeps what it finds entries by."""
@@ -104,18 +72,6 @@ class RegistryService:
         """Derived state saved for the next start, sealed and checked against this tree."""
         """The personal data behind commitments, and the signed requests used."""
         self.registrar = registrar
-        self.recent = RecentEntries()
-        """The newest entries' receipts and statements, checked, served from memory."""
-        self._recent = self.recent.checked
-        """(The hot reads look there directly: entry index -> (receipt, statement).)"""
-        self.cosigned = CosignedView(
-            witness_peers(settings),
-            settings.witnesses_required,
-            keys.note.verifier_key,
-            settings.origin,
-        )
-        """The witnesses' cosignatures this process serves (``GET /checkpoint``...)."""
-        self.cosigned.log_keys = state.keys
         self.witnessing: Witnessing | None = None
         """On the sequencer: the rounds that submit each checkpoint to the witnesses."""
         self._lock = contextlib.AsyncExitStack()
@@ -124,7 +80,6 @@ class RegistryService:
         self._next_refresh: asyncio.Future[None] | None = None
         self.catching_up = asyncio.Lock()
         """Held by :func:`cluster.catch_up`: one read extends the tree at a time."""
-        self.is_sequencer = False
         self.pinning: Pinning | None = None
         self.handoff_path = handoff_socket(settings)
         self.handoff_server: HandoffServer | None = None
@@ -376,172 +331,7 @@ class RegistryService:
         for record in records:
             self.remember_entry(record.idx, record.receipt, record.statement)
 
-    @property
-    def recent_limit(self) -> int:
-        """How many of the newest entries' receipts and statements are kept in memory."""
-        return self.recent.limit
-
-    def remember_entry(self, idx: int, receipt: bytes, statement: bytes) -> None:
-        """Keep entry ``idx``'s receipt and statement in memory (the newest
-        ``recent_limit`` are kept): both are immutable once committed.
-
-        Only for bytes this process made or checked: they are served as they are.
-        """
-        self.recent.remember(idx, receipt, statement)
-
-    # -- reads -------------------------------------------------------------------------
-
-    @property
-    def size(self) -> int:
-        """Entries in the log: those under the latest checkpoint, all on disk.
-
-        The sequencer's tree may hold more (batches appended and being
-        written); nothing about them is shown before their checkpoint is.
-        """
-        return self.state.committed_size
-
-    async def _check_index(self, idx: int) -> None:
-        if idx >= self.size and not self.is_sequencer:
-            await self.refresh()  # registered through another process a moment ago?
-        if not 0 <= idx < self.size:
-            raise NotFound(Message("notfound.entry-of", {"index": idx, "size": self.size}))
-
-    async def entry(self, idx: int) -> EntryRecord:
-        """The entry at ``idx``, every copy it holds (receipt too) checked against the log.
-
-        Raises :class:`TamperedEntry` if one differs.
-        """
-        record = await self._read(idx, receipt=True)
-        self.remember_entry(idx, record.receipt, record.statement)
-        return record
-
-    async def _read(self, idx: int, *, receipt: bool) -> EntryRecord:
-        await self._check_index(idx)
-        record = await self.reads.entry(idx, receipt=receipt)
-        if record is None:  # pragma: no cover - below the checkpoint, a missing row raises
-            raise NotFound(Message("notfound.entry", {"index": idx}))
-        return record
-
-    async def receipt(self, idx: int) -> bytes:
-        """The receipt issued when entry ``idx`` was registered (immutable)."""
-        # The hot read: a recent entry under the latest checkpoint is answered from memory
-        # without another coroutine (a follower may hold entries not yet under it).
-        cached = self._recent.get(idx)
-        if cached is not None and idx < self.size:
-            return cached[0]
-        return (await self._receipt_and_statement(idx))[0]
-
-    async def statement(self, idx: int) -> bytes:
-        """The signed statement bytes of entry ``idx``, exactly as registered."""
-        cached = self._recent.get(idx)
-        if cached is not None and idx < self.size:
-            return cached[1]
-        return (await self._receipt_and_statement(idx))[1]
-
-    async def _receipt_and_statement(self, idx: int) -> tuple[bytes, bytes]:
-        await self._check_index(idx)
-        cached = self._recent.get(idx)
-        if cached is not None:
-            return cached
-        record = await self.entry(idx)
-        return record.receipt, record.statement
-
-    async def checkpoint(self) -> str:
-        """The latest signed checkpoint with the witnesses' cosignatures known so far."""
-        latest = self.state.latest
-        if latest is None:
-            raise NotFound(Message("notfound.checkpoint-empty"))
-        return self.cosigned.note(latest)
-
-    async def witnessed_checkpoint(self) -> str:
-        """The latest checkpoint that carries the quorum of cosignatures (docs/witness.md).
-
-        Raises :class:`NotFound` while no checkpoint has it ("not yet witnessed").
-        """
-        note = self.cosigned.witnessed_note(self.state.latest)
-        if note is None:
-            required = self.settings.witnesses_required
-            raise NotFound(Message("notfound.witnessed-checkpoint", {"required": required}))
-        return note
-
-    async def witnessed_covering(
-        self, index: int
-    ) -> tuple[CheckpointRecord, list[CosignatureRecord]] | None:
-        """The first checkpoint witnessed (by the quorum, or by one witness when no quorum is
-        required) that covers entry ``index``, with its cosignatures; ``None`` if there is none.
-        """
-        view = self.cosigned
-        size = await self.store.cosigned_size(view.signers, max(view.required, 1), above=index)
-        if size is None:
-            return None
-        if size > self.state.committed_size:
-            await self.refresh()
-        if size > self.state.committed_size:
-            return None
-        return await self.store.checkpoint_with_cosignatures(size, view.signers)
-
-    async def receipt_at(self, leaf: bytes, index: int, checkpoint: CheckpointRecord) -> bytes:
-        """A receipt for entry ``index`` (its ``leaf`` bytes) under ``checkpoint``'s tree."""
-        return await self.reads.tiles.ensure(
-            lambda: self.state.receipt(leaf, index, checkpoint.size, checkpoint.created_at)
-        )
-
-    async def inclusion_proof(self, index: int, size: int | None = None) -> InclusionProof:
-        """Proof that entry ``index`` is in the tree of ``size`` (default: the latest).
-
-        Raises :class:`TamperedEntry` if the leaf hashes it needs were edited in the store.
-        """
-        size = self.size if size is None else size
-        if size > self.size:
-            raise NotFound(Message("notfound.tree-size", {"size": size, "entries": self.size}))
-        tree = self.state.tree
-
-        def prove() -> InclusionProof:
-            path = tree.inclusion_proof(index, size)
-            return InclusionProof(index, size, tree.root(size), tree.node(0, index), path)
-
-        try:
-            return await self.reads.tiles.ensure(prove)
-        except ProofRequestError as exc:
-            raise NotFound(Message("notfound.proof", {"detail": str(exc)})) from exc
-
-    async def consistency_proof(self, old: int, new: int | None = None) -> ConsistencyProof:
-        """Proof that the tree of ``old`` is a prefix of the tree of ``new`` (default: latest)."""
-        new = self.size if new is None else new
-        if new > self.size:
-            raise NotFound(Message("notfound.tree-size", {"size": new, "entries": self.size}))
-        tree, new_size = self.state.tree, new
-
-        def prove() -> ConsistencyProof:
-            path = tree.consistency_proof(old, new_size)
-            return ConsistencyProof(old, new_size, tree.root(old), tree.root(new_size), path)
-
-        try:
-            return await self.reads.tiles.ensure(prove)
-        except ProofRequestError as exc:
-            raise NotFound(Message("notfound.proof", {"detail": str(exc)})) from exc
-
-    async def tile(self, path: str) -> Tile:
-        """The C2SP tlog-tiles resource at ``tile/<path>``: a hash tile or an entry bundle.
-
-        Raises :class:`registry.log.tiles.TilePathError` for a path that is not
-        a tile's, and :class:`NotFound` for a tile beyond the log.
-        """
-        resource = parse_path("tile" + path)
-        try:
-            if isinstance(resource, EntryBundle):
-                start = resource.index * 256
-                if start + resource.width > self.size:
-                    raise NotFound(
-                        Message("notfound.tile-bundle", {"path": resource.path, "size": self.size})
-                    )
-                data = encode_entry_bundle(await self.reads.leaves(start, start + resource.width))
-            else:
-                tree, hashes = self.state.tree, resource
-                data = await self.reads.tiles.ensure(lambda: tile_bytes(tree, hashes))
-        except TileRequestError as exc:
-            raise NotFound(Message("notfound.tile", {"detail": str(exc)})) from exc
-        return Tile(data, immutable=not resource.is_partial)
+    # -- metadata ----------------------------------------------------------------------
 
     async def get_meta(self, name: str) -> str | None:
         """The registry's metadata ``name`` (for example how far a demo load got), if set."""
@@ -550,139 +340,3 @@ class RegistryService:
     async def put_meta(self, name: str, value: str) -> None:
         """Set the registry's metadata ``name`` to ``value``."""
         await self.store.put_meta(name, value)
-
-    async def entries(self, start: int, end: int) -> list[EntryRecord]:
-        """The entries ``start <= idx < end`` on disk, in log order, checked against the log.
-
-        Their ``receipt`` is empty (not checked here: :meth:`receipt` serves receipts).
-        Raises :class:`TamperedEntry` if one differs from what the log vouches for.
-        """
-        return await self.reads.entries(start, end)
-
-    async def entries_at(self, idxs: Sequence[int]) -> list[EntryRecord]:
-        """The entries at ``idxs`` (each below the log's size) in that order, checked
-        against the log as :meth:`entries` (receipts empty)."""
-        return await self.reads.at([i for i in idxs if 0 <= i < self.size])
-
-    async def search(
-        self,
-        *,
-        type: str | None = None,
-        signer_kid: bytes | None = None,
-        instansi: str | None = None,
-        since_ms: int | None = None,
-        until_ms: int | None = None,
-        limit: int = 50,
-        offset: int = 0,
-        after: int | None = None,
-        count_cap: int | None = None,
-    ) -> tuple[list[EntryRecord], int]:
-        """One page of the entries matching every filter given (oldest first), and how many match.
-
-        ``since_ms`` is inclusive and ``until_ms`` exclusive (registration time);
-        ``after`` and ``count_cap`` as :meth:`Store.search_entries`.
-        Each entry is checked against the log (receipts empty), as :meth:`entries`.
-        """
-        page = await self.reads.search(
-            type=type,
-            signer_kid=signer_kid,
-            instansi=instansi,
-            since_ms=since_ms,
-            until_ms=until_ms,
-            limit=limit,
-            offset=offset,
-            after=after,
-            count_cap=count_cap,
-        )
-        return list(page.records), page.total
-
-    async def latest_entries(self, limit: int) -> list[EntryRecord]:
-        """The newest ``limit`` entries under the latest checkpoint, newest first."""
-        page = await self.reads.search(limit=limit, newest_first=True)
-        return [record for record in page.records if record.idx < self.size]
-
-    async def checkpoint_at(self, size: int) -> CheckpointRecord | None:
-        """The checkpoint the registry signed for tree ``size``, if it signed one (checked:
-        signed by the log's key for this tree's root at that size)."""
-        if size > self.size:
-            return None
-        return await self.reads.checkpoint_at(size)
-
-    def revocation_of(self, idx: int) -> RevokedEntryRecord | None:
-        """Why entry ``idx`` no longer stands (derived from the log), or ``None``."""
-        return self.tables.revoked.of(idx)
-
-    def tampering(self) -> tuple[int, list[dict[str, str]]]:
-        """How many edits behind the registry's back this process found, and the first ones."""
-        alarm = self.tables.alarm
-        return alarm.count, alarm.findings()
-
-    def signer(self, kid: bytes) -> SignerKeyRecord | None:
-        """The enrolment of ``kid`` (revoked ones too), if any, among the keys held: one
-        :meth:`enrolled` or :meth:`load_signer_of` read (else :class:`KeyNotLoaded`)."""
-        return self.directory.get(kid)
-
-    def enrolment_of(self, kid: bytes) -> int | None:
-        """The entry that enrolled ``kid`` (its enrolment or succession), if any: the key
-        directory's compact row, no read."""
-        facts = self.directory.facts(kid)
-        return None if facts is None else facts.enrolment_idx
-
-    async def enrolled(self, kid: bytes) -> SignerKeyRecord | None:
-        """The enrolment of ``kid`` (revoked ones too), if any, read from its enrolment entry
-        unless held (:class:`TamperedEntry` if that entry was edited)."""
-        await self.directory.load([kid])
-        return self.directory.get(kid)
-
-    async def load_signer_of(self, signed: bytes) -> None:
-        """Read the key that signed the COSE_Sign1 ``signed`` (a request, an access
-        statement), so that :meth:`signer` answers for it; nothing for bytes of no kid."""
-        parsed = parse_sign1(signed, canonical=False)
-        if parsed.ok and parsed.value is not None and parsed.value.kid is not None:
-            await self.directory.load([parsed.value.kid])
-
-    async def signers(self) -> list[SignerKeyRecord]:
-        """Every enrolled key (revoked ones too): one entry read a key not held."""
-        return await self.directory.all()
-
-    async def signers_with_role(self, role: str) -> list[SignerKeyRecord]:
-        """Every enrolled key of ``role`` (revoked ones too), found by the compact rows."""
-        return await self.directory.of_role(role)
-
-    def configuration(self) -> dict[str, Any]:
-        """The ``/.well-known/transparency-configuration`` document."""
-        admins = sorted(
-            self.directory.held_of_role("admin"),
-            key=lambda key: key.enrolment_idx,
-        )
-        return views.configuration(self.settings, self.keys, self.state.keys, admins)
-
-    def scitt_keys(self) -> bytes:
-        """``/.well-known/scitt-keys``: the log's keys, past and current (a COSE_KeySet)."""
-        return views.scitt_keys(self.state.keys)
-
-    def scitt_key(self, kid: bytes) -> bytes | None:
-        """The log key of ``kid`` as a COSE_Key, if the log ever had one."""
-        return views.scitt_key(self.state.keys, kid)
-
-    async def entry_view(self, idx: int) -> dict[str, Any]:
-        """The JSON view of an entry: type, payload, signer, leaf, proof, checkpoint, status.
-
-        Its copies are checked against the log; the view carries no receipt, so the
-        receipt's check is left to :meth:`receipt`.
-        """
-        record = await self._read(idx, receipt=False)
-        view = views.entry_view(
-            record,
-            await self.enrolled(record.signer_kid),
-            await self.inclusion_proof(idx),
-            await self.checkpoint(),
-            self.revocation_of(idx),
-        )
-        max_age_s = self.settings.max_statement_age_hours * 3600
-        view["timing"] = await timing(self.reads, record, self.tables.revoked, max_age_s)
-        if record.type == "enrolment":  # its evidence, and whether a second institution confirmed
-            view["enrolment"] = await enrolment_status(self.reads, record, self.tables.revoked)
-        elif record.type == "pact":  # the versions a key signed for one election
-            view["pact"] = await pact_status(self.reads, record, self.tables.revoked)
-        return view

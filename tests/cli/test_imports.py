@@ -25,7 +25,7 @@ from registry.config import Settings
 from registry.records.bulk import validate_table
 from registry.records.operator import OperatorKeys, create_keys, open_keys
 from registry.records.personal import commit_nip
-from registry.records.registration import Registered
+from registry.records.queued import Registered
 from registry.records.service import RegistryService
 from registry.records.spreadsheet import read_table
 from registry.signing.keys import load_key, raw_public_key, save_key

@@ -17,7 +17,7 @@ from registry.config import Settings
 from registry.records import custodial as custodial_module
 from registry.records.custodial import ATTEMPTS_FILE, MIN_PASSPHRASE_LENGTH, CustodialSigning
 from registry.records.errors import KeyLockedError, NotFound, WrongPassphraseError
-from registry.records.registration import Registered
+from registry.records.queued import Registered
 from registry.records.schemas import RecordError
 from registry.records.shared_table import SharedTable
 from registry.signing.keys import open_private_key, public_key_of_sealed, raw_private_key

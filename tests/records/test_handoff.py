@@ -33,7 +33,7 @@ from registry.records.handoff import (
     remove_stale_socket,
 )
 from registry.records.operator import create_keys
-from registry.records.registration import Registered
+from registry.records.queued import Registered
 from registry.records.schemas import RecordError
 from registry.records.service import RegistryService
 from registry.signing.cose import CoseSigner

@@ -28,7 +28,7 @@ from registry.records import cluster
 from registry.records.entries import payload_json
 from registry.records.errors import TamperedEntry
 from registry.records.operator import OperatorKeys
-from registry.records.registration import Registered
+from registry.records.queued import Registered
 from registry.records.service import RegistryService
 from registry.signing.cose import CoseSigner
 from registry.store.engine import create_engine
