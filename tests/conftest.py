@@ -175,6 +175,11 @@ def _english_unless_asked(monkeypatch: pytest.MonkeyPatch) -> None:
 FROZEN_OBJECTS_KEPT = 1_000_000
 """How many frozen objects a test process keeps before it hands them back to the collector."""
 
+TESTS_BETWEEN_FREEZE_COUNTS = 20
+"""How many tests run between two counts of the frozen objects (a count walks them all)."""
+
+_tests_since_count = [0]
+
 
 @pytest.fixture(autouse=True)
 def _frozen_objects_bounded() -> Iterator[None]:
@@ -187,8 +192,16 @@ def _frozen_objects_bounded() -> Iterator[None]:
     suite: about 16,000 objects, 3.7 MB a test).  ``gc.unfreeze()`` after every test would make
     every app's start a full collection of the whole process (5 % more CPU in
     tests/api/test_cors.py); every 60 or so tests it costs one.
+
+    Counting the frozen objects walks all of them (``gc.get_freeze_count`` is linear: 17 to
+    77 ms a call at a million, 10 s of the 95 s of tests/api/test_edges.py under a profiler),
+    so they are counted once every :data:`TESTS_BETWEEN_FREEZE_COUNTS` tests, not after each.
     """
     yield
+    _tests_since_count[0] += 1
+    if _tests_since_count[0] < TESTS_BETWEEN_FREEZE_COUNTS:
+        return
+    _tests_since_count[0] = 0
     if gc.get_freeze_count() > FROZEN_OBJECTS_KEPT:
         gc.unfreeze()
 
