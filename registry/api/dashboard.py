@@ -25,6 +25,7 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from registry.api.deps import Compliance, Records, Service
 from registry.api.errors import behind_message, invalid_parameter
 from registry.api.linked import bounded
+from registry.api.search import COUNT_CAP
 from registry.compliance import dashboard, filtering, finder
 from registry.compliance.browsing import RecordSearch, SearchBehind
 from registry.compliance.filtering import Filter, FilterRefused
@@ -237,6 +238,12 @@ class ProfilesApi(Controller):
         return Response({**c.header(), **row})
 
 
+def counted_exactly(query: finder.Query, total: int) -> bool:
+    """Whether ``total`` is every match of ``query`` (a search with criteria stops counting
+    past :data:`COUNT_CAP`; the list without criteria is always counted)."""
+    return not query.params() or total <= COUNT_CAP
+
+
 async def query_of(records: RecordSearch, **raw: str | None) -> finder.Query:
     """The record search the query asks for (raises :class:`FilterRefused`); a province
     must be one the log names (without criteria, the search table is not waited for)."""
@@ -272,7 +279,7 @@ class RecordsApi(Controller):
             claimed_since=claimed_since,
             claimed_until=claimed_until,
         )
-        found, total = await records.find(query, offset, limit)
+        found, total = await records.find(query, offset, limit, COUNT_CAP)
         page = [f.to_dict() for f in found]
         if format == "csv":
             return csv_response("records", page)
@@ -280,6 +287,7 @@ class RecordsApi(Controller):
             {
                 "query": query.params(),
                 "total": total,
+                "total_exact": counted_exactly(query, total),
                 "limit": limit,
                 "offset": offset,
                 "items": page,
@@ -317,7 +325,7 @@ async def browse(
     try:
         form["provinces"] = await records.provinces(wait=any(raw.values()))  # see query_of
         q = finder.checked_query(form["provinces"], raw)
-        found, total = await records.find(q, (page - 1) * BROWSE_PAGE, BROWSE_PAGE)
+        found, total = await records.find(q, (page - 1) * BROWSE_PAGE, BROWSE_PAGE, COUNT_CAP)
     except (FilterRefused, SearchBehind) as exc:
         why, status = (
             (behind_message(exc), 503) if isinstance(exc, SearchBehind) else (exc.message, 400)
@@ -328,18 +336,27 @@ async def browse(
             "status": status,
             "items": [],
             "total": 0,
+            "exact": True,
             "page": page,
             "pages": 1,
+            "pages_label": "1",
             "link": lambda **more: "",
         }
     params = q.params()
+    exact = counted_exactly(q, total)
+    pages = max(1, -(-total // BROWSE_PAGE))
+    more = not exact and len(found) == BROWSE_PAGE  # counted up to the cap: there may be more
+    if not exact:
+        pages = max(pages, page + 1 if more else page)
     return {
         "form": form,
         "error": None,
         "items": [f.to_dict() for f in found],
-        "total": total,
+        "total": total if exact else COUNT_CAP,
+        "exact": exact,
         "page": page,
-        "pages": max(1, -(-total // BROWSE_PAGE)),
+        "pages": pages,
+        "pages_label": f"{pages}+" if more else str(pages),
         "link": lambda **more: query(params, lang, **more),
         "csv": "/api/records" + query(params, "id", format="csv", limit=1000),
     }

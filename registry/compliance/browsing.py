@@ -215,9 +215,14 @@ class RecordSearch:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    async def find(self, query: Query, offset: int, limit: int) -> tuple[list[Found], int]:
+    async def find(
+        self, query: Query, offset: int, limit: int, count_cap: int | None = None
+    ) -> tuple[list[Found], int]:
         """One page of the records matching ``query``, newest first, and how many match (as
-        :func:`registry.compliance.finder.find` answers from the index)."""
+        :func:`registry.compliance.finder.find` answers from the index).  With ``count_cap``,
+        a search with criteria counts its matches up to ``count_cap + 1`` only (a count
+        above the cap means "more than the cap"); the list without criteria is counted
+        exactly, from the few entries of other types."""
         size = self._log.size
         if not query.params():
             idxs, total = await self._table.newest_of_types(
@@ -228,7 +233,7 @@ class RecordSearch:
         criteria = await self._criteria(query)
         if criteria is None:
             return [], 0
-        idxs, total = await self._table.search_records(criteria, size, offset, limit)
+        idxs, total = await self._table.search_records(criteria, size, offset, limit, count_cap)
         return [f for f in await self.found_at(idxs) if keeps(query, f)], total
 
     async def _criteria(self, query: Query) -> SearchCriteria | None:

@@ -44,7 +44,12 @@ class SearchTable(Protocol):
     async def search_enrolment_of(self, kid: bytes) -> SearchRecordRow | None: ...
 
     async def search_records(
-        self, criteria: SearchCriteria, below: int, offset: int, limit: int
+        self,
+        criteria: SearchCriteria,
+        below: int,
+        offset: int,
+        limit: int,
+        count_cap: int | None = None,
     ) -> tuple[list[int], int]: ...
 
     async def search_values(self, column: str, *, named: bool = False) -> list[str]: ...

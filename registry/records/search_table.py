@@ -44,10 +44,16 @@ class SearchTable:
         return await self._store.search_enrolment_of(kid)
 
     async def search_records(
-        self, criteria: SearchCriteria, below: int, offset: int, limit: int
+        self,
+        criteria: SearchCriteria,
+        below: int,
+        offset: int,
+        limit: int,
+        count_cap: int | None = None,
     ) -> tuple[list[int], int]:
-        """One page of the entries whose rows match ``criteria``, newest first, and the count."""
-        return await self._store.search_records(criteria, below, offset, limit)
+        """One page of the entries whose rows match ``criteria``, newest first, and the count
+        (up to ``count_cap + 1``)."""
+        return await self._store.search_records(criteria, below, offset, limit, count_cap)
 
     async def search_values(self, column: str, *, named: bool = False) -> list[str]:
         """The distinct values of ``column``, sorted."""

@@ -106,13 +106,26 @@ class SearchMixin:
         return None if row is None else from_row(SearchRecordRow, row)
 
     async def search_records(
-        self, criteria: SearchCriteria, below: int, offset: int, limit: int
+        self,
+        criteria: SearchCriteria,
+        below: int,
+        offset: int,
+        limit: int,
+        count_cap: int | None = None,
     ) -> tuple[list[int], int]:
         """The entries (below ``below``) whose rows match ``criteria``, newest first: one
-        page (``offset``, ``limit``) of their indexes, and how many match."""
+        page (``offset``, ``limit``) of their indexes, and how many match.  With
+        ``count_cap`` the count stops at ``count_cap + 1`` (a count above the cap means
+        "more than the cap"), so a search matching millions of rows does not count them."""
+        if count_cap is not None and count_cap < 0:
+            raise ValueError("count_cap must not be negative")
         where = _criteria(criteria, below)
         page = select(S.c.idx).where(*where).order_by(S.c.idx.desc()).offset(offset).limit(limit)
-        count = select(func.count()).select_from(S).where(*where)
+        if count_cap is None:
+            count = select(func.count()).select_from(S).where(*where)
+        else:
+            matching = select(S.c.idx).where(*where).limit(count_cap + 1).subquery()
+            count = select(func.count()).select_from(matching)
         async with self._engine.connect() as connection:
             total = int((await connection.execute(count)).scalar_one())
             idxs = [int(i) for i in (await connection.execute(page)).scalars()]

@@ -66,10 +66,14 @@ def make_history(settings: Settings, operator: OperatorKeys) -> None:
         register(registry, "ppk-jabar-new-key", follow_up(8, "2024-10-02"), NOW_S + 5 * DAY)
 
 
-def ours(registry: Registry, query: Query, offset: int, limit: int) -> tuple[list[Any], int]:
+def ours(
+    registry: Registry, query: Query, offset: int, limit: int, count_cap: int | None = None
+) -> tuple[list[Any], int]:
     """The page the record search answers (without the index)."""
     records = registry.components.records
-    found, total = registry.client.blocking_portal.call(records.find, query, offset, limit)
+    found, total = registry.client.blocking_portal.call(
+        records.find, query, offset, limit, count_cap
+    )
     return [f.to_dict() for f in found], total
 
 
@@ -86,7 +90,9 @@ def page_rows(html: str) -> list[int]:
     start = html.index('id="browse-results"')
     return [
         int(r)
-        for r in re.findall(r'<a href="/v/(\d+)">', html[start : html.index("</table>", start)])
+        for r in re.findall(
+            r'<a href="/v/(\d+)[^"]*">', html[start : html.index("</table>", start)]
+        )
     ]
 
 
@@ -271,6 +277,39 @@ def test_bad_searches_are_problems_in_both_languages(
             assert word in answer.json()["detail"].lower(), answer.json()
 
 
+def test_a_search_counts_its_matches_up_to_the_cap_and_still_pages_past_it(
+    settings: Settings, operator: OperatorKeys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_history(settings, operator)
+    monkeypatch.setattr("registry.api.dashboard.COUNT_CAP", 2)
+    monkeypatch.setattr("registry.api.dashboard.BROWSE_PAGE", 2)
+    search = {"province": "Jawa Barat"}
+    with running(settings, operator) as registry:
+        every = registry.client.get("/api/records", params={**search, "limit": 1000}).json()
+        matching = len(every["items"])
+        assert matching >= 5, "enough records to page past the cap"
+        assert (every["total"], every["total_exact"]) == (3, False), "counted to the cap + 1"
+        exact = theirs(registry, Query(province="Jawa Barat"), 0, 1000)
+        assert every["items"] == exact[0]
+        assert exact[1] == matching
+        whole = registry.client.get("/api/records").json()
+        assert whole["total_exact"] is True, "no criteria: counted exactly"
+        assert whole["total"] == 15
+        for lang, said in (("id", "Lebih dari 2 catatan"), ("en", "More than 2 records")):
+            home = registry.client.get("/", params=search, headers={"accept-language": lang})
+            assert said in home.text, lang
+        for page in range(1, matching // 2 + 2):
+            html = registry.client.get(
+                "/", params={**search, "page": page}, headers={"accept-language": "en"}
+            ).text
+            shown = page_rows(html)
+            assert shown == [i["index"] for i in every["items"][(page - 1) * 2 : page * 2]]
+            full = len(shown) == 2
+            assert ('rel="next"' in html) == full, f"a next page while this one is full: {page}"
+            pages = f"{max(2, page + 1)}+" if full else str(max(2, page))
+            assert f"page {page} of {pages}<" in html, (page, pages)
+
+
 # -- the same answers as the index ------------------------------------------------------------
 
 
@@ -306,7 +345,11 @@ def check_same(registry: Registry, data: Any) -> None:
     query = data.draw(queries(names, known.instansi, known.provinces, days))
     offset = data.draw(st.sampled_from([0, 0, 1, 5, 20]))
     limit = data.draw(st.sampled_from([1, 5, 20, 1000]))
-    assert ours(registry, query, offset, limit) == theirs(registry, query, offset, limit)
+    items, total = theirs(registry, query, offset, limit)
+    assert ours(registry, query, offset, limit) == (items, total)
+    cap = data.draw(st.sampled_from([0, 1, 3, 10_000]))
+    counted = total if not query.params() else min(total, cap + 1)
+    assert ours(registry, query, offset, limit, cap) == (items, counted), "the same page"
 
 
 @pytest.fixture
