@@ -8,8 +8,9 @@ again from its entry, checked against the tree (``registry/compliance/browsing.p
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -28,8 +29,38 @@ _NAMED = or_(
 """The rows whose instansi the dashboard knows (``registry.compliance.filtering.choices``)."""
 
 
+def _branches(criteria: SearchCriteria, below: int) -> list[list[ColumnElement[bool]]]:
+    """The conditions of ``criteria`` on entries below ``below``, as disjoint branches whose
+    matches together are the search's: one, or with a province two, since a record's
+    province is its own (:data:`OWN_PROVINCE`) or its person's.  Each branch is read through
+    its own index (the province's rows, or the rows of the province's PPKs), newest first,
+    so a province search with few matches does not walk every row of its type."""
+    if criteria.province is None:
+        return [_criteria(criteria, below)]
+    # The type is compared as an expression (``type || ''``), not through its index: read
+    # by the type's index newest first, a province's few records of a common type (an ASN's
+    # declarations are many, a province's PPKs' few) were found by walking every row of it.
+    where = _criteria(replace(criteria, type=None), below)
+    if criteria.type is not None:
+        where.append(S.c.type.concat("") == criteria.type)
+    own = criteria.type is None or criteria.type in OWN_PROVINCE
+    persons = criteria.type is None or criteria.type not in OWN_PROVINCE
+    ppk = S.alias("ppk")
+    of_province = select(ppk.c.kid).where(
+        ppk.c.type == "enrolment",
+        ppk.c.name_words.is_not(None),
+        ppk.c.province == criteria.province,
+    )
+    branches = []
+    if own:
+        branches.append([*where, S.c.type.in_(OWN_PROVINCE), S.c.province == criteria.province])
+    if persons:
+        branches.append([*where, S.c.type.not_in(OWN_PROVINCE), S.c.kid.in_(of_province)])
+    return branches
+
+
 def _criteria(criteria: SearchCriteria, below: int) -> list[ColumnElement[bool]]:
-    """The conditions of ``criteria`` on entries below ``below``."""
+    """The conditions of ``criteria`` on entries below ``below``, but its province."""
     where: list[ColumnElement[bool]] = [S.c.idx < below]
     if criteria.type is not None:
         where.append(S.c.type == criteria.type)
@@ -47,18 +78,6 @@ def _criteria(criteria: SearchCriteria, below: int) -> list[ColumnElement[bool]]
             *(ppk.c.name_words.contains(w, autoescape=True) for w in criteria.name_words),
         )
         where.append(S.c.kid.in_(named))
-    if criteria.province is not None:
-        of_province = select(ppk.c.kid).where(
-            ppk.c.type == "enrolment",
-            ppk.c.name_words.is_not(None),
-            ppk.c.province == criteria.province,
-        )
-        where.append(
-            or_(
-                and_(S.c.type.in_(OWN_PROVINCE), S.c.province == criteria.province),
-                and_(S.c.type.not_in(OWN_PROVINCE), S.c.kid.in_(of_province)),
-            )
-        )
     return where
 
 
@@ -119,13 +138,13 @@ class SearchMixin:
         "more than the cap"), so a search matching millions of rows does not count them."""
         if count_cap is not None and count_cap < 0:
             raise ValueError("count_cap must not be negative")
-        where = _criteria(criteria, below)
-        page = select(S.c.idx).where(*where).order_by(S.c.idx.desc()).offset(offset).limit(limit)
-        if count_cap is None:
-            count = select(func.count()).select_from(S).where(*where)
-        else:
-            matching = select(S.c.idx).where(*where).limit(count_cap + 1).subquery()
-            count = select(func.count()).select_from(matching)
+        branches = [select(S.c.idx).where(*where) for where in _branches(criteria, below)]
+        if not branches:
+            return [], 0
+        matching = branches[0] if len(branches) == 1 else union_all(*branches)
+        page = matching.order_by(matching.selected_columns.idx.desc()).offset(offset).limit(limit)
+        counted = matching if count_cap is None else matching.limit(count_cap + 1)
+        count = select(func.count()).select_from(counted.subquery())
         async with self._engine.connect() as connection:
             total = int((await connection.execute(count)).scalar_one())
             idxs = [int(i) for i in (await connection.execute(page)).scalars()]
