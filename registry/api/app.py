@@ -26,7 +26,7 @@ from registry.api.institutions import InstitutionApiController, InstitutionPages
 from registry.api.limits import Rate, RateLimiter
 from registry.api.limits_file import RATE_LIMITS_FILE, SharedRateLimiter
 from registry.api.log import LogController
-from registry.api.openapi import declare_problems
+from registry.api.openapi import ProblemsDeclaredWhenRead
 from registry.api.pages import PagesController
 from registry.api.patterns import patterns_router
 from registry.api.portal import PortalController
@@ -39,6 +39,9 @@ from registry.config import Settings
 from registry.records.custodial import ATTEMPTS_FILE, Clock, wall_clock_ms
 from registry.records.operator import OperatorKeys, open_keys
 from registry.records.shared_table import shared_or_none
+
+OPENAPI_PATH = "/schema"
+"""Where the OpenAPI document and its pages are served."""
 
 
 def create_app(
@@ -110,20 +113,20 @@ def create_app(
         openapi_config=OpenAPIConfig(
             title="Integrity pact registry",
             version="1.0.0",
-            path="/schema",
+            path=OPENAPI_PATH,
             description="Signed statements of Indonesia's civil-service neutrality commitments "
             "in an append-only, tamper-evident log (SCITT/SCRAPI, RFC 9162, RFC 9942, C2SP).",
         ),
         debug=False,
     )
     app.state.components = components
-    declare_problems(app.openapi_schema)
     app.state.rate_limiter = _rate_limiter(settings, rate_clock, counts_dir)
     # Cross-origin access for the public reads and registration only (registry/api/cors.py):
     # outside the router, where Litestar's own (app-wide) CORS middleware would sit, so that
     # preflights, HEAD and the errors of unknown entries are covered too.
     # Outermost, the checks and headers every request and answer goes through (edges.py).
-    app.asgi_handler = Edges(PublicCORS(app.asgi_handler))
+    declared = ProblemsDeclaredWhenRead(app.asgi_handler, OPENAPI_PATH, lambda: app.openapi_schema)
+    app.asgi_handler = Edges(PublicCORS(declared))
     return app
 
 
