@@ -172,6 +172,24 @@ class ComplianceService:
             as_of, views.pact_signers_with_overdue, NationalTally.pact_signers_rows
         )
 
+    async def signers(
+        self,
+        as_of: str | None = None,
+        instansi: str | None = None,
+        province: str | None = None,
+        head_type: str | None = None,
+    ) -> tuple[str, list[dict[str, Any]]]:
+        """Every PPK key's record as of ``as_of`` (default today; optionally of one instansi,
+        province or head type) and that day.  Today's comes from the national tally as
+        :meth:`provinces` answers (its members per key: :mod:`registry.compliance.key_rows`);
+        a tally with a key enrolled twice is made again from the restored index, which
+        answers.  Any other day is computed from the facts."""
+        return await self._grouped(
+            as_of,
+            lambda snap: views.signers(snap, instansi, province, head_type),
+            lambda tally: tally.signers_rows(instansi, province, head_type),
+        )
+
     async def head_types(
         self, as_of: str | None = None, on: str | None = None, election: str | None = None
     ) -> tuple[str, tuple[list[dict[str, Any]], dict[str, Any]]]:
@@ -188,8 +206,8 @@ class ComplianceService:
 
     async def today_tables(self, names: Iterable[str]) -> TodayTables | None:
         """Today's unfiltered dashboard tables ``names`` from the national tally
-        (:mod:`registry.compliance.today_tables`); None where it does not keep one
-        (``signers``); one kept inexact is made again from the restored index."""
+        (:mod:`registry.compliance.today_tables`); None where it does not keep one; one kept
+        inexact is made again from the restored index."""
         day = today()
         found = tables_of(await self._today(day), names)
         if found is None and all(name in KEPT for name in names):

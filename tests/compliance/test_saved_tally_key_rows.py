@@ -1,0 +1,175 @@
+"""Today's signers table (``/api/compliance/signers``) from the saved tally: at a restart
+without restoring the index (with its filters and paging; a recommendation turning overdue
+as the day passes its deadline), fed with what is registered after it (a successor key
+carrying its predecessor's record), and never from a tally the registry did not save for
+this log as it is (edited bytes, a broken seal, a tally of the format before this one).
+
+The history of ``test_saved`` (eleven entries: a Pj PPK of "Pemerintah Provinsi Jawa
+Barat" enrolled at entry 3, two recommendations to it, 7 followed up and 8 due on
+2024-10-11, its pact 9), served with "today" fixed; ``/api/dashboard/signers`` with a
+filter computes the same table from every fact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from registry.compliance import tally_bytes
+from registry.compliance.tally import NationalTally
+from registry.config import Settings
+from registry.records.operator import OperatorKeys
+from registry.verify.trust import b64url
+from tests.api.helpers import NOW_S, Registry
+from tests.api.test_compliance import DAY, recommendation, register
+from tests.api.test_succession import SUCCESSOR, succession
+from tests.compliance import test_saved_tally_instansi as instansi
+from tests.compliance.conftest import BEFORE_DUE
+from tests.compliance.test_saved import running, seal_flipped
+from tests.compliance.test_saved_tally import AFTER_DUE, index_restored, tally_rows
+
+tallied, computed, saved_history = instansi.table_of("signers")
+"""Today's signers from the tally, computed from the facts, and saved with a history."""
+
+
+def answered(registry: Registry, **params: str) -> dict[str, Any]:
+    """``/api/compliance/signers`` as it answers."""
+    response = registry.client.get("/api/compliance/signers", params=params)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def test_a_restart_answers_todays_signers_without_restoring_the_index(
+    settings: Settings, operator: OperatorKeys, today: Callable[[str], None]
+) -> None:
+    [row] = saved_history(settings, operator)
+    assert (row["role"], row["head_type"], row["enrolment"]) == ("ppk", "pj", 3)
+    assert row["recommendations"]["entries"] == [7, 8]
+    assert (row["followed_up"]["entries"], row["pending"]["entries"]) == ([10], [8])
+    assert row["pacts"] == {"value": 1, "entries": [9]}
+    assert row["predecessors"] == []
+    with running(settings, operator) as registry:
+        assert tallied(registry) == [row]
+        for asked in ({"instansi": row["instansi"]}, {"province": "Jawa Barat"},
+                      {"head_type": "pj"}):  # fmt: skip
+            assert tallied(registry, **asked) == [row], asked
+        for asked in ({"instansi": "Bawaslu RI"}, {"province": "Bali"}, {"head_type": "plt"}):
+            assert tallied(registry, **asked) == [], asked
+        paged = answered(registry, offset="1", limit="5")
+        assert (paged["total"], paged["offset"], paged["count"], paged["items"]) == (1, 1, 0, [])
+        assert answered(registry, limit="1")["items"] == [row]
+        assert not index_restored(registry), "answered from the saved tally alone"
+        assert computed(registry) == [row]
+    today(AFTER_DUE)  # the open recommendation is now overdue
+    with running(settings, operator) as registry:
+        [later] = tallied(registry)
+        assert not index_restored(registry), "moved to the day from the saved tally alone"
+        assert (later["overdue"]["entries"], later["pending"]["value"]) == ([8], 0)
+        assert [later] == computed(registry)
+
+
+def test_a_successor_registered_after_the_save_carries_the_record_without_the_index(
+    settings: Settings, operator: OperatorKeys, today: Callable[[str], None]
+) -> None:
+    saved_history(settings, operator)
+    later = NOW_S + 3 * DAY
+    with running(settings, operator) as registry:  # answers nothing: saves no tally
+        old = registry.signer("ppk-jabar").kid
+        succeeded = register(registry, "ppk-jabar", succession(registry, "ppk-jabar"), later)
+        addressed = register(
+            registry, "recommender", recommendation(ppk_kid=SUCCESSOR.kid), later + 60
+        )
+    with running(settings, operator) as registry:
+        rows = tallied(registry)
+        assert not index_restored(registry), "every new entry taken without the index"
+        assert registry.components.compliance.facts.read > 0, "read from the log"
+        first, row = rows
+        assert first["kid"] == b64url(old)
+        assert first["key_revocation"] == succeeded, "the old key, ended by the succession"
+        assert row["kid"] == b64url(SUCCESSOR.kid)
+        assert row["predecessors"] == [b64url(old)]
+        assert row["enrolment"] == succeeded
+        assert row["recommendations"]["entries"] == [7, 8, addressed]
+        assert row["followed_up"]["entries"] == [10]
+        assert row["pacts"]["entries"] == [9], "its predecessor's pact"
+        assert rows == computed(registry)
+
+
+def recommendations_moved(data: bytes, _: bytes) -> dict[str, bytes]:
+    """The tally with a recommendation counted for the PPK, encoded again (seal kept)."""
+    tally = tally_bytes.decode(data)
+    [kid] = tally.offices.keys
+    tally.by_key.add(kid, "recommendations", 99)
+    return {"data": tally_bytes.encode(tally)}
+
+
+def predecessor_added(data: bytes, _: bytes) -> dict[str, bytes]:
+    """The tally with the PPK made a successor of another key, encoded again (seal kept)."""
+    tally = tally_bytes.decode(data)
+    [kid] = tally.offices.keys
+    tally.by_key.predecessor[kid] = bytes(32)
+    return {"data": tally_bytes.encode(tally)}
+
+
+@pytest.mark.parametrize(
+    "mutation",
+    [recommendations_moved, predecessor_added, seal_flipped],
+    ids=["data-recommendations-moved", "data-predecessor-added", "seal-flipped"],
+)
+def test_an_edited_tally_moves_no_signer_figure_and_is_saved_again(
+    settings: Settings, operator: OperatorKeys, today: Callable[[str], None], mutation: Any
+) -> None:
+    instansi.edited_and_made_again(settings, operator, "signers", mutation)
+
+
+def _inexact(tally: NationalTally) -> None:
+    tally.by_key.exact = False  # as once a key is enrolled a second time
+    [kid] = tally.offices.keys
+    tally.by_key.add(kid, "declarations", 99)  # what it cannot give
+
+
+def test_an_inexact_signers_table_is_answered_from_the_index_and_the_tally_made_again(
+    settings: Settings, operator: OperatorKeys, today: Callable[[str], None]
+) -> None:
+    instansi.inexact_and_made_again(
+        settings, operator, "signers", _inexact, lambda tally: tally.by_key.exact
+    )
+
+
+def test_a_tally_saved_in_the_format_before_is_not_used_and_made_again(
+    settings: Settings,
+    operator: OperatorKeys,
+    today: Callable[[str], None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The format before this one (8) kept no signers: a registry upgraded from it must not
+    # read the rows off the tally it saved.
+    with monkeypatch.context() as older:
+        older.setattr("registry.compliance.saved.TALLY_VERSION", 8)
+        older.setattr("registry.compliance.tally_bytes.VERSION", 8)
+        rows = saved_history(settings, operator)
+    [old] = tally_rows(settings)
+    with running(settings, operator) as registry:
+        assert tallied(registry) == rows
+        assert index_restored(registry), "made again from the facts"
+    formats = {row.format for row in tally_rows(settings)}
+    assert len(formats) == 2, "saved again under the new format"
+    assert old.format in formats
+    with running(settings, operator) as registry:
+        assert tallied(registry) == rows
+        assert not index_restored(registry), "the new one is read"
+
+
+def test_another_day_is_computed_from_the_index(
+    settings: Settings, operator: OperatorKeys, today: Callable[[str], None]
+) -> None:
+    rows = saved_history(settings, operator)
+    with running(settings, operator) as registry:
+        found = answered(registry, as_of="2024-09-29")
+        assert index_restored(registry)
+        assert found["as_of"] == "2024-09-29"
+        [row] = found["items"]
+        assert row["followed_up"]["value"] == 0, "the follow-up is of 2024-09-30"
+        assert answered(registry, as_of=BEFORE_DUE)["items"] == rows
