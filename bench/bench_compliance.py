@@ -59,7 +59,8 @@ the saved tally's per-election and pact signers' figures,
 likewise (``registry/compliance/month_rows.py`` against ``views.months``);
 ``--table head-types`` (``ComplianceService.head_types``, ``registry/compliance/head_rows.py``,
 the rows without the acting heads' row) and ``--table pact-signers-with-overdue``
-(``registry/compliance/signer_rows.py``) likewise against the index's tables
+(``registry/compliance/signer_rows.py``) and ``--table signers`` (every PPK key's record,
+``registry/compliance/key_rows.py``) likewise against the index's tables
 (``registry/compliance/dashboard.py`` ``table``); ``--table dashboard`` answers every table of
 the unfiltered ``/dashboard`` page at once (``ComplianceService.today_tables``) against the same
 tables computed from the index's snapshot.
@@ -401,6 +402,7 @@ TALLIED: dict[str, Callable[[ComplianceService], Awaitable[tuple[str, Any]]]] = 
     "months": lambda c: c.months(),
     "head-types": heads_only,
     "pact-signers-with-overdue": lambda c: c.pact_signers_with_overdue(),
+    "signers": lambda c: c.signers(),
 }
 """How each table ``--table`` measures is answered today (from the tally)."""
 TABLES = (*TALLIED, "dashboard")

@@ -130,11 +130,10 @@ class ComplianceController(Controller):
     async def signer(
         self, compliance: Compliance, kid: FromPath[str], as_of: AsOf = None
     ) -> Response[Any]:
-        snap = await _snapshot(compliance, as_of)
-        row = views.signer(snap, _kid(kid))
+        day, row = await compliance.signer(_kid(kid), _day("as_of", as_of))
         if row is None:
             raise NotFound(Message("notfound.enrolled-key", {"kid": kid}))
-        return Response({"as_of": snap.as_of, **row})
+        return Response({"as_of": day, **row})
 
     @get("/instansi", summary="Per instansi")
     async def instansi(

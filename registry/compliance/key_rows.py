@@ -66,6 +66,9 @@ NAMES = (*COUNTS, "declarations")
 def _merged(parts: Iterable[Members], bound: int) -> Members:
     """The members of ``parts`` (no entry in two) as one figure, listed while at most
     ``bound`` and every part lists its own."""
+    parts = list(parts)
+    if len(parts) == 1:  # a key that succeeded none: its own
+        return parts[0]
     found = Members(0)
     for part in parts:
         found.count += part.count
@@ -156,6 +159,15 @@ class KeyTable:
             del by[signer]
         if not by:
             del self.sanctions[group]
+
+    def recommendations(self, kid: bytes) -> list[int] | None:
+        """The standing recommendations addressed to ``kid`` itself, in log order; None once
+        they are more than the bound (only counted)."""
+        group = self.figures.groups.get(kid)
+        if group is None:
+            return []
+        entries = group.figures["recommendations"].entries
+        return None if entries is None else sorted(entries)
 
     def lineage(self, kid: bytes) -> list[bytes]:
         """``kid`` and the keys it succeeded, newest first (as the index's)."""

@@ -24,7 +24,7 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol, TypeVar
 
-from registry.compliance import heads, views
+from registry.compliance import heads, key_record, views
 from registry.compliance.facts import WIB
 from registry.compliance.feed import Entries, LogFacts, advance, feed
 from registry.compliance.identities import IdentitySource
@@ -39,6 +39,7 @@ from registry.store.models import EntryRecord, SignerKeyRecord
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+Row = dict[str, Any]
 
 
 class Log(Entries, Protocol):
@@ -189,6 +190,32 @@ class ComplianceService:
             lambda snap: views.signers(snap, instansi, province, head_type),
             lambda tally: tally.signers_rows(instansi, province, head_type),
         )
+
+    async def signer(self, kid: bytes, as_of: str | None = None) -> tuple[str, Row | None]:
+        """One key's record with its recommendations (:func:`views.signer`: None if it is not
+        enrolled as of the day) as of ``as_of`` (default today), and that day.  Today's of a
+        PPK key comes from the national tally as :meth:`signers` answers, its standing
+        recommendations (while the tally lists them: at most the group bound) and their
+        follow-ups read from the log; a key the worker's key directory does not know is not
+        enrolled.  Any other key or day is computed from the facts."""
+        day = as_of or today()
+        if day == today():
+            tally = await self._today(day)
+            async with self._lock:
+                known, found = await self._tallied_signer(tally, kid)
+            if known:
+                return day, found
+        return day, views.signer(await self.snapshot(day), kid)
+
+    async def _tallied_signer(self, tally: NationalTally, kid: bytes) -> tuple[bool, Row | None]:
+        """:meth:`signer` from ``tally`` (under the lock): whether it can say, and what
+        (:mod:`registry.compliance.key_record`)."""
+        wanted = key_record.wanted(tally, kid)
+        if wanted is None:  # no PPK key's (not enrolled at all: None), or it cannot say
+            unknown = kid not in tally.offices.keys and self._log.enrolment_of(kid) is None
+            return unknown and tally.by_key.exact, None
+        read = await self.facts.facts_at(wanted)
+        return True, key_record.record(tally, kid, read.__getitem__)
 
     async def head_types(
         self, as_of: str | None = None, on: str | None = None, election: str | None = None

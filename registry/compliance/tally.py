@@ -68,7 +68,7 @@ from registry.compliance.groups import (
     Offices,
 )
 from registry.compliance.key_rows import KeyTable
-from registry.compliance.metrics import members, outcome_of
+from registry.compliance.metrics import Outcome, members, outcome_of
 from registry.compliance.provinces import Grouped, Keys, kid_of
 from registry.compliance.signer_rows import GROUPING, PACT, PactSigners
 from registry.compliance.tally_counts import BOUND, SIGNER, STEPS, Counts, Member, Read
@@ -293,22 +293,32 @@ class NationalTally(Counts):
             self._wait([unit], later)
         return found
 
+    def outcome(self, rec: Rec, read: Read) -> Outcome | None:
+        """What became of ``rec`` as of the tally's day (None if it does not stand then);
+        ``read`` gives its follow-ups (:meth:`answering` names them)."""
+        idx = rec.idx
+        answers = self.answers.of(idx)
+        follow_ups: dict[int, FollowUp] = {}
+        for answer in answers:
+            follow_up = read(answer)
+            if not isinstance(follow_up, FollowUp):  # pragma: no cover - kept from the log
+                raise ValueError(f"entry {answer} answers {idx} but is no follow-up")
+            follow_ups[answer] = follow_up
+        revocations = {
+            i: Revoked(i, self.revoked[i], i) for i in (idx, *answers) if i in self.revoked
+        }
+        return outcome_of(Answering(revocations, follow_ups, {idx: answers}), rec, self.day)
+
+    def answering(self, idx: int) -> list[int]:
+        """The follow-ups :meth:`outcome` reads for recommendation ``idx``."""
+        return self.answers.of(idx)
+
     def _contribution(self, unit: Unit, read: Read, keys: Keys) -> list[Member]:
         """What ``unit`` counts in as of the tally's day, by the snapshot's definitions."""
         _, idx = unit
         fact = read(idx)
         if isinstance(fact, Rec):
-            answers = self.answers.of(idx)
-            follow_ups: dict[int, FollowUp] = {}
-            for answer in answers:
-                follow_up = read(answer)
-                if not isinstance(follow_up, FollowUp):  # pragma: no cover - kept from the log
-                    raise ValueError(f"entry {answer} answers {idx} but is no follow-up")
-                follow_ups[answer] = follow_up
-            revocations = {
-                i: Revoked(i, self.revoked[i], i) for i in (idx, *answers) if i in self.revoked
-            }
-            found = outcome_of(Answering(revocations, follow_ups, {idx: answers}), fact, self.day)
+            found = self.outcome(fact, read)
             if found is None:
                 return []
             counted = members(found)

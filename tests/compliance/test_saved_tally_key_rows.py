@@ -3,6 +3,8 @@ without restoring the index (with its filters and paging; a recommendation turni
 as the day passes its deadline), fed with what is registered after it (a successor key
 carrying its predecessor's record), and never from a tally the registry did not save for
 this log as it is (edited bytes, a broken seal, a tally of the format before this one).
+``/api/compliance/signers/{kid}`` of the PPK likewise (its recommendations read from the
+log), of an unknown key (404) too; of a key of another role from the index.
 
 The history of ``test_saved`` (eleven entries: a Pj PPK of "Pemerintah Provinsi Jawa
 Barat" enrolled at entry 3, two recommendations to it, 7 followed up and 8 due on
@@ -21,7 +23,8 @@ from registry.compliance import tally_bytes
 from registry.compliance.tally import NationalTally
 from registry.config import Settings
 from registry.records.operator import OperatorKeys
-from registry.verify.trust import b64url
+from registry.compliance.views import signer
+from registry.verify.trust import b64url, unb64url
 from tests.api.helpers import NOW_S, Registry
 from tests.api.test_compliance import DAY, recommendation, register
 from tests.api.test_succession import SUCCESSOR, succession
@@ -173,3 +176,54 @@ def test_another_day_is_computed_from_the_index(
         [row] = found["items"]
         assert row["followed_up"]["value"] == 0, "the follow-up is of 2024-09-30"
         assert answered(registry, as_of=BEFORE_DUE)["items"] == rows
+
+
+def record(registry: Registry, kid: str) -> Any:
+    """``/api/compliance/signers/{kid}`` as it answers."""
+    return registry.client.get(f"/api/compliance/signers/{kid}")
+
+
+def indexed_record(registry: Registry, kid: bytes) -> dict[str, Any] | None:
+    """Today's record of ``kid`` computed from the index (restores it)."""
+    compliance = registry.components.compliance
+    snap = registry.client.blocking_portal.call(compliance.snapshot)
+    return signer(snap, kid)
+
+
+def test_a_restart_answers_a_ppks_record_without_restoring_the_index(
+    settings: Settings, operator: OperatorKeys, today: Callable[[str], None]
+) -> None:
+    [row] = saved_history(settings, operator)
+    today(AFTER_DUE)
+    with running(settings, operator) as registry:
+        found = record(registry, row["kid"])
+        assert found.status_code == 200, found.text
+        answer = found.json()
+        assert not index_restored(registry), "from the saved tally and two entries read"
+        assert answer["as_of"] == AFTER_DUE
+        outcomes = answer.pop("recommendation_outcomes")
+        assert [(o["index"], o["status"], o["follow_up"]) for o in outcomes] == [
+            (7, "followed-up", 10),
+            (8, "overdue", None),
+        ]
+        assert outcomes[0]["election"] == "pilkada-2024"
+        assert (outcomes[0]["province"], outcomes[0]["head_type"]) == ("Jawa Barat", "pj")
+        assert answer["overdue"]["entries"] == [8]
+        unknown = record(registry, b64url(bytes(32)))
+        assert unknown.status_code == 404, "a key the directory does not know"
+        assert not index_restored(registry)
+        want = indexed_record(registry, unb64url(row["kid"]))
+        assert want is not None
+        assert {"as_of": AFTER_DUE, **want} == {**answer, "recommendation_outcomes": outcomes}
+
+
+def test_the_record_of_a_key_of_another_role_is_read_from_the_index(
+    settings: Settings, operator: OperatorKeys, today: Callable[[str], None]
+) -> None:
+    saved_history(settings, operator)
+    with running(settings, operator) as registry:
+        recommender = registry.signer("recommender").kid
+        found = record(registry, b64url(recommender))
+        assert found.status_code == 200, found.text
+        assert found.json()["role"] == "recommender"
+        assert index_restored(registry), "the tally keeps PPK keys' records only"

@@ -7,7 +7,9 @@ successors), with some declarations signed by the PPK keys too.  Taken by an ind
 tally is made at a random point, or fed from a log without any index; the tally's rows
 (unfiltered, and of one instansi, province or head type) must be
 :func:`registry.compliance.views.signers`'s at every day it moves to (a figure past the
-group bound: its count only), and its bytes must give them back.  A key enrolled a second
+group bound: its count only), each PPK key's record with its recommendations' outcomes
+(:mod:`registry.compliance.key_record`) :func:`registry.compliance.views.signer`'s, and
+its bytes must give them back.  A key enrolled a second
 time (refused by the policy) makes the table inexact, and the table made again from the
 index is the snapshot's.
 """
@@ -22,19 +24,20 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from registry.compliance import heads
+from registry.compliance import heads, key_record
 from registry.compliance.facts import Fact, FollowUp, Key, Rec, Signed, Succession
 from registry.compliance.feed import feed
 from registry.compliance.index import ComplianceIndex
 from registry.compliance.metrics import Snapshot
-from registry.compliance.tally import NationalTally
-from registry.compliance.views import signers
+from registry.compliance.tally import NationalTally, index_reader
+from registry.compliance.views import signer, signers
 from registry.verify.trust import b64url
 from tests.compliance.test_tally import DAYS, KIDS
 from tests.compliance.test_tally_feed import FactList, spaced
 from tests.compliance.test_tally_heads import histories, saved_alike
 from tests.compliance.test_tally_instansi import (
     OFFICES,
+    assert_rows,
     every_day,
     every_entry,
     exact_or_made_again,
@@ -81,6 +84,18 @@ def checked(
 
     if exact_or_made_again(tally, index, day, bound, table, want, "kid"):
         assert twice, "inexact only once a key was enrolled a second time"
+        return
+    snap = Snapshot(index, day)
+    for kid in tally.offices.keys:  # /api/compliance/signers/{kid}: its record
+        if key_record.wanted(tally, kid) is None:  # more recommendations than it lists
+            assert bound < 100
+            continue
+        found = key_record.record(tally, kid, index_reader(index))
+        record = signer(snap, kid)
+        if found is None or record is None:
+            assert found is record is None, "enrolled as of a later day"
+        else:
+            assert_rows([found], [record], bound, "kid")
 
 
 def history_of(rng: random.Random, size: int, again: float = 0.0) -> tuple[list[Fact], bool]:
