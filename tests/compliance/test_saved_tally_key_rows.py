@@ -21,9 +21,9 @@ import pytest
 
 from registry.compliance import tally_bytes
 from registry.compliance.tally import NationalTally
+from registry.compliance.views import signer
 from registry.config import Settings
 from registry.records.operator import OperatorKeys
-from registry.compliance.views import signer
 from registry.verify.trust import b64url, unb64url
 from tests.api.helpers import NOW_S, Registry
 from tests.api.test_compliance import DAY, recommendation, register
