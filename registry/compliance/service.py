@@ -217,6 +217,21 @@ class ComplianceService:
         read = await self.facts.facts_at(wanted)
         return True, key_record.record(tally, kid, read.__getitem__)
 
+    async def signer_page(self, kid: bytes) -> tuple[str, int, Row | None] | None:
+        """Today's page of PPK key ``kid`` from the national tally
+        (:func:`registry.compliance.key_record.page`: None for a key that is no PPK's) with
+        its day and the entries it counts; None where the tally cannot say (the index
+        answers: :func:`registry.compliance.dashboard.signer_page`)."""
+        day = today()
+        tally = await self._today(day)
+        async with self._lock:
+            wanted = key_record.page_wanted(tally, kid)
+            if wanted is None:
+                no_ppk = kid not in tally.offices.keys and tally.by_key.exact
+                return (tally.day, tally.size, None) if no_ppk else None
+            read = await self.facts.facts_at(wanted)
+            return tally.day, tally.size, key_record.page(tally, kid, read.__getitem__)
+
     async def head_types(
         self, as_of: str | None = None, on: str | None = None, election: str | None = None
     ) -> tuple[str, tuple[list[dict[str, Any]], dict[str, Any]]]:

@@ -4,7 +4,9 @@ as the day passes its deadline), fed with what is registered after it (a success
 carrying its predecessor's record), and never from a tally the registry did not save for
 this log as it is (edited bytes, a broken seal, a tally of the format before this one).
 ``/api/compliance/signers/{kid}`` of the PPK likewise (its recommendations read from the
-log), of an unknown key (404) too; of a key of another role from the index.
+log), of an unknown key (404) too; of a key of another role from the index.  The PPK's
+page (``/signers/{kid}``) and ``/api/profiles/signers/{kid}`` likewise; for a key that is
+no PPK's they answer 404 without the index.
 
 The history of ``test_saved`` (eleven entries: a Pj PPK of "Pemerintah Provinsi Jawa
 Barat" enrolled at entry 3, two recommendations to it, 7 followed up and 8 due on
@@ -20,6 +22,7 @@ from typing import Any
 import pytest
 
 from registry.compliance import tally_bytes
+from registry.compliance.dashboard import signer_page
 from registry.compliance.tally import NationalTally
 from registry.compliance.views import signer
 from registry.config import Settings
@@ -227,3 +230,33 @@ def test_the_record_of_a_key_of_another_role_is_read_from_the_index(
         assert found.status_code == 200, found.text
         assert found.json()["role"] == "recommender"
         assert index_restored(registry), "the tally keeps PPK keys' records only"
+
+
+def test_a_restart_serves_a_ppks_page_and_profile_without_restoring_the_index(
+    settings: Settings, operator: OperatorKeys, today: Callable[[str], None]
+) -> None:
+    [row] = saved_history(settings, operator)
+    with running(settings, operator) as registry:
+        profile = registry.client.get(f"/api/profiles/signers/{row['kid']}")
+        assert profile.status_code == 200, profile.text
+        html = registry.client.get(f"/signers/{row['kid']}")
+        assert html.status_code == 200, html.text
+        missing = registry.client.get(f"/signers/{b64url(bytes(32))}")
+        assert missing.status_code == 404
+        recommender = b64url(registry.signer("recommender").kid)
+        assert registry.client.get(f"/api/profiles/signers/{recommender}").status_code == 404
+        assert not index_restored(registry), "from the saved tally and the entries it names"
+        found = profile.json()
+        assert found["checkpoint"]["size"] == 11
+        assert [s["index"] for s in found["signed"]] == [9]
+        assert [o["index"] for o in found["recommendation_outcomes"]] == [7, 8]
+        assert found["rate_by_month"][-1]["followed_up"] == 1
+        assert 'href="/v/9"' in html.text, "its pact on the page"
+        compliance = registry.components.compliance
+        snap = registry.client.blocking_portal.call(compliance.snapshot)
+        want = signer_page(snap, unb64url(row["kid"]))
+        assert want is not None
+        assert {k: v for k, v in found.items() if k != "checkpoint"} == {
+            "as_of": BEFORE_DUE,
+            **want,
+        }

@@ -8,8 +8,9 @@ tally is made at a random point, or fed from a log without any index; the tally'
 (unfiltered, and of one instansi, province or head type) must be
 :func:`registry.compliance.views.signers`'s at every day it moves to (a figure past the
 group bound: its count only), each PPK key's record with its recommendations' outcomes
-(:mod:`registry.compliance.key_record`) :func:`registry.compliance.views.signer`'s, and
-its bytes must give them back.  A key enrolled a second
+(:mod:`registry.compliance.key_record`) :func:`registry.compliance.views.signer`'s and
+its page :func:`registry.compliance.dashboard.signer_page`'s, and its bytes must give
+them back.  A key enrolled a second
 time (refused by the policy) makes the table inexact, and the table made again from the
 index is the snapshot's.
 """
@@ -25,6 +26,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from registry.compliance import heads, key_record
+from registry.compliance.dashboard import signer_page
 from registry.compliance.facts import Fact, FollowUp, Key, Rec, Signed, Succession
 from registry.compliance.feed import feed
 from registry.compliance.index import ComplianceIndex
@@ -96,6 +98,12 @@ def checked(
             assert found is record is None, "enrolled as of a later day"
         else:
             assert_rows([found], [record], bound, "kid")
+        if key_record.page_wanted(tally, kid) is not None:  # /signers/{kid}: its page
+            page = key_record.page(tally, kid, index_reader(index))
+            if page is None:
+                assert signer_page(snap, kid) is None
+            else:
+                assert_rows([page], [signer_page(snap, kid)], bound, "kid")
 
 
 def history_of(rng: random.Random, size: int, again: float = 0.0) -> tuple[list[Fact], bool]:
