@@ -133,7 +133,7 @@ class ComplianceController(Controller):
         day, row = await compliance.signer(_kid(kid), _day("as_of", as_of))
         if row is None:
             raise NotFound(Message("notfound.enrolled-key", {"kid": kid}))
-        return Response({"as_of": day, **row})
+        return Response({"as_of": day, **bounded("signers", day, row, kid)})
 
     @get("/instansi", summary="Per instansi")
     async def instansi(

@@ -242,7 +242,7 @@ class ProfilesApi(Controller):
         header, row = await signer_profile(service, compliance, kid_of(kid))
         if row is None:
             raise NotFound(Message("notfound.enrolled-key", {"kid": kid}))
-        return Response({**header, **row})
+        return Response({**header, **bounded("signers", header["as_of"], row, row["kid"])})
 
     @get("/instansi/{ident:str}", summary="An instansi: its PPKs over time, figures, rate by month")
     async def instansi(

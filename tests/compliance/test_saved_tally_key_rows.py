@@ -33,7 +33,7 @@ from tests.api.test_compliance import DAY, recommendation, register
 from tests.api.test_succession import SUCCESSOR, succession
 from tests.compliance import test_saved_tally_instansi as instansi
 from tests.compliance.conftest import BEFORE_DUE
-from tests.compliance.test_saved import running, seal_flipped
+from tests.compliance.test_saved import fill, running, seal_flipped
 from tests.compliance.test_saved_tally import AFTER_DUE, index_restored, tally_rows
 
 tallied, computed, saved_history = instansi.table_of("signers")
@@ -260,3 +260,29 @@ def test_a_restart_serves_a_ppks_page_and_profile_without_restoring_the_index(
             "as_of": BEFORE_DUE,
             **want,
         }
+
+
+def test_a_signers_figure_past_the_group_bound_links_its_entries(
+    settings: Settings,
+    operator: OperatorKeys,
+    today: Callable[[str], None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("registry.compliance.tally.GROUP_BOUND", 1)
+    with running(settings, operator) as registry:
+        fill(Registry.bootstrapped(registry.client, operator))
+        [row] = tallied(registry)
+        recs = row["recommendations"]
+        assert "entries" not in recs
+        assert (recs["value"], recs["entries_total"]) == (2, 2), "the tally keeps the count"
+        listed = registry.client.get(recs["entries_url"])
+        assert listed.status_code == 200, listed.text
+        assert listed.json()["entries"] == [7, 8]
+        assert row["pacts"] == {"value": 1, "entries": [9]}, "one entry: listed"
+    with running(settings, operator) as registry:
+        # More recommendations addressed to the key than the tally lists: the index answers.
+        assert tallied(registry) == [row]
+        assert not index_restored(registry)
+        found = record(registry, row["kid"]).json()
+        assert index_restored(registry), "its outcomes computed from the facts"
+        assert [o["index"] for o in found["recommendation_outcomes"]] == [7, 8]
