@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
 from registry.compliance import tally_bytes
 from registry.compliance.dashboard import signer_page
@@ -27,6 +28,7 @@ from registry.compliance.tally import NationalTally
 from registry.compliance.views import signer
 from registry.config import Settings
 from registry.records.operator import OperatorKeys
+from registry.store.tables import ENTRIES
 from registry.verify.trust import b64url, unb64url
 from tests.api.helpers import NOW_S, Registry
 from tests.api.test_compliance import DAY, recommendation, register
@@ -35,6 +37,7 @@ from tests.compliance import test_saved_tally_instansi as instansi
 from tests.compliance.conftest import BEFORE_DUE
 from tests.compliance.test_saved import fill, running, seal_flipped
 from tests.compliance.test_saved_tally import AFTER_DUE, index_restored, tally_rows
+from tests.records.test_tampering import assert_tampered, edit, stored
 
 tallied, computed, saved_history = instansi.table_of("signers")
 """Today's signers from the tally, computed from the facts, and saved with a history."""
@@ -286,3 +289,18 @@ def test_a_signers_figure_past_the_group_bound_links_its_entries(
         found = record(registry, row["kid"]).json()
         assert index_restored(registry), "its outcomes computed from the facts"
         assert [o["index"] for o in found["recommendation_outcomes"]] == [7, 8]
+
+
+def test_an_edited_recommendation_is_refused_by_the_keys_record_never_shown(
+    settings: Settings, operator: OperatorKeys, today: Callable[[str], None]
+) -> None:
+    # The record reads the key's recommendations from the log: one edited in the database
+    # is refused with the tamper evidence, as every checked read is, not shown as edited.
+    [row] = saved_history(settings, operator)
+    statement = bytes(stored(settings, 8).statement)
+    edited = statement[:-1] + bytes([statement[-1] ^ 1])
+    edit(settings, update(ENTRIES).where(ENTRIES.c.idx == 8).values(statement=edited))
+    with running(settings, operator) as registry:
+        assert_tampered(record(registry, row["kid"]), 8, "statement")
+        assert_tampered(registry.client.get(f"/api/profiles/signers/{row['kid']}"), 8, "statement")
+        assert not index_restored(registry)
