@@ -215,7 +215,10 @@ class ComplianceService:
             unknown = kid not in tally.offices.keys and self._log.enrolment_of(kid) is None
             return unknown and tally.by_key.exact, None
         read = await self.facts.facts_at(wanted)
-        return True, key_record.record(tally, kid, read.__getitem__)
+        try:
+            return True, key_record.record(tally, kid, read.__getitem__)
+        except KeyError:  # an index fed it an entry meanwhile, naming one not read: the index
+            return False, None
 
     async def signer_page(self, kid: bytes) -> tuple[str, int, Row | None] | None:
         """Today's page of PPK key ``kid`` from the national tally
@@ -230,7 +233,10 @@ class ComplianceService:
                 no_ppk = kid not in tally.offices.keys and tally.by_key.exact
                 return (tally.day, tally.size, None) if no_ppk else None
             read = await self.facts.facts_at(wanted)
-            return tally.day, tally.size, key_record.page(tally, kid, read.__getitem__)
+            try:
+                return tally.day, tally.size, key_record.page(tally, kid, read.__getitem__)
+            except KeyError:  # as in :meth:`_tallied_signer`
+                return None
 
     async def head_types(
         self, as_of: str | None = None, on: str | None = None, election: str | None = None
