@@ -304,3 +304,33 @@ def test_an_edited_recommendation_is_refused_by_the_keys_record_never_shown(
         assert_tampered(record(registry, row["kid"]), 8, "statement")
         assert_tampered(registry.client.get(f"/api/profiles/signers/{row['kid']}"), 8, "statement")
         assert not index_restored(registry)
+
+
+def test_a_tally_moved_on_while_its_entries_were_read_leaves_the_answer_to_the_index(
+    settings: Settings,
+    operator: OperatorKeys,
+    today: Callable[[str], None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A process whose index feeds its tally may take an entry while a record's entries are
+    # read (an await): the tally then names one the read did not return. Played here by a
+    # read that returns one entry fewer: the index answers, the same record.
+    [row] = saved_history(settings, operator)
+    with running(settings, operator) as registry:
+        want = record(registry, row["kid"]).json()
+        facts = registry.components.compliance.facts
+        read = facts.facts_at
+
+        async def one_fewer(indexes: Any) -> Any:
+            found = await read(indexes)
+            found.pop(max(found))
+            return found
+
+        monkeypatch.setattr(facts, "facts_at", one_fewer)
+        assert not index_restored(registry)
+        found = record(registry, row["kid"])
+        assert found.status_code == 200, found.text
+        assert index_restored(registry), "answered from the index"
+        assert found.json() == want
+        page = registry.client.get(f"/api/profiles/signers/{row['kid']}")
+        assert page.status_code == 200, page.text
