@@ -59,7 +59,11 @@ the saved tally's per-election and pact signers' figures,
 likewise (``registry/compliance/month_rows.py`` against ``views.months``);
 ``--table head-types`` (``ComplianceService.head_types``, ``registry/compliance/head_rows.py``,
 the rows without the acting heads' row) and ``--table pact-signers-with-overdue``
-(``registry/compliance/signer_rows.py``) likewise against the index's tables
+(``registry/compliance/signer_rows.py``) and ``--table signers`` (every PPK key's record,
+``registry/compliance/key_rows.py``) likewise against the index's tables, ``--table signer``
+one key's record (``/api/compliance/signers/{kid}`` of the PPK key with the most standing
+recommendations of its own, at most 100: ``registry/compliance/key_record.py``) against
+``views.signer``
 (``registry/compliance/dashboard.py`` ``table``); ``--table dashboard`` answers every table of
 the unfiltered ``/dashboard`` page at once (``ComplianceService.today_tables``) against the same
 tables computed from the index's snapshot.
@@ -78,6 +82,7 @@ import subprocess
 import sys
 import time
 import tracemalloc
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -89,7 +94,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from gen_log import ORIGIN, PASSPHRASE, settings_for
 
 from registry.api.linked import bounded
-from registry.compliance import dashboard, tally_bytes
+from registry.compliance import dashboard, tally_bytes, views
 from registry.compliance.facts import Fact, FollowUp, Key, Rec, Report, Signed, add_days
 from registry.compliance.index import ComplianceIndex
 from registry.compliance.metrics import Snapshot
@@ -339,6 +344,11 @@ async def child(mode: str, home: Path) -> dict[str, Any]:
             elif mode in TABLES:
                 day, rows = await TALLIED[mode](compliance)
                 tables = {table: rows}
+            elif table == "signer":  # one key's record as the endpoint answered it before
+                snap = await compliance.snapshot()
+                counts = Counter(o.rec.ppk_kid for o in snap.outcomes.values())
+                kid = busiest({k.kid: counts[k.kid] for k in snap.ppks})
+                day, tables = snap.as_of, {table: [views.signer(snap, kid)]}
             else:  # as the endpoint answered before: the index's snapshot of today
                 snap = await compliance.snapshot()
                 day, tables = snap.as_of, {n: dashboard.table(snap, n) for n in names}
@@ -394,6 +404,27 @@ async def heads_only(compliance: ComplianceService) -> tuple[str, Any]:
     return day, rows
 
 
+def busiest(counts: dict[bytes, int]) -> bytes:
+    """The PPK key with the most standing recommendations of its own, at most 100 (the most a
+    tally lists; ties: the greatest kid)."""
+    return max((n, kid) for kid, n in counts.items() if n <= 100)[1]
+
+
+async def busiest_record(compliance: ComplianceService) -> tuple[str, Any]:
+    """Today's ``/api/compliance/signers/{kid}`` of :func:`busiest` key, from the tally (the
+    first answer after the start: the tally restored and fed, the key's entries read)."""
+    day, _ = await compliance.national()
+    tally = compliance.index.tally
+    assert tally is not None
+    counts = {
+        kid: len(tally.by_key.recommendations(kid) or range(101))
+        for kid, office in tally.offices.keys.items()
+        if office.day <= day
+    }
+    _, row = await compliance.signer(busiest(counts))
+    return day, [row]
+
+
 TALLIED: dict[str, Callable[[ComplianceService], Awaitable[tuple[str, Any]]]] = {
     "instansi": lambda c: c.instansi(),
     "provinces": lambda c: c.provinces(),
@@ -401,6 +432,8 @@ TALLIED: dict[str, Callable[[ComplianceService], Awaitable[tuple[str, Any]]]] = 
     "months": lambda c: c.months(),
     "head-types": heads_only,
     "pact-signers-with-overdue": lambda c: c.pact_signers_with_overdue(),
+    "signers": lambda c: c.signers(),
+    "signer": busiest_record,
 }
 """How each table ``--table`` measures is answered today (from the tally)."""
 TABLES = (*TALLIED, "dashboard")

@@ -116,20 +116,24 @@ class ComplianceController(Controller):
         offset: Annotated[int, QueryParameter(ge=0, le=MAX_INTEGER)] = 0,
         format: Format = "json",
     ) -> Response[Any]:
-        snap = await _snapshot(compliance, as_of)
-        rows = views.signers(snap, instansi, province, head_type)
-        page = rows[offset : None if limit is None else offset + limit]
-        return _table("signers", snap, page, format, total=len(rows), offset=offset)
+        if format == "csv":
+            snap = await _snapshot(compliance, as_of)
+            rows = views.signers(snap, instansi, province, head_type)
+            return _table("signers", snap, rows[offset : None if limit is None else offset + limit],
+                          format)  # fmt: skip
+        day, rows = await compliance.signers(_day("as_of", as_of), instansi, province, head_type)
+        page = [bounded("signers", day, row) for row in rows[offset:][:limit]]
+        return Response({"as_of": day, "total": len(rows), "offset": offset, "count": len(page),
+                         "items": page})  # fmt: skip
 
     @get("/signers/{kid:str}", summary="One key's record with its recommendations")
     async def signer(
         self, compliance: Compliance, kid: FromPath[str], as_of: AsOf = None
     ) -> Response[Any]:
-        snap = await _snapshot(compliance, as_of)
-        row = views.signer(snap, _kid(kid))
+        day, row = await compliance.signer(_kid(kid), _day("as_of", as_of))
         if row is None:
             raise NotFound(Message("notfound.enrolled-key", {"kid": kid}))
-        return Response({"as_of": snap.as_of, **row})
+        return Response({"as_of": day, **bounded("signers", day, row, kid)})
 
     @get("/instansi", summary="Per instansi")
     async def instansi(

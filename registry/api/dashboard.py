@@ -123,9 +123,28 @@ async def tallied(
     found = await compliance.today_tables(names)
     if found is None:
         return None
-    record = await service.checkpoint_at(found.size)
+    return await _header(service, found.day, found.size), found
+
+
+async def _header(service: RegistryService, day: str, size: int) -> dict[str, Any]:
+    """What an answer from the tally of ``day`` holding ``size`` entries says it counts."""
+    record = await service.checkpoint_at(size)
     root = None if record is None else base64.b64encode(record.root).decode()
-    return {"as_of": found.day, "checkpoint": {"size": found.size, "root": root}}, found
+    return {"as_of": day, "checkpoint": {"size": size, "root": root}}
+
+
+async def signer_profile(
+    service: RegistryService, compliance: ComplianceService, kid: bytes
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """What a PPK key's page counts and the page (:func:`dashboard.signer_page`: None for a
+    key that is no PPK's): today's from the national tally
+    (:meth:`ComplianceService.signer_page`), else from the index."""
+    found = await compliance.signer_page(kid)
+    if found is not None:
+        day, size, row = found
+        return await _header(service, day, size), row
+    c = await counted(service, compliance, Filter())
+    return c.header(), dashboard.signer_page(c.snap, kid)
 
 
 def kid_of(value: str) -> bytes:
@@ -221,11 +240,10 @@ class ProfilesApi(Controller):
     async def signer(
         self, service: Service, compliance: Compliance, kid: FromPath[str]
     ) -> Response[Any]:
-        c = await counted(service, compliance, Filter())
-        row = dashboard.signer_page(c.snap, kid_of(kid))
+        header, row = await signer_profile(service, compliance, kid_of(kid))
         if row is None:
             raise NotFound(Message("notfound.enrolled-key", {"kid": kid}))
-        return Response({**c.header(), **row})
+        return Response({**header, **bounded("signers", header["as_of"], row, row["kid"])})
 
     @get("/instansi/{ident:str}", summary="An instansi: its PPKs over time, figures, rate by month")
     async def instansi(

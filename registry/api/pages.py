@@ -28,6 +28,7 @@ from registry.api.dashboard import (
     filter_of,
     kid_of,
     query,
+    signer_profile,
     tallied,
 )
 from registry.api.deps import Compliance, Service
@@ -318,8 +319,7 @@ class PagesController(Controller):
             key = kid_of(kid)
         except BadRequest:
             key = b""
-        c = await counted(service, compliance, Filter())
-        row = dashboard.signer_page(c.snap, key) if key else None
+        header, row = await signer_profile(service, compliance, key) if key else ({}, None)
         if row is None:
             return await _page(
                 request,
@@ -339,7 +339,7 @@ class PagesController(Controller):
             200,
             "signer",
             page_data={"profile": f"/api/profiles/signers/{row['kid']}"},
-            counted=c.header(),
+            counted=header,
             row=row,
             figures=figs,
             q=lambda **more: query({}, chosen, **more),

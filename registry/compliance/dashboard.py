@@ -18,6 +18,7 @@ from weakref import WeakKeyDictionary
 
 from registry.compliance import heads, views
 from registry.compliance.export import _flatten
+from registry.compliance.facts import Signed, Step
 from registry.compliance.filtering import FilterRefused, choices, slug
 from registry.compliance.index import ComplianceIndex
 from registry.compliance.metrics import Outcome, Snapshot, figures
@@ -226,6 +227,20 @@ def signer_page(snap: Snapshot, kid: bytes) -> dict[str, Any] | None:
     signed = sorted(
         (s for s in snap.pacts + snap.declarations if s.signer == kid), key=lambda s: s.idx
     )
+    steps = [s for s in snap.steps if s.ppk_kid == kid]
+    return profile(row, outcomes, signed, steps, snap.as_of)
+
+
+def profile(
+    row: dict[str, Any],
+    outcomes: Iterable[Outcome],
+    signed: Iterable[Signed],
+    steps: Iterable[Step],
+    as_of: str,
+) -> dict[str, Any]:
+    """:func:`signer_page` of a key's record ``row`` (:func:`views.signer`), its standing
+    recommendations' ``outcomes``, its standing pacts and declarations ``signed`` and
+    enforcement ``steps`` (each in log order) as of ``as_of``."""
     row["signed"] = [
         {
             "index": s.idx,
@@ -238,11 +253,9 @@ def signer_page(snap: Snapshot, kid: bytes) -> dict[str, Any] | None:
         for s in signed
     ]
     row["steps"] = [
-        {"index": s.idx, "day": s.day, "step": s.step, "cites": list(s.cites)}
-        for s in snap.steps
-        if s.ppk_kid == kid
+        {"index": s.idx, "day": s.day, "step": s.step, "cites": list(s.cites)} for s in steps
     ]
-    row["rate_by_month"] = _month_rates(outcomes, snap.as_of)
+    row["rate_by_month"] = _month_rates(outcomes, as_of)
     row["instansi_id"] = slug(str(row["instansi"]))
     return row
 

@@ -142,13 +142,13 @@ class LogFacts:
         """The enrolment of ``kid`` by ``fact`` (the entry at ``at``), kept."""
         found: Enrolled | None = None
         if isinstance(fact, Key) and fact.kid == kid:
-            found = Enrolment(at, fact.day, fact.province, fact.head_type)
+            found = Enrolment(at, fact.day, fact.province, fact.head_type, fact.role)
         elif isinstance(fact, Succession) and fact.new == kid and fact.old != kid:
             old = await self.key(fact.old)
             found = (
                 None
                 if old is None or old.idx >= at
-                else Enrolment(at, fact.day, old.province, old.head_type)
+                else Enrolment(at, fact.day, old.province, old.head_type, old.role)
             )
         self._keys[kid] = found
         while len(self._keys) > KEYS_KEPT:

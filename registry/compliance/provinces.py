@@ -58,16 +58,21 @@ class Enrolled(Protocol):
     @property
     def head_type(self) -> str | None: ...
 
+    @property
+    def role(self) -> str: ...
+
 
 @dataclass(frozen=True, slots=True)
 class Enrolment:
-    """A key's enrolment as the provinces and head-types tables read it (a successor's: the
-    succession's entry and day, its predecessor's province and head type)."""
+    """A key's enrolment as the provinces, head-types and signers tables read it (a
+    successor's: the succession's entry and day, its predecessor's province, head type and
+    role)."""
 
     idx: int
     day: str
     province: str | None
     head_type: str | None
+    role: str
 
 
 Keys = Callable[[bytes], "Enrolled | None"]
@@ -142,7 +147,7 @@ class Provinces:
         if isinstance(fact, Key):
             new = fact
         elif (old := keys(fact.old)) is not None:  # the index ignores a succession of none
-            new = Enrolment(fact.idx, fact.day, old.province, old.head_type)
+            new = Enrolment(fact.idx, fact.day, old.province, old.head_type, old.role)
         if new is None:
             return keys
         if prior is not None and not _same(prior, new, day):

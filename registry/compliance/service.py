@@ -24,7 +24,7 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol, TypeVar
 
-from registry.compliance import heads, views
+from registry.compliance import heads, key_record, views
 from registry.compliance.facts import WIB
 from registry.compliance.feed import Entries, LogFacts, advance, feed
 from registry.compliance.identities import IdentitySource
@@ -39,6 +39,7 @@ from registry.store.models import EntryRecord, SignerKeyRecord
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+Row = dict[str, Any]
 
 
 class Log(Entries, Protocol):
@@ -172,6 +173,71 @@ class ComplianceService:
             as_of, views.pact_signers_with_overdue, NationalTally.pact_signers_rows
         )
 
+    async def signers(
+        self,
+        as_of: str | None = None,
+        instansi: str | None = None,
+        province: str | None = None,
+        head_type: str | None = None,
+    ) -> tuple[str, list[dict[str, Any]]]:
+        """Every PPK key's record as of ``as_of`` (default today; optionally of one instansi,
+        province or head type) and that day.  Today's comes from the national tally as
+        :meth:`provinces` answers (its members per key: :mod:`registry.compliance.key_rows`);
+        a tally with a key enrolled twice is made again from the restored index, which
+        answers.  Any other day is computed from the facts."""
+        return await self._grouped(
+            as_of,
+            lambda snap: views.signers(snap, instansi, province, head_type),
+            lambda tally: tally.signers_rows(instansi, province, head_type),
+        )
+
+    async def signer(self, kid: bytes, as_of: str | None = None) -> tuple[str, Row | None]:
+        """One key's record with its recommendations (:func:`views.signer`: None if it is not
+        enrolled as of the day) as of ``as_of`` (default today), and that day.  Today's of a
+        PPK key comes from the national tally as :meth:`signers` answers, its standing
+        recommendations (while the tally lists them: at most the group bound) and their
+        follow-ups read from the log; a key the worker's key directory does not know is not
+        enrolled.  Any other key or day is computed from the facts."""
+        day = as_of or today()
+        if day == today():
+            tally = await self._today(day)
+            async with self._lock:
+                known, found = await self._tallied_signer(tally, kid)
+            if known:
+                return day, found
+        return day, views.signer(await self.snapshot(day), kid)
+
+    async def _tallied_signer(self, tally: NationalTally, kid: bytes) -> tuple[bool, Row | None]:
+        """:meth:`signer` from ``tally`` (under the lock): whether it can say, and what
+        (:mod:`registry.compliance.key_record`)."""
+        wanted = key_record.wanted(tally, kid)
+        if wanted is None:  # no PPK key's (not enrolled at all: None), or it cannot say
+            unknown = kid not in tally.offices.keys and self._log.enrolment_of(kid) is None
+            return unknown and tally.by_key.exact, None
+        read = await self.facts.facts_at(wanted)
+        try:
+            return True, key_record.record(tally, kid, read.__getitem__)
+        except KeyError:  # an index fed it an entry meanwhile, naming one not read: the index
+            return False, None
+
+    async def signer_page(self, kid: bytes) -> tuple[str, int, Row | None] | None:
+        """Today's page of PPK key ``kid`` from the national tally
+        (:func:`registry.compliance.key_record.page`: None for a key that is no PPK's) with
+        its day and the entries it counts; None where the tally cannot say (the index
+        answers: :func:`registry.compliance.dashboard.signer_page`)."""
+        day = today()
+        tally = await self._today(day)
+        async with self._lock:
+            wanted = key_record.page_wanted(tally, kid)
+            if wanted is None:
+                no_ppk = kid not in tally.offices.keys and tally.by_key.exact
+                return (tally.day, tally.size, None) if no_ppk else None
+            read = await self.facts.facts_at(wanted)
+            try:
+                return tally.day, tally.size, key_record.page(tally, kid, read.__getitem__)
+            except KeyError:  # as in :meth:`_tallied_signer`
+                return None
+
     async def head_types(
         self, as_of: str | None = None, on: str | None = None, election: str | None = None
     ) -> tuple[str, tuple[list[dict[str, Any]], dict[str, Any]]]:
@@ -188,8 +254,8 @@ class ComplianceService:
 
     async def today_tables(self, names: Iterable[str]) -> TodayTables | None:
         """Today's unfiltered dashboard tables ``names`` from the national tally
-        (:mod:`registry.compliance.today_tables`); None where it does not keep one
-        (``signers``); one kept inexact is made again from the restored index."""
+        (:mod:`registry.compliance.today_tables`); None where it does not keep one; one kept
+        inexact is made again from the restored index."""
         day = today()
         found = tables_of(await self._today(day), names)
         if found is None and all(name in KEPT for name in names):

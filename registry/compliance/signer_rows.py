@@ -200,7 +200,7 @@ class PactSigners:
                 pacts.add(idx, self.bound)
             rows.append(
                 {
-                    **_key_info(offices, key, day),
+                    **key_info(offices, key, day),
                     "pacts": pacts.figure(),
                     "elections": sorted(e for e, by in elections.items() if kid in by),
                     "overdue": own.figure(),
@@ -231,7 +231,7 @@ class PactSigners:
         return figure(count, (i for i, (k, d) in listed if k != kid and d < key.term_start))
 
 
-def _key_info(offices: Offices, key: Office, day: str) -> Row:
+def key_info(offices: Offices, key: Office, day: str) -> Row:
     """As :func:`registry.compliance.views.key_info` of a PPK key as of ``day``."""
     end = offices.ends.get(key.kid)
     return office_info(key, "ppk", end[2] if end is not None and end[0] <= day else None)

@@ -67,7 +67,8 @@ from registry.compliance.groups import (
     STEP,
     Offices,
 )
-from registry.compliance.metrics import members, outcome_of
+from registry.compliance.key_rows import KeyTable
+from registry.compliance.metrics import Outcome, members, outcome_of
 from registry.compliance.provinces import Grouped, Keys, kid_of
 from registry.compliance.signer_rows import GROUPING, PACT, PactSigners
 from registry.compliance.tally_counts import BOUND, SIGNER, STEPS, Counts, Member, Read
@@ -76,7 +77,7 @@ from registry.compliance.vocabulary import Vocabulary
 if TYPE_CHECKING:
     from registry.compliance.index import ComplianceIndex
 
-VERSION = 8
+VERSION = 9
 Unit = tuple[str, int]
 """``("rec", idx)``: a recommendation's outcome; ``("fact", idx)``: a counted entry."""
 
@@ -139,6 +140,7 @@ class NationalTally(Counts):
         tally = cls(day, index.size, bound, group_bound)
         tally.offices = Offices.of(index.keys.values(), index.key_ends.values())
         tally.with_overdue.note(index.signed.values(), index.keys)
+        tally.by_key.note(index)
         tally.vocabulary = Vocabulary.of(
             index.keys.values(), index.recs.values(), index.reports.values(), index.signed.values()
         )
@@ -239,6 +241,8 @@ class NationalTally(Counts):
             self._wait(units, fact.day)
         self.with_overdue.take(fact, keys, self.offices)
         self.vocabulary.take(fact)
+        if isinstance(fact, Key | Succession):
+            self.by_key.take(fact, keys)
         if isinstance(fact, Key | KeyEnd | Succession):
             self.offices.take(fact)
         if isinstance(fact, Election):
@@ -289,22 +293,32 @@ class NationalTally(Counts):
             self._wait([unit], later)
         return found
 
+    def outcome(self, rec: Rec, read: Read) -> Outcome | None:
+        """What became of ``rec`` as of the tally's day (None if it does not stand then);
+        ``read`` gives its follow-ups (:meth:`answering` names them)."""
+        idx = rec.idx
+        answers = self.answers.of(idx)
+        follow_ups: dict[int, FollowUp] = {}
+        for answer in answers:
+            follow_up = read(answer)
+            if not isinstance(follow_up, FollowUp):  # pragma: no cover - kept from the log
+                raise ValueError(f"entry {answer} answers {idx} but is no follow-up")
+            follow_ups[answer] = follow_up
+        revocations = {
+            i: Revoked(i, self.revoked[i], i) for i in (idx, *answers) if i in self.revoked
+        }
+        return outcome_of(Answering(revocations, follow_ups, {idx: answers}), rec, self.day)
+
+    def answering(self, idx: int) -> list[int]:
+        """The follow-ups :meth:`outcome` reads for recommendation ``idx``."""
+        return self.answers.of(idx)
+
     def _contribution(self, unit: Unit, read: Read, keys: Keys) -> list[Member]:
         """What ``unit`` counts in as of the tally's day, by the snapshot's definitions."""
         _, idx = unit
         fact = read(idx)
         if isinstance(fact, Rec):
-            answers = self.answers.of(idx)
-            follow_ups: dict[int, FollowUp] = {}
-            for answer in answers:
-                follow_up = read(answer)
-                if not isinstance(follow_up, FollowUp):  # pragma: no cover - kept from the log
-                    raise ValueError(f"entry {answer} answers {idx} but is no follow-up")
-                follow_ups[answer] = follow_up
-            revocations = {
-                i: Revoked(i, self.revoked[i], i) for i in (idx, *answers) if i in self.revoked
-            }
-            found = outcome_of(Answering(revocations, follow_ups, {idx: answers}), fact, self.day)
+            found = self.outcome(fact, read)
             if found is None:
                 return []
             counted = members(found)
@@ -316,6 +330,7 @@ class NationalTally(Counts):
                 *((("head_type", head_type, n), v) for n, v in counted),
                 *self.elections.rec_members(fact, counted),
                 *PactSigners.rec_members(fact, counted),
+                *KeyTable.rec_members(found, counted),
                 *month_rows.rec_members(found),
             ]
         if not isinstance(fact, Report | Signed | Step) or not self._stands(idx, fact.day):
@@ -346,7 +361,13 @@ class NationalTally(Counts):
             (("head_type", head_type, kind), idx),
             (("month", fact.day[:7], kind), idx),
         ]
-        return [(kind, idx), *signer, *in_groups, *self.elections.signed_members(fact, kind)]
+        return [
+            (kind, idx),
+            *signer,
+            *in_groups,
+            *self.elections.signed_members(fact, kind),
+            *self.by_key.signed_members(fact, keys),
+        ]
 
     def wanted_to_advance(self, known: Mapping[int, Fact | None]) -> list[int]:
         """The entries :meth:`advance` reads that ``known`` lacks (those of the units facts

@@ -26,6 +26,7 @@ from registry.compliance.groups import (
 )
 from registry.compliance.head_rows import HeadTable
 from registry.compliance.kept import Members
+from registry.compliance.key_rows import KEYS, KeyTable
 from registry.compliance.metrics import COUNTS, DAYS, Figure
 from registry.compliance.month_rows import MonthTable
 from registry.compliance.provinces import Provinces
@@ -73,6 +74,8 @@ class Counts:
         """Today's pact signers with overdue recommendations (their members per key)."""
         self.vocabulary = Vocabulary()
         """The values the dashboard's filter may take."""
+        self.by_key = KeyTable(group_bound)
+        """Today's signers table (its members per key: :mod:`registry.compliance.key_rows`)."""
         self.figures = {name: Members() for name in NAMES}
         self.days: Counter[int] = Counter()
         self.signers: Counter[bytes] = Counter()
@@ -93,9 +96,11 @@ class Counts:
                 rec = read(value) if name == "pending" else None
                 self._add(name, value, rec.deadline if isinstance(rec, Rec) else None)
 
-    def _grouping(self, name: tuple[str, Any, str]) -> GroupFigures | PactSigners:
+    def _grouping(self, name: tuple[str, Any, str]) -> GroupFigures | PactSigners | KeyTable:
         if name[0] == GROUPING:
             return self.with_overdue
+        if name[0] == KEYS:
+            return self.by_key
         if name[0] == "month":
             return self.months.figures
         if name[0] in ("election", "pact_signers"):
@@ -139,6 +144,7 @@ class Counts:
         self.provinces.figures.due(idx)
         self.provinces.head_types.due(idx)
         self.with_overdue.due(idx)
+        self.by_key.figures.due(idx)
         self.elections.due(idx)
 
     def median(self) -> float | int | None:
@@ -184,6 +190,20 @@ class Counts:
         if not self.with_overdue.exact:
             return None
         return self.with_overdue.rows(self.offices, self.day, self.elections.figures.signed)
+
+    def signers_rows(
+        self, instansi: str | None = None, province: str | None = None, head_type: str | None = None
+    ) -> list[Row] | None:
+        """The signers table as :func:`registry.compliance.views.signers` gives it (optionally
+        of one instansi, province or head type), except that a figure of more than the group
+        bound's entries has ``entries`` None; None unless :attr:`KeyTable.exact
+        <registry.compliance.key_rows.KeyTable.exact>` and the provinces are exact (the same
+        keys' enrolments)."""
+        if not (self.by_key.exact and self.provinces.exact):
+            return None
+        return self.by_key.rows(
+            self.offices, self.day, self.with_overdue, instansi, province, head_type
+        )
 
     def choices(self) -> Choices:
         """The dashboard filter's choices, as :func:`registry.compliance.filtering.choices`

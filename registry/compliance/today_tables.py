@@ -2,10 +2,10 @@
 
 The dashboard (``/dashboard``, ``/api/dashboard/{table}``) with no filter shows today's
 national row and its tables by province, head type, election, month and instansi, and
-the pact signers with overdue recommendations: each is one the national tally keeps
-(:mod:`registry.compliance.tally`), so a worker serving them holds no index.  A table
-the tally does not keep (``signers``), or keeps inexact, answers None, and the caller
-computes every table from the index instead.
+the pact signers with overdue recommendations (``/api/dashboard/signers``: every PPK
+key's record): each is one the national tally keeps (:mod:`registry.compliance.tally`),
+so a worker serving them holds no index.  A table the tally keeps inexact answers None,
+and the caller computes every table from the index instead.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ KEPT: dict[str, Callable[[NationalTally], Rows | None]] = {
     "elections": NationalTally.elections_rows,
     "months": NationalTally.months_rows,
     "pact-signers-with-overdue": NationalTally.pact_signers_rows,
+    "signers": NationalTally.signers_rows,
 }
 """The dashboard's tables (:data:`registry.compliance.dashboard.TABLES`) the tally keeps, as
 :func:`registry.compliance.dashboard.table` gives them unfiltered, except that a figure

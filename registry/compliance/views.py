@@ -346,7 +346,13 @@ def pact_signers_with_overdue(snap: Snapshot) -> list[Row]:
 
 def outcome_row(snap: Snapshot, o: Outcome) -> Row:
     """One recommendation and what became of it."""
-    key = snap.keys.get(o.rec.ppk_kid)
+    election = o.rec.election or snap.election_of(o.rec.day)
+    return outcome_entry(o, snap.keys.get(o.rec.ppk_kid), election)
+
+
+def outcome_entry(o: Outcome, key: Key | Office | None, election: str | None) -> Row:
+    """:func:`outcome_row` of ``o`` addressed to the PPK key enrolled as ``key`` (if any, as
+    of the day), counted under ``election``."""
     return {
         "index": o.rec.idx,
         "day": o.rec.day,
@@ -355,7 +361,7 @@ def outcome_row(snap: Snapshot, o: Outcome) -> Row:
         "ppk": b64url(o.rec.ppk_kid),
         "province": key.province if key else None,
         "head_type": key.head_type if key else None,
-        "election": o.rec.election or snap.election_of(o.rec.day),
+        "election": election,
         "deadline": o.rec.deadline,
         "status": o.status,
         "follow_up": o.sanction.idx if o.sanction else None,

@@ -58,7 +58,7 @@ class FactList:
             return (
                 None
                 if old is None or old.idx >= fact.idx
-                else Enrolment(fact.idx, fact.day, old.province, old.head_type)
+                else Enrolment(fact.idx, fact.day, old.province, old.head_type, old.role)
             )
         return None
 

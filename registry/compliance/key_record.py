@@ -1,0 +1,97 @@
+"""Today's record of one PPK key (``/api/compliance/signers/{kid}``) from the national tally.
+
+:func:`registry.compliance.views.signer` gives a key's row of the signers table and the
+outcome of each standing recommendation addressed to it (not to its predecessors).  The
+tally lists which those are while they are at most its group bound
+(:meth:`KeyTable.recommendations <registry.compliance.key_rows.KeyTable.recommendations>`);
+each one and its follow-ups are then read from the log (:func:`wanted`), and its outcome
+computed as the tally computes it (:meth:`NationalTally.outcome
+<registry.compliance.tally.NationalTally.outcome>`), under the province and head type of
+the key's office and the election the tally's calendar gives.  Nothing is kept for it.
+
+The key's page (``/signers/{kid}``, ``/api/profiles/signers/{kid}``:
+:func:`registry.compliance.dashboard.signer_page`) adds its standing pacts, declarations and
+enforcement steps, which the tally lists per PPK key too (:func:`page`).
+
+Where the tally cannot say (a key of another role than a PPK's, more recommendations or
+declarations than it lists, an inexact signers table), :func:`wanted` and
+:func:`page_wanted` answer None and the index answers.
+"""
+
+from __future__ import annotations
+
+from registry.compliance.dashboard import profile
+from registry.compliance.facts import Rec, Signed, Step
+from registry.compliance.groups import Row
+from registry.compliance.metrics import Outcome
+from registry.compliance.tally import NationalTally
+from registry.compliance.tally_counts import Read
+from registry.compliance.views import outcome_entry
+
+
+def wanted(tally: NationalTally, kid: bytes) -> list[int] | None:
+    """The entries :func:`record` of PPK key ``kid`` reads (its standing recommendations and
+    their follow-ups), or None where the tally cannot give its record (see the module)."""
+    office = tally.offices.keys.get(kid)
+    recs = tally.by_key.recommendations(kid)
+    if office is None or recs is None or not (tally.by_key.exact and tally.provinces.exact):
+        return None
+    return [i for idx in recs for i in (idx, *tally.answering(idx))]
+
+
+def record(tally: NationalTally, kid: bytes, read: Read) -> Row | None:
+    """The record of ``kid``, for which :func:`wanted` named the entries ``read`` gives, as of
+    the tally's day (None for a key enrolled as of a later day)."""
+    found = _record(tally, kid, read)
+    return None if found is None else found[0]
+
+
+def _record(tally: NationalTally, kid: bytes, read: Read) -> tuple[Row, list[Outcome]] | None:
+    office = tally.offices.keys[kid]
+    if office.day > tally.day:
+        return None
+    row = tally.by_key.row(tally.offices, tally.day, tally.with_overdue, kid)
+    outcomes = []
+    entries = []
+    for idx in tally.by_key.recommendations(kid) or ():
+        rec = read(idx)
+        found = tally.outcome(rec, read) if isinstance(rec, Rec) else None
+        if not isinstance(rec, Rec) or found is None:  # pragma: no cover - standing ones only
+            raise LookupError(f"entry {idx} is no standing recommendation")
+        outcomes.append(found)
+        entries.append(outcome_entry(found, office, tally.elections.election(rec)))
+    row["recommendation_outcomes"] = entries
+    return row, outcomes
+
+
+def page_wanted(tally: NationalTally, kid: bytes) -> list[int] | None:
+    """The entries :func:`page` of ``kid`` reads: :func:`wanted`'s, and its standing pacts,
+    declarations and enforcement steps (None where the tally cannot say)."""
+    found = wanted(tally, kid)
+    group = tally.by_key.figures.groups.get(kid)
+    declared = set() if group is None else group.figures["declarations"].entries
+    if found is None or declared is None:
+        return None
+    signers = tally.with_overdue
+    return [*found, *signers.pacts.get(kid, ()), *declared, *signers.steps.get(kid, {})]
+
+
+def page(tally: NationalTally, kid: bytes, read: Read) -> Row | None:
+    """:func:`registry.compliance.dashboard.signer_page` of ``kid`` as of the tally's day,
+    for which :func:`page_wanted` named the entries ``read`` gives."""
+    found = _record(tally, kid, read)
+    if found is None:
+        return None
+    row, outcomes = found
+    group = tally.by_key.figures.groups.get(kid)
+    declared = set() if group is None else group.figures["declarations"].entries or set()
+    signers = tally.with_overdue
+    signed = [read(i) for i in sorted({*signers.pacts.get(kid, ()), *declared})]
+    steps = [read(i) for i in sorted(signers.steps.get(kid, {}))]
+    return profile(
+        row,
+        outcomes,
+        [s for s in signed if isinstance(s, Signed)],
+        [s for s in steps if isinstance(s, Step)],
+        tally.day,
+    )
