@@ -32,31 +32,35 @@ _NAMED = or_(
 def _branches(criteria: SearchCriteria, below: int) -> list[list[ColumnElement[bool]]]:
     """The conditions of ``criteria`` on entries below ``below``, as disjoint branches whose
     matches together are the search's: one, or with a province two, since a record's
-    province is its own (:data:`OWN_PROVINCE`) or its person's.  Each branch is read through
-    its own index (the province's rows, or the rows of the province's PPKs), newest first,
-    so a province search with few matches does not walk every row of its type."""
-    if criteria.province is None:
+    province is its own (:data:`OWN_PROVINCE`) or its person's.  A search by a PPK's name or
+    a province is read through the keys it names (or the province's own rows), newest
+    first, so one with few matches does not walk every row of its type."""
+    if criteria.province is None and criteria.name_words is None:
         return [_criteria(criteria, below)]
     # The type is compared as an expression (``type || ''``), not through its index: read
-    # by the type's index newest first, a province's few records of a common type (an ASN's
-    # declarations are many, a province's PPKs' few) were found by walking every row of it.
+    # by the type's index newest first, a province's or a name's few records of a common
+    # type (an ASN's declarations are many, a PPK's few) were found by walking every row of it.
     where = _criteria(replace(criteria, type=None), below)
     if criteria.type is not None:
         where.append(S.c.type.concat("") == criteria.type)
+    if criteria.province is None:
+        return [where]
     own = criteria.type is None or criteria.type in OWN_PROVINCE
     persons = criteria.type is None or criteria.type not in OWN_PROVINCE
-    ppk = S.alias("ppk")
-    of_province = select(ppk.c.kid).where(
-        ppk.c.type == "enrolment",
-        ppk.c.name_words.is_not(None),
-        ppk.c.province == criteria.province,
-    )
+    of_province = select(PPK.c.kid).where(*_PPK_ENROLMENT, PPK.c.province == criteria.province)
     branches = []
     if own:
         branches.append([*where, S.c.type.in_(OWN_PROVINCE), S.c.province == criteria.province])
     if persons:
         branches.append([*where, S.c.type.not_in(OWN_PROVINCE), S.c.kid.in_(of_province)])
     return branches
+
+
+PPK = S.alias("ppk")
+_PPK_ENROLMENT = (PPK.c.type.concat("") == "enrolment", PPK.c.name_words >= "")
+"""A PPK's enrolment row (only theirs hold a name): found through the index on
+``name_words`` as a range (every text is at least ``''``; a null is not), the few rows
+that hold one, not by walking every enrolment of an ASN."""
 
 
 def _criteria(criteria: SearchCriteria, below: int) -> list[ColumnElement[bool]]:
@@ -70,12 +74,10 @@ def _criteria(criteria: SearchCriteria, below: int) -> list[ColumnElement[bool]]
         where.append(S.c.claimed >= criteria.claimed_since)
     if criteria.claimed_until is not None:
         where.append(S.c.claimed <= criteria.claimed_until)
-    ppk = S.alias("ppk")
     if criteria.name_words is not None:
-        named = select(ppk.c.kid).where(
-            ppk.c.type == "enrolment",
-            ppk.c.name_words.is_not(None),
-            *(ppk.c.name_words.contains(w, autoescape=True) for w in criteria.name_words),
+        named = select(PPK.c.kid).where(
+            *_PPK_ENROLMENT,
+            *(PPK.c.name_words.contains(w, autoescape=True) for w in criteria.name_words),
         )
         where.append(S.c.kid.in_(named))
     return where
@@ -172,8 +174,8 @@ class SearchMixin:
         query = (
             select(S)
             .where(
-                S.c.type == "enrolment",
-                S.c.name_words.is_not(None),
+                S.c.type.concat("") == "enrolment",
+                S.c.name_words >= "",  # through its index: see _PPK_ENROLMENT
                 *(S.c.name_words.contains(w, autoescape=True) for w in words),
             )
             .order_by(S.c.name, S.c.idx)
