@@ -7,7 +7,8 @@ Opens the registry as a worker does, writes ``search_records`` up to the log if 
 behind (timed apart), then answers broad searches (the first page of 20, newest first, and
 the count) with ``count_cap=None`` (every match counted, as before stop 26) and with
 ``count_cap=COUNT_CAP`` (10,000: what the home page and ``/api/records`` ask now),
-alternated ``--runs`` times; prints the medians, the matches and the ratio.  The page is
+alternated ``--runs`` times; prints the medians, the matches and the ratio; then the PPK
+rows the suggestions look up by words (``Store.search_ppks``), best of ``--runs``.  The page is
 checked equal in both; nothing is asserted.  A count grows with the matches, so the
 uncounted part of the time grows with the log while the capped one stops at the cap.
 """
@@ -33,6 +34,8 @@ SEARCHES = (
     {"type": "declaration"},
     {"type": "declaration", "province": "Jawa Barat"},
     {"province": "Jawa Timur"},
+    {"name": "ridwan"},
+    {"name": "ridwan", "type": "pact"},
 )
 """Broad searches: many matches each in a log of the demo's proportions."""
 
@@ -68,6 +71,13 @@ async def run(home: Path, url: str | None, runs: int) -> None:
                 f"{raw!s:<44} {pages['every'][1]:>8,} {every:>8.3f} {capped:>9.3f}"
                 f" {capped / every:>6.2f}{'' if same else '  PAGES DIFFER'}"
             )
+        for words in (["ridw"], ["bupati"]):
+            took = []
+            for _ in range(runs):
+                started = time.perf_counter()
+                found = await service.store.search_ppks(words)
+                took.append(time.perf_counter() - started)
+            print(f"suggestions' PPKs for {words}: {len(found):,} in {min(took):.4f} s (best)")
     finally:
         await records.close()
         await service.close()
