@@ -21,11 +21,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Protocol, TypeVar
 
-from registry.compliance import heads, key_record, views
-from registry.compliance.facts import WIB
+from registry.compliance import heads, key_record, recommendation_rows, views
+from registry.compliance.facts import WIB, Rec
 from registry.compliance.feed import Entries, LogFacts, advance, feed
 from registry.compliance.identities import IdentitySource
 from registry.compliance.index import ComplianceIndex
@@ -35,7 +35,7 @@ from registry.compliance.saved import SEGMENT, SavedIndex, Segments
 from registry.compliance.tally import NationalTally, index_reader
 from registry.compliance.today_tables import KEPT, TodayTables, tables_of
 from registry.compliance.views import national
-from registry.store.models import EntryRecord, SignerKeyRecord
+from registry.store.models import EntryRecord, SearchCriteria, SignerKeyRecord
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -237,6 +237,34 @@ class ComplianceService:
                 return tally.day, tally.size, key_record.page(tally, kid, read.__getitem__)
             except KeyError:  # as in :meth:`_tallied_signer`
                 return None
+
+    async def recommendations(
+        self,
+        find: Callable[[SearchCriteria, int], Awaitable[list[int]]],
+        ppk: bytes | None = None,
+        instansi: str | None = None,
+        status: str | None = None,
+    ) -> tuple[str, list[Row]] | None:
+        """Today's :func:`views.recommendations` and that day, from the national tally and the
+        record search (``find``: :meth:`RecordSearch.indexes
+        <registry.compliance.browsing.RecordSearch.indexes>`), each recommendation and its
+        follow-ups read from the log (:mod:`registry.compliance.recommendation_rows`); None
+        where they cannot say (the index answers)."""
+        tally = await self._today(today())
+        async with self._lock:  # the tally is fed under it: its entries and counts agree
+            if not recommendation_rows.exact(tally):
+                return None
+            idxs = await find(recommendation_rows.criteria(ppk, instansi), tally.size)
+            read = await self.facts.facts_at(recommendation_rows.wanted(tally, idxs))
+            kids = [f.ppk_kid for f in read.values() if isinstance(f, Rec)]
+            keys = await self.facts.keys(kids)
+            try:
+                found = recommendation_rows.rows(
+                    tally, idxs, read.__getitem__, keys.__getitem__, ppk, instansi, status
+                )
+            except KeyError:  # as in :meth:`_tallied_signer`
+                return None
+        return None if found is None else (tally.day, found)
 
     async def head_types(
         self, as_of: str | None = None, on: str | None = None, election: str | None = None

@@ -70,6 +70,8 @@ def _criteria(criteria: SearchCriteria, below: int) -> list[ColumnElement[bool]]
         where.append(S.c.claimed >= criteria.claimed_since)
     if criteria.claimed_until is not None:
         where.append(S.c.claimed <= criteria.claimed_until)
+    if criteria.kid is not None:
+        where.append(S.c.kid == criteria.kid)
     ppk = S.alias("ppk")
     if criteria.name_words is not None:
         named = select(ppk.c.kid).where(

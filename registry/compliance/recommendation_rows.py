@@ -1,0 +1,102 @@
+"""Today's recommendations list (``/api/compliance/recommendations``) without the index.
+
+:func:`registry.compliance.views.recommendations` lists every standing recommendation's
+outcome (:func:`~registry.compliance.views.outcome_row`) in log order, optionally of one
+addressed PPK key, one instansi, one status.  Today's is computed here from:
+
+- where to look: the record search's table (``search_records``, one row per
+  recommendation with its instansi and addressed key: :func:`criteria`), written behind
+  the log; its rows are only where to look;
+- what each one is: its entry and the follow-ups the national tally says answer it
+  (:meth:`NationalTally.answering <registry.compliance.tally.NationalTally.answering>`),
+  read checked in one round (:func:`wanted`; an edited entry raises ``TamperedEntry``),
+  the criteria applied again to the read facts;
+- its outcome as the tally computes it (:meth:`NationalTally.outcome
+  <registry.compliance.tally.NationalTally.outcome>`: the snapshot's ``outcome_of`` as of
+  the tally's day, with the revocations the tally keeps), under the province and head type
+  of the addressed key's enrolment as of that day (read from the log, as the provinces
+  table's are) and the election the tally's calendar gives.
+
+The standing recommendations found must be as many as the tally counts for the search's
+criterion (:func:`expected`: the key's, else the instansi's, else the national count):
+a search row deleted or edited away makes them fewer, and :func:`rows` answers None (the
+index answers). So an edit of the table can never hide a record, nor show one the log
+does not say.  Nothing is kept: memory grows with the rows answered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from registry.compliance.facts import Rec
+from registry.compliance.groups import Row
+from registry.compliance.provinces import Enrolled
+from registry.compliance.tally import NationalTally
+from registry.compliance.tally_counts import Read
+from registry.compliance.views import outcome_entry
+from registry.store.models import SearchCriteria
+
+
+def criteria(ppk: bytes | None, instansi: str | None) -> SearchCriteria:
+    """What to ask the search table: the recommendations to ``ppk`` (its instansi checked
+    after the read), else of ``instansi``, else every one."""
+    if ppk is not None:
+        return SearchCriteria(type="recommendation", kid=ppk)
+    return SearchCriteria(type="recommendation", instansi=None if instansi is None else (instansi,))
+
+
+def expected(tally: NationalTally, ppk: bytes | None, instansi: str | None) -> int:
+    """How many standing recommendations the tally counts for :func:`criteria`'s question."""
+    if ppk is not None:
+        group = tally.by_key.figures.groups.get(ppk)
+    elif instansi is not None:
+        group = tally.instansi.groups.get(instansi)
+    else:
+        return tally.figures["recommendations"].count
+    return 0 if group is None else group.figures["recommendations"].count
+
+
+def exact(tally: NationalTally) -> bool:
+    """Whether the tally's keys can be trusted for the list (no key enrolled twice)."""
+    return tally.by_key.exact and tally.provinces.exact
+
+
+def wanted(tally: NationalTally, idxs: Sequence[int]) -> list[int]:
+    """The entries :func:`rows` reads for the search's ``idxs``: each and its follow-ups."""
+    return list(dict.fromkeys(i for idx in idxs for i in (idx, *tally.answering(idx))))
+
+
+def rows(
+    tally: NationalTally,
+    idxs: Sequence[int],
+    read: Read,
+    key: Callable[[bytes], Enrolled | None],
+    ppk: bytes | None = None,
+    instansi: str | None = None,
+    status: str | None = None,
+) -> list[Row] | None:
+    """The list as of the tally's day, from the search's ``idxs`` (ascending) whose entries
+    :func:`wanted` named ``read`` gives (``key``: the enrolment the log's key directory
+    locates for a kid); None if the standing recommendations found are fewer or more than
+    the tally counts (see the module)."""
+    found = 0
+    out = []
+    for idx in idxs:
+        rec = read(idx)
+        if not isinstance(rec, Rec) or (ppk is not None and rec.ppk_kid != ppk):
+            continue  # a row edited to name another entry or key
+        if ppk is None and instansi is not None and rec.instansi != instansi:
+            continue
+        outcome = tally.outcome(rec, read)
+        if outcome is None:  # revoked, or dated after the day
+            continue
+        found += 1
+        if (instansi is not None and rec.instansi != instansi) or (
+            status is not None and outcome.status != status
+        ):
+            continue
+        enrolled = key(rec.ppk_kid)
+        if enrolled is not None and (enrolled.idx >= tally.size or enrolled.day > tally.day):
+            enrolled = None
+        out.append(outcome_entry(outcome, enrolled, tally.elections.election(rec)))
+    return out if found == expected(tally, ppk, instansi) else None
