@@ -25,7 +25,6 @@ from registry.compliance.access import AccessDenied
 from registry.compliance.export import to_csv
 from registry.compliance.identities import IdentityErased
 from registry.compliance.metrics import Snapshot
-from registry.compliance.service import today
 from registry.i18n import Message
 from registry.records.errors import NotFound
 from registry.verify.trust import unb64url
@@ -226,8 +225,8 @@ class ComplianceController(Controller):
         format: Format = "json",
     ) -> Response[Any]:
         kid, day = _kid(ppk) if ppk else None, _day("as_of", as_of)
-        if format == "json" and day in (None, today()):  # without the index, if it can
-            found = await compliance.recommendations(records.indexes, kid, instansi, status)
+        if format == "json":  # today's without the index, if it can
+            found = await compliance.recommendations(records.indexes, day, kid, instansi, status)
             if found is not None:
                 return Response({"as_of": found[0], "count": len(found[1]), "items": found[1]})
         snap = await _snapshot(compliance, as_of)

@@ -241,6 +241,7 @@ class ComplianceService:
     async def recommendations(
         self,
         find: Callable[[SearchCriteria, int], Awaitable[list[int]]],
+        as_of: str | None = None,
         ppk: bytes | None = None,
         instansi: str | None = None,
         status: str | None = None,
@@ -249,7 +250,9 @@ class ComplianceService:
         record search (``find``: :meth:`RecordSearch.indexes
         <registry.compliance.browsing.RecordSearch.indexes>`), each recommendation and its
         follow-ups read from the log (:mod:`registry.compliance.recommendation_rows`); None
-        where they cannot say (the index answers)."""
+        where they cannot say, or for another day than today (the index answers)."""
+        if (as_of or today()) != today():
+            return None
         tally = await self._today(today())
         async with self._lock:  # the tally is fed under it: its entries and counts agree
             if not recommendation_rows.exact(tally):
