@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import pytest
@@ -24,11 +25,12 @@ from hypothesis import strategies as st
 from litestar.testing import TestClient
 
 from registry.api.app import create_app
-from registry.compliance import finder
+from registry.compliance import finder, views
 from registry.compliance.finder import Query
 from registry.config import Settings
 from registry.records.operator import OperatorKeys
 from registry.store import create_engine
+from registry.verify.trust import unb64url
 from tests.api.helpers import NOW_S, Registry, pact
 from tests.api.test_compliance import DAY, follow_up, recommendation, register
 from tests.api.test_succession import SUCCESSOR, succession
@@ -460,3 +462,25 @@ def test_the_table_written_in_small_pages_answers_what_the_index_answers(
             Query(instansi="jawa barat", type="follow-up"),
         ):
             assert ours(registry, query, 0, 50) == theirs(registry, query, 0, 50), query
+
+
+def test_the_demos_recommendations_list_equals_the_index(demo: Registry) -> None:
+    # /api/compliance/recommendations today from the tally, search_records and the log
+    # (registry/compliance/recommendation_rows.py) against the index's view, per filter.
+    compliance, records = demo.components.compliance, demo.components.records
+    snap = demo.client.blocking_portal.call(compliance.snapshot)
+    every = views.recommendations(snap)
+    assert len(every) > 100
+    kids = sorted({unb64url(row["ppk"]) for row in every})
+    offices = sorted({row["instansi"] for row in every})
+    asked: list[dict[str, Any]] = [{}, {"instansi": "nowhere"}, {"ppk": bytes(32)}]
+    asked += [{"status": status} for status in ("followed-up", "overdue", "pending")]
+    asked += [{"ppk": kid} for kid in kids[:: max(1, len(kids) // 6)]]
+    asked += [{"instansi": name, "status": "overdue"} for name in offices[::7]]
+    asked += [{"ppk": kids[0], "instansi": every[0]["instansi"]}]
+    for params in asked:
+        found = demo.client.blocking_portal.call(
+            partial(compliance.recommendations, records.indexes, **params)
+        )
+        assert found is not None, "the tally can say"
+        assert found[1] == views.recommendations(snap, **params), params
