@@ -26,6 +26,7 @@ from litestar.testing import TestClient
 
 from registry.api.app import create_app
 from registry.compliance import finder, views
+from registry.compliance.browsing import RecordSearch
 from registry.compliance.finder import Query
 from registry.config import Settings
 from registry.records.operator import OperatorKeys
@@ -397,26 +398,41 @@ def test_the_demos_pages_and_suggestions_equal_the_index(demo: Registry) -> None
         ) == finder.suggest(compliance.index, text), text
 
 
+BEHIND = (("id", "masih disiapkan"), ("en", "still being prepared"))
+"""What the 503 ``search-behind`` problem says, by language."""
+
+
+def stall(records: RecordSearch, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the search table's catch-up in the background never end, and a search wait
+    0.05 s for it."""
+
+    async def stalled() -> None:
+        await asyncio.sleep(3600)
+
+    monkeypatch.setattr(records, "_catch_up_behind", stalled)
+    monkeypatch.setattr("registry.compliance.browsing.WAIT_S", 0.05)
+
+
+def assert_behind(answer: Any, words: str) -> None:
+    """A 503 ``search-behind`` problem that says ``words``."""
+    assert answer.status_code == 503, answer.text
+    assert answer.headers["retry-after"] == "5"
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert words in answer.json()["detail"]
+
+
 def test_a_search_while_the_table_is_written_is_told_to_come_back_in_both_languages(
     settings: Settings, operator: OperatorKeys, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The first search after an upgrade of a large log: the table is still being written.
     make_history(settings, operator)
-
-    async def stalled() -> None:
-        await asyncio.sleep(3600)
-
     with running(settings, operator) as registry:
         records = registry.components.records
-        monkeypatch.setattr(records, "_catch_up_behind", stalled)
-        monkeypatch.setattr("registry.compliance.browsing.WAIT_S", 0.05)
-        for lang, words in (("id", "masih disiapkan"), ("en", "still being prepared")):
+        stall(records, monkeypatch)
+        for lang, words in BEHIND:
             headers = {"accept-language": lang}
             answer = registry.client.get("/api/records", params={"type": "pact"}, headers=headers)
-            assert answer.status_code == 503, answer.text
-            assert answer.headers["retry-after"] == "5"
-            assert answer.headers["content-type"].startswith("application/problem+json")
-            assert words in answer.json()["detail"]
+            assert_behind(answer, words)
             page = registry.client.get("/", params={"type": "pact"}, headers=headers)
             assert page.status_code == 503
             assert words in page.text

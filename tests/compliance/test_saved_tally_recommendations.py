@@ -11,7 +11,6 @@ on 2024-10-11), served with "today" fixed.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +24,7 @@ from registry.store.tables import ENTRIES, SEARCH_RECORDS
 from registry.verify.trust import b64url
 from tests.api.helpers import Registry
 from tests.compliance.conftest import BEFORE_DUE
+from tests.compliance.test_browsing import BEHIND, assert_behind, stall
 from tests.compliance.test_saved import running
 from tests.compliance.test_saved_tally import AFTER_DUE, index_restored
 from tests.compliance.test_saved_tally_key_rows import saved_history
@@ -151,19 +151,11 @@ def test_a_list_while_the_table_is_written_is_told_to_come_back(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     saved_history(settings, operator)
-
-    async def stalled() -> None:
-        await asyncio.sleep(3600)
-
     with running(settings, operator) as registry:
         records = registry.components.records
-        monkeypatch.setattr(records, "_catch_up_behind", stalled)
-        monkeypatch.setattr("registry.compliance.browsing.WAIT_S", 0.05)
-        for lang, words in (("id", "masih disiapkan"), ("en", "still being prepared")):
-            answer = registry.client.get(URL, headers={"accept-language": lang})
-            assert answer.status_code == 503, answer.text
-            assert answer.headers["retry-after"] == "5"
-            assert words in answer.json()["detail"]
+        stall(records, monkeypatch)
+        for lang, words in BEHIND:
+            assert_behind(registry.client.get(URL, headers={"accept-language": lang}), words)
         assert not index_restored(registry), "not the index instead: it is what this spares"
         monkeypatch.undo()
         registry.client.blocking_portal.call(records.close)
