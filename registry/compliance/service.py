@@ -39,6 +39,9 @@ from registry.store.models import EntryRecord, SearchCriteria, SignerKeyRecord
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+ROUNDS = 3
+"""Times today's recommendations list is found and read again when the tally was fed
+meanwhile, before the index answers."""
 Row = dict[str, Any]
 
 
@@ -254,20 +257,25 @@ class ComplianceService:
         if (as_of or today()) != today():
             return None
         tally = await self._today(today())
-        async with self._lock:  # the tally is fed under it: its entries and counts agree
-            if not recommendation_rows.exact(tally):
-                return None
-            idxs = await find(recommendation_rows.criteria(ppk, instansi), tally.size)
+        for _ in range(ROUNDS):  # found and read outside the lock (the table may be behind)
+            size = tally.size
+            idxs = await find(recommendation_rows.criteria(ppk, instansi), size)
             read = await self.facts.facts_at(recommendation_rows.wanted(tally, idxs))
             kids = [f.ppk_kid for f in read.values() if isinstance(f, Rec)]
             keys = await self.facts.keys(kids)
-            try:
-                found = recommendation_rows.rows(
-                    tally, idxs, read.__getitem__, keys.__getitem__, ppk, instansi, status
-                )
-            except KeyError:  # as in :meth:`_tallied_signer`
-                return None
-        return None if found is None else (tally.day, found)
+            async with self._lock:  # the tally is fed under it: unchanged since, if as large
+                if tally.size != size:
+                    continue
+                if not recommendation_rows.exact(tally):
+                    return None
+                try:
+                    found = recommendation_rows.rows(
+                        tally, idxs, read.__getitem__, keys.__getitem__, ppk, instansi, status
+                    )
+                except KeyError:  # as in :meth:`_tallied_signer`
+                    return None
+                return None if found is None else (tally.day, found)
+        return None
 
     async def head_types(
         self, as_of: str | None = None, on: str | None = None, election: str | None = None

@@ -17,12 +17,15 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, update
 
+from registry.compliance import service
+from registry.compliance.tally import NationalTally
 from registry.compliance.views import recommendations
 from registry.config import Settings
 from registry.records.operator import OperatorKeys
 from registry.store.tables import ENTRIES, SEARCH_RECORDS
 from registry.verify.trust import b64url
-from tests.api.helpers import Registry
+from tests.api.helpers import NOW_S, Registry
+from tests.api.test_compliance import DAY, recommendation, register
 from tests.compliance.conftest import BEFORE_DUE
 from tests.compliance.test_browsing import BEHIND, assert_behind, stall
 from tests.compliance.test_saved import running
@@ -175,3 +178,42 @@ def test_csv_and_another_day_are_computed_from_the_index(
         assert index_restored(registry)
         assert earlier["as_of"] == "2024-09-29"
         assert [row["follow_up"] for row in earlier["items"]] == [None, None]
+
+
+def test_a_tally_fed_while_the_list_is_read_is_read_again_not_left_to_the_index(
+    settings: Settings,
+    operator: OperatorKeys,
+    today: Callable[[str], None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The keeper (or another request) may feed the tally while the list's rows are found and
+    # read outside the lock: they are found and read again. Played here by a tally handed
+    # over before the entry registered since the save, fed while the table is asked.
+    written(settings, operator)
+    with running(settings, operator) as registry:  # answers nothing: the tally stays at 11
+        ppk = registry.signer("ppk-jabar").kid
+        added = register(registry, "recommender", recommendation(ppk_kid=ppk), NOW_S + 3 * DAY)
+    with running(settings, operator) as registry:
+        compliance, records = registry.components.compliance, registry.components.records
+        fed_today, asked = compliance._today, []
+
+        async def not_fed_yet(day: str) -> NationalTally:
+            async with compliance._lock:
+                tally = await compliance._fed_tally()
+            assert tally is not None
+            assert tally.size == added
+            return tally
+
+        async def fed_meanwhile(criteria: Any, below: int) -> list[int]:
+            asked.append(below)
+            if len(asked) == 1:
+                await fed_today(service.today())
+            return await records.indexes(criteria, below)
+
+        monkeypatch.setattr(compliance, "_today", not_fed_yet)
+        found = registry.client.blocking_portal.call(compliance.recommendations, fed_meanwhile)
+        assert asked == [added, added + 1], "asked again once the tally was fed"
+        assert found is not None, "not left to the index"
+        assert [row["index"] for row in found[1]] == [7, 8, added]
+        assert not index_restored(registry)
+        assert found[1] == indexed(registry)
