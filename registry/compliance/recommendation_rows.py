@@ -26,15 +26,26 @@ does not say.  Nothing is kept: memory grows with the rows answered.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
 
 from registry.compliance.facts import Rec
+from registry.compliance.feed import FactLog
 from registry.compliance.groups import Row
 from registry.compliance.provinces import Enrolled
 from registry.compliance.tally import NationalTally
 from registry.compliance.tally_counts import Read
 from registry.compliance.views import outcome_entry
 from registry.store.models import SearchCriteria
+
+Find = Callable[[SearchCriteria, int], Awaitable[list[int]]]
+"""The search's entries matching criteria below a size, in log order
+(:meth:`RecordSearch.indexes <registry.compliance.browsing.RecordSearch.indexes>`)."""
+CHUNK = 2000
+"""Recommendations read a round (their entries and follow-ups in one query)."""
+ROUNDS = 3
+"""Times the list is found and read again when the tally was fed meanwhile, before the
+index answers."""
 
 
 def criteria(ppk: bytes | None, instansi: str | None) -> SearchCriteria:
@@ -79,6 +90,21 @@ def rows(
     :func:`wanted` named ``read`` gives (``key``: the enrolment the log's key directory
     locates for a kid); None if the standing recommendations found are fewer or more than
     the tally counts (see the module)."""
+    out, found = part(tally, idxs, read, key, ppk, instansi, status)
+    return out if found == expected(tally, ppk, instansi) else None
+
+
+def part(
+    tally: NationalTally,
+    idxs: Sequence[int],
+    read: Read,
+    key: Callable[[bytes], Enrolled | None],
+    ppk: bytes | None = None,
+    instansi: str | None = None,
+    status: str | None = None,
+) -> tuple[list[Row], int]:
+    """:func:`rows` of some of the search's ``idxs``, unchecked, and how many standing
+    recommendations of the search's question they held."""
     found = 0
     out = []
     for idx in idxs:
@@ -99,4 +125,65 @@ def rows(
         if enrolled is not None and (enrolled.idx >= tally.size or enrolled.day > tally.day):
             enrolled = None
         out.append(outcome_entry(outcome, enrolled, tally.elections.election(rec)))
-    return out if found == expected(tally, ppk, instansi) else None
+    return out, found
+
+
+class _Again(Exception):
+    """The tally was fed or moved to another day while the list was read."""
+
+
+async def listed(
+    tally: NationalTally,
+    find: Find,
+    facts: FactLog,
+    lock: asyncio.Lock,
+    ppk: bytes | None = None,
+    instansi: str | None = None,
+    status: str | None = None,
+) -> tuple[str, list[Row]] | None:
+    """The list and its day from ``tally`` (fed under ``lock``), the search's ``find`` and the
+    log's ``facts``: found and read outside the lock, :data:`CHUNK` recommendations a round
+    of reads (memory: the rows and one chunk's entries), computed under it; found and read
+    again (at most :data:`ROUNDS` times) if the tally was fed or moved meanwhile.  None where
+    it cannot say (the index answers)."""
+    for _ in range(ROUNDS):
+        try:
+            return await _listed(tally, find, facts, lock, ppk, instansi, status)
+        except _Again:
+            continue
+    return None
+
+
+async def _listed(
+    tally: NationalTally,
+    find: Find,
+    facts: FactLog,
+    lock: asyncio.Lock,
+    ppk: bytes | None,
+    instansi: str | None,
+    status: str | None,
+) -> tuple[str, list[Row]] | None:
+    mark = (tally.size, tally.day)
+    idxs = await find(criteria(ppk, instansi), tally.size)
+    out: list[Row] = []
+    found = 0
+    for start in range(0, len(idxs), CHUNK):
+        some = idxs[start : start + CHUNK]
+        read = await facts.facts_at(wanted(tally, some))
+        keys = await facts.keys([f.ppk_kid for f in read.values() if isinstance(f, Rec)])
+        async with lock:  # the tally is fed under it: unchanged since, if as large
+            if (tally.size, tally.day) != mark:
+                raise _Again
+            if not exact(tally):
+                return None
+            try:
+                more, n = part(tally, some, read.__getitem__, keys.__getitem__, ppk, instansi,
+                               status)  # fmt: skip
+            except KeyError:  # an index fed the tally an entry naming one not read
+                return None
+        out += more
+        found += n
+    async with lock:
+        if (tally.size, tally.day) != mark:
+            raise _Again
+        return (tally.day, out) if found == expected(tally, ppk, instansi) else None

@@ -21,11 +21,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol, TypeVar
 
 from registry.compliance import heads, key_record, recommendation_rows, views
-from registry.compliance.facts import WIB, Rec
+from registry.compliance.facts import WIB
 from registry.compliance.feed import Entries, LogFacts, advance, feed
 from registry.compliance.identities import IdentitySource
 from registry.compliance.index import ComplianceIndex
@@ -35,13 +35,10 @@ from registry.compliance.saved import SEGMENT, SavedIndex, Segments
 from registry.compliance.tally import NationalTally, index_reader
 from registry.compliance.today_tables import KEPT, TodayTables, tables_of
 from registry.compliance.views import national
-from registry.store.models import EntryRecord, SearchCriteria, SignerKeyRecord
+from registry.store.models import EntryRecord, SignerKeyRecord
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-ROUNDS = 3
-"""Times today's recommendations list is found and read again when the tally was fed
-meanwhile, before the index answers."""
 Row = dict[str, Any]
 
 
@@ -243,7 +240,7 @@ class ComplianceService:
 
     async def recommendations(
         self,
-        find: Callable[[SearchCriteria, int], Awaitable[list[int]]],
+        find: recommendation_rows.Find,
         as_of: str | None = None,
         ppk: bytes | None = None,
         instansi: str | None = None,
@@ -257,25 +254,9 @@ class ComplianceService:
         if (as_of or today()) != today():
             return None
         tally = await self._today(today())
-        for _ in range(ROUNDS):  # found and read outside the lock (the table may be behind)
-            size = tally.size
-            idxs = await find(recommendation_rows.criteria(ppk, instansi), size)
-            read = await self.facts.facts_at(recommendation_rows.wanted(tally, idxs))
-            kids = [f.ppk_kid for f in read.values() if isinstance(f, Rec)]
-            keys = await self.facts.keys(kids)
-            async with self._lock:  # the tally is fed under it: unchanged since, if as large
-                if tally.size != size:
-                    continue
-                if not recommendation_rows.exact(tally):
-                    return None
-                try:
-                    found = recommendation_rows.rows(
-                        tally, idxs, read.__getitem__, keys.__getitem__, ppk, instansi, status
-                    )
-                except KeyError:  # as in :meth:`_tallied_signer`
-                    return None
-                return None if found is None else (tally.day, found)
-        return None
+        return await recommendation_rows.listed(
+            tally, find, self.facts, self._lock, ppk, instansi, status
+        )
 
     async def head_types(
         self, as_of: str | None = None, on: str | None = None, election: str | None = None
