@@ -71,6 +71,8 @@ tables computed from the index's snapshot.  ``--table recommendations``: today's
 ``search_records``, each recommendation and its follow-ups read from the log,
 ``registry/compliance/recommendation_rows.py``; the table is written once before, its time
 printed) against ``views.recommendations``; every row is compared (a digest of the answers).
+``--table recommendations-ppk`` and ``recommendations-instansi``: the list of the PPK key, or
+the instansi, with the most standing recommendations.
 """
 
 from __future__ import annotations
@@ -348,13 +350,17 @@ async def child(mode: str, home: Path) -> dict[str, Any]:
                 found = await compliance.today_tables(names)
                 assert found is not None, "the tally answers every table of the page"
                 day, tables = found.day, found.tables
-            elif mode == "recommendations":  # the tally, search_records and the log
-                found = await compliance.recommendations(searched(home, service).indexes)
+            elif mode in RECOMMENDATIONS:  # the tally, search_records and the log
+                day, _ = await compliance.national()
+                asked = busiest_asked(mode, compliance.index.tally)
+                find = searched(home, service).indexes
+                found = await compliance.recommendations(find, **asked)
                 assert found is not None, "the tally and the search table can say"
                 day, tables = found[0], {table: found[1]}
-            elif table == "recommendations":
+            elif table in RECOMMENDATIONS:
                 snap = await compliance.snapshot()
-                day, tables = snap.as_of, {table: views.recommendations(snap)}
+                asked = busiest_asked(table, snap)
+                day, tables = snap.as_of, {table: views.recommendations(snap, **asked)}
             elif mode in TABLES:
                 day, rows = await TALLIED[mode](compliance)
                 tables = {table: rows}
@@ -399,6 +405,23 @@ async def save_tally(home: Path) -> int:
         return service.size
     finally:
         await service.close()
+
+
+def busiest_asked(table: str, found: NationalTally | Snapshot | None) -> dict[str, Any]:
+    """The filter of ``--table recommendations[-ppk|-instansi]``: none, or the key or
+    instansi with the most standing recommendations (ties: the greatest), from the tally
+    or the index's snapshot."""
+    if table == "recommendations":
+        return {}
+    counts: Counter[Any] = Counter()
+    if isinstance(found, Snapshot):
+        for o in found.outcomes.values():
+            counts[o.rec.ppk_kid if table.endswith("ppk") else o.rec.instansi] += 1
+    elif found is not None:
+        groups = found.by_key.figures.groups if table.endswith("ppk") else found.instansi.groups
+        counts.update({g: v.figures["recommendations"].count for g, v in groups.items()})
+    most = max((n, g) for g, n in counts.items() if n)[1]
+    return {"ppk": most} if table.endswith("ppk") else {"instansi": most}
 
 
 def searched(home: Path, service: RegistryService) -> RecordSearch:
@@ -468,7 +491,10 @@ TALLIED: dict[str, Callable[[ComplianceService], Awaitable[tuple[str, Any]]]] = 
     "signer": busiest_record,
 }
 """How each table ``--table`` measures is answered today (from the tally)."""
-TABLES = (*TALLIED, "dashboard", "recommendations")
+RECOMMENDATIONS = ("recommendations", "recommendations-ppk", "recommendations-instansi")
+"""Today's list: unfiltered, of the PPK key with the most standing recommendations, of the
+instansi with the most."""
+TABLES = (*TALLIED, "dashboard", *RECOMMENDATIONS)
 """The tables ``--table`` measures besides the national row (``dashboard``: every table of
 the unfiltered ``/dashboard`` page, :data:`DASHBOARD`)."""
 DASHBOARD = ("national", "provinces", "head-types", "elections", "months", "instansi",
@@ -484,7 +510,7 @@ def served(home: Path, after: list[int], table: str = "national") -> None:
     index's restore."""
     size = asyncio.run(save_tally(home))
     print(f"tally saved at {size:,} entries (load {os.getloadavg()[0]:.1f})", flush=True)
-    if table == "recommendations":
+    if table in RECOMMENDATIONS:
         print(f"search_records written in {asyncio.run(write_search(home)):.1f} s", flush=True)
     gen = Path(__file__).resolve().with_name("gen_log.py")
     grown = 0
