@@ -19,7 +19,7 @@ addressed PPK key, one instansi, one status.  Today's is computed here from:
 
 The standing recommendations found must be as many as the tally counts for the search's
 criterion (:func:`expected`: the key's, else the instansi's, else the national count):
-a search row deleted or edited away makes them fewer, and :func:`rows` answers None (the
+a search row deleted or edited away makes them fewer, and :func:`listed` answers None (the
 index answers). So an edit of the table can never hide a record, nor show one the log
 does not say.  Nothing is kept: memory grows with the rows answered.
 """
@@ -73,25 +73,8 @@ def exact(tally: NationalTally) -> bool:
 
 
 def wanted(tally: NationalTally, idxs: Sequence[int]) -> list[int]:
-    """The entries :func:`rows` reads for the search's ``idxs``: each and its follow-ups."""
+    """The entries :func:`part` reads for the search's ``idxs``: each and its follow-ups."""
     return list(dict.fromkeys(i for idx in idxs for i in (idx, *tally.answering(idx))))
-
-
-def rows(
-    tally: NationalTally,
-    idxs: Sequence[int],
-    read: Read,
-    key: Callable[[bytes], Enrolled | None],
-    ppk: bytes | None = None,
-    instansi: str | None = None,
-    status: str | None = None,
-) -> list[Row] | None:
-    """The list as of the tally's day, from the search's ``idxs`` (ascending) whose entries
-    :func:`wanted` named ``read`` gives (``key``: the enrolment the log's key directory
-    locates for a kid); None if the standing recommendations found are fewer or more than
-    the tally counts (see the module)."""
-    out, found = part(tally, idxs, read, key, ppk, instansi, status)
-    return out if found == expected(tally, ppk, instansi) else None
 
 
 def part(
@@ -103,8 +86,10 @@ def part(
     instansi: str | None = None,
     status: str | None = None,
 ) -> tuple[list[Row], int]:
-    """:func:`rows` of some of the search's ``idxs``, unchecked, and how many standing
-    recommendations of the search's question they held."""
+    """The list as of the tally's day from some of the search's ``idxs`` (ascending), whose
+    entries :func:`wanted` named ``read`` gives (``key``: the enrolment the log's key
+    directory locates for a kid), and how many standing recommendations of the search's
+    question they held (all of them: as many as :func:`expected`; see the module)."""
     found = 0
     out = []
     for idx in idxs:

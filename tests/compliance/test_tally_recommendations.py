@@ -5,7 +5,7 @@ provinces enrolled, revoked and succeeded at random points, recommendations and
 follow-ups, refusals and downgrades, revocations, facts dated after the day).  The
 search table's rows are played by every recommendation the index holds (standing or
 not) of the asked key or instansi, in log order.  At every day the tally moves to,
-:func:`registry.compliance.recommendation_rows.rows` with each filter (none, a PPK key, an
+:func:`registry.compliance.recommendation_rows.part` with each filter (none, a PPK key, an
 instansi, a status, a key and an instansi) must be
 :func:`registry.compliance.views.recommendations`'s, read through the tally's answering
 follow-ups only; a row missing from the search (deleted in the database) makes the answer
@@ -71,8 +71,9 @@ def checked(rng: random.Random, tally: NationalTally, index: ComplianceIndex, da
         assert idx in wanted, f"entry {idx} was not named to read"
         return facts(idx)
 
-    def rows(found: list[int]) -> list[dict[str, Any]] | None:
-        return recommendation_rows.rows(tally, found, read, index.keys.get, **f)
+    def rows(found: list[int]) -> list[dict[str, Any]] | None:  # as listed() checks them
+        out, standing = recommendation_rows.part(tally, found, read, index.keys.get, **f)
+        return out if standing == recommendation_rows.expected(tally, ppk, instansi) else None
 
     assert rows(idxs) == want
     searched_for = recommendations(Snapshot(index, day), ppk, None if ppk else instansi)
