@@ -66,7 +66,13 @@ recommendations of its own, at most 100: ``registry/compliance/key_record.py``) 
 ``views.signer``
 (``registry/compliance/dashboard.py`` ``table``); ``--table dashboard`` answers every table of
 the unfiltered ``/dashboard`` page at once (``ComplianceService.today_tables``) against the same
-tables computed from the index's snapshot.
+tables computed from the index's snapshot.  ``--table recommendations``: today's unfiltered
+``/api/compliance/recommendations`` (``ComplianceService.recommendations``: the rows of
+``search_records``, each recommendation and its follow-ups read from the log,
+``registry/compliance/recommendation_rows.py``; the table is written once before, its time
+printed) against ``views.recommendations``; every row is compared (a digest of the answers).
+``--table recommendations-ppk`` and ``recommendations-instansi``: the list of the PPK key, or
+the instansi, with the most standing recommendations.
 """
 
 from __future__ import annotations
@@ -74,6 +80,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import hashlib
 import json
 import os
 import random
@@ -95,6 +102,7 @@ from gen_log import ORIGIN, PASSPHRASE, settings_for
 
 from registry.api.linked import bounded
 from registry.compliance import dashboard, tally_bytes, views
+from registry.compliance.browsing import RecordSearch
 from registry.compliance.facts import Fact, FollowUp, Key, Rec, Report, Signed, add_days
 from registry.compliance.index import ComplianceIndex
 from registry.compliance.metrics import Snapshot
@@ -104,6 +112,7 @@ from registry.compliance.service import ComplianceService, today
 from registry.compliance.tally import NationalTally
 from registry.compliance.views import national
 from registry.records.operator import open_keys
+from registry.records.schemas import RECORD_TYPES
 from registry.records.service import RegistryService
 
 PROVINCES = 38
@@ -341,6 +350,17 @@ async def child(mode: str, home: Path) -> dict[str, Any]:
                 found = await compliance.today_tables(names)
                 assert found is not None, "the tally answers every table of the page"
                 day, tables = found.day, found.tables
+            elif mode in RECOMMENDATIONS:  # the tally, search_records and the log
+                day, _ = await compliance.national()
+                asked = busiest_asked(mode, compliance.index.tally)
+                find = searched(home, service).indexes
+                found = await compliance.recommendations(find, **asked)
+                assert found is not None, "the tally and the search table can say"
+                day, tables = found[0], {table: found[1]}
+            elif table in RECOMMENDATIONS:
+                snap = await compliance.snapshot()
+                asked = busiest_asked(table, snap)
+                day, tables = snap.as_of, {table: views.recommendations(snap, **asked)}
             elif mode in TABLES:
                 day, rows = await TALLIED[mode](compliance)
                 tables = {table: rows}
@@ -364,6 +384,7 @@ async def child(mode: str, home: Path) -> dict[str, Any]:
                 ]  # fmt: skip
                 answer += len(msgspec.json.encode(items))
             out["rows"] = sum(len(rows) for rows in tables.values())
+            out["digest"] = hashlib.sha256(msgspec.json.encode(tables)).hexdigest()
             out["answer KB"] = answer / 1e3
         out["s"] = time.perf_counter() - started
         out["index entries"] = compliance.index.size
@@ -382,6 +403,40 @@ async def save_tally(home: Path) -> int:
         await compliance.national()
         await compliance.close()
         return service.size
+    finally:
+        await service.close()
+
+
+def busiest_asked(table: str, found: NationalTally | Snapshot | None) -> dict[str, Any]:
+    """The filter of ``--table recommendations[-ppk|-instansi]``: none, or the key or
+    instansi with the most standing recommendations (ties: the greatest), from the tally
+    or the index's snapshot."""
+    if table == "recommendations":
+        return {}
+    counts: Counter[Any] = Counter()
+    if isinstance(found, Snapshot):
+        for o in found.outcomes.values():
+            counts[o.rec.ppk_kid if table.endswith("ppk") else o.rec.instansi] += 1
+    elif found is not None:
+        groups = found.by_key.figures.groups if table.endswith("ppk") else found.instansi.groups
+        counts.update({g: v.figures["recommendations"].count for g, v in groups.items()})
+    most = max((n, g) for g, n in counts.items() if n)[1]
+    return {"ppk": most} if table.endswith("ppk") else {"instansi": most}
+
+
+def searched(home: Path, service: RegistryService) -> RecordSearch:
+    """The record search of a worker of ``home`` (its table as written)."""
+    days = settings_for(home).follow_up_days
+    return RecordSearch(service, service.search_table, list(RECORD_TYPES), days)
+
+
+async def write_search(home: Path) -> float:
+    """Write ``search_records`` up to the log (as the keeper does behind it); seconds."""
+    service, _ = await opened(home)
+    try:
+        started = time.perf_counter()
+        await searched(home, service).catch_up()
+        return time.perf_counter() - started
     finally:
         await service.close()
 
@@ -436,7 +491,10 @@ TALLIED: dict[str, Callable[[ComplianceService], Awaitable[tuple[str, Any]]]] = 
     "signer": busiest_record,
 }
 """How each table ``--table`` measures is answered today (from the tally)."""
-TABLES = (*TALLIED, "dashboard")
+RECOMMENDATIONS = ("recommendations", "recommendations-ppk", "recommendations-instansi")
+"""Today's list: unfiltered, of the PPK key with the most standing recommendations, of the
+instansi with the most."""
+TABLES = (*TALLIED, "dashboard", *RECOMMENDATIONS)
 """The tables ``--table`` measures besides the national row (``dashboard``: every table of
 the unfiltered ``/dashboard`` page, :data:`DASHBOARD`)."""
 DASHBOARD = ("national", "provinces", "head-types", "elections", "months", "instansi",
@@ -452,6 +510,8 @@ def served(home: Path, after: list[int], table: str = "national") -> None:
     index's restore."""
     size = asyncio.run(save_tally(home))
     print(f"tally saved at {size:,} entries (load {os.getloadavg()[0]:.1f})", flush=True)
+    if table in RECOMMENDATIONS:
+        print(f"search_records written in {asyncio.run(write_search(home)):.1f} s", flush=True)
     gen = Path(__file__).resolve().with_name("gen_log.py")
     grown = 0
     print(
@@ -472,7 +532,8 @@ def served(home: Path, after: list[int], table: str = "national") -> None:
             print(
                 f"{table} rows {tally['rows']:,} (index {index['rows']:,}), answer"
                 f" {tally['answer KB']:,.0f} KB (index {index['answer KB']:,.0f} KB),"
-                f" every value equal: {tally['values'] == index['values']}",
+                f" every value equal: {tally['values'] == index['values']},"
+                f" every row equal: {tally['digest'] == index['digest']}",
                 flush=True,
             )
         else:

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, Router, delete, get
 from litestar.params import FromPath, FromQuery, QueryParameter
 
-from registry.api.deps import MAX_INTEGER, Compliance, signed_target
+from registry.api.deps import MAX_INTEGER, Compliance, Records, signed_target
 from registry.api.errors import access_denied, invalid_parameter
 from registry.api.limits import rate_limited
 from registry.api.linked import BOUND, bounded, entries_url, today_table
@@ -215,6 +215,7 @@ class ComplianceController(Controller):
     async def recommendations(
         self,
         compliance: Compliance,
+        records: Records,
         as_of: AsOf = None,
         ppk: FromQuery[str | None] = None,
         instansi: FromQuery[str | None] = None,
@@ -223,8 +224,13 @@ class ComplianceController(Controller):
         ] = None,
         format: Format = "json",
     ) -> Response[Any]:
+        kid, day = _kid(ppk) if ppk else None, _day("as_of", as_of)
+        if format == "json":  # today's without the index, if it can
+            found = await compliance.recommendations(records.indexes, day, kid, instansi, status)
+            if found is not None:
+                return Response({"as_of": found[0], "count": len(found[1]), "items": found[1]})
         snap = await _snapshot(compliance, as_of)
-        rows = views.recommendations(snap, _kid(ppk) if ppk else None, instansi, status)
+        rows = views.recommendations(snap, kid, instansi, status)
         return _table("recommendations", snap, rows, format)
 
     @get(

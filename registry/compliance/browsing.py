@@ -236,6 +236,14 @@ class RecordSearch:
         idxs, total = await self._table.search_records(criteria, size, offset, limit, count_cap)
         return [f for f in await self.found_at(idxs) if keeps(query, f)], total
 
+    async def indexes(self, criteria: SearchCriteria, below: int) -> list[int]:
+        """Every entry below ``below`` whose row matches ``criteria``, in log order, once the
+        table has caught up (:class:`SearchBehind` as :meth:`find`).  Only where to look: the
+        caller reads each entry, checked, and applies its criteria again."""
+        await self.ready()
+        idxs, _ = await self._table.search_records(criteria, below, 0, max(below, 1))
+        return idxs[::-1]
+
     async def _criteria(self, query: Query) -> SearchCriteria | None:
         """What to ask the table for ``query`` (None: nothing can match)."""
         instansi = None

@@ -22,6 +22,7 @@ from registry.compliance.elections import order
 from registry.compliance.facts import Key, Rec, Signed
 from registry.compliance.groups import Office
 from registry.compliance.metrics import Figure, Outcome, Snapshot, counted, figure, figures
+from registry.compliance.provinces import Enrolled
 from registry.verify.trust import b64url
 
 Row = dict[str, Any]
@@ -350,9 +351,9 @@ def outcome_row(snap: Snapshot, o: Outcome) -> Row:
     return outcome_entry(o, snap.keys.get(o.rec.ppk_kid), election)
 
 
-def outcome_entry(o: Outcome, key: Key | Office | None, election: str | None) -> Row:
+def outcome_entry(o: Outcome, key: Key | Office | Enrolled | None, election: str | None) -> Row:
     """:func:`outcome_row` of ``o`` addressed to the PPK key enrolled as ``key`` (if any, as
-    of the day), counted under ``election``."""
+    of the day; an enrolment read from the log will do), counted under ``election``."""
     return {
         "index": o.rec.idx,
         "day": o.rec.day,

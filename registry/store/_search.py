@@ -32,10 +32,10 @@ _NAMED = or_(
 def _branches(criteria: SearchCriteria, below: int) -> list[list[ColumnElement[bool]]]:
     """The conditions of ``criteria`` on entries below ``below``, as disjoint branches whose
     matches together are the search's: one, or with a province two, since a record's
-    province is its own (:data:`OWN_PROVINCE`) or its person's.  A search by a PPK's name or
-    a province is read through the keys it names (or the province's own rows), newest
-    first, so one with few matches does not walk every row of its type."""
-    if criteria.province is None and criteria.name_words is None:
+    province is its own (:data:`OWN_PROVINCE`) or its person's.  A search by a key, a PPK's
+    name or a province is read through the keys it names (or the province's own rows),
+    newest first, so one with few matches does not walk every row of its type."""
+    if criteria.province is None and criteria.name_words is None and criteria.kid is None:
         return [_criteria(criteria, below)]
     # The type is compared as an expression (``type || ''``), not through its index: read
     # by the type's index newest first, a province's or a name's few records of a common
@@ -74,6 +74,8 @@ def _criteria(criteria: SearchCriteria, below: int) -> list[ColumnElement[bool]]
         where.append(S.c.claimed >= criteria.claimed_since)
     if criteria.claimed_until is not None:
         where.append(S.c.claimed <= criteria.claimed_until)
+    if criteria.kid is not None:
+        where.append(S.c.kid == criteria.kid)
     if criteria.name_words is not None:
         named = select(PPK.c.kid).where(
             *_PPK_ENROLMENT,

@@ -298,7 +298,8 @@ class SearchCriteria:
     """What a record search asks ``search_records`` for; ``None`` keeps everything.
 
     ``instansi``: the instansi names that match (exactly); ``name_words``: words each of
-    which must be part of a PPK's ``name_words``.
+    which must be part of a PPK's ``name_words``; ``kid``: the key of the record's person
+    (a recommendation's addressed PPK).
     """
 
     type: str | None = None
@@ -307,3 +308,4 @@ class SearchCriteria:
     name_words: tuple[str, ...] | None = None
     claimed_since: str | None = None
     claimed_until: str | None = None
+    kid: bytes | None = None

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import pytest
@@ -24,11 +25,13 @@ from hypothesis import strategies as st
 from litestar.testing import TestClient
 
 from registry.api.app import create_app
-from registry.compliance import finder
+from registry.compliance import finder, views
+from registry.compliance.browsing import RecordSearch
 from registry.compliance.finder import Query
 from registry.config import Settings
 from registry.records.operator import OperatorKeys
 from registry.store import create_engine
+from registry.verify.trust import unb64url
 from tests.api.helpers import NOW_S, Registry, pact
 from tests.api.test_compliance import DAY, follow_up, recommendation, register
 from tests.api.test_succession import SUCCESSOR, succession
@@ -395,26 +398,41 @@ def test_the_demos_pages_and_suggestions_equal_the_index(demo: Registry) -> None
         ) == finder.suggest(compliance.index, text), text
 
 
+BEHIND = (("id", "masih disiapkan"), ("en", "still being prepared"))
+"""What the 503 ``search-behind`` problem says, by language."""
+
+
+def stall(records: RecordSearch, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the search table's catch-up in the background never end, and a search wait
+    0.05 s for it."""
+
+    async def stalled() -> None:
+        await asyncio.sleep(3600)
+
+    monkeypatch.setattr(records, "_catch_up_behind", stalled)
+    monkeypatch.setattr("registry.compliance.browsing.WAIT_S", 0.05)
+
+
+def assert_behind(answer: Any, words: str) -> None:
+    """A 503 ``search-behind`` problem that says ``words``."""
+    assert answer.status_code == 503, answer.text
+    assert answer.headers["retry-after"] == "5"
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert words in answer.json()["detail"]
+
+
 def test_a_search_while_the_table_is_written_is_told_to_come_back_in_both_languages(
     settings: Settings, operator: OperatorKeys, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The first search after an upgrade of a large log: the table is still being written.
     make_history(settings, operator)
-
-    async def stalled() -> None:
-        await asyncio.sleep(3600)
-
     with running(settings, operator) as registry:
         records = registry.components.records
-        monkeypatch.setattr(records, "_catch_up_behind", stalled)
-        monkeypatch.setattr("registry.compliance.browsing.WAIT_S", 0.05)
-        for lang, words in (("id", "masih disiapkan"), ("en", "still being prepared")):
+        stall(records, monkeypatch)
+        for lang, words in BEHIND:
             headers = {"accept-language": lang}
             answer = registry.client.get("/api/records", params={"type": "pact"}, headers=headers)
-            assert answer.status_code == 503, answer.text
-            assert answer.headers["retry-after"] == "5"
-            assert answer.headers["content-type"].startswith("application/problem+json")
-            assert words in answer.json()["detail"]
+            assert_behind(answer, words)
             page = registry.client.get("/", params={"type": "pact"}, headers=headers)
             assert page.status_code == 503
             assert words in page.text
@@ -460,3 +478,29 @@ def test_the_table_written_in_small_pages_answers_what_the_index_answers(
             Query(instansi="jawa barat", type="follow-up"),
         ):
             assert ours(registry, query, 0, 50) == theirs(registry, query, 0, 50), query
+
+
+def test_the_demos_recommendations_list_equals_the_index(
+    demo: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # /api/compliance/recommendations today from the tally, search_records and the log
+    # (registry/compliance/recommendation_rows.py) against the index's view, per filter;
+    # read in rounds of 97 recommendations (2,000 when served).
+    monkeypatch.setattr("registry.compliance.recommendation_rows.CHUNK", 97)
+    compliance, records = demo.components.compliance, demo.components.records
+    snap = demo.client.blocking_portal.call(compliance.snapshot)
+    every = views.recommendations(snap)
+    assert len(every) > 100
+    kids = sorted({unb64url(row["ppk"]) for row in every})
+    offices = sorted({row["instansi"] for row in every})
+    asked: list[dict[str, Any]] = [{}, {"instansi": "nowhere"}, {"ppk": bytes(32)}]
+    asked += [{"status": status} for status in ("followed-up", "overdue", "pending")]
+    asked += [{"ppk": kid} for kid in kids[:: max(1, len(kids) // 6)]]
+    asked += [{"instansi": name, "status": "overdue"} for name in offices[::7]]
+    asked += [{"ppk": kids[0], "instansi": every[0]["instansi"]}]
+    for params in asked:
+        found = demo.client.blocking_portal.call(
+            partial(compliance.recommendations, records.indexes, **params)
+        )
+        assert found is not None, "the tally can say"
+        assert found[1] == views.recommendations(snap, **params), params
