@@ -14,7 +14,7 @@ import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from registry.records import handoff
+from registry.records.errors import Unavailable
 from registry.records.handoff import HandoffClient, HandoffServer, Outbox, decode_request
 from registry.records.queued import Registered
 from registry.verify.statement import Statement
@@ -180,7 +180,7 @@ def test_the_hand_off_still_answers_each_request_with_its_own_outcome(tmp_path: 
     ) -> Registered:
         position = STATEMENTS.index(statement)
         if position % 3 == 0:
-            raise handoff.Unavailable(f"busy {position}")
+            raise Unavailable(f"busy {position}")
         return Registered(position, b"r", existed=position % 2 == 0)
 
     async def scenario() -> None:
@@ -193,7 +193,7 @@ def test_the_hand_off_still_answers_each_request_with_its_own_outcome(tmp_path: 
             )
             for position, outcome in enumerate(outcomes):
                 if position % 3 == 0:
-                    assert isinstance(outcome, handoff.Unavailable)
+                    assert isinstance(outcome, Unavailable)
                     assert f"busy {position}" in str(outcome)
                 else:
                     assert outcome == Registered(position, b"r", existed=position % 2 == 0)
