@@ -19,7 +19,9 @@ figure).  ``--no-cycle``
 prepares everything (service opened, frames made) but registers nothing: the
 cycle's instruction count is that of a run under ``valgrind --tool=callgrind``
 less that of the same run with ``--no-cycle`` (docs/benchmarks.md, "The
-sequencer's cycle in instructions").  Figures only; nothing is asserted.
+sequencer's cycle in instructions").  The socket itself, the follower's side and the
+batches a hand-over makes are measured by ``bench_handover.py``.  Figures only; nothing is
+asserted.
 """
 
 from __future__ import annotations
