@@ -17,9 +17,6 @@ in any order.  Every frame is a 4-byte big-endian length, then:
   ``EXISTED`` the entry index (u64) and the receipt, for ``REFUSED`` the
   refusal as JSON, for ``UNAVAILABLE`` a text.
 
-Each side writes the frames it has in one turn of its event loop together, in one
-write (:class:`Outbox`): a batch's answers, and the requests they let a follower send.
-
 A sequencer holds an exclusive ``flock`` on ``<socket>.lock`` for as long as it
 listens, and takes it before it replaces a socket file.  A sequencer killed
 outright (SIGKILL, power cut) leaves its socket file behind; the kernel drops
@@ -229,32 +226,6 @@ def decode_answer(frame: bytes) -> tuple[int, Registered | Exception]:
     raise HandoffError(f"unknown answer outcome {code}")
 
 
-class Outbox:
-    """The frames for one connection, written together once a loop turn.
-
-    The answers of a batch are ready in the same turn of the sequencer's loop, and the
-    requests of the clients a batch of answers wakes on a follower in the same turn of
-    its loop: one write (one system call, one wake-up of the other side) carries them
-    all, so the other side reads them at once and the sequencer admits them as one
-    batch, instead of a few at a time as they trickle in.  Frames keep their order.
-    """
-
-    def __init__(self, writer: asyncio.StreamWriter) -> None:
-        self.writer = writer
-        self._frames: list[bytes] = []
-
-    def send(self, frame: bytes) -> None:
-        """Write ``frame`` at the end of this loop turn, with the others sent in it."""
-        if not self._frames:
-            asyncio.get_running_loop().call_soon(self._flush)
-        self._frames.append(frame)
-
-    def _flush(self) -> None:
-        frames, self._frames = self._frames, []
-        if not self.writer.is_closing():  # else the reader fails whatever waits for an answer
-            self.writer.write(frames[0] if len(frames) == 1 else b"".join(frames))
-
-
 class HandoffServer:
     """On the sequencer: take statements from followers and answer with their outcome."""
 
@@ -311,7 +282,6 @@ class HandoffServer:
         task = asyncio.current_task()
         assert task is not None
         self._connections[task] = writer
-        outbox = Outbox(writer)
         answering: set[asyncio.Task[None]] = set()
         try:
             while True:
@@ -319,7 +289,7 @@ class HandoffServer:
                     await _read_frame(reader)
                 )
                 answer = asyncio.create_task(
-                    self._answer(outbox, request_id, statement, checked_with, read)
+                    self._answer(writer, request_id, statement, checked_with, read)
                 )
                 answering.add(answer)
                 answer.add_done_callback(answering.discard)
@@ -335,7 +305,7 @@ class HandoffServer:
 
     async def _answer(
         self,
-        outbox: Outbox,
+        writer: asyncio.StreamWriter,
         request_id: int,
         statement: bytes,
         checked_with: bytes | None,
@@ -349,7 +319,8 @@ class HandoffServer:
         except Exception as exc:
             log.exception("a handed-off registration failed")
             outcome = Unavailable(Message("unavailable.not-written", {"error": str(exc)}))
-        outbox.send(encode_answer(request_id, outcome))
+        if not writer.is_closing():
+            writer.write(encode_answer(request_id, outcome))
 
 
 class HandoffClient:
@@ -358,7 +329,6 @@ class HandoffClient:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._writer: asyncio.StreamWriter | None = None
-        self._outbox: Outbox | None = None
         self._reader_task: asyncio.Task[None] | None = None
         self._waiting: dict[int, asyncio.Future[Registered]] = {}
         self._next_id = 0
@@ -394,20 +364,20 @@ class HandoffClient:
         await self._drop()
 
     async def _send(self, statement: bytes, verified: Statement | None) -> Registered:
-        outbox = await self._connection()
+        writer = await self._connection()
         self._next_id = (self._next_id + 1) & 0xFFFFFFFF
         request_id = self._next_id
         future: asyncio.Future[Registered] = asyncio.get_running_loop().create_future()
         self._waiting[request_id] = future
         try:
-            outbox.send(encode_request(request_id, statement, verified))
+            writer.write(encode_request(request_id, statement, verified))
             return await future
         finally:
             self._waiting.pop(request_id, None)
 
-    async def _connection(self) -> Outbox:
+    async def _connection(self) -> asyncio.StreamWriter:
         async with self._connecting:
-            if self._outbox is None or self._outbox.writer.is_closing():
+            if self._writer is None or self._writer.is_closing():
                 try:
                     reader, writer = await asyncio.open_unix_connection(str(self.path))
                 except (ConnectionRefusedError, FileNotFoundError) as exc:
@@ -416,9 +386,9 @@ class HandoffClient:
                         f"no sequencer listens on {self.path} ({exc}); send the statement again",
                         retry_after=1,
                     ) from exc
-                self._writer, self._outbox = writer, Outbox(writer)
+                self._writer = writer
                 self._reader_task = asyncio.create_task(self._read_answers(reader, writer))
-            return self._outbox
+            return self._writer
 
     async def _read_answers(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
@@ -442,7 +412,7 @@ class HandoffClient:
         finally:
             writer.close()
             if self._writer is writer:
-                self._writer, self._outbox = None, None
+                self._writer = None
             for future in self._waiting.values():
                 if not future.done():
                     future.set_exception(error)
@@ -450,7 +420,7 @@ class HandoffClient:
     async def _drop(self) -> None:
         if self._writer is not None:
             self._writer.close()
-            self._writer, self._outbox = None, None
+            self._writer = None
         if self._reader_task is not None:
             self._reader_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
