@@ -225,7 +225,9 @@ class ComplianceController(Controller):
         format: Format = "json",
     ) -> Response[Any]:
         kid, day = _kid(ppk) if ppk else None, _day("as_of", as_of)
-        if format == "json":  # today's without the index, if it can
+        # Today's without the index, if it can; from the index where this worker holds it
+        # already (for another day, a CSV...): no more memory, and no read of the log.
+        if format == "json" and not compliance.index_held:
             found = await compliance.recommendations(records.indexes, day, kid, instansi, status)
             if found is not None:
                 return Response({"as_of": found[0], "count": len(found[1]), "items": found[1]})

@@ -169,6 +169,11 @@ class SavedIndex:
         self._loaded = False
         index.journal = []
 
+    @property
+    def loaded(self) -> bool:
+        """Whether this process restored the index's segments (or began to)."""
+        return self._loaded
+
     async def restore(self) -> None:
         """Once, on an empty index: take in every segment that checks out, from entry 0 on.
 

@@ -337,6 +337,12 @@ class ComplianceService:
         return tally if tally is not None and self.index.size < tally.size else None
 
     @property
+    def index_held(self) -> bool:
+        """Whether this process holds the compliance index (restored, or being fed): an
+        answer it would compute from the log as well costs it nothing more in memory."""
+        return self.index.size > 0 or (self.saved is not None and self.saved.loaded)
+
+    @property
     def log_size(self) -> int:
         """Entries in the log (under its latest checkpoint)."""
         return self._log.size
