@@ -241,7 +241,9 @@ class RecordSearch:
         table has caught up (:class:`SearchBehind` as :meth:`find`).  Only where to look: the
         caller reads each entry, checked, and applies its criteria again."""
         await self.ready()
-        idxs, _ = await self._table.search_records(criteria, below, 0, max(below, 1))
+        # Nothing to count: the count stops at once (count_cap 0) instead of reading every
+        # match a second time.
+        idxs, _ = await self._table.search_records(criteria, below, 0, max(below, 1), 0)
         return idxs[::-1]
 
     async def _criteria(self, query: Query) -> SearchCriteria | None:
