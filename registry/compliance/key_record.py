@@ -36,7 +36,7 @@ def wanted(tally: NationalTally, kid: bytes) -> list[int] | None:
     recs = tally.by_key.recommendations(kid)
     if office is None or recs is None or not (tally.by_key.exact and tally.provinces.exact):
         return None
-    return [i for idx in recs for i in (idx, *tally.answering(idx))]
+    return tally.with_answers(recs)
 
 
 def record(tally: NationalTally, kid: bytes, read: Read) -> Row | None:
@@ -68,8 +68,7 @@ def page_wanted(tally: NationalTally, kid: bytes) -> list[int] | None:
     """The entries :func:`page` of ``kid`` reads: :func:`wanted`'s, and its standing pacts,
     declarations and enforcement steps (None where the tally cannot say)."""
     found = wanted(tally, kid)
-    group = tally.by_key.figures.groups.get(kid)
-    declared = set() if group is None else group.figures["declarations"].entries
+    declared = _declared(tally, kid)
     if found is None or declared is None:
         return None
     signers = tally.with_overdue
@@ -83,8 +82,7 @@ def page(tally: NationalTally, kid: bytes, read: Read) -> Row | None:
     if found is None:
         return None
     row, outcomes = found
-    group = tally.by_key.figures.groups.get(kid)
-    declared = set() if group is None else group.figures["declarations"].entries or set()
+    declared = _declared(tally, kid) or set()
     signers = tally.with_overdue
     signed = [read(i) for i in sorted({*signers.pacts.get(kid, ()), *declared})]
     steps = [read(i) for i in sorted(signers.steps.get(kid, {}))]
@@ -95,3 +93,9 @@ def page(tally: NationalTally, kid: bytes, read: Read) -> Row | None:
         [s for s in steps if isinstance(s, Step)],
         tally.day,
     )
+
+
+def _declared(tally: NationalTally, kid: bytes) -> set[int] | None:
+    """The standing declarations of PPK key ``kid`` the tally lists (None past its bound)."""
+    group = tally.by_key.figures.groups.get(kid)
+    return set() if group is None else group.figures["declarations"].entries

@@ -9,7 +9,8 @@ addressed PPK key, one instansi, one status.  Today's is computed here from:
   the log; its rows are only where to look;
 - what each one is: its entry and the follow-ups the national tally says answer it
   (:meth:`NationalTally.answering <registry.compliance.tally.NationalTally.answering>`),
-  read checked in one round (:func:`wanted`; an edited entry raises ``TamperedEntry``),
+  read checked in one round (:meth:`NationalTally.with_answers`; an edited entry raises
+  ``TamperedEntry``),
   the criteria applied again to the read facts;
 - its outcome as the tally computes it (:meth:`NationalTally.outcome
   <registry.compliance.tally.NationalTally.outcome>`: the snapshot's ``outcome_of`` as of
@@ -72,11 +73,6 @@ def exact(tally: NationalTally) -> bool:
     return tally.by_key.exact and tally.provinces.exact
 
 
-def wanted(tally: NationalTally, idxs: Sequence[int]) -> list[int]:
-    """The entries :func:`part` reads for the search's ``idxs``: each and its follow-ups."""
-    return list(dict.fromkeys(i for idx in idxs for i in (idx, *tally.answering(idx))))
-
-
 def part(
     tally: NationalTally,
     idxs: Sequence[int],
@@ -87,9 +83,9 @@ def part(
     status: str | None = None,
 ) -> tuple[list[Row], int]:
     """The list as of the tally's day from some of the search's ``idxs`` (ascending), whose
-    entries :func:`wanted` named ``read`` gives (``key``: the enrolment the log's key
-    directory locates for a kid), and how many standing recommendations of the search's
-    question they held (all of them: as many as :func:`expected`; see the module)."""
+    entries :meth:`NationalTally.with_answers` named ``read`` gives (``key``: the enrolment
+    the log's key directory locates for a kid), and how many standing recommendations of the
+    search's question they held (all of them: as many as :func:`expected`; see the module)."""
     found = 0
     out = []
     for idx in idxs:
@@ -154,7 +150,7 @@ async def _listed(
     found = 0
     for start in range(0, len(idxs), CHUNK):
         some = idxs[start : start + CHUNK]
-        read = await facts.facts_at(wanted(tally, some))
+        read = await facts.facts_at(tally.with_answers(some))
         keys = await facts.keys([f.ppk_kid for f in read.values() if isinstance(f, Rec)])
         async with lock:  # the tally is fed under it: unchanged since, if as large
             if (tally.size, tally.day) != mark:

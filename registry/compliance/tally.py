@@ -313,6 +313,11 @@ class NationalTally(Counts):
         """The follow-ups :meth:`outcome` reads for recommendation ``idx``."""
         return self.answers.of(idx)
 
+    def with_answers(self, idxs: Iterable[int]) -> list[int]:
+        """The recommendations ``idxs`` and the follow-ups :meth:`outcome` reads for each:
+        the entries to read to compute their outcomes, each once."""
+        return list(dict.fromkeys(i for idx in idxs for i in (idx, *self.answering(idx))))
+
     def _contribution(self, unit: Unit, read: Read, keys: Keys) -> list[Member]:
         """What ``unit`` counts in as of the tally's day, by the snapshot's definitions."""
         _, idx = unit

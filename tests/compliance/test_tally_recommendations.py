@@ -64,7 +64,7 @@ def checked(rng: random.Random, tally: NationalTally, index: ComplianceIndex, da
     want = recommendations(Snapshot(index, day), **f)
     ppk, instansi = f.get("ppk"), f.get("instansi")
     idxs = searched(index, ppk, instansi)
-    wanted = set(recommendation_rows.wanted(tally, idxs))
+    wanted = set(tally.with_answers(idxs))
     facts = index_reader(index)
 
     def read(idx: int) -> Fact | None:
@@ -85,7 +85,7 @@ def checked(rng: random.Random, tally: NationalTally, index: ComplianceIndex, da
     others = sorted(set(range(index.size)) - set(idxs))
     if others:  # a row edited to name another entry (of another key, instansi, type): not shown
         extra = rng.choice(others)
-        wanted.update(recommendation_rows.wanted(tally, [extra]))
+        wanted.update(tally.with_answers([extra]))
         assert rows(sorted([*idxs, extra])) == want
 
 
