@@ -34,7 +34,7 @@ def wanted(tally: NationalTally, kid: bytes) -> list[int] | None:
     their follow-ups), or None where the tally cannot give its record (see the module)."""
     office = tally.offices.keys.get(kid)
     recs = tally.by_key.recommendations(kid)
-    if office is None or recs is None or not (tally.by_key.exact and tally.provinces.exact):
+    if office is None or recs is None or not tally.keys_exact:
         return None
     return tally.with_answers(recs)
 

@@ -68,11 +68,6 @@ def expected(tally: NationalTally, ppk: bytes | None, instansi: str | None) -> i
     return 0 if group is None else group.figures["recommendations"].count
 
 
-def exact(tally: NationalTally) -> bool:
-    """Whether the tally's keys can be trusted for the list (no key enrolled twice)."""
-    return tally.by_key.exact and tally.provinces.exact
-
-
 def part(
     tally: NationalTally,
     idxs: Sequence[int],
@@ -155,7 +150,7 @@ async def _listed(
         async with lock:  # the tally is fed under it: unchanged since, if as large
             if (tally.size, tally.day) != mark:
                 raise _Again
-            if not exact(tally):
+            if not tally.keys_exact:
                 return None
             try:
                 more, n = part(tally, some, read.__getitem__, keys.__getitem__, ppk, instansi,

@@ -191,6 +191,13 @@ class Counts:
             return None
         return self.with_overdue.rows(self.offices, self.day, self.elections.figures.signed)
 
+    @property
+    def keys_exact(self) -> bool:
+        """Whether what the tally keeps per key can be trusted: no key enrolled twice
+        (:attr:`KeyTable.exact <registry.compliance.key_rows.KeyTable.exact>`, and the
+        provinces, read off the same keys' enrolments, exact)."""
+        return self.by_key.exact and self.provinces.exact
+
     def signers_rows(
         self, instansi: str | None = None, province: str | None = None, head_type: str | None = None
     ) -> list[Row] | None:
@@ -199,7 +206,7 @@ class Counts:
         bound's entries has ``entries`` None; None unless :attr:`KeyTable.exact
         <registry.compliance.key_rows.KeyTable.exact>` and the provinces are exact (the same
         keys' enrolments)."""
-        if not (self.by_key.exact and self.provinces.exact):
+        if not self.keys_exact:
             return None
         return self.by_key.rows(
             self.offices, self.day, self.with_overdue, instansi, province, head_type

@@ -58,7 +58,7 @@ def searched(index: ComplianceIndex, ppk: bytes | None, instansi: str | None) ->
 
 
 def checked(rng: random.Random, tally: NationalTally, index: ComplianceIndex, day: str) -> None:
-    if not recommendation_rows.exact(tally):  # a key enrolled twice: the index answers
+    if not tally.keys_exact:  # a key enrolled twice: the index answers
         return
     f = asked(rng)
     want = recommendations(Snapshot(index, day), **f)
