@@ -48,7 +48,7 @@ from registry.compliance.groups import (
     Row,
     follow_up_figures,
 )
-from registry.compliance.kept import Members
+from registry.compliance.kept import Members, merged
 from registry.compliance.metrics import COUNTS, Figure, Outcome, figure
 from registry.compliance.provinces import Keys
 from registry.compliance.signer_rows import PactSigners, key_info
@@ -72,10 +72,8 @@ def _merged(parts: Iterable[Members], bound: int) -> Members:
     if len(parts) == 1:  # a key that succeeded none: its own
         return parts[0]
     found = Members(0)
-    for part in parts:
-        found.count += part.count
-        if found.entries is not None:
-            found.entries = None if part.entries is None else found.entries | part.entries
+    found.count = sum(part.count for part in parts)
+    found.entries = merged(part.entries for part in parts)
     if found.entries is not None and len(found.entries) > bound:
         found.entries = None
     return found
@@ -168,8 +166,7 @@ class KeyTable:
         group = self.figures.groups.get(kid)
         if group is None:
             return []
-        entries = group.figures["recommendations"].entries
-        return None if entries is None else sorted(entries)
+        return group.figures["recommendations"].listed()
 
     def lineage(self, kid: bytes) -> list[bytes]:
         """``kid`` and the keys it succeeded, newest first (as the index's)."""
@@ -240,7 +237,7 @@ class KeyTable:
         return [
             self.figures.encode(),
             sorted(
-                (kid, sorted((signer, m.count, None if m.entries is None else sorted(m.entries))
+                (kid, sorted((signer, m.count, m.listed())
                              for signer, m in by.items()))
                 for kid, by in self.sanctions.items()
             ),
@@ -258,8 +255,7 @@ class KeyTable:
             for kid, by in sanctions:
                 kept = found.sanctions[bytes(kid)] = {}
                 for signer, count, entries in by:
-                    members = kept[bytes(signer)] = Members(count)
-                    members.entries = None if entries is None else set(entries)
+                    kept[bytes(signer)] = Members.saved(count, entries)
             found.predecessor = {bytes(new): bytes(old) for new, old in predecessor}
             found.succeeded = set(found.predecessor.values())
             found.exact = bool(exact)
