@@ -22,10 +22,11 @@ Pacts and enforcement steps per key are the pact signers' table's
 (:class:`~registry.compliance.signer_rows.PactSigners`); the office columns come from
 the tally's PPK offices (:class:`~registry.compliance.groups.Offices`).  A row is then
 the sum of its lineage's figures (a few keys).  Memory grows with PPK keys, not entries:
-6.7 kB a key measured at 100,000 entries (1,448 keys with figures; docs/benchmarks.md),
-at most about 60 kB a key while each of its 10 listed figures holds up to the bound's 100
-entries (a Python set of ints, about 60 bytes an entry), a few hundred bytes once past it
-(counts only), and nothing per ASN key.
+6.7 kB a key measured at 100,000 entries (1,448 keys with figures; docs/benchmarks.md)
+while the listed entries were sets, at most about 10 kB a key now that each of its 10
+listed figures keeps up to the bound's 100 entries as a sorted array of 8-byte integers
+(:mod:`registry.compliance.kept`), a few hundred bytes once past it (counts only), and
+nothing per ASN key.
 
 A key enrolled a second time (refused by the policy: ``already-enrolled``) could change
 the role its declarations were counted under, or close a lineage into a loop:
