@@ -18,11 +18,10 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from registry.api.deps import MAX_INTEGER, Compliance, Records, signed_target
 from registry.api.errors import access_denied, invalid_parameter
 from registry.api.limits import rate_limited
-from registry.api.linked import BOUND, bounded, entries_url, today_table
+from registry.api.linked import BOUND, bounded, csv_table, entries_url, today_table
 from registry.api.problems import problem_for
-from registry.compliance import dashboard, heads, views
+from registry.compliance import dashboard, views
 from registry.compliance.access import AccessDenied
-from registry.compliance.export import to_csv
 from registry.compliance.identities import IdentityErased
 from registry.compliance.metrics import Snapshot
 from registry.i18n import Message
@@ -77,14 +76,10 @@ def _table(
     linked: bool = True,
     **extra: Any,
 ) -> Response[Any]:
-    if format == "csv":
-        return Response(
-            to_csv(rows),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-        )
     if linked and name in dashboard.TABLES:
         rows = [bounded(name, snap.as_of, row) for row in rows]
+    if format == "csv":
+        return csv_table(name, rows)
     return Response({"as_of": snap.as_of, **extra, "count": len(rows), "items": rows})
 
 
@@ -98,10 +93,9 @@ class ComplianceController(Controller):
     async def national(
         self, compliance: Compliance, as_of: AsOf = None, format: Format = "json"
     ) -> Response[Any]:
-        if format == "csv":
-            snap = await _snapshot(compliance, as_of)
-            return _table("national", snap, [views.national(snap)], format)
         day, row = await compliance.national(_day("as_of", as_of))
+        if format == "csv":
+            return csv_table("national", [bounded("national", day, row)])
         return Response({"as_of": day, **bounded("national", day, row)})
 
     @get("/signers", summary="Every PPK key's follow-up record")
@@ -116,13 +110,10 @@ class ComplianceController(Controller):
         offset: Annotated[int, QueryParameter(ge=0, le=MAX_INTEGER)] = 0,
         format: Format = "json",
     ) -> Response[Any]:
-        if format == "csv":
-            snap = await _snapshot(compliance, as_of)
-            rows = views.signers(snap, instansi, province, head_type)
-            return _table("signers", snap, rows[offset : None if limit is None else offset + limit],
-                          format)  # fmt: skip
         day, rows = await compliance.signers(_day("as_of", as_of), instansi, province, head_type)
         page = [bounded("signers", day, row) for row in rows[offset:][:limit]]
+        if format == "csv":
+            return csv_table("signers", page)
         return Response({"as_of": day, "total": len(rows), "offset": offset, "count": len(page),
                          "items": page})  # fmt: skip
 
@@ -144,21 +135,14 @@ class ComplianceController(Controller):
         name: FromQuery[str | None] = None,
         format: Format = "json",
     ) -> Response[Any]:
-        if format == "csv":
-            snap = await _snapshot(compliance, as_of)
-            return _table("instansi", snap, views.instansi(snap, province, name), format)
-        return today_table(
-            "instansi", *await compliance.instansi(_day("as_of", as_of), province, name)
-        )
+        day, rows = await compliance.instansi(_day("as_of", as_of), province, name)
+        return today_table("instansi", day, rows, format)
 
     @get("/provinces", summary="Per province of the addressed PPK")
     async def provinces(
         self, compliance: Compliance, as_of: AsOf = None, format: Format = "json"
     ) -> Response[Any]:
-        if format == "csv":
-            snap = await _snapshot(compliance, as_of)
-            return _table("provinces", snap, views.provinces(snap), format)
-        return today_table("provinces", *await compliance.provinces(_day("as_of", as_of)))
+        return today_table("provinces", *await compliance.provinces(_day("as_of", as_of)), format)
 
     @get("/head-types", summary="Definitive vs acting (Pj, Plt, Pjs) heads")
     async def head_types(
@@ -169,10 +153,6 @@ class ComplianceController(Controller):
         election: FromQuery[str | None] = None,
         format: Format = "json",
     ) -> Response[Any]:
-        if format == "csv":
-            snap = await _snapshot(compliance, as_of)
-            rows = heads.head_types(snap, _day("on", on) or snap.as_of, election)
-            return _table("head-types", snap, rows, format)
         day, (rows, acting) = await compliance.head_types(
             _day("as_of", as_of), _day("on", on), election
         )
@@ -180,6 +160,8 @@ class ComplianceController(Controller):
         if when == day and election is None:  # the listing is of the table as of its day
             rows = [bounded("head-types", day, row) for row in rows]
             acting = bounded("head-types", day, acting, dashboard.ACTING)
+        if format == "csv":
+            return csv_table("head-types", rows)
         return Response({"as_of": day, "on": when, "acting": acting, "count": len(rows),
                          "items": rows})  # fmt: skip
 
@@ -187,29 +169,20 @@ class ComplianceController(Controller):
     async def elections(
         self, compliance: Compliance, as_of: AsOf = None, format: Format = "json"
     ) -> Response[Any]:
-        if format == "csv":
-            snap = await _snapshot(compliance, as_of)
-            return _table("elections", snap, views.elections(snap), format)
-        return today_table("elections", *await compliance.elections(_day("as_of", as_of)))
+        return today_table("elections", *await compliance.elections(_day("as_of", as_of)), format)
 
     @get("/months", summary="Per month of issue")
     async def months(
         self, compliance: Compliance, as_of: AsOf = None, format: Format = "json"
     ) -> Response[Any]:
-        if format == "csv":
-            snap = await _snapshot(compliance, as_of)
-            return _table("months", snap, views.months(snap), format)
-        return today_table("months", *await compliance.months(_day("as_of", as_of)))
+        return today_table("months", *await compliance.months(_day("as_of", as_of)), format)
 
     @get("/pact-signers-with-overdue", summary="PPKs who signed a pact yet have overdue ones")
     async def pact_signers_with_overdue(
         self, compliance: Compliance, as_of: AsOf = None, format: Format = "json"
     ) -> Response[Any]:
-        name = "pact-signers-with-overdue"
-        if format == "csv":
-            snap = await _snapshot(compliance, as_of)
-            return _table(name, snap, views.pact_signers_with_overdue(snap), format)
-        return today_table(name, *await compliance.pact_signers_with_overdue(_day("as_of", as_of)))
+        day, rows = await compliance.pact_signers_with_overdue(_day("as_of", as_of))
+        return today_table("pact-signers-with-overdue", day, rows, format)
 
     @get("/recommendations", summary="Every recommendation and what became of it")
     async def recommendations(

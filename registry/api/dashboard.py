@@ -194,10 +194,12 @@ class DashboardApi(Controller):
     ) -> Response[Any]:
         if table not in dashboard.TABLES:
             dashboard.table(compliance.index.snapshot(today()), table)  # raises, naming them
-        found = await tallied(service, compliance, asked, (table,)) if format == "json" else None
+        found = await tallied(service, compliance, asked, (table,))
         if found is not None:  # today's, unfiltered: from the tally, its larger figures linked
             header, kept = found
             rows = [bounded(table, kept.day, row) for row in kept.tables[table]]
+            if format == "csv":
+                return csv_response(table, rows)
             return Response({**header, "filter": {}, "count": len(rows), "items": rows})
         flt = filter_of(compliance, **asked)
         c = await counted(service, compliance, flt)

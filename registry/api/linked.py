@@ -14,9 +14,10 @@ from urllib.parse import urlencode
 from litestar import Response
 
 from registry.compliance import dashboard
+from registry.compliance.export import to_csv
 from registry.compliance.tally_counts import BOUND
 
-__all__ = ["BOUND", "ENTRIES", "bounded", "entries_url", "today_table"]
+__all__ = ["BOUND", "ENTRIES", "bounded", "csv_table", "entries_url", "today_table"]
 
 ENTRIES = "/api/compliance/entries"
 """Where the entries of a figure too large to list inline are listed, paged."""
@@ -56,7 +57,22 @@ def bounded(table: str, as_of: str, row: dict[str, Any], key: str | None = None)
     return out
 
 
-def today_table(table: str, day: str, rows: list[dict[str, Any]]) -> Response[Any]:
-    """A table as the service answers it (today's from the tally: its larger figures linked)."""
+def csv_table(name: str, rows: list[dict[str, Any]]) -> Response[Any]:
+    """``rows`` as a CSV download (:func:`registry.compliance.export.to_csv`): a linked
+    figure's ``_entries`` column holds its ``entries_url``, not its entries."""
+    return Response(
+        to_csv(rows),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
+
+
+def today_table(
+    table: str, day: str, rows: list[dict[str, Any]], format: str = "json"
+) -> Response[Any]:
+    """A table as the service answers it (today's from the tally: its larger figures
+    linked), as JSON or as the same rows in CSV."""
     items = [bounded(table, day, row) for row in rows]
+    if format == "csv":
+        return csv_table(table, items)
     return Response({"as_of": day, "count": len(items), "items": items})

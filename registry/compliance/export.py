@@ -2,8 +2,13 @@
 
 A figure ``name: {"value": v, "entries": [...]}`` becomes two columns,
 ``name`` (the value) and ``name_entries`` (its log indexes, space-separated),
-so a spreadsheet keeps the link to the log; nested maps are flattened with
-``parent.child`` names, other lists are written as JSON.
+so a spreadsheet keeps the link to the log; a figure too large to list inline
+(``{"value": v, "entries_total": n, "entries_url": url}``, docs/compliance.md
+"Figures over large groups") keeps the same two columns, ``name_entries``
+holding the link to its paged entries (a spreadsheet cell holds at most 32,767
+characters: a figure of millions of entries could not be listed in one anyway);
+nested maps are flattened with ``parent.child`` names, other lists are written
+as JSON.
 
 Every CSV the registry writes (these tables, the search export, the import
 report) passes its cells through :func:`safe_cell`: a text cell that a
@@ -20,6 +25,9 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+LINKED = {"value", "entries_total", "entries_url"}
+"""A figure whose entries are linked, not listed (``registry.api.linked.bounded``)."""
+
 
 def _flatten(row: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     out: dict[str, Any] = {}
@@ -28,6 +36,9 @@ def _flatten(row: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
         if isinstance(value, Mapping) and set(value) == {"value", "entries"}:
             out[column] = value["value"]
             out[column + "_entries"] = " ".join(str(i) for i in value["entries"])
+        elif isinstance(value, Mapping) and set(value) == LINKED:
+            out[column] = value["value"]
+            out[column + "_entries"] = value["entries_url"]
         elif isinstance(value, Mapping):
             out.update(_flatten(value, column + "."))
         elif isinstance(value, list) and all(isinstance(v, str | int) for v in value):
