@@ -240,10 +240,11 @@ class Offices:
         found.ends = {end.kid: (end.day, end.effective, end.idx) for end in ends}
         return found
 
-    def in_office(self, key: Office, day: str) -> bool:
-        """As :meth:`registry.compliance.metrics.Snapshot.in_office` as of ``day``."""
+    def in_office(self, key: Office, day: str, as_of: str | None = None) -> bool:
+        """As :meth:`registry.compliance.metrics.Snapshot.in_office` on ``day`` of a
+        snapshot as of ``as_of`` (default ``day``: a revocation counts once registered)."""
         end = self.ends.get(key.kid)
-        effective = end[1] if end is not None and end[0] <= day else None
+        effective = end[1] if end is not None and end[0] <= (as_of or day) else None
         return holds_office(key.term_start, key.term_end, day, effective)
 
     def columns(self, day: str) -> dict[str, list[Office]]:

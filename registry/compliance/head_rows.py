@@ -20,7 +20,8 @@ instansi table (:attr:`NationalTally.instansi
 A figure lists its entries while it has at most the group bound of them (then
 ``entries`` is None and ``entries_total`` its count: the API links the listing),
 as the tally's other tables do.  Only today's table of every election is read
-here; another day or one election is computed from the index.
+here (with the keys in office on any day: ``on``); another day or one election is
+computed from the index.
 """
 
 from __future__ import annotations
@@ -45,17 +46,39 @@ def _figure(value: object, heads: Iterable[int], recs: list[Members], bound: int
     return {"value": value, "entries": sorted(listed)}
 
 
+def listed(found: tuple[list[Row], Row]) -> bool:
+    """Whether every figure of the table and the acting heads' row lists its entries (none
+    past the group bound): a table of another ``on`` is answered only so, since its
+    figures' entries cannot be linked (the listing of a figure is of its day's table)."""
+    rows, acting = found
+    return all(
+        value.get("entries") is not None
+        for row in (*rows, acting)
+        for value in row.values()
+        if isinstance(value, dict) and "value" in value
+    )
+
+
 class HeadTable:
     """The PPK keys in office on a day, and the instansi named by a standing recommendation
     (``recs``: an instansi's recommendations figure in the tally's instansi table)."""
 
-    def __init__(self, offices: Offices, day: str, recs: dict[str, Members], bound: int) -> None:
-        self.day = day
+    def __init__(
+        self,
+        offices: Offices,
+        day: str,
+        recs: dict[str, Members],
+        bound: int,
+        on: str | None = None,
+    ) -> None:
+        """The table as of ``day`` with the keys (enrolled by then) in office ``on``
+        (default ``day``)."""
+        self.day = on or day
         self.bound = bound
         self.heads = [
             k
             for k in sorted(offices.keys.values(), key=lambda k: k.idx)
-            if k.day <= day and offices.in_office(k, day)
+            if k.day <= day and offices.in_office(k, self.day, day)
         ]
         self.recs = {i: m for i, m in recs.items() if m.count}
 

@@ -24,7 +24,7 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol, TypeVar
 
-from registry.compliance import heads, key_record, recommendation_rows, views
+from registry.compliance import head_rows, heads, key_record, recommendation_rows, views
 from registry.compliance.facts import WIB
 from registry.compliance.feed import Entries, LogFacts, advance, feed
 from registry.compliance.identities import IdentitySource
@@ -265,12 +265,20 @@ class ComplianceService:
         ``as_of`` (default today), of the PPK keys in office ``on`` (default that day) and
         the recommendations of ``election`` (default every one), and that day.  Today's of
         every election comes from the national tally as :meth:`provinces` answers (its
-        per-head-type figures, the same keys: :mod:`registry.compliance.head_rows`); any
-        other day, ``on`` or election is computed from the facts."""
+        per-head-type figures, the same keys: :mod:`registry.compliance.head_rows`), with
+        the keys in office ``on`` any day while every figure lists its entries (those of
+        another ``on`` cannot be linked); any other day or one election is computed from
+        the facts."""
         day = as_of or today()
-        if (on or day) != day or election is not None:
-            return day, heads.table(await self.snapshot(day), on or day, election)
-        return await self._grouped(day, heads.table, NationalTally.head_types_rows)
+        when = on or day
+        if election is not None or day != today():
+            return day, heads.table(await self.snapshot(day), when, election)
+        if when == day:
+            return await self._grouped(day, heads.table, NationalTally.head_types_rows)
+        found = (await self._today(day)).head_types_rows(when)
+        if found is not None and head_rows.listed(found):
+            return day, found
+        return day, heads.table(await self.snapshot(day), when)
 
     async def today_tables(self, names: Iterable[str]) -> TodayTables | None:
         """Today's unfiltered dashboard tables ``names`` from the national tally

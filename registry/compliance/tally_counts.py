@@ -169,15 +169,15 @@ class Counts:
         <registry.compliance.election_rows.ElectionTable.exact>`."""
         return self.elections.rows() if self.elections.exact else None
 
-    def head_types_rows(self) -> tuple[list[Row], Row] | None:
+    def head_types_rows(self, on: str | None = None) -> tuple[list[Row], Row] | None:
         """The head-types table and the acting heads' row as :func:`registry.compliance.heads.table`
-        gives them (today, every election), except that a figure of more than the group bound's
-        entries has ``entries`` None; None unless the provinces are exact (the same keys group
-        both: :mod:`registry.compliance.head_rows`)."""
+        gives them (today, every election, the keys in office ``on``: default today), except
+        that a figure of more than the group bound's entries has ``entries`` None; None unless
+        the provinces are exact (the same keys group both: :mod:`registry.compliance.head_rows`)."""
         if not self.provinces.exact:
             return None
         recs = {name: g.figures["recommendations"] for name, g in self.instansi.groups.items()}
-        table = HeadTable(self.offices, self.day, recs, self.instansi.bound)
+        table = HeadTable(self.offices, self.day, recs, self.instansi.bound, on)
         return table.rows([row for row, _ in self.provinces.head_types.rows("head_type")]), (
             table.acting()
         )

@@ -153,7 +153,43 @@ def test_another_day_or_election_is_computed_from_the_index(
         assert answered(registry, election="pemilu-2019")["acting"]["share_with_recommendations"][
             "value"
         ] == pytest.approx(0.0)
-        assert answered(registry, on="2099-12-31")["items"][0]["instansi_led"]["value"] == 1
+
+
+def _indexed(registry: Registry, on: str) -> dict[str, Any]:
+    """Today's head-types table with the keys in office ``on``, computed from the index."""
+    snap = registry.client.blocking_portal.call(registry.components.compliance.snapshot)
+    rows, acting = heads.table(snap, on)
+    return {"items": rows, "acting": acting}
+
+
+def test_another_on_is_answered_from_the_saved_tally(
+    settings: Settings, operator: OperatorKeys, today: Callable[[str], None]
+) -> None:
+    saved_history(settings, operator)
+    with running(settings, operator) as registry:
+        answers = {on: answered(registry, on=on) for on in ("2099-12-31", "2000-01-01")}
+        assert not index_restored(registry), "answered from the saved tally alone"
+        in_term, before_term = answers["2099-12-31"], answers["2000-01-01"]
+        assert in_term["items"][0]["instansi_led"] == {"value": 1, "entries": [PPK]}
+        assert before_term["items"][0]["instansi_led"] == {"value": 0, "entries": []}
+        assert (before_term["on"], before_term["acting"]["on"]) == ("2000-01-01", "2000-01-01")
+        for on, answer in answers.items():
+            assert {k: answer[k] for k in ("items", "acting")} == _indexed(registry, on), on
+
+
+def test_another_on_with_a_figure_past_the_group_bound_is_computed_from_the_index(
+    settings: Settings,
+    operator: OperatorKeys,
+    today: Callable[[str], None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("registry.compliance.tally.GROUP_BOUND", 1)
+    with running(settings, operator) as registry:
+        fill(Registry.bootstrapped(registry.client, operator))
+        answer = answered(registry, on="2099-12-31")
+        assert index_restored(registry), "a figure of another on cannot be linked"
+        assert answer["items"][0]["recommendations"]["entries"] == [7, 8], "listed in full"
+        assert {k: answer[k] for k in ("items", "acting")} == _indexed(registry, "2099-12-31")
 
 
 def test_a_head_types_figure_past_the_group_bound_links_its_entries(

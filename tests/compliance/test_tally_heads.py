@@ -31,6 +31,7 @@ from tests.compliance.test_tally import DAYS, KIDS, history
 from tests.compliance.test_tally_feed import FactList, spaced
 from tests.compliance.test_tally_instansi import (
     OFFICES,
+    assert_rows,
     every_day,
     every_entry,
     exact_or_made_again,
@@ -110,6 +111,22 @@ def test_the_tallys_head_types_rows_are_the_snapshots_at_every_day(
     for tally, index, day in every_day(rng, facts, bound):
         checked(tally, index, day, twice, bound)
         saved_alike(tally, tallied)
+
+
+@settings(max_examples=100, deadline=None)
+@given(seed=st.integers(0, 2**32), size=st.integers(1, 120), bound=st.sampled_from([2, 100]))
+def test_the_tallys_head_types_rows_of_another_on_are_the_snapshots_at_every_day(
+    seed: int, size: int, bound: int
+) -> None:
+    # ``on``: the day the keys in office are counted, before, at or after the table's day
+    rng = random.Random(seed)
+    facts, _ = histories(rng, size)
+    for tally, index, day in every_day(rng, facts, bound):
+        on = rng.choice(DAYS)
+        want = with_acting(heads.table(Snapshot(index, day), on))
+        found = tally.head_types_rows(on)
+        assert found is not None, "exact: every key enrolled once"
+        assert_rows(with_acting(found), want, bound, "head_type")
 
 
 @settings(max_examples=150, deadline=None)
