@@ -379,11 +379,15 @@ def instansi_lists(
     return row
 
 
-def instansi_page(snap: Snapshot, instansi_id: str, listed: int = LISTED) -> dict[str, Any] | None:
+def instansi_page(
+    snap: Snapshot, instansi_id: str, listed: int | None = None
+) -> dict[str, Any] | None:
     """An instansi's page: its row of the API's table (a figure of more than the tally's
     group bound by its count only: :func:`capped`), its PPK keys over time, its newest
-    recommendations, steps, pacts and declarations (``listed`` of each:
-    :func:`instansi_lists`) and its rate by month; ``None`` if no instansi has that id."""
+    recommendations, steps, pacts and declarations (``listed`` of each, default
+    :data:`LISTED`: :func:`instansi_lists`) and its rate by month; ``None`` if no instansi
+    has that id."""
+    listed = LISTED if listed is None else listed
     name = instansi_name(choices(snap.index).instansi, instansi_id)
     if name is None:
         return None

@@ -17,7 +17,8 @@ rate by month over every standing recommendation.  Here:
   computes it (:func:`registry.compliance.recommendation_rows.part`), a signed record must
   be of the instansi, its kind, and stand.  Those found must be as many as the tally counts
   for the instansi, so an edited or deleted search row can neither hide a record nor show
-  one the log does not say; the recommendations are read :data:`CHUNK` a round, each one
+  one the log does not say; the records are read
+  :data:`~registry.compliance.recommendation_rows.CHUNK` a round, each one
   adding to the rate by month, and only the newest are kept;
 - the steps are the tally's standing steps of the instansi (all listed), the newest read.
 
@@ -32,9 +33,9 @@ import asyncio
 from collections import deque
 from collections.abc import Sequence
 
+from registry.compliance import dashboard, recommendation_rows
 from registry.compliance.browsing import SearchBehind
 from registry.compliance.dashboard import (
-    LISTED,
     MonthRates,
     instansi_lists,
     instansi_name,
@@ -44,7 +45,7 @@ from registry.compliance.facts import Rec, Signed, Step
 from registry.compliance.feed import FactLog
 from registry.compliance.groups import Row
 from registry.compliance.metrics import figures
-from registry.compliance.recommendation_rows import CHUNK, ROUNDS, Find, part
+from registry.compliance.recommendation_rows import ROUNDS, Find, part
 from registry.compliance.signer_rows import key_info
 from registry.compliance.tally import NationalTally
 from registry.store.models import SearchCriteria
@@ -80,11 +81,13 @@ async def page(
     find: Find,
     facts: FactLog,
     lock: asyncio.Lock,
-    listed: int = LISTED,
+    listed: int | None = None,
 ) -> tuple[str, int, Row | None] | None:
-    """The page of the instansi of id ``ident`` (None: none has it; ``listed`` of each list)
+    """The page of the instansi of id ``ident`` (None: none has it; ``listed`` of each list, default
+    :data:`~registry.compliance.dashboard.LISTED`)
     with the tally's day and size, from ``tally`` (fed under ``lock``), the search's ``find``
     and the log's ``facts``; None where it cannot say (see the module)."""
+    listed = dashboard.LISTED if listed is None else listed
     for _ in range(ROUNDS):
         try:
             return await _page(tally, ident, find, facts, lock, listed)
@@ -131,8 +134,9 @@ async def _page(
             idxs = sorted(entries)
         else:
             idxs = await find(SearchCriteria(type=kind, instansi=(name,)), mark[0])
-        for start in range(0, len(idxs), CHUNK):
-            await _chunk(tally, mark, name, kind, idxs[start : start + CHUNK], facts, lock, read)
+        chunk = recommendation_rows.CHUNK
+        for start in range(0, len(idxs), chunk):
+            await _chunk(tally, mark, name, kind, idxs[start : start + chunk], facts, lock, read)
     steps = await facts.facts_at(standing_steps[-listed:])
     async with lock:
         _same(tally, mark)
