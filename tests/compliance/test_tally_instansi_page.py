@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from registry.compliance import instansi_record, tally_bytes
 from registry.compliance.dashboard import instansi_page
-from registry.compliance.facts import Fact, Rec
+from registry.compliance.facts import Fact, Rec, Signed
 from registry.compliance.filtering import slug
 from registry.compliance.index import ComplianceIndex
 from registry.compliance.metrics import Snapshot
@@ -32,6 +32,7 @@ from registry.compliance.recommendation_rows import Find
 from registry.compliance.search_rows import row_of
 from registry.compliance.tally import NationalTally
 from registry.store.models import SearchCriteria
+from tests.compliance.test_tally import DAYS, KIDS
 from tests.compliance.test_tally_feed import FactList, spaced
 from tests.compliance.test_tally_instansi import OFFICES, every_day, every_entry
 from tests.compliance.test_tally_key_rows import history_of
@@ -197,3 +198,23 @@ def test_an_instansis_page_fed_from_the_log_is_the_indexs_after_every_entry(
     log = FactList(spaced(rng, facts))
     for tally, index, day in every_entry(rng, log, bound):
         checked(tally, index, log, day, twice, bound, listed, rng)
+
+
+def test_an_instansi_of_many_declarations_lists_its_newest_on_both_paths() -> None:
+    # 150 declarations of one instansi: the figure is counted only (the tally keeps up to
+    # 100 entries a group's figure, and the index's page caps it alike), the list holds the
+    # newest 100 and the total; the tally finds them through the search, and both agree.
+    facts: list[Fact] = [
+        Signed(idx, DAYS[0], "declaration", KIDS[idx % 4], "I", "e", DAYS[0]) for idx in range(150)
+    ]
+    index = ComplianceIndex()
+    for fact in facts:
+        index.take(fact)
+    index.size = len(facts)
+    tally = NationalTally.build(index, DAYS[1])
+    want = instansi_page(Snapshot(index, DAYS[1]), slug("I"))
+    assert want is not None
+    assert want["declarations"] == {"value": 150, "entries": None, "entries_total": 150}
+    assert [s["index"] for s in want["signed"]] == list(range(50, 150))
+    assert want["signed_total"] == 150
+    assert tallied(tally, Indexed(facts, index), slug("I"), 100) == want
