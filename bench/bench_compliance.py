@@ -73,7 +73,8 @@ tables computed from the index's snapshot.  ``--table recommendations``: today's
 printed) against ``views.recommendations``; every row is compared (a digest of the answers).
 ``--table recommendations-ppk`` and ``recommendations-instansi``: the list of the PPK key, or
 the instansi, with the most standing recommendations.  ``--table instansi-page``: the page
-(``/api/profiles/instansi/{id}``) of that instansi, from the tally, ``search_records`` and the
+(``/api/profiles/instansi/{id}``) of that instansi (``instansi-page-declarations``: of the
+instansi with the most standing declarations), from the tally, ``search_records`` and the
 log (``ComplianceService.instansi_page``) against ``dashboard.instansi_page`` of the index.
 """
 
@@ -353,17 +354,17 @@ async def child(mode: str, home: Path) -> dict[str, Any]:
                 found = await compliance.today_tables(names)
                 assert found is not None, "the tally answers every table of the page"
                 day, tables = found.day, found.tables
-            elif mode == PAGE:  # the tally, search_records and the log
+            elif mode in PAGES:  # the tally, search_records and the log
                 day, _ = await compliance.national()
-                name = busiest_asked(RECOMMENDATIONS[2], compliance.index.tally)["instansi"]
+                name = page_instansi(mode, compliance.index.tally)
                 find = searched(home, service).indexes
                 page = await compliance.instansi_page(slug(name), find)
                 assert page is not None, "the tally and the search table can say"
                 day, _, row = page
                 tables = {"instansi": [row]}
-            elif table == PAGE:  # as the endpoint answered before: the index's snapshot
+            elif table in PAGES:  # as the endpoint answered before: the index's snapshot
                 snap = await compliance.snapshot()
-                name = busiest_asked(RECOMMENDATIONS[2], snap)["instansi"]
+                name = page_instansi(table, snap)
                 day, tables = snap.as_of, {"instansi": [dashboard.instansi_page(snap, slug(name))]}
             elif mode in RECOMMENDATIONS:  # the tally, search_records and the log
                 day, _ = await compliance.national()
@@ -442,6 +443,20 @@ def busiest_asked(table: str, found: NationalTally | Snapshot | None) -> dict[st
     return {"ppk": most} if table.endswith("ppk") else {"instansi": most}
 
 
+def page_instansi(table: str, found: NationalTally | Snapshot | None) -> str:
+    """The instansi of ``--table instansi-page[-declarations]``: the one with the most standing
+    recommendations (or declarations; ties: the greatest), from the tally or the snapshot."""
+    if not table.endswith("declarations"):
+        return str(busiest_asked(RECOMMENDATIONS[2], found)["instansi"])
+    counts: Counter[str] = Counter()
+    if isinstance(found, Snapshot):
+        counts.update(s.instansi for s in found.declarations)
+    elif found is not None:
+        groups = found.instansi.groups.items()
+        counts.update({g: v.figures["declarations"].count for g, v in groups})
+    return max((n, g) for g, n in counts.items() if n)[1]
+
+
 def searched(home: Path, service: RegistryService) -> RecordSearch:
     """The record search of a worker of ``home`` (its table as written)."""
     days = settings_for(home).follow_up_days
@@ -512,11 +527,11 @@ TALLIED: dict[str, Callable[[ComplianceService], Awaitable[tuple[str, Any]]]] = 
 RECOMMENDATIONS = ("recommendations", "recommendations-ppk", "recommendations-instansi")
 """Today's list: unfiltered, of the PPK key with the most standing recommendations, of the
 instansi with the most."""
-PAGE = "instansi-page"
+PAGES = ("instansi-page", "instansi-page-declarations")
 """The page (``/api/profiles/instansi/{id}``) of the instansi with the most standing
-recommendations: from the tally, ``search_records`` and the log
+recommendations, or declarations: from the tally, ``search_records`` and the log
 (``registry/compliance/instansi_record.py``), against ``dashboard.instansi_page`` of the index."""
-TABLES = (*TALLIED, "dashboard", *RECOMMENDATIONS, PAGE)
+TABLES = (*TALLIED, "dashboard", *RECOMMENDATIONS, *PAGES)
 """The tables ``--table`` measures besides the national row (``dashboard``: every table of
 the unfiltered ``/dashboard`` page, :data:`DASHBOARD`)."""
 DASHBOARD = ("national", "provinces", "head-types", "elections", "months", "instansi",
@@ -532,7 +547,7 @@ def served(home: Path, after: list[int], table: str = "national") -> None:
     index's restore."""
     size = asyncio.run(save_tally(home))
     print(f"tally saved at {size:,} entries (load {os.getloadavg()[0]:.1f})", flush=True)
-    if table in (*RECOMMENDATIONS, PAGE):
+    if table in (*RECOMMENDATIONS, *PAGES):
         print(f"search_records written in {asyncio.run(write_search(home)):.1f} s", flush=True)
     gen = Path(__file__).resolve().with_name("gen_log.py")
     grown = 0
