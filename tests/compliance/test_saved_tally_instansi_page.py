@@ -27,6 +27,7 @@ from registry.records.operator import OperatorKeys
 from registry.store.tables import ENTRIES, SEARCH_RECORDS
 from tests.api.helpers import Registry
 from tests.compliance.conftest import BEFORE_DUE
+from tests.compliance.test_browsing import stall
 from tests.compliance.test_saved import fill, running
 from tests.compliance.test_saved_tally import index_restored
 from tests.compliance.test_saved_tally_instansi import OFFICE, saved_history, tallied
@@ -191,6 +192,23 @@ def test_a_search_row_edited_to_name_another_entry_shows_nothing_more(
         found = profile(registry)
         assert not index_restored(registry), "the report read, and not taken"
         assert found == want
+
+
+def test_a_page_while_the_search_table_is_written_is_answered_from_the_index(
+    settings: Settings,
+    operator: OperatorKeys,
+    today: Callable[[str], None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The recommendations are past the tally's lists (group bound 1): the search must find
+    # them, and it is behind. The page is still served, from the index.
+    monkeypatch.setattr("registry.compliance.tally.GROUP_BOUND", 1)
+    want = searched_history(settings, operator)
+    with running(settings, operator) as registry:
+        stall(registry.components.records, monkeypatch)
+        found = profile(registry)
+        assert index_restored(registry), "the search cannot say yet: the index"
+        assert alike(found) == alike(want)
 
 
 def test_an_inexact_tally_leaves_the_page_to_the_index(
