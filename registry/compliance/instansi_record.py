@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from registry.compliance import dashboard, recommendation_rows
 from registry.compliance.browsing import SearchBehind
@@ -118,8 +118,8 @@ async def _page(
             lambda k: offices.in_office(k, tally.day),
         )
         group = tally.instansi.groups.get(name)
-        kept: dict[str, set[int] | None] = {
-            kind: set() if group is None else group.figures[figure].entries
+        kept: dict[str, list[int] | None] = {
+            kind: [] if group is None else _listed(group.figures[figure].entries)
             for kind, figure in FIGURE.items()
         }
         counted = {
@@ -131,7 +131,7 @@ async def _page(
     for kind in FIGURE:
         entries = kept[kind]
         if entries is not None:
-            idxs = sorted(entries)
+            idxs = entries
         else:
             idxs = await find(SearchCriteria(type=kind, instansi=(name,)), mark[0])
         chunk = recommendation_rows.CHUNK
@@ -156,6 +156,11 @@ async def _page(
             listed,
         )
         return tally.day, tally.size, found
+
+
+def _listed(entries: Iterable[int] | None) -> list[int] | None:
+    """A figure's listed entries in log order (None: only counted)."""
+    return None if entries is None else sorted(entries)
 
 
 def _same(tally: NationalTally, mark: tuple[int, str]) -> None:
