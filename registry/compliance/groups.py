@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from registry.compliance.facts import Fact, Key, KeyEnd, Succession
-from registry.compliance.kept import Members
+from registry.compliance.kept import Members, merged
 from registry.compliance.metrics import COUNTS, DAYS, Figure, figure, holds_office
 from registry.verify.trust import b64url
 
@@ -64,7 +64,7 @@ def follow_up_figures(f: dict[str, Members], days: Counter[int]) -> dict[str, Fi
     rate = round(followed.count / recs.count, 4) if recs.count else None
     both = Members(recs.count + followed.count, None)
     if recs.entries is not None and followed.entries is not None:
-        both.entries = recs.entries | followed.entries
+        both.entries = merged((recs.entries, followed.entries))
     row["follow_up_rate"] = both.figure(rate)
     row["median_days"] = followed.figure(median(days))
     return row
@@ -152,10 +152,7 @@ class GroupFigures:
         groups = [
             (
                 group,
-                [
-                    (n, m.count, None if m.entries is None else sorted(m.entries))
-                    for n, m in g.figures.items()
-                ],
+                [(n, m.count, m.listed()) for n, m in g.figures.items()],
                 sorted(g.days.items()),
                 sorted(g.steps.items()),
             )
@@ -179,8 +176,7 @@ class GroupFigures:
             if {name for name, _, _ in figures} != set(names):
                 raise ValueError("a saved tally of another version")
             for name, count, entries in figures:
-                members = g.figures[name] = Members(count)
-                members.entries = None if entries is None else set(entries)
+                g.figures[name] = Members.saved(count, entries)
             g.days = Counter(dict(days))
             g.steps = dict(steps)
         return found

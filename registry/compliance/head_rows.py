@@ -41,7 +41,7 @@ def _figure(value: object, heads: Iterable[int], recs: list[Members], bound: int
     if total > bound or any(m.entries is None for m in recs):
         return {"value": value, "entries": None, "entries_total": total}
     for m in recs:
-        listed |= m.entries or set()
+        listed.update(m.entries or ())
     return {"value": value, "entries": sorted(listed)}
 
 

@@ -98,4 +98,7 @@ def page(tally: NationalTally, kid: bytes, read: Read) -> Row | None:
 def _declared(tally: NationalTally, kid: bytes) -> set[int] | None:
     """The standing declarations of PPK key ``kid`` the tally lists (None past its bound)."""
     group = tally.by_key.figures.groups.get(kid)
-    return set() if group is None else group.figures["declarations"].entries
+    if group is None:
+        return set()
+    entries = group.figures["declarations"].entries
+    return None if entries is None else set(entries)

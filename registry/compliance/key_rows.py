@@ -22,10 +22,11 @@ Pacts and enforcement steps per key are the pact signers' table's
 (:class:`~registry.compliance.signer_rows.PactSigners`); the office columns come from
 the tally's PPK offices (:class:`~registry.compliance.groups.Offices`).  A row is then
 the sum of its lineage's figures (a few keys).  Memory grows with PPK keys, not entries:
-6.7 kB a key measured at 100,000 entries (1,448 keys with figures; docs/benchmarks.md),
-at most about 60 kB a key while each of its 10 listed figures holds up to the bound's 100
-entries (a Python set of ints, about 60 bytes an entry), a few hundred bytes once past it
-(counts only), and nothing per ASN key.
+6.7 kB a key measured at 100,000 entries (1,448 keys with figures; docs/benchmarks.md)
+while the listed entries were sets, at most about 10 kB a key now that each of its 10
+listed figures keeps up to the bound's 100 entries as a sorted array of 8-byte integers
+(:mod:`registry.compliance.kept`), a few hundred bytes once past it (counts only), and
+nothing per ASN key.
 
 A key enrolled a second time (refused by the policy: ``already-enrolled``) could change
 the role its declarations were counted under, or close a lineage into a loop:
@@ -48,7 +49,7 @@ from registry.compliance.groups import (
     Row,
     follow_up_figures,
 )
-from registry.compliance.kept import Members
+from registry.compliance.kept import Members, merged
 from registry.compliance.metrics import COUNTS, Figure, Outcome, figure
 from registry.compliance.provinces import Keys
 from registry.compliance.signer_rows import PactSigners, key_info
@@ -72,10 +73,8 @@ def _merged(parts: Iterable[Members], bound: int) -> Members:
     if len(parts) == 1:  # a key that succeeded none: its own
         return parts[0]
     found = Members(0)
-    for part in parts:
-        found.count += part.count
-        if found.entries is not None:
-            found.entries = None if part.entries is None else found.entries | part.entries
+    found.count = sum(part.count for part in parts)
+    found.entries = merged(part.entries for part in parts)
     if found.entries is not None and len(found.entries) > bound:
         found.entries = None
     return found
@@ -168,8 +167,7 @@ class KeyTable:
         group = self.figures.groups.get(kid)
         if group is None:
             return []
-        entries = group.figures["recommendations"].entries
-        return None if entries is None else sorted(entries)
+        return group.figures["recommendations"].listed()
 
     def lineage(self, kid: bytes) -> list[bytes]:
         """``kid`` and the keys it succeeded, newest first (as the index's)."""
@@ -240,7 +238,7 @@ class KeyTable:
         return [
             self.figures.encode(),
             sorted(
-                (kid, sorted((signer, m.count, None if m.entries is None else sorted(m.entries))
+                (kid, sorted((signer, m.count, m.listed())
                              for signer, m in by.items()))
                 for kid, by in self.sanctions.items()
             ),
@@ -258,8 +256,7 @@ class KeyTable:
             for kid, by in sanctions:
                 kept = found.sanctions[bytes(kid)] = {}
                 for signer, count, entries in by:
-                    members = kept[bytes(signer)] = Members(count)
-                    members.entries = None if entries is None else set(entries)
+                    kept[bytes(signer)] = Members.saved(count, entries)
             found.predecessor = {bytes(new): bytes(old) for new, old in predecessor}
             found.succeeded = set(found.predecessor.values())
             found.exact = bool(exact)

@@ -242,10 +242,7 @@ def encode(table: PactSigners) -> list[Any]:
     return [
         sorted((kid, sorted(idxs)) for kid, idxs in table.pacts.items()),
         sorted((kid, sorted(steps.items())) for kid, steps in table.steps.items()),
-        sorted(
-            (kid, m.count, None if m.entries is None else sorted(m.entries))
-            for kid, m in table.own.items()
-        ),
+        sorted((kid, m.count, m.listed()) for kid, m in table.own.items()),
         sorted(
             (kid, sorted((i, d, n) for (i, d), n in c.items())) for kid, c in table.own_days.items()
         ),
@@ -274,8 +271,7 @@ def decode(saved: Any, bound: int) -> PactSigners:
         table.pacts = {bytes(kid): set(idxs) for kid, idxs in pacts}
         table.steps = {bytes(kid): dict(items) for kid, items in steps}
         for kid, count, entries in own:
-            members = table.own[bytes(kid)] = Members(count)
-            members.entries = None if entries is None else set(entries)
+            table.own[bytes(kid)] = Members.saved(count, entries)
         table.own_days = {
             bytes(kid): Counter({(i, d): n for i, d, n in counts}) for kid, counts in own_days
         }

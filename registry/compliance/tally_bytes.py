@@ -35,10 +35,7 @@ def encode(tally: NationalTally) -> bytes:
             tally.size,
             tally.bound,
             sorted((kind, idx, last) for (kind, idx), last in tally.waiting.items()),
-            [
-                (name, m.count, None if m.entries is None else sorted(m.entries))
-                for name, m in tally.figures.items()
-            ],
+            [(name, m.count, m.listed()) for name, m in tally.figures.items()],
             sorted(tally.days.items()),
             sorted(tally.signers.items()),
             sorted(tally.deadlines.items()),
@@ -87,8 +84,7 @@ def _decoded(data: bytes) -> NationalTally:
     tally.offices = Offices.decode(offices)
     tally.provinces = Provinces.decode(provinces, group_bound)
     for name, count, entries in figures:
-        members = tally.figures[name] = Members(count)
-        members.entries = None if entries is None else set(entries)  # None even at 0
+        tally.figures[name] = Members.saved(count, entries)  # None even at 0
     tally.waiting = {(kind, idx): last for kind, idx, last in waiting}
     tally.days = Counter(dict(days))
     tally.signers = Counter(dict(signers))
