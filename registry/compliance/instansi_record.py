@@ -4,7 +4,7 @@ national tally, without the compliance index.
 :func:`registry.compliance.dashboard.instansi_page` gives an instansi's row of the instansi
 table, its PPK keys over time, its newest standing recommendations (their outcomes), pacts
 and declarations and enforcement steps (each list at most
-:data:`~registry.compliance.dashboard.LISTED`, with how many there are), and its follow-up
+:data:`~registry.compliance.profile_lists.LISTED`, with how many there are), and its follow-up
 rate by month over every standing recommendation.  Here:
 
 - the id is looked up among the instansi the tally's vocabulary knows, the row is the
@@ -33,18 +33,18 @@ import asyncio
 from collections import deque
 from collections.abc import Iterable, Sequence
 
-from registry.compliance import dashboard, recommendation_rows
+from registry.compliance import profile_lists, recommendation_rows
 from registry.compliance.browsing import SearchBehind
-from registry.compliance.dashboard import (
+from registry.compliance.facts import Rec, Signed, Step
+from registry.compliance.feed import FactLog
+from registry.compliance.groups import Row
+from registry.compliance.metrics import figures
+from registry.compliance.profile_lists import (
     MonthRates,
     instansi_lists,
     instansi_name,
     ppk_rows,
 )
-from registry.compliance.facts import Rec, Signed, Step
-from registry.compliance.feed import FactLog
-from registry.compliance.groups import Row
-from registry.compliance.metrics import figures
 from registry.compliance.recommendation_rows import ROUNDS, Find, part
 from registry.compliance.signer_rows import key_info
 from registry.compliance.tally import NationalTally
@@ -84,10 +84,10 @@ async def page(
     listed: int | None = None,
 ) -> tuple[str, int, Row | None] | None:
     """The page of the instansi of id ``ident`` (None: none has it; ``listed`` of each list, default
-    :data:`~registry.compliance.dashboard.LISTED`)
+    :data:`~registry.compliance.profile_lists.LISTED`)
     with the tally's day and size, from ``tally`` (fed under ``lock``), the search's ``find``
     and the log's ``facts``; None where it cannot say (see the module)."""
-    listed = dashboard.LISTED if listed is None else listed
+    listed = profile_lists.LISTED if listed is None else listed
     for _ in range(ROUNDS):
         try:
             return await _page(tally, ident, find, facts, lock, listed)

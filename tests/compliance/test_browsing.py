@@ -513,7 +513,7 @@ def test_the_demos_instansi_pages_equal_the_index(
     # (registry/compliance/instansi_record.py) against the index's page, for every instansi
     # of the demo; read in rounds of 97 records, each list cut at its newest 5.
     monkeypatch.setattr("registry.compliance.recommendation_rows.CHUNK", 97)
-    monkeypatch.setattr("registry.compliance.dashboard.LISTED", 5)
+    monkeypatch.setattr("registry.compliance.profile_lists.LISTED", 5)
     compliance, records = demo.components.compliance, demo.components.records
     snap = demo.client.blocking_portal.call(compliance.snapshot)
     names = filtering.choices(snap.index).instansi

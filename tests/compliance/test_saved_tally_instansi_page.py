@@ -101,7 +101,7 @@ def test_each_list_shows_its_newest_and_links_the_record_search_on_both_paths(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     saved_history(settings, operator)
-    monkeypatch.setattr("registry.compliance.dashboard.LISTED", 1)
+    monkeypatch.setattr("registry.compliance.profile_lists.LISTED", 1)
     with running(settings, operator) as registry:
         found = profile(registry)
         pages = {
