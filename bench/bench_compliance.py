@@ -72,7 +72,10 @@ tables computed from the index's snapshot.  ``--table recommendations``: today's
 ``registry/compliance/recommendation_rows.py``; the table is written once before, its time
 printed) against ``views.recommendations``; every row is compared (a digest of the answers).
 ``--table recommendations-ppk`` and ``recommendations-instansi``: the list of the PPK key, or
-the instansi, with the most standing recommendations.
+the instansi, with the most standing recommendations.  ``--table instansi-page``: the page
+(``/api/profiles/instansi/{id}``) of that instansi (``instansi-page-declarations``: of the
+instansi with the most standing declarations), from the tally, ``search_records`` and the
+log (``ComplianceService.instansi_page``) against ``dashboard.instansi_page`` of the index.
 """
 
 from __future__ import annotations
@@ -104,6 +107,7 @@ from registry.api.linked import bounded
 from registry.compliance import dashboard, tally_bytes, views
 from registry.compliance.browsing import RecordSearch
 from registry.compliance.facts import Fact, FollowUp, Key, Rec, Report, Signed, add_days
+from registry.compliance.filtering import slug
 from registry.compliance.index import ComplianceIndex
 from registry.compliance.metrics import Snapshot
 from registry.compliance.provinces import no_keys
@@ -350,6 +354,18 @@ async def child(mode: str, home: Path) -> dict[str, Any]:
                 found = await compliance.today_tables(names)
                 assert found is not None, "the tally answers every table of the page"
                 day, tables = found.day, found.tables
+            elif mode in PAGES:  # the tally, search_records and the log
+                day, _ = await compliance.national()
+                name = page_instansi(mode, compliance.index.tally)
+                find = searched(home, service).indexes
+                page = await compliance.instansi_page(slug(name), find)
+                assert page is not None, "the tally and the search table can say"
+                day, _, row = page
+                tables = {"instansi": [row]}
+            elif table in PAGES:  # as the endpoint answered before: the index's snapshot
+                snap = await compliance.snapshot()
+                name = page_instansi(table, snap)
+                day, tables = snap.as_of, {"instansi": [dashboard.instansi_page(snap, slug(name))]}
             elif mode in RECOMMENDATIONS:  # the tally, search_records and the log
                 day, _ = await compliance.national()
                 asked = busiest_asked(mode, compliance.index.tally)
@@ -378,10 +394,8 @@ async def child(mode: str, home: Path) -> dict[str, Any]:
                 items = [bounded(name, day, row) for row in rows]
                 label = dashboard.LABELS.get(name)
                 out["values"][name] = [
-                    [row.get(label) if label else None,
-                     {k: v["value"] for k, v in row.items() if isinstance(v, dict)}]
-                    for row in items
-                ]  # fmt: skip
+                    [row.get(label) if label else None, figure_values(row)] for row in items
+                ]
                 answer += len(msgspec.json.encode(items))
             out["rows"] = sum(len(rows) for rows in tables.values())
             out["digest"] = hashlib.sha256(msgspec.json.encode(tables)).hexdigest()
@@ -393,6 +407,11 @@ async def child(mode: str, home: Path) -> dict[str, Any]:
     finally:
         await service.close()  # the compliance service is not closed: it saves nothing
     return out
+
+
+def figure_values(row: dict[str, Any]) -> dict[str, Any]:
+    """Each figure's value in ``row``."""
+    return {k: v["value"] for k, v in row.items() if isinstance(v, dict) and "value" in v}
 
 
 async def save_tally(home: Path) -> int:
@@ -422,6 +441,20 @@ def busiest_asked(table: str, found: NationalTally | Snapshot | None) -> dict[st
         counts.update({g: v.figures["recommendations"].count for g, v in groups.items()})
     most = max((n, g) for g, n in counts.items() if n)[1]
     return {"ppk": most} if table.endswith("ppk") else {"instansi": most}
+
+
+def page_instansi(table: str, found: NationalTally | Snapshot | None) -> str:
+    """The instansi of ``--table instansi-page[-declarations]``: the one with the most standing
+    recommendations (or declarations; ties: the greatest), from the tally or the snapshot."""
+    if not table.endswith("declarations"):
+        return str(busiest_asked(RECOMMENDATIONS[2], found)["instansi"])
+    counts: Counter[str] = Counter()
+    if isinstance(found, Snapshot):
+        counts.update(s.instansi for s in found.declarations)
+    elif found is not None:
+        groups = found.instansi.groups.items()
+        counts.update({g: v.figures["declarations"].count for g, v in groups})
+    return max((n, g) for g, n in counts.items() if n)[1]
 
 
 def searched(home: Path, service: RegistryService) -> RecordSearch:
@@ -494,7 +527,11 @@ TALLIED: dict[str, Callable[[ComplianceService], Awaitable[tuple[str, Any]]]] = 
 RECOMMENDATIONS = ("recommendations", "recommendations-ppk", "recommendations-instansi")
 """Today's list: unfiltered, of the PPK key with the most standing recommendations, of the
 instansi with the most."""
-TABLES = (*TALLIED, "dashboard", *RECOMMENDATIONS)
+PAGES = ("instansi-page", "instansi-page-declarations")
+"""The page (``/api/profiles/instansi/{id}``) of the instansi with the most standing
+recommendations, or declarations: from the tally, ``search_records`` and the log
+(``registry/compliance/instansi_record.py``), against ``dashboard.instansi_page`` of the index."""
+TABLES = (*TALLIED, "dashboard", *RECOMMENDATIONS, *PAGES)
 """The tables ``--table`` measures besides the national row (``dashboard``: every table of
 the unfiltered ``/dashboard`` page, :data:`DASHBOARD`)."""
 DASHBOARD = ("national", "provinces", "head-types", "elections", "months", "instansi",
@@ -510,7 +547,7 @@ def served(home: Path, after: list[int], table: str = "national") -> None:
     index's restore."""
     size = asyncio.run(save_tally(home))
     print(f"tally saved at {size:,} entries (load {os.getloadavg()[0]:.1f})", flush=True)
-    if table in RECOMMENDATIONS:
+    if table in (*RECOMMENDATIONS, *PAGES):
         print(f"search_records written in {asyncio.run(write_search(home)):.1f} s", flush=True)
     gen = Path(__file__).resolve().with_name("gen_log.py")
     grown = 0

@@ -147,6 +147,22 @@ async def signer_profile(
     return c.header(), dashboard.signer_page(c.snap, kid)
 
 
+async def instansi_profile(
+    service: RegistryService, compliance: ComplianceService, records: RecordSearch, ident: str
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """What an instansi's page counts and the page (:func:`dashboard.instansi_page`: None
+    for an id no instansi has): today's from the national tally and the log
+    (:meth:`ComplianceService.instansi_page`) unless this worker holds the index already
+    (no more memory, no read of the log), else from the index."""
+    if not compliance.index_held:
+        found = await compliance.instansi_page(ident, records.indexes)
+        if found is not None:
+            day, size, row = found
+            return await _header(service, day, size), row
+    c = await counted(service, compliance, Filter())
+    return c.header(), dashboard.instansi_page(c.snap, ident)
+
+
 def kid_of(value: str) -> bytes:
     """A key id from a path (base64url or hex); 400 when it is not one."""
     try:
@@ -249,13 +265,12 @@ class ProfilesApi(Controller):
 
     @get("/instansi/{ident:str}", summary="An instansi: its PPKs over time, figures, rate by month")
     async def instansi(
-        self, service: Service, compliance: Compliance, ident: FromPath[str]
+        self, service: Service, compliance: Compliance, records: Records, ident: FromPath[str]
     ) -> Response[Any]:
-        c = await counted(service, compliance, Filter())
-        row = dashboard.instansi_page(c.snap, ident)
+        header, row = await instansi_profile(service, compliance, records, ident)
         if row is None:
             raise NotFound(Message("dashboard.notfound.instansi", {"id": ident}))
-        return Response({**c.header(), **row})
+        return Response({**header, **bounded("instansi", header["as_of"], row)})
 
 
 def counted_exactly(query: finder.Query, total: int) -> bool:

@@ -26,12 +26,13 @@ from registry.api.dashboard import (
     FilterQuery,
     counted,
     filter_of,
+    instansi_profile,
     kid_of,
     query,
     signer_profile,
     tallied,
 )
-from registry.api.deps import Compliance, Service
+from registry.api.deps import Compliance, Records, Service
 from registry.api.errors import BadRequest
 from registry.api.rendering import page_language, render_page, strings
 from registry.compliance import dashboard, filtering
@@ -351,13 +352,13 @@ class PagesController(Controller):
         request: Request[Any, Any, Any],
         service: Service,
         compliance: Compliance,
+        records: Records,
         ident: FromPath[str],
         lang: Opt = None,
     ) -> Response[str]:
         """One instansi: its figures, its PPKs over time, recommendations, steps, rate by month."""
         chosen = page_language(request, lang)
-        c = await counted(service, compliance, Filter())
-        row = dashboard.instansi_page(c.snap, ident)
+        header, row = await instansi_profile(service, compliance, records, ident)
         if row is None:
             return await _page(
                 request,
@@ -377,7 +378,7 @@ class PagesController(Controller):
             200,
             "instansi",
             page_data={"profile": f"/api/profiles/instansi/{ident}"},
-            counted=c.header(),
+            counted=header,
             row=row,
             figures=figs,
             q=lambda **more: query({}, chosen, **more),

@@ -8,7 +8,6 @@ too, and with an empty filter every figure is the API's.
 
 from __future__ import annotations
 
-import calendar
 import csv
 import io
 from collections import OrderedDict
@@ -16,14 +15,14 @@ from collections.abc import Iterable
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from registry.compliance import heads, views
+from registry.compliance import heads, profile_lists, views
 from registry.compliance.export import _flatten
 from registry.compliance.facts import Signed, Step
 from registry.compliance.filtering import FilterRefused, choices, slug
 from registry.compliance.index import ComplianceIndex
 from registry.compliance.metrics import Outcome, Snapshot, figures
+from registry.compliance.profile_lists import capped, instansi_lists, instansi_name, ppk_rows
 from registry.i18n import Message
-from registry.verify.trust import b64url
 
 TABLES = (
     "national",
@@ -190,30 +189,10 @@ def describe(index: ComplianceIndex, idx: int) -> dict[str, Any]:
 def _month_rates(outcomes: Iterable[Outcome], as_of: str) -> list[dict[str, Any]]:
     """Follow-up rate at the end of each month from the first recommendation to ``as_of``:
     recommendations issued by then and those followed up (decree) by then."""
-    items = list(outcomes)
-    if not items:
-        return []
-    first = min(o.rec.day for o in items)[:7]
-    months = []
-    year, month = int(first[:4]), int(first[5:7])
-    while f"{year:04d}-{month:02d}" <= as_of[:7]:
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    rows = []
-    for m in months:
-        last = calendar.monthrange(int(m[:4]), int(m[5:7]))[1]
-        end = min(f"{m}-{last:02d}", as_of)
-        issued = [o for o in items if o.rec.day <= end]
-        done = [o for o in issued if o.decree_date is not None and o.decree_date <= end]
-        rows.append(
-            {
-                "month": m,
-                "recommendations": len(issued),
-                "followed_up": len(done),
-                "follow_up_rate": round(len(done) / len(issued), 4) if issued else None,
-            }
-        )
-    return rows
+    rates = profile_lists.MonthRates()
+    for o in outcomes:
+        rates.add(o.rec.day, o.decree_date)
+    return rates.rows(as_of)
 
 
 def signer_page(snap: Snapshot, kid: bytes) -> dict[str, Any] | None:
@@ -260,40 +239,41 @@ def profile(
     return row
 
 
-def instansi_page(snap: Snapshot, instansi_id: str) -> dict[str, Any] | None:
-    """An instansi's page: its row of the API's table, its PPK keys over time, its
-    recommendations, steps and rate by month; ``None`` if no instansi has that id."""
-    name = next((n for n in choices(snap.index).instansi if slug(n) == instansi_id), None)
+def instansi_page(
+    snap: Snapshot, instansi_id: str, listed: int | None = None
+) -> dict[str, Any] | None:
+    """An instansi's page: its row of the API's table (a figure of more than the tally's
+    group bound by its count only: :func:`~registry.compliance.profile_lists.capped`), its
+    PPK keys over time, its newest recommendations, steps, pacts and declarations
+    (``listed`` of each, default :data:`~registry.compliance.profile_lists.LISTED`:
+    :func:`~registry.compliance.profile_lists.instansi_lists`) and its rate by month;
+    ``None`` if no instansi has that id."""
+    listed = profile_lists.LISTED if listed is None else listed
+    name = instansi_name(choices(snap.index).instansi, instansi_id)
     if name is None:
         return None
     rows = views.instansi(snap, name=name)
-    row: dict[str, Any] = rows[0] if rows else {"instansi": name, **figures([])}
-    ppks = sorted((k for k in snap.ppks if k.instansi == name), key=lambda k: k.term_start)
-    row["ppks"] = [
-        {**views.key_info(snap, k), "in_office": snap.in_office(k, snap.as_of)} for k in ppks
-    ]
+    row: dict[str, Any] = capped(rows[0]) if rows else {"instansi": name, **figures([])}
+    row["ppks"] = ppk_rows(
+        (k for k in snap.ppks if k.instansi == name),
+        lambda k: views.key_info(snap, k),
+        lambda k: snap.in_office(k, snap.as_of),
+    )
     outcomes = [o for o in snap.outcomes.values() if o.rec.instansi == name]
-    row["recommendation_outcomes"] = [views.outcome_row(snap, o) for o in outcomes]
-    row["steps"] = [
-        {"index": s.idx, "day": s.day, "step": s.step, "ppk": b64url(s.ppk_kid)}
-        for s in snap.steps
-        if s.instansi == name
-    ]
-    signed = [s for s in snap.pacts + snap.declarations if s.instansi == name]
-    row["signed"] = [
-        {
-            "index": s.idx,
-            "type": s.kind,
-            "day": s.day,
-            "date": s.date,
-            "election": s.election,
-            "signer": b64url(s.signer),
-        }
-        for s in sorted(signed, key=lambda s: s.idx)
-    ]
-    row["rate_by_month"] = _month_rates(outcomes, snap.as_of)
-    row["id"] = instansi_id
-    return row
+    steps = [s for s in snap.steps if s.instansi == name]
+    signed = sorted(
+        (s for s in snap.pacts + snap.declarations if s.instansi == name), key=lambda s: s.idx
+    )
+    newest = [views.outcome_row(snap, o) for o in outcomes[-listed:]]
+    return instansi_lists(
+        row,
+        instansi_id,
+        (newest, len(outcomes)),
+        (steps, len(steps)),
+        (signed, len(signed)),
+        _month_rates(outcomes, snap.as_of),
+        listed,
+    )
 
 
 BOM = "\ufeff"

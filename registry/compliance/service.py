@@ -24,7 +24,14 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol, TypeVar
 
-from registry.compliance import head_rows, heads, key_record, recommendation_rows, views
+from registry.compliance import (
+    head_rows,
+    heads,
+    instansi_record,
+    key_record,
+    recommendation_rows,
+    views,
+)
 from registry.compliance.facts import WIB
 from registry.compliance.feed import Entries, LogFacts, advance, feed
 from registry.compliance.identities import IdentitySource
@@ -237,6 +244,17 @@ class ComplianceService:
                 return tally.day, tally.size, key_record.page(tally, kid, read.__getitem__)
             except KeyError:  # as in :meth:`_tallied_signer`
                 return None
+
+    async def instansi_page(
+        self, ident: str, find: recommendation_rows.Find
+    ) -> tuple[str, int, Row | None] | None:
+        """Today's page of the instansi of id ``ident`` from the national tally and the record
+        search (``find``), its records read from the log
+        (:func:`registry.compliance.instansi_record.page`: None for an id no instansi has)
+        with its day and the entries it counts; None where they cannot say (the index
+        answers: :func:`registry.compliance.dashboard.instansi_page`)."""
+        tally = await self._today(today())
+        return await instansi_record.page(tally, ident, find, self.facts, self._lock)
 
     async def recommendations(
         self,

@@ -281,6 +281,10 @@ class NationalTally(Counts):
             return [("rec", fact.recommendation)]
         return []
 
+    def stands(self, fact: Report | Signed | Step) -> bool:
+        """Whether ``fact`` stands as of the tally's day (dated by then, not revoked)."""
+        return self._stands(fact.idx, fact.day)
+
     def _stands(self, idx: int, day: str) -> bool:
         revoked = self.revoked.get(idx)
         return day <= self.day and (revoked is None or revoked > self.day)

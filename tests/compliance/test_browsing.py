@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from litestar.testing import TestClient
 
 from registry.api.app import create_app
-from registry.compliance import finder, views
+from registry.compliance import dashboard, filtering, finder, views
 from registry.compliance.browsing import RecordSearch
 from registry.compliance.finder import Query
 from registry.config import Settings
@@ -504,3 +504,25 @@ def test_the_demos_recommendations_list_equals_the_index(
         )
         assert found is not None, "the tally can say"
         assert found[1] == views.recommendations(snap, **params), params
+
+
+def test_the_demos_instansi_pages_equal_the_index(
+    demo: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # /instansi/{id} today from the tally, search_records and the log
+    # (registry/compliance/instansi_record.py) against the index's page, for every instansi
+    # of the demo; read in rounds of 97 records, each list cut at its newest 5.
+    monkeypatch.setattr("registry.compliance.recommendation_rows.CHUNK", 97)
+    monkeypatch.setattr("registry.compliance.profile_lists.LISTED", 5)
+    compliance, records = demo.components.compliance, demo.components.records
+    snap = demo.client.blocking_portal.call(compliance.snapshot)
+    names = filtering.choices(snap.index).instansi
+    assert len(names) > 20
+    cut = 0
+    for name in [*names, "nowhere"]:
+        ident = filtering.slug(name)
+        found = demo.client.blocking_portal.call(compliance.instansi_page, ident, records.indexes)
+        assert found is not None, "the tally can say"
+        assert found[2] == dashboard.instansi_page(snap, ident), name
+        cut += found[2] is not None and found[2]["recommendation_outcomes_total"] > 5
+    assert cut > 5, "lists cut at their newest"
