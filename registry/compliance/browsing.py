@@ -246,6 +246,19 @@ class RecordSearch:
         idxs, _ = await self._table.search_records(criteria, below, 0, max(below, 1), 0)
         return idxs[::-1]
 
+    async def indexes_after(
+        self, criteria: SearchCriteria, after: int, below: int, limit: int
+    ) -> list[int]:
+        """The first ``limit`` entries after ``after`` and below ``below`` whose rows match
+        ``criteria``, in log order (as :meth:`indexes`, a keyset page of them)."""
+        await self.ready()
+        return await self._table.search_records_after(criteria, after, below, limit)
+
+    async def entries_of_type(self, type: str, after: int, upto: int) -> int:
+        """How many log entries after ``after`` up to ``upto`` are of ``type``, as the
+        ``entries`` table says (what the search's rows of a range are checked against)."""
+        return await self._table.count_entries_of_type(type, after, upto)
+
     async def _criteria(self, query: Query) -> SearchCriteria | None:
         """What to ask the table for ``query`` (None: nothing can match)."""
         instansi = None
