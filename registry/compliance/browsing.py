@@ -216,24 +216,37 @@ class RecordSearch:
                 await task
 
     async def find(
-        self, query: Query, offset: int, limit: int, count_cap: int | None = None
+        self,
+        query: Query,
+        offset: int,
+        limit: int,
+        count_cap: int | None = None,
+        after: int | None = None,
     ) -> tuple[list[Found], int]:
         """One page of the records matching ``query``, newest first, and how many match (as
         :func:`registry.compliance.finder.find` answers from the index).  With ``count_cap``,
         a search with criteria counts its matches up to ``count_cap + 1`` only (a count
         above the cap means "more than the cap"); the list without criteria is counted
-        exactly, from the few entries of other types."""
+        exactly, from the few entries of other types.  With ``after`` (an entry index) the
+        page starts after that entry in this order (at smaller indexes): a keyset page,
+        read through the indexes from there whatever its depth; the count is still of
+        every match."""
         size = self._log.size
+        below = size if after is None else max(0, min(after, size))
         if not query.params():
             idxs, total = await self._table.newest_of_types(
-                LISTED_TYPES, self._others, size, offset, limit
+                LISTED_TYPES, self._others, below, offset, limit
             )
+            if below != size:
+                _, total = await self._table.newest_of_types(LISTED_TYPES, self._others, size, 0, 0)
             return await self.found_at(idxs), total
         await self.ready()
         criteria = await self._criteria(query)
         if criteria is None:
             return [], 0
-        idxs, total = await self._table.search_records(criteria, size, offset, limit, count_cap)
+        idxs, total = await self._table.search_records(criteria, below, offset, limit, count_cap)
+        if below != size:
+            _, total = await self._table.search_records(criteria, size, 0, 0, count_cap)
         return [f for f in await self.found_at(idxs) if keeps(query, f)], total
 
     async def indexes(self, criteria: SearchCriteria, below: int) -> list[int]:
