@@ -58,6 +58,7 @@ class Search:
 
     def __init__(self, index: ComplianceIndex, gone: set[int], extra: set[int]) -> None:
         self._index, self.gone, self.extra = index, gone, extra
+        self.every = sorted(index.recs)
 
     def _rows(self, c: SearchCriteria, below: int) -> list[int]:
         instansi = None if c.instansi is None else c.instansi[0]
@@ -85,7 +86,7 @@ def pages(
     """Every page of the list, following each one's cursor (None: one left to the index)."""
     found: list[Page] = []
     after = None
-    while True:
+    for _ in range(len(search.every) + 2):
         page = asyncio.run(paged(tally, search, log, asyncio.Lock(), **f, after=after,
                                  limit=limit))  # fmt: skip
         if page is None:
@@ -95,6 +96,7 @@ def pages(
             return found
         assert len(page.items) == limit, "a page with more after it is full"
         after = page.items[-1]["index"]
+    raise AssertionError("more pages than recommendations: the cursor does not move on")
 
 
 def checked(rng: random.Random, tally: NationalTally, index: ComplianceIndex, day: str) -> None:
@@ -127,6 +129,9 @@ def checked(rng: random.Random, tally: NationalTally, index: ComplianceIndex, da
     if scanned and others:  # a row naming an entry of another type: the same
         extra = rng.choice(others)
         assert pages(tally, Search(index, set(), {extra}), Log(index), f, limit) is None
+        if recs:  # both, as many rows as recommendations: the range holding them still goes
+            swapped = Search(index, {rng.choice(recs)}, {extra})
+            assert pages(tally, swapped, Log(index), f, limit) is None
 
 
 @settings(max_examples=120, deadline=None)
