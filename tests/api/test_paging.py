@@ -38,12 +38,15 @@ def problem(answer: Any) -> dict[str, Any]:
     return assert_problem(answer, 400, "invalid-parameter")
 
 
-def test_an_offset_past_the_count_cap_is_refused_with_the_way_on(served: Registry) -> None:
-    assert got(served, "/api/records", offset=COUNT_CAP)["items"] == [], "at the cap: read"
+@pytest.mark.parametrize("url", ["/api/records", "/api/entries"])
+def test_an_offset_past_the_count_cap_is_refused_with_the_way_on(
+    served: Registry, url: str
+) -> None:
+    assert got(served, url, offset=COUNT_CAP)["items"] == [], "at the cap: read"
     for lang, words in LANGS:
-        for params in ({}, {"province": "Jawa Barat"}):
+        for params in ({}, {"type": "recommendation"}):
             answer = served.client.get(
-                "/api/records",
+                url,
                 params={**params, "offset": COUNT_CAP + 1},
                 headers={"accept-language": lang},
             )
