@@ -67,10 +67,12 @@ recommendations of its own, at most 100: ``registry/compliance/key_record.py``) 
 (``registry/compliance/dashboard.py`` ``table``); ``--table dashboard`` answers every table of
 the unfiltered ``/dashboard`` page at once (``ComplianceService.today_tables``) against the same
 tables computed from the index's snapshot.  ``--table recommendations``: today's unfiltered
-``/api/compliance/recommendations`` (``ComplianceService.recommendations``: the rows of
-``search_records``, each recommendation and its follow-ups read from the log,
-``registry/compliance/recommendation_rows.py``; the table is written once before, its time
-printed) against ``views.recommendations``; every row is compared (a digest of the answers).
+``/api/compliance/recommendations``, one page (``--limit``, default 100, after entry
+``--page-after``, default from the start: ``ComplianceService.recommendations``, each listed
+recommendation and its follow-ups read from the log,
+``registry/compliance/recommendation_pages.py``; ``search_records`` is written once before,
+its time printed) against the index's same page (``recommendation_pages.index_page``);
+every row is compared (a digest of the answers).
 ``--table recommendations-ppk`` and ``recommendations-instansi``: the list of the PPK key, or
 the instansi, with the most standing recommendations.  ``--table instansi-page``: the page
 (``/api/profiles/instansi/{id}``) of that instansi (``instansi-page-declarations``: of the
@@ -111,6 +113,7 @@ from registry.compliance.filtering import slug
 from registry.compliance.index import ComplianceIndex
 from registry.compliance.metrics import Snapshot
 from registry.compliance.provinces import no_keys
+from registry.compliance.recommendation_pages import index_page
 from registry.compliance.saved import SEGMENT, decode_facts, encode_facts
 from registry.compliance.service import ComplianceService, today
 from registry.compliance.tally import NationalTally
@@ -369,14 +372,16 @@ async def child(mode: str, home: Path) -> dict[str, Any]:
             elif mode in RECOMMENDATIONS:  # the tally, search_records and the log
                 day, _ = await compliance.national()
                 asked = busiest_asked(mode, compliance.index.tally)
-                find = searched(home, service).indexes
-                found = await compliance.recommendations(find, **asked)
+                found = await compliance.recommendations(
+                    searched(home, service), **asked, after=PAGE["after"], limit=PAGE["limit"]
+                )
                 assert found is not None, "the tally and the search table can say"
-                day, tables = found[0], {table: found[1]}
+                day, tables = found.day, {table: found.items}
             elif table in RECOMMENDATIONS:
                 snap = await compliance.snapshot()
                 asked = busiest_asked(table, snap)
-                day, tables = snap.as_of, {table: views.recommendations(snap, **asked)}
+                page = index_page(snap, asked.get("ppk"), asked.get("instansi"), None, **PAGE)
+                day, tables = snap.as_of, {table: page.items}
             elif mode in TABLES:
                 day, rows = await TALLIED[mode](compliance)
                 tables = {table: rows}
@@ -474,10 +479,17 @@ async def write_search(home: Path) -> float:
         await service.close()
 
 
+PAGE: dict[str, Any] = {"after": None, "limit": 100}
+"""The page of ``--table recommendations[-ppk|-instansi]`` (``--page-after``, ``--limit``)."""
+
+
 def run_child(mode: str, home: Path) -> dict[str, Any]:
     here = Path(__file__).resolve()
+    page = ["--limit", str(PAGE["limit"])]
+    if PAGE["after"] is not None:
+        page += ["--page-after", str(PAGE["after"])]
     done = subprocess.run(
-        [sys.executable, str(here), "--child", mode, "--log", str(home)],
+        [sys.executable, str(here), "--child", mode, "--log", str(home), *page],
         check=True,
         capture_output=True,
         text=True,
@@ -592,6 +604,8 @@ def main() -> None:
     parser.add_argument("--log", type=Path, help="a log built by gen_log.py --direct")
     parser.add_argument("--after", type=int, nargs="+", default=[0, 1_000, 10_000])
     parser.add_argument("--table", choices=["national", *TABLES], default="national")
+    parser.add_argument("--limit", type=int, default=100, help="recommendations: a page's size")
+    parser.add_argument("--page-after", type=int, help="recommendations: the page after this entry")
     parser.add_argument(
         "--child",
         choices=[
@@ -602,6 +616,7 @@ def main() -> None:
         help=argparse.SUPPRESS,
     )
     args = parser.parse_args()
+    PAGE.update(after=args.page_after, limit=args.limit)
     if args.log is not None:
         if args.child:
             print(json.dumps(asyncio.run(child(args.child, args.log))))

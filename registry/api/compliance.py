@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, Router, delete, get
 from litestar.params import FromPath, FromQuery, QueryParameter
@@ -20,7 +21,7 @@ from registry.api.errors import access_denied, invalid_parameter
 from registry.api.limits import rate_limited
 from registry.api.linked import BOUND, bounded, csv_table, entries_url, today_table
 from registry.api.problems import problem_for
-from registry.compliance import dashboard, views
+from registry.compliance import dashboard, recommendation_pages, views
 from registry.compliance.access import AccessDenied
 from registry.compliance.identities import IdentityErased
 from registry.compliance.metrics import Snapshot
@@ -62,6 +63,12 @@ def _commitment(value: str) -> bytes:
     if len(commitment) != 32:
         raise invalid_parameter("parameter.commitment")
     return commitment
+
+
+def _next_url(asked: dict[str, str | None], limit: int, after: int) -> str:
+    """The recommendations list's next page: the same question, after entry ``after``."""
+    query = {k: v for k, v in asked.items() if v is not None}
+    return f"/api/compliance/recommendations?{urlencode({**query, 'limit': limit, 'after': after})}"
 
 
 async def _snapshot(compliance: Compliance, as_of: str | None) -> Snapshot:
@@ -184,7 +191,16 @@ class ComplianceController(Controller):
         day, rows = await compliance.pact_signers_with_overdue(_day("as_of", as_of))
         return today_table("pact-signers-with-overdue", day, rows, format)
 
-    @get("/recommendations", summary="Every recommendation and what became of it")
+    @get(
+        "/recommendations",
+        summary="Every recommendation and what became of it, paged",
+        description=(
+            "In log order, `limit` (1 to 1000, default 100) a page after entry `after` (the"
+            " previous page's `next_after`; none: from the start). `total` counts the whole"
+            " list, `count` this page; `next` is the next page's URL (null on the last)."
+            " `format=csv` exports the whole list, unpaged."
+        ),
+    )
     async def recommendations(
         self,
         compliance: Compliance,
@@ -195,18 +211,46 @@ class ComplianceController(Controller):
         status: Annotated[
             str | None, QueryParameter(pattern="^(followed-up|overdue|pending)$")
         ] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=recommendation_pages.MOST)] = (
+            recommendation_pages.LIMIT
+        ),
+        after: Annotated[
+            int | None,
+            QueryParameter(
+                ge=0, le=MAX_INTEGER, description="The previous page's next_after (an entry index)"
+            ),
+        ] = None,
         format: Format = "json",
     ) -> Response[Any]:
         kid, day = _kid(ppk) if ppk else None, _day("as_of", as_of)
+        if format == "csv":  # the whole list
+            snap = await _snapshot(compliance, as_of)
+            rows = views.recommendations(snap, kid, instansi, status)
+            return _table("recommendations", snap, rows, format)
         # Today's without the index, if it can; from the index where this worker holds it
-        # already (for another day, a CSV...): no more memory, and no read of the log.
-        if format == "json" and not compliance.index_held:
-            found = await compliance.recommendations(records.indexes, day, kid, instansi, status)
-            if found is not None:
-                return Response({"as_of": found[0], "count": len(found[1]), "items": found[1]})
-        snap = await _snapshot(compliance, as_of)
-        rows = views.recommendations(snap, kid, instansi, status)
-        return _table("recommendations", snap, rows, format)
+        # already (for another day...): no more memory, and no read of the log.
+        found = None
+        if not compliance.index_held:
+            found = await compliance.recommendations(
+                records, day, kid, instansi, status, after, limit
+            )
+        if found is None:
+            snap = await _snapshot(compliance, as_of)
+            found = recommendation_pages.index_page(snap, kid, instansi, status, after, limit)
+        last = found.items[-1]["index"] if found.more else None
+        asked = {"as_of": as_of, "ppk": ppk, "instansi": instansi, "status": status}
+        return Response(
+            {
+                "as_of": found.day,
+                "total": found.total,
+                "limit": limit,
+                "after": after,
+                "count": len(found.items),
+                "next_after": last,
+                "next": None if last is None else _next_url(asked, limit, last),
+                "items": found.items,
+            }
+        )
 
     @get(
         "/entries",

@@ -22,7 +22,7 @@ from litestar import Controller, Response, Router, get
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, QueryParameter
 
-from registry.api.deps import Compliance, Records, Service
+from registry.api.deps import MAX_INTEGER, Compliance, Records, Service
 from registry.api.errors import behind_message, invalid_parameter
 from registry.api.linked import bounded
 from registry.api.search import COUNT_CAP
@@ -302,9 +302,25 @@ class RecordsApi(Controller):
         claimed_since: Opt = None,
         claimed_until: Opt = None,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 50,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Annotated[
+            int,
+            QueryParameter(ge=0, le=MAX_INTEGER, description=f"At most {COUNT_CAP}; deeper: after"),
+        ] = 0,
+        after: Annotated[
+            int | None,
+            QueryParameter(
+                ge=0,
+                le=MAX_INTEGER,
+                description="Only records after this entry (newest first: smaller indexes);"
+                " the previous page's next_after",
+            ),
+        ] = None,
         format: Format = "json",
     ) -> Response[Any]:
+        if offset > COUNT_CAP:  # the database would walk every row it skips
+            raise invalid_parameter(
+                "parameter.offset-too-deep", offset=offset, cap=COUNT_CAP, hint="<next_after>"
+            )
         query = await query_of(
             records,
             name=name,
@@ -314,7 +330,7 @@ class RecordsApi(Controller):
             claimed_since=claimed_since,
             claimed_until=claimed_until,
         )
-        found, total = await records.find(query, offset, limit, COUNT_CAP)
+        found, total = await records.find(query, offset, limit, COUNT_CAP, after)
         page = [f.to_dict() for f in found]
         if format == "csv":
             return csv_response("records", page)
@@ -325,6 +341,8 @@ class RecordsApi(Controller):
                 "total_exact": counted_exactly(query, total),
                 "limit": limit,
                 "offset": offset,
+                "after": after,
+                "next_after": page[-1]["index"] if len(page) == limit else None,
                 "items": page,
             }
         )
@@ -347,11 +365,20 @@ def query(params: dict[str, str], lang: str, **more: Any) -> str:
 
 
 async def browse(
-    records: RecordSearch, raw: dict[str, str | None], page: int, lang: str
+    records: RecordSearch,
+    raw: dict[str, str | None],
+    page: int,
+    lang: str,
+    after: int | None = None,
 ) -> dict[str, Any]:
     """The home page's record browser: the search form, one page of results, or the reason
     the search was refused.  Answered without the compliance index
-    (:mod:`registry.compliance.browsing`): every record shown is read from its checked entry."""
+    (:mod:`registry.compliance.browsing`): every record shown is read from its checked entry.
+
+    Page ``page`` is read by its offset up to :data:`COUNT_CAP` records deep; its Next link
+    carries ``after`` (the last record shown) too, and a page given ``after`` is read from
+    there whatever its depth (``page`` then only numbers it).  A page past the cap without
+    ``after`` is refused with the way on (400)."""
     form: dict[str, Any] = {
         "given": {k: (v or "") for k, v in raw.items()},
         "provinces": [],
@@ -360,7 +387,10 @@ async def browse(
     try:
         form["provinces"] = await records.provinces(wait=any(raw.values()))  # see query_of
         q = finder.checked_query(form["provinces"], raw)
-        found, total = await records.find(q, (page - 1) * BROWSE_PAGE, BROWSE_PAGE, COUNT_CAP)
+        offset = 0 if after is not None else (page - 1) * BROWSE_PAGE
+        if offset > COUNT_CAP:
+            raise FilterRefused(Message("browse.too-deep", {"page": page, "cap": COUNT_CAP}))
+        found, total = await records.find(q, offset, BROWSE_PAGE, COUNT_CAP, after)
     except (FilterRefused, SearchBehind) as exc:
         why, status = (
             (behind_message(exc), 503) if isinstance(exc, SearchBehind) else (exc.message, 400)
@@ -383,6 +413,8 @@ async def browse(
     more = not exact and len(found) == BROWSE_PAGE  # counted up to the cap: there may be more
     if not exact:
         pages = max(pages, page + 1 if more else page)
+    # the next page after the last record shown: the same cost at any depth
+    last = found[-1].index if found and page < pages else None
     return {
         "form": form,
         "error": None,
@@ -393,5 +425,11 @@ async def browse(
         "pages": pages,
         "pages_label": f"{pages}+" if more else str(pages),
         "link": lambda **more: query(params, lang, **more),
+        "next": None if last is None else query(params, lang, page=page + 1, after=last),
+        "prev": (
+            query(params, lang, page=page - 1)
+            if page > 1 and (page - 2) * BROWSE_PAGE <= COUNT_CAP
+            else None
+        ),
         "csv": "/api/records" + query(params, "id", format="csv", limit=1000),
     }

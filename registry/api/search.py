@@ -97,6 +97,10 @@ class SearchController(Controller):
         ] = None,
         format: Annotated[str, QueryParameter(pattern="^(json|csv)$")] = "json",
     ) -> Response[Any]:
+        if offset > COUNT_CAP:  # the database would walk every entry it skips
+            raise invalid_parameter(
+                "parameter.offset-too-deep", offset=offset, cap=COUNT_CAP, hint="<next_after>"
+            )
         if type is not None and type not in RECORD_TYPES:
             raise invalid_parameter(
                 "parameter.unknown-type", type=repr(type), known=", ".join(RECORD_TYPES)

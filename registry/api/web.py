@@ -27,7 +27,7 @@ from litestar.status_codes import (
 )
 
 from registry.api.dashboard import browse
-from registry.api.deps import Records, Service
+from registry.api.deps import MAX_INTEGER, Records, Service
 from registry.api.record_text import pledge_text
 from registry.api.rendering import (
     WIB,
@@ -180,7 +180,8 @@ class WebController(Controller):
         type: FromQuery[str | None] = None,
         claimed_since: FromQuery[str | None] = None,
         claimed_until: FromQuery[str | None] = None,
-        page: Annotated[int, QueryParameter(ge=1)] = 1,
+        page: Annotated[int, QueryParameter(ge=1, le=MAX_INTEGER)] = 1,
+        after: Annotated[int | None, QueryParameter(ge=0, le=MAX_INTEGER)] = None,
     ) -> Response[str]:
         """What a visitor sees first: the log's size and signed head, the newest records,
         and a browser of every record (search by name, instansi, region, type, date)."""
@@ -193,7 +194,7 @@ class WebController(Controller):
             "claimed_since": claimed_since,
             "claimed_until": claimed_until,
         }
-        found = await browse(records, raw, page, chosen)
+        found = await browse(records, raw, page, chosen, after)
         t = strings(chosen)
         latest = [
             {

@@ -216,24 +216,37 @@ class RecordSearch:
                 await task
 
     async def find(
-        self, query: Query, offset: int, limit: int, count_cap: int | None = None
+        self,
+        query: Query,
+        offset: int,
+        limit: int,
+        count_cap: int | None = None,
+        after: int | None = None,
     ) -> tuple[list[Found], int]:
         """One page of the records matching ``query``, newest first, and how many match (as
         :func:`registry.compliance.finder.find` answers from the index).  With ``count_cap``,
         a search with criteria counts its matches up to ``count_cap + 1`` only (a count
         above the cap means "more than the cap"); the list without criteria is counted
-        exactly, from the few entries of other types."""
+        exactly, from the few entries of other types.  With ``after`` (an entry index) the
+        page starts after that entry in this order (at smaller indexes): a keyset page,
+        read through the indexes from there whatever its depth; the count is still of
+        every match."""
         size = self._log.size
+        below = size if after is None else max(0, min(after, size))
         if not query.params():
             idxs, total = await self._table.newest_of_types(
-                LISTED_TYPES, self._others, size, offset, limit
+                LISTED_TYPES, self._others, below, offset, limit
             )
+            if below != size:
+                _, total = await self._table.newest_of_types(LISTED_TYPES, self._others, size, 0, 0)
             return await self.found_at(idxs), total
         await self.ready()
         criteria = await self._criteria(query)
         if criteria is None:
             return [], 0
-        idxs, total = await self._table.search_records(criteria, size, offset, limit, count_cap)
+        idxs, total = await self._table.search_records(criteria, below, offset, limit, count_cap)
+        if below != size:
+            _, total = await self._table.search_records(criteria, size, 0, 0, count_cap)
         return [f for f in await self.found_at(idxs) if keeps(query, f)], total
 
     async def indexes(self, criteria: SearchCriteria, below: int) -> list[int]:
@@ -245,6 +258,19 @@ class RecordSearch:
         # match a second time.
         idxs, _ = await self._table.search_records(criteria, below, 0, max(below, 1), 0)
         return idxs[::-1]
+
+    async def indexes_after(
+        self, criteria: SearchCriteria, after: int, below: int, limit: int
+    ) -> list[int]:
+        """The first ``limit`` entries after ``after`` and below ``below`` whose rows match
+        ``criteria``, in log order (as :meth:`indexes`, a keyset page of them)."""
+        await self.ready()
+        return await self._table.search_records_after(criteria, after, below, limit)
+
+    async def entries_of_type(self, type: str, after: int, upto: int) -> int:
+        """How many log entries after ``after`` up to ``upto`` are of ``type``, as the
+        ``entries`` table says (what the search's rows of a range are checked against)."""
+        return await self._table.count_entries_of_type(type, after, upto)
 
     async def _criteria(self, query: Query) -> SearchCriteria | None:
         """What to ask the table for ``query`` (None: nothing can match)."""

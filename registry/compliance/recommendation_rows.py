@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
 
 from registry.compliance.facts import Rec
 from registry.compliance.feed import FactLog
@@ -39,6 +40,7 @@ from registry.compliance.tally_counts import Read
 from registry.compliance.views import outcome_entry
 from registry.store.models import SearchCriteria
 
+T = TypeVar("T")
 Find = Callable[[SearchCriteria, int], Awaitable[list[int]]]
 """The search's entries matching criteria below a size, in log order
 (:meth:`RecordSearch.indexes <registry.compliance.browsing.RecordSearch.indexes>`)."""
@@ -104,8 +106,19 @@ def part(
     return out, found
 
 
-class _Again(Exception):
+class Again(Exception):
     """The tally was fed or moved to another day while the list was read."""
+
+
+async def again(read: Callable[[], Awaitable[T | None]]) -> T | None:
+    """``read()``, made again (at most :data:`ROUNDS` times) while it raises :class:`Again`;
+    None after that (the index answers)."""
+    for _ in range(ROUNDS):
+        try:
+            return await read()
+        except Again:
+            continue
+    return None
 
 
 async def listed(
@@ -122,12 +135,7 @@ async def listed(
     of reads (memory: the rows and one chunk's entries), computed under it; found and read
     again (at most :data:`ROUNDS` times) if the tally was fed or moved meanwhile.  None where
     it cannot say (the index answers)."""
-    for _ in range(ROUNDS):
-        try:
-            return await _listed(tally, find, facts, lock, ppk, instansi, status)
-        except _Again:
-            continue
-    return None
+    return await again(lambda: _listed(tally, find, facts, lock, ppk, instansi, status))
 
 
 async def _listed(
@@ -149,7 +157,7 @@ async def _listed(
         keys = await facts.keys([f.ppk_kid for f in read.values() if isinstance(f, Rec)])
         async with lock:  # the tally is fed under it: unchanged since, if as large
             if (tally.size, tally.day) != mark:
-                raise _Again
+                raise Again
             if not tally.keys_exact:
                 return None
             try:
@@ -161,5 +169,5 @@ async def _listed(
         found += n
     async with lock:
         if (tally.size, tally.day) != mark:
-            raise _Again
+            raise Again
         return (tally.day, out) if found == expected(tally, ppk, instansi) else None

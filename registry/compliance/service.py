@@ -29,6 +29,7 @@ from registry.compliance import (
     heads,
     instansi_record,
     key_record,
+    recommendation_pages,
     recommendation_rows,
     views,
 )
@@ -258,22 +259,25 @@ class ComplianceService:
 
     async def recommendations(
         self,
-        find: recommendation_rows.Find,
+        locate: recommendation_pages.Locate,
         as_of: str | None = None,
         ppk: bytes | None = None,
         instansi: str | None = None,
         status: str | None = None,
-    ) -> tuple[str, list[Row]] | None:
-        """Today's :func:`views.recommendations` and that day, from the national tally and the
-        record search (``find``: :meth:`RecordSearch.indexes
-        <registry.compliance.browsing.RecordSearch.indexes>`), each recommendation and its
-        follow-ups read from the log (:mod:`registry.compliance.recommendation_rows`); None
-        where they cannot say, or for another day than today (the index answers)."""
+        after: int | None = None,
+        limit: int = recommendation_pages.LIMIT,
+    ) -> recommendation_pages.Page | None:
+        """Today's :func:`views.recommendations`, one page (the recommendations after entry
+        ``after``, at most ``limit``), from the national tally and the record search
+        (``locate``: a :class:`~registry.compliance.browsing.RecordSearch`), each listed
+        recommendation and its follow-ups read from the log
+        (:mod:`registry.compliance.recommendation_pages`); None where they cannot say, or
+        for another day than today (the index answers)."""
         if (as_of or today()) != today():
             return None
         tally = await self._today(today())
-        return await recommendation_rows.listed(
-            tally, find, self.facts, self._lock, ppk, instansi, status
+        return await recommendation_pages.paged(
+            tally, locate, self.facts, self._lock, ppk, instansi, status, after, limit
         )
 
     async def head_types(

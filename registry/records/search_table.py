@@ -68,3 +68,14 @@ class SearchTable:
     ) -> tuple[list[int], int]:
         """One page of the entries of ``types``, newest first, and how many there are."""
         return await self._store.newest_of_types(types, others, below, offset, limit)
+
+    async def search_records_after(
+        self, criteria: SearchCriteria, after: int, below: int, limit: int
+    ) -> list[int]:
+        """The first ``limit`` entries after ``after`` whose rows match ``criteria``, in log
+        order."""
+        return await self._store.search_records_after(criteria, after, below, limit)
+
+    async def count_entries_of_type(self, type: str, after: int, upto: int) -> int:
+        """How many entries after ``after`` up to ``upto`` the ``entries`` table types ``type``."""
+        return await self._store.count_entries_of_type(type, after, upto)

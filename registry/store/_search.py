@@ -154,6 +154,33 @@ class SearchMixin:
             idxs = [int(i) for i in (await connection.execute(page)).scalars()]
         return idxs, total
 
+    async def search_records_after(
+        self, criteria: SearchCriteria, after: int, below: int, limit: int
+    ) -> list[int]:
+        """The first ``limit`` entries after ``after`` (below ``below``) whose rows match
+        ``criteria``, in log order: a keyset page, read through the indexes from ``after``
+        on, whatever its depth."""
+        branches = [
+            select(S.c.idx).where(*where, S.c.idx > after) for where in _branches(criteria, below)
+        ]
+        if not branches:
+            return []
+        matching = branches[0] if len(branches) == 1 else union_all(*branches)
+        page = matching.order_by(matching.selected_columns.idx).limit(limit)
+        async with self._engine.connect() as connection:
+            return [int(i) for i in (await connection.execute(page)).scalars()]
+
+    async def count_entries_of_type(self, type: str, after: int, upto: int) -> int:
+        """How many log entries ``after`` < idx <= ``upto`` are of ``type`` (the
+        ``entries`` table's own column): read through its primary key's range."""
+        count = (
+            select(func.count())
+            .select_from(ENTRIES)
+            .where(ENTRIES.c.idx > after, ENTRIES.c.idx <= upto, ENTRIES.c.type.concat("") == type)
+        )
+        async with self._engine.connect() as connection:
+            return int((await connection.execute(count)).scalar_one())
+
     async def search_values(self, column: str, *, named: bool = False) -> list[str]:
         """The distinct values of ``column`` (``province`` or ``instansi``), sorted: one
         seek of its index per value (a loose index scan), not a read of every row.  With

@@ -105,10 +105,22 @@ def test_every_answer_names_the_checkpoint_it_counts(client: TestClient) -> None
     assert answer["checkpoint"] == {"size": int(lines[1]), "root": lines[2]}
 
 
+def every_recommendation(client: Any, **params: Any) -> list[dict[str, Any]]:
+    """Every row of the paged recommendations list, each page's ``next_after`` in turn."""
+    rows: list[dict[str, Any]] = []
+    after: dict[str, Any] = {}
+    while True:
+        page = get(client, "/api/compliance/recommendations", **params, limit=1000, **after)
+        rows += page["items"]
+        if page["next_after"] is None:
+            return rows
+        after = {"after": page["next_after"]}
+
+
 def test_a_province_filter_equals_the_recount_of_its_recommendations(
     client: TestClient,  # type: ignore[type-arg]
 ) -> None:
-    recs = get(client, "/api/compliance/recommendations")["items"]
+    recs = every_recommendation(client)
     mine = [r for r in recs if r["province"] == JABAR]
     national = values(get(client, "/api/dashboard/national", province=JABAR)["items"][0])
     assert national["recommendations"] == len(mine) > 0
@@ -123,7 +135,7 @@ def test_a_date_range_keeps_the_recommendations_issued_in_it(
     client: TestClient,  # type: ignore[type-arg]
 ) -> None:
     since, until = "2020-10-01", "2020-11-30"
-    recs = get(client, "/api/compliance/recommendations", as_of=until)["items"]
+    recs = every_recommendation(client, as_of=until)
     inside = sorted(r["index"] for r in recs if since <= r["day"] <= until)
     row = get(client, "/api/dashboard/national", since=since, until=until)["items"][0]
     assert row["recommendations"]["entries"] == inside

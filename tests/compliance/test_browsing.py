@@ -15,7 +15,9 @@ import asyncio
 import re
 from collections.abc import Iterator
 from functools import partial
+from html import unescape as html_unescape
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 import sqlalchemy as sa
@@ -70,12 +72,17 @@ def make_history(settings: Settings, operator: OperatorKeys) -> None:
 
 
 def ours(
-    registry: Registry, query: Query, offset: int, limit: int, count_cap: int | None = None
+    registry: Registry,
+    query: Query,
+    offset: int,
+    limit: int,
+    count_cap: int | None = None,
+    after: int | None = None,
 ) -> tuple[list[Any], int]:
     """The page the record search answers (without the index)."""
     records = registry.components.records
     found, total = registry.client.blocking_portal.call(
-        records.find, query, offset, limit, count_cap
+        records.find, query, offset, limit, count_cap, after
     )
     return [f.to_dict() for f in found], total
 
@@ -301,16 +308,28 @@ def test_a_search_counts_its_matches_up_to_the_cap_and_still_pages_past_it(
         for lang, said in (("id", "Lebih dari 2 catatan"), ("en", "More than 2 records")):
             home = registry.client.get("/", params=search, headers={"accept-language": lang})
             assert said in home.text, lang
-        for page in range(1, matching // 2 + 2):
-            html = registry.client.get(
-                "/", params={**search, "page": page}, headers={"accept-language": "en"}
-            ).text
+        url = "/?" + urlencode(search)
+        for page in range(1, matching // 2 + 2):  # past the cap by the Next links (after=)
+            html = registry.client.get(url, headers={"accept-language": "en"}).text
             shown = page_rows(html)
             assert shown == [i["index"] for i in every["items"][(page - 1) * 2 : page * 2]]
             full = len(shown) == 2
             assert ('rel="next"' in html) == full, f"a next page while this one is full: {page}"
             pages = f"{max(2, page + 1)}+" if full else str(max(2, page))
             assert f"page {page} of {pages}<" in html, (page, pages)
+            if full:
+                url = html_unescape(re.findall(r'<a rel="next" href="([^"#]*)#browse"', html)[0])
+                assert "after=" in url
+        for lang, said in (("id", "terlalu jauh"), ("en", "too far")):  # a page number past it
+            deep = registry.client.get(
+                "/", params={**search, "page": 3}, headers={"accept-language": lang}
+            )
+            assert deep.status_code == 400
+            assert said in deep.text
+            assert ("Berikutnya" if lang == "id" else "Next") in deep.text
+        assert page_rows(registry.client.get("/", params={**search, "page": 2}).text) == [
+            i["index"] for i in every["items"][2:4]
+        ], "within the cap: by the page's number"
 
 
 # -- the same answers as the index ------------------------------------------------------------
@@ -353,6 +372,20 @@ def check_same(registry: Registry, data: Any) -> None:
     cap = data.draw(st.sampled_from([0, 1, 3, 10_000]))
     counted = total if not query.params() else min(total, cap + 1)
     assert ours(registry, query, offset, limit, cap) == (items, counted), "the same page"
+    whole = theirs(registry, query, 0, 100_000)[0]
+    indexes = [r["index"] for r in whole]
+    after = data.draw(st.sampled_from([None, 0, 10**9, *indexes[:40]]))
+    later = [r for r in whole if after is None or r["index"] < after]
+    page = (later[offset : offset + limit], total)
+    assert ours(registry, query, offset, limit, None, after) == page, "the page after a record"
+    step, walked, at = max(data.draw(st.sampled_from([1, 2, 7])), -(-len(whole) // 12)), [], None
+    while True:  # following each page's last record walks every record once, in order
+        found = ours(registry, query, 0, step, 0, at)[0]
+        walked += [r["index"] for r in found]
+        if len(found) < step:
+            break
+        at = found[-1]["index"]
+    assert walked == indexes
 
 
 @pytest.fixture
@@ -498,12 +531,22 @@ def test_the_demos_recommendations_list_equals_the_index(
     asked += [{"ppk": kid} for kid in kids[:: max(1, len(kids) // 6)]]
     asked += [{"instansi": name, "status": "overdue"} for name in offices[::7]]
     asked += [{"ppk": kids[0], "instansi": every[0]["instansi"]}]
-    for params in asked:
-        found = demo.client.blocking_portal.call(
-            partial(compliance.recommendations, records.indexes, **params)
-        )
-        assert found is not None, "the tally can say"
-        assert found[1] == views.recommendations(snap, **params), params
+    for kept in ("held", "counted"):  # the tally's entries, or search_records (past a bound)
+        if kept == "counted":
+            monkeypatch.setattr("registry.compliance.recommendation_pages.held", lambda *a: None)
+        for params in asked:
+            want, rows, after = views.recommendations(snap, **params), [], None
+            while True:  # every page, by its cursor
+                found = demo.client.blocking_portal.call(
+                    partial(compliance.recommendations, records, **params, after=after, limit=37)
+                )
+                assert found is not None, "the tally can say"
+                assert found.total == len(want), (kept, params)
+                rows += found.items
+                if not found.more:
+                    break
+                after = found.items[-1]["index"]
+            assert rows == want, (kept, params)
 
 
 def test_the_demos_instansi_pages_equal_the_index(

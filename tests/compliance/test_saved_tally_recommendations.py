@@ -103,20 +103,34 @@ def test_a_restart_lists_todays_recommendations_without_restoring_the_index(
         answers_everything_as_the_index(registry, AFTER_DUE)
 
 
+@pytest.fixture(params=["held", "counted"])
+def kept(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The tally keeps the list's entries (a short list: the page is read from them), or only
+    counts them (past its bound: the page is found through ``search_records``)."""
+    if request.param == "counted":
+        monkeypatch.setattr("registry.compliance.recommendation_pages.held", lambda *a: None)
+    return str(request.param)
+
+
 def test_a_deleted_search_row_hides_no_recommendation(
-    settings: Settings, operator: OperatorKeys, today: Callable[[str], None]
+    settings: Settings, operator: OperatorKeys, today: Callable[[str], None], kept: str
 ) -> None:
     written(settings, operator)
     edit(settings, delete(SEARCH_RECORDS).where(SEARCH_RECORDS.c.idx == 8))
     with running(settings, operator) as registry:
-        found = listed(registry)["items"]
-        assert index_restored(registry), "fewer than the tally counts: the index answers"
-        assert [row["index"] for row in found] == [7, 8]
-        assert found == indexed(registry)
+        pages = [listed(registry, limit="1"), listed(registry, limit="1", after="7")]
+        whole = listed(registry)
+        # held: the tally names 7 and 8, the table is not asked; counted: the range 0..10
+        # holds two recommendation entries and one row, so the index answers
+        assert index_restored(registry) == (kept == "counted")
+        assert [page["total"] for page in (*pages, whole)] == [2, 2, 2]
+        assert [page["next_after"] for page in (*pages, whole)] == [7, None, None]
+        assert [row for page in pages for row in page["items"]] == whole["items"]
+        assert whole["items"] == indexed(registry)
 
 
 def test_an_edited_search_row_shows_no_recommendation_where_the_log_does_not(
-    settings: Settings, operator: OperatorKeys, today: Callable[[str], None]
+    settings: Settings, operator: OperatorKeys, today: Callable[[str], None], kept: str
 ) -> None:
     written(settings, operator)
     with running(settings, operator) as registry:
@@ -128,10 +142,12 @@ def test_an_edited_search_row_shows_no_recommendation_where_the_log_does_not(
         assert listed(registry, instansi="Bawaslu RI")["items"] == []
         assert not index_restored(registry), "the rows read again did not match: not shown"
         ppk = registry.signer("ppk-jabar").kid
-        found = listed(registry, ppk=b64url(ppk))["items"]
-        assert [row["index"] for row in found] == [7, 8], "hidden from the search, not lost"
-        assert index_restored(registry)
-        assert found == indexed(registry, ppk=ppk)
+        found = listed(registry, ppk=b64url(ppk), limit="1")
+        assert index_restored(registry) == (kept == "counted"), "counted: too few, the index"
+        rest = listed(registry, ppk=b64url(ppk), after="7")
+        assert [found["total"], found["next_after"], rest["next_after"]] == [2, 7, None]
+        assert found["items"] + rest["items"] == indexed(registry, ppk=ppk), "not lost"
+        assert [row["index"] for row in found["items"] + rest["items"]] == [7, 8]
 
 
 def test_an_edited_recommendation_is_refused_never_listed(
@@ -143,7 +159,10 @@ def test_an_edited_recommendation_is_refused_never_listed(
     edit(settings, update(ENTRIES).where(ENTRIES.c.idx == 8).values(statement=edited))
     with running(settings, operator) as registry:
         assert_tampered(registry.client.get(URL), 8, "statement")
-        assert_tampered(registry.client.get(URL, params={"status": "followed-up"}), 8, "statement")
+        assert_tampered(registry.client.get(URL, params={"status": "pending"}), 8, "statement")
+        assert_tampered(registry.client.get(URL, params={"after": "7"}), 8, "statement")
+        # a page reads its own recommendations only: the first, of entry 7, holds no edit
+        assert [row["index"] for row in listed(registry, limit="1")["items"]] == [7]
         assert not index_restored(registry)
 
 
@@ -157,7 +176,10 @@ def test_a_list_while_the_table_is_written_is_told_to_come_back(
     with running(settings, operator) as registry:
         records = registry.components.records
         stall(records, monkeypatch)
-        for lang, words in BEHIND:
+        short = listed(registry)["items"]  # the tally names its entries: no table asked
+        assert [row["index"] for row in short] == [7, 8]
+        monkeypatch.setattr("registry.compliance.recommendation_pages.held", lambda *a: None)
+        for lang, words in BEHIND:  # a list found through the table waits for it
             assert_behind(registry.client.get(URL, headers={"accept-language": lang}), words)
         assert not index_restored(registry), "not the index instead: it is what this spares"
         monkeypatch.undo()
@@ -193,6 +215,7 @@ def test_a_tally_fed_while_the_list_is_read_is_read_again_not_left_to_the_index(
     with running(settings, operator) as registry:  # answers nothing: the tally stays at 11
         ppk = registry.signer("ppk-jabar").kid
         added = register(registry, "recommender", recommendation(ppk_kid=ppk), NOW_S + 3 * DAY)
+    monkeypatch.setattr("registry.compliance.recommendation_pages.held", lambda *a: None)
     with running(settings, operator) as registry:
         compliance, records = registry.components.compliance, registry.components.records
         fed_today, asked = compliance._today, []
@@ -204,19 +227,22 @@ def test_a_tally_fed_while_the_list_is_read_is_read_again_not_left_to_the_index(
             assert tally.size == added
             return tally
 
-        async def fed_meanwhile(criteria: Any, below: int) -> list[int]:
-            asked.append(below)
-            if len(asked) == 1:
-                await fed_today(service.today())
-            return await records.indexes(criteria, below)
+        class FedMeanwhile:
+            indexes, entries_of_type = records.indexes, records.entries_of_type
+
+            async def indexes_after(self, criteria: Any, after: int, below: int, n: int) -> Any:
+                asked.append(below)
+                if len(asked) == 1:
+                    await fed_today(service.today())
+                return await records.indexes_after(criteria, after, below, n)
 
         monkeypatch.setattr(compliance, "_today", not_fed_yet)
-        found = registry.client.blocking_portal.call(compliance.recommendations, fed_meanwhile)
+        found = registry.client.blocking_portal.call(compliance.recommendations, FedMeanwhile())
         assert asked == [added, added + 1], "asked again once the tally was fed"
         assert found is not None, "not left to the index"
-        assert [row["index"] for row in found[1]] == [7, 8, added]
+        assert [row["index"] for row in found.items] == [7, 8, added]
         assert not index_restored(registry)
-        assert found[1] == indexed(registry)
+        assert found.items == indexed(registry)
 
 
 def test_a_worker_holding_the_index_answers_from_it_without_reading_the_log(
@@ -235,6 +261,6 @@ def test_a_worker_holding_the_index_answers_from_it_without_reading_the_log(
         def not_the_log(*args: Any, **kwargs: Any) -> Any:
             raise AssertionError("read from the log while the index is held")
 
-        monkeypatch.setattr("registry.compliance.recommendation_rows.listed", not_the_log)
+        monkeypatch.setattr("registry.compliance.recommendation_pages.paged", not_the_log)
         for params, asked in filters(registry):
             assert listed(registry, **params)["items"] == indexed(registry, **asked), params

@@ -37,6 +37,7 @@ from registry.records.service import RegistryService
 from registry.signing.cose import CoseSigner
 from registry.verify.statement import verify_statement
 from registry.verify.trust import b64url, unb64url
+from tests.api.test_dashboard import every_recommendation
 from tests.conftest import run_sync
 from tests.factories import HISTORY_HOURS
 
@@ -63,6 +64,10 @@ class Demo:
         response = self.client.get(path, params={"as_of": TODAY, **params})
         assert response.status_code == 200, response.text
         return response.json()
+
+    def recommendations(self) -> list[dict[str, Any]]:
+        """Every row of the paged recommendations list."""
+        return every_recommendation(self.client, as_of=TODAY)
 
 
 async def _load(settings: Settings, keys: OperatorKeys, demo: DemoData) -> None:
@@ -276,7 +281,7 @@ def test_every_signer_recomputed_from_the_log(demo: Demo) -> None:
 
 def test_recommendation_outcomes_recomputed_from_the_log(demo: Demo) -> None:
     ref = Reference(demo.log, TODAY)
-    rows = demo.get("/api/compliance/recommendations")["items"]
+    rows = demo.recommendations()
     assert {r["index"]: r["status"] for r in rows} == ref.status
     for row in rows:
         sanction = ref.sanction.get(row["index"])
@@ -487,7 +492,7 @@ def test_pilkada_2024_pact_signers_received_recommendations(demo: Demo) -> None:
 
 
 def test_downgraded_follow_ups_are_not_compliance(demo: Demo) -> None:
-    rows = demo.get("/api/compliance/recommendations")["items"]
+    rows = demo.recommendations()
     downgraded = [r for r in rows if r["downgrade"] is not None]
     assert downgraded
     levels = ("moral", "light", "medium", "heavy")

@@ -198,10 +198,16 @@ async function showRecommendations(kid) {
   const signer = await fetch(`/api/compliance/signers/${kid}`, { headers: { Accept: "application/json" } });
   if (!signer.ok) return;
   const { instansi } = await signer.json();
-  const query = new URLSearchParams({ instansi });
-  const answer = await fetch(`/api/compliance/recommendations?${query}`);
-  if (!answer.ok) return;
-  const { items } = await answer.json();
+  const query = new URLSearchParams({ instansi, limit: "1000" });
+  const items = [];
+  // the list is paged: every page, each one's `next` in turn
+  for (let url = `/api/compliance/recommendations?${query}`; url; ) {
+    const answer = await fetch(url);
+    if (!answer.ok) return;
+    const page = await answer.json();
+    items.push(...page.items);
+    url = page.next;
+  }
   const section = byId("recommendations");
   section.hidden = false;
   byId("recs-intro").textContent = t(items.length ? "portal.recs.intro" : "portal.recs.none", { instansi });
