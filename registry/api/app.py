@@ -29,6 +29,7 @@ from registry.api.log import LogController
 from registry.api.openapi import ProblemsDeclaredWhenRead
 from registry.api.pages import PagesController
 from registry.api.patterns import patterns_router
+from registry.api.personal import personal_router
 from registry.api.portal import PortalController
 from registry.api.qr import QrController
 from registry.api.search import SearchController
@@ -94,6 +95,7 @@ def create_app(
             EnrolmentRequestsController,
             QrController,
             compliance_router,
+            personal_router,
             dashboard_router,
             patterns_router,
             WebController,

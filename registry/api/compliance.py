@@ -1,8 +1,7 @@
-"""Compliance JSON/CSV API, the JPT track record, and the identities behind subject commitments.
+"""Compliance JSON/CSV API: the ``/api/compliance/...`` tables (each also ``?format=csv``).
 
-``/api/compliance/...`` tables (each also ``?format=csv``), ``/api/track-record``,
-and ``GET``/``DELETE /api/identities/{commitment}`` for signed requests only
-(registry/compliance/access.py).  Every handler is a call to the process's
+The track record and the identities (signed requests only) are in :mod:`registry.api.personal`.
+Every handler is a call to the process's
 :class:`~registry.compliance.service.ComplianceService` (made at start-up,
 given by dependency injection) and a table.
 """
@@ -13,17 +12,13 @@ import datetime as dt
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from litestar import Controller, Request, Response, Router, delete, get
+from litestar import Controller, Response, Router, get
 from litestar.params import FromPath, FromQuery, QueryParameter
 
-from registry.api.deps import MAX_INTEGER, Compliance, Records, signed_target
-from registry.api.errors import access_denied, invalid_parameter
-from registry.api.limits import rate_limited
+from registry.api.deps import MAX_INTEGER, Compliance, Records
+from registry.api.errors import invalid_parameter
 from registry.api.linked import BOUND, bounded, csv_table, entries_url, today_table
-from registry.api.problems import problem_for
 from registry.compliance import dashboard, recommendation_pages, views
-from registry.compliance.access import AccessDenied
-from registry.compliance.identities import IdentityErased
 from registry.compliance.metrics import Snapshot
 from registry.i18n import Message
 from registry.records.errors import NotFound
@@ -53,16 +48,6 @@ def _kid(value: str) -> bytes:
     if len(kid) != 32:
         raise invalid_parameter("parameter.kid")
     return kid
-
-
-def _commitment(value: str) -> bytes:
-    try:
-        commitment = bytes.fromhex(value)
-    except ValueError:
-        commitment = b""
-    if len(commitment) != 32:
-        raise invalid_parameter("parameter.commitment")
-    return commitment
 
 
 def _next_url(asked: dict[str, str | None], limit: int, after: int) -> str:
@@ -292,120 +277,5 @@ class ComplianceController(Controller):
         )
 
 
-class TrackRecordController(Controller):
-    """One person's record across keys and offices, for promotion panels (JPT)."""
-
-    path = "/track-record"
-    tags = ["compliance"]
-
-    @get(
-        "/",
-        summary="Track record by NIP, or by name and instansi (signed request: Bawaslu, "
-        "recommender, BKN, JPT panel)",
-        guards=[rate_limited("identity")],
-    )
-    async def track_record(
-        self,
-        request: Request[Any, Any, Any],
-        compliance: Compliance,
-        nip: Annotated[str | None, QueryParameter(pattern=r"^\d{18}$")] = None,
-        name: FromQuery[str | None] = None,
-        instansi: FromQuery[str | None] = None,
-        as_of: AsOf = None,
-        format: Format = "json",
-    ) -> Response[Any]:
-        if nip is None and not (name and instansi):
-            raise invalid_parameter("parameter.track-record-who")
-        asked = signed_target(request)
-        try:
-            authorization = request.headers.get("authorization")
-            day = _day("as_of", as_of)
-            snap, record = await compliance.personal.track_record(
-                authorization, asked, nip, name, instansi, day
-            )
-        except AccessDenied as exc:
-            return access_denied(request, exc)
-        if record is None:
-            raise NotFound(Message("notfound.enrolment-person"))
-        if format == "csv":
-            response = _table("track-record", snap, record["offices"], format)
-            response.headers["Cache-Control"] = "no-store"
-            return response
-        return Response({"as_of": snap.as_of, **record}, headers={"Cache-Control": "no-store"})
-
-
-def _gone(request: Request[Any, Any, Any], erased_at: int | None) -> Response[Any]:
-    return problem_for(
-        request,
-        "identity-erased",
-        Message("problem.identity-erased.title"),
-        410,
-        Message("problem.identity-erased.detail"),
-        erased_at=erased_at,
-    )
-
-
-class IdentitiesController(Controller):
-    """Personal data behind a subject commitment: signed requests of the roles that need it."""
-
-    path = "/identities"
-    tags = ["identities"]
-
-    @get(
-        "/{commitment:str}",
-        summary="Who a commitment names (recommender, BKN, Bawaslu, PPK)",
-        guards=[rate_limited("identity")],
-    )
-    async def read(
-        self,
-        request: Request[Any, Any, Any],
-        compliance: Compliance,
-        commitment: FromPath[str],
-    ) -> Response[Any]:
-        try:
-            identity = await compliance.personal.read_identity(
-                request.headers.get("authorization"), request.url.path, _commitment(commitment)
-            )
-        except AccessDenied as exc:
-            return access_denied(request, exc)
-        except IdentityErased as exc:
-            return _gone(request, exc.erased_at)
-        if identity is None:
-            raise NotFound(Message("notfound.identity", {"commitment": commitment}))
-        return Response(
-            {
-                "commitment": identity.commitment.hex(),
-                "nip": identity.nip,
-                "name": identity.name,
-                "salt": identity.salt.hex(),
-                "recommendations": identity.recommendations,
-            },
-            headers={"Cache-Control": "no-store"},
-        )
-
-    @delete("/{commitment:str}", status_code=200, summary="Erase the personal data (admin)")
-    async def erase(
-        self,
-        request: Request[Any, Any, Any],
-        compliance: Compliance,
-        commitment: FromPath[str],
-    ) -> Response[Any]:
-        value = _commitment(commitment)
-        try:
-            erased_at = await compliance.personal.erase_identity(
-                request.headers.get("authorization"), request.url.path, value
-            )
-        except AccessDenied as exc:
-            return access_denied(request, exc)
-        except IdentityErased as exc:
-            return _gone(request, exc.erased_at)
-        if erased_at is None:
-            raise NotFound(Message("notfound.identity", {"commitment": commitment}))
-        return Response({"commitment": value.hex(), "erased": True, "erased_at": erased_at})
-
-
-compliance_router = Router(
-    path="/api",
-    route_handlers=[ComplianceController, TrackRecordController, IdentitiesController],
-)
-"""Everything above, mounted under ``/api``."""
+compliance_router = Router(path="/api", route_handlers=[ComplianceController])
+"""The compliance tables, mounted under ``/api``."""

@@ -32,7 +32,7 @@ from registry.compliance.facts import Fact, Key, Succession, read_entry
 from registry.compliance.index import EntrySource
 from registry.compliance.provinces import Enrolled, Enrolment, Keys
 from registry.compliance.tally import NationalTally
-from registry.store.models import EntryRecord
+from registry.store.models import EntryRecord, SignerKeyRecord
 
 PAGE = 1000
 """Entries read per query while feeding."""
@@ -72,8 +72,38 @@ class Entries(EntrySource, Protocol):
         ...
 
 
+class Log(Entries, Protocol):
+    """The log as the compliance figures read it (a ``RegistryService``): its entries
+    by range and by index, and what follows."""
+
+    @property
+    def size(self) -> int:
+        """Entries in the log (under its latest checkpoint)."""
+        ...
+
+    def on_commit(self, hook: Callable[[list[EntryRecord]], None]) -> None:
+        """Call ``hook`` with every batch committed by this process."""
+        ...
+
+    async def refresh(self) -> None:
+        """Catch up with what another process of the registry wrote."""
+        ...
+
+    def signer(self, kid: bytes) -> SignerKeyRecord | None:
+        """The enrolment of ``kid``, if any (among the keys held: see load_signer_of)."""
+        ...
+
+    async def load_signer_of(self, signed: bytes) -> None:
+        """Read the key that signed the COSE_Sign1 ``signed``, so that :meth:`signer` has it."""
+        ...
+
+    def enrolment_of(self, kid: bytes) -> int | None:
+        """The entry that enrolled ``kid`` (its enrolment or succession), if any."""
+        ...
+
+
 class LogFacts:
-    """The facts of a log's entries (``registry.compliance.service.Log``), read with
+    """The facts of a log's entries (a :class:`Log`), read with
     :func:`~registry.compliance.facts.read_entry` from entries checked against the tree."""
 
     def __init__(

@@ -22,7 +22,7 @@ import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from registry.compliance import (
     head_rows,
@@ -34,7 +34,7 @@ from registry.compliance import (
     views,
 )
 from registry.compliance.facts import WIB
-from registry.compliance.feed import Entries, LogFacts, advance, feed
+from registry.compliance.feed import Log, LogFacts, advance, feed
 from registry.compliance.identities import IdentitySource
 from registry.compliance.index import ComplianceIndex
 from registry.compliance.metrics import Snapshot
@@ -43,41 +43,10 @@ from registry.compliance.saved import SEGMENT, SavedIndex, Segments
 from registry.compliance.tally import NationalTally, index_reader
 from registry.compliance.today_tables import KEPT, TodayTables, tables_of
 from registry.compliance.views import national
-from registry.store.models import EntryRecord, SignerKeyRecord
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 Row = dict[str, Any]
-
-
-class Log(Entries, Protocol):
-    """The log as the compliance figures read it (a ``RegistryService``): its entries
-    by range and by index, and what follows."""
-
-    @property
-    def size(self) -> int:
-        """Entries in the log (under its latest checkpoint)."""
-        ...
-
-    def on_commit(self, hook: Callable[[list[EntryRecord]], None]) -> None:
-        """Call ``hook`` with every batch committed by this process."""
-        ...
-
-    async def refresh(self) -> None:
-        """Catch up with what another process of the registry wrote."""
-        ...
-
-    def signer(self, kid: bytes) -> SignerKeyRecord | None:
-        """The enrolment of ``kid``, if any (among the keys held: see load_signer_of)."""
-        ...
-
-    async def load_signer_of(self, signed: bytes) -> None:
-        """Read the key that signed the COSE_Sign1 ``signed``, so that :meth:`signer` has it."""
-        ...
-
-    def enrolment_of(self, kid: bytes) -> int | None:
-        """The entry that enrolled ``kid`` (its enrolment or succession), if any."""
-        ...
 
 
 def today() -> str:
