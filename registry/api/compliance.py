@@ -18,7 +18,7 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from registry.api.deps import MAX_INTEGER, Compliance, Records
 from registry.api.errors import invalid_parameter
 from registry.api.linked import BOUND, bounded, csv_table, entries_url, today_table
-from registry.compliance import dashboard, recommendation_pages, views
+from registry.compliance import dashboard, recommendation_pages
 from registry.compliance.metrics import Snapshot
 from registry.i18n import Message
 from registry.records.errors import NotFound
@@ -183,7 +183,8 @@ class ComplianceController(Controller):
             "In log order, `limit` (1 to 1000, default 100) a page after entry `after` (the"
             " previous page's `next_after`; none: from the start). `total` counts the whole"
             " list, `count` this page; `next` is the next page's URL (null on the last)."
-            " `format=csv` exports the whole list, unpaged."
+            " `format=csv` gives the same page as CSV, the next page's URL in a `Link` header"
+            " (rel=\"next\")."
         ),
     )
     async def recommendations(
@@ -208,10 +209,6 @@ class ComplianceController(Controller):
         format: Format = "json",
     ) -> Response[Any]:
         kid, day = _kid(ppk) if ppk else None, _day("as_of", as_of)
-        if format == "csv":  # the whole list
-            snap = await _snapshot(compliance, as_of)
-            rows = views.recommendations(snap, kid, instansi, status)
-            return _table("recommendations", snap, rows, format)
         # Today's without the index, if it can; from the index where this worker holds it
         # already (for another day...): no more memory, and no read of the log.
         found = None
@@ -224,6 +221,12 @@ class ComplianceController(Controller):
             found = recommendation_pages.index_page(snap, kid, instansi, status, after, limit)
         last = found.items[-1]["index"] if found.more else None
         asked = {"as_of": as_of, "ppk": ppk, "instansi": instansi, "status": status}
+        if format == "csv":  # the same page: a whole list of millions is no download
+            response = csv_table("recommendations", found.items)
+            if last is not None:
+                url = _next_url({**asked, "format": "csv"}, limit, last)
+                response.headers["Link"] = f'<{url}>; rel="next"'
+            return response
         return Response(
             {
                 "as_of": found.day,

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from registry.api.search import COUNT_CAP
+from registry.compliance.export import to_csv
 from registry.config import Settings
 from registry.records.operator import OperatorKeys
 from tests.api.helpers import Registry
@@ -115,3 +116,27 @@ def test_the_recommendations_pages_followed_make_the_whole_list(
         url = page["next"]
     assert url is None, "the walk ended"
     assert rows == whole["items"]
+
+
+def test_the_recommendations_csv_is_the_page_and_links_the_next(served: Registry) -> None:
+    # format=csv gives the JSON page flattened, never the whole list at once: the next page
+    # is in a Link header (rel="next"), and the pages followed make the whole list
+    whole = got(served, URL, limit=1000)["items"]
+    assert len(whole) > 2
+    url: str | None = f"{URL}?limit=2&format=csv"
+    rows: list[str] = []
+    for _ in range(len(whole) + 1):
+        if url is None:
+            break
+        answer = served.client.get(url)
+        assert answer.status_code == 200, answer.text
+        assert answer.headers["content-type"].startswith("text/csv")
+        header, *lines = answer.text.splitlines()
+        assert header == to_csv(whole).splitlines()[0], "the same columns on every page"
+        assert len(lines) <= 2
+        rows += lines
+        link = answer.headers.get("link")
+        assert (link is None) == (len(rows) == len(whole)), "a next page while rows remain"
+        url = None if link is None else link.removeprefix("<").split(">")[0]
+    assert url is None, "the walk ended"
+    assert rows == to_csv(whole).splitlines()[1:]
