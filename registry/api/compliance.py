@@ -184,7 +184,7 @@ class ComplianceController(Controller):
             " previous page's `next_after`; none: from the start). `total` counts the whole"
             " list, `count` this page; `next` is the next page's URL (null on the last)."
             " `format=csv` gives the same page as CSV, the next page's URL in a `Link` header"
-            " (rel=\"next\")."
+            ' (rel="next").'
         ),
     )
     async def recommendations(
