@@ -140,6 +140,24 @@ def built_once(
         run_sync(_execute(base, f'DROP SCHEMA "{schema}" CASCADE'))
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leave out the PostgreSQL run of a test marked ``one_backend``: what it checks happens
+    at the HTTP edge, before and after any store (its SQLite run stays), and running the
+    same checks twice cost CI minutes (docs/benchmarks.md, "Test suite wall time")."""
+    dropped = [
+        item
+        for item in items
+        if isinstance(item, pytest.Function)
+        and item.get_closest_marker("one_backend") is not None
+        and getattr(item, "callspec", None) is not None
+        and item.callspec.params.get("database_url") == "postgres"
+    ]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        left = set(map(id, dropped))
+        items[:] = [item for item in items if id(item) not in left]
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, make_database_url: Callable[[str], str]) -> str:
     """The URL of an empty database, once per backend (``sqlite``, ``postgres``)."""

@@ -8,6 +8,8 @@ import pytest
 from registry.api.cors import cors_methods
 from tests.api.helpers import COSE, Registry, pact
 
+pytestmark = pytest.mark.one_backend
+
 ORIGIN = {"origin": "https://auditor.example"}
 JSON = {"accept": "application/json"}
 

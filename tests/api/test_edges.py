@@ -12,6 +12,8 @@ import pytest
 from tests.api.helpers import Registry
 from tests.api.test_registration import assert_problem
 
+pytestmark = pytest.mark.one_backend
+
 HUGE = "9" * 20  # past a 64-bit integer: SQLite and PostgreSQL both refuse it
 VAST = "9" * 5000
 

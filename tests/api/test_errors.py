@@ -12,6 +12,8 @@ from registry.signing.cose import CoseSigner
 from tests.api.helpers import NOW_S, Registry, enrolment, other_key, pact
 from tests.api.test_registration import assert_problem
 
+pytestmark = pytest.mark.one_backend
+
 INDONESIAN = {"accept-language": "id-ID,id;q=0.9,en;q=0.8"}
 
 

@@ -18,6 +18,8 @@ from registry.records.shared_table import SharedTable
 from tests.api.helpers import COSE, NOW_S, Registry, enrolment
 from tests.api.test_registration import assert_problem
 
+pytestmark = pytest.mark.one_backend
+
 
 class Clock:
     """Seconds that move only when the test says."""

@@ -15,6 +15,8 @@ from registry.verify.trust import unb64url
 from tests.api.helpers import NOW_S, Registry, pact
 from tests.api.test_registration import assert_problem
 
+pytestmark = pytest.mark.one_backend
+
 JSON = {"accept": "application/json"}
 TEMPLATE_TEXT = "Pakta Integritas Netralitas ASN"  # its SHA-256 is the one pact() cites
 PACT_INDEX = 4
