@@ -111,9 +111,9 @@ class ComplianceController(Controller):
 
     @get("/signers/{kid:str}", summary="One key's record with its recommendations")
     async def signer(
-        self, compliance: Compliance, kid: FromPath[str], as_of: AsOf = None
+        self, compliance: Compliance, records: Records, kid: FromPath[str], as_of: AsOf = None
     ) -> Response[Any]:
-        day, row = await compliance.signer(_kid(kid), _day("as_of", as_of))
+        day, row = await compliance.signer(_kid(kid), _day("as_of", as_of), records.signed_by)
         if row is None:
             raise NotFound(Message("notfound.enrolled-key", {"kid": kid}))
         return Response({"as_of": day, **bounded("signers", day, row, kid)})

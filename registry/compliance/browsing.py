@@ -267,6 +267,17 @@ class RecordSearch:
         await self.ready()
         return await self._table.search_records_after(criteria, after, below, limit)
 
+    async def signed_by(self, kid: bytes, types: Sequence[str], below: int) -> list[int] | None:
+        """The entries below ``below`` of ``types`` signed by ``kid``, in log order, where the
+        search table's rows of the key and the ``entries`` table's signer column name the
+        same ones; None where they do not (a row deleted, added or edited straight in the
+        database: the caller's index answers).  Only where to look, as :meth:`indexes`."""
+        rows: list[int] = []
+        for type in types:
+            rows += await self.indexes(SearchCriteria(type=type, kid=kid), below)
+        signed = await self._table.entries_signed_by(kid, types, below)
+        return signed if sorted(rows) == signed else None
+
     async def entries_of_type(self, type: str, after: int, upto: int) -> int:
         """How many log entries after ``after`` up to ``upto`` are of ``type``, as the
         ``entries`` table says (what the search's rows of a range are checked against)."""

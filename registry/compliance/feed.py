@@ -101,6 +101,15 @@ class Log(Entries, Protocol):
         """The entry that enrolled ``kid`` (its enrolment or succession), if any."""
         ...
 
+    def key_entries(self, kid: bytes) -> tuple[int, int | None] | None:
+        """The entries that enrolled ``kid`` and ended it (a key revocation, or a succession
+        by another key; None while it stands), if it is enrolled: the key directory's."""
+        ...
+
+    def revoked_by(self, idx: int) -> int | None:
+        """The entry that revoked entry ``idx`` (a revocation), if one did."""
+        ...
+
 
 class LogFacts:
     """The facts of a log's entries (a :class:`Log`), read with

@@ -29,6 +29,7 @@ from registry.compliance import (
     heads,
     instansi_record,
     key_record,
+    other_key_record,
     recommendation_pages,
     recommendation_rows,
     views,
@@ -168,34 +169,68 @@ class ComplianceService:
             lambda tally: tally.signers_rows(instansi, province, head_type),
         )
 
-    async def signer(self, kid: bytes, as_of: str | None = None) -> tuple[str, Row | None]:
+    async def signer(
+        self,
+        kid: bytes,
+        as_of: str | None = None,
+        statements: other_key_record.Statements | None = None,
+    ) -> tuple[str, Row | None]:
         """One key's record with its recommendations (:func:`views.signer`: None if it is not
         enrolled as of the day) as of ``as_of`` (default today), and that day.  Today's of a
         PPK key comes from the national tally as :meth:`signers` answers, its standing
         recommendations (while the tally lists them: at most the group bound) and their
         follow-ups read from the log; a key the worker's key directory does not know is not
-        enrolled.  Any other key or day is computed from the facts."""
+        enrolled; another key's comes from its own entries, found through ``statements``
+        (:mod:`registry.compliance.other_key_record`).  Any other day, or a key these
+        cannot say, is computed from the facts."""
         day = as_of or today()
         if day == today():
             tally = await self._today(day)
             async with self._lock:
-                known, found = await self._tallied_signer(tally, kid)
+                known, found = await self._tallied_signer(tally, kid, statements)
             if known:
                 return day, found
         return day, views.signer(await self.snapshot(day), kid)
 
-    async def _tallied_signer(self, tally: NationalTally, kid: bytes) -> tuple[bool, Row | None]:
+    async def _tallied_signer(
+        self, tally: NationalTally, kid: bytes, statements: other_key_record.Statements | None
+    ) -> tuple[bool, Row | None]:
         """:meth:`signer` from ``tally`` (under the lock): whether it can say, and what
-        (:mod:`registry.compliance.key_record`)."""
+        (:mod:`registry.compliance.key_record`, :mod:`~registry.compliance.other_key_record`)."""
         wanted = key_record.wanted(tally, kid)
         if wanted is None:  # no PPK key's (not enrolled at all: None), or it cannot say
-            unknown = kid not in tally.offices.keys and self._log.enrolment_of(kid) is None
-            return unknown and tally.by_key.exact, None
+            if kid in tally.offices.keys:
+                return False, None
+            key = self._log.key_entries(kid)
+            if key is None:
+                return tally.by_key.exact, None
+            if statements is None:
+                return False, None
+            return await self._other_key(tally, kid, key, statements)
         read = await self.facts.facts_at(wanted)
         try:
             return True, key_record.record(tally, kid, read.__getitem__)
         except KeyError:  # an index fed it an entry meanwhile, naming one not read: the index
             return False, None
+
+    async def _other_key(
+        self,
+        tally: NationalTally,
+        kid: bytes,
+        key: tuple[int, int | None],
+        statements: other_key_record.Statements,
+    ) -> tuple[bool, Row | None]:
+        """The record of ``kid``, no PPK's, enrolled and ended by the entries ``key``, from
+        its own entries (under the lock): whether it can say, and what."""
+        if key[0] >= tally.size:  # enrolled after the entries the tally holds
+            return False, None
+        own = await statements(kid, other_key_record.KINDS, tally.size)
+        if own is None:
+            return False, None
+        wanted = other_key_record.wanted(key, own, self._log.revoked_by, tally.size)
+        read = await self.facts.facts_at(wanted)
+        found = other_key_record.record(kid, read, own, tally.day, self.index.follow_up_days)
+        return found is not None, found
 
     async def signer_page(self, kid: bytes) -> tuple[str, int, Row | None] | None:
         """Today's page of PPK key ``kid`` from the national tally

@@ -182,6 +182,17 @@ class RegistryReads(LogProofs):
         facts = self.directory.facts(kid)
         return None if facts is None else facts.enrolment_idx
 
+    def key_entries(self, kid: bytes) -> tuple[int, int | None] | None:
+        """The entries that enrolled ``kid`` and ended it (None while it stands), if it is
+        enrolled: the key directory's compact row, no read."""
+        facts = self.directory.facts(kid)
+        return None if facts is None else (facts.enrolment_idx, facts.revocation_idx)
+
+    def revoked_by(self, idx: int) -> int | None:
+        """The revocation entry that revoked entry ``idx``, if one did (derived)."""
+        found = self.tables.revoked.of(idx)
+        return None if found is None else found.revocation_idx
+
     async def enrolled(self, kid: bytes) -> SignerKeyRecord | None:
         """The enrolment of ``kid`` (revoked ones too), if any, read from its enrolment entry
         unless held (:class:`TamperedEntry` if that entry was edited)."""

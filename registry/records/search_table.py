@@ -79,3 +79,7 @@ class SearchTable:
     async def count_entries_of_type(self, type: str, after: int, upto: int) -> int:
         """How many entries after ``after`` up to ``upto`` the ``entries`` table types ``type``."""
         return await self._store.count_entries_of_type(type, after, upto)
+
+    async def entries_signed_by(self, kid: bytes, types: Sequence[str], below: int) -> list[int]:
+        """The entries below ``below`` of ``types`` the ``entries`` table says ``kid`` signed."""
+        return await self._store.entries_signed_by(kid, types, below)

@@ -181,6 +181,19 @@ class SearchMixin:
         async with self._engine.connect() as connection:
             return int((await connection.execute(count)).scalar_one())
 
+    async def entries_signed_by(self, kid: bytes, types: Sequence[str], below: int) -> list[int]:
+        """The log entries below ``below`` of one of ``types`` whose ``entries`` row names
+        ``kid`` as their signer, in log order (the table's own columns, through its index on
+        the signer): what a key's rows of the search table are checked against."""
+        query = (
+            select(ENTRIES.c.idx)
+            .where(ENTRIES.c.signer_kid == kid, ENTRIES.c.idx < below)
+            .where(ENTRIES.c.type.concat("").in_(list(types)))
+            .order_by(ENTRIES.c.idx)
+        )
+        async with self._engine.connect() as connection:
+            return [int(i) for i in (await connection.execute(query)).scalars()]
+
     async def search_values(self, column: str, *, named: bool = False) -> list[str]:
         """The distinct values of ``column`` (``province`` or ``instansi``), sorted: one
         seek of its index per value (a loose index scan), not a read of every row.  With

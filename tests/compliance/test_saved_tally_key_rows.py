@@ -4,8 +4,8 @@ as the day passes its deadline), fed with what is registered after it (a success
 carrying its predecessor's record), and never from a tally the registry did not save for
 this log as it is (edited bytes, a broken seal, a tally of the format before this one).
 ``/api/compliance/signers/{kid}`` of the PPK likewise (its recommendations read from the
-log), of an unknown key (404) too; of a key of another role from the index.  The PPK's
-page (``/signers/{kid}``) and ``/api/profiles/signers/{kid}`` likewise; for a key that is
+log), of an unknown key (404) too (a key of another role: ``test_saved_tally_other_keys``).
+The PPK's page (``/signers/{kid}``) and ``/api/profiles/signers/{kid}`` likewise; for a key that is
 no PPK's they answer 404 without the index.
 
 The history of ``test_saved`` (eleven entries: a Pj PPK of "Pemerintah Provinsi Jawa
@@ -221,18 +221,6 @@ def test_a_restart_answers_a_ppks_record_without_restoring_the_index(
         want = indexed_record(registry, unb64url(row["kid"]))
         assert want is not None
         assert {"as_of": AFTER_DUE, **want} == {**answer, "recommendation_outcomes": outcomes}
-
-
-def test_the_record_of_a_key_of_another_role_is_read_from_the_index(
-    settings: Settings, operator: OperatorKeys, today: Callable[[str], None]
-) -> None:
-    saved_history(settings, operator)
-    with running(settings, operator) as registry:
-        recommender = registry.signer("recommender").kid
-        found = record(registry, b64url(recommender))
-        assert found.status_code == 200, found.text
-        assert found.json()["role"] == "recommender"
-        assert index_restored(registry), "the tally keeps PPK keys' records only"
 
 
 def test_a_restart_serves_a_ppks_page_and_profile_without_restoring_the_index(
