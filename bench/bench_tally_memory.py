@@ -12,6 +12,9 @@ from the index and saved, and in the same run:
   (sorted arrays of 8-byte integers) against the same entries as Python sets of ints (what
   they were before stop 27) and against the floor, 8 bytes an entry.
 
+With ``--parts``, each part of the decoded tally (its attributes, and theirs one level
+down) is printed with the bytes of the objects it reaches: which part grows with what.
+
 Prints figures only; nothing is asserted.
 """
 
@@ -21,6 +24,8 @@ import argparse
 import gc
 import sys
 import tracemalloc
+from array import array
+from typing import Any
 
 import bench_compliance as fabricated
 
@@ -29,7 +34,49 @@ from registry.compliance.kept import Members
 from registry.compliance.tally import NationalTally
 
 
-def measure(size: int) -> None:
+def reached(obj: object, seen: set[int]) -> int:
+    """The bytes of the objects ``obj`` reaches (containers, instances, slots) not in
+    ``seen`` (each counted once)."""
+    total = 0
+    stack = [obj]
+    while stack:
+        x = stack.pop()
+        if id(x) in seen or isinstance(x, type):
+            continue
+        seen.add(id(x))
+        total += sys.getsizeof(x)
+        if isinstance(x, dict):
+            stack += [*x.keys(), *x.values()]
+        elif isinstance(x, list | tuple | set | frozenset):
+            stack += list(x)
+        elif not isinstance(x, str | bytes | int | float | array | bool) and x is not None:
+            stack += list(_attributes(x).values())
+    return total
+
+
+def _attributes(obj: object) -> dict[str, Any]:
+    found = dict(vars(obj)) if hasattr(obj, "__dict__") else {}
+    for name in getattr(type(obj), "__slots__", ()):
+        if hasattr(obj, name):
+            found[name] = getattr(obj, name)
+    return found
+
+
+def parts(obj: object, indent: str = "  ", depth: int = 2) -> None:
+    """Print each attribute of ``obj`` of more than 0.5 MB, largest first, and theirs."""
+    sized = sorted(
+        ((reached(value, set()), name, value) for name, value in _attributes(obj).items()),
+        key=lambda found: -found[0],
+    )
+    for size, name, value in sized:
+        if size < 500_000:
+            break
+        print(f"{indent}{name}: {size / 1e6:.1f} MB ({type(value).__name__})")
+        if depth > 1 and not isinstance(value, dict | list | set | array):
+            parts(value, indent + "  ", depth - 1)
+
+
+def measure(size: int, show_parts: bool = False) -> None:
     day = fabricated.today()
     facts, size = fabricated.fabricate(size)
     saved = fabricated.segments(facts, size)
@@ -56,6 +103,8 @@ def measure(size: int) -> None:
         f"8-byte floor); as sets of ints {as_sets / 1e6:.1f} MB "
         f"({as_sets / max(floor, 1):.2f} x the floor)"
     )
+    if show_parts:
+        parts(tally)
     del tally, figures, lists
     gc.collect()
 
@@ -63,8 +112,10 @@ def measure(size: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
-    for size in parser.parse_args().sizes:
-        measure(size)
+    parser.add_argument("--parts", action="store_true", help="print what each part holds")
+    args = parser.parse_args()
+    for size in args.sizes:
+        measure(size, args.parts)
 
 
 if __name__ == "__main__":
