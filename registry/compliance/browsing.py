@@ -271,10 +271,14 @@ class RecordSearch:
         """The entries below ``below`` of ``types`` signed by ``kid``, in log order, where the
         search table's rows of the key and the ``entries`` table's signer column name the
         same ones; None where they do not (a row deleted, added or edited straight in the
-        database: the caller's index answers).  Only where to look, as :meth:`indexes`."""
+        database), or while the table is behind: the caller's index answers.  Only where to
+        look, as :meth:`indexes`."""
         rows: list[int] = []
-        for type in types:
-            rows += await self.indexes(SearchCriteria(type=type, kid=kid), below)
+        try:
+            for type in types:
+                rows += await self.indexes(SearchCriteria(type=type, kid=kid), below)
+        except SearchBehind:
+            return None
         signed = await self._table.entries_signed_by(kid, types, below)
         return signed if sorted(rows) == signed else None
 

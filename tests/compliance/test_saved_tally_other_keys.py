@@ -6,7 +6,7 @@ revokes the first declaration.  At a restart the ASN's record and the recommende
 read from their own entries (:mod:`registry.compliance.other_key_record`), equal to the
 index's, without restoring it; a search row of the ASN deleted, moved to another key, or
 added, leaves the answer to the index (the tables disagree), which gives the same record;
-an edited declaration is refused, never shown.
+so does a search table still behind the log; an edited declaration is refused, never shown.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from registry.store.tables import ENTRIES, SEARCH_RECORDS
 from registry.verify.trust import b64url
 from tests.api.helpers import NOW_S, Registry
 from tests.api.test_compliance import DAY, register
+from tests.compliance.test_browsing import stall
 from tests.compliance.test_saved import running
 from tests.compliance.test_saved_tally import index_restored, revocation
 from tests.compliance.test_saved_tally_key_rows import indexed_record, record, saved_history
@@ -94,6 +95,21 @@ def test_a_search_row_edited_away_leaves_the_record_to_the_index(
         assert found == indexed_record(registry, asn)
         assert found["declarations"]["entries"] == [second]
         assert first not in found["declarations"]["entries"]
+
+
+def test_a_search_table_behind_leaves_the_record_to_the_index(
+    settings: Settings,
+    operator: OperatorKeys,
+    today: Callable[[str], None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    asn, (_, second, _) = declared_and_revoked(settings, operator)
+    with running(settings, operator) as registry:
+        stall(registry.components.records, monkeypatch)
+        third = register(registry, "asn-bali", declaration_payload(), NOW_S + 3 * DAY + 300)
+        found = answered(registry, asn)
+        assert index_restored(registry), "the search cannot say yet: the index"
+        assert found["declarations"]["entries"] == [second, third]
 
 
 def test_an_edited_declaration_is_refused_never_shown(
