@@ -24,6 +24,10 @@ JABAR = "Jawa Barat"
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:  # type: ignore[type-arg]
     settings, keys = load_demo_registry(tmp_path_factory.mktemp("dashboard-demo"))
     with TestClient(create_app(settings, keys)) as test_client:
+        # The record search is written in the background after a start; a loaded machine
+        # may not have finished it by the first search (503 "being prepared").
+        records = test_client.app.state.components.records
+        test_client.blocking_portal.call(records.catch_up)
         yield test_client
 
 

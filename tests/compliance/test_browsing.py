@@ -410,7 +410,11 @@ def test_the_search_answers_what_the_index_answers(served: Registry, data: Any) 
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
     settings, keys = load_demo_registry(tmp_path_factory.mktemp("browsing-demo"))
     with TestClient(create_app(settings, keys)) as client:
-        yield Registry(client, keys)
+        registry = Registry(client, keys)
+        # written in the background after a start: done before the first search, whatever
+        # the machine's load (else 503 "being prepared")
+        client.blocking_portal.call(registry.components.records.catch_up)
+        yield registry
 
 
 @hsettings(max_examples=150, deadline=None)
