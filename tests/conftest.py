@@ -35,6 +35,7 @@ from registry.signing.cose import CoseSigner
 from registry.signing.keys import load_key
 from registry.signing.note import NoteSigner
 from registry.store.engine import create_engine, normalise_database_url
+from registry.store.migrate import upgrade
 from tests.databases import BuiltOnce
 from tests.factories import HISTORY_HOURS
 
@@ -140,6 +141,13 @@ def built_once(
         run_sync(_execute(base, f'DROP SCHEMA "{schema}" CASCADE'))
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto`` (pyproject.toml): two test processes a core.  A test spends much of its
+    time waiting (PostgreSQL, fsync, a server's subprocess or thread), so one process a core
+    left the cores idle (docs/benchmarks.md, "Test suite wall time")."""
+    return 2 * (os.cpu_count() or 1)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Leave out the PostgreSQL run of a test marked ``one_backend``: what it checks happens
     at the HTTP edge, before and after any store (its SQLite run stays), and running the
@@ -164,9 +172,30 @@ def database_url(request: pytest.FixtureRequest, make_database_url: Callable[[st
     return make_database_url(request.param)
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database migrated to the newest schema, once a session (per worker)."""
+    path = tmp_path_factory.mktemp("migrated") / "registry.sqlite3"
+    run_sync(upgrade(f"sqlite+aiosqlite:///{path}"))
+    leftover = [p.name for p in path.parent.iterdir() if p != path]
+    assert not leftover, f"the migrated database left {leftover} beside it"
+    return path
+
+
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
-    """A registry's settings on ``database_url`` (each backend), its data in ``tmp_path``."""
+def settings(database_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
+    """A registry's settings on ``database_url`` (each backend), its data in ``tmp_path``.
+
+    On SQLite the database starts as a copy of one migrated once a session: a registry's
+    start then finds its schema current (as every start after the first does) instead of
+    migrating an empty file for every test (0.2 s each).  The migrations themselves are
+    tested on empty databases (``database_url``, tests/store/test_migrations.py), and the
+    start that migrates by tests of ``registry init`` and of PostgreSQL."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database:
+        target = Path(url.database)
+        if not target.exists():
+            shutil.copyfile(request.getfixturevalue("migrated_sqlite"), target)
     return Settings(
         database_url=database_url,
         data_dir=tmp_path / "data",
