@@ -21,8 +21,10 @@ or page holds bytes of both and a torn write can only damage the slot written.
 *not* holding the newest checkpoint, with one ``os.pwrite`` (zero-padded to
 whole 4 KiB blocks; what lies past the length is never read) on a descriptor
 kept open, then one ``os.fdatasync``.  The file's size never changes after it
-is created, so there is no rename and no directory to sync: a write costs one
-data flush, where the previous single-file pin (a temporary file, fsync,
+is created, and it is created written whole (no hole for a later write to
+allocate), so there is no rename, no directory to sync, no metadata that
+``fdatasync`` must flush (it leaves out the times) and no "disk full": a write
+costs one data flush, where the previous single-file pin (a temporary file, fsync,
 rename, fsync of the directory) cost three flushes and a journal commit.
 
 **Reading** verifies both slots (length and digest, then the signature with
