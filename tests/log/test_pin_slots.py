@@ -74,12 +74,18 @@ class Crash(Exception):
 
 
 @contextmanager
-def torn_writes(written: int) -> Iterator[None]:
-    """Every ``os.pwrite`` lands only its first ``written`` bytes, then the process dies."""
+def torn_writes(written: int, sectors: frozenset[int] | None = None) -> Iterator[None]:
+    """Every ``os.pwrite`` lands only its first ``written`` bytes (or, given ``sectors``,
+    only those 512-byte sectors, in any order a disk may persist them), then the process
+    dies."""
     real = os.pwrite
 
     def torn(fd: int, data: bytes | memoryview, offset: int) -> int:
-        real(fd, bytes(data)[:written], offset)
+        whole = bytes(data)
+        if sectors is None:
+            real(fd, whole[:written], offset)
+        for sector in sorted(sectors or ()):
+            real(fd, whole[sector * 512 : (sector + 1) * 512], offset + sector * 512)
         raise Crash
 
     with pytest.MonkeyPatch.context() as patch:
@@ -125,14 +131,16 @@ def test_a_sequencer_taking_over_writes_past_the_other_process_s_slot(tmp_path: 
 @given(
     writes=st.integers(2, 6),
     moment=st.integers(1, 6),
-    how=st.sampled_from(["torn", "garble", "truncate"]),
+    how=st.sampled_from(["torn", "sectors", "garble", "truncate"]),
     slot=st.integers(0, 1),
     byte=st.integers(0, 700) | st.integers(0, SLOT_SIZE - 1),
+    sectors=st.frozensets(st.integers(0, 7)),
 )
 def test_a_crash_or_damage_anywhere_reads_the_last_write_or_the_one_before(
-    writes: int, moment: int, how: str, slot: int, byte: int
+    writes: int, moment: int, how: str, slot: int, byte: int, sectors: frozenset[int]
 ) -> None:
-    # Mutations caught: reading only slot 0; taking the first verified slot, not the largest.
+    # Mutations caught: reading only slot 0; taking the first verified slot, not the largest;
+    # writing over the slot that holds the newest.
     moment = min(moment, writes)
     sizes = list(range(1, 2 * writes + 1, 2))
     with tempfile.TemporaryDirectory() as directory:
@@ -140,15 +148,16 @@ def test_a_crash_or_damage_anywhere_reads_the_last_write_or_the_one_before(
         for size in sizes[:moment]:
             pin.write(NOTES[size])
         done = sizes[:moment]
-        if how == "torn" and moment < writes:
+        if how in ("torn", "sectors") and moment < writes:
             target = 1 - _slots(pin).index(done[-1])
-            with torn_writes(byte), pytest.raises(Crash):
+            landing = sectors if how == "sectors" else None
+            with torn_writes(byte, landing), pytest.raises(Crash):
                 pin.write(NOTES[sizes[moment]])
             landed = _slots(pin)[target] == sizes[moment]
             newest = sizes[moment] if landed else done[-1]
             oldest = done[-1]
         else:
-            _damage(pin.path, slot, byte, "garble" if how == "torn" else how)
+            _damage(pin.path, slot, byte, "truncate" if how == "truncate" else "garble")
             newest, oldest = done[-1], done[max(0, len(done) - 2)]
         restarted = _pin(Path(directory))
         found = _size(restarted)
