@@ -31,7 +31,8 @@ from registry.log.audit_sources import (
     audit_location,
     mirror,
 )
-from registry.log.pin import pin_path
+from registry.log.integrity import LogContradiction
+from registry.log.pin import CheckpointPin, pin_path
 from registry.records.operator import open_keys
 from registry.signing.keys import KeyFileError
 from registry.verify.audit import AuditFailure, Auditor, AuditReport
@@ -153,9 +154,17 @@ def trust_of(kind: str, source: str, keys: Sequence[str], trust: Path | None) ->
             raise key_file_error(exc, settings.data_dir) from exc
         trusted = TrustedKeys(log_keys=[operator.note.verifier_key], origin=settings.origin)
         witnesses = [VerifierKey.from_string(w.verifier_key) for w in settings.witnesses]
-        pin = pin_path(settings.data_dir, settings.origin)
-        if pin.exists():
-            pinned.append((pin.read_text("utf-8", "replace"), str(pin)))
+        pin = CheckpointPin(
+            pin_path(settings.data_dir, settings.origin),
+            operator.note.verifier_key,
+            settings.origin,
+        )
+        try:
+            note = pin.note()
+        except LogContradiction as unreadable:  # no checkpoint: the audit names the pin file
+            note = unreadable.evidence["detail"]
+        if note is not None:
+            pinned.append((note, str(pin.path)))
     else:
         raise fail("audit.no-key", source=source)
     if not trusted.log_keys:

@@ -208,6 +208,8 @@ class RegistryService(RegistryReads):
             )
         await self._lock.aclose()
         await self.store.close()
+        if self.pinning is not None:
+            self.pinning.pin.close()
 
     async def refresh(self) -> None:
         """On a follower, catch up with what the sequencer wrote; callers at once share one read.

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 
 from registry.config import Settings
@@ -307,12 +307,9 @@ class PinReview:
     """How the database contradicts the pin; None if it extends it (or nothing is pinned)."""
 
     def accept_database(self) -> None:
-        """Pin the database's latest checkpoint (or nothing, for an empty database)."""
-        if self.database is None:
-            with suppress(FileNotFoundError):
-                self.pin.path.unlink()
-        else:
-            self.pin.write(self.database.note)
+        """Pin the database's latest checkpoint (or nothing, for an empty database), in
+        both slots of the pin: it may be behind the pinned one (``CheckpointPin.reset``)."""
+        self.pin.reset(None if self.database is None else self.database.note)
 
 
 @asynccontextmanager

@@ -48,7 +48,7 @@ def test_a_pinned_checkpoint_reads_back(tmp_path: Path) -> None:
     record = _record(_tree(5), 5)
     pin.write(record.note)
     assert pin.read() == Checkpoint(ORIGIN, 5, record.root)
-    assert pin.path.read_text() == record.note
+    assert pin.note() == record.note
     assert [p.name for p in tmp_path.iterdir()] == [pin.path.name]  # no temporary file left
 
 
@@ -79,6 +79,8 @@ def test_each_log_has_its_own_pin(tmp_path: Path) -> None:
 def test_a_pin_that_does_not_verify_is_refused(
     tmp_path: Path, mutate: Callable[[str], str]
 ) -> None:
+    # Written as the previous release's single-note file; both slots of the new one:
+    # tests/log/test_pin_slots.py.
     pin = _pin(tmp_path)
     note = _record(_tree(5), 5).note
     pin.path.write_text(mutate(note))

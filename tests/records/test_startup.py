@@ -94,10 +94,11 @@ def _env(settings: Settings) -> dict[str, str]:
 
 
 def test_the_pin_follows_every_commit(settings: Settings) -> None:
-    _, size, latest = asyncio.run(_fill(settings))
-    pinned = pin_path(settings.data_dir, settings.origin).read_text()
-    assert pinned == latest
-    assert f"\n{size}\n" in pinned
+    keys, size, latest = asyncio.run(_fill(settings))
+    pin = checkpoint_pin(settings, keys)
+    assert pin is not None
+    assert pin.note() == latest
+    assert f"\n{size}\n" in latest
 
 
 def test_a_database_rolled_back_by_one_entry_is_refused(settings: Settings) -> None:
@@ -274,7 +275,9 @@ def test_a_pin_behind_the_database_is_moved_on(settings: Settings) -> None:
     pin = pin_path(settings.data_dir, settings.origin)
     pin.unlink()  # e.g. the first start after an upgrade: nothing pinned yet
     _open(settings, keys)
-    assert pin.read_text() == latest
+    pinned = checkpoint_pin(settings, keys)
+    assert pinned is not None
+    assert pinned.note() == latest
     assert f"\n{size}\n" in latest
 
 
