@@ -289,7 +289,10 @@ class ComplianceController(Controller):
             snap = await _snapshot(compliance, as_of)
             indexes = dashboard.figure_entries(snap, table, row, figure)
             found = figure_pages.EntriesPage(
-                snap.as_of, len(indexes), *figure_pages.index_page(indexes, after, skip + limit)
+                snap.as_of,
+                len(indexes),
+                *figure_pages.index_page(indexes, after, skip + limit),
+                snap.index.size,
             )
         entries = found.entries[skip:]
         last = entries[-1] if found.more and entries else None

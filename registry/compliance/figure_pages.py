@@ -44,7 +44,9 @@ import asyncio
 import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from registry.compliance.dashboard import described
 from registry.compliance.facts import Fact, FollowUp, Rec, Report, Signed, Step
 from registry.compliance.feed import FactLog
 from registry.compliance.figure_members import located
@@ -65,12 +67,13 @@ Mark = tuple[int, str]
 @dataclass(frozen=True, slots=True)
 class EntriesPage:
     """Up to ``limit`` entries of a figure after an entry, in log order, the figure's day and
-    count, and whether entries follow the last."""
+    count, whether entries follow the last, and the entries counted (``0 .. size - 1``)."""
 
     day: str
     total: int
     entries: list[int]
     more: bool
+    size: int
 
 
 class _Unsaid(Exception):
@@ -135,7 +138,7 @@ async def _page(
     async with lock:
         if (tally.size, tally.day) != mark:
             raise Again
-    return EntriesPage(mark[1], found.total, entries, more)
+    return EntriesPage(mark[1], found.total, entries, more, mark[0])
 
 
 async def _scanned(
@@ -222,3 +225,17 @@ async def _counted(
         except KeyError:  # the tally names an entry the reads did not return
             raise _Unsaid from None
         return out
+
+
+async def rows(facts: FactLog, entries: Sequence[int]) -> list[dict[str, Any]]:
+    """``entries`` as a figure's list shows them (:func:`~registry.compliance.dashboard.described`),
+    read checked from the log with the recommendations their follow-ups answer."""
+    read = await facts.facts_at(entries)
+    answered = [f.recommendation for f in read.values() if isinstance(f, FollowUp)]
+    read.update(await facts.facts_at([i for i in dict.fromkeys(answered) if i not in read]))
+    out = []
+    for i in entries:
+        fact = read.get(i)
+        rec = read.get(fact.recommendation) if isinstance(fact, FollowUp) else None
+        out.append(described(i, fact, rec if isinstance(rec, Rec) else None))
+    return out
