@@ -88,6 +88,7 @@ async def described_page(
         found = replace(found, entries=found.entries[skip:])
         items = await figure_pages.rows(compliance.facts, found.entries)
         return found, items, await checkpoint_header(service, found.day, found.size), {}
+    await compliance.snapshot()  # the filter is checked against what the index knows
     flt = filter_of(compliance, **asked)
     c = await counted(service, compliance, flt)
     indexes = dashboard.figure_entries(c.snap, table, row, name)
