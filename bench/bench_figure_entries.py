@@ -21,9 +21,10 @@ noisy on a shared machine), the entries read from the log, whether the index was
 the process's resident memory after and at its peak, and whether both pages are the same
 entries (and the same total).  The figures: the national recommendations, follow-ups
 (followed up) and declarations (each past the 10,000 a table lists inline), the page after
-entry ``--deep`` of the recommendations, and the busiest instansi's declarations (past the
-100 a group lists; scanned among every declaration).  Prints figures only; nothing is
-asserted.
+entry ``--deep`` of the recommendations, the busiest instansi's declarations (listed by the
+tally while at most 100), and the busiest named province's declarations (past the 100
+a group lists: scanned among every declaration, few of them that province's).  Prints
+figures only; nothing is asserted.
 """
 
 from __future__ import annotations
@@ -50,10 +51,14 @@ Asked = tuple[str, str | None, str, int | None]
 """A figure's table, row, name, and the entry its page follows (None: the first page)."""
 
 
-def busiest_instansi(compliance: Any, figure: str) -> str:
-    """The instansi whose ``figure`` counts the most entries (from the tally)."""
-    groups = compliance.index.tally.instansi.groups.items()
-    return str(max((g.figures[figure].count, name) for name, g in groups)[1])
+def busiest(compliance: Any, table: str, figure: str) -> str:
+    """The instansi (or province: a named one, not the signers' without one) whose ``figure``
+    counts the most entries (from the tally)."""
+    tally = compliance.index.tally
+    grouping = tally.instansi if table == "instansi" else tally.provinces.figures
+    found = grouping.groups.items()
+    named = [(g.figures[figure].count, str(name)) for name, g in found if name is not None]
+    return max(named)[1]
 
 
 async def child(mode: str, home: Path, asked: Asked, limit: int) -> dict[str, Any]:
@@ -64,7 +69,7 @@ async def child(mode: str, home: Path, asked: Asked, limit: int) -> dict[str, An
     try:
         await compliance.national()  # the saved tally restored (no index), as any answer does
         if row == "busiest":
-            row = busiest_instansi(compliance, figure)
+            row = busiest(compliance, table, figure)
         started, cpu = time.perf_counter(), time.process_time()
         if mode == "tally":
             page = await compliance.figure_entries(
@@ -121,6 +126,7 @@ def main() -> None:
         ("national", None, "declarations", None),
         ("national", None, "recommendations", args.deep),
         ("instansi", "busiest", "declarations", None),
+        ("provinces", "busiest", "declarations", None),
     ]
     print(f"{'figure':44} {'from':>5} {'s':>7} {'cpu s':>7} {'read':>7} {'index':>8}"
           f" {'MB':>5} {'peak':>5} {'count':>6} {'total':>7} {'same':>5} {'load':>5}")  # fmt: skip
