@@ -22,8 +22,9 @@ the process's resident memory after and at its peak, and whether both pages are 
 entries (and the same total).  The figures: the national recommendations, follow-ups
 (followed up) and declarations (each past the 10,000 a table lists inline), the page after
 entry ``--deep`` of the recommendations, the busiest instansi's declarations (listed by the
-tally while at most 100), and the busiest named province's declarations (past the 100
-a group lists: scanned among every declaration, few of them that province's).  Prints
+tally while at most 100), and the busiest named province's recommendations (past the
+100 a group lists: scanned among every recommendation, about one in 38 of them that
+province's).  Prints
 figures only; nothing is asserted.
 """
 
@@ -126,7 +127,7 @@ def main() -> None:
         ("national", None, "declarations", None),
         ("national", None, "recommendations", args.deep),
         ("instansi", "busiest", "declarations", None),
-        ("provinces", "busiest", "declarations", None),
+        ("provinces", "busiest", "recommendations", None),
     ]
     print(f"{'figure':44} {'from':>5} {'s':>7} {'cpu s':>7} {'read':>7} {'index':>8}"
           f" {'MB':>5} {'peak':>5} {'count':>6} {'total':>7} {'same':>5} {'load':>5}")  # fmt: skip
