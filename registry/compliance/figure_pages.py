@@ -101,44 +101,34 @@ async def paged(
     """The page from ``tally`` (fed under ``lock``), ``locate`` and the log's ``facts``; None
     where they cannot say (the index answers).  Raises ``FilterRefused`` for a row or figure
     the table does not have."""
+
+    async def page() -> EntriesPage | None:
+        async with lock:
+            mark = (tally.size, tally.day)
+            found = located(tally, table, row, figure)
+        if found is None:
+            return None
+        listed = found.figure["entries"]
+        if listed is not None:
+            entries, more = index_page(sorted(listed), after, limit)
+        else:
+            start = -1 if after is None else after
+            union: set[int] = set()
+            for name, type in found.names:
+                union.update(
+                    await _scanned(tally, locate, facts, lock, mark, name, type, start, limit)
+                )
+            ordered = sorted(union)  # each part's first limit + 1: the union's first limit + 1
+            entries, more = ordered[:limit], len(ordered) > limit
+        async with lock:
+            if (tally.size, tally.day) != mark:
+                raise Again
+        return EntriesPage(mark[1], found.total, entries, more, mark[0])
+
     try:
-        return await again(
-            lambda: _page(tally, locate, facts, lock, table, row, figure, after, limit)
-        )
+        return await again(page)
     except _Unsaid:
         return None
-
-
-async def _page(
-    tally: NationalTally,
-    locate: Locate,
-    facts: FactLog,
-    lock: asyncio.Lock,
-    table: str,
-    row: str | None,
-    figure: str,
-    after: int | None,
-    limit: int,
-) -> EntriesPage | None:
-    async with lock:
-        mark = (tally.size, tally.day)
-        found = located(tally, table, row, figure)
-    if found is None:
-        return None
-    listed = found.figure["entries"]
-    if listed is not None:
-        entries, more = index_page(sorted(listed), after, limit)
-    else:
-        start = -1 if after is None else after
-        union: set[int] = set()
-        for name, type in found.names:
-            union.update(await _scanned(tally, locate, facts, lock, mark, name, type, start, limit))
-        ordered = sorted(union)  # each part's first limit + 1: the union's first limit + 1
-        entries, more = ordered[:limit], len(ordered) > limit
-    async with lock:
-        if (tally.size, tally.day) != mark:
-            raise Again
-    return EntriesPage(mark[1], found.total, entries, more, mark[0])
 
 
 async def _scanned(
