@@ -22,11 +22,13 @@ import pytest
 from sqlalchemy import delete, insert, update
 
 from registry.compliance import dashboard
+from registry.compliance.search_rows import MARK
 from registry.config import Settings
 from registry.records.operator import OperatorKeys
-from registry.store.tables import ENTRIES, SEARCH_RECORDS
+from registry.store.tables import ENTRIES, REGISTRY_META, SEARCH_RECORDS
 from tests.api.helpers import Registry
 from tests.api.test_registration import assert_problem
+from tests.compliance.test_browsing import BEHIND, assert_behind, stall
 from tests.compliance.test_saved import fill, running
 from tests.compliance.test_saved_tally import index_restored
 from tests.records.test_tampering import assert_tampered, edit, stored
@@ -225,3 +227,24 @@ def test_another_day_and_a_filter_are_paged_from_the_index(
                     figure="recommendations", province="Jawa Barat")  # fmt: skip
         assert [item["index"] for item in flt["items"]] == [7, 8]
         assert index_restored(registry)
+
+
+def test_a_page_while_the_search_table_is_written_is_told_to_come_back(
+    saved: Settings, operator: OperatorKeys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The first request after an upgrade of a large log: the table is still being written.
+    edit(saved, delete(SEARCH_RECORDS), delete(REGISTRY_META).where(REGISTRY_META.c.name == MARK))
+    with running(saved, operator) as registry:
+        records = registry.components.records
+        stall(records, monkeypatch)
+        pacts = {"table": "national", "figure": "pacts"}  # listed by the tally: no table asked
+        assert _json(registry, "/api/compliance/entries", **pacts)["entries"] == [9]
+        for lang, words in BEHIND:  # a figure found through the table waits for it
+            answer = registry.client.get(
+                "/api/compliance/entries", params=RECS, headers={"accept-language": lang}
+            )
+            assert_behind(answer, words)
+        assert not index_restored(registry), "not the index instead: it is what this spares"
+        monkeypatch.undo()
+        registry.client.blocking_portal.call(records.close)
+        assert _json(registry, "/api/compliance/entries", **RECS)["entries"] == [7, 8]
