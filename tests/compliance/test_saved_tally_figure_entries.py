@@ -14,9 +14,10 @@ paged from the search table's rows; on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import pytest
 from sqlalchemy import delete, insert, update
@@ -148,6 +149,27 @@ def test_the_dashboards_entries_and_page_come_without_restoring_the_index(
     assert html.status_code == 200, html.text
     for idx in (7, 8, 10):
         assert f"/v/{idx}" in html.text or f">{idx}<" in html.text
+
+
+def test_the_figures_page_follows_its_next_link_by_the_last_entry_shown(
+    saved: Settings, operator: OperatorKeys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("registry.api.pages.ENTRIES_PAGE", 1)
+    with running(saved, operator) as registry:
+        url: str | None = "/dashboard/instansi/entries?" + urlencode(
+            {"row": OFFICE, "figure": "follow_up_rate"}
+        )
+        shown = []
+        while url is not None:
+            html = registry.client.get(url)
+            assert html.status_code == 200, html.text
+            rows = html.text.split('id="entries"')[1].split("</table>")[0]
+            shown += [int(i) for i in re.findall(r'<tr><td><a href="/v/(\d+)', rows)]
+            found = re.search(r'<a rel="next" href="([^"]+)"', html.text)
+            url = None if found is None else urljoin(url, found.group(1).replace("&amp;", "&"))
+            assert url is None or f"after={shown[-1]}" in url
+        assert not index_restored(registry)
+    assert shown == [7, 8, 10]
 
 
 @pytest.mark.parametrize(
