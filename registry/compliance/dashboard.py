@@ -102,25 +102,35 @@ def figure_entries(snap: Snapshot, name: str, row_key: str | None, figure: str) 
     Raises :class:`FilterRefused` for a table, row or figure that does not exist.
     """
     rows = table(snap, name)
-    label = LABELS.get(name)
-    if label is None:
-        found = rows[0]
-    elif name == "head-types" and row_key == ACTING:
+    if name == "head-types" and row_key == ACTING:
         found = heads.acting_led(snap, snap.as_of)
     else:
-        match = [
-            r
-            for r in rows
-            if str(r.get(label)) == (row_key or "")
-            or (r.get(label) is None and row_key in (None, "", "None"))
-        ]
-        if not match:
-            raise FilterRefused(Message("dashboard.unknown-row", {"table": name, "row": row_key}))
-        found = match[0]
-    value = found.get(figure)
+        found = row_of(rows, name, row_key)
+    return list(figure_of(found, name, figure)["entries"])
+
+
+def row_of(rows: list[dict[str, Any]], name: str, row_key: str | None) -> dict[str, Any]:
+    """The row of table ``name`` that ``row_key`` names (as a figure's link names it: its
+    label's value as text; none or "None" for a row whose label is None; the national
+    table's one row); :class:`FilterRefused` if none does."""
+    label = LABELS.get(name)
+    if label is None:
+        return rows[0]
+    for r in rows:
+        if str(r.get(label)) == (row_key or "") or (
+            r.get(label) is None and row_key in (None, "", "None")
+        ):
+            return r
+    raise FilterRefused(Message("dashboard.unknown-row", {"table": name, "row": row_key}))
+
+
+def figure_of(row: dict[str, Any], name: str, figure: str) -> dict[str, Any]:
+    """Figure ``figure`` of ``row`` (of table ``name``); :class:`FilterRefused` if the row
+    has no such figure listing entries."""
+    value = row.get(figure)
     if not (isinstance(value, dict) and "entries" in value):
         raise FilterRefused(Message("dashboard.unknown-figure", {"table": name, "figure": figure}))
-    return list(value["entries"])
+    return value
 
 
 def describe(index: ComplianceIndex, idx: int) -> dict[str, Any]:

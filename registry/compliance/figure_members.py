@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from registry.compliance.dashboard import ACTING, LABELS
+from registry.compliance.dashboard import ACTING, LABELS, figure_of, row_of
 from registry.compliance.filtering import FilterRefused
 from registry.compliance.metrics import COUNTS, Figure
 from registry.compliance.month_rows import NAMES as MONTH_NAMES
@@ -77,20 +77,6 @@ class Located:
         return int(self.figure["entries_total"]) if entries is None else len(entries)
 
 
-def _row(rows: list[dict[str, Any]], table: str, row_key: str | None) -> dict[str, Any]:
-    """The row ``row_key`` names (as :func:`registry.compliance.dashboard.figure_entries`
-    matches it)."""
-    label = LABELS.get(table)
-    if label is None:
-        return rows[0]
-    for r in rows:
-        if str(r.get(label)) == (row_key or "") or (
-            r.get(label) is None and row_key in (None, "", "None")
-        ):
-            return r
-    raise FilterRefused(Message("dashboard.unknown-row", {"table": table, "row": row_key}))
-
-
 def _names(table: str, figure: str) -> tuple[str, ...] | None:
     """The figures (of the row's group) whose entries make ``figure``; None: not one the
     tally counts as members."""
@@ -119,10 +105,8 @@ def located(tally: NationalTally, table: str, row_key: str | None, figure: str) 
     rows = read(tally)
     if rows is None:
         return None
-    row = _row(rows, table, row_key)
-    value = row.get(figure)
-    if not (isinstance(value, dict) and "entries" in value):
-        raise FilterRefused(Message("dashboard.unknown-figure", {"table": table, "figure": figure}))
+    row = row_of(rows, table, row_key)
+    value = figure_of(row, table, figure)
     if value["entries"] is not None:
         return Located(value, ())
     if table == "national":
