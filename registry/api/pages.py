@@ -33,11 +33,12 @@ from registry.api.dashboard import (
     tallied,
 )
 from registry.api.deps import MAX_INTEGER, Compliance, Records, Service
-from registry.api.errors import BadRequest
+from registry.api.errors import BadRequest, behind_message
 from registry.api.figure_entries import described_page
 from registry.api.rendering import page_language, render_page, strings
 from registry.api.search import COUNT_CAP
 from registry.compliance import dashboard, filtering
+from registry.compliance.browsing import SearchBehind
 from registry.compliance.filtering import Filter, FilterRefused
 from registry.compliance.service import ComplianceService
 from registry.i18n import Message
@@ -276,15 +277,20 @@ class PagesController(Controller):
                 service, compliance, records, asked, (table, row, figure), after,
                 skip + ENTRIES_PAGE, skip, tally=dashboard.LABELS.get(table) != "kid",
             )  # fmt: skip
-        except FilterRefused as exc:
+        except (FilterRefused, SearchBehind) as exc:  # behind: the search table is written
+            why = (
+                render_text(behind_message(exc), chosen)
+                if isinstance(exc, SearchBehind)
+                else _refused(exc, chosen)
+            )
             return await _page(
                 request,
                 service,
                 "entries.html",
                 chosen,
-                HTTP_400_BAD_REQUEST,
+                503 if isinstance(exc, SearchBehind) else HTTP_400_BAD_REQUEST,
                 "entries",
-                error=_refused(exc, chosen),
+                error=why,
                 table=table,
                 figure=figure,
                 row=row,

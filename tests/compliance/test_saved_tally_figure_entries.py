@@ -266,6 +266,10 @@ def test_a_page_while_the_search_table_is_written_is_told_to_come_back(
                 "/api/compliance/entries", params=RECS, headers={"accept-language": lang}
             )
             assert_behind(answer, words)
+            page = registry.client.get("/dashboard/instansi/entries", params={
+                "row": OFFICE, "figure": "recommendations", "lang": lang})  # fmt: skip
+            assert page.status_code == 503, page.text
+            assert words in page.text
         assert not index_restored(registry), "not the index instead: it is what this spares"
         monkeypatch.undo()
         registry.client.blocking_portal.call(records.close)
