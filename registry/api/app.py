@@ -16,6 +16,7 @@ from registry.api.complaints import ComplaintsController
 from registry.api.compliance import compliance_router
 from registry.api.cors import PublicCORS
 from registry.api.dashboard import dashboard_router
+from registry.api.dashboard_entries import dashboard_entries_router
 from registry.api.deps import Components
 from registry.api.edges import Edges, refuse_deep_json
 from registry.api.enrolment_requests import EnrolmentRequestsController
@@ -97,6 +98,7 @@ def create_app(
             compliance_router,
             personal_router,
             dashboard_router,
+            dashboard_entries_router,
             patterns_router,
             WebController,
             PagesController,

@@ -17,8 +17,9 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 
 from registry.api.deps import MAX_INTEGER, Compliance, Records
 from registry.api.errors import invalid_parameter
-from registry.api.linked import BOUND, bounded, csv_table, entries_url, today_table
-from registry.compliance import dashboard, recommendation_pages
+from registry.api.linked import bounded, csv_table, entries_url, today_table
+from registry.api.search import COUNT_CAP
+from registry.compliance import dashboard, figure_pages, recommendation_pages
 from registry.compliance.metrics import Snapshot
 from registry.i18n import Message
 from registry.records.errors import NotFound
@@ -248,36 +249,77 @@ class ComplianceController(Controller):
             " listing) instead of `entries`. `table` is one of national, provinces, head-types,"
             " instansi, elections, months, pact-signers-with-overdue, signers; `row` names the"
             " row (its province, head type, instansi, election, month or base64url kid; none"
-            " for national); each page lists up to 10,000 log indexes, ascending."
+            " for national). Log indexes, ascending, `limit` a page (1 to 10,000, default"
+            " 10,000) after entry `after` (the previous page's `next_after`; `next` is the next"
+            " page's URL, null on the last). `page` numbers pages from the first, at most"
+            f" {COUNT_CAP} entries deep (deeper: 400, use `after`)."
         ),
     )
     async def entries(
         self,
         compliance: Compliance,
+        records: Records,
         table: FromQuery[str],
         figure: FromQuery[str],
         as_of: AsOf = None,
         row: FromQuery[str | None] = None,
         page: Annotated[int, QueryParameter(ge=1, le=MAX_INTEGER)] = 1,
+        after: Annotated[
+            int | None,
+            QueryParameter(
+                ge=0, le=MAX_INTEGER, description="The previous page's next_after (an entry index)"
+            ),
+        ] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=figure_pages.LIMIT)] = figure_pages.LIMIT,
     ) -> Response[Any]:
-        snap = await _snapshot(compliance, as_of)
-        indexes = dashboard.figure_entries(snap, table, row, figure)
-        pages = max(1, -(-len(indexes) // BOUND))
+        day = _day("as_of", as_of)
+        skip = 0 if after is not None else (page - 1) * limit
+        if skip > COUNT_CAP:  # every entry before the page would be walked
+            raise invalid_parameter(
+                "parameter.page-too-deep", page=page, skip=skip, cap=COUNT_CAP, hint="<next_after>"
+            )
+        # Today's without the index where the tally can say; from the index where this
+        # worker holds it already (no more memory, no read of the log), or another day.
+        found = None
+        if not compliance.index_held:
+            found = await compliance.figure_entries(
+                records, day, table, row, figure, after, skip + limit
+            )
+        if found is None:
+            snap = await _snapshot(compliance, as_of)
+            indexes = dashboard.figure_entries(snap, table, row, figure)
+            found = figure_pages.EntriesPage(
+                snap.as_of,
+                len(indexes),
+                *figure_pages.index_page(indexes, after, skip + limit),
+                snap.index.size,
+            )
+        entries = found.entries[skip:]
+        last = entries[-1] if found.more and entries else None
         return Response(
             {
-                "as_of": snap.as_of,
+                "as_of": found.day,
                 "table": table,
                 "row": row,
                 "figure": figure,
-                "total": len(indexes),
-                "page": page,
-                "pages": pages,
-                "entries": indexes[(page - 1) * BOUND : page * BOUND],
-                "next": entries_url(table, snap.as_of, figure, row, page + 1)
-                if page < pages
-                else None,
+                "total": found.total,
+                "limit": limit,
+                "page": None if after is not None else page,
+                "pages": max(1, -(-found.total // limit)),
+                "after": after,
+                "count": len(entries),
+                "entries": entries,
+                "next_after": last,
+                "next": None
+                if last is None
+                else entries_url(table, found.day, figure, row, after=last, limit=_given(limit)),
             }
         )
+
+
+def _given(limit: int) -> int | None:
+    """``limit`` as a link gives it (the default: not at all)."""
+    return None if limit == figure_pages.LIMIT else limit
 
 
 compliance_router = Router(path="/api", route_handlers=[ComplianceController])

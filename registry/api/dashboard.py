@@ -123,10 +123,10 @@ async def tallied(
     found = await compliance.today_tables(names)
     if found is None:
         return None
-    return await _header(service, found.day, found.size), found
+    return await checkpoint_header(service, found.day, found.size), found
 
 
-async def _header(service: RegistryService, day: str, size: int) -> dict[str, Any]:
+async def checkpoint_header(service: RegistryService, day: str, size: int) -> dict[str, Any]:
     """What an answer from the tally of ``day`` holding ``size`` entries says it counts."""
     record = await service.checkpoint_at(size)
     root = None if record is None else base64.b64encode(record.root).decode()
@@ -142,7 +142,7 @@ async def signer_profile(
     found = await compliance.signer_page(kid)
     if found is not None:
         day, size, row = found
-        return await _header(service, day, size), row
+        return await checkpoint_header(service, day, size), row
     c = await counted(service, compliance, Filter())
     return c.header(), dashboard.signer_page(c.snap, kid)
 
@@ -158,7 +158,7 @@ async def instansi_profile(
         found = await compliance.instansi_page(ident, records.indexes)
         if found is not None:
             day, size, row = found
-            return await _header(service, day, size), row
+            return await checkpoint_header(service, day, size), row
     c = await counted(service, compliance, Filter())
     return c.header(), dashboard.instansi_page(c.snap, ident)
 
@@ -223,29 +223,6 @@ class DashboardApi(Controller):
         if format == "csv":
             return csv_response(table, rows)
         return Response({**c.header(), "filter": flt.query(), "count": len(rows), "items": rows})
-
-    @get(
-        "/{table:str}/entries",
-        summary="The log entries one figure of a table counts",
-        dependencies=FILTERED,
-    )
-    async def entries(
-        self,
-        service: Service,
-        compliance: Compliance,
-        table: FromPath[str],
-        figure: FromQuery[str],
-        asked: FilterQuery,
-        row: Opt = None,
-        format: Format = "json",
-    ) -> Response[Any]:
-        flt = filter_of(compliance, **asked)
-        c = await counted(service, compliance, flt)
-        indexes = dashboard.figure_entries(c.snap, table, row, figure)
-        items = [dashboard.describe(compliance.index, i) for i in indexes]
-        if format == "csv":
-            return csv_response(f"{table}-{figure}", items)
-        return Response({**c.header(), "filter": flt.query(), "count": len(items), "items": items})
 
 
 class ProfilesApi(Controller):

@@ -23,13 +23,26 @@ ENTRIES = "/api/compliance/entries"
 """Where the entries of a figure too large to list inline are listed, paged."""
 
 
-def entries_url(table: str, as_of: str, figure: str, row: Any = None, page: int = 1) -> str:
-    """The paged listing of figure ``figure`` of row ``row`` of ``table`` as of ``as_of``."""
+def entries_url(
+    table: str,
+    as_of: str,
+    figure: str,
+    row: Any = None,
+    page: int = 1,
+    after: int | None = None,
+    limit: int | None = None,
+) -> str:
+    """The paged listing of figure ``figure`` of row ``row`` of ``table`` as of ``as_of``
+    (its page ``page``, or the entries after entry ``after``; ``limit`` a page)."""
     query: dict[str, Any] = {"table": table, "figure": figure, "as_of": as_of}
     if row is not None:
         query["row"] = str(row)
     if page > 1:
         query["page"] = page
+    if after is not None:
+        query["after"] = after
+    if limit is not None:
+        query["limit"] = limit
     return f"{ENTRIES}?{urlencode(query)}"
 
 

@@ -32,12 +32,16 @@ from registry.api.dashboard import (
     signer_profile,
     tallied,
 )
-from registry.api.deps import Compliance, Records, Service
-from registry.api.errors import BadRequest
+from registry.api.deps import MAX_INTEGER, Compliance, Records, Service
+from registry.api.errors import BadRequest, behind_message
+from registry.api.figure_entries import described_page
 from registry.api.rendering import page_language, render_page, strings
+from registry.api.search import COUNT_CAP
 from registry.compliance import dashboard, filtering
+from registry.compliance.browsing import SearchBehind
 from registry.compliance.filtering import Filter, FilterRefused
 from registry.compliance.service import ComplianceService
+from registry.i18n import Message
 from registry.i18n import render as render_text
 from registry.records.service import RegistryService
 
@@ -252,38 +256,47 @@ class PagesController(Controller):
         request: Request[Any, Any, Any],
         service: Service,
         compliance: Compliance,
+        records: Records,
         table: FromPath[str],
         figure: FromQuery[str],
         asked: FilterQuery,
         row: Opt = None,
         page: Annotated[int, QueryParameter(ge=1)] = 1,
+        after: Annotated[int | None, QueryParameter(ge=0, le=MAX_INTEGER)] = None,
         lang: Opt = None,
     ) -> Response[str]:
-        """Every entry a figure was computed from, linked to its verify page (paged)."""
+        """Every entry a figure was computed from, linked to its verify page (paged; the
+        Next link carries ``after``, the last entry shown: the same cost at any depth)."""
         chosen = page_language(request, lang)
-        await compliance.snapshot()
+        skip = 0 if after is not None else (page - 1) * ENTRIES_PAGE
         try:
-            flt = filter_of(compliance, **asked)
-            c = await counted(service, compliance, flt)
-            indexes = dashboard.figure_entries(c.snap, table, row, figure)
-        except FilterRefused as exc:
+            if skip > COUNT_CAP:  # every entry before the page would be walked
+                raise FilterRefused(Message("browse.too-deep", {"page": page, "cap": COUNT_CAP}))
+            # a row named by a key: from the index, which names its holder (_row_name)
+            found, items, header, flt_query = await described_page(
+                service, compliance, records, asked, (table, row, figure), after,
+                skip + ENTRIES_PAGE, skip, tally=dashboard.LABELS.get(table) != "kid",
+            )  # fmt: skip
+        except (FilterRefused, SearchBehind) as exc:  # behind: the search table is written
+            why = (
+                render_text(behind_message(exc), chosen)
+                if isinstance(exc, SearchBehind)
+                else _refused(exc, chosen)
+            )
             return await _page(
                 request,
                 service,
                 "entries.html",
                 chosen,
-                HTTP_400_BAD_REQUEST,
+                503 if isinstance(exc, SearchBehind) else HTTP_400_BAD_REQUEST,
                 "entries",
-                error=_refused(exc, chosen),
+                error=why,
                 table=table,
                 figure=figure,
                 row=row,
             )
-        start = (page - 1) * ENTRIES_PAGE
-        shown = indexes[start : start + ENTRIES_PAGE]
-        items = [dashboard.describe(compliance.index, i) for i in shown]
-        params = {**flt.query(), "figure": figure, **({"row": row} if row else {})}
-        pages = max(1, -(-len(indexes) // ENTRIES_PAGE))
+        params = {**flt_query, "figure": figure, **({"row": row} if row else {})}
+        last = items[-1]["index"] if found.more and items else None
         return await _page(
             request,
             service,
@@ -295,14 +308,16 @@ class PagesController(Controller):
             table=table,
             figure=figure,
             row=_row_name(compliance, table, row),
-            counted=c.header(),
+            counted=header,
             items=items,
-            total=len(indexes),
+            total=found.total,
             page_number=page,
-            pages=pages,
+            pages=max(1, -(-found.total // ENTRIES_PAGE)),
             q=lambda **more: query(params, chosen, **more),
+            next_after=last,
+            prev_ok=page > 1 and (page - 2) * ENTRIES_PAGE <= COUNT_CAP,
             csv=f"/api/dashboard/{table}/entries" + query(params, "id", format="csv"),
-            filter_params=flt.query(),
+            filter_params=flt_query,
         )
 
     @get("/signers/{kid:str}", summary="A PPK's pacts, recommendations and follow-up record")

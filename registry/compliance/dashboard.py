@@ -17,7 +17,7 @@ from weakref import WeakKeyDictionary
 
 from registry.compliance import heads, profile_lists, views
 from registry.compliance.export import _flatten
-from registry.compliance.facts import Signed, Step
+from registry.compliance.facts import Fact, FollowUp, Key, Rec, Report, Signed, Step
 from registry.compliance.filtering import FilterRefused, choices, slug
 from registry.compliance.index import ComplianceIndex
 from registry.compliance.metrics import Outcome, Snapshot, figures
@@ -102,87 +102,105 @@ def figure_entries(snap: Snapshot, name: str, row_key: str | None, figure: str) 
     Raises :class:`FilterRefused` for a table, row or figure that does not exist.
     """
     rows = table(snap, name)
-    label = LABELS.get(name)
-    if label is None:
-        found = rows[0]
-    elif name == "head-types" and row_key == ACTING:
+    if name == "head-types" and row_key == ACTING:
         found = heads.acting_led(snap, snap.as_of)
     else:
-        match = [
-            r
-            for r in rows
-            if str(r.get(label)) == (row_key or "")
-            or (r.get(label) is None and row_key in (None, "", "None"))
-        ]
-        if not match:
-            raise FilterRefused(Message("dashboard.unknown-row", {"table": name, "row": row_key}))
-        found = match[0]
-    value = found.get(figure)
+        found = row_of(rows, name, row_key)
+    return list(figure_of(found, name, figure)["entries"])
+
+
+def row_of(rows: list[dict[str, Any]], name: str, row_key: str | None) -> dict[str, Any]:
+    """The row of table ``name`` that ``row_key`` names (as a figure's link names it: its
+    label's value as text; none or "None" for a row whose label is None; the national
+    table's one row); :class:`FilterRefused` if none does."""
+    label = LABELS.get(name)
+    if label is None:
+        return rows[0]
+    for r in rows:
+        if str(r.get(label)) == (row_key or "") or (
+            r.get(label) is None and row_key in (None, "", "None")
+        ):
+            return r
+    raise FilterRefused(Message("dashboard.unknown-row", {"table": name, "row": row_key}))
+
+
+def figure_of(row: dict[str, Any], name: str, figure: str) -> dict[str, Any]:
+    """Figure ``figure`` of ``row`` (of table ``name``); :class:`FilterRefused` if the row
+    has no such figure listing entries."""
+    value = row.get(figure)
     if not (isinstance(value, dict) and "entries" in value):
         raise FilterRefused(Message("dashboard.unknown-figure", {"table": name, "figure": figure}))
-    return list(value["entries"])
+    return value
 
 
 def describe(index: ComplianceIndex, idx: int) -> dict[str, Any]:
     """What the index knows of entry ``idx``: its type, issued-at day, instansi, signer."""
-    if idx in index.recs:
-        r = index.recs[idx]
+    fact = (
+        index.recs.get(idx)
+        or index.follow_ups.get(idx)
+        or index.reports.get(idx)
+        or index.signed.get(idx)
+        or index.steps.get(idx)
+        or next((key for key in index.keys.values() if key.idx == idx), None)
+    )
+    answered = index.recs.get(fact.recommendation) if isinstance(fact, FollowUp) else None
+    return described(idx, fact, answered)
+
+
+def described(idx: int, fact: Fact | None, answered: Rec | None = None) -> dict[str, Any]:
+    """Entry ``idx`` as a figure's list shows it, from its ``fact`` (``answered``: the
+    recommendation a follow-up answers): its type, issued-at day, instansi, detail."""
+    if isinstance(fact, Rec):
         return {
             "index": idx,
             "type": "recommendation",
-            "day": r.day,
-            "instansi": r.instansi,
-            "detail": r.case_number,
-            "deadline": r.deadline,
+            "day": fact.day,
+            "instansi": fact.instansi,
+            "detail": fact.case_number,
+            "deadline": fact.deadline,
         }
-    if idx in index.follow_ups:
-        f = index.follow_ups[idx]
-        rec = index.recs.get(f.recommendation)
+    if isinstance(fact, FollowUp):
         return {
             "index": idx,
             "type": "follow-up",
-            "day": f.day,
-            "instansi": rec.instansi if rec else "",
-            "detail": f.action,
-            "recommendation": f.recommendation,
+            "day": fact.day,
+            "instansi": answered.instansi if answered else "",
+            "detail": fact.action,
+            "recommendation": fact.recommendation,
         }
-    if idx in index.reports:
-        p = index.reports[idx]
+    if isinstance(fact, Report):
         return {
             "index": idx,
             "type": "report",
-            "day": p.day,
-            "instansi": p.instansi,
-            "detail": p.province or "",
+            "day": fact.day,
+            "instansi": fact.instansi,
+            "detail": fact.province or "",
         }
-    if idx in index.signed:
-        s = index.signed[idx]
+    if isinstance(fact, Signed):
         return {
             "index": idx,
-            "type": s.kind,
-            "day": s.day,
-            "instansi": s.instansi,
-            "detail": s.election,
-            "date": s.date,
+            "type": fact.kind,
+            "day": fact.day,
+            "instansi": fact.instansi,
+            "detail": fact.election,
+            "date": fact.date,
         }
-    if idx in index.steps:
-        t = index.steps[idx]
+    if isinstance(fact, Step):
         return {
             "index": idx,
             "type": "enforcement",
-            "day": t.day,
-            "instansi": t.instansi,
-            "detail": t.step,
+            "day": fact.day,
+            "instansi": fact.instansi,
+            "detail": fact.step,
         }
-    for key in index.keys.values():
-        if key.idx == idx:
-            return {
-                "index": idx,
-                "type": "enrolment",
-                "day": key.day,
-                "instansi": key.instansi,
-                "detail": key.jabatan,
-            }
+    if isinstance(fact, Key):
+        return {
+            "index": idx,
+            "type": "enrolment",
+            "day": fact.day,
+            "instansi": fact.instansi,
+            "detail": fact.jabatan,
+        }
     return {"index": idx, "type": None, "day": None, "instansi": "", "detail": ""}
 
 

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from registry.compliance import (
+    figure_pages,
     head_rows,
     heads,
     instansi_record,
@@ -282,6 +283,26 @@ class ComplianceService:
         tally = await self._today(today())
         return await recommendation_pages.paged(
             tally, locate, self.facts, self._lock, ppk, instansi, status, after, limit
+        )
+
+    async def figure_entries(
+        self,
+        locate: recommendation_pages.Locate,
+        as_of: str | None,
+        table: str,
+        row: str | None,
+        figure: str,
+        after: int | None = None,
+        limit: int = figure_pages.LIMIT,
+    ) -> figure_pages.EntriesPage | None:
+        """Today's page of the entries behind a figure, from the national tally and the record
+        search (:mod:`registry.compliance.figure_pages`); None where they cannot say, or for
+        another day (the index answers)."""
+        if (as_of or today()) != today():
+            return None
+        tally = await self._today(today())
+        return await figure_pages.paged(
+            tally, locate, self.facts, self._lock, table, row, figure, after, limit
         )
 
     async def head_types(

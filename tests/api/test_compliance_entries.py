@@ -38,19 +38,23 @@ def get(registry: Registry, path: str, **params: Any) -> Any:
     return response.json()
 
 
-def listed(registry: Registry, url: str) -> list[int]:
-    """Every entry of a figure's paged listing, following ``next``."""
+def listed(registry: Registry, url: str, limit: int = 1) -> list[int]:
+    """Every entry of a figure's paged listing, ``limit`` a page, following ``next`` (the
+    first page numbered 1, the next ones after the last entry of the one before)."""
     found: list[int] = []
     pages = 0
     next_url: str | None = url
     while next_url is not None:
         parts = urlsplit(next_url)
         assert parts.path == "/api/compliance/entries"
-        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        query = {"limit": str(limit), **{k: v[0] for k, v in parse_qs(parts.query).items()}}
         page = get(registry, parts.path, **query)
         pages += 1
-        assert page["page"] == pages
+        assert page["page"] == (1 if pages == 1 else None)
+        assert page["after"] == (found[-1] if found else None)
+        assert page["count"] == len(page["entries"]) <= limit
         found += page["entries"]
+        assert page["next_after"] == (found[-1] if page["next"] else None)
         next_url = page["next"]
     assert pages == page["pages"]
     assert len(found) == page["total"]
@@ -62,8 +66,7 @@ def test_a_figure_over_the_bound_links_to_exactly_its_entries(
     registry: Registry, monkeypatch: pytest.MonkeyPatch, today: bool
 ) -> None:
     full = get(registry, "/api/dashboard/national", until=AS_OF)["items"][0]
-    for where in ("registry.api.linked.BOUND", "registry.api.compliance.BOUND"):  # links, pages
-        monkeypatch.setattr(where, 1)
+    monkeypatch.setattr("registry.api.linked.BOUND", 1)  # links (pages: limit=1)
     if today:
         for where in ("registry.compliance.service.today", "registry.api.dashboard.today"):
             monkeypatch.setattr(where, lambda: AS_OF)
@@ -91,8 +94,7 @@ def test_a_table_row_over_the_bound_links_to_its_row(
     registry: Registry, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     full = get(registry, "/api/compliance/provinces", as_of=AS_OF)["items"]
-    for where in ("registry.api.linked.BOUND", "registry.api.compliance.BOUND"):  # links, pages
-        monkeypatch.setattr(where, 1)
+    monkeypatch.setattr("registry.api.linked.BOUND", 1)  # links (pages: limit=1)
     rows = get(registry, "/api/compliance/provinces", as_of=AS_OF)["items"]
     pacts = [(f["pacts"], r["pacts"]) for f, r in zip(full, rows, strict=True)]
     assert any(len(whole["entries"]) > 1 for whole, _ in pacts)

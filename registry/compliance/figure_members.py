@@ -1,0 +1,124 @@
+"""Which of the national tally's members make a figure of today's tables, and where to look.
+
+A figure of a table (``/api/compliance/{table}``, the row ``row``, the figure ``figure``)
+lists the entries the tally counts under one or two member names (a member is ``(name,
+entry)`` in :meth:`NationalTally._contribution
+<registry.compliance.tally.NationalTally._contribution>`): the national ``recommendations``
+figure under ``"recommendations"``, the instansi table's under ``("instansi", group,
+"recommendations")``, a follow-up rate under the recommendations' and the followed-up
+ones' together.  :func:`located` names them (:class:`Located`), with the entry types whose
+entries may count there (a follow-up figure counts follow-ups, whatever recommendation
+each answers) and the figure as the tally's row shows it (its count; its entries while
+it lists them).  Which entry counts is never decided here: the pages
+(:mod:`registry.compliance.figure_pages`) ask the tally's own contribution of each
+scanned entry's unit.
+
+Figures not named here (the head-types' acting heads and its ``instansi_led`` figures, the
+months' ``overdue_at_month_end``, the signers' and the pact signers' tables, whose rows
+merge a key's predecessors) are left to the index: :func:`located` answers None.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from registry.compliance.dashboard import ACTING, LABELS, figure_of, row_of
+from registry.compliance.filtering import FilterRefused
+from registry.compliance.metrics import COUNTS, Figure
+from registry.compliance.month_rows import NAMES as MONTH_NAMES
+from registry.compliance.tally import NationalTally
+from registry.compliance.tally_counts import STEPS
+from registry.compliance.today_tables import KEPT
+from registry.i18n import Message
+
+FOLLOW_UPS = ("followed_up", "on_time", "on_time_attested", "late", "refused", "downgraded")
+"""The figures whose entries are follow-ups (the one that decided each outcome)."""
+TYPES: dict[str, str] = {
+    "reports": "report",
+    "recommendations": "recommendation",
+    "pending": "recommendation",
+    "overdue": "recommendation",
+    **dict.fromkeys(FOLLOW_UPS, "follow-up"),
+    "pacts": "pact",
+    "declarations": "declaration",
+    "enforcement_steps": "enforcement",
+    **{"enforcement_" + s.replace("-", "_"): "enforcement" for s in STEPS},
+}
+"""The entry type (as ``search_records`` and ``entries.type`` name it) of each figure the
+tally counts entries of."""
+BOTH = {"follow_up_rate": ("recommendations", "followed_up"), "median_days": ("followed_up",)}
+"""Figures made of other figures' entries (:func:`registry.compliance.groups.follow_up_figures`)."""
+GROUPED = (*COUNTS, "reports", "pacts", "declarations", "enforcement_steps")
+"""The figures a group's row counts entries of under its own grouping."""
+GROUPING = {
+    "instansi": "instansi",
+    "provinces": "province",
+    "head-types": "head_type",
+    "months": "month",
+    "elections": "election",
+}
+"""The tables whose rows are one group of a grouping, and the grouping's member name."""
+
+
+@dataclass(frozen=True, slots=True)
+class Located:
+    """A figure as the tally shows it (``figure``: its value, count, entries while listed),
+    and, for a figure whose entries it does not list, the member names that make it with
+    the entry type each counts."""
+
+    figure: Figure
+    names: tuple[tuple[Any, str], ...]
+
+    @property
+    def total(self) -> int:
+        """How many entries the figure counts."""
+        entries = self.figure["entries"]
+        return int(self.figure["entries_total"]) if entries is None else len(entries)
+
+
+def _names(table: str, figure: str) -> tuple[str, ...] | None:
+    """The figures (of the row's group) whose entries make ``figure``; None: not one the
+    tally counts as members."""
+    if table == "months" and figure not in MONTH_NAMES:
+        return None  # overdue at a month's end: a sum over earlier months' members
+    if table != "national" and figure not in BOTH and figure not in GROUPED:
+        return None  # the elections' pact signers' figures, the head types' instansi led
+    parts = BOTH.get(figure, (figure,))
+    return parts if all(p in TYPES for p in parts) else None
+
+
+def located(tally: NationalTally, table: str, row_key: str | None, figure: str) -> Located | None:
+    """Figure ``figure`` of row ``row_key`` of today's ``table`` as the tally keeps it.
+
+    Raises :class:`FilterRefused` for a row or figure the table does not have (the
+    index would say the same); None where the tally does not keep the table (inexact)
+    or cannot name the figure's members (the index answers).
+    """
+    read = KEPT.get(table)
+    if read is None:
+        raise FilterRefused(
+            Message("dashboard.unknown-table", {"table": table, "known": ", ".join(KEPT)})
+        )
+    if table == "head-types" and row_key == ACTING:
+        return None
+    rows = read(tally)
+    if rows is None:
+        return None
+    row = row_of(rows, table, row_key)
+    value = figure_of(row, table, figure)
+    if value["entries"] is not None:
+        return Located(value, ())
+    if table == "national":
+        group = None
+    elif table in GROUPING:
+        group = row[LABELS[table]]
+    else:
+        return None
+    names = _names(table, "pacts" if figure == "pact_signers" else figure)
+    if names is None:
+        return None
+    grouping = GROUPING.get(table)
+    return Located(
+        value, tuple((n if grouping is None else (grouping, group, n), TYPES[n]) for n in names)
+    )

@@ -1,0 +1,160 @@
+"""The entries behind a figure of today's tables, paged without the index
+(:mod:`registry.compliance.figure_pages`): over the random histories of
+``test_tally_key_rows``, at every day the tally moves to, for every table, row and figure
+the index lists (:func:`registry.compliance.dashboard.figure_entries`), the pages read
+from the tally and the log (followed by their cursor, at a random limit) make exactly the
+index's list, and each page's ``total`` is the list's length; a tally that lists the
+entries, and one that keeps only counts (bound 2: scanned from the search's rows).  A search
+row deleted, added (naming an entry of another type) or both in one range makes a scanned
+page None (the index answers); where the figure's rows are untouched the pages stand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from registry.compliance import dashboard
+from registry.compliance.figure_members import located
+from registry.compliance.figure_pages import EntriesPage, paged
+from registry.compliance.index import ComplianceIndex
+from registry.compliance.metrics import Snapshot
+from registry.compliance.tally import NationalTally
+from registry.store.models import SearchCriteria
+from tests.compliance.test_recommendation_pages import Log
+from tests.compliance.test_tally_instansi import every_day
+from tests.compliance.test_tally_key_rows import history_of
+
+SCANNED = ("recommendation", "follow-up", "report", "pact", "declaration", "enforcement")
+
+
+def typed(index: ComplianceIndex) -> dict[str, list[int]]:
+    """The entries of each listed type the index holds (standing or not), as
+    ``search_records`` and ``entries.type`` hold them."""
+    found: dict[str, list[int]] = {t: [] for t in SCANNED}
+    found["recommendation"] = sorted(index.recs)
+    found["follow-up"] = sorted(index.follow_ups)
+    found["report"] = sorted(index.reports)
+    found["enforcement"] = sorted(index.steps)
+    for idx, signed in sorted(index.signed.items()):
+        found[signed.kind].append(idx)
+    return found
+
+
+class Search:
+    """``search_records`` of the index's entries by type, less the rows ``gone`` and with
+    the rows ``extra`` ((type, entry): an entry of another type listed under ``type``);
+    ``entries.type`` counted from the index, untouched."""
+
+    def __init__(
+        self, index: ComplianceIndex, gone: set[int] = frozenset(), extra: Any = frozenset()
+    ) -> None:
+        self.types, self.gone, self.extra = typed(index), set(gone), set(extra)
+
+    async def indexes(self, criteria: SearchCriteria, below: int) -> list[int]:  # pragma: no cover
+        raise AssertionError("a figure's page is scanned after a cursor")
+
+    async def indexes_after(
+        self, criteria: SearchCriteria, after: int, below: int, limit: int
+    ) -> list[int]:
+        assert criteria.type is not None
+        rows = set(self.types[criteria.type]) - self.gone
+        rows |= {i for t, i in self.extra if t == criteria.type}
+        return sorted(i for i in rows if after < i < below)[:limit]
+
+    async def entries_of_type(self, type: str, after: int, upto: int) -> int:
+        return sum(1 for i in self.types[type] if after < i <= upto)
+
+
+def walk(tally: NationalTally, search: Search, log: Log, asked: tuple[str, str | None, str],
+         limit: int) -> list[EntriesPage] | None:  # fmt: skip
+    """Every page of a figure, following each one's cursor (None: one left to the index)."""
+    found: list[EntriesPage] = []
+    after = None
+    for _ in range(tally.size + 2):
+        page = asyncio.run(paged(tally, search, log, asyncio.Lock(), *asked, after, limit))
+        if page is None:
+            return None
+        found.append(page)
+        if not page.more:
+            return found
+        assert len(page.entries) == limit, "a page with more after it is full"
+        after = page.entries[-1]
+    raise AssertionError("more pages than entries: the cursor does not move on")
+
+
+def asked_of(snap: Snapshot) -> list[tuple[str, str | None, str]]:
+    """Every table, row and figure that lists entries, named as the API's links name them."""
+    out = []
+    for table in dashboard.TABLES:
+        label = dashboard.LABELS.get(table)
+        for row in dashboard.table(snap, table):
+            key = None if label is None or row.get(label) is None else str(row[label])
+            for name, value in row.items():
+                if isinstance(value, dict) and "entries" in value:
+                    out.append((table, key, name))
+    return out
+
+
+def checked(rng: random.Random, tally: NationalTally, index: ComplianceIndex, day: str) -> int:
+    """Every figure's pages against the index's list; how many were scanned."""
+    snap = Snapshot(index, day)
+    scanned = 0
+    for asked in asked_of(snap):
+        want = dashboard.figure_entries(snap, *asked)
+        where = located(tally, *asked) if tally.keys_exact else None
+        limit = rng.choice([1, 2, 3, 7, 10_000])
+        found = walk(tally, Search(index), Log(index), asked, limit)
+        if where is None:  # left to the index (a table or figure the tally cannot page)
+            assert found is None or [e for p in found for e in p.entries] == want, asked
+            continue
+        assert found is not None, f"{asked}: the untouched search table answers"
+        assert [e for p in found for e in p.entries] == want, asked
+        assert all(p.total == len(want) and p.day == day for p in found), asked
+        if where.figure["entries"] is not None:
+            continue  # listed by the tally: no row read
+        scanned += 1
+        types = {t for _, t in where.names}
+        rows = sorted(i for t in types for i in typed(index)[t])
+        if rows:  # a row deleted: a page whose range held it goes to the index
+            gone = {rng.choice(rows)}
+            assert walk(tally, Search(index, gone=gone), Log(index), asked, limit) is None, asked
+        others = sorted(set(range(index.size)) - set(rows))
+        if others:  # a row added, naming an entry of another type: the same
+            extra = {(rng.choice(sorted(types)), rng.choice(others))}
+            assert walk(tally, Search(index, extra=extra), Log(index), asked, limit) is None
+            if rows:  # both, as many rows as entries of the type: still the index
+                both = Search(index, gone={rng.choice(rows)}, extra=extra)
+                assert walk(tally, both, Log(index), asked, limit) is None, asked
+    return scanned
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32),
+    size=st.integers(1, 90),
+    again=st.sampled_from([0.0, 0.0, 0.1]),
+)
+def test_every_figures_pages_are_the_indexs_list_at_every_day(
+    seed: int, size: int, again: float
+) -> None:
+    rng = random.Random(seed)
+    facts, _ = history_of(rng, size, again)
+    for tally, index, day in every_day(rng, facts, 100):
+        checked(rng, tally, index, day)  # listed by the tally
+        counted = NationalTally.build(index, day, bound=2, group_bound=2)
+        checked(rng, counted, index, day)  # only counts: scanned
+
+
+def test_a_history_with_large_figures_is_scanned() -> None:
+    """The property above is not vacuous: figures past the bound are paged from the log."""
+    rng = random.Random(7)
+    facts, _ = history_of(rng, 90)
+    scanned = 0
+    for _, index, day in every_day(rng, facts, 100):
+        scanned += checked(rng, NationalTally.build(index, day, bound=2, group_bound=2), index, day)
+    assert scanned > 20
