@@ -387,11 +387,11 @@ def test_a_chunk_that_fails_while_the_next_is_in_flight_resumes_with_nothing_twi
     found = contents(cli_env)
     assert len(set(found)) == len(found)  # no entry twice
     lines = list(csv.reader(report.read_text(encoding="utf-8-sig").splitlines()))
-    assert [line[:3] for line in lines[1:]] == [
-        ["2", "", str(before + 1)],
-        ["3", "", str(before + 5)],
-        ["4", "", str(before + 3)],
-    ]
+    # chunks 0 and 2 were in flight together: either may have been written first
+    assert [line[:2] for line in lines[1:]] == [["2", ""], ["3", ""], ["4", ""]]
+    entries = [int(line[2]) for line in lines[1:]]
+    assert {entries[0], entries[2]} == {before + 1, before + 3}
+    assert entries[1] == before + 5, "chunk 1 registered alone by the resumed import"
     assert [line[3] for line in lines[1:]] == ["imported"] * 3
 
 
