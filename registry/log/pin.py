@@ -62,6 +62,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from registry.i18n import Message
+from registry.log.durable import sync_directory
 from registry.log.integrity import LogContradiction
 from registry.verify.checkpoint import Checkpoint, verify_checkpoint
 from registry.verify.note import VerifierKey
@@ -212,7 +213,7 @@ class CheckpointPin:
         self._newest = None
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
-            _sync_directory(self.path.parent)
+            sync_directory(self.path.parent)
 
     def _read_file(self) -> bytes | None:
         try:
@@ -273,14 +274,6 @@ class CheckpointPin:
             with contextlib.suppress(FileNotFoundError):
                 temporary.unlink()
             raise
-        _sync_directory(self.path.parent)
+        sync_directory(self.path.parent)
         self.close()
         self._newest = 0
-
-
-def _sync_directory(directory: Path) -> None:
-    descriptor = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)

@@ -21,6 +21,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from registry.log.durable import sync_directory
+
 log = logging.getLogger("registry.witness")
 
 MAX_EVIDENCE_FILES = 10_000
@@ -98,11 +100,7 @@ def write_atomically(path: Path, text: str) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(temporary, path)
-    folder = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
+    sync_directory(path.parent)
 
 
 class JsonFileWitnessStore:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from registry.log.durable import sync_directory
 from registry.signing.cose import CoseSigner
 from registry.signing.keys import WrongPassphrase, generate_key, load_key, save_key
 from registry.signing.note import NoteSigner
@@ -75,7 +76,7 @@ def next_key(data_dir: Path, name: str, passphrase: str) -> Ed25519PrivateKey:
         return load_key(path, passphrase)
     key = generate_key()
     save_key(path, key, passphrase)
-    _sync(data_dir)
+    sync_directory(data_dir)
     return key
 
 
@@ -86,16 +87,8 @@ def promote(data_dir: Path, name: str, into: str, retired_kid: bytes) -> Path:
     retired = data_dir / f"{Path(into).stem}-retired-{retired_kid.hex()[:16]}.key"
     os.replace(data_dir / into, retired)
     os.replace(data_dir / name, data_dir / into)
-    _sync(data_dir)
+    sync_directory(data_dir)
     return retired
-
-
-def _sync(data_dir: Path) -> None:
-    folder = os.open(data_dir, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
 
 
 def reseal_keys(data_dir: Path, old: str, new: str, origin: str) -> OperatorKeys:
@@ -120,10 +113,6 @@ def reseal_keys(data_dir: Path, old: str, new: str, origin: str) -> OperatorKeys
     for name, key in keys.items():
         save_key(data_dir / name, key, new)
     # The renames are durable once the folder itself is synced.
-    folder = os.open(data_dir, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
+    sync_directory(data_dir)
     admin, log_key = keys[ADMIN_KEY_FILE], keys[LOG_KEY_FILE]
     return OperatorKeys(CoseSigner(admin), CoseSigner(log_key), NoteSigner(log_key, origin))
