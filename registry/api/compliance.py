@@ -114,7 +114,9 @@ class ComplianceController(Controller):
     async def signer(
         self, compliance: Compliance, records: Records, kid: FromPath[str], as_of: AsOf = None
     ) -> Response[Any]:
-        day, row = await compliance.signer(_kid(kid), _day("as_of", as_of), records.signed_by)
+        day, row = await compliance.signer(
+            _kid(kid), _day("as_of", as_of), records.signed_by, records.indexes
+        )
         if row is None:
             raise NotFound(Message("notfound.enrolled-key", {"kid": kid}))
         return Response({"as_of": day, **bounded("signers", day, row, kid)})

@@ -20,6 +20,8 @@ declarations than it lists, an inexact signers table), :func:`wanted` and
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 from registry.compliance.dashboard import profile
 from registry.compliance.facts import Rec, Signed, Step
 from registry.compliance.groups import Row
@@ -39,21 +41,43 @@ def wanted(tally: NationalTally, kid: bytes) -> list[int] | None:
     return tally.with_answers(recs)
 
 
-def record(tally: NationalTally, kid: bytes, read: Read) -> Row | None:
+def record(
+    tally: NationalTally, kid: bytes, read: Read, recs: Sequence[int] | None = None
+) -> Row | None:
     """The record of ``kid``, for which :func:`wanted` named the entries ``read`` gives, as of
-    the tally's day (None for a key enrolled as of a later day)."""
-    found = _record(tally, kid, read)
+    the tally's day (None for a key enrolled as of a later day).  ``recs``: its standing
+    recommendations where the tally only counts them (:func:`standing`)."""
+    found = _record(tally, kid, read, recs)
     return None if found is None else found[0]
 
 
-def _record(tally: NationalTally, kid: bytes, read: Read) -> tuple[Row, list[Outcome]] | None:
+def standing(
+    tally: NationalTally, kid: bytes, found: Iterable[int], read: Read
+) -> list[int] | None:
+    """Of the entries ``found`` (the search table's recommendations to ``kid``, read), those
+    that are standing recommendations addressed to ``kid``, in log order; None unless they
+    are as many as the tally counts (a search row deleted or moved away: the index answers)."""
+    group = tally.by_key.figures.groups.get(kid)
+    counted = 0 if group is None else group.figures["recommendations"].count
+    recs = [
+        i
+        for i in sorted(set(found))
+        if isinstance(rec := read(i), Rec) and rec.ppk_kid == kid and tally.stands(rec)
+    ]
+    return recs if len(recs) == counted else None
+
+
+def _record(
+    tally: NationalTally, kid: bytes, read: Read, recs: Sequence[int] | None = None
+) -> tuple[Row, list[Outcome]] | None:
     office = tally.offices.keys[kid]
     if office.day > tally.day:
         return None
     row = tally.by_key.row(tally.offices, tally.day, tally.with_overdue, kid)
     outcomes = []
     entries = []
-    for idx in tally.by_key.recommendations(kid) or ():
+    listed = tally.by_key.recommendations(kid)
+    for idx in (recs if listed is None else listed) or ():
         rec = read(idx)
         found = tally.outcome(rec, read) if isinstance(rec, Rec) else None
         if not isinstance(rec, Rec) or found is None:  # pragma: no cover - standing ones only

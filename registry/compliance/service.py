@@ -35,6 +35,7 @@ from registry.compliance import (
     recommendation_rows,
     views,
 )
+from registry.compliance.browsing import SearchBehind
 from registry.compliance.facts import WIB
 from registry.compliance.feed import Log, LogFacts, advance, feed
 from registry.compliance.identities import IdentitySource
@@ -45,6 +46,7 @@ from registry.compliance.saved import SEGMENT, SavedIndex, Segments
 from registry.compliance.tally import NationalTally, index_reader
 from registry.compliance.today_tables import KEPT, TodayTables, tables_of
 from registry.compliance.views import national
+from registry.store.models import SearchCriteria
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -175,6 +177,7 @@ class ComplianceService:
         kid: bytes,
         as_of: str | None = None,
         statements: other_key_record.Statements | None = None,
+        find: recommendation_rows.Find | None = None,
     ) -> tuple[str, Row | None]:
         """One key's record with its recommendations (:func:`views.signer`: None if it is not
         enrolled as of the day) as of ``as_of`` (default today), and that day.  Today's of a
@@ -182,26 +185,31 @@ class ComplianceService:
         recommendations (while the tally lists them: at most the group bound) and their
         follow-ups read from the log; a key the worker's key directory does not know is not
         enrolled; another key's comes from its own entries, found through ``statements``
-        (:mod:`registry.compliance.other_key_record`).  Any other day, or a key these
-        cannot say, is computed from the facts."""
+        (:mod:`registry.compliance.other_key_record`); a PPK key's recommendations past the
+        bound are found through ``find`` (the search table), checked against the tally's
+        count.  Any other day, or a key these cannot say, is computed from the facts."""
         day = as_of or today()
         if day == today():
             tally = await self._today(day)
             async with self._lock:
-                known, found = await self._tallied_signer(tally, kid, statements)
+                known, found = await self._tallied_signer(tally, kid, statements, find)
             if known:
                 return day, found
         return day, views.signer(await self.snapshot(day), kid)
 
     async def _tallied_signer(
-        self, tally: NationalTally, kid: bytes, statements: other_key_record.Statements | None
+        self,
+        tally: NationalTally,
+        kid: bytes,
+        statements: other_key_record.Statements | None,
+        find: recommendation_rows.Find | None,
     ) -> tuple[bool, Row | None]:
         """:meth:`signer` from ``tally`` (under the lock): whether it can say, and what
         (:mod:`registry.compliance.key_record`, :mod:`~registry.compliance.other_key_record`)."""
         wanted = key_record.wanted(tally, kid)
         if wanted is None:  # no PPK key's (not enrolled at all: None), or it cannot say
             if kid in tally.offices.keys:
-                return False, None
+                return await self._many_recommendations(tally, kid, find)
             key = self._log.key_entries(kid)
             if key is None:
                 return tally.by_key.exact, None
@@ -212,6 +220,28 @@ class ComplianceService:
         try:
             return True, key_record.record(tally, kid, read.__getitem__)
         except KeyError:  # an index fed it an entry meanwhile, naming one not read: the index
+            return False, None
+
+    async def _many_recommendations(
+        self, tally: NationalTally, kid: bytes, find: recommendation_rows.Find | None
+    ) -> tuple[bool, Row | None]:
+        """The record of PPK key ``kid`` whose standing recommendations the tally only counts
+        (more than the bound): found through ``find``, read, and checked against that count
+        (:func:`key_record.standing`); under the lock.  Whether it can say, and what."""
+        if find is None or not tally.keys_exact or tally.by_key.recommendations(kid) is not None:
+            return False, None
+        try:
+            found = await find(SearchCriteria(type="recommendation", kid=kid), tally.size)
+        except SearchBehind:
+            return False, None
+        read = await self.facts.facts_at(found)
+        recs = key_record.standing(tally, kid, found, read.get)
+        if recs is None:
+            return False, None
+        read.update(await self.facts.facts_at(tally.with_answers(recs)))
+        try:
+            return True, key_record.record(tally, kid, read.__getitem__, recs)
+        except KeyError:  # as for a listed key's record
             return False, None
 
     async def _other_key(

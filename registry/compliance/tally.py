@@ -281,7 +281,7 @@ class NationalTally(Counts):
             return [("rec", fact.recommendation)]
         return []
 
-    def stands(self, fact: Report | Signed | Step) -> bool:
+    def stands(self, fact: Rec | Report | Signed | Step) -> bool:
         """Whether ``fact`` stands as of the tally's day (dated by then, not revoked)."""
         return self._stands(fact.idx, fact.day)
 
