@@ -42,6 +42,10 @@ def test_an_answer_reaches_its_waiter_without_waiting_for_the_loop() -> None:
         assert waiter.done()  # set at once, not from a callback the loop runs later
         assert isinstance(waiter.exception(), Unavailable)
         assert isinstance(answer.exception(), Unavailable)
+        other: asyncio.Future[Registered] = asyncio.get_running_loop().create_future()
+        Answer(other).set_result(_registered(3))
+        assert other.done()
+        assert other.result().index == 3
 
     asyncio.run(scenario())
 
