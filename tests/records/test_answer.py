@@ -28,7 +28,8 @@ def test_an_answer_decided_after_its_caller_went_away_still_reaches_its_repeats(
         assert not first.future.cancelled()
         assert first.future.result().index == 7
         assert repeat.future.waiter is not None
-        answered = await repeat.future.waiter
+        assert repeat.future.waiter.done()
+        answered = repeat.future.waiter.result()
         assert (answered.index, answered.existed) == (7, True)
 
     asyncio.run(scenario())
