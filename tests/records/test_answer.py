@@ -16,12 +16,18 @@ def _registered(index: int) -> Registered:
     return Registered(index, b"receipt", existed=False)
 
 
+def _statement_and_repeat() -> tuple[Queued, Queued]:
+    """A queued statement, each with its caller's future, and a repeat that follows it."""
+    loop = asyncio.get_running_loop()
+    first = Queued(b"s", b"h", Answer(loop.create_future()))
+    repeat = Queued(b"s", b"h", Answer(loop.create_future()))
+    follow(repeat, first)
+    return first, repeat
+
+
 def test_an_answer_decided_after_its_caller_went_away_still_reaches_its_repeats() -> None:
     async def scenario() -> None:
-        loop = asyncio.get_running_loop()
-        first = Queued(b"s", b"h", Answer(loop.create_future()))
-        repeat = Queued(b"s", b"h", Answer(loop.create_future()))
-        follow(repeat, first)
+        first, repeat = _statement_and_repeat()
         assert first.future.waiter is not None
         first.future.waiter.cancel()  # the caller went away
         first.future.set_result(_registered(7))
@@ -63,10 +69,7 @@ def test_an_answer_is_decided_once() -> None:
 
 def test_a_cancelled_answer_cancels_its_waiter_and_its_repeats() -> None:
     async def scenario() -> None:
-        loop = asyncio.get_running_loop()
-        first = Queued(b"s", b"h", Answer(loop.create_future()))
-        repeat = Queued(b"s", b"h", Answer(loop.create_future()))
-        follow(repeat, first)
+        first, repeat = _statement_and_repeat()
         first.future.cancel()
         assert first.future.waiter is not None
         assert first.future.waiter.cancelled()
