@@ -41,13 +41,95 @@ class Registered:
     """The statement's type, when the process that answers verified it (else read it again)."""
 
 
+_PENDING, _RESULT, _ERROR, _CANCELLED = range(4)
+
+
+class Answer:
+    """A queued statement's answer, as the sequencer decides it: a result, an error, or
+    cancelled (admitted in an atomic group that was refused, or the repeat of one).
+
+    What the sequencer decides is kept here, whatever the caller does: a caller that goes
+    away (a follower's hand-off connection closing, a client hanging up) cancels only its
+    ``waiter``, and the registration goes on for the repeats of the same content that
+    wait on it (:func:`follow`).  The answer is set on the waiter at once: one wake-up of
+    the caller, where a future of its own and ``asyncio.shield`` took two and 8 to 10 µs
+    of the sequencer's loop a registration (docs/benchmarks.md, helper ``seqcpu``).  Its
+    callbacks run when it is decided, in order, before this returns.
+    """
+
+    __slots__ = ("_callbacks", "_state", "_value", "waiter")
+
+    def __init__(self, waiter: asyncio.Future[Registered] | None = None) -> None:
+        self.waiter = waiter
+        """The caller's future (None for a group's statement: its caller awaits the group)."""
+        self._state = _PENDING
+        self._value: Registered | BaseException | None = None
+        self._callbacks: list[Callable[[Answer], None]] = []
+
+    def done(self) -> bool:
+        """Whether it is decided."""
+        return self._state != _PENDING
+
+    def cancelled(self) -> bool:
+        """Whether it was cancelled by the sequencer (never by the caller)."""
+        return self._state == _CANCELLED
+
+    def result(self) -> Registered:
+        """The entry made or found (only once decided with one)."""
+        if self._state != _RESULT or not isinstance(self._value, Registered):
+            raise asyncio.InvalidStateError("no result")
+        return self._value
+
+    def exception(self) -> BaseException | None:
+        """Why it was not registered (None if it was, or is cancelled)."""
+        value = self._value
+        return value if isinstance(value, BaseException) else None
+
+    def set_result(self, result: Registered) -> None:
+        """Answer with ``result``."""
+        self._decide(_RESULT, result)
+
+    def set_exception(self, error: BaseException) -> None:
+        """Answer with ``error``."""
+        self._decide(_ERROR, error)
+
+    def cancel(self) -> None:
+        """Cancel it (its caller then hears to send it again)."""
+        if self._state == _PENDING:
+            self._decide(_CANCELLED, None)
+
+    def add_done_callback(self, callback: Callable[[Answer], None]) -> None:
+        """Call ``callback(self)`` once decided (at once if it is)."""
+        if self._state == _PENDING:
+            self._callbacks.append(callback)
+        else:
+            callback(self)
+
+    def _decide(self, state: int, value: Registered | BaseException | None) -> None:
+        if self._state != _PENDING:
+            raise asyncio.InvalidStateError("answered already")
+        self._state, self._value = state, value
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():  # done: its caller went away
+            if state == _RESULT:
+                waiter.set_result(self.result())
+            elif state == _ERROR:
+                assert isinstance(value, BaseException)
+                waiter.set_exception(value)
+            else:
+                waiter.cancel()
+        callbacks, self._callbacks = self._callbacks, []
+        for callback in callbacks:
+            callback(self)
+
+
 @dataclass
 class Queued:
-    """A statement waiting for the sequencer, and the future its caller awaits."""
+    """A statement waiting for the sequencer, and its answer (which its caller awaits)."""
 
     statement: bytes
     sha256: bytes
-    future: asyncio.Future[Registered] = field(repr=False)
+    future: Answer = field(repr=False)
     verified: Statement | None = None
     """Set when the caller verified the statement already (another core did the dear part)."""
     content: bytes | None = None
@@ -58,7 +140,7 @@ class Queued:
     def of(
         cls,
         statement: bytes,
-        future: asyncio.Future[Registered],
+        future: Answer,
         verified: Statement | None = None,
     ) -> Queued:
         """A statement to register, with its hash and its content's hash."""
@@ -92,7 +174,7 @@ def fail_batch(batch: AppendedBatch, error: BaseException) -> None:
 def follow(item: Queued, original: Queued) -> None:
     """Answer a repeat of ``original`` (its content, in this batch or one being written)."""
 
-    def answer(done: asyncio.Future[Registered]) -> None:
+    def answer(done: Answer) -> None:
         if item.future.done():
             return
         if done.cancelled():
@@ -189,7 +271,7 @@ async def group_stands(
 async def answer_group(group: Group) -> None:
     """Answer a group's caller once each of its statements is answered: its entries,
     the refusals by position (nothing was written), or why it was not written."""
-    await asyncio.wait([i.future for i in group.items])
+    await _all_decided([i.future for i in group.items])
     if group.future.done():  # its caller went away
         return
     refusals: list[tuple[int, RegistrationRefused]] = []
@@ -213,3 +295,21 @@ async def answer_group(group: Group) -> None:
         group.future.set_result(results)
     else:
         group.future.set_exception(Unavailable(Message("unavailable.group-not-written")))
+
+
+async def _all_decided(answers: list[Answer]) -> None:
+    """Return once every one of ``answers`` is decided."""
+    left = len(answers)
+    if not left:
+        return
+    every: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def one(_: Answer) -> None:
+        nonlocal left
+        left -= 1
+        if left == 0 and not every.done():
+            every.set_result(None)
+
+    for answer in answers:
+        answer.add_done_callback(one)
+    await every

@@ -38,6 +38,7 @@ from registry.records.pipeline import AppendedBatch, WritePipeline
 from registry.records.policy import MAX_STATEMENT_AGE_S, Admission, admit
 from registry.records.queued import (
     REFUSED_HERE,
+    Answer,
     Group,
     Queued,
     Registered,
@@ -145,18 +146,19 @@ class Registrar:
             raise oversized(len(statement))
         if self._task is None:
             raise Unavailable(Message("unavailable.not-accepting"))
-        future: asyncio.Future[Registered] = asyncio.get_running_loop().create_future()
+        waiter: asyncio.Future[Registered] = asyncio.get_running_loop().create_future()
+        answer = Answer(waiter)
         try:
-            self._queue.put_nowait(Queued.of(statement, future, verified))
+            self._queue.put_nowait(Queued.of(statement, answer, verified))
         except asyncio.QueueFull:
             raise Unavailable(Message("unavailable.queue-full"), retry_after=1) from None
-        # Shielded: a caller that goes away (a follower's hand-off connection closing, a
-        # client hanging up) must not cancel the registration for the repeats of the same
-        # content that wait on it (``queued.follow``); the entry is written all the same.
+        # A caller that goes away (a follower's hand-off connection closing, a client
+        # hanging up) cancels only its waiter, not the registration, for the repeats of the
+        # same content that wait on it (``queued.follow``): the entry is written all the same.
         try:
-            return await asyncio.shield(future)
+            return await waiter
         except asyncio.CancelledError:
-            if not future.cancelled():
+            if not answer.cancelled():
                 raise  # this caller was cancelled; the registration goes on
             # The same content was in an atomic group that was refused: nothing was written.
             raise Unavailable(Message("unavailable.send-again")) from None
@@ -182,9 +184,7 @@ class Registrar:
             raise Unavailable(Message("unavailable.not-accepting"))
         loop = asyncio.get_running_loop()
         ahead = list(verified) or [None] * len(statements)
-        items = [
-            Queued.of(s, loop.create_future(), v) for s, v in zip(statements, ahead, strict=True)
-        ]
+        items = [Queued.of(s, Answer(), v) for s, v in zip(statements, ahead, strict=True)]
         oversized = [
             (i, oversized(len(s))) for i, s in enumerate(statements) if len(s) > MAX_CBOR_SIZE
         ]
