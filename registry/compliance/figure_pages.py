@@ -23,8 +23,8 @@ Found here from the saved national tally, one of two ways
   be of the type; a follow-up's recommendation and the follow-ups answering it are read
   in a second round, and the addressed keys' enrolments in a third.  Whether an entry
   counts in the figure is the tally's own decision: its unit's contribution
-  (:meth:`NationalTally._contribution
-  <registry.compliance.tally.NationalTally._contribution>`, as the tally computed it when
+  (:meth:`NationalTally.counted_in
+  <registry.compliance.tally.NationalTally.counted_in>`, as the tally computed it when
   the entry was taken or the day moved) must hold the figure's member ``(name, entry)``.
   The rounds stop once ``limit`` + 1 entries are found (the page, and whether another
   follows): a page reads entries in proportion to its length over the figure's share of
@@ -206,12 +206,9 @@ async def _counted(
             for i in ranged:
                 fact = read[i]
                 assert fact is not None  # of the type: checked above
-                for unit in tally._units(fact, read.__getitem__):
-                    if unit not in done:
-                        done[unit] = tally._contribution(unit, read.__getitem__, key)
-                    if (name, i) in done[unit]:
-                        out.append(i)
-                        break
+                counted = tally.counted_in(fact, read.__getitem__, key, done)
+                if any((name, i) in members for members in counted):
+                    out.append(i)
         except KeyError:  # the tally names an entry the reads did not return
             raise _Unsaid from None
         return out

@@ -281,6 +281,18 @@ class NationalTally(Counts):
             return [("rec", fact.recommendation)]
         return []
 
+    def counted_in(
+        self, fact: Fact, read: Read, keys: Keys, done: dict[Unit, list[Member]]
+    ) -> list[list[Member]]:
+        """What each unit ``fact`` belongs to counts in as of the tally's day (its
+        contribution, as taking it computes it), those computed before kept in ``done``:
+        how a figure's listing asks whether an entry is one of the figure's."""
+        units = self._units(fact, read)
+        for unit in units:
+            if unit not in done:
+                done[unit] = self._contribution(unit, read, keys)
+        return [done[unit] for unit in units]
+
     def stands(self, fact: Rec | Report | Signed | Step) -> bool:
         """Whether ``fact`` stands as of the tally's day (dated by then, not revoked)."""
         return self._stands(fact.idx, fact.day)
