@@ -128,7 +128,15 @@ class Segments(Protocol):
         ...
 
     async def save(self, record: FactSegmentRecord) -> None:
-        """Save ``record`` (replacing one of its format and start)."""
+        """Save ``record``, replacing a segment of its format and start."""
+        ...
+
+    async def ends(self, prefix: str) -> dict[str, int]:
+        """The format and end of each saved segment whose format starts with ``prefix``."""
+        ...
+
+    async def forget(self, formats: list[str]) -> None:
+        """Delete the saved segments of ``formats``."""
         ...
 
     async def forget_except(self, format: str) -> int:
@@ -275,7 +283,7 @@ class SavedIndex:
             return
         self._tally_loaded = True
         record = await self.segments.load(self.tally_format, 0)
-        tally = None if record is None else self._checked_tally(record)
+        tally = None if record is None else self.checked_tally(record)
         if tally is not None and self.index.size <= tally.size and self.index.tally is None:
             self.index.tally = tally
             self.tally_saved = tally.size
@@ -294,14 +302,14 @@ class SavedIndex:
             return False
         if self.segments.root(record.end_idx) is None:
             await catch_up()
-        saved = self._checked_tally(record)
+        saved = self.checked_tally(record)
         if saved is None:
             return False
         self.index.tally = saved
         self.tally_saved = saved.size
         return True
 
-    def _checked_tally(self, record: FactSegmentRecord) -> NationalTally | None:
+    def checked_tally(self, record: FactSegmentRecord) -> NationalTally | None:
         """The national tally ``record`` holds if it checks out (seal, root at its end, its
         bytes); one that does not is said and ignored."""
         problem = self._problem(record)
@@ -336,7 +344,7 @@ class SavedIndex:
         self.index.tally_to(self.index.size)
         if tally.size == 0 or tally.size < self.tally_saved + every:
             return False
-        if not await self._save_record(self.tally_format, 0, tally.size, tally_bytes.encode(tally)):
+        if not await self.save_record(self.tally_format, 0, tally.size, tally_bytes.encode(tally)):
             return False
         self.tally_saved = tally.size
         return True
@@ -358,9 +366,9 @@ class SavedIndex:
 
     async def _save(self, start: int, end: int, facts: list[Fact]) -> bool:
         """Save the segment of entries ``start`` to ``end`` holding ``facts``; whether it was."""
-        return await self._save_record(self.format, start, end, encode_facts(facts))
+        return await self.save_record(self.format, start, end, encode_facts(facts))
 
-    async def _save_record(self, format: str, start: int, end: int, data: bytes) -> bool:
+    async def save_record(self, format: str, start: int, end: int, data: bytes) -> bool:
         """Seal ``data`` as the state of entries ``start`` to ``end`` and save it."""
         root = self.segments.root(end)
         if root is None:  # pragma: no cover - the index never runs ahead of the tree

@@ -36,6 +36,7 @@ from registry.compliance import (
     views,
 )
 from registry.compliance.browsing import SearchBehind
+from registry.compliance.day_tallies import FORWARD_MOST, DayTallies
 from registry.compliance.facts import WIB
 from registry.compliance.feed import Log, LogFacts, advance, feed
 from registry.compliance.identities import IdentitySource
@@ -74,6 +75,10 @@ class ComplianceService:
         self.index = ComplianceIndex(follow_up_days)
         self.saved = None if segments is None else SavedIndex(self.index, segments, segment_size)
         """The index saved in sealed segments (none: rebuilt from the log at each start)."""
+        self.days = None if self.saved is None else DayTallies(self.saved)
+        """The tallies of past days saved as each day ended (:mod:`.day_tallies`)."""
+        self._past: NationalTally | None = None
+        """The last past day's tally this process answered from (fed on as the log grows)."""
         self.facts = LogFacts(log, follow_up_days, log.enrolment_of)
         """The log's facts, as the national tally reads them without the index."""
         self.personal = PersonalData(self, log, identities)
@@ -99,12 +104,14 @@ class ComplianceService:
         after its end from the log (:mod:`registry.compliance.feed`, the index never
         built); without one (or for a day it cannot move to) the index is restored and
         caught up, and the tally is made from it.  A figure whose entries the tally does
-        not keep has ``entries`` None (:meth:`NationalTally.row`).  Any other day is
-        computed from the facts.
+        not keep has ``entries`` None (:meth:`NationalTally.row`).  A past day comes from
+        the tally saved as that day or one before it ended (:meth:`_past_tally`), else it
+        is computed from the facts.
         """
         day = as_of or today()
         if day != today():
-            return day, national(await self.snapshot(day))
+            past = await self._past_tally(day)
+            return day, past.row() if past is not None else national(await self.snapshot(day))
         return day, (await self._today(day)).row()
 
     async def instansi(
@@ -114,9 +121,12 @@ class ComplianceService:
         instansi) and that day.  Today's comes from the national tally as :meth:`national`
         answers (its per-instansi figures): without restoring the index when a saved tally
         holds the log; a figure of more entries than a group's bound then has ``entries``
-        None (:mod:`registry.compliance.groups`).  Any other day is computed from the facts."""
+        None (:mod:`registry.compliance.groups`).  A past day as :meth:`national` answers it."""
         day = as_of or today()
         if day != today():
+            past = await self._past_tally(day)
+            if past is not None:
+                return day, past.instansi_rows(province, name)
             return day, views.instansi(await self.snapshot(day), province, name)
         return day, (await self._today(day)).instansi_rows(province, name)
 
@@ -307,10 +317,11 @@ class ComplianceService:
         (``locate``: a :class:`~registry.compliance.browsing.RecordSearch`), each listed
         recommendation and its follow-ups read from the log
         (:mod:`registry.compliance.recommendation_pages`); None where they cannot say, or
-        for another day than today (the index answers)."""
-        if (as_of or today()) != today():
+        for another day than today without a tally saved for it (:meth:`_past_tally`: the
+        index answers)."""
+        tally = await self._tally_of(as_of or today())
+        if tally is None:
             return None
-        tally = await self._today(today())
         return await recommendation_pages.paged(
             tally, locate, self.facts, self._lock, ppk, instansi, status, after, limit
         )
@@ -326,11 +337,11 @@ class ComplianceService:
         limit: int = figure_pages.LIMIT,
     ) -> figure_pages.EntriesPage | None:
         """Today's page of the entries behind a figure, from the national tally and the record
-        search (:mod:`registry.compliance.figure_pages`); None where they cannot say, or for
-        another day (the index answers)."""
-        if (as_of or today()) != today():
+        search (:mod:`registry.compliance.figure_pages`), or a past day's from the tally
+        saved for it (:meth:`_past_tally`); None where they cannot say (the index answers)."""
+        tally = await self._tally_of(as_of or today())
+        if tally is None:
             return None
-        tally = await self._today(today())
         return await figure_pages.paged(
             tally, locate, self.facts, self._lock, table, row, figure, after, limit
         )
@@ -344,15 +355,17 @@ class ComplianceService:
         every election comes from the national tally as :meth:`provinces` answers (its
         per-head-type figures, the same keys: :mod:`registry.compliance.head_rows`), with
         the keys in office ``on`` any day while every figure lists its entries (those of
-        another ``on`` cannot be linked); any other day or one election is computed from
+        another ``on`` cannot be linked); a past day's from the tally saved as that day or
+        one before it ended (:meth:`_past_tally`) as today's; one election is computed from
         the facts."""
         day = as_of or today()
         when = on or day
-        if election is not None or day != today():
+        if election is not None:
             return day, heads.table(await self.snapshot(day), when, election)
         if when == day:
             return await self._grouped(day, heads.table, NationalTally.head_types_rows)
-        found = (await self._today(day)).head_types_rows(when)
+        tally = await self._tally_of(day)
+        found = None if tally is None else tally.head_types_rows(when)
         if found is not None and head_rows.listed(found):
             return day, found
         return day, heads.table(await self.snapshot(day), when)
@@ -375,12 +388,15 @@ class ComplianceService:
         view: Callable[[Snapshot], T],
         kept: Callable[[NationalTally], T | None],
     ) -> tuple[str, T]:
-        """A table as of ``as_of`` and that day: ``view`` of the facts, or today the
-        tally's rows (``kept``: None where the tally is not exact; then the tally is made
-        again from the restored index, saved, and ``view`` of it answers)."""
+        """A table as of ``as_of`` and that day: ``view`` of the facts, or the tally's rows
+        (``kept``: None where the tally is not exact): today's (where it is not exact, the
+        tally is made again from the restored index, saved, and ``view`` of it answers) or
+        a past day's (:meth:`_past_tally`; where it is not exact, ``view`` answers)."""
         day = as_of or today()
         if day != today():
-            return day, view(await self.snapshot(day))
+            past = await self._past_tally(day)
+            rows = None if past is None else kept(past)
+            return day, rows if rows is not None else view(await self.snapshot(day))
         rows = kept(await self._today(day))
         if rows is not None:
             return day, rows
@@ -393,7 +409,7 @@ class ComplianceService:
         """The tally of today ``day``, holding every entry of the log (see :meth:`national`)."""
         async with self._lock:
             tally = await self._fed_tally()
-            if tally is not None and await advance(tally, day, self.facts):
+            if tally is not None and await self._advanced(tally, day):
                 await feed(tally, self.facts, self._log.size)
                 if self.saved is not None:
                     await self.saved.save_tally(every=self.saved.size)
@@ -403,8 +419,41 @@ class ComplianceService:
         async with self._lock:
             tally = self.index.tally
             read, keys = index_reader(self.index), self.index.keys.get
+            if tally is not None and self.days is not None and day > tally.day:
+                await self.days.save(tally)
             if tally is None or not tally.advance(day, read, keys):
                 tally = await self._tally_made_again(day)
+            return tally
+
+    async def _tally_of(self, day: str) -> NationalTally | None:
+        """Today's tally, or past day ``day``'s (None where none is saved for it)."""
+        return await self._today(day) if day == today() else await self._past_tally(day)
+
+    async def _advanced(self, tally: NationalTally, day: str) -> bool:
+        """Move the tally this process feeds from the log to ``day`` (:func:`advance`),
+        saving it as its old day's first (:mod:`.day_tallies`); False for an earlier day."""
+        if self.days is not None and day > tally.day:
+            await self.days.save(tally)
+        return await advance(tally, day, self.facts)
+
+    async def _past_tally(self, day: str) -> NationalTally | None:
+        """The tally of past day ``day``: the one saved as that day or the latest before it
+        ended (:mod:`.day_tallies`), moved to ``day`` and fed every entry since; None
+        where none is saved, it is more than :data:`FORWARD_MOST` entries behind, or this
+        process holds the index (which answers any day at no more memory)."""
+        if self.days is None or self.index_held or day >= today():
+            return None
+        async with self._lock:
+            tally = self._past if self._past is not None and self._past.day == day else None
+            if tally is None:
+                self._past = None  # one past day's tally held at a time
+                tally = await self.days.latest(day)
+            if tally is None or self._log.size - tally.size > FORWARD_MOST:
+                return None
+            if not await advance(tally, day, self.facts):  # pragma: no cover - never later
+                return None
+            await feed(tally, self.facts, self._log.size)
+            self._past = tally
             return tally
 
     async def _fed_tally(self, adopt: bool = True) -> NationalTally | None:
@@ -446,7 +495,7 @@ class ComplianceService:
         builds the index; a day that moves back leaves the tally to the next answer."""
         async with self._lock:
             tally = await self._fed_tally(adopt=False)
-            if tally is None or not await advance(tally, today(), self.facts):
+            if tally is None or not await self._advanced(tally, today()):
                 return None
             start = tally.size
             await feed(tally, self.facts, min(self._log.size, start + most))

@@ -45,6 +45,14 @@ class SealedSegments:
         """Save ``record`` (replacing one of its format and start)."""
         await self._store.put_fact_segment(record)
 
+    async def ends(self, prefix: str) -> dict[str, int]:
+        """The format and end of each saved segment whose format starts with ``prefix``."""
+        return await self._store.fact_segment_ends(prefix)
+
+    async def forget(self, formats: list[str]) -> None:
+        """Delete the saved segments of ``formats``."""
+        await self._store.drop_fact_segments(formats)
+
     async def forget_except(self, format: str) -> int:
         """Delete the compliance segments of every other format (the key directory's
         snapshot, :mod:`registry.records.saved_state`, and the national tally are kept)."""

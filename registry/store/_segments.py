@@ -52,3 +52,21 @@ class SegmentsMixin:
             query = query.where(~FACT_SEGMENTS.c.format.startswith(prefix))
         async with self._engine.begin() as connection:
             return int((await connection.execute(query)).rowcount)
+
+    async def fact_segment_ends(self, prefix: str) -> dict[str, int]:
+        """The format and end of every segment whose format starts with ``prefix`` (their
+        bytes not read: the saved tallies of past days, ``registry.compliance.day_tallies``)."""
+        query = select(FACT_SEGMENTS.c.format, FACT_SEGMENTS.c.end_idx).where(
+            FACT_SEGMENTS.c.format.startswith(prefix, autoescape=True)
+        )
+        async with self._engine.connect() as connection:
+            found = (await connection.execute(query)).all()
+        return {str(format): int(end) for format, end in found}
+
+    async def drop_fact_segments(self, formats: list[str]) -> int:
+        """Delete every segment of ``formats`` (a past day's saved tally no longer kept)."""
+        if not formats:
+            return 0
+        query = delete(FACT_SEGMENTS).where(FACT_SEGMENTS.c.format.in_(formats))
+        async with self._engine.begin() as connection:
+            return int((await connection.execute(query)).rowcount)

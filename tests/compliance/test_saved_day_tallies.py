@@ -1,0 +1,274 @@
+"""Another day's figures (``?as_of=``) from the tallies saved as each day ended, without
+the compliance index, and never from a saved day the registry did not make for this log.
+
+The history of ``test_saved`` (eleven entries, the open recommendation due on
+2024-10-11) is served on 2024-10-05, then on 2024-10-20: moving the tally to the later
+day saves it as the tally of 2024-10-05 (:mod:`registry.compliance.day_tallies`).  Each
+answer for a past day is compared with the index's answer of that day, computed from
+every fact in a process that restored the index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import delete, insert, update
+
+from registry.compliance import day_tallies
+from registry.compliance.day_tallies import DAY_TALLY, day_of, kept
+from registry.config import Settings
+from registry.records.operator import OperatorKeys
+from registry.store.tables import FACT_SEGMENTS
+from tests.api.helpers import NOW_S, Registry, pact
+from tests.api.test_compliance import DAY, follow_up, register
+from tests.compliance.test_saved import (
+    another_log,
+    fill,
+    rows,
+    running,
+)
+from tests.compliance.test_saved_tally import (
+    EDITED,
+    index_restored,
+    saved_history,
+    tallied,
+)
+from tests.records.test_tampering import edit
+
+SAVED_DAY = "2024-10-05"
+"""The fixture's first "today": the tally of this day is saved when the day moves on."""
+LATER = "2024-10-20"
+"""The second "today", after the open recommendation's deadline (2024-10-11)."""
+
+TABLES = (
+    "national",
+    "provinces",
+    "elections",
+    "months",
+    "pact-signers-with-overdue",
+    "signers",
+    "instansi",
+    "head-types",
+)
+
+
+def day_rows(settings: Settings) -> dict[str, Any]:
+    """The saved tallies of past days, by the day their format names."""
+    found = {}
+    for row in rows(settings):
+        if row.format.startswith(DAY_TALLY):
+            day = day_of(row.format[: -len("YYYYMMDD")], row.format)
+            assert day is not None
+            found[day] = row
+    return found
+
+
+def answers(registry: Registry, day: str) -> dict[str, Any]:
+    """Every compliance table as of ``day``, as the API answers it."""
+    found = {}
+    for table in TABLES:
+        response = registry.client.get(f"/api/compliance/{table}", params={"as_of": day})
+        assert response.status_code == 200, response.text
+        found[table] = response.json()
+    response = registry.client.get("/api/compliance/recommendations", params={"as_of": day})
+    assert response.status_code == 200, response.text
+    found["recommendations"] = response.json()
+    for figure, value in found["national"].items():  # the entries behind each figure
+        if isinstance(value, dict) and "entries" in value:
+            params = {"table": "national", "figure": figure, "as_of": day, "limit": 2}
+            response = registry.client.get("/api/compliance/entries", params=params)
+            assert response.status_code == 200, response.text
+            found[f"entries of {figure}"] = response.json()
+    return found
+
+
+def from_the_index(registry: Registry, day: str) -> dict[str, Any]:
+    """Every table as of ``day`` as the restored index computes it."""
+    response = registry.client.get("/api/dashboard/national", params={"until": day})
+    assert response.status_code == 200, response.text  # a filter: restores the index
+    assert index_restored(registry)
+    return answers(registry, day)
+
+
+def day_saved(settings: Settings, operator: OperatorKeys, today: Callable[[str], None]) -> None:
+    """Serve the history on ``SAVED_DAY``, then answer on ``LATER`` (saving the first)."""
+    saved_history(settings, operator)
+    today(LATER)
+    with running(settings, operator) as registry:
+        tallied(registry)
+        assert not index_restored(registry)
+    assert list(day_rows(settings)) == [SAVED_DAY]
+    assert day_rows(settings)[SAVED_DAY].end_idx == 11
+
+
+@pytest.mark.parametrize("day", [SAVED_DAY, "2024-10-12", "2024-10-19"])
+def test_a_past_day_is_answered_from_its_saved_tally_without_the_index(
+    settings: Settings, operator: OperatorKeys, today: Callable[[str], None], day: str
+) -> None:
+    day_saved(settings, operator, today)
+    with running(settings, operator) as registry:
+        # Registered after the day was saved, dated before it: counted on that day.
+        late = register(registry, "ppk-jabar", follow_up(8), NOW_S + 3 * DAY + 60)
+        register(registry, "ppk-jabar", pact(place="Bogor"), NOW_S + 3 * DAY + 120)
+    with running(settings, operator) as registry:
+        tallied_answers = answers(registry, day)
+        assert not index_restored(registry), "answered from the saved day's tally"
+        assert late in tallied_answers["national"]["followed_up"]["entries"]
+        assert tallied_answers["national"]["pacts"]["value"] == 2
+        assert tallied_answers == from_the_index(registry, day)
+
+
+def test_after_the_deadline_the_open_recommendation_is_overdue_on_that_day(
+    settings: Settings, operator: OperatorKeys, today: Callable[[str], None]
+) -> None:
+    day_saved(settings, operator, today)
+    with running(settings, operator) as registry:
+        before = answers(registry, SAVED_DAY)["national"]
+        after = answers(registry, "2024-10-12")["national"]
+        assert not index_restored(registry)
+    assert before["pending"]["entries"] == [8]
+    assert before["overdue"]["value"] == 0
+    assert after["overdue"]["entries"] == [8]
+    assert after["pending"]["value"] == 0
+
+
+def test_a_day_before_any_saved_day_is_computed_from_the_facts(
+    settings: Settings, operator: OperatorKeys, today: Callable[[str], None]
+) -> None:
+    day_saved(settings, operator, today)
+    with running(settings, operator) as registry:
+        earlier = answers(registry, "2024-10-04")
+        assert index_restored(registry)
+        assert earlier == answers(registry, "2024-10-04")
+
+
+def test_a_worker_holding_the_index_answers_a_past_day_from_it(
+    settings: Settings, operator: OperatorKeys, today: Callable[[str], None]
+) -> None:
+    day_saved(settings, operator, today)
+    with running(settings, operator) as registry:
+        assert from_the_index(registry, SAVED_DAY)["national"]["pending"]["entries"] == [8]
+        compliance = registry.components.compliance
+        assert compliance._past is None, "no second copy of the figures"
+
+
+@EDITED
+def test_an_edited_day_tally_moves_no_figure(
+    settings: Settings, operator: OperatorKeys, today: Callable[[str], None], mutation: Any
+) -> None:
+    day_saved(settings, operator, today)
+    row = day_rows(settings)[SAVED_DAY]
+    edit(
+        settings,
+        update(FACT_SEGMENTS)
+        .where(FACT_SEGMENTS.c.format == row.format)
+        .values(mutation(bytes(row.data), bytes(row.seal))),
+    )
+    with running(settings, operator) as registry:
+        found = answers(registry, "2024-10-12")
+        assert index_restored(registry), "computed from the facts"
+        assert found == answers(registry, "2024-10-12")
+        assert found["national"]["overdue"]["entries"] == [8]
+
+
+def test_a_day_tally_renamed_to_another_day_is_not_used(
+    settings: Settings, operator: OperatorKeys, today: Callable[[str], None]
+) -> None:
+    # The seal covers the format, which names the day: moved to a later day's name (where
+    # it would count the open recommendation pending after its deadline), it opens no more.
+    day_saved(settings, operator, today)
+    row = day_rows(settings)[SAVED_DAY]
+    renamed = row.format.replace("20241005", "20241015")
+    edit(settings, update(FACT_SEGMENTS).where(FACT_SEGMENTS.c.format == row.format).values(
+        format=renamed))  # fmt: skip
+    with running(settings, operator) as registry:
+        found = answers(registry, "2024-10-15")
+        assert index_restored(registry)
+        assert found["national"]["overdue"]["entries"] == [8]
+
+
+def test_the_day_tally_of_another_log_of_the_same_operator_is_not_used(
+    settings: Settings,
+    operator: OperatorKeys,
+    today: Callable[[str], None],
+    make_database_url: Any,
+    tmp_path: Any,
+) -> None:
+    day_saved(settings, operator, today)
+    other, other_keys = another_log(settings, make_database_url, tmp_path)
+    today(SAVED_DAY)
+    with running(other, other_keys) as registry:
+        fill(Registry.bootstrapped(registry.client, other_keys), pacts=2, deadline="2024-09-28")
+        tallied(registry)
+    today(LATER)
+    with running(other, other_keys) as registry:
+        tallied(registry)
+    foreign = day_rows(other)[SAVED_DAY]
+    edit(
+        settings,
+        delete(FACT_SEGMENTS).where(FACT_SEGMENTS.c.format.startswith(DAY_TALLY)),
+        insert(FACT_SEGMENTS).values(foreign._asdict()),
+    )
+    with running(settings, operator) as registry:
+        found = answers(registry, SAVED_DAY)
+        assert index_restored(registry), "made for another root: not used"
+        assert found["national"]["pacts"]["value"] == 1
+
+
+def test_an_older_day_tally_put_back_counts_every_entry_since(
+    settings: Settings, operator: OperatorKeys, today: Callable[[str], None]
+) -> None:
+    # A backup's tally of the day is this log's, true up to its end: the entries after it
+    # are taken from the log, so putting it back moves no figure.
+    day_saved(settings, operator, today)
+    old = day_rows(settings)[SAVED_DAY]
+    today(SAVED_DAY)
+    with running(settings, operator) as registry:
+        late = register(registry, "ppk-jabar", follow_up(8), NOW_S + 3 * DAY + 60)
+        tallied(registry)  # the tally of 2024-10-05, holding it, saved as today's
+    today("2024-10-21")
+    with running(settings, operator) as registry:
+        tallied(registry)  # the saved tally (of 2024-10-05: only its day moved since) moves
+    with running(settings, operator) as registry:
+        newer = answers(registry, SAVED_DAY)
+        assert late in newer["national"]["followed_up"]["entries"]
+    assert day_rows(settings)[SAVED_DAY].end_idx == late + 1, "saved again, holding more"
+    edit(settings, update(FACT_SEGMENTS).where(FACT_SEGMENTS.c.format == old.format).values(
+        old._asdict()))  # fmt: skip
+    with running(settings, operator) as registry:
+        assert answers(registry, SAVED_DAY) == newer
+        assert not index_restored(registry)
+
+
+def test_a_day_too_far_behind_the_log_is_left_to_the_index(
+    settings: Settings,
+    operator: OperatorKeys,
+    today: Callable[[str], None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    day_saved(settings, operator, today)
+    with running(settings, operator) as registry:
+        register(registry, "ppk-jabar", pact(place="Bogor"), NOW_S + 3 * DAY + 120)
+    monkeypatch.setattr(day_tallies, "FORWARD_MOST", 0)
+    monkeypatch.setattr("registry.compliance.service.FORWARD_MOST", 0)
+    with running(settings, operator) as registry:
+        found = answers(registry, SAVED_DAY)
+        assert index_restored(registry)
+        assert found["national"]["pacts"]["value"] == 2
+
+
+def test_the_last_days_and_each_months_last_are_kept() -> None:
+    days = [f"2024-{m:02d}-{d:02d}" for m in (8, 9, 10) for d in (1, 15, 28)]
+    assert kept(days, recent=2) == {"2024-08-28", "2024-09-28", "2024-10-15", "2024-10-28"}
+    assert kept(days, recent=100) == set(days)
+
+
+def test_a_day_format_fits_the_column_and_names_its_day() -> None:
+    prefix = day_tallies.day_prefix("compliance-" + "0" * 40)
+    format = day_tallies.day_format(prefix, "2024-10-05")
+    assert len(format) <= 64
+    assert day_of(prefix, format) == "2024-10-05"
+    assert day_of(prefix, prefix + "2024105") is None
+    assert day_of(prefix, "compliance-tally-x") is None
