@@ -197,10 +197,11 @@ class ComplianceService:
         enrolled; another key's comes from its own entries, found through ``statements``
         (:mod:`registry.compliance.other_key_record`); a PPK key's recommendations past the
         bound are found through ``find`` (the search table), checked against the tally's
-        count.  Any other day, or a key these cannot say, is computed from the facts."""
+        count.  A past day's comes the same way from the tally saved for it
+        (:meth:`_past_tally`).  A key these cannot say is computed from the facts."""
         day = as_of or today()
-        if day == today():
-            tally = await self._today(day)
+        tally = await self._tally_of(day)
+        if tally is not None:
             async with self._lock:
                 known, found = await self._tallied_signer(tally, kid, statements, find)
             if known:

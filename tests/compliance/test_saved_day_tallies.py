@@ -21,7 +21,8 @@ from registry.compliance.day_tallies import DAY_TALLY, day_of, kept
 from registry.config import Settings
 from registry.records.operator import OperatorKeys
 from registry.store.tables import FACT_SEGMENTS
-from tests.api.helpers import NOW_S, Registry, pact
+from registry.verify.trust import b64url
+from tests.api.helpers import NOW_S, Registry, enrolment, pact
 from tests.api.test_compliance import DAY, follow_up, register
 from tests.compliance.test_saved import (
     another_log,
@@ -75,6 +76,11 @@ def answers(registry: Registry, day: str) -> dict[str, Any]:
     response = registry.client.get("/api/compliance/recommendations", params={"as_of": day})
     assert response.status_code == 200, response.text
     found["recommendations"] = response.json()
+    for label in ("ppk-jabar", "recommender", "bawaslu"):  # a PPK's record, and others'
+        kid = b64url(registry.signer(label).kid)
+        response = registry.client.get(f"/api/compliance/signers/{kid}", params={"as_of": day})
+        assert response.status_code == 200, response.text
+        found[f"record of {label}"] = response.json()
     for figure, value in found["national"].items():  # the entries behind each figure
         if isinstance(value, dict) and "entries" in value:
             params = {"table": "national", "figure": figure, "as_of": day, "limit": 2}
@@ -272,3 +278,42 @@ def test_a_day_format_fits_the_column_and_names_its_day() -> None:
     assert day_of(prefix, format) == "2024-10-05"
     assert day_of(prefix, prefix + "2024105") is None
     assert day_of(prefix, "compliance-tally-x") is None
+
+
+def test_a_key_enrolled_after_the_saved_day_is_placed_on_its_own_day(
+    settings: Settings, operator: OperatorKeys, today: Callable[[str], None]
+) -> None:
+    # A second PPK (Banten) enrolled on 2024-10-09, after the saved day, with a pact that
+    # day and a recommendation addressed to it: none of it counts on 2024-10-05, all of
+    # it on 2024-10-12, as the index says.
+    day_saved(settings, operator, today)
+    enrolled_at = NOW_S + 12 * DAY
+    with running(settings, operator) as registry:
+        late = registry.signer("ppk-banten")
+        payload = enrolment(
+            late.public_key, "ppk", province="Banten", instansi="Pemerintah Provinsi Banten",
+            term_end="2099-12-31",
+        )  # fmt: skip
+        response = registry.post(operator.admin.sign_statement(payload, "operator", enrolled_at))
+        assert response.status_code == 201, response.text
+        banten = {"instansi": "Pemerintah Provinsi Banten", "place": "Serang"}
+        register(registry, "ppk-banten", pact(**banten), enrolled_at + 60)
+    with running(settings, operator) as registry:
+        kid = b64url(registry.signer("ppk-banten").kid)
+        found = {}
+        for day in (SAVED_DAY, "2024-10-12"):
+            found[day] = {
+                **answers(registry, day),
+                "banten": registry.client.get(
+                    f"/api/compliance/signers/{kid}", params={"as_of": day}
+                ).json(),
+            }
+        assert not index_restored(registry)
+        assert found[SAVED_DAY]["national"]["pacts"]["value"] == 1
+        assert found["2024-10-12"]["national"]["pacts"]["value"] == 2
+        for day in (SAVED_DAY, "2024-10-12"):
+            computed = from_the_index(registry, day)
+            computed["banten"] = registry.client.get(
+                f"/api/compliance/signers/{kid}", params={"as_of": day}
+            ).json()
+            assert found[day] == computed
