@@ -73,6 +73,10 @@ def answers(registry: Registry, day: str) -> dict[str, Any]:
         response = registry.client.get(f"/api/compliance/{table}", params={"as_of": day})
         assert response.status_code == 200, response.text
         found[table] = response.json()
+    on = {"as_of": day, "on": "2024-10-01"}  # the keys in office another day
+    response = registry.client.get("/api/compliance/head-types", params=on)
+    assert response.status_code == 200, response.text
+    found["head-types on 2024-10-01"] = response.json()
     response = registry.client.get("/api/compliance/recommendations", params={"as_of": day})
     assert response.status_code == 200, response.text
     found["recommendations"] = response.json()
