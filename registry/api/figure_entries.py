@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
-from registry.api.dashboard import checkpoint_header, counted, filter_of
+from registry.api.dashboard import checkpoint_header, filter_of, filtered
 from registry.compliance import dashboard, figure_pages
 from registry.compliance.figure_pages import EntriesPage
 from registry.compliance.recommendation_pages import Locate
@@ -88,11 +88,10 @@ async def described_page(
         found = replace(found, entries=found.entries[skip:])
         items = await figure_pages.rows(compliance.facts, found.entries)
         return found, items, await checkpoint_header(service, found.day, found.size), {}
-    await compliance.snapshot()  # the filter is checked against what the index knows
-    flt = filter_of(compliance, **asked)
-    c = await counted(service, compliance, flt)
+    flt = await filter_of(compliance, **asked)
+    c = await filtered(service, compliance, records, flt)
     indexes = dashboard.figure_entries(c.snap, table, row, name)
     found = index_entries(c.snap.as_of, c.size, indexes, after, limit)
     found = replace(found, entries=found.entries[skip:])
-    items = [dashboard.describe(compliance.index, i) for i in found.entries]
+    items = [dashboard.describe(c.snap.index, i) for i in found.entries]
     return found, items, c.header(), flt.query()
