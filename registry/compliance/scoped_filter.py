@@ -18,12 +18,16 @@ Where the candidates come from:
 The rows only say where to look: a fact is kept only if what it says places it in the scope
 (:func:`scoped_index.closure`), so a row added or moved into the scope shows nothing.  A
 row deleted or moved away would hide a record: the scope's index must then give the tally's
-own rows of the scope (:func:`agrees`): by a province its provinces row and its PPK keys'
-signers rows (recommendations with their outcomes, steps, pacts and declarations, ASN
-declarations under the province), by an instansi its instansi row and the tally's standing
-steps of it.  Where they differ, the tally is inexact (a key enrolled twice), the search
-table is behind, or the tally moved on while the facts were read, :func:`index` answers
-None and the whole index answers.
+own rows of the scope (:func:`agrees`): by a province its provinces row (ASN declarations
+under the province too), its standing reports (counted even where it has no row) and its PPK
+keys' signers rows (recommendations with their outcomes, steps, pacts and declarations); by
+an instansi its instansi row, the tally's standing steps of it and its PPK keys.  The
+reports of an instansi are not among the tally's figures: those are not cross-checked
+(a deleted report row lowers an instansi's report count unseen; docs/scaling.md).
+
+Where they differ, a key of the scope is enrolled after the day (:func:`trusted`), the tally
+is inexact (a key enrolled twice), the search table is behind, or the tally moved on while
+the facts were read, :func:`index` answers None and the whole index answers.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from registry.compliance.browsing import SearchBehind
 from registry.compliance.facts import Fact, Key, Rec, Signed, Step, Succession
 from registry.compliance.feed import FactLog, Log
 from registry.compliance.index import ComplianceIndex
+from registry.compliance.metrics import counted, figure
 from registry.compliance.recommendation_rows import Find
 from registry.compliance.scoped_index import Scope, index_of
 from registry.compliance.tally import NationalTally
@@ -82,7 +87,16 @@ async def index(
     async with lock:
         if (tally.size, tally.day) != mark:
             return None
-    return found if agrees(_rows(found, scope, mark[1]), kept) else None
+    return found if trusted(found, scope, mark[1], kept) else None
+
+
+def trusted(found: ComplianceIndex, scope: Scope, day: str, kept: list[list[Row]]) -> bool:
+    """Whether the scope's index ``found`` gives the tally's rows ``kept`` of the scope as of
+    ``day``, and enrols no key after it (the tally's rows leave out what such a key is
+    addressed or signed; the filter's placement keeps it)."""
+    if any(key.day > day for key in found.keys.values()):
+        return False
+    return agrees(_rows(found, scope, day), kept)
 
 
 def _kept_rows(tally: NationalTally, scope: Scope) -> list[list[Row]] | None:
@@ -90,12 +104,18 @@ def _kept_rows(tally: NationalTally, scope: Scope) -> list[list[Row]] | None:
     if scope.instansi is not None:
         group = tally.instansi.groups.get(scope.instansi)
         steps = [] if group is None else sorted(group.steps)
-        return [tally.instansi_rows(name=scope.instansi), [{"steps": steps}]]
+        offices = tally.offices.keys.values()
+        ppks = sorted(k.idx for k in offices if k.instansi == scope.instansi and k.day <= tally.day)
+        kept = {"steps": steps, "ppks": ppks}
+        return [tally.instansi_rows(name=scope.instansi), [kept]]
     provinces = tally.provinces_rows()
     signers = tally.signers_rows(province=scope.province)
     if provinces is None or signers is None:
         return None
-    return [[r for r in provinces if r["province"] == scope.province], signers]
+    place = tally.provinces.figures.groups.get(scope.province)
+    reports = figure(0, []) if place is None else place.figures["reports"].figure()
+    rows = [r for r in provinces if r["province"] == scope.province]
+    return [rows, signers, [{"reports": reports}]]
 
 
 def _rows(found: ComplianceIndex, scope: Scope, day: str) -> list[list[Row]]:
@@ -103,9 +123,12 @@ def _rows(found: ComplianceIndex, scope: Scope, day: str) -> list[list[Row]]:
     snap = found.snapshot(day)
     if scope.instansi is not None:
         steps = [s.idx for s in snap.steps if s.instansi == scope.instansi]
-        return [views.instansi(snap, name=scope.instansi), [{"steps": steps}]]
+        ppks = [k.idx for k in snap.ppks if k.instansi == scope.instansi]
+        mine = {"steps": steps, "ppks": sorted(ppks)}
+        return [views.instansi(snap, name=scope.instansi), [mine]]
     provinces = [r for r in views.provinces(snap) if r["province"] == scope.province]
-    return [provinces, views.signers(snap, province=scope.province)]
+    reports = counted(r for r in snap.reports if r.province == scope.province)
+    return [provinces, views.signers(snap, province=scope.province), [{"reports": reports}]]
 
 
 def agrees(mine: Any, kept: Any) -> bool:
