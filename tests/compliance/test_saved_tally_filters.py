@@ -160,3 +160,20 @@ def test_an_edited_declaration_is_refused_never_shown(
     with running(settings, operator) as registry:
         answer = registry.client.get("/api/dashboard/national", params={"province": "Bali"})
         assert_tampered(answer, second, "instansi")
+
+
+def test_an_unknown_province_is_refused_from_the_tallys_choices_without_the_index(
+    settings: Settings, operator: OperatorKeys, today: Callable[[str], None]
+) -> None:
+    declared_and_revoked(settings, operator)
+    with running(settings, operator) as registry:
+        for lang, words in (("id", "tidak mengenal"), ("en", "knows no")):
+            answer = registry.client.get(
+                "/api/dashboard/national",
+                params={"province": "Atlantis"},
+                headers={"accept-language": lang},
+            )
+            assert answer.status_code == 400, answer.text
+            assert "Atlantis" in answer.text
+            assert words in answer.text.lower(), answer.text
+        assert not index_restored(registry), "the choices are the tally's"
