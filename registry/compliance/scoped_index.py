@@ -28,7 +28,7 @@ tally's rows of the scope.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from registry.compliance.facts import (
     Election,
@@ -83,11 +83,7 @@ def keys_of(facts: Iterable[Fact]) -> dict[bytes, Key]:
         if isinstance(fact, Key):
             keys[fact.kid] = fact
         elif isinstance(fact, Succession) and fact.old in keys:
-            old = keys[fact.old]
-            keys[fact.new] = Key(
-                fact.idx, fact.day, fact.new, old.role, old.name, old.nip, old.jabatan,
-                old.instansi, old.province, old.head_type, old.term_start, old.term_end,
-            )  # fmt: skip
+            keys[fact.new] = replace(keys[fact.old], idx=fact.idx, day=fact.day, kid=fact.new)
     return keys
 
 
