@@ -7,8 +7,9 @@ their own, and cross-checked against the national tally before that index answer
 Where the candidates come from:
 
 - the scope's records and enrolments: the search table's rows (``search_records``) of the
-  instansi, or of the province (its enrolments and reports; then the records whose person is
-  one of the keys those enrolments name, :data:`CHUNK` keys a query);
+  instansi (its PPK keys: the tally's offices), or of the province (its enrolments and
+  reports; then the records whose person is one of the keys those enrolments name,
+  :data:`CHUNK` keys a query);
 - the keys they name, the keys those succeeded, and each key's end: the worker's key
   directory (``Log.key_entries``);
 - the follow-ups answering each recommendation: the tally's (``NationalTally.with_answers``);
@@ -50,8 +51,9 @@ from registry.store.models import SearchCriteria
 Row = dict[str, Any]
 CHUNK = 500
 """Keys a query of the search table names at most (a province's records by their person)."""
-OWN_TYPES = ("enrolment", "recommendation", "report", "pact", "declaration", "enforcement")
-"""The search table's types of an instansi's records (and its keys' enrolments)."""
+OWN_TYPES = ("recommendation", "report", "pact", "declaration", "enforcement")
+"""The search table's types of an instansi's records (its PPK keys are the tally's offices:
+an instansi's enrolment rows are mostly its ASN's, which its tables do not need)."""
 PERSONS_TYPES = ("recommendation", "pact", "declaration", "enforcement")
 """The types of a province's records, found by their person (its keys)."""
 
@@ -77,10 +79,11 @@ async def index(
         mark = (tally.size, tally.day)
         kept = _kept_rows(tally, scope)
         elections = sorted(tally.elections.records)
+        offices = [k.idx for k in tally.offices.keys.values() if k.instansi == scope.instansi]
     if kept is None:
         return None
     try:
-        read = await _read(tally, scope, find, facts, log, mark[0], elections)
+        read = await _read(tally, scope, find, facts, log, mark[0], [*elections, *offices])
     except (_Short, SearchBehind):
         return None
     found = index_of((f for f in read.values() if f is not None), scope, mark[0], follow_up_days)
@@ -151,9 +154,10 @@ async def _read(
     facts: FactLog,
     log: Log,
     below: int,
-    elections: Sequence[int],
+    known: Sequence[int],
 ) -> dict[int, Fact | None]:
-    """Every fact the scope's closure may hold, read checked (a superset of it)."""
+    """Every fact the scope's closure may hold, read checked (a superset of it); ``known``:
+    entries the tally names (the elections, an instansi's PPK enrolments)."""
     read: dict[int, Fact | None] = {}
 
     async def take(idxs: Iterable[int]) -> list[Fact]:
@@ -176,10 +180,10 @@ async def _read(
             chunk = tuple(kids[start : start + CHUNK])
             for type in PERSONS_TYPES:
                 await take(await find(SearchCriteria(type=type, kids=chunk), below))
+    await take(known)
     recs = [f.idx for f in read.values() if isinstance(f, Rec)]
     await take(tally.with_answers(recs))
     await _keys(read, log, take)
-    await take(elections)
     await take(r for i in list(read) if (r := log.revoked_by(i)) is not None)
     return read
 
