@@ -108,11 +108,16 @@ def test_a_search_row_edited_away_from_a_province_leaves_the_filter_to_the_index
         assert found["national"]["items"][0]["declarations"]["entries"] == [second]
 
 
-def test_a_recommendations_search_row_deleted_leaves_an_instansi_filter_to_the_index(
-    settings: Settings, operator: OperatorKeys, today: Callable[[str], None]
+@pytest.mark.parametrize("edited", ["row-deleted", "row-moved-to-another-instansi"])
+def test_a_recommendations_search_row_edited_away_leaves_an_instansi_filter_to_the_index(
+    settings: Settings, operator: OperatorKeys, today: Callable[[str], None], edited: str
 ) -> None:
     declared_and_revoked(settings, operator)
-    edit(settings, delete(SEARCH_RECORDS).where(SEARCH_RECORDS.c.idx == 8))
+    row = SEARCH_RECORDS.c.idx == 8
+    if edited == "row-deleted":
+        edit(settings, delete(SEARCH_RECORDS).where(row))
+    else:
+        edit(settings, update(SEARCH_RECORDS).where(row).values(instansi="Bawaslu RI"))
     with running(settings, operator) as registry:
         found = tables(registry, instansi=OFFICE)
         assert index_restored(registry), "the tally's row of the instansi disagrees"
