@@ -2,7 +2,8 @@
 ``/api/dashboard/{table}`` at a restart without restoring the index, the same figures and
 filter choices as the dashboard computes from every fact (counted until today: a filter),
 every figure still linked to the entries it counts, and the index read again where the
-tally cannot answer (a filter, a tally kept inexact).
+tally cannot answer (a filter of neither a province nor an instansi, another day, a tally kept
+inexact; a province's filter: ``test_saved_tally_filters``).
 
 The history of ``test_saved`` (eleven entries), served with "today" fixed.
 """
