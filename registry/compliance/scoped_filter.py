@@ -1,4 +1,4 @@
-"""Today's dashboard filtered by a province or an instansi without the compliance index.
+"""The dashboard filtered by a province or an instansi (today or an earlier day) without the index.
 
 The scope's facts and their closure (:mod:`registry.compliance.scoped_index`) are found,
 read checked from the log (an edited entry raises ``TamperedEntry``), given to an index of
@@ -14,7 +14,10 @@ Where the candidates come from:
   directory (``Log.key_entries``);
 - the follow-ups answering each recommendation: the tally's (``NationalTally.with_answers``);
 - the revocation of any entry read: the worker's derived revocations (``Log.revoked_by``);
-- the elections: the tally's election records.
+- the elections: the tally's election records;
+- for an earlier day (``until``): every entry revoked after it (the tally's ``revoked``), since
+  the tally of today does not count them and the search table's rows are not trusted to name
+  them all; the closure keeps those of the scope.
 
 The rows only say where to look: a fact is kept only if what it says places it in the scope
 (:func:`scoped_index.closure`), so a row added or moved into the scope shows nothing.  A
@@ -56,6 +59,8 @@ OWN_TYPES = ("recommendation", "report", "pact", "declaration", "enforcement")
 an instansi's enrolment rows are mostly its ASN's, which its tables do not need)."""
 PERSONS_TYPES = ("recommendation", "pact", "declaration", "enforcement")
 """The types of a province's records, found by their person (its keys)."""
+REVOKED = 10_000
+"""Entries revoked after an earlier day asked that are read at most (more: the index)."""
 
 
 class _Short(Exception):
@@ -70,9 +75,12 @@ async def index(
     log: Log,
     lock: asyncio.Lock,
     follow_up_days: int,
+    since: str | None = None,
 ) -> ComplianceIndex | None:
     """The index of ``scope``'s facts as the tally (fed under ``lock``) holds the log, or
-    None where it cannot be trusted to be whole (see the module)."""
+    None where it cannot be trusted to be whole (see the module).  With ``since`` (an earlier
+    day the answer is asked as of), the entries revoked after it are read too: they stood
+    then, and today's tally does not count them (at most :data:`REVOKED` of them)."""
     async with lock:
         if not tally.keys_exact:
             return None
@@ -80,10 +88,12 @@ async def index(
         kept = _kept_rows(tally, scope)
         elections = sorted(tally.elections.records)
         offices = [k.idx for k in tally.offices.keys.values() if k.instansi == scope.instansi]
-    if kept is None:
+        revoked = [] if since is None else [i for i, d in tally.revoked.items() if d > since]
+    if kept is None or len(revoked) > REVOKED:
         return None
     try:
-        read = await _read(tally, scope, find, facts, log, mark[0], [*elections, *offices])
+        known = [*elections, *offices, *revoked]
+        read = await _read(tally, scope, find, facts, log, mark[0], known)
     except (_Short, SearchBehind):
         return None
     found = index_of((f for f in read.values() if f is not None), scope, mark[0], follow_up_days)

@@ -340,21 +340,23 @@ class ComplianceService:
         )
 
     async def filtered(self, flt: Filter, find: recommendation_rows.Find) -> Snapshot | None:
-        """Today's snapshot of a dashboard filter by a province or an instansi from an index
-        of just that scope's facts, read from the log and checked against the national
-        tally (:mod:`registry.compliance.scoped_filter`); None for a filter of neither, another
-        day (``until``), a worker that holds the index already, or where it cannot say (the
-        index answers)."""
+        """The snapshot of a dashboard filter by a province or an instansi (as of ``until``,
+        today or earlier) from an index of just that scope's facts, read from the log and
+        checked against today's national tally (:mod:`registry.compliance.scoped_filter`);
+        None for a filter of neither, a later day, a worker that holds the index already, or
+        where it cannot say (the index answers)."""
         scope = scoped_index.scope_of(flt)
         day = today()
-        if scope is None or (flt.until or day) != day or self.index_held:
+        if scope is None or (flt.until or day) > day or self.index_held:
             return None
         tally = await self._today(day)
         if self.index_held:  # no saved tally: the index was restored to make one
             return None
+        earlier = flt.until if flt.until is not None and flt.until < day else None
         found = await scoped_filter.index(
-            tally, scope, find, self.facts, self._log, self._lock, self.index.follow_up_days
-        )
+            tally, scope, find, self.facts, self._log, self._lock, self.index.follow_up_days,
+            earlier,
+        )  # fmt: skip
         return None if found is None else filtering.snapshot(found, flt, day)
 
     async def filter_choices(self) -> Choices:

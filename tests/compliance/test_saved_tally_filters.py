@@ -28,8 +28,9 @@ from tests.api.helpers import NOW_S, Registry
 from tests.api.test_compliance import DAY, register
 from tests.compliance.test_browsing import stall
 from tests.compliance.test_saved import running
-from tests.compliance.test_saved_tally import index_restored
+from tests.compliance.test_saved_tally import index_restored, revocation
 from tests.compliance.test_saved_tally_dashboard import page, shown
+from tests.compliance.test_saved_tally_key_rows import saved_history
 from tests.compliance.test_saved_tally_other_keys import declared_and_revoked
 from tests.factories import declaration_payload
 from tests.records.test_tampering import assert_tampered, edit
@@ -182,3 +183,37 @@ def test_an_unknown_province_is_refused_from_the_tallys_choices_without_the_inde
             assert "Atlantis" in answer.text
             assert words in answer.text.lower(), answer.text
         assert not index_restored(registry), "the choices are the tally's"
+
+
+def revoked_two_days_later(settings: Settings, operator: OperatorKeys) -> tuple[int, int]:
+    """The saved history, then the Bali ASN's declaration on 2024-09-30 and its revocation on
+    2024-10-02: the two entries."""
+    saved_history(settings, operator)
+    later = NOW_S + 3 * DAY
+    with running(settings, operator) as registry:
+        registry.enrol("asn-bali", "asn", province="Bali", term_end="2099-12-31")
+        declared = register(registry, "asn-bali", declaration_payload(), later)
+        revoked = register(registry, "asn-bali", revocation(declared), later + 2 * DAY)
+        registry.client.get("/api/compliance/national")  # the tally saved at its size
+        registry.client.blocking_portal.call(registry.components.records.catch_up)
+    return declared, revoked
+
+
+@pytest.mark.parametrize("edited", ["none", "revoked-row-deleted"])
+def test_an_earlier_day_counts_what_stood_then_without_the_index(
+    settings: Settings, operator: OperatorKeys, today: Callable[[str], None], edited: str
+) -> None:
+    # Today's tally does not count the revoked declaration: it is read from the tally's
+    # revoked entries, not found through its search row (deleted here).
+    declared, _ = revoked_two_days_later(settings, operator)
+    if edited != "none":
+        edit(settings, delete(SEARCH_RECORDS).where(SEARCH_RECORDS.c.idx == declared))
+    asked = [{"province": "Bali", "until": day} for day in ("2024-10-01", "2024-10-03")]
+    asked.append({"instansi": OFFICE, "until": "2024-10-01"})
+    with running(settings, operator) as registry:
+        scoped = [tables(registry, **flt) for flt in asked]
+        assert not index_restored(registry), "the scope's facts, an earlier day"
+        declarations = [s["national"]["items"][0]["declarations"]["entries"] for s in scoped]
+        assert declarations == [[declared], [], [declared]]
+        restore(registry)
+        assert [tables(registry, **flt) for flt in asked] == scoped
