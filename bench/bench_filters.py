@@ -19,14 +19,16 @@ Printed per filter: wall and CPU time (``time.process_time``) of the answer, the
 read from the log, the entries the answering index holds, the process's resident memory
 after and at its peak, and whether both answers are the same tables.  The filters: the
 province with the most recommendations and one in the middle, the instansi with the most
-recommendations and one in the middle (each named by the tally), and the busiest province
-with an election added.  Prints figures only; nothing is asserted.
+recommendations and one in the middle (each named by the tally), the busiest province
+with an election added, and the middle province as of 30 days before the tally's day
+(``--only``: some of them, by number).  Prints figures only; nothing is asserted.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import hashlib
 import json
 import os
@@ -62,6 +64,9 @@ def chosen(compliance: Any, asked: dict[str, str]) -> Filter:
             given[field] = names[0] if given[field] == "busiest" else names[len(names) // 2]
     if given.get("election") == "first":
         given["election"] = compliance.index.tally.choices().elections[0]
+    if given.get("until") == "month-before":  # revoked since then: read from the tally's list
+        day = dt.date.fromisoformat(compliance.index.tally.day) - dt.timedelta(days=30)
+        given["until"] = day.isoformat()
     return Filter(**given)
 
 
@@ -84,6 +89,7 @@ async def child(mode: str, home: Path, asked: dict[str, str]) -> dict[str, Any]:
         out["s"], out["cpu s"] = time.perf_counter() - started, time.process_time() - cpu
         out["digest"] = hashlib.sha256(json.dumps(tables, sort_keys=True).encode()).hexdigest()
         out["recs"] = tables["national"][0]["recommendations"]["value"]
+        out["revoked"] = len(compliance.index.tally.revoked)
         out["index entries"] = (
             len(snap.index.recs) + len(snap.index.signed) + len(snap.index.follow_ups)
         )
@@ -108,6 +114,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--log", type=Path, required=True, help="built by gen_log.py --direct")
     parser.add_argument("--rounds", type=int, default=2, help="scoped/index pairs, alternated")
+    parser.add_argument("--only", type=int, nargs="*", help="the filters to run, by number")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -123,10 +130,13 @@ def main() -> None:
         {"instansi": "busiest"},
         {"instansi": "middle"},
         {"province": "busiest", "election": "first"},
+        {"province": "middle", "until": "month-before"},
     ]
     print(f"{'filter':52} {'from':>6} {'s':>7} {'cpu s':>7} {'read':>7} {'facts':>7}"
-          f" {'MB':>5} {'peak':>5} {'recs':>6} {'same':>5} {'load':>5}")  # fmt: skip
-    for asked in filters:
+          f" {'MB':>5} {'peak':>5} {'recs':>6} {'same':>5} {'load':>5} {'revoked':>7}")  # fmt: skip
+    for number, asked in enumerate(filters):
+        if args.only and number not in args.only:
+            continue
         for _ in range(args.rounds):
             got = {m: run_child(m, args.log, asked) for m in ("scoped", "index")}
             same = got["scoped"]["digest"] == got["index"]["digest"]
@@ -135,7 +145,7 @@ def main() -> None:
                 print(f"{name:52} {mode:>6} {r['s']:>7.3f} {r['cpu s']:>7.3f}"
                       f" {r['entries read']:>7,} {r['index entries']:>7,} {r['MB']:>5.0f}"
                       f" {r['peak MB']:>5.0f} {r['recs']:>6,} {same!s:>5}"
-                      f" {os.getloadavg()[0]:>5.1f}", flush=True)  # fmt: skip
+                      f" {os.getloadavg()[0]:>5.1f} {r['revoked']:>7,}", flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":
