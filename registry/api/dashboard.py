@@ -30,6 +30,7 @@ from registry.compliance import dashboard, filtering, finder
 from registry.compliance.browsing import RecordSearch, SearchBehind
 from registry.compliance.filtering import Filter, FilterRefused
 from registry.compliance.metrics import Snapshot
+from registry.compliance.recommendation_pages import Locate
 from registry.compliance.service import ComplianceService, today
 from registry.compliance.today_tables import TodayTables
 from registry.i18n import Message
@@ -85,9 +86,27 @@ async def provide_filter_query(
 FILTERED = {"asked": Provide(provide_filter_query)}
 
 
-def filter_of(compliance: ComplianceService, **raw: str | None) -> Filter:
-    """The dashboard filter the query asks for (raises :class:`FilterRefused`)."""
-    return filtering.check_filter(compliance.index, raw)
+async def filter_of(compliance: ComplianceService, **raw: str | None) -> Filter:
+    """The dashboard filter the query asks for, checked against the values the log names
+    (:meth:`ComplianceService.filter_choices`: the tally's where the index is not held);
+    raises :class:`FilterRefused`."""
+    return filtering.checked(await compliance.filter_choices(), raw)
+
+
+async def filtered(
+    service: RegistryService, compliance: ComplianceService, records: Locate, flt: Filter
+) -> Counted:
+    """The filter's snapshot and the checkpoint it counts: today's by a province or an
+    instansi from an index of just that scope's facts (:meth:`ComplianceService.filtered`,
+    the search table's ``records.indexes`` finding them) where it can say, else
+    :func:`counted` from the whole index."""
+    snap = await compliance.filtered(flt, records.indexes)
+    if snap is None:
+        return await counted(service, compliance, flt)
+    size = snap.index.size
+    record = await service.checkpoint_at(size)
+    root = None if record is None else base64.b64encode(record.root).decode()
+    return Counted(snap, size, root)
 
 
 async def counted(service: RegistryService, compliance: ComplianceService, flt: Filter) -> Counted:
@@ -204,6 +223,7 @@ class DashboardApi(Controller):
         self,
         service: Service,
         compliance: Compliance,
+        records: Records,
         table: FromPath[str],
         asked: FilterQuery,
         format: Format = "json",
@@ -217,8 +237,8 @@ class DashboardApi(Controller):
             if format == "csv":
                 return csv_response(table, rows)
             return Response({**header, "filter": {}, "count": len(rows), "items": rows})
-        flt = filter_of(compliance, **asked)
-        c = await counted(service, compliance, flt)
+        flt = await filter_of(compliance, **asked)
+        c = await filtered(service, compliance, records, flt)
         rows = dashboard.table(c.snap, table)
         if format == "csv":
             return csv_response(table, rows)

@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
-from registry.api.dashboard import checkpoint_header, counted, filter_of
+from registry.api.dashboard import checkpoint_header, counted, filter_of, filtered
 from registry.compliance import dashboard, figure_pages
 from registry.compliance.figure_pages import EntriesPage
 from registry.compliance.recommendation_pages import Locate
@@ -79,7 +79,8 @@ async def described_page(
     """A page of the entries behind ``figure`` (table, row, figure; the first ``skip`` of
     ``limit`` after ``after`` left out), each described, what it counts (day, checkpoint)
     and the filter's query: today's unfiltered from the tally (unless not ``tally``), each
-    entry read checked; else from the index."""
+    entry read checked; today's by a province or an instansi from that scope's facts (unless
+    not ``tally``: :func:`~registry.api.dashboard.filtered`); else from the index."""
     table, row, name = figure
     found = None
     if tally:
@@ -88,11 +89,13 @@ async def described_page(
         found = replace(found, entries=found.entries[skip:])
         items = await figure_pages.rows(compliance.facts, found.entries)
         return found, items, await checkpoint_header(service, found.day, found.size), {}
-    await compliance.snapshot()  # the filter is checked against what the index knows
-    flt = filter_of(compliance, **asked)
-    c = await counted(service, compliance, flt)
+    flt = await filter_of(compliance, **asked)
+    # a filter by a province or an instansi from that scope's facts (unless not ``tally``)
+    c = await (
+        filtered(service, compliance, records, flt) if tally else counted(service, compliance, flt)
+    )
     indexes = dashboard.figure_entries(c.snap, table, row, name)
     found = index_entries(c.snap.as_of, c.size, indexes, after, limit)
     found = replace(found, entries=found.entries[skip:])
-    items = [dashboard.describe(compliance.index, i) for i in found.entries]
+    items = [dashboard.describe(c.snap.index, i) for i in found.entries]
     return found, items, c.header(), flt.query()

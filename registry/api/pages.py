@@ -24,8 +24,8 @@ from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_404_NOT_FOUND
 from registry.api.dashboard import (
     FILTERED,
     FilterQuery,
-    counted,
     filter_of,
+    filtered,
     instansi_profile,
     kid_of,
     query,
@@ -197,6 +197,7 @@ class PagesController(Controller):
         request: Request[Any, Any, Any],
         service: Service,
         compliance: Compliance,
+        records: Records,
         asked: FilterQuery,
         lang: Opt = None,
     ) -> Response[str]:
@@ -208,9 +209,8 @@ class PagesController(Controller):
             header, kept = found
             flt, known, made = Filter(), kept.choices, kept.tables
         else:
-            await compliance.snapshot()
             try:
-                flt = filter_of(compliance, **asked)
+                flt = await filter_of(compliance, **asked)
             except FilterRefused as exc:
                 return await _page(
                     request,
@@ -219,11 +219,11 @@ class PagesController(Controller):
                     chosen,
                     HTTP_400_BAD_REQUEST,
                     "dashboard",
-                    form=_filter_form(filtering.choices(compliance.index), None, asked),
+                    form=_filter_form(await compliance.filter_choices(), None, asked),
                     error=_refused(exc, chosen),
                 )
-            c = await counted(service, compliance, flt)
-            header, known = c.header(), filtering.choices(compliance.index)
+            c = await filtered(service, compliance, records, flt)
+            header, known = c.header(), await compliance.filter_choices()
             made = {name: dashboard.table(c.snap, name) for name in names}
         national = made["national"][0]
         tables = {name: _shown(name, made[name]) for name in DASHBOARD_TABLES}

@@ -139,14 +139,19 @@ def iso_day(name: str, value: str | None) -> str | None:
 
 
 def check_filter(index: ComplianceIndex, raw: dict[str, str | None]) -> Filter:
-    """The filter ``raw`` asks for, each value checked; :class:`FilterRefused` otherwise.
+    """:func:`checked` against the values ``index`` names."""
+    return checked(choices(index), raw)
+
+
+def checked(known: Choices, raw: dict[str, str | None]) -> Filter:
+    """The filter ``raw`` asks for, each value checked against ``known`` (the log's);
+    :class:`FilterRefused` otherwise.
 
     Empty values mean "all".  An election, province, instansi or head type the
     log does not name is refused (with the known values where they are few),
     as are days that are not ISO dates and a range that ends before it starts.
     """
     given = {k: (v.strip() if v else None) or None for k, v in raw.items()}
-    known = choices(index)
     lists = {
         "election": known.elections,
         "province": known.provinces,

@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 
 from registry.compliance import (
     figure_pages,
+    filtering,
     head_rows,
     heads,
     instansi_record,
@@ -33,12 +34,15 @@ from registry.compliance import (
     other_key_record,
     recommendation_pages,
     recommendation_rows,
+    scoped_filter,
+    scoped_index,
     views,
 )
 from registry.compliance.browsing import SearchBehind
 from registry.compliance.day_tallies import FORWARD_MOST, DayTallies
 from registry.compliance.facts import WIB
 from registry.compliance.feed import Log, LogFacts, advance, feed
+from registry.compliance.filtering import Choices, Filter
 from registry.compliance.identities import IdentitySource
 from registry.compliance.index import ComplianceIndex
 from registry.compliance.metrics import Snapshot
@@ -346,6 +350,36 @@ class ComplianceService:
         return await figure_pages.paged(
             tally, locate, self.facts, self._lock, table, row, figure, after, limit
         )
+
+    async def filtered(self, flt: Filter, find: recommendation_rows.Find) -> Snapshot | None:
+        """The snapshot of a dashboard filter by a province or an instansi (as of ``until``,
+        today or earlier) from an index of just that scope's facts, read from the log and
+        checked against today's national tally (:mod:`registry.compliance.scoped_filter`);
+        None for a filter of neither, a later day, a worker that holds the index already, or
+        where it cannot say (the index answers)."""
+        scope = scoped_index.scope_of(flt)
+        day = today()
+        if scope is None or (flt.until or day) > day or self.index_held:
+            return None
+        tally = await self._today(day)
+        if self.index_held:  # no saved tally: the index was restored to make one
+            return None
+        earlier = flt.until if flt.until is not None and flt.until < day else None
+        found = await scoped_filter.index(
+            tally, scope, find, self.facts, self._log, self._lock, self.index.follow_up_days,
+            earlier,
+        )  # fmt: skip
+        return None if found is None else filtering.snapshot(found, flt, day)
+
+    async def filter_choices(self) -> Choices:
+        """The values a dashboard filter may take: the index's where this worker holds it
+        (caught up), else today's tally's (the same: :mod:`registry.compliance.vocabulary`)."""
+        if not self.index_held:
+            tally = await self._today(today())
+            if not self.index_held:
+                return tally.choices()
+        await self.snapshot()
+        return filtering.choices(self.index)
 
     async def head_types(
         self, as_of: str | None = None, on: str | None = None, election: str | None = None

@@ -35,7 +35,8 @@ def _branches(criteria: SearchCriteria, below: int) -> list[list[ColumnElement[b
     province is its own (:data:`OWN_PROVINCE`) or its person's.  A search by a key, a PPK's
     name or a province is read through the keys it names (or the province's own rows),
     newest first, so one with few matches does not walk every row of its type."""
-    if criteria.province is None and criteria.name_words is None and criteria.kid is None:
+    keyed = criteria.kid is not None or criteria.kids is not None
+    if criteria.province is None and criteria.name_words is None and not keyed:
         return [_criteria(criteria, below)]
     # The type is compared as an expression (``type || ''``), not through its index: read
     # by the type's index newest first, a province's or a name's few records of a common
@@ -76,6 +77,8 @@ def _criteria(criteria: SearchCriteria, below: int) -> list[ColumnElement[bool]]
         where.append(S.c.claimed <= criteria.claimed_until)
     if criteria.kid is not None:
         where.append(S.c.kid == criteria.kid)
+    if criteria.kids is not None:
+        where.append(S.c.kid.in_(list(criteria.kids)))
     if criteria.name_words is not None:
         named = select(PPK.c.kid).where(
             *_PPK_ENROLMENT,

@@ -309,3 +309,5 @@ class SearchCriteria:
     claimed_since: str | None = None
     claimed_until: str | None = None
     kid: bytes | None = None
+    kids: tuple[bytes, ...] | None = None
+    """The keys of the records' persons, any of them (as ``kid``, for many keys)."""

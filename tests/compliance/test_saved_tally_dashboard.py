@@ -2,7 +2,8 @@
 ``/api/dashboard/{table}`` at a restart without restoring the index, the same figures and
 filter choices as the dashboard computes from every fact (counted until today: a filter),
 every figure still linked to the entries it counts, and the index read again where the
-tally cannot answer (a filter, a tally kept inexact).
+tally cannot answer (a filter of neither a province nor an instansi, another day, a tally kept
+inexact; a province's filter: ``test_saved_tally_filters``).
 
 The history of ``test_saved`` (eleven entries), served with "today" fixed.
 """
@@ -94,7 +95,7 @@ def test_a_figure_counted_only_still_links_its_entries(
         assert [f'href="/v/{i}"' in listed.text for i in (7, 8)] == [True, True]
 
 
-def test_a_filter_reads_the_index_and_the_signers_table_does_not(
+def test_a_filter_of_neither_province_nor_instansi_reads_the_index_and_the_signers_table_does_not(
     settings: Settings, operator: OperatorKeys, today: Callable[[str], None]
 ) -> None:
     saved_history(settings, operator)
@@ -103,8 +104,12 @@ def test_a_filter_reads_the_index_and_the_signers_table_does_not(
         assert row["recommendations"]["entries"] == [7, 8]
         assert not index_restored(registry), "kept by the tally since format 9"
     with running(settings, operator) as registry:
-        assert "Jawa Barat" in page(registry, province="Jawa Barat")
-        assert index_restored(registry)
+        scoped = page(registry, province="Jawa Barat")
+        assert "Jawa Barat" in scoped
+        assert not index_restored(registry), "a province's own facts (test_saved_tally_filters)"
+        assert "Jawa Barat" in page(registry, until="2024-10-04")
+        assert index_restored(registry), "another day of no province or instansi"
+        assert shown(page(registry, province="Jawa Barat")) == shown(scoped)
 
 
 def test_an_inexact_tally_is_made_again_and_the_dashboard_answered_from_it(

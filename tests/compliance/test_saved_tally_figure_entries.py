@@ -237,7 +237,7 @@ def test_a_page_number_past_ten_thousand_entries_is_refused_in_both_languages(
         assert not index_restored(registry)
 
 
-def test_another_day_and_a_filter_are_paged_from_the_index(
+def test_another_day_and_a_filter_of_no_province_or_instansi_are_paged_from_the_index(
     saved: Settings, operator: OperatorKeys
 ) -> None:
     with running(saved, operator) as registry:
@@ -247,6 +247,10 @@ def test_another_day_and_a_filter_are_paged_from_the_index(
     with running(saved, operator) as registry:
         flt = _json(registry, "/api/dashboard/instansi/entries", row=OFFICE,
                     figure="recommendations", province="Jawa Barat")  # fmt: skip
+        assert [item["index"] for item in flt["items"]] == [7, 8]
+        assert not index_restored(registry), "the province's own facts (scoped_filter)"
+        flt = _json(registry, "/api/dashboard/instansi/entries", row=OFFICE,
+                    figure="recommendations", since="2024-01-01")  # fmt: skip
         assert [item["index"] for item in flt["items"]] == [7, 8]
         assert index_restored(registry)
 
