@@ -133,16 +133,28 @@ async def tallied(
     compliance: ComplianceService,
     asked: dict[str, str | None],
     names: tuple[str, ...],
-) -> tuple[dict[str, Any], TodayTables] | None:
+) -> tuple[dict[str, Any], TodayTables, Filter] | None:
     """Today's tables ``names`` from the national tally when the query asks for no filter
-    (:meth:`ComplianceService.today_tables`), with what the answer says it counts; None
-    for a filter, or where the tally cannot answer (the caller reads the index)."""
-    if any(v and v.strip() for v in asked.values()):
+    (:meth:`ComplianceService.today_tables`), or a past day's from the tally saved for it
+    when it asks only ``until`` that day (:meth:`ComplianceService.day_tables`: the same
+    tables, every fact counted as of that day), with what the answer says it counts and
+    the filter; None for another filter, or where the tally cannot answer (the caller
+    reads the index, and refuses a bad filter)."""
+    given = {name for name, value in asked.items() if value and value.strip()}
+    if not given:
+        flt, found = Filter(), await compliance.today_tables(names)
+    elif given == {"until"}:
+        try:
+            flt = await filter_of(compliance, **asked)
+        except FilterRefused:
+            return None
+        assert flt.until is not None  # given, and checked
+        found = await compliance.day_tables(flt.until, names)
+    else:
         return None
-    found = await compliance.today_tables(names)
     if found is None:
         return None
-    return await checkpoint_header(service, found.day, found.size), found
+    return await checkpoint_header(service, found.day, found.size), found, flt
 
 
 async def checkpoint_header(service: RegistryService, day: str, size: int) -> dict[str, Any]:
@@ -231,12 +243,12 @@ class DashboardApi(Controller):
         if table not in dashboard.TABLES:
             dashboard.table(compliance.index.snapshot(today()), table)  # raises, naming them
         found = await tallied(service, compliance, asked, (table,))
-        if found is not None:  # today's, unfiltered: from the tally, its larger figures linked
-            header, kept = found
+        if found is not None:  # unfiltered, today's or a past day's: from a tally, linked
+            header, kept, flt = found
             rows = [bounded(table, kept.day, row) for row in kept.tables[table]]
             if format == "csv":
                 return csv_response(table, rows)
-            return Response({**header, "filter": {}, "count": len(rows), "items": rows})
+            return Response({**header, "filter": flt.query(), "count": len(rows), "items": rows})
         flt = await filter_of(compliance, **asked)
         c = await filtered(service, compliance, records, flt)
         rows = dashboard.table(c.snap, table)

@@ -205,9 +205,9 @@ class PagesController(Controller):
         chosen = page_language(request, lang)
         names = ("national", *DASHBOARD_TABLES)
         found = await tallied(service, compliance, asked, names)
-        if found is not None:  # today's, unfiltered: from the tally, without the index
-            header, kept = found
-            flt, known, made = Filter(), kept.choices, kept.tables
+        if found is not None:  # unfiltered, today's or a past day's: from a tally
+            header, kept, flt = found
+            known, made = kept.choices, kept.tables
         else:
             try:
                 flt = await filter_of(compliance, **asked)

@@ -417,6 +417,15 @@ class ComplianceService:
                 found = tables_of(await self._tally_made_again(day), names)
         return found
 
+    async def day_tables(self, day: str, names: Iterable[str]) -> TodayTables | None:
+        """The unfiltered dashboard tables ``names`` as of ``day``: today's
+        (:meth:`today_tables`), or a past day's from the tally saved for it
+        (:meth:`_past_tally`); None for a later day, or where the tally cannot say."""
+        if day == today():
+            return await self.today_tables(names)
+        past = await self._past_tally(day)
+        return None if past is None else tables_of(past, names)
+
     async def _grouped(
         self,
         as_of: str | None,

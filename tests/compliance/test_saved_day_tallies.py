@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, insert, update
 
-from registry.compliance import day_tallies
+from registry.compliance import dashboard, day_tallies
 from registry.compliance.day_tallies import DAY_TALLY, day_of, kept
 from registry.config import Settings
 from registry.records.operator import OperatorKeys
@@ -321,3 +321,48 @@ def test_a_key_enrolled_after_the_saved_day_is_placed_on_its_own_day(
                 f"/api/compliance/signers/{kid}", params={"as_of": day}
             ).json()
             assert found[day] == computed
+
+
+def dashboard_until(registry: Registry, day: str) -> dict[str, Any]:
+    """Every dashboard table with ``until`` the day (and its page), as the API answers it."""
+    found = {}
+    for table in dashboard.TABLES:
+        response = registry.client.get(f"/api/dashboard/{table}", params={"until": day})
+        assert response.status_code == 200, response.text
+        answer = response.json()
+        assert answer["filter"] == {"until": day}
+        found[table] = answer["items"]
+    page = registry.client.get("/dashboard", params={"until": day})
+    assert page.status_code == 200, page.text
+    assert f'value="{day}"' in page.text, "the form keeps the day asked"
+    return found
+
+
+def test_the_dashboard_until_a_past_day_is_answered_from_its_saved_tally(
+    settings: Settings, operator: OperatorKeys, today: Callable[[str], None]
+) -> None:
+    day_saved(settings, operator, today)
+    with running(settings, operator) as registry:
+        register(registry, "ppk-jabar", follow_up(8), NOW_S + 3 * DAY + 60)
+    with running(settings, operator) as registry:
+        found = {day: dashboard_until(registry, day) for day in (SAVED_DAY, "2024-10-12")}
+        assert not index_restored(registry), "answered from the saved day's tally"
+        registry.client.get("/api/dashboard/national", params={"since": "2024-01-01"})
+        assert index_restored(registry)
+        for day in (SAVED_DAY, "2024-10-12"):
+            assert found[day] == dashboard_until(registry, day)
+
+
+def test_the_dashboard_until_with_another_filter_or_a_bad_day_is_not_the_tallys(
+    settings: Settings, operator: OperatorKeys, today: Callable[[str], None]
+) -> None:
+    day_saved(settings, operator, today)
+    with running(settings, operator) as registry:
+        bad = registry.client.get("/api/dashboard/national", params={"until": "2024-13-01"})
+        assert bad.status_code == 400, bad.text
+        assert not index_restored(registry)
+        both = {"until": SAVED_DAY, "election": "pilkada-2024"}
+        response = registry.client.get("/api/dashboard/national", params=both)
+        assert response.status_code == 200, response.text
+        assert response.json()["filter"] == both
+        assert index_restored(registry), "an election filter: the index's"
