@@ -64,8 +64,8 @@ async def save_day(home: Path, day: str) -> tuple[int, list[str]]:
         set_today(next_day(day))
         await compliance.national()
         await compliance.close()
-        assert compliance.days is not None
-        return reg.size, sorted(await compliance.days.days())
+        assert compliance.tallies.days is not None
+        return reg.size, sorted(await compliance.tallies.days.days())
     finally:
         await reg.close()
 

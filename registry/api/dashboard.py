@@ -137,9 +137,10 @@ async def tallied(
     """Today's tables ``names`` from the national tally when the query asks for no filter
     (:meth:`ComplianceService.today_tables`), or a past day's from the tally saved for it
     when it asks only ``until`` that day (:meth:`ComplianceService.day_tables`: the same
-    tables, every fact counted as of that day), with what the answer says it counts and
-    the filter; None for another filter, or where the tally cannot answer (the caller
-    reads the index, and refuses a bad filter)."""
+    tables, every fact counted as of that day; ``until`` today stays the index's, the
+    figures computed from every fact), with what the answer says it counts and the
+    filter; None for another filter, or where the tally cannot answer (the caller reads
+    the index, and refuses a bad filter)."""
     given = {name for name, value in asked.items() if value and value.strip()}
     if not given:
         flt, found = Filter(), await compliance.today_tables(names)
@@ -149,6 +150,8 @@ async def tallied(
         except FilterRefused:
             return None
         assert flt.until is not None  # given, and checked
+        if flt.until >= today():  # today's counted from every fact: the index's, as before
+            return None
         found = await compliance.day_tables(flt.until, names)
     else:
         return None

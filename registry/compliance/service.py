@@ -39,16 +39,16 @@ from registry.compliance import (
     views,
 )
 from registry.compliance.browsing import SearchBehind
-from registry.compliance.day_tallies import FORWARD_MOST, DayTallies
 from registry.compliance.facts import WIB
-from registry.compliance.feed import Log, LogFacts, advance, feed
+from registry.compliance.feed import Log, LogFacts
 from registry.compliance.filtering import Choices, Filter
 from registry.compliance.identities import IdentitySource
 from registry.compliance.index import ComplianceIndex
 from registry.compliance.metrics import Snapshot
 from registry.compliance.personal_data import PersonalData
 from registry.compliance.saved import SEGMENT, SavedIndex, Segments
-from registry.compliance.tally import NationalTally, index_reader
+from registry.compliance.tallies import Tallies
+from registry.compliance.tally import NationalTally
 from registry.compliance.today_tables import KEPT, TodayTables, tables_of
 from registry.compliance.views import national
 from registry.store.models import SearchCriteria
@@ -79,15 +79,13 @@ class ComplianceService:
         self.index = ComplianceIndex(follow_up_days)
         self.saved = None if segments is None else SavedIndex(self.index, segments, segment_size)
         """The index saved in sealed segments (none: rebuilt from the log at each start)."""
-        self.days = None if self.saved is None else DayTallies(self.saved)
-        """The tallies of past days saved as each day ended (:mod:`.day_tallies`)."""
-        self._past: NationalTally | None = None
-        """The last past day's tally this process answered from (fed on as the log grows)."""
         self.facts = LogFacts(log, follow_up_days, log.enrolment_of)
         """The log's facts, as the national tally reads them without the index."""
         self.personal = PersonalData(self, log, identities)
         """Signed reads and erasures of personal data (``personal_data``)."""
         self._lock = asyncio.Lock()
+        self.tallies = Tallies(log, self.index, self.saved, self.facts, self._lock, self.snapshot)
+        """Today's national tally and a past day's (:mod:`registry.compliance.tallies`)."""
         log.on_commit(self.index.apply)
 
     async def snapshot(self, as_of: str | None = None) -> Snapshot:
@@ -418,11 +416,8 @@ class ComplianceService:
         return found
 
     async def day_tables(self, day: str, names: Iterable[str]) -> TodayTables | None:
-        """The unfiltered dashboard tables ``names`` as of ``day``: today's
-        (:meth:`today_tables`), or a past day's from the tally saved for it
-        (:meth:`_past_tally`); None for a later day, or where the tally cannot say."""
-        if day == today():
-            return await self.today_tables(names)
+        """The unfiltered dashboard tables ``names`` as of past day ``day``, from the tally
+        saved for it (:meth:`_past_tally`); None where it cannot say."""
         past = await self._past_tally(day)
         return None if past is None else tables_of(past, names)
 
@@ -451,68 +446,19 @@ class ComplianceService:
 
     async def _today(self, day: str) -> NationalTally:
         """The tally of today ``day``, holding every entry of the log (see :meth:`national`)."""
-        async with self._lock:
-            tally = await self._fed_tally()
-            if tally is not None and await self._advanced(tally, day):
-                await feed(tally, self.facts, self._log.size)
-                if self.saved is not None:
-                    await self.saved.save_tally(every=self.saved.size)
-                if tally.size >= self._log.size:
-                    return tally
-        await self.snapshot(day)
-        async with self._lock:
-            tally = self.index.tally
-            read, keys = index_reader(self.index), self.index.keys.get
-            if tally is not None and self.days is not None and day > tally.day:
-                await self.days.save(tally)
-            if tally is None or not tally.advance(day, read, keys):
-                tally = await self._tally_made_again(day)
-            return tally
+        return await self.tallies.today(day)
 
     async def _tally_of(self, day: str) -> NationalTally | None:
         """Today's tally, or past day ``day``'s (None where none is saved for it)."""
         return await self._today(day) if day == today() else await self._past_tally(day)
 
-    async def _advanced(self, tally: NationalTally, day: str) -> bool:
-        """Move the tally this process feeds from the log to ``day`` (:func:`advance`),
-        saving it as its old day's first (:mod:`.day_tallies`); False for an earlier day."""
-        if self.days is not None and day > tally.day:
-            await self.days.save(tally)
-        return await advance(tally, day, self.facts)
-
     async def _past_tally(self, day: str) -> NationalTally | None:
-        """The tally of past day ``day``: the one saved as that day or the latest before it
-        ended (:mod:`.day_tallies`), moved to ``day`` and fed every entry since; None
-        where none is saved, it is more than :data:`FORWARD_MOST` entries behind, or this
-        process holds the index (which answers any day at no more memory)."""
-        if self.days is None or self.index_held or day >= today():
+        """The tally of past day ``day`` (:meth:`Tallies.past_day`: saved as that day or the
+        latest before it ended, fed since); None where none is saved, it is too far behind,
+        or this process holds the index (which answers any day at no more memory)."""
+        if self.index_held or day >= today():
             return None
-        async with self._lock:
-            tally = self._past if self._past is not None and self._past.day == day else None
-            if tally is None:
-                self._past = None  # one past day's tally held at a time
-                tally = await self.days.latest(day)
-            if tally is None or self._log.size - tally.size > FORWARD_MOST:
-                return None
-            if not await advance(tally, day, self.facts):  # pragma: no cover - never later
-                return None
-            await feed(tally, self.facts, self._log.size)
-            self._past = tally
-            return tally
-
-    async def _fed_tally(self, adopt: bool = True) -> NationalTally | None:
-        """The tally this process feeds from the log (the index does not feed it: it is not
-        restored here), restored from the saved one, or replaced by it when another process
-        fed it further and this one is a segment or more behind; None if there is none.
-        Under the lock; without ``adopt`` (the keeper's slices: the process that saves it)
-        the saved tally is not looked at again."""
-        if self.saved is not None:
-            await self.saved.restore_tally()
-            kept = self.index.tally
-            if adopt and kept is not None and self._log.size - kept.size >= self.saved.size:
-                await self.saved.newer_tally(self._log.refresh)
-        tally = self.index.tally
-        return tally if tally is not None and self.index.size < tally.size else None
+        return await self.tallies.past_day(day)
 
     @property
     def index_held(self) -> bool:
@@ -529,34 +475,21 @@ class ComplianceService:
     def tally_size(self) -> int | None:
         """Entries the national tally of this process holds (None before one is restored
         or made)."""
-        tally = self.index.tally
-        return None if tally is None else tally.size
+        return self.tallies.size
 
     async def keep_tally(self, most: int) -> int | None:
         """Feed the tally this process feeds from the log by at most ``most`` entries, for
-        :class:`~registry.compliance.keeper.TallyKeeper`; the entries fed, or None if there
-        is no such tally (none saved yet, or the index restored here keeps it).  Never
-        builds the index; a day that moves back leaves the tally to the next answer."""
-        async with self._lock:
-            tally = await self._fed_tally(adopt=False)
-            if tally is None or not await self._advanced(tally, today()):
-                return None
-            start = tally.size
-            await feed(tally, self.facts, min(self._log.size, start + most))
-            return tally.size - start
+        :class:`~registry.compliance.keeper.TallyKeeper` (:meth:`Tallies.keep`, as of
+        today); the entries fed, or None if there is no such tally."""
+        return await self.tallies.keep(most, today())
 
     async def save_kept_tally(self) -> None:
         """Save the tally :meth:`keep_tally` fed (whatever it holds more than the last)."""
-        async with self._lock:
-            if self.saved is not None:
-                await self.saved.save_tally()
+        await self.tallies.save_kept()
 
     async def _tally_made_again(self, day: str) -> NationalTally:
         """The tally of ``day`` made from the (restored) index, kept and saved; under the lock."""
-        tally = self.index.tally = NationalTally.build(self.index, day)
-        if self.saved is not None:
-            await self.saved.save_tally(every=0)
-        return tally
+        return await self.tallies.made_again(day)
 
     async def close(self) -> None:
         """At a stop: save what the index holds past its last saved segment (never raises)."""

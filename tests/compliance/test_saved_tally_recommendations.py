@@ -223,7 +223,7 @@ def test_a_tally_fed_while_the_list_is_read_is_read_again_not_left_to_the_index(
 
         async def not_fed_yet(day: str) -> NationalTally:
             async with compliance._lock:
-                tally = await compliance._fed_tally()
+                tally = await compliance.tallies.fed()
             assert tally is not None
             assert tally.size == added
             return tally
