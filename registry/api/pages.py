@@ -326,6 +326,7 @@ class PagesController(Controller):
         request: Request[Any, Any, Any],
         service: Service,
         compliance: Compliance,
+        records: Records,
         kid: FromPath[str],
         lang: Opt = None,
     ) -> Response[str]:
@@ -335,7 +336,7 @@ class PagesController(Controller):
             key = kid_of(kid)
         except BadRequest:
             key = b""
-        header, row = await signer_profile(service, compliance, key) if key else ({}, None)
+        header, row = await signer_profile(service, compliance, records, key) if key else ({}, None)
         if row is None:
             return await _page(
                 request,
