@@ -64,13 +64,15 @@ def page_of(
     tally: NationalTally, log: FactList, kid: bytes, rows: Rows, behind: bool = False
 ) -> tuple[bool, dict[str, object] | None]:
     async def find(criteria: SearchCriteria, below: int) -> list[int]:
-        assert criteria.type == "recommendation" and criteria.kid == kid
+        assert criteria.type == "recommendation"
+        assert criteria.kid == kid
         if behind:
             raise SearchBehind(0, below)
         return [i for i in rows["recommendation"] if i < below]
 
     async def statements(key: bytes, kinds: Sequence[str], below: int) -> list[int] | None:
-        assert key == kid and list(kinds) == ["declaration"]
+        assert key == kid
+        assert list(kinds) == ["declaration"]
         return None if behind else [i for i in rows["declaration"] if i < below]
 
     return asyncio.run(key_search.page(tally, kid, log, find, statements))
