@@ -74,16 +74,13 @@ async def described_page(
     after: int | None,
     limit: int,
     skip: int = 0,
-    tally: bool = True,
 ) -> tuple[EntriesPage, list[dict[str, Any]], dict[str, Any], dict[str, str]]:
     """A page of the entries behind ``figure`` (table, row, figure; the first ``skip`` of
     ``limit`` after ``after`` left out), each described, what it counts (day, checkpoint)
-    and the filter's query: today's unfiltered from the tally (unless not ``tally``), each
-    entry read checked; else from the index."""
+    and the filter's query: today's unfiltered from the tally, each entry read checked; else
+    from the index."""
     table, row, name = figure
-    found = None
-    if tally:
-        found = await today_page(compliance, records, asked, table, row, name, after, limit)
+    found = await today_page(compliance, records, asked, table, row, name, after, limit)
     if found is not None:
         found = replace(found, entries=found.entries[skip:])
         items = await figure_pages.rows(compliance.facts, found.entries)

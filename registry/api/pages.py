@@ -175,13 +175,16 @@ def _shown(name: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _row_name(compliance: ComplianceService, table: str, row: str | None) -> str | None:
-    """A row as people name it: a PPK key's holder rather than its key id."""
+    """A row as people name it: a PPK key's holder rather than its key id (as the index
+    holds its enrolment, else the tally's PPK offices: a row of the tables is a PPK's)."""
     if row and dashboard.LABELS.get(table) == "kid":
         try:
-            key = compliance.index.keys.get(kid_of(row))
+            kid = kid_of(row)
         except BadRequest:
-            key = None
-        return row if key is None else key.name
+            return row
+        tally = compliance.index.tally
+        key = compliance.index.keys.get(kid) or (tally and tally.offices.keys.get(kid))
+        return row if not key else key.name
     return row
 
 
@@ -272,10 +275,9 @@ class PagesController(Controller):
         try:
             if skip > COUNT_CAP:  # every entry before the page would be walked
                 raise FilterRefused(Message("browse.too-deep", {"page": page, "cap": COUNT_CAP}))
-            # a row named by a key: from the index, which names its holder (_row_name)
             found, items, header, flt_query = await described_page(
                 service, compliance, records, asked, (table, row, figure), after,
-                skip + ENTRIES_PAGE, skip, tally=dashboard.LABELS.get(table) != "kid",
+                skip + ENTRIES_PAGE, skip,
             )  # fmt: skip
         except (FilterRefused, SearchBehind) as exc:  # behind: the search table is written
             why = (

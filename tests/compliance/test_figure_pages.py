@@ -19,15 +19,25 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from registry.compliance import dashboard
+from registry.compliance.facts import Fact, Signed, Succession
 from registry.compliance.figure_members import located
 from registry.compliance.figure_pages import EntriesPage, paged
 from registry.compliance.index import ComplianceIndex
 from registry.compliance.metrics import Snapshot
 from registry.compliance.tally import NationalTally
 from registry.store.models import SearchCriteria
+from registry.verify.trust import b64url
 from tests.compliance.test_recommendation_pages import Log
+from tests.compliance.test_tally import DAYS
 from tests.compliance.test_tally_instansi import every_day
-from tests.compliance.test_tally_key_rows import history_of
+from tests.compliance.test_tally_key_rows import (
+    NEW,
+    OTHER,
+    PPK,
+    _enrolment,
+    _rec,
+    history_of,
+)
 
 SCANNED = ("recommendation", "follow-up", "report", "pact", "declaration", "enforcement")
 
@@ -158,3 +168,35 @@ def test_a_history_with_large_figures_is_scanned() -> None:
     for _, index, day in every_day(rng, facts, 100):
         scanned += checked(rng, NationalTally.build(index, day, bound=2, group_bound=2), index, day)
     assert scanned > 20
+
+
+def test_a_successors_row_is_scanned_over_its_predecessors_members() -> None:
+    """A signers' row past the bound sums its lineage: its entries are the members of each
+    key of it (the successor's own and its predecessor's), scanned, as the index lists."""
+    facts: list[Fact] = [
+        _enrolment(0, PPK),
+        *(_rec(i, PPK) for i in range(1, 4)),
+        Signed(4, DAYS[1], "declaration", PPK, "I", "e", DAYS[1]),
+        Succession(5, DAYS[3], PPK, NEW),
+        *(_rec(i, NEW, DAYS[4]) for i in range(6, 8)),
+        *(Signed(i, DAYS[3], "declaration", NEW, "I", "e", DAYS[3]) for i in range(8, 10)),
+        _rec(10, OTHER),
+        _enrolment(11, OTHER),
+    ]
+    index = ComplianceIndex()
+    for fact in facts:
+        index.take(fact)
+    index.size = len(facts)
+    day = DAYS[6]
+    tally = NationalTally.build(index, day, bound=2, group_bound=2)
+    snap = Snapshot(index, day)
+    for figure, want in (("recommendations", [1, 2, 3, 6, 7]), ("declarations", [4, 8, 9])):
+        asked = ("signers", b64url(NEW), figure)
+        assert dashboard.figure_entries(snap, *asked) == want
+        where = located(tally, *asked)
+        assert where is not None
+        assert where.figure["entries"] is None, "past the bound: scanned"
+        assert {n[1] for n, _ in where.names} == {NEW, PPK}, "the lineage's members"
+        pages = walk(tally, Search(index), Log(index), asked, 2)
+        assert pages is not None
+        assert [e for p in pages for e in p.entries] == want

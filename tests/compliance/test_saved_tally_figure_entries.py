@@ -34,7 +34,7 @@ from tests.compliance.test_saved import fill, running
 from tests.compliance.test_saved_tally import index_restored
 from tests.records.test_tampering import assert_tampered, edit, stored
 
-TABLES = ("national", "instansi", "provinces", "head-types", "elections", "months")
+TABLES = ("national", "instansi", "provinces", "head-types", "elections", "months", "signers")
 OFFICE = "Pemerintah Provinsi Jawa Barat"
 RECS = {"table": "instansi", "row": OFFICE, "figure": "recommendations"}
 """A linked figure: the instansi's two recommendations (7 and 8)."""
@@ -149,6 +149,27 @@ def test_the_dashboards_entries_and_page_come_without_restoring_the_index(
     assert html.status_code == 200, html.text
     for idx in (7, 8, 10):
         assert f"/v/{idx}" in html.text or f">{idx}<" in html.text
+
+
+def test_a_signers_row_and_its_holders_name_come_without_restoring_the_index(
+    saved: Settings, operator: OperatorKeys
+) -> None:
+    with running(saved, operator) as registry:
+        [row] = _json(registry, "/api/compliance/signers")["items"]
+        recs = row["recommendations"]
+        assert "entries" not in recs, "past the group bound: linked"
+        listed = _json(registry, recs["entries_url"])
+        html = registry.client.get(
+            "/dashboard/signers/entries", params={"row": row["kid"], "figure": "follow_up_rate"}
+        )
+        assert not index_restored(registry), "scanned over the key's lineage"
+        assert not registry.components.compliance.index_held
+        assert html.status_code == 200, html.text
+        what = html.text.split('id="entries-what">')[1].split("</p>")[0]
+        assert row["name"] in what, "the row named by its holder, not its key id"
+        assert listed["entries"] == indexed(registry, "signers", row["kid"], "recommendations")
+    assert listed["entries"] == [7, 8]
+    assert [f"/v/{i}" in html.text for i in (7, 8, 10)] == [True] * 3
 
 
 def test_the_figures_page_follows_its_next_link_by_the_last_entry_shown(
