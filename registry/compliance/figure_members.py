@@ -25,6 +25,7 @@ answers None.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +34,8 @@ from registry.compliance.filtering import FilterRefused
 from registry.compliance.key_rows import KEYS
 from registry.compliance.metrics import COUNTS, Figure
 from registry.compliance.month_rows import NAMES as MONTH_NAMES
+from registry.compliance.signer_rows import GROUPING as WITH_OVERDUE
+from registry.compliance.signer_rows import PACT
 from registry.compliance.tally import NationalTally
 from registry.compliance.tally_counts import STEPS
 from registry.compliance.today_tables import KEPT
@@ -70,6 +73,14 @@ KEY_FIGURES = (*COUNTS, "declarations", "follow_up_rate", "median_days")
 """The signers table's figures a key's group counts (:data:`registry.compliance.key_rows.NAMES`),
 a row's the sum over the key's lineage (its predecessors'); its pacts and steps are always
 listed, its ``followed_up_by_others`` is left to the index."""
+PACT_SIGNER_FIGURES: dict[str, Callable[[bytes], tuple[Any, str]]] = {
+    "pacts": lambda kid: ((WITH_OVERDUE, kid, PACT), "pact"),
+    "overdue": lambda kid: ((KEYS, kid, "overdue"), "recommendation"),
+}
+"""The pact signers' figures of a key's row made of one member name, and its entry type: its
+standing pacts, and its overdue recommendations (those addressed to the key itself, as its
+signers' group counts them).  Its ``overdue_inherited`` (its instansi's, issued before its
+term, addressed to other keys) is left to the index."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +139,8 @@ def located(tally: NationalTally, table: str, row_key: str | None, figure: str) 
     if table == "signers" and figure in KEY_FIGURES:  # the row's lineage's members
         lineage = tally.by_key.lineage(unb64url(str(row["kid"])))
         return Located(value, tuple(((KEYS, k, n), TYPES[n]) for n in names for k in lineage))
+    if table == "pact-signers-with-overdue" and figure in PACT_SIGNER_FIGURES:
+        return Located(value, (PACT_SIGNER_FIGURES[figure](unb64url(str(row["kid"]))),))
     grouping = GROUPING.get(table)
     if grouping is None:
         return None
