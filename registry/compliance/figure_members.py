@@ -69,6 +69,11 @@ GROUPING = {
     "elections": "election",
 }
 """The tables whose rows are one group of a grouping, and the grouping's member name."""
+PACT_SIGNERS = "pact_signers_"
+"""The elections' figures of the recommendations to an election's pact signers (issued after
+their first pact), ``pact_signers_`` + a follow-up figure: members ``(("pact_signers",
+election, name), entry)`` (:meth:`ElectionTable.rec_members
+<registry.compliance.election_rows.ElectionTable.rec_members>`)."""
 KEY_FIGURES = (*COUNTS, "declarations", "follow_up_rate", "median_days")
 """The signers table's figures a key's group counts (:data:`registry.compliance.key_rows.NAMES`),
 a row's the sum over the key's lineage (its predecessors'); its pacts and steps are always
@@ -131,6 +136,10 @@ def located(tally: NationalTally, table: str, row_key: str | None, figure: str) 
     value = figure_of(row, table, figure)
     if value["entries"] is not None:
         return Located(value, ())
+    if table == "elections" and figure.startswith(PACT_SIGNERS) and figure != PACT_SIGNERS:
+        names = _names(table, figure.removeprefix(PACT_SIGNERS))  # the election's pact signers'
+        group = ("pact_signers", row[LABELS[table]])
+        return None if names is None else Located(value, _grouped(group, names))
     names = _names(table, "pacts" if figure == "pact_signers" else figure)
     if names is None:
         return None
@@ -144,5 +153,10 @@ def located(tally: NationalTally, table: str, row_key: str | None, figure: str) 
     grouping = GROUPING.get(table)
     if grouping is None:
         return None
-    group = row[LABELS[table]]
-    return Located(value, tuple(((grouping, group, n), TYPES[n]) for n in names))
+    return Located(value, _grouped((grouping, row[LABELS[table]]), names))
+
+
+def _grouped(group: tuple[str, Any], names: tuple[str, ...]) -> tuple[tuple[Any, str], ...]:
+    """The member names of figures ``names`` of ``group`` (a grouping and its value), each
+    with its entry type."""
+    return tuple(((*group, n), TYPES[n]) for n in names)

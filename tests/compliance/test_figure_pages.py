@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import random
+from dataclasses import replace
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from registry.compliance import dashboard
-from registry.compliance.facts import Fact, Signed, Succession
+from registry.compliance.facts import Fact, FollowUp, Signed, Succession
 from registry.compliance.figure_members import located
 from registry.compliance.figure_pages import EntriesPage, paged
 from registry.compliance.index import ComplianceIndex
@@ -200,3 +201,40 @@ def test_a_successors_row_is_scanned_over_its_predecessors_members() -> None:
         pages = walk(tally, Search(index), Log(index), asked, 2)
         assert pages is not None
         assert [e for p in pages for e in p.entries] == want
+
+
+def test_an_elections_pact_signers_figures_are_scanned_from_their_members() -> None:
+    """The recommendations to an election's pact signers issued on or after their first pact
+    (and their follow-ups), past the bound: scanned, as the index lists them."""
+    pact = Signed(2, DAYS[2], "pact", PPK, "I", "e", DAYS[2])
+    recs = [replace(_rec(i, PPK, DAYS[3]), day=DAYS[1 if i == 1 else 2], election="e")
+            for i in (1, 3, 4, 5)]  # fmt: skip
+    facts: list[Fact] = [
+        _enrolment(0, PPK),
+        recs[0],  # before the pact: the election's, not its pact signers'
+        pact,
+        *recs[1:],
+        FollowUp(6, DAYS[2], 3, "sanctioned", DAYS[2], PPK),
+        FollowUp(7, DAYS[2], 4, "sanctioned", DAYS[2], PPK),
+        FollowUp(8, DAYS[2], 5, "sanctioned", DAYS[2], PPK),
+    ]
+    index = ComplianceIndex()
+    for fact in facts:
+        index.take(fact)
+    index.size = len(facts)
+    day = DAYS[6]
+    tally = NationalTally.build(index, day, bound=2, group_bound=2)
+    snap = Snapshot(index, day)
+    scanned = []
+    for asked in asked_of(snap):
+        if asked[0] != "elections" or not asked[2].startswith("pact_signers_"):
+            continue
+        want = dashboard.figure_entries(snap, *asked)
+        where = located(tally, *asked)
+        assert where is not None, asked
+        pages = walk(tally, Search(index), Log(index), asked, 2)
+        assert pages is not None, asked
+        assert [e for p in pages for e in p.entries] == want, asked
+        if where.figure["entries"] is None:
+            scanned.append(asked[2])
+    assert {"pact_signers_recommendations", "pact_signers_followed_up"} <= set(scanned)
