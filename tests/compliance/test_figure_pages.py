@@ -171,6 +171,15 @@ def test_a_history_with_large_figures_is_scanned() -> None:
     assert scanned > 20
 
 
+def counted_only(facts: list[Fact], day: str) -> tuple[ComplianceIndex, NationalTally, Snapshot]:
+    """An index of ``facts``, its tally of ``day`` keeping counts past 2, and its snapshot."""
+    index = ComplianceIndex()
+    for fact in facts:
+        index.take(fact)
+    index.size = len(facts)
+    return index, NationalTally.build(index, day, bound=2, group_bound=2), Snapshot(index, day)
+
+
 def test_a_successors_row_is_scanned_over_its_predecessors_members() -> None:
     """A signers' row past the bound sums its lineage: its entries are the members of each
     key of it (the successor's own and its predecessor's), scanned, as the index lists."""
@@ -184,13 +193,7 @@ def test_a_successors_row_is_scanned_over_its_predecessors_members() -> None:
         _rec(10, OTHER),
         _enrolment(11, OTHER),
     ]
-    index = ComplianceIndex()
-    for fact in facts:
-        index.take(fact)
-    index.size = len(facts)
-    day = DAYS[6]
-    tally = NationalTally.build(index, day, bound=2, group_bound=2)
-    snap = Snapshot(index, day)
+    index, tally, snap = counted_only(facts, DAYS[6])
     for figure, want in (("recommendations", [1, 2, 3, 6, 7]), ("declarations", [4, 8, 9])):
         asked = ("signers", b64url(NEW), figure)
         assert dashboard.figure_entries(snap, *asked) == want
@@ -218,13 +221,7 @@ def test_an_elections_pact_signers_figures_are_scanned_from_their_members() -> N
         FollowUp(7, DAYS[2], 4, "sanctioned", DAYS[2], PPK),
         FollowUp(8, DAYS[2], 5, "sanctioned", DAYS[2], PPK),
     ]
-    index = ComplianceIndex()
-    for fact in facts:
-        index.take(fact)
-    index.size = len(facts)
-    day = DAYS[6]
-    tally = NationalTally.build(index, day, bound=2, group_bound=2)
-    snap = Snapshot(index, day)
+    index, tally, snap = counted_only(facts, DAYS[6])
     scanned = []
     for asked in asked_of(snap):
         if asked[0] != "elections" or not asked[2].startswith("pact_signers_"):
