@@ -177,15 +177,14 @@ def _shown(name: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
 def _row_name(compliance: ComplianceService, table: str, row: str | None) -> str | None:
     """A row as people name it: a PPK key's holder rather than its key id (as the index
     holds its enrolment, else the tally's PPK offices: a row of the tables is a PPK's)."""
-    if row and dashboard.LABELS.get(table) == "kid":
-        try:
-            kid = kid_of(row)
-        except BadRequest:
-            return row
-        tally = compliance.index.tally
-        key = compliance.index.keys.get(kid) or (tally and tally.offices.keys.get(kid))
-        return row if not key else key.name
-    return row
+    if not row or dashboard.LABELS.get(table) != "kid":
+        return row
+    try:
+        kid, tally = kid_of(row), compliance.index.tally
+    except BadRequest:
+        return row
+    key = compliance.index.keys.get(kid) or (tally and tally.offices.keys.get(kid))
+    return key.name if key else row
 
 
 class PagesController(Controller):
