@@ -168,12 +168,12 @@ async def checkpoint_header(service: RegistryService, day: str, size: int) -> di
 
 
 async def signer_profile(
-    service: RegistryService, compliance: ComplianceService, kid: bytes
+    service: RegistryService, compliance: ComplianceService, records: RecordSearch, kid: bytes
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """What a PPK key's page counts and the page (:func:`dashboard.signer_page`: None for a
-    key that is no PPK's): today's from the national tally
-    (:meth:`ComplianceService.signer_page`), else from the index."""
-    found = await compliance.signer_page(kid)
+    key that is no PPK's): today's from the national tally, what it only counts found
+    through the record search (:meth:`ComplianceService.signer_page`), else from the index."""
+    found = await compliance.signer_page(kid, records.indexes, records.signed_by)
     if found is not None:
         day, size, row = found
         return await checkpoint_header(service, day, size), row
@@ -268,9 +268,9 @@ class ProfilesApi(Controller):
 
     @get("/signers/{kid:str}", summary="A PPK key: pacts, recommendations, steps, rate by month")
     async def signer(
-        self, service: Service, compliance: Compliance, kid: FromPath[str]
+        self, service: Service, compliance: Compliance, records: Records, kid: FromPath[str]
     ) -> Response[Any]:
-        header, row = await signer_profile(service, compliance, kid_of(kid))
+        header, row = await signer_profile(service, compliance, records, kid_of(kid))
         if row is None:
             raise NotFound(Message("notfound.enrolled-key", {"kid": kid}))
         return Response({**header, **bounded("signers", header["as_of"], row, row["kid"])})

@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
-from registry.api.dashboard import checkpoint_header, counted, filter_of, filtered
+from registry.api.dashboard import checkpoint_header, filter_of, filtered
 from registry.compliance import dashboard, figure_pages
 from registry.compliance.figure_pages import EntriesPage
 from registry.compliance.recommendation_pages import Locate
@@ -74,26 +74,20 @@ async def described_page(
     after: int | None,
     limit: int,
     skip: int = 0,
-    tally: bool = True,
 ) -> tuple[EntriesPage, list[dict[str, Any]], dict[str, Any], dict[str, str]]:
     """A page of the entries behind ``figure`` (table, row, figure; the first ``skip`` of
     ``limit`` after ``after`` left out), each described, what it counts (day, checkpoint)
-    and the filter's query: today's unfiltered from the tally (unless not ``tally``), each
-    entry read checked; today's by a province or an instansi from that scope's facts (unless
-    not ``tally``: :func:`~registry.api.dashboard.filtered`); else from the index."""
+    and the filter's query: today's unfiltered from the tally, each entry read checked;
+    today's by a province or an instansi from that scope's facts
+    (:func:`~registry.api.dashboard.filtered`); else from the index."""
     table, row, name = figure
-    found = None
-    if tally:
-        found = await today_page(compliance, records, asked, table, row, name, after, limit)
+    found = await today_page(compliance, records, asked, table, row, name, after, limit)
     if found is not None:
         found = replace(found, entries=found.entries[skip:])
         items = await figure_pages.rows(compliance.facts, found.entries)
         return found, items, await checkpoint_header(service, found.day, found.size), {}
     flt = await filter_of(compliance, **asked)
-    # a filter by a province or an instansi from that scope's facts (unless not ``tally``)
-    c = await (
-        filtered(service, compliance, records, flt) if tally else counted(service, compliance, flt)
-    )
+    c = await filtered(service, compliance, records, flt)
     indexes = dashboard.figure_entries(c.snap, table, row, name)
     found = index_entries(c.snap.as_of, c.size, indexes, after, limit)
     found = replace(found, entries=found.entries[skip:])

@@ -175,14 +175,16 @@ def _shown(name: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _row_name(compliance: ComplianceService, table: str, row: str | None) -> str | None:
-    """A row as people name it: a PPK key's holder rather than its key id."""
-    if row and dashboard.LABELS.get(table) == "kid":
-        try:
-            key = compliance.index.keys.get(kid_of(row))
-        except BadRequest:
-            key = None
-        return row if key is None else key.name
-    return row
+    """A row as people name it: a PPK key's holder rather than its key id (as the index
+    holds its enrolment, else the tally's PPK offices: a row of the tables is a PPK's)."""
+    if not row or dashboard.LABELS.get(table) != "kid":
+        return row
+    try:
+        kid, tally = kid_of(row), compliance.index.tally
+    except BadRequest:
+        return row
+    key = compliance.index.keys.get(kid) or (tally and tally.offices.keys.get(kid))
+    return key.name if key else row
 
 
 class PagesController(Controller):
@@ -272,10 +274,9 @@ class PagesController(Controller):
         try:
             if skip > COUNT_CAP:  # every entry before the page would be walked
                 raise FilterRefused(Message("browse.too-deep", {"page": page, "cap": COUNT_CAP}))
-            # a row named by a key: from the index, which names its holder (_row_name)
             found, items, header, flt_query = await described_page(
                 service, compliance, records, asked, (table, row, figure), after,
-                skip + ENTRIES_PAGE, skip, tally=dashboard.LABELS.get(table) != "kid",
+                skip + ENTRIES_PAGE, skip,
             )  # fmt: skip
         except (FilterRefused, SearchBehind) as exc:  # behind: the search table is written
             why = (
@@ -326,6 +327,7 @@ class PagesController(Controller):
         request: Request[Any, Any, Any],
         service: Service,
         compliance: Compliance,
+        records: Records,
         kid: FromPath[str],
         lang: Opt = None,
     ) -> Response[str]:
@@ -335,7 +337,7 @@ class PagesController(Controller):
             key = kid_of(kid)
         except BadRequest:
             key = b""
-        header, row = await signer_profile(service, compliance, key) if key else ({}, None)
+        header, row = await signer_profile(service, compliance, records, key) if key else ({}, None)
         if row is None:
             return await _page(
                 request,

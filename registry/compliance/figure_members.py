@@ -13,24 +13,34 @@ it lists them).  Which entry counts is never decided here: the pages
 (:mod:`registry.compliance.figure_pages`) ask the tally's own contribution of each
 scanned entry's unit.
 
+A signers' row sums its key's lineage (the key and those it succeeded): its figure is
+made of the members ``(("by_key", k, name), entry)`` of each key ``k`` of the lineage
+(:meth:`KeyTable.lineage <registry.compliance.key_rows.KeyTable.lineage>`, the row's own).
+
 Figures not named here (the head-types' acting heads and its ``instansi_led`` figures, the
-months' ``overdue_at_month_end``, the signers' and the pact signers' tables, whose rows
-merge a key's predecessors) are left to the index: :func:`located` answers None.
+months' ``overdue_at_month_end``, the signers' ``followed_up_by_others``, the pact
+signers' table, the elections' pact signers) are left to the index: :func:`located`
+answers None.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from registry.compliance.dashboard import ACTING, LABELS, figure_of, row_of
 from registry.compliance.filtering import FilterRefused
+from registry.compliance.key_rows import KEYS
 from registry.compliance.metrics import COUNTS, Figure
 from registry.compliance.month_rows import NAMES as MONTH_NAMES
+from registry.compliance.signer_rows import GROUPING as WITH_OVERDUE
+from registry.compliance.signer_rows import PACT
 from registry.compliance.tally import NationalTally
 from registry.compliance.tally_counts import STEPS
 from registry.compliance.today_tables import KEPT
 from registry.i18n import Message
+from registry.verify.trust import unb64url
 
 FOLLOW_UPS = ("followed_up", "on_time", "on_time_attested", "late", "refused", "downgraded")
 """The figures whose entries are follow-ups (the one that decided each outcome)."""
@@ -59,6 +69,23 @@ GROUPING = {
     "elections": "election",
 }
 """The tables whose rows are one group of a grouping, and the grouping's member name."""
+PACT_SIGNERS = "pact_signers_"
+"""The elections' figures of the recommendations to an election's pact signers (issued after
+their first pact), ``pact_signers_`` + a follow-up figure: members ``(("pact_signers",
+election, name), entry)`` (:meth:`ElectionTable.rec_members
+<registry.compliance.election_rows.ElectionTable.rec_members>`)."""
+KEY_FIGURES = (*COUNTS, "declarations", "follow_up_rate", "median_days")
+"""The signers table's figures a key's group counts (:data:`registry.compliance.key_rows.NAMES`),
+a row's the sum over the key's lineage (its predecessors'); its pacts and steps are always
+listed, its ``followed_up_by_others`` is left to the index."""
+PACT_SIGNER_FIGURES: dict[str, Callable[[bytes], tuple[Any, str]]] = {
+    "pacts": lambda kid: ((WITH_OVERDUE, kid, PACT), "pact"),
+    "overdue": lambda kid: ((KEYS, kid, "overdue"), "recommendation"),
+}
+"""The pact signers' figures of a key's row made of one member name, and its entry type: its
+standing pacts, and its overdue recommendations (those addressed to the key itself, as its
+signers' group counts them).  Its ``overdue_inherited`` (its instansi's, issued before its
+term, addressed to other keys) is left to the index."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,16 +136,27 @@ def located(tally: NationalTally, table: str, row_key: str | None, figure: str) 
     value = figure_of(row, table, figure)
     if value["entries"] is not None:
         return Located(value, ())
-    if table == "national":
-        group = None
-    elif table in GROUPING:
-        group = row[LABELS[table]]
-    else:
-        return None
+    if table == "elections" and figure.startswith(PACT_SIGNERS) and figure != PACT_SIGNERS:
+        names = _names(table, figure.removeprefix(PACT_SIGNERS))  # the election's pact signers'
+        group = ("pact_signers", row[LABELS[table]])
+        return None if names is None else Located(value, _grouped(group, names))
     names = _names(table, "pacts" if figure == "pact_signers" else figure)
     if names is None:
         return None
+    if table == "national":
+        return Located(value, tuple((n, TYPES[n]) for n in names))
+    if table == "signers" and figure in KEY_FIGURES:  # the row's lineage's members
+        lineage = tally.by_key.lineage(unb64url(str(row["kid"])))
+        return Located(value, tuple(((KEYS, k, n), TYPES[n]) for n in names for k in lineage))
+    if table == "pact-signers-with-overdue" and figure in PACT_SIGNER_FIGURES:
+        return Located(value, (PACT_SIGNER_FIGURES[figure](unb64url(str(row["kid"]))),))
     grouping = GROUPING.get(table)
-    return Located(
-        value, tuple((n if grouping is None else (grouping, group, n), TYPES[n]) for n in names)
-    )
+    if grouping is None:
+        return None
+    return Located(value, _grouped((grouping, row[LABELS[table]]), names))
+
+
+def _grouped(group: tuple[str, Any], names: tuple[str, ...]) -> tuple[tuple[Any, str], ...]:
+    """The member names of figures ``names`` of ``group`` (a grouping and its value), each
+    with its entry type."""
+    return tuple(((*group, n), TYPES[n]) for n in names)

@@ -114,9 +114,12 @@ async def paged(
         else:
             start = -1 if after is None else after
             union: set[int] = set()
+            by_type: dict[str, list[object]] = {}
             for name, type in found.names:
+                by_type.setdefault(type, []).append(name)
+            for type, names in by_type.items():
                 union.update(
-                    await _scanned(tally, locate, facts, lock, mark, name, type, start, limit)
+                    await _scanned(tally, locate, facts, lock, mark, names, type, start, limit)
                 )
             ordered = sorted(union)  # each part's first limit + 1: the union's first limit + 1
             entries, more = ordered[:limit], len(ordered) > limit
@@ -137,12 +140,12 @@ async def _scanned(
     facts: FactLog,
     lock: asyncio.Lock,
     mark: Mark,
-    name: object,
+    names: Sequence[object],
     type: str,
     start: int,
     limit: int,
 ) -> list[int]:
-    """Up to ``limit`` + 1 entries after ``start`` counted under member ``name`` among the
+    """Up to ``limit`` + 1 entries after ``start`` counted under a member of ``names`` among the
     search table's rows of ``type``, each round's range checked against the log's entries
     of the type."""
     out: list[int] = []
@@ -153,7 +156,7 @@ async def _scanned(
         hi = mark[0] - 1 if last else ranged[-1]
         if await locate.entries_of_type(type, lo, hi) != len(ranged):
             raise _Unsaid  # a row deleted, added or retyped in this range
-        out += await _counted(tally, facts, lock, mark, name, type, ranged)
+        out += await _counted(tally, facts, lock, mark, names, type, ranged)
         if len(out) > limit or last:
             return out[: limit + 1]
         lo = hi
@@ -172,12 +175,12 @@ async def _counted(
     facts: FactLog,
     lock: asyncio.Lock,
     mark: Mark,
-    name: object,
+    names: Sequence[object],
     type: str,
     ranged: Sequence[int],
 ) -> list[int]:
     """The entries of ``ranged`` (rows of ``type``) whose units' contributions count them
-    under ``name``, read checked."""
+    under one of ``names``, read checked."""
     read = await facts.facts_at(ranged)
     if any(not _of_type(read.get(i), type) for i in ranged):
         raise _Unsaid  # a search row naming an entry of another type (or none)
@@ -207,7 +210,7 @@ async def _counted(
                 fact = read[i]
                 assert fact is not None  # of the type: checked above
                 counted = tally.counted_in(fact, read.__getitem__, key, done)
-                if any((name, i) in members for members in counted):
+                if any((name, i) in members for name in names for members in counted):
                     out.append(i)
         except KeyError:  # the tally names an entry the reads did not return
             raise _Unsaid from None

@@ -31,6 +31,7 @@ from registry.compliance import (
     heads,
     instansi_record,
     key_record,
+    key_search,
     other_key_record,
     recommendation_pages,
     recommendation_rows,
@@ -38,7 +39,6 @@ from registry.compliance import (
     scoped_index,
     views,
 )
-from registry.compliance.browsing import SearchBehind
 from registry.compliance.facts import WIB
 from registry.compliance.feed import Log, LogFacts
 from registry.compliance.filtering import Choices, Filter
@@ -51,7 +51,6 @@ from registry.compliance.tallies import Tallies
 from registry.compliance.tally import NationalTally
 from registry.compliance.today_tables import KEPT, TodayTables, tables_of
 from registry.compliance.views import national
-from registry.store.models import SearchCriteria
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -240,17 +239,13 @@ class ComplianceService:
     ) -> tuple[bool, Row | None]:
         """The record of PPK key ``kid`` whose standing recommendations the tally only counts
         (more than the bound): found through ``find``, read, and checked against that count
-        (:func:`key_record.standing`); under the lock.  Whether it can say, and what."""
-        if find is None or not tally.keys_exact or tally.by_key.recommendations(kid) is not None:
+        (:func:`key_search.recommendations`); under the lock.  Whether it can say, and what."""
+        if not tally.keys_exact or tally.by_key.recommendations(kid) is not None:
             return False, None
-        try:
-            found = await find(SearchCriteria(type="recommendation", kid=kid), tally.size)
-        except SearchBehind:
+        found = await key_search.recommendations(tally, kid, find, self.facts)
+        if found is None:
             return False, None
-        read = await self.facts.facts_at(found)
-        recs = key_record.standing(tally, kid, found, read.get)
-        if recs is None:
-            return False, None
+        recs, read = found
         read.update(await self.facts.facts_at(tally.with_answers(recs)))
         try:
             return True, key_record.record(tally, kid, read.__getitem__, recs)
@@ -276,17 +271,27 @@ class ComplianceService:
         found = other_key_record.record(kid, read, own, tally.day, self.index.follow_up_days)
         return found is not None, found
 
-    async def signer_page(self, kid: bytes) -> tuple[str, int, Row | None] | None:
+    async def signer_page(
+        self,
+        kid: bytes,
+        find: recommendation_rows.Find | None = None,
+        statements: other_key_record.Statements | None = None,
+    ) -> tuple[str, int, Row | None] | None:
         """Today's page of PPK key ``kid`` from the national tally
         (:func:`registry.compliance.key_record.page`: None for a key that is no PPK's) with
-        its day and the entries it counts; None where the tally cannot say (the index
+        its day and the entries it counts, its recommendations and declarations past the
+        tally's bound found through ``find`` and ``statements``
+        (:mod:`registry.compliance.key_search`); None where they cannot say (the index
         answers: :func:`registry.compliance.dashboard.signer_page`)."""
         day = today()
         tally = await self._today(day)
         async with self._lock:
             wanted = key_record.page_wanted(tally, kid)
             if wanted is None:
-                no_ppk = kid not in tally.offices.keys and tally.by_key.exact
+                if kid in tally.offices.keys:
+                    known, row = await key_search.page(tally, kid, self.facts, find, statements)
+                    return (tally.day, tally.size, row) if known else None
+                no_ppk = tally.by_key.exact
                 return (tally.day, tally.size, None) if no_ppk else None
             read = await self.facts.facts_at(wanted)
             try:

@@ -13,21 +13,32 @@ from __future__ import annotations
 
 import asyncio
 import random
+from dataclasses import replace
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from registry.compliance import dashboard
+from registry.compliance.facts import Fact, FollowUp, Signed, Succession
 from registry.compliance.figure_members import located
 from registry.compliance.figure_pages import EntriesPage, paged
 from registry.compliance.index import ComplianceIndex
 from registry.compliance.metrics import Snapshot
 from registry.compliance.tally import NationalTally
 from registry.store.models import SearchCriteria
+from registry.verify.trust import b64url
 from tests.compliance.test_recommendation_pages import Log
+from tests.compliance.test_tally import DAYS
 from tests.compliance.test_tally_instansi import every_day
-from tests.compliance.test_tally_key_rows import history_of
+from tests.compliance.test_tally_key_rows import (
+    NEW,
+    OTHER,
+    PPK,
+    _enrolment,
+    _rec,
+    history_of,
+)
 
 SCANNED = ("recommendation", "follow-up", "report", "pact", "declaration", "enforcement")
 
@@ -158,3 +169,69 @@ def test_a_history_with_large_figures_is_scanned() -> None:
     for _, index, day in every_day(rng, facts, 100):
         scanned += checked(rng, NationalTally.build(index, day, bound=2, group_bound=2), index, day)
     assert scanned > 20
+
+
+def counted_only(facts: list[Fact], day: str) -> tuple[ComplianceIndex, NationalTally, Snapshot]:
+    """An index of ``facts``, its tally of ``day`` keeping counts past 2, and its snapshot."""
+    index = ComplianceIndex()
+    for fact in facts:
+        index.take(fact)
+    index.size = len(facts)
+    return index, NationalTally.build(index, day, bound=2, group_bound=2), Snapshot(index, day)
+
+
+def test_a_successors_row_is_scanned_over_its_predecessors_members() -> None:
+    """A signers' row past the bound sums its lineage: its entries are the members of each
+    key of it (the successor's own and its predecessor's), scanned, as the index lists."""
+    facts: list[Fact] = [
+        _enrolment(0, PPK),
+        *(_rec(i, PPK) for i in range(1, 4)),
+        Signed(4, DAYS[1], "declaration", PPK, "I", "e", DAYS[1]),
+        Succession(5, DAYS[3], PPK, NEW),
+        *(_rec(i, NEW, DAYS[4]) for i in range(6, 8)),
+        *(Signed(i, DAYS[3], "declaration", NEW, "I", "e", DAYS[3]) for i in range(8, 10)),
+        _rec(10, OTHER),
+        _enrolment(11, OTHER),
+    ]
+    index, tally, snap = counted_only(facts, DAYS[6])
+    for figure, want in (("recommendations", [1, 2, 3, 6, 7]), ("declarations", [4, 8, 9])):
+        asked = ("signers", b64url(NEW), figure)
+        assert dashboard.figure_entries(snap, *asked) == want
+        where = located(tally, *asked)
+        assert where is not None
+        assert where.figure["entries"] is None, "past the bound: scanned"
+        assert {n[1] for n, _ in where.names} == {NEW, PPK}, "the lineage's members"
+        pages = walk(tally, Search(index), Log(index), asked, 2)
+        assert pages is not None
+        assert [e for p in pages for e in p.entries] == want
+
+
+def test_an_elections_pact_signers_figures_are_scanned_from_their_members() -> None:
+    """The recommendations to an election's pact signers issued on or after their first pact
+    (and their follow-ups), past the bound: scanned, as the index lists them."""
+    pact = Signed(2, DAYS[2], "pact", PPK, "I", "e", DAYS[2])
+    recs = [replace(_rec(i, PPK, DAYS[3]), day=DAYS[1 if i == 1 else 2], election="e")
+            for i in (1, 3, 4, 5)]  # fmt: skip
+    facts: list[Fact] = [
+        _enrolment(0, PPK),
+        recs[0],  # before the pact: the election's, not its pact signers'
+        pact,
+        *recs[1:],
+        FollowUp(6, DAYS[2], 3, "sanctioned", DAYS[2], PPK),
+        FollowUp(7, DAYS[2], 4, "sanctioned", DAYS[2], PPK),
+        FollowUp(8, DAYS[2], 5, "sanctioned", DAYS[2], PPK),
+    ]
+    index, tally, snap = counted_only(facts, DAYS[6])
+    scanned = []
+    for asked in asked_of(snap):
+        if asked[0] != "elections" or not asked[2].startswith("pact_signers_"):
+            continue
+        want = dashboard.figure_entries(snap, *asked)
+        where = located(tally, *asked)
+        assert where is not None, asked
+        pages = walk(tally, Search(index), Log(index), asked, 2)
+        assert pages is not None, asked
+        assert [e for p in pages for e in p.entries] == want, asked
+        if where.figure["entries"] is None:
+            scanned.append(asked[2])
+    assert {"pact_signers_recommendations", "pact_signers_followed_up"} <= set(scanned)

@@ -31,10 +31,10 @@ from tests.api.helpers import Registry
 from tests.api.test_registration import assert_problem
 from tests.compliance.test_browsing import BEHIND, assert_behind, stall
 from tests.compliance.test_saved import fill, running
-from tests.compliance.test_saved_tally import index_restored
+from tests.compliance.test_saved_tally import AFTER_DUE, index_restored
 from tests.records.test_tampering import assert_tampered, edit, stored
 
-TABLES = ("national", "instansi", "provinces", "head-types", "elections", "months")
+TABLES = ("national", "instansi", "provinces", "head-types", "elections", "months", "signers")
 OFFICE = "Pemerintah Provinsi Jawa Barat"
 RECS = {"table": "instansi", "row": OFFICE, "figure": "recommendations"}
 """A linked figure: the instansi's two recommendations (7 and 8)."""
@@ -99,9 +99,14 @@ def saved(
 
 
 def left_to_the_index(figure: str) -> bool:
-    """The figures the tally cannot page (docs/scaling.md): the elections' pact signers',
-    the head types' instansi led, the months' overdue at a month's end."""
-    return figure.startswith(("pact_signers_", "instansi_led")) or figure == "overdue_at_month_end"
+    """The figures the tally cannot page (docs/scaling.md): the head types' instansi led, the
+    months' overdue at a month's end, the pact signers' inherited overdue, the signers'
+    followed up by others."""
+    return figure.startswith("instansi_led") or figure in (
+        "overdue_at_month_end",
+        "overdue_inherited",
+        "followed_up_by_others",
+    )
 
 
 def test_a_restart_pages_every_linked_figure_without_restoring_the_index(
@@ -115,6 +120,7 @@ def test_a_restart_pages_every_linked_figure_without_restoring_the_index(
         assert not index_restored(registry), "every figure paged from the tally and the log"
         assert len(figures) >= 8, "figures of every table linked, and paged"
         assert {t for t, _, _, _ in figures} == set(TABLES) - {"national"}
+        assert any(f.startswith("pact_signers_") for _, _, f, _ in figures), "elections'"
         for key, entries in found.items():
             assert entries == indexed(registry, *key), key
         others = [f for f in linked(registry) if left_to_the_index(f[2])]
@@ -149,6 +155,52 @@ def test_the_dashboards_entries_and_page_come_without_restoring_the_index(
     assert html.status_code == 200, html.text
     for idx in (7, 8, 10):
         assert f"/v/{idx}" in html.text or f">{idx}<" in html.text
+
+
+def test_a_signers_row_and_its_holders_name_come_without_restoring_the_index(
+    saved: Settings, operator: OperatorKeys
+) -> None:
+    with running(saved, operator) as registry:
+        [row] = _json(registry, "/api/compliance/signers")["items"]
+        recs = row["recommendations"]
+        assert "entries" not in recs, "past the group bound: linked"
+        listed = _json(registry, recs["entries_url"])
+        html = registry.client.get(
+            "/dashboard/signers/entries", params={"row": row["kid"], "figure": "follow_up_rate"}
+        )
+        assert not index_restored(registry), "scanned over the key's lineage"
+        assert not registry.components.compliance.index_held
+        assert html.status_code == 200, html.text
+        what = html.text.split('id="entries-what">')[1].split("</p>")[0]
+        assert row["name"] in what, "the row named by its holder, not its key id"
+        assert listed["entries"] == indexed(registry, "signers", row["kid"], "recommendations")
+    assert listed["entries"] == [7, 8]
+    assert [f"/v/{i}" in html.text for i in (7, 8, 10)] == [True] * 3
+
+
+@pytest.mark.parametrize("edited", [None, "pact-row-deleted"])
+def test_a_pact_signers_pacts_past_the_bound_come_without_restoring_the_index(
+    settings: Settings,
+    operator: OperatorKeys,
+    today: Callable[[str], None],
+    monkeypatch: pytest.MonkeyPatch,
+    edited: str | None,
+) -> None:
+    monkeypatch.setattr("registry.compliance.tally.GROUP_BOUND", 1)
+    today(AFTER_DUE)  # recommendation 8 overdue: its PPK, of two pacts, is a row
+    with running(settings, operator) as registry:
+        fill(Registry.bootstrapped(registry.client, operator), pacts=2)
+        _json(registry, "/api/compliance/national")  # saves the tally
+        _json(registry, "/api/records", type="report")  # the search table holds the log
+    if edited:
+        edit(settings, delete(SEARCH_RECORDS).where(SEARCH_RECORDS.c.idx == 10))
+    with running(settings, operator) as registry:
+        [row] = _json(registry, "/api/compliance/pact-signers-with-overdue")["items"]
+        assert "entries" not in row["pacts"], "past the group bound: linked"
+        found = walked(registry, row["pacts"]["entries_url"])
+        assert index_restored(registry) == bool(edited), "the range's count differs: the index"
+        assert found == indexed(registry, "pact-signers-with-overdue", row["kid"], "pacts")
+    assert found == [9, 10]
 
 
 def test_the_figures_page_follows_its_next_link_by_the_last_entry_shown(
