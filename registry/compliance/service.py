@@ -30,8 +30,7 @@ from registry.compliance import (
     head_rows,
     heads,
     instansi_record,
-    key_record,
-    key_search,
+    key_answers,
     other_key_record,
     recommendation_pages,
     recommendation_rows,
@@ -204,72 +203,12 @@ class ComplianceService:
         tally = await self._tally_of(day)
         if tally is not None:
             async with self._lock:
-                known, found = await self._tallied_signer(tally, kid, statements, find)
+                known, found = await key_answers.record(
+                    tally, kid, self.facts, self._log, self.index.follow_up_days, statements, find
+                )
             if known:
                 return day, found
         return day, views.signer(await self.snapshot(day), kid)
-
-    async def _tallied_signer(
-        self,
-        tally: NationalTally,
-        kid: bytes,
-        statements: other_key_record.Statements | None,
-        find: recommendation_rows.Find | None,
-    ) -> tuple[bool, Row | None]:
-        """:meth:`signer` from ``tally`` (under the lock): whether it can say, and what
-        (:mod:`registry.compliance.key_record`, :mod:`~registry.compliance.other_key_record`)."""
-        wanted = key_record.wanted(tally, kid)
-        if wanted is None:  # no PPK key's (not enrolled at all: None), or it cannot say
-            if kid in tally.offices.keys:
-                return await self._many_recommendations(tally, kid, find)
-            key = self._log.key_entries(kid)
-            if key is None:
-                return tally.by_key.exact, None
-            if statements is None:
-                return False, None
-            return await self._other_key(tally, kid, key, statements)
-        read = await self.facts.facts_at(wanted)
-        try:
-            return True, key_record.record(tally, kid, read.__getitem__)
-        except KeyError:  # an index fed it an entry meanwhile, naming one not read: the index
-            return False, None
-
-    async def _many_recommendations(
-        self, tally: NationalTally, kid: bytes, find: recommendation_rows.Find | None
-    ) -> tuple[bool, Row | None]:
-        """The record of PPK key ``kid`` whose standing recommendations the tally only counts
-        (more than the bound): found through ``find``, read, and checked against that count
-        (:func:`key_search.recommendations`); under the lock.  Whether it can say, and what."""
-        if not tally.keys_exact or tally.by_key.recommendations(kid) is not None:
-            return False, None
-        found = await key_search.recommendations(tally, kid, find, self.facts)
-        if found is None:
-            return False, None
-        recs, read = found
-        read.update(await self.facts.facts_at(tally.with_answers(recs)))
-        try:
-            return True, key_record.record(tally, kid, read.__getitem__, recs)
-        except KeyError:  # as for a listed key's record
-            return False, None
-
-    async def _other_key(
-        self,
-        tally: NationalTally,
-        kid: bytes,
-        key: tuple[int, int | None],
-        statements: other_key_record.Statements,
-    ) -> tuple[bool, Row | None]:
-        """The record of ``kid``, no PPK's, enrolled and ended by the entries ``key``, from
-        its own entries (under the lock): whether it can say, and what."""
-        if key[0] >= tally.size:  # enrolled after the entries the tally holds
-            return False, None
-        own = await statements(kid, other_key_record.KINDS, tally.size)
-        if own is None:
-            return False, None
-        wanted = other_key_record.wanted(key, own, self._log.revoked_by, tally.size)
-        read = await self.facts.facts_at(wanted)
-        found = other_key_record.record(kid, read, own, tally.day, self.index.follow_up_days)
-        return found is not None, found
 
     async def signer_page(
         self,
@@ -278,26 +217,14 @@ class ComplianceService:
         statements: other_key_record.Statements | None = None,
     ) -> tuple[str, int, Row | None] | None:
         """Today's page of PPK key ``kid`` from the national tally
-        (:func:`registry.compliance.key_record.page`: None for a key that is no PPK's) with
+        (:func:`registry.compliance.key_answers.page`: None for a key that is no PPK's) with
         its day and the entries it counts, its recommendations and declarations past the
-        tally's bound found through ``find`` and ``statements``
-        (:mod:`registry.compliance.key_search`); None where they cannot say (the index
-        answers: :func:`registry.compliance.dashboard.signer_page`)."""
-        day = today()
-        tally = await self._today(day)
+        tally's bound found through ``find`` and ``statements``; None where they cannot say
+        (the index answers: :func:`registry.compliance.dashboard.signer_page`)."""
+        tally = await self._today(today())
         async with self._lock:
-            wanted = key_record.page_wanted(tally, kid)
-            if wanted is None:
-                if kid in tally.offices.keys:
-                    known, row = await key_search.page(tally, kid, self.facts, find, statements)
-                    return (tally.day, tally.size, row) if known else None
-                no_ppk = tally.by_key.exact
-                return (tally.day, tally.size, None) if no_ppk else None
-            read = await self.facts.facts_at(wanted)
-            try:
-                return tally.day, tally.size, key_record.page(tally, kid, read.__getitem__)
-            except KeyError:  # as in :meth:`_tallied_signer`
-                return None
+            known, row = await key_answers.page(tally, kid, self.facts, find, statements)
+        return (tally.day, tally.size, row) if known else None
 
     async def instansi_page(
         self, ident: str, find: recommendation_rows.Find
