@@ -483,6 +483,17 @@ PAGE: dict[str, Any] = {"after": None, "limit": 100}
 """The page of ``--table recommendations[-ppk|-instansi]`` (``--page-after``, ``--limit``)."""
 
 
+def child_answer(script: str, *args: str) -> dict[str, Any]:
+    """Run bench ``script`` (a file's ``__file__``) with ``args`` in a fresh process; the JSON
+    its last line of output prints."""
+    done = subprocess.run(
+        [sys.executable, str(Path(script).resolve()), *args],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    found: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return found
+
+
 def run_child(mode: str, home: Path) -> dict[str, Any]:
     here = Path(__file__).resolve()
     page = ["--limit", str(PAGE["limit"])]

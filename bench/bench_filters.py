@@ -32,7 +32,6 @@ import datetime as dt
 import hashlib
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -40,7 +39,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_compliance import opened, rss_mb, save_tally, searched, write_search
+from bench_compliance import child_answer, opened, rss_mb, save_tally, searched, write_search
 
 from registry.compliance import dashboard, filtering
 from registry.compliance.filtering import Filter
@@ -101,13 +100,7 @@ async def child(mode: str, home: Path, asked: dict[str, str]) -> dict[str, Any]:
 
 
 def run_child(mode: str, home: Path, asked: dict[str, str]) -> dict[str, Any]:
-    here = Path(__file__).resolve()
-    done = subprocess.run(
-        [sys.executable, str(here), "--log", str(home), "--child", mode, json.dumps(asked)],
-        check=True, capture_output=True, text=True,
-    )  # fmt: skip
-    found: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return found
+    return child_answer(__file__, "--log", str(home), "--child", mode, json.dumps(asked))
 
 
 def main() -> None:

@@ -38,7 +38,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_compliance import GROW, opened, rss_mb
+from bench_compliance import GROW, child_answer, opened, rss_mb
 
 from registry.compliance import heads, service, views
 
@@ -128,13 +128,7 @@ def tallied(parent: int) -> Path:
 
 
 def run_child(mode: str, home: Path, day: str) -> dict[str, Any]:
-    here = Path(__file__).resolve()
-    done = subprocess.run(
-        [sys.executable, str(here), "--log", str(home), "--day", day, "--child", mode],
-        check=True, capture_output=True, text=True,
-    )  # fmt: skip
-    found: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return found
+    return child_answer(__file__, "--log", str(home), "--day", day, "--child", mode)
 
 
 def main() -> None:

@@ -72,8 +72,8 @@ class Tallies:
         async with self._lock:
             tally = self.index.tally
             read, keys = index_reader(self.index), self.index.keys.get
-            if tally is not None and self.days is not None and day > tally.day:
-                await self.days.save(tally)
+            if tally is not None:
+                await self._save_old_day(tally, day)
             if tally is None or not tally.advance(day, read, keys):
                 tally = await self.made_again(day)
             return tally
@@ -81,9 +81,13 @@ class Tallies:
     async def advanced(self, tally: NationalTally, day: str) -> bool:
         """Move the tally fed from the log to ``day`` (:func:`advance`), saving it as its
         old day's first (:mod:`.day_tallies`); False for an earlier day.  Under the lock."""
+        await self._save_old_day(tally, day)
+        return await advance(tally, day, self.facts)
+
+    async def _save_old_day(self, tally: NationalTally, day: str) -> None:
+        """Before ``tally`` moves to later day ``day``: save it as its old day's."""
         if self.days is not None and day > tally.day:
             await self.days.save(tally)
-        return await advance(tally, day, self.facts)
 
     async def past_day(self, day: str) -> NationalTally | None:
         """The tally of past day ``day``: the one saved as that day or the latest before it
