@@ -417,7 +417,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
         yield registry
 
 
-@hsettings(max_examples=150, deadline=None)
+@hsettings(max_examples=60, deadline=None)
 @given(data=st.data())
 def test_the_demos_searches_answer_what_the_index_answers(demo: Registry, data: Any) -> None:
     check_same(demo, data)

@@ -144,7 +144,7 @@ def checked(rng: random.Random, tally: NationalTally, index: ComplianceIndex, da
     return scanned
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(
     seed=st.integers(0, 2**32),
     size=st.integers(1, 90),

@@ -183,7 +183,7 @@ def test_an_instansis_page_from_the_tally_is_the_indexs_at_every_day(
             )
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(
     seed=st.integers(0, 2**32),
     size=st.integers(1, 70),
