@@ -26,8 +26,9 @@ only says where to look.  A record whose checked entry does not match the
 search (a row edited to claim it does) is not listed: an edit of the table can
 hide a record or change the count, never show what the log does not say.
 
-Memory: nothing per entry; the enrolments read for the last
-:data:`KEYS_KEPT` keys and recommendations for :data:`RECS_KEPT` follow-ups.
+Memory: nothing per entry; what a record shows is read by
+:class:`registry.compliance.found_records.FoundRecords`, which keeps the enrolments of
+the last few thousand keys and recommendations it read.
 """
 
 from __future__ import annotations
@@ -35,16 +36,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Protocol
 from urllib.parse import urlencode
 
-from registry.compliance.facts import FollowUp, Key, Rec, Report, Signed, Step, Succession
+from registry.compliance.facts import FollowUp, Succession
 from registry.compliance.facts import read_entry as fact_of
 from registry.compliance.filtering import slug
 from registry.compliance.finder import SUGGESTIONS, Found, Query, keeps, matches, words
+from registry.compliance.found_records import FoundRecords
 from registry.compliance.search_rows import LISTED_TYPES, MARK, SearchTable, mark_after, row_of
 from registry.store.models import EntryRecord, SearchCriteria, SearchRecordRow
 from registry.verify.trust import b64url
@@ -53,8 +53,6 @@ log = logging.getLogger(__name__)
 
 PAGE = 1000
 """Entries read a query while the table catches up."""
-KEYS_KEPT = 4096
-RECS_KEPT = 4096
 WAIT_S = 5.0
 """How long a search waits for the table to catch up before it answers that it is behind
 (the catch-up goes on: the first search after an upgrade of a large log)."""
@@ -105,8 +103,7 @@ class RecordSearch:
         self._others = tuple(t for t in other_types if t not in LISTED_TYPES)
         self._days = follow_up_days
         self._lock = asyncio.Lock()
-        self._keys: OrderedDict[bytes, tuple[int, Key | None]] = OrderedDict()
-        self._recs: OrderedDict[int, Rec | None] = OrderedDict()
+        self._found = FoundRecords(log, follow_up_days)
         self.caught_up = 0
         """Entries this process read into ``search_records`` (tests and benchmarks)."""
         self._behind: asyncio.Task[None] | None = None
@@ -316,7 +313,7 @@ class RecordSearch:
         for row in await self._table.search_ppks(words(text)):
             if row.kid is None or len(seen) >= SUGGESTIONS:
                 continue
-            key = await self._key(row.kid)
+            key = await self._found.key(row.kid)
             if key is None or key.role != "ppk" or not matches(text, key.name):
                 continue
             if key.name not in seen:
@@ -351,97 +348,8 @@ class RecordSearch:
 
     async def found_at(self, idxs: Sequence[int]) -> list[Found]:
         """The records at ``idxs`` (in that order), each from its checked entry; an entry
-        of no listed record is left out."""
-        out = []
-        for record in await self._log.entries_at(idxs):
-            found = await self._found(record)
-            if found is not None:
-                out.append(found)
-        return out
-
-    async def _found(self, record: EntryRecord) -> Found | None:
-        if record.type not in LISTED_TYPES:
-            return None
-        fact = fact_of(record, self._days)
-        if isinstance(fact, Key | Succession):
-            kid = fact.kid if isinstance(fact, Key) else fact.new
-            key = await self._key(kid)
-            if key is None or key.idx != fact.idx:  # pragma: no cover - enrolled twice
-                key = fact if isinstance(fact, Key) else None
-            if key is None:
-                return None
-            name, pkid, _ = _person(key)
-            return Found(
-                key.idx, "enrolment", key.day, key.term_start, key.instansi, key.province,
-                name, pkid,
-            )  # fmt: skip
-        if isinstance(fact, Report):
-            return Found(fact.idx, "report", fact.day, fact.day, fact.instansi, fact.province,
-                         None, None)  # fmt: skip
-        if isinstance(fact, Signed):
-            name, pkid, province = _person(await self._key(fact.signer))
-            return Found(fact.idx, fact.kind, fact.day, fact.date, fact.instansi, province,
-                         name, pkid)  # fmt: skip
-        if isinstance(fact, Rec):
-            name, pkid, province = _person(await self._key(fact.ppk_kid))
-            return Found(fact.idx, "recommendation", fact.day, fact.day, fact.instansi,
-                         province, name, pkid)  # fmt: skip
-        if isinstance(fact, FollowUp):
-            rec = await self._rec(fact.recommendation)
-            name, pkid, province = _person(await self._key(fact.signer))
-            instansi = rec.instansi if rec else ""
-            return Found(fact.idx, "follow-up", fact.day, fact.decree_date or fact.day,
-                         instansi, province, name, pkid)  # fmt: skip
-        if isinstance(fact, Step):
-            name, pkid, province = _person(await self._key(fact.ppk_kid))
-            return Found(fact.idx, "enforcement", fact.day, fact.day, fact.instansi, province,
-                         name, pkid)  # fmt: skip
-        return None
-
-    async def _key(self, kid: bytes) -> Key | None:
-        """The enrolment of ``kid`` the key directory locates, read from its checked entry
-        (a successor's: its predecessor's, at the succession's index and day)."""
-        at = self._log.enrolment_of(kid)
-        if at is None or at >= self._log.size:
-            return None
-        kept = self._keys.get(kid)
-        if kept is not None and kept[0] == at:
-            self._keys.move_to_end(kid)
-            return kept[1]
-        [record] = await self._log.entries_at([at])
-        fact = fact_of(record, self._days)
-        found: Key | None = None
-        if isinstance(fact, Key) and fact.kid == kid:
-            found = fact
-        elif isinstance(fact, Succession) and fact.new == kid and fact.old != kid:
-            old = await self._key(fact.old)
-            found = None if old is None else replace(old, idx=at, day=fact.day, kid=kid)
-        self._keys[kid] = (at, found)
-        while len(self._keys) > KEYS_KEPT:
-            self._keys.popitem(last=False)
-        return found
-
-    async def _rec(self, idx: int) -> Rec | None:
-        """The recommendation at ``idx``, from its checked entry (None if it is not one)."""
-        if idx in self._recs:
-            self._recs.move_to_end(idx)
-            return self._recs[idx]
-        found = None
-        if 0 <= idx < self._log.size:
-            records = await self._log.entries_at([idx])
-            fact = fact_of(records[0], self._days) if records else None
-            found = fact if isinstance(fact, Rec) else None
-        self._recs[idx] = found
-        while len(self._recs) > RECS_KEPT:
-            self._recs.popitem(last=False)
-        return found
-
-
-def _person(key: Key | None) -> tuple[str | None, str | None, str | None]:
-    """A record's person (a PPK's name and kid) and province, from its key's enrolment."""
-    if key is None or key.role != "ppk":
-        return (None, None, None)
-    return (key.name, b64url(key.kid), key.province)
+        of no listed record is left out (:class:`FoundRecords`)."""
+        return await self._found.found_at(idxs)
 
 
 def _dashboard(province: str) -> str:
