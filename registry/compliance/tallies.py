@@ -1,4 +1,4 @@
-"""The national tallies one process keeps: today's, and the last past day's it answered.
+"""The national tallies one process keeps: today's, and the last few past days' it answered.
 
 Today's tally (:mod:`registry.compliance.tally`) is restored from the saved one and
 fed from the log (:mod:`registry.compliance.feed`) without the compliance index, or,
@@ -15,6 +15,7 @@ it).  "Today" is the caller's to say: nothing here reads the clock.
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 
 from registry.compliance.day_tallies import FORWARD_MOST, DayTallies
@@ -22,6 +23,12 @@ from registry.compliance.feed import Log, LogFacts, advance, feed
 from registry.compliance.index import ComplianceIndex
 from registry.compliance.saved import SavedIndex
 from registry.compliance.tally import NationalTally, index_reader
+
+PAST_KEPT = 3
+"""Past days' tallies one process keeps, the most recently asked: a reader going back and
+forth between a few days (this month's end and last month's, say) reloads and feeds none of
+them again.  Each is about as large as today's tally (it grows with keys and instansi, not
+entries: docs/scaling.md), so this bounds what past days add to a worker at three of them."""
 
 Restore = Callable[[str], Awaitable[object]]
 """Restores (or builds) the compliance index and catches it up with the log (the
@@ -48,8 +55,19 @@ class Tallies:
         self._restore = restore
         self.days = None if saved is None else DayTallies(saved)
         """The tallies of past days saved as each day ended."""
-        self.past: NationalTally | None = None
-        """The last past day's tally this process answered from (fed on as the log grows)."""
+        self._past: OrderedDict[str, NationalTally] = OrderedDict()
+        """The last :data:`PAST_KEPT` past days' tallies this process answered from, by
+        day, the most recently asked last (each fed on as the log grows)."""
+
+    @property
+    def past(self) -> NationalTally | None:
+        """The last past day's tally this process answered from, if it keeps one."""
+        return next(reversed(self._past.values()), None)
+
+    @property
+    def past_days(self) -> list[str]:
+        """The past days whose tallies this process keeps, the most recently asked last."""
+        return list(self._past)
 
     @property
     def size(self) -> int | None:
@@ -96,16 +114,17 @@ class Tallies:
         if self.days is None:
             return None
         async with self._lock:
-            tally = self.past if self.past is not None and self.past.day == day else None
+            tally = self._past.pop(day, None)
             if tally is None:
-                self.past = None  # one past day's tally held at a time
+                while len(self._past) >= PAST_KEPT:  # the least recently asked goes first
+                    self._past.popitem(last=False)
                 tally = await self.days.latest(day)
             if tally is None or self._log.size - tally.size > FORWARD_MOST:
                 return None
             if not await advance(tally, day, self.facts):  # pragma: no cover - never later
                 return None
             await feed(tally, self.facts, self._log.size)
-            self.past = tally
+            self._past[day] = tally
             return tally
 
     async def fed(self, adopt: bool = True) -> NationalTally | None:

@@ -164,6 +164,45 @@ def test_a_worker_holding_the_index_answers_a_past_day_from_it(
         assert compliance.tallies.past is None, "no second copy of the figures"
 
 
+def test_a_reader_going_back_and_forth_between_past_days_reloads_none_of_them(
+    settings: Settings,
+    operator: OperatorKeys,
+    today: Callable[[str], None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A reader comparing a few days (this month's end and the last) must not make the
+    # worker load and feed a saved tally on every answer; each kept day is still fed.
+    day_saved(settings, operator, today)
+    loaded: list[str] = []
+    latest = day_tallies.DayTallies.latest
+
+    async def counted(self: day_tallies.DayTallies, day: str) -> Any:
+        loaded.append(day)
+        return await latest(self, day)
+
+    monkeypatch.setattr(day_tallies.DayTallies, "latest", counted)
+    days = [SAVED_DAY, "2024-10-12", "2024-10-19"]
+    with running(settings, operator) as registry:
+        tallies = registry.components.compliance.tallies
+        for day in days + days[::-1]:
+            answers(registry, day)
+        assert loaded == days, "each day loaded once, then answered from the kept tally"
+        assert tallies.past_days == days[::-1]
+        # Registered now, dated before every kept day: each counts it without a reload.
+        late = register(registry, "ppk-jabar", follow_up(8), NOW_S + 3 * DAY + 60)
+        kept = {day: answers(registry, day) for day in days}
+        assert loaded == days
+        for day in days:
+            assert late in kept[day]["national"]["followed_up"]["entries"], day
+        # A fourth day: the least recently asked (the first of this last round) goes.
+        answers(registry, "2024-10-06")
+        assert tallies.past_days == [*days[1:], "2024-10-06"]
+        answers(registry, SAVED_DAY)
+        assert loaded == [*days, "2024-10-06", SAVED_DAY]
+        assert not index_restored(registry)
+        assert kept == {day: from_the_index(registry, day) for day in days}
+
+
 @EDITED
 def test_an_edited_day_tally_moves_no_figure(
     settings: Settings, operator: OperatorKeys, today: Callable[[str], None], mutation: Any
