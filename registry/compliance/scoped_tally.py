@@ -24,10 +24,10 @@ as the national tally's elections table), a step citing an entry after its own m
 it inexact (:attr:`exact_scope`); an inexact one is not used (the index answers).
 
 Its tables are those :func:`filtering.snapshot` gives of the whole index for the same
-filter and day (``tests/compliance/test_scoped_tally.py``), except the PPK columns
-(offices, the signers table): a head type's tally keeps every PPK key's office, so a
-head type's ``instansi`` and ``signers`` tables and the ``head-types`` table's acting
-row are left to the index (:data:`SCOPED_TABLES`).
+filter and day (``tests/compliance/test_scoped_tally.py``); a head type's instansi and
+signers tables count the PPK keys of that head type only (its offices narrowed, as
+``FilteredSnapshot.ppks``).  A head type's ``head-types`` table is left to the index
+(:data:`BY_OFFICE`).
 
 Saved like a past day's tally (:mod:`registry.compliance.scoped_tallies`).
 """
@@ -44,9 +44,10 @@ from registry.compliance import tally_bytes
 from registry.compliance.elections import election_of
 from registry.compliance.facts import Fact, Key, Rec, Report, Revoked, Signed, Step, Succession
 from registry.compliance.filtering import Filter
+from registry.compliance.groups import Offices, instansi_rows
 from registry.compliance.provinces import Keys
 from registry.compliance.tally import NationalTally, Unit
-from registry.compliance.tally_counts import BOUND, Member, Read
+from registry.compliance.tally_counts import BOUND, Member, Read, Row
 
 VERSION = 1
 """Of the scoped tally's own bytes (the national tally's version is in them too)."""
@@ -85,8 +86,10 @@ SCOPED_TABLES = {
     "head-types",
 }
 """The dashboard tables a scoped tally answers (of a head type's: see :func:`answers`)."""
-BY_OFFICE = {"instansi", "signers", "head-types"}
-"""Tables whose PPK columns count every office: not a head type's tally's to answer."""
+BY_OFFICE = {"head-types"}
+"""Tables a head type's tally does not answer: the head-types table narrowed to one head
+type groups records by their keys' enrolments as of the day (a key enrolled later counts
+under none), which the tally's rows do not follow (the index answers)."""
 
 
 def answers(scope: Scope, table: str) -> bool:
@@ -145,6 +148,26 @@ class ScopedTally(NationalTally):
             self.provinces.unresolved.setdefault(kid, set()).add(unit)
             return False
         return key.head_type == head_type
+
+    def _offices(self) -> Offices:
+        """The PPK offices the scope keeps: of its head type's keys (all without one)."""
+        head_type = self.scope.head_type
+        if head_type is None:
+            return self.offices
+        kept = Offices()
+        kept.keys = {k: o for k, o in self.offices.keys.items() if o.head_type == head_type}
+        kept.ends = self.offices.ends
+        return kept
+
+    def instansi_rows(self, province: str | None = None, name: str | None = None) -> list[Row]:
+        """As the national tally's, the PPK columns of the scope's head type's keys only."""
+        return instansi_rows(self.instansi, self._offices(), self.day, province, name)
+
+    def signers_rows(
+        self, instansi: str | None = None, province: str | None = None, head_type: str | None = None
+    ) -> list[Row] | None:
+        """As the national tally's, of the scope's head type's keys only."""
+        return super().signers_rows(instansi, province, head_type or self.scope.head_type)
 
     def _elections_of(self, fact: Rec | Signed | Step, read: Read) -> set[str | None]:
         if isinstance(fact, Signed):
