@@ -44,10 +44,10 @@ from registry.compliance import tally_bytes
 from registry.compliance.elections import election_of
 from registry.compliance.facts import Fact, Key, Rec, Report, Revoked, Signed, Step, Succession
 from registry.compliance.filtering import Filter
-from registry.compliance.groups import Offices, instansi_rows
+from registry.compliance.groups import Offices, Row, instansi_rows
 from registry.compliance.provinces import Keys
 from registry.compliance.tally import NationalTally, Unit
-from registry.compliance.tally_counts import BOUND, Member, Read, Row
+from registry.compliance.tally_counts import BOUND, Member, Read
 
 VERSION = 1
 """Of the scoped tally's own bytes (the national tally's version is in them too)."""

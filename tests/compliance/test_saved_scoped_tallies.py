@@ -92,6 +92,11 @@ def test_a_head_types_head_types_table_and_page_are_the_indexs(
         assert index_restored(registry), "the page shows the head-types table"
 
 
+def edit_row(settings: Settings, format: str, values: dict[str, Any]) -> None:
+    """Set ``values`` on the saved row of ``format``, as an edit in the database would."""
+    edit(settings, update(FACT_SEGMENTS).where(FACT_SEGMENTS.c.format == format).values(values))
+
+
 def seal_flipped(data: bytes, seal: bytes) -> dict[str, bytes]:
     return {"seal": bytes([seal[0] ^ 1]) + seal[1:]}
 
@@ -123,12 +128,7 @@ def test_an_edited_saved_scope_is_not_used(
     with running(settings, operator) as registry:
         ours = {table: api(registry, table, **flt)["items"] for table in answered(flt)}
     [row] = scoped_rows(settings)
-    edit(
-        settings,
-        update(FACT_SEGMENTS)
-        .where(FACT_SEGMENTS.c.format == row.format)
-        .values(mutation(bytes(row.data), bytes(row.seal))),
-    )
+    edit_row(settings, row.format, mutation(bytes(row.data), bytes(row.seal)))
     with running(settings, operator) as registry:
         again = {table: api(registry, table, **flt)["items"] for table in answered(flt)}
         assert again == ours, "made again from the log, never the edited figures"
@@ -148,12 +148,8 @@ def test_a_row_renamed_to_another_scope_is_not_used(
     prefix = next(iter(rows_by))[: -len(Scope().name)]
     pj = prefix + Scope(None, "pj").name
     pilkada = prefix + Scope("pilkada-2024", None).name
-    edit(  # the election's tally (its report counted) under the head type's name
-        settings,
-        update(FACT_SEGMENTS)
-        .where(FACT_SEGMENTS.c.format == pj)
-        .values(data=rows_by[pilkada].data, seal=rows_by[pilkada].seal),
-    )
+    # the election's tally (its report counted) under the head type's name
+    edit_row(settings, pj, {"data": rows_by[pilkada].data, "seal": rows_by[pilkada].seal})
     with running(settings, operator) as registry:
         assert api(registry, "national", head_type="pj")["items"] == heads
 
