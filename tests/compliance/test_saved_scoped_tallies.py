@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from html import unescape
 from typing import Any
 
 import pytest
@@ -26,7 +27,7 @@ from registry.records.operator import OperatorKeys
 from registry.store.tables import FACT_SEGMENTS
 from tests.compliance.test_saved import rows, running
 from tests.compliance.test_saved_tally import index_restored, saved_history
-from tests.compliance.test_saved_tally_dashboard import api, page, shown
+from tests.compliance.test_saved_tally_dashboard import LINK, api, page, shown
 from tests.records.test_tampering import edit
 
 FILTERS = [
@@ -217,6 +218,14 @@ def test_a_figure_past_the_bound_links_the_filters_listing(
         assert (recs["value"], recs["entries_total"]) == (2, 2), "the tally keeps the count"
         assert "election=pilkada-2024" in recs["entries_url"]
         assert recs["entries_url"].startswith("/api/dashboard/provinces/entries?")
-        listed = registry.client.get(recs["entries_url"])
+        html = page(registry, election="pilkada-2024")
+        assert not index_restored(registry), "the page and the table from the scope's tally"
+        listed = registry.client.get(recs["entries_url"])  # the listing: from the index
         assert listed.status_code == 200, listed.text
         assert [item["index"] for item in listed.json()["items"]] == [7, 8]
+        linked = [unescape(url) for url, table, _ in LINK.findall(html) if table == "provinces"]
+        [url] = [u for u in linked if "figure=recommendations&" in u]
+        assert "election=pilkada-2024" in url, "the page's link keeps the filter"
+        listed = registry.client.get(url)
+        assert listed.status_code == 200
+        assert [f'href="/v/{i}"' in listed.text for i in (7, 8)] == [True, True]
