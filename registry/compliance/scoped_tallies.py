@@ -17,7 +17,9 @@ entries takes most of an hour (about 0.3 ms of CPU an entry), and restoring the 
 its place would hold 3.2 GB.  A restart goes on from the last row saved.
 
 Only today is answered (a tally moves forward, never back); the caller keeps at most
-:data:`HELD` scopes' tallies in memory.
+:data:`HELD` scopes' tallies in memory.  The keeper (:mod:`registry.compliance.keeper`,
+its ``others``) feeds every saved scope a segment or more behind the log and saves it
+(:meth:`ScopedTallies.keep`), so a scope asked again finds its row close to the log.
 """
 
 from __future__ import annotations
@@ -100,7 +102,11 @@ class ScopedTallies:
         if making is not None and not making.done():
             raise ScopeBeingMade(self._progress(scope), self._log.size)
         async with self._lock:
-            tally = self.held.pop(scope, None) or await self._load(scope, day)
+            tally = self.held.pop(scope, None)
+            if tally is None or self._log.size - tally.size > self.inline_most:
+                saved = await self._load(scope, day)  # the keeper's, if it fed it further
+                if saved is not None and (tally is None or saved.size > tally.size):
+                    tally = saved
             if tally is None:
                 tally = ScopedTally(day, 0, scope=scope)
             if not await advance(tally, day, self.facts):
@@ -134,6 +140,36 @@ class ScopedTallies:
         except Exception:
             log.exception("compliance: the tally of %s was not made", tally.scope)
             self.held.pop(tally.scope, None)
+
+    async def keep(self, day: str) -> int:
+        """Feed every scope saved to the log's end, each in slices, and save it (the
+        keeper's round, so that a scope asked again seldom waits for a pass); the entries
+        fed.  A scope being made here, or within a segment of the log, is left."""
+        if self.saved is None or self.prefix is None:
+            return 0
+        fed = 0
+        for format, end in (await self.saved.segments.ends(self.prefix)).items():
+            if self._log.size - end < self.saved.size:
+                continue
+            record = await self.saved.segments.load(format, 0)
+            scope = None if record is None else scoped_tally.scope_in(record.data)
+            making = None if scope is None else self._making.get(scope)
+            busy = making is not None and not making.done()
+            if scope is None or self.format(scope) != format or busy:
+                continue  # not a scope's row under its own name (never used), or being made
+            async with self._lock:
+                tally = self.held.get(scope) or await self._load(scope, day)
+                if tally is None or not await advance(tally, day, self.facts):
+                    continue
+            start = tally.size
+            while tally.size < self._log.size:
+                async with self._lock:
+                    await feed(tally, self.facts, min(self._log.size, tally.size + SLICE))
+                await asyncio.sleep(0)
+            async with self._lock:
+                await self._save(tally)
+            fed += tally.size - start
+        return fed
 
     async def _load(self, scope: Scope, day: str) -> ScopedTally | None:
         """The saved tally of ``scope`` if it checks out (seal, root, bytes, scope, a day

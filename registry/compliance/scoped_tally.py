@@ -239,6 +239,16 @@ def encode(tally: ScopedTally) -> bytes:
 _DECODER = msgspec.msgpack.Decoder(tuple[int, str | None, str | None, bool, bytes])
 
 
+def scope_in(data: bytes) -> Scope | None:
+    """The scope :func:`encode`'s bytes name (None if they are not such bytes): only which
+    row to check, never trusted (:func:`decode` and the row's seal say whether it is)."""
+    try:
+        _, election, head_type, _, _ = _DECODER.decode(data)
+    except (msgspec.DecodeError, ValueError, TypeError):
+        return None
+    return Scope(election, head_type)
+
+
 def decode(data: bytes, scope: Scope) -> ScopedTally:
     """A scoped tally of ``scope`` from :func:`encode`'s bytes; ``ValueError`` if they are not
     one, or of another scope."""

@@ -435,6 +435,11 @@ class ComplianceService:
         today); the entries fed, or None if there is no such tally."""
         return await self.tallies.keep(most, today())
 
+    async def keep_scopes(self) -> None:
+        """Feed every saved scope's tally to the log and save it, for the keeper
+        (:meth:`ScopedTallies.keep <registry.compliance.scoped_tallies.ScopedTallies.keep>`)."""
+        await self.scoped.keep(today())
+
     async def save_kept_tally(self) -> None:
         """Save the tally :meth:`keep_tally` fed (whatever it holds more than the last)."""
         await self.tallies.save_kept()

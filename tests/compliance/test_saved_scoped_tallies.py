@@ -28,6 +28,7 @@ from registry.store.tables import FACT_SEGMENTS
 from tests.compliance.test_saved import rows, running
 from tests.compliance.test_saved_tally import index_restored, saved_history
 from tests.compliance.test_saved_tally_dashboard import LINK, api, page, shown
+from tests.compliance.test_saved_tally_provinces import declarations_by_new_signers
 from tests.records.test_tampering import edit
 
 FILTERS = [
@@ -229,3 +230,26 @@ def test_a_figure_past_the_bound_links_the_filters_listing(
         listed = registry.client.get(url)
         assert listed.status_code == 200
         assert [f'href="/v/{i}"' in listed.text for i in (7, 8)] == [True, True]
+
+
+def test_the_keeper_feeds_each_saved_scope_so_a_start_after_reads_nothing(
+    settings: Settings, operator: OperatorKeys, today: Callable[[str], None]
+) -> None:
+    saved_history(settings, operator)
+    flt = FILTERS[0]
+    with running(settings, operator) as registry:
+        api(registry, "national", **flt)  # the scope made, saved at eleven entries
+        declarations_by_new_signers(registry, 3)
+        compliance = registry.components.compliance
+        size = compliance.log_size
+        fed = registry.client.blocking_portal.call(compliance.keep_scopes)
+        assert fed is None
+        [row] = scoped_rows(settings)
+        assert row.end_idx == size > 11, "fed to the log's end and saved"
+    with running(settings, operator) as registry:
+        api(registry, "national")  # the national tally fed what was registered (not kept)
+        read = registry.components.compliance.facts.read
+        ours = {table: api(registry, table, **flt)["items"] for table in answered(flt)}
+        assert registry.components.compliance.facts.read == read, "the kept row held the log"
+        assert not index_restored(registry)
+        assert ours == from_the_index(registry, flt)
