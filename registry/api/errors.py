@@ -122,11 +122,16 @@ def _search_behind(request: Request[Any, Any, Any], exc: SearchBehind) -> Respon
     return _not_ready(request, behind_message(exc), SEARCH_RETRY_S)
 
 
+def being_made_message(exc: ScopeBeingMade) -> Message:
+    """What a reader is told while a filter's own tally is being made from the log."""
+    counted = {"held": f"{exc.held:,}", "size": f"{exc.size:,}"}
+    return Message("dashboard.scope.being-made", counted)
+
+
 def _scope_being_made(
     request: Request[Any, Any, Any], exc: ScopeBeingMade
 ) -> Response[dict[str, Any]]:
-    counted = {"held": f"{exc.held:,}", "size": f"{exc.size:,}"}
-    return _not_ready(request, Message("dashboard.scope.being-made", counted), exc.retry_after)
+    return _not_ready(request, being_made_message(exc), exc.retry_after)
 
 
 SEARCH_RETRY_S = 5
