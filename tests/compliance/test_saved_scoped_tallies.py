@@ -25,6 +25,7 @@ from registry.compliance.scoped_tally import Scope, answers
 from registry.config import Settings
 from registry.records.operator import OperatorKeys
 from registry.store.tables import FACT_SEGMENTS
+from tests.compliance.conftest import BEFORE_DUE
 from tests.compliance.test_saved import rows, running
 from tests.compliance.test_saved_tally import index_restored, saved_history
 from tests.compliance.test_saved_tally_dashboard import LINK, api, page, shown
@@ -61,6 +62,9 @@ def test_each_scope_is_answered_without_the_index_as_the_index_answers_it(
         ours = {str(f): {t: api(registry, t, **f) for t in answered(f)} for f in FILTERS}
         html = page(registry, **FILTERS[0])  # a head type's page shows its head-types table
         assert not index_restored(registry), "every scope from its own tally"
+        until = api(registry, "national", **FILTERS[0], until=BEFORE_DUE)  # today, named
+        assert until["items"] == ours[str(FILTERS[0])]["national"]["items"]
+        assert not index_restored(registry), "until today beside an election: its tally too"
         assert len(scoped_rows(settings)) == len(FILTERS), "each saved, sealed"
         for flt in FILTERS:
             theirs = from_the_index(registry, flt)
