@@ -83,7 +83,7 @@ def assert_tables_alike(tally: ScopedTally, index: ComplianceIndex) -> int:
     return compared
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(seed=st.integers(0, 2**32), size=st.integers(1, 100))
 def test_every_table_a_scoped_tally_answers_is_the_filtered_indexs(seed: int, size: int) -> None:
     rng = random.Random(seed)
