@@ -135,24 +135,30 @@ async def tallied(
     names: tuple[str, ...],
 ) -> tuple[dict[str, Any], TodayTables, Filter] | None:
     """Today's tables ``names`` from the national tally when the query asks for no filter
-    (:meth:`ComplianceService.today_tables`), or a past day's from the tally saved for it
-    when it asks only ``until`` that day (:meth:`ComplianceService.day_tables`: the same
-    tables, every fact counted as of that day; ``until`` today stays the index's, the
-    figures computed from every fact), with what the answer says it counts and the
-    filter; None for another filter, or where the tally cannot answer (the caller reads
+    or only ``until`` today (:meth:`ComplianceService.today_tables`), a past day's from
+    the tally saved for it when it asks only ``until`` that day
+    (:meth:`ComplianceService.day_tables`: the same tables, every fact counted as of that
+    day), or today's of an election and/or a head type from that scope's tally
+    (:meth:`ComplianceService.scoped_tables`), with what the answer says it counts and
+    the filter; None for another filter, or where no tally can answer (the caller reads
     the index, and refuses a bad filter)."""
     given = {name for name, value in asked.items() if value and value.strip()}
     if not given:
         flt, found = Filter(), await compliance.today_tables(names)
-    elif given == {"until"}:
+    elif given <= {"election", "head_type", "until"}:
         try:
             flt = await filter_of(compliance, **asked)
         except FilterRefused:
             return None
-        assert flt.until is not None  # given, and checked
-        if flt.until >= today():  # today's counted from every fact: the index's, as before
+        day = today()
+        if given != {"until"}:  # an election and/or a head type: its own tally's, today
+            found = await compliance.scoped_tables(flt, names)
+        elif flt.until is None or flt.until > day:  # a later day: the index's, as before
             return None
-        found = await compliance.day_tables(flt.until, names)
+        elif flt.until == day:  # today's: the tally's, as with no filter
+            found = await compliance.today_tables(names)
+        else:
+            found = await compliance.day_tables(flt.until, names)
     else:
         return None
     if found is None:
@@ -248,7 +254,8 @@ class DashboardApi(Controller):
         found = await tallied(service, compliance, asked, (table,))
         if found is not None:  # unfiltered, today's or a past day's: from a tally, linked
             header, kept, flt = found
-            rows = [bounded(table, kept.day, row) for row in kept.tables[table]]
+            linked = None if flt.empty else flt.query()
+            rows = [bounded(table, kept.day, row, filtered=linked) for row in kept.tables[table]]
             if format == "csv":
                 return csv_response(table, rows)
             return Response({**header, "filter": flt.query(), "count": len(rows), "items": rows})

@@ -111,7 +111,7 @@ class Components:
                 keeper_lock(settings),
                 behind=self._segment,
                 every_s=settings.tally_keeper_seconds,
-                others=[self._records.catch_up],
+                others=[self._records.catch_up, self._compliance.keep_scopes],
             )
             self._keeper = asyncio.get_running_loop().create_task(keeper.run())
 

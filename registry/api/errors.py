@@ -26,6 +26,7 @@ from registry.api.problems import problem_for, request_language, request_path
 from registry.compliance.access import AccessDenied
 from registry.compliance.browsing import SearchBehind
 from registry.compliance.filtering import FilterRefused
+from registry.compliance.scoped_tallies import ScopeBeingMade
 from registry.i18n import DEFAULT_LANGUAGE, Message, Text, render
 from registry.log.tiles import TilePathError
 from registry.log.witness import OldSizeConflictError, WitnessError
@@ -103,15 +104,34 @@ def behind_message(exc: SearchBehind) -> Message:
     return Message("dashboard.search.behind", {"held": f"{exc.held:,}", "size": f"{exc.size:,}"})
 
 
-def _search_behind(request: Request[Any, Any, Any], exc: SearchBehind) -> Response[dict[str, Any]]:
+def _not_ready(
+    request: Request[Any, Any, Any], detail: Message, retry_after: int
+) -> Response[dict[str, Any]]:
+    """503: derived state still being made from the log; ask again in ``retry_after`` s."""
     return problem_for(
         request,
         "unavailable",
         Message("problem.unavailable.title"),
         503,
-        behind_message(exc),
-        headers={"Retry-After": str(SEARCH_RETRY_S)},
+        detail,
+        headers={"Retry-After": str(retry_after)},
     )
+
+
+def _search_behind(request: Request[Any, Any, Any], exc: SearchBehind) -> Response[dict[str, Any]]:
+    return _not_ready(request, behind_message(exc), SEARCH_RETRY_S)
+
+
+def being_made_message(exc: ScopeBeingMade) -> Message:
+    """What a reader is told while a filter's own tally is being made from the log."""
+    counted = {"held": f"{exc.held:,}", "size": f"{exc.size:,}"}
+    return Message("dashboard.scope.being-made", counted)
+
+
+def _scope_being_made(
+    request: Request[Any, Any, Any], exc: ScopeBeingMade
+) -> Response[dict[str, Any]]:
+    return _not_ready(request, being_made_message(exc), exc.retry_after)
 
 
 SEARCH_RETRY_S = 5
@@ -315,6 +335,7 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     NotFound: _not_found,
     Unavailable: _unavailable,
     SearchBehind: _search_behind,
+    ScopeBeingMade: _scope_being_made,
     TamperedEntry: _tampered,
     BadRequest: _bad_request,
     RecordError: _record,

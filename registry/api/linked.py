@@ -46,11 +46,28 @@ def entries_url(
     return f"{ENTRIES}?{urlencode(query)}"
 
 
-def bounded(table: str, as_of: str, row: dict[str, Any], key: str | None = None) -> dict[str, Any]:
+def filtered_entries_url(table: str, filtered: dict[str, str], figure: str, row: Any) -> str:
+    """The paged listing of figure ``figure`` of row ``row`` of dashboard table ``table``
+    under the dashboard filter ``filtered`` (its query parameters)."""
+    query: dict[str, Any] = {**filtered, "figure": figure}
+    if row is not None:
+        query["row"] = str(row)
+    return f"/api/dashboard/{table}/entries?{urlencode(query)}"
+
+
+def bounded(
+    table: str,
+    as_of: str,
+    row: dict[str, Any],
+    key: str | None = None,
+    filtered: dict[str, str] | None = None,
+) -> dict[str, Any]:
     """``row`` with each figure of more than :data:`BOUND` entries (or whose entries the
     server keeps only the count of) given as ``entries_total`` and ``entries_url`` instead
     of ``entries`` (docs/compliance.md, "Figures over large groups"); ``key`` names the
-    row in the link where its own column does not (the head-types' acting heads)."""
+    row in the link where its own column does not (the head-types' acting heads); a row of
+    a table under a dashboard filter (``filtered``: its query) links the dashboard's
+    listing of that filter."""
     label = dashboard.LABELS.get(table)
     out = dict(row)
     for name, value in row.items():
@@ -65,7 +82,9 @@ def bounded(table: str, as_of: str, row: dict[str, Any], key: str | None = None)
         out[name] = {
             "value": value["value"],
             "entries_total": total,
-            "entries_url": entries_url(table, as_of, name, key),
+            "entries_url": entries_url(table, as_of, name, key)
+            if filtered is None
+            else filtered_entries_url(table, filtered, name, key),
         }
     return out
 

@@ -19,7 +19,11 @@ from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get
 from litestar.params import FromPath, FromQuery, QueryParameter
-from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_404_NOT_FOUND
+from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
+    HTTP_404_NOT_FOUND,
+    HTTP_503_SERVICE_UNAVAILABLE,
+)
 
 from registry.api.dashboard import (
     FILTERED,
@@ -33,13 +37,14 @@ from registry.api.dashboard import (
     tallied,
 )
 from registry.api.deps import MAX_INTEGER, Compliance, Records, Service
-from registry.api.errors import BadRequest, behind_message
+from registry.api.errors import BadRequest, behind_message, being_made_message
 from registry.api.figure_entries import described_page
 from registry.api.rendering import page_language, render_page, strings
 from registry.api.search import COUNT_CAP
 from registry.compliance import dashboard, filtering
 from registry.compliance.browsing import SearchBehind
 from registry.compliance.filtering import Filter, FilterRefused
+from registry.compliance.scoped_tallies import ScopeBeingMade
 from registry.compliance.service import ComplianceService
 from registry.i18n import Message
 from registry.i18n import render as render_text
@@ -206,7 +211,21 @@ class PagesController(Controller):
         """National figures, the tables by group and over time, the pact signers overdue."""
         chosen = page_language(request, lang)
         names = ("national", *DASHBOARD_TABLES)
-        found = await tallied(service, compliance, asked, names)
+        try:
+            found = await tallied(service, compliance, asked, names)
+        except ScopeBeingMade as exc:  # the filter's tally is being made: said, in a page
+            response = await _page(
+                request,
+                service,
+                "dashboard.html",
+                chosen,
+                HTTP_503_SERVICE_UNAVAILABLE,
+                "dashboard",
+                form=_filter_form(await compliance.filter_choices(), None, asked),
+                error=render_text(being_made_message(exc), chosen),
+            )
+            response.headers["Retry-After"] = str(exc.retry_after)
+            return response
         if found is not None:  # unfiltered, today's or a past day's: from a tally
             header, kept, flt = found
             known, made = kept.choices, kept.tables

@@ -258,6 +258,11 @@ class SavedIndex:
             return None
         return facts
 
+    def problem(self, record: FactSegmentRecord) -> str | None:
+        """Why ``record`` is not this registry's saved state of this log (its seal, its
+        range, the tree's root at its end), if it is not."""
+        return self._problem(record)
+
     def _problem(self, record: FactSegmentRecord) -> str | None:
         """Why ``record`` is not this registry's saved state of this log, if it is not."""
         start, end = record.start_idx, record.end_idx

@@ -46,6 +46,8 @@ from registry.compliance.index import ComplianceIndex
 from registry.compliance.metrics import Snapshot
 from registry.compliance.personal_data import PersonalData
 from registry.compliance.saved import SEGMENT, SavedIndex, Segments
+from registry.compliance.scoped_tallies import ScopedTallies
+from registry.compliance.scoped_tally import answers, scope_of
 from registry.compliance.tallies import Tallies
 from registry.compliance.tally import NationalTally
 from registry.compliance.today_tables import KEPT, TodayTables, tables_of
@@ -84,6 +86,8 @@ class ComplianceService:
         self._lock = asyncio.Lock()
         self.tallies = Tallies(log, self.index, self.saved, self.facts, self._lock, self.snapshot)
         """Today's national tally and a past day's (:mod:`registry.compliance.tallies`)."""
+        self.scoped = ScopedTallies(log, self.saved, self.facts, self._lock)
+        """The tallies of one election's or head type's facts (``scoped_tallies``)."""
         log.on_commit(self.index.apply)
 
     async def snapshot(self, as_of: str | None = None) -> Snapshot:
@@ -301,6 +305,22 @@ class ComplianceService:
         )  # fmt: skip
         return None if found is None else filtering.snapshot(found, flt, day)
 
+    async def scoped_tables(self, flt: Filter, names: Iterable[str]) -> TodayTables | None:
+        """Today's dashboard tables ``names`` under a filter by an election and/or a head type
+        (no province, instansi or ``since``; ``until`` today or none) from the tally of just
+        those facts (:mod:`registry.compliance.scoped_tallies`); None for another filter or
+        day, a table it does not answer, a worker that holds the index already (no more
+        memory), or a tally that cannot say (the index answers).  Raises
+        :class:`~registry.compliance.scoped_tallies.ScopeBeingMade` while a pass over a long
+        log makes it."""
+        scope, day, names = scope_of(flt), today(), list(names)
+        if scope is None or (flt.until or day) != day or self.index_held:
+            return None
+        if not all(answers(scope, name) for name in names):
+            return None
+        tally = await self.scoped.today(scope, day)
+        return None if tally is None else tables_of(tally, names)
+
     async def filter_choices(self) -> Choices:
         """The values a dashboard filter may take: the index's where this worker holds it
         (caught up), else today's tally's (the same: :mod:`registry.compliance.vocabulary`)."""
@@ -415,6 +435,11 @@ class ComplianceService:
         today); the entries fed, or None if there is no such tally."""
         return await self.tallies.keep(most, today())
 
+    async def keep_scopes(self) -> None:
+        """Feed every saved scope's tally to the log and save it, for the keeper
+        (:meth:`ScopedTallies.keep <registry.compliance.scoped_tallies.ScopedTallies.keep>`)."""
+        await self.scoped.keep(today())
+
     async def save_kept_tally(self) -> None:
         """Save the tally :meth:`keep_tally` fed (whatever it holds more than the last)."""
         await self.tallies.save_kept()
@@ -425,6 +450,7 @@ class ComplianceService:
 
     async def close(self) -> None:
         """At a stop: save what the index holds past its last saved segment (never raises)."""
+        await self.scoped.close()
         if self.saved is None:
             return
         async with self._lock:

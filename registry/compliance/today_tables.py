@@ -40,7 +40,7 @@ KEPT: dict[str, Callable[[NationalTally], Rows | None]] = {
     "elections": NationalTally.elections_rows,
     "months": NationalTally.months_rows,
     "pact-signers-with-overdue": NationalTally.pact_signers_rows,
-    "signers": NationalTally.signers_rows,
+    "signers": lambda tally: tally.signers_rows(),  # a scoped tally's own (scoped_tally)
 }
 """The dashboard's tables (:data:`registry.compliance.dashboard.TABLES`) the tally keeps, as
 :func:`registry.compliance.dashboard.table` gives them unfiltered, except that a figure

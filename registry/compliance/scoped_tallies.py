@@ -1,0 +1,218 @@
+"""The scoped tallies one process keeps (one election's and/or one head type's facts), made
+by one pass over the log, saved sealed, fed forward and checked before use.
+
+A scoped tally (:mod:`registry.compliance.scoped_tally`) is saved in ``fact_segments``
+as a past day's tally is (:mod:`registry.compliance.day_tallies`): one row a scope,
+format ``compliance-tally-scope-<hash>-<scope>``, the registry's seal over the format
+(which names the scope), the range and the tree's root at its size; the bytes name the
+scope again.  A row that does not check out (seal, root, bytes, its scope) is said and
+not used: the tally is made again from the log.
+
+The first time a scope is asked with none saved, the tally is made by a pass over the
+whole log, feeding a tally of nothing.  A log of at most :data:`INLINE_MOST` entries is
+passed while the request waits; a longer one in the background (slices of :data:`SLICE`
+entries, the lock let go between them, saved every :data:`SAVE_EVERY`), and the request
+is told :class:`ScopeBeingMade` (503 with ``Retry-After``): a pass over ten million
+entries takes most of an hour (about 0.3 ms of CPU an entry), and restoring the index in
+its place would hold 3.2 GB.  A restart goes on from the last row saved.
+
+Only today is answered (a tally moves forward, never back); the caller keeps at most
+:data:`HELD` scopes' tallies in memory.  The keeper (:mod:`registry.compliance.keeper`,
+its ``others``) feeds every saved scope a segment or more behind the log and saves it
+(:meth:`ScopedTallies.keep`), so a scope asked again finds its row close to the log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+from collections import OrderedDict
+
+from registry.compliance import scoped_tally
+from registry.compliance.feed import Log, LogFacts, advance, feed
+from registry.compliance.saved import TALLY, SavedIndex
+from registry.compliance.scoped_tally import Scope, ScopedTally
+from registry.compliance.tally import VERSION as TALLY_VERSION
+
+log = logging.getLogger(__name__)
+
+SCOPE_TALLY = TALLY + "scope-"
+"""The format prefix of a scope's saved tally (kept, as the tally of today is, when
+segments of another format are deleted)."""
+INLINE_MOST = 20_000
+"""The most entries a first pass reads while the request waits (about 6 s of CPU)."""
+SLICE = 1_000
+"""Entries a background pass (or the keeper's) reads holding the lock at a time (about
+0.16 s of CPU: the worker's other answers wait no longer than that)."""
+SAVE_EVERY = 100_000
+"""Entries a background pass reads between saves (a restart goes on from the last)."""
+HELD = 4
+"""Scopes' tallies kept in a process's memory (each as large as the national tally)."""
+RETRY_S = 30
+"""Seconds a request told the scope is being made is asked to wait."""
+
+
+class ScopeBeingMade(Exception):
+    """The scope's tally is being made by a pass over the log (``held`` of ``size`` read)."""
+
+    def __init__(self, held: int, size: int) -> None:
+        super().__init__(f"the scoped tally holds {held:,} of {size:,} entries")
+        self.held = held
+        self.size = size
+        self.retry_after = RETRY_S
+
+
+def scope_prefix(format: str) -> str:
+    """The format prefix of scoped tallies saved beside segments of ``format``."""
+    versions = f"{format} {TALLY_VERSION} {scoped_tally.VERSION}"
+    return f"{SCOPE_TALLY}{hashlib.sha256(versions.encode()).hexdigest()[:24]}-"
+
+
+class ScopedTallies:
+    """The scopes' tallies of one process (see the module); ``lock`` is the service's."""
+
+    def __init__(
+        self,
+        log: Log,
+        saved: SavedIndex | None,
+        facts: LogFacts,
+        lock: asyncio.Lock,
+        inline_most: int = INLINE_MOST,
+    ) -> None:
+        self._log = log
+        self.saved = saved
+        self.facts = facts
+        self._lock = lock
+        self.inline_most = inline_most
+        self.prefix = None if saved is None else scope_prefix(saved.format)
+        self.held: OrderedDict[Scope, ScopedTally] = OrderedDict()
+        self._saved_at: dict[Scope, int] = {}
+        self._making: dict[Scope, asyncio.Task[None]] = {}
+
+    def format(self, scope: Scope) -> str | None:
+        """The format of ``scope``'s saved tally (64 characters at most, as the column)."""
+        return None if self.prefix is None else self.prefix + scope.name
+
+    async def today(self, scope: Scope, day: str) -> ScopedTally | None:
+        """``scope``'s tally of today ``day`` holding every entry of the log, if it is exact
+        (None: the index answers).  Raises :class:`ScopeBeingMade` while a pass over a long
+        log makes it."""
+        making = self._making.get(scope)
+        if making is not None and not making.done():
+            raise ScopeBeingMade(self._progress(scope), self._log.size)
+        async with self._lock:
+            tally = self.held.pop(scope, None)
+            if tally is None or self._log.size - tally.size > self.inline_most:
+                saved = await self._load(scope, day)  # the keeper's, if it fed it further
+                if saved is not None and (tally is None or saved.size > tally.size):
+                    tally = saved
+            if tally is None:
+                tally = ScopedTally(day, 0, scope=scope)
+            if not await advance(tally, day, self.facts):
+                return None  # a day before its own: only the index says
+            if self._log.size - tally.size > self.inline_most:
+                self._making[scope] = asyncio.create_task(self._make(tally))
+                raise ScopeBeingMade(tally.size, self._log.size)
+            await feed(tally, self.facts, self._log.size)
+            await self._save(tally)
+            self.held[scope] = tally
+            while len(self.held) > HELD:
+                self.held.popitem(last=False)
+        return tally if tally.exact and tally.size >= self._log.size else None
+
+    def _progress(self, scope: Scope) -> int:
+        tally = self.held.get(scope)
+        return 0 if tally is None else tally.size
+
+    async def _make(self, tally: ScopedTally) -> None:
+        """Feed ``tally`` to the log's end in slices, holding it in :attr:`held` meanwhile."""
+        self.held[tally.scope] = tally
+        try:
+            while tally.size < self._log.size:
+                async with self._lock:
+                    await feed(tally, self.facts, min(self._log.size, tally.size + SLICE))
+                    if tally.size - self._saved_at.get(tally.scope, 0) >= SAVE_EVERY:
+                        await self._save(tally)
+                await asyncio.sleep(0)
+            async with self._lock:
+                await self._save(tally)
+        except Exception:
+            log.exception("compliance: the tally of %s was not made", tally.scope)
+            self.held.pop(tally.scope, None)
+
+    async def keep(self, day: str) -> int:
+        """Feed every scope saved to the log's end, each in slices, and save it (the
+        keeper's round, so that a scope asked again seldom waits for a pass); the entries
+        fed.  A scope being made here, or within a segment of the log, is left."""
+        if self.saved is None or self.prefix is None:
+            return 0
+        fed = 0
+        for format, end in (await self.saved.segments.ends(self.prefix)).items():
+            if self._log.size - end < self.saved.size:
+                continue
+            record = await self.saved.segments.load(format, 0)
+            scope = None if record is None else scoped_tally.scope_in(record.data)
+            making = None if scope is None else self._making.get(scope)
+            busy = making is not None and not making.done()
+            if scope is None or self.format(scope) != format or busy:
+                continue  # not a scope's row under its own name (never used), or being made
+            async with self._lock:
+                tally = self.held.get(scope) or await self._load(scope, day)
+                if tally is None or not await advance(tally, day, self.facts):
+                    continue
+            start = tally.size
+            while tally.size < self._log.size:
+                async with self._lock:
+                    await feed(tally, self.facts, min(self._log.size, tally.size + SLICE))
+                await asyncio.sleep(0)
+            async with self._lock:
+                await self._save(tally)
+            fed += tally.size - start
+        return fed
+
+    async def _load(self, scope: Scope, day: str) -> ScopedTally | None:
+        """The saved tally of ``scope`` if it checks out (seal, root, bytes, scope, a day
+        not after ``day``); one that does not is said and not used."""
+        format = self.format(scope)
+        if format is None or self.saved is None:
+            return None
+        record = await self.saved.segments.load(format, 0)
+        if record is None:
+            return None
+        problem = self.saved.problem(record)
+        tally = None
+        if problem is None:
+            try:
+                tally = scoped_tally.decode(record.data, scope)
+            except ValueError as exc:
+                problem = str(exc)
+        if tally is not None and tally.size != record.end_idx:
+            problem = f"it holds {tally.size} entries, not the {record.end_idx} it is sealed for"
+        if tally is not None and tally.day > day:
+            problem = f"it is of {tally.day}, after {day}"
+        if problem is not None or tally is None:
+            log.warning("compliance: saved tally of %s not used, %s", scope, problem)
+            return None
+        self._saved_at[scope] = tally.size
+        return tally
+
+    async def _save(self, tally: ScopedTally) -> None:
+        """Save ``tally`` if it holds more than the row saved (a failure is said, not raised)."""
+        format = self.format(tally.scope)
+        if format is None or self.saved is None or tally.size == 0:
+            return
+        if tally.size <= self._saved_at.get(tally.scope, 0):
+            return
+        if await self.saved.save_record(format, 0, tally.size, scoped_tally.encode(tally)):
+            self._saved_at[tally.scope] = tally.size
+
+    async def close(self) -> None:
+        """Stop the passes being made (each goes on from its last save at the next start)."""
+        for task in self._making.values():
+            task.cancel()
+        for task in self._making.values():
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._making.clear()

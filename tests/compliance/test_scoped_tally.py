@@ -1,0 +1,128 @@
+"""A scoped tally (one election's and/or one head type's facts) fed from the log: every table
+it answers is :func:`filtering.snapshot`'s of the whole index for the same filter and day.
+
+Random histories (``test_tally_heads.histories``: keys with head types, recommendations,
+follow-ups, revocations, reports, pacts, declarations, steps) with elections among them
+(``test_scoped_index.with_elections``: records naming no election are placed by the
+calendar), steps citing earlier recommendations, entries without a fact between them; the
+tally is fed from the log a random stretch at a time, moved to later days, and saved and
+decoded now and then.  After each stretch, for the day it is at, each table it answers
+must equal the whole index's filtered one, unless it says it is inexact.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import random
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from registry.compliance import dashboard, filtering, scoped_tally
+from registry.compliance.facts import Fact, Rec, Step
+from registry.compliance.feed import advance, feed
+from registry.compliance.filtering import Filter
+from registry.compliance.index import ComplianceIndex
+from registry.compliance.scoped_tally import Scope, ScopedTally, answers, scope_of
+from registry.compliance.today_tables import KEPT
+from tests.compliance.test_scoped_index import with_elections
+from tests.compliance.test_tally import DAYS
+from tests.compliance.test_tally_feed import FactList, spaced
+from tests.compliance.test_tally_heads import histories
+
+BIG = 1_000_000
+"""A bound no figure of these histories passes: every figure lists its entries."""
+
+
+def citing(rng: random.Random, facts: list[Fact]) -> list[Fact]:
+    """``facts`` with each step citing some of the recommendations before it."""
+    out: list[Fact] = []
+    for fact in facts:
+        if isinstance(fact, Step):
+            earlier = [f.idx for f in out if isinstance(f, Rec)]
+            cites = tuple(rng.sample(earlier, min(len(earlier), rng.randint(0, 2))))
+            out.append(dataclasses.replace(fact, cites=cites))
+        else:
+            out.append(fact)
+    return out
+
+
+def index_of(log: FactList, end: int) -> ComplianceIndex:
+    index = ComplianceIndex()
+    for fact in log.entries[:end]:
+        if fact is not None:
+            index.take(fact)
+    index.size = end
+    return index
+
+
+def scopes_of(index: ComplianceIndex) -> list[Scope]:
+    known = filtering.choices(index)
+    found = [Scope(e, None) for e in known.elections] + [Scope(None, h) for h in known.head_types]
+    found += [Scope(e, h) for e in known.elections[:2] for h in known.head_types[:2]]
+    return found
+
+
+def assert_tables_alike(tally: ScopedTally, index: ComplianceIndex) -> int:
+    """Each table ``tally`` answers equals the whole index's filtered one; how many."""
+    flt = Filter(election=tally.scope.election, head_type=tally.scope.head_type)
+    snap = filtering.snapshot(index, flt, tally.day)
+    compared = 0
+    for name in dashboard.TABLES:
+        if not answers(tally.scope, name):
+            continue
+        rows = KEPT[name](tally)
+        if rows is None:  # a table the tally keeps inexact: the index answers
+            continue
+        want = dashboard._table(snap, name)
+        if name == "instansi":
+            want = [{**row, "id": filtering.slug(str(row["instansi"]))} for row in want]
+        assert rows == want, (tally.scope, name, tally.day)
+        compared += 1
+    return compared
+
+
+@settings(max_examples=50, deadline=None)
+@given(seed=st.integers(0, 2**32), size=st.integers(1, 100))
+def test_every_table_a_scoped_tally_answers_is_the_filtered_indexs(seed: int, size: int) -> None:
+    rng = random.Random(seed)
+    facts, _ = histories(rng, size)
+    log = FactList(spaced(rng, citing(rng, with_elections(rng, facts))))
+    whole = index_of(log, len(log.entries))
+    for scope in scopes_of(whole):
+        day = rng.choice(DAYS[:10])
+        tally = ScopedTally(day, 0, BIG, BIG, scope)
+        end = 0
+        while end < len(log.entries):
+            end = min(len(log.entries), end + rng.randint(1, 30))
+            asyncio.run(feed(tally, log, end))
+            assert tally.size == end
+            if rng.random() < 0.3:  # a later day: what waited for it counts
+                day = rng.choice([d for d in DAYS if d >= day])
+                assert asyncio.run(advance(tally, day, log))
+            if rng.random() < 0.3:  # saved, and a worker starts from it
+                tally = scoped_tally.decode(scoped_tally.encode(tally), scope)
+            if tally.exact:
+                assert_tables_alike(tally, index_of(log, end))
+
+
+def test_a_filter_with_a_place_or_a_range_has_no_scoped_tally() -> None:
+    assert scope_of(Filter(election="e")) == Scope("e", None)
+    assert scope_of(Filter(head_type="h", until="2026-01-01")) == Scope(None, "h")
+    assert scope_of(Filter(election="e", province="p")) is None
+    assert scope_of(Filter(election="e", instansi="i")) is None
+    assert scope_of(Filter(election="e", since="2026-01-01")) is None
+    assert scope_of(Filter(until="2026-01-01")) is None
+
+
+def test_a_saved_tally_of_another_scope_is_refused() -> None:
+    tally = ScopedTally("2026-01-01", 0, scope=Scope("e", None))
+    data = scoped_tally.encode(tally)
+    assert scoped_tally.decode(data, Scope("e", None)).scope == Scope("e", None)
+    for other in (Scope("f", None), Scope("e", "h"), Scope(None, None)):
+        try:
+            scoped_tally.decode(data, other)
+        except ValueError:
+            continue
+        raise AssertionError(f"decoded as {other}")
