@@ -14,7 +14,9 @@ passed while the request waits; a longer one in the background (slices of :data:
 entries, the lock let go between them, saved every :data:`SAVE_EVERY`), and the request
 is told :class:`ScopeBeingMade` (503 with ``Retry-After``): a pass over ten million
 entries takes most of an hour (about 0.3 ms of CPU an entry), and restoring the index in
-its place would hold 3.2 GB.  A restart goes on from the last row saved.
+its place would hold 3.2 GB.  One pass runs at a time in a process: another scope asked
+meanwhile is told the same and starts its pass when asked after that one ends.  A restart
+goes on from the last row saved.
 
 Only today is answered (a tally moves forward, never back); the caller keeps at most
 :data:`HELD` scopes' tallies in memory.  The keeper (:mod:`registry.compliance.keeper`,
@@ -113,7 +115,8 @@ class ScopedTallies:
             if not await advance(tally, day, self.facts):
                 return None  # a day before its own: only the index says
             if self._log.size - tally.size > self.inline_most:
-                self._making[scope] = asyncio.create_task(self._make(tally))
+                if self._passing() is None:  # one pass at a time; another scope waits
+                    self._making[scope] = asyncio.create_task(self._make(tally))
                 raise ScopeBeingMade(tally.size, self._log.size)
             await feed(tally, self.facts, self._log.size)
             await self._save(tally)
@@ -121,6 +124,13 @@ class ScopedTallies:
             while len(self.held) > HELD:
                 self.held.popitem(last=False)
         return tally if tally.exact and tally.size >= self._log.size else None
+
+    def _passing(self) -> Scope | None:
+        """The scope whose pass over the log runs in the background, if one does.  One at a
+        time: the scopes are few (elections, head types and their pairs), but every one
+        asked of a long log would otherwise start its own pass, each a tally in memory and
+        most of an hour of CPU at ten million entries, all at once."""
+        return next((scope for scope, task in self._making.items() if not task.done()), None)
 
     def _progress(self, scope: Scope) -> int:
         tally = self.held.get(scope)

@@ -10,6 +10,7 @@ report and two recommendations of ``pilkada-2024``), served with "today" fixed.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from html import unescape
@@ -209,6 +210,36 @@ def test_a_long_logs_first_pass_is_made_in_the_background_and_said(
             response.json()["items"]
             == api(registry, "national", **FILTERS[0], **EVERYTHING)["items"]
         )
+
+
+def test_a_second_scope_asked_during_a_pass_waits_its_turn(
+    settings: Settings,
+    operator: OperatorKeys,
+    today: Callable[[str], None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Every scope asked of a long log would start its own pass (a tally in memory and most
+    # of an hour of CPU each at ten million entries): one runs at a time.
+    saved_history(settings, operator)
+    started: list[Scope] = []
+
+    async def endless(self: Any, tally: scoped_tally.ScopedTally) -> None:
+        started.append(tally.scope)
+        await asyncio.sleep(3600)  # a pass that has not ended
+
+    monkeypatch.setattr("registry.compliance.scoped_tallies.ScopedTallies._make", endless)
+    with running(settings, operator) as registry:
+        scoped = registry.components.compliance.scoped
+        scoped.inline_most = 5  # eleven entries: "long"
+        for flt in FILTERS:
+            for lang, words in (("en", "still"), ("id", "masih")):
+                headers = {"Accept-Language": lang}
+                answer = registry.client.get("/api/dashboard/national", params=flt, headers=headers)
+                assert answer.status_code == 503, answer.text
+                assert int(answer.headers["Retry-After"]) > 0
+                assert words in answer.json()["detail"]
+        assert started == [Scope("pilkada-2024", None)], "one pass, the first scope's"
+        assert not index_restored(registry)
 
 
 def test_a_figure_past_the_bound_links_the_filters_listing(
