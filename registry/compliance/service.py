@@ -98,6 +98,7 @@ class ComplianceService:
             await self.index.catch_up(self._log, self._log.size)
             if self.saved is not None:
                 await self.saved.save_due()
+            self.tallies.drop_past()  # the index answers every day from now on
         return self.index.snapshot(as_of or today())
 
     async def national(self, as_of: str | None = None) -> tuple[str, dict[str, Any]]:

@@ -64,6 +64,11 @@ class Tallies:
         """The last past day's tally this process answered from, if it keeps one."""
         return next(reversed(self._past.values()), None)
 
+    def drop_past(self) -> None:
+        """Let go of the past days' tallies (the process restored the index, which answers
+        any day at no more memory)."""
+        self._past.clear()
+
     @property
     def past_days(self) -> list[str]:
         """The past days whose tallies this process keeps, the most recently asked last."""

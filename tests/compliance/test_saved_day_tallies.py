@@ -201,6 +201,7 @@ def test_a_reader_going_back_and_forth_between_past_days_reloads_none_of_them(
         assert loaded == [*days, "2024-10-06", SAVED_DAY]
         assert not index_restored(registry)
         assert kept == {day: from_the_index(registry, day) for day in days}
+        assert tallies.past_days == [], "the index answers every day: no tally kept beside it"
 
 
 @EDITED
