@@ -13,7 +13,7 @@ started it, since ``ru_maxrss`` is kept across fork and exec).  Then, for each
 mode, ``--runs`` fresh processes open the registry as a worker does and measure its first
 answer after the start, and their resident memory (after the answer, and the peak):
 
-- **search**: the home page's browser (``registry.api.dashboard.browse``: the form's
+- **search**: the home page's browser (``registry.api.record_search.browse``: the form's
   provinces, the first page of 20 records, newest first, each read from its checked
   entry: ``registry/compliance/browsing.py``), then a search with criteria (a province
   and a type) and one by a PPK's name;
@@ -44,7 +44,7 @@ from bench_compliance import rss_mb
 from gen_log import ORIGIN, PASSPHRASE, settings_for
 from sqlalchemy import text
 
-from registry.api.dashboard import browse
+from registry.api.record_search import browse
 from registry.compliance import filtering, finder
 from registry.compliance.browsing import RecordSearch
 from registry.compliance.service import ComplianceService

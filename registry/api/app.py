@@ -33,6 +33,7 @@ from registry.api.patterns import patterns_router
 from registry.api.personal import personal_router
 from registry.api.portal import PortalController
 from registry.api.qr import QrController
+from registry.api.record_search import record_search_router
 from registry.api.search import SearchController
 from registry.api.signing import SigningController
 from registry.api.web import WebController
@@ -98,6 +99,7 @@ def create_app(
             compliance_router,
             personal_router,
             dashboard_router,
+            record_search_router,
             dashboard_entries_router,
             patterns_router,
             WebController,

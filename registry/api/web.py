@@ -26,8 +26,8 @@ from litestar.status_codes import (
     HTTP_500_INTERNAL_SERVER_ERROR,
 )
 
-from registry.api.dashboard import browse
 from registry.api.deps import MAX_INTEGER, Records, Service
+from registry.api.record_search import browse
 from registry.api.record_text import pledge_text
 from registry.api.rendering import (
     WIB,

@@ -291,8 +291,8 @@ def test_a_search_counts_its_matches_up_to_the_cap_and_still_pages_past_it(
     settings: Settings, operator: OperatorKeys, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     make_history(settings, operator)
-    monkeypatch.setattr("registry.api.dashboard.COUNT_CAP", 2)
-    monkeypatch.setattr("registry.api.dashboard.BROWSE_PAGE", 2)
+    monkeypatch.setattr("registry.api.record_search.COUNT_CAP", 2)
+    monkeypatch.setattr("registry.api.record_search.BROWSE_PAGE", 2)
     search = {"province": "Jawa Barat"}
     with running(settings, operator) as registry:
         every = registry.client.get("/api/records", params={**search, "limit": 1000}).json()
