@@ -25,6 +25,7 @@ from litestar.status_codes import (
     HTTP_503_SERVICE_UNAVAILABLE,
 )
 
+from registry.api.cells import columns, tools
 from registry.api.dashboard import (
     FILTERED,
     FilterQuery,
@@ -51,8 +52,6 @@ from registry.i18n import render as render_text
 from registry.records.service import RegistryService
 
 Opt = FromQuery[str | None]
-TEXT_COLUMNS = ("name", "jabatan", "instansi", "province", "head_type", "on")
-"""The text columns a table shows besides its figures (others stay in the CSV/JSON)."""
 PAGE_ROWS = 25
 """Rows of the instansi table on the dashboard (sorted by recommendations; CSV has all)."""
 ENTRIES_PAGE = 100
@@ -66,71 +65,11 @@ DASHBOARD_TABLES = (
 )
 
 
-def is_figure(value: Any) -> bool:
-    """Whether a table cell is a figure: ``{"value": v, "entries": [...]}``."""
-    return isinstance(value, dict) and "value" in value and "entries" in value
-
-
-def number(value: Any, name: str, lang: str) -> str:
-    """A figure's value as people read it: thousands separated, rates as per cent."""
-    if value is None:
-        return "\u2013"
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int):
-        text = f"{value:,}"
-        return text.replace(",", ".") if lang == "id" else text
-    if isinstance(value, float):
-        shown = f"{value * 100:.1f} %" if name.endswith("rate") else f"{value:g}"
-        return shown.replace(".", ",") if lang == "id" else shown
-    return str(value)
-
-
-def label(t: dict[str, str], name: str) -> str:
-    """A column's heading: the page string ``fig.<name>``, else its name in words."""
-    return t.get(f"fig.{name}") or name.replace("_", " ").replace("-", " ")
-
-
-def value_label(t: dict[str, str], column: str, value: Any) -> str:
-    """A cell's text: election, head type and step names have page strings."""
-    if value is None:
-        return "\u2013"
-    return t.get(f"val.{column}.{value}") or t.get(f"val.{value}") or str(value)
-
-
-def columns(rows: list[dict[str, Any]], key: str) -> tuple[list[str], list[str]]:
-    """The text and figure columns of ``rows`` (first-seen order), ``key`` first."""
-    text: list[str] = []
-    figs: list[str] = []
-    for row in rows:
-        for name, value in row.items():
-            if name == key:
-                continue
-            if is_figure(value) and name not in figs:
-                figs.append(name)
-            elif name in TEXT_COLUMNS and name not in text and not isinstance(value, list | dict):
-                text.append(name)
-    return text, figs
-
-
 def switch_link(request: Request[Any, Any, Any], lang: str) -> str:
     """The language switch: the same page and query in the other language."""
     other = "en" if lang == "id" else "id"
     items = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
     return "?" + urlencode([*items, ("lang", other)])
-
-
-def tools(t: dict[str, str], lang: str) -> dict[str, Any]:
-    """Functions the templates format with."""
-    return {
-        "number": lambda v, n="": (
-            value_label(t, n, v) if isinstance(v, str) else number(v, n, lang)
-        ),
-        "label": lambda n: label(t, n),
-        "value_label": lambda c, v: value_label(t, c, v),
-        "is_figure": is_figure,
-        "figure_names": lambda row: [n for n, v in row.items() if is_figure(v)],
-    }
 
 
 async def _page(
