@@ -61,6 +61,7 @@ from registry.records.bootstrap import operator_keys
 from registry.records.handoff import (
     HandoffClient,
     HandoffServer,
+    Reply,
     decode_answer,
     decode_request,
     encode_answer,
@@ -254,10 +255,10 @@ def _socket_alone(path: Path, verified: list[Statement], clients: int, rounds: i
     sequencer, follower = Loop("echo-sequencer"), Loop("echo-follower")
     answer = Registered(1, bytes(420), existed=False)
 
-    async def register(statement: bytes, key: bytes | None, read: Statement | None) -> Registered:
-        return answer
+    def submit(statement: bytes, key: bytes | None, read: Statement | None, reply: Reply) -> None:
+        reply(answer)
 
-    server = HandoffServer(path, register)
+    server = HandoffServer(path, submit)
     client = HandoffClient(path)
     counted = Counted()
     try:

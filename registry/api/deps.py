@@ -90,6 +90,8 @@ class Components:
         self._documents: EntryQrMaker | None = None
         self._keeper: asyncio.Task[None] | None = None
         """The compliance tally's keeper (:mod:`registry.compliance.keeper`), if it runs."""
+        self.keeper: TallyKeeper | None = None
+        """What that task runs."""
 
     async def open(self, settings: Settings, keys: OperatorKeys) -> None:
         """Open the registry service and make its collaborators, once."""
@@ -112,7 +114,9 @@ class Components:
                 behind=self._segment,
                 every_s=settings.tally_keeper_seconds,
                 others=[self._records.catch_up, self._compliance.keep_scopes],
+                elsewhere=lambda: service.followers > 0,
             )
+            self.keeper = keeper
             self._keeper = asyncio.get_running_loop().create_task(keeper.run())
 
     async def close(self) -> None:

@@ -17,6 +17,11 @@ was saved before them.  The keeper feeds it in the background instead:
 - in one process of a registry at a time: the one holding ``lock`` (an
   ``flock``); the others find the tally it saved when they are a segment
   behind (``SavedIndex.newer_tally``) instead of feeding the same entries;
+- not in the process that sequences while another can keep (``elsewhere``: a follower
+  worker is connected to its hand-off socket): the sequencing worker is the serial
+  stage of every registration, and a round's checked reads and writes, a tenth of a
+  millisecond an entry, took its loop from registrations while the follower idled
+  (docs/benchmarks.md, "The keeper off the sequencing worker");
 - in the same rounds and process, the record search's table (``search_records``,
   :mod:`registry.compliance.browsing`) is brought up to the log too, so a search
   after an import finds it written instead of waiting for it.
@@ -84,9 +89,13 @@ class TallyKeeper:
         slice_entries: int = SLICE,
         pause_s: float = PAUSE_S,
         others: Sequence[Callable[[], Awaitable[object]]] = (),
+        elsewhere: Callable[[], bool] = lambda: False,
     ) -> None:
         self.kept = kept
         self.others = others
+        self.elsewhere = elsewhere
+        """Whether another process of the registry keeps instead of this one this round
+        (this one sequences, and a follower is there to take the lock)."""
         """Other state derived from the log, each brought up to it by one call (the record
         search's table: ``RecordSearch.catch_up``), by the same process, each round."""
         self.lock = lock
@@ -113,6 +122,8 @@ class TallyKeeper:
     async def keep_others(self) -> bool:
         """Bring :attr:`others` up to the log, if this process holds the lock; whether it
         does."""
+        if self.elsewhere():
+            return False
         with held_lock(self.lock) as mine:
             if mine:
                 for keep in self.others:
@@ -124,7 +135,7 @@ class TallyKeeper:
         the entries fed (0 if it was close enough, another process keeps it, or none)."""
         size = self.kept.log_size
         held = self.kept.tally_size
-        if size - (self._none_at if held is None else held) < self.behind:
+        if size - (self._none_at if held is None else held) < self.behind or self.elsewhere():
             return 0
         with held_lock(self.lock) as mine:
             if not mine:

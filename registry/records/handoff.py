@@ -44,7 +44,7 @@ import logging
 import os
 import struct
 import tempfile
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 
 from registry.config import Settings
@@ -74,9 +74,12 @@ READ = 1
 
 REGISTERED, EXISTED, REFUSED, UNAVAILABLE = 0, 1, 2, 3
 
-Register = Callable[[bytes, bytes | None, Statement | None], Awaitable[Registered]]
+Reply = Callable[[Registered | BaseException], None]
+"""Answers one request with its outcome: the entry, or the exception to answer with."""
+Submit = Callable[[bytes, bytes | None, Statement | None, Reply], None]
 """The sequencer's registration: statement, the key a follower checked it with (or None),
-and what it read of it (or None: the sequencer reads it)."""
+what it read of it (or None: the sequencer reads it), and the reply to call once it is
+decided (``Registrar.submit``); raises at once what it refuses before queueing."""
 
 
 class HandoffError(Exception):
@@ -229,12 +232,17 @@ def decode_answer(frame: bytes) -> tuple[int, Registered | Exception]:
 class HandoffServer:
     """On the sequencer: take statements from followers and answer with their outcome."""
 
-    def __init__(self, path: Path, register: Register) -> None:
+    def __init__(self, path: Path, submit: Submit) -> None:
         self.path = path
-        self._register = register
+        self._submit = submit
         self._server: asyncio.AbstractServer | None = None
         self._connections: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
         self._lock: int | None = None
+
+    @property
+    def followers(self) -> int:
+        """The follower connections open now."""
+        return len(self._connections)
 
     async def start(self) -> None:
         """Take the socket's lock and listen, replacing a stale socket left by a sequencer
@@ -282,45 +290,38 @@ class HandoffServer:
         task = asyncio.current_task()
         assert task is not None
         self._connections[task] = writer
-        answering: set[asyncio.Task[None]] = set()
         try:
             while True:
                 request_id, statement, checked_with, read = decode_request(
                     await _read_frame(reader)
                 )
-                answer = asyncio.create_task(
-                    self._answer(writer, request_id, statement, checked_with, read)
-                )
-                answering.add(answer)
-                answer.add_done_callback(answering.discard)
+                # Answered from the sequencer's cycle when decided, not by a task awaiting it:
+                # a connection that closes meanwhile drops its answers, not the registrations.
+                reply = _replier(writer, request_id)
+                try:
+                    self._submit(statement, checked_with, read, reply)
+                except (RegistrationRefused, Unavailable) as refused:
+                    reply(refused)
+                except Exception as exc:
+                    log.exception("a handed-off registration failed")
+                    reply(Unavailable(Message("unavailable.not-written", {"error": str(exc)})))
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
         except HandoffError:
             log.exception("dropping a hand-off connection that sent a malformed frame")
         finally:
-            for answer in answering:
-                answer.cancel()
             writer.close()
             self._connections.pop(task, None)
 
-    async def _answer(
-        self,
-        writer: asyncio.StreamWriter,
-        request_id: int,
-        statement: bytes,
-        checked_with: bytes | None,
-        read: Statement | None,
-    ) -> None:
-        outcome: Registered | BaseException
-        try:
-            outcome = await self._register(statement, checked_with, read)
-        except (RegistrationRefused, Unavailable) as exc:
-            outcome = exc
-        except Exception as exc:
-            log.exception("a handed-off registration failed")
-            outcome = Unavailable(Message("unavailable.not-written", {"error": str(exc)}))
+
+def _replier(writer: asyncio.StreamWriter, request_id: int) -> Reply:
+    """The reply to request ``request_id``: its answer frame, unless the connection closed."""
+
+    def reply(outcome: Registered | BaseException) -> None:
         if not writer.is_closing():
             writer.write(encode_answer(request_id, outcome))
+
+    return reply
 
 
 class HandoffClient:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -28,6 +29,8 @@ from registry.records.policy import Admission
 from registry.records.verified import VerifiedEntries
 from registry.verify.result import Verdict
 from registry.verify.statement import Statement, statement_content, verify_statement
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -159,6 +162,21 @@ class Group:
     on_appended: Callable[[], None] | None = field(default=None, repr=False)
     """Called once the group is appended to the tree: its entries' indexes are fixed (a bulk
     import then hands the sequencer its next chunk, so chunks are logged in file order)."""
+
+
+def reply_with(reply: Callable[[Registered | BaseException], None], answer: Answer) -> None:
+    """Give ``reply`` the decided ``answer`` as the registrar's ``register`` would return or
+    raise it (``Registrar.submit``); a ``reply`` that fails is logged, never raised into
+    the sequencer's cycle, which answers the rest of its batch all the same."""
+    outcome: Registered | BaseException
+    if answer.cancelled():  # the same content was in an atomic group that was refused
+        outcome = Unavailable(Message("unavailable.send-again"))
+    else:
+        outcome = answer.exception() or answer.result()
+    try:
+        reply(outcome)
+    except Exception:
+        log.exception("answering a registration failed")
 
 
 def fail_batch(batch: AppendedBatch, error: BaseException) -> None:

@@ -47,6 +47,7 @@ from registry.records.queued import (
     follow,
     group_stands,
     repeat_of,
+    reply_with,
     resolve_existing,
     verdict_of,
 )
@@ -142,16 +143,9 @@ class Registrar:
         sequencer then only checks the key is still the one enrolled under its
         kid, and skips the signature.
         """
-        if len(statement) > MAX_CBOR_SIZE:
-            raise oversized(len(statement))
-        if self._task is None:
-            raise Unavailable(Message("unavailable.not-accepting"))
         waiter: asyncio.Future[Registered] = asyncio.get_running_loop().create_future()
         answer = Answer(waiter)
-        try:
-            self._queue.put_nowait(Queued.of(statement, answer, verified))
-        except asyncio.QueueFull:
-            raise Unavailable(Message("unavailable.queue-full"), retry_after=1) from None
+        self._enqueue(statement, answer, verified)
         # A caller that goes away (a follower's hand-off connection closing, a client
         # hanging up) cancels only its waiter, not the registration, for the repeats of the
         # same content that wait on it (``queued.follow``): the entry is written all the same.
@@ -162,6 +156,31 @@ class Registrar:
                 raise  # this caller was cancelled; the registration goes on
             # The same content was in an atomic group that was refused: nothing was written.
             raise Unavailable(Message("unavailable.send-again")) from None
+
+    def submit(
+        self,
+        statement: bytes,
+        verified: Statement | None,
+        reply: Callable[[Registered | BaseException], None],
+    ) -> None:
+        """:meth:`register` for a caller that answers by writing, not awaiting (the hand-off
+        server, ``handoff.py``: no task, future and coroutines a statement on this loop):
+        ``reply`` is called with the entry, or the exception ``register`` would raise, when
+        the sequencer decides it (on the loop, in its cycle: one that raises is logged, and
+        the batch goes on).  Refuses at once, as ``register``, calling nothing."""
+        answer = Answer()
+        answer.add_done_callback(lambda decided: reply_with(reply, decided))
+        self._enqueue(statement, answer, verified)
+
+    def _enqueue(self, statement: bytes, answer: Answer, verified: Statement | None) -> None:
+        if len(statement) > MAX_CBOR_SIZE:
+            raise oversized(len(statement))
+        if self._task is None:
+            raise Unavailable(Message("unavailable.not-accepting"))
+        try:
+            self._queue.put_nowait(Queued.of(statement, answer, verified))
+        except asyncio.QueueFull:
+            raise Unavailable(Message("unavailable.queue-full"), retry_after=1) from None
 
     async def register_atomic(
         self,

@@ -30,7 +30,7 @@ from registry.records.custodial import Clock, CustodialSigning, wall_clock_ms
 from registry.records.derived import DerivedTables
 from registry.records.enrolment_requests import EnrolmentRequests
 from registry.records.errors import Unavailable, refusal_for
-from registry.records.handoff import HandoffClient, HandoffServer, handoff_socket
+from registry.records.handoff import HandoffClient, HandoffServer, Reply, handoff_socket
 from registry.records.identities import Identities, Person
 from registry.records.operator import OperatorKeys
 from registry.records.queued import Registered
@@ -166,7 +166,7 @@ class RegistryService(RegistryReads):
             await self.handoff_client.close()
             self.handoff_client = None
         if self.handoff_path is not None:
-            self.handoff_server = HandoffServer(self.handoff_path, self._register_handed_off)
+            self.handoff_server = HandoffServer(self.handoff_path, self._submit_handed_off)
             await self.handoff_server.start()
         if self.store.backend == "postgresql":
             self._tasks.append(asyncio.create_task(cluster.pump(self, self.registrar)))
@@ -175,6 +175,12 @@ class RegistryService(RegistryReads):
     async def _release_lock(self) -> None:
         await self._lock.aclose()
         self._lock = contextlib.AsyncExitStack()
+
+    @property
+    def followers(self) -> int:
+        """The follower processes handing statements to this one now (0 unless it sequences
+        and a follower is connected to its hand-off socket)."""
+        return 0 if self.handoff_server is None else self.handoff_server.followers
 
     def _notify_witnessing(self) -> None:
         if self.witnessing is not None:
@@ -267,15 +273,15 @@ class RegistryService(RegistryReads):
             return None
         raise refusal_for(verdict.reason, verdict.detail, verdict.evidence)
 
-    async def _register_handed_off(
-        self, statement: bytes, checked_with: bytes | None, read: Statement | None = None
-    ) -> Registered:
+    def _submit_handed_off(
+        self, statement: bytes, checked_with: bytes | None, read: Statement | None, reply: Reply
+    ) -> None:
         """Register what a follower handed over, trusting its check with ``checked_with``
-        (and its reading of the bytes, ``read``, if it sent one)."""
+        (and its reading of the bytes, ``read``, if it sent one); ``reply`` is answered."""
         if read is None and checked_with is not None:
             again = read_verified_statement(statement, checked_with)
             read = again.value if again.ok else None
-        return await self.registrar.register(statement, read)
+        self.registrar.submit(statement, read, reply)
 
     async def register_atomic(
         self,

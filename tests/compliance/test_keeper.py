@@ -231,3 +231,40 @@ def test_the_keeper_leaves_the_search_table_to_the_process_holding_its_lock(
         assert not asyncio.run(keeper.keep_others())
     assert asyncio.run(keeper.keep_others())
     assert calls == ["caught up"]
+
+
+def test_a_sequencer_with_a_follower_leaves_the_keeping_to_it(tmp_path: Path) -> None:
+    calls: list[str] = []
+
+    async def catch_up() -> None:
+        calls.append("caught up")
+
+    lock = tmp_path / "tally-keeper.lock"
+    followers = [1]
+    kept = Counted(size=100, step=7)
+    keeper = TallyKeeper(
+        kept, lock, behind=30, pause_s=0, others=[catch_up], elsewhere=lambda: followers[0] > 0
+    )
+    assert asyncio.run(keeper.keep_up()) == 0
+    assert not asyncio.run(keeper.keep_others())
+    assert (kept.tally_size, calls) == (0, [])
+    follower = TallyKeeper(kept, lock, behind=30, pause_s=0, others=[catch_up])
+    assert asyncio.run(follower.keep_up()) == 100  # the lock was left free for it
+    assert asyncio.run(follower.keep_others())
+    followers[0] = 0  # the follower gone: the sequencer keeps again
+    kept.log_size = 200
+    assert asyncio.run(keeper.keep_up()) == 100
+    assert calls == ["caught up"]
+
+
+def test_the_served_keeper_leaves_its_rounds_to_a_follower_of_its_process(
+    settings: Settings, operator: OperatorKeys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kept = replace(settings, tally_keeper_seconds=60)
+    with running(kept, operator) as registry:
+        keeper = registry.components.keeper
+        assert keeper is not None
+        assert not keeper.elsewhere()
+        service = registry.components.service
+        monkeypatch.setattr(type(service), "followers", property(lambda _: 1))
+        assert keeper.elsewhere()

@@ -356,7 +356,7 @@ def test_a_follower_reconnects_when_the_sequencer_socket_restarts(tmp_path: Path
             await sequencer.handoff_server.close()
             with pytest.raises(Unavailable, match="sequencer"):
                 await follower.register(log.pact("Depok"))
-            restarted = HandoffServer(sequencer.handoff_server.path, sequencer._register_handed_off)
+            restarted = HandoffServer(sequencer.handoff_server.path, sequencer._submit_handed_off)
             await restarted.start()
             sequencer.handoff_server = restarted
             second = await follower.register(log.pact("Depok"))
@@ -408,7 +408,7 @@ def test_a_second_server_on_a_live_socket_is_refused(
 ) -> None:
     path = tmp_path / "sequencer.sock"
 
-    async def never(statement: bytes, checked_with: bytes | None, read: object) -> Registered:
+    def never(statement: bytes, checked_with: bytes | None, read: object, reply: object) -> None:
         raise AssertionError("not called")
 
     async def scenario() -> None:
