@@ -495,18 +495,10 @@ def child_answer(script: str, *args: str) -> dict[str, Any]:
 
 
 def run_child(mode: str, home: Path) -> dict[str, Any]:
-    here = Path(__file__).resolve()
     page = ["--limit", str(PAGE["limit"])]
     if PAGE["after"] is not None:
         page += ["--page-after", str(PAGE["after"])]
-    done = subprocess.run(
-        [sys.executable, str(here), "--child", mode, "--log", str(home), *page],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    found: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return found
+    return child_answer(__file__, "--child", mode, "--log", str(home), *page)
 
 
 async def heads_only(compliance: ComplianceService) -> tuple[str, Any]:
