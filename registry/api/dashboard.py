@@ -38,7 +38,8 @@ from registry.verify.trust import unb64url
 
 Format = Annotated[str, QueryParameter(pattern="^(json|csv)$")]
 Opt = FromQuery[str | None]
-CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+CSV_MEDIA_TYPE = "text/csv"
+"""Sent as ``text/csv; charset=utf-8``: Litestar adds the charset to ``text/`` types."""
 
 
 @dataclass(frozen=True)

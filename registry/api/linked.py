@@ -94,7 +94,7 @@ def csv_table(name: str, rows: list[dict[str, Any]]) -> Response[Any]:
     figure's ``_entries`` column holds its ``entries_url``, not its entries."""
     return Response(
         to_csv(rows),
-        media_type="text/csv; charset=utf-8",
+        media_type="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
     )
 

@@ -89,9 +89,7 @@ class QrController(Controller):
     )
     async def offline_text(self, documents: Documents, index: Index) -> Response[Any]:
         texts = await documents.texts(index)
-        return _file(
-            texts.offline.text, "text/plain; charset=utf-8", texts.offline.final, **_offline(texts)
-        )
+        return _file(texts.offline.text, "text/plain", texts.offline.final, **_offline(texts))
 
     @get(
         "/{index:int}/certificate.pdf",

@@ -184,6 +184,6 @@ def render_page(
     return Response(
         html,
         status_code=status,
-        media_type="text/html; charset=utf-8",
+        media_type="text/html",  # Litestar adds "; charset=utf-8" to text/ types
         headers={**SECURITY_HEADERS, "Content-Language": lang, "Vary": "Accept-Language"},
     )

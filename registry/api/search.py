@@ -120,7 +120,7 @@ class SearchController(Controller):
         if format == "csv":
             return Response(
                 _csv(items),
-                media_type="text/csv; charset=utf-8",
+                media_type="text/csv",
                 headers={"Content-Disposition": 'attachment; filename="entries.csv"'},
             )
         exact = total <= COUNT_CAP

@@ -14,12 +14,12 @@ from pathlib import Path
 
 from registry.api.rendering import STATIC_DIR
 
-STATIC_TYPES = {
-    ".js": "text/javascript; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
+STATIC_TYPES = {  # Litestar adds "; charset=utf-8" to the text/ types
+    ".js": "text/javascript",
+    ".css": "text/css",
     ".json": "application/json",
-    ".md": "text/plain; charset=utf-8",
-    ".LICENSE": "text/plain; charset=utf-8",
+    ".md": "text/plain",
+    ".LICENSE": "text/plain",
     ".png": "image/png",
     ".svg": "image/svg+xml",
 }

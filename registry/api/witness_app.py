@@ -42,7 +42,7 @@ def create_witness_app(witness: Witness, evidence: EvidenceFolder) -> Litestar:
     async def add_checkpoint(request: Request[Any, Any, Any]) -> Response[bytes]:
         body = await request.body()
         line = await asyncio.to_thread(witness.add_checkpoint, body)
-        return Response(line, media_type="text/plain; charset=utf-8")
+        return Response(line, media_type="text/plain")
 
     @get("/", summary="The witness, what it cosigned per log, and its alarms")
     async def status() -> dict[str, Any]:
