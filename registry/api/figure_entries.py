@@ -78,8 +78,9 @@ async def described_page(
     """A page of the entries behind ``figure`` (table, row, figure; the first ``skip`` of
     ``limit`` after ``after`` left out), each described, what it counts (day, checkpoint)
     and the filter's query: today's unfiltered from the tally, each entry read checked;
-    today's by a province or an instansi from that scope's facts
-    (:func:`~registry.api.dashboard.filtered`); else from the index."""
+    today's by an election and/or a head type from that scope's tally
+    (:meth:`ComplianceService.scoped_figure_entries`); today's by a province or an instansi
+    from that scope's facts (:func:`~registry.api.dashboard.filtered`); else from the index."""
     table, row, name = figure
     found = await today_page(compliance, records, asked, table, row, name, after, limit)
     if found is not None:
@@ -87,6 +88,12 @@ async def described_page(
         items = await figure_pages.rows(compliance.facts, found.entries)
         return found, items, await checkpoint_header(service, found.day, found.size), {}
     flt = await filter_of(compliance, **asked)
+    scoped = await compliance.scoped_figure_entries(flt, records, table, row, name, after, limit)
+    if scoped is not None:  # an election and/or a head type: that scope's tally
+        found = replace(scoped, entries=scoped.entries[skip:])
+        items = await figure_pages.rows(compliance.facts, found.entries)
+        header = await checkpoint_header(service, found.day, found.size)
+        return found, items, header, flt.query()
     c = await filtered(service, compliance, records, flt)
     indexes = dashboard.figure_entries(c.snap, table, row, name)
     found = index_entries(c.snap.as_of, c.size, indexes, after, limit)

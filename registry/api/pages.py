@@ -236,24 +236,28 @@ class PagesController(Controller):
                 service, compliance, records, asked, (table, row, figure), after,
                 skip + ENTRIES_PAGE, skip,
             )  # fmt: skip
-        except (FilterRefused, SearchBehind) as exc:  # behind: the search table is written
-            why = (
-                render_text(behind_message(exc), chosen)
-                if isinstance(exc, SearchBehind)
-                else _refused(exc, chosen)
-            )
-            return await _page(
+        except (FilterRefused, SearchBehind, ScopeBeingMade) as exc:  # the last two: 503
+            if isinstance(exc, ScopeBeingMade):  # the filter's tally is being made
+                why = render_text(being_made_message(exc), chosen)
+            elif isinstance(exc, SearchBehind):  # the search table is being written
+                why = render_text(behind_message(exc), chosen)
+            else:
+                why = _refused(exc, chosen)
+            refused = await _page(
                 request,
                 service,
                 "entries.html",
                 chosen,
-                503 if isinstance(exc, SearchBehind) else HTTP_400_BAD_REQUEST,
+                HTTP_400_BAD_REQUEST if isinstance(exc, FilterRefused) else 503,
                 "entries",
                 error=why,
                 table=table,
                 figure=figure,
                 row=row,
             )
+            if isinstance(exc, ScopeBeingMade):
+                refused.headers["Retry-After"] = str(exc.retry_after)
+            return refused
         params = {**flt_query, "figure": figure, **({"row": row} if row else {})}
         last = items[-1]["index"] if found.more and items else None
         return await _page(

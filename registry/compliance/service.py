@@ -286,6 +286,33 @@ class ComplianceService:
             tally, locate, self.facts, self._lock, table, row, figure, after, limit
         )
 
+    async def scoped_figure_entries(
+        self,
+        flt: Filter,
+        locate: recommendation_pages.Locate,
+        table: str,
+        row: str | None,
+        figure: str,
+        after: int | None = None,
+        limit: int = figure_pages.LIMIT,
+    ) -> figure_pages.EntriesPage | None:
+        """Today's page of the entries behind a figure under a filter by an election and/or a
+        head type, from that scope's tally as :meth:`figure_entries` pages the national one
+        (each entry counted by the scope's own contribution); None where the scope's tally
+        does not answer the table (:meth:`scoped_tables`' rules: the index answers).  Raises
+        :class:`~registry.compliance.scoped_tallies.ScopeBeingMade` while a pass makes it."""
+        scope, day = scope_of(flt), today()
+        if scope is None or (flt.until or day) != day or self.index_held:
+            return None
+        if not answers(scope, table):
+            return None
+        tally = await self.scoped.today(scope, day)
+        if tally is None:
+            return None
+        return await figure_pages.paged(
+            tally, locate, self.facts, self._lock, table, row, figure, after, limit
+        )
+
     async def filtered(self, flt: Filter, find: recommendation_rows.Find) -> Snapshot | None:
         """The snapshot of a dashboard filter by a province or an instansi (as of ``until``,
         today or earlier) from an index of just that scope's facts, read from the log and

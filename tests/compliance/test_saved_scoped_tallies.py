@@ -242,6 +242,35 @@ def test_a_second_scope_asked_during_a_pass_waits_its_turn(
         assert not index_restored(registry)
 
 
+def test_a_figures_listing_while_its_scope_is_made_is_told_to_come_back(
+    settings: Settings,
+    operator: OperatorKeys,
+    today: Callable[[str], None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    saved_history(settings, operator)
+
+    async def endless(self: Any, tally: scoped_tally.ScopedTally) -> None:
+        await asyncio.sleep(3600)  # a pass that has not ended
+
+    monkeypatch.setattr("registry.compliance.scoped_tallies.ScopedTallies._make", endless)
+    with running(settings, operator) as registry:
+        registry.components.compliance.scoped.inline_most = 5  # eleven entries: "long"
+        asked = {"election": "pilkada-2024", "figure": "recommendations"}
+        answer = registry.client.get(
+            "/api/dashboard/national/entries", params=asked, headers={"Accept-Language": "en"}
+        )
+        assert answer.status_code == 503, answer.text
+        assert int(answer.headers["Retry-After"]) > 0
+        assert answer.json()["detail"].startswith("the figures of this filter are still")
+        shown = registry.client.get("/dashboard/national/entries", params={**asked, "lang": "id"})
+        assert shown.status_code == 503
+        assert int(shown.headers["Retry-After"]) > 0
+        assert shown.headers["content-type"].startswith("text/html")
+        assert "angka untuk saringan ini masih dihitung" in shown.text
+        assert not index_restored(registry)
+
+
 def test_a_figure_past_the_bound_links_the_filters_listing(
     settings: Settings,
     operator: OperatorKeys,
@@ -258,15 +287,21 @@ def test_a_figure_past_the_bound_links_the_filters_listing(
         assert recs["entries_url"].startswith("/api/dashboard/provinces/entries?")
         html = page(registry, election="pilkada-2024")
         assert not index_restored(registry), "the page and the table from the scope's tally"
-        listed = registry.client.get(recs["entries_url"])  # the listing: from the index
+        listed = registry.client.get(recs["entries_url"])  # the listing: the scope's tally
         assert listed.status_code == 200, listed.text
         assert [item["index"] for item in listed.json()["items"]] == [7, 8]
+        assert listed.json()["filter"] == {"election": "pilkada-2024"}
         linked = [unescape(url) for url, table, _ in LINK.findall(html) if table == "provinces"]
         [url] = [u for u in linked if "figure=recommendations&" in u]
         assert "election=pilkada-2024" in url, "the page's link keeps the filter"
         listed = registry.client.get(url)
         assert listed.status_code == 200
         assert [f'href="/v/{i}"' in listed.text for i in (7, 8)] == [True, True]
+        assert not index_restored(registry), "the listing and its page from the scope's tally"
+        # the same listing from the whole index (a filter it answers: since before every fact)
+        whole = registry.client.get(recs["entries_url"] + "&since=2000-01-01")
+        assert index_restored(registry)
+        assert [item["index"] for item in whole.json()["items"]] == [7, 8]
 
 
 def test_the_keeper_feeds_each_saved_scope_so_a_start_after_reads_nothing(
