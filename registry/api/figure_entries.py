@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 from registry.api.dashboard import checkpoint_header, filter_of, filtered
 from registry.compliance import dashboard, figure_pages
 from registry.compliance.figure_pages import EntriesPage
+from registry.compliance.filtering import Filter
 from registry.compliance.recommendation_pages import Locate
 from registry.compliance.service import ComplianceService
 from registry.records.service import RegistryService
@@ -82,18 +83,15 @@ async def described_page(
     (:meth:`ComplianceService.scoped_figure_entries`); today's by a province or an instansi
     from that scope's facts (:func:`~registry.api.dashboard.filtered`); else from the index."""
     table, row, name = figure
+    flt = Filter()
     found = await today_page(compliance, records, asked, table, row, name, after, limit)
-    if found is not None:
+    if found is None:  # an election and/or a head type: that scope's tally, if it can say
+        flt = await filter_of(compliance, **asked)
+        found = await compliance.scoped_figure_entries(flt, records, table, row, name, after, limit)
+    if found is not None:  # from a tally, each entry read checked
         found = replace(found, entries=found.entries[skip:])
         items = await figure_pages.rows(compliance.facts, found.entries)
-        return found, items, await checkpoint_header(service, found.day, found.size), {}
-    flt = await filter_of(compliance, **asked)
-    scoped = await compliance.scoped_figure_entries(flt, records, table, row, name, after, limit)
-    if scoped is not None:  # an election and/or a head type: that scope's tally
-        found = replace(scoped, entries=scoped.entries[skip:])
-        items = await figure_pages.rows(compliance.facts, found.entries)
-        header = await checkpoint_header(service, found.day, found.size)
-        return found, items, header, flt.query()
+        return found, items, await checkpoint_header(service, found.day, found.size), flt.query()
     c = await filtered(service, compliance, records, flt)
     indexes = dashboard.figure_entries(c.snap, table, row, name)
     found = index_entries(c.snap.as_of, c.size, indexes, after, limit)

@@ -93,11 +93,11 @@ class TallyKeeper:
     ) -> None:
         self.kept = kept
         self.others = others
+        """Other state derived from the log, each brought up to it by one call (the record
+        search's table: ``RecordSearch.catch_up``), by the same process, each round."""
         self.elsewhere = elsewhere
         """Whether another process of the registry keeps instead of this one this round
         (this one sequences, and a follower is there to take the lock)."""
-        """Other state derived from the log, each brought up to it by one call (the record
-        search's table: ``RecordSearch.catch_up``), by the same process, each round."""
         self.lock = lock
         self.behind = behind
         self.every_s = every_s

@@ -140,14 +140,7 @@ class ScopedTallies:
         """Feed ``tally`` to the log's end in slices, holding it in :attr:`held` meanwhile."""
         self.held[tally.scope] = tally
         try:
-            while tally.size < self._log.size:
-                async with self._lock:
-                    await feed(tally, self.facts, min(self._log.size, tally.size + SLICE))
-                    if tally.size - self._saved_at.get(tally.scope, 0) >= SAVE_EVERY:
-                        await self._save(tally)
-                await asyncio.sleep(0)
-            async with self._lock:
-                await self._save(tally)
+            await self._fed_to_end(tally)
         except Exception:
             log.exception("compliance: the tally of %s was not made", tally.scope)
             self.held.pop(tally.scope, None)
@@ -173,14 +166,21 @@ class ScopedTallies:
                 if tally is None or not await advance(tally, day, self.facts):
                     continue
             start = tally.size
-            while tally.size < self._log.size:
-                async with self._lock:
-                    await feed(tally, self.facts, min(self._log.size, tally.size + SLICE))
-                await asyncio.sleep(0)
-            async with self._lock:
-                await self._save(tally)
+            await self._fed_to_end(tally)
             fed += tally.size - start
         return fed
+
+    async def _fed_to_end(self, tally: ScopedTally) -> None:
+        """Feed ``tally`` to the log's end :data:`SLICE` entries at a time, the lock let go
+        between slices, saved every :data:`SAVE_EVERY` entries and at the end."""
+        while tally.size < self._log.size:
+            async with self._lock:
+                await feed(tally, self.facts, min(self._log.size, tally.size + SLICE))
+                if tally.size - self._saved_at.get(tally.scope, 0) >= SAVE_EVERY:
+                    await self._save(tally)
+            await asyncio.sleep(0)
+        async with self._lock:
+            await self._save(tally)
 
     async def _load(self, scope: Scope, day: str) -> ScopedTally | None:
         """The saved tally of ``scope`` if it checks out (seal, root, bytes, scope, a day

@@ -47,7 +47,7 @@ from registry.compliance.metrics import Snapshot
 from registry.compliance.personal_data import PersonalData
 from registry.compliance.saved import SEGMENT, SavedIndex, Segments
 from registry.compliance.scoped_tallies import ScopedTallies
-from registry.compliance.scoped_tally import answers, scope_of
+from registry.compliance.scoped_tally import ScopedTally, answers, scope_of
 from registry.compliance.tallies import Tallies
 from registry.compliance.tally import NationalTally
 from registry.compliance.today_tables import KEPT, TodayTables, tables_of
@@ -280,11 +280,7 @@ class ComplianceService:
         search (:mod:`registry.compliance.figure_pages`), or a past day's from the tally
         saved for it (:meth:`_past_tally`); None where they cannot say (the index answers)."""
         tally = await self._tally_of(as_of or today())
-        if tally is None:
-            return None
-        return await figure_pages.paged(
-            tally, locate, self.facts, self._lock, table, row, figure, after, limit
-        )
+        return await self._paged(tally, locate, table, row, figure, after, limit)
 
     async def scoped_figure_entries(
         self,
@@ -301,12 +297,20 @@ class ComplianceService:
         (each entry counted by the scope's own contribution); None where the scope's tally
         does not answer the table (:meth:`scoped_tables`' rules: the index answers).  Raises
         :class:`~registry.compliance.scoped_tallies.ScopeBeingMade` while a pass makes it."""
-        scope, day = scope_of(flt), today()
-        if scope is None or (flt.until or day) != day or self.index_held:
-            return None
-        if not answers(scope, table):
-            return None
-        tally = await self.scoped.today(scope, day)
+        tally = await self._scoped_tally(flt, [table])
+        return await self._paged(tally, locate, table, row, figure, after, limit)
+
+    async def _paged(
+        self,
+        tally: NationalTally | None,
+        locate: recommendation_pages.Locate,
+        table: str,
+        row: str | None,
+        figure: str,
+        after: int | None,
+        limit: int,
+    ) -> figure_pages.EntriesPage | None:
+        """The page of a figure's entries from ``tally`` (None: none to page from)."""
         if tally is None:
             return None
         return await figure_pages.paged(
@@ -341,13 +345,19 @@ class ComplianceService:
         memory), or a tally that cannot say (the index answers).  Raises
         :class:`~registry.compliance.scoped_tallies.ScopeBeingMade` while a pass over a long
         log makes it."""
-        scope, day, names = scope_of(flt), today(), list(names)
+        names = list(names)
+        tally = await self._scoped_tally(flt, names)
+        return None if tally is None else tables_of(tally, names)
+
+    async def _scoped_tally(self, flt: Filter, tables: list[str]) -> ScopedTally | None:
+        """Today's tally of ``flt``'s election and/or head type if it answers every one of
+        ``tables`` (:meth:`scoped_tables`' rules); None where the index answers."""
+        scope, day = scope_of(flt), today()
         if scope is None or (flt.until or day) != day or self.index_held:
             return None
-        if not all(answers(scope, name) for name in names):
+        if not all(answers(scope, table) for table in tables):
             return None
-        tally = await self.scoped.today(scope, day)
-        return None if tally is None else tables_of(tally, names)
+        return await self.scoped.today(scope, day)
 
     async def filter_choices(self) -> Choices:
         """The values a dashboard filter may take: the index's where this worker holds it
