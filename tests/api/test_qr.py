@@ -125,6 +125,9 @@ def test_certificate_is_one_a4_page_with_index_and_leaf_hash(filled: Registry) -
 
 def test_no_certificate_for_other_records(filled: Registry) -> None:
     assert_problem(filled.client.get("/entries/1/certificate.pdf"), 404, "not-found")
+    for lang, words in (("en", "is of type enrolment, not a pact"), ("id", "bertipe enrolment")):
+        answer = filled.client.get("/entries/1/certificate.pdf", headers={"Accept-Language": lang})
+        assert words in answer.json()["detail"], answer.json()
 
 
 @pytest.mark.parametrize(
