@@ -443,12 +443,20 @@ class ComplianceService:
         return await self._today(day) if day == today() else await self._past_tally(day)
 
     async def _past_tally(self, day: str) -> NationalTally | None:
-        """The tally of past day ``day`` (:meth:`Tallies.past_day`: saved as that day or the
-        latest before it ended, fed since); None where none is saved, it is too far behind,
-        or this process holds the index (which answers any day at no more memory)."""
-        if self.index_held or day >= today():
+        """The tally of another day than today: a past day's (:meth:`Tallies.past_day`:
+        saved as that day or the latest before it ended, fed since), or a later day's
+        (:meth:`Tallies.later_day`: today's moved to it); None where none is saved, it is
+        too far behind, or this process holds the index (which answers any day at no more
+        memory)."""
+        now = today()
+        if self.index_held or day == now:
             return None
-        return await self.tallies.past_day(day)
+        if day < now:
+            return await self.tallies.past_day(day)
+        kept = await self._today(now)
+        if self.index_held:  # no saved tally: the index was restored to make one
+            return None
+        return await self.tallies.later_day(day, kept)
 
     @property
     def index_held(self) -> bool:

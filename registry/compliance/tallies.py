@@ -18,6 +18,7 @@ import asyncio
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 
+from registry.compliance import tally_bytes
 from registry.compliance.day_tallies import FORWARD_MOST, DayTallies
 from registry.compliance.feed import Log, LogFacts, advance, feed
 from registry.compliance.index import ComplianceIndex
@@ -111,6 +112,22 @@ class Tallies:
         """Before ``tally`` moves to later day ``day``: save it as its old day's."""
         if self.days is not None and day > tally.day:
             await self.days.save(tally)
+
+    async def later_day(self, day: str, today: NationalTally) -> NationalTally | None:
+        """The tally of ``day``, later than ``today``'s: a copy of today's tally moved to that
+        day (every recommendation whose deadline falls before it overdue, the facts dated up
+        to it counted), kept and fed on as a past day's is; None if it cannot move there."""
+        async with self._lock:
+            tally = self._past.pop(day, None)
+            if tally is None:
+                while len(self._past) >= PAST_KEPT:  # the least recently asked goes first
+                    self._past.popitem(last=False)
+                tally = tally_bytes.decode(tally_bytes.encode(today))
+            if not await advance(tally, day, self.facts):  # pragma: no cover - never earlier
+                return None
+            await feed(tally, self.facts, self._log.size)
+            self._past[day] = tally
+            return tally
 
     async def past_day(self, day: str) -> NationalTally | None:
         """The tally of past day ``day``: the one saved as that day or the latest before it

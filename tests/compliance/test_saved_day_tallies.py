@@ -204,6 +204,29 @@ def test_a_reader_going_back_and_forth_between_past_days_reloads_none_of_them(
         assert tallies.past_days == [], "the index answers every day: no tally kept beside it"
 
 
+def test_a_later_day_is_todays_tally_moved_to_it_without_the_index(
+    settings: Settings, operator: OperatorKeys, today: Callable[[str], None]
+) -> None:
+    # ``as_of`` after today (where deadlines will stand) restored the whole index for any
+    # caller; it is today's tally moved to that day, as the index computes it.
+    saved_history(settings, operator)
+    later = "2024-10-12"  # after the open recommendation's deadline (2024-10-11)
+    with running(settings, operator) as registry:
+        ahead = answers(registry, later)
+        assert not index_restored(registry), "answered from a copy of today's tally"
+        assert ahead["national"]["overdue"]["entries"] == [8]
+        dashboard_page = registry.client.get("/api/dashboard/national", params={"until": later})
+        assert dashboard_page.status_code == 200, dashboard_page.text
+        # Registered now: the kept later day's tally is fed on, not made again.
+        late = register(registry, "ppk-jabar", follow_up(8), NOW_S + 3 * DAY + 60)
+        fed = answers(registry, later)
+        assert late in fed["national"]["followed_up"]["entries"]
+        assert registry.components.compliance.tallies.past_days == [later]
+        assert not index_restored(registry)
+        assert fed == from_the_index(registry, later)
+        assert dashboard_page.json()["items"][0]["overdue"]["entries"] == [8]
+
+
 @EDITED
 def test_an_edited_day_tally_moves_no_figure(
     settings: Settings, operator: OperatorKeys, today: Callable[[str], None], mutation: Any
