@@ -38,7 +38,12 @@ from registry.api.dashboard import (
     tallied,
 )
 from registry.api.deps import MAX_INTEGER, Compliance, Records, Service
-from registry.api.errors import BadRequest, behind_message, being_made_message
+from registry.api.errors import (
+    SEARCH_RETRY_S,
+    BadRequest,
+    behind_message,
+    being_made_message,
+)
 from registry.api.figure_entries import described_page
 from registry.api.rendering import page_language, render_page, strings
 from registry.api.search import COUNT_CAP
@@ -257,6 +262,8 @@ class PagesController(Controller):
             )
             if isinstance(exc, ScopeBeingMade):
                 refused.headers["Retry-After"] = str(exc.retry_after)
+            elif isinstance(exc, SearchBehind):  # as the API's 503 says it
+                refused.headers["Retry-After"] = str(SEARCH_RETRY_S)
             return refused
         params = {**flt_query, "figure": figure, **({"row": row} if row else {})}
         last = items[-1]["index"] if found.more and items else None

@@ -13,7 +13,7 @@ from litestar.params import FromQuery, QueryParameter
 
 from registry.api.dashboard import Format, Opt, csv_response, query
 from registry.api.deps import MAX_INTEGER, Records
-from registry.api.errors import behind_message, invalid_parameter
+from registry.api.errors import SEARCH_RETRY_S, behind_message, invalid_parameter
 from registry.api.search import COUNT_CAP
 from registry.compliance import finder
 from registry.compliance.browsing import RecordSearch, SearchBehind
@@ -143,6 +143,7 @@ async def browse(
             "form": form,
             "error": render_text(why, lang),
             "status": status,
+            "retry_after": SEARCH_RETRY_S if status == 503 else None,
             "items": [],
             "total": 0,
             "exact": True,

@@ -209,7 +209,7 @@ class WebController(Controller):
             checkpoint: str | None = await service.checkpoint()
         except NotFound:
             checkpoint = None
-        return self._page(
+        home = self._page(
             request,
             service,
             "home.html",
@@ -221,6 +221,9 @@ class WebController(Controller):
             latest=latest,
             browse=found,
         )
+        if found.get("retry_after"):  # the search table is being written: when to come back
+            home.headers["Retry-After"] = str(found["retry_after"])
+        return home
 
     @get("/verify", summary="Scan a QR code with the camera, upload it, or paste it")
     async def scan(

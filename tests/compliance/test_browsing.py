@@ -472,6 +472,7 @@ def test_a_search_while_the_table_is_written_is_told_to_come_back_in_both_langua
             assert_behind(answer, words)
             page = registry.client.get("/", params={"type": "pact"}, headers=headers)
             assert page.status_code == 503
+            assert page.headers["retry-after"] == "5", "the page says when, as the API does"
             assert words in page.text
         everything = registry.client.get("/")
         assert everything.status_code == 200, "the list without criteria does not wait"

@@ -325,6 +325,7 @@ def test_a_page_while_the_search_table_is_written_is_told_to_come_back(
             page = registry.client.get("/dashboard/instansi/entries", params={
                 "row": OFFICE, "figure": "recommendations", "lang": lang})  # fmt: skip
             assert page.status_code == 503, page.text
+            assert page.headers["retry-after"] == "5", "the page says when, as the API does"
             assert words in page.text
         assert not index_restored(registry), "not the index instead: it is what this spares"
         monkeypatch.undo()
