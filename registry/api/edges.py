@@ -11,6 +11,11 @@ that it holds for every path, errors and unknown paths included:
   other spelling of an index is 404 ``not-canonical`` naming the one URL
   (``Link: <...>; rel="canonical"``), so an immutable resource has one URL a
   cache or a link can hold;
+* a query string that names a parameter twice (``?election=a&election=b``, or
+  ``%65lection`` for the second) is answered 400 ``repeated-parameter`` naming it: no
+  route takes a list in its query, and a server that kept the last one while a proxy, a
+  cache's key or a link checker read the first would answer for a filter the reader did
+  not see (HTTP parameter pollution);
 * a JSON body nested deeper than :data:`MAX_JSON_DEPTH` is refused 400 ``too-deep``
   before it is decoded (:func:`refuse_deep_json`, a ``before_request`` hook: the
   decoder recurses, and 5,000 levels ran it out of stack, a 500);
@@ -24,6 +29,7 @@ import json
 import re
 from collections.abc import Mapping
 from typing import Any, Final, cast
+from urllib.parse import parse_qsl
 
 from litestar import Request
 from litestar.enums import ScopeType
@@ -98,6 +104,17 @@ def canonical_entry_path(path: str) -> str | None:
     return f"/{found[1]}/{index}{found[3] or ''}"
 
 
+def repeated_parameter(query: bytes) -> str | None:
+    """The first parameter the query string ``query`` names more than once (after its
+    percent-decoding, as the router reads it), else ``None``."""
+    seen: set[str] = set()
+    for name, _ in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+        if name in seen:
+            return name
+        seen.add(name)
+    return None
+
+
 def _header(scope: Mapping[str, Any], name: bytes) -> list[bytes]:
     return [cast(bytes, v) for k, v in scope.get("headers", ()) if k.lower() == name]
 
@@ -118,6 +135,10 @@ class Edges:
         hosts = _header(scope, b"host")
         if len(hosts) > 1 or (hosts and not host_is_valid(hosts[0])):
             await _problem(send, 400, "bad-host", lang, scope["path"], {})
+            return
+        repeated = repeated_parameter(scope.get("query_string", b""))
+        if repeated is not None:
+            await _problem(send, 400, "repeated-parameter", lang, scope["path"], {"name": repeated})
             return
         canonical = canonical_entry_path(scope["path"])
         if canonical is not None:

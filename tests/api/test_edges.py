@@ -8,7 +8,10 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from registry.api.edges import repeated_parameter
 from tests.api.helpers import Registry
 from tests.api.test_registration import assert_problem
 
@@ -134,6 +137,43 @@ def test_an_entry_has_one_url(registry: Registry, path: str, canonical: str) -> 
     problem = assert_problem(response, 404, "not-canonical")
     assert canonical in problem["detail"]
     assert response.headers["link"] == f'<{canonical}>; rel="canonical"'
+
+
+REPEATED = {
+    "dashboard-election-twice": (
+        "/api/dashboard?election=pilkada-2024&election=pemilu-2024",
+        "election",
+    ),
+    "dashboard-second-percent-encoded": ("/api/dashboard?election=a&%65lection=b", "election"),
+    "same-value-twice": ("/api/dashboard?until=2024-11-27&until=2024-11-27", "until"),
+    "blank-then-value": ("/api/dashboard?head_type=&head_type=bupati", "head_type"),
+    "page-language-twice": ("/dashboard?lang=id&lang=en", "lang"),
+    "entries-offset-twice": ("/api/entries?offset=0&offset=5", "offset"),
+    "proof-index-twice": ("/proofs/inclusion?index=0&index=1", "index"),
+}
+
+
+@pytest.mark.parametrize(("path", "name"), REPEATED.values(), ids=REPEATED.keys())
+@pytest.mark.parametrize(("lang", "words"), [("id", "lebih dari sekali"), ("en", "more than once")])
+def test_a_parameter_given_twice_is_refused_naming_it(
+    registry: Registry, path: str, name: str, lang: str, words: str
+) -> None:
+    # A proxy or a cache reading the first and the server the last would each answer for
+    # a filter the other did not see: neither is chosen, the request is refused.
+    response = registry.client.get(path, headers={"accept-language": lang})
+    problem = assert_problem(response, 400, "repeated-parameter")
+    assert name in problem["detail"], problem
+    assert words in problem["detail"], problem
+    once = path.split("&", 1)[0]
+    assert registry.client.get(once).status_code != 400, "given once, it is read"
+
+
+@given(st.lists(st.sampled_from(["a", "b", "%61", "c+d", "c%20d", "e"]), max_size=6))
+def test_repeated_parameter_finds_a_name_given_twice_after_decoding(names: list[str]) -> None:
+    query = "&".join(f"{n}=1" for n in names).encode()
+    decoded = [n.replace("%61", "a").replace("+", " ").replace("%20", " ") for n in names]
+    twice = [n for i, n in enumerate(decoded) if n in decoded[:i]]
+    assert repeated_parameter(query) == (twice[0] if twice else None)
 
 
 def test_media_types_are_compared_case_insensitively(registry: Registry) -> None:
