@@ -52,6 +52,10 @@ SAVE_EVERY = 100_000
 """Entries a background pass reads between saves (a restart goes on from the last)."""
 HELD = 4
 """Scopes' tallies kept in a process's memory (each as large as the national tally)."""
+DAYS_SAVED = 16
+"""Saved tallies of one day (a scope's ``until``) kept: each asked day is one row, fed
+only when asked again (the keeper leaves them), so readers asking any number of days leave
+at most this many rows; the least recently fed go first."""
 RETRY_S = 30
 """Seconds a request told the scope is being made is asked to wait."""
 
@@ -97,10 +101,12 @@ class ScopedTallies:
         """The format of ``scope``'s saved tally (64 characters at most, as the column)."""
         return None if self.prefix is None else self.prefix + scope.name
 
-    async def today(self, scope: Scope, day: str) -> ScopedTally | None:
-        """``scope``'s tally of today ``day`` holding every entry of the log, if it is exact
-        (None: the index answers).  Raises :class:`ScopeBeingMade` while a pass over a long
+    async def tally(self, scope: Scope, today: str) -> ScopedTally | None:
+        """``scope``'s tally holding every entry of the log, if it is exact (None: the index
+        answers): of today ``today``, or of its ``until`` (a tally of that day, made and fed
+        as today's, never moved).  Raises :class:`ScopeBeingMade` while a pass over a long
         log makes it."""
+        day = scope.until or today
         making = self._making.get(scope)
         if making is not None and not making.done():
             raise ScopeBeingMade(self._progress(scope), self._log.size)
@@ -120,6 +126,8 @@ class ScopedTallies:
                 raise ScopeBeingMade(tally.size, self._log.size)
             await feed(tally, self.facts, self._log.size)
             await self._save(tally)
+            if scope.until is not None:
+                await self._forget_days()
             self.held[scope] = tally
             while len(self.held) > HELD:
                 self.held.popitem(last=False)
@@ -141,6 +149,9 @@ class ScopedTallies:
         self.held[tally.scope] = tally
         try:
             await self._fed_to_end(tally)
+            if tally.scope.until is not None:
+                async with self._lock:
+                    await self._forget_days()
         except Exception:
             log.exception("compliance: the tally of %s was not made", tally.scope)
             self.held.pop(tally.scope, None)
@@ -152,9 +163,10 @@ class ScopedTallies:
         if self.saved is None or self.prefix is None:
             return 0
         fed = 0
+        one_day = self.prefix + scoped_tally.ONE_DAY
         for format, end in (await self.saved.segments.ends(self.prefix)).items():
-            if self._log.size - end < self.saved.size:
-                continue
+            if self._log.size - end < self.saved.size or format.startswith(one_day):
+                continue  # close to the log; or one day's, fed when it is asked
             record = await self.saved.segments.load(format, 0)
             scope = None if record is None else scoped_tally.scope_in(record.data)
             making = None if scope is None else self._making.get(scope)
@@ -202,6 +214,8 @@ class ScopedTallies:
             problem = f"it holds {tally.size} entries, not the {record.end_idx} it is sealed for"
         if tally is not None and tally.day > day:
             problem = f"it is of {tally.day}, after {day}"
+        if tally is not None and scope.until is not None and tally.day != scope.until:
+            problem = f"it is of {tally.day}, not of {scope.until}"  # pragma: no cover - decode
         if problem is not None or tally is None:
             log.warning("compliance: saved tally of %s not used, %s", scope, problem)
             return None
@@ -217,6 +231,21 @@ class ScopedTallies:
             return
         if await self.saved.save_record(format, 0, tally.size, scoped_tally.encode(tally)):
             self._saved_at[tally.scope] = tally.size
+
+    async def _forget_days(self) -> None:
+        """Delete the saved tallies of one day (a scope's ``until``: their formats' names
+        start with :data:`~registry.compliance.scoped_tally.ONE_DAY`) past the
+        :data:`DAYS_SAVED` fed furthest, those asked least recently (each is fed only when
+        asked), so that readers asking day after day leave a bounded number of rows."""
+        if self.saved is None or self.prefix is None:
+            return
+        ends = await self.saved.segments.ends(self.prefix + scoped_tally.ONE_DAY)
+        by_end = sorted(ends, key=lambda format: ends[format], reverse=True)
+        gone = set(by_end[DAYS_SAVED:])
+        if gone:
+            await self.saved.segments.forget(sorted(gone))
+            kept = self._saved_at.items()
+            self._saved_at = {s: n for s, n in kept if self.format(s) not in gone}
 
     async def close(self) -> None:
         """Stop the passes being made (each goes on from its last save at the next start)."""
