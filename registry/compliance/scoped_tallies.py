@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import itertools
 import logging
 from collections import OrderedDict
 
@@ -96,6 +97,9 @@ class ScopedTallies:
         self.held: OrderedDict[Scope, ScopedTally] = OrderedDict()
         self._saved_at: dict[Scope, int] = {}
         self._making: dict[Scope, asyncio.Task[None]] = {}
+        self._days_asked: dict[str, int] = {}
+        self._asks = itertools.count()
+        """The format of each day's tally asked in this process -> when (a count)."""
 
     def format(self, scope: Scope) -> str | None:
         """The format of ``scope``'s saved tally (64 characters at most, as the column)."""
@@ -107,6 +111,9 @@ class ScopedTallies:
         as today's, never moved).  Raises :class:`ScopeBeingMade` while a pass over a long
         log makes it."""
         day = scope.until or today
+        format = self.format(scope)
+        if scope.until is not None and format is not None:
+            self._days_asked[format] = next(self._asks)
         making = self._making.get(scope)
         if making is not None and not making.done():
             raise ScopeBeingMade(self._progress(scope), self._log.size)
@@ -234,18 +241,21 @@ class ScopedTallies:
 
     async def _forget_days(self) -> None:
         """Delete the saved tallies of one day (a scope's ``until``: their formats' names
-        start with :data:`~registry.compliance.scoped_tally.ONE_DAY`) past the
-        :data:`DAYS_SAVED` fed furthest, those asked least recently (each is fed only when
-        asked), so that readers asking day after day leave a bounded number of rows."""
+        start with :data:`~registry.compliance.scoped_tally.ONE_DAY`) but the
+        :data:`DAYS_SAVED` asked most recently in this process, else fed furthest (each is
+        fed only when asked), so that readers asking day after day leave a bounded number
+        of rows."""
         if self.saved is None or self.prefix is None:
             return
         ends = await self.saved.segments.ends(self.prefix + scoped_tally.ONE_DAY)
-        by_end = sorted(ends, key=lambda format: ends[format], reverse=True)
-        gone = set(by_end[DAYS_SAVED:])
+        asked = self._days_asked
+        recent = sorted(ends, key=lambda format: (asked.get(format, -1), ends[format]))
+        gone = set(recent[:-DAYS_SAVED])
         if gone:
             await self.saved.segments.forget(sorted(gone))
             kept = self._saved_at.items()
             self._saved_at = {s: n for s, n in kept if self.format(s) not in gone}
+            self._days_asked = {f: n for f, n in asked.items() if f not in gone}
 
     async def close(self) -> None:
         """Stop the passes being made (each goes on from its last save at the next start)."""
