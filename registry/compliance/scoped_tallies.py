@@ -18,10 +18,15 @@ its place would hold 3.2 GB.  One pass runs at a time in a process: another scop
 meanwhile is told the same and starts its pass when asked after that one ends.  A restart
 goes on from the last row saved.
 
-Only today is answered (a tally moves forward, never back); the caller keeps at most
-:data:`HELD` scopes' tallies in memory.  The keeper (:mod:`registry.compliance.keeper`,
-its ``others``) feeds every saved scope a segment or more behind the log and saves it
-(:meth:`ScopedTallies.keep`), so a scope asked again finds its row close to the log.
+A scope of today moves forward with the days, never back.  A scope of one other day (its
+``until``) is a tally made as of that day, fed every entry like today's (a fact dated
+after the day counts in none of its figures and is not kept waiting), and never moved;
+its row's name starts with :data:`~registry.compliance.scoped_tally.ONE_DAY`.  The caller
+keeps at most :data:`HELD` scopes' tallies in memory, of either kind.  The keeper
+(:mod:`registry.compliance.keeper`, its ``others``) feeds every saved scope of today a
+segment or more behind the log and saves it (:meth:`ScopedTallies.keep`), so a scope
+asked again finds its row close to the log; one day's rows are fed only when asked, and
+at most :data:`DAYS_SAVED` are kept (the least recently asked deleted).
 """
 
 from __future__ import annotations

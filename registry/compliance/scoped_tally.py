@@ -29,6 +29,14 @@ signers tables count the PPK keys of that head type only (its offices narrowed, 
 ``FilteredSnapshot.ppks``).  A head type's ``head-types`` table is left to the index
 (:data:`BY_OFFICE`).
 
+A scope may also keep only the facts issued on or after ``since`` (by
+``FilteredSnapshot``'s rule: the fact's own day), and count as of one ``until`` day that is
+not today: such a tally is made as of that day and never moved to another
+(:meth:`ScopedTally.advance`), so the units a fact dated after the day touches are not kept
+waiting (:meth:`ScopedTally._wait`: one a fact, as much memory as the index over a long
+log after the day); a fact registered later but dated on or before the day (a statement
+backdated up to 48 hours, an import) counts, as in the index's snapshot of that day.
+
 Saved like a past day's tally (:mod:`registry.compliance.scoped_tallies`).
 """
 

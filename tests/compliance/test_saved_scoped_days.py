@@ -4,7 +4,8 @@ a day's is made as of that day and never moved), on both databases: the same tab
 page and figure listings as the whole index's, without restoring it; a restart reads the
 saved rows; an edited row is not used; a statement registered later but dated before the
 day moves the day's figures as it moves the index's; the saved days are bounded and the
-keeper leaves them.
+keeper leaves them.  (A long log's pass for a past day, in the background:
+``test_saved_scoped_tallies``.)
 
 The history of ``test_saved`` (eleven entries: a report, recommendations 7 and 8 and a pact
 of ``pilkada-2024`` on 2024-09-27, a follow-up of 7 on 2024-09-30), served on 2024-10-05.
@@ -12,7 +13,6 @@ of ``pilkada-2024`` on 2024-09-27, a follow-up of 7 on 2024-09-30), served on 20
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -163,29 +163,3 @@ def test_the_days_saved_are_bounded_and_the_keeper_leaves_them(
         assert len(kept) == 2
         assert 12 in kept.values(), "the day asked last stays; the other, fed least, goes"
         assert not index_restored(registry)
-
-
-def test_a_long_logs_day_is_made_in_the_background_then_answered(
-    settings: Settings,
-    operator: OperatorKeys,
-    today: Callable[[str], None],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    saved_history(settings, operator)
-    monkeypatch.setattr("registry.compliance.scoped_tallies.SLICE", 3)
-    with running(settings, operator) as registry:
-        registry.components.compliance.scoped.inline_most = 5  # eleven entries: "long"
-        first = registry.client.get(
-            "/api/dashboard/national", params=ELECTION_DAY, headers={"Accept-Language": "id"}
-        )
-        assert first.status_code == 503, first.text
-        assert int(first.headers["Retry-After"]) > 0
-        assert "masih dihitung" in first.json()["detail"]
-        for _ in range(200):
-            response = registry.client.get("/api/dashboard/national", params=ELECTION_DAY)
-            if response.status_code == 200:
-                break
-            time.sleep(0.05)
-        assert response.status_code == 200, response.text
-        assert not index_restored(registry)
-        assert response.json()["items"] == from_the_index(registry, ELECTION_DAY)["national"]
