@@ -21,10 +21,11 @@ whether the figures' values are the index's (a figure past the tally's bound lis
 entries: its value and count are compared).  The filters: the election with the most
 recommendations, the head type with the most PPK keys, and both.  Prints figures only.
 
-With ``--past`` (stop 31) each filter is also asked as of a past day (``until`` the middle
-of the log's months, its 15th) and since that day (``since``): a past day's tally is made
-as of that day and never moved (it keeps nothing for the facts dated after it), a since
-scope's like today's; against the index restored in the same run.
+With ``--past`` (stop 31) each filter is also asked as of a past day (``until`` the 15th
+of the month by which half the recommendations were issued) and since that day
+(``since``): a past day's tally is made as of that day and never moved (it keeps nothing
+for the facts dated after it), a since scope's like today's; against the index restored
+in the same run.
 
     python bench/bench_scoped_tally.py --log H --past
 """
@@ -66,8 +67,14 @@ def chosen(compliance: Any, asked: dict[str, str]) -> Filter:
                 counts[office.head_type] = counts.get(office.head_type, 0) + 1
         given["head_type"] = max(counts, key=lambda h: (counts[h], h))
     if "middle" in (given.get("until"), given.get("since")):
-        months = [row["month"] for row in tally.months_rows()]
-        middle = f"{months[len(months) // 2]}-15"
+        rows = tally.months_rows()
+        total, seen, month = sum(r["recommendations"]["value"] for r in rows), 0, "2024-10"
+        for row in rows:  # the month half the recommendations have been issued by
+            seen += row["recommendations"]["value"]
+            month = row["month"]
+            if 2 * seen >= total:
+                break
+        middle = f"{month}-15"
         given = {k: middle if v == "middle" else v for k, v in given.items()}
     return Filter(**given)
 
