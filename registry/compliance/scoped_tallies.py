@@ -20,13 +20,14 @@ goes on from the last row saved.
 
 A scope of today moves forward with the days, never back.  A scope of one other day (its
 ``until``) is a tally made as of that day, fed every entry like today's (a fact dated
-after the day counts in none of its figures and is not kept waiting), and never moved;
-its row's name starts with :data:`~registry.compliance.scoped_tally.ONE_DAY`.  The caller
-keeps at most :data:`HELD` scopes' tallies in memory, of either kind.  The keeper
-(:mod:`registry.compliance.keeper`, its ``others``) feeds every saved scope of today a
-segment or more behind the log and saves it (:meth:`ScopedTallies.keep`), so a scope
-asked again finds its row close to the log; one day's rows are fed only when asked, and
-at most :data:`DAYS_SAVED` are kept (the least recently asked deleted).
+after the day counts in none of its figures and is not kept waiting), and never moved.
+The caller keeps at most :data:`HELD` scopes' tallies in memory, of either kind.  The
+keeper (:mod:`registry.compliance.keeper`, its ``others``) feeds every saved scope of the
+filter's choices (an election and/or a head type) a segment or more behind the log and
+saves it (:meth:`ScopedTallies.keep`), so a scope asked again finds its row close to the
+log.  A scope with a day (``since`` or ``until``: any day may be asked, its row's name
+starts with :data:`~registry.compliance.scoped_tally.DATED`) is fed only when asked, and
+at most :data:`DATED_SAVED` such rows are kept (the least recently asked deleted).
 """
 
 from __future__ import annotations
@@ -58,10 +59,10 @@ SAVE_EVERY = 100_000
 """Entries a background pass reads between saves (a restart goes on from the last)."""
 HELD = 4
 """Scopes' tallies kept in a process's memory (each as large as the national tally)."""
-DAYS_SAVED = 16
-"""Saved tallies of one day (a scope's ``until``) kept: each asked day is one row, fed
-only when asked again (the keeper leaves them), so readers asking any number of days leave
-at most this many rows; the least recently fed go first."""
+DATED_SAVED = 16
+"""Saved tallies of scopes with a day (``since`` or ``until``) kept: each day asked is one
+row, fed only when asked again (the keeper leaves them), so readers asking any number of
+days leave at most this many rows; the least recently asked go first."""
 RETRY_S = 30
 """Seconds a request told the scope is being made is asked to wait."""
 
@@ -102,9 +103,9 @@ class ScopedTallies:
         self.held: OrderedDict[Scope, ScopedTally] = OrderedDict()
         self._saved_at: dict[Scope, int] = {}
         self._making: dict[Scope, asyncio.Task[None]] = {}
-        self._days_asked: dict[str, int] = {}
+        self._dated_asked: dict[str, int] = {}
         self._asks = itertools.count()
-        """The format of each day's tally asked in this process -> when (a count)."""
+        """The format of each dated scope's tally asked in this process -> when (a count)."""
 
     def format(self, scope: Scope) -> str | None:
         """The format of ``scope``'s saved tally (64 characters at most, as the column)."""
@@ -117,8 +118,8 @@ class ScopedTallies:
         log makes it."""
         day = scope.until or today
         format = self.format(scope)
-        if scope.until is not None and format is not None:
-            self._days_asked[format] = next(self._asks)
+        if scope.dated and format is not None:
+            self._dated_asked[format] = next(self._asks)
         making = self._making.get(scope)
         if making is not None and not making.done():
             raise ScopeBeingMade(self._progress(scope), self._log.size)
@@ -138,8 +139,8 @@ class ScopedTallies:
                 raise ScopeBeingMade(tally.size, self._log.size)
             await feed(tally, self.facts, self._log.size)
             await self._save(tally)
-            if scope.until is not None:
-                await self._forget_days()
+            if scope.dated:
+                await self._forget_dated()
             self.held[scope] = tally
             while len(self.held) > HELD:
                 self.held.popitem(last=False)
@@ -161,9 +162,9 @@ class ScopedTallies:
         self.held[tally.scope] = tally
         try:
             await self._fed_to_end(tally)
-            if tally.scope.until is not None:
+            if tally.scope.dated:
                 async with self._lock:
-                    await self._forget_days()
+                    await self._forget_dated()
         except Exception:
             log.exception("compliance: the tally of %s was not made", tally.scope)
             self.held.pop(tally.scope, None)
@@ -175,10 +176,10 @@ class ScopedTallies:
         if self.saved is None or self.prefix is None:
             return 0
         fed = 0
-        one_day = self.prefix + scoped_tally.ONE_DAY
+        dated = self.prefix + scoped_tally.DATED
         for format, end in (await self.saved.segments.ends(self.prefix)).items():
-            if self._log.size - end < self.saved.size or format.startswith(one_day):
-                continue  # close to the log; or one day's, fed when it is asked
+            if self._log.size - end < self.saved.size or format.startswith(dated):
+                continue  # close to the log; or with a day, fed when it is asked
             record = await self.saved.segments.load(format, 0)
             scope = None if record is None else scoped_tally.scope_in(record.data)
             making = None if scope is None else self._making.get(scope)
@@ -244,23 +245,23 @@ class ScopedTallies:
         if await self.saved.save_record(format, 0, tally.size, scoped_tally.encode(tally)):
             self._saved_at[tally.scope] = tally.size
 
-    async def _forget_days(self) -> None:
-        """Delete the saved tallies of one day (a scope's ``until``: their formats' names
-        start with :data:`~registry.compliance.scoped_tally.ONE_DAY`) but the
-        :data:`DAYS_SAVED` asked most recently in this process, else fed furthest (each is
+    async def _forget_dated(self) -> None:
+        """Delete the saved tallies of scopes with a day (``since`` or ``until``: their
+        formats' names start with :data:`~registry.compliance.scoped_tally.DATED`) but the
+        :data:`DATED_SAVED` asked most recently in this process, else fed furthest (each is
         fed only when asked), so that readers asking day after day leave a bounded number
         of rows."""
         if self.saved is None or self.prefix is None:
             return
-        ends = await self.saved.segments.ends(self.prefix + scoped_tally.ONE_DAY)
-        asked = self._days_asked
+        ends = await self.saved.segments.ends(self.prefix + scoped_tally.DATED)
+        asked = self._dated_asked
         recent = sorted(ends, key=lambda format: (asked.get(format, -1), ends[format]))
-        gone = set(recent[:-DAYS_SAVED])
+        gone = set(recent[:-DATED_SAVED])
         if gone:
             await self.saved.segments.forget(sorted(gone))
             kept = self._saved_at.items()
             self._saved_at = {s: n for s, n in kept if self.format(s) not in gone}
-            self._days_asked = {f: n for f, n in asked.items() if f not in gone}
+            self._dated_asked = {f: n for f, n in asked.items() if f not in gone}
 
     async def close(self) -> None:
         """Stop the passes being made (each goes on from its last save at the next start)."""

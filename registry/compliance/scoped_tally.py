@@ -61,8 +61,10 @@ VERSION = 1
 """Of the scoped tally's own bytes (the national tally's version is in them too)."""
 
 
-ONE_DAY = "u"
-"""The first letter of the name of a scope of one day (:attr:`Scope.until`)."""
+DATED = "u"
+"""The first letter of the name of a scope with a day (``since`` or ``until``): any day may
+be asked, so their saved rows are bounded and fed only when asked
+(:mod:`registry.compliance.scoped_tallies`), unlike the few scopes of the filter's choices."""
 
 
 @dataclass(frozen=True)
@@ -79,13 +81,18 @@ class Scope:
     @property
     def name(self) -> str:
         """A short stable name of the scope (in its saved row's format; a scope of neither
-        ``since`` nor ``until`` keeps the name it had before they were added; a scope of one
-        day's starts with :data:`ONE_DAY`, a letter no hexadecimal digest has)."""
+        ``since`` nor ``until`` keeps the name it had before they were added; one with either
+        starts with :data:`DATED`, a letter no hexadecimal digest has)."""
         text = f"{self.election!r} {self.head_type!r}"
-        if self.since is not None or self.until is not None:
+        if self.dated:
             text += f" {self.since!r} {self.until!r}"
         digest = hashlib.sha256(text.encode()).hexdigest()
-        return digest[:16] if self.until is None else ONE_DAY + digest[:15]
+        return digest[:16] if not self.dated else DATED + digest[:15]
+
+    @property
+    def dated(self) -> bool:
+        """Whether it names a day (``since`` or ``until``)."""
+        return self.since is not None or self.until is not None
 
 
 def scope_of(flt: Filter, today: str) -> Scope | None:
@@ -276,7 +283,7 @@ def encode(tally: ScopedTally) -> bytes:
     scope = tally.scope
     head = (VERSION, scope.election, scope.head_type)
     tail = (tally.exact_scope, tally_bytes.encode(tally))
-    dated = () if scope.since is None and scope.until is None else (scope.since, scope.until)
+    dated = (scope.since, scope.until) if scope.dated else ()
     return msgspec.msgpack.encode((*head, *dated, *tail))
 
 

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from registry.compliance import scoped_tallies
-from registry.compliance.scoped_tally import ONE_DAY
+from registry.compliance.scoped_tally import DATED
 from registry.config import Settings
 from registry.records.operator import OperatorKeys
 from tests.api.helpers import NOW_S, pact
@@ -139,27 +139,31 @@ def test_the_days_saved_are_bounded_and_the_keeper_leaves_them(
     today: Callable[[str], None],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # Readers asking day after day leave DAYS_SAVED rows, the least recently asked gone;
-    # the keeper feeds none of them (each is fed when it is asked).
+    # Readers asking day after day (since, until) leave DATED_SAVED rows, the least
+    # recently asked gone; the keeper feeds none of them (each is fed when it is asked),
+    # only the scopes of the filter's choices.
     saved_history(settings, operator)
-    monkeypatch.setattr(scoped_tallies, "DAYS_SAVED", 2)
-    days = ["2024-09-26", "2024-09-27", "2024-09-28", PAST]
+    monkeypatch.setattr(scoped_tallies, "DATED_SAVED", 2)
+    election = {"election": "pilkada-2024"}
+    days = [{"until": "2024-09-27"}, {"since": "2024-09-26"}, {"since": "2024-09-28"}]
     with running(settings, operator) as registry:
+        api(registry, "national", **election)  # a scope of the choices: the keeper's
         for day in days:
-            api(registry, "national", election="pilkada-2024", until=day)
+            api(registry, "national", **election, **day)
         compliance = registry.components.compliance
-        prefix = compliance.scoped.prefix + ONE_DAY
+        dated = compliance.scoped.prefix + DATED
         ends = {row.format: row.end_idx for row in scoped_rows(settings)}
-        assert len(ends) == 2
-        assert all(format.startswith(prefix) for format in ends)
-        register(registry, "ppk-jabar", pact(place="Cirebon"), NOW_S + 4 * DAY)
-        api(registry, "national", election="pilkada-2024", until=PAST)  # asked again: fed
+        assert len(ends) == 3
+        assert len([format for format in ends if format.startswith(dated)]) == 2
+        for n in range(4):  # a segment of entries (four) more
+            register(registry, "ppk-jabar", pact(place=f"Cirebon {n}"), NOW_S + 4 * DAY + n)
+        api(registry, "national", **election, **days[2])  # asked again: fed
         registry.client.blocking_portal.call(compliance.keep_scopes)
         again = {row.format: row.end_idx for row in scoped_rows(settings)}
         assert set(again) == set(ends)
-        assert sorted(again.values()) == [11, 12], "the asked day fed, the other left"
-        api(registry, "national", election="pilkada-2024", until=days[0])
+        assert sorted(again.values()) == [11, 15, 15], "the other day's row left by the keeper"
+        api(registry, "national", **election, **days[0])
         kept = {row.format: row.end_idx for row in scoped_rows(settings)}
-        assert len(kept) == 2
-        assert 12 in kept.values(), "the day asked last stays; the other, fed least, goes"
+        assert len([format for format in kept if format.startswith(dated)]) == 2
+        assert sorted(kept.values()) == [15, 15, 15], "the day asked first and not since: gone"
         assert not index_restored(registry)

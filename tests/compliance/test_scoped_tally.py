@@ -158,7 +158,9 @@ def test_a_scope_of_neither_since_nor_until_keeps_its_name_and_bytes() -> None:
     names = {Scope("e", "h", since="2025-01-01").name, Scope("e", "h", until="2025-01-01").name}
     assert scope.name not in names
     assert len(names) == 2
-    assert Scope("e", until="2025-01-01").name.startswith(scoped_tally.ONE_DAY)
+    assert Scope("e", until="2025-01-01").name.startswith(scoped_tally.DATED)
+    assert Scope("e", since="2025-01-01").name.startswith(scoped_tally.DATED)
+    assert not scope.name.startswith(scoped_tally.DATED)
 
 
 def test_a_day_tally_is_made_as_of_its_day_only() -> None:
