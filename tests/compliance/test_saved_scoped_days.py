@@ -167,3 +167,26 @@ def test_the_days_saved_are_bounded_and_the_keeper_leaves_them(
         assert len([format for format in kept if format.startswith(dated)]) == 2
         assert sorted(kept.values()) == [15, 15, 15], "the day asked first and not since: gone"
         assert not index_restored(registry)
+
+
+@pytest.mark.parametrize(
+    "flt",
+    [
+        {"province": "Jawa Barat", "election": "pilkada-2024", "until": PAST},
+        {"instansi": "Pemerintah Provinsi Jawa Barat", "head_type": "pj", "since": "2024-09-27"},
+    ],
+    ids=["province-election-day", "instansi-head-type-since"],
+)
+def test_a_province_or_instansi_beside_them_is_that_scopes_own_facts(
+    settings: Settings, operator: OperatorKeys, today: Callable[[str], None], flt: dict[str, str]
+) -> None:
+    # (stop 29's index of one province's or instansi's facts, the filter applied to it:
+    # checked here beside an election or head type and a day, not changed)
+    saved_history(settings, operator)
+    names = ("national", "provinces", "instansi", "elections", "months", "head-types")
+    with running(settings, operator) as registry:
+        ours = {table: api(registry, table, **flt)["items"] for table in names}
+        assert not index_restored(registry), "that scope's facts, not the whole index"
+        restore_the_index(registry)
+        assert ours == {table: api(registry, table, **flt)["items"] for table in names}
+    assert ours["national"][0]["recommendations"]["value"] > 0, "the history's, not nothing"
