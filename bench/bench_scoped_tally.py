@@ -20,6 +20,14 @@ entries read from the log, the process's resident memory after and at its peak, 
 whether the figures' values are the index's (a figure past the tally's bound lists no
 entries: its value and count are compared).  The filters: the election with the most
 recommendations, the head type with the most PPK keys, and both.  Prints figures only.
+
+With ``--past`` (stop 31) each filter is also asked as of a past day (``until`` the 15th
+of the month by which half the recommendations were issued) and since that day
+(``since``): a past day's tally is made as of that day and never moved (it keeps nothing
+for the facts dated after it), a since scope's like today's; against the index restored
+in the same run.
+
+    python bench/bench_scoped_tally.py --log H --past
 """
 
 from __future__ import annotations
@@ -58,6 +66,16 @@ def chosen(compliance: Any, asked: dict[str, str]) -> Filter:
             if office.head_type:
                 counts[office.head_type] = counts.get(office.head_type, 0) + 1
         given["head_type"] = max(counts, key=lambda h: (counts[h], h))
+    if "middle" in (given.get("until"), given.get("since")):
+        rows = tally.months_rows()
+        total, seen, month = sum(r["recommendations"]["value"] for r in rows), 0, "2024-10"
+        for row in rows:  # the month half the recommendations have been issued by
+            seen += row["recommendations"]["value"]
+            month = row["month"]
+            if 2 * seen >= total:
+                break
+        middle = f"{month}-15"
+        given = {k: middle if v == "middle" else v for k, v in given.items()}
     return Filter(**given)
 
 
@@ -73,7 +91,7 @@ async def child(mode: str, home: Path, asked: dict[str, str]) -> dict[str, Any]:
     try:
         await compliance.national()  # the saved tally restored (no index), as any answer does
         flt = chosen(compliance, asked)
-        scope = scope_of(flt)
+        scope = scope_of(flt, today())
         assert scope is not None
         names = [name for name in dashboard.TABLES if answers(scope, name)]
         out["filter"] = flt.query()
@@ -111,6 +129,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--log", type=Path, required=True, help="built by gen_log.py --direct")
     parser.add_argument("--rounds", type=int, default=1, help="pass/saved/index rounds")
+    parser.add_argument("--past", action="store_true", help="also until and since a past day")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -123,6 +142,11 @@ def main() -> None:
         {"head_type": "busiest"},
         {"election": "busiest", "head_type": "busiest"},
     ]
+    if args.past:
+        filters = [
+            *({**f, "until": "middle"} for f in filters),
+            *({**f, "since": "middle"} for f in filters[:1]),
+        ]
     print(f"{'filter':48} {'from':>6} {'s':>7} {'cpu s':>7} {'read':>8} {'MB':>5} {'peak':>5}"
           f" {'recs':>6} {'same':>5} {'load':>5}")  # fmt: skip
     for asked in filters:

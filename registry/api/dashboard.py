@@ -80,6 +80,8 @@ async def provide_filter_query(
 
 
 FILTERED = {"asked": Provide(provide_filter_query)}
+SCOPED = {"election", "head_type", "since", "until"}
+"""The filter's parameters a scope's tally answers (beside an election or a head type)."""
 
 
 async def filter_of(compliance: ComplianceService, **raw: str | None) -> Filter:
@@ -134,20 +136,23 @@ async def tallied(
     or only ``until`` today (:meth:`ComplianceService.today_tables`), a past day's from
     the tally saved for it when it asks only ``until`` that day
     (:meth:`ComplianceService.day_tables`: the same tables, every fact counted as of that
-    day), or today's of an election and/or a head type from that scope's tally
-    (:meth:`ComplianceService.scoped_tables`), with what the answer says it counts and
-    the filter; None for another filter, or where no tally can answer (the caller reads
-    the index, and refuses a bad filter)."""
+    day), or those of an election and/or a head type, with or without ``since``, as of
+    today or another ``until``, from that scope's tally (today's, or one of that day
+    alone: :meth:`ComplianceService.scoped_tables`), with what the answer says it counts
+    and the filter; None for another filter (a province, an instansi, ``since`` without an
+    election or head type), or where no tally can answer (the caller reads the index, and
+    refuses a bad filter)."""
     given = {name for name, value in asked.items() if value and value.strip()}
+    scoped = bool(given & {"election", "head_type"})
     if not given:
         flt, found = Filter(), await compliance.today_tables(names)
-    elif given <= {"election", "head_type", "until"}:
+    elif given == {"until"} or (scoped and given <= SCOPED):
         try:
             flt = await filter_of(compliance, **asked)
         except FilterRefused:
             return None
         day = today()
-        if given != {"until"}:  # an election and/or a head type: its own tally's, today
+        if scoped:  # an election and/or a head type (since, until): its own tally's
             found = await compliance.scoped_tables(flt, names)
         elif flt.until is None:  # pragma: no cover - given, and checked
             return None

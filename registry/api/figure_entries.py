@@ -79,9 +79,10 @@ async def described_page(
     """A page of the entries behind ``figure`` (table, row, figure; the first ``skip`` of
     ``limit`` after ``after`` left out), each described, what it counts (day, checkpoint)
     and the filter's query: today's unfiltered from the tally, each entry read checked;
-    today's by an election and/or a head type from that scope's tally
-    (:meth:`ComplianceService.scoped_figure_entries`); today's by a province or an instansi
-    from that scope's facts (:func:`~registry.api.dashboard.filtered`); else from the index."""
+    by an election and/or a head type (with ``since``, as of any ``until``) from that
+    scope's tally (:meth:`ComplianceService.scoped_figure_entries`); today's by a province
+    or an instansi from that scope's facts (:func:`~registry.api.dashboard.filtered`); else
+    from the index."""
     table, row, name = figure
     flt = Filter()
     found = await today_page(compliance, records, asked, table, row, name, after, limit)

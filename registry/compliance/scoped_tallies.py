@@ -18,10 +18,16 @@ its place would hold 3.2 GB.  One pass runs at a time in a process: another scop
 meanwhile is told the same and starts its pass when asked after that one ends.  A restart
 goes on from the last row saved.
 
-Only today is answered (a tally moves forward, never back); the caller keeps at most
-:data:`HELD` scopes' tallies in memory.  The keeper (:mod:`registry.compliance.keeper`,
-its ``others``) feeds every saved scope a segment or more behind the log and saves it
-(:meth:`ScopedTallies.keep`), so a scope asked again finds its row close to the log.
+A scope of today moves forward with the days, never back.  A scope of one other day (its
+``until``) is a tally made as of that day, fed every entry like today's (a fact dated
+after the day counts in none of its figures and is not kept waiting), and never moved.
+The caller keeps at most :data:`HELD` scopes' tallies in memory, of either kind.  The
+keeper (:mod:`registry.compliance.keeper`, its ``others``) feeds every saved scope of the
+filter's choices (an election and/or a head type) a segment or more behind the log and
+saves it (:meth:`ScopedTallies.keep`), so a scope asked again finds its row close to the
+log.  A scope with a day (``since`` or ``until``: any day may be asked, its row's name
+starts with :data:`~registry.compliance.scoped_tally.DATED`) is fed only when asked, and
+at most :data:`DATED_SAVED` such rows are kept (the least recently asked deleted).
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import itertools
 import logging
 from collections import OrderedDict
 
@@ -52,6 +59,10 @@ SAVE_EVERY = 100_000
 """Entries a background pass reads between saves (a restart goes on from the last)."""
 HELD = 4
 """Scopes' tallies kept in a process's memory (each as large as the national tally)."""
+DATED_SAVED = 16
+"""Saved tallies of scopes with a day (``since`` or ``until``) kept: each day asked is one
+row, fed only when asked again (the keeper leaves them), so readers asking any number of
+days leave at most this many rows; the least recently asked go first."""
 RETRY_S = 30
 """Seconds a request told the scope is being made is asked to wait."""
 
@@ -92,15 +103,23 @@ class ScopedTallies:
         self.held: OrderedDict[Scope, ScopedTally] = OrderedDict()
         self._saved_at: dict[Scope, int] = {}
         self._making: dict[Scope, asyncio.Task[None]] = {}
+        self._dated_asked: dict[str, int] = {}
+        self._asks = itertools.count()
+        """The format of each dated scope's tally asked in this process -> when (a count)."""
 
     def format(self, scope: Scope) -> str | None:
         """The format of ``scope``'s saved tally (64 characters at most, as the column)."""
         return None if self.prefix is None else self.prefix + scope.name
 
-    async def today(self, scope: Scope, day: str) -> ScopedTally | None:
-        """``scope``'s tally of today ``day`` holding every entry of the log, if it is exact
-        (None: the index answers).  Raises :class:`ScopeBeingMade` while a pass over a long
+    async def tally(self, scope: Scope, today: str) -> ScopedTally | None:
+        """``scope``'s tally holding every entry of the log, if it is exact (None: the index
+        answers): of today ``today``, or of its ``until`` (a tally of that day, made and fed
+        as today's, never moved).  Raises :class:`ScopeBeingMade` while a pass over a long
         log makes it."""
+        day = scope.until or today
+        format = self.format(scope)
+        if scope.dated and format is not None:
+            self._dated_asked[format] = next(self._asks)
         making = self._making.get(scope)
         if making is not None and not making.done():
             raise ScopeBeingMade(self._progress(scope), self._log.size)
@@ -120,6 +139,8 @@ class ScopedTallies:
                 raise ScopeBeingMade(tally.size, self._log.size)
             await feed(tally, self.facts, self._log.size)
             await self._save(tally)
+            if scope.dated:
+                await self._forget_dated()
             self.held[scope] = tally
             while len(self.held) > HELD:
                 self.held.popitem(last=False)
@@ -141,6 +162,9 @@ class ScopedTallies:
         self.held[tally.scope] = tally
         try:
             await self._fed_to_end(tally)
+            if tally.scope.dated:
+                async with self._lock:
+                    await self._forget_dated()
         except Exception:
             log.exception("compliance: the tally of %s was not made", tally.scope)
             self.held.pop(tally.scope, None)
@@ -152,9 +176,10 @@ class ScopedTallies:
         if self.saved is None or self.prefix is None:
             return 0
         fed = 0
+        dated = self.prefix + scoped_tally.DATED
         for format, end in (await self.saved.segments.ends(self.prefix)).items():
-            if self._log.size - end < self.saved.size:
-                continue
+            if self._log.size - end < self.saved.size or format.startswith(dated):
+                continue  # close to the log; or with a day, fed when it is asked
             record = await self.saved.segments.load(format, 0)
             scope = None if record is None else scoped_tally.scope_in(record.data)
             making = None if scope is None else self._making.get(scope)
@@ -202,6 +227,8 @@ class ScopedTallies:
             problem = f"it holds {tally.size} entries, not the {record.end_idx} it is sealed for"
         if tally is not None and tally.day > day:
             problem = f"it is of {tally.day}, after {day}"
+        if tally is not None and scope.until is not None and tally.day != scope.until:
+            problem = f"it is of {tally.day}, not of {scope.until}"  # pragma: no cover - decode
         if problem is not None or tally is None:
             log.warning("compliance: saved tally of %s not used, %s", scope, problem)
             return None
@@ -217,6 +244,24 @@ class ScopedTallies:
             return
         if await self.saved.save_record(format, 0, tally.size, scoped_tally.encode(tally)):
             self._saved_at[tally.scope] = tally.size
+
+    async def _forget_dated(self) -> None:
+        """Delete the saved tallies of scopes with a day (``since`` or ``until``: their
+        formats' names start with :data:`~registry.compliance.scoped_tally.DATED`) but the
+        :data:`DATED_SAVED` asked most recently in this process, else fed furthest (each is
+        fed only when asked), so that readers asking day after day leave a bounded number
+        of rows."""
+        if self.saved is None or self.prefix is None:
+            return
+        ends = await self.saved.segments.ends(self.prefix + scoped_tally.DATED)
+        asked = self._dated_asked
+        recent = sorted(ends, key=lambda format: (asked.get(format, -1), ends[format]))
+        gone = set(recent[:-DATED_SAVED])
+        if gone:
+            await self.saved.segments.forget(sorted(gone))
+            kept = self._saved_at.items()
+            self._saved_at = {s: n for s, n in kept if self.format(s) not in gone}
+            self._dated_asked = {f: n for f, n in asked.items() if f not in gone}
 
     async def close(self) -> None:
         """Stop the passes being made (each goes on from its last save at the next start)."""

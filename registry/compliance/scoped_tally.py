@@ -29,6 +29,14 @@ signers tables count the PPK keys of that head type only (its offices narrowed, 
 ``FilteredSnapshot.ppks``).  A head type's ``head-types`` table is left to the index
 (:data:`BY_OFFICE`).
 
+A scope may also keep only the facts issued on or after ``since`` (by
+``FilteredSnapshot``'s rule: the fact's own day), and count as of one ``until`` day that is
+not today: such a tally is made as of that day and never moved to another
+(:meth:`ScopedTally.advance`), so the units a fact dated after the day touches are not kept
+waiting (:meth:`ScopedTally._wait`: one a fact, as much memory as the index over a long
+log after the day); a fact registered later but dated on or before the day (a statement
+backdated up to 48 hours, an import) counts, as in the index's snapshot of that day.
+
 Saved like a past day's tally (:mod:`registry.compliance.scoped_tallies`).
 """
 
@@ -53,26 +61,48 @@ VERSION = 1
 """Of the scoped tally's own bytes (the national tally's version is in them too)."""
 
 
+DATED = "u"
+"""The first letter of the name of a scope with a day (``since`` or ``until``): any day may
+be asked, so their saved rows are bounded and fed only when asked
+(:mod:`registry.compliance.scoped_tallies`), unlike the few scopes of the filter's choices."""
+
+
 @dataclass(frozen=True)
 class Scope:
-    """The election and/or head type a scoped tally keeps."""
+    """The election and/or head type a scoped tally keeps, the first day it keeps facts of
+    (``since``), and the one day it counts as of when that is not today (``until``: a tally
+    of that day, never moved to another)."""
 
     election: str | None = None
     head_type: str | None = None
+    since: str | None = None
+    until: str | None = None
 
     @property
     def name(self) -> str:
-        """A short stable name of the scope (in its saved row's format)."""
+        """A short stable name of the scope (in its saved row's format; a scope of neither
+        ``since`` nor ``until`` keeps the name it had before they were added; one with either
+        starts with :data:`DATED`, a letter no hexadecimal digest has)."""
         text = f"{self.election!r} {self.head_type!r}"
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
+        if self.dated:
+            text += f" {self.since!r} {self.until!r}"
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        return digest[:16] if not self.dated else DATED + digest[:15]
+
+    @property
+    def dated(self) -> bool:
+        """Whether it names a day (``since`` or ``until``)."""
+        return self.since is not None or self.until is not None
 
 
-def scope_of(flt: Filter) -> Scope | None:
-    """The scope a scoped tally answers ``flt`` with: an election and/or a head type, with
-    no province, instansi or ``since`` (None otherwise)."""
-    if flt.province or flt.instansi or flt.since or not (flt.election or flt.head_type):
+def scope_of(flt: Filter, today: str) -> Scope | None:
+    """The scope a scoped tally answers ``flt`` with on ``today``: an election and/or a head
+    type, ``since`` if given, and ``until`` if it is another day than today (None for a
+    filter by a province or an instansi, or by neither an election nor a head type)."""
+    if flt.province or flt.instansi or not (flt.election or flt.head_type):
         return None
-    return Scope(flt.election, flt.head_type)
+    until = flt.until if flt.until is not None and flt.until != today else None
+    return Scope(flt.election, flt.head_type, flt.since, until)
 
 
 SCOPED_TABLES = {
@@ -112,6 +142,8 @@ class ScopedTally(NationalTally):
     ) -> None:
         super().__init__(day, size, bound, group_bound)
         self.scope = scope or Scope()
+        if self.scope.until is not None and self.scope.until != day:
+            raise ValueError(f"a tally of {self.scope.until} made as of {day}")
         self.exact_scope = True
         """False once a step cited an entry at or after its own (not placed as the index)."""
 
@@ -120,6 +152,20 @@ class ScopedTally(NationalTally):
         """Whether its tables may be trusted as the filter's (else the index answers)."""
         by_calendar = self.scope.election is not None and not self.elections.exact
         return self.exact_scope and not by_calendar and self.provinces.exact
+
+    def advance(self, day: str, facts: Read | None, keys: Keys) -> bool:
+        """As the national tally's; a tally of one day (its scope's ``until``) moves to no
+        other (it kept nothing of the facts dated after it: :meth:`_wait`)."""
+        if self.scope.until is not None:
+            return day == self.day
+        return super().advance(day, facts, keys)
+
+    def _wait(self, units: list[Unit], day: str) -> None:
+        """As the national tally's, except in a tally of one day: a fact dated after it
+        counts in none of its figures, and the tally never moves to its day, so the units it
+        touched are not kept (one a fact dated after the day: as much as the index holds)."""
+        if self.scope.until is None:
+            super()._wait(units, day)
 
     def _contribution(self, unit: Unit, read: Read, keys: Keys) -> list[Member]:
         if not self.exact:  # its placements may have moved: count nothing more, never used
@@ -134,6 +180,8 @@ class ScopedTally(NationalTally):
     def keeps(self, unit: Unit, fact: Rec | Report | Signed | Step, read: Read, keys: Keys) -> bool:
         """Whether the scope keeps record ``fact`` (``keys``: the enrolments as they stand)."""
         election, head_type = self.scope.election, self.scope.head_type
+        if self.scope.since is not None and fact.day < self.scope.since:
+            return False  # issued before the range: never counted, whatever its key
         if isinstance(fact, Report):
             return head_type is None and (
                 election is None or self.elections.election(fact) == election
@@ -229,37 +277,54 @@ class ScopedTally(NationalTally):
 
 
 def encode(tally: ScopedTally) -> bytes:
-    """The bytes a saved scoped tally holds: its scope, whether it is exact, the tally's."""
+    """The bytes a saved scoped tally holds: its scope, whether it is exact, the tally's (a
+    scope of neither ``since`` nor ``until`` in the five fields it had before they were
+    added, so its rows saved then are read as they are)."""
     scope = tally.scope
-    return msgspec.msgpack.encode(
-        (VERSION, scope.election, scope.head_type, tally.exact_scope, tally_bytes.encode(tally))
-    )
+    head = (VERSION, scope.election, scope.head_type)
+    tail = (tally.exact_scope, tally_bytes.encode(tally))
+    dated = (scope.since, scope.until) if scope.dated else ()
+    return msgspec.msgpack.encode((*head, *dated, *tail))
 
 
-_DECODER = msgspec.msgpack.Decoder(tuple[int, str | None, str | None, bool, bytes])
+_UNDATED = msgspec.msgpack.Decoder(tuple[int, str | None, str | None, bool, bytes])
+_DATED = msgspec.msgpack.Decoder(
+    tuple[int, str | None, str | None, str | None, str | None, bool, bytes]
+)
+Fields = tuple[int, Scope, bool, bytes]
+
+
+def _fields(data: bytes) -> Fields:
+    """Version, scope, exact, the tally's bytes of :func:`encode`'s ``data`` (either
+    layout); ``msgspec.DecodeError`` if they are neither."""
+    try:
+        version, election, head_type, exact, inner = _UNDATED.decode(data)
+        return version, Scope(election, head_type), exact, inner
+    except msgspec.DecodeError:
+        version, election, head_type, since, until, exact, inner = _DATED.decode(data)
+        return version, Scope(election, head_type, since, until), exact, inner
 
 
 def scope_in(data: bytes) -> Scope | None:
     """The scope :func:`encode`'s bytes name (None if they are not such bytes): only which
     row to check, never trusted (:func:`decode` and the row's seal say whether it is)."""
     try:
-        _, election, head_type, _, _ = _DECODER.decode(data)
+        return _fields(data)[1]
     except (msgspec.DecodeError, ValueError, TypeError):
         return None
-    return Scope(election, head_type)
 
 
 def decode(data: bytes, scope: Scope) -> ScopedTally:
     """A scoped tally of ``scope`` from :func:`encode`'s bytes; ``ValueError`` if they are not
-    one, or of another scope."""
+    one, or of another scope (or of another day than its ``until``)."""
     try:
-        version, election, head_type, exact, inner = _DECODER.decode(data)
+        version, named, exact, inner = _fields(data)
     except (msgspec.DecodeError, ValueError, TypeError) as exc:
         raise ValueError(f"not a saved scoped tally ({exc})") from None
     if version != VERSION:
         raise ValueError("a saved scoped tally of another version")
-    if Scope(election, head_type) != scope:
-        raise ValueError(f"a saved tally of {election!r} {head_type!r}, not of the scope asked")
+    if named != scope:
+        raise ValueError(f"a saved tally of {named}, not of the scope asked")
     national = tally_bytes.decode(inner)
     tally = ScopedTally(national.day, national.size, national.bound, national.instansi.bound, scope)
     vars(tally).update({k: v for k, v in vars(national).items() if k not in ("scope",)})

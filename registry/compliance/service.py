@@ -292,10 +292,11 @@ class ComplianceService:
         after: int | None = None,
         limit: int = figure_pages.LIMIT,
     ) -> figure_pages.EntriesPage | None:
-        """Today's page of the entries behind a figure under a filter by an election and/or a
-        head type, from that scope's tally as :meth:`figure_entries` pages the national one
-        (each entry counted by the scope's own contribution); None where the scope's tally
-        does not answer the table (:meth:`scoped_tables`' rules: the index answers).  Raises
+        """The page of the entries behind a figure under a filter by an election and/or a
+        head type (``since``, ``until`` any day), from that scope's tally as
+        :meth:`figure_entries` pages the national one (each entry counted by the scope's own
+        contribution); None where the scope's tally does not answer the table
+        (:meth:`scoped_tables`' rules: the index answers).  Raises
         :class:`~registry.compliance.scoped_tallies.ScopeBeingMade` while a pass makes it."""
         tally = await self._scoped_tally(flt, [table])
         return await self._paged(tally, locate, table, row, figure, after, limit)
@@ -338,11 +339,12 @@ class ComplianceService:
         return None if found is None else filtering.snapshot(found, flt, day)
 
     async def scoped_tables(self, flt: Filter, names: Iterable[str]) -> TodayTables | None:
-        """Today's dashboard tables ``names`` under a filter by an election and/or a head type
-        (no province, instansi or ``since``; ``until`` today or none) from the tally of just
-        those facts (:mod:`registry.compliance.scoped_tallies`); None for another filter or
-        day, a table it does not answer, a worker that holds the index already (no more
-        memory), or a tally that cannot say (the index answers).  Raises
+        """The dashboard tables ``names`` under a filter by an election and/or a head type,
+        with or without ``since`` (no province or instansi), as of today or of another
+        ``until``, from the tally of just those facts
+        (:mod:`registry.compliance.scoped_tallies`: of that one day where it is not today);
+        None for another filter, a table it does not answer, a worker that holds the index
+        already (no more memory), or a tally that cannot say (the index answers).  Raises
         :class:`~registry.compliance.scoped_tallies.ScopeBeingMade` while a pass over a long
         log makes it."""
         names = list(names)
@@ -350,14 +352,16 @@ class ComplianceService:
         return None if tally is None else tables_of(tally, names)
 
     async def _scoped_tally(self, flt: Filter, tables: list[str]) -> ScopedTally | None:
-        """Today's tally of ``flt``'s election and/or head type if it answers every one of
-        ``tables`` (:meth:`scoped_tables`' rules); None where the index answers."""
-        scope, day = scope_of(flt), today()
-        if scope is None or (flt.until or day) != day or self.index_held:
+        """The tally of ``flt``'s scope (:func:`~registry.compliance.scoped_tally.scope_of`)
+        if it answers every one of ``tables`` (:meth:`scoped_tables`' rules); None where the
+        index answers."""
+        day = today()
+        scope = scope_of(flt, day)
+        if scope is None or self.index_held:
             return None
         if not all(answers(scope, table) for table in tables):
             return None
-        return await self.scoped.today(scope, day)
+        return await self.scoped.tally(scope, day)
 
     async def filter_choices(self) -> Choices:
         """The values a dashboard filter may take: the index's where this worker holds it

@@ -4,8 +4,9 @@ tally and the log (:func:`registry.compliance.figure_pages.paged` given a
 same figure under the same filter (:func:`registry.compliance.dashboard.figure_entries` of
 :func:`filtering.snapshot`): over the random histories of ``test_scoped_tally``, for every
 scope, every table it answers, every row and figure that lists entries, followed page by
-page at a random limit; a tally that lists the entries, and one that keeps only counts
-(bound 2: scanned from the search's rows, each entry counted by the scope's contribution).
+page at a random limit (the scopes also with ``since`` a day, and of one past day); a
+tally that lists the entries, and one that keeps only counts (bound 2: scanned from the
+search's rows, each entry counted by the scope's contribution).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from registry.compliance.scoped_tally import ScopedTally, answers
 from tests.compliance.test_figure_pages import Search, asked_of, walk
 from tests.compliance.test_recommendation_pages import Log
 from tests.compliance.test_scoped_index import with_elections
-from tests.compliance.test_scoped_tally import BIG, citing, index_of, scopes_of
+from tests.compliance.test_scoped_tally import BIG, citing, dated, index_of, scopes_of
 from tests.compliance.test_tally import DAYS
 from tests.compliance.test_tally_feed import FactList, spaced
 from tests.compliance.test_tally_heads import histories
@@ -34,7 +35,8 @@ from tests.compliance.test_tally_heads import histories
 def checked(rng: random.Random, tally: ScopedTally, index: ComplianceIndex) -> int:
     """Every figure's pages of the scope's tables against the filtered index's list; how many
     figures the tally paged."""
-    flt = Filter(election=tally.scope.election, head_type=tally.scope.head_type)
+    scope = tally.scope
+    flt = Filter(election=scope.election, head_type=scope.head_type, since=scope.since)
     snap = filtering.snapshot(index, flt, tally.day)
     paged = 0
     for asked in asked_of(snap):
@@ -63,8 +65,9 @@ def test_a_scoped_figures_pages_are_the_filtered_indexs_list(
     facts, _ = histories(rng, size)
     log = FactList(spaced(rng, citing(rng, with_elections(rng, facts))))
     index = index_of(log, len(log.entries))
-    for scope in scopes_of(index):
-        tally = ScopedTally(rng.choice(DAYS[:10]), 0, bound, bound, scope)
+    scopes = scopes_of(index)
+    for scope in [*scopes, *dated(rng, scopes)]:  # and since a day, or of one day
+        tally = ScopedTally(scope.until or rng.choice(DAYS[:10]), 0, bound, bound, scope)
         asyncio.run(feed(tally, log, len(log.entries)))
         if tally.exact:
             checked(rng, tally, index)
