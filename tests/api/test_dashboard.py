@@ -15,14 +15,16 @@ from litestar.testing import TestClient
 
 from registry.api.app import create_app
 from registry.compliance.service import today
-from tests.browser.demo_registry import load_demo_registry
+from tests.browser.demo_registry import built_demo, load_demo_registry
 
 JABAR = "Jawa Barat"
 
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:  # type: ignore[type-arg]
-    settings, keys = load_demo_registry(tmp_path_factory.mktemp("dashboard-demo"))
+    settings, keys = load_demo_registry(
+        tmp_path_factory.mktemp("dashboard-demo"), built_demo(tmp_path_factory)
+    )
     with TestClient(create_app(settings, keys)) as test_client:
         # The record search is written in the background after a start; a loaded machine
         # may not have finished it by the first search (503 "being prepared").

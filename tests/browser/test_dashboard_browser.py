@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests.browser.conftest import PHONE
-from tests.browser.demo_registry import DemoServer
+from tests.browser.demo_registry import DemoServer, built_demo
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -28,7 +28,9 @@ DESKTOP = {"width": 1280, "height": 900}
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory, chromium: Path) -> Iterator[DemoServer]:
-    server = DemoServer.start(tmp_path_factory.mktemp("dashboard-browser"))
+    server = DemoServer.start(
+        tmp_path_factory.mktemp("dashboard-browser"), built_demo(tmp_path_factory)
+    )
     yield server
     server.stop()
 

@@ -37,7 +37,7 @@ from registry.verify.trust import unb64url
 from tests.api.helpers import NOW_S, Registry, pact
 from tests.api.test_compliance import DAY, follow_up, recommendation, register
 from tests.api.test_succession import SUCCESSOR, succession
-from tests.browser.demo_registry import load_demo_registry
+from tests.browser.demo_registry import built_demo, load_demo_registry
 from tests.compliance.test_saved import fill, running
 from tests.compliance.test_saved_tally import index_restored
 from tests.factories import declaration_payload
@@ -408,7 +408,9 @@ def test_the_search_answers_what_the_index_answers(served: Registry, data: Any) 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
-    settings, keys = load_demo_registry(tmp_path_factory.mktemp("browsing-demo"))
+    settings, keys = load_demo_registry(
+        tmp_path_factory.mktemp("browsing-demo"), built_demo(tmp_path_factory)
+    )
     with TestClient(create_app(settings, keys)) as client:
         registry = Registry(client, keys)
         # written in the background after a start: done before the first search, whatever
