@@ -12,10 +12,12 @@ in any order.  Every frame is a 4-byte big-endian length, then:
   the signature with (32 bytes, zero if it did not check), then with flag
   ``READ`` the length (u32) and bytes of what it read of the statement
   (``handed_statement.py``: the sequencer need not read the COSE again), then
-  the statement;
+  the statement; with flag ``CHUNK`` instead (and no key), a chunk of a bulk
+  import (``import_desk.py``), registered in one transaction by the sequencer;
 - answer: request id (u32), outcome (u8), then for ``REGISTERED`` or
   ``EXISTED`` the entry index (u64) and the receipt, for ``REFUSED`` the
-  refusal as JSON, for ``UNAVAILABLE`` a text.
+  refusal as JSON, for ``UNAVAILABLE`` a text, for ``CHUNK_DONE`` the
+  chunk's answer.
 
 A sequencer holds an exclusive ``flock`` on ``<socket>.lock`` for as long as it
 listens, and takes it before it replaces a socket file.  A sequencer killed
@@ -44,7 +46,7 @@ import logging
 import os
 import struct
 import tempfile
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from registry.config import Settings
@@ -59,7 +61,8 @@ log = logging.getLogger(__name__)
 
 MAX_SOCKET_PATH = 100
 """A Unix socket path is at most 107 bytes on Linux; longer ones move to a short private path."""
-MAX_FRAME = 1 << 20
+MAX_FRAME = 1 << 25
+"""A chunk of a bulk import is at most 16 MiB (``api/imports.py``); a statement at most 64 KiB."""
 LOCK_WAIT_S = 5.0
 """How long a starting sequencer waits for the socket's lock (a follower holds it an instant)."""
 KEY_SIZE = 32
@@ -69,10 +72,13 @@ _LENGTH = struct.Struct(">I")
 _REQUEST = struct.Struct(">IB32s")
 _ANSWER = struct.Struct(">IB")
 _INDEX = struct.Struct(">Q")
+_INDEX_ID = struct.Struct(">I")
 READ = 1
 """Request flag: what the follower read of the statement comes before it."""
+CHUNK = 2
+"""Request flag: the body is a chunk of a bulk import, not a statement."""
 
-REGISTERED, EXISTED, REFUSED, UNAVAILABLE = 0, 1, 2, 3
+REGISTERED, EXISTED, REFUSED, UNAVAILABLE, CHUNK_DONE = 0, 1, 2, 3, 4
 
 Reply = Callable[[Registered | BaseException], None]
 """Answers one request with its outcome: the entry, or the exception to answer with."""
@@ -80,6 +86,10 @@ Submit = Callable[[bytes, bytes | None, Statement | None, Reply], None]
 """The sequencer's registration: statement, the key a follower checked it with (or None),
 what it read of it (or None: the sequencer reads it), and the reply to call once it is
 decided (``Registrar.submit``); raises at once what it refuses before queueing."""
+
+
+Chunk = Callable[[bytes], Awaitable[bytes]]
+"""The sequencer's registration of a bulk import's chunk: its answer, or the refusal raised."""
 
 
 class HandoffError(Exception):
@@ -186,6 +196,11 @@ def decode_request(frame: bytes) -> tuple[int, bytes, bytes | None, Statement | 
     )
 
 
+def encode_chunk(request_id: int, chunk: bytes) -> bytes:
+    """The request frame handing over a bulk import's ``chunk``."""
+    return _frame(_REQUEST.pack(request_id, CHUNK, NO_KEY), chunk)
+
+
 def _frame(*parts: bytes) -> bytes:
     size = sum(len(p) for p in parts)
     return _LENGTH.pack(size) + b"".join(parts)
@@ -211,8 +226,9 @@ def encode_answer(request_id: int, outcome: Registered | BaseException) -> bytes
     return _frame(_ANSWER.pack(request_id, UNAVAILABLE), unavailable.to_json().encode())
 
 
-def decode_answer(frame: bytes) -> tuple[int, Registered | Exception]:
-    """A request id and its outcome: the registration, or the exception to raise."""
+def decode_answer(frame: bytes) -> tuple[int, Registered | bytes | Exception]:
+    """A request id and its outcome: the registration (a chunk's answer), or the exception
+    to raise."""
     if len(frame) < _ANSWER.size:
         raise HandoffError("an answer frame is shorter than its header")
     request_id, code = _ANSWER.unpack_from(frame)
@@ -226,15 +242,20 @@ def decode_answer(frame: bytes) -> tuple[int, Registered | Exception]:
         return request_id, RegistrationRefused.from_json(body.decode(errors="replace"))
     if code == UNAVAILABLE:
         return request_id, Unavailable.from_json(body.decode(errors="replace"))
+    if code == CHUNK_DONE:
+        return request_id, bytes(body)
     raise HandoffError(f"unknown answer outcome {code}")
 
 
 class HandoffServer:
     """On the sequencer: take statements from followers and answer with their outcome."""
 
-    def __init__(self, path: Path, submit: Submit) -> None:
+    def __init__(self, path: Path, submit: Submit, chunk: Chunk | None = None) -> None:
         self.path = path
         self._submit = submit
+        self._chunk = chunk
+        self._chunks: set[asyncio.Task[None]] = set()
+        """Chunks being registered (each a transaction of its own, answered when it ends)."""
         self._server: asyncio.AbstractServer | None = None
         self._connections: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
         self._lock: int | None = None
@@ -281,6 +302,8 @@ class HandoffServer:
             writer.close()  # the connection's reader sees the end and returns
         if self._connections:
             await asyncio.wait(list(self._connections), timeout=5)
+        if self._chunks:  # a chunk ends in its transaction or not at all: let it end
+            await asyncio.wait(list(self._chunks), timeout=30)
         if self._server is not None:
             await self._server.wait_closed()
             self._server = None
@@ -292,9 +315,11 @@ class HandoffServer:
         self._connections[task] = writer
         try:
             while True:
-                request_id, statement, checked_with, read = decode_request(
-                    await _read_frame(reader)
-                )
+                frame = await _read_frame(reader)
+                if len(frame) > _REQUEST.size and frame[4] & CHUNK:
+                    self._start_chunk(writer, frame)
+                    continue
+                request_id, statement, checked_with, read = decode_request(frame)
                 # Answered from the sequencer's cycle when decided, not by a task awaiting it:
                 # a connection that closes meanwhile drops its answers, not the registrations.
                 reply = _replier(writer, request_id)
@@ -312,6 +337,30 @@ class HandoffServer:
         finally:
             writer.close()
             self._connections.pop(task, None)
+
+    def _start_chunk(self, writer: asyncio.StreamWriter, frame: bytes) -> None:
+        (request_id,) = _INDEX_ID.unpack_from(frame)
+        task = asyncio.create_task(
+            self._register_chunk(_replier(writer, request_id), writer, request_id, frame)
+        )
+        self._chunks.add(task)
+        task.add_done_callback(self._chunks.discard)
+
+    async def _register_chunk(
+        self, reply: Reply, writer: asyncio.StreamWriter, request_id: int, frame: bytes
+    ) -> None:
+        try:
+            if self._chunk is None:
+                raise Unavailable(Message("unavailable.bulk-on-sequencer"), retry_after=1)
+            answer = await self._chunk(memoryview(frame)[_REQUEST.size :].tobytes())
+        except (RegistrationRefused, Unavailable) as refused:
+            reply(refused)
+        except Exception as exc:
+            log.exception("a handed-off import chunk failed")
+            reply(Unavailable(Message("unavailable.not-written", {"error": str(exc)})))
+        else:
+            if not writer.is_closing():
+                writer.write(_frame(_ANSWER.pack(request_id, CHUNK_DONE), answer))
 
 
 def _replier(writer: asyncio.StreamWriter, request_id: int) -> Reply:
@@ -331,7 +380,7 @@ class HandoffClient:
         self.path = path
         self._writer: asyncio.StreamWriter | None = None
         self._reader_task: asyncio.Task[None] | None = None
-        self._waiting: dict[int, asyncio.Future[Registered]] = {}
+        self._waiting: dict[int, asyncio.Future[Registered | bytes]] = {}
         self._next_id = 0
         self._connecting = asyncio.Lock()
 
@@ -348,9 +397,26 @@ class HandoffClient:
         request sent once more (registration is idempotent).  Raises
         :class:`SequencerUnreachable` if no sequencer listens.
         """
+        outcome = await self._exchange(lambda i: encode_request(i, statement, verified))
+        if not isinstance(outcome, Registered):
+            raise HandoffError("a registration was answered as a chunk")
+        return outcome
+
+    async def register_chunk(self, chunk: bytes) -> bytes:
+        """Hand a bulk import's ``chunk`` to the sequencer; its answer, or the refusal raised.
+
+        Sent once more on a connection lost in flight, as a statement is: a chunk
+        registered already is answered as in the log (``existed``).
+        """
+        outcome = await self._exchange(lambda i: encode_chunk(i, chunk))
+        if isinstance(outcome, Registered):
+            raise HandoffError("a chunk was answered as a registration")
+        return outcome
+
+    async def _exchange(self, request: Callable[[int], bytes]) -> Registered | bytes:
         for attempt in (1, 2):
             try:
-                return await self._send(statement, verified)
+                return await self._send(request)
             except (ConnectionError, OSError) as exc:
                 await self._drop()
                 if attempt == 2:
@@ -364,14 +430,14 @@ class HandoffClient:
         """Close the connection; registrations in flight fail as unavailable."""
         await self._drop()
 
-    async def _send(self, statement: bytes, verified: Statement | None) -> Registered:
+    async def _send(self, request: Callable[[int], bytes]) -> Registered | bytes:
         writer = await self._connection()
         self._next_id = (self._next_id + 1) & 0xFFFFFFFF
         request_id = self._next_id
-        future: asyncio.Future[Registered] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[Registered | bytes] = asyncio.get_running_loop().create_future()
         self._waiting[request_id] = future
         try:
-            writer.write(encode_request(request_id, statement, verified))
+            writer.write(request(request_id))
             return await future
         finally:
             self._waiting.pop(request_id, None)
@@ -401,7 +467,7 @@ class HandoffClient:
                 future = self._waiting.get(request_id)
                 if future is None or future.done():
                     continue
-                if isinstance(outcome, Registered):
+                if isinstance(outcome, Registered | bytes):
                     future.set_result(outcome)
                 else:
                     future.set_exception(outcome)
