@@ -6,7 +6,7 @@ here, so the signature checks (the dearest part of a registration) run on
 every core while the sequencer only admits, appends and commits.
 
 One connection per follower process, many requests in flight on it, answered
-in any order.  Every frame is a 4-byte big-endian length, then:
+in any order; the frames are described in ``handoff_frames.py``.
 
 - request: request id (u32), flags (u8), the public key the follower checked
   the signature with (32 bytes, zero if it did not check), then with flag
@@ -44,15 +44,25 @@ import fcntl
 import hashlib
 import logging
 import os
-import struct
 import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from registry.config import Settings
 from registry.i18n import Message
-from registry.records.errors import RegistrationRefused, TamperedEntry, Unavailable
-from registry.records.handed_statement import decode_read, encode_read
+from registry.records.errors import RegistrationRefused, Unavailable
+from registry.records.handoff_frames import (
+    HandoffError,
+    chunk_of,
+    decode_answer,
+    decode_request,
+    encode_answer,
+    encode_chunk,
+    encode_chunk_answer,
+    encode_request,
+    is_chunk,
+    read_frame,
+)
 from registry.records.queued import Registered
 from registry.store.engine import database_backend, sqlite_file
 from registry.verify.statement import Statement
@@ -61,24 +71,8 @@ log = logging.getLogger(__name__)
 
 MAX_SOCKET_PATH = 100
 """A Unix socket path is at most 107 bytes on Linux; longer ones move to a short private path."""
-MAX_FRAME = 1 << 25
-"""A chunk of a bulk import is at most 16 MiB (``api/imports.py``); a statement at most 64 KiB."""
 LOCK_WAIT_S = 5.0
 """How long a starting sequencer waits for the socket's lock (a follower holds it an instant)."""
-KEY_SIZE = 32
-NO_KEY = bytes(KEY_SIZE)
-
-_LENGTH = struct.Struct(">I")
-_REQUEST = struct.Struct(">IB32s")
-_ANSWER = struct.Struct(">IB")
-_INDEX = struct.Struct(">Q")
-_INDEX_ID = struct.Struct(">I")
-READ = 1
-"""Request flag: what the follower read of the statement comes before it."""
-CHUNK = 2
-"""Request flag: the body is a chunk of a bulk import, not a statement."""
-
-REGISTERED, EXISTED, REFUSED, UNAVAILABLE, CHUNK_DONE = 0, 1, 2, 3, 4
 
 Reply = Callable[[Registered | BaseException], None]
 """Answers one request with its outcome: the entry, or the exception to answer with."""
@@ -90,10 +84,6 @@ decided (``Registrar.submit``); raises at once what it refuses before queueing."
 
 Chunk = Callable[[bytes], Awaitable[bytes]]
 """The sequencer's registration of a bulk import's chunk: its answer, or the refusal raised."""
-
-
-class HandoffError(Exception):
-    """A frame on the hand-off socket is malformed."""
 
 
 class SequencerUnreachable(Unavailable):
@@ -156,95 +146,6 @@ def handoff_socket(settings: Settings) -> Path | None:
         raise Unavailable(Message("unavailable.socket-dir", {"path": str(private)}))
     name = hashlib.sha256(f"{preferred}\0{settings.database_url}".encode()).hexdigest()[:24]
     return private / f"{name}.sock"
-
-
-def encode_request(request_id: int, statement: bytes, verified: Statement | None) -> bytes:
-    """The request frame handing over ``statement``, ``verified`` by the follower (or not)."""
-    if verified is None:
-        return _frame(_REQUEST.pack(request_id, 0, NO_KEY), statement)
-    read = encode_read(verified)
-    if read is None:
-        return _frame(_REQUEST.pack(request_id, 0, verified.public_key), statement)
-    header = _REQUEST.pack(request_id, READ, verified.public_key)
-    return _frame(header, _LENGTH.pack(len(read)), read, statement)
-
-
-def decode_request(frame: bytes) -> tuple[int, bytes, bytes | None, Statement | None]:
-    """Request id, statement, the key it was checked with and what was read of it.
-
-    Raises :class:`HandoffError` if the frame is malformed.
-    """
-    if len(frame) < _REQUEST.size:
-        raise HandoffError("a request frame is shorter than its header")
-    request_id, flags, key = _REQUEST.unpack_from(frame)
-    checked_with = None if key == NO_KEY else key
-    body = memoryview(frame)[_REQUEST.size :]
-    if not flags & READ:
-        return request_id, bytes(body), checked_with, None
-    if checked_with is None or len(body) < _LENGTH.size:
-        raise HandoffError("a request that says what it read names no key or no length")
-    (size,) = _LENGTH.unpack_from(body)
-    end = _LENGTH.size + size
-    if end > len(body):
-        raise HandoffError("a request's reading runs past its frame")
-    statement = bytes(body[end:])
-    return (
-        request_id,
-        statement,
-        checked_with,
-        decode_read(body[_LENGTH.size : end], statement, checked_with),
-    )
-
-
-def encode_chunk(request_id: int, chunk: bytes) -> bytes:
-    """The request frame handing over a bulk import's ``chunk``."""
-    return _frame(_REQUEST.pack(request_id, CHUNK, NO_KEY), chunk)
-
-
-def _frame(*parts: bytes) -> bytes:
-    size = sum(len(p) for p in parts)
-    return _LENGTH.pack(size) + b"".join(parts)
-
-
-async def _read_frame(reader: asyncio.StreamReader) -> bytes:
-    (size,) = _LENGTH.unpack(await reader.readexactly(_LENGTH.size))
-    if size > MAX_FRAME:
-        raise HandoffError(f"a {size}-byte frame is over the {MAX_FRAME}-byte limit")
-    return await reader.readexactly(size)
-
-
-def encode_answer(request_id: int, outcome: Registered | BaseException) -> bytes:
-    """The answer frame for a registration's outcome."""
-    if isinstance(outcome, Registered):
-        code = EXISTED if outcome.existed else REGISTERED
-        return _frame(_ANSWER.pack(request_id, code), _INDEX.pack(outcome.index), outcome.receipt)
-    if isinstance(outcome, TamperedEntry):  # answered as the refusal that carries it
-        outcome = outcome.as_refusal()
-    if isinstance(outcome, RegistrationRefused):
-        return _frame(_ANSWER.pack(request_id, REFUSED), outcome.to_json().encode())
-    unavailable = outcome if isinstance(outcome, Unavailable) else Unavailable(str(outcome))
-    return _frame(_ANSWER.pack(request_id, UNAVAILABLE), unavailable.to_json().encode())
-
-
-def decode_answer(frame: bytes) -> tuple[int, Registered | bytes | Exception]:
-    """A request id and its outcome: the registration (a chunk's answer), or the exception
-    to raise."""
-    if len(frame) < _ANSWER.size:
-        raise HandoffError("an answer frame is shorter than its header")
-    request_id, code = _ANSWER.unpack_from(frame)
-    body = frame[_ANSWER.size :]
-    if code in (REGISTERED, EXISTED):
-        if len(body) < _INDEX.size:
-            raise HandoffError("a registration answer has no entry index")
-        (index,) = _INDEX.unpack_from(body)
-        return request_id, Registered(index, body[_INDEX.size :], existed=code == EXISTED)
-    if code == REFUSED:
-        return request_id, RegistrationRefused.from_json(body.decode(errors="replace"))
-    if code == UNAVAILABLE:
-        return request_id, Unavailable.from_json(body.decode(errors="replace"))
-    if code == CHUNK_DONE:
-        return request_id, bytes(body)
-    raise HandoffError(f"unknown answer outcome {code}")
 
 
 class HandoffServer:
@@ -315,9 +216,9 @@ class HandoffServer:
         self._connections[task] = writer
         try:
             while True:
-                frame = await _read_frame(reader)
-                if len(frame) > _REQUEST.size and frame[4] & CHUNK:
-                    self._start_chunk(writer, frame)
+                frame = await read_frame(reader)
+                if is_chunk(frame):
+                    self._start_chunk(writer, *chunk_of(frame))
                     continue
                 request_id, statement, checked_with, read = decode_request(frame)
                 # Answered from the sequencer's cycle when decided, not by a task awaiting it:
@@ -338,21 +239,19 @@ class HandoffServer:
             writer.close()
             self._connections.pop(task, None)
 
-    def _start_chunk(self, writer: asyncio.StreamWriter, frame: bytes) -> None:
-        (request_id,) = _INDEX_ID.unpack_from(frame)
-        task = asyncio.create_task(
-            self._register_chunk(_replier(writer, request_id), writer, request_id, frame)
-        )
+    def _start_chunk(self, writer: asyncio.StreamWriter, request_id: int, chunk: bytes) -> None:
+        task = asyncio.create_task(self._register_chunk(writer, request_id, chunk))
         self._chunks.add(task)
         task.add_done_callback(self._chunks.discard)
 
     async def _register_chunk(
-        self, reply: Reply, writer: asyncio.StreamWriter, request_id: int, frame: bytes
+        self, writer: asyncio.StreamWriter, request_id: int, chunk: bytes
     ) -> None:
+        reply = _replier(writer, request_id)
         try:
             if self._chunk is None:
                 raise Unavailable(Message("unavailable.bulk-on-sequencer"), retry_after=1)
-            answer = await self._chunk(memoryview(frame)[_REQUEST.size :].tobytes())
+            answer = await self._chunk(chunk)
         except (RegistrationRefused, Unavailable) as refused:
             reply(refused)
         except Exception as exc:
@@ -360,7 +259,7 @@ class HandoffServer:
             reply(Unavailable(Message("unavailable.not-written", {"error": str(exc)})))
         else:
             if not writer.is_closing():
-                writer.write(_frame(_ANSWER.pack(request_id, CHUNK_DONE), answer))
+                writer.write(encode_chunk_answer(request_id, answer))
 
 
 def _replier(writer: asyncio.StreamWriter, request_id: int) -> Reply:
@@ -463,7 +362,7 @@ class HandoffClient:
         error: Exception = ConnectionResetError("the sequencer closed the connection")
         try:
             while True:
-                request_id, outcome = decode_answer(await _read_frame(reader))
+                request_id, outcome = decode_answer(await read_frame(reader))
                 future = self._waiting.get(request_id)
                 if future is None or future.done():
                     continue
