@@ -50,6 +50,7 @@ from registry.demo.load import DemoError, demo_status, load_demo
 from registry.i18n import language_from_env
 from registry.log.integrity import LogContradiction
 from registry.records.bootstrap import initialise, stored_log_size
+from registry.records.handoff import handoff_socket
 from registry.records.operator import OperatorKeys, keys_exist
 from registry.signing.keys import KeyFileError
 
@@ -120,7 +121,7 @@ def serve(host: str | None, port: int | None, demo: bool, workers: int | None) -
         for line in start_report(settings, data_dir, created=created):
             click.echo(line)
         workers = count or os.cpu_count() or 1
-        if settings.sequencer != "apart":
+        if settings.sequencer != "apart" or handoff_socket(settings) is None:  # (in memory)
             server_for(settings, workers=workers).serve()
             return
         sequencer = start_apart(settings)  # holds the sequencer lock before any worker starts
