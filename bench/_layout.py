@@ -2,10 +2,10 @@
 
     python bench/_layout.py <granian arguments> <module:app>
 
-For the registry's app (``_app:app``) with ``REGISTRY_SEQUENCER=apart`` (the default)
+For the registry's app (``_app:app``) with ``REGISTRY_SEQUENCER=apart``
 the sequencing process starts first and holds the sequencer lock
 (``registry/cli/sequencing.py``), so every granian worker follows it; with
-``worker`` one of the workers sequences.  Any other app (the yardsticks) is served
+``worker`` (the default) one of the workers sequences.  Any other app (the yardsticks) is served
 by granian alone.  The sequencing process is a child of this one, so the
 benchmark counts its CPU with the server's.
 """

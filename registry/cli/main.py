@@ -97,7 +97,7 @@ def init() -> None:
     type=click.IntRange(0, 64),
     help="HTTP worker processes (default REGISTRY_WORKERS; 0: one per CPU). They verify "
     "signatures and hand statements to the process sequencing the log: one of their own "
-    "(REGISTRY_SEQUENCER=worker) or one apart that serves no HTTP (apart, the default).",
+    "(REGISTRY_SEQUENCER=worker, the default) or one apart that serves no HTTP (apart).",
 )
 def serve(host: str | None, port: int | None, demo: bool, workers: int | None) -> None:
     """Run the registry over HTTP, initialising it first when needed."""

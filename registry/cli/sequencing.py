@@ -1,12 +1,14 @@
 """`registry serve`'s sequencing process: it sequences the log and serves no HTTP.
 
-With ``REGISTRY_SEQUENCER=apart`` (the default) ``registry serve`` starts this
+With ``REGISTRY_SEQUENCER=apart`` ``registry serve`` starts this
 process before its HTTP workers.  It opens the registry, takes the sequencer
 lock, and runs what must be serial: the registrar's cycle, the hand-off
 socket (statements and bulk import chunks from the workers), checkpoints and
 witness rounds.  Every HTTP worker is then a follower: it checks signatures
-and hands statements over, so no worker's HTTP shares a core's GIL with the
-sequencer's cycle (docs/benchmarks.md, stop 31).  The compliance tally is kept
+and hands statements over, so no worker's HTTP shares a GIL with the
+sequencer's cycle.  On two cores it measured slower than a sequencing worker
+(every statement is handed over; docs/benchmarks.md, stop 31), so ``worker``
+is the default.  The compliance tally is kept
 by one of the workers (the keeper's lock; this process keeps none).
 
 If this process dies, the workers' followers take the sequencer lock as

@@ -67,9 +67,10 @@ class Settings:
     sign_max_failures: int = 5
     sign_lockout_seconds: int = 900
     workers: int = 0
-    sequencer: str = "apart"
-    """Where `registry serve` sequences the log: ``apart`` (a process of its own that serves
-    no HTTP) or ``worker`` (one of the HTTP workers)."""
+    sequencer: str = "worker"
+    """Where `registry serve` sequences the log: ``worker`` (one of the HTTP workers; measured
+    faster on two cores, docs/benchmarks.md stop 31) or ``apart`` (a process of its own that
+    serves no HTTP)."""
     witnesses: tuple[WitnessSetting, ...] = ()
     witness_quorum: int | None = None
     max_body_bytes: int = 1_048_576
@@ -238,9 +239,9 @@ VARIABLES: tuple[Variable, ...] = (
     ),
     Variable(
         "sequencer",
-        "where `registry serve` sequences the log: 'apart' (a process of its own serving no"
-        " HTTP; every HTTP worker verifies and hands statements and import chunks to it) or"
-        " 'worker' (one of the HTTP workers sequences beside its HTTP)",
+        "where `registry serve` sequences the log: 'worker' (one of the HTTP workers, beside"
+        " its HTTP) or 'apart' (a process of its own serving no HTTP; every HTTP worker"
+        " verifies and hands statements and import chunks to it)",
         values.choice("apart", "worker"),
     ),
     Variable(

@@ -1,9 +1,9 @@
 """Where `registry serve` sequences the log: a process apart that serves no HTTP, or a worker.
 
-With ``REGISTRY_SEQUENCER=apart`` (the default) the server starts a sequencing
+With ``REGISTRY_SEQUENCER=apart`` the server starts a sequencing
 process before its HTTP workers: it holds the sequencer's hand-off socket (and
 so its lock) and not the port, and every worker is a follower that hands
-statements to it.  With ``worker`` one of the workers sequences, as before.
+statements to it.  With ``worker`` (the default) one of the workers sequences, as before.
 A bulk import chunk reaching any worker is handed to the sequencer
 (``test_import_chunks.py``); the sequencing process killed under load is in
 ``test_crash.py``.
@@ -50,7 +50,7 @@ def _served(layout: str, database_url: str, tmp_path: Path) -> Iterator[tuple[Se
 
 @pytest.fixture
 def apart(database_url: str, tmp_path: Path) -> Iterator[tuple[Served, Settings]]:
-    """`registry serve --workers 2`, sequencing apart (the default named explicitly)."""
+    """`registry serve --workers 2`, sequencing apart."""
     yield from _served("apart", database_url, tmp_path)
 
 
