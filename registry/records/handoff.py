@@ -8,17 +8,6 @@ every core while the sequencer only admits, appends and commits.
 One connection per follower process, many requests in flight on it, answered
 in any order; the frames are described in ``handoff_frames.py``.
 
-- request: request id (u32), flags (u8), the public key the follower checked
-  the signature with (32 bytes, zero if it did not check), then with flag
-  ``READ`` the length (u32) and bytes of what it read of the statement
-  (``handed_statement.py``: the sequencer need not read the COSE again), then
-  the statement; with flag ``CHUNK`` instead (and no key), a chunk of a bulk
-  import (``import_desk.py``), registered in one transaction by the sequencer;
-- answer: request id (u32), outcome (u8), then for ``REGISTERED`` or
-  ``EXISTED`` the entry index (u64) and the receipt, for ``REFUSED`` the
-  refusal as JSON, for ``UNAVAILABLE`` a text, for ``CHUNK_DONE`` the
-  chunk's answer.
-
 A sequencer holds an exclusive ``flock`` on ``<socket>.lock`` for as long as it
 listens, and takes it before it replaces a socket file.  A sequencer killed
 outright (SIGKILL, power cut) leaves its socket file behind; the kernel drops

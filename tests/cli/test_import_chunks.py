@@ -395,18 +395,15 @@ def test_a_chunk_that_fails_while_the_next_is_in_flight_resumes_with_nothing_twi
     assert [line[3] for line in lines[1:]] == ["imported"] * 3
 
 
-def test_a_row_the_registry_refuses_is_reported_and_the_others_in_its_chunk_stand(
-    cli_env: dict[str, str], tmp_path: Path
-) -> None:
+def _one_row_refused(tmp_path: Path) -> Path:
+    """Three rows, the second dated before the recommender's term (2024-01-01)."""
     rows = recommendation_rows()
-    rows[1][8] = "2023-06-01"  # before the recommender's term (2024-01-01): the registry refuses
-    path = rows_file(tmp_path, rows)
-    report = tmp_path / "laporan.csv"
-    before = log_size(cli_env)
-    result = run(cli_env, path, "--report", str(report))
-    assert result.exit_code == 1
-    first, last = before + 1, before + 2  # after the chunk's attestation
-    assert f"2 rows imported as entries {first}..{last}; 1 of 3 rows refused" in result.output
+    rows[1][8] = "2023-06-01"  # the registry refuses it
+    return rows_file(tmp_path, rows)
+
+
+def _reported_with_one_refused(output: str, report: Path, first: int, last: int) -> None:
+    assert f"2 rows imported as entries {first}..{last}; 1 of 3 rows refused" in output
     lines = list(csv.reader(report.read_text(encoding="utf-8-sig").splitlines()))
     assert [line[:3] for line in lines[1:]] == [
         ["2", "", str(first)],
@@ -414,6 +411,18 @@ def test_a_row_the_registry_refuses_is_reported_and_the_others_in_its_chunk_stan
         ["4", "", str(last)],
     ]
     assert "outside-term" in lines[2][3]
+
+
+def test_a_row_the_registry_refuses_is_reported_and_the_others_in_its_chunk_stand(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    path = _one_row_refused(tmp_path)
+    report = tmp_path / "laporan.csv"
+    before = log_size(cli_env)
+    result = run(cli_env, path, "--report", str(report))
+    assert result.exit_code == 1
+    # after the chunk's attestation
+    _reported_with_one_refused(result.output, report, before + 1, before + 2)
     assert entry_types(cli_env)[before:] == ["attestation", "recommendation", "recommendation"]
 
 
@@ -473,9 +482,7 @@ def _served_env(cli_env: dict[str, str], **variables: str) -> dict[str, str]:
 def test_a_chunk_through_a_worker_that_does_not_sequence_sets_its_refused_row_aside(
     cli_env: dict[str, str], tmp_path: Path
 ) -> None:
-    rows = recommendation_rows()
-    rows[1][8] = "2023-06-01"  # before the recommender's term (2024-01-01): the registry refuses
-    path = rows_file(tmp_path, rows)
+    path = _one_row_refused(tmp_path)
     report = tmp_path / "laporan.csv"
     before = log_size(cli_env)
     env = _served_env(cli_env, REGISTRY_SEQUENCER="apart")
@@ -489,15 +496,8 @@ def test_a_chunk_through_a_worker_that_does_not_sequence_sets_its_refused_row_as
             stop(importing)
         output = (tmp_path / "import.log").read_text()
         assert code == 1, output
-        first, last = before, before + 1  # (recent to the server: no attestation)
-        assert f"2 rows imported as entries {first}..{last}; 1 of 3 rows refused" in output
-        lines = list(csv.reader(report.read_text(encoding="utf-8-sig").splitlines()))
-        assert [line[:3] for line in lines[1:]] == [
-            ["2", "", str(first)],
-            ["3", "tanggal", ""],
-            ["4", "", str(last)],
-        ]
-        assert "outside-term" in lines[2][3]
+        # (recent to the server: no attestation)
+        _reported_with_one_refused(output, report, before, before + 1)
         assert httpx.get(f"{server.url}/health", timeout=30).json()["size"] == before + 2
     assert entry_types(cli_env)[before:] == ["recommendation", "recommendation"]
 
