@@ -113,9 +113,8 @@ async def register_signed(service: RegistryService, chunk: Chunk) -> dict[str, A
     client = service.handoff_client
     if client is None or not client.available:
         raise Unavailable(Message("unavailable.bulk-on-sequencer"), retry_after=1)
-    answer = wire.loads(await client.register_chunk(chunk.to_wire()))
-    await service.refresh()  # the chunk's entries, readable here when the client asks next
-    return answer
+    # (a follower catches up when asked for an entry it has not read yet)
+    return wire.loads(await client.register_chunk(chunk.to_wire()))
 
 
 async def register_handed(service: RegistryService, data: bytes) -> bytes:
