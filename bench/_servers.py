@@ -52,11 +52,11 @@ SERVERS: Mapping[str, list[str]] = {
         "1",
         "--no-ws",
     ],
-    # as `registry serve` runs it on this machine: one granian worker per CPU, one of them
-    # sequencing and the others verifying and handing over (registry/records/handoff.py)
+    # as `registry serve` runs it on this machine: one granian worker per CPU, verifying and
+    # handing over (registry/records/handoff.py) to a sequencing process apart, or to one of
+    # them with REGISTRY_SEQUENCER=worker (bench/_layout.py)
     "granian-workers": [
-        "-m",
-        "granian",
+        str(BENCH_DIR / "_layout.py"),
         "--interface",
         "asgi",
         "--workers",

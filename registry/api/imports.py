@@ -16,8 +16,10 @@ path ends with the SHA-256 of the body, so the signature covers the body too.
 The key must be of a role that signs the rows' type (a recommender for
 recommendations, a PPK for follow-ups) or the operator's admin key.  Each
 prepare of recommendations, which turns NIPs into commitments, is recorded
-in the access log of personal data.  Only the process that sequences the log
-registers: another answers 503 with ``Retry-After`` (the client connects again).
+in the access log of personal data.  The process that sequences the log
+registers a chunk: a worker that does not hands it over (``import_desk.py``);
+one that cannot reach the sequencer answers 503 with ``Retry-After`` (the client
+connects again).
 """
 
 from __future__ import annotations
@@ -43,50 +45,27 @@ from registry.compliance.access import (
 )
 from registry.i18n import Message
 from registry.records import import_wire as wire
-from registry.records.attest import attest
 from registry.records.bulk_crypto import CryptoPool
-from registry.records.errors import Unavailable
 from registry.records.import_chunks import (
     Importer,
-    SignedRow,
     prepare_chunk,
     prepared_rows,
     record_commitments_asked,
-    register_chunk,
 )
+from registry.records.import_desk import Chunk, desk_of, register_signed, signed_rows
 from registry.records.policy import SIGNER_ROLES
-from registry.records.salts import StableSalts, load_salts
 from registry.records.service import RegistryService
 
 MAX_BODY = 16 * 1024 * 1024
 """A chunk of a few thousand rows, with their statements."""
 
 
-class _Desk:
-    """What this process keeps for imports: the replay guard, the salts, the worker pool."""
-
-    def __init__(self) -> None:
-        self.replay = ReplayGuard()
-        self.salts: StableSalts | None = None
-        self.pool: CryptoPool | None = None
-
-    async def salts_of(self, service: RegistryService) -> StableSalts:
-        if self.salts is None:
-            self.salts = await load_salts(service.get_meta, service.put_meta)
-        return self.salts
-
-    def pool_for(self) -> CryptoPool:
-        if self.pool is None:
-            self.pool = CryptoPool()
-        return self.pool
-
-
-_DESKS: dict[int, _Desk] = {}
+_REPLAY: dict[int, ReplayGuard] = {}
 _INLINE = CryptoPool(workers=0)
 
 
-def _desk(service: RegistryService) -> _Desk:
-    return _DESKS.setdefault(id(service), _Desk())
+def _replay(service: RegistryService) -> ReplayGuard:
+    return _REPLAY.setdefault(id(service), ReplayGuard())
 
 
 def _bad(detail: str) -> BadRequest:
@@ -117,9 +96,7 @@ async def _signer(service: RegistryService, request: Request[Any, Any, Any], kin
     """The enrolled key that signed this request, once, and may import rows of ``kind``."""
     authorization = request.headers.get("Authorization")
     await _load_signer(service, authorization)
-    key = verify_request(
-        authorization, "POST", request.url.path, service.signer, _desk(service).replay
-    )
+    key = verify_request(authorization, "POST", request.url.path, service.signer, _replay(service))
     now_ms = int(time.time() * 1000)
     if not await service.identities.use_request(
         request_digest(authorization), now_ms=now_ms, expires_at=now_ms + 2 * MAX_AGE_S * 1000
@@ -164,9 +141,9 @@ class ImportsController(Controller):
             asked = f"{request.url.path} ({len(table.rows)} rows)"
             token = token_of(request.headers.get("Authorization"))
             await record_commitments_asked(service, key, asked, token)
-        salts = await _desk(service).salts_of(service)
+        salts = await desk_of(service).salts_of(service)
         # the sequencer's rows are checked by its workers; another process checks them itself
-        pool = _desk(service).pool_for() if service.is_sequencer else _INLINE
+        pool = desk_of(service).pool_for() if service.is_sequencer else _INLINE
         validated = await prepare_chunk(service, table, kind, salts, pool, header=False)
         rows = [list(r) for r in prepared_rows(validated)]
         answer = {"rows": rows, "errors": wire.errors_data(validated.errors)}
@@ -183,7 +160,8 @@ class ImportsController(Controller):
         "`prepare`. The statements are registered in one transaction; refused ones are set "
         "aside and the others registered, again in one transaction. Answers (CBOR) each "
         "row's entry and whether it was in the log already, and the refusals. 503 with "
-        "`Retry-After` from a process that does not sequence the log. See docs/import.md.",
+        "`Retry-After` from a process that cannot reach the one sequencing the log. See "
+        "docs/import.md.",
     )
     async def register(
         self, request: Request[Any, Any, Any], service: Service, digest: FromPath[str]
@@ -192,47 +170,9 @@ class ImportsController(Controller):
         body = await _body(request, digest)
         kind = body.get("type")
         key = await _signer(service, request, kind)
-        if not service.is_sequencer:
-            raise Unavailable(Message("unavailable.bulk-on-sequencer"), retry_after=1)
-        rows = _signed_rows(body.get("rows"))
-        desk = _desk(service)
-
-        def attester(statements: Any) -> list[bytes]:
-            return attest(
-                statements,
-                service.keys.admin,
-                "operator",
-                source=f"registry import --server, key {key.kid.hex()}",
-                reason=f"history loaded in bulk by a {key.role}: {len(statements)} rows of {kind}",
-                now_s=int(time.time()),
-                max_age_s=service.settings.max_statement_age_hours * 3600,
-            )
-
-        salts = await desk.salts_of(service)
-        done = await register_chunk(service, rows, salts, desk.pool_for(), attester)
-        answer = {
-            "registered": [[row, r.index, r.existed] for row, r in done.registered],
-            "refused": [[row, r.to_json()] for row, r in done.refused],
-            "errors": wire.errors_data(done.errors),
-            "identities": done.identities,
-        }
+        try:
+            rows = signed_rows(body.get("rows"))
+        except wire.WireError as exc:
+            raise _bad(str(exc)) from exc
+        answer = await register_signed(service, Chunk(str(kind), rows, key.kid, key.role))
         return Response(wire.dumps(answer), media_type=wire.MEDIA_TYPE)
-
-
-def _signed_rows(data: Any) -> list[SignedRow]:
-    if not isinstance(data, list):
-        raise _bad("rows is a list")
-    rows = []
-    for item in data:
-        if not (isinstance(item, list) and len(item) == 4):
-            raise _bad("a row is [number, statement, nip, name]")
-        row, statement, nip, name = item
-        if not (
-            isinstance(row, int)
-            and isinstance(statement, bytes)
-            and (nip is None or isinstance(nip, str))
-            and (name is None or isinstance(name, str))
-        ):
-            raise _bad("a row is [number, statement, nip, name]")
-        rows.append(SignedRow(row, statement, nip, name))
-    return rows

@@ -34,6 +34,7 @@ from registry.cli.monitor import monitor_command
 from registry.cli.operator import passphrase
 from registry.cli.pin import repin
 from registry.cli.rotate import rotate
+from registry.cli.sequencing import start_apart, stop_apart
 from registry.cli.startup import (
     check_port_free,
     database_name,
@@ -49,6 +50,7 @@ from registry.demo.load import DemoError, demo_status, load_demo
 from registry.i18n import language_from_env
 from registry.log.integrity import LogContradiction
 from registry.records.bootstrap import initialise, stored_log_size
+from registry.records.handoff import handoff_socket
 from registry.records.operator import OperatorKeys, keys_exist
 from registry.signing.keys import KeyFileError
 
@@ -93,8 +95,9 @@ def init() -> None:
 @click.option(
     "--workers",
     type=click.IntRange(0, 64),
-    help="HTTP worker processes (default REGISTRY_WORKERS; 0: one per CPU). One of them "
-    "sequences the log; the others verify signatures and hand statements to it.",
+    help="HTTP worker processes (default REGISTRY_WORKERS; 0: one per CPU). They verify "
+    "signatures and hand statements to the process sequencing the log: one of their own "
+    "(REGISTRY_SEQUENCER=worker, the default) or one apart that serves no HTTP (apart).",
 )
 def serve(host: str | None, port: int | None, demo: bool, workers: int | None) -> None:
     """Run the registry over HTTP, initialising it first when needed."""
@@ -117,7 +120,16 @@ def serve(host: str | None, port: int | None, demo: bool, workers: int | None) -
         check_port_free(settings.host, settings.port)
         for line in start_report(settings, data_dir, created=created):
             click.echo(line)
-        server_for(settings, workers=count or os.cpu_count() or 1).serve()
+        workers = count or os.cpu_count() or 1
+        if settings.sequencer != "apart" or handoff_socket(settings) is None:  # (in memory)
+            server_for(settings, workers=workers).serve()
+            return
+        sequencer = start_apart(settings)  # holds the sequencer lock before any worker starts
+        click.echo(say("cli.serve.sequencer_apart", pid=sequencer.pid, workers=workers))
+        try:
+            server_for(settings, workers=workers).serve()
+        finally:
+            stop_apart(sequencer)
 
 
 def server_for(settings: Settings, *, workers: int) -> MPServer:

@@ -67,6 +67,10 @@ class Settings:
     sign_max_failures: int = 5
     sign_lockout_seconds: int = 900
     workers: int = 0
+    sequencer: str = "worker"
+    """Where `registry serve` sequences the log: ``worker`` (one of the HTTP workers; measured
+    faster on two cores, docs/benchmarks.md stop 31) or ``apart`` (a process of its own that
+    serves no HTTP)."""
     witnesses: tuple[WitnessSetting, ...] = ()
     witness_quorum: int | None = None
     max_body_bytes: int = 1_048_576
@@ -232,6 +236,13 @@ VARIABLES: tuple[Variable, ...] = (
         "workers",
         "HTTP worker processes of `registry serve` (0: one per CPU)",
         values.int_parser(0, 64),
+    ),
+    Variable(
+        "sequencer",
+        "where `registry serve` sequences the log: 'worker' (one of the HTTP workers, beside"
+        " its HTTP) or 'apart' (a process of its own serving no HTTP; every HTTP worker"
+        " verifies and hands statements and import chunks to it)",
+        values.choice("apart", "worker"),
     ),
     Variable(
         "witnesses",

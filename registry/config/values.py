@@ -103,6 +103,24 @@ def int_parser(minimum: int, maximum: int | None = None) -> Callable[[str, str],
     return parse
 
 
+def choice(*allowed: str) -> Callable[[str, str], str]:
+    """A parser of one of ``allowed`` words (case-insensitive, around spaces ignored)."""
+
+    def parse(name: str, raw: str) -> str:
+        value = raw.strip().lower()
+        if value not in allowed:
+            raise ConfigError(
+                "not_one_of",
+                "{name} must be one of {allowed}, got {value}",
+                name=name,
+                allowed=", ".join(allowed),
+                value=repr(raw),
+            )
+        return value
+
+    return parse
+
+
 def database_url(name: str, raw: str) -> str:
     """A database URL rewritten to its async driver by the store's own parser."""
     try:

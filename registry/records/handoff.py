@@ -6,16 +6,7 @@ here, so the signature checks (the dearest part of a registration) run on
 every core while the sequencer only admits, appends and commits.
 
 One connection per follower process, many requests in flight on it, answered
-in any order.  Every frame is a 4-byte big-endian length, then:
-
-- request: request id (u32), flags (u8), the public key the follower checked
-  the signature with (32 bytes, zero if it did not check), then with flag
-  ``READ`` the length (u32) and bytes of what it read of the statement
-  (``handed_statement.py``: the sequencer need not read the COSE again), then
-  the statement;
-- answer: request id (u32), outcome (u8), then for ``REGISTERED`` or
-  ``EXISTED`` the entry index (u64) and the receipt, for ``REFUSED`` the
-  refusal as JSON, for ``UNAVAILABLE`` a text.
+in any order; the frames are described in ``handoff_frames.py``.
 
 A sequencer holds an exclusive ``flock`` on ``<socket>.lock`` for as long as it
 listens, and takes it before it replaces a socket file.  A sequencer killed
@@ -42,15 +33,25 @@ import fcntl
 import hashlib
 import logging
 import os
-import struct
 import tempfile
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from registry.config import Settings
 from registry.i18n import Message
-from registry.records.errors import RegistrationRefused, TamperedEntry, Unavailable
-from registry.records.handed_statement import decode_read, encode_read
+from registry.records.errors import RegistrationRefused, Unavailable
+from registry.records.handoff_frames import (
+    HandoffError,
+    chunk_of,
+    decode_answer,
+    decode_request,
+    encode_answer,
+    encode_chunk,
+    encode_chunk_answer,
+    encode_request,
+    is_chunk,
+    read_frame,
+)
 from registry.records.queued import Registered
 from registry.store.engine import database_backend, sqlite_file
 from registry.verify.statement import Statement
@@ -59,20 +60,8 @@ log = logging.getLogger(__name__)
 
 MAX_SOCKET_PATH = 100
 """A Unix socket path is at most 107 bytes on Linux; longer ones move to a short private path."""
-MAX_FRAME = 1 << 20
 LOCK_WAIT_S = 5.0
 """How long a starting sequencer waits for the socket's lock (a follower holds it an instant)."""
-KEY_SIZE = 32
-NO_KEY = bytes(KEY_SIZE)
-
-_LENGTH = struct.Struct(">I")
-_REQUEST = struct.Struct(">IB32s")
-_ANSWER = struct.Struct(">IB")
-_INDEX = struct.Struct(">Q")
-READ = 1
-"""Request flag: what the follower read of the statement comes before it."""
-
-REGISTERED, EXISTED, REFUSED, UNAVAILABLE = 0, 1, 2, 3
 
 Reply = Callable[[Registered | BaseException], None]
 """Answers one request with its outcome: the entry, or the exception to answer with."""
@@ -82,8 +71,8 @@ what it read of it (or None: the sequencer reads it), and the reply to call once
 decided (``Registrar.submit``); raises at once what it refuses before queueing."""
 
 
-class HandoffError(Exception):
-    """A frame on the hand-off socket is malformed."""
+Chunk = Callable[[bytes], Awaitable[bytes]]
+"""The sequencer's registration of a bulk import's chunk: its answer, or the refusal raised."""
 
 
 class SequencerUnreachable(Unavailable):
@@ -148,93 +137,15 @@ def handoff_socket(settings: Settings) -> Path | None:
     return private / f"{name}.sock"
 
 
-def encode_request(request_id: int, statement: bytes, verified: Statement | None) -> bytes:
-    """The request frame handing over ``statement``, ``verified`` by the follower (or not)."""
-    if verified is None:
-        return _frame(_REQUEST.pack(request_id, 0, NO_KEY), statement)
-    read = encode_read(verified)
-    if read is None:
-        return _frame(_REQUEST.pack(request_id, 0, verified.public_key), statement)
-    header = _REQUEST.pack(request_id, READ, verified.public_key)
-    return _frame(header, _LENGTH.pack(len(read)), read, statement)
-
-
-def decode_request(frame: bytes) -> tuple[int, bytes, bytes | None, Statement | None]:
-    """Request id, statement, the key it was checked with and what was read of it.
-
-    Raises :class:`HandoffError` if the frame is malformed.
-    """
-    if len(frame) < _REQUEST.size:
-        raise HandoffError("a request frame is shorter than its header")
-    request_id, flags, key = _REQUEST.unpack_from(frame)
-    checked_with = None if key == NO_KEY else key
-    body = memoryview(frame)[_REQUEST.size :]
-    if not flags & READ:
-        return request_id, bytes(body), checked_with, None
-    if checked_with is None or len(body) < _LENGTH.size:
-        raise HandoffError("a request that says what it read names no key or no length")
-    (size,) = _LENGTH.unpack_from(body)
-    end = _LENGTH.size + size
-    if end > len(body):
-        raise HandoffError("a request's reading runs past its frame")
-    statement = bytes(body[end:])
-    return (
-        request_id,
-        statement,
-        checked_with,
-        decode_read(body[_LENGTH.size : end], statement, checked_with),
-    )
-
-
-def _frame(*parts: bytes) -> bytes:
-    size = sum(len(p) for p in parts)
-    return _LENGTH.pack(size) + b"".join(parts)
-
-
-async def _read_frame(reader: asyncio.StreamReader) -> bytes:
-    (size,) = _LENGTH.unpack(await reader.readexactly(_LENGTH.size))
-    if size > MAX_FRAME:
-        raise HandoffError(f"a {size}-byte frame is over the {MAX_FRAME}-byte limit")
-    return await reader.readexactly(size)
-
-
-def encode_answer(request_id: int, outcome: Registered | BaseException) -> bytes:
-    """The answer frame for a registration's outcome."""
-    if isinstance(outcome, Registered):
-        code = EXISTED if outcome.existed else REGISTERED
-        return _frame(_ANSWER.pack(request_id, code), _INDEX.pack(outcome.index), outcome.receipt)
-    if isinstance(outcome, TamperedEntry):  # answered as the refusal that carries it
-        outcome = outcome.as_refusal()
-    if isinstance(outcome, RegistrationRefused):
-        return _frame(_ANSWER.pack(request_id, REFUSED), outcome.to_json().encode())
-    unavailable = outcome if isinstance(outcome, Unavailable) else Unavailable(str(outcome))
-    return _frame(_ANSWER.pack(request_id, UNAVAILABLE), unavailable.to_json().encode())
-
-
-def decode_answer(frame: bytes) -> tuple[int, Registered | Exception]:
-    """A request id and its outcome: the registration, or the exception to raise."""
-    if len(frame) < _ANSWER.size:
-        raise HandoffError("an answer frame is shorter than its header")
-    request_id, code = _ANSWER.unpack_from(frame)
-    body = frame[_ANSWER.size :]
-    if code in (REGISTERED, EXISTED):
-        if len(body) < _INDEX.size:
-            raise HandoffError("a registration answer has no entry index")
-        (index,) = _INDEX.unpack_from(body)
-        return request_id, Registered(index, body[_INDEX.size :], existed=code == EXISTED)
-    if code == REFUSED:
-        return request_id, RegistrationRefused.from_json(body.decode(errors="replace"))
-    if code == UNAVAILABLE:
-        return request_id, Unavailable.from_json(body.decode(errors="replace"))
-    raise HandoffError(f"unknown answer outcome {code}")
-
-
 class HandoffServer:
     """On the sequencer: take statements from followers and answer with their outcome."""
 
-    def __init__(self, path: Path, submit: Submit) -> None:
+    def __init__(self, path: Path, submit: Submit, chunk: Chunk | None = None) -> None:
         self.path = path
         self._submit = submit
+        self._chunk = chunk
+        self._chunks: set[asyncio.Task[None]] = set()
+        """Chunks being registered (each a transaction of its own, answered when it ends)."""
         self._server: asyncio.AbstractServer | None = None
         self._connections: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
         self._lock: int | None = None
@@ -281,6 +192,8 @@ class HandoffServer:
             writer.close()  # the connection's reader sees the end and returns
         if self._connections:
             await asyncio.wait(list(self._connections), timeout=5)
+        if self._chunks:  # a chunk ends in its transaction or not at all: let it end
+            await asyncio.wait(list(self._chunks), timeout=30)
         if self._server is not None:
             await self._server.wait_closed()
             self._server = None
@@ -292,9 +205,11 @@ class HandoffServer:
         self._connections[task] = writer
         try:
             while True:
-                request_id, statement, checked_with, read = decode_request(
-                    await _read_frame(reader)
-                )
+                frame = await read_frame(reader)
+                if is_chunk(frame):
+                    self._start_chunk(writer, *chunk_of(frame))
+                    continue
+                request_id, statement, checked_with, read = decode_request(frame)
                 # Answered from the sequencer's cycle when decided, not by a task awaiting it:
                 # a connection that closes meanwhile drops its answers, not the registrations.
                 reply = _replier(writer, request_id)
@@ -312,6 +227,28 @@ class HandoffServer:
         finally:
             writer.close()
             self._connections.pop(task, None)
+
+    def _start_chunk(self, writer: asyncio.StreamWriter, request_id: int, chunk: bytes) -> None:
+        task = asyncio.create_task(self._register_chunk(writer, request_id, chunk))
+        self._chunks.add(task)
+        task.add_done_callback(self._chunks.discard)
+
+    async def _register_chunk(
+        self, writer: asyncio.StreamWriter, request_id: int, chunk: bytes
+    ) -> None:
+        reply = _replier(writer, request_id)
+        try:
+            if self._chunk is None:
+                raise Unavailable(Message("unavailable.bulk-on-sequencer"), retry_after=1)
+            answer = await self._chunk(chunk)
+        except (RegistrationRefused, Unavailable) as refused:
+            reply(refused)
+        except Exception as exc:
+            log.exception("a handed-off import chunk failed")
+            reply(Unavailable(Message("unavailable.not-written", {"error": str(exc)})))
+        else:
+            if not writer.is_closing():
+                writer.write(encode_chunk_answer(request_id, answer))
 
 
 def _replier(writer: asyncio.StreamWriter, request_id: int) -> Reply:
@@ -331,7 +268,7 @@ class HandoffClient:
         self.path = path
         self._writer: asyncio.StreamWriter | None = None
         self._reader_task: asyncio.Task[None] | None = None
-        self._waiting: dict[int, asyncio.Future[Registered]] = {}
+        self._waiting: dict[int, asyncio.Future[Registered | bytes]] = {}
         self._next_id = 0
         self._connecting = asyncio.Lock()
 
@@ -348,9 +285,26 @@ class HandoffClient:
         request sent once more (registration is idempotent).  Raises
         :class:`SequencerUnreachable` if no sequencer listens.
         """
+        outcome = await self._exchange(lambda i: encode_request(i, statement, verified))
+        if not isinstance(outcome, Registered):
+            raise HandoffError("a registration was answered as a chunk")
+        return outcome
+
+    async def register_chunk(self, chunk: bytes) -> bytes:
+        """Hand a bulk import's ``chunk`` to the sequencer; its answer, or the refusal raised.
+
+        Sent once more on a connection lost in flight, as a statement is: a chunk
+        registered already is answered as in the log (``existed``).
+        """
+        outcome = await self._exchange(lambda i: encode_chunk(i, chunk))
+        if isinstance(outcome, Registered):
+            raise HandoffError("a chunk was answered as a registration")
+        return outcome
+
+    async def _exchange(self, request: Callable[[int], bytes]) -> Registered | bytes:
         for attempt in (1, 2):
             try:
-                return await self._send(statement, verified)
+                return await self._send(request)
             except (ConnectionError, OSError) as exc:
                 await self._drop()
                 if attempt == 2:
@@ -364,14 +318,14 @@ class HandoffClient:
         """Close the connection; registrations in flight fail as unavailable."""
         await self._drop()
 
-    async def _send(self, statement: bytes, verified: Statement | None) -> Registered:
+    async def _send(self, request: Callable[[int], bytes]) -> Registered | bytes:
         writer = await self._connection()
         self._next_id = (self._next_id + 1) & 0xFFFFFFFF
         request_id = self._next_id
-        future: asyncio.Future[Registered] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[Registered | bytes] = asyncio.get_running_loop().create_future()
         self._waiting[request_id] = future
         try:
-            writer.write(encode_request(request_id, statement, verified))
+            writer.write(request(request_id))
             return await future
         finally:
             self._waiting.pop(request_id, None)
@@ -397,11 +351,11 @@ class HandoffClient:
         error: Exception = ConnectionResetError("the sequencer closed the connection")
         try:
             while True:
-                request_id, outcome = decode_answer(await _read_frame(reader))
+                request_id, outcome = decode_answer(await read_frame(reader))
                 future = self._waiting.get(request_id)
                 if future is None or future.done():
                     continue
-                if isinstance(outcome, Registered):
+                if isinstance(outcome, Registered | bytes):
                     future.set_result(outcome)
                 else:
                     future.set_exception(outcome)

@@ -30,7 +30,7 @@ import time
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from registry.i18n import Message
 from registry.records.bulk import RowError, Validated, validate_table
@@ -38,12 +38,14 @@ from registry.records.bulk_crypto import CryptoPool
 from registry.records.errors import BatchRefused, RegistrationRefused, refusal_for
 from registry.records.queued import Registered
 from registry.records.salts import StableSalts
-from registry.records.service import RegistryService
 from registry.records.spreadsheet import ImportType, Table
 from registry.store.models import AccessRecord, IdentityRecord, SignerKeyRecord
 from registry.verify.cose import parse_sign1
 from registry.verify.result import Reason
 from registry.verify.statement import Statement, statement_content
+
+if TYPE_CHECKING:
+    from registry.records.service import RegistryService
 
 
 class Turn:

@@ -32,6 +32,7 @@ from registry.records.enrolment_requests import EnrolmentRequests
 from registry.records.errors import Unavailable, refusal_for
 from registry.records.handoff import HandoffClient, HandoffServer, Reply, handoff_socket
 from registry.records.identities import Identities, Person
+from registry.records.import_desk import register_handed
 from registry.records.operator import OperatorKeys
 from registry.records.queued import Registered
 from registry.records.reading import RegistryReads
@@ -166,7 +167,9 @@ class RegistryService(RegistryReads):
             await self.handoff_client.close()
             self.handoff_client = None
         if self.handoff_path is not None:
-            self.handoff_server = HandoffServer(self.handoff_path, self._submit_handed_off)
+            self.handoff_server = HandoffServer(
+                self.handoff_path, self._submit_handed_off, self._register_handed_chunk
+            )
             await self.handoff_server.start()
         if self.store.backend == "postgresql":
             self._tasks.append(asyncio.create_task(cluster.pump(self, self.registrar)))
@@ -282,6 +285,10 @@ class RegistryService(RegistryReads):
             again = read_verified_statement(statement, checked_with)
             read = again.value if again.ok else None
         self.registrar.submit(statement, read, reply)
+
+    async def _register_handed_chunk(self, chunk: bytes) -> bytes:
+        """Register a bulk import's chunk a follower handed over (``import_desk.py``)."""
+        return await register_handed(self, chunk)
 
     async def register_atomic(
         self,

@@ -7,7 +7,9 @@ on SQLite the whole server, then one granian worker at a time (issue 11: a
 respawned worker failed to start while the sequencer wrote, and granian's
 crash-loop guard took the server down); on PostgreSQL two nodes (two
 `registry serve`, each with its own data directory as on two hosts), killed
-alternately, always the one sequencing.  After each restart:
+alternately, always the one sequencing; on both, the sequencing process apart
+from the HTTP workers (``REGISTRY_SEQUENCER=apart``), then the worker that took
+its place.  After each kill:
 
 - every acknowledged entry (``201``, or ``200`` for a statement already in the
   log) is in the log exactly once, at the index it was acknowledged with, and
@@ -26,6 +28,7 @@ import base64
 import contextlib
 import hashlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -148,10 +151,26 @@ class Node:
             self.process.wait()
 
     def workers(self) -> list[int]:
-        """The worker processes' ids."""
+        """The HTTP worker processes' ids (not the sequencing process apart, if any)."""
         assert self.process is not None
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        return [int(pid) for pid in children.read_text().split()]
+        return [int(pid) for pid in children.read_text().split() if int(pid) != self.apart()]
+
+    def apart(self) -> int | None:
+        """The sequencing process apart from the HTTP workers, as the last start named it."""
+        named = re.findall(r"sequencer: process (\d+)", self.log_path.read_text(errors="replace"))
+        return int(named[-1]) if named else None
+
+    def holds_lock(self, lock_file: Path) -> int | None:
+        """The process of this node holding the sequencer's lock file ``lock_file``, if any."""
+        inode = lock_file.stat().st_ino
+        mine = [*self.workers(), self.apart()]
+        for line in Path("/proc/locks").read_text().splitlines():
+            fields = line.split()
+            held = len(fields) > 5 and fields[1] == "FLOCK" and fields[5].endswith(f":{inode}")
+            if held and int(fields[4]) in mine:
+                return int(fields[4])
+        return None
 
     def sequences(self) -> bool:
         """Whether a worker of this node sequences: its hand-off socket accepts connections.
@@ -170,14 +189,8 @@ class Node:
 
     def sequencer_worker(self, lock_file: Path) -> int | None:
         """The worker holding the SQLite sequencer lock ``lock_file``, if any."""
-        inode = lock_file.stat().st_ino
-        workers = self.workers()
-        for line in Path("/proc/locks").read_text().splitlines():
-            fields = line.split()
-            held = len(fields) > 5 and fields[1] == "FLOCK" and fields[5].endswith(f":{inode}")
-            if held and int(fields[4]) in workers:
-                return int(fields[4])
-        return None
+        holder = self.holds_lock(lock_file)
+        return holder if holder in self.workers() else None
 
     def loaded(self) -> int:
         """How many times a worker of this node loaded the log (it must still run)."""
@@ -434,8 +447,9 @@ def _kill_under_load(
     return clients
 
 
-def _environment(database_url: str) -> dict[str, str]:
+def _environment(database_url: str, sequencer: str = "apart") -> dict[str, str]:
     return {
+        "REGISTRY_SEQUENCER": sequencer,
         "REGISTRY_DATABASE_URL": database_url,
         "REGISTRY_ORIGIN": ORIGIN,
         "REGISTRY_ADMIN_PASSPHRASE": PASSPHRASE,
@@ -450,7 +464,9 @@ def test_sqlite_survives_sigkill_of_the_server_and_of_its_workers(
     database = sqlite_file(database_url)
     assert database is not None
     lock = database.with_name(database.name + "-sequencer.lock")
-    node = Node("sqlite", _environment(database_url), tmp_path / "data", tmp_path / "serve.log")
+    # one of the workers sequences: killed, granian respawns it and another takes the lock
+    environment = _environment(database_url, sequencer="worker")
+    node = Node("sqlite", environment, tmp_path / "data", tmp_path / "serve.log")
     with _running([node]):
         signers, trusted = _enrol([node], node.data_dir)
         load = Load([node], signers)
@@ -523,3 +539,49 @@ def test_two_postgres_nodes_survive_sigkill_of_the_sequencing_node(
             _finish(clients, load)
             _check(nodes, load, trusted)
         assert set(killed) == {first.name, second.name}
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def test_the_sequencing_process_apart_killed_under_load_loses_and_doubles_nothing(
+    make_database_url: Callable[[str], str], tmp_path: Path, backend: str
+) -> None:
+    database_url = make_database_url(backend)
+    node = Node(backend, _environment(database_url), tmp_path / "data", tmp_path / "serve.log")
+    with _running([node]):
+        signers, trusted = _enrol([node], node.data_dir)
+        load = Load([node], signers)
+        try:
+            apart = node.apart()
+            assert apart is not None, node.log_tail()
+            assert apart not in node.workers()
+            assert len(node.workers()) == WORKERS
+            assert node.sequences()  # the socket is the apart process's: no worker holds it
+            clients = _kill_under_load(load, lambda: os.kill(apart, signal.SIGKILL))
+            _finish(clients, load)
+            _check([node], load, trusted)
+            # a worker took its place: it sequences beside its HTTP, and is killed in turn
+            assert node.alive(), node.log_tail()
+            assert node.sequences()
+            loaded = node.loaded()
+            clients = _kill_under_load(load, lambda: _kill_sequencing_worker(node, backend))
+            _wait_for(lambda: node.loaded() > loaded, "the respawned worker to load the log")
+            _finish(clients, load)
+            _check([node], load, trusted)
+            assert len(node.workers()) == WORKERS
+        finally:
+            load.close()
+    assert "crash loop" not in node.log_tail()
+
+
+def _kill_sequencing_worker(node: Node, backend: str) -> None:
+    """SIGKILL the worker that sequences now (on PostgreSQL the one serving the socket)."""
+    settings = Settings(database_url=node.env["REGISTRY_DATABASE_URL"], data_dir=node.data_dir)
+    path = handoff_socket(settings)
+    assert path is not None
+    lock = path.with_name(path.name + ".lock")  # held by the process that serves the socket
+    holder = node.holds_lock(lock)
+    assert holder is not None
+    assert holder in node.workers()
+    os.kill(holder, signal.SIGKILL)

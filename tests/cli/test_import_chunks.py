@@ -395,18 +395,15 @@ def test_a_chunk_that_fails_while_the_next_is_in_flight_resumes_with_nothing_twi
     assert [line[3] for line in lines[1:]] == ["imported"] * 3
 
 
-def test_a_row_the_registry_refuses_is_reported_and_the_others_in_its_chunk_stand(
-    cli_env: dict[str, str], tmp_path: Path
-) -> None:
+def _one_row_refused(tmp_path: Path) -> Path:
+    """Three rows, the second dated before the recommender's term (2024-01-01)."""
     rows = recommendation_rows()
-    rows[1][8] = "2023-06-01"  # before the recommender's term (2024-01-01): the registry refuses
-    path = rows_file(tmp_path, rows)
-    report = tmp_path / "laporan.csv"
-    before = log_size(cli_env)
-    result = run(cli_env, path, "--report", str(report))
-    assert result.exit_code == 1
-    first, last = before + 1, before + 2  # after the chunk's attestation
-    assert f"2 rows imported as entries {first}..{last}; 1 of 3 rows refused" in result.output
+    rows[1][8] = "2023-06-01"  # the registry refuses it
+    return rows_file(tmp_path, rows)
+
+
+def _reported_with_one_refused(output: str, report: Path, first: int, last: int) -> None:
+    assert f"2 rows imported as entries {first}..{last}; 1 of 3 rows refused" in output
     lines = list(csv.reader(report.read_text(encoding="utf-8-sig").splitlines()))
     assert [line[:3] for line in lines[1:]] == [
         ["2", "", str(first)],
@@ -414,16 +411,30 @@ def test_a_row_the_registry_refuses_is_reported_and_the_others_in_its_chunk_stan
         ["4", "", str(last)],
     ]
     assert "outside-term" in lines[2][3]
+
+
+def test_a_row_the_registry_refuses_is_reported_and_the_others_in_its_chunk_stand(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    path = _one_row_refused(tmp_path)
+    report = tmp_path / "laporan.csv"
+    before = log_size(cli_env)
+    result = run(cli_env, path, "--report", str(report))
+    assert result.exit_code == 1
+    # after the chunk's attestation
+    _reported_with_one_refused(result.output, report, before + 1, before + 2)
     assert entry_types(cli_env)[before:] == ["attestation", "recommendation", "recommendation"]
 
 
+@pytest.mark.parametrize("layout", ["apart", "worker"])
 def test_a_server_imports_in_chunks_while_it_answers_reads(
-    cli_env: dict[str, str], tmp_path: Path
+    cli_env: dict[str, str], tmp_path: Path, layout: str
 ) -> None:
+    # every chunk reaches a worker that does not sequence (apart) or either worker, and is
+    # handed to the sequencer (registry/records/import_desk.py)
     path = rows_file(tmp_path)
     before = log_size(cli_env)
-    env = registry_env(**{k: v for k, v in cli_env.items() if k.startswith("REGISTRY_")})
-    env["REGISTRY_PASSPHRASE"] = cli_env["REGISTRY_PASSPHRASE"]
+    env = _served_env(cli_env, REGISTRY_SEQUENCER=layout)
     with serving("--workers", "2", env=env, cwd=tmp_path, log=tmp_path / "serve.log") as server:
         command = [
             "import",
@@ -461,6 +472,34 @@ def test_a_server_imports_in_chunks_while_it_answers_reads(
         served = httpx.get(f"{server.url}/entries/{newest}/statement", timeout=30).content
         assert asyncio.run(_statement_at(server.url, newest)) == served
         assert asyncio.run(_statement_at(server.url, before + 3)) is None
+
+
+def _served_env(cli_env: dict[str, str], **variables: str) -> dict[str, str]:
+    env = registry_env(**{k: v for k, v in cli_env.items() if k.startswith("REGISTRY_")})
+    return {**env, "REGISTRY_PASSPHRASE": cli_env["REGISTRY_PASSPHRASE"], **variables}
+
+
+def test_a_chunk_through_a_worker_that_does_not_sequence_sets_its_refused_row_aside(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    path = _one_row_refused(tmp_path)
+    report = tmp_path / "laporan.csv"
+    before = log_size(cli_env)
+    env = _served_env(cli_env, REGISTRY_SEQUENCER="apart")
+    with serving("--workers", "2", env=env, cwd=tmp_path, log=tmp_path / "serve.log") as server:
+        command = ["import", str(path), "--type", "recommendation", "--key"]
+        command += [str(tmp_path / "kasn.key"), "--server", server.url, "--report", str(report)]
+        importing = spawn(command, env=env, cwd=tmp_path, log=tmp_path / "import.log")
+        try:
+            code = importing.wait(timeout=120)
+        finally:
+            stop(importing)
+        output = (tmp_path / "import.log").read_text()
+        assert code == 1, output
+        # (recent to the server: no attestation)
+        _reported_with_one_refused(output, report, before, before + 1)
+        assert httpx.get(f"{server.url}/health", timeout=30).json()["size"] == before + 2
+    assert entry_types(cli_env)[before:] == ["recommendation", "recommendation"]
 
 
 async def _statement_at(url: str, index: int) -> bytes | None:

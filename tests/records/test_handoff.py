@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from registry.config import Settings
 from registry.i18n import Message, render
-from registry.records import handoff
+from registry.records import handoff, handoff_frames
 from registry.records.errors import FieldError, RegistrationRefused, Unavailable
 from registry.records.handed_statement import encode_read
 from registry.records.handoff import (
@@ -180,7 +180,7 @@ def test_a_reading_that_messagepack_would_change_is_not_sent() -> None:
 def test_a_malformed_reading_is_ignored_and_the_statement_read_in_full() -> None:
     verified = _verified("Majalengka")
     garbage = b"\xc1not msgpack"
-    header = struct.pack(">IB32s", 5, handoff.READ, verified.public_key)
+    header = struct.pack(">IB32s", 5, handoff_frames.READ, verified.public_key)
     frame = header + struct.pack(">I", len(garbage)) + garbage + verified.raw
     assert decode_request(frame) == (5, verified.raw, verified.public_key, None)
 
