@@ -41,7 +41,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
-from registry.store.repository import held_lock
+from registry.store.locks import held_lock
 
 log = logging.getLogger(__name__)
 

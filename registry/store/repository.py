@@ -6,29 +6,24 @@ not at all.  Reads return the frozen dataclasses of ``registry.store.models``.
 People's keys and identities (``_keys.py``), the ``signer_keys`` rows a start compares
 (``_key_rows.py``), the hand-off queue
 (``_queue.py``), the registry's own named facts (``_meta.py``), sealed segments of derived
-state (``_segments.py``) and the bounded read a
-process loads the log with (``_snapshot.py``) are mixed in from their own modules.
+state (``_segments.py``), the bounded read a process loads the log with (``_snapshot.py``)
+and the sequencer's lock (``locks.py``) are mixed in from their own modules.
 """
 
 from __future__ import annotations
 
 import asyncio
-import fcntl
-import os
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager, contextmanager
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, text
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import StaticPool
 
 from registry.store._batch import (
-    BATCH_FENCE,
     Batch,
     check_shape,
     explain_refusal,
@@ -51,8 +46,9 @@ from registry.store._snapshot import (
     column_between,
     leaf_hashes_between,
 )
-from registry.store.engine import create_engine, create_sqlite_writer, sqlite_file
+from registry.store.engine import create_engine, create_sqlite_writer
 from registry.store.errors import StoreError
+from registry.store.locks import SequencerLockMixin
 from registry.store.models import (
     CheckpointRecord,
     EntryRecord,
@@ -61,9 +57,6 @@ from registry.store.models import (
     SearchPage,
 )
 from registry.store.tables import CHECKPOINTS, ENTRIES, REVOKED_ENTRIES
-
-# The sequencer's advisory lock key is a hash of this and the schema's name.
-SEQUENCER_LOCK_PREFIX = "registry/sequencer:"
 
 
 class Store(
@@ -78,6 +71,7 @@ class Store(
     ComplaintsMixin,
     LeafTilesMixin,
     SearchMixin,
+    SequencerLockMixin,
 ):
     """Async access to the registry's database; owns its engine (see :meth:`close`)."""
 
@@ -456,98 +450,3 @@ class Store(
             total = (await connection.execute(count)).scalar_one()
             rows = (await connection.execute(page)).all()
         return SearchPage(tuple(from_row(EntryRecord, row) for row in rows), int(total))
-
-    # -- the sequencer ---------------------------------------------------------------
-
-    @asynccontextmanager
-    async def sequencer_lock(self) -> AsyncIterator[bool]:
-        """Try to become the one sequencer; yields whether this process is it.
-
-        On PostgreSQL this takes a session-level advisory lock on a connection
-        kept for the whole ``async with`` (in autocommit, so it holds no
-        transaction open) and releases it at exit; if the connection is lost,
-        PostgreSQL releases the lock; the new holder then waits for any batch
-        the old one was still committing.  The key is fixed per schema (derived
-        from the schema's name unless given to the constructor), so registries
-        in different schemas of one database each have their own sequencer.
-
-        On SQLite it is an exclusive ``flock`` on ``<database>-sequencer.lock``
-        beside the database file, held on an open file for the whole ``async
-        with``; the kernel releases it when the process ends, however it ends.
-        Several ``registry serve`` workers on one SQLite file so elect one
-        sequencer.  An in-memory database is private to its process: the lock
-        always holds.
-        """
-        if self.backend != "postgresql":
-            with sqlite_file_lock(sqlite_file(self._engine.url)) as held:
-                yield held
-            return
-        connection = await self._engine.connect()
-        try:
-            connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
-            key = await self._lock_key(connection)
-            held = await _advisory(connection, "pg_try_advisory_lock", key)
-            if held:
-                # Wait for a batch a dead sequencer was committing (see BATCH_FENCE).
-                await connection.execute(text(f"SELECT pg_advisory_lock({BATCH_FENCE})"))
-                await connection.execute(text(f"SELECT pg_advisory_unlock({BATCH_FENCE})"))
-            try:
-                yield held
-            finally:
-                if held:
-                    await _release(connection, key)
-        finally:
-            await connection.close()
-
-    async def _lock_key(self, connection: AsyncConnection) -> int:
-        if self._sequencer_lock_key is not None:
-            return self._sequencer_lock_key
-        query = text("SELECT hashtextextended(:prefix || current_schema(), 0)")
-        result = await connection.execute(query, {"prefix": SEQUENCER_LOCK_PREFIX})
-        return int(result.scalar_one())
-
-
-@contextmanager
-def sqlite_file_lock(database: Path | None) -> Iterator[bool]:
-    """Hold an exclusive non-blocking ``flock`` beside SQLite file ``database``, if free.
-
-    ``None`` (an in-memory database, private to its process) always holds.
-    """
-    path = None if database is None else database.with_name(database.name + "-sequencer.lock")
-    with held_lock(path) as held:
-        yield held
-
-
-@contextmanager
-def held_lock(path: Path | None) -> Iterator[bool]:
-    """Whether this process holds an exclusive ``flock`` on ``path`` (taken without waiting,
-    the file made if need be) for the block; always for no path (one process)."""
-    if path is None:
-        yield True
-        return
-    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(descriptor, fcntl.LOCK_UN)
-    finally:
-        os.close(descriptor)
-
-
-async def _release(connection: AsyncConnection, key: int) -> None:
-    try:
-        await _advisory(connection, "pg_advisory_unlock", key)
-    except DBAPIError:
-        # The connection is gone, and the lock with it: make sure it is not reused.
-        await connection.invalidate()
-
-
-async def _advisory(connection: AsyncConnection, function: str, key: int) -> bool:
-    result = await connection.execute(text(f"SELECT {function}(:key)"), {"key": key})
-    return bool(result.scalar_one())

@@ -21,7 +21,7 @@ from registry.compliance.keeper import TallyKeeper
 from registry.config import Settings
 from registry.records.errors import TamperedEntry
 from registry.records.operator import OperatorKeys
-from registry.store.repository import held_lock
+from registry.store.locks import held_lock
 from registry.store.tables import ENTRIES
 from tests.api.helpers import Registry
 from tests.compliance.test_saved import SEGMENT, fill, running

@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from registry.store import Store, create_engine, upgrade
 from registry.store._batch import BATCH_FENCE, Batch, write_batch
-from registry.store.repository import sqlite_file_lock
+from registry.store.locks import sqlite_file_lock
 
 from .records import T0, checkpoint, entries
 
@@ -62,7 +62,7 @@ def test_the_sqlite_lock_is_held_across_processes(tmp_path: Path) -> None:
 _TRY_LOCK = """
 import sys
 from pathlib import Path
-from registry.store.repository import sqlite_file_lock
+from registry.store.locks import sqlite_file_lock
 with sqlite_file_lock(Path(sys.argv[1])) as held:
     print(held)
 """
