@@ -154,7 +154,7 @@ class Counts:
     def instansi_rows(self, province: str | None = None, name: str | None = None) -> list[Row]:
         """The instansi table as :func:`registry.compliance.views.instansi` gives it, except
         that a figure of more than the group bound's entries has ``entries`` None."""
-        return instansi_rows(self.instansi, self.offices, self.day, province, name)
+        return instansi_rows(self.instansi, self.kept_offices(), self.day, province, name)
 
     def provinces_rows(self) -> list[Row] | None:
         """The provinces table as :func:`registry.compliance.views.provinces` gives it,
@@ -168,6 +168,10 @@ class Counts:
         None unless :attr:`ElectionTable.exact
         <registry.compliance.election_rows.ElectionTable.exact>`."""
         return self.elections.rows() if self.elections.exact else None
+
+    def kept_offices(self) -> Offices:
+        """The PPK offices its instansi and head-types tables count (here every one)."""
+        return self.offices
 
     def head_types_rows(
         self, on: str | None = None, named: Counts | None = None, election: str | None = None
@@ -185,7 +189,7 @@ class Counts:
             return None
         groups = (named or self).instansi.groups
         recs = {name: g.figures["recommendations"] for name, g in groups.items()}
-        table = HeadTable(self.offices, self.day, recs, self.instansi.bound, on)
+        table = HeadTable(self.kept_offices(), self.day, recs, self.instansi.bound, on)
         rows = table.rows([row for row, _ in self.provinces.head_types.rows("head_type")])
         return rows, {**table.acting(), "election": election}
 

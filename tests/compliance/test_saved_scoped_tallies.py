@@ -33,6 +33,7 @@ from tests.compliance.test_saved_tally_dashboard import LINK, api, page, shown
 from tests.compliance.test_saved_tally_provinces import declarations_by_new_signers
 from tests.records.test_tampering import edit
 
+CSV_PJ = {"head_type": "pj", "format": "csv"}
 FILTERS = [
     {"election": "pilkada-2024"},
     {"head_type": "pj"},
@@ -83,7 +84,7 @@ def test_each_scope_is_answered_without_the_index_as_the_index_answers_it(
     national = ours[str(FILTERS[0])]["national"]["items"][0]
     assert national["recommendations"]["entries"] == [7, 8], "the history's, not nothing"
     assert ours[str(FILTERS[1])]["national"]["items"][0]["reports"]["value"] == 0, "no head's"
-    assert "head-types" not in ours[str(FILTERS[1])], "a head type's: the index's"
+    assert "head-types" in ours[str(FILTERS[1])], "a head type's too (stop 31)"
     with running(settings, operator) as registry:  # a restart: the rows saved answer
         for flt in FILTERS:
             for table, answer in ours[str(flt)].items():
@@ -93,16 +94,22 @@ def test_each_scope_is_answered_without_the_index_as_the_index_answers_it(
         assert compliance.facts.read == 0, "the saved rows held the log: nothing passed again"
 
 
-def test_a_head_types_head_types_table_and_page_are_the_indexs(
+def test_a_head_types_head_types_table_and_page_are_its_tallys(
     settings: Settings, operator: OperatorKeys, today: Callable[[str], None]
 ) -> None:
+    # stop 31: the offices led counted of the head type's keys only, as the index's
     saved_history(settings, operator)
     with running(settings, operator) as registry:
-        api(registry, "head-types", head_type="pj")
-        assert index_restored(registry), "grouped by the keys as of the day: the index's"
-    with running(settings, operator) as registry:
-        page(registry, head_type="pj")
-        assert index_restored(registry), "the page shows the head-types table"
+        ours = api(registry, "head-types", head_type="pj")
+        csv = registry.client.get("/api/dashboard/head-types", params=CSV_PJ).text
+        html = page(registry, head_type="pj")
+        assert not index_restored(registry), "the table, its CSV and the page"
+        restore_the_index(registry)
+        assert ours["items"] == api(registry, "head-types", head_type="pj")["items"]
+        assert csv == registry.client.get("/api/dashboard/head-types", params=CSV_PJ).text
+        assert shown(html) == shown(page(registry, head_type="pj"))
+    [row] = ours["items"]
+    assert (row["head_type"], row["instansi_led"]["value"]) == ("pj", 1)
 
 
 def edit_row(settings: Settings, format: str, values: dict[str, Any]) -> None:
