@@ -98,9 +98,11 @@ class Scope:
 
 def scope_of(flt: Filter, today: str) -> Scope | None:
     """The scope a scoped tally answers ``flt`` with on ``today``: an election and/or a head
-    type, ``since`` if given, and ``until`` if it is another day than today (None for a
-    filter by a province or an instansi, or by neither an election nor a head type)."""
-    if flt.province or flt.instansi or not (flt.election or flt.head_type):
+    type, ``since`` if given, and ``until`` if it is another day than today; or ``since``
+    alone (every election and head type: stop 31), with ``until`` as well or not (None for a
+    filter by a province or an instansi, or by none of an election, a head type and
+    ``since``: ``until`` alone is the national tally of that day's)."""
+    if flt.province or flt.instansi or not (flt.election or flt.head_type or flt.since):
         return None
     until = flt.until if flt.until is not None and flt.until != today else None
     return Scope(flt.election, flt.head_type, flt.since, until)

@@ -23,8 +23,8 @@ from tests.api.helpers import Registry
 from tests.compliance.conftest import BEFORE_DUE
 from tests.compliance.test_saved import running
 from tests.compliance.test_saved_day_tallies import SAVED_DAY, day_saved
-from tests.compliance.test_saved_scoped_tallies import restore_the_index, scoped_rows
-from tests.compliance.test_saved_tally import index_restored, saved_history
+from tests.compliance.test_saved_scoped_tallies import scoped_rows
+from tests.compliance.test_saved_tally import index_restored, restore_the_index, saved_history
 
 ELECTION = "pilkada-2024"
 ASKED = [

@@ -28,7 +28,7 @@ from registry.records.operator import OperatorKeys
 from registry.store.tables import FACT_SEGMENTS
 from tests.compliance.conftest import BEFORE_DUE
 from tests.compliance.test_saved import rows, running
-from tests.compliance.test_saved_tally import index_restored, saved_history
+from tests.compliance.test_saved_tally import index_restored, restore_the_index, saved_history
 from tests.compliance.test_saved_tally_dashboard import LINK, api, page, shown
 from tests.compliance.test_saved_tally_provinces import declarations_by_new_signers
 from tests.records.test_tampering import edit
@@ -48,13 +48,6 @@ def answered(flt: dict[str, str]) -> list[str]:
 
 def scoped_rows(settings: Settings) -> list[Any]:
     return [row for row in rows(settings) if row.format.startswith(SCOPE_TALLY)]
-
-
-def restore_the_index(registry: Any) -> None:
-    """Restore the whole index in the worker: every later answer is then computed from it."""
-    compliance = registry.components.compliance
-    registry.client.blocking_portal.call(compliance.snapshot)
-    assert index_restored(registry)
 
 
 def from_the_index(registry: Any, flt: dict[str, str]) -> dict[str, Any]:
