@@ -133,7 +133,7 @@ def test_every_table_a_scoped_tally_answers_is_the_filtered_indexs(seed: int, si
             assert not later or not asyncio.run(advance(tally, later[0], log))
 
 
-def test_a_filter_with_a_place_or_neither_an_election_nor_a_head_type_has_no_scoped_tally() -> None:
+def test_a_filter_of_a_place_or_of_no_election_head_type_or_since_has_no_scoped_tally() -> None:
     today = "2026-01-01"
     assert scope_of(Filter(election="e"), today) == Scope("e", None)
     assert scope_of(Filter(head_type="h", until=today), today) == Scope(None, "h")
