@@ -10,20 +10,18 @@ The history of ``test_saved`` (eleven entries: one Pj PPK, two recommendations o
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from registry.compliance.scoped_tally import ScopedTally
 from registry.config import Settings
 from registry.records.operator import OperatorKeys
 from tests.api.helpers import Registry
 from tests.compliance.conftest import BEFORE_DUE
 from tests.compliance.test_saved import running
 from tests.compliance.test_saved_day_tallies import SAVED_DAY, day_saved
-from tests.compliance.test_saved_scoped_tallies import scoped_rows
+from tests.compliance.test_saved_scoped_tallies import passes_never_end, scoped_rows
 from tests.compliance.test_saved_tally import index_restored, restore_the_index, saved_history
 
 ELECTION = "pilkada-2024"
@@ -86,11 +84,7 @@ def test_one_elections_head_types_while_its_pass_runs_are_told_to_come_back(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     saved_history(settings, operator)
-
-    async def endless(self: Any, tally: ScopedTally) -> None:
-        await asyncio.sleep(3600)  # a pass that has not ended
-
-    monkeypatch.setattr("registry.compliance.scoped_tallies.ScopedTallies._make", endless)
+    passes_never_end(monkeypatch)
     with running(settings, operator) as registry:
         registry.components.compliance.scoped.inline_most = 5  # eleven entries: "long"
         for lang, words in (("en", "still being counted"), ("id", "masih dihitung")):

@@ -105,6 +105,15 @@ def test_a_head_types_head_types_table_and_page_are_its_tallys(
     assert (row["head_type"], row["instansi_led"]["value"]) == ("pj", 1)
 
 
+def passes_never_end(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every scope's first pass, once started, never ends (its scope is being made)."""
+
+    async def endless(self: Any, tally: scoped_tally.ScopedTally) -> None:
+        await asyncio.sleep(3600)  # a pass that has not ended
+
+    monkeypatch.setattr("registry.compliance.scoped_tallies.ScopedTallies._make", endless)
+
+
 def edit_row(settings: Settings, format: str, values: dict[str, Any]) -> None:
     """Set ``values`` on the saved row of ``format``, as an edit in the database would."""
     edit(settings, update(FACT_SEGMENTS).where(FACT_SEGMENTS.c.format == format).values(values))
@@ -255,11 +264,7 @@ def test_a_figures_listing_while_its_scope_is_made_is_told_to_come_back(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     saved_history(settings, operator)
-
-    async def endless(self: Any, tally: scoped_tally.ScopedTally) -> None:
-        await asyncio.sleep(3600)  # a pass that has not ended
-
-    monkeypatch.setattr("registry.compliance.scoped_tallies.ScopedTallies._make", endless)
+    passes_never_end(monkeypatch)
     with running(settings, operator) as registry:
         registry.components.compliance.scoped.inline_most = 5  # eleven entries: "long"
         asked = {"election": "pilkada-2024", "figure": "recommendations"}
