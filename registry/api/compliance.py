@@ -57,6 +57,24 @@ def _next_url(asked: dict[str, str | None], limit: int, after: int) -> str:
     return f"/api/compliance/recommendations?{urlencode({**query, 'limit': limit, 'after': after})}"
 
 
+BY_ELECTION = ("instansi_led_with_recommendations", "share_with_recommendations")
+"""The head-types figures one election's table counts of its own recommendations (the
+others are every election's, as the unfiltered table's)."""
+
+
+def _bounded_heads(
+    day: str, row: dict[str, Any], election: str | None, key: str | None = None
+) -> dict[str, Any]:
+    """A head-types row with each figure past the bound linked: to the unfiltered table's
+    listing of ``day``, or, for one election's own figures (:data:`BY_ELECTION`), to the
+    dashboard's listing under that election ``until`` ``day`` (today's: its scope's tally)."""
+    out = bounded("head-types", day, row, key)
+    if election is None:
+        return out
+    own = bounded("head-types", day, row, key, filtered={"election": election, "until": day})
+    return {**out, **{name: own[name] for name in BY_ELECTION if name in own}}
+
+
 async def _snapshot(compliance: Compliance, as_of: str | None) -> Snapshot:
     return await compliance.snapshot(_day("as_of", as_of))
 
@@ -152,9 +170,9 @@ class ComplianceController(Controller):
             _day("as_of", as_of), _day("on", on), election
         )
         when = _day("on", on) or day
-        if when == day and election is None:  # the listing is of the table as of its day
-            rows = [bounded("head-types", day, row) for row in rows]
-            acting = bounded("head-types", day, acting, dashboard.ACTING)
+        if when == day:  # the listing is of the table as of its day
+            rows = [_bounded_heads(day, row, election) for row in rows]
+            acting = _bounded_heads(day, acting, election, dashboard.ACTING)
         if format == "csv":
             return csv_table("head-types", rows)
         return Response({"as_of": day, "on": when, "acting": acting, "count": len(rows),

@@ -81,7 +81,8 @@ async def provide_filter_query(
 
 FILTERED = {"asked": Provide(provide_filter_query)}
 SCOPED = {"election", "head_type", "since", "until"}
-"""The filter's parameters a scope's tally answers (beside an election or a head type)."""
+"""The filter's parameters a scope's tally answers (beside an election, a head type or
+``since``)."""
 
 
 async def filter_of(compliance: ComplianceService, **raw: str | None) -> Filter:
@@ -138,12 +139,13 @@ async def tallied(
     (:meth:`ComplianceService.day_tables`: the same tables, every fact counted as of that
     day), or those of an election and/or a head type, with or without ``since``, as of
     today or another ``until``, from that scope's tally (today's, or one of that day
-    alone: :meth:`ComplianceService.scoped_tables`), with what the answer says it counts
-    and the filter; None for another filter (a province, an instansi, ``since`` without an
-    election or head type), or where no tally can answer (the caller reads the index, and
-    refuses a bad filter)."""
+    alone: :meth:`ComplianceService.scoped_tables`), or ``since`` alone (with or without
+    ``until``: the tally of every election's and head type's facts since it), with what the
+    answer says it counts and the filter; None for another filter (a province, an
+    instansi), or where no tally can answer (the caller reads the index, and refuses a bad
+    filter)."""
     given = {name for name, value in asked.items() if value and value.strip()}
-    scoped = bool(given & {"election", "head_type"})
+    scoped = bool(given & {"election", "head_type", "since"})
     if not given:
         flt, found = Filter(), await compliance.today_tables(names)
     elif given == {"until"} or (scoped and given <= SCOPED):

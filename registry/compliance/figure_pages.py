@@ -190,7 +190,8 @@ async def _counted(
     read.update(await facts.facts_at(first))
     answered = [i for i in answered if isinstance(read.get(i), Rec)]
     wanted = [i for i in tally.with_answers([*recs, *answered]) if i not in read]
-    read.update(await facts.facts_at(wanted))
+    cited = [c for i in ranged if isinstance(f := read[i], Step) for c in f.cites if c < i]
+    read.update(await facts.facts_at([*wanted, *(c for c in cited if c not in read)]))
     kids = [kid for i in dict.fromkeys([*ranged, *answered]) if (kid := kid_of(read[i]))]
     keys = await facts.keys(list(dict.fromkeys(kids)))
 

@@ -26,8 +26,9 @@ it inexact (:attr:`exact_scope`); an inexact one is not used (the index answers)
 Its tables are those :func:`filtering.snapshot` gives of the whole index for the same
 filter and day (``tests/compliance/test_scoped_tally.py``); a head type's instansi and
 signers tables count the PPK keys of that head type only (its offices narrowed, as
-``FilteredSnapshot.ppks``).  A head type's ``head-types`` table is left to the index
-(:data:`BY_OFFICE`).
+``FilteredSnapshot.ppks``), and so do its ``head-types`` table's instansi led (stop 31:
+before, the tally's offices of every head type led a head type's row of the keys not
+enrolled as of the day, which the index's leaves empty).
 
 A scope may also keep only the facts issued on or after ``since`` (by
 ``FilteredSnapshot``'s rule: the fact's own day), and count as of one ``until`` day that is
@@ -52,7 +53,7 @@ from registry.compliance import tally_bytes
 from registry.compliance.elections import election_of
 from registry.compliance.facts import Fact, Key, Rec, Report, Revoked, Signed, Step, Succession
 from registry.compliance.filtering import Filter
-from registry.compliance.groups import Offices, Row, instansi_rows
+from registry.compliance.groups import Offices, Row
 from registry.compliance.provinces import Keys
 from registry.compliance.tally import NationalTally, Unit
 from registry.compliance.tally_counts import BOUND, Member, Read
@@ -97,9 +98,11 @@ class Scope:
 
 def scope_of(flt: Filter, today: str) -> Scope | None:
     """The scope a scoped tally answers ``flt`` with on ``today``: an election and/or a head
-    type, ``since`` if given, and ``until`` if it is another day than today (None for a
-    filter by a province or an instansi, or by neither an election nor a head type)."""
-    if flt.province or flt.instansi or not (flt.election or flt.head_type):
+    type, ``since`` if given, and ``until`` if it is another day than today; or ``since``
+    alone (every election and head type: stop 31), with ``until`` as well or not (None for a
+    filter by a province or an instansi, or by none of an election, a head type and
+    ``since``: ``until`` alone is the national tally of that day's)."""
+    if flt.province or flt.instansi or not (flt.election or flt.head_type or flt.since):
         return None
     until = flt.until if flt.until is not None and flt.until != today else None
     return Scope(flt.election, flt.head_type, flt.since, until)
@@ -115,18 +118,13 @@ SCOPED_TABLES = {
     "signers",
     "head-types",
 }
-"""The dashboard tables a scoped tally answers (of a head type's: see :func:`answers`)."""
-BY_OFFICE = {"head-types"}
-"""Tables a head type's tally does not answer: the head-types table narrowed to one head
-type groups records by their keys' enrolments as of the day (a key enrolled later counts
-under none), which the tally's rows do not follow (the index answers)."""
+"""The dashboard tables a scoped tally answers."""
 
 
 def answers(scope: Scope, table: str) -> bool:
-    """Whether a tally of ``scope`` answers dashboard table ``table``."""
-    if table not in SCOPED_TABLES:
-        return False
-    return scope.head_type is None or table not in BY_OFFICE
+    """Whether a tally of ``scope`` answers dashboard table ``table`` (every scope the same
+    tables: ``scope`` is kept for the callers, which ask per scope)."""
+    return table in SCOPED_TABLES
 
 
 class ScopedTally(NationalTally):
@@ -197,8 +195,9 @@ class ScopedTally(NationalTally):
             return False
         return key.head_type == head_type
 
-    def _offices(self) -> Offices:
-        """The PPK offices the scope keeps: of its head type's keys (all without one)."""
+    def kept_offices(self) -> Offices:
+        """The PPK offices the scope keeps: of its head type's keys (all without one), as
+        ``FilteredSnapshot.ppks`` (its instansi and head-types tables' offices led)."""
         head_type = self.scope.head_type
         if head_type is None:
             return self.offices
@@ -206,10 +205,6 @@ class ScopedTally(NationalTally):
         kept.keys = {k: o for k, o in self.offices.keys.items() if o.head_type == head_type}
         kept.ends = self.offices.ends
         return kept
-
-    def instansi_rows(self, province: str | None = None, name: str | None = None) -> list[Row]:
-        """As the national tally's, the PPK columns of the scope's head type's keys only."""
-        return instansi_rows(self.instansi, self._offices(), self.day, province, name)
 
     def signers_rows(
         self, instansi: str | None = None, province: str | None = None, head_type: str | None = None

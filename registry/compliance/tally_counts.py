@@ -154,7 +154,7 @@ class Counts:
     def instansi_rows(self, province: str | None = None, name: str | None = None) -> list[Row]:
         """The instansi table as :func:`registry.compliance.views.instansi` gives it, except
         that a figure of more than the group bound's entries has ``entries`` None."""
-        return instansi_rows(self.instansi, self.offices, self.day, province, name)
+        return instansi_rows(self.instansi, self.kept_offices(), self.day, province, name)
 
     def provinces_rows(self) -> list[Row] | None:
         """The provinces table as :func:`registry.compliance.views.provinces` gives it,
@@ -169,18 +169,29 @@ class Counts:
         <registry.compliance.election_rows.ElectionTable.exact>`."""
         return self.elections.rows() if self.elections.exact else None
 
-    def head_types_rows(self, on: str | None = None) -> tuple[list[Row], Row] | None:
+    def kept_offices(self) -> Offices:
+        """The PPK offices its instansi and head-types tables count (here every one)."""
+        return self.offices
+
+    def head_types_rows(
+        self, on: str | None = None, named: Counts | None = None, election: str | None = None
+    ) -> tuple[list[Row], Row] | None:
         """The head-types table and the acting heads' row as :func:`registry.compliance.heads.table`
         gives them (today, every election, the keys in office ``on``: default today), except
         that a figure of more than the group bound's entries has ``entries`` None; None unless
-        the provinces are exact (the same keys group both: :mod:`registry.compliance.head_rows`)."""
+        the provinces are exact (the same keys group both: :mod:`registry.compliance.head_rows`).
+
+        With ``named`` (the tally of one ``election``'s facts, of the same day and entries),
+        the instansi named by a standing recommendation are those its instansi table counts,
+        as ``heads.table(..., election)`` takes only that election's recommendations for them
+        (every other figure is of every election's, as there)."""
         if not self.provinces.exact:
             return None
-        recs = {name: g.figures["recommendations"] for name, g in self.instansi.groups.items()}
-        table = HeadTable(self.offices, self.day, recs, self.instansi.bound, on)
-        return table.rows([row for row, _ in self.provinces.head_types.rows("head_type")]), (
-            table.acting()
-        )
+        groups = (named or self).instansi.groups
+        recs = {name: g.figures["recommendations"] for name, g in groups.items()}
+        table = HeadTable(self.kept_offices(), self.day, recs, self.instansi.bound, on)
+        rows = table.rows([row for row, _ in self.provinces.head_types.rows("head_type")])
+        return rows, {**table.acting(), "election": election}
 
     def pact_signers_rows(self) -> list[Row] | None:
         """The pact signers with overdue recommendations as

@@ -43,6 +43,8 @@ FILTERS = [
     {"head_type": "pj", "until": PAST},
     {"election": "pilkada-2024", "until": PAST},
     {"election": "pilkada-2024", "head_type": "pj", "since": "2024-09-27", "until": PAST},
+    {"since": "2024-09-27"},  # since alone, every election and head type (stop 31)
+    {"since": "2024-09-28", "until": PAST},  # a range alone
 ]
 ELECTION_DAY = FILTERS[2]
 

@@ -66,6 +66,13 @@ def index_restored(registry: Registry) -> bool:
     return compliance.saved._loaded or compliance.index.size > 0
 
 
+def restore_the_index(registry: Registry) -> None:
+    """Restore the whole index in the worker: every later answer is then computed from it."""
+    compliance = registry.components.compliance
+    registry.client.blocking_portal.call(compliance.snapshot)
+    assert index_restored(registry)
+
+
 def tally_rows(settings: Settings) -> list[Any]:
     """The saved tally of today (not those of past days: ``test_saved_day_tallies``)."""
     return [

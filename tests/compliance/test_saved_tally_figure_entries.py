@@ -31,7 +31,7 @@ from tests.api.helpers import Registry
 from tests.api.test_registration import assert_problem
 from tests.compliance.test_browsing import BEHIND, assert_behind, stall
 from tests.compliance.test_saved import fill, running
-from tests.compliance.test_saved_tally import AFTER_DUE, index_restored
+from tests.compliance.test_saved_tally import AFTER_DUE, index_restored, restore_the_index
 from tests.records.test_tampering import assert_tampered, edit, stored
 
 TABLES = ("national", "instansi", "provinces", "head-types", "elections", "months", "signers")
@@ -289,7 +289,7 @@ def test_a_page_number_past_ten_thousand_entries_is_refused_in_both_languages(
         assert not index_restored(registry)
 
 
-def test_a_later_day_is_paged_from_todays_tally_and_a_filter_of_no_scope_from_the_index(
+def test_a_later_day_is_paged_from_todays_tally_and_since_alone_from_its_scopes(
     saved: Settings, operator: OperatorKeys
 ) -> None:
     with running(saved, operator) as registry:  # a day after today: today's tally moved there
@@ -301,10 +301,12 @@ def test_a_later_day_is_paged_from_todays_tally_and_a_filter_of_no_scope_from_th
                     figure="recommendations", province="Jawa Barat")  # fmt: skip
         assert [item["index"] for item in flt["items"]] == [7, 8]
         assert not index_restored(registry), "the province's own facts (scoped_filter)"
-        flt = _json(registry, "/api/dashboard/instansi/entries", row=OFFICE,
-                    figure="recommendations", since="2024-01-01")  # fmt: skip
+        since = {"row": OFFICE, "figure": "recommendations", "since": "2024-01-01"}
+        flt = _json(registry, "/api/dashboard/instansi/entries", **since)
         assert [item["index"] for item in flt["items"]] == [7, 8]
-        assert index_restored(registry)
+        assert not index_restored(registry), "since alone: its scope's tally (stop 31)"
+        restore_the_index(registry)
+        assert _json(registry, "/api/dashboard/instansi/entries", **since)["items"] == flt["items"]
 
 
 def test_a_page_while_the_search_table_is_written_is_told_to_come_back(

@@ -64,6 +64,7 @@ def index_of(log: FactList, end: int) -> ComplianceIndex:
 def scopes_of(index: ComplianceIndex) -> list[Scope]:
     known = filtering.choices(index)
     found = [Scope(e, None) for e in known.elections] + [Scope(None, h) for h in known.head_types]
+    found.append(Scope())  # with a since (dated): since alone, every election and head type
     found += [Scope(e, h) for e in known.elections[:2] for h in known.head_types[:2]]
     return found
 
@@ -132,7 +133,7 @@ def test_every_table_a_scoped_tally_answers_is_the_filtered_indexs(seed: int, si
             assert not later or not asyncio.run(advance(tally, later[0], log))
 
 
-def test_a_filter_with_a_place_or_neither_an_election_nor_a_head_type_has_no_scoped_tally() -> None:
+def test_a_filter_of_a_place_or_of_no_election_head_type_or_since_has_no_scoped_tally() -> None:
     today = "2026-01-01"
     assert scope_of(Filter(election="e"), today) == Scope("e", None)
     assert scope_of(Filter(head_type="h", until=today), today) == Scope(None, "h")
@@ -144,7 +145,10 @@ def test_a_filter_with_a_place_or_neither_an_election_nor_a_head_type_has_no_sco
     )
     assert scope_of(Filter(election="e", province="p"), today) is None
     assert scope_of(Filter(election="e", instansi="i"), today) is None
-    assert scope_of(Filter(since="2025-01-01"), today) is None
+    assert scope_of(Filter(since="2025-01-01"), today) == Scope(since="2025-01-01")
+    assert scope_of(Filter(since="2025-01-01", until="2025-06-01"), today) == Scope(
+        since="2025-01-01", until="2025-06-01"
+    )
     assert scope_of(Filter(until="2025-01-01"), today) is None
 
 
