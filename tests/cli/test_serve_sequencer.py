@@ -11,7 +11,9 @@ A bulk import chunk reaching any worker is handed to the sequencer
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -142,3 +144,33 @@ def test_the_old_layout_is_kept_a_worker_sequences_beside_its_http(
         assert holders <= set(workers)
         response = _register_one(server.url, settings.data_dir)
         assert response.status_code == 201, response.text
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie, exited and not yet reaped, does not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_the_sequencer_apart_stops_when_the_server_that_started_it_is_killed(
+    apart: tuple[Served, Settings],
+) -> None:
+    # `registry serve` killed outright (kill -9, the OOM killer): its sequencer must not
+    # live on holding the lock, or the next start's workers would hand their statements to
+    # an orphan that nothing supervises or stops.
+    server, settings = apart
+    sequencer = int(re.findall(r"sequencer: process (\d+)", server.output())[0])
+    socket = handoff_socket(settings)
+    assert socket is not None
+    lock = socket.with_name(socket.name + ".lock")
+    assert _flock_holders(lock) == {sequencer}
+    os.kill(server.process.pid, signal.SIGKILL)
+    server.process.wait()
+    deadline = time.monotonic() + 60  # it looks for its parent every second
+    while _running(sequencer) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _running(sequencer), "the sequencer outlived the server that started it"
+    assert sequencer not in _flock_holders(lock), "and kept the lock"
