@@ -118,20 +118,25 @@ def _not_ready(
     )
 
 
-def _search_behind(request: Request[Any, Any, Any], exc: SearchBehind) -> Response[dict[str, Any]]:
-    return _not_ready(request, behind_message(exc), SEARCH_RETRY_S)
-
-
 def being_made_message(exc: ScopeBeingMade) -> Message:
     """What a reader is told while a filter's own tally is being made from the log."""
     counted = {"held": f"{exc.held:,}", "size": f"{exc.size:,}"}
     return Message("dashboard.scope.being-made", counted)
 
 
-def _scope_being_made(
-    request: Request[Any, Any, Any], exc: ScopeBeingMade
+def not_ready(exc: SearchBehind | ScopeBeingMade) -> tuple[Message, int]:
+    """What a reader is told while derived state is still being made from the log (the
+    search table written, a filter's tally made), and in how many seconds to ask again:
+    the API's 503 problem and the pages' 503 say the same."""
+    if isinstance(exc, SearchBehind):
+        return behind_message(exc), SEARCH_RETRY_S
+    return being_made_message(exc), exc.retry_after
+
+
+def _being_made(
+    request: Request[Any, Any, Any], exc: SearchBehind | ScopeBeingMade
 ) -> Response[dict[str, Any]]:
-    return _not_ready(request, being_made_message(exc), exc.retry_after)
+    return _not_ready(request, *not_ready(exc))
 
 
 SEARCH_RETRY_S = 5
@@ -334,8 +339,8 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     RegistrationRefused: _refused,
     NotFound: _not_found,
     Unavailable: _unavailable,
-    SearchBehind: _search_behind,
-    ScopeBeingMade: _scope_being_made,
+    SearchBehind: _being_made,
+    ScopeBeingMade: _being_made,
     TamperedEntry: _tampered,
     BadRequest: _bad_request,
     RecordError: _record,

@@ -38,12 +38,7 @@ from registry.api.dashboard import (
     tallied,
 )
 from registry.api.deps import MAX_INTEGER, Compliance, Records, Service
-from registry.api.errors import (
-    SEARCH_RETRY_S,
-    BadRequest,
-    behind_message,
-    being_made_message,
-)
+from registry.api.errors import BadRequest, not_ready
 from registry.api.figure_entries import described_page
 from registry.api.rendering import page_language, render_page, strings
 from registry.api.search import COUNT_CAP
@@ -166,9 +161,9 @@ class PagesController(Controller):
                 HTTP_503_SERVICE_UNAVAILABLE,
                 "dashboard",
                 form=_filter_form(await compliance.filter_choices(), None, asked),
-                error=render_text(being_made_message(exc), chosen),
+                error=render_text(not_ready(exc)[0], chosen),
             )
-            response.headers["Retry-After"] = str(exc.retry_after)
+            response.headers["Retry-After"] = str(not_ready(exc)[1])
             return response
         if found is not None:  # unfiltered, today's or a past day's: from a tally
             header, kept, flt = found
@@ -242,12 +237,11 @@ class PagesController(Controller):
                 skip + ENTRIES_PAGE, skip,
             )  # fmt: skip
         except (FilterRefused, SearchBehind, ScopeBeingMade) as exc:  # the last two: 503
-            if isinstance(exc, ScopeBeingMade):  # the filter's tally is being made
-                why = render_text(being_made_message(exc), chosen)
-            elif isinstance(exc, SearchBehind):  # the search table is being written
-                why = render_text(behind_message(exc), chosen)
-            else:
-                why = _refused(exc, chosen)
+            if isinstance(exc, FilterRefused):
+                waiting, why = None, _refused(exc, chosen)
+            else:  # the filter's tally or the search table is being made
+                waiting = not_ready(exc)
+                why = render_text(waiting[0], chosen)
             refused = await _page(
                 request,
                 service,
@@ -260,10 +254,8 @@ class PagesController(Controller):
                 figure=figure,
                 row=row,
             )
-            if isinstance(exc, ScopeBeingMade):
-                refused.headers["Retry-After"] = str(exc.retry_after)
-            elif isinstance(exc, SearchBehind):  # as the API's 503 says it
-                refused.headers["Retry-After"] = str(SEARCH_RETRY_S)
+            if waiting is not None:  # as the API's 503 says it
+                refused.headers["Retry-After"] = str(waiting[1])
             return refused
         params = {**flt_query, "figure": figure, **({"row": row} if row else {})}
         last = items[-1]["index"] if found.more and items else None

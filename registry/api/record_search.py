@@ -13,7 +13,7 @@ from litestar.params import FromQuery, QueryParameter
 
 from registry.api.dashboard import Format, Opt, csv_response, query
 from registry.api.deps import MAX_INTEGER, Records
-from registry.api.errors import SEARCH_RETRY_S, behind_message, invalid_parameter
+from registry.api.errors import invalid_parameter, not_ready
 from registry.api.search import COUNT_CAP
 from registry.compliance import finder
 from registry.compliance.browsing import RecordSearch, SearchBehind
@@ -136,14 +136,16 @@ async def browse(
             raise FilterRefused(Message("browse.too-deep", {"page": page, "cap": COUNT_CAP}))
         found, total = await records.find(q, offset, BROWSE_PAGE, COUNT_CAP, after)
     except (FilterRefused, SearchBehind) as exc:
-        why, status = (
-            (behind_message(exc), 503) if isinstance(exc, SearchBehind) else (exc.message, 400)
-        )
+        if isinstance(exc, FilterRefused):
+            waiting, why, status = None, exc.message, 400
+        else:  # the search table is being written
+            waiting = not_ready(exc)
+            why, status = waiting[0], 503
         return {
             "form": form,
             "error": render_text(why, lang),
             "status": status,
-            "retry_after": SEARCH_RETRY_S if status == 503 else None,
+            "retry_after": None if waiting is None else waiting[1],
             "items": [],
             "total": 0,
             "exact": True,
