@@ -21,7 +21,11 @@ from tests.api.helpers import Registry
 from tests.compliance.conftest import BEFORE_DUE
 from tests.compliance.test_saved import running
 from tests.compliance.test_saved_day_tallies import SAVED_DAY, day_saved
-from tests.compliance.test_saved_scoped_tallies import passes_never_end, scoped_rows
+from tests.compliance.test_saved_scoped_tallies import (
+    assert_told_to_come_back,
+    passes_never_end,
+    scoped_rows,
+)
 from tests.compliance.test_saved_tally import index_restored, restore_the_index, saved_history
 
 ELECTION = "pilkada-2024"
@@ -87,15 +91,7 @@ def test_one_elections_head_types_while_its_pass_runs_are_told_to_come_back(
     passes_never_end(monkeypatch)
     with running(settings, operator) as registry:
         registry.components.compliance.scoped.inline_most = 5  # eleven entries: "long"
-        for lang, words in (("en", "still being counted"), ("id", "masih dihitung")):
-            answer = registry.client.get(
-                "/api/compliance/head-types",
-                params={"election": ELECTION},
-                headers={"Accept-Language": lang},
-            )
-            assert answer.status_code == 503, answer.text
-            assert int(answer.headers["Retry-After"]) > 0
-            assert words in answer.json()["detail"]
+        assert_told_to_come_back(registry, "/api/compliance/head-types", {"election": ELECTION})
         assert not index_restored(registry)
 
 

@@ -26,6 +26,7 @@ from registry.compliance.scoped_tally import Scope, answers
 from registry.config import Settings
 from registry.records.operator import OperatorKeys
 from registry.store.tables import FACT_SEGMENTS
+from tests.api.helpers import Registry
 from tests.compliance.conftest import BEFORE_DUE
 from tests.compliance.test_saved import rows, running
 from tests.compliance.test_saved_tally import index_restored, restore_the_index, saved_history
@@ -112,6 +113,16 @@ def passes_never_end(monkeypatch: pytest.MonkeyPatch) -> None:
         await asyncio.sleep(3600)  # a pass that has not ended
 
     monkeypatch.setattr("registry.compliance.scoped_tallies.ScopedTallies._make", endless)
+
+
+def assert_told_to_come_back(registry: Registry, path: str, params: dict[str, str]) -> None:
+    """``path`` asked in both languages while its scope's pass runs: a 503 problem that says
+    the figures are still being counted, with ``Retry-After``."""
+    for lang, words in (("en", "still being counted"), ("id", "masih dihitung")):
+        answer = registry.client.get(path, params=params, headers={"Accept-Language": lang})
+        assert answer.status_code == 503, answer.text
+        assert int(answer.headers["Retry-After"]) > 0
+        assert words in answer.json()["detail"]
 
 
 def edit_row(settings: Settings, format: str, values: dict[str, Any]) -> None:
@@ -247,12 +258,7 @@ def test_a_second_scope_asked_during_a_pass_waits_its_turn(
         scoped = registry.components.compliance.scoped
         scoped.inline_most = 5  # eleven entries: "long"
         for flt in FILTERS:
-            for lang, words in (("en", "still"), ("id", "masih")):
-                headers = {"Accept-Language": lang}
-                answer = registry.client.get("/api/dashboard/national", params=flt, headers=headers)
-                assert answer.status_code == 503, answer.text
-                assert int(answer.headers["Retry-After"]) > 0
-                assert words in answer.json()["detail"]
+            assert_told_to_come_back(registry, "/api/dashboard/national", flt)
         assert started == [Scope("pilkada-2024", None)], "one pass, the first scope's"
         assert not index_restored(registry)
 
