@@ -26,7 +26,7 @@ from registry.api.problems import problem_for, request_language, request_path
 from registry.compliance.access import AccessDenied
 from registry.compliance.browsing import SearchBehind
 from registry.compliance.filtering import FilterRefused
-from registry.compliance.scoped_tallies import ScopeBeingMade
+from registry.compliance.scoped_tallies import PassesRationed, ScopeBeingMade
 from registry.i18n import DEFAULT_LANGUAGE, Message, Text, render
 from registry.log.tiles import TilePathError
 from registry.log.witness import OldSizeConflictError, WitnessError
@@ -126,10 +126,15 @@ def being_made_message(exc: ScopeBeingMade) -> Message:
 
 def not_ready(exc: SearchBehind | ScopeBeingMade) -> tuple[Message, int]:
     """What a reader is told while derived state is still being made from the log (the
-    search table written, a filter's tally made), and in how many seconds to ask again:
-    the API's 503 problem and the pages' 503 say the same."""
+    search table written, a filter's tally made), or while the passes that make the tallies
+    of filters with a day are rationed, and in how many seconds to ask again: the API's 503
+    problem and the pages' 503 say the same."""
     if isinstance(exc, SearchBehind):
         return behind_message(exc), SEARCH_RETRY_S
+    if isinstance(exc, PassesRationed):
+        minutes = max(1, -(-exc.retry_after // 60))
+        rationed = {"an_hour": f"{exc.an_hour:,}", "minutes": f"{minutes:,}"}
+        return Message("dashboard.scope.rationed", rationed), exc.retry_after
     return being_made_message(exc), exc.retry_after
 
 

@@ -28,6 +28,13 @@ saves it (:meth:`ScopedTallies.keep`), so a scope asked again finds its row clos
 log.  A scope with a day (``since`` or ``until``: any day may be asked, its row's name
 starts with :data:`~registry.compliance.scoped_tally.DATED`) is fed only when asked, and
 at most :data:`DATED_SAVED` such rows are kept (the least recently asked deleted).
+
+The days are many, so the passes of scopes with a day are rationed: a process reads at most
+an hour's budget of entries for them (:mod:`registry.compliance.pass_budget`; past it,
+:class:`PassesRationed`, 503 with ``Retry-After``), and a scope without a day asked while
+such a pass runs stops it (saved as far as it reached, to go on when its day is asked
+again): a reader asking a new day each time cannot keep the filters of every other reader
+waiting.
 """
 
 from __future__ import annotations
@@ -41,6 +48,7 @@ from collections import OrderedDict
 
 from registry.compliance import scoped_tally
 from registry.compliance.feed import Log, LogFacts, advance, feed
+from registry.compliance.pass_budget import PassBudget
 from registry.compliance.saved import TALLY, SavedIndex
 from registry.compliance.scoped_tally import Scope, ScopedTally
 from registry.compliance.tally import VERSION as TALLY_VERSION
@@ -77,6 +85,17 @@ class ScopeBeingMade(Exception):
         self.retry_after = RETRY_S
 
 
+class PassesRationed(ScopeBeingMade):
+    """A scope with a day would need a pass over the log, and this process has read its
+    hour's budget of entries for such passes (:mod:`registry.compliance.pass_budget`):
+    asked again in ``retry_after`` seconds, or a day already made is answered at once."""
+
+    def __init__(self, held: int, size: int, retry_after: int, an_hour: int) -> None:
+        super().__init__(held, size)
+        self.retry_after = retry_after
+        self.an_hour = an_hour
+
+
 def scope_prefix(format: str) -> str:
     """The format prefix of scoped tallies saved beside segments of ``format``."""
     versions = f"{format} {TALLY_VERSION} {scoped_tally.VERSION}"
@@ -93,12 +112,15 @@ class ScopedTallies:
         facts: LogFacts,
         lock: asyncio.Lock,
         inline_most: int = INLINE_MOST,
+        budget: PassBudget | None = None,
     ) -> None:
         self._log = log
         self.saved = saved
         self.facts = facts
         self._lock = lock
         self.inline_most = inline_most
+        self.budget = budget or PassBudget()
+        """Entries this process reads an hour for the passes of scopes with a day."""
         self.prefix = None if saved is None else scope_prefix(saved.format)
         self.held: OrderedDict[Scope, ScopedTally] = OrderedDict()
         self._saved_at: dict[Scope, int] = {}
@@ -123,6 +145,9 @@ class ScopedTallies:
         making = self._making.get(scope)
         if making is not None and not making.done():
             raise ScopeBeingMade(self._progress(scope), self._log.size)
+        passing = self._passing()
+        if passing is not None and passing.dated and not scope.dated:
+            await self._stop(passing)  # a scope without a day goes first; the day's waits
         async with self._lock:
             tally = self.held.pop(scope, None)
             if tally is None or self._log.size - tally.size > self.inline_most:
@@ -133,10 +158,13 @@ class ScopedTallies:
                 tally = ScopedTally(day, 0, scope=scope)
             if not await advance(tally, day, self.facts):
                 return None  # a day before its own: only the index says
-            if self._log.size - tally.size > self.inline_most:
+            behind = self._log.size - tally.size
+            if behind > self.inline_most:
                 if self._passing() is None:  # one pass at a time; another scope waits
+                    self._charge(tally, behind)
                     self._making[scope] = asyncio.create_task(self._make(tally))
                 raise ScopeBeingMade(tally.size, self._log.size)
+            self._charge(tally, behind)
             await feed(tally, self.facts, self._log.size)
             await self._save(tally)
             if scope.dated:
@@ -153,6 +181,26 @@ class ScopedTallies:
         most of an hour of CPU at ten million entries, all at once."""
         return next((scope for scope, task in self._making.items() if not task.done()), None)
 
+    def _charge(self, tally: ScopedTally, behind: int) -> None:
+        """Take the ``behind`` entries a pass of ``tally``'s scope reads from the budget if
+        the scope has a day; :class:`PassesRationed` where the budget is spent (the tally,
+        as it is, is kept for the next ask)."""
+        if not tally.scope.dated:
+            return
+        wait = self.budget.take(behind)
+        if wait is not None:
+            self.held[tally.scope] = tally
+            raise PassesRationed(tally.size, self._log.size, wait, self.budget.an_hour)
+
+    async def _stop(self, scope: Scope) -> None:
+        """Stop the pass of ``scope`` (its tally saved as far as it reached, and held: a pass
+        goes on from there when the scope is asked again)."""
+        task = self._making.pop(scope)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        log.info("compliance: the pass of %s stopped for a scope without a day", scope)
+
     def _progress(self, scope: Scope) -> int:
         tally = self.held.get(scope)
         return 0 if tally is None else tally.size
@@ -165,6 +213,10 @@ class ScopedTallies:
             if tally.scope.dated:
                 async with self._lock:
                     await self._forget_dated()
+        except asyncio.CancelledError:  # stopped (a scope without a day asked, or the stop)
+            async with self._lock:
+                await self._save(tally)
+            raise
         except Exception:
             log.exception("compliance: the tally of %s was not made", tally.scope)
             self.held.pop(tally.scope, None)
