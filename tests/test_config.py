@@ -104,6 +104,7 @@ def test_sqlite_url_is_normalised() -> None:
         ("REGISTRY_ADMIN_PASSPHRASE", "", "REGISTRY_ADMIN_PASSPHRASE must not be empty"),
         ("REGISTRY_RECOMMENDING_AUTHORITY", "", "REGISTRY_RECOMMENDING_AUTHORITY must not be"),
         ("REGISTRY_DATA_DIR", "", "REGISTRY_DATA_DIR must not be empty"),
+        ("REGISTRY_DATED_PASS_ENTRIES", "999", "REGISTRY_DATED_PASS_ENTRIES must be"),
     ],
     ids=[
         "port-not-a-number",
@@ -125,6 +126,7 @@ def test_sqlite_url_is_normalised() -> None:
         "passphrase-empty",
         "authority-empty",
         "data-dir-empty",
+        "dated-pass-entries-under-a-thousand",
     ],
 )
 def test_bad_values_name_the_variable(variable: str, value: str, message: str) -> None:

@@ -23,6 +23,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from registry.api.errors import BadRequest
 from registry.compliance.browsing import RecordSearch
 from registry.compliance.keeper import TallyKeeper
+from registry.compliance.pass_budget import PassBudget
 from registry.compliance.saved import SEGMENT
 from registry.compliance.service import ComplianceService
 from registry.config import Settings
@@ -99,6 +100,7 @@ class Components:
         self._compliance = ComplianceService(
             service, service.identities, settings.follow_up_days, service.segments, self._segment
         )
+        self._compliance.scoped.budget = PassBudget(settings.dated_pass_entries)
         self._records = RecordSearch(
             service, service.search_table, list(RECORD_TYPES), settings.follow_up_days
         )

@@ -76,6 +76,9 @@ class Settings:
     max_body_bytes: int = 1_048_576
     tally_keeper_seconds: int = 10
     """Seconds between the compliance tally keeper's rounds (0: no keeper)."""
+    dated_pass_entries: int = 2_000_000
+    """Entries a worker reads an hour for the passes that make the figures of dashboard
+    filters with a day (``registry.compliance.pass_budget``)."""
     rate_limits: tuple[tuple[str, int, int], ...] = DEFAULT_RATE_LIMITS
     """Per-client rates as (bucket, requests, seconds); 0 requests: that bucket is not limited."""
 
@@ -270,6 +273,13 @@ VARIABLES: tuple[Variable, ...] = (
         " what was registered since, so the first figure asked after an import or a start"
         " is quick (0: fed only when a figure is asked)",
         values.int_parser(0, 3600),
+    ),
+    Variable(
+        "dated_pass_entries",
+        "log entries each worker reads an hour to count the figures of dashboard filters"
+        " with a start or end date not asked before (past it: 503 + Retry-After; dates"
+        " already counted and filters without a date are never limited)",
+        values.int_parser(1000),
     ),
     Variable(
         "rate_limits",

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -204,3 +205,11 @@ def test_a_filter_without_a_day_stops_a_days_pass_and_goes_first(
         assert_told_to_come_back(registry, NATIONAL, UNTIL)
         assert started == [day, Scope(None, "pj")]
         assert not index_restored(registry)
+
+
+def test_the_setting_sets_each_workers_budget(
+    settings: Settings, operator: OperatorKeys, today: Callable[[str], None]
+) -> None:
+    chosen = replace(settings, dated_pass_entries=5_000)
+    with running(chosen, operator) as registry:
+        assert registry.components.compliance.scoped.budget.an_hour == 5_000
