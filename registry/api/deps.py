@@ -71,6 +71,13 @@ def keeper_lock(settings: Settings) -> Path | None:
     return None if socket is None else socket.with_name(socket.name + ".tally-keeper")
 
 
+def scope_pass_lock(settings: Settings) -> Path | None:
+    """The lock by which the workers of one registry make one dashboard scope with a day at
+    a time (``registry.compliance.scoped_tallies``), beside the keeper's."""
+    socket = handoff_socket(settings)
+    return None if socket is None else socket.with_name(socket.name + ".scope-pass")
+
+
 class Components:
     """The service and its collaborators for one running app; see the module docstring."""
 
@@ -101,6 +108,7 @@ class Components:
             service, service.identities, settings.follow_up_days, service.segments, self._segment
         )
         self._compliance.scoped.budget = PassBudget(settings.dated_pass_entries)
+        self._compliance.scoped.pass_lock = scope_pass_lock(settings)
         self._records = RecordSearch(
             service, service.search_table, list(RECORD_TYPES), settings.follow_up_days
         )

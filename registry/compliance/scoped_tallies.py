@@ -45,6 +45,8 @@ import hashlib
 import itertools
 import logging
 from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
 
 from registry.compliance import scoped_tally
 from registry.compliance.feed import Log, LogFacts, advance, feed
@@ -52,6 +54,7 @@ from registry.compliance.pass_budget import PassBudget
 from registry.compliance.saved import TALLY, SavedIndex
 from registry.compliance.scoped_tally import Scope, ScopedTally
 from registry.compliance.tally import VERSION as TALLY_VERSION
+from registry.store.locks import taken_lock
 
 log = logging.getLogger(__name__)
 
@@ -121,10 +124,15 @@ class ScopedTallies:
         self.inline_most = inline_most
         self.budget = budget or PassBudget()
         """Entries this process reads an hour for the passes of scopes with a day."""
+        self.pass_lock: Path | None = None
+        """The lock by which the processes of one registry make one scope with a day at a
+        time in the background (None: this process alone)."""
         self.prefix = None if saved is None else scope_prefix(saved.format)
         self.held: OrderedDict[Scope, ScopedTally] = OrderedDict()
         self._saved_at: dict[Scope, int] = {}
         self._making: dict[Scope, asyncio.Task[None]] = {}
+        self._let_go: dict[Scope, Callable[[], None]] = {}
+        """What lets go of the registry's pass lock, for the scope whose pass holds it."""
         self._dated_asked: dict[str, int] = {}
         self._asks = itertools.count()
         """The format of each dated scope's tally asked in this process -> when (a count)."""
@@ -161,8 +169,7 @@ class ScopedTallies:
             behind = self._log.size - tally.size
             if behind > self.inline_most:
                 if self._passing() is None:  # one pass at a time; another scope waits
-                    self._charge(tally, behind)
-                    self._making[scope] = asyncio.create_task(self._make(tally))
+                    self._start(tally, behind)
                 raise ScopeBeingMade(tally.size, self._log.size)
             self._charge(tally, behind)
             await feed(tally, self.facts, self._log.size)
@@ -180,6 +187,24 @@ class ScopedTallies:
         asked of a long log would otherwise start its own pass, each a tally in memory and
         most of an hour of CPU at ten million entries, all at once."""
         return next((scope for scope, task in self._making.items() if not task.done()), None)
+
+    def _start(self, tally: ScopedTally, behind: int) -> None:
+        """Start the background pass of ``tally``'s scope, charged (:meth:`_charge`); a scope
+        with a day only while no other process of the registry makes one (its pass told to
+        come back, as if it were this one's)."""
+        let_go = taken_lock(self.pass_lock) if tally.scope.dated else None
+        if tally.scope.dated and let_go is None:
+            self.held[tally.scope] = tally
+            raise ScopeBeingMade(tally.size, self._log.size)
+        try:
+            self._charge(tally, behind)
+        except PassesRationed:
+            if let_go is not None:
+                let_go()
+            raise
+        if let_go is not None:
+            self._let_go[tally.scope] = let_go
+        self._making[tally.scope] = asyncio.create_task(self._make(tally))
 
     def _charge(self, tally: ScopedTally, behind: int) -> None:
         """Take the ``behind`` entries a pass of ``tally``'s scope reads from the budget if
@@ -206,7 +231,8 @@ class ScopedTallies:
         return 0 if tally is None else tally.size
 
     async def _make(self, tally: ScopedTally) -> None:
-        """Feed ``tally`` to the log's end in slices, holding it in :attr:`held` meanwhile."""
+        """Feed ``tally`` to the log's end in slices, holding it in :attr:`held` meanwhile
+        (and the registry's pass lock, for a scope with a day)."""
         self.held[tally.scope] = tally
         try:
             await self._fed_to_end(tally)
@@ -220,6 +246,10 @@ class ScopedTallies:
         except Exception:
             log.exception("compliance: the tally of %s was not made", tally.scope)
             self.held.pop(tally.scope, None)
+        finally:
+            let_go = self._let_go.pop(tally.scope, None)
+            if let_go is not None:
+                let_go()
 
     async def keep(self, day: str) -> int:
         """Feed every scope saved to the log's end, each in slices, and save it (the

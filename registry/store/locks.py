@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
@@ -111,6 +111,27 @@ def held_lock(path: Path | None) -> Iterator[bool]:
             fcntl.flock(descriptor, fcntl.LOCK_UN)
     finally:
         os.close(descriptor)
+
+
+def taken_lock(path: Path | None) -> Callable[[], None] | None:
+    """Take an exclusive ``flock`` on ``path`` without waiting, to hold past one block (a
+    task's life): the function that lets it go, or None if another holds it.  No path (one
+    process) is always taken."""
+    if path is None:
+        return lambda: None
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(descriptor)
+        return None
+    held = [descriptor]
+
+    def let_go() -> None:  # closing the descriptor lets the lock go; once
+        while held:
+            os.close(held.pop())
+
+    return let_go
 
 
 async def _release(connection: AsyncConnection, key: int) -> None:

@@ -26,6 +26,7 @@ from registry.compliance.pass_budget import PassBudget
 from registry.compliance.scoped_tally import DATED, Scope, ScopedTally
 from registry.config import Settings
 from registry.records.operator import OperatorKeys
+from registry.store.locks import held_lock
 from tests.compliance.test_saved import running
 from tests.compliance.test_saved_scoped_tallies import (
     assert_told_to_come_back,
@@ -213,3 +214,28 @@ def test_the_setting_sets_each_workers_budget(
     chosen = replace(settings, dated_pass_entries=5_000)
     with running(chosen, operator) as registry:
         assert registry.components.compliance.scoped.budget.an_hour == 5_000
+
+
+def test_a_day_is_not_made_while_another_worker_makes_one(
+    settings: Settings,
+    operator: OperatorKeys,
+    today: Callable[[str], None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The workers of one registry make one scope with a day at a time in the background: a
+    # reader asking new days cannot keep every core busy.
+    saved_history(settings, operator)
+    started = passes_stuck_after_a_slice(monkeypatch)
+    with running(settings, operator) as registry:
+        scoped = registry.components.compliance.scoped
+        scoped.inline_most = 2  # eleven entries: "long"
+        assert scoped.pass_lock is not None
+        with held_lock(scoped.pass_lock) as another:  # another worker making a day
+            assert another
+            assert_told_to_come_back(registry, NATIONAL, SINCE)
+            assert started == [], "no pass while another worker makes a day"
+        assert_told_to_come_back(registry, NATIONAL, SINCE)
+        assert started == [Scope("pilkada-2024", None, "2024-09-27")]
+        with held_lock(scoped.pass_lock) as another:
+            assert not another, "this worker's pass holds the lock"
+        assert not index_restored(registry)

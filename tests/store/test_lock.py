@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from registry.store import Store, create_engine, upgrade
 from registry.store._batch import BATCH_FENCE, Batch, write_batch
-from registry.store.locks import sqlite_file_lock
+from registry.store.locks import held_lock, sqlite_file_lock, taken_lock
 
 from .records import T0, checkpoint, entries
 
@@ -62,7 +62,7 @@ def test_the_sqlite_lock_is_held_across_processes(tmp_path: Path) -> None:
 _TRY_LOCK = """
 import sys
 from pathlib import Path
-from registry.store.locks import sqlite_file_lock
+from registry.store.locks import held_lock, sqlite_file_lock, taken_lock
 with sqlite_file_lock(Path(sys.argv[1])) as held:
     print(held)
 """
@@ -187,3 +187,20 @@ async def _wait_for_a_waiting_advisory_lock(store: Store, task: asyncio.Task[int
         assert asyncio.get_running_loop().time() < deadline, "neither waited nor took over"
         await asyncio.sleep(0.01)
     return False
+
+
+def test_a_taken_lock_is_held_until_let_go_once(tmp_path: Path) -> None:
+    path = tmp_path / "pass.lock"
+    let_go = taken_lock(path)
+    assert let_go is not None
+    assert taken_lock(path) is None, "taken twice"
+    with held_lock(path) as held:
+        assert not held
+    let_go()
+    let_go()  # a second call closes nothing (another's descriptor could have that number)
+    again = taken_lock(path)
+    assert again is not None
+    again()
+    no_path = taken_lock(None)
+    assert no_path is not None, "one process: always taken"
+    no_path()
