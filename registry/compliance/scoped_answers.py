@@ -102,6 +102,20 @@ class ScopedAnswers:
             return None
         return await self._scoped.tally(scope, now)
 
+    async def day(self, day: str, now: str) -> ScopedTally | None:
+        """The tally of every fact as of past day ``day`` (before today ``now``), for a day
+        no national tally was saved for as it ended, or one saved too far behind the log (a
+        registry restored from a backup, a day before its first save): the scope of no
+        election, head type or ``since`` with ``until`` that day, made by one pass over the
+        log as of that day and never moved (:mod:`registry.compliance.scoped_tallies`: saved
+        sealed among the dated rows, at most ``DATED_SAVED`` of them, fed only when asked).
+        None where this worker holds the index or the tally is not exact (the index
+        answers).  Raises :class:`~registry.compliance.scoped_tallies.ScopeBeingMade` while
+        a pass over a long log makes it."""
+        if self._national.index_held or day >= now:
+            return None
+        return await self._scoped.tally(Scope(until=day), now)
+
     async def election_heads(
         self, day: str, when: str, election: str, now: str
     ) -> tuple[list[Row], Row] | None:

@@ -428,15 +428,19 @@ class ComplianceService:
 
     async def _past_tally(self, day: str) -> NationalTally | None:
         """The tally of another day than today: a past day's (:meth:`Tallies.past_day`:
-        saved as that day or the latest before it ended, fed since), or a later day's
-        (:meth:`Tallies.later_day`: today's moved to it); None where none is saved, it is
-        too far behind, or this process holds the index (which answers any day at no more
-        memory)."""
+        saved as that day or the latest before it ended, fed since; where none is saved or
+        it is too far behind, the tally of every fact made as of that day,
+        :meth:`ScopedAnswers.day <registry.compliance.scoped_answers.ScopedAnswers.day>`),
+        or a later day's (:meth:`Tallies.later_day`: today's moved to it); None where this
+        process holds the index (which answers any day at no more memory) or the tallies
+        cannot say.  Raises :class:`~registry.compliance.scoped_tallies.ScopeBeingMade`
+        while a pass over a long log makes a past day's."""
         now = today()
         if self.index_held or day == now:
             return None
         if day < now:
-            return await self.tallies.past_day(day)
+            saved = await self.tallies.past_day(day)
+            return saved if saved is not None else await self.scopes.day(day, now)
         kept = await self._today(now)
         if self.index_held:  # no saved tally: the index was restored to make one
             return None
