@@ -204,8 +204,8 @@ class ComplianceService:
         enrolled; another key's comes from its own entries, found through ``statements``
         (:mod:`registry.compliance.other_key_record`); a PPK key's recommendations past the
         bound are found through ``find`` (the search table), checked against the tally's
-        count.  A past day's comes the same way from the tally saved for it
-        (:meth:`_past_tally`).  A key these cannot say is computed from the facts."""
+        count.  A past day's comes the same way from the tally saved for it, or that day's
+        own (:meth:`_past_tally`).  A key these cannot say is computed from the facts."""
         day = as_of or today()
         tally = await self.tally_of(day)
         if tally is not None:
@@ -258,9 +258,9 @@ class ComplianceService:
         ``after``, at most ``limit``), from the national tally and the record search
         (``locate``: a :class:`~registry.compliance.browsing.RecordSearch`), each listed
         recommendation and its follow-ups read from the log
-        (:mod:`registry.compliance.recommendation_pages`); None where they cannot say, or
-        for another day than today without a tally saved for it (:meth:`_past_tally`: the
-        index answers)."""
+        (:mod:`registry.compliance.recommendation_pages`), or another day's from its tally
+        (:meth:`_past_tally`: saved for it, or that day's own); None where they cannot say
+        (the index answers)."""
         tally = await self.tally_of(as_of or today())
         if tally is None:
             return None
@@ -280,7 +280,8 @@ class ComplianceService:
     ) -> figure_pages.EntriesPage | None:
         """Today's page of the entries behind a figure, from the national tally and the record
         search (:mod:`registry.compliance.figure_pages`), or a past day's from the tally
-        saved for it (:meth:`_past_tally`); None where they cannot say (the index answers)."""
+        saved for it or that day's own (:meth:`_past_tally`); None where they cannot say
+        (the index answers)."""
         tally = await self.tally_of(as_of or today())
         return await self._paged(tally, locate, table, row, figure, after, limit)
 
@@ -391,7 +392,7 @@ class ComplianceService:
 
     async def day_tables(self, day: str, names: Iterable[str]) -> TodayTables | None:
         """The unfiltered dashboard tables ``names`` as of past day ``day``, from the tally
-        saved for it (:meth:`_past_tally`); None where it cannot say."""
+        saved for it or that day's own (:meth:`_past_tally`); None where it cannot say."""
         past = await self._past_tally(day)
         return None if past is None else tables_of(past, names)
 
@@ -423,7 +424,8 @@ class ComplianceService:
         return await self.tallies.today(day)
 
     async def tally_of(self, day: str) -> NationalTally | None:
-        """Today's tally, or past day ``day``'s (None where none is saved for it)."""
+        """Today's tally, or another day ``day``'s (:meth:`_past_tally`; None where it
+        cannot say)."""
         return await self._today(day) if day == today() else await self._past_tally(day)
 
     async def _past_tally(self, day: str) -> NationalTally | None:

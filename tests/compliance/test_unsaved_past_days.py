@@ -14,6 +14,7 @@ day saved yet) or then on 2024-10-20 (2024-10-05 saved as it ended).
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -36,6 +37,8 @@ from tests.compliance.test_saved_scoped_tallies import (
 from tests.compliance.test_saved_tally import index_restored, restore_the_index, saved_history
 from tests.compliance.test_saved_tally_dashboard import api, page, shown
 
+LISTED = re.compile(r'<td><a href="/v/(\d+)')
+"""The entries a figure's listing page shows."""
 UNSAVED = ["2024-09-29", "2024-10-04"]
 """Before the follow-up answering 7 (2024-09-30), and after it: no tally saved as either ended."""
 
@@ -147,3 +150,34 @@ def test_a_day_asked_while_its_pass_runs_is_told_to_come_back_in_both_languages(
             assert_told_to_come_back(registry, path, {"as_of": UNSAVED[0]})
         assert_told_to_come_back(registry, "/api/dashboard/national", {"until": UNSAVED[0]})
         assert not index_restored(registry)
+
+
+def dashboard_listings(registry: Registry, day: str) -> dict[str, Any]:
+    """The dashboard's listing of every national figure under ``until`` ``day`` (JSON, and
+    the page's entries), as a reader following the figures' links gets them."""
+    found: dict[str, Any] = {}
+    for figure, value in api(registry, "national", until=day)["items"][0].items():
+        if not (isinstance(value, dict) and "value" in value):
+            continue
+        params = {"until": day, "figure": figure}
+        answer = registry.client.get("/api/dashboard/national/entries", params=params)
+        assert answer.status_code == 200, answer.text
+        shown_page = registry.client.get("/dashboard/national/entries", params=params)
+        assert shown_page.status_code == 200, shown_page.text
+        found[figure] = answer.json(), LISTED.findall(shown_page.text)
+    return found
+
+
+def test_the_dashboards_listing_of_a_past_day_is_that_days_tally_not_the_index(
+    settings: Settings, operator: OperatorKeys, today: Callable[[str], None]
+) -> None:
+    # ``until`` alone on the dashboard links each figure to its listing under that filter:
+    # read from the day's tally (saved as it ended, or its own), as ``as_of`` is on the API.
+    day_saved(settings, operator, today)  # 2024-10-05 saved as it ended; today 2024-10-20
+    days = ["2024-10-04", "2024-10-05", "2024-10-12"]
+    with running(settings, operator) as registry:
+        ours = {day: dashboard_listings(registry, day) for day in days}
+        assert not index_restored(registry), "from the days' tallies"
+        restore_the_index(registry)
+        assert {day: dashboard_listings(registry, day) for day in days} == ours
+    assert ours["2024-10-12"]["overdue"][0]["items"][0]["index"] == 8, "the history's"
