@@ -28,6 +28,14 @@ for the facts dated after it), a since scope's like today's; against the index r
 in the same run.
 
     python bench/bench_scoped_tally.py --log H --past
+
+With ``--day`` (stop 32) the filter is ``until`` alone, as of that past day, on a log with no
+national tally saved as that day ended (a day before the first saved, or a registry restored
+from a backup): answered from the tally of every fact made as of that day (a scope of no
+election, head type or ``since``: ``ScopedAnswers.day``) through
+``ComplianceService.day_tables``, against the index restored in the same run.
+
+    python bench/bench_scoped_tally.py --log H --day
 """
 
 from __future__ import annotations
@@ -48,7 +56,7 @@ from bench_compliance import child_answer, figure_values, opened, rss_mb, save_t
 
 from registry.compliance import dashboard, filtering
 from registry.compliance.filtering import Filter
-from registry.compliance.scoped_tally import answers, scope_of
+from registry.compliance.scoped_tally import Scope, answers, scope_of
 from registry.compliance.service import today
 
 
@@ -92,6 +100,8 @@ async def child(mode: str, home: Path, asked: dict[str, str]) -> dict[str, Any]:
         await compliance.national()  # the saved tally restored (no index), as any answer does
         flt = chosen(compliance, asked)
         scope = scope_of(flt, today())
+        day_alone = scope is None and flt.until is not None  # that day's own tally (stop 32)
+        scope = Scope(until=flt.until) if day_alone else scope
         assert scope is not None
         names = [name for name in dashboard.TABLES if answers(scope, name)]
         out["filter"] = flt.query()
@@ -108,7 +118,11 @@ async def child(mode: str, home: Path, asked: dict[str, str]) -> dict[str, Any]:
             snap = filtering.snapshot(compliance.index, flt, today())
             tables = {name: dashboard.table(snap, name) for name in names}
         else:
-            found = await compliance.scoped_tables(flt, names)
+            found = await (
+                compliance.day_tables(flt.until, names)
+                if day_alone and flt.until is not None
+                else compliance.scoped_tables(flt, names)
+            )
             assert found is not None, "the scope's tally can say"
             tables = found.tables
         out["s"], out["cpu s"] = time.perf_counter() - started, time.process_time() - cpu
@@ -130,6 +144,7 @@ def main() -> None:
     parser.add_argument("--log", type=Path, required=True, help="built by gen_log.py --direct")
     parser.add_argument("--rounds", type=int, default=1, help="pass/saved/index rounds")
     parser.add_argument("--past", action="store_true", help="also until and since a past day")
+    parser.add_argument("--day", action="store_true", help="until alone, a day never saved")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -142,7 +157,9 @@ def main() -> None:
         {"head_type": "busiest"},
         {"election": "busiest", "head_type": "busiest"},
     ]
-    if args.past:
+    if args.day:
+        filters = [{"until": "middle"}]
+    elif args.past:
         filters = [
             *({**f, "until": "middle"} for f in filters),
             *({**f, "since": "middle"} for f in filters[:1]),

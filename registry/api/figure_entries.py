@@ -44,6 +44,24 @@ async def today_page(
     return await compliance.figure_entries(records, None, table, row, figure, after, limit)
 
 
+async def _tallied_page(
+    compliance: ComplianceService,
+    records: Locate,
+    flt: Filter,
+    figure: tuple[str, str | None, str],
+    after: int | None,
+    limit: int,
+) -> EntriesPage | None:
+    """The page of a filtered question from a tally: ``until`` alone from that day's national
+    tally (saved as it ended, or that day's own: stop 32), as ``/api/compliance/entries``
+    answers ``as_of`` that day; an election and/or a head type from that scope's tally; None
+    where the caller answers from the index."""
+    table, row, name = figure
+    if flt.empty and flt.until is not None and not compliance.index_held:
+        return await compliance.figure_entries(records, flt.until, table, row, name, after, limit)
+    return await compliance.scoped_figure_entries(flt, records, table, row, name, after, limit)
+
+
 def index_entries(
     day: str, size: int, indexes: Sequence[int], after: int | None, limit: int
 ) -> EntriesPage:
@@ -79,16 +97,17 @@ async def described_page(
     """A page of the entries behind ``figure`` (table, row, figure; the first ``skip`` of
     ``limit`` after ``after`` left out), each described, what it counts (day, checkpoint)
     and the filter's query: today's unfiltered from the tally, each entry read checked;
-    by an election and/or a head type (with ``since``, as of any ``until``) from that
-    scope's tally (:meth:`ComplianceService.scoped_figure_entries`); today's by a province
-    or an instansi from that scope's facts (:func:`~registry.api.dashboard.filtered`); else
+    ``until`` alone from that day's national tally (stop 32); by an election and/or a head
+    type (with ``since``, as of any ``until``) from that scope's tally
+    (:meth:`ComplianceService.scoped_figure_entries`); by a province or an instansi (today
+    or earlier) from that scope's facts (:func:`~registry.api.dashboard.filtered`); else
     from the index."""
     table, row, name = figure
     flt = Filter()
     found = await today_page(compliance, records, asked, table, row, name, after, limit)
-    if found is None:  # an election and/or a head type: that scope's tally, if it can say
+    if found is None:
         flt = await filter_of(compliance, **asked)
-        found = await compliance.scoped_figure_entries(flt, records, table, row, name, after, limit)
+        found = await _tallied_page(compliance, records, flt, (table, row, name), after, limit)
     if found is not None:  # from a tally, each entry read checked
         found = replace(found, entries=found.entries[skip:])
         items = await figure_pages.rows(compliance.facts, found.entries)

@@ -34,8 +34,6 @@ from registry.compliance import (
     other_key_record,
     recommendation_pages,
     recommendation_rows,
-    scoped_filter,
-    scoped_index,
     views,
 )
 from registry.compliance.facts import WIB
@@ -46,8 +44,8 @@ from registry.compliance.index import ComplianceIndex
 from registry.compliance.metrics import Snapshot
 from registry.compliance.personal_data import PersonalData
 from registry.compliance.saved import SEGMENT, SavedIndex, Segments
+from registry.compliance.scoped_answers import ScopedAnswers
 from registry.compliance.scoped_tallies import ScopedTallies
-from registry.compliance.scoped_tally import Scope, ScopedTally, answers, scope_of
 from registry.compliance.tallies import Tallies
 from registry.compliance.tally import NationalTally
 from registry.compliance.today_tables import KEPT, TodayTables, tables_of
@@ -56,8 +54,6 @@ from registry.compliance.views import national
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 Row = dict[str, Any]
-TRIES = 3
-"""Times two tallies are asked for the same entries before the index answers instead."""
 
 
 def today() -> str:
@@ -90,6 +86,10 @@ class ComplianceService:
         """Today's national tally and a past day's (:mod:`registry.compliance.tallies`)."""
         self.scoped = ScopedTallies(log, self.saved, self.facts, self._lock)
         """The tallies of one election's or head type's facts (``scoped_tallies``)."""
+        self.scopes = ScopedAnswers(
+            self, self.scoped, log, self.facts, self._lock, self.index.follow_up_days
+        )
+        """The figures under a dashboard filter without the index (``scoped_answers``)."""
         log.on_commit(self.index.apply)
 
     async def snapshot(self, as_of: str | None = None) -> Snapshot:
@@ -204,10 +204,10 @@ class ComplianceService:
         enrolled; another key's comes from its own entries, found through ``statements``
         (:mod:`registry.compliance.other_key_record`); a PPK key's recommendations past the
         bound are found through ``find`` (the search table), checked against the tally's
-        count.  A past day's comes the same way from the tally saved for it
-        (:meth:`_past_tally`).  A key these cannot say is computed from the facts."""
+        count.  A past day's comes the same way from the tally saved for it, or that day's
+        own (:meth:`_past_tally`).  A key these cannot say is computed from the facts."""
         day = as_of or today()
-        tally = await self._tally_of(day)
+        tally = await self.tally_of(day)
         if tally is not None:
             async with self._lock:
                 known, found = await key_answers.record(
@@ -258,10 +258,10 @@ class ComplianceService:
         ``after``, at most ``limit``), from the national tally and the record search
         (``locate``: a :class:`~registry.compliance.browsing.RecordSearch`), each listed
         recommendation and its follow-ups read from the log
-        (:mod:`registry.compliance.recommendation_pages`); None where they cannot say, or
-        for another day than today without a tally saved for it (:meth:`_past_tally`: the
-        index answers)."""
-        tally = await self._tally_of(as_of or today())
+        (:mod:`registry.compliance.recommendation_pages`), or another day's from its tally
+        (:meth:`_past_tally`: saved for it, or that day's own); None where they cannot say
+        (the index answers)."""
+        tally = await self.tally_of(as_of or today())
         if tally is None:
             return None
         return await recommendation_pages.paged(
@@ -280,8 +280,9 @@ class ComplianceService:
     ) -> figure_pages.EntriesPage | None:
         """Today's page of the entries behind a figure, from the national tally and the record
         search (:mod:`registry.compliance.figure_pages`), or a past day's from the tally
-        saved for it (:meth:`_past_tally`); None where they cannot say (the index answers)."""
-        tally = await self._tally_of(as_of or today())
+        saved for it or that day's own (:meth:`_past_tally`); None where they cannot say
+        (the index answers)."""
+        tally = await self.tally_of(as_of or today())
         return await self._paged(tally, locate, table, row, figure, after, limit)
 
     async def scoped_figure_entries(
@@ -298,9 +299,10 @@ class ComplianceService:
         head type (``since``, ``until`` any day), from that scope's tally as
         :meth:`figure_entries` pages the national one (each entry counted by the scope's own
         contribution); None where the scope's tally does not answer the table
-        (:meth:`scoped_tables`' rules: the index answers).  Raises
-        :class:`~registry.compliance.scoped_tallies.ScopeBeingMade` while a pass makes it."""
-        tally = await self._scoped_tally(flt, [table])
+        (``ScopedAnswers.tally``'s rules, :mod:`registry.compliance.scoped_answers`: the index
+        answers).  Raises :class:`~registry.compliance.scoped_tallies.ScopeBeingMade` while a
+        pass makes it."""
+        tally = await self.scopes.tally(flt, [table], today())
         return await self._paged(tally, locate, table, row, figure, after, limit)
 
     async def _paged(
@@ -321,49 +323,19 @@ class ComplianceService:
         )
 
     async def filtered(self, flt: Filter, find: recommendation_rows.Find) -> Snapshot | None:
-        """The snapshot of a dashboard filter by a province or an instansi (as of ``until``,
-        today or earlier) from an index of just that scope's facts, read from the log and
-        checked against today's national tally (:mod:`registry.compliance.scoped_filter`);
-        None for a filter of neither, a later day, a worker that holds the index already, or
-        where it cannot say (the index answers)."""
-        scope = scoped_index.scope_of(flt)
-        day = today()
-        if scope is None or (flt.until or day) > day or self.index_held:
-            return None
-        tally = await self._today(day)
-        if self.index_held:  # no saved tally: the index was restored to make one
-            return None
-        earlier = flt.until if flt.until is not None and flt.until < day else None
-        found = await scoped_filter.index(
-            tally, scope, find, self.facts, self._log, self._lock, self.index.follow_up_days,
-            earlier,
-        )  # fmt: skip
-        return None if found is None else filtering.snapshot(found, flt, day)
+        """The snapshot of a dashboard filter by a province or an instansi from an index of
+        just that scope's facts (:meth:`ScopedAnswers.filtered
+        <registry.compliance.scoped_answers.ScopedAnswers.filtered>`); None where the index
+        answers."""
+        return await self.scopes.filtered(flt, find, today())
 
     async def scoped_tables(self, flt: Filter, names: Iterable[str]) -> TodayTables | None:
-        """The dashboard tables ``names`` under a filter by an election and/or a head type,
-        with or without ``since`` (no province or instansi), as of today or of another
-        ``until``, from the tally of just those facts
-        (:mod:`registry.compliance.scoped_tallies`: of that one day where it is not today);
-        None for another filter, a table it does not answer, a worker that holds the index
-        already (no more memory), or a tally that cannot say (the index answers).  Raises
-        :class:`~registry.compliance.scoped_tallies.ScopeBeingMade` while a pass over a long
-        log makes it."""
-        names = list(names)
-        tally = await self._scoped_tally(flt, names)
-        return None if tally is None else tables_of(tally, names)
-
-    async def _scoped_tally(self, flt: Filter, tables: list[str]) -> ScopedTally | None:
-        """The tally of ``flt``'s scope (:func:`~registry.compliance.scoped_tally.scope_of`)
-        if it answers every one of ``tables`` (:meth:`scoped_tables`' rules); None where the
-        index answers."""
-        day = today()
-        scope = scope_of(flt, day)
-        if scope is None or self.index_held:
-            return None
-        if not all(answers(scope, table) for table in tables):
-            return None
-        return await self.scoped.tally(scope, day)
+        """The dashboard tables ``names`` under a filter by an election, a head type or
+        ``since`` from that scope's tally (:meth:`ScopedAnswers.tables
+        <registry.compliance.scoped_answers.ScopedAnswers.tables>`); None where the index
+        answers.  Raises :class:`~registry.compliance.scoped_tallies.ScopeBeingMade` while a
+        pass over a long log makes it."""
+        return await self.scopes.tables(flt, list(names), today())
 
     async def filter_choices(self) -> Choices:
         """The values a dashboard filter may take: the index's where this worker holds it
@@ -387,50 +359,24 @@ class ComplianceService:
         another ``on`` cannot be linked); a past day's from the tally saved as that day or
         one before it ended (:meth:`_past_tally`) as today's; one election's as every
         election's, the instansi named by its recommendations counted by its scope's tally
-        (:meth:`_election_heads`); where these cannot say, computed from the facts.  Raises
+        (``ScopedAnswers.election_heads``, :mod:`registry.compliance.scoped_answers`); where
+        these cannot say, computed from the facts.  Raises
         :class:`~registry.compliance.scoped_tallies.ScopeBeingMade` while a pass over a long
         log makes the election's tally."""
         day = as_of or today()
         when = on or day
         if election is not None:
-            found = await self._election_heads(day, when, election)
+            found = await self.scopes.election_heads(day, when, election, today())
             if found is not None and (when == day or head_rows.listed(found)):
                 return day, found
             return day, heads.table(await self.snapshot(day), when, election)
         if when == day:
             return await self._grouped(day, heads.table, NationalTally.head_types_rows)
-        tally = await self._tally_of(day)
+        tally = await self.tally_of(day)
         found = None if tally is None else tally.head_types_rows(when)
         if found is not None and head_rows.listed(found):
             return day, found
         return day, heads.table(await self.snapshot(day), when)
-
-    async def _election_heads(
-        self, day: str, when: str, election: str
-    ) -> tuple[list[Row], Row] | None:
-        """The head-types table of ``election`` as of ``day`` (keys in office ``when``): the
-        national tally's of that day (every election's recommendations grouped, as the
-        index's) and the election's scope tally of the same day and entries (the instansi its
-        recommendations name); None where either cannot say or this worker holds the index.
-        An election the log does not name has no tally made (nor saved: any name may be
-        asked) and names no instansi."""
-        now = today()
-        scope = Scope(election, None, None, None if day == now else day)
-        if self.index_held:
-            return None
-        named = election in (await self.filter_choices()).elections
-        for _ in range(TRIES):  # an entry committed between the two: both asked again
-            if self.index_held:
-                return None
-            national = await self._tally_of(day)
-            if national is not None and not named:
-                return national.head_types_rows(when, ScopedTally(national.day), election)
-            scoped = None if national is None else await self.scoped.tally(scope, now)
-            if national is None or scoped is None or self.index_held:
-                return None
-            if (national.size, national.day) == (scoped.size, scoped.day):
-                return national.head_types_rows(when, scoped, election)
-        return None
 
     async def today_tables(self, names: Iterable[str]) -> TodayTables | None:
         """Today's unfiltered dashboard tables ``names`` from the national tally
@@ -446,7 +392,7 @@ class ComplianceService:
 
     async def day_tables(self, day: str, names: Iterable[str]) -> TodayTables | None:
         """The unfiltered dashboard tables ``names`` as of past day ``day``, from the tally
-        saved for it (:meth:`_past_tally`); None where it cannot say."""
+        saved for it or that day's own (:meth:`_past_tally`); None where it cannot say."""
         past = await self._past_tally(day)
         return None if past is None else tables_of(past, names)
 
@@ -477,21 +423,26 @@ class ComplianceService:
         """The tally of today ``day``, holding every entry of the log (see :meth:`national`)."""
         return await self.tallies.today(day)
 
-    async def _tally_of(self, day: str) -> NationalTally | None:
-        """Today's tally, or past day ``day``'s (None where none is saved for it)."""
+    async def tally_of(self, day: str) -> NationalTally | None:
+        """Today's tally, or another day ``day``'s (:meth:`_past_tally`; None where it
+        cannot say)."""
         return await self._today(day) if day == today() else await self._past_tally(day)
 
     async def _past_tally(self, day: str) -> NationalTally | None:
         """The tally of another day than today: a past day's (:meth:`Tallies.past_day`:
-        saved as that day or the latest before it ended, fed since), or a later day's
-        (:meth:`Tallies.later_day`: today's moved to it); None where none is saved, it is
-        too far behind, or this process holds the index (which answers any day at no more
-        memory)."""
+        saved as that day or the latest before it ended, fed since; where none is saved or
+        it is too far behind, the tally of every fact made as of that day,
+        :meth:`ScopedAnswers.day <registry.compliance.scoped_answers.ScopedAnswers.day>`),
+        or a later day's (:meth:`Tallies.later_day`: today's moved to it); None where this
+        process holds the index (which answers any day at no more memory) or the tallies
+        cannot say.  Raises :class:`~registry.compliance.scoped_tallies.ScopeBeingMade`
+        while a pass over a long log makes a past day's."""
         now = today()
         if self.index_held or day == now:
             return None
         if day < now:
-            return await self.tallies.past_day(day)
+            saved = await self.tallies.past_day(day)
+            return saved if saved is not None else await self.scopes.day(day, now)
         kept = await self._today(now)
         if self.index_held:  # no saved tally: the index was restored to make one
             return None

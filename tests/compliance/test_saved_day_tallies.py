@@ -143,14 +143,7 @@ def test_after_the_deadline_the_open_recommendation_is_overdue_on_that_day(
     assert after["pending"]["value"] == 0
 
 
-def test_a_day_before_any_saved_day_is_computed_from_the_facts(
-    settings: Settings, operator: OperatorKeys, today: Callable[[str], None]
-) -> None:
-    day_saved(settings, operator, today)
-    with running(settings, operator) as registry:
-        earlier = answers(registry, "2024-10-04")
-        assert index_restored(registry)
-        assert earlier == answers(registry, "2024-10-04")
+# A day before any saved day: that day's own tally (stop 32), ``test_unsaved_past_days``.
 
 
 def test_a_worker_holding_the_index_answers_a_past_day_from_it(
@@ -240,8 +233,8 @@ def test_an_edited_day_tally_moves_no_figure(
     )
     with running(settings, operator) as registry:
         found = answers(registry, "2024-10-12")
-        assert index_restored(registry), "computed from the facts"
-        assert found == answers(registry, "2024-10-12")
+        assert not index_restored(registry), "that day's facts tallied again (stop 32)"
+        assert found == from_the_index(registry, "2024-10-12")
         assert found["national"]["overdue"]["entries"] == [8]
 
 
@@ -257,8 +250,9 @@ def test_a_day_tally_renamed_to_another_day_is_not_used(
         format=renamed))  # fmt: skip
     with running(settings, operator) as registry:
         found = answers(registry, "2024-10-15")
-        assert index_restored(registry)
+        assert not index_restored(registry), "that day's facts tallied again (stop 32)"
         assert found["national"]["overdue"]["entries"] == [8]
+        assert found == from_the_index(registry, "2024-10-15")
 
 
 def test_the_day_tally_of_another_log_of_the_same_operator_is_not_used(
@@ -285,8 +279,9 @@ def test_the_day_tally_of_another_log_of_the_same_operator_is_not_used(
     )
     with running(settings, operator) as registry:
         found = answers(registry, SAVED_DAY)
-        assert index_restored(registry), "made for another root: not used"
+        assert not index_restored(registry), "made for another root: not used (stop 32)"
         assert found["national"]["pacts"]["value"] == 1
+        assert found == from_the_index(registry, SAVED_DAY)
 
 
 def test_an_older_day_tally_put_back_counts_every_entry_since(
@@ -314,7 +309,7 @@ def test_an_older_day_tally_put_back_counts_every_entry_since(
         assert not index_restored(registry)
 
 
-def test_a_day_too_far_behind_the_log_is_left_to_the_index(
+def test_a_day_too_far_behind_the_log_is_that_days_own_tally(
     settings: Settings,
     operator: OperatorKeys,
     today: Callable[[str], None],
@@ -326,8 +321,9 @@ def test_a_day_too_far_behind_the_log_is_left_to_the_index(
     monkeypatch.setattr("registry.compliance.tallies.FORWARD_MOST", 0)
     with running(settings, operator) as registry:
         found = answers(registry, SAVED_DAY)
-        assert index_restored(registry)
+        assert not index_restored(registry), "not fed forward: that day's facts tallied again"
         assert found["national"]["pacts"]["value"] == 2
+        assert found == from_the_index(registry, SAVED_DAY)
 
 
 def test_the_last_days_and_each_months_last_are_kept() -> None:

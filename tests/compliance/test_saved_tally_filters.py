@@ -28,7 +28,7 @@ from tests.api.helpers import NOW_S, Registry
 from tests.api.test_compliance import DAY, register
 from tests.compliance.test_browsing import stall
 from tests.compliance.test_saved import running
-from tests.compliance.test_saved_tally import index_restored, revocation
+from tests.compliance.test_saved_tally import index_restored, restore_the_index, revocation
 from tests.compliance.test_saved_tally_dashboard import page, shown
 from tests.compliance.test_saved_tally_key_rows import saved_history
 from tests.compliance.test_saved_tally_other_keys import declared_and_revoked
@@ -64,9 +64,9 @@ def entries(registry: Registry, **flt: str) -> list[int]:
 
 
 def restore(registry: Registry) -> None:
-    """Make the worker restore the whole index (another day asks for it)."""
-    registry.client.get("/api/dashboard/national", params={"until": "2024-10-01"})
-    assert index_restored(registry)
+    """Make the worker restore the whole index (another day no longer asks for it: that
+    day's own tally answers, stop 32)."""
+    restore_the_index(registry)
 
 
 def test_a_restart_answers_a_province_and_an_instansi_filter_without_the_index(

@@ -36,7 +36,12 @@ from tests.api.test_succession import SUCCESSOR, succession
 from tests.compliance import test_saved_tally_instansi as instansi
 from tests.compliance.conftest import BEFORE_DUE
 from tests.compliance.test_saved import fill, running, seal_flipped
-from tests.compliance.test_saved_tally import AFTER_DUE, index_restored, tally_rows
+from tests.compliance.test_saved_tally import (
+    AFTER_DUE,
+    index_restored,
+    restore_the_index,
+    tally_rows,
+)
 from tests.records.test_tampering import assert_tampered, edit, stored
 
 tallied, computed, saved_history = instansi.table_of("signers")
@@ -171,13 +176,16 @@ def test_a_tally_saved_in_the_format_before_is_not_used_and_made_again(
         assert not index_restored(registry), "the new one is read"
 
 
-def test_another_day_is_computed_from_the_index(
+def test_another_day_is_that_days_own_tally_as_the_index(
     settings: Settings, operator: OperatorKeys, today: Callable[[str], None]
 ) -> None:
+    # stop 32: a day no tally was saved for is that day's own tally, no more the index
     rows = saved_history(settings, operator)
     with running(settings, operator) as registry:
         found = answered(registry, as_of="2024-09-29")
-        assert index_restored(registry)
+        assert not index_restored(registry)
+        restore_the_index(registry)
+        assert answered(registry, as_of="2024-09-29") == found
         assert found["as_of"] == "2024-09-29"
         [row] = found["items"]
         assert row["followed_up"]["value"] == 0, "the follow-up is of 2024-09-30"
