@@ -121,6 +121,9 @@ def _not_ready(
 def being_made_message(exc: ScopeBeingMade) -> Message:
     """What a reader is told while a filter's own tally is being made from the log."""
     counted = {"held": f"{exc.held:,}", "size": f"{exc.size:,}"}
+    day = exc.day_alone
+    if day is not None:  # a past day of every record, not a filter
+        return Message("dashboard.day.being-made", {**counted, "day": day})
     return Message("dashboard.scope.being-made", counted)
 
 

@@ -79,13 +79,24 @@ RETRY_S = 30
 
 
 class ScopeBeingMade(Exception):
-    """The scope's tally is being made by a pass over the log (``held`` of ``size`` read)."""
+    """The tally of ``scope`` is being made by a pass over the log (``held`` of ``size``
+    read)."""
 
-    def __init__(self, held: int, size: int) -> None:
+    def __init__(self, held: int, size: int, scope: Scope | None = None) -> None:
         super().__init__(f"the scoped tally holds {held:,} of {size:,} entries")
         self.held = held
         self.size = size
+        self.scope = scope
         self.retry_after = RETRY_S
+
+    @property
+    def day_alone(self) -> str | None:
+        """The day asked, where the scope is a past day of every record (``as_of``, the
+        dashboard's ``until`` alone) rather than a filter."""
+        scope = self.scope
+        if scope is None or scope.election or scope.head_type or scope.since:
+            return None
+        return scope.until
 
 
 class PassesRationed(ScopeBeingMade):
@@ -93,8 +104,8 @@ class PassesRationed(ScopeBeingMade):
     hour's budget of entries for such passes (:mod:`registry.compliance.pass_budget`):
     asked again in ``retry_after`` seconds, or a day already made is answered at once."""
 
-    def __init__(self, held: int, size: int, retry_after: int, an_hour: int) -> None:
-        super().__init__(held, size)
+    def __init__(self, held: int, size: int, scope: Scope, retry_after: int, an_hour: int) -> None:
+        super().__init__(held, size, scope)
         self.retry_after = retry_after
         self.an_hour = an_hour
 
@@ -152,7 +163,7 @@ class ScopedTallies:
             self._dated_asked[format] = next(self._asks)
         making = self._making.get(scope)
         if making is not None and not making.done():
-            raise ScopeBeingMade(self._progress(scope), self._log.size)
+            raise ScopeBeingMade(self._progress(scope), self._log.size, scope)
         passing = self._passing()
         if passing is not None and passing.dated and not scope.dated:
             await self._stop(passing)  # a scope without a day goes first; the day's waits
@@ -170,7 +181,7 @@ class ScopedTallies:
             if behind > self.inline_most:
                 if self._passing() is None:  # one pass at a time; another scope waits
                     self._start(tally, behind)
-                raise ScopeBeingMade(tally.size, self._log.size)
+                raise ScopeBeingMade(tally.size, self._log.size, scope)
             self._charge(tally, behind)
             await feed(tally, self.facts, self._log.size)
             await self._save(tally)
@@ -195,7 +206,7 @@ class ScopedTallies:
         let_go = taken_lock(self.pass_lock) if tally.scope.dated else None
         if tally.scope.dated and let_go is None:
             self.held[tally.scope] = tally
-            raise ScopeBeingMade(tally.size, self._log.size)
+            raise ScopeBeingMade(tally.size, self._log.size, tally.scope)
         try:
             self._charge(tally, behind)
         except PassesRationed:
@@ -215,7 +226,7 @@ class ScopedTallies:
         wait = self.budget.take(behind)
         if wait is not None:
             self.held[tally.scope] = tally
-            raise PassesRationed(tally.size, self._log.size, wait, self.budget.an_hour)
+            raise PassesRationed(tally.size, self._log.size, tally.scope, wait, self.budget.an_hour)
 
     async def _stop(self, scope: Scope) -> None:
         """Stop the pass of ``scope`` (its tally saved as far as it reached, and held: a pass

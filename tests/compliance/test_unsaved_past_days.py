@@ -148,6 +148,13 @@ def test_a_day_asked_while_its_pass_runs_is_told_to_come_back_in_both_languages(
         registry.components.compliance.scoped.inline_most = 5  # eleven entries: "long"
         for path in ["/api/compliance/national", "/api/compliance/provinces"]:
             assert_told_to_come_back(registry, path, {"as_of": UNSAVED[0]})
+        for lang, words in (("en", "the figures as of"), ("id", "angka per")):
+            answer = registry.client.get(
+                "/api/compliance/national",
+                params={"as_of": UNSAVED[0]},
+                headers={"Accept-Language": lang},
+            )
+            assert f"{words} {UNSAVED[0]} " in answer.json()["detail"], "the day, not a filter"
         assert_told_to_come_back(registry, "/api/dashboard/national", {"until": UNSAVED[0]})
         assert not index_restored(registry)
 
