@@ -119,12 +119,14 @@ def make_database_url(
         run_sync(_execute(base, *(f'DROP SCHEMA "{s}" CASCADE' for s in schemas)))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def built_once(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[BuiltOnce]:
     """Registries built once a session (per name and backend) and copied into a test's own
-    database and data folder (:class:`tests.databases.BuiltOnce`)."""
+    database and data folder (:class:`tests.databases.BuiltOnce`).  Made for every session
+    (it builds nothing until asked), so helpers that are plain functions reach it as
+    ``BuiltOnce.of_session()``."""
     schemas: list[tuple[str, str]] = []
 
     def new_database_url(backend: str) -> str:
@@ -136,7 +138,9 @@ def built_once(
         schemas.append((base, schema))
         return _with_search_path(base, schema)
 
-    yield BuiltOnce(new_database_url, lambda: tmp_path_factory.mktemp("built"))
+    BuiltOnce.session = BuiltOnce(new_database_url, lambda: tmp_path_factory.mktemp("built"))
+    yield BuiltOnce.session
+    BuiltOnce.session = None
     for base, schema in schemas:
         run_sync(_execute(base, f'DROP SCHEMA "{schema}" CASCADE'))
 

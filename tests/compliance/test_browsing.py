@@ -40,6 +40,7 @@ from tests.api.test_succession import SUCCESSOR, succession
 from tests.browser.demo_registry import built_demo, load_demo_registry
 from tests.compliance.test_saved import fill, running
 from tests.compliance.test_saved_tally import index_restored
+from tests.databases import copied
 from tests.factories import declaration_payload
 
 ASN_NAME = "Siti Rahmawati Aminah"
@@ -47,7 +48,14 @@ ASN_NAME = "Siti Rahmawati Aminah"
 
 
 def make_history(settings: Settings, operator: OperatorKeys) -> None:
-    """Register the history above (a process that answers nothing)."""
+    """Register the history above (a process that answers nothing): built once a session per
+    backend and per what its building reads, then copied (:func:`tests.databases.copied`)."""
+    copied(
+        "browsing-history", settings, partial(_make_history, operator=operator), operator.admin.kid
+    )
+
+
+def _make_history(settings: Settings, operator: OperatorKeys) -> None:
     with running(settings, operator) as served:
         registry = Registry.bootstrapped(served.client, operator)
         fill(registry)

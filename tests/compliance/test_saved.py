@@ -14,6 +14,7 @@ import dataclasses
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from registry.store.engine import create_engine
 from registry.store.tables import ENTRIES, FACT_SEGMENTS
 from tests.api.helpers import NOW_S, Registry, pact
 from tests.api.test_compliance import DAY, SUBJECT, follow_up, recommendation, register
+from tests.databases import copied
 from tests.records.test_tampering import assert_tampered, edit
 
 SEGMENT = 4
@@ -100,12 +102,21 @@ def fill(registry: Registry, *, pacts: int = 1, deadline: str = "2024-10-11") ->
 
 
 def history(settings: Settings, operator: OperatorKeys) -> Any:
-    """Fill a registry, answer one figure (which saves the segments); the figures."""
+    """Fill a registry, answer one figure (which saves the segments); the figures.  Built once
+    a session per backend and per what its building reads, then copied
+    (:func:`tests.databases.copied`)."""
+    figures = copied(
+        "saved-segments", settings, partial(_history, operator=operator), operator.admin.kid
+    )
+    assert segments(settings) == [(0, 4), (4, 8), (8, 11)], "the rest saved at the stop"
+    return figures
+
+
+def _history(settings: Settings, operator: OperatorKeys) -> Any:
     with running(settings, operator) as registry:
         fill(Registry.bootstrapped(registry.client, operator))
         figures = national(registry)
         assert restored(registry) == 0
-    assert segments(settings) == [(0, 4), (4, 8), (8, 11)], "the rest saved at the stop"
     return figures
 
 

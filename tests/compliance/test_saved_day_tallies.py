@@ -37,6 +37,7 @@ from tests.compliance.test_saved_tally import (
     saved_history,
     tallied,
 )
+from tests.databases import copied
 from tests.records.test_tampering import edit
 
 SAVED_DAY = "2024-10-05"
@@ -102,12 +103,20 @@ def from_the_index(registry: Registry, day: str) -> dict[str, Any]:
 
 
 def day_saved(settings: Settings, operator: OperatorKeys, today: Callable[[str], None]) -> None:
-    """Serve the history on ``SAVED_DAY``, then answer on ``LATER`` (saving the first)."""
-    saved_history(settings, operator)
+    """Serve the history on ``SAVED_DAY``, then answer on ``LATER`` (saving the first).
+
+    Built once a session per backend and per what its building reads, then copied
+    (:func:`tests.databases.copied`)."""
+
+    def build(template: Settings) -> None:
+        saved_history(template, operator)
+        today(LATER)
+        with running(template, operator) as registry:
+            tallied(registry)
+            assert not index_restored(registry)
+
+    copied("day-saved", settings, build, operator.admin.kid)
     today(LATER)
-    with running(settings, operator) as registry:
-        tallied(registry)
-        assert not index_restored(registry)
     assert list(day_rows(settings)) == [SAVED_DAY]
     assert day_rows(settings)[SAVED_DAY].end_idx == 11
 

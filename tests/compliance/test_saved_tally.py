@@ -12,6 +12,7 @@ every fact).
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from tests.compliance.test_saved import (
     running,
     seal_flipped,
 )
+from tests.databases import copied
 from tests.records.test_tampering import assert_tampered, edit, stored
 
 AFTER_DUE = "2024-10-31"
@@ -82,12 +84,21 @@ def tally_rows(settings: Settings) -> list[Any]:
     ]
 
 
-def saved_history(settings: Settings, operator: OperatorKeys) -> dict[str, Any]:
-    """Fill a registry, answer today's national figures (which saves the tally); them."""
+def _fill_and_tally(settings: Settings, operator: OperatorKeys) -> dict[str, Any]:
     with running(settings, operator) as registry:
         fill(Registry.bootstrapped(registry.client, operator))
         figures = tallied(registry)
         assert figures == computed(registry)
+    return figures
+
+
+def saved_history(settings: Settings, operator: OperatorKeys) -> dict[str, Any]:
+    """Fill a registry, answer today's national figures (which saves the tally); them.
+
+    Built once a session per backend and per what its building reads, then copied
+    (:func:`tests.databases.copied`): some 90 tests on two backends each built it (2 s)."""
+    build = partial(_fill_and_tally, operator=operator)
+    figures: dict[str, Any] = copied("saved-history", settings, build, operator.admin.kid)
     [row] = tally_rows(settings)
     assert (row.start_idx, row.end_idx) == (0, 11)
     return figures

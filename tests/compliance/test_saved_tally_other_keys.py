@@ -12,6 +12,7 @@ so does a search table still behind the log; an edited declaration is refused, n
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pytest
@@ -27,13 +28,21 @@ from tests.compliance.test_browsing import stall
 from tests.compliance.test_saved import running
 from tests.compliance.test_saved_tally import index_restored, revocation
 from tests.compliance.test_saved_tally_key_rows import indexed_record, record, saved_history
+from tests.databases import copied
 from tests.factories import declaration_payload
 from tests.records.test_tampering import assert_tampered, edit
 
 
 def declared_and_revoked(settings: Settings, operator: OperatorKeys) -> tuple[bytes, list[int]]:
     """The saved history, then the ASN's two declarations and its revocation of the first:
-    the ASN's key and those three entries."""
+    the ASN's key and those three entries.  Built once a session per backend and per what
+    its building reads, then copied (:func:`tests.databases.copied`)."""
+    build = partial(_declared_and_revoked, operator=operator)
+    asn, entries = copied("declared-and-revoked", settings, build, operator.admin.kid)
+    return bytes.fromhex(asn), entries
+
+
+def _declared_and_revoked(settings: Settings, operator: OperatorKeys) -> tuple[str, list[int]]:
     saved_history(settings, operator)
     later = NOW_S + 3 * DAY
     with running(settings, operator) as registry:
@@ -43,7 +52,7 @@ def declared_and_revoked(settings: Settings, operator: OperatorKeys) -> tuple[by
         revoked = register(registry, "asn-bali", revocation(first), later + 120)
         registry.client.get("/api/compliance/national")  # the tally saved at its size
         registry.client.blocking_portal.call(registry.components.records.catch_up)
-    return asn, [first, second, revoked]
+    return asn.hex(), [first, second, revoked]
 
 
 def answered(registry: Registry, kid: bytes) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import zlib
+from functools import partial
 from typing import Any
 
 import msgspec
@@ -31,6 +32,7 @@ from registry.store.repository import Store
 from registry.store.tables import ENTRIES, FACT_SEGMENTS, REVOKED_ENTRIES, SIGNER_KEYS
 from tests.api.helpers import NOW_S, pact
 from tests.api.test_registration import assert_problem
+from tests.databases import copied
 from tests.factories import fixed_key
 from tests.records.test_tampering import (
     assert_degraded,
@@ -102,7 +104,14 @@ def derived_from_every_entry(
 
 def history(settings: Settings, operator: OperatorKeys) -> tuple[int, int]:
     """Two PPKs, their pacts, a revocation of the first pact (after a restart, so past the
-    snapshot that start saved); the revoked entry's index and the revocation's."""
+    snapshot that start saved); the revoked entry's index and the revocation's.  Built once
+    a session per backend, then copied (:func:`tests.databases.copied`)."""
+    build = partial(_history, operator=operator)
+    jabar, revocation = copied("saved-state-history", settings, build, operator.admin.kid)
+    return jabar, revocation
+
+
+def _history(settings: Settings, operator: OperatorKeys) -> tuple[int, int]:
     jabar, _ = two_ppks_and_pacts(settings, operator)
     with running(settings, operator) as registry:
         return jabar, registered(registry, "ppk-jabar", revocation_of(jabar))

@@ -15,6 +15,7 @@ import asyncio
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 import pytest
@@ -38,6 +39,7 @@ from tests.api.helpers import NOW_S, Registry, pact
 from tests.api.helpers import enrolment as enrolled
 from tests.api.test_compliance import follow_up, recommendation
 from tests.api.test_registration import assert_problem
+from tests.databases import copied
 from tests.factories import ELECTIONS, cited_statements, election_payload, fixed_key
 from tests.records.test_cluster import _admin_enrolment, _pair
 from tests.waiting import until
@@ -122,7 +124,16 @@ def assert_degraded(registry: Registry, **finding: str) -> None:
 
 
 def two_ppks_and_pacts(settings: Settings, operator: OperatorKeys) -> list[int]:
-    """A registry with a PPK in each of two instansi and a pact by each; the pacts' indexes."""
+    """A registry with a PPK in each of two instansi and a pact by each; the pacts' indexes.
+
+    Built once a session per backend and per what its building reads, then copied
+    (:func:`tests.databases.copied`)."""
+    build = partial(_two_ppks_and_pacts, operator=operator)
+    indexes: list[int] = copied("two-ppks-and-pacts", settings, build, operator.admin.kid)
+    return indexes
+
+
+def _two_ppks_and_pacts(settings: Settings, operator: OperatorKeys) -> list[int]:
     with running(settings, operator) as first:
         registry = Registry.bootstrapped(first.client, operator)
         registry.enrol("ppk-jabar", "ppk", term_end="2099-12-31")
