@@ -152,11 +152,12 @@ class ScopedTallies:
         """The format of ``scope``'s saved tally (64 characters at most, as the column)."""
         return None if self.prefix is None else self.prefix + scope.name
 
-    async def tally(self, scope: Scope, today: str) -> ScopedTally | None:
+    async def tally(self, scope: Scope, today: str, may_stop: bool = True) -> ScopedTally | None:
         """``scope``'s tally holding every entry of the log, if it is exact (None: the index
         answers): of today ``today``, or of its ``until`` (a tally of that day, made and fed
         as today's, never moved).  Raises :class:`ScopeBeingMade` while a pass over a long
-        log makes it."""
+        log makes it.  A scope without a day that needs a pass while a day's pass runs stops
+        that one (``may_stop``) and starts its own."""
         day = scope.until or today
         format = self.format(scope)
         if scope.dated and format is not None:
@@ -164,9 +165,6 @@ class ScopedTallies:
         making = self._making.get(scope)
         if making is not None and not making.done():
             raise ScopeBeingMade(self._progress(scope), self._log.size, scope)
-        passing = self._passing()
-        if passing is not None and passing.dated and not scope.dated:
-            await self._stop(passing)  # a scope without a day goes first; the day's waits
         async with self._lock:
             tally = self.held.pop(scope, None)
             if tally is None or self._log.size - tally.size > self.inline_most:
@@ -178,19 +176,24 @@ class ScopedTallies:
             if not await advance(tally, day, self.facts):
                 return None  # a day before its own: only the index says
             behind = self._log.size - tally.size
-            if behind > self.inline_most:
-                if self._passing() is None:  # one pass at a time; another scope waits
-                    self._start(tally, behind)
+            if behind <= self.inline_most:
+                self._charge(tally, behind)
+                await feed(tally, self.facts, self._log.size)
+                await self._save(tally)
+                if scope.dated:
+                    await self._forget_dated()
+                self.held[scope] = tally
+                while len(self.held) > HELD:
+                    self.held.popitem(last=False)
+                return tally if tally.exact and tally.size >= self._log.size else None
+            passing = self._passing()
+            if passing is None:  # one pass at a time; another scope waits
+                self._start(tally, behind)
+            if passing is None or not (may_stop and passing.dated and not scope.dated):
                 raise ScopeBeingMade(tally.size, self._log.size, scope)
-            self._charge(tally, behind)
-            await feed(tally, self.facts, self._log.size)
-            await self._save(tally)
-            if scope.dated:
-                await self._forget_dated()
-            self.held[scope] = tally
-            while len(self.held) > HELD:
-                self.held.popitem(last=False)
-        return tally if tally.exact and tally.size >= self._log.size else None
+            self.held[scope] = tally  # a scope without a day goes first; the day's waits
+        await self._stop(passing)  # (out of the lock: its pass saves under it)
+        return await self.tally(scope, today, may_stop=False)
 
     def _passing(self) -> Scope | None:
         """The scope whose pass over the log runs in the background, if one does.  One at a

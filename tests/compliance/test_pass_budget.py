@@ -239,3 +239,25 @@ def test_a_day_is_not_made_while_another_worker_makes_one(
         with held_lock(scoped.pass_lock) as another:
             assert not another, "this worker's pass holds the lock"
         assert not index_restored(registry)
+
+
+def test_a_filter_without_a_day_already_made_leaves_a_days_pass_running(
+    settings: Settings,
+    operator: OperatorKeys,
+    today: Callable[[str], None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Only a filter that needs a pass of its own stops a day's: a busy dashboard asking the
+    # filters already made must not keep a day from ever being counted.
+    saved_history(settings, operator)
+    started = passes_stuck_after_a_slice(monkeypatch)
+    with running(settings, operator) as registry:
+        scoped = registry.components.compliance.scoped
+        made = api(registry, "national", head_type="pj")["items"]  # inline: no pass
+        scoped.inline_most = 2  # eleven entries: "long"
+        assert_told_to_come_back(registry, NATIONAL, SINCE)
+        day = Scope("pilkada-2024", None, "2024-09-27")
+        assert api(registry, "national", head_type="pj")["items"] == made
+        assert started == [day]
+        assert scoped._passing() == day, "the day's pass still runs"
+        assert not index_restored(registry)
