@@ -95,22 +95,12 @@ def sqlite_file_lock(database: Path | None) -> Iterator[bool]:
 def held_lock(path: Path | None) -> Iterator[bool]:
     """Whether this process holds an exclusive ``flock`` on ``path`` (taken without waiting,
     the file made if need be) for the block; always for no path (one process)."""
-    if path is None:
-        yield True
-        return
-    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    let_go = taken_lock(path)
     try:
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(descriptor, fcntl.LOCK_UN)
+        yield let_go is not None
     finally:
-        os.close(descriptor)
+        if let_go is not None:
+            let_go()
 
 
 def taken_lock(path: Path | None) -> Callable[[], None] | None:
