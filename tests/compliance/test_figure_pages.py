@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from typing import Any
 
@@ -39,6 +40,9 @@ from tests.compliance.test_tally_key_rows import (
     _rec,
     history_of,
 )
+
+Run = Callable[[Coroutine[Any, Any, EntriesPage | None]], EntriesPage | None]
+"""Runs one page's coroutine to its end."""
 
 SCANNED = ("recommendation", "follow-up", "report", "pact", "declaration", "enforcement")
 
@@ -82,12 +86,14 @@ class Search:
 
 
 def walk(tally: NationalTally, search: Search, log: Log, asked: tuple[str, str | None, str],
-         limit: int) -> list[EntriesPage] | None:  # fmt: skip
-    """Every page of a figure, following each one's cursor (None: one left to the index)."""
+         limit: int, run: Run = asyncio.run) -> list[EntriesPage] | None:  # fmt: skip
+    """Every page of a figure, following each one's cursor (None: one left to the index);
+    ``run`` runs each page's coroutine (a property passes one loop's, :class:`asyncio.Runner`:
+    a new loop a page was half of its time)."""
     found: list[EntriesPage] = []
     after = None
     for _ in range(tally.size + 2):
-        page = asyncio.run(paged(tally, search, log, asyncio.Lock(), *asked, after, limit))
+        page = run(paged(tally, search, log, asyncio.Lock(), *asked, after, limit))
         if page is None:
             return None
         found.append(page)
@@ -111,7 +117,13 @@ def asked_of(snap: Snapshot) -> list[tuple[str, str | None, str]]:
     return out
 
 
-def checked(rng: random.Random, tally: NationalTally, index: ComplianceIndex, day: str) -> int:
+def checked(
+    rng: random.Random,
+    tally: NationalTally,
+    index: ComplianceIndex,
+    day: str,
+    run: Run = asyncio.run,
+) -> int:
     """Every figure's pages against the index's list; how many were scanned."""
     snap = Snapshot(index, day)
     scanned = 0
@@ -119,7 +131,7 @@ def checked(rng: random.Random, tally: NationalTally, index: ComplianceIndex, da
         want = dashboard.figure_entries(snap, *asked)
         where = located(tally, *asked) if tally.keys_exact else None
         limit = rng.choice([1, 2, 3, 7, 10_000])
-        found = walk(tally, Search(index), Log(index), asked, limit)
+        found = walk(tally, Search(index), Log(index), asked, limit, run)
         if where is None:  # left to the index (a table or figure the tally cannot page)
             assert found is None or [e for p in found for e in p.entries] == want, asked
             continue
@@ -133,14 +145,16 @@ def checked(rng: random.Random, tally: NationalTally, index: ComplianceIndex, da
         rows = sorted(i for t in types for i in typed(index)[t])
         if rows:  # a row deleted: a page whose range held it goes to the index
             gone = {rng.choice(rows)}
-            assert walk(tally, Search(index, gone=gone), Log(index), asked, limit) is None, asked
+            assert walk(tally, Search(index, gone=gone), Log(index), asked, limit, run) is None, (
+                asked
+            )
         others = sorted(set(range(index.size)) - set(rows))
         if others:  # a row added, naming an entry of another type: the same
             extra = {(rng.choice(sorted(types)), rng.choice(others))}
-            assert walk(tally, Search(index, extra=extra), Log(index), asked, limit) is None
+            assert walk(tally, Search(index, extra=extra), Log(index), asked, limit, run) is None
             if rows:  # both, as many rows as entries of the type: still the index
                 both = Search(index, gone={rng.choice(rows)}, extra=extra)
-                assert walk(tally, both, Log(index), asked, limit) is None, asked
+                assert walk(tally, both, Log(index), asked, limit, run) is None, asked
     return scanned
 
 
@@ -155,10 +169,11 @@ def test_every_figures_pages_are_the_indexs_list_at_every_day(
 ) -> None:
     rng = random.Random(seed)
     facts, _ = history_of(rng, size, again)
-    for tally, index, day in every_day(rng, facts, 100):
-        checked(rng, tally, index, day)  # listed by the tally
-        counted = NationalTally.build(index, day, bound=2, group_bound=2)
-        checked(rng, counted, index, day)  # only counts: scanned
+    with asyncio.Runner() as runner:
+        for tally, index, day in every_day(rng, facts, 100):
+            checked(rng, tally, index, day, runner.run)  # listed by the tally
+            counted = NationalTally.build(index, day, bound=2, group_bound=2)
+            checked(rng, counted, index, day, runner.run)  # only counts: scanned
 
 
 def test_a_history_with_large_figures_is_scanned() -> None:
@@ -166,8 +181,10 @@ def test_a_history_with_large_figures_is_scanned() -> None:
     rng = random.Random(7)
     facts, _ = history_of(rng, 90)
     scanned = 0
-    for _, index, day in every_day(rng, facts, 100):
-        scanned += checked(rng, NationalTally.build(index, day, bound=2, group_bound=2), index, day)
+    with asyncio.Runner() as runner:
+        for _, index, day in every_day(rng, facts, 100):
+            counted = NationalTally.build(index, day, bound=2, group_bound=2)
+            scanned += checked(rng, counted, index, day, runner.run)
     assert scanned > 20
 
 

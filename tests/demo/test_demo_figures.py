@@ -1,6 +1,6 @@
 """The demo's compliance figures, recomputed from the log alone and compared with the API.
 
-The demo (registry/demo/) is registered once for the module into a SQLite
+The demo (registry/demo/) is registered once a test run into a SQLite
 registry.  The reference figures below are computed by reading every signed
 statement back from ``/entries/{i}/statement``, checking its signature with
 the key its enrolment published, and counting, independently of
@@ -17,7 +17,6 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_plus, urlencode
 
@@ -27,19 +26,15 @@ from litestar.testing import TestClient
 
 from registry.api.app import create_app
 from registry.compliance.access import sign_request
-from registry.config import Settings
 from registry.demo import DemoData, build_demo
 from registry.demo.data import PACT_TEXT
-from registry.records.bootstrap import register_all
-from registry.records.operator import OperatorKeys, create_keys
+from registry.records.operator import OperatorKeys
 from registry.records.policy import WIB
-from registry.records.service import RegistryService
 from registry.signing.cose import CoseSigner
 from registry.verify.statement import verify_statement
 from registry.verify.trust import b64url, unb64url
 from tests.api.test_dashboard import every_recommendation
-from tests.conftest import run_sync
-from tests.factories import HISTORY_HOURS
+from tests.browser.demo_registry import built_demo, load_demo_registry
 
 TODAY = dt.datetime.now(WIB).date().isoformat()
 
@@ -70,16 +65,6 @@ class Demo:
         return every_recommendation(self.client, as_of=TODAY)
 
 
-async def _load(settings: Settings, keys: OperatorKeys, demo: DemoData) -> None:
-    service = await RegistryService.open(settings, keys)
-    try:
-        done, refused = await register_all(service, demo.statements)
-        assert not refused, f"the demo was refused: #{refused[0][0]}: {refused[0][1]}"
-        assert done == len(demo.statements)
-    finally:
-        await service.close()
-
-
 def _read_log(client: TestClient) -> list[Entry]:  # type: ignore[type-arg]
     """Every entry's statement, its signature checked with the key its enrolment published."""
     config = client.get("/.well-known/transparency-configuration").json()
@@ -100,18 +85,13 @@ def _read_log(client: TestClient) -> list[Entry]:  # type: ignore[type-arg]
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    base: Path = tmp_path_factory.mktemp("demo")
-    settings = Settings(
-        max_statement_age_hours=HISTORY_HOURS,
-        database_url=f"sqlite+aiosqlite:///{base / 'demo.sqlite3'}",
-        data_dir=base / "data",
-        origin="test.example/demo",
-        admin_passphrase="kata-sandi-uji",
-        batch_wait_ms=1,
+    # A copy of the demo the test run registered once (tests/browser/demo_registry.py), not a
+    # registration of its own: 16 s of CPU each.  The demo's data is made again from the same
+    # seed for its expected figures and signers' keys (the same; only the salts differ).
+    settings, keys = load_demo_registry(
+        tmp_path_factory.mktemp("demo"), built_demo(tmp_path_factory)
     )
-    keys = create_keys(settings.data_dir, settings.admin_passphrase, settings.origin)
     data = build_demo(keys.admin)
-    run_sync(_load(settings, keys, data))
     with TestClient(create_app(settings, keys)) as client:
         yield Demo(client, data, _read_log(client), keys)
 
