@@ -38,6 +38,7 @@ from registry.store.engine import create_engine, normalise_database_url
 from registry.store.migrate import upgrade
 from tests.databases import BuiltOnce
 from tests.factories import HISTORY_HOURS
+from tests.loop import close_loop
 
 POSTGRES_URL_VARIABLE = "REGISTRY_TEST_POSTGRES_URL"
 REQUIRE_POSTGRES_VARIABLE = "REGISTRY_REQUIRE_POSTGRES"
@@ -117,6 +118,13 @@ def make_database_url(
     if schemas:
         base = request.getfixturevalue("postgres_url")
         run_sync(_execute(base, *(f'DROP SCHEMA "{s}" CASCADE' for s in schemas)))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_loop() -> Iterator[None]:
+    """The properties' shared event loop (:mod:`tests.loop`), closed at the session's end."""
+    yield
+    close_loop()
 
 
 @pytest.fixture(scope="session", autouse=True)

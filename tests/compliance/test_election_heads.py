@@ -14,7 +14,6 @@ another day.
 
 from __future__ import annotations
 
-import asyncio
 import random
 from typing import Any
 
@@ -31,10 +30,11 @@ from tests.compliance.test_scoped_tally import BIG, citing, index_of
 from tests.compliance.test_tally import DAYS
 from tests.compliance.test_tally_feed import FactList, spaced
 from tests.compliance.test_tally_heads import histories
+from tests.loop import in_loop
 
 
 def fed(tally: NationalTally, log: FactList) -> NationalTally:
-    asyncio.run(feed(tally, log, len(log.entries)))
+    in_loop(feed(tally, log, len(log.entries)))
     return tally
 
 

@@ -13,7 +13,6 @@ read and left out; the tables disagreeing or the search table behind leave it to
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import random
 from collections.abc import Sequence
@@ -32,6 +31,7 @@ from tests.compliance.test_tally import KIDS
 from tests.compliance.test_tally_feed import FactList
 from tests.compliance.test_tally_instansi import assert_rows, every_day
 from tests.compliance.test_tally_key_rows import history_of
+from tests.loop import in_loop
 
 Rows = dict[str, list[int]]
 """What the tables name: each kind's rows of a key (``recommendation``, ``declaration``)."""
@@ -75,7 +75,7 @@ def page_of(
         assert list(kinds) == ["declaration"]
         return None if behind else [i for i in rows["declaration"] if i < below]
 
-    return asyncio.run(key_search.page(tally, kid, log, find, statements))
+    return in_loop(key_search.page(tally, kid, log, find, statements))
 
 
 def busy(tally: NationalTally, kid: bytes) -> bool:

@@ -32,6 +32,7 @@ from registry.store.models import SearchCriteria
 from tests.compliance.test_tally_instansi import every_day
 from tests.compliance.test_tally_key_rows import history_of
 from tests.compliance.test_tally_recommendations import asked, searched
+from tests.loop import in_loop
 
 
 class Log:
@@ -87,7 +88,7 @@ def pages(
     found: list[Page] = []
     after = None
     for _ in range(len(search.every) + 2):
-        page = asyncio.run(paged(tally, search, log, asyncio.Lock(), **f, after=after,
+        page = in_loop(paged(tally, search, log, asyncio.Lock(), **f, after=after,
                                  limit=limit))  # fmt: skip
         if page is None:
             return None

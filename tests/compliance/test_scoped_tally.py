@@ -13,7 +13,6 @@ must equal the whole index's filtered one, unless it says it is inexact.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import hashlib
 import random
@@ -34,6 +33,7 @@ from tests.compliance.test_scoped_index import with_elections
 from tests.compliance.test_tally import DAYS
 from tests.compliance.test_tally_feed import FactList, spaced
 from tests.compliance.test_tally_heads import histories
+from tests.loop import in_loop
 
 BIG = 1_000_000
 """A bound no figure of these histories passes: every figure lists its entries."""
@@ -117,11 +117,11 @@ def test_every_table_a_scoped_tally_answers_is_the_filtered_indexs(seed: int, si
         end = 0
         while end < len(log.entries):
             end = min(len(log.entries), end + rng.randint(1, 30))
-            asyncio.run(feed(tally, log, end))
+            in_loop(feed(tally, log, end))
             assert tally.size == end
             if rng.random() < 0.3 and scope.until is None:  # a later day: what waited counts
                 day = rng.choice([d for d in DAYS if d >= day])
-                assert asyncio.run(advance(tally, day, log))
+                assert in_loop(advance(tally, day, log))
             if rng.random() < 0.3:  # saved, and a worker starts from it
                 tally = scoped_tally.decode(scoped_tally.encode(tally), scope)
             if scope.until is not None:
@@ -130,7 +130,7 @@ def test_every_table_a_scoped_tally_answers_is_the_filtered_indexs(seed: int, si
                 assert_tables_alike(tally, index_of(log, end))
         if scope.until is not None:  # never moved: asked of another day, it says it cannot
             later = [d for d in DAYS if d > scope.until]
-            assert not later or not asyncio.run(advance(tally, later[0], log))
+            assert not later or not in_loop(advance(tally, later[0], log))
 
 
 def test_a_filter_of_a_place_or_of_no_election_head_type_or_since_has_no_scoped_tally() -> None:

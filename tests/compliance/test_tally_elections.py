@@ -15,7 +15,6 @@ snapshot's.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import random
 from typing import Any
@@ -40,6 +39,7 @@ from tests.compliance.test_tally_instansi import (
     exact_or_made_again,
     fed_and_indexed,
 )
+from tests.loop import in_loop
 
 NAMED = ["e", "f", "g"]
 """Elections records name (``g`` is never registered: grouped by its name all the same)."""
@@ -199,7 +199,7 @@ def test_a_calendar_changed_after_a_record_naming_none_makes_the_table_inexact()
     index.size = len(facts)
     assert not index.tally.elections.exact
     fed = NationalTally(DAYS[5], 0)
-    asyncio.run(feed(fed, FactList(list(facts)), len(facts)))
+    in_loop(feed(fed, FactList(list(facts)), len(facts)))
     assert not fed.elections.exact
     remade = NationalTally.build(index, DAYS[5])
     assert remade.elections.exact
@@ -208,16 +208,16 @@ def test_a_calendar_changed_after_a_record_naming_none_makes_the_table_inexact()
     # an election dated after the day: exact until the tally moves to its day
     later = [_rec(0, DAYS[2], None), _election(1, DAYS[7], "f", DAYS[20])]
     dated = NationalTally(DAYS[5], 0)
-    asyncio.run(feed(dated, FactList(list(later)), len(later)))
+    in_loop(feed(dated, FactList(list(later)), len(later)))
     assert dated.elections.exact
-    assert asyncio.run(advance(dated, DAYS[7], FactList(list(later))))
+    assert in_loop(advance(dated, DAYS[7], FactList(list(later))))
     assert not dated.elections.exact
 
 
 @pytest.mark.parametrize("elections", [[], [1, 2, 3, 4, 5, 6, 7], [[], [], [], [], [], 0, 0]])
 def test_saved_bytes_whose_elections_are_malformed_are_not_a_tally(elections: Any) -> None:
     tally = NationalTally(DAYS[5], 0)
-    asyncio.run(feed(tally, FactList([_pact(0, DAYS[1]), _rec(1, DAYS[2])]), 2))
+    in_loop(feed(tally, FactList([_pact(0, DAYS[1]), _rec(1, DAYS[2])]), 2))
     saved = list(msgspec.msgpack.decode(tally_bytes.encode(tally)))
     assert tally_bytes.decode(msgspec.msgpack.encode(saved)).elections_rows()
     saved[-1] = elections

@@ -12,7 +12,6 @@ entries, and a tally saved and decoded anywhere must go on to the same rows.
 
 from __future__ import annotations
 
-import asyncio
 import random
 from collections.abc import Sequence
 
@@ -27,6 +26,7 @@ from registry.compliance.index import ComplianceIndex
 from registry.compliance.provinces import Enrolled, Enrolment
 from registry.compliance.tally import NationalTally
 from tests.compliance.test_tally import DAYS, assert_same, expected, history
+from tests.loop import in_loop
 
 
 class FactList:
@@ -109,7 +109,7 @@ def test_the_tally_fed_from_the_log_is_the_indexs_row_after_every_entry(
     index.size = cut
     tally = NationalTally.build(index, day, bound) if cut else NationalTally(day, 0, bound)
     for n in range(cut + 1, len(log.entries) + 1):
-        asyncio.run(feed(tally, log, n))
+        in_loop(feed(tally, log, n))
         assert tally.size == n
         fact = log.entries[n - 1]
         if fact is not None:
@@ -117,7 +117,7 @@ def test_the_tally_fed_from_the_log_is_the_indexs_row_after_every_entry(
         index.size = n
         if rng.random() < 0.2:  # a later day: the facts dated after the old one count
             day = rng.choice([d for d in DAYS if d >= day])
-            assert asyncio.run(advance(tally, day, log))
+            assert in_loop(advance(tally, day, log))
         assert_same(tally.row(), expected(index, day), bound)
         if rng.random() < 0.2:  # saved, and a worker starts from it
             tally = tally_bytes.decode(tally_bytes.encode(tally))
@@ -131,10 +131,10 @@ def test_a_follow_up_reads_only_its_recommendation_and_its_other_answers() -> No
     sanction = FollowUp(5, "2024-10-03", 1, "sanctioned", "2024-10-03", b"k", "heavy")
     log = FactList([None, rec, other, refusal, None, sanction])
     tally = NationalTally("2024-10-05")
-    asyncio.run(feed(tally, log, 5))  # in one page: what the refusal needs is in it
+    in_loop(feed(tally, log, 5))  # in one page: what the refusal needs is in it
     assert log.reads == [(0, 5)]
     assert tally.row()["refused"]["entries"] == [3]
-    asyncio.run(feed(tally, log, 6))  # a later start: the recommendation and the refusal read
+    in_loop(feed(tally, log, 6))  # a later start: the recommendation and the refusal read
     assert log.reads[1:] == [(5, 6), (1, 2), (3, 4)]
     row = tally.row()
     assert row["followed_up"]["entries"] == [5]

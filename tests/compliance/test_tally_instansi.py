@@ -11,7 +11,6 @@ province or name as the API filters, and its bytes must give them back.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import random
 from collections.abc import Callable, Iterator
@@ -29,6 +28,7 @@ from registry.compliance.tally import NationalTally, index_reader
 from registry.compliance.views import instansi
 from tests.compliance.test_tally import DAYS, KIDS, history
 from tests.compliance.test_tally_feed import FactList, spaced
+from tests.loop import in_loop
 
 OFFICES = ["I", "J", "K"]
 PROVINCES = ["Jawa Barat", "Bali", None]
@@ -115,14 +115,14 @@ def fed_and_indexed(
     ``view`` of the snapshot of an index of the same facts."""
     log = FactList(list(facts))
     tally = NationalTally(days[0], 0)
-    asyncio.run(feed(tally, log, len(facts)))
+    in_loop(feed(tally, log, len(facts)))
     index = ComplianceIndex()
     for fact in facts:
         index.take(fact)
     index.size = len(facts)
     found = []
     for day in days:
-        assert asyncio.run(advance(tally, day, log))
+        assert in_loop(advance(tally, day, log))
         rows = table(tally)
         assert rows is not None, "exact"
         assert rows == view(Snapshot(index, day))
@@ -203,14 +203,14 @@ def every_entry(
         else NationalTally(day, 0, group_bound=bound)
     )
     for n in range(cut + 1, len(log.entries) + 1):
-        asyncio.run(feed(tally, log, n))
+        in_loop(feed(tally, log, n))
         fact = log.entries[n - 1]
         if fact is not None:
             index.take(fact)
         index.size = n
         if rng.random() < 0.2:
             day = rng.choice([d for d in DAYS if d >= day])
-            assert asyncio.run(advance(tally, day, log))
+            assert in_loop(advance(tally, day, log))
         yield tally, index, day
         if rng.random() < 0.2:  # saved, and a worker starts from it
             tally = tally_bytes.decode(tally_bytes.encode(tally))

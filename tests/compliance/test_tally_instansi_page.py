@@ -36,6 +36,7 @@ from tests.compliance.test_tally import DAYS, KIDS
 from tests.compliance.test_tally_feed import FactList, spaced
 from tests.compliance.test_tally_instansi import OFFICES, every_day, every_entry
 from tests.compliance.test_tally_key_rows import history_of
+from tests.loop import in_loop
 
 Page = dict[str, Any]
 
@@ -62,7 +63,7 @@ def tallied(
 ) -> Page | None:
     """The page from the tally, or None where it cannot say; an unknown id gives ``{}``."""
     find = searched(log) if find is None else find
-    found = asyncio.run(instansi_record.page(tally, ident, find, log, asyncio.Lock(), listed))
+    found = in_loop(instansi_record.page(tally, ident, find, log, asyncio.Lock(), listed))
     if found is None:
         return None
     day, size, page = found

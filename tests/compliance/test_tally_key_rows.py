@@ -17,7 +17,6 @@ index is the snapshot's.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import random
 from typing import Any
@@ -46,6 +45,7 @@ from tests.compliance.test_tally_instansi import (
     fed_and_indexed,
 )
 from tests.compliance.test_tally_provinces import PROVINCES
+from tests.loop import in_loop
 
 Filters = dict[str, Any]
 
@@ -216,7 +216,7 @@ def test_a_key_enrolled_again_with_another_role_makes_the_table_inexact() -> Non
         index.take(fact)
     assert index.tally.signers_rows() is None, "its declarations were taken as an ASN's"
     fed = NationalTally(DAYS[5], 0)
-    asyncio.run(feed(fed, FactList(list(facts)), len(facts)))
+    in_loop(feed(fed, FactList(list(facts)), len(facts)))
     assert fed.signers_rows() is None
     index.size = len(facts)
     made = NationalTally.build(index, DAYS[5]).signers_rows()

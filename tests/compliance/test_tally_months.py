@@ -12,7 +12,6 @@ one, one followed up late in the months that ended before its follow-up.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import random
 from typing import Any
@@ -31,6 +30,7 @@ from registry.compliance.views import months
 from tests.compliance.test_tally import KIDS, history
 from tests.compliance.test_tally_feed import FactList, spaced
 from tests.compliance.test_tally_instansi import assert_rows, fed_and_indexed
+from tests.loop import in_loop
 
 WIDE = [
     f"2024-{m:02d}-{d:02d}"
@@ -95,14 +95,14 @@ def test_the_months_rows_fed_from_the_log_are_the_indexs_after_every_entry(
     day = rng.choice(WIDE[:8])
     tally = NationalTally(day, 0, group_bound=bound)
     for n in range(1, len(log.entries) + 1):
-        asyncio.run(feed(tally, log, n))
+        in_loop(feed(tally, log, n))
         fact = log.entries[n - 1]
         if fact is not None:
             index.take(fact)
         index.size = n
         if rng.random() < 0.2:
             day = rng.choice([d for d in WIDE if d >= day])
-            assert asyncio.run(advance(tally, day, log))
+            assert in_loop(advance(tally, day, log))
         assert_rows(tally.months_rows(), expected(index, day), bound, "month")
         if rng.random() < 0.2:  # saved, and a worker starts from it
             tally = tally_bytes.decode(tally_bytes.encode(tally))

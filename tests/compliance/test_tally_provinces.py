@@ -15,7 +15,6 @@ provinces inexact, and the table made again from the index is the snapshot's.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import random
 from typing import Any
@@ -39,6 +38,7 @@ from tests.compliance.test_tally_instansi import (
     exact_or_made_again,
     fed_and_indexed,
 )
+from tests.loop import in_loop
 
 PROVINCES = ["Jawa Barat", "Bali", "Papua", None]
 ASN = [bytes([40 + n]) * 32 for n in range(5)]
@@ -239,7 +239,7 @@ def test_a_key_enrolled_again_elsewhere_makes_the_provinces_inexact() -> None:
         index.take(fact)
     assert not index.tally.provinces.exact, "its recommendation counted in Bali cannot move"
     fed = NationalTally(DAYS[5], 0)
-    asyncio.run(feed(fed, FactList(facts), 1))
+    in_loop(feed(fed, FactList(facts), 1))
     assert not fed.provinces.exact, "the key directory locates another enrolment"
     index.size = len(facts)
     remade = NationalTally.build(index, DAYS[5])

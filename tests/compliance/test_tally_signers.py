@@ -13,7 +13,6 @@ made again from the index is the snapshot's.
 
 from __future__ import annotations
 
-import asyncio
 import random
 from typing import Any
 
@@ -35,6 +34,7 @@ from tests.compliance.test_tally_instansi import (
     exact_or_made_again,
     fed_and_indexed,
 )
+from tests.loop import in_loop
 
 TABLE = NationalTally.pact_signers_rows
 
@@ -124,7 +124,7 @@ def test_a_pact_signer_enrolled_again_with_another_role_makes_the_table_inexact(
         index.take(fact)
     assert TABLE(index.tally) is None, "its row is the bawaslu key's, which no office keeps"
     fed = NationalTally(DAYS[5], 0)
-    asyncio.run(feed(fed, FactList(facts), len(facts)))
+    in_loop(feed(fed, FactList(facts), len(facts)))
     assert TABLE(fed) is None
     index.size = len(facts)
     assert TABLE(NationalTally.build(index, DAYS[5])) is None, "the index answers"
