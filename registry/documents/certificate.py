@@ -26,8 +26,6 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from fpdf import FPDF
-
 from registry.i18n import Message
 from registry.records.errors import NotFound
 from registry.verify.receipt import verify_receipt
@@ -104,6 +102,10 @@ class _Page:
 
     def __init__(self, data: CertificateData) -> None:
         self.data = data
+        # fpdf (with fontTools, Pillow and html.parser) is imported by the first certificate
+        # drawn: it was about 0.4 s of CPU of every process's start, and most draw none.
+        from fpdf import FPDF  # noqa: PLC0415 (as documents/qr.py: keep serving lean)
+
         pdf = FPDF(orientation="portrait", unit="mm", format="A4")
         pdf.core_fonts_encoding = "windows-1252"
         pdf.set_margins(MARGIN, MARGIN, MARGIN)
