@@ -115,8 +115,11 @@ def _names(table: str, figure: str) -> tuple[str, ...] | None:
     return parts if all(p in TYPES for p in parts) else None
 
 
-def located(tally: NationalTally, table: str, row_key: str | None, figure: str) -> Located | None:
-    """Figure ``figure`` of row ``row_key`` of today's ``table`` as the tally keeps it.
+def located(
+    tally: NationalTally, table: str, row_key: str | None, figure: str, on: str | None = None
+) -> Located | None:
+    """Figure ``figure`` of row ``row_key`` of today's ``table`` as the tally keeps it (the
+    head-types table's with the PPK keys in office ``on``: default the tally's day).
 
     Raises :class:`FilterRefused` for a row or figure the table does not have (the
     index would say the same); None where the tally does not keep the table (inexact)
@@ -129,6 +132,8 @@ def located(tally: NationalTally, table: str, row_key: str | None, figure: str) 
         )
     if table == "head-types" and row_key == ACTING:
         return None
+    if table == "head-types" and on is not None:  # the keys in office that day
+        read = _heads_on(on)
     rows = read(tally)
     if rows is None:
         return None
@@ -154,6 +159,18 @@ def located(tally: NationalTally, table: str, row_key: str | None, figure: str) 
     if grouping is None:
         return None
     return Located(value, _grouped((grouping, row[LABELS[table]]), names))
+
+
+def _heads_on(on: str) -> Callable[[NationalTally], list[dict[str, Any]] | None]:
+    """The head-types rows of a tally with the PPK keys in office ``on`` (None: inexact).
+    Only its ``instansi_led`` figures depend on ``on``, and those :func:`_names` leaves to
+    the index: every figure it names is the same as that day's table's."""
+
+    def read(tally: NationalTally) -> list[dict[str, Any]] | None:
+        found = tally.head_types_rows(on)
+        return None if found is None else found[0]
+
+    return read
 
 
 def _grouped(group: tuple[str, Any], names: tuple[str, ...]) -> tuple[tuple[Any, str], ...]:

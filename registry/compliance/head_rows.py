@@ -19,9 +19,8 @@ instansi table (:attr:`NationalTally.instansi
 
 A figure lists its entries while it has at most the group bound of them (then
 ``entries`` is None and ``entries_total`` its count: the API links the listing),
-as the tally's other tables do.  Only today's table of every election is read
-here (with the keys in office on any day: ``on``); another day or one election is
-computed from the index.
+as the tally's other tables do; with the keys in office on another day (``on``) too,
+linked with that ``on`` (stop 33: :func:`registry.compliance.figure_members.located`).
 """
 
 from __future__ import annotations
@@ -46,16 +45,22 @@ def _figure(value: object, heads: Iterable[int], recs: list[Members], bound: int
     return {"value": value, "entries": sorted(listed)}
 
 
-def listed(found: tuple[list[Row], Row]) -> bool:
-    """Whether every figure of the table and the acting heads' row lists its entries (none
-    past the group bound): a table of another ``on`` is answered only so, since its
-    figures' entries cannot be linked (the listing of a figure is of its day's table)."""
+OWN = ("instansi_led_with_recommendations", "share_with_recommendations")
+"""The head-types figures one election's table counts of its own recommendations (the others
+are every election's, as the unfiltered table's)."""
+
+
+def listed(found: tuple[list[Row], Row], names: Iterable[str] = OWN) -> bool:
+    """Whether each figure ``names`` of the table and the acting heads' row lists its entries
+    (none past the group bound): one election's table of another ``on`` is answered only
+    so, since those figures link the dashboard's listing under that election, which has no
+    ``on`` (every other figure links ``/api/compliance/entries`` with ``on``)."""
     rows, acting = found
     return all(
         value.get("entries") is not None
         for row in (*rows, acting)
-        for value in row.values()
-        if isinstance(value, dict) and "value" in value
+        for name, value in row.items()
+        if name in names and isinstance(value, dict) and "value" in value
     )
 
 

@@ -277,13 +277,14 @@ class ComplianceService:
         figure: str,
         after: int | None = None,
         limit: int = figure_pages.LIMIT,
+        on: str | None = None,
     ) -> figure_pages.EntriesPage | None:
         """Today's page of the entries behind a figure, from the national tally and the record
         search (:mod:`registry.compliance.figure_pages`), or a past day's from the tally
-        saved for it or that day's own (:meth:`_past_tally`); None where they cannot say
-        (the index answers)."""
+        saved for it or that day's own (:meth:`_past_tally`); the head-types table's with
+        the PPK keys in office ``on``; None where they cannot say (the index answers)."""
         tally = await self.tally_of(as_of or today())
-        return await self._paged(tally, locate, table, row, figure, after, limit)
+        return await self._paged(tally, locate, table, row, figure, after, limit, on)
 
     async def scoped_figure_entries(
         self,
@@ -314,12 +315,13 @@ class ComplianceService:
         figure: str,
         after: int | None,
         limit: int,
+        on: str | None = None,
     ) -> figure_pages.EntriesPage | None:
         """The page of a figure's entries from ``tally`` (None: none to page from)."""
         if tally is None:
             return None
         return await figure_pages.paged(
-            tally, locate, self.facts, self._lock, table, row, figure, after, limit
+            tally, locate, self.facts, self._lock, table, row, figure, after, limit, on
         )
 
     async def filtered(self, flt: Filter, find: recommendation_rows.Find) -> Snapshot | None:
@@ -355,11 +357,12 @@ class ComplianceService:
         the recommendations of ``election`` (default every one), and that day.  Today's of
         every election comes from the national tally as :meth:`provinces` answers (its
         per-head-type figures, the same keys: :mod:`registry.compliance.head_rows`), with
-        the keys in office ``on`` any day while every figure lists its entries (those of
-        another ``on`` cannot be linked); a past day's from the tally saved as that day or
+        the keys in office ``on`` any day (a figure past the bound linked to its listing
+        with that ``on``: stop 33); a past day's from the tally saved as that day or
         one before it ended (:meth:`_past_tally`) as today's; one election's as every
         election's, the instansi named by its recommendations counted by its scope's tally
-        (``ScopedAnswers.election_heads``, :mod:`registry.compliance.scoped_answers`); where
+        (``ScopedAnswers.election_heads``, :mod:`registry.compliance.scoped_answers`; of
+        another ``on`` while its own figures list their entries, :func:`head_rows.listed`); where
         these cannot say, computed from the facts.  Raises
         :class:`~registry.compliance.scoped_tallies.ScopeBeingMade` while a pass over a long
         log makes the election's tally."""
@@ -374,7 +377,7 @@ class ComplianceService:
             return await self._grouped(day, heads.table, NationalTally.head_types_rows)
         tally = await self.tally_of(day)
         found = None if tally is None else tally.head_types_rows(when)
-        if found is not None and head_rows.listed(found):
+        if found is not None:  # its figures past the bound linked with ``on``
             return day, found
         return day, heads.table(await self.snapshot(day), when)
 
