@@ -109,5 +109,6 @@ def test_the_property_pages_figures_of_another_on() -> None:
     for _ in range(6):
         facts, _ = histories(rng, 80)
         for _, index, day in every_day(rng, facts, 100):
-            count += checked(rng, NationalTally.build(index, day, bound=2, group_bound=2), index, day)
+            counted = NationalTally.build(index, day, bound=2, group_bound=2)
+            count += checked(rng, counted, index, day)
     assert count > 50
