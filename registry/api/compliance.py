@@ -41,6 +41,15 @@ def _day(name: str, value: str | None) -> str | None:
         raise invalid_parameter("parameter.not-an-iso-date", name=name, value=repr(value)) from None
 
 
+def on_day(table: str, on: str | None) -> str | None:
+    """The ``on`` day of a figure's listing (the head-types table's keys in office that day);
+    refused for another table, or not a day (400)."""
+    when = _day("on", on)
+    if when is not None and table != "head-types":
+        raise invalid_parameter("parameter.on-head-types-only", on=when, table=table)
+    return when
+
+
 def _kid(value: str) -> bytes:
     try:
         kid = bytes.fromhex(value) if len(value) == 64 else unb64url(value)
@@ -61,17 +70,16 @@ def _bounded_heads(
     day: str, row: dict[str, Any], election: str | None, on: str, key: str | None = None
 ) -> dict[str, Any]:
     """A head-types row (of the keys in office ``on``) with each figure past the bound
-    linked: to the unfiltered table's listing of ``day`` (with ``on`` where it is another
-    day), or, for one election's own figures (:data:`~registry.compliance.head_rows.OWN`),
-    to the dashboard's listing under that election ``until`` ``day`` (today's: its scope's
-    tally).  That listing has no ``on``: with another ``on`` they stay listed (the service
-    answers such a table only where they list their entries, else from the index)."""
-    out = bounded("head-types", day, row, key, on=None if on == day else on)
+    linked: to the unfiltered table's listing of ``day``, or, for one election's own
+    figures (:data:`~registry.compliance.head_rows.OWN`), to the dashboard's listing under
+    that election ``until`` ``day`` (today's: its scope's tally); each with ``on`` where it
+    is another day."""
+    other = None if on == day else on
+    out = bounded("head-types", day, row, key, on=other)
     if election is None:
         return out
-    if on != day:
-        return {**out, **{name: row[name] for name in head_rows.OWN if name in row}}
-    own = bounded("head-types", day, row, key, filtered={"election": election, "until": day})
+    flt = {"election": election, "until": day, **({} if other is None else {"on": other})}
+    own = bounded("head-types", day, row, key, filtered=flt)
     return {**out, **{name: own[name] for name in head_rows.OWN if name in own}}
 
 
@@ -298,9 +306,7 @@ class ComplianceController(Controller):
             QueryParameter(description="ISO date: head-types only, the PPK keys in office then"),
         ] = None,
     ) -> Response[Any]:
-        day, when = _day("as_of", as_of), _day("on", on)
-        if when is not None and table != "head-types":
-            raise invalid_parameter("parameter.on-head-types-only", on=when, table=table)
+        day, when = _day("as_of", as_of), on_day(table, on)
         skip = 0 if after is not None else (page - 1) * limit
         if skip > COUNT_CAP:  # every entry before the page would be walked
             raise invalid_parameter(

@@ -50,6 +50,11 @@ OWN = ("instansi_led_with_recommendations", "share_with_recommendations")
 are every election's, as the unfiltered table's)."""
 
 
+OWN = ("instansi_led_with_recommendations", "share_with_recommendations")
+"""The head-types figures one election's table counts of its own recommendations (the others
+are every election's, as the unfiltered table's)."""
+
+
 def listed(found: tuple[list[Row], Row], names: Iterable[str] = OWN) -> bool:
     """Whether each figure ``names`` of the table and the acting heads' row lists its entries
     (none past the group bound): one election's table of another ``on`` is answered only

@@ -27,7 +27,6 @@ from typing import Any, TypeVar
 from registry.compliance import (
     figure_pages,
     filtering,
-    head_rows,
     heads,
     instansi_record,
     key_answers,
@@ -295,16 +294,17 @@ class ComplianceService:
         figure: str,
         after: int | None = None,
         limit: int = figure_pages.LIMIT,
+        on: str | None = None,
     ) -> figure_pages.EntriesPage | None:
         """The page of the entries behind a figure under a filter by an election and/or a
         head type (``since``, ``until`` any day), from that scope's tally as
         :meth:`figure_entries` pages the national one (each entry counted by the scope's own
-        contribution); None where the scope's tally does not answer the table
-        (``ScopedAnswers.tally``'s rules, :mod:`registry.compliance.scoped_answers`: the index
-        answers).  Raises :class:`~registry.compliance.scoped_tallies.ScopeBeingMade` while a
-        pass makes it."""
+        contribution; the head-types table's of the keys in office ``on``); None where the
+        scope's tally does not answer the table (``ScopedAnswers.tally``'s rules,
+        :mod:`registry.compliance.scoped_answers`: the index answers).  Raises
+        :class:`~registry.compliance.scoped_tallies.ScopeBeingMade` while a pass makes it."""
         tally = await self.scopes.tally(flt, [table], today())
-        return await self._paged(tally, locate, table, row, figure, after, limit)
+        return await self._paged(tally, locate, table, row, figure, after, limit, on)
 
     async def _paged(
         self,
@@ -361,8 +361,7 @@ class ComplianceService:
         with that ``on``: stop 33); a past day's from the tally saved as that day or
         one before it ended (:meth:`_past_tally`) as today's; one election's as every
         election's, the instansi named by its recommendations counted by its scope's tally
-        (``ScopedAnswers.election_heads``, :mod:`registry.compliance.scoped_answers`; of
-        another ``on`` while its own figures list their entries, :func:`head_rows.listed`); where
+        (``ScopedAnswers.election_heads``, :mod:`registry.compliance.scoped_answers`); where
         these cannot say, computed from the facts.  Raises
         :class:`~registry.compliance.scoped_tallies.ScopeBeingMade` while a pass over a long
         log makes the election's tally."""
@@ -370,7 +369,7 @@ class ComplianceService:
         when = on or day
         if election is not None:
             found = await self.scopes.election_heads(day, when, election, today())
-            if found is not None and (when == day or head_rows.listed(found)):
+            if found is not None:  # past the bound: linked with ``on`` (stop 33)
                 return day, found
             return day, heads.table(await self.snapshot(day), when, election)
         if when == day:

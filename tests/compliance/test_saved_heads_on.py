@@ -30,6 +30,7 @@ from tests.compliance.test_saved_tally import AFTER_DUE, index_restored
 from tests.compliance.test_saved_tally_figure_entries import left_to_the_index, walked
 
 PATH = "/api/compliance/head-types"
+ELECTION = "pilkada-2024"
 IN_TERM, BEFORE_TERM = "2099-12-31", "2000-01-01"
 Link = tuple[str, str, str]
 
@@ -67,14 +68,26 @@ def links(answer: dict[str, Any]) -> dict[Link, dict[str, Any]]:
     return out
 
 
-def indexed(registry: Registry, as_of: str | None, row: str, figure: str, on: str) -> list[int]:
-    """The figure's entries as the index lists them under ``on`` (restores it)."""
-    compliance = registry.components.compliance
-    snap = registry.client.blocking_portal.call(compliance.snapshot, as_of)
-    return dashboard.figure_entries(snap, "head-types", row, figure, on)
+def listed(registry: Registry, url: str) -> list[int]:
+    """Every entry of a figure's listing, one a page (``/api/compliance/entries`` or the
+    dashboard's, whose pages describe each entry)."""
+    if url.startswith("/api/compliance/"):
+        return walked(registry, url)
+    found: list[int] = []
+    next_url: str | None = f"{url}&limit=1"
+    while next_url is not None:
+        response = registry.client.get(next_url)
+        assert response.status_code == 200, response.text
+        page = response.json()
+        found += [item["index"] for item in page["items"]]
+        next_url = page["next"]
+    assert len(found) == page["total"]
+    return found
 
 
-def checked_links(registry: Registry, as_of: str | None, on: str, **more: str) -> None:
+def checked_links(
+    registry: Registry, as_of: str | None, on: str, **more: str
+) -> dict[Link, dict[str, Any]]:
     """The answer of ``on`` links each figure past the bound with that ``on`` (JSON and CSV),
     each listing (those the tally pages first, without the index) answering exactly the
     index's entries under ``on``; every other figure is the index's."""
@@ -87,32 +100,35 @@ def checked_links(registry: Registry, as_of: str | None, on: str, **more: str) -
     assert answer["on"] == on
     for row, _, url in found:
         query = parse_qs(urlsplit(url).query)
-        assert (query["on"], query["table"]) == ([on], ["head-types"]), url
-        assert query["as_of"] == [answer["as_of"]]
+        assert query["on"] == [on], url
+        if url.startswith("/api/dashboard/head-types/entries?"):  # an election's own figure
+            assert (query["election"], query["until"]) == ([more["election"]], [answer["as_of"]])
+        else:
+            assert (query["table"], query["as_of"]) == (["head-types"], [answer["as_of"]])
         assert row == dashboard.ACTING or url in csv.text, "the CSV's rows link it"
     first = [k for k in found if not left_to_the_index(k[1]) and k[0] != dashboard.ACTING]
     assert first, "figures the tally pages"
-    listed = {k: walked(registry, k[2]) for k in first}
+    pages = {k: listed(registry, k[2]) for k in first}
     assert not index_restored(registry), "their listings paged from the tally and the log"
-    listed |= {k: walked(registry, k[2]) for k in found if k not in listed}
+    pages |= {k: listed(registry, k[2]) for k in found if k not in pages}
     compliance = registry.components.compliance
     snap = registry.client.blocking_portal.call(compliance.snapshot, as_of)
     rows, acting = heads.table(snap, on, more.get("election"))
     for (row, figure, url), value in found.items():
-        want = indexed(registry, as_of, row, figure, on)
-        assert listed[(row, figure, url)] == want, (row, figure, on)
-        assert value["entries_total"] == len(want), (row, figure, on)
         whole = (
             acting
             if row == dashboard.ACTING
             else next(r for r in rows if str(r["head_type"]) == row)
         )
-        assert whole[figure]["entries"] == want, "the figure the table counts"
+        want = whole[figure]["entries"]  # the figure the index's table counts
+        assert pages[(row, figure, url)] == want, (row, figure, on)
+        assert value["entries_total"] == len(want), (row, figure, on)
     for row in answer["items"]:  # the figures left listed are the index's
         whole = next(r for r in rows if r["head_type"] == row["head_type"])
         for name, value in row.items():
             if isinstance(value, dict) and "entries" in value:
                 assert value == whole[name], (row["head_type"], name)
+    return found
 
 
 @pytest.mark.parametrize("on", [IN_TERM, BEFORE_TERM])
@@ -143,6 +159,16 @@ def test_a_listing_with_on_counts_the_keys_in_office_that_day(
         assert listings[IN_TERM]["entries"] == [3, 7, 8]
         assert listings[BEFORE_TERM]["entries"] == [], "no key in office then"
         assert (listings[IN_TERM]["on"], listings[BEFORE_TERM]["on"]) == (IN_TERM, BEFORE_TERM)
+
+
+@pytest.mark.parametrize("on", [IN_TERM, BEFORE_TERM])
+def test_one_elections_table_of_another_on_links_its_own_figures_with_on(
+    saved: Settings, operator: OperatorKeys, on: str
+) -> None:
+    with running(saved, operator) as registry:
+        found = checked_links(registry, None, on, election=ELECTION)
+    dashboards = [url for _, _, url in found if url.startswith("/api/dashboard/")]
+    assert bool(dashboards) == (on == IN_TERM), "the election's own figure past the bound"
 
 
 @pytest.mark.parametrize(("lang", "words"), [("en", "only table=head-types"),
