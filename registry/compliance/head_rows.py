@@ -50,25 +50,6 @@ OWN = ("instansi_led_with_recommendations", "share_with_recommendations")
 are every election's, as the unfiltered table's)."""
 
 
-OWN = ("instansi_led_with_recommendations", "share_with_recommendations")
-"""The head-types figures one election's table counts of its own recommendations (the others
-are every election's, as the unfiltered table's)."""
-
-
-def listed(found: tuple[list[Row], Row], names: Iterable[str] = OWN) -> bool:
-    """Whether each figure ``names`` of the table and the acting heads' row lists its entries
-    (none past the group bound): one election's table of another ``on`` is answered only
-    so, since those figures link the dashboard's listing under that election, which has no
-    ``on`` (every other figure links ``/api/compliance/entries`` with ``on``)."""
-    rows, acting = found
-    return all(
-        value.get("entries") is not None
-        for row in (*rows, acting)
-        for name, value in row.items()
-        if name in names and isinstance(value, dict) and "value" in value
-    )
-
-
 class HeadTable:
     """The PPK keys in office on a day, and the instansi named by a standing recommendation
     (``recs``: an instansi's recommendations figure in the tally's instansi table)."""

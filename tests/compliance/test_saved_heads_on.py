@@ -159,6 +159,18 @@ def test_a_listing_with_on_counts_the_keys_in_office_that_day(
         assert listings[IN_TERM]["entries"] == [3, 7, 8]
         assert listings[BEFORE_TERM]["entries"] == [], "no key in office then"
         assert (listings[IN_TERM]["on"], listings[BEFORE_TERM]["on"]) == (IN_TERM, BEFORE_TERM)
+        path = "/api/dashboard/head-types/entries"
+        own = {"election": ELECTION, "row": "acting", "figure": "share_with_recommendations"}
+        dashboards = {
+            on: registry.client.get(path, params={**own, "on": on, "limit": 1}).json()
+            for on in (IN_TERM, BEFORE_TERM)
+        }
+        assert [i["index"] for i in dashboards[IN_TERM]["items"]] == [3]
+        assert "on=2099-12-31" in dashboards[IN_TERM]["next"], "the next page keeps on"
+        assert (dashboards[IN_TERM]["total"], dashboards[BEFORE_TERM]["total"]) == (3, 0)
+        other = {"figure": "recommendations", "on": IN_TERM}
+        refused = registry.client.get("/api/dashboard/instansi/entries", params=other)
+        assert_problem(refused, 400, "invalid-parameter")
 
 
 @pytest.mark.parametrize("on", [IN_TERM, BEFORE_TERM])
