@@ -17,6 +17,9 @@ A signers' row sums its key's lineage (the key and those it succeeded): its figu
 made of the members ``(("by_key", k, name), entry)`` of each key ``k`` of the lineage
 (:meth:`KeyTable.lineage <registry.compliance.key_rows.KeyTable.lineage>`, the row's own).
 
+The head-types table is read with the PPK keys in office ``on`` where a listing names another
+day (stop 33): only its ``instansi_led`` figures and acting heads depend on it.
+
 Figures not named here (the head-types' acting heads and its ``instansi_led`` figures, the
 months' ``overdue_at_month_end``, the signers' ``followed_up_by_others``, the pact
 signers' table, the elections' pact signers) are left to the index: :func:`located`

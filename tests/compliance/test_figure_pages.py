@@ -82,12 +82,13 @@ class Search:
 
 
 def walk(tally: NationalTally, search: Search, log: Log, asked: tuple[str, str | None, str],
-         limit: int) -> list[EntriesPage] | None:  # fmt: skip
-    """Every page of a figure, following each one's cursor (None: one left to the index)."""
+         limit: int, on: str | None = None) -> list[EntriesPage] | None:  # fmt: skip
+    """Every page of a figure (the head-types table's with the keys in office ``on``),
+    following each one's cursor (None: one left to the index)."""
     found: list[EntriesPage] = []
     after = None
     for _ in range(tally.size + 2):
-        page = asyncio.run(paged(tally, search, log, asyncio.Lock(), *asked, after, limit))
+        page = asyncio.run(paged(tally, search, log, asyncio.Lock(), *asked, after, limit, on))
         if page is None:
             return None
         found.append(page)

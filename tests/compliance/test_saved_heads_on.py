@@ -24,8 +24,9 @@ from registry.config import Settings
 from registry.records.operator import OperatorKeys
 from tests.api.helpers import Registry
 from tests.api.test_registration import assert_problem
+from tests.compliance import test_saved_tally_figure_entries as figure_entries
 from tests.compliance.conftest import BEFORE_DUE
-from tests.compliance.test_saved import fill, running
+from tests.compliance.test_saved import running
 from tests.compliance.test_saved_tally import AFTER_DUE, index_restored
 from tests.compliance.test_saved_tally_figure_entries import left_to_the_index, walked
 
@@ -35,20 +36,8 @@ IN_TERM, BEFORE_TERM = "2099-12-31", "2000-01-01"
 Link = tuple[str, str, str]
 
 
-@pytest.fixture
-def saved(
-    settings: Settings,
-    operator: OperatorKeys,
-    today: Callable[[str], None],
-    monkeypatch: pytest.MonkeyPatch,
-) -> Settings:
-    """The history, its tally saved with group bound 1 (every figure of two entries linked)."""
-    monkeypatch.setattr("registry.compliance.tally.GROUP_BOUND", 1)
-    with running(settings, operator) as registry:
-        fill(Registry.bootstrapped(registry.client, operator))
-        assert registry.client.get("/api/compliance/national").status_code == 200  # saved
-        assert registry.client.get("/api/records", params={"type": "report"}).status_code == 200
-    return settings
+saved = figure_entries.saved
+"""The history, its tally saved with group bound 1 (every figure of two entries linked)."""
 
 
 def answered(registry: Registry, **params: str) -> dict[str, Any]:
