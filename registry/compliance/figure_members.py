@@ -34,6 +34,8 @@ from typing import Any
 
 from registry.compliance.dashboard import ACTING, LABELS, figure_of, row_of
 from registry.compliance.filtering import FilterRefused
+from registry.compliance.head_rows import LED
+from registry.compliance.heads import ACTING_HEAD_TYPES
 from registry.compliance.key_rows import KEYS
 from registry.compliance.metrics import COUNTS, Figure
 from registry.compliance.month_rows import NAMES as MONTH_NAMES
@@ -99,6 +101,9 @@ class Located:
 
     figure: Figure
     names: tuple[tuple[Any, str], ...]
+    fixed: tuple[int, ...] = ()
+    """Entries the figure counts known outright (the head types' enrolments of the keys in
+    office), with those of ``names``."""
 
     @property
     def total(self) -> int:
@@ -133,8 +138,8 @@ def located(
         raise FilterRefused(
             Message("dashboard.unknown-table", {"table": table, "known": ", ".join(KEPT)})
         )
-    if table == "head-types" and row_key == ACTING:
-        return None
+    if table == "head-types" and (row_key == ACTING or figure in LED):
+        return _led(tally, row_key, figure, on)
     if table == "head-types" and on is not None:  # the keys in office that day
         read = _heads_on(on)
     rows = read(tally)
@@ -162,6 +167,25 @@ def located(
     if grouping is None:
         return None
     return Located(value, _grouped((grouping, row[LABELS[table]]), names))
+
+
+def _led(tally: NationalTally, row_key: str | None, figure: str, on: str | None) -> Located | None:
+    """A figure of the instansi led (a row's, or the acting heads' row's) with the keys in
+    office ``on``: its enrolments from the tally's PPK offices, and the recommendations of
+    the instansi it counts as their instansi table's figure (members ``(("instansi", i,
+    "recommendations"), entry)``), scanned (stop 33)."""
+    found = tally.head_types_rows(on)
+    if found is None:
+        return None
+    rows, acting = found
+    row = acting if row_key == ACTING else row_of(rows, "head-types", row_key)
+    value = figure_of(row, "head-types", figure)
+    if value["entries"] is not None:
+        return Located(value, ())
+    types = ACTING_HEAD_TYPES if row_key == ACTING else frozenset({row["head_type"]})
+    fixed, named = tally.head_table(on).parts(types, figure)
+    names = tuple(n for i in named for n in _grouped(("instansi", i), ("recommendations",)))
+    return Located(value, names, tuple(fixed))
 
 
 def _heads_on(on: str) -> Callable[[NationalTally], list[dict[str, Any]] | None]:

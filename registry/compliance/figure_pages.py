@@ -114,7 +114,7 @@ async def paged(
             entries, more = index_page(sorted(listed), after, limit)
         else:
             start = -1 if after is None else after
-            union: set[int] = set()
+            union = {i for i in found.fixed if i > start}  # the head types' enrolments
             by_type: dict[str, list[object]] = {}
             for name, type in found.names:
                 by_type.setdefault(type, []).append(name)

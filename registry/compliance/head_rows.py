@@ -50,6 +50,11 @@ OWN = ("instansi_led_with_recommendations", "share_with_recommendations")
 are every election's, as the unfiltered table's)."""
 
 
+LED = ("instansi_led", "instansi_led_with_recommendations", "share_with_recommendations")
+"""The figures of the instansi led on a day (the acting heads' row has the three, the rows
+the first two)."""
+
+
 class HeadTable:
     """The PPK keys in office on a day, and the instansi named by a standing recommendation
     (``recs``: an instansi's recommendations figure in the tally's instansi table)."""
@@ -85,6 +90,18 @@ class HeadTable:
             _figure(len(hit), named, [self.recs[i] for i in hit], self.bound),
             heads,
         )
+
+    def parts(self, types: frozenset[str | None], figure: str) -> tuple[list[int], list[str]]:
+        """The enrolments, and the instansi whose recommendations figure (in the tally's
+        instansi table) make figure ``figure`` of the keys of ``types`` (one of :data:`LED`),
+        as :meth:`led` and :meth:`acting` make it: every entry of it, past any bound."""
+        heads = [k for k in self.heads if k.head_type in types]
+        led = {k.instansi for k in heads}
+        if figure == "instansi_led":
+            return [k.idx for k in heads], []
+        if figure == "instansi_led_with_recommendations":
+            return [k.idx for k in heads if k.instansi in self.recs], sorted(led & set(self.recs))
+        return [k.idx for k in heads], sorted(led & set(self.recs))  # the share's
 
     def rows(self, grouped: list[Row]) -> list[Row]:
         """The head-types rows: ``grouped`` (the tally's per-head-type figures) with the

@@ -136,7 +136,8 @@ def checked(rng: random.Random, tally: NationalTally, index: ComplianceIndex, da
             gone = {rng.choice(rows)}
             assert walk(tally, Search(index, gone=gone), Log(index), asked, limit) is None, asked
         others = sorted(set(range(index.size)) - set(rows))
-        if others:  # a row added, naming an entry of another type: the same
+        if others and types:  # a row added, naming an entry of another type: the same
+            # (none for a figure of enrolments only: the head types' instansi led, stop 33)
             extra = {(rng.choice(sorted(types)), rng.choice(others))}
             assert walk(tally, Search(index, extra=extra), Log(index), asked, limit) is None
             if rows:  # both, as many rows as entries of the type: still the index
