@@ -28,7 +28,7 @@ from tests.compliance import test_saved_tally_figure_entries as figure_entries
 from tests.compliance.conftest import BEFORE_DUE
 from tests.compliance.test_saved import running
 from tests.compliance.test_saved_tally import AFTER_DUE, index_restored
-from tests.compliance.test_saved_tally_figure_entries import left_to_the_index, walked
+from tests.compliance.test_saved_tally_figure_entries import walked
 
 PATH = "/api/compliance/head-types"
 ELECTION = "pilkada-2024"
@@ -95,11 +95,8 @@ def checked_links(
         else:
             assert (query["table"], query["as_of"]) == (["head-types"], [answer["as_of"]])
         assert row == dashboard.ACTING or url in csv.text, "the CSV's rows link it"
-    first = [k for k in found if not left_to_the_index(k[1]) and k[0] != dashboard.ACTING]
-    assert first, "figures the tally pages"
-    pages = {k: listed(registry, k[2]) for k in first}
-    assert not index_restored(registry), "their listings paged from the tally and the log"
-    pages |= {k: listed(registry, k[2]) for k in found if k not in pages}
+    pages = {k: listed(registry, k[2]) for k in found}
+    assert not index_restored(registry), "every listing paged from the tally and the log"
     compliance = registry.components.compliance
     snap = registry.client.blocking_portal.call(compliance.snapshot, as_of)
     rows, acting = heads.table(snap, on, more.get("election"))
