@@ -18,12 +18,15 @@ made of the members ``(("by_key", k, name), entry)`` of each key ``k`` of the li
 (:meth:`KeyTable.lineage <registry.compliance.key_rows.KeyTable.lineage>`, the row's own).
 
 The head-types table is read with the PPK keys in office ``on`` where a listing names another
-day (stop 33): only its ``instansi_led`` figures and acting heads depend on it.
+day (stop 33): only its ``instansi_led`` figures and acting heads depend on it.  Those are
+made of the enrolments of the keys in office (:attr:`Located.fixed`, from the tally's PPK
+offices) and the members of the instansi table's ``recommendations`` figure of the instansi
+they led that a recommendation names (:meth:`HeadTable.parts
+<registry.compliance.head_rows.HeadTable.parts>`).
 
-Figures not named here (the head-types' acting heads and its ``instansi_led`` figures, the
-months' ``overdue_at_month_end``, the signers' ``followed_up_by_others``, the pact
-signers' table, the elections' pact signers) are left to the index: :func:`located`
-answers None.
+Figures not named here (the months' ``overdue_at_month_end``, the signers'
+``followed_up_by_others``, the pact signers' table, the elections' pact signers) are left
+to the index: :func:`located` answers None.
 """
 
 from __future__ import annotations
