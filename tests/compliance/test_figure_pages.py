@@ -82,13 +82,12 @@ class Search:
 
 
 def walk(tally: NationalTally, search: Search, log: Log, asked: tuple[str, str | None, str],
-         limit: int, on: str | None = None) -> list[EntriesPage] | None:  # fmt: skip
-    """Every page of a figure (the head-types table's with the keys in office ``on``),
-    following each one's cursor (None: one left to the index)."""
+         limit: int) -> list[EntriesPage] | None:  # fmt: skip
+    """Every page of a figure, following each one's cursor (None: one left to the index)."""
     found: list[EntriesPage] = []
     after = None
     for _ in range(tally.size + 2):
-        page = asyncio.run(paged(tally, search, log, asyncio.Lock(), *asked, after, limit, on))
+        page = asyncio.run(paged(tally, search, log, asyncio.Lock(), *asked, after, limit))
         if page is None:
             return None
         found.append(page)
@@ -131,13 +130,14 @@ def checked(rng: random.Random, tally: NationalTally, index: ComplianceIndex, da
             continue  # listed by the tally: no row read
         scanned += 1
         types = {t for _, t in where.names}
+        if not types:  # enrolments only (the head types' instansi led, stop 33): no row to edit
+            continue
         rows = sorted(i for t in types for i in typed(index)[t])
         if rows:  # a row deleted: a page whose range held it goes to the index
             gone = {rng.choice(rows)}
             assert walk(tally, Search(index, gone=gone), Log(index), asked, limit) is None, asked
         others = sorted(set(range(index.size)) - set(rows))
-        if others and types:  # a row added, naming an entry of another type: the same
-            # (none for a figure of enrolments only: the head types' instansi led, stop 33)
+        if others:  # a row added, naming an entry of another type: the same
             extra = {(rng.choice(sorted(types)), rng.choice(others))}
             assert walk(tally, Search(index, extra=extra), Log(index), asked, limit) is None
             if rows:  # both, as many rows as entries of the type: still the index
