@@ -19,7 +19,7 @@ from registry.api.deps import MAX_INTEGER, Compliance, Records
 from registry.api.errors import invalid_parameter
 from registry.api.linked import bounded, csv_table, entries_url, today_table
 from registry.api.search import COUNT_CAP
-from registry.compliance import dashboard, figure_pages, recommendation_pages
+from registry.compliance import dashboard, figure_pages, head_rows, recommendation_pages
 from registry.compliance.metrics import Snapshot
 from registry.i18n import Message
 from registry.records.errors import NotFound
@@ -41,6 +41,15 @@ def _day(name: str, value: str | None) -> str | None:
         raise invalid_parameter("parameter.not-an-iso-date", name=name, value=repr(value)) from None
 
 
+def on_day(table: str, on: str | None) -> str | None:
+    """The ``on`` day of a figure's listing (the head-types table's keys in office that day);
+    refused for another table, or not a day (400)."""
+    when = _day("on", on)
+    if when is not None and table != "head-types":
+        raise invalid_parameter("parameter.on-head-types-only", on=when, table=table)
+    return when
+
+
 def _kid(value: str) -> bytes:
     try:
         kid = bytes.fromhex(value) if len(value) == 64 else unb64url(value)
@@ -57,22 +66,21 @@ def _next_url(asked: dict[str, str | None], limit: int, after: int) -> str:
     return f"/api/compliance/recommendations?{urlencode({**query, 'limit': limit, 'after': after})}"
 
 
-BY_ELECTION = ("instansi_led_with_recommendations", "share_with_recommendations")
-"""The head-types figures one election's table counts of its own recommendations (the
-others are every election's, as the unfiltered table's)."""
-
-
 def _bounded_heads(
-    day: str, row: dict[str, Any], election: str | None, key: str | None = None
+    day: str, row: dict[str, Any], election: str | None, on: str, key: str | None = None
 ) -> dict[str, Any]:
-    """A head-types row with each figure past the bound linked: to the unfiltered table's
-    listing of ``day``, or, for one election's own figures (:data:`BY_ELECTION`), to the
-    dashboard's listing under that election ``until`` ``day`` (today's: its scope's tally)."""
-    out = bounded("head-types", day, row, key)
+    """A head-types row (of the keys in office ``on``) with each figure past the bound
+    linked: to the unfiltered table's listing of ``day``, or, for one election's own
+    figures (:data:`~registry.compliance.head_rows.OWN`), to the dashboard's listing under
+    that election ``until`` ``day`` (today's: its scope's tally); each with ``on`` where it
+    is another day."""
+    other = None if on == day else on
+    out = bounded("head-types", day, row, key, on=other)
     if election is None:
         return out
-    own = bounded("head-types", day, row, key, filtered={"election": election, "until": day})
-    return {**out, **{name: own[name] for name in BY_ELECTION if name in own}}
+    flt = {"election": election, "until": day, **({} if other is None else {"on": other})}
+    own = bounded("head-types", day, row, key, filtered=flt)
+    return {**out, **{name: own[name] for name in head_rows.OWN if name in own}}
 
 
 async def _snapshot(compliance: Compliance, as_of: str | None) -> Snapshot:
@@ -170,9 +178,8 @@ class ComplianceController(Controller):
             _day("as_of", as_of), _day("on", on), election
         )
         when = _day("on", on) or day
-        if when == day:  # the listing is of the table as of its day
-            rows = [_bounded_heads(day, row, election) for row in rows]
-            acting = _bounded_heads(day, acting, election, dashboard.ACTING)
+        rows = [_bounded_heads(day, row, election, when) for row in rows]
+        acting = _bounded_heads(day, acting, election, when, dashboard.ACTING)
         if format == "csv":
             return csv_table("head-types", rows)
         return Response({"as_of": day, "on": when, "acting": acting, "count": len(rows),
@@ -272,7 +279,10 @@ class ComplianceController(Controller):
             " for national). Log indexes, ascending, `limit` a page (1 to 10,000, default"
             " 10,000) after entry `after` (the previous page's `next_after`; `next` is the next"
             " page's URL, null on the last). `page` numbers pages from the first, at most"
-            f" {COUNT_CAP} entries deep (deeper: 400, use `after`)."
+            f" {COUNT_CAP} entries deep (deeper: 400, use `after`). `on` (an ISO date; for"
+            " table=head-types only, else 400) lists the figure of the head-types table with"
+            " the PPK keys in office that day, as `/api/compliance/head-types?on=` links it"
+            " (default: `as_of`)."
         ),
     )
     async def entries(
@@ -291,8 +301,12 @@ class ComplianceController(Controller):
             ),
         ] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=figure_pages.LIMIT)] = figure_pages.LIMIT,
+        on: Annotated[
+            str | None,
+            QueryParameter(description="ISO date: head-types only, the PPK keys in office then"),
+        ] = None,
     ) -> Response[Any]:
-        day = _day("as_of", as_of)
+        day, when = _day("as_of", as_of), on_day(table, on)
         skip = 0 if after is not None else (page - 1) * limit
         if skip > COUNT_CAP:  # every entry before the page would be walked
             raise invalid_parameter(
@@ -303,11 +317,11 @@ class ComplianceController(Controller):
         found = None
         if not compliance.index_held:
             found = await compliance.figure_entries(
-                records, day, table, row, figure, after, skip + limit
+                records, day, table, row, figure, after, skip + limit, when
             )
         if found is None:
             snap = await _snapshot(compliance, as_of)
-            indexes = dashboard.figure_entries(snap, table, row, figure)
+            indexes = dashboard.figure_entries(snap, table, row, figure, when)
             found = figure_pages.EntriesPage(
                 snap.as_of,
                 len(indexes),
@@ -322,6 +336,7 @@ class ComplianceController(Controller):
                 "table": table,
                 "row": row,
                 "figure": figure,
+                **({"on": when or found.day} if table == "head-types" else {}),
                 "total": found.total,
                 "limit": limit,
                 "page": None if after is not None else page,
@@ -332,7 +347,9 @@ class ComplianceController(Controller):
                 "next_after": last,
                 "next": None
                 if last is None
-                else entries_url(table, found.day, figure, row, after=last, limit=_given(limit)),
+                else entries_url(
+                    table, found.day, figure, row, after=last, limit=_given(limit), on=when
+                ),
             }
         )
 

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from litestar import Controller, Response, Router, get
 from litestar.params import FromPath, FromQuery, QueryParameter
 
+from registry.api.compliance import on_day
 from registry.api.dashboard import (
     FILTERED,
     FilterQuery,
@@ -37,7 +38,9 @@ class DashboardEntriesApi(Controller):
             "Each entry described (type, day, instansi, detail), in log order, `limit` a page"
             " (1 to 10,000, default 10,000) after entry `after` (the previous page's"
             " `next_after`; `next` is the next page's URL, null on the last; in CSV, a `Link`"
-            ' header, rel="next"). `total` counts every entry of the figure.'
+            ' header, rel="next"). `total` counts every entry of the figure. `on` (an ISO'
+            " date; for the head-types table only, else 400) lists the figure with the PPK keys"
+            " in office that day, as `/api/compliance/head-types?election=&on=` links it."
         ),
         dependencies=FILTERED,
     )
@@ -53,12 +56,14 @@ class DashboardEntriesApi(Controller):
         format: Format = "json",
         after: Annotated[int | None, QueryParameter(ge=0, le=MAX_INTEGER)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=LIMIT)] = LIMIT,
+        on: Opt = None,
     ) -> Response[Any]:
+        when = on_day(table, on)
         found, items, header, chosen = await described_page(
-            service, compliance, records, asked, (table, row, figure), after, limit
+            service, compliance, records, asked, (table, row, figure), after, limit, on=when
         )
         last = last_of(found)
-        params = {**chosen, "figure": figure, "row": row, "format": format}
+        params = {**chosen, "on": when, "figure": figure, "row": row, "format": format}
         url = (
             None
             if last is None

@@ -36,12 +36,14 @@ async def today_page(
     figure: str,
     after: int | None,
     limit: int,
+    on: str | None = None,
 ) -> EntriesPage | None:
     """Today's page of an unfiltered question (``asked``: the dashboard filter, or ``as_of``)
-    from the tally; None where the caller answers from the index."""
+    from the tally (the head-types table's of the keys in office ``on``); None where the
+    caller answers from the index."""
     if any(v and v.strip() for v in asked.values()) or compliance.index_held:
         return None
-    return await compliance.figure_entries(records, None, table, row, figure, after, limit)
+    return await compliance.figure_entries(records, None, table, row, figure, after, limit, on)
 
 
 async def _tallied_page(
@@ -51,15 +53,19 @@ async def _tallied_page(
     figure: tuple[str, str | None, str],
     after: int | None,
     limit: int,
+    on: str | None = None,
 ) -> EntriesPage | None:
     """The page of a filtered question from a tally: ``until`` alone from that day's national
     tally (saved as it ended, or that day's own: stop 32), as ``/api/compliance/entries``
-    answers ``as_of`` that day; an election and/or a head type from that scope's tally; None
-    where the caller answers from the index."""
+    answers ``as_of`` that day; an election and/or a head type from that scope's tally (the
+    head-types table's of the keys in office ``on``); None where the caller answers from
+    the index."""
     table, row, name = figure
     if flt.empty and flt.until is not None and not compliance.index_held:
-        return await compliance.figure_entries(records, flt.until, table, row, name, after, limit)
-    return await compliance.scoped_figure_entries(flt, records, table, row, name, after, limit)
+        return await compliance.figure_entries(
+            records, flt.until, table, row, name, after, limit, on
+        )
+    return await compliance.scoped_figure_entries(flt, records, table, row, name, after, limit, on)
 
 
 def index_entries(
@@ -93,6 +99,7 @@ async def described_page(
     after: int | None,
     limit: int,
     skip: int = 0,
+    on: str | None = None,
 ) -> tuple[EntriesPage, list[dict[str, Any]], dict[str, Any], dict[str, str]]:
     """A page of the entries behind ``figure`` (table, row, figure; the first ``skip`` of
     ``limit`` after ``after`` left out), each described, what it counts (day, checkpoint)
@@ -101,19 +108,20 @@ async def described_page(
     type (with ``since``, as of any ``until``) from that scope's tally
     (:meth:`ComplianceService.scoped_figure_entries`); by a province or an instansi (today
     or earlier) from that scope's facts (:func:`~registry.api.dashboard.filtered`); else
-    from the index."""
+    from the index; the head-types table's with the PPK keys in office ``on`` (default the
+    day's)."""
     table, row, name = figure
     flt = Filter()
-    found = await today_page(compliance, records, asked, table, row, name, after, limit)
+    found = await today_page(compliance, records, asked, table, row, name, after, limit, on)
     if found is None:
         flt = await filter_of(compliance, **asked)
-        found = await _tallied_page(compliance, records, flt, (table, row, name), after, limit)
+        found = await _tallied_page(compliance, records, flt, (table, row, name), after, limit, on)
     if found is not None:  # from a tally, each entry read checked
         found = replace(found, entries=found.entries[skip:])
         items = await figure_pages.rows(compliance.facts, found.entries)
         return found, items, await checkpoint_header(service, found.day, found.size), flt.query()
     c = await filtered(service, compliance, records, flt)
-    indexes = dashboard.figure_entries(c.snap, table, row, name)
+    indexes = dashboard.figure_entries(c.snap, table, row, name, on)
     found = index_entries(c.snap.as_of, c.size, indexes, after, limit)
     found = replace(found, entries=found.entries[skip:])
     items = [dashboard.describe(c.snap.index, i) for i in found.entries]

@@ -31,10 +31,14 @@ def entries_url(
     page: int = 1,
     after: int | None = None,
     limit: int | None = None,
+    on: str | None = None,
 ) -> str:
     """The paged listing of figure ``figure`` of row ``row`` of ``table`` as of ``as_of``
-    (its page ``page``, or the entries after entry ``after``; ``limit`` a page)."""
+    (its page ``page``, or the entries after entry ``after``; ``limit`` a page; the
+    head-types table's with the PPK keys in office ``on``)."""
     query: dict[str, Any] = {"table": table, "figure": figure, "as_of": as_of}
+    if on is not None:
+        query["on"] = on
     if row is not None:
         query["row"] = str(row)
     if page > 1:
@@ -61,13 +65,15 @@ def bounded(
     row: dict[str, Any],
     key: str | None = None,
     filtered: dict[str, str] | None = None,
+    on: str | None = None,
 ) -> dict[str, Any]:
     """``row`` with each figure of more than :data:`BOUND` entries (or whose entries the
     server keeps only the count of) given as ``entries_total`` and ``entries_url`` instead
     of ``entries`` (docs/compliance.md, "Figures over large groups"); ``key`` names the
     row in the link where its own column does not (the head-types' acting heads); a row of
     a table under a dashboard filter (``filtered``: its query) links the dashboard's
-    listing of that filter."""
+    listing of that filter; a head-types row of the keys in office ``on`` another day
+    than ``as_of`` links the listing with that ``on``."""
     label = dashboard.LABELS.get(table)
     out = dict(row)
     for name, value in row.items():
@@ -82,7 +88,7 @@ def bounded(
         out[name] = {
             "value": value["value"],
             "entries_total": total,
-            "entries_url": entries_url(table, as_of, name, key)
+            "entries_url": entries_url(table, as_of, name, key, on=on)
             if filtered is None
             else filtered_entries_url(table, filtered, name, key),
         }

@@ -96,14 +96,18 @@ ACTING = "acting"
 """The row of the head-types table that names the acting heads' figures (``acting``)."""
 
 
-def figure_entries(snap: Snapshot, name: str, row_key: str | None, figure: str) -> list[int]:
-    """The log entries figure ``figure`` of the row ``row_key`` of table ``name`` counts.
+def figure_entries(
+    snap: Snapshot, name: str, row_key: str | None, figure: str, on: str | None = None
+) -> list[int]:
+    """The log entries figure ``figure`` of the row ``row_key`` of table ``name`` counts
+    (the head-types table's with the PPK keys in office ``on``: default the snapshot's day).
 
     Raises :class:`FilterRefused` for a table, row or figure that does not exist.
     """
-    rows = table(snap, name)
+    when = on or snap.as_of
+    rows = heads.head_types(snap, when) if name == "head-types" and on else table(snap, name)
     if name == "head-types" and row_key == ACTING:
-        found = heads.acting_led(snap, snap.as_of)
+        found = heads.acting_led(snap, when)
     else:
         found = row_of(rows, name, row_key)
     return list(figure_of(found, name, figure)["entries"])

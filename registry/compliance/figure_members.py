@@ -17,10 +17,16 @@ A signers' row sums its key's lineage (the key and those it succeeded): its figu
 made of the members ``(("by_key", k, name), entry)`` of each key ``k`` of the lineage
 (:meth:`KeyTable.lineage <registry.compliance.key_rows.KeyTable.lineage>`, the row's own).
 
-Figures not named here (the head-types' acting heads and its ``instansi_led`` figures, the
-months' ``overdue_at_month_end``, the signers' ``followed_up_by_others``, the pact
-signers' table, the elections' pact signers) are left to the index: :func:`located`
-answers None.
+The head-types table is read with the PPK keys in office ``on`` where a listing names another
+day (stop 33): only its ``instansi_led`` figures and acting heads depend on it.  Those are
+made of the enrolments of the keys in office (:attr:`Located.fixed`, from the tally's PPK
+offices) and the members of the instansi table's ``recommendations`` figure of the instansi
+they led that a recommendation names (:meth:`HeadTable.parts
+<registry.compliance.head_rows.HeadTable.parts>`).
+
+Figures not named here (the months' ``overdue_at_month_end``, the signers'
+``followed_up_by_others``, the pact signers' table, the elections' pact signers) are left
+to the index: :func:`located` answers None.
 """
 
 from __future__ import annotations
@@ -31,6 +37,8 @@ from typing import Any
 
 from registry.compliance.dashboard import ACTING, LABELS, figure_of, row_of
 from registry.compliance.filtering import FilterRefused
+from registry.compliance.head_rows import LED
+from registry.compliance.heads import ACTING_HEAD_TYPES
 from registry.compliance.key_rows import KEYS
 from registry.compliance.metrics import COUNTS, Figure
 from registry.compliance.month_rows import NAMES as MONTH_NAMES
@@ -96,6 +104,9 @@ class Located:
 
     figure: Figure
     names: tuple[tuple[Any, str], ...]
+    fixed: tuple[int, ...] = ()
+    """Entries the figure counts known outright (the head types' enrolments of the keys in
+    office), with those of ``names``."""
 
     @property
     def total(self) -> int:
@@ -115,8 +126,11 @@ def _names(table: str, figure: str) -> tuple[str, ...] | None:
     return parts if all(p in TYPES for p in parts) else None
 
 
-def located(tally: NationalTally, table: str, row_key: str | None, figure: str) -> Located | None:
-    """Figure ``figure`` of row ``row_key`` of today's ``table`` as the tally keeps it.
+def located(
+    tally: NationalTally, table: str, row_key: str | None, figure: str, on: str | None = None
+) -> Located | None:
+    """Figure ``figure`` of row ``row_key`` of today's ``table`` as the tally keeps it (the
+    head-types table's with the PPK keys in office ``on``: default the tally's day).
 
     Raises :class:`FilterRefused` for a row or figure the table does not have (the
     index would say the same); None where the tally does not keep the table (inexact)
@@ -127,8 +141,10 @@ def located(tally: NationalTally, table: str, row_key: str | None, figure: str) 
         raise FilterRefused(
             Message("dashboard.unknown-table", {"table": table, "known": ", ".join(KEPT)})
         )
-    if table == "head-types" and row_key == ACTING:
-        return None
+    if table == "head-types" and (row_key == ACTING or figure in LED):
+        return _led(tally, row_key, figure, on)
+    if table == "head-types" and on is not None:  # the keys in office that day
+        read = _heads_on(on)
     rows = read(tally)
     if rows is None:
         return None
@@ -154,6 +170,37 @@ def located(tally: NationalTally, table: str, row_key: str | None, figure: str) 
     if grouping is None:
         return None
     return Located(value, _grouped((grouping, row[LABELS[table]]), names))
+
+
+def _led(tally: NationalTally, row_key: str | None, figure: str, on: str | None) -> Located | None:
+    """A figure of the instansi led (a row's, or the acting heads' row's) with the keys in
+    office ``on``: its enrolments from the tally's PPK offices, and the recommendations of
+    the instansi it counts as their instansi table's figure (members ``(("instansi", i,
+    "recommendations"), entry)``), scanned (stop 33)."""
+    found = tally.head_types_rows(on)
+    if found is None:
+        return None
+    rows, acting = found
+    row = acting if row_key == ACTING else row_of(rows, "head-types", row_key)
+    value = figure_of(row, "head-types", figure)
+    if value["entries"] is not None:
+        return Located(value, ())
+    types = ACTING_HEAD_TYPES if row_key == ACTING else frozenset({row["head_type"]})
+    fixed, named = tally.head_table(on).parts(types, figure)
+    names = tuple(n for i in named for n in _grouped(("instansi", i), ("recommendations",)))
+    return Located(value, names, tuple(fixed))
+
+
+def _heads_on(on: str) -> Callable[[NationalTally], list[dict[str, Any]] | None]:
+    """The head-types rows of a tally with the PPK keys in office ``on`` (None: inexact).
+    Only its ``instansi_led`` figures depend on ``on``, and those :func:`_names` leaves to
+    the index: every figure it names is the same as that day's table's."""
+
+    def read(tally: NationalTally) -> list[dict[str, Any]] | None:
+        found = tally.head_types_rows(on)
+        return None if found is None else found[0]
+
+    return read
 
 
 def _grouped(group: tuple[str, Any], names: tuple[str, ...]) -> tuple[tuple[Any, str], ...]:

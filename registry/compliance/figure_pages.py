@@ -97,15 +97,16 @@ async def paged(
     figure: str,
     after: int | None = None,
     limit: int = LIMIT,
+    on: str | None = None,
 ) -> EntriesPage | None:
-    """The page from ``tally`` (fed under ``lock``), ``locate`` and the log's ``facts``; None
-    where they cannot say (the index answers).  Raises ``FilterRefused`` for a row or figure
-    the table does not have."""
+    """The page from ``tally`` (fed under ``lock``), ``locate`` and the log's ``facts`` (the
+    head-types table's with the PPK keys in office ``on``); None where they cannot say (the
+    index answers).  Raises ``FilterRefused`` for a row or figure the table does not have."""
 
     async def page() -> EntriesPage | None:
         async with lock:
             mark = (tally.size, tally.day)
-            found = located(tally, table, row, figure)
+            found = located(tally, table, row, figure, on)
         if found is None:
             return None
         listed = found.figure["entries"]
@@ -113,7 +114,7 @@ async def paged(
             entries, more = index_page(sorted(listed), after, limit)
         else:
             start = -1 if after is None else after
-            union: set[int] = set()
+            union = {i for i in found.fixed if i > start}  # the head types' enrolments
             by_type: dict[str, list[object]] = {}
             for name, type in found.names:
                 by_type.setdefault(type, []).append(name)

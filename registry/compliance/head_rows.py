@@ -19,9 +19,8 @@ instansi table (:attr:`NationalTally.instansi
 
 A figure lists its entries while it has at most the group bound of them (then
 ``entries`` is None and ``entries_total`` its count: the API links the listing),
-as the tally's other tables do.  Only today's table of every election is read
-here (with the keys in office on any day: ``on``); another day or one election is
-computed from the index.
+as the tally's other tables do; with the keys in office on another day (``on``) too,
+linked with that ``on`` (stop 33: :func:`registry.compliance.figure_members.located`).
 """
 
 from __future__ import annotations
@@ -46,17 +45,14 @@ def _figure(value: object, heads: Iterable[int], recs: list[Members], bound: int
     return {"value": value, "entries": sorted(listed)}
 
 
-def listed(found: tuple[list[Row], Row]) -> bool:
-    """Whether every figure of the table and the acting heads' row lists its entries (none
-    past the group bound): a table of another ``on`` is answered only so, since its
-    figures' entries cannot be linked (the listing of a figure is of its day's table)."""
-    rows, acting = found
-    return all(
-        value.get("entries") is not None
-        for row in (*rows, acting)
-        for value in row.values()
-        if isinstance(value, dict) and "value" in value
-    )
+OWN = ("instansi_led_with_recommendations", "share_with_recommendations")
+"""The head-types figures one election's table counts of its own recommendations (the others
+are every election's, as the unfiltered table's)."""
+
+
+LED = ("instansi_led", "instansi_led_with_recommendations", "share_with_recommendations")
+"""The figures of the instansi led on a day (the acting heads' row has the three, the rows
+the first two)."""
 
 
 class HeadTable:
@@ -94,6 +90,18 @@ class HeadTable:
             _figure(len(hit), named, [self.recs[i] for i in hit], self.bound),
             heads,
         )
+
+    def parts(self, types: frozenset[str | None], figure: str) -> tuple[list[int], list[str]]:
+        """The enrolments, and the instansi whose recommendations figure (in the tally's
+        instansi table) make figure ``figure`` of the keys of ``types`` (one of :data:`LED`),
+        as :meth:`led` and :meth:`acting` make it: every entry of it, past any bound."""
+        heads = [k for k in self.heads if k.head_type in types]
+        led = {k.instansi for k in heads}
+        if figure == "instansi_led":
+            return [k.idx for k in heads], []
+        if figure == "instansi_led_with_recommendations":
+            return [k.idx for k in heads if k.instansi in self.recs], sorted(led & set(self.recs))
+        return [k.idx for k in heads], sorted(led & set(self.recs))  # the share's
 
     def rows(self, grouped: list[Row]) -> list[Row]:
         """The head-types rows: ``grouped`` (the tally's per-head-type figures) with the

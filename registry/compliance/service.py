@@ -27,7 +27,6 @@ from typing import Any, TypeVar
 from registry.compliance import (
     figure_pages,
     filtering,
-    head_rows,
     heads,
     instansi_record,
     key_answers,
@@ -277,13 +276,14 @@ class ComplianceService:
         figure: str,
         after: int | None = None,
         limit: int = figure_pages.LIMIT,
+        on: str | None = None,
     ) -> figure_pages.EntriesPage | None:
         """Today's page of the entries behind a figure, from the national tally and the record
         search (:mod:`registry.compliance.figure_pages`), or a past day's from the tally
-        saved for it or that day's own (:meth:`_past_tally`); None where they cannot say
-        (the index answers)."""
+        saved for it or that day's own (:meth:`_past_tally`); the head-types table's with
+        the PPK keys in office ``on``; None where they cannot say (the index answers)."""
         tally = await self.tally_of(as_of or today())
-        return await self._paged(tally, locate, table, row, figure, after, limit)
+        return await self._paged(tally, locate, table, row, figure, after, limit, on)
 
     async def scoped_figure_entries(
         self,
@@ -294,16 +294,17 @@ class ComplianceService:
         figure: str,
         after: int | None = None,
         limit: int = figure_pages.LIMIT,
+        on: str | None = None,
     ) -> figure_pages.EntriesPage | None:
         """The page of the entries behind a figure under a filter by an election and/or a
         head type (``since``, ``until`` any day), from that scope's tally as
         :meth:`figure_entries` pages the national one (each entry counted by the scope's own
-        contribution); None where the scope's tally does not answer the table
-        (``ScopedAnswers.tally``'s rules, :mod:`registry.compliance.scoped_answers`: the index
-        answers).  Raises :class:`~registry.compliance.scoped_tallies.ScopeBeingMade` while a
-        pass makes it."""
+        contribution; the head-types table's of the keys in office ``on``); None where the
+        scope's tally does not answer the table (``ScopedAnswers.tally``'s rules,
+        :mod:`registry.compliance.scoped_answers`: the index answers).  Raises
+        :class:`~registry.compliance.scoped_tallies.ScopeBeingMade` while a pass makes it."""
         tally = await self.scopes.tally(flt, [table], today())
-        return await self._paged(tally, locate, table, row, figure, after, limit)
+        return await self._paged(tally, locate, table, row, figure, after, limit, on)
 
     async def _paged(
         self,
@@ -314,12 +315,13 @@ class ComplianceService:
         figure: str,
         after: int | None,
         limit: int,
+        on: str | None = None,
     ) -> figure_pages.EntriesPage | None:
         """The page of a figure's entries from ``tally`` (None: none to page from)."""
         if tally is None:
             return None
         return await figure_pages.paged(
-            tally, locate, self.facts, self._lock, table, row, figure, after, limit
+            tally, locate, self.facts, self._lock, table, row, figure, after, limit, on
         )
 
     async def filtered(self, flt: Filter, find: recommendation_rows.Find) -> Snapshot | None:
@@ -355,8 +357,8 @@ class ComplianceService:
         the recommendations of ``election`` (default every one), and that day.  Today's of
         every election comes from the national tally as :meth:`provinces` answers (its
         per-head-type figures, the same keys: :mod:`registry.compliance.head_rows`), with
-        the keys in office ``on`` any day while every figure lists its entries (those of
-        another ``on`` cannot be linked); a past day's from the tally saved as that day or
+        the keys in office ``on`` any day (a figure past the bound linked to its listing
+        with that ``on``: stop 33); a past day's from the tally saved as that day or
         one before it ended (:meth:`_past_tally`) as today's; one election's as every
         election's, the instansi named by its recommendations counted by its scope's tally
         (``ScopedAnswers.election_heads``, :mod:`registry.compliance.scoped_answers`); where
@@ -367,14 +369,14 @@ class ComplianceService:
         when = on or day
         if election is not None:
             found = await self.scopes.election_heads(day, when, election, today())
-            if found is not None and (when == day or head_rows.listed(found)):
+            if found is not None:  # past the bound: linked with ``on`` (stop 33)
                 return day, found
             return day, heads.table(await self.snapshot(day), when, election)
         if when == day:
             return await self._grouped(day, heads.table, NationalTally.head_types_rows)
         tally = await self.tally_of(day)
         found = None if tally is None else tally.head_types_rows(when)
-        if found is not None and head_rows.listed(found):
+        if found is not None:  # its figures past the bound linked with ``on``
             return day, found
         return day, heads.table(await self.snapshot(day), when)
 

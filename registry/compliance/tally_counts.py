@@ -187,11 +187,17 @@ class Counts:
         (every other figure is of every election's, as there)."""
         if not self.provinces.exact:
             return None
-        groups = (named or self).instansi.groups
-        recs = {name: g.figures["recommendations"] for name, g in groups.items()}
-        table = HeadTable(self.kept_offices(), self.day, recs, self.instansi.bound, on)
+        table = self.head_table(on, named)
         rows = table.rows([row for row, _ in self.provinces.head_types.rows("head_type")])
         return rows, {**table.acting(), "election": election}
+
+    def head_table(self, on: str | None = None, named: Counts | None = None) -> HeadTable:
+        """The PPK keys in office ``on`` (default today) and the instansi a standing
+        recommendation names (``named``'s instansi table, default this tally's), as
+        :meth:`head_types_rows` counts them."""
+        groups = (named or self).instansi.groups
+        recs = {name: g.figures["recommendations"] for name, g in groups.items()}
+        return HeadTable(self.kept_offices(), self.day, recs, self.instansi.bound, on)
 
     def pact_signers_rows(self) -> list[Row] | None:
         """The pact signers with overdue recommendations as

@@ -142,6 +142,8 @@ def checked(
             continue  # listed by the tally: no row read
         scanned += 1
         types = {t for _, t in where.names}
+        if not types:  # enrolments only (the head types' instansi led, stop 33): no row to edit
+            continue
         rows = sorted(i for t in types for i in typed(index)[t])
         if rows:  # a row deleted: a page whose range held it goes to the index
             gone = {rng.choice(rows)}

@@ -99,10 +99,10 @@ def saved(
 
 
 def left_to_the_index(figure: str) -> bool:
-    """The figures the tally cannot page (docs/scaling.md): the head types' instansi led, the
-    months' overdue at a month's end, the pact signers' inherited overdue, the signers'
-    followed up by others."""
-    return figure.startswith("instansi_led") or figure in (
+    """The figures the tally cannot page (docs/scaling.md): the months' overdue at a month's
+    end, the pact signers' inherited overdue, the signers' followed up by others (the head
+    types' instansi led since stop 33 are paged)."""
+    return figure in (
         "overdue_at_month_end",
         "overdue_inherited",
         "followed_up_by_others",
@@ -124,7 +124,7 @@ def test_a_restart_pages_every_linked_figure_without_restoring_the_index(
         for key, entries in found.items():
             assert entries == indexed(registry, *key), key
         others = [f for f in linked(registry) if left_to_the_index(f[2])]
-        assert others, "some figures are left to the index"
+        assert any(f[2].startswith("instansi_led") for f in figures), "paged since stop 33"
         for table, row, figure, url in others:  # from the index, paged the same way
             assert walked(registry, url) == indexed(registry, table, row, figure), figure
         for key, page in pages.items():  # one page of 10,000: the whole list, page 1 of 1

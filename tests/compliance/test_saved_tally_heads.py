@@ -179,19 +179,29 @@ def test_another_on_is_answered_from_the_saved_tally(
             assert {k: answer[k] for k in ("items", "acting")} == _indexed(registry, on), on
 
 
-def test_another_on_with_a_figure_past_the_group_bound_is_computed_from_the_index(
+def test_another_on_with_a_figure_past_the_group_bound_links_it_with_on(
     settings: Settings,
     operator: OperatorKeys,
     today: Callable[[str], None],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # until stop 33 computed from the index (the listing had no on): test_saved_heads_on
     monkeypatch.setattr("registry.compliance.tally.GROUP_BOUND", 1)
     with running(settings, operator) as registry:
         fill(Registry.bootstrapped(registry.client, operator))
+        answered(registry)  # saves the tally
+    with running(settings, operator) as registry:
         answer = answered(registry, on="2099-12-31")
-        assert index_restored(registry), "a figure of another on cannot be linked"
-        assert answer["items"][0]["recommendations"]["entries"] == [7, 8], "listed in full"
-        assert {k: answer[k] for k in ("items", "acting")} == _indexed(registry, "2099-12-31")
+        assert not index_restored(registry), "linked with on, not computed from the index"
+        recs = answer["items"][0]["recommendations"]
+        assert recs["entries_total"] == 2
+        assert "on=2099-12-31" in recs["entries_url"]
+        assert registry.client.get(recs["entries_url"]).json()["entries"] == [7, 8]
+        assert not index_restored(registry)
+        assert (
+            answer["acting"]["instansi_led"]
+            == _indexed(registry, "2099-12-31")["acting"]["instansi_led"]
+        )
 
 
 def test_a_head_types_figure_past_the_group_bound_links_its_entries(
