@@ -86,14 +86,15 @@ class Search:
 
 
 def walk(tally: NationalTally, search: Search, log: Log, asked: tuple[str, str | None, str],
-         limit: int, run: Run = asyncio.run) -> list[EntriesPage] | None:  # fmt: skip
-    """Every page of a figure, following each one's cursor (None: one left to the index);
-    ``run`` runs each page's coroutine (a property passes one loop's, :class:`asyncio.Runner`:
-    a new loop a page was half of its time)."""
+         limit: int, run: Run = asyncio.run, on: str | None = None,
+         ) -> list[EntriesPage] | None:  # fmt: skip
+    """Every page of a figure (of the keys in office ``on``: head types), following each
+    one's cursor (None: one left to the index); ``run`` runs each page's coroutine (a property
+    passes one loop's, :class:`asyncio.Runner`: a new loop a page was half of its time)."""
     found: list[EntriesPage] = []
     after = None
     for _ in range(tally.size + 2):
-        page = run(paged(tally, search, log, asyncio.Lock(), *asked, after, limit))
+        page = run(paged(tally, search, log, asyncio.Lock(), *asked, after, limit, on))
         if page is None:
             return None
         found.append(page)

@@ -12,7 +12,6 @@ A tally listing the entries (group bound 100) and one keeping only counts (bound
 
 from __future__ import annotations
 
-import asyncio
 import random
 from typing import Any
 
@@ -21,36 +20,17 @@ from hypothesis import strategies as st
 
 from registry.compliance import dashboard, heads
 from registry.compliance.figure_members import located
-from registry.compliance.figure_pages import EntriesPage, paged
 from registry.compliance.index import ComplianceIndex
 from registry.compliance.metrics import Snapshot
 from registry.compliance.tally import NationalTally
-from tests.compliance.test_figure_pages import Search
+from tests.compliance.test_figure_pages import Search, walk
 from tests.compliance.test_recommendation_pages import Log
 from tests.compliance.test_tally import DAYS
 from tests.compliance.test_tally_heads import histories
 from tests.compliance.test_tally_instansi import every_day
+from tests.loop import in_loop
 
 Asked = tuple[str, str | None, str]
-
-
-def walk(
-    tally: NationalTally, search: Search, log: Log, asked: Asked, limit: int, on: str
-) -> list[EntriesPage] | None:
-    """Every page of a figure under ``on``, following each one's cursor (None: the index).
-    (``test_figure_pages.walk`` with ``on``: kept apart while main changes that one.)"""
-    found: list[EntriesPage] = []
-    after = None
-    for _ in range(tally.size + 2):
-        page = asyncio.run(paged(tally, search, log, asyncio.Lock(), *asked, after, limit, on))
-        if page is None:
-            return None
-        found.append(page)
-        if not page.more:
-            return found
-        assert len(page.entries) == limit, "a page with more after it is full"
-        after = page.entries[-1]
-    raise AssertionError("more pages than entries: the cursor does not move on")
 
 
 def figures_of(rows: list[dict[str, Any]], acting: dict[str, Any]) -> dict[Asked, Any]:
@@ -76,7 +56,7 @@ def checked(rng: random.Random, tally: NationalTally, index: ComplianceIndex, da
                 assert shown[asked]["entries_total"] == len(want), (asked, on)
             where = located(tally, *asked, on=on) if tally.keys_exact else None
             limit = rng.choice([1, 2, 3, 10_000])
-            found = walk(tally, Search(index), Log(index), asked, limit, on)
+            found = walk(tally, Search(index), Log(index), asked, limit, in_loop, on)
             if where is None:  # left to the index (the acting heads, the instansi led)
                 assert found is None or [e for p in found for e in p.entries] == want
                 continue
