@@ -154,10 +154,10 @@ class LimitedPost(HTTPRouteHandler):
 
     Litestar's ``authorize_connection`` hands each guard ``copy(handler)``: a copy of a
     route handler of 41 slots, about 36 µs of CPU a request on this machine under load
-    (about a tenth of a verify-only POST), made only for a guard that might change it.  :func:`rate_limited`'s
-    guard never reads it, so a route whose guards are all of that kind runs them here
-    without the copy, in the same place (after routing, before the body is read or any
-    ``before_request`` hook runs), with the same refusals.
+    (about a tenth of a verify-only POST), made only for a guard that might change it.
+    :func:`rate_limited`'s guard never reads it, so a route whose guards are all of that
+    kind runs them here without the copy, in the same place (after routing, before the
+    body is read or any ``before_request`` hook runs), with the same refusals.
     """
 
     def __init__(self, path: str, **kwargs: Any) -> None:
