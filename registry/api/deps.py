@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import unquote_plus
 
-from litestar import Request, Response
+from litestar import Request
 from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.response.base import ASGIResponse
 
 from registry.api.errors import BadRequest
 from registry.compliance.browsing import RecordSearch
@@ -214,6 +215,20 @@ def document(media_type: str, data: type[Any], description: str) -> dict[int, Re
     return {200: spec}
 
 
+def registered_documents(created: str, existing: str | None = None) -> dict[int, ResponseSpec]:
+    """The OpenAPI description of a registration's answers (:func:`registered_response`):
+    201 with the receipt, ``created``, and with ``existing`` the 200 of a statement already
+    registered.  Litestar documents an ``ASGIResponse`` handler's own status without a
+    body, so the 201 is described here, as it was when the handler returned a ``Response``."""
+    spec = ResponseSpec(
+        data_container=bytes, media_type=COSE, description=created, generate_examples=False
+    )
+    documents = {201: spec}
+    if existing is not None:
+        documents |= document(COSE, bytes, existing)
+    return documents
+
+
 def wants_json(request: Request[Any, Any, Any]) -> bool:
     """Whether the client asked for JSON rather than CBOR/COSE.
 
@@ -225,16 +240,22 @@ def wants_json(request: Request[Any, Any, Any]) -> bool:
     return b"application/json" in accept and b"application/cose" not in accept
 
 
-def registered_response(result: Registered) -> Response[bytes]:
-    """The answer to a registration: 201 (200 if it was there) with the receipt and Location."""
-    return Response(
-        result.receipt,
+def registered_response(result: Registered, link: str | None = None) -> ASGIResponse:
+    """The answer to a registration: 201 (200 if it was there) with the receipt and Location
+    (and ``link`` as its ``Link`` header, when given).
+
+    An ``ASGIResponse``, which Litestar sends as it is: a ``Response`` is rebuilt into one
+    on every request (its headers merged with the handler's, its media type and status
+    resolved), about 20 µs of a worker's CPU a registration, for the same bytes.
+    """
+    headers = {"Location": f"/entries/{result.index}", "X-Registry-Entry-Index": str(result.index)}
+    if link is not None:
+        headers["Link"] = link
+    return ASGIResponse(
+        body=result.receipt,
         status_code=200 if result.existed else 201,
         media_type=COSE,
-        headers={
-            "Location": f"/entries/{result.index}",
-            "X-Registry-Entry-Index": str(result.index),
-        },
+        headers=headers,
     )
 
 

@@ -10,14 +10,21 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, get
 from litestar.params import PathParameter
 from litestar.response.base import ASGIResponse
 from litestar.serialization import encode_json
 
-from registry.api.deps import COSE, Service, document, registered_response, wants_json
+from registry.api.deps import (
+    COSE,
+    Service,
+    document,
+    registered_documents,
+    registered_response,
+    wants_json,
+)
 from registry.api.errors import BadRequest
-from registry.api.limits import rate_limited
+from registry.api.limits import LimitedPost, rate_limited
 from registry.documents.certificate import CERTIFIED_TYPES
 from registry.i18n import Message
 from registry.verify.cose import HEADER_CWT_CLAIMS, parse_sign1
@@ -36,14 +43,15 @@ class EntriesController(Controller):
     path = "/entries"
     tags = ["log"]
 
-    @post(
+    @LimitedPost(
         "/",
         status_code=201,
         request_max_body_size=MAX_BODY,
         guards=[rate_limited("write")],
         media_type=COSE,
-        responses=document(
-            COSE, bytes, "The receipt of the statement already registered (the same content)"
+        responses=registered_documents(
+            "Document created, URL follows",
+            "The receipt of the statement already registered (the same content)",
         ),
         summary="Register a signed statement (SCRAPI)",
         description="Body: a COSE_Sign1 signed statement (`application/cose`). Answers 201 "
@@ -54,7 +62,7 @@ class EntriesController(Controller):
         "`Link` names the entry's page (`/v/{index}`, `text/html`) and, for a pact or a "
         "declaration, its certificate (`application/pdf`).",
     )
-    async def register(self, request: Request[Any, Any, Any], service: Service) -> Response[bytes]:
+    async def register(self, request: Request[Any, Any, Any], service: Service) -> ASGIResponse:
         # media types are case-insensitive (RFC 9110 §8.3.1): Application/COSE is ours too
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type != COSE:
@@ -69,9 +77,7 @@ class EntriesController(Controller):
             )
         body = await request.body()
         result = await service.register(body)
-        response = registered_response(result)
-        response.headers["Link"] = entry_links(result.index, body, result.statement_type)
-        return response
+        return registered_response(result, entry_links(result.index, body, result.statement_type))
 
     # The hot reads answer with an ASGIResponse: Litestar sends it as it is, which saves
     # about as much per request as handing the service over by dependency injection costs.

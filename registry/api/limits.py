@@ -4,6 +4,9 @@ A route takes part by naming its bucket in a guard::
 
     @post("/", guards=[rate_limited("write")])
 
+(a route on the hot path declares itself with :class:`LimitedPost` instead of ``post``: the
+same guard, without the copy of the handler Litestar makes for each guard it runs).
+
 Each bucket's rate (``REGISTRY_RATE_LIMITS``, :class:`registry.config.Settings`) is
 *n* requests per *s* seconds: a client may send *n* at once, then one every *s/n*
 seconds.  A bucket the settings do not name takes the ``default`` rate, so a new
@@ -30,8 +33,10 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from litestar import HttpMethod
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
+from litestar.handlers.http_handlers.base import HTTPRouteHandler
 
 DEFAULT_BUCKET = "default"
 MAX_CLIENTS = 65_536
@@ -141,3 +146,26 @@ def rate_limited(
 
     guard.__name__ = f"rate_limited_{bucket}"
     return guard
+
+
+class LimitedPost(HTTPRouteHandler):
+    """Litestar's ``post`` (the same arguments), whose guards are given the handler itself
+    rather than a copy.
+
+    Litestar's ``authorize_connection`` hands each guard ``copy(handler)``: a copy of a
+    route handler of 41 slots, about 36 µs of CPU a request on this machine under load
+    (about a tenth of a verify-only POST), made only for a guard that might change it.
+    :func:`rate_limited`'s guard never reads it, so a route whose guards are all of that
+    kind runs them here without the copy, in the same place (after routing, before the
+    body is read or any ``before_request`` hook runs), with the same refusals.
+    """
+
+    def __init__(self, path: str, **kwargs: Any) -> None:
+        super().__init__(path, http_method=HttpMethod.POST, **kwargs)
+
+    async def authorize_connection(self, connection: ASGIConnection[Any, Any, Any, Any]) -> None:
+        """Run the route's guards in order, each given this handler."""
+        for guard in self.resolve_guards():
+            waiting = guard(connection, self)  # Litestar made every guard a coroutine function
+            if waiting is not None:
+                await waiting

@@ -13,10 +13,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, Response, post
+from litestar import Controller, Request, post
 from litestar.params import JSONBody
+from litestar.response.base import ASGIResponse
 
-from registry.api.deps import COSE, Custodial, Service, registered_response
+from registry.api.deps import COSE, Custodial, Service, registered_documents, registered_response
 from registry.api.limits import client_of, rate_limited
 from registry.records.pledges import named_by_enrolment
 
@@ -66,7 +67,7 @@ class SigningController(Controller):
         media_type=COSE,
         request_max_body_size=MAX_BODY,
         guards=[rate_limited("sign")],
-        response_description="The receipt of the registered statement (COSE Receipt)",
+        responses=registered_documents("The receipt of the registered statement (COSE Receipt)"),
         summary="Sign a record with a custodial key and register it",
         description="Body: JSON `{kid, passphrase, record}`. The registry opens the key held "
         "for `kid` with the passphrase, signs the record as a COSE_Sign1 statement (issuer: "
@@ -86,7 +87,7 @@ class SigningController(Controller):
         custodial: Custodial,
         service: Service,
         data: JSONBody[SignRequest],
-    ) -> Response[bytes]:
+    ) -> ASGIResponse:
         """Sign ``data.record`` with the custodial key and answer with the receipt."""
         kid = bytes.fromhex(data.kid)
         # The registry holds the key and its enrolment: a pledge names its signer as enrolled.
