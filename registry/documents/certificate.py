@@ -103,7 +103,7 @@ class _Page:
     def __init__(self, data: CertificateData) -> None:
         self.data = data
         # fpdf (with fontTools, Pillow and html.parser) is imported by the first certificate
-        # drawn: it was about 0.4 s of CPU of every process's start, and most draw none.
+        # drawn: it was about 0.3 s of CPU of every process's start, and most draw none.
         from fpdf import FPDF  # noqa: PLC0415 (as documents/qr.py: keep serving lean)
 
         pdf = FPDF(orientation="portrait", unit="mm", format="A4")
