@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from typing import Any
 
@@ -40,9 +39,7 @@ from tests.compliance.test_tally_key_rows import (
     _rec,
     history_of,
 )
-
-Run = Callable[[Coroutine[Any, Any, EntriesPage | None]], EntriesPage | None]
-"""Runs one page's coroutine to its end."""
+from tests.loop import in_loop
 
 SCANNED = ("recommendation", "follow-up", "report", "pact", "declaration", "enforcement")
 
@@ -86,15 +83,15 @@ class Search:
 
 
 def walk(tally: NationalTally, search: Search, log: Log, asked: tuple[str, str | None, str],
-         limit: int, run: Run = asyncio.run, on: str | None = None,
+         limit: int, on: str | None = None,
          ) -> list[EntriesPage] | None:  # fmt: skip
     """Every page of a figure (of the keys in office ``on``: head types), following each
-    one's cursor (None: one left to the index); ``run`` runs each page's coroutine (a property
-    passes one loop's, :class:`asyncio.Runner`: a new loop a page was half of its time)."""
+    one's cursor (None: one left to the index); each page on the test process's one loop
+    (:func:`tests.loop.in_loop`: a new loop a page was half of a property's time)."""
     found: list[EntriesPage] = []
     after = None
     for _ in range(tally.size + 2):
-        page = run(paged(tally, search, log, asyncio.Lock(), *asked, after, limit, on))
+        page = in_loop(paged(tally, search, log, asyncio.Lock(), *asked, after, limit, on))
         if page is None:
             return None
         found.append(page)
@@ -123,7 +120,6 @@ def checked(
     tally: NationalTally,
     index: ComplianceIndex,
     day: str,
-    run: Run = asyncio.run,
 ) -> int:
     """Every figure's pages against the index's list; how many were scanned."""
     snap = Snapshot(index, day)
@@ -132,7 +128,7 @@ def checked(
         want = dashboard.figure_entries(snap, *asked)
         where = located(tally, *asked) if tally.keys_exact else None
         limit = rng.choice([1, 2, 3, 7, 10_000])
-        found = walk(tally, Search(index), Log(index), asked, limit, run)
+        found = walk(tally, Search(index), Log(index), asked, limit)
         if where is None:  # left to the index (a table or figure the tally cannot page)
             assert found is None or [e for p in found for e in p.entries] == want, asked
             continue
@@ -148,16 +144,14 @@ def checked(
         rows = sorted(i for t in types for i in typed(index)[t])
         if rows:  # a row deleted: a page whose range held it goes to the index
             gone = {rng.choice(rows)}
-            assert walk(tally, Search(index, gone=gone), Log(index), asked, limit, run) is None, (
-                asked
-            )
+            assert walk(tally, Search(index, gone=gone), Log(index), asked, limit) is None, asked
         others = sorted(set(range(index.size)) - set(rows))
         if others:  # a row added, naming an entry of another type: the same
             extra = {(rng.choice(sorted(types)), rng.choice(others))}
-            assert walk(tally, Search(index, extra=extra), Log(index), asked, limit, run) is None
+            assert walk(tally, Search(index, extra=extra), Log(index), asked, limit) is None
             if rows:  # both, as many rows as entries of the type: still the index
                 both = Search(index, gone={rng.choice(rows)}, extra=extra)
-                assert walk(tally, both, Log(index), asked, limit, run) is None, asked
+                assert walk(tally, both, Log(index), asked, limit) is None, asked
     return scanned
 
 
@@ -172,11 +166,10 @@ def test_every_figures_pages_are_the_indexs_list_at_every_day(
 ) -> None:
     rng = random.Random(seed)
     facts, _ = history_of(rng, size, again)
-    with asyncio.Runner() as runner:
-        for tally, index, day in every_day(rng, facts, 100):
-            checked(rng, tally, index, day, runner.run)  # listed by the tally
-            counted = NationalTally.build(index, day, bound=2, group_bound=2)
-            checked(rng, counted, index, day, runner.run)  # only counts: scanned
+    for tally, index, day in every_day(rng, facts, 100):
+        checked(rng, tally, index, day)  # listed by the tally
+        counted = NationalTally.build(index, day, bound=2, group_bound=2)
+        checked(rng, counted, index, day)  # only counts: scanned
 
 
 def test_a_history_with_large_figures_is_scanned() -> None:
@@ -184,10 +177,9 @@ def test_a_history_with_large_figures_is_scanned() -> None:
     rng = random.Random(7)
     facts, _ = history_of(rng, 90)
     scanned = 0
-    with asyncio.Runner() as runner:
-        for _, index, day in every_day(rng, facts, 100):
-            counted = NationalTally.build(index, day, bound=2, group_bound=2)
-            scanned += checked(rng, counted, index, day, runner.run)
+    for _, index, day in every_day(rng, facts, 100):
+        counted = NationalTally.build(index, day, bound=2, group_bound=2)
+        scanned += checked(rng, counted, index, day)
     assert scanned > 20
 
 

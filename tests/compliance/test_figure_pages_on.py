@@ -28,7 +28,6 @@ from tests.compliance.test_recommendation_pages import Log
 from tests.compliance.test_tally import DAYS
 from tests.compliance.test_tally_heads import histories
 from tests.compliance.test_tally_instansi import every_day
-from tests.loop import in_loop
 
 Asked = tuple[str, str | None, str]
 
@@ -56,7 +55,7 @@ def checked(rng: random.Random, tally: NationalTally, index: ComplianceIndex, da
                 assert shown[asked]["entries_total"] == len(want), (asked, on)
             where = located(tally, *asked, on=on) if tally.keys_exact else None
             limit = rng.choice([1, 2, 3, 10_000])
-            found = walk(tally, Search(index), Log(index), asked, limit, in_loop, on)
+            found = walk(tally, Search(index), Log(index), asked, limit, on)
             if where is None:  # left to the index (the acting heads, the instansi led)
                 assert found is None or [e for p in found for e in p.entries] == want
                 continue

@@ -11,7 +11,6 @@ search's rows, each entry counted by the scope's contribution).
 
 from __future__ import annotations
 
-import asyncio
 import random
 
 from hypothesis import given, settings
@@ -23,18 +22,17 @@ from registry.compliance.figure_members import located
 from registry.compliance.filtering import Filter
 from registry.compliance.index import ComplianceIndex
 from registry.compliance.scoped_tally import ScopedTally, answers
-from tests.compliance.test_figure_pages import Run, Search, asked_of, walk
+from tests.compliance.test_figure_pages import Search, asked_of, walk
 from tests.compliance.test_recommendation_pages import Log
 from tests.compliance.test_scoped_index import with_elections
 from tests.compliance.test_scoped_tally import BIG, citing, dated, index_of, scopes_of
 from tests.compliance.test_tally import DAYS
 from tests.compliance.test_tally_feed import FactList, spaced
 from tests.compliance.test_tally_heads import histories
+from tests.loop import in_loop
 
 
-def checked(
-    rng: random.Random, tally: ScopedTally, index: ComplianceIndex, run: Run = asyncio.run
-) -> int:
+def checked(rng: random.Random, tally: ScopedTally, index: ComplianceIndex) -> int:
     """Every figure's pages of the scope's tables against the filtered index's list; how many
     figures the tally paged."""
     scope = tally.scope
@@ -47,7 +45,7 @@ def checked(
         want = dashboard.figure_entries(snap, *asked)
         where = located(tally, *asked) if tally.keys_exact else None
         limit = rng.choice([1, 2, 3, 7, 10_000])
-        found = walk(tally, Search(index), Log(index), asked, limit, run)
+        found = walk(tally, Search(index), Log(index), asked, limit)
         if where is None:  # left to the index
             assert found is None or [e for p in found for e in p.entries] == want, asked
             continue
@@ -68,9 +66,8 @@ def test_a_scoped_figures_pages_are_the_filtered_indexs_list(
     log = FactList(spaced(rng, citing(rng, with_elections(rng, facts))))
     index = index_of(log, len(log.entries))
     scopes = scopes_of(index)
-    with asyncio.Runner() as runner:  # one loop for every page (a loop each: half the time)
-        for scope in [*scopes, *dated(rng, scopes)]:  # and since a day, or of one day
-            tally = ScopedTally(scope.until or rng.choice(DAYS[:10]), 0, bound, bound, scope)
-            runner.run(feed(tally, log, len(log.entries)))
-            if tally.exact:
-                checked(rng, tally, index, runner.run)
+    for scope in [*scopes, *dated(rng, scopes)]:  # and since a day, or of one day
+        tally = ScopedTally(scope.until or rng.choice(DAYS[:10]), 0, bound, bound, scope)
+        in_loop(feed(tally, log, len(log.entries)))
+        if tally.exact:
+            checked(rng, tally, index)
